@@ -1,0 +1,1 @@
+//! The Markdown side: lessons as prose, code cells and expected outputs. Knows nothing of Python.

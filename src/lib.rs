@@ -1,0 +1,17 @@
+//! lessonrun as a library: Markdown lessons in, verified outputs and HTML out.
+//!
+//! The pipeline, in reading order: [`source`] holds files and spans; [`lesson`] splits Markdown
+//! into prose, cells and expected outputs; [`lang`] is the Python interpreter (no I/O);
+//! [`tensor`] is the autograd engine (knows no Python); [`execute`] is the one module that joins
+//! a lesson to the interpreter; [`check`] compares and blesses; [`render`] writes HTML; [`watch`]
+//! rebuilds on save; [`cmd`] is the command line.
+
+pub mod source;
+pub mod tensor;
+pub mod lang;
+pub mod lesson;
+pub mod execute;
+pub mod check;
+pub mod render;
+pub mod watch;
+pub mod cmd;
