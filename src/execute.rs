@@ -1,1 +1,179 @@
-//! placeholder
+//! The one module that joins lessons to the interpreter: runs a lesson's cells in order.
+//!
+//! A cell's output is a sequence of typed items (text now; figures and rich values later), so
+//! renderers and notebook export never have to re-parse a string. What `check` compares is
+//! [`CellRun::text`], the concatenation a terminal would show.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use crate::lang::{Interpreter, LangError, OutputSink};
+use crate::lesson::Lesson;
+use crate::source::Span;
+
+/// Limits and knobs for one lesson run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Wall-clock budget of one cell; `None` for no limit.
+    pub cell_time_limit: Option<Duration>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { cell_time_limit: Some(Duration::from_secs(60)) }
+    }
+}
+
+/// One thing a cell showed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputItem {
+    Text(String),
+    Error(CellError),
+}
+
+/// An uncaught exception (or syntax error, or exceeded limit) that ended a cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellError {
+    /// Python's exception class, e.g. `NameError`.
+    pub py_type: String,
+    pub message: String,
+    /// What Python's traceback ends with: `NameError: name 'x' is not defined`.
+    pub last_line: String,
+    /// Where it was raised, as offsets into the lesson file.
+    pub span: Span,
+    /// Calls inside the lesson that led there, outermost first: (function name, call site).
+    pub stack: Vec<(String, Span)>,
+}
+
+/// What running one cell produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellRun {
+    pub items: Vec<OutputItem>,
+    /// `skip` cells are not run.
+    pub skipped: bool,
+    pub duration: Duration,
+}
+
+impl CellRun {
+    /// The cell's output as one text: what it printed, then the error's last line if it raised.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for item in &self.items {
+            match item {
+                OutputItem::Text(t) => out.push_str(t),
+                OutputItem::Error(e) => {
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&e.last_line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    pub fn error(&self) -> Option<&CellError> {
+        self.items.iter().find_map(|i| match i {
+            OutputItem::Error(e) => Some(e),
+            OutputItem::Text(_) => None,
+        })
+    }
+}
+
+/// The runs of a lesson's cells, index for index with `Lesson::cells`.
+#[derive(Clone, Debug, Default)]
+pub struct LessonRun {
+    pub cells: Vec<CellRun>,
+}
+
+/// Collects what a cell prints into items, joining consecutive writes.
+#[derive(Default)]
+struct ItemSink {
+    items: Vec<OutputItem>,
+}
+
+impl OutputSink for ItemSink {
+    fn write(&mut self, text: &str) {
+        if let Some(OutputItem::Text(last)) = self.items.last_mut() {
+            last.push_str(text);
+        } else if !text.is_empty() {
+            self.items.push(OutputItem::Text(text.to_string()));
+        }
+    }
+}
+
+/// The interpreter recurses on the Rust stack; Python's own recursion limit (1000 frames) must
+/// trip long before the thread's stack does, so lessons run on a thread with a generous stack.
+const STACK_SIZE: usize = 256 << 20;
+
+/// Runs every cell of `lesson` top to bottom in one fresh interpreter. Never panics: a cell that
+/// crashes the interpreter (a lessonrun bug) ends with an internal-error item and the next cells
+/// still run.
+pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
+    let cells: Vec<(String, usize, bool)> =
+        lesson.cells.iter().map(|c| (lesson.code(c).to_string(), c.code.start, c.options.skip)).collect();
+    let options = options.clone();
+    let fallback_len = cells.len();
+    let worker = std::thread::Builder::new()
+        .name("lesson".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run_cells(&cells, &options));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(run)) => run,
+        _ => LessonRun {
+            cells: (0..fallback_len)
+                .map(|_| CellRun { items: vec![internal_error("the lesson thread could not run")], ..CellRun::default() })
+                .collect(),
+        },
+    }
+}
+
+fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun {
+    let mut interp = Interpreter::new();
+    interp.set_time_limit(options.cell_time_limit);
+    let mut runs = Vec::with_capacity(cells.len());
+    for (code, base, skip) in cells {
+        if *skip {
+            runs.push(CellRun { skipped: true, ..CellRun::default() });
+            continue;
+        }
+        let start = Instant::now();
+        let mut sink = ItemSink::default();
+        let result = catch_unwind(AssertUnwindSafe(|| interp.run_cell(code, *base, &mut sink)));
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => sink.items.push(cell_error(e)),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                sink.items.push(internal_error(&what));
+            }
+        }
+        runs.push(CellRun { items: sink.items, skipped: false, duration: start.elapsed() });
+    }
+    LessonRun { cells: runs }
+}
+
+fn cell_error(e: LangError) -> OutputItem {
+    OutputItem::Error(CellError {
+        last_line: e.last_line(),
+        py_type: e.py_type,
+        message: e.message,
+        span: e.span,
+        stack: e.traceback.into_iter().map(|f| (f.function, f.span)).collect(),
+    })
+}
+
+fn internal_error(what: &str) -> OutputItem {
+    OutputItem::Error(CellError {
+        py_type: "InternalError".into(),
+        message: format!("lessonrun crashed on this cell ({what}); please report it with the cell"),
+        last_line: format!("InternalError: lessonrun crashed on this cell ({what})"),
+        span: Span::default(),
+        stack: Vec::new(),
+    })
+}

@@ -1,1 +1,163 @@
-//! placeholder
+//! HTML pages from lessons and their runs, through minijinja templates.
+//!
+//! Prose goes through pulldown-cmark in one pass over the whole lesson (so links, lists and
+//! footnotes behave as in any Markdown renderer); each cell's fenced block is replaced by the
+//! `cell.html` template filled with its code and the outputs it actually produced, and its
+//! expected-output block is dropped (the reader sees what ran, not what was hoped for).
+
+use std::path::Path;
+
+use minijinja::{Environment, Value, context};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::check::{FileReport, Status};
+use crate::execute::{LessonRun, OutputItem};
+use crate::lesson::{ExpectedStyle, Lesson, markdown_options};
+
+/// The default templates, compiled in so the binary works on its own.
+const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("lesson.html", include_str!("../templates/lesson.html")),
+    ("cell.html", include_str!("../templates/cell.html")),
+    ("index.html", include_str!("../templates/index.html")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read template {path}: {source}")]
+    ReadTemplate { path: String, source: std::io::Error },
+    #[error("template error: {0:#}")]
+    Template(#[from] minijinja::Error),
+}
+
+pub type Result<T> = std::result::Result<T, RenderError>;
+
+/// One entry of the index page.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexEntry {
+    pub title: String,
+    pub href: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+}
+
+#[derive(Serialize)]
+struct CellView<'a> {
+    line: usize,
+    code: &'a str,
+    skipped: bool,
+    status: Status,
+    items: Vec<ItemView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ItemView<'a> {
+    kind: &'static str,
+    text: &'a str,
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    /// Templates from `dir` where it has them, the built-in ones otherwise.
+    pub fn new(dir: Option<&Path>) -> Result<Renderer> {
+        let mut env = Environment::new();
+        for (name, default) in DEFAULT_TEMPLATES {
+            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|source| RenderError::ReadTemplate { path: path.display().to_string(), source })?,
+                None => default.to_string(),
+            };
+            env.add_template_owned(name.to_string(), source)?;
+        }
+        Ok(Renderer { env })
+    }
+
+    /// The HTML page of one lesson. `index_href` links back to the index.
+    pub fn lesson_page(&self, lesson: &Lesson, run: &LessonRun, report: &FileReport, index_href: &str) -> Result<String> {
+        let cell_tmpl = self.env.get_template("cell.html")?;
+        let mut events = Vec::new();
+        let mut skipping = false;
+        for (event, range) in Parser::new_ext(&lesson.source.text, markdown_options()).into_offset_iter() {
+            if skipping {
+                skipping = !matches!(event, Event::End(TagEnd::CodeBlock));
+                continue;
+            }
+            if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = &event {
+                let inside = |s: crate::source::Span| s.start <= range.start && range.start < s.end;
+                if let Some(i) = lesson.cells.iter().position(|c| inside(c.fence)) {
+                    let html = cell_tmpl.render(Value::from(minijinja::value::Serde(cell_view(lesson, run, report, i))))?;
+                    events.push(Event::Html(html.into()));
+                    skipping = true;
+                    continue;
+                }
+                let is_expected = lesson.cells.iter().any(|c| {
+                    matches!(c.expected.as_ref().map(|e| &e.style), Some(ExpectedStyle::Block { block, .. }) if inside(*block))
+                });
+                if is_expected {
+                    skipping = true;
+                    continue;
+                }
+            }
+            events.push(event);
+        }
+        let mut body = String::new();
+        pulldown_cmark::html::push_html(&mut body, events.into_iter());
+        let failed = report.count(Status::is_failure);
+        Ok(self.env.get_template("lesson.html")?.render(context! {
+            title => lesson_title(lesson),
+            path => lesson.source.path.display().to_string(),
+            body => Value::from_safe_string(body),
+            index_href => index_href,
+            passed => report.count(|s| s == Status::Pass),
+            failed => failed,
+        })?)
+    }
+
+    pub fn index_page(&self, title: &str, entries: &[IndexEntry]) -> Result<String> {
+        Ok(self.env.get_template("index.html")?.render(context! { title => title, lessons => Value::from(minijinja::value::Serde(entries)) })?)
+    }
+}
+
+fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i: usize) -> CellView<'a> {
+    let cell = &lesson.cells[i];
+    let cr = &run.cells[i];
+    let items = cr
+        .items
+        .iter()
+        .map(|item| match item {
+            OutputItem::Text(t) => ItemView { kind: "text", text: t },
+            OutputItem::Error(e) => ItemView { kind: "error", text: &e.last_line },
+        })
+        .collect();
+    CellView {
+        line: cell.line,
+        code: lesson.code(cell).trim_end_matches('\n'),
+        skipped: cr.skipped,
+        status: report.cells[i].status,
+        items,
+    }
+}
+
+/// The text of the lesson's first heading, else its file name.
+pub fn lesson_title(lesson: &Lesson) -> String {
+    let mut in_heading = false;
+    let mut title = String::new();
+    for event in Parser::new_ext(&lesson.source.text, markdown_options()) {
+        match event {
+            Event::Start(Tag::Heading { level: HeadingLevel::H1 | HeadingLevel::H2, .. }) => in_heading = true,
+            Event::End(TagEnd::Heading(_)) if in_heading => break,
+            Event::Text(t) | Event::Code(t) if in_heading => title.push_str(&t),
+            _ => {}
+        }
+    }
+    if title.trim().is_empty() {
+        lesson.source.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    } else {
+        title.trim().to_string()
+    }
+}

@@ -1,3 +1,95 @@
-//! The command line: one file per subcommand.
+//! The command line: argument parsing and dispatch; one file per subcommand.
+
+mod build;
+mod check;
+mod run;
+mod watch;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
-pub fn main() -> ExitCode { ExitCode::SUCCESS }
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::execute::{LessonRun, RunOptions};
+use crate::lesson::Lesson;
+
+/// Runs Markdown lessons with PyTorch-style Python cells, checks their outputs and renders them.
+#[derive(Parser, Debug)]
+#[command(name = "lessonrun", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Run(run::Args),
+    Check(check::Args),
+    Build(build::Args),
+    Watch(watch::Args),
+}
+
+/// Flags every subcommand that runs lessons shares.
+#[derive(clap::Args, Debug, Clone)]
+struct RunFlags {
+    /// Seconds one cell may run before it is stopped (0: no limit)
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    cell_timeout: f64,
+}
+
+impl RunFlags {
+    fn options(&self) -> RunOptions {
+        let limit = (self.cell_timeout > 0.0 && self.cell_timeout.is_finite()).then(|| Duration::from_secs_f64(self.cell_timeout));
+        RunOptions { cell_time_limit: limit }
+    }
+}
+
+/// Exit codes: 0 success, 1 a cell failed, 2 usage or I/O error.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Watch(args) => watch::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            anstream::eprintln!("lessonrun: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() { vec![PathBuf::from("lessons")] } else { paths }
+}
+
+/// Prints the lesson's warnings, and a diagnostic for every cell that ended in an error when
+/// `all_errors`, or only for the given cells otherwise.
+fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) {
+    for w in &lesson.warnings {
+        let d = Diagnostic { severity: Severity::Warning, message: w.to_string(), span: w.span(), notes: vec![] };
+        anstream::eprint!("{}", d.render(&lesson.source));
+    }
+    for (i, cr) in run.cells.iter().enumerate() {
+        let Some(e) = cr.error() else { continue };
+        if !show(i) {
+            continue;
+        }
+        let mut notes: Vec<String> =
+            e.stack.iter().map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
+        notes.push(format!("in the cell at {}:{}", lesson.source.path.display(), lesson.cells[i].line));
+        let d = Diagnostic { severity: Severity::Error, message: e.last_line.clone(), span: e.span, notes };
+        anstream::eprint!("{}", d.render(&lesson.source));
+    }
+}

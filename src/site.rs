@@ -1,0 +1,94 @@
+//! A built site: one HTML page per lesson plus an index, kept up to date lesson by lesson.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::check::{FileReport, Status, check_lesson};
+use crate::execute::{LessonRun, RunOptions, run_lesson};
+use crate::lesson::{Lesson, LessonPath, load, write_atomic};
+use crate::render::{IndexEntry, RenderError, Renderer, lesson_title};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+}
+
+/// What building one lesson page found.
+#[derive(Debug)]
+pub struct PageOutcome {
+    pub lesson: Lesson,
+    pub run: LessonRun,
+    pub report: FileReport,
+    pub written: PathBuf,
+}
+
+/// An output folder and the index entries of the lessons built into it.
+pub struct Site {
+    out: PathBuf,
+    renderer: Renderer,
+    options: RunOptions,
+    entries: BTreeMap<PathBuf, IndexEntry>,
+}
+
+impl Site {
+    pub fn new(out: &Path, templates: Option<&Path>, options: RunOptions) -> Result<Site, SiteError> {
+        std::fs::create_dir_all(out)?;
+        Ok(Site { out: out.to_path_buf(), renderer: Renderer::new(templates)?, options, entries: BTreeMap::new() })
+    }
+
+    /// Swap in freshly loaded templates (watch mode, after a template was edited).
+    pub fn reload_templates(&mut self, templates: Option<&Path>) -> Result<(), SiteError> {
+        self.renderer = Renderer::new(templates)?;
+        Ok(())
+    }
+
+    /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
+    pub fn build_lesson(&mut self, lp: &LessonPath) -> Result<PageOutcome, SiteError> {
+        let lesson = load(&lp.path)?;
+        let (run, report) = evaluate(&lesson, &self.options);
+        let rel_html = lp.rel.with_extension("html");
+        let depth = rel_html.components().count().saturating_sub(1);
+        let index_href = format!("{}index.html", "../".repeat(depth));
+        let html = self.renderer.lesson_page(&lesson, &run, &report, &index_href)?;
+        let written = self.out.join(&rel_html);
+        if let Some(dir) = written.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomic(&written, &html)?;
+        self.entries.insert(
+            lp.rel.clone(),
+            IndexEntry {
+                title: lesson_title(&lesson),
+                href: rel_html.to_string_lossy().replace('\\', "/"),
+                passed: report.count(|s| s == Status::Pass),
+                failed: report.count(Status::is_failure),
+                errors: run.cells.iter().filter(|c| c.error().is_some()).count(),
+            },
+        );
+        Ok(PageOutcome { lesson, run, report, written })
+    }
+
+    pub fn remove_lesson(&mut self, rel: &Path) {
+        self.entries.remove(rel);
+        let _ = std::fs::remove_file(self.out.join(rel.with_extension("html")));
+    }
+
+    /// Writes index.html listing every lesson built so far.
+    pub fn write_index(&self) -> Result<PathBuf, SiteError> {
+        let entries: Vec<IndexEntry> = self.entries.values().cloned().collect();
+        let html = self.renderer.index_page("Lessons", &entries)?;
+        let path = self.out.join("index.html");
+        write_atomic(&path, &html)?;
+        Ok(path)
+    }
+}
+
+/// Runs a lesson and compares it with its expectations.
+pub fn evaluate(lesson: &Lesson, options: &RunOptions) -> (LessonRun, FileReport) {
+    let run = run_lesson(lesson, options);
+    let report = check_lesson(lesson, &run);
+    (run, report)
+}
