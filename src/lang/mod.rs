@@ -1,1 +1,21 @@
-//! placeholder, filled by the lang work
+//! The Python interpreter: lexer, parser and a tree-walking evaluator with CPython 3.11 semantics.
+//!
+//! It does no I/O: `print` writes to the [`OutputSink`] given to [`Interpreter::run_cell`].
+//! torch and friends plug in as native modules and objects through [`native`].
+
+pub mod ast;
+mod builtins;
+pub mod error;
+pub mod format;
+pub mod interp;
+pub mod lexer;
+mod math;
+pub mod native;
+mod ops;
+pub mod parser;
+pub mod value;
+
+pub use error::{ErrorKind, Exception, Frame, LangError};
+pub use interp::{Interpreter, OutputSink};
+pub use native::{Args, NativeObject, Op};
+pub use value::{Dict, Module, TypeObj, Value};
