@@ -888,6 +888,7 @@ fn install_functions(it: &mut Interpreter) {
         Ok(match &x {
             Value::Int(i) if *i != -1 => Value::Int(*i),
             Value::Bool(b) => Value::Int(*b as i64),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e18 && *f != -1.0 => Value::Int(*f as i64),
             _ => Value::Int((hash_value(&x)? >> 2) as i64),
         })
     });
@@ -1005,6 +1006,42 @@ pub fn attribute(_it: &mut Interpreter, obj: &Value, name: &str) -> R<Option<Val
         },
         _ => None,
     })
+}
+
+/// `str.lower`, `list.append`, ...: the method with the receiver as first argument.
+pub fn unbound_method(it: &mut Interpreter, t: &TypeObj, name: &str) -> R<Option<Value>> {
+    let sample = match &*t.name {
+        "str" => Value::str(""),
+        "list" => Value::list(Vec::new()),
+        "tuple" => Value::tuple(Vec::new()),
+        "dict" => Value::dict(Dict::new()),
+        "set" => Value::Set(Rc::new(RefCell::new(Dict::new()))),
+        "int" => Value::Int(0),
+        "float" => Value::Float(0.0),
+        _ => return Ok(None),
+    };
+    if t.module.is_some() || attribute(it, &sample, name)?.is_none() {
+        return Ok(None);
+    }
+    let tname = t.name.clone();
+    let mname: Rc<str> = name.into();
+    Ok(Some(Value::builtin(name, move |it, mut args| {
+        if args.pos.is_empty() {
+            return Err(Exception::type_error(format!(
+                "unbound method {tname}.{mname}() needs an argument"
+            )));
+        }
+        let recv = args.pos.remove(0);
+        if recv.type_name() != *tname && !(&*tname == "int" && matches!(recv, Value::Bool(_))) {
+            return Err(Exception::type_error(format!(
+                "descriptor '{mname}' for '{tname}' objects doesn't apply to a '{}' object",
+                recv.type_name()
+            )));
+        }
+        let m = attribute(it, &recv, &mname)?
+            .ok_or_else(|| Exception::new("AttributeError", format!("no attribute '{mname}'")))?;
+        it.call(&m, args)
+    })))
 }
 
 fn this(args: &Args) -> Value {

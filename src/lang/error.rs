@@ -61,6 +61,8 @@ pub(crate) struct ExcData {
     pub traceback: Vec<Frame>,
     /// The exception instance, once Python code has seen it or raised it.
     pub value: Option<Value>,
+    /// The exception's args when they are not just the message (KeyError carries the key).
+    pub args: Option<Vec<Value>>,
     /// Not a Python exception: stops the cell regardless of `try` (time limit, unsupported).
     pub limit: bool,
 }
@@ -80,6 +82,7 @@ impl Exception {
             site: None,
             traceback: Vec::new(),
             value: None,
+            args: None,
             limit: false,
         }))
     }
@@ -107,6 +110,12 @@ impl Exception {
         let mut e = Exception::new(py_type, message);
         e.0.limit = true;
         e
+    }
+
+    /// Attach the exception's args (as `e.args` shows them), e.g. the missing key of a KeyError.
+    pub fn with_args(mut self, args: Vec<Value>) -> Exception {
+        self.0.args = Some(args);
+        self
     }
 
     pub fn py_type(&self) -> &str {

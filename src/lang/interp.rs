@@ -409,7 +409,11 @@ impl Interpreter {
             return v.clone();
         }
         let typ = self.exception_type(e.py_type());
-        let args = if e.message().is_empty() { Vec::new() } else { vec![Value::str(e.message())] };
+        let args = match &e.0.args {
+            Some(a) => a.clone(),
+            None if e.message().is_empty() => Vec::new(),
+            None => vec![Value::str(e.message())],
+        };
         Value::Exception(Rc::new(ExcValue { typ, args, display: Some(e.message().to_string()) }))
     }
 
@@ -1530,6 +1534,9 @@ impl Interpreter {
                 if let Some(v) = t.attrs.borrow().get(name) {
                     return Ok(v.clone());
                 }
+                if let Some(m) = super::builtins::unbound_method(self, t, name)? {
+                    return Ok(m);
+                }
                 if name == "__name__" {
                     return Ok(Value::Str(t.name.clone()));
                 }
@@ -1567,7 +1574,7 @@ impl Interpreter {
                 if has {
                     Err(Exception::new(
                         "AttributeError",
-                        format!("'{}' object attribute '{name}' is read-only", other.type_name()),
+                        format!("attribute '{name}' of '{}' objects is not writable", other.type_name()),
                     ))
                 } else {
                     Err(Exception::new(
@@ -1716,7 +1723,7 @@ impl Interpreter {
 }
 
 pub(crate) fn key_error(key: &Value) -> Exception {
-    Exception::new("KeyError", key.repr())
+    Exception::new("KeyError", key.repr()).with_args(vec![key.clone()])
 }
 
 /// An index operand as i64 (ints, bools and natives that act like ints are accepted).

@@ -1239,6 +1239,9 @@ impl<'a> Parser<'a> {
                 let expr = self.sub_expr(expr_text, offset + estart)?;
                 let debug_text = if let Some(dj) = debug {
                     j = dj + 1;
+                    while b.get(j) == Some(&b' ') {
+                        j += 1;
+                    }
                     Some(s[estart..j].to_string())
                 } else {
                     None
