@@ -19,3 +19,6 @@ pub use error::{ErrorKind, Exception, Frame, LangError};
 pub use interp::{Interpreter, OutputSink};
 pub use native::{Args, NativeObject, Op};
 pub use value::{Dict, Module, TypeObj, Value};
+
+#[cfg(test)]
+mod tests;
