@@ -128,11 +128,10 @@ fn is_instance(it: &Interpreter, v: &Value, cls: &Value) -> R<bool> {
             if &*t.name == "object" && t.module.is_none() {
                 return Ok(true);
             }
-            if let Value::Native(n) = v {
-                if n.is_instance_of(&t.name) {
+            if let Value::Native(n) = v
+                && n.is_instance_of(&t.name) {
                     return Ok(true);
                 }
-            }
             Ok(type_of(it, v).is_subclass_of(t))
         }
         Value::Tuple(items) => {
@@ -349,7 +348,7 @@ pub fn float_to_int(f: f64) -> R<Value> {
         return Err(Exception::new("OverflowError", "cannot convert float infinity to integer"));
     }
     let t = f.trunc();
-    if t >= 9.223372036854776e18 || t < -9.223372036854776e18 {
+    if !(-9.223372036854776e18..9.223372036854776e18).contains(&t) {
         return Err(Exception::unsupported("integers beyond 64 bits (OverflowError)"));
     }
     Ok(Value::Int(t as i64))

@@ -183,11 +183,10 @@ pub fn format_str(s: &str, spec: &str) -> Result<String, Exception> {
         return Ok(s.to_string());
     }
     let sp = parse_spec(spec)?;
-    if let Some(t) = sp.ty {
-        if t != 's' {
+    if let Some(t) = sp.ty
+        && t != 's' {
             return Err(unknown_code(t, "str"));
         }
-    }
     if sp.sign.is_some() {
         return Err(Exception::value_error("Sign not allowed in string format specifier"));
     }
@@ -246,7 +245,7 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     let n = digits.len();
     let mut out = String::with_capacity(n + n / every);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % every == 0 {
+        if i > 0 && (n - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(c);
@@ -287,11 +286,10 @@ pub fn format_int(i: i64, spec: &str, tname: &str) -> Result<String, Exception> 
         's' => return Err(unknown_code('s', tname)),
         t => return Err(unknown_code(t, tname)),
     };
-    if let Some(g) = sp.grouping {
-        if g == ',' && !matches!(ty, 'd') {
+    if let Some(g) = sp.grouping
+        && g == ',' && !matches!(ty, 'd') {
             return Err(Exception::value_error(format!("Cannot specify ',' with '{ty}'.")));
         }
-    }
     let mut prefix = sign_prefix(neg, sp.sign).to_string();
     if sp.alt {
         prefix.push_str(alt_prefix);
@@ -326,11 +324,10 @@ pub fn format_float(f: f64, spec: &str) -> Result<String, Exception> {
 
 fn format_float_spec(f: f64, sp: &Spec) -> Result<String, Exception> {
     let ty = sp.ty;
-    if let Some(t) = ty {
-        if !matches!(t, 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' | 'n') {
+    if let Some(t) = ty
+        && !matches!(t, 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' | 'n') {
             return Err(unknown_code(t, "float"));
         }
-    }
     let neg = f.is_sign_negative() && !(f.is_nan());
     let a = f.abs();
     let upper = matches!(ty, Some('E' | 'F' | 'G'));
@@ -665,7 +662,7 @@ mod tests {
 
     #[test]
     fn specs() {
-        assert_eq!(format_float(3.14159, ".4f").unwrap(), "3.1416");
+        assert_eq!(format_float(2.71828, ".4f").unwrap(), "2.7183");
         assert_eq!(format_float(1234.5, ",.2f").unwrap(), "1,234.50");
         assert_eq!(format_float(0.1234, ".1%").unwrap(), "12.3%");
         assert_eq!(format_float(12345.678, "e").unwrap(), "1.234568e+04");

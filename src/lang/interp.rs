@@ -152,8 +152,8 @@ impl Interpreter {
     fn run_body(&mut self, body: &[Stmt], code: &str, base: usize, sink: &mut dyn OutputSink) -> R<()> {
         let n = body.len();
         for (i, stmt) in body.iter().enumerate() {
-            if i + 1 == n {
-                if let StmtKind::Expr(e) = &stmt.kind {
+            if i + 1 == n
+                && let StmtKind::Expr(e) = &stmt.kind {
                     let v = self.eval(e, &None)?;
                     let rest = code.get(stmt.span.end.saturating_sub(base)..).unwrap_or("");
                     let silenced = rest.trim_start_matches([' ', '\t']).starts_with(';');
@@ -165,7 +165,6 @@ impl Interpreter {
                     self.flush(sink);
                     continue;
                 }
-            }
             match self.exec(stmt, &None)? {
                 Flow::Normal => {}
                 // The parser rejects break/continue/return outside loops and functions.
@@ -179,16 +178,14 @@ impl Interpreter {
     /// Count work and enforce the time limit.
     fn tick(&mut self) -> R<()> {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 256 == 0 {
-            if let (Some(d), Some(l)) = (self.deadline, self.time_limit) {
-                if Instant::now() > d {
+        if self.ticks.is_multiple_of(256)
+            && let (Some(d), Some(l)) = (self.deadline, self.time_limit)
+                && Instant::now() > d {
                     return Err(Exception::limit(
                         "TimeoutError",
                         format!("cell exceeded the time limit of {:.1}s", l.as_secs_f64()),
                     ));
                 }
-            }
-        }
         Ok(())
     }
 
@@ -620,12 +617,11 @@ impl Interpreter {
             if info.nonlocals.contains(name) {
                 let mut p = s.parent.as_ref();
                 while let Some(ps) = p {
-                    if let Some(pd) = &ps.func {
-                        if pd.scope().locals.contains(name) {
+                    if let Some(pd) = &ps.func
+                        && pd.scope().locals.contains(name) {
                             ps.vars.borrow_mut().insert(name.clone(), value);
                             return;
                         }
-                    }
                     p = ps.parent.as_ref();
                 }
                 self.globals.insert(name.clone(), value);
@@ -640,11 +636,10 @@ impl Interpreter {
         match env {
             None => self.globals.remove(name).is_some(),
             Some(s) => {
-                if let Some(def) = &s.func {
-                    if def.scope().globals.contains(name) {
+                if let Some(def) = &s.func
+                    && def.scope().globals.contains(name) {
                         return self.globals.remove(name).is_some();
                     }
-                }
                 s.vars.borrow_mut().remove(name).is_some()
             }
         }
@@ -1260,7 +1255,7 @@ impl Interpreter {
             Value::List(l) => !l.borrow().is_empty(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) | Value::Set(d) => !d.borrow().is_empty(),
-            Value::Range(r) => r.len() > 0,
+            Value::Range(r) => !r.is_empty(),
             Value::Native(n) => {
                 let n = n.clone();
                 match n.truthy(self)? {
@@ -1590,9 +1585,9 @@ impl Interpreter {
         match obj {
             Value::List(l) => {
                 let items = l.borrow();
-                seq_get(&items, key, "list").map(|r| r.map_or_else(|v| Value::list(v), |v| v))
+                seq_get(&items, key, "list").map(|r| r.unwrap_or_else(Value::list))
             }
-            Value::Tuple(t) => seq_get(t, key, "tuple").map(|r| r.map_or_else(Value::tuple, |v| v)),
+            Value::Tuple(t) => seq_get(t, key, "tuple").map(|r| r.unwrap_or_else(Value::tuple)),
             Value::Str(s) => {
                 let chars: Vec<Value> = s.chars().map(|c| Value::Str(c.to_string().into())).collect();
                 match key {

@@ -188,9 +188,7 @@ impl<'a> Lexer<'a> {
                     let rest = &self.src[self.pos..];
                     let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
                         let ch = rest.chars().next().unwrap_or('?');
-                        let msg = if ch == '!' {
-                            "invalid syntax".to_string()
-                        } else if ch == '$' || ch == '?' || ch == '`' {
+                        let msg = if matches!(ch, '!' | '$' | '?' | '`') {
                             "invalid syntax".to_string()
                         } else {
                             format!("invalid character '{ch}' (U+{:04X})", ch as u32)

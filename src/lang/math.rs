@@ -105,8 +105,8 @@ fn fsum(xs: &[f64]) -> f64 {
         }
     }
     // Round-half-even correction, as in CPython.
-    if let Some(&next) = partials.last() {
-        if (lo < 0.0 && next < 0.0) || (lo > 0.0 && next > 0.0) {
+    if let Some(&next) = partials.last()
+        && ((lo < 0.0 && next < 0.0) || (lo > 0.0 && next > 0.0)) {
             let y = lo * 2.0;
             let x = hi + y;
             let yr = x - hi;
@@ -114,7 +114,6 @@ fn fsum(xs: &[f64]) -> f64 {
                 hi = x;
             }
         }
-    }
     hi
 }
 

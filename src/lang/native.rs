@@ -321,21 +321,15 @@ impl Value {
     }
 
     /// An int argument (bools count), with CPython's TypeError otherwise.
-    pub fn expect_int(&self, what: &str) -> Result<i64, Exception> {
+    /// `_what` names the parameter for callers' readability; CPython's message omits it.
+    pub fn expect_int(&self, _what: &str) -> Result<i64, Exception> {
         self.as_int().ok_or_else(|| {
-            Exception::type_error(format!(
-                "'{}' object cannot be interpreted as an integer{}",
-                self.type_name(),
-                if what.is_empty() { String::new() } else { String::new() }
-            ))
+            Exception::type_error(format!("'{}' object cannot be interpreted as an integer", self.type_name()))
         })
     }
 
     /// A float argument (ints and bools convert).
-    pub fn expect_f64(&self, what: &str) -> Result<f64, Exception> {
-        self.as_f64().ok_or_else(|| {
-            let _ = what;
-            Exception::type_error(format!("must be real number, not {}", self.type_name()))
-        })
+    pub fn expect_f64(&self, _what: &str) -> Result<f64, Exception> {
+        self.as_f64().ok_or_else(|| Exception::type_error(format!("must be real number, not {}", self.type_name())))
     }
 }

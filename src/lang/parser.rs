@@ -184,7 +184,7 @@ impl<'a> Parser<'a> {
                 if !self.eat_kw("in") {
                     return Err(self.invalid());
                 }
-                let iter = self.exprlist(false)?;
+                let iter = self.exprlist()?;
                 self.loop_depth += 1;
                 let body = self.block("'for' statement", start);
                 self.loop_depth -= 1;
@@ -288,7 +288,7 @@ impl<'a> Parser<'a> {
                 if self.at_stmt_end() {
                     StmtKind::Return(None)
                 } else {
-                    StmtKind::Return(Some(self.exprlist(true)?))
+                    StmtKind::Return(Some(self.exprlist()?))
                 }
             }
             Some("global") | Some("nonlocal") => {
@@ -394,7 +394,7 @@ impl<'a> Parser<'a> {
 
     fn expr_stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
-        let first = self.exprlist(true)?;
+        let first = self.exprlist()?;
         if let Tok::Op(op) = self.peek().clone() {
             if let Some(bop) = aug_op(op) {
                 match &first.kind {
@@ -410,14 +410,14 @@ impl<'a> Parser<'a> {
                     }
                 }
                 self.advance();
-                let value = self.exprlist(true)?;
+                let value = self.exprlist()?;
                 return Ok(Stmt { kind: StmtKind::AugAssign(first, bop, value), span: start.to(self.prev_span()) });
             }
             if op == ":" {
                 self.advance();
                 self.check_target(&first, "assign to")?;
                 let ann = self.expr()?;
-                let value = if self.eat_op("=") { Some(self.exprlist(true)?) } else { None };
+                let value = if self.eat_op("=") { Some(self.exprlist()?) } else { None };
                 return Ok(Stmt { kind: StmtKind::AnnAssign(first, ann, value), span: start.to(self.prev_span()) });
             }
         }
@@ -426,7 +426,7 @@ impl<'a> Parser<'a> {
             let mut value;
             loop {
                 self.advance();
-                value = self.exprlist(true)?;
+                value = self.exprlist()?;
                 if !self.is_op("=") {
                     break;
                 }
@@ -437,14 +437,13 @@ impl<'a> Parser<'a> {
             }
             return Ok(Stmt { kind: StmtKind::Assign(targets, value), span: start.to(self.prev_span()) });
         }
-        if let (ExprKind::Name(n), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)) = (&first.kind, self.peek()) {
-            if &**n == "print" {
+        if let (ExprKind::Name(n), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)) = (&first.kind, self.peek())
+            && &**n == "print" {
                 return Err(ParseError {
                     span: first.span,
                     ..self.error("Missing parentheses in call to 'print'. Did you mean print(...)?")
                 });
             }
-        }
         Ok(Stmt { span: first.span, kind: StmtKind::Expr(first) })
     }
 
@@ -640,8 +639,8 @@ impl<'a> Parser<'a> {
     // ---- expressions ----
 
     /// Comma-separated expressions; a trailing comma or more than one makes a tuple.
-    fn exprlist(&mut self, allow_star: bool) -> PResult<Expr> {
-        let first = if allow_star { self.star_or_named()? } else { self.star_or_named()? };
+    fn exprlist(&mut self) -> PResult<Expr> {
+        let first = self.star_or_named()?;
         if !self.is_op(",") {
             return Ok(first);
         }
@@ -849,8 +848,7 @@ impl<'a> Parser<'a> {
             return self.unary();
         }
         let mut l = self.binary_level(level + 1)?;
-        loop {
-            let Tok::Op(o) = self.peek() else { break };
+        while let Tok::Op(o) = self.peek() {
             let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| s == o) else { break };
             self.advance();
             let r = self.binary_level(level + 1)?;
@@ -1314,7 +1312,7 @@ impl<'a> Parser<'a> {
             func_depth: self.func_depth,
             loop_depth: 0,
         };
-        let e = p.exprlist(true)?;
+        let e = p.exprlist()?;
         if !p.is_op(")") {
             return Err(p.invalid());
         }

@@ -54,6 +54,10 @@ impl RangeVal {
         n as i64
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn get(&self, i: i64) -> i64 {
         self.start + i * self.step
     }
@@ -348,7 +352,7 @@ fn num_eq(a: &Value, b: &Value) -> bool {
 }
 
 fn int_float_eq(i: i64, f: f64) -> bool {
-    f.fract() == 0.0 && f >= -9.223372036854776e18 && f < 9.223372036854776e18 && f as i64 == i
+    f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) && f as i64 == i
 }
 
 impl Value {
@@ -406,9 +410,7 @@ impl Value {
             Value::Range(_) => "range".into(),
             Value::Slice(_) => "slice".into(),
             Value::Function(_) => "function".into(),
-            Value::Builtin(b) => {
-                if b.this.is_some() { "builtin_function_or_method".into() } else { "builtin_function_or_method".into() }
-            }
+            Value::Builtin(_) => "builtin_function_or_method".into(),
             Value::Module(_) => "module".into(),
             Value::Type(_) => "type".into(),
             Value::Exception(e) => e.typ.name.to_string(),
@@ -524,12 +526,11 @@ impl Value {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    if let Value::List(inner) = v {
-                        if Rc::ptr_eq(inner, l) {
+                    if let Value::List(inner) = v
+                        && Rc::ptr_eq(inner, l) {
                             out.push_str("[...]");
                             continue;
                         }
-                    }
                     v.write_repr(out, depth + 1);
                 }
                 out.push(']');
