@@ -662,7 +662,7 @@ mod tests {
 
     #[test]
     fn specs() {
-        assert_eq!(format_float(2.71828, ".4f").unwrap(), "2.7183");
+        assert_eq!(format_float(1.23456, ".4f").unwrap(), "1.2346");
         assert_eq!(format_float(1234.5, ",.2f").unwrap(), "1,234.50");
         assert_eq!(format_float(0.1234, ".1%").unwrap(), "12.3%");
         assert_eq!(format_float(12345.678, "e").unwrap(), "1.234568e+04");
