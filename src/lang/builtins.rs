@@ -536,7 +536,7 @@ pub fn round_float(x: f64, nd: i64) -> f64 {
         let s = format!("{:.*}", nd as usize, x);
         s.parse().unwrap_or(x)
     } else {
-        let p = 10f64.powi((-nd).min(400) as i32);
+        let p = 10f64.powi(nd.saturating_neg().min(400) as i32);
         let y = x / p;
         let r = y.round_ties_even() * p;
         if r.is_finite() { r } else { 0.0f64.copysign(x) }
@@ -625,7 +625,7 @@ fn install_functions(it: &mut Interpreter) {
                 if n >= 0 {
                     return Ok(Value::Int(i));
                 }
-                let Some(p) = 10i64.checked_pow((-n) as u32) else { return Ok(Value::Int(0)) };
+                let Some(p) = 10i64.checked_pow(u32::try_from(n.saturating_neg()).unwrap_or(u32::MAX)) else { return Ok(Value::Int(0)) };
                 let q = i.div_euclid(p);
                 let r = i.rem_euclid(p);
                 let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };
