@@ -1,0 +1,1793 @@
+//! The evaluator: runs statements and expressions over `Value`s, with scopes, calls and limits.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::ast::*;
+use super::error::{ErrorKind, Exception, Frame, LangError};
+use super::format;
+use super::native::{Args, Op};
+use super::parser;
+use super::value::*;
+
+/// Where `print` writes. The interpreter itself does no I/O.
+pub trait OutputSink {
+    fn write(&mut self, text: &str);
+}
+
+impl OutputSink for String {
+    fn write(&mut self, text: &str) {
+        self.push_str(text);
+    }
+}
+
+/// A function's (or comprehension's) local variables, linked to the enclosing scope.
+pub struct Scope {
+    vars: RefCell<HashMap<Name, Value>>,
+    /// None for a comprehension scope.
+    func: Option<Rc<FuncDef>>,
+    parent: Option<Rc<Scope>>,
+}
+
+/// The scope a piece of code runs in; None is the cell's (module's) global scope.
+type Env = Option<Rc<Scope>>;
+
+/// How a statement finished.
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+type R<T> = Result<T, Exception>;
+
+pub const RECURSION_LIMIT: usize = 1000;
+
+/// One interpreter per lesson: cells share its globals.
+pub struct Interpreter {
+    pub(crate) globals: HashMap<Name, Value>,
+    pub(crate) builtins: HashMap<Name, Value>,
+    pub(crate) modules: HashMap<String, Value>,
+    pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
+    pub(crate) out: String,
+    depth: usize,
+    time_limit: Option<Duration>,
+    deadline: Option<Instant>,
+    ticks: u32,
+    /// Exceptions being handled by enclosing `except` blocks, for bare `raise`.
+    handling: Vec<Exception>,
+}
+
+impl Default for Interpreter {
+    fn default() -> Self {
+        Interpreter::new()
+    }
+}
+
+impl Interpreter {
+    /// A fresh interpreter with the builtins and `math` imported.
+    pub fn new() -> Interpreter {
+        let mut it = Interpreter {
+            globals: HashMap::new(),
+            builtins: HashMap::new(),
+            modules: HashMap::new(),
+            types: HashMap::new(),
+            out: String::new(),
+            depth: 0,
+            time_limit: None,
+            deadline: None,
+            ticks: 0,
+            handling: Vec::new(),
+        };
+        super::builtins::install(&mut it);
+        if let Some(m) = it.modules.get("math").cloned() {
+            it.globals.insert("math".into(), m);
+        }
+        it.globals.insert("__name__".into(), Value::str("__main__"));
+        it
+    }
+
+    /// Make `dotted` importable (`torch`, `torch.nn`, `torch.optim`).
+    pub fn register_module(&mut self, dotted: &str, module: Value) {
+        self.modules.insert(dotted.to_string(), module);
+    }
+
+    pub fn set_global(&mut self, name: &str, value: Value) {
+        self.globals.insert(name.into(), value);
+    }
+
+    pub fn get_global(&self, name: &str) -> Option<Value> {
+        self.globals.get(name).cloned()
+    }
+
+    /// Limit on the wall time of each cell; checked in loops and calls.
+    pub fn set_time_limit(&mut self, limit: Option<Duration>) {
+        self.time_limit = limit;
+    }
+
+    /// A builtin type object by name (`int`, `ValueError`, ...).
+    pub fn type_object(&self, name: &str) -> Option<Rc<TypeObj>> {
+        self.types.get(name).cloned()
+    }
+
+    /// Run one notebook cell. `base` is the cell's byte offset in its file.
+    pub fn run_cell(&mut self, code: &str, base: usize, sink: &mut dyn OutputSink) -> Result<(), LangError> {
+        let body = parser::parse_cell(code, base).map_err(|e| LangError {
+            kind: if e.unsupported { ErrorKind::Limit } else { ErrorKind::Syntax },
+            py_type: e.py_type.to_string(),
+            message: e.message,
+            span: e.span,
+            traceback: Vec::new(),
+        })?;
+        self.deadline = self.time_limit.map(|l| Instant::now() + l);
+        self.depth = 0;
+        self.handling.clear();
+        let result = self.run_body(&body, code, base, sink);
+        self.flush(sink);
+        result.map_err(|e| {
+            let d = *e.0;
+            let span = d.span.unwrap_or_default();
+            let mut traceback = d.traceback;
+            traceback.insert(0, Frame { function: "<module>".into(), span: d.site.unwrap_or(span) });
+            LangError {
+                kind: if d.limit { ErrorKind::Limit } else { ErrorKind::Exception },
+                py_type: d.py_type,
+                message: d.message,
+                span,
+                traceback,
+            }
+        })
+    }
+
+    fn flush(&mut self, sink: &mut dyn OutputSink) {
+        if !self.out.is_empty() {
+            sink.write(&self.out);
+            self.out.clear();
+        }
+    }
+
+    fn run_body(&mut self, body: &[Stmt], code: &str, base: usize, sink: &mut dyn OutputSink) -> R<()> {
+        let n = body.len();
+        for (i, stmt) in body.iter().enumerate() {
+            if i + 1 == n
+                && let StmtKind::Expr(e) = &stmt.kind {
+                    let v = self.eval(e, &None)?;
+                    let rest = code.get(stmt.span.end.saturating_sub(base)..).unwrap_or("");
+                    let silenced = rest.trim_start_matches([' ', '\t']).starts_with(';');
+                    if !v.is_none() && !silenced {
+                        let r = self.repr(&v)?;
+                        self.out.push_str(&r);
+                        self.out.push('\n');
+                    }
+                    self.flush(sink);
+                    continue;
+                }
+            match self.exec(stmt, &None)? {
+                Flow::Normal => {}
+                // The parser rejects break/continue/return outside loops and functions.
+                _ => return Err(Exception::new("SyntaxError", "'return' outside function").at(stmt.span)),
+            }
+            self.flush(sink);
+        }
+        Ok(())
+    }
+
+    /// Count work and enforce the time limit.
+    fn tick(&mut self) -> R<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks.is_multiple_of(256)
+            && let (Some(d), Some(l)) = (self.deadline, self.time_limit)
+                && Instant::now() > d {
+                    return Err(Exception::limit(
+                        "TimeoutError",
+                        format!("cell exceeded the time limit of {:.1}s", l.as_secs_f64()),
+                    ));
+                }
+        Ok(())
+    }
+
+    // ---- statements ----
+
+    fn exec_block(&mut self, body: &[Stmt], env: &Env) -> R<Flow> {
+        for s in body {
+            match self.exec(s, env)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
+        self.exec_inner(stmt, env).map_err(|e| e.at(stmt.span))
+    }
+
+    fn exec_inner(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, env)?;
+            }
+            StmtKind::Assign(targets, value) => {
+                let v = self.eval(value, env)?;
+                for t in targets {
+                    self.assign(t, v.clone(), env)?;
+                }
+            }
+            StmtKind::AugAssign(target, op, value) => self.aug_assign(target, *op, value, env)?,
+            StmtKind::AnnAssign(target, ann, value) => {
+                if let Some(v) = value {
+                    let v = self.eval(v, env)?;
+                    self.assign(target, v, env)?;
+                } else if !matches!(target.kind, ExprKind::Name(_)) {
+                    self.eval(ann, env)?;
+                }
+            }
+            StmtKind::If(cond, body, orelse) => {
+                let c = self.eval(cond, env)?;
+                let branch = if self.truthy(&c).map_err(|e| e.at(cond.span))? { body } else { orelse };
+                return self.exec_block(branch, env);
+            }
+            StmtKind::While(cond, body, orelse) => {
+                loop {
+                    self.tick()?;
+                    let c = self.eval(cond, env)?;
+                    if !self.truthy(&c).map_err(|e| e.at(cond.span))? {
+                        return self.exec_block(orelse, env);
+                    }
+                    match self.exec_block(body, env)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                }
+            }
+            StmtKind::For(target, iter, body, orelse) => {
+                let iterable = self.eval(iter, env)?;
+                let it = self.iter(&iterable).map_err(|e| e.at(iter.span))?;
+                loop {
+                    self.tick()?;
+                    let Some(item) = self.next(&it).map_err(|e| e.at(iter.span))? else {
+                        return self.exec_block(orelse, env);
+                    };
+                    self.assign(target, item, env)?;
+                    match self.exec_block(body, env)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                }
+            }
+            StmtKind::Break => return Ok(Flow::Break),
+            StmtKind::Continue => return Ok(Flow::Continue),
+            StmtKind::Pass | StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e, env)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(v));
+            }
+            StmtKind::Def(def) => {
+                let mut f = self.make_function(def, env)?;
+                for d in def.decorators.iter().rev() {
+                    let dv = self.eval(d, env)?;
+                    f = self.call(&dv, Args::new("decorator", vec![f])).map_err(|e| e.at(d.span))?;
+                }
+                self.store(&def.name, f, env);
+            }
+            StmtKind::Del(targets) => {
+                for t in targets {
+                    self.delete(t, env)?;
+                }
+            }
+            StmtKind::Assert(test, msg) => {
+                let v = self.eval(test, env)?;
+                if !self.truthy(&v)? {
+                    let m = match msg {
+                        Some(m) => {
+                            let mv = self.eval(m, env)?;
+                            self.to_str(&mv)?
+                        }
+                        None => String::new(),
+                    };
+                    return Err(Exception::new("AssertionError", m));
+                }
+            }
+            StmtKind::Import(items) => {
+                for (path, alias) in items {
+                    let dotted = path.iter().map(|s| &**s).collect::<Vec<_>>().join(".");
+                    let module = self.import_module(&dotted)?;
+                    match alias {
+                        Some(a) => self.store(a, module, env),
+                        None => {
+                            let top = self.import_module(&path[0])?;
+                            self.store(&path[0], top, env);
+                        }
+                    }
+                }
+            }
+            StmtKind::ImportFrom(path, items) => {
+                let dotted = path.iter().map(|s| &**s).collect::<Vec<_>>().join(".");
+                let module = self.import_module(&dotted)?;
+                for (name, alias) in items {
+                    let attr = match &module {
+                        Value::Module(m) => m.get(name),
+                        _ => None,
+                    };
+                    let v = match attr {
+                        Some(v) => v,
+                        None => match self.modules.get(&format!("{dotted}.{name}")) {
+                            Some(v) => v.clone(),
+                            None => {
+                                return Err(Exception::new(
+                                    "ImportError",
+                                    format!("cannot import name '{name}' from '{dotted}' (unknown location)"),
+                                ));
+                            }
+                        },
+                    };
+                    self.store(alias.as_ref().unwrap_or(name), v, env);
+                }
+            }
+            StmtKind::With(items, body) => return self.exec_with(items, body, env),
+            StmtKind::Try { body, handlers, orelse, finally } => {
+                return self.exec_try(body, handlers, orelse, finally, env);
+            }
+            StmtKind::Raise(exc, cause) => {
+                if let Some(c) = cause {
+                    self.eval(c, env)?;
+                }
+                let Some(exc) = exc else {
+                    return Err(match self.handling.last() {
+                        Some(e) => {
+                            let mut e = e.clone();
+                            e.0.span = None;
+                            e.0.site = None;
+                            e.0.traceback.clear();
+                            e
+                        }
+                        None => Exception::new("RuntimeError", "No active exception to reraise"),
+                    });
+                };
+                let v = self.eval(exc, env)?;
+                return Err(self.make_raise(v)?);
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn import_module(&mut self, dotted: &str) -> R<Value> {
+        match self.modules.get(dotted) {
+            Some(m) => Ok(m.clone()),
+            None => {
+                // CPython names the first missing package on the path.
+                let parts: Vec<&str> = dotted.split('.').collect();
+                let mut missing = dotted.to_string();
+                for i in 1..=parts.len() {
+                    let prefix = parts[..i].join(".");
+                    if !self.modules.contains_key(&prefix) {
+                        missing = prefix;
+                        break;
+                    }
+                }
+                Err(Exception::new("ModuleNotFoundError", format!("No module named '{missing}'")))
+            }
+        }
+    }
+
+    /// Turn the operand of `raise` into an exception.
+    fn make_raise(&mut self, v: Value) -> R<Exception> {
+        let v = match v {
+            Value::Type(t) if self.is_exception_type(&t) => {
+                Value::Exception(Rc::new(ExcValue { typ: t, args: Vec::new(), display: None }))
+            }
+            other => other,
+        };
+        match &v {
+            Value::Exception(ev) => {
+                let mut e = Exception::new(&ev.typ.name, ev.message());
+                e.0.value = Some(v.clone());
+                Ok(e)
+            }
+            _ => Err(Exception::type_error("exceptions must derive from BaseException")),
+        }
+    }
+
+    pub(crate) fn is_exception_type(&self, t: &TypeObj) -> bool {
+        self.types.get("BaseException").is_some_and(|b| t.is_subclass_of(b))
+    }
+
+    /// The exception instance for `except ... as e`.
+    fn exception_value(&mut self, e: &Exception) -> Value {
+        if let Some(v) = &e.0.value {
+            return v.clone();
+        }
+        let typ = self.exception_type(e.py_type());
+        let args = match &e.0.args {
+            Some(a) => a.clone(),
+            None if e.message().is_empty() => Vec::new(),
+            None => vec![Value::str(e.message())],
+        };
+        Value::Exception(Rc::new(ExcValue { typ, args, display: Some(e.message().to_string()) }))
+    }
+
+    fn exception_type(&mut self, name: &str) -> Rc<TypeObj> {
+        if let Some(t) = self.types.get(name) {
+            return t.clone();
+        }
+        // A native raised a type we have not seen: make it an Exception subclass.
+        let base = self.types.get("Exception").cloned();
+        TypeObj::new(name, base, None)
+    }
+
+    fn exec_try(&mut self, body: &[Stmt], handlers: &[Handler], orelse: &[Stmt], finally: &[Stmt], env: &Env) -> R<Flow> {
+        let mut result = self.exec_block(body, env);
+        if let Err(e) = &result {
+            if !e.is_limit() && !handlers.is_empty() {
+                let e = e.clone();
+                let exc_type = match &e.0.value {
+                    Some(Value::Exception(ev)) => ev.typ.clone(),
+                    _ => self.exception_type(e.py_type()),
+                };
+                let mut handled = None;
+                for h in handlers {
+                    let matches = match &h.typ {
+                        None => true,
+                        Some(t) => {
+                            let tv = match self.eval(t, env) {
+                                Ok(v) => v,
+                                Err(err) => {
+                                    handled = Some(Err(err));
+                                    break;
+                                }
+                            };
+                            match self.exception_matches(&exc_type, &tv) {
+                                Ok(m) => m,
+                                Err(err) => {
+                                    handled = Some(Err(err.at(t.span)));
+                                    break;
+                                }
+                            }
+                        }
+                    };
+                    if matches {
+                        let ev = self.exception_value(&e);
+                        let mut caught = e.clone();
+                        caught.0.value = Some(ev.clone());
+                        if let Some(n) = &h.name {
+                            self.store(n, ev, env);
+                        }
+                        self.handling.push(caught);
+                        let r = self.exec_block(&h.body, env);
+                        self.handling.pop();
+                        if let Some(n) = &h.name {
+                            self.unbind(n, env);
+                        }
+                        handled = Some(r);
+                        break;
+                    }
+                }
+                if let Some(r) = handled {
+                    result = r;
+                }
+            }
+        } else if let Ok(Flow::Normal) = result {
+            result = self.exec_block(orelse, env);
+        }
+        if !finally.is_empty() {
+            match self.exec_block(finally, env)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        result
+    }
+
+    fn exception_matches(&mut self, exc: &TypeObj, handler: &Value) -> R<bool> {
+        match handler {
+            Value::Type(t) if self.is_exception_type(t) => Ok(exc.is_subclass_of(t)),
+            Value::Tuple(items) => {
+                for i in items.iter() {
+                    if self.exception_matches(exc, i)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            _ => Err(Exception::type_error("catching classes that do not inherit from BaseException is not allowed")),
+        }
+    }
+
+    fn exec_with(&mut self, items: &[(Expr, Option<Expr>)], body: &[Stmt], env: &Env) -> R<Flow> {
+        let Some(((ctx_expr, target), rest)) = items.split_first() else {
+            return self.exec_block(body, env);
+        };
+        let ctx = self.eval(ctx_expr, env)?;
+        let Value::Native(n) = &ctx else {
+            return Err(Exception::type_error(format!(
+                "'{}' object does not support the context manager protocol",
+                ctx.type_name()
+            ))
+            .at(ctx_expr.span));
+        };
+        let n = n.clone();
+        let entered = n.enter(&ctx, self).map_err(|e| e.at(ctx_expr.span))?;
+        let Some(entered) = entered else {
+            return Err(Exception::type_error(format!(
+                "'{}' object does not support the context manager protocol",
+                n.type_name()
+            ))
+            .at(ctx_expr.span));
+        };
+        let r = match target {
+            Some(t) => self.assign(t, entered, env).and_then(|_| self.exec_with(rest, body, env)),
+            None => self.exec_with(rest, body, env),
+        };
+        match r {
+            Ok(flow) => {
+                n.exit(&ctx, None, self).map_err(|e| e.at(ctx_expr.span))?;
+                Ok(flow)
+            }
+            Err(e) if e.is_limit() => {
+                let _ = n.exit(&ctx, Some(&e), self);
+                Err(e)
+            }
+            Err(e) => {
+                if n.exit(&ctx, Some(&e), self).map_err(|e| e.at(ctx_expr.span))? {
+                    Ok(Flow::Normal)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    fn make_function(&mut self, def: &Rc<FuncDef>, env: &Env) -> R<Value> {
+        let mut defaults = Vec::with_capacity(def.params.len());
+        for p in &def.params {
+            defaults.push(match &p.default {
+                Some(d) => Some(self.eval(d, env)?),
+                None => None,
+            });
+        }
+        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure: env.clone() })))
+    }
+
+    // ---- names ----
+
+    fn lookup(&self, name: &Name, env: &Env) -> R<Value> {
+        let mut scope = env.as_ref();
+        let mut innermost_function = true;
+        while let Some(s) = scope {
+            match &s.func {
+                Some(def) => {
+                    let info = def.scope();
+                    if info.globals.contains(name) {
+                        break;
+                    }
+                    if info.locals.contains(name) {
+                        if let Some(v) = s.vars.borrow().get(name) {
+                            return Ok(v.clone());
+                        }
+                        return Err(if innermost_function {
+                            Exception::new(
+                                "UnboundLocalError",
+                                format!("cannot access local variable '{name}' where it is not associated with a value"),
+                            )
+                        } else {
+                            Exception::new(
+                                "NameError",
+                                format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope"),
+                            )
+                        });
+                    }
+                    innermost_function = false;
+                }
+                None => {
+                    if let Some(v) = s.vars.borrow().get(name) {
+                        return Ok(v.clone());
+                    }
+                }
+            }
+            scope = s.parent.as_ref();
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.builtins.get(name) {
+            return Ok(v.clone());
+        }
+        Err(Exception::new("NameError", format!("name '{name}' is not defined")))
+    }
+
+    fn store(&mut self, name: &Name, value: Value, env: &Env) {
+        let Some(s) = env else {
+            self.globals.insert(name.clone(), value);
+            return;
+        };
+        if let Some(def) = &s.func {
+            let info = def.scope();
+            if info.globals.contains(name) {
+                self.globals.insert(name.clone(), value);
+                return;
+            }
+            if info.nonlocals.contains(name) {
+                let mut p = s.parent.as_ref();
+                while let Some(ps) = p {
+                    if let Some(pd) = &ps.func
+                        && pd.scope().locals.contains(name) {
+                            ps.vars.borrow_mut().insert(name.clone(), value);
+                            return;
+                        }
+                    p = ps.parent.as_ref();
+                }
+                self.globals.insert(name.clone(), value);
+                return;
+            }
+        }
+        s.vars.borrow_mut().insert(name.clone(), value);
+    }
+
+    /// Remove a binding; returns whether it existed.
+    fn unbind(&mut self, name: &Name, env: &Env) -> bool {
+        match env {
+            None => self.globals.remove(name).is_some(),
+            Some(s) => {
+                if let Some(def) = &s.func
+                    && def.scope().globals.contains(name) {
+                        return self.globals.remove(name).is_some();
+                    }
+                s.vars.borrow_mut().remove(name).is_some()
+            }
+        }
+    }
+
+    // ---- assignment ----
+
+    fn assign(&mut self, target: &Expr, value: Value, env: &Env) -> R<()> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                self.store(n, value, env);
+                Ok(())
+            }
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(obj, env)?;
+                self.set_attr(&o, name, value).map_err(|e| e.at(target.span))
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(obj, env)?;
+                let k = self.eval(idx, env)?;
+                self.set_item(&o, &k, value).map_err(|e| e.at(target.span))
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let values = self.unpack(value, items).map_err(|e| e.at(target.span))?;
+                for (t, v) in items.iter().zip(values) {
+                    self.assign(t, v, env)?;
+                }
+                Ok(())
+            }
+            ExprKind::Starred(inner) => self.assign(inner, value, env),
+            _ => Err(Exception::new("SyntaxError", "cannot assign to expression").at(target.span)),
+        }
+    }
+
+    /// Values for unpacking targets; a starred target receives a list.
+    fn unpack(&mut self, value: Value, targets: &[Expr]) -> R<Vec<Value>> {
+        if !self.is_iterable(&value) {
+            return Err(Exception::type_error(format!("cannot unpack non-iterable {} object", value.type_name())));
+        }
+        let items = self.iterate(&value)?;
+        let star = targets.iter().position(|t| matches!(t.kind, ExprKind::Starred(_)));
+        let n = targets.len();
+        match star {
+            None => {
+                if items.len() > n {
+                    return Err(Exception::value_error(format!("too many values to unpack (expected {n})")));
+                }
+                if items.len() < n {
+                    return Err(Exception::value_error(format!(
+                        "not enough values to unpack (expected {n}, got {})",
+                        items.len()
+                    )));
+                }
+                Ok(items)
+            }
+            Some(si) => {
+                if items.len() < n - 1 {
+                    return Err(Exception::value_error(format!(
+                        "not enough values to unpack (expected at least {}, got {})",
+                        n - 1,
+                        items.len()
+                    )));
+                }
+                let after = n - 1 - si;
+                let mut out: Vec<Value> = items[..si].to_vec();
+                out.push(Value::list(items[si..items.len() - after].to_vec()));
+                out.extend_from_slice(&items[items.len() - after..]);
+                Ok(out)
+            }
+        }
+    }
+
+    fn aug_assign(&mut self, target: &Expr, op: BinOp, value: &Expr, env: &Env) -> R<()> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                let cur = self.lookup(n, env).map_err(|e| e.at(target.span))?;
+                let rhs = self.eval(value, env)?;
+                let v = self.inplace(op, cur, rhs).map_err(|e| e.at(target.span.to(value.span)))?;
+                self.store(n, v, env);
+            }
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(obj, env)?;
+                let cur = self.get_attr(&o, name).map_err(|e| e.at(target.span))?;
+                let rhs = self.eval(value, env)?;
+                let v = self.inplace(op, cur, rhs).map_err(|e| e.at(target.span.to(value.span)))?;
+                self.set_attr(&o, name, v).map_err(|e| e.at(target.span))?;
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(obj, env)?;
+                let k = self.eval(idx, env)?;
+                let cur = self.get_item(&o, &k).map_err(|e| e.at(target.span))?;
+                let rhs = self.eval(value, env)?;
+                let v = self.inplace(op, cur, rhs).map_err(|e| e.at(target.span.to(value.span)))?;
+                self.set_item(&o, &k, v).map_err(|e| e.at(target.span))?;
+            }
+            _ => return Err(Exception::new("SyntaxError", "illegal expression for augmented assignment")),
+        }
+        Ok(())
+    }
+
+    /// `a op= b`: lists extend in place; natives may update in place; otherwise `a op b`.
+    fn inplace(&mut self, op: BinOp, a: Value, b: Value) -> R<Value> {
+        match (&a, op) {
+            (Value::List(l), BinOp::Add) => {
+                let items = self.iterate(&b)?;
+                l.borrow_mut().extend(items);
+                return Ok(a);
+            }
+            (Value::List(l), BinOp::Mul) => {
+                let Some(n) = b.as_int() else {
+                    return self.binary(op, &a, &b);
+                };
+                let cur = l.borrow().clone();
+                let mut out = Vec::new();
+                for _ in 0..n.max(0) {
+                    out.extend(cur.iter().cloned());
+                }
+                *l.borrow_mut() = out;
+                return Ok(a);
+            }
+            (Value::Native(n), _) => {
+                let n = n.clone();
+                if let Some(v) = n.binary_op(&a, Op::InPlace(op), &b, false, self)? {
+                    return Ok(v);
+                }
+            }
+            _ => {}
+        }
+        self.binary(op, &a, &b)
+    }
+
+    fn delete(&mut self, target: &Expr, env: &Env) -> R<()> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                if !self.unbind(n, env) {
+                    return Err(Exception::new("NameError", format!("name '{n}' is not defined")).at(target.span));
+                }
+                Ok(())
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(obj, env)?;
+                let k = self.eval(idx, env)?;
+                self.del_item(&o, &k).map_err(|e| e.at(target.span))
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                for i in items {
+                    self.delete(i, env)?;
+                }
+                Ok(())
+            }
+            _ => Err(Exception::unsupported("this form of 'del'").at(target.span)),
+        }
+    }
+
+    // ---- expressions ----
+
+    pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        self.eval_inner(e, env).map_err(|err| err.at(e.span))
+    }
+
+    fn eval_inner(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::None => Value::None,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Ellipsis => Value::Ellipsis,
+            ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
+            ExprKind::Name(n) => self.lookup(n, env)?,
+            ExprKind::List(items) => Value::list(self.eval_items(items, env)?),
+            ExprKind::Tuple(items) => Value::tuple(self.eval_items(items, env)?),
+            ExprKind::Set(items) => {
+                let mut d = Dict::new();
+                for v in self.eval_items(items, env)? {
+                    d.insert(v, Value::None)?;
+                }
+                Value::Set(Rc::new(RefCell::new(d)))
+            }
+            ExprKind::Dict(items) => {
+                let mut d = Dict::new();
+                for (k, v) in items {
+                    match k {
+                        Some(k) => {
+                            let kv = self.eval(k, env)?;
+                            let vv = self.eval(v, env)?;
+                            d.insert(kv, vv).map_err(|err| err.at(k.span))?;
+                        }
+                        None => {
+                            let m = self.eval(v, env)?;
+                            let Value::Dict(src) = &m else {
+                                return Err(Exception::type_error(format!(
+                                    "'{}' object is not a mapping",
+                                    m.type_name()
+                                )));
+                            };
+                            for (k2, v2) in src.borrow().items() {
+                                d.insert(k2, v2)?;
+                            }
+                        }
+                    }
+                }
+                Value::dict(d)
+            }
+            ExprKind::Starred(_) => {
+                return Err(Exception::new("SyntaxError", "can't use starred expression here"));
+            }
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(obj, env)?;
+                self.get_attr(&o, name)?
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(obj, env)?;
+                let k = self.eval(idx, env)?;
+                self.get_item(&o, &k)?
+            }
+            ExprKind::Slice(a, b, c) => {
+                let mut part = |x: &Option<Box<Expr>>| -> R<Value> {
+                    match x {
+                        Some(x) => self.eval(x, env),
+                        None => Ok(Value::None),
+                    }
+                };
+                Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
+            }
+            ExprKind::Call(func, args) => {
+                let f = self.eval(func, env)?;
+                let args = self.eval_args(&f, args, env)?;
+                self.call(&f, args)?
+            }
+            ExprKind::Binary(op, l, r) => {
+                let a = self.eval(l, env)?;
+                let b = self.eval(r, env)?;
+                self.binary(*op, &a, &b)?
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, env)?;
+                self.unary(*op, &v)?
+            }
+            ExprKind::And(l, r) => {
+                let a = self.eval(l, env)?;
+                if !self.truthy(&a)? {
+                    return Ok(a);
+                }
+                self.eval(r, env)?
+            }
+            ExprKind::Or(l, r) => {
+                let a = self.eval(l, env)?;
+                if self.truthy(&a)? {
+                    return Ok(a);
+                }
+                self.eval(r, env)?
+            }
+            ExprKind::Compare(first, rest) => {
+                let mut left = self.eval(first, env)?;
+                let mut result = Value::Bool(true);
+                for (i, (op, rexpr)) in rest.iter().enumerate() {
+                    let right = self.eval(rexpr, env)?;
+                    result = self.compare(*op, &left, &right)?;
+                    if i + 1 < rest.len() && !self.truthy(&result)? {
+                        return Ok(result);
+                    }
+                    left = right;
+                }
+                result
+            }
+            ExprKind::IfExp(cond, a, b) => {
+                let c = self.eval(cond, env)?;
+                if self.truthy(&c)? { self.eval(a, env)? } else { self.eval(b, env)? }
+            }
+            ExprKind::Lambda(def) => self.make_function(def, env)?,
+            ExprKind::ListComp(elt, comps) => {
+                let mut out = Vec::new();
+                let scope = self.comp_scope(env);
+                self.comprehension(comps, &scope, env, &mut |it, sc| {
+                    out.push(it.eval(elt, sc)?);
+                    Ok(())
+                })?;
+                Value::list(out)
+            }
+            ExprKind::GenExp(elt, comps) => {
+                // Generators are evaluated eagerly (see docs/divergences-lang.md).
+                let mut out = Vec::new();
+                let scope = self.comp_scope(env);
+                self.comprehension(comps, &scope, env, &mut |it, sc| {
+                    out.push(it.eval(elt, sc)?);
+                    Ok(())
+                })?;
+                Value::iter_items(out)
+            }
+            ExprKind::SetComp(elt, comps) => {
+                let mut d = Dict::new();
+                let scope = self.comp_scope(env);
+                self.comprehension(comps, &scope, env, &mut |it, sc| {
+                    let v = it.eval(elt, sc)?;
+                    d.insert(v, Value::None)
+                })?;
+                Value::Set(Rc::new(RefCell::new(d)))
+            }
+            ExprKind::DictComp(k, v, comps) => {
+                let mut d = Dict::new();
+                let scope = self.comp_scope(env);
+                self.comprehension(comps, &scope, env, &mut |it, sc| {
+                    let kv = it.eval(k, sc)?;
+                    let vv = it.eval(v, sc)?;
+                    d.insert(kv, vv)
+                })?;
+                Value::dict(d)
+            }
+            ExprKind::Walrus(n, x) => {
+                let v = self.eval(x, env)?;
+                // `:=` in a comprehension binds in the enclosing scope.
+                let mut target = env.clone();
+                while let Some(s) = &target {
+                    if s.func.is_some() {
+                        break;
+                    }
+                    target = s.parent.clone();
+                }
+                self.store(n, v.clone(), &target);
+                v
+            }
+        })
+    }
+
+    fn comp_scope(&self, env: &Env) -> Env {
+        Some(Rc::new(Scope { vars: RefCell::new(HashMap::new()), func: None, parent: env.clone() }))
+    }
+
+    /// Run nested `for`/`if` clauses, calling `body` for each surviving binding.
+    fn comprehension(
+        &mut self,
+        comps: &[Comp],
+        scope: &Env,
+        outer: &Env,
+        body: &mut dyn FnMut(&mut Interpreter, &Env) -> R<()>,
+    ) -> R<()> {
+        let Some((first, rest)) = comps.split_first() else {
+            return body(self, scope);
+        };
+        // The first iterable is evaluated in the enclosing scope, as in Python.
+        let iter_env = if std::ptr::eq(outer, scope) { scope } else { outer };
+        let iterable = self.eval(&first.iter, iter_env)?;
+        let it = self.iter(&iterable).map_err(|e| e.at(first.iter.span))?;
+        'items: loop {
+            self.tick()?;
+            let Some(item) = self.next(&it)? else { break };
+            self.assign(&first.target, item, scope)?;
+            for c in &first.conds {
+                let v = self.eval(c, scope)?;
+                if !self.truthy(&v)? {
+                    continue 'items;
+                }
+            }
+            self.comprehension(rest, scope, scope, body)?;
+        }
+        Ok(())
+    }
+
+    fn eval_items(&mut self, items: &[Expr], env: &Env) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            if let ExprKind::Starred(inner) = &i.kind {
+                let v = self.eval(inner, env)?;
+                out.extend(self.iterate(&v).map_err(|e| e.at(inner.span))?);
+            } else {
+                out.push(self.eval(i, env)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
+        let mut out = Args { fname: "".into(), this: None, pos: Vec::with_capacity(args.len()), kw: Vec::new() };
+        for a in args {
+            match a {
+                Arg::Pos(e) => out.pos.push(self.eval(e, env)?),
+                Arg::Star(e) => {
+                    let v = self.eval(e, env)?;
+                    if !self.is_iterable(&v) {
+                        return Err(Exception::type_error(format!(
+                            "{} argument after * must be an iterable, not {}",
+                            self.callable_name(f),
+                            v.type_name()
+                        ))
+                        .at(e.span));
+                    }
+                    out.pos.extend(self.iterate(&v)?);
+                }
+                Arg::Kw(n, e) => {
+                    let v = self.eval(e, env)?;
+                    if out.kw.iter().any(|(k, _)| k == n) {
+                        return Err(Exception::new("SyntaxError", format!("keyword argument repeated: {n}")));
+                    }
+                    out.kw.push((n.clone(), v));
+                }
+                Arg::DStar(e) => {
+                    let v = self.eval(e, env)?;
+                    let Value::Dict(d) = &v else {
+                        return Err(Exception::type_error(format!(
+                            "{} argument after ** must be a mapping, not {}",
+                            self.callable_name(f),
+                            v.type_name()
+                        ))
+                        .at(e.span));
+                    };
+                    for (k, val) in d.borrow().items() {
+                        let Value::Str(k) = k else {
+                            return Err(Exception::type_error("keywords must be strings"));
+                        };
+                        if out.kw.iter().any(|(x, _)| *x == k) {
+                            return Err(Exception::type_error(format!(
+                                "{} got multiple values for keyword argument '{k}'",
+                                self.callable_name(f)
+                            )));
+                        }
+                        out.kw.push((k, val));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn callable_name(&self, f: &Value) -> String {
+        match f {
+            Value::Function(func) => format!("{}()", func.def.name),
+            Value::Builtin(b) => format!("{}()", b.name),
+            Value::Type(t) => format!("{}()", t.name),
+            other => format!("{}()", other.type_name()),
+        }
+    }
+
+    fn fstring(&mut self, parts: &[FPart], env: &Env) -> R<String> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                FPart::Lit(s) => out.push_str(s),
+                FPart::Field { expr, conv, spec, .. } => {
+                    let mut v = self.eval(expr, env)?;
+                    match conv {
+                        Some('r') | Some('a') => v = Value::Str(self.repr(&v)?.into()),
+                        Some('s') => v = Value::Str(self.to_str(&v)?.into()),
+                        _ => {}
+                    }
+                    let spec_text = match spec {
+                        Some(s) => self.fstring(s, env)?,
+                        None => String::new(),
+                    };
+                    out.push_str(&self.format(&v, &spec_text).map_err(|e| e.at(expr.span))?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- calls ----
+
+    /// Call any callable with prepared arguments.
+    pub fn call(&mut self, f: &Value, mut args: Args) -> R<Value> {
+        match f {
+            Value::Function(func) => self.call_function(func, args),
+            Value::Builtin(b) => {
+                args.fname = b.name.clone();
+                args.this = b.this.clone();
+                let f = b.f.clone();
+                f(self, args)
+            }
+            Value::Type(t) => {
+                if let Some(ctor) = &t.ctor {
+                    args.fname = t.name.clone();
+                    let ctor = ctor.clone();
+                    return ctor(self, args);
+                }
+                if self.is_exception_type(t) {
+                    if !args.kw.is_empty() {
+                        return Err(Exception::type_error(format!("{}() takes no keyword arguments", t.name)));
+                    }
+                    return Ok(Value::Exception(Rc::new(ExcValue { typ: t.clone(), args: args.pos, display: None })));
+                }
+                Err(Exception::type_error(format!("cannot create '{}' instances", t.qualname())))
+            }
+            Value::Native(n) => {
+                let n = n.clone();
+                match n.call(f, args, self)? {
+                    Some(v) => Ok(v),
+                    None => Err(Exception::type_error(format!("'{}' object is not callable", n.type_name()))),
+                }
+            }
+            other => Err(Exception::type_error(format!("'{}' object is not callable", other.type_name()))),
+        }
+    }
+
+    /// Convenience for natives: call with positional arguments only.
+    pub fn call_positional(&mut self, f: &Value, pos: Vec<Value>) -> R<Value> {
+        self.call(f, Args::new("", pos))
+    }
+
+    fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
+        self.tick()?;
+        if self.depth >= RECURSION_LIMIT {
+            return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
+        }
+        let def = &func.def;
+        let scope = Rc::new(Scope { vars: RefCell::new(HashMap::new()), func: Some(def.clone()), parent: func.closure.clone() });
+        self.bind_params(func, args, &scope)?;
+        self.depth += 1;
+        let r = self.exec_block(&def.body, &Some(scope));
+        self.depth -= 1;
+        match r {
+            Ok(Flow::Return(v)) => Ok(v),
+            Ok(_) => Ok(Value::None),
+            Err(mut e) => {
+                let span = e.0.site.or(e.0.span).unwrap_or(def.span);
+                e.0.traceback.insert(0, Frame { function: def.name.to_string(), span });
+                e.0.site = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn bind_params(&mut self, func: &Function, args: Args, scope: &Scope) -> R<()> {
+        let def = &func.def;
+        let fname = &def.name;
+        let mut vars = scope.vars.borrow_mut();
+        let positional: Vec<usize> =
+            (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();
+        let varargs = def.params.iter().position(|p| p.kind == ParamKind::VarArgs);
+        let varkw = def.params.iter().position(|p| p.kind == ParamKind::VarKw);
+        let npos = args.pos.len();
+        if npos > positional.len() && varargs.is_none() {
+            let req = positional.iter().filter(|&&i| func.defaults[i].is_none()).count();
+            let takes = if req == positional.len() {
+                format!("{} positional argument{}", req, if req == 1 { "" } else { "s" })
+            } else {
+                format!("from {} to {} positional arguments", req, positional.len())
+            };
+            return Err(Exception::type_error(format!(
+                "{fname}() takes {takes} but {npos} {} given",
+                if npos == 1 { "was" } else { "were" }
+            )));
+        }
+        let mut extra = Vec::new();
+        for (i, v) in args.pos.into_iter().enumerate() {
+            match positional.get(i) {
+                Some(&pi) => {
+                    vars.insert(def.params[pi].name.clone(), v);
+                }
+                None => extra.push(v),
+            }
+        }
+        if let Some(vi) = varargs {
+            vars.insert(def.params[vi].name.clone(), Value::tuple(extra));
+        }
+        let mut kwdict = Dict::new();
+        for (k, v) in args.kw {
+            let slot = def.params.iter().find(|p| p.name == k && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly));
+            match slot {
+                Some(p) => {
+                    if vars.contains_key(&p.name) {
+                        return Err(Exception::type_error(format!("{fname}() got multiple values for argument '{k}'")));
+                    }
+                    vars.insert(p.name.clone(), v);
+                }
+                None if varkw.is_some() => kwdict.insert(Value::Str(k), v)?,
+                None => {
+                    return Err(Exception::type_error(format!("{fname}() got an unexpected keyword argument '{k}'")));
+                }
+            }
+        }
+        if let Some(ki) = varkw {
+            vars.insert(def.params[ki].name.clone(), Value::dict(kwdict));
+        }
+        let mut missing_pos = Vec::new();
+        let mut missing_kw = Vec::new();
+        for (i, p) in def.params.iter().enumerate() {
+            if matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly) && !vars.contains_key(&p.name) {
+                match &func.defaults[i] {
+                    Some(d) => {
+                        vars.insert(p.name.clone(), d.clone());
+                    }
+                    None if p.kind == ParamKind::Normal => missing_pos.push(format!("'{}'", p.name)),
+                    None => missing_kw.push(format!("'{}'", p.name)),
+                }
+            }
+        }
+        for (missing, kind) in [(missing_pos, "positional"), (missing_kw, "keyword-only")] {
+            if !missing.is_empty() {
+                let list = match missing.len() {
+                    1 => missing[0].clone(),
+                    2 => format!("{} and {}", missing[0], missing[1]),
+                    n => format!("{}, and {}", missing[..n - 1].join(", "), missing[n - 1]),
+                };
+                return Err(Exception::type_error(format!(
+                    "{fname}() missing {} required {kind} argument{}: {list}",
+                    missing.len(),
+                    if missing.len() == 1 { "" } else { "s" }
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- the object protocol ----
+
+    pub fn truthy(&mut self, v: &Value) -> R<bool> {
+        Ok(match v {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) | Value::Set(d) => !d.borrow().is_empty(),
+            Value::Range(r) => !r.is_empty(),
+            Value::Native(n) => {
+                let n = n.clone();
+                match n.truthy(self)? {
+                    Some(b) => b,
+                    None => n.len(self)?.is_none_or(|l| l > 0),
+                }
+            }
+            _ => true,
+        })
+    }
+
+    pub fn repr(&mut self, v: &Value) -> R<String> {
+        Ok(v.repr())
+    }
+
+    pub fn to_str(&mut self, v: &Value) -> R<String> {
+        Ok(v.to_str())
+    }
+
+    /// `format(v, spec)`.
+    pub fn format(&mut self, v: &Value, spec: &str) -> R<String> {
+        if let Value::Native(n) = v {
+            let n = n.clone();
+            return match n.format(v, spec, self)? {
+                Some(s) => Ok(s),
+                None if spec.is_empty() => Ok(n.str()),
+                None => Err(Exception::type_error(format!(
+                    "unsupported format string passed to {}.__format__",
+                    n.type_name()
+                ))),
+            };
+        }
+        format::format_value(v, spec)
+    }
+
+    pub fn len(&mut self, v: &Value) -> R<usize> {
+        Ok(match v {
+            Value::Str(s) => s.chars().count(),
+            Value::List(l) => l.borrow().len(),
+            Value::Tuple(t) => t.len(),
+            Value::Dict(d) | Value::Set(d) => d.borrow().len(),
+            Value::Range(r) => r.len() as usize,
+            Value::Native(n) => {
+                let n = n.clone();
+                match n.len(self)? {
+                    Some(l) => l,
+                    None => {
+                        return Err(Exception::type_error(format!("object of type '{}' has no len()", n.type_name())));
+                    }
+                }
+            }
+            other => {
+                return Err(Exception::type_error(format!("object of type '{}' has no len()", other.type_name())));
+            }
+        })
+    }
+
+    pub(crate) fn is_iterable(&self, v: &Value) -> bool {
+        matches!(
+            v,
+            Value::Str(_)
+                | Value::List(_)
+                | Value::Tuple(_)
+                | Value::Dict(_)
+                | Value::Set(_)
+                | Value::Range(_)
+                | Value::Iter(_)
+                | Value::Native(_)
+        )
+    }
+
+    /// `iter(v)`.
+    pub fn iter(&mut self, v: &Value) -> R<Value> {
+        let state = match v {
+            Value::List(_) | Value::Tuple(_) => IterState::Seq { seq: v.clone(), idx: 0 },
+            Value::Str(s) => IterState::Items { items: s.chars().map(|c| Value::Str(c.to_string().into())).collect(), idx: 0 },
+            Value::Dict(d) | Value::Set(d) => IterState::Items { items: d.borrow().keys(), idx: 0 },
+            Value::Range(r) => IterState::Range { cur: r.start, stop: r.stop, step: r.step },
+            Value::Iter(_) => return Ok(v.clone()),
+            Value::Native(n) => {
+                let n = n.clone();
+                return match n.iter(v, self)? {
+                    Some(it) => Ok(it),
+                    None => Err(Exception::type_error(format!("'{}' object is not iterable", n.type_name()))),
+                };
+            }
+            other => return Err(Exception::type_error(format!("'{}' object is not iterable", other.type_name()))),
+        };
+        Ok(Value::Iter(Rc::new(RefCell::new(state))))
+    }
+
+    /// Advance an iterator made by [`Interpreter::iter`]; None when exhausted.
+    pub fn next(&mut self, it: &Value) -> R<Option<Value>> {
+        let cell = match it {
+            Value::Iter(c) => c.clone(),
+            Value::Native(n) => {
+                let n = n.clone();
+                return n.next(self);
+            }
+            other => return Err(Exception::type_error(format!("'{}' object is not an iterator", other.type_name()))),
+        };
+        // Fast states are advanced under the borrow; states that call back are handled below.
+        {
+            let mut st = cell.borrow_mut();
+            match &mut *st {
+                IterState::Seq { seq, idx } => {
+                    let item = match seq {
+                        Value::List(l) => l.borrow().get(*idx).cloned(),
+                        Value::Tuple(t) => t.get(*idx).cloned(),
+                        _ => None,
+                    };
+                    *idx += 1;
+                    if item.is_none() {
+                        *st = IterState::Done;
+                    }
+                    return Ok(item);
+                }
+                IterState::Range { cur, stop, step } => {
+                    if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
+                        let v = *cur;
+                        *cur = cur.saturating_add(*step);
+                        return Ok(Some(Value::Int(v)));
+                    }
+                    return Ok(None);
+                }
+                IterState::Items { items, idx } => {
+                    let item = items.get(*idx).cloned();
+                    *idx += 1;
+                    return Ok(item);
+                }
+                IterState::Reversed { seq, idx } => {
+                    if *idx == 0 {
+                        return Ok(None);
+                    }
+                    *idx -= 1;
+                    let item = match seq {
+                        Value::List(l) => l.borrow().get(*idx).cloned(),
+                        Value::Tuple(t) => t.get(*idx).cloned(),
+                        _ => None,
+                    };
+                    return Ok(item);
+                }
+                IterState::Done => return Ok(None),
+                _ => {}
+            }
+        }
+        let st = std::mem::replace(&mut *cell.borrow_mut(), IterState::Done);
+        let (result, st) = match st {
+            IterState::Enumerate { inner, count } => match self.next(&inner)? {
+                Some(v) => (Some(Value::tuple(vec![Value::Int(count), v])), IterState::Enumerate { inner, count: count + 1 }),
+                None => (None, IterState::Done),
+            },
+            IterState::Zip { inners, strict } => {
+                let mut items = Vec::with_capacity(inners.len());
+                let mut done_at = None;
+                for (i, inner) in inners.iter().enumerate() {
+                    match self.next(inner)? {
+                        Some(v) => items.push(v),
+                        None => {
+                            done_at = Some(i);
+                            break;
+                        }
+                    }
+                }
+                match done_at {
+                    None if !inners.is_empty() => (Some(Value::tuple(items)), IterState::Zip { inners, strict }),
+                    Some(i) if strict => {
+                        if i > 0 {
+                            let plural = if i == 1 { String::new() } else { format!("1-{}", i) };
+                            let which = if i == 1 { "argument 1".to_string() } else { format!("arguments {plural}") };
+                            return Err(Exception::value_error(format!("zip() argument {} is shorter than {which}", i + 1)));
+                        }
+                        for (j, inner) in inners.iter().enumerate().skip(1) {
+                            if self.next(inner)?.is_some() {
+                                let which = if j == 1 { "argument 1".to_string() } else { format!("arguments 1-{j}") };
+                                return Err(Exception::value_error(format!("zip() argument {} is longer than {which}", j + 1)));
+                            }
+                        }
+                        (None, IterState::Done)
+                    }
+                    _ => (None, IterState::Done),
+                }
+            }
+            IterState::Map { func, inners } => {
+                let mut items = Vec::with_capacity(inners.len());
+                let mut done = false;
+                for inner in &inners {
+                    match self.next(inner)? {
+                        Some(v) => items.push(v),
+                        None => {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if done {
+                    (None, IterState::Done)
+                } else {
+                    let v = self.call(&func, Args::new("map", items))?;
+                    (Some(v), IterState::Map { func, inners })
+                }
+            }
+            IterState::Filter { func, inner } => {
+                let mut found = None;
+                while let Some(v) = self.next(&inner)? {
+                    self.tick()?;
+                    let keep = if func.is_none() {
+                        self.truthy(&v)?
+                    } else {
+                        let r = self.call(&func, Args::new("filter", vec![v.clone()]))?;
+                        self.truthy(&r)?
+                    };
+                    if keep {
+                        found = Some(v);
+                        break;
+                    }
+                }
+                match found {
+                    Some(v) => (Some(v), IterState::Filter { func, inner }),
+                    None => (None, IterState::Done),
+                }
+            }
+            other => (None, other),
+        };
+        *cell.borrow_mut() = st;
+        Ok(result)
+    }
+
+    /// Collect any iterable into a vector (what natives use to consume Python iterables).
+    pub fn iterate(&mut self, v: &Value) -> R<Vec<Value>> {
+        match v {
+            Value::List(l) => return Ok(l.borrow().clone()),
+            Value::Tuple(t) => return Ok(t.to_vec()),
+            _ => {}
+        }
+        let it = self.iter(v)?;
+        let mut out = Vec::new();
+        while let Some(x) = self.next(&it)? {
+            self.tick()?;
+            out.push(x);
+        }
+        Ok(out)
+    }
+
+    pub fn get_attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        match obj {
+            Value::Module(m) => {
+                if let Some(v) = m.get(name) {
+                    return Ok(v);
+                }
+                if name == "__name__" {
+                    return Ok(Value::Str(m.name.clone()));
+                }
+                let sub = format!("{}.{name}", m.name);
+                if let Some(v) = self.modules.get(&sub) {
+                    return Ok(v.clone());
+                }
+                return Err(Exception::new("AttributeError", format!("module '{}' has no attribute '{name}'", m.name)));
+            }
+            Value::Native(n) => {
+                let n = n.clone();
+                if let Some(v) = n.get_attr(obj, name, self)? {
+                    return Ok(v);
+                }
+                return Err(Exception::new(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{name}'", n.type_name()),
+                ));
+            }
+            Value::Type(t) => {
+                if let Some(v) = t.attrs.borrow().get(name) {
+                    return Ok(v.clone());
+                }
+                if let Some(m) = super::builtins::unbound_method(self, t, name)? {
+                    return Ok(m);
+                }
+                if name == "__name__" {
+                    return Ok(Value::Str(t.name.clone()));
+                }
+                return Err(Exception::new(
+                    "AttributeError",
+                    format!("type object '{}' has no attribute '{name}'", t.name),
+                ));
+            }
+            Value::Function(f) if name == "__name__" => return Ok(Value::Str(f.def.name.clone())),
+            Value::Builtin(b) if name == "__name__" => return Ok(Value::Str(b.name.clone())),
+            Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.clone())),
+            _ => {}
+        }
+        if let Some(v) = super::builtins::attribute(self, obj, name)? {
+            return Ok(v);
+        }
+        Err(Exception::new("AttributeError", format!("'{}' object has no attribute '{name}'", obj.type_name())))
+    }
+
+    pub fn set_attr(&mut self, obj: &Value, name: &str, value: Value) -> R<()> {
+        match obj {
+            Value::Native(n) => {
+                let n = n.clone();
+                if n.set_attr(obj, name, value, self)? {
+                    return Ok(());
+                }
+                Err(Exception::new("AttributeError", format!("'{}' object has no attribute '{name}'", n.type_name())))
+            }
+            Value::Module(m) => {
+                m.set(name, value);
+                Ok(())
+            }
+            other => {
+                let has = super::builtins::attribute(self, other, name)?.is_some();
+                if has {
+                    Err(Exception::new(
+                        "AttributeError",
+                        format!("attribute '{name}' of '{}' objects is not writable", other.type_name()),
+                    ))
+                } else {
+                    Err(Exception::new(
+                        "AttributeError",
+                        format!("'{}' object has no attribute '{name}'", other.type_name()),
+                    ))
+                }
+            }
+        }
+    }
+
+    pub fn get_item(&mut self, obj: &Value, key: &Value) -> R<Value> {
+        match obj {
+            Value::List(l) => {
+                let items = l.borrow();
+                seq_get(&items, key, "list").map(|r| r.unwrap_or_else(Value::list))
+            }
+            Value::Tuple(t) => seq_get(t, key, "tuple").map(|r| r.unwrap_or_else(Value::tuple)),
+            Value::Str(s) => {
+                let chars: Vec<Value> = s.chars().map(|c| Value::Str(c.to_string().into())).collect();
+                match key {
+                    Value::Slice(_) | Value::Int(_) | Value::Bool(_) => match seq_get(&chars, key, "string")? {
+                        Ok(v) => Ok(v),
+                        Err(parts) => Ok(Value::Str(parts.iter().map(|v| v.to_str()).collect::<String>().into())),
+                    },
+                    other => Err(Exception::type_error(format!(
+                        "string indices must be integers, not '{}'",
+                        other.type_name()
+                    ))),
+                }
+            }
+            Value::Range(r) => match key {
+                Value::Slice(s) => {
+                    let n = r.len();
+                    let (start, stop, step) = slice_indices(s, n)?;
+                    Ok(Value::Range(Rc::new(RangeVal {
+                        start: r.get(start),
+                        stop: r.get(stop),
+                        step: r.step * step,
+                    })))
+                }
+                _ => {
+                    let i = index_of(key, "range")?;
+                    let n = r.len();
+                    let j = if i < 0 { i + n } else { i };
+                    if j < 0 || j >= n {
+                        return Err(Exception::new("IndexError", "range object index out of range"));
+                    }
+                    Ok(Value::Int(r.get(j)))
+                }
+            },
+            Value::Dict(d) => {
+                let v = d.borrow().get(key)?;
+                v.ok_or_else(|| key_error(key))
+            }
+            Value::Native(n) => {
+                let n = n.clone();
+                match n.get_item(obj, key, self)? {
+                    Some(v) => Ok(v),
+                    None => Err(Exception::type_error(format!("'{}' object is not subscriptable", n.type_name()))),
+                }
+            }
+            Value::Type(t) => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+            other => Err(Exception::type_error(format!("'{}' object is not subscriptable", other.type_name()))),
+        }
+    }
+
+    pub fn set_item(&mut self, obj: &Value, key: &Value, value: Value) -> R<()> {
+        match obj {
+            Value::List(l) => {
+                if let Value::Slice(s) = key {
+                    let new_items = self.iterate(&value).map_err(|_| Exception::type_error("must assign iterable to extended slice"))?;
+                    let mut items = l.borrow_mut();
+                    let n = items.len() as i64;
+                    let (start, stop, step) = slice_indices(s, n)?;
+                    if step == 1 {
+                        let stop = stop.max(start);
+                        items.splice(start as usize..stop as usize, new_items);
+                        return Ok(());
+                    }
+                    let idxs = slice_positions(start, stop, step);
+                    if idxs.len() != new_items.len() {
+                        return Err(Exception::value_error(format!(
+                            "attempt to assign sequence of size {} to extended slice of size {}",
+                            new_items.len(),
+                            idxs.len()
+                        )));
+                    }
+                    for (i, v) in idxs.into_iter().zip(new_items) {
+                        items[i as usize] = v;
+                    }
+                    return Ok(());
+                }
+                let i = index_of(key, "list")?;
+                let mut items = l.borrow_mut();
+                let n = items.len() as i64;
+                let j = if i < 0 { i + n } else { i };
+                if j < 0 || j >= n {
+                    return Err(Exception::new("IndexError", "list assignment index out of range"));
+                }
+                items[j as usize] = value;
+                Ok(())
+            }
+            Value::Dict(d) => d.borrow_mut().insert(key.clone(), value),
+            Value::Native(n) => {
+                let n = n.clone();
+                if n.set_item(obj, key, value, self)? {
+                    Ok(())
+                } else {
+                    Err(Exception::type_error(format!("'{}' object does not support item assignment", n.type_name())))
+                }
+            }
+            other => Err(Exception::type_error(format!("'{}' object does not support item assignment", other.type_name()))),
+        }
+    }
+
+    fn del_item(&mut self, obj: &Value, key: &Value) -> R<()> {
+        match obj {
+            Value::List(l) => {
+                let mut items = l.borrow_mut();
+                let n = items.len() as i64;
+                if let Value::Slice(s) = key {
+                    let (start, stop, step) = slice_indices(s, n)?;
+                    let mut idxs = slice_positions(start, stop, step);
+                    idxs.sort_unstable();
+                    for i in idxs.into_iter().rev() {
+                        items.remove(i as usize);
+                    }
+                    return Ok(());
+                }
+                let i = index_of(key, "list")?;
+                let j = if i < 0 { i + n } else { i };
+                if j < 0 || j >= n {
+                    return Err(Exception::new("IndexError", "list assignment index out of range"));
+                }
+                items.remove(j as usize);
+                Ok(())
+            }
+            Value::Dict(d) => {
+                let removed = d.borrow_mut().remove(key)?;
+                removed.map(|_| ()).ok_or_else(|| key_error(key))
+            }
+            other => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
+        }
+    }
+}
+
+pub(crate) fn key_error(key: &Value) -> Exception {
+    Exception::new("KeyError", key.repr()).with_args(vec![key.clone()])
+}
+
+/// An index operand as i64 (ints, bools and natives that act like ints are accepted).
+pub(crate) fn index_of(key: &Value, what: &str) -> R<i64> {
+    match key {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        other => Err(Exception::type_error(format!(
+            "{what} indices must be integers or slices, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// `seq[key]`: Ok(Ok(item)) for an index, Ok(Err(items)) for a slice.
+pub(crate) fn seq_get(items: &[Value], key: &Value, what: &str) -> R<Result<Value, Vec<Value>>> {
+    let n = items.len() as i64;
+    if let Value::Slice(s) = key {
+        let (start, stop, step) = slice_indices(s, n)?;
+        return Ok(Err(slice_positions(start, stop, step).into_iter().map(|i| items[i as usize].clone()).collect()));
+    }
+    let i = index_of(key, what)?;
+    let j = if i < 0 { i + n } else { i };
+    if j < 0 || j >= n {
+        return Err(Exception::new("IndexError", format!("{what} index out of range")));
+    }
+    Ok(Ok(items[j as usize].clone()))
+}
+
+/// CPython's PySlice_AdjustIndices: normalized (start, stop, step) for a length.
+pub(crate) fn slice_indices(s: &[Value; 3], n: i64) -> R<(i64, i64, i64)> {
+    let get = |v: &Value| -> R<Option<i64>> {
+        match v {
+            Value::None => Ok(None),
+            other => other.as_int().map(Some).ok_or_else(|| {
+                Exception::type_error("slice indices must be integers or None or have an __index__ method")
+            }),
+        }
+    };
+    let step = get(&s[2])?.unwrap_or(1);
+    if step == 0 {
+        return Err(Exception::value_error("slice step cannot be zero"));
+    }
+    let (lower, upper) = if step < 0 { (-1, n - 1) } else { (0, n) };
+    let fix = |v: Option<i64>, default: i64| -> i64 {
+        match v {
+            None => default,
+            Some(i) if i < 0 => (i + n).max(lower),
+            Some(i) => i.min(upper),
+        }
+    };
+    let start = fix(get(&s[0])?, if step < 0 { upper } else { lower });
+    let stop = fix(get(&s[1])?, if step < 0 { lower } else { upper });
+    Ok((start, stop, step))
+}
+
+pub(crate) fn slice_positions(start: i64, stop: i64, step: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut i = start;
+    if step > 0 {
+        while i < stop {
+            out.push(i);
+            i += step;
+        }
+    } else {
+        while i > stop {
+            out.push(i);
+            i += step;
+        }
+    }
+    out
+}

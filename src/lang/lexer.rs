@@ -1,0 +1,592 @@
+//! The lexer: cell text to tokens with spans, including Python's INDENT/DEDENT layout tokens.
+
+use crate::source::Span;
+
+/// One token. Keywords and operators are interned as static strings so the parser matches text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    Name(String),
+    Kw(&'static str),
+    Op(&'static str),
+    Int(i64),
+    Float(f64),
+    /// A string literal; f-strings keep their raw body for the parser to split.
+    Str(StrLit),
+    Newline,
+    Indent,
+    Dedent,
+    Eof,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrLit {
+    /// A finished string (escapes processed).
+    Plain(String),
+    /// An f-string: the raw body between the quotes, its file offset, and whether it is raw.
+    Format { body: String, offset: usize, raw: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub tok: Tok,
+    pub span: Span,
+}
+
+/// A lexing failure, already worded as CPython's SyntaxError/IndentationError.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LexError {
+    pub py_type: &'static str,
+    pub message: String,
+    pub span: Span,
+}
+
+pub const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+// Longest first, so maximal munch is a linear scan.
+const OPERATORS: &[&str] = &[
+    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+    "@=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "(", ")", "[", "]", "{", "}", ",", ":",
+    ".", ";", "@", "=", "+", "-", "*", "/", "%", "&", "|", "^", "~", "<", ">",
+];
+
+/// Tokenize `src`; every span is shifted by `base`.
+pub fn tokenize(src: &str, base: usize) -> Result<Vec<Token>, LexError> {
+    Lexer { src, bytes: src.as_bytes(), pos: 0, base, toks: Vec::new(), indents: vec![0], brackets: Vec::new() }
+        .run()
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    base: usize,
+    toks: Vec<Token>,
+    indents: Vec<usize>,
+    /// Open brackets with their offsets, for implicit line joining and "never closed" errors.
+    brackets: Vec<(u8, usize)>,
+}
+
+impl<'a> Lexer<'a> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(start + self.base, end + self.base)
+    }
+
+    fn err(&self, py_type: &'static str, message: impl Into<String>, start: usize, end: usize) -> LexError {
+        LexError { py_type, message: message.into(), span: self.span(start, end) }
+    }
+
+    fn push(&mut self, tok: Tok, start: usize, end: usize) {
+        let span = self.span(start, end);
+        self.toks.push(Token { tok, span });
+    }
+
+    fn peek(&self, off: usize) -> u8 {
+        self.bytes.get(self.pos + off).copied().unwrap_or(0)
+    }
+
+    fn run(mut self) -> Result<Vec<Token>, LexError> {
+        let mut at_line_start = true;
+        while self.pos < self.bytes.len() {
+            if at_line_start && self.brackets.is_empty() {
+                at_line_start = false;
+                if self.indentation()? {
+                    continue;
+                }
+            }
+            let c = self.bytes[self.pos];
+            let start = self.pos;
+            match c {
+                b' ' | b'\t' | b'\x0c' | b'\r' => self.pos += 1,
+                b'#' => {
+                    while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+                        self.pos += 1;
+                    }
+                }
+                b'\\' => {
+                    let mut p = self.pos + 1;
+                    if self.bytes.get(p) == Some(&b'\r') {
+                        p += 1;
+                    }
+                    if self.bytes.get(p) == Some(&b'\n') {
+                        self.pos = p + 1;
+                    } else {
+                        return Err(self.err(
+                            "SyntaxError",
+                            "unexpected character after line continuation character",
+                            start,
+                            start + 1,
+                        ));
+                    }
+                }
+                b'\n' => {
+                    self.pos += 1;
+                    if self.brackets.is_empty() {
+                        let last_is_line_end = matches!(
+                            self.toks.last().map(|t| &t.tok),
+                            None | Some(Tok::Newline) | Some(Tok::Indent) | Some(Tok::Dedent)
+                        );
+                        if !last_is_line_end {
+                            self.push(Tok::Newline, start, start + 1);
+                        }
+                        at_line_start = true;
+                    }
+                }
+                b'0'..=b'9' => self.number()?,
+                b'.' if self.peek(1).is_ascii_digit() => self.number()?,
+                b'"' | b'\'' => self.string(start, start, false, false)?,
+                _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                    let mut end = self.pos;
+                    for (i, ch) in self.src[self.pos..].char_indices() {
+                        if ch == '_' || ch.is_alphanumeric() {
+                            end = self.pos + i + ch.len_utf8();
+                        } else {
+                            break;
+                        }
+                    }
+                    if end == self.pos {
+                        let ch = self.src[self.pos..].chars().next().unwrap_or('?');
+                        return Err(self.err(
+                            "SyntaxError",
+                            format!("invalid character '{ch}' (U+{:04X})", ch as u32),
+                            start,
+                            start + ch.len_utf8(),
+                        ));
+                    }
+                    let word = &self.src[self.pos..end];
+                    let next = self.bytes.get(end).copied().unwrap_or(0);
+                    if matches!(next, b'"' | b'\'') && word.len() <= 2 {
+                        let lower = word.to_ascii_lowercase();
+                        let (raw, fmt, bytes) =
+                            (lower.contains('r'), lower.contains('f'), lower.contains('b'));
+                        if lower.chars().all(|c| "rfbu".contains(c)) {
+                            if bytes {
+                                return Err(self.err(
+                                    "SyntaxError",
+                                    "unsupported: bytes literals",
+                                    start,
+                                    end,
+                                ));
+                            }
+                            self.pos = end;
+                            self.string(start, end, raw, fmt)?;
+                            continue;
+                        }
+                    }
+                    self.pos = end;
+                    let tok = match KEYWORDS.iter().find(|k| **k == word) {
+                        Some(k) => Tok::Kw(k),
+                        None => Tok::Name(word.to_string()),
+                    };
+                    self.push(tok, start, end);
+                }
+                _ => {
+                    let rest = &self.src[self.pos..];
+                    let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
+                        let ch = rest.chars().next().unwrap_or('?');
+                        let msg = if matches!(ch, '!' | '$' | '?' | '`') {
+                            "invalid syntax".to_string()
+                        } else {
+                            format!("invalid character '{ch}' (U+{:04X})", ch as u32)
+                        };
+                        return Err(self.err("SyntaxError", msg, start, start + ch.len_utf8()));
+                    };
+                    self.pos += op.len();
+                    match *op {
+                        "(" | "[" | "{" => self.brackets.push((op.as_bytes()[0], start)),
+                        ")" | "]" | "}" => {
+                            let want = match *op {
+                                ")" => b'(',
+                                "]" => b'[',
+                                _ => b'{',
+                            };
+                            match self.brackets.pop() {
+                                None => {
+                                    return Err(self.err(
+                                        "SyntaxError",
+                                        format!("unmatched '{op}'"),
+                                        start,
+                                        start + 1,
+                                    ));
+                                }
+                                Some((open, _)) if open != want => {
+                                    return Err(self.err(
+                                        "SyntaxError",
+                                        format!(
+                                            "closing parenthesis '{op}' does not match opening parenthesis '{}'",
+                                            open as char
+                                        ),
+                                        start,
+                                        start + 1,
+                                    ));
+                                }
+                                Some(_) => {}
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.push(Tok::Op(op), start, self.pos);
+                }
+            }
+        }
+        if let Some(&(open, at)) = self.brackets.last() {
+            return Err(self.err("SyntaxError", format!("'{}' was never closed", open as char), at, at + 1));
+        }
+        let end = self.bytes.len();
+        if !matches!(self.toks.last().map(|t| &t.tok), None | Some(Tok::Newline) | Some(Tok::Dedent)) {
+            self.push(Tok::Newline, end, end);
+        }
+        while self.indents.len() > 1 {
+            self.indents.pop();
+            self.push(Tok::Dedent, end, end);
+        }
+        self.push(Tok::Eof, end, end);
+        Ok(self.toks)
+    }
+
+    /// Measure a line's indentation and emit layout tokens. Returns true if the line was blank
+    /// (or comment-only) and has been consumed.
+    fn indentation(&mut self) -> Result<bool, LexError> {
+        let start = self.pos;
+        let mut col = 0usize;
+        while self.pos < self.bytes.len() {
+            match self.bytes[self.pos] {
+                b' ' => col += 1,
+                b'\t' => col = (col / 8 + 1) * 8,
+                b'\x0c' => col = 0,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            None => return Ok(true),
+            Some(b'\n') | Some(b'#') | Some(b'\r') => {
+                while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+                    self.pos += 1;
+                }
+                if self.pos < self.bytes.len() {
+                    self.pos += 1;
+                }
+                return Ok(true);
+            }
+            Some(b'\\') => {}
+            _ => {}
+        }
+        let top = self.indents.last().copied().unwrap_or(0);
+        if col > top {
+            self.indents.push(col);
+            self.push(Tok::Indent, start, self.pos);
+        } else if col < top {
+            while self.indents.last().copied().unwrap_or(0) > col {
+                self.indents.pop();
+                self.push(Tok::Dedent, self.pos, self.pos);
+            }
+            if self.indents.last().copied().unwrap_or(0) != col {
+                return Err(self.err(
+                    "IndentationError",
+                    "unindent does not match any outer indentation level",
+                    start,
+                    self.pos,
+                ));
+            }
+        }
+        Ok(false)
+    }
+
+    fn number(&mut self) -> Result<(), LexError> {
+        let start = self.pos;
+        let b = self.bytes;
+        if b[start] == b'0' && matches!(self.peek(1), b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
+            let radix = match self.peek(1) {
+                b'x' | b'X' => 16,
+                b'o' | b'O' => 8,
+                _ => 2,
+            };
+            self.pos += 2;
+            while self.pos < b.len() && (b[self.pos].is_ascii_alphanumeric() || b[self.pos] == b'_') {
+                self.pos += 1;
+            }
+            let digits: String = self.src[start + 2..self.pos].chars().filter(|c| *c != '_').collect();
+            let value = i64::from_str_radix(&digits, radix).map_err(|_| {
+                self.err("SyntaxError", format!("invalid literal '{}'", &self.src[start..self.pos]), start, self.pos)
+            })?;
+            self.push(Tok::Int(value), start, self.pos);
+            return Ok(());
+        }
+        let mut is_float = false;
+        let digits = |lx: &mut Lexer| {
+            while lx.pos < b.len() && (b[lx.pos].is_ascii_digit() || b[lx.pos] == b'_') {
+                lx.pos += 1;
+            }
+        };
+        digits(self);
+        if self.peek(0) == b'.' {
+            is_float = true;
+            self.pos += 1;
+            digits(self);
+        }
+        if matches!(self.peek(0), b'e' | b'E')
+            && (self.peek(1).is_ascii_digit() || (matches!(self.peek(1), b'+' | b'-') && self.peek(2).is_ascii_digit()))
+        {
+            is_float = true;
+            self.pos += 2;
+            digits(self);
+        }
+        if matches!(self.peek(0), b'j' | b'J') {
+            return Err(self.err("SyntaxError", "unsupported: complex literals", start, self.pos + 1));
+        }
+        if self.peek(0).is_ascii_alphabetic() || self.peek(0) == b'_' {
+            return Err(self.err("SyntaxError", "invalid decimal literal", start, self.pos + 1));
+        }
+        let text: String = self.src[start..self.pos].chars().filter(|c| *c != '_').collect();
+        let tok = if is_float {
+            Tok::Float(text.parse().map_err(|_| self.err("SyntaxError", "invalid decimal literal", start, self.pos))?)
+        } else {
+            if text.len() > 1 && text.starts_with('0') && text.bytes().any(|c| c != b'0') {
+                return Err(self.err(
+                    "SyntaxError",
+                    "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                    start,
+                    self.pos,
+                ));
+            }
+            match text.parse::<i64>() {
+                Ok(v) => Tok::Int(v),
+                Err(_) => {
+                    return Err(self.err(
+                        "OverflowError",
+                        "unsupported: integer literal does not fit in 64 bits",
+                        start,
+                        self.pos,
+                    ));
+                }
+            }
+        };
+        self.push(tok, start, self.pos);
+        Ok(())
+    }
+
+    /// Lex a string literal whose quote starts at `self.pos`; `start` includes any prefix.
+    fn string(&mut self, start: usize, quote_at: usize, raw: bool, fmt: bool) -> Result<(), LexError> {
+        let q = self.bytes[quote_at];
+        let triple = self.bytes.get(quote_at + 1) == Some(&q) && self.bytes.get(quote_at + 2) == Some(&q);
+        let body_start = quote_at + if triple { 3 } else { 1 };
+        let mut p = body_start;
+        let body_end;
+        loop {
+            let Some(&c) = self.bytes.get(p) else {
+                let msg = if triple {
+                    "unterminated triple-quoted string literal (detected at line 1)".to_string()
+                } else {
+                    "unterminated string literal (detected at line 1)".to_string()
+                };
+                return Err(self.err("SyntaxError", self.fix_line(msg, start), start, start + 1));
+            };
+            if c == b'\\' {
+                p += 2;
+                continue;
+            }
+            if c == b'\n' && !triple {
+                let msg = "unterminated string literal (detected at line 1)".to_string();
+                return Err(self.err("SyntaxError", self.fix_line(msg, start), start, start + 1));
+            }
+            if c == q {
+                if !triple {
+                    body_end = p;
+                    p += 1;
+                    break;
+                }
+                if self.bytes.get(p + 1) == Some(&q) && self.bytes.get(p + 2) == Some(&q) {
+                    body_end = p;
+                    p += 3;
+                    break;
+                }
+            }
+            p += 1;
+        }
+        let body = &self.src[body_start..body_end];
+        let lit = if fmt {
+            StrLit::Format { body: body.to_string(), offset: body_start + self.base, raw }
+        } else if raw {
+            StrLit::Plain(body.to_string())
+        } else {
+            StrLit::Plain(unescape(body))
+        };
+        self.pos = p;
+        self.push(Tok::Str(lit), start, p);
+        Ok(())
+    }
+
+    /// CPython reports the line number of the unterminated literal.
+    fn fix_line(&self, msg: String, at: usize) -> String {
+        let line = self.src[..at].matches('\n').count() + 1;
+        msg.replace("line 1", &format!("line {line}"))
+    }
+}
+
+/// Process backslash escapes of a non-raw string body.
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        match e {
+            '\n' => {}
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            '0'..='7' => {
+                let mut v = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|c| c.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+            }
+            'x' | 'u' | 'U' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let mut v = 0u32;
+                let mut ok = true;
+                for _ in 0..n {
+                    match chars.peek().and_then(|c| c.to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            chars.next();
+                        }
+                        None => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                match (ok, char::from_u32(v)) {
+                    (true, Some(ch)) => out.push(ch),
+                    _ => out.push('\u{fffd}'),
+                }
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Tok> {
+        tokenize(src, 0).unwrap().into_iter().map(|t| t.tok).collect()
+    }
+
+    /// Token texts, in order, separated only by trivia, rebuild the source.
+    fn check_roundtrip(src: &str, base: usize) {
+        let toks = tokenize(src, base).unwrap();
+        let mut prev_end = base;
+        let mut rebuilt = String::new();
+        for t in &toks {
+            assert!(t.span.start >= prev_end, "spans must be monotone: {t:?}");
+            assert!(t.span.end >= t.span.start);
+            let gap = &src[prev_end - base..t.span.start - base];
+            let trivia_ok = gap.lines().all(|l| {
+                let l = l.trim_start_matches([' ', '\t', '\r']);
+                l.is_empty() || l.starts_with('#') || l == "\\" || l.trim_end() == "\\" || l.trim().starts_with('#')
+            });
+            assert!(trivia_ok, "non-trivia gap {gap:?} before {t:?}");
+            rebuilt.push_str(gap);
+            rebuilt.push_str(&src[t.span.start - base..t.span.end - base]);
+            prev_end = t.span.end;
+        }
+        rebuilt.push_str(&src[prev_end - base..]);
+        assert_eq!(rebuilt, src);
+    }
+
+    #[test]
+    fn tokens_concatenate_back_to_source() {
+        let srcs = [
+            "x = 1\nif x:\n    y = [1,\n  2]  # c\n    z = f'{x!r:>{w}}'\nprint(y)\n",
+            "def f(a, *b, **c):\n\treturn a \\\n  + 1\n\n\n# end\n",
+            "s = '''a\nb''' + r'\\d' \"q\"; t = 0x1F + 1_000 + 1e-5 + .5 + 1.\n",
+        ];
+        for src in srcs {
+            check_roundtrip(src, 0);
+            check_roundtrip(src, 1234);
+        }
+    }
+
+    #[test]
+    fn spans_are_shifted_by_base() {
+        let a = tokenize("foo = 12", 0).unwrap();
+        let b = tokenize("foo = 12", 100).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.span.shift(100), y.span);
+        }
+        assert_eq!(b[0].span, Span::new(100, 103));
+        assert_eq!(b[2].span, Span::new(106, 108));
+    }
+
+    #[test]
+    fn indentation_tokens() {
+        let t = kinds("if a:\n    b\n    if c:\n        d\ne\n");
+        let layout: Vec<&Tok> = t.iter().filter(|t| matches!(t, Tok::Indent | Tok::Dedent)).collect();
+        assert_eq!(layout, vec![&Tok::Indent, &Tok::Indent, &Tok::Dedent, &Tok::Dedent]);
+        // Blank and comment lines do not affect layout.
+        let t2 = kinds("if a:\n\n  # x\n    b\n");
+        assert_eq!(t2.iter().filter(|t| matches!(t, Tok::Indent)).count(), 1);
+    }
+
+    #[test]
+    fn inconsistent_dedent_is_an_error() {
+        let e = tokenize("if a:\n    b\n  c\n", 0).unwrap_err();
+        assert_eq!(e.py_type, "IndentationError");
+        assert_eq!(e.message, "unindent does not match any outer indentation level");
+    }
+
+    #[test]
+    fn brackets_join_lines_and_must_close() {
+        let t = kinds("f(1,\n  2)\n");
+        assert_eq!(t.iter().filter(|t| matches!(t, Tok::Newline)).count(), 1);
+        let e = tokenize("f(1,\n", 0).unwrap_err();
+        assert_eq!(e.message, "'(' was never closed");
+        assert_eq!(e.span, Span::new(1, 2));
+    }
+
+    #[test]
+    fn numbers_and_strings() {
+        assert_eq!(
+            kinds("0x1f 0o17 0b101 1_000 1e-5 1. .5")[..7],
+            [Tok::Int(31), Tok::Int(15), Tok::Int(5), Tok::Int(1000), Tok::Float(1e-5), Tok::Float(1.0), Tok::Float(0.5)]
+        );
+        assert_eq!(kinds(r"'a\nb'")[0], Tok::Str(StrLit::Plain("a\nb".into())));
+        assert_eq!(kinds(r"r'a\nb'")[0], Tok::Str(StrLit::Plain("a\\nb".into())));
+    }
+}

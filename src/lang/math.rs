@@ -1,0 +1,328 @@
+//! The `math` module: constants and float functions with CPython's domain and range errors.
+
+use std::rc::Rc;
+
+use super::ast::BinOp;
+use super::builtins::{float_to_int, to_float};
+use super::error::Exception;
+use super::interp::Interpreter;
+use super::native::Args;
+use super::value::{Module, Value};
+
+type R<T> = Result<T, Exception>;
+
+fn domain() -> Exception {
+    Exception::value_error("math domain error")
+}
+
+fn range_err() -> Exception {
+    Exception::new("OverflowError", "math range error")
+}
+
+/// Exactly `n` positional arguments, as float.
+fn floats(it: &mut Interpreter, args: &Args, n: usize) -> R<Vec<f64>> {
+    args.no_kwargs()?;
+    if args.pos.len() != n {
+        let msg = if n == 1 {
+            format!("math.{}() takes exactly one argument ({} given)", args.fname, args.pos.len())
+        } else {
+            format!("{} expected {n} arguments, got {}", args.fname, args.pos.len())
+        };
+        return Err(Exception::type_error(msg));
+    }
+    args.pos.iter().map(|v| num(it, v)).collect()
+}
+
+fn num(it: &mut Interpreter, v: &Value) -> R<f64> {
+    match v {
+        Value::Str(_) | Value::None | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
+            Err(Exception::type_error(format!("must be real number, not {}", v.type_name())))
+        }
+        _ => to_float(it, v).map_err(|_| Exception::type_error(format!("must be real number, not {}", v.type_name()))),
+    }
+}
+
+/// A one-argument float function with a domain check and overflow detection.
+fn unary(m: &Module, name: &'static str, f: fn(f64) -> f64, ok: fn(f64) -> bool) {
+    m.set(
+        name,
+        Value::builtin(name, move |it, args| {
+            let x = floats(it, &args, 1)?[0];
+            if !ok(x) {
+                return Err(domain());
+            }
+            let r = f(x);
+            if r.is_nan() && !x.is_nan() {
+                return Err(domain());
+            }
+            if r.is_infinite() && x.is_finite() {
+                return Err(range_err());
+            }
+            Ok(Value::Float(r))
+        }),
+    );
+}
+
+/// Shewchuk's exact summation, as CPython's math.fsum.
+fn fsum(xs: &[f64]) -> f64 {
+    let mut partials: Vec<f64> = Vec::new();
+    let mut special = 0.0;
+    for &x0 in xs {
+        let mut x = x0;
+        if !x.is_finite() {
+            special += x;
+            continue;
+        }
+        let mut i = 0;
+        for j in 0..partials.len() {
+            let mut y = partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[i] = lo;
+                i += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(i);
+        partials.push(x);
+    }
+    if special != 0.0 || special.is_nan() {
+        return special;
+    }
+    let Some(mut hi) = partials.pop() else { return 0.0 };
+    let mut lo = 0.0;
+    while let Some(y) = partials.pop() {
+        let x = hi;
+        hi = x + y;
+        let yr = hi - x;
+        lo = y - yr;
+        if lo != 0.0 {
+            break;
+        }
+    }
+    // Round-half-even correction, as in CPython.
+    if let Some(&next) = partials.last()
+        && ((lo < 0.0 && next < 0.0) || (lo > 0.0 && next > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            let yr = x - hi;
+            if y == yr {
+                hi = x;
+            }
+        }
+    hi
+}
+
+pub fn module() -> Value {
+    let m = Module::new("math");
+    m.set("pi", Value::Float(std::f64::consts::PI));
+    m.set("e", Value::Float(std::f64::consts::E));
+    m.set("tau", Value::Float(std::f64::consts::TAU));
+    m.set("inf", Value::Float(f64::INFINITY));
+    m.set("nan", Value::Float(f64::NAN));
+    unary(&m, "sqrt", f64::sqrt, |x| x >= 0.0 || x.is_nan());
+    unary(&m, "exp", f64::exp, |_| true);
+    unary(&m, "log2", f64::log2, |x| x > 0.0 || x.is_nan());
+    unary(&m, "log10", f64::log10, |x| x > 0.0 || x.is_nan());
+    unary(&m, "log1p", f64::ln_1p, |x| x > -1.0 || x.is_nan());
+    unary(&m, "expm1", f64::exp_m1, |_| true);
+    unary(&m, "sin", f64::sin, |x| !x.is_infinite());
+    unary(&m, "cos", f64::cos, |x| !x.is_infinite());
+    unary(&m, "tan", f64::tan, |x| !x.is_infinite());
+    unary(&m, "asin", f64::asin, |x| (-1.0..=1.0).contains(&x) || x.is_nan());
+    unary(&m, "acos", f64::acos, |x| (-1.0..=1.0).contains(&x) || x.is_nan());
+    unary(&m, "atan", f64::atan, |_| true);
+    unary(&m, "sinh", f64::sinh, |_| true);
+    unary(&m, "cosh", f64::cosh, |_| true);
+    unary(&m, "tanh", f64::tanh, |_| true);
+    unary(&m, "fabs", f64::abs, |_| true);
+    unary(&m, "degrees", f64::to_degrees, |_| true);
+    unary(&m, "radians", f64::to_radians, |_| true);
+    m.set(
+        "log",
+        Value::builtin("log", |it, args| {
+            args.no_kwargs()?;
+            if args.pos.is_empty() || args.pos.len() > 2 {
+                return Err(Exception::type_error(format!(
+                    "log expected at least 1 argument, got {}",
+                    args.pos.len()
+                )));
+            }
+            let x = num(it, &args.pos[0])?;
+            if x <= 0.0 {
+                return Err(domain());
+            }
+            match args.pos.get(1) {
+                None => Ok(Value::Float(x.ln())),
+                Some(b) => {
+                    let b = num(it, b)?;
+                    if b <= 0.0 {
+                        return Err(domain());
+                    }
+                    if b == 1.0 {
+                        return Err(Exception::new("ZeroDivisionError", "float division by zero"));
+                    }
+                    Ok(Value::Float(x.ln() / b.ln()))
+                }
+            }
+        }),
+    );
+    m.set(
+        "pow",
+        Value::builtin("pow", |it, args| {
+            let v = floats(it, &args, 2)?;
+            let (x, y) = (v[0], v[1]);
+            if x == 0.0 && y < 0.0 {
+                return Err(domain());
+            }
+            let r = x.powf(y);
+            if r.is_nan() && !x.is_nan() && !y.is_nan() {
+                return Err(domain());
+            }
+            if r.is_infinite() && x.is_finite() && y.is_finite() {
+                return Err(range_err());
+            }
+            Ok(Value::Float(r))
+        }),
+    );
+    m.set(
+        "atan2",
+        Value::builtin("atan2", |it, args| {
+            let v = floats(it, &args, 2)?;
+            Ok(Value::Float(v[0].atan2(v[1])))
+        }),
+    );
+    m.set(
+        "hypot",
+        Value::builtin("hypot", |it, args| {
+            args.no_kwargs()?;
+            let mut acc = 0.0f64;
+            for v in &args.pos {
+                acc = acc.hypot(num(it, v)?);
+            }
+            Ok(Value::Float(acc))
+        }),
+    );
+    for (name, f) in [("floor", f64::floor as fn(f64) -> f64), ("ceil", f64::ceil), ("trunc", f64::trunc)] {
+        m.set(
+            name,
+            Value::builtin(name, move |it, args| {
+                args.no_kwargs()?;
+                if args.pos.len() != 1 {
+                    return Err(Exception::type_error(format!(
+                        "math.{name}() takes exactly one argument ({} given)",
+                        args.pos.len()
+                    )));
+                }
+                if let Some(i) = args.pos[0].as_int() {
+                    return Ok(Value::Int(i));
+                }
+                float_to_int(f(num(it, &args.pos[0])?))
+            }),
+        );
+    }
+    m.set(
+        "isclose",
+        Value::builtin("isclose", |it, args| {
+            let [a, b, rel, abs] = args.bind(&["a", "b", "/", "*", "rel_tol=", "abs_tol="])?;
+            let a = num(it, &a.unwrap_or(Value::None))?;
+            let b = num(it, &b.unwrap_or(Value::None))?;
+            let rel = match rel {
+                Some(v) => num(it, &v)?,
+                None => 1e-9,
+            };
+            let abs = match abs {
+                Some(v) => num(it, &v)?,
+                None => 0.0,
+            };
+            if rel < 0.0 || abs < 0.0 {
+                return Err(Exception::value_error("tolerances must be non-negative"));
+            }
+            if a == b {
+                return Ok(Value::Bool(true));
+            }
+            if a.is_infinite() || b.is_infinite() {
+                return Ok(Value::Bool(false));
+            }
+            let d = (b - a).abs();
+            Ok(Value::Bool(d <= (rel * b).abs() || d <= (rel * a).abs() || d <= abs))
+        }),
+    );
+    for (name, f) in [
+        ("isnan", f64::is_nan as fn(f64) -> bool),
+        ("isinf", f64::is_infinite),
+        ("isfinite", f64::is_finite),
+    ] {
+        m.set(
+            name,
+            Value::builtin(name, move |it, args| {
+                let x = floats(it, &args, 1)?[0];
+                Ok(Value::Bool(f(x)))
+            }),
+        );
+    }
+    m.set(
+        "fsum",
+        Value::builtin("fsum", |it, args| {
+            args.no_kwargs()?;
+            let [x] = args.bind(&["seq", "/"])?;
+            let items = it.iterate(&x.unwrap_or(Value::None))?;
+            let xs: Vec<f64> = items.iter().map(|v| num(it, v)).collect::<R<_>>()?;
+            Ok(Value::Float(fsum(&xs)))
+        }),
+    );
+    m.set(
+        "prod",
+        Value::builtin("prod", |it, args| {
+            let [x, start] = args.bind(&["iterable", "/", "*", "start="])?;
+            let mut acc = start.unwrap_or(Value::Int(1));
+            for v in it.iterate(&x.unwrap_or(Value::None))? {
+                acc = it.binary(BinOp::Mul, &acc, &v)?;
+            }
+            Ok(acc)
+        }),
+    );
+    m.set(
+        "factorial",
+        Value::builtin("factorial", |_, args| {
+            args.no_kwargs()?;
+            let [x] = args.bind(&["n", "/"])?;
+            let x = x.unwrap_or(Value::None);
+            let Some(n) = x.as_int() else {
+                return Err(Exception::type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    x.type_name()
+                )));
+            };
+            if n < 0 {
+                return Err(Exception::value_error("factorial() not defined for negative values"));
+            }
+            let mut acc: i64 = 1;
+            for k in 2..=n {
+                acc = acc.checked_mul(k).ok_or_else(|| Exception::unsupported("integers beyond 64 bits"))?;
+            }
+            Ok(Value::Int(acc))
+        }),
+    );
+    m.set(
+        "gcd",
+        Value::builtin("gcd", |_, args| {
+            args.no_kwargs()?;
+            let mut g: i64 = 0;
+            for v in &args.pos {
+                let mut b = v.expect_int("")?.abs();
+                let mut a = g;
+                while b != 0 {
+                    (a, b) = (b, a % b);
+                }
+                g = a;
+            }
+            Ok(Value::Int(g))
+        }),
+    );
+    Value::Module(Rc::new(m))
+}

@@ -1,0 +1,493 @@
+//! Operators: arithmetic, comparison and membership with CPython's semantics and error wording.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use super::ast::{BinOp, CmpOp, UnaryOp};
+use super::error::Exception;
+use super::format::{PercentArg, percent_format};
+use super::interp::Interpreter;
+use super::native::Op;
+use super::value::{Dict, Value, key_eq};
+
+type R<T> = Result<T, Exception>;
+
+fn overflow() -> Exception {
+    Exception::unsupported("integers beyond 64 bits (OverflowError)")
+}
+
+fn unsupported_operands(op: BinOp, a: &Value, b: &Value) -> Exception {
+    let sym = if op == BinOp::Pow { "** or pow()" } else { op.symbol() };
+    Exception::type_error(format!(
+        "unsupported operand type(s) for {sym}: '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+/// Python's float floor-division and modulo (CPython's float_divmod).
+pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
+    let mut m = x % y;
+    let mut div = (x - m) / y;
+    if m != 0.0 {
+        if (y < 0.0) != (m < 0.0) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(y);
+    }
+    let floordiv = if div != 0.0 {
+        let mut f = div.floor();
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0.0f64.copysign(x / y)
+    };
+    (floordiv, m)
+}
+
+pub fn int_floordiv(a: i64, b: i64) -> R<i64> {
+    if b == 0 {
+        return Err(Exception::new("ZeroDivisionError", "integer division or modulo by zero"));
+    }
+    let q = a.checked_div(b).ok_or_else(overflow)?;
+    Ok(if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
+}
+
+pub fn int_mod(a: i64, b: i64) -> R<i64> {
+    if b == 0 {
+        return Err(Exception::new("ZeroDivisionError", "integer modulo by zero"));
+    }
+    let r = a.checked_rem(b).unwrap_or(0);
+    Ok(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
+}
+
+pub fn int_pow(a: i64, b: i64) -> R<Value> {
+    if b < 0 {
+        if a == 0 {
+            return Err(Exception::new("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+        }
+        return Ok(Value::Float((a as f64).powf(b as f64)));
+    }
+    let e = u32::try_from(b).map_err(|_| overflow())?;
+    a.checked_pow(e).map(Value::Int).ok_or_else(overflow)
+}
+
+pub fn float_pow(a: f64, b: f64) -> R<f64> {
+    if a == 0.0 && b < 0.0 {
+        return Err(Exception::new("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+    }
+    if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
+        return Err(Exception::unsupported("complex numbers (negative number to a fractional power)"));
+    }
+    let r = a.powf(b);
+    if r.is_infinite() && a.is_finite() && b.is_finite() {
+        return Err(Exception::new("OverflowError", "(34, 'Numerical result out of range')"));
+    }
+    Ok(r)
+}
+
+fn repeat(items: &[Value], n: i64) -> Vec<Value> {
+    let mut out = Vec::with_capacity(items.len() * n.max(0) as usize);
+    for _ in 0..n.max(0) {
+        out.extend(items.iter().cloned());
+    }
+    out
+}
+
+struct Percent<'a>(&'a mut Interpreter);
+
+impl PercentArg for Percent<'_> {
+    fn str_of(&mut self, v: &Value) -> R<String> {
+        self.0.to_str(v)
+    }
+    fn repr_of(&mut self, v: &Value) -> R<String> {
+        self.0.repr(v)
+    }
+}
+
+impl Interpreter {
+    /// `a op b`.
+    pub fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        if let Value::Native(n) = a {
+            let n = n.clone();
+            if let Some(v) = n.binary_op(a, Op::Bin(op), b, false, self)? {
+                return Ok(v);
+            }
+        }
+        if let Value::Native(n) = b {
+            let n = n.clone();
+            if let Some(v) = n.binary_op(b, Op::Bin(op), a, true, self)? {
+                return Ok(v);
+            }
+            return Err(unsupported_operands(op, a, b));
+        }
+        use Value::{Bool, Float, Int, List, Set, Str, Tuple};
+        // Numbers: bools are ints.
+        if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+            return Ok(match op {
+                BinOp::Add => Int(x.checked_add(y).ok_or_else(overflow)?),
+                BinOp::Sub => Int(x.checked_sub(y).ok_or_else(overflow)?),
+                BinOp::Mul => Int(x.checked_mul(y).ok_or_else(overflow)?),
+                BinOp::Div => {
+                    if y == 0 {
+                        return Err(Exception::new("ZeroDivisionError", "division by zero"));
+                    }
+                    Float(x as f64 / y as f64)
+                }
+                BinOp::FloorDiv => Int(int_floordiv(x, y)?),
+                BinOp::Mod => Int(int_mod(x, y)?),
+                BinOp::Pow => int_pow(x, y)?,
+                BinOp::LShift => {
+                    if y < 0 {
+                        return Err(Exception::value_error("negative shift count"));
+                    }
+                    if x == 0 {
+                        Int(0)
+                    } else {
+                        let r = if y < 64 { x.checked_shl(y as u32) } else { None };
+                        match r {
+                            Some(r) if r >> y == x => Int(r),
+                            _ => return Err(overflow()),
+                        }
+                    }
+                }
+                BinOp::RShift => {
+                    if y < 0 {
+                        return Err(Exception::value_error("negative shift count"));
+                    }
+                    Int(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y })
+                }
+                BinOp::BitAnd => {
+                    if let (Bool(p), Bool(q)) = (a, b) {
+                        Bool(*p & *q)
+                    } else {
+                        Int(x & y)
+                    }
+                }
+                BinOp::BitOr => {
+                    if let (Bool(p), Bool(q)) = (a, b) {
+                        Bool(*p | *q)
+                    } else {
+                        Int(x | y)
+                    }
+                }
+                BinOp::BitXor => {
+                    if let (Bool(p), Bool(q)) = (a, b) {
+                        Bool(*p ^ *q)
+                    } else {
+                        Int(x ^ y)
+                    }
+                }
+                BinOp::MatMul => return Err(unsupported_operands(op, a, b)),
+            });
+        }
+        if let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) {
+            return Ok(Float(match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => {
+                    if y == 0.0 {
+                        return Err(Exception::new("ZeroDivisionError", "float division by zero"));
+                    }
+                    x / y
+                }
+                BinOp::FloorDiv => {
+                    if y == 0.0 {
+                        return Err(Exception::new("ZeroDivisionError", "float floor division by zero"));
+                    }
+                    float_divmod(x, y).0
+                }
+                BinOp::Mod => {
+                    if y == 0.0 {
+                        return Err(Exception::new("ZeroDivisionError", "float modulo"));
+                    }
+                    float_divmod(x, y).1
+                }
+                BinOp::Pow => float_pow(x, y)?,
+                _ => return Err(unsupported_operands(op, a, b)),
+            }));
+        }
+        match (op, a, b) {
+            (BinOp::Add, Str(x), Str(y)) => {
+                let mut s = String::with_capacity(x.len() + y.len());
+                s.push_str(x);
+                s.push_str(y);
+                Ok(Str(s.into()))
+            }
+            (BinOp::Add, Str(_), other) => Err(Exception::type_error(format!(
+                "can only concatenate str (not \"{}\") to str",
+                other.type_name()
+            ))),
+            (BinOp::Add, List(x), List(y)) => {
+                let mut v = x.borrow().clone();
+                v.extend(y.borrow().iter().cloned());
+                Ok(Value::list(v))
+            }
+            (BinOp::Add, List(_), other) => Err(Exception::type_error(format!(
+                "can only concatenate list (not \"{}\") to list",
+                other.type_name()
+            ))),
+            (BinOp::Add, Tuple(x), Tuple(y)) => {
+                let mut v = x.to_vec();
+                v.extend(y.iter().cloned());
+                Ok(Value::tuple(v))
+            }
+            (BinOp::Add, Tuple(_), other) => Err(Exception::type_error(format!(
+                "can only concatenate tuple (not \"{}\") to tuple",
+                other.type_name()
+            ))),
+            (BinOp::Mul, Str(_) | List(_) | Tuple(_), n) | (BinOp::Mul, n, Str(_) | List(_) | Tuple(_)) => {
+                let seq = if matches!(a, Str(_) | List(_) | Tuple(_)) { a } else { b };
+                let Some(k) = n.as_int() else {
+                    return Err(Exception::type_error(format!(
+                        "can't multiply sequence by non-int of type '{}'",
+                        n.type_name()
+                    )));
+                };
+                Ok(match seq {
+                    Str(s) => Str(s.repeat(k.max(0) as usize).into()),
+                    List(l) => Value::list(repeat(&l.borrow(), k)),
+                    Tuple(t) => Value::tuple(repeat(t, k)),
+                    _ => return Err(unsupported_operands(op, a, b)),
+                })
+            }
+            (BinOp::Mod, Str(fmt), args) => {
+                let fmt = fmt.clone();
+                Ok(Str(percent_format(&fmt, args, &mut Percent(self))?.into()))
+            }
+            (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Set(x), Set(y)) => {
+                let (x, y) = (x.borrow(), y.borrow());
+                let mut out = Dict::new();
+                match op {
+                    BinOp::BitOr => {
+                        for (k, _) in x.iter().chain(y.iter()) {
+                            out.insert(k.clone(), Value::None)?;
+                        }
+                    }
+                    BinOp::BitAnd => {
+                        for (k, _) in x.iter() {
+                            if y.contains(k)? {
+                                out.insert(k.clone(), Value::None)?;
+                            }
+                        }
+                    }
+                    BinOp::Sub => {
+                        for (k, _) in x.iter() {
+                            if !y.contains(k)? {
+                                out.insert(k.clone(), Value::None)?;
+                            }
+                        }
+                    }
+                    _ => {
+                        for (k, _) in x.iter() {
+                            if !y.contains(k)? {
+                                out.insert(k.clone(), Value::None)?;
+                            }
+                        }
+                        for (k, _) in y.iter() {
+                            if !x.contains(k)? {
+                                out.insert(k.clone(), Value::None)?;
+                            }
+                        }
+                    }
+                }
+                Ok(Set(Rc::new(RefCell::new(out))))
+            }
+            (BinOp::BitOr, Value::Dict(x), Value::Dict(y)) => {
+                let mut out = x.borrow().clone();
+                for (k, v) in y.borrow().items() {
+                    out.insert(k, v)?;
+                }
+                Ok(Value::dict(out))
+            }
+            _ => Err(unsupported_operands(op, a, b)),
+        }
+    }
+
+    pub fn unary(&mut self, op: UnaryOp, v: &Value) -> R<Value> {
+        if op == UnaryOp::Not {
+            return Ok(Value::Bool(!self.truthy(v)?));
+        }
+        if let Value::Native(n) = v {
+            let n = n.clone();
+            if let Some(r) = n.unary_op(v, op, self)? {
+                return Ok(r);
+            }
+        }
+        let sym = match op {
+            UnaryOp::Neg => "-",
+            UnaryOp::Pos => "+",
+            _ => "~",
+        };
+        match (op, v) {
+            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+            (UnaryOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
+            (_, Value::Int(_) | Value::Bool(_)) => {
+                let i = v.as_int().unwrap_or(0);
+                Ok(Value::Int(match op {
+                    UnaryOp::Neg => i.checked_neg().ok_or_else(overflow)?,
+                    UnaryOp::Pos => i,
+                    _ => !i,
+                }))
+            }
+            _ => Err(Exception::type_error(format!("bad operand type for unary {sym}: '{}'", v.type_name()))),
+        }
+    }
+
+    /// One comparison `a op b`; natives may return non-bool values (tensors).
+    pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<Value> {
+        let nop = match op {
+            CmpOp::Eq => Some(Op::Eq),
+            CmpOp::Ne => Some(Op::Ne),
+            CmpOp::Lt => Some(Op::Lt),
+            CmpOp::Le => Some(Op::Le),
+            CmpOp::Gt => Some(Op::Gt),
+            CmpOp::Ge => Some(Op::Ge),
+            _ => None,
+        };
+        if let Some(nop) = nop {
+            if let Value::Native(n) = a {
+                let n = n.clone();
+                if let Some(v) = n.binary_op(a, nop, b, false, self)? {
+                    return Ok(v);
+                }
+            }
+            if let Value::Native(n) = b {
+                let n = n.clone();
+                if let Some(v) = n.binary_op(b, nop, a, true, self)? {
+                    return Ok(v);
+                }
+            }
+        }
+        Ok(Value::Bool(match op {
+            CmpOp::Eq => key_eq(a, b),
+            CmpOp::Ne => !key_eq(a, b),
+            CmpOp::Is => a.is(b),
+            CmpOp::IsNot => !a.is(b),
+            CmpOp::In => self.contains(b, a)?,
+            CmpOp::NotIn => !self.contains(b, a)?,
+            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
+                let ord = self.order(a, b, op.symbol())?;
+                match (op, ord) {
+                    (_, None) => false,
+                    (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+                    (CmpOp::Le, Some(o)) => o != Ordering::Greater,
+                    (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+                    (_, Some(o)) => o != Ordering::Less,
+                }
+            }
+        }))
+    }
+
+    /// Ordering for `<` and friends and for sorting; None when unordered (NaN).
+    pub fn order(&mut self, a: &Value, b: &Value, sym: &str) -> R<Option<Ordering>> {
+        use Value::{List, Native, Set, Str, Tuple};
+        let unordered = || {
+            Exception::type_error(format!(
+                "'{sym}' not supported between instances of '{}' and '{}'",
+                a.type_name(),
+                b.type_name()
+            ))
+        };
+        if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+            return Ok(Some(x.cmp(&y)));
+        }
+        if let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) {
+            return Ok(x.partial_cmp(&y));
+        }
+        match (a, b) {
+            (Str(x), Str(y)) => Ok(Some(x.cmp(y))),
+            (List(_), List(_)) | (Tuple(_), Tuple(_)) => {
+                let (xs, ys) = match (a, b) {
+                    (List(x), List(y)) => (x.borrow().clone(), y.borrow().clone()),
+                    (Tuple(x), Tuple(y)) => (x.to_vec(), y.to_vec()),
+                    _ => return Err(unordered()),
+                };
+                for (x, y) in xs.iter().zip(ys.iter()) {
+                    if !key_eq(x, y) {
+                        return self.order(x, y, sym);
+                    }
+                }
+                Ok(Some(xs.len().cmp(&ys.len())))
+            }
+            (Set(x), Set(y)) => {
+                let (x, y) = (x.borrow(), y.borrow());
+                let x_in_y = x.iter().all(|(k, _)| y.contains(k).unwrap_or(false));
+                let y_in_x = y.iter().all(|(k, _)| x.contains(k).unwrap_or(false));
+                Ok(match (x_in_y, y_in_x) {
+                    (true, true) => Some(Ordering::Equal),
+                    (true, false) => Some(Ordering::Less),
+                    (false, true) => Some(Ordering::Greater),
+                    _ => None,
+                })
+            }
+            (Native(_), _) | (_, Native(_)) => {
+                let lt = self.compare(CmpOp::Lt, a, b)?;
+                if self.truthy(&lt)? {
+                    return Ok(Some(Ordering::Less));
+                }
+                let gt = self.compare(CmpOp::Gt, a, b)?;
+                Ok(Some(if self.truthy(&gt)? { Ordering::Greater } else { Ordering::Equal }))
+            }
+            _ => Err(unordered()),
+        }
+    }
+
+    /// `item in container`.
+    pub fn contains(&mut self, container: &Value, item: &Value) -> R<bool> {
+        match container {
+            Value::Str(s) => match item {
+                Value::Str(sub) => Ok(s.contains(&**sub)),
+                other => Err(Exception::type_error(format!(
+                    "'in <string>' requires string as left operand, not {}",
+                    other.type_name()
+                ))),
+            },
+            Value::List(l) => {
+                let items = l.borrow().clone();
+                self.any_eq(&items, item)
+            }
+            Value::Tuple(t) => {
+                let t = t.clone();
+                self.any_eq(&t, item)
+            }
+            Value::Dict(d) | Value::Set(d) => d.borrow().contains(item),
+            Value::Range(r) => Ok(match item.as_int() {
+                Some(i) => {
+                    let n = r.len();
+                    n > 0 && (i - r.start) % r.step == 0 && {
+                        let k = (i - r.start) / r.step;
+                        k >= 0 && k < n
+                    }
+                }
+                None => false,
+            }),
+            Value::Iter(_) | Value::Native(_) => {
+                let items = self.iterate(container).map_err(|_| {
+                    Exception::type_error(format!("argument of type '{}' is not iterable", container.type_name()))
+                })?;
+                self.any_eq(&items, item)
+            }
+            other => Err(Exception::type_error(format!("argument of type '{}' is not iterable", other.type_name()))),
+        }
+    }
+
+    fn any_eq(&mut self, items: &[Value], item: &Value) -> R<bool> {
+        for x in items {
+            if x.is(item) {
+                return Ok(true);
+            }
+            let eq = self.compare(CmpOp::Eq, x, item)?;
+            if self.truthy(&eq)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}

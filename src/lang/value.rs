@@ -1,0 +1,645 @@
+//! Runtime values: the Python object model the evaluator works on, with repr, equality and hashing.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ast::{FuncDef, Name};
+use super::error::Exception;
+use super::format::float_repr;
+use super::interp::{Interpreter, Scope};
+use super::native::{Args, NativeObject};
+
+/// A Python value. Containers share through `Rc` so aliasing behaves as in Python.
+#[derive(Clone)]
+pub enum Value {
+    None,
+    Ellipsis,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<Vec<Value>>),
+    Dict(Rc<RefCell<Dict>>),
+    Set(Rc<RefCell<Dict>>),
+    Range(Rc<RangeVal>),
+    Slice(Rc<[Value; 3]>),
+    Function(Rc<Function>),
+    Builtin(Rc<Builtin>),
+    Module(Rc<Module>),
+    Type(Rc<TypeObj>),
+    Exception(Rc<ExcValue>),
+    Iter(Rc<RefCell<IterState>>),
+    Native(Rc<dyn NativeObject>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeVal {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+
+impl RangeVal {
+    pub fn len(&self) -> i64 {
+        let (lo, hi, st) = (self.start as i128, self.stop as i128, self.step as i128);
+        let n = if st > 0 {
+            if hi > lo { (hi - lo + st - 1) / st } else { 0 }
+        } else if lo > hi {
+            (lo - hi - st - 1) / (-st)
+        } else {
+            0
+        };
+        n as i64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: i64) -> i64 {
+        self.start + i * self.step
+    }
+}
+
+/// A user-defined function (or lambda) with its evaluated defaults and enclosing scope.
+pub struct Function {
+    pub def: Rc<FuncDef>,
+    /// One entry per parameter: its default value, if it has one.
+    pub defaults: Vec<Option<Value>>,
+    pub closure: Option<Rc<Scope>>,
+}
+
+/// The Rust side of a builtin function or method.
+pub type NativeFn = Rc<dyn Fn(&mut Interpreter, Args) -> Result<Value, Exception>>;
+
+/// A builtin function, or a builtin method bound to `this`.
+pub struct Builtin {
+    pub name: Rc<str>,
+    pub this: Option<Value>,
+    pub f: NativeFn,
+}
+
+/// A module: a name and an attribute table.
+pub struct Module {
+    pub name: Rc<str>,
+    pub attrs: RefCell<HashMap<Name, Value>>,
+}
+
+impl Module {
+    pub fn new(name: &str) -> Module {
+        Module { name: name.into(), attrs: RefCell::new(HashMap::new()) }
+    }
+
+    pub fn set(&self, name: &str, value: Value) {
+        self.attrs.borrow_mut().insert(name.into(), value);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.attrs.borrow().get(name).cloned()
+    }
+}
+
+/// A class object. Builtin types, exception classes and native types are all `TypeObj`s.
+pub struct TypeObj {
+    pub name: Rc<str>,
+    /// `module.` prefix in the repr (`<class 'torch.Tensor'>`); None for builtins.
+    pub module: Option<Rc<str>>,
+    pub base: Option<Rc<TypeObj>>,
+    /// What calling the class does; None means the class is not callable.
+    pub ctor: Option<NativeFn>,
+    /// Class attributes (static methods, constants) for natives.
+    pub attrs: RefCell<HashMap<Name, Value>>,
+}
+
+impl TypeObj {
+    pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
+        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(HashMap::new()) })
+    }
+
+    pub fn is_subclass_of(&self, other: &TypeObj) -> bool {
+        if std::ptr::eq(self, other) || (self.name == other.name && self.module == other.module) {
+            return true;
+        }
+        self.base.as_ref().is_some_and(|b| b.is_subclass_of(other))
+    }
+
+    pub fn qualname(&self) -> String {
+        match &self.module {
+            Some(m) => format!("{m}.{}", self.name),
+            None => self.name.to_string(),
+        }
+    }
+}
+
+/// An exception instance, as seen by `except E as e`.
+pub struct ExcValue {
+    pub typ: Rc<TypeObj>,
+    pub args: Vec<Value>,
+    /// The message of an exception raised by the interpreter or a native (already worded).
+    pub display: Option<String>,
+}
+
+impl ExcValue {
+    /// `str(e)`: empty, the single argument's str, or the args tuple's repr.
+    pub fn message(&self) -> String {
+        if let Some(d) = &self.display {
+            return d.clone();
+        }
+        match self.args.len() {
+            0 => String::new(),
+            1 if &*self.typ.name == "KeyError" => self.args[0].repr(),
+            1 => self.args[0].to_str(),
+            _ => Value::Tuple(Rc::new(self.args.clone())).repr(),
+        }
+    }
+}
+
+/// The state of a builtin iterator.
+pub enum IterState {
+    Seq { seq: Value, idx: usize },
+    Range { cur: i64, stop: i64, step: i64 },
+    Items { items: Vec<Value>, idx: usize },
+    Enumerate { inner: Value, count: i64 },
+    Zip { inners: Vec<Value>, strict: bool },
+    Map { func: Value, inners: Vec<Value> },
+    Filter { func: Value, inner: Value },
+    Reversed { seq: Value, idx: usize },
+    Done,
+}
+
+/// An insertion-ordered hash table keyed by Python equality; also backs `set`.
+#[derive(Clone, Default)]
+pub struct Dict {
+    entries: Vec<Option<(Value, Value)>>,
+    index: HashMap<u64, Vec<usize>>,
+    live: usize,
+}
+
+impl Dict {
+    pub fn new() -> Dict {
+        Dict::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn find(&self, key: &Value, h: u64) -> Option<usize> {
+        self.index.get(&h)?.iter().copied().find(|&i| {
+            self.entries[i].as_ref().is_some_and(|(k, _)| key_eq(k, key))
+        })
+    }
+
+    pub fn get(&self, key: &Value) -> Result<Option<Value>, Exception> {
+        let h = hash_value(key)?;
+        Ok(self.find(key, h).and_then(|i| self.entries[i].as_ref().map(|e| e.1.clone())))
+    }
+
+    pub fn contains(&self, key: &Value) -> Result<bool, Exception> {
+        let h = hash_value(key)?;
+        Ok(self.find(key, h).is_some())
+    }
+
+    pub fn insert(&mut self, key: Value, value: Value) -> Result<(), Exception> {
+        let h = hash_value(&key)?;
+        if let Some(i) = self.find(&key, h) {
+            if let Some(e) = self.entries[i].as_mut() {
+                e.1 = value;
+            }
+            return Ok(());
+        }
+        self.index.entry(h).or_default().push(self.entries.len());
+        self.entries.push(Some((key, value)));
+        self.live += 1;
+        Ok(())
+    }
+
+    pub fn remove(&mut self, key: &Value) -> Result<Option<Value>, Exception> {
+        let h = hash_value(key)?;
+        let Some(i) = self.find(key, h) else { return Ok(None) };
+        if let Some(v) = self.index.get_mut(&h) {
+            v.retain(|&j| j != i);
+        }
+        self.live -= 1;
+        let old = self.entries[i].take().map(|e| e.1);
+        if self.entries.len() > 32 && self.live * 2 < self.entries.len() {
+            self.compact();
+        }
+        Ok(old)
+    }
+
+    fn compact(&mut self) {
+        let entries: Vec<(Value, Value)> = self.entries.drain(..).flatten().collect();
+        self.index.clear();
+        self.live = 0;
+        for (k, v) in entries {
+            // Re-inserting keys that were already hashable cannot fail.
+            let _ = self.insert(k, v);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Dict::new();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
+        self.entries.iter().flatten().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> Vec<Value> {
+        self.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    pub fn values(&self) -> Vec<Value> {
+        self.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    pub fn items(&self) -> Vec<(Value, Value)> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    pub fn pop_last(&mut self) -> Option<(Value, Value)> {
+        let i = self.entries.iter().rposition(Option::is_some)?;
+        let (k, _) = self.entries[i].clone()?;
+        let v = self.remove(&k).ok().flatten()?;
+        Some((k, v))
+    }
+}
+
+/// Hash consistent with `key_eq`: 1, 1.0 and True hash alike.
+pub fn hash_value(v: &Value) -> Result<u64, Exception> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match v {
+        Value::None => 0u8.hash(&mut h),
+        Value::Ellipsis => 1u8.hash(&mut h),
+        Value::Bool(b) => (*b as i64).hash(&mut h),
+        Value::Int(i) => i.hash(&mut h),
+        Value::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                (*f as i64).hash(&mut h)
+            } else {
+                f.to_bits().hash(&mut h)
+            }
+        }
+        Value::Str(s) => s.hash(&mut h),
+        Value::Tuple(items) => {
+            7u8.hash(&mut h);
+            for i in items.iter() {
+                hash_value(i)?.hash(&mut h);
+            }
+        }
+        Value::Range(r) => (r.start, r.stop, r.step).hash(&mut h),
+        Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Slice(_) => {
+            return Err(Exception::new("TypeError", format!("unhashable type: '{}'", v.type_name())));
+        }
+        Value::Native(n) => match n.hash() {
+            Some(x) => x.hash(&mut h),
+            None => return Err(Exception::new("TypeError", format!("unhashable type: '{}'", n.type_name()))),
+        },
+        other => other.identity().hash(&mut h),
+    }
+    Ok(h.finish())
+}
+
+/// Equality for dict keys and `in`/`==` on builtin values. Natives compare by identity here;
+/// the evaluator asks natives first when they are operands of `==`.
+pub fn key_eq(a: &Value, b: &Value) -> bool {
+    use Value::*;
+    match (a, b) {
+        (None, None) | (Ellipsis, Ellipsis) => true,
+        (Bool(_) | Int(_) | Float(_), Bool(_) | Int(_) | Float(_)) => num_eq(a, b),
+        (Str(x), Str(y)) => x == y,
+        (List(x), List(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
+        }
+        (Tuple(x), Tuple(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)),
+        (Dict(x), Dict(y)) | (Set(x), Set(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| y.get(k).ok().flatten().is_some_and(|w| key_eq(v, &w)))
+        }
+        (Range(x), Range(y)) => {
+            let (lx, ly) = (x.len(), y.len());
+            lx == ly && (lx == 0 || (x.start == y.start && (lx == 1 || x.step == y.step)))
+        }
+        (Slice(x), Slice(y)) => x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)),
+        (Type(x), Type(y)) => Rc::ptr_eq(x, y) || (x.name == y.name && x.module == y.module),
+        _ => a.identity() == b.identity() && a.identity() != 0,
+    }
+}
+
+fn num_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x == y,
+        // Compare exactly: an i64 beyond 2^53 must not equal a float that merely rounds to it.
+        (Value::Float(f), o) | (o, Value::Float(f)) => o.as_int().is_some_and(|i| int_float_eq(i, *f)),
+        _ => a.as_int() == b.as_int(),
+    }
+}
+
+fn int_float_eq(i: i64, f: f64) -> bool {
+    f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) && f as i64 == i
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(s.into())
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(items))
+    }
+
+    pub fn dict(d: Dict) -> Value {
+        Value::Dict(Rc::new(RefCell::new(d)))
+    }
+
+    pub fn iter_items(items: Vec<Value>) -> Value {
+        Value::Iter(Rc::new(RefCell::new(IterState::Items { items, idx: 0 })))
+    }
+
+    /// A builtin function value from a Rust closure.
+    pub fn builtin(name: &str, f: impl Fn(&mut Interpreter, Args) -> Result<Value, Exception> + 'static) -> Value {
+        Value::Builtin(Rc::new(Builtin { name: name.into(), this: None, f: Rc::new(f) }))
+    }
+
+    /// A method bound to `this`; the closure finds the receiver in `args.this`.
+    pub fn method(
+        this: Value,
+        name: &str,
+        f: impl Fn(&mut Interpreter, Args) -> Result<Value, Exception> + 'static,
+    ) -> Value {
+        Value::Builtin(Rc::new(Builtin { name: name.into(), this: Some(this), f: Rc::new(f) }))
+    }
+
+    pub fn native(obj: impl NativeObject) -> Value {
+        Value::Native(Rc::new(obj))
+    }
+
+    /// The Python type name, as used in error messages.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::None => "NoneType".into(),
+            Value::Ellipsis => "ellipsis".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Float(_) => "float".into(),
+            Value::Str(_) => "str".into(),
+            Value::List(_) => "list".into(),
+            Value::Tuple(_) => "tuple".into(),
+            Value::Dict(_) => "dict".into(),
+            Value::Set(_) => "set".into(),
+            Value::Range(_) => "range".into(),
+            Value::Slice(_) => "slice".into(),
+            Value::Function(_) => "function".into(),
+            Value::Builtin(_) => "builtin_function_or_method".into(),
+            Value::Module(_) => "module".into(),
+            Value::Type(_) => "type".into(),
+            Value::Exception(e) => e.typ.name.to_string(),
+            Value::Iter(it) => match &*it.borrow() {
+                IterState::Seq { seq, .. } => format!("{}_iterator", seq.type_name()),
+                IterState::Range { .. } => "range_iterator".into(),
+                IterState::Items { .. } => "generator".into(),
+                IterState::Enumerate { .. } => "enumerate".into(),
+                IterState::Zip { .. } => "zip".into(),
+                IterState::Map { .. } => "map".into(),
+                IterState::Filter { .. } => "filter".into(),
+                IterState::Reversed { .. } => "list_reverseiterator".into(),
+                IterState::Done => "iterator".into(),
+            },
+            Value::Native(n) => n.type_name().to_string(),
+        }
+    }
+
+    /// A pointer identity for `is` and `id()`; 0 for values compared by content.
+    pub fn identity(&self) -> usize {
+        match self {
+            Value::List(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Dict(r) | Value::Set(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Range(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Slice(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Function(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Builtin(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Module(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Type(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Exception(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Iter(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Native(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Str(s) => s.as_ptr() as usize,
+            _ => 0,
+        }
+    }
+
+    /// `a is b`.
+    pub fn is(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::None, Value::None) | (Value::Ellipsis, Value::Ellipsis) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            // CPython caches small ints; equal ints compare `is`-equal in the common cases.
+            (Value::Int(a), Value::Int(b)) => a == b && (-5..=256).contains(a),
+            (Value::Float(_), Value::Float(_)) => false,
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || (a == b && a.len() <= 1),
+            (Value::Type(a), Value::Type(b)) => key_eq(&Value::Type(a.clone()), &Value::Type(b.clone())),
+            _ => {
+                let (x, y) = (self.identity(), other.identity());
+                x != 0 && x == y
+            }
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Bool(b) => Some(*b as i64 as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    /// `str(v)` for values whose str needs no interpreter (everything but natives' hooks).
+    pub fn to_str(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            Value::Exception(e) => e.message(),
+            Value::Native(n) => n.str(),
+            _ => self.repr(),
+        }
+    }
+
+    /// `repr(v)`.
+    pub fn repr(&self) -> String {
+        let mut out = String::new();
+        self.write_repr(&mut out, 0);
+        out
+    }
+
+    fn write_repr(&self, out: &mut String, depth: usize) {
+        if depth > 200 {
+            out.push_str("...");
+            return;
+        }
+        match self {
+            Value::None => out.push_str("None"),
+            Value::Ellipsis => out.push_str("Ellipsis"),
+            Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&float_repr(*f)),
+            Value::Str(s) => out.push_str(&str_repr(s)),
+            Value::List(l) => {
+                let Ok(items) = l.try_borrow() else {
+                    out.push_str("[...]");
+                    return;
+                };
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    if let Value::List(inner) = v
+                        && Rc::ptr_eq(inner, l) {
+                            out.push_str("[...]");
+                            continue;
+                        }
+                    v.write_repr(out, depth + 1);
+                }
+                out.push(']');
+            }
+            Value::Tuple(t) => {
+                out.push('(');
+                for (i, v) in t.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.write_repr(out, depth + 1);
+                }
+                if t.len() == 1 {
+                    out.push(',');
+                }
+                out.push(')');
+            }
+            Value::Dict(d) => {
+                let Ok(d) = d.try_borrow() else {
+                    out.push_str("{...}");
+                    return;
+                };
+                out.push('{');
+                for (i, (k, v)) in d.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_repr(out, depth + 1);
+                    out.push_str(": ");
+                    v.write_repr(out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Set(s) => {
+                let Ok(s) = s.try_borrow() else {
+                    out.push_str("{...}");
+                    return;
+                };
+                if s.is_empty() {
+                    out.push_str("set()");
+                    return;
+                }
+                out.push('{');
+                for (i, (k, _)) in s.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_repr(out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Range(r) => {
+                if r.step == 1 {
+                    out.push_str(&format!("range({}, {})", r.start, r.stop));
+                } else {
+                    out.push_str(&format!("range({}, {}, {})", r.start, r.stop, r.step));
+                }
+            }
+            Value::Slice(s) => {
+                out.push_str(&format!("slice({}, {}, {})", s[0].repr(), s[1].repr(), s[2].repr()));
+            }
+            Value::Function(f) => {
+                out.push_str(&format!("<function {} at {:#x}>", f.def.name, self.identity()));
+            }
+            Value::Builtin(b) => match &b.this {
+                Some(this) => out.push_str(&format!(
+                    "<built-in method {} of {} object at {:#x}>",
+                    b.name,
+                    this.type_name(),
+                    this.identity()
+                )),
+                None => out.push_str(&format!("<built-in function {}>", b.name)),
+            },
+            Value::Module(m) => out.push_str(&format!("<module '{}'>", m.name)),
+            Value::Type(t) => out.push_str(&format!("<class '{}'>", t.qualname())),
+            Value::Exception(e) => {
+                let args = Value::Tuple(Rc::new(e.args.clone())).repr();
+                if e.args.len() == 1 {
+                    out.push_str(&format!("{}({})", e.typ.name, &args[1..args.len() - 2]));
+                } else {
+                    out.push_str(&format!("{}{}", e.typ.name, args));
+                }
+            }
+            Value::Iter(_) => out.push_str(&format!("<{} object at {:#x}>", self.type_name(), self.identity())),
+            Value::Native(n) => out.push_str(&n.repr()),
+        }
+    }
+}
+
+/// Python's repr of a string: single quotes unless the text has ' and no ".
+pub fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
