@@ -1,1 +1,5 @@
+//! The one integration-test crate: lessons, CLI behaviour, and data-driven case suites.
+
+mod cli;
 mod lang_cases;
+mod lessons;
