@@ -23,18 +23,14 @@ pub(crate) trait Float:
     fn zero() -> Self;
     fn one() -> Self;
     fn from_f64(x: f64) -> Self;
-    fn to_f64(self) -> f64;
     fn mul_add(self, a: Self, b: Self) -> Self;
     fn exp(self) -> Self;
     /// `exp` as PyTorch's vectorised kernels compute it.
     fn vexp(self) -> Self;
     fn ln(self) -> Self;
     fn sqrt(self) -> Self;
-    fn tanh(self) -> Self;
     fn powf(self, e: Self) -> Self;
-    fn abs(self) -> Self;
     fn is_nan(self) -> bool;
-    fn ceil(self) -> Self;
 }
 
 macro_rules! impl_float {
@@ -44,17 +40,13 @@ macro_rules! impl_float {
             fn zero() -> Self { 0.0 }
             fn one() -> Self { 1.0 }
             fn from_f64(x: f64) -> Self { x as $t }
-            fn to_f64(self) -> f64 { self as f64 }
             fn mul_add(self, a: Self, b: Self) -> Self { <$t>::mul_add(self, a, b) }
             fn exp(self) -> Self { <$t>::exp(self) }
             fn vexp(self) -> Self { vexp_impl(self) }
             fn ln(self) -> Self { <$t>::ln(self) }
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
-            fn tanh(self) -> Self { <$t>::tanh(self) }
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
-            fn abs(self) -> Self { <$t>::abs(self) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
-            fn ceil(self) -> Self { <$t>::ceil(self) }
         }
     };
 }

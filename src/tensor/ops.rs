@@ -410,18 +410,28 @@ impl Tensor {
         Ok(record(out, "NegBackward0", &[self], false, |g, _| Ok(vec![Some(g.neg()?)])))
     }
 
+    /// `torch.maximum(a, b)` (MaximumBackward0); NaN propagates.
     pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
-        let out = self.binary(Rhs::T(o), BinOp::Max)?;
+        self.extremum(o, true)
+    }
+
+    /// `torch.minimum(a, b)` (MinimumBackward0).
+    pub fn minimum(&self, o: &Tensor) -> Result<Tensor> {
+        self.extremum(o, false)
+    }
+
+    fn extremum(&self, o: &Tensor, is_max: bool) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), if is_max { BinOp::Max } else { BinOp::Min })?;
         let (a, b) = (saved(self), saved(o));
-        Ok(record(out, "MaximumBackward0", &[self, o], true, move |g, _| {
-            // Ties split the gradient in half, as PyTorch does.
+        let name = if is_max { "MaximumBackward0" } else { "MinimumBackward0" };
+        Ok(record(out, name, &[self, o], true, move |g, _| {
+            // The winner gets the gradient; ties split it in half, as PyTorch does.
             let half = g.div_scalar(Scalar::Int(2))?;
-            let gt = a.gt(&b)?;
+            let (a_wins, b_wins) = if is_max { (a.gt(&b)?, b.gt(&a)?) } else { (a.lt(&b)?, b.lt(&a)?) };
             let eq = a.eq(&b)?;
             let z = Tensor::zeros(&[], g.dtype());
-            let ga = Tensor::where_(&gt, g, &Tensor::where_(&eq, &half, &z)?)?;
-            let gb = Tensor::where_(&b.gt(&a)?, g, &Tensor::where_(&eq, &half, &z)?)?;
-            Ok(vec![Some(ga), Some(gb)])
+            let tie = Tensor::where_(&eq, &half, &z)?;
+            Ok(vec![Some(Tensor::where_(&a_wins, g, &tie)?), Some(Tensor::where_(&b_wins, g, &tie)?)])
         }))
     }
 

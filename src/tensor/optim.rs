@@ -188,10 +188,12 @@ macro_rules! float_map2 {
     ($a:expr, $b:expr, |$x:ident, $y:ident, $t:ident| $e:expr) => {
         match ($a, &$b.cast($a.dtype())) {
             (Storage::F32(p), Storage::F32(q)) => {
+                #[allow(dead_code)]
                 type $t = f32;
                 Storage::F32(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
             }
             (Storage::F64(p), Storage::F64(q)) => {
+                #[allow(dead_code)]
                 type $t = f64;
                 Storage::F64(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
             }

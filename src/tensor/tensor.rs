@@ -236,10 +236,6 @@ impl Tensor {
         super::autograd::backward(self, gradient, retain_graph)
     }
 
-    pub(crate) fn retains_grad(&self) -> bool {
-        self.0.retains_grad.get()
-    }
-
     pub fn grad_fn_name(&self) -> Option<String> {
         self.0.grad_fn.borrow().as_ref().map(|n| n.name.to_string())
     }
