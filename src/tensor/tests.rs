@@ -360,6 +360,14 @@ fn cross_entropy_example_matches_pytorch() {
         ls.to_string(),
         "tensor([[-6.0025e+00, -2.4757e-03],\n        [-6.9315e-01, -6.9315e-01]], grad_fn=<LogSoftmaxBackward0>)"
     );
+    let opts = |f: &dyn Fn(&mut nn::CrossEntropyOptions)| {
+        let mut o = nn::CrossEntropyOptions::default();
+        f(&mut o);
+        nn::cross_entropy_with(&x, &t, &o).expect("ce").item().expect("item")
+    };
+    assert_eq!(opts(&|o| o.weight = Some(t32(&[1.0, 3.0], &[2]))), Scalar::Float(2.020479202270508));
+    assert_eq!(opts(&|o| o.ignore_index = 1), Scalar::Float(6.002475738525391));
+    assert_eq!(opts(&|o| o.label_smoothing = 0.1), Scalar::Float(3.1978113651275635));
     let probs = t32(&[0.9, 0.1, 0.2, 0.8], &[2, 2]);
     let p = nn::cross_entropy(&x, &probs, Reduction::Mean).expect("ce probs");
     assert_eq!(p.item().expect("item"), Scalar::Float(3.047811269760132));
@@ -732,6 +740,19 @@ fn gradients_match_finite_differences() {
             Box::new(|x| nn::cross_entropy(&x[0], &Tensor::from_data(Data::I64(vec![1, 2]), &[2])?, Reduction::None)),
         ),
         ("cross_entropy probs", vec![a(), b().detach()], Box::new(|x| nn::cross_entropy(&x[0], &x[1].softmax(1)?, Reduction::Mean))),
+        (
+            "cross_entropy weighted, smoothed, ignored",
+            vec![leaf64(&[0.5, -1.2, 2.0, 0.7, 1.5, -0.3, 0.1, 0.2, 0.3], &[3, 3])],
+            Box::new(|x| {
+                let o = nn::CrossEntropyOptions {
+                    weight: Some(t64(&[0.5, 2.0, 1.5], &[3])),
+                    ignore_index: 1,
+                    label_smoothing: 0.2,
+                    reduction: Reduction::Mean,
+                };
+                nn::cross_entropy_with(&x[0], &Tensor::from_data(Data::I64(vec![2, 1, 0]), &[3])?, &o)
+            }),
+        ),
         ("mse mean", vec![a(), b()], Box::new(|x| nn::mse_loss(&x[0], &x[1], Reduction::Mean))),
         ("mse none", vec![a(), b()], Box::new(|x| nn::mse_loss(&x[0], &x[1], Reduction::None))),
         ("linear", vec![a(), leaf64(&[0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9, -1.0, 1.1, 1.2], &[4, 3]), leaf64(&[0.1, -0.2, 0.3, 0.4], &[4])], Box::new(|x| nn::linear(&x[0], &x[1], Some(&x[2])))),
