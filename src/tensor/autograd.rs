@@ -166,8 +166,8 @@ fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
         for e in &n.edges {
             if let Some(Target::Node(m)) = &e.target {
                 *deps.entry(key(m)).or_insert(0) += 1;
-                if !seen.contains_key(&key(m)) {
-                    seen.insert(key(m), m.clone());
+                if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(key(m)) {
+                    v.insert(m.clone());
                     stack.push(m.clone());
                 }
             }
@@ -238,12 +238,7 @@ fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
 fn run_node(node: &Rc<Node>, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
     for w in node.retained.borrow().iter() {
         if let Some(inner) = w.upgrade() {
-            let t = Tensor(inner);
-            let new = match t.grad() {
-                None => g.detach_copy(),
-                Some(old) => old.add(g)?,
-            };
-            t.set_grad(Some(new));
+            accumulate_leaf(&Tensor(inner), g.clone())?;
         }
     }
     let needs: Vec<bool> = node.edges.iter().map(|e| e.target.is_some()).collect();
@@ -252,11 +247,15 @@ fn run_node(node: &Rc<Node>, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
     f(g, &needs)
 }
 
+/// AccumulateGrad: the first gradient becomes `.grad`; later ones are added into the existing
+/// `.grad` tensor in place, so handles taken earlier (`g = w.grad`) see the sum, as in PyTorch.
 fn accumulate_leaf(t: &Tensor, g: Tensor) -> Result<()> {
-    let new = match t.grad() {
-        None => g.detach_copy(),
-        Some(old) => old.add(&g)?,
-    };
-    t.set_grad(Some(new));
+    match t.grad() {
+        None => t.set_grad(Some(g.detach_copy())),
+        Some(old) => {
+            let sum = old.add(&g)?;
+            old.replace_storage((*sum.storage()).clone());
+        }
+    }
     Ok(())
 }

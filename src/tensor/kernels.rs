@@ -90,9 +90,10 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, get: impl Fn(usize, usize)
             i += 1;
         }
         for j in 1..LEVELS {
-            for k in 0..width {
-                acc[j][k] = acc[j][k] + acc[j - 1][k];
-                acc[j - 1][k] = T::zero();
+            let (lower, upper) = acc.split_at_mut(j);
+            for (hi, lo) in upper[0].iter_mut().zip(lower[j - 1].iter_mut()) {
+                *hi = *hi + *lo;
+                *lo = T::zero();
             }
             if i & (level_mask << (j as u32 * level_power)) != 0 {
                 break;
@@ -124,8 +125,8 @@ fn row_sum<T: Float>(n: usize, width: usize, get: impl Fn(usize, usize) -> T) ->
         vec![T::zero(); 4 * width]
     };
     for i in size_ilp * 4..n {
-        for k in 0..width {
-            part[k] = part[k] + get(i, k);
+        for (k, p) in part.iter_mut().take(width).enumerate() {
+            *p = *p + get(i, k);
         }
     }
     for slot in 1..4 {
@@ -310,7 +311,7 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
 /// 2^q in two halves so that subnormal results round once.
 pub(crate) fn vec_expf(d: f32) -> f32 {
     #![allow(clippy::excessive_precision)]
-    const R_LN2: f32 = 1.442695040888963407359924681001892137426645954152985934135449406931;
+    const R_LN2: f32 = std::f32::consts::LOG2_E;
     const L2U: f32 = 0.693145751953125;
     const L2L: f32 = 1.428606765330187045e-06;
     if d.is_nan() {

@@ -642,11 +642,11 @@ impl Tensor {
                 return x;
             }
             let mut y = x;
-            if let Some(l) = lo {
-                if y < l { y = l; }
+            if let Some(l) = lo.filter(|&l| y < l) {
+                y = l;
             }
-            if let Some(h) = hi {
-                if y > h { y = h; }
+            if let Some(h) = hi.filter(|&h| y > h) {
+                y = h;
             }
             y
         }
@@ -906,7 +906,7 @@ impl Tensor {
     pub fn softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = along_dim(&x, d, |row| softmax_row(row))?;
+        let out = along_dim(&x, d, softmax_row)?;
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "SoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = y * (g - sum(g * y, dim))
@@ -919,7 +919,7 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = along_dim(&x, d, |row| log_softmax_row(row))?;
+        let out = along_dim(&x, d, log_softmax_row)?;
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
@@ -1011,9 +1011,7 @@ impl Tensor {
     pub fn mm(&self, o: &Tensor) -> Result<Tensor> {
         let (sa, sb) = (self.shape(), o.shape());
         if sa.len() != 2 || sb.len() != 2 {
-            return Err(TensorError::runtime(format!(
-                "self must be a matrix"
-            )));
+            return Err(TensorError::runtime("self must be a matrix"));
         }
         if sa[1] != sb[0] {
             return Err(TensorError::MatmulShape { m: sa[0], k1: sa[1], k2: sb[0], n: sb[1] });
@@ -1151,7 +1149,7 @@ impl Tensor {
         };
         let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(i) = infer {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || !numel.is_multiple_of(known) {
                 return Err(TensorError::BadReshape { shape: shape_str(), numel });
             }
             out[i] = numel / known;

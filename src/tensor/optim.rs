@@ -73,7 +73,8 @@ fn zero_grads(params: &[Tensor], set_to_none: bool) {
         if set_to_none {
             p.set_grad(None);
         } else if let Some(g) = p.grad() {
-            p.set_grad(Some(g.zeros_like()));
+            // In place, like PyTorch's `grad.zero_()`.
+            g.replace_storage(zeros_like(&g.storage()));
         }
     }
 }

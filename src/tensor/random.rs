@@ -232,7 +232,7 @@ fn normal_f32_avx2(g: &mut Generator, n: usize, mean: f32, std: f32) -> Vec<f32>
         fill16_avx2(&mut d[i..i + 16], mean, std);
         i += 16;
     }
-    if n % 16 != 0 {
+    if !n.is_multiple_of(16) {
         for x in &mut d[n - 16..] {
             *x = g.uniform_f32(0.0, 1.0);
         }
@@ -264,7 +264,7 @@ fn log256(x: f32) -> f32 {
     let imm0 = (bits >> 23) as i32;
     let mut x = f32::from_bits((bits & !0x7f80_0000) | 0.5f32.to_bits());
     let mut e = (imm0 - 0x7f) as f32 + 1.0;
-    let mask = x < 0.707106781186547524_f32;
+    let mask = x < std::f32::consts::FRAC_1_SQRT_2;
     let tmp = if mask { x } else { 0.0 };
     x -= 1.0;
     if mask {
@@ -343,7 +343,7 @@ fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f6
         fill(&mut d[i..i + 16]);
         i += 16;
     }
-    if n % 16 != 0 {
+    if !n.is_multiple_of(16) {
         for x in &mut d[n - 16..] {
             *x = g.uniform_f64(0.0, 1.0);
         }
