@@ -68,6 +68,9 @@ pub enum TensorError {
     Value { msg: String },
 
     #[error("{msg}")]
+    Index { msg: String },
+
+    #[error("{msg}")]
     Runtime { msg: String },
 }
 
@@ -77,7 +80,8 @@ impl TensorError {
         match self {
             TensorError::DimOutOfRange { .. }
             | TensorError::IndexOutOfRange { .. }
-            | TensorError::TargetOutOfBounds { .. } => "IndexError",
+            | TensorError::TargetOutOfBounds { .. }
+            | TensorError::Index { .. } => "IndexError",
             TensorError::Type { .. } => "TypeError",
             TensorError::Value { .. } => "ValueError",
             _ => "RuntimeError",

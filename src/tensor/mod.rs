@@ -8,6 +8,7 @@
 
 mod autograd;
 mod error;
+mod index;
 mod kernels;
 pub mod nn;
 mod ops;
@@ -24,6 +25,7 @@ use std::cell::Cell;
 use std::fmt;
 
 pub use error::TensorError;
+pub use index::Index;
 pub use random::{normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
 

@@ -1276,9 +1276,7 @@ impl Tensor {
     pub fn select(&self, dim: isize, index: i64) -> Result<Tensor> {
         let shape = self.shape();
         if shape.is_empty() {
-            return Err(TensorError::IndexOutOfRange { index, dim: 0, size: 0 }).map_err(|_| {
-                TensorError::Type { msg: "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number".into() }
-            });
+            return Err(super::index::zero_dim_index());
         }
         let d = norm_dim(dim, shape.len())?;
         let size = shape[d] as i64;
@@ -1371,12 +1369,12 @@ impl Tensor {
         let shape = self.shape();
         let m = mask.storage().cast(DType::Bool);
         if m.shape() != shape {
-            return Err(TensorError::IndexOutOfRange { index: 0, dim: 0, size: 0 }).map_err(|_| {
-                TensorError::runtime(format!(
-                    "The shape of the mask {} does not match the shape of the indexed tensor {}",
+            return Err(TensorError::Index {
+                msg: format!(
+                    "The shape of the mask {} at index 0 does not match the shape of the indexed tensor {} at index 0",
                     list_str(&m.shape()),
                     list_str(&shape)
-                ))
+                ),
             });
         }
         let Storage::Bool(mv) = &m else { return Err(TensorError::runtime("internal dtype mismatch")) };

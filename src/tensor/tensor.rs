@@ -248,9 +248,10 @@ impl Tensor {
         self.0.is_param
     }
 
-    /// `nn.Parameter(t)`: a leaf requiring grad that shares `t`'s data.
+    /// `nn.Parameter(t)`: a leaf requiring grad that shares `t`'s data (in-place updates of
+    /// either are seen by both, as in PyTorch).
     pub fn parameter(t: &Tensor) -> Tensor {
-        let p = Tensor::build(Rc::new(RefCell::new(t.storage())), true);
+        let p = Tensor::build(t.0.storage.clone(), true);
         // Parameters of integer dtype are rejected by PyTorch at construction; keep the flag
         // only for floats so the invariant "requires_grad implies float" holds.
         p.0.requires_grad.set(t.dtype().is_floating_point());

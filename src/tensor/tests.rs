@@ -812,3 +812,72 @@ fn emulated_cases_match() {
     }
     assert!(checked > 80);
 }
+
+#[test]
+fn indexing_reads_and_writes() {
+    let m = t32(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let sl = |start, stop| Index::Slice { start, stop, step: 1 };
+    assert_eq!(m.index(&[Index::Int(1)]).expect("row").to_string(), "tensor([4., 5., 6.])");
+    assert_eq!(m.index(&[sl(None, None), Index::Int(-1)]).expect("col").to_string(), "tensor([3., 6.])");
+    assert_eq!(m.index(&[Index::Ellipsis, Index::NewAxis]).expect("newaxis").shape(), vec![2, 3, 1]);
+    let mask = m.gt_scalar(Scalar::Float(2.5)).expect("mask");
+    assert_eq!(m.index(&[Index::Tensor(mask.clone())]).expect("mask").to_string(), "tensor([3., 4., 5., 6.])");
+    let ix = Tensor::from_data(Data::I64(vec![2, 0]), &[2]).expect("ix");
+    assert_eq!(m.index(&[sl(None, None), Index::Tensor(ix)]).expect("take").to_string(), "tensor([[3., 1.],\n        [6., 4.]])");
+    let e = m.index(&[Index::Int(5)]).expect_err("oob");
+    assert_eq!(e.to_string(), "index 5 is out of bounds for dimension 0 with size 2");
+    assert_eq!(e.py_type(), "IndexError");
+    assert_eq!(
+        m.index(&[Index::Int(0), Index::Int(0), Index::Int(0)]).expect_err("too many").to_string(),
+        "too many indices for tensor of dimension 2"
+    );
+
+    let w = t32(&[0.0; 6], &[2, 3]);
+    w.index_put_(&[Index::Int(0)], &Tensor::scalar(Scalar::Float(1.5), DType::Float32)).expect("put");
+    w.index_put_(&[sl(None, None), Index::Int(2)], &t32(&[7.0, 8.0], &[2])).expect("put col");
+    assert_eq!(w.to_string(), "tensor([[1.5000, 1.5000, 7.0000],\n        [0.0000, 0.0000, 8.0000]])");
+    w.index_put_(&[Index::Tensor(mask)], &Tensor::scalar(Scalar::Int(-1), DType::Int64)).expect("put mask");
+    assert_eq!(w.to_string(), "tensor([[ 1.5000,  1.5000, -1.0000],\n        [-1.0000, -1.0000, -1.0000]])");
+
+    // Gradient through a written slot flows to the value, not to what it replaced.
+    let a = t32(&[1.0, 2.0, 3.0], &[3]);
+    a.set_requires_grad(true).expect("rg");
+    let v = t32(&[10.0], &[]);
+    v.set_requires_grad(true).expect("rg");
+    let b = a.mul_scalar(Scalar::Int(2)).expect("mul");
+    b.index_put_(&[Index::Int(1)], &v).expect("put");
+    assert_eq!(b.grad_fn_name().as_deref(), Some("CopySlices"));
+    b.mul(&t32(&[1.0, 2.0, 3.0], &[3])).expect("mul").sum(None, false).expect("sum").backward(None, false).expect("bw");
+    assert_eq!(a.grad().expect("grad").to_string(), "tensor([2., 0., 6.])");
+    assert_eq!(v.grad().expect("grad").to_string(), "tensor(2.)");
+    let leaf = t32(&[1.0], &[1]);
+    leaf.set_requires_grad(true).expect("rg");
+    assert!(matches!(leaf.index_put_(&[Index::Int(0)], &v), Err(TensorError::InPlaceLeaf)));
+}
+
+#[test]
+fn classic_autograd_tutorial() {
+    // x = torch.ones(2, 2, requires_grad=True); y = x + 2; z = y * y * 3; out = z.mean()
+    let x = Tensor::ones(&[2, 2], DType::Float32);
+    x.set_requires_grad(true).expect("rg");
+    assert_eq!(x.to_string(), "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)");
+    let y = x.add_scalar(Scalar::Int(2)).expect("add");
+    assert_eq!(y.to_string(), "tensor([[3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)");
+    let z = y.mul(&y).expect("mul").mul_scalar(Scalar::Int(3)).expect("mul");
+    let out = z.mean(None, false).expect("mean");
+    assert_eq!(z.to_string(), "tensor([[27., 27.],\n        [27., 27.]], grad_fn=<MulBackward0>)");
+    assert_eq!(out.to_string(), "tensor(27., grad_fn=<MeanBackward0>)");
+    out.backward(None, false).expect("backward");
+    assert_eq!(x.grad().expect("grad").to_string(), "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])");
+    // Vector-Jacobian product with an explicit gradient.
+    let a = t32(&[1.0, 2.0, 3.0], &[3]);
+    a.set_requires_grad(true).expect("rg");
+    let b = a.mul_scalar(Scalar::Int(2)).expect("mul");
+    b.backward(Some(&t32(&[0.1, 1.0, 0.0001], &[3])), false).expect("vjp");
+    assert_eq!(a.grad().expect("grad").to_string(), "tensor([2.0000e-01, 2.0000e+00, 2.0000e-04])");
+    // Parameters share data with the tensor they wrap.
+    let base = t32(&[1.0, 2.0], &[2]);
+    let p = Tensor::parameter(&base);
+    no_grad(|| p.mul_scalar_(Scalar::Int(3))).expect("in-place");
+    assert_eq!(base.to_string(), "tensor([3., 6.])");
+}
