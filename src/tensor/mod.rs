@@ -1,1 +1,145 @@
-//! placeholder, filled by the tensor work
+//! The autograd engine: float32-first tensors over ndarray that reproduce PyTorch's CPU numbers.
+//!
+//! Knows nothing of Python or Markdown. The interpreter binds to the public items re-exported
+//! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
+//! operations), `autograd` (graph nodes and `backward`), `kernels` (summation and matmul orders
+//! that make results bit-identical to PyTorch on x86), `print` (PyTorch's repr), `random`
+//! (mt19937 generator and distributions), [`nn`], [`optim`].
+
+mod autograd;
+mod error;
+mod index;
+mod kernels;
+pub mod nn;
+mod ops;
+pub mod optim;
+mod print;
+mod random;
+mod storage;
+#[allow(clippy::module_inception)]
+mod tensor;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::fmt;
+
+pub use error::TensorError;
+pub use index::Index;
+pub use random::{normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use tensor::Tensor;
+
+pub type Result<T> = std::result::Result<T, TensorError>;
+
+/// Element types. Float32 is PyTorch's default dtype.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    Float32,
+    Float64,
+    Int64,
+    Bool,
+}
+
+impl DType {
+    pub fn is_floating_point(self) -> bool {
+        matches!(self, DType::Float32 | DType::Float64)
+    }
+
+    /// Promotion lattice within and across categories (bool < int64 < float32 < float64).
+    pub(crate) fn promote(self, other: DType) -> DType {
+        fn rank(d: DType) -> u8 {
+            match d {
+                DType::Bool => 0,
+                DType::Int64 => 1,
+                DType::Float32 => 2,
+                DType::Float64 => 3,
+            }
+        }
+        if rank(self) >= rank(other) { self } else { other }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DType::Float32 => "torch.float32",
+            DType::Float64 => "torch.float64",
+            DType::Int64 => "torch.int64",
+            DType::Bool => "torch.bool",
+        })
+    }
+}
+
+/// A Python number as it crosses into the engine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+}
+
+impl Scalar {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Scalar::Bool(b) => f64::from(u8::from(b)),
+            Scalar::Int(i) => i as f64,
+            Scalar::Float(x) => x,
+        }
+    }
+
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Scalar::Bool(b) => i64::from(b),
+            Scalar::Int(i) => i,
+            Scalar::Float(x) => x as i64,
+        }
+    }
+
+    pub fn as_bool(self) -> bool {
+        match self {
+            Scalar::Bool(b) => b,
+            Scalar::Int(i) => i != 0,
+            Scalar::Float(x) => x != 0.0,
+        }
+    }
+
+    /// The dtype a Python number gets as a "wrapped number" (float -> default float32).
+    pub fn wrapped_dtype(self) -> DType {
+        match self {
+            Scalar::Bool(_) => DType::Bool,
+            Scalar::Int(_) => DType::Int64,
+            Scalar::Float(_) => DType::Float32,
+        }
+    }
+}
+
+/// Flat element data for [`Tensor::from_data`], row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I64(Vec<i64>),
+    Bool(Vec<bool>),
+}
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Whether operations record autograd history (false inside `torch.no_grad()`).
+pub fn is_grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Sets grad mode and returns the previous value, so callers can restore it.
+pub fn set_grad_enabled(enabled: bool) -> bool {
+    GRAD_ENABLED.with(|g| g.replace(enabled))
+}
+
+/// Runs `f` with grad mode off, restoring the previous mode even when `f` fails.
+pub(crate) fn no_grad<T>(f: impl FnOnce() -> T) -> T {
+    let prev = set_grad_enabled(false);
+    let out = f();
+    set_grad_enabled(prev);
+    out
+}

@@ -1,0 +1,261 @@
+//! The autograd graph: `Node` (PyTorch's grad_fn), recording, and the `backward` engine.
+//!
+//! Gradient formulas are ordinary tensor operations run with grad mode off, so they share the
+//! forward kernels (and their float32 rounding) exactly as PyTorch's derivatives do.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+
+use super::storage::Storage;
+use super::{is_grad_enabled, no_grad, DType, Result, Tensor, TensorError};
+
+/// Computes input gradients from the output gradient. The flags say which inputs need one.
+pub(crate) type BackwardFn = Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>;
+
+pub(crate) enum Target {
+    Node(Rc<Node>),
+    /// A leaf that requires grad (PyTorch's AccumulateGrad).
+    Leaf(Tensor),
+}
+
+/// Where an input's gradient goes, plus the input's metadata so the engine can reduce a
+/// broadcast gradient to the input's shape and cast it to the input's dtype.
+pub(crate) struct Edge {
+    target: Option<Target>,
+    shape: Vec<usize>,
+    dtype: DType,
+}
+
+pub(crate) struct Node {
+    pub(crate) name: &'static str,
+    /// Creation order; the engine runs ready nodes newest first, as PyTorch's CPU queue does.
+    seq: u64,
+    edges: Vec<Edge>,
+    /// Whether the formula uses saved values (only then does a second backward fail).
+    saves: bool,
+    backward: RefCell<Option<BackwardFn>>,
+    /// Non-leaf tensors that asked for `retain_grad()` get their gradient from this node's
+    /// incoming buffer; weak so the graph never keeps its outputs alive.
+    retained: RefCell<Vec<std::rc::Weak<super::tensor::Inner>>>,
+}
+
+thread_local! {
+    static NEXT_SEQ: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Builds the result tensor of an operation and, if grad mode is on and some input requires
+/// grad, a node that remembers how to propagate gradients to `inputs`.
+pub(crate) fn record(
+    out: Storage,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
+    let t = Tensor::from_storage(out);
+    if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
+        let node = make_node(name, inputs, saves, Box::new(backward));
+        t.0.requires_grad.set(true);
+        t.set_grad_fn(Some(node));
+    }
+    t
+}
+
+pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, backward: BackwardFn) -> Rc<Node> {
+    let edges = inputs
+        .iter()
+        .map(|i| Edge {
+            target: if let Some(n) = i.grad_fn() {
+                Some(Target::Node(n))
+            } else if i.requires_grad() {
+                Some(Target::Leaf((*i).clone()))
+            } else {
+                None
+            },
+            shape: i.shape(),
+            dtype: i.dtype(),
+        })
+        .collect();
+    let seq = NEXT_SEQ.with(|s| {
+        let v = s.get();
+        s.set(v + 1);
+        v
+    });
+    Rc::new(Node { name, seq, edges, saves, backward: RefCell::new(Some(backward)), retained: RefCell::new(Vec::new()) })
+}
+
+pub(crate) fn register_retained(t: &Tensor) {
+    if let Some(n) = t.grad_fn() {
+        n.retained.borrow_mut().push(Rc::downgrade(&t.0));
+    }
+}
+
+struct Ready(u64, Rc<Node>);
+impl PartialEq for Ready {
+    fn eq(&self, o: &Self) -> bool {
+        self.0 == o.0
+    }
+}
+impl Eq for Ready {}
+impl PartialOrd for Ready {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ready {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&o.0)
+    }
+}
+
+fn key(n: &Rc<Node>) -> *const Node {
+    Rc::as_ptr(n)
+}
+
+/// Adds `g` into a gradient buffer slot the way PyTorch's InputBuffer does (first one is
+/// stored, later ones are added in arrival order).
+fn accumulate(slot: &mut Option<Tensor>, g: Tensor) -> Result<()> {
+    *slot = Some(match slot.take() {
+        None => g,
+        Some(old) => old.add(&g)?,
+    });
+    Ok(())
+}
+
+/// Brings a gradient to the input's shape (summing broadcast dims) and dtype.
+fn fit(g: Tensor, edge: &Edge) -> Result<Tensor> {
+    let g = if g.shape() != edge.shape { g.sum_to(&edge.shape)? } else { g };
+    if g.dtype() != edge.dtype { g.to_dtype(edge.dtype) } else { Ok(g) }
+}
+
+/// `root.backward(gradient, retain_graph)`.
+pub(crate) fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+    if !root.requires_grad() {
+        return Err(TensorError::NoGradFn);
+    }
+    let grad = match gradient {
+        Some(g) => {
+            if g.shape() != root.shape() {
+                return Err(TensorError::GradShape { grad: g.shape(), output: root.shape() });
+            }
+            g.detach()
+        }
+        None => {
+            if root.numel() != 1 {
+                return Err(TensorError::ImplicitGradNonScalar);
+            }
+            Tensor::ones(&root.shape(), root.dtype())
+        }
+    };
+    no_grad(|| run(root, grad, retain_graph))
+}
+
+fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
+    let Some(root_node) = root.grad_fn() else {
+        // A leaf: AccumulateGrad directly.
+        return accumulate_leaf(root, grad);
+    };
+
+    // Dependency counts over the reachable graph.
+    let mut deps: HashMap<*const Node, usize> = HashMap::new();
+    let mut seen: HashMap<*const Node, Rc<Node>> = HashMap::new();
+    let mut stack = vec![root_node.clone()];
+    seen.insert(key(&root_node), root_node.clone());
+    while let Some(n) = stack.pop() {
+        for e in &n.edges {
+            if let Some(Target::Node(m)) = &e.target {
+                *deps.entry(key(m)).or_insert(0) += 1;
+                if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(key(m)) {
+                    v.insert(m.clone());
+                    stack.push(m.clone());
+                }
+            }
+        }
+    }
+
+    let mut buffers: HashMap<*const Node, Option<Tensor>> = HashMap::new();
+    let mut leaf_order: Vec<Tensor> = Vec::new();
+    let mut leaf_bufs: HashMap<usize, Option<Tensor>> = HashMap::new();
+    buffers.insert(key(&root_node), Some(grad));
+    let mut ready = BinaryHeap::new();
+    ready.push(Ready(root_node.seq, root_node.clone()));
+
+    let result = (|| -> Result<()> {
+        while let Some(Ready(_, node)) = ready.pop() {
+            // A node whose inputs all produced undefined gradients still releases its edges.
+            let g = buffers.remove(&key(&node)).flatten();
+            let grads = match &g {
+                Some(g) => run_node(&node, g)?,
+                None => Vec::new(),
+            };
+            for (i, e) in node.edges.iter().enumerate() {
+                let gi = grads.get(i).cloned().flatten();
+                match &e.target {
+                    None => {}
+                    Some(Target::Node(m)) => {
+                        let slot = buffers.entry(key(m)).or_insert(None);
+                        if let Some(gi) = gi {
+                            accumulate(slot, fit(gi, e)?)?;
+                        }
+                        let d = deps.entry(key(m)).or_insert(1);
+                        *d -= 1;
+                        if *d == 0 {
+                            ready.push(Ready(m.seq, m.clone()));
+                        }
+                    }
+                    Some(Target::Leaf(t)) => {
+                        if let Some(gi) = gi {
+                            let slot = leaf_bufs.entry(t.id()).or_insert_with(|| {
+                                leaf_order.push(t.clone());
+                                None
+                            });
+                            accumulate(slot, fit(gi, e)?)?;
+                        }
+                    }
+                }
+            }
+        }
+        for t in &leaf_order {
+            if let Some(Some(g)) = leaf_bufs.remove(&t.id()) {
+                accumulate_leaf(t, g)?;
+            }
+        }
+        Ok(())
+    })();
+
+    if !retain_graph {
+        for n in seen.values() {
+            if n.saves {
+                *n.backward.borrow_mut() = None;
+            }
+        }
+    }
+    result
+}
+
+/// Runs one node's formula on its complete incoming gradient.
+fn run_node(node: &Rc<Node>, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    for w in node.retained.borrow().iter() {
+        if let Some(inner) = w.upgrade() {
+            accumulate_leaf(&Tensor(inner), g.clone())?;
+        }
+    }
+    let needs: Vec<bool> = node.edges.iter().map(|e| e.target.is_some()).collect();
+    let f = node.backward.borrow();
+    let Some(f) = f.as_ref() else { return Err(TensorError::GraphFreed) };
+    f(g, &needs)
+}
+
+/// AccumulateGrad: the first gradient becomes `.grad`; later ones are added into the existing
+/// `.grad` tensor in place, so handles taken earlier (`g = w.grad`) see the sum, as in PyTorch.
+fn accumulate_leaf(t: &Tensor, g: Tensor) -> Result<()> {
+    match t.grad() {
+        None => t.set_grad(Some(g.detach_copy())),
+        Some(old) => {
+            let sum = old.add(&g)?;
+            old.replace_storage((*sum.storage()).clone());
+        }
+    }
+    Ok(())
+}

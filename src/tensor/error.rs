@@ -1,0 +1,98 @@
+//! `TensorError`: every failure of the tensor engine, with PyTorch's exception class and message.
+
+use thiserror::Error;
+
+/// One variant per kind of failure. `Display` is the exact text PyTorch puts after
+/// `RuntimeError: ` (or the class [`TensorError::py_type`] names), so the interpreter can print
+/// a traceback line that matches real PyTorch character for character.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TensorError {
+    #[error("The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {dim}")]
+    BroadcastMismatch { a: usize, b: usize, dim: usize },
+
+    #[error("mat1 and mat2 shapes cannot be multiplied ({m}x{k1} and {k2}x{n})")]
+    MatmulShape { m: usize, k1: usize, k2: usize, n: usize },
+
+    #[error("size mismatch, got input ({rows}), mat ({rows}x{cols}), vec ({len})")]
+    MvShape { rows: usize, cols: usize, len: usize },
+
+    #[error("inconsistent tensor size, expected tensor [{a}] and src [{b}] to have the same number of elements, but got {a} and {b} elements respectively")]
+    DotShape { a: usize, b: usize },
+
+    #[error("both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")]
+    MatmulZeroDim { a: usize, b: usize },
+
+    #[error("grad can be implicitly created only for scalar outputs")]
+    ImplicitGradNonScalar,
+
+    #[error("element 0 of tensors does not require grad and does not have a grad_fn")]
+    NoGradFn,
+
+    #[error("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")]
+    GraphFreed,
+
+    #[error("Mismatch in shape: grad_output[0] has a shape of {grad:?} and output[0] has a shape of {output:?}.")]
+    GradShape { grad: Vec<usize>, output: Vec<usize> },
+
+    #[error("a Tensor with {numel} elements cannot be converted to Scalar")]
+    ItemNotScalar { numel: usize },
+
+    #[error("only Tensors of floating point dtype can require gradients")]
+    RequiresGradNonFloat,
+
+    #[error("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")]
+    RequiresGradNonLeaf,
+
+    #[error("a leaf Variable that requires grad is being used in an in-place operation.")]
+    InPlaceLeaf,
+
+    #[error("Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")]
+    DimOutOfRange { lo: isize, hi: isize, dim: isize },
+
+    #[error("index {index} is out of bounds for dimension {dim} with size {size}")]
+    IndexOutOfRange { index: i64, dim: usize, size: usize },
+
+    #[error("Target {target} is out of bounds.")]
+    TargetOutOfBounds { target: i64 },
+
+    #[error("shape '{shape}' is invalid for input of size {numel}")]
+    BadReshape { shape: String, numel: usize },
+
+    #[error("{what}")]
+    Unsupported { what: String },
+
+    #[error("{msg}")]
+    Type { msg: String },
+
+    #[error("{msg}")]
+    Value { msg: String },
+
+    #[error("{msg}")]
+    Index { msg: String },
+
+    #[error("{msg}")]
+    Runtime { msg: String },
+}
+
+impl TensorError {
+    /// The Python exception class PyTorch raises for this error.
+    pub fn py_type(&self) -> &'static str {
+        match self {
+            TensorError::DimOutOfRange { .. }
+            | TensorError::IndexOutOfRange { .. }
+            | TensorError::TargetOutOfBounds { .. }
+            | TensorError::Index { .. } => "IndexError",
+            TensorError::Type { .. } => "TypeError",
+            TensorError::Value { .. } => "ValueError",
+            _ => "RuntimeError",
+        }
+    }
+
+    pub(crate) fn unsupported(what: impl Into<String>) -> Self {
+        TensorError::Unsupported { what: what.into() }
+    }
+
+    pub(crate) fn runtime(msg: impl Into<String>) -> Self {
+        TensorError::Runtime { msg: msg.into() }
+    }
+}

@@ -1,0 +1,349 @@
+//! `torch.nn` pieces the tutorials use: Linear (with PyTorch's exact init) and the losses.
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::autograd::record;
+use super::kernels::{self, Float};
+use super::ops::saved;
+use super::random::uniform_;
+use super::storage::Storage;
+use super::{no_grad, DType, Generator, Result, Scalar, Tensor, TensorError};
+
+/// `nn.Linear(in_features, out_features, bias)`.
+#[derive(Clone)]
+pub struct Linear {
+    pub weight: Tensor,
+    pub bias: Option<Tensor>,
+    pub in_features: usize,
+    pub out_features: usize,
+}
+
+impl Linear {
+    /// Creates the layer and runs `reset_parameters`: kaiming_uniform_(a=√5) on the weight,
+    /// then uniform(±1/√fan_in) on the bias, drawing from `g` in that order.
+    pub fn new(in_features: usize, out_features: usize, bias: bool, g: &mut Generator) -> Linear {
+        let w = Tensor::zeros(&[out_features, in_features], DType::Float32);
+        let fan_in = in_features;
+        // All of this is Python double arithmetic in torch.nn.init.
+        let a = 5f64.sqrt();
+        let gain = (2.0 / (1.0 + a * a)).sqrt();
+        let std = gain / (fan_in as f64).sqrt();
+        let bound = 3f64.sqrt() * std;
+        // Fresh float32 tensors without grad: these fills cannot fail.
+        let _ = no_grad(|| uniform_(&w, g, -bound, bound));
+        let b = bias.then(|| {
+            let b = Tensor::zeros(&[out_features], DType::Float32);
+            let bb = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
+            let _ = no_grad(|| uniform_(&b, g, -bb, bb));
+            Tensor::parameter(&b)
+        });
+        Linear { weight: Tensor::parameter(&w), bias: b, in_features, out_features }
+    }
+
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        linear(x, &self.weight, self.bias.as_ref())
+    }
+
+    /// `model.parameters()` order: weight, then bias.
+    pub fn parameters(&self) -> Vec<Tensor> {
+        let mut v = vec![self.weight.clone()];
+        v.extend(self.bias.clone());
+        v
+    }
+
+    /// `Linear(in_features=4, out_features=2, bias=True)`.
+    pub fn repr(&self) -> String {
+        let b = if self.bias.is_some() { "True" } else { "False" };
+        format!("Linear(in_features={}, out_features={}, bias={b})", self.in_features, self.out_features)
+    }
+}
+
+/// `F.linear(x, w, b)`: 2-D input with bias is `addmm` (AddmmBackward0); other ranks flatten
+/// the leading dims and view back (UnsafeViewBackward0); without bias it is `x @ w.T`.
+pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    let xs = x.shape();
+    let ws = w.shape();
+    if ws.len() != 2 || xs.is_empty() {
+        return Err(TensorError::runtime(format!(
+            "linear(): expected a 2-D weight and an input with at least 1 dimension, got {}-D and {}-D",
+            ws.len(),
+            xs.len()
+        )));
+    }
+    let in_f = xs[xs.len() - 1];
+    if in_f != ws[1] {
+        let rows: usize = xs[..xs.len() - 1].iter().product();
+        return Err(TensorError::MatmulShape { m: rows, k1: in_f, k2: ws[1], n: ws[0] });
+    }
+    match b {
+        None => x.matmul(&w.t()?),
+        Some(b) if xs.len() == 2 => Tensor::addmm(b, x, &w.t()?),
+        Some(b) => {
+            let rows: usize = xs[..xs.len() - 1].iter().product();
+            let out = Tensor::addmm(b, &x.reshape_usize(&[rows, in_f])?, &w.t()?)?;
+            let mut shape = xs[..xs.len() - 1].to_vec();
+            shape.push(ws[0]);
+            unsafe_view(&out, &shape)
+        }
+    }
+}
+
+fn unsafe_view(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    let out = t.storage().reshape(shape)?;
+    let in_shape = t.shape();
+    Ok(record(out, "UnsafeViewBackward0", &[t], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+}
+
+/// Loss reduction, PyTorch's `reduction=` argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    Mean,
+    Sum,
+    None,
+}
+
+/// Options of `F.cross_entropy` / `nn.CrossEntropyLoss` beyond the reduction.
+#[derive(Clone)]
+pub struct CrossEntropyOptions {
+    pub weight: Option<Tensor>,
+    pub ignore_index: i64,
+    pub reduction: Reduction,
+    pub label_smoothing: f64,
+}
+
+impl Default for CrossEntropyOptions {
+    fn default() -> Self {
+        CrossEntropyOptions { weight: None, ignore_index: -100, reduction: Reduction::Mean, label_smoothing: 0.0 }
+    }
+}
+
+/// `F.cross_entropy(input, target, reduction)`. Class-index targets (int64) go through
+/// `nll_loss(log_softmax(input, 1))`; float targets of the input's shape are probabilities.
+pub fn cross_entropy(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    cross_entropy_with(input, target, &CrossEntropyOptions { reduction, ..CrossEntropyOptions::default() })
+}
+
+/// `F.cross_entropy` with class weights, ignore_index and label smoothing, composed the way
+/// ATen's `cross_entropy_loss` composes them (so the grad_fn and roundings agree).
+pub fn cross_entropy_with(input: &Tensor, target: &Tensor, o: &CrossEntropyOptions) -> Result<Tensor> {
+    let class_dim: isize = if input.dim() == 1 { 0 } else { 1 };
+    let classes = input.shape().get(class_dim as usize).copied().unwrap_or(1);
+    let logp = input.log_softmax(class_dim)?;
+    let ls = o.label_smoothing;
+    if !(0.0..=1.0).contains(&ls) {
+        return Err(TensorError::runtime(format!("label_smoothing must be between 0.0 and 1.0. Got: {ls}")));
+    }
+    if target.dtype().is_floating_point() {
+        if target.shape() != input.shape() {
+            return Err(TensorError::runtime(format!(
+                "Expected floating point type for target with class probabilities, got {}",
+                target.dtype()
+            )));
+        }
+        // target' = target * (1 - ls) + ls / C
+        let t = if ls > 0.0 {
+            target.mul_scalar(Scalar::Float(1.0 - ls))?.add_scalar(Scalar::Float(ls / classes as f64))?
+        } else {
+            target.clone()
+        };
+        let mut prod = logp.mul(&t)?;
+        if let Some(w) = &o.weight {
+            let mut shape = vec![1; input.dim()];
+            shape[class_dim as usize] = classes;
+            prod = prod.mul(&w.reshape_usize(&shape)?)?;
+        }
+        return match o.reduction {
+            Reduction::Mean => {
+                let n = if input.dim() == 1 { 1 } else { input.numel() / classes.max(1) };
+                prod.sum(None, false)?.neg()?.div_scalar(Scalar::Int(n as i64))
+            }
+            Reduction::Sum => prod.sum(None, false)?.neg(),
+            Reduction::None => prod.sum(Some(&[class_dim]), false)?.neg(),
+        };
+    }
+    let nll = nll_loss_with(&logp, target, o.weight.as_ref(), o.ignore_index, o.reduction)?;
+    if ls <= 0.0 {
+        return Ok(nll);
+    }
+    let ignore = target.eq_scalar(Scalar::Int(o.ignore_index))?;
+    let per_sample = match &o.weight {
+        Some(w) => {
+            let mut shape = vec![1; input.dim()];
+            shape[class_dim as usize] = classes;
+            logp.mul(&w.reshape_usize(&shape)?)?.sum(Some(&[class_dim]), false)?.neg()?
+        }
+        None => logp.sum(Some(&[class_dim]), false)?.neg()?,
+    };
+    let smooth = Tensor::where_(&ignore, &Tensor::zeros(&[], per_sample.dtype()), &per_sample)?;
+    let ret = match o.reduction {
+        Reduction::Mean => match &o.weight {
+            Some(w) => {
+                let kept: Vec<i64> = target
+                    .to_scalars()
+                    .iter()
+                    .map(|s| s.as_i64())
+                    .filter(|&c| c != o.ignore_index)
+                    .collect();
+                smooth.sum(None, false)?.div(&w.detach().index_select(0, &kept)?.sum(None, false)?)?
+            }
+            None => smooth.sum(None, false)?.div(&ignore.logical_not().sum(None, false)?)?,
+        },
+        Reduction::Sum => smooth.sum(None, false)?,
+        Reduction::None => smooth,
+    };
+    nll.mul_scalar(Scalar::Float(1.0 - ls))?.add(&ret.mul_scalar(Scalar::Float(ls / classes as f64))?)
+}
+
+/// `F.nll_loss(logp, target, reduction)` for (N, C) or (C) input, NllLossBackward0.
+pub fn nll_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    nll_loss_with(input, target, None, -100, reduction)
+}
+
+/// `F.nll_loss` with class weights and ignore_index. The batch is summed with LossNLL.cpp's
+/// 8-level cascade; `mean` divides by the (cascaded) sum of the targets' weights.
+pub fn nll_loss_with(
+    input: &Tensor,
+    target: &Tensor,
+    weight: Option<&Tensor>,
+    ignore_index: i64,
+    reduction: Reduction,
+) -> Result<Tensor> {
+    let shape = input.shape();
+    let (batch, classes, batched) = match shape.len() {
+        1 => (1, shape[0], false),
+        2 => (shape[0], shape[1], true),
+        d => return Err(TensorError::unsupported(format!("nll_loss on {d}-D input"))),
+    };
+    if target.dtype() != DType::Int64 {
+        return Err(TensorError::runtime(format!(
+            "expected scalar type Long but found {}",
+            super::ops::dtype_name(target.dtype())
+        )));
+    }
+    let t: Vec<i64> = target.to_scalars().iter().map(|s| s.as_i64()).collect();
+    if t.len() != batch || (batched && target.dim() != 1) {
+        return Err(TensorError::Value {
+            msg: format!("Expected input batch_size ({batch}) to match target batch_size ({}).", t.len()),
+        });
+    }
+    for &c in &t {
+        if c != ignore_index && (c < 0 || c >= classes as i64) {
+            return Err(TensorError::TargetOutOfBounds { target: c });
+        }
+    }
+    let w: Option<Vec<f64>> = match weight {
+        Some(w) if w.numel() != classes => {
+            return Err(TensorError::runtime(format!(
+                "weight tensor should be defined either for all {classes} classes or no classes but got weight tensor of shape: {}",
+                super::storage::list_str(&w.shape())
+            )))
+        }
+        Some(w) => Some(w.storage().cast(input.dtype()).to_f64_vec()),
+        None => None,
+    };
+    let s = input.storage();
+    let out_shape: Vec<usize> = if reduction == Reduction::None && batched { vec![batch] } else { vec![] };
+    let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+    let (out, total_weight) = match &*s {
+        Storage::F32(a) => {
+            let v: Vec<f32> = a.iter().copied().collect();
+            let w32 = w.as_ref().map(|w| w.iter().map(|&x| x as f32).collect::<Vec<f32>>());
+            let (o, tw) = nll_forward(&v, &t, classes, w32.as_deref(), ignore_index, reduction);
+            (Storage::F32(ArrayD::from_shape_vec(IxDyn(&out_shape), o).map_err(err)?), tw as f64)
+        }
+        Storage::F64(a) => {
+            let v: Vec<f64> = a.iter().copied().collect();
+            let (o, tw) = nll_forward(&v, &t, classes, w.as_deref(), ignore_index, reduction);
+            (Storage::F64(ArrayD::from_shape_vec(IxDyn(&out_shape), o).map_err(err)?), tw)
+        }
+        _ => {
+            return Err(TensorError::runtime(format!(
+                "\"nll_loss_out_frame\" not implemented for '{}'",
+                super::ops::dtype_name(s.dtype())
+            )))
+        }
+    };
+    Ok(record(out, "NllLossBackward0", &[input], false, move |g, _| {
+        // grad_input[b, t_b] = -w_t * grad / total_weight (mean) or -w_t * grad.
+        let gv = g.to_f64_vec();
+        let dtype = g.dtype();
+        let mut out = vec![0f64; batch * classes];
+        for (b, &c) in t.iter().enumerate() {
+            if c == ignore_index {
+                continue;
+            }
+            let wt = w.as_ref().map(|w| w[c as usize]);
+            let v = match dtype {
+                DType::Float32 => {
+                    let go = match reduction {
+                        Reduction::Mean => -((gv[0] as f32) / (total_weight as f32)),
+                        Reduction::Sum => -(gv[0] as f32),
+                        Reduction::None => -(gv[b] as f32),
+                    };
+                    (wt.map_or(go, |w| (w as f32) * go)) as f64
+                }
+                _ => {
+                    let go = match reduction {
+                        Reduction::Mean => -(gv[0] / total_weight),
+                        Reduction::Sum => -gv[0],
+                        Reduction::None => -gv[b],
+                    };
+                    wt.map_or(go, |w| w * go)
+                }
+            };
+            out[b * classes + c as usize] = v;
+        }
+        let gi = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(dtype);
+        Ok(vec![Some(Tensor::from_storage(gi))])
+    }))
+}
+
+/// The per-sample values (reduction none) or the reduced loss, plus the total weight.
+fn nll_forward<T: Float>(
+    v: &[T],
+    t: &[i64],
+    classes: usize,
+    w: Option<&[T]>,
+    ignore: i64,
+    red: Reduction,
+) -> (Vec<T>, T) {
+    let weight_of = |c: i64| w.map_or(T::one(), |w| w[c as usize]);
+    let term = |b: usize, c: i64| {
+        let x = v[b * classes + c as usize];
+        if w.is_some() { x * weight_of(c) } else { x }
+    };
+    if red == Reduction::None {
+        let o = t.iter().enumerate().map(|(b, &c)| if c == ignore { T::zero() } else { -term(b, c) }).collect();
+        return (o, T::zero());
+    }
+    let kept: Vec<(usize, i64)> = t.iter().enumerate().filter(|(_, c)| **c != ignore).map(|(b, &c)| (b, c)).collect();
+    let loss = kernels::nll_cascade(&kept.iter().map(|&(b, c)| (b, term(b, c))).collect::<Vec<_>>(), t.len());
+    let total_weight = match w {
+        // The weights go through the same cascade (added, not subtracted).
+        Some(_) => -kernels::nll_cascade(&kept.iter().map(|&(b, c)| (b, weight_of(c))).collect::<Vec<_>>(), t.len()),
+        None => T::from_f64(kept.len() as f64),
+    };
+    let out = if red == Reduction::Mean { loss / total_weight } else { loss };
+    (vec![out], total_weight)
+}
+
+/// `F.mse_loss(input, target, reduction)` (MseLossBackward0): `(x - y)^2` then mean/sum.
+pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    let (x, y) = (saved(input), saved(target));
+    let sq = super::no_grad(|| -> Result<Tensor> {
+        let d = x.sub(&y)?;
+        d.mul(&d)
+    })?;
+    let out = super::no_grad(|| match reduction {
+        Reduction::Mean => sq.mean(None, false),
+        Reduction::Sum => sq.sum(None, false),
+        Reduction::None => Ok(sq.clone()),
+    })?;
+    let numel = sq.numel();
+    Ok(record((*out.storage()).clone(), "MseLossBackward0", &[input, target], true, move |g, n| {
+        // grad_input = norm * (x - y) * grad, norm = 2/N for mean (a double cast to the dtype).
+        let norm = if reduction == Reduction::Mean { 2.0 / numel as f64 } else { 2.0 };
+        let gi = x.sub(&y)?.mul_scalar(Scalar::Float(norm))?.mul(g)?;
+        Ok(vec![if n[0] { Some(gi.clone()) } else { None }, if n[1] { Some(gi.neg()?) } else { None }])
+    }))
+}

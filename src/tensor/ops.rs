@@ -1,0 +1,1816 @@
+//! Differentiable tensor operations: arithmetic with PyTorch type promotion, element-wise math,
+//! reductions, matmul, views and indexing. Each op computes its result and, when needed,
+//! records a node whose formula mirrors PyTorch's derivatives.yaml.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::autograd::record;
+use super::kernels::{self, Float};
+use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
+use super::tensor::norm_dim;
+use super::{DType, Result, Scalar, Tensor, TensorError};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Max,
+    Min,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// The right-hand side of a binary op: a tensor, or a Python number ("wrapped number").
+#[derive(Clone, Copy)]
+pub(crate) enum Rhs<'a> {
+    T(&'a Tensor),
+    S(Scalar),
+}
+
+/// A value saved for backward: shares the current storage but not future in-place updates.
+pub(crate) fn saved(t: &Tensor) -> Tensor {
+    Tensor::from_storage_rc(t.storage())
+}
+
+// ---- type promotion ------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq)]
+enum Prio {
+    Dim,
+    ZeroDim,
+    Wrapped,
+}
+
+/// PyTorch's `result_type`: dimensioned tensors decide, unless a 0-d tensor or a Python number
+/// belongs to a higher category (bool < integer < floating).
+fn result_type(ops: &[(DType, Prio)]) -> DType {
+    let group = |p: Prio| ops.iter().filter(|o| o.1 == p).map(|o| o.0).reduce(DType::promote);
+    fn combine(higher: Option<DType>, lower: Option<DType>) -> Option<DType> {
+        match (higher, lower) {
+            (Some(h), _) if h.is_floating_point() => Some(h),
+            (Some(h), Some(l)) if h == DType::Bool || l.is_floating_point() => Some(h.promote(l)),
+            (Some(h), _) => Some(h),
+            (None, l) => l,
+        }
+    }
+    combine(group(Prio::Dim), combine(group(Prio::ZeroDim), group(Prio::Wrapped))).unwrap_or(DType::Float32)
+}
+
+fn prio(t: &Tensor) -> Prio {
+    if t.dim() == 0 { Prio::ZeroDim } else { Prio::Dim }
+}
+
+pub(crate) fn promote(a: &Tensor, b: Rhs) -> DType {
+    let rb = match b {
+        Rhs::T(t) => (t.dtype(), prio(t)),
+        Rhs::S(s) => (s.wrapped_dtype(), Prio::Wrapped),
+    };
+    result_type(&[(a.dtype(), prio(a)), rb])
+}
+
+fn rhs_storage(b: Rhs, dtype: DType) -> Storage {
+    match b {
+        Rhs::T(t) => t.storage().cast(dtype),
+        Rhs::S(s) => Storage::full(&[], s, dtype),
+    }
+}
+
+// ---- element-wise kernels ------------------------------------------------------------------
+
+fn float_bin<T: Float>(op: BinOp, x: T, y: T) -> T {
+    match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => x / y,
+        BinOp::Pow => x.powf(y),
+        // maximum/minimum propagate NaN.
+        BinOp::Max => {
+            if x.is_nan() || y.is_nan() { x + y } else if x >= y { x } else { y }
+        }
+        BinOp::Min => {
+            if x.is_nan() || y.is_nan() { x + y } else if x <= y { x } else { y }
+        }
+    }
+}
+
+fn int_bin(op: BinOp, x: i64, y: i64) -> Result<i64> {
+    Ok(match op {
+        BinOp::Add => x.wrapping_add(y),
+        BinOp::Sub => x.wrapping_sub(y),
+        BinOp::Mul => x.wrapping_mul(y),
+        BinOp::Div => {
+            if y == 0 {
+                return Err(TensorError::runtime("ZeroDivisionError"));
+            }
+            x.div_euclid(y)
+        }
+        BinOp::Pow => {
+            if y < 0 {
+                return Err(TensorError::runtime("Integers to negative integer powers are not allowed."));
+            }
+            x.wrapping_pow(y.min(u32::MAX as i64) as u32)
+        }
+        BinOp::Max => x.max(y),
+        BinOp::Min => x.min(y),
+    })
+}
+
+/// Element-wise binary op on two storages cast to `dtype`.
+pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) -> Result<Storage> {
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (a, b) = (a.cast(dtype), b.cast(dtype));
+    Ok(match (&a, &b) {
+        (Storage::F32(x), Storage::F32(y)) => Storage::F32(zip_map(x, y, &shape, |p, q| float_bin(op, p, q))?),
+        (Storage::F64(x), Storage::F64(y)) => Storage::F64(zip_map(x, y, &shape, |p, q| float_bin(op, p, q))?),
+        (Storage::I64(x), Storage::I64(y)) => {
+            let r = zip_map(x, y, &shape, |p, q| int_bin(op, p, q))?;
+            let mut out = Vec::with_capacity(r.len());
+            for v in r.iter() {
+                out.push(v.clone()?);
+            }
+            Storage::I64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?)
+        }
+        (Storage::Bool(x), Storage::Bool(y)) => match op {
+            BinOp::Add | BinOp::Max => Storage::Bool(zip_map(x, y, &shape, |p, q| p || q)?),
+            BinOp::Mul | BinOp::Min => Storage::Bool(zip_map(x, y, &shape, |p, q| p && q)?),
+            BinOp::Sub => {
+                return Err(TensorError::runtime(
+                    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+                ))
+            }
+            _ => return Err(TensorError::unsupported(format!("{op:?} on bool tensors"))),
+        },
+        _ => return Err(TensorError::runtime("internal dtype mismatch")),
+    })
+}
+
+fn compare<T: PartialOrd + Copy>(op: CmpOp, x: T, y: T) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+    }
+}
+
+/// Applies `f32`/`f64` functions element-wise; integer and bool inputs promote to float32.
+fn map_float(s: &Storage, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Storage {
+    match s {
+        Storage::F64(a) => Storage::F64(a.mapv(f64f)),
+        Storage::F32(a) => Storage::F32(a.mapv(f32f)),
+        other => match other.cast(DType::Float32) {
+            Storage::F32(a) => Storage::F32(a.mapv(f32f)),
+            x => x,
+        },
+    }
+}
+
+/// Generic over float type: `relu`, `sigmoid` etc. written once.
+fn map_generic(s: &Storage, f: impl Fn(FloatVal) -> FloatVal) -> Storage {
+    map_float(s, |x| f(FloatVal::F32(x)).f32(), |x| f(FloatVal::F64(x)).f64())
+}
+
+#[derive(Clone, Copy)]
+enum FloatVal {
+    F32(f32),
+    F64(f64),
+}
+impl FloatVal {
+    fn f32(self) -> f32 {
+        match self {
+            FloatVal::F32(x) => x,
+            FloatVal::F64(x) => x as f32,
+        }
+    }
+    fn f64(self) -> f64 {
+        match self {
+            FloatVal::F32(x) => x as f64,
+            FloatVal::F64(x) => x,
+        }
+    }
+}
+
+fn sigmoid_f<T: Float>(x: T) -> T {
+    T::one() / (T::one() + (-x).exp())
+}
+
+fn relu_f<T: Float>(x: T) -> T {
+    if x.is_nan() || x > T::zero() { x } else { T::zero() }
+}
+
+/// `x ** e` with PyTorch's special-cased exponents (they change rounding versus `powf`).
+fn pow_scalar_f<T: Float>(x: T, e: f64) -> T {
+    if e == 0.5 {
+        x.sqrt()
+    } else if e == 2.0 {
+        x * x
+    } else if e == 3.0 {
+        x * x * x
+    } else if e == -0.5 {
+        T::one() / x.sqrt()
+    } else if e == -1.0 {
+        T::one() / x
+    } else if e == -2.0 {
+        T::one() / (x * x)
+    } else {
+        x.powf(T::from_f64(e))
+    }
+}
+
+fn scalar_sub_one(s: Scalar) -> Scalar {
+    match s {
+        Scalar::Float(x) => Scalar::Float(x - 1.0),
+        Scalar::Int(i) => Scalar::Int(i - 1),
+        Scalar::Bool(b) => Scalar::Int(i64::from(b) - 1),
+    }
+}
+
+// ---- the public operations ------------------------------------------------------------------
+
+impl Tensor {
+    pub(crate) fn from_storage_rc(s: std::rc::Rc<Storage>) -> Tensor {
+        let t = Tensor::from_storage(Storage::Bool(ArrayD::from_elem(IxDyn(&[]), false)));
+        *t.0.storage.borrow_mut() = s;
+        t
+    }
+
+    fn binary(&self, other: Rhs, op: BinOp) -> Result<Storage> {
+        let mut dtype = promote(self, other);
+        if op == BinOp::Div && !dtype.is_floating_point() {
+            dtype = DType::Float32;
+        }
+        binary_storage(op, &self.storage(), &rhs_storage(other, dtype), dtype)
+    }
+
+    pub fn add(&self, o: &Tensor) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), BinOp::Add)?;
+        Ok(record(out, "AddBackward0", &[self, o], false, |g, _| Ok(vec![Some(g.clone()), Some(g.clone())])))
+    }
+
+    pub fn sub(&self, o: &Tensor) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), BinOp::Sub)?;
+        Ok(record(out, "SubBackward0", &[self, o], false, |g, n| {
+            Ok(vec![Some(g.clone()), if n[1] { Some(g.neg()?) } else { None }])
+        }))
+    }
+
+    pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), BinOp::Mul)?;
+        let (a, b) = (saved(self), saved(o));
+        Ok(record(out, "MulBackward0", &[self, o], true, move |g, n| {
+            Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
+        }))
+    }
+
+    pub fn div(&self, o: &Tensor) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), BinOp::Div)?;
+        let (a, b) = (saved(self), saved(o));
+        Ok(record(out, "DivBackward0", &[self, o], true, move |g, n| {
+            let ga = if n[0] { Some(g.div(&b)?) } else { None };
+            // d(a/b)/db = -g * ((a / b) / b), in this order, as PyTorch computes it.
+            let gb = if n[1] { Some(g.neg()?.mul(&a.div(&b)?.div(&b)?)?) } else { None };
+            Ok(vec![ga, gb])
+        }))
+    }
+
+    /// `self ** o` for two tensors (PowBackward1).
+    pub fn pow(&self, o: &Tensor) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), BinOp::Pow)?;
+        let (a, b) = (saved(self), saved(o));
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "PowBackward1", &[self, o], true, move |g, n| {
+            let ga = if n[0] {
+                // where(exponent == 0, 0, grad * exponent * a^(exponent-1))
+                let d = b.mul(&a.pow(&b.sub_scalar(Scalar::Int(1))?)?)?;
+                let zero = b.eq_scalar(Scalar::Int(0))?;
+                Some(Tensor::where_(&zero, &Tensor::zeros(&[], d.dtype()), &g.mul(&d)?)?)
+            } else {
+                None
+            };
+            let gb = if n[1] {
+                // grad * where(a == 0 & b >= 0, 0, result * log(a))
+                let cond = a.eq_scalar(Scalar::Int(0))?.logical_and(&b.ge_scalar(Scalar::Int(0))?)?;
+                let d = result.mul(&a.log()?)?;
+                Some(g.mul(&Tensor::where_(&cond, &Tensor::zeros(&[], d.dtype()), &d)?)?)
+            } else {
+                None
+            };
+            Ok(vec![ga, gb])
+        }))
+    }
+
+    pub fn add_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = self.binary(Rhs::S(s), BinOp::Add)?;
+        Ok(record(out, "AddBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+
+    pub fn sub_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = self.binary(Rhs::S(s), BinOp::Sub)?;
+        Ok(record(out, "SubBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+
+    /// `s - self` (RsubBackward1).
+    pub fn rsub_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let dtype = promote(self, Rhs::S(s));
+        if dtype == DType::Bool {
+            return binary_storage(BinOp::Sub, &Storage::full(&[], s, dtype), &self.storage(), dtype).map(Tensor::from_storage);
+        }
+        let out = binary_storage(BinOp::Sub, &Storage::full(&[], s, dtype), &self.storage(), dtype)?;
+        Ok(record(out, "RsubBackward1", &[self], false, |g, _| Ok(vec![Some(g.neg()?)])))
+    }
+
+    pub fn mul_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = self.binary(Rhs::S(s), BinOp::Mul)?;
+        Ok(record(out, "MulBackward0", &[self], false, move |g, _| Ok(vec![Some(g.mul_scalar(s)?)])))
+    }
+
+    pub fn div_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = self.binary(Rhs::S(s), BinOp::Div)?;
+        Ok(record(out, "DivBackward0", &[self], false, move |g, _| Ok(vec![Some(g.div_scalar(s)?)])))
+    }
+
+    /// `s / self`: PyTorch computes `self.reciprocal() * s` (so the grad_fn is MulBackward0).
+    pub fn rdiv_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.reciprocal()?.mul_scalar(s)
+    }
+
+    pub fn reciprocal(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), |x| 1.0 / x, |x| 1.0 / x);
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "ReciprocalBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.neg()?.mul(&result.mul(&result)?)?)])
+        }))
+    }
+
+    /// `self ** s` (PowBackward0).
+    pub fn pow_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let dtype = promote(self, Rhs::S(s));
+        let st = self.storage();
+        let e = s.as_f64();
+        let out = if e == 0.0 {
+            Storage::full(&st.shape(), Scalar::Int(1), dtype)
+        } else if e == 1.0 {
+            st.cast(dtype)
+        } else {
+            match st.cast(dtype) {
+                Storage::F32(a) => Storage::F32(a.mapv(|x| pow_scalar_f(x, e))),
+                Storage::F64(a) => Storage::F64(a.mapv(|x| pow_scalar_f(x, e))),
+                other => binary_storage(BinOp::Pow, &other, &Storage::full(&[], s, dtype), dtype)?,
+            }
+        };
+        let a = saved(self);
+        Ok(record(out, "PowBackward0", &[self], true, move |g, _| {
+            if e == 0.0 {
+                return Ok(vec![Some(g.zeros_like())]);
+            }
+            // grad * (exponent * self.pow(exponent - 1))
+            Ok(vec![Some(g.mul(&a.pow_scalar(scalar_sub_one(s))?.mul_scalar(s)?)?)])
+        }))
+    }
+
+    /// `s ** self` (PowBackward2).
+    pub fn rpow_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let dtype = promote(self, Rhs::S(s));
+        let out = binary_storage(BinOp::Pow, &Storage::full(&[], s, dtype), &self.storage(), dtype)?;
+        let result = Tensor::from_storage(out.clone());
+        let base = s.as_f64();
+        Ok(record(out, "PowBackward2", &[self], true, move |g, _| {
+            if base == 0.0 {
+                return Ok(vec![Some(g.zeros_like())]);
+            }
+            Ok(vec![Some(g.mul(&result.mul_scalar(Scalar::Float(base.ln()))?)?)])
+        }))
+    }
+
+    pub fn neg(&self) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(|x| -x)),
+            Storage::F64(a) => Storage::F64(a.mapv(|x| -x)),
+            Storage::I64(a) => Storage::I64(a.mapv(|x| x.wrapping_neg())),
+            Storage::Bool(_) => {
+                return Err(TensorError::runtime(
+                    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                ))
+            }
+        };
+        Ok(record(out, "NegBackward0", &[self], false, |g, _| Ok(vec![Some(g.neg()?)])))
+    }
+
+    /// `torch.maximum(a, b)` (MaximumBackward0); NaN propagates.
+    pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
+        self.extremum(o, true)
+    }
+
+    /// `torch.minimum(a, b)` (MinimumBackward0).
+    pub fn minimum(&self, o: &Tensor) -> Result<Tensor> {
+        self.extremum(o, false)
+    }
+
+    fn extremum(&self, o: &Tensor, is_max: bool) -> Result<Tensor> {
+        let out = self.binary(Rhs::T(o), if is_max { BinOp::Max } else { BinOp::Min })?;
+        let (a, b) = (saved(self), saved(o));
+        let name = if is_max { "MaximumBackward0" } else { "MinimumBackward0" };
+        Ok(record(out, name, &[self, o], true, move |g, _| {
+            // The winner gets the gradient; ties split it in half, as PyTorch does.
+            let half = g.div_scalar(Scalar::Int(2))?;
+            let (a_wins, b_wins) = if is_max { (a.gt(&b)?, b.gt(&a)?) } else { (a.lt(&b)?, b.lt(&a)?) };
+            let eq = a.eq(&b)?;
+            let z = Tensor::zeros(&[], g.dtype());
+            let tie = Tensor::where_(&eq, &half, &z)?;
+            Ok(vec![Some(Tensor::where_(&a_wins, g, &tie)?), Some(Tensor::where_(&b_wins, g, &tie)?)])
+        }))
+    }
+
+    // ---- comparisons and selection -------------------------------------------------------
+
+    fn cmp(&self, other: Rhs, op: CmpOp) -> Result<Tensor> {
+        let dtype = promote(self, other);
+        let (a, b) = (self.storage().cast(dtype), rhs_storage(other, dtype));
+        let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+        let out = match (&a, &b) {
+            (Storage::F32(x), Storage::F32(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
+            (Storage::F64(x), Storage::F64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
+            (Storage::I64(x), Storage::I64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
+            (Storage::Bool(x), Storage::Bool(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        Ok(Tensor::from_storage(Storage::Bool(out)))
+    }
+
+    pub fn eq(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Eq)
+    }
+    pub fn ne(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Ne)
+    }
+    pub fn lt(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Lt)
+    }
+    pub fn le(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Le)
+    }
+    pub fn gt(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Gt)
+    }
+    pub fn ge(&self, o: &Tensor) -> Result<Tensor> {
+        self.cmp(Rhs::T(o), CmpOp::Ge)
+    }
+    pub fn eq_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Eq)
+    }
+    pub fn ne_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Ne)
+    }
+    pub fn lt_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Lt)
+    }
+    pub fn le_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Le)
+    }
+    pub fn gt_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Gt)
+    }
+    pub fn ge_scalar(&self, s: Scalar) -> Result<Tensor> {
+        self.cmp(Rhs::S(s), CmpOp::Ge)
+    }
+
+    pub fn logical_and(&self, o: &Tensor) -> Result<Tensor> {
+        let (a, b) = (self.storage().cast(DType::Bool), o.storage().cast(DType::Bool));
+        let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+        match (&a, &b) {
+            (Storage::Bool(x), Storage::Bool(y)) => Ok(Tensor::from_storage(Storage::Bool(zip_map(x, y, &shape, |p, q| p && q)?))),
+            _ => Err(TensorError::runtime("internal dtype mismatch")),
+        }
+    }
+
+    pub fn logical_not(&self) -> Tensor {
+        match self.storage().cast(DType::Bool) {
+            Storage::Bool(a) => Tensor::from_storage(Storage::Bool(a.mapv(|x| !x))),
+            other => Tensor::from_storage(other),
+        }
+    }
+
+    /// `torch.where(cond, a, b)` (WhereBackward0).
+    pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        let dtype = result_type(&[(a.dtype(), prio(a)), (b.dtype(), prio(b))]);
+        let c = cond.storage().cast(DType::Bool);
+        let shape = broadcast_shapes(&broadcast_shapes(&c.shape(), &a.shape())?, &b.shape())?;
+        let (c, x, y) = (c.expand(&shape)?, a.storage().cast(dtype).expand(&shape)?, b.storage().cast(dtype).expand(&shape)?);
+        let Storage::Bool(cm) = &c else { return Err(TensorError::runtime("internal dtype mismatch")) };
+        fn pick<T: Copy>(c: &ArrayD<bool>, x: &ArrayD<T>, y: &ArrayD<T>) -> ArrayD<T> {
+            let v: Vec<T> = c.iter().zip(x.iter().zip(y.iter())).map(|(&c, (&x, &y))| if c { x } else { y }).collect();
+            ArrayD::from_shape_vec(c.raw_dim(), v).unwrap_or_else(|_| x.clone())
+        }
+        let out = match (&x, &y) {
+            (Storage::F32(x), Storage::F32(y)) => Storage::F32(pick(cm, x, y)),
+            (Storage::F64(x), Storage::F64(y)) => Storage::F64(pick(cm, x, y)),
+            (Storage::I64(x), Storage::I64(y)) => Storage::I64(pick(cm, x, y)),
+            (Storage::Bool(x), Storage::Bool(y)) => Storage::Bool(pick(cm, x, y)),
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        let cond = saved(cond);
+        Ok(record(out, "WhereBackward0", &[a, b], true, move |g, n| {
+            let z = Tensor::zeros(&[], g.dtype());
+            Ok(vec![
+                if n[0] { Some(Tensor::where_(&cond, g, &z)?) } else { None },
+                if n[1] { Some(Tensor::where_(&cond, &z, g)?) } else { None },
+            ])
+        }))
+    }
+
+    // ---- element-wise math -------------------------------------------------------------------
+
+    pub fn exp(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::exp, f64::exp);
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
+    }
+
+    pub fn log(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::ln, f64::ln);
+        let a = saved(self);
+        Ok(record(out, "LogBackward0", &[self], true, move |g, _| Ok(vec![Some(g.div(&a)?)])))
+    }
+
+    pub fn sqrt(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::sqrt, f64::sqrt);
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "SqrtBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.div(&result.mul_scalar(Scalar::Int(2))?)?)])
+        }))
+    }
+
+    pub fn sin(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::sin, f64::sin);
+        let a = saved(self);
+        Ok(record(out, "SinBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.cos()?)?)])))
+    }
+
+    pub fn cos(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::cos, f64::cos);
+        let a = saved(self);
+        Ok(record(out, "CosBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.sin()?.neg()?)?)])))
+    }
+
+    pub fn relu(&self) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::I64(a) => Storage::I64(a.mapv(|x| x.max(0))),
+            Storage::Bool(_) => return Err(TensorError::runtime("\"clamp_min_scalar_cpu\" not implemented for 'Bool'")),
+            s => map_float(s, relu_f, relu_f),
+        };
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "ReluBackward0", &[self], true, move |g, _| {
+            // threshold_backward(grad, result, 0): zero where result <= 0.
+            let keep = result.gt_scalar(Scalar::Int(0))?;
+            Ok(vec![Some(Tensor::where_(&keep, g, &Tensor::zeros(&[], g.dtype()))?)])
+        }))
+    }
+
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        let out = map_generic(&self.storage(), |v| match v {
+            FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),
+            FloatVal::F64(x) => FloatVal::F64(sigmoid_f(x)),
+        });
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "SigmoidBackward0", &[self], true, move |g, _| {
+            // sigmoid_backward: grad * (1 - y) * y, left to right.
+            Ok(vec![Some(g.mul(&result.rsub_scalar(Scalar::Int(1))?)?.mul(&result)?)])
+        }))
+    }
+
+    pub fn tanh(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::tanh, f64::tanh);
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "TanhBackward0", &[self], true, move |g, _| {
+            // tanh_backward: grad * (1 - y*y); GCC fuses `1 - y*y` on AVX2 builds.
+            let d = match &*result.storage() {
+                Storage::F32(y) => Storage::F32(y.mapv(|y| (-y).mul_add(y, 1.0))),
+                Storage::F64(y) => Storage::F64(y.mapv(|y| (-y).mul_add(y, 1.0))),
+                s => s.clone(),
+            };
+            Ok(vec![Some(g.mul(&Tensor::from_storage(d))?)])
+        }))
+    }
+
+    pub fn abs(&self) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(f32::abs)),
+            Storage::F64(a) => Storage::F64(a.mapv(f64::abs)),
+            Storage::I64(a) => Storage::I64(a.mapv(|x| x.wrapping_abs())),
+            Storage::Bool(a) => Storage::Bool(a.clone()),
+        };
+        let a = saved(self);
+        Ok(record(out, "AbsBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.sign()?)?)])))
+    }
+
+    /// `torch.sign` (0 for 0, NaN for NaN); not differentiable (zero gradient).
+    pub fn sign(&self) -> Result<Tensor> {
+        fn sg<T: Float>(x: T) -> T {
+            if x.is_nan() { x } else if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() }
+        }
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(sg)),
+            Storage::F64(a) => Storage::F64(a.mapv(sg)),
+            Storage::I64(a) => Storage::I64(a.mapv(i64::signum)),
+            Storage::Bool(a) => Storage::Bool(a.clone()),
+        };
+        Ok(record(out, "SignBackward0", &[self], false, |g, _| Ok(vec![Some(g.zeros_like())])))
+    }
+
+    /// `clamp(min, max)` with scalar bounds (ClampBackward1).
+    pub fn clamp(&self, min: Option<Scalar>, max: Option<Scalar>) -> Result<Tensor> {
+        let dtype = self.dtype();
+        let st = self.storage();
+        let lo = min.map(|s| s.as_f64());
+        let hi = max.map(|s| s.as_f64());
+        fn cl<T: Float>(x: T, lo: Option<T>, hi: Option<T>) -> T {
+            if x.is_nan() {
+                return x;
+            }
+            let mut y = x;
+            if let Some(l) = lo.filter(|&l| y < l) {
+                y = l;
+            }
+            if let Some(h) = hi.filter(|&h| y > h) {
+                y = h;
+            }
+            y
+        }
+        let out = match &*st {
+            Storage::F32(a) => Storage::F32(a.mapv(|x| cl(x, lo.map(|v| v as f32), hi.map(|v| v as f32)))),
+            Storage::F64(a) => Storage::F64(a.mapv(|x| cl(x, lo, hi))),
+            Storage::I64(a) => Storage::I64(a.mapv(|x| {
+                let mut y = x;
+                if let Some(l) = min { y = y.max(l.as_i64()); }
+                if let Some(h) = max { y = y.min(h.as_i64()); }
+                y
+            })),
+            Storage::Bool(_) => return Err(TensorError::unsupported(format!("clamp on {dtype}"))),
+        };
+        let a = saved(self);
+        Ok(record(out, "ClampBackward1", &[self], true, move |g, _| {
+            let mut keep = Tensor::ones(&a.shape(), DType::Bool);
+            if let Some(l) = min {
+                keep = keep.logical_and(&a.ge_scalar(l)?)?;
+            }
+            if let Some(h) = max {
+                keep = keep.logical_and(&a.le_scalar(h)?)?;
+            }
+            Ok(vec![Some(Tensor::where_(&keep, g, &Tensor::zeros(&[], g.dtype()))?)])
+        }))
+    }
+
+    // ---- reductions --------------------------------------------------------------------------
+
+    fn reduce_dims(&self, dims: Option<&[isize]>) -> Result<Vec<usize>> {
+        let nd = self.dim();
+        match dims {
+            None => Ok((0..nd).collect()),
+            Some([]) => Ok((0..nd).collect()),
+            Some(ds) => {
+                let mut out = Vec::new();
+                for &d in ds {
+                    let d = norm_dim(d, nd)?;
+                    if out.contains(&d) {
+                        return Err(TensorError::runtime(format!("dim {d} appears multiple times in the list of dims")));
+                    }
+                    out.push(d);
+                }
+                // A 0-d tensor accepts dim 0/-1 but has nothing to reduce.
+                out.retain(|&d| d < nd);
+                Ok(out)
+            }
+        }
+    }
+
+    /// Sum storage over `dims`, with the reduced dims kept as size 1 when `keepdim`.
+    fn sum_storage(&self, dims: &[usize], keepdim: bool) -> Result<Storage> {
+        let s = self.storage();
+        let shape = s.shape();
+        let kept: Vec<usize> = (0..shape.len()).map(|d| if dims.contains(&d) { 1 } else { shape[d] }).collect();
+        let out_shape: Vec<usize> = if keepdim {
+            kept.clone()
+        } else {
+            (0..shape.len()).filter(|d| !dims.contains(d)).map(|d| shape[d]).collect()
+        };
+        let sh = IxDyn(&out_shape);
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        Ok(match &*s {
+            Storage::F32(a) => {
+                let v: Vec<f32> = a.iter().copied().collect();
+                Storage::F32(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&v, &shape, dims)).map_err(err)?)
+            }
+            Storage::F64(a) => {
+                let v: Vec<f64> = a.iter().copied().collect();
+                Storage::F64(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&v, &shape, dims)).map_err(err)?)
+            }
+            Storage::I64(_) | Storage::Bool(_) => {
+                let Storage::I64(a) = s.cast(DType::Int64) else { return Err(TensorError::runtime("internal cast")) };
+                let mut r = a;
+                let mut ds = dims.to_vec();
+                ds.sort_unstable();
+                for &d in ds.iter().rev() {
+                    r = r.sum_axis(Axis(d)).insert_axis(Axis(d));
+                }
+                Storage::I64(r.into_shape_with_order(sh).map_err(err)?)
+            }
+        })
+    }
+
+    /// `t.sum()` / `t.sum(dims, keepdim)`; integer and bool sums give int64.
+    pub fn sum(&self, dims: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
+        let rd = self.reduce_dims(dims)?;
+        let out = self.sum_storage(&rd, keepdim)?;
+        let in_shape = self.shape();
+        let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
+        Ok(record(out, name, &[self], false, move |g, _| Ok(vec![Some(expand_reduced(g, &in_shape, &rd, keepdim)?)])))
+    }
+
+    /// `t.mean()`: the cascade sum divided by the element count in the tensor's dtype.
+    pub fn mean(&self, dims: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
+        let dtype = self.dtype();
+        if !dtype.is_floating_point() {
+            let name = match dtype {
+                DType::Int64 => "Long",
+                _ => "Bool",
+            };
+            return Err(TensorError::runtime(format!(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {name}"
+            )));
+        }
+        let rd = self.reduce_dims(dims)?;
+        let shape = self.shape();
+        let n: usize = rd.iter().map(|&d| shape[d]).product();
+        let sum = self.sum_storage(&rd, keepdim)?;
+        let out = binary_storage(BinOp::Div, &sum, &Storage::full(&[], Scalar::Int(n as i64), dtype), dtype)?;
+        let name = if dims.is_none() { "MeanBackward0" } else { "MeanBackward1" };
+        Ok(record(out, name, &[self], false, move |g, _| {
+            Ok(vec![Some(expand_reduced(g, &shape, &rd, keepdim)?.div_scalar(Scalar::Int(n as i64))?)])
+        }))
+    }
+
+    /// Reduces a gradient to `shape` by summing broadcast dims (PyTorch's `sum_to`).
+    pub(crate) fn sum_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let own = self.shape();
+        if own == shape {
+            return Ok(self.clone());
+        }
+        let lead = own.len().saturating_sub(shape.len());
+        let mut dims: Vec<isize> = (0..lead as isize).collect();
+        for i in lead..own.len() {
+            if shape[i - lead] == 1 && own[i] != 1 {
+                dims.push(i as isize);
+            }
+        }
+        let r = if dims.is_empty() { self.clone() } else { self.sum(Some(&dims), true)? };
+        r.reshape_usize(shape)
+    }
+
+    /// Largest element (MaxBackward1). NaN propagates.
+    pub fn max(&self) -> Result<Tensor> {
+        self.extreme(true)
+    }
+
+    pub fn min(&self) -> Result<Tensor> {
+        self.extreme(false)
+    }
+
+    fn extreme(&self, is_max: bool) -> Result<Tensor> {
+        if self.numel() == 0 {
+            return Err(TensorError::runtime(
+                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+            ));
+        }
+        let vals = self.to_f64_vec();
+        let mut best = vals[0];
+        for &v in &vals[1..] {
+            if best.is_nan() {
+                break;
+            }
+            if v.is_nan() || (is_max && v > best) || (!is_max && v < best) {
+                best = v;
+            }
+        }
+        let out = Storage::F64(ArrayD::from_elem(IxDyn(&[]), best)).cast(self.dtype());
+        let a = saved(self);
+        let result = Tensor::from_storage(out.clone());
+        let name = if is_max { "MaxBackward1" } else { "MinBackward1" };
+        Ok(record(out, name, &[self], true, move |g, _| {
+            // The gradient is shared evenly among all elements equal to the extreme.
+            let mask = a.eq(&result)?;
+            let count = mask.sum(None, false)?;
+            let share = g.div(&count)?;
+            Ok(vec![Some(Tensor::where_(&mask, &share, &Tensor::zeros(&[], g.dtype()))?)])
+        }))
+    }
+
+    /// `t.max(dim)` → (values, indices) (MaxBackward0 on values); first index wins ties.
+    pub fn max_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.extreme_dim(dim, keepdim, true)
+    }
+
+    pub fn min_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.extreme_dim(dim, keepdim, false)
+    }
+
+    fn extreme_dim(&self, dim: isize, keepdim: bool, is_max: bool) -> Result<(Tensor, Tensor)> {
+        let shape = self.shape();
+        let d = norm_dim(dim, shape.len())?;
+        if shape.is_empty() {
+            return Ok((self.clone(), Tensor::zeros(&[], DType::Int64)));
+        }
+        let (outer, len, inner) = split3(&shape, d);
+        if len == 0 {
+            return Err(TensorError::IndexOutOfRange { index: 0, dim: d, size: 0 });
+        }
+        let vals = self.to_f64_vec();
+        let mut best_v = Vec::with_capacity(outer * inner);
+        let mut best_i = Vec::with_capacity(outer * inner);
+        for o in 0..outer {
+            for i in 0..inner {
+                let at = |k: usize| vals[(o * len + k) * inner + i];
+                let (mut bv, mut bi) = (at(0), 0usize);
+                for k in 1..len {
+                    let v = at(k);
+                    if bv.is_nan() {
+                        break;
+                    }
+                    if v.is_nan() || (is_max && v > bv) || (!is_max && v < bv) {
+                        bv = v;
+                        bi = k;
+                    }
+                }
+                best_v.push(bv);
+                best_i.push(bi as i64);
+            }
+        }
+        let mut out_shape = shape.clone();
+        out_shape[d] = 1;
+        let keep_shape = out_shape.clone();
+        if !keepdim {
+            out_shape.remove(d);
+        }
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        let values = Storage::F64(ArrayD::from_shape_vec(IxDyn(&out_shape), best_v).map_err(err)?).cast(self.dtype());
+        let idx = ArrayD::from_shape_vec(IxDyn(&out_shape), best_i.clone()).map_err(err)?;
+        let indices = Tensor::from_storage(Storage::I64(idx));
+        let name = if is_max { "MaxBackward0" } else { "MinBackward0" };
+        let values = record(values, name, &[self], true, move |g, _| {
+            let g = g.reshape_usize(&keep_shape)?;
+            let gv = g.to_f64_vec();
+            let mut out = vec![0.0; shape.iter().product()];
+            for o in 0..outer {
+                for i in 0..inner {
+                    let k = best_i[o * inner + i] as usize;
+                    out[(o * len + k) * inner + i] = gv[o * inner + i];
+                }
+            }
+            let full = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(g.dtype());
+            Ok(vec![Some(Tensor::from_storage(full))])
+        });
+        Ok((values, indices))
+    }
+
+    /// `argmax()` over all elements, or along `dim`.
+    pub fn argmax(&self, dim: Option<isize>, keepdim: bool) -> Result<Tensor> {
+        match dim {
+            Some(d) => Ok(self.detach().max_dim(d, keepdim)?.1),
+            None => Ok(self.detach().reshape(&[-1])?.max_dim(0, false)?.1),
+        }
+    }
+
+    pub fn argmin(&self, dim: Option<isize>, keepdim: bool) -> Result<Tensor> {
+        match dim {
+            Some(d) => Ok(self.detach().min_dim(d, keepdim)?.1),
+            None => Ok(self.detach().reshape(&[-1])?.min_dim(0, false)?.1),
+        }
+    }
+
+    // ---- softmax family ---------------------------------------------------------------------
+
+    /// `softmax(dim)`: exp(x - max), summed left to right, then multiplied by 1/sum.
+    pub fn softmax(&self, dim: isize) -> Result<Tensor> {
+        let d = norm_dim(dim, self.dim())?;
+        let x = self.float_storage()?;
+        let out = along_dim(&x, d, softmax_row)?;
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "SoftmaxBackward0", &[self], true, move |g, _| {
+            // grad_input = y * (g - sum(g * y, dim))
+            let dot = g.mul(&result)?.sum_rows_seq(d)?;
+            Ok(vec![Some(result.mul(&g.sub(&dot)?)?)])
+        }))
+    }
+
+    /// `log_softmax(dim)`: (x - max) - log(sum exp(x - max)), summed left to right.
+    pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
+        let d = norm_dim(dim, self.dim())?;
+        let x = self.float_storage()?;
+        let out = along_dim(&x, d, log_softmax_row)?;
+        let result = Tensor::from_storage(out.clone());
+        Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
+            // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
+            let s = g.sum_rows_seq(d)?;
+            let e = Tensor::from_storage(match &*result.storage() {
+                Storage::F32(a) => Storage::F32(a.mapv(Float::vexp)),
+                Storage::F64(a) => Storage::F64(a.mapv(Float::vexp)),
+                other => other.clone(),
+            });
+            let shape = g.shape();
+            let s = s.storage().expand(&shape)?;
+            let out = match (&*g.storage(), &*e.storage(), &s) {
+                (Storage::F32(g), Storage::F32(e), Storage::F32(s)) => Storage::F32(fnmadd(g, e, s)?),
+                (Storage::F64(g), Storage::F64(e), Storage::F64(s)) => Storage::F64(fnmadd(g, e, s)?),
+                _ => return Err(TensorError::runtime("internal dtype mismatch")),
+            };
+            Ok(vec![Some(Tensor::from_storage(out))])
+        }))
+    }
+
+    /// Float view of the data for float-only kernels (ints promote to float32).
+    fn float_storage(&self) -> Result<Storage> {
+        let s = self.storage();
+        Ok(match s.dtype() {
+            DType::Float32 | DType::Float64 => (*s).clone(),
+            _ => s.cast(DType::Float32),
+        })
+    }
+
+    /// Left-to-right sum along `d`, kept as size 1 (the short-row order of softmax kernels).
+    fn sum_rows_seq(&self, d: usize) -> Result<Tensor> {
+        let s = self.float_storage()?;
+        let shape = s.shape();
+        let (outer, len, inner) = split3(&shape, d);
+        fn go<T: Float>(a: &ArrayD<T>, outer: usize, len: usize, inner: usize) -> Vec<T> {
+            let v: Vec<T> = a.iter().copied().collect();
+            let mut out = Vec::with_capacity(outer * inner);
+            for o in 0..outer {
+                for i in 0..inner {
+                    let mut acc = T::zero();
+                    for k in 0..len {
+                        acc = acc + v[(o * len + k) * inner + i];
+                    }
+                    out.push(acc);
+                }
+            }
+            out
+        }
+        let mut oshape = shape.clone();
+        if !oshape.is_empty() {
+            oshape[d] = 1;
+        }
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        let out = match &s {
+            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(IxDyn(&oshape), go(a, outer, len, inner)).map_err(err)?),
+            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(IxDyn(&oshape), go(a, outer, len, inner)).map_err(err)?),
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        Ok(Tensor::from_storage(out))
+    }
+
+    // ---- matmul ----------------------------------------------------------------------------
+
+    /// `self @ o` for 1-D and 2-D operands (dot, mv, mm), plus batched 3-D+ by looping.
+    pub fn matmul(&self, o: &Tensor) -> Result<Tensor> {
+        let (da, db) = (self.dim(), o.dim());
+        match (da, db) {
+            (0, _) | (_, 0) => Err(TensorError::MatmulZeroDim { a: da, b: db }),
+            (1, 1) => self.dot(o),
+            (2, 1) => self.mv(o),
+            (1, 2) => self.unsqueeze(0)?.mm(o)?.squeeze(Some(0)),
+            (2, 2) => self.mm(o),
+            _ => self.batched_matmul(o),
+        }
+    }
+
+    fn matmul_dtype(&self, o: &Tensor) -> Result<DType> {
+        if self.dtype() != o.dtype() {
+            return Err(TensorError::runtime(format!(
+                "expected m1 and m2 to have the same dtype, but got: {} != {}",
+                dtype_cpp(self.dtype()),
+                dtype_cpp(o.dtype())
+            )));
+        }
+        Ok(self.dtype())
+    }
+
+    /// `torch.mm` (MmBackward0).
+    pub fn mm(&self, o: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), o.shape());
+        if sa.len() != 2 || sb.len() != 2 {
+            return Err(TensorError::runtime("self must be a matrix"));
+        }
+        if sa[1] != sb[0] {
+            return Err(TensorError::MatmulShape { m: sa[0], k1: sa[1], k2: sb[0], n: sb[1] });
+        }
+        self.matmul_dtype(o)?;
+        let out = mm_storage(&self.storage(), &o.storage(), sa[0], sa[1], sb[1])?;
+        let (a, b) = (saved(self), saved(o));
+        Ok(record(out, "MmBackward0", &[self, o], true, move |g, n| {
+            Ok(vec![
+                if n[0] { Some(g.mm(&b.t()?)?) } else { None },
+                if n[1] { Some(a.t()?.mm(g)?) } else { None },
+            ])
+        }))
+    }
+
+    /// Matrix-vector product (MvBackward0).
+    pub fn mv(&self, v: &Tensor) -> Result<Tensor> {
+        let (sa, sv) = (self.shape(), v.shape());
+        if sa[1] != sv[0] {
+            return Err(TensorError::MvShape { rows: sa[0], cols: sa[1], len: sv[0] });
+        }
+        self.matmul_dtype(v)?;
+        let out = mm_storage(&self.storage(), &v.storage().reshape(&[sv[0], 1])?, sa[0], sa[1], 1)?.reshape(&[sa[0]])?;
+        let (a, b) = (saved(self), saved(v));
+        Ok(record(out, "MvBackward0", &[self, v], true, move |g, n| {
+            Ok(vec![
+                if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
+                if n[1] { Some(a.t()?.mv(g)?) } else { None },
+            ])
+        }))
+    }
+
+    /// Dot product of two vectors (DotBackward0).
+    pub fn dot(&self, o: &Tensor) -> Result<Tensor> {
+        let (n1, n2) = (self.numel(), o.numel());
+        if self.dim() != 1 || o.dim() != 1 {
+            return Err(TensorError::runtime(format!(
+                "1D tensors expected, but got {}D and {}D tensors",
+                self.dim(),
+                o.dim()
+            )));
+        }
+        if n1 != n2 {
+            return Err(TensorError::DotShape { a: n1, b: n2 });
+        }
+        self.matmul_dtype(o)?;
+        let out = mm_storage(&self.storage().reshape(&[1, n1])?, &o.storage().reshape(&[n1, 1])?, 1, n1, 1)?.reshape(&[])?;
+        let (a, b) = (saved(self), saved(o));
+        Ok(record(out, "DotBackward0", &[self, o], true, move |g, n| {
+            Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
+        }))
+    }
+
+    fn batched_matmul(&self, o: &Tensor) -> Result<Tensor> {
+        // Batch dims broadcast; each batch is an mm. Built from differentiable pieces.
+        let a = if self.dim() == 1 { self.unsqueeze(0)? } else { self.clone() };
+        let b = if o.dim() == 1 { o.unsqueeze(1)? } else { o.clone() };
+        let (sa, sb) = (a.shape(), b.shape());
+        let (m, k1) = (sa[sa.len() - 2], sa[sa.len() - 1]);
+        let (k2, n) = (sb[sb.len() - 2], sb[sb.len() - 1]);
+        if k1 != k2 {
+            return Err(TensorError::MatmulShape { m, k1, k2, n });
+        }
+        let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
+        let nb: usize = batch.iter().product();
+        let mut ea = batch.clone();
+        ea.extend([m, k1]);
+        let mut eb = batch.clone();
+        eb.extend([k2, n]);
+        let a = a.expand(&ea)?.reshape_usize(&[nb, m, k1])?;
+        let b = b.expand(&eb)?.reshape_usize(&[nb, k2, n])?;
+        let mut outs = Vec::with_capacity(nb);
+        for i in 0..nb {
+            outs.push(a.select(0, i as i64)?.mm(&b.select(0, i as i64)?)?);
+        }
+        let mut shape = batch;
+        shape.extend([m, n]);
+        let mut r = Tensor::stack(&outs, 0)?.reshape_usize(&shape)?;
+        if self.dim() == 1 {
+            r = r.squeeze(Some(-2))?;
+        }
+        if o.dim() == 1 {
+            r = r.squeeze(Some(-1))?;
+        }
+        Ok(r)
+    }
+
+    /// `torch.addmm(bias, x, w)`: `f32(mm(x, w) + bias)` (AddmmBackward0).
+    pub fn addmm(bias: &Tensor, x: &Tensor, w: &Tensor) -> Result<Tensor> {
+        let (sx, sw) = (x.shape(), w.shape());
+        if sx.len() != 2 || sw.len() != 2 {
+            return Err(TensorError::runtime("addmm expects 2-D matrices"));
+        }
+        if sx[1] != sw[0] {
+            return Err(TensorError::MatmulShape { m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
+        }
+        let dtype = x.matmul_dtype(w)?;
+        let prod = mm_storage(&x.storage(), &w.storage(), sx[0], sx[1], sw[1])?;
+        let out = binary_storage(BinOp::Add, &prod, &bias.storage(), dtype)?;
+        if out.shape() != [sx[0], sw[1]] {
+            return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
+        }
+        let (xs, ws) = (saved(x), saved(w));
+        Ok(record(out, "AddmmBackward0", &[bias, x, w], true, move |g, n| {
+            Ok(vec![
+                if n[0] { Some(g.clone()) } else { None },
+                if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
+                if n[2] { Some(xs.t()?.mm(g)?) } else { None },
+            ])
+        }))
+    }
+
+    // ---- shape and views --------------------------------------------------------------------
+
+    /// `reshape`/`view` with one optional -1 (ViewBackward0).
+    pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
+        let numel = self.numel();
+        let mut infer = None;
+        let mut known = 1usize;
+        for (i, &d) in shape.iter().enumerate() {
+            if d == -1 {
+                if infer.is_some() {
+                    return Err(TensorError::runtime("only one dimension can be inferred"));
+                }
+                infer = Some(i);
+            } else if d < 0 {
+                return Err(TensorError::runtime(format!("invalid shape dimension {d}")));
+            } else {
+                known *= d as usize;
+            }
+        }
+        let shape_str = || {
+            let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("[{}]", parts.join(", "))
+        };
+        let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
+        if let Some(i) = infer {
+            if known == 0 || !numel.is_multiple_of(known) {
+                return Err(TensorError::BadReshape { shape: shape_str(), numel });
+            }
+            out[i] = numel / known;
+        } else if known != numel {
+            return Err(TensorError::BadReshape { shape: shape_str(), numel });
+        }
+        self.reshape_usize(&out)
+    }
+
+    pub(crate) fn reshape_usize(&self, shape: &[usize]) -> Result<Tensor> {
+        let out = self.storage().reshape(shape)?;
+        let in_shape = self.shape();
+        Ok(record(out, "ViewBackward0", &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
+    /// `flatten(start, end)`.
+    pub fn flatten(&self, start: isize, end: isize) -> Result<Tensor> {
+        let shape = self.shape();
+        if shape.is_empty() {
+            return self.reshape_usize(&[1]);
+        }
+        let (s, e) = (norm_dim(start, shape.len())?, norm_dim(end, shape.len())?);
+        if s > e {
+            return Err(TensorError::runtime("flatten() has invalid args: start_dim cannot come after end_dim"));
+        }
+        let mut out: Vec<usize> = shape[..s].to_vec();
+        out.push(shape[s..=e].iter().product());
+        out.extend(&shape[e + 1..]);
+        self.reshape_usize(&out)
+    }
+
+    /// `t.t()` (TBackward0); 0-d and 1-d tensors are returned as they are.
+    pub fn t(&self) -> Result<Tensor> {
+        let nd = self.dim();
+        if nd > 2 {
+            return Err(TensorError::runtime(format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D")));
+        }
+        if nd < 2 {
+            return Ok(record((*self.storage()).clone(), "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])));
+        }
+        let out = self.storage().permute(&[1, 0]);
+        Ok(record(out, "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.t()?)])))
+    }
+
+    /// `t.T` / `permute(dims)` (PermuteBackward0).
+    pub fn permute(&self, dims: &[isize]) -> Result<Tensor> {
+        let nd = self.dim();
+        if dims.len() != nd {
+            return Err(TensorError::runtime(format!(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {}",
+                dims.len()
+            )));
+        }
+        let mut axes = Vec::with_capacity(nd);
+        for &d in dims {
+            let d = norm_dim(d, nd)?;
+            if axes.contains(&d) {
+                return Err(TensorError::runtime("permute(): duplicate dims are not allowed."));
+            }
+            axes.push(d);
+        }
+        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
+        let mut inv = vec![0isize; nd];
+        for (i, &a) in axes.iter().enumerate() {
+            inv[a] = i as isize;
+        }
+        Ok(record(out, "PermuteBackward0", &[self], false, move |g, _| Ok(vec![Some(g.permute(&inv)?)])))
+    }
+
+    /// `M.T`: reverses all dims.
+    pub fn mt(&self) -> Result<Tensor> {
+        let nd = self.dim() as isize;
+        let dims: Vec<isize> = (0..nd).rev().collect();
+        self.permute(&dims)
+    }
+
+    /// `transpose(d0, d1)` (TransposeBackward0).
+    pub fn transpose(&self, d0: isize, d1: isize) -> Result<Tensor> {
+        let nd = self.dim();
+        let (a, b) = (norm_dim(d0, nd)?, norm_dim(d1, nd)?);
+        let mut axes: Vec<usize> = (0..nd).collect();
+        if nd > 0 {
+            axes.swap(a, b);
+        }
+        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
+        Ok(record(out, "TransposeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.transpose(d0, d1)?)])))
+    }
+
+    /// `unsqueeze(dim)` (UnsqueezeBackward0).
+    pub fn unsqueeze(&self, dim: isize) -> Result<Tensor> {
+        let mut shape = self.shape();
+        let d = norm_dim(dim, shape.len() + 1)?;
+        shape.insert(d, 1);
+        let out = self.storage().reshape(&shape)?;
+        Ok(record(out, "UnsqueezeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.squeeze(Some(d as isize))?)])))
+    }
+
+    /// `squeeze()` / `squeeze(dim)` (SqueezeBackward0 / SqueezeBackward1).
+    pub fn squeeze(&self, dim: Option<isize>) -> Result<Tensor> {
+        let in_shape = self.shape();
+        let shape: Vec<usize> = match dim {
+            None => in_shape.iter().copied().filter(|&s| s != 1).collect(),
+            Some(d) => {
+                let d = norm_dim(d, in_shape.len())?;
+                let mut s = in_shape.clone();
+                if !s.is_empty() && s[d] == 1 {
+                    s.remove(d);
+                }
+                s
+            }
+        };
+        let out = self.storage().reshape(&shape)?;
+        let name = if dim.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
+        Ok(record(out, name, &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
+    /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0).
+    pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
+        let out = self.storage().expand(shape)?;
+        Ok(record(out, "ExpandBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+
+    /// `t[i]` along `dim` (SelectBackward0); negative indices count from the end.
+    pub fn select(&self, dim: isize, index: i64) -> Result<Tensor> {
+        let shape = self.shape();
+        if shape.is_empty() {
+            return Err(super::index::zero_dim_index());
+        }
+        let d = norm_dim(dim, shape.len())?;
+        let size = shape[d] as i64;
+        let i = if index < 0 { index + size } else { index };
+        if i < 0 || i >= size {
+            return Err(TensorError::IndexOutOfRange { index, dim: d, size: shape[d] });
+        }
+        let out = self.storage().select_axis(d, i as usize);
+        Ok(record(out, "SelectBackward0", &[self], false, move |g, _| {
+            let mut parts = Vec::new();
+            let z = |n: usize| {
+                let mut s = shape.clone();
+                s[d] = n;
+                Tensor::zeros(&s, g.dtype())
+            };
+            if i > 0 {
+                parts.push(z(i as usize));
+            }
+            parts.push(g.unsqueeze(d as isize)?);
+            if (i as usize) + 1 < shape[d] {
+                parts.push(z(shape[d] - i as usize - 1));
+            }
+            Ok(vec![Some(Tensor::cat(&parts, d as isize)?)])
+        }))
+    }
+
+    /// `t[start:end:step]` along `dim` with Python slice clamping (SliceBackward0).
+    pub fn slice(&self, dim: isize, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Tensor> {
+        if step <= 0 {
+            return Err(TensorError::Value { msg: "step must be greater than zero".into() });
+        }
+        let shape = self.shape();
+        let d = norm_dim(dim, shape.len())?;
+        let size = shape[d] as i64;
+        let clampi = |v: i64| {
+            let v = if v < 0 { v + size } else { v };
+            v.clamp(0, size)
+        };
+        let s = start.map_or(0, clampi);
+        let e = end.map_or(size, clampi).max(s);
+        let idx: Vec<usize> = (s..e).step_by(step as usize).map(|i| i as usize).collect();
+        let out = self.storage().take_axis(d, &idx);
+        let idx2 = idx.clone();
+        Ok(record(out, "SliceBackward0", &[self], false, move |g, _| {
+            let full = Tensor::zeros(&shape, g.dtype());
+            Ok(vec![Some(full.index_add(d, &idx2, g)?)])
+        }))
+    }
+
+    /// `index_select(dim, indices)` (IndexSelectBackward0); also used for integer-list indexing.
+    pub fn index_select(&self, dim: isize, indices: &[i64]) -> Result<Tensor> {
+        let shape = self.shape();
+        let d = norm_dim(dim, shape.len())?;
+        let size = shape.get(d).copied().unwrap_or(1);
+        let mut idx = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let j = if i < 0 { i + size as i64 } else { i };
+            if j < 0 || j >= size as i64 {
+                return Err(TensorError::IndexOutOfRange { index: i, dim: d, size });
+            }
+            idx.push(j as usize);
+        }
+        let out = self.storage().take_axis(d, &idx);
+        Ok(record(out, "IndexSelectBackward0", &[self], false, move |g, _| {
+            let full = Tensor::zeros(&shape, g.dtype());
+            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+        }))
+    }
+
+    /// Adds the slices of `src` along `d` into positions `idx` (no autograd; for backward).
+    fn index_add(&self, d: usize, idx: &[usize], src: &Tensor) -> Result<Tensor> {
+        let shape = self.shape();
+        let (outer, len, inner) = split3(&shape, d);
+        let mut base = self.to_f64_vec();
+        let sv = src.storage().cast(DType::Float64).to_f64_vec();
+        let n = idx.len();
+        for o in 0..outer {
+            for (k, &j) in idx.iter().enumerate() {
+                for i in 0..inner {
+                    base[(o * len + j) * inner + i] += sv[(o * n + k) * inner + i];
+                }
+            }
+        }
+        let s = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), base).map_err(|e| TensorError::runtime(e.to_string()))?);
+        Ok(Tensor::from_storage(s.cast(self.dtype())))
+    }
+
+    /// Boolean-mask selection `t[mask]` (IndexBackward0), flattening matched elements.
+    pub fn masked_select(&self, mask: &Tensor) -> Result<Tensor> {
+        let shape = self.shape();
+        let m = mask.storage().cast(DType::Bool);
+        if m.shape() != shape {
+            return Err(TensorError::Index {
+                msg: format!(
+                    "The shape of the mask {} at index 0 does not match the shape of the indexed tensor {} at index 0",
+                    list_str(&m.shape()),
+                    list_str(&shape)
+                ),
+            });
+        }
+        let Storage::Bool(mv) = &m else { return Err(TensorError::runtime("internal dtype mismatch")) };
+        let pos: Vec<usize> = mv.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i).collect();
+        let flat = self.storage().reshape(&[self.numel()])?;
+        let out = flat.take_axis(0, &pos);
+        Ok(record(out, "IndexBackward0", &[self], false, move |g, _| {
+            let numel: usize = shape.iter().product();
+            let full = Tensor::zeros(&[numel], g.dtype()).index_add(0, &pos, g)?;
+            Ok(vec![Some(full.reshape_usize(&shape)?)])
+        }))
+    }
+
+    /// `torch.cat(tensors, dim)` (CatBackward0).
+    pub fn cat(ts: &[Tensor], dim: isize) -> Result<Tensor> {
+        let Some(first) = ts.first() else {
+            return Err(TensorError::runtime("torch.cat(): expected a non-empty list of Tensors"));
+        };
+        let nd = first.dim();
+        if nd == 0 {
+            return Err(TensorError::runtime("zero-dimensional tensor (at position 0) cannot be concatenated"));
+        }
+        let d = norm_dim(dim, nd)?;
+        let dtype = ts.iter().map(|t| t.dtype()).reduce(DType::promote).unwrap_or(DType::Float32);
+        let mut shape = first.shape();
+        let mut sizes = Vec::new();
+        for (i, t) in ts.iter().enumerate() {
+            let s = t.shape();
+            if s.len() != nd {
+                return Err(TensorError::runtime(format!(
+                    "Tensors must have same number of dimensions: got {} and {}",
+                    nd,
+                    s.len()
+                )));
+            }
+            for k in 0..nd {
+                if k != d && s[k] != shape[k] {
+                    return Err(TensorError::runtime(format!(
+                        "Sizes of tensors must match except in dimension {d}. Expected size {} but got size {} for tensor number {i} in the list.",
+                        shape[k], s[k]
+                    )));
+                }
+            }
+            sizes.push(s[d]);
+        }
+        shape[d] = sizes.iter().sum();
+        let (outer, _, inner) = split3(&shape, d);
+        let parts: Vec<Vec<f64>> = ts.iter().map(|t| t.storage().cast(DType::Float64).to_f64_vec()).collect();
+        let mut out = Vec::with_capacity(shape.iter().product());
+        for o in 0..outer {
+            for (p, &sz) in parts.iter().zip(&sizes) {
+                out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
+            }
+        }
+        // f64 carries every f32/i64-in-range/bool value exactly; int64 beyond 2^53 goes direct.
+        let s = if dtype == DType::Int64 {
+            let parts: Vec<Vec<i64>> = ts
+                .iter()
+                .map(|t| match t.storage().cast(DType::Int64) {
+                    Storage::I64(a) => a.iter().copied().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            let mut out = Vec::with_capacity(shape.iter().product());
+            for o in 0..outer {
+                for (p, &sz) in parts.iter().zip(&sizes) {
+                    out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
+                }
+            }
+            Storage::I64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?)
+        } else {
+            Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?).cast(dtype)
+        };
+        let refs: Vec<&Tensor> = ts.iter().collect();
+        Ok(record(s, "CatBackward0", &refs, false, move |g, _| {
+            let mut grads = Vec::new();
+            let mut start = 0i64;
+            for &sz in &sizes {
+                grads.push(Some(g.slice(d as isize, Some(start), Some(start + sz as i64), 1)?));
+                start += sz as i64;
+            }
+            Ok(grads)
+        }))
+    }
+
+    /// `torch.stack(tensors, dim)` (StackBackward0).
+    pub fn stack(ts: &[Tensor], dim: isize) -> Result<Tensor> {
+        let Some(first) = ts.first() else {
+            return Err(TensorError::runtime("stack expects a non-empty TensorList"));
+        };
+        let shape = first.shape();
+        for (i, t) in ts.iter().enumerate() {
+            if t.shape() != shape {
+                return Err(TensorError::runtime(format!(
+                    "stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {i}",
+                    list_str(&shape),
+                    list_str(&t.shape())
+                )));
+            }
+        }
+        let d = norm_dim(dim, shape.len() + 1)?;
+        let expanded: Vec<Tensor> = crate::tensor::no_grad(|| {
+            ts.iter().map(|t| Tensor::from_storage_rc(t.storage()).unsqueeze(d as isize)).collect::<Result<_>>()
+        })?;
+        let cat = crate::tensor::no_grad(|| Tensor::cat(&expanded, d as isize))?;
+        let refs: Vec<&Tensor> = ts.iter().collect();
+        let n = ts.len();
+        Ok(record((*cat.storage()).clone(), "StackBackward0", &refs, false, move |g, _| {
+            (0..n).map(|i| g.select(d as isize, i as i64).map(Some)).collect()
+        }))
+    }
+
+    /// `clone()` (CloneBackward0).
+    pub fn clone_tensor(&self) -> Tensor {
+        record((*self.storage()).clone(), "CloneBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())]))
+    }
+
+    /// `.to(dtype)` / `.float()` / `.double()` / `.long()`; same dtype returns `self`.
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        let out = self.storage().cast(dtype);
+        if !dtype.is_floating_point() {
+            return Ok(Tensor::from_storage(out));
+        }
+        Ok(record(out, "ToCopyBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+
+    // ---- in-place updates -------------------------------------------------------------------
+
+    /// Replaces this tensor's value by `result` (an out-of-place computation from it), taking
+    /// over its history: PyTorch's in-place semantics for `a += b`, `a.add_(b)`, etc.
+    pub(crate) fn assign_inplace(&self, result: Tensor) -> Result<()> {
+        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
+            return Err(TensorError::InPlaceLeaf);
+        }
+        let s = result.storage();
+        if s.shape() != self.shape() {
+            return Err(TensorError::runtime(format!(
+                "output with shape {} doesn't match the broadcast shape {}",
+                list_str(&self.shape()),
+                list_str(&s.shape())
+            )));
+        }
+        let s = if s.dtype() != self.dtype() {
+            if !self.dtype().is_floating_point() && s.dtype().is_floating_point() {
+                return Err(TensorError::runtime(format!(
+                    "result type Float can't be cast to the desired output type {}",
+                    dtype_name(self.dtype())
+                )));
+            }
+            std::rc::Rc::new(s.cast(self.dtype()))
+        } else {
+            s
+        };
+        *self.0.storage.borrow_mut() = s;
+        if let Some(node) = result.grad_fn() {
+            self.set_grad_fn(Some(node));
+            self.0.requires_grad.set(true);
+        }
+        Ok(())
+    }
+
+    /// Checks before computing an in-place result (so the error comes first, as in PyTorch).
+    fn check_inplace(&self) -> Result<()> {
+        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
+            return Err(TensorError::InPlaceLeaf);
+        }
+        Ok(())
+    }
+
+    pub fn add_(&self, o: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.add(o)?)
+    }
+    pub fn sub_(&self, o: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.sub(o)?)
+    }
+    pub fn mul_(&self, o: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.mul(o)?)
+    }
+    pub fn div_(&self, o: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.div(o)?)
+    }
+    pub fn add_scalar_(&self, s: Scalar) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.add_scalar(s)?)
+    }
+    pub fn sub_scalar_(&self, s: Scalar) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.sub_scalar(s)?)
+    }
+    pub fn mul_scalar_(&self, s: Scalar) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.mul_scalar(s)?)
+    }
+    pub fn div_scalar_(&self, s: Scalar) -> Result<()> {
+        self.check_inplace()?;
+        self.assign_inplace(self.div_scalar(s)?)
+    }
+
+    /// `zero_()`.
+    pub fn zero_(&self) -> Result<()> {
+        self.fill_(Scalar::Int(0))
+    }
+
+    /// `fill_(v)`.
+    pub fn fill_(&self, v: Scalar) -> Result<()> {
+        self.check_inplace()?;
+        self.replace_storage(Storage::full(&self.shape(), v, self.dtype()));
+        Ok(())
+    }
+
+    /// `copy_(src)`: broadcasts and casts `src` into this tensor.
+    pub fn copy_(&self, src: &Tensor) -> Result<()> {
+        self.check_inplace()?;
+        let s = src.storage().cast(self.dtype()).expand(&self.shape())?;
+        self.replace_storage(s);
+        Ok(())
+    }
+
+    /// `p.add_(g, alpha=a)` on float tensors: `fma(g, f32(a), p)` as the AVX2 kernel computes
+    /// it. No autograd (optimizers run it under no_grad).
+    pub fn add_alpha_(&self, g: &Tensor, alpha: f64) -> Result<()> {
+        let out = fused_axpy(&self.storage(), &g.storage(), alpha)?;
+        self.replace_storage(out);
+        Ok(())
+    }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+/// `p + alpha * g` rounded once per element (the fused form of `add(g, alpha)`).
+pub(crate) fn fused_axpy(p: &Storage, g: &Storage, alpha: f64) -> Result<Storage> {
+    let shape = p.shape();
+    Ok(match (p, &g.cast(p.dtype()).expand(&shape)?) {
+        (Storage::F32(p), Storage::F32(g)) => {
+            let a = alpha as f32;
+            Storage::F32(zip_map(p, g, &shape, |p, g| g.mul_add(a, p))?)
+        }
+        (Storage::F64(p), Storage::F64(g)) => Storage::F64(zip_map(p, g, &shape, |p, g| g.mul_add(alpha, p))?),
+        _ => return Err(TensorError::runtime("add_ with alpha needs float tensors")),
+    })
+}
+
+/// `g - e*s` with a single rounding.
+fn fnmadd<T: Float>(g: &ArrayD<T>, e: &ArrayD<T>, s: &ArrayD<T>) -> Result<ArrayD<T>> {
+    let v: Vec<T> = g.iter().zip(e.iter().zip(s.iter())).map(|(&g, (&e, &s))| (-e).mul_add(s, g)).collect();
+    ArrayD::from_shape_vec(g.raw_dim(), v).map_err(|e| TensorError::runtime(e.to_string()))
+}
+
+/// Gradient of a reduction: re-insert reduced dims (if dropped) and broadcast back.
+fn expand_reduced(g: &Tensor, in_shape: &[usize], dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    let mut g = g.clone();
+    if !keepdim {
+        let mut shape = g.shape();
+        let mut ds = dims.to_vec();
+        ds.sort_unstable();
+        for &d in &ds {
+            shape.insert(d, 1);
+        }
+        g = g.reshape_usize(&shape)?;
+    }
+    g.expand(in_shape)
+}
+
+/// (product of dims before d, size of d, product of dims after d); 0-d counts as [1].
+pub(crate) fn split3(shape: &[usize], d: usize) -> (usize, usize, usize) {
+    if shape.is_empty() {
+        return (1, 1, 1);
+    }
+    (shape[..d].iter().product(), shape[d], shape[d + 1..].iter().product())
+}
+
+/// Applies a row function to every 1-D lane along `d` of a float storage.
+fn along_dim(x: &Storage, d: usize, f: impl Fn(RowRef) -> RowOut) -> Result<Storage> {
+    let shape = x.shape();
+    let (outer, len, inner) = split3(&shape, d);
+    fn go<T: Float>(
+        a: &ArrayD<T>,
+        shape: &[usize],
+        (outer, len, inner): (usize, usize, usize),
+        f: &dyn Fn(&[T]) -> Vec<T>,
+    ) -> Result<ArrayD<T>> {
+        let v: Vec<T> = a.iter().copied().collect();
+        let mut out = vec![T::zero(); v.len()];
+        let mut row = vec![T::zero(); len];
+        for o in 0..outer {
+            for i in 0..inner {
+                for k in 0..len {
+                    row[k] = v[(o * len + k) * inner + i];
+                }
+                let r = f(&row);
+                for k in 0..len {
+                    out[(o * len + k) * inner + i] = r[k];
+                }
+            }
+        }
+        ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    let dims = (outer, len, inner);
+    Ok(match x {
+        Storage::F32(a) => Storage::F32(go(a, &shape, dims, &|r: &[f32]| match f(RowRef::F32(r)) {
+            RowOut::F32(v) => v,
+            RowOut::F64(v) => v.iter().map(|&x| x as f32).collect(),
+        })?),
+        Storage::F64(a) => Storage::F64(go(a, &shape, dims, &|r: &[f64]| match f(RowRef::F64(r)) {
+            RowOut::F64(v) => v,
+            RowOut::F32(v) => v.iter().map(|&x| x as f64).collect(),
+        })?),
+        _ => return Err(TensorError::runtime("internal dtype mismatch")),
+    })
+}
+
+enum RowRef<'a> {
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+}
+enum RowOut {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+fn row_max<T: Float>(r: &[T]) -> T {
+    let mut m = r[0];
+    for &x in &r[1..] {
+        if x.is_nan() || x > m {
+            m = x;
+        }
+    }
+    m
+}
+
+fn log_softmax_generic<T: Float>(r: &[T]) -> Vec<T> {
+    if r.is_empty() {
+        return Vec::new();
+    }
+    let m = row_max(r);
+    let mut s = T::zero();
+    for &x in r {
+        s = s + (x - m).vexp();
+    }
+    let lse = s.ln();
+    r.iter().map(|&x| (x - m) - lse).collect()
+}
+
+fn softmax_generic<T: Float>(r: &[T]) -> Vec<T> {
+    if r.is_empty() {
+        return Vec::new();
+    }
+    let m = row_max(r);
+    let e: Vec<T> = r.iter().map(|&x| (x - m).vexp()).collect();
+    let mut s = T::zero();
+    for &x in &e {
+        s = s + x;
+    }
+    let inv = T::one() / s;
+    e.iter().map(|&x| x * inv).collect()
+}
+
+fn log_softmax_row(r: RowRef) -> RowOut {
+    match r {
+        RowRef::F32(r) => RowOut::F32(log_softmax_generic(r)),
+        RowRef::F64(r) => RowOut::F64(log_softmax_generic(r)),
+    }
+}
+
+fn softmax_row(r: RowRef) -> RowOut {
+    match r {
+        RowRef::F32(r) => RowOut::F32(softmax_generic(r)),
+        RowRef::F64(r) => RowOut::F64(softmax_generic(r)),
+    }
+}
+
+/// Matrix product of row-major storages of the same dtype.
+pub(crate) fn mm_storage(a: &Storage, b: &Storage, m: usize, k: usize, n: usize) -> Result<Storage> {
+    let sh = IxDyn(&[m, n]);
+    let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+    Ok(match (a, b) {
+        (Storage::F32(x), Storage::F32(y)) => {
+            let (x, y): (Vec<f32>, Vec<f32>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            Storage::F32(ArrayD::from_shape_vec(sh, kernels::matmul(&x, &y, m, k, n)).map_err(err)?)
+        }
+        (Storage::F64(x), Storage::F64(y)) => {
+            let (x, y): (Vec<f64>, Vec<f64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            Storage::F64(ArrayD::from_shape_vec(sh, kernels::matmul(&x, &y, m, k, n)).map_err(err)?)
+        }
+        (Storage::I64(x), Storage::I64(y)) => {
+            let (x, y): (Vec<i64>, Vec<i64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            Storage::I64(ArrayD::from_shape_vec(sh, kernels::matmul_i64(&x, &y, m, k, n)).map_err(err)?)
+        }
+        _ => return Err(TensorError::unsupported(format!("matmul on {}", a.dtype()))),
+    })
+}
+
+/// ATen's C++ dtype names as they appear in some messages ("Float", "Long").
+pub(crate) fn dtype_cpp(d: DType) -> &'static str {
+    match d {
+        DType::Float32 => "float",
+        DType::Float64 => "double",
+        DType::Int64 => "long int",
+        DType::Bool => "bool",
+    }
+}
+
+pub(crate) fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::Float32 => "Float",
+        DType::Float64 => "Double",
+        DType::Int64 => "Long",
+        DType::Bool => "Bool",
+    }
+}
+
+impl Storage {
+    /// The sub-array at `index` along `axis` (that axis removed).
+    pub(crate) fn select_axis(&self, axis: usize, index: usize) -> Storage {
+        match self {
+            Storage::F32(a) => Storage::F32(a.index_axis(Axis(axis), index).to_owned()),
+            Storage::F64(a) => Storage::F64(a.index_axis(Axis(axis), index).to_owned()),
+            Storage::I64(a) => Storage::I64(a.index_axis(Axis(axis), index).to_owned()),
+            Storage::Bool(a) => Storage::Bool(a.index_axis(Axis(axis), index).to_owned()),
+        }
+    }
+
+    /// The sub-arrays at `idx` along `axis`, in that order.
+    pub(crate) fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
+        match self {
+            Storage::F32(a) => Storage::F32(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
+            Storage::F64(a) => Storage::F64(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
+            Storage::I64(a) => Storage::I64(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
+            Storage::Bool(a) => Storage::Bool(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
+        }
+    }
+}

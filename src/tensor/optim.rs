@@ -1,0 +1,237 @@
+//! `torch.optim` SGD, Adam and AdamW, following the single-tensor (CPU default) code path's
+//! exact operation order and float32 roundings (pytorch-semantics.md §7).
+
+use super::ops::fused_axpy;
+use super::storage::Storage;
+use super::{no_grad, Result, Tensor, TensorError};
+
+/// `optim.SGD` settings; `Default` is PyTorch's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SgdConfig {
+    pub lr: f64,
+    pub momentum: f64,
+    pub dampening: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+    pub maximize: bool,
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        SgdConfig { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false }
+    }
+}
+
+pub struct Sgd {
+    pub params: Vec<Tensor>,
+    pub cfg: SgdConfig,
+    momentum_buffers: Vec<Option<Storage>>,
+}
+
+/// `optim.Adam` / `optim.AdamW` settings; `Default` is PyTorch's Adam.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+    pub maximize: bool,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, amsgrad: false, maximize: false }
+    }
+}
+
+impl AdamConfig {
+    /// AdamW's defaults (weight_decay 1e-2).
+    pub fn adamw_default() -> Self {
+        AdamConfig { weight_decay: 1e-2, ..AdamConfig::default() }
+    }
+}
+
+#[derive(Clone)]
+struct AdamState {
+    step: f32,
+    exp_avg: Storage,
+    exp_avg_sq: Storage,
+    max_exp_avg_sq: Option<Storage>,
+}
+
+pub struct Adam {
+    pub params: Vec<Tensor>,
+    pub cfg: AdamConfig,
+    /// Decoupled weight decay (AdamW).
+    decoupled: bool,
+    state: Vec<Option<AdamState>>,
+}
+
+fn zero_grads(params: &[Tensor], set_to_none: bool) {
+    for p in params {
+        if set_to_none {
+            p.set_grad(None);
+        } else if let Some(g) = p.grad() {
+            // In place, like PyTorch's `grad.zero_()`.
+            g.replace_storage(zeros_like(&g.storage()));
+        }
+    }
+}
+
+impl Sgd {
+    pub fn new(params: Vec<Tensor>, cfg: SgdConfig) -> Self {
+        let n = params.len();
+        Sgd { params, cfg, momentum_buffers: vec![None; n] }
+    }
+
+    pub fn zero_grad(&mut self, set_to_none: bool) {
+        zero_grads(&self.params, set_to_none);
+    }
+
+    pub fn step(&mut self) -> Result<()> {
+        let c = self.cfg.clone();
+        for (i, p) in self.params.iter().enumerate() {
+            let Some(g) = p.grad() else { continue };
+            let ps = p.storage();
+            let mut g = (*g.storage()).clone();
+            if c.maximize {
+                g = neg(&g)?;
+            }
+            if c.weight_decay != 0.0 {
+                g = fused_axpy(&g, &ps, c.weight_decay)?;
+            }
+            if c.momentum != 0.0 {
+                let buf = match self.momentum_buffers[i].take() {
+                    None => g.clone(),
+                    Some(b) => fused_axpy(&scale(&b, c.momentum)?, &g, 1.0 - c.dampening)?,
+                };
+                g = if c.nesterov { fused_axpy(&g, &buf, c.momentum)? } else { buf.clone() };
+                self.momentum_buffers[i] = Some(buf);
+            }
+            let new = fused_axpy(&ps, &g, -c.lr)?;
+            no_grad(|| p.replace_storage(new));
+        }
+        Ok(())
+    }
+}
+
+impl Adam {
+    pub fn new(params: Vec<Tensor>, cfg: AdamConfig) -> Self {
+        let n = params.len();
+        Adam { params, cfg, decoupled: false, state: vec![None; n] }
+    }
+
+    /// `optim.AdamW`.
+    pub fn new_adamw(params: Vec<Tensor>, cfg: AdamConfig) -> Self {
+        let n = params.len();
+        Adam { params, cfg, decoupled: true, state: vec![None; n] }
+    }
+
+    pub fn zero_grad(&mut self, set_to_none: bool) {
+        zero_grads(&self.params, set_to_none);
+    }
+
+    pub fn step(&mut self) -> Result<()> {
+        let c = self.cfg.clone();
+        let (beta1, beta2) = c.betas;
+        for (i, p) in self.params.iter().enumerate() {
+            let Some(g) = p.grad() else { continue };
+            let mut ps = (*p.storage()).clone();
+            let mut g = (*g.storage()).clone();
+            let st = self.state[i].get_or_insert_with(|| AdamState {
+                step: 0.0,
+                exp_avg: zeros_like(&ps),
+                exp_avg_sq: zeros_like(&ps),
+                max_exp_avg_sq: c.amsgrad.then(|| zeros_like(&ps)),
+            });
+            st.step += 1.0;
+            if c.maximize {
+                g = neg(&g)?;
+            }
+            if c.weight_decay != 0.0 {
+                if self.decoupled {
+                    ps = scale(&ps, 1.0 - c.lr * c.weight_decay)?;
+                } else {
+                    g = fused_axpy(&g, &ps, c.weight_decay)?;
+                }
+            }
+            st.exp_avg = lerp(&st.exp_avg, &g, 1.0 - beta1)?;
+            st.exp_avg_sq = addcmul(&scale(&st.exp_avg_sq, beta2)?, &g, 1.0 - beta2)?;
+            let step = st.step as f64;
+            let bc1 = 1.0 - beta1.powf(step);
+            let bc2 = 1.0 - beta2.powf(step);
+            let step_size = c.lr / bc1;
+            let bc2_sqrt = bc2.sqrt();
+            let v = match &mut st.max_exp_avg_sq {
+                Some(mx) => {
+                    *mx = maximum(mx, &st.exp_avg_sq)?;
+                    mx.clone()
+                }
+                None => st.exp_avg_sq.clone(),
+            };
+            let new = adam_update(&ps, &st.exp_avg, &v, bc2_sqrt, c.eps, step_size)?;
+            no_grad(|| p.replace_storage(new));
+        }
+        Ok(())
+    }
+}
+
+fn zeros_like(s: &Storage) -> Storage {
+    Storage::full(&s.shape(), super::Scalar::Int(0), s.dtype())
+}
+
+fn mismatch() -> TensorError {
+    TensorError::runtime("optimizer state and parameter dtypes differ")
+}
+
+macro_rules! float_map2 {
+    ($a:expr, $b:expr, |$x:ident, $y:ident, $t:ident| $e:expr) => {
+        match ($a, &$b.cast($a.dtype())) {
+            (Storage::F32(p), Storage::F32(q)) => {
+                #[allow(dead_code)]
+                type $t = f32;
+                Storage::F32(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
+            }
+            (Storage::F64(p), Storage::F64(q)) => {
+                #[allow(dead_code)]
+                type $t = f64;
+                Storage::F64(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
+            }
+            _ => return Err(mismatch()),
+        }
+    };
+}
+
+fn neg(a: &Storage) -> Result<Storage> {
+    Ok(float_map2!(a, a, |x, _y, T| -x))
+}
+
+/// `t.mul_(s)`: multiply by the scalar rounded to the tensor's dtype.
+fn scale(a: &Storage, s: f64) -> Result<Storage> {
+    Ok(float_map2!(a, a, |x, _y, T| x * (s as T)))
+}
+
+/// `m.lerp_(g, w)` as the AVX2 kernel computes it (fused in both branches).
+fn lerp(m: &Storage, g: &Storage, w: f64) -> Result<Storage> {
+    Ok(float_map2!(m, g, |a, b, T| {
+        let w = w as T;
+        if w.abs() < 0.5 { w.mul_add(b - a, a) } else { (-(b - a)).mul_add(1.0 - w, b) }
+    }))
+}
+
+/// `v.addcmul_(g, g, value=s)` = `fma(f(s)*g, g, v)`.
+fn addcmul(v: &Storage, g: &Storage, s: f64) -> Result<Storage> {
+    Ok(float_map2!(v, g, |a, b, T| ((s as T) * b).mul_add(b, a)))
+}
+
+fn maximum(a: &Storage, b: &Storage) -> Result<Storage> {
+    Ok(float_map2!(a, b, |x, y, T| if x.is_nan() || y.is_nan() { x + y } else { x.max(y) }))
+}
+
+/// denom = sqrt(v) / f(bc2_sqrt) + f(eps); p += (f(-step_size) * m) / denom.
+fn adam_update(p: &Storage, m: &Storage, v: &Storage, bc2_sqrt: f64, eps: f64, step_size: f64) -> Result<Storage> {
+    let denom = float_map2!(v, v, |x, _y, T| x.sqrt() / (bc2_sqrt as T) + (eps as T));
+    let upd = float_map2!(m, denom, |x, d, T| ((-step_size) as T * x) / d);
+    Ok(float_map2!(p, upd, |x, u, T| x + u))
+}

@@ -1,0 +1,353 @@
+//! The default CPU generator (mt19937 with PyTorch's layout) and the random distributions.
+//!
+//! Every path follows pytorch-semantics.md §1–4, including which formula is fused on AVX2
+//! builds, so `manual_seed(s)` followed by the same calls gives PyTorch's exact numbers.
+
+#![allow(clippy::excessive_precision)]
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::storage::Storage;
+use super::{DType, Result, Tensor, TensorError};
+
+const N: usize = 624;
+const M: usize = 397;
+
+/// mt19937 plus the cached second Box–Muller sample of the double normal path.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    seed: u64,
+    state: Box<[u32; N]>,
+    left: usize,
+    next: usize,
+    next_double_normal: Option<f64>,
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Self {
+        let mut g = Generator { seed, state: Box::new([0; N]), left: 1, next: 0, next_double_normal: None };
+        g.manual_seed(seed);
+        g
+    }
+
+    /// `torch.manual_seed(seed)`: keeps the full 64-bit seed, seeds the engine with its low 32
+    /// bits and drops the cached normal sample.
+    pub fn manual_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.state[0] = seed as u32;
+        for j in 1..N {
+            let p = self.state[j - 1];
+            self.state[j] = 1_812_433_253u32.wrapping_mul(p ^ (p >> 30)).wrapping_add(j as u32);
+        }
+        // PyTorch's layout: the first draw after seeding regenerates the block.
+        self.left = 1;
+        self.next = 0;
+        self.next_double_normal = None;
+    }
+
+    pub fn initial_seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn twist(&mut self) {
+        let s = &mut self.state;
+        let mix = |u: u32, v: u32| {
+            let y = (u & 0x8000_0000) | (v & 0x7fff_ffff);
+            (y >> 1) ^ if v & 1 != 0 { 0x9908_b0df } else { 0 }
+        };
+        for k in 0..N - M {
+            s[k] = s[k + M] ^ mix(s[k], s[k + 1]);
+        }
+        for k in N - M..N - 1 {
+            s[k] = s[k + M - N] ^ mix(s[k], s[k + 1]);
+        }
+        s[N - 1] = s[M - 1] ^ mix(s[N - 1], s[0]);
+        self.left = N;
+        self.next = 0;
+    }
+
+    /// One 32-bit engine output.
+    pub fn random(&mut self) -> u32 {
+        self.left -= 1;
+        if self.left == 0 {
+            self.twist();
+        }
+        let mut y = self.state[self.next];
+        self.next += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^= y >> 18;
+        y
+    }
+
+    /// Two outputs, the first as the high word.
+    pub fn random64(&mut self) -> u64 {
+        let hi = self.random() as u64;
+        let lo = self.random() as u64;
+        (hi << 32) | lo
+    }
+
+    /// float32 uniform in [lo, hi): 24 low bits, then `fma(x, hi - lo, lo)` (AVX2 kernels).
+    fn uniform_f32(&mut self, lo: f32, range: f32) -> f32 {
+        let x = (self.random() & 0x00ff_ffff) as f32 * (1.0 / 16_777_216.0);
+        x.mul_add(range, lo)
+    }
+
+    /// float64 uniform: 53 bits of a random64 draw.
+    fn uniform_f64(&mut self, lo: f64, range: f64) -> f64 {
+        let x = (self.random64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0);
+        if range == 1.0 { x + lo } else { x.mul_add(range, lo) }
+    }
+
+    /// `at::normal_distribution<double>`: Box–Muller in double with one cached sample.
+    fn normal_f64(&mut self, mean: f64, std: f64) -> f64 {
+        if let Some(c) = self.next_double_normal.take() {
+            return c.mul_add(std, mean);
+        }
+        let u1 = self.uniform_f64(0.0, 1.0);
+        let u2 = self.uniform_f64(0.0, 1.0);
+        let r = (-2.0 * (-u2).ln_1p()).sqrt();
+        let theta = 2.0 * std::f64::consts::PI * u1;
+        self.next_double_normal = Some(r * theta.sin());
+        (r * theta.cos()).mul_add(std, mean)
+    }
+}
+
+/// `torch.rand(shape, dtype)`.
+pub fn rand(g: &mut Generator, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let t = Tensor::zeros(shape, float_dtype(dtype, "rand")?);
+    uniform_(&t, g, 0.0, 1.0)?;
+    Ok(t)
+}
+
+/// `torch.randn(shape, dtype)`.
+pub fn randn(g: &mut Generator, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let t = Tensor::zeros(shape, float_dtype(dtype, "randn")?);
+    normal_(&t, g, 0.0, 1.0)?;
+    Ok(t)
+}
+
+/// `torch.randint(low, high, shape)` (int64): `draw % range + low`, where the draw is 64-bit
+/// once the range reaches 2^28.
+pub fn randint(g: &mut Generator, low: i64, high: i64, shape: &[usize]) -> Result<Tensor> {
+    if high <= low {
+        return Err(TensorError::runtime(format!(
+            "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )));
+    }
+    let range = high.wrapping_sub(low) as u64;
+    let n: usize = shape.iter().product();
+    let v: Vec<i64> = (0..n)
+        .map(|_| {
+            let r = if range >= 1 << 28 { g.random64() % range } else { (g.random() as u64) % range };
+            (r as i64).wrapping_add(low)
+        })
+        .collect();
+    Tensor::from_data(super::Data::I64(v), shape)
+}
+
+/// `torch.randperm(n)`: forward Fisher–Yates with `random() % (n - i)`.
+pub fn randperm(g: &mut Generator, n: usize) -> Result<Tensor> {
+    let mut a: Vec<i64> = (0..n as i64).collect();
+    for i in 0..n.saturating_sub(1) {
+        let z = (g.random() as usize) % (n - i);
+        a.swap(i, i + z);
+    }
+    Tensor::from_data(super::Data::I64(a), &[n])
+}
+
+/// `t.uniform_(lo, hi)` in place (elements in memory order, one draw each for float32).
+pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
+    check_inplace(t)?;
+    let shape = t.shape();
+    let n = t.numel();
+    let s = match t.dtype() {
+        DType::Float32 => {
+            let (l, h) = (lo as f32, hi as f32);
+            let range = h - l;
+            let v: Vec<f32> = (0..n).map(|_| g.uniform_f32(l, range)).collect();
+            Storage::F32(arr(&shape, v)?)
+        }
+        DType::Float64 => {
+            let v: Vec<f64> = (0..n).map(|_| g.uniform_f64(lo, hi - lo)).collect();
+            Storage::F64(arr(&shape, v)?)
+        }
+        d => return Err(TensorError::runtime(format!("\"check_uniform_bounds\" not implemented for '{}'", super::ops::dtype_name(d)))),
+    };
+    t.replace_storage(s);
+    Ok(())
+}
+
+/// `t.normal_(mean, std)` in place, choosing PyTorch's path by dtype and size.
+pub fn normal_(t: &Tensor, g: &mut Generator, mean: f64, std: f64) -> Result<()> {
+    check_inplace(t)?;
+    if std < 0.0 {
+        return Err(TensorError::runtime(format!("normal expects std >= 0.0, but found std {std}")));
+    }
+    let shape = t.shape();
+    let n = t.numel();
+    let s = match t.dtype() {
+        DType::Float32 if n >= 16 => Storage::F32(arr(&shape, normal_f32_avx2(g, n, mean as f32, std as f32))?),
+        DType::Float32 => {
+            let v: Vec<f32> = (0..n).map(|_| g.normal_f64(mean, std) as f32).collect();
+            Storage::F32(arr(&shape, v)?)
+        }
+        DType::Float64 if n >= 16 => Storage::F64(arr(&shape, normal_f64_blocks(g, n, mean, std))?),
+        DType::Float64 => {
+            let v: Vec<f64> = (0..n).map(|_| g.normal_f64(mean, std)).collect();
+            Storage::F64(arr(&shape, v)?)
+        }
+        d => return Err(TensorError::runtime(format!("\"normal_kernel_cpu\" not implemented for '{}'", super::ops::dtype_name(d)))),
+    };
+    t.replace_storage(s);
+    Ok(())
+}
+
+fn check_inplace(t: &Tensor) -> Result<()> {
+    if super::is_grad_enabled() && t.is_leaf() && t.requires_grad() {
+        return Err(TensorError::InPlaceLeaf);
+    }
+    Ok(())
+}
+
+fn float_dtype(d: DType, op: &str) -> Result<DType> {
+    if d.is_floating_point() {
+        Ok(d)
+    } else {
+        Err(TensorError::runtime(format!("\"{op}\" not implemented for '{}'", super::ops::dtype_name(d))))
+    }
+}
+
+fn arr<T>(shape: &[usize], v: Vec<T>) -> Result<ArrayD<T>> {
+    ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
+}
+
+/// The AVX2 `normal_fill` for float32 with n >= 16 (AVX512 machines run it too): all n
+/// uniforms first, Box–Muller on blocks of 16, and a redrawn final block when n % 16 != 0.
+fn normal_f32_avx2(g: &mut Generator, n: usize, mean: f32, std: f32) -> Vec<f32> {
+    let mut d: Vec<f32> = (0..n).map(|_| g.uniform_f32(0.0, 1.0)).collect();
+    let mut i = 0;
+    while i + 16 <= n {
+        fill16_avx2(&mut d[i..i + 16], mean, std);
+        i += 16;
+    }
+    if !n.is_multiple_of(16) {
+        for x in &mut d[n - 16..] {
+            *x = g.uniform_f32(0.0, 1.0);
+        }
+        fill16_avx2(&mut d[n - 16..], mean, std);
+    }
+    d
+}
+
+fn fill16_avx2(d: &mut [f32], mean: f32, std: f32) {
+    let two_pi = (2.0 * std::f64::consts::PI) as f32;
+    for j in 0..8 {
+        let u1 = 1.0 - d[j];
+        let u2 = d[j + 8];
+        let radius = (-2.0 * log256(u1)).sqrt();
+        let theta = two_pi * u2;
+        let (s, c) = sincos256(theta);
+        d[j] = (radius * c).mul_add(std, mean);
+        d[j + 8] = (radius * s).mul_add(std, mean);
+    }
+}
+
+/// `log256_ps` from avx_mathfun.h, one lane, with the FMA contractions GCC makes.
+fn log256(x: f32) -> f32 {
+    if x <= 0.0 || x.is_nan() {
+        return f32::NAN;
+    }
+    let x = x.max(f32::MIN_POSITIVE);
+    let bits = x.to_bits();
+    let imm0 = (bits >> 23) as i32;
+    let mut x = f32::from_bits((bits & !0x7f80_0000) | 0.5f32.to_bits());
+    let mut e = (imm0 - 0x7f) as f32 + 1.0;
+    let mask = x < std::f32::consts::FRAC_1_SQRT_2;
+    let tmp = if mask { x } else { 0.0 };
+    x -= 1.0;
+    if mask {
+        e -= 1.0;
+    }
+    x += tmp;
+    let z = x * x;
+    const P: [f32; 9] = [
+        7.0376836292e-2,
+        -1.1514610310e-1,
+        1.1676998740e-1,
+        -1.2420140846e-1,
+        1.4249322787e-1,
+        -1.6668057665e-1,
+        2.0000714765e-1,
+        -2.4999993993e-1,
+        3.3333331174e-1,
+    ];
+    let mut y = P[0];
+    for &p in &P[1..] {
+        y = y.mul_add(x, p);
+    }
+    y *= x;
+    y = y.mul_add(z, e * -2.12194440e-4);
+    y = (-z).mul_add(0.5, y);
+    e.mul_add(0.693_359_375, x + y)
+}
+
+/// `sincos256_ps` from avx_mathfun.h, one lane, with GCC's FMA contractions.
+fn sincos256(xin: f32) -> (f32, f32) {
+    let mut sign_sin = xin.to_bits() & 0x8000_0000;
+    let mut x = xin.abs();
+    let mut j = (x * 1.27323954473516_f32) as i32;
+    j = (j + 1) & !1;
+    let y = j as f32;
+    let swap_sin = ((j & 4) as u32) << 29;
+    let poly_mask = (j & 2) == 0;
+    x = y.mul_add(-0.785_156_25, x);
+    x = y.mul_add(-2.4187564849853515625e-4, x);
+    x = y.mul_add(-3.77489497744594108e-8, x);
+    let sign_cos = ((!(j - 2) & 4) as u32) << 29;
+    sign_sin ^= swap_sin;
+    let z = x * x;
+    let mut yc = 2.443315711809948e-5_f32;
+    yc = yc.mul_add(z, -1.388731625493765e-3);
+    yc = yc.mul_add(z, 4.166664568298827e-2);
+    yc *= z;
+    yc = yc.mul_add(z, -(z * 0.5));
+    yc += 1.0;
+    let mut ys = -1.9515295891e-4_f32;
+    ys = ys.mul_add(z, 8.3321608736e-3);
+    ys = ys.mul_add(z, -1.6666654611e-1);
+    ys *= z;
+    ys = ys.mul_add(x, x);
+    let (ysin2, ysin1) = if poly_mask { (ys, 0.0) } else { (0.0, yc) };
+    let s = ysin1 + ysin2;
+    let c = (yc - ysin1) + (ys - ysin2);
+    (f32::from_bits(s.to_bits() ^ sign_sin), f32::from_bits(c.to_bits() ^ sign_cos))
+}
+
+/// float64 (and the DEFAULT kernel) block algorithm with scalar libm math.
+fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f64> {
+    let mut d: Vec<f64> = (0..n).map(|_| g.uniform_f64(0.0, 1.0)).collect();
+    let fill = |d: &mut [f64]| {
+        for j in 0..8 {
+            let u1 = 1.0 - d[j];
+            let u2 = d[j + 8];
+            let radius = (-2.0 * u1.ln()).sqrt();
+            let theta = 2.0 * std::f64::consts::PI * u2;
+            d[j] = (radius * theta.cos()).mul_add(std, mean);
+            d[j + 8] = (radius * theta.sin()).mul_add(std, mean);
+        }
+    };
+    let mut i = 0;
+    while i + 16 <= n {
+        fill(&mut d[i..i + 16]);
+        i += 16;
+    }
+    if !n.is_multiple_of(16) {
+        for x in &mut d[n - 16..] {
+            *x = g.uniform_f64(0.0, 1.0);
+        }
+        fill(&mut d[n - 16..]);
+    }
+    d
+}

@@ -1,0 +1,214 @@
+//! `Storage`: the immutable, typed ndarray buffer behind a tensor, plus casts and broadcasting.
+//!
+//! A storage is never mutated once shared: in-place tensor updates build a new storage and swap
+//! the `Rc` (copy-on-write), so snapshotting interpreter state is a matter of cloning handles.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use super::{DType, Result, Scalar, TensorError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Storage {
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+    I64(ArrayD<i64>),
+    Bool(ArrayD<bool>),
+}
+
+/// Applies the same expression to whichever typed array a storage holds.
+macro_rules! each {
+    ($s:expr, $a:ident => $e:expr) => {
+        match $s {
+            Storage::F32($a) => $e,
+            Storage::F64($a) => $e,
+            Storage::I64($a) => $e,
+            Storage::Bool($a) => $e,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use each;
+
+impl Storage {
+    pub(crate) fn dtype(&self) -> DType {
+        match self {
+            Storage::F32(_) => DType::Float32,
+            Storage::F64(_) => DType::Float64,
+            Storage::I64(_) => DType::Int64,
+            Storage::Bool(_) => DType::Bool,
+        }
+    }
+
+    pub(crate) fn shape(&self) -> Vec<usize> {
+        each!(self, a => a.shape().to_vec())
+    }
+
+    pub(crate) fn numel(&self) -> usize {
+        each!(self, a => a.len())
+    }
+
+    pub(crate) fn full(shape: &[usize], v: Scalar, dtype: DType) -> Storage {
+        let sh = IxDyn(shape);
+        match dtype {
+            DType::Float32 => Storage::F32(ArrayD::from_elem(sh, v.as_f64() as f32)),
+            DType::Float64 => Storage::F64(ArrayD::from_elem(sh, v.as_f64())),
+            DType::Int64 => Storage::I64(ArrayD::from_elem(sh, v.as_i64())),
+            DType::Bool => Storage::Bool(ArrayD::from_elem(sh, v.as_bool())),
+        }
+    }
+
+    /// Elements in row-major order, widened to f64 (bool -> 0/1).
+    pub(crate) fn to_f64_vec(&self) -> Vec<f64> {
+        match self {
+            Storage::F32(a) => a.iter().map(|&x| x as f64).collect(),
+            Storage::F64(a) => a.iter().copied().collect(),
+            Storage::I64(a) => a.iter().map(|&x| x as f64).collect(),
+            Storage::Bool(a) => a.iter().map(|&x| if x { 1.0 } else { 0.0 }).collect(),
+        }
+    }
+
+    pub(crate) fn scalar_at(&self, flat: usize) -> Scalar {
+        match self {
+            Storage::F32(a) => Scalar::Float(a.iter().nth(flat).copied().unwrap_or(0.0) as f64),
+            Storage::F64(a) => Scalar::Float(a.iter().nth(flat).copied().unwrap_or(0.0)),
+            Storage::I64(a) => Scalar::Int(a.iter().nth(flat).copied().unwrap_or(0)),
+            Storage::Bool(a) => Scalar::Bool(a.iter().nth(flat).copied().unwrap_or(false)),
+        }
+    }
+
+    /// PyTorch's `.to(dtype)`: float -> int truncates toward zero, anything -> bool is `!= 0`.
+    pub(crate) fn cast(&self, dtype: DType) -> Storage {
+        if self.dtype() == dtype {
+            return self.clone();
+        }
+        match dtype {
+            DType::Float32 => Storage::F32(match self {
+                Storage::F64(a) => a.mapv(|x| x as f32),
+                Storage::I64(a) => a.mapv(|x| x as f32),
+                Storage::Bool(a) => a.mapv(|x| if x { 1.0 } else { 0.0 }),
+                Storage::F32(a) => a.clone(),
+            }),
+            DType::Float64 => Storage::F64(match self {
+                Storage::F32(a) => a.mapv(|x| x as f64),
+                Storage::I64(a) => a.mapv(|x| x as f64),
+                Storage::Bool(a) => a.mapv(|x| if x { 1.0 } else { 0.0 }),
+                Storage::F64(a) => a.clone(),
+            }),
+            DType::Int64 => Storage::I64(match self {
+                Storage::F32(a) => a.mapv(|x| x as i64),
+                Storage::F64(a) => a.mapv(|x| x as i64),
+                Storage::Bool(a) => a.mapv(i64::from),
+                Storage::I64(a) => a.clone(),
+            }),
+            DType::Bool => Storage::Bool(match self {
+                Storage::F32(a) => a.mapv(|x| x != 0.0),
+                Storage::F64(a) => a.mapv(|x| x != 0.0),
+                Storage::I64(a) => a.mapv(|x| x != 0),
+                Storage::Bool(a) => a.clone(),
+            }),
+        }
+    }
+
+    pub(crate) fn reshape(&self, shape: &[usize]) -> Result<Storage> {
+        let numel: usize = shape.iter().product();
+        if numel != self.numel() {
+            return Err(TensorError::BadReshape { shape: shape_str(shape), numel: self.numel() });
+        }
+        fn re<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
+            let v: Vec<T> = a.iter().cloned().collect();
+            ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
+        }
+        Ok(match self {
+            Storage::F32(a) => Storage::F32(re(a, shape)?),
+            Storage::F64(a) => Storage::F64(re(a, shape)?),
+            Storage::I64(a) => Storage::I64(re(a, shape)?),
+            Storage::Bool(a) => Storage::Bool(re(a, shape)?),
+        })
+    }
+
+    /// Materialises `self` broadcast to `shape` as a standard-layout array.
+    pub(crate) fn expand(&self, shape: &[usize]) -> Result<Storage> {
+        let own = self.shape();
+        fn ex<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Option<ArrayD<T>> {
+            a.broadcast(IxDyn(shape)).map(|v| v.as_standard_layout().into_owned())
+        }
+        let out = match self {
+            Storage::F32(a) => ex(a, shape).map(Storage::F32),
+            Storage::F64(a) => ex(a, shape).map(Storage::F64),
+            Storage::I64(a) => ex(a, shape).map(Storage::I64),
+            Storage::Bool(a) => ex(a, shape).map(Storage::Bool),
+        };
+        out.ok_or_else(|| {
+            TensorError::runtime(format!(
+                "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}",
+                shape.last().copied().unwrap_or(0),
+                own.last().copied().unwrap_or(0),
+                shape.len().saturating_sub(1),
+                list_str(shape),
+                list_str(&own)
+            ))
+        })
+    }
+
+    /// Applies a permutation of axes, returning a standard-layout copy.
+    pub(crate) fn permute(&self, axes: &[usize]) -> Storage {
+        fn pm<T: Clone>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
+            a.view().permuted_axes(IxDyn(axes)).as_standard_layout().into_owned()
+        }
+        match self {
+            Storage::F32(a) => Storage::F32(pm(a, axes)),
+            Storage::F64(a) => Storage::F64(pm(a, axes)),
+            Storage::I64(a) => Storage::I64(pm(a, axes)),
+            Storage::Bool(a) => Storage::Bool(pm(a, axes)),
+        }
+    }
+}
+
+/// `[2, 3]` as PyTorch prints sizes in messages.
+pub(crate) fn list_str(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// `2, 3` as in "shape '[2, 3]' is invalid".
+pub(crate) fn shape_str(shape: &[usize]) -> String {
+    list_str(shape)
+}
+
+/// The broadcast shape of two shapes, or PyTorch's size-mismatch error.
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        // Align from the right; a missing dim acts as size 1.
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(TensorError::BroadcastMismatch { a: da, b: db, dim: i });
+        };
+    }
+    Ok(out)
+}
+
+/// Element-wise map of two arrays broadcast to `shape` (already validated).
+pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
+    a: &ArrayD<A>,
+    b: &ArrayD<B>,
+    shape: &[usize],
+    f: impl Fn(A, B) -> O,
+) -> Result<ArrayD<O>> {
+    let sh = IxDyn(shape);
+    let av = a.broadcast(sh.clone());
+    let bv = b.broadcast(sh);
+    match (av, bv) {
+        (Some(av), Some(bv)) => {
+            let out = Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y));
+            Ok(if out.is_standard_layout() { out } else { out.as_standard_layout().into_owned() })
+        }
+        _ => Err(TensorError::runtime("internal broadcast failure")),
+    }
+}

@@ -1,0 +1,332 @@
+//! `Tensor`: the cheap-clone handle, creation functions and properties.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::autograd::Node;
+use super::storage::Storage;
+use super::{Data, DType, Result, Scalar, TensorError};
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// A tensor handle. Cloning shares everything (like binding a second Python name).
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Rc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) id: usize,
+    /// The cell is shared between a tensor and its `detach()`/`.data` aliases, so an in-place
+    /// update through one is seen by the other, as in PyTorch. The storage inside is immutable
+    /// and replaced wholesale on mutation (copy-on-write), which keeps snapshots cheap.
+    pub(crate) storage: Rc<RefCell<Rc<Storage>>>,
+    pub(crate) requires_grad: Cell<bool>,
+    pub(crate) grad: RefCell<Option<Tensor>>,
+    pub(crate) grad_fn: RefCell<Option<Rc<Node>>>,
+    pub(crate) retains_grad: Cell<bool>,
+    pub(crate) is_param: bool,
+}
+
+impl Tensor {
+    pub(crate) fn from_storage(s: Storage) -> Tensor {
+        Tensor::build(Rc::new(RefCell::new(Rc::new(s))), false)
+    }
+
+    fn build(cell: Rc<RefCell<Rc<Storage>>>, is_param: bool) -> Tensor {
+        Tensor(Rc::new(Inner {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            storage: cell,
+            requires_grad: Cell::new(false),
+            grad: RefCell::new(None),
+            grad_fn: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            is_param,
+        }))
+    }
+
+    /// The current storage (a shared immutable snapshot).
+    pub(crate) fn storage(&self) -> Rc<Storage> {
+        self.0.storage.borrow().clone()
+    }
+
+    /// Replaces the storage of this tensor and all its aliases.
+    pub(crate) fn replace_storage(&self, s: Storage) {
+        *self.0.storage.borrow_mut() = Rc::new(s);
+    }
+
+    // ---- creation ------------------------------------------------------------------------
+
+    /// A tensor from flat row-major data.
+    pub fn from_data(data: Data, shape: &[usize]) -> Result<Tensor> {
+        let numel: usize = shape.iter().product();
+        let len = match &data {
+            Data::F32(v) => v.len(),
+            Data::F64(v) => v.len(),
+            Data::I64(v) => v.len(),
+            Data::Bool(v) => v.len(),
+        };
+        if len != numel {
+            return Err(TensorError::BadReshape { shape: super::storage::list_str(shape), numel: len });
+        }
+        let sh = IxDyn(shape);
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        let s = match data {
+            Data::F32(v) => Storage::F32(ArrayD::from_shape_vec(sh, v).map_err(err)?),
+            Data::F64(v) => Storage::F64(ArrayD::from_shape_vec(sh, v).map_err(err)?),
+            Data::I64(v) => Storage::I64(ArrayD::from_shape_vec(sh, v).map_err(err)?),
+            Data::Bool(v) => Storage::Bool(ArrayD::from_shape_vec(sh, v).map_err(err)?),
+        };
+        Ok(Tensor::from_storage(s))
+    }
+
+    /// A 0-d tensor.
+    pub fn scalar(v: Scalar, dtype: DType) -> Tensor {
+        Tensor::full(&[], v, dtype)
+    }
+
+    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, Scalar::Int(0), dtype)
+    }
+
+    pub fn ones(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, Scalar::Int(1), dtype)
+    }
+
+    pub fn full(shape: &[usize], v: Scalar, dtype: DType) -> Tensor {
+        Tensor::from_storage(Storage::full(shape, v, dtype))
+    }
+
+    pub fn zeros_like(&self) -> Tensor {
+        Tensor::zeros(&self.shape(), self.dtype())
+    }
+
+    pub fn ones_like(&self) -> Tensor {
+        Tensor::ones(&self.shape(), self.dtype())
+    }
+
+    /// `torch.arange(start, end, step)`. Integer arguments give int64, any float gives float32
+    /// (or `dtype` when given). Elements are `start + i*step` computed in double, as PyTorch does.
+    pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) -> Result<Tensor> {
+        let all_int = [start, end, step].iter().all(|s| !matches!(s, Scalar::Float(_)));
+        let dtype = dtype.unwrap_or(if all_int { DType::Int64 } else { DType::Float32 });
+        let (a, b, st) = (start.as_f64(), end.as_f64(), step.as_f64());
+        if st == 0.0 {
+            return Err(TensorError::runtime("step must be nonzero"));
+        }
+        if !(a.is_finite() && b.is_finite()) {
+            return Err(TensorError::runtime("unsupported range: ".to_string() + &format!("{a} -> {b}")));
+        }
+        if (st > 0.0 && b < a) || (st < 0.0 && b > a) {
+            return Err(TensorError::runtime("upper bound and larger bound inconsistent with step sign"));
+        }
+        let n = ((b - a) / st).ceil().max(0.0) as usize;
+        let s = match dtype {
+            DType::Int64 if all_int => {
+                let (a, st) = (start.as_i64(), step.as_i64());
+                Storage::I64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as i64))
+            }
+            _ => Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as f64)).cast(dtype),
+        };
+        Ok(Tensor::from_storage(s))
+    }
+
+    /// `torch.linspace(start, end, steps)` in float32, using PyTorch's two-sided formula.
+    pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
+        if !dtype.is_floating_point() {
+            return Err(TensorError::unsupported("linspace with an integer dtype"));
+        }
+        let half = steps / 2;
+        let out = match dtype {
+            DType::Float32 => {
+                let (a, b) = (start as f32, end as f32);
+                let step = if steps > 1 { (b - a) / (steps - 1) as f32 } else { 0.0 };
+                Storage::F32(ArrayD::from_shape_fn(IxDyn(&[steps]), |i| {
+                    let i = i[0];
+                    if i < half { a + step * i as f32 } else { b - step * (steps - i - 1) as f32 }
+                }))
+            }
+            _ => {
+                let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
+                Storage::F64(ArrayD::from_shape_fn(IxDyn(&[steps]), |i| {
+                    let i = i[0];
+                    if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 }
+                }))
+            }
+        };
+        Ok(Tensor::from_storage(out))
+    }
+
+    /// `torch.eye(n)`.
+    pub fn eye(n: usize, dtype: DType) -> Tensor {
+        let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, n]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));
+        Tensor::from_storage(s.cast(dtype))
+    }
+
+    // ---- properties ----------------------------------------------------------------------
+
+    pub fn shape(&self) -> Vec<usize> {
+        self.0.storage.borrow().shape()
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.0.storage.borrow().dtype()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.0.storage.borrow().numel()
+    }
+
+    pub fn dim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Size of one dimension (negative counts from the end).
+    pub fn size(&self, dim: isize) -> Result<usize> {
+        let shape = self.shape();
+        if shape.is_empty() {
+            return Err(TensorError::DimOutOfRange { lo: -1, hi: 0, dim });
+        }
+        let d = self.norm_dim(dim)?;
+        Ok(shape[d])
+    }
+
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad.get()
+    }
+
+    /// `t.requires_grad_(flag)` / `t.requires_grad = flag`.
+    pub fn set_requires_grad(&self, flag: bool) -> Result<()> {
+        if !self.is_leaf() {
+            if flag {
+                return Ok(());
+            }
+            return Err(TensorError::RequiresGradNonLeaf);
+        }
+        if flag && !self.dtype().is_floating_point() {
+            return Err(TensorError::RequiresGradNonFloat);
+        }
+        self.0.requires_grad.set(flag);
+        Ok(())
+    }
+
+    /// A tensor is a leaf unless it was produced by a recorded operation.
+    pub fn is_leaf(&self) -> bool {
+        self.0.grad_fn.borrow().is_none()
+    }
+
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.grad.borrow().clone()
+    }
+
+    pub fn set_grad(&self, g: Option<Tensor>) {
+        *self.0.grad.borrow_mut() = g;
+    }
+
+    /// `t.retain_grad()`: keep `.grad` on a non-leaf during backward.
+    pub fn retain_grad(&self) {
+        if !self.is_leaf() && !self.0.retains_grad.replace(true) {
+            super::autograd::register_retained(self);
+        }
+    }
+
+    /// `t.backward(gradient, retain_graph)`.
+    pub fn backward(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+        super::autograd::backward(self, gradient, retain_graph)
+    }
+
+    pub fn grad_fn_name(&self) -> Option<String> {
+        self.0.grad_fn.borrow().as_ref().map(|n| n.name.to_string())
+    }
+
+    pub(crate) fn grad_fn(&self) -> Option<Rc<Node>> {
+        self.0.grad_fn.borrow().clone()
+    }
+
+    pub fn is_parameter(&self) -> bool {
+        self.0.is_param
+    }
+
+    /// `nn.Parameter(t)`: a leaf requiring grad that shares `t`'s data (in-place updates of
+    /// either are seen by both, as in PyTorch).
+    pub fn parameter(t: &Tensor) -> Tensor {
+        let p = Tensor::build(t.0.storage.clone(), true);
+        // Parameters of integer dtype are rejected by PyTorch at construction; keep the flag
+        // only for floats so the invariant "requires_grad implies float" holds.
+        p.0.requires_grad.set(t.dtype().is_floating_point());
+        p
+    }
+
+    /// Python number for a one-element tensor; float32 widens exactly to f64.
+    pub fn item(&self) -> Result<Scalar> {
+        let s = self.storage();
+        if s.numel() != 1 {
+            return Err(TensorError::ItemNotScalar { numel: s.numel() });
+        }
+        Ok(s.scalar_at(0))
+    }
+
+    /// Elements in row-major order, widened to f64.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.storage().to_f64_vec()
+    }
+
+    /// Elements as Python numbers (ints stay ints, bools stay bools), row-major.
+    pub fn to_scalars(&self) -> Vec<Scalar> {
+        let s = self.storage();
+        match &*s {
+            Storage::F32(a) => a.iter().map(|&x| Scalar::Float(x as f64)).collect(),
+            Storage::F64(a) => a.iter().map(|&x| Scalar::Float(x)).collect(),
+            Storage::I64(a) => a.iter().map(|&x| Scalar::Int(x)).collect(),
+            Storage::Bool(a) => a.iter().map(|&x| Scalar::Bool(x)).collect(),
+        }
+    }
+
+    /// The float32 elements, if this is a float32 tensor.
+    pub fn to_f32_vec(&self) -> Option<Vec<f32>> {
+        match &*self.storage() {
+            Storage::F32(a) => Some(a.iter().copied().collect()),
+            _ => None,
+        }
+    }
+
+    /// A new leaf sharing this tensor's data (in-place updates are seen through both).
+    pub fn detach(&self) -> Tensor {
+        Tensor::build(self.0.storage.clone(), false)
+    }
+
+    /// A new leaf with its own copy of the data (what saved values and snapshots use).
+    pub fn detach_copy(&self) -> Tensor {
+        Tensor::from_storage((*self.storage()).clone())
+    }
+
+    /// Identity for Python's `is` and `id()`.
+    pub fn id(&self) -> usize {
+        self.0.id
+    }
+
+    /// Whether two handles are the same tensor object.
+    pub fn same(&self, other: &Tensor) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    pub(crate) fn set_grad_fn(&self, node: Option<Rc<Node>>) {
+        *self.0.grad_fn.borrow_mut() = node;
+    }
+
+    /// Normalises a possibly negative dim against this tensor's rank (0-d acts as rank 1).
+    pub(crate) fn norm_dim(&self, dim: isize) -> Result<usize> {
+        norm_dim(dim, self.dim())
+    }
+}
+
+/// Normalises `dim` for a tensor of rank `ndim`, with PyTorch's error for out-of-range dims.
+pub(crate) fn norm_dim(dim: isize, ndim: usize) -> Result<usize> {
+    let n = ndim.max(1) as isize;
+    let d = if dim < 0 { dim + n } else { dim };
+    if d < 0 || d >= n {
+        return Err(TensorError::DimOutOfRange { lo: -n, hi: n - 1, dim });
+    }
+    Ok(d as usize)
+}
