@@ -1,0 +1,188 @@
+//! The binary as users and CI run it: exit codes, reports, bless round trips, build and watch.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const FIXTURE: &str = include_str!("fixtures/grad.md");
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("lessonrun-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lessonrun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lessonrun")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn check_passes_on_pytorch_outputs() {
+    let t = TempDir::new("pass");
+    t.write("grad.md", FIXTURE);
+    let o = lessonrun(&["check", s(&t.0)]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o).lines().last(), Some("3 passed, 0 failed"));
+}
+
+#[test]
+fn changed_number_fails_at_its_line_and_bless_restores_bytes() {
+    let t = TempDir::new("bless");
+    let broken = FIXTURE.replacen("dy/da: 6.0", "dy/da: 7.0", 1);
+    assert_ne!(broken, FIXTURE);
+    let p = t.write("grad.md", &broken);
+    let o = lessonrun(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("FAIL {}:3:", s(&p))), "{out}");
+    assert!(out.contains("-dy/da: 7.0\n+dy/da: 6.0\n"), "{out}");
+    assert_eq!(out.lines().last(), Some("2 passed, 1 failed"));
+
+    let o = lessonrun(&["check", "--bless", s(&p)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), FIXTURE);
+    // Blessing a green lesson changes nothing.
+    lessonrun(&["check", "--bless", s(&p)]);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), FIXTURE);
+}
+
+#[test]
+fn missing_output_is_a_failure_and_bless_adds_it() {
+    let t = TempDir::new("missing");
+    let p = t.write("grad.md", &format!("{FIXTURE}\n```python\nprint(a.grad * 2)\n```\n"));
+    let o = lessonrun(&["check", "--format", "json", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["failed"], 1);
+    assert_eq!(v["files"][0]["cells"][3]["status"], "missing");
+    assert_eq!(lessonrun(&["check", "--bless", s(&p)]).status.code(), Some(0));
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.ends_with("```python\nprint(a.grad * 2)\n```\n\n```output\ntensor(12.)\n```\n"), "{text}");
+    assert_eq!(lessonrun(&["check", s(&p)]).status.code(), Some(0));
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let t = TempDir::new("json");
+    let p = t.write("grad.md", FIXTURE);
+    let o = lessonrun(&["check", "--format", "json", s(&p)]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cells = v["files"][0]["cells"].as_array().unwrap();
+    assert_eq!(v["files"][0]["path"], s(&p));
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells[0]["line"], 3);
+    assert_eq!(cells[0]["status"], "pass");
+    assert_eq!(cells[0]["actual"], "dy/da: 6.0\ndy/db: 1.0\n");
+    assert_eq!(cells[2]["actual"], "NameError: name 'undefined_name' is not defined\n");
+    assert_eq!(v["summary"]["passed"], 3);
+    assert_eq!(v["summary"]["failed"], 0);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(lessonrun(&["check", "/nonexistent/lessons"]).status.code(), Some(2));
+    assert_eq!(lessonrun(&["check", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(lessonrun(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["run", "check", "build", "watch"] {
+        let o = lessonrun(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{sub}");
+        assert!(stdout(&o).contains("Usage: lessonrun"), "{sub}");
+    }
+}
+
+#[test]
+fn run_prints_outputs_and_errors_point_into_the_file() {
+    let t = TempDir::new("run");
+    let p = t.write("grad.md", FIXTURE);
+    let o = lessonrun(&["run", s(&p)]);
+    assert_eq!(o.status.code(), Some(1), "a cell raised");
+    assert!(stdout(&o).contains("dy/da: 6.0\n"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = FIXTURE.lines().position(|l| l.contains("print(undefined_name)")).unwrap() + 1;
+    assert!(err.contains(&format!("{}:{line}:7", s(&p))), "{err}");
+}
+
+#[test]
+fn build_writes_pages_with_outputs() {
+    let t = TempDir::new("build");
+    t.write("grad.md", FIXTURE);
+    let out = t.0.join("site");
+    let o = lessonrun(&["build", s(&t.0), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("href=\"grad.html\""));
+    assert!(index.contains("A gradient, checked"));
+    let page = std::fs::read_to_string(out.join("grad.html")).unwrap();
+    assert!(page.contains("dy/da: 6.0"));
+    assert!(page.contains("tensor(30., grad_fn=&lt;SumBackward0&gt;)"), "outputs are escaped");
+    assert!(page.contains("<span class=\"error\">NameError: name &#x27;undefined_name&#x27; is not defined</span>"), "{page}");
+    assert!(!page.contains("```output"));
+}
+
+#[test]
+fn watch_rebuilds_a_saved_lesson() {
+    let t = TempDir::new("watch");
+    let p = t.write("grad.md", FIXTURE);
+    let out = t.0.join("site");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lessonrun"))
+        .args(["watch", s(&p), "--out", s(&out)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let page = out.join("grad.html");
+    let wait_for = |needle: &str| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if std::fs::read_to_string(&page).is_ok_and(|h| h.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    };
+    let built = wait_for("dy/da: 6.0");
+    // Give the watcher a moment to be registered after the first build.
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&p, FIXTURE.replace("print(\"dy/da:\"", "print(\"d(y)/d(a):\"")).unwrap();
+    let rebuilt = wait_for("d(y)/d(a): 6.0");
+    // A broken lesson does not stop the watcher.
+    std::fs::write(&p, "```python\nprint(1 +)\n```\n").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(&p, FIXTURE.replace("print(\"dy/db:\"", "print(\"again:\"")).unwrap();
+    let survived = wait_for("again: 1.0");
+    let alive = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(built && rebuilt && survived && alive, "built {built}, rebuilt {rebuilt}, survived {survived}, alive {alive}");
+}
