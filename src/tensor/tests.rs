@@ -763,6 +763,12 @@ fn gradients_match_finite_differences() {
         ("max/min", vec![a()], Box::new(|x| x[0].max()?.add(&x[0].min()?)?.add(&x[0].max_dim(1, false)?.0.sum(None, false)?))),
         ("clamp/where", vec![a()], Box::new(|x| x[0].clamp(Some(Scalar::Float(-1.0)), Some(Scalar::Float(1.0)))?.mul(&x[0]))),
         ("expand", vec![row()], Box::new(|x| x[0].expand(&[2, 3]))),
+        ("norm", vec![a()], Box::new(|x| x[0].norm())),
+        ("index_put", vec![a(), row()], Box::new(|x| {
+            let c = x[0].mul_scalar(Scalar::Int(2))?;
+            c.index_put_(&[Index::Int(1)], &x[1])?;
+            c.mul(&x[0])
+        })),
         ("reused input", vec![a()], Box::new(|x| x[0].mul(&x[0])?.mul(&x[0].exp()?))),
     ];
     for (name, inputs, f) in cases {
