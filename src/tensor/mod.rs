@@ -2,9 +2,9 @@
 //!
 //! Knows nothing of Python or Markdown. The interpreter binds to the public items re-exported
 //! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
-//! operations), `autograd` (graph nodes and `backward`), `kernels` (summation and matmul orders
-//! that make results bit-identical to PyTorch on x86), `print` (PyTorch's repr), `random`
-//! (mt19937 generator and distributions), [`nn`], [`optim`].
+//! operations), `index` (Python subscripts), `autograd` (graph nodes and `backward`), `kernels`
+//! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
+//! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`].
 
 mod autograd;
 mod error;

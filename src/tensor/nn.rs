@@ -347,3 +347,121 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
         Ok(vec![if n[0] { Some(gi.clone()) } else { None }, if n[1] { Some(gi.neg()?) } else { None }])
     }))
 }
+
+/// `F.l1_loss`: PyTorch composes it as `(x - y).abs()` then the reduction (MeanBackward0).
+pub fn l1_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    reduce(&input.sub(target)?.abs()?, reduction)
+}
+
+fn reduce(t: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    match reduction {
+        Reduction::Mean => t.mean(None, false),
+        Reduction::Sum => t.sum(None, false),
+        Reduction::None => Ok(t.clone()),
+    }
+}
+
+/// An element-wise loss with its own backward node: forward `f(x, y)` per element, then the
+/// reduction; backward `df(x, y) * grad` (divided by N for mean) for the input and its negation
+/// for the target.
+fn pointwise_loss(
+    name: &'static str,
+    input: &Tensor,
+    target: &Tensor,
+    reduction: Reduction,
+    f: fn(f64, f64, f64) -> f64,
+    df: fn(f64, f64, f64) -> f64,
+    param: f64,
+) -> Result<Tensor> {
+    let dtype = input.dtype();
+    if !dtype.is_floating_point() {
+        return Err(TensorError::runtime(format!("\"{name}\" not implemented for '{}'", super::ops::dtype_name(dtype))));
+    }
+    let shape = super::storage::broadcast_shapes(&input.shape(), &target.shape())?;
+    let (x, y) = (input.storage().cast(dtype).expand(&shape)?, target.storage().cast(dtype).expand(&shape)?);
+    let per = elementwise(&x, &y, dtype, |a, b| f(a, b, param))?;
+    let per = Tensor::from_storage(per);
+    let out = no_grad(|| reduce(&per, reduction))?;
+    let n = per.numel();
+    let (xs, ys) = (Tensor::from_storage(x), Tensor::from_storage(y));
+    Ok(record((*out.storage()).clone(), name, &[input, target], true, move |g, needs| {
+        let d = elementwise(&xs.storage(), &ys.storage(), dtype, |a, b| df(a, b, param))?;
+        let mut gi = Tensor::from_storage(d).mul(g)?;
+        if reduction == Reduction::Mean {
+            gi = gi.div_scalar(Scalar::Int(n as i64))?;
+        }
+        Ok(vec![if needs[0] { Some(gi.clone()) } else { None }, if needs[1] { Some(gi.neg()?) } else { None }])
+    }))
+}
+
+/// Applies `f` in the tensor's float type (computed in f64 for float64, f32-rounded for float32).
+fn elementwise(x: &Storage, y: &Storage, dtype: DType, f: impl Fn(f64, f64) -> f64) -> Result<Storage> {
+    let shape = x.shape();
+    let v: Vec<f64> = x.to_f64_vec().iter().zip(y.to_f64_vec()).map(|(&a, b)| f(a, b)).collect();
+    let s = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?);
+    Ok(s.cast(dtype))
+}
+
+/// `F.huber_loss(input, target, delta)` (HuberLossBackward0).
+pub fn huber_loss(input: &Tensor, target: &Tensor, reduction: Reduction, delta: f64) -> Result<Tensor> {
+    fn f(x: f64, y: f64, d: f64) -> f64 {
+        let z = (x - y).abs();
+        if z < d { 0.5 * z * z } else { d * (z - 0.5 * d) }
+    }
+    fn df(x: f64, y: f64, d: f64) -> f64 {
+        let z = x - y;
+        if z.abs() < d { z } else { d * z.signum() }
+    }
+    pointwise_loss("HuberLossBackward0", input, target, reduction, f, df, delta)
+}
+
+/// `F.smooth_l1_loss(input, target, beta)` (SmoothL1LossBackward0).
+pub fn smooth_l1_loss(input: &Tensor, target: &Tensor, reduction: Reduction, beta: f64) -> Result<Tensor> {
+    fn f(x: f64, y: f64, b: f64) -> f64 {
+        let z = (x - y).abs();
+        if z < b { 0.5 * z * z / b } else { z - 0.5 * b }
+    }
+    fn df(x: f64, y: f64, b: f64) -> f64 {
+        let z = x - y;
+        if z.abs() < b { z / b } else if z == 0.0 { 0.0 } else { z.signum() }
+    }
+    pointwise_loss("SmoothL1LossBackward0", input, target, reduction, f, df, beta)
+}
+
+/// `F.binary_cross_entropy(probs, target)` with each log clamped at -100
+/// (BinaryCrossEntropyBackward0).
+pub fn binary_cross_entropy(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, reduction: Reduction) -> Result<Tensor> {
+    if input.to_f64_vec().iter().any(|&p| !(0.0..=1.0).contains(&p)) {
+        return Err(TensorError::runtime("all elements of input should be between 0 and 1"));
+    }
+    fn f(x: f64, y: f64, _: f64) -> f64 {
+        (y - 1.0) * (-x).ln_1p().max(-100.0) - y * x.ln().max(-100.0)
+    }
+    fn df(x: f64, y: f64, _: f64) -> f64 {
+        (x - y) / ((1.0 - x) * x).max(1e-12)
+    }
+    let loss = match weight {
+        None => pointwise_loss("BinaryCrossEntropyBackward0", input, target, reduction, f, df, 0.0)?,
+        Some(w) => {
+            let per = pointwise_loss("BinaryCrossEntropyBackward0", input, target, Reduction::None, f, df, 0.0)?;
+            reduce(&per.mul(w)?, reduction)?
+        }
+    };
+    Ok(loss)
+}
+
+/// `F.binary_cross_entropy_with_logits(x, y, pos_weight)` in the stable form
+/// `(1 - y)·x - (1 + (pw - 1)·y)·logsigmoid(x)` (BinaryCrossEntropyWithLogitsBackward0).
+pub fn binary_cross_entropy_with_logits(input: &Tensor, target: &Tensor, pos_weight: Option<f64>, reduction: Reduction) -> Result<Tensor> {
+    fn logsigmoid(x: f64) -> f64 {
+        x.min(0.0) - (-x.abs()).exp().ln_1p()
+    }
+    fn f(x: f64, y: f64, pw: f64) -> f64 {
+        (1.0 - y) * x - (1.0 + (pw - 1.0) * y) * logsigmoid(x)
+    }
+    fn df(x: f64, y: f64, pw: f64) -> f64 {
+        let s = 1.0 / (1.0 + (-x).exp());
+        s * (1.0 + (pw - 1.0) * y) - pw * y
+    }
+    pointwise_loss("BinaryCrossEntropyWithLogitsBackward0", input, target, reduction, f, df, pos_weight.unwrap_or(1.0))
+}

@@ -763,6 +763,12 @@ fn gradients_match_finite_differences() {
         ("max/min", vec![a()], Box::new(|x| x[0].max()?.add(&x[0].min()?)?.add(&x[0].max_dim(1, false)?.0.sum(None, false)?))),
         ("clamp/where", vec![a()], Box::new(|x| x[0].clamp(Some(Scalar::Float(-1.0)), Some(Scalar::Float(1.0)))?.mul(&x[0]))),
         ("expand", vec![row()], Box::new(|x| x[0].expand(&[2, 3]))),
+        ("norm", vec![a()], Box::new(|x| x[0].norm())),
+        ("index_put", vec![a(), row()], Box::new(|x| {
+            let c = x[0].mul_scalar(Scalar::Int(2))?;
+            c.index_put_(&[Index::Int(1)], &x[1])?;
+            c.mul(&x[0])
+        })),
         ("reused input", vec![a()], Box::new(|x| x[0].mul(&x[0])?.mul(&x[0].exp()?))),
     ];
     for (name, inputs, f) in cases {
@@ -880,4 +886,48 @@ fn classic_autograd_tutorial() {
     let p = Tensor::parameter(&base);
     no_grad(|| p.mul_scalar_(Scalar::Int(3))).expect("in-place");
     assert_eq!(base.to_string(), "tensor([3., 6.])");
+}
+
+#[test]
+fn regression_and_binary_losses_match_pytorch() {
+    let x = || {
+        let t = t32(&[0.5, 2.0, -1.0], &[3]);
+        t.set_requires_grad(true).expect("rg");
+        t
+    };
+    let y = t32(&[1.0, 1.5, 0.0], &[3]);
+    type LossFn<'a> = Box<dyn Fn(&Tensor) -> Result<Tensor> + 'a>;
+    let cases: Vec<(LossFn, &str, &str)> = vec![
+        (Box::new(|a| nn::l1_loss(a, &y, Reduction::Mean)), "tensor(0.6667, grad_fn=<MeanBackward0>)", "tensor([-0.3333,  0.3333, -0.3333])"),
+        (Box::new(|a| nn::huber_loss(a, &y, Reduction::Mean, 1.0)), "tensor(0.2500, grad_fn=<HuberLossBackward0>)", "tensor([-0.1667,  0.1667, -0.3333])"),
+        (Box::new(|a| nn::huber_loss(a, &y, Reduction::Mean, 0.5)), "tensor(0.2083, grad_fn=<HuberLossBackward0>)", "tensor([-0.1667,  0.1667, -0.1667])"),
+        (Box::new(|a| nn::smooth_l1_loss(a, &y, Reduction::Mean, 1.0)), "tensor(0.2500, grad_fn=<SmoothL1LossBackward0>)", "tensor([-0.1667,  0.1667, -0.3333])"),
+        (Box::new(|a| nn::smooth_l1_loss(a, &y, Reduction::Mean, 0.5)), "tensor(0.4167, grad_fn=<SmoothL1LossBackward0>)", "tensor([-0.3333,  0.3333, -0.3333])"),
+    ];
+    for (f, value, grad) in cases {
+        let a = x();
+        let l = f(&a).expect("loss");
+        assert_eq!(l.to_string(), value);
+        l.backward(None, false).expect("backward");
+        assert_eq!(a.grad().expect("grad").to_string(), grad, "gradient of {value}");
+    }
+    let p = t32(&[0.9, 0.2, 0.6], &[3]);
+    p.set_requires_grad(true).expect("rg");
+    let yb = t32(&[1.0, 0.0, 1.0], &[3]);
+    let l = nn::binary_cross_entropy(&p, &yb, None, Reduction::Mean).expect("bce");
+    assert_eq!(l.to_string(), "tensor(0.2798, grad_fn=<BinaryCrossEntropyBackward0>)");
+    l.backward(None, false).expect("backward");
+    assert_eq!(p.grad().expect("grad").to_string(), "tensor([-0.3704,  0.4167, -0.5556])");
+    let clamp = nn::binary_cross_entropy(&t32(&[0.0, 1.0], &[2]), &t32(&[1.0, 0.0], &[2]), None, Reduction::Mean).expect("bce");
+    assert_eq!(clamp.to_string(), "tensor(100.)");
+    let z = t32(&[2.0, -1.0, 0.3], &[3]);
+    z.set_requires_grad(true).expect("rg");
+    let l = nn::binary_cross_entropy_with_logits(&z, &yb, None, Reduction::Mean).expect("bcel");
+    assert_eq!(l.to_string(), "tensor(0.3315, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
+    l.backward(None, false).expect("backward");
+    assert_eq!(z.grad().expect("grad").to_string(), "tensor([-0.0397,  0.0896, -0.1419])");
+    let pw = nn::binary_cross_entropy_with_logits(&z, &yb, Some(2.0), Reduction::Mean).expect("bcel");
+    assert_eq!(pw.to_string(), "tensor(0.5586, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
+    let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, Reduction::Mean).expect("bcel");
+    assert_eq!(big.to_string(), "tensor(100.)");
 }
