@@ -131,6 +131,7 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
 
 fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun {
     let mut interp = Interpreter::new();
+    crate::lang::torch::install(&mut interp);
     interp.set_time_limit(options.cell_time_limit);
     let mut runs = Vec::with_capacity(cells.len());
     for (code, base, skip) in cells {

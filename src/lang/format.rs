@@ -34,9 +34,17 @@ pub fn float_repr(x: f64) -> String {
 
 /// Sign, shortest significant digits and decimal exponent (value = d.ddd * 10^exp).
 fn shortest_digits(x: f64) -> (bool, String, i32) {
-    let s = format!("{:e}", x.abs());
+    // Rust's `{:e}` gives the shortest round-tripping digit count, but on an exact tie between
+    // two such strings it rounds up where Python (David Gay's algorithm) takes the correctly
+    // rounded one. Re-rounding the exact value to that many digits picks Python's string.
+    let shortest = format!("{:e}", x.abs());
+    let n = shortest.split_once('e').map_or(1, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    let s = format!("{:.*e}", n.saturating_sub(1), x.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
     (x.is_sign_negative(), digits, exp.parse().unwrap_or(0))
 }
 
@@ -643,6 +651,7 @@ mod tests {
     fn float_repr_matches_python() {
         let cases = [
             (6.0, "6.0"),
+            (3.65201568603515625, "3.6520156860351562"),
             (0.1 + 0.2, "0.30000000000000004"),
             (1e-5, "1e-05"),
             (1e16, "1e+16"),

@@ -95,6 +95,8 @@ impl<'a> Lexer<'a> {
             if at_line_start && self.brackets.is_empty() {
                 at_line_start = false;
                 if self.indentation()? {
+                    // A blank or comment-only line: the next line starts a line too.
+                    at_line_start = true;
                     continue;
                 }
             }

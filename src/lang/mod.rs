@@ -12,6 +12,7 @@ pub mod lexer;
 mod math;
 pub mod native;
 mod ops;
+pub mod torch;
 pub mod parser;
 pub mod value;
 

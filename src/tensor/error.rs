@@ -10,8 +10,12 @@ pub enum TensorError {
     #[error("The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {dim}")]
     BroadcastMismatch { a: usize, b: usize, dim: usize },
 
-    #[error("mat1 and mat2 shapes cannot be multiplied ({m}x{k1} and {k2}x{n})")]
-    MatmulShape { m: usize, k1: usize, k2: usize, n: usize },
+    /// `op` is the ATen kernel PyTorch names first: `mm` for `@`, `addmm` for Linear with bias.
+    #[error("{op}: mat1 and mat2 shapes cannot be multiplied ({m}x{k1} and {k2}x{n})")]
+    MatmulShape { op: &'static str, m: usize, k1: usize, k2: usize, n: usize },
+
+    #[error("Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k1}] but got: [{batch}, {k2}].")]
+    BatchMatmulShape { batch: usize, k1: usize, k2: usize },
 
     #[error("size mismatch, got input ({rows}), mat ({rows}x{cols}), vec ({len})")]
     MvShape { rows: usize, cols: usize, len: usize },

@@ -73,7 +73,8 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let in_f = xs[xs.len() - 1];
     if in_f != ws[1] {
         let rows: usize = xs[..xs.len() - 1].iter().product();
-        return Err(TensorError::MatmulShape { m: rows, k1: in_f, k2: ws[1], n: ws[0] });
+        let op = if b.is_some() { "addmm" } else { "mm" };
+        return Err(TensorError::MatmulShape { op, m: rows, k1: in_f, k2: ws[1], n: ws[0] });
     }
     match b {
         None => x.matmul(&w.t()?),

@@ -1029,7 +1029,7 @@ impl Tensor {
             return Err(TensorError::runtime("self must be a matrix"));
         }
         if sa[1] != sb[0] {
-            return Err(TensorError::MatmulShape { m: sa[0], k1: sa[1], k2: sb[0], n: sb[1] });
+            return Err(TensorError::MatmulShape { op: "mm", m: sa[0], k1: sa[1], k2: sb[0], n: sb[1] });
         }
         self.matmul_dtype(o)?;
         let out = mm_storage(&self.storage(), &o.storage(), sa[0], sa[1], sb[1])?;
@@ -1087,10 +1087,11 @@ impl Tensor {
         let (sa, sb) = (a.shape(), b.shape());
         let (m, k1) = (sa[sa.len() - 2], sa[sa.len() - 1]);
         let (k2, n) = (sb[sb.len() - 2], sb[sb.len() - 1]);
-        if k1 != k2 {
-            return Err(TensorError::MatmulShape { m, k1, k2, n });
-        }
         let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
+        if k1 != k2 {
+            let _ = (m, n);
+            return Err(TensorError::BatchMatmulShape { batch: batch.iter().product(), k1, k2 });
+        }
         let nb: usize = batch.iter().product();
         let mut ea = batch.clone();
         ea.extend([m, k1]);
@@ -1121,7 +1122,7 @@ impl Tensor {
             return Err(TensorError::runtime("addmm expects 2-D matrices"));
         }
         if sx[1] != sw[0] {
-            return Err(TensorError::MatmulShape { m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
+            return Err(TensorError::MatmulShape { op: "addmm", m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
         }
         let dtype = x.matmul_dtype(w)?;
         let prod = mm_storage(&x.storage(), &w.storage(), sx[0], sx[1], sw[1])?;

@@ -179,8 +179,9 @@ pub(crate) fn shape_str(shape: &[usize]) -> String {
 pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
-    for i in 0..n {
-        // Align from the right; a missing dim acts as size 1.
+    // Align from the right; a missing dim acts as size 1. PyTorch checks from the last dim
+    // backwards, so the first mismatch it reports is the rightmost one.
+    for i in (0..n).rev() {
         let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
         let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
         out[i] = if da == db || db == 1 {

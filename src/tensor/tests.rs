@@ -568,7 +568,7 @@ fn errors_have_pytorch_text() {
     let a = t32(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let b = t32(&[1.0; 8], &[4, 2]);
     let e = a.matmul(&b).expect_err("shape");
-    assert_eq!(e.to_string(), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)");
+    assert_eq!(e.to_string(), "mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)");
     assert_eq!(e.py_type(), "RuntimeError");
     let e = t32(&[1.0, 2.0, 3.0], &[3]).add(&t32(&[1.0, 2.0], &[2])).expect_err("broadcast");
     assert_eq!(e.to_string(), "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0");

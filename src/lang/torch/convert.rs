@@ -1,0 +1,345 @@
+//! Crossing between Python values and the tensor engine: nested lists, scalars, dtypes, shapes.
+
+use std::rc::Rc;
+
+use super::tensor::PyTensor;
+use crate::lang::native::{Args, NativeObject, Op};
+use crate::lang::{Exception, Interpreter, Value};
+use crate::tensor::{DType, Data, Scalar, Tensor, TensorError};
+
+/// A tensor-engine error as the Python exception PyTorch raises.
+pub fn exc(e: TensorError) -> Exception {
+    Exception::new(e.py_type(), e.to_string())
+}
+
+/// The engine's tensor inside a Python value, if it holds one.
+pub fn as_tensor(v: &Value) -> Option<&Tensor> {
+    v.downcast::<PyTensor>().map(|t| &t.0)
+}
+
+/// A Python number (bool, int or float) as an engine scalar.
+pub fn as_scalar(v: &Value) -> Option<Scalar> {
+    match v {
+        Value::Bool(b) => Some(Scalar::Bool(*b)),
+        Value::Int(i) => Some(Scalar::Int(*i)),
+        Value::Float(f) => Some(Scalar::Float(*f)),
+        _ => None,
+    }
+}
+
+/// An engine scalar as the Python number `item()` gives.
+pub fn scalar_value(s: Scalar) -> Value {
+    match s {
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::Int(i),
+        Scalar::Float(f) => Value::Float(f),
+    }
+}
+
+/// `torch.float32` and friends.
+pub struct PyDType(pub DType);
+
+impl NativeObject for PyDType {
+    fn type_name(&self) -> &str {
+        "dtype"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch")
+    }
+    fn repr(&self) -> String {
+        self.0.to_string()
+    }
+    fn binary_op(&self, _: &Value, op: Op, other: &Value, _: bool, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        let same = other.downcast::<PyDType>().is_some_and(|o| o.0 == self.0);
+        Ok(match op {
+            Op::Eq => Some(Value::Bool(same)),
+            Op::Ne => Some(Value::Bool(!same)),
+            _ => None,
+        })
+    }
+    fn hash(&self) -> Option<u64> {
+        Some(self.0 as u64)
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        Ok(match name {
+            "is_floating_point" => Some(Value::Bool(self.0.is_floating_point())),
+            _ => None,
+        })
+    }
+}
+
+pub fn dtype_value(d: DType) -> Value {
+    Value::native(PyDType(d))
+}
+
+/// A `dtype=` argument: None means "infer".
+pub fn dtype_arg(v: Option<&Value>) -> Result<Option<DType>, Exception> {
+    match v {
+        None | Some(Value::None) => Ok(None),
+        Some(v) => match v.downcast::<PyDType>() {
+            Some(d) => Ok(Some(d.0)),
+            None => Err(Exception::type_error(format!(
+                "dtype must be torch.dtype (got {})",
+                v.type_name()
+            ))),
+        },
+    }
+}
+
+/// `torch.Size`: a tuple of ints that prints as `torch.Size([2, 3])`.
+pub struct PySize(pub Vec<usize>);
+
+impl PySize {
+    fn items(&self) -> Vec<Value> {
+        self.0.iter().map(|&d| Value::Int(d as i64)).collect()
+    }
+}
+
+impl NativeObject for PySize {
+    fn type_name(&self) -> &str {
+        "Size"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch")
+    }
+    fn repr(&self) -> String {
+        let dims: Vec<String> = self.0.iter().map(usize::to_string).collect();
+        format!("torch.Size([{}])", dims.join(", "))
+    }
+    fn len(&self, _: &mut Interpreter) -> Result<Option<usize>, Exception> {
+        Ok(Some(self.0.len()))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        Ok(Some(Value::iter_items(self.items())))
+    }
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        let tuple = Value::tuple(self.items());
+        interp.get_item(&tuple, key).map(Some)
+    }
+    fn binary_op(&self, _: &Value, op: Op, other: &Value, _: bool, interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        let other_dims: Option<Vec<i64>> = match other {
+            Value::Native(_) => other.downcast::<PySize>().map(|s| s.0.iter().map(|&d| d as i64).collect()),
+            Value::Tuple(_) | Value::List(_) => {
+                let items = interp.iterate(other)?;
+                items.iter().map(Value::as_int).collect()
+            }
+            _ => None,
+        };
+        let mine: Vec<i64> = self.0.iter().map(|&d| d as i64).collect();
+        Ok(match op {
+            Op::Eq => Some(Value::Bool(other_dims.is_some_and(|o| o == mine) && !matches!(other, Value::List(_)))),
+            Op::Ne => Some(Value::Bool(!(other_dims.is_some_and(|o| o == mine) && !matches!(other, Value::List(_))))),
+            _ => None,
+        })
+    }
+    fn hash(&self) -> Option<u64> {
+        Some(self.0.iter().fold(17u64, |h, &d| h.wrapping_mul(31).wrapping_add(d as u64)))
+    }
+}
+
+/// Sizes given as `f(2, 3)`, `f((2, 3))`, `f([2, 3])` or `f(torch.Size(...))`.
+pub fn shape_args(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
+    let items: Vec<Value> = match pos {
+        [one] if !matches!(one, Value::Int(_) | Value::Bool(_)) => interp.iterate(one)?,
+        many => many.to_vec(),
+    };
+    items
+        .iter()
+        .map(|v| match v.as_int() {
+            Some(n) if n >= 0 => Ok(n as usize),
+            Some(n) => Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {n}: {:?}", items_dims(&items)))),
+            None => Err(Exception::type_error(format!(
+                "{fname}(): argument 'size' must be tuple of ints, but found element of type {} at pos 0",
+                v.type_name()
+            ))),
+        })
+        .collect()
+}
+
+fn items_dims(items: &[Value]) -> Vec<i64> {
+    items.iter().filter_map(Value::as_int).collect()
+}
+
+/// Dims given as `view(2, 3)`, `view((2, 3))` or `view([2, -1])`, allowing -1.
+pub fn dims_args(interp: &mut Interpreter, pos: &[Value]) -> Result<Vec<isize>, Exception> {
+    let items: Vec<Value> = match pos {
+        [one] if !matches!(one, Value::Int(_) | Value::Bool(_)) => interp.iterate(one)?,
+        many => many.to_vec(),
+    };
+    items.iter().map(|v| v.expect_int("dim").map(|d| d as isize)).collect()
+}
+
+/// An optional `dim=` that may be an int or a tuple of ints.
+pub fn dim_list(interp: &mut Interpreter, v: Option<&Value>) -> Result<Option<Vec<isize>>, Exception> {
+    match v {
+        None | Some(Value::None) => Ok(None),
+        Some(Value::Int(d)) => Ok(Some(vec![*d as isize])),
+        Some(v) => {
+            let items = interp.iterate(v)?;
+            Ok(Some(items.iter().map(|d| d.expect_int("dim").map(|d| d as isize)).collect::<Result<_, _>>()?))
+        }
+    }
+}
+
+/// Reads a Python bool argument (PyTorch accepts only bools where it says bool).
+pub fn bool_arg(v: Option<&Value>, default: bool) -> bool {
+    match v {
+        None | Some(Value::None) => default,
+        Some(v) => v.as_int().map_or(default, |i| i != 0),
+    }
+}
+
+pub fn f64_arg(v: Option<&Value>, default: f64, what: &str) -> Result<f64, Exception> {
+    match v {
+        None | Some(Value::None) => Ok(default),
+        Some(v) => match as_tensor(v) {
+            Some(t) if t.numel() == 1 => t.item().map_err(exc).map(|s| match s {
+                Scalar::Bool(b) => b as i64 as f64,
+                Scalar::Int(i) => i as f64,
+                Scalar::Float(f) => f,
+            }),
+            _ => v.expect_f64(what),
+        },
+    }
+}
+
+/// What `torch.tensor(data)` builds: the flattened elements, the shape, the inferred dtype.
+struct Nested {
+    shape: Vec<usize>,
+    values: Vec<Scalar>,
+    has_float: bool,
+    has_int: bool,
+}
+
+/// `torch.tensor(data, dtype=...)` from nested lists/tuples of numbers (or 0-d tensors).
+pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DType>) -> Result<Tensor, Exception> {
+    if let Some(t) = as_tensor(data) {
+        let t = t.detach_copy();
+        return match dtype {
+            Some(d) if d != t.dtype() => t.to_dtype(d).map_err(exc),
+            _ => Ok(t),
+        };
+    }
+    let mut n = Nested { shape: Vec::new(), values: Vec::new(), has_float: false, has_int: false };
+    collect(interp, data, 0, &mut n)?;
+    let inferred = if n.has_float {
+        DType::Float32
+    } else if n.has_int {
+        DType::Int64
+    } else if n.values.is_empty() {
+        DType::Float32
+    } else {
+        DType::Bool
+    };
+    let dtype = dtype.unwrap_or(inferred);
+    let data = match dtype {
+        DType::Float32 => Data::F32(n.values.iter().map(|s| scalar_f64(*s) as f32).collect()),
+        DType::Float64 => Data::F64(n.values.iter().map(|s| scalar_f64(*s)).collect()),
+        DType::Int64 => Data::I64(
+            n.values
+                .iter()
+                .map(|s| match s {
+                    Scalar::Float(f) => *f as i64,
+                    other => scalar_f64(*other) as i64,
+                })
+                .collect(),
+        ),
+        DType::Bool => Data::Bool(n.values.iter().map(|s| scalar_f64(*s) != 0.0).collect()),
+    };
+    Tensor::from_data(data, &n.shape).map_err(exc)
+}
+
+fn scalar_f64(s: Scalar) -> f64 {
+    match s {
+        Scalar::Bool(b) => b as i64 as f64,
+        Scalar::Int(i) => i as f64,
+        Scalar::Float(f) => f,
+    }
+}
+
+fn collect(interp: &mut Interpreter, v: &Value, depth: usize, n: &mut Nested) -> Result<(), Exception> {
+    if let Some(s) = as_scalar(v) {
+        if depth < n.shape.len() {
+            return Err(Exception::value_error(format!(
+                "expected sequence of length {} at dim {} (got {})",
+                n.shape[depth], depth, v.type_name()
+            )));
+        }
+        match s {
+            Scalar::Float(_) => n.has_float = true,
+            Scalar::Int(_) => n.has_int = true,
+            Scalar::Bool(_) => {}
+        }
+        n.values.push(s);
+        return Ok(());
+    }
+    if let Some(t) = as_tensor(v) {
+        if t.numel() == 1 && t.dim() == 0 {
+            let s = t.item().map_err(exc)?;
+            return collect(interp, &scalar_value(s), depth, n);
+        }
+        let list = tolist(t);
+        return collect(interp, &list, depth, n);
+    }
+    let items = match v {
+        Value::List(_) | Value::Tuple(_) => interp.iterate(v)?,
+        other => {
+            return Err(Exception::type_error(format!(
+                "new(): invalid data type '{}'",
+                other.type_name()
+            )));
+        }
+    };
+    if depth == n.shape.len() {
+        if !n.values.is_empty() {
+            return Err(Exception::value_error(format!("expected sequence of length 0 at dim {depth} (got {})", items.len())));
+        }
+        n.shape.push(items.len());
+    } else if n.shape[depth] != items.len() {
+        return Err(Exception::value_error(format!(
+            "expected sequence of length {} at dim {} (got {})",
+            n.shape[depth], depth, items.len()
+        )));
+    }
+    for item in &items {
+        collect(interp, item, depth + 1, n)?;
+    }
+    Ok(())
+}
+
+/// `t.tolist()`: nested Python lists of Python numbers.
+pub fn tolist(t: &Tensor) -> Value {
+    let scalars = t.to_scalars();
+    let shape = t.shape();
+    if shape.is_empty() {
+        return scalars.first().map_or(Value::None, |s| scalar_value(*s));
+    }
+    fn build(scalars: &[Scalar], shape: &[usize]) -> Value {
+        if shape.len() == 1 {
+            return Value::list(scalars.iter().map(|s| scalar_value(*s)).collect());
+        }
+        let stride: usize = shape[1..].iter().product();
+        Value::list((0..shape[0]).map(|i| build(&scalars[i * stride..(i + 1) * stride], &shape[1..])).collect())
+    }
+    build(&scalars, &shape)
+}
+
+/// Keeps a signature check honest when a function takes `*size` plus keywords.
+pub fn kw<'a>(args: &'a Args, name: &str) -> Option<&'a Value> {
+    args.kw.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
+}
+
+/// Rejects keywords outside `allowed`, with CPython's wording.
+pub fn check_kwargs(args: &Args, allowed: &[&str]) -> Result<(), Exception> {
+    for (k, _) in &args.kw {
+        if !allowed.contains(&&**k) {
+            return Err(Exception::type_error(format!("{}() got an unexpected keyword argument '{k}'", args.fname)));
+        }
+    }
+    Ok(())
+}
+
+/// A fresh Python tensor value.
+pub fn tv(t: Tensor) -> Value {
+    Value::Native(Rc::new(PyTensor(t)))
+}

@@ -1,0 +1,480 @@
+//! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
+//! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
+
+mod convert;
+mod nn;
+mod optim;
+mod tensor;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use convert::{
+    as_scalar, as_tensor, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, kw, shape_args,
+    tensor_from_data, tv, PySize,
+};
+use crate::lang::native::{Args, NativeObject};
+use crate::lang::value::{NativeFn, TypeObj};
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::{self as engine, DType, Generator, Scalar, Tensor};
+
+pub use tensor::PyTensor;
+
+type R<T> = Result<T, Exception>;
+
+/// State shared by every torch function of one lesson: the default generator.
+pub struct Shared {
+    pub rng: RefCell<Generator>,
+}
+
+/// A Python class implemented in Rust: calling it runs `ctor`.
+pub fn class(name: &str, module: &str, ctor: impl Fn(&mut Interpreter, Args) -> R<Value> + 'static) -> Value {
+    let f: NativeFn = Rc::new(ctor);
+    let t = TypeObj {
+        name: name.into(),
+        module: Some(module.into()),
+        base: None,
+        ctor: Some(f),
+        attrs: RefCell::new(Default::default()),
+    };
+    Value::Type(Rc::new(t))
+}
+
+/// Makes `torch`, `nn`, `F` importable and pre-imported, with a generator seeded as by
+/// `torch.manual_seed(0)`, as every lesson starts.
+pub fn install(interp: &mut Interpreter) {
+    let shared = Rc::new(Shared { rng: RefCell::new(Generator::new(0)) });
+    let torch = Rc::new(torch_module(&shared));
+    let nn = Rc::new(nn::nn_module(&shared));
+    let functional = Rc::new(functional_module(&shared));
+    let optim = Rc::new(optim::optim_module());
+    nn.set("functional", Value::Module(functional.clone()));
+    torch.set("nn", Value::Module(nn.clone()));
+    torch.set("optim", Value::Module(optim.clone()));
+    interp.register_module("torch", Value::Module(torch.clone()));
+    interp.register_module("torch.nn", Value::Module(nn.clone()));
+    interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
+    interp.register_module("torch.optim", Value::Module(optim));
+    interp.set_global("torch", Value::Module(torch));
+    interp.set_global("nn", Value::Module(nn));
+    interp.set_global("F", Value::Module(functional));
+}
+
+/// The generator object `torch.manual_seed` returns.
+struct PyGenerator;
+
+impl NativeObject for PyGenerator {
+    fn type_name(&self) -> &str {
+        "Generator"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch._C")
+    }
+    fn repr(&self) -> String {
+        "<torch._C.Generator object at 0x7f0000000000>".into()
+    }
+}
+
+fn first_tensor(args: &Args, fname: &str) -> R<Tensor> {
+    let v = args.pos.first().or_else(|| kw(args, "input"));
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{fname}(): argument 'input' (position 1) must be Tensor, not {}",
+            v.map_or("NoneType".to_string(), Value::type_name)
+        ))
+    })
+}
+
+/// `torch.exp(t)` and friends: a tensor function of one tensor.
+fn unary(name: &'static str, f: fn(&Tensor) -> engine::Result<Tensor>) -> Value {
+    Value::builtin(name, move |_, args| {
+        let [input] = args.bind(&["input"])?;
+        let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
+            Exception::type_error(format!(
+                "{name}(): argument 'input' (position 1) must be Tensor, not {}",
+                input.as_ref().map_or("NoneType".to_string(), Value::type_name)
+            ))
+        })?;
+        Ok(tv(f(&t).map_err(exc)?))
+    })
+}
+
+/// `torch.softmax(t, dim)` / `F.softmax(t, dim=...)`.
+fn softmax_fn(name: &'static str, log: bool) -> Value {
+    Value::builtin(name, move |_, args| {
+        let [_input, dim, _stacklevel, dtype] = args.bind(&["input", "dim=", "_stacklevel=", "dtype="])?;
+        let t = first_tensor(&args, name)?;
+        let t = match dtype_arg(dtype.as_ref())? {
+            Some(d) => t.to_dtype(d).map_err(exc)?,
+            None => t,
+        };
+        let d = match dim {
+            None | Some(Value::None) => if matches!(t.dim(), 0 | 1 | 3) { 0 } else { 1 },
+            Some(d) => d.expect_int("dim")? as isize,
+        };
+        Ok(tv(if log { t.log_softmax(d) } else { t.softmax(d) }.map_err(exc)?))
+    })
+}
+
+/// `torch.sum(t, dim, keepdim)`, `torch.mean(...)`.
+fn reduce_fn(name: &'static str, mean: bool) -> Value {
+    Value::builtin(name, move |interp, args| {
+        let [_input, dim, keepdim, dtype] = args.bind(&["input", "dim=", "keepdim=", "*", "dtype="])?;
+        let t = first_tensor(&args, name)?;
+        let t = match dtype_arg(dtype.as_ref())? {
+            Some(d) => t.to_dtype(d).map_err(exc)?,
+            None => t,
+        };
+        let dims = dim_list(interp, dim.as_ref())?;
+        let keep = bool_arg(keepdim.as_ref(), false);
+        Ok(tv(if mean { t.mean(dims.as_deref(), keep) } else { t.sum(dims.as_deref(), keep) }.map_err(exc)?))
+    })
+}
+
+/// `torch.add(a, b)` etc. through the operator machinery, so scalars work on either side.
+fn binary_fn(name: &'static str, op: crate::lang::ast::BinOp) -> Value {
+    Value::builtin(name, move |_, args| {
+        let [a, b] = args.bind(&["input", "other"])?;
+        let (a, b) = (a.unwrap_or(Value::None), b.unwrap_or(Value::None));
+        let r = match (as_tensor(&a), as_tensor(&b)) {
+            (Some(t), _) => tensor::binary(t, op, &b, false)?,
+            (None, Some(t)) => tensor::binary(t, op, &a, true)?,
+            _ => None,
+        };
+        r.map(tv).ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' (position 1) must be Tensor, not {}", a.type_name())))
+    })
+}
+
+/// Creation functions taking `*size` and `dtype=`/`requires_grad=`: zeros, ones, rand, randn.
+fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&Shared, &[usize], DType) -> engine::Result<Tensor>) -> Value {
+    let shared = shared.clone();
+    Value::builtin(name, move |interp, args| {
+        check_kwargs(&args, &["size", "dtype", "requires_grad", "generator", "device", "out", "layout", "pin_memory"])?;
+        let pos = match kw(&args, "size") {
+            Some(s) => vec![s.clone()],
+            None => args.pos.clone(),
+        };
+        let shape = shape_args(interp, &pos, name)?;
+        let dtype = dtype_arg(kw(&args, "dtype"))?.unwrap_or(DType::Float32);
+        if kw(&args, "generator").is_some_and(|g| !g.is_none()) {
+            return Err(Exception::unsupported(format!("{name}(generator=...)")));
+        }
+        let t = make(&shared, &shape, dtype).map_err(exc)?;
+        finish(t, kw(&args, "requires_grad"))
+    })
+}
+
+fn finish(t: Tensor, requires_grad: Option<&Value>) -> R<Value> {
+    if bool_arg(requires_grad, false) {
+        t.set_requires_grad(true).map_err(exc)?;
+    }
+    Ok(tv(t))
+}
+
+/// `*_like(t)` creation functions.
+fn like(name: &'static str, shared: &Rc<Shared>, make: fn(&Shared, &[usize], DType) -> engine::Result<Tensor>) -> Value {
+    let shared = shared.clone();
+    Value::builtin(name, move |_, args| {
+        let [input, dtype, requires_grad] = args.bind(&["input", "*", "dtype=", "requires_grad="])?;
+        let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
+        let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
+        finish(make(&shared, &t.shape(), dtype).map_err(exc)?, requires_grad.as_ref())
+    })
+}
+
+fn torch_module(shared: &Rc<Shared>) -> Module {
+    let m = Module::new("torch");
+    for (name, d) in [
+        ("float32", DType::Float32),
+        ("float", DType::Float32),
+        ("float64", DType::Float64),
+        ("double", DType::Float64),
+        ("int64", DType::Int64),
+        ("long", DType::Int64),
+        ("bool", DType::Bool),
+    ] {
+        m.set(name, dtype_value(d));
+    }
+    m.set("pi", Value::Float(std::f64::consts::PI));
+    m.set("e", Value::Float(std::f64::consts::E));
+    m.set("inf", Value::Float(f64::INFINITY));
+    m.set("nan", Value::Float(f64::NAN));
+    m.set("Tensor", class("Tensor", "torch", |_, _| Err(Exception::unsupported("torch.Tensor(...) constructor; use torch.tensor"))));
+    m.set("Size", class("Size", "torch", |interp, args| {
+        let [dims] = args.bind(&["sizes="])?;
+        let dims = match dims {
+            Some(d) => shape_args(interp, &[d], "Size")?,
+            None => Vec::new(),
+        };
+        Ok(Value::native(PySize(dims)))
+    }));
+
+    m.set("tensor", Value::builtin("tensor", |interp, args| {
+        let [data, dtype, _device, requires_grad] = args.bind(&["data", "*", "dtype=", "device=", "requires_grad="])?;
+        let t = tensor_from_data(interp, &data.unwrap_or(Value::None), dtype_arg(dtype.as_ref())?)?;
+        finish(t, requires_grad.as_ref())
+    }));
+    m.set("zeros", sized("zeros", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
+    m.set("ones", sized("ones", shared, |_, s, d| Ok(Tensor::ones(s, d))));
+    m.set("empty", sized("empty", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
+    m.set("rand", sized("rand", shared, |sh, s, d| engine::rand(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("randn", sized("randn", shared, |sh, s, d| engine::randn(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("zeros_like", like("zeros_like", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
+    m.set("ones_like", like("ones_like", shared, |_, s, d| Ok(Tensor::ones(s, d))));
+    m.set("rand_like", like("rand_like", shared, |sh, s, d| engine::rand(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("randn_like", like("randn_like", shared, |sh, s, d| engine::randn(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("full", Value::builtin("full", |interp, args| {
+        let [size, fill, dtype, requires_grad] = args.bind(&["size", "fill_value", "*", "dtype=", "requires_grad="])?;
+        let shape = shape_args(interp, &[size.unwrap_or(Value::None)], "full")?;
+        let fill = fill.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("full(): argument 'fill_value' must be Number"))?;
+        let inferred = match fill {
+            Scalar::Float(_) => DType::Float32,
+            Scalar::Int(_) => DType::Int64,
+            Scalar::Bool(_) => DType::Bool,
+        };
+        let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(inferred);
+        finish(Tensor::full(&shape, fill, dtype), requires_grad.as_ref())
+    }));
+    m.set("arange", Value::builtin("arange", |_, args| {
+        let [a, b, step, dtype, requires_grad] = args.bind(&["start", "end=", "step=", "*", "dtype=", "requires_grad="])?;
+        let num = |v: Option<&Value>, d: Scalar| -> R<Scalar> {
+            match v {
+                None | Some(Value::None) => Ok(d),
+                Some(v) => as_scalar(v).ok_or_else(|| Exception::type_error(format!("arange(): argument must be Number, not {}", v.type_name()))),
+            }
+        };
+        let (start, end) = match b {
+            None | Some(Value::None) => (Scalar::Int(0), num(a.as_ref(), Scalar::Int(0))?),
+            Some(_) => (num(a.as_ref(), Scalar::Int(0))?, num(b.as_ref(), Scalar::Int(0))?),
+        };
+        let step = num(step.as_ref(), Scalar::Int(1))?;
+        let t = Tensor::arange(start, end, step, dtype_arg(dtype.as_ref())?).map_err(exc)?;
+        finish(t, requires_grad.as_ref())
+    }));
+    m.set("linspace", Value::builtin("linspace", |_, args| {
+        let [start, end, steps, dtype, requires_grad] = args.bind(&["start", "end", "steps", "*", "dtype=", "requires_grad="])?;
+        let steps = steps.map_or(Ok(0), |s| s.expect_int("steps"))?;
+        if steps < 0 {
+            return Err(Exception::runtime_error("number of steps must be non-negative"));
+        }
+        let t = Tensor::linspace(
+            f64_arg(start.as_ref(), 0.0, "start")?,
+            f64_arg(end.as_ref(), 0.0, "end")?,
+            steps as usize,
+            dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32),
+        )
+        .map_err(exc)?;
+        finish(t, requires_grad.as_ref())
+    }));
+    m.set("eye", Value::builtin("eye", |_, args| {
+        let [n, _m, dtype, requires_grad] = args.bind(&["n", "m=", "*", "dtype=", "requires_grad="])?;
+        let n = n.map_or(Ok(0), |v| v.expect_int("n"))?.max(0) as usize;
+        finish(Tensor::eye(n, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32)), requires_grad.as_ref())
+    }));
+    let g = shared.clone();
+    m.set("randint", Value::builtin("randint", move |interp, args| {
+        // randint(high, size) or randint(low, high, size)
+        check_kwargs(&args, &["low", "high", "size", "dtype", "generator", "requires_grad"])?;
+        let mut pos = args.pos.clone();
+        if let Some(s) = kw(&args, "size") {
+            pos.push(s.clone());
+        }
+        let (low, high, size) = match pos.as_slice() {
+            [high, size] => (0, high.expect_int("high")?, size.clone()),
+            [low, high, size] => (low.expect_int("low")?, high.expect_int("high")?, size.clone()),
+            _ => return Err(Exception::type_error("randint() received an invalid combination of arguments")),
+        };
+        let shape = shape_args(interp, &[size], "randint")?;
+        Ok(tv(engine::randint(&mut g.rng.borrow_mut(), low, high, &shape).map_err(exc)?))
+    }));
+    let g = shared.clone();
+    m.set("randperm", Value::builtin("randperm", move |_, args| {
+        let [n] = args.bind(&["n"])?;
+        let n = n.map_or(Ok(0), |v| v.expect_int("n"))?;
+        if n < 0 {
+            return Err(Exception::runtime_error(format!("n must be non-negative, got{n}")));
+        }
+        Ok(tv(engine::randperm(&mut g.rng.borrow_mut(), n as usize).map_err(exc)?))
+    }));
+    let g = shared.clone();
+    m.set("manual_seed", Value::builtin("manual_seed", move |_, args| {
+        let [seed] = args.bind(&["seed"])?;
+        let seed = seed.map_or(Ok(0), |v| v.expect_int("seed"))?;
+        g.rng.borrow_mut().manual_seed(seed as u64);
+        Ok(Value::native(PyGenerator))
+    }));
+    let g = shared.clone();
+    m.set("initial_seed", Value::builtin("initial_seed", move |_, args| {
+        let [] = args.bind(&[])?;
+        let s = g.rng.borrow().initial_seed();
+        // Python ints are unbounded; ours are i64, so seeds past 2**63 cannot be shown.
+        i64::try_from(s).map(Value::Int).map_err(|_| Exception::unsupported("initial_seed() above 2**63"))
+    }));
+    m.set("is_tensor", Value::builtin("is_tensor", |_, args| {
+        let [obj] = args.bind(&["obj"])?;
+        Ok(Value::Bool(obj.as_ref().and_then(as_tensor).is_some()))
+    }));
+    m.set("numel", Value::builtin("numel", |_, args| {
+        Ok(Value::Int(first_tensor(&args, "numel")?.numel() as i64))
+    }));
+    m.set("no_grad", class("no_grad", "torch", |_, _| Ok(Value::native(tensor::GradMode::new(false)))));
+    m.set("enable_grad", class("enable_grad", "torch", |_, _| Ok(Value::native(tensor::GradMode::new(true)))));
+    m.set("is_grad_enabled", Value::builtin("is_grad_enabled", |_, _| Ok(Value::Bool(engine::is_grad_enabled()))));
+    m.set("set_grad_enabled", Value::builtin("set_grad_enabled", |_, args| {
+        let [mode] = args.bind(&["mode"])?;
+        engine::set_grad_enabled(bool_arg(mode.as_ref(), true));
+        Ok(Value::None)
+    }));
+
+    for (name, f) in unary_table() {
+        m.set(name, unary(name, f));
+    }
+    m.set("softmax", softmax_fn("softmax", false));
+    m.set("log_softmax", softmax_fn("log_softmax", true));
+    m.set("sum", reduce_fn("sum", false));
+    m.set("mean", reduce_fn("mean", true));
+    use crate::lang::ast::BinOp;
+    for (name, op) in [("add", BinOp::Add), ("sub", BinOp::Sub), ("mul", BinOp::Mul), ("div", BinOp::Div), ("pow", BinOp::Pow), ("matmul", BinOp::MatMul)] {
+        m.set(name, binary_fn(name, op));
+    }
+    for (name, which) in [("mm", 0), ("dot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4)] {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [a, b] = args.bind(&["input", "other"])?;
+            let a = a.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
+            let b = b.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'other' must be Tensor")))?;
+            let r = match which {
+                0 => a.mm(&b),
+                1 => a.dot(&b),
+                2 => a.mv(&b),
+                3 => a.maximum(&b),
+                _ => a.minimum(&b),
+            };
+            Ok(tv(r.map_err(exc)?))
+        }));
+    }
+    for (name, is_max) in [("max", true), ("min", false), ("argmax", true), ("argmin", false)] {
+        m.set(name, Value::builtin(name, move |interp, mut args| {
+            let t = first_tensor(&args, name)?;
+            args.pos.drain(..1.min(args.pos.len()));
+            args.kw.retain(|(k, _)| &**k != "input");
+            let method = interp.get_attr(&tv(t), &name.replace("torch.", ""))?;
+            let _ = is_max;
+            interp.call(&method, args)
+        }));
+    }
+    for (name, stack) in [("cat", false), ("stack", true), ("concat", false)] {
+        m.set(name, Value::builtin(name, move |interp, args| {
+            let [tensors, dim] = args.bind(&["tensors", "dim="])?;
+            let items = interp.iterate(&tensors.unwrap_or(Value::None))?;
+            let ts = items
+                .iter()
+                .map(|v| as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("expected Tensor as element in argument 0, but got {}", v.type_name()))))
+                .collect::<R<Vec<_>>>()?;
+            let d = dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize;
+            Ok(tv(if stack { Tensor::stack(&ts, d) } else { Tensor::cat(&ts, d) }.map_err(exc)?))
+        }));
+    }
+    m.set("where", Value::builtin("where", |_, args| {
+        let [c, a, b] = args.bind(&["condition", "input", "other"])?;
+        let c = c.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("where(): argument 'condition' must be Tensor"))?;
+        let to_t = |v: Option<Value>, like: DType| -> R<Tensor> {
+            let v = v.unwrap_or(Value::None);
+            match (as_tensor(&v), as_scalar(&v)) {
+                (Some(t), _) => Ok(t.clone()),
+                (None, Some(s)) => Ok(Tensor::scalar(s, like)),
+                _ => Err(Exception::type_error("where(): expected Tensor or Number")),
+            }
+        };
+        let a = to_t(a, DType::Float32)?;
+        let b = to_t(b, a.dtype())?;
+        Ok(tv(Tensor::where_(&c, &a, &b).map_err(exc)?))
+    }));
+    m.set("clamp", Value::builtin("clamp", |_, args| {
+        let [_input, min, max] = args.bind(&["input", "min=", "max="])?;
+        let t = first_tensor(&args, "clamp")?;
+        Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
+    }));
+    m
+}
+
+fn unary_table() -> [(&'static str, fn(&Tensor) -> engine::Result<Tensor>); 11] {
+    [
+        ("exp", Tensor::exp),
+        ("log", Tensor::log),
+        ("sqrt", Tensor::sqrt),
+        ("sin", Tensor::sin),
+        ("cos", Tensor::cos),
+        ("abs", Tensor::abs),
+        ("relu", Tensor::relu),
+        ("sigmoid", Tensor::sigmoid),
+        ("tanh", Tensor::tanh),
+        ("neg", Tensor::neg),
+        ("sign", Tensor::sign),
+    ]
+}
+
+fn functional_module(shared: &Rc<Shared>) -> Module {
+    let _ = shared;
+    let m = Module::new("torch.nn.functional");
+    for (name, f) in [("relu", Tensor::relu as fn(&Tensor) -> engine::Result<Tensor>), ("sigmoid", Tensor::sigmoid), ("tanh", Tensor::tanh)] {
+        m.set(name, unary(name, f));
+    }
+    m.set("softmax", softmax_fn("softmax", false));
+    m.set("log_softmax", softmax_fn("log_softmax", true));
+    m.set("linear", Value::builtin("linear", |_, args| {
+        let [x, w, b] = args.bind(&["input", "weight", "bias="])?;
+        let get = |v: &Option<Value>, n: &str| v.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("linear(): argument '{n}' must be Tensor")));
+        let (x, w) = (get(&x, "input")?, get(&w, "weight")?);
+        let b = b.as_ref().and_then(as_tensor).cloned();
+        Ok(tv(engine::nn::linear(&x, &w, b.as_ref()).map_err(exc)?))
+    }));
+    m.set("cross_entropy", Value::builtin("cross_entropy", |_, args| {
+        let [x, t, weight, _sa, ignore_index, _reduce, reduction, label_smoothing] = args.bind(&[
+            "input", "target", "weight=", "size_average=", "ignore_index=", "reduce=", "reduction=", "label_smoothing=",
+        ])?;
+        let (x, t) = two_tensors(x, t, "cross_entropy")?;
+        let o = engine::nn::CrossEntropyOptions {
+            weight: weight.as_ref().and_then(as_tensor).cloned(),
+            ignore_index: ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?,
+            reduction: nn::reduction_arg(reduction.as_ref())?,
+            label_smoothing: f64_arg(label_smoothing.as_ref(), 0.0, "label_smoothing")?,
+        };
+        Ok(tv(engine::nn::cross_entropy_with(&x, &t, &o).map_err(exc)?))
+    }));
+    m.set("nll_loss", Value::builtin("nll_loss", |_, args| {
+        let [x, t, weight, _sa, ignore_index, _reduce, reduction] =
+            args.bind(&["input", "target", "weight=", "size_average=", "ignore_index=", "reduce=", "reduction="])?;
+        let (x, t) = two_tensors(x, t, "nll_loss")?;
+        let w = weight.as_ref().and_then(as_tensor).cloned();
+        let ii = ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?;
+        Ok(tv(engine::nn::nll_loss_with(&x, &t, w.as_ref(), ii, nn::reduction_arg(reduction.as_ref())?).map_err(exc)?))
+    }));
+    for name in ["mse_loss", "l1_loss"] {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [x, t, _sa, _reduce, reduction] = args.bind(&["input", "target", "size_average=", "reduce=", "reduction="])?;
+            let (x, t) = two_tensors(x, t, name)?;
+            let r = nn::reduction_arg(reduction.as_ref())?;
+            let out = if name == "mse_loss" { engine::nn::mse_loss(&x, &t, r) } else { engine::nn::l1_loss(&x, &t, r) };
+            Ok(tv(out.map_err(exc)?))
+        }));
+    }
+    m.set("binary_cross_entropy", Value::builtin("binary_cross_entropy", |_, args| {
+        let [x, t, weight, _sa, _reduce, reduction] = args.bind(&["input", "target", "weight=", "size_average=", "reduce=", "reduction="])?;
+        let (x, t) = two_tensors(x, t, "binary_cross_entropy")?;
+        let w = weight.as_ref().and_then(as_tensor).cloned();
+        Ok(tv(engine::nn::binary_cross_entropy(&x, &t, w.as_ref(), nn::reduction_arg(reduction.as_ref())?).map_err(exc)?))
+    }));
+    m
+}
+
+fn two_tensors(a: Option<Value>, b: Option<Value>, name: &str) -> R<(Tensor, Tensor)> {
+    let get = |v: &Option<Value>, n: &str| {
+        v.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
+            Exception::type_error(format!(
+                "{name}(): argument '{n}' must be Tensor, not {}",
+                v.as_ref().map_or("NoneType".to_string(), Value::type_name)
+            ))
+        })
+    };
+    Ok((get(&a, "input")?, get(&b, "target")?))
+}

@@ -1,0 +1,465 @@
+//! `torch.nn` modules as Python objects: Linear, activations, Sequential and the losses.
+
+use std::cell::{Cell, RefCell};
+
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::{Shared, class};
+use crate::lang::native::{Args, NativeObject};
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::nn::{self as tnn, CrossEntropyOptions, Reduction};
+use crate::tensor::Tensor;
+
+type R<T> = Result<T, Exception>;
+
+/// What a module computes.
+enum Kind {
+    Linear(RefCell<tnn::Linear>),
+    Activation(Activation),
+    Sequential(Vec<Value>),
+    Loss(Loss),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Activation {
+    ReLU,
+    Sigmoid,
+    Tanh,
+    Softmax(Option<i64>),
+    LogSoftmax(Option<i64>),
+    Flatten(i64, i64),
+    Identity,
+}
+
+enum Loss {
+    CrossEntropy(CrossEntropyOptions),
+    Nll { weight: Option<Tensor>, ignore_index: i64, reduction: Reduction },
+    Mse(Reduction),
+    L1(Reduction),
+    Huber(Reduction, f64),
+    SmoothL1(Reduction, f64),
+    Bce(Option<Tensor>, Reduction),
+    BceWithLogits(Option<f64>, Reduction),
+}
+
+/// An `nn.Module` instance.
+pub struct PyModule {
+    kind: Kind,
+    training: Cell<bool>,
+}
+
+impl PyModule {
+    fn name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Linear(_) => "Linear",
+            Kind::Sequential(_) => "Sequential",
+            Kind::Activation(a) => match a {
+                Activation::ReLU => "ReLU",
+                Activation::Sigmoid => "Sigmoid",
+                Activation::Tanh => "Tanh",
+                Activation::Softmax(_) => "Softmax",
+                Activation::LogSoftmax(_) => "LogSoftmax",
+                Activation::Flatten(..) => "Flatten",
+                Activation::Identity => "Identity",
+            },
+            Kind::Loss(l) => match l {
+                Loss::CrossEntropy(_) => "CrossEntropyLoss",
+                Loss::Nll { .. } => "NLLLoss",
+                Loss::Mse(_) => "MSELoss",
+                Loss::L1(_) => "L1Loss",
+                Loss::Huber(..) => "HuberLoss",
+                Loss::SmoothL1(..) => "SmoothL1Loss",
+                Loss::Bce(..) => "BCELoss",
+                Loss::BceWithLogits(..) => "BCEWithLogitsLoss",
+            },
+        }
+    }
+
+    /// `(name, parameter)` pairs in PyTorch's registration order.
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        match &self.kind {
+            Kind::Linear(l) => {
+                let l = l.borrow();
+                let mut v = vec![("weight".to_string(), l.weight.clone())];
+                v.extend(l.bias.clone().map(|b| ("bias".to_string(), b)));
+                v
+            }
+            Kind::Sequential(children) => children
+                .iter()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    c.downcast::<PyModule>()
+                        .map(|m| m.named_parameters().into_iter().map(|(n, p)| (format!("{i}.{n}"), p)).collect::<Vec<_>>())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn forward(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
+        match &self.kind {
+            Kind::Linear(l) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(l.borrow().forward(&x).map_err(exc)?))
+            }
+            Kind::Activation(a) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(activation(*a, &x)?))
+            }
+            Kind::Sequential(children) => {
+                let [x] = args.bind(&["input"])?;
+                let mut x = x.unwrap_or(Value::None);
+                for c in children {
+                    x = interp.call_positional(c, vec![x])?;
+                }
+                Ok(x)
+            }
+            Kind::Loss(loss) => {
+                let [input, target] = args.bind(&["input", "target"])?;
+                let input = tensor_arg(input.as_ref(), "input")?;
+                let target = tensor_arg(target.as_ref(), "target")?;
+                Ok(tv(apply_loss(loss, &input, &target)?))
+            }
+        }
+    }
+
+    fn repr_indented(&self, indent: usize) -> String {
+        match &self.kind {
+            Kind::Linear(l) => l.borrow().repr(),
+            Kind::Sequential(children) => {
+                let pad = " ".repeat(indent + 2);
+                let mut s = String::from("Sequential(\n");
+                for (i, c) in children.iter().enumerate() {
+                    let inner = c.downcast::<PyModule>().map_or_else(|| c.repr(), |m| m.repr_indented(indent + 2));
+                    s.push_str(&format!("{pad}({i}): {inner}\n"));
+                }
+                s.push_str(&" ".repeat(indent));
+                s.push(')');
+                s
+            }
+            Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
+            Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
+            Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
+            _ => format!("{}()", self.name()),
+        }
+    }
+}
+
+fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{name} must be a Tensor, not {}",
+            v.map_or("nothing".to_string(), Value::type_name)
+        ))
+    })
+}
+
+fn activation(a: Activation, x: &Tensor) -> R<Tensor> {
+    let r = match a {
+        Activation::ReLU => x.relu(),
+        Activation::Sigmoid => x.sigmoid(),
+        Activation::Tanh => x.tanh(),
+        Activation::Softmax(d) => x.softmax(implicit_dim(d, x)),
+        Activation::LogSoftmax(d) => x.log_softmax(implicit_dim(d, x)),
+        Activation::Flatten(s, e) => x.flatten(s as isize, e as isize),
+        Activation::Identity => Ok(x.clone()),
+    };
+    r.map_err(exc)
+}
+
+/// PyTorch's legacy choice of softmax dim when none is given.
+fn implicit_dim(d: Option<i64>, x: &Tensor) -> isize {
+    match d {
+        Some(d) => d as isize,
+        None if matches!(x.dim(), 0 | 1 | 3) => 0,
+        None => 1,
+    }
+}
+
+fn apply_loss(loss: &Loss, input: &Tensor, target: &Tensor) -> R<Tensor> {
+    let r = match loss {
+        Loss::CrossEntropy(o) => tnn::cross_entropy_with(input, target, o),
+        Loss::Nll { weight, ignore_index, reduction } => tnn::nll_loss_with(input, target, weight.as_ref(), *ignore_index, *reduction),
+        Loss::Mse(r) => tnn::mse_loss(input, target, *r),
+        Loss::L1(r) => tnn::l1_loss(input, target, *r),
+        Loss::Huber(r, d) => tnn::huber_loss(input, target, *r, *d),
+        Loss::SmoothL1(r, b) => tnn::smooth_l1_loss(input, target, *r, *b),
+        Loss::Bce(w, r) => tnn::binary_cross_entropy(input, target, w.as_ref(), *r),
+        Loss::BceWithLogits(pw, r) => tnn::binary_cross_entropy_with_logits(input, target, *pw, *r),
+    };
+    r.map_err(exc)
+}
+
+pub fn reduction_arg(v: Option<&Value>) -> R<Reduction> {
+    match v {
+        None | Some(Value::None) => Ok(Reduction::Mean),
+        Some(Value::Str(s)) => match &**s {
+            "mean" => Ok(Reduction::Mean),
+            "sum" => Ok(Reduction::Sum),
+            "none" => Ok(Reduction::None),
+            other => Err(Exception::value_error(format!("{other} is not a valid value for reduction"))),
+        },
+        Some(v) => Err(Exception::type_error(format!("reduction must be a str, not {}", v.type_name()))),
+    }
+}
+
+impl NativeObject for PyModule {
+    fn type_name(&self) -> &str {
+        self.name()
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.nn")
+    }
+    fn is_instance_of(&self, type_name: &str) -> bool {
+        type_name == "Module" || type_name == self.name()
+    }
+    fn repr(&self) -> String {
+        self.repr_indented(0)
+    }
+
+    fn call(&self, _: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
+        self.forward(interp, &args).map(Some)
+    }
+
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if let Kind::Linear(l) = &self.kind {
+            let l = l.borrow();
+            match name {
+                "weight" => return Ok(Some(tv(l.weight.clone()))),
+                "bias" => return Ok(Some(l.bias.clone().map_or(Value::None, tv))),
+                "in_features" => return Ok(Some(Value::Int(l.in_features as i64))),
+                "out_features" => return Ok(Some(Value::Int(l.out_features as i64))),
+                _ => {}
+            }
+        }
+        Ok(Some(match name {
+            "training" => Value::Bool(self.training.get()),
+            "forward" => Value::method(this.clone(), "forward", |interp, args| {
+                let m = args.this_native::<PyModule>()?;
+                m.forward(interp, &args)
+            }),
+            "parameters" => Value::method(this.clone(), "parameters", |_, args| {
+                let [_recurse] = args.bind(&["recurse="])?;
+                let m = args.this_native::<PyModule>()?;
+                Ok(Value::iter_items(m.named_parameters().into_iter().map(|(_, p)| tv(p)).collect()))
+            }),
+            "named_parameters" => Value::method(this.clone(), "named_parameters", |_, args| {
+                let m = args.this_native::<PyModule>()?;
+                Ok(Value::iter_items(
+                    m.named_parameters().into_iter().map(|(n, p)| Value::tuple(vec![Value::str(&n), tv(p)])).collect(),
+                ))
+            }),
+            "children" => Value::method(this.clone(), "children", |_, args| {
+                let m = args.this_native::<PyModule>()?;
+                Ok(Value::iter_items(match &m.kind {
+                    Kind::Sequential(c) => c.clone(),
+                    _ => Vec::new(),
+                }))
+            }),
+            "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
+                let [set_to_none] = args.bind(&["set_to_none="])?;
+                let m = args.this_native::<PyModule>()?;
+                let none = bool_arg(set_to_none.as_ref(), true);
+                for (_, p) in m.named_parameters() {
+                    if none {
+                        p.set_grad(None);
+                    } else if let Some(g) = p.grad() {
+                        let _guard = super::tensor::NoGrad::new();
+                        g.zero_().map_err(exc)?;
+                    }
+                }
+                Ok(Value::None)
+            }),
+            "train" | "eval" => {
+                let eval = name == "eval";
+                Value::method(this.clone(), if eval { "eval" } else { "train" }, move |_, args| {
+                    let mode = if eval { false } else { bool_arg(args.bind::<1>(&["mode="])?[0].as_ref(), true) };
+                    let m = args.this_native::<PyModule>()?;
+                    m.set_training(mode);
+                    Ok(args.this.clone().unwrap_or(Value::None))
+                })
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+        let Kind::Linear(l) = &self.kind else { return Ok(false) };
+        let t = match (&value, as_tensor(&value)) {
+            (Value::None, _) if name == "bias" => None,
+            (_, Some(t)) => Some(t.clone()),
+            _ => return Err(Exception::type_error(format!("cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)", value.type_name()))),
+        };
+        let mut l = l.borrow_mut();
+        match (name, t) {
+            ("weight", Some(t)) => l.weight = t,
+            ("bias", t) => l.bias = t,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(match &self.kind {
+            Kind::Sequential(c) => Some(c.len()),
+            _ => None,
+        })
+    }
+
+    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        let Kind::Sequential(c) = &self.kind else { return Ok(None) };
+        let i = key.expect_int("index")?;
+        let n = c.len() as i64;
+        let j = if i < 0 { i + n } else { i };
+        if j < 0 || j >= n {
+            return Err(Exception::new("IndexError", format!("index {i} is out of range")));
+        }
+        Ok(Some(c[j as usize].clone()))
+    }
+
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match &self.kind {
+            Kind::Sequential(c) => Some(Value::iter_items(c.clone())),
+            _ => None,
+        })
+    }
+}
+
+impl PyModule {
+    fn set_training(&self, mode: bool) {
+        self.training.set(mode);
+        if let Kind::Sequential(children) = &self.kind {
+            for c in children {
+                if let Some(m) = c.downcast::<PyModule>() {
+                    m.set_training(mode);
+                }
+            }
+        }
+    }
+}
+
+fn module(kind: Kind) -> Value {
+    Value::native(PyModule { kind, training: Cell::new(true) })
+}
+
+/// `nn.Parameter`: a leaf tensor that requires grad and prints as `Parameter containing:`.
+pub fn parameter(data: Option<&Value>, requires_grad: bool) -> R<Value> {
+    let t = match data {
+        None | Some(Value::None) => Tensor::zeros(&[0], crate::tensor::DType::Float32),
+        Some(v) => tensor_arg(Some(v), "data")?,
+    };
+    let p = Tensor::parameter(&t);
+    if !requires_grad {
+        p.set_requires_grad(false).map_err(exc)?;
+    }
+    Ok(tv(p))
+}
+
+/// Builds the `torch.nn` module.
+pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
+    let m = Module::new("torch.nn");
+    let g = shared.clone();
+    m.set("Linear", class("Linear", "torch.nn", move |_, args| {
+        let [i, o, bias] = args.bind(&["in_features", "out_features", "bias="])?;
+        let i = i.map_or(Ok(0), |v| v.expect_int("in_features"))?;
+        let o = o.map_or(Ok(0), |v| v.expect_int("out_features"))?;
+        if i < 0 || o < 0 {
+            return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: [{o}, {i}]", i.min(o))));
+        }
+        let lin = tnn::Linear::new(i as usize, o as usize, bool_arg(bias.as_ref(), true), &mut g.rng.borrow_mut());
+        Ok(module(Kind::Linear(RefCell::new(lin))))
+    }));
+    for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            if !args.pos.is_empty() && !matches!(act, Activation::Identity) {
+                // ReLU(inplace=False) is the only argument these take.
+                let [_inplace] = args.bind(&["inplace="])?;
+            }
+            Ok(module(Kind::Activation(act)))
+        }));
+    }
+    for (name, log) in [("Softmax", false), ("LogSoftmax", true)] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [dim] = args.bind(&["dim="])?;
+            let d = match dim {
+                None | Some(Value::None) => None,
+                Some(v) => Some(v.expect_int("dim")?),
+            };
+            Ok(module(Kind::Activation(if log { Activation::LogSoftmax(d) } else { Activation::Softmax(d) })))
+        }));
+    }
+    m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
+        let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
+        Ok(module(Kind::Activation(Activation::Flatten(
+            s.map_or(Ok(1), |v| v.expect_int("start_dim"))?,
+            e.map_or(Ok(-1), |v| v.expect_int("end_dim"))?,
+        ))))
+    }));
+    m.set("Sequential", class("Sequential", "torch.nn", |_, args| {
+        for c in &args.pos {
+            if c.downcast::<PyModule>().is_none() {
+                return Err(Exception::type_error(format!("{} is not a Module subclass", c.type_name())));
+            }
+        }
+        Ok(module(Kind::Sequential(args.pos.clone())))
+    }));
+    m.set("Parameter", class("Parameter", "torch.nn.parameter", |_, args| {
+        let [data, rg] = args.bind(&["data=", "requires_grad="])?;
+        parameter(data.as_ref(), bool_arg(rg.as_ref(), true))
+    }));
+    m.set("CrossEntropyLoss", class("CrossEntropyLoss", "torch.nn", |_, args| {
+        let [weight, _size_average, ignore_index, _reduce, reduction, label_smoothing] =
+            args.bind(&["weight=", "size_average=", "ignore_index=", "reduce=", "reduction=", "label_smoothing="])?;
+        Ok(module(Kind::Loss(Loss::CrossEntropy(CrossEntropyOptions {
+            weight: weight.as_ref().and_then(as_tensor).cloned(),
+            ignore_index: ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?,
+            reduction: reduction_arg(reduction.as_ref())?,
+            label_smoothing: f64_arg(label_smoothing.as_ref(), 0.0, "label_smoothing")?,
+        }))))
+    }));
+    m.set("NLLLoss", class("NLLLoss", "torch.nn", |_, args| {
+        let [weight, _sa, ignore_index, _reduce, reduction] = args.bind(&["weight=", "size_average=", "ignore_index=", "reduce=", "reduction="])?;
+        Ok(module(Kind::Loss(Loss::Nll {
+            weight: weight.as_ref().and_then(as_tensor).cloned(),
+            ignore_index: ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?,
+            reduction: reduction_arg(reduction.as_ref())?,
+        })))
+    }));
+    for name in ["MSELoss", "L1Loss"] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [_sa, _reduce, reduction] = args.bind(&["size_average=", "reduce=", "reduction="])?;
+            let r = reduction_arg(reduction.as_ref())?;
+            Ok(module(Kind::Loss(if name == "MSELoss" { Loss::Mse(r) } else { Loss::L1(r) })))
+        }));
+    }
+    m.set("HuberLoss", class("HuberLoss", "torch.nn", |_, args| {
+        let [reduction, delta] = args.bind(&["reduction=", "delta="])?;
+        Ok(module(Kind::Loss(Loss::Huber(reduction_arg(reduction.as_ref())?, f64_arg(delta.as_ref(), 1.0, "delta")?))))
+    }));
+    m.set("SmoothL1Loss", class("SmoothL1Loss", "torch.nn", |_, args| {
+        let [_sa, _reduce, reduction, beta] = args.bind(&["size_average=", "reduce=", "reduction=", "beta="])?;
+        Ok(module(Kind::Loss(Loss::SmoothL1(reduction_arg(reduction.as_ref())?, f64_arg(beta.as_ref(), 1.0, "beta")?))))
+    }));
+    m.set("BCELoss", class("BCELoss", "torch.nn", |_, args| {
+        let [weight, _sa, _reduce, reduction] = args.bind(&["weight=", "size_average=", "reduce=", "reduction="])?;
+        Ok(module(Kind::Loss(Loss::Bce(weight.as_ref().and_then(as_tensor).cloned(), reduction_arg(reduction.as_ref())?))))
+    }));
+    m.set("BCEWithLogitsLoss", class("BCEWithLogitsLoss", "torch.nn", |_, args| {
+        let [weight, _sa, _reduce, reduction, pos_weight] = args.bind(&["weight=", "size_average=", "reduce=", "reduction=", "pos_weight="])?;
+        if weight.as_ref().is_some_and(|w| !w.is_none()) {
+            return Err(Exception::unsupported("BCEWithLogitsLoss(weight=...)"));
+        }
+        let pw = match pos_weight.as_ref().and_then(as_tensor) {
+            Some(t) if t.numel() == 1 => Some(f64_arg(pos_weight.as_ref(), 1.0, "pos_weight")?),
+            Some(_) => return Err(Exception::unsupported("BCEWithLogitsLoss with a per-class pos_weight tensor")),
+            None => None,
+        };
+        Ok(module(Kind::Loss(Loss::BceWithLogits(pw, reduction_arg(reduction.as_ref())?))))
+    }));
+    m.set("Module", class("Module", "torch.nn", |_, _| {
+        Err(Exception::unsupported("subclassing nn.Module (classes are not supported yet)"))
+    }));
+    m
+}

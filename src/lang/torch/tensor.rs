@@ -1,0 +1,688 @@
+//! `torch.Tensor` as a Python object: attributes, methods, operators, indexing, formatting.
+
+use std::cell::Cell;
+
+use super::convert::{
+    as_scalar, as_tensor, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, scalar_value, tolist, tv,
+    PySize,
+};
+use crate::lang::ast::{BinOp, UnaryOp};
+use crate::lang::native::{Args, NativeObject, Op};
+use crate::lang::{Exception, Interpreter, Value};
+use crate::tensor::{DType, Index, Scalar, Tensor};
+
+/// A Python handle on an engine tensor. Several handles may share one tensor (`parameters()`
+/// hands out new handles on the model's tensors), as Python names share one object.
+pub struct PyTensor(pub Tensor);
+
+type R<T> = Result<T, Exception>;
+
+fn receiver(args: &Args) -> R<Tensor> {
+    Ok(args.this_native::<PyTensor>()?.0.clone())
+}
+
+/// The other operand of a binary operator.
+enum Operand<'a> {
+    T(&'a Tensor),
+    S(Scalar),
+}
+
+fn operand(v: &Value) -> Option<Operand<'_>> {
+    as_tensor(v).map(Operand::T).or_else(|| as_scalar(v).map(Operand::S))
+}
+
+/// `a op b` where `a` is a tensor; `reflected` means the tensor is on the right.
+pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Tensor>> {
+    let Some(b) = operand(b) else { return Ok(None) };
+    let r = match (op, b, reflected) {
+        (BinOp::Add, Operand::T(b), false) => a.add(b),
+        (BinOp::Add, Operand::T(b), true) => b.add(a),
+        (BinOp::Add, Operand::S(s), _) => a.add_scalar(s),
+        (BinOp::Sub, Operand::T(b), false) => a.sub(b),
+        (BinOp::Sub, Operand::T(b), true) => b.sub(a),
+        (BinOp::Sub, Operand::S(s), false) => a.sub_scalar(s),
+        (BinOp::Sub, Operand::S(s), true) => a.rsub_scalar(s),
+        (BinOp::Mul, Operand::T(b), false) => a.mul(b),
+        (BinOp::Mul, Operand::T(b), true) => b.mul(a),
+        (BinOp::Mul, Operand::S(s), _) => a.mul_scalar(s),
+        (BinOp::Div, Operand::T(b), false) => a.div(b),
+        (BinOp::Div, Operand::T(b), true) => b.div(a),
+        (BinOp::Div, Operand::S(s), false) => a.div_scalar(s),
+        (BinOp::Div, Operand::S(s), true) => a.rdiv_scalar(s),
+        (BinOp::Pow, Operand::T(b), false) => a.pow(b),
+        (BinOp::Pow, Operand::T(b), true) => b.pow(a),
+        (BinOp::Pow, Operand::S(s), false) => a.pow_scalar(s),
+        (BinOp::Pow, Operand::S(s), true) => a.rpow_scalar(s),
+        (BinOp::MatMul, Operand::T(b), false) => a.matmul(b),
+        (BinOp::MatMul, Operand::T(b), true) => b.matmul(a),
+        (BinOp::BitAnd, Operand::T(b), _) => a.logical_and(b),
+        _ => return Ok(None),
+    };
+    r.map(Some).map_err(exc)
+}
+
+fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Option<Tensor>> {
+    // `1 < t` arrives as the reflected `t > 1`.
+    let op = match (op, reflected) {
+        (Op::Lt, true) => Op::Gt,
+        (Op::Gt, true) => Op::Lt,
+        (Op::Le, true) => Op::Ge,
+        (Op::Ge, true) => Op::Le,
+        (op, _) => op,
+    };
+    let Some(b) = operand(b) else { return Ok(None) };
+    let r = match (op, b) {
+        (Op::Eq, Operand::T(b)) => a.eq(b),
+        (Op::Ne, Operand::T(b)) => a.ne(b),
+        (Op::Lt, Operand::T(b)) => a.lt(b),
+        (Op::Le, Operand::T(b)) => a.le(b),
+        (Op::Gt, Operand::T(b)) => a.gt(b),
+        (Op::Ge, Operand::T(b)) => a.ge(b),
+        (Op::Eq, Operand::S(s)) => a.eq_scalar(s),
+        (Op::Ne, Operand::S(s)) => a.ne_scalar(s),
+        (Op::Lt, Operand::S(s)) => a.lt_scalar(s),
+        (Op::Le, Operand::S(s)) => a.le_scalar(s),
+        (Op::Gt, Operand::S(s)) => a.gt_scalar(s),
+        (Op::Ge, Operand::S(s)) => a.ge_scalar(s),
+        _ => return Ok(None),
+    };
+    r.map(Some).map_err(exc)
+}
+
+fn in_place(a: &Tensor, op: BinOp, b: &Value) -> R<bool> {
+    let Some(b) = operand(b) else { return Ok(false) };
+    let r = match (op, b) {
+        (BinOp::Add, Operand::T(b)) => a.add_(b),
+        (BinOp::Sub, Operand::T(b)) => a.sub_(b),
+        (BinOp::Mul, Operand::T(b)) => a.mul_(b),
+        (BinOp::Div, Operand::T(b)) => a.div_(b),
+        (BinOp::Add, Operand::S(s)) => a.add_scalar_(s),
+        (BinOp::Sub, Operand::S(s)) => a.sub_scalar_(s),
+        (BinOp::Mul, Operand::S(s)) => a.mul_scalar_(s),
+        (BinOp::Div, Operand::S(s)) => a.div_scalar_(s),
+        _ => return Ok(false),
+    };
+    r.map(|()| true).map_err(exc)
+}
+
+/// A subscript as engine indices.
+fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
+    let parts = match key {
+        Value::Tuple(items) => items.to_vec(),
+        other => vec![other.clone()],
+    };
+    parts
+        .iter()
+        .map(|p| -> R<Index> {
+            Ok(match p {
+                Value::Bool(_) => return Err(Exception::unsupported("indexing a tensor with a bool")),
+                Value::Int(i) => Index::Int(*i),
+                Value::None => Index::NewAxis,
+                Value::Ellipsis => Index::Ellipsis,
+                Value::Slice(s) => {
+                    let bound = |v: &Value| -> R<Option<i64>> {
+                        match v {
+                            Value::None => Ok(None),
+                            v => v.expect_int("slice").map(Some),
+                        }
+                    };
+                    let step = bound(&s[2])?.unwrap_or(1);
+                    if step <= 0 {
+                        return Err(Exception::value_error("step must be greater than zero"));
+                    }
+                    Index::Slice { start: bound(&s[0])?, stop: bound(&s[1])?, step }
+                }
+                Value::List(_) => {
+                    let t = super::convert::tensor_from_data(interp, p, None)?;
+                    Index::Tensor(t)
+                }
+                v => match as_tensor(v) {
+                    Some(t) => Index::Tensor(t.clone()),
+                    None => {
+                        return Err(Exception::new(
+                            "IndexError",
+                            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got "
+                                .to_string()
+                                + &v.type_name()
+                                + ")",
+                        ));
+                    }
+                },
+            })
+        })
+        .collect()
+}
+
+/// The `grad_fn` object: only its name is meaningful to lessons.
+struct GradFn {
+    name: String,
+    id: usize,
+}
+
+impl NativeObject for GradFn {
+    fn type_name(&self) -> &str {
+        &self.name
+    }
+    fn repr(&self) -> String {
+        // PyTorch shows a memory address here; ours is stable per tensor but not PyTorch's.
+        format!("<{} object at 0x{:012x}>", self.name, 0x7f00_0000_0000usize + (self.id & 0xffff_ffff) * 16)
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "name" => Some(Value::method(this.clone(), "name", |_, args| {
+                Ok(Value::str(&args.this_native::<GradFn>()?.name))
+            })),
+            _ => None,
+        })
+    }
+}
+
+impl NativeObject for PyTensor {
+    fn type_name(&self) -> &str {
+        if self.0.is_parameter() { "Parameter" } else { "Tensor" }
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some(if self.0.is_parameter() { "torch.nn.parameter" } else { "torch" })
+    }
+    fn is_instance_of(&self, type_name: &str) -> bool {
+        type_name == "Tensor" || type_name == self.type_name()
+    }
+    fn repr(&self) -> String {
+        self.0.repr()
+    }
+
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        let t = &self.0;
+        let v = match name {
+            "grad" => t.grad().map_or(Value::None, tv),
+            "requires_grad" => Value::Bool(t.requires_grad()),
+            "is_leaf" => Value::Bool(t.is_leaf()),
+            "grad_fn" => t.grad_fn_name().map_or(Value::None, |name| Value::native(GradFn { name, id: t.id() })),
+            "shape" => Value::native(PySize(t.shape())),
+            "dtype" => dtype_value(t.dtype()),
+            "ndim" => Value::Int(t.dim() as i64),
+            "data" => tv(t.detach()),
+            "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
+            "mT" => tv(t.mt().map_err(exc)?),
+            "is_cuda" => Value::Bool(false),
+            "device" => Value::native(Device),
+            _ => return Ok(method(this, name)),
+        };
+        Ok(Some(v))
+    }
+
+    fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+        match name {
+            "requires_grad" => {
+                self.0.set_requires_grad(value.as_int().is_some_and(|i| i != 0)).map_err(exc)?;
+                Ok(true)
+            }
+            "grad" => {
+                match &value {
+                    Value::None => self.0.set_grad(None),
+                    v => match as_tensor(v) {
+                        Some(g) => self.0.set_grad(Some(g.clone())),
+                        None => return Err(Exception::type_error(format!("assigned grad expected to be a Tensor or None but got grad of type {}", v.type_name()))),
+                    },
+                }
+                Ok(true)
+            }
+            "data" => match as_tensor(&value) {
+                Some(src) => {
+                    let _guard = NoGrad::new();
+                    self.0.copy_(src).map_err(exc)?;
+                    Ok(true)
+                }
+                None => Err(Exception::type_error("data must be a Tensor")),
+            },
+            _ => Ok(false),
+        }
+    }
+
+    fn binary_op(&self, this: &Value, op: Op, other: &Value, reflected: bool, _: &mut Interpreter) -> R<Option<Value>> {
+        match op {
+            Op::Bin(b) => Ok(binary(&self.0, b, other, reflected)?.map(tv)),
+            Op::InPlace(b) => Ok(if in_place(&self.0, b, other)? { Some(this.clone()) } else { None }),
+            cmp => Ok(compare(&self.0, cmp, other, reflected)?.map(tv)),
+        }
+    }
+
+    fn unary_op(&self, this: &Value, op: UnaryOp, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match op {
+            UnaryOp::Neg => Some(tv(self.0.neg().map_err(exc)?)),
+            UnaryOp::Pos => Some(this.clone()),
+            UnaryOp::Invert if self.0.dtype() == DType::Bool => Some(tv(self.0.logical_not())),
+            _ => None,
+        })
+    }
+
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        let idx = indices(interp, key)?;
+        Ok(Some(tv(self.0.index(&idx).map_err(exc)?)))
+    }
+
+    fn set_item(&self, _: &Value, key: &Value, value: Value, interp: &mut Interpreter) -> R<bool> {
+        let idx = indices(interp, key)?;
+        let v = match (as_tensor(&value), as_scalar(&value)) {
+            (Some(t), _) => t.clone(),
+            (None, Some(s)) => Tensor::scalar(s, self.0.dtype()),
+            _ => return Err(Exception::type_error(format!("can't assign a {} to a {}", value.type_name(), self.type_name()))),
+        };
+        self.0.index_put_(&idx, &v).map_err(exc)?;
+        Ok(true)
+    }
+
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        match self.0.shape().first() {
+            Some(&n) => Ok(Some(n)),
+            None => Err(Exception::type_error("len() of a 0-d tensor")),
+        }
+    }
+
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        if self.0.dim() == 0 {
+            return Err(Exception::type_error("iteration over a 0-d tensor"));
+        }
+        let n = self.0.shape()[0];
+        let rows = (0..n).map(|i| self.0.select(0, i as i64).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+        Ok(Some(Value::iter_items(rows)))
+    }
+
+    fn truthy(&self, _: &mut Interpreter) -> R<Option<bool>> {
+        if self.0.numel() != 1 {
+            return Err(Exception::runtime_error(format!(
+                "Boolean value of Tensor with {} values is ambiguous",
+                if self.0.numel() == 0 { "no" } else { "more than one" }
+            )));
+        }
+        Ok(Some(match self.0.item().map_err(exc)? {
+            Scalar::Bool(b) => b,
+            Scalar::Int(i) => i != 0,
+            Scalar::Float(f) => f != 0.0,
+        }))
+    }
+
+    fn as_number(&self, _: &mut Interpreter) -> R<Option<Value>> {
+        if self.0.numel() != 1 {
+            return Err(Exception::value_error("only one element tensors can be converted to Python scalars"));
+        }
+        Ok(Some(scalar_value(self.0.item().map_err(exc)?)))
+    }
+
+    fn format(&self, _: &Value, spec: &str, interp: &mut Interpreter) -> R<Option<String>> {
+        // PyTorch formats a 0-d plain tensor as its Python number; everything else falls back to
+        // object.__format__ (str for an empty spec, TypeError otherwise).
+        if self.0.dim() == 0 && !self.0.is_parameter() {
+            let v = scalar_value(self.0.item().map_err(exc)?);
+            return interp.format(&v, spec).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// `t.device`: always the CPU.
+struct Device;
+
+impl NativeObject for Device {
+    fn type_name(&self) -> &str {
+        "device"
+    }
+    fn repr(&self) -> String {
+        "device(type='cpu')".into()
+    }
+    fn str(&self) -> String {
+        "cpu".into()
+    }
+}
+
+/// Turns grad mode off for its lifetime (for `.data =`, optimizer-like updates).
+pub struct NoGrad(bool);
+
+impl NoGrad {
+    pub fn new() -> NoGrad {
+        NoGrad(crate::tensor::set_grad_enabled(false))
+    }
+}
+
+impl Drop for NoGrad {
+    fn drop(&mut self) {
+        crate::tensor::set_grad_enabled(self.0);
+    }
+}
+
+/// `with torch.no_grad():` / `torch.enable_grad()`.
+pub struct GradMode {
+    pub enabled: bool,
+    saved: Cell<Option<bool>>,
+}
+
+impl GradMode {
+    pub fn new(enabled: bool) -> GradMode {
+        GradMode { enabled, saved: Cell::new(None) }
+    }
+}
+
+impl NativeObject for GradMode {
+    fn type_name(&self) -> &str {
+        if self.enabled { "enable_grad" } else { "no_grad" }
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.autograd.grad_mode")
+    }
+    fn enter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        self.saved.set(Some(crate::tensor::set_grad_enabled(self.enabled)));
+        Ok(Some(Value::None))
+    }
+    fn exit(&self, _: &Value, _: Option<&Exception>, _: &mut Interpreter) -> R<bool> {
+        if let Some(prev) = self.saved.take() {
+            crate::tensor::set_grad_enabled(prev);
+        }
+        Ok(false)
+    }
+}
+
+/// A unary elementwise method: `t.exp()`.
+fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [] = args.bind(&[])?;
+        Ok(tv(f(&receiver(&args)?).map_err(exc)?))
+    })
+}
+
+
+/// A binary method: `t.add(other)`, `t.matmul(other)`.
+fn binary_method(this: &Value, name: &'static str, op: BinOp) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [other] = args.bind(&["other"])?;
+        let other = other.unwrap_or(Value::None);
+        let t = receiver(&args)?;
+        binary(&t, op, &other, false)?.map(tv).ok_or_else(|| {
+            Exception::type_error(format!("{name}(): argument 'other' must be Tensor or Number, not {}", other.type_name()))
+        })
+    })
+}
+
+/// A dtype conversion: `t.float()`.
+fn convert_method(this: &Value, name: &'static str, dtype: DType) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [] = args.bind(&[])?;
+        let t = receiver(&args)?;
+        if t.dtype() == dtype {
+            return Ok(args.this.clone().unwrap_or(Value::None));
+        }
+        Ok(tv(t.to_dtype(dtype).map_err(exc)?))
+    })
+}
+
+/// A reduction with optional `dim` and `keepdim`: `t.sum(dim=1, keepdim=True)`.
+fn reduce_method(this: &Value, name: &'static str, mean: bool) -> Value {
+    Value::method(this.clone(), name, move |interp, args| {
+        let [dim, keepdim, dtype] = args.bind(&["dim=", "keepdim=", "*", "dtype="])?;
+        let t = receiver(&args)?;
+        let t = match dtype_arg(dtype.as_ref())? {
+            Some(d) => t.to_dtype(d).map_err(exc)?,
+            None => t,
+        };
+        let dims = dim_list(interp, dim.as_ref())?;
+        let keep = bool_arg(keepdim.as_ref(), false);
+        let r = if mean { t.mean(dims.as_deref(), keep) } else { t.sum(dims.as_deref(), keep) };
+        Ok(tv(r.map_err(exc)?))
+    })
+}
+
+/// `t.max()` / `t.max(dim)` (the latter gives `(values, indices)`).
+fn extreme_method(this: &Value, name: &'static str, is_max: bool) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [dim, keepdim] = args.bind(&["dim=", "keepdim="])?;
+        let t = receiver(&args)?;
+        match dim {
+            None | Some(Value::None) => Ok(tv(if is_max { t.max() } else { t.min() }.map_err(exc)?)),
+            Some(Value::Native(_)) if dim.as_ref().and_then(as_tensor).is_some() => {
+                let o = dim.as_ref().and_then(as_tensor).cloned().unwrap_or_else(|| t.clone());
+                Ok(tv(if is_max { t.maximum(&o) } else { t.minimum(&o) }.map_err(exc)?))
+            }
+            Some(d) => {
+                let d = d.expect_int("dim")? as isize;
+                let keep = bool_arg(keepdim.as_ref(), false);
+                let (v, i) = if is_max { t.max_dim(d, keep) } else { t.min_dim(d, keep) }.map_err(exc)?;
+                Ok(Value::tuple(vec![tv(v), tv(i)]))
+            }
+        }
+    })
+}
+
+fn arg_extreme_method(this: &Value, name: &'static str, is_max: bool) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [dim, keepdim] = args.bind(&["dim=", "keepdim="])?;
+        let t = receiver(&args)?;
+        let dim = match dim {
+            None | Some(Value::None) => None,
+            Some(d) => Some(d.expect_int("dim")? as isize),
+        };
+        let keep = bool_arg(keepdim.as_ref(), false);
+        Ok(tv(if is_max { t.argmax(dim, keep) } else { t.argmin(dim, keep) }.map_err(exc)?))
+    })
+}
+
+/// `t.softmax(dim)`, `t.log_softmax(dim)`.
+fn softmax_method(this: &Value, name: &'static str, log: bool) -> Value {
+    Value::method(this.clone(), name, move |_, args| {
+        let [dim] = args.bind(&["dim"])?;
+        let t = receiver(&args)?;
+        let d = dim.map_or(Ok(-1), |d| d.expect_int("dim"))? as isize;
+        Ok(tv(if log { t.log_softmax(d) } else { t.softmax(d) }.map_err(exc)?))
+    })
+}
+
+/// The bound method `name` of a tensor, or None if tensors have no such attribute.
+fn method(this: &Value, name: &str) -> Option<Value> {
+    Some(match name {
+        "exp" => unary_method(this, "exp", Tensor::exp),
+        "log" => unary_method(this, "log", Tensor::log),
+        "sqrt" => unary_method(this, "sqrt", Tensor::sqrt),
+        "sin" => unary_method(this, "sin", Tensor::sin),
+        "cos" => unary_method(this, "cos", Tensor::cos),
+        "relu" => unary_method(this, "relu", Tensor::relu),
+        "sigmoid" => unary_method(this, "sigmoid", Tensor::sigmoid),
+        "tanh" => unary_method(this, "tanh", Tensor::tanh),
+        "abs" => unary_method(this, "abs", Tensor::abs),
+        "sign" => unary_method(this, "sign", Tensor::sign),
+        "neg" => unary_method(this, "neg", Tensor::neg),
+        "reciprocal" => unary_method(this, "reciprocal", Tensor::reciprocal),
+        "t" => unary_method(this, "t", Tensor::t),
+        "add" => binary_method(this, "add", BinOp::Add),
+        "sub" => binary_method(this, "sub", BinOp::Sub),
+        "mul" => binary_method(this, "mul", BinOp::Mul),
+        "div" => binary_method(this, "div", BinOp::Div),
+        "pow" => binary_method(this, "pow", BinOp::Pow),
+        "matmul" => binary_method(this, "matmul", BinOp::MatMul),
+        "float" => convert_method(this, "float", DType::Float32),
+        "double" => convert_method(this, "double", DType::Float64),
+        "long" => convert_method(this, "long", DType::Int64),
+        "bool" => convert_method(this, "bool", DType::Bool),
+        "sum" => reduce_method(this, "sum", false),
+        "mean" => reduce_method(this, "mean", true),
+        "max" => extreme_method(this, "max", true),
+        "min" => extreme_method(this, "min", false),
+        "argmax" => arg_extreme_method(this, "argmax", true),
+        "argmin" => arg_extreme_method(this, "argmin", false),
+        "softmax" => softmax_method(this, "softmax", false),
+        "log_softmax" => softmax_method(this, "log_softmax", true),
+        "mm" | "dot" | "mv" => {
+            let name: &'static str = match name {
+                "mm" => "mm",
+                "dot" => "dot",
+                _ => "mv",
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [other] = args.bind(&["other"])?;
+                let t = receiver(&args)?;
+                let o = other.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
+                    Exception::type_error(format!("{name}(): argument 'mat2' must be Tensor"))
+                })?;
+                let r = match name {
+                    "mm" => t.mm(&o),
+                    "dot" => t.dot(&o),
+                    _ => t.mv(&o),
+                };
+                Ok(tv(r.map_err(exc)?))
+            })
+        }
+        "backward" => Value::method(this.clone(), "backward", |_, args| {
+            let [gradient, retain_graph, _create_graph] = args.bind(&["gradient=", "retain_graph=", "create_graph="])?;
+            let t = receiver(&args)?;
+            let g = gradient.as_ref().and_then(as_tensor).cloned();
+            t.backward(g.as_ref(), bool_arg(retain_graph.as_ref(), false)).map_err(exc)?;
+            Ok(Value::None)
+        }),
+        "item" => Value::method(this.clone(), "item", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(scalar_value(receiver(&args)?.item().map_err(exc)?))
+        }),
+        "tolist" => Value::method(this.clone(), "tolist", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(tolist(&receiver(&args)?))
+        }),
+        "detach" => Value::method(this.clone(), "detach", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(tv(receiver(&args)?.detach()))
+        }),
+        "clone" => Value::method(this.clone(), "clone", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(tv(receiver(&args)?.clone_tensor()))
+        }),
+        "numel" => Value::method(this.clone(), "numel", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Int(receiver(&args)?.numel() as i64))
+        }),
+        "dim" => Value::method(this.clone(), "dim", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Int(receiver(&args)?.dim() as i64))
+        }),
+        "size" => Value::method(this.clone(), "size", |_, args| {
+            let [dim] = args.bind(&["dim="])?;
+            let t = receiver(&args)?;
+            match dim {
+                None | Some(Value::None) => Ok(Value::native(PySize(t.shape()))),
+                Some(d) => Ok(Value::Int(t.size(d.expect_int("dim")? as isize).map_err(exc)? as i64)),
+            }
+        }),
+        "view" | "reshape" => {
+            let name: &'static str = if name == "view" { "view" } else { "reshape" };
+            Value::method(this.clone(), name, |interp, args| {
+                let dims = dims_args(interp, &args.pos)?;
+                Ok(tv(receiver(&args)?.reshape(&dims).map_err(exc)?))
+            })
+        }
+        "flatten" => Value::method(this.clone(), "flatten", |_, args| {
+            let [start, end] = args.bind(&["start_dim=", "end_dim="])?;
+            let s = start.map_or(Ok(0), |v| v.expect_int("start_dim"))? as isize;
+            let e = end.map_or(Ok(-1), |v| v.expect_int("end_dim"))? as isize;
+            Ok(tv(receiver(&args)?.flatten(s, e).map_err(exc)?))
+        }),
+        "transpose" => Value::method(this.clone(), "transpose", |_, args| {
+            let [d0, d1] = args.bind(&["dim0", "dim1"])?;
+            let d0 = d0.map_or(Ok(0), |v| v.expect_int("dim0"))? as isize;
+            let d1 = d1.map_or(Ok(1), |v| v.expect_int("dim1"))? as isize;
+            Ok(tv(receiver(&args)?.transpose(d0, d1).map_err(exc)?))
+        }),
+        "permute" => Value::method(this.clone(), "permute", |interp, args| {
+            let dims = dims_args(interp, &args.pos)?;
+            Ok(tv(receiver(&args)?.permute(&dims).map_err(exc)?))
+        }),
+        "unsqueeze" => Value::method(this.clone(), "unsqueeze", |_, args| {
+            let [dim] = args.bind(&["dim"])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            Ok(tv(receiver(&args)?.unsqueeze(d).map_err(exc)?))
+        }),
+        "squeeze" => Value::method(this.clone(), "squeeze", |_, args| {
+            let [dim] = args.bind(&["dim="])?;
+            let d = match dim {
+                None | Some(Value::None) => None,
+                Some(v) => Some(v.expect_int("dim")? as isize),
+            };
+            Ok(tv(receiver(&args)?.squeeze(d).map_err(exc)?))
+        }),
+        "expand" => Value::method(this.clone(), "expand", |interp, args| {
+            let t = receiver(&args)?;
+            let dims = dims_args(interp, &args.pos)?;
+            let shape = t.shape();
+            let offset = dims.len().saturating_sub(shape.len());
+            let target: Vec<usize> = dims
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| if d == -1 && i >= offset { shape[i - offset] } else { d.max(0) as usize })
+                .collect();
+            Ok(tv(t.expand(&target).map_err(exc)?))
+        }),
+        "clamp" | "clip" => Value::method(this.clone(), "clamp", |_, args| {
+            let [min, max] = args.bind(&["min=", "max="])?;
+            let s = |v: Option<Value>| v.as_ref().and_then(as_scalar);
+            Ok(tv(receiver(&args)?.clamp(s(min), s(max)).map_err(exc)?))
+        }),
+        "to" | "type" => Value::method(this.clone(), "to", |_, args| {
+            let t = receiver(&args)?;
+            let dt = args.pos.iter().chain(args.kw.iter().map(|(_, v)| v)).find_map(|v| dtype_arg(Some(v)).ok().flatten());
+            match dt {
+                Some(d) if d != t.dtype() => Ok(tv(t.to_dtype(d).map_err(exc)?)),
+                _ => Ok(args.this.clone().unwrap_or(Value::None)),
+            }
+        }),
+        "requires_grad_" => Value::method(this.clone(), "requires_grad_", |_, args| {
+            let [flag] = args.bind(&["requires_grad="])?;
+            receiver(&args)?.set_requires_grad(bool_arg(flag.as_ref(), true)).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "retain_grad" => Value::method(this.clone(), "retain_grad", |_, args| {
+            let [] = args.bind(&[])?;
+            receiver(&args)?.retain_grad();
+            Ok(Value::None)
+        }),
+        "zero_" => Value::method(this.clone(), "zero_", |_, args| {
+            let [] = args.bind(&[])?;
+            receiver(&args)?.zero_().map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "fill_" => Value::method(this.clone(), "fill_", |_, args| {
+            let [v] = args.bind(&["value"])?;
+            let s = v.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("fill_(): argument 'value' must be Number"))?;
+            receiver(&args)?.fill_(s).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "copy_" => Value::method(this.clone(), "copy_", |_, args| {
+            let [src] = args.bind(&["src"])?;
+            let s = src.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("copy_(): argument 'src' must be Tensor"))?;
+            receiver(&args)?.copy_(&s).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "add_" | "sub_" | "mul_" | "div_" => {
+            let (name, op): (&'static str, BinOp) = match name {
+                "add_" => ("add_", BinOp::Add),
+                "sub_" => ("sub_", BinOp::Sub),
+                "mul_" => ("mul_", BinOp::Mul),
+                _ => ("div_", BinOp::Div),
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [other, alpha] = args.bind(&["other", "*", "alpha="])?;
+                let t = receiver(&args)?;
+                let other = other.unwrap_or(Value::None);
+                match (alpha, as_tensor(&other)) {
+                    (Some(a), Some(o)) if op == BinOp::Add || op == BinOp::Sub => {
+                        let a = f64_arg(Some(&a), 1.0, "alpha")?;
+                        t.add_alpha_(o, if op == BinOp::Sub { -a } else { a }).map_err(exc)?;
+                    }
+                    _ => {
+                        if !in_place(&t, op, &other)? {
+                            return Err(Exception::type_error(format!("{name}(): argument 'other' must be Tensor or Number, not {}", other.type_name())));
+                        }
+                    }
+                }
+                Ok(args.this.clone().unwrap_or(Value::None))
+            })
+        }
+        "numpy" => Value::method(this.clone(), "numpy", |_, _| {
+            Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
+        }),
+        _ => return None,
+    })
+}
