@@ -66,6 +66,14 @@ impl Renderer {
     /// Templates from `dir` where it has them, the built-in ones otherwise.
     pub fn new(dir: Option<&Path>) -> Result<Renderer> {
         let mut env = Environment::new();
+        // minijinja's HTML escaping also escapes `/`, which makes `dy/da` unreadable in the
+        // page source; `&`, `<`, `>` and quotes are all HTML needs escaped in text and attributes.
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) => {
+                out.write_str(&escape_html(s)).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         for (name, default) in DEFAULT_TEMPLATES {
             let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
                 Some(path) => std::fs::read_to_string(&path)
@@ -141,6 +149,22 @@ fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i:
         status: report.cells[i].status,
         items,
     }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The text of the lesson's first heading, else its file name.

@@ -921,7 +921,7 @@ impl Interpreter {
                 Value::list(out)
             }
             ExprKind::GenExp(elt, comps) => {
-                // Generators are evaluated eagerly (see docs/divergences-lang.md).
+                // Generators are evaluated eagerly (see docs/divergences.md).
                 let mut out = Vec::new();
                 let scope = self.comp_scope(env);
                 self.comprehension(comps, &scope, env, &mut |it, sc| {

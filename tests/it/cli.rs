@@ -145,7 +145,7 @@ fn build_writes_pages_with_outputs() {
     let page = std::fs::read_to_string(out.join("grad.html")).unwrap();
     assert!(page.contains("dy/da: 6.0"));
     assert!(page.contains("tensor(30., grad_fn=&lt;SumBackward0&gt;)"), "outputs are escaped");
-    assert!(page.contains("<span class=\"error\">NameError: name &#x27;undefined_name&#x27; is not defined</span>"), "{page}");
+    assert!(page.contains("<span class=\"error\">NameError: name &#39;undefined_name&#39; is not defined</span>"), "{page}");
     assert!(!page.contains("```output"));
 }
 
