@@ -1,6 +1,5 @@
 //! `lessonrun build PATH... --out DIR`: run lessons and write an HTML page for each plus an index.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::lesson::discover;
@@ -9,19 +8,12 @@ use crate::site::Site;
 /// Run lessons and render them to HTML
 #[derive(clap::Args, Debug)]
 pub(super) struct Args {
-    /// Lesson files or folders (searched recursively for *.md) [default: lessons]
-    paths: Vec<PathBuf>,
-    /// Folder to write the site into
-    #[arg(long, short, value_name = "DIR", default_value = "site")]
-    out: PathBuf,
-    /// Folder with templates overriding the built-in ones (base.html, lesson.html, cell.html, index.html)
-    #[arg(long, value_name = "DIR")]
-    templates: Option<PathBuf>,
     #[command(flatten)]
-    flags: super::RunFlags,
+    site: super::SiteArgs,
 }
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let args = args.site;
     let paths = super::default_paths(args.paths);
     let lessons = discover(&paths)?;
     let mut site = Site::new(&args.out, args.templates.as_deref(), args.flags.options())?;

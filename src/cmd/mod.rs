@@ -70,6 +70,22 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// What `build` and `watch` share: the lessons, the output folder, the templates.
+#[derive(clap::Args, Debug, Clone)]
+struct SiteArgs {
+    /// Lesson files or folders (searched recursively for *.md) [default: lessons]
+    paths: Vec<PathBuf>,
+    /// Folder to write the site into
+    #[arg(long, short, value_name = "DIR", default_value = "site")]
+    out: PathBuf,
+    /// Folder with templates overriding the built-in ones (base.html, lesson.html, cell.html,
+    /// index.html); in watch mode, editing one rebuilds every page
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    #[command(flatten)]
+    flags: RunFlags,
+}
+
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() { vec![PathBuf::from("lessons")] } else { paths }
 }
