@@ -90,8 +90,8 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() { vec![PathBuf::from("lessons")] } else { paths }
 }
 
-/// Prints the lesson's warnings, and a diagnostic for every cell that ended in an error when
-/// `all_errors`, or only for the given cells otherwise.
+/// Prints the lesson's warnings, and a diagnostic for each cell that ended in an error and
+/// that `show` selects (by cell index).
 fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) {
     for w in &lesson.warnings {
         let d = Diagnostic { severity: Severity::Warning, message: w.to_string(), span: w.span(), notes: vec![] };
