@@ -60,6 +60,8 @@ struct ItemView<'a> {
 
 pub struct Renderer {
     env: Environment<'static>,
+    /// LaTeX to MathML at build time: pages need no script or font download to show math.
+    math: Option<math_core::LatexToMathML>,
 }
 
 impl Renderer {
@@ -82,7 +84,8 @@ impl Renderer {
             };
             env.add_template_owned(name.to_string(), source)?;
         }
-        Ok(Renderer { env })
+        let math = math_core::LatexToMathML::new(math_core::MathCoreConfig::default()).ok();
+        Ok(Renderer { env, math })
     }
 
     /// The HTML page of one lesson. `index_href` links back to the index.
@@ -111,7 +114,11 @@ impl Renderer {
                     continue;
                 }
             }
-            events.push(event);
+            events.push(match event {
+                Event::InlineMath(tex) => self.math_html(&tex, false).map_or(Event::InlineMath(tex), |h| Event::InlineHtml(h.into())),
+                Event::DisplayMath(tex) => self.math_html(&tex, true).map_or(Event::DisplayMath(tex), |h| Event::InlineHtml(h.into())),
+                other => other,
+            });
         }
         let mut body = String::new();
         pulldown_cmark::html::push_html(&mut body, events.into_iter());
@@ -124,6 +131,14 @@ impl Renderer {
             passed => report.count(|s| s == Status::Pass),
             failed => failed,
         })?)
+    }
+
+    /// MathML for a formula, or None to leave it as LaTeX source (pulldown-cmark then writes it
+    /// escaped inside `<span class="math ...">`, which a page script could still typeset).
+    fn math_html(&self, tex: &str, display: bool) -> Option<String> {
+        let mode = if display { math_core::MathDisplay::Block } else { math_core::MathDisplay::Inline };
+        let mathml = self.math.as_ref()?.convert_with_local_state(tex, mode).ok()?.mathml;
+        Some(if display { format!("<span class=\"math-display\">{mathml}</span>") } else { mathml })
     }
 
     pub fn index_page(&self, title: &str, entries: &[IndexEntry]) -> Result<String> {

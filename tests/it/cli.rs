@@ -37,6 +37,11 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The 1-based line of the fixture's `n`th ```python fence.
+fn cell_line(n: usize) -> usize {
+    FIXTURE.lines().enumerate().filter(|(_, l)| l.starts_with("```python")).nth(n - 1).unwrap().0 + 1
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -59,7 +64,7 @@ fn changed_number_fails_at_its_line_and_bless_restores_bytes() {
     let o = lessonrun(&["check", s(&p)]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains(&format!("FAIL {}:3:", s(&p))), "{out}");
+    assert!(out.contains(&format!("FAIL {}:{}:", s(&p), cell_line(1))), "{out}");
     assert!(out.contains("-dy/da: 7.0\n+dy/da: 6.0\n"), "{out}");
     assert_eq!(out.lines().last(), Some("2 passed, 1 failed"));
 
@@ -96,7 +101,7 @@ fn json_report_has_the_documented_shape() {
     let cells = v["files"][0]["cells"].as_array().unwrap();
     assert_eq!(v["files"][0]["path"], s(&p));
     assert_eq!(cells.len(), 3);
-    assert_eq!(cells[0]["line"], 3);
+    assert_eq!(cells[0]["line"], cell_line(1));
     assert_eq!(cells[0]["status"], "pass");
     assert_eq!(cells[0]["actual"], "dy/da: 6.0\ndy/db: 1.0\n");
     assert_eq!(cells[2]["actual"], "NameError: name 'undefined_name' is not defined\n");
@@ -147,6 +152,7 @@ fn build_writes_pages_with_outputs() {
     assert!(page.contains("tensor(30., grad_fn=&lt;SumBackward0&gt;)"), "outputs are escaped");
     assert!(page.contains("<span class=\"error\">NameError: name &#39;undefined_name&#39; is not defined</span>"), "{page}");
     assert!(!page.contains("```output"));
+    assert!(page.contains("<math") && page.contains("<mfrac>"), "math becomes MathML at build time");
 }
 
 #[test]
