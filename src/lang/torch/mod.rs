@@ -500,7 +500,10 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m
 }
 
-fn unary_table() -> [(&'static str, fn(&Tensor) -> engine::Result<Tensor>); 11] {
+/// An elementwise tensor function as the bindings table it.
+type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
+
+fn unary_table() -> [(&'static str, UnaryFn); 11] {
     [
         ("exp", Tensor::exp),
         ("log", Tensor::log),
