@@ -15,6 +15,7 @@ mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
@@ -26,7 +27,7 @@ use std::fmt;
 
 pub use error::TensorError;
 pub use index::Index;
-pub use random::{normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
 
 pub type Result<T> = std::result::Result<T, TensorError>;

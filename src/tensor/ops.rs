@@ -676,7 +676,7 @@ impl Tensor {
 
     // ---- reductions --------------------------------------------------------------------------
 
-    fn reduce_dims(&self, dims: Option<&[isize]>) -> Result<Vec<usize>> {
+    pub(crate) fn reduce_dims(&self, dims: Option<&[isize]>) -> Result<Vec<usize>> {
         let nd = self.dim();
         match dims {
             None => Ok((0..nd).collect()),
@@ -1647,7 +1647,7 @@ fn fnmadd<T: Float>(g: &ArrayD<T>, e: &ArrayD<T>, s: &ArrayD<T>) -> Result<Array
 }
 
 /// Gradient of a reduction: re-insert reduced dims (if dropped) and broadcast back.
-fn expand_reduced(g: &Tensor, in_shape: &[usize], dims: &[usize], keepdim: bool) -> Result<Tensor> {
+pub(crate) fn expand_reduced(g: &Tensor, in_shape: &[usize], dims: &[usize], keepdim: bool) -> Result<Tensor> {
     let mut g = g.clone();
     if !keepdim {
         let mut shape = g.shape();

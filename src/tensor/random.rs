@@ -351,3 +351,31 @@ fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f6
     }
     d
 }
+
+/// `torch.bernoulli(p)` for a float tensor of probabilities: `uniform_f32() < p`, one draw per
+/// element in memory order; the result has `p`'s dtype.
+pub fn bernoulli(g: &mut Generator, p: &Tensor) -> Result<Tensor> {
+    let dtype = float_dtype(p.dtype(), "bernoulli")?;
+    let probs = p.to_f64_vec();
+    let v: Vec<f64> = probs
+        .iter()
+        .map(|&q| {
+            let u = g.uniform_f32(0.0, 1.0);
+            if f64::from(u) < q { 1.0 } else { 0.0 }
+        })
+        .collect();
+    let t = Tensor::from_data(super::Data::F64(v), &p.shape())?;
+    t.to_dtype(dtype)
+}
+
+/// The scaled keep-mask of dropout in training mode: `bernoulli_(1 - p)` (two draws per element
+/// through the double uniform, as on non-Intel CPUs), then divided by `1 - p` in the input's
+/// dtype.
+pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -> Result<Tensor> {
+    let dtype = float_dtype(dtype, "dropout")?;
+    let keep = 1.0 - p;
+    let n: usize = shape.iter().product();
+    let v: Vec<f64> = (0..n).map(|_| if g.uniform_f64(0.0, 1.0) < keep { 1.0 } else { 0.0 }).collect();
+    let mask = Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?;
+    super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
+}

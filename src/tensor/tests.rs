@@ -282,7 +282,8 @@ fn fresh_generator_default_seed() {
 
 #[test]
 fn linear_init_matches_pytorch() {
-    let cases: &[(u64, usize, usize, &[&str], &[&str])] = &[
+    type Case<'a> = (u64, usize, usize, &'a [&'a str], &'a [&'a str]);
+    let cases: &[Case] = &[
         (
             0,
             4,
@@ -753,6 +754,24 @@ fn gradients_match_finite_differences() {
                 nn::cross_entropy_with(&x[0], &Tensor::from_data(Data::I64(vec![2, 1, 0]), &[3])?, &o)
             }),
         ),
+        ("var all", vec![a()], Box::new(|x| x[0].var(None, 1.0, false))),
+        ("var dim0 biased", vec![a()], Box::new(|x| x[0].var(Some(&[0]), 0.0, false))),
+        ("std dim1 keepdim", vec![a()], Box::new(|x| x[0].std(Some(&[1]), 1.0, true))),
+        ("std all", vec![m34()], Box::new(|x| x[0].std(None, 1.0, false))),
+        ("prod all", vec![a()], Box::new(|x| x[0].prod(None, false))),
+        ("prod dim1", vec![a()], Box::new(|x| x[0].prod(Some(1), false))),
+        ("cumsum dim0", vec![a()], Box::new(|x| x[0].cumsum(0))),
+        ("cumsum dim1", vec![m34()], Box::new(|x| x[0].cumsum(-1))),
+        ("norm p=1 dim1", vec![a()], Box::new(|x| x[0].norm_p(1.0, Some(&[1]), false))),
+        ("norm p=2 dim0 keepdim", vec![a()], Box::new(|x| x[0].norm_p(2.0, Some(&[0]), true))),
+        ("split pieces", vec![m34()], Box::new(|x| {
+            let p = x[0].split_sizes(&[1, 3], 1)?;
+            p[0].mul_scalar(Scalar::Float(2.0))?.sum(None, false)?.add(&p[1].sum(None, false)?)
+        })),
+        ("chunk", vec![a()], Box::new(|x| {
+            let p = x[0].chunk(2, 1)?;
+            p[0].sum(Some(&[1]), false)?.mul(&p[1].sum(Some(&[1]), false)?)
+        })),
         ("mse mean", vec![a(), b()], Box::new(|x| nn::mse_loss(&x[0], &x[1], Reduction::Mean))),
         ("mse none", vec![a(), b()], Box::new(|x| nn::mse_loss(&x[0], &x[1], Reduction::None))),
         ("linear", vec![a(), leaf64(&[0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9, -1.0, 1.1, 1.2], &[4, 3]), leaf64(&[0.1, -0.2, 0.3, 0.4], &[4])], Box::new(|x| nn::linear(&x[0], &x[1], Some(&x[2])))),

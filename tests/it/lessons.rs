@@ -1,4 +1,4 @@
-//! Every lesson in lessons/ and tests/lessons/ must check green: their expected outputs come
+//! Every lesson in lessons/ and tests/conformance/ must check green: their expected outputs come
 //! from real PyTorch (torch-oracle), so this is the parity suite.
 
 use std::path::PathBuf;
@@ -36,5 +36,5 @@ fn lessons_match_pytorch() {
 
 #[test]
 fn conformance_lessons_match_pytorch() {
-    check_tree("tests/lessons");
+    check_tree("tests/conformance");
 }

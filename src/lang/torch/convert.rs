@@ -128,7 +128,7 @@ impl NativeObject for PySize {
         let mine: Vec<i64> = self.0.iter().map(|&d| d as i64).collect();
         Ok(match op {
             Op::Eq => Some(Value::Bool(other_dims.is_some_and(|o| o == mine) && !matches!(other, Value::List(_)))),
-            Op::Ne => Some(Value::Bool(!(other_dims.is_some_and(|o| o == mine) && !matches!(other, Value::List(_))))),
+            Op::Ne => Some(Value::Bool(other_dims.is_none_or(|o| o != mine) || matches!(other, Value::List(_)))),
             _ => None,
         })
     }

@@ -2,6 +2,7 @@
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
 mod convert;
+mod init;
 mod nn;
 mod optim;
 mod tensor;
@@ -24,7 +25,20 @@ type R<T> = Result<T, Exception>;
 
 /// State shared by every torch function of one lesson: the default generator.
 pub struct Shared {
-    pub rng: RefCell<Generator>,
+    pub rng: Rc<RefCell<Generator>>,
+}
+
+impl Shared {
+    /// The generator a random function draws from: its `generator=` argument, else the default.
+    pub fn generator(&self, args: &Args) -> R<Rc<RefCell<Generator>>> {
+        match kw(args, "generator") {
+            None | Some(Value::None) => Ok(self.rng.clone()),
+            Some(v) => v
+                .downcast::<PyGenerator>()
+                .map(|g| g.0.clone())
+                .ok_or_else(|| Exception::type_error(format!("generator must be a torch.Generator, not {}", v.type_name()))),
+        }
+    }
 }
 
 /// A Python class implemented in Rust: calling it runs `ctor`.
@@ -40,14 +54,37 @@ pub fn class(name: &str, module: &str, ctor: impl Fn(&mut Interpreter, Args) -> 
     Value::Type(Rc::new(t))
 }
 
+thread_local! {
+    /// The default generator of the lesson being run, for tensor methods (`t.uniform_()`),
+    /// which reach the engine without the module's shared state.
+    static DEFAULT_RNG: RefCell<Option<Rc<RefCell<Generator>>>> = const { RefCell::new(None) };
+}
+
+/// The generator named by a method's `generator=` argument, else the default one.
+pub(crate) fn generator_arg(args: &Args) -> R<Rc<RefCell<Generator>>> {
+    match kw(args, "generator") {
+        None | Some(Value::None) => DEFAULT_RNG
+            .with(|d| d.borrow().clone())
+            .ok_or_else(|| Exception::runtime_error("torch is not installed in this interpreter")),
+        Some(v) => v
+            .downcast::<PyGenerator>()
+            .map(|g| g.0.clone())
+            .ok_or_else(|| Exception::type_error(format!("generator must be a torch.Generator, not {}", v.type_name()))),
+    }
+}
+
 /// Makes `torch`, `nn`, `F` importable and pre-imported, with a generator seeded as by
 /// `torch.manual_seed(0)`, as every lesson starts.
 pub fn install(interp: &mut Interpreter) {
-    let shared = Rc::new(Shared { rng: RefCell::new(Generator::new(0)) });
+    let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
+    DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
     let torch = Rc::new(torch_module(&shared));
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     let optim = Rc::new(optim::optim_module());
+    let init = Rc::new(init::init_module());
+    nn.set("init", Value::Module(init.clone()));
+    interp.register_module("torch.nn.init", Value::Module(init));
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
@@ -60,8 +97,12 @@ pub fn install(interp: &mut Interpreter) {
     interp.set_global("F", Value::Module(functional));
 }
 
-/// The generator object `torch.manual_seed` returns.
-struct PyGenerator;
+/// A `torch.Generator`: the default one (`torch.manual_seed` returns it) or one made by
+/// `torch.Generator()`, shared by handle.
+pub struct PyGenerator(pub Rc<RefCell<Generator>>);
+
+/// The seed of a fresh `torch.Generator()` (PyTorch's default_rng_seed_val).
+const DEFAULT_GENERATOR_SEED: u64 = 67_280_421_310_721;
 
 impl NativeObject for PyGenerator {
     fn type_name(&self) -> &str {
@@ -72,6 +113,22 @@ impl NativeObject for PyGenerator {
     }
     fn repr(&self) -> String {
         "<torch._C.Generator object at 0x7f0000000000>".into()
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(match name {
+            "manual_seed" => Value::method(this.clone(), "manual_seed", |_, args| {
+                let [seed] = args.bind(&["seed"])?;
+                let seed = seed.map_or(Ok(0), |v| v.expect_int("seed"))?;
+                args.this_native::<PyGenerator>()?.0.borrow_mut().manual_seed(seed as u64);
+                Ok(args.this.clone().unwrap_or(Value::None))
+            }),
+            "initial_seed" => Value::method(this.clone(), "initial_seed", |_, args| {
+                let [] = args.bind(&[])?;
+                let s = args.this_native::<PyGenerator>()?.0.borrow().initial_seed();
+                i64::try_from(s).map(Value::Int).map_err(|_| Exception::unsupported("initial_seed() above 2**63"))
+            }),
+            _ => return Ok(None),
+        }))
     }
 }
 
@@ -146,7 +203,7 @@ fn binary_fn(name: &'static str, op: crate::lang::ast::BinOp) -> Value {
 }
 
 /// Creation functions taking `*size` and `dtype=`/`requires_grad=`: zeros, ones, rand, randn.
-fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&Shared, &[usize], DType) -> engine::Result<Tensor>) -> Value {
+fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, &[usize], DType) -> engine::Result<Tensor>) -> Value {
     let shared = shared.clone();
     Value::builtin(name, move |interp, args| {
         check_kwargs(&args, &["size", "dtype", "requires_grad", "generator", "device", "out", "layout", "pin_memory"])?;
@@ -156,10 +213,8 @@ fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&Shared, &[usize], DT
         };
         let shape = shape_args(interp, &pos, name)?;
         let dtype = dtype_arg(kw(&args, "dtype"))?.unwrap_or(DType::Float32);
-        if kw(&args, "generator").is_some_and(|g| !g.is_none()) {
-            return Err(Exception::unsupported(format!("{name}(generator=...)")));
-        }
-        let t = make(&shared, &shape, dtype).map_err(exc)?;
+        let rng = shared.generator(&args)?;
+        let t = make(&rng, &shape, dtype).map_err(exc)?;
         finish(t, kw(&args, "requires_grad"))
     })
 }
@@ -172,13 +227,14 @@ fn finish(t: Tensor, requires_grad: Option<&Value>) -> R<Value> {
 }
 
 /// `*_like(t)` creation functions.
-fn like(name: &'static str, shared: &Rc<Shared>, make: fn(&Shared, &[usize], DType) -> engine::Result<Tensor>) -> Value {
+fn like(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, &[usize], DType) -> engine::Result<Tensor>) -> Value {
     let shared = shared.clone();
     Value::builtin(name, move |_, args| {
-        let [input, dtype, requires_grad] = args.bind(&["input", "*", "dtype=", "requires_grad="])?;
+        let [input, dtype, _layout, _device, requires_grad, _memory_format] =
+            args.bind(&["input", "*", "dtype=", "layout=", "device=", "requires_grad=", "memory_format="])?;
         let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
         let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
-        finish(make(&shared, &t.shape(), dtype).map_err(exc)?, requires_grad.as_ref())
+        finish(make(&shared.rng, &t.shape(), dtype).map_err(exc)?, requires_grad.as_ref())
     })
 }
 
@@ -217,12 +273,12 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("zeros", sized("zeros", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
     m.set("ones", sized("ones", shared, |_, s, d| Ok(Tensor::ones(s, d))));
     m.set("empty", sized("empty", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
-    m.set("rand", sized("rand", shared, |sh, s, d| engine::rand(&mut sh.rng.borrow_mut(), s, d)));
-    m.set("randn", sized("randn", shared, |sh, s, d| engine::randn(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("rand", sized("rand", shared, |g, s, d| engine::rand(&mut g.borrow_mut(), s, d)));
+    m.set("randn", sized("randn", shared, |g, s, d| engine::randn(&mut g.borrow_mut(), s, d)));
     m.set("zeros_like", like("zeros_like", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
     m.set("ones_like", like("ones_like", shared, |_, s, d| Ok(Tensor::ones(s, d))));
-    m.set("rand_like", like("rand_like", shared, |sh, s, d| engine::rand(&mut sh.rng.borrow_mut(), s, d)));
-    m.set("randn_like", like("randn_like", shared, |sh, s, d| engine::randn(&mut sh.rng.borrow_mut(), s, d)));
+    m.set("rand_like", like("rand_like", shared, |g, s, d| engine::rand(&mut g.borrow_mut(), s, d)));
+    m.set("randn_like", like("randn_like", shared, |g, s, d| engine::randn(&mut g.borrow_mut(), s, d)));
     m.set("full", Value::builtin("full", |interp, args| {
         let [size, fill, dtype, requires_grad] = args.bind(&["size", "fill_value", "*", "dtype=", "requires_grad="])?;
         let shape = shape_args(interp, &[size.unwrap_or(Value::None)], "full")?;
@@ -285,23 +341,35 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             _ => return Err(Exception::type_error("randint() received an invalid combination of arguments")),
         };
         let shape = shape_args(interp, &[size], "randint")?;
-        Ok(tv(engine::randint(&mut g.rng.borrow_mut(), low, high, &shape).map_err(exc)?))
+        let rng = g.generator(&args)?;
+        let t = engine::randint(&mut rng.borrow_mut(), low, high, &shape).map_err(exc)?;
+        let t = match dtype_arg(kw(&args, "dtype"))? {
+            Some(d) if d != DType::Int64 => t.to_dtype(d).map_err(exc)?,
+            _ => t,
+        };
+        finish(t, kw(&args, "requires_grad"))
     }));
     let g = shared.clone();
     m.set("randperm", Value::builtin("randperm", move |_, args| {
-        let [n] = args.bind(&["n"])?;
+        let [n, _gen, dtype, requires_grad] = args.bind(&["n", "*", "generator=", "dtype=", "requires_grad="])?;
         let n = n.map_or(Ok(0), |v| v.expect_int("n"))?;
         if n < 0 {
             return Err(Exception::runtime_error(format!("n must be non-negative, got{n}")));
         }
-        Ok(tv(engine::randperm(&mut g.rng.borrow_mut(), n as usize).map_err(exc)?))
+        let rng = g.generator(&args)?;
+        let t = engine::randperm(&mut rng.borrow_mut(), n as usize).map_err(exc)?;
+        let t = match dtype_arg(dtype.as_ref())? {
+            Some(d) if d != DType::Int64 => t.to_dtype(d).map_err(exc)?,
+            _ => t,
+        };
+        finish(t, requires_grad.as_ref())
     }));
     let g = shared.clone();
     m.set("manual_seed", Value::builtin("manual_seed", move |_, args| {
         let [seed] = args.bind(&["seed"])?;
         let seed = seed.map_or(Ok(0), |v| v.expect_int("seed"))?;
         g.rng.borrow_mut().manual_seed(seed as u64);
-        Ok(Value::native(PyGenerator))
+        Ok(Value::native(PyGenerator(g.rng.clone())))
     }));
     let g = shared.clone();
     m.set("initial_seed", Value::builtin("initial_seed", move |_, args| {
@@ -309,6 +377,30 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let s = g.rng.borrow().initial_seed();
         // Python ints are unbounded; ours are i64, so seeds past 2**63 cannot be shown.
         i64::try_from(s).map(Value::Int).map_err(|_| Exception::unsupported("initial_seed() above 2**63"))
+    }));
+    m.set("Generator", class("Generator", "torch", |_, args| {
+        let [_device] = args.bind(&["device="])?;
+        Ok(Value::native(PyGenerator(Rc::new(RefCell::new(Generator::new(DEFAULT_GENERATOR_SEED))))))
+    }));
+    let g = shared.clone();
+    m.set("default_generator", Value::native(PyGenerator(g.rng.clone())));
+    m.set("bernoulli", Value::builtin("bernoulli", move |_, args| {
+        let [_input, _p, _gen] = args.bind(&["input", "p=", "*", "generator="])?;
+        let t = first_tensor(&args, "bernoulli")?;
+        let rng = g.generator(&args)?;
+        let r = engine::bernoulli(&mut rng.borrow_mut(), &t).map_err(exc)?;
+        Ok(tv(r))
+    }));
+    m.set("equal", Value::builtin("equal", |_, args| {
+        let [a, b] = args.bind(&["input", "other"])?;
+        let (a, b) = two_tensors(a, b, "equal")?;
+        Ok(Value::Bool(tensor::tensors_equal(&a, &b)))
+    }));
+    m.set("allclose", Value::builtin("allclose", |_, args| {
+        let [a, b, rtol, atol, equal_nan] = args.bind(&["input", "other", "rtol=", "atol=", "equal_nan="])?;
+        let (a, b) = two_tensors(a, b, "allclose")?;
+        let r = tensor::allclose(&a, &b, f64_arg(rtol.as_ref(), 1e-5, "rtol")?, f64_arg(atol.as_ref(), 1e-8, "atol")?, bool_arg(equal_nan.as_ref(), false))?;
+        Ok(Value::Bool(r))
     }));
     m.set("is_tensor", Value::builtin("is_tensor", |_, args| {
         let [obj] = args.bind(&["obj"])?;
@@ -362,6 +454,17 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             interp.call(&method, args)
         }));
     }
+    for name in ["std", "var", "prod", "cumsum", "norm", "split", "chunk", "argmax", "argmin"] {
+        m.set(name, Value::builtin(name, move |interp, mut args| {
+            let t = first_tensor(&args, name)?;
+            if !args.pos.is_empty() {
+                args.pos.remove(0);
+            }
+            args.kw.retain(|(k, _)| &**k != "input" && &**k != "tensor");
+            let method = interp.get_attr(&tv(t), name)?;
+            interp.call(&method, args)
+        }));
+    }
     for (name, stack) in [("cat", false), ("stack", true), ("concat", false)] {
         m.set(name, Value::builtin(name, move |interp, args| {
             let [tensors, dim] = args.bind(&["tensors", "dim="])?;
@@ -397,7 +500,10 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m
 }
 
-fn unary_table() -> [(&'static str, fn(&Tensor) -> engine::Result<Tensor>); 11] {
+/// An elementwise tensor function as the bindings table it.
+type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
+
+fn unary_table() -> [(&'static str, UnaryFn); 11] {
     [
         ("exp", Tensor::exp),
         ("log", Tensor::log),
@@ -440,6 +546,66 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
             label_smoothing: f64_arg(label_smoothing.as_ref(), 0.0, "label_smoothing")?,
         };
         Ok(tv(engine::nn::cross_entropy_with(&x, &t, &o).map_err(exc)?))
+    }));
+    m.set("dropout", Value::builtin("dropout", |_, args| {
+        let [_input, p, training, _inplace] = args.bind(&["input", "p=", "training=", "inplace="])?;
+        let t = first_tensor(&args, "dropout")?;
+        Ok(tv(nn::dropout(&t, f64_arg(p.as_ref(), 0.5, "p")?, bool_arg(training.as_ref(), true))?))
+    }));
+    m.set("one_hot", Value::builtin("one_hot", |_, args| {
+        let [_input, num_classes] = args.bind(&["input", "num_classes="])?;
+        let t = first_tensor(&args, "one_hot")?;
+        if t.dtype() != DType::Int64 {
+            return Err(Exception::runtime_error("one_hot is only applicable to index tensor of type LongTensor."));
+        }
+        let v = t.to_f64_vec();
+        let max = v.iter().fold(-1.0f64, |m, &x| m.max(x));
+        let n = match num_classes.as_ref().map(|c| c.expect_int("num_classes")).transpose()? {
+            Some(c) if c >= 0 => c,
+            _ => (max + 1.0) as i64,
+        };
+        if v.iter().any(|&x| x < 0.0) {
+            return Err(Exception::runtime_error("Class values must be non-negative."));
+        }
+        if max >= n as f64 {
+            return Err(Exception::runtime_error("Class values must be smaller than num_classes."));
+        }
+        let mut data = vec![0i64; v.len() * n as usize];
+        for (i, &x) in v.iter().enumerate() {
+            data[i * n as usize + x as usize] = 1;
+        }
+        let mut shape = t.shape();
+        shape.push(n as usize);
+        Ok(tv(Tensor::from_data(engine::Data::I64(data), &shape).map_err(exc)?))
+    }));
+    for name in ["huber_loss", "smooth_l1_loss"] {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [x, t, _sa, _reduce, reduction, param] = if name == "huber_loss" {
+                let [x, t, reduction, delta] = args.bind(&["input", "target", "reduction=", "delta="])?;
+                [x, t, None, None, reduction, delta]
+            } else {
+                args.bind(&["input", "target", "size_average=", "reduce=", "reduction=", "beta="])?
+            };
+            let (x, t) = two_tensors(x, t, name)?;
+            let r = nn::reduction_arg(reduction.as_ref())?;
+            let p = f64_arg(param.as_ref(), 1.0, if name == "huber_loss" { "delta" } else { "beta" })?;
+            let out = if name == "huber_loss" { engine::nn::huber_loss(&x, &t, r, p) } else { engine::nn::smooth_l1_loss(&x, &t, r, p) };
+            Ok(tv(out.map_err(exc)?))
+        }));
+    }
+    m.set("binary_cross_entropy_with_logits", Value::builtin("binary_cross_entropy_with_logits", |_, args| {
+        let [x, t, weight, _sa, _reduce, reduction, pos_weight] =
+            args.bind(&["input", "target", "weight=", "size_average=", "reduce=", "reduction=", "pos_weight="])?;
+        let (x, t) = two_tensors(x, t, "binary_cross_entropy_with_logits")?;
+        if weight.as_ref().is_some_and(|w| !w.is_none()) {
+            return Err(Exception::unsupported("binary_cross_entropy_with_logits(weight=...)"));
+        }
+        let pw = match pos_weight.as_ref().and_then(as_tensor) {
+            Some(p) if p.numel() == 1 => Some(f64_arg(pos_weight.as_ref(), 1.0, "pos_weight")?),
+            Some(_) => return Err(Exception::unsupported("binary_cross_entropy_with_logits with a per-class pos_weight tensor")),
+            None => None,
+        };
+        Ok(tv(engine::nn::binary_cross_entropy_with_logits(&x, &t, pw, nn::reduction_arg(reduction.as_ref())?).map_err(exc)?))
     }));
     m.set("nll_loss", Value::builtin("nll_loss", |_, args| {
         let [x, t, weight, _sa, ignore_index, _reduce, reduction] =

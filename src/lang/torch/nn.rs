@@ -17,6 +17,7 @@ enum Kind {
     Activation(Activation),
     Sequential(Vec<Value>),
     Loss(Loss),
+    Dropout(f64),
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,6 +53,7 @@ impl PyModule {
         match &self.kind {
             Kind::Linear(_) => "Linear",
             Kind::Sequential(_) => "Sequential",
+            Kind::Dropout(_) => "Dropout",
             Kind::Activation(a) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
@@ -108,6 +110,11 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
             }
+            Kind::Dropout(p) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(dropout(&x, *p, self.training.get())?))
+            }
             Kind::Sequential(children) => {
                 let [x] = args.bind(&["input"])?;
                 let mut x = x.unwrap_or(Value::None);
@@ -142,9 +149,26 @@ impl PyModule {
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
+            Kind::Dropout(p) => format!("Dropout(p={}, inplace=False)", crate::lang::format::float_repr(*p)),
             _ => format!("{}()", self.name()),
         }
     }
+}
+
+/// Dropout as PyTorch computes it: `input * (bernoulli_(1 - p) / (1 - p))` in training mode.
+pub fn dropout(x: &Tensor, p: f64, training: bool) -> R<Tensor> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", crate::lang::format::float_repr(p))));
+    }
+    if !training || p == 0.0 {
+        return Ok(x.clone());
+    }
+    if p == 1.0 {
+        return x.mul_scalar(crate::tensor::Scalar::Int(0)).map_err(exc);
+    }
+    let rng = super::generator_arg(&Args::new("dropout", Vec::new()))?;
+    let noise = crate::tensor::dropout_noise(&mut rng.borrow_mut(), &x.shape(), x.dtype(), p).map_err(exc)?;
+    x.mul(&noise).map_err(exc)
 }
 
 fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
@@ -396,6 +420,14 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             s.map_or(Ok(1), |v| v.expect_int("start_dim"))?,
             e.map_or(Ok(-1), |v| v.expect_int("end_dim"))?,
         ))))
+    }));
+    m.set("Dropout", class("Dropout", "torch.nn", |_, args| {
+        let [p, _inplace] = args.bind(&["p=", "inplace="])?;
+        let p = f64_arg(p.as_ref(), 0.5, "p")?;
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", crate::lang::format::float_repr(p))));
+        }
+        Ok(module(Kind::Dropout(p)))
     }));
     m.set("Sequential", class("Sequential", "torch.nn", |_, args| {
         for c in &args.pos {

@@ -680,9 +680,143 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(args.this.clone().unwrap_or(Value::None))
             })
         }
+        "uniform_" => Value::method(this.clone(), "uniform_", |_, args| {
+            let [from, to, _gen] = args.bind(&["from=", "to=", "*", "generator="])?;
+            let t = receiver(&args)?;
+            let g = super::generator_arg(&args)?;
+            crate::tensor::uniform_(&t, &mut g.borrow_mut(), f64_arg(from.as_ref(), 0.0, "from")?, f64_arg(to.as_ref(), 1.0, "to")?).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "normal_" => Value::method(this.clone(), "normal_", |_, args| {
+            let [mean, std, _gen] = args.bind(&["mean=", "std=", "*", "generator="])?;
+            let t = receiver(&args)?;
+            let g = super::generator_arg(&args)?;
+            crate::tensor::normal_(&t, &mut g.borrow_mut(), f64_arg(mean.as_ref(), 0.0, "mean")?, f64_arg(std.as_ref(), 1.0, "std")?).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "var" | "std" => {
+            let is_std = name == "std";
+            Value::method(this.clone(), if is_std { "std" } else { "var" }, move |interp, args| {
+                let [dim, unbiased, keepdim, correction] = args.bind(&["dim=", "unbiased=", "keepdim=", "*", "correction="])?;
+                let t = receiver(&args)?;
+                // `t.std(False)` passes unbiased positionally.
+                let (dim, unbiased) = match dim {
+                    Some(Value::Bool(b)) => (None, Some(Value::Bool(b))),
+                    d => (d, unbiased),
+                };
+                let dims = dim_list(interp, dim.as_ref())?;
+                let c = match (correction, unbiased) {
+                    (Some(c), _) if !c.is_none() => f64_arg(Some(&c), 1.0, "correction")?,
+                    (_, Some(u)) => if bool_arg(Some(&u), true) { 1.0 } else { 0.0 },
+                    _ => 1.0,
+                };
+                let keep = bool_arg(keepdim.as_ref(), false);
+                Ok(tv(if is_std { t.std(dims.as_deref(), c, keep) } else { t.var(dims.as_deref(), c, keep) }.map_err(exc)?))
+            })
+        }
+        "prod" => Value::method(this.clone(), "prod", |_, args| {
+            let [dim, keepdim, dtype] = args.bind(&["dim=", "keepdim=", "*", "dtype="])?;
+            let t = receiver(&args)?;
+            let t = match dtype_arg(dtype.as_ref())? {
+                Some(d) => t.to_dtype(d).map_err(exc)?,
+                None => t,
+            };
+            let dim = match dim {
+                None | Some(Value::None) => None,
+                Some(d) => Some(d.expect_int("dim")? as isize),
+            };
+            Ok(tv(t.prod(dim, bool_arg(keepdim.as_ref(), false)).map_err(exc)?))
+        }),
+        "cumsum" => Value::method(this.clone(), "cumsum", |_, args| {
+            let [dim, _dtype] = args.bind(&["dim", "*", "dtype="])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            Ok(tv(receiver(&args)?.cumsum(d).map_err(exc)?))
+        }),
+        "norm" => Value::method(this.clone(), "norm", |interp, args| {
+            let [p, dim, keepdim, _dtype] = args.bind(&["p=", "dim=", "keepdim=", "dtype="])?;
+            let t = receiver(&args)?;
+            let p = match p {
+                Some(Value::Str(s)) if &*s == "fro" => 2.0,
+                p => f64_arg(p.as_ref(), 2.0, "p")?,
+            };
+            let dims = dim_list(interp, dim.as_ref())?;
+            Ok(tv(t.norm_p(p, dims.as_deref(), bool_arg(keepdim.as_ref(), false)).map_err(exc)?))
+        }),
+        "split" => Value::method(this.clone(), "split", |interp, args| {
+            let [size, dim] = args.bind(&["split_size", "dim="])?;
+            split_value(interp, &receiver(&args)?, size, dim)
+        }),
+        "chunk" => Value::method(this.clone(), "chunk", |_, args| {
+            let [chunks, dim] = args.bind(&["chunks", "dim="])?;
+            let n = chunks.map_or(Ok(1), |v| v.expect_int("chunks"))?.max(0) as usize;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let parts = receiver(&args)?.chunk(n, d).map_err(exc)?;
+            Ok(Value::tuple(parts.into_iter().map(tv).collect()))
+        }),
+        "equal" => Value::method(this.clone(), "equal", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = other.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("equal(): argument 'other' must be Tensor"))?;
+            Ok(Value::Bool(tensors_equal(&receiver(&args)?, &o)))
+        }),
+        "allclose" => Value::method(this.clone(), "allclose", |_, args| {
+            let [other, rtol, atol, equal_nan] = args.bind(&["other", "rtol=", "atol=", "equal_nan="])?;
+            let o = other.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("allclose(): argument 'other' must be Tensor"))?;
+            let r = allclose(&receiver(&args)?, &o, f64_arg(rtol.as_ref(), 1e-5, "rtol")?, f64_arg(atol.as_ref(), 1e-8, "atol")?, bool_arg(equal_nan.as_ref(), false))?;
+            Ok(Value::Bool(r))
+        }),
+        "any" | "all" => {
+            let any = name == "any";
+            Value::method(this.clone(), if any { "any" } else { "all" }, move |_, args| {
+                let [] = args.bind(&[])?;
+                let v = receiver(&args)?.to_f64_vec();
+                let r = if any { v.iter().any(|&x| x != 0.0) } else { v.iter().all(|&x| x != 0.0) };
+                Ok(tv(Tensor::scalar(Scalar::Bool(r), DType::Bool)))
+            })
+        }
+        "is_floating_point" => Value::method(this.clone(), "is_floating_point", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Bool(receiver(&args)?.dtype().is_floating_point()))
+        }),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
         _ => return None,
     })
+}
+
+/// `torch.equal`: same shape and the same values.
+pub fn tensors_equal(a: &Tensor, b: &Tensor) -> bool {
+    a.shape() == b.shape() && a.to_f64_vec() == b.to_f64_vec()
+}
+
+/// `torch.allclose`: |a - b| <= atol + rtol * |b| everywhere (broadcasting).
+pub fn allclose(a: &Tensor, b: &Tensor, rtol: f64, atol: f64, equal_nan: bool) -> R<bool> {
+    let shape = crate::tensor::Tensor::zeros(&a.shape(), DType::Float64)
+        .add(&Tensor::zeros(&b.shape(), DType::Float64))
+        .map_err(exc)?
+        .shape();
+    let ea = a.to_dtype(DType::Float64).and_then(|t| t.expand(&shape)).map_err(exc)?.to_f64_vec();
+    let eb = b.to_dtype(DType::Float64).and_then(|t| t.expand(&shape)).map_err(exc)?.to_f64_vec();
+    Ok(ea.iter().zip(&eb).all(|(&x, &y)| {
+        if x.is_nan() || y.is_nan() {
+            equal_nan && x.is_nan() && y.is_nan()
+        } else {
+            x == y || (x - y).abs() <= atol + rtol * y.abs()
+        }
+    }))
+}
+
+/// `t.split(n_or_sizes, dim)` as a tuple of tensors.
+pub fn split_value(interp: &mut Interpreter, t: &Tensor, size: Option<Value>, dim: Option<Value>) -> R<Value> {
+    let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+    let parts = match size {
+        Some(Value::Int(n)) => t.split_size(n.max(0) as usize, d),
+        Some(v) => {
+            let sizes = interp.iterate(&v)?.iter().map(|s| s.expect_int("split_size").map(|n| n.max(0) as usize)).collect::<R<Vec<_>>>()?;
+            t.split_sizes(&sizes, d)
+        }
+        None => return Err(Exception::type_error("split() missing required argument 'split_size_or_sections'")),
+    }
+    .map_err(exc)?;
+    Ok(Value::tuple(parts.into_iter().map(tv).collect()))
 }

@@ -1,0 +1,241 @@
+//! Statistics reductions with their own grad_fn: var, std, prod, cumsum, p-norms along dims.
+//!
+//! Forward values of var/std are computed in double and rounded once (PyTorch's CPU Welford
+//! kernel accumulates float32 input in double); gradients are ordinary tensor ops.
+
+use super::autograd::record;
+use super::ops::{expand_reduced, saved};
+use super::tensor::norm_dim;
+use super::{no_grad, DType, Result, Scalar, Tensor, TensorError};
+
+impl Tensor {
+    fn require_float(&self, op: &str) -> Result<()> {
+        if self.dtype().is_floating_point() {
+            Ok(())
+        } else {
+            Err(TensorError::runtime(format!("{op}(): expected a floating point input, got {}", self.dtype())))
+        }
+    }
+
+    /// `t.var(dims, correction, keepdim)` (VarBackward0).
+    pub fn var(&self, dims: Option<&[isize]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+        self.var_std(dims, correction, keepdim, false)
+    }
+
+    /// `t.std(dims, correction, keepdim)` (StdBackward0).
+    pub fn std(&self, dims: Option<&[isize]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+        self.var_std(dims, correction, keepdim, true)
+    }
+
+    fn var_std(&self, dims: Option<&[isize]>, correction: f64, keepdim: bool, sqrt: bool) -> Result<Tensor> {
+        self.require_float(if sqrt { "std" } else { "var" })?;
+        let rd = self.reduce_dims(dims)?;
+        let shape = self.shape();
+        let n: usize = rd.iter().map(|&d| shape[d]).product();
+        let denom = (n as f64 - correction).max(0.0);
+        let sd: Vec<isize> = rd.iter().map(|&d| d as isize).collect();
+        let dtype = self.dtype();
+        let out = no_grad(|| -> Result<Tensor> {
+            let x = self.to_dtype(DType::Float64)?;
+            let m = x.mean(Some(&sd), true)?;
+            let d = x.sub(&m)?;
+            let v = d.mul(&d)?.sum(Some(&sd), keepdim)?.div_scalar(Scalar::Float(denom))?;
+            let v = if sqrt { v.sqrt()? } else { v };
+            v.to_dtype(dtype)
+        })?;
+        let a = saved(self);
+        let result = saved(&out);
+        let name = if sqrt { "StdBackward0" } else { "VarBackward0" };
+        let st = out.storage().as_ref().clone();
+        Ok(record(st, name, &[self], true, move |g, _| {
+            let m = a.mean(Some(&sd), true)?;
+            let centered = a.sub(&m)?;
+            let g = expand_reduced(g, &shape, &rd, keepdim)?;
+            let r = if sqrt {
+                let s = expand_reduced(&result, &shape, &rd, keepdim)?;
+                g.mul(&centered)?.div(&s.mul_scalar(Scalar::Float(denom))?)?
+            } else {
+                g.mul(&centered)?.mul_scalar(Scalar::Float(2.0 / denom))?
+            };
+            Ok(vec![Some(r)])
+        }))
+    }
+
+    /// `t.prod()` / `t.prod(dim, keepdim)`: left-to-right products (ProdBackward0/1).
+    pub fn prod(&self, dim: Option<isize>, keepdim: bool) -> Result<Tensor> {
+        let shape = self.shape();
+        let dtype = match self.dtype() {
+            DType::Bool => DType::Int64,
+            d => d,
+        };
+        let (rd, name) = match dim {
+            None => ((0..shape.len()).collect::<Vec<_>>(), "ProdBackward0"),
+            Some(d) => (vec![norm_dim(d, shape.len().max(1))?.min(shape.len().saturating_sub(1))], "ProdBackward1"),
+        };
+        let keep = keepdim && dim.is_some();
+        let x = self.to_f64_vec();
+        let out_shape_keep: Vec<usize> = (0..shape.len()).map(|d| if rd.contains(&d) { 1 } else { shape[d] }).collect();
+        let out_n: usize = out_shape_keep.iter().product();
+        let mut acc = vec![1.0f64; out_n];
+        let mut idx = vec![0usize; shape.len()];
+        for &v in &x {
+            let mut o = 0;
+            for d in 0..shape.len() {
+                o = o * out_shape_keep[d] + if rd.contains(&d) { 0 } else { idx[d] };
+            }
+            acc[o] = match dtype {
+                DType::Float32 => f64::from((acc[o] as f32) * (v as f32)),
+                _ => acc[o] * v,
+            };
+            for d in (0..shape.len()).rev() {
+                idx[d] += 1;
+                if idx[d] < shape[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        let out_shape: Vec<usize> = if keep {
+            out_shape_keep
+        } else {
+            (0..shape.len()).filter(|d| !rd.contains(d)).map(|d| shape[d]).collect()
+        };
+        let out = Tensor::from_data(super::Data::F64(acc), &out_shape)?.to_dtype(dtype)?;
+        let a = saved(self);
+        let result = saved(&out);
+        let st = out.storage().as_ref().clone();
+        Ok(record(st, name, &[self], true, move |g, _| {
+            let g = expand_reduced(g, &shape, &rd, keep)?;
+            let p = expand_reduced(&result, &shape, &rd, keep)?;
+            Ok(vec![Some(g.mul(&p)?.div(&a)?)])
+        }))
+    }
+
+    /// `t.cumsum(dim)`: sequential running sums along `dim` (CumsumBackward0).
+    pub fn cumsum(&self, dim: isize) -> Result<Tensor> {
+        let shape = self.shape();
+        let nd = shape.len().max(1);
+        let d = norm_dim(dim, nd)?.min(shape.len().saturating_sub(1));
+        let dtype = match self.dtype() {
+            DType::Bool => DType::Int64,
+            t => t,
+        };
+        let x = self.to_f64_vec();
+        let (outer, len, inner) = super::ops::split3(&shape, d);
+        let mut out = x.clone();
+        for o in 0..outer {
+            for i in 0..inner {
+                let mut acc = 0.0f64;
+                for k in 0..len {
+                    let j = (o * len + k) * inner + i;
+                    acc = match dtype {
+                        DType::Float32 => f64::from(acc as f32 + x[j] as f32),
+                        _ => acc + x[j],
+                    };
+                    out[j] = acc;
+                }
+            }
+        }
+        let out = Tensor::from_data(super::Data::F64(out), &shape)?.to_dtype(dtype)?;
+        let st = out.storage().as_ref().clone();
+        Ok(record(st, "CumsumBackward0", &[self], false, move |g, _| {
+            // The gradient of a running sum is the reversed running sum of the gradient.
+            let gv = g.to_f64_vec();
+            let mut r = gv.clone();
+            for o in 0..outer {
+                for i in 0..inner {
+                    let mut acc = 0.0f64;
+                    for k in (0..len).rev() {
+                        let j = (o * len + k) * inner + i;
+                        acc = match g.dtype() {
+                            DType::Float32 => f64::from(acc as f32 + gv[j] as f32),
+                            _ => acc + gv[j],
+                        };
+                        r[j] = acc;
+                    }
+                }
+            }
+            Ok(vec![Some(Tensor::from_data(super::Data::F64(r), &g.shape())?.to_dtype(g.dtype())?)])
+        }))
+    }
+
+    /// `t.norm(p, dim, keepdim)` for p = 1, 2 or inf (LinalgVectorNormBackward0).
+    pub fn norm_p(&self, p: f64, dims: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
+        if p == 2.0 && dims.is_none() && !keepdim {
+            return self.norm();
+        }
+        self.require_float("norm")?;
+        let rd = self.reduce_dims(dims)?;
+        let sd: Vec<isize> = rd.iter().map(|&d| d as isize).collect();
+        let shape = self.shape();
+        let out = no_grad(|| -> Result<Tensor> {
+            if p == 1.0 {
+                self.abs()?.sum(Some(&sd), keepdim)
+            } else if p == 2.0 {
+                self.mul(self)?.sum(Some(&sd), keepdim)?.sqrt()
+            } else if p.is_infinite() {
+                let mut r = self.abs()?;
+                let mut ds = rd.clone();
+                ds.sort_unstable();
+                for &d in ds.iter().rev() {
+                    r = r.max_dim(d as isize, true)?.0;
+                }
+                if keepdim { Ok(r) } else { r.reshape_usize(&(0..shape.len()).filter(|d| !rd.contains(d)).map(|d| shape[d]).collect::<Vec<_>>()) }
+            } else {
+                Err(TensorError::runtime(format!("unsupported: norm with p={p}")))
+            }
+        })?;
+        let a = saved(self);
+        let result = saved(&out);
+        let st = out.storage().as_ref().clone();
+        Ok(record(st, "LinalgVectorNormBackward0", &[self], true, move |g, _| {
+            let g = expand_reduced(g, &shape, &rd, keepdim)?;
+            let r = if p == 1.0 {
+                g.mul(&a.sign()?)?
+            } else {
+                let n = expand_reduced(&result, &shape, &rd, keepdim)?;
+                g.mul(&a)?.div(&n)?
+            };
+            Ok(vec![Some(r)])
+        }))
+    }
+
+    /// Pieces of `size` along `dim` (the last may be shorter): `t.split(int)` / `chunk`.
+    pub fn split_size(&self, size: usize, dim: isize) -> Result<Vec<Tensor>> {
+        let d = norm_dim(dim, self.dim())?;
+        let n = self.shape()[d];
+        if size == 0 {
+            return Err(TensorError::runtime("split_size can only be 0 if dimension size is 0"));
+        }
+        let sizes: Vec<usize> = (0..n.div_ceil(size).max(1)).map(|i| size.min(n - (i * size).min(n))).collect();
+        self.split_sizes(&sizes, dim)
+    }
+
+    /// Pieces with the given sizes along `dim`: `t.split([2, 3])`.
+    pub fn split_sizes(&self, sizes: &[usize], dim: isize) -> Result<Vec<Tensor>> {
+        let d = norm_dim(dim, self.dim())?;
+        let n = self.shape()[d];
+        if sizes.iter().sum::<usize>() != n {
+            return Err(TensorError::runtime(format!(
+                "split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}"
+            )));
+        }
+        let mut start = 0i64;
+        let mut out = Vec::new();
+        for &s in sizes {
+            out.push(self.slice(d as isize, Some(start), Some(start + s as i64), 1)?);
+            start += s as i64;
+        }
+        Ok(out)
+    }
+
+    /// `t.chunk(chunks, dim)`: splits of ceil(n / chunks).
+    pub fn chunk(&self, chunks: usize, dim: isize) -> Result<Vec<Tensor>> {
+        if chunks == 0 {
+            return Err(TensorError::runtime("chunk expects `chunks` to be greater than 0, got: 0"));
+        }
+        let d = norm_dim(dim, self.dim())?;
+        let n = self.shape()[d];
+        self.split_size(n.div_ceil(chunks).max(1), dim)
+    }
+}
