@@ -13,6 +13,7 @@ pub mod lesson;
 pub mod execute;
 pub mod check;
 pub mod render;
+pub mod highlight;
 pub mod site;
 pub mod watch;
 pub mod diagnostic;

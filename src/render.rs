@@ -46,7 +46,8 @@ pub struct IndexEntry {
 #[derive(Serialize)]
 struct CellView<'a> {
     line: usize,
-    code: &'a str,
+    /// The code as highlighted HTML (already escaped).
+    code_html: String,
     skipped: bool,
     status: Status,
     items: Vec<ItemView<'a>>,
@@ -159,7 +160,7 @@ fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i:
         .collect();
     CellView {
         line: cell.line,
-        code: lesson.code(cell).trim_end_matches('\n'),
+        code_html: crate::highlight::highlight_python(lesson.code(cell).trim_end_matches('\n')),
         skipped: cr.skipped,
         status: report.cells[i].status,
         items,
