@@ -272,22 +272,28 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     summary.duration_ms = started.elapsed().as_secs_f64() * 1e3;
 
-    let mut out = anstream::stdout().lock();
-    match args.format {
-        Format::Human => write_human(&mut out, &outcomes, &summary)?,
-        Format::Json => {
-            let files = outcomes.iter().map(|o| JsonFile { report: &o.report, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
-            serde_json::to_writer_pretty(&mut out, &Report { files, summary: &summary })?;
-            writeln!(out)?;
+    // Only the human report goes through anstream (colors for a terminal, stripped otherwise):
+    // the machine formats are written as they are, byte for byte.
+    if args.format == Format::Human {
+        let mut out = anstream::stdout().lock();
+        write_human(&mut out, &outcomes, &summary)?;
+        out.flush()?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        match args.format {
+            Format::Json => {
+                let files = outcomes.iter().map(|o| JsonFile { report: &o.report, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
+                serde_json::to_writer_pretty(&mut out, &Report { files, summary: &summary })?;
+                writeln!(out)?;
+            }
+            Format::Junit => out.write_all(junit(&outcomes, &summary).as_bytes())?,
+            Format::Github | Format::Human => {
+                out.write_all(github(&outcomes).as_bytes())?;
+                writeln!(out, "{}", summary_line(&summary))?;
+            }
         }
-        Format::Junit => out.write_all(junit(&outcomes, &summary).as_bytes())?,
-        Format::Github => {
-            out.write_all(github(&outcomes).as_bytes())?;
-            writeln!(out, "{}", summary_line(&summary))?;
-        }
+        out.flush()?;
     }
-    out.flush()?;
-    drop(out);
     let mut fatal = false;
     for o in &outcomes {
         if let Some(msg) = &o.fatal {
@@ -439,9 +445,22 @@ impl Progress {
 /// escaped, and characters XML 1.0 cannot hold at all (most control characters) replaced by
 /// U+FFFD, so a cell that prints `\x1b` still gives a well-formed report.
 fn xml_escape(s: &str) -> String {
+    escape_xml(s, false)
+}
+
+/// [`xml_escape`] for attribute values, where a parser would turn a raw newline or tab into a
+/// space: those are written as character references.
+fn xml_attr(s: &str) -> String {
+    escape_xml(s, true)
+}
+
+fn escape_xml(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' if attribute => out.push_str("&#13;"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -479,7 +498,7 @@ fn junit(outcomes: &[Outcome], summary: &Summary) -> String {
         seconds(summary.duration_ms),
     ));
     for r in reports() {
-        let path = xml_escape(&r.path);
+        let path = xml_attr(&r.path);
         x.push_str(&format!(
             "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" file=\"{path}\">\n",
             tests(r),
@@ -491,7 +510,7 @@ fn junit(outcomes: &[Outcome], summary: &Summary) -> String {
         if let Some(e) = &r.error {
             x.push_str(&format!(
                 "    <testcase name=\"{path}\" classname=\"{path}\" file=\"{path}\" time=\"0.000\">\n      <error message=\"{}\" type=\"unreadable\"/>\n    </testcase>\n",
-                xml_escape(e)
+                xml_attr(e)
             ));
         }
         for c in &r.cells {
@@ -515,11 +534,11 @@ fn junit(outcomes: &[Outcome], summary: &Summary) -> String {
             match &c.diff {
                 Some(diff) if tag != "skipped" => x.push_str(&format!(
                     "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>\n",
-                    xml_escape(&message),
+                    xml_attr(&message),
                     status_name(c.status),
                     xml_escape(diff)
                 )),
-                _ => x.push_str(&format!("      <{tag} message=\"{}\"/>\n", xml_escape(&message))),
+                _ => x.push_str(&format!("      <{tag} message=\"{}\"/>\n", xml_attr(&message))),
             }
             x.push_str("    </testcase>\n");
         }
@@ -605,6 +624,11 @@ mod tests {
     #[test]
     fn xml_escapes_markup_and_drops_control_characters() {
         assert_eq!(xml_escape("<a href=\"x\">'&'</a>\x1b[0m\n"), "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\u{FFFD}[0m\n");
+    }
+
+    #[test]
+    fn attributes_keep_newlines() {
+        assert_eq!(xml_attr("a\n\tb\""), "a&#10;&#9;b&quot;");
     }
 
     #[test]
