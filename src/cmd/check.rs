@@ -273,26 +273,11 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     summary.duration_ms = started.elapsed().as_secs_f64() * 1e3;
 
     // Only the human report goes through anstream (colors for a terminal, stripped otherwise):
-    // the machine formats are written as they are, byte for byte.
-    if args.format == Format::Human {
-        let mut out = anstream::stdout().lock();
-        write_human(&mut out, &outcomes, &summary)?;
-        out.flush()?;
-    } else {
-        let mut out = std::io::stdout().lock();
-        match args.format {
-            Format::Json => {
-                let files = outcomes.iter().map(|o| JsonFile { report: &o.report, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
-                serde_json::to_writer_pretty(&mut out, &Report { files, summary: &summary })?;
-                writeln!(out)?;
-            }
-            Format::Junit => out.write_all(junit(&outcomes, &summary).as_bytes())?,
-            Format::Github | Format::Human => {
-                out.write_all(github(&outcomes).as_bytes())?;
-                writeln!(out, "{}", summary_line(&summary))?;
-            }
-        }
-        out.flush()?;
+    // the machine formats are written as they are, byte for byte. A reader that stops early
+    // (`| head`) is not an error.
+    match write_report(args.format, &outcomes, &summary) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
     }
     let mut fatal = false;
     for o in &outcomes {
@@ -314,6 +299,28 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         0
     }))
+}
+
+fn write_report(format: Format, outcomes: &[Outcome], summary: &Summary) -> std::io::Result<()> {
+    if format == Format::Human {
+        let mut out = anstream::stdout().lock();
+        write_human(&mut out, outcomes, summary)?;
+        return out.flush();
+    }
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let files = outcomes.iter().map(|o| JsonFile { report: &o.report, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
+            serde_json::to_writer_pretty(&mut out, &Report { files, summary })?;
+            writeln!(out)?;
+        }
+        Format::Junit => out.write_all(junit(outcomes, summary).as_bytes())?,
+        Format::Github | Format::Human => {
+            out.write_all(github(outcomes).as_bytes())?;
+            writeln!(out, "{}", summary_line(summary))?;
+        }
+    }
+    out.flush()
 }
 
 fn summary_line(s: &Summary) -> String {
@@ -389,7 +396,7 @@ fn write_diff(out: &mut impl Write, old: &str, new: &str, hunks: &[Hunk], labels
             write!(out, "{plain}{sign}{plain:#}")?;
             for (emph, text) in &line.segments {
                 let style = if *emph { changed } else { plain };
-                write!(out, "{style}{text}{style:#}")?;
+                write!(out, "{style}{}{style:#}", visible(text))?;
             }
             writeln!(out)?;
             if line.missing_newline {
@@ -398,6 +405,24 @@ fn write_diff(out: &mut impl Write, old: &str, new: &str, hunks: &[Hunk], labels
         }
     }
     Ok(())
+}
+
+/// A line of a cell's output made safe for a terminal: control characters (a cell may print
+/// ANSI escapes of its own) are shown as their Unicode control pictures, `\x1b` as `␛`.
+fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\u{7f}' => '\u{2421}',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// A one-line `[done/total]` counter on stderr, only when stderr is a terminal and the run
@@ -624,6 +649,12 @@ mod tests {
     #[test]
     fn xml_escapes_markup_and_drops_control_characters() {
         assert_eq!(xml_escape("<a href=\"x\">'&'</a>\x1b[0m\n"), "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\u{FFFD}[0m\n");
+    }
+
+    #[test]
+    fn terminal_output_shows_control_characters() {
+        assert_eq!(visible("a\x1b[0m\tb"), "a\u{241B}[0m\tb");
+        assert_eq!(visible("plain"), "plain");
     }
 
     #[test]

@@ -543,6 +543,11 @@ fn human_diff_highlights_changed_characters_only_in_color() {
     assert_eq!(inverted(removed), "7", "{removed:?}");
     assert_eq!(inverted(added), "6", "{added:?}");
     assert!(removed.contains("\u{1b}[31m") && added.contains("\u{1b}[32m"));
+    // A cell's own escape sequences are shown, not obeyed.
+    let p = t.write("o.md", OUTCOMES);
+    let colored = stdout(&lessonrun_env(&["check", s(&p)], &[("CLICOLOR_FORCE", "1")]));
+    let line = colored.lines().find(|l| l.contains("100% a,b:c")).unwrap();
+    assert!(line.contains("\u{241B}[0m"), "{line:?}");
 }
 
 #[test]
