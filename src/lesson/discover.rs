@@ -74,11 +74,16 @@ pub fn discover_glob(pattern: &str) -> std::io::Result<Vec<LessonPath>> {
     let found = discover(&[PathBuf::from(&base)])?;
     Ok(found
         .into_iter()
-        .filter(|lp| {
-            let p = lp.path.to_string_lossy().replace('\\', "/");
-            let p = if base == "." { p.trim_start_matches("./").to_string() } else { p };
-            glob_match(&pattern, &p)
+        .map(|mut lp| {
+            // `*.md` names files of the current folder as `a.md`, as the shell would.
+            if base == "."
+                && let Ok(p) = lp.path.strip_prefix(".")
+            {
+                lp.path = p.to_path_buf();
+            }
+            lp
         })
+        .filter(|lp| glob_match(&pattern, &lp.path.to_string_lossy().replace('\\', "/")))
         .collect())
 }
 

@@ -169,7 +169,7 @@ fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>)
             }
             _ => continue,
         };
-        match value {
+        match value.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" => *flag = true,
             "false" | "no" | "off" => *flag = false,
             _ => warnings.push(bad("write true or false")),
