@@ -1,10 +1,10 @@
 //! Comparing what cells printed with what the lesson expects, and blessing the difference.
 
 use serde::Serialize;
-use similar::TextDiff;
+use similar::{ChangeTag, InlineChangeMode, InlineChangeOptions, TextDiff};
 
 use crate::execute::LessonRun;
-use crate::lesson::{CompareOptions, Edit, Lesson, apply_edits, bless_edit};
+use crate::lesson::{Cell, CompareOptions, Edit, ExpectedStyle, Lesson, apply_edits, bless_edit};
 
 /// How one cell fared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -20,6 +20,8 @@ pub enum Status {
     Missing,
     /// `skip` cell: not run.
     Skip,
+    /// `ignore` option: run, output not compared.
+    Ignored,
 }
 
 impl Status {
@@ -33,15 +35,37 @@ impl Status {
 pub struct CellReport {
     /// 1-based line of the cell's opening fence.
     pub line: usize,
+    /// 1-based last line of the cell's expectation (or of the cell, when it has none).
+    pub end_line: usize,
     pub status: Status,
     pub expected: Option<String>,
     pub actual: String,
     /// Unified diff expected → actual, for failing cells.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// The same diff as hunks with the changed characters of each line marked, for terminals.
+    #[serde(skip)]
+    pub hunks: Vec<Hunk>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub duration_ms: f64,
+}
+
+/// A warning about the lesson's Markdown, or the exception that ended a failing cell, at a
+/// place in the file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileDiagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
 }
 
 /// The outcome of one lesson file.
@@ -49,17 +73,46 @@ pub struct CellReport {
 pub struct FileReport {
     pub path: String,
     pub cells: Vec<CellReport>,
+    /// Why the lesson could not be checked at all (unreadable, not UTF-8); then `cells` is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub diagnostics: Vec<FileDiagnostic>,
+    /// Wall-clock time of loading, running and comparing the lesson.
+    pub duration_ms: f64,
 }
 
 impl FileReport {
     pub fn count(&self, pred: impl Fn(Status) -> bool) -> usize {
         self.cells.iter().filter(|c| pred(c.status)).count()
     }
+
+    /// The report of a lesson that could not be loaded.
+    pub fn unreadable(path: String, error: String) -> FileReport {
+        FileReport { path, cells: Vec::new(), error: Some(error), diagnostics: Vec::new(), duration_ms: 0.0 }
+    }
+
+    /// Whether anything in the lesson failed: a cell, or the lesson itself.
+    pub fn is_failure(&self) -> bool {
+        self.error.is_some() || self.cells.iter().any(|c| c.status.is_failure())
+    }
+}
+
+/// The options a cell's output is compared under: its expectation's, else the lesson's.
+fn options_of<'a>(lesson: &'a Lesson, cell: &'a Cell) -> &'a CompareOptions {
+    cell.expected.as_ref().map_or(&lesson.defaults, |e| &e.options)
 }
 
 /// Compares each cell of `lesson` with its run.
 pub fn check_lesson(lesson: &Lesson, run: &LessonRun) -> FileReport {
     let path = lesson.source.path.display().to_string();
+    let mut diagnostics: Vec<FileDiagnostic> = lesson
+        .warnings
+        .iter()
+        .map(|w| {
+            let at = lesson.source.line_col(w.span().start);
+            FileDiagnostic { severity: Severity::Warning, message: w.to_string(), line: at.line, col: at.col }
+        })
+        .collect();
     let cells = lesson
         .cells
         .iter()
@@ -67,8 +120,11 @@ pub fn check_lesson(lesson: &Lesson, run: &LessonRun) -> FileReport {
         .map(|(cell, cr)| {
             let actual = cr.text();
             let expected = cell.expected.as_ref();
+            let options = options_of(lesson, cell);
             let status = if cr.skipped {
                 Status::Skip
+            } else if options.ignore {
+                Status::Ignored
             } else {
                 match expected {
                     Some(e) if outputs_match(&e.text, &actual, &e.options) => Status::Pass,
@@ -78,35 +134,52 @@ pub fn check_lesson(lesson: &Lesson, run: &LessonRun) -> FileReport {
                     None => Status::Missing,
                 }
             };
-            let diff = status.is_failure().then(|| {
+            let (mut diff, mut hunks) = (None, Vec::new());
+            if status.is_failure() {
                 let exp = expected.map_or("", |e| e.text.as_str());
-                unified_diff(exp, &normalized(&actual), &format!("{path}:{}", cell.line))
-            });
+                let act = normalized(&actual);
+                diff = Some(unified_diff(exp, &act, &format!("{path}:{}", cell.line)));
+                hunks = diff_hunks(exp, &act);
+                if let Some(e) = cr.error() {
+                    // An internal error has no place of its own: point at the cell.
+                    let at = if e.span.end > 0 { lesson.source.line_col(e.span.start) } else { lesson.source.line_col(cell.fence.start) };
+                    diagnostics.push(FileDiagnostic { severity: Severity::Error, message: e.last_line.clone(), line: at.line, col: at.col });
+                }
+            }
+            let end = match expected.map(|e| &e.style) {
+                Some(ExpectedStyle::Block { block, .. }) => block.end,
+                _ => cell.fence.end,
+            };
             CellReport {
                 line: cell.line,
+                end_line: lesson.source.line_col(end.saturating_sub(1).max(cell.fence.start)).line,
                 status,
                 expected: expected.map(|e| e.text.clone()),
                 actual,
                 diff,
+                hunks,
                 error: cr.error().map(|e| e.last_line.clone()),
                 duration_ms: cr.duration.as_secs_f64() * 1e3,
             }
         })
         .collect();
-    FileReport { path, cells }
+    let duration_ms = run.cells.iter().map(|c| c.duration.as_secs_f64() * 1e3).sum();
+    FileReport { path, cells, error: None, diagnostics, duration_ms }
 }
 
-/// The lesson's text with every expectation that no longer matches rewritten to the actual
-/// output, or `None` when nothing changes. Matching cells (within their tolerance) are left
-/// alone, so blessing twice is a no-op and option words on output blocks survive.
-pub fn bless(lesson: &Lesson, run: &LessonRun) -> Option<String> {
+/// The lesson's text with every selected expectation that no longer matches rewritten to the
+/// actual output, or `None` when nothing changes. Matching cells (within their tolerance, or
+/// their ellipses) and ignored cells are left alone, so blessing twice is a no-op and option
+/// words on output blocks survive.
+pub fn bless(lesson: &Lesson, run: &LessonRun, selected: impl Fn(usize) -> bool) -> Option<String> {
     let text = &lesson.source.text;
     let edits: Vec<Edit> = lesson
         .cells
         .iter()
         .zip(&run.cells)
-        .filter(|(_, cr)| !cr.skipped)
-        .filter_map(|(cell, cr)| {
+        .enumerate()
+        .filter(|(i, (cell, cr))| selected(*i) && !cr.skipped && !options_of(lesson, cell).ignore)
+        .filter_map(|(_, (cell, cr))| {
             let actual = cr.text();
             let unchanged = match &cell.expected {
                 Some(e) => outputs_match(&e.text, &actual, &e.options),
@@ -124,65 +197,128 @@ fn normalized(actual: &str) -> String {
     if actual.is_empty() || actual.ends_with('\n') { actual.to_string() } else { format!("{actual}\n") }
 }
 
-/// Whether `actual` satisfies `expected` under `options`. Exact by default; with a tolerance,
-/// numbers are compared with that relative tolerance and all other text exactly.
+/// Whether `actual` satisfies `expected` under `options`. Exact by default. `ignore` accepts
+/// anything; otherwise both texts become tokens (see [`tokens`]) compared one for one, with
+/// numbers within the tolerance, and an ellipsis in the expectation matching any run of tokens.
 pub fn outputs_match(expected: &str, actual: &str, options: &CompareOptions) -> bool {
+    if options.ignore {
+        return true;
+    }
     let actual = normalized(actual);
     let expected = expected.replace("\r\n", "\n");
     if expected == actual {
         return true;
     }
-    match options.tolerance {
-        Some(tol) => numbers_match(&expected, &actual, tol),
-        None => false,
+    if options.is_exact() {
+        return false;
     }
+    let (e, a) = (tokens(&expected, options, true), tokens(&actual, options, false));
+    let tol = options.tolerance.unwrap_or(0.0);
+    wildcard_match(&e, &a, |x, y| match (x, y) {
+        (Tok::Num(x), Tok::Num(y)) => x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * x.abs().max(y.abs()),
+        (Tok::Text(x), Tok::Text(y)) => x == y,
+        (Tok::Space, Tok::Space) => true,
+        _ => false,
+    })
 }
 
-fn numbers_match(expected: &str, actual: &str, tol: f64) -> bool {
-    let (e, a) = (split_numbers(expected), split_numbers(actual));
-    e.len() == a.len()
-        && e.iter().zip(&a).all(|(x, y)| match (x, y) {
-            (Piece::Num(x), Piece::Num(y)) => {
-                x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * x.abs().max(y.abs())
-            }
-            (Piece::Text(x), Piece::Text(y)) => x.split_whitespace().eq(y.split_whitespace()),
-            _ => false,
-        })
-}
-
-#[derive(Debug)]
-enum Piece<'a> {
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Tok<'a> {
+    /// One character, or with a tolerance one word (a run of text between whitespace and numbers).
     Text(&'a str),
+    /// A run of whitespace (`normalize-whitespace`).
+    Space,
     Num(f64),
+    /// `...` in an expectation (`ellipsis`).
+    Any,
 }
 
-/// Splits text into numbers (`-1.5e-3`, `2.`, `nan`) and the text between them. Printed tensors
-/// pad numbers to a common width, so a tolerated change in one number may move spaces: the text
-/// between numbers is therefore compared modulo whitespace runs.
-fn split_numbers(s: &str) -> Vec<Piece<'_>> {
+/// Splits an output into the tokens it is compared by.
+///
+/// Without a tolerance, every character is a token, so an ellipsis can stand for part of a
+/// word; `normalize-whitespace` turns each whitespace run into one `Space` and drops it at both
+/// ends. With a tolerance, numbers (`-1.5e-3`, `2.`, `nan`) are tokens and the text between them
+/// is a sequence of words with the whitespace dropped: printed tensors pad numbers to a common
+/// width, so a tolerated change in one number may move spaces.
+fn tokens<'a>(s: &'a str, options: &CompareOptions, is_expected: bool) -> Vec<Tok<'a>> {
+    let ellipsis = options.ellipsis && is_expected;
+    let numbers = options.tolerance.is_some();
     let b = s.as_bytes();
     let mut out = Vec::new();
-    let (mut i, mut text_start) = (0, 0);
+    let mut word_start: Option<usize> = None;
+    let mut i = 0;
+    let flush = |out: &mut Vec<Tok<'a>>, start: &mut Option<usize>, end: usize| {
+        if let Some(st) = start.take() {
+            out.push(Tok::Text(&s[st..end]));
+        }
+    };
     while i < b.len() {
-        let prev_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        if let Some(len) = number_len(&b[i..]).filter(|_| !prev_ident) {
-            let end = i + len;
-            if let Ok(v) = s[i..end].parse::<f64>() {
-                if text_start < i {
-                    out.push(Piece::Text(&s[text_start..i]));
-                }
-                out.push(Piece::Num(v));
-                i = end;
-                text_start = end;
+        if ellipsis && b[i..].starts_with(b"...") {
+            flush(&mut out, &mut word_start, i);
+            if out.last() != Some(&Tok::Any) {
+                out.push(Tok::Any);
+            }
+            i += 3;
+            continue;
+        }
+        if numbers {
+            let prev_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            if let Some(len) = number_len(&b[i..]).filter(|_| !prev_ident)
+                && let Ok(v) = s[i..i + len].parse::<f64>()
+            {
+                flush(&mut out, &mut word_start, i);
+                out.push(Tok::Num(v));
+                i += len;
                 continue;
             }
         }
-        i += 1;
+        let c = s[i..].chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
+        if c.is_whitespace() && (numbers || options.normalize_whitespace) {
+            flush(&mut out, &mut word_start, i);
+            if !numbers && !out.is_empty() && out.last() != Some(&Tok::Space) {
+                out.push(Tok::Space);
+            }
+        } else if numbers {
+            word_start.get_or_insert(i);
+        } else {
+            out.push(Tok::Text(&s[i..i + len]));
+        }
+        i += len;
     }
-    if text_start < b.len() {
-        out.push(Piece::Text(&s[text_start..]));
+    flush(&mut out, &mut word_start, b.len());
+    if out.last() == Some(&Tok::Space) {
+        out.pop();
     }
     out
+}
+
+/// Whether `pattern` (with `Any` wildcards) matches all of `text`: the greedy matcher that
+/// backtracks to the last wildcard, linear unless wildcards must retry.
+fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut retry: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(Tok::Any) => {
+                retry = Some((p, t));
+                p += 1;
+            }
+            Some(tok) if eq(tok, &text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match retry {
+                Some((rp, rt)) => {
+                    retry = Some((rp, rt + 1));
+                    p = rp + 1;
+                    t = rt + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|tok| *tok == Tok::Any)
 }
 
 /// Length of a number starting at the beginning of `b`, if one does.
@@ -236,12 +372,79 @@ pub fn unified_diff(expected: &str, actual: &str, location: &str) -> String {
         .to_string()
 }
 
+/// What a line of a diff is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineTag {
+    Context,
+    Removed,
+    Added,
+}
+
+/// One line of a diff as pieces of text, each marked whether it is a changed part of the line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiffLine {
+    pub tag: LineTag,
+    /// `(changed, text)`; the line's newline is not included.
+    pub segments: Vec<(bool, String)>,
+    /// The line is the last of its text and has no newline.
+    pub missing_newline: bool,
+}
+
+/// A run of changed lines with their context, under a `@@ -a,b +c,d @@` header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hunk {
+    pub header: String,
+    pub lines: Vec<DiffLine>,
+}
+
+/// The line diff from `old` to `new` in hunks of three lines of context, with the characters
+/// that changed inside a replaced line marked (so `7.0` → `6.0` shows the one digit).
+pub fn diff_hunks(old: &str, new: &str) -> Vec<Hunk> {
+    let diff = TextDiff::from_lines(old, new);
+    let mut inline = InlineChangeOptions::new();
+    inline.mode(InlineChangeMode::Chars).semantic_cleanup(true);
+    diff.grouped_ops(3)
+        .iter()
+        .filter(|group| !group.is_empty())
+        .map(|group| {
+            let header = similar::udiff::UnifiedHunkHeader::new(group).to_string();
+            let lines = group
+                .iter()
+                .flat_map(|op| diff.iter_inline_changes_with_options(op, inline))
+                .map(|change| {
+                    let tag = match change.tag() {
+                        ChangeTag::Equal => LineTag::Context,
+                        ChangeTag::Delete => LineTag::Removed,
+                        ChangeTag::Insert => LineTag::Added,
+                    };
+                    let mut segments: Vec<(bool, String)> =
+                        change.iter_strings_lossy().map(|(emph, text)| (emph, text.into_owned())).collect();
+                    if let Some((_, last)) = segments.last_mut()
+                        && last.ends_with('\n')
+                    {
+                        last.pop();
+                    }
+                    segments.retain(|(_, t)| !t.is_empty());
+                    DiffLine { tag, segments, missing_newline: change.missing_newline() }
+                })
+                .collect();
+            Hunk { header, lines }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn opts(f: impl FnOnce(&mut CompareOptions)) -> CompareOptions {
+        let mut o = CompareOptions::default();
+        f(&mut o);
+        o
+    }
+
     fn tol(t: f64) -> CompareOptions {
-        CompareOptions { tolerance: Some(t) }
+        opts(|o| o.tolerance = Some(t))
     }
 
     #[test]
@@ -249,6 +452,7 @@ mod tests {
         assert!(outputs_match("a 1.0\n", "a 1.0\n", &CompareOptions::default()));
         assert!(outputs_match("a 1.0\n", "a 1.0", &CompareOptions::default()));
         assert!(!outputs_match("a 1.0\n", "a 1.00000001\n", &CompareOptions::default()));
+        assert!(!outputs_match("a  b\n", "a b\n", &CompareOptions::default()));
     }
 
     #[test]
@@ -258,15 +462,53 @@ mod tests {
         assert!(!outputs_match("loss: 0.33\n", "lost: 0.33\n", &tol(1e-6)));
         assert!(outputs_match("tensor([1.0000e-05, 2.0000e+00])\n", "tensor([1.0000e-05, 2.0000e+00])\n", &tol(0.0)));
         assert!(outputs_match("tensor([-1.0001,  2.0000])\n", "tensor([-1.0000,  2.0000])\n", &tol(1e-3)));
+        assert!(outputs_match("tensor([ 9.9999, 10.0000])\n", "tensor([10.0000, 10.0000])\n", &tol(1e-3)));
         assert!(!outputs_match("step 1\n", "step 2\n", &tol(1e-6)));
+        assert!(!outputs_match("a b 1\n", "ab 1\n", &tol(1e-6)), "words stay apart");
         assert!(outputs_match("x nan\n", "x nan\n", &tol(1e-6)));
+        assert!(!outputs_match("1 2\n", "1 2 3\n", &tol(1.0)));
     }
 
     #[test]
-    fn identifiers_are_not_numbers() {
-        let p = split_numbers("x1 = 2.5e-3, Backward0");
-        let nums: Vec<f64> = p.iter().filter_map(|p| if let Piece::Num(v) = p { Some(*v) } else { None }).collect();
-        assert_eq!(nums, vec![2.5e-3]);
+    fn normalize_whitespace() {
+        let o = opts(|o| o.normalize_whitespace = true);
+        assert!(outputs_match("a b\nc\n", "a   b c\n\n", &o));
+        assert!(outputs_match("  a\tb", "a b\n", &o));
+        assert!(!outputs_match("a b\n", "ab\n", &o));
+        assert!(!outputs_match("a b\n", "a c\n", &o));
+    }
+
+    #[test]
+    fn ellipsis_matches_any_text() {
+        let o = opts(|o| o.ellipsis = true);
+        assert!(outputs_match("step 0 ...\ndone\n", "step 0 loss 1.5\nstep 1 loss 0.2\ndone\n", &o));
+        assert!(outputs_match("tensor([0.1...])\n", "tensor([0.1234, 0.5])\n", &o));
+        assert!(outputs_match("...\n", "anything at all\n", &o));
+        assert!(outputs_match("a...b\n", "ab\n", &o), "an ellipsis may match nothing");
+        assert!(!outputs_match("a...b\n", "a-c\n", &o));
+        assert!(!outputs_match("x ...\n", "y 1\n", &o));
+        assert!(outputs_match("...x...x\n", "axbxcx\n", &o), "retries after a false start");
+        assert!(!outputs_match("...\n", "a\n", &CompareOptions::default()), "only with the option");
+    }
+
+    #[test]
+    fn options_combine() {
+        let o = opts(|o| {
+            o.ellipsis = true;
+            o.tolerance = Some(1e-3);
+        });
+        assert!(outputs_match("loss 0.5\n...\nfinal 0.1000\n", "loss 0.50001\nmore\nfinal 0.10001\n", &o));
+        assert!(!outputs_match("loss 0.5\n...\nfinal 0.1\n", "loss 0.5\nfinal 0.2\n", &o));
+        let o = opts(|o| {
+            o.ellipsis = true;
+            o.normalize_whitespace = true;
+        });
+        assert!(outputs_match("a ... z\n", "a\n b\n  z\n", &o));
+    }
+
+    #[test]
+    fn ignore_accepts_anything() {
+        assert!(outputs_match("1\n", "2\n", &opts(|o| o.ignore = true)));
     }
 
     #[test]
@@ -274,5 +516,17 @@ mod tests {
         let d = unified_diff("1\n2\n", "1\n3\n", "l.md:4");
         assert!(d.contains("--- l.md:4 (expected)"));
         assert!(d.contains("-2\n+3\n"));
+    }
+
+    #[test]
+    fn hunks_mark_changed_characters() {
+        let hunks = diff_hunks("a\ndy/da: 7.0\n", "a\ndy/da: 6.0\n");
+        assert_eq!(hunks.len(), 1);
+        assert_eq!(hunks[0].header, "@@ -1,2 +1,2 @@");
+        let lines = &hunks[0].lines;
+        assert_eq!(lines[0], DiffLine { tag: LineTag::Context, segments: vec![(false, "a".into())], missing_newline: false });
+        assert_eq!(lines[1].tag, LineTag::Removed);
+        assert_eq!(lines[1].segments, vec![(false, "dy/da: ".into()), (true, "7".into()), (false, ".0".into())]);
+        assert_eq!(lines[2].segments, vec![(false, "dy/da: ".into()), (true, "6".into()), (false, ".0".into())]);
     }
 }

@@ -54,9 +54,113 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<LessonPath>) -> std::io::Result<(
     Ok(())
 }
 
+/// Whether a path argument is a glob pattern rather than a path: it holds `*`, `?` or `[`.
+pub fn is_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '['])
+}
+
+/// Every lesson file matching a glob pattern, sorted: the folder before the first component
+/// with a wildcard is searched as by [`discover`], and the files whose path (with `/` as the
+/// separator) matches the pattern are kept.
+pub fn discover_glob(pattern: &str) -> std::io::Result<Vec<LessonPath>> {
+    let pattern = pattern.replace('\\', "/");
+    let components: Vec<&str> = pattern.split('/').collect();
+    let literal = components.iter().take_while(|c| !is_glob(c)).count();
+    let base = match components[..literal].join("/") {
+        b if b.is_empty() && pattern.starts_with('/') => "/".to_string(),
+        b if b.is_empty() => ".".to_string(),
+        b => b,
+    };
+    let found = discover(&[PathBuf::from(&base)])?;
+    Ok(found
+        .into_iter()
+        .map(|mut lp| {
+            // `*.md` names files of the current folder as `a.md`, as the shell would.
+            if base == "."
+                && let Ok(p) = lp.path.strip_prefix(".")
+            {
+                lp.path = p.to_path_buf();
+            }
+            lp
+        })
+        .filter(|lp| glob_match(&pattern, &lp.path.to_string_lossy().replace('\\', "/")))
+        .collect())
+}
+
+/// Shell-style matching of a `/`-separated path: `*` matches within one component, `**` as a
+/// whole component any number of components, `?` one character, `[abc]`/`[a-z]`/`[!a]` one of
+/// a set.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let parts: Vec<&str> = path.split('/').collect();
+    match_components(&pat, &parts)
+}
+
+fn match_components(pat: &[&str], parts: &[&str]) -> bool {
+    match pat.split_first() {
+        None => parts.is_empty(),
+        Some((&"**", rest)) => (0..=parts.len()).any(|skip| match_components(rest, &parts[skip..])),
+        Some((first, rest)) => {
+            parts.split_first().is_some_and(|(p, prest)| {
+                let (pc, tc): (Vec<char>, Vec<char>) = (first.chars().collect(), p.chars().collect());
+                match_chars(&pc, &tc) && match_components(rest, prest)
+            })
+        }
+    }
+}
+
+fn match_chars(pat: &[char], text: &[char]) -> bool {
+    match pat.split_first() {
+        None => text.is_empty(),
+        Some(('*', rest)) => (0..=text.len()).any(|skip| match_chars(rest, &text[skip..])),
+        Some(('?', rest)) => !text.is_empty() && match_chars(rest, &text[1..]),
+        Some(('[', rest)) => match rest.iter().skip(1).position(|&c| c == ']') {
+            Some(close) => {
+                let set = &rest[..close + 1];
+                let (negated, set) = match set.split_first() {
+                    Some(('!' | '^', s)) => (true, s),
+                    _ => (false, set),
+                };
+                let Some((&c, text_rest)) = text.split_first() else { return false };
+                let mut hit = false;
+                let mut i = 0;
+                while i < set.len() {
+                    if i + 2 < set.len() && set[i + 1] == '-' {
+                        hit |= set[i] <= c && c <= set[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= set[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != negated && match_chars(&rest[close + 2..], text_rest)
+            }
+            None => text.first() == Some(&'[') && match_chars(rest, &text[1..]),
+        },
+        Some((c, rest)) => text.first() == Some(c) && match_chars(rest, &text[1..]),
+    }
+}
+
 /// Reads and parses one lesson file.
 pub fn load(path: &Path) -> std::io::Result<Lesson> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     Ok(parse(SourceFile::new(path, text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("lessons/*.md", "lessons/01-a.md"));
+        assert!(!glob_match("lessons/*.md", "lessons/sub/01-a.md"));
+        assert!(glob_match("lessons/**/*.md", "lessons/01-a.md"));
+        assert!(glob_match("lessons/**/*.md", "lessons/x/y/01-a.md"));
+        assert!(glob_match("**/0?-*.md", "a/b/03-c.md"));
+        assert!(glob_match("l/[0-2][!9]*.md", "l/17.md"));
+        assert!(!glob_match("l/[0-2][!9]*.md", "l/19.md"));
+        assert!(!glob_match("l/[0-2]*.md", "l/3.md"));
+    }
 }

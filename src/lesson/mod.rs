@@ -8,7 +8,7 @@ mod discover;
 mod parse;
 mod rewrite;
 
-pub use discover::{LessonPath, discover, load};
+pub use discover::{LessonPath, discover, discover_glob, glob_match, is_glob, load};
 
 pub use parse::{markdown_options, parse};
 pub use rewrite::{Edit, apply_edits, bless_edit, write_atomic};
@@ -20,6 +20,9 @@ use crate::source::{SourceFile, Span};
 pub struct Lesson {
     pub source: SourceFile,
     pub cells: Vec<Cell>,
+    /// Comparison options set for the whole lesson by its front matter (a `---` YAML block at
+    /// the top); every expectation starts from these and its own info-string words add to them.
+    pub defaults: CompareOptions,
     /// Things worth telling the author that do not stop the lesson from running.
     pub warnings: Vec<LessonError>,
 }
@@ -62,11 +65,25 @@ pub enum ExpectedStyle {
     SeedString { body: Span, closing_inline: bool },
 }
 
-/// How actual and expected outputs are compared (words of the output block's info string).
+/// How actual and expected outputs are compared: words of the output block's info string, on
+/// top of the lesson's front matter.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CompareOptions {
-    /// `tolerance=R`: numbers compared with relative tolerance R, other text exactly.
+    /// `tolerance=R`: numbers compared with relative tolerance R, other text modulo whitespace.
     pub tolerance: Option<f64>,
+    /// `normalize-whitespace`: every run of whitespace (newlines too) equals every other.
+    pub normalize_whitespace: bool,
+    /// `ellipsis`: `...` in the expectation matches any text, as in doctest.
+    pub ellipsis: bool,
+    /// `ignore`: the cell runs, its output is not compared.
+    pub ignore: bool,
+}
+
+impl CompareOptions {
+    /// Whether anything but byte-for-byte equality is asked for.
+    pub fn is_exact(&self) -> bool {
+        self.tolerance.is_none() && !self.normalize_whitespace && !self.ellipsis && !self.ignore
+    }
 }
 
 impl Lesson {
@@ -79,12 +96,14 @@ impl Lesson {
 /// Problems in a lesson's Markdown, each at a place in the file.
 #[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum LessonError {
-    #[error("unknown option `{option}` on an output block (known: tolerance=R)")]
+    #[error("unknown option `{option}` on an output block (known: tolerance=R, ellipsis, normalize-whitespace, ignore)")]
     UnknownOutputOption { option: String, span: Span },
     #[error("`{value}` is not a tolerance: write a relative tolerance such as tolerance=1e-6")]
     BadTolerance { value: String, span: Span },
     #[error("unknown cell option `{option}` is ignored (known: skip)")]
     UnknownCellOption { option: String, span: Span },
+    #[error("front matter `{key}: {value}` is ignored: {expected}")]
+    BadFrontMatter { key: String, value: String, expected: &'static str, span: Span },
 }
 
 impl LessonError {
@@ -92,7 +111,8 @@ impl LessonError {
         match self {
             LessonError::UnknownOutputOption { span, .. }
             | LessonError::BadTolerance { span, .. }
-            | LessonError::UnknownCellOption { span, .. } => *span,
+            | LessonError::UnknownCellOption { span, .. }
+            | LessonError::BadFrontMatter { span, .. } => *span,
         }
     }
 }

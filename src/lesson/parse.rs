@@ -1,6 +1,6 @@
 //! Finding cells and expected outputs in a lesson's Markdown (the one pulldown-cmark entry point).
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+use pulldown_cmark::{CodeBlockKind, Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
 use super::{Cell, CellOptions, CompareOptions, Expected, ExpectedStyle, Lesson, LessonError};
 use crate::source::{SourceFile, Span};
@@ -29,9 +29,10 @@ struct Fence {
 /// Splits a lesson into cells. Never fails: problems that do not stop a lesson from running are
 /// returned as warnings; malformed options are reported and the option ignored.
 pub fn parse(source: SourceFile) -> Lesson {
-    let fences = fenced_blocks(&source.text);
+    let (front_matter, fences) = scan(&source.text);
     let mut cells = Vec::new();
     let mut warnings = Vec::new();
+    let defaults = front_matter.map(|span| front_matter_options(&source.text, span, &mut warnings)).unwrap_or_default();
     let mut i = 0;
     while i < fences.len() {
         let f = &fences[i];
@@ -58,7 +59,7 @@ pub fn parse(source: SourceFile) -> Lesson {
             let gap = &source.text[f.block.end..next.block.start];
             let mut words = next.info.split_whitespace();
             if gap.trim().is_empty() && words.next() == Some("output") {
-                let options = compare_options(&source.text, next.info_at, words, &mut warnings);
+                let options = compare_options(&source.text, next.info_at, words, &defaults, &mut warnings);
                 let text = source.text[next.body.range()].to_string();
                 cell.expected = Some(Expected {
                     text,
@@ -69,21 +70,42 @@ pub fn parse(source: SourceFile) -> Lesson {
             }
         }
         if cell.expected.is_none()
-            && let Some((code_end, expected)) = seed_output(&source.text, f.body)
+            && let Some((code_end, mut expected)) = seed_output(&source.text, f.body)
         {
             cell.code = Span::new(f.body.start, code_end);
+            expected.options = defaults.clone();
             cell.expected = Some(expected);
         }
         cells.push(cell);
     }
-    Lesson { source, cells, warnings }
+    Lesson { source, cells, defaults, warnings }
 }
 
-/// Every fenced code block, in order, with its spans. Blocks inside block quotes are skipped:
-/// their lines carry `>` markers, so they are examples of lessons, not cells.
-fn fenced_blocks(text: &str) -> Vec<Fence> {
+/// The body of the YAML front matter, if the lesson has one, and every fenced code block, in
+/// order, with its spans. Blocks inside block quotes are skipped: their lines carry `>` markers,
+/// so they are examples of lessons, not cells.
+fn scan(text: &str) -> (Option<Span>, Vec<Fence>) {
     let mut out = Vec::new();
+    let mut front_matter = None;
+    let mut in_metadata = false;
     for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
+        match &event {
+            // pulldown-cmark also takes a `---` block further down for metadata; front matter
+            // is only the one at the very top.
+            Event::Start(Tag::MetadataBlock(MetadataBlockKind::YamlStyle)) if text[..range.start].trim_start_matches('\u{feff}').is_empty() => {
+                in_metadata = true;
+                front_matter = Some(Span::new(range.start, range.start));
+            }
+            Event::End(TagEnd::MetadataBlock(_)) => in_metadata = false,
+            Event::Text(_) if in_metadata => {
+                let text = Span::new(range.start, range.end);
+                front_matter = Some(match front_matter {
+                    Some(s) if s.start != s.end => s.to(text),
+                    _ => text,
+                });
+            }
+            _ => {}
+        }
         let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else { continue };
         let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
         let prefix = &text[line_start..range.start];
@@ -114,18 +136,73 @@ fn fenced_blocks(text: &str) -> Vec<Fence> {
             indent: prefix.len(),
         });
     }
-    out
+    (front_matter, out)
+}
+
+/// The lesson-wide comparison options of a front matter block: one `key: value` per line, for
+/// the keys `tolerance`, `ellipsis`, `normalize-whitespace` and `ignore`. Other keys (a title,
+/// an author) belong to other tools and are left alone.
+fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>) -> CompareOptions {
+    let mut options = CompareOptions::default();
+    let mut at = body.start;
+    for line in text[body.range()].split_inclusive('\n') {
+        let line_at = at;
+        at += line.len();
+        let content = line.split(" #").next().unwrap_or("").trim_end();
+        if content.starts_with([' ', '\t', '#']) {
+            continue;
+        }
+        let Some((key, value)) = content.split_once(':') else { continue };
+        let (key, value) = (key.trim(), value.trim().trim_matches(['"', '\'']));
+        let span = Span::new(line_at, line_at + content.len());
+        let bad = |expected| LessonError::BadFrontMatter { key: key.to_string(), value: value.to_string(), expected, span };
+        let flag = match key {
+            "ellipsis" => &mut options.ellipsis,
+            "normalize-whitespace" | "normalize_whitespace" => &mut options.normalize_whitespace,
+            "ignore" => &mut options.ignore,
+            "tolerance" => {
+                match value.parse::<f64>() {
+                    Ok(t) if t >= 0.0 && t.is_finite() => options.tolerance = Some(t),
+                    _ => warnings.push(bad("write a relative tolerance such as 1e-6")),
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" => *flag = true,
+            "false" | "no" | "off" => *flag = false,
+            _ => warnings.push(bad("write true or false")),
+        }
+    }
+    options
 }
 
 fn compare_options<'a>(
     text: &str,
     info_at: usize,
     words: impl Iterator<Item = &'a str>,
+    defaults: &CompareOptions,
     warnings: &mut Vec<LessonError>,
 ) -> CompareOptions {
-    let mut options = CompareOptions::default();
+    let mut options = defaults.clone();
     for w in words {
         let span = word_span(text, info_at, w);
+        match w {
+            "ellipsis" => {
+                options.ellipsis = true;
+                continue;
+            }
+            "normalize-whitespace" => {
+                options.normalize_whitespace = true;
+                continue;
+            }
+            "ignore" => {
+                options.ignore = true;
+                continue;
+            }
+            _ => {}
+        }
         match w.split_once('=') {
             Some(("tolerance", value)) => match value.parse::<f64>() {
                 Ok(t) if t >= 0.0 && t.is_finite() => options.tolerance = Some(t),
@@ -260,6 +337,31 @@ mod tests {
     fn unclosed_fence_runs_to_end() {
         let l = lesson("```python\nprint(1)\n");
         assert_eq!(l.code(&l.cells[0]), "print(1)\n");
+    }
+
+    #[test]
+    fn comparison_words_and_front_matter() {
+        let src = "---\ntitle: T\nellipsis: true\ntolerance: 1e-3 # CPUs differ\nignore: maybe\n---\n\n# T\n\n\
+                   ```python\nprint(1)\n```\n```output normalize-whitespace\n1\n```\n\
+                   ```python\nprint(2)\n```\n```output ignore tolerance=0.5\n2\n```\n";
+        let l = lesson(src);
+        assert_eq!(l.defaults, CompareOptions { tolerance: Some(1e-3), ellipsis: true, ..CompareOptions::default() });
+        let first = &l.cells[0].expected.as_ref().unwrap().options;
+        assert!(first.normalize_whitespace && first.ellipsis && !first.ignore);
+        assert_eq!(first.tolerance, Some(1e-3));
+        let second = &l.cells[1].expected.as_ref().unwrap().options;
+        assert!(second.ignore && second.ellipsis && !second.normalize_whitespace);
+        assert_eq!(second.tolerance, Some(0.5));
+        assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+        let LessonError::BadFrontMatter { key, span, .. } = &l.warnings[0] else { panic!("{:?}", l.warnings) };
+        assert_eq!(key, "ignore");
+        assert_eq!(&src[span.range()], "ignore: maybe");
+    }
+
+    #[test]
+    fn a_rule_later_is_not_front_matter() {
+        let l = lesson("# T\n\n---\nellipsis: true\n---\n");
+        assert_eq!(l.defaults, CompareOptions::default());
     }
 
     #[test]

@@ -3,3 +3,4 @@
 mod cli;
 mod lang_cases;
 mod lessons;
+mod check_cli;
