@@ -19,8 +19,8 @@ pub enum WatchError {
     Watch { path: String, source: notify::Error },
 }
 
-/// Watches `paths` (and `templates`) and rebuilds into `site` what changes, reporting each
-/// rebuild through `log`. Runs until the process is stopped.
+/// Builds every lesson under `paths` into `site`, then watches `paths` (and `templates`) and
+/// rebuilds what changes, reporting each build through `log`. Runs until the process is stopped.
 pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: &mut dyn FnMut(&str)) -> Result<(), WatchError> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -42,7 +42,20 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: 
             .map_err(|source| WatchError::Watch { path: target.display().to_string(), source })?;
     }
     let templates_abs = templates.and_then(|t| t.canonicalize().ok());
-    let mut known: BTreeSet<PathBuf> = lessons(paths, log).into_iter().map(|l| l.path).collect();
+    // The first build runs after the watches are registered, so a save made while it runs is
+    // queued and rebuilt, never lost.
+    let first = lessons(paths, log);
+    for lp in &first {
+        rebuild(site, lp, log);
+    }
+    if let Err(e) = site.write_index() {
+        log(&format!("error: {e}"));
+    }
+    log(&format!(
+        "watching {} for changes (Ctrl-C to stop)",
+        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    ));
+    let mut known: BTreeSet<PathBuf> = first.into_iter().map(|l| l.path).collect();
     loop {
         let Ok(first) = rx.recv() else { return Ok(()) };
         let mut changed = BTreeSet::new();

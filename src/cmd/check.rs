@@ -292,9 +292,11 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
             anstream::eprintln!("would bless {}", o.report.path);
         }
     }
-    Ok(ExitCode::from(if fatal {
+    // A lesson that cannot be read is an I/O error (exit 2), though the other lessons are
+    // still checked and reported.
+    Ok(ExitCode::from(if fatal || summary.errors > 0 {
         2
-    } else if summary.failed > 0 || summary.errors > 0 {
+    } else if summary.failed > 0 {
         1
     } else {
         0

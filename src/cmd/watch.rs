@@ -2,9 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::lesson::discover;
 use crate::site::Site;
-use crate::watch::{rebuild, watch};
+use crate::watch::watch;
 
 /// Build lessons, then rebuild each one when it changes
 #[derive(clap::Args, Debug)]
@@ -18,11 +17,6 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = super::default_paths(args.paths);
     let mut site = Site::new(&args.out, args.templates.as_deref(), args.flags.options())?;
     let mut log = |line: &str| anstream::eprintln!("{line}");
-    for lp in discover(&paths)? {
-        rebuild(&mut site, &lp, &mut log);
-    }
-    site.write_index()?;
-    log(&format!("watching {} for changes (Ctrl-C to stop)", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")));
     watch(&paths, args.templates.as_deref(), &mut site, &mut log)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -301,13 +301,13 @@ fn fail_fast_stops_starting_lessons() {
 }
 
 #[test]
-fn an_unreadable_lesson_fails_alone() {
+fn an_unreadable_lesson_is_an_io_error_for_itself_alone() {
     let t = TempDir::new("unreadable");
     t.write("a.md", one_cell("ok", "ok"));
     t.write("b.md", b"# L\n\n\xff\xfe not UTF-8\n");
     t.write("c.md", one_cell("ok", "ok"));
     let o = lessonrun(&["check", t.path()]);
-    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    assert_eq!(o.status.code(), Some(2), "an unreadable lesson is an I/O error: {}", both(&o));
     let out = stdout(&o);
     assert!(out.contains(&format!("ERROR {}/b.md: cannot check this lesson:", t.path())), "{out}");
     assert_eq!(out.lines().last(), Some("2 passed, 0 failed, 1 lesson(s) could not be read"));
