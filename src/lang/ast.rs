@@ -171,6 +171,16 @@ pub struct FuncDef {
     pub scope: OnceCell<ScopeInfo>,
 }
 
+/// `class Name(bases): body`.
+#[derive(Debug)]
+pub struct ClassDef {
+    pub name: Name,
+    pub bases: Vec<Arg>,
+    pub body: Vec<Stmt>,
+    pub decorators: Vec<Expr>,
+    pub span: Span,
+}
+
 #[derive(Debug, Default)]
 pub struct ScopeInfo {
     pub locals: HashSet<Name>,
@@ -206,6 +216,7 @@ pub enum StmtKind {
     Continue,
     Pass,
     Def(Rc<FuncDef>),
+    Class(Rc<ClassDef>),
     Return(Option<Expr>),
     Global(Vec<Name>),
     Nonlocal(Vec<Name>),
@@ -259,6 +270,9 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
             }
             StmtKind::Def(f) => {
                 info.locals.insert(f.name.clone());
+            }
+            StmtKind::Class(c) => {
+                info.locals.insert(c.name.clone());
             }
             StmtKind::Global(ns) => info.globals.extend(ns.iter().cloned()),
             StmtKind::Nonlocal(ns) => info.nonlocals.extend(ns.iter().cloned()),

@@ -5,6 +5,7 @@
 
 pub mod ast;
 mod builtins;
+pub mod classes;
 pub mod error;
 pub mod format;
 pub mod interp;

@@ -194,7 +194,7 @@ impl<'a> Parser<'a> {
                 return Ok(vec![Stmt { kind: StmtKind::For(target, iter, body, orelse), span }]);
             }
             Some("def") => return Ok(vec![self.funcdef(Vec::new(), start)?]),
-            Some("class") => return Err(self.unsupported("class definitions", start)),
+            Some("class") => return Ok(vec![self.classdef(Vec::new(), start)?]),
             Some("with") => {
                 self.advance();
                 let mut items = Vec::new();
@@ -227,7 +227,7 @@ impl<'a> Parser<'a> {
             }
             let start = self.span();
             if self.is_kw("class") {
-                return Err(self.unsupported("class definitions", start));
+                return Ok(vec![self.classdef(decorators, start)?]);
             }
             if !self.is_kw("def") {
                 return Err(self.invalid());
@@ -523,6 +523,28 @@ impl<'a> Parser<'a> {
             self.advance();
         }
         Ok(body)
+    }
+
+    fn classdef(&mut self, decorators: Vec<Expr>, start: Span) -> PResult<Stmt> {
+        self.advance();
+        let name = self.name()?;
+        let bases = if self.eat_op("(") {
+            let args = self.call_args()?;
+            self.expect_op(")")?;
+            args
+        } else {
+            Vec::new()
+        };
+        // A class body is neither a function nor a loop: `return` and `break` are errors there.
+        let saved_func = std::mem::replace(&mut self.func_depth, 0);
+        let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
+        let body = self.block("class definition", start);
+        self.func_depth = saved_func;
+        self.loop_depth = saved_loop;
+        let body = body?;
+        let span = start.to(self.prev_span());
+        let def = ClassDef { name, bases, body, decorators, span };
+        Ok(Stmt { kind: StmtKind::Class(Rc::new(def)), span })
     }
 
     fn funcdef(&mut self, decorators: Vec<Expr>, start: Span) -> PResult<Stmt> {
