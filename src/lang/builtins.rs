@@ -104,6 +104,7 @@ pub fn install(it: &mut Interpreter) {
     install_functions(it);
     install_class_support(it);
     it.modules.insert("math".into(), super::math::module());
+    it.modules.insert("random".into(), super::random::module());
 }
 
 /// The type object for a value (`type(v)`).

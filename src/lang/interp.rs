@@ -415,7 +415,9 @@ impl Interpreter {
                         break;
                     }
                 }
-                Err(Exception::new("ModuleNotFoundError", format!("No module named '{missing}'")))
+                let mut available: Vec<String> = self.modules.keys().filter(|k| !k.contains('.')).cloned().collect();
+                available.sort();
+                Err(Exception::new("ModuleNotFoundError", super::sandbox::missing_module_message(&missing, &available)))
             }
         }
     }

@@ -11,6 +11,8 @@ pub mod format;
 pub mod interp;
 pub mod lexer;
 mod math;
+mod random;
+mod sandbox;
 pub mod native;
 mod ops;
 pub mod torch;
