@@ -805,7 +805,8 @@ fn install_functions(it: &mut Interpreter) {
         args.no_kwargs()?;
         arity(&args, 1, 2)?;
         let iter = &args.pos[0];
-        if !matches!(iter, Value::Iter(_) | Value::Native(_)) {
+        let user_iter = matches!(iter, Value::Instance(_)) && it.dunder(iter, "__next__").is_some();
+        if !matches!(iter, Value::Iter(_) | Value::Native(_)) && !user_iter {
             return Err(Exception::type_error(format!("'{}' object is not an iterator", iter.type_name())));
         }
         match it.next(iter)? {

@@ -237,7 +237,7 @@ fn linearize(bases: &[Rc<TypeObj>]) -> R<Vec<Rc<TypeObj>>> {
         let Some(head) = head else {
             let names: Vec<String> = bases.iter().map(|b| b.name.to_string()).collect();
             return Err(Exception::type_error(format!(
-                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                 names.join(", ")
             )));
         };

@@ -1340,7 +1340,9 @@ impl Interpreter {
 
     fn bind_params(&mut self, func: &Function, args: Args, scope: &Scope) -> R<()> {
         let def = &func.def;
-        let fname = &def.name;
+        // CPython names methods by their qualified name (`P.__init__() missing ...`).
+        let qualname = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade).map(|c| format!("{}.{}", c.name, def.name));
+        let fname: &str = qualname.as_deref().unwrap_or(&def.name);
         let mut vars = scope.vars.borrow_mut();
         let positional: Vec<usize> =
             (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();

@@ -233,7 +233,7 @@ impl ExcValue {
         let args = self.args.borrow();
         match args.len() {
             0 => String::new(),
-            1 if self.typ.is_named("KeyError") => args[0].repr(),
+            1 if self.typ.mro().iter().any(|t| t.is_named("KeyError") && t.module.is_none()) => args[0].repr(),
             1 => args[0].to_str(),
             _ => Value::Tuple(Rc::new(args.clone())).repr(),
         }
