@@ -113,6 +113,10 @@ pub struct Comp {
 
 #[derive(Debug, Clone)]
 pub enum ExprKind {
+    /// `yield x` (None for a bare `yield`).
+    Yield(Option<Box<Expr>>),
+    /// `yield from it`.
+    YieldFrom(Box<Expr>),
     None,
     Bool(bool),
     Int(i64),
@@ -167,6 +171,8 @@ pub struct FuncDef {
     pub body: Vec<Stmt>,
     pub decorators: Vec<Expr>,
     pub span: Span,
+    /// The body contains `yield`: calling the function makes a generator.
+    pub is_generator: bool,
     /// Names bound in the body (the function's locals), computed once on first call.
     pub scope: OnceCell<ScopeInfo>,
 }

@@ -33,11 +33,13 @@ pub struct Scope {
     class_body: bool,
     /// For a method's scope, the class whose body defined it (zero-argument `super()`).
     owner: Option<Rc<TypeObj>>,
+    /// For a generator function's scope, the values yielded so far.
+    yielded: Option<RefCell<Vec<Value>>>,
 }
 
 impl Scope {
     fn new(func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
-        Scope { vars: RefCell::new(HashMap::new()), func, parent, class_body: false, owner: None }
+        Scope { vars: RefCell::new(HashMap::new()), func, parent, class_body: false, owner: None, yielded: None }
     }
 
     pub(crate) fn class_body(parent: Env) -> Scope {
@@ -83,6 +85,9 @@ enum Flow {
 type R<T> = Result<T, Exception>;
 
 pub const RECURSION_LIMIT: usize = 1000;
+
+/// Generators run eagerly; this bounds what one call may collect.
+const MAX_YIELDED: usize = 10_000_000;
 
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
@@ -1104,6 +1109,20 @@ impl Interpreter {
                 })?;
                 Value::dict(d)
             }
+            ExprKind::Yield(x) => {
+                let v = match x {
+                    Some(x) => self.eval(x, env)?,
+                    None => Value::None,
+                };
+                self.push_yield(vec![v], env)?;
+                Value::None
+            }
+            ExprKind::YieldFrom(x) => {
+                let v = self.eval(x, env)?;
+                let items = self.iterate(&v)?;
+                self.push_yield(items, env)?;
+                Value::None
+            }
             ExprKind::Walrus(n, x) => {
                 let v = self.eval(x, env)?;
                 // `:=` in a comprehension binds in the enclosing scope.
@@ -1118,6 +1137,22 @@ impl Interpreter {
                 v
             }
         })
+    }
+
+    fn push_yield(&mut self, items: Vec<Value>, env: &Env) -> R<()> {
+        let scope = Scope::enclosing_function(env);
+        let Some(out) = scope.as_ref().and_then(|s| s.yielded.as_ref()) else {
+            return Err(Exception::new("SyntaxError", "'yield' outside function"));
+        };
+        let mut out = out.borrow_mut();
+        if out.len() + items.len() > MAX_YIELDED {
+            return Err(Exception::limit(
+                "MemoryError",
+                format!("a generator yielded more than {MAX_YIELDED} values (generators run eagerly in lessonrun)"),
+            ));
+        }
+        out.extend(items);
+        Ok(())
     }
 
     fn comp_scope(&self, env: &Env) -> Env {
@@ -1321,11 +1356,21 @@ impl Interpreter {
         let def = &func.def;
         let mut scope = Scope::new(Some(def.clone()), func.closure.clone());
         scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        if def.is_generator {
+            scope.yielded = Some(RefCell::new(Vec::new()));
+        }
         let scope = Rc::new(scope);
         self.bind_params(func, args, &scope)?;
         self.depth += 1;
-        let r = self.exec_block(&def.body, &Some(scope));
+        let env = Some(scope);
+        let r = self.exec_block(&def.body, &env);
         self.depth -= 1;
+        if let (Ok(_), Some(s)) = (&r, &env)
+            && let Some(y) = &s.yielded
+        {
+            // Generators run to completion when called (see docs/divergences.md).
+            return Ok(Value::iter_items(std::mem::take(&mut *y.borrow_mut())));
+        }
         match r {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
