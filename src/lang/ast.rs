@@ -8,6 +8,39 @@ use crate::source::Span;
 
 pub type Name = Rc<str>;
 
+/// A map keyed by names. Names are short and hashed on every variable and attribute access, so
+/// this uses a multiply-rotate hash (as rustc's FxHash) instead of SipHash: no untrusted party
+/// can pick our keys to collide beyond what a lesson's own author writes.
+pub type NameMap<V> = std::collections::HashMap<Name, V, std::hash::BuildHasherDefault<NameHasher>>;
+
+#[derive(Default, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+}
+
+/// A set of names, hashed like [`NameMap`].
+pub type NameSet = HashSet<Name, std::hash::BuildHasherDefault<NameHasher>>;
+
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -189,9 +222,9 @@ pub struct ClassDef {
 
 #[derive(Debug, Default)]
 pub struct ScopeInfo {
-    pub locals: HashSet<Name>,
-    pub globals: HashSet<Name>,
-    pub nonlocals: HashSet<Name>,
+    pub locals: NameSet,
+    pub globals: NameSet,
+    pub nonlocals: NameSet,
 }
 
 #[derive(Debug, Clone)]

@@ -1831,6 +1831,20 @@ fn install_class_support(it: &mut Interpreter) {
             _ => Err(Exception::type_error("vars() argument must have __dict__ attribute")),
         }
     });
+    if let Some(d) = it.types.get("dict") {
+        d.attrs.borrow_mut().insert(
+            "fromkeys".into(),
+            Value::builtin("fromkeys", |it, args| {
+                let [keys, value] = args.bind(&["iterable", "value=", "/"])?;
+                let value = value.unwrap_or(Value::None);
+                let mut d = Dict::new();
+                for k in it.iterate(&keys.unwrap_or(Value::None))? {
+                    d.insert(k, value.clone())?;
+                }
+                Ok(Value::dict(d))
+            }),
+        );
+    }
     def(it, "delattr", |it, args| {
         let [obj, name] = args.bind(&["obj", "name", "/"])?;
         let (Some(obj), Some(Value::Str(name))) = (obj, name) else {

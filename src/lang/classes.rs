@@ -7,7 +7,6 @@
 //! looked up on it, and `super().__init__(...)` reaching a native class calls its constructor.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::{BinOp, ClassDef, CmpOp, Name, UnaryOp};
@@ -304,7 +303,7 @@ impl Interpreter {
         let scope = Rc::new(Scope::class_body(env.clone()));
         let body_env = Some(scope.clone());
         self.exec_class_body(&def.body, &body_env)?;
-        let mut attrs: HashMap<Name, Value> = scope.take_vars();
+        let mut attrs: NameMap<Value> = scope.take_vars();
         attrs.insert("__module__".into(), Value::str("__main__"));
         attrs.insert("__qualname__".into(), Value::Str(def.name.clone()));
         attrs.insert("__bases__".into(), Value::tuple(bases.iter().map(|b| Value::Type(b.clone())).collect()));

@@ -25,7 +25,7 @@ impl OutputSink for String {
 
 /// A function's (or comprehension's) local variables, linked to the enclosing scope.
 pub struct Scope {
-    vars: RefCell<HashMap<Name, Value>>,
+    vars: RefCell<NameMap<Value>>,
     /// None for a comprehension scope or a class body.
     func: Option<Rc<FuncDef>>,
     parent: Option<Rc<Scope>>,
@@ -39,14 +39,14 @@ pub struct Scope {
 
 impl Scope {
     fn new(func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
-        Scope { vars: RefCell::new(HashMap::new()), func, parent, class_body: false, owner: None, yielded: None }
+        Scope { vars: RefCell::new(NameMap::default()), func, parent, class_body: false, owner: None, yielded: None }
     }
 
     pub(crate) fn class_body(parent: Env) -> Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
 
-    pub(crate) fn take_vars(&self) -> HashMap<Name, Value> {
+    pub(crate) fn take_vars(&self) -> NameMap<Value> {
         std::mem::take(&mut *self.vars.borrow_mut())
     }
 
@@ -91,8 +91,8 @@ const MAX_YIELDED: usize = 10_000_000;
 
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
-    pub(crate) globals: HashMap<Name, Value>,
-    pub(crate) builtins: HashMap<Name, Value>,
+    pub(crate) globals: NameMap<Value>,
+    pub(crate) builtins: NameMap<Value>,
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
     pub(crate) out: String,
@@ -114,8 +114,8 @@ impl Interpreter {
     /// A fresh interpreter with the builtins and `math` imported.
     pub fn new() -> Interpreter {
         let mut it = Interpreter {
-            globals: HashMap::new(),
-            builtins: HashMap::new(),
+            globals: NameMap::default(),
+            builtins: NameMap::default(),
             modules: HashMap::new(),
             types: HashMap::new(),
             out: String::new(),

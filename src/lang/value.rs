@@ -10,6 +10,8 @@ use super::format::float_repr;
 use super::interp::{Interpreter, Scope};
 use super::native::{Args, NativeObject};
 
+pub use super::ast::{NameHasher, NameMap};
+
 /// A Python value. Containers share through `Rc` so aliasing behaves as in Python.
 #[derive(Clone)]
 pub enum Value {
@@ -129,12 +131,12 @@ pub struct Builtin {
 /// A module: a name and an attribute table.
 pub struct Module {
     pub name: Rc<str>,
-    pub attrs: RefCell<HashMap<Name, Value>>,
+    pub attrs: RefCell<NameMap<Value>>,
 }
 
 impl Module {
     pub fn new(name: &str) -> Module {
-        Module { name: name.into(), attrs: RefCell::new(HashMap::new()) }
+        Module { name: name.into(), attrs: RefCell::new(NameMap::default()) }
     }
 
     pub fn set(&self, name: &str, value: Value) {
@@ -155,12 +157,12 @@ pub struct TypeObj {
     /// What calling the class does; None means the class is not callable.
     pub ctor: Option<NativeFn>,
     /// Class attributes (static methods, constants) for natives.
-    pub attrs: RefCell<HashMap<Name, Value>>,
+    pub attrs: RefCell<NameMap<Value>>,
 }
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
-        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(HashMap::new()) })
+        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()) })
     }
 
     pub fn is_subclass_of(&self, other: &TypeObj) -> bool {
