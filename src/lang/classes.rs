@@ -268,6 +268,26 @@ fn binop_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
 }
 
 impl Interpreter {
+    /// The attribute-related flags of a user class, computed once per class and cached.
+    fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
+        let key = Rc::as_ptr(cls) as usize;
+        if let Some(f) = self.class_flags.borrow().get(&key) {
+            return *f;
+        }
+        let mut f = ClassFlags::default();
+        for t in cls.mro() {
+            if !t.is_user() {
+                continue;
+            }
+            let attrs = t.attrs.borrow();
+            f.setattr |= attrs.contains_key("__setattr__");
+            f.getattr |= attrs.contains_key("__getattr__");
+            f.properties |= attrs.values().any(|v| v.downcast::<Property>().is_some());
+        }
+        self.class_flags.borrow_mut().insert(key, f);
+        f
+    }
+
     /// Run a `class` statement: evaluate the bases, run the body in its own namespace, build the
     /// class and apply decorators.
     pub(crate) fn exec_class(&mut self, def: &Rc<ClassDef>, env: &Env) -> R<Value> {
@@ -335,6 +355,7 @@ impl Interpreter {
                 *f.owner.borrow_mut() = Some(Rc::downgrade(&cls));
             }
         }
+        self.class_flags.borrow_mut().clear();
         let mut value = Value::Type(cls);
         for d in def.decorators.iter().rev() {
             let dv = self.eval(d, env)?;
@@ -452,6 +473,12 @@ impl Interpreter {
             }
             _ => {}
         }
+        let flags = self.flags(&cls);
+        if !flags.properties
+            && let Some(v) = dict_val
+        {
+            return Ok(Some(v));
+        }
         let class_attr = lookup_user(&cls, name);
         if let Some(ca) = &class_attr
             && ca.downcast::<Property>().is_some()
@@ -483,6 +510,7 @@ impl Interpreter {
             return Ok(Some(v));
         }
         if let Some(cls) = class_of(obj)
+            && self.flags(&cls).getattr
             && let Some(ga) = lookup_user(&cls, "__getattr__")
         {
             return self.call_positional(&ga, vec![obj.clone(), Value::str(name)]).map(Some);
@@ -495,7 +523,8 @@ impl Interpreter {
         let Some(cls) = class_of(obj) else {
             return Err(no_attribute(obj, name));
         };
-        if let Some(ca) = lookup_user(&cls, name)
+        if self.flags(&cls).properties
+            && let Some(ca) = lookup_user(&cls, name)
             && let Some(p) = ca.downcast::<Property>()
         {
             if p.fset.is_none() {
@@ -527,6 +556,7 @@ impl Interpreter {
     /// `obj.name = value` on an instance: through `__setattr__` when the class defines one.
     pub(crate) fn instance_setattr(&mut self, obj: &Value, name: &str, value: Value) -> R<()> {
         if let Some(cls) = class_of(obj)
+            && self.flags(&cls).setattr
             && let Some(sa) = lookup_user(&cls, "__setattr__")
         {
             self.call_positional(&sa, vec![obj.clone(), Value::str(name), value])?;
@@ -675,6 +705,14 @@ impl Interpreter {
             None => self.instance_repr(v),
         }
     }
+}
+
+/// What a class's MRO defines that changes how attributes of its instances work.
+#[derive(Clone, Copy, Default)]
+pub struct ClassFlags {
+    pub setattr: bool,
+    pub getattr: bool,
+    pub properties: bool,
 }
 
 /// The `NotImplemented` singleton binary special methods return to decline.

@@ -102,6 +102,11 @@ pub struct Interpreter {
     ticks: u32,
     /// Exceptions being handled by enclosing `except` blocks, for bare `raise`.
     handling: Vec<Exception>,
+    /// Shared empty name for argument lists (saves an allocation per call).
+    empty_name: Rc<str>,
+    /// Per user class (by address): does its MRO define `__setattr__`, `__getattr__`, or any
+    /// property? Cleared whenever a class is created or a class attribute changes.
+    pub(crate) class_flags: RefCell<HashMap<usize, super::classes::ClassFlags>>,
 }
 
 impl Default for Interpreter {
@@ -124,6 +129,8 @@ impl Interpreter {
             deadline: None,
             ticks: 0,
             handling: Vec::new(),
+            empty_name: "".into(),
+            class_flags: RefCell::new(HashMap::new()),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -679,7 +686,7 @@ impl Interpreter {
             match &s.func {
                 Some(def) => {
                     let info = def.scope();
-                    if info.globals.contains(name) {
+                    if !info.globals.is_empty() && info.globals.contains(name) {
                         break;
                     }
                     if info.locals.contains(name) {
@@ -724,11 +731,11 @@ impl Interpreter {
         };
         if let Some(def) = &s.func {
             let info = def.scope();
-            if info.globals.contains(name) {
+            if !info.globals.is_empty() && info.globals.contains(name) {
                 self.globals.insert(name.clone(), value);
                 return;
             }
-            if info.nonlocals.contains(name) {
+            if !info.nonlocals.is_empty() && info.nonlocals.contains(name) {
                 let mut p = s.parent.as_ref();
                 while let Some(ps) = p {
                     if let Some(pd) = &ps.func
@@ -914,6 +921,7 @@ impl Interpreter {
                 match &o {
                     Value::Instance(_) | Value::Exception(_) => self.instance_delattr(&o, name),
                     Value::Type(t) if t.is_user() => {
+                        self.class_flags.borrow_mut().clear();
                         if t.attrs.borrow_mut().remove(&**name).is_some() {
                             Ok(())
                         } else {
@@ -1203,7 +1211,7 @@ impl Interpreter {
     }
 
     pub(crate) fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
-        let mut out = Args { fname: "".into(), this: None, pos: Vec::with_capacity(args.len()), kw: Vec::new() };
+        let mut out = Args { fname: self.empty_name.clone(), this: None, pos: Vec::with_capacity(args.len() + 1), kw: Vec::new() };
         for a in args {
             match a {
                 Arg::Pos(e) => out.pos.push(self.eval(e, env)?),
@@ -1385,10 +1393,21 @@ impl Interpreter {
 
     fn bind_params(&mut self, func: &Function, args: Args, scope: &Scope) -> R<()> {
         let def = &func.def;
+        let mut vars = scope.vars.borrow_mut();
+        // The common call: exactly the positional parameters, nothing else.
+        if args.kw.is_empty()
+            && args.pos.len() == def.params.len()
+            && def.params.iter().all(|p| p.kind == ParamKind::Normal)
+        {
+            vars.reserve(def.params.len() + 4);
+            for (p, v) in def.params.iter().zip(args.pos) {
+                vars.insert(p.name.clone(), v);
+            }
+            return Ok(());
+        }
         // CPython names methods by their qualified name (`P.__init__() missing ...`).
         let qualname = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade).map(|c| format!("{}.{}", c.name, def.name));
         let fname: &str = qualname.as_deref().unwrap_or(&def.name);
-        let mut vars = scope.vars.borrow_mut();
         let positional: Vec<usize> =
             (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();
         let varargs = def.params.iter().position(|p| p.kind == ParamKind::VarArgs);
@@ -2022,6 +2041,7 @@ impl Interpreter {
             Value::Instance(_) | Value::Exception(_) => self.instance_setattr(obj, name, value),
             Value::Type(t) if t.is_user() => {
                 t.attrs.borrow_mut().insert(name.into(), value);
+                self.class_flags.borrow_mut().clear();
                 Ok(())
             }
             Value::Type(t) => Err(Exception::type_error(format!(
