@@ -26,8 +26,12 @@ python3 "$here/pure_python.py" > "$tmp/cpython.txt"
 if ! diff "$tmp/cpython.txt" "$tmp/lessonrun.txt" > /dev/null; then
     echo "outputs differ:"; diff "$tmp/cpython.txt" "$tmp/lessonrun.txt"; exit 1
 fi
+printf '# Empty\n\n```python\nx = 1\n```\n' > "$tmp/empty.md"
 cp=$(best python3 "$here/pure_python.py")
 lr=$(best "$bin" run "$tmp/bench.md")
-echo "$(python3 --version), best of $runs: ${cp}s"
-echo "lessonrun, best of $runs: ${lr}s"
-echo "ratio lessonrun/CPython: $(echo "scale=2; $lr / $cp" | bc)"
+cp0=$(best python3 -c pass)
+lr0=$(best "$bin" run "$tmp/empty.md")
+echo "$(python3 --version), best of $runs: ${cp}s (startup alone: ${cp0}s)"
+echo "lessonrun, best of $runs: ${lr}s (startup alone: ${lr0}s)"
+echo "ratio lessonrun/CPython, whole process: $(echo "scale=2; $lr / $cp" | bc)"
+echo "ratio lessonrun/CPython, startup subtracted: $(echo "scale=2; ($lr - $lr0) / ($cp - $cp0)" | bc)"
