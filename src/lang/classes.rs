@@ -663,10 +663,11 @@ impl Interpreter {
         {
             return Ok(Some(v));
         }
-        if op == CmpOp::Ne && (self.dunder(a, "__eq__").is_some() || self.dunder(b, "__eq__").is_some()) {
-            if let Some(v) = self.instance_compare(CmpOp::Eq, a, b)? {
-                return Ok(Some(Value::Bool(!self.truthy(&v)?)));
-            }
+        if op == CmpOp::Ne
+            && (self.dunder(a, "__eq__").is_some() || self.dunder(b, "__eq__").is_some())
+            && let Some(v) = self.instance_compare(CmpOp::Eq, a, b)?
+        {
+            return Ok(Some(Value::Bool(!self.truthy(&v)?)));
         }
         Ok(None)
     }

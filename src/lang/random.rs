@@ -230,10 +230,13 @@ fn seq_len(it: &mut Interpreter, v: &Value) -> R<usize> {
     it.len(v)
 }
 
+/// A module function: the interpreter, its arguments, and the module's generator.
+type RandomFn = Box<dyn Fn(&mut Interpreter, Args, &mut Mt) -> R<Value>>;
+
 pub fn module() -> Value {
     let m = Module::new("random");
     let state = Rc::new(RefCell::new(Mt::new(0)));
-    let def = |name: &str, f: Box<dyn Fn(&mut Interpreter, Args, &mut Mt) -> R<Value>>| {
+    let def = |name: &str, f: RandomFn| {
         let st = state.clone();
         m.set(name, Value::builtin(name, move |it, args| {
             // Held across callbacks into Python (len, indexing of a user class); a callback that
