@@ -1340,12 +1340,19 @@ impl Interpreter {
                 let func = m.func.clone();
                 self.call(&func, args)
             }
-            Value::Instance(_) => match self.dunder(f, "__call__") {
+            Value::Instance(inst) => match self.dunder(f, "__call__") {
                 Some(c) => {
                     args.pos.insert(0, f.clone());
                     self.call(&c, args)
                 }
-                None => Err(Exception::type_error(format!("'{}' object is not callable", f.type_name()))),
+                None => {
+                    // An instance of a class with a native base (nn.Module) calls its native half.
+                    let native = inst.native.borrow().clone();
+                    match native {
+                        Some(n) => self.call(&n, args),
+                        None => Err(Exception::type_error(format!("'{}' object is not callable", f.type_name()))),
+                    }
+                }
             },
             other => Err(Exception::type_error(format!("'{}' object is not callable", other.type_name()))),
         }
