@@ -8,6 +8,39 @@ use crate::source::Span;
 
 pub type Name = Rc<str>;
 
+/// A map keyed by names. Names are short and hashed on every variable and attribute access, so
+/// this uses a multiply-rotate hash (as rustc's FxHash) instead of SipHash: no untrusted party
+/// can pick our keys to collide beyond what a lesson's own author writes.
+pub type NameMap<V> = std::collections::HashMap<Name, V, std::hash::BuildHasherDefault<NameHasher>>;
+
+#[derive(Default, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+}
+
+/// A set of names, hashed like [`NameMap`].
+pub type NameSet = HashSet<Name, std::hash::BuildHasherDefault<NameHasher>>;
+
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -113,6 +146,10 @@ pub struct Comp {
 
 #[derive(Debug, Clone)]
 pub enum ExprKind {
+    /// `yield x` (None for a bare `yield`).
+    Yield(Option<Box<Expr>>),
+    /// `yield from it`.
+    YieldFrom(Box<Expr>),
     None,
     Bool(bool),
     Int(i64),
@@ -167,15 +204,27 @@ pub struct FuncDef {
     pub body: Vec<Stmt>,
     pub decorators: Vec<Expr>,
     pub span: Span,
+    /// The body contains `yield`: calling the function makes a generator.
+    pub is_generator: bool,
     /// Names bound in the body (the function's locals), computed once on first call.
     pub scope: OnceCell<ScopeInfo>,
 }
 
+/// `class Name(bases): body`.
+#[derive(Debug)]
+pub struct ClassDef {
+    pub name: Name,
+    pub bases: Vec<Arg>,
+    pub body: Vec<Stmt>,
+    pub decorators: Vec<Expr>,
+    pub span: Span,
+}
+
 #[derive(Debug, Default)]
 pub struct ScopeInfo {
-    pub locals: HashSet<Name>,
-    pub globals: HashSet<Name>,
-    pub nonlocals: HashSet<Name>,
+    pub locals: NameSet,
+    pub globals: NameSet,
+    pub nonlocals: NameSet,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +255,7 @@ pub enum StmtKind {
     Continue,
     Pass,
     Def(Rc<FuncDef>),
+    Class(Rc<ClassDef>),
     Return(Option<Expr>),
     Global(Vec<Name>),
     Nonlocal(Vec<Name>),
@@ -259,6 +309,9 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
             }
             StmtKind::Def(f) => {
                 info.locals.insert(f.name.clone());
+            }
+            StmtKind::Class(c) => {
+                info.locals.insert(c.name.clone());
             }
             StmtKind::Global(ns) => info.globals.extend(ns.iter().cloned()),
             StmtKind::Nonlocal(ns) => info.nonlocals.extend(ns.iter().cloned()),

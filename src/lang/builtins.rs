@@ -102,7 +102,9 @@ pub fn install(it: &mut Interpreter) {
     }
     install_types(it);
     install_functions(it);
+    install_class_support(it);
     it.modules.insert("math".into(), super::math::module());
+    it.modules.insert("random".into(), super::random::module());
 }
 
 /// The type object for a value (`type(v)`).
@@ -114,6 +116,7 @@ pub fn type_of(it: &Interpreter, v: &Value) -> Rc<TypeObj> {
             return Rc::new(t);
         }
         Value::Exception(e) => return e.typ.clone(),
+        Value::Instance(i) => return i.class.clone(),
         other => other.type_name(),
     };
     match it.types.get(name.as_str()) {
@@ -599,6 +602,10 @@ fn install_functions(it: &mut Interpreter) {
             Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| Exception::unsupported("integers beyond 64 bits")),
             Value::Bool(b) => Ok(Value::Int(*b as i64)),
             Value::Float(f) => Ok(Value::Float(f.abs())),
+            Value::Instance(_) => match it.call_dunder(&x, "__abs__", Vec::new())? {
+                Some(v) => Ok(v),
+                None => Err(Exception::type_error(format!("bad operand type for abs(): '{}'", x.type_name()))),
+            },
             Value::Native(n) => {
                 let n = n.clone();
                 match n.get_attr(&x, "abs", it)? {
@@ -798,7 +805,8 @@ fn install_functions(it: &mut Interpreter) {
         args.no_kwargs()?;
         arity(&args, 1, 2)?;
         let iter = &args.pos[0];
-        if !matches!(iter, Value::Iter(_) | Value::Native(_)) {
+        let user_iter = matches!(iter, Value::Instance(_)) && it.dunder(iter, "__next__").is_some();
+        if !matches!(iter, Value::Iter(_) | Value::Native(_)) && !user_iter {
             return Err(Exception::type_error(format!("'{}' object is not an iterator", iter.type_name())));
         }
         match it.next(iter)? {
@@ -838,10 +846,12 @@ fn install_functions(it: &mut Interpreter) {
         }
         Ok(Value::Bool(false))
     });
-    def(it, "callable", |_, args| {
+    def(it, "callable", |it, args| {
         let x = one(&args)?;
         Ok(Value::Bool(match &x {
-            Value::Function(_) | Value::Builtin(_) => true,
+            Value::Function(_) | Value::Builtin(_) | Value::Method(_) => true,
+            Value::Instance(_) => it.dunder(&x, "__call__").is_some(),
+            Value::Type(t) if t.is_user() => true,
             Value::Type(t) => t.ctor.is_some() || t.base.is_some(),
             _ => false,
         }))
@@ -1799,4 +1809,48 @@ fn float_method(_: &mut Interpreter, args: Args) -> R<Value> {
         "hex" => Err(Exception::unsupported("float.hex()")),
         _ => Ok(Value::Float(f)),
     }
+}
+
+/// The builtins that classes need: super, property, staticmethod, classmethod, NotImplemented,
+/// vars and delattr.
+fn install_class_support(it: &mut Interpreter) {
+    use super::classes::{ClassMethod, NotImplementedObj, Property, StaticMethod};
+    // Zero-argument super() is resolved by the evaluator, which knows the calling method.
+    def(it, "super", |it, args| it.explicit_super(&args));
+    def(it, "property", |_, args| {
+        let [fget, fset, _fdel, _doc] = args.bind(&["fget=", "fset=", "fdel=", "doc="])?;
+        Ok(Value::native(Property { fget: fget.unwrap_or(Value::None), fset: fset.unwrap_or(Value::None) }))
+    });
+    def(it, "staticmethod", |_, args| Ok(Value::native(StaticMethod(one(&args)?))));
+    def(it, "classmethod", |_, args| Ok(Value::native(ClassMethod(one(&args)?))));
+    it.builtins.insert("NotImplemented".into(), Value::native(NotImplementedObj));
+    def(it, "vars", |it, args| {
+        let x = one(&args)?;
+        match &x {
+            Value::Instance(_) | Value::Exception(_) | Value::Type(_) => it.get_attr(&x, "__dict__"),
+            _ => Err(Exception::type_error("vars() argument must have __dict__ attribute")),
+        }
+    });
+    if let Some(d) = it.types.get("dict") {
+        d.attrs.borrow_mut().insert(
+            "fromkeys".into(),
+            Value::builtin("fromkeys", |it, args| {
+                let [keys, value] = args.bind(&["iterable", "value=", "/"])?;
+                let value = value.unwrap_or(Value::None);
+                let mut d = Dict::new();
+                for k in it.iterate(&keys.unwrap_or(Value::None))? {
+                    d.insert(k, value.clone())?;
+                }
+                Ok(Value::dict(d))
+            }),
+        );
+    }
+    def(it, "delattr", |it, args| {
+        let [obj, name] = args.bind(&["obj", "name", "/"])?;
+        let (Some(obj), Some(Value::Str(name))) = (obj, name) else {
+            return Err(Exception::type_error("attribute name must be string"));
+        };
+        it.instance_delattr(&obj, &name)?;
+        Ok(Value::None)
+    });
 }

@@ -648,6 +648,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // The literals are exact binary values on purpose: repr must round them as Python does.
+    #[allow(clippy::excessive_precision)]
     fn float_repr_matches_python() {
         let cases = [
             (6.0, "6.0"),

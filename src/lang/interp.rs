@@ -25,14 +25,54 @@ impl OutputSink for String {
 
 /// A function's (or comprehension's) local variables, linked to the enclosing scope.
 pub struct Scope {
-    vars: RefCell<HashMap<Name, Value>>,
-    /// None for a comprehension scope.
+    vars: RefCell<NameMap<Value>>,
+    /// None for a comprehension scope or a class body.
     func: Option<Rc<FuncDef>>,
     parent: Option<Rc<Scope>>,
+    /// A class body: functions defined in it do not see its names (they are class attributes).
+    class_body: bool,
+    /// For a method's scope, the class whose body defined it (zero-argument `super()`).
+    owner: Option<Rc<TypeObj>>,
+    /// For a generator function's scope, the values yielded so far.
+    yielded: Option<RefCell<Vec<Value>>>,
+}
+
+impl Scope {
+    fn new(func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
+        Scope { vars: RefCell::new(NameMap::default()), func, parent, class_body: false, owner: None, yielded: None }
+    }
+
+    pub(crate) fn class_body(parent: Env) -> Scope {
+        Scope { class_body: true, ..Scope::new(None, parent) }
+    }
+
+    pub(crate) fn take_vars(&self) -> NameMap<Value> {
+        std::mem::take(&mut *self.vars.borrow_mut())
+    }
+
+    /// The innermost function scope around `env`.
+    pub(crate) fn enclosing_function(env: &Env) -> Option<Rc<Scope>> {
+        let mut s = env.clone();
+        while let Some(sc) = s {
+            if sc.func.is_some() {
+                return Some(sc);
+            }
+            s = sc.parent.clone();
+        }
+        None
+    }
+
+    pub(crate) fn function_and_owner(&self) -> (Option<Rc<FuncDef>>, Option<Rc<TypeObj>>) {
+        (self.func.clone(), self.owner.clone())
+    }
+
+    pub(crate) fn get_var(&self, name: &str) -> Option<Value> {
+        self.vars.borrow().get(name).cloned()
+    }
 }
 
 /// The scope a piece of code runs in; None is the cell's (module's) global scope.
-type Env = Option<Rc<Scope>>;
+pub(crate) type Env = Option<Rc<Scope>>;
 
 /// How a statement finished.
 enum Flow {
@@ -46,10 +86,13 @@ type R<T> = Result<T, Exception>;
 
 pub const RECURSION_LIMIT: usize = 1000;
 
+/// Generators run eagerly; this bounds what one call may collect.
+const MAX_YIELDED: usize = 10_000_000;
+
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
-    pub(crate) globals: HashMap<Name, Value>,
-    pub(crate) builtins: HashMap<Name, Value>,
+    pub(crate) globals: NameMap<Value>,
+    pub(crate) builtins: NameMap<Value>,
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
     pub(crate) out: String,
@@ -59,6 +102,11 @@ pub struct Interpreter {
     ticks: u32,
     /// Exceptions being handled by enclosing `except` blocks, for bare `raise`.
     handling: Vec<Exception>,
+    /// Shared empty name for argument lists (saves an allocation per call).
+    empty_name: Rc<str>,
+    /// Per user class (by address): does its MRO define `__setattr__`, `__getattr__`, or any
+    /// property? Cleared whenever a class is created or a class attribute changes.
+    pub(crate) class_flags: RefCell<HashMap<usize, super::classes::ClassFlags>>,
 }
 
 impl Default for Interpreter {
@@ -71,8 +119,8 @@ impl Interpreter {
     /// A fresh interpreter with the builtins and `math` imported.
     pub fn new() -> Interpreter {
         let mut it = Interpreter {
-            globals: HashMap::new(),
-            builtins: HashMap::new(),
+            globals: NameMap::default(),
+            builtins: NameMap::default(),
             modules: HashMap::new(),
             types: HashMap::new(),
             out: String::new(),
@@ -81,6 +129,8 @@ impl Interpreter {
             deadline: None,
             ticks: 0,
             handling: Vec::new(),
+            empty_name: "".into(),
+            class_flags: RefCell::new(HashMap::new()),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -278,6 +328,10 @@ impl Interpreter {
                 }
                 self.store(&def.name, f, env);
             }
+            StmtKind::Class(def) => {
+                let c = self.exec_class(def, env)?;
+                self.store(&def.name, c, env);
+            }
             StmtKind::Del(targets) => {
                 for t in targets {
                     self.delete(t, env)?;
@@ -373,7 +427,9 @@ impl Interpreter {
                         break;
                     }
                 }
-                Err(Exception::new("ModuleNotFoundError", format!("No module named '{missing}'")))
+                let mut available: Vec<String> = self.modules.keys().filter(|k| !k.contains('.')).cloned().collect();
+                available.sort();
+                Err(Exception::new("ModuleNotFoundError", super::sandbox::missing_module_message(&missing, &available)))
             }
         }
     }
@@ -381,14 +437,13 @@ impl Interpreter {
     /// Turn the operand of `raise` into an exception.
     fn make_raise(&mut self, v: Value) -> R<Exception> {
         let v = match v {
-            Value::Type(t) if self.is_exception_type(&t) => {
-                Value::Exception(Rc::new(ExcValue { typ: t, args: Vec::new(), display: None }))
-            }
+            Value::Type(t) if self.is_exception_type(&t) => self.call(&Value::Type(t), Args::new("", Vec::new()))?,
             other => other,
         };
         match &v {
             Value::Exception(ev) => {
-                let mut e = Exception::new(&ev.typ.name, ev.message());
+                let message = if ev.typ.is_user() { self.to_str(&v)? } else { ev.message() };
+                let mut e = Exception::new(&ev.typ.name, message);
                 e.0.value = Some(v.clone());
                 Ok(e)
             }
@@ -411,7 +466,12 @@ impl Interpreter {
             None if e.message().is_empty() => Vec::new(),
             None => vec![Value::str(e.message())],
         };
-        Value::Exception(Rc::new(ExcValue { typ, args, display: Some(e.message().to_string()) }))
+        Value::Exception(Rc::new(ExcValue {
+            typ,
+            args: RefCell::new(args),
+            dict: RefCell::new(Vec::new()),
+            display: Some(e.message().to_string()),
+        }))
     }
 
     fn exception_type(&mut self, name: &str) -> Rc<TypeObj> {
@@ -506,6 +566,9 @@ impl Interpreter {
             return self.exec_block(body, env);
         };
         let ctx = self.eval(ctx_expr, env)?;
+        if let Value::Instance(_) = &ctx {
+            return self.exec_with_instance(ctx, ctx_expr, target, rest, body, env);
+        }
         let Value::Native(n) = &ctx else {
             return Err(Exception::type_error(format!(
                 "'{}' object does not support the context manager protocol",
@@ -545,6 +608,56 @@ impl Interpreter {
         }
     }
 
+    fn exec_with_instance(
+        &mut self,
+        ctx: Value,
+        ctx_expr: &Expr,
+        target: &Option<Expr>,
+        rest: &[(Expr, Option<Expr>)],
+        body: &[Stmt],
+        env: &Env,
+    ) -> R<Flow> {
+        let (Some(_), Some(exit)) = (self.dunder(&ctx, "__enter__"), self.dunder(&ctx, "__exit__")) else {
+            return Err(Exception::type_error(format!(
+                "'{}' object does not support the context manager protocol",
+                ctx.type_name()
+            ))
+            .at(ctx_expr.span));
+        };
+        let entered = self.call_dunder(&ctx, "__enter__", Vec::new())?.unwrap_or(Value::None);
+        let r = match target {
+            Some(t) => self.assign(t, entered, env).and_then(|_| self.exec_with(rest, body, env)),
+            None => self.exec_with(rest, body, env),
+        };
+        match r {
+            Ok(flow) => {
+                self.call_positional(&exit, vec![ctx, Value::None, Value::None, Value::None])
+                    .map_err(|e| e.at(ctx_expr.span))?;
+                Ok(flow)
+            }
+            Err(e) if e.is_limit() => Err(e),
+            Err(e) => {
+                let ev = self.exception_value(&e);
+                let typ = match &ev {
+                    Value::Exception(x) => Value::Type(x.typ.clone()),
+                    _ => Value::None,
+                };
+                let swallow = self
+                    .call_positional(&exit, vec![ctx, typ, ev, Value::None])
+                    .map_err(|e| e.at(ctx_expr.span))?;
+                if self.truthy(&swallow)? { Ok(Flow::Normal) } else { Err(e) }
+            }
+        }
+    }
+
+    pub(crate) fn exec_class_body(&mut self, body: &[Stmt], env: &Env) -> R<()> {
+        match self.exec_block(body, env)? {
+            Flow::Normal => Ok(()),
+            // The parser rejects return/break/continue directly in a class body.
+            _ => Err(Exception::new("SyntaxError", "'return' outside function")),
+        }
+    }
+
     fn make_function(&mut self, def: &Rc<FuncDef>, env: &Env) -> R<Value> {
         let mut defaults = Vec::with_capacity(def.params.len());
         for p in &def.params {
@@ -553,7 +666,15 @@ impl Interpreter {
                 None => None,
             });
         }
-        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure: env.clone() })))
+        // Names of a class body are not visible from the functions defined in it.
+        let mut closure = env.clone();
+        while let Some(s) = &closure {
+            if !s.class_body {
+                break;
+            }
+            closure = s.parent.clone();
+        }
+        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None) })))
     }
 
     // ---- names ----
@@ -565,7 +686,7 @@ impl Interpreter {
             match &s.func {
                 Some(def) => {
                     let info = def.scope();
-                    if info.globals.contains(name) {
+                    if !info.globals.is_empty() && info.globals.contains(name) {
                         break;
                     }
                     if info.locals.contains(name) {
@@ -610,11 +731,11 @@ impl Interpreter {
         };
         if let Some(def) = &s.func {
             let info = def.scope();
-            if info.globals.contains(name) {
+            if !info.globals.is_empty() && info.globals.contains(name) {
                 self.globals.insert(name.clone(), value);
                 return;
             }
-            if info.nonlocals.contains(name) {
+            if !info.nonlocals.is_empty() && info.nonlocals.contains(name) {
                 let mut p = s.parent.as_ref();
                 while let Some(ps) = p {
                     if let Some(pd) = &ps.func
@@ -742,6 +863,11 @@ impl Interpreter {
 
     /// `a op= b`: lists extend in place; natives may update in place; otherwise `a op b`.
     fn inplace(&mut self, op: BinOp, a: Value, b: Value) -> R<Value> {
+        if let Value::Instance(_) = &a
+            && let Some(v) = self.instance_inplace(op, &a, &b)?
+        {
+            return Ok(v);
+        }
         match (&a, op) {
             (Value::List(l), BinOp::Add) => {
                 let items = self.iterate(&b)?;
@@ -789,6 +915,22 @@ impl Interpreter {
                     self.delete(i, env)?;
                 }
                 Ok(())
+            }
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(obj, env)?;
+                match &o {
+                    Value::Instance(_) | Value::Exception(_) => self.instance_delattr(&o, name),
+                    Value::Type(t) if t.is_user() => {
+                        self.class_flags.borrow_mut().clear();
+                        if t.attrs.borrow_mut().remove(&**name).is_some() {
+                            Ok(())
+                        } else {
+                            Err(Exception::new("AttributeError", format!("type object '{}' has no attribute '{name}'", t.name)))
+                        }
+                    }
+                    _ => Err(Exception::new("AttributeError", format!("'{}' object has no attribute '{name}'", o.type_name()))),
+                }
+                .map_err(|e| e.at(target.span))
             }
             _ => Err(Exception::unsupported("this form of 'del'").at(target.span)),
         }
@@ -866,6 +1008,32 @@ impl Interpreter {
                 Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
             }
             ExprKind::Call(func, args) => {
+                if let ExprKind::Attribute(oe, name) = &func.kind {
+                    let o = self.eval(oe, env)?;
+                    if let Value::Instance(inst) = &o
+                        && let Some(m) = self.plain_method(inst, name)
+                    {
+                        let mut a = self.eval_args(&Value::Function(m.clone()), args, env)?;
+                        a.pos.insert(0, o.clone());
+                        return self.call_function(&m, a);
+                    }
+                    let f = self.get_attr(&o, name).map_err(|e| e.at(func.span))?;
+                    let args = self.eval_args(&f, args, env)?;
+                    return self.call(&f, args);
+                }
+                if let ExprKind::Name(n) = &func.kind
+                    && &**n == "super"
+                {
+                    let f = self.eval(func, env)?;
+                    if self.builtins.get("super").is_some_and(|b| b.is(&f)) {
+                        let a = self.eval_args(&f, args, env)?;
+                        return if a.pos.is_empty() && a.kw.is_empty() {
+                            self.zero_arg_super(env)
+                        } else {
+                            self.explicit_super(&a)
+                        };
+                    }
+                }
                 let f = self.eval(func, env)?;
                 let args = self.eval_args(&f, args, env)?;
                 self.call(&f, args)?
@@ -949,6 +1117,20 @@ impl Interpreter {
                 })?;
                 Value::dict(d)
             }
+            ExprKind::Yield(x) => {
+                let v = match x {
+                    Some(x) => self.eval(x, env)?,
+                    None => Value::None,
+                };
+                self.push_yield(vec![v], env)?;
+                Value::None
+            }
+            ExprKind::YieldFrom(x) => {
+                let v = self.eval(x, env)?;
+                let items = self.iterate(&v)?;
+                self.push_yield(items, env)?;
+                Value::None
+            }
             ExprKind::Walrus(n, x) => {
                 let v = self.eval(x, env)?;
                 // `:=` in a comprehension binds in the enclosing scope.
@@ -965,8 +1147,24 @@ impl Interpreter {
         })
     }
 
+    fn push_yield(&mut self, items: Vec<Value>, env: &Env) -> R<()> {
+        let scope = Scope::enclosing_function(env);
+        let Some(out) = scope.as_ref().and_then(|s| s.yielded.as_ref()) else {
+            return Err(Exception::new("SyntaxError", "'yield' outside function"));
+        };
+        let mut out = out.borrow_mut();
+        if out.len() + items.len() > MAX_YIELDED {
+            return Err(Exception::limit(
+                "MemoryError",
+                format!("a generator yielded more than {MAX_YIELDED} values (generators run eagerly in lessonrun)"),
+            ));
+        }
+        out.extend(items);
+        Ok(())
+    }
+
     fn comp_scope(&self, env: &Env) -> Env {
-        Some(Rc::new(Scope { vars: RefCell::new(HashMap::new()), func: None, parent: env.clone() }))
+        Some(Rc::new(Scope::new(None, env.clone())))
     }
 
     /// Run nested `for`/`if` clauses, calling `body` for each surviving binding.
@@ -1012,8 +1210,8 @@ impl Interpreter {
         Ok(out)
     }
 
-    fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
-        let mut out = Args { fname: "".into(), this: None, pos: Vec::with_capacity(args.len()), kw: Vec::new() };
+    pub(crate) fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
+        let mut out = Args { fname: self.empty_name.clone(), this: None, pos: Vec::with_capacity(args.len() + 1), kw: Vec::new() };
         for a in args {
             match a {
                 Arg::Pos(e) => out.pos.push(self.eval(e, env)?),
@@ -1114,11 +1312,19 @@ impl Interpreter {
                     let ctor = ctor.clone();
                     return ctor(self, args);
                 }
+                if t.is_user() {
+                    return self.instantiate(t, args);
+                }
                 if self.is_exception_type(t) {
                     if !args.kw.is_empty() {
                         return Err(Exception::type_error(format!("{}() takes no keyword arguments", t.name)));
                     }
-                    return Ok(Value::Exception(Rc::new(ExcValue { typ: t.clone(), args: args.pos, display: None })));
+                    return Ok(Value::Exception(Rc::new(ExcValue {
+                        typ: t.clone(),
+                        args: RefCell::new(args.pos),
+                        dict: RefCell::new(Vec::new()),
+                        display: None,
+                    })));
                 }
                 Err(Exception::type_error(format!("cannot create '{}' instances", t.qualname())))
             }
@@ -1129,6 +1335,25 @@ impl Interpreter {
                     None => Err(Exception::type_error(format!("'{}' object is not callable", n.type_name()))),
                 }
             }
+            Value::Method(m) => {
+                args.pos.insert(0, m.this.clone());
+                let func = m.func.clone();
+                self.call(&func, args)
+            }
+            Value::Instance(inst) => match self.dunder(f, "__call__") {
+                Some(c) => {
+                    args.pos.insert(0, f.clone());
+                    self.call(&c, args)
+                }
+                None => {
+                    // An instance of a class with a native base (nn.Module) calls its native half.
+                    let native = inst.native.borrow().clone();
+                    match native {
+                        Some(n) => self.call(&n, args),
+                        None => Err(Exception::type_error(format!("'{}' object is not callable", f.type_name()))),
+                    }
+                }
+            },
             other => Err(Exception::type_error(format!("'{}' object is not callable", other.type_name()))),
         }
     }
@@ -1138,17 +1363,29 @@ impl Interpreter {
         self.call(f, Args::new("", pos))
     }
 
-    fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
+    pub(crate) fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
         self.tick()?;
         if self.depth >= RECURSION_LIMIT {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;
-        let scope = Rc::new(Scope { vars: RefCell::new(HashMap::new()), func: Some(def.clone()), parent: func.closure.clone() });
+        let mut scope = Scope::new(Some(def.clone()), func.closure.clone());
+        scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        if def.is_generator {
+            scope.yielded = Some(RefCell::new(Vec::new()));
+        }
+        let scope = Rc::new(scope);
         self.bind_params(func, args, &scope)?;
         self.depth += 1;
-        let r = self.exec_block(&def.body, &Some(scope));
+        let env = Some(scope);
+        let r = self.exec_block(&def.body, &env);
         self.depth -= 1;
+        if let (Ok(_), Some(s)) = (&r, &env)
+            && let Some(y) = &s.yielded
+        {
+            // Generators run to completion when called (see docs/divergences.md).
+            return Ok(Value::iter_items(std::mem::take(&mut *y.borrow_mut())));
+        }
         match r {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
@@ -1163,8 +1400,21 @@ impl Interpreter {
 
     fn bind_params(&mut self, func: &Function, args: Args, scope: &Scope) -> R<()> {
         let def = &func.def;
-        let fname = &def.name;
         let mut vars = scope.vars.borrow_mut();
+        // The common call: exactly the positional parameters, nothing else.
+        if args.kw.is_empty()
+            && args.pos.len() == def.params.len()
+            && def.params.iter().all(|p| p.kind == ParamKind::Normal)
+        {
+            vars.reserve(def.params.len() + 4);
+            for (p, v) in def.params.iter().zip(args.pos) {
+                vars.insert(p.name.clone(), v);
+            }
+            return Ok(());
+        }
+        // CPython names methods by their qualified name (`P.__init__() missing ...`).
+        let qualname = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade).map(|c| format!("{}.{}", c.name, def.name));
+        let fname: &str = qualname.as_deref().unwrap_or(&def.name);
         let positional: Vec<usize> =
             (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();
         let varargs = def.params.iter().position(|p| p.kind == ParamKind::VarArgs);
@@ -1256,6 +1506,21 @@ impl Interpreter {
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) | Value::Set(d) => !d.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
+            Value::Instance(_) => {
+                if let Some(b) = self.call_dunder(v, "__bool__", Vec::new())? {
+                    return match b {
+                        Value::Bool(b) => Ok(b),
+                        other => Err(Exception::type_error(format!(
+                            "__bool__ should return bool, returned {}",
+                            other.type_name()
+                        ))),
+                    };
+                }
+                if self.dunder(v, "__len__").is_some() {
+                    return Ok(self.len(v)? > 0);
+                }
+                true
+            }
             Value::Native(n) => {
                 let n = n.clone();
                 match n.truthy(self)? {
@@ -1268,11 +1533,86 @@ impl Interpreter {
     }
 
     pub fn repr(&mut self, v: &Value) -> R<String> {
-        Ok(v.repr())
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        self.repr_into(v, &mut out, &mut seen)?;
+        Ok(out)
+    }
+
+    /// repr that calls `__repr__` of instances inside containers; `seen` guards cycles.
+    fn repr_into(&mut self, v: &Value, out: &mut String, seen: &mut Vec<usize>) -> R<()> {
+        let id = v.identity();
+        let (open, close) = match v {
+            Value::Instance(_) => {
+                out.push_str(&self.instance_repr(v)?);
+                return Ok(());
+            }
+            Value::Exception(e) if e.typ.is_user() => {
+                out.push_str(&self.instance_repr(v)?);
+                return Ok(());
+            }
+            Value::List(_) => ("[", "]"),
+            Value::Tuple(_) => ("(", ")"),
+            Value::Dict(_) => ("{", "}"),
+            Value::Set(d) if !d.borrow().is_empty() => ("{", "}"),
+            _ => {
+                out.push_str(&v.repr());
+                return Ok(());
+            }
+        };
+        if seen.contains(&id) || seen.len() > 200 {
+            out.push_str(match v {
+                Value::List(_) => "[...]",
+                Value::Tuple(_) => "(...)",
+                _ => "{...}",
+            });
+            return Ok(());
+        }
+        seen.push(id);
+        out.push_str(open);
+        match v {
+            Value::Dict(d) => {
+                let items = d.borrow().items();
+                for (i, (k, val)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.repr_into(k, out, seen)?;
+                    out.push_str(": ");
+                    self.repr_into(val, out, seen)?;
+                }
+            }
+            _ => {
+                let items = match v {
+                    Value::List(l) => l.borrow().clone(),
+                    Value::Tuple(t) => t.to_vec(),
+                    Value::Set(d) => d.borrow().keys(),
+                    _ => Vec::new(),
+                };
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.repr_into(x, out, seen)?;
+                }
+                if items.len() == 1 && matches!(v, Value::Tuple(_)) {
+                    out.push(',');
+                }
+            }
+        }
+        out.push_str(close);
+        seen.pop();
+        Ok(())
     }
 
     pub fn to_str(&mut self, v: &Value) -> R<String> {
-        Ok(v.to_str())
+        match v {
+            Value::Str(s) => Ok(s.to_string()),
+            Value::Instance(_) => self.instance_str(v),
+            Value::Exception(e) if e.typ.is_user() => self.instance_str(v),
+            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) => self.repr(v),
+            _ => Ok(v.to_str()),
+        }
     }
 
     /// `format(v, spec)`.
@@ -1288,6 +1628,27 @@ impl Interpreter {
                 ))),
             };
         }
+        if let Value::Instance(_) = v {
+            if let Some(r) = self.call_dunder(v, "__format__", vec![Value::str(spec)])? {
+                return match r {
+                    Value::Str(s) => Ok(s.to_string()),
+                    other => Err(Exception::type_error(format!(
+                        "__format__ must return a str, not {}",
+                        other.type_name()
+                    ))),
+                };
+            }
+            if spec.is_empty() {
+                return self.to_str(v);
+            }
+            return Err(Exception::type_error(format!(
+                "unsupported format string passed to {}.__format__",
+                v.type_name()
+            )));
+        }
+        if spec.is_empty() && matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_)) {
+            return self.to_str(v);
+        }
         format::format_value(v, spec)
     }
 
@@ -1298,6 +1659,20 @@ impl Interpreter {
             Value::Tuple(t) => t.len(),
             Value::Dict(d) | Value::Set(d) => d.borrow().len(),
             Value::Range(r) => r.len() as usize,
+            Value::Instance(_) => match self.call_dunder(v, "__len__", Vec::new())? {
+                Some(Value::Int(n)) if n >= 0 => n as usize,
+                Some(Value::Int(_)) => return Err(Exception::value_error("__len__() should return >= 0")),
+                Some(Value::Bool(b)) => b as usize,
+                Some(other) => {
+                    return Err(Exception::type_error(format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        other.type_name()
+                    )));
+                }
+                None => {
+                    return Err(Exception::type_error(format!("object of type '{}' has no len()", v.type_name())));
+                }
+            },
             Value::Native(n) => {
                 let n = n.clone();
                 match n.len(self)? {
@@ -1324,7 +1699,8 @@ impl Interpreter {
                 | Value::Range(_)
                 | Value::Iter(_)
                 | Value::Native(_)
-        )
+        ) || (matches!(v, Value::Instance(_))
+            && (self.dunder(v, "__iter__").is_some() || self.dunder(v, "__getitem__").is_some()))
     }
 
     /// `iter(v)`.
@@ -1335,6 +1711,33 @@ impl Interpreter {
             Value::Dict(d) | Value::Set(d) => IterState::Items { items: d.borrow().keys(), idx: 0 },
             Value::Range(r) => IterState::Range { cur: r.start, stop: r.stop, step: r.step },
             Value::Iter(_) => return Ok(v.clone()),
+            Value::Instance(_) => {
+                if let Some(it) = self.call_dunder(v, "__iter__", Vec::new())? {
+                    let ok = matches!(it, Value::Iter(_) | Value::Native(_))
+                        || (matches!(it, Value::Instance(_)) && self.dunder(&it, "__next__").is_some());
+                    if !ok {
+                        return Err(Exception::type_error(format!(
+                            "iter() returned non-iterator of type '{}'",
+                            it.type_name()
+                        )));
+                    }
+                    return Ok(it);
+                }
+                if self.dunder(v, "__getitem__").is_some() {
+                    // The old sequence protocol: v[0], v[1], ... until IndexError.
+                    let mut items = Vec::new();
+                    for i in 0.. {
+                        self.tick()?;
+                        match self.get_item(v, &Value::Int(i)) {
+                            Ok(x) => items.push(x),
+                            Err(e) if e.py_type() == "IndexError" || e.py_type() == "StopIteration" => break,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    return Ok(Value::iter_items(items));
+                }
+                return Err(Exception::type_error(format!("'{}' object is not iterable", v.type_name())));
+            }
             Value::Native(n) => {
                 let n = n.clone();
                 return match n.iter(v, self)? {
@@ -1354,6 +1757,14 @@ impl Interpreter {
             Value::Native(n) => {
                 let n = n.clone();
                 return n.next(self);
+            }
+            Value::Instance(_) => {
+                return match self.call_dunder(it, "__next__", Vec::new()) {
+                    Ok(Some(v)) => Ok(Some(v)),
+                    Ok(None) => Err(Exception::type_error(format!("'{}' object is not an iterator", it.type_name()))),
+                    Err(e) if e.py_type() == "StopIteration" => Ok(None),
+                    Err(e) => Err(e),
+                };
             }
             other => return Err(Exception::type_error(format!("'{}' object is not an iterator", other.type_name()))),
         };
@@ -1525,10 +1936,80 @@ impl Interpreter {
                     format!("'{}' object has no attribute '{name}'", n.type_name()),
                 ));
             }
+            Value::Instance(_) => {
+                if let Some(v) = self.instance_getattr(obj, name)? {
+                    return Ok(v);
+                }
+                return Err(Exception::new(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{name}'", obj.type_name()),
+                ));
+            }
+            Value::Method(m) => {
+                return match name {
+                    "__self__" => Ok(m.this.clone()),
+                    "__func__" => Ok(m.func.clone()),
+                    _ => self.get_attr(&m.func.clone(), name),
+                };
+            }
+            Value::Exception(e) if e.typ.is_user() && name != "args" => {
+                if let Some(v) = self.instance_getattr(obj, name)? {
+                    return Ok(v);
+                }
+            }
+            Value::Exception(e) if name != "args" => {
+                let found = e.dict.borrow().iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone());
+                if let Some(v) = found {
+                    return Ok(v);
+                }
+            }
+            Value::Type(t) if t.is_user() => {
+                match name {
+                    "__name__" => return Ok(Value::Str(t.name.clone())),
+                    "__mro__" => {
+                        let mro = t.mro().into_iter().map(Value::Type).collect();
+                        return Ok(Value::tuple(mro));
+                    }
+                    "__dict__" => {
+                        let mut d = Dict::new();
+                        for (k, v) in t.attrs.borrow().iter() {
+                            if &**k != "__mro__" {
+                                d.insert(Value::Str(k.clone()), v.clone())?;
+                            }
+                        }
+                        return Ok(Value::dict(d));
+                    }
+                    _ => {}
+                }
+                for c in t.mro() {
+                    let found = c.attrs.borrow().get(name).cloned();
+                    if let Some(v) = found {
+                        if let Some(cm) = v.downcast::<super::classes::ClassMethod>() {
+                            return Ok(Value::Method(Rc::new(BoundMethod { this: obj.clone(), func: cm.0.clone() })));
+                        }
+                        if let Some(sm) = v.downcast::<super::classes::StaticMethod>() {
+                            return Ok(sm.0.clone());
+                        }
+                        return Ok(v);
+                    }
+                    if !c.is_user() && c.is_named("object") && c.module.is_none()
+                        && let Some(v) = super::classes::object_type_attr(name) {
+                            return Ok(v);
+                        }
+                }
+                return Err(Exception::new(
+                    "AttributeError",
+                    format!("type object '{}' has no attribute '{name}'", t.name),
+                ));
+            }
             Value::Type(t) => {
                 if let Some(v) = t.attrs.borrow().get(name) {
                     return Ok(v.clone());
                 }
+                if t.is_named("object") && t.module.is_none()
+                    && let Some(v) = super::classes::object_type_attr(name) {
+                        return Ok(v);
+                    }
                 if let Some(m) = super::builtins::unbound_method(self, t, name)? {
                     return Ok(m);
                 }
@@ -1542,7 +2023,7 @@ impl Interpreter {
             }
             Value::Function(f) if name == "__name__" => return Ok(Value::Str(f.def.name.clone())),
             Value::Builtin(b) if name == "__name__" => return Ok(Value::Str(b.name.clone())),
-            Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.clone())),
+            Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.borrow().clone())),
             _ => {}
         }
         if let Some(v) = super::builtins::attribute(self, obj, name)? {
@@ -1564,6 +2045,16 @@ impl Interpreter {
                 m.set(name, value);
                 Ok(())
             }
+            Value::Instance(_) | Value::Exception(_) => self.instance_setattr(obj, name, value),
+            Value::Type(t) if t.is_user() => {
+                t.attrs.borrow_mut().insert(name.into(), value);
+                self.class_flags.borrow_mut().clear();
+                Ok(())
+            }
+            Value::Type(t) => Err(Exception::type_error(format!(
+                "cannot set '{name}' attribute of immutable type '{}'",
+                t.name
+            ))),
             other => {
                 let has = super::builtins::attribute(self, other, name)?.is_some();
                 if has {
@@ -1632,6 +2123,10 @@ impl Interpreter {
                     None => Err(Exception::type_error(format!("'{}' object is not subscriptable", n.type_name()))),
                 }
             }
+            Value::Instance(_) => match self.call_dunder(obj, "__getitem__", vec![key.clone()])? {
+                Some(v) => Ok(v),
+                None => Err(Exception::type_error(format!("'{}' object is not subscriptable", obj.type_name()))),
+            },
             Value::Type(t) => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
             other => Err(Exception::type_error(format!("'{}' object is not subscriptable", other.type_name()))),
         }
@@ -1674,6 +2169,13 @@ impl Interpreter {
                 Ok(())
             }
             Value::Dict(d) => d.borrow_mut().insert(key.clone(), value),
+            Value::Instance(_) => match self.call_dunder(obj, "__setitem__", vec![key.clone(), value])? {
+                Some(_) => Ok(()),
+                None => Err(Exception::type_error(format!(
+                    "'{}' object does not support item assignment",
+                    obj.type_name()
+                ))),
+            },
             Value::Native(n) => {
                 let n = n.clone();
                 if n.set_item(obj, key, value, self)? {
@@ -1712,6 +2214,10 @@ impl Interpreter {
                 let removed = d.borrow_mut().remove(key)?;
                 removed.map(|_| ()).ok_or_else(|| key_error(key))
             }
+            Value::Instance(_) => match self.call_dunder(obj, "__delitem__", vec![key.clone()])? {
+                Some(_) => Ok(()),
+                None => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", obj.type_name()))),
+            },
             other => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
         }
     }

@@ -5,11 +5,14 @@
 
 pub mod ast;
 mod builtins;
+pub mod classes;
 pub mod error;
 pub mod format;
 pub mod interp;
 pub mod lexer;
 mod math;
+mod random;
+mod sandbox;
 pub mod native;
 mod ops;
 pub mod torch;

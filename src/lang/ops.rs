@@ -113,6 +113,11 @@ impl PercentArg for Percent<'_> {
 impl Interpreter {
     /// `a op b`.
     pub fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        if (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
+            && let Some(v) = self.instance_binary(op, a, b)?
+        {
+            return Ok(v);
+        }
         if let Value::Native(n) = a {
             let n = n.clone();
             if let Some(v) = n.binary_op(a, Op::Bin(op), b, false, self)? {
@@ -314,6 +319,11 @@ impl Interpreter {
         if op == UnaryOp::Not {
             return Ok(Value::Bool(!self.truthy(v)?));
         }
+        if let Value::Instance(_) = v
+            && let Some(r) = self.instance_unary(op, v)?
+        {
+            return Ok(r);
+        }
         if let Value::Native(n) = v {
             let n = n.clone();
             if let Some(r) = n.unary_op(v, op, self)? {
@@ -351,6 +361,22 @@ impl Interpreter {
             CmpOp::Ge => Some(Op::Ge),
             _ => None,
         };
+        if nop.is_some()
+            && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
+            && let Some(v) = self.instance_compare(op, a, b)?
+        {
+            return Ok(v);
+        }
+        if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)
+            && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
+        {
+            return Err(Exception::type_error(format!(
+                "'{}' not supported between instances of '{}' and '{}'",
+                op.symbol(),
+                a.type_name(),
+                b.type_name()
+            )));
+        }
         if let Some(nop) = nop {
             if let Value::Native(n) = a {
                 let n = n.clone();
@@ -427,7 +453,16 @@ impl Interpreter {
                     _ => None,
                 })
             }
-            (Native(_), _) | (_, Native(_)) => {
+            (Native(_) | Value::Instance(_), _) | (_, Native(_) | Value::Instance(_)) => {
+                if matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)) {
+                    // Sorting asks only `<`, as CPython's list.sort does.
+                    let lt = self.compare(CmpOp::Lt, a, b)?;
+                    if self.truthy(&lt)? {
+                        return Ok(Some(Ordering::Less));
+                    }
+                    let gt = self.compare(CmpOp::Lt, b, a)?;
+                    return Ok(Some(if self.truthy(&gt)? { Ordering::Greater } else { Ordering::Equal }));
+                }
                 let lt = self.compare(CmpOp::Lt, a, b)?;
                 if self.truthy(&lt)? {
                     return Ok(Some(Ordering::Less));
@@ -468,7 +503,11 @@ impl Interpreter {
                 }
                 None => false,
             }),
-            Value::Iter(_) | Value::Native(_) => {
+            Value::Instance(_) if self.dunder(container, "__contains__").is_some() => {
+                let r = self.call_dunder(container, "__contains__", vec![item.clone()])?.unwrap_or(Value::Bool(false));
+                self.truthy(&r)
+            }
+            Value::Iter(_) | Value::Native(_) | Value::Instance(_) => {
                 let items = self.iterate(container).map_err(|_| {
                     Exception::type_error(format!("argument of type '{}' is not iterable", container.type_name()))
                 })?;

@@ -29,7 +29,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parse a whole cell. Spans are offsets into the file (`base` added).
 pub fn parse_cell(src: &str, base: usize) -> PResult<Vec<Stmt>> {
     let toks = lexer::tokenize(src, base)?;
-    let mut p = Parser { toks, pos: 0, src, base, depth: 0, func_depth: 0, loop_depth: 0 };
+    let mut p = Parser { toks, pos: 0, src, base, depth: 0, func_depth: 0, loop_depth: 0, saw_yield: false };
     let mut body = Vec::new();
     while !p.at_eof() {
         if p.check(&Tok::Indent) {
@@ -48,6 +48,8 @@ struct Parser<'a> {
     depth: usize,
     func_depth: usize,
     loop_depth: usize,
+    /// A `yield` was parsed in the function being parsed.
+    saw_yield: bool,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -194,7 +196,7 @@ impl<'a> Parser<'a> {
                 return Ok(vec![Stmt { kind: StmtKind::For(target, iter, body, orelse), span }]);
             }
             Some("def") => return Ok(vec![self.funcdef(Vec::new(), start)?]),
-            Some("class") => return Err(self.unsupported("class definitions", start)),
+            Some("class") => return Ok(vec![self.classdef(Vec::new(), start)?]),
             Some("with") => {
                 self.advance();
                 let mut items = Vec::new();
@@ -211,7 +213,7 @@ impl<'a> Parser<'a> {
                 return Ok(vec![Stmt { kind: StmtKind::With(items, body), span }]);
             }
             Some("try") => return Ok(vec![self.try_stmt()?]),
-            Some("async") | Some("await") | Some("yield") => {
+            Some("async") | Some("await") => {
                 return Err(self.unsupported(&format!("'{}'", kw.unwrap_or("")), start));
             }
             _ => {}
@@ -227,7 +229,7 @@ impl<'a> Parser<'a> {
             }
             let start = self.span();
             if self.is_kw("class") {
-                return Err(self.unsupported("class definitions", start));
+                return Ok(vec![self.classdef(decorators, start)?]);
             }
             if !self.is_kw("def") {
                 return Err(self.invalid());
@@ -372,7 +374,7 @@ impl<'a> Parser<'a> {
                 }
                 StmtKind::ImportFrom(path, items)
             }
-            Some("yield") | Some("await") | Some("async") | Some("class") => {
+            Some("await") | Some("async") | Some("class") => {
                 return Err(self.unsupported(&format!("'{}'", kw.unwrap_or("")), start));
             }
             _ => return self.expr_stmt(),
@@ -392,9 +394,30 @@ impl<'a> Parser<'a> {
         Ok(path)
     }
 
+    /// A `yield` expression where Python allows one unparenthesized, else an expression list.
+    fn yield_or_exprlist(&mut self) -> PResult<Expr> {
+        if !self.is_kw("yield") {
+            return self.exprlist();
+        }
+        let start = self.span();
+        if self.func_depth == 0 {
+            return Err(ParseError { span: start, ..self.error("'yield' outside function") });
+        }
+        self.advance();
+        self.saw_yield = true;
+        let kind = if self.eat_kw("from") {
+            ExprKind::YieldFrom(Box::new(self.expr()?))
+        } else if self.at_stmt_end() || self.is_op(")") || self.is_op("=") {
+            ExprKind::Yield(None)
+        } else {
+            ExprKind::Yield(Some(Box::new(self.exprlist()?)))
+        };
+        Ok(Expr { kind, span: start.to(self.prev_span()) })
+    }
+
     fn expr_stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
-        let first = self.exprlist()?;
+        let first = self.yield_or_exprlist()?;
         if let Tok::Op(op) = self.peek().clone() {
             if let Some(bop) = aug_op(op) {
                 match &first.kind {
@@ -426,7 +449,7 @@ impl<'a> Parser<'a> {
             let mut value;
             loop {
                 self.advance();
-                value = self.exprlist()?;
+                value = self.yield_or_exprlist()?;
                 if !self.is_op("=") {
                     break;
                 }
@@ -525,6 +548,28 @@ impl<'a> Parser<'a> {
         Ok(body)
     }
 
+    fn classdef(&mut self, decorators: Vec<Expr>, start: Span) -> PResult<Stmt> {
+        self.advance();
+        let name = self.name()?;
+        let bases = if self.eat_op("(") {
+            let args = self.call_args()?;
+            self.expect_op(")")?;
+            args
+        } else {
+            Vec::new()
+        };
+        // A class body is neither a function nor a loop: `return` and `break` are errors there.
+        let saved_func = std::mem::replace(&mut self.func_depth, 0);
+        let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
+        let body = self.block("class definition", start);
+        self.func_depth = saved_func;
+        self.loop_depth = saved_loop;
+        let body = body?;
+        let span = start.to(self.prev_span());
+        let def = ClassDef { name, bases, body, decorators, span };
+        Ok(Stmt { kind: StmtKind::Class(Rc::new(def)), span })
+    }
+
     fn funcdef(&mut self, decorators: Vec<Expr>, start: Span) -> PResult<Stmt> {
         self.advance();
         let name = self.name()?;
@@ -536,12 +581,14 @@ impl<'a> Parser<'a> {
         }
         self.func_depth += 1;
         let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
+        let saved_yield = std::mem::replace(&mut self.saw_yield, false);
         let body = self.block("function definition", start);
         self.func_depth -= 1;
         self.loop_depth = saved_loop;
+        let is_generator = std::mem::replace(&mut self.saw_yield, saved_yield);
         let body = body?;
         let span = start.to(self.prev_span());
-        let def = FuncDef { name, params, body, decorators, span, scope: OnceCell::new() };
+        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new() };
         Ok(Stmt { kind: StmtKind::Def(Rc::new(def)), span })
     }
 
@@ -751,6 +798,7 @@ impl<'a> Parser<'a> {
                 body: vec![ret],
                 decorators: Vec::new(),
                 span,
+                is_generator: false,
                 scope: OnceCell::new(),
             };
             return Ok(Expr { kind: ExprKind::Lambda(Rc::new(def)), span });
@@ -1311,6 +1359,7 @@ impl<'a> Parser<'a> {
             depth: self.depth + 1,
             func_depth: self.func_depth,
             loop_depth: 0,
+            saw_yield: false,
         };
         let e = p.exprlist()?;
         if !p.is_op(")") {

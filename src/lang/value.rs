@@ -10,6 +10,8 @@ use super::format::float_repr;
 use super::interp::{Interpreter, Scope};
 use super::native::{Args, NativeObject};
 
+pub use super::ast::{NameHasher, NameMap};
+
 /// A Python value. Containers share through `Rc` so aliasing behaves as in Python.
 #[derive(Clone)]
 pub enum Value {
@@ -32,6 +34,49 @@ pub enum Value {
     Exception(Rc<ExcValue>),
     Iter(Rc<RefCell<IterState>>),
     Native(Rc<dyn NativeObject>),
+    /// An instance of a class defined in Python.
+    Instance(Rc<Instance>),
+    /// A function bound to its receiver (`obj.method`).
+    Method(Rc<BoundMethod>),
+}
+
+/// An instance of a user class: its class, its `__dict__` (insertion-ordered, few entries, so a
+/// vector beats hashing), and the native object a native base class (nn.Module) made for it.
+pub struct Instance {
+    pub class: Rc<TypeObj>,
+    pub dict: RefCell<Vec<(Name, Value)>>,
+    pub native: RefCell<Option<Value>>,
+}
+
+impl Instance {
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.dict.borrow().iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone())
+    }
+
+    pub fn set(&self, name: &str, value: Value) {
+        set_in(&mut self.dict.borrow_mut(), name, value);
+    }
+
+    pub fn remove(&self, name: &str) -> bool {
+        let mut d = self.dict.borrow_mut();
+        let before = d.len();
+        d.retain(|(k, _)| &**k != name);
+        d.len() != before
+    }
+}
+
+/// Insert or replace in an attribute vector.
+pub fn set_in(d: &mut Vec<(Name, Value)>, name: &str, value: Value) {
+    match d.iter_mut().find(|(k, _)| &**k == name) {
+        Some(slot) => slot.1 = value,
+        None => d.push((name.into(), value)),
+    }
+}
+
+/// A callable bound to `this`: calling it prepends `this` to the arguments.
+pub struct BoundMethod {
+    pub this: Value,
+    pub func: Value,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +114,8 @@ pub struct Function {
     /// One entry per parameter: its default value, if it has one.
     pub defaults: Vec<Option<Value>>,
     pub closure: Option<Rc<Scope>>,
+    /// The class whose body defined this function, for zero-argument `super()`.
+    pub owner: RefCell<Option<std::rc::Weak<TypeObj>>>,
 }
 
 /// The Rust side of a builtin function or method.
@@ -84,12 +131,12 @@ pub struct Builtin {
 /// A module: a name and an attribute table.
 pub struct Module {
     pub name: Rc<str>,
-    pub attrs: RefCell<HashMap<Name, Value>>,
+    pub attrs: RefCell<NameMap<Value>>,
 }
 
 impl Module {
     pub fn new(name: &str) -> Module {
-        Module { name: name.into(), attrs: RefCell::new(HashMap::new()) }
+        Module { name: name.into(), attrs: RefCell::new(NameMap::default()) }
     }
 
     pub fn set(&self, name: &str, value: Value) {
@@ -110,19 +157,54 @@ pub struct TypeObj {
     /// What calling the class does; None means the class is not callable.
     pub ctor: Option<NativeFn>,
     /// Class attributes (static methods, constants) for natives.
-    pub attrs: RefCell<HashMap<Name, Value>>,
+    pub attrs: RefCell<NameMap<Value>>,
 }
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
-        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(HashMap::new()) })
+        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()) })
     }
 
     pub fn is_subclass_of(&self, other: &TypeObj) -> bool {
-        if std::ptr::eq(self, other) || (self.name == other.name && self.module == other.module) {
+        if self.same(other) {
             return true;
         }
+        if let Some(Value::Tuple(mro)) = self.attrs.borrow().get("__mro__") {
+            return mro.iter().any(|b| matches!(b, Value::Type(b) if b.same(other)));
+        }
         self.base.as_ref().is_some_and(|b| b.is_subclass_of(other))
+    }
+
+    fn same(&self, other: &TypeObj) -> bool {
+        std::ptr::eq(self, other) || (self.name == other.name && self.module == other.module)
+    }
+
+    /// Whether this is the builtin (or a subclass named like the builtin) `name`, by name.
+    pub fn is_named(&self, name: &str) -> bool {
+        &*self.name == name
+    }
+
+    /// A class defined by a `class` statement (it carries its linearized bases).
+    pub fn is_user(&self) -> bool {
+        self.attrs.borrow().contains_key("__mro__")
+    }
+
+    /// The method resolution order, this class first.
+    pub fn mro(self: &Rc<Self>) -> Vec<Rc<TypeObj>> {
+        let mut out = vec![self.clone()];
+        if let Some(Value::Tuple(mro)) = self.attrs.borrow().get("__mro__") {
+            out.extend(mro.iter().filter_map(|b| match b {
+                Value::Type(t) => Some(t.clone()),
+                _ => None,
+            }));
+            return out;
+        }
+        let mut cur = self.base.clone();
+        while let Some(t) = cur {
+            cur = t.base.clone();
+            out.push(t);
+        }
+        out
     }
 
     pub fn qualname(&self) -> String {
@@ -136,7 +218,10 @@ impl TypeObj {
 /// An exception instance, as seen by `except E as e`.
 pub struct ExcValue {
     pub typ: Rc<TypeObj>,
-    pub args: Vec<Value>,
+    /// `e.args`; `super().__init__(msg)` in a user exception class replaces them.
+    pub args: RefCell<Vec<Value>>,
+    /// Attributes set on the instance (`self.code = code` in a user exception's `__init__`).
+    pub dict: RefCell<Vec<(Name, Value)>>,
     /// The message of an exception raised by the interpreter or a native (already worded).
     pub display: Option<String>,
 }
@@ -147,11 +232,12 @@ impl ExcValue {
         if let Some(d) = &self.display {
             return d.clone();
         }
-        match self.args.len() {
+        let args = self.args.borrow();
+        match args.len() {
             0 => String::new(),
-            1 if &*self.typ.name == "KeyError" => self.args[0].repr(),
-            1 => self.args[0].to_str(),
-            _ => Value::Tuple(Rc::new(self.args.clone())).repr(),
+            1 if self.typ.mro().iter().any(|t| t.is_named("KeyError") && t.module.is_none()) => args[0].repr(),
+            1 => args[0].to_str(),
+            _ => Value::Tuple(Rc::new(args.clone())).repr(),
         }
     }
 }
@@ -426,6 +512,8 @@ impl Value {
                 IterState::Done => "iterator".into(),
             },
             Value::Native(n) => n.type_name().to_string(),
+            Value::Instance(i) => i.class.name.to_string(),
+            Value::Method(_) => "method".into(),
         }
     }
 
@@ -444,6 +532,8 @@ impl Value {
             Value::Exception(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Iter(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Native(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Instance(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Method(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Str(s) => s.as_ptr() as usize,
             _ => 0,
         }
@@ -607,8 +697,9 @@ impl Value {
             Value::Module(m) => out.push_str(&format!("<module '{}'>", m.name)),
             Value::Type(t) => out.push_str(&format!("<class '{}'>", t.qualname())),
             Value::Exception(e) => {
-                let args = Value::Tuple(Rc::new(e.args.clone())).repr();
-                if e.args.len() == 1 {
+                let n = e.args.borrow().len();
+                let args = Value::Tuple(Rc::new(e.args.borrow().clone())).repr();
+                if n == 1 {
                     out.push_str(&format!("{}({})", e.typ.name, &args[1..args.len() - 2]));
                 } else {
                     out.push_str(&format!("{}{}", e.typ.name, args));
@@ -616,6 +707,19 @@ impl Value {
             }
             Value::Iter(_) => out.push_str(&format!("<{} object at {:#x}>", self.type_name(), self.identity())),
             Value::Native(n) => out.push_str(&n.repr()),
+            Value::Instance(i) => {
+                out.push_str(&format!("<{} object at {:#x}>", i.class.qualname(), self.identity()))
+            }
+            Value::Method(m) => {
+                let fname = match &m.func {
+                    Value::Function(f) => f.def.name.to_string(),
+                    Value::Builtin(b) => b.name.to_string(),
+                    other => other.type_name(),
+                };
+                out.push_str(&format!("<bound method {}.{fname} of ", m.this.type_name()));
+                m.this.write_repr(out, depth + 1);
+                out.push('>');
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ fn check_all() -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "py") && p.file_name().is_some_and(|n| n != "expect.py"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 120, "expected at least 120 cases, found {}", paths.len());
+    assert!(paths.len() >= 300, "expected at least 300 cases, found {}", paths.len());
     let mut failures = Vec::new();
     for py in &paths {
         let src = std::fs::read_to_string(py).expect("read case");

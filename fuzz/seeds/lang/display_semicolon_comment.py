@@ -1,0 +1,2 @@
+v = 3
+v * 2;  # silenced

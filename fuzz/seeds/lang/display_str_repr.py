@@ -1,0 +1,2 @@
+y = 'hello'
+y  # comment after expression

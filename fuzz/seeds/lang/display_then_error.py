@@ -1,0 +1,3 @@
+print('partial output')
+x = [1, 2]
+x[10]

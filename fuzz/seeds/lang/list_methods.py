@@ -1,0 +1,10 @@
+a = [3, 1, 2]
+a.append(5); a.extend([7, 0]); a.insert(1, 9); a.insert(-1, 8); a.insert(100, 6)
+print(a, len(a))
+print(a.pop(), a.pop(0), a.pop(-2), a)
+a.remove(9); print(a, a.index(5), a.count(1), [1, 1, 2].count(1))
+a.sort(); print(a)
+a.sort(reverse=True); print(a)
+a.reverse(); print(a)
+b = a.copy(); b.append(100); print(a, b)
+b.clear(); print(b)

@@ -1,0 +1,1 @@
+'{name}'.format(age=1)

@@ -1,0 +1,1 @@
+print('no output', (1, 2

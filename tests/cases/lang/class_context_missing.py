@@ -1,0 +1,4 @@
+class NotCtx:
+    pass
+with NotCtx():
+    pass

@@ -1,0 +1,4 @@
+class N:
+    def __len__(self):
+        return -1
+len(N())

@@ -1,0 +1,4 @@
+class K:
+    def m():
+        return 1
+K().m()

@@ -1,0 +1,4 @@
+class Nope:
+    pass
+for x in Nope():
+    print(x)

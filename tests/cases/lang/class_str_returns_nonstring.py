@@ -1,0 +1,4 @@
+class W:
+    def __str__(self):
+        return 5
+str(W())

@@ -1,0 +1,5 @@
+total = sum(x * x for x in range(1000) if x % 3 == 0)
+print(total)
+g = (c for c in "hello")
+print(next(g), list(g))
+print(sorted((len(w), w) for w in "the quick brown fox".split()))
