@@ -98,6 +98,9 @@ impl NativeObject for SuperObj {
                     return Ok(Some(Value::builtin("__init__", move |it, args| {
                         let native = it.call(&Value::Type(ctor.clone()), args)?;
                         if let Value::Instance(i) = &this {
+                            if let Value::Native(n) = &native {
+                                n.adopt(&this);
+                            }
                             *i.native.borrow_mut() = Some(native);
                         }
                         Ok(Value::None)
@@ -395,6 +398,9 @@ impl Interpreter {
                     Some(t) => {
                         let native = self.call(&Value::Type(t), args)?;
                         if let Value::Instance(i) = &inst {
+                            if let Value::Native(n) = &native {
+                                n.adopt(&inst);
+                            }
                             *i.native.borrow_mut() = Some(native);
                         }
                     }
@@ -690,7 +696,14 @@ impl Interpreter {
                 "__repr__ returned non-string (type {})",
                 other.type_name()
             ))),
-            None => Ok(v.repr()),
+            // A class deriving from a native class (nn.Module) shows as its native half does.
+            None => match v {
+                Value::Instance(i) if i.native.borrow().is_some() => {
+                    let native = i.native.borrow().clone().unwrap_or(Value::None);
+                    self.repr(&native)
+                }
+                _ => Ok(v.repr()),
+            },
         }
     }
 

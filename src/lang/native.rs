@@ -184,6 +184,11 @@ pub trait NativeObject: Any {
         Ok(None)
     }
 
+    /// Called once when this object becomes the native half of an instance of a Python class
+    /// deriving from a native class (`class Net(nn.Module)`), so it can find its Python half
+    /// (e.g. to call the subclass's `forward` or name the subclass in its repr).
+    fn adopt(&self, _instance: &Value) {}
+
     /// For `isinstance(this, cls)` with native classes: default compares `type_name`.
     fn is_instance_of(&self, type_name: &str) -> bool {
         self.type_name() == type_name
