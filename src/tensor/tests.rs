@@ -711,6 +711,10 @@ fn gradients_match_finite_differences() {
         ("scalar ops", vec![a()], Box::new(|x| x[0].add_scalar(Scalar::Int(2))?.mul_scalar(Scalar::Float(1.5))?.sub_scalar(Scalar::Int(1))?.div_scalar(Scalar::Float(0.7))?.rsub_scalar(Scalar::Int(3)))),
         ("rdiv", vec![pos()], Box::new(|x| x[0].rdiv_scalar(Scalar::Int(2)))),
         ("neg", vec![a()], Box::new(|x| x[0].neg())),
+        ("gelu", vec![a()], Box::new(|x| x[0].gelu(false))),
+        ("gelu tanh", vec![a()], Box::new(|x| x[0].gelu(true))),
+        ("leaky_relu", vec![a()], Box::new(|x| x[0].leaky_relu(0.2))),
+        ("remainder", vec![a()], Box::new(|x| x[0].remainder_scalar(Scalar::Float(10.0)))),
         ("matmul mm", vec![a(), m34()], Box::new(|x| x[0].matmul(&x[1]))),
         ("matmul mv", vec![m34(), leaf64(&[0.1, -0.2, 0.3, 0.4], &[4])], Box::new(|x| x[0].matmul(&x[1]))),
         ("matmul dot", vec![row(), leaf64(&[1.0, 2.0, -3.0], &[3])], Box::new(|x| x[0].matmul(&x[1]))),
@@ -1004,5 +1008,14 @@ fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
             kernels::fused_matmul_portable(&a32, &b32, &mut portable, m, k, n);
             assert_eq!(bits32(portable), bits32(kernels::matmul_reference(&a32, &b32, m, k, n)), "portable case {case}");
         }
+    }
+}
+
+#[test]
+fn erf_matches_reference_values() {
+    // Values from CPython's math.erf.
+    for (x, e) in [(0.0, 0.0), (0.5, 0.5204998778130465), (-1.0, -0.8427007929497149), (2.0, 0.9953222650189527), (1.9, 0.9927904292352575), (3.9, 0.9999999652077514), (4.5, 0.9999999998033839), (30.0, 1.0)] {
+        let got = super::activations::erf(x);
+        assert!((got - e).abs() <= 1e-15 * e.abs().max(1e-300), "erf({x}) = {got}, expected {e}");
     }
 }
