@@ -31,10 +31,13 @@ pub(crate) trait Float:
     fn sqrt(self) -> Self;
     fn powf(self, e: Self) -> Self;
     fn is_nan(self) -> bool;
+    /// Writes the fused matmul into `out` (zeroed) with a SIMD kernel when the CPU has one;
+    /// false when it does not.
+    fn fused_matmul_simd(a: &[Self], b: &[Self], out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $lanes:expr) => {
+    ($t:ty, $lanes:expr, $simd:ident) => {
         impl Float for $t {
             const LANES: usize = $lanes;
             fn zero() -> Self { 0.0 }
@@ -47,6 +50,15 @@ macro_rules! impl_float {
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
+            fn fused_matmul_simd(a: &[Self], b: &[Self], out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
+                #[cfg(target_arch = "x86_64")]
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features the kernel is compiled for.
+                    unsafe { $simd(a, b, out, m, k, n) };
+                    return true;
+                }
+                false
+            }
         }
     };
 }
@@ -66,8 +78,8 @@ impl VExp for f64 {
         self.exp()
     }
 }
-impl_float!(f32, 8);
-impl_float!(f64, 4);
+impl_float!(f32, 8, matmul_f32_avx2);
+impl_float!(f64, 4, matmul_f64_avx2);
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -256,6 +268,19 @@ pub(crate) fn matmul_fused(m: usize, k: usize, n: usize) -> bool {
 
 /// `a (m x k) @ b (k x n)`, row-major, each output a sequential dot product.
 pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+    if !matmul_fused(m, k, n) {
+        return matmul_reference(a, b, m, k, n);
+    }
+    let mut out = vec![T::zero(); m * n];
+    if !T::fused_matmul_simd(a, b, &mut out, m, k, n) {
+        fused_matmul_portable(a, b, &mut out, m, k, n);
+    }
+    out
+}
+
+/// The scalar definition of [`matmul`]: one sequential dot per output, fused or not as
+/// [`matmul_fused`] says. The fast kernels must reproduce it bit for bit.
+pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
     let fused = matmul_fused(m, k, n);
     let mut out = vec![T::zero(); m * n];
     for i in 0..m {
@@ -270,6 +295,86 @@ pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -
     }
     out
 }
+
+/// Rows of `a` that share one pass over a panel of `b` (register tile height).
+const TILE_ROWS: usize = 4;
+
+/// The FMA matmul with each output's dot still running over `p = 0..k` in order, so every
+/// element is the same fused chain as in [`matmul_reference`]; only the loop nest changes.
+/// Portable version (no SIMD) for CPUs without AVX2/FMA.
+pub(crate) fn fused_matmul_portable<T: Float>(a: &[T], b: &[T], out: &mut [T], m: usize, k: usize, n: usize) {
+    for i in 0..m {
+        let row = &mut out[i * n..(i + 1) * n];
+        for p in 0..k {
+            let x = a[i * k + p];
+            for (slot, &y) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
+                *slot = x.mul_add(y, *slot);
+            }
+        }
+    }
+}
+
+/// Generates an AVX2+FMA matmul for one float type. `b` is copied into contiguous panels of
+/// two vectors' width (`k` rows each, zero-padded); a tile of `TILE_ROWS` rows of `a` sweeps a
+/// panel with its 2·TILE_ROWS accumulators in registers: for each `p`, one broadcast of
+/// `a[i][p]` and one `vfmadd` per vector. Each output is still `fma(a[i][p], b[p][j], acc)` for
+/// `p = 0..k` in order, starting from +0, exactly the chain of [`matmul_reference`].
+macro_rules! avx2_matmul {
+    ($name:ident, $tile:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $set1:ident, $load:ident, $store:ident, $fma:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn $tile<const R: usize>(a: &[$t], panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, k: usize, n: usize) {
+            use std::arch::x86_64::*;
+            let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];
+            for p in 0..k {
+                let bp = &panel[p * 2 * $lanes..(p + 1) * 2 * $lanes];
+                // SAFETY: `bp` holds exactly two vectors' worth of elements.
+                let (b0, b1) = unsafe { ($load(bp.as_ptr()), $load(bp.as_ptr().add($lanes))) };
+                for (r, accr) in acc.iter_mut().enumerate() {
+                    let x = $set1(a[(i0 + r) * k + p]);
+                    accr[0] = $fma(x, b0, accr[0]);
+                    accr[1] = $fma(x, b1, accr[1]);
+                }
+            }
+            let mut buf = [0.0 as $t; 2 * $lanes];
+            for (r, accr) in acc.iter().enumerate() {
+                // SAFETY: `buf` holds exactly two vectors' worth of elements.
+                unsafe {
+                    $store(buf.as_mut_ptr(), accr[0]);
+                    $store(buf.as_mut_ptr().add($lanes), accr[1]);
+                }
+                out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w].copy_from_slice(&buf[..w]);
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn $name(a: &[$t], b: &[$t], out: &mut [$t], m: usize, k: usize, n: usize) {
+            const W: usize = 2 * $lanes;
+            let mut panel = vec![0.0 as $t; k * W];
+            let mut j0 = 0;
+            while j0 < n {
+                let w = W.min(n - j0);
+                for (p, dst) in panel.chunks_exact_mut(W).enumerate() {
+                    dst[..w].copy_from_slice(&b[p * n + j0..p * n + j0 + w]);
+                    dst[w..].fill(0.0);
+                }
+                let mut i0 = 0;
+                while i0 + TILE_ROWS <= m {
+                    $tile::<TILE_ROWS>(a, &panel, out, i0, j0, w, k, n);
+                    i0 += TILE_ROWS;
+                }
+                while i0 < m {
+                    $tile::<1>(a, &panel, out, i0, j0, w, k, n);
+                    i0 += 1;
+                }
+                j0 += W;
+            }
+        }
+    };
+}
+avx2_matmul!(matmul_f32_avx2, tile_f32_avx2, f32, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps);
+avx2_matmul!(matmul_f64_avx2, tile_f64_avx2, f64, __m256d, 4, _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd);
 
 /// Integer matmul (exact up to wrapping).
 pub(crate) fn matmul_i64(a: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> Vec<i64> {

@@ -6,6 +6,7 @@
 //! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
 //! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`].
 
+mod activations;
 mod autograd;
 mod error;
 mod index;

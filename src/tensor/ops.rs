@@ -105,6 +105,18 @@ fn float_bin<T: Float>(op: BinOp, x: T, y: T) -> T {
     }
 }
 
+/// [`float_bin`] over broadcast arrays, with the op chosen once so the common ones compile to
+/// vector loops.
+fn float_zip<T: Float>(op: BinOp, x: &ArrayD<T>, y: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
+    match op {
+        BinOp::Add => zip_map(x, y, shape, |p, q| p + q),
+        BinOp::Sub => zip_map(x, y, shape, |p, q| p - q),
+        BinOp::Mul => zip_map(x, y, shape, |p, q| p * q),
+        BinOp::Div => zip_map(x, y, shape, |p, q| p / q),
+        _ => zip_map(x, y, shape, |p, q| float_bin(op, p, q)),
+    }
+}
+
 fn int_bin(op: BinOp, x: i64, y: i64) -> Result<i64> {
     Ok(match op {
         BinOp::Add => x.wrapping_add(y),
@@ -132,8 +144,8 @@ pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) 
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let (a, b) = (a.cast(dtype), b.cast(dtype));
     Ok(match (&a, &b) {
-        (Storage::F32(x), Storage::F32(y)) => Storage::F32(zip_map(x, y, &shape, |p, q| float_bin(op, p, q))?),
-        (Storage::F64(x), Storage::F64(y)) => Storage::F64(zip_map(x, y, &shape, |p, q| float_bin(op, p, q))?),
+        (Storage::F32(x), Storage::F32(y)) => Storage::F32(float_zip(op, x, y, &shape)?),
+        (Storage::F64(x), Storage::F64(y)) => Storage::F64(float_zip(op, x, y, &shape)?),
         (Storage::I64(x), Storage::I64(y)) => {
             let r = zip_map(x, y, &shape, |p, q| int_bin(op, p, q))?;
             let mut out = Vec::with_capacity(r.len());
@@ -1775,19 +1787,27 @@ pub(crate) fn mm_storage(a: &Storage, b: &Storage, m: usize, k: usize, n: usize)
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
     Ok(match (a, b) {
         (Storage::F32(x), Storage::F32(y)) => {
-            let (x, y): (Vec<f32>, Vec<f32>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            let (x, y) = (row_major(x), row_major(y));
             Storage::F32(ArrayD::from_shape_vec(sh, kernels::matmul(&x, &y, m, k, n)).map_err(err)?)
         }
         (Storage::F64(x), Storage::F64(y)) => {
-            let (x, y): (Vec<f64>, Vec<f64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            let (x, y) = (row_major(x), row_major(y));
             Storage::F64(ArrayD::from_shape_vec(sh, kernels::matmul(&x, &y, m, k, n)).map_err(err)?)
         }
         (Storage::I64(x), Storage::I64(y)) => {
-            let (x, y): (Vec<i64>, Vec<i64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            let (x, y) = (row_major(x), row_major(y));
             Storage::I64(ArrayD::from_shape_vec(sh, kernels::matmul_i64(&x, &y, m, k, n)).map_err(err)?)
         }
         _ => return Err(TensorError::unsupported(format!("matmul on {}", a.dtype()))),
     })
+}
+
+/// The elements of an array in row-major order: borrowed when already contiguous.
+fn row_major<T: Copy>(x: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+    match x.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(x.iter().copied().collect()),
+    }
 }
 
 /// ATen's C++ dtype names as they appear in some messages ("Float", "Long").

@@ -2,7 +2,7 @@
 //! exact operation order and float32 roundings (pytorch-semantics.md §7).
 
 use super::ops::fused_axpy;
-use super::storage::Storage;
+use super::storage::{zip_map, Storage};
 use super::{no_grad, Result, Tensor, TensorError};
 
 /// `optim.SGD` settings; `Default` is PyTorch's.
@@ -187,16 +187,20 @@ fn mismatch() -> TensorError {
 
 macro_rules! float_map2 {
     ($a:expr, $b:expr, |$x:ident, $y:ident, $t:ident| $e:expr) => {
-        match ($a, &$b.cast($a.dtype())) {
+        match ($a, &*if $b.dtype() == $a.dtype() {
+            std::borrow::Cow::<Storage>::Borrowed(&$b)
+        } else {
+            std::borrow::Cow::Owned($b.cast($a.dtype()))
+        }) {
             (Storage::F32(p), Storage::F32(q)) => {
                 #[allow(dead_code)]
                 type $t = f32;
-                Storage::F32(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
+                Storage::F32(zip_map(p, q, p.shape(), |$x, $y| $e)?)
             }
             (Storage::F64(p), Storage::F64(q)) => {
                 #[allow(dead_code)]
                 type $t = f64;
-                Storage::F64(ndarray::Zip::from(p).and(q).map_collect(|&$x, &$y| $e))
+                Storage::F64(zip_map(p, q, p.shape(), |$x, $y| $e)?)
             }
             _ => return Err(mismatch()),
         }

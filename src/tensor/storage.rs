@@ -152,7 +152,13 @@ impl Storage {
 
     /// Applies a permutation of axes, returning a standard-layout copy.
     pub(crate) fn permute(&self, axes: &[usize]) -> Storage {
-        fn pm<T: Clone>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
+        fn pm<T: Copy>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
+            if let (Some(src), [1, 0]) = (a.as_slice(), axes) {
+                let (rows, cols) = (a.shape()[0], a.shape()[1]);
+                if let Ok(t) = ArrayD::from_shape_vec(IxDyn(&[cols, rows]), transpose(src, rows, cols)) {
+                    return t;
+                }
+            }
             a.view().permuted_axes(IxDyn(axes)).as_standard_layout().into_owned()
         }
         match self {
@@ -202,6 +208,21 @@ pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
     shape: &[usize],
     f: impl Fn(A, B) -> O,
 ) -> Result<ArrayD<O>> {
+    if let (Some(x), Some(y)) = (a.as_slice(), b.as_slice()) {
+        let same = |s: &[usize]| s == shape;
+        let out = if same(a.shape()) && same(b.shape()) {
+            Some(zip_slices(x, y, |p, q| f(p, q)))
+        } else if same(a.shape()) && y.len() == 1 {
+            Some(zip_slices(x, &[()][..], |p, ()| f(p, y[0])))
+        } else if same(b.shape()) && x.len() == 1 {
+            Some(zip_slices(y, &[()][..], |q, ()| f(x[0], q)))
+        } else {
+            None
+        };
+        if let Some(out) = out {
+            return ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
+    }
     let sh = IxDyn(shape);
     let av = a.broadcast(sh.clone());
     let bv = b.broadcast(sh);
@@ -212,4 +233,49 @@ pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
         }
         _ => Err(TensorError::runtime("internal broadcast failure")),
     }
+}
+
+/// `f` over paired elements of two slices (see [`zip_loop`]); on CPUs with AVX2 and FMA the loop is compiled for them,
+/// so `mul_add` is one instruction (not a libm call) and simple ops vectorise. Each element
+/// is still computed by `f` alone, so results do not depend on the path.
+pub(crate) fn zip_slices<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec<O> {
+    debug_assert!(b.len() == a.len() || b.len() == 1);
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the loop is compiled for.
+        return unsafe { zip_slices_fma(a, b, f) };
+    }
+    zip_loop(a, b, f)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn zip_slices_fma<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec<O> {
+    zip_loop(a, b, f)
+}
+
+/// `b` has `a`'s length, or one element that pairs with every element of `a`.
+#[inline(always)]
+fn zip_loop<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec<O> {
+    match b {
+        [one] if a.len() != 1 => a.iter().map(|&x| f(x, *one)).collect(),
+        _ => a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect(),
+    }
+}
+
+/// The row-major transpose of a row-major `rows x cols` matrix, copied in cache-sized blocks.
+fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize) -> Vec<T> {
+    const B: usize = 32;
+    let Some(&first) = src.first() else { return Vec::new() };
+    let mut out = vec![first; rows * cols];
+    for r0 in (0..rows).step_by(B) {
+        for c0 in (0..cols).step_by(B) {
+            for r in r0..(r0 + B).min(rows) {
+                for c in c0..(c0 + B).min(cols) {
+                    out[c * rows + r] = src[r * cols + c];
+                }
+            }
+        }
+    }
+    out
 }

@@ -159,8 +159,8 @@ impl Tensor {
     }
 
     /// `torch.eye(n)`.
-    pub fn eye(n: usize, dtype: DType) -> Tensor {
-        let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, n]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));
+    pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
+        let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, m]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));
         Tensor::from_storage(s.cast(dtype))
     }
 

@@ -711,6 +711,10 @@ fn gradients_match_finite_differences() {
         ("scalar ops", vec![a()], Box::new(|x| x[0].add_scalar(Scalar::Int(2))?.mul_scalar(Scalar::Float(1.5))?.sub_scalar(Scalar::Int(1))?.div_scalar(Scalar::Float(0.7))?.rsub_scalar(Scalar::Int(3)))),
         ("rdiv", vec![pos()], Box::new(|x| x[0].rdiv_scalar(Scalar::Int(2)))),
         ("neg", vec![a()], Box::new(|x| x[0].neg())),
+        ("gelu", vec![a()], Box::new(|x| x[0].gelu(false))),
+        ("gelu tanh", vec![a()], Box::new(|x| x[0].gelu(true))),
+        ("leaky_relu", vec![a()], Box::new(|x| x[0].leaky_relu(0.2))),
+        ("remainder", vec![a()], Box::new(|x| x[0].remainder_scalar(Scalar::Float(10.0)))),
         ("matmul mm", vec![a(), m34()], Box::new(|x| x[0].matmul(&x[1]))),
         ("matmul mv", vec![m34(), leaf64(&[0.1, -0.2, 0.3, 0.4], &[4])], Box::new(|x| x[0].matmul(&x[1]))),
         ("matmul dot", vec![row(), leaf64(&[1.0, 2.0, -3.0], &[3])], Box::new(|x| x[0].matmul(&x[1]))),
@@ -949,4 +953,69 @@ fn regression_and_binary_losses_match_pytorch() {
     assert_eq!(pw.to_string(), "tensor(0.5586, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
     let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, Reduction::Mean).expect("bcel");
     assert_eq!(big.to_string(), "tensor(100.)");
+}
+
+/// The fast matmul kernel keeps every element's summation order: bit-identical to the scalar
+/// sequential dot on random shapes, the shapes measured in pytorch-semantics.md §11, and
+/// inputs with signed zeros, cancellations and huge/tiny magnitudes.
+#[test]
+fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut shapes = vec![
+        (2, 4, 2), (4, 3, 5), (1, 4, 2), (16, 64, 16), (100, 100, 100), (8, 10, 4),
+        (32, 20, 10), (64, 784, 128), (64, 128, 10), (1, 1, 1), (7, 17, 33), (5, 16, 13),
+    ];
+    for _ in 0..60 {
+        let r = next();
+        shapes.push((1 + (r % 70) as usize, 1 + ((r >> 8) % 90) as usize, 1 + ((r >> 16) % 70) as usize));
+    }
+    for (case, &(m, k, n)) in shapes.iter().enumerate() {
+        let mut value = |_| {
+            let r = next();
+            let x = ((r >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+            match r % 16 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => x * 1e30,
+                3 => x * 1e-30,
+                _ => x,
+            }
+        };
+        let a64: Vec<f64> = (0..m * k).map(&mut value).collect();
+        let b64: Vec<f64> = (0..k * n).map(&mut value).collect();
+        let a32: Vec<f32> = a64.iter().map(|&v| v as f32).collect();
+        let b32: Vec<f32> = b64.iter().map(|&v| v as f32).collect();
+        let bits32 = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+        let bits64 = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        assert_eq!(
+            bits32(kernels::matmul(&a32, &b32, m, k, n)),
+            bits32(kernels::matmul_reference(&a32, &b32, m, k, n)),
+            "f32 case {case}: ({m},{k})@({k},{n})"
+        );
+        assert_eq!(
+            bits64(kernels::matmul(&a64, &b64, m, k, n)),
+            bits64(kernels::matmul_reference(&a64, &b64, m, k, n)),
+            "f64 case {case}: ({m},{k})@({k},{n})"
+        );
+        if kernels::matmul_fused(m, k, n) {
+            let mut portable = vec![0.0f32; m * n];
+            kernels::fused_matmul_portable(&a32, &b32, &mut portable, m, k, n);
+            assert_eq!(bits32(portable), bits32(kernels::matmul_reference(&a32, &b32, m, k, n)), "portable case {case}");
+        }
+    }
+}
+
+#[test]
+fn erf_matches_reference_values() {
+    // Values from CPython's math.erf.
+    for (x, e) in [(0.0, 0.0), (0.5, 0.5204998778130465), (-1.0, -0.8427007929497149), (2.0, 0.9953222650189527), (1.9, 0.9927904292352575), (3.9, 0.9999999652077514), (4.5, 0.9999999998033839), (30.0, 1.0)] {
+        let got = super::activations::erf(x);
+        assert!((got - e).abs() <= 1e-15 * e.abs().max(1e-300), "erf({x}) = {got}, expected {e}");
+    }
 }

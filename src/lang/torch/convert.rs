@@ -343,3 +343,44 @@ pub fn check_kwargs(args: &Args, allowed: &[&str]) -> Result<(), Exception> {
 pub fn tv(t: Tensor) -> Value {
     Value::Native(Rc::new(PyTensor(t)))
 }
+
+/// `torch.return_types.max(values=..., indices=...)`: the named tuple of `max(dim)`/`min(dim)`.
+pub struct PyReturnType {
+    pub name: &'static str,
+    pub values: Value,
+    pub indices: Value,
+}
+
+impl PyReturnType {
+    fn items(&self) -> Vec<Value> {
+        vec![self.values.clone(), self.indices.clone()]
+    }
+}
+
+impl NativeObject for PyReturnType {
+    fn type_name(&self) -> &str {
+        self.name
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.return_types")
+    }
+    fn repr(&self) -> String {
+        format!("torch.return_types.{}(\nvalues={},\nindices={})", self.name, self.values.repr(), self.indices.repr())
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        Ok(match name {
+            "values" => Some(self.values.clone()),
+            "indices" => Some(self.indices.clone()),
+            _ => None,
+        })
+    }
+    fn len(&self, _: &mut Interpreter) -> Result<Option<usize>, Exception> {
+        Ok(Some(2))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        Ok(Some(Value::iter_items(self.items())))
+    }
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
+        interp.get_item(&Value::tuple(self.items()), key).map(Some)
+    }
+}

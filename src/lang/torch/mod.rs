@@ -14,7 +14,7 @@ use convert::{
     as_scalar, as_tensor, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, kw, shape_args,
     tensor_from_data, tv, PySize,
 };
-use crate::lang::native::{Args, NativeObject};
+use crate::lang::native::{Args, NativeObject, Op};
 use crate::lang::value::{NativeFn, TypeObj};
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, DType, Generator, Scalar, Tensor};
@@ -249,7 +249,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         ("long", DType::Int64),
         ("bool", DType::Bool),
     ] {
-        m.set(name, dtype_value(d));
+        // Aliases are the same object: `torch.float is torch.float32`.
+        let v = ["float32", "float64", "int64", "bool"]
+            .iter()
+            .filter_map(|n| m.get(n))
+            .find(|v| dtype_arg(Some(v)).ok().flatten() == Some(d))
+            .unwrap_or_else(|| dtype_value(d));
+        m.set(name, v);
     }
     m.set("pi", Value::Float(std::f64::consts::PI));
     m.set("e", Value::Float(std::f64::consts::E));
@@ -278,6 +284,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("zeros_like", like("zeros_like", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
     m.set("ones_like", like("ones_like", shared, |_, s, d| Ok(Tensor::ones(s, d))));
     m.set("rand_like", like("rand_like", shared, |g, s, d| engine::rand(&mut g.borrow_mut(), s, d)));
+    m.set("full_like", Value::builtin("full_like", |_, args| {
+        let [input, fill, dtype, requires_grad] = args.bind(&["input", "fill_value", "*", "dtype=", "requires_grad="])?;
+        let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("full_like(): argument 'input' must be Tensor"))?;
+        let fill = fill.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("full_like(): argument 'fill_value' must be Number"))?;
+        let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
+        finish(Tensor::full(&t.shape(), fill, dtype), requires_grad.as_ref())
+    }));
     m.set("randn_like", like("randn_like", shared, |g, s, d| engine::randn(&mut g.borrow_mut(), s, d)));
     m.set("full", Value::builtin("full", |interp, args| {
         let [size, fill, dtype, requires_grad] = args.bind(&["size", "fill_value", "*", "dtype=", "requires_grad="])?;
@@ -323,9 +336,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         finish(t, requires_grad.as_ref())
     }));
     m.set("eye", Value::builtin("eye", |_, args| {
-        let [n, _m, dtype, requires_grad] = args.bind(&["n", "m=", "*", "dtype=", "requires_grad="])?;
+        let [n, m, dtype, requires_grad] = args.bind(&["n", "m=", "*", "dtype=", "requires_grad="])?;
         let n = n.map_or(Ok(0), |v| v.expect_int("n"))?.max(0) as usize;
-        finish(Tensor::eye(n, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32)), requires_grad.as_ref())
+        let m = match m {
+            None | Some(Value::None) => n,
+            Some(v) => v.expect_int("m")?.max(0) as usize,
+        };
+        finish(Tensor::eye(n, m, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32)), requires_grad.as_ref())
     }));
     let g = shared.clone();
     m.set("randint", Value::builtin("randint", move |interp, args| {
@@ -429,7 +446,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     for (name, op) in [("add", BinOp::Add), ("sub", BinOp::Sub), ("mul", BinOp::Mul), ("div", BinOp::Div), ("pow", BinOp::Pow), ("matmul", BinOp::MatMul)] {
         m.set(name, binary_fn(name, op));
     }
-    for (name, which) in [("mm", 0), ("dot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4)] {
+    for (name, which) in [("mm", 0), ("dot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4), ("bmm", 5), ("logical_or", 6), ("logical_and", 7)] {
         m.set(name, Value::builtin(name, move |_, args| {
             let [a, b] = args.bind(&["input", "other"])?;
             let a = a.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
@@ -439,7 +456,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
                 1 => a.dot(&b),
                 2 => a.mv(&b),
                 3 => a.maximum(&b),
-                _ => a.minimum(&b),
+                4 => a.minimum(&b),
+                5 if a.dim() != 3 || b.dim() != 3 => {
+                    return Err(Exception::runtime_error("batch1 must be a 3D tensor"));
+                }
+                5 => a.matmul(&b),
+                6 => a.logical_or(&b),
+                _ => a.logical_and(&b),
             };
             Ok(tv(r.map_err(exc)?))
         }));
@@ -477,6 +500,15 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             Ok(tv(if stack { Tensor::stack(&ts, d) } else { Tensor::cat(&ts, d) }.map_err(exc)?))
         }));
     }
+    for (name, op) in [("eq", Op::Eq), ("ne", Op::Ne), ("lt", Op::Lt), ("le", Op::Le), ("gt", Op::Gt), ("ge", Op::Ge)] {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [a, b] = args.bind(&["input", "other"])?;
+            let a = a.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
+            tensor::compare(&a, op, &b.unwrap_or(Value::None), false)?
+                .map(tv)
+                .ok_or_else(|| Exception::type_error(format!("{name}(): argument 'other' must be Tensor or Number")))
+        }));
+    }
     m.set("where", Value::builtin("where", |_, args| {
         let [c, a, b] = args.bind(&["condition", "input", "other"])?;
         let c = c.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("where(): argument 'condition' must be Tensor"))?;
@@ -503,8 +535,12 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
 /// An elementwise tensor function as the bindings table it.
 type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
 
-fn unary_table() -> [(&'static str, UnaryFn); 11] {
+fn unary_table() -> [(&'static str, UnaryFn); 15] {
     [
+        ("floor", Tensor::floor),
+        ("ceil", Tensor::ceil),
+        ("round", Tensor::round),
+        ("isnan", |t| Ok(t.isnan())),
         ("exp", Tensor::exp),
         ("log", Tensor::log),
         ("sqrt", Tensor::sqrt),
@@ -527,6 +563,16 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     }
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
+    m.set("gelu", Value::builtin("gelu", |_, args| {
+        let [_input, approximate] = args.bind(&["input", "approximate="])?;
+        let t = first_tensor(&args, "gelu")?;
+        Ok(tv(t.gelu(nn::gelu_tanh(approximate.as_ref())?).map_err(exc)?))
+    }));
+    m.set("leaky_relu", Value::builtin("leaky_relu", |_, args| {
+        let [_input, slope, _inplace] = args.bind(&["input", "negative_slope=", "inplace="])?;
+        let t = first_tensor(&args, "leaky_relu")?;
+        Ok(tv(t.leaky_relu(f64_arg(slope.as_ref(), 0.01, "negative_slope")?).map_err(exc)?))
+    }));
     m.set("linear", Value::builtin("linear", |_, args| {
         let [x, w, b] = args.bind(&["input", "weight", "bias="])?;
         let get = |v: &Option<Value>, n: &str| v.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("linear(): argument '{n}' must be Tensor")));

@@ -29,6 +29,9 @@ enum Activation {
     LogSoftmax(Option<i64>),
     Flatten(i64, i64),
     Identity,
+    /// `approximate='tanh'`?
+    Gelu(bool),
+    LeakyRelu(f64),
 }
 
 enum Loss {
@@ -62,6 +65,8 @@ impl PyModule {
                 Activation::LogSoftmax(_) => "LogSoftmax",
                 Activation::Flatten(..) => "Flatten",
                 Activation::Identity => "Identity",
+                Activation::Gelu(_) => "GELU",
+                Activation::LeakyRelu(_) => "LeakyReLU",
             },
             Kind::Loss(l) => match l {
                 Loss::CrossEntropy(_) => "CrossEntropyLoss",
@@ -149,6 +154,8 @@ impl PyModule {
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
+            Kind::Activation(Activation::Gelu(t)) => format!("GELU(approximate='{}')", if *t { "tanh" } else { "none" }),
+            Kind::Activation(Activation::LeakyRelu(a)) => format!("LeakyReLU(negative_slope={})", crate::lang::format::float_repr(*a)),
             Kind::Dropout(p) => format!("Dropout(p={}, inplace=False)", crate::lang::format::float_repr(*p)),
             _ => format!("{}()", self.name()),
         }
@@ -171,6 +178,16 @@ pub fn dropout(x: &Tensor, p: f64, training: bool) -> R<Tensor> {
     x.mul(&noise).map_err(exc)
 }
 
+/// GELU's `approximate=` argument: true for `'tanh'`, false for `'none'`.
+pub fn gelu_tanh(v: Option<&Value>) -> R<bool> {
+    match v {
+        None => Ok(false),
+        Some(Value::Str(s)) if &**s == "none" => Ok(false),
+        Some(Value::Str(s)) if &**s == "tanh" => Ok(true),
+        Some(v) => Err(Exception::runtime_error(format!("approximate argument must be either none or tanh., got {}", v.repr()))),
+    }
+}
+
 fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
     v.and_then(as_tensor).cloned().ok_or_else(|| {
         Exception::type_error(format!(
@@ -189,6 +206,8 @@ fn activation(a: Activation, x: &Tensor) -> R<Tensor> {
         Activation::LogSoftmax(d) => x.log_softmax(implicit_dim(d, x)),
         Activation::Flatten(s, e) => x.flatten(s as isize, e as isize),
         Activation::Identity => Ok(x.clone()),
+        Activation::Gelu(t) => x.gelu(t),
+        Activation::LeakyRelu(a) => x.leaky_relu(a),
     };
     r.map_err(exc)
 }
@@ -414,6 +433,14 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             Ok(module(Kind::Activation(if log { Activation::LogSoftmax(d) } else { Activation::Softmax(d) })))
         }));
     }
+    m.set("GELU", class("GELU", "torch.nn", |_, args| {
+        let [approximate] = args.bind(&["approximate="])?;
+        Ok(module(Kind::Activation(Activation::Gelu(gelu_tanh(approximate.as_ref())?))))
+    }));
+    m.set("LeakyReLU", class("LeakyReLU", "torch.nn", |_, args| {
+        let [slope, _inplace] = args.bind(&["negative_slope=", "inplace="])?;
+        Ok(module(Kind::Activation(Activation::LeakyRelu(f64_arg(slope.as_ref(), 0.01, "negative_slope")?))))
+    }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
         Ok(module(Kind::Activation(Activation::Flatten(

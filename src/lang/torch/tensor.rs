@@ -56,12 +56,14 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         (BinOp::MatMul, Operand::T(b), false) => a.matmul(b),
         (BinOp::MatMul, Operand::T(b), true) => b.matmul(a),
         (BinOp::BitAnd, Operand::T(b), _) => a.logical_and(b),
+        (BinOp::BitOr, Operand::T(b), _) => a.logical_or(b),
+        (BinOp::Mod, Operand::S(s), false) => a.remainder_scalar(s),
         _ => return Ok(None),
     };
     r.map(Some).map_err(exc)
 }
 
-fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Option<Tensor>> {
+pub(super) fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Option<Tensor>> {
     // `1 < t` arrives as the reflected `t > 1`.
     let op = match (op, reflected) {
         (Op::Lt, true) => Op::Gt,
@@ -445,7 +447,8 @@ fn extreme_method(this: &Value, name: &'static str, is_max: bool) -> Value {
                 let d = d.expect_int("dim")? as isize;
                 let keep = bool_arg(keepdim.as_ref(), false);
                 let (v, i) = if is_max { t.max_dim(d, keep) } else { t.min_dim(d, keep) }.map_err(exc)?;
-                Ok(Value::tuple(vec![tv(v), tv(i)]))
+                let name = if is_max { "max" } else { "min" };
+                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i) }))
             }
         }
     })
@@ -488,6 +491,10 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "abs" => unary_method(this, "abs", Tensor::abs),
         "sign" => unary_method(this, "sign", Tensor::sign),
         "neg" => unary_method(this, "neg", Tensor::neg),
+        "floor" => unary_method(this, "floor", Tensor::floor),
+        "ceil" => unary_method(this, "ceil", Tensor::ceil),
+        "round" => unary_method(this, "round", Tensor::round),
+        "isnan" => unary_method(this, "isnan", |t| Ok(t.isnan())),
         "reciprocal" => unary_method(this, "reciprocal", Tensor::reciprocal),
         "t" => unary_method(this, "t", Tensor::t),
         "add" => binary_method(this, "add", BinOp::Add),

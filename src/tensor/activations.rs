@@ -1,0 +1,179 @@
+//! Elementwise ops added for tutorial coverage: GELU, LeakyReLU, floor/round, isnan,
+//! logical_or and remainder. Float math runs in f64 and rounds once to the tensor's dtype.
+
+use super::autograd::record;
+use super::storage::{broadcast_shapes, zip_map, Storage};
+use super::{DType, Result, Scalar, Tensor, TensorError};
+
+/// `f` over a float storage (ints and bools promote to float32 as PyTorch's float ops do).
+fn map_f(s: &Storage, f: impl Fn(f64) -> f64) -> Storage {
+    match s {
+        Storage::F64(a) => Storage::F64(a.mapv(&f)),
+        Storage::F32(a) => Storage::F32(a.mapv(|x| f(x as f64) as f32)),
+        other => map_f(&other.cast(DType::Float32), f),
+    }
+}
+
+/// The error function, to about 1e-16: its Maclaurin series below 2, then 1 − erfc with
+/// erfc from its continued fraction (60 terms, evaluated backwards).
+pub(crate) fn erf(x: f64) -> f64 {
+    let ax = x.abs();
+    if ax.is_nan() {
+        return x;
+    }
+    let r = if ax < 2.0 {
+        let (mut term, mut sum, x2) = (ax, ax, ax * ax);
+        let mut n = 0.0;
+        loop {
+            n += 1.0;
+            term *= -x2 / n;
+            let add = term / (2.0 * n + 1.0);
+            sum += add;
+            if add.abs() <= 1e-17 * sum.abs() || n > 200.0 {
+                break;
+            }
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    } else if ax < 27.0 {
+        let mut f = ax;
+        for n in (1..=60).rev() {
+            f = ax + (f64::from(n) / 2.0) / f;
+        }
+        1.0 - (-ax * ax).exp() / (std::f64::consts::PI.sqrt() * f)
+    } else {
+        1.0
+    };
+    r.copysign(x)
+}
+
+const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+const GELU_TANH_C: f64 = 0.044715;
+
+fn gelu_f(x: f64, tanh: bool) -> f64 {
+    if tanh {
+        0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)).tanh())
+    } else {
+        0.5 * x * (1.0 + erf(x * std::f64::consts::FRAC_1_SQRT_2))
+    }
+}
+
+fn gelu_grad(x: f64, tanh: bool) -> f64 {
+    if tanh {
+        let t = (SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)).tanh();
+        0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x * x)
+    } else {
+        let cdf = 0.5 * (1.0 + erf(x * std::f64::consts::FRAC_1_SQRT_2));
+        cdf + x * (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    }
+}
+
+fn float_only(t: &Tensor, what: &str) -> Result<()> {
+    match t.dtype() {
+        DType::Float32 | DType::Float64 => Ok(()),
+        d => Err(TensorError::runtime(format!("\"{what}\" not implemented for '{}'", super::ops::dtype_cpp(d)))),
+    }
+}
+
+impl Tensor {
+    /// `F.gelu(x, approximate='none'|'tanh')` (GeluBackward0).
+    pub fn gelu(&self, tanh: bool) -> Result<Tensor> {
+        float_only(self, "GeluKernelImpl")?;
+        let out = map_f(&self.storage(), |x| gelu_f(x, tanh));
+        let x = super::ops::saved(self);
+        Ok(record(out, "GeluBackward0", &[self], true, move |g, _| {
+            let d = Tensor::from_storage(map_f(&x.storage(), |v| gelu_grad(v, tanh)));
+            Ok(vec![Some(g.mul(&d)?)])
+        }))
+    }
+
+    /// `F.leaky_relu(x, negative_slope)`: `x > 0 ? x : x * slope` (LeakyReluBackward0).
+    pub fn leaky_relu(&self, slope: f64) -> Result<Tensor> {
+        float_only(self, "leaky_relu_cpu")?;
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(|x| if x > 0.0 { x } else { x * slope as f32 })),
+            Storage::F64(a) => Storage::F64(a.mapv(|x| if x > 0.0 { x } else { x * slope })),
+            s => s.clone(),
+        };
+        let x = super::ops::saved(self);
+        Ok(record(out, "LeakyReluBackward0", &[self], true, move |g, _| {
+            let keep = x.gt_scalar(Scalar::Int(0))?;
+            let scaled = g.mul_scalar(Scalar::Float(slope))?;
+            Ok(vec![Some(Tensor::where_(&keep, g, &scaled)?)])
+        }))
+    }
+
+    fn rounding(&self, name: &'static str, f: fn(f64) -> f64) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            s @ (Storage::I64(_) | Storage::Bool(_)) => s.clone(),
+            s => map_f(s, f),
+        };
+        Ok(record(out, name, &[self], false, |g, _| Ok(vec![Some(g.zeros_like())])))
+    }
+
+    /// `torch.floor` (FloorBackward0: zero gradient).
+    pub fn floor(&self) -> Result<Tensor> {
+        self.rounding("FloorBackward0", f64::floor)
+    }
+
+    /// `torch.ceil` (CeilBackward0).
+    pub fn ceil(&self) -> Result<Tensor> {
+        self.rounding("CeilBackward0", f64::ceil)
+    }
+
+    /// `torch.round`: half to even, like `nearbyint` (RoundBackward0).
+    pub fn round(&self) -> Result<Tensor> {
+        self.rounding("RoundBackward0", f64::round_ties_even)
+    }
+
+    /// `torch.isnan`: a bool tensor.
+    pub fn isnan(&self) -> Tensor {
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::Bool(a.mapv(f32::is_nan)),
+            Storage::F64(a) => Storage::Bool(a.mapv(f64::is_nan)),
+            s => Storage::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(&s.shape()), false)),
+        };
+        Tensor::from_storage(out)
+    }
+
+    /// `a | b` on bool tensors (`logical_or` for other dtypes' truthiness).
+    pub fn logical_or(&self, o: &Tensor) -> Result<Tensor> {
+        let (a, b) = (self.storage().cast(DType::Bool), o.storage().cast(DType::Bool));
+        let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+        match (&a, &b) {
+            (Storage::Bool(x), Storage::Bool(y)) => Ok(Tensor::from_storage(Storage::Bool(zip_map(x, y, &shape, |p, q| p || q)?))),
+            _ => Err(TensorError::runtime("internal dtype mismatch")),
+        }
+    }
+
+    /// `t % s`: Python's modulo, with the sign of the divisor (RemainderBackward0).
+    pub fn remainder_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = match (&*self.storage(), s) {
+            (Storage::I64(a), Scalar::Int(b)) => {
+                if b == 0 {
+                    return Err(TensorError::runtime("ZeroDivisionError"));
+                }
+                Storage::I64(a.mapv(|x| {
+                    let r = x.wrapping_rem(b);
+                    if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r }
+                }))
+            }
+            (st, s) => {
+                let b = match s {
+                    Scalar::Float(f) => f,
+                    Scalar::Int(i) => i as f64,
+                    Scalar::Bool(v) => f64::from(u8::from(v)),
+                };
+                let st = if st.dtype() == DType::Int64 || st.dtype() == DType::Bool { st.cast(DType::Float32) } else { st.clone() };
+                match st {
+                    Storage::F32(a) => {
+                        let b = b as f32;
+                        Storage::F32(a.mapv(|x| x - b * (x / b).floor()))
+                    }
+                    Storage::F64(a) => Storage::F64(a.mapv(|x| x - b * (x / b).floor())),
+                    other => other,
+                }
+            }
+        };
+        Ok(record(out, "RemainderBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+}
