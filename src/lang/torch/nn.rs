@@ -1,10 +1,12 @@
 //! `torch.nn` modules as Python objects: Linear, activations, Sequential and the losses.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::{Rc, Weak};
 
 use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
 use super::{Shared, class};
 use crate::lang::native::{Args, NativeObject};
+use crate::lang::value::Instance;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::nn::{self as tnn, CrossEntropyOptions, Reduction};
 use crate::tensor::Tensor;
@@ -18,6 +20,40 @@ enum Kind {
     Sequential(Vec<Value>),
     Loss(Loss),
     Dropout(f64),
+    /// The native half of a Python subclass of `nn.Module`.
+    Custom(Custom),
+}
+
+/// What PyTorch's `Module.__init__` sets up for a subclass: registered parameters and
+/// submodules, in assignment order, and the Python instance whose `forward` runs on call.
+struct Custom {
+    owner: RefCell<Weak<Instance>>,
+    class_name: OnceCell<String>,
+    params: RefCell<Vec<(String, Option<Tensor>)>>,
+    modules: RefCell<Vec<(String, Value)>>,
+}
+
+impl Custom {
+    fn owner(&self) -> Option<Value> {
+        self.owner.borrow().upgrade().map(Value::Instance)
+    }
+}
+
+/// The module object behind a value: a built-in module, or the native half of an instance of
+/// an `nn.Module` subclass.
+fn native_module(v: &Value) -> Option<Value> {
+    match v {
+        Value::Native(_) if v.downcast::<PyModule>().is_some() => Some(v.clone()),
+        Value::Instance(i) => i.native.borrow().clone().filter(|n| n.downcast::<PyModule>().is_some()),
+        _ => None,
+    }
+}
+
+fn upsert<T>(list: &mut Vec<(String, T)>, name: &str, value: T) {
+    match list.iter_mut().find(|(k, _)| k == name) {
+        Some(slot) => slot.1 = value,
+        None => list.push((name.to_string(), value)),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,8 +88,9 @@ pub struct PyModule {
 }
 
 impl PyModule {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         match &self.kind {
+            Kind::Custom(c) => c.class_name.get().map_or("Module", String::as_str),
             Kind::Linear(_) => "Linear",
             Kind::Sequential(_) => "Sequential",
             Kind::Dropout(_) => "Dropout",
@@ -93,18 +130,36 @@ impl PyModule {
             Kind::Sequential(children) => children
                 .iter()
                 .enumerate()
-                .flat_map(|(i, c)| {
-                    c.downcast::<PyModule>()
-                        .map(|m| m.named_parameters().into_iter().map(|(n, p)| (format!("{i}.{n}"), p)).collect::<Vec<_>>())
-                        .unwrap_or_default()
-                })
+                .flat_map(|(i, c)| prefixed(&i.to_string(), c))
                 .collect(),
+            Kind::Custom(c) => {
+                let mut v: Vec<(String, Tensor)> =
+                    c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
+                let children = c.modules.borrow().clone();
+                for (name, child) in &children {
+                    v.extend(prefixed(name, child));
+                }
+                v
+            }
             _ => Vec::new(),
         }
     }
 
     fn forward(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
         match &self.kind {
+            Kind::Custom(c) => {
+                let missing = || {
+                    Exception::new("NotImplementedError", format!("Module [{}] is missing the required \"forward\" function", self.name()))
+                };
+                let owner = c.owner().ok_or_else(missing)?;
+                let f = match interp.get_attr(&owner, "forward") {
+                    Ok(f) => f,
+                    Err(e) if e.py_type() == "AttributeError" => return Err(missing()),
+                    Err(e) => return Err(e),
+                };
+                let call = Args { fname: "forward".into(), this: None, pos: args.pos.clone(), kw: args.kw.clone() };
+                interp.call(&f, call)
+            }
             Kind::Linear(l) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -141,16 +196,10 @@ impl PyModule {
         match &self.kind {
             Kind::Linear(l) => l.borrow().repr(),
             Kind::Sequential(children) => {
-                let pad = " ".repeat(indent + 2);
-                let mut s = String::from("Sequential(\n");
-                for (i, c) in children.iter().enumerate() {
-                    let inner = c.downcast::<PyModule>().map_or_else(|| c.repr(), |m| m.repr_indented(indent + 2));
-                    s.push_str(&format!("{pad}({i}): {inner}\n"));
-                }
-                s.push_str(&" ".repeat(indent));
-                s.push(')');
-                s
+                let named: Vec<(String, Value)> = children.iter().enumerate().map(|(i, c)| (i.to_string(), c.clone())).collect();
+                children_repr("Sequential", &named, indent)
             }
+            Kind::Custom(c) => children_repr(self.name(), &c.modules.borrow(), indent),
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
@@ -160,6 +209,34 @@ impl PyModule {
             _ => format!("{}()", self.name()),
         }
     }
+}
+
+/// `Name(\n  (child): repr\n)`, or `Name()` without children, as PyTorch's `Module.__repr__`.
+fn children_repr(name: &str, children: &[(String, Value)], indent: usize) -> String {
+    if children.is_empty() {
+        return format!("{name}()");
+    }
+    let pad = " ".repeat(indent + 2);
+    let mut s = format!("{name}(\n");
+    for (key, c) in children {
+        let inner = native_module(c)
+            .and_then(|m| m.downcast::<PyModule>().map(|m| m.repr_indented(indent + 2)))
+            .unwrap_or_else(|| c.repr());
+        s.push_str(&format!("{pad}({key}): {inner}\n"));
+    }
+    s.push_str(&" ".repeat(indent));
+    s.push(')');
+    s
+}
+
+/// A child's parameters under `prefix.`.
+fn prefixed(prefix: &str, child: &Value) -> Vec<(String, Tensor)> {
+    native_module(child)
+        .and_then(|m| m.downcast::<PyModule>().map(|m| m.named_parameters()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, p)| (format!("{prefix}.{n}"), p))
+        .collect()
 }
 
 /// Dropout as PyTorch computes it: `input * (bernoulli_(1 - p) / (1 - p))` in training mode.
@@ -261,6 +338,12 @@ impl NativeObject for PyModule {
     fn repr(&self) -> String {
         self.repr_indented(0)
     }
+    fn adopt(&self, instance: &Value) {
+        if let (Kind::Custom(c), Value::Instance(i)) = (&self.kind, instance) {
+            *c.owner.borrow_mut() = Rc::downgrade(i);
+            let _ = c.class_name.set(i.class.name.to_string());
+        }
+    }
 
     fn call(&self, _: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
         self.forward(interp, &args).map(Some)
@@ -277,6 +360,23 @@ impl NativeObject for PyModule {
                 _ => {}
             }
         }
+        if let Kind::Custom(c) = &self.kind {
+            if let Some((_, p)) = c.params.borrow().iter().find(|(k, _)| k == name) {
+                return Ok(Some(p.clone().map_or(Value::None, tv)));
+            }
+            if let Some((_, m)) = c.modules.borrow().iter().find(|(k, _)| k == name) {
+                return Ok(Some(m.clone()));
+            }
+            if name == "forward" {
+                // The subclass defines forward; the native half has none of its own.
+                return Ok(None);
+            }
+        }
+        // Methods that return the module itself return the Python instance for a subclass.
+        let this_module = match &self.kind {
+            Kind::Custom(c) => c.owner().unwrap_or_else(|| this.clone()),
+            _ => this.clone(),
+        };
         Ok(Some(match name {
             "training" => Value::Bool(self.training.get()),
             "forward" => Value::method(this.clone(), "forward", |interp, args| {
@@ -296,11 +396,33 @@ impl NativeObject for PyModule {
             }),
             "children" => Value::method(this.clone(), "children", |_, args| {
                 let m = args.this_native::<PyModule>()?;
-                Ok(Value::iter_items(match &m.kind {
-                    Kind::Sequential(c) => c.clone(),
-                    _ => Vec::new(),
-                }))
+                Ok(Value::iter_items(m.children().into_iter().map(|(_, c)| c).collect()))
             }),
+            "named_children" => Value::method(this.clone(), "named_children", |_, args| {
+                let m = args.this_native::<PyModule>()?;
+                Ok(Value::iter_items(m.children().into_iter().map(|(n, c)| Value::tuple(vec![Value::str(&n), c])).collect()))
+            }),
+            "register_parameter" => Value::method(this.clone(), "register_parameter", |_, args| {
+                let [name, param] = args.bind(&["name", "param"])?;
+                let m = args.this_native::<PyModule>()?;
+                let Kind::Custom(c) = &m.kind else { return Err(Exception::unsupported("register_parameter on a built-in module")) };
+                let name = name.map(|n| n.to_str()).unwrap_or_default();
+                let p = param.as_ref().and_then(as_tensor).cloned();
+                upsert(&mut c.params.borrow_mut(), &name, p);
+                Ok(Value::None)
+            }),
+            "add_module" | "register_module" => Value::method(this.clone(), "add_module", |_, args| {
+                let [name, module] = args.bind(&["name", "module"])?;
+                let m = args.this_native::<PyModule>()?;
+                let Kind::Custom(c) = &m.kind else { return Err(Exception::unsupported("add_module on a built-in module")) };
+                let name = name.map(|n| n.to_str()).unwrap_or_default();
+                upsert(&mut c.modules.borrow_mut(), &name, module.unwrap_or(Value::None));
+                Ok(Value::None)
+            }),
+            "to" | "cpu" | "float" => {
+                let me = this_module.clone();
+                Value::builtin(name, move |_, _| Ok(me.clone()))
+            }
             "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
                 let [set_to_none] = args.bind(&["set_to_none="])?;
                 let m = args.this_native::<PyModule>()?;
@@ -317,11 +439,12 @@ impl NativeObject for PyModule {
             }),
             "train" | "eval" => {
                 let eval = name == "eval";
+                let me = this_module.clone();
                 Value::method(this.clone(), if eval { "eval" } else { "train" }, move |_, args| {
                     let mode = if eval { false } else { bool_arg(args.bind::<1>(&["mode="])?[0].as_ref(), true) };
                     let m = args.this_native::<PyModule>()?;
                     m.set_training(mode);
-                    Ok(args.this.clone().unwrap_or(Value::None))
+                    Ok(me.clone())
                 })
             }
             _ => return Ok(None),
@@ -329,6 +452,13 @@ impl NativeObject for PyModule {
     }
 
     fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+        if let Kind::Custom(c) = &self.kind {
+            return c.set(name, value);
+        }
+        if name == "training" {
+            self.set_training(value.as_int().is_some_and(|v| v != 0));
+            return Ok(true);
+        }
         let Kind::Linear(l) = &self.kind else { return Ok(false) };
         let t = match (&value, as_tensor(&value)) {
             (Value::None, _) if name == "bias" => None,
@@ -370,14 +500,71 @@ impl NativeObject for PyModule {
     }
 }
 
+impl Custom {
+    /// `self.name = value` in a subclass: PyTorch's `Module.__setattr__` registration rules.
+    fn set(&self, name: &str, value: Value) -> R<bool> {
+        let is_param = as_tensor(&value).is_some_and(Tensor::is_parameter);
+        if is_param {
+            self.modules.borrow_mut().retain(|(k, _)| k != name);
+            upsert(&mut self.params.borrow_mut(), name, as_tensor(&value).cloned());
+            return Ok(true);
+        }
+        if self.params.borrow().iter().any(|(k, _)| k == name) {
+            if !value.is_none() {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)",
+                    value_type_for_message(&value)
+                )));
+            }
+            upsert(&mut self.params.borrow_mut(), name, None);
+            return Ok(true);
+        }
+        if native_module(&value).is_some() {
+            upsert(&mut self.modules.borrow_mut(), name, value);
+            return Ok(true);
+        }
+        if self.modules.borrow().iter().any(|(k, _)| k == name) {
+            if !value.is_none() {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as child module '{name}' (torch.nn.Module or None expected)",
+                    value_type_for_message(&value)
+                )));
+            }
+            upsert(&mut self.modules.borrow_mut(), name, Value::None);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+/// How PyTorch names a value's type in its assignment errors (`torch.FloatTensor`, `int`).
+fn value_type_for_message(v: &Value) -> String {
+    match as_tensor(v) {
+        Some(t) => match t.dtype() {
+            crate::tensor::DType::Float32 => "torch.FloatTensor".into(),
+            crate::tensor::DType::Float64 => "torch.DoubleTensor".into(),
+            crate::tensor::DType::Int64 => "torch.LongTensor".into(),
+            crate::tensor::DType::Bool => "torch.BoolTensor".into(),
+        },
+        None => v.type_name(),
+    }
+}
+
 impl PyModule {
+    /// Direct submodules with their names.
+    fn children(&self) -> Vec<(String, Value)> {
+        match &self.kind {
+            Kind::Sequential(c) => c.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+            Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn set_training(&self, mode: bool) {
         self.training.set(mode);
-        if let Kind::Sequential(children) = &self.kind {
-            for c in children {
-                if let Some(m) = c.downcast::<PyModule>() {
-                    m.set_training(mode);
-                }
+        for (_, c) in self.children() {
+            if let Some(m) = native_module(&c).as_ref().and_then(|m| m.downcast::<PyModule>()) {
+                m.set_training(mode);
             }
         }
     }
@@ -517,8 +704,15 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         };
         Ok(module(Kind::Loss(Loss::BceWithLogits(pw, reduction_arg(reduction.as_ref())?))))
     }));
+    // `class Net(nn.Module)`: `super().__init__()` makes this native half, which keeps the
+    // registered parameters and submodules and calls the subclass's `forward`.
     m.set("Module", class("Module", "torch.nn", |_, _| {
-        Err(Exception::unsupported("subclassing nn.Module (classes are not supported yet)"))
+        Ok(module(Kind::Custom(Custom {
+            owner: RefCell::new(Weak::new()),
+            class_name: OnceCell::new(),
+            params: RefCell::new(Vec::new()),
+            modules: RefCell::new(Vec::new()),
+        })))
     }));
     m
 }
