@@ -1,5 +1,0 @@
-print(abs(-5), abs(3.5), abs(-0.0), abs(True))
-print(min(3, 1, 2), max(3, 1, 2), min([4, 5, 1]), max('abc'))
-print(max([1, 5, 3], key=lambda x: -x), min(['bb', 'a', 'ccc'], key=len))
-print(max([], default=0), min((), default='none'))
-print(max(1, 2.5), min(-1, -1.0), max([2, 2.0]))

@@ -1,1 +1,0 @@
-isinstance(1, 1)

@@ -1,8 +1,0 @@
-print(type(1), type(1.0), type('s'), type([]), type(()), type({}), type(None), type(True), type(range(1)))
-print(isinstance(1, int), isinstance(True, int), isinstance(1.0, (int, float)), isinstance('a', (list, tuple)), isinstance([], object))
-print(int, str, type(len), type(type(1)) is type, type(1) == int, type(True) is bool)
-print(repr('x'), str(1.0), str([1, 'a']), repr([1, 'a']), str(None), str(True))
-print(hasattr('abc', 'upper'), hasattr(5, 'nope'), getattr([1], 'count')(1), getattr(5, 'nope', 'default'))
-print(callable(len), callable(5), callable(lambda: 0), len({'a': 1}), len(range(3)), len('hé'))
-print(list(map(str, [1, 2])), tuple(sorted({3, 1, 2})), hex(255), bin(5), oct(8), hex(-1))
-print(hash(1) == hash(1.0), hash('a') == hash('a'), id(None) == id(None))

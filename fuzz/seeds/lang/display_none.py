@@ -1,2 +1,0 @@
-print('printed')
-None

@@ -1,2 +1,0 @@
-v = 3
-v * 2;  # silenced

@@ -1,2 +1,0 @@
-y = 'hello'
-y  # comment after expression

@@ -1,3 +1,0 @@
-print('partial output')
-x = [1, 2]
-x[10]

@@ -1,4 +1,0 @@
-try:
-    1/0
-except ValueError:
-    print('no')

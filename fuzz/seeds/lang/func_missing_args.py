@@ -1,3 +1,0 @@
-def f(a, b, c):
-    return a
-f()

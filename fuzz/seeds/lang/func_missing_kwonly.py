@@ -1,3 +1,0 @@
-def f(*, k):
-    return k
-f()

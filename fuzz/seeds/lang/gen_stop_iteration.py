@@ -1,5 +1,0 @@
-def one():
-    yield 1
-g = one()
-print(next(g))
-next(g)

@@ -1,6 +1,0 @@
-g = (i * 2 for i in range(3))
-print(next(g), next(g), next(g), next(g, 'done'))
-it = iter([1, 2])
-print(next(it), next(it), next(it, None))
-print(list(zip(*[(1, 'a'), (2, 'b')])), list(enumerate('xy')), dict(enumerate('ab')))
-print(list(map(pow, [2, 3], [3, 2])), list(reversed([1, 2, 3])), list(reversed((4, 5))))

@@ -1,1 +1,0 @@
-from nonexistent_pkg.sub import thing

@@ -1,2 +1,0 @@
-print('ok')
-undefined_name + 1

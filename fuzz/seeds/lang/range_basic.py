@@ -1,5 +1,0 @@
-print(list(range(5)), list(range(2, 6)), list(range(10, 0, -3)), list(range(0)), list(range(5, 2)))
-r = range(1, 10, 2)
-print(r, len(r), r[0], r[-1], r[1:3], 7 in r, 8 in r, range(3), range(0, 10, 2))
-print(r.start, r.stop, r.step, list(reversed(range(4))), sum(range(1, 11)))
-print(range(5) == range(0, 5), len(range(-5)), list(range(-3, 3)))

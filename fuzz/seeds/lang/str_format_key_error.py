@@ -1,1 +1,0 @@
-'{name}'.format(age=1)

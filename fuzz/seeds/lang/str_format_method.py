@@ -1,6 +1,0 @@
-print('{} + {} = {}'.format(1, 2, 3))
-print('{0} {1} {0}'.format('a', 'b'))
-print('{name} is {age}'.format(name='Ann', age=30))
-print('{:.3f} | {:>6} | {:<4}|'.format(3.14159, 'r', 'l'))
-print('{0[1]} {1[k]} {2.real}'.format([9, 8], {'k': 'v'}, 2.5))
-print('{!r} {!s}'.format('q', 'q'), '{{}}'.format(), '{:{}}|'.format('x', 4))

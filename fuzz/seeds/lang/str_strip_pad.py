@@ -1,5 +1,0 @@
-print(repr('  hi  '.strip()), repr('xxhixx'.strip('x')), repr('  hi'.lstrip()), repr('hi  '.rstrip()))
-print(repr('ab'.center(7)), repr('ab'.center(6, '*')), repr('abc'.center(6)), repr('ab'.ljust(5, '.')), repr('ab'.rjust(5)))
-print('42'.zfill(5), '-42'.zfill(6), 'abcdef'.zfill(3))
-print('abc'.isalpha(), '123'.isdigit(), 'a1'.isalnum(), ' \t'.isspace(), 'ABC'.isupper(), 'abc'.islower(), ''.isdigit())
-print('prefix_name'.removeprefix('prefix_'), 'file.py'.removesuffix('.py'))

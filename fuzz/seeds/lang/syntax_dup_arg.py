@@ -1,2 +1,0 @@
-def f(a, a):
-    pass

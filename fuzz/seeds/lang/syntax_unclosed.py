@@ -1,1 +1,0 @@
-print('no output', (1, 2

@@ -1,1 +1,0 @@
-list(zip([1, 2], [1], strict=True))
