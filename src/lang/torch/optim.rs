@@ -6,7 +6,7 @@ use super::class;
 use super::convert::{as_tensor, bool_arg, exc, f64_arg};
 use crate::lang::native::NativeObject;
 use crate::lang::{Dict, Exception, Interpreter, Module, Value};
-use crate::tensor::optim::{Adam, AdamConfig, Sgd, SgdConfig};
+use crate::tensor::optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig};
 use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
@@ -14,6 +14,8 @@ type R<T> = Result<T, Exception>;
 enum Opt {
     Sgd(Sgd),
     Adam(Adam),
+    Rmsprop(Rmsprop),
+    Adagrad(Adagrad),
 }
 
 /// One parameter group: the Python dict users see (`opt.param_groups[i]`, shared, so
@@ -87,6 +89,27 @@ impl PyOptimizer {
                     maximize: dbool(d, "maximize")?,
                 };
             }
+            Opt::Rmsprop(r) => {
+                r.cfg = RmspropConfig {
+                    lr: dfloat(d, "lr")?,
+                    alpha: dfloat(d, "alpha")?,
+                    eps: dfloat(d, "eps")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    momentum: dfloat(d, "momentum")?,
+                    centered: dbool(d, "centered")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
+            Opt::Adagrad(a) => {
+                a.cfg = AdagradConfig {
+                    lr: dfloat(d, "lr")?,
+                    lr_decay: dfloat(d, "lr_decay")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    initial_accumulator_value: dfloat(d, "initial_accumulator_value")?,
+                    eps: dfloat(d, "eps")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
         }
         Ok(())
     }
@@ -114,8 +137,17 @@ impl PyOptimizer {
                 }
             }
         }
+        let init = match spec {
+            Value::Dict(_) => dget(spec, "initial_accumulator_value")?,
+            _ => None,
+        }
+        .or_else(|| self.defaults.iter().find(|(k, _)| *k == "initial_accumulator_value").map(|(_, v)| v.clone()))
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
         let opt = match self.name {
             "SGD" => Opt::Sgd(Sgd::new(params, SgdConfig::default())),
+            "RMSprop" => Opt::Rmsprop(Rmsprop::new(params, RmspropConfig::default())),
+            "Adagrad" => Opt::Adagrad(Adagrad::new(params, AdagradConfig { initial_accumulator_value: init, ..AdagradConfig::default() })),
             "Adam" => Opt::Adam(Adam::new(params, AdamConfig::default())),
             _ => Opt::Adam(Adam::new_adamw(params, AdamConfig::adamw_default())),
         };
@@ -200,6 +232,8 @@ impl NativeObject for PyOptimizer {
                     match &mut g.opt {
                         Opt::Sgd(s) => s.step(),
                         Opt::Adam(a) => a.step(),
+                        Opt::Rmsprop(r) => r.step(),
+                        Opt::Adagrad(a) => a.step(),
                     }
                     .map_err(exc)?;
                 }
@@ -213,6 +247,8 @@ impl NativeObject for PyOptimizer {
                     match &mut g.opt {
                         Opt::Sgd(s) => s.zero_grad(none),
                         Opt::Adam(a) => a.zero_grad(none),
+                        Opt::Rmsprop(r) => r.zero_grad(none),
+                        Opt::Adagrad(a) => a.zero_grad(none),
                     }
                 }
                 Ok(Value::None)
@@ -303,9 +339,9 @@ pub fn optim_module() -> Module {
         }
         let defaults = vec![
             ("lr", lr.unwrap_or(Value::Float(1e-3))),
-            ("momentum", Value::Float(cfg.momentum)),
-            ("dampening", Value::Float(cfg.dampening)),
-            ("weight_decay", Value::Float(cfg.weight_decay)),
+            ("momentum", momentum.unwrap_or(Value::Int(0))),
+            ("dampening", dampening.unwrap_or(Value::Int(0))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
             ("nesterov", Value::Bool(cfg.nesterov)),
             ("maximize", Value::Bool(cfg.maximize)),
             ("foreach", Value::None),
@@ -329,9 +365,9 @@ pub fn optim_module() -> Module {
             };
             let defaults = vec![
                 ("lr", lr.unwrap_or(Value::Float(default.lr))),
-                ("betas", Value::tuple(vec![Value::Float(cfg.betas.0), Value::Float(cfg.betas.1)])),
-                ("eps", Value::Float(cfg.eps)),
-                ("weight_decay", Value::Float(cfg.weight_decay)),
+                ("betas", b.unwrap_or_else(|| Value::tuple(vec![Value::Float(cfg.betas.0), Value::Float(cfg.betas.1)]))),
+                ("eps", eps.unwrap_or(Value::Float(cfg.eps))),
+                ("weight_decay", weight_decay.unwrap_or(if decoupled { Value::Float(1e-2) } else { Value::Int(0) })),
                 ("amsgrad", Value::Bool(cfg.amsgrad)),
                 ("maximize", Value::Bool(cfg.maximize)),
                 ("foreach", Value::None),
@@ -342,6 +378,41 @@ pub fn optim_module() -> Module {
             build(interp, if decoupled { "AdamW" } else { "Adam" }, defaults, p.as_ref())
         }));
     }
+    m.set("RMSprop", class("RMSprop", "torch.optim", |interp, args| {
+        let [p, lr, alpha, eps, weight_decay, momentum, centered, maximize] =
+            args.bind(&["params", "lr=", "alpha=", "eps=", "weight_decay=", "momentum=", "centered=", "*", "maximize="])?;
+        check_lr(f64_arg(lr.as_ref(), 1e-2, "lr")?)?;
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1e-2))),
+            ("momentum", momentum.unwrap_or(Value::Int(0))),
+            ("alpha", alpha.unwrap_or(Value::Float(0.99))),
+            ("eps", eps.unwrap_or(Value::Float(1e-8))),
+            ("centered", Value::Bool(bool_arg(centered.as_ref(), false))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("capturable", Value::Bool(false)),
+            ("foreach", Value::None),
+            ("maximize", Value::Bool(bool_arg(maximize.as_ref(), false))),
+            ("differentiable", Value::Bool(false)),
+        ];
+        build(interp, "RMSprop", defaults, p.as_ref())
+    }));
+    m.set("Adagrad", class("Adagrad", "torch.optim", |interp, args| {
+        let [p, lr, lr_decay, weight_decay, init, eps, maximize] =
+            args.bind(&["params", "lr=", "lr_decay=", "weight_decay=", "initial_accumulator_value=", "eps=", "*", "maximize="])?;
+        check_lr(f64_arg(lr.as_ref(), 1e-2, "lr")?)?;
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1e-2))),
+            ("lr_decay", lr_decay.unwrap_or(Value::Int(0))),
+            ("eps", eps.unwrap_or(Value::Float(1e-10))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("initial_accumulator_value", init.unwrap_or(Value::Int(0))),
+            ("foreach", Value::None),
+            ("maximize", Value::Bool(bool_arg(maximize.as_ref(), false))),
+            ("differentiable", Value::Bool(false)),
+            ("fused", Value::None),
+        ];
+        build(interp, "Adagrad", defaults, p.as_ref())
+    }));
     m
 }
 
