@@ -323,6 +323,7 @@ macro_rules! avx2_matmul {
     ($name:ident, $tile:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $set1:ident, $load:ident, $store:ident, $fma:ident) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
         fn $tile<const R: usize>(a: &[$t], panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, k: usize, n: usize) {
             use std::arch::x86_64::*;
             let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];

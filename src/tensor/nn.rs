@@ -466,3 +466,67 @@ pub fn binary_cross_entropy_with_logits(input: &Tensor, target: &Tensor, pos_wei
     }
     pointwise_loss("BinaryCrossEntropyWithLogitsBackward0", input, target, reduction, f, df, pos_weight.unwrap_or(1.0))
 }
+
+/// `nn.Embedding`: a `num x dim` weight drawn by `normal_`, with the `padding_idx` row zeroed.
+pub struct Embedding {
+    pub weight: Tensor,
+    pub num_embeddings: usize,
+    pub embedding_dim: usize,
+    pub padding_idx: Option<usize>,
+}
+
+impl Embedding {
+    pub fn new(num: usize, dim: usize, padding_idx: Option<usize>, g: &mut Generator) -> Result<Embedding> {
+        let w = Tensor::zeros(&[num, dim], DType::Float32);
+        no_grad(|| super::normal_(&w, g, 0.0, 1.0))?;
+        let w = match padding_idx {
+            Some(p) => {
+                let mut v: Vec<f32> = w.to_f64_vec().into_iter().map(|x| x as f32).collect();
+                v[p * dim..(p + 1) * dim].fill(0.0);
+                Tensor::from_data(super::Data::F32(v), &[num, dim])?
+            }
+            None => w,
+        };
+        Ok(Embedding { weight: Tensor::parameter(&w), num_embeddings: num, embedding_dim: dim, padding_idx })
+    }
+
+    pub fn forward(&self, indices: &Tensor) -> Result<Tensor> {
+        embedding(indices, &self.weight, self.padding_idx)
+    }
+}
+
+/// `F.embedding(indices, weight, padding_idx)` (EmbeddingBackward0): rows of `weight`, shaped
+/// `indices.shape + [dim]`; the gradient adds each output row into its weight row, except for
+/// `padding_idx`, whose row gets none.
+pub fn embedding(indices: &Tensor, weight: &Tensor, padding_idx: Option<usize>) -> Result<Tensor> {
+    if indices.dtype() != DType::Int64 {
+        return Err(TensorError::runtime(format!(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.{}Tensor instead (while checking arguments for embedding)",
+            super::ops::dtype_cpp(indices.dtype())
+        )));
+    }
+    let ws = weight.shape();
+    if ws.len() != 2 {
+        return Err(TensorError::runtime("'weight' must be 2-D"));
+    }
+    let (num, dim) = (ws[0], ws[1]);
+    let mut idx = Vec::new();
+    for v in indices.to_f64_vec() {
+        let i = v as i64;
+        if i < 0 || i as usize >= num {
+            return Err(TensorError::runtime("index out of range in self"));
+        }
+        idx.push(i as usize);
+    }
+    let mut out_shape = indices.shape();
+    out_shape.push(dim);
+    let rows = weight.storage().take_axis(0, &idx).reshape(&out_shape)?;
+    Ok(super::autograd::record(rows, "EmbeddingBackward0", &[weight], false, move |g, _| {
+        let g2 = g.reshape_usize(&[idx.len(), dim])?;
+        let keep: Vec<usize> = (0..idx.len()).filter(|&k| Some(idx[k]) != padding_idx).collect();
+        let kept_idx: Vec<usize> = keep.iter().map(|&k| idx[k]).collect();
+        let kept_rows = g2.index_select(0, &keep.iter().map(|&k| k as i64).collect::<Vec<_>>())?;
+        let full = Tensor::zeros(&[num, dim], g.dtype());
+        Ok(vec![Some(full.index_add(0, &kept_idx, &kept_rows)?)])
+    }))
+}

@@ -1375,7 +1375,7 @@ impl Tensor {
     }
 
     /// Adds the slices of `src` along `d` into positions `idx` (no autograd; for backward).
-    fn index_add(&self, d: usize, idx: &[usize], src: &Tensor) -> Result<Tensor> {
+    pub(crate) fn index_add(&self, d: usize, idx: &[usize], src: &Tensor) -> Result<Tensor> {
         let shape = self.shape();
         let (outer, len, inner) = split3(&shape, d);
         let mut base = self.to_f64_vec();

@@ -239,3 +239,163 @@ fn adam_update(p: &Storage, m: &Storage, v: &Storage, bc2_sqrt: f64, eps: f64, s
     let upd = float_map2!(m, denom, |x, d, T| ((-step_size) as T * x) / d);
     Ok(float_map2!(p, upd, |x, u, T| x + u))
 }
+
+/// `optim.RMSprop` settings; `Default` is PyTorch's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RmspropConfig {
+    pub lr: f64,
+    pub alpha: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub momentum: f64,
+    pub centered: bool,
+    pub maximize: bool,
+}
+
+impl Default for RmspropConfig {
+    fn default() -> Self {
+        RmspropConfig { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false, maximize: false }
+    }
+}
+
+struct RmspropState {
+    square_avg: Storage,
+    momentum_buffer: Storage,
+    grad_avg: Storage,
+}
+
+pub struct Rmsprop {
+    pub params: Vec<Tensor>,
+    pub cfg: RmspropConfig,
+    state: Vec<Option<RmspropState>>,
+}
+
+/// `f(a, b, c)` elementwise over three same-shape storages of `a`'s float dtype.
+fn zip3(a: &Storage, b: &Storage, c: &Storage, f32f: impl Fn(f32, f32, f32) -> f32, f64f: impl Fn(f64, f64, f64) -> f64) -> Result<Storage> {
+    let (b, c) = (b.cast(a.dtype()), c.cast(a.dtype()));
+    Ok(match (a, &b, &c) {
+        (Storage::F32(x), Storage::F32(y), Storage::F32(z)) => Storage::F32(ndarray::Zip::from(x).and(y).and(z).map_collect(|&x, &y, &z| f32f(x, y, z))),
+        (Storage::F64(x), Storage::F64(y), Storage::F64(z)) => Storage::F64(ndarray::Zip::from(x).and(y).and(z).map_collect(|&x, &y, &z| f64f(x, y, z))),
+        _ => return Err(mismatch()),
+    })
+}
+
+/// `p.addcdiv_(num, den, value=v)` = `p + (f(v)*num)/den`.
+fn addcdiv(p: &Storage, num: &Storage, den: &Storage, v: f64) -> Result<Storage> {
+    zip3(p, num, den, |p, n, d| p + ((v as f32) * n) / d, |p, n, d| p + (v * n) / d)
+}
+
+/// `s.sqrt().add_(eps)`.
+fn sqrt_add(s: &Storage, eps: f64) -> Result<Storage> {
+    Ok(float_map2!(s, s, |x, _y, T| x.sqrt() + (eps as T)))
+}
+
+fn grad_of(p: &Tensor, maximize: bool, weight_decay: f64) -> Result<Option<Storage>> {
+    let Some(g) = p.grad() else { return Ok(None) };
+    let mut g = (*g.storage()).clone();
+    if maximize {
+        g = neg(&g)?;
+    }
+    if weight_decay != 0.0 {
+        g = fused_axpy(&g, &p.storage(), weight_decay)?;
+    }
+    Ok(Some(g))
+}
+
+impl Rmsprop {
+    pub fn new(params: Vec<Tensor>, cfg: RmspropConfig) -> Self {
+        let n = params.len();
+        Rmsprop { params, cfg, state: (0..n).map(|_| None).collect() }
+    }
+
+    pub fn zero_grad(&mut self, set_to_none: bool) {
+        zero_grads(&self.params, set_to_none);
+    }
+
+    /// PyTorch's `_single_tensor_rmsprop`.
+    pub fn step(&mut self) -> Result<()> {
+        let c = self.cfg.clone();
+        for (i, p) in self.params.iter().enumerate() {
+            let Some(g) = grad_of(p, c.maximize, c.weight_decay)? else { continue };
+            let ps = p.storage();
+            let st = self.state[i].get_or_insert_with(|| RmspropState {
+                square_avg: zeros_like(&ps),
+                momentum_buffer: zeros_like(&ps),
+                grad_avg: zeros_like(&ps),
+            });
+            st.square_avg = addcmul(&scale(&st.square_avg, c.alpha)?, &g, 1.0 - c.alpha)?;
+            let avg = if c.centered {
+                st.grad_avg = lerp(&st.grad_avg, &g, 1.0 - c.alpha)?;
+                let centered = addcmul(&st.square_avg, &st.grad_avg, -1.0)?;
+                sqrt_add(&centered, c.eps)?
+            } else {
+                sqrt_add(&st.square_avg, c.eps)?
+            };
+            let new = if c.momentum > 0.0 {
+                st.momentum_buffer = addcdiv(&scale(&st.momentum_buffer, c.momentum)?, &g, &avg, 1.0)?;
+                fused_axpy(&ps, &st.momentum_buffer, -c.lr)?
+            } else {
+                addcdiv(&ps, &g, &avg, -c.lr)?
+            };
+            drop(ps);
+            no_grad(|| p.replace_storage(new));
+        }
+        Ok(())
+    }
+}
+
+/// `optim.Adagrad` settings; `Default` is PyTorch's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdagradConfig {
+    pub lr: f64,
+    pub lr_decay: f64,
+    pub weight_decay: f64,
+    pub initial_accumulator_value: f64,
+    pub eps: f64,
+    pub maximize: bool,
+}
+
+impl Default for AdagradConfig {
+    fn default() -> Self {
+        AdagradConfig { lr: 1e-2, lr_decay: 0.0, weight_decay: 0.0, initial_accumulator_value: 0.0, eps: 1e-10, maximize: false }
+    }
+}
+
+pub struct Adagrad {
+    pub params: Vec<Tensor>,
+    pub cfg: AdagradConfig,
+    state: Vec<Option<(f32, Storage)>>,
+}
+
+impl Adagrad {
+    /// The accumulators start at `initial_accumulator_value` when the optimizer is built.
+    pub fn new(params: Vec<Tensor>, cfg: AdagradConfig) -> Self {
+        let state = params
+            .iter()
+            .map(|p| Some((0.0, Storage::full(&p.shape(), super::Scalar::Float(cfg.initial_accumulator_value), p.dtype()))))
+            .collect();
+        Adagrad { params, cfg, state }
+    }
+
+    pub fn zero_grad(&mut self, set_to_none: bool) {
+        zero_grads(&self.params, set_to_none);
+    }
+
+    /// PyTorch's `_single_tensor_adagrad`.
+    pub fn step(&mut self) -> Result<()> {
+        let c = self.cfg.clone();
+        for (i, p) in self.params.iter().enumerate() {
+            let Some(g) = grad_of(p, c.maximize, c.weight_decay)? else { continue };
+            let ps = p.storage();
+            let Some((step, sum)) = self.state[i].as_mut() else { continue };
+            *step += 1.0;
+            let clr = c.lr / (1.0 + (f64::from(*step) - 1.0) * c.lr_decay);
+            *sum = addcmul(sum, &g, 1.0)?;
+            let std = sqrt_add(sum, c.eps)?;
+            let new = addcdiv(&ps, &g, &std, -clr)?;
+            drop(ps);
+            no_grad(|| p.replace_storage(new));
+        }
+        Ok(())
+    }
+}

@@ -211,7 +211,7 @@ pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
     if let (Some(x), Some(y)) = (a.as_slice(), b.as_slice()) {
         let same = |s: &[usize]| s == shape;
         let out = if same(a.shape()) && same(b.shape()) {
-            Some(zip_slices(x, y, |p, q| f(p, q)))
+            Some(zip_slices(x, y, &f))
         } else if same(a.shape()) && y.len() == 1 {
             Some(zip_slices(x, &[()][..], |p, ()| f(p, y[0])))
         } else if same(b.shape()) && x.len() == 1 {

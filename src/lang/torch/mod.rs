@@ -82,6 +82,9 @@ pub fn install(interp: &mut Interpreter) {
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     let optim = Rc::new(optim::optim_module());
+    let lr_scheduler = Value::Module(Rc::new(optim::lr_scheduler_module()));
+    optim.set("lr_scheduler", lr_scheduler.clone());
+    interp.register_module("torch.optim.lr_scheduler", lr_scheduler);
     let init = Rc::new(init::init_module());
     nn.set("init", Value::Module(init.clone()));
     interp.register_module("torch.nn.init", Value::Module(init));

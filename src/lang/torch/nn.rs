@@ -16,6 +16,7 @@ type R<T> = Result<T, Exception>;
 /// What a module computes.
 enum Kind {
     Linear(RefCell<tnn::Linear>),
+    Embedding(tnn::Embedding),
     Activation(Activation),
     Sequential(Vec<Value>),
     Loss(Loss),
@@ -92,6 +93,7 @@ impl PyModule {
         match &self.kind {
             Kind::Custom(c) => c.class_name.get().map_or("Module", String::as_str),
             Kind::Linear(_) => "Linear",
+            Kind::Embedding(_) => "Embedding",
             Kind::Sequential(_) => "Sequential",
             Kind::Dropout(_) => "Dropout",
             Kind::Activation(a) => match a {
@@ -127,6 +129,7 @@ impl PyModule {
                 v.extend(l.bias.clone().map(|b| ("bias".to_string(), b)));
                 v
             }
+            Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
             Kind::Sequential(children) => children
                 .iter()
                 .enumerate()
@@ -165,6 +168,11 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(l.borrow().forward(&x).map_err(exc)?))
             }
+            Kind::Embedding(e) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(e.forward(&x).map_err(exc)?))
+            }
             Kind::Activation(a) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -195,6 +203,10 @@ impl PyModule {
     fn repr_indented(&self, indent: usize) -> String {
         match &self.kind {
             Kind::Linear(l) => l.borrow().repr(),
+            Kind::Embedding(e) => match e.padding_idx {
+                Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
+                None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
+            },
             Kind::Sequential(children) => {
                 let named: Vec<(String, Value)> = children.iter().enumerate().map(|(i, c)| (i.to_string(), c.clone())).collect();
                 children_repr("Sequential", &named, indent)
@@ -350,6 +362,15 @@ impl NativeObject for PyModule {
     }
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if let Kind::Embedding(e) = &self.kind {
+            match name {
+                "weight" => return Ok(Some(tv(e.weight.clone()))),
+                "num_embeddings" => return Ok(Some(Value::Int(e.num_embeddings as i64))),
+                "embedding_dim" => return Ok(Some(Value::Int(e.embedding_dim as i64))),
+                "padding_idx" => return Ok(Some(e.padding_idx.map_or(Value::None, |p| Value::Int(p as i64)))),
+                _ => {}
+            }
+        }
         if let Kind::Linear(l) = &self.kind {
             let l = l.borrow();
             match name {
@@ -620,6 +641,28 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             Ok(module(Kind::Activation(if log { Activation::LogSoftmax(d) } else { Activation::Softmax(d) })))
         }));
     }
+    let g = shared.clone();
+    m.set("Embedding", class("Embedding", "torch.nn", move |_, args| {
+        let [num, dim, padding_idx] = args.bind(&["num_embeddings", "embedding_dim", "padding_idx="])?;
+        let num = num.map_or(Ok(0), |v| v.expect_int("num_embeddings"))?;
+        let dim = dim.map_or(Ok(0), |v| v.expect_int("embedding_dim"))?;
+        if num < 0 || dim < 0 {
+            return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: [{num}, {dim}]", num.min(dim))));
+        }
+        let pad = match padding_idx {
+            None | Some(Value::None) => None,
+            Some(v) => {
+                let p = v.expect_int("padding_idx")?;
+                let p = if p < 0 { p + num } else { p };
+                if p < 0 || p >= num {
+                    return Err(Exception::new("AssertionError", "Padding_idx must be within num_embeddings"));
+                }
+                Some(p as usize)
+            }
+        };
+        let e = tnn::Embedding::new(num as usize, dim as usize, pad, &mut g.rng.borrow_mut()).map_err(exc)?;
+        Ok(module(Kind::Embedding(e)))
+    }));
     m.set("GELU", class("GELU", "torch.nn", |_, args| {
         let [approximate] = args.bind(&["approximate="])?;
         Ok(module(Kind::Activation(Activation::Gelu(gelu_tanh(approximate.as_ref())?))))

@@ -5,79 +5,196 @@ use std::cell::RefCell;
 use super::class;
 use super::convert::{as_tensor, bool_arg, exc, f64_arg};
 use crate::lang::native::NativeObject;
-use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::optim::{Adam, AdamConfig, Sgd, SgdConfig};
+use crate::lang::{Dict, Exception, Interpreter, Module, Value};
+use crate::tensor::optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig};
 use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
 enum Opt {
     Sgd(Sgd),
-    Adam(Adam, bool),
+    Adam(Adam),
+    Rmsprop(Rmsprop),
+    Adagrad(Adagrad),
 }
 
-pub struct PyOptimizer(RefCell<Opt>);
+/// One parameter group: the Python dict users see (`opt.param_groups[i]`, shared, so
+/// `g["lr"] = ...` and schedulers take effect) and the engine optimizer holding its state.
+struct Group {
+    dict: Value,
+    opt: Opt,
+}
 
-impl PyOptimizer {
-    fn name(&self) -> &'static str {
-        match &*self.0.borrow() {
-            Opt::Sgd(_) => "SGD",
-            Opt::Adam(_, false) => "Adam",
-            Opt::Adam(_, true) => "AdamW",
-        }
+/// An optimizer: its kind, its constructor defaults (for `add_param_group`) and its groups.
+pub struct PyOptimizer {
+    name: &'static str,
+    defaults: Vec<(&'static str, Value)>,
+    groups: RefCell<Vec<Group>>,
+}
+
+fn dget(d: &Value, k: &str) -> R<Option<Value>> {
+    match d {
+        Value::Dict(d) => d.borrow().get(&Value::str(k)),
+        _ => Ok(None),
     }
 }
 
-fn py_bool(b: bool) -> &'static str {
-    if b { "True" } else { "False" }
+fn dset(d: &Value, k: &str, v: Value) -> R<()> {
+    match d {
+        Value::Dict(d) => d.borrow_mut().insert(Value::str(k), v),
+        _ => Ok(()),
+    }
+}
+
+fn dfloat(d: &Value, k: &str) -> R<f64> {
+    match dget(d, k)? {
+        Some(v) => v.as_f64().ok_or_else(|| Exception::type_error(format!("param group '{k}' must be a number, not {}", v.type_name()))),
+        None => Err(Exception::new("KeyError", format!("'{k}'"))),
+    }
+}
+
+fn dbool(d: &Value, k: &str) -> R<bool> {
+    Ok(matches!(dget(d, k)?, Some(Value::Bool(true))))
+}
+
+impl PyOptimizer {
+    /// Reads a group's hyper-parameters from its dict into its engine optimizer.
+    fn sync(g: &mut Group) -> R<()> {
+        let d = &g.dict;
+        match &mut g.opt {
+            Opt::Sgd(s) => {
+                s.cfg = SgdConfig {
+                    lr: dfloat(d, "lr")?,
+                    momentum: dfloat(d, "momentum")?,
+                    dampening: dfloat(d, "dampening")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    nesterov: dbool(d, "nesterov")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
+            Opt::Adam(a) => {
+                let betas = match dget(d, "betas")? {
+                    Some(Value::Tuple(t)) if t.len() == 2 => (
+                        t[0].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
+                        t[1].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
+                    ),
+                    _ => return Err(Exception::type_error("betas must be a pair of floats")),
+                };
+                a.cfg = AdamConfig {
+                    lr: dfloat(d, "lr")?,
+                    betas,
+                    eps: dfloat(d, "eps")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    amsgrad: dbool(d, "amsgrad")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
+            Opt::Rmsprop(r) => {
+                r.cfg = RmspropConfig {
+                    lr: dfloat(d, "lr")?,
+                    alpha: dfloat(d, "alpha")?,
+                    eps: dfloat(d, "eps")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    momentum: dfloat(d, "momentum")?,
+                    centered: dbool(d, "centered")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
+            Opt::Adagrad(a) => {
+                a.cfg = AdagradConfig {
+                    lr: dfloat(d, "lr")?,
+                    lr_decay: dfloat(d, "lr_decay")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    initial_accumulator_value: dfloat(d, "initial_accumulator_value")?,
+                    eps: dfloat(d, "eps")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds a group from a dict (or a plain list of tensors) and this optimizer's defaults.
+    fn make_group(&self, interp: &mut Interpreter, spec: &Value) -> R<Group> {
+        let params_value = match spec {
+            Value::Dict(_) => dget(spec, "params")?.ok_or_else(|| Exception::new("KeyError", "'params'"))?,
+            v => v.clone(),
+        };
+        let params = tensors(interp, &params_value)?;
+        let mut d = Dict::new();
+        d.insert(Value::str("params"), Value::list(params.iter().cloned().map(super::convert::tv).collect()))?;
+        for (k, default) in &self.defaults {
+            let v = match spec {
+                Value::Dict(_) => dget(spec, k)?.unwrap_or_else(|| default.clone()),
+                _ => default.clone(),
+            };
+            d.insert(Value::str(k), v)?;
+        }
+        if let Value::Dict(src) = spec {
+            for (k, v) in src.borrow().items() {
+                if !d.contains(&k)? {
+                    d.insert(k, v)?;
+                }
+            }
+        }
+        let init = match spec {
+            Value::Dict(_) => dget(spec, "initial_accumulator_value")?,
+            _ => None,
+        }
+        .or_else(|| self.defaults.iter().find(|(k, _)| *k == "initial_accumulator_value").map(|(_, v)| v.clone()))
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+        let opt = match self.name {
+            "SGD" => Opt::Sgd(Sgd::new(params, SgdConfig::default())),
+            "RMSprop" => Opt::Rmsprop(Rmsprop::new(params, RmspropConfig::default())),
+            "Adagrad" => Opt::Adagrad(Adagrad::new(params, AdagradConfig { initial_accumulator_value: init, ..AdagradConfig::default() })),
+            "Adam" => Opt::Adam(Adam::new(params, AdamConfig::default())),
+            _ => Opt::Adam(Adam::new_adamw(params, AdamConfig::adamw_default())),
+        };
+        let mut g = Group { dict: Value::dict(d), opt };
+        Self::sync(&mut g)?;
+        Ok(g)
+    }
+
+    /// The group dicts, shared with Python (`opt.param_groups`).
+    pub fn group_dicts(&self) -> Vec<Value> {
+        self.groups.borrow().iter().map(|g| g.dict.clone()).collect()
+    }
+}
+
+fn py_str(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        v => v.repr(),
+    }
 }
 
 impl NativeObject for PyOptimizer {
     fn type_name(&self) -> &str {
-        self.name()
+        self.name
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.optim")
     }
     fn is_instance_of(&self, type_name: &str) -> bool {
-        type_name == "Optimizer" || type_name == self.name()
+        type_name == "Optimizer" || type_name == self.name
     }
     fn repr(&self) -> String {
-        // PyTorch lists every param-group setting alphabetically.
-        let rows: Vec<(String, String)> = match &*self.0.borrow() {
-            Opt::Sgd(s) => {
-                let c = &s.cfg;
-                vec![
-                    ("dampening".into(), python_float(c.dampening)),
-                    ("differentiable".into(), "False".into()),
-                    ("foreach".into(), "None".into()),
-                    ("fused".into(), "None".into()),
-                    ("lr".into(), python_float(c.lr)),
-                    ("maximize".into(), py_bool(c.maximize).into()),
-                    ("momentum".into(), python_float(c.momentum)),
-                    ("nesterov".into(), py_bool(c.nesterov).into()),
-                    ("weight_decay".into(), python_float(c.weight_decay)),
-                ]
+        // PyTorch lists every param-group setting alphabetically, `params` left out.
+        let mut s = format!("{} (", self.name);
+        for (i, g) in self.groups.borrow().iter().enumerate() {
+            s.push_str(&format!("\nParameter Group {i}\n"));
+            let mut items = match &g.dict {
+                Value::Dict(d) => d.borrow().items(),
+                _ => Vec::new(),
+            };
+            items.sort_by_key(|(k, _)| py_str(k));
+            for (k, v) in items {
+                let k = py_str(&k);
+                if k != "params" {
+                    s.push_str(&format!("    {k}: {}\n", py_str(&v)));
+                }
             }
-            Opt::Adam(a, _) => {
-                let c = &a.cfg;
-                vec![
-                    ("amsgrad".into(), py_bool(c.amsgrad).into()),
-                    ("betas".into(), format!("({}, {})", python_float(c.betas.0), python_float(c.betas.1))),
-                    ("capturable".into(), "False".into()),
-                    ("differentiable".into(), "False".into()),
-                    ("eps".into(), python_float(c.eps)),
-                    ("foreach".into(), "None".into()),
-                    ("fused".into(), "None".into()),
-                    ("lr".into(), python_float(c.lr)),
-                    ("maximize".into(), py_bool(c.maximize).into()),
-                    ("weight_decay".into(), python_float(c.weight_decay)),
-                ]
-            }
-        };
-        let mut s = format!("{} (\nParameter Group 0\n", self.name());
-        for (k, v) in rows {
-            s.push_str(&format!("    {k}: {v}\n"));
         }
         s.push(')');
         s
@@ -85,26 +202,54 @@ impl NativeObject for PyOptimizer {
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(Some(match name {
+            "param_groups" => Value::list(self.group_dicts()),
+            "defaults" => {
+                let mut d = Dict::new();
+                for (k, v) in &self.defaults {
+                    d.insert(Value::str(k), v.clone())?;
+                }
+                Value::dict(d)
+            }
+            "add_param_group" => Value::method(this.clone(), "add_param_group", |interp, args| {
+                let [group] = args.bind(&["param_group"])?;
+                let group = group.unwrap_or(Value::None);
+                if !matches!(group, Value::Dict(_)) {
+                    return Err(Exception::type_error("param_group must be a dict"));
+                }
+                let o = args.this_native::<PyOptimizer>()?;
+                let g = o.make_group(interp, &group)?;
+                o.groups.borrow_mut().push(g);
+                Ok(Value::None)
+            }),
             "step" => Value::method(this.clone(), "step", |_, args| {
                 let [closure] = args.bind(&["closure="])?;
                 if closure.is_some_and(|c| !c.is_none()) {
                     return Err(Exception::unsupported("optimizer.step(closure)"));
                 }
                 let o = args.this_native::<PyOptimizer>()?;
-                let r = match &mut *o.0.borrow_mut() {
-                    Opt::Sgd(s) => s.step(),
-                    Opt::Adam(a, _) => a.step(),
-                };
-                r.map_err(exc)?;
+                for g in o.groups.borrow_mut().iter_mut() {
+                    PyOptimizer::sync(g)?;
+                    match &mut g.opt {
+                        Opt::Sgd(s) => s.step(),
+                        Opt::Adam(a) => a.step(),
+                        Opt::Rmsprop(r) => r.step(),
+                        Opt::Adagrad(a) => a.step(),
+                    }
+                    .map_err(exc)?;
+                }
                 Ok(Value::None)
             }),
             "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
                 let [set_to_none] = args.bind(&["set_to_none="])?;
                 let none = bool_arg(set_to_none.as_ref(), true);
                 let o = args.this_native::<PyOptimizer>()?;
-                match &mut *o.0.borrow_mut() {
-                    Opt::Sgd(s) => s.zero_grad(none),
-                    Opt::Adam(a, _) => a.zero_grad(none),
+                for g in o.groups.borrow_mut().iter_mut() {
+                    match &mut g.opt {
+                        Opt::Sgd(s) => s.zero_grad(none),
+                        Opt::Adam(a) => a.zero_grad(none),
+                        Opt::Rmsprop(r) => r.zero_grad(none),
+                        Opt::Adagrad(a) => a.zero_grad(none),
+                    }
                 }
                 Ok(Value::None)
             }),
@@ -117,26 +262,43 @@ fn python_float(x: f64) -> String {
     crate::lang::format::float_repr(x)
 }
 
-/// The `params` argument: any iterable of tensors (param-group dicts are not supported yet).
-fn params(interp: &mut Interpreter, v: Option<&Value>) -> R<Vec<Tensor>> {
-    let v = v.cloned().unwrap_or(Value::None);
-    if as_tensor(&v).is_some() {
+/// A group's `params`: any iterable of tensors.
+fn tensors(interp: &mut Interpreter, v: &Value) -> R<Vec<Tensor>> {
+    if as_tensor(v).is_some() {
         return Err(Exception::type_error(
             "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor",
         ));
     }
-    let items = interp.iterate(&v)?;
-    if items.is_empty() {
-        return Err(Exception::value_error("optimizer got an empty parameter list"));
-    }
-    items
+    interp
+        .iterate(v)?
         .iter()
         .map(|p| match as_tensor(p) {
             Some(t) => Ok(t.clone()),
-            None if matches!(p, Value::Dict(_)) => Err(Exception::unsupported("optimizer parameter groups (dicts)")),
             None => Err(Exception::type_error(format!("optimizer can only optimize Tensors, but one of the params is {}", p.type_name()))),
         })
         .collect()
+}
+
+/// An optimizer over the `params` argument: an iterable of tensors (one group) or of dicts
+/// (one group each, their keys overriding `defaults`).
+fn build(interp: &mut Interpreter, name: &'static str, defaults: Vec<(&'static str, Value)>, p: Option<&Value>) -> R<Value> {
+    let p = p.cloned().unwrap_or(Value::None);
+    if as_tensor(&p).is_some() {
+        return Err(Exception::type_error(
+            "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor",
+        ));
+    }
+    let items = interp.iterate(&p)?;
+    if items.is_empty() {
+        return Err(Exception::value_error("optimizer got an empty parameter list"));
+    }
+    let o = PyOptimizer { name, defaults, groups: RefCell::new(Vec::new()) };
+    let specs = if matches!(items[0], Value::Dict(_)) { items } else { vec![Value::list(items)] };
+    for spec in &specs {
+        let g = o.make_group(interp, spec)?;
+        o.groups.borrow_mut().push(g);
+    }
+    Ok(Value::native(o))
 }
 
 fn check_lr(lr: f64) -> R<f64> {
@@ -175,8 +337,18 @@ pub fn optim_module() -> Module {
         if cfg.nesterov && (cfg.momentum <= 0.0 || cfg.dampening != 0.0) {
             return Err(Exception::value_error("Nesterov momentum requires a momentum and zero dampening"));
         }
-        let params = params(interp, p.as_ref())?;
-        Ok(Value::native(PyOptimizer(RefCell::new(Opt::Sgd(Sgd::new(params, cfg))))))
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1e-3))),
+            ("momentum", momentum.unwrap_or(Value::Int(0))),
+            ("dampening", dampening.unwrap_or(Value::Int(0))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("nesterov", Value::Bool(cfg.nesterov)),
+            ("maximize", Value::Bool(cfg.maximize)),
+            ("foreach", Value::None),
+            ("differentiable", Value::Bool(false)),
+            ("fused", Value::None),
+        ];
+        build(interp, "SGD", defaults, p.as_ref())
     }));
     for (name, decoupled) in [("Adam", false), ("AdamW", true)] {
         m.set(name, class(name, "torch.optim", move |interp, args| {
@@ -191,10 +363,196 @@ pub fn optim_module() -> Module {
                 amsgrad: bool_arg(amsgrad.as_ref(), false),
                 maximize: bool_arg(maximize.as_ref(), false),
             };
-            let params = params(interp, p.as_ref())?;
-            let opt = if decoupled { Adam::new_adamw(params, cfg) } else { Adam::new(params, cfg) };
-            Ok(Value::native(PyOptimizer(RefCell::new(Opt::Adam(opt, decoupled)))))
+            let defaults = vec![
+                ("lr", lr.unwrap_or(Value::Float(default.lr))),
+                ("betas", b.unwrap_or_else(|| Value::tuple(vec![Value::Float(cfg.betas.0), Value::Float(cfg.betas.1)]))),
+                ("eps", eps.unwrap_or(Value::Float(cfg.eps))),
+                ("weight_decay", weight_decay.unwrap_or(if decoupled { Value::Float(1e-2) } else { Value::Int(0) })),
+                ("amsgrad", Value::Bool(cfg.amsgrad)),
+                ("maximize", Value::Bool(cfg.maximize)),
+                ("foreach", Value::None),
+                ("capturable", Value::Bool(false)),
+                ("differentiable", Value::Bool(false)),
+                ("fused", Value::None),
+            ];
+            build(interp, if decoupled { "AdamW" } else { "Adam" }, defaults, p.as_ref())
         }));
     }
+    m.set("RMSprop", class("RMSprop", "torch.optim", |interp, args| {
+        let [p, lr, alpha, eps, weight_decay, momentum, centered, maximize] =
+            args.bind(&["params", "lr=", "alpha=", "eps=", "weight_decay=", "momentum=", "centered=", "*", "maximize="])?;
+        check_lr(f64_arg(lr.as_ref(), 1e-2, "lr")?)?;
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1e-2))),
+            ("momentum", momentum.unwrap_or(Value::Int(0))),
+            ("alpha", alpha.unwrap_or(Value::Float(0.99))),
+            ("eps", eps.unwrap_or(Value::Float(1e-8))),
+            ("centered", Value::Bool(bool_arg(centered.as_ref(), false))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("capturable", Value::Bool(false)),
+            ("foreach", Value::None),
+            ("maximize", Value::Bool(bool_arg(maximize.as_ref(), false))),
+            ("differentiable", Value::Bool(false)),
+        ];
+        build(interp, "RMSprop", defaults, p.as_ref())
+    }));
+    m.set("Adagrad", class("Adagrad", "torch.optim", |interp, args| {
+        let [p, lr, lr_decay, weight_decay, init, eps, maximize] =
+            args.bind(&["params", "lr=", "lr_decay=", "weight_decay=", "initial_accumulator_value=", "eps=", "*", "maximize="])?;
+        check_lr(f64_arg(lr.as_ref(), 1e-2, "lr")?)?;
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1e-2))),
+            ("lr_decay", lr_decay.unwrap_or(Value::Int(0))),
+            ("eps", eps.unwrap_or(Value::Float(1e-10))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("initial_accumulator_value", init.unwrap_or(Value::Int(0))),
+            ("foreach", Value::None),
+            ("maximize", Value::Bool(bool_arg(maximize.as_ref(), false))),
+            ("differentiable", Value::Bool(false)),
+            ("fused", Value::None),
+        ];
+        build(interp, "Adagrad", defaults, p.as_ref())
+    }));
+    m
+}
+
+/// The learning-rate rule of a scheduler, in PyTorch's recursive (chainable) form.
+#[derive(Clone, Copy)]
+enum Rule {
+    Step { step_size: i64, gamma: f64 },
+    Exponential { gamma: f64 },
+    Cosine { t_max: i64, eta_min: f64 },
+}
+
+/// A `torch.optim.lr_scheduler` object: it rewrites each group's `lr` on `step()`.
+pub struct PyScheduler {
+    name: &'static str,
+    optimizer: Value,
+    rule: Rule,
+    base_lrs: Vec<f64>,
+    last_epoch: std::cell::Cell<i64>,
+    last_lr: RefCell<Vec<f64>>,
+}
+
+impl PyScheduler {
+    fn groups(&self) -> R<Vec<Value>> {
+        self.optimizer
+            .downcast::<PyOptimizer>()
+            .map(PyOptimizer::group_dicts)
+            .ok_or_else(|| Exception::type_error(format!("{} is not an Optimizer", self.optimizer.type_name())))
+    }
+
+    /// `get_lr()` at `last_epoch` (>= 1) from each group's current lr.
+    fn next_lr(&self, lr: f64, base: f64) -> f64 {
+        let e = self.last_epoch.get();
+        match self.rule {
+            Rule::Step { step_size, gamma } => {
+                if e == 0 || e % step_size != 0 { lr } else { lr * gamma }
+            }
+            Rule::Exponential { gamma } => {
+                if e == 0 { lr } else { lr * gamma }
+            }
+            Rule::Cosine { t_max, eta_min } => {
+                let pi = std::f64::consts::PI;
+                let t = t_max as f64;
+                if e == 0 {
+                    lr
+                } else if (e - 1 - t_max).rem_euclid(2 * t_max) == 0 {
+                    lr + (base - eta_min) * (1.0 - (pi / t).cos()) / 2.0
+                } else {
+                    (1.0 + (pi * e as f64 / t).cos()) / (1.0 + (pi * (e - 1) as f64 / t).cos()) * (lr - eta_min) + eta_min
+                }
+            }
+        }
+    }
+}
+
+impl NativeObject for PyScheduler {
+    fn type_name(&self) -> &str {
+        self.name
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.optim.lr_scheduler")
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(match name {
+            "last_epoch" => Value::Int(self.last_epoch.get()),
+            "base_lrs" => Value::list(self.base_lrs.iter().map(|&x| Value::Float(x)).collect()),
+            "optimizer" => self.optimizer.clone(),
+            "get_last_lr" => Value::method(this.clone(), "get_last_lr", |_, args| {
+                let [] = args.bind(&[])?;
+                let s = args.this_native::<PyScheduler>()?;
+                Ok(Value::list(s.last_lr.borrow().iter().map(|&x| Value::Float(x)).collect()))
+            }),
+            "step" => Value::method(this.clone(), "step", |_, args| {
+                let [] = args.bind(&[])?;
+                let s = args.this_native::<PyScheduler>()?;
+                s.last_epoch.set(s.last_epoch.get() + 1);
+                let mut lrs = Vec::new();
+                for (g, &base) in s.groups()?.iter().zip(&s.base_lrs) {
+                    let lr = s.next_lr(dfloat(g, "lr")?, base);
+                    dset(g, "lr", Value::Float(lr))?;
+                    lrs.push(lr);
+                }
+                *s.last_lr.borrow_mut() = lrs;
+                Ok(Value::None)
+            }),
+            _ => return Ok(None),
+        }))
+    }
+}
+
+fn scheduler(name: &'static str, optimizer: Option<Value>, rule: Rule) -> R<Value> {
+    let optimizer = optimizer.unwrap_or(Value::None);
+    let s = PyScheduler {
+        name,
+        optimizer,
+        rule,
+        base_lrs: Vec::new(),
+        last_epoch: std::cell::Cell::new(0),
+        last_lr: RefCell::new(Vec::new()),
+    };
+    // Construction records `initial_lr` in each group and takes the initial step to epoch 0.
+    let mut base = Vec::new();
+    for g in s.groups()? {
+        let lr = match dget(&g, "initial_lr")? {
+            Some(v) => v,
+            None => {
+                let lr = dget(&g, "lr")?.unwrap_or(Value::Float(0.0));
+                dset(&g, "initial_lr", lr.clone())?;
+                lr
+            }
+        };
+        base.push(lr.as_f64().unwrap_or(0.0));
+    }
+    let mut last = Vec::new();
+    for g in s.groups()? {
+        last.push(dfloat(&g, "lr")?);
+    }
+    Ok(Value::native(PyScheduler { base_lrs: base, last_lr: RefCell::new(last), ..s }))
+}
+
+pub fn lr_scheduler_module() -> Module {
+    let m = Module::new("torch.optim.lr_scheduler");
+    m.set("StepLR", class("StepLR", "torch.optim.lr_scheduler", |_, args| {
+        let [opt, step_size, gamma, _last_epoch] = args.bind(&["optimizer", "step_size", "gamma=", "last_epoch="])?;
+        let step_size = step_size.map_or(Ok(1), |v| v.expect_int("step_size"))?;
+        if step_size <= 0 {
+            return Err(Exception::value_error("step_size must be positive"));
+        }
+        scheduler("StepLR", opt, Rule::Step { step_size, gamma: f64_arg(gamma.as_ref(), 0.1, "gamma")? })
+    }));
+    m.set("ExponentialLR", class("ExponentialLR", "torch.optim.lr_scheduler", |_, args| {
+        let [opt, gamma, _last_epoch] = args.bind(&["optimizer", "gamma", "last_epoch="])?;
+        scheduler("ExponentialLR", opt, Rule::Exponential { gamma: f64_arg(gamma.as_ref(), 0.1, "gamma")? })
+    }));
+    m.set("CosineAnnealingLR", class("CosineAnnealingLR", "torch.optim.lr_scheduler", |_, args| {
+        let [opt, t_max, eta_min, _last_epoch] = args.bind(&["optimizer", "T_max", "eta_min=", "last_epoch="])?;
+        let t_max = t_max.map_or(Ok(1), |v| v.expect_int("T_max"))?;
+        if t_max <= 0 {
+            return Err(Exception::value_error("T_max must be positive"));
+        }
+        scheduler("CosineAnnealingLR", opt, Rule::Cosine { t_max, eta_min: f64_arg(eta_min.as_ref(), 0.0, "eta_min")? })
+    }));
     m
 }
