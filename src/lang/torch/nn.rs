@@ -409,6 +409,41 @@ impl NativeObject for PyModule {
                 let m = args.this_native::<PyModule>()?;
                 Ok(Value::iter_items(m.named_parameters().into_iter().map(|(_, p)| tv(p)).collect()))
             }),
+            "state_dict" => Value::method(this.clone(), "state_dict", |_, args| {
+                let m = args.this_native::<PyModule>()?;
+                let entries = m.named_parameters().into_iter().map(|(n, p)| (n, p.detach())).collect();
+                Ok(Value::native(PyStateDict(entries)))
+            }),
+            "load_state_dict" => Value::method(this.clone(), "load_state_dict", |interp, args| {
+                let [sd, _strict] = args.bind(&["state_dict", "strict="])?;
+                let sd = sd.unwrap_or(Value::None);
+                let m = args.this_native::<PyModule>()?;
+                let entries: Vec<(String, Value)> = match (&sd, sd.downcast::<PyStateDict>()) {
+                    (_, Some(d)) => d.0.iter().map(|(k, t)| (k.clone(), tv(t.clone()))).collect(),
+                    (Value::Dict(d), _) => d.borrow().items().into_iter().map(|(k, v)| (py_key(&k), v)).collect(),
+                    _ => return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", sd.type_name()))),
+                };
+                let params = m.named_parameters();
+                let missing: Vec<&String> = params.iter().map(|(n, _)| n).filter(|n| !entries.iter().any(|(k, _)| k == *n)).collect();
+                let unexpected: Vec<&String> = entries.iter().map(|(k, _)| k).filter(|k| !params.iter().any(|(n, _)| n == *k)).collect();
+                if !missing.is_empty() || !unexpected.is_empty() {
+                    let list = |v: &[&String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+                    return Err(Exception::runtime_error(format!(
+                        "Error(s) in loading state_dict for {}:\n\tMissing key(s) in state_dict: {}. \n\tUnexpected key(s) in state_dict: {}. ",
+                        m.name(),
+                        list(&missing),
+                        list(&unexpected)
+                    )));
+                }
+                for (n, p) in &params {
+                    if let Some((_, v)) = entries.iter().find(|(k, _)| k == n) {
+                        let src = as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("state_dict['{n}'] is not a Tensor")))?;
+                        crate::tensor::no_grad(|| p.copy_(&src)).map_err(exc)?;
+                    }
+                }
+                let _ = interp;
+                Ok(Value::native(AllKeysMatched))
+            }),
             "named_parameters" => Value::method(this.clone(), "named_parameters", |_, args| {
                 let m = args.this_native::<PyModule>()?;
                 Ok(Value::iter_items(
@@ -502,8 +537,14 @@ impl NativeObject for PyModule {
         })
     }
 
-    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
         let Kind::Sequential(c) = &self.kind else { return Ok(None) };
+        if let Value::Slice(_) = key {
+            // `model[0:2]`: a new Sequential sharing the selected modules.
+            let picked = interp.get_item(&Value::list(c.clone()), key)?;
+            let items = interp.iterate(&picked)?;
+            return Ok(Some(module(Kind::Sequential(items))));
+        }
         let i = key.expect_int("index")?;
         let n = c.len() as i64;
         let j = if i < 0 { i + n } else { i };
@@ -758,4 +799,73 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         })))
     }));
     m
+}
+
+fn py_key(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        v => v.repr(),
+    }
+}
+
+/// `module.state_dict()`: parameter names to detached tensors, printed as an `OrderedDict`.
+pub struct PyStateDict(Vec<(String, Tensor)>);
+
+impl NativeObject for PyStateDict {
+    fn type_name(&self) -> &str {
+        "OrderedDict"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("collections")
+    }
+    fn repr(&self) -> String {
+        let items: Vec<String> = self.0.iter().map(|(k, t)| format!("('{k}', {})", tv(t.clone()).repr())).collect();
+        format!("OrderedDict([{}])", items.join(", "))
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(self.0.len()))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::iter_items(self.0.iter().map(|(k, _)| Value::str(k)).collect())))
+    }
+    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        let k = py_key(key);
+        match self.0.iter().find(|(n, _)| *n == k) {
+            Some((_, t)) => Ok(Some(tv(t.clone()))),
+            None => Err(Exception::new("KeyError", key.repr())),
+        }
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        let which = match name {
+            "keys" => 0,
+            "values" => 1,
+            "items" => 2,
+            _ => return Ok(None),
+        };
+        Ok(Some(Value::method(this.clone(), "keys", move |_, args| {
+            let [] = args.bind(&[])?;
+            let d = args.this_native::<PyStateDict>()?;
+            Ok(Value::list(
+                d.0.iter()
+                    .map(|(k, t)| match which {
+                        0 => Value::str(k),
+                        1 => tv(t.clone()),
+                        _ => Value::tuple(vec![Value::str(k), tv(t.clone())]),
+                    })
+                    .collect(),
+            ))
+        })))
+    }
+}
+
+/// What `load_state_dict` returns when every key matched.
+struct AllKeysMatched;
+
+impl NativeObject for AllKeysMatched {
+    fn type_name(&self) -> &str {
+        "_IncompatibleKeys"
+    }
+    fn repr(&self) -> String {
+        "<All keys matched successfully>".into()
+    }
 }
