@@ -103,7 +103,8 @@ fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> boo
             continue;
         }
         let mut notes: Vec<String> =
-            e.stack.iter().map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
+            // The `<module>` frame is the cell itself, already named below.
+            e.stack.iter().filter(|(f, _)| f != "<module>").map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
         notes.push(format!("in the cell at {}:{}", lesson.source.path.display(), lesson.cells[i].line));
         let d = Diagnostic { severity: Severity::Error, message: e.last_line.clone(), span: e.span, notes };
         anstream::eprint!("{}", d.render(&lesson.source));

@@ -784,6 +784,9 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let [] = args.bind(&[])?;
             Ok(Value::Bool(receiver(&args)?.dtype().is_floating_point()))
         }),
+        // Tensors here are always contiguous and on the CPU, so these are the identity.
+        "contiguous" | "cpu" => Value::method(this.clone(), "contiguous", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),
+        "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, _| Ok(Value::Bool(true))),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
