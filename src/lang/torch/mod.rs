@@ -2,6 +2,7 @@
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
 mod convert;
+mod data;
 mod init;
 mod nn;
 mod optim;
@@ -91,6 +92,12 @@ pub fn install(interp: &mut Interpreter) {
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
+    let data = Value::Module(Rc::new(data::data_module(&shared)));
+    let utils = Rc::new(Module::new("torch.utils"));
+    utils.set("data", data.clone());
+    torch.set("utils", Value::Module(utils.clone()));
+    interp.register_module("torch.utils", Value::Module(utils));
+    interp.register_module("torch.utils.data", data);
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));

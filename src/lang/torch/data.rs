@@ -1,0 +1,195 @@
+//! `torch.utils.data`: TensorDataset and DataLoader with PyTorch's sampler and seed draws.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::{PyGenerator, Shared, class};
+use crate::lang::native::NativeObject;
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::{self as engine, Generator, Scalar, Tensor};
+
+type R<T> = Result<T, Exception>;
+
+/// `TensorDataset(*tensors)`: item `i` is the tuple of each tensor's row `i`.
+struct TensorDataset(Vec<Tensor>);
+
+impl NativeObject for TensorDataset {
+    fn type_name(&self) -> &str {
+        "TensorDataset"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.data.dataset")
+    }
+    fn repr(&self) -> String {
+        format!("<torch.utils.data.dataset.TensorDataset object at 0x{:012x}>", 0x7f00_0000_0000usize + self.0.len() * 16)
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(self.0.first().map_or(0, |t| t.shape().first().copied().unwrap_or(0))))
+    }
+    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        let i = key.expect_int("index")?;
+        let rows = self.0.iter().map(|t| t.select(0, i).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+        Ok(Some(Value::tuple(rows)))
+    }
+}
+
+/// `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, generator=None)`.
+struct DataLoader {
+    dataset: Value,
+    batch_size: usize,
+    shuffle: bool,
+    drop_last: bool,
+    generator: Option<Rc<RefCell<Generator>>>,
+    default: Rc<RefCell<Generator>>,
+}
+
+impl DataLoader {
+    fn n_batches(&self, n: usize) -> usize {
+        if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) }
+    }
+
+    /// One pass over the data, as PyTorch's single-process iterator makes it.
+    fn epoch(&self, interp: &mut Interpreter) -> R<Vec<Value>> {
+        let n = interp.len(&self.dataset)?;
+        let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
+        // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
+        // shuffles: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
+        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
+        let order: Vec<usize> = if self.shuffle {
+            // RandomSampler: its own generator if given, else a fresh one seeded from the
+            // default generator; then one randperm of n.
+            let sampler_gen = match &self.generator {
+                Some(g) => g.clone(),
+                None => {
+                    let seed = self.default.borrow_mut().random64() % (1u64 << 63);
+                    Rc::new(RefCell::new(Generator::new(seed)))
+                }
+            };
+            let perm = engine::randperm(&mut sampler_gen.borrow_mut(), n).map_err(exc)?;
+            perm.to_scalars().into_iter().map(|s| if let Scalar::Int(i) = s { i as usize } else { 0 }).collect()
+        } else {
+            (0..n).collect()
+        };
+        let mut batches = Vec::new();
+        for chunk in order.chunks(self.batch_size) {
+            if self.drop_last && chunk.len() < self.batch_size {
+                break;
+            }
+            let samples =
+                chunk.iter().map(|&i| interp.get_item(&self.dataset, &Value::Int(i as i64))).collect::<R<Vec<_>>>()?;
+            batches.push(collate(interp, samples)?);
+        }
+        Ok(batches)
+    }
+}
+
+/// PyTorch's `default_collate`: tensors are stacked, numbers become tensors, tuples and lists
+/// are collated field by field (into a list).
+fn collate(interp: &mut Interpreter, samples: Vec<Value>) -> R<Value> {
+    let Some(first) = samples.first().cloned() else { return Ok(Value::list(Vec::new())) };
+    if as_tensor(&first).is_some() {
+        let ts = samples.iter().map(|s| as_tensor(s).cloned().ok_or_else(|| Exception::type_error("collate: mixed element types"))).collect::<R<Vec<_>>>()?;
+        return Ok(tv(Tensor::stack(&ts, 0).map_err(exc)?));
+    }
+    match first {
+        Value::Int(_) | Value::Bool(_) => {
+            let v = samples.iter().map(|s| s.as_int().unwrap_or(0)).collect();
+            Ok(tv(Tensor::from_data(engine::Data::I64(v), &[samples.len()]).map_err(exc)?))
+        }
+        Value::Float(_) => {
+            // default_collate turns Python floats into float64 tensors.
+            let v = samples.iter().map(|s| s.as_f64().unwrap_or(0.0)).collect();
+            Ok(tv(Tensor::from_data(engine::Data::F64(v), &[samples.len()]).map_err(exc)?))
+        }
+        Value::Tuple(_) | Value::List(_) => {
+            let rows = samples.iter().map(|s| interp.iterate(s)).collect::<R<Vec<_>>>()?;
+            let width = rows[0].len();
+            if rows.iter().any(|r| r.len() != width) {
+                return Err(Exception::runtime_error("each element in list of batch should be of equal size"));
+            }
+            let fields = (0..width).map(|j| collate(interp, rows.iter().map(|r| r[j].clone()).collect())).collect::<R<Vec<_>>>()?;
+            Ok(Value::list(fields))
+        }
+        _ => Ok(Value::list(samples)),
+    }
+}
+
+impl NativeObject for DataLoader {
+    fn type_name(&self) -> &str {
+        "DataLoader"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.data.dataloader")
+    }
+    fn len(&self, interp: &mut Interpreter) -> R<Option<usize>> {
+        let n = interp.len(&self.dataset)?;
+        Ok(Some(self.n_batches(n)))
+    }
+    fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::iter_items(self.epoch(interp)?)))
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "dataset" => Some(self.dataset.clone()),
+            "batch_size" => Some(Value::Int(self.batch_size as i64)),
+            "drop_last" => Some(Value::Bool(self.drop_last)),
+            _ => None,
+        })
+    }
+}
+
+pub fn data_module(shared: &Rc<Shared>) -> Module {
+    let m = Module::new("torch.utils.data");
+    m.set("TensorDataset", class("TensorDataset", "torch.utils.data", |_, args| {
+        let ts = args
+            .pos
+            .iter()
+            .map(|v| as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("TensorDataset takes tensors, not {}", v.type_name()))))
+            .collect::<R<Vec<_>>>()?;
+        if let Some(n) = ts.first().map(|t| t.shape().first().copied().unwrap_or(0))
+            && ts.iter().any(|t| t.shape().first().copied().unwrap_or(0) != n)
+        {
+            return Err(Exception::new("AssertionError", "Size mismatch between tensors"));
+        }
+        Ok(Value::native(TensorDataset(ts)))
+    }));
+    let sh = shared.clone();
+    m.set("DataLoader", class("DataLoader", "torch.utils.data", move |_, args| {
+        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, _collate, _pin, drop_last, _timeout, _wif, _mc, generator] =
+            args.bind(&[
+                "dataset", "batch_size=", "shuffle=", "sampler=", "batch_sampler=", "num_workers=", "collate_fn=", "pin_memory=",
+                "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=",
+            ])?;
+        if num_workers.as_ref().and_then(Value::as_int).is_some_and(|n| n > 0) {
+            return Err(Exception::unsupported("DataLoader(num_workers>0): lessons run in one process"));
+        }
+        let batch_size = match batch_size {
+            None => 1,
+            Some(v) => {
+                let b = v.expect_int("batch_size")?;
+                if b <= 0 {
+                    return Err(Exception::value_error(format!("batch_size should be a positive integer value, but got batch_size={b}")));
+                }
+                b as usize
+            }
+        };
+        let generator = match generator {
+            None | Some(Value::None) => None,
+            Some(g) => Some(
+                g.downcast::<PyGenerator>()
+                    .map(|g| g.0.clone())
+                    .ok_or_else(|| Exception::type_error("generator must be a torch.Generator"))?,
+            ),
+        };
+        Ok(Value::native(DataLoader {
+            dataset: dataset.unwrap_or(Value::None),
+            batch_size,
+            shuffle: bool_arg(shuffle.as_ref(), false),
+            drop_last: bool_arg(drop_last.as_ref(), false),
+            generator,
+            default: sh.rng.clone(),
+        }))
+    }));
+    m
+}
