@@ -1079,24 +1079,15 @@ impl Interpreter {
                 if self.truthy(&c)? { self.eval(a, env)? } else { self.eval(b, env)? }
             }
             ExprKind::Lambda(def) => self.make_function(def, env)?,
-            ExprKind::ListComp(elt, comps) => {
+            ExprKind::ListComp(elt, comps) | ExprKind::GenExp(elt, comps) => {
                 let mut out = Vec::new();
                 let scope = self.comp_scope(env);
                 self.comprehension(comps, &scope, env, &mut |it, sc| {
                     out.push(it.eval(elt, sc)?);
                     Ok(())
                 })?;
-                Value::list(out)
-            }
-            ExprKind::GenExp(elt, comps) => {
-                // Generators are evaluated eagerly (see docs/divergences.md).
-                let mut out = Vec::new();
-                let scope = self.comp_scope(env);
-                self.comprehension(comps, &scope, env, &mut |it, sc| {
-                    out.push(it.eval(elt, sc)?);
-                    Ok(())
-                })?;
-                Value::iter_items(out)
+                // Generator expressions are evaluated eagerly (see docs/divergences.md).
+                if matches!(e.kind, ExprKind::GenExp(..)) { Value::iter_items(out) } else { Value::list(out) }
             }
             ExprKind::SetComp(elt, comps) => {
                 let mut d = Dict::new();
