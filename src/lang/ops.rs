@@ -91,6 +91,10 @@ pub fn float_pow(a: f64, b: f64) -> R<f64> {
     Ok(r)
 }
 
+/// The most items (or string bytes) one repetition may build: far above any lesson's needs,
+/// far below what would exhaust memory.
+const MAX_SEQUENCE_ITEMS: u128 = 1 << 28;
+
 fn repeat(items: &[Value], n: i64) -> Vec<Value> {
     let mut out = Vec::with_capacity(items.len() * n.max(0) as usize);
     for _ in 0..n.max(0) {
@@ -255,6 +259,17 @@ impl Interpreter {
                         n.type_name()
                     )));
                 };
+                // A lesson asking for billions of items would abort the process on allocation;
+                // CPython raises MemoryError there, and so do we, before allocating.
+                let len = match seq {
+                    Str(s) => s.len(),
+                    List(l) => l.borrow().len(),
+                    Tuple(t) => t.len(),
+                    _ => 0,
+                };
+                if (len as u128) * (k.max(0) as u128) > MAX_SEQUENCE_ITEMS {
+                    return Err(Exception::new("MemoryError", ""));
+                }
                 Ok(match seq {
                     Str(s) => Str(s.repeat(k.max(0) as usize).into()),
                     List(l) => Value::list(repeat(&l.borrow(), k)),

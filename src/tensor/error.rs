@@ -65,6 +65,10 @@ pub enum TensorError {
     #[error("{what}")]
     Unsupported { what: String },
 
+    /// PyTorch would try (and usually fail) to allocate; a lesson must not take the process down.
+    #[error("lessonrun: a tensor of {numel} elements exceeds the limit of {limit} elements for one tensor in a lesson")]
+    TooLarge { numel: u128, limit: u64 },
+
     #[error("{msg}")]
     Type { msg: String },
 

@@ -33,6 +33,19 @@ pub use tensor::Tensor;
 
 pub type Result<T> = std::result::Result<T, TensorError>;
 
+/// The most elements one tensor of a lesson may have (2 GiB of float64), checked before
+/// allocating so that a huge shape is an error in its cell instead of an aborted process.
+pub const MAX_TENSOR_ELEMENTS: u64 = 1 << 28;
+
+/// Errs when a tensor of `shape` would exceed [`MAX_TENSOR_ELEMENTS`].
+pub fn check_size(shape: &[usize]) -> Result<()> {
+    let numel = shape.iter().fold(1u128, |acc, &d| acc.saturating_mul(d as u128));
+    if numel > MAX_TENSOR_ELEMENTS as u128 {
+        return Err(TensorError::TooLarge { numel, limit: MAX_TENSOR_ELEMENTS });
+    }
+    Ok(())
+}
+
 /// Element types. Float32 is PyTorch's default dtype.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {

@@ -1013,6 +1013,10 @@ impl Tensor {
     /// `self @ o` for 1-D and 2-D operands (dot, mv, mm), plus batched 3-D+ by looping.
     pub fn matmul(&self, o: &Tensor) -> Result<Tensor> {
         let (da, db) = (self.dim(), o.dim());
+        if da >= 2 && db >= 2 {
+            let (sa, sb) = (self.shape(), o.shape());
+            super::check_size(&[sa[..da - 1].iter().product(), sb[db - 1]])?;
+        }
         match (da, db) {
             (0, _) | (_, 0) => Err(TensorError::MatmulZeroDim { a: da, b: db }),
             (1, 1) => self.dot(o),
@@ -1296,6 +1300,7 @@ impl Tensor {
 
     /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0).
     pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
+        super::check_size(shape)?;
         let out = self.storage().expand(shape)?;
         Ok(record(out, "ExpandBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
     }

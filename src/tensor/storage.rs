@@ -198,6 +198,7 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
             return Err(TensorError::BroadcastMismatch { a: da, b: db, dim: i });
         };
     }
+    super::check_size(&out)?;
     Ok(out)
 }
 

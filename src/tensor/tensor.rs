@@ -122,6 +122,7 @@ impl Tensor {
             return Err(TensorError::runtime("upper bound and larger bound inconsistent with step sign"));
         }
         let n = ((b - a) / st).ceil().max(0.0) as usize;
+        super::check_size(&[n])?;
         let s = match dtype {
             DType::Int64 if all_int => {
                 let (a, st) = (start.as_i64(), step.as_i64());
@@ -137,6 +138,7 @@ impl Tensor {
         if !dtype.is_floating_point() {
             return Err(TensorError::unsupported("linspace with an integer dtype"));
         }
+        super::check_size(&[steps])?;
         let half = steps / 2;
         let out = match dtype {
             DType::Float32 => {

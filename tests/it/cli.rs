@@ -192,3 +192,15 @@ fn watch_rebuilds_a_saved_lesson() {
     let _ = child.wait();
     assert!(built && rebuilt && survived && alive, "built {built}, rebuilt {rebuilt}, survived {survived}, alive {alive}");
 }
+
+#[test]
+fn huge_allocations_end_their_cell_not_the_process() {
+    let t = TempDir::new("huge");
+    let p = t.write("huge.md", include_str!("fixtures/huge.md"));
+    let o = lessonrun(&["run", s(&p)]);
+    assert_eq!(o.status.code(), Some(1), "cells raised, the process did not abort");
+    let out = stdout(&o);
+    assert_eq!(out.matches("exceeds the limit of 268435456 elements for one tensor in a lesson").count(), 3, "{out}");
+    assert_eq!(out.matches("MemoryError").count(), 2, "{out}");
+    assert!(out.contains("still alive tensor([3., 3.])"), "{out}");
+}

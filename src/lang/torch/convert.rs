@@ -138,7 +138,7 @@ impl NativeObject for PySize {
 }
 
 /// Sizes given as `f(2, 3)`, `f((2, 3))`, `f([2, 3])` or `f(torch.Size(...))`.
-pub fn shape_args(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
+fn parse_shape(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
     let items: Vec<Value> = match pos {
         [one] if !matches!(one, Value::Int(_) | Value::Bool(_)) => interp.iterate(one)?,
         many => many.to_vec(),
@@ -154,6 +154,15 @@ pub fn shape_args(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Resul
             ))),
         })
         .collect()
+}
+
+/// Sizes given as `f(2, 3)`, `f((2, 3))`, `f([2, 3])` or `f(torch.Size(...))`, refused before
+/// allocating when the tensor would exceed the engine's size limit.
+pub fn shape_args(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
+    let shape = parse_shape(interp, pos, fname)?;
+    crate::tensor::check_size(&shape).map_err(exc)?;
+    Ok(shape)
+
 }
 
 fn items_dims(items: &[Value]) -> Vec<i64> {

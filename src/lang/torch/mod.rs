@@ -352,6 +352,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             None | Some(Value::None) => n,
             Some(v) => v.expect_int("m")?.max(0) as usize,
         };
+        engine::check_size(&[n, m]).map_err(exc)?;
         finish(Tensor::eye(n, m, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32)), requires_grad.as_ref())
     }));
     let g = shared.clone();
@@ -383,6 +384,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         if n < 0 {
             return Err(Exception::runtime_error(format!("n must be non-negative, got{n}")));
         }
+        engine::check_size(&[n as usize]).map_err(exc)?;
         let rng = g.generator(&args)?;
         let t = engine::randperm(&mut rng.borrow_mut(), n as usize).map_err(exc)?;
         let t = match dtype_arg(dtype.as_ref())? {
