@@ -40,7 +40,6 @@ pub struct IndexEntry {
     pub href: String,
     pub passed: usize,
     pub failed: usize,
-    pub errors: usize,
 }
 
 #[derive(Serialize)]

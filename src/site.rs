@@ -65,7 +65,6 @@ impl Site {
                 href: rel_html.to_string_lossy().replace('\\', "/"),
                 passed: report.count(|s| s == Status::Pass),
                 failed: report.count(Status::is_failure),
-                errors: run.cells.iter().filter(|c| c.error().is_some()).count(),
             },
         );
         Ok(PageOutcome { lesson, run, report, written })

@@ -626,6 +626,12 @@ impl Interpreter {
     /// `a op b` through `__op__`/`__rop__`; None when neither operand's class handles it.
     pub(crate) fn instance_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Option<Value>> {
         let (fwd, rev, _) = binop_names(op);
+        self.forward_then_reflected(a, fwd, b, rev)
+    }
+
+    /// `a.fwd(b)`, else `b.rev(a)`: Python's dispatch of binary operators and rich
+    /// comparisons; NotImplemented from either side declines.
+    fn forward_then_reflected(&mut self, a: &Value, fwd: &str, b: &Value, rev: &str) -> R<Option<Value>> {
         if let Some(v) = self.call_dunder(a, fwd, vec![b.clone()])?
             && !self.is_not_implemented(&v)
         {
@@ -659,14 +665,7 @@ impl Interpreter {
             CmpOp::Ge => ("__ge__", "__le__"),
             _ => return Ok(None),
         };
-        if let Some(v) = self.call_dunder(a, fwd, vec![b.clone()])?
-            && !self.is_not_implemented(&v)
-        {
-            return Ok(Some(v));
-        }
-        if let Some(v) = self.call_dunder(b, rev, vec![a.clone()])?
-            && !self.is_not_implemented(&v)
-        {
+        if let Some(v) = self.forward_then_reflected(a, fwd, b, rev)? {
             return Ok(Some(v));
         }
         if op == CmpOp::Ne

@@ -479,17 +479,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             Ok(tv(r.map_err(exc)?))
         }));
     }
-    for (name, is_max) in [("max", true), ("min", false), ("argmax", true), ("argmin", false)] {
-        m.set(name, Value::builtin(name, move |interp, mut args| {
-            let t = first_tensor(&args, name)?;
-            args.pos.drain(..1.min(args.pos.len()));
-            args.kw.retain(|(k, _)| &**k != "input");
-            let method = interp.get_attr(&tv(t), &name.replace("torch.", ""))?;
-            let _ = is_max;
-            interp.call(&method, args)
-        }));
-    }
-    for name in ["std", "var", "prod", "cumsum", "norm", "split", "chunk", "argmax", "argmin"] {
+    // `torch.f(t, ...)` for these is `t.f(...)`.
+    for name in ["max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk"] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;
             if !args.pos.is_empty() {
