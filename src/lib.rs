@@ -6,6 +6,7 @@
 //! a lesson to the interpreter; [`check`] compares and blesses; [`render`] writes HTML; [`watch`]
 //! rebuilds on save; [`cmd`] is the command line.
 
+mod alloc;
 pub mod source;
 pub mod tensor;
 pub mod lang;

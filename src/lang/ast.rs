@@ -1,6 +1,6 @@
 //! The syntax tree: every expression and statement carries the span of its source text.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -157,7 +157,7 @@ pub enum ExprKind {
     Str(Rc<str>),
     Ellipsis,
     FString(Vec<FPart>),
-    Name(Name),
+    Name(Name, NameSlot),
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Set(Vec<Expr>),
@@ -225,6 +225,69 @@ pub struct ScopeInfo {
     pub locals: NameSet,
     pub globals: NameSet,
     pub nonlocals: NameSet,
+    /// The locals in order of first binding, parameters first: a function's frame keeps its
+    /// locals in a vector indexed by this order, so a resolved name costs no hashing.
+    pub slots: Vec<Name>,
+    pub slot_of: NameMap<u32>,
+    /// A parameter also declared `global` or `nonlocal` (CPython's SyntaxError), which would
+    /// leave the parameters out of the first slots.
+    pub param_conflict: Option<(Name, &'static str)>,
+}
+
+/// Where a name expression resolves when its innermost scope is a function. A name node sits
+/// in exactly one function body, so the answer never changes: it is worked out on first use and
+/// kept in the node.
+#[derive(Debug, Clone, Default)]
+pub struct NameSlot(Cell<u32>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Unresolved,
+    /// Declared `global`: the module's globals, then the builtins.
+    Global,
+    /// Bound neither here nor declared global: an enclosing scope's, or a global.
+    Free,
+    /// The function's own local in this frame slot.
+    Local(u32),
+}
+
+impl NameSlot {
+    pub fn get(&self) -> Resolved {
+        match self.0.get() {
+            0 => Resolved::Unresolved,
+            1 => Resolved::Global,
+            2 => Resolved::Free,
+            n => Resolved::Local(n - 3),
+        }
+    }
+
+    pub fn set(&self, r: Resolved) {
+        self.0.set(match r {
+            Resolved::Unresolved => 0,
+            Resolved::Global => 1,
+            Resolved::Free => 2,
+            Resolved::Local(i) => i + 3,
+        });
+    }
+}
+
+impl ScopeInfo {
+    /// How `name` resolves in a function with this scope.
+    pub fn resolve(&self, name: &str) -> Resolved {
+        if self.globals.contains(name) {
+            Resolved::Global
+        } else if let Some(&i) = self.slot_of.get(name) {
+            Resolved::Local(i)
+        } else {
+            Resolved::Free
+        }
+    }
+
+    fn add_local(&mut self, name: &Name) {
+        if self.locals.insert(name.clone()) {
+            self.slots.push(name.clone());
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -275,12 +338,24 @@ impl FuncDef {
         self.scope.get_or_init(|| {
             let mut info = ScopeInfo::default();
             for p in &self.params {
-                info.locals.insert(p.name.clone());
+                info.add_local(&p.name);
             }
             collect_stmts(&self.body, &mut info);
             for g in info.globals.iter().chain(info.nonlocals.iter()) {
                 info.locals.remove(g);
             }
+            let locals = &info.locals;
+            info.slots.retain(|n| locals.contains(n));
+            info.slot_of = info.slots.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+            info.param_conflict = self.params.iter().find_map(|p| {
+                if info.globals.contains(&p.name) {
+                    Some((p.name.clone(), "global"))
+                } else if info.nonlocals.contains(&p.name) {
+                    Some((p.name.clone(), "nonlocal"))
+                } else {
+                    None
+                }
+            });
             info
         })
     }
@@ -308,10 +383,10 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
                 collect_stmts(b, info);
             }
             StmtKind::Def(f) => {
-                info.locals.insert(f.name.clone());
+                info.add_local(&f.name);
             }
             StmtKind::Class(c) => {
-                info.locals.insert(c.name.clone());
+                info.add_local(&c.name);
             }
             StmtKind::Global(ns) => info.globals.extend(ns.iter().cloned()),
             StmtKind::Nonlocal(ns) => info.nonlocals.extend(ns.iter().cloned()),
@@ -322,13 +397,14 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
             }
             StmtKind::Import(items) => {
                 for (path, alias) in items {
-                    let n = alias.clone().or_else(|| path.first().cloned());
-                    info.locals.extend(n);
+                    if let Some(n) = alias.clone().or_else(|| path.first().cloned()) {
+                        info.add_local(&n);
+                    }
                 }
             }
             StmtKind::ImportFrom(_, items) => {
                 for (n, alias) in items {
-                    info.locals.insert(alias.clone().unwrap_or_else(|| n.clone()));
+                    info.add_local(&alias.clone().unwrap_or_else(|| n.clone()));
                 }
             }
             StmtKind::With(items, body) => {
@@ -343,7 +419,7 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
                 collect_stmts(body, info);
                 for h in handlers {
                     if let Some(n) = &h.name {
-                        info.locals.insert(n.clone());
+                        info.add_local(n);
                     }
                     collect_stmts(&h.body, info);
                 }
@@ -362,9 +438,7 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
 
 fn collect_target(t: &Expr, info: &mut ScopeInfo) {
     match &t.kind {
-        ExprKind::Name(n) => {
-            info.locals.insert(n.clone());
-        }
+        ExprKind::Name(n, _) => info.add_local(n),
         ExprKind::Tuple(items) | ExprKind::List(items) => {
             for i in items {
                 collect_target(i, info);
@@ -378,6 +452,6 @@ fn collect_target(t: &Expr, info: &mut ScopeInfo) {
 /// `:=` binds in the enclosing function even from inside an expression.
 fn collect_walrus(e: &Expr, info: &mut ScopeInfo) {
     if let ExprKind::Walrus(n, _) = &e.kind {
-        info.locals.insert(n.clone());
+        info.add_local(n);
     }
 }

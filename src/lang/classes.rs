@@ -273,9 +273,11 @@ fn binop_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
 impl Interpreter {
     /// The attribute-related flags of a user class, computed once per class and cached.
     fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
-        let key = Rc::as_ptr(cls) as usize;
-        if let Some(f) = self.class_flags.borrow().get(&key) {
-            return *f;
+        let generation = self.class_generation.get();
+        if let Some((g, f)) = cls.flag_cache.get()
+            && g == generation
+        {
+            return f;
         }
         let mut f = ClassFlags::default();
         for t in cls.mro() {
@@ -287,7 +289,7 @@ impl Interpreter {
             f.getattr |= attrs.contains_key("__getattr__");
             f.properties |= attrs.values().any(|v| v.downcast::<Property>().is_some());
         }
-        self.class_flags.borrow_mut().insert(key, f);
+        cls.flag_cache.set(Some((generation, f)));
         f
     }
 
@@ -337,6 +339,7 @@ impl Interpreter {
             base: bases.first().cloned(),
             ctor: None,
             attrs: RefCell::new(attrs),
+            flag_cache: Default::default(),
         });
         for v in cls.attrs.borrow().values() {
             let f = match v {
@@ -358,7 +361,7 @@ impl Interpreter {
                 *f.owner.borrow_mut() = Some(Rc::downgrade(&cls));
             }
         }
-        self.class_flags.borrow_mut().clear();
+        self.invalidate_class_flags();
         let mut value = Value::Type(cls);
         for d in def.decorators.iter().rev() {
             let dv = self.eval(d, env)?;

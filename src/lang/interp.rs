@@ -25,6 +25,10 @@ impl OutputSink for String {
 
 /// A function's (or comprehension's) local variables, linked to the enclosing scope.
 pub struct Scope {
+    /// A function's locals, indexed by `ScopeInfo::slots`.
+    slots: RefCell<Vec<Option<Value>>>,
+    /// A comprehension's or class body's names (and, in a function, any name bound that the
+    /// scope analysis did not see).
     vars: RefCell<NameMap<Value>>,
     /// None for a comprehension scope or a class body.
     func: Option<Rc<FuncDef>>,
@@ -39,7 +43,19 @@ pub struct Scope {
 
 impl Scope {
     fn new(func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
-        Scope { vars: RefCell::new(NameMap::default()), func, parent, class_body: false, owner: None, yielded: None }
+        let slots = match &func {
+            Some(def) => vec![None; def.scope().slots.len()],
+            None => Vec::new(),
+        };
+        Scope {
+            slots: RefCell::new(slots),
+            vars: RefCell::new(NameMap::default()),
+            func,
+            parent,
+            class_body: false,
+            owner: None,
+            yielded: None,
+        }
     }
 
     pub(crate) fn class_body(parent: Env) -> Scope {
@@ -66,8 +82,34 @@ impl Scope {
         (self.func.clone(), self.owner.clone())
     }
 
+    /// This scope's own binding of `name`, if any.
     pub(crate) fn get_var(&self, name: &str) -> Option<Value> {
+        if let Some(def) = &self.func
+            && let Some(&i) = def.scope().slot_of.get(name)
+        {
+            return self.slots.borrow()[i as usize].clone();
+        }
         self.vars.borrow().get(name).cloned()
+    }
+
+    /// Bind `name` in this scope itself.
+    fn set_var(&self, name: &Name, value: Value) {
+        if let Some(def) = &self.func
+            && let Some(&i) = def.scope().slot_of.get(name)
+        {
+            self.slots.borrow_mut()[i as usize] = Some(value);
+            return;
+        }
+        self.vars.borrow_mut().insert(name.clone(), value);
+    }
+
+    fn remove_var(&self, name: &str) -> bool {
+        if let Some(def) = &self.func
+            && let Some(&i) = def.scope().slot_of.get(name)
+        {
+            return self.slots.borrow_mut()[i as usize].take().is_some();
+        }
+        self.vars.borrow_mut().remove(name).is_some()
     }
 }
 
@@ -104,9 +146,10 @@ pub struct Interpreter {
     handling: Vec<Exception>,
     /// Shared empty name for argument lists (saves an allocation per call).
     empty_name: Rc<str>,
-    /// Per user class (by address): does its MRO define `__setattr__`, `__getattr__`, or any
-    /// property? Cleared whenever a class is created or a class attribute changes.
-    pub(crate) class_flags: RefCell<HashMap<usize, super::classes::ClassFlags>>,
+    /// Each user class caches whether its MRO defines `__setattr__`, `__getattr__`, or any
+    /// property; the caches are valid for this generation, bumped whenever a class is created or
+    /// a class attribute changes (a base's change can alter a subclass's flags).
+    pub(crate) class_generation: std::cell::Cell<u64>,
 }
 
 impl Default for Interpreter {
@@ -130,7 +173,7 @@ impl Interpreter {
             ticks: 0,
             handling: Vec::new(),
             empty_name: "".into(),
-            class_flags: RefCell::new(HashMap::new()),
+            class_generation: std::cell::Cell::new(0),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -143,6 +186,10 @@ impl Interpreter {
     /// Make `dotted` importable (`torch`, `torch.nn`, `torch.optim`).
     pub fn register_module(&mut self, dotted: &str, module: Value) {
         self.modules.insert(dotted.to_string(), module);
+    }
+
+    pub(crate) fn invalidate_class_flags(&self) {
+        self.class_generation.set(self.class_generation.get() + 1);
     }
 
     pub fn set_global(&mut self, name: &str, value: Value) {
@@ -271,7 +318,7 @@ impl Interpreter {
                 if let Some(v) = value {
                     let v = self.eval(v, env)?;
                     self.assign(target, v, env)?;
-                } else if !matches!(target.kind, ExprKind::Name(_)) {
+                } else if !matches!(target.kind, ExprKind::Name(..)) {
                     self.eval(ann, env)?;
                 }
             }
@@ -326,11 +373,11 @@ impl Interpreter {
                     let dv = self.eval(d, env)?;
                     f = self.call(&dv, Args::new("decorator", vec![f])).map_err(|e| e.at(d.span))?;
                 }
-                self.store(&def.name, f, env);
+                self.store(&def.name, None, f, env);
             }
             StmtKind::Class(def) => {
                 let c = self.exec_class(def, env)?;
-                self.store(&def.name, c, env);
+                self.store(&def.name, None, c, env);
             }
             StmtKind::Del(targets) => {
                 for t in targets {
@@ -355,10 +402,10 @@ impl Interpreter {
                     let dotted = path.iter().map(|s| &**s).collect::<Vec<_>>().join(".");
                     let module = self.import_module(&dotted)?;
                     match alias {
-                        Some(a) => self.store(a, module, env),
+                        Some(a) => self.store(a, None, module, env),
                         None => {
                             let top = self.import_module(&path[0])?;
-                            self.store(&path[0], top, env);
+                            self.store(&path[0], None, top, env);
                         }
                     }
                 }
@@ -383,7 +430,7 @@ impl Interpreter {
                             }
                         },
                     };
-                    self.store(alias.as_ref().unwrap_or(name), v, env);
+                    self.store(alias.as_ref().unwrap_or(name), None, v, env);
                 }
             }
             StmtKind::With(items, body) => return self.exec_with(items, body, env),
@@ -518,7 +565,7 @@ impl Interpreter {
                         let mut caught = e.clone();
                         caught.0.value = Some(ev.clone());
                         if let Some(n) = &h.name {
-                            self.store(n, ev, env);
+                            self.store(n, None, ev, env);
                         }
                         self.handling.push(caught);
                         let r = self.exec_block(&h.body, env);
@@ -679,9 +726,47 @@ impl Interpreter {
 
     // ---- names ----
 
-    fn lookup(&self, name: &Name, env: &Env) -> R<Value> {
-        let mut scope = env.as_ref();
-        let mut innermost_function = true;
+    /// How a name node resolves in the function scope `s`, cached in the node.
+    fn resolve(slot: &NameSlot, name: &str, def: &FuncDef) -> Resolved {
+        match slot.get() {
+            Resolved::Unresolved => {
+                let r = def.scope().resolve(name);
+                slot.set(r);
+                r
+            }
+            r => r,
+        }
+    }
+
+    fn lookup(&self, name: &Name, slot: &NameSlot, env: &Env) -> R<Value> {
+        if let Some(s) = env
+            && let Some(def) = &s.func
+        {
+            match Self::resolve(slot, name, def) {
+                Resolved::Local(i) => {
+                    if let Some(v) = &s.slots.borrow()[i as usize] {
+                        return Ok(v.clone());
+                    }
+                    return Err(Exception::new(
+                        "UnboundLocalError",
+                        format!("cannot access local variable '{name}' where it is not associated with a value"),
+                    ));
+                }
+                Resolved::Global => return self.lookup_global(name),
+                Resolved::Free => {
+                    if let Some(v) = s.vars.borrow().get(name) {
+                        return Ok(v.clone());
+                    }
+                    return self.lookup_from(name, s.parent.as_ref(), false);
+                }
+                Resolved::Unresolved => {}
+            }
+        }
+        self.lookup_from(name, env.as_ref(), true)
+    }
+
+    /// Look `name` up by name from scope `scope` outwards.
+    fn lookup_from(&self, name: &Name, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
         while let Some(s) = scope {
             match &s.func {
                 Some(def) => {
@@ -689,8 +774,8 @@ impl Interpreter {
                     if !info.globals.is_empty() && info.globals.contains(name) {
                         break;
                     }
-                    if info.locals.contains(name) {
-                        if let Some(v) = s.vars.borrow().get(name) {
+                    if let Some(&i) = info.slot_of.get(name) {
+                        if let Some(v) = &s.slots.borrow()[i as usize] {
                             return Ok(v.clone());
                         }
                         return Err(if innermost_function {
@@ -705,6 +790,9 @@ impl Interpreter {
                             )
                         });
                     }
+                    if let Some(v) = s.vars.borrow().get(name) {
+                        return Ok(v.clone());
+                    }
                     innermost_function = false;
                 }
                 None => {
@@ -715,6 +803,10 @@ impl Interpreter {
             }
             scope = s.parent.as_ref();
         }
+        self.lookup_global(name)
+    }
+
+    fn lookup_global(&self, name: &str) -> R<Value> {
         if let Some(v) = self.globals.get(name) {
             return Ok(v.clone());
         }
@@ -724,25 +816,37 @@ impl Interpreter {
         Err(Exception::new("NameError", format!("name '{name}' is not defined")))
     }
 
-    fn store(&mut self, name: &Name, value: Value, env: &Env) {
+    fn store(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value, env: &Env) {
         let Some(s) = env else {
             self.globals.insert(name.clone(), value);
             return;
         };
         if let Some(def) = &s.func {
-            let info = def.scope();
-            if !info.globals.is_empty() && info.globals.contains(name) {
-                self.globals.insert(name.clone(), value);
-                return;
+            let r = match slot {
+                Some(slot) => Self::resolve(slot, name, def),
+                None => def.scope().resolve(name),
+            };
+            match r {
+                Resolved::Local(i) => {
+                    s.slots.borrow_mut()[i as usize] = Some(value);
+                    return;
+                }
+                Resolved::Global => {
+                    self.globals.insert(name.clone(), value);
+                    return;
+                }
+                Resolved::Free | Resolved::Unresolved => {}
             }
+            let info = def.scope();
             if !info.nonlocals.is_empty() && info.nonlocals.contains(name) {
                 let mut p = s.parent.as_ref();
                 while let Some(ps) = p {
                     if let Some(pd) = &ps.func
-                        && pd.scope().locals.contains(name) {
-                            ps.vars.borrow_mut().insert(name.clone(), value);
-                            return;
-                        }
+                        && pd.scope().slot_of.contains_key(name)
+                    {
+                        ps.set_var(name, value);
+                        return;
+                    }
                     p = ps.parent.as_ref();
                 }
                 self.globals.insert(name.clone(), value);
@@ -761,7 +865,7 @@ impl Interpreter {
                     && def.scope().globals.contains(name) {
                         return self.globals.remove(name).is_some();
                     }
-                s.vars.borrow_mut().remove(name).is_some()
+                s.remove_var(name)
             }
         }
     }
@@ -770,8 +874,8 @@ impl Interpreter {
 
     fn assign(&mut self, target: &Expr, value: Value, env: &Env) -> R<()> {
         match &target.kind {
-            ExprKind::Name(n) => {
-                self.store(n, value, env);
+            ExprKind::Name(n, slot) => {
+                self.store(n, Some(slot), value, env);
                 Ok(())
             }
             ExprKind::Attribute(obj, name) => {
@@ -835,11 +939,11 @@ impl Interpreter {
 
     fn aug_assign(&mut self, target: &Expr, op: BinOp, value: &Expr, env: &Env) -> R<()> {
         match &target.kind {
-            ExprKind::Name(n) => {
-                let cur = self.lookup(n, env).map_err(|e| e.at(target.span))?;
+            ExprKind::Name(n, slot) => {
+                let cur = self.lookup(n, slot, env).map_err(|e| e.at(target.span))?;
                 let rhs = self.eval(value, env)?;
                 let v = self.inplace(op, cur, rhs).map_err(|e| e.at(target.span.to(value.span)))?;
-                self.store(n, v, env);
+                self.store(n, Some(slot), v, env);
             }
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(obj, env)?;
@@ -899,7 +1003,7 @@ impl Interpreter {
 
     fn delete(&mut self, target: &Expr, env: &Env) -> R<()> {
         match &target.kind {
-            ExprKind::Name(n) => {
+            ExprKind::Name(n, _) => {
                 if !self.unbind(n, env) {
                     return Err(Exception::new("NameError", format!("name '{n}' is not defined")).at(target.span));
                 }
@@ -921,7 +1025,7 @@ impl Interpreter {
                 match &o {
                     Value::Instance(_) | Value::Exception(_) => self.instance_delattr(&o, name),
                     Value::Type(t) if t.is_user() => {
-                        self.class_flags.borrow_mut().clear();
+                        self.invalidate_class_flags();
                         if t.attrs.borrow_mut().remove(&**name).is_some() {
                             Ok(())
                         } else {
@@ -951,7 +1055,7 @@ impl Interpreter {
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Ellipsis => Value::Ellipsis,
             ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
-            ExprKind::Name(n) => self.lookup(n, env)?,
+            ExprKind::Name(n, slot) => self.lookup(n, slot, env)?,
             ExprKind::List(items) => Value::list(self.eval_items(items, env)?),
             ExprKind::Tuple(items) => Value::tuple(self.eval_items(items, env)?),
             ExprKind::Set(items) => {
@@ -1021,7 +1125,7 @@ impl Interpreter {
                     let args = self.eval_args(&f, args, env)?;
                     return self.call(&f, args);
                 }
-                if let ExprKind::Name(n) = &func.kind
+                if let ExprKind::Name(n, _) = &func.kind
                     && &**n == "super"
                 {
                     let f = self.eval(func, env)?;
@@ -1132,7 +1236,7 @@ impl Interpreter {
                     }
                     target = s.parent.clone();
                 }
-                self.store(n, v.clone(), &target);
+                self.store(n, None, v.clone(), &target);
                 v
             }
         })
@@ -1391,15 +1495,18 @@ impl Interpreter {
 
     fn bind_params(&mut self, func: &Function, args: Args, scope: &Scope) -> R<()> {
         let def = &func.def;
-        let mut vars = scope.vars.borrow_mut();
+        if let Some((name, kind)) = &def.scope().param_conflict {
+            return Err(Exception::new("SyntaxError", format!("name '{name}' is parameter and {kind}")));
+        }
+        // Parameters are the first slots, in order (see `ScopeInfo::slots`).
+        let mut vars = scope.slots.borrow_mut();
         // The common call: exactly the positional parameters, nothing else.
         if args.kw.is_empty()
             && args.pos.len() == def.params.len()
             && def.params.iter().all(|p| p.kind == ParamKind::Normal)
         {
-            vars.reserve(def.params.len() + 4);
-            for (p, v) in def.params.iter().zip(args.pos) {
-                vars.insert(p.name.clone(), v);
+            for (slot, v) in vars.iter_mut().zip(args.pos) {
+                *slot = Some(v);
             }
             return Ok(());
         }
@@ -1426,24 +1533,22 @@ impl Interpreter {
         let mut extra = Vec::new();
         for (i, v) in args.pos.into_iter().enumerate() {
             match positional.get(i) {
-                Some(&pi) => {
-                    vars.insert(def.params[pi].name.clone(), v);
-                }
+                Some(&pi) => vars[pi] = Some(v),
                 None => extra.push(v),
             }
         }
         if let Some(vi) = varargs {
-            vars.insert(def.params[vi].name.clone(), Value::tuple(extra));
+            vars[vi] = Some(Value::tuple(extra));
         }
         let mut kwdict = Dict::new();
         for (k, v) in args.kw {
-            let slot = def.params.iter().find(|p| p.name == k && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly));
+            let slot = def.params.iter().position(|p| p.name == k && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly));
             match slot {
-                Some(p) => {
-                    if vars.contains_key(&p.name) {
+                Some(pi) => {
+                    if vars[pi].is_some() {
                         return Err(Exception::type_error(format!("{fname}() got multiple values for argument '{k}'")));
                     }
-                    vars.insert(p.name.clone(), v);
+                    vars[pi] = Some(v);
                 }
                 None if varkw.is_some() => kwdict.insert(Value::Str(k), v)?,
                 None => {
@@ -1452,16 +1557,14 @@ impl Interpreter {
             }
         }
         if let Some(ki) = varkw {
-            vars.insert(def.params[ki].name.clone(), Value::dict(kwdict));
+            vars[ki] = Some(Value::dict(kwdict));
         }
         let mut missing_pos = Vec::new();
         let mut missing_kw = Vec::new();
         for (i, p) in def.params.iter().enumerate() {
-            if matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly) && !vars.contains_key(&p.name) {
+            if matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly) && vars[i].is_none() {
                 match &func.defaults[i] {
-                    Some(d) => {
-                        vars.insert(p.name.clone(), d.clone());
-                    }
+                    Some(d) => vars[i] = Some(d.clone()),
                     None if p.kind == ParamKind::Normal => missing_pos.push(format!("'{}'", p.name)),
                     None => missing_kw.push(format!("'{}'", p.name)),
                 }
@@ -2039,7 +2142,7 @@ impl Interpreter {
             Value::Instance(_) | Value::Exception(_) => self.instance_setattr(obj, name, value),
             Value::Type(t) if t.is_user() => {
                 t.attrs.borrow_mut().insert(name.into(), value);
-                self.class_flags.borrow_mut().clear();
+                self.invalidate_class_flags();
                 Ok(())
             }
             Value::Type(t) => Err(Exception::type_error(format!(

@@ -214,6 +214,18 @@ impl Args {
     /// `"/"` makes the preceding positional-only. Missing optional parameters are None.
     pub fn bind<const N: usize>(&self, sig: &[&str]) -> Result<[Option<Value>; N], Exception> {
         let mut out: [Option<Value>; N] = std::array::from_fn(|_| None);
+        // The common call, positional arguments only and no markers, binds without allocating.
+        if self.kw.is_empty()
+            && sig.len() == N
+            && self.pos.len() <= N
+            && sig.iter().all(|s| *s != "*" && *s != "/")
+            && sig[self.pos.len()..].iter().all(|s| s.ends_with('='))
+        {
+            for (o, v) in out.iter_mut().zip(&self.pos) {
+                *o = Some(v.clone());
+            }
+            return Ok(out);
+        }
         let f = &self.fname;
         let mut slots: Vec<(&str, bool, bool, bool)> = Vec::new(); // name, optional, kwonly, posonly
         let mut kwonly = false;

@@ -421,7 +421,7 @@ impl<'a> Parser<'a> {
         if let Tok::Op(op) = self.peek().clone() {
             if let Some(bop) = aug_op(op) {
                 match &first.kind {
-                    ExprKind::Name(_) | ExprKind::Attribute(..) | ExprKind::Subscript(..) => {}
+                    ExprKind::Name(..) | ExprKind::Attribute(..) | ExprKind::Subscript(..) => {}
                     other => {
                         return Err(ParseError {
                             span: first.span,
@@ -460,7 +460,7 @@ impl<'a> Parser<'a> {
             }
             return Ok(Stmt { kind: StmtKind::Assign(targets, value), span: start.to(self.prev_span()) });
         }
-        if let (ExprKind::Name(n), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)) = (&first.kind, self.peek())
+        if let (ExprKind::Name(n, _), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)) = (&first.kind, self.peek())
             && &**n == "print" {
                 return Err(ParseError {
                     span: first.span,
@@ -472,7 +472,7 @@ impl<'a> Parser<'a> {
 
     fn check_target(&self, t: &Expr, verb: &str) -> PResult<()> {
         match &t.kind {
-            ExprKind::Name(_) | ExprKind::Attribute(..) | ExprKind::Subscript(..) => Ok(()),
+            ExprKind::Name(..) | ExprKind::Attribute(..) | ExprKind::Subscript(..) => Ok(()),
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 for i in items {
                     self.check_target(i, verb)?;
@@ -1057,7 +1057,7 @@ impl<'a> Parser<'a> {
         let t = self.advance();
         let span = t.span;
         let kind = match t.tok {
-            Tok::Name(n) => ExprKind::Name(n.into()),
+            Tok::Name(n) => ExprKind::Name(n.into(), NameSlot::default()),
             Tok::Int(v) => ExprKind::Int(v),
             Tok::Float(v) => ExprKind::Float(v),
             Tok::Kw("None") => ExprKind::None,

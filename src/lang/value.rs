@@ -1,7 +1,6 @@
 //! Runtime values: the Python object model the evaluator works on, with repr, equality and hashing.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::{FuncDef, Name};
@@ -158,11 +157,14 @@ pub struct TypeObj {
     pub ctor: Option<NativeFn>,
     /// Class attributes (static methods, constants) for natives.
     pub attrs: RefCell<NameMap<Value>>,
+    /// For user classes: the attribute flags of its MRO and the class generation they were
+    /// computed in (see `Interpreter::flags`).
+    pub flag_cache: std::cell::Cell<Option<(u64, super::classes::ClassFlags)>>,
 }
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
-        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()) })
+        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()), flag_cache: Default::default() })
     }
 
     pub fn is_subclass_of(&self, other: &TypeObj) -> bool {
@@ -255,12 +257,20 @@ pub enum IterState {
     Done,
 }
 
-/// An insertion-ordered hash table keyed by Python equality; also backs `set`.
+/// An insertion-ordered hash table keyed by Python equality; also backs `set`. Entries sit in
+/// insertion order (holes where removed); the table maps hashes to entry positions.
 #[derive(Clone, Default)]
 pub struct Dict {
-    entries: Vec<Option<(Value, Value)>>,
-    index: HashMap<u64, Vec<usize>>,
+    entries: Vec<Option<Entry>>,
+    index: hashbrown::HashTable<usize>,
     live: usize,
+}
+
+#[derive(Clone)]
+struct Entry {
+    hash: u64,
+    key: Value,
+    value: Value,
 }
 
 impl Dict {
@@ -277,14 +287,15 @@ impl Dict {
     }
 
     fn find(&self, key: &Value, h: u64) -> Option<usize> {
-        self.index.get(&h)?.iter().copied().find(|&i| {
-            self.entries[i].as_ref().is_some_and(|(k, _)| key_eq(k, key))
-        })
+        let entries = &self.entries;
+        self.index
+            .find(h, |&i| entries[i].as_ref().is_some_and(|e| e.hash == h && key_eq(&e.key, key)))
+            .copied()
     }
 
     pub fn get(&self, key: &Value) -> Result<Option<Value>, Exception> {
         let h = hash_value(key)?;
-        Ok(self.find(key, h).and_then(|i| self.entries[i].as_ref().map(|e| e.1.clone())))
+        Ok(self.find(key, h).and_then(|i| self.entries[i].as_ref().map(|e| e.value.clone())))
     }
 
     pub fn contains(&self, key: &Value) -> Result<bool, Exception> {
@@ -296,12 +307,13 @@ impl Dict {
         let h = hash_value(&key)?;
         if let Some(i) = self.find(&key, h) {
             if let Some(e) = self.entries[i].as_mut() {
-                e.1 = value;
+                e.value = value;
             }
             return Ok(());
         }
-        self.index.entry(h).or_default().push(self.entries.len());
-        self.entries.push(Some((key, value)));
+        let entries = &self.entries;
+        self.index.insert_unique(h, entries.len(), |&i| entries[i].as_ref().map_or(0, |e| e.hash));
+        self.entries.push(Some(Entry { hash: h, key, value }));
         self.live += 1;
         Ok(())
     }
@@ -309,24 +321,25 @@ impl Dict {
     pub fn remove(&mut self, key: &Value) -> Result<Option<Value>, Exception> {
         let h = hash_value(key)?;
         let Some(i) = self.find(key, h) else { return Ok(None) };
-        if let Some(v) = self.index.get_mut(&h) {
-            v.retain(|&j| j != i);
+        if let Ok(slot) = self.index.find_entry(h, |&j| j == i) {
+            slot.remove();
         }
         self.live -= 1;
-        let old = self.entries[i].take().map(|e| e.1);
+        let old = self.entries[i].take().map(|e| e.value);
         if self.entries.len() > 32 && self.live * 2 < self.entries.len() {
             self.compact();
         }
         Ok(old)
     }
 
+    /// Drop the holes left by removals and rebuild the table.
     fn compact(&mut self) {
-        let entries: Vec<(Value, Value)> = self.entries.drain(..).flatten().collect();
+        self.entries.retain(Option::is_some);
         self.index.clear();
-        self.live = 0;
-        for (k, v) in entries {
-            // Re-inserting keys that were already hashable cannot fail.
-            let _ = self.insert(k, v);
+        let entries = &self.entries;
+        for (i, e) in entries.iter().enumerate() {
+            let h = e.as_ref().map_or(0, |e| e.hash);
+            self.index.insert_unique(h, i, |&j| entries[j].as_ref().map_or(0, |e| e.hash));
         }
     }
 
@@ -335,7 +348,7 @@ impl Dict {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
-        self.entries.iter().flatten().map(|(k, v)| (k, v))
+        self.entries.iter().flatten().map(|e| (&e.key, &e.value))
     }
 
     pub fn keys(&self) -> Vec<Value> {
@@ -352,7 +365,7 @@ impl Dict {
 
     pub fn pop_last(&mut self) -> Option<(Value, Value)> {
         let i = self.entries.iter().rposition(Option::is_some)?;
-        let (k, _) = self.entries[i].clone()?;
+        let k = self.entries[i].as_ref()?.key.clone();
         let v = self.remove(&k).ok().flatten()?;
         Some((k, v))
     }
@@ -361,7 +374,9 @@ impl Dict {
 /// Hash consistent with `key_eq`: 1, 1.0 and True hash alike.
 pub fn hash_value(v: &Value) -> Result<u64, Exception> {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // Keys are hashed on every dict and set access; a multiply-rotate hash is several times
+    // cheaper than SipHash, and hash flooding is no concern for a lesson's own data.
+    let mut h = NameHasher::default();
     match v {
         Value::None => 0u8.hash(&mut h),
         Value::Ellipsis => 1u8.hash(&mut h),

@@ -51,6 +51,7 @@ pub fn class(name: &str, module: &str, ctor: impl Fn(&mut Interpreter, Args) -> 
         base: None,
         ctor: Some(f),
         attrs: RefCell::new(Default::default()),
+        flag_cache: Default::default(),
     };
     Value::Type(Rc::new(t))
 }
