@@ -144,6 +144,13 @@ pub struct Comp {
     pub conds: Vec<Expr>,
 }
 
+/// A generator expression: its element and its `for`/`if` clauses.
+#[derive(Debug)]
+pub struct CompDef {
+    pub elt: Expr,
+    pub comps: Vec<Comp>,
+}
+
 #[derive(Debug, Clone)]
 pub enum ExprKind {
     /// `yield x` (None for a bare `yield`).
@@ -178,7 +185,8 @@ pub enum ExprKind {
     ListComp(Box<Expr>, Vec<Comp>),
     SetComp(Box<Expr>, Vec<Comp>),
     DictComp(Box<Expr>, Box<Expr>, Vec<Comp>),
-    GenExp(Box<Expr>, Vec<Comp>),
+    /// Shared so the lazy generator it makes can outlive the cell's syntax tree.
+    GenExp(Rc<CompDef>),
     Walrus(Name, Box<Expr>),
 }
 
@@ -208,6 +216,17 @@ pub struct FuncDef {
     pub is_generator: bool,
     /// Names bound in the body (the function's locals), computed once on first call.
     pub scope: OnceCell<ScopeInfo>,
+    /// For a generator: where its `yield`s are (see `lang::generator`), computed on first call.
+    pub yields: OnceCell<YieldInfo>,
+}
+
+/// Which statements of a generator function contain a `yield`, and whether every `yield` sits
+/// where the resumable executor can stop (see `lang::generator`).
+#[derive(Debug, Default)]
+pub struct YieldInfo {
+    pub lazy: bool,
+    /// Addresses of the statements that contain a `yield` (the tree is immutable behind an `Rc`).
+    pub stmts: HashSet<usize>,
 }
 
 /// `class Name(bases): body`.

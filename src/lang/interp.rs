@@ -117,7 +117,7 @@ impl Scope {
 pub(crate) type Env = Option<Rc<Scope>>;
 
 /// How a statement finished.
-enum Flow {
+pub(crate) enum Flow {
     Normal,
     Break,
     Continue,
@@ -138,7 +138,7 @@ pub struct Interpreter {
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
     pub(crate) out: String,
-    depth: usize,
+    pub(crate) depth: usize,
     time_limit: Option<Duration>,
     deadline: Option<Instant>,
     ticks: u32,
@@ -273,7 +273,7 @@ impl Interpreter {
     }
 
     /// Count work and enforce the time limit.
-    fn tick(&mut self) -> R<()> {
+    pub(crate) fn tick(&mut self) -> R<()> {
         self.ticks = self.ticks.wrapping_add(1);
         if self.ticks.is_multiple_of(256)
             && let (Some(d), Some(l)) = (self.deadline, self.time_limit)
@@ -298,7 +298,7 @@ impl Interpreter {
         Ok(Flow::Normal)
     }
 
-    fn exec(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
+    pub(crate) fn exec(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
         self.exec_inner(stmt, env).map_err(|e| e.at(stmt.span))
     }
 
@@ -872,7 +872,7 @@ impl Interpreter {
 
     // ---- assignment ----
 
-    fn assign(&mut self, target: &Expr, value: Value, env: &Env) -> R<()> {
+    pub(crate) fn assign(&mut self, target: &Expr, value: Value, env: &Env) -> R<()> {
         match &target.kind {
             ExprKind::Name(n, slot) => {
                 self.store(n, Some(slot), value, env);
@@ -1183,15 +1183,25 @@ impl Interpreter {
                 if self.truthy(&c)? { self.eval(a, env)? } else { self.eval(b, env)? }
             }
             ExprKind::Lambda(def) => self.make_function(def, env)?,
-            ExprKind::ListComp(elt, comps) | ExprKind::GenExp(elt, comps) => {
+            ExprKind::ListComp(elt, comps) => {
                 let mut out = Vec::new();
                 let scope = self.comp_scope(env);
                 self.comprehension(comps, &scope, env, &mut |it, sc| {
                     out.push(it.eval(elt, sc)?);
                     Ok(())
                 })?;
-                // Generator expressions are evaluated eagerly (see docs/divergences.md).
-                if matches!(e.kind, ExprKind::GenExp(..)) { Value::iter_items(out) } else { Value::list(out) }
+                Value::list(out)
+            }
+            ExprKind::GenExp(def) => {
+                // As in Python, the first iterable is evaluated (and iterated) now, in the
+                // enclosing scope; everything else runs as items are asked for.
+                let Some(first) = def.comps.first() else {
+                    return Err(Exception::new("SyntaxError", "generator expression without 'for'"));
+                };
+                let iterable = self.eval(&first.iter, env)?;
+                let it = self.iter(&iterable).map_err(|e| e.at(first.iter.span))?;
+                let scope = self.comp_scope(env);
+                Value::Iter(Rc::new(RefCell::new(IterState::GenExp { def: def.clone(), scope, iters: vec![it] })))
             }
             ExprKind::SetComp(elt, comps) => {
                 let mut d = Dict::new();
@@ -1260,6 +1270,35 @@ impl Interpreter {
 
     fn comp_scope(&self, env: &Env) -> Env {
         Some(Rc::new(Scope::new(None, env.clone())))
+    }
+
+    /// The next item of a generator expression: advance the innermost clause's iterator, open
+    /// the next clause's when one binds, drop back a clause when one runs out.
+    fn genexp_next(&mut self, def: &CompDef, scope: &Env, iters: &mut Vec<Value>) -> R<Option<Value>> {
+        'items: while let Some(it) = iters.last().cloned() {
+            self.tick()?;
+            let level = iters.len() - 1;
+            let Some(item) = self.next(&it)? else {
+                iters.pop();
+                continue;
+            };
+            let comp = &def.comps[level];
+            self.assign(&comp.target, item, scope)?;
+            for c in &comp.conds {
+                let v = self.eval(c, scope)?;
+                if !self.truthy(&v)? {
+                    continue 'items;
+                }
+            }
+            match def.comps.get(level + 1) {
+                Some(next) => {
+                    let iterable = self.eval(&next.iter, scope)?;
+                    iters.push(self.iter(&iterable).map_err(|e| e.at(next.iter.span))?);
+                }
+                None => return self.eval(&def.elt, scope).map(Some),
+            }
+        }
+        Ok(None)
     }
 
     /// Run nested `for`/`if` clauses, calling `body` for each surviving binding.
@@ -1466,11 +1505,15 @@ impl Interpreter {
         let def = &func.def;
         let mut scope = Scope::new(Some(def.clone()), func.closure.clone());
         scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
-        if def.is_generator {
+        let lazy = def.is_generator && super::generator::yield_info(def).lazy;
+        if def.is_generator && !lazy {
             scope.yielded = Some(RefCell::new(Vec::new()));
         }
         let scope = Rc::new(scope);
         self.bind_params(func, args, &scope)?;
+        if lazy {
+            return Ok(super::generator::GenState::start(func.clone(), scope));
+        }
         self.depth += 1;
         let env = Some(scope);
         let r = self.exec_block(&def.body, &env);
@@ -1982,6 +2025,15 @@ impl Interpreter {
                     Some(v) => (Some(v), IterState::Filter { func, inner }),
                     None => (None, IterState::Done),
                 }
+            }
+            IterState::GenExp { def, scope, mut iters } => {
+                // An exhausted generator stays a generator (with no clauses left).
+                let v = self.genexp_next(&def, &scope, &mut iters)?;
+                (v, IterState::GenExp { def, scope, iters })
+            }
+            IterState::Generator(mut g) => {
+                let v = self.resume_generator(&mut g)?;
+                (v, IterState::Generator(g))
             }
             other => (None, other),
         };

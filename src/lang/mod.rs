@@ -8,6 +8,7 @@ mod builtins;
 pub mod classes;
 pub mod error;
 pub mod format;
+mod generator;
 pub mod interp;
 pub mod lexer;
 mod math;

@@ -588,7 +588,7 @@ impl<'a> Parser<'a> {
         let is_generator = std::mem::replace(&mut self.saw_yield, saved_yield);
         let body = body?;
         let span = start.to(self.prev_span());
-        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new() };
+        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new(), yields: OnceCell::new() };
         Ok(Stmt { kind: StmtKind::Def(Rc::new(def)), span })
     }
 
@@ -800,6 +800,7 @@ impl<'a> Parser<'a> {
                 span,
                 is_generator: false,
                 scope: OnceCell::new(),
+                yields: OnceCell::new(),
             };
             return Ok(Expr { kind: ExprKind::Lambda(Rc::new(def)), span });
         }
@@ -985,7 +986,7 @@ impl<'a> Parser<'a> {
                 if self.is_kw("for") {
                     let comps = self.comp_for()?;
                     let span = e.span.to(self.prev_span());
-                    args.push(Arg::Pos(Expr { kind: ExprKind::GenExp(Box::new(e), comps), span }));
+                    args.push(Arg::Pos(Expr { kind: ExprKind::GenExp(Rc::new(CompDef { elt: e, comps })), span }));
                     continue;
                 }
                 if seen_kw {
@@ -1073,7 +1074,7 @@ impl<'a> Parser<'a> {
                     if self.is_kw("for") {
                         let comps = self.comp_for()?;
                         self.expect_op(")")?;
-                        ExprKind::GenExp(Box::new(first), comps)
+                        ExprKind::GenExp(Rc::new(CompDef { elt: first, comps }))
                     } else if self.is_op(",") {
                         let mut items = vec![first];
                         while self.eat_op(",") {

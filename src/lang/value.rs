@@ -254,6 +254,10 @@ pub enum IterState {
     Map { func: Value, inners: Vec<Value> },
     Filter { func: Value, inner: Value },
     Reversed { seq: Value, idx: usize },
+    /// A generator expression, run lazily: one iterator per active `for` clause, innermost last.
+    GenExp { def: Rc<super::ast::CompDef>, scope: Option<Rc<Scope>>, iters: Vec<Value> },
+    /// A suspended generator function (see `lang::generator`).
+    Generator(Box<super::generator::GenState>),
     Done,
 }
 
@@ -518,7 +522,7 @@ impl Value {
             Value::Iter(it) => match &*it.borrow() {
                 IterState::Seq { seq, .. } => format!("{}_iterator", seq.type_name()),
                 IterState::Range { .. } => "range_iterator".into(),
-                IterState::Items { .. } => "generator".into(),
+                IterState::Items { .. } | IterState::GenExp { .. } | IterState::Generator(_) => "generator".into(),
                 IterState::Enumerate { .. } => "enumerate".into(),
                 IterState::Zip { .. } => "zip".into(),
                 IterState::Map { .. } => "map".into(),
