@@ -947,6 +947,7 @@ impl Interpreter {
             ExprKind::None => Value::None,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Ellipsis => Value::Ellipsis,
@@ -1546,6 +1547,10 @@ impl Interpreter {
             Value::Tuple(_) => ("(", ")"),
             Value::Dict(_) => ("{", "}"),
             Value::Set(d) if !d.borrow().is_empty() => ("{", "}"),
+            Value::BigInt(b) => {
+                out.push_str(&super::bigint::to_decimal(b)?);
+                return Ok(());
+            }
             _ => {
                 out.push_str(&v.repr());
                 return Ok(());
@@ -1601,7 +1606,7 @@ impl Interpreter {
             Value::Str(s) => Ok(s.to_string()),
             Value::Instance(_) => self.instance_str(v),
             Value::Exception(e) if e.typ.is_user() => self.instance_str(v),
-            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) => self.repr(v),
+            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::BigInt(_) => self.repr(v),
             _ => Ok(v.to_str()),
         }
     }
@@ -2223,6 +2228,7 @@ pub(crate) fn index_of(key: &Value, what: &str) -> R<i64> {
     match key {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
+        Value::BigInt(_) => Err(Exception::new("IndexError", "cannot fit 'int' into an index-sized integer")),
         other => Err(Exception::type_error(format!(
             "{what} indices must be integers or slices, not {}",
             other.type_name()

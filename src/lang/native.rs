@@ -328,6 +328,9 @@ impl Value {
     /// An int argument (bools count), with CPython's TypeError otherwise.
     /// `_what` names the parameter for callers' readability; CPython's message omits it.
     pub fn expect_int(&self, _what: &str) -> Result<i64, Exception> {
+        if let Value::BigInt(_) = self {
+            return Err(Exception::new("OverflowError", "Python int too large to convert to C ssize_t"));
+        }
         self.as_int().ok_or_else(|| {
             Exception::type_error(format!("'{}' object cannot be interpreted as an integer", self.type_name()))
         })
