@@ -386,6 +386,17 @@ fn frexp(x: f64) -> (f64, i64) {
     (m, exp - 1022)
 }
 
+/// frexp of a positive big int: (m, e) with i ~ m * 2^e, 0.5 <= m < 1, m correctly rounded.
+pub fn frexp_big(b: &BigInt) -> (f64, i64) {
+    let bits = b.bits();
+    let mag = b.magnitude();
+    let (top, drop) = if bits > 64 { ((mag >> (bits - 64)).to_u64().unwrap_or(0), bits - 64) } else { (mag.to_u64().unwrap_or(0), 0) };
+    let sticky = drop > 0 && mag.trailing_zeros().is_some_and(|z| z < drop);
+    // The 64-bit window holds the top bit at position (bits - drop - 1); scale it to [0.5, 1).
+    let m = ldexp((top | sticky as u64) as f64, -((bits - drop) as i64));
+    if m == 1.0 { (0.5, bits as i64 + 1) } else { (m, bits as i64) }
+}
+
 /// The number of decimal digits of |b| (b nonzero or zero alike).
 fn decimal_digits_exceed(b: &BigInt, limit: usize) -> bool {
     // bits * log10(2) bounds the digit count within one; decide exactly only near the limit.

@@ -910,7 +910,11 @@ fn install_functions(it: &mut Interpreter) {
         })
     });
     def(it, "chr", |_, args| {
-        let x = one(&args)?.expect_int("")?;
+        let x = one(&args)?;
+        if let Value::BigInt(_) = x {
+            return Err(Exception::new("OverflowError", "Python int too large to convert to C int"));
+        }
+        let x = x.expect_int("")?;
         u32::try_from(x)
             .ok()
             .and_then(char::from_u32)

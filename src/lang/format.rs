@@ -344,12 +344,11 @@ pub fn format_int(i: IntArg, spec: &str, tname: &str) -> Result<String, Exceptio
             if sp.sign.is_some() {
                 return Err(Exception::value_error("Sign not allowed with integer format specifier 'c'"));
             }
-            let small = match i {
-                IntArg::Small(i) => Some(i),
-                IntArg::Big(_) => None,
+            let IntArg::Small(small) = i else {
+                return Err(Exception::new("OverflowError", "Python int too large to convert to C long"));
             };
-            let c = small
-                .and_then(|i| u32::try_from(i).ok())
+            let c = u32::try_from(small)
+                .ok()
                 .and_then(char::from_u32)
                 .ok_or_else(|| Exception::new("OverflowError", "%c arg not in range(0x110000)"))?;
             return Ok(pad(&c.to_string(), "", &sp, '<'));

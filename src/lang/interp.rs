@@ -2078,7 +2078,7 @@ impl Interpreter {
             Value::Str(s) => {
                 let chars: Vec<Value> = s.chars().map(|c| Value::Str(c.to_string().into())).collect();
                 match key {
-                    Value::Slice(_) | Value::Int(_) | Value::Bool(_) => match seq_get(&chars, key, "string")? {
+                    Value::Slice(_) | Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => match seq_get(&chars, key, "string")? {
                         Ok(v) => Ok(v),
                         Err(parts) => Ok(Value::Str(parts.iter().map(|v| v.to_str()).collect::<String>().into())),
                     },
@@ -2098,6 +2098,7 @@ impl Interpreter {
                         step: r.step * step,
                     })))
                 }
+                Value::BigInt(_) => Err(Exception::new("IndexError", "range object index out of range")),
                 _ => {
                     let i = index_of(key, "range")?;
                     let n = r.len();
@@ -2256,6 +2257,8 @@ pub(crate) fn slice_indices(s: &[Value; 3], n: i64) -> R<(i64, i64, i64)> {
     let get = |v: &Value| -> R<Option<i64>> {
         match v {
             Value::None => Ok(None),
+            // Out-of-range bounds clamp, as CPython's ssize_t slice indices do.
+            Value::BigInt(b) => Ok(Some(if b.sign() == num_bigint::Sign::Minus { i64::MIN } else { i64::MAX })),
             other => other.as_int().map(Some).ok_or_else(|| {
                 Exception::type_error("slice indices must be integers or None or have an __index__ method")
             }),
@@ -2284,12 +2287,14 @@ pub(crate) fn slice_positions(start: i64, stop: i64, step: i64) -> Vec<i64> {
     if step > 0 {
         while i < stop {
             out.push(i);
-            i += step;
+            let Some(next) = i.checked_add(step) else { break };
+            i = next;
         }
     } else {
         while i > stop {
             out.push(i);
-            i += step;
+            let Some(next) = i.checked_add(step) else { break };
+            i = next;
         }
     }
     out
