@@ -640,6 +640,9 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                     }
                 };
                 let n = IntArg::of(&n).unwrap_or(IntArg::Small(0));
+                if let (IntArg::Big(_), 'c') = (n, conv) {
+                    return Err(Exception::new("OverflowError", "%c arg not in range(0x110000)"));
+                }
                 let ty = match conv {
                     'i' | 'u' => 'd',
                     c => c,
