@@ -22,7 +22,7 @@ pub const MAX_STR_DIGITS: usize = 4300;
 
 /// The most bits one result may have: CPython would grind for minutes and then run out of
 /// memory far above any lesson's needs; we raise its MemoryError before allocating.
-const MAX_BITS: u64 = 1 << 28;
+const MAX_BITS: u64 = 1 << 24;
 
 /// A big result as a Python int: back on the fast path whenever it fits in i64.
 pub fn norm(b: BigInt) -> Value {

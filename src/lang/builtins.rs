@@ -267,6 +267,9 @@ fn install_types(it: &mut Interpreter) {
         None,
         ctor(|_, args| {
             args.no_kwargs()?;
+            if args.pos.iter().any(|v| matches!(v, Value::BigInt(_))) {
+                return Err(Exception::unsupported("range() with bounds beyond 64 bits"));
+            }
             let ints: Vec<i64> = args.pos.iter().map(|v| v.expect_int("")).collect::<R<_>>()?;
             let (start, stop, step) = match ints.as_slice() {
                 [stop] => (0, *stop, 1),
@@ -559,12 +562,12 @@ pub fn round_float(x: f64, nd: i64) -> f64 {
 /// The sum of a range's items: n * (first + last) / 2, exact.
 fn range_sum(r: &RangeVal) -> Value {
     use num_bigint::BigInt;
-    let n = r.len();
+    let n = r.len_exact();
     if n == 0 {
         return Value::Int(0);
     }
     let first = BigInt::from(r.start);
-    let last = BigInt::from(r.get(n - 1));
+    let last = BigInt::from(r.start as i128 + (n - 1) * r.step as i128);
     bigint::norm(BigInt::from(n) * (first + last) / 2)
 }
 

@@ -1654,7 +1654,10 @@ impl Interpreter {
             Value::List(l) => l.borrow().len(),
             Value::Tuple(t) => t.len(),
             Value::Dict(d) | Value::Set(d) => d.borrow().len(),
-            Value::Range(r) => r.len() as usize,
+            Value::Range(r) => usize::try_from(i64::try_from(r.len_exact()).map_err(|_| {
+                Exception::new("OverflowError", "Python int too large to convert to C ssize_t")
+            })?)
+            .unwrap_or(0),
             Value::Instance(_) => match self.call_dunder(v, "__len__", Vec::new())? {
                 Some(Value::Int(n)) if n >= 0 => n as usize,
                 Some(Value::Int(_)) => return Err(Exception::value_error("__len__() should return >= 0")),

@@ -90,7 +90,13 @@ pub struct RangeVal {
 }
 
 impl RangeVal {
+    /// The item count, saturated at i64::MAX (see `len_exact`).
     pub fn len(&self) -> i64 {
+        i64::try_from(self.len_exact()).unwrap_or(i64::MAX)
+    }
+
+    /// The item count, which exceeds i64 for ranges spanning more than 2^63.
+    pub fn len_exact(&self) -> i128 {
         let (lo, hi, st) = (self.start as i128, self.stop as i128, self.step as i128);
         let n = if st > 0 {
             if hi > lo { (hi - lo + st - 1) / st } else { 0 }
@@ -99,15 +105,17 @@ impl RangeVal {
         } else {
             0
         };
-        n as i64
+        n
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The i-th item (0 <= i < len): an item lies between the bounds, so it fits in i64 even
+    /// where `i * step` alone would not.
     pub fn get(&self, i: i64) -> i64 {
-        self.start + i * self.step
+        (self.start as i128 + i as i128 * self.step as i128) as i64
     }
 }
 
