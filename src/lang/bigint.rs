@@ -4,6 +4,7 @@
 //! `Value::Int(i64)` stays the representation of every int that fits; `Value::BigInt` holds only
 //! values outside i64, so `norm` is applied to every big result.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -38,6 +39,16 @@ pub fn to_big(v: &Value) -> Option<BigInt> {
         Value::Int(i) => Some(BigInt::from(*i)),
         Value::Bool(b) => Some(BigInt::from(*b as i64)),
         Value::BigInt(b) => Some((**b).clone()),
+        _ => None,
+    }
+}
+
+/// The exact integer of an int-like value without copying a big int's digits.
+pub fn big_ref(v: &Value) -> Option<Cow<'_, BigInt>> {
+    match v {
+        Value::BigInt(b) => Some(Cow::Borrowed(&**b)),
+        Value::Int(i) => Some(Cow::Owned(BigInt::from(*i))),
+        Value::Bool(b) => Some(Cow::Owned(BigInt::from(*b as i64))),
         _ => None,
     }
 }

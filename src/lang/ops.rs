@@ -223,7 +223,7 @@ impl Interpreter {
             });
         }
         if matches!(a, BigInt(_)) || matches!(b, BigInt(_)) {
-            if let (Some(x), Some(y)) = (bigint::to_big(a), bigint::to_big(b)) {
+            if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
                 return bigint::binary(op, &x, &y);
             }
             // A big int meeting a float converts to float, or fails as CPython does.
@@ -493,7 +493,7 @@ impl Interpreter {
         }
         // Ints against floats compare exactly, never through a rounded float.
         if bigint::is_int(a) && bigint::is_int(b) {
-            return Ok(bigint::to_big(a).zip(bigint::to_big(b)).map(|(x, y)| x.cmp(&y)));
+            return Ok(bigint::big_ref(a).zip(bigint::big_ref(b)).map(|(x, y)| x.cmp(&y)));
         }
         if let (true, Value::Float(y)) = (bigint::is_int(a), b) {
             return Ok(bigint::cmp_int_float(a, *y));
