@@ -338,6 +338,9 @@ impl Value {
 
     /// A float argument (ints and bools convert).
     pub fn expect_f64(&self, _what: &str) -> Result<f64, Exception> {
+        if let Value::BigInt(b) = self {
+            return super::bigint::to_f64(b);
+        }
         self.as_f64().ok_or_else(|| Exception::type_error(format!("must be real number, not {}", self.type_name())))
     }
 }
