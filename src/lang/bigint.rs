@@ -347,7 +347,9 @@ fn finish_hash(h: i64) -> i64 {
 
 /// CPython's `hash(i)` for an i64.
 pub fn hash_i64(i: i64) -> i64 {
-    let m = (i.unsigned_abs() % HASH_MODULUS) as i64;
+    let m = i.unsigned_abs();
+    // Dict keys are mostly small ints: skip the division when there is nothing to reduce.
+    let m = if m < HASH_MODULUS { m } else { m % HASH_MODULUS } as i64;
     finish_hash(if i < 0 { -m } else { m })
 }
 

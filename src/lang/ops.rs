@@ -222,20 +222,6 @@ impl Interpreter {
                 BinOp::MatMul => return Err(unsupported_operands(op, a, b)),
             });
         }
-        if matches!(a, BigInt(_)) || matches!(b, BigInt(_)) {
-            if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
-                return bigint::binary(op, &x, &y);
-            }
-            // A big int meeting a float converts to float, or fails as CPython does.
-            if matches!(a, Float(_)) || matches!(b, Float(_)) {
-                let x = bigint::int_to_f64(a).unwrap_or(Ok(a.as_f64().unwrap_or(0.0)))?;
-                let y = bigint::int_to_f64(b).unwrap_or(Ok(b.as_f64().unwrap_or(0.0)))?;
-                return self.binary(op, &Float(x), &Float(y));
-            }
-            if op == BinOp::Mul && matches!((a, b), (Str(_) | List(_) | Tuple(_), _) | (_, Str(_) | List(_) | Tuple(_))) {
-                return Err(bigint::index_overflow());
-            }
-        }
         if let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) {
             return Ok(Float(match op {
                 BinOp::Add => x + y,
@@ -262,6 +248,21 @@ impl Interpreter {
                 BinOp::Pow => float_pow(x, y)?,
                 _ => return Err(unsupported_operands(op, a, b)),
             }));
+        }
+        // Big ints come after the i64 and float paths (as_f64 is None for them), off the hot path.
+        if matches!(a, BigInt(_)) || matches!(b, BigInt(_)) {
+            if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
+                return bigint::binary(op, &x, &y);
+            }
+            // A big int meeting a float converts to float, or fails as CPython does.
+            if matches!(a, Float(_)) || matches!(b, Float(_)) {
+                let x = bigint::int_to_f64(a).unwrap_or(Ok(a.as_f64().unwrap_or(0.0)))?;
+                let y = bigint::int_to_f64(b).unwrap_or(Ok(b.as_f64().unwrap_or(0.0)))?;
+                return self.binary(op, &Float(x), &Float(y));
+            }
+            if op == BinOp::Mul && matches!((a, b), (Str(_) | List(_) | Tuple(_), _) | (_, Str(_) | List(_) | Tuple(_))) {
+                return Err(bigint::index_overflow());
+            }
         }
         match (op, a, b) {
             (BinOp::Add, Str(x), Str(y)) => {

@@ -98,14 +98,13 @@ impl RangeVal {
     /// The item count, which exceeds i64 for ranges spanning more than 2^63.
     pub fn len_exact(&self) -> i128 {
         let (lo, hi, st) = (self.start as i128, self.stop as i128, self.step as i128);
-        let n = if st > 0 {
+        if st > 0 {
             if hi > lo { (hi - lo + st - 1) / st } else { 0 }
         } else if lo > hi {
             (lo - hi - st - 1) / (-st)
         } else {
             0
-        };
-        n
+        }
     }
 
     pub fn is_empty(&self) -> bool {
