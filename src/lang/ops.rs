@@ -77,7 +77,9 @@ pub fn int_pow(a: i64, b: i64) -> R<Value> {
     bigint::pow(&BigInt::from(a), &BigInt::from(b))
 }
 
-/// `x op y` for two ints, at least one big or an i64 result that overflowed.
+/// `x op y` for two i64s whose result left i64.
+#[cold]
+#[inline(never)]
 fn big_binary(op: BinOp, x: i64, y: i64) -> R<Value> {
     bigint::binary(op, &BigInt::from(x), &BigInt::from(y))
 }
@@ -250,19 +252,10 @@ impl Interpreter {
             }));
         }
         // Big ints come after the i64 and float paths (as_f64 is None for them), off the hot path.
-        if matches!(a, BigInt(_)) || matches!(b, BigInt(_)) {
-            if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
-                return bigint::binary(op, &x, &y);
-            }
-            // A big int meeting a float converts to float, or fails as CPython does.
-            if matches!(a, Float(_)) || matches!(b, Float(_)) {
-                let x = bigint::int_to_f64(a).unwrap_or(Ok(a.as_f64().unwrap_or(0.0)))?;
-                let y = bigint::int_to_f64(b).unwrap_or(Ok(b.as_f64().unwrap_or(0.0)))?;
-                return self.binary(op, &Float(x), &Float(y));
-            }
-            if op == BinOp::Mul && matches!((a, b), (Str(_) | List(_) | Tuple(_), _) | (_, Str(_) | List(_) | Tuple(_))) {
-                return Err(bigint::index_overflow());
-            }
+        if (matches!(a, BigInt(_)) || matches!(b, BigInt(_)))
+            && let Some(v) = self.big_binary_mixed(op, a, b)?
+        {
+            return Ok(v);
         }
         match (op, a, b) {
             (BinOp::Add, Str(x), Str(y)) => {
@@ -370,6 +363,27 @@ impl Interpreter {
             }
             _ => Err(unsupported_operands(op, a, b)),
         }
+    }
+
+    /// `a op b` with a big int on one side and an int, float or sequence on the other;
+    /// None leaves the remaining operand kinds to the caller.
+    #[cold]
+    #[inline(never)]
+    fn big_binary_mixed(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Option<Value>> {
+        use Value::{Float, List, Str, Tuple};
+        if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
+            return bigint::binary(op, &x, &y).map(Some);
+        }
+        // A big int meeting a float converts to float, or fails as CPython does.
+        if matches!(a, Float(_)) || matches!(b, Float(_)) {
+            let x = bigint::int_to_f64(a).unwrap_or(Ok(a.as_f64().unwrap_or(0.0)))?;
+            let y = bigint::int_to_f64(b).unwrap_or(Ok(b.as_f64().unwrap_or(0.0)))?;
+            return self.binary(op, &Float(x), &Float(y)).map(Some);
+        }
+        if op == BinOp::Mul && matches!((a, b), (Str(_) | List(_) | Tuple(_), _) | (_, Str(_) | List(_) | Tuple(_))) {
+            return Err(bigint::index_overflow());
+        }
+        Ok(None)
     }
 
     pub fn unary(&mut self, op: UnaryOp, v: &Value) -> R<Value> {
