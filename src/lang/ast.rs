@@ -160,6 +160,8 @@ pub enum ExprKind {
     None,
     Bool(bool),
     Int(i64),
+    /// An int literal outside i64.
+    BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
     Str(Rc<str>),
     Ellipsis,

@@ -5,6 +5,9 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, Name};
+use num_traits::Signed;
+
+use super::bigint;
 use super::error::Exception;
 use super::interp::{Interpreter, key_error};
 use super::native::{Args, NativeObject};
@@ -160,6 +163,9 @@ fn install_types(it: &mut Interpreter) {
             let Some(x) = x else { return Ok(Value::Int(0)) };
             if let Some(b) = base {
                 let b = b.expect_int("base")?;
+                if !(b == 0 || (2..=36).contains(&b)) {
+                    return Err(Exception::value_error("int() base must be >= 2 and <= 36, or 0"));
+                }
                 let Value::Str(s) = &x else {
                     return Err(Exception::type_error("int() can't convert non-string with explicit base"));
                 };
@@ -261,6 +267,9 @@ fn install_types(it: &mut Interpreter) {
         None,
         ctor(|_, args| {
             args.no_kwargs()?;
+            if args.pos.iter().any(|v| matches!(v, Value::BigInt(_))) {
+                return Err(Exception::unsupported("range() with bounds beyond 64 bits"));
+            }
             let ints: Vec<i64> = args.pos.iter().map(|v| v.expect_int("")).collect::<R<_>>()?;
             let (start, stop, step) = match ints.as_slice() {
                 [stop] => (0, *stop, 1),
@@ -302,26 +311,39 @@ pub fn parse_int(s: &str, base: u32) -> R<Value> {
         Some(b) => (true, b),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    let body = if base == 16 { body.trim_start_matches("0x").trim_start_matches("0X") } else { body };
+    if base != 0 && !(2..=36).contains(&base) {
+        return Err(Exception::value_error("int() base must be >= 2 and <= 36, or 0"));
+    }
+    // A radix prefix is allowed when it names the base (or base 0 asks to read it).
+    let lower = body.get(..2).map(str::to_ascii_lowercase);
+    let prefixed = match lower.as_deref() {
+        Some("0x") => Some(16),
+        Some("0o") => Some(8),
+        Some("0b") => Some(2),
+        _ => None,
+    };
+    let (base, body) = match prefixed {
+        Some(p) if base == 0 || base == p => (p, body[2..].strip_prefix('_').unwrap_or(&body[2..])),
+        _ if base == 0 => {
+            // Base 0 reads decimals as literals do: no leading zeros.
+            if body.len() > 1 && body.starts_with('0') && body.chars().any(|c| c != '0' && c != '_') {
+                return Err(err());
+            }
+            (10, body)
+        }
+        _ => (base, body),
+    };
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
         return Err(err());
     }
     let digits: String = body.chars().filter(|c| *c != '_').collect();
-    if !(2..=36).contains(&base) {
-        return Err(Exception::value_error("int() base must be >= 2 and <= 36, or 0"));
-    }
-    match i64::from_str_radix(&digits, base) {
-        Ok(v) => Ok(Value::Int(if neg { -v } else { v })),
-        Err(e) if matches!(e.kind(), std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow) => {
-            Err(Exception::unsupported("integers beyond 64 bits (OverflowError)"))
-        }
-        Err(_) => Err(err()),
-    }
+    bigint::parse_digits(&digits, base, neg)?.ok_or_else(err)
 }
 
 pub fn to_int(it: &mut Interpreter, x: &Value) -> R<Value> {
     match x {
         Value::Int(i) => Ok(Value::Int(*i)),
+        Value::BigInt(_) => Ok(x.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => float_to_int(*f),
         Value::Str(s) => parse_int(s, 10),
@@ -344,23 +366,14 @@ pub fn to_int(it: &mut Interpreter, x: &Value) -> R<Value> {
 }
 
 pub fn float_to_int(f: f64) -> R<Value> {
-    if f.is_nan() {
-        return Err(Exception::value_error("cannot convert float NaN to integer"));
-    }
-    if f.is_infinite() {
-        return Err(Exception::new("OverflowError", "cannot convert float infinity to integer"));
-    }
-    let t = f.trunc();
-    if !(-9.223372036854776e18..9.223372036854776e18).contains(&t) {
-        return Err(Exception::unsupported("integers beyond 64 bits (OverflowError)"));
-    }
-    Ok(Value::Int(t as i64))
+    bigint::float_to_int(f)
 }
 
 pub fn to_float(it: &mut Interpreter, x: &Value) -> R<f64> {
     match x {
         Value::Float(f) => Ok(*f),
         Value::Int(_) | Value::Bool(_) => Ok(x.as_f64().unwrap_or(0.0)),
+        Value::BigInt(b) => bigint::to_f64(b),
         Value::Str(s) => {
             let t = s.trim();
             let lower = t.to_ascii_lowercase();
@@ -546,6 +559,18 @@ pub fn round_float(x: f64, nd: i64) -> f64 {
     }
 }
 
+/// The sum of a range's items: n * (first + last) / 2, exact.
+fn range_sum(r: &RangeVal) -> Value {
+    use num_bigint::BigInt;
+    let n = r.len_exact();
+    if n == 0 {
+        return Value::Int(0);
+    }
+    let first = BigInt::from(r.start);
+    let last = BigInt::from(r.start as i128 + (n - 1) * r.step as i128);
+    bigint::norm(BigInt::from(n) * (first + last) / 2)
+}
+
 fn install_functions(it: &mut Interpreter) {
     def(it, "print", |it, args| {
         let mut sep = " ".to_string();
@@ -599,7 +624,8 @@ fn install_functions(it: &mut Interpreter) {
     def(it, "abs", |it, args| {
         let x = one(&args)?;
         match &x {
-            Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| Exception::unsupported("integers beyond 64 bits")),
+            Value::Int(i) => Ok(i.checked_abs().map_or_else(|| bigint::norm(num_bigint::BigInt::from(*i).abs()), Value::Int)),
+            Value::BigInt(b) => Ok(bigint::norm(b.abs())),
             Value::Bool(b) => Ok(Value::Int(*b as i64)),
             Value::Float(f) => Ok(Value::Float(f.abs())),
             Value::Instance(_) => match it.call_dunder(&x, "__abs__", Vec::new())? {
@@ -616,7 +642,7 @@ fn install_functions(it: &mut Interpreter) {
             o => Err(Exception::type_error(format!("bad operand type for abs(): '{}'", o.type_name()))),
         }
     });
-    def(it, "round", |_, args| {
+    def(it, "round", |it, args| {
         let [x, nd] = args.bind(&["number", "ndigits="])?;
         let x = x.unwrap_or(Value::None);
         let nd = match nd {
@@ -626,17 +652,13 @@ fn install_functions(it: &mut Interpreter) {
         match (&x, nd) {
             (Value::Float(f), None) => float_to_int(f.round_ties_even()),
             (Value::Float(f), Some(n)) => Ok(Value::Float(round_float(*f, n))),
+            (Value::BigInt(_), None) => Ok(x.clone()),
             (Value::Int(_) | Value::Bool(_), None) => Ok(Value::Int(x.as_int().unwrap_or(0))),
-            (Value::Int(_) | Value::Bool(_), Some(n)) => {
-                let i = x.as_int().unwrap_or(0);
+            (Value::Int(_) | Value::Bool(_) | Value::BigInt(_), Some(n)) => {
                 if n >= 0 {
-                    return Ok(Value::Int(i));
+                    return to_int(it, &x);
                 }
-                let Some(p) = 10i64.checked_pow(u32::try_from(n.saturating_neg()).unwrap_or(u32::MAX)) else { return Ok(Value::Int(0)) };
-                let q = i.div_euclid(p);
-                let r = i.rem_euclid(p);
-                let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };
-                Ok(Value::Int(q * p))
+                Ok(bigint::round_int(&bigint::to_big(&x).unwrap_or_default(), n))
             }
             (o, _) => Err(Exception::type_error(format!("type {} doesn't define __round__ method", o.type_name()))),
         }
@@ -657,27 +679,10 @@ fn install_functions(it: &mut Interpreter) {
         match m {
             None | Some(Value::None) => it.binary(BinOp::Pow, &b, &e),
             Some(m) => {
-                let (Some(mut base), Some(mut exp), Some(md)) = (b.as_int(), e.as_int(), m.as_int()) else {
+                let (Some(base), Some(exp), Some(md)) = (bigint::to_big(&b), bigint::to_big(&e), bigint::to_big(&m)) else {
                     return Err(Exception::type_error("pow() 3rd argument not allowed unless all arguments are integers"));
                 };
-                if md == 0 {
-                    return Err(Exception::value_error("pow() 3rd argument cannot be 0"));
-                }
-                if exp < 0 {
-                    return Err(Exception::unsupported("pow() with a negative exponent and a modulus"));
-                }
-                let md128 = md as i128;
-                let mut acc: i128 = 1;
-                let mut bb = (base as i128).rem_euclid(md128);
-                while exp > 0 {
-                    if exp & 1 == 1 {
-                        acc = (acc * bb).rem_euclid(md128);
-                    }
-                    bb = (bb * bb).rem_euclid(md128);
-                    exp >>= 1;
-                }
-                base = acc as i64;
-                Ok(Value::Int(base))
+                bigint::pow_mod(&base, &exp, &md)
             }
         }
     });
@@ -687,7 +692,12 @@ fn install_functions(it: &mut Interpreter) {
         if let Value::Str(_) = acc {
             return Err(Exception::type_error("sum() can't sum strings [use ''.join(seq) instead]"));
         }
-        for v in it.iterate(&iterable.unwrap_or(Value::None))? {
+        let iterable = iterable.unwrap_or(Value::None);
+        // A range's sum is an arithmetic series: exact, without a loop over its items.
+        if let (Value::Range(r), true) = (&iterable, bigint::is_int(&acc)) {
+            return it.binary(BinOp::Add, &acc, &range_sum(r));
+        }
+        for v in it.iterate(&iterable)? {
             acc = it.binary(BinOp::Add, &acc, &v)?;
         }
         Ok(acc)
@@ -895,14 +905,19 @@ fn install_functions(it: &mut Interpreter) {
     def(it, "hash", |_, args| {
         let x = one(&args)?;
         Ok(match &x {
-            Value::Int(i) if *i != -1 => Value::Int(*i),
+            Value::Int(i) => Value::Int(bigint::hash_i64(*i)),
+            Value::BigInt(b) => Value::Int(bigint::hash_big(b)),
             Value::Bool(b) => Value::Int(*b as i64),
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e18 && *f != -1.0 => Value::Int(*f as i64),
+            Value::Float(f) if !f.is_nan() => Value::Int(bigint::hash_f64(*f)),
             _ => Value::Int((hash_value(&x)? >> 2) as i64),
         })
     });
     def(it, "chr", |_, args| {
-        let x = one(&args)?.expect_int("")?;
+        let x = one(&args)?;
+        if let Value::BigInt(_) = x {
+            return Err(Exception::new("OverflowError", "Python int too large to convert to C int"));
+        }
+        let x = x.expect_int("")?;
         u32::try_from(x)
             .ok()
             .and_then(char::from_u32)
@@ -929,19 +944,14 @@ fn install_functions(it: &mut Interpreter) {
     for (name, radix, prefix) in [("hex", 16, "0x"), ("oct", 8, "0o"), ("bin", 2, "0b")] {
         def(it, name, move |_, args| {
             let x = one(&args)?;
-            let Some(i) = x.as_int() else {
+            let Some(i) = bigint::to_big(&x) else {
                 return Err(Exception::type_error(format!(
                     "'{}' object cannot be interpreted as an integer",
                     x.type_name()
                 )));
             };
-            let m = i.unsigned_abs();
-            let digits = match radix {
-                16 => format!("{m:x}"),
-                8 => format!("{m:o}"),
-                _ => format!("{m:b}"),
-            };
-            Ok(Value::Str(format!("{}{prefix}{digits}", if i < 0 { "-" } else { "" }).into()))
+            let digits = bigint::magnitude_digits(&i, radix)?;
+            Ok(Value::Str(format!("{}{prefix}{digits}", if bigint::sign_of(&x).is_lt() { "-" } else { "" }).into()))
         });
     }
 }
@@ -986,7 +996,14 @@ pub fn attribute(_it: &mut Interpreter, obj: &Value, name: &str) -> R<Option<Val
             "real" | "numerator" => Some(Value::Int(*i)),
             "imag" => Some(Value::Int(0)),
             "denominator" => Some(Value::Int(1)),
-            "bit_length" | "is_integer" | "conjugate" => m(int_method),
+            "bit_length" | "is_integer" | "conjugate" | "bit_count" => m(int_method),
+            _ => None,
+        },
+        Value::BigInt(_) => match name {
+            "real" | "numerator" => Some(obj.clone()),
+            "imag" => Some(Value::Int(0)),
+            "denominator" => Some(Value::Int(1)),
+            "bit_length" | "is_integer" | "conjugate" | "bit_count" => m(int_method),
             _ => None,
         },
         Value::Bool(b) => match name {
@@ -1782,12 +1799,40 @@ fn set_method(it: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 fn int_method(_: &mut Interpreter, args: Args) -> R<Value> {
-    let i = this(&args).as_int().unwrap_or(0);
-    match &*args.fname {
-        "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
-        "is_integer" => Ok(Value::Bool(true)),
-        _ => Ok(Value::Int(i)),
+    args.no_kwargs()?;
+    let recv = this(&args);
+    let i = bigint::to_big(&recv).unwrap_or_default();
+    if !args.pos.is_empty() {
+        return Err(Exception::type_error(format!(
+            "int.{}() takes no arguments ({} given)",
+            args.fname,
+            args.pos.len()
+        )));
     }
+    match &*args.fname {
+        "bit_length" => Ok(Value::Int(i.bits() as i64)),
+        "bit_count" => Ok(Value::Int(i.magnitude().count_ones() as i64)),
+        "is_integer" => Ok(Value::Bool(true)),
+        _ => Ok(bigint::norm(i)),
+    }
+}
+
+/// The lowest-terms ratio of a finite float.
+fn float_ratio(f: f64) -> (num_bigint::BigInt, num_bigint::BigInt) {
+    use num_bigint::BigInt;
+    if f == 0.0 {
+        return (BigInt::from(0), BigInt::from(1));
+    }
+    let bits = f.to_bits();
+    let raw_exp = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mut mant, mut exp) = if raw_exp == 0 { (frac, -1074) } else { (frac | (1 << 52), raw_exp - 1075) };
+    let tz = mant.trailing_zeros() as i64;
+    mant >>= tz;
+    exp += tz;
+    let num = BigInt::from(mant);
+    let num = if f < 0.0 { -num } else { num };
+    if exp >= 0 { (num << exp as u64, BigInt::from(1)) } else { (num, BigInt::from(1) << (-exp) as u64) }
 }
 
 fn float_method(_: &mut Interpreter, args: Args) -> R<Value> {
@@ -1798,13 +1843,9 @@ fn float_method(_: &mut Interpreter, args: Args) -> R<Value> {
             if !f.is_finite() {
                 return Err(Exception::value_error("cannot convert Infinity to integer ratio"));
             }
-            let mut num = f;
-            let mut den: i64 = 1;
-            while num.fract() != 0.0 && den < (1 << 52) {
-                num *= 2.0;
-                den *= 2;
-            }
-            Ok(Value::tuple(vec![float_to_int(num)?, Value::Int(den)]))
+            // f = m * 2^e exactly; reduce the power of two against the mantissa's.
+            let (num, den) = float_ratio(f);
+            Ok(Value::tuple(vec![bigint::norm(num), bigint::norm(den)]))
         }
         "hex" => Err(Exception::unsupported("float.hex()")),
         _ => Ok(Value::Float(f)),

@@ -1,7 +1,66 @@
 //! Number and string formatting: float repr, the format-spec mini-language, and `%` formatting.
 
+use num_bigint::BigInt;
+
+use super::bigint;
 use super::error::Exception;
 use super::value::Value;
+
+/// An int to format: the i64 fast path or a big int.
+#[derive(Clone, Copy)]
+pub enum IntArg<'a> {
+    Small(i64),
+    Big(&'a BigInt),
+}
+
+impl IntArg<'_> {
+    /// The int inside an int-like value (bools are ints).
+    pub fn of(v: &Value) -> Option<IntArg<'_>> {
+        match v {
+            Value::Int(i) => Some(IntArg::Small(*i)),
+            Value::Bool(b) => Some(IntArg::Small(*b as i64)),
+            Value::BigInt(b) => Some(IntArg::Big(b)),
+            _ => None,
+        }
+    }
+
+    fn is_negative(self) -> bool {
+        match self {
+            IntArg::Small(i) => i < 0,
+            IntArg::Big(b) => b.sign() == num_bigint::Sign::Minus,
+        }
+    }
+
+    /// The magnitude's digits in `radix`; decimal text obeys CPython's digit limit.
+    fn digits(self, radix: u32) -> Result<String, Exception> {
+        match self {
+            IntArg::Small(i) => {
+                let m = i.unsigned_abs();
+                Ok(match radix {
+                    16 => format!("{m:x}"),
+                    8 => format!("{m:o}"),
+                    2 => format!("{m:b}"),
+                    _ => m.to_string(),
+                })
+            }
+            IntArg::Big(b) => bigint::magnitude_digits(b, radix),
+        }
+    }
+
+    fn to_f64(self) -> Result<f64, Exception> {
+        match self {
+            IntArg::Small(i) => Ok(i as f64),
+            IntArg::Big(b) => bigint::to_f64(b),
+        }
+    }
+
+    fn to_decimal(self) -> Result<String, Exception> {
+        match self {
+            IntArg::Small(i) => Ok(i.to_string()),
+            IntArg::Big(b) => bigint::to_decimal(b),
+        }
+    }
+}
 
 /// Python's `repr(float)`: shortest round-trip digits, fixed notation for 1e-4 <= |x| < 1e16.
 pub fn float_repr(x: f64) -> String {
@@ -160,12 +219,13 @@ pub fn parse_spec(spec: &str) -> Result<Spec, Exception> {
 pub fn format_value(v: &Value, spec: &str) -> Result<String, Exception> {
     match v {
         Value::Str(s) => format_str(s, spec),
-        Value::Int(i) => format_int(*i, spec, "int"),
+        Value::Int(i) => format_int(IntArg::Small(*i), spec, "int"),
+        Value::BigInt(b) => format_int(IntArg::Big(b), spec, "int"),
         Value::Bool(b) => {
             if spec.is_empty() {
                 Ok(if *b { "True" } else { "False" }.into())
             } else {
-                format_int(*b as i64, spec, "int")
+                format_int(IntArg::Small(*b as i64), spec, "int")
             }
         }
         Value::Float(f) => format_float(*f, spec),
@@ -261,31 +321,33 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     out
 }
 
-pub fn format_int(i: i64, spec: &str, tname: &str) -> Result<String, Exception> {
+pub fn format_int(i: IntArg, spec: &str, tname: &str) -> Result<String, Exception> {
     if spec.is_empty() {
-        return Ok(i.to_string());
+        return i.to_decimal();
     }
     let sp = parse_spec(spec)?;
     let ty = sp.ty.unwrap_or('d');
     if matches!(ty, 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') {
-        return format_float_spec(i as f64, &sp);
+        return format_float_spec(i.to_f64()?, &sp);
     }
     if sp.precision.is_some() {
         return Err(Exception::value_error("Precision not allowed in integer format specifier"));
     }
-    let neg = i < 0;
-    let mag = i.unsigned_abs();
+    let neg = i.is_negative();
     let (digits, alt_prefix, every) = match ty {
-        'd' | 'n' => (mag.to_string(), "", 3),
-        'x' => (format!("{mag:x}"), "0x", 4),
-        'X' => (format!("{mag:X}"), "0X", 4),
-        'o' => (format!("{mag:o}"), "0o", 4),
-        'b' => (format!("{mag:b}"), "0b", 4),
+        'd' | 'n' => (i.digits(10)?, "", 3),
+        'x' => (i.digits(16)?, "0x", 4),
+        'X' => (i.digits(16)?.to_uppercase(), "0X", 4),
+        'o' => (i.digits(8)?, "0o", 4),
+        'b' => (i.digits(2)?, "0b", 4),
         'c' => {
             if sp.sign.is_some() {
                 return Err(Exception::value_error("Sign not allowed with integer format specifier 'c'"));
             }
-            let c = u32::try_from(i)
+            let IntArg::Small(small) = i else {
+                return Err(Exception::new("OverflowError", "Python int too large to convert to C long"));
+            };
+            let c = u32::try_from(small)
                 .ok()
                 .and_then(char::from_u32)
                 .ok_or_else(|| Exception::new("OverflowError", "%c arg not in range(0x110000)"))?;
@@ -564,18 +626,23 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                                 format!("cannot convert float {} to integer", float_repr(*f)),
                             ));
                         }
-                        f.trunc() as i64
+                        bigint::float_to_int(*f)?
                     }
-                    other => other.as_int().ok_or_else(|| {
-                        Exception::type_error(match conv {
+                    other if IntArg::of(other).is_some() => other.clone(),
+                    other => {
+                        return Err(Exception::type_error(match conv {
                             'd' | 'i' | 'u' => {
                                 format!("%{conv} format: a real number is required, not {}", other.type_name())
                             }
                             'c' => "%c requires int or char".to_string(),
                             _ => format!("%{conv} format: an integer is required, not {}", other.type_name()),
-                        })
-                    })?,
+                        }));
+                    }
                 };
+                let n = IntArg::of(&n).unwrap_or(IntArg::Small(0));
+                if let (IntArg::Big(_), 'c') = (n, conv) {
+                    return Err(Exception::new("OverflowError", "%c arg not in range(0x110000)"));
+                }
                 let ty = match conv {
                     'i' | 'u' => 'd',
                     c => c,
@@ -585,8 +652,8 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                 let mut s = format_int_spec(n, &sp)?;
                 if let Some(p) = digits_prec {
                     // %.3d pads digits with zeros.
-                    let neg = n < 0;
-                    let d = n.unsigned_abs().to_string();
+                    let neg = n.is_negative();
+                    let d = n.digits(10)?;
                     if d.len() < p {
                         let body = format!("{}{}{d}", if neg { "-" } else { "" }, "0".repeat(p - d.len()));
                         s = pad(&body, "", &Spec { zero: false, ..sp.clone() }, '>');
@@ -595,9 +662,12 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                 s
             }
             'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
-                let f = v.as_f64().ok_or_else(|| {
-                    Exception::type_error(format!("must be real number, not {}", v.type_name()))
-                })?;
+                let f = match bigint::int_to_f64(&v) {
+                    Some(f) => f?,
+                    None => v.as_f64().ok_or_else(|| {
+                        Exception::type_error(format!("must be real number, not {}", v.type_name()))
+                    })?,
+                };
                 sp.ty = Some(conv);
                 if sp.precision.is_none() {
                     sp.precision = Some(6);
@@ -620,7 +690,7 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
     Ok(out)
 }
 
-fn format_int_spec(n: i64, sp: &Spec) -> Result<String, Exception> {
+fn format_int_spec(n: IntArg, sp: &Spec) -> Result<String, Exception> {
     let mut spec = String::new();
     if let Some(a) = sp.align {
         spec.push(a);
@@ -678,8 +748,8 @@ mod tests {
         assert_eq!(format_float(0.1234, ".1%").unwrap(), "12.3%");
         assert_eq!(format_float(12345.678, "e").unwrap(), "1.234568e+04");
         assert_eq!(format_float(0.00001234, "g").unwrap(), "1.234e-05");
-        assert_eq!(format_int(42, "5d", "int").unwrap(), "   42");
-        assert_eq!(format_int(255, "#x", "int").unwrap(), "0xff");
+        assert_eq!(format_int(IntArg::Small(42), "5d", "int").unwrap(), "   42");
+        assert_eq!(format_int(IntArg::Small(255), "#x", "int").unwrap(), "0xff");
         assert_eq!(format_str("ab", ">5").unwrap(), "   ab");
     }
 }

@@ -1051,6 +1051,7 @@ impl Interpreter {
             ExprKind::None => Value::None,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Ellipsis => Value::Ellipsis,
@@ -1692,6 +1693,10 @@ impl Interpreter {
             Value::Tuple(_) => ("(", ")"),
             Value::Dict(_) => ("{", "}"),
             Value::Set(d) if !d.borrow().is_empty() => ("{", "}"),
+            Value::BigInt(b) => {
+                out.push_str(&super::bigint::to_decimal(b)?);
+                return Ok(());
+            }
             _ => {
                 out.push_str(&v.repr());
                 return Ok(());
@@ -1747,7 +1752,7 @@ impl Interpreter {
             Value::Str(s) => Ok(s.to_string()),
             Value::Instance(_) => self.instance_str(v),
             Value::Exception(e) if e.typ.is_user() => self.instance_str(v),
-            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) => self.repr(v),
+            Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::BigInt(_) => self.repr(v),
             _ => Ok(v.to_str()),
         }
     }
@@ -1795,7 +1800,10 @@ impl Interpreter {
             Value::List(l) => l.borrow().len(),
             Value::Tuple(t) => t.len(),
             Value::Dict(d) | Value::Set(d) => d.borrow().len(),
-            Value::Range(r) => r.len() as usize,
+            Value::Range(r) => usize::try_from(i64::try_from(r.len_exact()).map_err(|_| {
+                Exception::new("OverflowError", "Python int too large to convert to C ssize_t")
+            })?)
+            .unwrap_or(0),
             Value::Instance(_) => match self.call_dunder(v, "__len__", Vec::new())? {
                 Some(Value::Int(n)) if n >= 0 => n as usize,
                 Some(Value::Int(_)) => return Err(Exception::value_error("__len__() should return >= 0")),
@@ -2228,7 +2236,7 @@ impl Interpreter {
             Value::Str(s) => {
                 let chars: Vec<Value> = s.chars().map(|c| Value::Str(c.to_string().into())).collect();
                 match key {
-                    Value::Slice(_) | Value::Int(_) | Value::Bool(_) => match seq_get(&chars, key, "string")? {
+                    Value::Slice(_) | Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => match seq_get(&chars, key, "string")? {
                         Ok(v) => Ok(v),
                         Err(parts) => Ok(Value::Str(parts.iter().map(|v| v.to_str()).collect::<String>().into())),
                     },
@@ -2248,6 +2256,7 @@ impl Interpreter {
                         step: r.step * step,
                     })))
                 }
+                Value::BigInt(_) => Err(Exception::new("IndexError", "range object index out of range")),
                 _ => {
                     let i = index_of(key, "range")?;
                     let n = r.len();
@@ -2378,6 +2387,7 @@ pub(crate) fn index_of(key: &Value, what: &str) -> R<i64> {
     match key {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
+        Value::BigInt(_) => Err(Exception::new("IndexError", "cannot fit 'int' into an index-sized integer")),
         other => Err(Exception::type_error(format!(
             "{what} indices must be integers or slices, not {}",
             other.type_name()
@@ -2405,6 +2415,8 @@ pub(crate) fn slice_indices(s: &[Value; 3], n: i64) -> R<(i64, i64, i64)> {
     let get = |v: &Value| -> R<Option<i64>> {
         match v {
             Value::None => Ok(None),
+            // Out-of-range bounds clamp, as CPython's ssize_t slice indices do.
+            Value::BigInt(b) => Ok(Some(if b.sign() == num_bigint::Sign::Minus { i64::MIN } else { i64::MAX })),
             other => other.as_int().map(Some).ok_or_else(|| {
                 Exception::type_error("slice indices must be integers or None or have an __index__ method")
             }),
@@ -2433,12 +2445,14 @@ pub(crate) fn slice_positions(start: i64, stop: i64, step: i64) -> Vec<i64> {
     if step > 0 {
         while i < stop {
             out.push(i);
-            i += step;
+            let Some(next) = i.checked_add(step) else { break };
+            i = next;
         }
     } else {
         while i > stop {
             out.push(i);
-            i += step;
+            let Some(next) = i.checked_add(step) else { break };
+            i = next;
         }
     }
     out

@@ -1,5 +1,8 @@
 //! The lexer: cell text to tokens with spans, including Python's INDENT/DEDENT layout tokens.
 
+use std::rc::Rc;
+
+use super::bigint::MAX_STR_DIGITS;
 use crate::source::Span;
 
 /// One token. Keywords and operators are interned as static strings so the parser matches text.
@@ -9,6 +12,8 @@ pub enum Tok {
     Kw(&'static str),
     Op(&'static str),
     Int(i64),
+    /// An int literal outside i64.
+    BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
     /// A string literal; f-strings keep their raw body for the parser to split.
     Str(StrLit),
@@ -313,10 +318,21 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             let digits: String = self.src[start + 2..self.pos].chars().filter(|c| *c != '_').collect();
-            let value = i64::from_str_radix(&digits, radix).map_err(|_| {
-                self.err("SyntaxError", format!("invalid literal '{}'", &self.src[start..self.pos]), start, self.pos)
-            })?;
-            self.push(Tok::Int(value), start, self.pos);
+            let tok = match i64::from_str_radix(&digits, radix) {
+                Ok(v) => Tok::Int(v),
+                Err(_) => match num_bigint::BigInt::parse_bytes(digits.as_bytes(), radix) {
+                    Some(b) if !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix)) => Tok::BigInt(Rc::new(b)),
+                    _ => {
+                        return Err(self.err(
+                            "SyntaxError",
+                            format!("invalid literal '{}'", &self.src[start..self.pos]),
+                            start,
+                            self.pos,
+                        ));
+                    }
+                },
+            };
+            self.push(tok, start, self.pos);
             return Ok(());
         }
         let mut is_float = false;
@@ -358,14 +374,21 @@ impl<'a> Lexer<'a> {
             }
             match text.parse::<i64>() {
                 Ok(v) => Tok::Int(v),
-                Err(_) => {
+                Err(_) if text.len() > MAX_STR_DIGITS => {
                     return Err(self.err(
-                        "OverflowError",
-                        "unsupported: integer literal does not fit in 64 bits",
+                        "SyntaxError",
+                        format!(
+                            "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit - Consider hexadecimal for huge integer literals to avoid decimal conversion limits.",
+                            text.len()
+                        ),
                         start,
                         self.pos,
                     ));
                 }
+                Err(_) => match text.parse::<num_bigint::BigInt>() {
+                    Ok(b) => Tok::BigInt(Rc::new(b)),
+                    Err(_) => return Err(self.err("SyntaxError", "invalid decimal literal", start, self.pos)),
+                },
             }
         };
         self.push(tok, start, self.pos);

@@ -2,7 +2,12 @@
 
 use std::rc::Rc;
 
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
 use super::ast::BinOp;
+use super::bigint;
 use super::builtins::{float_to_int, to_float};
 use super::error::Exception;
 use super::interp::Interpreter;
@@ -38,8 +43,33 @@ fn num(it: &mut Interpreter, v: &Value) -> R<f64> {
         Value::Str(_) | Value::None | Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
             Err(Exception::type_error(format!("must be real number, not {}", v.type_name())))
         }
+        // A big int too large for a float keeps its OverflowError.
+        Value::BigInt(b) => bigint::to_f64(b),
         _ => to_float(it, v).map_err(|_| Exception::type_error(format!("must be real number, not {}", v.type_name()))),
     }
+}
+
+/// An integer argument (bools are ints), exact however large.
+fn int_arg(v: &Value) -> R<BigInt> {
+    bigint::to_big(v).ok_or_else(|| {
+        Exception::type_error(format!("'{}' object cannot be interpreted as an integer", v.type_name()))
+    })
+}
+
+/// CPython's loghelper: `f` of an int too large for a float is f(m) + f(2) * e with
+/// int = m * 2^e, so logs of huge ints stay finite. None for non-ints.
+fn int_log(v: &Value, f: fn(f64) -> f64) -> Option<R<f64>> {
+    let b = bigint::to_big(v)?;
+    if !b.is_positive() {
+        return Some(Err(domain()));
+    }
+    Some(Ok(match bigint::to_f64(&b) {
+        Ok(x) => f(x),
+        Err(_) => {
+            let (m, e) = bigint::frexp_big(&b);
+            f(m) + f(2.0) * e as f64
+        }
+    }))
 }
 
 /// A one-argument float function with a domain check and overflow detection.
@@ -126,8 +156,24 @@ pub fn module() -> Value {
     m.set("nan", Value::Float(f64::NAN));
     unary(&m, "sqrt", f64::sqrt, |x| x >= 0.0 || x.is_nan());
     unary(&m, "exp", f64::exp, |_| true);
-    unary(&m, "log2", f64::log2, |x| x > 0.0 || x.is_nan());
-    unary(&m, "log10", f64::log10, |x| x > 0.0 || x.is_nan());
+    for (name, f) in [("log2", f64::log2 as fn(f64) -> f64), ("log10", f64::log10)] {
+        m.set(
+            name,
+            Value::builtin(name, move |it, args| {
+                if args.pos.len() == 1
+                    && let Some(r) = int_log(&args.pos[0], f)
+                {
+                    args.no_kwargs()?;
+                    return r.map(Value::Float);
+                }
+                let x = floats(it, &args, 1)?[0];
+                if !(x > 0.0 || x.is_nan()) {
+                    return Err(domain());
+                }
+                Ok(Value::Float(f(x)))
+            }),
+        );
+    }
     unary(&m, "log1p", f64::ln_1p, |x| x > -1.0 || x.is_nan());
     unary(&m, "expm1", f64::exp_m1, |_| true);
     unary(&m, "sin", f64::sin, |x| !x.is_infinite());
@@ -152,21 +198,25 @@ pub fn module() -> Value {
                     args.pos.len()
                 )));
             }
-            let x = num(it, &args.pos[0])?;
-            if x <= 0.0 {
-                return Err(domain());
-            }
+            let mut ln = |v: &Value| -> R<f64> {
+                if let Some(r) = int_log(v, f64::ln) {
+                    return r;
+                }
+                let x = num(it, v)?;
+                if x <= 0.0 {
+                    return Err(domain());
+                }
+                Ok(x.ln())
+            };
+            let x = ln(&args.pos[0])?;
             match args.pos.get(1) {
-                None => Ok(Value::Float(x.ln())),
+                None => Ok(Value::Float(x)),
                 Some(b) => {
-                    let b = num(it, b)?;
-                    if b <= 0.0 {
-                        return Err(domain());
-                    }
-                    if b == 1.0 {
+                    let b = ln(b)?;
+                    if b == 0.0 {
                         return Err(Exception::new("ZeroDivisionError", "float division by zero"));
                     }
-                    Ok(Value::Float(x.ln() / b.ln()))
+                    Ok(Value::Float(x / b))
                 }
             }
         }),
@@ -218,8 +268,8 @@ pub fn module() -> Value {
                         args.pos.len()
                     )));
                 }
-                if let Some(i) = args.pos[0].as_int() {
-                    return Ok(Value::Int(i));
+                if bigint::is_int(&args.pos[0]) {
+                    return Ok(bigint::norm(bigint::to_big(&args.pos[0]).unwrap_or_default()));
                 }
                 float_to_int(f(num(it, &args.pos[0])?))
             }),
@@ -292,37 +342,89 @@ pub fn module() -> Value {
             args.no_kwargs()?;
             let [x] = args.bind(&["n", "/"])?;
             let x = x.unwrap_or(Value::None);
-            let Some(n) = x.as_int() else {
-                return Err(Exception::type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    x.type_name()
-                )));
-            };
-            if n < 0 {
+            let n = int_arg(&x)?;
+            if n.is_negative() {
                 return Err(Exception::value_error("factorial() not defined for negative values"));
             }
-            let mut acc: i64 = 1;
-            for k in 2..=n {
-                acc = acc.checked_mul(k).ok_or_else(|| Exception::unsupported("integers beyond 64 bits"))?;
-            }
-            Ok(Value::Int(acc))
+            let n = n.to_u64().filter(|&n| n <= i64::MAX as u64).ok_or_else(|| {
+                Exception::new("OverflowError", "factorial() argument should not exceed 9223372036854775807")
+            })?;
+            bigint::factorial(n)
         }),
     );
     m.set(
         "gcd",
         Value::builtin("gcd", |_, args| {
             args.no_kwargs()?;
-            let mut g: i64 = 0;
+            let mut g = BigInt::zero();
             for v in &args.pos {
-                let mut b = v.expect_int("")?.abs();
-                let mut a = g;
-                while b != 0 {
-                    (a, b) = (b, a % b);
-                }
-                g = a;
+                g = g.gcd(&int_arg(v)?);
             }
-            Ok(Value::Int(g))
+            Ok(bigint::norm(g))
         }),
     );
+    m.set(
+        "lcm",
+        Value::builtin("lcm", |_, args| {
+            args.no_kwargs()?;
+            let mut l = BigInt::one();
+            for v in &args.pos {
+                l = l.lcm(&int_arg(v)?);
+            }
+            Ok(bigint::norm(l))
+        }),
+    );
+    m.set(
+        "isqrt",
+        Value::builtin("isqrt", |_, args| {
+            args.no_kwargs()?;
+            let [x] = args.bind(&["n", "/"])?;
+            let n = int_arg(&x.unwrap_or(Value::None))?;
+            if n.is_negative() {
+                return Err(Exception::value_error("isqrt() argument must be nonnegative"));
+            }
+            Ok(bigint::isqrt(&n))
+        }),
+    );
+    for name in ["comb", "perm"] {
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                args.no_kwargs()?;
+                let (n, k) = match (name, args.pos.as_slice()) {
+                    (_, [n, k]) => (int_arg(n)?, Some(int_arg(k)?)),
+                    ("perm", [n]) => (int_arg(n)?, None),
+                    (_, a) => {
+                        let want = if name == "comb" { "2 arguments" } else { "at most 2 arguments" };
+                        return Err(Exception::type_error(format!("{name} expected {want}, got {}", a.len())));
+                    }
+                };
+                if n.is_negative() {
+                    return Err(Exception::value_error("n must be a non-negative integer"));
+                }
+                let k = k.unwrap_or_else(|| n.clone());
+                if k.is_negative() {
+                    return Err(Exception::value_error("k must be a non-negative integer"));
+                }
+                if k > n {
+                    return Ok(Value::Int(0));
+                }
+                // comb(n, k) == comb(n, n - k): the shorter product is exact either way.
+                let k = if name == "comb" { k.clone().min(&n - &k) } else { k };
+                let k = k.to_u64().ok_or_else(|| {
+                    Exception::new("OverflowError", format!("min(n - k, k) must not exceed {}", i64::MAX))
+                })?;
+                let mut num = BigInt::one();
+                let mut den = BigInt::one();
+                for j in 0..k {
+                    num *= &n - j;
+                    if name == "comb" {
+                        den *= j + 1;
+                    }
+                }
+                Ok(bigint::norm(num / den))
+            }),
+        );
+    }
     Value::Module(Rc::new(m))
 }

@@ -4,6 +4,7 @@
 //! torch and friends plug in as native modules and objects through [`native`].
 
 pub mod ast;
+pub mod bigint;
 mod builtins;
 pub mod classes;
 pub mod error;

@@ -340,6 +340,9 @@ impl Value {
     /// An int argument (bools count), with CPython's TypeError otherwise.
     /// `_what` names the parameter for callers' readability; CPython's message omits it.
     pub fn expect_int(&self, _what: &str) -> Result<i64, Exception> {
+        if let Value::BigInt(_) = self {
+            return Err(Exception::new("OverflowError", "Python int too large to convert to C ssize_t"));
+        }
         self.as_int().ok_or_else(|| {
             Exception::type_error(format!("'{}' object cannot be interpreted as an integer", self.type_name()))
         })
@@ -347,6 +350,9 @@ impl Value {
 
     /// A float argument (ints and bools convert).
     pub fn expect_f64(&self, _what: &str) -> Result<f64, Exception> {
+        if let Value::BigInt(b) = self {
+            return super::bigint::to_f64(b);
+        }
         self.as_f64().ok_or_else(|| Exception::type_error(format!("must be real number, not {}", self.type_name())))
     }
 }

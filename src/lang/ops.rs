@@ -9,13 +9,12 @@ use super::error::Exception;
 use super::format::{PercentArg, percent_format};
 use super::interp::Interpreter;
 use super::native::Op;
+use num_bigint::BigInt;
+
+use super::bigint;
 use super::value::{Dict, Value, key_eq};
 
 type R<T> = Result<T, Exception>;
-
-fn overflow() -> Exception {
-    Exception::unsupported("integers beyond 64 bits (OverflowError)")
-}
 
 fn unsupported_operands(op: BinOp, a: &Value, b: &Value) -> Exception {
     let sym = if op == BinOp::Pow { "** or pow()" } else { op.symbol() };
@@ -50,12 +49,13 @@ pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
     (floordiv, m)
 }
 
-pub fn int_floordiv(a: i64, b: i64) -> R<i64> {
+/// `a // b` on i64; None only for i64::MIN // -1, which leaves i64.
+pub fn int_floordiv(a: i64, b: i64) -> R<Option<i64>> {
     if b == 0 {
         return Err(Exception::new("ZeroDivisionError", "integer division or modulo by zero"));
     }
-    let q = a.checked_div(b).ok_or_else(overflow)?;
-    Ok(if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
+    let Some(q) = a.checked_div(b) else { return Ok(None) };
+    Ok(Some(if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q }))
 }
 
 pub fn int_mod(a: i64, b: i64) -> R<i64> {
@@ -66,15 +66,27 @@ pub fn int_mod(a: i64, b: i64) -> R<i64> {
     Ok(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
 }
 
+/// `a ** b` on i64, promoting to a big int when the power leaves i64.
 pub fn int_pow(a: i64, b: i64) -> R<Value> {
-    if b < 0 {
-        if a == 0 {
-            return Err(Exception::new("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
-        }
-        return Ok(Value::Float((a as f64).powf(b as f64)));
+    if b >= 0
+        && let Ok(e) = u32::try_from(b)
+        && let Some(r) = a.checked_pow(e)
+    {
+        return Ok(Value::Int(r));
     }
-    let e = u32::try_from(b).map_err(|_| overflow())?;
-    a.checked_pow(e).map(Value::Int).ok_or_else(overflow)
+    bigint::pow(&BigInt::from(a), &BigInt::from(b))
+}
+
+/// `x op y` for two i64s whose result left i64.
+#[cold]
+#[inline(never)]
+fn big_binary(op: BinOp, x: i64, y: i64) -> R<Value> {
+    bigint::binary(op, &BigInt::from(x), &BigInt::from(y))
+}
+
+/// Whether an i64 converts to f64 exactly (so float division rounds only once).
+fn exact_in_f64(x: i64) -> bool {
+    x.unsigned_abs() <= 1 << 53
 }
 
 pub fn float_pow(a: f64, b: f64) -> R<f64> {
@@ -135,20 +147,37 @@ impl Interpreter {
             }
             return Err(unsupported_operands(op, a, b));
         }
-        use Value::{Bool, Float, Int, List, Set, Str, Tuple};
+        use Value::{BigInt, Bool, Float, Int, List, Set, Str, Tuple};
         // Numbers: bools are ints.
         if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+            // Overflow leaves the fast path for exact big-int arithmetic.
             return Ok(match op {
-                BinOp::Add => Int(x.checked_add(y).ok_or_else(overflow)?),
-                BinOp::Sub => Int(x.checked_sub(y).ok_or_else(overflow)?),
-                BinOp::Mul => Int(x.checked_mul(y).ok_or_else(overflow)?),
+                BinOp::Add => match x.checked_add(y) {
+                    Some(r) => Int(r),
+                    None => return big_binary(op, x, y),
+                },
+                BinOp::Sub => match x.checked_sub(y) {
+                    Some(r) => Int(r),
+                    None => return big_binary(op, x, y),
+                },
+                BinOp::Mul => match x.checked_mul(y) {
+                    Some(r) => Int(r),
+                    None => return big_binary(op, x, y),
+                },
                 BinOp::Div => {
                     if y == 0 {
                         return Err(Exception::new("ZeroDivisionError", "division by zero"));
                     }
-                    Float(x as f64 / y as f64)
+                    if exact_in_f64(x) && exact_in_f64(y) {
+                        Float(x as f64 / y as f64)
+                    } else {
+                        return big_binary(op, x, y);
+                    }
                 }
-                BinOp::FloorDiv => Int(int_floordiv(x, y)?),
+                BinOp::FloorDiv => match int_floordiv(x, y)? {
+                    Some(q) => Int(q),
+                    None => return big_binary(op, x, y),
+                },
                 BinOp::Mod => Int(int_mod(x, y)?),
                 BinOp::Pow => int_pow(x, y)?,
                 BinOp::LShift => {
@@ -161,7 +190,7 @@ impl Interpreter {
                         let r = if y < 64 { x.checked_shl(y as u32) } else { None };
                         match r {
                             Some(r) if r >> y == x => Int(r),
-                            _ => return Err(overflow()),
+                            _ => return big_binary(op, x, y),
                         }
                     }
                 }
@@ -221,6 +250,12 @@ impl Interpreter {
                 BinOp::Pow => float_pow(x, y)?,
                 _ => return Err(unsupported_operands(op, a, b)),
             }));
+        }
+        // Big ints come after the i64 and float paths (as_f64 is None for them), off the hot path.
+        if (matches!(a, BigInt(_)) || matches!(b, BigInt(_)))
+            && let Some(v) = self.big_binary_mixed(op, a, b)?
+        {
+            return Ok(v);
         }
         match (op, a, b) {
             (BinOp::Add, Str(x), Str(y)) => {
@@ -330,6 +365,27 @@ impl Interpreter {
         }
     }
 
+    /// `a op b` with a big int on one side and an int, float or sequence on the other;
+    /// None leaves the remaining operand kinds to the caller.
+    #[cold]
+    #[inline(never)]
+    fn big_binary_mixed(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Option<Value>> {
+        use Value::{Float, List, Str, Tuple};
+        if let (Some(x), Some(y)) = (bigint::big_ref(a), bigint::big_ref(b)) {
+            return bigint::binary(op, &x, &y).map(Some);
+        }
+        // A big int meeting a float converts to float, or fails as CPython does.
+        if matches!(a, Float(_)) || matches!(b, Float(_)) {
+            let x = bigint::int_to_f64(a).unwrap_or(Ok(a.as_f64().unwrap_or(0.0)))?;
+            let y = bigint::int_to_f64(b).unwrap_or(Ok(b.as_f64().unwrap_or(0.0)))?;
+            return self.binary(op, &Float(x), &Float(y)).map(Some);
+        }
+        if op == BinOp::Mul && matches!((a, b), (Str(_) | List(_) | Tuple(_), _) | (_, Str(_) | List(_) | Tuple(_))) {
+            return Err(bigint::index_overflow());
+        }
+        Ok(None)
+    }
+
     pub fn unary(&mut self, op: UnaryOp, v: &Value) -> R<Value> {
         if op == UnaryOp::Not {
             return Ok(Value::Bool(!self.truthy(v)?));
@@ -356,11 +412,19 @@ impl Interpreter {
             (_, Value::Int(_) | Value::Bool(_)) => {
                 let i = v.as_int().unwrap_or(0);
                 Ok(Value::Int(match op {
-                    UnaryOp::Neg => i.checked_neg().ok_or_else(overflow)?,
+                    UnaryOp::Neg => match i.checked_neg() {
+                        Some(n) => n,
+                        None => return Ok(bigint::norm(-BigInt::from(i))),
+                    },
                     UnaryOp::Pos => i,
                     _ => !i,
                 }))
             }
+            (_, Value::BigInt(b)) => Ok(bigint::norm(match op {
+                UnaryOp::Neg => -&**b,
+                UnaryOp::Pos => (**b).clone(),
+                _ => -&**b - 1,
+            })),
             _ => Err(Exception::type_error(format!("bad operand type for unary {sym}: '{}'", v.type_name()))),
         }
     }
@@ -439,8 +503,18 @@ impl Interpreter {
         if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
             return Ok(Some(x.cmp(&y)));
         }
-        if let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) {
-            return Ok(x.partial_cmp(&y));
+        if let (Value::Float(x), Value::Float(y)) = (a, b) {
+            return Ok(x.partial_cmp(y));
+        }
+        // Ints against floats compare exactly, never through a rounded float.
+        if bigint::is_int(a) && bigint::is_int(b) {
+            return Ok(bigint::big_ref(a).zip(bigint::big_ref(b)).map(|(x, y)| x.cmp(&y)));
+        }
+        if let (true, Value::Float(y)) = (bigint::is_int(a), b) {
+            return Ok(bigint::cmp_int_float(a, *y));
+        }
+        if let (Value::Float(x), true) = (a, bigint::is_int(b)) {
+            return Ok(bigint::cmp_int_float(b, *x).map(Ordering::reverse));
         }
         match (a, b) {
             (Str(x), Str(y)) => Ok(Some(x.cmp(y))),

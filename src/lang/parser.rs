@@ -460,7 +460,7 @@ impl<'a> Parser<'a> {
             }
             return Ok(Stmt { kind: StmtKind::Assign(targets, value), span: start.to(self.prev_span()) });
         }
-        if let (ExprKind::Name(n, _), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)) = (&first.kind, self.peek())
+        if let (ExprKind::Name(n, _), Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_)) = (&first.kind, self.peek())
             && &**n == "print" {
                 return Err(ParseError {
                     span: first.span,
@@ -715,7 +715,7 @@ impl<'a> Parser<'a> {
 
     fn starts_expr(&self) -> bool {
         match self.peek() {
-            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) => true,
+            Tok::Name(_) | Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_) | Tok::Str(_) => true,
             Tok::Kw(k) => matches!(*k, "None" | "True" | "False" | "not" | "lambda" | "await"),
             Tok::Op(o) => matches!(*o, "(" | "[" | "{" | "-" | "+" | "~" | "*" | "..."),
             _ => false,
@@ -1060,6 +1060,7 @@ impl<'a> Parser<'a> {
         let kind = match t.tok {
             Tok::Name(n) => ExprKind::Name(n.into(), NameSlot::default()),
             Tok::Int(v) => ExprKind::Int(v),
+            Tok::BigInt(v) => ExprKind::BigInt(v),
             Tok::Float(v) => ExprKind::Float(v),
             Tok::Kw("None") => ExprKind::None,
             Tok::Kw("True") => ExprKind::Bool(true),
@@ -1401,7 +1402,7 @@ fn aug_op(op: &str) -> Option<BinOp> {
 fn expr_desc(e: &ExprKind) -> &'static str {
     match e {
         ExprKind::None | ExprKind::Bool(_) | ExprKind::Ellipsis => "literal",
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
+        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
         ExprKind::FString(_) => "f-string expression",
         ExprKind::Call(..) => "function call",
         ExprKind::Binary(..) | ExprKind::Unary(..) => "expression",

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::ast::{FuncDef, Name};
+use super::bigint;
 use super::error::Exception;
 use super::format::float_repr;
 use super::interp::{Interpreter, Scope};
@@ -18,6 +19,8 @@ pub enum Value {
     Ellipsis,
     Bool(bool),
     Int(i64),
+    /// An int outside i64 (never one that fits: see `bigint::norm`).
+    BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
     Str(Rc<str>),
     List(Rc<RefCell<Vec<Value>>>),
@@ -86,24 +89,31 @@ pub struct RangeVal {
 }
 
 impl RangeVal {
+    /// The item count, saturated at i64::MAX (see `len_exact`).
     pub fn len(&self) -> i64 {
+        i64::try_from(self.len_exact()).unwrap_or(i64::MAX)
+    }
+
+    /// The item count, which exceeds i64 for ranges spanning more than 2^63.
+    pub fn len_exact(&self) -> i128 {
         let (lo, hi, st) = (self.start as i128, self.stop as i128, self.step as i128);
-        let n = if st > 0 {
+        if st > 0 {
             if hi > lo { (hi - lo + st - 1) / st } else { 0 }
         } else if lo > hi {
             (lo - hi - st - 1) / (-st)
         } else {
             0
-        };
-        n as i64
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The i-th item (0 <= i < len): an item lies between the bounds, so it fits in i64 even
+    /// where `i * step` alone would not.
     pub fn get(&self, i: i64) -> i64 {
-        self.start + i * self.step
+        (self.start as i128 + i as i128 * self.step as i128) as i64
     }
 }
 
@@ -385,12 +395,14 @@ pub fn hash_value(v: &Value) -> Result<u64, Exception> {
         Value::None => 0u8.hash(&mut h),
         Value::Ellipsis => 1u8.hash(&mut h),
         Value::Bool(b) => (*b as i64).hash(&mut h),
-        Value::Int(i) => i.hash(&mut h),
+        // CPython's numeric hash: equal ints and floats (2**64 and 2.0**64) hash alike.
+        Value::Int(i) => bigint::hash_i64(*i).hash(&mut h),
+        Value::BigInt(b) => bigint::hash_big(b).hash(&mut h),
         Value::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
-                (*f as i64).hash(&mut h)
-            } else {
+            if f.is_nan() {
                 f.to_bits().hash(&mut h)
+            } else {
+                bigint::hash_f64(*f).hash(&mut h)
             }
         }
         Value::Str(s) => s.hash(&mut h),
@@ -419,7 +431,7 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
     use Value::*;
     match (a, b) {
         (None, None) | (Ellipsis, Ellipsis) => true,
-        (Bool(_) | Int(_) | Float(_), Bool(_) | Int(_) | Float(_)) => num_eq(a, b),
+        (Bool(_) | Int(_) | BigInt(_) | Float(_), Bool(_) | Int(_) | BigInt(_) | Float(_)) => num_eq(a, b),
         (Str(x), Str(y)) => x == y,
         (List(x), List(y)) => {
             if Rc::ptr_eq(x, y) {
@@ -450,6 +462,12 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
 fn num_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::BigInt(x), Value::BigInt(y)) => x == y,
+        // Normalised: a big int never equals an i64.
+        (Value::BigInt(_), Value::Int(_) | Value::Bool(_)) | (Value::Int(_) | Value::Bool(_), Value::BigInt(_)) => false,
+        (Value::Float(f), o @ Value::BigInt(_)) | (o @ Value::BigInt(_), Value::Float(f)) => {
+            bigint::cmp_int_float(o, *f) == Some(std::cmp::Ordering::Equal)
+        }
         // Compare exactly: an i64 beyond 2^53 must not equal a float that merely rounds to it.
         (Value::Float(f), o) | (o, Value::Float(f)) => o.as_int().is_some_and(|i| int_float_eq(i, *f)),
         _ => a.as_int() == b.as_int(),
@@ -505,7 +523,7 @@ impl Value {
             Value::None => "NoneType".into(),
             Value::Ellipsis => "ellipsis".into(),
             Value::Bool(_) => "bool".into(),
-            Value::Int(_) => "int".into(),
+            Value::Int(_) | Value::BigInt(_) => "int".into(),
             Value::Float(_) => "float".into(),
             Value::Str(_) => "str".into(),
             Value::List(_) => "list".into(),
@@ -543,6 +561,7 @@ impl Value {
             Value::Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Dict(r) | Value::Set(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Range(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::BigInt(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Slice(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Function(r) => Rc::as_ptr(r) as *const u8 as usize,
             Value::Builtin(r) => Rc::as_ptr(r) as *const u8 as usize,
@@ -623,6 +642,8 @@ impl Value {
             Value::Ellipsis => out.push_str("Ellipsis"),
             Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
             Value::Int(i) => out.push_str(&i.to_string()),
+            // Unlimited here (error messages); str()/repr() through the interpreter apply the limit.
+            Value::BigInt(b) => out.push_str(&b.to_string()),
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => out.push_str(&str_repr(s)),
             Value::List(l) => {

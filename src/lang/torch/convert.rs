@@ -27,6 +27,32 @@ pub fn as_scalar(v: &Value) -> Option<Scalar> {
     }
 }
 
+/// A Python int outside i64 where PyTorch wants a Scalar: PyTorch reads it as uint64 when it
+/// fits (wrapping into int tensors, converting for float ones) and raises its errors otherwise.
+/// Ok(None) when `v` is not a big int.
+pub fn big_scalar(v: &Value, like: DType) -> Result<Option<Scalar>, Exception> {
+    use num_traits::ToPrimitive;
+    let Value::BigInt(b) = v else { return Ok(None) };
+    if b.sign() == num_bigint::Sign::Minus {
+        return Err(Exception::new("OverflowError", "can't convert negative int to unsigned"));
+    }
+    let u = b.to_u64().ok_or_else(|| Exception::new("OverflowError", "int too big to convert"))?;
+    Ok(Some(match like {
+        DType::Float32 | DType::Float64 => Scalar::Float(u as f64),
+        DType::Int64 => Scalar::Int(u as i64),
+        DType::Bool => {
+            return Err(Exception::runtime_error(
+                "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64",
+            ));
+        }
+    }))
+}
+
+/// The error PyTorch raises where it unpacks a Python int into int64 and it does not fit.
+pub fn long_overflow() -> Exception {
+    Exception::value_error("Overflow when unpacking long long")
+}
+
 /// An engine scalar as the Python number `item()` gives.
 pub fn scalar_value(s: Scalar) -> Value {
     match s {
@@ -218,6 +244,8 @@ struct Nested {
     values: Vec<Scalar>,
     has_float: bool,
     has_int: bool,
+    /// An int outside i64 was met (kept as its float): only a floating dtype can hold it.
+    has_big: bool,
 }
 
 /// `torch.tensor(data, dtype=...)` from nested lists/tuples of numbers (or 0-d tensors).
@@ -229,7 +257,7 @@ pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DT
             _ => Ok(t),
         };
     }
-    let mut n = Nested { shape: Vec::new(), values: Vec::new(), has_float: false, has_int: false };
+    let mut n = Nested { shape: Vec::new(), values: Vec::new(), has_float: false, has_int: false, has_big: false };
     collect(interp, data, 0, &mut n)?;
     let inferred = if n.has_float {
         DType::Float32
@@ -241,6 +269,9 @@ pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DT
         DType::Bool
     };
     let dtype = dtype.unwrap_or(inferred);
+    if n.has_big && !dtype.is_floating_point() {
+        return Err(long_overflow());
+    }
     let data = match dtype {
         DType::Float32 => Data::F32(n.values.iter().map(|s| scalar_f64(*s) as f32).collect()),
         DType::Float64 => Data::F64(n.values.iter().map(|s| scalar_f64(*s)).collect()),
@@ -267,7 +298,15 @@ fn scalar_f64(s: Scalar) -> f64 {
 }
 
 fn collect(interp: &mut Interpreter, v: &Value, depth: usize, n: &mut Nested) -> Result<(), Exception> {
-    if let Some(s) = as_scalar(v) {
+    let big = match v {
+        Value::BigInt(b) => {
+            n.has_big = true;
+            n.has_int = true;
+            Some(Scalar::Float(crate::lang::bigint::to_f64(b)?))
+        }
+        _ => None,
+    };
+    if let Some(s) = big.or_else(|| as_scalar(v)) {
         if depth < n.shape.len() {
             return Err(Exception::value_error(format!(
                 "expected sequence of length {} at dim {} (got {})",
@@ -275,6 +314,7 @@ fn collect(interp: &mut Interpreter, v: &Value, depth: usize, n: &mut Nested) ->
             )));
         }
         match s {
+            Scalar::Float(_) if big.is_some() => {}
             Scalar::Float(_) => n.has_float = true,
             Scalar::Int(_) => n.has_int = true,
             Scalar::Bool(_) => {}

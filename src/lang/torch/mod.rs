@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use convert::{
-    as_scalar, as_tensor, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, kw, shape_args,
+    as_scalar, as_tensor, big_scalar, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, kw, shape_args,
     tensor_from_data, tv, PySize,
 };
 use crate::lang::native::{Args, NativeObject, Op};
@@ -306,7 +306,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("full", Value::builtin("full", |interp, args| {
         let [size, fill, dtype, requires_grad] = args.bind(&["size", "fill_value", "*", "dtype=", "requires_grad="])?;
         let shape = shape_args(interp, &[size.unwrap_or(Value::None)], "full")?;
-        let fill = fill.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("full(): argument 'fill_value' must be Number"))?;
+        let big = match &fill {
+            Some(v) => big_scalar(v, DType::Int64)?,
+            None => None,
+        };
+        let fill = big.or_else(|| fill.as_ref().and_then(as_scalar)).ok_or_else(|| Exception::type_error("full(): argument 'fill_value' must be Number"))?;
         let inferred = match fill {
             Scalar::Float(_) => DType::Float32,
             Scalar::Int(_) => DType::Int64,

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 
 use super::convert::{
-    as_scalar, as_tensor, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, scalar_value, tolist, tv,
+    as_scalar, as_tensor, big_scalar, long_overflow, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, scalar_value, tolist, tv,
     PySize,
 };
 use crate::lang::ast::{BinOp, UnaryOp};
@@ -27,13 +27,17 @@ enum Operand<'a> {
     S(Scalar),
 }
 
-fn operand(v: &Value) -> Option<Operand<'_>> {
-    as_tensor(v).map(Operand::T).or_else(|| as_scalar(v).map(Operand::S))
+/// `v` as the other operand of a tensor `a`'s operator; big ints follow PyTorch's uint64 rule.
+fn operand<'a>(a: &Tensor, v: &'a Value) -> R<Option<Operand<'a>>> {
+    if let Some(s) = big_scalar(v, a.dtype())? {
+        return Ok(Some(Operand::S(s)));
+    }
+    Ok(as_tensor(v).map(Operand::T).or_else(|| as_scalar(v).map(Operand::S)))
 }
 
 /// `a op b` where `a` is a tensor; `reflected` means the tensor is on the right.
 pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Tensor>> {
-    let Some(b) = operand(b) else { return Ok(None) };
+    let Some(b) = operand(a, b)? else { return Ok(None) };
     let r = match (op, b, reflected) {
         (BinOp::Add, Operand::T(b), false) => a.add(b),
         (BinOp::Add, Operand::T(b), true) => b.add(a),
@@ -72,7 +76,7 @@ pub(super) fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Optio
         (Op::Ge, true) => Op::Le,
         (op, _) => op,
     };
-    let Some(b) = operand(b) else { return Ok(None) };
+    let Some(b) = operand(a, b)? else { return Ok(None) };
     let r = match (op, b) {
         (Op::Eq, Operand::T(b)) => a.eq(b),
         (Op::Ne, Operand::T(b)) => a.ne(b),
@@ -92,7 +96,7 @@ pub(super) fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Optio
 }
 
 fn in_place(a: &Tensor, op: BinOp, b: &Value) -> R<bool> {
-    let Some(b) = operand(b) else { return Ok(false) };
+    let Some(b) = operand(a, b)? else { return Ok(false) };
     let r = match (op, b) {
         (BinOp::Add, Operand::T(b)) => a.add_(b),
         (BinOp::Sub, Operand::T(b)) => a.sub_(b),
@@ -265,6 +269,9 @@ impl NativeObject for PyTensor {
 
     fn set_item(&self, _: &Value, key: &Value, value: Value, interp: &mut Interpreter) -> R<bool> {
         let idx = indices(interp, key)?;
+        if let Value::BigInt(_) = value {
+            return Err(long_overflow());
+        }
         let v = match (as_tensor(&value), as_scalar(&value)) {
             (Some(t), _) => t.clone(),
             (None, Some(s)) => Tensor::scalar(s, self.0.dtype()),
@@ -652,8 +659,13 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "fill_" => Value::method(this.clone(), "fill_", |_, args| {
             let [v] = args.bind(&["value"])?;
-            let s = v.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("fill_(): argument 'value' must be Number"))?;
-            receiver(&args)?.fill_(s).map_err(exc)?;
+            let t = receiver(&args)?;
+            let big = match &v {
+                Some(v) => big_scalar(v, t.dtype())?,
+                None => None,
+            };
+            let s = big.or_else(|| v.as_ref().and_then(as_scalar)).ok_or_else(|| Exception::type_error("fill_(): argument 'value' must be Number"))?;
+            t.fill_(s).map_err(exc)?;
             Ok(args.this.clone().unwrap_or(Value::None))
         }),
         "copy_" => Value::method(this.clone(), "copy_", |_, args| {

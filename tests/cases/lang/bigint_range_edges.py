@@ -1,0 +1,6 @@
+r = range(-2**63, 2**63 - 1, 2**62)
+print(list(r), r[3], sum(r), len(r))
+print(sum(range(2**63 - 5, 2**63 - 1)), sum(range(0, -2**63, -2**61)), sum(range(10**6, 0, -7)))
+print(list(range(2**63 - 3, 2**63 - 1)), 2**63 - 2 in range(2**63 - 3, 2**63 - 1))
+print(sum(range(5), 0.5), sum(range(0)), sum(range(3), 2**64))
+len(range(-2**63, 2**63 - 1))
