@@ -1019,3 +1019,24 @@ fn erf_matches_reference_values() {
         assert!((got - e).abs() <= 1e-15 * e.abs().max(1e-300), "erf({x}) = {got}, expected {e}");
     }
 }
+
+// ---- SLEEF's vectorised float32 exp/log1p, bit for bit (testdata/gen_sleef.py) -----------------
+
+#[test]
+fn sleef_cases_match() {
+    let text = include_str!("testdata/sleef_cases.txt");
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let x = f32::from_bits(u32::from_str_radix(w[1], 16).expect("hex"));
+        let want = u32::from_str_radix(w[2], 16).expect("hex");
+        let got = match w[0] {
+            "log1pf" => super::kernels::vec_log1pf(x),
+            "expf" => super::kernels::vec_expf(x),
+            other => panic!("unknown op {other}"),
+        };
+        assert_eq!(got.to_bits(), want, "{}({x:e}) = {got:e}, SLEEF {:e}", w[0], f32::from_bits(want));
+        checked += 1;
+    }
+    assert!(checked > 600, "only {checked} cases");
+}
