@@ -412,6 +412,10 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
     acc.iter().fold(T::zero(), |s, &v| s + v)
 }
 
+/// Elements per step of ATen's vectorised element-wise loop (`cpu_kernel_vec`) for float32: two
+/// AVX512 vectors. Elements past the last whole step take the kernel's scalar path.
+pub(crate) const VEC_LOOP_F32: usize = 32;
+
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by
 /// 2^q in two halves so that subnormal results round once.

@@ -593,10 +593,19 @@ impl Tensor {
     }
 
     pub fn sigmoid(&self) -> Result<Tensor> {
-        let out = map_generic(&self.storage(), |v| match v {
-            FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),
-            FloatVal::F64(x) => FloatVal::F64(sigmoid_f(x)),
-        });
+        let out = match &*self.storage() {
+            // ATen's `cpu_kernel_vec` runs `1 / (1 + exp(-x))` on whole steps of two AVX512
+            // vectors (32 floats) with SLEEF's exp, and the tail with the scalar (glibc) exp.
+            Storage::F32(a) => {
+                let vec_end = a.len() - a.len() % kernels::VEC_LOOP_F32;
+                let v = a.iter().enumerate().map(|(i, &x)| if i < vec_end { 1.0 / (1.0 + (-x).vexp()) } else { sigmoid_f(x) });
+                Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
+            }
+            s => map_generic(s, |v| match v {
+                FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),
+                FloatVal::F64(x) => FloatVal::F64(sigmoid_f(x)),
+            }),
+        };
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "SigmoidBackward0", &[self], true, move |g, _| {
             // sigmoid_backward: grad * (1 - y) * y, left to right.

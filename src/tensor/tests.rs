@@ -516,6 +516,10 @@ fn grad_fn_names() {
         (a.unsqueeze(0), "UnsqueezeBackward0"),
         (a.select(0, 0), "SelectBackward0"),
         (a.slice(0, Some(1), None, 1), "SliceBackward0"),
+        (a.split_size(2, 0).map(|p| p[1].clone()), "SplitBackward0"),
+        (a.chunk(2, 0).map(|p| p[0].clone()), "SplitBackward0"),
+        (a.split_sizes(&[1, 2], 0).map(|p| p[0].clone()), "SplitWithSizesBackward0"),
+        (nn::log_sigmoid(&a), "LogSigmoidBackward0"),
         (Tensor::cat(&[a.clone(), b.clone()], 0), "CatBackward0"),
         (Tensor::stack(&[a.clone(), b.clone()], 0), "StackBackward0"),
         (a.max(), "MaxBackward1"),
@@ -945,13 +949,13 @@ fn regression_and_binary_losses_match_pytorch() {
     assert_eq!(clamp.to_string(), "tensor(100.)");
     let z = t32(&[2.0, -1.0, 0.3], &[3]);
     z.set_requires_grad(true).expect("rg");
-    let l = nn::binary_cross_entropy_with_logits(&z, &yb, None, Reduction::Mean).expect("bcel");
+    let l = nn::binary_cross_entropy_with_logits(&z, &yb, None, None, Reduction::Mean).expect("bcel");
     assert_eq!(l.to_string(), "tensor(0.3315, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
     l.backward(None, false).expect("backward");
     assert_eq!(z.grad().expect("grad").to_string(), "tensor([-0.0397,  0.0896, -0.1419])");
-    let pw = nn::binary_cross_entropy_with_logits(&z, &yb, Some(2.0), Reduction::Mean).expect("bcel");
+    let pw = nn::binary_cross_entropy_with_logits(&z, &yb, None, Some(&t32(&[2.0], &[1])), Reduction::Mean).expect("bcel");
     assert_eq!(pw.to_string(), "tensor(0.5586, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
-    let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, Reduction::Mean).expect("bcel");
+    let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, None, Reduction::Mean).expect("bcel");
     assert_eq!(big.to_string(), "tensor(100.)");
 }
 
