@@ -255,6 +255,7 @@ fn scalar_sub_one(s: Scalar) -> Scalar {
 
 impl Tensor {
     pub(crate) fn from_storage_rc(s: std::rc::Rc<Storage>) -> Tensor {
+        // `s` belongs to another tensor, which registered it.
         let t = Tensor::from_storage(Storage::Bool(ArrayD::from_elem(IxDyn(&[]), false)));
         *t.0.storage.borrow_mut() = s;
         t
@@ -1569,7 +1570,9 @@ impl Tensor {
                     dtype_name(self.dtype())
                 )));
             }
-            std::rc::Rc::new(s.cast(self.dtype()))
+            let cast = std::rc::Rc::new(s.cast(self.dtype()));
+            super::memory::track(&cast);
+            cast
         } else {
             s
         };

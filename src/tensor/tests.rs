@@ -1044,3 +1044,35 @@ fn sleef_cases_match() {
     }
     assert!(checked > 600, "only {checked} cases");
 }
+
+// ---- memory accounting ---------------------------------------------------------------------
+
+#[test]
+fn tensor_memory_is_counted_on_allocation_and_released_on_drop() {
+    // Tests run on threads of their own, and the figures are per thread.
+    let start = memory_in_use();
+    let a = Tensor::zeros(&[1000], DType::Float32);
+    assert_eq!(memory_in_use(), start + 4000);
+    let alias = a.detach();
+    let b = a.mul_scalar(Scalar::Int(2)).expect("mul");
+    assert_eq!(memory_in_use(), start + 8000, "a detach shares its storage");
+    a.add_scalar_(Scalar::Int(1)).expect("add_");
+    assert_eq!(memory_in_use(), start + 8000, "an in-place update replaces the storage");
+    let i = Tensor::zeros(&[10], DType::Int64).to_dtype(DType::Bool).expect("to");
+    assert_eq!(memory_in_use(), start + 8010, "int64 zeros freed, 10 bools held");
+    drop((a, alias, b, i));
+    assert_eq!(memory_in_use(), start);
+
+    set_memory_limit(Some(start + 10_000));
+    let keep = Tensor::zeros(&[2000], DType::Float32);
+    assert_eq!(take_memory_exceeded(), None);
+    let over = Tensor::zeros(&[1000], DType::Float64);
+    assert_eq!(take_memory_exceeded(), Some(MemoryExceeded { requested: 8000, in_use: start + 8000, limit: start + 10_000 }));
+    assert_eq!(take_memory_exceeded(), None, "taking clears it");
+    drop(over);
+    let fits = Tensor::zeros(&[500], DType::Float32);
+    assert_eq!(take_memory_exceeded(), None, "the dropped tensor no longer counts");
+    set_memory_limit(None);
+    drop((keep, fits));
+    assert_eq!(memory_in_use(), start);
+}
