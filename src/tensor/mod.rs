@@ -4,7 +4,8 @@
 //! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
 //! operations), `index` (Python subscripts), `autograd` (graph nodes and `backward`), `kernels`
 //! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
-//! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`].
+//! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`], `memory`
+//! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
 mod autograd;
