@@ -7,7 +7,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use crate::lang::{Interpreter, LangError, OutputSink};
+use crate::lang::{Exception, Interpreter, LangError, OutputSink};
 use crate::lesson::Lesson;
 use crate::source::Span;
 
@@ -16,11 +16,17 @@ use crate::source::Span;
 pub struct RunOptions {
     /// Wall-clock budget of one cell; `None` for no limit.
     pub cell_time_limit: Option<Duration>,
+    /// Bytes all live tensors of a lesson may hold together; `None` for no limit. A lesson's
+    /// front matter `memory-limit` overrides it.
+    pub memory_limit: Option<u64>,
 }
+
+/// The default of [`RunOptions::memory_limit`]: 2 GiB.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { cell_time_limit: Some(Duration::from_secs(60)) }
+        RunOptions { cell_time_limit: Some(Duration::from_secs(60)), memory_limit: Some(DEFAULT_MEMORY_LIMIT) }
     }
 }
 
@@ -113,7 +119,10 @@ const STACK_SIZE: usize = 256 << 20;
 pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
     let cells: Vec<(String, usize, bool)> =
         lesson.cells.iter().map(|c| (lesson.code(c).to_string(), c.code.start, c.options.skip)).collect();
-    let options = options.clone();
+    let mut options = options.clone();
+    if let Some(limit) = lesson.memory_limit {
+        options.memory_limit = (limit > 0).then_some(limit);
+    }
     let fallback_len = cells.len();
     let worker = std::thread::Builder::new()
         .name("lesson".into())
@@ -133,6 +142,8 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
     interp.set_time_limit(options.cell_time_limit);
+    crate::tensor::set_memory_limit(options.memory_limit);
+    interp.set_resource_check(Some(memory_check));
     let mut runs = Vec::with_capacity(cells.len());
     for (code, base, skip) in cells {
         if *skip {
@@ -157,6 +168,40 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
         runs.push(CellRun { items: sink.items, skipped: false, duration: start.elapsed() });
     }
     LessonRun { cells: runs }
+}
+
+/// After every expression: has a tensor pushed the lesson over its memory limit? The cell then
+/// ends with a MemoryError that `try` cannot catch; the tensor that crossed the limit is dropped
+/// with the expression's value, so later cells run.
+fn memory_check() -> Option<Exception> {
+    let e = crate::tensor::take_memory_exceeded()?;
+    let needed = e.in_use + e.requested;
+    let suggestion = needed.next_power_of_two().max(e.limit.saturating_mul(2));
+    Some(Exception::limit(
+        "MemoryError",
+        format!(
+            "tensors of this lesson would hold {} (this one: {}), over its memory limit of {}; \
+             raise the limit with `memory-limit: {}` in the lesson's front matter or `--memory-limit {}`",
+            format_bytes(needed),
+            format_bytes(e.requested),
+            format_bytes(e.limit),
+            format_bytes(suggestion).replace(' ', ""),
+            format_bytes(suggestion).replace(' ', ""),
+        ),
+    ))
+}
+
+/// `2 GiB`, `1.5 MiB`, `300 B`: binary units, at most one decimal.
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = if unit == 0 || value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+    format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
 }
 
 fn cell_error(e: LangError) -> OutputItem {

@@ -37,12 +37,20 @@ struct RunFlags {
     /// Seconds one cell may run before it is stopped (0: no limit)
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     cell_timeout: f64,
+    /// Bytes all tensors of a lesson may hold together, e.g. 512MiB or 8GiB (0: no limit); a
+    /// lesson's front matter `memory-limit` overrides it
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = byte_size)]
+    memory_limit: u64,
+}
+
+fn byte_size(text: &str) -> Result<u64, String> {
+    crate::lesson::parse_byte_size(text).ok_or_else(|| format!("`{text}` is not a size: write e.g. 512MiB, 4GiB or 0 for no limit"))
 }
 
 impl RunFlags {
     fn options(&self) -> RunOptions {
         let limit = (self.cell_timeout > 0.0 && self.cell_timeout.is_finite()).then(|| Duration::from_secs_f64(self.cell_timeout));
-        RunOptions { cell_time_limit: limit }
+        RunOptions { cell_time_limit: limit, memory_limit: (self.memory_limit > 0).then_some(self.memory_limit) }
     }
 }
 

@@ -150,6 +150,9 @@ pub struct Interpreter {
     /// property; the caches are valid for this generation, bumped whenever a class is created or
     /// a class attribute changes (a base's change can alter a subclass's flags).
     pub(crate) class_generation: std::cell::Cell<u64>,
+    /// Asked after every expression: an exception to raise for a resource the host watches
+    /// (the lesson's tensor memory), raised where that expression is.
+    resource_check: Option<fn() -> Option<Exception>>,
 }
 
 impl Default for Interpreter {
@@ -174,6 +177,7 @@ impl Interpreter {
             handling: Vec::new(),
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
+            resource_check: None,
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -203,6 +207,12 @@ impl Interpreter {
     /// Limit on the wall time of each cell; checked in loops and calls.
     pub fn set_time_limit(&mut self, limit: Option<Duration>) {
         self.time_limit = limit;
+    }
+
+    /// A check run after every expression; an exception it returns is raised at that expression
+    /// (use [`Exception::limit`] for one that `try` must not catch).
+    pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) {
+        self.resource_check = check;
     }
 
     /// A builtin type object by name (`int`, `ValueError`, ...).
@@ -1043,7 +1053,13 @@ impl Interpreter {
     // ---- expressions ----
 
     pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
-        self.eval_inner(e, env).map_err(|err| err.at(e.span))
+        let v = self.eval_inner(e, env).map_err(|err| err.at(e.span))?;
+        if let Some(check) = self.resource_check
+            && let Some(err) = check()
+        {
+            return Err(err.at(e.span));
+        }
+        Ok(v)
     }
 
     fn eval_inner(&mut self, e: &Expr, env: &Env) -> R<Value> {

@@ -10,7 +10,7 @@ mod rewrite;
 
 pub use discover::{LessonPath, discover, discover_glob, glob_match, is_glob, load};
 
-pub use parse::{markdown_options, parse};
+pub use parse::{markdown_options, parse, parse_byte_size};
 pub use rewrite::{Edit, apply_edits, bless_edit, write_atomic};
 
 use crate::source::{SourceFile, Span};
@@ -23,6 +23,8 @@ pub struct Lesson {
     /// Comparison options set for the whole lesson by its front matter (a `---` YAML block at
     /// the top); every expectation starts from these and its own info-string words add to them.
     pub defaults: CompareOptions,
+    /// The front matter's `memory-limit` in bytes (0: no limit), overriding the command line's.
+    pub memory_limit: Option<u64>,
     /// Things worth telling the author that do not stop the lesson from running.
     pub warnings: Vec<LessonError>,
 }

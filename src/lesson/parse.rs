@@ -32,7 +32,8 @@ pub fn parse(source: SourceFile) -> Lesson {
     let (front_matter, fences) = scan(&source.text);
     let mut cells = Vec::new();
     let mut warnings = Vec::new();
-    let defaults = front_matter.map(|span| front_matter_options(&source.text, span, &mut warnings)).unwrap_or_default();
+    let (defaults, memory_limit) =
+        front_matter.map(|span| front_matter_options(&source.text, span, &mut warnings)).unwrap_or_default();
     let mut i = 0;
     while i < fences.len() {
         let f = &fences[i];
@@ -78,7 +79,7 @@ pub fn parse(source: SourceFile) -> Lesson {
         }
         cells.push(cell);
     }
-    Lesson { source, cells, defaults, warnings }
+    Lesson { source, cells, defaults, memory_limit, warnings }
 }
 
 /// The body of the YAML front matter, if the lesson has one, and every fenced code block, in
@@ -139,11 +140,13 @@ fn scan(text: &str) -> (Option<Span>, Vec<Fence>) {
     (front_matter, out)
 }
 
-/// The lesson-wide comparison options of a front matter block: one `key: value` per line, for
-/// the keys `tolerance`, `ellipsis`, `normalize-whitespace` and `ignore`. Other keys (a title,
-/// an author) belong to other tools and are left alone.
-fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>) -> CompareOptions {
+/// The lesson-wide options of a front matter block: one `key: value` per line, for the
+/// comparison keys `tolerance`, `ellipsis`, `normalize-whitespace` and `ignore`, and
+/// `memory-limit` (returned second). Other keys (a title, an author) belong to other tools and
+/// are left alone.
+fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>) -> (CompareOptions, Option<u64>) {
     let mut options = CompareOptions::default();
+    let mut memory_limit = None;
     let mut at = body.start;
     for line in text[body.range()].split_inclusive('\n') {
         let line_at = at;
@@ -167,6 +170,13 @@ fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>)
                 }
                 continue;
             }
+            "memory-limit" | "memory_limit" => {
+                match parse_byte_size(value) {
+                    Some(n) => memory_limit = Some(n),
+                    None => warnings.push(bad("write a size such as 512MiB or 4GiB (0 or none: no limit)")),
+                }
+                continue;
+            }
             _ => continue,
         };
         match value.to_ascii_lowercase().as_str() {
@@ -175,7 +185,35 @@ fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>)
             _ => warnings.push(bad("write true or false")),
         }
     }
-    options
+    (options, memory_limit)
+}
+
+/// A size in bytes as lessons and the command line write it: a number with an optional unit
+/// (`B`, `KB`/`MB`/`GB` in powers of 1000, `KiB`/`MiB`/`GiB` in powers of 1024; `K`/`M`/`G`
+/// alone mean the binary units), e.g. `512MiB`, `1.5 GiB`, `100000000`. `0` and `none` mean
+/// no limit and give 0.
+pub fn parse_byte_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Some(0);
+    }
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = (t[..split].trim(), t[split..].trim());
+    let n: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = n * scale;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then(|| bytes.round() as u64)
 }
 
 fn compare_options<'a>(
@@ -356,6 +394,39 @@ mod tests {
         let LessonError::BadFrontMatter { key, span, .. } = &l.warnings[0] else { panic!("{:?}", l.warnings) };
         assert_eq!(key, "ignore");
         assert_eq!(&src[span.range()], "ignore: maybe");
+    }
+
+    #[test]
+    fn memory_limit_in_front_matter() {
+        let l = lesson("---\nmemory-limit: 512MiB\n---\n```python\nx = 1\n```\n");
+        assert_eq!(l.memory_limit, Some(512 << 20));
+        assert!(l.warnings.is_empty());
+        assert_eq!(lesson("---\nmemory_limit: none\n---\n").memory_limit, Some(0));
+        let l = lesson("---\nmemory-limit: lots\n---\n");
+        assert_eq!(l.memory_limit, None);
+        assert!(matches!(&l.warnings[..], [LessonError::BadFrontMatter { key, .. }] if key == "memory-limit"));
+        assert_eq!(lesson("# no front matter\n").memory_limit, None);
+    }
+
+    #[test]
+    fn byte_sizes() {
+        let cases = [
+            ("2GiB", Some(2u64 << 30)),
+            ("1.5 GiB", Some(3 << 29)),
+            ("100MB", Some(100_000_000)),
+            ("64k", Some(65536)),
+            ("4096", Some(4096)),
+            ("12 B", Some(12)),
+            ("0", Some(0)),
+            ("None", Some(0)),
+            ("-1GiB", None),
+            ("2 parsecs", None),
+            ("", None),
+            ("GiB", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_byte_size(text), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -412,6 +412,10 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
     acc.iter().fold(T::zero(), |s, &v| s + v)
 }
 
+/// Elements per step of ATen's vectorised element-wise loop (`cpu_kernel_vec`) for float32: two
+/// AVX512 vectors. Elements past the last whole step take the kernel's scalar path.
+pub(crate) const VEC_LOOP_F32: usize = 32;
+
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by
 /// 2^q in two halves so that subnormal results round once.
@@ -445,4 +449,79 @@ pub(crate) fn vec_expf(d: f32) -> f32 {
 
 fn pow2i(e: i32) -> f32 {
     f32::from_bits((((e + 127).clamp(0, 255)) as u32) << 23)
+}
+
+/// A float32 value with its rounding error (SLEEF's "double-float"), for the few steps of
+/// `vec_log1pf` that need more than 24 bits.
+#[derive(Clone, Copy)]
+struct F2 {
+    hi: f32,
+    lo: f32,
+}
+
+impl F2 {
+    fn mul_f(self, b: f32) -> F2 {
+        let s = self.hi * b;
+        F2 { hi: s, lo: self.lo.mul_add(b, self.hi.mul_add(b, -s)) }
+    }
+    fn add(self, b: F2) -> F2 {
+        let s = self.hi + b.hi;
+        F2 { hi: s, lo: (self.hi - s) + b.hi + self.lo + b.lo }
+    }
+    fn add_f(self, b: f32) -> F2 {
+        let s = self.hi + b;
+        F2 { hi: s, lo: (self.hi - s) + b + self.lo }
+    }
+    fn sum(a: f32, b: f32) -> F2 {
+        let s = a + b;
+        F2 { hi: s, lo: (a - s) + b }
+    }
+    fn div(self, d: F2) -> F2 {
+        let t = 1.0 / d.hi;
+        let s = self.hi * t;
+        let u = t.mul_add(self.hi, -s);
+        let v = (-d.lo).mul_add(t, (-d.hi).mul_add(t, 1.0));
+        F2 { hi: s, lo: s.mul_add(v, self.lo.mul_add(t, u)) }
+    }
+}
+
+/// float32 `log1p` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `log1pf`, with
+/// FMA): split `1 + d` into 2^e · m with m in [0.75, 1.5), then `e·ln 2 + 2·atanh(m / (2 + m))`
+/// in double-float arithmetic. Bit-identical to SLEEF on [-1, 1e38]; above that SLEEF switches
+/// to its `logf`, for which this uses the platform `ln` (callers here only pass values <= 1).
+pub(crate) fn vec_log1pf(d: f32) -> f32 {
+    #![allow(clippy::excessive_precision)]
+    if d.is_nan() || d < -1.0 {
+        return f32::NAN;
+    }
+    if d == -1.0 {
+        return f32::NEG_INFINITY;
+    }
+    if d > 1e38 {
+        return d.ln();
+    }
+    if d == 0.0 {
+        return d; // keeps the sign of -0.0
+    }
+    let mut dp1 = d + 1.0;
+    let tiny = dp1 < f32::MIN_POSITIVE;
+    if tiny {
+        dp1 *= 18446744073709551616.0; // 2^64
+    }
+    let biased = ((dp1 * (1.0 / 0.75)).to_bits() >> 23) & 0xff;
+    let mut e = biased as i32 - 0x7f;
+    let t = f32::from_bits(((1f32.to_bits() as i32) - (e << 23)) as u32);
+    let m = d.mul_add(t, t - 1.0);
+    if tiny {
+        e -= 64;
+    }
+    let mut x = F2 { hi: 0.69314718246459960938, lo: -1.904654323148236017e-09 }.mul_f(e as f32);
+    let xx = F2 { hi: m, lo: 0.0 }.div(F2::sum(2.0, m));
+    let x2 = xx.hi * xx.hi;
+    let mut p = 0.3027294874f32;
+    p = p.mul_add(x2, 0.3996108174);
+    p = p.mul_add(x2, 0.6666694880);
+    x = x.add(F2 { hi: xx.hi * 2.0, lo: xx.lo * 2.0 });
+    x = x.add_f(x2 * xx.hi * p);
+    x.hi + x.lo
 }

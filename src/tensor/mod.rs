@@ -4,13 +4,15 @@
 //! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
 //! operations), `index` (Python subscripts), `autograd` (graph nodes and `backward`), `kernels`
 //! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
-//! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`].
+//! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`], `memory`
+//! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
 mod autograd;
 mod error;
 mod index;
 mod kernels;
+mod memory;
 pub mod nn;
 mod ops;
 pub mod optim;
@@ -28,6 +30,7 @@ use std::fmt;
 
 pub use error::TensorError;
 pub use index::Index;
+pub use memory::{memory_in_use, memory_limit, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
 

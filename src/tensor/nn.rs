@@ -451,20 +451,118 @@ pub fn binary_cross_entropy(input: &Tensor, target: &Tensor, weight: Option<&Ten
     Ok(loss)
 }
 
-/// `F.binary_cross_entropy_with_logits(x, y, pos_weight)` in the stable form
-/// `(1 - y)·x - (1 + (pw - 1)·y)·logsigmoid(x)` (BinaryCrossEntropyWithLogitsBackward0).
-pub fn binary_cross_entropy_with_logits(input: &Tensor, target: &Tensor, pos_weight: Option<f64>, reduction: Reduction) -> Result<Tensor> {
-    fn logsigmoid(x: f64) -> f64 {
-        x.min(0.0) - (-x.abs()).exp().ln_1p()
+/// ATen's `log_sigmoid` CPU kernel: `min(x, 0) - log1p(exp(-|x|))`. Its loop is vectorised for
+/// every length (tails use partial loads), so float32 goes through SLEEF's `expf`/`log1pf`.
+fn log_sigmoid_values(t: &Tensor) -> Result<Tensor> {
+    let s = match &*t.storage() {
+        Storage::F32(a) => Storage::F32(a.mapv(|x| x.min(0.0) - kernels::vec_log1pf(kernels::vec_expf(-x.abs())))),
+        Storage::F64(a) => Storage::F64(a.mapv(|x| x.min(0.0) - (-x.abs()).exp().ln_1p())),
+        other => {
+            let name = super::ops::dtype_name(other.dtype());
+            return Err(TensorError::runtime(format!("\"log_sigmoid_cpu\" not implemented for '{name}'")));
+        }
+    };
+    Ok(Tensor::from_storage(s))
+}
+
+/// `F.logsigmoid(x)` (LogSigmoidBackward0). The backward uses the kernel's buffer
+/// `b = exp(-|x|)`: `(max_deriv - sign·b/(1 + b))·grad` with (1, 1) for x < 0 and (0, -1) otherwise.
+pub fn log_sigmoid(input: &Tensor) -> Result<Tensor> {
+    let out = log_sigmoid_values(input)?;
+    let x = saved(input);
+    Ok(record((*out.storage()).clone(), "LogSigmoidBackward0", &[input], true, move |g, _| {
+        fn step<T: Float>(a: T, b: T, c: T) -> T {
+            let (max_deriv, sign) = if a < T::zero() { (T::one(), T::one()) } else { (T::zero(), -T::one()) };
+            (max_deriv - sign * (b / (T::one() + b))) * c
+        }
+        let shape = super::storage::broadcast_shapes(&x.shape(), &g.shape())?;
+        let (xs, gs) = (x.storage().expand(&shape)?, g.storage().cast(x.dtype()).expand(&shape)?);
+        let r = match (&xs, &gs) {
+            (Storage::F32(a), Storage::F32(c)) => {
+                let v = a.iter().zip(c.iter()).map(|(&a, &c)| step(a, kernels::vec_expf(-a.abs()), c)).collect();
+                Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+            }
+            (Storage::F64(a), Storage::F64(c)) => {
+                let v = a.iter().zip(c.iter()).map(|(&a, &c)| step(a, (-a.abs()).exp(), c)).collect();
+                Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+            }
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        Ok(vec![Some(Tensor::from_storage(r))])
+    }))
+}
+
+/// `F.binary_cross_entropy_with_logits(x, y, weight, pos_weight)`
+/// (BinaryCrossEntropyWithLogitsBackward0), with ATen's tensor steps in its order:
+/// `ls = log_sigmoid(x)`, `ls *= (pw - 1)·y + 1`, `loss = (1 - y)·x - ls`, `loss *= weight`, then
+/// the reduction. The gradient is `((pw·y + 1 - y)·σ(x) - pw·y)·grad·weight` (`(σ(x) - y)·…`
+/// without pos_weight), divided by N for the mean; the target's is
+/// `(log_sigmoid(-x) - log_sigmoid(x)·pw)·grad·weight` (`-x·grad·…` without pos_weight).
+pub fn binary_cross_entropy_with_logits(
+    input: &Tensor,
+    target: &Tensor,
+    weight: Option<&Tensor>,
+    pos_weight: Option<&Tensor>,
+    reduction: Reduction,
+) -> Result<Tensor> {
+    if input.shape() != target.shape() {
+        let size = |s: Vec<usize>| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+        return Err(TensorError::Value {
+            msg: format!(
+                "Target size (torch.Size([{}])) must be the same as input size (torch.Size([{}]))",
+                size(target.shape()),
+                size(input.shape())
+            ),
+        });
     }
-    fn f(x: f64, y: f64, pw: f64) -> f64 {
-        (1.0 - y) * x - (1.0 + (pw - 1.0) * y) * logsigmoid(x)
-    }
-    fn df(x: f64, y: f64, pw: f64) -> f64 {
-        let s = 1.0 / (1.0 + (-x).exp());
-        s * (1.0 + (pw - 1.0) * y) - pw * y
-    }
-    pointwise_loss("BinaryCrossEntropyWithLogitsBackward0", input, target, reduction, f, df, pos_weight.unwrap_or(1.0))
+    let one = || Scalar::Int(1);
+    let (x, y) = (saved(input), saved(target));
+    let (w, pw) = (weight.map(saved), pos_weight.map(saved));
+    let out = no_grad(|| -> Result<Tensor> {
+        let mut ls = log_sigmoid_values(&x)?;
+        if let Some(pw) = &pw {
+            ls = ls.mul(&pw.sub_scalar(one())?.mul(&y)?.add_scalar(one())?)?;
+        }
+        let mut loss = y.rsub_scalar(one())?.mul(&x)?.sub(&ls)?;
+        if let Some(w) = &w {
+            loss = loss.mul(w)?;
+        }
+        reduce(&loss, reduction)
+    })?;
+    let n = input.numel() as i64;
+    Ok(record((*out.storage()).clone(), "BinaryCrossEntropyWithLogitsBackward0", &[input, target], true, move |g, needs| {
+        let finish = |t: Tensor| -> Result<Tensor> {
+            let mut t = t.mul(g)?;
+            if let Some(w) = &w {
+                t = t.mul(w)?;
+            }
+            if reduction == Reduction::Mean {
+                t = t.div_scalar(Scalar::Int(n))?;
+            }
+            Ok(t)
+        };
+        let gi = if needs[0] {
+            let s = x.sigmoid()?;
+            Some(finish(match &pw {
+                Some(pw) => {
+                    let t = pw.mul(&y)?;
+                    t.add_scalar(one())?.sub(&y)?.mul(&s)?.sub(&t)?
+                }
+                None => s.sub(&y)?,
+            })?)
+        } else {
+            None
+        };
+        let gt = if needs[1] {
+            Some(finish(match &pw {
+                Some(pw) => log_sigmoid_values(&x.neg()?)?.sub(&log_sigmoid_values(&x)?.mul(pw)?)?,
+                None => x.neg()?,
+            })?)
+        } else {
+            None
+        };
+        Ok(vec![gi, gt])
+    }))
 }
 
 /// `nn.Embedding`: a `num x dim` weight drawn by `normal_`, with the `padding_idx` row zeroed.

@@ -208,7 +208,7 @@ impl Tensor {
             return Err(TensorError::runtime("split_size can only be 0 if dimension size is 0"));
         }
         let sizes: Vec<usize> = (0..n.div_ceil(size).max(1)).map(|i| size.min(n - (i * size).min(n))).collect();
-        self.split_sizes(&sizes, dim)
+        self.split_pieces(&sizes, d, "SplitBackward0")
     }
 
     /// Pieces with the given sizes along `dim`: `t.split([2, 3])`.
@@ -220,11 +220,23 @@ impl Tensor {
                 "split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}"
             )));
         }
-        let mut start = 0i64;
-        let mut out = Vec::new();
-        for &s in sizes {
-            out.push(self.slice(d as isize, Some(start), Some(start + s as i64), 1)?);
-            start += s as i64;
+        self.split_pieces(sizes, d, "SplitWithSizesBackward0")
+    }
+
+    /// Consecutive pieces of `sizes` along `d`, each recorded under the grad_fn name of the
+    /// split that made it (PyTorch's one multi-output node becomes one node per piece).
+    fn split_pieces(&self, sizes: &[usize], d: usize, name: &'static str) -> Result<Vec<Tensor>> {
+        let shape = self.shape();
+        let mut start = 0usize;
+        let mut out = Vec::with_capacity(sizes.len());
+        for &len in sizes {
+            let idx: Vec<usize> = (start..start + len).collect();
+            let piece = no_grad(|| self.slice(d as isize, Some(start as i64), Some((start + len) as i64), 1))?;
+            let shape = shape.clone();
+            out.push(record((*piece.storage()).clone(), name, &[self], false, move |g, _| {
+                Ok(vec![Some(Tensor::zeros(&shape, g.dtype()).index_add(d, &idx, g)?)])
+            }));
+            start += len;
         }
         Ok(out)
     }

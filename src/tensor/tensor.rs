@@ -31,7 +31,9 @@ pub(crate) struct Inner {
 
 impl Tensor {
     pub(crate) fn from_storage(s: Storage) -> Tensor {
-        Tensor::build(Rc::new(RefCell::new(Rc::new(s))), false)
+        let s = Rc::new(s);
+        super::memory::track(&s);
+        Tensor::build(Rc::new(RefCell::new(s)), false)
     }
 
     fn build(cell: Rc<RefCell<Rc<Storage>>>, is_param: bool) -> Tensor {
@@ -53,7 +55,9 @@ impl Tensor {
 
     /// Replaces the storage of this tensor and all its aliases.
     pub(crate) fn replace_storage(&self, s: Storage) {
-        *self.0.storage.borrow_mut() = Rc::new(s);
+        let s = Rc::new(s);
+        super::memory::track(&s);
+        *self.0.storage.borrow_mut() = s;
     }
 
     // ---- creation ------------------------------------------------------------------------

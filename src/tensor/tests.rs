@@ -516,6 +516,10 @@ fn grad_fn_names() {
         (a.unsqueeze(0), "UnsqueezeBackward0"),
         (a.select(0, 0), "SelectBackward0"),
         (a.slice(0, Some(1), None, 1), "SliceBackward0"),
+        (a.split_size(2, 0).map(|p| p[1].clone()), "SplitBackward0"),
+        (a.chunk(2, 0).map(|p| p[0].clone()), "SplitBackward0"),
+        (a.split_sizes(&[1, 2], 0).map(|p| p[0].clone()), "SplitWithSizesBackward0"),
+        (nn::log_sigmoid(&a), "LogSigmoidBackward0"),
         (Tensor::cat(&[a.clone(), b.clone()], 0), "CatBackward0"),
         (Tensor::stack(&[a.clone(), b.clone()], 0), "StackBackward0"),
         (a.max(), "MaxBackward1"),
@@ -945,13 +949,13 @@ fn regression_and_binary_losses_match_pytorch() {
     assert_eq!(clamp.to_string(), "tensor(100.)");
     let z = t32(&[2.0, -1.0, 0.3], &[3]);
     z.set_requires_grad(true).expect("rg");
-    let l = nn::binary_cross_entropy_with_logits(&z, &yb, None, Reduction::Mean).expect("bcel");
+    let l = nn::binary_cross_entropy_with_logits(&z, &yb, None, None, Reduction::Mean).expect("bcel");
     assert_eq!(l.to_string(), "tensor(0.3315, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
     l.backward(None, false).expect("backward");
     assert_eq!(z.grad().expect("grad").to_string(), "tensor([-0.0397,  0.0896, -0.1419])");
-    let pw = nn::binary_cross_entropy_with_logits(&z, &yb, Some(2.0), Reduction::Mean).expect("bcel");
+    let pw = nn::binary_cross_entropy_with_logits(&z, &yb, None, Some(&t32(&[2.0], &[1])), Reduction::Mean).expect("bcel");
     assert_eq!(pw.to_string(), "tensor(0.5586, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)");
-    let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, Reduction::Mean).expect("bcel");
+    let big = nn::binary_cross_entropy_with_logits(&t32(&[100.0, -100.0], &[2]), &t32(&[0.0, 1.0], &[2]), None, None, Reduction::Mean).expect("bcel");
     assert_eq!(big.to_string(), "tensor(100.)");
 }
 
@@ -1018,4 +1022,57 @@ fn erf_matches_reference_values() {
         let got = super::activations::erf(x);
         assert!((got - e).abs() <= 1e-15 * e.abs().max(1e-300), "erf({x}) = {got}, expected {e}");
     }
+}
+
+// ---- SLEEF's vectorised float32 exp/log1p, bit for bit (testdata/gen_sleef.py) -----------------
+
+#[test]
+fn sleef_cases_match() {
+    let text = include_str!("testdata/sleef_cases.txt");
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let x = f32::from_bits(u32::from_str_radix(w[1], 16).expect("hex"));
+        let want = u32::from_str_radix(w[2], 16).expect("hex");
+        let got = match w[0] {
+            "log1pf" => super::kernels::vec_log1pf(x),
+            "expf" => super::kernels::vec_expf(x),
+            other => panic!("unknown op {other}"),
+        };
+        assert_eq!(got.to_bits(), want, "{}({x:e}) = {got:e}, SLEEF {:e}", w[0], f32::from_bits(want));
+        checked += 1;
+    }
+    assert!(checked > 600, "only {checked} cases");
+}
+
+// ---- memory accounting ---------------------------------------------------------------------
+
+#[test]
+fn tensor_memory_is_counted_on_allocation_and_released_on_drop() {
+    // Tests run on threads of their own, and the figures are per thread.
+    let start = memory_in_use();
+    let a = Tensor::zeros(&[1000], DType::Float32);
+    assert_eq!(memory_in_use(), start + 4000);
+    let alias = a.detach();
+    let b = a.mul_scalar(Scalar::Int(2)).expect("mul");
+    assert_eq!(memory_in_use(), start + 8000, "a detach shares its storage");
+    a.add_scalar_(Scalar::Int(1)).expect("add_");
+    assert_eq!(memory_in_use(), start + 8000, "an in-place update replaces the storage");
+    let i = Tensor::zeros(&[10], DType::Int64).to_dtype(DType::Bool).expect("to");
+    assert_eq!(memory_in_use(), start + 8010, "int64 zeros freed, 10 bools held");
+    drop((a, alias, b, i));
+    assert_eq!(memory_in_use(), start);
+
+    set_memory_limit(Some(start + 10_000));
+    let keep = Tensor::zeros(&[2000], DType::Float32);
+    assert_eq!(take_memory_exceeded(), None);
+    let over = Tensor::zeros(&[1000], DType::Float64);
+    assert_eq!(take_memory_exceeded(), Some(MemoryExceeded { requested: 8000, in_use: start + 8000, limit: start + 10_000 }));
+    assert_eq!(take_memory_exceeded(), None, "taking clears it");
+    drop(over);
+    let fits = Tensor::zeros(&[500], DType::Float32);
+    assert_eq!(take_memory_exceeded(), None, "the dropped tensor no longer counts");
+    set_memory_limit(None);
+    drop((keep, fits));
+    assert_eq!(memory_in_use(), start);
 }

@@ -204,3 +204,34 @@ fn huge_allocations_end_their_cell_not_the_process() {
     assert_eq!(out.matches("MemoryError").count(), 2, "{out}");
     assert!(out.contains("still alive tensor([3., 3.])"), "{out}");
 }
+
+#[test]
+fn the_memory_limit_ends_the_cell_and_frees_its_tensors() {
+    let t = TempDir::new("memlimit");
+    let p = t.write("memory-limit.md", include_str!("fixtures/memory-limit.md"));
+    let o = lessonrun(&["run", s(&p)]);
+    assert_eq!(o.status.code(), Some(1), "cells raised, the process did not abort");
+    let out = stdout(&o);
+    // 1000 floats are held; the third 100000-float tensor of the list crosses 1 MiB.
+    let msg = "MemoryError: tensors of this lesson would hold 1.1 MiB (this one: 390.6 KiB), \
+               over its memory limit of 1 MiB; raise the limit with `memory-limit: 2MiB` in the \
+               lesson's front matter or `--memory-limit 2MiB`";
+    assert!(out.contains(msg), "{out}");
+    assert!(!out.contains("not reached"), "{out}");
+    // A MemoryError from the limit cannot be caught; it still ends only its own cell.
+    assert!(!out.contains("caught"), "{out}");
+    assert_eq!(out.matches("MemoryError").count(), 2, "{out}");
+    // The two tensors of the failed cell's list were dropped, or 800 KB more would not fit.
+    assert!(out.contains("next cell runs tensor(2.) 1000"), "{out}");
+
+    // The front matter wins over the command line; without it the flag applies.
+    let o = lessonrun(&["run", "--memory-limit", "8GiB", s(&p)]);
+    assert_eq!(stdout(&o).matches("MemoryError").count(), 2);
+    let q = t.write("plain.md", &include_str!("fixtures/memory-limit.md").replace("memory-limit: 1MiB", "title: x"));
+    let o = lessonrun(&["run", s(&q)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = lessonrun(&["run", "--memory-limit", "1MiB", s(&q)]);
+    assert_eq!(stdout(&o).matches("MemoryError").count(), 2);
+    let o = lessonrun(&["run", "--memory-limit", "lots", s(&q)]);
+    assert_eq!(o.status.code(), Some(2));
+}

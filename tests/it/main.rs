@@ -2,5 +2,6 @@
 
 mod cli;
 mod lang_cases;
+mod lang_props;
 mod lessons;
 mod check_cli;

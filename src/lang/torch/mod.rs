@@ -566,7 +566,12 @@ fn unary_table() -> [(&'static str, UnaryFn); 15] {
 fn functional_module(shared: &Rc<Shared>) -> Module {
     let _ = shared;
     let m = Module::new("torch.nn.functional");
-    for (name, f) in [("relu", Tensor::relu as fn(&Tensor) -> engine::Result<Tensor>), ("sigmoid", Tensor::sigmoid), ("tanh", Tensor::tanh)] {
+    for (name, f) in [
+        ("relu", Tensor::relu as fn(&Tensor) -> engine::Result<Tensor>),
+        ("sigmoid", Tensor::sigmoid),
+        ("tanh", Tensor::tanh),
+        ("logsigmoid", engine::nn::log_sigmoid),
+    ] {
         m.set(name, unary(name, f));
     }
     m.set("softmax", softmax_fn("softmax", false));
@@ -651,15 +656,20 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         let [x, t, weight, _sa, _reduce, reduction, pos_weight] =
             args.bind(&["input", "target", "weight=", "size_average=", "reduce=", "reduction=", "pos_weight="])?;
         let (x, t) = two_tensors(x, t, "binary_cross_entropy_with_logits")?;
-        if weight.as_ref().is_some_and(|w| !w.is_none()) {
-            return Err(Exception::unsupported("binary_cross_entropy_with_logits(weight=...)"));
-        }
-        let pw = match pos_weight.as_ref().and_then(as_tensor) {
-            Some(p) if p.numel() == 1 => Some(f64_arg(pos_weight.as_ref(), 1.0, "pos_weight")?),
-            Some(_) => return Err(Exception::unsupported("binary_cross_entropy_with_logits with a per-class pos_weight tensor")),
-            None => None,
+        let optional = |v: Option<Value>, name: &str, pos: usize| -> R<Option<Tensor>> {
+            match v {
+                None | Some(Value::None) => Ok(None),
+                Some(v) => as_tensor(&v).cloned().map(Some).ok_or_else(|| {
+                    Exception::type_error(format!(
+                        "binary_cross_entropy_with_logits(): argument '{name}' (position {pos}) must be Tensor, not {}",
+                        v.type_name()
+                    ))
+                }),
+            }
         };
-        Ok(tv(engine::nn::binary_cross_entropy_with_logits(&x, &t, pw, nn::reduction_arg(reduction.as_ref())?).map_err(exc)?))
+        let (weight, pos_weight) = (optional(weight, "weight", 3)?, optional(pos_weight, "pos_weight", 4)?);
+        let r = nn::reduction_arg(reduction.as_ref())?;
+        Ok(tv(engine::nn::binary_cross_entropy_with_logits(&x, &t, weight.as_ref(), pos_weight.as_ref(), r).map_err(exc)?))
     }));
     m.set("nll_loss", Value::builtin("nll_loss", |_, args| {
         let [x, t, weight, _sa, ignore_index, _reduce, reduction] =

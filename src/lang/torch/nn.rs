@@ -79,7 +79,7 @@ enum Loss {
     Huber(Reduction, f64),
     SmoothL1(Reduction, f64),
     Bce(Option<Tensor>, Reduction),
-    BceWithLogits(Option<f64>, Reduction),
+    BceWithLogits { weight: Option<Tensor>, pos_weight: Option<Tensor>, reduction: Reduction },
 }
 
 /// An `nn.Module` instance.
@@ -115,7 +115,7 @@ impl PyModule {
                 Loss::Huber(..) => "HuberLoss",
                 Loss::SmoothL1(..) => "SmoothL1Loss",
                 Loss::Bce(..) => "BCELoss",
-                Loss::BceWithLogits(..) => "BCEWithLogitsLoss",
+                Loss::BceWithLogits { .. } => "BCEWithLogitsLoss",
             },
         }
     }
@@ -319,7 +319,9 @@ fn apply_loss(loss: &Loss, input: &Tensor, target: &Tensor) -> R<Tensor> {
         Loss::Huber(r, d) => tnn::huber_loss(input, target, *r, *d),
         Loss::SmoothL1(r, b) => tnn::smooth_l1_loss(input, target, *r, *b),
         Loss::Bce(w, r) => tnn::binary_cross_entropy(input, target, w.as_ref(), *r),
-        Loss::BceWithLogits(pw, r) => tnn::binary_cross_entropy_with_logits(input, target, *pw, *r),
+        Loss::BceWithLogits { weight, pos_weight, reduction } => {
+            tnn::binary_cross_entropy_with_logits(input, target, weight.as_ref(), pos_weight.as_ref(), *reduction)
+        }
     };
     r.map_err(exc)
 }
@@ -778,15 +780,17 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     }));
     m.set("BCEWithLogitsLoss", class("BCEWithLogitsLoss", "torch.nn", |_, args| {
         let [weight, _sa, _reduce, reduction, pos_weight] = args.bind(&["weight=", "size_average=", "reduce=", "reduction=", "pos_weight="])?;
-        if weight.as_ref().is_some_and(|w| !w.is_none()) {
-            return Err(Exception::unsupported("BCEWithLogitsLoss(weight=...)"));
-        }
-        let pw = match pos_weight.as_ref().and_then(as_tensor) {
-            Some(t) if t.numel() == 1 => Some(f64_arg(pos_weight.as_ref(), 1.0, "pos_weight")?),
-            Some(_) => return Err(Exception::unsupported("BCEWithLogitsLoss with a per-class pos_weight tensor")),
-            None => None,
+        // The module registers both as buffers, which must be tensors.
+        let buffer = |v: Option<Value>, name: &str| -> R<Option<Tensor>> {
+            match v {
+                None | Some(Value::None) => Ok(None),
+                Some(v) => as_tensor(&v).cloned().map(Some).ok_or_else(|| {
+                    Exception::type_error(format!("cannot assign '{}' object to buffer '{name}' (torch Tensor or None required)", v.type_name()))
+                }),
+            }
         };
-        Ok(module(Kind::Loss(Loss::BceWithLogits(pw, reduction_arg(reduction.as_ref())?))))
+        let (weight, pos_weight) = (buffer(weight, "weight")?, buffer(pos_weight, "pos_weight")?);
+        Ok(module(Kind::Loss(Loss::BceWithLogits { weight, pos_weight, reduction: reduction_arg(reduction.as_ref())? })))
     }));
     // `class Net(nn.Module)`: `super().__init__()` makes this native half, which keeps the
     // registered parameters and submodules and calls the subclass's `forward`.
