@@ -143,7 +143,8 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
     crate::lang::torch::install(&mut interp);
     interp.set_time_limit(options.cell_time_limit);
     crate::tensor::set_memory_limit(options.memory_limit);
-    interp.set_resource_check(Some(memory_check));
+    let flag = interp.set_resource_check(Some(memory_check));
+    crate::tensor::set_exceeded_hook(Some(Box::new(move || flag.set(true))));
     let mut runs = Vec::with_capacity(cells.len());
     for (code, base, skip) in cells {
         if *skip {
@@ -167,10 +168,12 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
         }
         runs.push(CellRun { items: sink.items, skipped: false, duration: start.elapsed() });
     }
+    crate::tensor::set_exceeded_hook(None);
     LessonRun { cells: runs }
 }
 
-/// After every expression: has a tensor pushed the lesson over its memory limit? The cell then
+/// After an expression during which a tensor pushed the lesson over its memory limit (the engine
+/// raises the interpreter's flag through its exceeded hook): the cell then
 /// ends with a MemoryError that `try` cannot catch; the tensor that crossed the limit is dropped
 /// with the expression's value, so later cells run.
 fn memory_check() -> Option<Exception> {

@@ -150,9 +150,12 @@ pub struct Interpreter {
     /// property; the caches are valid for this generation, bumped whenever a class is created or
     /// a class attribute changes (a base's change can alter a subclass's flags).
     pub(crate) class_generation: std::cell::Cell<u64>,
-    /// Asked after every expression: an exception to raise for a resource the host watches
-    /// (the lesson's tensor memory), raised where that expression is.
+    /// Asked after an expression once `resource_flag` is raised: an exception to raise for a
+    /// resource the host watches (the lesson's tensor memory), raised where that expression is.
     resource_check: Option<fn() -> Option<Exception>>,
+    /// Raised by the host when `resource_check` has something to say; testing it after every
+    /// expression costs a load, where calling the check would cost a call.
+    resource_flag: Rc<std::cell::Cell<bool>>,
 }
 
 impl Default for Interpreter {
@@ -178,6 +181,7 @@ impl Interpreter {
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
             resource_check: None,
+            resource_flag: Rc::default(),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -209,10 +213,12 @@ impl Interpreter {
         self.time_limit = limit;
     }
 
-    /// A check run after every expression; an exception it returns is raised at that expression
-    /// (use [`Exception::limit`] for one that `try` must not catch).
-    pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) {
+    /// A check run after the next expression once the returned flag is raised; an exception it
+    /// returns is raised at that expression (use [`Exception::limit`] for one that `try` must
+    /// not catch).
+    pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) -> Rc<std::cell::Cell<bool>> {
         self.resource_check = check;
+        self.resource_flag.clone()
     }
 
     /// A builtin type object by name (`int`, `ValueError`, ...).
@@ -1054,10 +1060,13 @@ impl Interpreter {
 
     pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
         let v = self.eval_inner(e, env).map_err(|err| err.at(e.span))?;
-        if let Some(check) = self.resource_check
-            && let Some(err) = check()
-        {
-            return Err(err.at(e.span));
+        if self.resource_flag.get() {
+            self.resource_flag.set(false);
+            if let Some(check) = self.resource_check
+                && let Some(err) = check()
+            {
+                return Err(err.at(e.span));
+            }
         }
         Ok(v)
     }

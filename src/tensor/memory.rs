@@ -54,6 +54,13 @@ thread_local! {
     /// Mirrors `Registry::exceeded.is_some()`: the host asks after every expression, so the
     /// common answer ("nothing") must cost one thread-local load.
     static PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Called when the limit is first crossed, so a host can notice without polling.
+    static ON_EXCEEDED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Sets (or removes) what to call, on this thread, when a storage first crosses the limit.
+pub fn set_exceeded_hook(hook: Option<Box<dyn Fn()>>) {
+    ON_EXCEEDED.with(|h| *h.borrow_mut() = hook);
 }
 
 /// Bytes one storage holds: elements times the element size.
@@ -82,6 +89,11 @@ pub(crate) fn track(s: &Rc<Storage>) {
             if r.counted + bytes > limit && r.exceeded.is_none() {
                 r.exceeded = Some(MemoryExceeded { requested: bytes, in_use: r.counted, limit });
                 PENDING.with(|p| p.set(true));
+                ON_EXCEEDED.with(|h| {
+                    if let Some(hook) = &*h.borrow() {
+                        hook();
+                    }
+                });
             }
         }
         r.entries.push((Rc::downgrade(s), bytes));

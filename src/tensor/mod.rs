@@ -30,7 +30,7 @@ use std::fmt;
 
 pub use error::TensorError;
 pub use index::Index;
-pub use memory::{memory_in_use, memory_limit, set_memory_limit, take_memory_exceeded, MemoryExceeded};
+pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
 
