@@ -143,8 +143,8 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
     crate::lang::torch::install(&mut interp);
     interp.set_time_limit(options.cell_time_limit);
     crate::tensor::set_memory_limit(options.memory_limit);
-    let flag = interp.set_resource_check(Some(memory_check));
-    crate::tensor::set_exceeded_hook(Some(Box::new(move || flag.set(true))));
+    interp.set_resource_check(Some(memory_check));
+    crate::tensor::set_exceeded_hook(Some(Box::new(crate::lang::interp::raise_resource_flag)));
     let mut runs = Vec::with_capacity(cells.len());
     for (code, base, skip) in cells {
         if *skip {

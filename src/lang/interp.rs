@@ -131,6 +131,20 @@ pub const RECURSION_LIMIT: usize = 1000;
 /// Generators run eagerly; this bounds what one call may collect.
 const MAX_YIELDED: usize = 10_000_000;
 
+thread_local! {
+    /// Raised by the host (from any layer, e.g. the tensor engine's memory hook) when the
+    /// interpreter's resource check has something to say. Tested after every expression: a
+    /// constant-initialised thread-local costs one load there, where calling the check would
+    /// cost a call.
+    static RESOURCE_FLAG: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Ask the interpreter running on this thread to run its resource check after the current
+/// expression (see [`Interpreter::set_resource_check`]).
+pub fn raise_resource_flag() {
+    RESOURCE_FLAG.set(true);
+}
+
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
     pub(crate) globals: NameMap<Value>,
@@ -150,12 +164,10 @@ pub struct Interpreter {
     /// property; the caches are valid for this generation, bumped whenever a class is created or
     /// a class attribute changes (a base's change can alter a subclass's flags).
     pub(crate) class_generation: std::cell::Cell<u64>,
-    /// Asked after an expression once `resource_flag` is raised: an exception to raise for a
-    /// resource the host watches (the lesson's tensor memory), raised where that expression is.
+    /// Asked once `resource_flag` is raised, after the expression that raised it: an exception
+    /// to raise for a resource the host watches (the lesson's tensor memory).
     resource_check: Option<fn() -> Option<Exception>>,
-    /// Raised by the host when `resource_check` has something to say; testing it after every
-    /// expression costs a load, where calling the check would cost a call.
-    resource_flag: Rc<std::cell::Cell<bool>>,
+
 }
 
 impl Default for Interpreter {
@@ -181,7 +193,6 @@ impl Interpreter {
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
             resource_check: None,
-            resource_flag: Rc::default(),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -213,12 +224,11 @@ impl Interpreter {
         self.time_limit = limit;
     }
 
-    /// A check run after the next expression once the returned flag is raised; an exception it
-    /// returns is raised at that expression (use [`Exception::limit`] for one that `try` must
-    /// not catch).
-    pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) -> Rc<std::cell::Cell<bool>> {
+    /// A check run once the returned flag is raised, after the expression that raised it; an
+    /// exception it returns is raised at that expression (use [`Exception::limit`] for one that
+    /// `try` must not catch).
+    pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) {
         self.resource_check = check;
-        self.resource_flag.clone()
     }
 
     /// A builtin type object by name (`int`, `ValueError`, ...).
@@ -316,6 +326,19 @@ impl Interpreter {
 
     pub(crate) fn exec(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
         self.exec_inner(stmt, env).map_err(|e| e.at(stmt.span))
+    }
+
+    /// The host raised the resource flag: ask its check (see `set_resource_check`).
+    /// `result` is what the expression gave; on an error from the check, it is dropped (perhaps
+    /// the very tensor that crossed the limit).
+    #[cold]
+    #[inline(never)]
+    fn check_resources(&mut self, result: R<Value>) -> R<Value> {
+        RESOURCE_FLAG.set(false);
+        match self.resource_check.and_then(|check| check()) {
+            Some(err) => Err(err),
+            None => result,
+        }
     }
 
     fn exec_inner(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
@@ -1058,17 +1081,13 @@ impl Interpreter {
 
     // ---- expressions ----
 
+    #[inline(always)]
     pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
-        let v = self.eval_inner(e, env).map_err(|err| err.at(e.span))?;
-        if self.resource_flag.get() {
-            self.resource_flag.set(false);
-            if let Some(check) = self.resource_check
-                && let Some(err) = check()
-            {
-                return Err(err.at(e.span));
-            }
+        let r = self.eval_inner(e, env);
+        if RESOURCE_FLAG.get() {
+            return self.check_resources(r).map_err(|err| err.at(e.span));
         }
-        Ok(v)
+        r.map_err(|err| err.at(e.span))
     }
 
     fn eval_inner(&mut self, e: &Expr, env: &Env) -> R<Value> {
