@@ -22,6 +22,7 @@ mod storage;
 mod tensor;
 #[cfg(test)]
 mod tests;
+mod view;
 
 use std::cell::Cell;
 use std::fmt;

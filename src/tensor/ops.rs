@@ -255,9 +255,7 @@ fn scalar_sub_one(s: Scalar) -> Scalar {
 
 impl Tensor {
     pub(crate) fn from_storage_rc(s: std::rc::Rc<Storage>) -> Tensor {
-        let t = Tensor::from_storage(Storage::Bool(ArrayD::from_elem(IxDyn(&[]), false)));
-        *t.0.storage.borrow_mut() = s;
-        t
+        Tensor::from_backing(super::tensor::Backing::Own(super::view::Shared::new(s)), false)
     }
 
     fn binary(&self, other: Rhs, op: BinOp) -> Result<Storage> {
@@ -1540,11 +1538,10 @@ impl Tensor {
     // ---- in-place updates -------------------------------------------------------------------
 
     /// Replaces this tensor's value by `result` (an out-of-place computation from it), taking
-    /// over its history: PyTorch's in-place semantics for `a += b`, `a.add_(b)`, etc.
+    /// over its history: PyTorch's in-place semantics for `a += b`, `a.add_(b)`, etc. On a view
+    /// the elements are written into the base, whose history becomes CopySlices.
     pub(crate) fn assign_inplace(&self, result: Tensor) -> Result<()> {
-        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(TensorError::InPlaceLeaf);
-        }
+        self.check_inplace()?;
         let s = result.storage();
         if s.shape() != self.shape() {
             return Err(TensorError::runtime(format!(
@@ -1564,19 +1561,8 @@ impl Tensor {
         } else {
             s
         };
-        *self.0.storage.borrow_mut() = s;
-        if let Some(node) = result.grad_fn() {
-            self.set_grad_fn(Some(node));
-            self.0.requires_grad.set(true);
-        }
-        Ok(())
-    }
-
-    /// Checks before computing an in-place result (so the error comes first, as in PyTorch).
-    fn check_inplace(&self) -> Result<()> {
-        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(TensorError::InPlaceLeaf);
-        }
+        self.write_storage(s)?;
+        self.adopt_history(&result);
         Ok(())
     }
 
@@ -1613,33 +1599,59 @@ impl Tensor {
         self.assign_inplace(self.div_scalar(s)?)
     }
 
-    /// `zero_()`.
+    /// `zero_()` (ZeroBackward0: no gradient reaches the old values).
     pub fn zero_(&self) -> Result<()> {
-        self.fill_(Scalar::Int(0))
+        self.check_inplace()?;
+        let out = self.full_like_scalar(Scalar::Int(0));
+        self.assign_inplace(record(out, "ZeroBackward0", &[self], false, zeros_grad))
     }
 
-    /// `fill_(v)`.
+    /// `fill_(v)` with a Python number (FillBackward2).
     pub fn fill_(&self, v: Scalar) -> Result<()> {
         self.check_inplace()?;
-        self.replace_storage(Storage::full(&self.shape(), v, self.dtype()));
-        Ok(())
+        let out = self.full_like_scalar(v);
+        self.assign_inplace(record(out, "FillBackward2", &[self], false, zeros_grad))
     }
 
-    /// `copy_(src)`: broadcasts and casts `src` into this tensor.
+    /// `fill_(t)` with a 0-d tensor (FillBackward3: the value gets the summed gradient).
+    pub fn fill_tensor_(&self, v: &Tensor) -> Result<()> {
+        if v.dim() != 0 {
+            return Err(TensorError::runtime(format!(
+                "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                v.dim()
+            )));
+        }
+        self.check_inplace()?;
+        let out = self.full_like_scalar(v.item()?);
+        self.assign_inplace(record(out, "FillBackward3", &[self, v], false, |g, n| {
+            Ok(vec![zeros_grad(g, n)?.pop().flatten(), if n[1] { Some(g.sum(None, false)?) } else { None }])
+        }))
+    }
+
+    /// `copy_(src)`: broadcasts and casts `src` into this tensor (CopyBackwards).
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         self.check_inplace()?;
         let s = src.storage().cast(self.dtype()).expand(&self.shape())?;
-        self.replace_storage(s);
-        Ok(())
+        self.assign_inplace(record(s, "CopyBackwards", &[self, src], false, |g, n| {
+            Ok(vec![zeros_grad(g, n)?.pop().flatten(), if n[1] { Some(g.clone()) } else { None }])
+        }))
     }
 
     /// `p.add_(g, alpha=a)` on float tensors: `fma(g, f32(a), p)` as the AVX2 kernel computes
-    /// it. No autograd (optimizers run it under no_grad).
+    /// it (AddBackward0 when recorded).
     pub fn add_alpha_(&self, g: &Tensor, alpha: f64) -> Result<()> {
+        self.check_inplace()?;
         let out = fused_axpy(&self.storage(), &g.storage(), alpha)?;
-        self.replace_storage(out);
-        Ok(())
+        let result = record(out, "AddBackward0", &[self, g], false, move |gr, n| {
+            Ok(vec![if n[0] { Some(gr.clone()) } else { None }, if n[1] { Some(gr.mul_scalar(Scalar::Float(alpha))?) } else { None }])
+        });
+        self.assign_inplace(result)
     }
+}
+
+/// The gradient of an input whose old values an in-place fill discards.
+fn zeros_grad(g: &Tensor, _: &[bool]) -> Result<Vec<Option<Tensor>>> {
+    Ok(vec![Some(Tensor::zeros(&g.shape(), g.dtype()))])
 }
 
 // ---- helpers ------------------------------------------------------------------------------

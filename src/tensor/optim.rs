@@ -74,7 +74,7 @@ fn zero_grads(params: &[Tensor], set_to_none: bool) {
             p.set_grad(None);
         } else if let Some(g) = p.grad() {
             // In place, like PyTorch's `grad.zero_()`.
-            g.replace_storage(zeros_like(&g.storage()));
+            let _ = g.replace_storage(zeros_like(&g.storage()));
         }
     }
 }
@@ -110,7 +110,7 @@ impl Sgd {
                 self.momentum_buffers[i] = Some(buf);
             }
             let new = fused_axpy(&ps, &g, -c.lr)?;
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -171,7 +171,7 @@ impl Adam {
                 None => st.exp_avg_sq.clone(),
             };
             let new = adam_update(&ps, &st.exp_avg, &v, bc2_sqrt, c.eps, step_size)?;
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -338,7 +338,7 @@ impl Rmsprop {
                 addcdiv(&ps, &g, &avg, -c.lr)?
             };
             drop(ps);
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -394,7 +394,7 @@ impl Adagrad {
             let std = sqrt_add(sum, c.eps)?;
             let new = addcdiv(&ps, &g, &std, -clr)?;
             drop(ps);
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }

@@ -265,7 +265,7 @@ fn zip_loop<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec
 }
 
 /// The row-major transpose of a row-major `rows x cols` matrix, copied in cache-sized blocks.
-fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize) -> Vec<T> {
+pub(crate) fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize) -> Vec<T> {
     const B: usize = 32;
     let Some(&first) = src.first() else { return Vec::new() };
     let mut out = vec![first; rows * cols];
