@@ -8,6 +8,7 @@ use super::autograd::record;
 use super::kernels::{self, Float};
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
 use super::tensor::norm_dim;
+use super::view::{Creation, Layout};
 use super::{DType, Result, Scalar, Tensor, TensorError};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1156,8 +1157,8 @@ impl Tensor {
 
     // ---- shape and views --------------------------------------------------------------------
 
-    /// `reshape`/`view` with one optional -1 (ViewBackward0).
-    pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
+    /// The target shape of `reshape`/`view` with one optional -1.
+    fn infer_shape(&self, shape: &[isize]) -> Result<Vec<usize>> {
         let numel = self.numel();
         let mut infer = None;
         let mut known = 1usize;
@@ -1186,16 +1187,48 @@ impl Tensor {
         } else if known != numel {
             return Err(TensorError::BadReshape { shape: shape_str(), numel });
         }
+        Ok(out)
+    }
+
+    /// `reshape(shape)`: a view when the elements allow one (ViewBackward0), else a copy
+    /// (UnsafeViewBackward0 over CloneBackward0), as PyTorch decides.
+    pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
+        let out = self.infer_shape(shape)?;
         self.reshape_usize(&out)
     }
 
-    pub(crate) fn reshape_usize(&self, shape: &[usize]) -> Result<Tensor> {
-        let out = self.storage().reshape(shape)?;
-        let in_shape = self.shape();
-        Ok(record(out, "ViewBackward0", &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    /// `view(shape)`: always a view; refused when the strides do not allow one.
+    pub fn view(&self, shape: &[isize]) -> Result<Tensor> {
+        let out = self.infer_shape(shape)?;
+        if self.layout().view(&out).is_none() {
+            return Err(TensorError::ViewIncompatible);
+        }
+        Ok(self.view_usize(out))
     }
 
-    /// `flatten(start, end)`.
+    fn view_usize(&self, shape: Vec<usize>) -> Tensor {
+        let in_shape = self.shape();
+        self.view_op(
+            "ViewBackward0",
+            move |l| l.view(&shape).unwrap_or_else(|| Layout::contiguous(&shape)),
+            move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]),
+        )
+    }
+
+    pub(crate) fn reshape_usize(&self, shape: &[usize]) -> Result<Tensor> {
+        if shape.iter().product::<usize>() != self.numel() {
+            return Err(TensorError::BadReshape { shape: list_str(shape), numel: self.numel() });
+        }
+        if self.layout().view(shape).is_some() {
+            return Ok(self.view_usize(shape.to_vec()));
+        }
+        let copy = self.clone_tensor();
+        let out = copy.storage().reshape(shape)?;
+        let in_shape = self.shape();
+        Ok(record(out, "UnsafeViewBackward0", &[&copy], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
+    /// `flatten(start, end)`; a tensor already of that shape is returned as it is.
     pub fn flatten(&self, start: isize, end: isize) -> Result<Tensor> {
         let shape = self.shape();
         if shape.is_empty() {
@@ -1205,23 +1238,35 @@ impl Tensor {
         if s > e {
             return Err(TensorError::runtime("flatten() has invalid args: start_dim cannot come after end_dim"));
         }
+        if s == e {
+            return Ok(self.clone());
+        }
         let mut out: Vec<usize> = shape[..s].to_vec();
         out.push(shape[s..=e].iter().product());
         out.extend(&shape[e + 1..]);
         self.reshape_usize(&out)
     }
 
-    /// `t.t()` (TBackward0); 0-d and 1-d tensors are returned as they are.
+    /// `contiguous()`: the tensor itself when contiguous, else a copy (CloneBackward0).
+    pub fn contiguous(&self) -> Tensor {
+        if self.is_contiguous() { self.clone() } else { self.clone_tensor() }
+    }
+
+    /// `x[...]`: a view of all elements (AliasBackward0).
+    pub fn alias(&self) -> Tensor {
+        self.view_op("AliasBackward0", |l| l.clone(), |g, _| Ok(vec![Some(g.clone())]))
+    }
+
+    /// `t.t()` (TBackward0); 0-d and 1-d tensors give a view of themselves.
     pub fn t(&self) -> Result<Tensor> {
         let nd = self.dim();
         if nd > 2 {
             return Err(TensorError::runtime(format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D")));
         }
         if nd < 2 {
-            return Ok(record((*self.storage()).clone(), "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])));
+            return Ok(self.view_op("TBackward0", |l| l.clone(), |g, _| Ok(vec![Some(g.clone())])));
         }
-        let out = self.storage().permute(&[1, 0]);
-        Ok(record(out, "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.t()?)])))
+        Ok(self.view_op("TBackward0", |l| l.permute(&[1, 0]), |g, _| Ok(vec![Some(g.t()?)])))
     }
 
     /// `t.T` / `permute(dims)` (PermuteBackward0).
@@ -1241,12 +1286,11 @@ impl Tensor {
             }
             axes.push(d);
         }
-        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
         let mut inv = vec![0isize; nd];
         for (i, &a) in axes.iter().enumerate() {
             inv[a] = i as isize;
         }
-        Ok(record(out, "PermuteBackward0", &[self], false, move |g, _| Ok(vec![Some(g.permute(&inv)?)])))
+        Ok(self.view_op("PermuteBackward0", move |l| l.permute(&axes), move |g, _| Ok(vec![Some(g.permute(&inv)?)])))
     }
 
     /// `M.T`: reverses all dims.
@@ -1264,47 +1308,47 @@ impl Tensor {
         if nd > 0 {
             axes.swap(a, b);
         }
-        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
-        Ok(record(out, "TransposeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.transpose(d0, d1)?)])))
+        Ok(self.view_op("TransposeBackward0", move |l| l.permute(&axes), move |g, _| Ok(vec![Some(g.transpose(d0, d1)?)])))
     }
 
     /// `unsqueeze(dim)` (UnsqueezeBackward0).
     pub fn unsqueeze(&self, dim: isize) -> Result<Tensor> {
-        let mut shape = self.shape();
-        let d = norm_dim(dim, shape.len() + 1)?;
-        shape.insert(d, 1);
-        let out = self.storage().reshape(&shape)?;
-        Ok(record(out, "UnsqueezeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.squeeze(Some(d as isize))?)])))
+        let d = norm_dim(dim, self.dim() + 1)?;
+        Ok(self.view_op("UnsqueezeBackward0", move |l| l.unsqueeze(d), move |g, _| Ok(vec![Some(g.squeeze(Some(d as isize))?)])))
     }
 
     /// `squeeze()` / `squeeze(dim)` (SqueezeBackward0 / SqueezeBackward1).
     pub fn squeeze(&self, dim: Option<isize>) -> Result<Tensor> {
         let in_shape = self.shape();
-        let shape: Vec<usize> = match dim {
-            None => in_shape.iter().copied().filter(|&s| s != 1).collect(),
+        let dims: Vec<usize> = match dim {
+            None => (0..in_shape.len()).filter(|&d| in_shape[d] == 1).collect(),
             Some(d) => {
                 let d = norm_dim(d, in_shape.len())?;
-                let mut s = in_shape.clone();
-                if !s.is_empty() && s[d] == 1 {
-                    s.remove(d);
-                }
-                s
+                if !in_shape.is_empty() && in_shape[d] == 1 { vec![d] } else { Vec::new() }
             }
         };
-        let out = self.storage().reshape(&shape)?;
         let name = if dim.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
-        Ok(record(out, name, &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+        Ok(self.view_op(name, move |l| l.squeeze(&dims), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
     }
 
-    /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0).
+    /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0): a view with stride-0 dims.
     pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
         super::check_size(shape)?;
-        let out = self.storage().expand(shape)?;
-        Ok(record(out, "ExpandBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+        if self.layout().expand(shape).is_none() {
+            // The storage-level broadcast words the error as PyTorch does.
+            self.storage().expand(shape)?;
+            return Err(TensorError::runtime("internal: expand refused"));
+        }
+        let target = shape.to_vec();
+        Ok(self.view_op("ExpandBackward0", move |l| l.expand(&target).unwrap_or_else(|| l.clone()), |g, _| Ok(vec![Some(g.clone())])))
     }
 
     /// `t[i]` along `dim` (SelectBackward0); negative indices count from the end.
     pub fn select(&self, dim: isize, index: i64) -> Result<Tensor> {
+        self.select_as(dim, index, "SelectBackward0", Creation::Normal)
+    }
+
+    fn select_as(&self, dim: isize, index: i64, name: &'static str, creation: Creation) -> Result<Tensor> {
         let shape = self.shape();
         if shape.is_empty() {
             return Err(super::index::zero_dim_index());
@@ -1315,8 +1359,7 @@ impl Tensor {
         if i < 0 || i >= size {
             return Err(TensorError::IndexOutOfRange { index, dim: d, size: shape[d] });
         }
-        let out = self.storage().select_axis(d, i as usize);
-        Ok(record(out, "SelectBackward0", &[self], false, move |g, _| {
+        Ok(self.view_op_as(name, move |l| l.select(d, i as usize), creation, move |g, _| {
             let mut parts = Vec::new();
             let z = |n: usize| {
                 let mut s = shape.clone();
@@ -1348,12 +1391,66 @@ impl Tensor {
         };
         let s = start.map_or(0, clampi);
         let e = end.map_or(size, clampi).max(s);
-        let idx: Vec<usize> = (s..e).step_by(step as usize).map(|i| i as usize).collect();
-        let out = self.storage().take_axis(d, &idx);
-        let idx2 = idx.clone();
-        Ok(record(out, "SliceBackward0", &[self], false, move |g, _| {
+        Ok(self.slice_as(d, s as usize, e as usize, step as usize, "SliceBackward0", Creation::Normal))
+    }
+
+    /// The elements `start..end` by `step` along `d` (already clamped), as a view.
+    pub(crate) fn slice_as(&self, d: usize, start: usize, end: usize, step: usize, name: &'static str, creation: Creation) -> Tensor {
+        let shape = self.shape();
+        let len = (end - start).div_ceil(step);
+        let idx: Vec<usize> = (0..len).map(|k| start + k * step).collect();
+        self.view_op_as(name, move |l| l.slice(d, start, len, step), creation, move |g, _| {
             let full = Tensor::zeros(&shape, g.dtype());
-            Ok(vec![Some(full.index_add(d, &idx2, g)?)])
+            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+        })
+    }
+
+    /// `narrow(dim, start, length)` (SliceBackward0).
+    pub fn narrow(&self, dim: isize, start: i64, length: i64) -> Result<Tensor> {
+        let shape = self.shape();
+        if shape.is_empty() {
+            return Err(TensorError::runtime("narrow() cannot be applied to a 0-dim tensor."));
+        }
+        let d = norm_dim(dim, shape.len())?;
+        let size = shape[d] as i64;
+        let s = if start < 0 { start + size } else { start };
+        if s < 0 || s > size {
+            return Err(TensorError::Index {
+                msg: format!("start out of range (expected to be in range of [{}, {}], but got {start})", -size, size),
+            });
+        }
+        if length < 0 {
+            return Err(TensorError::runtime("narrow(): length must be non-negative."));
+        }
+        if s + length > size {
+            return Err(TensorError::runtime(format!("start ({s}) + length ({length}) exceeds dimension size ({size}).")));
+        }
+        Ok(self.slice_as(d, s as usize, (s + length) as usize, 1, "SliceBackward0", Creation::Normal))
+    }
+
+    /// `unbind(dim)`: the selections along `dim`, views that refuse in-place updates under
+    /// autograd (UnbindBackward0).
+    pub fn unbind(&self, dim: isize) -> Result<Vec<Tensor>> {
+        if self.dim() == 0 {
+            return Err(TensorError::runtime("Dimension specified as 0 but tensor has no dimensions"));
+        }
+        let d = norm_dim(dim, self.dim())?;
+        (0..self.shape()[d])
+            .map(|i| self.select_as(d as isize, i as i64, "UnbindBackward0", Creation::MultiOutput { index: i, op: "Unbind" }))
+            .collect()
+    }
+
+    /// `diagonal(offset, dim1, dim2)` (DiagonalBackward0).
+    pub fn diagonal(&self, offset: i64, dim1: isize, dim2: isize) -> Result<Tensor> {
+        let nd = self.dim();
+        let (d1, d2) = (norm_dim(dim1, nd)?, norm_dim(dim2, nd)?);
+        if d1 == d2 {
+            return Err(TensorError::runtime(format!("diagonal dimensions cannot be identical {dim1}, {dim2}")));
+        }
+        let shape = self.shape();
+        let pos = std::rc::Rc::new(Layout::contiguous(&shape).diagonal(offset, d1, d2).positions());
+        Ok(self.view_op("DiagonalBackward0", move |l| l.diagonal(offset, d1, d2), move |g, _| {
+            Ok(vec![Some(Tensor::from_storage(super::view::flat::scatter_add(&shape, &pos, &g.storage())?))])
         }))
     }
 

@@ -496,6 +496,14 @@ impl Tensor {
         }
     }
 
+    /// This tensor's layout in its buffer (contiguous for a tensor with its own buffer).
+    pub(crate) fn layout(&self) -> Layout {
+        match self.view_info() {
+            Some(v) => v.layout.clone(),
+            None => Layout::contiguous(&self.shape()),
+        }
+    }
+
     /// Strides in elements, as `t.stride()` reports them.
     pub fn strides(&self) -> Vec<usize> {
         match self.view_info() {
