@@ -28,7 +28,7 @@ use std::cell::Cell;
 use std::fmt;
 
 pub use error::TensorError;
-pub use index::Index;
+pub use index::{Index, IndexValue};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
 
@@ -37,6 +37,11 @@ pub type Result<T> = std::result::Result<T, TensorError>;
 /// The most elements one tensor of a lesson may have (2 GiB of float64), checked before
 /// allocating so that a huge shape is an error in its cell instead of an aborted process.
 pub const MAX_TENSOR_ELEMENTS: u64 = 1 << 28;
+
+/// Normalises a possibly negative dim for a tensor of rank `ndim`, with PyTorch's error.
+pub fn norm_dim_public(dim: isize, ndim: usize) -> Result<usize> {
+    tensor::norm_dim(dim, ndim)
+}
 
 /// Errs when a tensor of `shape` would exceed [`MAX_TENSOR_ELEMENTS`].
 pub fn check_size(shape: &[usize]) -> Result<()> {

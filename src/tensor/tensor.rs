@@ -321,9 +321,11 @@ impl Tensor {
         self.alias_detached(false)
     }
 
-    /// A new leaf with its own copy of the data (what saved values and snapshots use).
+    /// A new leaf with its own copy of the data (what saved values and snapshots use). The
+    /// snapshot is shared copy-on-write: every write either swaps a buffer or copies one that
+    /// another tensor still holds, so no element copy is needed here.
     pub fn detach_copy(&self) -> Tensor {
-        Tensor::from_storage((*self.storage()).clone())
+        Tensor::from_storage_rc(self.storage())
     }
 
     /// Identity for Python's `is` and `id()`.
