@@ -286,8 +286,8 @@ impl NativeObject for PyTensor {
         if self.0.dim() == 0 {
             return Err(Exception::type_error("iteration over a 0-d tensor"));
         }
-        let n = self.0.shape()[0];
-        let rows = (0..n).map(|i| self.0.select(0, i as i64).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+        // PyTorch iterates with `unbind(0)`: the rows are views of the tensor.
+        let rows: Vec<Value> = self.0.unbind(0).map_err(exc)?.into_iter().map(tv).collect();
         Ok(Some(Value::iter_items(rows)))
     }
 
@@ -612,6 +612,12 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                     Ok(Value::Int(strides.get(d).copied().unwrap_or(1) as i64))
                 }
             }
+        }),
+        "select" => Value::method(this.clone(), "select", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let int = |v: Option<Value>, n: &str| v.map_or(Ok(0), |v| v.expect_int(n));
+            let (d, i) = (int(dim, "dim")?, int(index, "index")?);
+            Ok(tv(receiver(&args)?.select(d as isize, i).map_err(exc)?))
         }),
         "_is_view" => Value::method(this.clone(), "_is_view", |_, args| {
             let [] = args.bind(&[])?;
