@@ -94,6 +94,8 @@ impl Tensor {
                     IndexValue::Scalar(s) => Tensor::scalar(*s, sliced.dtype()),
                     IndexValue::Tensor(v) => v.clone(),
                 };
+                // One mask and one value: PyTorch runs masked_fill_ underneath, which casts.
+                let v = if b.mask && b.tensor_count == 1 && v.numel() == 1 { v.to_dtype(sliced.dtype())? } else { v };
                 if v.dtype() != sliced.dtype() {
                     return Err(TensorError::runtime(format!(
                         "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
