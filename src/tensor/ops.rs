@@ -1208,9 +1208,14 @@ impl Tensor {
 
     fn view_usize(&self, shape: Vec<usize>) -> Tensor {
         let in_shape = self.shape();
-        self.view_op(
+        let creation = match self.view_info().and_then(|v| v.base.as_ref()) {
+            Some((_, rel)) if rel.view(&shape).is_none() => Creation::Unrebasable,
+            _ => Creation::Normal,
+        };
+        self.view_op_as(
             "ViewBackward0",
             move |l| l.view(&shape).unwrap_or_else(|| Layout::contiguous(&shape)),
+            creation,
             move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]),
         )
     }
@@ -1944,16 +1949,6 @@ pub(crate) fn dtype_name(d: DType) -> &'static str {
 }
 
 impl Storage {
-    /// The sub-array at `index` along `axis` (that axis removed).
-    pub(crate) fn select_axis(&self, axis: usize, index: usize) -> Storage {
-        match self {
-            Storage::F32(a) => Storage::F32(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::F64(a) => Storage::F64(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::I64(a) => Storage::I64(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::Bool(a) => Storage::Bool(a.index_axis(Axis(axis), index).to_owned()),
-        }
-    }
-
     /// The sub-arrays at `idx` along `axis`, in that order.
     pub(crate) fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
         match self {

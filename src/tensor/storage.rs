@@ -149,25 +149,6 @@ impl Storage {
             ))
         })
     }
-
-    /// Applies a permutation of axes, returning a standard-layout copy.
-    pub(crate) fn permute(&self, axes: &[usize]) -> Storage {
-        fn pm<T: Copy>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
-            if let (Some(src), [1, 0]) = (a.as_slice(), axes) {
-                let (rows, cols) = (a.shape()[0], a.shape()[1]);
-                if let Ok(t) = ArrayD::from_shape_vec(IxDyn(&[cols, rows]), transpose(src, rows, cols)) {
-                    return t;
-                }
-            }
-            a.view().permuted_axes(IxDyn(axes)).as_standard_layout().into_owned()
-        }
-        match self {
-            Storage::F32(a) => Storage::F32(pm(a, axes)),
-            Storage::F64(a) => Storage::F64(pm(a, axes)),
-            Storage::I64(a) => Storage::I64(pm(a, axes)),
-            Storage::Bool(a) => Storage::Bool(pm(a, axes)),
-        }
-    }
 }
 
 /// `[2, 3]` as PyTorch prints sizes in messages.

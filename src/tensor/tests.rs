@@ -406,7 +406,7 @@ fn tutorial_losses(seed: u64) -> Vec<f64> {
     let y = Tensor::from_data(Data::I64(vec![0, 1]), &[2]).expect("y");
     let mut out = Vec::new();
     for _ in 0..10 {
-        opt.zero_grad(true);
+        opt.zero_grad(true).expect("zero_grad");
         let loss = nn::cross_entropy(&model.forward(&x).expect("forward"), &y, Reduction::Mean).expect("loss");
         loss.backward(None, false).expect("backward");
         opt.step().expect("step");
@@ -639,7 +639,7 @@ fn sgd_step_is_fused_axpy() {
     opt.step().expect("step");
     let lr = -0.1f32;
     assert_eq!(p.to_f32_vec().expect("f32"), vec![0.3f32.mul_add(lr, 1.0), (-0.7f32).mul_add(lr, 2.0)]);
-    opt.zero_grad(true);
+    opt.zero_grad(true).expect("zero_grad");
     assert!(p.grad().is_none());
 }
 

@@ -247,6 +247,9 @@ pub(crate) enum Creation {
     NoGrad,
     /// Output `index` of a function returning several views (`split`, `chunk`, `unbind`).
     MultiOutput { index: usize, op: &'static str },
+    /// A `view` whose strides relative to its differentiable base cannot be expressed (only
+    /// possible under a `detach()`ed non-contiguous view): autograd cannot rebase it.
+    Unrebasable,
 }
 
 /// What a view tensor holds instead of its own buffer.
@@ -606,6 +609,11 @@ impl Tensor {
             if v.layout.has_overlap() {
                 return Err(TensorError::InPlaceOverlap);
             }
+            if grad && v.creation == Creation::Unrebasable {
+                return Err(TensorError::unsupported(
+                    "an in-place update with autograd on a view(...) of a detached non-contiguous view",
+                ));
+            }
             if let (true, Some((base, _))) = (grad, &v.base) {
                 if base.requires_grad() {
                     match v.creation {
@@ -613,6 +621,7 @@ impl Tensor {
                         Creation::MultiOutput { index, op } => return Err(TensorError::InPlaceMultiOutputView { index, op }),
                         Creation::Normal if base.is_leaf() => return Err(TensorError::InPlaceViewOfLeaf),
                         Creation::Normal => {}
+                        Creation::Unrebasable => {}
                     }
                 }
             }

@@ -172,7 +172,9 @@ impl NativeObject for GradFn {
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
             "name" => Some(Value::method(this.clone(), "name", |_, args| {
-                Ok(Value::str(&args.this_native::<GradFn>()?.name))
+                // Nodes written in C++ by hand (not generated) report their namespace.
+                let name = &args.this_native::<GradFn>()?.name;
+                Ok(Value::str(if name == "CopySlices" { "torch::autograd::CopySlices" } else { name }))
             })),
             _ => None,
         })
