@@ -1200,7 +1200,7 @@ impl Tensor {
     /// `view(shape)`: always a view; refused when the strides do not allow one.
     pub fn view(&self, shape: &[isize]) -> Result<Tensor> {
         let out = self.infer_shape(shape)?;
-        if self.layout().view(&out).is_none() {
+        if !self.is_contiguous() && self.layout().view(&out).is_none() {
             return Err(TensorError::ViewIncompatible);
         }
         Ok(self.view_usize(out))
@@ -1209,7 +1209,7 @@ impl Tensor {
     fn view_usize(&self, shape: Vec<usize>) -> Tensor {
         let in_shape = self.shape();
         let creation = match self.view_info().and_then(|v| v.base.as_ref()) {
-            Some((_, rel)) if rel.view(&shape).is_none() => Creation::Unrebasable,
+            Some((_, rel)) if !rel.is_contiguous() && rel.view(&shape).is_none() => Creation::Unrebasable,
             _ => Creation::Normal,
         };
         self.view_op_as(
@@ -1224,7 +1224,7 @@ impl Tensor {
         if shape.iter().product::<usize>() != self.numel() {
             return Err(TensorError::BadReshape { shape: list_str(shape), numel: self.numel() });
         }
-        if self.layout().view(shape).is_some() {
+        if self.is_contiguous() || self.layout().view(shape).is_some() {
             return Ok(self.view_usize(shape.to_vec()));
         }
         let copy = self.clone_tensor();

@@ -491,14 +491,6 @@ impl Tensor {
         self.view_info().and_then(|v| v.base.as_ref().map(|(b, _)| b.clone()))
     }
 
-    /// The buffer and layout this tensor's elements live at.
-    fn buffer_layout(&self) -> (Rc<Shared>, Layout) {
-        match &self.0.data {
-            super::tensor::Backing::View(v) => (v.root.clone(), v.layout.clone()),
-            super::tensor::Backing::Own(c) => (c.clone(), Layout::contiguous(&self.shape())),
-        }
-    }
-
     /// This tensor's layout in its buffer (contiguous for a tensor with its own buffer).
     pub(crate) fn layout(&self) -> Layout {
         match self.view_info() {
@@ -522,17 +514,26 @@ impl Tensor {
     /// A view of this tensor through `f` applied to its layout, without autograd. The
     /// differentiable base is this tensor's base (or this tensor when it has none).
     pub(crate) fn make_view(&self, f: impl Fn(&Layout) -> Layout, creation: Creation) -> Tensor {
-        let (root, layout) = self.buffer_layout();
-        let base = match self.view_info() {
-            Some(View { base: Some((b, rel)), .. }) => (b.clone(), f(rel)),
-            _ => (self.clone(), f(&Layout::contiguous(&self.shape()))),
+        // For a tensor with its own buffer, buffer layout and base-relative layout coincide.
+        let (root, layout, base) = match &self.0.data {
+            super::tensor::Backing::Own(c) => {
+                let l = f(&Layout::contiguous(&self.shape()));
+                (c.clone(), l.clone(), (self.clone(), l))
+            }
+            super::tensor::Backing::View(v) => {
+                let base = match &v.base {
+                    Some((b, rel)) => (b.clone(), f(rel)),
+                    None => (self.clone(), f(&Layout::contiguous(&v.layout.shape))),
+                };
+                (v.root.clone(), f(&v.layout), base)
+            }
         };
         let grad_mode = is_grad_enabled();
         let creation = if grad_mode { creation } else { Creation::NoGrad };
         let version = root.version.get();
         let view = View {
             root,
-            layout: f(&layout),
+            layout,
             cache: RefCell::new(None),
             base: Some(base),
             grad_version: Cell::new(version),
