@@ -2,7 +2,8 @@
 //!
 //! Knows nothing of Python or Markdown. The interpreter binds to the public items re-exported
 //! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
-//! operations), `index` (Python subscripts), `autograd` (graph nodes and `backward`), `kernels`
+//! operations), `view` (tensors sharing a base's buffer: layouts, write-through, CopySlices),
+//! `index` (Python subscripts and advanced indexing), `autograd` (graph nodes and `backward`), `kernels`
 //! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
 //! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`].
 

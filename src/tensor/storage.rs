@@ -1,7 +1,8 @@
 //! `Storage`: the immutable, typed ndarray buffer behind a tensor, plus casts and broadcasting.
 //!
 //! A storage is never mutated once shared: in-place tensor updates build a new storage and swap
-//! the `Rc` (copy-on-write), so snapshotting interpreter state is a matter of cloning handles.
+//! the `Rc`, and a write through a view mutates the buffer only when nobody else holds it
+//! (`Rc::make_mut`), so a snapshot taken with `Tensor::storage` never changes under its holder.
 
 use ndarray::{ArrayD, IxDyn, Zip};
 

@@ -270,10 +270,10 @@ impl View {
     /// The current elements, gathered again if the root was written since the last read.
     pub(crate) fn current(&self) -> Rc<Storage> {
         let version = self.root.version.get();
-        if let Some((v, s)) = &*self.cache.borrow() {
-            if *v == version {
-                return s.clone();
-            }
+        if let Some((v, s)) = &*self.cache.borrow()
+            && *v == version
+        {
+            return s.clone();
         }
         let s = Rc::new(gather(&self.root.data.borrow(), &self.layout));
         *self.cache.borrow_mut() = Some((version, s.clone()));
@@ -314,23 +314,26 @@ pub(crate) fn gather(root: &Storage, layout: &Layout) -> Storage {
         if n == 0 {
             return ArrayD::from_elem(shape, first);
         }
-        if l.is_contiguous() {
-            let v = flat[l.offset..l.offset + n].to_vec();
-            return ArrayD::from_shape_vec(shape, v).unwrap_or_else(|_| empty());
+        // A root's buffer never changes shape (every write keeps it), so layouts stay in range;
+        // the lookups below still avoid indexing panics should that invariant ever break.
+        if l.is_contiguous()
+            && let Some(part) = flat.get(l.offset..l.offset + n)
+        {
+            return ArrayD::from_shape_vec(shape, part.to_vec()).unwrap_or_else(|_| empty());
         }
         // A transposed matrix: the blocked transpose is several times faster than striding.
-        if let ([r, c], [1, s]) = (&l.shape[..], &l.strides[..]) {
-            if *s == *r {
-                let src = &flat[l.offset..l.offset + r * c];
-                let v = super::storage::transpose(src, *c, *r);
-                return ArrayD::from_shape_vec(shape, v).unwrap_or_else(|_| empty());
-            }
+        if let ([r, c], [1, s]) = (&l.shape[..], &l.strides[..])
+            && *s == *r
+            && let Some(src) = flat.get(l.offset..l.offset + r * c)
+        {
+            let v = super::storage::transpose(src, *c, *r);
+            return ArrayD::from_shape_vec(shape, v).unwrap_or_else(|_| empty());
         }
         let strided = IxDyn(&l.shape).strides(IxDyn(&l.strides));
-        match ArrayView::from_shape(strided, &flat[l.offset..]) {
+        match ArrayView::from_shape(strided, flat.get(l.offset..).unwrap_or(&[])) {
             Ok(v) => v.as_standard_layout().into_owned(),
             Err(_) => {
-                let v: Vec<T> = l.positions().into_iter().map(|p| flat[p]).collect();
+                let v: Vec<T> = l.positions().into_iter().map(|p| flat.get(p).copied().unwrap_or(first)).collect();
                 ArrayD::from_shape_vec(shape, v).unwrap_or_else(|_| empty())
             }
         }
@@ -356,17 +359,24 @@ fn scatter(root: &mut Storage, layout: &Layout, vals: &Storage) -> Result<()> {
         if l.numel() == 0 {
             return Ok(());
         }
-        if l.is_contiguous() {
-            for (slot, x) in flat[l.offset..l.offset + l.numel()].iter_mut().zip(v.iter()) {
+        let n = l.numel();
+        if l.is_contiguous()
+            && let Some(part) = flat.get_mut(l.offset..l.offset + n)
+        {
+            for (slot, x) in part.iter_mut().zip(v.iter()) {
                 *slot = *x;
             }
             return Ok(());
+        }
+        let positions = l.positions();
+        if positions.iter().any(|&p| p >= flat.len()) {
+            return Err(TensorError::runtime("internal: a view reaches past its base's buffer"));
         }
         let strided = IxDyn(&l.shape).strides(IxDyn(&l.strides));
         match ArrayViewMut::from_shape(strided, &mut flat[l.offset..]) {
             Ok(mut view) => view.zip_mut_with(v, |slot, x| *slot = *x),
             Err(_) => {
-                for (p, x) in l.positions().into_iter().zip(v.iter()) {
+                for (p, x) in positions.into_iter().zip(v.iter()) {
                     flat[p] = *x;
                 }
             }
@@ -615,15 +625,14 @@ impl Tensor {
                     "an in-place update with autograd on a view(...) of a detached non-contiguous view",
                 ));
             }
-            if let (true, Some((base, _))) = (grad, &v.base) {
-                if base.requires_grad() {
-                    match v.creation {
-                        Creation::NoGrad => return Err(TensorError::InPlaceNoGradView),
-                        Creation::MultiOutput { index, op } => return Err(TensorError::InPlaceMultiOutputView { index, op }),
-                        Creation::Normal if base.is_leaf() => return Err(TensorError::InPlaceViewOfLeaf),
-                        Creation::Normal => {}
-                        Creation::Unrebasable => {}
-                    }
+            if let (true, Some((base, _))) = (grad, &v.base)
+                && base.requires_grad()
+            {
+                match v.creation {
+                    Creation::NoGrad => return Err(TensorError::InPlaceNoGradView),
+                    Creation::MultiOutput { index, op } => return Err(TensorError::InPlaceMultiOutputView { index, op }),
+                    Creation::Normal if base.is_leaf() => return Err(TensorError::InPlaceViewOfLeaf),
+                    Creation::Normal | Creation::Unrebasable => {}
                 }
             }
             return Ok(());
@@ -681,7 +690,7 @@ impl Tensor {
         self.0.requires_grad.set(true);
     }
 
-    /// `fill_` for a view of a leaf under `no_grad`, etc.: the scalar as this tensor's dtype.
+    /// A buffer of this tensor's shape and dtype filled with `v`.
     pub(crate) fn full_like_scalar(&self, v: Scalar) -> Storage {
         Storage::full(&self.shape(), v, self.dtype())
     }
