@@ -208,7 +208,7 @@ impl NativeObject for PyTensor {
             "data" => tv(t.detach()),
             "_base" => t.view_base().map_or(Value::None, tv),
             "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
-            "mT" => tv(t.mt().map_err(exc)?),
+            "mT" => tv(t.transpose(-2, -1).map_err(exc)?),
             "is_cuda" => Value::Bool(false),
             "device" => Value::native(Device),
             _ => return Ok(method(this, name)),
