@@ -53,7 +53,17 @@ pub(crate) fn record(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
-    let t = Tensor::from_storage(out);
+    attach(Tensor::from_storage(out), name, inputs, saves, backward)
+}
+
+/// [`record`] for a result tensor that already exists (a view).
+pub(crate) fn attach(
+    t: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
         let node = make_node(name, inputs, saves, Box::new(backward));
         t.0.requires_grad.set(true);
@@ -254,7 +264,7 @@ fn accumulate_leaf(t: &Tensor, g: Tensor) -> Result<()> {
         None => t.set_grad(Some(g.detach_copy())),
         Some(old) => {
             let sum = old.add(&g)?;
-            old.replace_storage((*sum.storage()).clone());
+            old.write_storage(sum.storage())?;
         }
     }
     Ok(())

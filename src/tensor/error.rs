@@ -50,6 +50,22 @@ pub enum TensorError {
     #[error("a leaf Variable that requires grad is being used in an in-place operation.")]
     InPlaceLeaf,
 
+    #[error("a view of a leaf Variable that requires grad is being used in an in-place operation.")]
+    InPlaceViewOfLeaf,
+
+    /// `op` is PyTorch's short name of the multi-output view function (`Split`, `Unbind`).
+    #[error("Output {index} of {op} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.")]
+    InPlaceMultiOutputView { index: usize, op: &'static str },
+
+    #[error("A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")]
+    InPlaceNoGradView,
+
+    #[error("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")]
+    InPlaceOverlap,
+
+    #[error("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")]
+    ViewIncompatible,
+
     #[error("Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")]
     DimOutOfRange { lo: isize, hi: isize, dim: isize },
 

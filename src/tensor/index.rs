@@ -1,11 +1,13 @@
-//! Python-style indexing: `t[idx]` reads and `t[idx] = v` writes, built from the view ops
-//! (select/slice/unsqueeze/index_select/masked_select) so gradients and grad_fn names follow.
-
-use ndarray::{ArrayD, IxDyn};
+//! Python-style indexing: `t[idx]` reads and `t[idx] = v` writes, as PyTorch's
+//! `THPVariable_getitem`/`setitem` do them: integers, slices, `None` and `...` first, as views
+//! (select/slice/unsqueeze), then index tensors and masks ("advanced indexing") on that view.
+//! Advanced indexing works on flat positions: which element of the view each result element
+//! is, from which reads gather, writes scatter and gradients scatter-add.
 
 use super::autograd::record;
-use super::storage::Storage;
-use super::{DType, Result, Tensor, TensorError};
+use super::storage::{list_str, Storage};
+use super::view::{flat, Layout};
+use super::{DType, Result, Scalar, Tensor, TensorError};
 
 /// One component of a subscript, as the interpreter parses it.
 #[derive(Clone)]
@@ -18,15 +20,128 @@ pub enum Index {
     NewAxis,
     /// `t[...]`.
     Ellipsis,
-    /// `t[mask]` (bool tensor of the indexed dims' shape) or `t[idx]` (int64 tensor / list).
+    /// `t[mask]` (bool tensor over as many dims as it has) or `t[idx]` (int64 tensor / list).
     Tensor(Tensor),
+}
+
+/// The right-hand side of `t[idx] = value`.
+#[derive(Clone)]
+pub enum IndexValue {
+    /// A Python number (fills: FillBackward2, MaskedFillBackward0, IndexFillBackward0).
+    Scalar(Scalar),
+    Tensor(Tensor),
+}
+
+/// An index tensor of advanced indexing, in int64 values.
+struct IndexTensor {
+    values: Vec<i64>,
+    shape: Vec<usize>,
+}
+
+/// The result of the basic part of a subscript: a view of the tensor, plus the index tensors
+/// (one slot per dim of that view, `None` where the dim is taken whole).
+struct Basic {
+    sliced: Tensor,
+    advanced: Option<Vec<Option<IndexTensor>>>,
+    /// How many index tensors the subscript had (before masks expand into one per dim).
+    tensor_count: usize,
+    mask: bool,
 }
 
 impl Tensor {
     /// `t[idx]`.
     pub fn index(&self, idx: &[Index]) -> Result<Tensor> {
-        let consuming = idx.iter().filter(|i| !matches!(i, Index::NewAxis | Index::Ellipsis)).count();
+        // A lone slice is never skipped (PyTorch's getitem fast path), in a tuple a full one is.
+        let single = idx.len() == 1;
+        let b = self.apply_basic(idx, !single)?;
+        let Some(adv) = b.advanced else {
+            return Ok(if b.sliced.same(self) { self.alias() } else { b.sliced });
+        };
+        let shape = b.sliced.shape();
+        let (out_shape, pos) = advanced_positions(&shape, &adv)?;
+        let out = flat::take(&b.sliced.storage(), &pos, &out_shape)?;
+        Ok(record(out, "IndexBackward0", &[&b.sliced], false, move |g, _| {
+            Ok(vec![Some(Tensor::from_storage(flat::scatter_add(&shape, &pos, &g.storage())?))])
+        }))
+    }
+
+    /// `t[idx] = value`: a copy into the view the basic part names (CopySlices on the base when
+    /// that is a view), or an index_put_/index_fill_/masked_fill_ when index tensors are present.
+    pub fn index_put_(&self, idx: &[Index], value: &IndexValue) -> Result<()> {
+        let b = self.apply_basic(idx, true)?;
+        let sliced = &b.sliced;
+        let Some(adv) = b.advanced else {
+            return match value {
+                IndexValue::Scalar(s) => sliced.fill_(*s),
+                IndexValue::Tensor(v) if v.shape() == sliced.shape() => sliced.copy_(v),
+                IndexValue::Tensor(v) if v.dim() == 0 => sliced.fill_tensor_(v),
+                IndexValue::Tensor(v) => sliced.copy_(&strip_leading_ones(v)?),
+            };
+        };
+        sliced.check_inplace()?;
+        let shape = sliced.shape();
+        let (out_shape, pos) = advanced_positions(&shape, &adv)?;
+        let result = match value {
+            IndexValue::Scalar(s) if b.tensor_count == 1 => {
+                let name = if b.mask { "MaskedFillBackward0" } else { "IndexFillBackward0" };
+                let vals = Storage::full(&[pos.len()], *s, sliced.dtype());
+                let out = flat::put(&sliced.storage(), &pos, &vals)?;
+                let p2 = pos.clone();
+                record(out, name, &[sliced], false, move |g, _| Ok(vec![Some(Tensor::from_storage(flat::zero_at(&g.storage(), &p2)))]))
+            }
+            _ => {
+                let v = match value {
+                    IndexValue::Scalar(s) => Tensor::scalar(*s, sliced.dtype()),
+                    IndexValue::Tensor(v) => v.clone(),
+                };
+                // One mask and one value: PyTorch runs masked_fill_ underneath, which casts.
+                let v = if b.mask && b.tensor_count == 1 && v.numel() == 1 { v.to_dtype(sliced.dtype())? } else { v };
+                if v.dtype() != sliced.dtype() {
+                    return Err(TensorError::runtime(format!(
+                        "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
+                        super::ops::dtype_name(sliced.dtype()),
+                        super::ops::dtype_name(v.dtype())
+                    )));
+                }
+                let v = strip_leading_ones(&v)?;
+                let vals = v.storage().expand(&out_shape).map_err(|_| {
+                    TensorError::runtime(format!(
+                        "shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
+                        list_str(&v.shape()),
+                        list_str(&out_shape)
+                    ))
+                })?;
+                let out = flat::put(&sliced.storage(), &pos, &vals)?;
+                let p2 = pos.clone();
+                record(out, "IndexPutBackward0", &[sliced, &v], false, move |g, n| {
+                    let gs = g.storage();
+                    let g_self = if n[0] { Some(Tensor::from_storage(flat::zero_at(&gs, &p2))) } else { None };
+                    let g_val = if n[1] { Some(Tensor::from_storage(flat::take(&gs, &p2, &out_shape)?)) } else { None };
+                    Ok(vec![g_self, g_val])
+                })
+            }
+        };
+        sliced.assign_inplace(result)
+    }
+
+    /// Reduces a broadcast gradient to `shape` (public form of the engine's `sum_to`).
+    pub fn sum_to_shape(&self, shape: &[usize]) -> Result<Tensor> {
+        self.sum_to(shape)
+    }
+
+    /// Applies integers, slices, `None` and `...` as views and collects the index tensors.
+    /// `skip_full_slices` drops `:` slices that take a whole dim, as PyTorch's applySlicing does.
+    fn apply_basic(&self, idx: &[Index], skip_full_slices: bool) -> Result<Basic> {
         let nd = self.dim();
+        let mut consuming = 0;
+        for i in idx {
+            consuming += match i {
+                Index::Int(_) | Index::Slice { .. } => 1,
+                Index::Tensor(t) if t.dtype() == DType::Bool => t.dim(),
+                Index::Tensor(_) => 1,
+                Index::NewAxis | Index::Ellipsis => 0,
+            };
+        }
         if consuming > nd {
             if nd == 0 {
                 return Err(zero_dim_index());
@@ -34,16 +149,22 @@ impl Tensor {
             return Err(TensorError::Index { msg: format!("too many indices for tensor of dimension {nd}") });
         }
         if idx.iter().filter(|i| matches!(i, Index::Ellipsis)).count() > 1 {
-            return Err(TensorError::runtime("an index can only have a single ellipsis ('...')"));
+            return Err(TensorError::Index { msg: "an index can only have a single ellipsis ('...')".into() });
         }
         let mut t = self.clone();
         let mut dim = 0usize;
-        let mut tensor_indices = 0;
+        let mut adv: Vec<Option<IndexTensor>> = Vec::new();
+        let (mut tensor_count, mut mask) = (0, false);
         for i in idx {
             match i {
                 Index::Int(k) => t = t.select(dim as isize, *k)?,
                 Index::Slice { start, stop, step } => {
-                    t = t.slice(dim as isize, *start, *stop, *step)?;
+                    let n = t.shape()[dim] as i64;
+                    let norm = |v: i64| if v < 0 { (v + n).max(0) } else { v.min(n) };
+                    let full = *step == 1 && start.map_or(0, norm) == 0 && stop.map_or(n, norm) == n;
+                    if !(skip_full_slices && full) {
+                        t = t.slice(dim as isize, *start, *stop, *step)?;
+                    }
                     dim += 1;
                 }
                 Index::NewAxis => {
@@ -51,115 +172,163 @@ impl Tensor {
                     dim += 1;
                 }
                 Index::Ellipsis => dim += nd - consuming,
-                Index::Tensor(ix) => {
-                    tensor_indices += 1;
-                    if tensor_indices > 1 {
-                        return Err(TensorError::unsupported("indexing with more than one index tensor"));
+                Index::Tensor(ix) => match ix.dtype() {
+                    DType::Int64 if ix.dim() == 0 => {
+                        // A 0-d integer tensor indexes like a Python int.
+                        t = t.select(dim as isize, ix.item()?.as_i64())?;
                     }
-                    match ix.dtype() {
-                        DType::Bool => {
-                            if dim != 0 || ix.dim() != t.dim() {
-                                return Err(TensorError::unsupported("boolean mask indexing of only some dims"));
-                            }
-                            t = t.masked_select(ix)?;
-                            dim += 1;
-                        }
-                        DType::Int64 => {
-                            let list: Vec<i64> = ix.to_scalars().iter().map(|s| s.as_i64()).collect();
-                            let picked = t.index_select(dim as isize, &list)?;
-                            if ix.dim() == 1 {
-                                t = picked;
-                            } else {
-                                // The index tensor's shape replaces the indexed dim.
-                                let mut shape = t.shape();
-                                shape.splice(dim..=dim, ix.shape());
-                                t = picked.reshape_usize(&shape)?;
-                            }
-                            dim += ix.dim();
-                        }
-                        _ => {
-                            return Err(TensorError::Index {
-                                msg: "tensors used as indices must be long, int, byte or bool tensors".into(),
-                            })
-                        }
+                    DType::Int64 => {
+                        tensor_count += 1;
+                        let values = ix.to_scalars().iter().map(|s| s.as_i64()).collect();
+                        set_slot(&mut adv, dim, IndexTensor { values, shape: ix.shape() });
+                        dim += 1;
                     }
-                }
+                    DType::Bool if ix.dim() == 0 => {
+                        return Err(TensorError::unsupported("indexing with a 0-d bool tensor"));
+                    }
+                    DType::Bool => {
+                        tensor_count += 1;
+                        mask = true;
+                        let (mshape, tshape) = (ix.shape(), t.shape());
+                        for (j, &m) in mshape.iter().enumerate() {
+                            if tshape.get(dim + j) != Some(&m) {
+                                return Err(TensorError::Index {
+                                    msg: format!(
+                                        "The shape of the mask {} at index {j} does not match the shape of the indexed tensor {} at index {}",
+                                        list_str(&mshape),
+                                        list_str(&tshape),
+                                        dim + j
+                                    ),
+                                });
+                            }
+                        }
+                        for (j, values) in nonzero(ix, &mshape).into_iter().enumerate() {
+                            let n = values.len();
+                            set_slot(&mut adv, dim + j, IndexTensor { values, shape: vec![n] });
+                        }
+                        dim += mshape.len();
+                    }
+                    _ => {
+                        return Err(TensorError::Index {
+                            msg: "tensors used as indices must be long, int, byte or bool tensors".into(),
+                        })
+                    }
+                },
             }
         }
-        Ok(t)
+        let advanced = if tensor_count > 0 {
+            adv.resize_with(t.dim(), || None);
+            Some(adv)
+        } else {
+            None
+        };
+        Ok(Basic { sliced: t, advanced, tensor_count, mask })
     }
+}
 
-    /// `t[idx] = value` (value broadcast to the indexed shape; CopySlices / IndexPutBackward0).
-    pub fn index_put_(&self, idx: &[Index], value: &Tensor) -> Result<()> {
-        if super::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(TensorError::InPlaceLeaf);
+fn set_slot(adv: &mut Vec<Option<IndexTensor>>, dim: usize, it: IndexTensor) {
+    if adv.len() <= dim {
+        adv.resize_with(dim + 1, || None);
+    }
+    adv[dim] = Some(it);
+}
+
+/// The coordinates of the true elements of a mask, one list per dim, in row-major order.
+fn nonzero(mask: &Tensor, shape: &[usize]) -> Vec<Vec<i64>> {
+    let strides = super::view::contiguous_strides(shape);
+    let mut out = vec![Vec::new(); shape.len()];
+    for (flat_i, v) in mask.to_scalars().into_iter().enumerate() {
+        if v.as_bool() {
+            for (d, &s) in strides.iter().enumerate() {
+                out[d].push(((flat_i / s) % shape[d]) as i64);
+            }
         }
-        let shape = self.shape();
-        let numel = self.numel();
-        // Indexing a tensor of flat positions tells which elements the subscript names.
-        let positions = super::no_grad(|| {
-            let pos = Tensor::from_storage(Storage::I64(
-                ArrayD::from_shape_vec(IxDyn(&shape), (0..numel as i64).collect())
-                    .map_err(|e| TensorError::runtime(e.to_string()))?,
-            ));
-            pos.index(idx)
-        })?;
-        let sel_shape = positions.shape();
-        let pos: Vec<usize> = positions.to_scalars().iter().map(|s| s.as_i64() as usize).collect();
-        let vals = value.storage().cast(self.dtype()).expand(&sel_shape).map_err(|_| {
-            TensorError::runtime(format!(
-                "shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
-                super::storage::list_str(&value.shape()),
-                super::storage::list_str(&sel_shape)
-            ))
-        })?;
-        let out = scatter(&self.storage(), &pos, &vals)?;
-        let name = if idx.iter().any(|i| matches!(i, Index::Tensor(_))) { "IndexPutBackward0" } else { "CopySlices" };
-        let value_shape = value.shape();
-        let pos2 = pos.clone();
-        let result = record(out, name, &[self, value], false, move |g, n| {
-            let gv = g.storage();
-            let zeros = Storage::full(&sel_shape, super::Scalar::Int(0), gv.dtype());
-            let g_self = Tensor::from_storage(scatter(&gv, &pos2, &zeros)?);
-            let g_val = if n[1] {
-                let flat = gv.reshape(&[gv.numel()])?.take_axis(0, &pos2).reshape(&sel_shape)?;
-                Some(Tensor::from_storage(flat).sum_to_shape(&value_shape)?)
-            } else {
-                None
-            };
-            Ok(vec![Some(g_self), g_val])
-        });
-        self.assign_inplace(result)
     }
+    out
+}
 
-    /// Reduces a broadcast gradient to `shape` (public form of the engine's `sum_to`).
-    pub fn sum_to_shape(&self, shape: &[usize]) -> Result<Tensor> {
-        self.sum_to(shape)
+/// `v` without leading size-1 dims (PyTorch's slicePrefix1sSize), as a view.
+fn strip_leading_ones(v: &Tensor) -> Result<Tensor> {
+    let shape = v.shape();
+    let lead = shape.iter().take_while(|&&d| d == 1).count();
+    if lead == 0 { Ok(v.clone()) } else { v.reshape_usize(&shape[lead..]) }
+}
+
+/// The shape of an advanced-indexing result over a tensor of `shape` and the row-major
+/// position in that tensor of each result element. Index tensors broadcast together; when
+/// they sit on adjacent dims their result dims take those dims' place, otherwise they lead.
+fn advanced_positions(shape: &[usize], adv: &[Option<IndexTensor>]) -> Result<(Vec<usize>, Vec<usize>)> {
+    let strides = super::view::contiguous_strides(shape);
+    let dims: Vec<usize> = (0..adv.len()).filter(|&d| adv[d].is_some()).collect();
+    let index_shapes: Vec<&[usize]> = dims.iter().filter_map(|&d| adv[d].as_ref().map(|t| &t.shape[..])).collect();
+    let bshape = broadcast_index_shapes(&index_shapes)?;
+    let bnumel: usize = bshape.iter().product();
+    // Offset of each broadcast index combination.
+    let mut adv_off = vec![0usize; bnumel];
+    for &d in &dims {
+        let Some(it) = &adv[d] else { continue };
+        let size = shape[d];
+        let lead = bshape.len() - it.shape.len();
+        let mut bstrides = vec![0; bshape.len()];
+        let own = super::view::contiguous_strides(&it.shape);
+        for (k, &n) in it.shape.iter().enumerate() {
+            bstrides[lead + k] = if n == 1 { 0 } else { own[k] };
+        }
+        let picks = Layout { shape: bshape.clone(), strides: bstrides, offset: 0 }.positions();
+        for (slot, p) in adv_off.iter_mut().zip(picks) {
+            let i = it.values[p];
+            let j = if i < 0 { i + size as i64 } else { i };
+            if j < 0 || j >= size as i64 {
+                return Err(TensorError::IndexOutOfRange { index: i, dim: d, size });
+            }
+            *slot += j as usize * strides[d];
+        }
     }
+    let offsets = |ds: &[usize]| {
+        Layout { shape: ds.iter().map(|&d| shape[d]).collect(), strides: ds.iter().map(|&d| strides[d]).collect(), offset: 0 }
+            .positions()
+    };
+    let (first, last) = (dims[0], dims[dims.len() - 1]);
+    let adjacent = last - first + 1 == dims.len();
+    let rest: Vec<usize> = (0..shape.len()).filter(|d| !dims.contains(d)).collect();
+    let (before, after): (Vec<usize>, Vec<usize>) =
+        if adjacent { rest.iter().partition(|&&d| d < first) } else { (Vec::new(), rest.clone()) };
+    let (off_before, off_after) = (offsets(&before), offsets(&after));
+    let mut out_shape: Vec<usize> = before.iter().map(|&d| shape[d]).collect();
+    out_shape.extend(&bshape);
+    out_shape.extend(after.iter().map(|&d| shape[d]));
+    super::check_size(&out_shape)?;
+    let mut pos = Vec::with_capacity(out_shape.iter().product());
+    for &ob in &off_before {
+        for &oa in &adv_off {
+            pos.extend(off_after.iter().map(|&o| ob + oa + o));
+        }
+    }
+    Ok((out_shape, pos))
+}
+
+/// The common shape of the index tensors, or PyTorch's IndexError.
+fn broadcast_index_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
+    let n = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; n];
+    for s in shapes {
+        for (k, &d) in s.iter().enumerate() {
+            let slot = &mut out[n - s.len() + k];
+            if *slot == 1 {
+                *slot = d;
+            } else if d != 1 && d != *slot {
+                let parts: Vec<String> = shapes.iter().map(|s| list_str(s)).collect();
+                return Err(TensorError::Index {
+                    msg: format!("shape mismatch: indexing tensors could not be broadcast together with shapes {}", parts.join(", ")),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn zero_dim_index() -> TensorError {
     TensorError::Index {
         msg: "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number".into(),
     }
-}
-
-/// Copy of `base` with `vals` (row-major) written at flat positions `pos`.
-fn scatter(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
-    fn go<T: Clone>(b: &ArrayD<T>, pos: &[usize], v: &ArrayD<T>) -> Result<ArrayD<T>> {
-        let mut data: Vec<T> = b.iter().cloned().collect();
-        for (&p, x) in pos.iter().zip(v.iter()) {
-            if let Some(slot) = data.get_mut(p) {
-                *slot = x.clone();
-            }
-        }
-        ArrayD::from_shape_vec(b.raw_dim(), data).map_err(|e| TensorError::runtime(e.to_string()))
-    }
-    Ok(match (base, &vals.cast(base.dtype())) {
-        (Storage::F32(b), Storage::F32(v)) => Storage::F32(go(b, pos, v)?),
-        (Storage::F64(b), Storage::F64(v)) => Storage::F64(go(b, pos, v)?),
-        (Storage::I64(b), Storage::I64(v)) => Storage::I64(go(b, pos, v)?),
-        (Storage::Bool(b), Storage::Bool(v)) => Storage::Bool(go(b, pos, v)?),
-        _ => return Err(TensorError::runtime("internal dtype mismatch")),
-    })
 }

@@ -2,7 +2,8 @@
 //!
 //! Knows nothing of Python or Markdown. The interpreter binds to the public items re-exported
 //! here. Reading order: [`Tensor`] (handle, creation, properties), `ops` (differentiable
-//! operations), `index` (Python subscripts), `autograd` (graph nodes and `backward`), `kernels`
+//! operations), `view` (tensors sharing a base's buffer: layouts, write-through, CopySlices),
+//! `index` (Python subscripts and advanced indexing), `autograd` (graph nodes and `backward`), `kernels`
 //! (summation and matmul orders that make results bit-identical to PyTorch on x86), `print`
 //! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`], `memory`
 //! (bytes held by live tensors, per thread, and the limit on them).
@@ -24,12 +25,13 @@ mod storage;
 mod tensor;
 #[cfg(test)]
 mod tests;
+mod view;
 
 use std::cell::Cell;
 use std::fmt;
 
 pub use error::TensorError;
-pub use index::Index;
+pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
 pub use tensor::Tensor;
@@ -39,6 +41,11 @@ pub type Result<T> = std::result::Result<T, TensorError>;
 /// The most elements one tensor of a lesson may have (2 GiB of float64), checked before
 /// allocating so that a huge shape is an error in its cell instead of an aborted process.
 pub const MAX_TENSOR_ELEMENTS: u64 = 1 << 28;
+
+/// Normalises a possibly negative dim for a tensor of rank `ndim`, with PyTorch's error.
+pub fn norm_dim_public(dim: isize, ndim: usize) -> Result<usize> {
+    tensor::norm_dim(dim, ndim)
+}
 
 /// Errs when a tensor of `shape` would exceed [`MAX_TENSOR_ELEMENTS`].
 pub fn check_size(shape: &[usize]) -> Result<()> {

@@ -8,6 +8,7 @@ use super::autograd::record;
 use super::kernels::{self, Float};
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
 use super::tensor::norm_dim;
+use super::view::{Creation, Layout};
 use super::{DType, Result, Scalar, Tensor, TensorError};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -256,9 +257,7 @@ fn scalar_sub_one(s: Scalar) -> Scalar {
 impl Tensor {
     pub(crate) fn from_storage_rc(s: std::rc::Rc<Storage>) -> Tensor {
         // `s` belongs to another tensor, which registered it.
-        let t = Tensor::from_storage(Storage::Bool(ArrayD::from_elem(IxDyn(&[]), false)));
-        *t.0.storage.borrow_mut() = s;
-        t
+        Tensor::from_backing(super::tensor::Backing::Own(super::view::Shared::new(s)), false)
     }
 
     fn binary(&self, other: Rhs, op: BinOp) -> Result<Storage> {
@@ -1168,8 +1167,8 @@ impl Tensor {
 
     // ---- shape and views --------------------------------------------------------------------
 
-    /// `reshape`/`view` with one optional -1 (ViewBackward0).
-    pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
+    /// The target shape of `reshape`/`view` with one optional -1.
+    fn infer_shape(&self, shape: &[isize]) -> Result<Vec<usize>> {
         let numel = self.numel();
         let mut infer = None;
         let mut known = 1usize;
@@ -1198,16 +1197,53 @@ impl Tensor {
         } else if known != numel {
             return Err(TensorError::BadReshape { shape: shape_str(), numel });
         }
+        Ok(out)
+    }
+
+    /// `reshape(shape)`: a view when the elements allow one (ViewBackward0), else a copy
+    /// (UnsafeViewBackward0 over CloneBackward0), as PyTorch decides.
+    pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
+        let out = self.infer_shape(shape)?;
         self.reshape_usize(&out)
     }
 
-    pub(crate) fn reshape_usize(&self, shape: &[usize]) -> Result<Tensor> {
-        let out = self.storage().reshape(shape)?;
-        let in_shape = self.shape();
-        Ok(record(out, "ViewBackward0", &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    /// `view(shape)`: always a view; refused when the strides do not allow one.
+    pub fn view(&self, shape: &[isize]) -> Result<Tensor> {
+        let out = self.infer_shape(shape)?;
+        if !self.is_contiguous() && self.layout().view(&out).is_none() {
+            return Err(TensorError::ViewIncompatible);
+        }
+        Ok(self.view_usize(out))
     }
 
-    /// `flatten(start, end)`.
+    fn view_usize(&self, shape: Vec<usize>) -> Tensor {
+        let in_shape = self.shape();
+        let creation = match self.view_info().and_then(|v| v.base.as_ref()) {
+            Some((_, rel)) if !rel.is_contiguous() && rel.view(&shape).is_none() => Creation::Unrebasable,
+            _ => Creation::Normal,
+        };
+        self.view_op_as(
+            "ViewBackward0",
+            move |l| l.view(&shape).unwrap_or_else(|| Layout::contiguous(&shape)),
+            creation,
+            move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]),
+        )
+    }
+
+    pub(crate) fn reshape_usize(&self, shape: &[usize]) -> Result<Tensor> {
+        if shape.iter().product::<usize>() != self.numel() {
+            return Err(TensorError::BadReshape { shape: list_str(shape), numel: self.numel() });
+        }
+        if self.is_contiguous() || self.layout().view(shape).is_some() {
+            return Ok(self.view_usize(shape.to_vec()));
+        }
+        let copy = self.clone_tensor();
+        let out = copy.storage().reshape(shape)?;
+        let in_shape = self.shape();
+        Ok(record(out, "UnsafeViewBackward0", &[&copy], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
+    /// `flatten(start, end)`; a tensor already of that shape is returned as it is.
     pub fn flatten(&self, start: isize, end: isize) -> Result<Tensor> {
         let shape = self.shape();
         if shape.is_empty() {
@@ -1217,23 +1253,35 @@ impl Tensor {
         if s > e {
             return Err(TensorError::runtime("flatten() has invalid args: start_dim cannot come after end_dim"));
         }
+        if s == e {
+            return Ok(self.clone());
+        }
         let mut out: Vec<usize> = shape[..s].to_vec();
         out.push(shape[s..=e].iter().product());
         out.extend(&shape[e + 1..]);
         self.reshape_usize(&out)
     }
 
-    /// `t.t()` (TBackward0); 0-d and 1-d tensors are returned as they are.
+    /// `contiguous()`: the tensor itself when contiguous, else a copy (CloneBackward0).
+    pub fn contiguous(&self) -> Tensor {
+        if self.is_contiguous() { self.clone() } else { self.clone_tensor() }
+    }
+
+    /// `x[...]`: a view of all elements (AliasBackward0).
+    pub fn alias(&self) -> Tensor {
+        self.view_op("AliasBackward0", |l| l.clone(), |g, _| Ok(vec![Some(g.clone())]))
+    }
+
+    /// `t.t()` (TBackward0); 0-d and 1-d tensors give a view of themselves.
     pub fn t(&self) -> Result<Tensor> {
         let nd = self.dim();
         if nd > 2 {
             return Err(TensorError::runtime(format!("t() expects a tensor with <= 2 dimensions, but self is {nd}D")));
         }
         if nd < 2 {
-            return Ok(record((*self.storage()).clone(), "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])));
+            return Ok(self.view_op("TBackward0", |l| l.clone(), |g, _| Ok(vec![Some(g.clone())])));
         }
-        let out = self.storage().permute(&[1, 0]);
-        Ok(record(out, "TBackward0", &[self], false, |g, _| Ok(vec![Some(g.t()?)])))
+        Ok(self.view_op("TBackward0", |l| l.permute(&[1, 0]), |g, _| Ok(vec![Some(g.t()?)])))
     }
 
     /// `t.T` / `permute(dims)` (PermuteBackward0).
@@ -1253,12 +1301,11 @@ impl Tensor {
             }
             axes.push(d);
         }
-        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
         let mut inv = vec![0isize; nd];
         for (i, &a) in axes.iter().enumerate() {
             inv[a] = i as isize;
         }
-        Ok(record(out, "PermuteBackward0", &[self], false, move |g, _| Ok(vec![Some(g.permute(&inv)?)])))
+        Ok(self.view_op("PermuteBackward0", move |l| l.permute(&axes), move |g, _| Ok(vec![Some(g.permute(&inv)?)])))
     }
 
     /// `M.T`: reverses all dims.
@@ -1276,47 +1323,47 @@ impl Tensor {
         if nd > 0 {
             axes.swap(a, b);
         }
-        let out = if nd == 0 { (*self.storage()).clone() } else { self.storage().permute(&axes) };
-        Ok(record(out, "TransposeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.transpose(d0, d1)?)])))
+        Ok(self.view_op("TransposeBackward0", move |l| l.permute(&axes), move |g, _| Ok(vec![Some(g.transpose(d0, d1)?)])))
     }
 
     /// `unsqueeze(dim)` (UnsqueezeBackward0).
     pub fn unsqueeze(&self, dim: isize) -> Result<Tensor> {
-        let mut shape = self.shape();
-        let d = norm_dim(dim, shape.len() + 1)?;
-        shape.insert(d, 1);
-        let out = self.storage().reshape(&shape)?;
-        Ok(record(out, "UnsqueezeBackward0", &[self], false, move |g, _| Ok(vec![Some(g.squeeze(Some(d as isize))?)])))
+        let d = norm_dim(dim, self.dim() + 1)?;
+        Ok(self.view_op("UnsqueezeBackward0", move |l| l.unsqueeze(d), move |g, _| Ok(vec![Some(g.squeeze(Some(d as isize))?)])))
     }
 
     /// `squeeze()` / `squeeze(dim)` (SqueezeBackward0 / SqueezeBackward1).
     pub fn squeeze(&self, dim: Option<isize>) -> Result<Tensor> {
         let in_shape = self.shape();
-        let shape: Vec<usize> = match dim {
-            None => in_shape.iter().copied().filter(|&s| s != 1).collect(),
+        let dims: Vec<usize> = match dim {
+            None => (0..in_shape.len()).filter(|&d| in_shape[d] == 1).collect(),
             Some(d) => {
                 let d = norm_dim(d, in_shape.len())?;
-                let mut s = in_shape.clone();
-                if !s.is_empty() && s[d] == 1 {
-                    s.remove(d);
-                }
-                s
+                if !in_shape.is_empty() && in_shape[d] == 1 { vec![d] } else { Vec::new() }
             }
         };
-        let out = self.storage().reshape(&shape)?;
         let name = if dim.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
-        Ok(record(out, name, &[self], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+        Ok(self.view_op(name, move |l| l.squeeze(&dims), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
     }
 
-    /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0).
+    /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0): a view with stride-0 dims.
     pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
         super::check_size(shape)?;
-        let out = self.storage().expand(shape)?;
-        Ok(record(out, "ExpandBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+        if self.layout().expand(shape).is_none() {
+            // The storage-level broadcast words the error as PyTorch does.
+            self.storage().expand(shape)?;
+            return Err(TensorError::runtime("internal: expand refused"));
+        }
+        let target = shape.to_vec();
+        Ok(self.view_op("ExpandBackward0", move |l| l.expand(&target).unwrap_or_else(|| l.clone()), |g, _| Ok(vec![Some(g.clone())])))
     }
 
     /// `t[i]` along `dim` (SelectBackward0); negative indices count from the end.
     pub fn select(&self, dim: isize, index: i64) -> Result<Tensor> {
+        self.select_as(dim, index, "SelectBackward0", Creation::Normal)
+    }
+
+    fn select_as(&self, dim: isize, index: i64, name: &'static str, creation: Creation) -> Result<Tensor> {
         let shape = self.shape();
         if shape.is_empty() {
             return Err(super::index::zero_dim_index());
@@ -1327,8 +1374,7 @@ impl Tensor {
         if i < 0 || i >= size {
             return Err(TensorError::IndexOutOfRange { index, dim: d, size: shape[d] });
         }
-        let out = self.storage().select_axis(d, i as usize);
-        Ok(record(out, "SelectBackward0", &[self], false, move |g, _| {
+        Ok(self.view_op_as(name, move |l| l.select(d, i as usize), creation, move |g, _| {
             let mut parts = Vec::new();
             let z = |n: usize| {
                 let mut s = shape.clone();
@@ -1360,12 +1406,66 @@ impl Tensor {
         };
         let s = start.map_or(0, clampi);
         let e = end.map_or(size, clampi).max(s);
-        let idx: Vec<usize> = (s..e).step_by(step as usize).map(|i| i as usize).collect();
-        let out = self.storage().take_axis(d, &idx);
-        let idx2 = idx.clone();
-        Ok(record(out, "SliceBackward0", &[self], false, move |g, _| {
+        Ok(self.slice_as(d, s as usize, e as usize, step as usize, "SliceBackward0", Creation::Normal))
+    }
+
+    /// The elements `start..end` by `step` along `d` (already clamped), as a view.
+    pub(crate) fn slice_as(&self, d: usize, start: usize, end: usize, step: usize, name: &'static str, creation: Creation) -> Tensor {
+        let shape = self.shape();
+        let len = (end - start).div_ceil(step);
+        let idx: Vec<usize> = (0..len).map(|k| start + k * step).collect();
+        self.view_op_as(name, move |l| l.slice(d, start, len, step), creation, move |g, _| {
             let full = Tensor::zeros(&shape, g.dtype());
-            Ok(vec![Some(full.index_add(d, &idx2, g)?)])
+            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+        })
+    }
+
+    /// `narrow(dim, start, length)` (SliceBackward0).
+    pub fn narrow(&self, dim: isize, start: i64, length: i64) -> Result<Tensor> {
+        let shape = self.shape();
+        if shape.is_empty() {
+            return Err(TensorError::runtime("narrow() cannot be applied to a 0-dim tensor."));
+        }
+        let d = norm_dim(dim, shape.len())?;
+        let size = shape[d] as i64;
+        let s = if start < 0 { start + size } else { start };
+        if s < 0 || s > size {
+            return Err(TensorError::Index {
+                msg: format!("start out of range (expected to be in range of [{}, {}], but got {start})", -size, size),
+            });
+        }
+        if length < 0 {
+            return Err(TensorError::runtime("narrow(): length must be non-negative."));
+        }
+        if s + length > size {
+            return Err(TensorError::runtime(format!("start ({s}) + length ({length}) exceeds dimension size ({size}).")));
+        }
+        Ok(self.slice_as(d, s as usize, (s + length) as usize, 1, "SliceBackward0", Creation::Normal))
+    }
+
+    /// `unbind(dim)`: the selections along `dim`, views that refuse in-place updates under
+    /// autograd (UnbindBackward0).
+    pub fn unbind(&self, dim: isize) -> Result<Vec<Tensor>> {
+        if self.dim() == 0 {
+            return Err(TensorError::runtime("Dimension specified as 0 but tensor has no dimensions"));
+        }
+        let d = norm_dim(dim, self.dim())?;
+        (0..self.shape()[d])
+            .map(|i| self.select_as(d as isize, i as i64, "UnbindBackward0", Creation::MultiOutput { index: i, op: "Unbind" }))
+            .collect()
+    }
+
+    /// `diagonal(offset, dim1, dim2)` (DiagonalBackward0).
+    pub fn diagonal(&self, offset: i64, dim1: isize, dim2: isize) -> Result<Tensor> {
+        let nd = self.dim();
+        let (d1, d2) = (norm_dim(dim1, nd)?, norm_dim(dim2, nd)?);
+        if d1 == d2 {
+            return Err(TensorError::runtime(format!("diagonal dimensions cannot be identical {dim1}, {dim2}")));
+        }
+        let shape = self.shape();
+        let pos = std::rc::Rc::new(Layout::contiguous(&shape).diagonal(offset, d1, d2).positions());
+        Ok(self.view_op("DiagonalBackward0", move |l| l.diagonal(offset, d1, d2), move |g, _| {
+            Ok(vec![Some(Tensor::from_storage(super::view::flat::scatter_add(&shape, &pos, &g.storage())?))])
         }))
     }
 
@@ -1550,11 +1650,10 @@ impl Tensor {
     // ---- in-place updates -------------------------------------------------------------------
 
     /// Replaces this tensor's value by `result` (an out-of-place computation from it), taking
-    /// over its history: PyTorch's in-place semantics for `a += b`, `a.add_(b)`, etc.
+    /// over its history: PyTorch's in-place semantics for `a += b`, `a.add_(b)`, etc. On a view
+    /// the elements are written into the base, whose history becomes CopySlices.
     pub(crate) fn assign_inplace(&self, result: Tensor) -> Result<()> {
-        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(TensorError::InPlaceLeaf);
-        }
+        self.check_inplace()?;
         let s = result.storage();
         if s.shape() != self.shape() {
             return Err(TensorError::runtime(format!(
@@ -1576,19 +1675,8 @@ impl Tensor {
         } else {
             s
         };
-        *self.0.storage.borrow_mut() = s;
-        if let Some(node) = result.grad_fn() {
-            self.set_grad_fn(Some(node));
-            self.0.requires_grad.set(true);
-        }
-        Ok(())
-    }
-
-    /// Checks before computing an in-place result (so the error comes first, as in PyTorch).
-    fn check_inplace(&self) -> Result<()> {
-        if crate::tensor::is_grad_enabled() && self.is_leaf() && self.requires_grad() {
-            return Err(TensorError::InPlaceLeaf);
-        }
+        self.write_storage(s)?;
+        self.adopt_history(&result);
         Ok(())
     }
 
@@ -1625,33 +1713,59 @@ impl Tensor {
         self.assign_inplace(self.div_scalar(s)?)
     }
 
-    /// `zero_()`.
+    /// `zero_()` (ZeroBackward0: no gradient reaches the old values).
     pub fn zero_(&self) -> Result<()> {
-        self.fill_(Scalar::Int(0))
+        self.check_inplace()?;
+        let out = self.full_like_scalar(Scalar::Int(0));
+        self.assign_inplace(record(out, "ZeroBackward0", &[self], false, zeros_grad))
     }
 
-    /// `fill_(v)`.
+    /// `fill_(v)` with a Python number (FillBackward2).
     pub fn fill_(&self, v: Scalar) -> Result<()> {
         self.check_inplace()?;
-        self.replace_storage(Storage::full(&self.shape(), v, self.dtype()));
-        Ok(())
+        let out = self.full_like_scalar(v);
+        self.assign_inplace(record(out, "FillBackward2", &[self], false, zeros_grad))
     }
 
-    /// `copy_(src)`: broadcasts and casts `src` into this tensor.
+    /// `fill_(t)` with a 0-d tensor (FillBackward3: the value gets the summed gradient).
+    pub fn fill_tensor_(&self, v: &Tensor) -> Result<()> {
+        if v.dim() != 0 {
+            return Err(TensorError::runtime(format!(
+                "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                v.dim()
+            )));
+        }
+        self.check_inplace()?;
+        let out = self.full_like_scalar(v.item()?);
+        self.assign_inplace(record(out, "FillBackward3", &[self, v], false, |g, n| {
+            Ok(vec![zeros_grad(g, n)?.pop().flatten(), if n[1] { Some(g.sum(None, false)?) } else { None }])
+        }))
+    }
+
+    /// `copy_(src)`: broadcasts and casts `src` into this tensor (CopyBackwards).
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         self.check_inplace()?;
         let s = src.storage().cast(self.dtype()).expand(&self.shape())?;
-        self.replace_storage(s);
-        Ok(())
+        self.assign_inplace(record(s, "CopyBackwards", &[self, src], false, |g, n| {
+            Ok(vec![zeros_grad(g, n)?.pop().flatten(), if n[1] { Some(g.clone()) } else { None }])
+        }))
     }
 
     /// `p.add_(g, alpha=a)` on float tensors: `fma(g, f32(a), p)` as the AVX2 kernel computes
-    /// it. No autograd (optimizers run it under no_grad).
+    /// it (AddBackward0 when recorded).
     pub fn add_alpha_(&self, g: &Tensor, alpha: f64) -> Result<()> {
+        self.check_inplace()?;
         let out = fused_axpy(&self.storage(), &g.storage(), alpha)?;
-        self.replace_storage(out);
-        Ok(())
+        let result = record(out, "AddBackward0", &[self, g], false, move |gr, n| {
+            Ok(vec![if n[0] { Some(gr.clone()) } else { None }, if n[1] { Some(gr.mul_scalar(Scalar::Float(alpha))?) } else { None }])
+        });
+        self.assign_inplace(result)
     }
+}
+
+/// The gradient of an input whose old values an in-place fill discards.
+fn zeros_grad(g: &Tensor, _: &[bool]) -> Result<Vec<Option<Tensor>>> {
+    Ok(vec![Some(Tensor::zeros(&g.shape(), g.dtype()))])
 }
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -1847,16 +1961,6 @@ pub(crate) fn dtype_name(d: DType) -> &'static str {
 }
 
 impl Storage {
-    /// The sub-array at `index` along `axis` (that axis removed).
-    pub(crate) fn select_axis(&self, axis: usize, index: usize) -> Storage {
-        match self {
-            Storage::F32(a) => Storage::F32(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::F64(a) => Storage::F64(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::I64(a) => Storage::I64(a.index_axis(Axis(axis), index).to_owned()),
-            Storage::Bool(a) => Storage::Bool(a.index_axis(Axis(axis), index).to_owned()),
-        }
-    }
-
     /// The sub-arrays at `idx` along `axis`, in that order.
     pub(crate) fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
         match self {

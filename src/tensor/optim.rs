@@ -68,15 +68,16 @@ pub struct Adam {
     state: Vec<Option<AdamState>>,
 }
 
-fn zero_grads(params: &[Tensor], set_to_none: bool) {
+fn zero_grads(params: &[Tensor], set_to_none: bool) -> Result<()> {
     for p in params {
         if set_to_none {
             p.set_grad(None);
         } else if let Some(g) = p.grad() {
             // In place, like PyTorch's `grad.zero_()`.
-            g.replace_storage(zeros_like(&g.storage()));
+            g.replace_storage(zeros_like(&g.storage()))?;
         }
     }
+    Ok(())
 }
 
 impl Sgd {
@@ -85,8 +86,8 @@ impl Sgd {
         Sgd { params, cfg, momentum_buffers: vec![None; n] }
     }
 
-    pub fn zero_grad(&mut self, set_to_none: bool) {
-        zero_grads(&self.params, set_to_none);
+    pub fn zero_grad(&mut self, set_to_none: bool) -> Result<()> {
+        zero_grads(&self.params, set_to_none)
     }
 
     pub fn step(&mut self) -> Result<()> {
@@ -110,7 +111,7 @@ impl Sgd {
                 self.momentum_buffers[i] = Some(buf);
             }
             let new = fused_axpy(&ps, &g, -c.lr)?;
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -128,8 +129,8 @@ impl Adam {
         Adam { params, cfg, decoupled: true, state: vec![None; n] }
     }
 
-    pub fn zero_grad(&mut self, set_to_none: bool) {
-        zero_grads(&self.params, set_to_none);
+    pub fn zero_grad(&mut self, set_to_none: bool) -> Result<()> {
+        zero_grads(&self.params, set_to_none)
     }
 
     pub fn step(&mut self) -> Result<()> {
@@ -171,7 +172,7 @@ impl Adam {
                 None => st.exp_avg_sq.clone(),
             };
             let new = adam_update(&ps, &st.exp_avg, &v, bc2_sqrt, c.eps, step_size)?;
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -308,8 +309,8 @@ impl Rmsprop {
         Rmsprop { params, cfg, state: (0..n).map(|_| None).collect() }
     }
 
-    pub fn zero_grad(&mut self, set_to_none: bool) {
-        zero_grads(&self.params, set_to_none);
+    pub fn zero_grad(&mut self, set_to_none: bool) -> Result<()> {
+        zero_grads(&self.params, set_to_none)
     }
 
     /// PyTorch's `_single_tensor_rmsprop`.
@@ -338,7 +339,7 @@ impl Rmsprop {
                 addcdiv(&ps, &g, &avg, -c.lr)?
             };
             drop(ps);
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }
@@ -377,8 +378,8 @@ impl Adagrad {
         Adagrad { params, cfg, state }
     }
 
-    pub fn zero_grad(&mut self, set_to_none: bool) {
-        zero_grads(&self.params, set_to_none);
+    pub fn zero_grad(&mut self, set_to_none: bool) -> Result<()> {
+        zero_grads(&self.params, set_to_none)
     }
 
     /// PyTorch's `_single_tensor_adagrad`.
@@ -394,7 +395,7 @@ impl Adagrad {
             let std = sqrt_add(sum, c.eps)?;
             let new = addcdiv(&ps, &g, &std, -clr)?;
             drop(ps);
-            no_grad(|| p.replace_storage(new));
+            no_grad(|| p.replace_storage(new))?;
         }
         Ok(())
     }

@@ -175,7 +175,7 @@ pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
         }
         d => return Err(TensorError::runtime(format!("\"check_uniform_bounds\" not implemented for '{}'", super::ops::dtype_name(d)))),
     };
-    t.replace_storage(s);
+    t.replace_storage(s)?;
     Ok(())
 }
 
@@ -200,7 +200,7 @@ pub fn normal_(t: &Tensor, g: &mut Generator, mean: f64, std: f64) -> Result<()>
         }
         d => return Err(TensorError::runtime(format!("\"normal_kernel_cpu\" not implemented for '{}'", super::ops::dtype_name(d)))),
     };
-    t.replace_storage(s);
+    t.replace_storage(s)?;
     Ok(())
 }
 

@@ -208,7 +208,7 @@ impl Tensor {
             return Err(TensorError::runtime("split_size can only be 0 if dimension size is 0"));
         }
         let sizes: Vec<usize> = (0..n.div_ceil(size).max(1)).map(|i| size.min(n - (i * size).min(n))).collect();
-        self.split_pieces(&sizes, d, "SplitBackward0")
+        Ok(self.split_pieces(&sizes, d, "SplitBackward0", "Split"))
     }
 
     /// Pieces with the given sizes along `dim`: `t.split([2, 3])`.
@@ -220,25 +220,19 @@ impl Tensor {
                 "split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}"
             )));
         }
-        self.split_pieces(sizes, d, "SplitWithSizesBackward0")
+        Ok(self.split_pieces(sizes, d, "SplitWithSizesBackward0", "SplitWithSizes"))
     }
 
-    /// Consecutive pieces of `sizes` along `d`, each recorded under the grad_fn name of the
-    /// split that made it (PyTorch's one multi-output node becomes one node per piece).
-    fn split_pieces(&self, sizes: &[usize], d: usize, name: &'static str) -> Result<Vec<Tensor>> {
-        let shape = self.shape();
-        let mut start = 0usize;
-        let mut out = Vec::with_capacity(sizes.len());
-        for &len in sizes {
-            let idx: Vec<usize> = (start..start + len).collect();
-            let piece = no_grad(|| self.slice(d as isize, Some(start as i64), Some((start + len) as i64), 1))?;
-            let shape = shape.clone();
-            out.push(record((*piece.storage()).clone(), name, &[self], false, move |g, _| {
-                Ok(vec![Some(Tensor::zeros(&shape, g.dtype()).index_add(d, &idx, g)?)])
-            }));
-            start += len;
+    /// Consecutive views of `sizes` along `d`; in-place updates of them are refused under
+    /// autograd, as for every function returning several views.
+    fn split_pieces(&self, sizes: &[usize], d: usize, name: &'static str, op: &'static str) -> Vec<Tensor> {
+        let mut start = 0;
+        let mut out = Vec::new();
+        for (index, &s) in sizes.iter().enumerate() {
+            out.push(self.slice_as(d, start, start + s, 1, name, super::view::Creation::MultiOutput { index, op }));
+            start += s;
         }
-        Ok(out)
+        out
     }
 
     /// `t.chunk(chunks, dim)`: splits of ceil(n / chunks).

@@ -1,7 +1,8 @@
 //! `Storage`: the immutable, typed ndarray buffer behind a tensor, plus casts and broadcasting.
 //!
 //! A storage is never mutated once shared: in-place tensor updates build a new storage and swap
-//! the `Rc` (copy-on-write), so snapshotting interpreter state is a matter of cloning handles.
+//! the `Rc`, and a write through a view mutates the buffer only when nobody else holds it
+//! (`Rc::make_mut`), so a snapshot taken with `Tensor::storage` never changes under its holder.
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
@@ -149,25 +150,6 @@ impl Storage {
             ))
         })
     }
-
-    /// Applies a permutation of axes, returning a standard-layout copy.
-    pub(crate) fn permute(&self, axes: &[usize]) -> Storage {
-        fn pm<T: Copy>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
-            if let (Some(src), [1, 0]) = (a.as_slice(), axes) {
-                let (rows, cols) = (a.shape()[0], a.shape()[1]);
-                if let Ok(t) = ArrayD::from_shape_vec(IxDyn(&[cols, rows]), transpose(src, rows, cols)) {
-                    return t;
-                }
-            }
-            a.view().permuted_axes(IxDyn(axes)).as_standard_layout().into_owned()
-        }
-        match self {
-            Storage::F32(a) => Storage::F32(pm(a, axes)),
-            Storage::F64(a) => Storage::F64(pm(a, axes)),
-            Storage::I64(a) => Storage::I64(pm(a, axes)),
-            Storage::Bool(a) => Storage::Bool(pm(a, axes)),
-        }
-    }
 }
 
 /// `[2, 3]` as PyTorch prints sizes in messages.
@@ -265,7 +247,7 @@ fn zip_loop<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec
 }
 
 /// The row-major transpose of a row-major `rows x cols` matrix, copied in cache-sized blocks.
-fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize) -> Vec<T> {
+pub(crate) fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize) -> Vec<T> {
     const B: usize = 32;
     let Some(&first) = src.first() else { return Vec::new() };
     let mut out = vec![first; rows * cols];

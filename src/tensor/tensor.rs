@@ -8,6 +8,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::autograd::Node;
 use super::storage::Storage;
+use super::view::{Shared, View};
 use super::{Data, DType, Result, Scalar, TensorError};
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -16,12 +17,18 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Rc<Inner>);
 
+/// Where a tensor's elements live.
+pub(crate) enum Backing {
+    /// Its own buffer, shared with its `detach()`/`.data`/`Parameter` aliases (an in-place
+    /// update through one is seen by all, as in PyTorch).
+    Own(Rc<Shared>),
+    /// Elements of another tensor's buffer (see `view`).
+    View(View),
+}
+
 pub(crate) struct Inner {
     pub(crate) id: usize,
-    /// The cell is shared between a tensor and its `detach()`/`.data` aliases, so an in-place
-    /// update through one is seen by the other, as in PyTorch. The storage inside is immutable
-    /// and replaced wholesale on mutation (copy-on-write), which keeps snapshots cheap.
-    pub(crate) storage: Rc<RefCell<Rc<Storage>>>,
+    pub(crate) data: Backing,
     pub(crate) requires_grad: Cell<bool>,
     pub(crate) grad: RefCell<Option<Tensor>>,
     pub(crate) grad_fn: RefCell<Option<Rc<Node>>>,
@@ -33,13 +40,13 @@ impl Tensor {
     pub(crate) fn from_storage(s: Storage) -> Tensor {
         let s = Rc::new(s);
         super::memory::track(&s);
-        Tensor::build(Rc::new(RefCell::new(s)), false)
+        Tensor::from_backing(Backing::Own(Shared::new(s)), false)
     }
 
-    fn build(cell: Rc<RefCell<Rc<Storage>>>, is_param: bool) -> Tensor {
+    pub(crate) fn from_backing(data: Backing, is_param: bool) -> Tensor {
         Tensor(Rc::new(Inner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            storage: cell,
+            data,
             requires_grad: Cell::new(false),
             grad: RefCell::new(None),
             grad_fn: RefCell::new(None),
@@ -48,16 +55,19 @@ impl Tensor {
         }))
     }
 
-    /// The current storage (a shared immutable snapshot).
+    /// The current elements (a shared immutable snapshot, row-major).
     pub(crate) fn storage(&self) -> Rc<Storage> {
-        self.0.storage.borrow().clone()
+        match &self.0.data {
+            Backing::Own(c) => c.data.borrow().clone(),
+            Backing::View(v) => v.current(),
+        }
     }
 
-    /// Replaces the storage of this tensor and all its aliases.
-    pub(crate) fn replace_storage(&self, s: Storage) {
+    /// Replaces the elements of this tensor and of everything sharing them (no autograd).
+    pub(crate) fn replace_storage(&self, s: Storage) -> Result<()> {
         let s = Rc::new(s);
         super::memory::track(&s);
-        *self.0.storage.borrow_mut() = s;
+        self.write_storage(s)
     }
 
     // ---- creation ------------------------------------------------------------------------
@@ -173,15 +183,24 @@ impl Tensor {
     // ---- properties ----------------------------------------------------------------------
 
     pub fn shape(&self) -> Vec<usize> {
-        self.0.storage.borrow().shape()
+        match &self.0.data {
+            Backing::Own(c) => c.data.borrow().shape(),
+            Backing::View(v) => v.layout.shape.clone(),
+        }
     }
 
     pub fn dtype(&self) -> DType {
-        self.0.storage.borrow().dtype()
+        match &self.0.data {
+            Backing::Own(c) => c.data.borrow().dtype(),
+            Backing::View(v) => v.dtype(),
+        }
     }
 
     pub fn numel(&self) -> usize {
-        self.0.storage.borrow().numel()
+        match &self.0.data {
+            Backing::Own(c) => c.data.borrow().numel(),
+            Backing::View(v) => v.layout.numel(),
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -199,6 +218,7 @@ impl Tensor {
     }
 
     pub fn requires_grad(&self) -> bool {
+        self.refresh_view_grad();
         self.0.requires_grad.get()
     }
 
@@ -219,6 +239,7 @@ impl Tensor {
 
     /// A tensor is a leaf unless it was produced by a recorded operation.
     pub fn is_leaf(&self) -> bool {
+        self.refresh_view_grad();
         self.0.grad_fn.borrow().is_none()
     }
 
@@ -243,10 +264,12 @@ impl Tensor {
     }
 
     pub fn grad_fn_name(&self) -> Option<String> {
+        self.refresh_view_grad();
         self.0.grad_fn.borrow().as_ref().map(|n| n.name.to_string())
     }
 
     pub(crate) fn grad_fn(&self) -> Option<Rc<Node>> {
+        self.refresh_view_grad();
         self.0.grad_fn.borrow().clone()
     }
 
@@ -257,7 +280,7 @@ impl Tensor {
     /// `nn.Parameter(t)`: a leaf requiring grad that shares `t`'s data (in-place updates of
     /// either are seen by both, as in PyTorch).
     pub fn parameter(t: &Tensor) -> Tensor {
-        let p = Tensor::build(t.0.storage.clone(), true);
+        let p = t.alias_detached(true);
         // Parameters of integer dtype are rejected by PyTorch at construction; keep the flag
         // only for floats so the invariant "requires_grad implies float" holds.
         p.0.requires_grad.set(t.dtype().is_floating_point());
@@ -299,12 +322,14 @@ impl Tensor {
 
     /// A new leaf sharing this tensor's data (in-place updates are seen through both).
     pub fn detach(&self) -> Tensor {
-        Tensor::build(self.0.storage.clone(), false)
+        self.alias_detached(false)
     }
 
-    /// A new leaf with its own copy of the data (what saved values and snapshots use).
+    /// A new leaf with its own copy of the data (what saved values and snapshots use). The
+    /// snapshot is shared copy-on-write: every write either swaps a buffer or copies one that
+    /// another tensor still holds, so no element copy is needed here.
     pub fn detach_copy(&self) -> Tensor {
-        Tensor::from_storage((*self.storage()).clone())
+        Tensor::from_storage_rc(self.storage())
     }
 
     /// Identity for Python's `is` and `id()`.

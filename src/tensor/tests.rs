@@ -406,7 +406,7 @@ fn tutorial_losses(seed: u64) -> Vec<f64> {
     let y = Tensor::from_data(Data::I64(vec![0, 1]), &[2]).expect("y");
     let mut out = Vec::new();
     for _ in 0..10 {
-        opt.zero_grad(true);
+        opt.zero_grad(true).expect("zero_grad");
         let loss = nn::cross_entropy(&model.forward(&x).expect("forward"), &y, Reduction::Mean).expect("loss");
         loss.backward(None, false).expect("backward");
         opt.step().expect("step");
@@ -643,7 +643,7 @@ fn sgd_step_is_fused_axpy() {
     opt.step().expect("step");
     let lr = -0.1f32;
     assert_eq!(p.to_f32_vec().expect("f32"), vec![0.3f32.mul_add(lr, 1.0), (-0.7f32).mul_add(lr, 2.0)]);
-    opt.zero_grad(true);
+    opt.zero_grad(true).expect("zero_grad");
     assert!(p.grad().is_none());
 }
 
@@ -793,13 +793,134 @@ fn gradients_match_finite_differences() {
         ("norm", vec![a()], Box::new(|x| x[0].norm())),
         ("index_put", vec![a(), row()], Box::new(|x| {
             let c = x[0].mul_scalar(Scalar::Int(2))?;
-            c.index_put_(&[Index::Int(1)], &x[1])?;
+            c.index_put_(&[Index::Int(1)], &IndexValue::Tensor(x[1].clone()))?;
             c.mul(&x[0])
         })),
         ("reused input", vec![a()], Box::new(|x| x[0].mul(&x[0])?.mul(&x[0].exp()?))),
     ];
     for (name, inputs, f) in cases {
         gradcheck(name, &inputs, &*f);
+    }
+}
+
+#[test]
+fn view_and_indexing_gradients_match_finite_differences() {
+    let a = || leaf64(&[0.5, -1.2, 2.0, 0.7, 1.5, -0.3], &[2, 3]);
+    let b = || leaf64(&[1.1, 0.4, -0.8, 2.5, -1.7, 0.9], &[2, 3]);
+    let row = || leaf64(&[0.3, -0.6, 1.4], &[3]);
+    let m34 = || leaf64(&[0.2, -0.5, 1.0, 0.3, 0.7, -1.2, 0.4, 0.9, -0.1, 0.6, 1.3, -0.8], &[3, 4]);
+    let ix = |v: &[i64]| Index::Tensor(Tensor::from_data(Data::I64(v.to_vec()), &[v.len()]).expect("index"));
+    let ix2 = |v: &[i64], shape: &[usize]| Index::Tensor(Tensor::from_data(Data::I64(v.to_vec()), shape).expect("index"));
+    let mask = |v: &[bool]| Index::Tensor(Tensor::from_data(Data::Bool(v.to_vec()), &[v.len()]).expect("mask"));
+    let sl = |start: Option<i64>, stop: Option<i64>| Index::Slice { start, stop, step: 1 };
+    const ONE: Scalar = Scalar::Int(1);
+    type F = Box<dyn Fn(&[Tensor]) -> Result<Tensor>>;
+    let cases: Vec<(&str, Vec<Tensor>, F)> = vec![
+        ("narrow * diagonal", vec![a()], Box::new(|x| x[0].narrow(1, 1, 2)?.mul(&x[0].diagonal(1, 0, 1)?.unsqueeze(1)?))),
+        ("diagonal negative offset", vec![m34()], Box::new(|x| x[0].diagonal(-1, 0, 1)?.mul(&x[0].t()?.diagonal(0, 0, 1)?.narrow(0, 1, 2)?))),
+        ("unbind", vec![a()], Box::new(|x| {
+            let p = x[0].unbind(1)?;
+            p[0].mul(&p[2])?.add(&p[1])
+        })),
+        ("reshape of a transpose copies", vec![a()], Box::new(|x| x[0].t()?.reshape(&[6])?.mul(&x[0].flatten(0, -1)?))),
+        ("view chain", vec![m34()], Box::new(|x| x[0].view(&[4, 3])?.t()?.select(0, 1)?.mul(&x[0].view(&[2, 6])?.select(1, -1)?.unsqueeze(1)?.expand(&[2, 2])?.flatten(0, -1)?))),
+        ("alias and strided slice", vec![m34()], Box::new(|x| x[0].alias().slice(1, Some(0), None, 2)?.slice(0, Some(1), None, 1))),
+        ("several index tensors with repeats", vec![a()], Box::new(move |x| x[0].index(&[ix(&[1, 0, 1, 1]), ix(&[2, 2, 0, 2])]))),
+        ("index tensors apart", vec![leaf64(&(0..24).map(|i| 0.1 * i as f64 - 1.0).collect::<Vec<_>>(), &[2, 3, 4])], Box::new(move |x| {
+            x[0].index(&[ix(&[1, 0]), sl(None, None), ix(&[3, 3])])?.mul(&x[0].index(&[sl(None, None), ix(&[2, 0, 1]), ix(&[1, 1, 0])])?)
+        })),
+        ("broadcast index tensors", vec![m34()], Box::new(move |x| x[0].index(&[ix2(&[2, 0], &[2, 1]), ix(&[1, 3, 1])]))),
+        ("mask over the first dim", vec![m34()], Box::new(move |x| x[0].index(&[mask(&[true, false, true]), sl(Some(1), None)]))),
+        ("index_put values", vec![a(), row()], Box::new(move |x| {
+            let c = x[0].mul_scalar(Scalar::Int(2))?;
+            c.index_put_(&[ix(&[0, 1, 1]), ix(&[2, 0, 1])], &IndexValue::Tensor(x[1].clone()))?;
+            c.mul(&x[0])
+        })),
+        ("index_fill and masked_fill", vec![a()], Box::new(move |x| {
+            let c = x[0].exp()?;
+            c.index_put_(&[sl(None, None), ix(&[1])], &IndexValue::Scalar(ONE))?;
+            c.index_put_(&[mask(&[false, true])], &IndexValue::Scalar(Scalar::Float(0.5)))?;
+            c.mul(&x[0])
+        })),
+        ("c[idx] = f(c[idx])", vec![row()], Box::new(move |x| {
+            let c = x[0].mul(&x[0])?;
+            let picked = c.index(&[ix(&[2, 0])])?;
+            let bumped = picked.mul(&picked)?;
+            c.index_put_(&[ix(&[2, 0])], &IndexValue::Tensor(bumped))?;
+            c.mul(&x[0])
+        })),
+        ("in-place on a view (CopySlices)", vec![a(), b()], Box::new(|x| {
+            let c = x[0].mul_scalar(ONE)?;
+            let v = c.slice(1, Some(1), None, 1)?;
+            v.mul_(&x[1].slice(1, Some(0), Some(2), 1)?)?;
+            v.add_scalar_(Scalar::Float(0.5))?;
+            c.mul(&x[0])?.add(&v.sum(None, false)?)
+        })),
+        ("view read after its base changed", vec![a(), b()], Box::new(|x| {
+            let c = x[0].mul_scalar(ONE)?;
+            let early = c.select(0, 0)?;
+            let t = c.t()?;
+            t.index_put_(&[Index::Int(1), Index::Int(0)], &IndexValue::Tensor(x[1].select(1, 1)?.sum(None, false)?.mul_scalar(Scalar::Int(3))?))?;
+            early.mul(&x[0].select(0, 1)?)
+        })),
+        ("fill_ with a tensor and copy_ with broadcasting", vec![a(), row()], Box::new(|x| {
+            let c = x[0].mul_scalar(ONE)?;
+            c.select(1, 2)?.fill_tensor_(&x[1].sum(None, false)?)?;
+            c.slice(1, Some(0), Some(2), 1)?.copy_(&x[1].narrow(0, 1, 2)?)?;
+            c.mul(&x[0])
+        })),
+        ("setitem through a view of a view", vec![a(), row()], Box::new(move |x| {
+            let c = x[0].mul_scalar(ONE)?;
+            let r = c.index(&[Index::Int(1)])?;
+            r.index_put_(&[sl(Some(1), None)], &IndexValue::Tensor(x[1].slice(0, Some(0), Some(2), 1)?.mul(&x[1].slice(0, Some(1), None, 1)?)?))?;
+            c.mul(&x[0])
+        })),
+    ];
+    for (name, inputs, f) in cases {
+        gradcheck(name, &inputs, &*f);
+    }
+}
+
+/// With a repeated index, `c[idx] = v` keeps the last write but PyTorch's backward still gives
+/// every `v` element its slot's gradient (values: grad.index(indices)); not a finite difference.
+#[test]
+fn index_put_with_repeats_follows_pytorch_backward() {
+    let x = leaf64(&[0.3, -0.6, 1.4], &[3]);
+    let idx = || Index::Tensor(Tensor::from_data(Data::I64(vec![0, 2, 0]), &[3]).expect("index"));
+    let c = x.mul(&x).expect("mul");
+    let p = c.index(&[idx()]).expect("read");
+    c.index_put_(&[idx()], &IndexValue::Tensor(p.mul(&p).expect("mul"))).expect("put");
+    c.mul(&x).expect("mul").sum(None, false).expect("sum").backward(None, false).expect("backward");
+    // torch.float64 run of the same program printed tensor([ 0.0729,  1.0800, 19.2080]).
+    let g = x.grad().expect("grad").to_f64_vec();
+    for (got, want) in g.iter().zip([0.0729, 1.08, 19.208]) {
+        assert!((got - want).abs() < 1e-9, "{g:?}");
+    }
+}
+
+#[test]
+fn views_share_elements_with_their_base() {
+    let x = Tensor::zeros(&[2, 3], DType::Float32);
+    let row = x.select(0, 1).expect("row");
+    let col = x.t().expect("t").select(0, 2).expect("col");
+    let flat = x.view(&[6]).expect("view");
+    row.add_scalar_(Scalar::Int(2)).expect("add");
+    flat.index_put_(&[Index::Int(0)], &IndexValue::Scalar(Scalar::Int(7))).expect("put");
+    col.index_put_(&[Index::Int(0)], &IndexValue::Scalar(Scalar::Int(9))).expect("put");
+    assert_eq!(x.to_f64_vec(), vec![7.0, 0.0, 9.0, 2.0, 2.0, 2.0]);
+    x.zero_().expect("zero");
+    assert_eq!(row.to_f64_vec(), vec![0.0; 3]);
+    assert!(!x.t().expect("t").is_contiguous());
+    assert_eq!(x.t().expect("t").strides(), vec![1, 3]);
+    assert!(matches!(x.t().expect("t").view(&[6]), Err(TensorError::ViewIncompatible)));
+    // A copying reshape does not write back.
+    let copy = x.t().expect("t").reshape(&[6]).expect("reshape");
+    copy.fill_(Scalar::Int(1)).expect("fill");
+    assert_eq!(x.to_f64_vec(), vec![0.0; 6]);
+    let e = Tensor::ones(&[3], DType::Float32).expand(&[2, 3]).expect("expand");
+    assert!(matches!(e.add_scalar_(one()), Err(TensorError::InPlaceOverlap)));
+    fn one() -> Scalar {
+        Scalar::Int(1)
     }
 }
 
@@ -866,10 +987,10 @@ fn indexing_reads_and_writes() {
     );
 
     let w = t32(&[0.0; 6], &[2, 3]);
-    w.index_put_(&[Index::Int(0)], &Tensor::scalar(Scalar::Float(1.5), DType::Float32)).expect("put");
-    w.index_put_(&[sl(None, None), Index::Int(2)], &t32(&[7.0, 8.0], &[2])).expect("put col");
+    w.index_put_(&[Index::Int(0)], &IndexValue::Tensor(Tensor::scalar(Scalar::Float(1.5), DType::Float32))).expect("put");
+    w.index_put_(&[sl(None, None), Index::Int(2)], &IndexValue::Tensor(t32(&[7.0, 8.0], &[2]))).expect("put col");
     assert_eq!(w.to_string(), "tensor([[1.5000, 1.5000, 7.0000],\n        [0.0000, 0.0000, 8.0000]])");
-    w.index_put_(&[Index::Tensor(mask)], &Tensor::scalar(Scalar::Int(-1), DType::Int64)).expect("put mask");
+    w.index_put_(&[Index::Tensor(mask)], &IndexValue::Tensor(Tensor::scalar(Scalar::Int(-1), DType::Int64))).expect("put mask");
     assert_eq!(w.to_string(), "tensor([[ 1.5000,  1.5000, -1.0000],\n        [-1.0000, -1.0000, -1.0000]])");
 
     // Gradient through a written slot flows to the value, not to what it replaced.
@@ -878,14 +999,16 @@ fn indexing_reads_and_writes() {
     let v = t32(&[10.0], &[]);
     v.set_requires_grad(true).expect("rg");
     let b = a.mul_scalar(Scalar::Int(2)).expect("mul");
-    b.index_put_(&[Index::Int(1)], &v).expect("put");
+    b.index_put_(&[Index::Int(1)], &IndexValue::Tensor(v.clone())).expect("put");
     assert_eq!(b.grad_fn_name().as_deref(), Some("CopySlices"));
     b.mul(&t32(&[1.0, 2.0, 3.0], &[3])).expect("mul").sum(None, false).expect("sum").backward(None, false).expect("bw");
     assert_eq!(a.grad().expect("grad").to_string(), "tensor([2., 0., 6.])");
     assert_eq!(v.grad().expect("grad").to_string(), "tensor(2.)");
     let leaf = t32(&[1.0], &[1]);
     leaf.set_requires_grad(true).expect("rg");
-    assert!(matches!(leaf.index_put_(&[Index::Int(0)], &v), Err(TensorError::InPlaceLeaf)));
+    assert!(matches!(leaf.index_put_(&[Index::Int(0)], &IndexValue::Tensor(v.clone())), Err(TensorError::InPlaceViewOfLeaf)));
+    let mask1 = Tensor::from_data(Data::Bool(vec![true]), &[1]).expect("mask");
+    assert!(matches!(leaf.index_put_(&[Index::Tensor(mask1)], &IndexValue::Scalar(Scalar::Int(0))), Err(TensorError::InPlaceLeaf)));
 }
 
 #[test]

@@ -485,7 +485,10 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         }));
     }
     // `torch.f(t, ...)` for these is `t.f(...)`.
-    for name in ["max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk"] {
+    for name in [
+        "max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk", "reshape", "flatten", "transpose",
+        "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select",
+    ] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;
             if !args.pos.is_empty() {

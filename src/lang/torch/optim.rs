@@ -250,6 +250,7 @@ impl NativeObject for PyOptimizer {
                         Opt::Rmsprop(r) => r.zero_grad(none),
                         Opt::Adagrad(a) => a.zero_grad(none),
                     }
+                    .map_err(exc)?;
                 }
                 Ok(Value::None)
             }),

@@ -9,7 +9,7 @@ use super::convert::{
 use crate::lang::ast::{BinOp, UnaryOp};
 use crate::lang::native::{Args, NativeObject, Op};
 use crate::lang::{Exception, Interpreter, Value};
-use crate::tensor::{DType, Index, Scalar, Tensor};
+use crate::tensor::{DType, Index, IndexValue, Scalar, Tensor};
 
 /// A Python handle on an engine tensor. Several handles may share one tensor (`parameters()`
 /// hands out new handles on the model's tensors), as Python names share one object.
@@ -176,7 +176,9 @@ impl NativeObject for GradFn {
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
             "name" => Some(Value::method(this.clone(), "name", |_, args| {
-                Ok(Value::str(&args.this_native::<GradFn>()?.name))
+                // Nodes written in C++ by hand (not generated) report their namespace.
+                let name = &args.this_native::<GradFn>()?.name;
+                Ok(Value::str(if name == "CopySlices" { "torch::autograd::CopySlices" } else { name }))
             })),
             _ => None,
         })
@@ -208,8 +210,9 @@ impl NativeObject for PyTensor {
             "dtype" => dtype_value(t.dtype()),
             "ndim" => Value::Int(t.dim() as i64),
             "data" => tv(t.detach()),
+            "_base" => t.view_base().map_or(Value::None, tv),
             "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
-            "mT" => tv(t.mt().map_err(exc)?),
+            "mT" => tv(t.transpose(-2, -1).map_err(exc)?),
             "is_cuda" => Value::Bool(false),
             "device" => Value::native(Device),
             _ => return Ok(method(this, name)),
@@ -273,8 +276,8 @@ impl NativeObject for PyTensor {
             return Err(long_overflow());
         }
         let v = match (as_tensor(&value), as_scalar(&value)) {
-            (Some(t), _) => t.clone(),
-            (None, Some(s)) => Tensor::scalar(s, self.0.dtype()),
+            (Some(t), _) => IndexValue::Tensor(t.clone()),
+            (None, Some(s)) => IndexValue::Scalar(s),
             _ => return Err(Exception::type_error(format!("can't assign a {} to a {}", value.type_name(), self.type_name()))),
         };
         self.0.index_put_(&idx, &v).map_err(exc)?;
@@ -292,8 +295,8 @@ impl NativeObject for PyTensor {
         if self.0.dim() == 0 {
             return Err(Exception::type_error("iteration over a 0-d tensor"));
         }
-        let n = self.0.shape()[0];
-        let rows = (0..n).map(|i| self.0.select(0, i as i64).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+        // PyTorch iterates with `unbind(0)`: the rows are views of the tensor.
+        let rows: Vec<Value> = self.0.unbind(0).map_err(exc)?.into_iter().map(tv).collect();
         Ok(Some(Value::iter_items(rows)))
     }
 
@@ -581,13 +584,54 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 Some(d) => Ok(Value::Int(t.size(d.expect_int("dim")? as isize).map_err(exc)? as i64)),
             }
         }),
-        "view" | "reshape" => {
-            let name: &'static str = if name == "view" { "view" } else { "reshape" };
-            Value::method(this.clone(), name, |interp, args| {
-                let dims = dims_args(interp, &args.pos)?;
-                Ok(tv(receiver(&args)?.reshape(&dims).map_err(exc)?))
-            })
-        }
+        "view" => Value::method(this.clone(), "view", |interp, args| {
+            let dims = dims_args(interp, &args.pos)?;
+            Ok(tv(receiver(&args)?.view(&dims).map_err(exc)?))
+        }),
+        "reshape" => Value::method(this.clone(), "reshape", |interp, args| {
+            let dims = dims_args(interp, &args.pos)?;
+            Ok(tv(receiver(&args)?.reshape(&dims).map_err(exc)?))
+        }),
+        "narrow" => Value::method(this.clone(), "narrow", |_, args| {
+            let [dim, start, length] = args.bind(&["dim", "start", "length"])?;
+            let int = |v: Option<Value>, n: &str| v.map_or(Ok(0), |v| v.expect_int(n));
+            let (d, s, l) = (int(dim, "dim")?, int(start, "start")?, int(length, "length")?);
+            Ok(tv(receiver(&args)?.narrow(d as isize, s, l).map_err(exc)?))
+        }),
+        "diagonal" => Value::method(this.clone(), "diagonal", |_, args| {
+            let [offset, dim1, dim2] = args.bind(&["offset=", "dim1=", "dim2="])?;
+            let int = |v: Option<Value>, n: &str, d: i64| v.map_or(Ok(d), |v| v.expect_int(n));
+            let (o, d1, d2) = (int(offset, "offset", 0)?, int(dim1, "dim1", 0)?, int(dim2, "dim2", 1)?);
+            Ok(tv(receiver(&args)?.diagonal(o, d1 as isize, d2 as isize).map_err(exc)?))
+        }),
+        "unbind" => Value::method(this.clone(), "unbind", |_, args| {
+            let [dim] = args.bind(&["dim="])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let parts = receiver(&args)?.unbind(d).map_err(exc)?;
+            Ok(Value::tuple(parts.into_iter().map(tv).collect()))
+        }),
+        "stride" => Value::method(this.clone(), "stride", |_, args| {
+            let [dim] = args.bind(&["dim="])?;
+            let t = receiver(&args)?;
+            let strides = t.strides();
+            match dim {
+                None | Some(Value::None) => Ok(Value::tuple(strides.iter().map(|&s| Value::Int(s as i64)).collect())),
+                Some(d) => {
+                    let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+                    Ok(Value::Int(strides.get(d).copied().unwrap_or(1) as i64))
+                }
+            }
+        }),
+        "select" => Value::method(this.clone(), "select", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let int = |v: Option<Value>, n: &str| v.map_or(Ok(0), |v| v.expect_int(n));
+            let (d, i) = (int(dim, "dim")?, int(index, "index")?);
+            Ok(tv(receiver(&args)?.select(d as isize, i).map_err(exc)?))
+        }),
+        "_is_view" => Value::method(this.clone(), "_is_view", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Bool(receiver(&args)?.is_view()))
+        }),
         "flatten" => Value::method(this.clone(), "flatten", |_, args| {
             let [start, end] = args.bind(&["start_dim=", "end_dim="])?;
             let s = start.map_or(Ok(0), |v| v.expect_int("start_dim"))? as isize;
@@ -659,6 +703,10 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "fill_" => Value::method(this.clone(), "fill_", |_, args| {
             let [v] = args.bind(&["value"])?;
+            if let Some(t) = v.as_ref().and_then(as_tensor) {
+                receiver(&args)?.fill_tensor_(t).map_err(exc)?;
+                return Ok(args.this.clone().unwrap_or(Value::None));
+            }
             let t = receiver(&args)?;
             let big = match &v {
                 Some(v) => big_scalar(v, t.dtype())?,
@@ -796,9 +844,16 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let [] = args.bind(&[])?;
             Ok(Value::Bool(receiver(&args)?.dtype().is_floating_point()))
         }),
-        // Tensors here are always contiguous and on the CPU, so these are the identity.
-        "contiguous" | "cpu" => Value::method(this.clone(), "contiguous", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),
-        "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, _| Ok(Value::Bool(true))),
+        // Tensors here are always on the CPU.
+        "cpu" => Value::method(this.clone(), "cpu", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),
+        "contiguous" => Value::method(this.clone(), "contiguous", |_, args| {
+            let t = receiver(&args)?;
+            if t.is_contiguous() {
+                return Ok(args.this.clone().unwrap_or(Value::None));
+            }
+            Ok(tv(t.contiguous()))
+        }),
+        "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, args| Ok(Value::Bool(receiver(&args)?.is_contiguous()))),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
