@@ -33,7 +33,7 @@ pub(crate) trait Float:
     fn is_nan(self) -> bool;
     /// Writes the fused matmul into `out` (zeroed) with a SIMD kernel when the CPU has one;
     /// false when it does not.
-    fn fused_matmul_simd(a: &[Self], b: &[Self], out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
+    fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
 }
 
 macro_rules! impl_float {
@@ -50,7 +50,7 @@ macro_rules! impl_float {
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
-            fn fused_matmul_simd(a: &[Self], b: &[Self], out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
+            fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
                 #[cfg(target_arch = "x86_64")]
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                     // SAFETY: the CPU has the features the kernel is compiled for.
@@ -266,11 +266,57 @@ pub(crate) fn matmul_fused(m: usize, k: usize, n: usize) -> bool {
     !(k <= 16 && m * n <= 64)
 }
 
+/// A matrix read in place from a buffer: element `(i, j)` is `data[i * rs + j * cs]`. A
+/// row-major matrix has `cs == 1`; its transpose (a view `w.t()`) is the same buffer with the
+/// strides swapped, so products with transposed operands need no transposed copy.
+#[derive(Clone, Copy)]
+pub(crate) struct Mat<'a, T> {
+    pub(crate) data: &'a [T],
+    pub(crate) rs: usize,
+    pub(crate) cs: usize,
+}
+
+impl<'a, T: Copy> Mat<'a, T> {
+    /// A row-major `rows x cols` matrix.
+    pub(crate) fn rows(data: &'a [T], cols: usize) -> Mat<'a, T> {
+        Mat { data, rs: cols, cs: 1 }
+    }
+
+    /// Whether every element of a `rows x cols` matrix lies inside `data`.
+    pub(crate) fn fits(&self, rows: usize, cols: usize) -> bool {
+        rows == 0 || cols == 0 || (rows - 1) * self.rs + (cols - 1) * self.cs < self.data.len()
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize, j: usize) -> T {
+        self.data[i * self.rs + j * self.cs]
+    }
+}
+
 /// `a (m x k) @ b (k x n)`, row-major, each output a sequential dot product.
 pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+    matmul_mat(Mat::rows(a, k), Mat::rows(b, n), m, k, n)
+}
+
+/// [`matmul`] over strided operands (which must [`Mat::fits`]).
+pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     if !matmul_fused(m, k, n) {
-        return matmul_reference(a, b, m, k, n);
+        return matmul_reference_mat(a, b, m, k, n);
     }
+    // The kernels broadcast `a` along its rows, which must be contiguous: a strided `a` (a
+    // transposed view) is copied to row-major first, by the cache-blocked transpose when it is
+    // a whole transposed matrix. `b` is packed into panels anyway, so it is read in place.
+    let owned;
+    let a = if a.cs == 1 {
+        a
+    } else {
+        owned = if a.rs == 1 && a.cs == m && a.data.len() >= m * k {
+            super::storage::transpose(&a.data[..m * k], k, m)
+        } else {
+            (0..m * k).map(|x| a.at(x / k, x % k)).collect()
+        };
+        Mat::rows(&owned, k)
+    };
     let mut out = vec![T::zero(); m * n];
     if !T::fused_matmul_simd(a, b, &mut out, m, k, n) {
         fused_matmul_portable(a, b, &mut out, m, k, n);
@@ -280,14 +326,19 @@ pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -
 
 /// The scalar definition of [`matmul`]: one sequential dot per output, fused or not as
 /// [`matmul_fused`] says. The fast kernels must reproduce it bit for bit.
+#[cfg(test)]
 pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+    matmul_reference_mat(Mat::rows(a, k), Mat::rows(b, n), m, k, n)
+}
+
+pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     let fused = matmul_fused(m, k, n);
     let mut out = vec![T::zero(); m * n];
     for i in 0..m {
         for j in 0..n {
             let mut acc = T::zero();
             for p in 0..k {
-                let (x, y) = (a[i * k + p], b[p * n + j]);
+                let (x, y) = (a.at(i, p), b.at(p, j));
                 acc = if fused { x.mul_add(y, acc) } else { acc + x * y };
             }
             out[i * n + j] = acc;
@@ -302,13 +353,13 @@ const TILE_ROWS: usize = 4;
 /// The FMA matmul with each output's dot still running over `p = 0..k` in order, so every
 /// element is the same fused chain as in [`matmul_reference`]; only the loop nest changes.
 /// Portable version (no SIMD) for CPUs without AVX2/FMA.
-pub(crate) fn fused_matmul_portable<T: Float>(a: &[T], b: &[T], out: &mut [T], m: usize, k: usize, n: usize) {
+pub(crate) fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
     for i in 0..m {
         let row = &mut out[i * n..(i + 1) * n];
         for p in 0..k {
-            let x = a[i * k + p];
-            for (slot, &y) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
-                *slot = x.mul_add(y, *slot);
+            let x = a.at(i, p);
+            for (j, slot) in row.iter_mut().enumerate() {
+                *slot = x.mul_add(b.at(p, j), *slot);
             }
         }
     }
@@ -324,50 +375,94 @@ macro_rules! avx2_matmul {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
-        fn $tile<const R: usize>(a: &[$t], panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, k: usize, n: usize) {
+        fn $tile<const R: usize>(a: Mat<'_, $t>, panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, p0: usize, kc: usize, n: usize) {
             use std::arch::x86_64::*;
             let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];
-            for p in 0..k {
+            let mut buf = [0.0 as $t; 2 * $lanes];
+            if p0 > 0 {
+                // Carry on the chains of the earlier blocks of `p` (stored exactly in `out`).
+                for (r, accr) in acc.iter_mut().enumerate() {
+                    let dst = &out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w];
+                    // A whole panel is loaded straight from `out` (a 16-element copy through
+                    // memcpy per row costs as much as the FMAs it feeds).
+                    let src = if w == 2 * $lanes {
+                        dst
+                    } else {
+                        buf[..w].copy_from_slice(dst);
+                        &buf[..]
+                    };
+                    // SAFETY: `src` holds exactly two vectors' worth of elements.
+                    unsafe {
+                        accr[0] = $load(src.as_ptr());
+                        accr[1] = $load(src.as_ptr().add($lanes));
+                    }
+                }
+            }
+            for p in 0..kc {
                 let bp = &panel[p * 2 * $lanes..(p + 1) * 2 * $lanes];
                 // SAFETY: `bp` holds exactly two vectors' worth of elements.
                 let (b0, b1) = unsafe { ($load(bp.as_ptr()), $load(bp.as_ptr().add($lanes))) };
                 for (r, accr) in acc.iter_mut().enumerate() {
-                    let x = $set1(a[(i0 + r) * k + p]);
+                    let x = $set1(a.data[(i0 + r) * a.rs + p0 + p]);
                     accr[0] = $fma(x, b0, accr[0]);
                     accr[1] = $fma(x, b1, accr[1]);
                 }
             }
-            let mut buf = [0.0 as $t; 2 * $lanes];
             for (r, accr) in acc.iter().enumerate() {
-                // SAFETY: `buf` holds exactly two vectors' worth of elements.
-                unsafe {
-                    $store(buf.as_mut_ptr(), accr[0]);
-                    $store(buf.as_mut_ptr().add($lanes), accr[1]);
+                let dst = &mut out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w];
+                if w == 2 * $lanes {
+                    // SAFETY: `dst` holds exactly two vectors' worth of elements.
+                    unsafe {
+                        $store(dst.as_mut_ptr(), accr[0]);
+                        $store(dst.as_mut_ptr().add($lanes), accr[1]);
+                    }
+                } else {
+                    // SAFETY: `buf` holds exactly two vectors' worth of elements.
+                    unsafe {
+                        $store(buf.as_mut_ptr(), accr[0]);
+                        $store(buf.as_mut_ptr().add($lanes), accr[1]);
+                    }
+                    dst.copy_from_slice(&buf[..w]);
                 }
-                out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w].copy_from_slice(&buf[..w]);
             }
         }
 
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        fn $name(a: &[$t], b: &[$t], out: &mut [$t], m: usize, k: usize, n: usize) {
+        fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize) {
             const W: usize = 2 * $lanes;
-            let mut panel = vec![0.0 as $t; k * W];
+            // Rows of `b` per panel: a panel of `KC x W` stays in L1 while the tiles of `a`
+            // sweep it; the chains over `p` continue block to block through `out`.
+            const KC: usize = 256;
+            let mut panel = vec![0.0 as $t; KC.min(k) * W];
             let mut j0 = 0;
             while j0 < n {
                 let w = W.min(n - j0);
-                for (p, dst) in panel.chunks_exact_mut(W).enumerate() {
-                    dst[..w].copy_from_slice(&b[p * n + j0..p * n + j0 + w]);
-                    dst[w..].fill(0.0);
-                }
-                let mut i0 = 0;
-                while i0 + TILE_ROWS <= m {
-                    $tile::<TILE_ROWS>(a, &panel, out, i0, j0, w, k, n);
-                    i0 += TILE_ROWS;
-                }
-                while i0 < m {
-                    $tile::<1>(a, &panel, out, i0, j0, w, k, n);
-                    i0 += 1;
+                let mut p0 = 0;
+                while p0 < k {
+                    let kc = KC.min(k - p0);
+                    for (pp, dst) in panel.chunks_exact_mut(W).take(kc).enumerate() {
+                        let p = p0 + pp;
+                        if b.cs == 1 {
+                            let start = p * b.rs + j0;
+                            dst[..w].copy_from_slice(&b.data[start..start + w]);
+                        } else {
+                            for (jj, slot) in dst[..w].iter_mut().enumerate() {
+                                *slot = b.at(p, j0 + jj);
+                            }
+                        }
+                        dst[w..].fill(0.0);
+                    }
+                    let mut i0 = 0;
+                    while i0 + TILE_ROWS <= m {
+                        $tile::<TILE_ROWS>(a, &panel, out, i0, j0, w, p0, kc, n);
+                        i0 += TILE_ROWS;
+                    }
+                    while i0 < m {
+                        $tile::<1>(a, &panel, out, i0, j0, w, p0, kc, n);
+                        i0 += 1;
+                    }
+                    p0 += kc;
                 }
                 j0 += W;
             }

@@ -1057,12 +1057,12 @@ impl Tensor {
             return Err(TensorError::MatmulShape { op: "mm", m: sa[0], k1: sa[1], k2: sb[0], n: sb[1] });
         }
         self.matmul_dtype(o)?;
-        let out = mm_storage(&self.storage(), &o.storage(), sa[0], sa[1], sb[1])?;
-        let (a, b) = (saved(self), saved(o));
+        let out = mm_tensors(self, o, sa[0], sa[1], sb[1])?;
+        let (a, b) = (self.snapshot(), o.snapshot());
         Ok(record(out, "MmBackward0", &[self, o], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.mm(&b.t()?)?) } else { None },
-                if n[1] { Some(a.t()?.mm(g)?) } else { None },
+                if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
             ])
         }))
     }
@@ -1150,17 +1150,17 @@ impl Tensor {
             return Err(TensorError::MatmulShape { op: "addmm", m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
         }
         let dtype = x.matmul_dtype(w)?;
-        let prod = mm_storage(&x.storage(), &w.storage(), sx[0], sx[1], sw[1])?;
+        let prod = mm_tensors(x, w, sx[0], sx[1], sw[1])?;
         let out = binary_storage(BinOp::Add, &prod, &bias.storage(), dtype)?;
         if out.shape() != [sx[0], sw[1]] {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
-        let (xs, ws) = (saved(x), saved(w));
+        let (xs, ws) = (x.snapshot(), w.snapshot());
         Ok(record(out, "AddmmBackward0", &[bias, x, w], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.clone()) } else { None },
                 if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
-                if n[2] { Some(xs.t()?.mm(g)?) } else { None },
+                if n[2] { Some(mat2_grad(&xs, g, &ws)?) } else { None },
             ])
         }))
     }
@@ -1913,6 +1913,41 @@ fn softmax_row(r: RowRef) -> RowOut {
 }
 
 /// Matrix product of row-major storages of the same dtype.
+/// The gradient of `a @ b` with respect to `b`, `a^T @ g`. When `b` is a transposed matrix (a
+/// weight `w.t()` in `linear`), it is computed as `(g^T @ a)^T` instead, so that the gradient
+/// reaching `w` through `t()` is row-major and accumulates without a transposed copy. Both are
+/// the same sums of the same products in the same order, so the bits agree.
+fn mat2_grad(a: &Tensor, g: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let column_major = b.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
+    if column_major { g.t()?.mm(a)?.t() } else { a.t()?.mm(g) }
+}
+
+/// `a (m x k) @ b (k x n)` of two 2-D tensors, reading views (a transposed weight, say) in
+/// place rather than gathering them first.
+fn mm_tensors(a: &Tensor, b: &Tensor, m: usize, k: usize, n: usize) -> Result<Storage> {
+    if let (Some((sa, oa, ra, ca)), Some((sb, ob, rb, cb))) = (a.matrix_source(), b.matrix_source()) {
+        let sh = IxDyn(&[m, n]);
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        macro_rules! strided {
+            ($x:expr, $y:expr, $variant:ident) => {
+                if let (Some(x), Some(y)) = ($x.as_slice(), $y.as_slice()) {
+                    let ma = kernels::Mat { data: x.get(oa..).unwrap_or(&[]), rs: ra, cs: ca };
+                    let mb = kernels::Mat { data: y.get(ob..).unwrap_or(&[]), rs: rb, cs: cb };
+                    if ma.fits(m, k) && mb.fits(k, n) {
+                        return Ok(Storage::$variant(ArrayD::from_shape_vec(sh, kernels::matmul_mat(ma, mb, m, k, n)).map_err(err)?));
+                    }
+                }
+            };
+        }
+        match (&*sa, &*sb) {
+            (Storage::F32(x), Storage::F32(y)) => strided!(x, y, F32),
+            (Storage::F64(x), Storage::F64(y)) => strided!(x, y, F64),
+            _ => {}
+        }
+    }
+    mm_storage(&a.storage(), &b.storage(), m, k, n)
+}
+
 pub(crate) fn mm_storage(a: &Storage, b: &Storage, m: usize, k: usize, n: usize) -> Result<Storage> {
     let sh = IxDyn(&[m, n]);
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());

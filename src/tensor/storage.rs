@@ -48,6 +48,10 @@ impl Storage {
         each!(self, a => a.len())
     }
 
+    pub(crate) fn is_standard_layout(&self) -> bool {
+        each!(self, a => a.is_standard_layout())
+    }
+
     pub(crate) fn full(shape: &[usize], v: Scalar, dtype: DType) -> Storage {
         let sh = IxDyn(shape);
         match dtype {

@@ -1097,6 +1097,7 @@ fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
     let mut shapes = vec![
         (2, 4, 2), (4, 3, 5), (1, 4, 2), (16, 64, 16), (100, 100, 100), (8, 10, 4),
         (32, 20, 10), (64, 784, 128), (64, 128, 10), (1, 1, 1), (7, 17, 33), (5, 16, 13),
+        (784, 64, 128), (3, 600, 20), (9, 513, 17),
     ];
     for _ in 0..60 {
         let r = next();
@@ -1130,9 +1131,18 @@ fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
             bits64(kernels::matmul_reference(&a64, &b64, m, k, n)),
             "f64 case {case}: ({m},{k})@({k},{n})"
         );
+        // Transposed operands read in place (`x.t() @ w.t()`): the same bits.
+        let at: Vec<f32> = (0..k * m).map(|x| a32[(x % m) * k + x / m]).collect();
+        let bt: Vec<f32> = (0..n * k).map(|x| b32[(x % k) * n + x / k]).collect();
+        let (ma, mb) = (kernels::Mat { data: &at, rs: 1, cs: m }, kernels::Mat { data: &bt, rs: 1, cs: k });
+        assert_eq!(
+            bits32(kernels::matmul_mat(ma, mb, m, k, n)),
+            bits32(kernels::matmul_reference(&a32, &b32, m, k, n)),
+            "f32 transposed case {case}: ({m},{k})@({k},{n})"
+        );
         if kernels::matmul_fused(m, k, n) {
             let mut portable = vec![0.0f32; m * n];
-            kernels::fused_matmul_portable(&a32, &b32, &mut portable, m, k, n);
+            kernels::fused_matmul_portable(kernels::Mat::rows(&a32, k), kernels::Mat::rows(&b32, n), &mut portable, m, k, n);
             assert_eq!(bits32(portable), bits32(kernels::matmul_reference(&a32, &b32, m, k, n)), "portable case {case}");
         }
     }

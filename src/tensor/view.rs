@@ -585,6 +585,48 @@ impl Tensor {
         attach(t, name, &[self], false, backward)
     }
 
+    /// The elements as a backward closure keeps them: for a view, the root's current buffer
+    /// under the same layout (the buffer is copy-on-write, so later writes cannot reach the
+    /// snapshot), so saving `w.t()` for a product's backward copies nothing.
+    pub(crate) fn snapshot(&self) -> Tensor {
+        match &self.0.data {
+            super::tensor::Backing::View(v) if !v.layout.has_overlap() => {
+                let version = v.root.version.get();
+                let cache = v.cache.borrow().as_ref().filter(|(at, _)| *at == version).map(|(_, s)| (0, s.clone()));
+                Tensor::from_backing(
+                    super::tensor::Backing::View(View {
+                        root: Shared::new(v.root.data.borrow().clone()),
+                        layout: v.layout.clone(),
+                        cache: RefCell::new(cache),
+                        base: None,
+                        grad_version: Cell::new(0),
+                        creation: Creation::Normal,
+                    }),
+                    false,
+                )
+            }
+            _ => Tensor::from_storage_rc(self.storage()),
+        }
+    }
+
+    /// A 2-D tensor's elements as a buffer with row and column strides, without gathering a
+    /// view: `(buffer, offset, row stride, column stride)`. None when the buffer is not in
+    /// standard layout.
+    pub(crate) fn matrix_source(&self) -> Option<(Rc<Storage>, usize, usize, usize)> {
+        match &self.0.data {
+            super::tensor::Backing::Own(c) => {
+                let s = c.data.borrow().clone();
+                let shape = s.shape();
+                (shape.len() == 2 && s.is_standard_layout()).then(|| (s.clone(), 0, shape[1], 1))
+            }
+            super::tensor::Backing::View(v) => {
+                let l = &v.layout;
+                let s = v.root.data.borrow().clone();
+                (l.shape.len() == 2 && s.is_standard_layout()).then(|| (s, l.offset, l.strides[0], l.strides[1]))
+            }
+        }
+    }
+
     /// A view of the same elements that is no longer part of any graph (`detach()`, `.data`).
     pub(crate) fn alias_detached(&self, is_param: bool) -> Tensor {
         let backing = match &self.0.data {
