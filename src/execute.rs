@@ -19,6 +19,8 @@ pub struct RunOptions {
     /// Bytes all live tensors of a lesson may hold together; `None` for no limit. A lesson's
     /// front matter `memory-limit` overrides it.
     pub memory_limit: Option<u64>,
+    /// How deep Python calls may nest (CPython's 1000 by default).
+    pub recursion_limit: usize,
 }
 
 /// The default of [`RunOptions::memory_limit`]: 2 GiB.
@@ -26,7 +28,11 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { cell_time_limit: Some(Duration::from_secs(60)), memory_limit: Some(DEFAULT_MEMORY_LIMIT) }
+        RunOptions {
+            cell_time_limit: Some(Duration::from_secs(60)),
+            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            recursion_limit: crate::lang::interp::RECURSION_LIMIT,
+        }
     }
 }
 
@@ -142,6 +148,7 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
     interp.set_time_limit(options.cell_time_limit);
+    interp.set_recursion_limit(options.recursion_limit);
     crate::tensor::set_memory_limit(options.memory_limit);
     interp.set_resource_check(Some(memory_check));
     crate::tensor::set_exceeded_hook(Some(Box::new(crate::lang::interp::raise_resource_flag)));

@@ -41,6 +41,18 @@ struct RunFlags {
     /// lesson's front matter `memory-limit` overrides it
     #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = byte_size)]
     memory_limit: u64,
+    /// How deep Python calls may nest before RecursionError (CPython's default; at most 20000,
+    /// what the lesson thread's stack holds)
+    #[arg(long, value_name = "N", default_value_t = crate::lang::interp::RECURSION_LIMIT, value_parser = recursion_limit)]
+    recursion_limit: usize,
+}
+
+fn recursion_limit(text: &str) -> Result<usize, String> {
+    let max = crate::lang::interp::MAX_RECURSION_LIMIT;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a recursion limit: write a number from 1 to {max}")),
+    }
 }
 
 fn byte_size(text: &str) -> Result<u64, String> {
@@ -50,7 +62,11 @@ fn byte_size(text: &str) -> Result<u64, String> {
 impl RunFlags {
     fn options(&self) -> RunOptions {
         let limit = (self.cell_timeout > 0.0 && self.cell_timeout.is_finite()).then(|| Duration::from_secs_f64(self.cell_timeout));
-        RunOptions { cell_time_limit: limit, memory_limit: (self.memory_limit > 0).then_some(self.memory_limit) }
+        RunOptions {
+            cell_time_limit: limit,
+            memory_limit: (self.memory_limit > 0).then_some(self.memory_limit),
+            recursion_limit: self.recursion_limit,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::ast::*;
 use super::error::{Exception, Frame};
-use super::interp::{Env, Flow, Interpreter, RECURSION_LIMIT, Scope};
+use super::interp::{Env, Flow, Interpreter, Scope};
 use super::value::{Function, IterState, Value};
 
 type R<T> = Result<T, Exception>;
@@ -211,7 +211,7 @@ impl Interpreter {
         if g.frames.is_empty() {
             return Ok(None);
         }
-        if self.depth >= RECURSION_LIMIT {
+        if self.depth >= self.recursion_limit {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;

@@ -126,7 +126,11 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Exception>;
 
+/// CPython's default recursion limit.
 pub const RECURSION_LIMIT: usize = 1000;
+/// The deepest a host may allow: each Python call level takes a few KiB of the lesson thread's
+/// native stack (256 MiB, execute.rs), so deeper recursion would overflow it.
+pub const MAX_RECURSION_LIMIT: usize = 20_000;
 
 /// Generators run eagerly; this bounds what one call may collect.
 const MAX_YIELDED: usize = 10_000_000;
@@ -153,6 +157,7 @@ pub struct Interpreter {
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
     pub(crate) out: String,
     pub(crate) depth: usize,
+    pub(crate) recursion_limit: usize,
     time_limit: Option<Duration>,
     deadline: Option<Instant>,
     ticks: u32,
@@ -186,6 +191,7 @@ impl Interpreter {
             types: HashMap::new(),
             out: String::new(),
             depth: 0,
+            recursion_limit: RECURSION_LIMIT,
             time_limit: None,
             deadline: None,
             ticks: 0,
@@ -220,6 +226,11 @@ impl Interpreter {
     }
 
     /// Limit on the wall time of each cell; checked in loops and calls.
+    /// How deep Python calls may nest (at most [`MAX_RECURSION_LIMIT`]).
+    pub fn set_recursion_limit(&mut self, limit: usize) {
+        self.recursion_limit = limit.clamp(1, MAX_RECURSION_LIMIT);
+    }
+
     pub fn set_time_limit(&mut self, limit: Option<Duration>) {
         self.time_limit = limit;
     }
@@ -1544,7 +1555,7 @@ impl Interpreter {
 
     pub(crate) fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
         self.tick()?;
-        if self.depth >= RECURSION_LIMIT {
+        if self.depth >= self.recursion_limit {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;

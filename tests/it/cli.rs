@@ -235,3 +235,29 @@ fn the_memory_limit_ends_the_cell_and_frees_its_tensors() {
     let o = lessonrun(&["run", "--memory-limit", "lots", s(&q)]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn the_recursion_limit_is_cpythons_and_a_flag_changes_it() {
+    let t = TempDir::new("reclimit");
+    let lesson = "# Recursion\n\n```python\ndef down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\nprint(down(990))\n```\n\n\
+                  ```python\nprint(down(5000))\n```\n\n```python\nprint(\"later cells run\")\n```\n";
+    let p = t.write("deep.md", lesson);
+    // CPython's limit of 1000 frames: 990 nested calls fit, 5000 raise in their own cell.
+    let o = lessonrun(&["run", s(&p)]);
+    let out = stdout(&o);
+    assert!(out.contains("990\n"), "{out}");
+    assert!(out.contains("RecursionError: maximum recursion depth exceeded"), "{out}");
+    assert!(out.contains("later cells run"), "{out}");
+    // Raised, deep recursion runs (the lesson thread's stack holds the maximum, 20000).
+    let o = lessonrun(&["run", "--recursion-limit", "20000", s(&p)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("5000\n"));
+    let deeper = t.write("deeper.md", &lesson.replace("down(5000)", "down(19990)"));
+    let o = lessonrun(&["run", "--recursion-limit", "20000", s(&deeper)]);
+    assert!(stdout(&o).contains("19990\n"), "{}", stdout(&o));
+    // Lowered, 990 no longer fits; beyond the maximum is a usage error.
+    let o = lessonrun(&["run", "--recursion-limit", "100", s(&p)]);
+    assert_eq!(stdout(&o).matches("RecursionError").count(), 2, "{}", stdout(&o));
+    let o = lessonrun(&["run", "--recursion-limit", "20001", s(&p)]);
+    assert_eq!(o.status.code(), Some(2));
+}
