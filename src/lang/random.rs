@@ -143,53 +143,10 @@ impl Mt {
     }
 }
 
-/// Python's `hash(float)`: the value reduced modulo the Mersenne prime 2**61 - 1.
+/// Python's `hash(float)` (the value reduced modulo the Mersenne prime 2**61 - 1); a NaN seed
+/// hashes to 0 here (CPython hashes a NaN by its object's address).
 fn hash_float(x: f64) -> i64 {
-    const BITS: i32 = 61;
-    const P: u64 = (1 << BITS) - 1;
-    if x.is_infinite() {
-        return if x > 0.0 { 314159 } else { -314159 };
-    }
-    if x.is_nan() {
-        return 0;
-    }
-    let (mut m, mut e) = frexp(x);
-    let sign: i64 = if m < 0.0 {
-        m = -m;
-        -1
-    } else {
-        1
-    };
-    let mut acc: u64 = 0;
-    while m != 0.0 {
-        acc = ((acc << 28) & P) | (acc >> (BITS - 28));
-        m *= 268435456.0;
-        e -= 28;
-        let y = m as u64;
-        m -= y as f64;
-        acc += y;
-        if acc >= P {
-            acc -= P;
-        }
-    }
-    let e = if e >= 0 { e % BITS } else { BITS - 1 - ((-1 - e) % BITS) };
-    acc = ((acc << e) & P) | (acc >> (BITS - e));
-    let h = acc as i64 * sign;
-    if h == -1 { -2 } else { h }
-}
-
-fn frexp(x: f64) -> (f64, i32) {
-    if x == 0.0 {
-        return (x, 0);
-    }
-    let bits = x.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    if exp == 0 {
-        let (m, e) = frexp(x * 2f64.powi(64));
-        return (m, e - 64);
-    }
-    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
-    (m, exp - 1022)
+    if x.is_nan() { 0 } else { super::bigint::hash_f64(x) }
 }
 
 fn int_arg(v: &Value) -> R<i64> {
@@ -253,7 +210,8 @@ pub fn module() -> Value {
             None | Some(Value::None) => mt.seed_u64(0),
             Some(Value::Int(i)) => mt.seed_u64(i.unsigned_abs()),
             Some(Value::Bool(b)) => mt.seed_u64(b as u64),
-            Some(Value::Float(f)) => mt.seed_u64(hash_float(f).unsigned_abs()),
+            // CPython seeds from `(size_t)hash(f)`: a negative hash wraps, it is not made positive.
+            Some(Value::Float(f)) => mt.seed_u64(hash_float(f) as u64),
             Some(Value::Str(_)) => return Err(Exception::unsupported("random.seed() with a str seed")),
             Some(_) => {
                 return Err(Exception::type_error(
