@@ -22,7 +22,13 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     for (cell, cr) in lesson.cells.iter().zip(&run.cells) {
         let header = if cr.skipped { " (skipped)" } else { "" };
         anstream::println!("── {}:{}{header}", lesson.source.path.display(), cell.line);
-        anstream::print!("{}", cr.text());
+        let text = cr.text();
+        anstream::print!("{text}");
+        // An error line (or `print(..., end="")`) leaves the line open; close it, so the next
+        // header, or a diagnostic on stderr, starts on its own line.
+        if !text.is_empty() && !text.ends_with('\n') {
+            anstream::println!();
+        }
         failed |= cr.error().is_some();
     }
     super::report_problems(&lesson, &run, |_| true);

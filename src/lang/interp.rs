@@ -126,6 +126,11 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Exception>;
 
+/// The most bytes one sequence repetition may build by default (a list of 64 million items):
+/// far above any lesson's needs, far below what would exhaust memory. CPython raises MemoryError
+/// only when the allocation fails; we raise it before allocating.
+pub const DEFAULT_MAX_SEQUENCE_BYTES: usize = 1 << 30;
+
 /// CPython's default recursion limit.
 pub const RECURSION_LIMIT: usize = 1000;
 /// The deepest a host may allow: each Python call level takes a few KiB of the lesson thread's
@@ -158,6 +163,8 @@ pub struct Interpreter {
     pub(crate) out: String,
     pub(crate) depth: usize,
     pub(crate) recursion_limit: usize,
+    /// The most bytes one sequence repetition (`[0] * n`, `"ab" * n`) may build.
+    pub(crate) max_sequence_bytes: usize,
     time_limit: Option<Duration>,
     deadline: Option<Instant>,
     ticks: u32,
@@ -192,6 +199,7 @@ impl Interpreter {
             out: String::new(),
             depth: 0,
             recursion_limit: RECURSION_LIMIT,
+            max_sequence_bytes: DEFAULT_MAX_SEQUENCE_BYTES,
             time_limit: None,
             deadline: None,
             ticks: 0,
@@ -226,6 +234,12 @@ impl Interpreter {
     }
 
     /// Limit on the wall time of each cell; checked in loops and calls.
+    /// The most bytes one sequence repetition may build (a fuzzer sets it low: a big but legal
+    /// list takes seconds under its sanitizers).
+    pub fn set_max_sequence_bytes(&mut self, bytes: usize) {
+        self.max_sequence_bytes = bytes;
+    }
+
     /// How deep Python calls may nest (at most [`MAX_RECURSION_LIMIT`]).
     pub fn set_recursion_limit(&mut self, limit: usize) {
         self.recursion_limit = limit.clamp(1, MAX_RECURSION_LIMIT);

@@ -103,9 +103,6 @@ pub fn float_pow(a: f64, b: f64) -> R<f64> {
     Ok(r)
 }
 
-/// The most items (or string bytes) one repetition may build: far above any lesson's needs,
-/// far below what would exhaust memory.
-const MAX_SEQUENCE_ITEMS: u128 = 1 << 28;
 
 fn repeat(items: &[Value], n: i64) -> Vec<Value> {
     let mut out = Vec::with_capacity(items.len() * n.max(0) as usize);
@@ -296,13 +293,13 @@ impl Interpreter {
                 };
                 // A lesson asking for billions of items would abort the process on allocation;
                 // CPython raises MemoryError there, and so do we, before allocating.
-                let len = match seq {
+                let bytes = match seq {
                     Str(s) => s.len(),
-                    List(l) => l.borrow().len(),
-                    Tuple(t) => t.len(),
+                    List(l) => l.borrow().len() * std::mem::size_of::<Value>(),
+                    Tuple(t) => t.len() * std::mem::size_of::<Value>(),
                     _ => 0,
                 };
-                if (len as u128) * (k.max(0) as u128) > MAX_SEQUENCE_ITEMS {
+                if (bytes as u128) * (k.max(0) as u128) > self.max_sequence_bytes as u128 {
                     return Err(Exception::new("MemoryError", ""));
                 }
                 Ok(match seq {
