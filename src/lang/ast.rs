@@ -253,6 +253,9 @@ pub struct ScopeInfo {
     /// A parameter also declared `global` or `nonlocal` (CPython's SyntaxError), which would
     /// leave the parameters out of the first slots.
     pub param_conflict: Option<(Name, &'static str)>,
+    /// Every parameter is plain positional-or-keyword and none conflicts: a call with exactly
+    /// that many positional arguments binds them to the first slots as they come.
+    pub simple_params: bool,
 }
 
 /// Where a name expression resolves when its innermost scope is a function. A name node sits
@@ -377,6 +380,8 @@ impl FuncDef {
                     None
                 }
             });
+            info.simple_params =
+                info.param_conflict.is_none() && self.params.iter().all(|p| p.kind == ParamKind::Normal);
             info
         })
     }

@@ -272,7 +272,8 @@ fn binop_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
 
 impl Interpreter {
     /// The attribute-related flags of a user class, computed once per class and cached.
-    fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
+    #[inline]
+    pub(crate) fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
         let generation = self.class_generation.get();
         if let Some((g, f)) = cls.flag_cache.get()
             && g == generation
@@ -564,6 +565,15 @@ impl Interpreter {
 
     /// `obj.name = value` on an instance: through `__setattr__` when the class defines one.
     pub(crate) fn instance_setattr(&mut self, obj: &Value, name: &str, value: Value) -> R<()> {
+        // The common write: a plain instance (no native half) of a class with neither
+        // `__setattr__` nor properties stores straight into its dict.
+        if let Value::Instance(i) = obj {
+            let f = self.flags(&i.class);
+            if !f.setattr && !f.properties && i.native.borrow().is_none() {
+                i.set(name, value);
+                return Ok(());
+            }
+        }
         if let Some(cls) = class_of(obj)
             && self.flags(&cls).setattr
             && let Some(sa) = lookup_user(&cls, "__setattr__")

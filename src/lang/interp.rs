@@ -47,6 +47,10 @@ impl Scope {
             Some(def) => vec![None; def.scope().slots.len()],
             None => Vec::new(),
         };
+        Scope::with_slots(slots, func, parent)
+    }
+
+    fn with_slots(slots: Vec<Option<Value>>, func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
         Scope {
             slots: RefCell::new(slots),
             vars: RefCell::new(NameMap::default()),
@@ -1162,8 +1166,10 @@ impl Interpreter {
                     if let Value::Instance(inst) = &o
                         && let Some(m) = self.plain_method(inst, name)
                     {
-                        let mut a = self.eval_args(&Value::Function(m.clone()), args, env)?;
-                        a.pos.insert(0, o.clone());
+                        // The receiver goes first, in a vector sized for the callee's frame.
+                        let mut pos = Vec::with_capacity(frame_capacity(&m, args.len() + 1));
+                        pos.push(o);
+                        let a = self.eval_args_into(&Value::Function(m.clone()), args, env, pos)?;
                         return self.call_function(&m, a);
                     }
                     let f = self.get_attr(&o, name).map_err(|e| e.at(func.span))?;
@@ -1390,7 +1396,16 @@ impl Interpreter {
     }
 
     pub(crate) fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
-        let mut out = Args { fname: self.empty_name.clone(), this: None, pos: Vec::with_capacity(args.len() + 1), kw: Vec::new() };
+        let cap = match f {
+            Value::Function(func) => frame_capacity(func, args.len() + 1),
+            _ => args.len() + 1,
+        };
+        self.eval_args_into(f, args, env, Vec::with_capacity(cap))
+    }
+
+    /// Evaluate call arguments after the positional values already in `pos`.
+    fn eval_args_into(&mut self, f: &Value, args: &[Arg], env: &Env, pos: Vec<Value>) -> R<Args> {
+        let mut out = Args { fname: self.empty_name.clone(), this: None, pos, kw: Vec::new() };
         for a in args {
             match a {
                 Arg::Pos(e) => out.pos.push(self.eval(e, env)?),
@@ -1542,20 +1557,32 @@ impl Interpreter {
         self.call(f, Args::new("", pos))
     }
 
-    pub(crate) fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
+    pub(crate) fn call_function(&mut self, func: &Rc<Function>, mut args: Args) -> R<Value> {
         self.tick()?;
         if self.depth >= RECURSION_LIMIT {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;
-        let mut scope = Scope::new(Some(def.clone()), func.closure.clone());
+        let info = def.scope();
+        // The common call (exactly the positional parameters) turns the argument vector into
+        // the frame's slot vector in place: no second allocation, no moves.
+        let simple = info.simple_params && args.kw.is_empty() && args.pos.len() == def.params.len();
+        let mut scope = if simple {
+            let mut slots: Vec<Option<Value>> = std::mem::take(&mut args.pos).into_iter().map(Some).collect();
+            slots.resize(info.slots.len(), None);
+            Scope::with_slots(slots, Some(def.clone()), func.closure.clone())
+        } else {
+            Scope::new(Some(def.clone()), func.closure.clone())
+        };
         scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
         let lazy = def.is_generator && super::generator::yield_info(def).lazy;
         if def.is_generator && !lazy {
             scope.yielded = Some(RefCell::new(Vec::new()));
         }
         let scope = Rc::new(scope);
-        self.bind_params(func, args, &scope)?;
+        if !simple {
+            self.bind_params(func, args, &scope)?;
+        }
         if lazy {
             return Ok(super::generator::GenState::start(func.clone(), scope));
         }
@@ -2134,7 +2161,16 @@ impl Interpreter {
                     format!("'{}' object has no attribute '{name}'", n.type_name()),
                 ));
             }
-            Value::Instance(_) => {
+            Value::Instance(inst) => {
+                // The common read: an instance's own attribute, with no property on its class
+                // that could take precedence (`__class__`/`__dict__` are never read from it).
+                if !self.flags(&inst.class).properties
+                    && let Some(v) = inst.get(name)
+                    && name != "__class__"
+                    && name != "__dict__"
+                {
+                    return Ok(v);
+                }
                 if let Some(v) = self.instance_getattr(obj, name)? {
                     return Ok(v);
                 }
@@ -2420,6 +2456,12 @@ impl Interpreter {
             other => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
         }
     }
+}
+
+/// Room for a call's arguments that also fits the callee's frame, so the argument vector can
+/// become the frame's slots without growing.
+fn frame_capacity(func: &Function, args: usize) -> usize {
+    args.max(func.def.scope().slots.len())
 }
 
 pub(crate) fn key_error(key: &Value) -> Exception {
