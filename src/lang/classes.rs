@@ -280,6 +280,12 @@ impl Interpreter {
         {
             return f;
         }
+        self.compute_flags(cls, generation)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compute_flags(&self, cls: &Rc<TypeObj>, generation: u64) -> ClassFlags {
         let mut f = ClassFlags::default();
         for t in cls.mro() {
             if !t.is_user() {

@@ -1172,6 +1172,16 @@ impl Interpreter {
                         let a = self.eval_args_into(&Value::Function(m.clone()), args, env, pos)?;
                         return self.call_function(&m, a);
                     }
+                    // A method of a builtin container with plain positional arguments: call its
+                    // function with the receiver, without making a bound method per call.
+                    if let Some(f) = super::builtins::method_fn(&o, name)
+                        && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+                    {
+                        let mut a = self.eval_args_into(&Value::None, args, env, Vec::with_capacity(args.len()))?;
+                        a.fname = name.clone();
+                        a.this = Some(o);
+                        return f(self, a);
+                    }
                     let f = self.get_attr(&o, name).map_err(|e| e.at(func.span))?;
                     let args = self.eval_args(&f, args, env)?;
                     return self.call(&f, args);
