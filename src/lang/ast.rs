@@ -262,7 +262,7 @@ pub struct ScopeInfo {
 /// in exactly one function body, so the answer never changes: it is worked out on first use and
 /// kept in the node.
 #[derive(Debug, Clone, Default)]
-pub struct NameSlot(Cell<u32>);
+pub struct NameSlot(Cell<u32>, Cell<u64>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolved {
@@ -276,6 +276,17 @@ pub enum Resolved {
 }
 
 impl NameSlot {
+    /// The name's index in the globals of the interpreter `owner` (see `interp::Globals`), if
+    /// this node has been looked up there before.
+    pub fn global_index(&self, owner: u32) -> Option<u32> {
+        let g = self.1.get();
+        if g >> 32 == owner as u64 { Some(g as u32) } else { None }
+    }
+
+    pub fn set_global_index(&self, owner: u32, index: u32) {
+        self.1.set((owner as u64) << 32 | index as u64);
+    }
+
     pub fn get(&self) -> Resolved {
         match self.0.get() {
             0 => Resolved::Unresolved,

@@ -149,9 +149,49 @@ pub fn raise_resource_flag() {
     RESOURCE_FLAG.set(true);
 }
 
+/// The module's global variables. A name keeps its index once bound (deleting empties the
+/// entry), so a name node can remember the index (`NameSlot::global_index`) and read or write
+/// the value without hashing the name again.
+#[derive(Default)]
+pub(crate) struct Globals {
+    index: NameMap<u32>,
+    values: Vec<Option<Value>>,
+}
+
+impl Globals {
+    fn index_of(&mut self, name: &Name) -> u32 {
+        if let Some(&i) = self.index.get(&**name) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(None);
+        self.index.insert(name.clone(), i);
+        i
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.index.get(name).and_then(|&i| self.values[i as usize].as_ref())
+    }
+
+    pub(crate) fn insert(&mut self, name: Name, value: Value) {
+        let i = self.index_of(&name);
+        self.values[i as usize] = Some(value);
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Value> {
+        let i = *self.index.get(name)?;
+        self.values[i as usize].take()
+    }
+}
+
+/// Tells interpreters apart in the global-index caches of name nodes.
+static NEXT_INTERPRETER_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
-    pub(crate) globals: NameMap<Value>,
+    pub(crate) globals: Globals,
+    /// This interpreter's id in name nodes' global-index caches.
+    id: u32,
     pub(crate) builtins: NameMap<Value>,
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
@@ -184,7 +224,8 @@ impl Interpreter {
     /// A fresh interpreter with the builtins and `math` imported.
     pub fn new() -> Interpreter {
         let mut it = Interpreter {
-            globals: NameMap::default(),
+            globals: Globals::default(),
+            id: NEXT_INTERPRETER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             builtins: NameMap::default(),
             modules: HashMap::new(),
             types: HashMap::new(),
@@ -795,21 +836,65 @@ impl Interpreter {
                         format!("cannot access local variable '{name}' where it is not associated with a value"),
                     ));
                 }
-                Resolved::Global => return self.lookup_global(name),
+                Resolved::Global => return self.lookup_global_at(name, slot),
                 Resolved::Free => {
+                    if s.parent.is_none() && s.vars.borrow().is_empty() {
+                        return self.lookup_global_at(name, slot);
+                    }
                     if let Some(v) = s.vars.borrow().get(name) {
                         return Ok(v.clone());
                     }
-                    return self.lookup_from(name, s.parent.as_ref(), false);
+                    return self.lookup_from(name, slot, s.parent.as_ref(), false);
                 }
                 Resolved::Unresolved => {}
             }
         }
-        self.lookup_from(name, env.as_ref(), true)
+        if env.is_none() {
+            return self.lookup_global_at(name, slot);
+        }
+        self.lookup_from(name, slot, env.as_ref(), true)
+    }
+
+    /// A global (else builtin) through the node's cached global index.
+    fn lookup_global_at(&self, name: &Name, slot: &NameSlot) -> R<Value> {
+        match slot.global_index(self.id) {
+            Some(i) => {
+                if let Some(v) = &self.globals.values[i as usize] {
+                    return Ok(v.clone());
+                }
+            }
+            None => {
+                if let Some(&i) = self.globals.index.get(&**name) {
+                    slot.set_global_index(self.id, i);
+                    if let Some(v) = &self.globals.values[i as usize] {
+                        return Ok(v.clone());
+                    }
+                }
+            }
+        }
+        if let Some(v) = self.builtins.get(&**name) {
+            return Ok(v.clone());
+        }
+        Err(Exception::new("NameError", format!("name '{name}' is not defined")))
+    }
+
+    /// Bind a global through the node's cached global index.
+    fn store_global_at(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value) {
+        let i = match slot.and_then(|s| s.global_index(self.id)) {
+            Some(i) => i,
+            None => {
+                let i = self.globals.index_of(name);
+                if let Some(s) = slot {
+                    s.set_global_index(self.id, i);
+                }
+                i
+            }
+        };
+        self.globals.values[i as usize] = Some(value);
     }
 
     /// Look `name` up by name from scope `scope` outwards.
-    fn lookup_from(&self, name: &Name, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
+    fn lookup_from(&self, name: &Name, slot: &NameSlot, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
         while let Some(s) = scope {
             match &s.func {
                 Some(def) => {
@@ -846,22 +931,12 @@ impl Interpreter {
             }
             scope = s.parent.as_ref();
         }
-        self.lookup_global(name)
-    }
-
-    fn lookup_global(&self, name: &str) -> R<Value> {
-        if let Some(v) = self.globals.get(name) {
-            return Ok(v.clone());
-        }
-        if let Some(v) = self.builtins.get(name) {
-            return Ok(v.clone());
-        }
-        Err(Exception::new("NameError", format!("name '{name}' is not defined")))
+        self.lookup_global_at(name, slot)
     }
 
     fn store(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value, env: &Env) {
         let Some(s) = env else {
-            self.globals.insert(name.clone(), value);
+            self.store_global_at(name, slot, value);
             return;
         };
         if let Some(def) = &s.func {
@@ -875,7 +950,7 @@ impl Interpreter {
                     return;
                 }
                 Resolved::Global => {
-                    self.globals.insert(name.clone(), value);
+                    self.store_global_at(name, slot, value);
                     return;
                 }
                 Resolved::Free | Resolved::Unresolved => {}
