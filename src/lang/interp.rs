@@ -23,13 +23,45 @@ impl OutputSink for String {
     }
 }
 
+/// Names bound in a comprehension or class body (or, in a function, outside the scope
+/// analysis). Few and short-lived: a vector searched by name beats hashing each access.
+#[derive(Default)]
+pub(crate) struct Vars(Vec<(Name, Value)>);
+
+impl Vars {
+    fn find(&self, name: &str) -> Option<usize> {
+        // Same text at the same address is the common hit (one name node's own string).
+        self.0.iter().position(|(k, _)| (k.as_ptr() == name.as_ptr() && k.len() == name.len()) || **k == *name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.find(name).map(|i| &self.0[i].1)
+    }
+
+    fn insert(&mut self, name: Name, value: Value) {
+        match self.find(&name) {
+            Some(i) => self.0[i].1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Value> {
+        let i = self.find(name)?;
+        Some(self.0.remove(i).1)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A function's (or comprehension's) local variables, linked to the enclosing scope.
 pub struct Scope {
     /// A function's locals, indexed by `ScopeInfo::slots`.
     slots: RefCell<Vec<Option<Value>>>,
     /// A comprehension's or class body's names (and, in a function, any name bound that the
     /// scope analysis did not see).
-    vars: RefCell<NameMap<Value>>,
+    vars: RefCell<Vars>,
     /// None for a comprehension scope or a class body.
     func: Option<Rc<FuncDef>>,
     parent: Option<Rc<Scope>>,
@@ -53,7 +85,7 @@ impl Scope {
     fn with_slots(slots: Vec<Option<Value>>, func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
         Scope {
             slots: RefCell::new(slots),
-            vars: RefCell::new(NameMap::default()),
+            vars: RefCell::new(Vars::default()),
             func,
             parent,
             class_body: false,
@@ -67,7 +99,7 @@ impl Scope {
     }
 
     pub(crate) fn take_vars(&self) -> NameMap<Value> {
-        std::mem::take(&mut *self.vars.borrow_mut())
+        std::mem::take(&mut self.vars.borrow_mut().0).into_iter().collect()
     }
 
     /// The innermost function scope around `env`.
