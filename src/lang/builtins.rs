@@ -114,7 +114,7 @@ pub fn install(it: &mut Interpreter) {
 pub fn type_of(it: &Interpreter, v: &Value) -> Rc<TypeObj> {
     let name = match v {
         Value::Native(n) => {
-            let mut t = TypeObj { name: n.type_name().into(), module: n.module_name().map(Into::into), base: None, ctor: None, attrs: RefCell::new(Default::default()), flag_cache: Default::default() };
+            let mut t = TypeObj { name: n.type_name().into(), module: n.module_name().map(Into::into), base: None, ctor: None, attrs: RefCell::new(Default::default()), flag_cache: Default::default(), method_cache: Default::default() };
             t.base = it.types.get("object").cloned();
             return Rc::new(t);
         }

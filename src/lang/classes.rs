@@ -347,6 +347,7 @@ impl Interpreter {
             ctor: None,
             attrs: RefCell::new(attrs),
             flag_cache: Default::default(),
+            method_cache: Default::default(),
         });
         for v in cls.attrs.borrow().values() {
             let f = match v {
@@ -453,14 +454,33 @@ impl Interpreter {
     }
 
     /// A method found on the class of `inst` that is a plain function (the fast call path).
-    pub(crate) fn plain_method(&self, inst: &Instance, name: &str) -> Option<Rc<Function>> {
-        if inst.dict.borrow().iter().any(|(k, _)| &**k == name) {
+    pub(crate) fn plain_method(&self, inst: &Instance, name: &Name) -> Option<Rc<Function>> {
+        if inst.dict.borrow().iter().any(|(k, _)| **k == **name) {
             return None;
         }
-        match lookup_user(&inst.class, name)? {
-            Value::Function(f) => Some(f),
-            _ => None,
+        // The class's cache, valid while no class changes (the generation `flags` also uses).
+        let generation = self.class_generation.get();
+        let cls = &inst.class;
+        if let Some((_, g, f)) = cls.method_cache.borrow().iter().find(|(k, _, _)| Rc::ptr_eq(k, name))
+            && *g == generation
+        {
+            return f.clone();
         }
+        let found = match lookup_user(cls, name) {
+            Some(Value::Function(f)) => Some(f),
+            _ => None,
+        };
+        let mut cache = cls.method_cache.borrow_mut();
+        match cache.iter_mut().find(|(k, _, _)| Rc::ptr_eq(k, name)) {
+            Some(entry) => *entry = (name.clone(), generation, found.clone()),
+            None => {
+                if cache.len() >= 32 {
+                    cache.remove(0);
+                }
+                cache.push((name.clone(), generation, found.clone()));
+            }
+        }
+        found
     }
 
     /// Attribute lookup without `__getattr__`: data descriptors, the instance dict, the class,
