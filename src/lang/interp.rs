@@ -1273,6 +1273,10 @@ impl Interpreter {
                     if let Value::Instance(inst) = &o
                         && let Some(m) = self.plain_method(inst, name)
                     {
+                        if Self::binds_positionally(&m, 1, args) {
+                            let slots = self.eval_into_slots(&m, Some(o), args, env)?;
+                            return self.call_frame(&m, Ok(slots));
+                        }
                         // The receiver goes first, in a vector sized for the callee's frame.
                         let mut pos = Vec::with_capacity(frame_capacity(&m, args.len() + 1));
                         pos.push(o);
@@ -1307,6 +1311,12 @@ impl Interpreter {
                     }
                 }
                 let f = self.eval(func, env)?;
+                if let Value::Function(fu) = &f
+                    && Self::binds_positionally(fu, 0, args)
+                {
+                    let slots = self.eval_into_slots(fu, None, args, env)?;
+                    return self.call_frame(fu, Ok(slots));
+                }
                 let args = self.eval_args(&f, args, env)?;
                 self.call(&f, args)?
             }
@@ -1675,21 +1685,54 @@ impl Interpreter {
     }
 
     pub(crate) fn call_function(&mut self, func: &Rc<Function>, mut args: Args) -> R<Value> {
+        let def = &func.def;
+        let info = def.scope();
+        // The common call (exactly the positional parameters) turns the argument vector into
+        // the frame's slot vector in place: no second allocation, no moves.
+        if info.simple_params && args.kw.is_empty() && args.pos.len() == def.params.len() {
+            let mut slots: Vec<Option<Value>> = std::mem::take(&mut args.pos).into_iter().map(Some).collect();
+            slots.resize(info.slots.len(), None);
+            return self.call_frame(func, Ok(slots));
+        }
+        self.call_frame(func, Err(args))
+    }
+
+    /// Whether a call site's arguments bind to `func`'s parameters as they come: plain
+    /// positional arguments (after `extra` already evaluated ones), one per parameter.
+    fn binds_positionally(func: &Function, extra: usize, args: &[Arg]) -> bool {
+        func.def.scope().simple_params
+            && args.len() + extra == func.def.params.len()
+            && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+    }
+
+    /// Evaluate a call site's positional arguments straight into the callee's frame slots
+    /// (see `binds_positionally`), after `first` (a method's receiver).
+    fn eval_into_slots(&mut self, func: &Function, first: Option<Value>, args: &[Arg], env: &Env) -> R<Vec<Option<Value>>> {
+        let n = func.def.scope().slots.len();
+        let mut slots = Vec::with_capacity(n);
+        if first.is_some() {
+            slots.push(first);
+        }
+        for a in args {
+            if let Arg::Pos(e) = a {
+                slots.push(Some(self.eval(e, env)?));
+            }
+        }
+        slots.resize(n, None);
+        Ok(slots)
+    }
+
+    /// Run a Python function in a new frame: its slots already bound (Ok), or the arguments
+    /// to bind (Err).
+    fn call_frame(&mut self, func: &Rc<Function>, bound: Result<Vec<Option<Value>>, Args>) -> R<Value> {
         self.tick()?;
         if self.depth >= RECURSION_LIMIT {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;
-        let info = def.scope();
-        // The common call (exactly the positional parameters) turns the argument vector into
-        // the frame's slot vector in place: no second allocation, no moves.
-        let simple = info.simple_params && args.kw.is_empty() && args.pos.len() == def.params.len();
-        let mut scope = if simple {
-            let mut slots: Vec<Option<Value>> = std::mem::take(&mut args.pos).into_iter().map(Some).collect();
-            slots.resize(info.slots.len(), None);
-            Scope::with_slots(slots, Some(def.clone()), func.closure.clone())
-        } else {
-            Scope::new(Some(def.clone()), func.closure.clone())
+        let (mut scope, args) = match bound {
+            Ok(slots) => (Scope::with_slots(slots, Some(def.clone()), func.closure.clone()), None),
+            Err(args) => (Scope::new(Some(def.clone()), func.closure.clone()), Some(args)),
         };
         scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
         let lazy = def.is_generator && super::generator::yield_info(def).lazy;
@@ -1697,7 +1740,7 @@ impl Interpreter {
             scope.yielded = Some(RefCell::new(Vec::new()));
         }
         let scope = Rc::new(scope);
-        if !simple {
+        if let Some(args) = args {
             self.bind_params(func, args, &scope)?;
         }
         if lazy {
