@@ -184,19 +184,24 @@ pub fn raise_resource_flag() {
 /// The module's global variables. A name keeps its index once bound (deleting empties the
 /// entry), so a name node can remember the index (`NameSlot::global_index`) and read or write
 /// the value without hashing the name again.
+/// A name looked up but never bound gets an empty entry too, with the builtin of that name
+/// beside it (the builtins are fixed once `Interpreter::new` returns), so a builtin read from a
+/// name node costs no hashing either.
 #[derive(Default)]
 pub(crate) struct Globals {
     index: NameMap<u32>,
     values: Vec<Option<Value>>,
+    builtins: Vec<Option<Value>>,
 }
 
 impl Globals {
-    fn index_of(&mut self, name: &Name) -> u32 {
+    fn index_of(&mut self, name: &Name, builtins: &NameMap<Value>) -> u32 {
         if let Some(&i) = self.index.get(&**name) {
             return i;
         }
         let i = self.values.len() as u32;
         self.values.push(None);
+        self.builtins.push(builtins.get(&**name).cloned());
         self.index.insert(name.clone(), i);
         i
     }
@@ -205,8 +210,8 @@ impl Globals {
         self.index.get(name).and_then(|&i| self.values[i as usize].as_ref())
     }
 
-    pub(crate) fn insert(&mut self, name: Name, value: Value) {
-        let i = self.index_of(&name);
+    pub(crate) fn insert(&mut self, name: Name, value: Value, builtins: &NameMap<Value>) {
+        let i = self.index_of(&name, builtins);
         self.values[i as usize] = Some(value);
     }
 
@@ -273,9 +278,9 @@ impl Interpreter {
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
-            it.globals.insert("math".into(), m);
+            it.globals.insert("math".into(), m, &it.builtins);
         }
-        it.globals.insert("__name__".into(), Value::str("__main__"));
+        it.globals.insert("__name__".into(), Value::str("__main__"), &it.builtins);
         it
     }
 
@@ -289,7 +294,7 @@ impl Interpreter {
     }
 
     pub fn set_global(&mut self, name: &str, value: Value) {
-        self.globals.insert(name.into(), value);
+        self.globals.insert(name.into(), value, &self.builtins);
     }
 
     pub fn get_global(&self, name: &str) -> Option<Value> {
@@ -854,7 +859,7 @@ impl Interpreter {
         }
     }
 
-    fn lookup(&self, name: &Name, slot: &NameSlot, env: &Env) -> R<Value> {
+    fn lookup(&mut self, name: &Name, slot: &NameSlot, env: &Env) -> R<Value> {
         if let Some(s) = env
             && let Some(def) = &s.func
         {
@@ -888,23 +893,19 @@ impl Interpreter {
     }
 
     /// A global (else builtin) through the node's cached global index.
-    fn lookup_global_at(&self, name: &Name, slot: &NameSlot) -> R<Value> {
-        match slot.global_index(self.id) {
-            Some(i) => {
-                if let Some(v) = &self.globals.values[i as usize] {
-                    return Ok(v.clone());
-                }
-            }
+    fn lookup_global_at(&mut self, name: &Name, slot: &NameSlot) -> R<Value> {
+        let i = match slot.global_index(self.id) {
+            Some(i) => i,
             None => {
-                if let Some(&i) = self.globals.index.get(&**name) {
-                    slot.set_global_index(self.id, i);
-                    if let Some(v) = &self.globals.values[i as usize] {
-                        return Ok(v.clone());
-                    }
-                }
+                let i = self.globals.index_of(name, &self.builtins);
+                slot.set_global_index(self.id, i);
+                i
             }
+        };
+        if let Some(v) = &self.globals.values[i as usize] {
+            return Ok(v.clone());
         }
-        if let Some(v) = self.builtins.get(&**name) {
+        if let Some(v) = &self.globals.builtins[i as usize] {
             return Ok(v.clone());
         }
         Err(Exception::new("NameError", format!("name '{name}' is not defined")))
@@ -915,7 +916,7 @@ impl Interpreter {
         let i = match slot.and_then(|s| s.global_index(self.id)) {
             Some(i) => i,
             None => {
-                let i = self.globals.index_of(name);
+                let i = self.globals.index_of(name, &self.builtins);
                 if let Some(s) = slot {
                     s.set_global_index(self.id, i);
                 }
@@ -926,7 +927,7 @@ impl Interpreter {
     }
 
     /// Look `name` up by name from scope `scope` outwards.
-    fn lookup_from(&self, name: &Name, slot: &NameSlot, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
+    fn lookup_from(&mut self, name: &Name, slot: &NameSlot, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
         while let Some(s) = scope {
             match &s.func {
                 Some(def) => {
@@ -999,7 +1000,7 @@ impl Interpreter {
                     }
                     p = ps.parent.as_ref();
                 }
-                self.globals.insert(name.clone(), value);
+                self.globals.insert(name.clone(), value, &self.builtins);
                 return;
             }
         }
