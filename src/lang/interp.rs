@@ -1207,49 +1207,11 @@ impl Interpreter {
             ExprKind::None => Value::None,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
-            ExprKind::Ellipsis => Value::Ellipsis,
-            ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
             ExprKind::Name(n, slot) => self.lookup(n, slot, env)?,
             ExprKind::List(items) => Value::list(self.eval_items(items, env)?),
             ExprKind::Tuple(items) => Value::tuple(self.eval_items(items, env)?),
-            ExprKind::Set(items) => {
-                let mut d = Dict::new();
-                for v in self.eval_items(items, env)? {
-                    d.insert(v, Value::None)?;
-                }
-                Value::Set(Rc::new(RefCell::new(d)))
-            }
-            ExprKind::Dict(items) => {
-                let mut d = Dict::new();
-                for (k, v) in items {
-                    match k {
-                        Some(k) => {
-                            let kv = self.eval(k, env)?;
-                            let vv = self.eval(v, env)?;
-                            d.insert(kv, vv).map_err(|err| err.at(k.span))?;
-                        }
-                        None => {
-                            let m = self.eval(v, env)?;
-                            let Value::Dict(src) = &m else {
-                                return Err(Exception::type_error(format!(
-                                    "'{}' object is not a mapping",
-                                    m.type_name()
-                                )));
-                            };
-                            for (k2, v2) in src.borrow().items() {
-                                d.insert(k2, v2)?;
-                            }
-                        }
-                    }
-                }
-                Value::dict(d)
-            }
-            ExprKind::Starred(_) => {
-                return Err(Exception::new("SyntaxError", "can't use starred expression here"));
-            }
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(obj, env)?;
                 self.get_attr(&o, name)?
@@ -1258,15 +1220,6 @@ impl Interpreter {
                 let o = self.eval(obj, env)?;
                 let k = self.eval(idx, env)?;
                 self.get_item(&o, &k)?
-            }
-            ExprKind::Slice(a, b, c) => {
-                let mut part = |x: &Option<Box<Expr>>| -> R<Value> {
-                    match x {
-                        Some(x) => self.eval(x, env),
-                        None => Ok(Value::None),
-                    }
-                };
-                Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
             }
             ExprKind::Call(func, args) => {
                 if let ExprKind::Attribute(oe, name) = &func.kind {
@@ -1361,6 +1314,62 @@ impl Interpreter {
                 let c = self.eval(cond, env)?;
                 if self.truthy(&c)? { self.eval(a, env)? } else { self.eval(b, env)? }
             }
+            _ => return self.eval_rare(e, env),
+        })
+    }
+
+    /// The expression kinds evaluated rarely (or once per comprehension), kept out of
+    /// `eval_inner` so the hot kinds' code stays small.
+    #[inline(never)]
+    fn eval_rare(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
+            ExprKind::Ellipsis => Value::Ellipsis,
+            ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
+            ExprKind::Set(items) => {
+                let mut d = Dict::new();
+                for v in self.eval_items(items, env)? {
+                    d.insert(v, Value::None)?;
+                }
+                Value::Set(Rc::new(RefCell::new(d)))
+            }
+            ExprKind::Dict(items) => {
+                let mut d = Dict::new();
+                for (k, v) in items {
+                    match k {
+                        Some(k) => {
+                            let kv = self.eval(k, env)?;
+                            let vv = self.eval(v, env)?;
+                            d.insert(kv, vv).map_err(|err| err.at(k.span))?;
+                        }
+                        None => {
+                            let m = self.eval(v, env)?;
+                            let Value::Dict(src) = &m else {
+                                return Err(Exception::type_error(format!(
+                                    "'{}' object is not a mapping",
+                                    m.type_name()
+                                )));
+                            };
+                            for (k2, v2) in src.borrow().items() {
+                                d.insert(k2, v2)?;
+                            }
+                        }
+                    }
+                }
+                Value::dict(d)
+            }
+            ExprKind::Starred(_) => {
+                return Err(Exception::new("SyntaxError", "can't use starred expression here"));
+            }
+            ExprKind::Slice(a, b, c) => {
+                let mut part = |x: &Option<Box<Expr>>| -> R<Value> {
+                    match x {
+                        Some(x) => self.eval(x, env),
+                        None => Ok(Value::None),
+                    }
+                };
+                Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
+            }
             ExprKind::Lambda(def) => self.make_function(def, env)?,
             ExprKind::ListComp(elt, comps) => {
                 let mut out = Vec::new();
@@ -1428,6 +1437,8 @@ impl Interpreter {
                 self.store(n, None, v.clone(), &target);
                 v
             }
+            // The common kinds, should one arrive here.
+            _ => return self.eval_inner(e, env),
         })
     }
 
