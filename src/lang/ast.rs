@@ -253,13 +253,16 @@ pub struct ScopeInfo {
     /// A parameter also declared `global` or `nonlocal` (CPython's SyntaxError), which would
     /// leave the parameters out of the first slots.
     pub param_conflict: Option<(Name, &'static str)>,
+    /// Every parameter is plain positional-or-keyword and none conflicts: a call with exactly
+    /// that many positional arguments binds them to the first slots as they come.
+    pub simple_params: bool,
 }
 
 /// Where a name expression resolves when its innermost scope is a function. A name node sits
 /// in exactly one function body, so the answer never changes: it is worked out on first use and
 /// kept in the node.
 #[derive(Debug, Clone, Default)]
-pub struct NameSlot(Cell<u32>);
+pub struct NameSlot(Cell<u32>, Cell<u64>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolved {
@@ -273,6 +276,17 @@ pub enum Resolved {
 }
 
 impl NameSlot {
+    /// The name's index in the globals of the interpreter `owner` (see `interp::Globals`), if
+    /// this node has been looked up there before.
+    pub fn global_index(&self, owner: u32) -> Option<u32> {
+        let g = self.1.get();
+        if g >> 32 == owner as u64 { Some(g as u32) } else { None }
+    }
+
+    pub fn set_global_index(&self, owner: u32, index: u32) {
+        self.1.set((owner as u64) << 32 | index as u64);
+    }
+
     pub fn get(&self) -> Resolved {
         match self.0.get() {
             0 => Resolved::Unresolved,
@@ -377,6 +391,8 @@ impl FuncDef {
                     None
                 }
             });
+            info.simple_params =
+                info.param_conflict.is_none() && self.params.iter().all(|p| p.kind == ParamKind::Normal);
             info
         })
     }

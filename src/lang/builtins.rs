@@ -114,7 +114,7 @@ pub fn install(it: &mut Interpreter) {
 pub fn type_of(it: &Interpreter, v: &Value) -> Rc<TypeObj> {
     let name = match v {
         Value::Native(n) => {
-            let mut t = TypeObj { name: n.type_name().into(), module: n.module_name().map(Into::into), base: None, ctor: None, attrs: RefCell::new(Default::default()), flag_cache: Default::default() };
+            let mut t = TypeObj { name: n.type_name().into(), module: n.module_name().map(Into::into), base: None, ctor: None, attrs: RefCell::new(Default::default()), flag_cache: Default::default(), method_cache: Default::default() };
             t.base = it.types.get("object").cloned();
             return Rc::new(t);
         }
@@ -962,36 +962,58 @@ fn install_functions(it: &mut Interpreter) {
 pub fn attribute(_it: &mut Interpreter, obj: &Value, name: &str) -> R<Option<Value>> {
     let m = |f: fn(&mut Interpreter, Args) -> R<Value>| Some(Value::method(obj.clone(), name, f));
     Ok(match obj {
+        Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) => {
+            method_fn(obj, name).and_then(m)
+        }
+        _ => attribute_other(obj, name, m),
+    })
+}
+
+/// The Rust function behind a method of a str, list, tuple, dict or set: it takes the receiver
+/// as `Args::this` and dispatches on `Args::fname`. The evaluator calls it directly for
+/// `obj.name(...)`, without making the bound method `attribute` returns.
+pub fn method_fn(obj: &Value, name: &str) -> Option<fn(&mut Interpreter, Args) -> R<Value>> {
+    match obj {
         Value::Str(_) => match name {
             "format" | "join" | "split" | "rsplit" | "strip" | "lstrip" | "rstrip" | "upper" | "lower"
             | "replace" | "startswith" | "endswith" | "find" | "rfind" | "index" | "rindex" | "count"
             | "center" | "ljust" | "rjust" | "zfill" | "title" | "capitalize" | "isdigit" | "isalpha"
             | "isalnum" | "isspace" | "isupper" | "islower" | "isnumeric" | "isdecimal" | "splitlines"
             | "partition" | "rpartition" | "swapcase" | "casefold" | "removeprefix" | "removesuffix"
-            | "expandtabs" | "isidentifier" | "istitle" => m(str_method),
+            | "expandtabs" | "isidentifier" | "istitle" => Some(str_method),
             _ => None,
         },
         Value::List(_) => match name {
             "append" | "extend" | "insert" | "pop" | "remove" | "index" | "count" | "sort" | "reverse"
-            | "copy" | "clear" => m(list_method),
+            | "copy" | "clear" => Some(list_method),
             _ => None,
         },
         Value::Tuple(_) => match name {
-            "index" | "count" => m(list_method),
+            "index" | "count" => Some(list_method),
             _ => None,
         },
         Value::Dict(_) => match name {
             "get" | "keys" | "values" | "items" | "pop" | "update" | "setdefault" | "copy" | "clear"
-            | "popitem" => m(dict_method),
+            | "popitem" => Some(dict_method),
             _ => None,
         },
         Value::Set(_) => match name {
             "add" | "remove" | "discard" | "update" | "union" | "intersection" | "difference"
             | "symmetric_difference" | "copy" | "clear" | "pop" | "issubset" | "issuperset" | "isdisjoint" => {
-                m(set_method)
+                Some(set_method)
             }
             _ => None,
         },
+        _ => None,
+    }
+}
+
+fn attribute_other(
+    obj: &Value,
+    name: &str,
+    m: impl Fn(fn(&mut Interpreter, Args) -> R<Value>) -> Option<Value>,
+) -> Option<Value> {
+    match obj {
         Value::Int(i) => match name {
             "real" | "numerator" => Some(Value::Int(*i)),
             "imag" => Some(Value::Int(0)),
@@ -1031,7 +1053,7 @@ pub fn attribute(_it: &mut Interpreter, obj: &Value, name: &str) -> R<Option<Val
             _ => None,
         },
         _ => None,
-    })
+    }
 }
 
 /// `str.lower`, `list.append`, ...: the method with the receiver as first argument.

@@ -272,13 +272,20 @@ fn binop_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
 
 impl Interpreter {
     /// The attribute-related flags of a user class, computed once per class and cached.
-    fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
+    #[inline]
+    pub(crate) fn flags(&self, cls: &Rc<TypeObj>) -> ClassFlags {
         let generation = self.class_generation.get();
         if let Some((g, f)) = cls.flag_cache.get()
             && g == generation
         {
             return f;
         }
+        self.compute_flags(cls, generation)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compute_flags(&self, cls: &Rc<TypeObj>, generation: u64) -> ClassFlags {
         let mut f = ClassFlags::default();
         for t in cls.mro() {
             if !t.is_user() {
@@ -340,6 +347,7 @@ impl Interpreter {
             ctor: None,
             attrs: RefCell::new(attrs),
             flag_cache: Default::default(),
+            method_cache: Default::default(),
         });
         for v in cls.attrs.borrow().values() {
             let f = match v {
@@ -446,14 +454,33 @@ impl Interpreter {
     }
 
     /// A method found on the class of `inst` that is a plain function (the fast call path).
-    pub(crate) fn plain_method(&self, inst: &Instance, name: &str) -> Option<Rc<Function>> {
-        if inst.dict.borrow().iter().any(|(k, _)| &**k == name) {
+    pub(crate) fn plain_method(&self, inst: &Instance, name: &Name) -> Option<Rc<Function>> {
+        if inst.dict.borrow().iter().any(|(k, _)| **k == **name) {
             return None;
         }
-        match lookup_user(&inst.class, name)? {
-            Value::Function(f) => Some(f),
-            _ => None,
+        // The class's cache, valid while no class changes (the generation `flags` also uses).
+        let generation = self.class_generation.get();
+        let cls = &inst.class;
+        if let Some((_, g, f)) = cls.method_cache.borrow().iter().find(|(k, _, _)| Rc::ptr_eq(k, name))
+            && *g == generation
+        {
+            return f.clone();
         }
+        let found = match lookup_user(cls, name) {
+            Some(Value::Function(f)) => Some(f),
+            _ => None,
+        };
+        let mut cache = cls.method_cache.borrow_mut();
+        match cache.iter_mut().find(|(k, _, _)| Rc::ptr_eq(k, name)) {
+            Some(entry) => *entry = (name.clone(), generation, found.clone()),
+            None => {
+                if cache.len() >= 32 {
+                    cache.remove(0);
+                }
+                cache.push((name.clone(), generation, found.clone()));
+            }
+        }
+        found
     }
 
     /// Attribute lookup without `__getattr__`: data descriptors, the instance dict, the class,
@@ -564,6 +591,15 @@ impl Interpreter {
 
     /// `obj.name = value` on an instance: through `__setattr__` when the class defines one.
     pub(crate) fn instance_setattr(&mut self, obj: &Value, name: &str, value: Value) -> R<()> {
+        // The common write: a plain instance (no native half) of a class with neither
+        // `__setattr__` nor properties stores straight into its dict.
+        if let Value::Instance(i) = obj {
+            let f = self.flags(&i.class);
+            if !f.setattr && !f.properties && i.native.borrow().is_none() {
+                i.set(name, value);
+                return Ok(());
+            }
+        }
         if let Some(cls) = class_of(obj)
             && self.flags(&cls).setattr
             && let Some(sa) = lookup_user(&cls, "__setattr__")

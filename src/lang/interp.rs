@@ -23,13 +23,45 @@ impl OutputSink for String {
     }
 }
 
+/// Names bound in a comprehension or class body (or, in a function, outside the scope
+/// analysis). Few and short-lived: a vector searched by name beats hashing each access.
+#[derive(Default)]
+pub(crate) struct Vars(Vec<(Name, Value)>);
+
+impl Vars {
+    fn find(&self, name: &str) -> Option<usize> {
+        // Same text at the same address is the common hit (one name node's own string).
+        self.0.iter().position(|(k, _)| (k.as_ptr() == name.as_ptr() && k.len() == name.len()) || **k == *name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.find(name).map(|i| &self.0[i].1)
+    }
+
+    fn insert(&mut self, name: Name, value: Value) {
+        match self.find(&name) {
+            Some(i) => self.0[i].1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Value> {
+        let i = self.find(name)?;
+        Some(self.0.remove(i).1)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A function's (or comprehension's) local variables, linked to the enclosing scope.
 pub struct Scope {
     /// A function's locals, indexed by `ScopeInfo::slots`.
     slots: RefCell<Vec<Option<Value>>>,
     /// A comprehension's or class body's names (and, in a function, any name bound that the
     /// scope analysis did not see).
-    vars: RefCell<NameMap<Value>>,
+    vars: RefCell<Vars>,
     /// None for a comprehension scope or a class body.
     func: Option<Rc<FuncDef>>,
     parent: Option<Rc<Scope>>,
@@ -47,9 +79,13 @@ impl Scope {
             Some(def) => vec![None; def.scope().slots.len()],
             None => Vec::new(),
         };
+        Scope::with_slots(slots, func, parent)
+    }
+
+    fn with_slots(slots: Vec<Option<Value>>, func: Option<Rc<FuncDef>>, parent: Env) -> Scope {
         Scope {
             slots: RefCell::new(slots),
-            vars: RefCell::new(NameMap::default()),
+            vars: RefCell::new(Vars::default()),
             func,
             parent,
             class_body: false,
@@ -63,7 +99,7 @@ impl Scope {
     }
 
     pub(crate) fn take_vars(&self) -> NameMap<Value> {
-        std::mem::take(&mut *self.vars.borrow_mut())
+        std::mem::take(&mut self.vars.borrow_mut().0).into_iter().collect()
     }
 
     /// The innermost function scope around `env`.
@@ -154,9 +190,54 @@ pub fn raise_resource_flag() {
     RESOURCE_FLAG.set(true);
 }
 
+/// The module's global variables. A name keeps its index once bound (deleting empties the
+/// entry), so a name node can remember the index (`NameSlot::global_index`) and read or write
+/// the value without hashing the name again.
+/// A name looked up but never bound gets an empty entry too, with the builtin of that name
+/// beside it (the builtins are fixed once `Interpreter::new` returns), so a builtin read from a
+/// name node costs no hashing either.
+#[derive(Default)]
+pub(crate) struct Globals {
+    index: NameMap<u32>,
+    values: Vec<Option<Value>>,
+    builtins: Vec<Option<Value>>,
+}
+
+impl Globals {
+    fn index_of(&mut self, name: &Name, builtins: &NameMap<Value>) -> u32 {
+        if let Some(&i) = self.index.get(&**name) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(None);
+        self.builtins.push(builtins.get(&**name).cloned());
+        self.index.insert(name.clone(), i);
+        i
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.index.get(name).and_then(|&i| self.values[i as usize].as_ref())
+    }
+
+    pub(crate) fn insert(&mut self, name: Name, value: Value, builtins: &NameMap<Value>) {
+        let i = self.index_of(&name, builtins);
+        self.values[i as usize] = Some(value);
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Value> {
+        let i = *self.index.get(name)?;
+        self.values[i as usize].take()
+    }
+}
+
+/// Tells interpreters apart in the global-index caches of name nodes.
+static NEXT_INTERPRETER_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
 /// One interpreter per lesson: cells share its globals.
 pub struct Interpreter {
-    pub(crate) globals: NameMap<Value>,
+    pub(crate) globals: Globals,
+    /// This interpreter's id in name nodes' global-index caches.
+    id: u32,
     pub(crate) builtins: NameMap<Value>,
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
@@ -192,7 +273,8 @@ impl Interpreter {
     /// A fresh interpreter with the builtins and `math` imported.
     pub fn new() -> Interpreter {
         let mut it = Interpreter {
-            globals: NameMap::default(),
+            globals: Globals::default(),
+            id: NEXT_INTERPRETER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             builtins: NameMap::default(),
             modules: HashMap::new(),
             types: HashMap::new(),
@@ -210,9 +292,9 @@ impl Interpreter {
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
-            it.globals.insert("math".into(), m);
+            it.globals.insert("math".into(), m, &it.builtins);
         }
-        it.globals.insert("__name__".into(), Value::str("__main__"));
+        it.globals.insert("__name__".into(), Value::str("__main__"), &it.builtins);
         it
     }
 
@@ -226,7 +308,7 @@ impl Interpreter {
     }
 
     pub fn set_global(&mut self, name: &str, value: Value) {
-        self.globals.insert(name.into(), value);
+        self.globals.insert(name.into(), value, &self.builtins);
     }
 
     pub fn get_global(&self, name: &str) -> Option<Value> {
@@ -802,7 +884,7 @@ impl Interpreter {
         }
     }
 
-    fn lookup(&self, name: &Name, slot: &NameSlot, env: &Env) -> R<Value> {
+    fn lookup(&mut self, name: &Name, slot: &NameSlot, env: &Env) -> R<Value> {
         if let Some(s) = env
             && let Some(def) = &s.func
         {
@@ -816,21 +898,61 @@ impl Interpreter {
                         format!("cannot access local variable '{name}' where it is not associated with a value"),
                     ));
                 }
-                Resolved::Global => return self.lookup_global(name),
+                Resolved::Global => return self.lookup_global_at(name, slot),
                 Resolved::Free => {
+                    if s.parent.is_none() && s.vars.borrow().is_empty() {
+                        return self.lookup_global_at(name, slot);
+                    }
                     if let Some(v) = s.vars.borrow().get(name) {
                         return Ok(v.clone());
                     }
-                    return self.lookup_from(name, s.parent.as_ref(), false);
+                    return self.lookup_from(name, slot, s.parent.as_ref(), false);
                 }
                 Resolved::Unresolved => {}
             }
         }
-        self.lookup_from(name, env.as_ref(), true)
+        if env.is_none() {
+            return self.lookup_global_at(name, slot);
+        }
+        self.lookup_from(name, slot, env.as_ref(), true)
+    }
+
+    /// A global (else builtin) through the node's cached global index.
+    fn lookup_global_at(&mut self, name: &Name, slot: &NameSlot) -> R<Value> {
+        let i = match slot.global_index(self.id) {
+            Some(i) => i,
+            None => {
+                let i = self.globals.index_of(name, &self.builtins);
+                slot.set_global_index(self.id, i);
+                i
+            }
+        };
+        if let Some(v) = &self.globals.values[i as usize] {
+            return Ok(v.clone());
+        }
+        if let Some(v) = &self.globals.builtins[i as usize] {
+            return Ok(v.clone());
+        }
+        Err(Exception::new("NameError", format!("name '{name}' is not defined")))
+    }
+
+    /// Bind a global through the node's cached global index.
+    fn store_global_at(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value) {
+        let i = match slot.and_then(|s| s.global_index(self.id)) {
+            Some(i) => i,
+            None => {
+                let i = self.globals.index_of(name, &self.builtins);
+                if let Some(s) = slot {
+                    s.set_global_index(self.id, i);
+                }
+                i
+            }
+        };
+        self.globals.values[i as usize] = Some(value);
     }
 
     /// Look `name` up by name from scope `scope` outwards.
-    fn lookup_from(&self, name: &Name, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
+    fn lookup_from(&mut self, name: &Name, slot: &NameSlot, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
         while let Some(s) = scope {
             match &s.func {
                 Some(def) => {
@@ -867,22 +989,12 @@ impl Interpreter {
             }
             scope = s.parent.as_ref();
         }
-        self.lookup_global(name)
-    }
-
-    fn lookup_global(&self, name: &str) -> R<Value> {
-        if let Some(v) = self.globals.get(name) {
-            return Ok(v.clone());
-        }
-        if let Some(v) = self.builtins.get(name) {
-            return Ok(v.clone());
-        }
-        Err(Exception::new("NameError", format!("name '{name}' is not defined")))
+        self.lookup_global_at(name, slot)
     }
 
     fn store(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value, env: &Env) {
         let Some(s) = env else {
-            self.globals.insert(name.clone(), value);
+            self.store_global_at(name, slot, value);
             return;
         };
         if let Some(def) = &s.func {
@@ -896,7 +1008,7 @@ impl Interpreter {
                     return;
                 }
                 Resolved::Global => {
-                    self.globals.insert(name.clone(), value);
+                    self.store_global_at(name, slot, value);
                     return;
                 }
                 Resolved::Free | Resolved::Unresolved => {}
@@ -913,7 +1025,7 @@ impl Interpreter {
                     }
                     p = ps.parent.as_ref();
                 }
-                self.globals.insert(name.clone(), value);
+                self.globals.insert(name.clone(), value, &self.builtins);
                 return;
             }
         }
@@ -1120,49 +1232,11 @@ impl Interpreter {
             ExprKind::None => Value::None,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
-            ExprKind::Ellipsis => Value::Ellipsis,
-            ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
             ExprKind::Name(n, slot) => self.lookup(n, slot, env)?,
             ExprKind::List(items) => Value::list(self.eval_items(items, env)?),
             ExprKind::Tuple(items) => Value::tuple(self.eval_items(items, env)?),
-            ExprKind::Set(items) => {
-                let mut d = Dict::new();
-                for v in self.eval_items(items, env)? {
-                    d.insert(v, Value::None)?;
-                }
-                Value::Set(Rc::new(RefCell::new(d)))
-            }
-            ExprKind::Dict(items) => {
-                let mut d = Dict::new();
-                for (k, v) in items {
-                    match k {
-                        Some(k) => {
-                            let kv = self.eval(k, env)?;
-                            let vv = self.eval(v, env)?;
-                            d.insert(kv, vv).map_err(|err| err.at(k.span))?;
-                        }
-                        None => {
-                            let m = self.eval(v, env)?;
-                            let Value::Dict(src) = &m else {
-                                return Err(Exception::type_error(format!(
-                                    "'{}' object is not a mapping",
-                                    m.type_name()
-                                )));
-                            };
-                            for (k2, v2) in src.borrow().items() {
-                                d.insert(k2, v2)?;
-                            }
-                        }
-                    }
-                }
-                Value::dict(d)
-            }
-            ExprKind::Starred(_) => {
-                return Err(Exception::new("SyntaxError", "can't use starred expression here"));
-            }
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(obj, env)?;
                 self.get_attr(&o, name)?
@@ -1172,24 +1246,31 @@ impl Interpreter {
                 let k = self.eval(idx, env)?;
                 self.get_item(&o, &k)?
             }
-            ExprKind::Slice(a, b, c) => {
-                let mut part = |x: &Option<Box<Expr>>| -> R<Value> {
-                    match x {
-                        Some(x) => self.eval(x, env),
-                        None => Ok(Value::None),
-                    }
-                };
-                Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
-            }
             ExprKind::Call(func, args) => {
                 if let ExprKind::Attribute(oe, name) = &func.kind {
                     let o = self.eval(oe, env)?;
                     if let Value::Instance(inst) = &o
                         && let Some(m) = self.plain_method(inst, name)
                     {
-                        let mut a = self.eval_args(&Value::Function(m.clone()), args, env)?;
-                        a.pos.insert(0, o.clone());
+                        if Self::binds_positionally(&m, 1, args) {
+                            let slots = self.eval_into_slots(&m, Some(o), args, env)?;
+                            return self.call_frame(&m, Ok(slots));
+                        }
+                        // The receiver goes first, in a vector sized for the callee's frame.
+                        let mut pos = Vec::with_capacity(frame_capacity(&m, args.len() + 1));
+                        pos.push(o);
+                        let a = self.eval_args_into(&Value::Function(m.clone()), args, env, pos)?;
                         return self.call_function(&m, a);
+                    }
+                    // A method of a builtin container with plain positional arguments: call its
+                    // function with the receiver, without making a bound method per call.
+                    if let Some(f) = super::builtins::method_fn(&o, name)
+                        && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+                    {
+                        let mut a = self.eval_args_into(&Value::None, args, env, Vec::with_capacity(args.len()))?;
+                        a.fname = name.clone();
+                        a.this = Some(o);
+                        return f(self, a);
                     }
                     let f = self.get_attr(&o, name).map_err(|e| e.at(func.span))?;
                     let args = self.eval_args(&f, args, env)?;
@@ -1209,6 +1290,12 @@ impl Interpreter {
                     }
                 }
                 let f = self.eval(func, env)?;
+                if let Value::Function(fu) = &f
+                    && Self::binds_positionally(fu, 0, args)
+                {
+                    let slots = self.eval_into_slots(fu, None, args, env)?;
+                    return self.call_frame(fu, Ok(slots));
+                }
                 let args = self.eval_args(&f, args, env)?;
                 self.call(&f, args)?
             }
@@ -1251,6 +1338,62 @@ impl Interpreter {
             ExprKind::IfExp(cond, a, b) => {
                 let c = self.eval(cond, env)?;
                 if self.truthy(&c)? { self.eval(a, env)? } else { self.eval(b, env)? }
+            }
+            _ => return self.eval_rare(e, env),
+        })
+    }
+
+    /// The expression kinds evaluated rarely (or once per comprehension), kept out of
+    /// `eval_inner` so the hot kinds' code stays small.
+    #[inline(never)]
+    fn eval_rare(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::BigInt(b) => Value::BigInt(b.clone()),
+            ExprKind::Ellipsis => Value::Ellipsis,
+            ExprKind::FString(parts) => Value::Str(self.fstring(parts, env)?.into()),
+            ExprKind::Set(items) => {
+                let mut d = Dict::new();
+                for v in self.eval_items(items, env)? {
+                    d.insert(v, Value::None)?;
+                }
+                Value::Set(Rc::new(RefCell::new(d)))
+            }
+            ExprKind::Dict(items) => {
+                let mut d = Dict::new();
+                for (k, v) in items {
+                    match k {
+                        Some(k) => {
+                            let kv = self.eval(k, env)?;
+                            let vv = self.eval(v, env)?;
+                            d.insert(kv, vv).map_err(|err| err.at(k.span))?;
+                        }
+                        None => {
+                            let m = self.eval(v, env)?;
+                            let Value::Dict(src) = &m else {
+                                return Err(Exception::type_error(format!(
+                                    "'{}' object is not a mapping",
+                                    m.type_name()
+                                )));
+                            };
+                            for (k2, v2) in src.borrow().items() {
+                                d.insert(k2, v2)?;
+                            }
+                        }
+                    }
+                }
+                Value::dict(d)
+            }
+            ExprKind::Starred(_) => {
+                return Err(Exception::new("SyntaxError", "can't use starred expression here"));
+            }
+            ExprKind::Slice(a, b, c) => {
+                let mut part = |x: &Option<Box<Expr>>| -> R<Value> {
+                    match x {
+                        Some(x) => self.eval(x, env),
+                        None => Ok(Value::None),
+                    }
+                };
+                Value::Slice(Rc::new([part(a)?, part(b)?, part(c)?]))
             }
             ExprKind::Lambda(def) => self.make_function(def, env)?,
             ExprKind::ListComp(elt, comps) => {
@@ -1319,6 +1462,8 @@ impl Interpreter {
                 self.store(n, None, v.clone(), &target);
                 v
             }
+            // The common kinds, should one arrive here.
+            _ => return self.eval_inner(e, env),
         })
     }
 
@@ -1415,7 +1560,16 @@ impl Interpreter {
     }
 
     pub(crate) fn eval_args(&mut self, f: &Value, args: &[Arg], env: &Env) -> R<Args> {
-        let mut out = Args { fname: self.empty_name.clone(), this: None, pos: Vec::with_capacity(args.len() + 1), kw: Vec::new() };
+        let cap = match f {
+            Value::Function(func) => frame_capacity(func, args.len() + 1),
+            _ => args.len() + 1,
+        };
+        self.eval_args_into(f, args, env, Vec::with_capacity(cap))
+    }
+
+    /// Evaluate call arguments after the positional values already in `pos`.
+    fn eval_args_into(&mut self, f: &Value, args: &[Arg], env: &Env, pos: Vec<Value>) -> R<Args> {
+        let mut out = Args { fname: self.empty_name.clone(), this: None, pos, kw: Vec::new() };
         for a in args {
             match a {
                 Arg::Pos(e) => out.pos.push(self.eval(e, env)?),
@@ -1567,20 +1721,65 @@ impl Interpreter {
         self.call(f, Args::new("", pos))
     }
 
-    pub(crate) fn call_function(&mut self, func: &Rc<Function>, args: Args) -> R<Value> {
+    pub(crate) fn call_function(&mut self, func: &Rc<Function>, mut args: Args) -> R<Value> {
+        let def = &func.def;
+        let info = def.scope();
+        // The common call (exactly the positional parameters) turns the argument vector into
+        // the frame's slot vector in place: no second allocation, no moves.
+        if info.simple_params && args.kw.is_empty() && args.pos.len() == def.params.len() {
+            let mut slots: Vec<Option<Value>> = std::mem::take(&mut args.pos).into_iter().map(Some).collect();
+            slots.resize(info.slots.len(), None);
+            return self.call_frame(func, Ok(slots));
+        }
+        self.call_frame(func, Err(args))
+    }
+
+    /// Whether a call site's arguments bind to `func`'s parameters as they come: plain
+    /// positional arguments (after `extra` already evaluated ones), one per parameter.
+    fn binds_positionally(func: &Function, extra: usize, args: &[Arg]) -> bool {
+        func.def.scope().simple_params
+            && args.len() + extra == func.def.params.len()
+            && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+    }
+
+    /// Evaluate a call site's positional arguments straight into the callee's frame slots
+    /// (see `binds_positionally`), after `first` (a method's receiver).
+    fn eval_into_slots(&mut self, func: &Function, first: Option<Value>, args: &[Arg], env: &Env) -> R<Vec<Option<Value>>> {
+        let n = func.def.scope().slots.len();
+        let mut slots = Vec::with_capacity(n);
+        if first.is_some() {
+            slots.push(first);
+        }
+        for a in args {
+            if let Arg::Pos(e) = a {
+                slots.push(Some(self.eval(e, env)?));
+            }
+        }
+        slots.resize(n, None);
+        Ok(slots)
+    }
+
+    /// Run a Python function in a new frame: its slots already bound (Ok), or the arguments
+    /// to bind (Err).
+    fn call_frame(&mut self, func: &Rc<Function>, bound: Result<Vec<Option<Value>>, Args>) -> R<Value> {
         self.tick()?;
         if self.depth >= self.recursion_limit {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;
-        let mut scope = Scope::new(Some(def.clone()), func.closure.clone());
+        let (mut scope, args) = match bound {
+            Ok(slots) => (Scope::with_slots(slots, Some(def.clone()), func.closure.clone()), None),
+            Err(args) => (Scope::new(Some(def.clone()), func.closure.clone()), Some(args)),
+        };
         scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
         let lazy = def.is_generator && super::generator::yield_info(def).lazy;
         if def.is_generator && !lazy {
             scope.yielded = Some(RefCell::new(Vec::new()));
         }
         let scope = Rc::new(scope);
-        self.bind_params(func, args, &scope)?;
+        if let Some(args) = args {
+            self.bind_params(func, args, &scope)?;
+        }
         if lazy {
             return Ok(super::generator::GenState::start(func.clone(), scope));
         }
@@ -2159,7 +2358,16 @@ impl Interpreter {
                     format!("'{}' object has no attribute '{name}'", n.type_name()),
                 ));
             }
-            Value::Instance(_) => {
+            Value::Instance(inst) => {
+                // The common read: an instance's own attribute, with no property on its class
+                // that could take precedence (`__class__`/`__dict__` are never read from it).
+                if !self.flags(&inst.class).properties
+                    && let Some(v) = inst.get(name)
+                    && name != "__class__"
+                    && name != "__dict__"
+                {
+                    return Ok(v);
+                }
                 if let Some(v) = self.instance_getattr(obj, name)? {
                     return Ok(v);
                 }
@@ -2445,6 +2653,12 @@ impl Interpreter {
             other => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
         }
     }
+}
+
+/// Room for a call's arguments that also fits the callee's frame, so the argument vector can
+/// become the frame's slots without growing.
+fn frame_capacity(func: &Function, args: usize) -> usize {
+    args.max(func.def.scope().slots.len())
 }
 
 pub(crate) fn key_error(key: &Value) -> Exception {

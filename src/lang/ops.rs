@@ -126,6 +126,34 @@ impl PercentArg for Percent<'_> {
 impl Interpreter {
     /// `a op b`.
     pub fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        // Int and float arithmetic first, before any dispatch on instances or natives; anything
+        // these arms do not settle (overflow, division, mixed types) takes the full path below.
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => {
+                let r = match op {
+                    BinOp::Add => x.checked_add(*y),
+                    BinOp::Sub => x.checked_sub(*y),
+                    BinOp::Mul => x.checked_mul(*y),
+                    BinOp::Mod if *x >= 0 && *y > 0 => Some(x % y),
+                    BinOp::BitAnd => Some(x & y),
+                    _ => None,
+                };
+                if let Some(r) = r {
+                    return Ok(Value::Int(r));
+                }
+            }
+            (Value::Float(x), Value::Float(y)) => match op {
+                BinOp::Add => return Ok(Value::Float(x + y)),
+                BinOp::Sub => return Ok(Value::Float(x - y)),
+                BinOp::Mul => return Ok(Value::Float(x * y)),
+                _ => {}
+            },
+            _ => {}
+        }
+        self.binary_slow(op, a, b)
+    }
+
+    fn binary_slow(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         if (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
             && let Some(v) = self.instance_binary(op, a, b)?
         {
@@ -428,6 +456,22 @@ impl Interpreter {
 
     /// One comparison `a op b`; natives may return non-bool values (tensors).
     pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<Value> {
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            let r = match op {
+                CmpOp::Lt => x < y,
+                CmpOp::Le => x <= y,
+                CmpOp::Gt => x > y,
+                CmpOp::Ge => x >= y,
+                CmpOp::Eq => x == y,
+                CmpOp::Ne => x != y,
+                _ => return self.compare_slow(op, a, b),
+            };
+            return Ok(Value::Bool(r));
+        }
+        self.compare_slow(op, a, b)
+    }
+
+    fn compare_slow(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<Value> {
         let nop = match op {
             CmpOp::Eq => Some(Op::Eq),
             CmpOp::Ne => Some(Op::Ne),

@@ -170,11 +170,14 @@ pub struct TypeObj {
     /// For user classes: the attribute flags of its MRO and the class generation they were
     /// computed in (see `Interpreter::flags`).
     pub flag_cache: std::cell::Cell<Option<(u64, super::classes::ClassFlags)>>,
+    /// For user classes: what `obj.name(...)` call sites found for a name (the call site's own
+    /// name string, compared by address) in a class generation: the plain function, if any.
+    pub method_cache: RefCell<Vec<(Name, u64, Option<Rc<Function>>)>>,
 }
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
-        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()), flag_cache: Default::default() })
+        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()), flag_cache: Default::default(), method_cache: Default::default() })
     }
 
     pub fn is_subclass_of(&self, other: &TypeObj) -> bool {

@@ -52,6 +52,7 @@ pub fn class(name: &str, module: &str, ctor: impl Fn(&mut Interpreter, Args) -> 
         ctor: Some(f),
         attrs: RefCell::new(Default::default()),
         flag_cache: Default::default(),
+        method_cache: Default::default(),
     };
     Value::Type(Rc::new(t))
 }
