@@ -625,11 +625,9 @@ impl Interpreter {
             Value::Dict(d) | Value::Set(d) => d.borrow().contains(item),
             Value::Range(r) => Ok(match item.as_int() {
                 Some(i) => {
-                    let n = r.len();
-                    n > 0 && (i - r.start) % r.step == 0 && {
-                        let k = (i - r.start) / r.step;
-                        k >= 0 && k < n
-                    }
+                    // In i128: `i - start` overflows i64 for ranges near its ends.
+                    let (n, d, step) = (r.len() as i128, i as i128 - r.start as i128, r.step as i128);
+                    n > 0 && d % step == 0 && (0..n).contains(&(d / step))
                 }
                 None => false,
             }),

@@ -1,0 +1,7 @@
+r = range(2**63 - 3, 2**63 - 1)
+print(-3 in r, 2**63 - 2 in r, 2**63 - 1 in r, -2**63 in r)
+s = range(-2**63, 2**63 - 1, 2**62)
+print(2**62 in s, -2**63 in s, 2**63 - 1 in s, 5 in s, 0 in s)
+t = range(2**63 - 1, -2**63, -2**61)
+print(-2**63 + 2**61 - 1 in t, 2**63 - 1 - 2**61 in t, 0 in t)
+print(3 in range(10, 0, -1), 10 in range(10, 0, -1), 0 in range(10, 0, -1))
