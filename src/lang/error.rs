@@ -112,6 +112,15 @@ impl Exception {
         e
     }
 
+    /// The exception leaving a call of `def` (a function's body or a generator's step): its
+    /// frame, at the line being run, goes first in the traceback.
+    pub(crate) fn in_function(mut self, def: &super::ast::FuncDef) -> Exception {
+        let span = self.0.site.or(self.0.span).unwrap_or(def.span);
+        self.0.traceback.insert(0, Frame { function: def.name.to_string(), span });
+        self.0.site = None;
+        self
+    }
+
     /// Attach the exception's args (as `e.args` shows them), e.g. the missing key of a KeyError.
     pub fn with_args(mut self, args: Vec<Value>) -> Exception {
         self.0.args = Some(args);

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use super::ast::*;
-use super::error::{Exception, Frame};
+use super::error::Exception;
 use super::interp::{Env, Flow, Interpreter, Scope};
 use super::value::{Function, IterState, Value};
 
@@ -49,7 +49,11 @@ fn analyse_stmt(s: &Stmt, info: &mut YieldInfo) -> bool {
             if plain_yield(e) {
                 true
             } else {
-                expr_yields(e)
+                let nested = expr_yields(e);
+                if nested {
+                    info.lazy = false;
+                }
+                nested
             }
         }
         StmtKind::Assign(targets, value) if matches!(value.kind, ExprKind::Yield(_)) && plain_yield(value) => {
@@ -217,13 +221,9 @@ impl Interpreter {
         self.depth += 1;
         let r = self.step_generator(g);
         self.depth -= 1;
-        r.map_err(|mut e| {
+        r.map_err(|e| {
             g.frames.clear();
-            let def = &g.func.def;
-            let span = e.0.site.or(e.0.span).unwrap_or(def.span);
-            e.0.traceback.insert(0, Frame { function: def.name.to_string(), span });
-            e.0.site = None;
-            e
+            e.in_function(&g.func.def)
         })
     }
 
@@ -267,7 +267,7 @@ impl Interpreter {
                 let Some(pstmt) = block(def, &g.frames, p).get(g.frames[p].idx) else { return Ok(None) };
                 match &pstmt.kind {
                     StmtKind::For(..) if !orelse => self.step_for(def, g, p, &env)?,
-                    StmtKind::While(..) if !orelse => self.step_while(g, p, pstmt, &env)?,
+                    StmtKind::While(..) if !orelse => self.step_while(g, pstmt, &env)?,
                     _ => {
                         g.frames[p].iter = None;
                         g.frames[p].idx += 1;
@@ -319,7 +319,7 @@ impl Interpreter {
                     g.frames[depth].iter = Some(it);
                     self.step_for(def, g, depth, &env)?;
                 }
-                StmtKind::While(..) => self.step_while(g, depth, stmt, &env)?,
+                StmtKind::While(..) => self.step_while(g, stmt, &env)?,
                 _ => return Err(Exception::unsupported("this use of 'yield' in a lazily run generator").at(stmt.span)),
             }
         }
@@ -345,7 +345,7 @@ impl Interpreter {
     }
 
     /// The `while` statement current in `frames[d]` tests its condition again.
-    fn step_while(&mut self, g: &mut GenState, _d: usize, stmt: &Stmt, env: &Env) -> R<()> {
+    fn step_while(&mut self, g: &mut GenState, stmt: &Stmt, env: &Env) -> R<()> {
         let StmtKind::While(c, _, _) = &stmt.kind else { return Ok(()) };
         let v = self.eval(c, env)?;
         let orelse = !self.truthy(&v).map_err(|e| e.at(c.span))?;
@@ -373,7 +373,7 @@ impl Interpreter {
                 } else if matches!(pstmt.kind, StmtKind::For(..)) {
                     self.step_for(def, g, p, env)?;
                 } else {
-                    self.step_while(g, p, pstmt, env)?;
+                    self.step_while(g, pstmt, env)?;
                 }
                 return Ok(());
             }

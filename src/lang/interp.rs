@@ -1796,12 +1796,7 @@ impl Interpreter {
         match r {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
-            Err(mut e) => {
-                let span = e.0.site.or(e.0.span).unwrap_or(def.span);
-                e.0.traceback.insert(0, Frame { function: def.name.to_string(), span });
-                e.0.site = None;
-                Err(e)
-            }
+            Err(e) => Err(e.in_function(def)),
         }
     }
 

@@ -172,8 +172,11 @@ pub struct TypeObj {
     pub flag_cache: std::cell::Cell<Option<(u64, super::classes::ClassFlags)>>,
     /// For user classes: what `obj.name(...)` call sites found for a name (the call site's own
     /// name string, compared by address) in a class generation: the plain function, if any.
-    pub method_cache: RefCell<Vec<(Name, u64, Option<Rc<Function>>)>>,
+    pub method_cache: RefCell<Vec<MethodCacheEntry>>,
 }
+
+/// A call site's name, the class generation, and the plain function found (if any).
+pub type MethodCacheEntry = (Name, u64, Option<Rc<Function>>);
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {

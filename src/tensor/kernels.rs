@@ -32,7 +32,8 @@ pub(crate) trait Float:
     fn powf(self, e: Self) -> Self;
     fn is_nan(self) -> bool;
     /// Writes the fused matmul into `out` (zeroed) with a SIMD kernel when the CPU has one;
-    /// false when it does not.
+    /// false when it does not. `a`'s rows must be contiguous (`a.cs == 1`, as [`matmul_mat`]
+    /// ensures): the kernels broadcast along them.
     fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
 }
 
@@ -51,6 +52,7 @@ macro_rules! impl_float {
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
             fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
+                debug_assert_eq!(a.cs, 1, "the SIMD kernels need row-contiguous `a`");
                 #[cfg(target_arch = "x86_64")]
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                     // SAFETY: the CPU has the features the kernel is compiled for.

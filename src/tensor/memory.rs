@@ -51,9 +51,6 @@ impl Registry {
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
-    /// Mirrors `Registry::exceeded.is_some()`: the host asks after every expression, so the
-    /// common answer ("nothing") must cost one thread-local load.
-    static PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Called when the limit is first crossed, so a host can notice without polling.
     static ON_EXCEEDED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
 }
@@ -88,7 +85,6 @@ pub(crate) fn track(s: &Rc<Storage>) {
             r.sweep();
             if r.counted + bytes > limit && r.exceeded.is_none() {
                 r.exceeded = Some(MemoryExceeded { requested: bytes, in_use: r.counted, limit });
-                PENDING.with(|p| p.set(true));
                 ON_EXCEEDED.with(|h| {
                     if let Some(hook) = &*h.borrow() {
                         hook();
@@ -108,7 +104,6 @@ pub fn set_memory_limit(limit: Option<u64>) {
         let mut r = r.borrow_mut();
         r.limit = limit;
         r.exceeded = None;
-        PENDING.with(|p| p.set(false));
     });
 }
 
@@ -128,9 +123,5 @@ pub fn memory_in_use() -> u64 {
 
 /// The first crossing of the limit since the last call, if any (and clears it).
 pub fn take_memory_exceeded() -> Option<MemoryExceeded> {
-    if !PENDING.with(|p| p.get()) {
-        return None;
-    }
-    PENDING.with(|p| p.set(false));
     REGISTRY.with(|r| r.borrow_mut().exceeded.take())
 }
