@@ -114,9 +114,8 @@ pub fn install(it: &mut Interpreter) {
 pub fn type_of(it: &Interpreter, v: &Value) -> Rc<TypeObj> {
     let name = match v {
         Value::Native(n) => {
-            let mut t = TypeObj { name: n.type_name().into(), module: n.module_name().map(Into::into), base: None, ctor: None, attrs: RefCell::new(Default::default()), flag_cache: Default::default(), method_cache: Default::default() };
-            t.base = it.types.get("object").cloned();
-            return Rc::new(t);
+            let object = it.types.get("object").cloned();
+            return Rc::new(TypeObj::build(n.type_name().into(), n.module_name().map(Into::into), object, None, Default::default()));
         }
         Value::Exception(e) => return e.typ.clone(),
         Value::Instance(i) => return i.class.clone(),

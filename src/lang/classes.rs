@@ -340,15 +340,7 @@ impl Interpreter {
         attrs.insert("__qualname__".into(), Value::Str(def.name.clone()));
         attrs.insert("__bases__".into(), Value::tuple(bases.iter().map(|b| Value::Type(b.clone())).collect()));
         attrs.insert("__mro__".into(), Value::tuple(mro.iter().map(|b| Value::Type(b.clone())).collect()));
-        let cls = Rc::new(TypeObj {
-            name: def.name.clone(),
-            module: Some("__main__".into()),
-            base: bases.first().cloned(),
-            ctor: None,
-            attrs: RefCell::new(attrs),
-            flag_cache: Default::default(),
-            method_cache: Default::default(),
-        });
+        let cls = Rc::new(TypeObj::build(def.name.clone(), Some("__main__".into()), bases.first().cloned(), None, attrs));
         for v in cls.attrs.borrow().values() {
             let f = match v {
                 Value::Function(f) => Some(f.clone()),

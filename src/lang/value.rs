@@ -180,7 +180,26 @@ pub type MethodCacheEntry = (Name, u64, Option<Rc<Function>>);
 
 impl TypeObj {
     pub fn new(name: &str, base: Option<Rc<TypeObj>>, ctor: Option<NativeFn>) -> Rc<TypeObj> {
-        Rc::new(TypeObj { name: name.into(), module: None, base, ctor, attrs: RefCell::new(NameMap::default()), flag_cache: Default::default(), method_cache: Default::default() })
+        Rc::new(TypeObj::build(name.into(), None, base, ctor, NameMap::default()))
+    }
+
+    /// Every type object is made here, so its caches start empty in one place.
+    pub fn build(
+        name: Rc<str>,
+        module: Option<Rc<str>>,
+        base: Option<Rc<TypeObj>>,
+        ctor: Option<NativeFn>,
+        attrs: NameMap<Value>,
+    ) -> TypeObj {
+        TypeObj {
+            name,
+            module,
+            base,
+            ctor,
+            attrs: RefCell::new(attrs),
+            flag_cache: Default::default(),
+            method_cache: Default::default(),
+        }
     }
 
     pub fn is_subclass_of(&self, other: &TypeObj) -> bool {

@@ -45,16 +45,7 @@ impl Shared {
 /// A Python class implemented in Rust: calling it runs `ctor`.
 pub fn class(name: &str, module: &str, ctor: impl Fn(&mut Interpreter, Args) -> R<Value> + 'static) -> Value {
     let f: NativeFn = Rc::new(ctor);
-    let t = TypeObj {
-        name: name.into(),
-        module: Some(module.into()),
-        base: None,
-        ctor: Some(f),
-        attrs: RefCell::new(Default::default()),
-        flag_cache: Default::default(),
-        method_cache: Default::default(),
-    };
-    Value::Type(Rc::new(t))
+    Value::Type(Rc::new(TypeObj::build(name.into(), Some(module.into()), None, Some(f), Default::default())))
 }
 
 thread_local! {
