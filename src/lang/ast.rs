@@ -220,6 +220,9 @@ pub struct FuncDef {
     pub scope: OnceCell<ScopeInfo>,
     /// For a generator: where its `yield`s are (see `lang::generator`), computed on first call.
     pub yields: OnceCell<YieldInfo>,
+    /// The body compiled for the interpreter (`interp::compile::Code`), made on first call.
+    /// Typed as `Any` so the syntax tree does not depend on the interpreter.
+    pub compiled: OnceCell<Box<dyn std::any::Any>>,
 }
 
 /// Which statements of a generator function contain a `yield`, and whether every `yield` sits

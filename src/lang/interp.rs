@@ -12,6 +12,8 @@ use super::native::{Args, Op};
 use super::parser;
 use super::value::*;
 
+mod compile;
+
 /// Where `print` writes. The interpreter itself does no I/O.
 pub trait OutputSink {
     fn write(&mut self, text: &str);
@@ -395,7 +397,13 @@ impl Interpreter {
                     self.flush(sink);
                     continue;
                 }
-            match self.exec(stmt, &None)? {
+            // A loop runs compiled: compiling costs about one pass over its body.
+            let flow = if matches!(stmt.kind, StmtKind::While(..) | StmtKind::For(..)) {
+                compile::module_stmt(stmt).run(self, &None)?
+            } else {
+                self.exec(stmt, &None)?
+            };
+            match flow {
                 Flow::Normal => {}
                 // The parser rejects break/continue/return outside loops and functions.
                 _ => return Err(Exception::new("SyntaxError", "'return' outside function").at(stmt.span)),
@@ -1785,7 +1793,7 @@ impl Interpreter {
         }
         self.depth += 1;
         let env = Some(scope);
-        let r = self.exec_block(&def.body, &env);
+        let r = if def.is_generator { self.exec_block(&def.body, &env) } else { compile::function_code(def).run(self, &env) };
         self.depth -= 1;
         if let (Ok(_), Some(s)) = (&r, &env)
             && let Some(y) = &s.yielded

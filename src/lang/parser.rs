@@ -588,7 +588,7 @@ impl<'a> Parser<'a> {
         let is_generator = std::mem::replace(&mut self.saw_yield, saved_yield);
         let body = body?;
         let span = start.to(self.prev_span());
-        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new(), yields: OnceCell::new() };
+        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new(), yields: OnceCell::new(), compiled: OnceCell::new() };
         Ok(Stmt { kind: StmtKind::Def(Rc::new(def)), span })
     }
 
@@ -801,6 +801,7 @@ impl<'a> Parser<'a> {
                 is_generator: false,
                 scope: OnceCell::new(),
                 yields: OnceCell::new(),
+                compiled: OnceCell::new(),
             };
             return Ok(Expr { kind: ExprKind::Lambda(Rc::new(def)), span });
         }
