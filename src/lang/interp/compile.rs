@@ -33,14 +33,14 @@ impl Code {
 
 /// A function's compiled body, made on its first call and kept in its definition.
 pub(crate) fn function_code(def: &FuncDef) -> &Code {
-    let code = def.compiled.get_or_init(|| Box::new(Compiler { func: Some(def) }.block(&def.body)));
+    let code = def.compiled.get_or_init(|| Box::new(Compiler { func: Some(def), levels: Vec::new() }.block(&def.body)));
     // Only this module fills the cell, always with a `Code`.
     code.downcast_ref::<Code>().expect("compiled code is a Code")
 }
 
 /// A module-level statement compiled to run once (worth it for a loop).
 pub(crate) fn module_stmt(stmt: &Stmt) -> Code {
-    Compiler { func: None }.block(std::slice::from_ref(stmt))
+    Compiler { func: None, levels: Vec::new() }.block(std::slice::from_ref(stmt))
 }
 
 #[inline(always)]
@@ -84,9 +84,18 @@ enum Place {
 struct Compiler<'a> {
     /// The function whose body this is; None for module-level code.
     func: Option<&'a FuncDef>,
+    /// The comprehensions being compiled around the current node, outermost first: the names
+    /// each one's `for` clauses bind (they live in its own scope's `vars`, where the tree
+    /// walker and any closure made inside look for them).
+    levels: Vec<Vec<Name>>,
 }
 
 impl Compiler<'_> {
+    /// How many comprehension scopes out `name` is bound in, if a comprehension binds it.
+    fn comp_level(&self, name: &str) -> Option<usize> {
+        self.levels.iter().rev().position(|names| names.iter().any(|n| &**n == name))
+    }
+
     fn place(&self, name: &str) -> Place {
         match self.func {
             None => Place::Global,
@@ -315,6 +324,24 @@ impl Compiler<'_> {
     }
 
     fn store_name(&self, n: &Name) -> CT {
+        if let Some(k) = self.comp_level(n) {
+            let n = n.clone();
+            return Box::new(move |it, env, v| {
+                match hop(env, k) {
+                    Some(s) => s.vars.borrow_mut().insert(n.clone(), v),
+                    None => it.store(&n, None, v, env),
+                }
+                Ok(())
+            });
+        }
+        if !self.levels.is_empty() {
+            // Only a comprehension's own targets are bound inside it (`:=` runs uncompiled).
+            let n = n.clone();
+            return Box::new(move |it, env, v| {
+                it.store(&n, None, v, env);
+                Ok(())
+            });
+        }
         match self.place(n) {
             Place::Local(i) => {
                 let n = n.clone();
@@ -439,8 +466,69 @@ impl Compiler<'_> {
                 })
             }
             ExprKind::Call(func, args) => self.call(e, func, args),
+            ExprKind::ListComp(elt, comps) if !comps.is_empty() => {
+                let (first, clauses, inner) = self.clauses(comps);
+                let elt = inner.expr(elt);
+                Box::new(move |it, env| {
+                    let mut out = Vec::new();
+                    comprehension(it, env, &first, &clauses, &mut |it, sc| {
+                        out.push(elt(it, sc)?);
+                        Ok(())
+                    })?;
+                    Ok(Value::list(out))
+                })
+            }
+            ExprKind::DictComp(k, v, comps) if !comps.is_empty() => {
+                let (first, clauses, inner) = self.clauses(comps);
+                let (k, v) = (inner.expr(k), inner.expr(v));
+                Box::new(move |it, env| {
+                    let mut d = Dict::new();
+                    comprehension(it, env, &first, &clauses, &mut |it, sc| {
+                        let kv = k(it, sc)?;
+                        let vv = v(it, sc)?;
+                        d.insert(kv, vv)
+                    })?;
+                    Ok(Value::dict(d))
+                })
+            }
+            ExprKind::SetComp(elt, comps) if !comps.is_empty() => {
+                let (first, clauses, inner) = self.clauses(comps);
+                let elt = inner.expr(elt);
+                Box::new(move |it, env| {
+                    let mut d = Dict::new();
+                    comprehension(it, env, &first, &clauses, &mut |it, sc| {
+                        let v = elt(it, sc)?;
+                        d.insert(v, Value::None)
+                    })?;
+                    Ok(Value::Set(Rc::new(RefCell::new(d))))
+                })
+            }
             _ => self.fallback(e),
         }
+    }
+
+    /// A comprehension's clauses: its first iterable (evaluated in the enclosing scope, as in
+    /// Python), each clause compiled in the comprehension's scope, and the compiler for the
+    /// element.
+    fn clauses(&self, comps: &[Comp]) -> ((CE, Span), Vec<Clause>, Compiler<'_>) {
+        let mut names = Vec::new();
+        for c in comps {
+            target_names(&c.target, &mut names);
+        }
+        let mut levels = self.levels.clone();
+        levels.push(names);
+        let inner = Compiler { func: self.func, levels };
+        let first = (self.expr(&comps[0].iter), comps[0].iter.span);
+        let clauses = comps
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Clause {
+                target: inner.target(&c.target),
+                iter: if i == 0 { None } else { Some((inner.expr(&c.iter), c.iter.span)) },
+                conds: c.conds.iter().map(|e| inner.expr(e)).collect(),
+            })
+            .collect();
+        (first, clauses, inner)
     }
 
     /// The tree walker runs the node.
@@ -452,6 +540,32 @@ impl Compiler<'_> {
     fn name(&self, n: &Name, span: Span) -> CE {
         let n = n.clone();
         let slot = NameSlot::default();
+        if let Some(k) = self.comp_level(&n) {
+            return Box::new(move |it, env| {
+                if let Some(s) = hop(env, k)
+                    && let Some(v) = s.vars.borrow().get(&n)
+                {
+                    return Ok(v.clone());
+                }
+                it.lookup(&n, &slot, env).map_err(|e| e.at(span))
+            });
+        }
+        let hops = self.levels.len();
+        if hops > 0 {
+            // Inside a comprehension: the enclosing function's locals are `hops` scopes out.
+            return match self.place(&n) {
+                Place::Local(i) => Box::new(move |it, env| {
+                    if let Some(s) = hop(env, hops)
+                        && let Some(v) = &s.slots.borrow()[i as usize]
+                    {
+                        return Ok(v.clone());
+                    }
+                    it.lookup(&n, &slot, env).map_err(|e| e.at(span))
+                }),
+                Place::Global => Box::new(move |it, _| it.lookup_global_at(&n, &slot).map_err(|e| e.at(span))),
+                Place::Free => Box::new(move |it, env| it.lookup(&n, &slot, env).map_err(|e| e.at(span))),
+            };
+        }
         match self.place(&n) {
             Place::Local(i) => Box::new(move |it, env| {
                 if let Some(s) = env
@@ -581,6 +695,99 @@ impl Compiler<'_> {
             let r = it.call(&f, a);
             done(it, r, span)
         })
+    }
+}
+
+/// The scope `k` comprehension scopes out from `env`.
+#[inline(always)]
+fn hop(env: &Env, k: usize) -> &Env {
+    let mut e = env;
+    for _ in 0..k {
+        match e {
+            Some(s) => e = &s.parent,
+            None => break,
+        }
+    }
+    e
+}
+
+/// The names a `for` target binds.
+fn target_names(t: &Expr, out: &mut Vec<Name>) {
+    match &t.kind {
+        ExprKind::Name(n, _) => out.push(n.clone()),
+        ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| target_names(i, out)),
+        ExprKind::Starred(inner) => target_names(inner, out),
+        _ => {}
+    }
+}
+
+/// One `for ... in ... if ...` clause of a comprehension; the first has no iterable here (it
+/// is evaluated outside the comprehension's scope).
+struct Clause {
+    target: CT,
+    iter: Option<(CE, Span)>,
+    conds: Vec<CE>,
+}
+
+/// Run a comprehension: a fresh scope for its names, then its clauses, calling `body` for each
+/// binding that passes every condition.
+fn comprehension(
+    it: &mut Interpreter,
+    env: &Env,
+    first: &(CE, Span),
+    clauses: &[Clause],
+    body: &mut dyn FnMut(&mut Interpreter, &Env) -> R<()>,
+) -> R<()> {
+    let iterable = (first.0)(it, env)?;
+    let scope: Env = Some(Rc::new(Scope::new(None, env.clone())));
+    run_clauses(it, &scope, clauses, iterable, first.1, body)
+}
+
+fn run_clauses(
+    it: &mut Interpreter,
+    scope: &Env,
+    clauses: &[Clause],
+    iterable: Value,
+    ispan: Span,
+    body: &mut dyn FnMut(&mut Interpreter, &Env) -> R<()>,
+) -> R<()> {
+    let Some((c, rest)) = clauses.split_first() else {
+        return body(it, scope);
+    };
+    let mut item = |it: &mut Interpreter, v: Value| -> R<()> {
+        (c.target)(it, scope, v)?;
+        for cond in &c.conds {
+            let v = cond(it, scope)?;
+            if !truthy(it, &v)? {
+                return Ok(());
+            }
+        }
+        match rest.first().and_then(|r| r.iter.as_ref()) {
+            Some((next, nspan)) => {
+                let iterable = next(it, scope)?;
+                run_clauses(it, scope, rest, iterable, *nspan, body)
+            }
+            None => body(it, scope),
+        }
+    };
+    if let Value::Range(r) = &iterable {
+        let RangeVal { start, stop, step } = **r;
+        let mut cur = start;
+        while (step > 0 && cur < stop) || (step < 0 && cur > stop) {
+            it.tick()?;
+            item(it, Value::Int(cur))?;
+            match cur.checked_add(step) {
+                Some(n) => cur = n,
+                None => break,
+            }
+        }
+        return Ok(());
+    }
+    let iterator = it.iter(&iterable).map_err(|e| e.at(ispan))?;
+    loop {
+        it.tick()?;
+        let Some(v) = it.next(&iterator)? else { return Ok(()) };
+        item(it, v)?;
     }
 }
 
