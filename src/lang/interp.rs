@@ -262,7 +262,9 @@ pub struct Interpreter {
     /// Asked once `resource_flag` is raised, after the expression that raised it: an exception
     /// to raise for a resource the host watches (the lesson's tensor memory).
     resource_check: Option<fn() -> Option<Exception>>,
-
+    /// Frames of finished calls that nothing else held, kept for the next call so a call
+    /// allocates nothing (see `new_frame`).
+    frame_pool: Vec<Rc<Scope>>,
 }
 
 impl Default for Interpreter {
@@ -291,6 +293,7 @@ impl Interpreter {
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
             resource_check: None,
+            frame_pool: Vec::new(),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -397,8 +400,12 @@ impl Interpreter {
                     self.flush(sink);
                     continue;
                 }
-            // A loop runs compiled: compiling costs about one pass over its body.
-            let flow = if matches!(stmt.kind, StmtKind::While(..) | StmtKind::For(..)) {
+            // Statements that may repeat work (loops, comprehensions) run compiled: compiling
+            // costs about one pass over the statement.
+            let flow = if matches!(
+                stmt.kind,
+                StmtKind::While(..) | StmtKind::For(..) | StmtKind::If(..) | StmtKind::Assign(..) | StmtKind::AugAssign(..) | StmtKind::Expr(..)
+            ) {
                 compile::module_stmt(stmt).run(self, &None)?
             } else {
                 self.exec(stmt, &None)?
@@ -1805,6 +1812,66 @@ impl Interpreter {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
             Err(e) => Err(e.in_function(def)),
+        }
+    }
+
+    /// An empty frame for calling `func` (not a generator), from the pool when one is free.
+    /// The caller pushes the positional arguments into its slots, then calls `run_frame`.
+    pub(crate) fn new_frame(&mut self, func: &Function) -> Rc<Scope> {
+        let owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        if let Some(mut rc) = self.frame_pool.pop()
+            && let Some(s) = Rc::get_mut(&mut rc)
+        {
+            s.func = Some(func.def.clone());
+            s.parent = func.closure.clone();
+            s.owner = owner;
+            return rc;
+        }
+        let slots = Vec::with_capacity(func.def.scope().slots.len());
+        let mut s = Scope::with_slots(slots, Some(func.def.clone()), func.closure.clone());
+        s.owner = owner;
+        Rc::new(s)
+    }
+
+    /// Run `func` (compiled, not a generator) in `frame` from `new_frame`, whose slots hold
+    /// exactly its positional parameters; the frame goes back to the pool unless something
+    /// (a closure, a traceback) still holds it.
+    pub(crate) fn run_frame(&mut self, func: &Rc<Function>, frame: Rc<Scope>) -> R<Value> {
+        let def = &func.def;
+        frame.slots.borrow_mut().resize(def.scope().slots.len(), None);
+        if let Err(e) = self.tick() {
+            self.release_frame(frame);
+            return Err(e);
+        }
+        if self.depth >= self.recursion_limit {
+            self.release_frame(frame);
+            return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.depth += 1;
+        let env = Some(frame);
+        let r = compile::function_code(def).run(self, &env);
+        self.depth -= 1;
+        if let Some(frame) = env {
+            self.release_frame(frame);
+        }
+        match r {
+            Ok(Flow::Return(v)) => Ok(v),
+            Ok(_) => Ok(Value::None),
+            Err(e) => Err(e.in_function(def)),
+        }
+    }
+
+    fn release_frame(&mut self, mut frame: Rc<Scope>) {
+        if self.frame_pool.len() < 64
+            && let Some(s) = Rc::get_mut(&mut frame)
+        {
+            s.slots.get_mut().clear();
+            s.vars.get_mut().0.clear();
+            s.func = None;
+            s.parent = None;
+            s.owner = None;
+            s.yielded = None;
+            self.frame_pool.push(frame);
         }
     }
 

@@ -278,17 +278,24 @@ impl Compiler<'_> {
                 let o = self.expr(obj);
                 let name = name.clone();
                 let hint = Cell::new(0usize);
+                let local = self.local_slot(obj);
                 Box::new(move |it, env, v| {
+                    // `self.x = v`: the instance is used in its slot, not cloned out of it.
+                    let v = match (local, env) {
+                        (Some(i), Some(s)) => match &s.slots.borrow()[i as usize] {
+                            Some(Value::Instance(inst)) => match set_plain_attr(it, inst, &name, &hint, v) {
+                                None => return Ok(()),
+                                Some(v) => v,
+                            },
+                            _ => v,
+                        },
+                        _ => v,
+                    };
                     let ov = o(it, env)?;
                     if let Value::Instance(inst) = &ov {
-                        let f = it.flags(&inst.class);
-                        if !f.setattr && !f.properties && inst.native.borrow().is_none() {
-                            let mut d = inst.dict.borrow_mut();
-                            match find_attr(&d, &name, &hint) {
-                                Some(i) => d[i].1 = v,
-                                None => d.push((name.clone(), v)),
-                            }
-                            return Ok(());
+                        match set_plain_attr(it, inst, &name, &hint, v) {
+                            None => return Ok(()),
+                            Some(v) => return it.set_attr(&ov, &name, v).map_err(|e| e.at(span)),
                         }
                     }
                     it.set_attr(&ov, &name, v).map_err(|e| e.at(span))
@@ -388,17 +395,28 @@ impl Compiler<'_> {
                 let o = self.expr(obj);
                 let name = name.clone();
                 let hint = Cell::new(0usize);
+                if let Some(i) = self.local_slot(obj) {
+                    // `self.x`: the instance is read in its slot, not cloned out of it.
+                    return Box::new(move |it, env| {
+                        if let Some(s) = env
+                            && let Some(Value::Instance(inst)) = &s.slots.borrow()[i as usize]
+                            && let Some(v) = plain_attr(it, inst, &name, &hint)
+                        {
+                            return Ok(v);
+                        }
+                        let ov = o(it, env)?;
+                        let r = it.get_attr(&ov, &name);
+                        done(it, r, span)
+                    });
+                }
                 Box::new(move |it, env| {
                     let ov = o(it, env)?;
                     // An instance's own attribute, with no property that could take precedence:
                     // the slot the last read found is tried first.
                     if let Value::Instance(inst) = &ov
-                        && !it.flags(&inst.class).properties
-                        && let Some(i) = find_attr(&inst.dict.borrow(), &name, &hint)
-                        && &*name != "__class__"
-                        && &*name != "__dict__"
+                        && let Some(v) = plain_attr(it, inst, &name, &hint)
                     {
-                        return Ok(inst.dict.borrow()[i].1.clone());
+                        return Ok(v);
                     }
                     let r = it.get_attr(&ov, &name);
                     done(it, r, span)
@@ -531,6 +549,17 @@ impl Compiler<'_> {
         (first, clauses, inner)
     }
 
+    /// The frame slot of `e` when it is a plain local of the function (not in a comprehension).
+    fn local_slot(&self, e: &Expr) -> Option<u32> {
+        match (&e.kind, self.levels.is_empty()) {
+            (ExprKind::Name(n, _), true) => match self.place(n) {
+                Place::Local(i) => Some(i),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The tree walker runs the node.
     fn fallback(&self, e: &Expr) -> CE {
         let e = e.clone();
@@ -627,15 +656,14 @@ impl Compiler<'_> {
                     && let Some(m) = it.plain_method(inst, &name)
                 {
                     let def = &m.def;
-                    let info = def.scope();
-                    let r = if info.simple_params && args.len() + 1 == def.params.len() {
-                        let mut slots = Vec::with_capacity(info.slots.len());
-                        slots.push(Some(ov));
+                    let r = if def.scope().simple_params && !def.is_generator && args.len() + 1 == def.params.len() {
+                        let frame = it.new_frame(&m);
+                        frame.slots.borrow_mut().push(Some(ov));
                         for a in &args {
-                            slots.push(Some(a(it, env)?));
+                            let v = a(it, env)?;
+                            frame.slots.borrow_mut().push(Some(v));
                         }
-                        slots.resize(info.slots.len(), None);
-                        it.call_frame(&m, Ok(slots))
+                        it.run_frame(&m, frame)
                     } else {
                         let mut pos = Vec::with_capacity(frame_capacity(&m, args.len() + 1));
                         pos.push(ov);
@@ -672,14 +700,13 @@ impl Compiler<'_> {
             let f = fc(it, env)?;
             if let Value::Function(fu) = &f {
                 let def = &fu.def;
-                let info = def.scope();
-                if info.simple_params && args.len() == def.params.len() {
-                    let mut slots = Vec::with_capacity(info.slots.len());
+                if def.scope().simple_params && !def.is_generator && args.len() == def.params.len() {
+                    let frame = it.new_frame(fu);
                     for a in &args {
-                        slots.push(Some(a(it, env)?));
+                        let v = a(it, env)?;
+                        frame.slots.borrow_mut().push(Some(v));
                     }
-                    slots.resize(info.slots.len(), None);
-                    let r = it.call_frame(fu, Ok(slots));
+                    let r = it.run_frame(fu, frame);
                     return done(it, r, span);
                 }
             }
@@ -789,6 +816,33 @@ fn run_clauses(
         let Some(v) = it.next(&iterator)? else { return Ok(()) };
         item(it, v)?;
     }
+}
+
+/// An instance's own attribute, when no property on its class could take precedence
+/// (`__class__` and `__dict__` are never read from the instance's dict).
+#[inline(always)]
+fn plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>) -> Option<Value> {
+    if it.flags(&inst.class).properties || &**name == "__class__" || &**name == "__dict__" {
+        return None;
+    }
+    let d = inst.dict.borrow();
+    find_attr(&d, name, hint).map(|i| d[i].1.clone())
+}
+
+/// Store an instance's own attribute when its class has neither `__setattr__` nor properties
+/// and no native half; otherwise give the value back for the full protocol.
+#[inline(always)]
+fn set_plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>, v: Value) -> Option<Value> {
+    let f = it.flags(&inst.class);
+    if f.setattr || f.properties || inst.native.borrow().is_some() {
+        return Some(v);
+    }
+    let mut d = inst.dict.borrow_mut();
+    match find_attr(&d, name, hint) {
+        Some(i) => d[i].1 = v,
+        None => d.push((name.clone(), v)),
+    }
+    None
 }
 
 /// The index of `name` in an instance's attribute vector, trying the last hit first.
