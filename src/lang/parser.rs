@@ -148,7 +148,7 @@ impl<'a> Parser<'a> {
         match self.peek().clone() {
             Tok::Name(n) => {
                 self.advance();
-                Ok(n.into())
+                Ok(intern(&n))
             }
             _ => Err(self.invalid()),
         }
@@ -764,7 +764,7 @@ impl<'a> Parser<'a> {
             self.advance();
             let value = self.expr()?;
             let span = s.to(value.span);
-            return Ok(Expr { kind: ExprKind::Walrus(n.into(), Box::new(value)), span });
+            return Ok(Expr { kind: ExprKind::Walrus(intern(&n), Box::new(value)), span });
         }
         self.expr()
     }
@@ -980,7 +980,7 @@ impl<'a> Parser<'a> {
             } else if let (Tok::Name(n), Tok::Op("=")) = (self.peek().clone(), self.peek_at(1).clone()) {
                 self.advance();
                 self.advance();
-                args.push(Arg::Kw(n.into(), self.expr()?));
+                args.push(Arg::Kw(intern(&n), self.expr()?));
                 seen_kw = true;
             } else {
                 let e = self.named_expr()?;
@@ -1059,7 +1059,7 @@ impl<'a> Parser<'a> {
         let t = self.advance();
         let span = t.span;
         let kind = match t.tok {
-            Tok::Name(n) => ExprKind::Name(n.into(), NameSlot::default()),
+            Tok::Name(n) => ExprKind::Name(intern(&n), NameSlot::default()),
             Tok::Int(v) => ExprKind::Int(v),
             Tok::BigInt(v) => ExprKind::BigInt(v),
             Tok::Float(v) => ExprKind::Float(v),
@@ -1423,4 +1423,26 @@ fn expr_desc(e: &ExprKind) -> &'static str {
         ExprKind::Starred(_) => "starred",
         _ => "expression",
     }
+}
+
+thread_local! {
+    /// Identifiers seen by this thread's parses, so each name is one shared string: the
+    /// interpreter's caches (attribute slots, method caches) then match names by address.
+    static NAMES: std::cell::RefCell<std::collections::HashSet<Name>> = std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// The shared string for identifier `n`. Interning only saves comparisons, so the table is
+/// emptied when it grows past any real program's vocabulary (a fuzzer's inputs can be endless).
+fn intern(n: &str) -> Name {
+    NAMES.with_borrow_mut(|names| {
+        if let Some(existing) = names.get(n) {
+            return existing.clone();
+        }
+        if names.len() >= 1 << 16 {
+            names.clear();
+        }
+        let name: Name = n.into();
+        names.insert(name.clone());
+        name
+    })
 }

@@ -67,6 +67,27 @@ impl Instance {
     }
 }
 
+/// Append an int's decimal digits (ints are formatted on every `print`, `str` and f-string,
+/// and `fmt`'s machinery costs several times this).
+pub fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // The buffer holds ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+}
+
 /// Insert or replace in an attribute vector.
 pub fn set_in(d: &mut Vec<(Name, Value)>, name: &str, value: Value) {
     match d.iter_mut().find(|(k, _)| &**k == name) {
@@ -644,6 +665,11 @@ impl Value {
     pub fn to_str(&self) -> String {
         match self {
             Value::Str(s) => s.to_string(),
+            Value::Int(i) => {
+                let mut out = String::new();
+                push_int(&mut out, *i);
+                out
+            }
             Value::Exception(e) => e.message(),
             Value::Native(n) => n.str(),
             _ => self.repr(),
@@ -666,7 +692,7 @@ impl Value {
             Value::None => out.push_str("None"),
             Value::Ellipsis => out.push_str("Ellipsis"),
             Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => push_int(out, *i),
             // Unlimited here (error messages); str()/repr() through the interpreter apply the limit.
             Value::BigInt(b) => out.push_str(&b.to_string()),
             Value::Float(f) => out.push_str(&float_repr(*f)),

@@ -12,6 +12,7 @@ use std::cell::Cell;
 
 use super::*;
 use crate::source::Span;
+use super::super::value::push_int;
 
 /// A compiled expression.
 type CE = Box<dyn Fn(&mut Interpreter, &Env) -> R<Value>>;
@@ -65,6 +66,7 @@ fn done(it: &mut Interpreter, r: R<Value>, span: Span) -> R<Value> {
 fn truthy(it: &mut Interpreter, v: &Value) -> R<bool> {
     match v {
         Value::Bool(b) => Ok(*b),
+        Value::Int(i) => Ok(*i != 0),
         _ => it.truthy(v),
     }
 }
@@ -170,39 +172,17 @@ impl Compiler<'_> {
                 let orelse = self.block(orelse);
                 Box::new(move |it, env| {
                     let v = iterable(it, env)?;
-                    // A range's items, without an iterator object (ranges are immutable).
-                    if let Value::Range(r) = &v {
-                        let RangeVal { start, stop, step } = **r;
-                        let mut cur = start;
-                        loop {
-                            it.tick()?;
-                            if (step > 0 && cur >= stop) || (step < 0 && cur <= stop) {
-                                return orelse.run(it, env);
-                            }
-                            t(it, env, Value::Int(cur))?;
-                            match body.run(it, env)? {
-                                Flow::Break => return Ok(Flow::Normal),
-                                Flow::Return(v) => return Ok(Flow::Return(v)),
-                                Flow::Normal | Flow::Continue => {}
-                            }
-                            match cur.checked_add(step) {
-                                Some(n) => cur = n,
-                                None => return orelse.run(it, env),
-                            }
-                        }
-                    }
-                    let iterator = it.iter(&v).map_err(|e| e.at(ispan))?;
-                    loop {
-                        it.tick()?;
-                        let Some(item) = it.next(&iterator).map_err(|e| e.at(ispan))? else {
-                            return orelse.run(it, env);
-                        };
+                    let stop = each(it, &v, ispan, |it, item| {
                         t(it, env, item)?;
-                        match body.run(it, env)? {
-                            Flow::Break => return Ok(Flow::Normal),
-                            Flow::Return(v) => return Ok(Flow::Return(v)),
-                            Flow::Normal | Flow::Continue => {}
-                        }
+                        Ok(match body.run(it, env)? {
+                            Flow::Break => Some(Flow::Normal),
+                            Flow::Return(v) => Some(Flow::Return(v)),
+                            Flow::Normal | Flow::Continue => None,
+                        })
+                    })?;
+                    match stop {
+                        Some(flow) => Ok(flow),
+                        None => orelse.run(it, env),
                     }
                 })
             }
@@ -650,8 +630,35 @@ impl Compiler<'_> {
             let o = self.expr(oe);
             let name = name.clone();
             let fspan = func.span;
+            // The two container methods tutorials call in their loops, as CPython 3.11
+            // specialises them: no argument vector, no dispatch on the method's name.
+            let method = match (&*name, args.len()) {
+                ("append", 1) => Some(Method::ListAppend),
+                ("get", 1 | 2) => Some(Method::DictGet),
+                _ => None,
+            };
             return Box::new(move |it, env| {
                 let ov = o(it, env)?;
+                match (method, &ov) {
+                    (Some(Method::ListAppend), Value::List(l)) => {
+                        let v = args[0](it, env)?;
+                        l.borrow_mut().push(v);
+                        return Ok(Value::None);
+                    }
+                    (Some(Method::DictGet), Value::Dict(d)) => {
+                        let k = args[0](it, env)?;
+                        let default = match args.get(1) {
+                            Some(a) => a(it, env)?,
+                            None => Value::None,
+                        };
+                        let found = d.borrow().get(&k);
+                        return match found {
+                            Ok(v) => Ok(v.unwrap_or(default)),
+                            Err(e) => Err(e.at(span)),
+                        };
+                    }
+                    _ => {}
+                }
                 if let Value::Instance(inst) = &ov
                     && let Some(m) = it.plain_method(inst, &name)
                 {
@@ -698,6 +705,21 @@ impl Compiler<'_> {
         let fc = self.expr(func);
         Box::new(move |it, env| {
             let f = fc(it, env)?;
+            // `str(n)` of an int, as in building labels in a loop.
+            if let (Value::Type(t), [a]) = (&f, &args[..])
+                && &*t.name == "str"
+                && !t.is_user()
+            {
+                let v = a(it, env)?;
+                if let Value::Int(i) = v {
+                    let mut out = String::new();
+                    push_int(&mut out, i);
+                    return Ok(Value::Str(out.into()));
+                }
+                let a = Args { fname: it.empty_name.clone(), this: None, pos: vec![v], kw: Vec::new() };
+                let r = it.call(&f, a);
+                return done(it, r, span);
+            }
             if let Value::Function(fu) = &f {
                 let def = &fu.def;
                 if def.scope().simple_params && !def.is_generator && args.len() == def.params.len() {
@@ -723,6 +745,13 @@ impl Compiler<'_> {
             done(it, r, span)
         })
     }
+}
+
+/// A builtin method `call` specialises.
+#[derive(Clone, Copy)]
+enum Method {
+    ListAppend,
+    DictGet,
 }
 
 /// The scope `k` comprehension scopes out from `env`.
@@ -797,24 +826,73 @@ fn run_clauses(
             None => body(it, scope),
         }
     };
-    if let Value::Range(r) = &iterable {
-        let RangeVal { start, stop, step } = **r;
-        let mut cur = start;
-        while (step > 0 && cur < stop) || (step < 0 && cur > stop) {
-            it.tick()?;
-            item(it, Value::Int(cur))?;
-            match cur.checked_add(step) {
-                Some(n) => cur = n,
-                None => break,
+    each(it, &iterable, ispan, |it, v| {
+        item(it, v)?;
+        Ok(None::<()>)
+    })?;
+    Ok(())
+}
+
+/// Run `step` on each item of `iterable` until it returns Some (which `each` returns). Ranges,
+/// lists and tuples are walked directly (a list is read afresh at each index, as its iterator
+/// does, so appends during the loop are seen); anything else through its iterator.
+#[inline(always)]
+fn each<T>(
+    it: &mut Interpreter,
+    iterable: &Value,
+    ispan: Span,
+    mut step: impl FnMut(&mut Interpreter, Value) -> R<Option<T>>,
+) -> R<Option<T>> {
+    match iterable {
+        Value::Range(r) => {
+            let RangeVal { start, stop, step: by } = **r;
+            let mut cur = start;
+            loop {
+                it.tick()?;
+                if (by > 0 && cur >= stop) || (by < 0 && cur <= stop) {
+                    return Ok(None);
+                }
+                if let Some(x) = step(it, Value::Int(cur))? {
+                    return Ok(Some(x));
+                }
+                match cur.checked_add(by) {
+                    Some(n) => cur = n,
+                    None => return Ok(None),
+                }
             }
         }
-        return Ok(());
-    }
-    let iterator = it.iter(&iterable).map_err(|e| e.at(ispan))?;
-    loop {
-        it.tick()?;
-        let Some(v) = it.next(&iterator)? else { return Ok(()) };
-        item(it, v)?;
+        Value::List(l) => {
+            let mut i = 0;
+            loop {
+                it.tick()?;
+                let item = l.borrow().get(i).cloned();
+                let Some(v) = item else { return Ok(None) };
+                i += 1;
+                if let Some(x) = step(it, v)? {
+                    return Ok(Some(x));
+                }
+            }
+        }
+        Value::Tuple(items) => {
+            for v in items.iter() {
+                it.tick()?;
+                if let Some(x) = step(it, v.clone())? {
+                    return Ok(Some(x));
+                }
+            }
+            it.tick()?;
+            Ok(None)
+        }
+        _ => {
+            let iterator = it.iter(iterable).map_err(|e| e.at(ispan))?;
+            loop {
+                it.tick()?;
+                let Some(v) = it.next(&iterator).map_err(|e| e.at(ispan))? else { return Ok(None) };
+                if let Some(x) = step(it, v)? {
+                    return Ok(Some(x));
+                }
+            }
+        }
     }
 }
 
@@ -890,7 +968,27 @@ macro_rules! arith {
 
 fn binary(op: BinOp, l: CE, r: CE, span: Span) -> CE {
     match op {
-        BinOp::Add => arith!(op, l, r, span, i64::checked_add, |x: f64, y: f64| x + y),
+        BinOp::Add => Box::new(move |it, env| {
+            let a = l(it, env)?;
+            let b = r(it, env)?;
+            match (&a, &b) {
+                (Value::Int(x), Value::Int(y)) => {
+                    if let Some(v) = x.checked_add(*y) {
+                        return Ok(Value::Int(v));
+                    }
+                }
+                (Value::Float(x), Value::Float(y)) => return Ok(Value::Float(x + y)),
+                (Value::Str(x), Value::Str(y)) => {
+                    let mut s = String::with_capacity(x.len() + y.len());
+                    s.push_str(x);
+                    s.push_str(y);
+                    return Ok(Value::Str(s.into()));
+                }
+                _ => {}
+            }
+            let r = it.binary(op, &a, &b);
+            done(it, r, span)
+        }),
         BinOp::Sub => arith!(op, l, r, span, i64::checked_sub, |x: f64, y: f64| x - y),
         BinOp::Mul => arith!(op, l, r, span, i64::checked_mul, |x: f64, y: f64| x * y),
         _ => Box::new(move |it, env| {
