@@ -968,6 +968,7 @@ impl Interpreter {
 
     /// Look `name` up by name from scope `scope` outwards.
     fn lookup_from(&mut self, name: &Name, slot: &NameSlot, mut scope: Option<&Rc<Scope>>, mut innermost_function: bool) -> R<Value> {
+        let mut first = true;
         while let Some(s) = scope {
             match &s.func {
                 Some(def) => {
@@ -997,11 +998,19 @@ impl Interpreter {
                     innermost_function = false;
                 }
                 None => {
-                    if let Some(v) = s.vars.borrow().get(name) {
+                    // A class body's names are invisible from the scopes nested in it (a
+                    // comprehension in the body sees past them, as functions do).
+                    if (first || !s.class_body)
+                        && let Some(v) = s.vars.borrow().get(name)
+                    {
                         return Ok(v.clone());
                     }
+                    // A comprehension is a function scope of its own: the enclosing
+                    // function's locals are free variables from inside it.
+                    innermost_function = false;
                 }
             }
+            first = false;
             scope = s.parent.as_ref();
         }
         self.lookup_global_at(name, slot)
@@ -1189,7 +1198,7 @@ impl Interpreter {
             }
             _ => {}
         }
-        self.binary(op, &a, &b)
+        self.inplace_binary(op, &a, &b)
     }
 
     fn delete(&mut self, target: &Expr, env: &Env) -> R<()> {

@@ -25,6 +25,20 @@ fn unsupported_operands(op: BinOp, a: &Value, b: &Value) -> Exception {
     ))
 }
 
+impl Interpreter {
+    /// `a op b` as the fallback of `a op= b`: an unsupported pair is named by the augmented
+    /// operator, as CPython does (`unsupported operand type(s) for -=`).
+    pub(crate) fn inplace_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        self.binary(op, a, b).map_err(|mut e| {
+            let plain = unsupported_operands(op, a, b);
+            if e.py_type() == "TypeError" && e.message() == plain.message() {
+                e.0.message = format!("unsupported operand type(s) for {}=: '{}' and '{}'", op.symbol(), a.type_name(), b.type_name());
+            }
+            e
+        })
+    }
+}
+
 /// Python's float floor-division and modulo (CPython's float_divmod).
 pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
     let mut m = x % y;
@@ -623,7 +637,12 @@ impl Interpreter {
                 self.any_eq(&t, item)
             }
             Value::Dict(d) | Value::Set(d) => d.borrow().contains(item),
-            Value::Range(r) => Ok(match item.as_int() {
+            // A float equal to an int is in the range as that int is (CPython compares by
+            // equality for anything not an int); ranges hold only i64s.
+            Value::Range(r) => Ok(match item.as_int().or(match item {
+                Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
+                _ => None,
+            }) {
                 Some(i) => {
                     // In i128: `i - start` overflows i64 for ranges near its ends.
                     let (n, d, step) = (r.len() as i128, i as i128 - r.start as i128, r.step as i128);

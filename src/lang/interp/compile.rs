@@ -941,7 +941,7 @@ fn find_attr(d: &[(Name, Value)], name: &Name, hint: &Cell<usize>) -> Option<usi
 #[inline(always)]
 fn inplace(it: &mut Interpreter, op: BinOp, a: Value, b: Value) -> R<Value> {
     match (&a, &b) {
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => it.binary(op, &a, &b),
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => it.inplace_binary(op, &a, &b),
         _ => it.inplace(op, a, b),
     }
 }
