@@ -937,10 +937,40 @@ fn find_attr(d: &[(Name, Value)], name: &Name, hint: &Cell<usize>) -> Option<usi
     Some(i)
 }
 
+/// `x op y` for two ints when the answer is an i64 and needs none of Python's sign rules
+/// (anything else goes to `Interpreter::binary`).
+#[inline(always)]
+fn int_op(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::BitAnd => Some(x & y),
+        BinOp::BitOr => Some(x | y),
+        BinOp::BitXor => Some(x ^ y),
+        BinOp::Mod if x >= 0 && y > 0 => Some(x % y),
+        BinOp::FloorDiv if x >= 0 && y > 0 => Some(x / y),
+        _ => None,
+    }
+}
+
+/// `x op y` for two floats where IEEE arithmetic is Python's.
+#[inline(always)]
+fn float_op(op: BinOp, x: f64, y: f64) -> Option<f64> {
+    match op {
+        BinOp::Add => Some(x + y),
+        BinOp::Sub => Some(x - y),
+        BinOp::Mul => Some(x * y),
+        _ => None,
+    }
+}
+
 /// `a op= b`: ints and floats go straight to the arithmetic.
 #[inline(always)]
 fn inplace(it: &mut Interpreter, op: BinOp, a: Value, b: Value) -> R<Value> {
     match (&a, &b) {
+        (Value::Int(x), Value::Int(y)) if let Some(v) = int_op(op, *x, *y) => Ok(Value::Int(v)),
+        (Value::Float(x), Value::Float(y)) if let Some(v) = float_op(op, *x, *y) => Ok(Value::Float(v)),
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => it.inplace_binary(op, &a, &b),
         _ => it.inplace(op, a, b),
     }
@@ -994,6 +1024,11 @@ fn binary(op: BinOp, l: CE, r: CE, span: Span) -> CE {
         _ => Box::new(move |it, env| {
             let a = l(it, env)?;
             let b = r(it, env)?;
+            if let (Value::Int(x), Value::Int(y)) = (&a, &b)
+                && let Some(v) = int_op(op, *x, *y)
+            {
+                return Ok(Value::Int(v));
+            }
             let r = it.binary(op, &a, &b);
             done(it, r, span)
         }),
