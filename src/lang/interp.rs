@@ -882,7 +882,7 @@ impl Interpreter {
             }
             closure = s.parent.clone();
         }
-        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None) })))
+        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None), spare: RefCell::new(None) })))
     }
 
     // ---- names ----
@@ -1828,6 +1828,12 @@ impl Interpreter {
     /// The caller pushes the positional arguments into its slots, then calls `run_frame`.
     pub(crate) fn new_frame(&mut self, func: &Function) -> Rc<Scope> {
         let owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        if let Some(mut rc) = func.spare.borrow_mut().take()
+            && let Some(s) = Rc::get_mut(&mut rc)
+        {
+            s.owner = owner;
+            return rc;
+        }
         if let Some(mut rc) = self.frame_pool.pop()
             && let Some(s) = Rc::get_mut(&mut rc)
         {
@@ -1860,8 +1866,18 @@ impl Interpreter {
         let env = Some(frame);
         let r = compile::function_code(def).run(self, &env);
         self.depth -= 1;
-        if let Some(frame) = env {
-            self.release_frame(frame);
+        if let Some(mut frame) = env {
+            // Kept for this function's next call when nothing else holds it, else pooled.
+            let spare = &func.spare;
+            match Rc::get_mut(&mut frame) {
+                Some(s) if spare.borrow().is_none() => {
+                    s.slots.get_mut().clear();
+                    s.vars.get_mut().0.clear();
+                    s.owner = None;
+                    *spare.borrow_mut() = Some(frame);
+                }
+                _ => self.release_frame(frame),
+            }
         }
         match r {
             Ok(Flow::Return(v)) => Ok(v),

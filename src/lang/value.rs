@@ -146,6 +146,10 @@ pub struct Function {
     pub closure: Option<Rc<Scope>>,
     /// The class whose body defined this function, for zero-argument `super()`.
     pub owner: RefCell<Option<std::rc::Weak<TypeObj>>>,
+    /// The frame of this function's last finished call, when nothing else held it: the next
+    /// call reuses it with its function and closure already in place (see
+    /// `Interpreter::new_frame`). It holds no locals and no strong reference to the class.
+    pub spare: RefCell<Option<Rc<Scope>>>,
 }
 
 /// The Rust side of a builtin function or method.
