@@ -2606,6 +2606,17 @@ impl Interpreter {
             }
             Value::Tuple(t) => seq_get(t, key, "tuple").map(|r| r.unwrap_or_else(Value::tuple)),
             Value::Str(s) => {
+                // One character of an ASCII string, without splitting the whole string.
+                if let Value::Int(i) = key
+                    && s.is_ascii()
+                {
+                    let n = s.len() as i64;
+                    let j = if *i < 0 { i.saturating_add(n) } else { *i };
+                    if j < 0 || j >= n {
+                        return Err(Exception::new("IndexError", "string index out of range"));
+                    }
+                    return Ok(Value::Str(s[j as usize..j as usize + 1].into()));
+                }
                 let chars: Vec<Value> = s.chars().map(|c| Value::Str(c.to_string().into())).collect();
                 match key {
                     Value::Slice(_) | Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => match seq_get(&chars, key, "string")? {

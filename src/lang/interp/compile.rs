@@ -287,6 +287,17 @@ impl Compiler<'_> {
                 Box::new(move |it, env, v| {
                     let ov = o(it, env)?;
                     let kv = k(it, env)?;
+                    match (&ov, &kv) {
+                        (Value::List(l), Value::Int(i)) => {
+                            let mut items = l.borrow_mut();
+                            if let Some(j) = index_in(*i, items.len()) {
+                                items[j] = v;
+                                return Ok(());
+                            }
+                        }
+                        (Value::Dict(d), _) => return d.borrow_mut().insert(kv, v).map_err(|e| e.at(span)),
+                        _ => {}
+                    }
                     it.set_item(&ov, &kv, v).map_err(|e| e.at(span))
                 })
             }
@@ -408,6 +419,22 @@ impl Compiler<'_> {
                 Box::new(move |it, env| {
                     let ov = o(it, env)?;
                     let kv = k(it, env)?;
+                    // A list at an int index in range, a dict at a key it holds; anything
+                    // else (misses included, for their errors) takes the full path.
+                    match (&ov, &kv) {
+                        (Value::List(l), Value::Int(i)) => {
+                            let items = l.borrow();
+                            if let Some(j) = index_in(*i, items.len()) {
+                                return Ok(items[j].clone());
+                            }
+                        }
+                        (Value::Dict(d), _) => {
+                            if let Ok(Some(v)) = d.borrow().get(&kv) {
+                                return Ok(v);
+                            }
+                        }
+                        _ => {}
+                    }
                     let r = it.get_item(&ov, &kv);
                     done(it, r, span)
                 })
@@ -935,6 +962,13 @@ fn find_attr(d: &[(Name, Value)], name: &Name, hint: &Cell<usize>) -> Option<usi
     let i = d.iter().position(|(k, _)| **k == **name)?;
     hint.set(i);
     Some(i)
+}
+
+/// Python's index `i` (negative from the end) into a sequence of `len` items, if in range.
+#[inline(always)]
+fn index_in(i: i64, len: usize) -> Option<usize> {
+    let j = if i < 0 { i.checked_add(len as i64)? } else { i };
+    if j >= 0 && (j as usize) < len { Some(j as usize) } else { None }
 }
 
 /// `x op y` for two ints when the answer is an i64 and needs none of Python's sign rules
