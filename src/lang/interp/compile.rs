@@ -211,13 +211,26 @@ impl Compiler<'_> {
             ExprKind::Name(n, _) => {
                 let load = self.name(n, tspan);
                 let store = self.store_name(n);
-                Box::new(move |it, env| {
+                let general: CS = Box::new(move |it, env| {
                     let cur = load(it, env)?;
                     let r = rhs(it, env)?;
                     let v = inplace(it, op, cur, r).map_err(|e| e.at(opspan))?;
                     store(it, env, v)?;
                     Ok(Flow::Normal)
-                })
+                });
+                // `i += 1` on a number: computed and stored in place.
+                match (self.peek(target), self.peek(value)) {
+                    (Some(tp @ (Peek::Local(_) | Peek::Global(..))), Some(rp)) => Box::new(move |it, env| {
+                        if let (Some(a), Some(b)) = (peek(&tp, it, env), peek(&rp, it, env))
+                            && let Some(v) = arith_num(op, a, b)
+                        {
+                            poke(&tp, it, env, v);
+                            return Ok(Flow::Normal);
+                        }
+                        general(it, env)
+                    }),
+                    _ => general,
+                }
             }
             ExprKind::Attribute(obj, name) => {
                 let o = self.expr(obj);
@@ -439,7 +452,16 @@ impl Compiler<'_> {
                     done(it, r, span)
                 })
             }
-            ExprKind::Binary(op, l, r) => binary(*op, self.expr(l), self.expr(r), span),
+            ExprKind::Binary(op, l, r) => {
+                let general = binary(*op, self.expr(l), self.expr(r), span);
+                match (self.peek(l), self.peek(r)) {
+                    (Some(lp), Some(rp)) => {
+                        let op = *op;
+                        with_peek(lp, rp, general, move |a, b| arith_num(op, a, b))
+                    }
+                    _ => general,
+                }
+            }
             ExprKind::Unary(op, x) => {
                 let op = *op;
                 let c = self.expr(x);
@@ -476,7 +498,14 @@ impl Compiler<'_> {
                     if truthy(it, &v).map_err(|e| e.at(span))? { a(it, env) } else { b(it, env) }
                 })
             }
-            ExprKind::Compare(first, rest) if rest.len() == 1 => compare(rest[0].0, self.expr(first), self.expr(&rest[0].1), span),
+            ExprKind::Compare(first, rest) if rest.len() == 1 => {
+                let (op, right) = (rest[0].0, &rest[0].1);
+                let general = compare(op, self.expr(first), self.expr(right), span);
+                match (self.peek(first), self.peek(right)) {
+                    (Some(lp), Some(rp)) => with_peek(lp, rp, general, move |a, b| compare_num(op, a, b)),
+                    _ => general,
+                }
+            }
             ExprKind::List(items) | ExprKind::Tuple(items)
                 if !items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) =>
             {
@@ -554,6 +583,21 @@ impl Compiler<'_> {
             })
             .collect();
         (first, clauses, inner)
+    }
+
+    /// `e` as an operand whose number can be read in place (see `peek`): a number literal, a
+    /// local of the function, or a global.
+    fn peek(&self, e: &Expr) -> Option<Peek> {
+        match &e.kind {
+            ExprKind::Int(i) => Some(Peek::Int(*i)),
+            ExprKind::Float(f) => Some(Peek::Float(*f)),
+            ExprKind::Name(n, _) if self.levels.is_empty() => match self.place(n) {
+                Place::Local(i) => Some(Peek::Local(i)),
+                Place::Global => Some(Peek::Global(n.clone(), NameSlot::default())),
+                Place::Free => None,
+            },
+            _ => None,
+        }
     }
 
     /// The frame slot of `e` when it is a plain local of the function (not in a comprehension).
@@ -962,6 +1006,123 @@ fn find_attr(d: &[(Name, Value)], name: &Name, hint: &Cell<usize>) -> Option<usi
     let i = d.iter().position(|(k, _)| **k == **name)?;
     hint.set(i);
     Some(i)
+}
+
+/// An operand read in place, without a closure call or a clone: the fast path of arithmetic
+/// and comparisons on numbers. Reading has no side effects, so when either operand is not a
+/// number the node runs its general closure from the start.
+enum Peek {
+    Int(i64),
+    Float(f64),
+    Local(u32),
+    /// A global, through the global index this operand caches.
+    Global(Name, NameSlot),
+}
+
+#[derive(Clone, Copy)]
+enum Num {
+    I(i64),
+    F(f64),
+}
+
+#[inline(always)]
+fn num(v: &Value) -> Option<Num> {
+    match v {
+        Value::Int(i) => Some(Num::I(*i)),
+        Value::Float(f) => Some(Num::F(*f)),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn peek(p: &Peek, it: &mut Interpreter, env: &Env) -> Option<Num> {
+    match p {
+        Peek::Int(i) => Some(Num::I(*i)),
+        Peek::Float(f) => Some(Num::F(*f)),
+        Peek::Local(i) => num(env.as_ref()?.slots.borrow().get(*i as usize)?.as_ref()?),
+        Peek::Global(name, slot) => {
+            let g = match slot.global_index(it.id) {
+                Some(g) => g,
+                None => {
+                    let g = it.globals.index_of(name, &it.builtins);
+                    slot.set_global_index(it.id, g);
+                    g
+                }
+            };
+            num(it.globals.values.get(g as usize)?.as_ref()?)
+        }
+    }
+}
+
+/// Store into a local or global operand that `peek` has just read.
+#[inline(always)]
+fn poke(p: &Peek, it: &mut Interpreter, env: &Env, v: Value) {
+    match p {
+        Peek::Local(i) => {
+            if let Some(s) = env
+                && let Some(slot) = s.slots.borrow_mut().get_mut(*i as usize)
+            {
+                *slot = Some(v);
+            }
+        }
+        Peek::Global(_, slot) => {
+            if let Some(g) = slot.global_index(it.id)
+                && let Some(cell) = it.globals.values.get_mut(g as usize)
+            {
+                *cell = Some(v);
+            }
+        }
+        Peek::Int(_) | Peek::Float(_) => {}
+    }
+}
+
+/// A node with two in-place operands: `fast` on their numbers, else the general closure.
+fn with_peek(lp: Peek, rp: Peek, general: CE, fast: impl Fn(Num, Num) -> Option<Value> + 'static) -> CE {
+    Box::new(move |it, env| {
+        if let (Some(a), Some(b)) = (peek(&lp, it, env), peek(&rp, it, env))
+            && let Some(v) = fast(a, b)
+        {
+            return Ok(v);
+        }
+        general(it, env)
+    })
+}
+
+#[inline(always)]
+fn arith_num(op: BinOp, a: Num, b: Num) -> Option<Value> {
+    match (a, b) {
+        (Num::I(x), Num::I(y)) => int_op(op, x, y).map(Value::Int),
+        (Num::F(x), Num::F(y)) => float_op(op, x, y).map(Value::Float),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn compare_num(op: CmpOp, a: Num, b: Num) -> Option<Value> {
+    let o = match (a, b) {
+        (Num::I(x), Num::I(y)) => x.cmp(&y),
+        (Num::F(x), Num::F(y)) => match op {
+            // IEEE comparisons, NaN included.
+            CmpOp::Lt => return Some(Value::Bool(x < y)),
+            CmpOp::Le => return Some(Value::Bool(x <= y)),
+            CmpOp::Gt => return Some(Value::Bool(x > y)),
+            CmpOp::Ge => return Some(Value::Bool(x >= y)),
+            CmpOp::Eq => return Some(Value::Bool(x == y)),
+            CmpOp::Ne => return Some(Value::Bool(x != y)),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    use std::cmp::Ordering::*;
+    Some(Value::Bool(match op {
+        CmpOp::Lt => o == Less,
+        CmpOp::Le => o != Greater,
+        CmpOp::Gt => o == Greater,
+        CmpOp::Ge => o != Less,
+        CmpOp::Eq => o == Equal,
+        CmpOp::Ne => o != Equal,
+        _ => return None,
+    }))
 }
 
 /// Python's index `i` (negative from the end) into a sequence of `len` items, if in range.
