@@ -70,7 +70,7 @@ pub struct Scope {
     /// A class body: functions defined in it do not see its names (they are class attributes).
     class_body: bool,
     /// For a method's scope, the class whose body defined it (zero-argument `super()`).
-    owner: Option<Rc<TypeObj>>,
+    owner: Option<std::rc::Weak<TypeObj>>,
     /// For a generator function's scope, the values yielded so far.
     yielded: Option<RefCell<Vec<Value>>>,
 }
@@ -117,7 +117,7 @@ impl Scope {
     }
 
     pub(crate) fn function_and_owner(&self) -> (Option<Rc<FuncDef>>, Option<Rc<TypeObj>>) {
-        (self.func.clone(), self.owner.clone())
+        (self.func.clone(), self.owner.as_ref().and_then(std::rc::Weak::upgrade))
     }
 
     /// This scope's own binding of `name`, if any.
@@ -1795,7 +1795,7 @@ impl Interpreter {
             Ok(slots) => (Scope::with_slots(slots, Some(def.clone()), func.closure.clone()), None),
             Err(args) => (Scope::new(Some(def.clone()), func.closure.clone()), Some(args)),
         };
-        scope.owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        scope.owner = func.owner.borrow().clone();
         let lazy = def.is_generator && super::generator::yield_info(def).lazy;
         if def.is_generator && !lazy {
             scope.yielded = Some(RefCell::new(Vec::new()));
@@ -1827,11 +1827,19 @@ impl Interpreter {
     /// An empty frame for calling `func` (not a generator), from the pool when one is free.
     /// The caller pushes the positional arguments into its slots, then calls `run_frame`.
     pub(crate) fn new_frame(&mut self, func: &Function) -> Rc<Scope> {
-        let owner = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        let owner = func.owner.borrow();
         if let Some(mut rc) = func.spare.borrow_mut().take()
             && let Some(s) = Rc::get_mut(&mut rc)
         {
-            s.owner = owner;
+            // The owner is set when the class is made, perhaps after an earlier call.
+            let same = match (&s.owner, &*owner) {
+                (None, None) => true,
+                (Some(a), Some(b)) => std::rc::Weak::ptr_eq(a, b),
+                _ => false,
+            };
+            if !same {
+                s.owner = owner.clone();
+            }
             return rc;
         }
         if let Some(mut rc) = self.frame_pool.pop()
@@ -1839,12 +1847,12 @@ impl Interpreter {
         {
             s.func = Some(func.def.clone());
             s.parent = func.closure.clone();
-            s.owner = owner;
+            s.owner = owner.clone();
             return rc;
         }
         let slots = Vec::with_capacity(func.def.scope().slots.len());
         let mut s = Scope::with_slots(slots, Some(func.def.clone()), func.closure.clone());
-        s.owner = owner;
+        s.owner = owner.clone();
         Rc::new(s)
     }
 
@@ -1853,7 +1861,13 @@ impl Interpreter {
     /// (a closure, a traceback) still holds it.
     pub(crate) fn run_frame(&mut self, func: &Rc<Function>, frame: Rc<Scope>) -> R<Value> {
         let def = &func.def;
-        frame.slots.borrow_mut().resize(def.scope().slots.len(), None);
+        {
+            let n = def.scope().slots.len();
+            let mut slots = frame.slots.borrow_mut();
+            while slots.len() < n {
+                slots.push(None);
+            }
+        }
         if let Err(e) = self.tick() {
             self.release_frame(frame);
             return Err(e);
@@ -1864,7 +1878,7 @@ impl Interpreter {
         }
         self.depth += 1;
         let env = Some(frame);
-        let r = compile::function_code(def).run(self, &env);
+        let r = compile::function_code(def).call(self, &env);
         self.depth -= 1;
         if let Some(mut frame) = env {
             // Kept for this function's next call when nothing else holds it, else pooled.
@@ -1872,18 +1886,15 @@ impl Interpreter {
             match Rc::get_mut(&mut frame) {
                 Some(s) if spare.borrow().is_none() => {
                     s.slots.get_mut().clear();
-                    s.vars.get_mut().0.clear();
-                    s.owner = None;
+                    if !s.vars.get_mut().is_empty() {
+                        s.vars.get_mut().0.clear();
+                    }
                     *spare.borrow_mut() = Some(frame);
                 }
                 _ => self.release_frame(frame),
             }
         }
-        match r {
-            Ok(Flow::Return(v)) => Ok(v),
-            Ok(_) => Ok(Value::None),
-            Err(e) => Err(e.in_function(def)),
-        }
+        r.map_err(|e| e.in_function(def))
     }
 
     fn release_frame(&mut self, mut frame: Rc<Scope>) {

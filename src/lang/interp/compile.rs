@@ -24,17 +24,38 @@ type CT = Box<dyn Fn(&mut Interpreter, &Env, Value) -> R<()>>;
 /// A compiled block of statements, each with its span (errors are placed as `exec` places them).
 pub(crate) struct Code {
     body: Vec<(CS, Span)>,
+    /// A body that is one `return expr` (a lambda's, a one-line helper's): the expression,
+    /// run without the statement machinery.
+    returns: Option<(CE, Span)>,
 }
 
 impl Code {
     pub(crate) fn run(&self, it: &mut Interpreter, env: &Env) -> R<Flow> {
         run_block(&self.body, it, env)
     }
+
+    /// Run a function body: what it returns (None when it ends without `return`).
+    pub(crate) fn call(&self, it: &mut Interpreter, env: &Env) -> R<Value> {
+        if let Some((e, span)) = &self.returns {
+            return e(it, env).map_err(|err| err.at(*span));
+        }
+        match run_block(&self.body, it, env)? {
+            Flow::Return(v) => Ok(v),
+            _ => Ok(Value::None),
+        }
+    }
 }
 
 /// A function's compiled body, made on its first call and kept in its definition.
 pub(crate) fn function_code(def: &FuncDef) -> &Code {
-    let code = def.compiled.get_or_init(|| Box::new(Compiler { func: Some(def), levels: Vec::new() }.block(&def.body)));
+    let code = def.compiled.get_or_init(|| {
+        let c = Compiler { func: Some(def), levels: Vec::new() };
+        let mut code = c.block(&def.body);
+        if let [Stmt { kind: StmtKind::Return(Some(e)), span }] = &def.body[..] {
+            code.returns = Some((c.expr(e), *span));
+        }
+        Box::new(code)
+    });
     // Only this module fills the cell, always with a `Code`.
     code.downcast_ref::<Code>().expect("compiled code is a Code")
 }
@@ -110,7 +131,7 @@ impl Compiler<'_> {
     }
 
     fn block(&self, body: &[Stmt]) -> Code {
-        Code { body: body.iter().map(|s| (self.stmt(s), s.span)).collect() }
+        Code { body: body.iter().map(|s| (self.stmt(s), s.span)).collect(), returns: None }
     }
 
     // ---- statements ----
