@@ -189,12 +189,17 @@ impl Compiler<'_> {
                 let iterable = self.expr(iter);
                 let ispan = iter.span;
                 let t = self.target(target);
+                // A local loop variable is written in its slot here, not through `t`.
+                let local = self.local_slot(target);
                 let body = self.block(body);
                 let orelse = self.block(orelse);
                 Box::new(move |it, env| {
                     let v = iterable(it, env)?;
                     let stop = each(it, &v, ispan, |it, item| {
-                        t(it, env, item)?;
+                        match (local, env) {
+                            (Some(i), Some(s)) => s.slots.borrow_mut()[i as usize] = Some(item),
+                            _ => t(it, env, item)?,
+                        }
                         Ok(match body.run(it, env)? {
                             Flow::Break => Some(Flow::Normal),
                             Flow::Return(v) => Some(Flow::Return(v)),
@@ -416,6 +421,16 @@ impl Compiler<'_> {
             ExprKind::Float(f) => constant(Value::Float(*f)),
             ExprKind::Str(s) => constant(Value::Str(s.clone())),
             ExprKind::Name(n, _) => self.name(n, span),
+            // `__class__` and `__dict__` are never read from the instance's dict.
+            ExprKind::Attribute(obj, name) if &**name == "__class__" || &**name == "__dict__" => {
+                let o = self.expr(obj);
+                let name = name.clone();
+                Box::new(move |it, env| {
+                    let ov = o(it, env)?;
+                    let r = it.get_attr(&ov, &name);
+                    done(it, r, span)
+                })
+            }
             ExprKind::Attribute(obj, name) => {
                 let o = self.expr(obj);
                 let name = name.clone();
@@ -729,6 +744,9 @@ impl Compiler<'_> {
                 ("get", 1 | 2) => Some(Method::DictGet),
                 _ => None,
             };
+            // The method this site found last, for the class and class generation it found it
+            // in (as `plain_method`'s per-class cache, without searching that cache).
+            let last: RefCell<Option<(usize, u64, Rc<Function>)>> = RefCell::new(None);
             return Box::new(move |it, env| {
                 let ov = o(it, env)?;
                 match (method, &ov) {
@@ -752,7 +770,7 @@ impl Compiler<'_> {
                     _ => {}
                 }
                 if let Value::Instance(inst) = &ov
-                    && let Some(m) = it.plain_method(inst, &name)
+                    && let Some(m) = site_method(it, inst, &name, &last)
                 {
                     let def = &m.def;
                     let r = if def.scope().simple_params && !def.is_generator && args.len() + 1 == def.params.len() {
@@ -844,6 +862,24 @@ impl Compiler<'_> {
 enum Method {
     ListAppend,
     DictGet,
+}
+
+/// `plain_method`, answered from the call site's last hit when the instance's class and the
+/// class generation are the same and no instance attribute shadows the name.
+#[inline(always)]
+fn site_method(it: &Interpreter, inst: &Instance, name: &Name, last: &RefCell<Option<(usize, u64, Rc<Function>)>>) -> Option<Rc<Function>> {
+    let class = Rc::as_ptr(&inst.class) as usize;
+    let generation = it.class_generation.get();
+    if let Some((c, g, f)) = &*last.borrow()
+        && *c == class
+        && *g == generation
+    {
+        let shadowed = inst.dict.borrow().iter().any(|(k, _)| Rc::ptr_eq(k, name) || **k == **name);
+        return if shadowed { None } else { Some(f.clone()) };
+    }
+    let m = it.plain_method(inst, name)?;
+    *last.borrow_mut() = Some((class, generation, m.clone()));
+    Some(m)
 }
 
 /// The scope `k` comprehension scopes out from `env`.
@@ -988,11 +1024,11 @@ fn each<T>(
     }
 }
 
-/// An instance's own attribute, when no property on its class could take precedence
-/// (`__class__` and `__dict__` are never read from the instance's dict).
+/// An instance's own attribute, when no property on its class could take precedence (the
+/// caller has ruled out `__class__` and `__dict__`).
 #[inline(always)]
 fn plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>) -> Option<Value> {
-    if it.flags(&inst.class).properties || &**name == "__class__" || &**name == "__dict__" {
+    if it.flags(&inst.class).properties {
         return None;
     }
     let d = inst.dict.borrow();
