@@ -489,13 +489,14 @@ impl Compiler<'_> {
                 })
             }
             ExprKind::Binary(op, l, r) => {
-                let general = binary(*op, self.expr(l), self.expr(r), span);
+                let op = *op;
+                let general = binary(op, self.expr(l), self.expr(r), span);
+                let slow = move |it: &mut Interpreter, a: &Value, b: &Value| it.binary(op, a, b);
                 match (self.peek(l), self.peek(r)) {
-                    (Some(lp), Some(rp)) => {
-                        let op = *op;
-                        with_peek(lp, rp, general, move |a, b| arith_num(op, a, b))
-                    }
-                    _ => general,
+                    (Some(lp), Some(rp)) => with_peek(lp, rp, general, move |a, b| arith_num(op, a, b)),
+                    (Some(lp), None) => with_peek_left(lp, self.expr(r), general, span, move |a, b| arith_num(op, a, b), slow),
+                    (None, Some(rp)) => with_peek_right(self.expr(l), rp, self.expr(r), span, move |a, b| arith_num(op, a, b), slow),
+                    (None, None) => general,
                 }
             }
             ExprKind::Unary(op, x) => {
@@ -537,9 +538,12 @@ impl Compiler<'_> {
             ExprKind::Compare(first, rest) if rest.len() == 1 => {
                 let (op, right) = (rest[0].0, &rest[0].1);
                 let general = compare(op, self.expr(first), self.expr(right), span);
+                let slow = move |it: &mut Interpreter, a: &Value, b: &Value| it.compare(op, a, b);
                 match (self.peek(first), self.peek(right)) {
                     (Some(lp), Some(rp)) => with_peek(lp, rp, general, move |a, b| compare_num(op, a, b)),
-                    _ => general,
+                    (Some(lp), None) => with_peek_left(lp, self.expr(right), general, span, move |a, b| compare_num(op, a, b), slow),
+                    (None, Some(rp)) => with_peek_right(self.expr(first), rp, self.expr(right), span, move |a, b| compare_num(op, a, b), slow),
+                    (None, None) => general,
                 }
             }
             ExprKind::List(items) | ExprKind::Tuple(items)
@@ -632,6 +636,9 @@ impl Compiler<'_> {
                 Place::Global => Some(Peek::Global(n.clone(), NameSlot::default())),
                 Place::Free => None,
             },
+            ExprKind::Attribute(obj, name) if &**name != "__class__" && &**name != "__dict__" => {
+                self.local_slot(obj).map(|i| Peek::Attr(i, name.clone(), Cell::new(0)))
+            }
             _ => None,
         }
     }
@@ -1074,6 +1081,9 @@ enum Peek {
     Local(u32),
     /// A global, through the global index this operand caches.
     Global(Name, NameSlot),
+    /// `self.x`: an attribute in the own dict of an instance held in a local, when no property
+    /// could take precedence (`plain_attr`).
+    Attr(u32, Name, Cell<usize>),
 }
 
 #[derive(Clone, Copy)]
@@ -1108,7 +1118,77 @@ fn peek(p: &Peek, it: &mut Interpreter, env: &Env) -> Option<Num> {
             };
             num(it.globals.values.get(g as usize)?.as_ref()?)
         }
+        Peek::Attr(i, name, hint) => {
+            let slots = env.as_ref()?.slots.borrow();
+            let Some(Value::Instance(inst)) = slots.get(*i as usize)? else { return None };
+            if it.flags(&inst.class).properties {
+                return None;
+            }
+            let d = inst.dict.borrow();
+            num(&d[find_attr(&d, name, hint)?].1)
+        }
     }
+}
+
+/// The value a peeked number came from (exact: only ints and floats are peeked).
+#[inline(always)]
+fn value_of(n: Num) -> Value {
+    match n {
+        Num::I(i) => Value::Int(i),
+        Num::F(f) => Value::Float(f),
+    }
+}
+
+/// A node whose left operand can be peeked and whose right cannot. The left number is read
+/// first (a copy, so the right operand's side effects cannot change it, as in Python's order);
+/// when the left is not a number the general closure runs from the start.
+fn with_peek_left(
+    lp: Peek,
+    r: CE,
+    general: CE,
+    span: Span,
+    fast: impl Fn(Num, Num) -> Option<Value> + 'static,
+    slow: impl Fn(&mut Interpreter, &Value, &Value) -> R<Value> + 'static,
+) -> CE {
+    Box::new(move |it, env| {
+        let Some(a) = peek(&lp, it, env) else { return general(it, env) };
+        let b = r(it, env)?;
+        if let Some(bn) = num(&b)
+            && let Some(v) = fast(a, bn)
+        {
+            return Ok(v);
+        }
+        let r = slow(it, &value_of(a), &b);
+        done(it, r, span)
+    })
+}
+
+/// A node whose right operand can be peeked and whose left cannot: the left is evaluated,
+/// then the right read (or, when it is not a number, evaluated).
+fn with_peek_right(
+    l: CE,
+    rp: Peek,
+    r: CE,
+    span: Span,
+    fast: impl Fn(Num, Num) -> Option<Value> + 'static,
+    slow: impl Fn(&mut Interpreter, &Value, &Value) -> R<Value> + 'static,
+) -> CE {
+    Box::new(move |it, env| {
+        let a = l(it, env)?;
+        let b = match peek(&rp, it, env) {
+            Some(bn) => {
+                if let Some(an) = num(&a)
+                    && let Some(v) = fast(an, bn)
+                {
+                    return Ok(v);
+                }
+                value_of(bn)
+            }
+            None => r(it, env)?,
+        };
+        let r = slow(it, &a, &b);
+        done(it, r, span)
+    })
 }
 
 /// Store into a local or global operand that `peek` has just read.
@@ -1129,7 +1209,7 @@ fn poke(p: &Peek, it: &mut Interpreter, env: &Env, v: Value) {
                 *cell = Some(v);
             }
         }
-        Peek::Int(_) | Peek::Float(_) => {}
+        Peek::Int(_) | Peek::Float(_) | Peek::Attr(..) => {}
     }
 }
 
