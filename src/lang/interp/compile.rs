@@ -1308,94 +1308,44 @@ fn inplace(it: &mut Interpreter, op: BinOp, a: Value, b: Value) -> R<Value> {
     }
 }
 
-macro_rules! arith {
-    ($op:expr, $l:ident, $r:ident, $span:ident, $int:expr, $float:expr) => {
-        Box::new(move |it, env| {
-            let a = $l(it, env)?;
-            let b = $r(it, env)?;
-            match (&a, &b) {
-                (Value::Int(x), Value::Int(y)) => {
-                    if let Some(v) = $int(*x, *y) {
-                        return Ok(Value::Int(v));
-                    }
-                }
-                (Value::Float(x), Value::Float(y)) => return Ok(Value::Float($float(*x, *y))),
-                _ => {}
-            }
-            let r = it.binary($op, &a, &b);
-            done(it, r, $span)
-        })
-    };
-}
-
 fn binary(op: BinOp, l: CE, r: CE, span: Span) -> CE {
-    match op {
-        BinOp::Add => Box::new(move |it, env| {
-            let a = l(it, env)?;
-            let b = r(it, env)?;
-            match (&a, &b) {
-                (Value::Int(x), Value::Int(y)) => {
-                    if let Some(v) = x.checked_add(*y) {
-                        return Ok(Value::Int(v));
-                    }
+    Box::new(move |it, env| {
+        let a = l(it, env)?;
+        let b = r(it, env)?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => {
+                if let Some(v) = int_op(op, *x, *y) {
+                    return Ok(Value::Int(v));
                 }
-                (Value::Float(x), Value::Float(y)) => return Ok(Value::Float(x + y)),
-                (Value::Str(x), Value::Str(y)) => {
-                    let mut s = String::with_capacity(x.len() + y.len());
-                    s.push_str(x);
-                    s.push_str(y);
-                    return Ok(Value::Str(s.into()));
+            }
+            (Value::Float(x), Value::Float(y)) => {
+                if let Some(v) = float_op(op, *x, *y) {
+                    return Ok(Value::Float(v));
                 }
-                _ => {}
             }
-            let r = it.binary(op, &a, &b);
-            done(it, r, span)
-        }),
-        BinOp::Sub => arith!(op, l, r, span, i64::checked_sub, |x: f64, y: f64| x - y),
-        BinOp::Mul => arith!(op, l, r, span, i64::checked_mul, |x: f64, y: f64| x * y),
-        _ => Box::new(move |it, env| {
-            let a = l(it, env)?;
-            let b = r(it, env)?;
-            if let (Value::Int(x), Value::Int(y)) = (&a, &b)
-                && let Some(v) = int_op(op, *x, *y)
-            {
-                return Ok(Value::Int(v));
+            (Value::Str(x), Value::Str(y)) if op == BinOp::Add => {
+                let mut s = String::with_capacity(x.len() + y.len());
+                s.push_str(x);
+                s.push_str(y);
+                return Ok(Value::Str(s.into()));
             }
-            let r = it.binary(op, &a, &b);
-            done(it, r, span)
-        }),
-    }
-}
-
-macro_rules! ordering {
-    ($op:expr, $l:ident, $r:ident, $span:ident, $cmp:tt) => {
-        Box::new(move |it, env| {
-            let a = $l(it, env)?;
-            let b = $r(it, env)?;
-            match (&a, &b) {
-                (Value::Int(x), Value::Int(y)) => return Ok(Value::Bool(x $cmp y)),
-                (Value::Float(x), Value::Float(y)) => return Ok(Value::Bool(x $cmp y)),
-                _ => {}
-            }
-            let r = it.compare($op, &a, &b);
-            done(it, r, $span)
-        })
-    };
+            _ => {}
+        }
+        let r = it.binary(op, &a, &b);
+        done(it, r, span)
+    })
 }
 
 fn compare(op: CmpOp, l: CE, r: CE, span: Span) -> CE {
-    match op {
-        CmpOp::Lt => ordering!(op, l, r, span, <),
-        CmpOp::Le => ordering!(op, l, r, span, <=),
-        CmpOp::Gt => ordering!(op, l, r, span, >),
-        CmpOp::Ge => ordering!(op, l, r, span, >=),
-        CmpOp::Eq => ordering!(op, l, r, span, ==),
-        CmpOp::Ne => ordering!(op, l, r, span, !=),
-        _ => Box::new(move |it, env| {
-            let a = l(it, env)?;
-            let b = r(it, env)?;
-            let r = it.compare(op, &a, &b);
-            done(it, r, span)
-        }),
-    }
+    Box::new(move |it, env| {
+        let a = l(it, env)?;
+        let b = r(it, env)?;
+        if let (Some(x), Some(y)) = (num(&a), num(&b))
+            && let Some(v) = compare_num(op, x, y)
+        {
+            return Ok(v);
+        }
+        let r = it.compare(op, &a, &b);
+        done(it, r, span)
+    })
 }
