@@ -1071,6 +1071,11 @@ impl<'a> Parser<'a> {
             Tok::Op("(") => {
                 if self.eat_op(")") {
                     ExprKind::Tuple(Vec::new())
+                } else if self.is_kw("yield") {
+                    // `(yield x)` is an expression wherever one may stand.
+                    let inner = self.yield_or_exprlist()?;
+                    self.expect_op(")")?;
+                    return Ok(Expr { kind: inner.kind, span: span.to(self.prev_span()) });
                 } else {
                     let first = self.star_or_named()?;
                     if self.is_kw("for") {
