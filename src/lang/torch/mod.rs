@@ -479,7 +479,9 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     // `torch.f(t, ...)` for these is `t.f(...)`.
     for name in [
         "max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk", "reshape", "flatten", "transpose",
-        "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select",
+        "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select", "clone", "square", "rsqrt", "reciprocal",
+        "logical_not", "isinf", "masked_fill", "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "flip", "roll",
+        "outer",
     ] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;

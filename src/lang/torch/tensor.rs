@@ -854,10 +854,191 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(tv(t.contiguous()))
         }),
         "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, args| Ok(Value::Bool(receiver(&args)?.is_contiguous()))),
+        "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
+            let (name, op): (&'static str, Op) = match name {
+                "eq" => ("eq", Op::Eq),
+                "ne" => ("ne", Op::Ne),
+                "lt" => ("lt", Op::Lt),
+                "le" => ("le", Op::Le),
+                "gt" => ("gt", Op::Gt),
+                _ => ("ge", Op::Ge),
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [other] = args.bind(&["other"])?;
+                let other = other.unwrap_or(Value::None);
+                compare(&receiver(&args)?, op, &other, false)?.map(tv).ok_or_else(|| {
+                    let t = other.type_name();
+                    Exception::type_error(format!(
+                        "{name}() received an invalid combination of arguments - got ({t}), but expected one of:\n * (Tensor other)\n      didn't match because some of the arguments have invalid types: (!{t}!)\n * (Number other)\n      didn't match because some of the arguments have invalid types: (!{t}!)\n"
+                    ))
+                })
+            })
+        }
+        "square" => unary_method(this, "square", |t| t.pow_scalar(Scalar::Int(2))),
+        "rsqrt" => unary_method(this, "rsqrt", Tensor::rsqrt),
+        "isinf" => unary_method(this, "isinf", |t| Ok(t.isinf())),
+        "logical_not" => unary_method(this, "logical_not", |t| Ok(t.logical_not())),
+        "nelement" => Value::method(this.clone(), "nelement", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Int(receiver(&args)?.numel() as i64))
+        }),
+        "clamp_" | "clip_" => Value::method(this.clone(), "clamp_", |_, args| {
+            let [min, max] = args.bind(&["min=", "max="])?;
+            let s = |v: Option<Value>| v.as_ref().and_then(as_scalar);
+            receiver(&args)?.clamp_(s(min), s(max)).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "expand_as" => Value::method(this.clone(), "expand_as", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "expand_as", "other")?;
+            Ok(tv(receiver(&args)?.expand(&o.shape()).map_err(exc)?))
+        }),
+        "type_as" => Value::method(this.clone(), "type_as", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "type_as", "other")?;
+            let t = receiver(&args)?;
+            if t.dtype() == o.dtype() {
+                return Ok(args.this.clone().unwrap_or(Value::None));
+            }
+            Ok(tv(t.to_dtype(o.dtype()).map_err(exc)?))
+        }),
+        "masked_fill" | "masked_fill_" => {
+            let inplace = name == "masked_fill_";
+            Value::method(this.clone(), if inplace { "masked_fill_" } else { "masked_fill" }, move |_, args| {
+                let fname = if inplace { "masked_fill_" } else { "masked_fill" };
+                let [mask, value] = args.bind(&["mask", "value"])?;
+                let m = tensor_arg(mask.as_ref(), fname, "mask")?;
+                let v = match value.as_ref() {
+                    Some(v) => match as_tensor(v) {
+                        Some(t) if t.dim() == 0 => Some(t.item().map_err(exc)?),
+                        Some(_) => None,
+                        None => as_scalar(v),
+                    },
+                    None => None,
+                }
+                .ok_or_else(|| Exception::type_error(format!("{fname}() received an invalid combination of arguments")))?;
+                let t = receiver(&args)?;
+                if inplace {
+                    t.masked_fill_(&m, v).map_err(exc)?;
+                    return Ok(args.this.clone().unwrap_or(Value::None));
+                }
+                Ok(tv(t.masked_fill(&m, v).map_err(exc)?))
+            })
+        }
+        "index_select" => Value::method(this.clone(), "index_select", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let i = tensor_arg(index.as_ref(), "index_select", "index")?;
+            if i.dtype() != DType::Int64 {
+                return Err(Exception::runtime_error("index_select(): Expected dtype int32 or int64 for index"));
+            }
+            if i.dim() > 1 {
+                return Err(Exception::new("IndexError", "index_select(): Index is supposed to be a vector"));
+            }
+            let idx: Vec<i64> = i.to_scalars().into_iter().map(Scalar::as_i64).collect();
+            Ok(tv(receiver(&args)?.index_select(d, &idx).map_err(exc)?))
+        }),
+        "gather" => Value::method(this.clone(), "gather", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let i = tensor_arg(index.as_ref(), "gather", "index")?;
+            Ok(tv(receiver(&args)?.gather(d, &i).map_err(exc)?))
+        }),
+        "scatter" | "scatter_" | "scatter_add" | "scatter_add_" => {
+            let name: &'static str = match name {
+                "scatter" => "scatter",
+                "scatter_" => "scatter_",
+                "scatter_add" => "scatter_add",
+                _ => "scatter_add_",
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [dim, index, src, value] = args.bind(&["dim", "index", "src=", "value="])?;
+                let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+                let i = tensor_arg(index.as_ref(), name, "index")?;
+                let t = receiver(&args)?;
+                let src = src.or(value).unwrap_or(Value::None);
+                let add = name.starts_with("scatter_add");
+                let inplace = name.ends_with('_');
+                let st = as_tensor(&src).cloned();
+                let r = match (&st, add) {
+                    (Some(s), true) => {
+                        if inplace {
+                            t.scatter_add_(d, &i, s).map(|()| None)
+                        } else {
+                            t.scatter_add(d, &i, s).map(Some)
+                        }
+                    }
+                    (None, true) => return Err(Exception::type_error(format!("{name}(): argument 'src' (position 3) must be Tensor, not {}", src.type_name()))),
+                    (_, false) => {
+                        let s = match &st {
+                            Some(s) => crate::tensor::ScatterSrc::Tensor(s),
+                            None => crate::tensor::ScatterSrc::Value(as_scalar(&src).ok_or_else(|| {
+                                Exception::type_error(format!("{name}() received an invalid combination of arguments"))
+                            })?),
+                        };
+                        if inplace { t.scatter_(d, &i, s).map(|()| None) } else { t.scatter(d, &i, s).map(Some) }
+                    }
+                }
+                .map_err(exc)?;
+                Ok(r.map_or_else(|| args.this.clone().unwrap_or(Value::None), tv))
+            })
+        }
+        "tril" | "triu" => {
+            let upper = name == "triu";
+            Value::method(this.clone(), if upper { "triu" } else { "tril" }, move |_, args| {
+                let [diagonal] = args.bind(&["diagonal="])?;
+                let k = diagonal.map_or(Ok(0), |v| v.expect_int("diagonal"))?;
+                Ok(tv(receiver(&args)?.tri(k, upper).map_err(exc)?))
+            })
+        }
+        "flip" => Value::method(this.clone(), "flip", |interp, args| {
+            let dims = match super::convert::kw(&args, "dims") {
+                Some(v) => dims_args(interp, &[v.clone()])?,
+                None => dims_args(interp, &args.pos)?,
+            };
+            Ok(tv(receiver(&args)?.flip(&dims).map_err(exc)?))
+        }),
+        "roll" => Value::method(this.clone(), "roll", |interp, args| {
+            let [shifts, dims] = args.bind(&["shifts", "dims="])?;
+            let shifts: Vec<i64> = dims_args(interp, &[shifts.unwrap_or(Value::None)])?.into_iter().map(|s| s as i64).collect();
+            let dims = match dims {
+                None | Some(Value::None) => Vec::new(),
+                Some(d) => dims_args(interp, &[d])?,
+            };
+            Ok(tv(receiver(&args)?.roll(&shifts, &dims).map_err(exc)?))
+        }),
+        "repeat" => Value::method(this.clone(), "repeat", |interp, args| {
+            let reps = dims_args(interp, &args.pos)?;
+            if reps.iter().any(|&r| r < 0) {
+                return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: {:?}", reps.iter().find(|&&r| r < 0).copied().unwrap_or(0), reps)));
+            }
+            let reps: Vec<usize> = reps.into_iter().map(|r| r as usize).collect();
+            Ok(tv(receiver(&args)?.repeat(&reps).map_err(exc)?))
+        }),
+        "outer" => Value::method(this.clone(), "outer", |_, args| {
+            let [vec2] = args.bind(&["vec2"])?;
+            let o = tensor_arg(vec2.as_ref(), "outer", "vec2")?;
+            let t = receiver(&args)?;
+            if t.dim() != 1 || o.dim() != 1 {
+                let (which, d) = if t.dim() != 1 { ("self", t.dim()) } else { ("vec2", o.dim()) };
+                return Err(Exception::runtime_error(format!("outer: Expected 1-D argument {which}, but got {d}-D")));
+            }
+            Ok(tv(t.reshape(&[-1, 1]).and_then(|c| c.mul(&o)).map_err(exc)?))
+        }),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
         _ => return None,
+    })
+}
+
+/// A required tensor argument, with PyTorch's TypeError naming the function and parameter.
+fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{fname}(): argument '{param}' must be Tensor, not {}",
+            v.map_or("NoneType".to_string(), Value::type_name)
+        ))
     })
 }
 
