@@ -24,7 +24,8 @@ fn ravel(coords: &[usize], shape: &[usize]) -> usize {
 /// The int64 values of an index tensor, with `name`'s error for another dtype.
 fn index_values(index: &Tensor, name: &str) -> Result<Vec<i64>> {
     if index.dtype() != DType::Int64 {
-        return Err(TensorError::runtime(format!("{name}(): Expected dtype int64 for index")));
+        let expected = if name == "gather" { "int32/int64" } else { "int64" };
+        return Err(TensorError::runtime(format!("{name}(): Expected dtype {expected} for index")));
     }
     Ok(index.to_scalars().into_iter().map(Scalar::as_i64).collect())
 }
@@ -208,7 +209,11 @@ impl Tensor {
         if mask.dtype() != DType::Bool {
             return Err(TensorError::runtime(format!(
                 "masked_fill_ only supports boolean masks, but got mask with dtype {}",
-                super::ops::dtype_name(mask.dtype())
+                match mask.dtype() {
+                    DType::Float32 => "float",
+                    DType::Float64 => "double",
+                    _ => "long int",
+                }
             )));
         }
         let shape = self.shape();
