@@ -373,3 +373,146 @@ fn add_at(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
         _ => return Err(TensorError::unsupported("scatter_add on bool tensors")),
     })
 }
+
+/// NaN sorts above every number, as in PyTorch.
+fn total_cmp_nan_last(a: f64, b: f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal),
+    }
+}
+
+impl Tensor {
+    /// `sort(dim, descending)` (SortBackward0) and `topk(k, dim, largest)` (TopkBackward0):
+    /// a stable order along `dim`, the first `k` kept; values and int64 indices.
+    pub fn sort_dim(&self, dim: isize, descending: bool, k: Option<usize>) -> Result<(Tensor, Tensor)> {
+        let shape = self.shape();
+        let d = norm_dim(dim, shape.len())?;
+        let len = shape.get(d).copied().unwrap_or(1);
+        if let Some(k) = k
+            && k > len
+        {
+            return Err(TensorError::runtime("selected index k out of range"));
+        }
+        let keep = k.unwrap_or(len);
+        let (outer, inner) = (shape[..d.min(shape.len())].iter().product::<usize>(), shape.get(d + 1..).map_or(1, |s| s.iter().product()));
+        let vals = self.to_f64_vec();
+        let mut out_shape = shape.clone();
+        if !out_shape.is_empty() {
+            out_shape[d] = keep;
+        }
+        let mut pos = vec![0; outer * keep * inner];
+        let mut idx = vec![0i64; outer * keep * inner];
+        let mut order: Vec<usize> = Vec::with_capacity(len);
+        for o in 0..outer {
+            for i in 0..inner {
+                order.clear();
+                order.extend(0..len);
+                let at = |j: usize| vals[(o * len + j) * inner + i];
+                if descending {
+                    order.sort_by(|&a, &b| total_cmp_nan_last(at(b), at(a)));
+                } else {
+                    order.sort_by(|&a, &b| total_cmp_nan_last(at(a), at(b)));
+                }
+                for (r, &j) in order.iter().take(keep).enumerate() {
+                    pos[(o * keep + r) * inner + i] = (o * len + j) * inner + i;
+                    idx[(o * keep + r) * inner + i] = j as i64;
+                }
+            }
+        }
+        let name = if k.is_some() { "TopkBackward0" } else { "SortBackward0" };
+        let values = self.take_positions(pos, &out_shape, name)?;
+        let indices = Tensor::from_data(super::Data::I64(idx), &out_shape)?;
+        Ok((values, indices))
+    }
+
+    /// `nonzero()`: the int64 coordinates of the non-zero elements, one row each.
+    pub fn nonzero(&self) -> Result<Tensor> {
+        let shape = self.shape();
+        let vals = self.to_f64_vec();
+        let mut coords = vec![0; shape.len()];
+        let mut out = Vec::new();
+        let mut n = 0;
+        for (i, &v) in vals.iter().enumerate() {
+            if v != 0.0 {
+                unravel(i, &shape, &mut coords);
+                out.extend(coords.iter().map(|&c| c as i64));
+                n += 1;
+            }
+        }
+        Tensor::from_data(super::Data::I64(out), &[n, shape.len()])
+    }
+
+    /// `logsumexp(dims, keepdim)` as PyTorch computes it: `log(sum(exp(x - max))) + max`
+    /// (LogsumexpBackward0: `grad * exp(x - result)`).
+    pub fn logsumexp(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        let x = if self.dtype().is_floating_point() { self.detach() } else { self.to_dtype(DType::Float32)?.detach() };
+        let rd = x.reduce_dims(Some(dims))?;
+        let out = {
+            let mut m = x.clone();
+            for &d in &rd {
+                m = m.max_dim(d as isize, true)?.0;
+            }
+            // An infinite max would make x - max NaN; PyTorch uses 0 there.
+            let m = Tensor::where_(&m.isinf(), &Tensor::zeros(&[], m.dtype()), &m)?;
+            let s = x.sub(&m)?.exp()?.sum(Some(dims), keepdim)?.log()?;
+            let m = if keepdim { m } else { m.sum(Some(dims), false)? };
+            s.add(&m)?
+        };
+        let st = (*out.storage()).clone();
+        let result = out;
+        let a = super::ops::saved(self);
+        Ok(record(st, "LogsumexpBackward0", &[self], true, move |g, _| {
+            let (g, r) = if keepdim {
+                (g.clone(), result.clone())
+            } else {
+                let mut shape = g.shape();
+                for &d in &rd {
+                    shape.insert(d, 1);
+                }
+                (g.reshape_usize(&shape)?, result.reshape_usize(&shape)?)
+            };
+            Ok(vec![Some(g.mul(&a.sub(&r)?.exp()?)?)])
+        }))
+    }
+
+    /// `fmod(s)`: the remainder with the dividend's sign (FmodBackward0).
+    pub fn fmod_scalar(&self, s: Scalar) -> Result<Tensor> {
+        let out = match (&*self.storage(), s) {
+            (Storage::I64(a), Scalar::Int(b)) => {
+                if b == 0 {
+                    return Err(TensorError::runtime("ZeroDivisionError"));
+                }
+                Storage::I64(a.mapv(|x| x.wrapping_rem(b)))
+            }
+            (st, s) => {
+                let b = s.as_f64();
+                match st.cast(if st.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 }) {
+                    Storage::F32(a) => {
+                        let b = b as f32;
+                        Storage::F32(a.mapv(|x| x % b))
+                    }
+                    Storage::F64(a) => Storage::F64(a.mapv(|x| x % b)),
+                    other => other,
+                }
+            }
+        };
+        Ok(record(out, "FmodBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+    }
+
+    /// `torch.erf` (ErfBackward0: `2/sqrt(pi) * exp(-x*x) * grad`).
+    pub fn erf(&self) -> Result<Tensor> {
+        let out = match self.storage().cast(if self.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 }) {
+            Storage::F32(a) => Storage::F32(a.mapv(|x| super::activations::erf(x as f64) as f32)),
+            Storage::F64(a) => Storage::F64(a.mapv(super::activations::erf)),
+            other => other,
+        };
+        let a = super::ops::saved(self);
+        Ok(record(out, "ErfBackward0", &[self], true, move |g, _| {
+            let e = a.mul(&a)?.neg()?.exp()?.mul_scalar(Scalar::Float(2.0 / std::f64::consts::PI.sqrt()))?;
+            Ok(vec![Some(e.mul(g)?)])
+        }))
+    }
+}

@@ -481,7 +481,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         "max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk", "reshape", "flatten", "transpose",
         "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select", "clone", "square", "rsqrt", "reciprocal",
         "logical_not", "isinf", "masked_fill", "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "flip", "roll",
-        "outer",
+        "outer", "sort", "argsort", "topk", "nonzero", "masked_select", "logsumexp", "remainder", "fmod", "erf",
     ] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;

@@ -1025,6 +1025,139 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             }
             Ok(tv(t.reshape(&[-1, 1]).and_then(|c| c.mul(&o)).map_err(exc)?))
         }),
+        "sort" | "topk" | "argsort" => {
+            let name: &'static str = match name {
+                "sort" => "sort",
+                "topk" => "topk",
+                _ => "argsort",
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let t = receiver(&args)?;
+                let int = |v: Option<Value>, n: &str, d: i64| v.filter(|v| !v.is_none()).map_or(Ok(d), |v| v.expect_int(n));
+                let (dim, descending, k) = if name == "topk" {
+                    let [k, dim, largest, _sorted] = args.bind(&["k", "dim=", "largest=", "sorted="])?;
+                    let k = int(k, "k", 0)?;
+                    if k < 0 {
+                        return Err(Exception::runtime_error("selected index k out of range"));
+                    }
+                    (int(dim, "dim", -1)?, bool_arg(largest.as_ref(), true), Some(k as usize))
+                } else {
+                    let [dim, descending, _stable] = args.bind(&["dim=", "descending=", "*", "stable="])?;
+                    (int(dim, "dim", -1)?, bool_arg(descending.as_ref(), false), None)
+                };
+                let (v, i) = t.sort_dim(dim as isize, descending, k).map_err(exc)?;
+                if name == "argsort" {
+                    return Ok(tv(i));
+                }
+                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i) }))
+            })
+        }
+        "nonzero" => Value::method(this.clone(), "nonzero", |_, args| {
+            let [as_tuple] = args.bind(&["*", "as_tuple="])?;
+            let t = receiver(&args)?;
+            let nz = t.nonzero().map_err(exc)?;
+            if bool_arg(as_tuple.as_ref(), false) {
+                let cols = (0..t.dim().max(1) as isize)
+                    .map(|d| if t.dim() == 0 { nz.reshape(&[-1]) } else { nz.select(1, d as i64).map(|c| c.contiguous()) })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(exc)?;
+                return Ok(Value::tuple(cols.into_iter().map(tv).collect()));
+            }
+            Ok(tv(nz))
+        }),
+        "masked_select" => Value::method(this.clone(), "masked_select", |_, args| {
+            let [mask] = args.bind(&["mask"])?;
+            let m = tensor_arg(mask.as_ref(), "masked_select", "mask")?;
+            if m.dtype() != DType::Bool {
+                return Err(Exception::runtime_error(format!("masked_select: expected BoolTensor for mask")));
+            }
+            let t = receiver(&args)?;
+            let shape = crate::tensor::Tensor::zeros(&t.shape(), DType::Bool).logical_and(&m).map_err(exc)?.shape();
+            let (t2, m2) = (t.expand(&shape).map_err(exc)?, m.expand(&shape).map_err(exc)?);
+            Ok(tv(t2.masked_select_fn(&m2).map_err(exc)?))
+        }),
+        "new_zeros" | "new_ones" | "new_empty" | "new_full" => {
+            let name: &'static str = match name {
+                "new_zeros" => "new_zeros",
+                "new_ones" => "new_ones",
+                "new_empty" => "new_empty",
+                _ => "new_full",
+            };
+            Value::method(this.clone(), name, move |interp, args| {
+                let t = receiver(&args)?;
+                let mut pos = args.pos.clone();
+                if let Some(s) = super::convert::kw(&args, "size") {
+                    pos.insert(0, s.clone());
+                }
+                let fill = if name == "new_full" {
+                    let v = match super::convert::kw(&args, "fill_value") {
+                        Some(v) => Some(v.clone()),
+                        None if pos.len() >= 2 => pos.pop(),
+                        None => None,
+                    };
+                    v.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("new_full(): argument 'fill_value' must be Number"))?
+                } else {
+                    Scalar::Int(i64::from(name == "new_ones"))
+                };
+                let shape = super::convert::shape_args(interp, &pos, name)?;
+                let dtype = dtype_arg(super::convert::kw(&args, "dtype"))?.unwrap_or(t.dtype());
+                let out = Tensor::full(&shape, fill, dtype);
+                if bool_arg(super::convert::kw(&args, "requires_grad"), false) {
+                    out.set_requires_grad(true).map_err(exc)?;
+                }
+                Ok(tv(out))
+            })
+        }
+        "new_tensor" => Value::method(this.clone(), "new_tensor", |interp, args| {
+            let [data, dtype, _device, requires_grad] = args.bind(&["data", "*", "dtype=", "device=", "requires_grad="])?;
+            let t = receiver(&args)?;
+            let data = data.unwrap_or(Value::None);
+            let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
+            let out = match as_tensor(&data) {
+                Some(src) => src.detach_copy().to_dtype(dtype).map_err(exc)?,
+                None => super::convert::tensor_from_data(interp, &data, Some(dtype))?,
+            };
+            if bool_arg(requires_grad.as_ref(), false) {
+                out.set_requires_grad(true).map_err(exc)?;
+            }
+            Ok(tv(out))
+        }),
+        "logsumexp" => Value::method(this.clone(), "logsumexp", |interp, args| {
+            let [dim, keepdim] = args.bind(&["dim", "keepdim="])?;
+            let dims = dim_list(interp, dim.as_ref())?.unwrap_or_default();
+            Ok(tv(receiver(&args)?.logsumexp(&dims, bool_arg(keepdim.as_ref(), false)).map_err(exc)?))
+        }),
+        "bmm" => Value::method(this.clone(), "bmm", |_, args| {
+            let [mat2] = args.bind(&["mat2"])?;
+            let o = tensor_arg(mat2.as_ref(), "bmm", "mat2")?;
+            let t = receiver(&args)?;
+            if t.dim() != 3 {
+                return Err(Exception::runtime_error("batch1 must be a 3D tensor"));
+            }
+            if o.dim() != 3 {
+                return Err(Exception::runtime_error("batch2 must be a 3D tensor"));
+            }
+            Ok(tv(t.matmul(&o).map_err(exc)?))
+        }),
+        "remainder" | "fmod" => {
+            let is_fmod = name == "fmod";
+            Value::method(this.clone(), if is_fmod { "fmod" } else { "remainder" }, move |_, args| {
+                let [other] = args.bind(&["other"])?;
+                let t = receiver(&args)?;
+                let fname = if is_fmod { "fmod" } else { "remainder" };
+                let s = match other.as_ref() {
+                    Some(v) => match as_tensor(v) {
+                        Some(o) if o.dim() == 0 => Some(o.item().map_err(exc)?),
+                        Some(_) => return Err(Exception::unsupported(format!("{fname}() with a tensor divisor"))),
+                        None => as_scalar(v),
+                    },
+                    None => None,
+                }
+                .ok_or_else(|| Exception::type_error(format!("{fname}(): argument 'other' must be Tensor or Number")))?;
+                Ok(tv(if is_fmod { t.fmod_scalar(s) } else { t.remainder_scalar(s) }.map_err(exc)?))
+            })
+        }
+        "erf" => unary_method(this, "erf", Tensor::erf),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
