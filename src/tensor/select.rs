@@ -516,3 +516,76 @@ impl Tensor {
         }))
     }
 }
+
+impl Tensor {
+    /// `diag(k)`: a vector onto the `k`-th diagonal of a square matrix (DiagEmbedBackward0),
+    /// or a matrix's `k`-th diagonal as a new tensor.
+    pub fn diag(&self, k: i64) -> Result<Tensor> {
+        match self.dim() {
+            1 => {
+                let len = self.numel();
+                let n = len + k.unsigned_abs() as usize;
+                let (r0, c0) = (if k < 0 { (-k) as usize } else { 0 }, if k > 0 { k as usize } else { 0 });
+                let pos: Vec<usize> = (0..len).map(|i| (i + r0) * n + i + c0).collect();
+                let base = Storage::full(&[n, n], Scalar::Int(0), self.dtype());
+                let out = flat::put(&base, &pos, &flat_storage(self))?;
+                Ok(record(out, "DiagEmbedBackward0", &[self], false, move |g, _| {
+                    Ok(vec![Some(Tensor::from_storage(flat::take(&flat_storage(g), &pos, &[len])?))])
+                }))
+            }
+            2 => Ok(self.diagonal(k, 0, 1)?.clone_tensor()),
+            _ => Err(TensorError::runtime("diag(): Supports 1D or 2D tensors. Got ".to_string() + &format!("{}D", self.dim()))),
+        }
+    }
+
+    /// `lerp(end, weight)` with a number weight, in PyTorch's two-sided form (LerpBackward0).
+    pub fn lerp_scalar(&self, end: &Tensor, w: f64) -> Result<Tensor> {
+        if self.dtype() != end.dtype() {
+            return Err(TensorError::runtime(format!(
+                "expected dtype {} for `end` but got dtype {}",
+                super::ops::dtype_name(self.dtype()).to_lowercase(),
+                super::ops::dtype_name(end.dtype()).to_lowercase()
+            )));
+        }
+        let shape = super::storage::broadcast_shapes(&self.shape(), &end.shape())?;
+        let out = match (&*self.storage(), &*end.storage()) {
+            (Storage::F32(a), Storage::F32(b)) => {
+                let w = w as f32;
+                Storage::F32(super::storage::zip_map(a, b, &shape, |s, e| if w.abs() < 0.5 { s + w * (e - s) } else { e - (e - s) * (1.0 - w) })?)
+            }
+            (Storage::F64(a), Storage::F64(b)) => {
+                Storage::F64(super::storage::zip_map(a, b, &shape, |s, e| if w.abs() < 0.5 { s + w * (e - s) } else { e - (e - s) * (1.0 - w) })?)
+            }
+            _ => return Err(TensorError::runtime(format!("\"lerp_kernel_scalar\" not implemented for '{}'", super::ops::dtype_name(self.dtype())))),
+        };
+        Ok(record(out, "LerpBackward0", &[self, end], false, move |g, n| {
+            Ok(vec![
+                if n[0] { Some(g.mul_scalar(Scalar::Float(1.0 - w))?) } else { None },
+                if n[1] { Some(g.mul_scalar(Scalar::Float(w))?) } else { None },
+            ])
+        }))
+    }
+
+    /// `atan2(other)` (Atan2Backward0).
+    pub fn atan2(&self, other: &Tensor) -> Result<Tensor> {
+        let dtype = match self.dtype().promote(other.dtype()) {
+            DType::Float64 => DType::Float64,
+            _ => DType::Float32,
+        };
+        let (a, b) = (self.storage().cast(dtype), other.storage().cast(dtype));
+        let shape = super::storage::broadcast_shapes(&a.shape(), &b.shape())?;
+        let out = match (&a, &b) {
+            (Storage::F32(x), Storage::F32(y)) => Storage::F32(super::storage::zip_map(x, y, &shape, f32::atan2)?),
+            (Storage::F64(x), Storage::F64(y)) => Storage::F64(super::storage::zip_map(x, y, &shape, f64::atan2)?),
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        let (sa, sb) = (super::ops::saved(self), super::ops::saved(other));
+        Ok(record(out, "Atan2Backward0", &[self, other], true, move |g, n| {
+            let denom = sa.mul(&sa)?.add(&sb.mul(&sb)?)?;
+            Ok(vec![
+                if n[0] { Some(g.mul(&sb)?.div(&denom)?) } else { None },
+                if n[1] { Some(g.mul(&sa.neg()?)?.div(&denom)?) } else { None },
+            ])
+        }))
+    }
+}

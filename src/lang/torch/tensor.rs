@@ -1158,6 +1158,52 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             })
         }
         "erf" => unary_method(this, "erf", Tensor::erf),
+        "diag" => Value::method(this.clone(), "diag", |_, args| {
+            let [diagonal] = args.bind(&["diagonal="])?;
+            let k = diagonal.map_or(Ok(0), |v| v.expect_int("diagonal"))?;
+            Ok(tv(receiver(&args)?.diag(k).map_err(exc)?))
+        }),
+        "lerp" => Value::method(this.clone(), "lerp", |_, args| {
+            let [end, weight] = args.bind(&["end", "weight"])?;
+            let e = tensor_arg(end.as_ref(), "lerp", "end")?;
+            let w = match weight.as_ref() {
+                Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => return Err(Exception::unsupported("lerp() with a tensor weight")),
+                w => f64_arg(w, 0.0, "weight")?,
+            };
+            Ok(tv(receiver(&args)?.lerp_scalar(&e, w).map_err(exc)?))
+        }),
+        "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "atan2", "other")?;
+            Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
+        }),
+        "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
+            let [repeats, dim, _output_size] = args.bind(&["repeats", "dim=", "*", "output_size="])?;
+            let t = receiver(&args)?;
+            let r = match repeats.as_ref() {
+                Some(Value::Int(r)) => *r,
+                Some(v) => match as_tensor(v) {
+                    Some(rt) if rt.numel() == 1 => rt.item().map_err(exc)?.as_i64(),
+                    _ => return Err(Exception::unsupported("repeat_interleave() with a tensor of repeats")),
+                },
+                None => return Err(Exception::type_error("repeat_interleave() missing required argument 'repeats'")),
+            };
+            if r < 0 {
+                return Err(Exception::runtime_error("repeats can not be negative"));
+            }
+            let (t, d) = match dim {
+                None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
+                Some(d) => {
+                    let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+                    (t, d)
+                }
+            };
+            let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
+            let mut shape = u.shape();
+            shape[d + 1] = r as usize;
+            let e = u.expand(&shape).map_err(exc)?.clone_tensor();
+            Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
+        }),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
