@@ -1204,6 +1204,14 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let e = u.expand(&shape).map_err(exc)?.clone_tensor();
             Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
         }),
+        "addmm" => Value::method(this.clone(), "addmm", |_, args| {
+            let [mat1, mat2, beta, alpha] = args.bind(&["mat1", "mat2", "*", "beta=", "alpha="])?;
+            let (m1, m2) = (tensor_arg(mat1.as_ref(), "addmm", "mat1")?, tensor_arg(mat2.as_ref(), "addmm", "mat2")?);
+            if f64_arg(beta.as_ref(), 1.0, "beta")? != 1.0 || f64_arg(alpha.as_ref(), 1.0, "alpha")? != 1.0 {
+                return Err(Exception::unsupported("addmm() with beta or alpha other than 1"));
+            }
+            Ok(tv(Tensor::addmm(&receiver(&args)?, &m1, &m2).map_err(exc)?))
+        }),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
