@@ -144,9 +144,7 @@ impl Tensor {
             }
             ScatterSrc::Tensor(src) => {
                 if src.dtype() != self.dtype() {
-                    return Err(TensorError::runtime(format!(
-                        "scatter(): Expected self.dtype to be equal to src.dtype"
-                    )));
+                    return Err(TensorError::runtime("scatter(): Expected self.dtype to be equal to src.dtype"));
                 }
                 let sshape = src.shape();
                 let spos = same_coords(&ishape, &sshape);

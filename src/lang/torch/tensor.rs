@@ -993,7 +993,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         }
         "flip" => Value::method(this.clone(), "flip", |interp, args| {
             let dims = match super::convert::kw(&args, "dims") {
-                Some(v) => dims_args(interp, &[v.clone()])?,
+                Some(v) => dims_args(interp, std::slice::from_ref(v))?,
                 None => dims_args(interp, &args.pos)?,
             };
             Ok(tv(receiver(&args)?.flip(&dims).map_err(exc)?))
@@ -1069,7 +1069,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let [mask] = args.bind(&["mask"])?;
             let m = tensor_arg(mask.as_ref(), "masked_select", "mask")?;
             if m.dtype() != DType::Bool {
-                return Err(Exception::runtime_error(format!("masked_select: expected BoolTensor for mask")));
+                return Err(Exception::runtime_error("masked_select: expected BoolTensor for mask"));
             }
             let t = receiver(&args)?;
             let shape = crate::tensor::Tensor::zeros(&t.shape(), DType::Bool).logical_and(&m).map_err(exc)?.shape();
