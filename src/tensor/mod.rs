@@ -19,6 +19,7 @@ mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod select;
 mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
@@ -34,6 +35,7 @@ pub use error::TensorError;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use select::ScatterSrc;
 pub use tensor::Tensor;
 
 pub type Result<T> = std::result::Result<T, TensorError>;

@@ -1509,6 +1509,15 @@ impl Tensor {
 
     /// Boolean-mask selection `t[mask]` (IndexBackward0), flattening matched elements.
     pub fn masked_select(&self, mask: &Tensor) -> Result<Tensor> {
+        self.masked_select_as(mask, "IndexBackward0")
+    }
+
+    /// `torch.masked_select` (MaskedSelectBackward0), same shapes.
+    pub fn masked_select_fn(&self, mask: &Tensor) -> Result<Tensor> {
+        self.masked_select_as(mask, "MaskedSelectBackward0")
+    }
+
+    fn masked_select_as(&self, mask: &Tensor, name: &'static str) -> Result<Tensor> {
         let shape = self.shape();
         let m = mask.storage().cast(DType::Bool);
         if m.shape() != shape {
@@ -1524,7 +1533,7 @@ impl Tensor {
         let pos: Vec<usize> = mv.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i).collect();
         let flat = self.storage().reshape(&[self.numel()])?;
         let out = flat.take_axis(0, &pos);
-        Ok(record(out, "IndexBackward0", &[self], false, move |g, _| {
+        Ok(record(out, name, &[self], false, move |g, _| {
             let numel: usize = shape.iter().product();
             let full = Tensor::zeros(&[numel], g.dtype()).index_add(0, &pos, g)?;
             Ok(vec![Some(full.reshape_usize(&shape)?)])

@@ -479,7 +479,10 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     // `torch.f(t, ...)` for these is `t.f(...)`.
     for name in [
         "max", "min", "argmax", "argmin", "std", "var", "prod", "cumsum", "norm", "split", "chunk", "reshape", "flatten", "transpose",
-        "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select",
+        "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select", "clone", "square", "rsqrt", "reciprocal",
+        "logical_not", "isinf", "masked_fill", "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "flip", "roll",
+        "outer", "sort", "argsort", "topk", "nonzero", "masked_select", "logsumexp", "remainder", "fmod", "erf",
+        "diag", "lerp", "atan2", "arctan2", "repeat_interleave", "addmm",
     ] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;

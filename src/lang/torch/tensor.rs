@@ -854,10 +854,378 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(tv(t.contiguous()))
         }),
         "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, args| Ok(Value::Bool(receiver(&args)?.is_contiguous()))),
+        "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
+            let (name, op): (&'static str, Op) = match name {
+                "eq" => ("eq", Op::Eq),
+                "ne" => ("ne", Op::Ne),
+                "lt" => ("lt", Op::Lt),
+                "le" => ("le", Op::Le),
+                "gt" => ("gt", Op::Gt),
+                _ => ("ge", Op::Ge),
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [other] = args.bind(&["other"])?;
+                let other = other.unwrap_or(Value::None);
+                compare(&receiver(&args)?, op, &other, false)?.map(tv).ok_or_else(|| {
+                    let t = other.type_name();
+                    Exception::type_error(format!(
+                        "{name}() received an invalid combination of arguments - got ({t}), but expected one of:\n * (Tensor other)\n      didn't match because some of the arguments have invalid types: (!{t}!)\n * (Number other)\n      didn't match because some of the arguments have invalid types: (!{t}!)\n"
+                    ))
+                })
+            })
+        }
+        "square" => unary_method(this, "square", |t| t.pow_scalar(Scalar::Int(2))),
+        "rsqrt" => unary_method(this, "rsqrt", Tensor::rsqrt),
+        "isinf" => unary_method(this, "isinf", |t| Ok(t.isinf())),
+        "logical_not" => unary_method(this, "logical_not", |t| Ok(t.logical_not())),
+        "nelement" => Value::method(this.clone(), "nelement", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Int(receiver(&args)?.numel() as i64))
+        }),
+        "clamp_" | "clip_" => Value::method(this.clone(), "clamp_", |_, args| {
+            let [min, max] = args.bind(&["min=", "max="])?;
+            let s = |v: Option<Value>| v.as_ref().and_then(as_scalar);
+            receiver(&args)?.clamp_(s(min), s(max)).map_err(exc)?;
+            Ok(args.this.clone().unwrap_or(Value::None))
+        }),
+        "expand_as" => Value::method(this.clone(), "expand_as", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "expand_as", "other")?;
+            Ok(tv(receiver(&args)?.expand(&o.shape()).map_err(exc)?))
+        }),
+        "type_as" => Value::method(this.clone(), "type_as", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "type_as", "other")?;
+            let t = receiver(&args)?;
+            if t.dtype() == o.dtype() {
+                return Ok(args.this.clone().unwrap_or(Value::None));
+            }
+            Ok(tv(t.to_dtype(o.dtype()).map_err(exc)?))
+        }),
+        "masked_fill" | "masked_fill_" => {
+            let inplace = name == "masked_fill_";
+            Value::method(this.clone(), if inplace { "masked_fill_" } else { "masked_fill" }, move |_, args| {
+                let fname = if inplace { "masked_fill_" } else { "masked_fill" };
+                let [mask, value] = args.bind(&["mask", "value"])?;
+                let m = tensor_arg(mask.as_ref(), fname, "mask")?;
+                let v = match value.as_ref() {
+                    Some(v) => match as_tensor(v) {
+                        Some(t) if t.dim() == 0 => Some(t.item().map_err(exc)?),
+                        Some(_) => None,
+                        None => as_scalar(v),
+                    },
+                    None => None,
+                }
+                .ok_or_else(|| Exception::type_error(format!("{fname}() received an invalid combination of arguments")))?;
+                let t = receiver(&args)?;
+                if inplace {
+                    t.masked_fill_(&m, v).map_err(exc)?;
+                    return Ok(args.this.clone().unwrap_or(Value::None));
+                }
+                Ok(tv(t.masked_fill(&m, v).map_err(exc)?))
+            })
+        }
+        "index_select" => Value::method(this.clone(), "index_select", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let i = tensor_arg(index.as_ref(), "index_select", "index")?;
+            if i.dtype() != DType::Int64 {
+                return Err(Exception::runtime_error("index_select(): Expected dtype int32 or int64 for index"));
+            }
+            if i.dim() > 1 {
+                return Err(Exception::new("IndexError", "index_select(): Index is supposed to be a vector"));
+            }
+            let idx: Vec<i64> = i.to_scalars().into_iter().map(Scalar::as_i64).collect();
+            Ok(tv(receiver(&args)?.index_select(d, &idx).map_err(exc)?))
+        }),
+        "gather" => Value::method(this.clone(), "gather", |_, args| {
+            let [dim, index] = args.bind(&["dim", "index"])?;
+            let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+            let i = tensor_arg(index.as_ref(), "gather", "index")?;
+            Ok(tv(receiver(&args)?.gather(d, &i).map_err(exc)?))
+        }),
+        "scatter" | "scatter_" | "scatter_add" | "scatter_add_" => {
+            let name: &'static str = match name {
+                "scatter" => "scatter",
+                "scatter_" => "scatter_",
+                "scatter_add" => "scatter_add",
+                _ => "scatter_add_",
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let [dim, index, src, value] = args.bind(&["dim", "index", "src=", "value="])?;
+                let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
+                let i = tensor_arg(index.as_ref(), name, "index")?;
+                let t = receiver(&args)?;
+                let src = src.or(value).unwrap_or(Value::None);
+                let add = name.starts_with("scatter_add");
+                let inplace = name.ends_with('_');
+                let st = as_tensor(&src).cloned();
+                let r = match (&st, add) {
+                    (Some(s), true) => {
+                        if inplace {
+                            t.scatter_add_(d, &i, s).map(|()| None)
+                        } else {
+                            t.scatter_add(d, &i, s).map(Some)
+                        }
+                    }
+                    (None, true) => return Err(Exception::type_error(format!("{name}(): argument 'src' (position 3) must be Tensor, not {}", src.type_name()))),
+                    (_, false) => {
+                        let s = match &st {
+                            Some(s) => crate::tensor::ScatterSrc::Tensor(s),
+                            None => crate::tensor::ScatterSrc::Value(as_scalar(&src).ok_or_else(|| {
+                                Exception::type_error(format!("{name}() received an invalid combination of arguments"))
+                            })?),
+                        };
+                        if inplace { t.scatter_(d, &i, s).map(|()| None) } else { t.scatter(d, &i, s).map(Some) }
+                    }
+                }
+                .map_err(exc)?;
+                Ok(r.map_or_else(|| args.this.clone().unwrap_or(Value::None), tv))
+            })
+        }
+        "tril" | "triu" => {
+            let upper = name == "triu";
+            Value::method(this.clone(), if upper { "triu" } else { "tril" }, move |_, args| {
+                let [diagonal] = args.bind(&["diagonal="])?;
+                let k = diagonal.map_or(Ok(0), |v| v.expect_int("diagonal"))?;
+                Ok(tv(receiver(&args)?.tri(k, upper).map_err(exc)?))
+            })
+        }
+        "flip" => Value::method(this.clone(), "flip", |interp, args| {
+            let dims = match super::convert::kw(&args, "dims") {
+                Some(v) => dims_args(interp, std::slice::from_ref(v))?,
+                None => dims_args(interp, &args.pos)?,
+            };
+            Ok(tv(receiver(&args)?.flip(&dims).map_err(exc)?))
+        }),
+        "roll" => Value::method(this.clone(), "roll", |interp, args| {
+            let [shifts, dims] = args.bind(&["shifts", "dims="])?;
+            let shifts: Vec<i64> = dims_args(interp, &[shifts.unwrap_or(Value::None)])?.into_iter().map(|s| s as i64).collect();
+            let dims = match dims {
+                None | Some(Value::None) => Vec::new(),
+                Some(d) => dims_args(interp, &[d])?,
+            };
+            Ok(tv(receiver(&args)?.roll(&shifts, &dims).map_err(exc)?))
+        }),
+        "repeat" => Value::method(this.clone(), "repeat", |interp, args| {
+            let reps = dims_args(interp, &args.pos)?;
+            if reps.iter().any(|&r| r < 0) {
+                return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: {:?}", reps.iter().find(|&&r| r < 0).copied().unwrap_or(0), reps)));
+            }
+            let reps: Vec<usize> = reps.into_iter().map(|r| r as usize).collect();
+            Ok(tv(receiver(&args)?.repeat(&reps).map_err(exc)?))
+        }),
+        "outer" => Value::method(this.clone(), "outer", |_, args| {
+            let [vec2] = args.bind(&["vec2"])?;
+            let o = tensor_arg(vec2.as_ref(), "outer", "vec2")?;
+            let t = receiver(&args)?;
+            if t.dim() != 1 || o.dim() != 1 {
+                let (which, d) = if t.dim() != 1 { ("self", t.dim()) } else { ("vec2", o.dim()) };
+                return Err(Exception::runtime_error(format!("outer: Expected 1-D argument {which}, but got {d}-D")));
+            }
+            Ok(tv(t.reshape(&[-1, 1]).and_then(|c| c.mul(&o)).map_err(exc)?))
+        }),
+        "sort" | "topk" | "argsort" => {
+            let name: &'static str = match name {
+                "sort" => "sort",
+                "topk" => "topk",
+                _ => "argsort",
+            };
+            Value::method(this.clone(), name, move |_, args| {
+                let t = receiver(&args)?;
+                let int = |v: Option<Value>, n: &str, d: i64| v.filter(|v| !v.is_none()).map_or(Ok(d), |v| v.expect_int(n));
+                let (dim, descending, k) = if name == "topk" {
+                    let [k, dim, largest, _sorted] = args.bind(&["k", "dim=", "largest=", "sorted="])?;
+                    let k = int(k, "k", 0)?;
+                    if k < 0 {
+                        return Err(Exception::runtime_error("selected index k out of range"));
+                    }
+                    (int(dim, "dim", -1)?, bool_arg(largest.as_ref(), true), Some(k as usize))
+                } else {
+                    let [dim, descending, _stable] = args.bind(&["dim=", "descending=", "*", "stable="])?;
+                    (int(dim, "dim", -1)?, bool_arg(descending.as_ref(), false), None)
+                };
+                let (v, i) = t.sort_dim(dim as isize, descending, k).map_err(exc)?;
+                if name == "argsort" {
+                    return Ok(tv(i));
+                }
+                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i) }))
+            })
+        }
+        "nonzero" => Value::method(this.clone(), "nonzero", |_, args| {
+            let [as_tuple] = args.bind(&["*", "as_tuple="])?;
+            let t = receiver(&args)?;
+            let nz = t.nonzero().map_err(exc)?;
+            if bool_arg(as_tuple.as_ref(), false) {
+                let cols = (0..t.dim().max(1) as isize)
+                    .map(|d| if t.dim() == 0 { nz.reshape(&[-1]) } else { nz.select(1, d as i64).map(|c| c.contiguous()) })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(exc)?;
+                return Ok(Value::tuple(cols.into_iter().map(tv).collect()));
+            }
+            Ok(tv(nz))
+        }),
+        "masked_select" => Value::method(this.clone(), "masked_select", |_, args| {
+            let [mask] = args.bind(&["mask"])?;
+            let m = tensor_arg(mask.as_ref(), "masked_select", "mask")?;
+            if m.dtype() != DType::Bool {
+                return Err(Exception::runtime_error("masked_select: expected BoolTensor for mask"));
+            }
+            let t = receiver(&args)?;
+            let shape = crate::tensor::Tensor::zeros(&t.shape(), DType::Bool).logical_and(&m).map_err(exc)?.shape();
+            let (t2, m2) = (t.expand(&shape).map_err(exc)?, m.expand(&shape).map_err(exc)?);
+            Ok(tv(t2.masked_select_fn(&m2).map_err(exc)?))
+        }),
+        "new_zeros" | "new_ones" | "new_empty" | "new_full" => {
+            let name: &'static str = match name {
+                "new_zeros" => "new_zeros",
+                "new_ones" => "new_ones",
+                "new_empty" => "new_empty",
+                _ => "new_full",
+            };
+            Value::method(this.clone(), name, move |interp, args| {
+                let t = receiver(&args)?;
+                let mut pos = args.pos.clone();
+                if let Some(s) = super::convert::kw(&args, "size") {
+                    pos.insert(0, s.clone());
+                }
+                let fill = if name == "new_full" {
+                    let v = match super::convert::kw(&args, "fill_value") {
+                        Some(v) => Some(v.clone()),
+                        None if pos.len() >= 2 => pos.pop(),
+                        None => None,
+                    };
+                    v.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("new_full(): argument 'fill_value' must be Number"))?
+                } else {
+                    Scalar::Int(i64::from(name == "new_ones"))
+                };
+                let shape = super::convert::shape_args(interp, &pos, name)?;
+                let dtype = dtype_arg(super::convert::kw(&args, "dtype"))?.unwrap_or(t.dtype());
+                let out = Tensor::full(&shape, fill, dtype);
+                if bool_arg(super::convert::kw(&args, "requires_grad"), false) {
+                    out.set_requires_grad(true).map_err(exc)?;
+                }
+                Ok(tv(out))
+            })
+        }
+        "new_tensor" => Value::method(this.clone(), "new_tensor", |interp, args| {
+            let [data, dtype, _device, requires_grad] = args.bind(&["data", "*", "dtype=", "device=", "requires_grad="])?;
+            let t = receiver(&args)?;
+            let data = data.unwrap_or(Value::None);
+            let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
+            let out = match as_tensor(&data) {
+                Some(src) => src.detach_copy().to_dtype(dtype).map_err(exc)?,
+                None => super::convert::tensor_from_data(interp, &data, Some(dtype))?,
+            };
+            if bool_arg(requires_grad.as_ref(), false) {
+                out.set_requires_grad(true).map_err(exc)?;
+            }
+            Ok(tv(out))
+        }),
+        "logsumexp" => Value::method(this.clone(), "logsumexp", |interp, args| {
+            let [dim, keepdim] = args.bind(&["dim", "keepdim="])?;
+            let dims = dim_list(interp, dim.as_ref())?.unwrap_or_default();
+            Ok(tv(receiver(&args)?.logsumexp(&dims, bool_arg(keepdim.as_ref(), false)).map_err(exc)?))
+        }),
+        "bmm" => Value::method(this.clone(), "bmm", |_, args| {
+            let [mat2] = args.bind(&["mat2"])?;
+            let o = tensor_arg(mat2.as_ref(), "bmm", "mat2")?;
+            let t = receiver(&args)?;
+            if t.dim() != 3 {
+                return Err(Exception::runtime_error("batch1 must be a 3D tensor"));
+            }
+            if o.dim() != 3 {
+                return Err(Exception::runtime_error("batch2 must be a 3D tensor"));
+            }
+            Ok(tv(t.matmul(&o).map_err(exc)?))
+        }),
+        "remainder" | "fmod" => {
+            let is_fmod = name == "fmod";
+            Value::method(this.clone(), if is_fmod { "fmod" } else { "remainder" }, move |_, args| {
+                let [other] = args.bind(&["other"])?;
+                let t = receiver(&args)?;
+                let fname = if is_fmod { "fmod" } else { "remainder" };
+                let s = match other.as_ref() {
+                    Some(v) => match as_tensor(v) {
+                        Some(o) if o.dim() == 0 => Some(o.item().map_err(exc)?),
+                        Some(_) => return Err(Exception::unsupported(format!("{fname}() with a tensor divisor"))),
+                        None => as_scalar(v),
+                    },
+                    None => None,
+                }
+                .ok_or_else(|| Exception::type_error(format!("{fname}(): argument 'other' must be Tensor or Number")))?;
+                Ok(tv(if is_fmod { t.fmod_scalar(s) } else { t.remainder_scalar(s) }.map_err(exc)?))
+            })
+        }
+        "erf" => unary_method(this, "erf", Tensor::erf),
+        "diag" => Value::method(this.clone(), "diag", |_, args| {
+            let [diagonal] = args.bind(&["diagonal="])?;
+            let k = diagonal.map_or(Ok(0), |v| v.expect_int("diagonal"))?;
+            Ok(tv(receiver(&args)?.diag(k).map_err(exc)?))
+        }),
+        "lerp" => Value::method(this.clone(), "lerp", |_, args| {
+            let [end, weight] = args.bind(&["end", "weight"])?;
+            let e = tensor_arg(end.as_ref(), "lerp", "end")?;
+            let w = match weight.as_ref() {
+                Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => return Err(Exception::unsupported("lerp() with a tensor weight")),
+                w => f64_arg(w, 0.0, "weight")?,
+            };
+            Ok(tv(receiver(&args)?.lerp_scalar(&e, w).map_err(exc)?))
+        }),
+        "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let o = tensor_arg(other.as_ref(), "atan2", "other")?;
+            Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
+        }),
+        "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
+            let [repeats, dim, _output_size] = args.bind(&["repeats", "dim=", "*", "output_size="])?;
+            let t = receiver(&args)?;
+            let r = match repeats.as_ref() {
+                Some(Value::Int(r)) => *r,
+                Some(v) => match as_tensor(v) {
+                    Some(rt) if rt.numel() == 1 => rt.item().map_err(exc)?.as_i64(),
+                    _ => return Err(Exception::unsupported("repeat_interleave() with a tensor of repeats")),
+                },
+                None => return Err(Exception::type_error("repeat_interleave() missing required argument 'repeats'")),
+            };
+            if r < 0 {
+                return Err(Exception::runtime_error("repeats can not be negative"));
+            }
+            let (t, d) = match dim {
+                None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
+                Some(d) => {
+                    let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+                    (t, d)
+                }
+            };
+            let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
+            let mut shape = u.shape();
+            shape[d + 1] = r as usize;
+            let e = u.expand(&shape).map_err(exc)?.clone_tensor();
+            Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
+        }),
+        "addmm" => Value::method(this.clone(), "addmm", |_, args| {
+            let [mat1, mat2, beta, alpha] = args.bind(&["mat1", "mat2", "*", "beta=", "alpha="])?;
+            let (m1, m2) = (tensor_arg(mat1.as_ref(), "addmm", "mat1")?, tensor_arg(mat2.as_ref(), "addmm", "mat2")?);
+            if f64_arg(beta.as_ref(), 1.0, "beta")? != 1.0 || f64_arg(alpha.as_ref(), 1.0, "alpha")? != 1.0 {
+                return Err(Exception::unsupported("addmm() with beta or alpha other than 1"));
+            }
+            Ok(tv(Tensor::addmm(&receiver(&args)?, &m1, &m2).map_err(exc)?))
+        }),
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
         _ => return None,
+    })
+}
+
+/// A required tensor argument, with PyTorch's TypeError naming the function and parameter.
+fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{fname}(): argument '{param}' must be Tensor, not {}",
+            v.map_or("NoneType".to_string(), Value::type_name)
+        ))
     })
 }
 
