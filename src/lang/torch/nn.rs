@@ -19,6 +19,11 @@ enum Kind {
     Embedding(tnn::Embedding),
     Activation(Activation),
     Sequential(Vec<Value>),
+    ModuleList(RefCell<Vec<Value>>),
+    ModuleDict(RefCell<Vec<(String, Value)>>),
+    ParameterList(RefCell<Vec<Tensor>>),
+    /// `nn.Unflatten(dim, sizes)`, with the sizes' repr as given (tuple or list).
+    Unflatten(i64, Vec<i64>, String),
     Loss(Loss),
     Dropout(f64),
     /// The native half of a Python subclass of `nn.Module`.
@@ -95,6 +100,10 @@ impl PyModule {
             Kind::Linear(_) => "Linear",
             Kind::Embedding(_) => "Embedding",
             Kind::Sequential(_) => "Sequential",
+            Kind::ModuleList(_) => "ModuleList",
+            Kind::ModuleDict(_) => "ModuleDict",
+            Kind::ParameterList(_) => "ParameterList",
+            Kind::Unflatten(..) => "Unflatten",
             Kind::Dropout(_) => "Dropout",
             Kind::Activation(a) => match a {
                 Activation::ReLU => "ReLU",
@@ -130,11 +139,10 @@ impl PyModule {
                 v
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
-            Kind::Sequential(children) => children
-                .iter()
-                .enumerate()
-                .flat_map(|(i, c)| prefixed(&i.to_string(), c))
-                .collect(),
+            Kind::Sequential(_) | Kind::ModuleList(_) | Kind::ModuleDict(_) => {
+                self.children().iter().flat_map(|(n, c)| prefixed(n, c)).collect()
+            }
+            Kind::ParameterList(ps) => ps.borrow().iter().enumerate().map(|(i, p)| (i.to_string(), p.clone())).collect(),
             Kind::Custom(c) => {
                 let mut v: Vec<(String, Tensor)> =
                     c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
@@ -183,6 +191,15 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(dropout(&x, *p, self.training.get())?))
             }
+            Kind::ModuleList(_) | Kind::ModuleDict(_) | Kind::ParameterList(_) => Err(Exception::new(
+                "NotImplementedError",
+                format!("Module [{}] is missing the required \"forward\" function", self.name()),
+            )),
+            Kind::Unflatten(dim, sizes, _) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(unflatten(&x, *dim, sizes)?))
+            }
             Kind::Sequential(children) => {
                 let [x] = args.bind(&["input"])?;
                 let mut x = x.unwrap_or(Value::None);
@@ -212,6 +229,10 @@ impl PyModule {
                 children_repr("Sequential", &named, indent)
             }
             Kind::Custom(c) => children_repr(self.name(), &c.modules.borrow(), indent),
+            Kind::ModuleDict(c) => children_repr("ModuleDict", &c.borrow(), indent),
+            Kind::ModuleList(c) => module_list_repr(&c.borrow(), indent),
+            Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), indent),
+            Kind::Unflatten(d, _, sizes) => format!("Unflatten(dim={d}, unflattened_size={sizes})"),
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
@@ -239,6 +260,68 @@ fn children_repr(name: &str, children: &[(String, Value)], indent: usize) -> Str
     s.push_str(&" ".repeat(indent));
     s.push(')');
     s
+}
+
+fn child_repr(c: &Value, indent: usize) -> String {
+    native_module(c)
+        .and_then(|m| m.downcast::<PyModule>().map(|m| m.repr_indented(indent)))
+        .unwrap_or_else(|| c.repr())
+}
+
+/// `ModuleList.__repr__`: runs of consecutive children with the same repr print once, as
+/// `(first-last): n x repr`.
+fn module_list_repr(children: &[Value], indent: usize) -> String {
+    if children.is_empty() {
+        return "ModuleList()".into();
+    }
+    let pad = " ".repeat(indent + 2);
+    let reprs: Vec<String> = children.iter().map(|c| child_repr(c, indent + 2)).collect();
+    let mut s = "ModuleList(\n".to_string();
+    let mut start = 0;
+    while start < reprs.len() {
+        let end = (start..reprs.len()).take_while(|&j| reprs[j] == reprs[start]).last().unwrap_or(start);
+        if end == start {
+            s.push_str(&format!("{pad}({start}): {}\n", reprs[start]));
+        } else {
+            s.push_str(&format!("{pad}({start}-{end}): {} x {}\n", end - start + 1, reprs[start]));
+        }
+        start = end + 1;
+    }
+    s.push_str(&" ".repeat(indent));
+    s.push(')');
+    s
+}
+
+/// `ParameterList.__repr__`: one summary line per parameter, indented by four.
+fn parameter_list_repr(ps: &[Tensor], indent: usize) -> String {
+    let pad = " ".repeat(indent + 4);
+    let mut s = "ParameterList(\n".to_string();
+    for (i, p) in ps.iter().enumerate() {
+        let size: Vec<String> = p.shape().iter().map(usize::to_string).collect();
+        let kind = if p.is_parameter() { "Parameter containing" } else { "Tensor" };
+        s.push_str(&format!("{pad}({i}): {kind}: [{} of size {}]\n", p.dtype(), size.join("x")));
+    }
+    s.push_str(&" ".repeat(indent));
+    s.push(')');
+    s
+}
+
+/// `x.unflatten(dim, sizes)`: dimension `dim` split into `sizes` (one may be -1).
+pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> R<Tensor> {
+    let shape = x.shape();
+    let n = shape.len() as i64;
+    let d = if dim < 0 { dim + n } else { dim };
+    if d < 0 || d >= n.max(1) {
+        return Err(Exception::new(
+            "IndexError",
+            format!("Dimension out of range (expected to be in range of [{}, {}], but got {dim})", -n.max(1), n.max(1) - 1),
+        ));
+    }
+    let d = d as usize;
+    let mut out: Vec<isize> = shape[..d].iter().map(|&s| s as isize).collect();
+    out.extend(sizes.iter().map(|&s| s as isize));
+    out.extend(shape[d + 1..].iter().map(|&s| s as isize));
+    x.reshape(&out).map_err(exc)
 }
 
 /// A child's parameters under `prefix.`.
@@ -395,6 +478,9 @@ impl NativeObject for PyModule {
                 return Ok(None);
             }
         }
+        if let Some(m) = self.container_method(this, name) {
+            return Ok(Some(m));
+        }
         // Methods that return the module itself return the Python instance for a subclass.
         let this_module = match &self.kind {
             Kind::Custom(c) => c.owner().unwrap_or_else(|| this.clone()),
@@ -535,11 +621,66 @@ impl NativeObject for PyModule {
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         Ok(match &self.kind {
             Kind::Sequential(c) => Some(c.len()),
+            Kind::ModuleList(c) => Some(c.borrow().len()),
+            Kind::ModuleDict(c) => Some(c.borrow().len()),
+            Kind::ParameterList(c) => Some(c.borrow().len()),
             _ => None,
         })
     }
 
+    fn set_item(&self, _: &Value, key: &Value, value: Value, _: &mut Interpreter) -> R<bool> {
+        match &self.kind {
+            Kind::ModuleList(c) => {
+                let m = module_arg(value)?;
+                let mut c = c.borrow_mut();
+                let j = list_index(key, c.len())?;
+                c[j] = m;
+            }
+            Kind::ModuleDict(c) => {
+                let k = dict_key(key)?;
+                upsert(&mut c.borrow_mut(), &k, module_arg(value)?);
+            }
+            Kind::ParameterList(c) => {
+                let p = parameter_item(&value)?;
+                let mut c = c.borrow_mut();
+                let j = list_index(key, c.len())?;
+                c[j] = p;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        match &self.kind {
+            Kind::ModuleList(c) => {
+                let c = c.borrow().clone();
+                if let Value::Slice(_) = key {
+                    let picked = interp.get_item(&Value::list(c), key)?;
+                    let items = interp.iterate(&picked)?;
+                    return Ok(Some(module(Kind::ModuleList(RefCell::new(items)))));
+                }
+                return Ok(Some(c[list_index(key, c.len())?].clone()));
+            }
+            Kind::ParameterList(c) => {
+                let c = c.borrow().clone();
+                if let Value::Slice(_) = key {
+                    let picked = interp.get_item(&Value::list(c.into_iter().map(tv).collect()), key)?;
+                    let items = interp.iterate(&picked)?;
+                    let ps = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
+                    return Ok(Some(module(Kind::ParameterList(RefCell::new(ps)))));
+                }
+                return Ok(Some(tv(c[list_index(key, c.len())?].clone())));
+            }
+            Kind::ModuleDict(c) => {
+                let k = dict_key(key)?;
+                return match c.borrow().iter().find(|(n, _)| *n == k) {
+                    Some((_, m)) => Ok(Some(m.clone())),
+                    None => Err(Exception::new("KeyError", key.repr())),
+                };
+            }
+            _ => {}
+        }
         let Kind::Sequential(c) = &self.kind else { return Ok(None) };
         if let Value::Slice(_) = key {
             // `model[0:2]`: a new Sequential sharing the selected modules.
@@ -559,6 +700,9 @@ impl NativeObject for PyModule {
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match &self.kind {
             Kind::Sequential(c) => Some(Value::iter_items(c.clone())),
+            Kind::ModuleList(c) => Some(Value::iter_items(c.borrow().clone())),
+            Kind::ModuleDict(c) => Some(Value::iter_items(c.borrow().iter().map(|(k, _)| Value::str(k)).collect())),
+            Kind::ParameterList(c) => Some(Value::iter_items(c.borrow().iter().cloned().map(tv).collect())),
             _ => None,
         })
     }
@@ -620,6 +764,8 @@ impl PyModule {
         match &self.kind {
             Kind::Sequential(c) => c.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
+            Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+            Kind::ModuleDict(c) => c.borrow().clone(),
             _ => Vec::new(),
         }
     }
@@ -631,6 +777,144 @@ impl PyModule {
                 m.set_training(mode);
             }
         }
+    }
+}
+
+/// A Python index into a list of `len` items, negative from the end.
+fn list_index(key: &Value, len: usize) -> R<usize> {
+    let i = key.expect_int("index")?;
+    let j = if i < 0 { i + len as i64 } else { i };
+    if j < 0 || j >= len as i64 {
+        return Err(Exception::new("IndexError", format!("index {i} is out of range")));
+    }
+    Ok(j as usize)
+}
+
+fn dict_key(key: &Value) -> R<String> {
+    match key {
+        Value::Str(s) => Ok(s.to_string()),
+        v => Err(Exception::type_error(format!("module name should be a string. Got {}", v.type_name()))),
+    }
+}
+
+/// A value a module container accepts: any `nn.Module`.
+fn module_arg(v: Value) -> R<Value> {
+    if native_module(&v).is_none() {
+        return Err(Exception::type_error(format!("{} is not a Module subclass", v.type_name())));
+    }
+    Ok(v)
+}
+
+/// What `ParameterList` stores for a value: a tensor becomes a Parameter.
+fn parameter_item(v: &Value) -> R<Tensor> {
+    let t = tensor_arg(Some(v), "parameter")?;
+    Ok(if t.is_parameter() { t } else { Tensor::parameter(&t) })
+}
+
+/// `(name, module)` pairs from a dict or an iterable of pairs, for `ModuleDict`.
+fn named_modules_arg(interp: &mut Interpreter, v: &Value) -> R<Vec<(String, Value)>> {
+    let pairs: Vec<(Value, Value)> = match v {
+        Value::Dict(d) => d.borrow().items(),
+        v if v.downcast::<PyModule>().is_some_and(|m| matches!(m.kind, Kind::ModuleDict(_))) => {
+            let m = v.downcast::<PyModule>().map(PyModule::children).unwrap_or_default();
+            m.into_iter().map(|(k, v)| (Value::str(&k), v)).collect()
+        }
+        v => {
+            let mut out = Vec::new();
+            for item in interp.iterate(v)? {
+                let kv = interp.iterate(&item)?;
+                let [k, m] = <[Value; 2]>::try_from(kv).map_err(|kv| {
+                    Exception::value_error(format!("ModuleDict update sequence element has length {}; 2 is required", kv.len()))
+                })?;
+                out.push((k, m));
+            }
+            out
+        }
+    };
+    pairs.into_iter().map(|(k, m)| Ok((dict_key(&k)?, module_arg(m)?))).collect()
+}
+
+impl PyModule {
+    /// The list and dict methods of `ModuleList`, `ModuleDict` and `ParameterList`.
+    fn container_method(&self, this: &Value, name: &str) -> Option<Value> {
+        let me = this.clone();
+        let f = match (&self.kind, name) {
+            (Kind::ModuleList(_), "append" | "extend" | "insert") | (Kind::ParameterList(_), "append" | "extend") => {
+                let name = name.to_string();
+                Value::method(this.clone(), &name.clone(), move |interp, args| {
+                    let m = args.this_native::<PyModule>()?;
+                    let (idx, item) = if name == "insert" {
+                        let [i, item] = args.bind(&["index", "module"])?;
+                        (i, item.unwrap_or(Value::None))
+                    } else {
+                        let [item] = args.bind(&["value"])?;
+                        (None, item.unwrap_or(Value::None))
+                    };
+                    let items = if name == "extend" { interp.iterate(&item)? } else { vec![item] };
+                    match &m.kind {
+                        Kind::ModuleList(c) => {
+                            let items = items.into_iter().map(module_arg).collect::<R<Vec<_>>>()?;
+                            let mut c = c.borrow_mut();
+                            match idx {
+                                Some(i) => {
+                                    let n = c.len() as i64;
+                                    let i = i.expect_int("index")?;
+                                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                                    for (k, it) in items.into_iter().enumerate() {
+                                        c.insert(i as usize + k, it);
+                                    }
+                                }
+                                None => c.extend(items),
+                            }
+                        }
+                        Kind::ParameterList(c) => {
+                            let items = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
+                            c.borrow_mut().extend(items);
+                        }
+                        _ => {}
+                    }
+                    Ok(if name == "insert" { Value::None } else { me.clone() })
+                })
+            }
+            (Kind::ModuleDict(_), "keys" | "values" | "items") => {
+                let which = name.to_string();
+                Value::method(this.clone(), name, move |_, args| {
+                    let [] = args.bind(&[])?;
+                    let m = args.this_native::<PyModule>()?;
+                    let items = m.children().into_iter().map(|(k, v)| match which.as_str() {
+                        "keys" => Value::str(&k),
+                        "values" => v,
+                        _ => Value::tuple(vec![Value::str(&k), v]),
+                    });
+                    Ok(Value::list(items.collect()))
+                })
+            }
+            (Kind::ModuleDict(_), "update") => Value::method(this.clone(), "update", |interp, args| {
+                let [modules] = args.bind(&["modules"])?;
+                let pairs = named_modules_arg(interp, &modules.unwrap_or(Value::None))?;
+                let m = args.this_native::<PyModule>()?;
+                if let Kind::ModuleDict(c) = &m.kind {
+                    for (k, v) in pairs {
+                        upsert(&mut c.borrow_mut(), &k, v);
+                    }
+                }
+                Ok(Value::None)
+            }),
+            (Kind::ModuleDict(_), "pop") => Value::method(this.clone(), "pop", |_, args| {
+                let [key] = args.bind(&["key"])?;
+                let key = key.unwrap_or(Value::None);
+                let k = dict_key(&key)?;
+                let m = args.this_native::<PyModule>()?;
+                let Kind::ModuleDict(c) = &m.kind else { return Ok(Value::None) };
+                let mut c = c.borrow_mut();
+                match c.iter().position(|(n, _)| *n == k) {
+                    Some(i) => Ok(c.remove(i).1),
+                    None => Err(Exception::new("KeyError", key.repr())),
+                }
+            }),
+            _ => return None,
+        };
+        Some(f)
     }
 }
 
@@ -736,6 +1020,39 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             }
         }
         Ok(module(Kind::Sequential(args.pos.clone())))
+    }));
+    m.set("ModuleList", class("ModuleList", "torch.nn", |interp, args| {
+        let [modules] = args.bind(&["modules="])?;
+        let items = match modules {
+            None | Some(Value::None) => Vec::new(),
+            Some(v) => interp.iterate(&v)?.into_iter().map(module_arg).collect::<R<Vec<_>>>()?,
+        };
+        Ok(module(Kind::ModuleList(RefCell::new(items))))
+    }));
+    m.set("ModuleDict", class("ModuleDict", "torch.nn", |interp, args| {
+        let [modules] = args.bind(&["modules="])?;
+        let mut items = Vec::new();
+        if let Some(v) = modules.filter(|v| !v.is_none()) {
+            for (k, m) in named_modules_arg(interp, &v)? {
+                upsert(&mut items, &k, m);
+            }
+        }
+        Ok(module(Kind::ModuleDict(RefCell::new(items))))
+    }));
+    m.set("ParameterList", class("ParameterList", "torch.nn", |interp, args| {
+        let [values] = args.bind(&["values="])?;
+        let items = match values {
+            None | Some(Value::None) => Vec::new(),
+            Some(v) => interp.iterate(&v)?.iter().map(parameter_item).collect::<R<Vec<_>>>()?,
+        };
+        Ok(module(Kind::ParameterList(RefCell::new(items))))
+    }));
+    m.set("Unflatten", class("Unflatten", "torch.nn", |interp, args| {
+        let [dim, sizes] = args.bind(&["dim", "unflattened_size"])?;
+        let dim = dim.map_or(Ok(0), |v| v.expect_int("dim"))?;
+        let sizes_v = sizes.unwrap_or(Value::None);
+        let sizes = interp.iterate(&sizes_v)?.iter().map(|v| v.expect_int("unflattened_size")).collect::<R<Vec<_>>>()?;
+        Ok(module(Kind::Unflatten(dim, sizes, sizes_v.repr())))
     }));
     m.set("Parameter", class("Parameter", "torch.nn.parameter", |_, args| {
         let [data, rg] = args.bind(&["data=", "requires_grad="])?;
