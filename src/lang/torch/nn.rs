@@ -18,6 +18,9 @@ enum Kind {
     Linear(RefCell<tnn::Linear>),
     Embedding(tnn::Embedding),
     Activation(Activation),
+    /// An activation with arguments, and its repr's argument text as PyTorch prints it
+    /// (the values as given: `Softplus(beta=2, threshold=10)`).
+    Configured(Activation, String),
     Sequential(Vec<Value>),
     ModuleList(RefCell<Vec<Value>>),
     ModuleDict(RefCell<Vec<(String, Value)>>),
@@ -74,6 +77,11 @@ enum Activation {
     /// `approximate='tanh'`?
     Gelu(bool),
     LeakyRelu(f64),
+    Silu,
+    Mish,
+    Elu(f64),
+    Softplus(f64, f64),
+    Hardtanh(f64, f64),
 }
 
 enum Loss {
@@ -105,7 +113,7 @@ impl PyModule {
             Kind::ParameterList(_) => "ParameterList",
             Kind::Unflatten(..) => "Unflatten",
             Kind::Dropout(_) => "Dropout",
-            Kind::Activation(a) => match a {
+            Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",
@@ -115,6 +123,11 @@ impl PyModule {
                 Activation::Identity => "Identity",
                 Activation::Gelu(_) => "GELU",
                 Activation::LeakyRelu(_) => "LeakyReLU",
+                Activation::Silu => "SiLU",
+                Activation::Mish => "Mish",
+                Activation::Elu(_) => "ELU",
+                Activation::Softplus(..) => "Softplus",
+                Activation::Hardtanh(..) => "Hardtanh",
             },
             Kind::Loss(l) => match l {
                 Loss::CrossEntropy(_) => "CrossEntropyLoss",
@@ -181,7 +194,7 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(e.forward(&x).map_err(exc)?))
             }
-            Kind::Activation(a) => {
+            Kind::Activation(a) | Kind::Configured(a, _) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
@@ -232,6 +245,7 @@ impl PyModule {
             Kind::ModuleDict(c) => children_repr("ModuleDict", &c.borrow(), indent),
             Kind::ModuleList(c) => module_list_repr(&c.borrow(), indent),
             Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), indent),
+            Kind::Configured(_, text) => format!("{}({text})", self.name()),
             Kind::Unflatten(d, _, sizes) => format!("Unflatten(dim={d}, unflattened_size={sizes})"),
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
@@ -380,6 +394,11 @@ fn activation(a: Activation, x: &Tensor) -> R<Tensor> {
         Activation::Identity => Ok(x.clone()),
         Activation::Gelu(t) => x.gelu(t),
         Activation::LeakyRelu(a) => x.leaky_relu(a),
+        Activation::Silu => x.silu(),
+        Activation::Mish => x.mish(),
+        Activation::Elu(a) => x.elu(a),
+        Activation::Softplus(b, t) => x.softplus(b, t),
+        Activation::Hardtanh(lo, hi) => x.hardtanh(lo, hi),
     };
     r.map_err(exc)
 }
@@ -935,6 +954,41 @@ pub fn parameter(data: Option<&Value>, requires_grad: bool) -> R<Value> {
     Ok(tv(p))
 }
 
+/// An argument as a module's repr shows it: the value as given, else the float default.
+fn arg_text(v: Option<&Value>, default: f64) -> String {
+    match v {
+        Some(v) => v.repr(),
+        None => crate::lang::format::float_repr(default),
+    }
+}
+
+/// The `torch.nn.functional` activations whose modules live here.
+pub fn add_functional(m: &Module) {
+    m.set("silu", Value::builtin("silu", |_, args| {
+        let [x, _inplace] = args.bind(&["input", "inplace="])?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.silu().map_err(exc)?))
+    }));
+    m.set("mish", Value::builtin("mish", |_, args| {
+        let [x, _inplace] = args.bind(&["input", "inplace="])?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.mish().map_err(exc)?))
+    }));
+    m.set("elu", Value::builtin("elu", |_, args| {
+        let [x, alpha, _inplace] = args.bind(&["input", "alpha=", "inplace="])?;
+        let a = f64_arg(alpha.as_ref(), 1.0, "alpha")?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.elu(a).map_err(exc)?))
+    }));
+    m.set("softplus", Value::builtin("softplus", |_, args| {
+        let [x, beta, threshold] = args.bind(&["input", "beta=", "threshold="])?;
+        let (b, t) = (f64_arg(beta.as_ref(), 1.0, "beta")?, f64_arg(threshold.as_ref(), 20.0, "threshold")?);
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.softplus(b, t).map_err(exc)?))
+    }));
+    m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
+        let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
+        let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.hardtanh(l, h).map_err(exc)?))
+    }));
+}
+
 /// Builds the `torch.nn` module.
 pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     let m = Module::new("torch.nn");
@@ -997,6 +1051,32 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     m.set("LeakyReLU", class("LeakyReLU", "torch.nn", |_, args| {
         let [slope, _inplace] = args.bind(&["negative_slope=", "inplace="])?;
         Ok(module(Kind::Activation(Activation::LeakyRelu(f64_arg(slope.as_ref(), 0.01, "negative_slope")?))))
+    }));
+    for (name, act) in [("SiLU", Activation::Silu), ("Mish", Activation::Mish)] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [_inplace] = args.bind(&["inplace="])?;
+            Ok(module(Kind::Activation(act)))
+        }));
+    }
+    m.set("ELU", class("ELU", "torch.nn", |_, args| {
+        let [alpha, _inplace] = args.bind(&["alpha=", "inplace="])?;
+        let a = f64_arg(alpha.as_ref(), 1.0, "alpha")?;
+        Ok(module(Kind::Configured(Activation::Elu(a), format!("alpha={}", arg_text(alpha.as_ref(), 1.0)))))
+    }));
+    m.set("Softplus", class("Softplus", "torch.nn", |_, args| {
+        let [beta, threshold] = args.bind(&["beta=", "threshold="])?;
+        let (b, t) = (f64_arg(beta.as_ref(), 1.0, "beta")?, f64_arg(threshold.as_ref(), 20.0, "threshold")?);
+        let text = format!("beta={}, threshold={}", arg_text(beta.as_ref(), 1.0), arg_text(threshold.as_ref(), 20.0));
+        Ok(module(Kind::Configured(Activation::Softplus(b, t), text)))
+    }));
+    m.set("Hardtanh", class("Hardtanh", "torch.nn", |_, args| {
+        let [lo, hi, _inplace] = args.bind(&["min_val=", "max_val=", "inplace="])?;
+        let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
+        if h <= l {
+            return Err(Exception::new("AssertionError", ""));
+        }
+        let text = format!("min_val={}, max_val={}", arg_text(lo.as_ref(), -1.0), arg_text(hi.as_ref(), 1.0));
+        Ok(module(Kind::Configured(Activation::Hardtanh(l, h), text)))
     }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
