@@ -29,8 +29,18 @@ enum Kind {
     Unflatten(i64, Vec<i64>, String),
     Loss(Loss),
     Dropout(f64),
+    LayerNorm(LayerNormState),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
+}
+
+/// `nn.LayerNorm`'s configuration and its affine parameters (absent without
+/// `elementwise_affine`, or the bias alone without `bias`).
+struct LayerNormState {
+    shape: Vec<usize>,
+    eps: f64,
+    weight: RefCell<Option<Tensor>>,
+    bias: RefCell<Option<Tensor>>,
 }
 
 /// What PyTorch's `Module.__init__` sets up for a subclass: registered parameters and
@@ -113,6 +123,7 @@ impl PyModule {
             Kind::ParameterList(_) => "ParameterList",
             Kind::Unflatten(..) => "Unflatten",
             Kind::Dropout(_) => "Dropout",
+            Kind::LayerNorm(_) => "LayerNorm",
             Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
@@ -152,6 +163,11 @@ impl PyModule {
                 v
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
+            Kind::LayerNorm(l) => {
+                let mut v: Vec<(String, Tensor)> = l.weight.borrow().clone().map(|w| ("weight".to_string(), w)).into_iter().collect();
+                v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
+                v
+            }
             Kind::Sequential(_) | Kind::ModuleList(_) | Kind::ModuleDict(_) => {
                 self.children().iter().flat_map(|(n, c)| prefixed(n, c)).collect()
             }
@@ -199,6 +215,12 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
             }
+            Kind::LayerNorm(l) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let (w, b) = (l.weight.borrow().clone(), l.bias.borrow().clone());
+                Ok(tv(tnn::layer_norm(&x, &l.shape, w.as_ref(), b.as_ref(), l.eps).map_err(exc)?))
+            }
             Kind::Dropout(p) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -245,6 +267,13 @@ impl PyModule {
             Kind::ModuleDict(c) => children_repr("ModuleDict", &c.borrow(), indent),
             Kind::ModuleList(c) => module_list_repr(&c.borrow(), indent),
             Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), indent),
+            Kind::LayerNorm(l) => format!(
+                "LayerNorm({}, eps={}, elementwise_affine={}, bias={})",
+                shape_tuple(&l.shape),
+                crate::lang::format::float_repr(l.eps),
+                if l.weight.borrow().is_some() { "True" } else { "False" },
+                if l.bias.borrow().is_some() { "True" } else { "False" }
+            ),
             Kind::Configured(_, text) => format!("{}({text})", self.name()),
             Kind::Unflatten(d, _, sizes) => format!("Unflatten(dim={d}, unflattened_size={sizes})"),
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
@@ -472,6 +501,18 @@ impl NativeObject for PyModule {
                 "num_embeddings" => return Ok(Some(Value::Int(e.num_embeddings as i64))),
                 "embedding_dim" => return Ok(Some(Value::Int(e.embedding_dim as i64))),
                 "padding_idx" => return Ok(Some(e.padding_idx.map_or(Value::None, |p| Value::Int(p as i64)))),
+                _ => {}
+            }
+        }
+        if let Kind::LayerNorm(l) = &self.kind {
+            match name {
+                "weight" => return Ok(Some(l.weight.borrow().clone().map_or(Value::None, tv))),
+                "bias" => return Ok(Some(l.bias.borrow().clone().map_or(Value::None, tv))),
+                "eps" => return Ok(Some(Value::Float(l.eps))),
+                "normalized_shape" => {
+                    return Ok(Some(Value::tuple(l.shape.iter().map(|&d| Value::Int(d as i64)).collect())));
+                }
+                "elementwise_affine" => return Ok(Some(Value::Bool(l.weight.borrow().is_some()))),
                 _ => {}
             }
         }
@@ -954,6 +995,26 @@ pub fn parameter(data: Option<&Value>, requires_grad: bool) -> R<Value> {
     Ok(tv(p))
 }
 
+/// A shape as a Python tuple: `(4,)`, `(2, 3)`.
+fn shape_tuple(shape: &[usize]) -> String {
+    match shape {
+        [d] => format!("({d},)"),
+        s => format!("({})", s.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// `normalized_shape` as LayerNorm takes it: an int or a sequence of ints.
+fn normalized_shape_arg(interp: &mut Interpreter, v: Option<Value>) -> R<Vec<usize>> {
+    let v = v.unwrap_or(Value::None);
+    let dims = match v.as_int() {
+        Some(d) if !matches!(v, Value::Bool(_)) => vec![d],
+        _ => interp.iterate(&v)?.iter().map(|d| d.expect_int("normalized_shape")).collect::<R<Vec<_>>>()?,
+    };
+    dims.into_iter()
+        .map(|d| usize::try_from(d).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {d}: [{d}]"))))
+        .collect()
+}
+
 /// An argument as a module's repr shows it: the value as given, else the float default.
 fn arg_text(v: Option<&Value>, default: f64) -> String {
     match v {
@@ -981,6 +1042,34 @@ pub fn add_functional(m: &Module) {
         let [x, beta, threshold] = args.bind(&["input", "beta=", "threshold="])?;
         let (b, t) = (f64_arg(beta.as_ref(), 1.0, "beta")?, f64_arg(threshold.as_ref(), 20.0, "threshold")?);
         Ok(tv(tensor_arg(x.as_ref(), "input")?.softplus(b, t).map_err(exc)?))
+    }));
+    m.set("layer_norm", Value::builtin("layer_norm", |interp, args| {
+        let [x, shape, weight, bias, eps] = args.bind(&["input", "normalized_shape", "weight=", "bias=", "eps="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let shape = normalized_shape_arg(interp, shape)?;
+        let w = weight.as_ref().and_then(as_tensor).cloned();
+        let b = bias.as_ref().and_then(as_tensor).cloned();
+        let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
+        Ok(tv(tnn::layer_norm(&x, &shape, w.as_ref(), b.as_ref(), eps).map_err(exc)?))
+    }));
+    m.set("embedding", Value::builtin("embedding", |_, args| {
+        let [x, weight, padding_idx, _max_norm, _norm_type, _scale, _sparse] =
+            args.bind(&["input", "weight", "padding_idx=", "max_norm=", "norm_type=", "scale_grad_by_freq=", "sparse="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let w = tensor_arg(weight.as_ref(), "weight")?;
+        let pad = match padding_idx {
+            None | Some(Value::None) => None,
+            Some(v) => {
+                let p = v.expect_int("padding_idx")?;
+                let n = w.shape().first().copied().unwrap_or(0) as i64;
+                let p = if p < 0 { p + n } else { p };
+                if p < 0 || p >= n {
+                    return Err(Exception::new("AssertionError", "Padding_idx must be within num_embeddings"));
+                }
+                Some(p as usize)
+            }
+        };
+        Ok(tv(tnn::embedding(&x, &w, pad).map_err(exc)?))
     }));
     m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
         let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
@@ -1077,6 +1166,16 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         }
         let text = format!("min_val={}, max_val={}", arg_text(lo.as_ref(), -1.0), arg_text(hi.as_ref(), 1.0));
         Ok(module(Kind::Configured(Activation::Hardtanh(l, h), text)))
+    }));
+    m.set("LayerNorm", class("LayerNorm", "torch.nn", |interp, args| {
+        let [shape, eps, affine, bias] = args.bind(&["normalized_shape", "eps=", "elementwise_affine=", "bias="])?;
+        let shape = normalized_shape_arg(interp, shape)?;
+        let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
+        let affine = bool_arg(affine.as_ref(), true);
+        let param = |v: f64| Tensor::parameter(&Tensor::full(&shape, crate::tensor::Scalar::Float(v), crate::tensor::DType::Float32));
+        let weight = affine.then(|| param(1.0));
+        let bias = (affine && bool_arg(bias.as_ref(), true)).then(|| param(0.0));
+        Ok(module(Kind::LayerNorm(LayerNormState { shape, eps, weight: RefCell::new(weight), bias: RefCell::new(bias) })))
     }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
