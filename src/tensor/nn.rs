@@ -734,3 +734,22 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
     }))
 }
 
+
+/// `F.normalize(x, p, dim, eps)`: `x / max(‖x‖_p over dim, eps)`, broadcast back (DivBackward0).
+pub fn normalize(x: &Tensor, p: f64, dim: isize, eps: f64) -> Result<Tensor> {
+    let n = x.norm_p(p, Some(&[dim]), true)?.clamp(Some(Scalar::Float(eps)), None)?;
+    x.div(&n)
+}
+
+/// `F.cosine_similarity(a, b, dim, eps)` as PyTorch computes it: each input divided by its own
+/// 2-norm over `dim` (clamped to `eps` outside autograd, so the gradient is the unclamped
+/// norm's), then the products summed over `dim` (SumBackward1).
+pub fn cosine_similarity(a: &Tensor, b: &Tensor, dim: isize, eps: f64) -> Result<Tensor> {
+    let unit = |t: &Tensor| -> Result<Tensor> {
+        let n = t.norm_p(2.0, Some(&[dim]), true)?;
+        let clamped = no_grad(|| n.clamp(Some(Scalar::Float(eps)), None))?;
+        let shift = no_grad(|| clamped.sub(&n))?.detach();
+        t.div(&n.add(&shift)?)
+    };
+    unit(a)?.mul(&unit(b)?)?.sum(Some(&[dim]), false)
+}

@@ -29,6 +29,8 @@ enum Kind {
     Unflatten(i64, Vec<i64>, String),
     Loss(Loss),
     Dropout(f64),
+    /// `nn.CosineSimilarity(dim, eps)`.
+    CosineSimilarity(i64, f64),
     LayerNorm(LayerNormState),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
@@ -123,6 +125,7 @@ impl PyModule {
             Kind::ParameterList(_) => "ParameterList",
             Kind::Unflatten(..) => "Unflatten",
             Kind::Dropout(_) => "Dropout",
+            Kind::CosineSimilarity(..) => "CosineSimilarity",
             Kind::LayerNorm(_) => "LayerNorm",
             Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
@@ -220,6 +223,11 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 let (w, b) = (l.weight.borrow().clone(), l.bias.borrow().clone());
                 Ok(tv(tnn::layer_norm(&x, &l.shape, w.as_ref(), b.as_ref(), l.eps).map_err(exc)?))
+            }
+            Kind::CosineSimilarity(dim, eps) => {
+                let [a, b] = args.bind(&["x1", "x2"])?;
+                let (a, b) = (tensor_arg(a.as_ref(), "x1")?, tensor_arg(b.as_ref(), "x2")?);
+                Ok(tv(tnn::cosine_similarity(&a, &b, *dim as isize, *eps).map_err(exc)?))
             }
             Kind::Dropout(p) => {
                 let [x] = args.bind(&["input"])?;
@@ -1071,6 +1079,21 @@ pub fn add_functional(m: &Module) {
         };
         Ok(tv(tnn::embedding(&x, &w, pad).map_err(exc)?))
     }));
+    m.set("normalize", Value::builtin("normalize", |_, args| {
+        let [x, p, dim, eps, _out] = args.bind(&["input", "p=", "dim=", "eps=", "out="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let p = f64_arg(p.as_ref(), 2.0, "p")?;
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        let eps = f64_arg(eps.as_ref(), 1e-12, "eps")?;
+        Ok(tv(tnn::normalize(&x, p, dim as isize, eps).map_err(exc)?))
+    }));
+    m.set("cosine_similarity", Value::builtin("cosine_similarity", |_, args| {
+        let [a, b, dim, eps] = args.bind(&["x1", "x2", "dim=", "eps="])?;
+        let (a, b) = (tensor_arg(a.as_ref(), "x1")?, tensor_arg(b.as_ref(), "x2")?);
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        let eps = f64_arg(eps.as_ref(), 1e-8, "eps")?;
+        Ok(tv(tnn::cosine_similarity(&a, &b, dim as isize, eps).map_err(exc)?))
+    }));
     m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
         let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
         let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
@@ -1176,6 +1199,11 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         let weight = affine.then(|| param(1.0));
         let bias = (affine && bool_arg(bias.as_ref(), true)).then(|| param(0.0));
         Ok(module(Kind::LayerNorm(LayerNormState { shape, eps, weight: RefCell::new(weight), bias: RefCell::new(bias) })))
+    }));
+    m.set("CosineSimilarity", class("CosineSimilarity", "torch.nn", |_, args| {
+        let [dim, eps] = args.bind(&["dim=", "eps="])?;
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        Ok(module(Kind::CosineSimilarity(dim, f64_arg(eps.as_ref(), 1e-8, "eps")?)))
     }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
