@@ -753,3 +753,36 @@ pub fn cosine_similarity(a: &Tensor, b: &Tensor, dim: isize, eps: f64) -> Result
     };
     unit(a)?.mul(&unit(b)?)?.sum(Some(&[dim]), false)
 }
+
+/// `F.kl_div`'s reduction: the three common ones and `'batchmean'` (sum over batch size).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum KlReduction {
+    Plain(Reduction),
+    BatchMean,
+}
+
+/// `F.kl_div(input, target, reduction, log_target)` as PyTorch composes it: pointwise
+/// `xlogy(target, target) - target * input` (or `exp(target) * (target - input)` with log
+/// targets), then reduced.
+pub fn kl_div(input: &Tensor, target: &Tensor, reduction: KlReduction, log_target: bool) -> Result<Tensor> {
+    let pointwise = if log_target {
+        target.exp()?.mul(&target.sub(input)?)?
+    } else {
+        if target.requires_grad() && super::is_grad_enabled() {
+            return Err(TensorError::unsupported("unsupported: kl_div gradient with respect to a target that requires grad"));
+        }
+        let t = target.to_f64_vec();
+        let xlogy: Vec<f64> = t.iter().map(|&v| if v == 0.0 { 0.0 } else { v * v.ln() }).collect();
+        let dtype = if target.dtype() == DType::Float64 || input.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 };
+        from_f64(xlogy, &target.shape(), dtype)?.sub(&target.mul(input)?)?
+    };
+    match reduction {
+        KlReduction::Plain(Reduction::None) => Ok(pointwise),
+        KlReduction::Plain(Reduction::Sum) => pointwise.sum(None, false),
+        KlReduction::Plain(Reduction::Mean) => pointwise.mean(None, false),
+        KlReduction::BatchMean => {
+            let batch = input.shape().first().copied().unwrap_or(1);
+            pointwise.sum(None, false)?.div_scalar(Scalar::Int(batch as i64))
+        }
+    }
+}

@@ -105,6 +105,7 @@ enum Loss {
     SmoothL1(Reduction, f64),
     Bce(Option<Tensor>, Reduction),
     BceWithLogits { weight: Option<Tensor>, pos_weight: Option<Tensor>, reduction: Reduction },
+    KlDiv(tnn::KlReduction, bool),
 }
 
 /// An `nn.Module` instance.
@@ -152,6 +153,7 @@ impl PyModule {
                 Loss::SmoothL1(..) => "SmoothL1Loss",
                 Loss::Bce(..) => "BCELoss",
                 Loss::BceWithLogits { .. } => "BCEWithLogitsLoss",
+                Loss::KlDiv(..) => "KLDivLoss",
             },
         }
     }
@@ -457,12 +459,21 @@ fn apply_loss(loss: &Loss, input: &Tensor, target: &Tensor) -> R<Tensor> {
         Loss::L1(r) => tnn::l1_loss(input, target, *r),
         Loss::Huber(r, d) => tnn::huber_loss(input, target, *r, *d),
         Loss::SmoothL1(r, b) => tnn::smooth_l1_loss(input, target, *r, *b),
+        Loss::KlDiv(r, log_target) => tnn::kl_div(input, target, *r, *log_target),
         Loss::Bce(w, r) => tnn::binary_cross_entropy(input, target, w.as_ref(), *r),
         Loss::BceWithLogits { weight, pos_weight, reduction } => {
             tnn::binary_cross_entropy_with_logits(input, target, weight.as_ref(), pos_weight.as_ref(), *reduction)
         }
     };
     r.map_err(exc)
+}
+
+/// `kl_div`'s `reduction=`, which also takes `'batchmean'`.
+fn kl_reduction_arg(v: Option<&Value>) -> R<tnn::KlReduction> {
+    match v {
+        Some(Value::Str(s)) if &**s == "batchmean" => Ok(tnn::KlReduction::BatchMean),
+        v => reduction_arg(v).map(tnn::KlReduction::Plain),
+    }
 }
 
 pub fn reduction_arg(v: Option<&Value>) -> R<Reduction> {
@@ -1094,6 +1105,13 @@ pub fn add_functional(m: &Module) {
         let eps = f64_arg(eps.as_ref(), 1e-8, "eps")?;
         Ok(tv(tnn::cosine_similarity(&a, &b, dim as isize, eps).map_err(exc)?))
     }));
+    m.set("kl_div", Value::builtin("kl_div", |_, args| {
+        let [x, t, _sa, _reduce, reduction, log_target] =
+            args.bind(&["input", "target", "size_average=", "reduce=", "reduction=", "log_target="])?;
+        let (x, t) = (tensor_arg(x.as_ref(), "input")?, tensor_arg(t.as_ref(), "target")?);
+        let r = kl_reduction_arg(reduction.as_ref())?;
+        Ok(tv(tnn::kl_div(&x, &t, r, bool_arg(log_target.as_ref(), false)).map_err(exc)?))
+    }));
     m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
         let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
         let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
@@ -1204,6 +1222,11 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         let [dim, eps] = args.bind(&["dim=", "eps="])?;
         let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
         Ok(module(Kind::CosineSimilarity(dim, f64_arg(eps.as_ref(), 1e-8, "eps")?)))
+    }));
+    m.set("KLDivLoss", class("KLDivLoss", "torch.nn", |_, args| {
+        let [_sa, _reduce, reduction, log_target] = args.bind(&["size_average=", "reduce=", "reduction=", "log_target="])?;
+        let r = kl_reduction_arg(reduction.as_ref())?;
+        Ok(module(Kind::Loss(Loss::KlDiv(r, bool_arg(log_target.as_ref(), false)))))
     }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
