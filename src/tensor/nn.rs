@@ -786,3 +786,57 @@ pub fn kl_div(input: &Tensor, target: &Tensor, reduction: KlReduction, log_targe
         }
     }
 }
+
+/// `F.pad(x, pad, value=v)` in constant mode (ConstantPadNdBackward0): `pad` holds
+/// `(before, after)` pairs starting from the last dimension; the gradient is the matching
+/// slice of the output's.
+pub fn constant_pad(x: &Tensor, pad: &[i64], value: f64) -> Result<Tensor> {
+    let shape = x.shape();
+    if pad.len() % 2 != 0 {
+        return Err(TensorError::runtime("Padding length must be divisible by 2"));
+    }
+    if pad.len() / 2 > shape.len() {
+        return Err(TensorError::runtime("Padding length should be less than or equal to two times the input dimension but got padding length 6 and input of dimension 2".replace("6", &pad.len().to_string()).replace("dimension 2", &format!("dimension {}", shape.len()))));
+    }
+    if pad.iter().any(|&p| p < 0) {
+        return Err(TensorError::unsupported("unsupported: F.pad with negative padding"));
+    }
+    let nd = shape.len();
+    let mut before = vec![0usize; nd];
+    let mut out_shape = shape.clone();
+    for (k, pair) in pad.chunks(2).enumerate() {
+        let d = nd - 1 - k;
+        before[d] = pair[0] as usize;
+        out_shape[d] += (pair[0] + pair[1]) as usize;
+    }
+    // The output position of every input element, in input order.
+    let numel: usize = shape.iter().product();
+    let mut strides = vec![1usize; nd];
+    for d in (0..nd.saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * out_shape[d + 1];
+    }
+    let mut positions = Vec::with_capacity(numel);
+    let mut idx = vec![0usize; nd];
+    for _ in 0..numel {
+        positions.push((0..nd).map(|d| (idx[d] + before[d]) * strides[d]).sum::<usize>());
+        for d in (0..nd).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    let xs = x.to_f64_vec();
+    let mut out = vec![value; out_shape.iter().product()];
+    for (v, &p) in xs.iter().zip(&positions) {
+        out[p] = *v;
+    }
+    let dtype = x.dtype();
+    let st = storage_f64(out, &out_shape, dtype)?;
+    Ok(record(st, "ConstantPadNdBackward0", &[x], false, move |g, _| {
+        let gs = g.to_f64_vec();
+        let gx: Vec<f64> = positions.iter().map(|&p| gs[p]).collect();
+        Ok(vec![Some(from_f64(gx, &shape, g.dtype())?)])
+    }))
+}
