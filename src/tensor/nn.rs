@@ -656,14 +656,12 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
         )));
     }
     for (p, what) in [(weight, "weight"), (bias, "bias")] {
-        if let Some(p) = p {
-            if p.shape() != normalized_shape {
-                return Err(TensorError::runtime(format!(
-                    "Expected {what} to be of same shape as normalized_shape, but got {what} of shape {} and normalized_shape = {}",
-                    list_str(&p.shape()),
-                    list_str(normalized_shape)
-                )));
-            }
+        if let Some(p) = p.filter(|p| p.shape() != normalized_shape) {
+            return Err(TensorError::runtime(format!(
+                "Expected {what} to be of same shape as normalized_shape, but got {what} of shape {} and normalized_shape = {}",
+                list_str(&p.shape()),
+                list_str(normalized_shape)
+            )));
         }
     }
     if !matches!(x.dtype(), DType::Float32 | DType::Float64) {
@@ -673,7 +671,7 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
     let xs = x.to_f64_vec();
     let w = weight.map(Tensor::to_f64_vec);
     let b = bias.map(Tensor::to_f64_vec);
-    let rows = if n == 0 { 0 } else { xs.len() / n };
+    let rows = xs.len().checked_div(n).unwrap_or(0);
     let mut xhat = vec![0.0; xs.len()];
     let mut rstd = vec![0.0; rows];
     let mut out = vec![0.0; xs.len()];
@@ -706,7 +704,7 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
         let mut dx = vec![0.0; gs.len()];
         let mut dw = vec![0.0; n];
         let mut db = vec![0.0; n];
-        for r in 0..rows {
+        for (r, &rs) in rstd.iter().enumerate() {
             let (mut m1, mut m2) = (0.0, 0.0);
             for j in 0..n {
                 let i = r * n + j;
@@ -720,7 +718,7 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
             for j in 0..n {
                 let i = r * n + j;
                 let d = gs[i] * w.as_ref().map_or(1.0, |w| w[j]);
-                dx[i] = rstd[r] * (d - m1 - xhat[i] * m2);
+                dx[i] = rs * (d - m1 - xhat[i] * m2);
             }
         }
         let mut grads = vec![Some(from_f64(dx, &shape, dtype)?)];
@@ -792,7 +790,7 @@ pub fn kl_div(input: &Tensor, target: &Tensor, reduction: KlReduction, log_targe
 /// slice of the output's.
 pub fn constant_pad(x: &Tensor, pad: &[i64], value: f64) -> Result<Tensor> {
     let shape = x.shape();
-    if pad.len() % 2 != 0 {
+    if !pad.len().is_multiple_of(2) {
         return Err(TensorError::runtime("Padding length must be divisible by 2"));
     }
     if pad.len() / 2 > shape.len() {
