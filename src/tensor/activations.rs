@@ -70,11 +70,92 @@ fn gelu_grad(x: f64, tanh: bool) -> f64 {
 fn float_only(t: &Tensor, what: &str) -> Result<()> {
     match t.dtype() {
         DType::Float32 | DType::Float64 => Ok(()),
-        d => Err(TensorError::runtime(format!("\"{what}\" not implemented for '{}'", super::ops::dtype_cpp(d)))),
+        d => Err(TensorError::NotImplemented { msg: format!("\"{what}\" not implemented for '{}'", super::ops::dtype_name(d)) }),
     }
 }
 
+fn sigmoid_f(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn softplus_f(x: f64, beta: f64, threshold: f64) -> f64 {
+    if x * beta > threshold { x } else { (x * beta).exp().ln_1p() / beta }
+}
+
 impl Tensor {
+    /// A float-only elementwise activation `f` whose gradient is `g * df(x)`.
+    fn activation(
+        &self,
+        kernel: &str,
+        grad_fn: &'static str,
+        f: impl Fn(f64) -> f64,
+        df: impl Fn(f64) -> f64 + 'static,
+    ) -> Result<Tensor> {
+        float_only(self, kernel)?;
+        let out = map_f(&self.storage(), f);
+        let x = super::ops::saved(self);
+        Ok(record(out, grad_fn, &[self], true, move |g, _| {
+            let d = Tensor::from_storage(map_f(&x.storage(), &df));
+            Ok(vec![Some(g.mul(&d)?)])
+        }))
+    }
+
+    /// `F.silu(x)`: `x * sigmoid(x)` (SiluBackward0).
+    pub fn silu(&self) -> Result<Tensor> {
+        self.activation("silu_cpu", "SiluBackward0", |x| x * sigmoid_f(x), |x| {
+            let s = sigmoid_f(x);
+            s * (1.0 + x * (1.0 - s))
+        })
+    }
+
+    /// `F.elu(x, alpha)`: `x` above zero, `alpha * (exp(x) - 1)` at or below (EluBackward0).
+    pub fn elu(&self, alpha: f64) -> Result<Tensor> {
+        self.activation(
+            "elu_cpu",
+            "EluBackward0",
+            move |x| if x > 0.0 { x } else { alpha * x.exp_m1() },
+            move |x| if x > 0.0 { 1.0 } else { alpha * x.exp() },
+        )
+    }
+
+    /// `F.softplus(x, beta, threshold)`: `log1p(exp(beta x)) / beta`, linear once `beta x`
+    /// exceeds the threshold (SoftplusBackward0).
+    pub fn softplus(&self, beta: f64, threshold: f64) -> Result<Tensor> {
+        self.activation("softplus_cpu", "SoftplusBackward0", move |x| softplus_f(x, beta, threshold), move |x| {
+            if x * beta > threshold {
+                1.0
+            } else {
+                let z = (x * beta).exp();
+                z / (z + 1.0)
+            }
+        })
+    }
+
+    /// `F.mish(x)`: `x * tanh(softplus(x))` (MishBackward0).
+    pub fn mish(&self) -> Result<Tensor> {
+        self.activation("mish_cpu", "MishBackward0", |x| x * x.exp().ln_1p().tanh(), |x| {
+            let t = x.exp().ln_1p().tanh();
+            t + x * sigmoid_f(x) * (1.0 - t * t)
+        })
+    }
+
+    /// `F.hardtanh(x, min, max)`: a clamp whose gradient is zero at and beyond the bounds
+    /// (HardtanhBackward0). Integer tensors stay integer.
+    pub fn hardtanh(&self, min: f64, max: f64) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::I64(a) => Storage::I64(a.mapv(|x| x.max(min as i64).min(max as i64))),
+            Storage::Bool(_) => {
+                return Err(TensorError::NotImplemented { msg: "\"hardtanh_cpu\" not implemented for 'Bool'".into() });
+            }
+            s => map_f(s, |x| if x.is_nan() { x } else { x.max(min).min(max) }),
+        };
+        let x = super::ops::saved(self);
+        Ok(record(out, "HardtanhBackward0", &[self], true, move |g, _| {
+            let inside = Tensor::from_storage(map_f(&x.storage(), |v| if v <= min || v >= max { 0.0 } else { 1.0 }));
+            Ok(vec![Some(g.mul(&inside)?)])
+        }))
+    }
+
     /// `F.gelu(x, approximate='none'|'tanh')` (GeluBackward0).
     pub fn gelu(&self, tanh: bool) -> Result<Tensor> {
         float_only(self, "GeluKernelImpl")?;

@@ -96,6 +96,10 @@ pub enum TensorError {
 
     #[error("{msg}")]
     Runtime { msg: String },
+
+    /// A kernel with no implementation for the dtype (`"silu_cpu" not implemented for 'Long'`).
+    #[error("{msg}")]
+    NotImplemented { msg: String },
 }
 
 impl TensorError {
@@ -108,6 +112,7 @@ impl TensorError {
             | TensorError::Index { .. } => "IndexError",
             TensorError::Type { .. } => "TypeError",
             TensorError::Value { .. } => "ValueError",
+            TensorError::NotImplemented { .. } => "NotImplementedError",
             _ => "RuntimeError",
         }
     }

@@ -6,7 +6,7 @@ use super::autograd::record;
 use super::kernels::{self, Float};
 use super::ops::saved;
 use super::random::uniform_;
-use super::storage::Storage;
+use super::storage::{list_str, Storage};
 use super::{no_grad, DType, Generator, Result, Scalar, Tensor, TensorError};
 
 /// `nn.Linear(in_features, out_features, bias)`.
@@ -626,5 +626,215 @@ pub fn embedding(indices: &Tensor, weight: &Tensor, padding_idx: Option<usize>) 
         let kept_rows = g2.index_select(0, &keep.iter().map(|&k| k as i64).collect::<Vec<_>>())?;
         let full = Tensor::zeros(&[num, dim], g.dtype());
         Ok(vec![Some(full.index_add(0, &kept_idx, &kept_rows)?)])
+    }))
+}
+
+/// A tensor of `shape` and `dtype` from values in f64, rounded once.
+fn from_f64(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    storage_f64(values, shape, dtype).map(Tensor::from_storage)
+}
+
+fn storage_f64(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Storage> {
+    let a = ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| TensorError::runtime(e.to_string()))?;
+    Ok(Storage::F64(a).cast(dtype))
+}
+
+/// `F.layer_norm(x, normalized_shape, weight, bias, eps)` (NativeLayerNormBackward0): each
+/// row over the trailing `normalized_shape` dims becomes `(x - mean) / sqrt(var + eps)`, with
+/// the biased variance, then `* weight + bias`. Moments are taken in f64 and the result rounded
+/// once to the input's dtype.
+pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<Tensor> {
+    let shape = x.shape();
+    let k = normalized_shape.len();
+    if k == 0 || shape.len() < k || shape[shape.len() - k..] != *normalized_shape {
+        let ns = list_str(normalized_shape);
+        let star: Vec<String> = normalized_shape.iter().map(usize::to_string).collect();
+        return Err(TensorError::runtime(format!(
+            "Given normalized_shape={ns}, expected input with shape [*, {}], but got input of size{}",
+            star.join(", "),
+            list_str(&shape)
+        )));
+    }
+    for (p, what) in [(weight, "weight"), (bias, "bias")] {
+        if let Some(p) = p.filter(|p| p.shape() != normalized_shape) {
+            return Err(TensorError::runtime(format!(
+                "Expected {what} to be of same shape as normalized_shape, but got {what} of shape {} and normalized_shape = {}",
+                list_str(&p.shape()),
+                list_str(normalized_shape)
+            )));
+        }
+    }
+    if !matches!(x.dtype(), DType::Float32 | DType::Float64) {
+        return Err(TensorError::runtime(format!("expected scalar type Float but found {}", super::ops::dtype_name(x.dtype()))));
+    }
+    let n: usize = normalized_shape.iter().product();
+    let xs = x.to_f64_vec();
+    let w = weight.map(Tensor::to_f64_vec);
+    let b = bias.map(Tensor::to_f64_vec);
+    let rows = xs.len().checked_div(n).unwrap_or(0);
+    let mut xhat = vec![0.0; xs.len()];
+    let mut rstd = vec![0.0; rows];
+    let mut out = vec![0.0; xs.len()];
+    // Moments in f64, rounded to the input's precision; then `rstd = 1 / sqrt(var + eps)` and
+    // `y = (x - mean) * rstd * weight + bias`, each step rounded. This matches PyTorch's float32
+    // kernel to the last bit for most elements, not all (docs/divergences-api-nn.md).
+    let rnd = |v: f64| if x.dtype() == DType::Float32 { v as f32 as f64 } else { v };
+    for r in 0..rows {
+        let row = &xs[r * n..(r + 1) * n];
+        let exact_mean = row.iter().sum::<f64>() / n as f64;
+        let var = rnd(row.iter().map(|v| (v - exact_mean) * (v - exact_mean)).sum::<f64>() / n as f64);
+        let mean = rnd(exact_mean);
+        rstd[r] = rnd(1.0 / rnd(rnd(var.max(0.0) + rnd(eps)).sqrt()));
+        for j in 0..n {
+            let h = rnd(rnd(row[j] - mean) * rstd[r]);
+            xhat[r * n + j] = h;
+            out[r * n + j] = rnd(rnd(h * w.as_ref().map_or(1.0, |w| w[j])) + b.as_ref().map_or(0.0, |b| b[j]));
+        }
+    }
+    let dtype = x.dtype();
+    let out = storage_f64(out, &shape, dtype)?;
+    let mut inputs = vec![x];
+    inputs.extend(weight);
+    inputs.extend(bias);
+    let (has_w, has_b) = (weight.is_some(), bias.is_some());
+    let wdtype = weight.map_or(dtype, Tensor::dtype);
+    let ns = normalized_shape.to_vec();
+    Ok(super::autograd::record(out, "NativeLayerNormBackward0", &inputs, true, move |g, _| {
+        let gs = g.to_f64_vec();
+        let mut dx = vec![0.0; gs.len()];
+        let mut dw = vec![0.0; n];
+        let mut db = vec![0.0; n];
+        for (r, &rs) in rstd.iter().enumerate() {
+            let (mut m1, mut m2) = (0.0, 0.0);
+            for j in 0..n {
+                let i = r * n + j;
+                let d = gs[i] * w.as_ref().map_or(1.0, |w| w[j]);
+                m1 += d;
+                m2 += d * xhat[i];
+                dw[j] += gs[i] * xhat[i];
+                db[j] += gs[i];
+            }
+            let (m1, m2) = (m1 / n as f64, m2 / n as f64);
+            for j in 0..n {
+                let i = r * n + j;
+                let d = gs[i] * w.as_ref().map_or(1.0, |w| w[j]);
+                dx[i] = rs * (d - m1 - xhat[i] * m2);
+            }
+        }
+        let mut grads = vec![Some(from_f64(dx, &shape, dtype)?)];
+        if has_w {
+            grads.push(Some(from_f64(dw, &ns, wdtype)?));
+        }
+        if has_b {
+            grads.push(Some(from_f64(db, &ns, wdtype)?));
+        }
+        Ok(grads)
+    }))
+}
+
+
+/// `F.normalize(x, p, dim, eps)`: `x / max(‖x‖_p over dim, eps)`, broadcast back (DivBackward0).
+pub fn normalize(x: &Tensor, p: f64, dim: isize, eps: f64) -> Result<Tensor> {
+    let n = x.norm_p(p, Some(&[dim]), true)?.clamp(Some(Scalar::Float(eps)), None)?;
+    x.div(&n)
+}
+
+/// `F.cosine_similarity(a, b, dim, eps)` as PyTorch computes it: each input divided by its own
+/// 2-norm over `dim` (clamped to `eps` outside autograd, so the gradient is the unclamped
+/// norm's), then the products summed over `dim` (SumBackward1).
+pub fn cosine_similarity(a: &Tensor, b: &Tensor, dim: isize, eps: f64) -> Result<Tensor> {
+    let unit = |t: &Tensor| -> Result<Tensor> {
+        let n = t.norm_p(2.0, Some(&[dim]), true)?;
+        let clamped = no_grad(|| n.clamp(Some(Scalar::Float(eps)), None))?;
+        let shift = no_grad(|| clamped.sub(&n))?.detach();
+        t.div(&n.add(&shift)?)
+    };
+    unit(a)?.mul(&unit(b)?)?.sum(Some(&[dim]), false)
+}
+
+/// `F.kl_div`'s reduction: the three common ones and `'batchmean'` (sum over batch size).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum KlReduction {
+    Plain(Reduction),
+    BatchMean,
+}
+
+/// `F.kl_div(input, target, reduction, log_target)` as PyTorch composes it: pointwise
+/// `xlogy(target, target) - target * input` (or `exp(target) * (target - input)` with log
+/// targets), then reduced.
+pub fn kl_div(input: &Tensor, target: &Tensor, reduction: KlReduction, log_target: bool) -> Result<Tensor> {
+    let pointwise = if log_target {
+        target.exp()?.mul(&target.sub(input)?)?
+    } else {
+        if target.requires_grad() && super::is_grad_enabled() {
+            return Err(TensorError::unsupported("unsupported: kl_div gradient with respect to a target that requires grad"));
+        }
+        let t = target.to_f64_vec();
+        let xlogy: Vec<f64> = t.iter().map(|&v| if v == 0.0 { 0.0 } else { v * v.ln() }).collect();
+        let dtype = if target.dtype() == DType::Float64 || input.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 };
+        from_f64(xlogy, &target.shape(), dtype)?.sub(&target.mul(input)?)?
+    };
+    match reduction {
+        KlReduction::Plain(Reduction::None) => Ok(pointwise),
+        KlReduction::Plain(Reduction::Sum) => pointwise.sum(None, false),
+        KlReduction::Plain(Reduction::Mean) => pointwise.mean(None, false),
+        KlReduction::BatchMean => {
+            let batch = input.shape().first().copied().unwrap_or(1);
+            pointwise.sum(None, false)?.div_scalar(Scalar::Int(batch as i64))
+        }
+    }
+}
+
+/// `F.pad(x, pad, value=v)` in constant mode (ConstantPadNdBackward0): `pad` holds
+/// `(before, after)` pairs starting from the last dimension; the gradient is the matching
+/// slice of the output's.
+pub fn constant_pad(x: &Tensor, pad: &[i64], value: f64) -> Result<Tensor> {
+    let shape = x.shape();
+    if !pad.len().is_multiple_of(2) {
+        return Err(TensorError::runtime("Padding length must be divisible by 2"));
+    }
+    if pad.len() / 2 > shape.len() {
+        return Err(TensorError::runtime("Padding length should be less than or equal to two times the input dimension but got padding length 6 and input of dimension 2".replace("6", &pad.len().to_string()).replace("dimension 2", &format!("dimension {}", shape.len()))));
+    }
+    if pad.iter().any(|&p| p < 0) {
+        return Err(TensorError::unsupported("unsupported: F.pad with negative padding"));
+    }
+    let nd = shape.len();
+    let mut before = vec![0usize; nd];
+    let mut out_shape = shape.clone();
+    for (k, pair) in pad.chunks(2).enumerate() {
+        let d = nd - 1 - k;
+        before[d] = pair[0] as usize;
+        out_shape[d] += (pair[0] + pair[1]) as usize;
+    }
+    // The output position of every input element, in input order.
+    let numel: usize = shape.iter().product();
+    let mut strides = vec![1usize; nd];
+    for d in (0..nd.saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * out_shape[d + 1];
+    }
+    let mut positions = Vec::with_capacity(numel);
+    let mut idx = vec![0usize; nd];
+    for _ in 0..numel {
+        positions.push((0..nd).map(|d| (idx[d] + before[d]) * strides[d]).sum::<usize>());
+        for d in (0..nd).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    let xs = x.to_f64_vec();
+    let mut out = vec![value; out_shape.iter().product()];
+    for (v, &p) in xs.iter().zip(&positions) {
+        out[p] = *v;
+    }
+    let dtype = x.dtype();
+    let st = storage_f64(out, &out_shape, dtype)?;
+    Ok(record(st, "ConstantPadNdBackward0", &[x], false, move |g, _| {
+        let gs = g.to_f64_vec();
+        let gx: Vec<f64> = positions.iter().map(|&p| gs[p]).collect();
+        Ok(vec![Some(from_f64(gx, &shape, g.dtype())?)])
     }))
 }

@@ -572,6 +572,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     ] {
         m.set(name, unary(name, f));
     }
+    nn::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

@@ -18,11 +18,31 @@ enum Kind {
     Linear(RefCell<tnn::Linear>),
     Embedding(tnn::Embedding),
     Activation(Activation),
+    /// An activation with arguments, and its repr's argument text as PyTorch prints it
+    /// (the values as given: `Softplus(beta=2, threshold=10)`).
+    Configured(Activation, String),
     Sequential(Vec<Value>),
+    ModuleList(RefCell<Vec<Value>>),
+    ModuleDict(RefCell<Vec<(String, Value)>>),
+    ParameterList(RefCell<Vec<Tensor>>),
+    /// `nn.Unflatten(dim, sizes)`, with the sizes' repr as given (tuple or list).
+    Unflatten(i64, Vec<i64>, String),
     Loss(Loss),
     Dropout(f64),
+    /// `nn.CosineSimilarity(dim, eps)`.
+    CosineSimilarity(i64, f64),
+    LayerNorm(LayerNormState),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
+}
+
+/// `nn.LayerNorm`'s configuration and its affine parameters (absent without
+/// `elementwise_affine`, or the bias alone without `bias`).
+struct LayerNormState {
+    shape: Vec<usize>,
+    eps: f64,
+    weight: RefCell<Option<Tensor>>,
+    bias: RefCell<Option<Tensor>>,
 }
 
 /// What PyTorch's `Module.__init__` sets up for a subclass: registered parameters and
@@ -69,6 +89,11 @@ enum Activation {
     /// `approximate='tanh'`?
     Gelu(bool),
     LeakyRelu(f64),
+    Silu,
+    Mish,
+    Elu(f64),
+    Softplus(f64, f64),
+    Hardtanh(f64, f64),
 }
 
 enum Loss {
@@ -80,6 +105,7 @@ enum Loss {
     SmoothL1(Reduction, f64),
     Bce(Option<Tensor>, Reduction),
     BceWithLogits { weight: Option<Tensor>, pos_weight: Option<Tensor>, reduction: Reduction },
+    KlDiv(tnn::KlReduction, bool),
 }
 
 /// An `nn.Module` instance.
@@ -95,8 +121,14 @@ impl PyModule {
             Kind::Linear(_) => "Linear",
             Kind::Embedding(_) => "Embedding",
             Kind::Sequential(_) => "Sequential",
+            Kind::ModuleList(_) => "ModuleList",
+            Kind::ModuleDict(_) => "ModuleDict",
+            Kind::ParameterList(_) => "ParameterList",
+            Kind::Unflatten(..) => "Unflatten",
             Kind::Dropout(_) => "Dropout",
-            Kind::Activation(a) => match a {
+            Kind::CosineSimilarity(..) => "CosineSimilarity",
+            Kind::LayerNorm(_) => "LayerNorm",
+            Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",
@@ -106,6 +138,11 @@ impl PyModule {
                 Activation::Identity => "Identity",
                 Activation::Gelu(_) => "GELU",
                 Activation::LeakyRelu(_) => "LeakyReLU",
+                Activation::Silu => "SiLU",
+                Activation::Mish => "Mish",
+                Activation::Elu(_) => "ELU",
+                Activation::Softplus(..) => "Softplus",
+                Activation::Hardtanh(..) => "Hardtanh",
             },
             Kind::Loss(l) => match l {
                 Loss::CrossEntropy(_) => "CrossEntropyLoss",
@@ -116,6 +153,7 @@ impl PyModule {
                 Loss::SmoothL1(..) => "SmoothL1Loss",
                 Loss::Bce(..) => "BCELoss",
                 Loss::BceWithLogits { .. } => "BCEWithLogitsLoss",
+                Loss::KlDiv(..) => "KLDivLoss",
             },
         }
     }
@@ -130,11 +168,15 @@ impl PyModule {
                 v
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
-            Kind::Sequential(children) => children
-                .iter()
-                .enumerate()
-                .flat_map(|(i, c)| prefixed(&i.to_string(), c))
-                .collect(),
+            Kind::LayerNorm(l) => {
+                let mut v: Vec<(String, Tensor)> = l.weight.borrow().clone().map(|w| ("weight".to_string(), w)).into_iter().collect();
+                v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
+                v
+            }
+            Kind::Sequential(_) | Kind::ModuleList(_) | Kind::ModuleDict(_) => {
+                self.children().iter().flat_map(|(n, c)| prefixed(n, c)).collect()
+            }
+            Kind::ParameterList(ps) => ps.borrow().iter().enumerate().map(|(i, p)| (i.to_string(), p.clone())).collect(),
             Kind::Custom(c) => {
                 let mut v: Vec<(String, Tensor)> =
                     c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
@@ -173,15 +215,35 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(e.forward(&x).map_err(exc)?))
             }
-            Kind::Activation(a) => {
+            Kind::Activation(a) | Kind::Configured(a, _) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
+            }
+            Kind::LayerNorm(l) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let (w, b) = (l.weight.borrow().clone(), l.bias.borrow().clone());
+                Ok(tv(tnn::layer_norm(&x, &l.shape, w.as_ref(), b.as_ref(), l.eps).map_err(exc)?))
+            }
+            Kind::CosineSimilarity(dim, eps) => {
+                let [a, b] = args.bind(&["x1", "x2"])?;
+                let (a, b) = (tensor_arg(a.as_ref(), "x1")?, tensor_arg(b.as_ref(), "x2")?);
+                Ok(tv(tnn::cosine_similarity(&a, &b, *dim as isize, *eps).map_err(exc)?))
             }
             Kind::Dropout(p) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(dropout(&x, *p, self.training.get())?))
+            }
+            Kind::ModuleList(_) | Kind::ModuleDict(_) | Kind::ParameterList(_) => Err(Exception::new(
+                "NotImplementedError",
+                format!("Module [{}] is missing the required \"forward\" function", self.name()),
+            )),
+            Kind::Unflatten(dim, sizes, _) => {
+                let [x] = args.bind(&["input"])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                Ok(tv(unflatten(&x, *dim, sizes)?))
             }
             Kind::Sequential(children) => {
                 let [x] = args.bind(&["input"])?;
@@ -212,6 +274,18 @@ impl PyModule {
                 children_repr("Sequential", &named, indent)
             }
             Kind::Custom(c) => children_repr(self.name(), &c.modules.borrow(), indent),
+            Kind::ModuleDict(c) => children_repr("ModuleDict", &c.borrow(), indent),
+            Kind::ModuleList(c) => module_list_repr(&c.borrow(), indent),
+            Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), indent),
+            Kind::LayerNorm(l) => format!(
+                "LayerNorm({}, eps={}, elementwise_affine={}, bias={})",
+                shape_tuple(&l.shape),
+                crate::lang::format::float_repr(l.eps),
+                if l.weight.borrow().is_some() { "True" } else { "False" },
+                if l.bias.borrow().is_some() { "True" } else { "False" }
+            ),
+            Kind::Configured(_, text) => format!("{}({text})", self.name()),
+            Kind::Unflatten(d, _, sizes) => format!("Unflatten(dim={d}, unflattened_size={sizes})"),
             Kind::Activation(Activation::Softmax(d)) => format!("Softmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::LogSoftmax(d)) => format!("LogSoftmax(dim={})", d.map_or("None".into(), |d| d.to_string())),
             Kind::Activation(Activation::Flatten(s, e)) => format!("Flatten(start_dim={s}, end_dim={e})"),
@@ -239,6 +313,68 @@ fn children_repr(name: &str, children: &[(String, Value)], indent: usize) -> Str
     s.push_str(&" ".repeat(indent));
     s.push(')');
     s
+}
+
+fn child_repr(c: &Value, indent: usize) -> String {
+    native_module(c)
+        .and_then(|m| m.downcast::<PyModule>().map(|m| m.repr_indented(indent)))
+        .unwrap_or_else(|| c.repr())
+}
+
+/// `ModuleList.__repr__`: runs of consecutive children with the same repr print once, as
+/// `(first-last): n x repr`.
+fn module_list_repr(children: &[Value], indent: usize) -> String {
+    if children.is_empty() {
+        return "ModuleList()".into();
+    }
+    let pad = " ".repeat(indent + 2);
+    let reprs: Vec<String> = children.iter().map(|c| child_repr(c, indent + 2)).collect();
+    let mut s = "ModuleList(\n".to_string();
+    let mut start = 0;
+    while start < reprs.len() {
+        let end = (start..reprs.len()).take_while(|&j| reprs[j] == reprs[start]).last().unwrap_or(start);
+        if end == start {
+            s.push_str(&format!("{pad}({start}): {}\n", reprs[start]));
+        } else {
+            s.push_str(&format!("{pad}({start}-{end}): {} x {}\n", end - start + 1, reprs[start]));
+        }
+        start = end + 1;
+    }
+    s.push_str(&" ".repeat(indent));
+    s.push(')');
+    s
+}
+
+/// `ParameterList.__repr__`: one summary line per parameter, indented by four.
+fn parameter_list_repr(ps: &[Tensor], indent: usize) -> String {
+    let pad = " ".repeat(indent + 4);
+    let mut s = "ParameterList(\n".to_string();
+    for (i, p) in ps.iter().enumerate() {
+        let size: Vec<String> = p.shape().iter().map(usize::to_string).collect();
+        let kind = if p.is_parameter() { "Parameter containing" } else { "Tensor" };
+        s.push_str(&format!("{pad}({i}): {kind}: [{} of size {}]\n", p.dtype(), size.join("x")));
+    }
+    s.push_str(&" ".repeat(indent));
+    s.push(')');
+    s
+}
+
+/// `x.unflatten(dim, sizes)`: dimension `dim` split into `sizes` (one may be -1).
+pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> R<Tensor> {
+    let shape = x.shape();
+    let n = shape.len() as i64;
+    let d = if dim < 0 { dim + n } else { dim };
+    if d < 0 || d >= n.max(1) {
+        return Err(Exception::new(
+            "IndexError",
+            format!("Dimension out of range (expected to be in range of [{}, {}], but got {dim})", -n.max(1), n.max(1) - 1),
+        ));
+    }
+    let d = d as usize;
+    let mut out: Vec<isize> = shape[..d].iter().map(|&s| s as isize).collect();
+    out.extend(sizes.iter().map(|&s| s as isize));
+    out.extend(shape[d + 1..].iter().map(|&s| s as isize));
+    x.reshape(&out).map_err(exc)
 }
 
 /// A child's parameters under `prefix.`.
@@ -297,6 +433,11 @@ fn activation(a: Activation, x: &Tensor) -> R<Tensor> {
         Activation::Identity => Ok(x.clone()),
         Activation::Gelu(t) => x.gelu(t),
         Activation::LeakyRelu(a) => x.leaky_relu(a),
+        Activation::Silu => x.silu(),
+        Activation::Mish => x.mish(),
+        Activation::Elu(a) => x.elu(a),
+        Activation::Softplus(b, t) => x.softplus(b, t),
+        Activation::Hardtanh(lo, hi) => x.hardtanh(lo, hi),
     };
     r.map_err(exc)
 }
@@ -318,12 +459,21 @@ fn apply_loss(loss: &Loss, input: &Tensor, target: &Tensor) -> R<Tensor> {
         Loss::L1(r) => tnn::l1_loss(input, target, *r),
         Loss::Huber(r, d) => tnn::huber_loss(input, target, *r, *d),
         Loss::SmoothL1(r, b) => tnn::smooth_l1_loss(input, target, *r, *b),
+        Loss::KlDiv(r, log_target) => tnn::kl_div(input, target, *r, *log_target),
         Loss::Bce(w, r) => tnn::binary_cross_entropy(input, target, w.as_ref(), *r),
         Loss::BceWithLogits { weight, pos_weight, reduction } => {
             tnn::binary_cross_entropy_with_logits(input, target, weight.as_ref(), pos_weight.as_ref(), *reduction)
         }
     };
     r.map_err(exc)
+}
+
+/// `kl_div`'s `reduction=`, which also takes `'batchmean'`.
+fn kl_reduction_arg(v: Option<&Value>) -> R<tnn::KlReduction> {
+    match v {
+        Some(Value::Str(s)) if &**s == "batchmean" => Ok(tnn::KlReduction::BatchMean),
+        v => reduction_arg(v).map(tnn::KlReduction::Plain),
+    }
 }
 
 pub fn reduction_arg(v: Option<&Value>) -> R<Reduction> {
@@ -373,6 +523,18 @@ impl NativeObject for PyModule {
                 _ => {}
             }
         }
+        if let Kind::LayerNorm(l) = &self.kind {
+            match name {
+                "weight" => return Ok(Some(l.weight.borrow().clone().map_or(Value::None, tv))),
+                "bias" => return Ok(Some(l.bias.borrow().clone().map_or(Value::None, tv))),
+                "eps" => return Ok(Some(Value::Float(l.eps))),
+                "normalized_shape" => {
+                    return Ok(Some(Value::tuple(l.shape.iter().map(|&d| Value::Int(d as i64)).collect())));
+                }
+                "elementwise_affine" => return Ok(Some(Value::Bool(l.weight.borrow().is_some()))),
+                _ => {}
+            }
+        }
         if let Kind::Linear(l) = &self.kind {
             let l = l.borrow();
             match name {
@@ -394,6 +556,9 @@ impl NativeObject for PyModule {
                 // The subclass defines forward; the native half has none of its own.
                 return Ok(None);
             }
+        }
+        if let Some(m) = self.container_method(this, name) {
+            return Ok(Some(m));
         }
         // Methods that return the module itself return the Python instance for a subclass.
         let this_module = match &self.kind {
@@ -535,11 +700,66 @@ impl NativeObject for PyModule {
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         Ok(match &self.kind {
             Kind::Sequential(c) => Some(c.len()),
+            Kind::ModuleList(c) => Some(c.borrow().len()),
+            Kind::ModuleDict(c) => Some(c.borrow().len()),
+            Kind::ParameterList(c) => Some(c.borrow().len()),
             _ => None,
         })
     }
 
+    fn set_item(&self, _: &Value, key: &Value, value: Value, _: &mut Interpreter) -> R<bool> {
+        match &self.kind {
+            Kind::ModuleList(c) => {
+                let m = module_arg(value)?;
+                let mut c = c.borrow_mut();
+                let j = list_index(key, c.len())?;
+                c[j] = m;
+            }
+            Kind::ModuleDict(c) => {
+                let k = dict_key(key)?;
+                upsert(&mut c.borrow_mut(), &k, module_arg(value)?);
+            }
+            Kind::ParameterList(c) => {
+                let p = parameter_item(&value)?;
+                let mut c = c.borrow_mut();
+                let j = list_index(key, c.len())?;
+                c[j] = p;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        match &self.kind {
+            Kind::ModuleList(c) => {
+                let c = c.borrow().clone();
+                if let Value::Slice(_) = key {
+                    let picked = interp.get_item(&Value::list(c), key)?;
+                    let items = interp.iterate(&picked)?;
+                    return Ok(Some(module(Kind::ModuleList(RefCell::new(items)))));
+                }
+                return Ok(Some(c[list_index(key, c.len())?].clone()));
+            }
+            Kind::ParameterList(c) => {
+                let c = c.borrow().clone();
+                if let Value::Slice(_) = key {
+                    let picked = interp.get_item(&Value::list(c.into_iter().map(tv).collect()), key)?;
+                    let items = interp.iterate(&picked)?;
+                    let ps = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
+                    return Ok(Some(module(Kind::ParameterList(RefCell::new(ps)))));
+                }
+                return Ok(Some(tv(c[list_index(key, c.len())?].clone())));
+            }
+            Kind::ModuleDict(c) => {
+                let k = dict_key(key)?;
+                return match c.borrow().iter().find(|(n, _)| *n == k) {
+                    Some((_, m)) => Ok(Some(m.clone())),
+                    None => Err(Exception::new("KeyError", key.repr())),
+                };
+            }
+            _ => {}
+        }
         let Kind::Sequential(c) = &self.kind else { return Ok(None) };
         if let Value::Slice(_) = key {
             // `model[0:2]`: a new Sequential sharing the selected modules.
@@ -559,6 +779,9 @@ impl NativeObject for PyModule {
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match &self.kind {
             Kind::Sequential(c) => Some(Value::iter_items(c.clone())),
+            Kind::ModuleList(c) => Some(Value::iter_items(c.borrow().clone())),
+            Kind::ModuleDict(c) => Some(Value::iter_items(c.borrow().iter().map(|(k, _)| Value::str(k)).collect())),
+            Kind::ParameterList(c) => Some(Value::iter_items(c.borrow().iter().cloned().map(tv).collect())),
             _ => None,
         })
     }
@@ -620,6 +843,8 @@ impl PyModule {
         match &self.kind {
             Kind::Sequential(c) => c.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
+            Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+            Kind::ModuleDict(c) => c.borrow().clone(),
             _ => Vec::new(),
         }
     }
@@ -631,6 +856,144 @@ impl PyModule {
                 m.set_training(mode);
             }
         }
+    }
+}
+
+/// A Python index into a list of `len` items, negative from the end.
+fn list_index(key: &Value, len: usize) -> R<usize> {
+    let i = key.expect_int("index")?;
+    let j = if i < 0 { i + len as i64 } else { i };
+    if j < 0 || j >= len as i64 {
+        return Err(Exception::new("IndexError", format!("index {i} is out of range")));
+    }
+    Ok(j as usize)
+}
+
+fn dict_key(key: &Value) -> R<String> {
+    match key {
+        Value::Str(s) => Ok(s.to_string()),
+        v => Err(Exception::type_error(format!("module name should be a string. Got {}", v.type_name()))),
+    }
+}
+
+/// A value a module container accepts: any `nn.Module`.
+fn module_arg(v: Value) -> R<Value> {
+    if native_module(&v).is_none() {
+        return Err(Exception::type_error(format!("{} is not a Module subclass", v.type_name())));
+    }
+    Ok(v)
+}
+
+/// What `ParameterList` stores for a value: a tensor becomes a Parameter.
+fn parameter_item(v: &Value) -> R<Tensor> {
+    let t = tensor_arg(Some(v), "parameter")?;
+    Ok(if t.is_parameter() { t } else { Tensor::parameter(&t) })
+}
+
+/// `(name, module)` pairs from a dict or an iterable of pairs, for `ModuleDict`.
+fn named_modules_arg(interp: &mut Interpreter, v: &Value) -> R<Vec<(String, Value)>> {
+    let pairs: Vec<(Value, Value)> = match v {
+        Value::Dict(d) => d.borrow().items(),
+        v if v.downcast::<PyModule>().is_some_and(|m| matches!(m.kind, Kind::ModuleDict(_))) => {
+            let m = v.downcast::<PyModule>().map(PyModule::children).unwrap_or_default();
+            m.into_iter().map(|(k, v)| (Value::str(&k), v)).collect()
+        }
+        v => {
+            let mut out = Vec::new();
+            for item in interp.iterate(v)? {
+                let kv = interp.iterate(&item)?;
+                let [k, m] = <[Value; 2]>::try_from(kv).map_err(|kv| {
+                    Exception::value_error(format!("ModuleDict update sequence element has length {}; 2 is required", kv.len()))
+                })?;
+                out.push((k, m));
+            }
+            out
+        }
+    };
+    pairs.into_iter().map(|(k, m)| Ok((dict_key(&k)?, module_arg(m)?))).collect()
+}
+
+impl PyModule {
+    /// The list and dict methods of `ModuleList`, `ModuleDict` and `ParameterList`.
+    fn container_method(&self, this: &Value, name: &str) -> Option<Value> {
+        let me = this.clone();
+        let f = match (&self.kind, name) {
+            (Kind::ModuleList(_), "append" | "extend" | "insert") | (Kind::ParameterList(_), "append" | "extend") => {
+                let name = name.to_string();
+                Value::method(this.clone(), &name.clone(), move |interp, args| {
+                    let m = args.this_native::<PyModule>()?;
+                    let (idx, item) = if name == "insert" {
+                        let [i, item] = args.bind(&["index", "module"])?;
+                        (i, item.unwrap_or(Value::None))
+                    } else {
+                        let [item] = args.bind(&["value"])?;
+                        (None, item.unwrap_or(Value::None))
+                    };
+                    let items = if name == "extend" { interp.iterate(&item)? } else { vec![item] };
+                    match &m.kind {
+                        Kind::ModuleList(c) => {
+                            let items = items.into_iter().map(module_arg).collect::<R<Vec<_>>>()?;
+                            let mut c = c.borrow_mut();
+                            match idx {
+                                Some(i) => {
+                                    let n = c.len() as i64;
+                                    let i = i.expect_int("index")?;
+                                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                                    for (k, it) in items.into_iter().enumerate() {
+                                        c.insert(i as usize + k, it);
+                                    }
+                                }
+                                None => c.extend(items),
+                            }
+                        }
+                        Kind::ParameterList(c) => {
+                            let items = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
+                            c.borrow_mut().extend(items);
+                        }
+                        _ => {}
+                    }
+                    Ok(if name == "insert" { Value::None } else { me.clone() })
+                })
+            }
+            (Kind::ModuleDict(_), "keys" | "values" | "items") => {
+                let which = name.to_string();
+                Value::method(this.clone(), name, move |_, args| {
+                    let [] = args.bind(&[])?;
+                    let m = args.this_native::<PyModule>()?;
+                    let items = m.children().into_iter().map(|(k, v)| match which.as_str() {
+                        "keys" => Value::str(&k),
+                        "values" => v,
+                        _ => Value::tuple(vec![Value::str(&k), v]),
+                    });
+                    Ok(Value::list(items.collect()))
+                })
+            }
+            (Kind::ModuleDict(_), "update") => Value::method(this.clone(), "update", |interp, args| {
+                let [modules] = args.bind(&["modules"])?;
+                let pairs = named_modules_arg(interp, &modules.unwrap_or(Value::None))?;
+                let m = args.this_native::<PyModule>()?;
+                if let Kind::ModuleDict(c) = &m.kind {
+                    for (k, v) in pairs {
+                        upsert(&mut c.borrow_mut(), &k, v);
+                    }
+                }
+                Ok(Value::None)
+            }),
+            (Kind::ModuleDict(_), "pop") => Value::method(this.clone(), "pop", |_, args| {
+                let [key] = args.bind(&["key"])?;
+                let key = key.unwrap_or(Value::None);
+                let k = dict_key(&key)?;
+                let m = args.this_native::<PyModule>()?;
+                let Kind::ModuleDict(c) = &m.kind else { return Ok(Value::None) };
+                let mut c = c.borrow_mut();
+                match c.iter().position(|(n, _)| *n == k) {
+                    Some(i) => Ok(c.remove(i).1),
+                    None => Err(Exception::new("KeyError", key.repr())),
+                }
+            }),
+            _ => return None,
+        };
+        Some(f)
     }
 }
 
@@ -649,6 +1012,124 @@ pub fn parameter(data: Option<&Value>, requires_grad: bool) -> R<Value> {
         p.set_requires_grad(false).map_err(exc)?;
     }
     Ok(tv(p))
+}
+
+/// A shape as a Python tuple: `(4,)`, `(2, 3)`.
+fn shape_tuple(shape: &[usize]) -> String {
+    match shape {
+        [d] => format!("({d},)"),
+        s => format!("({})", s.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// `normalized_shape` as LayerNorm takes it: an int or a sequence of ints.
+fn normalized_shape_arg(interp: &mut Interpreter, v: Option<Value>) -> R<Vec<usize>> {
+    let v = v.unwrap_or(Value::None);
+    let dims = match v.as_int() {
+        Some(d) if !matches!(v, Value::Bool(_)) => vec![d],
+        _ => interp.iterate(&v)?.iter().map(|d| d.expect_int("normalized_shape")).collect::<R<Vec<_>>>()?,
+    };
+    dims.into_iter()
+        .map(|d| usize::try_from(d).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {d}: [{d}]"))))
+        .collect()
+}
+
+/// An argument as a module's repr shows it: the value as given, else the float default.
+fn arg_text(v: Option<&Value>, default: f64) -> String {
+    match v {
+        Some(v) => v.repr(),
+        None => crate::lang::format::float_repr(default),
+    }
+}
+
+/// The `torch.nn.functional` activations whose modules live here.
+pub fn add_functional(m: &Module) {
+    m.set("silu", Value::builtin("silu", |_, args| {
+        let [x, _inplace] = args.bind(&["input", "inplace="])?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.silu().map_err(exc)?))
+    }));
+    m.set("mish", Value::builtin("mish", |_, args| {
+        let [x, _inplace] = args.bind(&["input", "inplace="])?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.mish().map_err(exc)?))
+    }));
+    m.set("elu", Value::builtin("elu", |_, args| {
+        let [x, alpha, _inplace] = args.bind(&["input", "alpha=", "inplace="])?;
+        let a = f64_arg(alpha.as_ref(), 1.0, "alpha")?;
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.elu(a).map_err(exc)?))
+    }));
+    m.set("softplus", Value::builtin("softplus", |_, args| {
+        let [x, beta, threshold] = args.bind(&["input", "beta=", "threshold="])?;
+        let (b, t) = (f64_arg(beta.as_ref(), 1.0, "beta")?, f64_arg(threshold.as_ref(), 20.0, "threshold")?);
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.softplus(b, t).map_err(exc)?))
+    }));
+    m.set("layer_norm", Value::builtin("layer_norm", |interp, args| {
+        let [x, shape, weight, bias, eps] = args.bind(&["input", "normalized_shape", "weight=", "bias=", "eps="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let shape = normalized_shape_arg(interp, shape)?;
+        let w = weight.as_ref().and_then(as_tensor).cloned();
+        let b = bias.as_ref().and_then(as_tensor).cloned();
+        let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
+        Ok(tv(tnn::layer_norm(&x, &shape, w.as_ref(), b.as_ref(), eps).map_err(exc)?))
+    }));
+    m.set("embedding", Value::builtin("embedding", |_, args| {
+        let [x, weight, padding_idx, _max_norm, _norm_type, _scale, _sparse] =
+            args.bind(&["input", "weight", "padding_idx=", "max_norm=", "norm_type=", "scale_grad_by_freq=", "sparse="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let w = tensor_arg(weight.as_ref(), "weight")?;
+        let pad = match padding_idx {
+            None | Some(Value::None) => None,
+            Some(v) => {
+                let p = v.expect_int("padding_idx")?;
+                let n = w.shape().first().copied().unwrap_or(0) as i64;
+                let p = if p < 0 { p + n } else { p };
+                if p < 0 || p >= n {
+                    return Err(Exception::new("AssertionError", "Padding_idx must be within num_embeddings"));
+                }
+                Some(p as usize)
+            }
+        };
+        Ok(tv(tnn::embedding(&x, &w, pad).map_err(exc)?))
+    }));
+    m.set("normalize", Value::builtin("normalize", |_, args| {
+        let [x, p, dim, eps, _out] = args.bind(&["input", "p=", "dim=", "eps=", "out="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let p = f64_arg(p.as_ref(), 2.0, "p")?;
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        let eps = f64_arg(eps.as_ref(), 1e-12, "eps")?;
+        Ok(tv(tnn::normalize(&x, p, dim as isize, eps).map_err(exc)?))
+    }));
+    m.set("cosine_similarity", Value::builtin("cosine_similarity", |_, args| {
+        let [a, b, dim, eps] = args.bind(&["x1", "x2", "dim=", "eps="])?;
+        let (a, b) = (tensor_arg(a.as_ref(), "x1")?, tensor_arg(b.as_ref(), "x2")?);
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        let eps = f64_arg(eps.as_ref(), 1e-8, "eps")?;
+        Ok(tv(tnn::cosine_similarity(&a, &b, dim as isize, eps).map_err(exc)?))
+    }));
+    m.set("kl_div", Value::builtin("kl_div", |_, args| {
+        let [x, t, _sa, _reduce, reduction, log_target] =
+            args.bind(&["input", "target", "size_average=", "reduce=", "reduction=", "log_target="])?;
+        let (x, t) = (tensor_arg(x.as_ref(), "input")?, tensor_arg(t.as_ref(), "target")?);
+        let r = kl_reduction_arg(reduction.as_ref())?;
+        Ok(tv(tnn::kl_div(&x, &t, r, bool_arg(log_target.as_ref(), false)).map_err(exc)?))
+    }));
+    m.set("pad", Value::builtin("pad", |interp, args| {
+        let [x, pad, mode, value] = args.bind(&["input", "pad", "mode=", "value="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        if let Some(m) = mode.filter(|m| m.to_str() != "constant") {
+            return Err(Exception::unsupported(format!("F.pad with mode={}", m.repr())));
+        }
+        let pad = interp.iterate(&pad.unwrap_or(Value::None))?.iter().map(|v| v.expect_int("pad")).collect::<R<Vec<_>>>()?;
+        let value = match value {
+            None | Some(Value::None) => 0.0,
+            Some(v) => v.expect_f64("value")?,
+        };
+        Ok(tv(tnn::constant_pad(&x, &pad, value).map_err(exc)?))
+    }));
+    m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
+        let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
+        let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
+        Ok(tv(tensor_arg(x.as_ref(), "input")?.hardtanh(l, h).map_err(exc)?))
+    }));
 }
 
 /// Builds the `torch.nn` module.
@@ -714,6 +1195,52 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         let [slope, _inplace] = args.bind(&["negative_slope=", "inplace="])?;
         Ok(module(Kind::Activation(Activation::LeakyRelu(f64_arg(slope.as_ref(), 0.01, "negative_slope")?))))
     }));
+    for (name, act) in [("SiLU", Activation::Silu), ("Mish", Activation::Mish)] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [_inplace] = args.bind(&["inplace="])?;
+            Ok(module(Kind::Activation(act)))
+        }));
+    }
+    m.set("ELU", class("ELU", "torch.nn", |_, args| {
+        let [alpha, _inplace] = args.bind(&["alpha=", "inplace="])?;
+        let a = f64_arg(alpha.as_ref(), 1.0, "alpha")?;
+        Ok(module(Kind::Configured(Activation::Elu(a), format!("alpha={}", arg_text(alpha.as_ref(), 1.0)))))
+    }));
+    m.set("Softplus", class("Softplus", "torch.nn", |_, args| {
+        let [beta, threshold] = args.bind(&["beta=", "threshold="])?;
+        let (b, t) = (f64_arg(beta.as_ref(), 1.0, "beta")?, f64_arg(threshold.as_ref(), 20.0, "threshold")?);
+        let text = format!("beta={}, threshold={}", arg_text(beta.as_ref(), 1.0), arg_text(threshold.as_ref(), 20.0));
+        Ok(module(Kind::Configured(Activation::Softplus(b, t), text)))
+    }));
+    m.set("Hardtanh", class("Hardtanh", "torch.nn", |_, args| {
+        let [lo, hi, _inplace] = args.bind(&["min_val=", "max_val=", "inplace="])?;
+        let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);
+        if h <= l {
+            return Err(Exception::new("AssertionError", ""));
+        }
+        let text = format!("min_val={}, max_val={}", arg_text(lo.as_ref(), -1.0), arg_text(hi.as_ref(), 1.0));
+        Ok(module(Kind::Configured(Activation::Hardtanh(l, h), text)))
+    }));
+    m.set("LayerNorm", class("LayerNorm", "torch.nn", |interp, args| {
+        let [shape, eps, affine, bias] = args.bind(&["normalized_shape", "eps=", "elementwise_affine=", "bias="])?;
+        let shape = normalized_shape_arg(interp, shape)?;
+        let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
+        let affine = bool_arg(affine.as_ref(), true);
+        let param = |v: f64| Tensor::parameter(&Tensor::full(&shape, crate::tensor::Scalar::Float(v), crate::tensor::DType::Float32));
+        let weight = affine.then(|| param(1.0));
+        let bias = (affine && bool_arg(bias.as_ref(), true)).then(|| param(0.0));
+        Ok(module(Kind::LayerNorm(LayerNormState { shape, eps, weight: RefCell::new(weight), bias: RefCell::new(bias) })))
+    }));
+    m.set("CosineSimilarity", class("CosineSimilarity", "torch.nn", |_, args| {
+        let [dim, eps] = args.bind(&["dim=", "eps="])?;
+        let dim = dim.map_or(Ok(1), |v| v.expect_int("dim"))?;
+        Ok(module(Kind::CosineSimilarity(dim, f64_arg(eps.as_ref(), 1e-8, "eps")?)))
+    }));
+    m.set("KLDivLoss", class("KLDivLoss", "torch.nn", |_, args| {
+        let [_sa, _reduce, reduction, log_target] = args.bind(&["size_average=", "reduce=", "reduction=", "log_target="])?;
+        let r = kl_reduction_arg(reduction.as_ref())?;
+        Ok(module(Kind::Loss(Loss::KlDiv(r, bool_arg(log_target.as_ref(), false)))))
+    }));
     m.set("Flatten", class("Flatten", "torch.nn", |_, args| {
         let [s, e] = args.bind(&["start_dim=", "end_dim="])?;
         Ok(module(Kind::Activation(Activation::Flatten(
@@ -736,6 +1263,39 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             }
         }
         Ok(module(Kind::Sequential(args.pos.clone())))
+    }));
+    m.set("ModuleList", class("ModuleList", "torch.nn", |interp, args| {
+        let [modules] = args.bind(&["modules="])?;
+        let items = match modules {
+            None | Some(Value::None) => Vec::new(),
+            Some(v) => interp.iterate(&v)?.into_iter().map(module_arg).collect::<R<Vec<_>>>()?,
+        };
+        Ok(module(Kind::ModuleList(RefCell::new(items))))
+    }));
+    m.set("ModuleDict", class("ModuleDict", "torch.nn", |interp, args| {
+        let [modules] = args.bind(&["modules="])?;
+        let mut items = Vec::new();
+        if let Some(v) = modules.filter(|v| !v.is_none()) {
+            for (k, m) in named_modules_arg(interp, &v)? {
+                upsert(&mut items, &k, m);
+            }
+        }
+        Ok(module(Kind::ModuleDict(RefCell::new(items))))
+    }));
+    m.set("ParameterList", class("ParameterList", "torch.nn", |interp, args| {
+        let [values] = args.bind(&["values="])?;
+        let items = match values {
+            None | Some(Value::None) => Vec::new(),
+            Some(v) => interp.iterate(&v)?.iter().map(parameter_item).collect::<R<Vec<_>>>()?,
+        };
+        Ok(module(Kind::ParameterList(RefCell::new(items))))
+    }));
+    m.set("Unflatten", class("Unflatten", "torch.nn", |interp, args| {
+        let [dim, sizes] = args.bind(&["dim", "unflattened_size"])?;
+        let dim = dim.map_or(Ok(0), |v| v.expect_int("dim"))?;
+        let sizes_v = sizes.unwrap_or(Value::None);
+        let sizes = interp.iterate(&sizes_v)?.iter().map(|v| v.expect_int("unflattened_size")).collect::<R<Vec<_>>>()?;
+        Ok(module(Kind::Unflatten(dim, sizes, sizes_v.repr())))
     }));
     m.set("Parameter", class("Parameter", "torch.nn.parameter", |_, args| {
         let [data, rg] = args.bind(&["data=", "requires_grad="])?;
