@@ -261,3 +261,39 @@ fn the_recursion_limit_is_cpythons_and_a_flag_changes_it() {
     let o = lessonrun(&["run", "--recursion-limit", "20001", s(&p)]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
+    let fixture = include_str!("fixtures/sandbox.md");
+    let t = TempDir::new("sandbox");
+    let victim = t.write("victim.txt", "keep me");
+    let p = t.write("sandbox.md", fixture);
+    let line_of = |needle: &str| fixture.lines().position(|l| l.contains(needle)).unwrap() + 1;
+
+    // run: each cell's output ends with the error, and stderr places each at its line.
+    let o = lessonrun(&["run", s(&p)]);
+    assert_eq!(o.status.code(), Some(1), "cells raised");
+    let out = stdout(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("ModuleNotFoundError: No module named 'os': it is not available in lessons"), "{out}");
+    assert!(out.contains("before\nNameError: name 'open' is not defined"), "{out}");
+    assert!(out.contains("ModuleNotFoundError: No module named 'subprocess'"), "{out}");
+    assert!(out.contains("later cells still run"), "{out}");
+    for needle in ["import os", "open(\"victim.txt\"", "from subprocess"] {
+        assert!(err.contains(&format!("{}:{}:", s(&p), line_of(needle))), "{needle} not placed in: {err}");
+    }
+
+    // check (no expectations written): every cell fails at its own fence's line.
+    let o = lessonrun(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let report = stdout(&o) + &String::from_utf8_lossy(&o.stderr);
+    for needle in ["import os", "print(\"before\")", "from subprocess"] {
+        let fence = line_of(needle) - 1;
+        assert!(report.contains(&format!("{}:{fence}", s(&p))), "cell at line {fence} not reported: {report}");
+    }
+
+    // Nothing was touched, and the lesson itself is unchanged.
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), fixture);
+}
+
