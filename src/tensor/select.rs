@@ -178,7 +178,7 @@ impl Tensor {
         let sshape = src.shape();
         let spos = same_coords(&ishape, &sshape);
         let vals = flat::take(&flat_storage(src), &spos, &ishape)?;
-        let out = add_at(&flat_storage(self), &pos, &vals)?;
+        let out = flat::add_at(&flat_storage(self), &pos, &vals)?;
         Ok(record(out, "ScatterAddBackward0", &[self, src], false, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.clone()) } else { None },
@@ -349,27 +349,6 @@ impl Tensor {
 pub enum ScatterSrc<'a> {
     Tensor(&'a Tensor),
     Value(Scalar),
-}
-
-/// `base` with `vals[i]` added at `pos[i]`, one element after another as PyTorch's loop does.
-fn add_at(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
-    fn go<T: Copy + std::ops::Add<Output = T>>(b: &ndarray::ArrayD<T>, pos: &[usize], v: &ndarray::ArrayD<T>) -> ndarray::ArrayD<T> {
-        let mut out = b.as_standard_layout().into_owned();
-        if let Some(f) = out.as_slice_mut() {
-            for (&p, &x) in pos.iter().zip(v.iter()) {
-                if let Some(slot) = f.get_mut(p) {
-                    *slot = *slot + x;
-                }
-            }
-        }
-        out
-    }
-    Ok(match (base, &vals.cast(base.dtype())) {
-        (Storage::F32(b), Storage::F32(v)) => Storage::F32(go(b, pos, v)),
-        (Storage::F64(b), Storage::F64(v)) => Storage::F64(go(b, pos, v)),
-        (Storage::I64(b), Storage::I64(v)) => Storage::I64(go(b, pos, v)),
-        _ => return Err(TensorError::unsupported("scatter_add on bool tensors")),
-    })
 }
 
 /// NaN sorts above every number, as in PyTorch.

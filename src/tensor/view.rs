@@ -440,25 +440,44 @@ pub(crate) mod flat {
         })
     }
 
-    /// `base` (row-major) with `vals[i]` written at `pos[i]`, in order (the last write wins).
-    pub(crate) fn put(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
-        fn go<T: Copy>(b: &ArrayD<T>, pos: &[usize], v: &ArrayD<T>) -> ArrayD<T> {
-            let mut out = b.as_standard_layout().into_owned();
-            if let Some(f) = out.as_slice_mut() {
-                for (&p, &x) in pos.iter().zip(v.iter()) {
-                    if let Some(slot) = f.get_mut(p) {
-                        *slot = x;
-                    }
+    /// `base` (row-major) copied, then `combine(slot, vals[i])` applied at `pos[i]` in order.
+    fn write_at<T: Copy>(b: &ArrayD<T>, pos: &[usize], v: &ArrayD<T>, combine: impl Fn(&mut T, T)) -> ArrayD<T> {
+        let mut out = b.as_standard_layout().into_owned();
+        if let Some(f) = out.as_slice_mut() {
+            for (&p, &x) in pos.iter().zip(v.iter()) {
+                if let Some(slot) = f.get_mut(p) {
+                    combine(slot, x);
                 }
             }
-            out
+        }
+        out
+    }
+
+    /// `base` (row-major) with `vals[i]` written at `pos[i]`, in order (the last write wins).
+    pub(crate) fn put(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
+        fn set<T>(slot: &mut T, x: T) {
+            *slot = x;
         }
         Ok(match (base, &vals.cast(base.dtype())) {
-            (Storage::F32(b), Storage::F32(v)) => Storage::F32(go(b, pos, v)),
-            (Storage::F64(b), Storage::F64(v)) => Storage::F64(go(b, pos, v)),
-            (Storage::I64(b), Storage::I64(v)) => Storage::I64(go(b, pos, v)),
-            (Storage::Bool(b), Storage::Bool(v)) => Storage::Bool(go(b, pos, v)),
+            (Storage::F32(b), Storage::F32(v)) => Storage::F32(write_at(b, pos, v, set)),
+            (Storage::F64(b), Storage::F64(v)) => Storage::F64(write_at(b, pos, v, set)),
+            (Storage::I64(b), Storage::I64(v)) => Storage::I64(write_at(b, pos, v, set)),
+            (Storage::Bool(b), Storage::Bool(v)) => Storage::Bool(write_at(b, pos, v, set)),
             _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        })
+    }
+
+    /// `base` (row-major) with `vals[i]` added at `pos[i]`, one element after another as
+    /// PyTorch's loop does (scatter_add).
+    pub(crate) fn add_at(base: &Storage, pos: &[usize], vals: &Storage) -> Result<Storage> {
+        fn add<T: Copy + std::ops::Add<Output = T>>(slot: &mut T, x: T) {
+            *slot = *slot + x;
+        }
+        Ok(match (base, &vals.cast(base.dtype())) {
+            (Storage::F32(b), Storage::F32(v)) => Storage::F32(write_at(b, pos, v, add)),
+            (Storage::F64(b), Storage::F64(v)) => Storage::F64(write_at(b, pos, v, add)),
+            (Storage::I64(b), Storage::I64(v)) => Storage::I64(write_at(b, pos, v, add)),
+            _ => return Err(TensorError::unsupported("scatter_add on bool tensors")),
         })
     }
 
