@@ -446,8 +446,21 @@ impl Interpreter {
     }
 
     /// A method found on the class of `inst` that is a plain function (the fast call path).
+    /// Whether reading an attribute of `inst` may look in its own dict first: no property on
+    /// its class could take precedence.
+    pub(crate) fn reads_own_dict(&self, inst: &Instance) -> bool {
+        !self.flags(&inst.class).properties
+    }
+
+    /// Whether setting an attribute of `inst` is a plain store in its own dict: its class has
+    /// neither `__setattr__` nor properties, and it has no native half.
+    pub(crate) fn writes_own_dict(&self, inst: &Instance) -> bool {
+        let f = self.flags(&inst.class);
+        !f.setattr && !f.properties && inst.native.borrow().is_none()
+    }
+
     pub(crate) fn plain_method(&self, inst: &Instance, name: &Name) -> Option<Rc<Function>> {
-        if inst.dict.borrow().iter().any(|(k, _)| **k == **name) {
+        if inst.has_own(name) {
             return None;
         }
         // The class's cache, valid while no class changes (the generation `flags` also uses).
@@ -585,12 +598,11 @@ impl Interpreter {
     pub(crate) fn instance_setattr(&mut self, obj: &Value, name: &str, value: Value) -> R<()> {
         // The common write: a plain instance (no native half) of a class with neither
         // `__setattr__` nor properties stores straight into its dict.
-        if let Value::Instance(i) = obj {
-            let f = self.flags(&i.class);
-            if !f.setattr && !f.properties && i.native.borrow().is_none() {
-                i.set(name, value);
-                return Ok(());
-            }
+        if let Value::Instance(i) = obj
+            && self.writes_own_dict(i)
+        {
+            i.set(name, value);
+            return Ok(());
         }
         if let Some(cls) = class_of(obj)
             && self.flags(&cls).setattr

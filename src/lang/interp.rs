@@ -100,6 +100,14 @@ impl Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
 
+    /// Drop the locals of a finished call, keeping the slot vector's allocation.
+    fn clear_locals(&mut self) {
+        self.slots.get_mut().clear();
+        if !self.vars.get_mut().is_empty() {
+            self.vars.get_mut().0.clear();
+        }
+    }
+
     pub(crate) fn take_vars(&self) -> NameMap<Value> {
         std::mem::take(&mut self.vars.borrow_mut().0).into_iter().collect()
     }
@@ -1885,10 +1893,7 @@ impl Interpreter {
             let spare = &func.spare;
             match Rc::get_mut(&mut frame) {
                 Some(s) if spare.borrow().is_none() => {
-                    s.slots.get_mut().clear();
-                    if !s.vars.get_mut().is_empty() {
-                        s.vars.get_mut().0.clear();
-                    }
+                    s.clear_locals();
                     *spare.borrow_mut() = Some(frame);
                 }
                 _ => self.release_frame(frame),
@@ -1901,8 +1906,7 @@ impl Interpreter {
         if self.frame_pool.len() < 64
             && let Some(s) = Rc::get_mut(&mut frame)
         {
-            s.slots.get_mut().clear();
-            s.vars.get_mut().0.clear();
+            s.clear_locals();
             s.func = None;
             s.parent = None;
             s.owner = None;
@@ -2467,7 +2471,7 @@ impl Interpreter {
             Value::Instance(inst) => {
                 // The common read: an instance's own attribute, with no property on its class
                 // that could take precedence (`__class__`/`__dict__` are never read from it).
-                if !self.flags(&inst.class).properties
+                if self.reads_own_dict(inst)
                     && let Some(v) = inst.get(name)
                     && name != "__class__"
                     && name != "__dict__"

@@ -59,6 +59,11 @@ impl Instance {
         set_in(&mut self.dict.borrow_mut(), name, value);
     }
 
+    /// Whether the instance's own dict binds `name` (which shadows a method of its class).
+    pub fn has_own(&self, name: &super::ast::Name) -> bool {
+        self.dict.borrow().iter().any(|(k, _)| Rc::ptr_eq(k, name) || **k == **name)
+    }
+
     pub fn remove(&self, name: &str) -> bool {
         let mut d = self.dict.borrow_mut();
         let before = d.len();

@@ -881,8 +881,7 @@ fn site_method(it: &Interpreter, inst: &Instance, name: &Name, last: &RefCell<Op
         && *c == class
         && *g == generation
     {
-        let shadowed = inst.dict.borrow().iter().any(|(k, _)| Rc::ptr_eq(k, name) || **k == **name);
-        return if shadowed { None } else { Some(f.clone()) };
+        return if inst.has_own(name) { None } else { Some(f.clone()) };
     }
     let m = it.plain_method(inst, name)?;
     *last.borrow_mut() = Some((class, generation, m.clone()));
@@ -1035,7 +1034,7 @@ fn each<T>(
 /// caller has ruled out `__class__` and `__dict__`).
 #[inline(always)]
 fn plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>) -> Option<Value> {
-    if it.flags(&inst.class).properties {
+    if !it.reads_own_dict(inst) {
         return None;
     }
     let d = inst.dict.borrow();
@@ -1046,8 +1045,7 @@ fn plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>
 /// and no native half; otherwise give the value back for the full protocol.
 #[inline(always)]
 fn set_plain_attr(it: &Interpreter, inst: &Instance, name: &Name, hint: &Cell<usize>, v: Value) -> Option<Value> {
-    let f = it.flags(&inst.class);
-    if f.setattr || f.properties || inst.native.borrow().is_some() {
+    if !it.writes_own_dict(inst) {
         return Some(v);
     }
     let mut d = inst.dict.borrow_mut();
@@ -1121,7 +1119,7 @@ fn peek(p: &Peek, it: &mut Interpreter, env: &Env) -> Option<Num> {
         Peek::Attr(i, name, hint) => {
             let slots = env.as_ref()?.slots.borrow();
             let Some(Value::Instance(inst)) = slots.get(*i as usize)? else { return None };
-            if it.flags(&inst.class).properties {
+            if !it.reads_own_dict(inst) {
                 return None;
             }
             let d = inst.dict.borrow();
