@@ -36,6 +36,9 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("UnboundLocalError", "NameError"),
     ("OSError", "Exception"),
     ("TimeoutError", "OSError"),
+    ("FileNotFoundError", "OSError"),
+    ("PermissionError", "OSError"),
+    ("IsADirectoryError", "OSError"),
     ("RuntimeError", "Exception"),
     ("RecursionError", "RuntimeError"),
     ("NotImplementedError", "RuntimeError"),
@@ -45,6 +48,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("TypeError", "Exception"),
     ("ValueError", "Exception"),
     ("UnicodeError", "ValueError"),
+    ("UnicodeDecodeError", "UnicodeError"),
     ("Warning", "Exception"),
     ("UserWarning", "Warning"),
     ("DeprecationWarning", "Warning"),
@@ -108,6 +112,7 @@ pub fn install(it: &mut Interpreter) {
     install_class_support(it);
     it.modules.insert("math".into(), super::math::module());
     it.modules.insert("random".into(), super::random::module());
+    super::stdlib::install(it);
 }
 
 /// The type object for a value (`type(v)`).

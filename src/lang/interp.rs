@@ -340,6 +340,11 @@ impl Interpreter {
         self.recursion_limit = limit.clamp(1, MAX_RECURSION_LIMIT);
     }
 
+    /// Gives lessons `open()` for reading, through the host's `reader` (see `lang::files`).
+    pub fn set_file_reader(&mut self, reader: Option<Rc<dyn super::files::FileReader>>) {
+        self.builtins.insert("open".into(), super::files::open_builtin(reader));
+    }
+
     pub fn set_time_limit(&mut self, limit: Option<Duration>) {
         self.time_limit = limit;
     }
@@ -2075,6 +2080,14 @@ impl Interpreter {
                 out.push_str(&super::bigint::to_decimal(b)?);
                 return Ok(());
             }
+            Value::Native(n) => {
+                let n = n.clone();
+                match n.repr_in(v, self)? {
+                    Some(s) => out.push_str(&s),
+                    None => out.push_str(&v.repr()),
+                }
+                return Ok(());
+            }
             _ => {
                 out.push_str(&v.repr());
                 return Ok(());
@@ -2131,6 +2144,13 @@ impl Interpreter {
             Value::Instance(_) => self.instance_str(v),
             Value::Exception(e) if e.typ.is_user() => self.instance_str(v),
             Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::BigInt(_) => self.repr(v),
+            Value::Native(n) => {
+                let n = n.clone();
+                Ok(match n.str_in(v, self)? {
+                    Some(s) => s,
+                    None => v.to_str(),
+                })
+            }
             _ => Ok(v.to_str()),
         }
     }
@@ -2462,6 +2482,9 @@ impl Interpreter {
                 let n = n.clone();
                 if let Some(v) = n.get_attr(obj, name, self)? {
                     return Ok(v);
+                }
+                if name == "__class__" {
+                    return Ok(Value::Type(super::builtins::type_of(self, obj)));
                 }
                 return Err(Exception::new(
                     "AttributeError",

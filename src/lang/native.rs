@@ -96,6 +96,17 @@ pub trait NativeObject: Any {
         self.repr()
     }
 
+    /// `repr(this)` when it needs the interpreter (to call Python code, such as a module's
+    /// `extra_repr` or its children's `__repr__`); `Ok(None)` uses `repr`.
+    fn repr_in(&self, _this: &Value, _interp: &mut Interpreter) -> Result<Option<String>, Exception> {
+        Ok(None)
+    }
+
+    /// `str(this)` when it needs the interpreter; `Ok(None)` uses `str`.
+    fn str_in(&self, _this: &Value, _interp: &mut Interpreter) -> Result<Option<String>, Exception> {
+        Ok(None)
+    }
+
     /// `this.name`; `Ok(None)` means no such attribute (the evaluator raises AttributeError).
     fn get_attr(&self, _this: &Value, _name: &str, _interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(None)

@@ -361,3 +361,18 @@ pub(crate) fn norm_dim(dim: isize, ndim: usize) -> Result<usize> {
     }
     Ok(d as usize)
 }
+
+impl Tensor {
+    /// `param.data = param.data.to(dtype)`, as `Module.double()`/`.float()` do: this tensor
+    /// and its aliases keep their identity and take the new dtype. Views cannot change dtype.
+    pub fn convert_in_place(&self, dtype: DType) -> Result<()> {
+        if self.dtype() == dtype {
+            return Ok(());
+        }
+        if matches!(self.0.data, Backing::View(_)) {
+            return Err(TensorError::unsupported("changing the dtype of a view in place"));
+        }
+        let converted = super::no_grad(|| self.to_dtype(dtype))?;
+        self.replace_storage((*converted.storage()).clone())
+    }
+}

@@ -3,7 +3,9 @@
 
 mod convert;
 mod data;
+mod device;
 mod init;
+mod module;
 mod nn;
 mod optim;
 mod tensor;
@@ -73,6 +75,17 @@ pub fn install(interp: &mut Interpreter) {
     let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
     let torch = Rc::new(torch_module(&shared));
+    for (name, m) in device::install(&torch) {
+        interp.register_module(name, m);
+    }
+    device::accept_device_kwarg(
+        &torch,
+        &[
+            "tensor", "zeros", "ones", "empty", "rand", "randn", "zeros_like", "ones_like", "rand_like", "randn_like", "full",
+            "full_like", "arange", "linspace", "logspace", "eye", "randint", "randperm", "as_tensor", "empty_like", "Generator",
+            "randint_like", "from_numpy", "tril_indices", "triu_indices", "normal", "empty_strided", "scalar_tensor",
+        ],
+    );
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     let optim = Rc::new(optim::optim_module());

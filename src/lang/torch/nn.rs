@@ -21,7 +21,8 @@ enum Kind {
     /// An activation with arguments, and its repr's argument text as PyTorch prints it
     /// (the values as given: `Softplus(beta=2, threshold=10)`).
     Configured(Activation, String),
-    Sequential(Vec<Value>),
+    /// Children with their names: `0`, `1`, ... or the keys of an `OrderedDict`.
+    Sequential(RefCell<Vec<(String, Value)>>),
     ModuleList(RefCell<Vec<Value>>),
     ModuleDict(RefCell<Vec<(String, Value)>>),
     ParameterList(RefCell<Vec<Tensor>>),
@@ -62,7 +63,7 @@ impl Custom {
 
 /// The module object behind a value: a built-in module, or the native half of an instance of
 /// an `nn.Module` subclass.
-fn native_module(v: &Value) -> Option<Value> {
+pub(super) fn native_module(v: &Value) -> Option<Value> {
     match v {
         Value::Native(_) if v.downcast::<PyModule>().is_some() => Some(v.clone()),
         Value::Instance(i) => i.native.borrow().clone().filter(|n| n.downcast::<PyModule>().is_some()),
@@ -112,10 +113,61 @@ enum Loss {
 pub struct PyModule {
     kind: Kind,
     training: Cell<bool>,
+    core: super::module::Core,
 }
 
 impl PyModule {
-    fn name(&self) -> &str {
+    pub(super) fn core(&self) -> &super::module::Core {
+        &self.core
+    }
+
+    /// The instance of the user's subclass this is the native half of, if any.
+    pub(super) fn owner(&self) -> Option<Value> {
+        match &self.kind {
+            Kind::Custom(c) => c.owner(),
+            _ => None,
+        }
+    }
+
+    /// Buffers of this module alone (not its children).
+    pub(super) fn own_buffers(&self) -> Vec<super::module::Buffer> {
+        self.core.buffers.borrow().clone()
+    }
+
+    /// What `extra_repr()` returns for a built-in module: the text inside its repr's parentheses.
+    pub(super) fn builtin_extra_repr(&self) -> String {
+        if matches!(self.kind, Kind::Custom(_) | Kind::Sequential(_) | Kind::ModuleList(_) | Kind::ModuleDict(_) | Kind::ParameterList(_)) {
+            return String::new();
+        }
+        let r = self.leaf_repr();
+        r.strip_prefix(self.name()).and_then(|r| r.strip_prefix('(')).and_then(|r| r.strip_suffix(')')).unwrap_or("").to_string()
+    }
+
+    /// The `(key): child` lines of this module's repr; ModuleList folds runs of equal children
+    /// into `(first-last): n x child`.
+    pub(super) fn child_lines(&self, _this: &Value, children: &[(String, Value)], interp: &mut Interpreter) -> R<Vec<String>> {
+        let mut reprs = Vec::with_capacity(children.len());
+        for (_, c) in children {
+            reprs.push(super::module::indent2(&interp.repr(c)?));
+        }
+        if !matches!(self.kind, Kind::ModuleList(_)) {
+            return Ok(children.iter().zip(reprs).map(|((k, _), r)| format!("({k}): {r}")).collect());
+        }
+        let mut lines = Vec::new();
+        let mut start = 0;
+        while start < reprs.len() {
+            let end = (start..reprs.len()).take_while(|&j| reprs[j] == reprs[start]).last().unwrap_or(start);
+            if end == start {
+                lines.push(format!("({start}): {}", reprs[start]));
+            } else {
+                lines.push(format!("({start}-{end}): {} x {}", end - start + 1, reprs[start]));
+            }
+            start = end + 1;
+        }
+        Ok(lines)
+    }
+
+    pub(super) fn name(&self) -> &str {
         match &self.kind {
             Kind::Custom(c) => c.class_name.get().map_or("Module", String::as_str),
             Kind::Linear(_) => "Linear",
@@ -158,8 +210,8 @@ impl PyModule {
         }
     }
 
-    /// `(name, parameter)` pairs in PyTorch's registration order.
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+    /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
+    pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
         match &self.kind {
             Kind::Linear(l) => {
                 let l = l.borrow();
@@ -173,24 +225,13 @@ impl PyModule {
                 v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
                 v
             }
-            Kind::Sequential(_) | Kind::ModuleList(_) | Kind::ModuleDict(_) => {
-                self.children().iter().flat_map(|(n, c)| prefixed(n, c)).collect()
-            }
             Kind::ParameterList(ps) => ps.borrow().iter().enumerate().map(|(i, p)| (i.to_string(), p.clone())).collect(),
-            Kind::Custom(c) => {
-                let mut v: Vec<(String, Tensor)> =
-                    c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
-                let children = c.modules.borrow().clone();
-                for (name, child) in &children {
-                    v.extend(prefixed(name, child));
-                }
-                v
-            }
+            Kind::Custom(c) => c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect(),
             _ => Vec::new(),
         }
     }
 
-    fn forward(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
+    pub(super) fn forward(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
         match &self.kind {
             Kind::Custom(c) => {
                 let missing = || {
@@ -248,7 +289,8 @@ impl PyModule {
             Kind::Sequential(children) => {
                 let [x] = args.bind(&["input"])?;
                 let mut x = x.unwrap_or(Value::None);
-                for c in children {
+                let children: Vec<Value> = children.borrow().iter().map(|(_, c)| c.clone()).collect();
+                for c in &children {
                     x = interp.call_positional(c, vec![x])?;
                 }
                 Ok(x)
@@ -262,21 +304,15 @@ impl PyModule {
         }
     }
 
-    fn repr_indented(&self, indent: usize) -> String {
+    /// The repr of a module without children: `Name(arguments)`.
+    pub(super) fn leaf_repr(&self) -> String {
         match &self.kind {
             Kind::Linear(l) => l.borrow().repr(),
             Kind::Embedding(e) => match e.padding_idx {
                 Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
                 None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
             },
-            Kind::Sequential(children) => {
-                let named: Vec<(String, Value)> = children.iter().enumerate().map(|(i, c)| (i.to_string(), c.clone())).collect();
-                children_repr("Sequential", &named, indent)
-            }
-            Kind::Custom(c) => children_repr(self.name(), &c.modules.borrow(), indent),
-            Kind::ModuleDict(c) => children_repr("ModuleDict", &c.borrow(), indent),
-            Kind::ModuleList(c) => module_list_repr(&c.borrow(), indent),
-            Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), indent),
+            Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), 0),
             Kind::LayerNorm(l) => format!(
                 "LayerNorm({}, eps={}, elementwise_affine={}, bias={})",
                 shape_tuple(&l.shape),
@@ -295,54 +331,6 @@ impl PyModule {
             _ => format!("{}()", self.name()),
         }
     }
-}
-
-/// `Name(\n  (child): repr\n)`, or `Name()` without children, as PyTorch's `Module.__repr__`.
-fn children_repr(name: &str, children: &[(String, Value)], indent: usize) -> String {
-    if children.is_empty() {
-        return format!("{name}()");
-    }
-    let pad = " ".repeat(indent + 2);
-    let mut s = format!("{name}(\n");
-    for (key, c) in children {
-        let inner = native_module(c)
-            .and_then(|m| m.downcast::<PyModule>().map(|m| m.repr_indented(indent + 2)))
-            .unwrap_or_else(|| c.repr());
-        s.push_str(&format!("{pad}({key}): {inner}\n"));
-    }
-    s.push_str(&" ".repeat(indent));
-    s.push(')');
-    s
-}
-
-fn child_repr(c: &Value, indent: usize) -> String {
-    native_module(c)
-        .and_then(|m| m.downcast::<PyModule>().map(|m| m.repr_indented(indent)))
-        .unwrap_or_else(|| c.repr())
-}
-
-/// `ModuleList.__repr__`: runs of consecutive children with the same repr print once, as
-/// `(first-last): n x repr`.
-fn module_list_repr(children: &[Value], indent: usize) -> String {
-    if children.is_empty() {
-        return "ModuleList()".into();
-    }
-    let pad = " ".repeat(indent + 2);
-    let reprs: Vec<String> = children.iter().map(|c| child_repr(c, indent + 2)).collect();
-    let mut s = "ModuleList(\n".to_string();
-    let mut start = 0;
-    while start < reprs.len() {
-        let end = (start..reprs.len()).take_while(|&j| reprs[j] == reprs[start]).last().unwrap_or(start);
-        if end == start {
-            s.push_str(&format!("{pad}({start}): {}\n", reprs[start]));
-        } else {
-            s.push_str(&format!("{pad}({start}-{end}): {} x {}\n", end - start + 1, reprs[start]));
-        }
-        start = end + 1;
-    }
-    s.push_str(&" ".repeat(indent));
-    s.push(')');
-    s
 }
 
 /// `ParameterList.__repr__`: one summary line per parameter, indented by four.
@@ -375,16 +363,6 @@ pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> R<Tensor> {
     out.extend(sizes.iter().map(|&s| s as isize));
     out.extend(shape[d + 1..].iter().map(|&s| s as isize));
     x.reshape(&out).map_err(exc)
-}
-
-/// A child's parameters under `prefix.`.
-fn prefixed(prefix: &str, child: &Value) -> Vec<(String, Tensor)> {
-    native_module(child)
-        .and_then(|m| m.downcast::<PyModule>().map(|m| m.named_parameters()))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(n, p)| (format!("{prefix}.{n}"), p))
-        .collect()
 }
 
 /// Dropout as PyTorch computes it: `input * (bernoulli_(1 - p) / (1 - p))` in training mode.
@@ -500,7 +478,13 @@ impl NativeObject for PyModule {
         type_name == "Module" || type_name == self.name()
     }
     fn repr(&self) -> String {
-        self.repr_indented(0)
+        self.leaf_repr()
+    }
+    fn repr_in(&self, this: &Value, interp: &mut Interpreter) -> R<Option<String>> {
+        super::module::module_repr(self, this, interp).map(Some)
+    }
+    fn str_in(&self, this: &Value, interp: &mut Interpreter) -> R<Option<String>> {
+        super::module::module_repr(self, this, interp).map(Some)
     }
     fn adopt(&self, instance: &Value) {
         if let (Kind::Custom(c), Value::Instance(i)) = (&self.kind, instance) {
@@ -509,11 +493,19 @@ impl NativeObject for PyModule {
         }
     }
 
-    fn call(&self, _: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
-        self.forward(interp, &args).map(Some)
+    fn call(&self, this: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
+        super::module::call_module(self, this, args, interp).map(Some)
     }
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if let Some(b) = self.core.buffer(name) {
+            return Ok(Some(b.map_or(Value::None, tv)));
+        }
+        if matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_)) {
+            if let Some((_, m)) = self.children().into_iter().find(|(k, _)| k == name) {
+                return Ok(Some(m));
+            }
+        }
         if let Kind::Embedding(e) = &self.kind {
             match name {
                 "weight" => return Ok(Some(tv(e.weight.clone()))),
@@ -571,60 +563,6 @@ impl NativeObject for PyModule {
                 let m = args.this_native::<PyModule>()?;
                 m.forward(interp, &args)
             }),
-            "parameters" => Value::method(this.clone(), "parameters", |_, args| {
-                let [_recurse] = args.bind(&["recurse="])?;
-                let m = args.this_native::<PyModule>()?;
-                Ok(Value::iter_items(m.named_parameters().into_iter().map(|(_, p)| tv(p)).collect()))
-            }),
-            "state_dict" => Value::method(this.clone(), "state_dict", |_, args| {
-                let m = args.this_native::<PyModule>()?;
-                let entries = m.named_parameters().into_iter().map(|(n, p)| (n, p.detach())).collect();
-                Ok(Value::native(PyStateDict(entries)))
-            }),
-            "load_state_dict" => Value::method(this.clone(), "load_state_dict", |interp, args| {
-                let [sd, _strict] = args.bind(&["state_dict", "strict="])?;
-                let sd = sd.unwrap_or(Value::None);
-                let m = args.this_native::<PyModule>()?;
-                let entries: Vec<(String, Value)> = match (&sd, sd.downcast::<PyStateDict>()) {
-                    (_, Some(d)) => d.0.iter().map(|(k, t)| (k.clone(), tv(t.clone()))).collect(),
-                    (Value::Dict(d), _) => d.borrow().items().into_iter().map(|(k, v)| (py_key(&k), v)).collect(),
-                    _ => return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", sd.type_name()))),
-                };
-                let params = m.named_parameters();
-                let missing: Vec<&String> = params.iter().map(|(n, _)| n).filter(|n| !entries.iter().any(|(k, _)| k == *n)).collect();
-                let unexpected: Vec<&String> = entries.iter().map(|(k, _)| k).filter(|k| !params.iter().any(|(n, _)| n == *k)).collect();
-                if !missing.is_empty() || !unexpected.is_empty() {
-                    let list = |v: &[&String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
-                    return Err(Exception::runtime_error(format!(
-                        "Error(s) in loading state_dict for {}:\n\tMissing key(s) in state_dict: {}. \n\tUnexpected key(s) in state_dict: {}. ",
-                        m.name(),
-                        list(&missing),
-                        list(&unexpected)
-                    )));
-                }
-                for (n, p) in &params {
-                    if let Some((_, v)) = entries.iter().find(|(k, _)| k == n) {
-                        let src = as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("state_dict['{n}'] is not a Tensor")))?;
-                        crate::tensor::no_grad(|| p.copy_(&src)).map_err(exc)?;
-                    }
-                }
-                let _ = interp;
-                Ok(Value::native(AllKeysMatched))
-            }),
-            "named_parameters" => Value::method(this.clone(), "named_parameters", |_, args| {
-                let m = args.this_native::<PyModule>()?;
-                Ok(Value::iter_items(
-                    m.named_parameters().into_iter().map(|(n, p)| Value::tuple(vec![Value::str(&n), tv(p)])).collect(),
-                ))
-            }),
-            "children" => Value::method(this.clone(), "children", |_, args| {
-                let m = args.this_native::<PyModule>()?;
-                Ok(Value::iter_items(m.children().into_iter().map(|(_, c)| c).collect()))
-            }),
-            "named_children" => Value::method(this.clone(), "named_children", |_, args| {
-                let m = args.this_native::<PyModule>()?;
-                Ok(Value::iter_items(m.children().into_iter().map(|(n, c)| Value::tuple(vec![Value::str(&n), c])).collect()))
-            }),
             "register_parameter" => Value::method(this.clone(), "register_parameter", |_, args| {
                 let [name, param] = args.bind(&["name", "param"])?;
                 let m = args.this_native::<PyModule>()?;
@@ -637,20 +575,22 @@ impl NativeObject for PyModule {
             "add_module" | "register_module" => Value::method(this.clone(), "add_module", |_, args| {
                 let [name, module] = args.bind(&["name", "module"])?;
                 let m = args.this_native::<PyModule>()?;
-                let Kind::Custom(c) = &m.kind else { return Err(Exception::unsupported("add_module on a built-in module")) };
                 let name = name.map(|n| n.to_str()).unwrap_or_default();
-                upsert(&mut c.modules.borrow_mut(), &name, module.unwrap_or(Value::None));
+                let module = module.unwrap_or(Value::None);
+                match &m.kind {
+                    Kind::Custom(c) => upsert(&mut c.modules.borrow_mut(), &name, module),
+                    Kind::Sequential(c) | Kind::ModuleDict(c) => upsert(&mut c.borrow_mut(), &name, module_arg(module)?),
+                    _ => return Err(Exception::unsupported("add_module on a built-in module")),
+                }
                 Ok(Value::None)
             }),
-            "to" | "cpu" | "float" => {
-                let me = this_module.clone();
-                Value::builtin(name, move |_, _| Ok(me.clone()))
-            }
             "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
                 let [set_to_none] = args.bind(&["set_to_none="])?;
                 let m = args.this_native::<PyModule>()?;
                 let none = bool_arg(set_to_none.as_ref(), true);
-                for (_, p) in m.named_parameters() {
+                let me = args.this.clone().unwrap_or(Value::None);
+                let _ = m;
+                for (_, p) in super::module::named_parameters(&me, "", true) {
                     if none {
                         p.set_grad(None);
                     } else if let Some(g) = p.grad() {
@@ -670,11 +610,14 @@ impl NativeObject for PyModule {
                     Ok(me.clone())
                 })
             }
-            _ => return Ok(None),
+            _ => return Ok(super::module::method(self, this, name)),
         }))
     }
 
     fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+        if self.core.set_buffer(name, &value)? {
+            return Ok(true);
+        }
         if let Kind::Custom(c) = &self.kind {
             return c.set(name, value);
         }
@@ -699,7 +642,7 @@ impl NativeObject for PyModule {
 
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         Ok(match &self.kind {
-            Kind::Sequential(c) => Some(c.len()),
+            Kind::Sequential(c) => Some(c.borrow().len()),
             Kind::ModuleList(c) => Some(c.borrow().len()),
             Kind::ModuleDict(c) => Some(c.borrow().len()),
             Kind::ParameterList(c) => Some(c.borrow().len()),
@@ -761,11 +704,12 @@ impl NativeObject for PyModule {
             _ => {}
         }
         let Kind::Sequential(c) = &self.kind else { return Ok(None) };
+        let c: Vec<Value> = c.borrow().iter().map(|(_, v)| v.clone()).collect();
         if let Value::Slice(_) = key {
             // `model[0:2]`: a new Sequential sharing the selected modules.
-            let picked = interp.get_item(&Value::list(c.clone()), key)?;
+            let picked = interp.get_item(&Value::list(c), key)?;
             let items = interp.iterate(&picked)?;
-            return Ok(Some(module(Kind::Sequential(items))));
+            return Ok(Some(sequential(items)));
         }
         let i = key.expect_int("index")?;
         let n = c.len() as i64;
@@ -778,7 +722,7 @@ impl NativeObject for PyModule {
 
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match &self.kind {
-            Kind::Sequential(c) => Some(Value::iter_items(c.clone())),
+            Kind::Sequential(c) => Some(Value::iter_items(c.borrow().iter().map(|(_, v)| v.clone()).collect())),
             Kind::ModuleList(c) => Some(Value::iter_items(c.borrow().clone())),
             Kind::ModuleDict(c) => Some(Value::iter_items(c.borrow().iter().map(|(k, _)| Value::str(k)).collect())),
             Kind::ParameterList(c) => Some(Value::iter_items(c.borrow().iter().cloned().map(tv).collect())),
@@ -839,9 +783,9 @@ fn value_type_for_message(v: &Value) -> String {
 
 impl PyModule {
     /// Direct submodules with their names.
-    fn children(&self) -> Vec<(String, Value)> {
+    pub(super) fn children(&self) -> Vec<(String, Value)> {
         match &self.kind {
-            Kind::Sequential(c) => c.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+            Kind::Sequential(c) => c.borrow().clone(),
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
             Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::ModuleDict(c) => c.borrow().clone(),
@@ -918,7 +862,7 @@ impl PyModule {
     fn container_method(&self, this: &Value, name: &str) -> Option<Value> {
         let me = this.clone();
         let f = match (&self.kind, name) {
-            (Kind::ModuleList(_), "append" | "extend" | "insert") | (Kind::ParameterList(_), "append" | "extend") => {
+            (Kind::ModuleList(_) | Kind::Sequential(_), "append" | "extend" | "insert") | (Kind::ParameterList(_), "append" | "extend") => {
                 let name = name.to_string();
                 Value::method(this.clone(), &name.clone(), move |interp, args| {
                     let m = args.this_native::<PyModule>()?;
@@ -949,6 +893,23 @@ impl PyModule {
                         Kind::ParameterList(c) => {
                             let items = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
                             c.borrow_mut().extend(items);
+                        }
+                        Kind::Sequential(c) => {
+                            let items = items.into_iter().map(module_arg).collect::<R<Vec<_>>>()?;
+                            let mut c = c.borrow_mut();
+                            let mut all: Vec<Value> = c.iter().map(|(_, v)| v.clone()).collect();
+                            match idx {
+                                Some(i) => {
+                                    let n = all.len() as i64;
+                                    let i = i.expect_int("index")?;
+                                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                                    for (k, it) in items.into_iter().enumerate() {
+                                        all.insert(i as usize + k, it);
+                                    }
+                                }
+                                None => all.extend(items),
+                            }
+                            *c = all.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect();
                         }
                         _ => {}
                     }
@@ -998,7 +959,12 @@ impl PyModule {
 }
 
 fn module(kind: Kind) -> Value {
-    Value::native(PyModule { kind, training: Cell::new(true) })
+    Value::native(PyModule { kind, training: Cell::new(true), core: Default::default() })
+}
+
+/// A Sequential of `items`, named `0`, `1`, ...
+fn sequential(items: Vec<Value>) -> Value {
+    module(Kind::Sequential(RefCell::new(items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect())))
 }
 
 /// `nn.Parameter`: a leaf tensor that requires grad and prints as `Parameter containing:`.
@@ -1256,13 +1222,26 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         }
         Ok(module(Kind::Dropout(p)))
     }));
-    m.set("Sequential", class("Sequential", "torch.nn", |_, args| {
-        for c in &args.pos {
-            if c.downcast::<PyModule>().is_none() {
-                return Err(Exception::type_error(format!("{} is not a Module subclass", c.type_name())));
+    m.set("Sequential", class("Sequential", "torch.nn", |interp, args| {
+        // `nn.Sequential(OrderedDict([...]))` names its children by the dict's keys.
+        if let [d] = &args.pos[..] {
+            if native_module(d).is_none() {
+                let items = interp.get_attr(d, "items").map_err(|_| {
+                    Exception::type_error(format!("{} is not a Module subclass", d.type_name()))
+                })?;
+                let items = interp.call_positional(&items, Vec::new())?;
+                let mut named = Vec::new();
+                for kv in interp.iterate(&items)? {
+                    let kv = interp.iterate(&kv)?;
+                    if let [k, v] = &kv[..] {
+                        upsert(&mut named, &dict_key(k)?, module_arg(v.clone())?);
+                    }
+                }
+                return Ok(module(Kind::Sequential(RefCell::new(named))));
             }
         }
-        Ok(module(Kind::Sequential(args.pos.clone())))
+        let items = args.pos.iter().cloned().map(module_arg).collect::<R<Vec<_>>>()?;
+        Ok(sequential(items))
     }));
     m.set("ModuleList", class("ModuleList", "torch.nn", |interp, args| {
         let [modules] = args.bind(&["modules="])?;
@@ -1375,6 +1354,12 @@ fn py_key(v: &Value) -> String {
 /// `module.state_dict()`: parameter names to detached tensors, printed as an `OrderedDict`.
 pub struct PyStateDict(Vec<(String, Tensor)>);
 
+impl PyStateDict {
+    pub(super) fn new(entries: Vec<(String, Tensor)>) -> PyStateDict {
+        PyStateDict(entries)
+    }
+}
+
 impl NativeObject for PyStateDict {
     fn type_name(&self) -> &str {
         "OrderedDict"
@@ -1419,17 +1404,5 @@ impl NativeObject for PyStateDict {
                     .collect(),
             ))
         })))
-    }
-}
-
-/// What `load_state_dict` returns when every key matched.
-struct AllKeysMatched;
-
-impl NativeObject for AllKeysMatched {
-    fn type_name(&self) -> &str {
-        "_IncompatibleKeys"
-    }
-    fn repr(&self) -> String {
-        "<All keys matched successfully>".into()
     }
 }

@@ -214,7 +214,7 @@ impl NativeObject for PyTensor {
             "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
             "mT" => tv(t.transpose(-2, -1).map_err(exc)?),
             "is_cuda" => Value::Bool(false),
-            "device" => Value::native(Device),
+            "device" => super::device::PyDevice::cpu(),
             _ => return Ok(method(this, name)),
         };
         Ok(Some(v))
@@ -329,21 +329,6 @@ impl NativeObject for PyTensor {
             return interp.format(&v, spec).map(Some);
         }
         Ok(None)
-    }
-}
-
-/// `t.device`: always the CPU.
-struct Device;
-
-impl NativeObject for Device {
-    fn type_name(&self) -> &str {
-        "device"
-    }
-    fn repr(&self) -> String {
-        "device(type='cpu')".into()
-    }
-    fn str(&self) -> String {
-        "cpu".into()
     }
 }
 
@@ -680,7 +665,14 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "to" | "type" => Value::method(this.clone(), "to", |_, args| {
             let t = receiver(&args)?;
+            // `.to(device)`, `.to(dtype)`, `.to(device, dtype)`, `.to(other_tensor)`, keywords.
+            for (k, v) in args.pos.iter().map(|v| ("", v)).chain(args.kw.iter().map(|(k, v)| (&**k, v))) {
+                if matches!(k, "" | "device") && (matches!(v, Value::Str(_)) || v.downcast::<super::device::PyDevice>().is_some()) {
+                    super::device::place_on(v)?;
+                }
+            }
             let dt = args.pos.iter().chain(args.kw.iter().map(|(_, v)| v)).find_map(|v| dtype_arg(Some(v)).ok().flatten());
+            let dt = dt.or_else(|| args.pos.first().and_then(as_tensor).map(Tensor::dtype));
             match dt {
                 Some(d) if d != t.dtype() => Ok(tv(t.to_dtype(d).map_err(exc)?)),
                 _ => Ok(args.this.clone().unwrap_or(Value::None)),
@@ -846,6 +838,8 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         // Tensors here are always on the CPU.
         "cpu" => Value::method(this.clone(), "cpu", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),
+        "cuda" => Value::method(this.clone(), "cuda", |_, _| super::device::place_on(&Value::str("cuda")).map(|()| Value::None)),
+        "get_device" => Value::method(this.clone(), "get_device", |_, _| Ok(Value::Int(-1))),
         "contiguous" => Value::method(this.clone(), "contiguous", |_, args| {
             let t = receiver(&args)?;
             if t.is_contiguous() {

@@ -1,0 +1,570 @@
+//! What every `nn.Module` has, built-in or written by the user: buffers, forward hooks, the
+//! module tree (`children`, `modules`, `named_modules`, `apply`), parameters by walking that
+//! tree, `state_dict`/`load_state_dict`, dtype and device moves, and PyTorch's nested repr
+//! with `extra_repr`. `nn.rs` holds what differs per kind of module.
+
+use std::cell::{Cell, RefCell};
+
+use super::convert::{as_tensor, bool_arg, dtype_arg, exc, tv};
+use super::nn::{PyModule, native_module};
+use crate::lang::native::{Args, NativeObject};
+use crate::lang::{Exception, Interpreter, Value};
+use crate::tensor::{DType, Tensor};
+
+type R<T> = Result<T, Exception>;
+
+/// A buffer registered with `register_buffer` (or a module's own, such as BatchNorm's running
+/// statistics): saved in `state_dict` when persistent.
+#[derive(Clone)]
+pub struct Buffer {
+    pub name: String,
+    pub tensor: Option<Tensor>,
+    pub persistent: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum HookKind {
+    Pre,
+    Post,
+}
+
+#[derive(Clone)]
+struct Hook {
+    id: usize,
+    kind: HookKind,
+    f: Value,
+}
+
+/// The state PyTorch's `Module.__init__` gives every module besides parameters and children.
+#[derive(Default)]
+pub struct Core {
+    pub buffers: RefCell<Vec<Buffer>>,
+    hooks: RefCell<Vec<Hook>>,
+    next_hook: Cell<usize>,
+}
+
+impl Core {
+    pub fn buffer(&self, name: &str) -> Option<Option<Tensor>> {
+        self.buffers.borrow().iter().find(|b| b.name == name).map(|b| b.tensor.clone())
+    }
+
+    /// `self.name = value` where `name` is a buffer: a tensor or None, as PyTorch requires.
+    pub fn set_buffer(&self, name: &str, value: &Value) -> R<bool> {
+        let mut bufs = self.buffers.borrow_mut();
+        let Some(b) = bufs.iter_mut().find(|b| b.name == name) else { return Ok(false) };
+        b.tensor = match value {
+            Value::None => None,
+            v => Some(as_tensor(v).cloned().ok_or_else(|| {
+                Exception::type_error(format!(
+                    "cannot assign '{}' as buffer '{name}' (torch.Tensor or None expected)",
+                    v.type_name()
+                ))
+            })?),
+        };
+        Ok(true)
+    }
+
+    fn register_buffer(&self, name: &str, tensor: Option<Tensor>, persistent: bool) {
+        let mut bufs = self.buffers.borrow_mut();
+        match bufs.iter_mut().find(|b| b.name == name) {
+            Some(b) => {
+                b.tensor = tensor;
+                b.persistent = persistent;
+            }
+            None => bufs.push(Buffer { name: name.into(), tensor, persistent }),
+        }
+    }
+}
+
+/// The value Python code sees for a module: the instance of a user subclass, else the
+/// built-in module itself.
+pub fn public(native: &Value) -> Value {
+    native.downcast::<PyModule>().and_then(PyModule::owner).unwrap_or_else(|| native.clone())
+}
+
+/// `(qualified name, module)` for a module and all below it, each module once, as
+/// `named_modules()` yields them: the module itself first, then each child's tree in order.
+pub fn named_modules(root: &Value, prefix: &str) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    walk(root, prefix, &mut seen, &mut out);
+    out
+}
+
+fn walk(v: &Value, prefix: &str, seen: &mut Vec<usize>, out: &mut Vec<(String, Value)>) {
+    let Some(native) = native_module(v) else { return };
+    let id = native.identity();
+    if seen.contains(&id) {
+        return;
+    }
+    seen.push(id);
+    out.push((prefix.to_string(), public(&native)));
+    let Some(m) = native.downcast::<PyModule>() else { return };
+    for (name, child) in m.children() {
+        let p = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        walk(&child, &p, seen, out);
+    }
+}
+
+fn qualify(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+}
+
+/// `named_parameters()`: each module's own parameters in tree order, each tensor once.
+pub fn named_parameters(root: &Value, prefix: &str, recurse: bool) -> Vec<(String, Tensor)> {
+    let mods = if recurse { named_modules(root, prefix) } else { vec![(prefix.to_string(), root.clone())] };
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for (mp, m) in mods {
+        let Some(native) = native_module(&m) else { continue };
+        let Some(pm) = native.downcast::<PyModule>() else { continue };
+        for (n, p) in pm.own_parameters() {
+            if !seen.contains(&p.id()) {
+                seen.push(p.id());
+                out.push((qualify(&mp, &n), p));
+            }
+        }
+    }
+    out
+}
+
+/// `named_buffers()`: each module's buffers in tree order, persistent or not.
+fn named_buffers(root: &Value, prefix: &str, recurse: bool) -> Vec<(String, Tensor)> {
+    let mods = if recurse { named_modules(root, prefix) } else { vec![(prefix.to_string(), root.clone())] };
+    let mut out = Vec::new();
+    for (mp, m) in mods {
+        let Some(native) = native_module(&m) else { continue };
+        let Some(pm) = native.downcast::<PyModule>() else { continue };
+        for b in pm.own_buffers() {
+            if let Some(t) = b.tensor {
+                out.push((qualify(&mp, &b.name), t));
+            }
+        }
+    }
+    out
+}
+
+/// `state_dict()`'s entries: per module, its parameters then its persistent buffers, then its
+/// children's, all detached.
+pub fn state_entries(root: &Value) -> Vec<(String, Tensor)> {
+    let mut out = Vec::new();
+    for (mp, m) in named_modules(root, "") {
+        let Some(native) = native_module(&m) else { continue };
+        let Some(pm) = native.downcast::<PyModule>() else { continue };
+        for (n, p) in pm.own_parameters() {
+            out.push((qualify(&mp, &n), p.detach()));
+        }
+        for b in pm.own_buffers() {
+            if let (Some(t), true) = (b.tensor, b.persistent) {
+                out.push((qualify(&mp, &b.name), t.detach()));
+            }
+        }
+    }
+    out
+}
+
+/// `RemovableHandle`: what `register_forward_hook` returns; `remove()` unregisters the hook.
+struct HookHandle {
+    module: Value,
+    id: usize,
+}
+
+impl NativeObject for HookHandle {
+    fn type_name(&self) -> &str {
+        "RemovableHandle"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.hooks")
+    }
+    fn repr(&self) -> String {
+        "<torch.utils.hooks.RemovableHandle object at 0x7f0000000000>".into()
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if name != "remove" {
+            return Ok(None);
+        }
+        Ok(Some(Value::method(this.clone(), "remove", |_, args| {
+            let h = args.this_native::<HookHandle>()?;
+            if let Some(m) = h.module.downcast::<PyModule>() {
+                m.core().hooks.borrow_mut().retain(|k| k.id != h.id);
+            }
+            Ok(Value::None)
+        })))
+    }
+}
+
+/// What `load_state_dict` returns: the keys that did not match (PyTorch's `_IncompatibleKeys`).
+struct IncompatibleKeys {
+    missing: Vec<String>,
+    unexpected: Vec<String>,
+}
+
+fn str_list(v: &[String]) -> Value {
+    Value::list(v.iter().map(|s| Value::str(s)).collect())
+}
+
+impl NativeObject for IncompatibleKeys {
+    fn type_name(&self) -> &str {
+        "_IncompatibleKeys"
+    }
+    fn repr(&self) -> String {
+        if self.missing.is_empty() && self.unexpected.is_empty() {
+            return "<All keys matched successfully>".into();
+        }
+        format!("_IncompatibleKeys(missing_keys={}, unexpected_keys={})", str_list(&self.missing).repr(), str_list(&self.unexpected).repr())
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "missing_keys" => Some(str_list(&self.missing)),
+            "unexpected_keys" => Some(str_list(&self.unexpected)),
+            _ => None,
+        })
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(2))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::iter_items(vec![str_list(&self.missing), str_list(&self.unexpected)])))
+    }
+}
+
+fn shape_repr(t: &Tensor) -> String {
+    let dims: Vec<String> = t.shape().iter().map(usize::to_string).collect();
+    format!("torch.Size([{}])", dims.join(", "))
+}
+
+/// `module.load_state_dict(state_dict, strict=True)`.
+fn load_state_dict(interp: &mut Interpreter, root: &Value, sd: &Value, strict: bool) -> R<Value> {
+    let entries: Vec<(String, Value)> = match sd {
+        Value::Dict(d) => d.borrow().items().into_iter().map(|(k, v)| (key_text(&k), v)).collect(),
+        v => match interp.get_attr(v, "items") {
+            Ok(items) => {
+                let items = interp.call_positional(&items, Vec::new())?;
+                let mut out = Vec::new();
+                for kv in interp.iterate(&items)? {
+                    let kv = interp.iterate(&kv)?;
+                    if let [k, v] = &kv[..] {
+                        out.push((key_text(k), v.clone()));
+                    }
+                }
+                out
+            }
+            Err(_) => return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", v.type_name()))),
+        },
+    };
+    let own = state_targets(root);
+    let mut errors = Vec::new();
+    let mut copies = Vec::new();
+    for (name, target) in &own {
+        if let Some((_, v)) = entries.iter().find(|(k, _)| k == name) {
+            let Some(src) = as_tensor(v).cloned() else {
+                errors.push(format!(
+                    "While copying the parameter named \"{name}\", expected torch.Tensor or Tensor-like object from checkpoint but received {}",
+                    v.type_name()
+                ));
+                continue;
+            };
+            if src.shape() != target.shape() {
+                errors.push(format!(
+                    "size mismatch for {name}: copying a param with shape {} from checkpoint, the shape in current model is {}.",
+                    shape_repr(&src),
+                    shape_repr(target)
+                ));
+                continue;
+            }
+            copies.push((target.clone(), src));
+        }
+    }
+    let missing: Vec<String> = own.iter().map(|(n, _)| n.clone()).filter(|n| !entries.iter().any(|(k, _)| k == n)).collect();
+    let unexpected: Vec<String> = entries.iter().map(|(k, _)| k.clone()).filter(|k| !own.iter().any(|(n, _)| n == k)).collect();
+    let quoted = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    if strict {
+        if !unexpected.is_empty() {
+            errors.insert(0, format!("Unexpected key(s) in state_dict: {}. ", quoted(&unexpected)));
+        }
+        if !missing.is_empty() {
+            errors.insert(0, format!("Missing key(s) in state_dict: {}. ", quoted(&missing)));
+        }
+    }
+    if !errors.is_empty() {
+        let name = native_module(root).and_then(|n| n.downcast::<PyModule>().map(|m| m.name().to_string())).unwrap_or_default();
+        return Err(Exception::runtime_error(format!("Error(s) in loading state_dict for {name}:\n\t{}", errors.join("\n\t"))));
+    }
+    for (target, src) in copies {
+        crate::tensor::no_grad(|| target.copy_(&src)).map_err(exc)?;
+    }
+    Ok(Value::native(IncompatibleKeys { missing, unexpected }))
+}
+
+/// The tensors a state dict loads into: parameters and persistent buffers, not detached.
+fn state_targets(root: &Value) -> Vec<(String, Tensor)> {
+    let mut out = Vec::new();
+    for (mp, m) in named_modules(root, "") {
+        let Some(native) = native_module(&m) else { continue };
+        let Some(pm) = native.downcast::<PyModule>() else { continue };
+        out.extend(pm.own_parameters().into_iter().map(|(n, p)| (qualify(&mp, &n), p)));
+        for b in pm.own_buffers() {
+            if let (Some(t), true) = (b.tensor, b.persistent) {
+                out.push((qualify(&mp, &b.name), t));
+            }
+        }
+    }
+    out
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        v => v.repr(),
+    }
+}
+
+/// Converts every floating parameter and buffer below `root` to `dtype` in place, keeping
+/// their identity (optimizers made earlier still hold them), as `Module._apply` does.
+fn convert(root: &Value, dtype: DType) -> R<()> {
+    for (_, p) in named_parameters(root, "", true).into_iter().chain(named_buffers(root, "", true)) {
+        if p.dtype().is_floating_point() {
+            p.convert_in_place(dtype).map_err(exc)?;
+            if let Some(g) = p.grad() {
+                g.convert_in_place(dtype).map_err(exc)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `model(x)`: forward pre-hooks, `forward`, forward hooks, as `Module.__call__` runs them.
+pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Interpreter) -> R<Value> {
+    let hooks = m.core().hooks.borrow().clone();
+    if hooks.is_empty() {
+        return m.forward(interp, &args);
+    }
+    let me = public(this);
+    for h in hooks.iter().filter(|h| h.kind == HookKind::Pre) {
+        let input = Value::tuple(args.pos.clone());
+        let r = interp.call_positional(&h.f, vec![me.clone(), input])?;
+        match r {
+            Value::None => {}
+            Value::Tuple(t) => args.pos = t.to_vec(),
+            v => args.pos = vec![v],
+        }
+    }
+    let mut out = m.forward(interp, &args)?;
+    for h in hooks.iter().filter(|h| h.kind == HookKind::Post) {
+        let input = Value::tuple(args.pos.clone());
+        let r = interp.call_positional(&h.f, vec![me.clone(), input, out.clone()])?;
+        if !r.is_none() {
+            out = r;
+        }
+    }
+    Ok(out)
+}
+
+/// The methods every module has; `None` for other names. `this` is the native module.
+pub fn method(m: &PyModule, this: &Value, name: &str) -> Option<Value> {
+    let f = match name {
+        "modules" => Value::method(this.clone(), name, |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::iter_items(named_modules(receiver(&args)?, "").into_iter().map(|(_, m)| m).collect()))
+        }),
+        "named_modules" => Value::method(this.clone(), name, |_, args| {
+            let [_memo, prefix, _remove_duplicate] = args.bind(&["memo=", "prefix=", "remove_duplicate="])?;
+            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
+            let items = named_modules(receiver(&args)?, &prefix).into_iter().map(|(n, m)| Value::tuple(vec![Value::str(&n), m]));
+            Ok(Value::iter_items(items.collect()))
+        }),
+        "children" => Value::method(this.clone(), name, |_, args| {
+            let [] = args.bind(&[])?;
+            let m = args.this_native::<PyModule>()?;
+            Ok(Value::iter_items(m.children().into_iter().map(|(_, c)| c).collect()))
+        }),
+        "named_children" => Value::method(this.clone(), name, |_, args| {
+            let [] = args.bind(&[])?;
+            let m = args.this_native::<PyModule>()?;
+            Ok(Value::iter_items(m.children().into_iter().map(|(n, c)| Value::tuple(vec![Value::str(&n), c])).collect()))
+        }),
+        "parameters" => Value::method(this.clone(), name, |_, args| {
+            let [recurse] = args.bind(&["recurse="])?;
+            let ps = named_parameters(receiver(&args)?, "", bool_arg(recurse.as_ref(), true));
+            Ok(Value::iter_items(ps.into_iter().map(|(_, p)| tv(p)).collect()))
+        }),
+        "named_parameters" => Value::method(this.clone(), name, |_, args| {
+            let [prefix, recurse, _remove_duplicate] = args.bind(&["prefix=", "recurse=", "remove_duplicate="])?;
+            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
+            let ps = named_parameters(receiver(&args)?, &prefix, bool_arg(recurse.as_ref(), true));
+            Ok(Value::iter_items(ps.into_iter().map(|(n, p)| Value::tuple(vec![Value::str(&n), tv(p)])).collect()))
+        }),
+        "buffers" => Value::method(this.clone(), name, |_, args| {
+            let [recurse] = args.bind(&["recurse="])?;
+            let bs = named_buffers(receiver(&args)?, "", bool_arg(recurse.as_ref(), true));
+            Ok(Value::iter_items(bs.into_iter().map(|(_, b)| tv(b)).collect()))
+        }),
+        "named_buffers" => Value::method(this.clone(), name, |_, args| {
+            let [prefix, recurse, _remove_duplicate] = args.bind(&["prefix=", "recurse=", "remove_duplicate="])?;
+            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
+            let bs = named_buffers(receiver(&args)?, &prefix, bool_arg(recurse.as_ref(), true));
+            Ok(Value::iter_items(bs.into_iter().map(|(n, b)| Value::tuple(vec![Value::str(&n), tv(b)])).collect()))
+        }),
+        "register_buffer" => Value::method(this.clone(), name, |_, args| {
+            let [name, tensor, persistent] = args.bind(&["name", "tensor", "persistent="])?;
+            let m = args.this_native::<PyModule>()?;
+            let name = match name {
+                Some(Value::Str(s)) => s.to_string(),
+                v => {
+                    return Err(Exception::type_error(format!(
+                        "buffer name should be a string. Got {}",
+                        v.map_or("NoneType".into(), |v| v.type_name())
+                    )));
+                }
+            };
+            if name.contains('.') {
+                return Err(Exception::new("KeyError", "'buffer name can\\'t contain \".\"'"));
+            }
+            let t = match tensor {
+                None | Some(Value::None) => None,
+                Some(v) => Some(as_tensor(&v).cloned().ok_or_else(|| {
+                    Exception::type_error(format!("cannot assign '{}' object to buffer '{name}' (torch Tensor or None required)", v.type_name()))
+                })?),
+            };
+            m.core().register_buffer(&name, t, bool_arg(persistent.as_ref(), true));
+            Ok(Value::None)
+        }),
+        "register_forward_hook" | "register_forward_pre_hook" => {
+            let kind = if name == "register_forward_hook" { HookKind::Post } else { HookKind::Pre };
+            Value::method(this.clone(), name, move |_, args| {
+                let [hook, prepend, with_kwargs, _always] = args.bind(&["hook", "*", "prepend=", "with_kwargs=", "always_call="])?;
+                if bool_arg(with_kwargs.as_ref(), false) {
+                    return Err(Exception::unsupported("forward hooks with_kwargs=True"));
+                }
+                let m = args.this_native::<PyModule>()?;
+                let core = m.core();
+                let id = core.next_hook.get() + 1;
+                core.next_hook.set(id);
+                let h = Hook { id, kind, f: hook.unwrap_or(Value::None) };
+                if bool_arg(prepend.as_ref(), false) {
+                    core.hooks.borrow_mut().insert(0, h);
+                } else {
+                    core.hooks.borrow_mut().push(h);
+                }
+                Ok(Value::native(HookHandle { module: args.this.clone().unwrap_or(Value::None), id }))
+            })
+        }
+        "apply" => Value::method(this.clone(), name, |interp, args| {
+            let [f] = args.bind(&["fn"])?;
+            let f = f.unwrap_or(Value::None);
+            let m = args.this_native::<PyModule>()?;
+            for (_, child) in m.children() {
+                let apply = interp.get_attr(&child, "apply")?;
+                interp.call_positional(&apply, vec![f.clone()])?;
+            }
+            let me = public(receiver(&args)?);
+            interp.call_positional(&f, vec![me.clone()])?;
+            Ok(me)
+        }),
+        "requires_grad_" => Value::method(this.clone(), name, |_, args| {
+            let [flag] = args.bind(&["requires_grad="])?;
+            let flag = bool_arg(flag.as_ref(), true);
+            let me = receiver(&args)?;
+            for (_, p) in named_parameters(me, "", true) {
+                p.set_requires_grad(flag).map_err(exc)?;
+            }
+            Ok(public(me))
+        }),
+        "state_dict" => Value::method(this.clone(), name, |_, args| {
+            let [_dest, prefix, keep_vars] = args.bind(&["destination=", "prefix=", "keep_vars="])?;
+            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
+            let keep = bool_arg(keep_vars.as_ref(), false);
+            let me = receiver(&args)?;
+            let entries = if keep { state_targets(me) } else { state_entries(me) };
+            Ok(Value::native(super::nn::PyStateDict::new(entries.into_iter().map(|(k, t)| (format!("{prefix}{k}"), t)).collect())))
+        }),
+        "load_state_dict" => Value::method(this.clone(), name, |interp, args| {
+            let [sd, strict, _assign] = args.bind(&["state_dict", "strict=", "assign="])?;
+            load_state_dict(interp, receiver(&args)?, &sd.unwrap_or(Value::None), bool_arg(strict.as_ref(), true))
+        }),
+        "to" => Value::method(this.clone(), name, |_, args| {
+            let mut dtype = None;
+            for v in args.pos.iter().chain(args.kw.iter().map(|(_, v)| v)) {
+                if let Some(d) = dtype_arg(Some(v)).ok().flatten() {
+                    dtype = Some(d);
+                } else if matches!(v, Value::Str(_)) || v.downcast::<super::device::PyDevice>().is_some() {
+                    super::device::place_on(v)?;
+                } else if let Some(t) = as_tensor(v) {
+                    dtype = Some(t.dtype());
+                }
+            }
+            let me = receiver(&args)?;
+            if let Some(d) = dtype {
+                if !d.is_floating_point() {
+                    return Err(Exception::type_error(format!("nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={d}")));
+                }
+                convert(me, d)?;
+            }
+            Ok(public(me))
+        }),
+        "float" | "double" => {
+            let d = if name == "float" { DType::Float32 } else { DType::Float64 };
+            Value::method(this.clone(), name, move |_, args| {
+                let [] = args.bind(&[])?;
+                let me = receiver(&args)?;
+                convert(me, d)?;
+                Ok(public(me))
+            })
+        }
+        "cpu" => Value::method(this.clone(), name, |_, args| Ok(public(receiver(&args)?))),
+        "cuda" => Value::method(this.clone(), name, |_, _| {
+            super::device::place_on(&Value::str("cuda")).map(|()| Value::None)
+        }),
+        "extra_repr" => Value::method(this.clone(), name, |_, args| {
+            let m = args.this_native::<PyModule>()?;
+            Ok(Value::str(&m.builtin_extra_repr()))
+        }),
+        "_get_name" => Value::method(this.clone(), name, |_, args| Ok(Value::str(args.this_native::<PyModule>()?.name()))),
+        "register_full_backward_hook" | "register_backward_hook" => {
+            Value::method(this.clone(), name, |_, _| Err(Exception::unsupported("module backward hooks")))
+        }
+        _ => return None,
+    };
+    let _ = m;
+    Some(f)
+}
+
+fn receiver(args: &Args) -> R<&Value> {
+    args.this.as_ref().ok_or_else(|| Exception::type_error(format!("{}() needs a receiver", args.fname)))
+}
+
+/// `repr(module)` as PyTorch's `Module.__repr__` builds it: the extra representation's lines
+/// and one `(name): child` line per child, each child's repr indented by two.
+pub fn module_repr(m: &PyModule, this: &Value, interp: &mut Interpreter) -> R<String> {
+    let extra = match m.owner() {
+        Some(owner) => {
+            let f = interp.get_attr(&owner, "extra_repr")?;
+            interp.call_positional(&f, Vec::new())?.to_str()
+        }
+        None => m.builtin_extra_repr(),
+    };
+    let children = m.children();
+    if children.is_empty() && m.owner().is_none() {
+        return Ok(m.leaf_repr());
+    }
+    let mut lines: Vec<String> = if extra.is_empty() { Vec::new() } else { extra.split('\n').map(str::to_string).collect() };
+    let extra_lines = lines.len();
+    let child_lines = m.child_lines(this, &children, interp)?;
+    lines.extend(child_lines.iter().cloned());
+    let mut s = format!("{}(", m.name());
+    if !lines.is_empty() {
+        if extra_lines == 1 && child_lines.is_empty() {
+            s.push_str(&lines[0]);
+        } else {
+            s.push_str("\n  ");
+            s.push_str(&lines.join("\n  "));
+            s.push('\n');
+        }
+    }
+    s.push(')');
+    Ok(s)
+}
+
+pub fn indent2(s: &str) -> String {
+    s.replace('\n', "\n  ")
+}
