@@ -130,10 +130,11 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
         options.memory_limit = (limit > 0).then_some(limit);
     }
     let fallback_len = cells.len();
+    let folder = lesson.source.path.clone();
     let worker = std::thread::Builder::new()
         .name("lesson".into())
         .stack_size(STACK_SIZE)
-        .spawn(move || run_cells(&cells, &options));
+        .spawn(move || run_cells(&cells, &options, &folder));
     match worker.map(|h| h.join()) {
         Ok(Ok(run)) => run,
         _ => LessonRun {
@@ -144,9 +145,10 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
     }
 }
 
-fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions) -> LessonRun {
+fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path: &std::path::Path) -> LessonRun {
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
+    interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
     interp.set_time_limit(options.cell_time_limit);
     interp.set_recursion_limit(options.recursion_limit);
     crate::tensor::set_memory_limit(options.memory_limit);

@@ -12,6 +12,7 @@ pub mod tensor;
 pub mod lang;
 pub mod lesson;
 pub mod execute;
+pub mod lesson_files;
 pub mod check;
 pub mod render;
 pub mod highlight;

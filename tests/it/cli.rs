@@ -18,6 +18,7 @@ impl TempDir {
     }
     fn write(&self, name: &str, text: &str) -> PathBuf {
         let p = self.0.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, text).unwrap();
         p
     }
@@ -266,8 +267,14 @@ fn the_recursion_limit_is_cpythons_and_a_flag_changes_it() {
 fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
     let fixture = include_str!("fixtures/sandbox.md");
     let t = TempDir::new("sandbox");
-    let victim = t.write("victim.txt", "keep me");
-    let p = t.write("sandbox.md", fixture);
+    // The lesson's folder holds a data file it may read; a secret sits beside that folder,
+    // and a symbolic link inside the folder points at it.
+    let victim = t.write("lesson/victim.txt", "keep me");
+    t.write("lesson/data.txt", "a\nb\n");
+    let secret = t.write("secret.txt", "do not read");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, t.0.join("lesson/link.txt")).unwrap();
+    let p = t.write("lesson/sandbox.md", fixture);
     let line_of = |needle: &str| fixture.lines().position(|l| l.contains(needle)).unwrap() + 1;
 
     // run: each cell's output ends with the error, and stderr places each at its line.
@@ -276,10 +283,15 @@ fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
     let out = stdout(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(out.contains("ModuleNotFoundError: No module named 'os': it is not available in lessons"), "{out}");
-    assert!(out.contains("before\nNameError: name 'open' is not defined"), "{out}");
+    assert!(out.contains("before\nPermissionError: [Errno 13] Permission denied: 'victim.txt': lessons may read files in their folder but not write them"), "{out}");
     assert!(out.contains("ModuleNotFoundError: No module named 'subprocess'"), "{out}");
+    assert!(out.contains("['a', 'b']"), "a file in the lesson's folder is readable: {out}");
+    assert!(out.contains("PermissionError: [Errno 13] Permission denied: '../secret.txt': lessons may read only files inside their own folder"), "{out}");
+    #[cfg(unix)]
+    assert!(out.contains("PermissionError: [Errno 13] Permission denied: 'link.txt': lessons may read only files inside their own folder"), "{out}");
+    assert!(!out.contains("do not read"), "the secret leaked: {out}");
     assert!(out.contains("later cells still run"), "{out}");
-    for needle in ["import os", "open(\"victim.txt\"", "from subprocess"] {
+    for needle in ["import os", "open(\"victim.txt\"", "from subprocess", "open(\"../secret.txt\")", "open(\"link.txt\")"] {
         assert!(err.contains(&format!("{}:{}:", s(&p), line_of(needle))), "{needle} not placed in: {err}");
     }
 
@@ -294,6 +306,7 @@ fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
 
     // Nothing was touched, and the lesson itself is unchanged.
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "do not read");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), fixture);
 }
 
