@@ -13,6 +13,10 @@ use super::{is_grad_enabled, no_grad, DType, Result, Tensor, TensorError};
 /// Computes input gradients from the output gradient. The flags say which inputs need one.
 pub(crate) type BackwardFn = Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>;
 
+/// A gradient hook (`t.register_hook(f)`): sees the gradient flowing to a tensor and may
+/// replace it. Errors of the host's code travel as [`TensorError`]s.
+pub type GradHook = Rc<dyn Fn(&Tensor) -> Result<Option<Tensor>>>;
+
 pub(crate) enum Target {
     Node(Rc<Node>),
     /// A leaf that requires grad (PyTorch's AccumulateGrad).
@@ -38,6 +42,9 @@ pub(crate) struct Node {
     /// Non-leaf tensors that asked for `retain_grad()` get their gradient from this node's
     /// incoming buffer; weak so the graph never keeps its outputs alive.
     retained: RefCell<Vec<std::rc::Weak<super::tensor::Inner>>>,
+    /// Hooks registered on the (non-leaf) tensor this node produced, run on its gradient
+    /// before the formula.
+    hooks: RefCell<Vec<GradHook>>,
 }
 
 thread_local! {
@@ -92,7 +99,48 @@ pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, bac
         s.set(v + 1);
         v
     });
-    Rc::new(Node { name, seq, edges, saves, backward: RefCell::new(Some(backward)), retained: RefCell::new(Vec::new()) })
+    Rc::new(Node {
+        name,
+        seq,
+        edges,
+        saves,
+        backward: RefCell::new(Some(backward)),
+        retained: RefCell::new(Vec::new()),
+        hooks: RefCell::new(Vec::new()),
+    })
+}
+
+/// A node whose formula the host provides (`torch.autograd.Function`): `out`, computed
+/// without history, is returned as a new tensor sharing its elements whose grad_fn is `name`
+/// with edges to `inputs`. The formula gets the output gradient and which inputs need one.
+pub fn custom_node(
+    out: &Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    formula: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
+    attach(out.detach(), name, inputs, true, formula)
+}
+
+/// `t.register_hook(f)`: a leaf keeps its hooks; a non-leaf's go on the node that made it.
+pub(crate) fn register_hook(t: &Tensor, hook: GradHook) -> Result<()> {
+    if !t.requires_grad() {
+        return Err(TensorError::runtime("cannot register a hook on a tensor that doesn't require gradient"));
+    }
+    match t.grad_fn() {
+        Some(n) => n.hooks.borrow_mut().push(hook),
+        None => t.0.hooks.borrow_mut().push(hook),
+    }
+    Ok(())
+}
+
+fn run_hooks(hooks: &[GradHook], mut g: Tensor) -> Result<Tensor> {
+    for h in hooks {
+        if let Some(new) = h(&g)? {
+            g = new;
+        }
+    }
+    Ok(g)
 }
 
 pub(crate) fn register_retained(t: &Tensor) {
@@ -139,39 +187,100 @@ fn fit(g: Tensor, edge: &Edge) -> Result<Tensor> {
     if g.dtype() != edge.dtype { g.to_dtype(edge.dtype) } else { Ok(g) }
 }
 
-/// `root.backward(gradient, retain_graph)`.
-pub(crate) fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+/// The gradient a root starts with: the given one (checked against the root's shape), else
+/// ones for a one-element root.
+fn root_grad(root: &Tensor, gradient: Option<&Tensor>) -> Result<Tensor> {
     if !root.requires_grad() {
         return Err(TensorError::NoGradFn);
     }
-    let grad = match gradient {
+    match gradient {
         Some(g) => {
             if g.shape() != root.shape() {
                 return Err(TensorError::GradShape { grad: g.shape(), output: root.shape() });
             }
-            g.detach()
+            Ok(g.detach())
         }
         None => {
             if root.numel() != 1 {
                 return Err(TensorError::ImplicitGradNonScalar);
             }
-            Tensor::ones(&root.shape(), root.dtype())
+            Ok(Tensor::ones(&root.shape(), root.dtype()))
         }
-    };
-    no_grad(|| run(root, grad, retain_graph))
+    }
 }
 
-fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
-    let Some(root_node) = root.grad_fn() else {
-        // A leaf: AccumulateGrad directly.
-        return accumulate_leaf(root, grad);
+/// `root.backward(gradient, retain_graph, create_graph)`: gradients accumulate into the
+/// `.grad` of the leaves. With `create_graph` the formulas run with grad mode on, so the
+/// gradients have a history of their own (for second derivatives).
+pub(crate) fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool, create_graph: bool) -> Result<()> {
+    let grad = root_grad(root, gradient)?;
+    let go = || run(&[(root.clone(), grad)], retain_graph || create_graph, None).map(|_| ());
+    if create_graph { super::with_grad_mode(true, go) } else { no_grad(go) }
+}
+
+/// `torch.autograd.grad(outputs, inputs, grad_outputs)`: the gradients of the outputs with
+/// respect to `inputs`, returned instead of accumulated (no `.grad` changes). `None` for an
+/// input the outputs do not depend on.
+pub fn grad(
+    outputs: &[Tensor],
+    grad_outputs: &[Option<Tensor>],
+    inputs: &[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    let mut roots = Vec::with_capacity(outputs.len());
+    for (i, o) in outputs.iter().enumerate() {
+        roots.push((o.clone(), root_grad(o, grad_outputs.get(i).and_then(Option::as_ref))?));
+    }
+    for t in inputs {
+        if !t.requires_grad() {
+            return Err(TensorError::runtime("One of the differentiated Tensors does not require grad"));
+        }
+    }
+    let go = || run(&roots, retain_graph || create_graph, Some(inputs));
+    let captured = if create_graph { super::with_grad_mode(true, go)? } else { no_grad(go)? };
+    Ok(captured)
+}
+
+/// Runs the graph below `roots`. Without `capture`, leaf gradients accumulate into `.grad`;
+/// with it, the gradients reaching those tensors are returned and no `.grad` changes.
+fn run(roots: &[(Tensor, Tensor)], retain_graph: bool, capture: Option<&[Tensor]>) -> Result<Vec<Option<Tensor>>> {
+    let mut captured: Vec<Option<Tensor>> = vec![None; capture.map_or(0, <[Tensor]>::len)];
+    let capture_index = |t: &Tensor| capture.and_then(|c| c.iter().position(|x| x.id() == t.id()));
+    let capture_node = |n: &Rc<Node>| {
+        capture.and_then(|c| c.iter().position(|x| x.grad_fn().is_some_and(|m| Rc::ptr_eq(&m, n))))
     };
 
-    // Dependency counts over the reachable graph.
     let mut deps: HashMap<*const Node, usize> = HashMap::new();
     let mut seen: HashMap<*const Node, Rc<Node>> = HashMap::new();
-    let mut stack = vec![root_node.clone()];
-    seen.insert(key(&root_node), root_node.clone());
+    let mut buffers: HashMap<*const Node, Option<Tensor>> = HashMap::new();
+    let mut leaf_order: Vec<Tensor> = Vec::new();
+    let mut leaf_bufs: HashMap<usize, Option<Tensor>> = HashMap::new();
+    let mut ready = BinaryHeap::new();
+    let mut stack = Vec::new();
+    for (root, grad) in roots {
+        match root.grad_fn() {
+            None => {
+                // A leaf root: AccumulateGrad directly (or the gradient itself, captured).
+                match capture_index(root) {
+                    Some(i) => accumulate(&mut captured[i], grad.clone())?,
+                    None if capture.is_none() => {
+                        let g = run_hooks(&root.0.hooks.borrow().clone(), grad.clone())?;
+                        accumulate_leaf(root, g)?
+                    }
+                    None => {}
+                }
+            }
+            Some(n) => {
+                accumulate(buffers.entry(key(&n)).or_insert(None), grad.clone())?;
+                if seen.insert(key(&n), n.clone()).is_none() {
+                    stack.push(n);
+                }
+            }
+        }
+    }
+    let starts: Vec<Rc<Node>> = stack.clone();
+    // Dependency counts over the reachable graph.
     while let Some(n) = stack.pop() {
         for e in &n.edges {
             if let Some(Target::Node(m)) = &e.target {
@@ -183,20 +292,25 @@ fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
             }
         }
     }
-
-    let mut buffers: HashMap<*const Node, Option<Tensor>> = HashMap::new();
-    let mut leaf_order: Vec<Tensor> = Vec::new();
-    let mut leaf_bufs: HashMap<usize, Option<Tensor>> = HashMap::new();
-    buffers.insert(key(&root_node), Some(grad));
-    let mut ready = BinaryHeap::new();
-    ready.push(Ready(root_node.seq, root_node.clone()));
+    for n in starts {
+        if deps.get(&key(&n)).copied().unwrap_or(0) == 0 {
+            ready.push(Ready(n.seq, n));
+        }
+    }
 
     let result = (|| -> Result<()> {
         while let Some(Ready(_, node)) = ready.pop() {
             // A node whose inputs all produced undefined gradients still releases its edges.
             let g = buffers.remove(&key(&node)).flatten();
+            let g = match g {
+                Some(g) => Some(run_hooks(&node.hooks.borrow().clone(), g)?),
+                None => None,
+            };
+            if let (Some(i), Some(g)) = (capture_node(&node), &g) {
+                accumulate(&mut captured[i], g.clone())?;
+            }
             let grads = match &g {
-                Some(g) => run_node(&node, g)?,
+                Some(g) => run_node(&node, g, capture.is_none())?,
                 None => Vec::new(),
             };
             for (i, e) in node.edges.iter().enumerate() {
@@ -228,7 +342,12 @@ fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
         }
         for t in &leaf_order {
             if let Some(Some(g)) = leaf_bufs.remove(&t.id()) {
-                accumulate_leaf(t, g)?;
+                let g = run_hooks(&t.0.hooks.borrow().clone(), g)?;
+                match (capture, capture_index(t)) {
+                    (None, _) => accumulate_leaf(t, g)?,
+                    (Some(_), Some(i)) => accumulate(&mut captured[i], g)?,
+                    (Some(_), None) => {}
+                }
             }
         }
         Ok(())
@@ -241,14 +360,16 @@ fn run(root: &Tensor, grad: Tensor, retain_graph: bool) -> Result<()> {
             }
         }
     }
-    result
+    result.map(|()| captured)
 }
 
 /// Runs one node's formula on its complete incoming gradient.
-fn run_node(node: &Rc<Node>, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-    for w in node.retained.borrow().iter() {
-        if let Some(inner) = w.upgrade() {
-            accumulate_leaf(&Tensor(inner), g.clone())?;
+fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tensor>>> {
+    if retain {
+        for w in node.retained.borrow().iter() {
+            if let Some(inner) = w.upgrade() {
+                accumulate_leaf(&Tensor(inner), g.clone())?;
+            }
         }
     }
     let needs: Vec<bool> = node.edges.iter().map(|e| e.target.is_some()).collect();

@@ -31,6 +31,7 @@ mod view;
 use std::cell::Cell;
 use std::fmt;
 
+pub use autograd::{custom_node, grad, GradHook};
 pub use error::TensorError;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
@@ -165,7 +166,12 @@ pub fn set_grad_enabled(enabled: bool) -> bool {
 
 /// Runs `f` with grad mode off, restoring the previous mode even when `f` fails.
 pub(crate) fn no_grad<T>(f: impl FnOnce() -> T) -> T {
-    let prev = set_grad_enabled(false);
+    with_grad_mode(false, f)
+}
+
+/// Runs `f` with grad mode set to `enabled`, restoring the previous mode afterwards.
+pub(crate) fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
+    let prev = set_grad_enabled(enabled);
     let out = f();
     set_grad_enabled(prev);
     out

@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) grad_fn: RefCell<Option<Rc<Node>>>,
     pub(crate) retains_grad: Cell<bool>,
     pub(crate) is_param: bool,
+    /// Gradient hooks of a leaf (a non-leaf's live on its grad_fn node).
+    pub(crate) hooks: RefCell<Vec<super::autograd::GradHook>>,
 }
 
 impl Tensor {
@@ -52,6 +54,7 @@ impl Tensor {
             grad_fn: RefCell::new(None),
             retains_grad: Cell::new(false),
             is_param,
+            hooks: RefCell::new(Vec::new()),
         }))
     }
 
@@ -260,7 +263,17 @@ impl Tensor {
 
     /// `t.backward(gradient, retain_graph)`.
     pub fn backward(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
-        super::autograd::backward(self, gradient, retain_graph)
+        super::autograd::backward(self, gradient, retain_graph, false)
+    }
+
+    /// `backward(..., create_graph=True)`: the gradients get a history of their own.
+    pub fn backward_graph(&self, gradient: Option<&Tensor>, retain_graph: bool, create_graph: bool) -> Result<()> {
+        super::autograd::backward(self, gradient, retain_graph, create_graph)
+    }
+
+    /// `t.register_hook(f)`.
+    pub fn register_hook(&self, hook: super::autograd::GradHook) -> Result<()> {
+        super::autograd::register_hook(self, hook)
     }
 
     pub fn grad_fn_name(&self) -> Option<String> {

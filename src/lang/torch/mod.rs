@@ -1,6 +1,7 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod autograd;
 mod convert;
 mod data;
 mod device;
@@ -75,6 +76,9 @@ pub fn install(interp: &mut Interpreter) {
     let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
     let torch = Rc::new(torch_module(&shared));
+    let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
+    torch.set("autograd", autograd_m.clone());
+    interp.register_module("torch.autograd", autograd_m);
     for (name, m) in device::install(&torch) {
         interp.register_module(name, m);
     }
@@ -448,7 +452,12 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("numel", Value::builtin("numel", |_, args| {
         Ok(Value::Int(first_tensor(&args, "numel")?.numel() as i64))
     }));
-    m.set("no_grad", class("no_grad", "torch", |_, _| Ok(Value::native(tensor::GradMode::new(false)))));
+    // `torch.no_grad()` (context manager or decorator) and the bare decorator `@torch.no_grad`.
+    m.set("no_grad", class("no_grad", "torch", |_, args| match args.pos.first() {
+        Some(f) => Ok(tensor::grad_mode_wrapper(false, f.clone())),
+        None => Ok(Value::native(tensor::GradMode::new(false))),
+    }));
+    m.set("inference_mode", autograd::inference_mode());
     m.set("enable_grad", class("enable_grad", "torch", |_, _| Ok(Value::native(tensor::GradMode::new(true)))));
     m.set("is_grad_enabled", Value::builtin("is_grad_enabled", |_, _| Ok(Value::Bool(engine::is_grad_enabled()))));
     m.set("set_grad_enabled", Value::builtin("set_grad_enabled", |_, args| {

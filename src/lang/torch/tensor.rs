@@ -376,6 +376,21 @@ impl NativeObject for GradMode {
         }
         Ok(false)
     }
+    /// `@torch.no_grad()` on a function: the function runs with this grad mode.
+    fn call(&self, _: &Value, args: Args, _: &mut Interpreter) -> R<Option<Value>> {
+        let [f] = args.bind(&["func"])?;
+        Ok(Some(grad_mode_wrapper(self.enabled, f.unwrap_or(Value::None))))
+    }
+}
+
+/// `f` wrapped to run with grad mode `enabled` (restored afterwards, also on error).
+pub fn grad_mode_wrapper(enabled: bool, f: Value) -> Value {
+    Value::builtin("decorate_context", move |interp, args| {
+        let prev = crate::tensor::set_grad_enabled(enabled);
+        let r = interp.call(&f, args);
+        crate::tensor::set_grad_enabled(prev);
+        r
+    })
 }
 
 /// A unary elementwise method: `t.exp()`.
@@ -530,12 +545,23 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(tv(r.map_err(exc)?))
             })
         }
-        "backward" => Value::method(this.clone(), "backward", |_, args| {
-            let [gradient, retain_graph, _create_graph] = args.bind(&["gradient=", "retain_graph=", "create_graph="])?;
+        "backward" => Value::method(this.clone(), "backward", |interp, args| {
+            let [gradient, retain_graph, create_graph, _inputs] = args.bind(&["gradient=", "retain_graph=", "create_graph=", "inputs="])?;
             let t = receiver(&args)?;
             let g = gradient.as_ref().and_then(as_tensor).cloned();
-            t.backward(g.as_ref(), bool_arg(retain_graph.as_ref(), false)).map_err(exc)?;
+            let create = bool_arg(create_graph.as_ref(), false);
+            super::autograd::refuse_create_graph(create)?;
+            let retain = match retain_graph {
+                None | Some(Value::None) => create,
+                Some(v) => bool_arg(Some(&v), false),
+            };
+            super::autograd::with_interp(interp, || t.backward_graph(g.as_ref(), retain, create))?;
             Ok(Value::None)
+        }),
+        "register_hook" => Value::method(this.clone(), "register_hook", |_, args| {
+            let [hook] = args.bind(&["hook"])?;
+            super::autograd::register_hook(&receiver(&args)?, hook.unwrap_or(Value::None))?;
+            Ok(Value::native(super::autograd::NoRemove))
         }),
         "item" => Value::method(this.clone(), "item", |_, args| {
             let [] = args.bind(&[])?;

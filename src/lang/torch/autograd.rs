@@ -1,0 +1,267 @@
+//! Autograd as tutorials extend it from Python: `torch.autograd.Function` subclasses with
+//! `ctx`, `torch.autograd.grad` (with `create_graph` for second derivatives), tensor hooks,
+//! and `no_grad`/`inference_mode` as decorators.
+//!
+//! The engine runs backward; where it must call Python (a Function's `backward`, a hook) it
+//! calls a closure made here, which reaches the interpreter through [`with_interp`]: the
+//! binding that starts a backward pass hands its `&mut Interpreter` down as a raw pointer for
+//! the duration of that call, during which the binding itself does not touch it. A Python
+//! exception raised inside is parked and re-raised, unchanged, once the engine returns.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::class;
+use crate::lang::classes::ClassMethod;
+use crate::lang::native::{Args, NativeObject};
+use crate::lang::value::TypeObj;
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::{self as engine, Tensor, TensorError};
+
+type R<T> = Result<T, Exception>;
+
+thread_local! {
+    static CURRENT: Cell<*mut Interpreter> = const { Cell::new(std::ptr::null_mut()) };
+    static PENDING: RefCell<Option<Exception>> = const { RefCell::new(None) };
+    /// Leaked `XBackward` names, one per Function class name (nodes name themselves with a
+    /// `&'static str`); bounded by the number of distinct class names a lesson defines.
+    static NAMES: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Second derivatives need gradient formulas that record history of their own; the engine's
+/// formulas run on saved snapshots without history, so `create_graph=True` is refused.
+pub fn refuse_create_graph(create: bool) -> R<()> {
+    if create {
+        return Err(Exception::new(
+            "NotImplementedError",
+            "create_graph=True (higher-order gradients) is not supported by lessonrun yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs engine work that may call back into Python with `interp` reachable from it.
+pub fn with_interp<T>(interp: &mut Interpreter, f: impl FnOnce() -> engine::Result<T>) -> R<T> {
+    let prev = CURRENT.with(|c| c.replace(interp as *mut Interpreter));
+    let r = f();
+    CURRENT.with(|c| c.set(prev));
+    if let Some(e) = PENDING.with(|p| p.borrow_mut().take()) {
+        return Err(e);
+    }
+    r.map_err(exc)
+}
+
+/// Calls Python `f` from inside the engine.
+fn call_python(f: &Value, args: Vec<Value>) -> engine::Result<Value> {
+    let p = CURRENT.with(Cell::get);
+    if p.is_null() {
+        return Err(TensorError::Runtime { msg: "a Python callback ran outside a backward pass".into() });
+    }
+    // SAFETY: `p` was derived from the `&mut Interpreter` given to `with_interp`, which is on
+    // the stack below us and unused until the engine returns to it; nothing else aliases it.
+    let interp = unsafe { &mut *p };
+    interp.call_positional(f, args).map_err(|e| {
+        PENDING.with(|p| *p.borrow_mut() = Some(e));
+        TensorError::Runtime { msg: "a Python callback raised".into() }
+    })
+}
+
+/// `t.register_hook(hook)`: the hook is called with the gradient and may return a new one.
+pub fn register_hook(t: &Tensor, hook: Value) -> R<()> {
+    let f: engine::GradHook = Rc::new(move |g: &Tensor| {
+        let r = call_python(&hook, vec![tv(g.clone())])?;
+        Ok(as_tensor(&r).cloned())
+    });
+    t.register_hook(f).map_err(exc)
+}
+
+fn static_name(name: String) -> &'static str {
+    NAMES.with(|n| {
+        let mut n = n.borrow_mut();
+        if let Some(s) = n.iter().find(|s| **s == name) {
+            return *s;
+        }
+        let s: &'static str = Box::leak(name.into_boxed_str());
+        n.push(s);
+        s
+    })
+}
+
+/// The `ctx` a Function's `forward` and `backward` share: saved tensors, flags, and any
+/// attribute the user sets on it.
+struct FunctionCtx {
+    saved: RefCell<Vec<Value>>,
+    needs_input_grad: Vec<bool>,
+    attrs: RefCell<Vec<(String, Value)>>,
+}
+
+impl NativeObject for FunctionCtx {
+    fn type_name(&self) -> &str {
+        "BackwardCFunction"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.autograd.function")
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if let Some((_, v)) = self.attrs.borrow().iter().find(|(k, _)| k == name) {
+            return Ok(Some(v.clone()));
+        }
+        Ok(Some(match name {
+            "saved_tensors" => Value::tuple(self.saved.borrow().clone()),
+            "needs_input_grad" => Value::tuple(self.needs_input_grad.iter().map(|&b| Value::Bool(b)).collect()),
+            "save_for_backward" => Value::method(this.clone(), name, |_, args| {
+                let ctx = args.this_native::<FunctionCtx>()?;
+                for v in &args.pos {
+                    if !v.is_none() && as_tensor(v).is_none() {
+                        return Err(Exception::type_error("save_for_backward can only save variables, but argument 0 is of type ".to_string() + &v.type_name()));
+                    }
+                }
+                *ctx.saved.borrow_mut() = args.pos.clone();
+                Ok(Value::None)
+            }),
+            "mark_non_differentiable" | "mark_dirty" | "set_materialize_grads" => Value::method(this.clone(), name, |_, _| Ok(Value::None)),
+            _ => return Ok(None),
+        }))
+    }
+    fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+        let mut a = self.attrs.borrow_mut();
+        match a.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => a.push((name.to_string(), value)),
+        }
+        Ok(true)
+    }
+}
+
+/// `MyFunction.apply(*args)`: runs `forward(ctx, *args)` without history, then gives the
+/// result a node whose formula is `backward(ctx, grad)`.
+fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
+    let mut pos = args.pos.clone();
+    if pos.is_empty() {
+        return Err(Exception::type_error("apply() needs the Function class"));
+    }
+    let cls = pos.remove(0);
+    let Value::Type(t) = &cls else { return Err(Exception::type_error("apply() must be called on a Function subclass")) };
+    let class_name = t.name.to_string();
+    let grad_on = engine::is_grad_enabled();
+    let needs: Vec<bool> = pos.iter().map(|v| grad_on && as_tensor(v).is_some_and(Tensor::requires_grad)).collect();
+    let ctx = Value::native(FunctionCtx { saved: RefCell::new(Vec::new()), needs_input_grad: needs.clone(), attrs: RefCell::new(Vec::new()) });
+    let forward = interp.get_attr(&cls, "forward")?;
+    let mut fargs = Args::new("forward", std::iter::once(ctx.clone()).chain(pos.iter().cloned()).collect());
+    fargs.kw = args.kw.clone();
+    let prev = engine::set_grad_enabled(false);
+    let out = interp.call(&forward, fargs);
+    engine::set_grad_enabled(prev);
+    let out = out?;
+    if !needs.iter().any(|&b| b) {
+        return Ok(out);
+    }
+    let Some(result) = as_tensor(&out).cloned() else {
+        return Err(Exception::unsupported("a torch.autograd.Function whose forward returns something other than one tensor"));
+    };
+    // Which forward arguments are tensors: the node's edges, in argument order.
+    let tensor_args: Vec<(usize, Tensor)> = pos.iter().enumerate().filter_map(|(i, v)| as_tensor(v).map(|t| (i, t.clone()))).collect();
+    let inputs: Vec<&Tensor> = tensor_args.iter().map(|(_, t)| t).collect();
+    let positions: Vec<usize> = tensor_args.iter().map(|(i, _)| *i).collect();
+    let backward = interp.get_attr(&cls, "backward")?;
+    let name = static_name(format!("{class_name}Backward"));
+    let nargs = pos.len();
+    let node_out = engine::custom_node(&result, name, &inputs, move |g, _needs| {
+        let r = call_python(&backward, vec![ctx.clone(), tv(g.clone())])?;
+        let grads: Vec<Value> = match r {
+            Value::Tuple(t) => t.to_vec(),
+            v => vec![v],
+        };
+        if grads.len() != nargs {
+            PENDING.with(|p| {
+                *p.borrow_mut() = Some(Exception::runtime_error(format!(
+                    "function {name} returned an incorrect number of gradients (expected {nargs}, got {})",
+                    grads.len()
+                )))
+            });
+            return Err(TensorError::Runtime { msg: "wrong number of gradients".into() });
+        }
+        Ok(positions.iter().map(|&i| as_tensor(&grads[i]).cloned()).collect())
+    });
+    Ok(tv(node_out))
+}
+
+/// `torch.autograd.grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None)`.
+fn grad(interp: &mut Interpreter, args: Args) -> R<Value> {
+    let [outputs, inputs, grad_outputs, retain_graph, create_graph, _only_inputs, allow_unused, _is_grads_batched, _materialize] = args.bind(&[
+        "outputs", "inputs", "grad_outputs=", "retain_graph=", "create_graph=", "only_inputs=", "allow_unused=", "is_grads_batched=", "materialize_grads=",
+    ])?;
+    let seq = |interp: &mut Interpreter, v: Option<Value>| -> R<Vec<Option<Tensor>>> {
+        match v {
+            None | Some(Value::None) => Ok(Vec::new()),
+            Some(v) if as_tensor(&v).is_some() => Ok(vec![as_tensor(&v).cloned()]),
+            Some(v) => Ok(interp.iterate(&v)?.iter().map(|x| as_tensor(x).cloned()).collect()),
+        }
+    };
+    let outputs: Vec<Tensor> = seq(interp, outputs)?.into_iter().flatten().collect();
+    let inputs_v = inputs.unwrap_or(Value::None);
+    let single = as_tensor(&inputs_v).is_some();
+    let inputs: Vec<Tensor> = seq(interp, Some(inputs_v))?.into_iter().flatten().collect();
+    let grad_outputs = seq(interp, grad_outputs)?;
+    let create = bool_arg(create_graph.as_ref(), false);
+    refuse_create_graph(create)?;
+    let retain = match retain_graph {
+        None | Some(Value::None) => create,
+        Some(v) => bool_arg(Some(&v), false),
+    };
+    let grads = with_interp(interp, || engine::grad(&outputs, &grad_outputs, &inputs, retain, create))?;
+    if !bool_arg(allow_unused.as_ref(), false) && grads.iter().any(Option::is_none) {
+        return Err(Exception::runtime_error(
+            "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.",
+        ));
+    }
+    let _ = single;
+    Ok(Value::tuple(grads.into_iter().map(|g| g.map_or(Value::None, tv)).collect()))
+}
+
+/// Builds `torch.autograd` (with `Function` and `grad`).
+pub fn autograd_module() -> Module {
+    let m = Module::new("torch.autograd");
+    let mut attrs = crate::lang::ast::NameMap::default();
+    attrs.insert("apply".into(), Value::native(ClassMethod(Value::builtin("apply", apply))));
+    let function = Value::Type(Rc::new(TypeObj::build("Function".into(), Some("torch.autograd.function".into()), None, None, attrs)));
+    m.set("Function", function);
+    m.set("grad", Value::builtin("grad", grad));
+    m.set("backward", Value::builtin("backward", |interp, args| {
+        let [tensors, grad_tensors, retain_graph, create_graph] = args.bind(&["tensors", "grad_tensors=", "retain_graph=", "create_graph="])?;
+        let t = tensors.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::unsupported("torch.autograd.backward of several tensors"))?;
+        let g = grad_tensors.as_ref().and_then(as_tensor).cloned();
+        let create = bool_arg(create_graph.as_ref(), false);
+        refuse_create_graph(create)?;
+        let retain = bool_arg(retain_graph.as_ref(), create);
+        with_interp(interp, || t.backward_graph(g.as_ref(), retain, create))?;
+        Ok(Value::None)
+    }));
+    m
+}
+
+/// `torch.inference_mode()`: grad mode off, as a context manager or a decorator.
+pub fn inference_mode() -> Value {
+    class("inference_mode", "torch", |_, args| {
+        let [mode] = args.bind(&["mode="])?;
+        Ok(Value::native(super::tensor::GradMode::new(!bool_arg(mode.as_ref(), true))))
+    })
+}
+
+/// What `register_hook` returns; removing a tensor hook is not supported.
+pub struct NoRemove;
+
+impl NativeObject for NoRemove {
+    fn type_name(&self) -> &str {
+        "RemovableHandle"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.hooks")
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok((name == "remove").then(|| {
+            Value::method(this.clone(), "remove", |_, _| Err(Exception::unsupported("removing a tensor hook")))
+        }))
+    }
+}
