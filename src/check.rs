@@ -363,6 +363,44 @@ fn number_len(b: &[u8]) -> Option<usize> {
 }
 
 /// A unified diff from expected to actual under a `file:line` header.
+/// `check --engine both`: each cell is checked against its expectation as lessonrun ran it
+/// and as PyTorch ran it, and also fails where the two engines printed different text (even
+/// when both match through `ellipsis` or `tolerance`). The diff of such a cell is PyTorch's
+/// output against lessonrun's; a cell that fails its expectation in PyTorch is marked so.
+pub fn compare_engines(lesson: &Lesson, ours: &LessonRun, pytorch: &LessonRun) -> FileReport {
+    let mut report = check_lesson(lesson, ours);
+    let theirs = check_lesson(lesson, pytorch);
+    for ((cell, mine), (pt, cr_pt)) in report.cells.iter_mut().zip(ours.cells.iter()).zip(theirs.cells.iter().zip(&pytorch.cells)) {
+        let ours_text = normalized(&mine.text());
+        let pt_text = normalized(&cr_pt.text());
+        if cell.status == Status::Skip {
+            continue;
+        }
+        if pt_text != ours_text {
+            let location = format!("{}:{}", report.path, cell.line);
+            let diff = TextDiff::from_lines(&pt_text, &ours_text)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("{location} (PyTorch)"), &format!("{location} (lessonrun)"))
+                .missing_newline_hint(true)
+                .to_string();
+            cell.hunks = diff_hunks(&pt_text, &ours_text);
+            cell.diff = Some(match (&cell.diff, pt.status.is_failure()) {
+                (_, true) => format!("{diff}{}", pt.diff.as_deref().unwrap_or("")),
+                _ => diff,
+            });
+            if !cell.status.is_failure() {
+                cell.status = if mine.error().is_some() { Status::Error } else { Status::Fail };
+            }
+        } else if pt.status.is_failure() && !cell.status.is_failure() {
+            cell.status = pt.status;
+            cell.diff = pt.diff.clone();
+            cell.hunks = pt.hunks.clone();
+        }
+    }
+    report
+}
+
 pub fn unified_diff(expected: &str, actual: &str, location: &str) -> String {
     TextDiff::from_lines(expected, actual)
         .unified_diff()

@@ -13,6 +13,7 @@ pub mod lang;
 pub mod lesson;
 pub mod execute;
 pub mod lesson_files;
+pub mod pytorch_engine;
 pub mod check;
 pub mod render;
 pub mod highlight;

@@ -13,7 +13,8 @@ use anstyle::{AnsiColor, Effects, Style};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::check::{FileReport, Hunk, LineTag, Status, bless, check_lesson, diff_hunks, unified_diff};
+use crate::check::{FileReport, Hunk, LineTag, Status, bless, check_lesson, compare_engines, diff_hunks, unified_diff};
+use crate::pytorch_engine::{Engine, run_lesson_pytorch};
 use crate::execute::{LessonRun, RunOptions, run_lesson};
 use crate::lesson::{Lesson, discover, discover_glob, is_glob, load, parse, write_atomic};
 use crate::source::SourceFile;
@@ -47,6 +48,8 @@ pub(super) struct Args {
     shard: Option<(usize, usize)>,
     #[command(flatten)]
     flags: super::RunFlags,
+    #[command(flatten)]
+    engine: super::EngineFlags,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,8 +166,32 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
     if let Some(&last) = selected.as_ref().and_then(|s| s.last()) {
         lesson.cells.truncate(last + 1);
     }
-    let run = run_lesson(&lesson, options);
-    let mut report = check_lesson(&lesson, &run);
+    let pytorch = match args.engine.engine {
+        Engine::Lessonrun => None,
+        Engine::Pytorch | Engine::Both => match run_lesson_pytorch(&lesson, &args.engine.python()) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                let msg = format!("{path}: PyTorch could not run this lesson: {e}");
+                return not_checked(FileReport::unreadable(path, msg.clone()), Some(msg));
+            }
+        },
+    };
+    let (run, mut report) = match (args.engine.engine, pytorch) {
+        (Engine::Both, Some(pt)) => {
+            let ours = run_lesson(&lesson, options);
+            let report = compare_engines(&lesson, &ours, &pt);
+            (ours, report)
+        }
+        (_, Some(pt)) => {
+            let report = check_lesson(&lesson, &pt);
+            (pt, report)
+        }
+        (_, None) => {
+            let run = run_lesson(&lesson, options);
+            let report = check_lesson(&lesson, &run);
+            (run, report)
+        }
+    };
     let (mut would_bless, mut blessed, mut fatal) = (None, 0, None);
     if args.bless
         && let Some(text) = bless(&lesson, &run, is_selected)

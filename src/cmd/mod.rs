@@ -31,6 +31,24 @@ enum Command {
     Watch(watch::Args),
 }
 
+/// Which interpreter runs the cells: lessonrun's, real PyTorch, or both side by side.
+#[derive(clap::Args, Debug, Clone)]
+struct EngineFlags {
+    /// Run cells in lessonrun, in real CPython with PyTorch, or in both (reporting every cell
+    /// where they differ)
+    #[arg(long, value_enum, default_value_t = crate::pytorch_engine::Engine::Lessonrun)]
+    engine: crate::pytorch_engine::Engine,
+    /// The Python with torch installed, for --engine pytorch/both [default: $LESSONRUN_PYTHON, else python3]
+    #[arg(long, value_name = "PATH")]
+    python: Option<std::path::PathBuf>,
+}
+
+impl EngineFlags {
+    fn python(&self) -> std::path::PathBuf {
+        crate::pytorch_engine::python_path(self.python.as_deref())
+    }
+}
+
 /// Flags every subcommand that runs lessons shares.
 #[derive(clap::Args, Debug, Clone)]
 struct RunFlags {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::execute::run_lesson;
 use crate::lesson::load;
+use crate::pytorch_engine::{Engine, run_lesson_pytorch};
 
 /// Run a lesson and print what each cell prints
 #[derive(clap::Args, Debug)]
@@ -13,11 +14,17 @@ pub(super) struct Args {
     file: PathBuf,
     #[command(flatten)]
     flags: super::RunFlags,
+    #[command(flatten)]
+    engine: super::EngineFlags,
 }
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let lesson = load(&args.file)?;
-    let run = run_lesson(&lesson, &args.flags.options());
+    let run = match args.engine.engine {
+        Engine::Lessonrun => run_lesson(&lesson, &args.flags.options()),
+        Engine::Pytorch => run_lesson_pytorch(&lesson, &args.engine.python())?,
+        Engine::Both => anyhow::bail!("`run` shows one engine's output: use --engine lessonrun or pytorch (check --engine both compares them)"),
+    };
     let mut failed = false;
     for (cell, cr) in lesson.cells.iter().zip(&run.cells) {
         let header = if cr.skipped { " (skipped)" } else { "" };

@@ -297,9 +297,28 @@ fn install_types(it: &mut Interpreter) {
             Ok(Value::Type(type_of(it, &x)))
         }),
     );
-    for name in ["NoneType", "function", "builtin_function_or_method", "module", "slice", "ellipsis"] {
+    for name in ["NoneType", "function", "builtin_function_or_method", "module", "ellipsis"] {
         add_type(it, name, None, None);
     }
+    // slice(stop), slice(start, stop[, step]): the object `a[1:2]` builds.
+    add_type(
+        it,
+        "slice",
+        None,
+        ctor(|_, args| {
+            args.no_kwargs()?;
+            if args.pos.is_empty() {
+                return Err(Exception::type_error("slice expected at least 1 argument, got 0"));
+            }
+            let [a, b, c] = match &args.pos[..] {
+                [stop] => [Value::None, stop.clone(), Value::None],
+                [start, stop] => [start.clone(), stop.clone(), Value::None],
+                [start, stop, step] => [start.clone(), stop.clone(), step.clone()],
+                p => return Err(Exception::type_error(format!("slice expected at most 3 arguments, got {}", p.len()))),
+            };
+            Ok(Value::Slice(Rc::new([a, b, c])))
+        }),
+    );
     it.builtins.remove("NoneType");
     it.builtins.remove("function");
     it.builtins.remove("builtin_function_or_method");

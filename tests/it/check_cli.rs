@@ -556,3 +556,57 @@ fn usage_errors_exit_2() {
     assert_eq!(lessonrun(&["check", "--format", "xml", "lessons"]).status.code(), Some(2));
     assert_eq!(lessonrun(&["check", "--jobs", "many", "lessons"]).status.code(), Some(2));
 }
+
+/// A Python that can import torch, for the `--engine pytorch` tests: `$LESSONRUN_PYTHON`, then
+/// `python3`. None where there is none (CI installs no PyTorch); those tests then say so.
+fn python_with_torch() -> Option<String> {
+    let candidates = [std::env::var("LESSONRUN_PYTHON").ok(), Some("/tmp/torch-venv/bin/python".into()), Some("python3".into())];
+    candidates.into_iter().flatten().find(|py| {
+        Command::new(py).args(["-c", "import torch"]).output().is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn engine_pytorch_agrees_with_the_expected_outputs_of_the_repository() {
+    let Some(py) = python_with_torch() else {
+        eprintln!("skipped: no Python with torch (set LESSONRUN_PYTHON) for --engine pytorch");
+        return;
+    };
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (lessons, conformance) = (format!("{root}/lessons"), format!("{root}/tests/conformance"));
+    let o = lessonrun(&["check", "--engine", "pytorch", "--python", &py, &lessons, &conformance]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn engine_both_reports_a_wrong_expectation_and_a_cell_where_the_engines_differ() {
+    let Some(py) = python_with_torch() else {
+        eprintln!("skipped: no Python with torch (set LESSONRUN_PYTHON) for --engine both");
+        return;
+    };
+    let t = TempDir::new("engine-both");
+    // Cell 1 agrees everywhere; cell 2's expectation is wrong for both engines; cell 3 prints
+    // an OrderedDict, whose repr lessonrun shows as a dict's (a listed divergence).
+    let text = "```python\nprint(torch.tensor([1., 2.]) * 2)\n```\n\n```output\ntensor([2., 4.])\n```\n\n\
+                ```python\nprint(1 + 1)\n```\n\n```output\n3\n```\n\n\
+                ```python\nfrom collections import OrderedDict\nprint(OrderedDict(a=1))\n```\n";
+    let p = t.write("both.md", text);
+    let o = lessonrun(&["check", "--engine", "both", "--python", &py, p.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("1 passed, 2 failed"), "{out}");
+    assert!(out.contains("both.md:9"), "the wrong expectation is reported: {out}");
+    assert!(out.contains("both.md:17") && out.contains("-OrderedDict([('a', 1)])") && out.contains("+{'a': 1}"), "the engines' difference is reported: {out}");
+    // The file is untouched.
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+}
+
+#[test]
+fn engine_pytorch_without_python_is_a_clear_error() {
+    let t = TempDir::new("engine-nopython");
+    let p = t.write("a.md", "```python\nprint(1)\n```\n");
+    let o = lessonrun(&["check", "--engine", "pytorch", "--python", "/nonexistent/python3", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot start Python `/nonexistent/python3`"), "{err}");
+}

@@ -38,3 +38,49 @@ fn lessons_match_pytorch() {
 fn conformance_lessons_match_pytorch() {
     check_tree("tests/conformance");
 }
+
+/// The tutorial corpus: public tutorials pasted verbatim, expected outputs from real PyTorch.
+/// Not every cell passes yet; `tests/tutorials/expected-failures.txt` lists the ones that do
+/// not (`FILE:LINE  STATUS  CAUSE`), so this test fails both when a listed cell starts to pass
+/// (remove its line) and when an unlisted cell fails (a regression).
+#[test]
+fn tutorials_match_pytorch_except_listed_cells() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tutorials");
+    if !root.is_dir() {
+        return;
+    }
+    let listed_text = std::fs::read_to_string(root.join("expected-failures.txt")).unwrap_or_default();
+    let mut listed: Vec<String> = listed_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    listed.sort();
+    let lessons = discover(&[root.clone()]).expect("tutorial folder readable");
+    let (mut failing, mut total) = (Vec::new(), 0);
+    let mut diffs = Vec::new();
+    for lp in lessons {
+        let lesson = load(&lp.path).expect("lesson readable");
+        let name = lp.path.file_name().unwrap().to_string_lossy().to_string();
+        let (_, report) = evaluate(&lesson, &RunOptions::default());
+        for cell in &report.cells {
+            total += 1;
+            if !matches!(cell.status, Status::Pass | Status::Skip) {
+                let key = format!("{name}:{}", cell.line);
+                if listed.binary_search(&key).is_err() {
+                    diffs.push(format!("{key} {:?}\n{}", cell.status, cell.diff.as_deref().or(cell.error.as_deref()).unwrap_or("")));
+                }
+                failing.push(key);
+            }
+        }
+    }
+    failing.sort();
+    let now_passing: Vec<&String> = listed.iter().filter(|k| failing.binary_search(k).is_err()).collect();
+    assert!(diffs.is_empty(), "{} tutorial cells fail that expected-failures.txt does not list:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        now_passing.is_empty(),
+        "these cells pass now; remove them from tests/tutorials/expected-failures.txt: {now_passing:?}"
+    );
+    eprintln!("tutorials: {} of {total} cells match PyTorch", total - failing.len());
+}

@@ -281,7 +281,19 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("e", Value::Float(std::f64::consts::E));
     m.set("inf", Value::Float(f64::INFINITY));
     m.set("nan", Value::Float(f64::NAN));
-    m.set("Tensor", class("Tensor", "torch", |_, _| Err(Exception::unsupported("torch.Tensor(...) constructor; use torch.tensor"))));
+    // The legacy constructor: `torch.Tensor([[1, 2]])` copies data as float32; `torch.Tensor(2, 3)`
+    // makes a float32 tensor of that shape (PyTorch leaves it uninitialised; here it is zeros).
+    m.set("Tensor", class("Tensor", "torch", |interp, args| {
+        args.no_kwargs()?;
+        match &args.pos[..] {
+            [] => Ok(tv(Tensor::zeros(&[0], DType::Float32))),
+            [d] if d.as_int().is_none() || matches!(d, Value::Bool(_)) => Ok(tv(tensor_from_data(interp, d, Some(DType::Float32))?)),
+            dims => {
+                let shape = shape_args(interp, dims, "Tensor")?;
+                Ok(tv(Tensor::zeros(&shape, DType::Float32)))
+            }
+        }
+    }));
     m.set("Size", class("Size", "torch", |interp, args| {
         let [dims] = args.bind(&["sizes="])?;
         let dims = match dims {
@@ -312,6 +324,30 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         finish(Tensor::full(&t.shape(), fill, dtype), requires_grad.as_ref())
     }));
     m.set("randn_like", like("randn_like", shared, |g, s, d| engine::randn(&mut g.borrow_mut(), s, d)));
+    // torch.normal(mean, std, size): floats and a size draw as `empty(size).normal_(mean, std)`;
+    // a tensor mean with a float std draws `normal_(0, std)` in the mean's shape, then adds it.
+    let g = shared.clone();
+    m.set("normal", Value::builtin("normal", move |interp, args| {
+        let [mean, std, size, _gen, dtype, _out, requires_grad] =
+            args.bind(&["mean", "std=", "size=", "*", "generator=", "dtype=", "out=", "requires_grad="])?;
+        let rng = g.generator(&args)?;
+        let mean = mean.unwrap_or(Value::Float(0.0));
+        let std_f = match &std {
+            None => 1.0,
+            Some(v) if as_tensor(v).is_some() => return Err(Exception::unsupported("torch.normal with a tensor std")),
+            Some(v) => v.expect_f64("std")?,
+        };
+        if let Some(mt) = as_tensor(&mean) {
+            let t = Tensor::zeros(&mt.shape(), mt.dtype());
+            engine::normal_(&t, &mut rng.borrow_mut(), 0.0, std_f).map_err(exc)?;
+            return finish(t.add(mt).map_err(exc)?, requires_grad.as_ref());
+        }
+        let size = size.ok_or_else(|| Exception::type_error("normal() missing required argument 'size'"))?;
+        let shape = shape_args(interp, &[size], "normal")?;
+        let t = Tensor::zeros(&shape, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32));
+        engine::normal_(&t, &mut rng.borrow_mut(), mean.expect_f64("mean")?, std_f).map_err(exc)?;
+        finish(t, requires_grad.as_ref())
+    }));
     m.set("full", Value::builtin("full", |interp, args| {
         let [size, fill, dtype, requires_grad] = args.bind(&["size", "fill_value", "*", "dtype=", "requires_grad="])?;
         let shape = shape_args(interp, &[size.unwrap_or(Value::None)], "full")?;

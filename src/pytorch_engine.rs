@@ -1,0 +1,180 @@
+//! `--engine pytorch`: runs a lesson's cells in real CPython with PyTorch instead of lessonrun's
+//! interpreter, under the same lesson rules, so an author can get expected outputs from PyTorch
+//! itself and see where lessonrun differs. One long-lived Python process per lesson runs
+//! `pytorch_driver.py` (embedded in the binary) and speaks one JSON object per line.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
+
+use serde::Deserialize;
+
+use crate::execute::{CellError, CellRun, LessonRun, OutputItem};
+use crate::lesson::Lesson;
+use crate::source::Span;
+
+const DRIVER: &str = include_str!("pytorch_driver.py");
+
+/// Which interpreter runs a lesson's cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Engine {
+    /// lessonrun's own interpreter and autograd engine
+    #[default]
+    Lessonrun,
+    /// real CPython with PyTorch (see --python)
+    Pytorch,
+    /// both, reporting every cell where they differ
+    Both,
+}
+
+/// Why PyTorch could not run a lesson.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot start Python `{python}`: {source}; name one with --python PATH or LESSONRUN_PYTHON")]
+    Spawn { python: String, source: std::io::Error },
+    #[error("{0}")]
+    Fatal(String),
+    #[error("the Python driver stopped unexpectedly{0}")]
+    Protocol(String),
+}
+
+/// The Python to run: `--python`, else `LESSONRUN_PYTHON`, else `python3`.
+pub fn python_path(flag: Option<&Path>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("LESSONRUN_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    #[serde(default)]
+    ready: Option<String>,
+    #[serde(default)]
+    fatal: Option<String>,
+    #[serde(default)]
+    output: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// A running driver process.
+struct Driver {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Driver {
+    fn start(python: &Path, folder: &Path) -> Result<Driver, EngineError> {
+        let mut child = Command::new(python)
+            .arg("-u")
+            .arg("-c")
+            .arg(DRIVER)
+            .current_dir(folder)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| EngineError::Spawn { python: python.display().to_string(), source })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(EngineError::Protocol(": no pipes".into()));
+        };
+        let mut d = Driver { child, stdin, stdout: BufReader::new(stdout) };
+        let hello = d.read()?;
+        if let Some(f) = hello.fatal {
+            return Err(EngineError::Fatal(f));
+        }
+        if hello.ready.is_none() {
+            return Err(EngineError::Protocol(" before saying it was ready".into()));
+        }
+        Ok(d)
+    }
+
+    fn read(&mut self) -> Result<Reply, EngineError> {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => Err(EngineError::Protocol(" (is this Python 3 with torch installed?)".into())),
+            Ok(_) => serde_json::from_str(&line).map_err(|e| EngineError::Protocol(format!(": {e}"))),
+        }
+    }
+
+    fn run(&mut self, code: &str) -> Result<Reply, EngineError> {
+        let msg = serde_json::json!({ "code": code }).to_string();
+        writeln!(self.stdin, "{msg}").map_err(|e| EngineError::Protocol(format!(": {e}")))?;
+        self.stdin.flush().map_err(|e| EngineError::Protocol(format!(": {e}")))?;
+        self.read()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Turns one driver reply into a cell's run: the printed text, then the error's last line
+/// placed at the cell's code (Python's own line numbers refer to the cell, not the file).
+fn cell_run(reply: Reply, span: Span, started: Instant) -> CellRun {
+    let mut items = Vec::new();
+    if let Some(out) = reply.output.filter(|o| !o.is_empty()) {
+        items.push(OutputItem::Text(out));
+    }
+    if let Some(last) = reply.error {
+        let (py_type, message) = match last.split_once(": ") {
+            Some((t, m)) => (t.to_string(), m.to_string()),
+            None => (last.clone(), String::new()),
+        };
+        items.push(OutputItem::Error(CellError { py_type, message, last_line: last, span, stack: Vec::new() }));
+    }
+    CellRun { items, skipped: false, duration: started.elapsed() }
+}
+
+/// Runs `lesson`'s cells in PyTorch, with the lesson's folder as the working directory.
+pub fn run_lesson_pytorch(lesson: &Lesson, python: &Path) -> Result<LessonRun, EngineError> {
+    let folder = match lesson.source.path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut driver = Driver::start(python, &folder)?;
+    let mut cells = Vec::with_capacity(lesson.cells.len());
+    for cell in &lesson.cells {
+        if cell.options.skip {
+            cells.push(CellRun { skipped: true, ..CellRun::default() });
+            continue;
+        }
+        let started = Instant::now();
+        let reply = driver.run(lesson.code(cell))?;
+        cells.push(cell_run(reply, cell.code, started));
+    }
+    Ok(LessonRun { cells })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The protocol without PyTorch: a fake driver (any executable that answers like one)
+    /// is exercised through `cell_run`; the reply shapes are what the driver sends.
+    #[test]
+    fn replies_become_cell_runs() {
+        let ok: Reply = serde_json::from_str(r#"{"output": "tensor(1.)\n", "error": null}"#).unwrap();
+        let run = cell_run(ok, Span::default(), Instant::now());
+        assert_eq!(run.text(), "tensor(1.)\n");
+        let err: Reply = serde_json::from_str(r#"{"output": "a\n", "error": "NameError: name 'x' is not defined"}"#).unwrap();
+        let run = cell_run(err, Span::default(), Instant::now());
+        assert_eq!(run.text(), "a\nNameError: name 'x' is not defined\n");
+        match &run.items[1] {
+            OutputItem::Error(e) => assert_eq!((e.py_type.as_str(), e.message.as_str()), ("NameError", "name 'x' is not defined")),
+            other => panic!("not an error item: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_python_is_a_clear_error() {
+        let lesson = crate::lesson::parse(crate::source::SourceFile::new("x.md", "```python\n1\n```\n".into()));
+        let e = run_lesson_pytorch(&lesson, Path::new("/nonexistent/python3")).unwrap_err();
+        assert!(e.to_string().contains("cannot start Python `/nonexistent/python3`"), "{e}");
+    }
+}
