@@ -19,6 +19,7 @@ mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod sampling;
 mod select;
 mod stats;
 mod storage;
@@ -36,6 +37,7 @@ pub use error::TensorError;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;
 pub use tensor::Tensor;
 

@@ -1,6 +1,7 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod api;
 mod autograd;
 mod convert;
 mod data;
@@ -557,6 +558,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let t = first_tensor(&args, "clamp")?;
         Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
     }));
+    api::install(&m);
     m
 }
 

@@ -1235,7 +1235,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
-        _ => return None,
+        _ => return super::api::method(this, name),
     })
 }
 
