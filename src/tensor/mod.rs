@@ -10,9 +10,11 @@
 
 mod activations;
 mod autograd;
+mod einsum;
 mod error;
 mod index;
 mod kernels;
+pub mod linalg;
 mod memory;
 pub mod nn;
 mod ops;
@@ -33,6 +35,7 @@ use std::cell::Cell;
 use std::fmt;
 
 pub use autograd::{custom_node, grad, GradHook};
+pub use einsum::einsum;
 pub use error::TensorError;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};

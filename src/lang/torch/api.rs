@@ -111,7 +111,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             engine::exponential_(&t, &mut g.borrow_mut(), lambd).map_err(exc)?;
             Ok(args.this.clone().unwrap_or(Value::None))
         }),
-        _ => return None,
+        _ => return super::linalg::method(this, name),
     })
 }
 

@@ -7,6 +7,7 @@ mod convert;
 mod data;
 mod device;
 mod init;
+mod linalg;
 mod module;
 mod nn;
 mod optim;
@@ -109,6 +110,9 @@ pub fn install(interp: &mut Interpreter) {
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
     interp.register_module("torch.utils.data", data);
+    if let Some(l) = torch.get("linalg") {
+        interp.register_module("torch.linalg", l);
+    }
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
@@ -559,6 +563,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
     }));
     api::install(&m);
+    linalg::install(&m);
     m
 }
 
