@@ -280,7 +280,13 @@ impl Args {
             filled[i] = Some(v.clone());
         }
         for (k, v) in &self.kw {
-            let Some(i) = slots.iter().position(|s| s.0 == &**k && !s.3) else {
+            // PyTorch's argument parser takes NumPy's names for `dim` and `keepdim` too.
+            let alias = match &**k {
+                "axis" => "dim",
+                "keepdims" => "keepdim",
+                other => other,
+            };
+            let Some(i) = slots.iter().position(|s| s.0 == &**k && !s.3).or_else(|| slots.iter().position(|s| s.0 == alias && !s.3)) else {
                 return Err(Exception::type_error(format!("{f}() got an unexpected keyword argument '{k}'")));
             };
             if filled[i].is_some() {

@@ -10,15 +10,18 @@
 
 mod activations;
 mod autograd;
+mod einsum;
 mod error;
 mod index;
 mod kernels;
+pub mod linalg;
 mod memory;
 pub mod nn;
 mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod sampling;
 mod select;
 mod stats;
 mod storage;
@@ -32,10 +35,12 @@ use std::cell::Cell;
 use std::fmt;
 
 pub use autograd::{custom_node, grad, GradHook};
+pub use einsum::einsum;
 pub use error::TensorError;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;
 pub use tensor::Tensor;
 

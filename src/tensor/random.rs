@@ -95,7 +95,7 @@ impl Generator {
     }
 
     /// float64 uniform: 53 bits of a random64 draw.
-    fn uniform_f64(&mut self, lo: f64, range: f64) -> f64 {
+    pub(super) fn uniform_f64(&mut self, lo: f64, range: f64) -> f64 {
         let x = (self.random64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0);
         if range == 1.0 { x + lo } else { x.mul_add(range, lo) }
     }

@@ -1,11 +1,13 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod api;
 mod autograd;
 mod convert;
 mod data;
 mod device;
 mod init;
+mod linalg;
 mod module;
 mod nn;
 mod optim;
@@ -108,6 +110,9 @@ pub fn install(interp: &mut Interpreter) {
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
     interp.register_module("torch.utils.data", data);
+    if let Some(l) = torch.get("linalg") {
+        interp.register_module("torch.linalg", l);
+    }
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
@@ -593,6 +598,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let t = first_tensor(&args, "clamp")?;
         Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
     }));
+    api::install(&m);
+    linalg::install(&m);
     m
 }
 

@@ -115,6 +115,8 @@ fn in_place(a: &Tensor, op: BinOp, b: &Value) -> R<bool> {
 fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
     let parts = match key {
         Value::Tuple(items) => items.to_vec(),
+        // PyTorch reads a short list holding a sequence, slice, None, `...` or tensor as a tuple.
+        Value::List(items) if super::api::list_is_tuple_index(&items.borrow()) => items.borrow().clone(),
         other => vec![other.clone()],
     };
     parts
@@ -138,8 +140,8 @@ fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
                     }
                     Index::Slice { start: bound(&s[0])?, stop: bound(&s[1])?, step }
                 }
-                Value::List(_) => {
-                    let t = super::convert::tensor_from_data(interp, p, None)?;
+                Value::List(_) | Value::Range(_) => {
+                    let t = super::api::index_tensor(interp, p)?;
                     Index::Tensor(t)
                 }
                 v => match as_tensor(v) {
@@ -850,13 +852,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(Value::Bool(r))
         }),
         "any" | "all" => {
-            let any = name == "any";
-            Value::method(this.clone(), if any { "any" } else { "all" }, move |_, args| {
-                let [] = args.bind(&[])?;
-                let v = receiver(&args)?.to_f64_vec();
-                let r = if any { v.iter().any(|&x| x != 0.0) } else { v.iter().all(|&x| x != 0.0) };
-                Ok(tv(Tensor::scalar(Scalar::Bool(r), DType::Bool)))
-            })
+            super::api::any_all(this, name == "any")
         }
         "is_floating_point" => Value::method(this.clone(), "is_floating_point", |_, args| {
             let [] = args.bind(&[])?;
@@ -1235,7 +1231,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "numpy" => Value::method(this.clone(), "numpy", |_, _| {
             Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
         }),
-        _ => return None,
+        _ => return super::api::method(this, name),
     })
 }
 

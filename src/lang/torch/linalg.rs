@@ -1,0 +1,348 @@
+//! `torch.einsum`, `torch.linalg` (norms, inv, det, solve) and the small array functions
+//! tutorials use next to them: meshgrid, unique, cdist, cumprod, bincount, histc.
+
+use super::convert::{as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tv};
+use super::R;
+use crate::lang::native::Args;
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::{self as engine, DType, Data, Scalar, Tensor};
+
+/// Adds `einsum`, the `linalg` submodule and the array functions to `torch`; returns the
+/// submodule so that `torch.linalg` can also be imported by name.
+pub fn install(m: &Module) -> Value {
+    m.set("einsum", Value::builtin("einsum", |interp, args| {
+        let eq = match args.pos.first() {
+            Some(Value::Str(s)) => s.to_string(),
+            _ => return Err(Exception::type_error("einsum(): argument 'equation' (position 1) must be str")),
+        };
+        // The operands come as separate arguments or as one list.
+        let ops: Vec<Value> = match &args.pos[1..] {
+            [one @ (Value::List(_) | Value::Tuple(_))] => interp.iterate(one)?,
+            rest => rest.to_vec(),
+        };
+        let ts = ops
+            .iter()
+            .map(|v| as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("einsum(): expected Tensor operands, got {}", v.type_name()))))
+            .collect::<R<Vec<_>>>()?;
+        Ok(tv(engine::einsum(&eq, &ts).map_err(exc)?))
+    }));
+    let linalg = Module::new("torch.linalg");
+    linalg.set("det", unary("linalg.det", engine::linalg::det));
+    linalg.set("inv", unary("linalg.inv", engine::linalg::inv));
+    m.set("det", unary("det", engine::linalg::det));
+    m.set("inverse", unary("inverse", engine::linalg::inv));
+    linalg.set("solve", Value::builtin("solve", |_, args| {
+        let [a, b, _left, _out] = args.bind(&["A", "B", "*", "left=", "out="])?;
+        let a = tensor(a.as_ref(), "linalg_solve", "A")?;
+        let b = tensor(b.as_ref(), "linalg_solve", "B")?;
+        Ok(tv(engine::linalg::solve(&a, &b).map_err(exc)?))
+    }));
+    linalg.set("vector_norm", Value::builtin("vector_norm", |interp, args| {
+        let [x, ord, dim, keepdim, _dtype] = args.bind(&["x", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
+        let x = tensor(x.as_ref(), "linalg_vector_norm", "x")?;
+        let dims = dim_list(interp, dim.as_ref())?;
+        Ok(tv(vector_norm(&x, f64_arg(ord.as_ref(), 2.0, "ord")?, dims.as_deref(), bool_arg(keepdim.as_ref(), false))?))
+    }));
+    linalg.set("matrix_norm", Value::builtin("matrix_norm", |interp, args| {
+        let [a, ord, dim, keepdim, _dtype] = args.bind(&["A", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
+        let a = tensor(a.as_ref(), "linalg_matrix_norm", "A")?;
+        let dims = dim_list(interp, dim.as_ref())?.unwrap_or(vec![-2, -1]);
+        matrix_norm(&a, ord.as_ref(), &dims, bool_arg(keepdim.as_ref(), false)).map(tv)
+    }));
+    linalg.set("norm", Value::builtin("norm", |interp, args| {
+        let [a, ord, dim, keepdim, _dtype] = args.bind(&["A", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
+        let a = tensor(a.as_ref(), "linalg_norm", "A")?;
+        let dims = dim_list(interp, dim.as_ref())?;
+        let keep = bool_arg(keepdim.as_ref(), false);
+        match (ord.as_ref(), dims) {
+            (None | Some(Value::None), d) => Ok(tv(vector_norm(&a, 2.0, d.as_deref(), keep)?)),
+            (Some(o), Some(d)) if d.len() == 2 => matrix_norm(&a, Some(o), &d, keep).map(tv),
+            (Some(o), None) if a.dim() == 2 => matrix_norm(&a, Some(o), &[-2, -1], keep).map(tv),
+            (Some(o), d) => Ok(tv(vector_norm(&a, f64_arg(Some(o), 2.0, "ord")?, d.as_deref(), keep)?)),
+        }
+    }));
+    m.set("meshgrid", Value::builtin("meshgrid", meshgrid));
+    m.set("unique", Value::builtin("unique", unique));
+    m.set("cdist", Value::builtin("cdist", |_, args| {
+        let [x1, x2, p, _mode] = args.bind(&["x1", "x2", "p=", "compute_mode="])?;
+        let (x1, x2) = (tensor(x1.as_ref(), "cdist", "x1")?, tensor(x2.as_ref(), "cdist", "x2")?);
+        let p = f64_arg(p.as_ref(), 2.0, "p")?;
+        if x1.dim() < 2 || x2.dim() < 2 {
+            return Err(Exception::runtime_error(format!("cdist only supports at least 2D tensors, X1 got: {}D", x1.dim().min(x2.dim()))));
+        }
+        // |x1[..., i, None, :] - x2[..., None, j, :]| reduced over the features.
+        let diff = x1.unsqueeze(-2).and_then(|a| a.sub(&x2.unsqueeze(-3)?)).map_err(exc)?;
+        Ok(tv(vector_norm(&diff, p, Some(&[-1]), false)?))
+    }));
+    let cumprod = Value::builtin("cumprod", |_, args| {
+        let [input, dim, _dtype] = args.bind(&["input", "dim", "*", "dtype="])?;
+        let t = tensor(input.as_ref().or(args.this.as_ref()), "cumprod", "input")?;
+        let d = dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize;
+        Ok(tv(cumprod(&t, d)?))
+    });
+    m.set("cumprod", cumprod);
+    m.set("bincount", Value::builtin("bincount", |_, args| {
+        let [input, weights, minlength] = args.bind(&["input", "weights=", "minlength="])?;
+        let t = tensor(input.as_ref(), "bincount", "input")?;
+        let w = weights.as_ref().and_then(as_tensor).cloned();
+        bincount(&t, w.as_ref(), minlength.map_or(Ok(0), |v| v.expect_int("minlength"))?).map(tv)
+    }));
+    m.set("histc", Value::builtin("histc", |_, args| {
+        let [input, bins, min, max] = args.bind(&["input", "bins=", "min=", "max="])?;
+        let t = tensor(input.as_ref(), "histc", "input")?;
+        let bins = bins.map_or(Ok(100), |v| v.expect_int("bins"))?;
+        histc(&t, bins, f64_arg(min.as_ref(), 0.0, "min")?, f64_arg(max.as_ref(), 0.0, "max")?).map(tv)
+    }));
+    let linalg = Value::Module(std::rc::Rc::new(linalg));
+    m.set("linalg", linalg.clone());
+    linalg
+}
+
+/// The tensor methods bound here.
+pub fn method(this: &Value, name: &str) -> Option<Value> {
+    let f: fn(&Tensor) -> engine::Result<Tensor> = match name {
+        "det" => engine::linalg::det,
+        "inverse" => engine::linalg::inv,
+        "cumprod" => {
+            return Some(Value::method(this.clone(), "cumprod", |_, args| {
+                let [dim, _dtype] = args.bind(&["dim", "*", "dtype="])?;
+                let t = tensor(args.this.as_ref(), "cumprod", "input")?;
+                Ok(tv(cumprod(&t, dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize)?))
+            }))
+        }
+        _ => return None,
+    };
+    Some(Value::method(this.clone(), name, move |_, args| {
+        let [] = args.bind(&[])?;
+        Ok(tv(f(&tensor(args.this.as_ref(), "method", "self")?).map_err(exc)?))
+    }))
+}
+
+fn unary(name: &'static str, f: fn(&Tensor) -> engine::Result<Tensor>) -> Value {
+    Value::builtin(name, move |_, args| {
+        let [a, _out] = args.bind(&["A", "*", "out="])?;
+        Ok(tv(f(&tensor(a.as_ref(), name, "A")?).map_err(exc)?))
+    })
+}
+
+fn tensor(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{fname}(): argument '{param}' must be Tensor, not {}",
+            v.map_or("NoneType".to_string(), Value::type_name)
+        ))
+    })
+}
+
+/// `vector_norm`: `sum(|x|^p)^(1/p)` from differentiable ops (`sqrt` for p = 2, max for inf).
+fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool) -> R<Tensor> {
+    if !x.dtype().is_floating_point() {
+        return Err(Exception::runtime_error(format!(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}",
+            match x.dtype() {
+                DType::Int64 => "Long",
+                DType::Bool => "Bool",
+                _ => "Float",
+            }
+        )));
+    }
+    let a = x.abs().map_err(exc)?;
+    let r = if p == 2.0 {
+        a.mul(&a).and_then(|s| s.sum(dims, keep)).and_then(|s| s.sqrt())
+    } else if p == 1.0 {
+        a.sum(dims, keep)
+    } else if p.is_infinite() && p > 0.0 {
+        match dims {
+            None => a.max(),
+            Some([d]) => a.max_dim(*d, keep).map(|(v, _)| v),
+            Some(_) => return Err(Exception::unsupported("vector_norm(ord=inf) over several dims")),
+        }
+    } else if p == 0.0 {
+        return Err(Exception::unsupported("vector_norm(ord=0)"));
+    } else {
+        a.pow_scalar(Scalar::Float(p)).and_then(|s| s.sum(dims, keep)).and_then(|s| s.pow_scalar(Scalar::Float(1.0 / p)))
+    };
+    r.map_err(exc)
+}
+
+/// `matrix_norm`: Frobenius (the default), or the max column (ord 1) / row (ord inf) abs sum.
+fn matrix_norm(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R<Tensor> {
+    if dims.len() != 2 {
+        return Err(Exception::runtime_error("linalg.matrix_norm: dim must be a 2-tuple. Got ".to_string() + &format!("{dims:?}")));
+    }
+    match ord {
+        None | Some(Value::None) => vector_norm(a, 2.0, Some(dims), keep),
+        Some(Value::Str(s)) if &**s == "fro" => vector_norm(a, 2.0, Some(dims), keep),
+        Some(o) => {
+            let p = f64_arg(Some(o), 2.0, "ord")?;
+            let (sum_dim, max_dim) = if p == 1.0 { (dims[0], dims[1]) } else if p.is_infinite() && p > 0.0 { (dims[1], dims[0]) } else {
+                return Err(Exception::unsupported(format!("matrix_norm(ord={p})")));
+            };
+            let nd = a.dim() as isize;
+            let (sd, md) = ((sum_dim + nd) % nd.max(1), (max_dim + nd) % nd.max(1));
+            let s = a.abs().and_then(|x| x.sum(Some(&[sd]), true)).map_err(exc)?;
+            let (v, _) = s.max_dim(md, true).map_err(exc)?;
+            if keep { Ok(v) } else { v.squeeze(Some(sd.max(md))).and_then(|v| v.squeeze(Some(sd.min(md)))).map_err(exc) }
+        }
+    }
+}
+
+/// `torch.meshgrid(*tensors, indexing='ij')`: each 1-d input viewed and expanded to the grid.
+fn meshgrid(interp: &mut Interpreter, args: Args) -> R<Value> {
+    let items: Vec<Value> = match args.pos.as_slice() {
+        [one @ (Value::List(_) | Value::Tuple(_))] => interp.iterate(one)?,
+        rest => rest.to_vec(),
+    };
+    let xy = match kw(&args, "indexing") {
+        None | Some(Value::None) => false,
+        Some(Value::Str(s)) if &**s == "ij" => false,
+        Some(Value::Str(s)) if &**s == "xy" => true,
+        Some(v) => return Err(Exception::runtime_error(format!("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {}", v.type_name()))),
+    };
+    let mut ts = items
+        .iter()
+        .map(|v| as_tensor(v).cloned().ok_or_else(|| Exception::type_error("meshgrid(): expected a tensor sequence")))
+        .collect::<R<Vec<_>>>()?;
+    for t in &ts {
+        if t.dim() > 1 {
+            return Err(Exception::runtime_error(format!("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t:?}")));
+        }
+    }
+    // 'xy' is 'ij' over the first two inputs swapped, with the first two grids swapped back.
+    let swap = xy && ts.len() >= 2;
+    if swap {
+        ts.swap(0, 1);
+    }
+    let shape: Vec<usize> = ts.iter().map(|t| t.numel()).collect();
+    let mut grids = Vec::with_capacity(ts.len());
+    for (i, t) in ts.iter().enumerate() {
+        let mut view = vec![1isize; ts.len()];
+        view[i] = -1;
+        grids.push(t.reshape(&view).and_then(|v| v.expand(&shape)).map_err(exc)?);
+    }
+    if swap {
+        grids.swap(0, 1);
+    }
+    Ok(Value::tuple(grids.into_iter().map(tv).collect()))
+}
+
+/// `torch.unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None)`.
+fn unique(_: &mut Interpreter, args: Args) -> R<Value> {
+    let [input, _sorted, inverse, counts, dim] = args.bind(&["input", "sorted=", "return_inverse=", "return_counts=", "dim="])?;
+    let t = tensor(input.as_ref(), "unique", "input")?;
+    if !matches!(dim, None | Some(Value::None)) {
+        return Err(Exception::unsupported("torch.unique(dim=...)"));
+    }
+    let v = t.contiguous().to_f64_vec();
+    let mut vals = v.clone();
+    vals.sort_by(f64::total_cmp);
+    vals.dedup_by(|a, b| a == b);
+    let index = |x: f64| vals.partition_point(|&u| u.total_cmp(&x).is_lt()) as i64;
+    let make = |d: Vec<f64>, dtype: DType, shape: &[usize]| Tensor::from_data(Data::F64(d), shape).and_then(|t| t.to_dtype(dtype)).map_err(exc);
+    let mut out = vec![tv(make(vals.clone(), t.dtype(), &[vals.len()])?)];
+    if bool_arg(inverse.as_ref(), false) {
+        let inv: Vec<i64> = v.iter().map(|&x| index(x)).collect();
+        out.push(tv(Tensor::from_data(Data::I64(inv), &t.shape()).map_err(exc)?));
+    }
+    if bool_arg(counts.as_ref(), false) {
+        let mut c = vec![0i64; vals.len()];
+        for &x in &v {
+            c[index(x) as usize] += 1;
+        }
+        out.push(tv(Tensor::from_data(Data::I64(c), &[vals.len()]).map_err(exc)?));
+    }
+    Ok(if out.len() == 1 { out.pop().unwrap_or(Value::None) } else { Value::tuple(out) })
+}
+
+/// `cumprod` along `dim`, multiplied in the dtype in index order (no autograd).
+fn cumprod(t: &Tensor, dim: isize) -> R<Tensor> {
+    let shape = t.shape();
+    if shape.is_empty() {
+        return Ok(t.detach());
+    }
+    let d = engine::norm_dim_public(dim, shape.len()).map_err(exc)?;
+    let mut v = t.contiguous().to_f64_vec();
+    let inner: usize = shape[d + 1..].iter().product();
+    let len = shape[d];
+    let outer: usize = shape[..d].iter().product();
+    let f32_round = t.dtype() == DType::Float32;
+    for o in 0..outer {
+        for i in 0..inner {
+            for k in 1..len {
+                let (prev, cur) = ((o * len + k - 1) * inner + i, (o * len + k) * inner + i);
+                let p = v[prev] * v[cur];
+                v[cur] = if f32_round { f64::from(p as f32) } else { p };
+            }
+        }
+    }
+    let dtype = if t.dtype() == DType::Bool { DType::Int64 } else { t.dtype() };
+    if t.requires_grad() && engine::is_grad_enabled() {
+        return Err(Exception::unsupported("cumprod() of a tensor that requires grad"));
+    }
+    Tensor::from_data(Data::F64(v), &shape).and_then(|r| r.to_dtype(dtype)).map_err(exc)
+}
+
+/// `torch.bincount(input, weights=None, minlength=0)`.
+fn bincount(t: &Tensor, w: Option<&Tensor>, minlength: i64) -> R<Tensor> {
+    if t.dim() != 1 || t.dtype() != DType::Int64 {
+        return Err(Exception::runtime_error("bincount only supports 1-d non-negative integral inputs."));
+    }
+    let v = t.to_f64_vec();
+    if v.iter().any(|&x| x < 0.0) {
+        return Err(Exception::runtime_error("bincount only supports 1-d non-negative integral inputs."));
+    }
+    let n = (v.iter().fold(-1.0f64, |m, &x| m.max(x)) + 1.0).max(minlength as f64) as usize;
+    engine::check_size(&[n]).map_err(exc)?;
+    match w {
+        None => {
+            let mut c = vec![0i64; n];
+            for &x in &v {
+                c[x as usize] += 1;
+            }
+            Tensor::from_data(Data::I64(c), &[n]).map_err(exc)
+        }
+        Some(w) => {
+            let wv = w.to_f64_vec();
+            if wv.len() != v.len() {
+                return Err(Exception::runtime_error("weights should be 1-d and have the same length as input"));
+            }
+            let mut c = vec![0.0f64; n];
+            for (&x, &wt) in v.iter().zip(&wv) {
+                c[x as usize] += wt;
+            }
+            // Sums in double, returned in the weights' float dtype.
+            let dtype = if w.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 };
+            Tensor::from_data(Data::F64(c), &[n]).and_then(|r| r.to_dtype(dtype)).map_err(exc)
+        }
+    }
+}
+
+/// `torch.histc(input, bins, min, max)`: equal-width bins, min == max meaning the data's range.
+fn histc(t: &Tensor, bins: i64, min: f64, max: f64) -> R<Tensor> {
+    if bins <= 0 {
+        return Err(Exception::runtime_error("torch.histogramdd(): bins must be > 0, but got 0 for dimension 0"));
+    }
+    if !t.dtype().is_floating_point() {
+        return Err(Exception::runtime_error("\"histogram_cpu\" not implemented for 'Long'"));
+    }
+    let v = t.to_f64_vec();
+    let (mut lo, mut hi) = (min, max);
+    if lo == hi && !v.is_empty() {
+        lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    }
+    if lo == hi {
+        lo -= 1.0;
+        hi += 1.0;
+    }
+    let b = bins as usize;
+    let mut h = vec![0.0f64; b];
+    for &x in &v {
+        if x < lo || x > hi || x.is_nan() {
+            continue;
+        }
+        let k = (((x - lo) / (hi - lo)) * b as f64) as usize;
+        h[k.min(b - 1)] += 1.0;
+    }
+    Tensor::from_data(Data::F64(h), &[b]).and_then(|r| r.to_dtype(t.dtype())).map_err(exc)
+}
