@@ -19,6 +19,7 @@ mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod range;
 mod select;
 mod stats;
 mod storage;
