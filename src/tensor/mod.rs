@@ -21,6 +21,7 @@ mod print;
 mod random;
 mod range;
 mod select;
+mod sleef;
 mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
