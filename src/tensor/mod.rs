@@ -21,8 +21,10 @@ mod ops;
 pub mod optim;
 mod print;
 mod random;
+mod range;
 mod sampling;
 mod select;
+mod sleef;
 mod stats;
 mod storage;
 #[allow(clippy::module_inception)]

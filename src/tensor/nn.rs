@@ -362,16 +362,24 @@ fn reduce(t: &Tensor, reduction: Reduction) -> Result<Tensor> {
     }
 }
 
+/// The gradient of an element-wise loss as ATen's backward kernels compute it, in the dtype:
+/// `(d, norm, grad, param, vectorised)` with `d = x - y` and `norm` = 1/N (mean) or 1 rounded
+/// to the dtype; `vectorised` says whether the element falls in `cpu_kernel_vec`'s vector part.
+type LossGrad<T> = fn(T, T, T, f64, bool) -> T;
+
 /// An element-wise loss with its own backward node: forward `f(x, y)` per element, then the
-/// reduction; backward `df(x, y) * grad` (divided by N for mean) for the input and its negation
-/// for the target.
+/// reduction; backward `df` per element (see `LossGrad`) for the input and its negation for
+/// the target.
+#[allow(clippy::too_many_arguments)]
 fn pointwise_loss(
     name: &'static str,
     input: &Tensor,
     target: &Tensor,
     reduction: Reduction,
-    f: fn(f64, f64, f64) -> f64,
-    df: fn(f64, f64, f64) -> f64,
+    f32f: fn(f32, f32, f32) -> f32,
+    f64f: fn(f64, f64, f64) -> f64,
+    df32: LossGrad<f32>,
+    df64: LossGrad<f64>,
     param: f64,
 ) -> Result<Tensor> {
     let dtype = input.dtype();
@@ -380,75 +388,196 @@ fn pointwise_loss(
     }
     let shape = super::storage::broadcast_shapes(&input.shape(), &target.shape())?;
     let (x, y) = (input.storage().cast(dtype).expand(&shape)?, target.storage().cast(dtype).expand(&shape)?);
-    let per = elementwise(&x, &y, dtype, |a, b| f(a, b, param))?;
+    let per = zip_storages(&x, &y, &y, |a, b, _| f32f(a, b, param as f32), |a, b, _| f64f(a, b, param))?;
     let per = Tensor::from_storage(per);
     let out = no_grad(|| reduce(&per, reduction))?;
     let n = per.numel();
-    let (xs, ys) = (Tensor::from_storage(x), Tensor::from_storage(y));
+    // ATen passes the norm as a double Scalar that the kernel converts to the dtype.
+    let norm = if reduction == Reduction::Mean { 1.0 / n as f64 } else { 1.0 };
     Ok(record((*out.storage()).clone(), name, &[input, target], true, move |g, needs| {
-        let d = elementwise(&xs.storage(), &ys.storage(), dtype, |a, b| df(a, b, param))?;
-        let mut gi = Tensor::from_storage(d).mul(g)?;
-        if reduction == Reduction::Mean {
-            gi = gi.div_scalar(Scalar::Int(n as i64))?;
-        }
+        let gs = g.storage().cast(dtype).expand(&shape)?;
+        let vec_end = n - n % kernels::VEC_LOOP_F32;
+        let d = match (&x, &y, &gs) {
+            (Storage::F32(a), Storage::F32(b), Storage::F32(c)) => {
+                let v = a.iter().zip(b.iter()).zip(c.iter()).enumerate();
+                let v = v.map(|(i, ((&a, &b), &c))| df32(a - b, norm as f32, c, param, i < vec_end)).collect();
+                Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+            }
+            (Storage::F64(a), Storage::F64(b), Storage::F64(c)) => {
+                let vec_end = n - n % (kernels::VEC_LOOP_F32 / 2);
+                let v = a.iter().zip(b.iter()).zip(c.iter()).enumerate();
+                let v = v.map(|(i, ((&a, &b), &c))| df64(a - b, norm, c, param, i < vec_end)).collect();
+                Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+            }
+            _ => return Err(TensorError::runtime("internal dtype mismatch")),
+        };
+        let gi = Tensor::from_storage(d);
         Ok(vec![if needs[0] { Some(gi.clone()) } else { None }, if needs[1] { Some(gi.neg()?) } else { None }])
     }))
 }
 
-/// Applies `f` in the tensor's float type (computed in f64 for float64, f32-rounded for float32).
-fn elementwise(x: &Storage, y: &Storage, dtype: DType, f: impl Fn(f64, f64) -> f64) -> Result<Storage> {
-    let shape = x.shape();
-    let v: Vec<f64> = x.to_f64_vec().iter().zip(y.to_f64_vec()).map(|(&a, b)| f(a, b)).collect();
-    let s = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?);
-    Ok(s.cast(dtype))
+fn abs<T: Float>(x: T) -> T {
+    if x < T::zero() { T::zero() - x } else { x }
+}
+
+/// huber_kernel: `z < delta ? 0.5·z·z : delta·(z - 0.5·delta)` with `z = |x - y|`, in the dtype.
+fn huber_f<T: Float>(x: T, y: T, d: T) -> T {
+    let half = T::from_f64(0.5);
+    let z = abs(x - y);
+    if z < d { half * z * z } else { d * (z - half * d) }
+}
+
+/// smooth_l1_kernel: `z < beta ? 0.5·z·z/beta : z - 0.5·beta`, in the dtype.
+fn smooth_l1_f<T: Float>(x: T, y: T, b: T) -> T {
+    let half = T::from_f64(0.5);
+    let z = abs(x - y);
+    if z < b { half * z * z / b } else { z - half * b }
+}
+
+/// huber_backward's kernel: `±norm·grad·delta` outside the band, `norm·x·grad` inside. The
+/// scalar tail multiplies by `delta` as the double it was given (then rounds); the vector part
+/// by `delta` in the dtype.
+fn huber_grad<T: Float + Into<f64>>(x: T, norm: T, g: T, delta: f64, vec: bool) -> T {
+    let d = T::from_f64(delta);
+    let times_delta = |v: T| if vec { v * d } else { T::from_f64(v.into() * delta) };
+    if x <= T::zero() - d {
+        times_delta((T::zero() - norm) * g)
+    } else if x >= d {
+        times_delta(norm * g)
+    } else {
+        norm * x * g
+    }
+}
+
+/// smooth_l1_backward's kernel: the vector form `deriv·norm·grad` with deriv = x/beta or ±1;
+/// the scalar tail `norm·x·grad/beta` inside the band and `±norm·grad` outside.
+fn smooth_l1_grad<T: Float>(x: T, norm: T, g: T, beta: f64, vec: bool) -> T {
+    let beta = T::from_f64(beta);
+    if vec {
+        let deriv = if (if x < T::zero() { T::zero() - x } else { x }) >= beta {
+            if x > T::zero() { T::one() } else { T::zero() - T::one() }
+        } else {
+            x / beta
+        };
+        deriv * norm * g
+    } else if x <= T::zero() - beta {
+        (T::zero() - norm) * g
+    } else if x >= beta {
+        norm * g
+    } else {
+        norm * x * g / beta
+    }
 }
 
 /// `F.huber_loss(input, target, delta)` (HuberLossBackward0).
 pub fn huber_loss(input: &Tensor, target: &Tensor, reduction: Reduction, delta: f64) -> Result<Tensor> {
-    fn f(x: f64, y: f64, d: f64) -> f64 {
-        let z = (x - y).abs();
-        if z < d { 0.5 * z * z } else { d * (z - 0.5 * d) }
-    }
-    fn df(x: f64, y: f64, d: f64) -> f64 {
-        let z = x - y;
-        if z.abs() < d { z } else { d * z.signum() }
-    }
-    pointwise_loss("HuberLossBackward0", input, target, reduction, f, df, delta)
+    pointwise_loss("HuberLossBackward0", input, target, reduction, huber_f, huber_f, huber_grad, huber_grad, delta)
 }
 
 /// `F.smooth_l1_loss(input, target, beta)` (SmoothL1LossBackward0).
 pub fn smooth_l1_loss(input: &Tensor, target: &Tensor, reduction: Reduction, beta: f64) -> Result<Tensor> {
-    fn f(x: f64, y: f64, b: f64) -> f64 {
-        let z = (x - y).abs();
-        if z < b { 0.5 * z * z / b } else { z - 0.5 * b }
-    }
-    fn df(x: f64, y: f64, b: f64) -> f64 {
-        let z = x - y;
-        if z.abs() < b { z / b } else if z == 0.0 { 0.0 } else { z.signum() }
-    }
-    pointwise_loss("SmoothL1LossBackward0", input, target, reduction, f, df, beta)
+    pointwise_loss("SmoothL1LossBackward0", input, target, reduction, smooth_l1_f, smooth_l1_f, smooth_l1_grad, smooth_l1_grad, beta)
 }
 
-/// `F.binary_cross_entropy(probs, target)` with each log clamped at -100
-/// (BinaryCrossEntropyBackward0).
+/// The per-element arithmetic of ATen's `binary_cross_entropy` kernels (Loss.cpp, built for
+/// baseline x86-64, so nothing is fused), in the tensor's dtype.
+trait BceFloat: Float {
+    fn log1p(self) -> Self;
+    fn maxf(self, o: Self) -> Self;
+}
+
+macro_rules! bce_float {
+    ($t:ty) => {
+        impl BceFloat for $t {
+            fn log1p(self) -> Self {
+                self.ln_1p()
+            }
+            fn maxf(self, o: Self) -> Self {
+                // std::max(a, b): `a < b ? b : a`, so a NaN first argument stays.
+                if self < o { o } else { self }
+            }
+        }
+    };
+}
+bce_float!(f32);
+bce_float!(f64);
+
+/// `(y - 1)·max(log1p(-x), -100) - y·max(log(x), -100)`.
+fn bce_forward<T: BceFloat>(x: T, y: T) -> T {
+    let hundred = T::from_f64(-100.0);
+    (y - T::one()) * (-x).log1p().maxf(hundred) - y * x.ln().maxf(hundred)
+}
+
+/// `grad·(x - y) / max((1 - x)·x, 1e-12)`.
+fn bce_backward<T: BceFloat>(g: T, x: T, y: T) -> T {
+    g * (x - y) / ((T::one() - x) * x).maxf(T::from_f64(1e-12))
+}
+
+/// The target's gradient, `-logit(x)·grad` (*unverified* against PyTorch).
+fn bce_target_backward<T: BceFloat>(g: T, x: T) -> T {
+    -(x / (T::one() - x)).ln() * g
+}
+
+fn zip_storages(a: &Storage, b: &Storage, c: &Storage, f32f: impl Fn(f32, f32, f32) -> f32, f64f: impl Fn(f64, f64, f64) -> f64) -> Result<Storage> {
+    let shape = IxDyn(&a.shape());
+    let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+    Ok(match (a, b, c) {
+        (Storage::F32(a), Storage::F32(b), Storage::F32(c)) => {
+            let v = a.iter().zip(b.iter()).zip(c.iter()).map(|((&a, &b), &c)| f32f(a, b, c)).collect();
+            Storage::F32(ArrayD::from_shape_vec(shape, v).map_err(err)?)
+        }
+        (Storage::F64(a), Storage::F64(b), Storage::F64(c)) => {
+            let v = a.iter().zip(b.iter()).zip(c.iter()).map(|((&a, &b), &c)| f64f(a, b, c)).collect();
+            Storage::F64(ArrayD::from_shape_vec(shape, v).map_err(err)?)
+        }
+        _ => return Err(TensorError::runtime("internal dtype mismatch")),
+    })
+}
+
+/// `F.binary_cross_entropy(probs, target, weight)` (BinaryCrossEntropyBackward0) as ATen
+/// computes it: each element in the input's dtype (see `bce_forward`), times the weight, then
+/// the reduction; the gradient is `bce_backward` times the weight, divided by N for the mean.
 pub fn binary_cross_entropy(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, reduction: Reduction) -> Result<Tensor> {
     if input.to_f64_vec().iter().any(|&p| !(0.0..=1.0).contains(&p)) {
         return Err(TensorError::runtime("all elements of input should be between 0 and 1"));
     }
-    fn f(x: f64, y: f64, _: f64) -> f64 {
-        (y - 1.0) * (-x).ln_1p().max(-100.0) - y * x.ln().max(-100.0)
+    let dtype = input.dtype();
+    if !dtype.is_floating_point() {
+        return Err(TensorError::runtime(format!("\"binary_cross_entropy\" not implemented for '{}'", super::ops::dtype_name(dtype))));
     }
-    fn df(x: f64, y: f64, _: f64) -> f64 {
-        (x - y) / ((1.0 - x) * x).max(1e-12)
-    }
-    let loss = match weight {
-        None => pointwise_loss("BinaryCrossEntropyBackward0", input, target, reduction, f, df, 0.0)?,
-        Some(w) => {
-            let per = pointwise_loss("BinaryCrossEntropyBackward0", input, target, Reduction::None, f, df, 0.0)?;
-            reduce(&per.mul(w)?, reduction)?
-        }
-    };
-    Ok(loss)
+    let shape = super::storage::broadcast_shapes(&input.shape(), &target.shape())?;
+    let (x, y) = (input.storage().cast(dtype).expand(&shape)?, target.storage().cast(dtype).expand(&shape)?);
+    let per = zip_storages(&x, &y, &y, |x, y, _| bce_forward(x, y), |x, y, _| bce_forward(x, y))?;
+    let w = weight.map(|w| Ok::<_, TensorError>(Tensor::from_storage(w.storage().cast(dtype).expand(&shape)?))).transpose()?;
+    let out = no_grad(|| {
+        let per = Tensor::from_storage(per);
+        let per = match &w {
+            Some(w) => per.mul(w)?,
+            None => per,
+        };
+        reduce(&per, reduction)
+    })?;
+    let n: usize = shape.iter().product();
+    Ok(record((*out.storage()).clone(), "BinaryCrossEntropyBackward0", &[input, target], true, move |g, needs| {
+        let gs = g.storage().cast(dtype).expand(&shape)?;
+        let finish = |d: Storage| -> Result<Tensor> {
+            let mut d = Tensor::from_storage(d);
+            if let Some(w) = &w {
+                d = d.mul(w)?;
+            }
+            if reduction == Reduction::Mean {
+                d = d.div_scalar(Scalar::Int(n as i64))?;
+            }
+            Ok(d)
+        };
+        let gi = if needs[0] { Some(finish(zip_storages(&gs, &x, &y, bce_backward, bce_backward)?)?) } else { None };
+        let gt = if needs[1] {
+            Some(finish(zip_storages(&gs, &x, &x, |g, x, _| bce_target_backward(g, x), |g, x, _| bce_target_backward(g, x))?)?)
+        } else {
+            None
+        };
+        Ok(vec![gi, gt])
+    }))
 }
 
 /// ATen's `log_sigmoid` CPU kernel: `min(x, 0) - log1p(exp(-|x|))`. Its loop is vectorised for

@@ -6,6 +6,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::autograd::record;
 use super::kernels::{self, Float};
+use super::sleef;
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
 use super::tensor::norm_dim;
 use super::view::{Creation, Layout};
@@ -145,6 +146,16 @@ pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) 
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let (a, b) = (a.cast(dtype), b.cast(dtype));
     Ok(match (&a, &b) {
+        // float32 pow: SLEEF's powf on whole steps of two AVX512 vectors, glibc's on the tail
+        // (ATen's `cpu_kernel_vec`, for contiguous or scalar operands).
+        (Storage::F32(x), Storage::F32(y)) if op == BinOp::Pow => {
+            let (x, y) = (x.broadcast(IxDyn(&shape)), y.broadcast(IxDyn(&shape)));
+            let (x, y) = (x.ok_or_else(|| TensorError::runtime("broadcast"))?, y.ok_or_else(|| TensorError::runtime("broadcast"))?);
+            let n: usize = shape.iter().product();
+            let vec_end = n - n % kernels::VEC_LOOP_F32;
+            let v = x.iter().zip(y.iter()).enumerate().map(|(i, (&p, &q))| if i < vec_end { sleef::powf(p, q) } else { p.powf(q) });
+            Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
+        }
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(float_zip(op, x, y, &shape)?),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(float_zip(op, x, y, &shape)?),
         (Storage::I64(x), Storage::I64(y)) => {
@@ -223,6 +234,11 @@ fn sigmoid_f<T: Float>(x: T) -> T {
 
 fn relu_f<T: Float>(x: T) -> T {
     if x.is_nan() || x > T::zero() { x } else { T::zero() }
+}
+
+/// Exponents ATen's pow kernel computes without `pow` (see `pow_scalar_f`).
+fn is_special_exponent(e: f64) -> bool {
+    [0.5, 2.0, 3.0, -0.5, -1.0, -2.0].contains(&e)
 }
 
 /// `x ** e` with PyTorch's special-cased exponents (they change rounding versus `powf`).
@@ -379,6 +395,17 @@ impl Tensor {
             st.cast(dtype)
         } else {
             match st.cast(dtype) {
+                // A general exponent goes through `cpu_kernel_vec`: SLEEF's powf (exponent
+                // rounded to float) on whole steps of two AVX512 vectors of a contiguous input;
+                // the rest, and every element of a strided input (the scalar loop), is
+                // `std::pow(float, double)`: glibc's double pow, rounded.
+                Storage::F32(a) if !is_special_exponent(e) => {
+                    let n = a.len();
+                    let vec_end = if self.is_contiguous() { n - n % kernels::VEC_LOOP_F32 } else { 0 };
+                    let ef = e as f32;
+                    let v = a.iter().enumerate().map(|(i, &x)| if i < vec_end { sleef::powf(x, ef) } else { f64::from(x).powf(e) as f32 });
+                    Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
+                }
                 Storage::F32(a) => Storage::F32(a.mapv(|x| pow_scalar_f(x, e))),
                 Storage::F64(a) => Storage::F64(a.mapv(|x| pow_scalar_f(x, e))),
                 other => binary_storage(BinOp::Pow, &other, &Storage::full(&[], s, dtype), dtype)?,

@@ -123,60 +123,6 @@ impl Tensor {
         Tensor::ones(&self.shape(), self.dtype())
     }
 
-    /// `torch.arange(start, end, step)`. Integer arguments give int64, any float gives float32
-    /// (or `dtype` when given). Elements are `start + i*step` computed in double, as PyTorch does.
-    pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) -> Result<Tensor> {
-        let all_int = [start, end, step].iter().all(|s| !matches!(s, Scalar::Float(_)));
-        let dtype = dtype.unwrap_or(if all_int { DType::Int64 } else { DType::Float32 });
-        let (a, b, st) = (start.as_f64(), end.as_f64(), step.as_f64());
-        if st == 0.0 {
-            return Err(TensorError::runtime("step must be nonzero"));
-        }
-        if !(a.is_finite() && b.is_finite()) {
-            return Err(TensorError::runtime("unsupported range: ".to_string() + &format!("{a} -> {b}")));
-        }
-        if (st > 0.0 && b < a) || (st < 0.0 && b > a) {
-            return Err(TensorError::runtime("upper bound and larger bound inconsistent with step sign"));
-        }
-        let n = ((b - a) / st).ceil().max(0.0) as usize;
-        super::check_size(&[n])?;
-        let s = match dtype {
-            DType::Int64 if all_int => {
-                let (a, st) = (start.as_i64(), step.as_i64());
-                Storage::I64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as i64))
-            }
-            _ => Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as f64)).cast(dtype),
-        };
-        Ok(Tensor::from_storage(s))
-    }
-
-    /// `torch.linspace(start, end, steps)` in float32, using PyTorch's two-sided formula.
-    pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
-        if !dtype.is_floating_point() {
-            return Err(TensorError::unsupported("linspace with an integer dtype"));
-        }
-        super::check_size(&[steps])?;
-        let half = steps / 2;
-        let out = match dtype {
-            DType::Float32 => {
-                let (a, b) = (start as f32, end as f32);
-                let step = if steps > 1 { (b - a) / (steps - 1) as f32 } else { 0.0 };
-                Storage::F32(ArrayD::from_shape_fn(IxDyn(&[steps]), |i| {
-                    let i = i[0];
-                    if i < half { a + step * i as f32 } else { b - step * (steps - i - 1) as f32 }
-                }))
-            }
-            _ => {
-                let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
-                Storage::F64(ArrayD::from_shape_fn(IxDyn(&[steps]), |i| {
-                    let i = i[0];
-                    if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 }
-                }))
-            }
-        };
-        Ok(Tensor::from_storage(out))
-    }
-
     /// `torch.eye(n)`.
     pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
         let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, m]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));

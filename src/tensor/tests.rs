@@ -81,7 +81,7 @@ fn build_case(header: &str) -> Tensor {
         Some("zeros") => vec![0.0; numel],
         Some("ones") => vec![1.0; numel],
         Some("linspace") => {
-            let t = Tensor::linspace(words[1].parse().expect("a"), words[2].parse().expect("b"), numel, DType::Float32)
+            let t = Tensor::linspace(Scalar::Float(words[1].parse().expect("a")), Scalar::Float(words[2].parse().expect("b")), numel, DType::Float32)
                 .expect("linspace");
             t.to_f64_vec()
         }

@@ -238,6 +238,18 @@ pub fn f64_arg(v: Option<&Value>, default: f64, what: &str) -> Result<f64, Excep
     }
 }
 
+/// A number argument kept as int or float (a one-element tensor gives its item), for factories
+/// whose result depends on which (`linspace` into int64 truncates a float endpoint first).
+pub fn scalar_arg(v: Option<&Value>, what: &str) -> Result<Scalar, Exception> {
+    match v {
+        None | Some(Value::None) => Ok(Scalar::Int(0)),
+        Some(v) => match as_tensor(v) {
+            Some(t) if t.numel() == 1 => t.item().map_err(exc),
+            _ => as_scalar(v).map_or_else(|| v.expect_f64(what).map(Scalar::Float), Ok),
+        },
+    }
+}
+
 /// What `torch.tensor(data)` builds: the flattened elements, the shape, the inferred dtype.
 struct Nested {
     shape: Vec<usize>,

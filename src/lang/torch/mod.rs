@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use convert::{
-    as_scalar, as_tensor, big_scalar, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, kw, shape_args,
+    as_scalar, as_tensor, big_scalar, bool_arg, check_kwargs, dim_list, dtype_arg, dtype_value, exc, f64_arg, scalar_arg, kw, shape_args,
     tensor_from_data, tv, PySize,
 };
 use crate::lang::native::{Args, NativeObject, Op};
@@ -392,9 +392,26 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             return Err(Exception::runtime_error("number of steps must be non-negative"));
         }
         let t = Tensor::linspace(
-            f64_arg(start.as_ref(), 0.0, "start")?,
-            f64_arg(end.as_ref(), 0.0, "end")?,
+            scalar_arg(start.as_ref(), "start")?,
+            scalar_arg(end.as_ref(), "end")?,
             steps as usize,
+            dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32),
+        )
+        .map_err(exc)?;
+        finish(t, requires_grad.as_ref())
+    }));
+    m.set("logspace", Value::builtin("logspace", |_, args| {
+        let [start, end, steps, base, dtype, requires_grad] =
+            args.bind(&["start", "end", "steps", "base=", "*", "dtype=", "requires_grad="])?;
+        let steps = steps.map_or(Ok(0), |s| s.expect_int("steps"))?;
+        if steps < 0 {
+            return Err(Exception::runtime_error("number of steps must be non-negative"));
+        }
+        let t = Tensor::logspace(
+            scalar_arg(start.as_ref(), "start")?,
+            scalar_arg(end.as_ref(), "end")?,
+            steps as usize,
+            f64_arg(base.as_ref(), 10.0, "base")?,
             dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32),
         )
         .map_err(exc)?;
