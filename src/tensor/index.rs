@@ -68,6 +68,9 @@ impl Tensor {
     /// `t[idx] = value`: a copy into the view the basic part names (CopySlices on the base when
     /// that is a view), or an index_put_/index_fill_/masked_fill_ when index tensors are present.
     pub fn index_put_(&self, idx: &[Index], value: &IndexValue) -> Result<()> {
+        if let IndexValue::Scalar(s) = value {
+            super::dtype::check_scalar_fits(*s, self.dtype())?;
+        }
         let b = self.apply_basic(idx, true)?;
         let sliced = &b.sliced;
         let Some(adv) = b.advanced else {

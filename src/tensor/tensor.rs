@@ -55,6 +55,18 @@ impl Tensor {
         }))
     }
 
+    /// A new tensor holding `s` as `dtype`: a narrow dtype's values are narrowed into its wide
+    /// array (integers wrap, halves round) and the tensor remembers the dtype. Any other `dtype`
+    /// leaves `s` as it is.
+    pub(crate) fn from_storage_as(s: Storage, dtype: DType) -> Tensor {
+        if !(dtype.is_narrow() && dtype.wide() == s.dtype()) {
+            return Tensor::from_storage(s);
+        }
+        let s = Rc::new(s.cast(dtype));
+        super::memory::track(&s);
+        Tensor::from_backing(Backing::Own(Shared::new_as(s, dtype)), false)
+    }
+
     /// The current elements (a shared immutable snapshot, row-major).
     pub(crate) fn storage(&self) -> Rc<Storage> {
         match &self.0.data {
@@ -109,7 +121,7 @@ impl Tensor {
     }
 
     pub fn full(shape: &[usize], v: Scalar, dtype: DType) -> Tensor {
-        Tensor::from_storage(Storage::full(shape, v, dtype))
+        Tensor::from_storage_as(Storage::full(shape, v, dtype), dtype)
     }
 
     pub fn zeros_like(&self) -> Tensor {
@@ -142,9 +154,13 @@ impl Tensor {
                 let (a, st) = (start.as_i64(), step.as_i64());
                 Storage::I64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as i64))
             }
+            _ if dtype.is_integral() && all_int => {
+                let (a, st) = (start.as_i64(), step.as_i64());
+                Storage::I64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a.wrapping_add(st.wrapping_mul(i[0] as i64))))
+            }
             _ => Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n]), |i| a + st * i[0] as f64)).cast(dtype),
         };
-        Ok(Tensor::from_storage(s))
+        Ok(Tensor::from_storage_as(s, dtype))
     }
 
     /// `torch.linspace(start, end, steps)` in float32, using PyTorch's two-sided formula.
@@ -177,7 +193,7 @@ impl Tensor {
     /// `torch.eye(n)`.
     pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
         let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, m]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));
-        Tensor::from_storage(s.cast(dtype))
+        Tensor::from_storage_as(s.cast(dtype), dtype)
     }
 
     // ---- properties ----------------------------------------------------------------------
@@ -191,7 +207,7 @@ impl Tensor {
 
     pub fn dtype(&self) -> DType {
         match &self.0.data {
-            Backing::Own(c) => c.data.borrow().dtype(),
+            Backing::Own(c) => c.dtype(),
             Backing::View(v) => v.dtype(),
         }
     }
@@ -329,7 +345,7 @@ impl Tensor {
     /// snapshot is shared copy-on-write: every write either swaps a buffer or copies one that
     /// another tensor still holds, so no element copy is needed here.
     pub fn detach_copy(&self) -> Tensor {
-        Tensor::from_storage_rc(self.storage())
+        Tensor::from_backing(Backing::Own(Shared::new_as(self.storage(), self.dtype())), false)
     }
 
     /// Identity for Python's `is` and `id()`.
@@ -373,6 +389,10 @@ impl Tensor {
             return Err(TensorError::unsupported("changing the dtype of a view in place"));
         }
         let converted = super::no_grad(|| self.to_dtype(dtype))?;
-        self.replace_storage((*converted.storage()).clone())
+        self.replace_storage((*converted.storage()).clone())?;
+        if let Backing::Own(c) = &self.0.data {
+            c.set_dtype(dtype);
+        }
+        Ok(())
     }
 }
