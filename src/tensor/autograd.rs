@@ -60,7 +60,23 @@ pub(crate) fn record(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
-    attach(Tensor::from_storage(out), name, inputs, saves, backward)
+    // Ops compute narrow dtypes in their wide arrays; the result is narrowed to the inputs'
+    // dtype here, so no op can leave values outside it. Ops whose result dtype differs
+    // (integer sums are int64, conversions) build their result themselves.
+    let dtype = super::ops::result_dtype(inputs, out.dtype());
+    record_as(out, dtype, name, inputs, saves, backward)
+}
+
+/// [`record`] with the result's dtype given (narrow values are narrowed to it).
+pub(crate) fn record_as(
+    out: Storage,
+    dtype: DType,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
+    attach(Tensor::from_storage_as(out, dtype), name, inputs, saves, backward)
 }
 
 /// [`record`] for a result tensor that already exists (a view).

@@ -68,6 +68,9 @@ impl Tensor {
     /// `t[idx] = value`: a copy into the view the basic part names (CopySlices on the base when
     /// that is a view), or an index_put_/index_fill_/masked_fill_ when index tensors are present.
     pub fn index_put_(&self, idx: &[Index], value: &IndexValue) -> Result<()> {
+        if let IndexValue::Scalar(s) = value {
+            super::dtype::check_scalar_fits(*s, self.dtype())?;
+        }
         let b = self.apply_basic(idx, true)?;
         let sliced = &b.sliced;
         let Some(adv) = b.advanced else {
@@ -137,7 +140,8 @@ impl Tensor {
         for i in idx {
             consuming += match i {
                 Index::Int(_) | Index::Slice { .. } => 1,
-                Index::Tensor(t) if t.dtype() == DType::Bool => t.dim(),
+                // uint8 index tensors are masks too (PyTorch's deprecated byte masks).
+                Index::Tensor(t) if matches!(t.dtype(), DType::Bool | DType::UInt8) => t.dim(),
                 Index::Tensor(_) => 1,
                 Index::NewAxis | Index::Ellipsis => 0,
             };
@@ -173,20 +177,20 @@ impl Tensor {
                 }
                 Index::Ellipsis => dim += nd - consuming,
                 Index::Tensor(ix) => match ix.dtype() {
-                    DType::Int64 if ix.dim() == 0 => {
+                    DType::Int64 | DType::Int32 if ix.dim() == 0 => {
                         // A 0-d integer tensor indexes like a Python int.
                         t = t.select(dim as isize, ix.item()?.as_i64())?;
                     }
-                    DType::Int64 => {
+                    DType::Int64 | DType::Int32 => {
                         tensor_count += 1;
                         let values = ix.to_scalars().iter().map(|s| s.as_i64()).collect();
                         set_slot(&mut adv, dim, IndexTensor { values, shape: ix.shape() });
                         dim += 1;
                     }
-                    DType::Bool if ix.dim() == 0 => {
+                    DType::Bool | DType::UInt8 if ix.dim() == 0 => {
                         return Err(TensorError::unsupported("indexing with a 0-d bool tensor"));
                     }
-                    DType::Bool => {
+                    DType::Bool | DType::UInt8 => {
                         tensor_count += 1;
                         mask = true;
                         let (mshape, tshape) = (ix.shape(), t.shape());

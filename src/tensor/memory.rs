@@ -14,7 +14,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use super::storage::Storage;
-use super::DType;
 
 /// The limit was crossed: `requested` bytes were being added to `in_use` bytes already held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +61,8 @@ pub fn set_exceeded_hook(hook: Option<Box<dyn Fn()>>) {
 
 /// Bytes one storage holds: elements times the element size.
 pub(crate) fn storage_bytes(s: &Storage) -> u64 {
-    let size = match s.dtype() {
-        DType::Float32 => 4,
-        DType::Float64 | DType::Int64 => 8,
-        DType::Bool => 1,
-    };
-    s.numel() as u64 * size
+    // A storage's dtype is the wide array it holds (narrow dtypes live in wide arrays).
+    s.numel() as u64 * s.dtype().element_size() as u64
 }
 
 /// Registers a new storage a tensor has just taken. Call it once per storage: a tensor that

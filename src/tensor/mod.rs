@@ -10,6 +10,7 @@
 
 mod activations;
 mod autograd;
+mod dtype;
 mod einsum;
 mod error;
 mod index;
@@ -34,9 +35,9 @@ mod tests;
 mod view;
 
 use std::cell::Cell;
-use std::fmt;
 
 pub use autograd::{custom_node, grad, GradHook};
+pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf16_bits, f32_to_f16_bits, DType};
 pub use einsum::einsum;
 pub use error::TensorError;
 pub use index::{Index, IndexValue};
@@ -64,45 +65,6 @@ pub fn check_size(shape: &[usize]) -> Result<()> {
         return Err(TensorError::TooLarge { numel, limit: MAX_TENSOR_ELEMENTS });
     }
     Ok(())
-}
-
-/// Element types. Float32 is PyTorch's default dtype.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DType {
-    Float32,
-    Float64,
-    Int64,
-    Bool,
-}
-
-impl DType {
-    pub fn is_floating_point(self) -> bool {
-        matches!(self, DType::Float32 | DType::Float64)
-    }
-
-    /// Promotion lattice within and across categories (bool < int64 < float32 < float64).
-    pub(crate) fn promote(self, other: DType) -> DType {
-        fn rank(d: DType) -> u8 {
-            match d {
-                DType::Bool => 0,
-                DType::Int64 => 1,
-                DType::Float32 => 2,
-                DType::Float64 => 3,
-            }
-        }
-        if rank(self) >= rank(other) { self } else { other }
-    }
-}
-
-impl fmt::Display for DType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DType::Float32 => "torch.float32",
-            DType::Float64 => "torch.float64",
-            DType::Int64 => "torch.int64",
-            DType::Bool => "torch.bool",
-        })
-    }
 }
 
 /// A Python number as it crosses into the engine.

@@ -726,10 +726,10 @@ impl Embedding {
 /// `indices.shape + [dim]`; the gradient adds each output row into its weight row, except for
 /// `padding_idx`, whose row gets none.
 pub fn embedding(indices: &Tensor, weight: &Tensor, padding_idx: Option<usize>) -> Result<Tensor> {
-    if indices.dtype() != DType::Int64 {
+    if !matches!(indices.dtype(), DType::Int64 | DType::Int32) {
         return Err(TensorError::runtime(format!(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.{}Tensor instead (while checking arguments for embedding)",
-            super::ops::dtype_cpp(indices.dtype())
+            indices.dtype().scalar_name()
         )));
     }
     let ws = weight.shape();

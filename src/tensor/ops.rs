@@ -4,7 +4,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::autograd::record;
+use super::autograd::{record, record_as};
 use super::kernels::{self, Float};
 use super::sleef;
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
@@ -42,7 +42,7 @@ pub(crate) enum Rhs<'a> {
 
 /// A value saved for backward: shares the current storage but not future in-place updates.
 pub(crate) fn saved(t: &Tensor) -> Tensor {
-    Tensor::from_storage_rc(t.storage())
+    t.detach_copy()
 }
 
 // ---- type promotion ------------------------------------------------------------------------
@@ -67,6 +67,17 @@ fn result_type(ops: &[(DType, Prio)]) -> DType {
         }
     }
     combine(group(Prio::Dim), combine(group(Prio::ZeroDim), group(Prio::Wrapped))).unwrap_or(DType::Float32)
+}
+
+/// The dtype of an op's result computed into a `wide` array from `inputs`: the inputs'
+/// promoted dtype when that is narrow and held in such an array (int32 + int32 is int32, half
+/// ops are half), otherwise the array's own dtype (int32 / int32 is float32).
+pub(crate) fn result_dtype(inputs: &[&Tensor], wide: DType) -> DType {
+    if !inputs.iter().any(|t| t.dtype().is_narrow()) {
+        return wide;
+    }
+    let promoted = result_type(&inputs.iter().map(|t| (t.dtype(), prio(t))).collect::<Vec<_>>());
+    if promoted.wide() == wide { promoted } else { wide }
 }
 
 fn prio(t: &Tensor) -> Prio {
@@ -785,20 +796,19 @@ impl Tensor {
         let out = self.sum_storage(&rd, keepdim)?;
         let in_shape = self.shape();
         let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
-        Ok(record(out, name, &[self], false, move |g, _| Ok(vec![Some(expand_reduced(g, &in_shape, &rd, keepdim)?)])))
+        // Integer sums are int64 whatever the integer dtype (PyTorch widens them).
+        let dtype = if self.dtype().is_integral() { DType::Int64 } else { self.dtype() };
+        Ok(record_as(out, dtype, name, &[self], false, move |g, _| Ok(vec![Some(expand_reduced(g, &in_shape, &rd, keepdim)?)])))
     }
 
     /// `t.mean()`: the cascade sum divided by the element count in the tensor's dtype.
     pub fn mean(&self, dims: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
         let dtype = self.dtype();
         if !dtype.is_floating_point() {
-            let name = match dtype {
-                DType::Int64 => "Long",
-                _ => "Bool",
-            };
-            return Err(TensorError::runtime(format!(
-                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {name}"
-            )));
+            let name = dtype_name(dtype);
+            return Err(TensorError::NotImplemented {
+                msg: format!("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {name}"),
+            });
         }
         let rd = self.reduce_dims(dims)?;
         let shape = self.shape();
@@ -1678,9 +1688,9 @@ impl Tensor {
         }
         let out = self.storage().cast(dtype);
         if !dtype.is_floating_point() {
-            return Ok(Tensor::from_storage(out));
+            return Ok(Tensor::from_storage_as(out, dtype));
         }
-        Ok(record(out, "ToCopyBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
+        Ok(record_as(out, dtype, "ToCopyBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())])))
     }
 
     // ---- in-place updates -------------------------------------------------------------------
@@ -1759,6 +1769,7 @@ impl Tensor {
     /// `fill_(v)` with a Python number (FillBackward2).
     pub fn fill_(&self, v: Scalar) -> Result<()> {
         self.check_inplace()?;
+        super::dtype::check_scalar_fits(v, self.dtype())?;
         let out = self.full_like_scalar(v);
         self.assign_inplace(record(out, "FillBackward2", &[self], false, zeros_grad))
     }
@@ -2014,21 +2025,11 @@ fn row_major<T: Copy>(x: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
 
 /// ATen's C++ dtype names as they appear in some messages ("Float", "Long").
 pub(crate) fn dtype_cpp(d: DType) -> &'static str {
-    match d {
-        DType::Float32 => "float",
-        DType::Float64 => "double",
-        DType::Int64 => "long int",
-        DType::Bool => "bool",
-    }
+    d.cpp_name()
 }
 
 pub(crate) fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::Float32 => "Float",
-        DType::Float64 => "Double",
-        DType::Int64 => "Long",
-        DType::Bool => "Bool",
-    }
+    d.scalar_name()
 }
 
 impl Storage {

@@ -50,7 +50,8 @@ fn values(s: &Storage) -> Vec<Val> {
 fn tensor_repr(t: &Tensor) -> String {
     let s = t.storage();
     let shape = s.shape();
-    let dtype = s.dtype();
+    // The logical dtype: a narrow dtype's values sit in a wider array.
+    let dtype = t.dtype();
     let prefix = "tensor(";
     let indent = prefix.len();
     let mut suffixes = Vec::new();

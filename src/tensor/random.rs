@@ -163,11 +163,12 @@ pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
     let shape = t.shape();
     let n = t.numel();
     let s = match t.dtype() {
-        DType::Float32 => {
+        // Halves draw as float32 does and round each value (checked against torch).
+        d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
             let (l, h) = (lo as f32, hi as f32);
             let range = h - l;
             let v: Vec<f32> = (0..n).map(|_| g.uniform_f32(l, range)).collect();
-            Storage::F32(arr(&shape, v)?)
+            Storage::F32(arr(&shape, v)?).cast(d)
         }
         DType::Float64 => {
             let v: Vec<f64> = (0..n).map(|_| g.uniform_f64(lo, hi - lo)).collect();
@@ -189,9 +190,10 @@ pub fn normal_(t: &Tensor, g: &mut Generator, mean: f64, std: f64) -> Result<()>
     let n = t.numel();
     let s = match t.dtype() {
         DType::Float32 if n >= 16 => Storage::F32(arr(&shape, normal_f32_avx2(g, n, mean as f32, std as f32))?),
-        DType::Float32 => {
+        // Halves take the scalar path at every size (the vectorised one is float32's).
+        d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
             let v: Vec<f32> = (0..n).map(|_| g.normal_f64(mean, std) as f32).collect();
-            Storage::F32(arr(&shape, v)?)
+            Storage::F32(arr(&shape, v)?).cast(d)
         }
         DType::Float64 if n >= 16 => Storage::F64(arr(&shape, normal_f64_blocks(g, n, mean, std))?),
         DType::Float64 => {

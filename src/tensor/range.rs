@@ -55,6 +55,11 @@ fn serial_vec<T: Copy>(n: usize, lanes: usize, vec_base: impl Fn(usize) -> T, la
     out
 }
 
+/// Narrow dtypes are handled before the per-dtype match (they compute as their wide type).
+fn unreachable_narrow<T>(dtype: DType) -> Result<T> {
+    Err(TensorError::unsupported(format!("range factory for {dtype} (computed through its wide type)")))
+}
+
 impl Tensor {
     /// `torch.arange(start, end, step)`. Integer arguments give int64, any float gives float32
     /// (or `dtype` when given). Floating outputs compute in double (the accumulate type):
@@ -63,6 +68,12 @@ impl Tensor {
     pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) -> Result<Tensor> {
         let all_int = [start, end, step].iter().all(|s| !matches!(s, Scalar::Float(_)));
         let dtype = dtype.unwrap_or(if all_int { DType::Int64 } else { DType::Float32 });
+        if dtype.is_narrow() {
+            // int32/int16/int8/uint8 and float16/bfloat16: computed as their wide storage type
+            // (int64, float32), then narrowed as PyTorch narrows the accumulate type.
+            let t = Self::arange(start, end, step, Some(dtype.wide()))?;
+            return Ok(Tensor::from_storage_as((*t.storage()).clone(), dtype));
+        }
         let (a, b, st) = (start.as_f64(), end.as_f64(), step.as_f64());
         if dtype == DType::Int64 {
             let (a, b, st) = (to_i64(start), to_i64(end), to_i64(step));
@@ -117,6 +128,12 @@ impl Tensor {
     /// half down from `end` (`end - step*(steps-1-i)`), each one FMA in the output dtype
     /// (double for integer outputs, then truncated).
     pub fn linspace(start: Scalar, end: Scalar, steps: usize, dtype: DType) -> Result<Tensor> {
+        if dtype.is_narrow() {
+            // int32/int16/int8/uint8 and float16/bfloat16: computed as their wide storage type
+            // (int64, float32), then narrowed as PyTorch narrows the accumulate type.
+            let t = Self::linspace(start, end, steps, dtype.wide())?;
+            return Ok(Tensor::from_storage_as((*t.storage()).clone(), dtype));
+        }
         super::check_size(&[steps])?;
         let half = steps / 2;
         let out = match dtype {
@@ -158,6 +175,7 @@ impl Tensor {
                 )
             }
             DType::Bool => return Err(TensorError::runtime("\"linspace_cpu\" not implemented for 'Bool'")),
+            _ => unreachable_narrow(dtype)?,
         };
         Ok(Tensor::from_storage(out))
     }
@@ -166,6 +184,12 @@ impl Tensor {
     /// the same two halves as `linspace`, with the step in double from `end - start` taken in
     /// the output dtype, and no fusion (RangeFactories.cpp is built for baseline x86-64).
     pub fn logspace(start: Scalar, end: Scalar, steps: usize, base: f64, dtype: DType) -> Result<Tensor> {
+        if dtype.is_narrow() {
+            // int32/int16/int8/uint8 and float16/bfloat16: computed as their wide storage type
+            // (int64, float32), then narrowed as PyTorch narrows the accumulate type.
+            let t = Self::logspace(start, end, steps, base, dtype.wide())?;
+            return Ok(Tensor::from_storage_as((*t.storage()).clone(), dtype));
+        }
         super::check_size(&[steps])?;
         let half = steps / 2;
         // Exponents in double, from the endpoints as the output dtype holds them.
@@ -180,6 +204,7 @@ impl Tensor {
                 (a as f64, b as f64, b.wrapping_sub(a) as f64)
             }
             DType::Bool => return Err(TensorError::runtime("\"logspace_cpu\" not implemented for 'Bool'")),
+            _ => unreachable_narrow(dtype)?,
         };
         let values: Vec<f64> = match steps {
             0 => vec![],

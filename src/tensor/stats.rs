@@ -3,7 +3,7 @@
 //! Forward values of var/std are computed in double and rounded once (PyTorch's CPU Welford
 //! kernel accumulates float32 input in double); gradients are ordinary tensor ops.
 
-use super::autograd::record;
+use super::autograd::{record, record_as};
 use super::ops::{expand_reduced, saved};
 use super::tensor::norm_dim;
 use super::{no_grad, DType, Result, Scalar, Tensor, TensorError};
@@ -64,10 +64,8 @@ impl Tensor {
     /// `t.prod()` / `t.prod(dim, keepdim)`: left-to-right products (ProdBackward0/1).
     pub fn prod(&self, dim: Option<isize>, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
-        let dtype = match self.dtype() {
-            DType::Bool => DType::Int64,
-            d => d,
-        };
+        // Integral and bool products and running sums are int64, as in PyTorch.
+        let dtype = if self.dtype().is_integral() || self.dtype() == DType::Bool { DType::Int64 } else { self.dtype() };
         let (rd, name) = match dim {
             None => ((0..shape.len()).collect::<Vec<_>>(), "ProdBackward0"),
             Some(d) => (vec![norm_dim(d, shape.len().max(1))?.min(shape.len().saturating_sub(1))], "ProdBackward1"),
@@ -104,7 +102,7 @@ impl Tensor {
         let a = saved(self);
         let result = saved(&out);
         let st = out.storage().as_ref().clone();
-        Ok(record(st, name, &[self], true, move |g, _| {
+        Ok(record_as(st, dtype, name, &[self], true, move |g, _| {
             let g = expand_reduced(g, &shape, &rd, keep)?;
             let p = expand_reduced(&result, &shape, &rd, keep)?;
             Ok(vec![Some(g.mul(&p)?.div(&a)?)])
@@ -116,10 +114,8 @@ impl Tensor {
         let shape = self.shape();
         let nd = shape.len().max(1);
         let d = norm_dim(dim, nd)?.min(shape.len().saturating_sub(1));
-        let dtype = match self.dtype() {
-            DType::Bool => DType::Int64,
-            t => t,
-        };
+        // Integral and bool products and running sums are int64, as in PyTorch.
+        let dtype = if self.dtype().is_integral() || self.dtype() == DType::Bool { DType::Int64 } else { self.dtype() };
         let x = self.to_f64_vec();
         let (outer, len, inner) = super::ops::split3(&shape, d);
         let mut out = x.clone();
@@ -138,7 +134,7 @@ impl Tensor {
         }
         let out = Tensor::from_data(super::Data::F64(out), &shape)?.to_dtype(dtype)?;
         let st = out.storage().as_ref().clone();
-        Ok(record(st, "CumsumBackward0", &[self], false, move |g, _| {
+        Ok(record_as(st, dtype, "CumsumBackward0", &[self], false, move |g, _| {
             // The gradient of a running sum is the reversed running sum of the gradient.
             let gv = g.to_f64_vec();
             let mut r = gv.clone();

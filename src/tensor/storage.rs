@@ -52,6 +52,7 @@ impl Storage {
         each!(self, a => a.is_standard_layout())
     }
 
+    /// `shape` filled with `v` converted to `dtype` (a narrow dtype gets its wide array).
     pub(crate) fn full(shape: &[usize], v: Scalar, dtype: DType) -> Storage {
         let sh = IxDyn(shape);
         match dtype {
@@ -59,6 +60,10 @@ impl Storage {
             DType::Float64 => Storage::F64(ArrayD::from_elem(sh, v.as_f64())),
             DType::Int64 => Storage::I64(ArrayD::from_elem(sh, v.as_i64())),
             DType::Bool => Storage::Bool(ArrayD::from_elem(sh, v.as_bool())),
+            narrow => {
+                let exact = if matches!(v, Scalar::Float(_)) { DType::Float64 } else { DType::Int64 };
+                Storage::full(shape, v, exact).cast(narrow)
+            }
         }
     }
 
@@ -82,6 +87,8 @@ impl Storage {
     }
 
     /// PyTorch's `.to(dtype)`: float -> int truncates toward zero, anything -> bool is `!= 0`.
+    /// A narrow dtype gives its wide array with every value converted to the narrow format
+    /// (integers wrap, floats round to nearest even), so casting is also how results narrow.
     pub(crate) fn cast(&self, dtype: DType) -> Storage {
         if self.dtype() == dtype {
             return self.clone();
@@ -111,6 +118,7 @@ impl Storage {
                 Storage::I64(a) => a.mapv(|x| x != 0),
                 Storage::Bool(a) => a.clone(),
             }),
+            narrow => super::dtype::narrow(self, narrow),
         }
     }
 

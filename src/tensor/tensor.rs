@@ -58,6 +58,18 @@ impl Tensor {
         }))
     }
 
+    /// A new tensor holding `s` as `dtype`: a narrow dtype's values are narrowed into its wide
+    /// array (integers wrap, halves round) and the tensor remembers the dtype. Any other `dtype`
+    /// leaves `s` as it is.
+    pub(crate) fn from_storage_as(s: Storage, dtype: DType) -> Tensor {
+        if !(dtype.is_narrow() && dtype.wide() == s.dtype()) {
+            return Tensor::from_storage(s);
+        }
+        let s = Rc::new(s.cast(dtype));
+        super::memory::track(&s);
+        Tensor::from_backing(Backing::Own(Shared::new_as(s, dtype)), false)
+    }
+
     /// The current elements (a shared immutable snapshot, row-major).
     pub(crate) fn storage(&self) -> Rc<Storage> {
         match &self.0.data {
@@ -112,7 +124,7 @@ impl Tensor {
     }
 
     pub fn full(shape: &[usize], v: Scalar, dtype: DType) -> Tensor {
-        Tensor::from_storage(Storage::full(shape, v, dtype))
+        Tensor::from_storage_as(Storage::full(shape, v, dtype), dtype)
     }
 
     pub fn zeros_like(&self) -> Tensor {
@@ -126,7 +138,7 @@ impl Tensor {
     /// `torch.eye(n)`.
     pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
         let s = Storage::F64(ArrayD::from_shape_fn(IxDyn(&[n, m]), |i| if i[0] == i[1] { 1.0 } else { 0.0 }));
-        Tensor::from_storage(s.cast(dtype))
+        Tensor::from_storage_as(s.cast(dtype), dtype)
     }
 
     // ---- properties ----------------------------------------------------------------------
@@ -140,7 +152,7 @@ impl Tensor {
 
     pub fn dtype(&self) -> DType {
         match &self.0.data {
-            Backing::Own(c) => c.data.borrow().dtype(),
+            Backing::Own(c) => c.dtype(),
             Backing::View(v) => v.dtype(),
         }
     }
@@ -288,7 +300,7 @@ impl Tensor {
     /// snapshot is shared copy-on-write: every write either swaps a buffer or copies one that
     /// another tensor still holds, so no element copy is needed here.
     pub fn detach_copy(&self) -> Tensor {
-        Tensor::from_storage_rc(self.storage())
+        Tensor::from_backing(Backing::Own(Shared::new_as(self.storage(), self.dtype())), false)
     }
 
     /// Identity for Python's `is` and `id()`.
@@ -332,6 +344,10 @@ impl Tensor {
             return Err(TensorError::unsupported("changing the dtype of a view in place"));
         }
         let converted = super::no_grad(|| self.to_dtype(dtype))?;
-        self.replace_storage((*converted.storage()).clone())
+        self.replace_storage((*converted.storage()).clone())?;
+        if let Backing::Own(c) = &self.0.data {
+            c.set_dtype(dtype);
+        }
+        Ok(())
     }
 }

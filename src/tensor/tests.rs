@@ -107,6 +107,7 @@ fn build_case(header: &str) -> Tensor {
             Tensor::from_data(Data::I64(ints), &shape).expect("data")
         }
         DType::Bool => Tensor::from_data(Data::Bool(nums.iter().map(|&x| x != 0.0).collect()), &shape).expect("data"),
+        narrow => t64(&nums, &shape).to_dtype(narrow).expect("cast"),
     };
     if flags.contains(&"param") {
         t = Tensor::parameter(&t);

@@ -26,11 +26,31 @@ pub(crate) struct Shared {
     pub(crate) data: RefCell<Rc<Storage>>,
     /// Bumped by every write, through the root or any view (PyTorch's version counter).
     pub(crate) version: Cell<u64>,
+    /// The logical dtype when it is narrower than the array's (int32 in an i64 array, ...);
+    /// every write keeps the values representable in it.
+    pub(crate) narrow: Cell<Option<super::DType>>,
 }
 
 impl Shared {
     pub(crate) fn new(s: Rc<Storage>) -> Rc<Shared> {
-        Rc::new(Shared { data: RefCell::new(s), version: Cell::new(0) })
+        Rc::new(Shared { data: RefCell::new(s), version: Cell::new(0), narrow: Cell::new(None) })
+    }
+
+    /// A buffer holding `s` as `dtype` (`s` already narrowed when `dtype` is narrow).
+    pub(crate) fn new_as(s: Rc<Storage>, dtype: super::DType) -> Rc<Shared> {
+        let shared = Shared::new(s);
+        shared.set_dtype(dtype);
+        shared
+    }
+
+    pub(crate) fn dtype(&self) -> super::DType {
+        self.narrow.get().unwrap_or_else(|| self.data.borrow().dtype())
+    }
+
+    /// Records `dtype` as the logical dtype if the array is its wide form, else clears it.
+    pub(crate) fn set_dtype(&self, dtype: super::DType) {
+        let fits = dtype.is_narrow() && dtype.wide() == self.data.borrow().dtype();
+        self.narrow.set(fits.then_some(dtype));
     }
 
     fn bump(&self) -> u64 {
@@ -283,7 +303,7 @@ impl View {
     }
 
     pub(crate) fn dtype(&self) -> super::DType {
-        self.root.data.borrow().dtype()
+        self.root.dtype()
     }
 
     /// Writes `s` (this view's shape, the root's dtype) into the root's buffer.
@@ -614,7 +634,7 @@ impl Tensor {
                 let cache = v.cache.borrow().as_ref().filter(|(at, _)| *at == version).map(|(_, s)| (0, s.clone()));
                 Tensor::from_backing(
                     super::tensor::Backing::View(View {
-                        root: Shared::new(v.root.data.borrow().clone()),
+                        root: Shared::new_as(v.root.data.borrow().clone(), v.root.dtype()),
                         layout: v.layout.clone(),
                         cache: RefCell::new(cache),
                         base: None,
@@ -624,7 +644,7 @@ impl Tensor {
                     false,
                 )
             }
-            _ => Tensor::from_storage_rc(self.storage()),
+            _ => self.detach_copy(),
         }
     }
 

@@ -38,9 +38,9 @@ pub fn big_scalar(v: &Value, like: DType) -> Result<Option<Scalar>, Exception> {
     }
     let u = b.to_u64().ok_or_else(|| Exception::new("OverflowError", "int too big to convert"))?;
     Ok(Some(match like {
-        DType::Float32 | DType::Float64 => Scalar::Float(u as f64),
-        DType::Int64 => Scalar::Int(u as i64),
-        DType::Bool => {
+        d if d.is_floating_point() => Scalar::Float(u as f64),
+        d if d.is_integral() => Scalar::Int(u as i64),
+        _ => {
             return Err(Exception::runtime_error(
                 "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64",
             ));
@@ -89,9 +89,18 @@ impl NativeObject for PyDType {
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(match name {
             "is_floating_point" => Some(Value::Bool(self.0.is_floating_point())),
+            "is_signed" => Some(Value::Bool(!matches!(self.0, DType::UInt8 | DType::Bool))),
+            "itemsize" => Some(Value::Int(self.0.element_size() as i64)),
             _ => None,
         })
     }
+}
+
+/// The dtype of a legacy tensor type name (`'torch.IntTensor'`), as `t.type(name)` takes.
+pub fn dtype_from_type_name(name: &str) -> Option<DType> {
+    use DType::*;
+    let scalar = name.strip_prefix("torch.")?.strip_suffix("Tensor")?;
+    [Float32, Float64, Int64, Bool, Int32, Int16, Int8, UInt8, Float16, BFloat16].into_iter().find(|d| d.scalar_name() == scalar)
 }
 
 pub fn dtype_value(d: DType) -> Value {
@@ -297,8 +306,35 @@ pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DT
                 .collect(),
         ),
         DType::Bool => Data::Bool(n.values.iter().map(|s| scalar_f64(*s) != 0.0).collect()),
+        narrow => {
+            if narrow.is_integral() {
+                check_int_range(&n.values, narrow, "")?;
+            }
+            let wide = tensor_from_data(interp, data, Some(if narrow.is_integral() { DType::Int64 } else { DType::Float64 }))?;
+            return wide.to_dtype(narrow).map_err(exc);
+        }
     };
     Tensor::from_data(data, &n.shape).map_err(exc)
+}
+
+/// PyTorch refuses Python numbers outside a narrow integer dtype's range when it builds a
+/// tensor from them (`torch.tensor`, `torch.full`); arithmetic with them wraps instead.
+/// `suffix` is "_t" where PyTorch names the C type (`uint8_t`).
+pub fn check_int_range(values: &[Scalar], dtype: DType, suffix: &str) -> Result<(), Exception> {
+    let (lo, hi, name) = match dtype {
+        DType::Int32 => (i32::MIN as f64, i32::MAX as f64, "int32"),
+        DType::Int16 => (i16::MIN as f64, i16::MAX as f64, "int16"),
+        DType::Int8 => (i8::MIN as f64, i8::MAX as f64, "int8"),
+        DType::UInt8 => (0.0, 255.0, "uint8"),
+        _ => return Ok(()),
+    };
+    for v in values {
+        let x = scalar_f64(*v);
+        if x < lo || x > hi {
+            return Err(Exception::runtime_error(format!("value cannot be converted to type {name}{suffix} without overflow")));
+        }
+    }
+    Ok(())
 }
 
 fn scalar_f64(s: Scalar) -> f64 {

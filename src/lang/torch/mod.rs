@@ -246,6 +246,10 @@ fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, 
 
 fn finish(t: Tensor, requires_grad: Option<&Value>) -> R<Value> {
     if bool_arg(requires_grad, false) {
+        // Factories word this error differently from `requires_grad_()`.
+        if !t.dtype().is_floating_point() {
+            return Err(Exception::runtime_error("Only Tensors of floating point and complex dtype can require gradients"));
+        }
         t.set_requires_grad(true).map_err(exc)?;
     }
     Ok(tv(t))
@@ -273,9 +277,18 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         ("int64", DType::Int64),
         ("long", DType::Int64),
         ("bool", DType::Bool),
+        ("int32", DType::Int32),
+        ("int", DType::Int32),
+        ("int16", DType::Int16),
+        ("short", DType::Int16),
+        ("int8", DType::Int8),
+        ("uint8", DType::UInt8),
+        ("float16", DType::Float16),
+        ("half", DType::Float16),
+        ("bfloat16", DType::BFloat16),
     ] {
         // Aliases are the same object: `torch.float is torch.float32`.
-        let v = ["float32", "float64", "int64", "bool"]
+        let v = ["float32", "float64", "int64", "bool", "int32", "int16", "float16"]
             .iter()
             .filter_map(|n| m.get(n))
             .find(|v| dtype_arg(Some(v)).ok().flatten() == Some(d))
@@ -326,6 +339,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("full_like(): argument 'input' must be Tensor"))?;
         let fill = fill.as_ref().and_then(as_scalar).ok_or_else(|| Exception::type_error("full_like(): argument 'fill_value' must be Number"))?;
         let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
+        engine::check_scalar_fits(fill, dtype).map_err(exc)?;
         finish(Tensor::full(&t.shape(), fill, dtype), requires_grad.as_ref())
     }));
     m.set("randn_like", like("randn_like", shared, |g, s, d| engine::randn(&mut g.borrow_mut(), s, d)));
@@ -367,6 +381,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             Scalar::Bool(_) => DType::Bool,
         };
         let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(inferred);
+        engine::check_scalar_fits(fill, dtype).map_err(exc)?;
         finish(Tensor::full(&shape, fill, dtype), requires_grad.as_ref())
     }));
     m.set("arange", Value::builtin("arange", |_, args| {

@@ -502,8 +502,13 @@ pub fn method(m: &PyModule, this: &Value, name: &str) -> Option<Value> {
             }
             Ok(public(me))
         }),
-        "float" | "double" => {
-            let d = if name == "float" { DType::Float32 } else { DType::Float64 };
+        "float" | "double" | "half" | "bfloat16" => {
+            let d = match name {
+                "float" => DType::Float32,
+                "double" => DType::Float64,
+                "half" => DType::Float16,
+                _ => DType::BFloat16,
+            };
             Value::method(this.clone(), name, move |_, args| {
                 let [] = args.bind(&[])?;
                 let me = receiver(&args)?;

@@ -771,12 +771,7 @@ impl Custom {
 /// How PyTorch names a value's type in its assignment errors (`torch.FloatTensor`, `int`).
 fn value_type_for_message(v: &Value) -> String {
     match as_tensor(v) {
-        Some(t) => match t.dtype() {
-            crate::tensor::DType::Float32 => "torch.FloatTensor".into(),
-            crate::tensor::DType::Float64 => "torch.DoubleTensor".into(),
-            crate::tensor::DType::Int64 => "torch.LongTensor".into(),
-            crate::tensor::DType::Bool => "torch.BoolTensor".into(),
-        },
+        Some(t) => format!("torch.{}Tensor", t.dtype().scalar_name()),
         None => v.type_name(),
     }
 }

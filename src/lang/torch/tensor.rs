@@ -519,6 +519,16 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "double" => convert_method(this, "double", DType::Float64),
         "long" => convert_method(this, "long", DType::Int64),
         "bool" => convert_method(this, "bool", DType::Bool),
+        "int" => convert_method(this, "int", DType::Int32),
+        "short" => convert_method(this, "short", DType::Int16),
+        "char" => convert_method(this, "char", DType::Int8),
+        "byte" => convert_method(this, "byte", DType::UInt8),
+        "half" => convert_method(this, "half", DType::Float16),
+        "bfloat16" => convert_method(this, "bfloat16", DType::BFloat16),
+        "element_size" => Value::method(this.clone(), "element_size", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Int(receiver(&args)?.dtype().element_size() as i64))
+        }),
         "sum" => reduce_method(this, "sum", false),
         "mean" => reduce_method(this, "mean", true),
         "max" => extreme_method(this, "max", true),
@@ -691,7 +701,21 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let s = |v: Option<Value>| v.as_ref().and_then(as_scalar);
             Ok(tv(receiver(&args)?.clamp(s(min), s(max)).map_err(exc)?))
         }),
-        "to" | "type" => Value::method(this.clone(), "to", |_, args| {
+        "type" => Value::method(this.clone(), "type", |_, args| {
+            let [dtype] = args.bind(&["dtype="])?;
+            let t = receiver(&args)?;
+            let target = match &dtype {
+                None | Some(Value::None) => return Ok(Value::str(&format!("torch.{}Tensor", t.dtype().scalar_name()))),
+                Some(Value::Str(name)) => super::convert::dtype_from_type_name(name)
+                    .ok_or_else(|| Exception::value_error(format!("invalid type: '{name}'")))?,
+                Some(v) => dtype_arg(Some(v))?.unwrap_or(t.dtype()),
+            };
+            if target == t.dtype() {
+                return Ok(args.this.clone().unwrap_or(Value::None));
+            }
+            Ok(tv(t.to_dtype(target).map_err(exc)?))
+        }),
+        "to" => Value::method(this.clone(), "to", |_, args| {
             let t = receiver(&args)?;
             // `.to(device)`, `.to(dtype)`, `.to(device, dtype)`, `.to(other_tensor)`, keywords.
             for (k, v) in args.pos.iter().map(|v| ("", v)).chain(args.kw.iter().map(|(k, v)| (&**k, v))) {
