@@ -10,6 +10,8 @@
 
 mod activations;
 mod autograd;
+pub mod batchnorm;
+pub mod conv;
 mod error;
 mod index;
 mod kernels;
@@ -17,6 +19,7 @@ mod memory;
 pub mod nn;
 mod ops;
 pub mod optim;
+pub mod pool;
 mod print;
 mod random;
 mod select;

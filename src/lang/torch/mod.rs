@@ -1,6 +1,7 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod conv;
 mod convert;
 mod data;
 mod init;
@@ -573,6 +574,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         m.set(name, unary(name, f));
     }
     nn::add_functional(&m);
+    conv::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

@@ -32,6 +32,8 @@ enum Kind {
     /// `nn.CosineSimilarity(dim, eps)`.
     CosineSimilarity(i64, f64),
     LayerNorm(LayerNormState),
+    /// Convolution, pooling, batch-norm and Dropout2d layers (conv.rs).
+    Layer(super::conv::Layer),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
 }
@@ -128,6 +130,7 @@ impl PyModule {
             Kind::Dropout(_) => "Dropout",
             Kind::CosineSimilarity(..) => "CosineSimilarity",
             Kind::LayerNorm(_) => "LayerNorm",
+            Kind::Layer(l) => l.name(),
             Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
@@ -168,6 +171,7 @@ impl PyModule {
                 v
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
+            Kind::Layer(l) => l.named_parameters(),
             Kind::LayerNorm(l) => {
                 let mut v: Vec<(String, Tensor)> = l.weight.borrow().clone().map(|w| ("weight".to_string(), w)).into_iter().collect();
                 v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
@@ -220,6 +224,7 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
             }
+            Kind::Layer(l) => l.forward(args, self.training.get()),
             Kind::LayerNorm(l) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -265,6 +270,7 @@ impl PyModule {
     fn repr_indented(&self, indent: usize) -> String {
         match &self.kind {
             Kind::Linear(l) => l.borrow().repr(),
+            Kind::Layer(l) => l.repr(),
             Kind::Embedding(e) => match e.padding_idx {
                 Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
                 None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
@@ -514,6 +520,9 @@ impl NativeObject for PyModule {
     }
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        if let Some(v) = if let Kind::Layer(l) = &self.kind { l.get_attr(name) } else { None } {
+            return Ok(Some(v));
+        }
         if let Kind::Embedding(e) = &self.kind {
             match name {
                 "weight" => return Ok(Some(tv(e.weight.clone()))),
@@ -578,7 +587,7 @@ impl NativeObject for PyModule {
             }),
             "state_dict" => Value::method(this.clone(), "state_dict", |_, args| {
                 let m = args.this_native::<PyModule>()?;
-                let entries = m.named_parameters().into_iter().map(|(n, p)| (n, p.detach())).collect();
+                let entries = m.state_entries().into_iter().map(|(n, p)| (n, p.detach())).collect();
                 Ok(Value::native(PyStateDict(entries)))
             }),
             "load_state_dict" => Value::method(this.clone(), "load_state_dict", |interp, args| {
@@ -590,7 +599,7 @@ impl NativeObject for PyModule {
                     (Value::Dict(d), _) => d.borrow().items().into_iter().map(|(k, v)| (py_key(&k), v)).collect(),
                     _ => return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", sd.type_name()))),
                 };
-                let params = m.named_parameters();
+                let params = m.state_entries();
                 let missing: Vec<&String> = params.iter().map(|(n, _)| n).filter(|n| !entries.iter().any(|(k, _)| k == *n)).collect();
                 let unexpected: Vec<&String> = entries.iter().map(|(k, _)| k).filter(|k| !params.iter().any(|(n, _)| n == *k)).collect();
                 if !missing.is_empty() || !unexpected.is_empty() {
@@ -681,6 +690,9 @@ impl NativeObject for PyModule {
         if name == "training" {
             self.set_training(value.as_int().is_some_and(|v| v != 0));
             return Ok(true);
+        }
+        if let Kind::Layer(l) = &self.kind {
+            return l.set_attr(name, &value);
         }
         let Kind::Linear(l) = &self.kind else { return Ok(false) };
         let t = match (&value, as_tensor(&value)) {
@@ -838,6 +850,27 @@ fn value_type_for_message(v: &Value) -> String {
 }
 
 impl PyModule {
+    /// `state_dict()`'s entries: each module's parameters, then its buffers, then its
+    /// children's entries under their names, as PyTorch orders them.
+    fn state_entries(&self) -> Vec<(String, Tensor)> {
+        if let Kind::Layer(l) = &self.kind {
+            return l.state_entries();
+        }
+        let children = self.children();
+        if children.is_empty() {
+            return self.named_parameters();
+        }
+        let mut v: Vec<(String, Tensor)> = match &self.kind {
+            Kind::Custom(c) => c.params.borrow().iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect(),
+            _ => Vec::new(),
+        };
+        for (name, child) in &children {
+            let entries = native_module(child).and_then(|m| m.downcast::<PyModule>().map(PyModule::state_entries)).unwrap_or_default();
+            v.extend(entries.into_iter().map(|(n, t)| (format!("{name}.{n}"), t)));
+        }
+        v
+    }
+
     /// Direct submodules with their names.
     fn children(&self) -> Vec<(String, Value)> {
         match &self.kind {
@@ -995,6 +1028,11 @@ impl PyModule {
         };
         Some(f)
     }
+}
+
+/// A module object for one of conv.rs's layers.
+pub(super) fn layer_module(l: super::conv::Layer) -> Value {
+    module(Kind::Layer(l))
 }
 
 fn module(kind: Kind) -> Value {
@@ -1362,6 +1400,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             modules: RefCell::new(Vec::new()),
         })))
     }));
+    super::conv::register(&m, shared);
     m
 }
 
