@@ -276,11 +276,13 @@ fn pooled(x: &Tensor, np: usize, h: usize, w: usize, shape: Vec<usize>, wins: Ve
 /// (AvgPool2DBackward0).
 pub fn avg_pool2d(x: &Tensor, p: &PoolSpec, count_include_pad: bool, divisor_override: Option<i64>) -> Result<Tensor> {
     check_positive(p)?;
-    if p.padding[0] > p.kernel[0] / 2 || p.padding[1] > p.kernel[1] / 2 {
-        return Err(TensorError::runtime(format!(
-            "pad should be smaller than or equal to half of kernel size, but got padW = {}, padH = {}, kW = {}, kH = {}",
-            p.padding[1], p.padding[0], p.kernel[1], p.kernel[0]
-        )));
+    for d in 0..2 {
+        if p.padding[d] > p.kernel[d] / 2 {
+            return Err(TensorError::runtime(format!(
+                "pad should be at most half of effective kernel size, but got pad={}, kernel_size={} and dilation=1",
+                p.padding[d], p.kernel[d]
+            )));
+        }
     }
     if divisor_override == Some(0) {
         return Err(TensorError::runtime("divisor must be not zero"));

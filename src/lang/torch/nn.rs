@@ -1423,6 +1423,9 @@ impl NativeObject for PyStateDict {
     }
     fn repr(&self) -> String {
         let items: Vec<String> = self.0.iter().map(|(k, t)| format!("('{k}', {})", tv(t.clone()).repr())).collect();
+        if items.is_empty() {
+            return "OrderedDict()".into();
+        }
         format!("OrderedDict([{}])", items.join(", "))
     }
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
