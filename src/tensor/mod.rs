@@ -28,6 +28,8 @@ mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
 #[cfg(test)]
+mod layer_tests;
+#[cfg(test)]
 mod tests;
 mod view;
 
