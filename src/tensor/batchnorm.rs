@@ -37,6 +37,7 @@ struct Stats {
 }
 
 /// Channel `c`'s elements are at `(n * C + c) * inner + i`.
+#[allow(clippy::too_many_arguments)]
 fn forward<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, inner: usize, run: Option<(&[f64], &[f64])>, w: Option<&[f64]>, b: Option<&[f64]>, o: &BatchNormOptions) -> (Vec<f64>, Stats) {
     let m = n * inner;
     let r = |v: f64| -> f64 { T::from_f64(v).into() };

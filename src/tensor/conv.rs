@@ -5,8 +5,10 @@
 //! ("slow_conv2d"), by the rule of `use_mkldnn` in ATen's Convolution.cpp. Probing real torch
 //! (docs/divergences.md, "Convolutions") showed:
 //! - oneDNN sums each output over input channels in blocks of 16: inside a block the order is
-//!   kernel row, kernel column, channel, each step one FMA from zero; the blocks' partial sums
-//!   are then added left to right, and the bias last;
+//!   kernel row, kernel column, channel, each step one FMA from zero; the bias is added to the
+//!   first block's sum and the other blocks' sums follow in order. Grouped convolutions with
+//!   fewer than 4 input or output channels per group go through another oneDNN kernel whose
+//!   order is channel, kernel row, kernel column;
 //! - the gemm path sums over (channel, kernel row, kernel column): with at most two output
 //!   channels MKL's small kernel adds rounded products to an accumulator that starts at the
 //!   bias; otherwise (as far as probed) one FMA per step from zero, then the bias.
@@ -49,7 +51,11 @@ struct Geom {
 /// Which of PyTorch's kernels (and so which summation order) a convolution gets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Path {
+    /// oneDNN's blocked kernel: (kernel row, kernel column, channel) per block of 16 channels.
     Onednn,
+    /// oneDNN's kernel for grouped convolutions with few channels per group: (channel, kernel
+    /// row, kernel column), one FMA per step.
+    OnednnGrouped,
     /// gemm with a plain dot starting at the bias.
     GemmPlain,
     /// gemm with a fused dot from zero, bias added after.
@@ -61,7 +67,9 @@ enum Path {
 fn choose_path(g: &Geom, groups: usize, dtype: DType) -> Path {
     let onednn = dtype == DType::Float32
         && (groups > 1 || (g.kw > 3 && g.kh > 3) || g.n > 1 || g.n * g.c * g.h * g.w > 20480);
-    if onednn {
+    if onednn && groups > 1 && (g.cg < 4 || g.og < 4) && g.cg > 1 {
+        Path::OnednnGrouped
+    } else if onednn {
         Path::Onednn
     } else if g.o <= 2 {
         Path::GemmPlain
@@ -106,23 +114,39 @@ fn forward<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSp
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     let acc = match path {
-                        Path::Onednn => {
+                        Path::Onednn | Path::OnednnGrouped => {
+                            // Each block of 16 channels sums from zero; the bias joins the
+                            // first block's sum, then the other blocks are added in order.
                             let mut total: Option<T> = None;
                             for blk in (0..g.cg).step_by(16) {
+                                let chans = blk..(blk + 16).min(g.cg);
                                 let mut part = T::zero();
-                                for ky in 0..g.kh {
-                                    for kx in 0..g.kw {
-                                        if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
-                                            for c in blk..(blk + 16).min(g.cg) {
-                                                part = x[xi(n, c0 + c, y, xx)].mul_add(wt[wi(o, c, ky, kx)], part);
+                                let mut tap = |c: usize, ky: usize, kx: usize| {
+                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                        part = x[xi(n, c0 + c, y, xx)].mul_add(wt[wi(o, c, ky, kx)], part);
+                                    }
+                                };
+                                if path == Path::Onednn {
+                                    for ky in 0..g.kh {
+                                        for kx in 0..g.kw {
+                                            chans.clone().for_each(|c| tap(c, ky, kx));
+                                        }
+                                    }
+                                } else {
+                                    for c in chans {
+                                        for ky in 0..g.kh {
+                                            for kx in 0..g.kw {
+                                                tap(c, ky, kx);
                                             }
                                         }
                                     }
                                 }
-                                total = Some(total.map_or(part, |t| t + part));
+                                total = Some(match total {
+                                    None => b.map_or(part, |b| part + b),
+                                    Some(t) => t + part,
+                                });
                             }
-                            let t = total.unwrap_or_else(T::zero);
-                            b.map_or(t, |b| t + b)
+                            total.unwrap_or_else(|| b.unwrap_or_else(T::zero))
                         }
                         Path::GemmPlain | Path::GemmFused => {
                             let fused = path == Path::GemmFused;

@@ -254,6 +254,7 @@ fn window_grad<T: Float + Into<f64>>(g: &[f64], np: usize, h: usize, w: usize, w
     gx
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pooled(x: &Tensor, np: usize, h: usize, w: usize, shape: Vec<usize>, wins: Vec<Window>, adaptive: bool, name: &'static str) -> Result<Tensor> {
     let dtype = x.dtype();
     let xv = x.to_f64_vec();

@@ -484,9 +484,7 @@ pub fn dropout2d(x: &Tensor, p: f64, training: bool) -> R<Tensor> {
     }
     let s = x.shape();
     if s.len() < 2 {
-        return Err(Exception::runtime_error(format!(
-            "Feature dropout requires at least 2 dimensions in the input"
-        )));
+        return Err(Exception::runtime_error("Feature dropout requires at least 2 dimensions in the input"));
     }
     let mut noise_shape = vec![s[0], s[1]];
     noise_shape.extend(std::iter::repeat_n(1, s.len() - 2));
@@ -506,14 +504,12 @@ impl BatchNormLayer {
             return Err(Exception::value_error(format!("expected {want} input (got {d}D input)")));
         }
         let mut factor = self.momentum.unwrap_or(0.0);
-        if training {
-            if let Some(nbt) = &self.num_batches_tracked {
-                let _guard = NoGrad::new();
-                let next = nbt.add_scalar(Scalar::Int(1)).map_err(exc)?;
-                nbt.copy_(&next).map_err(exc)?;
-                if self.momentum.is_none() {
-                    factor = 1.0 / next.item().map_err(exc)?.as_f64();
-                }
+        if let (true, Some(nbt)) = (training, &self.num_batches_tracked) {
+            let _guard = NoGrad::new();
+            let next = nbt.add_scalar(Scalar::Int(1)).map_err(exc)?;
+            nbt.copy_(&next).map_err(exc)?;
+            if self.momentum.is_none() {
+                factor = 1.0 / next.item().map_err(exc)?.as_f64();
             }
         }
         let bn_training = training || self.running_mean.is_none();
