@@ -176,27 +176,65 @@ fn forward<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSp
     out
 }
 
-/// Gradients of input, weight and bias, each accumulated in f64 and rounded once (PyTorch's
-/// backward kernels have their own orders; see docs/divergences.md).
-fn backward(x: &[f64], wt: &[f64], gy: &[f64], g: &Geom, s: &ConvSpec) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// Gradients of input, weight and bias in the orders probed for oneDNN (docs/divergences.md):
+/// the input's gradient sums over (kernel row, kernel column, output channel) with one FMA per
+/// step, the weight's over (sample, output row, output column) with FMAs, the bias's with
+/// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
+/// gradient per sample with FMAs over output positions, added sample by sample, the bias's
+/// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
+fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
+    let gyi = |n: usize, o: usize, oy: usize, ox: usize| ((n * g.o + o) * g.oh + oy) * g.ow + ox;
+    let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
+    let xi = |n: usize, c: usize, y: usize, xx: usize| ((n * g.c + c) * g.h + y) * g.w + xx;
+    // The output position whose tap (ky, kx) reads input (y, xx), if any.
+    let source = |y: usize, xx: usize, ky: usize, kx: usize| -> Option<(usize, usize)> {
+        let sy = (y + s.pad_lo[0]).checked_sub(ky * s.dilation[0])?;
+        let sx = (xx + s.pad_lo[1]).checked_sub(kx * s.dilation[1])?;
+        if sy % s.stride[0] != 0 || sx % s.stride[1] != 0 {
+            return None;
+        }
+        let (oy, ox) = (sy / s.stride[0], sx / s.stride[1]);
+        (oy < g.oh && ox < g.ow).then_some((oy, ox))
+    };
     let mut gx = vec![0.0; x.len()];
-    let mut gw = vec![0.0; wt.len()];
-    let mut gb = vec![0.0; g.o];
-    for n in 0..g.n {
-        for o in 0..g.o {
-            let c0 = (o / g.og) * g.cg;
-            for oy in 0..g.oh {
-                for ox in 0..g.ow {
-                    let d = gy[((n * g.o + o) * g.oh + oy) * g.ow + ox];
-                    gb[o] += d;
-                    for c in 0..g.cg {
+    let mut gw = vec![T::zero(); wt.len()];
+    let mut gb = vec![T::zero(); g.o];
+    if onednn {
+        for n in 0..g.n {
+            for c in 0..g.c {
+                let (grp, cl) = (c / g.cg, c % g.cg);
+                for y in 0..g.h {
+                    for xx in 0..g.w {
+                        let mut acc = T::zero();
                         for ky in 0..g.kh {
                             for kx in 0..g.kw {
-                                if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
-                                    let xi = ((n * g.c + c0 + c) * g.h + y) * g.w + xx;
-                                    let wi = ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
-                                    gx[xi] += d * wt[wi];
-                                    gw[wi] += d * x[xi];
+                                if let Some((oy, ox)) = source(y, xx, ky, kx) {
+                                    for o in grp * g.og..(grp + 1) * g.og {
+                                        acc = gy[gyi(n, o, oy, ox)].mul_add(wt[wi(o, cl, ky, kx)], acc);
+                                    }
+                                }
+                            }
+                        }
+                        gx[xi(n, c, y, xx)] = acc.into();
+                    }
+                }
+            }
+        }
+    } else {
+        let (wf, gf): (Vec<f64>, Vec<f64>) = (wt.iter().map(|&v| v.into()).collect(), gy.iter().map(|&v| v.into()).collect());
+        for n in 0..g.n {
+            for o in 0..g.o {
+                let c0 = (o / g.og) * g.cg;
+                for oy in 0..g.oh {
+                    for ox in 0..g.ow {
+                        let d = gf[gyi(n, o, oy, ox)];
+                        for c in 0..g.cg {
+                            for ky in 0..g.kh {
+                                for kx in 0..g.kw {
+                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                        gx[xi(n, c0 + c, y, xx)] += d * wf[wi(o, c, ky, kx)];
+                                    }
                                 }
                             }
                         }
@@ -204,8 +242,44 @@ fn backward(x: &[f64], wt: &[f64], gy: &[f64], g: &Geom, s: &ConvSpec) -> (Vec<f
                 }
             }
         }
+        let gx32: Vec<f64> = gx.iter().map(|&v| T::from_f64(v).into()).collect();
+        gx = gx32;
     }
-    (gx, gw, gb)
+    for n in 0..g.n {
+        // The gemm path accumulates each sample's product on its own, then adds it.
+        let mut part = if onednn { None } else { Some(vec![T::zero(); wt.len()]) };
+        for o in 0..g.o {
+            let c0 = (o / g.og) * g.cg;
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let d = gy[gyi(n, o, oy, ox)];
+                    if onednn {
+                        gb[o] = gb[o] + d;
+                    }
+                    for c in 0..g.cg {
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                    let k = wi(o, c, ky, kx);
+                                    let acc = part.as_mut().map_or(&mut gw[k], |p| &mut p[k]);
+                                    *acc = d.mul_add(x[xi(n, c0 + c, y, xx)], *acc);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = part {
+            for (a, b) in gw.iter_mut().zip(p) {
+                *a = if n == 0 { b } else { *a + b };
+            }
+        }
+    }
+    if !onednn {
+        gb = super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]);
+    }
+    (gx, gw.into_iter().map(Into::into).collect(), gb.into_iter().map(Into::into).collect())
 }
 
 fn shape_str(s: &[usize]) -> String {
@@ -359,7 +433,12 @@ pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, nd: 
     let (x_shape, w_shape) = (xs.clone(), ws.clone());
     let has_bias = bias.is_some();
     Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
-        let (gx, gw, gb) = backward(&xv, &wv, &gy.to_f64_vec(), &g, &s);
+        let gv = gy.to_f64_vec();
+        let typed = |v: &[f64]| -> Vec<f32> { v.iter().map(|&a| a as f32).collect() };
+        let (gx, gw, gb) = match dtype {
+            DType::Float32 => backward(&typed(&xv), &typed(&wv), &typed(&gv), &g, &s, path),
+            _ => backward(&xv, &wv, &gv, &g, &s, path),
+        };
         let mut grads = vec![
             need[0].then(|| tensor_of(gx, &x_shape, dtype)).transpose()?,
             need[1].then(|| tensor_of(gw, &w_shape, dtype)).transpose()?,
