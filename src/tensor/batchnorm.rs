@@ -126,7 +126,7 @@ fn running_var_update<T: Float + Into<f64>>(old: &[f64], var_sum: &[f64], count:
     old.iter()
         .zip(var_sum)
         .map(|(&o, &vs)| {
-            let unbiased: f64 = (T::from_f64(vs) / T::from_f64((count - 1) as f64)).into();
+            let unbiased: f64 = (T::from_f64(vs) / T::from_f64(count as f64 - 1.0)).into();
             let kept: f64 = (keep * T::from_f64(o)).into();
             T::from_f64(m.into() * unbiased + kept).into()
         })
@@ -164,6 +164,9 @@ pub fn batch_norm(x: &Tensor, running_mean: Option<&Tensor>, running_var: Option
         if let Some(t) = t.filter(|t| t.numel() != c) {
             return Err(channel_error(what, c, t.numel()));
         }
+    }
+    if [running_mean, running_var, weight, bias].iter().flatten().any(|t| t.dtype() != x.dtype()) {
+        return Err(TensorError::runtime("mixed dtype (CPU): all inputs must share same datatype."));
     }
     if !o.training && (running_mean.is_none() || running_var.is_none()) {
         return Err(TensorError::runtime("running_mean and running_var must be defined in evaluation mode"));

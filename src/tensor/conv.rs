@@ -319,6 +319,9 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             dtype_name(b.dtype())
         )));
     }
+    if !x.dtype().is_floating_point() && x.dtype() == w.dtype() {
+        return Err(TensorError::unsupported(format!("unsupported: conv{nd}d on {} tensors", x.dtype())));
+    }
     if x.dtype() != w.dtype() || !x.dtype().is_floating_point() {
         return Err(TensorError::runtime(format!(
             "Input type ({}) and weight type ({}) should be the same",
@@ -359,6 +362,14 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
     }
     let spatial = &xs[xs.len() - nd..];
     let kernel = &ws[2..];
+    if kernel.contains(&0) {
+        let names = if nd == 2 { ["kernel_height: ", " kernel_width: "] } else { ["kernel_width: ", ""] };
+        let got: Vec<String> = kernel.iter().zip(names).map(|(k, n)| format!("{n}{k}")).collect();
+        return Err(TensorError::runtime(format!("kernel size should be greater than zero, but got {}", got.concat())));
+    }
+    if s.stride.contains(&0) {
+        return Err(TensorError::runtime("non-positive stride is not supported"));
+    }
     let off = 2 - nd;
     let padded: Vec<usize> = (0..nd).map(|d| spatial[d] + s.pad_lo[off + d] + s.pad_hi[off + d]).collect();
     let eff: Vec<usize> = (0..nd).map(|d| s.dilation[off + d] * kernel[d].saturating_sub(1) + 1).collect();
@@ -369,9 +380,6 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             join(&padded),
             join(&eff)
         )));
-    }
-    if kernel.contains(&0) || s.stride.contains(&0) {
-        return Err(TensorError::runtime("non-positive stride is not supported"));
     }
     Ok(())
 }

@@ -67,6 +67,9 @@ fn output_sizes(h: usize, w: usize, p: &PoolSpec, lead: &[usize]) -> Result<(usi
 }
 
 fn check_positive(p: &PoolSpec) -> Result<()> {
+    if p.stride.contains(&0) {
+        return Err(TensorError::runtime("stride should not be zero"));
+    }
     if p.kernel.contains(&0) {
         return Err(TensorError::runtime(format!(
             "kernel size should be greater than zero, but got kH: {} kW: {}",

@@ -381,14 +381,16 @@ fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
     // torch.nn.init's double arithmetic: gain = sqrt(2/(1+a²)) with a = √5, bound = √3·gain/√fan_in.
     let a = 5f64.sqrt();
     let bound = 3f64.sqrt() * ((2.0 / (1.0 + a * a)).sqrt() / (fan_in as f64).sqrt());
-    if fan_in == 0 {
-        return Err(Exception::value_error("Initializing zero-element tensors is a no-op"));
+    // A zero-element weight is left as is (PyTorch only warns), and so is the bias.
+    if fan_in > 0 {
+        crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
     }
-    crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
     let b = if bool_arg(bias.as_ref(), true) {
         let b = Tensor::zeros(&[outc], DType::Float32);
-        let bb = 1.0 / (fan_in as f64).sqrt();
-        crate::tensor::uniform_(&b, g, -bb, bb).map_err(exc)?;
+        if fan_in > 0 {
+            let bb = 1.0 / (fan_in as f64).sqrt();
+            crate::tensor::uniform_(&b, g, -bb, bb).map_err(exc)?;
+        }
         Some(Tensor::parameter(&b))
     } else {
         None
