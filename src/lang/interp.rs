@@ -2483,6 +2483,7 @@ impl Interpreter {
                 if let Some(v) = n.get_attr(obj, name, self)? {
                     return Ok(v);
                 }
+                // `layer.__class__.__name__`, as d2l prints layers: the type `type()` gives.
                 if name == "__class__" {
                     return Ok(Value::Type(super::builtins::type_of(self, obj)));
                 }

@@ -10,6 +10,8 @@
 
 mod activations;
 mod autograd;
+pub mod batchnorm;
+pub mod conv;
 mod dtype;
 mod einsum;
 mod error;
@@ -20,6 +22,7 @@ mod memory;
 pub mod nn;
 mod ops;
 pub mod optim;
+pub mod pool;
 mod print;
 mod random;
 mod range;
@@ -30,6 +33,8 @@ mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
+#[cfg(test)]
+mod layer_tests;
 #[cfg(test)]
 mod tests;
 mod view;

@@ -13,7 +13,7 @@ fn t64(v: &[f64], shape: &[usize]) -> Tensor {
     Tensor::from_data(Data::F64(v.to_vec()), shape).expect("valid data")
 }
 
-fn leaf64(v: &[f64], shape: &[usize]) -> Tensor {
+pub(super) fn leaf64(v: &[f64], shape: &[usize]) -> Tensor {
     let t = t64(v, shape);
     t.set_requires_grad(true).expect("float leaf");
     t
@@ -652,7 +652,7 @@ fn sgd_step_is_fused_axpy() {
 
 /// Checks d(sum(f(inputs) * w))/d(input) against central differences in float64, where w is a
 /// fixed weighting so every output element matters differently.
-fn gradcheck(name: &str, inputs: &[Tensor], f: &dyn Fn(&[Tensor]) -> Result<Tensor>) {
+pub(super) fn gradcheck(name: &str, inputs: &[Tensor], f: &dyn Fn(&[Tensor]) -> Result<Tensor>) {
     let out = f(inputs).unwrap_or_else(|e| panic!("{name}: forward failed: {e}"));
     let n = out.numel();
     let w = t64(&(0..n).map(|i| 1.0 + 0.37 * i as f64).collect::<Vec<_>>(), &out.shape());

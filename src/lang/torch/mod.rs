@@ -3,6 +3,7 @@
 
 mod api;
 mod autograd;
+mod conv;
 mod convert;
 mod data;
 mod device;
@@ -670,6 +671,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         m.set(name, unary(name, f));
     }
     nn::add_functional(&m);
+    conv::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

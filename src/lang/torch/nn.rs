@@ -33,6 +33,8 @@ enum Kind {
     /// `nn.CosineSimilarity(dim, eps)`.
     CosineSimilarity(i64, f64),
     LayerNorm(LayerNormState),
+    /// Convolution, pooling, batch-norm and Dropout2d layers (conv.rs).
+    Layer(super::conv::Layer),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
 }
@@ -131,7 +133,16 @@ impl PyModule {
 
     /// Buffers of this module alone (not its children).
     pub(super) fn own_buffers(&self) -> Vec<super::module::Buffer> {
-        self.core.buffers.borrow().clone()
+        let mut v: Vec<super::module::Buffer> = match &self.kind {
+            Kind::Layer(l) => l
+                .named_buffers()
+                .into_iter()
+                .map(|(name, t)| super::module::Buffer { name, tensor: Some(t), persistent: true })
+                .collect(),
+            _ => Vec::new(),
+        };
+        v.extend(self.core.buffers.borrow().iter().cloned());
+        v
     }
 
     /// What `extra_repr()` returns for a built-in module: the text inside its repr's parentheses.
@@ -180,6 +191,7 @@ impl PyModule {
             Kind::Dropout(_) => "Dropout",
             Kind::CosineSimilarity(..) => "CosineSimilarity",
             Kind::LayerNorm(_) => "LayerNorm",
+            Kind::Layer(l) => l.name(),
             Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
@@ -220,6 +232,7 @@ impl PyModule {
                 v
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
+            Kind::Layer(l) => l.named_parameters(),
             Kind::LayerNorm(l) => {
                 let mut v: Vec<(String, Tensor)> = l.weight.borrow().clone().map(|w| ("weight".to_string(), w)).into_iter().collect();
                 v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
@@ -261,6 +274,7 @@ impl PyModule {
                 let x = tensor_arg(x.as_ref(), "input")?;
                 Ok(tv(activation(*a, &x)?))
             }
+            Kind::Layer(l) => l.forward(args, self.training.get()),
             Kind::LayerNorm(l) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -308,6 +322,7 @@ impl PyModule {
     pub(super) fn leaf_repr(&self) -> String {
         match &self.kind {
             Kind::Linear(l) => l.borrow().repr(),
+            Kind::Layer(l) => l.repr(),
             Kind::Embedding(e) => match e.padding_idx {
                 Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
                 None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
@@ -506,6 +521,9 @@ impl NativeObject for PyModule {
                 return Ok(Some(m));
             }
         }
+        if let Some(v) = if let Kind::Layer(l) = &self.kind { l.get_attr(name) } else { None } {
+            return Ok(Some(v));
+        }
         if let Kind::Embedding(e) = &self.kind {
             match name {
                 "weight" => return Ok(Some(tv(e.weight.clone()))),
@@ -624,6 +642,9 @@ impl NativeObject for PyModule {
         if name == "training" {
             self.set_training(value.as_int().is_some_and(|v| v != 0));
             return Ok(true);
+        }
+        if let Kind::Layer(l) = &self.kind {
+            return l.set_attr(name, &value);
         }
         let Kind::Linear(l) = &self.kind else { return Ok(false) };
         let t = match (&value, as_tensor(&value)) {
@@ -951,6 +972,11 @@ impl PyModule {
         };
         Some(f)
     }
+}
+
+/// A module object for one of conv.rs's layers.
+pub(super) fn layer_module(l: super::conv::Layer) -> Value {
+    module(Kind::Layer(l))
 }
 
 fn module(kind: Kind) -> Value {
@@ -1336,6 +1362,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             modules: RefCell::new(Vec::new()),
         })))
     }));
+    super::conv::register(&m, shared);
     m
 }
 
@@ -1364,6 +1391,9 @@ impl NativeObject for PyStateDict {
     }
     fn repr(&self) -> String {
         let items: Vec<String> = self.0.iter().map(|(k, t)| format!("('{k}', {})", tv(t.clone()).repr())).collect();
+        if items.is_empty() {
+            return "OrderedDict()".into();
+        }
         format!("OrderedDict([{}])", items.join(", "))
     }
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {

@@ -1,0 +1,669 @@
+//! The convolutional layers as Python objects: nn.Conv1d/Conv2d, MaxPool1d/2d, AvgPool2d,
+//! AdaptiveAvgPool2d, BatchNorm1d/2d, Dropout2d, and their `torch.nn.functional` forms.
+//!
+//! Each layer is a [`Layer`] inside `nn.rs`'s module object (`Kind::Layer`), which asks it for
+//! its name, parameters, buffers, forward, repr and attributes; everything else a module does
+//! (train/eval, state_dict, registration in a parent) stays in `nn.rs`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::nn::layer_module;
+use super::tensor::NoGrad;
+use super::{class, Shared, R};
+use crate::lang::format::float_repr;
+use crate::lang::native::Args;
+use crate::lang::{Exception, Module, Value};
+use crate::tensor::batchnorm::{self, BatchNormOptions};
+use crate::tensor::conv::{self, ConvSpec};
+use crate::tensor::pool::{self, PoolSpec};
+use crate::tensor::{DType, Generator, Scalar, Tensor};
+
+/// `padding=` of a convolution: sizes, or one of the strings.
+#[derive(Clone, PartialEq)]
+enum Padding {
+    Sizes(Vec<usize>),
+    Same,
+    Valid,
+}
+
+pub struct ConvLayer {
+    nd: usize,
+    in_channels: usize,
+    out_channels: usize,
+    kernel: Vec<usize>,
+    stride: Vec<usize>,
+    padding: Padding,
+    dilation: Vec<usize>,
+    groups: usize,
+    weight: RefCell<Tensor>,
+    bias: RefCell<Option<Tensor>>,
+}
+
+pub struct BatchNormLayer {
+    /// 1 for BatchNorm1d, 2 for BatchNorm2d.
+    nd: usize,
+    num_features: usize,
+    eps: f64,
+    momentum: Option<f64>,
+    weight: RefCell<Option<Tensor>>,
+    bias: RefCell<Option<Tensor>>,
+    running_mean: Option<Tensor>,
+    running_var: Option<Tensor>,
+    num_batches_tracked: Option<Tensor>,
+}
+
+/// A convolutional-network layer. The pooling variants keep their repr text, which shows the
+/// arguments as given (`kernel_size=2` or `kernel_size=(2, 2)`).
+pub enum Layer {
+    Conv(ConvLayer),
+    MaxPool { nd: usize, spec: PoolSpec, return_indices: bool, text: String },
+    AvgPool { spec: PoolSpec, count_include_pad: bool, divisor: Option<i64>, text: String },
+    AdaptiveAvgPool { size: [Option<usize>; 2], text: String },
+    BatchNorm(BatchNormLayer),
+    Dropout2d(f64),
+}
+
+fn tuple_repr(v: &[usize]) -> String {
+    match v {
+        [d] => format!("({d},)"),
+        v => format!("({})", v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn opt_tensor(t: &Option<Tensor>) -> Value {
+    t.clone().map_or(Value::None, tv)
+}
+
+impl Layer {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Layer::Conv(c) if c.nd == 1 => "Conv1d",
+            Layer::Conv(_) => "Conv2d",
+            Layer::MaxPool { nd: 1, .. } => "MaxPool1d",
+            Layer::MaxPool { .. } => "MaxPool2d",
+            Layer::AvgPool { .. } => "AvgPool2d",
+            Layer::AdaptiveAvgPool { .. } => "AdaptiveAvgPool2d",
+            Layer::BatchNorm(b) if b.nd == 1 => "BatchNorm1d",
+            Layer::BatchNorm(_) => "BatchNorm2d",
+            Layer::Dropout2d(_) => "Dropout2d",
+        }
+    }
+
+    /// Parameters in registration order: weight, then bias.
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let (w, b) = match self {
+            Layer::Conv(c) => (Some(c.weight.borrow().clone()), c.bias.borrow().clone()),
+            Layer::BatchNorm(b) => (b.weight.borrow().clone(), b.bias.borrow().clone()),
+            _ => (None, None),
+        };
+        let mut v: Vec<(String, Tensor)> = w.map(|w| ("weight".to_string(), w)).into_iter().collect();
+        v.extend(b.map(|b| ("bias".to_string(), b)));
+        v
+    }
+
+    /// Buffers in registration order (BatchNorm's running statistics and batch count).
+    pub fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        let Layer::BatchNorm(b) = self else { return Vec::new() };
+        [("running_mean", &b.running_mean), ("running_var", &b.running_var), ("num_batches_tracked", &b.num_batches_tracked)]
+            .into_iter()
+            .filter_map(|(n, t)| t.clone().map(|t| (n.to_string(), t)))
+            .collect()
+    }
+
+    pub fn repr(&self) -> String {
+        match self {
+            Layer::Conv(c) => {
+                let mut s = format!(
+                    "{}({}, {}, kernel_size={}, stride={}",
+                    self.name(),
+                    c.in_channels,
+                    c.out_channels,
+                    tuple_repr(&c.kernel),
+                    tuple_repr(&c.stride)
+                );
+                match &c.padding {
+                    Padding::Sizes(p) if p.iter().all(|&p| p == 0) => {}
+                    Padding::Sizes(p) => s += &format!(", padding={}", tuple_repr(p)),
+                    Padding::Same => s += ", padding=same",
+                    Padding::Valid => s += ", padding=valid",
+                }
+                if c.dilation.iter().any(|&d| d != 1) {
+                    s += &format!(", dilation={}", tuple_repr(&c.dilation));
+                }
+                if c.groups != 1 {
+                    s += &format!(", groups={}", c.groups);
+                }
+                if c.bias.borrow().is_none() {
+                    s += ", bias=False";
+                }
+                s + ")"
+            }
+            Layer::MaxPool { text, .. } | Layer::AvgPool { text, .. } | Layer::AdaptiveAvgPool { text, .. } => {
+                format!("{}({text})", self.name())
+            }
+            Layer::BatchNorm(b) => format!(
+                "{}({}, eps={}, momentum={}, affine={}, bias={}, track_running_stats={})",
+                self.name(),
+                b.num_features,
+                float_repr(b.eps),
+                b.momentum.map_or("None".to_string(), float_repr),
+                py_bool(b.weight.borrow().is_some()),
+                py_bool(b.bias.borrow().is_some()),
+                py_bool(b.running_mean.is_some())
+            ),
+            Layer::Dropout2d(p) => format!("Dropout2d(p={}, inplace=False)", float_repr(*p)),
+        }
+    }
+
+    pub fn forward(&self, args: &Args, training: bool) -> R<Value> {
+        let [x] = args.bind(&["input"])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        match self {
+            Layer::Conv(c) => {
+                let spec = conv_spec(&c.stride, &c.padding, &c.dilation, c.groups, &c.kernel, c.nd)?;
+                let (w, b) = (c.weight.borrow().clone(), c.bias.borrow().clone());
+                Ok(tv(conv::conv(&x, &w, b.as_ref(), &spec, c.nd).map_err(exc)?))
+            }
+            Layer::MaxPool { nd, spec, return_indices, .. } => max_pool(&x, spec, *nd, *return_indices),
+            Layer::AvgPool { spec, count_include_pad, divisor, .. } => {
+                Ok(tv(pool::avg_pool2d(&x, spec, *count_include_pad, *divisor).map_err(exc)?))
+            }
+            Layer::AdaptiveAvgPool { size, .. } => adaptive(&x, *size),
+            Layer::BatchNorm(b) => b.forward(&x, training),
+            Layer::Dropout2d(p) => Ok(tv(dropout2d(&x, *p, training)?)),
+        }
+    }
+
+    pub fn get_attr(&self, name: &str) -> Option<Value> {
+        match self {
+            Layer::Conv(c) => Some(match name {
+                "weight" => tv(c.weight.borrow().clone()),
+                "bias" => opt_tensor(&c.bias.borrow()),
+                "in_channels" => Value::Int(c.in_channels as i64),
+                "out_channels" => Value::Int(c.out_channels as i64),
+                "kernel_size" => int_tuple(&c.kernel),
+                "stride" => int_tuple(&c.stride),
+                "dilation" => int_tuple(&c.dilation),
+                "groups" => Value::Int(c.groups as i64),
+                "padding" => match &c.padding {
+                    Padding::Sizes(p) => int_tuple(p),
+                    Padding::Same => Value::str("same"),
+                    Padding::Valid => Value::str("valid"),
+                },
+                _ => return None,
+            }),
+            Layer::BatchNorm(b) => Some(match name {
+                "weight" => opt_tensor(&b.weight.borrow()),
+                "bias" => opt_tensor(&b.bias.borrow()),
+                "running_mean" => opt_tensor(&b.running_mean),
+                "running_var" => opt_tensor(&b.running_var),
+                "num_batches_tracked" => opt_tensor(&b.num_batches_tracked),
+                "num_features" => Value::Int(b.num_features as i64),
+                "eps" => Value::Float(b.eps),
+                "momentum" => b.momentum.map_or(Value::None, Value::Float),
+                "affine" => Value::Bool(b.weight.borrow().is_some()),
+                "track_running_stats" => Value::Bool(b.running_mean.is_some()),
+                _ => return self.buffer_method(name),
+            }),
+            Layer::Dropout2d(p) if name == "p" => Some(Value::Float(*p)),
+            _ => None,
+        }
+    }
+
+    /// `buffers()` and `named_buffers()` of a layer with buffers.
+    fn buffer_method(&self, name: &str) -> Option<Value> {
+        let named = match name {
+            "buffers" => false,
+            "named_buffers" => true,
+            _ => return None,
+        };
+        let items: Vec<Value> = self
+            .named_buffers()
+            .into_iter()
+            .map(|(n, t)| if named { Value::tuple(vec![Value::str(&n), tv(t)]) } else { tv(t) })
+            .collect();
+        Some(Value::builtin(name, move |_, _| Ok(Value::iter_items(items.clone()))))
+    }
+
+    /// `layer.weight = ...` / `layer.bias = ...`: a tensor, or None (not for a conv weight).
+    pub fn set_attr(&self, name: &str, value: &Value) -> R<bool> {
+        let t = match (value, as_tensor(value)) {
+            (Value::None, _) => None,
+            (_, Some(t)) => Some(t.clone()),
+            _ if matches!(name, "weight" | "bias") => {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)",
+                    value.type_name()
+                )))
+            }
+            _ => return Ok(false),
+        };
+        let cell = match (self, name) {
+            (Layer::Conv(c), "weight") => {
+                let t = t.ok_or_else(|| Exception::unsupported("setting a convolution's weight to None"))?;
+                *c.weight.borrow_mut() = t;
+                return Ok(true);
+            }
+            (Layer::Conv(c), "bias") => &c.bias,
+            (Layer::BatchNorm(b), "weight") => &b.weight,
+            (Layer::BatchNorm(b), "bias") => &b.bias,
+            _ => return Ok(false),
+        };
+        *cell.borrow_mut() = t;
+        Ok(true)
+    }
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+fn int_tuple(v: &[usize]) -> Value {
+    Value::tuple(v.iter().map(|&d| Value::Int(d as i64)).collect())
+}
+
+fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
+    v.and_then(as_tensor)
+        .cloned()
+        .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
+}
+
+/// An int or a sequence of `n` ints (`kernel_size=5`, `stride=(2, 1)`), as non-negative sizes.
+fn sizes(v: Option<&Value>, n: usize, default: usize, what: &str) -> R<Vec<usize>> {
+    let items = match v {
+        None | Some(Value::None) => return Ok(vec![default; n]),
+        Some(Value::Tuple(t)) => t.to_vec(),
+        Some(Value::List(l)) => l.borrow().clone(),
+        Some(v) => vec![v.clone(); n],
+    };
+    if items.len() != n {
+        return Err(Exception::runtime_error(format!(
+            "expected {what} to be a single integer value or a list of {n} values to match the convolution dimensions, but got {what}=[{}]",
+            items.iter().map(Value::repr).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    items
+        .iter()
+        .map(|v| {
+            let i = v.expect_int(what)?;
+            usize::try_from(i).map_err(|_| Exception::runtime_error(format!("non-positive {what} is not supported")))
+        })
+        .collect()
+}
+
+fn padding_arg(v: Option<&Value>, nd: usize, module: bool) -> R<Padding> {
+    match v {
+        Some(Value::Str(s)) => match &**s {
+            "same" => Ok(Padding::Same),
+            "valid" => Ok(Padding::Valid),
+            other if module => Err(Exception::value_error(format!(
+                "Invalid padding string '{other}', should be one of {{'valid', 'same'}}"
+            ))),
+            other => Err(Exception::runtime_error(format!("Invalid padding string: '{other}'"))),
+        },
+        v => Ok(Padding::Sizes(sizes(v, nd, 0, "padding")?)),
+    }
+}
+
+/// The engine's 2-d spec of a convolution (a 1-d one fills the width entries).
+fn conv_spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: usize, kernel: &[usize], nd: usize) -> R<ConvSpec> {
+    let off = 2 - nd;
+    let mut s = ConvSpec { stride: [1; 2], pad_lo: [0; 2], pad_hi: [0; 2], dilation: [1; 2], groups };
+    for d in 0..nd {
+        s.stride[off + d] = stride[d];
+        s.dilation[off + d] = dilation[d];
+        match padding {
+            Padding::Sizes(p) => {
+                s.pad_lo[off + d] = p[d];
+                s.pad_hi[off + d] = p[d];
+            }
+            Padding::Valid => {}
+            Padding::Same => {
+                if stride.iter().any(|&st| st != 1) {
+                    return Err(Exception::runtime_error("padding='same' is not supported for strided convolutions"));
+                }
+                // PyTorch pads the odd extra element on the right.
+                let total = dilation[d] * kernel[d].saturating_sub(1);
+                s.pad_lo[off + d] = total / 2;
+                s.pad_hi[off + d] = total - total / 2;
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// `nn.Conv1d` / `nn.Conv2d` with PyTorch's `reset_parameters`: kaiming_uniform_(a=√5) on the
+/// weight (out, in/groups, *kernel), then the bias uniform in ±1/√fan_in.
+fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
+    let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, _device, _dtype] = args.bind(&[
+        "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
+    ])?;
+    let count = |v: Option<Value>, what: &str| -> R<usize> {
+        let i = v.unwrap_or(Value::None).expect_int(what)?;
+        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
+    };
+    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
+    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+    if groups <= 0 {
+        return Err(Exception::value_error("groups must be a positive integer"));
+    }
+    let groups = groups as usize;
+    if inc % groups != 0 {
+        return Err(Exception::value_error("in_channels must be divisible by groups"));
+    }
+    if outc % groups != 0 {
+        return Err(Exception::value_error("out_channels must be divisible by groups"));
+    }
+    let kernel = sizes(k.as_ref(), nd, 1, "kernel_size")?;
+    let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
+    let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
+    let padding = padding_arg(padding.as_ref(), nd, true)?;
+    if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
+        return Err(Exception::value_error("padding='same' is not supported for strided convolutions"));
+    }
+    if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
+        return Err(Exception::unsupported(format!("Conv{nd}d with padding_mode={}", m.repr())));
+    }
+    let mut shape = vec![outc, inc / groups];
+    shape.extend(&kernel);
+    let fan_in = (inc / groups) * kernel.iter().product::<usize>();
+    let w = Tensor::zeros(&shape, DType::Float32);
+    let _guard = NoGrad::new();
+    // torch.nn.init's double arithmetic: gain = sqrt(2/(1+a²)) with a = √5, bound = √3·gain/√fan_in.
+    let a = 5f64.sqrt();
+    let bound = 3f64.sqrt() * ((2.0 / (1.0 + a * a)).sqrt() / (fan_in as f64).sqrt());
+    // A zero-element weight is left as is (PyTorch only warns), and so is the bias.
+    if fan_in > 0 {
+        crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
+    }
+    let b = if bool_arg(bias.as_ref(), true) {
+        let b = Tensor::zeros(&[outc], DType::Float32);
+        if fan_in > 0 {
+            let bb = 1.0 / (fan_in as f64).sqrt();
+            crate::tensor::uniform_(&b, g, -bb, bb).map_err(exc)?;
+        }
+        Some(Tensor::parameter(&b))
+    } else {
+        None
+    };
+    Ok(layer_module(Layer::Conv(ConvLayer {
+        nd,
+        in_channels: inc,
+        out_channels: outc,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        groups,
+        weight: RefCell::new(Tensor::parameter(&w)),
+        bias: RefCell::new(b),
+    })))
+}
+
+/// Pooling arguments; `stride` defaults to the kernel size (also when given as None or []).
+fn pool_spec(kernel: Option<&Value>, stride: Option<&Value>, padding: Option<&Value>, dilation: Option<&Value>, ceil: Option<&Value>) -> R<PoolSpec> {
+    let k = sizes(kernel, 2, 1, "kernel_size")?;
+    let empty = matches!(stride, Some(Value::Tuple(t)) if t.is_empty()) || matches!(stride, Some(Value::List(l)) if l.borrow().is_empty());
+    let s = if empty { k.clone() } else { sizes(stride, 2, 0, "stride").map(|s| if stride.is_none_or(Value::is_none) { k.clone() } else { s })? };
+    let p = sizes(padding, 2, 0, "padding")?;
+    let d = sizes(dilation, 2, 1, "dilation")?;
+    Ok(PoolSpec { kernel: [k[0], k[1]], stride: [s[0], s[1]], padding: [p[0], p[1]], dilation: [d[0], d[1]], ceil_mode: bool_arg(ceil, false) })
+}
+
+/// The 1-d form of a pooling argument as a 2-d one: height 1 for the kernel, stride and
+/// dilation, 0 for the padding.
+fn widen(v: Option<&Value>, fill: i64) -> Option<Value> {
+    let v = v.filter(|v| !v.is_none())?;
+    let w = match v {
+        Value::Tuple(t) if t.len() == 1 => t[0].clone(),
+        Value::List(l) if l.borrow().len() == 1 => l.borrow()[0].clone(),
+        v => v.clone(),
+    };
+    Some(Value::tuple(vec![Value::Int(fill), w]))
+}
+
+fn max_pool(x: &Tensor, spec: &PoolSpec, nd: usize, return_indices: bool) -> R<Value> {
+    let (out, idx) = if nd == 1 {
+        let x2 = x.unsqueeze(-2).map_err(exc)?;
+        let (o, i) = pool::max_pool2d(&x2, spec).map_err(exc)?;
+        (o.squeeze(Some(-2)).map_err(exc)?, i.squeeze(Some(-2)).map_err(exc)?)
+    } else {
+        pool::max_pool2d(x, spec).map_err(exc)?
+    };
+    Ok(if return_indices { Value::tuple(vec![tv(out), tv(idx)]) } else { tv(out) })
+}
+
+fn adaptive(x: &Tensor, size: [Option<usize>; 2]) -> R<Value> {
+    let s = x.shape();
+    let (h, w) = if s.len() >= 2 { (s[s.len() - 2], s[s.len() - 1]) } else { (1, 1) };
+    let (oh, ow) = (size[0].unwrap_or(h), size[1].unwrap_or(w));
+    Ok(tv(pool::adaptive_avg_pool2d(x, oh, ow).map_err(exc)?))
+}
+
+/// `output_size`: an int, or a pair whose entries may be None (keep that input size).
+fn output_size(v: Option<&Value>) -> R<[Option<usize>; 2]> {
+    let one = |v: &Value| -> R<Option<usize>> {
+        if v.is_none() {
+            return Ok(None);
+        }
+        let i = v.expect_int("output_size")?;
+        usize::try_from(i).map(Some).map_err(|_| Exception::runtime_error("elements of output_size must be greater than or equal to 0"))
+    };
+    match v {
+        Some(Value::Tuple(t)) if t.len() == 2 => Ok([one(&t[0])?, one(&t[1])?]),
+        Some(Value::List(l)) if l.borrow().len() == 2 => {
+            let l = l.borrow();
+            Ok([one(&l[0])?, one(&l[1])?])
+        }
+        Some(v) => {
+            let o = one(v)?;
+            Ok([o, o])
+        }
+        None => Err(Exception::type_error("adaptive_avg_pool2d() missing required argument 'output_size'")),
+    }
+}
+
+/// `F.dropout2d`: whole channels zeroed with probability p, the rest scaled by 1/(1-p): one
+/// mask draw per (sample, channel) of a 4-D input, per row of a 3-D one (N, C, L).
+pub fn dropout2d(x: &Tensor, p: f64, training: bool) -> R<Tensor> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", float_repr(p))));
+    }
+    if !training || p == 0.0 {
+        return Ok(x.clone());
+    }
+    if p == 1.0 {
+        return x.mul_scalar(Scalar::Int(0)).map_err(exc);
+    }
+    let s = x.shape();
+    if s.len() < 2 {
+        return Err(Exception::runtime_error("Feature dropout requires at least 2 dimensions in the input"));
+    }
+    let mut noise_shape = vec![s[0], s[1]];
+    noise_shape.extend(std::iter::repeat_n(1, s.len() - 2));
+    let rng = super::generator_arg(&Args::new("dropout2d", Vec::new()))?;
+    let noise = crate::tensor::dropout_noise(&mut rng.borrow_mut(), &noise_shape, x.dtype(), p).map_err(exc)?;
+    x.mul(&noise).map_err(exc)
+}
+
+impl BatchNormLayer {
+    /// `_BatchNorm.forward`: count the batch, pick the averaging factor (1/num_batches_tracked
+    /// when momentum is None), and use batch statistics in training or without running ones.
+    fn forward(&self, x: &Tensor, training: bool) -> R<Value> {
+        let d = x.dim();
+        let ok = if self.nd == 1 { d == 2 || d == 3 } else { d == 4 };
+        if !ok {
+            let want = if self.nd == 1 { "2D or 3D" } else { "4D" };
+            return Err(Exception::value_error(format!("expected {want} input (got {d}D input)")));
+        }
+        let mut factor = self.momentum.unwrap_or(0.0);
+        if let (true, Some(nbt)) = (training, &self.num_batches_tracked) {
+            let _guard = NoGrad::new();
+            let next = nbt.add_scalar(Scalar::Int(1)).map_err(exc)?;
+            nbt.copy_(&next).map_err(exc)?;
+            if self.momentum.is_none() {
+                factor = 1.0 / next.item().map_err(exc)?.as_f64();
+            }
+        }
+        let bn_training = training || self.running_mean.is_none();
+        let o = BatchNormOptions { training: bn_training, momentum: factor, eps: self.eps };
+        let (w, b) = (self.weight.borrow().clone(), self.bias.borrow().clone());
+        let y = batchnorm::batch_norm(x, self.running_mean.as_ref(), self.running_var.as_ref(), w.as_ref(), b.as_ref(), &o).map_err(exc)?;
+        Ok(tv(y))
+    }
+}
+
+fn batch_norm_module(nd: usize, args: &Args) -> R<Value> {
+    let [n, eps, momentum, affine, track, bias, _device, _dtype] =
+        args.bind(&["num_features", "eps=", "momentum=", "affine=", "track_running_stats=", "bias=", "device=", "dtype="])?;
+    let n = n.unwrap_or(Value::None).expect_int("num_features")?;
+    let n = usize::try_from(n).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {n}: [{n}]")))?;
+    let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
+    let momentum = match momentum {
+        Some(Value::None) => None,
+        v => Some(f64_arg(v.as_ref(), 0.1, "momentum")?),
+    };
+    let affine = bool_arg(affine.as_ref(), true);
+    let track = bool_arg(track.as_ref(), true);
+    let with_bias = affine && bool_arg(bias.as_ref(), true);
+    let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), DType::Float32));
+    Ok(layer_module(Layer::BatchNorm(BatchNormLayer {
+        nd,
+        num_features: n,
+        eps,
+        momentum,
+        weight: RefCell::new(affine.then(|| param(1.0))),
+        bias: RefCell::new(with_bias.then(|| param(0.0))),
+        running_mean: track.then(|| Tensor::zeros(&[n], DType::Float32)),
+        running_var: track.then(|| Tensor::ones(&[n], DType::Float32)),
+        num_batches_tracked: track.then(|| Tensor::zeros(&[], DType::Int64)),
+    })))
+}
+
+/// The repr text of a pooling module: its arguments as given, stride defaulting to the kernel.
+fn arg_repr(v: Option<&Value>, default: &str) -> String {
+    match v {
+        None | Some(Value::None) => default.to_string(),
+        Some(v) => v.repr(),
+    }
+}
+
+/// Adds the classes to `torch.nn`.
+pub fn register(m: &Module, shared: &Rc<Shared>) {
+    for nd in [1usize, 2] {
+        let g = shared.clone();
+        let name = if nd == 1 { "Conv1d" } else { "Conv2d" };
+        m.set(name, class(name, "torch.nn", move |_, args| conv_module(nd, &args, &mut g.rng.borrow_mut())));
+        let name = if nd == 1 { "MaxPool1d" } else { "MaxPool2d" };
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [k, s, p, d, ri, c] = args.bind(&["kernel_size", "stride=", "padding=", "dilation=", "return_indices=", "ceil_mode="])?;
+            let ks = arg_repr(k.as_ref(), "None");
+            let text = format!(
+                "kernel_size={ks}, stride={}, padding={}, dilation={}, ceil_mode={}",
+                arg_repr(s.as_ref(), &ks),
+                arg_repr(p.as_ref(), "0"),
+                arg_repr(d.as_ref(), "1"),
+                py_bool(bool_arg(c.as_ref(), false))
+            );
+            let spec = if nd == 1 {
+                pool_spec(widen(k.as_ref(), 1).as_ref(), widen(s.as_ref(), 1).as_ref(), widen(p.as_ref(), 0).as_ref(), widen(d.as_ref(), 1).as_ref(), c.as_ref())?
+            } else {
+                pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), d.as_ref(), c.as_ref())?
+            };
+            Ok(layer_module(Layer::MaxPool { nd, spec, return_indices: bool_arg(ri.as_ref(), false), text }))
+        }));
+        let name = if nd == 1 { "BatchNorm1d" } else { "BatchNorm2d" };
+        m.set(name, class(name, "torch.nn", move |_, args| batch_norm_module(nd, &args)));
+    }
+    m.set("AvgPool2d", class("AvgPool2d", "torch.nn", |_, args| {
+        let [k, s, p, c, cip, div] = args.bind(&["kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad=", "divisor_override="])?;
+        let ks = arg_repr(k.as_ref(), "None");
+        let text = format!("kernel_size={ks}, stride={}, padding={}", arg_repr(s.as_ref(), &ks), arg_repr(p.as_ref(), "0"));
+        let spec = pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), None, c.as_ref())?;
+        let divisor = div.filter(|v| !v.is_none()).map(|v| v.expect_int("divisor_override")).transpose()?;
+        Ok(layer_module(Layer::AvgPool { spec, count_include_pad: bool_arg(cip.as_ref(), true), divisor, text }))
+    }));
+    m.set("AdaptiveAvgPool2d", class("AdaptiveAvgPool2d", "torch.nn", |_, args| {
+        let [o] = args.bind(&["output_size"])?;
+        let size = output_size(o.as_ref())?;
+        Ok(layer_module(Layer::AdaptiveAvgPool { size, text: format!("output_size={}", arg_repr(o.as_ref(), "None")) }))
+    }));
+    m.set("Dropout2d", class("Dropout2d", "torch.nn", |_, args| {
+        let [p, _inplace] = args.bind(&["p=", "inplace="])?;
+        let p = f64_arg(p.as_ref(), 0.5, "p")?;
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", float_repr(p))));
+        }
+        Ok(layer_module(Layer::Dropout2d(p)))
+    }));
+}
+
+fn conv_fn(nd: usize) -> Value {
+    let name = if nd == 1 { "conv1d" } else { "conv2d" };
+    Value::builtin(name, move |_, args| {
+        let [x, w, b, stride, padding, dilation, groups] = args.bind(&["input", "weight", "bias=", "stride=", "padding=", "dilation=", "groups="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let w = tensor_arg(w.as_ref(), "weight")?;
+        let b = b.as_ref().and_then(as_tensor).cloned();
+        let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
+        let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
+        let padding = padding_arg(padding.as_ref(), nd, false)?;
+        let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+        let groups = usize::try_from(groups).map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
+        let ws = w.shape();
+        let kernel: Vec<usize> = if ws.len() == nd + 2 { ws[2..].to_vec() } else { vec![1; nd] };
+        let spec = conv_spec(&stride, &padding, &dilation, groups, &kernel, nd)?;
+        Ok(tv(conv::conv(&x, &w, b.as_ref(), &spec, nd).map_err(exc)?))
+    })
+}
+
+/// Adds the functional forms to `torch.nn.functional`.
+pub fn add_functional(m: &Module) {
+    m.set("conv1d", conv_fn(1));
+    m.set("conv2d", conv_fn(2));
+    for nd in [1usize, 2] {
+        let name = if nd == 1 { "max_pool1d" } else { "max_pool2d" };
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [x, k, s, p, d, c, ri] = args.bind(&["input", "kernel_size", "stride=", "padding=", "dilation=", "ceil_mode=", "return_indices="])?;
+            let x = tensor_arg(x.as_ref(), "input")?;
+            let spec = if nd == 1 {
+                pool_spec(widen(k.as_ref(), 1).as_ref(), widen(s.as_ref(), 1).as_ref(), widen(p.as_ref(), 0).as_ref(), widen(d.as_ref(), 1).as_ref(), c.as_ref())?
+            } else {
+                pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), d.as_ref(), c.as_ref())?
+            };
+            max_pool(&x, &spec, nd, bool_arg(ri.as_ref(), false))
+        }));
+    }
+    m.set("avg_pool2d", Value::builtin("avg_pool2d", |_, args| {
+        let [x, k, s, p, c, cip, div] = args.bind(&["input", "kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad=", "divisor_override="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let spec = pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), None, c.as_ref())?;
+        let divisor = div.filter(|v| !v.is_none()).map(|v| v.expect_int("divisor_override")).transpose()?;
+        Ok(tv(pool::avg_pool2d(&x, &spec, bool_arg(cip.as_ref(), true), divisor).map_err(exc)?))
+    }));
+    m.set("adaptive_avg_pool2d", Value::builtin("adaptive_avg_pool2d", |_, args| {
+        let [x, o] = args.bind(&["input", "output_size"])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        adaptive(&x, output_size(o.as_ref())?)
+    }));
+    m.set("batch_norm", Value::builtin("batch_norm", |_, args| {
+        let [x, rm, rv, w, b, training, momentum, eps] =
+            args.bind(&["input", "running_mean", "running_var", "weight=", "bias=", "training=", "momentum=", "eps="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let t = |v: &Option<Value>| v.as_ref().and_then(as_tensor).cloned();
+        let (rm, rv, w, b) = (t(&rm), t(&rv), t(&w), t(&b));
+        let o = BatchNormOptions {
+            training: bool_arg(training.as_ref(), false),
+            momentum: f64_arg(momentum.as_ref(), 0.1, "momentum")?,
+            eps: f64_arg(eps.as_ref(), 1e-5, "eps")?,
+        };
+        Ok(tv(batchnorm::batch_norm(&x, rm.as_ref(), rv.as_ref(), w.as_ref(), b.as_ref(), &o).map_err(exc)?))
+    }));
+    m.set("dropout2d", Value::builtin("dropout2d", |_, args| {
+        let [x, p, training, _inplace] = args.bind(&["input", "p=", "training=", "inplace="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        Ok(tv(dropout2d(&x, f64_arg(p.as_ref(), 0.5, "p")?, bool_arg(training.as_ref(), true))?))
+    }));
+}

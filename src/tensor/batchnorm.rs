@@ -1,0 +1,311 @@
+//! `batch_norm` over (N, C), (N, C, L) or (N, C, H, W) input with its backward
+//! (NativeBatchNormBackward0) and the running-statistics update, in ATen's CPU arithmetic.
+//!
+//! What was checked against PyTorch (docs/divergences.md, "Batch norm"): per channel the mean
+//! is the sum accumulated in double and divided in double, rounded to the input's type; the
+//! variance sum accumulates rounded squares of rounded differences in double; `invstd =
+//! 1/sqrt(var_sum/M + eps)` in double; the output is `fma(x, alpha, beta)` with
+//! `alpha = invstd*weight`, `beta = fma(-mean, alpha, bias)`; the running mean is
+//! `f32(m*mean) + f32((1-m)*running)` with `m` the float momentum. In evaluation the running
+//! statistics replace the batch ones and `invstd = 1/sqrt(running_var + eps)` in float.
+
+use super::autograd::record;
+use super::kernels::Float;
+use super::storage::Storage;
+use super::{no_grad, DType, Result, Tensor, TensorError};
+use ndarray::{ArrayD, IxDyn};
+
+/// `training`, `momentum` (the factor of the new statistic) and `eps` of `F.batch_norm`.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchNormOptions {
+    pub training: bool,
+    pub momentum: f64,
+    pub eps: f64,
+}
+
+fn storage_of(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Storage> {
+    let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
+    Ok(Storage::F64(a).cast(dtype))
+}
+
+/// Per-channel results of the forward pass that the backward and the running update need.
+struct Stats {
+    mean: Vec<f64>,
+    invstd: Vec<f64>,
+    /// The variance sum (rounded to the input's type), for the running variance.
+    var_sum: Vec<f64>,
+}
+
+/// Channel `c`'s elements are at `(n * C + c) * inner + i`.
+#[allow(clippy::too_many_arguments)]
+fn forward<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, inner: usize, run: Option<(&[f64], &[f64])>, w: Option<&[f64]>, b: Option<&[f64]>, o: &BatchNormOptions) -> (Vec<f64>, Stats) {
+    let m = n * inner;
+    let r = |v: f64| -> f64 { T::from_f64(v).into() };
+    let mut st = Stats { mean: vec![0.0; c], invstd: vec![0.0; c], var_sum: vec![0.0; c] };
+    let mut out = vec![0.0; x.len()];
+    for ch in 0..c {
+        let at = |k: usize| (k / inner * c + ch) * inner + k % inner;
+        let (mean, invstd) = match (o.training, run) {
+            (false, Some((rm, rv))) => {
+                let var_eps = T::from_f64(rv[ch]) + T::from_f64(o.eps);
+                (rm[ch], (T::one() / var_eps.sqrt()).into())
+            }
+            _ if inner == 1 => {
+                let (mean, var_sum) = rows_moments::<T>(x, n, c, ch);
+                st.var_sum[ch] = var_sum;
+                (mean, r(1.0 / (var_sum / m as f64 + o.eps).sqrt()))
+            }
+            _ => {
+                let sum: f64 = (0..m).map(|k| x[at(k)]).sum();
+                let mean = r(sum / m as f64);
+                let var_sum = r((0..m)
+                    .map(|k| {
+                        let d = T::from_f64(x[at(k)]) - T::from_f64(mean);
+                        (d * d).into()
+                    })
+                    .sum::<f64>());
+                st.var_sum[ch] = var_sum;
+                (mean, r(1.0 / (var_sum / m as f64 + o.eps).sqrt()))
+            }
+        };
+        st.mean[ch] = mean;
+        st.invstd[ch] = invstd;
+        let wc = T::from_f64(w.map_or(1.0, |w| w[ch]));
+        let alpha = T::from_f64(invstd) * wc;
+        let beta = (-T::from_f64(mean)).mul_add(alpha, T::from_f64(b.map_or(0.0, |b| b[ch])));
+        for k in 0..m {
+            out[at(k)] = T::from_f64(x[at(k)]).mul_add(alpha, beta).into();
+        }
+    }
+    (out, st)
+}
+
+/// PyTorch's thread count on the machine whose outputs the lessons record
+/// (`torch.get_num_threads()` there): an (N, C) input's moments are summed per thread chunk.
+const THREADS: usize = 2;
+
+/// Mean and variance sum of channel `ch` of an (N, C) input, as ATen's channels-last kernel
+/// takes them: `at::parallel_for` splits the rows into `THREADS` chunks, each summed in the
+/// input's type (the squares with an FMA), and the chunks' sums are added in double.
+fn rows_moments<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, ch: usize) -> (f64, f64) {
+    let chunks = THREADS.min(n).max(1);
+    let size = n.div_ceil(chunks);
+    let chunked = |f: &dyn Fn(T, T) -> T| -> f64 {
+        (0..chunks)
+            .map(|t| {
+                let mut acc = T::zero();
+                for row in t * size..((t + 1) * size).min(n) {
+                    acc = f(acc, T::from_f64(x[row * c + ch]));
+                }
+                acc.into()
+            })
+            .sum()
+    };
+    let mean = T::from_f64(chunked(&|acc, v| acc + v) / n as f64);
+    let var_sum = T::from_f64(chunked(&|acc, v| {
+        let d = v - mean;
+        d.mul_add(d, acc)
+    }));
+    (mean.into(), var_sum.into())
+}
+
+/// The new running mean, `m*mean + (1-m)*old` in the input's type with the momentum `m`
+/// rounded to it (so `1-m` is too).
+fn running_mean_update<T: Float + Into<f64>>(old: &[f64], mean: &[f64], momentum: f64) -> Vec<f64> {
+    let m = T::from_f64(momentum);
+    let keep = T::one() - m;
+    old.iter().zip(mean).map(|(&o, &v)| (m * T::from_f64(v) + keep * T::from_f64(o)).into()).collect()
+}
+
+/// The new running variance: the unbiased variance `var_sum / (M-1)` divided in the input's
+/// type, then `m*unbiased` taken in double (ATen's accumulator type) plus the rounded
+/// `(1-m)*old`, rounded once more.
+fn running_var_update<T: Float + Into<f64>>(old: &[f64], var_sum: &[f64], count: usize, momentum: f64) -> Vec<f64> {
+    let m = T::from_f64(momentum);
+    let keep = T::one() - m;
+    old.iter()
+        .zip(var_sum)
+        .map(|(&o, &vs)| {
+            let unbiased: f64 = (T::from_f64(vs) / T::from_f64(count as f64 - 1.0)).into();
+            let kept: f64 = (keep * T::from_f64(o)).into();
+            T::from_f64(m.into() * unbiased + kept).into()
+        })
+        .collect()
+}
+
+fn channel_error(what: &str, want: usize, got: usize) -> TensorError {
+    TensorError::runtime(format!("{what} should contain {want} elements not {got}"))
+}
+
+/// `F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)`. In
+/// training the batch statistics normalise (biased variance) and, when given, the running
+/// buffers are updated in place (unbiased variance); otherwise the running ones normalise.
+pub fn batch_norm(x: &Tensor, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, weight: Option<&Tensor>, bias: Option<&Tensor>, o: &BatchNormOptions) -> Result<Tensor> {
+    let shape = x.shape();
+    if shape.len() < 2 {
+        return Err(TensorError::runtime(format!(
+            "batch_norm: expected input with at least 2 dimensions, got {}",
+            shape.len()
+        )));
+    }
+    if !x.dtype().is_floating_point() {
+        let name = if x.dtype() == DType::Int64 { "Long" } else { "Bool" };
+        return Err(TensorError::NotImplemented { msg: format!("\"batch_norm\" not implemented for '{name}'") });
+    }
+    let (n, c) = (shape[0], shape[1]);
+    let inner: usize = shape[2..].iter().product();
+    if o.training && n * inner == 1 {
+        let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+        return Err(TensorError::Value {
+            msg: format!("Expected more than 1 value per channel when training, got input size torch.Size([{}])", dims.join(", ")),
+        });
+    }
+    for (t, what) in [(running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")] {
+        if let Some(t) = t.filter(|t| t.numel() != c) {
+            return Err(channel_error(what, c, t.numel()));
+        }
+    }
+    if [running_mean, running_var, weight, bias].iter().flatten().any(|t| t.dtype() != x.dtype()) {
+        return Err(TensorError::runtime("mixed dtype (CPU): all inputs must share same datatype."));
+    }
+    if !o.training && (running_mean.is_none() || running_var.is_none()) {
+        return Err(TensorError::runtime("running_mean and running_var must be defined in evaluation mode"));
+    }
+    let dtype = x.dtype();
+    let xv = x.to_f64_vec();
+    let (rm, rv) = (running_mean.map(Tensor::to_f64_vec), running_var.map(Tensor::to_f64_vec));
+    let run = rm.as_deref().zip(rv.as_deref());
+    let (w, b) = (weight.map(Tensor::to_f64_vec), bias.map(Tensor::to_f64_vec));
+    let (out, st) = match dtype {
+        DType::Float32 => forward::<f32>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o),
+        _ => forward::<f64>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o),
+    };
+    if o.training {
+        let count = n * inner;
+        for (buf, is_var) in [(running_mean, false), (running_var, true)] {
+            let Some(buf) = buf else { continue };
+            let old = buf.to_f64_vec();
+            let upd = match (buf.dtype(), is_var) {
+                (DType::Float32, false) => running_mean_update::<f32>(&old, &st.mean, o.momentum),
+                (_, false) => running_mean_update::<f64>(&old, &st.mean, o.momentum),
+                (DType::Float32, true) => running_var_update::<f32>(&old, &st.var_sum, count, o.momentum),
+                (_, true) => running_var_update::<f64>(&old, &st.var_sum, count, o.momentum),
+            };
+            let t = Tensor::from_storage(storage_of(upd, &[c], buf.dtype())?.reshape(&buf.shape())?);
+            no_grad(|| buf.copy_(&t))?;
+        }
+    }
+    let out = storage_of(out, &shape, dtype)?;
+    let mut inputs = vec![x];
+    inputs.extend(weight);
+    inputs.extend(bias);
+    let (has_w, has_b) = (weight.is_some(), bias.is_some());
+    let (wdtype, bdtype) = (weight.map_or(dtype, Tensor::dtype), bias.map_or(dtype, Tensor::dtype));
+    let training = o.training;
+    Ok(record(out, "NativeBatchNormBackward0", &inputs, true, move |g, _| {
+        let gv = g.to_f64_vec();
+        let (gx, gw, gb) = match dtype {
+            DType::Float32 => backward::<f32>(&xv, &gv, n, c, inner, &st, w.as_deref(), training),
+            _ => backward::<f64>(&xv, &gv, n, c, inner, &st, w.as_deref(), training),
+        };
+        let mut grads = vec![Some(Tensor::from_storage(storage_of(gx, &shape, dtype)?))];
+        if has_w {
+            grads.push(Some(Tensor::from_storage(storage_of(gw, &[c], wdtype)?)));
+        }
+        if has_b {
+            grads.push(Some(Tensor::from_storage(storage_of(gb, &[c], bdtype)?)));
+        }
+        Ok(grads)
+    }))
+}
+
+/// ATen's `vec::reduce_all` / `map2_reduce_all` over one row of `vals` (already mapped and
+/// rounded): fewer than a vector's lanes are added left to right; otherwise the first vector
+/// is the accumulator, later whole vectors are added lane-wise, the partial last vector's lanes
+/// are fused (`fma(a, b, acc)` from `pairs`, when the map was a product), and the lanes are
+/// combined pairwise as the SIMD horizontal sum does.
+fn reduce_row<T: Float>(vals: &[T], pairs: Option<(&[T], &[T])>) -> T {
+    let lanes = T::LANES;
+    if vals.len() < lanes {
+        return vals.iter().skip(1).fold(vals.first().copied().unwrap_or_else(T::zero), |a, &v| a + v);
+    }
+    let mut acc: Vec<T> = vals[..lanes].to_vec();
+    let full = vals.len() - vals.len() % lanes;
+    for (k, &v) in vals.iter().enumerate().take(full).skip(lanes) {
+        acc[k % lanes] = acc[k % lanes] + v;
+    }
+    for k in full..vals.len() {
+        acc[k - full] = match pairs {
+            Some((a, b)) => a[k].mul_add(b[k], acc[k - full]),
+            None => acc[k - full] + vals[k],
+        };
+    }
+    let mut width = lanes;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = acc[j] + acc[j + width];
+        }
+    }
+    acc[0]
+}
+
+/// The input, weight and bias gradients as ATen's CPU kernels compute them (channel sums of
+/// `dy` and of `(x - mean) * dy` per sample row into double, or per thread chunk for (N, C)
+/// input; `dx = (dy - mean(dy) - (x - mean) * k) * invstd * w` with `k = dotp * invstd² / M`).
+#[allow(clippy::too_many_arguments)]
+fn backward<T: Float + Into<f64>>(x: &[f64], g: &[f64], n: usize, c: usize, inner: usize, st: &Stats, w: Option<&[f64]>, training: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let t = T::from_f64;
+    let m = n * inner;
+    let mut gx = vec![0.0; g.len()];
+    let (mut gw, mut gb) = (vec![0.0; c], vec![0.0; c]);
+    for ch in 0..c {
+        let (mean, inv) = (t(st.mean[ch]), t(st.invstd[ch]));
+        let wc = t(w.map_or(1.0, |w| w[ch]));
+        let (mut sum, mut dot) = (0.0f64, 0.0f64);
+        if inner == 1 {
+            let chunks = THREADS.min(n).max(1);
+            let size = n.div_ceil(chunks);
+            for k in 0..chunks {
+                let (mut a, mut b) = (T::zero(), T::zero());
+                for row in k * size..((k + 1) * size).min(n) {
+                    let (xv, dy) = (t(x[row * c + ch]), t(g[row * c + ch]));
+                    a = a + dy;
+                    b = (xv - mean).mul_add(dy, b);
+                }
+                sum += a.into();
+                dot += b.into();
+            }
+        } else {
+            for s in 0..n {
+                let base = (s * c + ch) * inner;
+                let dy: Vec<T> = g[base..base + inner].iter().map(|&v| t(v)).collect();
+                let d: Vec<T> = x[base..base + inner].iter().map(|&v| t(v) - mean).collect();
+                let prod: Vec<T> = d.iter().zip(&dy).map(|(&a, &b)| a * b).collect();
+                sum += reduce_row(&dy, None).into();
+                dot += reduce_row(&prod, Some((&d, &dy))).into();
+            }
+        }
+        let dp = t(dot);
+        gw[ch] = (dp * inv).into();
+        gb[ch] = t(sum).into();
+        let k = dp * inv * inv / t(m as f64);
+        // (N, C) input: the mean of dy is divided in float; whole vectors of channels fuse the
+        // `(x - mean) * k` term, the scalar tail does not.
+        let (grad_mean, fused) = if inner == 1 { (t(sum) / t(n as f64), ch < c - c % T::LANES) } else { (t(sum / m as f64), true) };
+        for s in 0..n {
+            for i in 0..inner {
+                let at = (s * c + ch) * inner + i;
+                let dy = t(g[at]);
+                let v = if training {
+                    let d = t(x[at]) - mean;
+                    if fused { (-d).mul_add(k, dy - grad_mean) } else { dy - grad_mean - d * k }
+                } else {
+                    dy
+                };
+                gx[at] = (v * inv * wc).into();
+            }
+        }
+    }
+    (gx, gw, gb)
+}

@@ -1,0 +1,465 @@
+//! Convolutions (`conv1d`, `conv2d`) with their backward (ConvolutionBackward0), summed in the
+//! orders of PyTorch's two float32 CPU paths.
+//!
+//! PyTorch sends a float32 convolution either to oneDNN or to its own im2col + BLAS gemm
+//! ("slow_conv2d"), by the rule of `use_mkldnn` in ATen's Convolution.cpp. Probing real torch
+//! (docs/divergences.md, "Convolutions") showed:
+//! - oneDNN sums each output over input channels in blocks of 16: inside a block the order is
+//!   kernel row, kernel column, channel, each step one FMA from zero; the bias is added to the
+//!   first block's sum and the other blocks' sums follow in order. Grouped convolutions with
+//!   fewer than 4 input or output channels per group go through another oneDNN kernel whose
+//!   order is channel, kernel row, kernel column;
+//! - the gemm path sums over (channel, kernel row, kernel column): with at most two output
+//!   channels MKL's small kernel adds rounded products to an accumulator that starts at the
+//!   bias; otherwise (as far as probed) one FMA per step from zero, then the bias.
+//!
+//! A 1-d convolution is the 2-d one on a height-1 view, as in ATen.
+
+use super::autograd::record;
+use super::kernels::Float;
+use super::storage::Storage;
+use super::{DType, Result, Tensor, TensorError};
+use ndarray::{ArrayD, IxDyn};
+
+/// Stride, padding (before/after, per spatial dim), dilation and groups of a 2-d convolution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvSpec {
+    pub stride: [usize; 2],
+    pub pad_lo: [usize; 2],
+    pub pad_hi: [usize; 2],
+    pub dilation: [usize; 2],
+    pub groups: usize,
+}
+
+/// The sizes of one convolution, all in the 2-d form.
+#[derive(Debug, Clone, Copy)]
+struct Geom {
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    o: usize,
+    kh: usize,
+    kw: usize,
+    oh: usize,
+    ow: usize,
+    /// Input and output channels per group.
+    cg: usize,
+    og: usize,
+}
+
+/// Which of PyTorch's kernels (and so which summation order) a convolution gets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Path {
+    /// oneDNN's blocked kernel: (kernel row, kernel column, channel) per block of 16 channels.
+    Onednn,
+    /// oneDNN's kernel for grouped convolutions with few channels per group: (channel, kernel
+    /// row, kernel column), one FMA per step.
+    OnednnGrouped,
+    /// gemm with a plain dot starting at the bias.
+    GemmPlain,
+    /// gemm with a fused dot from zero, bias added after.
+    GemmFused,
+}
+
+/// ATen's `use_mkldnn` for a float32 input, with more than one thread (the clause about 1x1
+/// kernels on a single thread then never applies); float64 always takes the gemm path.
+fn choose_path(g: &Geom, groups: usize, dtype: DType) -> Path {
+    let onednn = dtype == DType::Float32
+        && (groups > 1 || (g.kw > 3 && g.kh > 3) || g.n > 1 || g.n * g.c * g.h * g.w > 20480);
+    if onednn && groups > 1 && (g.cg < 4 || g.og < 4) && g.cg > 1 {
+        Path::OnednnGrouped
+    } else if onednn {
+        Path::Onednn
+    } else if g.o <= 2 {
+        Path::GemmPlain
+    } else {
+        Path::GemmFused
+    }
+}
+
+/// The values of a float tensor in row-major order, in its own precision.
+fn values<T: Float>(t: &Tensor) -> Vec<T> {
+    t.to_f64_vec().into_iter().map(T::from_f64).collect()
+}
+
+fn storage_of<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
+    let v: Vec<f64> = v.into_iter().map(Into::into).collect();
+    let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
+    Ok(Storage::F64(a).cast(dtype))
+}
+
+fn tensor_of(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    storage_of(v, shape, dtype).map(Tensor::from_storage)
+}
+
+impl Geom {
+    /// The input position a kernel tap reads for an output position, if inside the input.
+    #[inline]
+    fn tap(&self, s: &ConvSpec, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<(usize, usize)> {
+        let y = (oy * s.stride[0] + ky * s.dilation[0]).checked_sub(s.pad_lo[0])?;
+        let x = (ox * s.stride[1] + kx * s.dilation[1]).checked_sub(s.pad_lo[1])?;
+        (y < self.h && x < self.w).then_some((y, x))
+    }
+}
+
+fn forward<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
+    let mut out = vec![T::zero(); g.n * g.o * g.oh * g.ow];
+    let xi = |n: usize, c: usize, y: usize, xx: usize| ((n * g.c + c) * g.h + y) * g.w + xx;
+    let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
+    for n in 0..g.n {
+        for o in 0..g.o {
+            let c0 = (o / g.og) * g.cg;
+            let b = bias.map(|b| b[o]);
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let acc = match path {
+                        Path::Onednn | Path::OnednnGrouped => {
+                            // Each block of 16 channels sums from zero; the bias joins the
+                            // first block's sum, then the other blocks are added in order.
+                            let mut total: Option<T> = None;
+                            for blk in (0..g.cg).step_by(16) {
+                                let chans = blk..(blk + 16).min(g.cg);
+                                let mut part = T::zero();
+                                let mut tap = |c: usize, ky: usize, kx: usize| {
+                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                        part = x[xi(n, c0 + c, y, xx)].mul_add(wt[wi(o, c, ky, kx)], part);
+                                    }
+                                };
+                                if path == Path::Onednn {
+                                    for ky in 0..g.kh {
+                                        for kx in 0..g.kw {
+                                            chans.clone().for_each(|c| tap(c, ky, kx));
+                                        }
+                                    }
+                                } else {
+                                    for c in chans {
+                                        for ky in 0..g.kh {
+                                            for kx in 0..g.kw {
+                                                tap(c, ky, kx);
+                                            }
+                                        }
+                                    }
+                                }
+                                total = Some(match total {
+                                    None => b.map_or(part, |b| part + b),
+                                    Some(t) => t + part,
+                                });
+                            }
+                            total.unwrap_or_else(|| b.unwrap_or_else(T::zero))
+                        }
+                        Path::GemmPlain | Path::GemmFused => {
+                            let fused = path == Path::GemmFused;
+                            let mut acc = if fused { T::zero() } else { b.unwrap_or_else(T::zero) };
+                            for c in 0..g.cg {
+                                for ky in 0..g.kh {
+                                    for kx in 0..g.kw {
+                                        // im2col puts zeros at padded taps; adding 0 changes nothing.
+                                        if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                            let (a, w) = (x[xi(n, c0 + c, y, xx)], wt[wi(o, c, ky, kx)]);
+                                            acc = if fused { a.mul_add(w, acc) } else { acc + a * w };
+                                        }
+                                    }
+                                }
+                            }
+                            match (fused, b) {
+                                (true, Some(b)) => acc + b,
+                                _ => acc,
+                            }
+                        }
+                    };
+                    out[((n * g.o + o) * g.oh + oy) * g.ow + ox] = acc;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Gradients of input, weight and bias in the orders probed for oneDNN (docs/divergences.md):
+/// the input's gradient sums over (kernel row, kernel column, output channel) with one FMA per
+/// step, the weight's over (sample, output row, output column) with FMAs, the bias's with
+/// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
+/// gradient per sample with FMAs over output positions, added sample by sample, the bias's
+/// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
+fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
+    let gyi = |n: usize, o: usize, oy: usize, ox: usize| ((n * g.o + o) * g.oh + oy) * g.ow + ox;
+    let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
+    let xi = |n: usize, c: usize, y: usize, xx: usize| ((n * g.c + c) * g.h + y) * g.w + xx;
+    // The output position whose tap (ky, kx) reads input (y, xx), if any.
+    let source = |y: usize, xx: usize, ky: usize, kx: usize| -> Option<(usize, usize)> {
+        let sy = (y + s.pad_lo[0]).checked_sub(ky * s.dilation[0])?;
+        let sx = (xx + s.pad_lo[1]).checked_sub(kx * s.dilation[1])?;
+        if sy % s.stride[0] != 0 || sx % s.stride[1] != 0 {
+            return None;
+        }
+        let (oy, ox) = (sy / s.stride[0], sx / s.stride[1]);
+        (oy < g.oh && ox < g.ow).then_some((oy, ox))
+    };
+    let mut gx = vec![0.0; x.len()];
+    let mut gw = vec![T::zero(); wt.len()];
+    let mut gb = vec![T::zero(); g.o];
+    if onednn {
+        for n in 0..g.n {
+            for c in 0..g.c {
+                let (grp, cl) = (c / g.cg, c % g.cg);
+                for y in 0..g.h {
+                    for xx in 0..g.w {
+                        let mut acc = T::zero();
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                if let Some((oy, ox)) = source(y, xx, ky, kx) {
+                                    for o in grp * g.og..(grp + 1) * g.og {
+                                        acc = gy[gyi(n, o, oy, ox)].mul_add(wt[wi(o, cl, ky, kx)], acc);
+                                    }
+                                }
+                            }
+                        }
+                        gx[xi(n, c, y, xx)] = acc.into();
+                    }
+                }
+            }
+        }
+    } else {
+        let (wf, gf): (Vec<f64>, Vec<f64>) = (wt.iter().map(|&v| v.into()).collect(), gy.iter().map(|&v| v.into()).collect());
+        for n in 0..g.n {
+            for o in 0..g.o {
+                let c0 = (o / g.og) * g.cg;
+                for oy in 0..g.oh {
+                    for ox in 0..g.ow {
+                        let d = gf[gyi(n, o, oy, ox)];
+                        for c in 0..g.cg {
+                            for ky in 0..g.kh {
+                                for kx in 0..g.kw {
+                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                        gx[xi(n, c0 + c, y, xx)] += d * wf[wi(o, c, ky, kx)];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let gx32: Vec<f64> = gx.iter().map(|&v| T::from_f64(v).into()).collect();
+        gx = gx32;
+    }
+    for n in 0..g.n {
+        // The gemm path accumulates each sample's product on its own, then adds it.
+        let mut part = if onednn { None } else { Some(vec![T::zero(); wt.len()]) };
+        for o in 0..g.o {
+            let c0 = (o / g.og) * g.cg;
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let d = gy[gyi(n, o, oy, ox)];
+                    if onednn {
+                        gb[o] = gb[o] + d;
+                    }
+                    for c in 0..g.cg {
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                    let k = wi(o, c, ky, kx);
+                                    let acc = part.as_mut().map_or(&mut gw[k], |p| &mut p[k]);
+                                    *acc = d.mul_add(x[xi(n, c0 + c, y, xx)], *acc);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = part {
+            for (a, b) in gw.iter_mut().zip(p) {
+                *a = if n == 0 { b } else { *a + b };
+            }
+        }
+    }
+    if !onednn {
+        gb = super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]);
+    }
+    (gx, gw.into_iter().map(Into::into).collect(), gb.into_iter().map(Into::into).collect())
+}
+
+fn shape_str(s: &[usize]) -> String {
+    format!("[{}]", s.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
+}
+
+/// PyTorch's checks of `conv{nd}d`'s arguments, with its messages.
+fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize) -> Result<()> {
+    let (xs, ws) = (x.shape(), w.shape());
+    if xs.len() != nd + 2 && xs.len() != nd + 1 {
+        return Err(TensorError::runtime(format!(
+            "Expected {}D (unbatched) or {}D (batched) input to conv{nd}d, but got input of size: {}",
+            nd + 1,
+            nd + 2,
+            shape_str(&xs)
+        )));
+    }
+    if ws.len() != nd + 2 {
+        return Err(TensorError::runtime(format!(
+            "Expected {}-dimensional weight for {}-dimensional input, but got {}-dimensional weight of size {}",
+            nd + 2,
+            nd + 2,
+            ws.len(),
+            shape_str(&ws)
+        )));
+    }
+    let dtype_name = |d: DType| match d {
+        DType::Float32 => "float",
+        DType::Float64 => "double",
+        DType::Int64 => "long int",
+        DType::Bool => "bool",
+        DType::Int32 => "int",
+        DType::Int16 => "short int",
+        DType::Int8 => "signed char",
+        DType::UInt8 => "unsigned char",
+        DType::Float16 => "c10::Half",
+        DType::BFloat16 => "c10::BFloat16",
+    };
+    if let Some(b) = bias.filter(|b| b.dtype() != x.dtype()) {
+        return Err(TensorError::runtime(format!(
+            "Input type ({}) and bias type ({}) should be the same",
+            dtype_name(x.dtype()),
+            dtype_name(b.dtype())
+        )));
+    }
+    if !x.dtype().is_floating_point() && x.dtype() == w.dtype() {
+        return Err(TensorError::unsupported(format!("unsupported: conv{nd}d on {} tensors", x.dtype())));
+    }
+    if x.dtype() != w.dtype() || !x.dtype().is_floating_point() {
+        return Err(TensorError::runtime(format!(
+            "Input type ({}) and weight type ({}) should be the same",
+            dtype_name(x.dtype()),
+            dtype_name(w.dtype())
+        )));
+    }
+    let batched = xs.len() == nd + 2;
+    let c = xs[usize::from(batched)];
+    if s.groups == 0 {
+        return Err(TensorError::runtime("non-positive groups is not supported"));
+    }
+    if ws[0] % s.groups != 0 {
+        return Err(TensorError::runtime(format!(
+            "Given groups={}, expected weight to be divisible by {} at dimension 0, but got weight of size {} instead",
+            s.groups,
+            s.groups,
+            shape_str(&ws)
+        )));
+    }
+    if ws[1] * s.groups != c {
+        let input_shape: Vec<usize> = if batched { xs.clone() } else { std::iter::once(1).chain(xs.iter().copied()).collect() };
+        return Err(TensorError::runtime(format!(
+            "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {c} channels instead",
+            s.groups,
+            shape_str(&ws),
+            shape_str(&input_shape),
+            ws[1] * s.groups
+        )));
+    }
+    if let Some(b) = bias.filter(|b| b.shape() != [ws[0]]) {
+        return Err(TensorError::runtime(format!(
+            "Given weight of size {}, expected bias to be 1-dimensional with {} elements, but got bias of size {} instead",
+            shape_str(&ws),
+            ws[0],
+            shape_str(&b.shape())
+        )));
+    }
+    let spatial = &xs[xs.len() - nd..];
+    let kernel = &ws[2..];
+    if kernel.contains(&0) {
+        let names = if nd == 2 { ["kernel_height: ", " kernel_width: "] } else { ["kernel_width: ", ""] };
+        let got: Vec<String> = kernel.iter().zip(names).map(|(k, n)| format!("{n}{k}")).collect();
+        return Err(TensorError::runtime(format!("kernel size should be greater than zero, but got {}", got.concat())));
+    }
+    if s.stride.contains(&0) {
+        return Err(TensorError::runtime("non-positive stride is not supported"));
+    }
+    let off = 2 - nd;
+    let padded: Vec<usize> = (0..nd).map(|d| spatial[d] + s.pad_lo[off + d] + s.pad_hi[off + d]).collect();
+    let eff: Vec<usize> = (0..nd).map(|d| s.dilation[off + d] * kernel[d].saturating_sub(1) + 1).collect();
+    if (0..nd).any(|d| padded[d] < eff[d]) {
+        let join = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(" x ");
+        return Err(TensorError::runtime(format!(
+            "Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
+            join(&padded),
+            join(&eff)
+        )));
+    }
+    Ok(())
+}
+
+/// `F.conv2d` (`nd == 2`) or `F.conv1d` (`nd == 1`, the spec's first spatial entries unused):
+/// batched or unbatched input, grad_fn ConvolutionBackward0.
+pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, nd: usize) -> Result<Tensor> {
+    check(x, w, bias, spec, nd)?;
+    let (xs, ws) = (x.shape(), w.shape());
+    let batched = xs.len() == nd + 2;
+    let (n, c) = if batched { (xs[0], xs[1]) } else { (1, xs[0]) };
+    let (h, wd) = if nd == 2 { (xs[xs.len() - 2], xs[xs.len() - 1]) } else { (1, xs[xs.len() - 1]) };
+    let (kh, kw) = if nd == 2 { (ws[2], ws[3]) } else { (1, ws[2]) };
+    let mut s = spec.clone();
+    if nd == 1 {
+        s.stride[0] = 1;
+        s.dilation[0] = 1;
+        s.pad_lo[0] = 0;
+        s.pad_hi[0] = 0;
+    }
+    let out_len = |len: usize, k: usize, d: usize| {
+        let eff = s.dilation[d] * (k - 1) + 1;
+        (len + s.pad_lo[d] + s.pad_hi[d] - eff) / s.stride[d] + 1
+    };
+    let g = Geom {
+        n,
+        c,
+        h,
+        w: wd,
+        o: ws[0],
+        kh,
+        kw,
+        oh: out_len(h, kh, 0),
+        ow: out_len(wd, kw, 1),
+        cg: ws[1],
+        og: ws[0] / s.groups,
+    };
+    let mut out_shape = if batched { vec![n, g.o] } else { vec![g.o] };
+    if nd == 2 {
+        out_shape.push(g.oh);
+    }
+    out_shape.push(g.ow);
+    super::check_size(&out_shape)?;
+    let dtype = x.dtype();
+    let path = choose_path(&g, s.groups, dtype);
+    let out = match dtype {
+        DType::Float32 => {
+            let b = bias.map(values::<f32>);
+            storage_of(forward(&values::<f32>(x), &values::<f32>(w), b.as_deref(), &g, &s, path), &out_shape, dtype)?
+        }
+        _ => {
+            let b = bias.map(values::<f64>);
+            storage_of(forward(&values::<f64>(x), &values::<f64>(w), b.as_deref(), &g, &s, path), &out_shape, dtype)?
+        }
+    };
+    let mut inputs = vec![x, w];
+    inputs.extend(bias);
+    let (xv, wv) = (x.to_f64_vec(), w.to_f64_vec());
+    let (x_shape, w_shape) = (xs.clone(), ws.clone());
+    let has_bias = bias.is_some();
+    Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
+        let gv = gy.to_f64_vec();
+        let typed = |v: &[f64]| -> Vec<f32> { v.iter().map(|&a| a as f32).collect() };
+        let (gx, gw, gb) = match dtype {
+            DType::Float32 => backward(&typed(&xv), &typed(&wv), &typed(&gv), &g, &s, path),
+            _ => backward(&xv, &wv, &gv, &g, &s, path),
+        };
+        let mut grads = vec![
+            need[0].then(|| tensor_of(gx, &x_shape, dtype)).transpose()?,
+            need[1].then(|| tensor_of(gw, &w_shape, dtype)).transpose()?,
+        ];
+        if has_bias {
+            grads.push(need.get(2).copied().unwrap_or(false).then(|| tensor_of(gb, &[g.o], dtype)).transpose()?);
+        }
+        Ok(grads)
+    }))
+}
