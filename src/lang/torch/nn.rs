@@ -15,7 +15,8 @@ type R<T> = Result<T, Exception>;
 
 /// What a module computes.
 enum Kind {
-    Linear(RefCell<tnn::Linear>),
+    /// A Linear; `LazyLinear` until its first call (the generator to initialise it with).
+    Linear(RefCell<tnn::Linear>, RefCell<Option<Rc<RefCell<crate::tensor::Generator>>>>),
     Embedding(tnn::Embedding),
     Activation(Activation),
     /// An activation with arguments, and its repr's argument text as PyTorch prints it
@@ -181,7 +182,7 @@ impl PyModule {
     pub(super) fn name(&self) -> &str {
         match &self.kind {
             Kind::Custom(c) => c.class_name.get().map_or("Module", String::as_str),
-            Kind::Linear(_) => "Linear",
+            Kind::Linear(_, lazy) => if lazy.borrow().is_some() { "LazyLinear" } else { "Linear" },
             Kind::Embedding(_) => "Embedding",
             Kind::Sequential(_) => "Sequential",
             Kind::ModuleList(_) => "ModuleList",
@@ -225,7 +226,8 @@ impl PyModule {
     /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
     pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
         match &self.kind {
-            Kind::Linear(l) => {
+            Kind::Linear(_, lazy) if lazy.borrow().is_some() => Vec::new(),
+            Kind::Linear(l, _) => {
                 let l = l.borrow();
                 let mut v = vec![("weight".to_string(), l.weight.clone())];
                 v.extend(l.bias.clone().map(|b| ("bias".to_string(), b)));
@@ -259,9 +261,16 @@ impl PyModule {
                 let call = Args { fname: "forward".into(), this: None, pos: args.pos.clone(), kw: args.kw.clone() };
                 interp.call(&f, call)
             }
-            Kind::Linear(l) => {
+            Kind::Linear(l, lazy) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
+                // A LazyLinear becomes a Linear on its first call, drawing its weights then.
+                let pending = lazy.borrow_mut().take();
+                if let Some(rng) = pending {
+                    let (out, bias) = { let l = l.borrow(); (l.out_features, l.bias.is_some()) };
+                    let n_in = x.shape().last().copied().unwrap_or(0);
+                    *l.borrow_mut() = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
+                }
                 Ok(tv(l.borrow().forward(&x).map_err(exc)?))
             }
             Kind::Embedding(e) => {
@@ -321,7 +330,8 @@ impl PyModule {
     /// The repr of a module without children: `Name(arguments)`.
     pub(super) fn leaf_repr(&self) -> String {
         match &self.kind {
-            Kind::Linear(l) => l.borrow().repr(),
+            Kind::Linear(l, lazy) if lazy.borrow().is_some() => format!("Lazy{}", l.borrow().repr()),
+            Kind::Linear(l, _) => l.borrow().repr(),
             Kind::Layer(l) => l.repr(),
             Kind::Embedding(e) => match e.padding_idx {
                 Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
@@ -545,7 +555,13 @@ impl NativeObject for PyModule {
                 _ => {}
             }
         }
-        if let Kind::Linear(l) = &self.kind {
+        if let Kind::Linear(_, lazy) = &self.kind
+            && lazy.borrow().is_some()
+            && matches!(name, "weight" | "bias")
+        {
+            return Ok(Some(Value::native(Uninitialized)));
+        }
+        if let Kind::Linear(l, _) = &self.kind {
             let l = l.borrow();
             match name {
                 "weight" => return Ok(Some(tv(l.weight.clone()))),
@@ -646,7 +662,7 @@ impl NativeObject for PyModule {
         if let Kind::Layer(l) = &self.kind {
             return l.set_attr(name, &value);
         }
-        let Kind::Linear(l) = &self.kind else { return Ok(false) };
+        let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
         let t = match (&value, as_tensor(&value)) {
             (Value::None, _) if name == "bias" => None,
             (_, Some(t)) => Some(t.clone()),
@@ -1131,7 +1147,19 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: [{o}, {i}]", i.min(o))));
         }
         let lin = tnn::Linear::new(i as usize, o as usize, bool_arg(bias.as_ref(), true), &mut g.rng.borrow_mut());
-        Ok(module(Kind::Linear(RefCell::new(lin))))
+        Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(None))))
+    }));
+    let g = shared.clone();
+    m.set("LazyLinear", class("LazyLinear", "torch.nn", move |_, args| {
+        let [o, bias, _device, _dtype] = args.bind(&["out_features", "bias=", "device=", "dtype="])?;
+        let o = o.map_or(Ok(0), |v| v.expect_int("out_features"))?;
+        if o < 0 {
+            return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {o}: [{o}, 0]")));
+        }
+        // Shapes without draws until the first call: (out, 0) draws nothing from the generator.
+        let mut none = crate::tensor::Generator::new(0);
+        let lin = tnn::Linear::new(0, o as usize, bool_arg(bias.as_ref(), true), &mut none);
+        Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(Some(g.rng.clone())))))
     }));
     for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
         m.set(name, class(name, "torch.nn", move |_, args| {
@@ -1429,5 +1457,20 @@ impl NativeObject for PyStateDict {
                     .collect(),
             ))
         })))
+    }
+}
+
+/// A lazy module's parameter before its first call (`<UninitializedParameter>`).
+struct Uninitialized;
+
+impl NativeObject for Uninitialized {
+    fn type_name(&self) -> &str {
+        "UninitializedParameter"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.nn.parameter")
+    }
+    fn repr(&self) -> String {
+        "<UninitializedParameter>".into()
     }
 }
