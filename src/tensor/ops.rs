@@ -596,6 +596,23 @@ impl Tensor {
         Ok(record(out, "LogBackward0", &[self], true, move |g, _| Ok(vec![Some(g.div(&a)?)])))
     }
 
+    /// `log10`/`log2` (Log10Backward0/Log2Backward0): libm's, elementwise.
+    pub fn log10(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::log10, f64::log10);
+        let a = saved(self);
+        Ok(record(out, "Log10Backward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.div(&a.mul_scalar(Scalar::Float(std::f64::consts::LN_10))?)?)])
+        }))
+    }
+
+    pub fn log2(&self) -> Result<Tensor> {
+        let out = map_float(&self.storage(), f32::log2, f64::log2);
+        let a = saved(self);
+        Ok(record(out, "Log2Backward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.div(&a.mul_scalar(Scalar::Float(std::f64::consts::LN_2))?)?)])
+        }))
+    }
+
     pub fn sqrt(&self) -> Result<Tensor> {
         let out = map_float(&self.storage(), f32::sqrt, f64::sqrt);
         let result = Tensor::from_storage(out.clone());

@@ -639,7 +639,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
 /// An elementwise tensor function as the bindings table it.
 type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
 
-fn unary_table() -> [(&'static str, UnaryFn); 15] {
+fn unary_table() -> [(&'static str, UnaryFn); 17] {
     [
         ("floor", Tensor::floor),
         ("ceil", Tensor::ceil),
@@ -647,6 +647,8 @@ fn unary_table() -> [(&'static str, UnaryFn); 15] {
         ("isnan", |t| Ok(t.isnan())),
         ("exp", Tensor::exp),
         ("log", Tensor::log),
+        ("log10", Tensor::log10),
+        ("log2", Tensor::log2),
         ("sqrt", Tensor::sqrt),
         ("sin", Tensor::sin),
         ("cos", Tensor::cos),

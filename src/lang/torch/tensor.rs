@@ -494,6 +494,8 @@ fn method(this: &Value, name: &str) -> Option<Value> {
     Some(match name {
         "exp" => unary_method(this, "exp", Tensor::exp),
         "log" => unary_method(this, "log", Tensor::log),
+        "log10" => unary_method(this, "log10", Tensor::log10),
+        "log2" => unary_method(this, "log2", Tensor::log2),
         "sqrt" => unary_method(this, "sqrt", Tensor::sqrt),
         "sin" => unary_method(this, "sin", Tensor::sin),
         "cos" => unary_method(this, "cos", Tensor::cos),
