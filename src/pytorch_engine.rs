@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_missing_python_is_a_clear_error() {
-        let lesson = crate::lesson::parse(crate::source::SourceFile::new("x.md", "```python\n1\n```\n".into()));
+        let lesson = crate::lesson::parse(crate::source::SourceFile::new("x.md", String::from("```python\n1\n```\n")));
         let e = run_lesson_pytorch(&lesson, Path::new("/nonexistent/python3")).unwrap_err();
         assert!(e.to_string().contains("cannot start Python `/nonexistent/python3`"), "{e}");
     }

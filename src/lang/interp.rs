@@ -100,6 +100,26 @@ impl Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
 
+    /// The bound locals of this scope, slots in binding order then other names (`f_locals`).
+    pub(crate) fn locals(&self) -> Vec<(Name, Value)> {
+        let mut out = Vec::new();
+        if let Some(def) = &self.func {
+            let slots = self.slots.borrow();
+            for (name, v) in def.scope().slots.iter().zip(slots.iter()) {
+                if let Some(v) = v {
+                    out.push((name.clone(), v.clone()));
+                }
+            }
+        }
+        out.extend(self.vars.borrow().0.iter().cloned());
+        out
+    }
+
+    /// The function this scope runs, if it is a function's frame.
+    pub(crate) fn function(&self) -> Option<&Rc<FuncDef>> {
+        self.func.as_ref()
+    }
+
     /// Drop the locals of a finished call, keeping the slot vector's allocation.
     fn clear_locals(&mut self) {
         self.slots.get_mut().clear();
@@ -273,6 +293,8 @@ pub struct Interpreter {
     /// Frames of finished calls that nothing else held, kept for the next call so a call
     /// allocates nothing (see `new_frame`).
     frame_pool: Vec<Rc<Scope>>,
+    /// The frames of the Python calls in progress, outermost first (`inspect.currentframe()`).
+    pub(crate) frames: Vec<Rc<Scope>>,
 }
 
 impl Default for Interpreter {
@@ -302,6 +324,7 @@ impl Interpreter {
             class_generation: std::cell::Cell::new(0),
             resource_check: None,
             frame_pool: Vec::new(),
+            frames: Vec::new(),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
@@ -1821,8 +1844,10 @@ impl Interpreter {
             return Ok(super::generator::GenState::start(func.clone(), scope));
         }
         self.depth += 1;
+        self.frames.push(scope.clone());
         let env = Some(scope);
         let r = if def.is_generator { self.exec_block(&def.body, &env) } else { compile::function_code(def).run(self, &env) };
+        self.frames.pop();
         self.depth -= 1;
         if let (Ok(_), Some(s)) = (&r, &env)
             && let Some(y) = &s.yielded
@@ -1890,8 +1915,10 @@ impl Interpreter {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
+        self.frames.push(frame.clone());
         let env = Some(frame);
         let r = compile::function_code(def).call(self, &env);
+        self.frames.pop();
         self.depth -= 1;
         if let Some(mut frame) = env {
             // Kept for this function's next call when nothing else holds it, else pooled.

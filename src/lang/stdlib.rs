@@ -1,10 +1,56 @@
 //! Small standard-library modules that tutorials import for one or two names, provided
-//! natively: `collections.OrderedDict`. What is missing from them raises CPython's
+//! natively: `collections.OrderedDict`; `inspect.currentframe`/`getargvalues` (d2l's
+//! `save_hyperparameters` reads its caller's arguments that way). What is missing from them raises CPython's
 //! ImportError/AttributeError, so a lesson fails at the line that needs more.
 
 use std::rc::Rc;
 
+use super::interp::Scope;
+use super::native::NativeObject;
 use super::{Exception, Interpreter, Module, Value};
+
+type R<T> = Result<T, Exception>;
+
+/// A frame of a Python call in progress: the call stack as it was when the frame object was
+/// made, and this frame's place in it.
+struct PyFrame {
+    stack: Rc<Vec<Rc<Scope>>>,
+    index: usize,
+}
+
+impl PyFrame {
+    fn scope(&self) -> &Rc<Scope> {
+        &self.stack[self.index]
+    }
+
+    fn locals_dict(&self) -> R<Value> {
+        let mut d = super::value::Dict::new();
+        for (k, v) in self.scope().locals() {
+            d.insert(Value::Str(k), v)?;
+        }
+        Ok(Value::dict(d))
+    }
+}
+
+impl NativeObject for PyFrame {
+    fn type_name(&self) -> &str {
+        "frame"
+    }
+    fn repr(&self) -> String {
+        let name = self.scope().function().map_or("<module>".to_string(), |f| f.name.to_string());
+        format!("<frame at 0x7f0000000000, code {name}>")
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "f_back" => Some(match self.index {
+                0 => Value::None,
+                i => Value::native(PyFrame { stack: self.stack.clone(), index: i - 1 }),
+            }),
+            "f_locals" => Some(self.locals_dict()?),
+            _ => None,
+        })
+    }
+}
 
 /// Registers the modules of this file with `it`.
 pub fn install(it: &mut Interpreter) {
@@ -16,4 +62,32 @@ pub fn install(it: &mut Interpreter) {
         it.call(&Value::Type(dict), args)
     }));
     it.modules.insert("collections".into(), Value::Module(Rc::new(collections)));
+
+    let inspect = Module::new("inspect");
+    inspect.set("currentframe", Value::builtin("currentframe", |it, args| {
+        args.no_kwargs()?;
+        if it.frames.is_empty() {
+            return Ok(Value::None);
+        }
+        let stack = Rc::new(it.frames.clone());
+        Ok(Value::native(PyFrame { index: stack.len() - 1, stack }))
+    }));
+    // getargvalues(frame) -> (args, varargs, keywords, locals), as CPython's ArgInfo unpacks.
+    inspect.set("getargvalues", Value::builtin("getargvalues", |_, args| {
+        let [frame] = args.bind(&["frame"])?;
+        let frame = frame.unwrap_or(Value::None);
+        let f = frame.downcast::<PyFrame>().ok_or_else(|| Exception::type_error("getargvalues() expects a frame"))?;
+        let (mut names, mut varargs, mut varkw) = (Vec::new(), Value::None, Value::None);
+        if let Some(def) = f.scope().function() {
+            for p in &def.params {
+                match p.kind {
+                    super::ast::ParamKind::Normal | super::ast::ParamKind::KwOnly => names.push(Value::Str(p.name.clone())),
+                    super::ast::ParamKind::VarArgs => varargs = Value::Str(p.name.clone()),
+                    super::ast::ParamKind::VarKw => varkw = Value::Str(p.name.clone()),
+                }
+            }
+        }
+        Ok(Value::tuple(vec![Value::list(names), varargs, varkw, f.locals_dict()?]))
+    }));
+    it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
 }
