@@ -351,3 +351,14 @@ impl Tensor {
         Ok(())
     }
 }
+
+impl Tensor {
+    /// A lazy module's parameter taking its first real value: this tensor (and every handle to
+    /// it, such as an optimizer's) gets `src`'s elements and shape. Views cannot.
+    pub fn materialize_from(&self, src: &Tensor) -> Result<()> {
+        if matches!(self.0.data, Backing::View(_)) {
+            return Err(TensorError::unsupported("materializing a view"));
+        }
+        self.replace_storage((*src.storage()).clone())
+    }
+}

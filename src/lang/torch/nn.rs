@@ -226,7 +226,6 @@ impl PyModule {
     /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
     pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
         match &self.kind {
-            Kind::Linear(_, lazy) if lazy.borrow().is_some() => Vec::new(),
             Kind::Linear(l, _) => {
                 let l = l.borrow();
                 let mut v = vec![("weight".to_string(), l.weight.clone())];
@@ -265,11 +264,19 @@ impl PyModule {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
                 // A LazyLinear becomes a Linear on its first call, drawing its weights then.
+                // The parameters keep their identity (an optimizer made before this call holds
+                // them, as with PyTorch's UninitializedParameter) and take the drawn values.
                 let pending = lazy.borrow_mut().take();
                 if let Some(rng) = pending {
                     let (out, bias) = { let l = l.borrow(); (l.out_features, l.bias.is_some()) };
                     let n_in = x.shape().last().copied().unwrap_or(0);
-                    *l.borrow_mut() = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
+                    let fresh = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
+                    let mut l = l.borrow_mut();
+                    l.weight.materialize_from(&fresh.weight).map_err(exc)?;
+                    if let (Some(b), Some(fb)) = (&l.bias, &fresh.bias) {
+                        b.materialize_from(fb).map_err(exc)?;
+                    }
+                    l.in_features = n_in;
                 }
                 Ok(tv(l.borrow().forward(&x).map_err(exc)?))
             }
