@@ -306,18 +306,7 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             shape_str(&ws)
         )));
     }
-    let dtype_name = |d: DType| match d {
-        DType::Float32 => "float",
-        DType::Float64 => "double",
-        DType::Int64 => "long int",
-        DType::Bool => "bool",
-        DType::Int32 => "int",
-        DType::Int16 => "short int",
-        DType::Int8 => "signed char",
-        DType::UInt8 => "unsigned char",
-        DType::Float16 => "c10::Half",
-        DType::BFloat16 => "c10::BFloat16",
-    };
+    let dtype_name = |d: DType| d.cpp_name();
     if let Some(b) = bias.filter(|b| b.dtype() != x.dtype()) {
         return Err(TensorError::runtime(format!(
             "Input type ({}) and bias type ({}) should be the same",

@@ -383,28 +383,23 @@ pub fn method(m: &PyModule, this: &Value, name: &str) -> Option<Value> {
             let m = args.this_native::<PyModule>()?;
             Ok(Value::iter_items(m.children().into_iter().map(|(n, c)| Value::tuple(vec![Value::str(&n), c])).collect()))
         }),
-        "parameters" => Value::method(this.clone(), name, |_, args| {
-            let [recurse] = args.bind(&["recurse="])?;
-            let ps = named_parameters(receiver(&args)?, "", bool_arg(recurse.as_ref(), true));
-            Ok(Value::iter_items(ps.into_iter().map(|(_, p)| tv(p)).collect()))
-        }),
-        "named_parameters" => Value::method(this.clone(), name, |_, args| {
-            let [prefix, recurse, _remove_duplicate] = args.bind(&["prefix=", "recurse=", "remove_duplicate="])?;
-            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
-            let ps = named_parameters(receiver(&args)?, &prefix, bool_arg(recurse.as_ref(), true));
-            Ok(Value::iter_items(ps.into_iter().map(|(n, p)| Value::tuple(vec![Value::str(&n), tv(p)])).collect()))
-        }),
-        "buffers" => Value::method(this.clone(), name, |_, args| {
-            let [recurse] = args.bind(&["recurse="])?;
-            let bs = named_buffers(receiver(&args)?, "", bool_arg(recurse.as_ref(), true));
-            Ok(Value::iter_items(bs.into_iter().map(|(_, b)| tv(b)).collect()))
-        }),
-        "named_buffers" => Value::method(this.clone(), name, |_, args| {
-            let [prefix, recurse, _remove_duplicate] = args.bind(&["prefix=", "recurse=", "remove_duplicate="])?;
-            let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
-            let bs = named_buffers(receiver(&args)?, &prefix, bool_arg(recurse.as_ref(), true));
-            Ok(Value::iter_items(bs.into_iter().map(|(n, b)| Value::tuple(vec![Value::str(&n), tv(b)])).collect()))
-        }),
+        "parameters" | "buffers" => {
+            let walk = if name == "parameters" { named_parameters } else { named_buffers };
+            Value::method(this.clone(), name, move |_, args| {
+                let [recurse] = args.bind(&["recurse="])?;
+                let ts = walk(receiver(&args)?, "", bool_arg(recurse.as_ref(), true));
+                Ok(Value::iter_items(ts.into_iter().map(|(_, t)| tv(t)).collect()))
+            })
+        }
+        "named_parameters" | "named_buffers" => {
+            let walk = if name == "named_parameters" { named_parameters } else { named_buffers };
+            Value::method(this.clone(), name, move |_, args| {
+                let [prefix, recurse, _remove_duplicate] = args.bind(&["prefix=", "recurse=", "remove_duplicate="])?;
+                let prefix = prefix.filter(|p| !p.is_none()).map(|p| p.to_str()).unwrap_or_default();
+                let ts = walk(receiver(&args)?, &prefix, bool_arg(recurse.as_ref(), true));
+                Ok(Value::iter_items(ts.into_iter().map(|(n, t)| Value::tuple(vec![Value::str(&n), tv(t)])).collect()))
+            })
+        }
         "register_buffer" => Value::method(this.clone(), name, |_, args| {
             let [name, tensor, persistent] = args.bind(&["name", "tensor", "persistent="])?;
             let m = args.this_native::<PyModule>()?;
