@@ -260,6 +260,10 @@ struct Report<'a> {
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut targets = targets(&args.paths)?;
+    if targets.is_empty() {
+        let paths = if args.paths.is_empty() { "lessons".to_string() } else { args.paths.join(" ") };
+        anyhow::bail!("no lessons found in {paths}: a lesson is a Markdown (.md) file with ```python cells");
+    }
     if let Some((k, n)) = args.shard {
         targets = targets.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, t)| t).collect();
     }
@@ -298,6 +302,13 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.errors += usize::from(r.error.is_some() && o.fatal.is_none());
     }
     summary.duration_ms = started.elapsed().as_secs_f64() * 1e3;
+    let cells: usize = outcomes.iter().map(|o| o.report.cells.len()).sum();
+    if cells == 0 && summary.errors == 0 && summary.not_run == 0 {
+        anyhow::bail!(
+            "no cells found in {} lesson(s): a cell is a fenced block whose info string starts with the word `python`",
+            summary.lessons
+        );
+    }
 
     // Only the human report goes through anstream (colors for a terminal, stripped otherwise):
     // the machine formats are written as they are, byte for byte. A reader that stops early

@@ -610,3 +610,17 @@ fn engine_pytorch_without_python_is_a_clear_error() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot start Python `/nonexistent/python3`"), "{err}");
 }
+
+#[test]
+fn check_finds_nothing_to_check_is_a_usage_error_not_green() {
+    let t = TempDir::new("nothing");
+    std::fs::create_dir_all(t.0.join("empty")).unwrap();
+    let o = lessonrun(&["check", t.0.join("empty").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no lessons found"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!stdout(&o).contains("0 passed, 0 failed"));
+    let p = t.write("prose.md", "# Only prose\n\n```text\nnot a cell\n```\n");
+    let o = lessonrun(&["check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no cells found in 1 lesson(s)"), "{}", String::from_utf8_lossy(&o.stderr));
+}
