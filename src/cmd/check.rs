@@ -303,7 +303,8 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     summary.duration_ms = started.elapsed().as_secs_f64() * 1e3;
     let cells: usize = outcomes.iter().map(|o| o.report.cells.len()).sum();
-    if cells == 0 && summary.errors == 0 && summary.not_run == 0 {
+    let all_read = outcomes.iter().all(|o| o.report.error.is_none() && o.fatal.is_none());
+    if cells == 0 && all_read && summary.not_run == 0 {
         anyhow::bail!(
             "no cells found in {} lesson(s): a cell is a fenced block whose info string starts with the word `python`",
             summary.lessons
