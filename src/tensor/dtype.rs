@@ -149,7 +149,7 @@ pub(crate) fn wrap_int(x: i64, dtype: DType) -> i64 {
 /// 32-bit int (out of range and NaN give INT_MIN, the `cvttss2si` result), then the low bits.
 pub(crate) fn float_to_narrow_int(x: f64, dtype: DType) -> i64 {
     let t = x.trunc();
-    let i = if t.is_nan() || t >= 2147483648.0 || t < -2147483648.0 { i32::MIN } else { t as i32 };
+    let i = if t.is_nan() || !(-2147483648.0..2147483648.0).contains(&t) { i32::MIN } else { t as i32 };
     wrap_int(i as i64, dtype)
 }
 
@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(f16_bits_to_f32(0x0001), 2f32.powi(-24));
         assert_eq!(f16_bits_to_f32(0x03ff), 1023.0 * 2f32.powi(-24));
         assert_eq!(f16_bits_to_f32(0x7bff), 65504.0);
-        assert_eq!(f16_bits_to_f32(0x3555), 0.333251953125);
+        assert_eq!(f16_bits_to_f32(0x3555), 1365.0 / 4096.0); // 0.333251953125 exactly
         assert_eq!(f16_bits_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
         assert!(f16_bits_to_f32(0x7e00).is_nan());
         assert!(f32_to_f16_bits(f32::NAN) & 0x7c00 == 0x7c00 && f32_to_f16_bits(f32::NAN) & 0x3ff != 0);

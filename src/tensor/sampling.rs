@@ -19,7 +19,7 @@ pub fn exponential_(t: &Tensor, g: &mut Generator, lambda: f64) -> Result<()> {
     if super::is_grad_enabled() && t.is_leaf() && t.requires_grad() {
         return Err(TensorError::InPlaceLeaf);
     }
-    if !(lambda > 0.0) {
+    if lambda.is_nan() || lambda <= 0.0 {
         return Err(TensorError::runtime(format!("exponential_ expects lambda > 0.0, but found lambda={}", fmt_g(lambda))));
     }
     let shape = t.shape();
@@ -79,7 +79,7 @@ pub fn multinomial(g: &mut Generator, p: &Tensor, k: i64, replacement: bool) -> 
 /// draw per element, row-major), `r = p / q` in the input's dtype, then per row the argmax
 /// (first maximum) or the top k (ties: lower index first, as PyTorch's CPU topk gives).
 fn gumbel(g: &mut Generator, probs: &[f64], rows: usize, cats: usize, k: usize, single: bool) -> Result<Vec<i64>> {
-    if probs.iter().any(|&x| !(x >= 0.0) || x == f64::INFINITY) {
+    if probs.iter().any(|&x| x.is_nan() || x < 0.0 || x == f64::INFINITY) {
         return Err(TensorError::runtime("probability tensor contains either `inf`, `nan` or element < 0"));
     }
     // PyTorch sums in the input's dtype; a row of zeros is the only way to a zero sum here.
@@ -122,7 +122,7 @@ fn cumulative(g: &mut Generator, probs: &[f64], rows: usize, cats: usize, k: usi
     for row in probs.chunks(cats).take(rows) {
         let mut sum = 0.0;
         for (j, &v) in row.iter().enumerate() {
-            if !(v >= 0.0) && !v.is_nan() {
+            if v < 0.0 {
                 return Err(TensorError::runtime("invalid multinomial distribution (encountering probability entry < 0)"));
             }
             if !v.is_finite() {
@@ -131,7 +131,7 @@ fn cumulative(g: &mut Generator, probs: &[f64], rows: usize, cats: usize, k: usi
             sum = round(sum + v);
             cum[j] = sum;
         }
-        if !(sum > 0.0) {
+        if sum.is_nan() || sum <= 0.0 {
             return Err(TensorError::runtime("invalid multinomial distribution (sum of probabilities <= 0)"));
         }
         for c in cum.iter_mut() {

@@ -57,7 +57,7 @@ fn tutorials_match_pytorch_except_listed_cells() {
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
     listed.sort();
-    let lessons = discover(&[root.clone()]).expect("tutorial folder readable");
+    let lessons = discover(std::slice::from_ref(&root)).expect("tutorial folder readable");
     let (mut failing, mut total) = (Vec::new(), 0);
     let mut diffs = Vec::new();
     for lp in lessons {

@@ -533,10 +533,10 @@ impl NativeObject for PyModule {
         if let Some(b) = self.core.buffer(name) {
             return Ok(Some(b.map_or(Value::None, tv)));
         }
-        if matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_)) {
-            if let Some((_, m)) = self.children().into_iter().find(|(k, _)| k == name) {
-                return Ok(Some(m));
-            }
+        if matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_))
+            && let Some((_, m)) = self.children().into_iter().find(|(k, _)| k == name)
+        {
+            return Ok(Some(m));
         }
         if let Some(v) = if let Kind::Layer(l) = &self.kind { l.get_attr(name) } else { None } {
             return Ok(Some(v));
@@ -1280,21 +1280,21 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     }));
     m.set("Sequential", class("Sequential", "torch.nn", |interp, args| {
         // `nn.Sequential(OrderedDict([...]))` names its children by the dict's keys.
-        if let [d] = &args.pos[..] {
-            if native_module(d).is_none() {
-                let items = interp.get_attr(d, "items").map_err(|_| {
-                    Exception::type_error(format!("{} is not a Module subclass", d.type_name()))
-                })?;
-                let items = interp.call_positional(&items, Vec::new())?;
-                let mut named = Vec::new();
-                for kv in interp.iterate(&items)? {
-                    let kv = interp.iterate(&kv)?;
-                    if let [k, v] = &kv[..] {
-                        upsert(&mut named, &dict_key(k)?, module_arg(v.clone())?);
-                    }
+        if let [d] = &args.pos[..]
+            && native_module(d).is_none()
+        {
+            let items = interp
+                .get_attr(d, "items")
+                .map_err(|_| Exception::type_error(format!("{} is not a Module subclass", d.type_name())))?;
+            let items = interp.call_positional(&items, Vec::new())?;
+            let mut named = Vec::new();
+            for kv in interp.iterate(&items)? {
+                let kv = interp.iterate(&kv)?;
+                if let [k, v] = &kv[..] {
+                    upsert(&mut named, &dict_key(k)?, module_arg(v.clone())?);
                 }
-                return Ok(module(Kind::Sequential(RefCell::new(named))));
             }
+            return Ok(module(Kind::Sequential(RefCell::new(named))));
         }
         let items = args.pos.iter().cloned().map(module_arg).collect::<R<Vec<_>>>()?;
         Ok(sequential(items))
