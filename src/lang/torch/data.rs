@@ -27,11 +27,109 @@ impl NativeObject for TensorDataset {
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         Ok(Some(self.0.first().map_or(0, |t| t.shape().first().copied().unwrap_or(0))))
     }
-    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
-        let i = key.expect_int("index")?;
-        let rows = self.0.iter().map(|t| t.select(0, i).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        // `tuple(tensor[index] for tensor in tensors)`: an int, a slice (`ds[0:10]`), a list...
+        if let Some(i) = key.as_int().filter(|_| !matches!(key, Value::Bool(_))) {
+            let rows = self.0.iter().map(|t| t.select(0, i).map(tv).map_err(exc)).collect::<R<Vec<_>>>()?;
+            return Ok(Some(Value::tuple(rows)));
+        }
+        let rows = self.0.iter().map(|t| interp.get_item(&tv(t.clone()), key)).collect::<R<Vec<_>>>()?;
         Ok(Some(Value::tuple(rows)))
     }
+}
+
+/// `Subset(dataset, indices)`: the items of `dataset` at `indices`, in that order.
+struct Subset {
+    dataset: Value,
+    indices: Vec<Value>,
+}
+
+impl NativeObject for Subset {
+    fn type_name(&self) -> &str {
+        "Subset"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.data.dataset")
+    }
+    fn repr(&self) -> String {
+        format!("<torch.utils.data.dataset.Subset object at 0x{:012x}>", 0x7f00_0000_0000usize + self.indices.len() * 16)
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(self.indices.len()))
+    }
+    fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        // A list of positions picks the dataset's items at once: `dataset[[indices[i] for i in key]]`.
+        if let Value::List(l) = key {
+            let picks = l.borrow().clone();
+            let mut mapped = Vec::with_capacity(picks.len());
+            for k in picks {
+                mapped.push(interp.get_item(&Value::list(self.indices.clone()), &k)?);
+            }
+            return interp.get_item(&self.dataset, &Value::list(mapped)).map(Some);
+        }
+        let i = interp.get_item(&Value::list(self.indices.clone()), key)?;
+        interp.get_item(&self.dataset, &i).map(Some)
+    }
+    /// Iteration by `__getitem__` with 0, 1, ... as Python does for a class without `__iter__`.
+    fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        let mut items = Vec::with_capacity(self.indices.len());
+        for i in &self.indices {
+            items.push(interp.get_item(&self.dataset, i)?);
+        }
+        Ok(Some(Value::iter_items(items)))
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "dataset" => Some(self.dataset.clone()),
+            "indices" => Some(Value::list(self.indices.clone())),
+            _ => None,
+        })
+    }
+}
+
+/// `random_split(dataset, lengths, generator=default_generator)`: one `randperm` of the whole
+/// dataset cut into consecutive pieces; fractional lengths become counts by flooring, the
+/// remainder going one by one to the first pieces, as PyTorch does.
+fn random_split(interp: &mut Interpreter, shared: &Shared, dataset: Value, lengths: &Value, generator: Option<Value>) -> R<Value> {
+    let n = interp.len(&dataset)?;
+    let given = interp.iterate(lengths)?;
+    let fractions = given.iter().all(|v| matches!(v, Value::Float(_)));
+    let mut counts: Vec<usize> = Vec::with_capacity(given.len());
+    if fractions && (given.iter().map(|v| v.expect_f64("length")).sum::<R<f64>>()? - 1.0).abs() <= 1e-9 {
+        for v in &given {
+            let f = v.expect_f64("length")?;
+            if !(0.0..=1.0).contains(&f) {
+                return Err(Exception::value_error(format!("Fraction at index {} is not between 0 and 1", counts.len())));
+            }
+            counts.push((n as f64 * f).floor() as usize);
+        }
+        let rest = n - counts.iter().sum::<usize>().min(n);
+        let k = counts.len().max(1);
+        for i in 0..rest {
+            counts[i % k] += 1;
+        }
+    } else {
+        for v in &given {
+            let c = v.expect_int("length")?;
+            counts.push(usize::try_from(c).map_err(|_| Exception::value_error("lengths must be non-negative"))?);
+        }
+    }
+    if counts.iter().sum::<usize>() != n {
+        return Err(Exception::value_error("Sum of input lengths does not equal the length of the input dataset!"));
+    }
+    let rng = match generator {
+        None | Some(Value::None) => shared.rng.clone(),
+        Some(g) => g.downcast::<PyGenerator>().map(|g| g.0.clone()).ok_or_else(|| Exception::type_error("generator must be a torch.Generator"))?,
+    };
+    let perm = engine::randperm(&mut rng.borrow_mut(), n).map_err(exc)?;
+    let order: Vec<Value> = perm.to_scalars().into_iter().map(|s| Value::Int(s.as_i64())).collect();
+    let mut out = Vec::with_capacity(counts.len());
+    let mut start = 0;
+    for c in counts {
+        out.push(Value::native(Subset { dataset: dataset.clone(), indices: order[start..start + c].to_vec() }));
+        start += c;
+    }
+    Ok(Value::list(out))
 }
 
 /// `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, generator=None)`.
@@ -153,6 +251,16 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
             return Err(Exception::new("AssertionError", "Size mismatch between tensors"));
         }
         Ok(Value::native(TensorDataset(ts)))
+    }));
+    m.set("Subset", class("Subset", "torch.utils.data", |interp, args| {
+        let [dataset, indices] = args.bind(&["dataset", "indices"])?;
+        let indices = interp.iterate(&indices.unwrap_or(Value::None))?;
+        Ok(Value::native(Subset { dataset: dataset.unwrap_or(Value::None), indices }))
+    }));
+    let sh = shared.clone();
+    m.set("random_split", Value::builtin("random_split", move |interp, args| {
+        let [dataset, lengths, generator] = args.bind(&["dataset", "lengths", "generator="])?;
+        random_split(interp, &sh, dataset.unwrap_or(Value::None), &lengths.unwrap_or(Value::None), generator)
     }));
     let sh = shared.clone();
     m.set("DataLoader", class("DataLoader", "torch.utils.data", move |_, args| {
