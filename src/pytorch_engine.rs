@@ -16,18 +16,6 @@ use crate::source::Span;
 
 const DRIVER: &str = include_str!("pytorch_driver.py");
 
-/// Which interpreter runs a lesson's cells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Engine {
-    /// lessonrun's own interpreter and autograd engine
-    #[default]
-    Lessonrun,
-    /// real CPython with PyTorch (see --python)
-    Pytorch,
-    /// both, reporting every cell where they differ
-    Both,
-}
-
 /// Why PyTorch could not run a lesson.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::{FileReport, Hunk, LineTag, Status, bless, check_lesson, compare_engines, diff_hunks, unified_diff};
-use crate::pytorch_engine::{Engine, run_lesson_pytorch};
+use super::Engine;
+use crate::pytorch_engine::run_lesson_pytorch;
 use crate::execute::{LessonRun, RunOptions, run_lesson};
 use crate::lesson::{Lesson, discover, discover_glob, is_glob, load, parse, write_atomic};
 use crate::source::SourceFile;

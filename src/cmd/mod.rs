@@ -31,13 +31,25 @@ enum Command {
     Watch(watch::Args),
 }
 
+/// Which interpreter runs a lesson's cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+enum Engine {
+    /// lessonrun's own interpreter and autograd engine
+    #[default]
+    Lessonrun,
+    /// real CPython with PyTorch (see --python)
+    Pytorch,
+    /// both, reporting every cell where they differ
+    Both,
+}
+
 /// Which interpreter runs the cells: lessonrun's, real PyTorch, or both side by side.
 #[derive(clap::Args, Debug, Clone)]
 struct EngineFlags {
     /// Run cells in lessonrun, in real CPython with PyTorch, or in both (reporting every cell
     /// where they differ)
-    #[arg(long, value_enum, default_value_t = crate::pytorch_engine::Engine::Lessonrun)]
-    engine: crate::pytorch_engine::Engine,
+    #[arg(long, value_enum, default_value_t = Engine::Lessonrun)]
+    engine: Engine,
     /// The Python with torch installed, for --engine pytorch/both [default: $LESSONRUN_PYTHON, else python3]
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use crate::execute::run_lesson;
 use crate::lesson::load;
-use crate::pytorch_engine::{Engine, run_lesson_pytorch};
+use super::Engine;
+use crate::pytorch_engine::run_lesson_pytorch;
 
 /// Run a lesson and print what each cell prints
 #[derive(clap::Args, Debug)]

@@ -200,9 +200,7 @@ fn grad(interp: &mut Interpreter, args: Args) -> R<Value> {
         }
     };
     let outputs: Vec<Tensor> = seq(interp, outputs)?.into_iter().flatten().collect();
-    let inputs_v = inputs.unwrap_or(Value::None);
-    let single = as_tensor(&inputs_v).is_some();
-    let inputs: Vec<Tensor> = seq(interp, Some(inputs_v))?.into_iter().flatten().collect();
+    let inputs: Vec<Tensor> = seq(interp, inputs)?.into_iter().flatten().collect();
     let grad_outputs = seq(interp, grad_outputs)?;
     let create = bool_arg(create_graph.as_ref(), false);
     refuse_create_graph(create)?;
@@ -216,7 +214,6 @@ fn grad(interp: &mut Interpreter, args: Args) -> R<Value> {
             "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.",
         ));
     }
-    let _ = single;
     Ok(Value::tuple(grads.into_iter().map(|g| g.map_or(Value::None, tv)).collect()))
 }
 

@@ -361,7 +361,7 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
 }
 
 /// The methods every module has; `None` for other names. `this` is the native module.
-pub fn method(m: &PyModule, this: &Value, name: &str) -> Option<Value> {
+pub fn method(this: &Value, name: &str) -> Option<Value> {
     let f = match name {
         "modules" => Value::method(this.clone(), name, |_, args| {
             let [] = args.bind(&[])?;
@@ -525,7 +525,6 @@ pub fn method(m: &PyModule, this: &Value, name: &str) -> Option<Value> {
         }
         _ => return None,
     };
-    let _ = m;
     Some(f)
 }
 

@@ -651,7 +651,7 @@ impl NativeObject for PyModule {
                     Ok(me.clone())
                 })
             }
-            _ => return Ok(super::module::method(self, this, name)),
+            _ => return Ok(super::module::method(this, name)),
         }))
     }
 
@@ -873,6 +873,22 @@ fn parameter_item(v: &Value) -> R<Tensor> {
     Ok(if t.is_parameter() { t } else { Tensor::parameter(&t) })
 }
 
+/// `list.insert(index, ...)` for each item in turn (Python's clamping of the index), or
+/// `list.extend` without an index: what ModuleList and Sequential do with new modules.
+fn insert_or_extend(list: &mut Vec<Value>, index: Option<Value>, items: Vec<Value>) -> R<()> {
+    let Some(i) = index else {
+        list.extend(items);
+        return Ok(());
+    };
+    let n = list.len() as i64;
+    let i = i.expect_int("index")?;
+    let i = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
+    for (k, it) in items.into_iter().enumerate() {
+        list.insert(i + k, it);
+    }
+    Ok(())
+}
+
 /// `(name, module)` pairs from a dict or an iterable of pairs, for `ModuleDict`.
 fn named_modules_arg(interp: &mut Interpreter, v: &Value) -> R<Vec<(String, Value)>> {
     let pairs: Vec<(Value, Value)> = match v {
@@ -916,18 +932,7 @@ impl PyModule {
                     match &m.kind {
                         Kind::ModuleList(c) => {
                             let items = items.into_iter().map(module_arg).collect::<R<Vec<_>>>()?;
-                            let mut c = c.borrow_mut();
-                            match idx {
-                                Some(i) => {
-                                    let n = c.len() as i64;
-                                    let i = i.expect_int("index")?;
-                                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
-                                    for (k, it) in items.into_iter().enumerate() {
-                                        c.insert(i as usize + k, it);
-                                    }
-                                }
-                                None => c.extend(items),
-                            }
+                            insert_or_extend(&mut c.borrow_mut(), idx, items)?;
                         }
                         Kind::ParameterList(c) => {
                             let items = items.iter().map(parameter_item).collect::<R<Vec<_>>>()?;
@@ -937,17 +942,7 @@ impl PyModule {
                             let items = items.into_iter().map(module_arg).collect::<R<Vec<_>>>()?;
                             let mut c = c.borrow_mut();
                             let mut all: Vec<Value> = c.iter().map(|(_, v)| v.clone()).collect();
-                            match idx {
-                                Some(i) => {
-                                    let n = all.len() as i64;
-                                    let i = i.expect_int("index")?;
-                                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
-                                    for (k, it) in items.into_iter().enumerate() {
-                                        all.insert(i as usize + k, it);
-                                    }
-                                }
-                                None => all.extend(items),
-                            }
+                            insert_or_extend(&mut all, idx, items)?;
                             *c = all.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect();
                         }
                         _ => {}
