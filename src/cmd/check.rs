@@ -17,7 +17,7 @@ use crate::check::{FileReport, Hunk, LineTag, Status, bless, check_lesson, compa
 use super::Engine;
 use crate::pytorch_engine::run_lesson_pytorch;
 use crate::execute::{LessonRun, RunOptions, run_lesson};
-use crate::lesson::{Lesson, discover, discover_glob, is_glob, load, parse, write_atomic};
+use crate::lesson::{Lesson, discover, discover_all, discover_glob, is_glob, load, parse, rewrite_lesson};
 use crate::source::SourceFile;
 
 /// Run lessons and compare each cell's output with its expected output
@@ -80,12 +80,15 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 struct Target {
     path: PathBuf,
     lines: Option<BTreeSet<usize>>,
+    /// Why discovery would not read this file (a link out of the folder given).
+    refused: Option<String>,
 }
 
 /// Resolves path arguments to lesson files, sorted and deduplicated: a file or folder as is, a
 /// glob by matching, `FILE:LINE` to that file with one cell selected.
 fn targets(args: &[String]) -> anyhow::Result<Vec<Target>> {
     let mut found: BTreeMap<PathBuf, Option<BTreeSet<usize>>> = BTreeMap::new();
+    let mut refused: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut add = |path: PathBuf, line: Option<usize>| {
         let entry = found.entry(path).or_insert_with(|| line.map(|_| BTreeSet::new()));
         match (entry, line) {
@@ -99,28 +102,39 @@ fn targets(args: &[String]) -> anyhow::Result<Vec<Target>> {
     let args = if args.is_empty() { vec!["lessons".to_string()] } else { args.to_vec() };
     for arg in &args {
         let as_path = Path::new(arg);
-        if as_path.exists() {
-            for lp in discover(&[as_path.to_path_buf()])? {
+        if as_path.exists() || as_path.is_symlink() {
+            let d = discover_all(&[as_path.to_path_buf()])?;
+            for lp in d.lessons {
                 add(lp.path, None);
             }
+            refused.extend(d.refused.into_iter().map(|r| (r.path, r.reason)));
         } else if let Some((file, line)) = arg.rsplit_once(':').and_then(|(f, l)| Some((f, l.parse::<usize>().ok()?)))
             && Path::new(file).is_file()
         {
-            add(PathBuf::from(file), Some(line));
+            match discover_all(&[PathBuf::from(file)])?.refused.pop() {
+                Some(r) => {
+                    refused.insert(r.path, r.reason);
+                }
+                None => add(PathBuf::from(file), Some(line)),
+            }
         } else if is_glob(arg) {
             let matched = discover_glob(arg)?;
-            if matched.is_empty() {
+            if matched.lessons.is_empty() && matched.refused.is_empty() {
                 anyhow::bail!("no lesson matches `{arg}`");
             }
-            for lp in matched {
+            for lp in matched.lessons {
                 add(lp.path, None);
             }
+            refused.extend(matched.refused.into_iter().map(|r| (r.path, r.reason)));
         } else {
             // Let discover name the I/O error (no such file or folder).
             discover(&[as_path.to_path_buf()])?;
         }
     }
-    Ok(found.into_iter().map(|(path, lines)| Target { path, lines }).collect())
+    let mut targets: Vec<Target> = found.into_iter().map(|(path, lines)| Target { path, lines, refused: None }).collect();
+    targets.extend(refused.into_iter().map(|(path, why)| Target { path, lines: None, refused: Some(why) }));
+    targets.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(targets)
 }
 
 /// The change `--bless --dry-run` did not write: a unified diff of the lesson file, and the
@@ -148,10 +162,16 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
     let start = Instant::now();
     let path = target.path.display().to_string();
     let not_checked = |report, fatal| Outcome { report, checked: None, would_bless: None, blessed: 0, fatal };
+    if let Some(why) = &target.refused {
+        return not_checked(FileReport::unreadable(path, why.clone()), None);
+    }
     let lesson = match load(&target.path) {
         Ok(l) => l,
         Err(e) => return not_checked(FileReport::unreadable(path, e.to_string()), None),
     };
+    if !lesson.errors.is_empty() {
+        return not_checked(malformed(&lesson), None);
+    }
     // FILE:LINE: the cells up to the last one named run (later ones cannot matter); only the
     // named ones are reported and blessed.
     let mut selected: Option<BTreeSet<usize>> = None;
@@ -200,8 +220,8 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
         if args.dry_run {
             let diff = unified_diff(&lesson.source.text, &text, &path);
             would_bless = Some(WouldBless { hunks: diff_hunks(&lesson.source.text, &text), diff });
-        } else if let Err(e) = write_atomic(&target.path, &text) {
-            fatal = Some(format!("cannot write {path}: {e}"));
+        } else if let Err(e) = rewrite_lesson(&lesson.source, &text) {
+            fatal = Some(e.to_string());
         } else {
             blessed = report.cells.iter().enumerate().filter(|(i, c)| is_selected(*i) && c.status.is_failure()).count();
             report = check_lesson(&parse(SourceFile::new(&target.path, text)), &run);
@@ -216,6 +236,19 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
     }
     report.duration_ms = start.elapsed().as_secs_f64() * 1e3;
     Outcome { report, checked: Some((lesson, run)), would_bless, blessed, fatal }
+}
+
+/// The report of a lesson whose Markdown is too ambiguous to run or bless: each problem at its
+/// `file:line:col`, in the error and as diagnostics.
+fn malformed(lesson: &Lesson) -> FileReport {
+    let path = lesson.source.path.display().to_string();
+    let message = lesson.errors.iter().map(|e| format!("{}: {e}", lesson.source.location(e.span().start))).collect::<Vec<_>>().join("; ");
+    let mut report = FileReport::unreadable(path, message);
+    for e in &lesson.errors {
+        let at = lesson.source.line_col(e.span().start);
+        report.diagnostics.push(crate::check::FileDiagnostic { severity: crate::check::Severity::Error, message: e.to_string(), line: at.line, col: at.col });
+    }
+    report
 }
 
 /// The cell that a line of the lesson falls in: from its opening fence to the end of its
@@ -449,22 +482,9 @@ fn write_diff(out: &mut impl Write, old: &str, new: &str, hunks: &[Hunk], labels
     Ok(())
 }
 
-/// A line of a cell's output made safe for a terminal: control characters (a cell may print
-/// ANSI escapes of its own) are shown as their Unicode control pictures, `\x1b` as `␛`.
+/// A line of a cell's output made safe for a terminal (see [`super::terminal_text`]).
 fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| match c {
-            '\t' => c,
-            '\u{7f}' => '\u{2421}',
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect::<String>()
-        .into()
+    super::terminal_text(text)
 }
 
 /// A one-line `[done/total]` counter on stderr, only when stderr is a terminal and the run

@@ -136,6 +136,11 @@ struct SiteArgs {
     /// index.html); in watch mode, editing one rebuilds every page
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Treat prose as untrusted (a site built from outside contributions): raw HTML is shown
+    /// as text, and links and images to anything but http(s), mailto, tel or ftp URLs (such
+    /// as javascript: and data:) keep their text and lose their target
+    #[arg(long)]
+    safe_html: bool,
     #[command(flatten)]
     flags: RunFlags,
 }
@@ -149,7 +154,7 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) {
     for w in &lesson.warnings {
         let d = Diagnostic { severity: Severity::Warning, message: w.to_string(), span: w.span(), notes: vec![] };
-        anstream::eprint!("{}", d.render(&lesson.source));
+        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
     }
     for (i, cr) in run.cells.iter().enumerate() {
         let Some(e) = cr.error() else { continue };
@@ -161,6 +166,34 @@ fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> boo
             e.stack.iter().filter(|(f, _)| f != "<module>").map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
         notes.push(format!("in the cell at {}:{}", lesson.source.path.display(), lesson.cells[i].line));
         let d = Diagnostic { severity: Severity::Error, message: e.last_line.clone(), span: e.span, notes };
-        anstream::eprint!("{}", d.render(&lesson.source));
+        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
     }
+}
+
+/// Prints the problems that stop a lesson from running (`Lesson::errors`); whether it had any.
+fn report_lesson_errors(lesson: &Lesson) -> bool {
+    for e in &lesson.errors {
+        let d = Diagnostic { severity: Severity::Error, message: e.to_string(), span: e.span(), notes: vec![] };
+        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
+    }
+    !lesson.errors.is_empty()
+}
+
+/// Text from a lesson (what a cell printed, a line of its source) made safe for a terminal:
+/// control characters other than newline and tab, which could move the cursor, retitle the
+/// window or hide text, are shown as their Unicode control pictures (`\x1b` as `␛`).
+fn terminal_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' => c,
+            '\u{7f}' => '\u{2421}',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
