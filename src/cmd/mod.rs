@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod run;
 mod watch;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -152,9 +153,15 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Prints the lesson's warnings, and a diagnostic for each cell that ended in an error and
 /// that `show` selects (by cell index).
 fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) {
+    anstream::eprint!("{}", problems_text(lesson, run, show));
+}
+
+/// What [`report_problems`] prints, with control characters from the lesson made visible.
+fn problems_text(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) -> String {
+    let mut out = String::new();
     for w in &lesson.warnings {
         let d = Diagnostic { severity: Severity::Warning, message: w.to_string(), span: w.span(), notes: vec![] };
-        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
+        out.push_str(&terminal_text(&d.render(&lesson.source)));
     }
     for (i, cr) in run.cells.iter().enumerate() {
         let Some(e) = cr.error() else { continue };
@@ -166,8 +173,9 @@ fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> boo
             e.stack.iter().filter(|(f, _)| f != "<module>").map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
         notes.push(format!("in the cell at {}:{}", lesson.source.path.display(), lesson.cells[i].line));
         let d = Diagnostic { severity: Severity::Error, message: e.last_line.clone(), span: e.span, notes };
-        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
+        out.push_str(&terminal_text(&d.render(&lesson.source)));
     }
+    out
 }
 
 /// Prints the problems that stop a lesson from running (`Lesson::errors`); whether it had any.
