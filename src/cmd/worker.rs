@@ -29,7 +29,9 @@ struct Line<O> {
 /// take it along). Lessons finish on several threads; the lock keeps lines whole.
 pub(super) fn emit<O: Serialize>(index: usize, outcome: Option<&O>) {
     static OUT: Mutex<()> = Mutex::new(());
-    let Ok(line) = serde_json::to_string(&Line { index, outcome }) else { return };
+    let Ok(line) = serde_json::to_string(&Line { index, outcome }) else {
+        return;
+    };
     let _guard = OUT.lock();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -39,7 +41,12 @@ pub(super) fn emit<O: Serialize>(index: usize, outcome: Option<&O>) {
 /// Runs `targets` in worker processes, `jobs` lessons at a time, and returns their outcomes in
 /// order (`None`: not run because of `fail_fast`), with `crashed(target, how)` for each lesson
 /// whose own process died. `None` when no worker can be started (run them in this process).
-pub(super) fn supervise<T, O>(targets: &[T], jobs: usize, fail_fast: bool, crashed: impl Fn(&T, &str) -> O + Sync) -> Option<Vec<Option<O>>>
+pub(super) fn supervise<T, O>(
+    targets: &[T],
+    jobs: usize,
+    fail_fast: bool,
+    crashed: impl Fn(&T, &str) -> O + Sync,
+) -> Option<Vec<Option<O>>>
 where
     T: Serialize + Sync,
     O: DeserializeOwned + Send + Failure,
@@ -51,12 +58,15 @@ where
     for (i, outcome) in lines {
         results[i] = Some(outcome);
     }
-    let missing: Vec<usize> = (0..targets.len()).filter(|&i| results[i].is_none()).collect();
+    let missing: Vec<usize> = (0..targets.len())
+        .filter(|&i| results[i].is_none())
+        .collect();
     if missing.is_empty() {
         return Some(results.into_iter().map(Option::flatten).collect());
     }
     // The worker died: each lesson it had not reported runs alone, to find the one that kills.
-    let failed = AtomicBool::new(fail_fast && results.iter().flatten().flatten().any(Failure::is_failure));
+    let failed =
+        AtomicBool::new(fail_fast && results.iter().flatten().flatten().any(Failure::is_failure));
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -69,13 +79,19 @@ where
                         match run_worker(&exe, targets, &[i]) {
                             Ok((mut lines, _)) if !lines.is_empty() => lines.swap_remove(0).1,
                             Ok((_, status)) => Some(crashed(&targets[i], &describe(status))),
-                            Err(e) => Some(crashed(&targets[i], &format!("its process could not be started: {e}"))),
+                            Err(e) => Some(crashed(
+                                &targets[i],
+                                &format!("its process could not be started: {e}"),
+                            )),
                         }
                     };
                     if fail_fast && outcome.as_ref().is_some_and(Failure::is_failure) {
                         failed.store(true, Ordering::Relaxed);
                     }
-                    found.lock().unwrap_or_else(|e| e.into_inner()).push((i, outcome));
+                    found
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, outcome));
                 }
             });
         }
@@ -163,7 +179,10 @@ pub(super) fn test_crash_hook(path: &Path) {
         && !name.is_empty()
         && path.ends_with(&name)
     {
-        eprintln!("lessonrun: LESSONRUN_TEST_CRASH_ON: aborting the worker on {}", path.display());
+        eprintln!(
+            "lessonrun: LESSONRUN_TEST_CRASH_ON: aborting the worker on {}",
+            path.display()
+        );
         std::process::abort();
     }
 }

@@ -29,7 +29,9 @@ impl ProseFilter {
                 (!drop).then_some(event)
             }
             Event::End(TagEnd::Link) => (!self.open_links.pop().unwrap_or(false)).then_some(event),
-            Event::End(TagEnd::Image) => (!self.open_images.pop().unwrap_or(false)).then_some(event),
+            Event::End(TagEnd::Image) => {
+                (!self.open_images.pop().unwrap_or(false)).then_some(event)
+            }
             other => Some(other),
         }
     }
@@ -39,14 +41,23 @@ impl ProseFilter {
 /// tel, ftp). Browsers ignore leading spaces and control characters and tabs or newlines inside
 /// a scheme, so those are ignored here too before the scheme is read.
 fn is_plain_url(url: &str) -> bool {
-    let cleaned: String = url.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-    let Some(colon) = cleaned.find(':') else { return true };
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let Some(colon) = cleaned.find(':') else {
+        return true;
+    };
     let scheme = &cleaned[..colon];
     if scheme.contains(['/', '?', '#']) {
         // The colon is in a path, query or fragment: a relative URL.
         return true;
     }
-    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "mailto" | "tel" | "ftp")
+    matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "http" | "https" | "mailto" | "tel" | "ftp"
+    )
 }
 
 #[cfg(test)]
@@ -55,10 +66,24 @@ mod tests {
 
     #[test]
     fn schemes() {
-        for ok in ["https://a.org/x", "x.html", "#top", "../a/b:c.html", "mailto:a@b.c", "?q=a:b"] {
+        for ok in [
+            "https://a.org/x",
+            "x.html",
+            "#top",
+            "../a/b:c.html",
+            "mailto:a@b.c",
+            "?q=a:b",
+        ] {
             assert!(is_plain_url(ok), "{ok}");
         }
-        for bad in ["javascript:alert(1)", " JavaScript:x", "java\tscript:x", "data:text/html,<b>", "vbscript:x", "\u{1}javascript:x"] {
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "java\tscript:x",
+            "data:text/html,<b>",
+            "vbscript:x",
+            "\u{1}javascript:x",
+        ] {
             assert!(!is_plain_url(bad), "{bad:?}");
         }
     }
