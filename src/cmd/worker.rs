@@ -107,13 +107,16 @@ pub(super) trait Failure {
     fn is_failure(&self) -> bool;
 }
 
+/// The outcomes a worker reported, by index into the targets, and how it ended.
+type Reported<O> = (Vec<(usize, Option<O>)>, ExitStatus);
+
 /// Starts a worker on `targets[indices]` with this process's arguments, and collects the
 /// outcomes it reported (by index into `targets`) until it exits.
 fn run_worker<T: Serialize, O: DeserializeOwned>(
     exe: &Path,
     targets: &[T],
     indices: &[usize],
-) -> std::io::Result<(Vec<(usize, Option<O>)>, ExitStatus)> {
+) -> std::io::Result<Reported<O>> {
     let mut args = std::env::args_os().skip(1);
     let mut child = Command::new(exe)
         .args(args.next())
