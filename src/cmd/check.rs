@@ -360,7 +360,11 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("no lessons found in {paths}: a lesson is a Markdown (.md) file with ```python cells");
     }
     if let Some((k, n)) = args.shard {
+        let found = targets.len();
         targets = targets.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, t)| t).collect();
+        if targets.is_empty() {
+            anyhow::bail!("shard {k}/{n} has no lesson: only {found} lesson(s) were found, so at most {found} shards have work");
+        }
     }
     // Lessons run in a worker process, so that one that kills its process cannot take the
     // others' results with it; where no worker can be started, they run here.

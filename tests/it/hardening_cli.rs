@@ -475,6 +475,9 @@ fn nothing_to_check_is_never_green() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", both(&o));
         assert!(err(&o).contains("no lessons found in"), "{}", both(&o));
     }
+    let o = lessonrun(&["check", "--shard", "2/2", s(&prose)]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(err(&o).contains("shard 2/2 has no lesson: only 1 lesson(s) were found"), "{}", both(&o));
     for args in [
         vec!["check", s(&prose)],
         vec!["build", s(&prose), "--out", s(&site)],
