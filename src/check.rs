@@ -1,13 +1,13 @@
 //! Comparing what cells printed with what the lesson expects, and blessing the difference.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, InlineChangeMode, InlineChangeOptions, TextDiff};
 
 use crate::execute::LessonRun;
 use crate::lesson::{Cell, CompareOptions, Edit, ExpectedStyle, Lesson, apply_edits, bless_edit};
 
 /// How one cell fared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Output matches the expectation (or the cell printed nothing and expects nothing).
@@ -31,7 +31,7 @@ impl Status {
 }
 
 /// The outcome of one cell.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CellReport {
     /// 1-based line of the cell's opening fence.
     pub line: usize,
@@ -53,7 +53,7 @@ pub struct CellReport {
 
 /// A warning about the lesson's Markdown, or the exception that ended a failing cell, at a
 /// place in the file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileDiagnostic {
     pub severity: Severity,
     pub message: String,
@@ -61,7 +61,7 @@ pub struct FileDiagnostic {
     pub col: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -69,7 +69,7 @@ pub enum Severity {
 }
 
 /// The outcome of one lesson file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileReport {
     pub path: String,
     pub cells: Vec<CellReport>,
@@ -409,7 +409,7 @@ pub fn unified_diff(expected: &str, actual: &str, location: &str) -> String {
 }
 
 /// What a line of a diff is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LineTag {
     Context,
     Removed,
@@ -417,7 +417,7 @@ pub enum LineTag {
 }
 
 /// One line of a diff as pieces of text, each marked whether it is a changed part of the line.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiffLine {
     pub tag: LineTag,
     /// `(changed, text)`; the line's newline is not included.
@@ -427,7 +427,7 @@ pub struct DiffLine {
 }
 
 /// A run of changed lines with their context, under a `@@ -a,b +c,d @@` header.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hunk {
     pub header: String,
     pub lines: Vec<DiffLine>,

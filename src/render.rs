@@ -5,6 +5,8 @@
 //! `cell.html` template filled with its code and the outputs it actually produced, and its
 //! expected-output block is dropped (the reader sees what ran, not what was hoped for).
 
+mod safe_html;
+
 use std::path::Path;
 
 use minijinja::{Environment, Value, context};
@@ -62,6 +64,8 @@ pub struct Renderer {
     env: Environment<'static>,
     /// LaTeX to MathML at build time: pages need no script or font download to show math.
     math: Option<math_core::LatexToMathML>,
+    /// `--safe-html`: prose is untrusted (see `safe_html`).
+    safe_html: bool,
 }
 
 impl Renderer {
@@ -85,7 +89,16 @@ impl Renderer {
             env.add_template_owned(name.to_string(), source)?;
         }
         let math = math_core::LatexToMathML::new(math_core::MathCoreConfig::default()).ok();
-        Ok(Renderer { env, math })
+        Ok(Renderer { env, math, safe_html: false })
+    }
+
+    /// Whether raw HTML in prose is escaped and links that could run script are dropped.
+    pub fn set_safe_html(&mut self, on: bool) {
+        self.safe_html = on;
+    }
+
+    pub fn safe_html(&self) -> bool {
+        self.safe_html
     }
 
     /// The HTML page of one lesson. `index_href` links back to the index.
@@ -93,11 +106,13 @@ impl Renderer {
         let cell_tmpl = self.env.get_template("cell.html")?;
         let mut events = Vec::new();
         let mut skipping = false;
+        let mut prose = safe_html::ProseFilter::default();
         for (event, range) in Parser::new_ext(&lesson.source.text, markdown_options()).into_offset_iter() {
             if skipping {
                 skipping = !matches!(event, Event::End(TagEnd::CodeBlock));
                 continue;
             }
+            let Some(event) = (if self.safe_html { prose.filter(event) } else { Some(event) }) else { continue };
             if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = &event {
                 let inside = |s: crate::source::Span| s.start <= range.start && range.start < s.end;
                 if let Some(i) = lesson.cells.iter().position(|c| inside(c.fence)) {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::check::{FileReport, Status, check_lesson};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::execute::{LessonRun, RunOptions, run_lesson};
 use crate::lesson::{Lesson, LessonPath, load, write_atomic};
 use crate::render::{IndexEntry, RenderError, Renderer, lesson_title};
@@ -14,6 +15,10 @@ pub enum SiteError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Render(#[from] RenderError),
+    /// The lesson's Markdown is too ambiguous to build (see `Lesson::errors`): the rendered
+    /// diagnostics, each at its `file:line:col`.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// What building one lesson page found.
@@ -41,13 +46,26 @@ impl Site {
 
     /// Swap in freshly loaded templates (watch mode, after a template was edited).
     pub fn reload_templates(&mut self, templates: Option<&Path>) -> Result<(), SiteError> {
+        let safe = self.renderer.safe_html();
         self.renderer = Renderer::new(templates)?;
+        self.renderer.set_safe_html(safe);
         Ok(())
+    }
+
+    /// `--safe-html`: pages escape raw HTML in prose and drop links that could run script.
+    pub fn set_safe_html(&mut self, on: bool) {
+        self.renderer.set_safe_html(on);
     }
 
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
     pub fn build_lesson(&mut self, lp: &LessonPath) -> Result<PageOutcome, SiteError> {
         let lesson = load(&lp.path)?;
+        if !lesson.errors.is_empty() {
+            let rendered = lesson.errors.iter().map(|e| {
+                Diagnostic { severity: Severity::Error, message: e.to_string(), span: e.span(), notes: vec![] }.render(&lesson.source)
+            });
+            return Err(SiteError::Malformed(rendered.collect()));
+        }
         let (run, report) = evaluate(&lesson, &self.options);
         let rel_html = lp.rel.with_extension("html");
         let depth = rel_html.components().count().saturating_sub(1);
@@ -62,7 +80,7 @@ impl Site {
             lp.rel.clone(),
             IndexEntry {
                 title: lesson_title(&lesson),
-                href: rel_html.to_string_lossy().replace('\\', "/"),
+                href: url_path(&rel_html),
                 passed: report.count(|s| s == Status::Pass),
                 failed: report.count(Status::is_failure),
             },
@@ -83,6 +101,25 @@ impl Site {
         write_atomic(&path, &html)?;
         Ok(path)
     }
+}
+
+/// A relative file path as a relative URL: every component percent-encoded, so that a lesson
+/// named `javascript:x.md` links to `javascript%3Ax.html`, a file, not a script.
+pub fn url_path(rel: &Path) -> String {
+    let mut out = String::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for b in part.as_os_str().to_string_lossy().bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// Runs a lesson and compares it with its expectations.

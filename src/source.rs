@@ -41,7 +41,11 @@ pub struct Spanned<T> {
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
+    /// The file's text without a leading byte order mark (which would hide a first fence or
+    /// front matter from the Markdown parser); spans are offsets into this text.
     pub text: String,
+    /// Whether the file began with a UTF-8 byte order mark, which a rewrite puts back.
+    pub bom: bool,
     line_starts: Vec<usize>,
 }
 
@@ -54,11 +58,20 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
+        let mut text = text.into();
+        let bom = text.starts_with('\u{feff}');
+        if bom {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile { path: path.into(), text, bom, line_starts }
+    }
+
+    /// The bytes of a file holding `text` as this one holds its own (the byte order mark kept).
+    pub fn file_contents(&self, text: &str) -> String {
+        if self.bom { format!("\u{feff}{text}") } else { text.to_string() }
     }
 
     /// Line and column of a byte offset (clamped to the text).

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Effects, Style};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::{FileReport, Hunk, LineTag, Status, bless, check_lesson, compare_engines, diff_hunks, unified_diff};
 use super::Engine;
 use crate::pytorch_engine::run_lesson_pytorch;
-use crate::execute::{LessonRun, RunOptions, run_lesson};
-use crate::lesson::{Lesson, discover, discover_glob, is_glob, load, parse, write_atomic};
+use crate::execute::{RunOptions, run_lesson};
+use crate::lesson::{Lesson, discover, discover_all, discover_glob, is_glob, load, parse, rewrite_lesson};
 use crate::source::SourceFile;
 
 /// Run lessons and compare each cell's output with its expected output
@@ -51,6 +51,10 @@ pub(super) struct Args {
     flags: super::RunFlags,
     #[command(flatten)]
     engine: super::EngineFlags,
+    /// Internal: check the lessons listed on stdin and write each outcome as a JSON line (the
+    /// worker process that `check` runs lessons in, see cmd/worker.rs)
+    #[arg(long, hide = true)]
+    worker: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,16 +80,19 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 /// One lesson to check, and which of its cells (by a line inside them; all when `None`).
-#[derive(Clone, Debug)]
-struct Target {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct Target {
     path: PathBuf,
     lines: Option<BTreeSet<usize>>,
+    /// Why discovery would not read this file (a link out of the folder given).
+    refused: Option<String>,
 }
 
 /// Resolves path arguments to lesson files, sorted and deduplicated: a file or folder as is, a
 /// glob by matching, `FILE:LINE` to that file with one cell selected.
 fn targets(args: &[String]) -> anyhow::Result<Vec<Target>> {
     let mut found: BTreeMap<PathBuf, Option<BTreeSet<usize>>> = BTreeMap::new();
+    let mut refused: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut add = |path: PathBuf, line: Option<usize>| {
         let entry = found.entry(path).or_insert_with(|| line.map(|_| BTreeSet::new()));
         match (entry, line) {
@@ -99,59 +106,119 @@ fn targets(args: &[String]) -> anyhow::Result<Vec<Target>> {
     let args = if args.is_empty() { vec!["lessons".to_string()] } else { args.to_vec() };
     for arg in &args {
         let as_path = Path::new(arg);
-        if as_path.exists() {
-            for lp in discover(&[as_path.to_path_buf()])? {
+        if as_path.exists() || as_path.is_symlink() {
+            let d = discover_all(&[as_path.to_path_buf()])?;
+            for lp in d.lessons {
                 add(lp.path, None);
             }
+            refused.extend(d.refused.into_iter().map(|r| (r.path, r.reason)));
         } else if let Some((file, line)) = arg.rsplit_once(':').and_then(|(f, l)| Some((f, l.parse::<usize>().ok()?)))
             && Path::new(file).is_file()
         {
-            add(PathBuf::from(file), Some(line));
+            match discover_all(&[PathBuf::from(file)])?.refused.pop() {
+                Some(r) => {
+                    refused.insert(r.path, r.reason);
+                }
+                None => add(PathBuf::from(file), Some(line)),
+            }
         } else if is_glob(arg) {
             let matched = discover_glob(arg)?;
-            if matched.is_empty() {
+            if matched.lessons.is_empty() && matched.refused.is_empty() {
                 anyhow::bail!("no lesson matches `{arg}`");
             }
-            for lp in matched {
+            for lp in matched.lessons {
                 add(lp.path, None);
             }
+            refused.extend(matched.refused.into_iter().map(|r| (r.path, r.reason)));
         } else {
             // Let discover name the I/O error (no such file or folder).
             discover(&[as_path.to_path_buf()])?;
         }
     }
-    Ok(found.into_iter().map(|(path, lines)| Target { path, lines }).collect())
+    let mut targets: Vec<Target> = found.into_iter().map(|(path, lines)| Target { path, lines, refused: None }).collect();
+    targets.extend(refused.into_iter().map(|(path, why)| Target { path, lines: None, refused: Some(why) }));
+    targets.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(targets)
 }
 
 /// The change `--bless --dry-run` did not write: a unified diff of the lesson file, and the
 /// same as hunks for the terminal.
+#[derive(Serialize, Deserialize)]
 struct WouldBless {
     diff: String,
     hunks: Vec<Hunk>,
 }
 
-/// What checking one lesson produced.
-struct Outcome {
+/// What checking one lesson produced: plain data, since it crosses from the worker process.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Outcome {
     report: FileReport,
-    /// The lesson and its run, for diagnostics (absent when the lesson could not be read).
-    checked: Option<(Lesson, LessonRun)>,
+    /// The report's cells' hunks, which its JSON form leaves out.
+    hunks: Vec<Vec<Hunk>>,
+    /// The lesson's warnings and its failing cells' errors, rendered for stderr.
+    problems: String,
     /// With `--bless --dry-run`: what the bless would change.
     would_bless: Option<WouldBless>,
     /// Cells rewritten by `--bless`.
     blessed: usize,
     /// An I/O error while blessing, or a FILE:LINE naming no cell.
     fatal: Option<String>,
+    /// The process running the lesson died (see cmd/worker.rs); `report.error` says how.
+    crashed: bool,
+}
+
+impl super::worker::Failure for Outcome {
+    fn is_failure(&self) -> bool {
+        self.report.is_failure()
+    }
+}
+
+impl Outcome {
+    fn not_checked(report: FileReport, fatal: Option<String>) -> Outcome {
+        Outcome { report, hunks: Vec::new(), problems: String::new(), would_bless: None, blessed: 0, fatal, crashed: false }
+    }
+
+    /// The outcome of a lesson whose worker process died running it.
+    pub(super) fn crashed(target: &Target, how: &str) -> Outcome {
+        let message = format!(
+            "lessonrun crashed while running this lesson: {how}. The other lessons were still checked. \
+             This is a lessonrun bug or a limit of the system (memory): please report it with the lesson"
+        );
+        Outcome { crashed: true, ..Outcome::not_checked(FileReport::unreadable(target.path.display().to_string(), message), None) }
+    }
+
+    /// The report's hunks moved out for the wire, and back (see `hunks`).
+    fn pack(&mut self) -> &Outcome {
+        self.hunks = self.report.cells.iter_mut().map(|c| std::mem::take(&mut c.hunks)).collect();
+        self
+    }
+
+    fn unpack(mut self) -> Outcome {
+        for (c, h) in self.report.cells.iter_mut().zip(std::mem::take(&mut self.hunks)) {
+            c.hunks = h;
+        }
+        self
+    }
 }
 
 /// Loads, runs, compares and (with --bless) rewrites one lesson.
 fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
     let start = Instant::now();
     let path = target.path.display().to_string();
-    let not_checked = |report, fatal| Outcome { report, checked: None, would_bless: None, blessed: 0, fatal };
+    let not_checked = Outcome::not_checked;
+    if let Some(why) = &target.refused {
+        return not_checked(FileReport::unreadable(path, why.clone()), None);
+    }
+    if args.worker {
+        super::worker::test_crash_hook(&target.path);
+    }
     let lesson = match load(&target.path) {
         Ok(l) => l,
         Err(e) => return not_checked(FileReport::unreadable(path, e.to_string()), None),
     };
+    if !lesson.errors.is_empty() {
+        return not_checked(malformed(&lesson), None);
+    }
     // FILE:LINE: the cells up to the last one named run (later ones cannot matter); only the
     // named ones are reported and blessed.
     let mut selected: Option<BTreeSet<usize>> = None;
@@ -200,8 +267,8 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
         if args.dry_run {
             let diff = unified_diff(&lesson.source.text, &text, &path);
             would_bless = Some(WouldBless { hunks: diff_hunks(&lesson.source.text, &text), diff });
-        } else if let Err(e) = write_atomic(&target.path, &text) {
-            fatal = Some(format!("cannot write {path}: {e}"));
+        } else if let Err(e) = rewrite_lesson(&lesson.source, &text) {
+            fatal = Some(e.to_string());
         } else {
             blessed = report.cells.iter().enumerate().filter(|(i, c)| is_selected(*i) && c.status.is_failure()).count();
             report = check_lesson(&parse(SourceFile::new(&target.path, text)), &run);
@@ -215,7 +282,23 @@ fn check_one(target: &Target, args: &Args, options: &RunOptions) -> Outcome {
         });
     }
     report.duration_ms = start.elapsed().as_secs_f64() * 1e3;
-    Outcome { report, checked: Some((lesson, run)), would_bless, blessed, fatal }
+    let problems = super::problems_text(&lesson, &run, |i| {
+        report.cells.iter().any(|c| c.line == lesson.cells[i].line && c.status.is_failure())
+    });
+    Outcome { report, hunks: Vec::new(), problems, would_bless, blessed, fatal, crashed: false }
+}
+
+/// The report of a lesson whose Markdown is too ambiguous to run or bless: each problem at its
+/// `file:line:col`, in the error and as diagnostics.
+fn malformed(lesson: &Lesson) -> FileReport {
+    let path = lesson.source.path.display().to_string();
+    let message = lesson.errors.iter().map(|e| format!("{}: {e}", lesson.source.location(e.span().start))).collect::<Vec<_>>().join("; ");
+    let mut report = FileReport::unreadable(path, message);
+    for e in &lesson.errors {
+        let at = lesson.source.line_col(e.span().start);
+        report.diagnostics.push(crate::check::FileDiagnostic { severity: crate::check::Severity::Error, message: e.to_string(), line: at.line, col: at.col });
+    }
+    report
 }
 
 /// The cell that a line of the lesson falls in: from its opening fence to the end of its
@@ -241,6 +324,8 @@ struct Summary {
     lessons: usize,
     /// Lessons not started because of --fail-fast.
     not_run: usize,
+    /// Lessons whose process died running them.
+    crashed: usize,
     duration_ms: f64,
 }
 
@@ -248,6 +333,8 @@ struct Summary {
 struct JsonFile<'a> {
     #[serde(flatten)]
     report: &'a FileReport,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    crashed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     would_bless: Option<&'a str>,
 }
@@ -260,36 +347,31 @@ struct Report<'a> {
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let options = args.flags.options();
+    let jobs = args.jobs.filter(|&j| j > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if args.worker {
+        let targets: Vec<Target> = serde_json::from_reader(std::io::stdin().lock())?;
+        check_all(&targets, &args, &options, jobs, &|i, outcome| super::worker::emit(i, outcome.map(Outcome::pack)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut targets = targets(&args.paths)?;
     if targets.is_empty() {
         let paths = if args.paths.is_empty() { "lessons".to_string() } else { args.paths.join(" ") };
         anyhow::bail!("no lessons found in {paths}: a lesson is a Markdown (.md) file with ```python cells");
     }
     if let Some((k, n)) = args.shard {
+        let found = targets.len();
         targets = targets.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, t)| t).collect();
+        if targets.is_empty() {
+            anyhow::bail!("shard {k}/{n} has no lesson: only {found} lesson(s) were found, so at most {found} shards have work");
+        }
     }
-    let options = args.flags.options();
-    let jobs = args.jobs.filter(|&j| j > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
-    let stop = AtomicBool::new(false);
-    let progress = Progress::new(targets.len());
-    let outcomes: Vec<Option<Outcome>> = pool.install(|| {
-        targets
-            .par_iter()
-            .map(|t| {
-                if stop.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let outcome = check_one(t, &args, &options);
-                if args.fail_fast && outcome.report.is_failure() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                progress.tick(&outcome.report.path);
-                Some(outcome)
-            })
-            .collect()
-    });
-    progress.finish();
+    // Lessons run in a worker process, so that one that kills its process cannot take the
+    // others' results with it; where no worker can be started, they run here.
+    let outcomes: Vec<Option<Outcome>> = match super::worker::supervise(&targets, jobs, args.fail_fast, Outcome::crashed) {
+        Some(outcomes) => outcomes.into_iter().map(|o| o.map(Outcome::unpack)).collect(),
+        None => check_all(&targets, &args, &options, jobs, &|_, _| {})?,
+    };
 
     let mut summary = Summary { not_run: outcomes.iter().filter(|o| o.is_none()).count(), ..Summary::default() };
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
@@ -300,7 +382,8 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.failed += r.count(Status::is_failure);
         summary.skipped += r.count(|s| s == Status::Skip);
         summary.ignored += r.count(|s| s == Status::Ignored);
-        summary.errors += usize::from(r.error.is_some() && o.fatal.is_none());
+        summary.errors += usize::from(r.error.is_some() && o.fatal.is_none() && !o.crashed);
+        summary.crashed += usize::from(o.crashed);
     }
     summary.duration_ms = started.elapsed().as_secs_f64() * 1e3;
     let cells: usize = outcomes.iter().map(|o| o.report.cells.len()).sum();
@@ -336,11 +419,46 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // still checked and reported.
     Ok(ExitCode::from(if fatal || summary.errors > 0 {
         2
-    } else if summary.failed > 0 {
+    } else if summary.failed > 0 || summary.crashed > 0 {
         1
     } else {
         0
     }))
+}
+
+/// Checks `targets` on `jobs` threads, telling `done` of each outcome as it comes (`None`: not
+/// run, after `--fail-fast` stopped the run); the outcomes in the order of `targets`.
+fn check_all(
+    targets: &[Target],
+    args: &Args,
+    options: &RunOptions,
+    jobs: usize,
+    done: &(dyn Fn(usize, Option<&mut Outcome>) + Sync),
+) -> anyhow::Result<Vec<Option<Outcome>>> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let stop = AtomicBool::new(false);
+    let progress = Progress::new(targets.len());
+    let outcomes = pool.install(|| {
+        targets
+            .par_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if stop.load(Ordering::Relaxed) {
+                    done(i, None);
+                    return None;
+                }
+                let mut outcome = check_one(t, args, options);
+                if args.fail_fast && outcome.report.is_failure() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                progress.tick(&outcome.report.path);
+                done(i, Some(&mut outcome));
+                Some(outcome)
+            })
+            .collect()
+    });
+    progress.finish();
+    Ok(outcomes)
 }
 
 fn write_report(format: Format, outcomes: &[Outcome], summary: &Summary) -> std::io::Result<()> {
@@ -352,7 +470,7 @@ fn write_report(format: Format, outcomes: &[Outcome], summary: &Summary) -> std:
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
-            let files = outcomes.iter().map(|o| JsonFile { report: &o.report, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
+            let files = outcomes.iter().map(|o| JsonFile { report: &o.report, crashed: o.crashed, would_bless: o.would_bless.as_ref().map(|w| w.diff.as_str()) }).collect();
             serde_json::to_writer_pretty(&mut out, &Report { files, summary })?;
             writeln!(out)?;
         }
@@ -375,6 +493,9 @@ fn summary_line(s: &Summary) -> String {
     if s.errors > 0 {
         line.push_str(&format!(", {} lesson(s) could not be read", s.errors));
     }
+    if s.crashed > 0 {
+        line.push_str(&format!(", {} lesson(s) crashed", s.crashed));
+    }
     if s.not_run > 0 {
         line.push_str(&format!(", {} lesson(s) not run (--fail-fast)", s.not_run));
     }
@@ -396,7 +517,9 @@ fn write_human(out: &mut impl Write, outcomes: &[Outcome], summary: &Summary) ->
     for o in outcomes {
         let r = &o.report;
         if let Some(e) = &r.error {
-            if o.fatal.is_none() {
+            if o.crashed {
+                writeln!(out, "{FAIL}CRASH{FAIL:#} {}: {e}", r.path)?;
+            } else if o.fatal.is_none() {
                 writeln!(out, "{FAIL}ERROR{FAIL:#} {}: cannot check this lesson: {e}", r.path)?;
             }
             continue;
@@ -411,11 +534,7 @@ fn write_human(out: &mut impl Write, outcomes: &[Outcome], summary: &Summary) ->
             let location = format!("{}:{}", r.path, cell.line);
             write_diff(out, &location, &location, &cell.hunks, ("expected", "actual"))?;
         }
-        if let Some((lesson, run)) = &o.checked {
-            super::report_problems(lesson, run, |i| {
-                r.cells.iter().any(|c| c.line == lesson.cells[i].line && c.status.is_failure())
-            });
-        }
+        anstream::eprint!("{}", o.problems);
         if let Some(w) = &o.would_bless {
             writeln!(out, "{BOLD}would bless{BOLD:#} {}", r.path)?;
             write_diff(out, &r.path, &r.path, &w.hunks, ("now", "blessed"))?;
@@ -449,22 +568,9 @@ fn write_diff(out: &mut impl Write, old: &str, new: &str, hunks: &[Hunk], labels
     Ok(())
 }
 
-/// A line of a cell's output made safe for a terminal: control characters (a cell may print
-/// ANSI escapes of its own) are shown as their Unicode control pictures, `\x1b` as `␛`.
+/// A line of a cell's output made safe for a terminal (see [`super::terminal_text`]).
 fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| match c {
-            '\t' => c,
-            '\u{7f}' => '\u{2421}',
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect::<String>()
-        .into()
+    super::terminal_text(text)
 }
 
 /// A one-line `[done/total]` counter on stderr, only when stderr is a terminal and the run
@@ -564,7 +670,8 @@ fn junit(outcomes: &[Outcome], summary: &Summary) -> String {
         reports().map(skipped).sum::<usize>(),
         seconds(summary.duration_ms),
     ));
-    for r in reports() {
+    for o in outcomes {
+        let r = &o.report;
         let path = xml_attr(&r.path);
         x.push_str(&format!(
             "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" file=\"{path}\">\n",
@@ -576,8 +683,9 @@ fn junit(outcomes: &[Outcome], summary: &Summary) -> String {
         ));
         if let Some(e) = &r.error {
             x.push_str(&format!(
-                "    <testcase name=\"{path}\" classname=\"{path}\" file=\"{path}\" time=\"0.000\">\n      <error message=\"{}\" type=\"unreadable\"/>\n    </testcase>\n",
-                xml_attr(e)
+                "    <testcase name=\"{path}\" classname=\"{path}\" file=\"{path}\" time=\"0.000\">\n      <error message=\"{}\" type=\"{}\"/>\n    </testcase>\n",
+                xml_attr(e),
+                if o.crashed { "crashed" } else { "unreadable" }
             ));
         }
         for c in &r.cells {
@@ -645,7 +753,8 @@ fn github(outcomes: &[Outcome]) -> String {
         let r = &o.report;
         let file = gh_property(&r.path);
         if let Some(e) = &r.error {
-            s.push_str(&format!("::error file={file},title={}::{}\n", gh_property("lessonrun: lesson not checked"), gh_data(e)));
+            let title = if o.crashed { "lessonrun: crashed on this lesson" } else { "lessonrun: lesson not checked" };
+            s.push_str(&format!("::error file={file},title={}::{}\n", gh_property(title), gh_data(e)));
         }
         for d in &r.diagnostics {
             if d.severity == crate::check::Severity::Warning {

@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod run;
 mod watch;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -136,6 +137,11 @@ struct SiteArgs {
     /// index.html); in watch mode, editing one rebuilds every page
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Treat prose as untrusted (a site built from outside contributions): raw HTML is shown
+    /// as text, and links and images to anything but http(s), mailto, tel or ftp URLs (such
+    /// as javascript: and data:) keep their text and lose their target
+    #[arg(long)]
+    safe_html: bool,
     #[command(flatten)]
     flags: RunFlags,
 }
@@ -147,9 +153,15 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Prints the lesson's warnings, and a diagnostic for each cell that ended in an error and
 /// that `show` selects (by cell index).
 fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) {
+    anstream::eprint!("{}", problems_text(lesson, run, show));
+}
+
+/// What [`report_problems`] prints, with control characters from the lesson made visible.
+fn problems_text(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> bool) -> String {
+    let mut out = String::new();
     for w in &lesson.warnings {
         let d = Diagnostic { severity: Severity::Warning, message: w.to_string(), span: w.span(), notes: vec![] };
-        anstream::eprint!("{}", d.render(&lesson.source));
+        out.push_str(&terminal_text(&d.render(&lesson.source)));
     }
     for (i, cr) in run.cells.iter().enumerate() {
         let Some(e) = cr.error() else { continue };
@@ -161,6 +173,35 @@ fn report_problems(lesson: &Lesson, run: &LessonRun, show: impl Fn(usize) -> boo
             e.stack.iter().filter(|(f, _)| f != "<module>").map(|(f, s)| format!("called from {} at {}", f, lesson.source.location(s.start))).collect();
         notes.push(format!("in the cell at {}:{}", lesson.source.path.display(), lesson.cells[i].line));
         let d = Diagnostic { severity: Severity::Error, message: e.last_line.clone(), span: e.span, notes };
-        anstream::eprint!("{}", d.render(&lesson.source));
+        out.push_str(&terminal_text(&d.render(&lesson.source)));
     }
+    out
+}
+
+/// Prints the problems that stop a lesson from running (`Lesson::errors`); whether it had any.
+fn report_lesson_errors(lesson: &Lesson) -> bool {
+    for e in &lesson.errors {
+        let d = Diagnostic { severity: Severity::Error, message: e.to_string(), span: e.span(), notes: vec![] };
+        anstream::eprint!("{}", terminal_text(&d.render(&lesson.source)));
+    }
+    !lesson.errors.is_empty()
+}
+
+/// Text from a lesson (what a cell printed, a line of its source) made safe for a terminal:
+/// control characters other than newline and tab, which could move the cursor, retitle the
+/// window or hide text, are shown as their Unicode control pictures (`\x1b` as `␛`).
+fn terminal_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' => c,
+            '\u{7f}' => '\u{2421}',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }

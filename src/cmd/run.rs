@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::execute::run_lesson;
-use crate::lesson::load;
 use super::Engine;
+use crate::execute::run_lesson;
+use crate::lesson::{discover_all, load};
 use crate::pytorch_engine::run_lesson_pytorch;
 
 /// Run a lesson and print what each cell prints
@@ -20,7 +20,19 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(refused) = discover_all(std::slice::from_ref(&args.file))?.refused.pop() {
+        anyhow::bail!("{refused}");
+    }
     let lesson = load(&args.file)?;
+    if super::report_lesson_errors(&lesson) {
+        return Ok(ExitCode::from(2));
+    }
+    if lesson.cells.is_empty() {
+        anyhow::bail!(
+            "no cells found in {}: a cell is a fenced block whose info string starts with the word `python`",
+            args.file.display()
+        );
+    }
     let run = match args.engine.engine {
         Engine::Lessonrun => run_lesson(&lesson, &args.flags.options()),
         Engine::Pytorch => run_lesson_pytorch(&lesson, &args.engine.python())?,
@@ -29,9 +41,11 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for (cell, cr) in lesson.cells.iter().zip(&run.cells) {
         let header = if cr.skipped { " (skipped)" } else { "" };
-        anstream::println!("── {}:{}{header}", lesson.source.path.display(), cell.line);
+        anstream::println!("── {}:{}{header}", super::terminal_text(&lesson.source.path.display().to_string()), cell.line);
+        // What a cell prints reaches the terminal with its control characters made visible, as
+        // in check's diffs: a lesson must not be able to drive the reader's terminal.
         let text = cr.text();
-        anstream::print!("{text}");
+        anstream::print!("{}", super::terminal_text(&text));
         // An error line (or `print(..., end="")`) leaves the line open; close it, so the next
         // header, or a diagnostic on stderr, starts on its own line.
         if !text.is_empty() && !text.ends_with('\n') {

@@ -16,6 +16,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let args = args.site;
     let paths = super::default_paths(args.paths);
     let mut site = Site::new(&args.out, args.templates.as_deref(), args.flags.options())?;
+    site.set_safe_html(args.safe_html);
     let mut log = |line: &str| anstream::eprintln!("{line}");
     watch(&paths, args.templates.as_deref(), &mut site, &mut log)?;
     Ok(ExitCode::SUCCESS)

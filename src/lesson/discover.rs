@@ -12,26 +12,81 @@ pub struct LessonPath {
     pub rel: PathBuf,
 }
 
+/// What a search for lessons found: the lessons, and the files it would not read.
+#[derive(Clone, Debug, Default)]
+pub struct Discovered {
+    pub lessons: Vec<LessonPath>,
+    pub refused: Vec<Refused>,
+}
+
+/// A `*.md` name that is not read as a lesson: a symbolic link to a file outside the folder it
+/// was found in (a lesson `ln -s /proc/self/environ leak.md` must not publish the environment).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Refused {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
 /// Every `*.md` file named or found (recursively) under the given paths, sorted so that runs
-/// and reports are in a stable order. Hidden folders and `target` are not searched.
+/// and reports are in a stable order. Hidden folders and `target` are not searched. Links out
+/// of the tree are left out; [`discover_all`] names them.
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<LessonPath>> {
-    let mut out = Vec::new();
+    Ok(discover_all(paths)?.lessons)
+}
+
+/// [`discover`], with the links it refused to follow. Folders are walked without following
+/// links to folders; a link to a file is a lesson only when the file it resolves to lies inside
+/// the folder given (for a file named directly: inside the folder holding the link).
+pub fn discover_all(paths: &[PathBuf]) -> std::io::Result<Discovered> {
+    let mut out = Discovered::default();
     for root in paths {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
-        if meta.is_dir() {
-            walk(root, root, &mut out)?;
+        let named = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", root.display()));
+        let meta = std::fs::symlink_metadata(root).map_err(named)?;
+        if meta.is_dir() || (meta.file_type().is_symlink() && root.is_dir()) {
+            let tree = root.canonicalize().map_err(named)?;
+            walk(root, root, &tree, &mut out)?;
         } else {
             let rel = root.file_name().map(PathBuf::from).unwrap_or_else(|| root.clone());
-            out.push(LessonPath { path: root.clone(), rel });
+            let lp = LessonPath { path: root.clone(), rel };
+            if meta.file_type().is_symlink() {
+                let folder = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let tree = folder.canonicalize().map_err(named)?;
+                admit_link(lp, &tree, folder, &mut out);
+            } else {
+                out.lessons.push(lp);
+            }
         }
     }
-    out.sort();
-    out.dedup_by(|a, b| a.path == b.path);
+    out.lessons.sort();
+    out.lessons.dedup_by(|a, b| a.path == b.path);
+    out.refused.sort();
+    out.refused.dedup();
     Ok(out)
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<LessonPath>) -> std::io::Result<()> {
+/// Keeps a link named like a lesson if it resolves to a file inside `tree` (canonical).
+fn admit_link(lp: LessonPath, tree: &Path, shown: &Path, out: &mut Discovered) {
+    match lp.path.canonicalize() {
+        Ok(target) if target.starts_with(tree) && target.is_file() => out.lessons.push(lp),
+        Ok(target) => out.refused.push(Refused {
+            path: lp.path,
+            reason: format!(
+                "a symbolic link to {}, outside {}: not read (lessons are read inside the folders given only)",
+                target.display(),
+                shown.display()
+            ),
+        }),
+        Err(e) => out.refused.push(Refused { path: lp.path, reason: format!("a symbolic link that cannot be followed ({e}): not read") }),
+    }
+}
+
+fn walk(root: &Path, dir: &Path, tree: &Path, out: &mut Discovered) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -41,14 +96,20 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<LessonPath>) -> std::io::Result<(
         if name.starts_with('.') {
             continue;
         }
+        // The entry's own type: a link to a folder is not descended into.
         let ty = entry.file_type()?;
         if ty.is_dir() {
             if name != "target" && name != "node_modules" {
-                walk(root, &path, out)?;
+                walk(root, &path, tree, out)?;
             }
         } else if name.ends_with(".md") {
             let rel = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.clone());
-            out.push(LessonPath { path, rel });
+            let lp = LessonPath { path, rel };
+            if ty.is_symlink() {
+                admit_link(lp, tree, root, out);
+            } else {
+                out.lessons.push(lp);
+            }
         }
     }
     Ok(())
@@ -62,7 +123,7 @@ pub fn is_glob(arg: &str) -> bool {
 /// Every lesson file matching a glob pattern, sorted: the folder before the first component
 /// with a wildcard is searched as by [`discover`], and the files whose path (with `/` as the
 /// separator) matches the pattern are kept.
-pub fn discover_glob(pattern: &str) -> std::io::Result<Vec<LessonPath>> {
+pub fn discover_glob(pattern: &str) -> std::io::Result<Discovered> {
     let pattern = pattern.replace('\\', "/");
     let components: Vec<&str> = pattern.split('/').collect();
     let literal = components.iter().take_while(|c| !is_glob(c)).count();
@@ -71,20 +132,19 @@ pub fn discover_glob(pattern: &str) -> std::io::Result<Vec<LessonPath>> {
         b if b.is_empty() => ".".to_string(),
         b => b,
     };
-    let found = discover(&[PathBuf::from(&base)])?;
-    Ok(found
-        .into_iter()
-        .map(|mut lp| {
-            // `*.md` names files of the current folder as `a.md`, as the shell would.
-            if base == "."
-                && let Ok(p) = lp.path.strip_prefix(".")
-            {
-                lp.path = p.to_path_buf();
-            }
-            lp
-        })
-        .filter(|lp| glob_match(&pattern, &lp.path.to_string_lossy().replace('\\', "/")))
-        .collect())
+    let found = discover_all(&[PathBuf::from(&base)])?;
+    // `*.md` names files of the current folder as `a.md`, as the shell would.
+    let shown = |p: PathBuf| if base == "." { p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p) } else { p };
+    let matches = |p: &Path| glob_match(&pattern, &p.to_string_lossy().replace('\\', "/"));
+    Ok(Discovered {
+        lessons: found
+            .lessons
+            .into_iter()
+            .map(|lp| LessonPath { path: shown(lp.path), rel: lp.rel })
+            .filter(|lp| matches(&lp.path))
+            .collect(),
+        refused: found.refused.into_iter().map(|r| Refused { path: shown(r.path), reason: r.reason }).filter(|r| matches(&r.path)).collect(),
+    })
 }
 
 /// Shell-style matching of a `/`-separated path: `*` matches within one component, `**` as a

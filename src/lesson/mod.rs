@@ -8,10 +8,10 @@ mod discover;
 mod parse;
 mod rewrite;
 
-pub use discover::{LessonPath, discover, discover_glob, glob_match, is_glob, load};
+pub use discover::{Discovered, LessonPath, Refused, discover, discover_all, discover_glob, glob_match, is_glob, load};
 
 pub use parse::{markdown_options, parse, parse_byte_size};
-pub use rewrite::{Edit, apply_edits, bless_edit, write_atomic};
+pub use rewrite::{Edit, RewriteError, apply_edits, bless_edit, rewrite_lesson, write_atomic};
 
 use crate::source::{SourceFile, Span};
 
@@ -27,6 +27,9 @@ pub struct Lesson {
     pub memory_limit: Option<u64>,
     /// Things worth telling the author that do not stop the lesson from running.
     pub warnings: Vec<LessonError>,
+    /// Problems that make the file's cells or expectations ambiguous (a fence never closed,
+    /// front matter swallowing cells): such a lesson is reported, never run or rewritten.
+    pub errors: Vec<LessonError>,
 }
 
 /// One ```python fenced block.
@@ -106,6 +109,12 @@ pub enum LessonError {
     UnknownCellOption { option: String, span: Span },
     #[error("front matter `{key}: {value}` is ignored: {expected}")]
     BadFrontMatter { key: String, value: String, expected: &'static str, span: Span },
+    #[error("this code block is never closed, so it runs to {until}: end it with a line {fence} of its own")]
+    UnclosedFence { fence: String, until: &'static str, span: Span },
+    #[error("the front matter opened here {problem}: end it with a line `---` after its last `key: value`")]
+    UnclosedFrontMatter { problem: &'static str, span: Span },
+    #[error("lines end in a lone carriage return (CR, classic Mac OS style); lessonrun reads LF or CRLF line endings: convert the file, e.g. with `tr '\\r' '\\n'`")]
+    CrLineEndings { span: Span },
 }
 
 impl LessonError {
@@ -114,7 +123,10 @@ impl LessonError {
             LessonError::UnknownOutputOption { span, .. }
             | LessonError::BadTolerance { span, .. }
             | LessonError::UnknownCellOption { span, .. }
-            | LessonError::BadFrontMatter { span, .. } => *span,
+            | LessonError::BadFrontMatter { span, .. }
+            | LessonError::UnclosedFence { span, .. }
+            | LessonError::UnclosedFrontMatter { span, .. }
+            | LessonError::CrLineEndings { span } => *span,
         }
     }
 }

@@ -24,6 +24,9 @@ struct Fence {
     /// Byte offset of the info string's first character.
     info_at: usize,
     indent: usize,
+    /// Whether a closing fence line ends the block (CommonMark also ends one at the end of the
+    /// file or of its container).
+    closed: bool,
 }
 
 /// Splits a lesson into cells. Never fails: problems that do not stop a lesson from running are
@@ -34,6 +37,7 @@ pub fn parse(source: SourceFile) -> Lesson {
     let mut warnings = Vec::new();
     let (defaults, memory_limit) =
         front_matter.map(|span| front_matter_options(&source.text, span, &mut warnings)).unwrap_or_default();
+    let errors = structural_errors(&source.text, front_matter, &fences);
     let mut i = 0;
     while i < fences.len() {
         let f = &fences[i];
@@ -79,7 +83,48 @@ pub fn parse(source: SourceFile) -> Lesson {
         }
         cells.push(cell);
     }
-    Lesson { source, cells, defaults, memory_limit, warnings }
+    Lesson { source, cells, defaults, memory_limit, warnings, errors }
+}
+
+/// What makes the cells of a file ambiguous, so that running or blessing it would guess: a fence
+/// never closed (a blessed output would land inside the code), front matter that is not closed or
+/// that swallows a code block (its cells and options would silently vanish), CR-only line
+/// endings (the whole file one line to the Markdown parser).
+fn structural_errors(text: &str, front_matter: Option<Span>, fences: &[Fence]) -> Vec<LessonError> {
+    let mut errors = Vec::new();
+    if text.contains('\r') && !text.contains('\n') {
+        errors.push(LessonError::CrLineEndings { span: Span::new(0, text.find('\r').unwrap_or(0)) });
+        return errors;
+    }
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    let opening = Span::new(0, first_line.len());
+    match front_matter {
+        Some(body) if text[body.range()].lines().any(|l| l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~")) => {
+            errors.push(LessonError::UnclosedFrontMatter { problem: "runs over a code block", span: opening })
+        }
+        None if first_line == "---" && text.lines().nth(1).is_some_and(looks_like_yaml_key) => {
+            errors.push(LessonError::UnclosedFrontMatter { problem: "is never closed", span: opening })
+        }
+        _ => {}
+    }
+    for f in fences.iter().filter(|f| !f.closed) {
+        let line = &text[f.block.start..];
+        let line = line[..line.find('\n').unwrap_or(line.len())].trim_end();
+        let marker = line.trim_start();
+        let fence: String = marker.chars().take_while(|&c| c == marker.chars().next().unwrap_or('`')).collect();
+        let until = if f.block.end >= text.len() { "the end of the file" } else { "the end of its list item or quote" };
+        errors.push(LessonError::UnclosedFence { fence, until, span: Span::new(f.block.start, f.block.start + line.len()) });
+    }
+    errors
+}
+
+/// `key: value` (or `key:`) with a YAML-style key: the second line of front matter.
+fn looks_like_yaml_key(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && (rest.is_empty() || rest.starts_with([' ', '\t']))
+    })
 }
 
 /// The body of the YAML front matter, if the lesson has one, and every fenced code block, in
@@ -122,6 +167,8 @@ fn scan(text: &str) -> (Option<Span>, Vec<Fence>) {
         let mut block_end = range.end.max(opening_end);
         if text[block_end..].starts_with('\n') {
             block_end += 1;
+        } else if text[block_end..].starts_with("\r\n") {
+            block_end += 2;
         }
         let last_line_start = text[..block_end].trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
         let last_line = text[last_line_start..block_end].trim();
@@ -135,6 +182,7 @@ fn scan(text: &str) -> (Option<Span>, Vec<Fence>) {
             body: Span::new(opening_end, body_end.max(opening_end)),
             info_at,
             indent: prefix.len(),
+            closed,
         });
     }
     (front_matter, out)
@@ -372,9 +420,26 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_fence_runs_to_end() {
-        let l = lesson("```python\nprint(1)\n");
+    fn unclosed_fence_runs_to_end_and_is_an_error() {
+        let l = lesson("# T\n```python\nprint(1)\n");
         assert_eq!(l.code(&l.cells[0]), "print(1)\n");
+        assert!(matches!(&l.errors[..], [LessonError::UnclosedFence { span, .. }] if span.start == 4), "{:?}", l.errors);
+        assert!(lesson("```python\nprint(1)\n```").errors.is_empty());
+    }
+
+    #[test]
+    fn bom_crlf_and_front_matter() {
+        let l = lesson("\u{feff}---\nellipsis: true\n---\n```python\nprint(1)\n```\n");
+        assert_eq!((l.cells.len(), l.defaults.ellipsis, l.source.bom), (1, true, true));
+        let l = lesson("# T\r\n\r\n```python\r\nprint(1)\r\n```\r\n\r\n```output\r\n1\r\n```\r\n");
+        assert!(l.errors.is_empty() && l.cells[0].expected.is_some());
+        let cr = lesson("# T\r\r```python\rprint(1)\r```\r");
+        assert!(matches!(&cr.errors[..], [LessonError::CrLineEndings { .. }]));
+        let swallowing = lesson("---\ntitle: T\n\n```python\nprint(1)\n```\n\n---\n");
+        assert!(matches!(&swallowing.errors[..], [LessonError::UnclosedFrontMatter { .. }]), "{:?}", swallowing.errors);
+        let open = lesson("---\ntitle: T\n\n```python\nprint(1)\n```\n");
+        assert!(matches!(&open.errors[..], [LessonError::UnclosedFrontMatter { .. }]));
+        assert!(lesson("---\n\nA rule, then prose.\n").errors.is_empty());
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Rewriting expected outputs in place (`check --bless`) without touching any other byte.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Cell, ExpectedStyle};
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 
 /// Replace the bytes of `span` with `text`.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,12 +15,16 @@ pub struct Edit {
 
 /// The edit that makes `cell`'s expected output equal `actual`, in the style it already has.
 /// A cell without an expectation gets a new ```output block; one whose output became empty
-/// loses its block (a cell that prints nothing has none, as torch-oracle writes it).
+/// loses its block (a cell that prints nothing has none, as torch-oracle writes it). Text the
+/// edit adds ends its lines as the cell's opening fence line does (CRLF files stay CRLF).
 pub fn bless_edit(text: &str, cell: &Cell, actual: &str) -> Option<Edit> {
     let mut actual = actual.to_string();
     if !actual.is_empty() && !actual.ends_with('\n') {
         actual.push('\n');
     }
+    let fence_line = &text[cell.fence.start..];
+    let crlf = fence_line[..fence_line.find('\n').unwrap_or(fence_line.len())].ends_with('\r');
+    let eol = |s: &str| if crlf { s.replace('\n', "\r\n") } else { s.to_string() };
     match cell.expected.as_ref().map(|e| &e.style) {
         Some(ExpectedStyle::Block { block, body }) => {
             if actual.is_empty() {
@@ -31,24 +35,48 @@ pub fn bless_edit(text: &str, cell: &Cell, actual: &str) -> Option<Edit> {
                 if needs_longer_fence(&actual, fence) {
                     // The output itself holds a fence line: rewrite the whole block with a longer one.
                     let info = fence_line.trim().trim_start_matches(['`', '~']).to_string();
-                    Some(Edit { span: Span::new(block.start, block.end), text: output_block(&actual, &info) })
+                    Some(Edit { span: Span::new(block.start, block.end), text: eol(&output_block(&actual, &info)) })
                 } else {
-                    Some(Edit { span: *body, text: actual })
+                    Some(Edit { span: *body, text: eol(&actual) })
                 }
             }
         }
         Some(ExpectedStyle::SeedString { body, closing_inline }) => {
+            let mut inner = actual.clone();
             if *closing_inline {
-                actual.pop();
+                inner.pop();
             }
-            Some(Edit { span: *body, text: actual })
+            // The string opens where the code to run ends, and closes right after the body.
+            let (open, close) = (cell.code.end, body.end);
+            let quote = &text[open..open + 3];
+            if !closes_string(&inner, quote, *closing_inline) {
+                return Some(Edit { span: *body, text: eol(&inner) });
+            }
+            // Printed text that would end the string early (and turn the rest into code) gets
+            // the other quotes, or, holding both, an output block instead of the string.
+            let other = if quote == "'''" { "\"\"\"" } else { "'''" };
+            if !closes_string(&inner, other, *closing_inline) {
+                let header = &text[open + 3..body.start];
+                return Some(Edit { span: Span::new(open, close + 3), text: format!("{other}{header}{}{other}", eol(&inner)) });
+            }
+            let rest = &text[close + 3..cell.fence.end];
+            let closing_fence = &rest[rest.find('\n').map_or(rest.len(), |i| i + 1)..];
+            let lead = if closing_fence.ends_with('\n') { "\n" } else { "\n\n" };
+            Some(Edit { span: Span::new(open, cell.fence.end), text: format!("{closing_fence}{}", eol(&format!("{lead}{}", output_block(&actual, "output")))) })
         }
         None if actual.is_empty() => None,
         None => {
             let lead = if text[..cell.fence.end].ends_with('\n') { "\n" } else { "\n\n" };
-            Some(Edit { span: Span::new(cell.fence.end, cell.fence.end), text: format!("{lead}{}", output_block(&actual, "output")) })
+            Some(Edit { span: Span::new(cell.fence.end, cell.fence.end), text: eol(&format!("{lead}{}", output_block(&actual, "output"))) })
         }
     }
+}
+
+/// Whether `body`, put between `quote`s, would end the string before its closing quotes: it
+/// holds them, or (with the closing quotes on its last line) ends in a quote character or in a
+/// backslash that would escape them.
+fn closes_string(body: &str, quote: &str, closing_inline: bool) -> bool {
+    body.contains(quote) || (closing_inline && (body.ends_with(&quote[..1]) || body.ends_with('\\')))
 }
 
 fn output_block(actual: &str, info: &str) -> String {
@@ -82,25 +110,114 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// Why a file could not be rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    #[error("{path} is a symbolic link: --bless rewrites regular files only (bless the file it points to)")]
+    Symlink { path: String },
+    #[error("{path} is not a regular file: --bless does not replace it")]
+    NotAFile { path: String },
+    #[error("{path} is read-only: --bless does not replace it (make it writable to bless it)")]
+    ReadOnly { path: String },
+    #[error("{path} changed on disk while it was being checked: not blessed, so that change is kept (check --bless again)")]
+    Changed { path: String },
+    #[error("cannot write {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// Rewrites a lesson as `new_text` (its byte order mark kept) if the file still holds exactly
+/// what `source` was read from: the file is read again just before the rename, so an edit saved
+/// while the lesson ran is never lost. A link, a read-only file or anything but a regular file
+/// is refused and left alone.
+pub fn rewrite_lesson(source: &SourceFile, new_text: &str) -> Result<(), RewriteError> {
+    let path = source.path.as_path();
+    let name = path.display().to_string();
+    let io = |source| RewriteError::Io { path: name.clone(), source };
+    let meta = std::fs::symlink_metadata(path).map_err(io)?;
+    if meta.file_type().is_symlink() {
+        return Err(RewriteError::Symlink { path: name });
+    }
+    if !meta.is_file() {
+        return Err(RewriteError::NotAFile { path: name });
+    }
+    if meta.permissions().readonly() {
+        return Err(RewriteError::ReadOnly { path: name });
+    }
+    let read = source.file_contents(&source.text);
+    replace_file(path, source.file_contents(new_text).as_bytes(), || match std::fs::read(path) {
+        Ok(now) if now == read.as_bytes() => Ok(()),
+        Ok(_) => Err(RewriteError::Changed { path: name.clone() }),
+        Err(e) => Err(io(e)),
+    })
+}
+
 /// Writes `contents` to `path` so that a reader sees either the old file or the new one, never a
-/// half-written file: a temporary file in the same folder, flushed to disk, then renamed.
+/// half-written file: a temporary file beside it, flushed to disk, then renamed over it.
+/// A link at `path` is replaced, never followed.
 pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
+    replace_file(path, contents.as_bytes(), || Ok(())).map_err(|e| match e {
+        RewriteError::Io { source, .. } => source,
+        other => std::io::Error::other(other.to_string()),
+    })
+}
+
+/// The temporary file has a name nobody can guess and is created exclusively (`O_EXCL`, which
+/// also refuses a link planted at that name), so no other user can make lessonrun write through
+/// a link of theirs; `ready` runs just before the rename and can still call it off.
+fn replace_file(path: &Path, contents: &[u8], ready: impl FnOnce() -> Result<(), RewriteError>) -> Result<(), RewriteError> {
+    let name = path.display().to_string();
+    let io = |source| RewriteError::Io { path: name.clone(), source };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.lessonrun-{}.tmp", std::process::id()));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // A regular file's permissions carry over; a link's or a new file's come from the umask.
+    let keep = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map(|m| m.permissions());
+    let (mut file, tmp) = create_temporary(dir, &file_name, keep.is_some()).map_err(io)?;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
-        f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
+        file.write_all(contents).map_err(io)?;
+        if let Some(permissions) = keep {
+            file.set_permissions(permissions).map_err(io)?;
         }
-        std::fs::rename(&tmp, path)
+        file.sync_all().map_err(io)?;
+        drop(file);
+        ready()?;
+        std::fs::rename(&tmp, path).map_err(io)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+fn create_temporary(dir: &Path, name: &str, private: bool) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".{name}.{:016x}.lessonrun-tmp", unpredictable()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Until the file gets the original's permissions, only its owner can open it.
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        match options.open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name left")))
+}
+
+/// 64 bits no other process can predict: std's hasher keys come from the operating system's
+/// random source.
+fn unpredictable() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.finish()
 }
 
 #[cfg(test)]
@@ -138,6 +255,27 @@ mod tests {
     }
 
     #[test]
+    fn seed_string_takes_quotes_its_text_cannot_close() {
+        let t = "```python\nprint(3)\n\"\"\"\noutput:\n2\n\"\"\"\n```\n";
+        let out = bless(t, &["a\n\"\"\"\nprint(42)\n"]);
+        assert_eq!(out, "```python\nprint(3)\n'''\noutput:\na\n\"\"\"\nprint(42)\n'''\n```\n");
+        let l = parse(SourceFile::new("t.md", out.as_str()));
+        assert_eq!(l.code(&l.cells[0]), "print(3)\n");
+        let both = bless(t, &["'''\"\"\"\n"]);
+        assert_eq!(both, "```python\nprint(3)\n```\n\n```output\n'''\"\"\"\n```\n");
+        let inline = "```python\nprint(3)\n\"\"\"output:\n2\"\"\"\n```\n";
+        assert_eq!(bless(inline, &["say \"hi\"\n"]), "```python\nprint(3)\n'''output:\nsay \"hi\"'''\n```\n");
+    }
+
+    #[test]
+    fn crlf_files_stay_crlf() {
+        let t = "# T\r\n\r\n```python\r\nprint(1)\r\n```\r\n\r\n```output\r\n0\r\n```\r\n";
+        assert_eq!(bless(t, &["1\n2\n"]), t.replace("\n0\r\n", "\n1\r\n2\r\n"));
+        let missing = "# T\r\n\r\n```python\r\nprint(1)\r\n```\r\nend\r\n";
+        assert_eq!(bless(missing, &["1\n"]), "# T\r\n\r\n```python\r\nprint(1)\r\n```\r\n\r\n```output\r\n1\r\n```\r\nend\r\n");
+    }
+
+    #[test]
     fn output_with_fence_gets_longer_fence() {
         let t = "```python\nx\n```\n";
         assert!(bless(t, &["```\n"]).contains("````output\n```\n````\n"));
@@ -152,6 +290,28 @@ mod tests {
         write_atomic(&p, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rewrite_refuses_links_read_only_files_and_files_changed_since_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("lessonrun-rw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.md");
+        std::fs::write(&p, "\u{feff}old").unwrap();
+        let source = SourceFile::new(&p, "\u{feff}old");
+        rewrite_lesson(&source, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "\u{feff}new");
+        assert!(matches!(rewrite_lesson(&source, "newer"), Err(RewriteError::Changed { .. })));
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "\u{feff}new");
+        let link = dir.join("b.md");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert!(matches!(rewrite_lesson(&SourceFile::new(&link, "\u{feff}new"), "x"), Err(RewriteError::Symlink { .. })));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(matches!(rewrite_lesson(&SourceFile::new(&p, "\u{feff}new"), "x"), Err(RewriteError::ReadOnly { .. })));
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "\u{feff}new");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
