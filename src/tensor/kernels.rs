@@ -87,9 +87,20 @@ fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
 }
 
+/// `acc[k] += row[k]`, lane by lane: the one step every cascade below is made of. Lanes are
+/// independent, so the loop vectorises without changing any lane's order of additions.
+#[inline(always)]
+fn add_lanes<T: Float>(acc: &mut [T], row: &[T]) {
+    for (a, &x) in acc.iter_mut().zip(row) {
+        *a = *a + x;
+    }
+}
+
 /// ATen's `multi_row_sum`: `size` rows of `width` lanes, accumulated per lane with a 4-level
-/// cascade so that rounding error grows logarithmically.
-fn multi_row_sum<T: Float>(size: usize, width: usize, get: impl Fn(usize, usize) -> T) -> Vec<T> {
+/// cascade so that rounding error grows logarithmically. `add_row(i, acc)` adds row `i` into
+/// the lanes `acc`: callers hand whole rows of a matrix at once, so a sweep over a row-major
+/// matrix reads it in order instead of column block by column block.
+fn multi_row_sum<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &mut [T])) -> Vec<T> {
     const LEVELS: usize = 4;
     let level_power = (ceil_log2(size) / LEVELS as u32).max(4);
     let level_step = 1usize << level_power;
@@ -98,9 +109,7 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, get: impl Fn(usize, usize)
     let mut i = 0;
     while i + level_step <= size {
         for _ in 0..level_step {
-            for (k, a) in acc[0].iter_mut().enumerate() {
-                *a = *a + get(i, k);
-            }
+            add_row(i, &mut acc[0]);
             i += 1;
         }
         for j in 1..LEVELS {
@@ -115,41 +124,50 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, get: impl Fn(usize, usize)
         }
     }
     while i < size {
-        for (k, a) in acc[0].iter_mut().enumerate() {
-            *a = *a + get(i, k);
-        }
+        add_row(i, &mut acc[0]);
         i += 1;
     }
     let mut out = acc[0].clone();
     for level in acc.iter().skip(1) {
-        for (o, &v) in out.iter_mut().zip(level) {
-            *o = *o + v;
-        }
+        add_lanes(&mut out, level);
     }
     out
 }
 
-/// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes.
-fn row_sum<T: Float>(n: usize, width: usize, get: impl Fn(usize, usize) -> T) -> Vec<T> {
+/// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
+fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
     let size_ilp = n / 4;
     let mut part = if size_ilp > 0 {
         // Row i of the cascade is items 4i..4i+3 side by side.
-        multi_row_sum(size_ilp, 4 * width, |i, lane| get(4 * i + lane / width, lane % width))
+        multi_row_sum(size_ilp, 4 * width, |i, acc| {
+            for (slot, lanes) in acc.chunks_exact_mut(width).enumerate() {
+                add_lanes(lanes, item(4 * i + slot));
+            }
+        })
     } else {
         vec![T::zero(); 4 * width]
     };
     for i in size_ilp * 4..n {
-        for (k, p) in part.iter_mut().take(width).enumerate() {
-            *p = *p + get(i, k);
-        }
+        add_lanes(&mut part[..width], item(i));
     }
-    for slot in 1..4 {
-        for k in 0..width {
-            part[k] = part[k] + part[slot * width + k];
-        }
+    let (first, rest) = part.split_at_mut(width);
+    for slot in rest.chunks_exact(width) {
+        add_lanes(first, slot);
     }
     part.truncate(width);
     part
+}
+
+/// One lane of [`multi_row_sum`] (for tests of the kernels that sum many lanes at once).
+#[cfg(test)]
+pub(crate) fn multi_row_sum_lane<T: Float>(x: &[T]) -> T {
+    multi_row_sum(x.len(), 1, |i, acc| acc[0] = acc[0] + x[i])[0]
+}
+
+/// One lane of [`row_sum`].
+#[cfg(test)]
+pub(crate) fn row_sum_lane<T: Float>(x: &[T]) -> T {
+    row_sum(x.len(), 1, |i| &x[i..i + 1])[0]
 }
 
 /// `torch.sum` of a contiguous run of elements (single thread).
@@ -158,9 +176,9 @@ pub(crate) fn cascade_sum<T: Float>(x: &[T]) -> T {
     let n = x.len();
     let vec_size = n / w;
     if vec_size == 0 {
-        return row_sum(n, 1, |i, _| x[i])[0];
+        return row_sum(n, 1, |i| &x[i..i + 1])[0];
     }
-    let vacc = row_sum(vec_size, w, |i, k| x[i * w + k]);
+    let vacc = row_sum(vec_size, w, |i| &x[i * w..(i + 1) * w]);
     let mut total = T::zero();
     for &v in &x[vec_size * w..] {
         total = total + v;
@@ -172,38 +190,35 @@ pub(crate) fn cascade_sum<T: Float>(x: &[T]) -> T {
 }
 
 /// Sum over the rows of a contiguous `r x c` matrix (PyTorch's outer reduction).
+///
+/// ATen walks the columns in blocks (of 4 lanes when `c` is under a vector's width, else of
+/// 4 vectors, then single vectors, then single columns): the leading blocks of 4 (vectors)
+/// are summed by `multi_row_sum` over all rows, every later column by `row_sum`'s 4-way
+/// interleaved cascade. A column's order of additions depends only on which of the two it
+/// falls in, so each group is summed for all its columns at once, in one pass over the rows.
 pub(crate) fn outer_sum<T: Float>(m: &[T], r: usize, c: usize) -> Vec<T> {
     let w = T::LANES;
-    let at = |i: usize, j: usize| m[i * c + j];
     if c == 1 {
         return vec![cascade_sum(m)];
     }
     if r == 1 {
         return m.to_vec();
     }
-    let mut out = vec![T::zero(); c];
-    let mut j = 0;
-    if c < w {
-        while j + 3 < c {
-            let s = multi_row_sum(r, 4, |i, k| at(i, j + k));
-            out[j..j + 4].copy_from_slice(&s);
-            j += 4;
-        }
+    let blocked = if c < w {
+        c / 4 * 4
     } else {
-        while j + 4 * w <= c {
-            let s = multi_row_sum(r, 4 * w, |i, k| at(i, j + k));
-            out[j..j + 4 * w].copy_from_slice(&s);
-            j += 4 * w;
-        }
-        while j + w <= c {
-            let s = row_sum(r, w, |i, k| at(i, j + k));
-            out[j..j + w].copy_from_slice(&s);
-            j += w;
-        }
+        c / (4 * w) * (4 * w)
+    };
+    let mut out = Vec::with_capacity(c);
+    if blocked > 0 {
+        out.extend(multi_row_sum(r, blocked, |i, acc| {
+            add_lanes(acc, &m[i * c..i * c + blocked])
+        }));
     }
-    while j < c {
-        out[j] = row_sum(r, 1, |i, _| at(i, j))[0];
-        j += 1;
+    if blocked < c {
+        out.extend(row_sum(r, c - blocked, |i| {
+            &m[i * c + blocked..(i + 1) * c]
+        }));
     }
     out
 }
@@ -334,7 +349,11 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
 }
 
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
-    let fused = matmul_fused(m, k, n);
+    matmul_sequential(a, b, m, k, n, matmul_fused(m, k, n))
+}
+
+/// One sequential dot per output over `p = 0..k`, fused multiply-adds or plain ones.
+pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
     for i in 0..m {
         for j in 0..n {
@@ -433,40 +452,62 @@ macro_rules! avx2_matmul {
         #[target_feature(enable = "avx2,fma")]
         fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize) {
             const W: usize = 2 * $lanes;
-            // Rows of `b` per panel: a panel of `KC x W` stays in L1 while the tiles of `a`
-            // sweep it; the chains over `p` continue block to block through `out`.
+            // Rows of `b` per panel: a panel of `KC x W` stays in L1 while the tiles of a
+            // block of `a` sweep it; the chains over `p` continue block to block through `out`.
             const KC: usize = 256;
-            let mut panel = vec![0.0 as $t; KC.min(k) * W];
-            let mut j0 = 0;
-            while j0 < n {
-                let w = W.min(n - j0);
+            // Rows of `a` per block: a block stays in cache while every panel of `b` passes
+            // over it, so `a` is read from memory once (a tall operand, say 700,000 x 48, is
+            // far larger than any cache).
+            const MC: usize = 64;
+            // Columns of `b` packed at once (64 panels): the packed block stays in L2.
+            const NC: usize = 64 * W;
+            let mut packed = vec![0.0 as $t; KC.min(k) * NC.min(n.div_ceil(W) * W)];
+            let mut jc = 0;
+            while jc < n {
+                let nc = NC.min(n - jc);
+                let panels = nc.div_ceil(W);
                 let mut p0 = 0;
                 while p0 < k {
                     let kc = KC.min(k - p0);
-                    for (pp, dst) in panel.chunks_exact_mut(W).take(kc).enumerate() {
-                        let p = p0 + pp;
-                        if b.cs == 1 {
-                            let start = p * b.rs + j0;
-                            dst[..w].copy_from_slice(&b.data[start..start + w]);
-                        } else {
-                            for (jj, slot) in dst[..w].iter_mut().enumerate() {
-                                *slot = b.at(p, j0 + jj);
+                    for jp in 0..panels {
+                        let j0 = jc + jp * W;
+                        let w = W.min(n - j0);
+                        let panel = &mut packed[jp * kc * W..(jp + 1) * kc * W];
+                        for (pp, dst) in panel.chunks_exact_mut(W).enumerate() {
+                            let p = p0 + pp;
+                            if b.cs == 1 {
+                                let start = p * b.rs + j0;
+                                dst[..w].copy_from_slice(&b.data[start..start + w]);
+                            } else {
+                                for (jj, slot) in dst[..w].iter_mut().enumerate() {
+                                    *slot = b.at(p, j0 + jj);
+                                }
+                            }
+                            dst[w..].fill(0.0);
+                        }
+                    }
+                    let mut ib = 0;
+                    while ib < m {
+                        let ie = m.min(ib + MC);
+                        for jp in 0..panels {
+                            let j0 = jc + jp * W;
+                            let w = W.min(n - j0);
+                            let panel = &packed[jp * kc * W..(jp + 1) * kc * W];
+                            let mut i0 = ib;
+                            while i0 + TILE_ROWS <= ie {
+                                $tile::<TILE_ROWS>(a, panel, out, i0, j0, w, p0, kc, n);
+                                i0 += TILE_ROWS;
+                            }
+                            while i0 < ie {
+                                $tile::<1>(a, panel, out, i0, j0, w, p0, kc, n);
+                                i0 += 1;
                             }
                         }
-                        dst[w..].fill(0.0);
-                    }
-                    let mut i0 = 0;
-                    while i0 + TILE_ROWS <= m {
-                        $tile::<TILE_ROWS>(a, &panel, out, i0, j0, w, p0, kc, n);
-                        i0 += TILE_ROWS;
-                    }
-                    while i0 < m {
-                        $tile::<1>(a, &panel, out, i0, j0, w, p0, kc, n);
-                        i0 += 1;
+                        ib = ie;
                     }
                     p0 += kc;
                 }
-                j0 += W;
+                jc += nc;
             }
         }
     };

@@ -18,6 +18,7 @@ mod error;
 mod index;
 mod kernels;
 pub mod linalg;
+mod matmul;
 mod memory;
 pub mod nn;
 mod ops;
@@ -33,6 +34,9 @@ mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
+mod variance;
+#[cfg(test)]
+mod kernel_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]

@@ -786,14 +786,8 @@ impl Tensor {
         let sh = IxDyn(&out_shape);
         let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
         Ok(match &*s {
-            Storage::F32(a) => {
-                let v: Vec<f32> = a.iter().copied().collect();
-                Storage::F32(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&v, &shape, dims)).map_err(err)?)
-            }
-            Storage::F64(a) => {
-                let v: Vec<f64> = a.iter().copied().collect();
-                Storage::F64(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&v, &shape, dims)).map_err(err)?)
-            }
+            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&row_major(a), &shape, dims)).map_err(err)?),
+            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&row_major(a), &shape, dims)).map_err(err)?),
             Storage::I64(_) | Storage::Bool(_) => {
                 let Storage::I64(a) = s.cast(DType::Int64) else { return Err(TensorError::runtime("internal cast")) };
                 let mut r = a;
@@ -1157,41 +1151,6 @@ impl Tensor {
         Ok(record(out, "DotBackward0", &[self, o], true, move |g, n| {
             Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
         }))
-    }
-
-    fn batched_matmul(&self, o: &Tensor) -> Result<Tensor> {
-        // Batch dims broadcast; each batch is an mm. Built from differentiable pieces.
-        let a = if self.dim() == 1 { self.unsqueeze(0)? } else { self.clone() };
-        let b = if o.dim() == 1 { o.unsqueeze(1)? } else { o.clone() };
-        let (sa, sb) = (a.shape(), b.shape());
-        let (m, k1) = (sa[sa.len() - 2], sa[sa.len() - 1]);
-        let (k2, n) = (sb[sb.len() - 2], sb[sb.len() - 1]);
-        let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
-        if k1 != k2 {
-            let _ = (m, n);
-            return Err(TensorError::BatchMatmulShape { batch: batch.iter().product(), k1, k2 });
-        }
-        let nb: usize = batch.iter().product();
-        let mut ea = batch.clone();
-        ea.extend([m, k1]);
-        let mut eb = batch.clone();
-        eb.extend([k2, n]);
-        let a = a.expand(&ea)?.reshape_usize(&[nb, m, k1])?;
-        let b = b.expand(&eb)?.reshape_usize(&[nb, k2, n])?;
-        let mut outs = Vec::with_capacity(nb);
-        for i in 0..nb {
-            outs.push(a.select(0, i as i64)?.mm(&b.select(0, i as i64)?)?);
-        }
-        let mut shape = batch;
-        shape.extend([m, n]);
-        let mut r = Tensor::stack(&outs, 0)?.reshape_usize(&shape)?;
-        if self.dim() == 1 {
-            r = r.squeeze(Some(-2))?;
-        }
-        if o.dim() == 1 {
-            r = r.squeeze(Some(-1))?;
-        }
-        Ok(r)
     }
 
     /// `torch.addmm(bias, x, w)`: `f32(mm(x, w) + bias)` (AddmmBackward0).
@@ -2033,7 +1992,7 @@ pub(crate) fn mm_storage(a: &Storage, b: &Storage, m: usize, k: usize, n: usize)
 }
 
 /// The elements of an array in row-major order: borrowed when already contiguous.
-fn row_major<T: Copy>(x: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+pub(crate) fn row_major<T: Copy>(x: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
     match x.as_slice() {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(x.iter().copied().collect()),

@@ -243,7 +243,27 @@ fn normal_f32_avx2(g: &mut Generator, n: usize, mean: f32, std: f32) -> Vec<f32>
     d
 }
 
+/// One block of 16 through Box–Muller. `mul_add` is an exact fused multiply-add either way;
+/// compiled for the FMA instruction it is one instruction instead of a call into the
+/// software `fmaf`, which made `randn` of large tensors several times slower.
 fn fill16_avx2(d: &mut [f32], mean: f32, std: f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA.
+        unsafe { fill16_fma(d, mean, std) };
+        return;
+    }
+    fill16_body(d, mean, std);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+fn fill16_fma(d: &mut [f32], mean: f32, std: f32) {
+    fill16_body(d, mean, std);
+}
+
+#[inline(always)]
+fn fill16_body(d: &mut [f32], mean: f32, std: f32) {
     let two_pi = (2.0 * std::f64::consts::PI) as f32;
     for j in 0..8 {
         let u1 = 1.0 - d[j];
@@ -257,6 +277,7 @@ fn fill16_avx2(d: &mut [f32], mean: f32, std: f32) {
 }
 
 /// `log256_ps` from avx_mathfun.h, one lane, with the FMA contractions GCC makes.
+#[inline(always)]
 fn log256(x: f32) -> f32 {
     if x <= 0.0 || x.is_nan() {
         return f32::NAN;
@@ -296,6 +317,7 @@ fn log256(x: f32) -> f32 {
 }
 
 /// `sincos256_ps` from avx_mathfun.h, one lane, with GCC's FMA contractions.
+#[inline(always)]
 fn sincos256(xin: f32) -> (f32, f32) {
     let mut sign_sin = xin.to_bits() & 0x8000_0000;
     let mut x = xin.abs();

@@ -6,7 +6,7 @@
 use super::autograd::{record, record_as};
 use super::ops::{expand_reduced, saved};
 use super::tensor::norm_dim;
-use super::{no_grad, DType, Result, Scalar, Tensor, TensorError};
+use super::{DType, Result, Scalar, Tensor, TensorError, no_grad, variance};
 
 impl Tensor {
     fn require_float(&self, op: &str) -> Result<()> {
@@ -35,14 +35,21 @@ impl Tensor {
         let denom = (n as f64 - correction).max(0.0);
         let sd: Vec<isize> = rd.iter().map(|&d| d as isize).collect();
         let dtype = self.dtype();
-        let out = no_grad(|| -> Result<Tensor> {
-            let x = self.to_dtype(DType::Float64)?;
-            let m = x.mean(Some(&sd), true)?;
-            let d = x.sub(&m)?;
-            let v = d.mul(&d)?.sum(Some(&sd), keepdim)?.div_scalar(Scalar::Float(denom))?;
-            let v = if sqrt { v.sqrt()? } else { v };
-            v.to_dtype(dtype)
-        })?;
+        let fast = no_grad(|| self.var_std_fast(&rd, correction, keepdim, sqrt))?;
+        let out = match fast {
+            Some(t) => t,
+            None => no_grad(|| -> Result<Tensor> {
+                let x = self.to_dtype(DType::Float64)?;
+                let m = x.mean(Some(&sd), true)?;
+                let d = x.sub(&m)?;
+                let v = d
+                    .mul(&d)?
+                    .sum(Some(&sd), keepdim)?
+                    .div_scalar(Scalar::Float(denom))?;
+                let v = if sqrt { v.sqrt()? } else { v };
+                v.to_dtype(dtype)
+            })?,
+        };
         let a = saved(self);
         let result = saved(&out);
         let name = if sqrt { "StdBackward0" } else { "VarBackward0" };
@@ -59,6 +66,92 @@ impl Tensor {
             };
             Ok(vec![Some(r)])
         }))
+    }
+
+    /// The forward value of `var`/`std` by PyTorch's own algorithms (see `variance`), for
+    /// float32 and float64 tensors; `None` where the general two-pass path applies (nothing
+    /// of size above 1 reduced, no elements).
+    fn var_std_fast(
+        &self,
+        rd: &[usize],
+        correction: f64,
+        keepdim: bool,
+        sqrt: bool,
+    ) -> Result<Option<Tensor>> {
+        let shape = self.shape();
+        let active: Vec<usize> = (0..shape.len()).filter(|&d| shape[d] != 1).collect();
+        let reduced: Vec<usize> = active.iter().copied().filter(|d| rd.contains(d)).collect();
+        if reduced.is_empty()
+            || self.numel() == 0
+            || !matches!(self.dtype(), DType::Float32 | DType::Float64)
+        {
+            return Ok(None);
+        }
+        let out_shape: Vec<usize> = (0..shape.len())
+            .filter_map(|d| {
+                if !rd.contains(&d) {
+                    Some(shape[d])
+                } else if keepdim {
+                    Some(1)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let storage = self.storage();
+        let full = reduced.len() == active.len();
+        if full {
+            let mean = match self.mean(None, false)?.item()? {
+                Scalar::Float(m) => m,
+                _ => return Ok(None),
+            };
+            let v = match &*storage {
+                super::storage::Storage::F32(a) => {
+                    variance::var_all(&super::ops::row_major(a), mean, correction, sqrt)
+                }
+                super::storage::Storage::F64(a) => {
+                    variance::var_all(&super::ops::row_major(a), mean, correction, sqrt)
+                }
+                _ => return Ok(None),
+            };
+            return Ok(Some(
+                Tensor::from_data(super::Data::F64(vec![v]), &out_shape)?.to_dtype(self.dtype())?,
+            ));
+        }
+        // Welford over one block of reduced dims; scattered reduced dims take the general path.
+        let pos: Vec<usize> = reduced
+            .iter()
+            .filter_map(|d| active.iter().position(|a| a == d))
+            .collect();
+        if pos.windows(2).any(|w| w[1] != w[0] + 1) {
+            return Ok(None);
+        }
+        let (first, last) = (reduced[0], reduced[reduced.len() - 1]);
+        let outer: usize = shape[..first].iter().product();
+        let len: usize = shape[first..=last].iter().product();
+        let inner: usize = shape[last + 1..].iter().product();
+        let v = match &*storage {
+            super::storage::Storage::F32(a) => variance::var_welford(
+                &super::ops::row_major(a),
+                outer,
+                len,
+                inner,
+                correction,
+                sqrt,
+            ),
+            super::storage::Storage::F64(a) => variance::var_welford(
+                &super::ops::row_major(a),
+                outer,
+                len,
+                inner,
+                correction,
+                sqrt,
+            ),
+            _ => return Ok(None),
+        };
+        Ok(Some(
+            Tensor::from_data(super::Data::F64(v), &out_shape)?.to_dtype(self.dtype())?,
+        ))
     }
 
     /// `t.prod()` / `t.prod(dim, keepdim)`: left-to-right products (ProdBackward0/1).

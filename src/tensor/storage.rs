@@ -122,13 +122,47 @@ impl Storage {
         }
     }
 
+    /// [`Storage::reshape`] of a storage the caller owns: no copy when it is in standard layout.
+    pub(crate) fn into_shape(self, shape: &[usize]) -> Result<Storage> {
+        if !self.is_standard_layout() {
+            return self.reshape(shape);
+        }
+        let numel: usize = shape.iter().product();
+        if numel != self.numel() {
+            return Err(TensorError::BadReshape {
+                shape: shape_str(shape),
+                numel: self.numel(),
+            });
+        }
+        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        Ok(match self {
+            Storage::F32(a) => Storage::F32(a.into_shape_with_order(IxDyn(shape)).map_err(err)?),
+            Storage::F64(a) => Storage::F64(a.into_shape_with_order(IxDyn(shape)).map_err(err)?),
+            Storage::I64(a) => Storage::I64(a.into_shape_with_order(IxDyn(shape)).map_err(err)?),
+            Storage::Bool(a) => Storage::Bool(a.into_shape_with_order(IxDyn(shape)).map_err(err)?),
+        })
+    }
+
+    /// A storage of no elements of the same element type.
+    pub(crate) fn empty_like(&self) -> Storage {
+        match self {
+            Storage::F32(_) => Storage::F32(ArrayD::zeros(IxDyn(&[0]))),
+            Storage::F64(_) => Storage::F64(ArrayD::zeros(IxDyn(&[0]))),
+            Storage::I64(_) => Storage::I64(ArrayD::zeros(IxDyn(&[0]))),
+            Storage::Bool(_) => Storage::Bool(ArrayD::from_elem(IxDyn(&[0]), false)),
+        }
+    }
+
     pub(crate) fn reshape(&self, shape: &[usize]) -> Result<Storage> {
         let numel: usize = shape.iter().product();
         if numel != self.numel() {
             return Err(TensorError::BadReshape { shape: shape_str(shape), numel: self.numel() });
         }
         fn re<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
-            let v: Vec<T> = a.iter().cloned().collect();
+            let v: Vec<T> = match a.as_slice() {
+                Some(s) => s.to_vec(),
+                None => a.iter().cloned().collect(),
+            };
             ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
         }
         Ok(match self {

@@ -565,7 +565,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
                 5 if a.dim() != 3 || b.dim() != 3 => {
                     return Err(Exception::runtime_error("batch1 must be a 3D tensor"));
                 }
-                5 => a.matmul(&b),
+                5 => a.bmm(&b),
                 6 => a.logical_or(&b),
                 _ => a.logical_and(&b),
             };

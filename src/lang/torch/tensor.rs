@@ -1172,14 +1172,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "bmm" => Value::method(this.clone(), "bmm", |_, args| {
             let [mat2] = args.bind(&["mat2"])?;
             let o = tensor_arg(mat2.as_ref(), "bmm", "mat2")?;
-            let t = receiver(&args)?;
-            if t.dim() != 3 {
-                return Err(Exception::runtime_error("batch1 must be a 3D tensor"));
-            }
-            if o.dim() != 3 {
-                return Err(Exception::runtime_error("batch2 must be a 3D tensor"));
-            }
-            Ok(tv(t.matmul(&o).map_err(exc)?))
+            Ok(tv(receiver(&args)?.bmm(&o).map_err(exc)?))
         }),
         "remainder" | "fmod" => {
             let is_fmod = name == "fmod";

@@ -1,0 +1,295 @@
+//! `matmul` with batch dims as ATen composes it, and `bmm`.
+//!
+//! An operand of 3+ dims times one of at most 2 is folded into one `mm` (or `mv`) over all
+//! its rows (`UnsafeViewBackward0` over `MmBackward0`), so the weight's gradient is one
+//! product too; other shapes broadcast their batch dims and go through `bmm`
+//! (`UnsafeViewBackward0` over `BmmBackward0`). Neither materialises anything larger than
+//! its operands and result. `bmm` multiplies each batch as ATen's CPU kernel does: products
+//! with fewer than 400 multiply-adds (`k·m·n`) by a plain loop, larger ones as `mm` would.
+
+use std::rc::Rc;
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::autograd::record;
+use super::kernels::{self, Mat};
+use super::ops::row_major;
+use super::storage::{Storage, broadcast_shapes};
+use super::tensor::Backing;
+use super::{Result, Tensor, TensorError};
+
+/// Below this many multiply-adds per batch, ATen's bmm uses its own triple loop.
+const BMM_NAIVE_BELOW: usize = 400;
+
+impl Tensor {
+    /// `self @ o` where one operand has 3 or more dims (ATen's `_matmul_impl` past the 2-D cases).
+    pub(crate) fn batched_matmul(&self, o: &Tensor) -> Result<Tensor> {
+        if should_fold(self, o) {
+            return self.fold_matmul(o);
+        }
+        let (d1, d2) = (self.dim(), o.dim());
+        let (s1, s2) = (self.shape(), o.shape());
+        let n = if d1 > 1 { s1[d1 - 2] } else { 1 };
+        let m1 = s1[d1 - 1];
+        let m2 = if d2 > 1 { s2[d2 - 2] } else { s2[0] };
+        let p = if d2 > 1 { s2[d2 - 1] } else { 1 };
+        let batch1 = &s1[..d1.saturating_sub(2)];
+        let batch2 = &s2[..d2.saturating_sub(2)];
+        // A batch of one against a larger batch: drop it when it needs a gradient, so that
+        // gradient is one reduction-free product (as ATen does).
+        if d1 == 3 && d2 == 3 && batch1[0] != batch2[0] {
+            if batch1[0] == 1 && self.requires_grad() {
+                return self.squeeze(Some(0))?.matmul(o);
+            }
+            if batch2[0] == 1 && o.requires_grad() {
+                return self.matmul(&o.squeeze(Some(0))?);
+            }
+        }
+        let mut out_shape = broadcast_shapes(batch1, batch2)?;
+        let nb: usize = out_shape.iter().product();
+        let e1: Vec<usize> = out_shape.iter().copied().chain([n, m1]).collect();
+        let a = self.expand(&e1)?.reshape_usize(&[nb, n, m1])?;
+        let vector_rhs = d2 == 1;
+        let b = if vector_rhs {
+            let e2: Vec<usize> = out_shape.iter().copied().chain([m2]).collect();
+            o.expand(&e2)?.reshape_usize(&[nb, m2])?.unsqueeze(2)?
+        } else {
+            let e2: Vec<usize> = out_shape.iter().copied().chain([m2, p]).collect();
+            o.expand(&e2)?.reshape_usize(&[nb, m2, p])?
+        };
+        if d1 > 1 {
+            out_shape.push(n);
+        }
+        if d2 > 1 {
+            out_shape.push(p);
+        }
+        let r = a.bmm(&b)?;
+        let r = if vector_rhs { r.squeeze(Some(-1))? } else { r };
+        r.unsafe_view(&out_shape)
+    }
+
+    /// One `mm`/`mv` over the rows of the larger operand (transposed when it is the second).
+    fn fold_matmul(&self, o: &Tensor) -> Result<Tensor> {
+        let transpose = o.dim() > self.dim();
+        let t1 = if transpose {
+            o.transpose(-2, -1)?
+        } else {
+            self.clone()
+        };
+        let t2 = if !transpose {
+            o.clone()
+        } else if self.dim() == 2 {
+            self.t()?
+        } else {
+            self.clone()
+        };
+        let s1 = t1.shape();
+        let mut out_shape = s1[..s1.len() - 1].to_vec();
+        let rows: usize = out_shape.iter().product();
+        let folded = t1.reshape_usize(&[rows, s1[s1.len() - 1]])?;
+        if t2.dim() == 2 {
+            out_shape.push(t2.shape()[1]);
+            let out = folded.mm(&t2)?.unsafe_view(&out_shape)?;
+            if transpose {
+                Ok(out.transpose(-2, -1)?.contiguous())
+            } else {
+                Ok(out)
+            }
+        } else {
+            folded.mv(&t2)?.unsafe_view(&out_shape)
+        }
+    }
+
+    /// The same elements in another shape, as a new tensor rather than a view (ATen's
+    /// `_unsafe_view` of a result nothing else can see).
+    pub(crate) fn unsafe_view(&self, shape: &[usize]) -> Result<Tensor> {
+        let in_shape = self.shape();
+        // Outside the graph the result just computed can be moved rather than copied; in the
+        // graph the engine still reads the product's shape during the backward pass.
+        let unique = if self.requires_grad() {
+            None
+        } else {
+            take_unique_storage(self)
+        };
+        let out = match unique {
+            Some(s) => s.into_shape(shape)?,
+            None => self.storage().reshape(shape)?,
+        };
+        Ok(record(
+            out,
+            "UnsafeViewBackward0",
+            &[self],
+            false,
+            move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]),
+        ))
+    }
+
+    /// `torch.bmm(a, b)`: `(B, n, m) @ (B, m, p)` batch by batch (BmmBackward0).
+    pub fn bmm(&self, o: &Tensor) -> Result<Tensor> {
+        let (sa, sb) = (self.shape(), o.shape());
+        if sa.len() != 3 {
+            return Err(TensorError::runtime("batch1 must be a 3D tensor"));
+        }
+        if sb.len() != 3 {
+            return Err(TensorError::runtime("batch2 must be a 3D tensor"));
+        }
+        let (nb, m, k) = (sa[0], sa[1], sa[2]);
+        if sb[0] != nb || sb[1] != k {
+            return Err(TensorError::runtime(format!(
+                "Expected size for first two dimensions of batch2 tensor to be: [{nb}, {k}] but got: [{}, {}].",
+                sb[0], sb[1]
+            )));
+        }
+        if self.dtype() != o.dtype() {
+            return Err(TensorError::runtime(format!(
+                "expected scalar type {} but found {}",
+                self.dtype().cpp_name(),
+                o.dtype().cpp_name()
+            )));
+        }
+        let n = sb[2];
+        let out = bmm_storage(&self.storage(), &o.storage(), nb, m, k, n)?;
+        let (a, b) = (super::ops::saved(self), super::ops::saved(o));
+        Ok(record(
+            out,
+            "BmmBackward0",
+            &[self, o],
+            true,
+            move |g, need| {
+                Ok(vec![
+                    if need[0] {
+                        Some(g.bmm(&b.transpose(1, 2)?)?)
+                    } else {
+                        None
+                    },
+                    if need[1] {
+                        Some(a.transpose(1, 2)?.bmm(g)?)
+                    } else {
+                        None
+                    },
+                ])
+            },
+        ))
+    }
+}
+
+/// The storage of a tensor that nothing else refers to (a result just computed), moved out and
+/// replaced by an empty one, so that giving it another shape copies nothing; `None` when it is
+/// shared. The emptied tensor must not be read again, so it must not be part of a graph.
+fn take_unique_storage(t: &Tensor) -> Option<Storage> {
+    let Backing::Own(shared) = &t.0.data else {
+        return None;
+    };
+    if Rc::strong_count(&t.0) != 1
+        || Rc::strong_count(shared) != 1
+        || Rc::strong_count(&shared.data.borrow()) != 1
+    {
+        return None;
+    }
+    let empty = Rc::new(shared.data.borrow().empty_like());
+    let taken = std::mem::replace(&mut *shared.data.borrow_mut(), empty);
+    match Rc::try_unwrap(taken) {
+        Ok(s) => Some(s),
+        Err(back) => {
+            *shared.data.borrow_mut() = back;
+            None
+        }
+    }
+}
+
+/// ATen's `should_fold`: fold when the larger operand has 3+ dims and the other at most 2,
+/// if the other needs a gradient (so its gradient is one product) or the larger operand's
+/// batch dims can be merged without a copy.
+fn should_fold(t1: &Tensor, t2: &Tensor) -> bool {
+    let t1_larger = t1.dim() >= t2.dim();
+    let (big, small) = if t1_larger { (t1, t2) } else { (t2, t1) };
+    if !(big.dim() >= 3 && small.dim() <= 2) {
+        return false;
+    }
+    if small.requires_grad() {
+        return true;
+    }
+    if t1.dim() == 2 {
+        return false;
+    }
+    if big.numel() == 0 {
+        return true;
+    }
+    // The larger operand as it is folded: the second one transposed.
+    let (mut shape, mut strides) = (big.shape(), big.strides());
+    if !t1_larger {
+        let d = shape.len();
+        shape.swap(d - 2, d - 1);
+        strides.swap(d - 2, d - 1);
+    }
+    (0..shape.len() - 2).all(|i| strides[i] == strides[i + 1] * shape[i + 1])
+}
+
+/// Each batch's product, by the naive loop below [`BMM_NAIVE_BELOW`] multiply-adds and by the
+/// `mm` kernels above.
+fn bmm_storage(
+    a: &Storage,
+    b: &Storage,
+    nb: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Result<Storage> {
+    let shape = IxDyn(&[nb, m, n]);
+    let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+    fn batches<T: kernels::Float>(
+        a: &[T],
+        b: &[T],
+        nb: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+    ) -> Vec<T> {
+        let mut out = Vec::with_capacity(nb * m * n);
+        let naive = k * m * n < BMM_NAIVE_BELOW;
+        for i in 0..nb {
+            let (x, y) = (
+                &a[i * m * k..(i + 1) * m * k],
+                &b[i * k * n..(i + 1) * k * n],
+            );
+            if naive {
+                out.extend(kernels::matmul_sequential(
+                    Mat::rows(x, k),
+                    Mat::rows(y, n),
+                    m,
+                    k,
+                    n,
+                    false,
+                ));
+            } else {
+                out.extend(kernels::matmul(x, y, m, k, n));
+            }
+        }
+        out
+    }
+    Ok(match (a, b) {
+        (Storage::F32(x), Storage::F32(y)) => Storage::F32(
+            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+                .map_err(err)?,
+        ),
+        (Storage::F64(x), Storage::F64(y)) => Storage::F64(
+            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+                .map_err(err)?,
+        ),
+        (Storage::I64(x), Storage::I64(y)) => {
+            let (x, y) = (row_major(x), row_major(y));
+            let mut out = Vec::with_capacity(nb * m * n);
+            for i in 0..nb {
+                out.extend(kernels::matmul_i64(
+                    &x[i * m * k..(i + 1) * m * k],
+                    &y[i * k * n..(i + 1) * k * n],
+                    m,
+                    k,
+                    n,
+                ));
+            }
+            Storage::I64(ArrayD::from_shape_vec(shape, out).map_err(err)?)
+        }
+        _ => return Err(TensorError::unsupported(format!("bmm on {}", a.dtype()))),
+    })
+}
