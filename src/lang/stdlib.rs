@@ -90,4 +90,5 @@ pub fn install(it: &mut Interpreter) {
         Ok(Value::tuple(vec![Value::list(names), varargs, varkw, f.locals_dict()?]))
     }));
     it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
+    super::re::install(it);
 }
