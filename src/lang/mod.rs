@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod bigint;
 mod builtins;
+mod dunders;
 pub mod classes;
 pub mod error;
 pub mod files;

@@ -14,6 +14,7 @@ mod module;
 mod nn;
 mod optim;
 mod tensor;
+mod uninit;
 
 use std::cell::RefCell;
 use std::rc::Rc;
