@@ -5,7 +5,10 @@ use super::Value;
 
 /// Whether CPython's builtin type of `v` defines the dunder `name`.
 pub fn builtin_has(v: &Value, name: &str) -> bool {
-    let sequence = matches!(v, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_));
+    let sequence = matches!(
+        v,
+        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_)
+    );
     let mapping = matches!(v, Value::Dict(_));
     let set = matches!(v, Value::Set(_));
     match name {

@@ -253,6 +253,15 @@ fn shape_of(o: &Operand) -> Vec<usize> {
     }
 }
 
+/// NumPy's `fast_scalar_power`: a float array to a Python 2, -1 or 0.5 is a square,
+/// reciprocal or square root, not a `pow` call.
+#[derive(Clone, Copy)]
+enum FastPow {
+    Square,
+    Reciprocal,
+    Sqrt,
+}
+
 /// `a op b` with NumPy's promotion and broadcasting.
 pub fn binary(op: NpOp, a: &Operand, b: &Operand) -> R<Tensor> {
     if matches!(op, NpOp::MatMul | NpOp::RMatMul) {
@@ -293,16 +302,16 @@ pub fn binary(op: NpOp, a: &Operand, b: &Operand) -> R<Tensor> {
         (Elems::Float(x), Elems::Float(y)) => {
             // Square and square root take NumPy's fast paths (`a**2` is `a*a`, `a**0.5` a sqrt).
             let fast = match (op, b) {
-                (NpOp::Pow, Operand::Weak(Scalar::Int(2))) => Some(2.0),
-                (NpOp::Pow, Operand::Weak(Scalar::Int(-1))) => Some(-1.0),
-                (NpOp::Pow, Operand::Weak(Scalar::Float(e))) if *e == 0.5 => Some(0.5),
+                (NpOp::Pow, Operand::Weak(Scalar::Int(2))) => Some(FastPow::Square),
+                (NpOp::Pow, Operand::Weak(Scalar::Int(-1))) => Some(FastPow::Reciprocal),
+                (NpOp::Pow, Operand::Weak(Scalar::Float(e))) if *e == 0.5 => Some(FastPow::Sqrt),
                 _ => None,
             };
             let f = |p: f64, q: f64| -> f64 {
                 let r = match (op, fast) {
-                    (NpOp::Pow, Some(e)) if e == 2.0 => p * p,
-                    (NpOp::Pow, Some(e)) if e == -1.0 => 1.0 / p,
-                    (NpOp::Pow, Some(_)) => p.sqrt(),
+                    (NpOp::Pow, Some(FastPow::Square)) => p * p,
+                    (NpOp::Pow, Some(FastPow::Reciprocal)) => 1.0 / p,
+                    (NpOp::Pow, Some(FastPow::Sqrt)) => p.sqrt(),
                     (NpOp::Add, _) => p + q,
                     (NpOp::Sub, _) => p - q,
                     (NpOp::Mul, _) => p * q,

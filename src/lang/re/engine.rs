@@ -699,10 +699,10 @@ impl Matcher<'_> {
         if count < min {
             return more(caps, k);
         }
-        if greedy {
-            more(caps, k) || k(pos, caps)
-        } else {
-            k(pos, caps) || more(caps, k)
+        // Greedy tries one more iteration before the rest of the pattern, lazy after it.
+        if greedy && more(caps, k) {
+            return true;
         }
+        k(pos, caps) || (!greedy && more(caps, k))
     }
 }

@@ -36,12 +36,17 @@ struct Dist {
 
 fn finfo(d: DType) -> (f64, f64) {
     // (eps, min)
-    if d == DType::Float64 { (f64::EPSILON, f64::MIN) } else { (f64::from(f32::EPSILON), f64::from(f32::MIN)) }
+    if d == DType::Float64 {
+        (f64::EPSILON, f64::MIN)
+    } else {
+        (f64::from(f32::EPSILON), f64::from(f32::MIN))
+    }
 }
 
 fn clamp_probs(p: &Tensor) -> R<Tensor> {
     let eps = finfo(p.dtype()).0;
-    p.clamp(Some(Scalar::Float(eps)), Some(Scalar::Float(1.0 - eps))).map_err(exc)
+    p.clamp(Some(Scalar::Float(eps)), Some(Scalar::Float(1.0 - eps)))
+        .map_err(exc)
 }
 
 /// A parameter: a tensor, or a Python number as a tensor of the default dtype.
@@ -49,8 +54,16 @@ fn param(v: &Value, like: Option<DType>) -> R<Tensor> {
     if let Some(t) = as_tensor(v) {
         return Ok(t.clone());
     }
-    let s = as_scalar(v).ok_or_else(|| Exception::type_error(format!("expected a Tensor or a number, got {}", v.type_name())))?;
-    Ok(Tensor::scalar(Scalar::Float(s.as_f64()), like.unwrap_or(DType::Float32)))
+    let s = as_scalar(v).ok_or_else(|| {
+        Exception::type_error(format!(
+            "expected a Tensor or a number, got {}",
+            v.type_name()
+        ))
+    })?;
+    Ok(Tensor::scalar(
+        Scalar::Float(s.as_f64()),
+        like.unwrap_or(DType::Float32),
+    ))
 }
 
 /// PyTorch's `broadcast_all`: numbers take the tensors' dtype, then everything broadcasts.
@@ -58,7 +71,10 @@ fn broadcast_pair(x: &Value, y: &Value) -> R<(Tensor, Tensor)> {
     let like = as_tensor(x).or_else(|| as_tensor(y)).map(Tensor::dtype);
     let (a, b) = (param(x, like)?, param(y, like)?);
     let shape = broadcast(&a.shape(), &b.shape())?;
-    Ok((a.expand(&shape).map_err(exc)?, b.expand(&shape).map_err(exc)?))
+    Ok((
+        a.expand(&shape).map_err(exc)?,
+        b.expand(&shape).map_err(exc)?,
+    ))
 }
 
 fn broadcast(a: &[usize], b: &[usize]) -> R<Vec<usize>> {
@@ -133,8 +149,15 @@ impl Dist {
         let p2 = self.a.reshape(&[-1, cats as isize]).map_err(exc)?;
         let n: usize = prefix.iter().product();
         let g = super::generator_arg(args)?;
-        let s = engine::multinomial(&mut g.borrow_mut(), &p2, n as i64, true).map_err(exc)?.t().map_err(exc)?;
-        let shape: Vec<isize> = [prefix, &self.batch_shape()].concat().iter().map(|&d| d as isize).collect();
+        let s = engine::multinomial(&mut g.borrow_mut(), &p2, n as i64, true)
+            .map_err(exc)?
+            .t()
+            .map_err(exc)?;
+        let shape: Vec<isize> = [prefix, &self.batch_shape()]
+            .concat()
+            .iter()
+            .map(|&d| d as isize)
+            .collect();
         s.reshape(&shape).map_err(exc)
     }
 
@@ -158,10 +181,16 @@ impl Dist {
             Kind::Normal => {
                 let t = Tensor::zeros(&shape, self.a.dtype());
                 engine::normal_(&t, &mut g.borrow_mut(), 0.0, 1.0).map_err(exc)?;
-                let (loc, scale) = (self.a.expand(&shape).map_err(exc)?, self.b.expand(&shape).map_err(exc)?);
+                let (loc, scale) = (
+                    self.a.expand(&shape).map_err(exc)?,
+                    self.b.expand(&shape).map_err(exc)?,
+                );
                 t.mul(&scale).and_then(|x| x.add(&loc)).map_err(exc)
             }
-            Kind::Bernoulli => engine::bernoulli(&mut g.borrow_mut(), &self.a.expand(&shape).map_err(exc)?).map_err(exc),
+            Kind::Bernoulli => {
+                engine::bernoulli(&mut g.borrow_mut(), &self.a.expand(&shape).map_err(exc)?)
+                    .map_err(exc)
+            }
             Kind::Uniform => {
                 let r = engine::rand(&mut g.borrow_mut(), &shape, self.a.dtype()).map_err(exc)?;
                 let width = self.b.sub(&self.a).map_err(exc)?;
@@ -175,7 +204,11 @@ impl Dist {
         let e = exc;
         match self.kind {
             Kind::Categorical => {
-                let v = value.to_dtype(DType::Int64).map_err(e)?.unsqueeze(-1).map_err(e)?;
+                let v = value
+                    .to_dtype(DType::Int64)
+                    .map_err(e)?
+                    .unsqueeze(-1)
+                    .map_err(e)?;
                 let shape = broadcast(&v.shape(), &self.b.shape())?;
                 let v = v.expand(&shape).map_err(e)?;
                 let lp = self.b.expand(&shape).map_err(e)?;
@@ -185,7 +218,13 @@ impl Dist {
             Kind::Multinomial(_) => Err(Exception::unsupported("Multinomial.log_prob (lgamma)")),
             Kind::Normal => {
                 let var = self.b.pow_scalar(Scalar::Int(2)).map_err(e)?;
-                let d = value.sub(&self.a).map_err(e)?.pow_scalar(Scalar::Int(2)).map_err(e)?.neg().map_err(e)?;
+                let d = value
+                    .sub(&self.a)
+                    .map_err(e)?
+                    .pow_scalar(Scalar::Int(2))
+                    .map_err(e)?
+                    .neg()
+                    .map_err(e)?;
                 let c = (2.0 * std::f64::consts::PI).sqrt().ln();
                 d.div(&var.mul_scalar(Scalar::Int(2)).map_err(e)?)
                     .and_then(|x| x.sub(&self.b.log()?))
@@ -194,14 +233,40 @@ impl Dist {
             }
             Kind::Bernoulli => {
                 let shape = broadcast(&self.b.shape(), &value.shape())?;
-                let (l, v) = (self.b.expand(&shape).map_err(e)?, value.expand(&shape).map_err(e)?);
-                let v = if v.dtype() != l.dtype() { v.to_dtype(l.dtype()).map_err(e)? } else { v };
-                engine::nn::binary_cross_entropy_with_logits(&l, &v, None, None, engine::nn::Reduction::None).and_then(|x| x.neg()).map_err(e)
+                let (l, v) = (
+                    self.b.expand(&shape).map_err(e)?,
+                    value.expand(&shape).map_err(e)?,
+                );
+                let v = if v.dtype() != l.dtype() {
+                    v.to_dtype(l.dtype()).map_err(e)?
+                } else {
+                    v
+                };
+                engine::nn::binary_cross_entropy_with_logits(
+                    &l,
+                    &v,
+                    None,
+                    None,
+                    engine::nn::Reduction::None,
+                )
+                .and_then(|x| x.neg())
+                .map_err(e)
             }
             Kind::Uniform => {
-                let lb = self.a.le(value).and_then(|x| x.to_dtype(self.a.dtype())).map_err(e)?;
-                let ub = self.b.gt(value).and_then(|x| x.to_dtype(self.a.dtype())).map_err(e)?;
-                lb.mul(&ub).and_then(|x| x.log()).and_then(|x| x.sub(&self.b.sub(&self.a)?.log()?)).map_err(e)
+                let lb = self
+                    .a
+                    .le(value)
+                    .and_then(|x| x.to_dtype(self.a.dtype()))
+                    .map_err(e)?;
+                let ub = self
+                    .b
+                    .gt(value)
+                    .and_then(|x| x.to_dtype(self.a.dtype()))
+                    .map_err(e)?;
+                lb.mul(&ub)
+                    .and_then(|x| x.log())
+                    .and_then(|x| x.sub(&self.b.sub(&self.a)?.log()?))
+                    .map_err(e)
             }
         }
     }
@@ -211,12 +276,31 @@ impl Dist {
         let e = exc;
         match self.kind {
             Kind::Categorical => {
-                let l = self.b.clamp(Some(Scalar::Float(finfo(self.b.dtype()).1)), None).map_err(e)?;
-                l.mul(&self.a).and_then(|x| x.sum(Some(&[-1]), false)).and_then(|x| x.neg()).map_err(e)
+                let l = self
+                    .b
+                    .clamp(Some(Scalar::Float(finfo(self.b.dtype()).1)), None)
+                    .map_err(e)?;
+                l.mul(&self.a)
+                    .and_then(|x| x.sum(Some(&[-1]), false))
+                    .and_then(|x| x.neg())
+                    .map_err(e)
             }
             Kind::Multinomial(_) => Err(Exception::unsupported("Multinomial.entropy")),
-            Kind::Normal => self.b.log().and_then(|x| x.add_scalar(Scalar::Float(0.5 + 0.5 * (2.0 * std::f64::consts::PI).ln()))).map_err(e),
-            Kind::Bernoulli => engine::nn::binary_cross_entropy_with_logits(&self.b, &self.a, None, None, engine::nn::Reduction::None).map_err(e),
+            Kind::Normal => self
+                .b
+                .log()
+                .and_then(|x| {
+                    x.add_scalar(Scalar::Float(0.5 + 0.5 * (2.0 * std::f64::consts::PI).ln()))
+                })
+                .map_err(e),
+            Kind::Bernoulli => engine::nn::binary_cross_entropy_with_logits(
+                &self.b,
+                &self.a,
+                None,
+                None,
+                engine::nn::Reduction::None,
+            )
+            .map_err(e),
             Kind::Uniform => self.b.sub(&self.a).and_then(|x| x.log()).map_err(e),
         }
     }
@@ -230,7 +314,11 @@ impl Dist {
             if !shown.contains(&n) {
                 shown.push(n);
             }
-            return Ok(Some(if name == pa { self.a.clone() } else { self.b.clone() }));
+            return Ok(Some(if name == pa {
+                self.a.clone()
+            } else {
+                self.b.clone()
+            }));
         }
         Ok(Some(match (self.kind, name) {
             (Kind::Normal, "mean" | "mode") => self.a.clone(),
@@ -239,17 +327,43 @@ impl Dist {
             (Kind::Bernoulli, "mean") => self.a.clone(),
             (Kind::Multinomial(_), "probs") => self.a.clone(),
             (Kind::Multinomial(_), "logits") => self.b.clone(),
-            (Kind::Multinomial(n), "variance") => {
-                self.a.mul_scalar(Scalar::Int(n)).and_then(|x| x.mul(&self.a.rsub_scalar(Scalar::Int(1))?)).map_err(e)?
+            (Kind::Multinomial(n), "variance") => self
+                .a
+                .mul_scalar(Scalar::Int(n))
+                .and_then(|x| x.mul(&self.a.rsub_scalar(Scalar::Int(1))?))
+                .map_err(e)?,
+            (Kind::Categorical, "variance") => {
+                Tensor::full(&self.batch_shape(), Scalar::Float(f64::NAN), self.a.dtype())
             }
-            (Kind::Categorical, "variance") => Tensor::full(&self.batch_shape(), Scalar::Float(f64::NAN), self.a.dtype()),
-            (Kind::Bernoulli, "variance") => self.a.mul(&self.a.rsub_scalar(Scalar::Int(1)).map_err(e)?).map_err(e)?,
-            (Kind::Bernoulli, "stddev") => self.a.mul(&self.a.rsub_scalar(Scalar::Int(1)).map_err(e)?).and_then(|v| v.sqrt()).map_err(e)?,
-            (Kind::Categorical, "mean" | "stddev") => Tensor::full(&self.batch_shape(), Scalar::Float(f64::NAN), self.a.dtype()),
+            (Kind::Bernoulli, "variance") => self
+                .a
+                .mul(&self.a.rsub_scalar(Scalar::Int(1)).map_err(e)?)
+                .map_err(e)?,
+            (Kind::Bernoulli, "stddev") => self
+                .a
+                .mul(&self.a.rsub_scalar(Scalar::Int(1)).map_err(e)?)
+                .and_then(|v| v.sqrt())
+                .map_err(e)?,
+            (Kind::Categorical, "mean" | "stddev") => {
+                Tensor::full(&self.batch_shape(), Scalar::Float(f64::NAN), self.a.dtype())
+            }
             (Kind::Multinomial(n), "mean") => self.a.mul_scalar(Scalar::Int(n)).map_err(e)?,
-            (Kind::Uniform, "mean") => self.b.add(&self.a).and_then(|x| x.div_scalar(Scalar::Int(2))).map_err(e)?,
-            (Kind::Uniform, "stddev") => self.b.sub(&self.a).and_then(|x| x.div_scalar(Scalar::Float(12f64.sqrt()))).map_err(e)?,
-            (Kind::Uniform, "variance") => self.b.sub(&self.a).and_then(|x| x.pow_scalar(Scalar::Int(2))).and_then(|x| x.div_scalar(Scalar::Int(12))).map_err(e)?,
+            (Kind::Uniform, "mean") => self
+                .b
+                .add(&self.a)
+                .and_then(|x| x.div_scalar(Scalar::Int(2)))
+                .map_err(e)?,
+            (Kind::Uniform, "stddev") => self
+                .b
+                .sub(&self.a)
+                .and_then(|x| x.div_scalar(Scalar::Float(12f64.sqrt())))
+                .map_err(e)?,
+            (Kind::Uniform, "variance") => self
+                .b
+                .sub(&self.a)
+                .and_then(|x| x.pow_scalar(Scalar::Int(2)))
+                .and_then(|x| x.div_scalar(Scalar::Int(12)))
+                .map_err(e)?,
             _ => return Ok(None),
         }))
     }
@@ -313,7 +427,9 @@ impl NativeObject for Dist {
                 let v = param(v.as_ref().unwrap_or(&Value::None), Some(d.a.dtype()))?;
                 Ok(tv(d.log_prob(&v)?))
             }),
-            "entropy" => Value::method(this.clone(), name, |_, args| Ok(tv(args.this_native::<Dist>()?.entropy()?))),
+            "entropy" => Value::method(this.clone(), name, |_, args| {
+                Ok(tv(args.this_native::<Dist>()?.entropy()?))
+            }),
             _ => match self.attr(name)? {
                 Some(t) => tv(t),
                 None => return Ok(None),
@@ -325,7 +441,10 @@ impl NativeObject for Dist {
 /// Categorical-style parameters from `probs=` or `logits=` (exactly one).
 fn probs_logits(probs: Option<Value>, logits: Option<Value>) -> R<(Tensor, Tensor, &'static str)> {
     let e = exc;
-    match (probs.filter(|v| !v.is_none()), logits.filter(|v| !v.is_none())) {
+    match (
+        probs.filter(|v| !v.is_none()),
+        logits.filter(|v| !v.is_none()),
+    ) {
         (Some(p), None) => {
             let p = param(&p, None)?;
             let p = p.div(&p.sum(Some(&[-1]), true).map_err(e)?).map_err(e)?;
@@ -338,25 +457,35 @@ fn probs_logits(probs: Option<Value>, logits: Option<Value>) -> R<(Tensor, Tenso
             let p = l.softmax(-1).map_err(e)?;
             Ok((p, l, "logits"))
         }
-        _ => Err(Exception::value_error("Either `probs` or `logits` must be specified, but not both.")),
+        _ => Err(Exception::value_error(
+            "Either `probs` or `logits` must be specified, but not both.",
+        )),
     }
 }
 
 fn dist(kind: Kind, a: Tensor, b: Tensor, given: Vec<&'static str>) -> Value {
-    Value::native(Dist { kind, a, b, shown: RefCell::new(given) })
+    Value::native(Dist {
+        kind,
+        a,
+        b,
+        shown: RefCell::new(given),
+    })
 }
 
 /// The `torch.distributions` module and its submodules named as PyTorch's files, by dotted name.
 pub fn distributions_modules() -> Vec<(String, Value)> {
     let m = Module::new("torch.distributions");
-    let cls = |name: &str, f: fn(&mut Interpreter, Args) -> R<Value>| super::class(name, "torch.distributions", f);
+    let cls = |name: &str, f: fn(&mut Interpreter, Args) -> R<Value>| {
+        super::class(name, "torch.distributions", f)
+    };
     let categorical = cls("Categorical", |_, args| {
         let [probs, logits, _v] = args.bind(&["probs=", "logits=", "validate_args="])?;
         let (p, l, given) = probs_logits(probs, logits)?;
         Ok(dist(Kind::Categorical, p, l, vec![given]))
     });
     let multinomial = cls("Multinomial", |_, args| {
-        let [total, probs, logits, _v] = args.bind(&["total_count=", "probs=", "logits=", "validate_args="])?;
+        let [total, probs, logits, _v] =
+            args.bind(&["total_count=", "probs=", "logits=", "validate_args="])?;
         let n = total.map_or(Ok(1), |v| v.expect_int("total_count"))?;
         let (p, l, given) = probs_logits(probs, logits)?;
         Ok(dist(Kind::Multinomial(n), p, l, vec![given]))
@@ -374,7 +503,10 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
     let bernoulli = cls("Bernoulli", |_, args| {
         let [probs, logits, _v] = args.bind(&["probs=", "logits=", "validate_args="])?;
         let e = exc;
-        let (p, l, given) = match (probs.filter(|v| !v.is_none()), logits.filter(|v| !v.is_none())) {
+        let (p, l, given) = match (
+            probs.filter(|v| !v.is_none()),
+            logits.filter(|v| !v.is_none()),
+        ) {
             (Some(p), None) => {
                 let p = param(&p, None)?;
                 let c = clamp_probs(&p)?;
@@ -387,7 +519,11 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
                 let l = param(&l, None)?;
                 (l.sigmoid().map_err(e)?, l, "logits")
             }
-            _ => return Err(Exception::value_error("Either `probs` or `logits` must be specified, but not both.")),
+            _ => {
+                return Err(Exception::value_error(
+                    "Either `probs` or `logits` must be specified, but not both.",
+                ));
+            }
         };
         Ok(dist(Kind::Bernoulli, p, l, vec![given]))
     });
@@ -412,7 +548,21 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
 
 fn log1p_neg(p: &Tensor) -> R<Tensor> {
     let single = p.dtype() != DType::Float64;
-    let v: Vec<f64> = p.to_f64_vec().into_iter().map(|x| if single { f64::from((-(x as f32)).ln_1p()) } else { (-x).ln_1p() }).collect();
-    let data = if single { engine::Data::F32(v.iter().map(|&x| x as f32).collect()) } else { engine::Data::F64(v) };
+    let v: Vec<f64> = p
+        .to_f64_vec()
+        .into_iter()
+        .map(|x| {
+            if single {
+                f64::from((-(x as f32)).ln_1p())
+            } else {
+                (-x).ln_1p()
+            }
+        })
+        .collect();
+    let data = if single {
+        engine::Data::F32(v.iter().map(|&x| x as f32).collect())
+    } else {
+        engine::Data::F64(v)
+    };
     Tensor::from_data(data, &p.shape()).map_err(exc)
 }

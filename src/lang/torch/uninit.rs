@@ -17,7 +17,12 @@ impl NativeObject for Uninitialized {
     fn repr(&self) -> String {
         "<UninitializedParameter>".into()
     }
-    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
+    fn get_attr(
+        &self,
+        _: &Value,
+        name: &str,
+        _: &mut Interpreter,
+    ) -> Result<Option<Value>, Exception> {
         // PyTorch's `.data` of an uninitialized parameter is an empty float tensor: in-place
         // initialisation through it (`weight.data.normal_(0, 0.01)`, as d2l does before the
         // first call) touches nothing, and the first call draws the weights as usual.
