@@ -894,9 +894,10 @@ fn install_functions(it: &mut Interpreter) {
         let Some(Value::Str(name)) = name else {
             return Err(Exception::type_error("hasattr(): attribute name must be string"));
         };
-        match it.get_attr(&obj.unwrap_or(Value::None), &name) {
+        let obj = obj.unwrap_or(Value::None);
+        match it.get_attr(&obj, &name) {
             Ok(_) => Ok(Value::Bool(true)),
-            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(false)),
+            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(super::dunders::builtin_has(&obj, &name))),
             Err(e) => Err(e),
         }
     });

@@ -517,6 +517,10 @@ fn strip_zeros(s: &str) -> String {
 pub trait PercentArg {
     fn str_of(&mut self, v: &Value) -> Result<String, Exception>;
     fn repr_of(&mut self, v: &Value) -> Result<String, Exception>;
+    /// The number a native object converts to for `%d`/`%f` (a 0-d tensor); None: not one.
+    fn number_of(&mut self, _v: &Value) -> Result<Option<Value>, Exception> {
+        Ok(None)
+    }
 }
 
 /// `fmt % args`.
@@ -612,6 +616,10 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
         let v = match key_val.take() {
             Some(v) => v,
             None => take(&mut next)?,
+        };
+        let v = match (&v, conv) {
+            (Value::Native(_), 'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'f' | 'F' | 'e' | 'E' | 'g' | 'G') => cx.number_of(&v)?.unwrap_or(v),
+            _ => v,
         };
         let piece = match conv {
             's' | 'r' | 'a' => {

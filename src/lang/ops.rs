@@ -135,6 +135,12 @@ impl PercentArg for Percent<'_> {
     fn repr_of(&mut self, v: &Value) -> R<String> {
         self.0.repr(v)
     }
+    fn number_of(&mut self, v: &Value) -> R<Option<Value>> {
+        match v {
+            Value::Native(n) => n.clone().as_number(self.0),
+            _ => Ok(None),
+        }
+    }
 }
 
 impl Interpreter {
@@ -184,7 +190,10 @@ impl Interpreter {
             if let Some(v) = n.binary_op(b, Op::Bin(op), a, true, self)? {
                 return Ok(v);
             }
-            return Err(unsupported_operands(op, a, b));
+            // `"%d" % t`: str's printf formatting takes any object.
+            if !(matches!(op, BinOp::Mod) && matches!(a, Value::Str(_))) {
+                return Err(unsupported_operands(op, a, b));
+            }
         }
         use Value::{BigInt, Bool, Float, Int, List, Set, Str, Tuple};
         // Numbers: bools are ints.

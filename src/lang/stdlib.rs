@@ -61,6 +61,31 @@ pub fn install(it: &mut Interpreter) {
         let dict = it.types.get("dict").cloned().ok_or_else(|| Exception::runtime_error("dict type missing"))?;
         it.call(&Value::Type(dict), args)
     }));
+    // Counter as a dict of counts in first-seen order (what d2l's Vocab reads through
+    // `items()`); missing keys, `most_common` and Counter's repr are not there.
+    collections.set("Counter", Value::builtin("Counter", |it, args| {
+        let [iterable] = args.bind(&["iterable="])?;
+        let mut d = super::value::Dict::new();
+        match iterable {
+            None | Some(Value::None) => {}
+            Some(Value::Dict(src)) => {
+                let items: Vec<(Value, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                for (k, v) in items {
+                    d.insert(k, v)?;
+                }
+            }
+            Some(v) => {
+                for item in it.iterate(&v)? {
+                    let n = match d.get(&item)? {
+                        Some(Value::Int(n)) => n,
+                        _ => 0,
+                    };
+                    d.insert(item, Value::Int(n + 1))?;
+                }
+            }
+        }
+        Ok(Value::dict(d))
+    }));
     it.modules.insert("collections".into(), Value::Module(Rc::new(collections)));
 
     let inspect = Module::new("inspect");
@@ -90,4 +115,5 @@ pub fn install(it: &mut Interpreter) {
         Ok(Value::tuple(vec![Value::list(names), varargs, varkw, f.locals_dict()?]))
     }));
     it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
+    super::re::install(it);
 }

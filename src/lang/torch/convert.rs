@@ -271,7 +271,7 @@ struct Nested {
 
 /// `torch.tensor(data, dtype=...)` from nested lists/tuples of numbers (or 0-d tensors).
 pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DType>) -> Result<Tensor, Exception> {
-    if let Some(t) = as_tensor(data) {
+    if let Some(t) = as_tensor(data).or_else(|| crate::lang::numpy::as_array(data)) {
         let t = t.detach_copy();
         return match dtype {
             Some(d) if d != t.dtype() => t.to_dtype(d).map_err(exc),

@@ -7,12 +7,14 @@ mod conv;
 mod convert;
 mod data;
 mod device;
+mod distributions;
 mod init;
 mod linalg;
 mod module;
 mod nn;
 mod optim;
 mod tensor;
+mod uninit;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -114,6 +116,12 @@ pub fn install(interp: &mut Interpreter) {
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }
+    for (name, m) in distributions::distributions_modules() {
+        if name == "torch.distributions" {
+            torch.set("distributions", m.clone());
+        }
+        interp.register_module(&name, m);
+    }
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
@@ -121,6 +129,7 @@ pub fn install(interp: &mut Interpreter) {
     interp.set_global("torch", Value::Module(torch));
     interp.set_global("nn", Value::Module(nn));
     interp.set_global("F", Value::Module(functional));
+    crate::lang::numpy::install(interp);
 }
 
 /// A `torch.Generator`: the default one (`torch.manual_seed` returns it) or one made by
@@ -326,6 +335,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let [data, dtype, _device, requires_grad] = args.bind(&["data", "*", "dtype=", "device=", "requires_grad="])?;
         let t = tensor_from_data(interp, &data.unwrap_or(Value::None), dtype_arg(dtype.as_ref())?)?;
         finish(t, requires_grad.as_ref())
+    }));
+    m.set("from_numpy", Value::builtin("from_numpy", |_, args| {
+        let [a] = args.bind(&["ndarray"])?;
+        let a = a.unwrap_or(Value::None);
+        crate::lang::numpy::to_tensor(&a).map(tv).ok_or_else(|| Exception::type_error(format!("expected np.ndarray (got {})", a.type_name())))
     }));
     m.set("zeros", sized("zeros", shared, |_, s, d| Ok(Tensor::zeros(s, d))));
     m.set("ones", sized("ones", shared, |_, s, d| Ok(Tensor::ones(s, d))));

@@ -1462,17 +1462,4 @@ impl NativeObject for PyStateDict {
     }
 }
 
-/// A lazy module's parameter before its first call (`<UninitializedParameter>`).
-struct Uninitialized;
-
-impl NativeObject for Uninitialized {
-    fn type_name(&self) -> &str {
-        "UninitializedParameter"
-    }
-    fn module_name(&self) -> Option<&str> {
-        Some("torch.nn.parameter")
-    }
-    fn repr(&self) -> String {
-        "<UninitializedParameter>".into()
-    }
-}
+use super::uninit::Uninitialized;

@@ -1247,8 +1247,9 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             }
             Ok(tv(Tensor::addmm(&receiver(&args)?, &m1, &m2).map_err(exc)?))
         }),
-        "numpy" => Value::method(this.clone(), "numpy", |_, _| {
-            Err(Exception::new("ImportError", "numpy is not available in lessons (lessonrun runs without Python packages)"))
+        "numpy" => Value::method(this.clone(), "numpy", |_, args| {
+            let [_force] = args.bind(&["*", "force="])?;
+            crate::lang::numpy::from_tensor(&receiver(&args)?)
         }),
         _ => return super::api::method(this, name),
     })
