@@ -12,6 +12,7 @@ pub mod tensor;
 pub mod lang;
 pub mod lesson;
 pub mod execute;
+pub mod incremental;
 pub mod lesson_files;
 pub mod pytorch_engine;
 pub mod check;

@@ -96,6 +96,7 @@ impl RunFlags {
             cell_time_limit: limit,
             memory_limit: (self.memory_limit > 0).then_some(self.memory_limit),
             recursion_limit: self.recursion_limit,
+            cancel: None,
         }
     }
 }
