@@ -20,5 +20,6 @@ pub mod render;
 pub mod highlight;
 pub mod site;
 pub mod watch;
+pub mod serve;
 pub mod diagnostic;
 pub mod cmd;

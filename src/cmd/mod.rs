@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod run;
+mod serve;
 mod watch;
 
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ enum Command {
     Check(check::Args),
     Build(build::Args),
     Watch(watch::Args),
+    Serve(serve::Args),
 }
 
 /// Which interpreter runs a lesson's cells.
@@ -115,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
