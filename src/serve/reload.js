@@ -49,5 +49,6 @@
   }), 100);
   stamp();
   const es = new EventSource("/__lessonrun/events");
+  es.onopen = () => { document.documentElement.dataset.lrLive = "1"; };
   es.onmessage = e => { if (e.data === me || e.data === "*" || (me === "index.html")) update(); };
 })();
