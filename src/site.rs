@@ -48,7 +48,13 @@ impl Site {
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
     pub fn build_lesson(&mut self, lp: &LessonPath) -> Result<PageOutcome, SiteError> {
         let lesson = load(&lp.path)?;
-        let (run, report) = evaluate(&lesson, &self.options);
+        let run = run_lesson(&lesson, &self.options);
+        self.write_run(lp, lesson, run)
+    }
+
+    /// Writes the page of a lesson already run (watch mode runs lessons on their own workers).
+    pub fn write_run(&mut self, lp: &LessonPath, lesson: Lesson, run: LessonRun) -> Result<PageOutcome, SiteError> {
+        let report = check_lesson(&lesson, &run);
         let rel_html = lp.rel.with_extension("html");
         let depth = rel_html.components().count().saturating_sub(1);
         let index_href = format!("{}index.html", "../".repeat(depth));
