@@ -41,11 +41,22 @@ pub enum Event {
     /// Cell `cell` started running (a long cell: the page shows it is running).
     Started { cell: usize },
     /// Output cell `cell` has printed so far, after `elapsed`.
-    Progress { cell: usize, items: Vec<OutputItem>, elapsed: Duration },
+    Progress {
+        cell: usize,
+        items: Vec<OutputItem>,
+        elapsed: Duration,
+    },
     /// Cell `cell` finished (or was taken from the cache, `reused`).
-    CellDone { cell: usize, run: CellRun, reused: bool },
+    CellDone {
+        cell: usize,
+        run: CellRun,
+        reused: bool,
+    },
     /// Every cell has its run; `first_run` is the first cell that ran (None: all reused).
-    Finished { run: LessonRun, first_run: Option<usize> },
+    Finished {
+        run: LessonRun,
+        first_run: Option<usize>,
+    },
     /// The run was cancelled by a newer one.
     Cancelled,
 }
@@ -61,7 +72,10 @@ pub struct CacheLimits {
 
 impl Default for CacheLimits {
     fn default() -> Self {
-        CacheLimits { bytes: 256 << 20, entries: 400 }
+        CacheLimits {
+            bytes: 256 << 20,
+            entries: 256,
+        }
     }
 }
 
@@ -85,18 +99,31 @@ const STACK_SIZE: usize = 256 << 20;
 
 impl Session {
     /// Starts the worker of the lesson at `path` (its folder is what `open()` may read).
-    pub fn start(path: PathBuf, options: RunOptions, limits: CacheLimits) -> std::io::Result<Session> {
+    pub fn start(
+        path: PathBuf,
+        options: RunOptions,
+        limits: CacheLimits,
+    ) -> std::io::Result<Session> {
         let (tx, rx) = channel::<Job>();
         let thread = std::thread::Builder::new()
             .name(format!("lesson {}", path.display()))
             .stack_size(STACK_SIZE)
             .spawn(move || worker(rx, &path, &options, limits))?;
-        Ok(Session { tx: Some(tx), current: Mutex::new(None), thread: Some(thread) })
+        Ok(Session {
+            tx: Some(tx),
+            current: Mutex::new(None),
+            thread: Some(thread),
+        })
     }
 
     /// Runs `cells`, cancelling the run in progress; `on_event` hears how it goes (on the
     /// worker's thread).
-    pub fn submit(&self, cells: Vec<CellSource>, fresh: bool, on_event: impl FnMut(Event) + Send + 'static) {
+    pub fn submit(
+        &self,
+        cells: Vec<CellSource>,
+        fresh: bool,
+        on_event: impl FnMut(Event) + Send + 'static,
+    ) {
         let cancel = Arc::new(AtomicBool::new(false));
         if let Ok(mut cur) = self.current.lock()
             && let Some(old) = cur.replace(cancel.clone())
@@ -104,7 +131,12 @@ impl Session {
             old.store(true, Ordering::Relaxed);
         }
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Job { cells, fresh, cancel, on_event: Box::new(on_event) });
+            let _ = tx.send(Job {
+                cells,
+                fresh,
+                cancel,
+                on_event: Box::new(on_event),
+            });
         }
     }
 
@@ -152,12 +184,23 @@ impl Cache {
 
     fn insert(&mut self, key: u64, run: CellRun, state: Option<Snapshot>, keep: &[u64]) {
         self.clock += 1;
-        self.entries.insert(key, Entry { run, state, used: self.clock });
+        self.entries.insert(
+            key,
+            Entry {
+                run,
+                state,
+                used: self.clock,
+            },
+        );
         self.evict(keep);
     }
 
     fn bytes(&self) -> u64 {
-        self.entries.values().filter_map(|e| e.state.as_ref()).map(Snapshot::bytes).sum()
+        self.entries
+            .values()
+            .filter_map(|e| e.state.as_ref())
+            .map(Snapshot::bytes)
+            .sum()
     }
 
     /// Drops least recently used entries until within limits, sparing those in `keep` (the
@@ -165,7 +208,12 @@ impl Cache {
     fn evict(&mut self, keep: &[u64]) {
         let mut bytes = self.bytes();
         while bytes > self.limits.bytes || self.entries.len() > self.limits.entries {
-            let victim = self.entries.iter().filter(|(k, _)| !keep.contains(k)).min_by_key(|(_, e)| e.used).map(|(k, _)| *k);
+            let victim = self
+                .entries
+                .iter()
+                .filter(|(k, _)| !keep.contains(k))
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k);
             match victim {
                 Some(k) => {
                     if let Some(e) = self.entries.remove(&k) {
@@ -174,8 +222,12 @@ impl Cache {
                 }
                 None => {
                     // The current run alone is over budget: keep its outputs, drop its oldest states.
-                    let oldest =
-                        self.entries.iter_mut().filter(|(_, e)| e.state.is_some()).min_by_key(|(_, e)| e.used).map(|(_, e)| e);
+                    let oldest = self
+                        .entries
+                        .iter_mut()
+                        .filter(|(_, e)| e.state.is_some())
+                        .min_by_key(|(_, e)| e.used)
+                        .map(|(_, e)| e);
                     match oldest {
                         Some(e) => bytes -= e.state.take().map_or(0, |s| s.bytes()),
                         None => break,
@@ -238,13 +290,20 @@ fn to_file(mut run: CellRun, cells: &[CellSource], vbases: &[usize]) -> CellRun 
 fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limits: CacheLimits) {
     let mut interp = crate::execute::new_interpreter(options, path);
     let initial = interp.snapshot();
-    let mut cache = Cache { entries: HashMap::new(), clock: 0, limits };
+    let mut cache = Cache {
+        entries: HashMap::new(),
+        clock: 0,
+        limits,
+    };
     // The key of the state the interpreter is in (0: the initial state), if known.
     let mut live: Option<u64> = Some(0);
     while let Ok(mut job) = rx.recv() {
         // Only the newest save matters.
         while let Ok(newer) = rx.try_recv() {
-            job = Job { fresh: job.fresh || newer.fresh, ..newer };
+            job = Job {
+                fresh: job.fresh || newer.fresh,
+                ..newer
+            };
         }
         if job.fresh {
             cache.entries.clear();
@@ -263,13 +322,22 @@ fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limit
 }
 
 /// Runs one job; returns the key of the state the interpreter is left in.
-fn run_job(interp: &mut Interpreter, initial: Option<&Snapshot>, cache: &mut Cache, live: Option<u64>, mut job: Job) -> Option<u64> {
+fn run_job(
+    interp: &mut Interpreter,
+    initial: Option<&Snapshot>,
+    cache: &mut Cache,
+    live: Option<u64>,
+    mut job: Job,
+) -> Option<u64> {
     let cells = &job.cells;
     let keys = prefix_keys(cells);
     let vbases = virtual_bases(cells);
     let n = cells.len();
     // The first cell without a cached run.
-    let hit = keys.iter().position(|k| !cache.entries.contains_key(k)).unwrap_or(n);
+    let hit = keys
+        .iter()
+        .position(|k| !cache.entries.contains_key(k))
+        .unwrap_or(n);
     // Run from the latest cell at or before `hit` whose previous state is at hand.
     let mut start = hit;
     while start > 0 {
@@ -283,17 +351,28 @@ fn run_job(interp: &mut Interpreter, initial: Option<&Snapshot>, cache: &mut Cac
     for (i, key) in keys.iter().enumerate().take(start) {
         let run = cache.touch(*key).map(|e| e.run.clone()).unwrap_or_default();
         let run = to_file(run, cells, &vbases);
-        (job.on_event)(Event::CellDone { cell: i, run: run.clone(), reused: true });
+        (job.on_event)(Event::CellDone {
+            cell: i,
+            run: run.clone(),
+            reused: true,
+        });
         runs.push(run);
     }
     if start == n {
-        (job.on_event)(Event::Finished { run: LessonRun { cells: runs }, first_run: None });
+        (job.on_event)(Event::Finished {
+            run: LessonRun { cells: runs },
+            first_run: None,
+        });
         return live;
     }
     let before = if start == 0 { 0 } else { keys[start - 1] };
     let mut live = live;
     if live != Some(before) {
-        let state = if start == 0 { initial } else { cache.entries.get(&before).and_then(|e| e.state.as_ref()) };
+        let state = if start == 0 {
+            initial
+        } else {
+            cache.entries.get(&before).and_then(|e| e.state.as_ref())
+        };
         match state {
             Some(s) => interp.restore(s),
             None => {
@@ -310,13 +389,20 @@ fn run_job(interp: &mut Interpreter, initial: Option<&Snapshot>, cache: &mut Cac
             return live;
         }
         let run = if c.skip {
-            CellRun { skipped: true, ..CellRun::default() }
+            CellRun {
+                skipped: true,
+                ..CellRun::default()
+            }
         } else {
             (job.on_event)(Event::Started { cell: i });
             let started = Instant::now();
             let on_event = &mut job.on_event;
             let mut watcher = |items: &[OutputItem]| {
-                on_event(Event::Progress { cell: i, items: items.to_vec(), elapsed: started.elapsed() });
+                on_event(Event::Progress {
+                    cell: i,
+                    items: items.to_vec(),
+                    elapsed: started.elapsed(),
+                });
             };
             crate::execute::run_cell(interp, &c.code, vbases[i], Some(&mut watcher))
         };
@@ -329,10 +415,17 @@ fn run_job(interp: &mut Interpreter, initial: Option<&Snapshot>, cache: &mut Cac
         live = Some(keys[i]);
         cache.insert(keys[i], run.clone(), state, &keys);
         let run = to_file(run, cells, &vbases);
-        (job.on_event)(Event::CellDone { cell: i, run: run.clone(), reused: false });
+        (job.on_event)(Event::CellDone {
+            cell: i,
+            run: run.clone(),
+            reused: false,
+        });
         runs.push(run);
     }
-    (job.on_event)(Event::Finished { run: LessonRun { cells: runs }, first_run: Some(start) });
+    (job.on_event)(Event::Finished {
+        run: LessonRun { cells: runs },
+        first_run: Some(start),
+    });
     live
 }
 
@@ -345,7 +438,11 @@ mod tests {
         codes
             .iter()
             .map(|c| {
-                let cell = CellSource { code: c.to_string(), base, skip: false };
+                let cell = CellSource {
+                    code: c.to_string(),
+                    base,
+                    skip: false,
+                };
                 base += c.len() + 20;
                 cell
             })
@@ -360,32 +457,69 @@ mod tests {
                 let _ = tx.send((run.cells.iter().map(CellRun::text).collect(), first_run));
             }
         });
-        rx.recv_timeout(Duration::from_secs(60)).expect("the run finished")
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the run finished")
     }
 
     #[test]
     fn reruns_from_the_first_changed_cell_and_hits_restored_code() {
-        let s = Session::start(PathBuf::from("x.md"), RunOptions::default(), CacheLimits::default()).unwrap();
-        let a = cells(&["xs = [1]\nt = torch.zeros(2)\n", "xs.append(2)\nt.add_(1)\nprint(xs, t)\n", "print(len(xs))\n"]);
-        assert_eq!(run(&s, a.clone()), (vec!["".into(), "[1, 2] tensor([1., 1.])\n".into(), "2\n".into()], Some(0)));
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
+        let a = cells(&[
+            "xs = [1]\nt = torch.zeros(2)\n",
+            "xs.append(2)\nt.add_(1)\nprint(xs, t)\n",
+            "print(len(xs))\n",
+        ]);
+        assert_eq!(
+            run(&s, a.clone()),
+            (
+                vec!["".into(), "[1, 2] tensor([1., 1.])\n".into(), "2\n".into()],
+                Some(0)
+            )
+        );
         // Same code again: nothing runs.
         assert_eq!(run(&s, a.clone()).1, None);
         // The last cell changed: only it runs, and sees the state after cell 1, not after itself.
         let mut b = a.clone();
         b[2].code = "xs.append(3)\nprint(xs)\n".into();
-        assert_eq!(run(&s, b.clone()), (vec!["".into(), "[1, 2] tensor([1., 1.])\n".into(), "[1, 2, 3]\n".into()], Some(2)));
+        assert_eq!(
+            run(&s, b.clone()),
+            (
+                vec![
+                    "".into(),
+                    "[1, 2] tensor([1., 1.])\n".into(),
+                    "[1, 2, 3]\n".into()
+                ],
+                Some(2)
+            )
+        );
         assert_eq!(run(&s, b.clone()).0[2], "[1, 2, 3]\n");
         // Cell 1 changed: the in-place updates of cell 1's first version are not seen.
         let mut c = b.clone();
         c[1].code = "t.add_(5)\nprint(xs, t)\n".into();
         assert_eq!(run(&s, c).0[1], "[1] tensor([5., 5.])\n");
         // Back to the first version: every cell hits.
-        assert_eq!(run(&s, a), (vec!["".into(), "[1, 2] tensor([1., 1.])\n".into(), "2\n".into()], None));
+        assert_eq!(
+            run(&s, a),
+            (
+                vec!["".into(), "[1, 2] tensor([1., 1.])\n".into(), "2\n".into()],
+                None
+            )
+        );
     }
 
     #[test]
     fn spans_follow_the_cells_when_prose_moves_them() {
-        let s = Session::start(PathBuf::from("x.md"), RunOptions::default(), CacheLimits::default()).unwrap();
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
         let a = cells(&["def f():\n    return 1/0\n", "f()\n"]);
         let span_of = |cells: Vec<CellSource>| {
             let (tx, rx) = channel();
@@ -397,7 +531,10 @@ mod tests {
             rx.recv_timeout(Duration::from_secs(60)).unwrap().unwrap()
         };
         let (span, stack) = span_of(a.clone());
-        assert_eq!(&a[0].code[span.start - a[0].base..span.end - a[0].base], "1/0");
+        assert_eq!(
+            &a[0].code[span.start - a[0].base..span.end - a[0].base],
+            "1/0"
+        );
         assert_eq!(stack.last().map(|(f, _)| f.as_str()), Some("f"));
         let mut moved = a.clone();
         moved[0].base += 7;
@@ -408,7 +545,12 @@ mod tests {
 
     #[test]
     fn a_save_cancels_the_run_in_progress() {
-        let s = Session::start(PathBuf::from("x.md"), RunOptions::default(), CacheLimits::default()).unwrap();
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
         let (tx, rx) = channel();
         let tx2 = tx.clone();
         s.submit(cells(&["while True:\n    pass\n"]), false, move |e| {
@@ -422,7 +564,10 @@ mod tests {
                 let _ = tx.send(run.cells[0].text());
             }
         });
-        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "cancelled");
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "cancelled"
+        );
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "fixed\n");
     }
 }

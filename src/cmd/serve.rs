@@ -41,12 +41,22 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ready = move |url: &str| {
         anstream::eprintln!(
             "serving {} at {url} (Ctrl-C to stop)",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         // The URL on a line of its own on stdout, for scripts.
         println!("{url}");
         if open {
-            let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+            let opener = if cfg!(target_os = "macos") {
+                "open"
+            } else if cfg!(windows) {
+                "explorer"
+            } else {
+                "xdg-open"
+            };
             if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
                 anstream::eprintln!("cannot open a browser ({opener}: {e}); open {url} yourself");
             }

@@ -25,7 +25,9 @@ fn handle(req: Request, pages: &Mutex<Pages>, roots: &[PathBuf]) {
     if path == reload::EVENTS_PATH {
         let rx = lock(pages).hub.subscribe();
         let out = req.into_writer();
-        let _ = std::thread::Builder::new().name("events".into()).spawn(move || reload::stream(out, rx));
+        let _ = std::thread::Builder::new()
+            .name("events".into())
+            .spawn(move || reload::stream(out, rx));
         return;
     }
     let rel = path.trim_start_matches('/');
@@ -37,9 +39,12 @@ fn handle(req: Request, pages: &Mutex<Pages>, roots: &[PathBuf]) {
         None
     };
     let response = match page {
-        Some(html) => Response::from_data(html.into_bytes()).with_header(header("Content-Type", "text/html; charset=utf-8")),
+        Some(html) => Response::from_data(html.into_bytes())
+            .with_header(header("Content-Type", "text/html; charset=utf-8")),
         None => match static_file(roots, rel) {
-            Some((bytes, kind)) => Response::from_data(bytes).with_header(header("Content-Type", kind)),
+            Some((bytes, kind)) => {
+                Response::from_data(bytes).with_header(header("Content-Type", kind))
+            }
             None => Response::from_data(format!("no page at /{rel}\n").into_bytes())
                 .with_status_code(404)
                 .with_header(header("Content-Type", "text/plain; charset=utf-8")),
@@ -50,7 +55,8 @@ fn handle(req: Request, pages: &Mutex<Pages>, roots: &[PathBuf]) {
 
 fn header(name: &str, value: &str) -> Header {
     // Both are ASCII constants of this file.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap())
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap())
 }
 
 /// `%XX` escapes decoded (paths with spaces or non-ASCII names).
@@ -61,7 +67,8 @@ fn decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%'
             && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(v) =
+                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(v);
             i += 3;
@@ -80,9 +87,19 @@ fn static_file(roots: &[PathBuf], rel: &str) -> Option<(Vec<u8>, &'static str)> 
         return None;
     }
     for root in roots {
-        let dir = if root.is_dir() { root.as_path() } else { root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")) };
-        let Ok(dir) = dir.canonicalize() else { continue };
-        let Ok(file) = dir.join(rel).canonicalize() else { continue };
+        let dir = if root.is_dir() {
+            root.as_path()
+        } else {
+            root.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        };
+        let Ok(dir) = dir.canonicalize() else {
+            continue;
+        };
+        let Ok(file) = dir.join(rel).canonicalize() else {
+            continue;
+        };
         if file.starts_with(&dir) && file.is_file() {
             let kind = match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
                 "png" => "image/png",

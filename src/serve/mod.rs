@@ -50,12 +50,19 @@ const PORT_TRIES: u16 = 100;
 
 /// Serves the lessons under `config.paths` until the process stops. `ready` is told the URL
 /// once the server listens; `log` hears one line per event worth telling.
-pub fn serve(config: Config, ready: impl FnOnce(&str), log: Arc<dyn Fn(&str) + Send + Sync>) -> Result<(), ServeError> {
+pub fn serve(
+    config: Config,
+    ready: impl FnOnce(&str),
+    log: Arc<dyn Fn(&str) + Send + Sync>,
+) -> Result<(), ServeError> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let _ = tx.send(res);
     })
-    .map_err(|source| ServeError::Watch { path: "(watcher)".into(), source })?;
+    .map_err(|source| ServeError::Watch {
+        path: "(watcher)".into(),
+        source,
+    })?;
     let mut roots: Vec<&Path> = config.paths.iter().map(PathBuf::as_path).collect();
     roots.extend(config.templates.as_deref());
     for root in roots {
@@ -64,26 +71,53 @@ pub fn serve(config: Config, ready: impl FnOnce(&str), log: Arc<dyn Fn(&str) + S
         let (target, mode) = if root.is_dir() {
             (root.to_path_buf(), RecursiveMode::Recursive)
         } else {
-            (root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(), RecursiveMode::NonRecursive)
+            (
+                root.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+                RecursiveMode::NonRecursive,
+            )
         };
-        watcher.watch(&target, mode).map_err(|source| ServeError::Watch { path: target.display().to_string(), source })?;
+        watcher
+            .watch(&target, mode)
+            .map_err(|source| ServeError::Watch {
+                path: target.display().to_string(),
+                source,
+            })?;
     }
-    let pages = Arc::new(Mutex::new(Pages::new(config.templates.as_deref(), log.clone())?));
+    let pages = Arc::new(Mutex::new(Pages::new(
+        config.templates.as_deref(),
+        log.clone(),
+    )?));
     let server = listen(&config.host, config.port)?;
     let url = format!("http://{}/", server.server_addr());
     let host = SessionHost::new(pages.clone(), config.options.clone(), config.cache);
     let mut known = BTreeSet::new();
-    refresh(&host, &config.paths, &mut known, &BTreeSet::new(), false, &log);
+    refresh(
+        &host,
+        &config.paths,
+        &mut known,
+        &BTreeSet::new(),
+        false,
+        &log,
+    );
     {
         let pages = pages.clone();
         let roots = config.paths.clone();
         std::thread::Builder::new()
             .name("http".into())
             .spawn(move || http::run(server, pages, roots))
-            .map_err(|e| ServeError::Listen { addr: url.clone(), message: e.to_string() })?;
+            .map_err(|e| ServeError::Listen {
+                addr: url.clone(),
+                message: e.to_string(),
+            })?;
     }
     ready(&url);
-    let templates_abs = config.templates.as_ref().and_then(|t| t.canonicalize().ok());
+    let templates_abs = config
+        .templates
+        .as_ref()
+        .and_then(|t| t.canonicalize().ok());
     loop {
         let Ok(first) = rx.recv() else { return Ok(()) };
         let mut changed = BTreeSet::new();
@@ -94,7 +128,9 @@ pub fn serve(config: Config, ready: impl FnOnce(&str), log: Arc<dyn Fn(&str) + S
         if changed.is_empty() {
             continue;
         }
-        let template_changed = templates_abs.as_ref().is_some_and(|t| changed.iter().any(|p| p.starts_with(t)));
+        let template_changed = templates_abs
+            .as_ref()
+            .is_some_and(|t| changed.iter().any(|p| p.starts_with(t)));
         if template_changed {
             let reloaded = lock(&pages).reload_templates(config.templates.as_deref());
             match reloaded {
@@ -102,7 +138,14 @@ pub fn serve(config: Config, ready: impl FnOnce(&str), log: Arc<dyn Fn(&str) + S
                 Err(e) => log(&format!("error: {e}")),
             }
         }
-        refresh(&host, &config.paths, &mut known, &changed, template_changed, &log);
+        refresh(
+            &host,
+            &config.paths,
+            &mut known,
+            &changed,
+            template_changed,
+            &log,
+        );
     }
 }
 
@@ -119,7 +162,10 @@ fn listen(host: &str, port: u16) -> Result<tiny_http::Server, ServeError> {
             Err(e) => last = e.to_string(),
         }
     }
-    Err(ServeError::Listen { addr: format!("{host}:{port}"), message: last })
+    Err(ServeError::Listen {
+        addr: format!("{host}:{port}"),
+        message: last,
+    })
 }
 
 fn collect(event: notify::Result<notify::Event>, changed: &mut BTreeSet<PathBuf>) {
@@ -134,7 +180,14 @@ fn collect(event: notify::Result<notify::Event>, changed: &mut BTreeSet<PathBuf>
 
 /// Re-reads the lessons and submits those that changed (all of them if `all`); a changed file
 /// that is not a lesson is a data file: lessons in its folder (or below it) re-run afresh.
-fn refresh(host: &SessionHost, paths: &[PathBuf], known: &mut BTreeSet<LessonPath>, changed: &BTreeSet<PathBuf>, all: bool, log: &Arc<dyn Fn(&str) + Send + Sync>) {
+fn refresh(
+    host: &SessionHost,
+    paths: &[PathBuf],
+    known: &mut BTreeSet<LessonPath>,
+    changed: &BTreeSet<PathBuf>,
+    all: bool,
+    log: &Arc<dyn Fn(&str) + Send + Sync>,
+) {
     let current: BTreeSet<LessonPath> = match discover(paths) {
         Ok(l) => l.into_iter().collect(),
         Err(e) => {
@@ -142,12 +195,26 @@ fn refresh(host: &SessionHost, paths: &[PathBuf], known: &mut BTreeSet<LessonPat
             return;
         }
     };
-    let abs: BTreeMap<&LessonPath, PathBuf> = current.iter().map(|lp| (lp, lp.path.canonicalize().unwrap_or_else(|_| lp.path.clone()))).collect();
+    let abs: BTreeMap<&LessonPath, PathBuf> = current
+        .iter()
+        .map(|lp| {
+            (
+                lp,
+                lp.path.canonicalize().unwrap_or_else(|_| lp.path.clone()),
+            )
+        })
+        .collect();
     let lesson_files: BTreeSet<&PathBuf> = abs.values().collect();
-    let data_dirs: Vec<&Path> = changed.iter().filter(|p| !lesson_files.contains(p) && is_data_file(p)).filter_map(|p| p.parent()).collect();
+    let data_dirs: Vec<&Path> = changed
+        .iter()
+        .filter(|p| !lesson_files.contains(p) && is_data_file(p))
+        .filter_map(|p| p.parent())
+        .collect();
     for lp in &current {
         let a = &abs[lp];
-        let data_changed = data_dirs.iter().any(|d| a.parent().is_some_and(|lf| lf.starts_with(d)));
+        let data_changed = data_dirs
+            .iter()
+            .any(|d| a.parent().is_some_and(|lf| lf.starts_with(d)));
         if all || data_changed || changed.contains(a) || !known.contains(lp) {
             host.submit(lp, data_changed);
         }
@@ -162,7 +229,10 @@ fn refresh(host: &SessionHost, paths: &[PathBuf], known: &mut BTreeSet<LessonPat
 /// Whether a changed path may be a file a lesson reads: it exists (an editor's temporary file
 /// renamed over a lesson does not), is no lesson, and is no editor's backup or swap file.
 fn is_data_file(p: &Path) -> bool {
-    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     p.is_file()
         && p.extension().is_none_or(|e| e != "md")
         && !name.starts_with('.')

@@ -37,11 +37,22 @@ pub struct Pages {
 }
 
 impl Pages {
-    pub fn new(templates: Option<&Path>, log: Arc<dyn Fn(&str) + Send + Sync>) -> Result<Pages, crate::render::RenderError> {
-        Ok(Pages { renderer: Renderer::new(templates)?, pages: BTreeMap::new(), hub: Hub::default(), log })
+    pub fn new(
+        templates: Option<&Path>,
+        log: Arc<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<Pages, crate::render::RenderError> {
+        Ok(Pages {
+            renderer: Renderer::new(templates)?,
+            pages: BTreeMap::new(),
+            hub: Hub::default(),
+            log,
+        })
     }
 
-    pub fn reload_templates(&mut self, templates: Option<&Path>) -> Result<(), crate::render::RenderError> {
+    pub fn reload_templates(
+        &mut self,
+        templates: Option<&Path>,
+    ) -> Result<(), crate::render::RenderError> {
         self.renderer = Renderer::new(templates)?;
         for p in self.pages.values_mut() {
             p.html = None;
@@ -76,7 +87,12 @@ impl Pages {
                         failed: report.count(Status::is_failure),
                     }
                 }
-                Err(_) => IndexEntry { title: href.clone(), href: href.clone(), passed: 0, failed: 0 },
+                Err(_) => IndexEntry {
+                    title: href.clone(),
+                    href: href.clone(),
+                    passed: 0,
+                    failed: 0,
+                },
             })
             .collect();
         match self.renderer.index_page("Lessons", &entries) {
@@ -104,7 +120,10 @@ fn render_page(renderer: &Renderer, page: &Page, index_href: &str) -> String {
         Ok(h) => h,
         Err(e) => return error_page(&href_of(lesson), &e.to_string()),
     };
-    let html = match page.running.and_then(|(i, since)| Some((lesson.cells.get(i)?, since))) {
+    let html = match page
+        .running
+        .and_then(|(i, since)| Some((lesson.cells.get(i)?, since)))
+    {
         Some((cell, since)) => mark_running(&html, cell.line, since.elapsed().as_millis()),
         None => html,
     };
@@ -115,7 +134,12 @@ fn render_page(renderer: &Renderer, page: &Page, index_href: &str) -> String {
 /// gives the id `cell-LINE`; a template without it shows no such line).
 fn mark_running(html: &str, line: usize, elapsed_ms: u128) -> String {
     let id = format!("id=\"cell-{line}\"");
-    let Some(at) = html.find(&id).and_then(|i| html[i..].find('>').map(|j| i + j + 1)) else { return html.to_string() };
+    let Some(at) = html
+        .find(&id)
+        .and_then(|i| html[i..].find('>').map(|j| i + j + 1))
+    else {
+        return html.to_string();
+    };
     format!(
         "{}<div class=\"lr-running\" data-lr-elapsed=\"{elapsed_ms}\">running for <span>{:.1}</span> s</div>{}",
         &html[..at],
@@ -128,7 +152,11 @@ fn mark_running(html: &str, line: usize, elapsed_ms: u128) -> String {
 fn error_page(what: &str, message: &str) -> String {
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>error</title></head><body><article><pre class=\"lr-error\">{}{}</pre></article></body></html>",
-        if what.is_empty() { String::new() } else { format!("{}: ", escape_html(what)) },
+        if what.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", escape_html(what))
+        },
         escape_html(message)
     );
     super::reload::inject(&html, "")
@@ -148,12 +176,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Where `build` writes a lesson's page, relative to the site: `rel` with `.html`.
 pub fn href(lp: &LessonPath) -> String {
-    lp.rel.with_extension("html").to_string_lossy().replace('\\', "/")
+    lp.rel
+        .with_extension("html")
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 impl SessionHost {
     pub fn new(pages: Arc<Mutex<Pages>>, options: RunOptions, limits: CacheLimits) -> SessionHost {
-        SessionHost { pages, sessions: Mutex::new(HashMap::new()), options, limits }
+        SessionHost {
+            pages,
+            sessions: Mutex::new(HashMap::new()),
+            options,
+            limits,
+        }
     }
 
     /// Reads the lesson again and has its worker run it, cancelling the run in progress;
@@ -192,10 +228,20 @@ impl SessionHost {
             }
             return;
         };
-        let cells: Vec<CellSource> =
-            lesson.cells.iter().map(|c| CellSource { code: lesson.code(c).to_string(), base: c.code.start, skip: c.options.skip }).collect();
+        let cells: Vec<CellSource> = lesson
+            .cells
+            .iter()
+            .map(|c| CellSource {
+                code: lesson.code(c).to_string(),
+                base: c.code.start,
+                skip: c.options.skip,
+            })
+            .collect();
         let mut sessions = lock(&self.sessions);
-        if sessions.get(&lp.path).is_some_and(|(_, limit)| *limit != lesson.memory_limit) {
+        if sessions
+            .get(&lp.path)
+            .is_some_and(|(_, limit)| *limit != lesson.memory_limit)
+        {
             sessions.remove(&lp.path);
         }
         if !sessions.contains_key(&lp.path) {
@@ -208,7 +254,10 @@ impl SessionHost {
                     sessions.insert(lp.path.clone(), (s, lesson.memory_limit));
                 }
                 Err(e) => {
-                    (lock(&self.pages).log)(&format!("error: {}: cannot start its worker: {e}", lp.path.display()));
+                    (lock(&self.pages).log)(&format!(
+                        "error: {}: cannot start its worker: {e}",
+                        lp.path.display()
+                    ));
                     return;
                 }
             }
@@ -216,7 +265,9 @@ impl SessionHost {
         let pages = self.pages.clone();
         let path = lp.path.clone();
         if let Some((session, _)) = sessions.get(&lp.path) {
-            session.submit(cells, fresh, move |e| on_event(&pages, &href, generation, &path, e));
+            session.submit(cells, fresh, move |e| {
+                on_event(&pages, &href, generation, &path, e)
+            });
         }
     }
 
@@ -230,7 +281,9 @@ impl SessionHost {
 
 fn on_event(pages: &Mutex<Pages>, href: &str, generation: u64, path: &Path, e: Event) {
     let mut pages = lock(pages);
-    let Some(page) = pages.pages.get_mut(href) else { return };
+    let Some(page) = pages.pages.get_mut(href) else {
+        return;
+    };
     if page.generation != generation {
         return;
     }

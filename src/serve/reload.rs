@@ -39,7 +39,11 @@ impl Hub {
 /// `html` with the live-reload script before `</body>`; `page` names the page for the script
 /// when its URL does not (the index served at `/`).
 pub fn inject(html: &str, page: &str) -> String {
-    let attr = if page.is_empty() { String::new() } else { format!(" data-page=\"{page}\"") };
+    let attr = if page.is_empty() {
+        String::new()
+    } else {
+        format!(" data-page=\"{page}\"")
+    };
     let tag = format!("<script{attr}>{SCRIPT}</script>\n");
     match html.rfind("</body>") {
         Some(at) => format!("{}{tag}{}", &html[..at], &html[at..]),
@@ -50,14 +54,22 @@ pub fn inject(html: &str, page: &str) -> String {
 /// Writes the event stream to one client until it goes away.
 pub fn stream(mut out: Box<dyn Write + Send>, rx: Receiver<String>) {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: lessonrun\n\n";
-    if out.write_all(head.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(head.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         return;
     }
     loop {
         let first = match rx.recv_timeout(KEEPALIVE) {
             Ok(h) => h,
             Err(RecvTimeoutError::Timeout) => {
-                if out.write_all(b": keepalive\n\n").and_then(|_| out.flush()).is_err() {
+                if out
+                    .write_all(b": keepalive\n\n")
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
                     return;
                 }
                 continue;
@@ -65,7 +77,11 @@ pub fn stream(mut out: Box<dyn Write + Send>, rx: Receiver<String>) {
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let mut changed = vec![first];
-        if out.write_all(format!("data: {}\n\n", changed[0]).as_bytes()).and_then(|_| out.flush()).is_err() {
+        if out
+            .write_all(format!("data: {}\n\n", changed[0]).as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             return;
         }
         // Later changes within the window are sent once, after it.
@@ -77,7 +93,11 @@ pub fn stream(mut out: Box<dyn Write + Send>, rx: Receiver<String>) {
             }
         }
         for h in changed {
-            if out.write_all(format!("data: {h}\n\n").as_bytes()).and_then(|_| out.flush()).is_err() {
+            if out
+                .write_all(format!("data: {h}\n\n").as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
                 return;
             }
         }

@@ -12,7 +12,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("lessonrun-serve-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("lessonrun-serve-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -46,9 +47,14 @@ impl Server {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line.trim().trim_end_matches('/').to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "serve printed its URL first: {line:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "serve printed its URL first: {line:?}"
+        );
         Server { child, url }
     }
 
@@ -82,10 +88,15 @@ impl Drop for Server {
 
 fn http_get(url: &str, path: &str) -> String {
     let addr = url.trim_start_matches("http://");
-    let Ok(s) = TcpStream::connect(addr) else { return String::new() };
+    let Ok(s) = TcpStream::connect(addr) else {
+        return String::new();
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
     let mut r = BufReader::new(s);
-    let _ = write!(r.get_mut(), "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let _ = write!(
+        r.get_mut(),
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    );
     // Headers, then Content-Length bytes (Chromium's DevTools server keeps the connection open).
     let mut out = String::new();
     let mut length = None;
@@ -121,18 +132,48 @@ fn http_get(url: &str, path: &str) -> String {
 #[test]
 fn served_pages_follow_saves_and_carry_the_reload_script_that_built_pages_lack() {
     let t = TempDir::new("basic");
-    let p = t.write("a.md", "# A\n\nFirst words.\n\n```python\nx = 2\nprint(x * 21)\n```\n");
+    let p = t.write(
+        "a.md",
+        "# A\n\nFirst words.\n\n```python\nx = 2\nprint(x * 21)\n```\n",
+    );
     let server = Server::start(&t.0);
     assert!(server.wait_for("/a.html", "42"), "the first run shows");
     let page = server.get("/a.html");
-    assert!(page.contains("EventSource"), "a served page listens for changes");
-    assert!(server.get("/").contains("href=\"a.html\""), "the index links the page where build puts it");
-    std::fs::write(&p, "# A\n\nOther words.\n\n```python\nx = 2\nprint(x * 21)\n```\n").unwrap();
-    assert!(server.wait_for("/a.html", "Other words."), "a prose edit shows");
-    std::fs::write(&p, "# A\n\nOther words.\n\n```python\nx = 2\nprint(x +)\n```\n").unwrap();
-    assert!(server.wait_for("/a.html", "SyntaxError"), "a broken cell shows its error in the page");
-    std::fs::write(&p, "# A\n\nOther words.\n\n```python\nx = 2\nprint(x * 50)\n```\n").unwrap();
-    assert!(server.wait_for("/a.html", "100"), "the page recovers once the cell is fixed");
+    assert!(
+        page.contains("EventSource"),
+        "a served page listens for changes"
+    );
+    assert!(
+        server.get("/").contains("href=\"a.html\""),
+        "the index links the page where build puts it"
+    );
+    std::fs::write(
+        &p,
+        "# A\n\nOther words.\n\n```python\nx = 2\nprint(x * 21)\n```\n",
+    )
+    .unwrap();
+    assert!(
+        server.wait_for("/a.html", "Other words."),
+        "a prose edit shows"
+    );
+    std::fs::write(
+        &p,
+        "# A\n\nOther words.\n\n```python\nx = 2\nprint(x +)\n```\n",
+    )
+    .unwrap();
+    assert!(
+        server.wait_for("/a.html", "SyntaxError"),
+        "a broken cell shows its error in the page"
+    );
+    std::fs::write(
+        &p,
+        "# A\n\nOther words.\n\n```python\nx = 2\nprint(x * 50)\n```\n",
+    )
+    .unwrap();
+    assert!(
+        server.wait_for("/a.html", "100"),
+        "the page recovers once the cell is fixed"
+    );
 
     let out = t.0.join("site");
     let built = Command::new(env!("CARGO_BIN_EXE_lessonrun"))
@@ -141,7 +182,10 @@ fn served_pages_follow_saves_and_carry_the_reload_script_that_built_pages_lack()
         .unwrap();
     assert!(built.status.success());
     let html = std::fs::read_to_string(out.join("a.html")).unwrap();
-    assert!(html.contains("100") && !html.contains("<script"), "built pages stay script-free");
+    assert!(
+        html.contains("100") && !html.contains("<script"),
+        "built pages stay script-free"
+    );
 }
 
 /// What a running cell's element holds (the script names the class too).
@@ -150,20 +194,36 @@ const RUNNING: &str = "class=\"lr-running\"";
 #[test]
 fn a_lesson_stuck_in_a_loop_never_delays_another_and_a_save_cancels_it() {
     let t = TempDir::new("stuck");
-    let stuck = t.write("stuck.md", "# Stuck\n\n```python\nprint('starting')\nwhile True:\n    pass\n```\n");
+    let stuck = t.write(
+        "stuck.md",
+        "# Stuck\n\n```python\nprint('starting')\nwhile True:\n    pass\n```\n",
+    );
     let ok = t.write("ok.md", "# Ok\n\n```python\nprint('one')\n```\n");
     let server = Server::start(&t.0);
     assert!(server.wait_for("/ok.html", "one"));
-    assert!(server.wait_for("/stuck.html", RUNNING), "the stuck cell shows it is running");
-    assert!(server.get("/stuck.html").contains("starting"), "with its output so far");
+    assert!(
+        server.wait_for("/stuck.html", RUNNING),
+        "the stuck cell shows it is running"
+    );
+    assert!(
+        server.get("/stuck.html").contains("starting"),
+        "with its output so far"
+    );
     for n in ["two", "three"] {
         std::fs::write(&ok, format!("# Ok\n\n```python\nprint('{n}')\n```\n")).unwrap();
-        assert!(server.wait_for("/ok.html", n), "the other lesson updates while one is stuck");
-        assert!(server.get("/stuck.html").contains(RUNNING), "the stuck lesson is still running meanwhile");
+        assert!(
+            server.wait_for("/ok.html", n),
+            "the other lesson updates while one is stuck"
+        );
+        assert!(
+            server.get("/stuck.html").contains(RUNNING),
+            "the stuck lesson is still running meanwhile"
+        );
     }
     std::fs::write(&stuck, "# Stuck\n\n```python\nprint('free')\n```\n").unwrap();
     assert!(
-        server.wait_until("/stuck.html", |p| p.contains("free") && !p.contains(RUNNING)),
+        server.wait_until("/stuck.html", |p| p.contains("free")
+            && !p.contains(RUNNING)),
         "a save cancels the stuck run (its time limit is 60 s)"
     );
 }
@@ -191,7 +251,10 @@ impl Ws {
             s.read_exact(&mut b).unwrap();
             head.push(b[0]);
         }
-        assert!(String::from_utf8_lossy(&head).starts_with("HTTP/1.1 101"), "websocket handshake");
+        assert!(
+            String::from_utf8_lossy(&head).starts_with("HTTP/1.1 101"),
+            "websocket handshake"
+        );
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         Ws { s, next_id: 1 }
     }
@@ -258,7 +321,11 @@ impl Ws {
     }
 
     fn eval(&mut self, expr: &str) -> serde_json::Value {
-        self.call("Runtime.evaluate", serde_json::json!({ "expression": expr, "returnByValue": true }))["result"]["value"].clone()
+        self.call(
+            "Runtime.evaluate",
+            serde_json::json!({ "expression": expr, "returnByValue": true }),
+        )["result"]["value"]
+            .clone()
     }
 
     /// Waits (up to 30 s, a bound on a hang) until `expr` is true in the page.
@@ -275,9 +342,15 @@ impl Ws {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH")?
+                .to_str()?
+                .split(':')
+                .map(|d| Path::new(d).join(name))
+                .find(|p| p.is_file())
+        })
 }
 
 /// A headless Chromium, stopped on drop, and the DevTools address it listens on.
@@ -312,15 +385,24 @@ impl Browser {
         while err.read_line(&mut line).unwrap_or(0) > 0 {
             if let Some(at) = line.find("ws://") {
                 let ws = line[at..].trim();
-                devtools = ws["ws://".len()..ws["ws://".len()..].find('/').unwrap() + "ws://".len()].to_string();
+                devtools = ws
+                    ["ws://".len()..ws["ws://".len()..].find('/').unwrap() + "ws://".len()]
+                    .to_string();
                 break;
             }
             line.clear();
         }
-        assert!(!devtools.is_empty(), "Chromium printed its DevTools address");
+        assert!(
+            !devtools.is_empty(),
+            "Chromium printed its DevTools address"
+        );
         // Keep reading its stderr so it never blocks on a full pipe.
         std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-        Browser { child, devtools, _profile: profile }
+        Browser {
+            child,
+            devtools,
+            _profile: profile,
+        }
     }
 
     /// The DevTools WebSocket of the first page target.
@@ -329,7 +411,12 @@ impl Browser {
             let body = http_get(&format!("http://{}", self.devtools), "/json/list");
             serde_json::from_str(&body[body.find("\r\n\r\n").unwrap() + 4..]).unwrap()
         };
-        let page = list.as_array().unwrap().iter().find(|t| t["type"] == "page").expect("a page target");
+        let page = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "page")
+            .expect("a page target");
         Ws::connect(page["webSocketDebuggerUrl"].as_str().unwrap())
     }
 }
@@ -344,37 +431,73 @@ impl Drop for Browser {
 #[test]
 fn a_browser_sees_the_new_output_in_place_and_keeps_its_scroll_position() {
     let Some(exe) = chromium() else {
-        assert!(std::env::var("CI").is_err(), "Chromium is required in CI (.ci/run installs Debian's `chromium`)");
-        eprintln!("note: skipping the browser test: no chromium on PATH (apt-get install chromium)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "Chromium is required in CI (.ci/run installs Debian's `chromium`)"
+        );
+        eprintln!(
+            "note: skipping the browser test: no chromium on PATH (apt-get install chromium)"
+        );
         return;
     };
     let t = TempDir::new("browser");
-    let prose: String = (1..=60).map(|i| format!("Paragraph {i} of prose that makes the page tall.\n\n")).collect();
-    let lesson = |out: &str| format!("# Scrolling\n\n{prose}```python\nprint('{out}')\n```\n\n{prose}");
+    let prose: String = (1..=60)
+        .map(|i| format!("Paragraph {i} of prose that makes the page tall.\n\n"))
+        .collect();
+    let lesson =
+        |out: &str| format!("# Scrolling\n\n{prose}```python\nprint('{out}')\n```\n\n{prose}");
     let p = t.write("tall.md", &lesson("before-edit"));
     let server = Server::start(&t.0);
     assert!(server.wait_for("/tall.html", "before-edit"));
     let browser = Browser::start(&exe);
     let mut page = browser.page();
     page.call("Page.enable", serde_json::json!({}));
-    page.call("Page.navigate", serde_json::json!({ "url": format!("{}/tall.html", server.url) }));
-    assert!(page.wait_until("document.readyState === 'complete' && document.body.innerText.includes('before-edit')"));
+    page.call(
+        "Page.navigate",
+        serde_json::json!({ "url": format!("{}/tall.html", server.url) }),
+    );
+    assert!(page.wait_until(
+        "document.readyState === 'complete' && document.body.innerText.includes('before-edit')"
+    ));
     // A marker a reload would wipe out, and a scroll position to keep.
     page.eval("window.__lessonrunMarker = 'kept'; window.scrollTo(0, 1500); true");
-    assert!(page.wait_until("window.scrollY === 1500"), "the page scrolled");
+    assert!(
+        page.wait_until("window.scrollY === 1500"),
+        "the page scrolled"
+    );
     // Let the page's event stream connect before saving.
-    assert!(page.wait_until("document.documentElement.dataset.lrLive === '1'"), "the page's event stream is open");
+    assert!(
+        page.wait_until("document.documentElement.dataset.lrLive === '1'"),
+        "the page's event stream is open"
+    );
     std::fs::write(&p, lesson("after-edit")).unwrap();
     let updated = page.wait_until("document.body.innerText.includes('after-edit')");
     let marker = page.eval("window.__lessonrunMarker");
     let scroll = page.eval("window.scrollY");
-    assert!(updated, "the page shows the new output without the test reloading it");
-    assert_eq!(marker, serde_json::json!("kept"), "the page was not reloaded");
-    assert_eq!(scroll, serde_json::json!(1500), "the scroll position survived");
+    assert!(
+        updated,
+        "the page shows the new output without the test reloading it"
+    );
+    assert_eq!(
+        marker,
+        serde_json::json!("kept"),
+        "the page was not reloaded"
+    );
+    assert_eq!(
+        scroll,
+        serde_json::json!(1500),
+        "the scroll position survived"
+    );
     // A broken cell shows its error in place, and the page recovers when it is fixed.
     std::fs::write(&p, lesson("x").replace("print('x')", "print('broken' +)")).unwrap();
-    assert!(page.wait_until("document.body.innerText.includes('SyntaxError')"), "the error shows in the page");
+    assert!(
+        page.wait_until("document.body.innerText.includes('SyntaxError')"),
+        "the error shows in the page"
+    );
     std::fs::write(&p, lesson("fixed-again")).unwrap();
     assert!(page.wait_until("document.body.innerText.includes('fixed-again') && !document.body.innerText.includes('SyntaxError')"));
-    assert_eq!(page.eval("window.__lessonrunMarker"), serde_json::json!("kept"));
+    assert_eq!(
+        page.eval("window.__lessonrunMarker"),
+        serde_json::json!("kept")
+    );
 }

@@ -21,7 +21,9 @@ use super::super::classes::{ClassMethod, NotImplementedObj, Property, StaticMeth
 use super::super::torch::{PyGenerator, PyTensor};
 use super::{Interpreter, Scope, Vars};
 use crate::lang::ast::Name;
-use crate::lang::value::{BoundMethod, Dict, ExcValue, Function, Instance, IterState, TypeObj, Value};
+use crate::lang::value::{
+    BoundMethod, Dict, ExcValue, Function, Instance, IterState, TypeObj, Value,
+};
 use crate::tensor::{Generator, TensorCopier};
 
 /// The state of an interpreter after a cell: its globals, the default generator and grad mode.
@@ -41,8 +43,10 @@ impl Snapshot {
     }
 }
 
-/// About what one copied object costs beside its tensors' elements.
+/// About what one copied object costs beside its tensors' elements, and one item of a copied
+/// list, tuple or dict (a `Value` is 16 bytes; allocator overhead and spare capacity add some).
 const OBJECT_BYTES: u64 = 64;
+const ITEM_BYTES: u64 = 24;
 
 impl Interpreter {
     /// A deep copy of the state later cells can see, or None if some value cannot be copied.
@@ -56,7 +60,7 @@ impl Interpreter {
         }
         globals.sort_by_key(|g| g.0);
         let rng = super::super::torch::default_rng().map(|g| g.borrow().clone());
-        let bytes = c.tensors.bytes() + c.objects * OBJECT_BYTES;
+        let bytes = c.tensors.bytes() + c.objects * OBJECT_BYTES + c.items * ITEM_BYTES;
         Some(Snapshot {
             globals: globals.into_iter().map(|(_, n, v)| (n, v)).collect(),
             rng,
@@ -94,6 +98,7 @@ struct Copier {
     scopes: HashMap<usize, Rc<Scope>>,
     tensors: TensorCopier,
     objects: u64,
+    items: u64,
 }
 
 fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
@@ -103,8 +108,14 @@ fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
 impl Copier {
     fn value(&mut self, v: &Value) -> Option<Value> {
         let key = match v {
-            Value::None | Value::Ellipsis | Value::Bool(_) | Value::Int(_) | Value::Float(_) => return Some(v.clone()),
-            Value::BigInt(_) | Value::Str(_) | Value::Range(_) | Value::Builtin(_) | Value::Module(_) => {
+            Value::None | Value::Ellipsis | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                return Some(v.clone());
+            }
+            Value::BigInt(_)
+            | Value::Str(_)
+            | Value::Range(_)
+            | Value::Builtin(_)
+            | Value::Module(_) => {
                 if let Value::Builtin(b) = v
                     && b.this.is_some()
                 {
@@ -137,29 +148,55 @@ impl Copier {
             Value::List(r) => {
                 let new = Rc::new(RefCell::new(Vec::new()));
                 self.done.insert(key, Value::List(new.clone()));
-                let items = r.borrow().iter().map(|x| self.value(x)).collect::<Option<Vec<_>>>()?;
+                let items = r
+                    .borrow()
+                    .iter()
+                    .map(|x| self.value(x))
+                    .collect::<Option<Vec<_>>>()?;
+                self.items += items.len() as u64;
                 *new.borrow_mut() = items;
                 return Some(Value::List(new));
             }
             Value::Dict(r) | Value::Set(r) => {
                 let new = Rc::new(RefCell::new(Dict::new()));
-                let wrapped = if matches!(v, Value::Dict(_)) { Value::Dict(new.clone()) } else { Value::Set(new.clone()) };
+                let wrapped = if matches!(v, Value::Dict(_)) {
+                    Value::Dict(new.clone())
+                } else {
+                    Value::Set(new.clone())
+                };
                 self.done.insert(key, wrapped.clone());
                 let d = r.borrow();
                 if !d.keys().iter().all(is_plain) {
                     return None;
                 }
+                self.items += 2 * d.len() as u64;
                 *new.borrow_mut() = d.try_map_values(|x| self.value(x))?;
                 return Some(wrapped);
             }
-            Value::Tuple(items) => Value::Tuple(Rc::new(items.iter().map(|x| self.value(x)).collect::<Option<Vec<_>>>()?)),
-            Value::Slice(s) => Value::Slice(Rc::new([self.value(&s[0])?, self.value(&s[1])?, self.value(&s[2])?])),
+            Value::Tuple(items) => Value::Tuple({
+                self.items += items.len() as u64;
+                Rc::new(
+                    items
+                        .iter()
+                        .map(|x| self.value(x))
+                        .collect::<Option<Vec<_>>>()?,
+                )
+            }),
+            Value::Slice(s) => Value::Slice(Rc::new([
+                self.value(&s[0])?,
+                self.value(&s[1])?,
+                self.value(&s[2])?,
+            ])),
             Value::Builtin(b) => {
                 let this = match &b.this {
                     Some(t) => Some(self.value(t)?),
                     None => None,
                 };
-                Value::Builtin(Rc::new(crate::lang::value::Builtin { name: b.name.clone(), this, f: b.f.clone() }))
+                Value::Builtin(Rc::new(crate::lang::value::Builtin {
+                    name: b.name.clone(),
+                    this,
+                    f: b.f.clone(),
+                }))
             }
             Value::Function(f) => return self.function(key, f),
             Value::Type(t) => return self.class(key, t),
@@ -171,12 +208,21 @@ impl Copier {
                     display: e.display.clone(),
                 });
                 self.done.insert(key, Value::Exception(new.clone()));
-                *new.args.borrow_mut() = e.args.borrow().iter().map(|x| self.value(x)).collect::<Option<_>>()?;
+                *new.args.borrow_mut() = e
+                    .args
+                    .borrow()
+                    .iter()
+                    .map(|x| self.value(x))
+                    .collect::<Option<_>>()?;
                 *new.dict.borrow_mut() = self.attrs(&e.dict.borrow())?;
                 return Some(Value::Exception(new));
             }
             Value::Instance(i) => {
-                let new = Rc::new(Instance { class: self.type_ref(&i.class)?, dict: RefCell::new(Vec::new()), native: RefCell::new(None) });
+                let new = Rc::new(Instance {
+                    class: self.type_ref(&i.class)?,
+                    dict: RefCell::new(Vec::new()),
+                    native: RefCell::new(None),
+                });
                 self.done.insert(key, Value::Instance(new.clone()));
                 *new.dict.borrow_mut() = self.attrs(&i.dict.borrow())?;
                 let native = match &*i.native.borrow() {
@@ -186,7 +232,10 @@ impl Copier {
                 *new.native.borrow_mut() = native;
                 return Some(Value::Instance(new));
             }
-            Value::Method(m) => Value::Method(Rc::new(BoundMethod { this: self.value(&m.this)?, func: self.value(&m.func)? })),
+            Value::Method(m) => Value::Method(Rc::new(BoundMethod {
+                this: self.value(&m.this)?,
+                func: self.value(&m.func)?,
+            })),
             Value::Iter(it) => {
                 let new = Rc::new(RefCell::new(IterState::Done));
                 self.done.insert(key, Value::Iter(new.clone()));
@@ -202,7 +251,10 @@ impl Copier {
     }
 
     fn attrs(&mut self, attrs: &[(Name, Value)]) -> Option<Vec<(Name, Value)>> {
-        attrs.iter().map(|(k, v)| Some((k.clone(), self.value(v)?))).collect()
+        attrs
+            .iter()
+            .map(|(k, v)| Some((k.clone(), self.value(v)?)))
+            .collect()
     }
 
     /// The copy of a class (itself when builtin).
@@ -222,9 +274,20 @@ impl Copier {
             // The base's attributes led back here.
             return Some(done.clone());
         }
-        let new = Rc::new(TypeObj::build(t.name.clone(), t.module.clone(), base, t.ctor.clone(), Default::default()));
+        let new = Rc::new(TypeObj::build(
+            t.name.clone(),
+            t.module.clone(),
+            base,
+            t.ctor.clone(),
+            Default::default(),
+        ));
         self.done.insert(key, Value::Type(new.clone()));
-        let attrs: Vec<(Name, Value)> = t.attrs.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let attrs: Vec<(Name, Value)> = t
+            .attrs
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let mut copied = Vec::with_capacity(attrs.len());
         for (k, v) in attrs {
             copied.push((k, self.value(&v)?));
@@ -256,8 +319,13 @@ impl Copier {
         if let Some(done) = self.done.get(&key) {
             return Some(done.clone());
         }
-        let new =
-            Value::Function(Rc::new(Function { def: f.def.clone(), defaults, closure, owner: RefCell::new(owner), spare: RefCell::new(None) }));
+        let new = Value::Function(Rc::new(Function {
+            def: f.def.clone(),
+            defaults,
+            closure,
+            owner: RefCell::new(owner),
+            spare: RefCell::new(None),
+        }));
         self.done.insert(key, new.clone());
         Some(new)
     }
@@ -305,21 +373,45 @@ impl Copier {
 
     fn iter_state(&mut self, s: &IterState) -> Option<IterState> {
         Some(match s {
-            IterState::Seq { seq, idx } => IterState::Seq { seq: self.value(seq)?, idx: *idx },
-            IterState::Range { cur, stop, step } => IterState::Range { cur: *cur, stop: *stop, step: *step },
-            IterState::Items { items, idx } => {
-                IterState::Items { items: items.iter().map(|x| self.value(x)).collect::<Option<_>>()?, idx: *idx }
-            }
-            IterState::Enumerate { inner, count } => IterState::Enumerate { inner: self.value(inner)?, count: *count },
-            IterState::Zip { inners, strict } => {
-                IterState::Zip { inners: inners.iter().map(|x| self.value(x)).collect::<Option<_>>()?, strict: *strict }
-            }
+            IterState::Seq { seq, idx } => IterState::Seq {
+                seq: self.value(seq)?,
+                idx: *idx,
+            },
+            IterState::Range { cur, stop, step } => IterState::Range {
+                cur: *cur,
+                stop: *stop,
+                step: *step,
+            },
+            IterState::Items { items, idx } => IterState::Items {
+                items: items.iter().map(|x| self.value(x)).collect::<Option<_>>()?,
+                idx: *idx,
+            },
+            IterState::Enumerate { inner, count } => IterState::Enumerate {
+                inner: self.value(inner)?,
+                count: *count,
+            },
+            IterState::Zip { inners, strict } => IterState::Zip {
+                inners: inners
+                    .iter()
+                    .map(|x| self.value(x))
+                    .collect::<Option<_>>()?,
+                strict: *strict,
+            },
             IterState::Map { func, inners } => IterState::Map {
                 func: self.value(func)?,
-                inners: inners.iter().map(|x| self.value(x)).collect::<Option<_>>()?,
+                inners: inners
+                    .iter()
+                    .map(|x| self.value(x))
+                    .collect::<Option<_>>()?,
             },
-            IterState::Filter { func, inner } => IterState::Filter { func: self.value(func)?, inner: self.value(inner)? },
-            IterState::Reversed { seq, idx } => IterState::Reversed { seq: self.value(seq)?, idx: *idx },
+            IterState::Filter { func, inner } => IterState::Filter {
+                func: self.value(func)?,
+                inner: self.value(inner)?,
+            },
+            IterState::Reversed { seq, idx } => IterState::Reversed {
+                seq: self.value(seq)?,
+                idx: *idx,
+            },
             IterState::Done => IterState::Done,
             IterState::GenExp { .. } | IterState::Generator(_) => return None,
         })
@@ -335,10 +427,15 @@ impl Copier {
             if super::super::torch::default_rng().is_some_and(|d| Rc::ptr_eq(&d, &g.0)) {
                 return Some(v.clone());
             }
-            return Some(Value::native(PyGenerator(Rc::new(RefCell::new(g.0.borrow().clone())))));
+            return Some(Value::native(PyGenerator(Rc::new(RefCell::new(
+                g.0.borrow().clone(),
+            )))));
         }
         if let Some(p) = v.downcast::<Property>() {
-            return Some(Value::native(Property { fget: self.value(&p.fget)?, fset: self.value(&p.fset)? }));
+            return Some(Value::native(Property {
+                fget: self.value(&p.fget)?,
+                fset: self.value(&p.fset)?,
+            }));
         }
         if let Some(m) = v.downcast::<StaticMethod>() {
             return Some(Value::native(StaticMethod(self.value(&m.0)?)));
@@ -347,7 +444,10 @@ impl Copier {
             return Some(Value::native(ClassMethod(self.value(&m.0)?)));
         }
         let immutable = v.downcast::<NotImplementedObj>().is_some()
-            || matches!(v.type_name().as_str(), "dtype" | "device" | "Size" | "torch.dtype" | "torch.device" | "torch.Size");
+            || matches!(
+                v.type_name().as_str(),
+                "dtype" | "device" | "Size" | "torch.dtype" | "torch.device" | "torch.Size"
+            );
         immutable.then(|| v.clone())
     }
 }
@@ -355,7 +455,13 @@ impl Copier {
 /// A dict key a copy can keep as it is: its hash does not depend on an object's identity.
 fn is_plain(v: &Value) -> bool {
     match v {
-        Value::None | Value::Ellipsis | Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::None
+        | Value::Ellipsis
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::BigInt(_)
+        | Value::Float(_)
+        | Value::Str(_) => true,
         Value::Tuple(items) => items.iter().all(is_plain),
         Value::Type(t) => !t.is_user(),
         _ => false,

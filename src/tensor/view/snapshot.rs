@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::super::tensor::{Backing, Inner};
 use super::super::Tensor;
+use super::super::tensor::{Backing, Inner};
 use super::{Shared, View};
 
 /// A memoised copier: a tensor, or a buffer, reached twice is copied once, so aliases
@@ -73,8 +73,15 @@ impl TensorCopier {
             return done.clone();
         }
         let data = shared.data.borrow().clone();
-        self.storages.insert(Rc::as_ptr(&data) as usize, super::super::memory::storage_bytes(&data));
-        let copy = Rc::new(Shared { data: RefCell::new(data), version: Cell::new(shared.version.get()), narrow: Cell::new(shared.narrow.get()) });
+        self.storages.insert(
+            Rc::as_ptr(&data) as usize,
+            super::super::memory::storage_bytes(&data),
+        );
+        let copy = Rc::new(Shared {
+            data: RefCell::new(data),
+            version: Cell::new(shared.version.get()),
+            narrow: Cell::new(shared.narrow.get()),
+        });
         self.buffers.insert(key, copy.clone());
         copy
     }
