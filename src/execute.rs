@@ -103,12 +103,15 @@ pub struct LessonRun {
     pub cells: Vec<CellRun>,
 }
 
+/// Sees a running cell's output items so far, after each write (a live preview).
+pub(crate) type OutputWatcher<'a> = &'a mut dyn FnMut(&[OutputItem]);
+
 /// Collects what a cell prints into items, joining consecutive writes; `watcher` (a live
 /// preview) sees the items after each write.
 #[derive(Default)]
 struct ItemSink<'a> {
     items: Vec<OutputItem>,
-    watcher: Option<&'a mut dyn FnMut(&[OutputItem])>,
+    watcher: Option<OutputWatcher<'a>>,
 }
 
 impl OutputSink for ItemSink<'_> {
@@ -195,7 +198,7 @@ pub(crate) fn end_thread() {
 
 /// Runs one cell in `interp`, turning errors and interpreter panics into output items;
 /// `watcher` sees the items so far after each write.
-pub(crate) fn run_cell(interp: &mut Interpreter, code: &str, base: usize, watcher: Option<&mut dyn FnMut(&[OutputItem])>) -> CellRun {
+pub(crate) fn run_cell(interp: &mut Interpreter, code: &str, base: usize, watcher: Option<OutputWatcher<'_>>) -> CellRun {
     let start = Instant::now();
     let mut sink = ItemSink { items: Vec::new(), watcher };
     let result = catch_unwind(AssertUnwindSafe(|| interp.run_cell(code, base, &mut sink)));
