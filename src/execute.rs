@@ -21,6 +21,9 @@ pub struct RunOptions {
     pub memory_limit: Option<u64>,
     /// How deep Python calls may nest (CPython's 1000 by default).
     pub recursion_limit: usize,
+    /// Raised by another thread to cancel the run: the running cell ends with an uncatchable
+    /// KeyboardInterrupt and the cells after it are not run (marked skipped).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The default of [`RunOptions::memory_limit`]: 2 GiB.
@@ -32,6 +35,7 @@ impl Default for RunOptions {
             cell_time_limit: Some(Duration::from_secs(60)),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
             recursion_limit: crate::lang::interp::RECURSION_LIMIT,
+            cancel: None,
         }
     }
 }
@@ -99,18 +103,26 @@ pub struct LessonRun {
     pub cells: Vec<CellRun>,
 }
 
-/// Collects what a cell prints into items, joining consecutive writes.
+/// Sees a running cell's output items so far, after each write (a live preview).
+pub(crate) type OutputWatcher<'a> = &'a mut dyn FnMut(&[OutputItem]);
+
+/// Collects what a cell prints into items, joining consecutive writes; `watcher` (a live
+/// preview) sees the items after each write.
 #[derive(Default)]
-struct ItemSink {
+struct ItemSink<'a> {
     items: Vec<OutputItem>,
+    watcher: Option<OutputWatcher<'a>>,
 }
 
-impl OutputSink for ItemSink {
+impl OutputSink for ItemSink<'_> {
     fn write(&mut self, text: &str) {
         if let Some(OutputItem::Text(last)) = self.items.last_mut() {
             last.push_str(text);
         } else if !text.is_empty() {
             self.items.push(OutputItem::Text(text.to_string()));
+        }
+        if let Some(w) = self.watcher.as_mut() {
+            w(&self.items);
         }
     }
 }
@@ -146,39 +158,63 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
 }
 
 fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path: &std::path::Path) -> LessonRun {
+    let mut interp = new_interpreter(options, lesson_path);
+    let mut runs = Vec::with_capacity(cells.len());
+    for (code, base, skip) in cells {
+        if *skip || is_cancelled(options) {
+            runs.push(CellRun { skipped: true, ..CellRun::default() });
+            continue;
+        }
+        runs.push(run_cell(&mut interp, code, *base, None));
+    }
+    end_thread();
+    LessonRun { cells: runs }
+}
+
+/// Whether the host has cancelled the run.
+pub fn is_cancelled(options: &RunOptions) -> bool {
+    options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// A fresh interpreter for one lesson with `options`' limits, installed on the current thread
+/// (the memory limit and its hook are per thread; call [`end_thread`] when done).
+pub(crate) fn new_interpreter(options: &RunOptions, lesson_path: &std::path::Path) -> Interpreter {
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
     interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
     interp.set_time_limit(options.cell_time_limit);
     interp.set_recursion_limit(options.recursion_limit);
+    interp.set_cancel_flag(options.cancel.clone());
     crate::tensor::set_memory_limit(options.memory_limit);
     interp.set_resource_check(Some(memory_check));
     crate::tensor::set_exceeded_hook(Some(Box::new(crate::lang::interp::raise_resource_flag)));
-    let mut runs = Vec::with_capacity(cells.len());
-    for (code, base, skip) in cells {
-        if *skip {
-            runs.push(CellRun { skipped: true, ..CellRun::default() });
-            continue;
-        }
-        let start = Instant::now();
-        let mut sink = ItemSink::default();
-        let result = catch_unwind(AssertUnwindSafe(|| interp.run_cell(code, *base, &mut sink)));
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => sink.items.push(cell_error(e)),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                sink.items.push(internal_error(&what));
-            }
-        }
-        runs.push(CellRun { items: sink.items, skipped: false, duration: start.elapsed() });
-    }
+    interp
+}
+
+/// Undoes [`new_interpreter`]'s per-thread settings.
+pub(crate) fn end_thread() {
     crate::tensor::set_exceeded_hook(None);
-    LessonRun { cells: runs }
+}
+
+/// Runs one cell in `interp`, turning errors and interpreter panics into output items;
+/// `watcher` sees the items so far after each write.
+pub(crate) fn run_cell(interp: &mut Interpreter, code: &str, base: usize, watcher: Option<OutputWatcher<'_>>) -> CellRun {
+    let start = Instant::now();
+    let mut sink = ItemSink { items: Vec::new(), watcher };
+    let result = catch_unwind(AssertUnwindSafe(|| interp.run_cell(code, base, &mut sink)));
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => sink.items.push(cell_error(e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            sink.items.push(internal_error(&what));
+        }
+    }
+    CellRun { items: sink.items, skipped: false, duration: start.elapsed() }
 }
 
 /// After an expression during which a tensor pushed the lesson over its memory limit (the engine

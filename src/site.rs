@@ -60,13 +60,15 @@ impl Site {
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
     pub fn build_lesson(&mut self, lp: &LessonPath) -> Result<PageOutcome, SiteError> {
         let lesson = load(&lp.path)?;
-        if !lesson.errors.is_empty() {
-            let rendered = lesson.errors.iter().map(|e| {
-                Diagnostic { severity: Severity::Error, message: e.to_string(), span: e.span(), notes: vec![] }.render(&lesson.source)
-            });
-            return Err(SiteError::Malformed(rendered.collect()));
-        }
-        let (run, report) = evaluate(&lesson, &self.options);
+        reject_malformed(&lesson)?;
+        let run = run_lesson(&lesson, &self.options);
+        self.write_run(lp, lesson, run)
+    }
+
+    /// Writes the page of a lesson already run (watch mode runs lessons on their own workers).
+    pub fn write_run(&mut self, lp: &LessonPath, lesson: Lesson, run: LessonRun) -> Result<PageOutcome, SiteError> {
+        reject_malformed(&lesson)?;
+        let report = check_lesson(&lesson, &run);
         let rel_html = lp.rel.with_extension("html");
         let depth = rel_html.components().count().saturating_sub(1);
         let index_href = format!("{}index.html", "../".repeat(depth));
@@ -123,8 +125,14 @@ pub fn url_path(rel: &Path) -> String {
 }
 
 /// Runs a lesson and compares it with its expectations.
-pub fn evaluate(lesson: &Lesson, options: &RunOptions) -> (LessonRun, FileReport) {
-    let run = run_lesson(lesson, options);
-    let report = check_lesson(lesson, &run);
-    (run, report)
+/// A lesson with structural errors (an unclosed fence, say) is never run nor rendered.
+fn reject_malformed(lesson: &Lesson) -> Result<(), SiteError> {
+    if lesson.errors.is_empty() {
+        return Ok(());
+    }
+    let rendered = lesson.errors.iter().map(|e| {
+        Diagnostic { severity: Severity::Error, message: e.to_string(), span: e.span(), notes: vec![] }.render(&lesson.source)
+    });
+    Err(SiteError::Malformed(rendered.collect()))
 }
+

@@ -1,17 +1,21 @@
-//! Rebuilding pages as authors save: a notify loop that never dies on a lesson's errors.
+//! Rebuilding pages as authors save: a notify loop that never dies on a lesson's errors, with
+//! a worker per lesson that re-runs it from its first changed cell.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::lesson::{LessonPath, discover};
+use crate::execute::{LessonRun, RunOptions};
+use crate::incremental::{CacheLimits, CellSource, Event, Session};
+use crate::lesson::{Lesson, LessonPath, discover, load};
 use crate::site::Site;
 
-/// Editors save in bursts (write, rename, chmod); events closer than this are one save.
-const SETTLE: Duration = Duration::from_millis(100);
+/// Editors save in bursts (write, rename, chmod); events this close are one save. Short: a
+/// save arriving mid-run merely cancels that run.
+const SETTLE: Duration = Duration::from_millis(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
@@ -19,12 +23,21 @@ pub enum WatchError {
     Watch { path: String, source: notify::Error },
 }
 
+/// What the loop waits for: a file event, or a lesson's worker done with a run.
+enum Msg {
+    Fs(notify::Result<notify::Event>),
+    Done { lp: LessonPath, generation: u64, lesson: Box<Lesson>, run: LessonRun, first_run: Option<usize>, saved_at: Instant },
+}
+
 /// Builds every lesson under `paths` into `site`, then watches `paths` (and `templates`) and
 /// rebuilds what changes, reporting each build through `log`. Runs until the process is stopped.
-pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: &mut dyn FnMut(&str)) -> Result<(), WatchError> {
+/// Each lesson runs on its own worker (`incremental::Session`): a save cancels that lesson's
+/// run in progress and re-runs it from its first changed cell; other lessons are not held up.
+pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, options: &RunOptions, log: &mut dyn FnMut(&str)) -> Result<(), WatchError> {
     let (tx, rx) = mpsc::channel();
+    let fs_tx = tx.clone();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        let _ = tx.send(res);
+        let _ = fs_tx.send(Msg::Fs(res));
     })
     .map_err(|source| WatchError::Watch { path: "(watcher)".into(), source })?;
     let mut roots: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
@@ -42,14 +55,12 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: 
             .map_err(|source| WatchError::Watch { path: target.display().to_string(), source })?;
     }
     let templates_abs = templates.and_then(|t| t.canonicalize().ok());
+    let mut workers = Workers { sessions: HashMap::new(), options: options.clone(), tx };
     // The first build runs after the watches are registered, so a save made while it runs is
     // queued and rebuilt, never lost.
     let first = lessons(paths, log);
     for lp in &first {
-        rebuild(site, lp, log);
-    }
-    if let Err(e) = site.write_index() {
-        log(&format!("error: {e}"));
+        workers.submit(lp, false, log);
     }
     log(&format!(
         "watching {} for changes (Ctrl-C to stop)",
@@ -57,11 +68,31 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: 
     ));
     let mut known: BTreeSet<PathBuf> = first.into_iter().map(|l| l.path).collect();
     loop {
-        let Ok(first) = rx.recv() else { return Ok(()) };
+        let Ok(msg) = rx.recv() else { return Ok(()) };
         let mut changed = BTreeSet::new();
-        collect(first, &mut changed);
-        while let Ok(more) = rx.recv_timeout(SETTLE) {
-            collect(more, &mut changed);
+        match msg {
+            Msg::Done { lp, generation, lesson, run, first_run, saved_at } => {
+                if workers.sessions.get(&lp.path).is_some_and(|(_, g)| *g == generation) {
+                    write_page(site, &lp, *lesson, run, first_run, saved_at, log);
+                    if let Err(e) = site.write_index() {
+                        log(&format!("error: {e}"));
+                    }
+                }
+                continue;
+            }
+            Msg::Fs(first) => collect(first, &mut changed),
+        }
+        let deadline = Instant::now() + SETTLE;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(Msg::Fs(more)) => collect(more, &mut changed),
+                Ok(done @ Msg::Done { .. }) => {
+                    // Handled after this burst: re-send to ourselves.
+                    let _ = workers.tx.send(done);
+                    break;
+                }
+                Err(_) => break,
+            }
         }
         if changed.is_empty() {
             continue;
@@ -72,14 +103,19 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: 
             continue;
         }
         let current = lessons(paths, log);
+        let lesson_files: BTreeSet<PathBuf> = current.iter().map(|lp| lp.path.canonicalize().unwrap_or_else(|_| lp.path.clone())).collect();
+        let data_dirs: Vec<PathBuf> =
+            changed.iter().filter(|p| !lesson_files.contains(*p) && is_data_file(p)).filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
         for lp in &current {
             let abs = lp.path.canonicalize().unwrap_or_else(|_| lp.path.clone());
-            if template_changed || changed.contains(&abs) || !known.contains(&lp.path) {
-                rebuild(site, lp, log);
+            let data_changed = data_dirs.iter().any(|d| abs.parent().is_some_and(|f| f.starts_with(d)));
+            if template_changed || data_changed || changed.contains(&abs) || !known.contains(&lp.path) {
+                workers.submit(lp, data_changed, log);
             }
         }
         let now: BTreeSet<PathBuf> = current.iter().map(|l| l.path.clone()).collect();
         for gone in known.difference(&now) {
+            workers.sessions.remove(gone);
             if let Some(lp) = lessons_rel(paths, gone) {
                 site.remove_lesson(&lp);
                 log(&format!("removed {}", gone.display()));
@@ -90,6 +126,60 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, log: 
             log(&format!("error: {e}"));
         }
     }
+}
+
+/// A worker per lesson, and the generation of the run each was last given.
+struct Workers {
+    sessions: HashMap<PathBuf, (Session, u64)>,
+    options: RunOptions,
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Workers {
+    fn submit(&mut self, lp: &LessonPath, fresh: bool, log: &mut dyn FnMut(&str)) {
+        let saved_at = Instant::now();
+        let lesson = match load(&lp.path) {
+            Ok(l) => l,
+            Err(e) => {
+                log(&format!("error: {}: {e}", lp.path.display()));
+                return;
+            }
+        };
+        let mut options = self.options.clone();
+        if let Some(limit) = lesson.memory_limit {
+            options.memory_limit = (limit > 0).then_some(limit);
+        }
+        let entry = match self.sessions.entry(lp.path.clone()) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => match Session::start(lp.path.clone(), options, CacheLimits::default()) {
+                Ok(s) => v.insert((s, 0)),
+                Err(e) => {
+                    log(&format!("error: {}: cannot start its worker: {e}", lp.path.display()));
+                    return;
+                }
+            },
+        };
+        entry.1 += 1;
+        let generation = entry.1;
+        let cells = lesson.cells.iter().map(|c| CellSource { code: lesson.code(c).to_string(), base: c.code.start, skip: c.options.skip }).collect();
+        let tx = self.tx.clone();
+        let lp = lp.clone();
+        let mut lesson = Some(Box::new(lesson));
+        entry.0.submit(cells, fresh, move |e| {
+            if let Event::Finished { run, first_run } = e
+                && let Some(lesson) = lesson.take()
+            {
+                let _ = tx.send(Msg::Done { lp: lp.clone(), generation, lesson, run, first_run, saved_at });
+            }
+        });
+    }
+}
+
+/// Whether a changed path may be a file a lesson reads (not a lesson, an editor's temporary,
+/// backup or swap file).
+fn is_data_file(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    p.is_file() && p.extension().is_none_or(|e| e != "md") && !name.starts_with('.') && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".tmp")
 }
 
 fn collect(event: notify::Result<notify::Event>, changed: &mut BTreeSet<PathBuf>) {
@@ -114,20 +204,35 @@ fn lessons_rel(paths: &[PathBuf], gone: &Path) -> Option<PathBuf> {
     paths.iter().find_map(|root| gone.strip_prefix(root).ok().map(Path::to_path_buf)).or_else(|| gone.file_name().map(PathBuf::from))
 }
 
-/// Builds one lesson page and says how it went.
-pub fn rebuild(site: &mut Site, lp: &LessonPath, log: &mut dyn FnMut(&str)) {
-    let start = std::time::Instant::now();
-    match site.build_lesson(lp) {
+/// Writes one lesson's page and says how it went, naming each cell that differs.
+fn write_page(site: &mut Site, lp: &LessonPath, lesson: Lesson, run: LessonRun, first_run: Option<usize>, saved_at: Instant, log: &mut dyn FnMut(&str)) {
+    let cells: Vec<usize> = lesson.cells.iter().map(|c| c.line).collect();
+    match site.write_run(lp, lesson, run) {
         Ok(o) => {
-            let failed = o.report.count(crate::check::Status::is_failure);
-            log(&format!(
-                "built {} -> {} ({} cells, {} differ from expected) in {} ms",
+            let differ: Vec<String> = o
+                .report
+                .cells
+                .iter()
+                .zip(&cells)
+                .filter(|(r, _)| r.status.is_failure())
+                .map(|(r, line)| format!("{}:{line} ({})", lp.path.display(), format!("{:?}", r.status).to_lowercase()))
+                .collect();
+            let ran = match first_run {
+                None => "no cell re-ran".to_string(),
+                Some(k) => format!("cells {}..{} ran", k + 1, cells.len()),
+            };
+            let mut line = format!(
+                "built {} -> {} ({} cells, {ran}, {} differ from expected) in {} ms",
                 lp.path.display(),
                 o.written.display(),
-                o.report.cells.len(),
-                failed,
-                start.elapsed().as_millis()
-            ));
+                cells.len(),
+                differ.len(),
+                saved_at.elapsed().as_millis()
+            );
+            for d in differ {
+                line.push_str(&format!("\n  differs: {d}"));
+            }
+            log(&line);
         }
         Err(e) => log(&format!("error: {}: {e}", lp.path.display())),
     }

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod run;
+mod serve;
 mod watch;
 mod worker;
 
@@ -30,6 +31,7 @@ enum Command {
     Check(check::Args),
     Build(build::Args),
     Watch(watch::Args),
+    Serve(serve::Args),
 }
 
 /// Which interpreter runs a lesson's cells.
@@ -97,6 +99,7 @@ impl RunFlags {
             cell_time_limit: limit,
             memory_limit: (self.memory_limit > 0).then_some(self.memory_limit),
             recursion_limit: self.recursion_limit,
+            cancel: None,
         }
     }
 }
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

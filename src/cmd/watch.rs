@@ -15,9 +15,10 @@ pub(super) struct Args {
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let args = args.site;
     let paths = super::default_paths(args.paths);
-    let mut site = Site::new(&args.out, args.templates.as_deref(), args.flags.options())?;
+    let options = args.flags.options();
+    let mut site = Site::new(&args.out, args.templates.as_deref(), options.clone())?;
     site.set_safe_html(args.safe_html);
     let mut log = |line: &str| anstream::eprintln!("{line}");
-    watch(&paths, args.templates.as_deref(), &mut site, &mut log)?;
+    watch(&paths, args.templates.as_deref(), &mut site, &options, &mut log)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,8 @@ use super::parser;
 use super::value::*;
 
 mod compile;
+mod snapshot;
+pub use snapshot::Snapshot;
 
 /// Where `print` writes. The interpreter itself does no I/O.
 pub trait OutputSink {
@@ -279,6 +281,8 @@ pub struct Interpreter {
     time_limit: Option<Duration>,
     deadline: Option<Instant>,
     ticks: u32,
+    /// Raised by the host (another thread) to stop the run: checked on every tick.
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Exceptions being handled by enclosing `except` blocks, for bare `raise`.
     handling: Vec<Exception>,
     /// Shared empty name for argument lists (saves an allocation per call).
@@ -319,6 +323,7 @@ impl Interpreter {
             time_limit: None,
             deadline: None,
             ticks: 0,
+            cancel: None,
             handling: Vec::new(),
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
@@ -370,6 +375,12 @@ impl Interpreter {
 
     pub fn set_time_limit(&mut self, limit: Option<Duration>) {
         self.time_limit = limit;
+    }
+
+    /// A flag another thread raises to end the running cell with an uncatchable
+    /// KeyboardInterrupt (a live preview cancelling a run the author has just made stale).
+    pub fn set_cancel_flag(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.cancel = flag;
     }
 
     /// A check run once the returned flag is raised, after the expression that raised it; an
@@ -459,6 +470,11 @@ impl Interpreter {
     /// Count work and enforce the time limit.
     pub(crate) fn tick(&mut self) -> R<()> {
         self.ticks = self.ticks.wrapping_add(1);
+        if let Some(c) = &self.cancel
+            && c.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(Exception::limit("KeyboardInterrupt", "the run was cancelled"));
+        }
         if self.ticks.is_multiple_of(256)
             && let (Some(d), Some(l)) = (self.deadline, self.time_limit)
                 && Instant::now() > d {

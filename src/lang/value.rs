@@ -347,6 +347,16 @@ impl Dict {
         Dict::default()
     }
 
+    /// A copy with each value (not key) replaced by `f`'s, or None if `f` fails once (a live
+    /// preview's snapshot; keys keep their stored hashes, so they must be copied as themselves).
+    pub(crate) fn try_map_values(&self, mut f: impl FnMut(&Value) -> Option<Value>) -> Option<Dict> {
+        let mut out = self.clone();
+        for e in out.entries.iter_mut().flatten() {
+            e.value = f(&e.value)?;
+        }
+        Some(out)
+    }
+
     pub fn len(&self) -> usize {
         self.live
     }

@@ -55,6 +55,7 @@ pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randpe
 pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;
 pub use tensor::Tensor;
+pub use view::TensorCopier;
 
 pub type Result<T> = std::result::Result<T, TensorError>;
 

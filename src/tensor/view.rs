@@ -17,6 +17,9 @@ use std::rc::Rc;
 
 use ndarray::{ArrayD, ArrayView, ArrayViewMut, IxDyn, ShapeBuilder};
 
+mod snapshot;
+pub use snapshot::TensorCopier;
+
 use super::autograd::{attach, make_node};
 use super::storage::Storage;
 use super::{is_grad_enabled, Result, Scalar, Tensor, TensorError};

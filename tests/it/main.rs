@@ -6,3 +6,4 @@ mod lang_props;
 mod lessons;
 mod check_cli;
 mod hardening_cli;
+mod serve;

@@ -62,6 +62,12 @@ thread_local! {
     static DEFAULT_RNG: RefCell<Option<Rc<RefCell<Generator>>>> = const { RefCell::new(None) };
 }
 
+/// The default generator of the lesson running on this thread (a live preview's snapshots
+/// save and restore its state in place, so every handle to it stays one generator).
+pub(crate) fn default_rng() -> Option<Rc<RefCell<Generator>>> {
+    DEFAULT_RNG.with(|d| d.borrow().clone())
+}
+
 /// The generator named by a method's `generator=` argument, else the default one.
 pub(crate) fn generator_arg(args: &Args) -> R<Rc<RefCell<Generator>>> {
     match kw(args, "generator") {
