@@ -26,6 +26,7 @@ pub mod pool;
 mod print;
 mod random;
 mod range;
+pub mod rnn;
 mod sampling;
 mod select;
 mod sleef;

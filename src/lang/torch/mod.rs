@@ -7,11 +7,13 @@ mod conv;
 mod convert;
 mod data;
 mod device;
+mod ext;
 mod init;
 mod linalg;
 mod module;
 mod nn;
 mod optim;
+mod rnn;
 mod tensor;
 
 use std::cell::RefCell;
