@@ -9,6 +9,7 @@
 //! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
+pub mod attention;
 mod autograd;
 pub mod batchnorm;
 pub mod conv;

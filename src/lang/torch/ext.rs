@@ -2,6 +2,8 @@
 //! into `nn.Module`: `nn.rs` asks an [`ExtLayer`] for what differs per kind of module and
 //! keeps everything every module has (training flag, hooks, state dicts, the module tree).
 
+use std::any::Any;
+
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Value};
 use crate::tensor::Tensor;
@@ -24,4 +26,6 @@ pub trait ExtLayer {
     fn get_attr(&self, name: &str) -> Option<Value>;
     /// `module.name = value`; false when the name is not this layer's.
     fn set_attr(&self, name: &str, value: &Value) -> R<bool>;
+    /// For the layers that look inside others (TransformerEncoder copying its layer).
+    fn as_any(&self) -> &dyn Any;
 }

@@ -15,6 +15,7 @@ mod nn;
 mod optim;
 mod rnn;
 mod tensor;
+mod transformer;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -676,6 +677,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     }
     nn::add_functional(&m);
     conv::add_functional(&m);
+    transformer::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

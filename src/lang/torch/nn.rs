@@ -1007,6 +1007,13 @@ pub(super) fn layer_module(l: super::conv::Layer) -> Value {
     module(Kind::Layer(l))
 }
 
+impl PyModule {
+    /// The layer inside a module defined in its own file, if this is one.
+    pub(super) fn ext(&self) -> Option<&dyn super::ext::ExtLayer> {
+        if let Kind::Ext(l) = &self.kind { Some(l.as_ref()) } else { None }
+    }
+}
+
 /// A module object for a layer defined in its own file.
 pub(super) fn ext_module(l: impl super::ext::ExtLayer + 'static) -> Value {
     module(Kind::Ext(Box::new(l)))
@@ -1409,6 +1416,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     }));
     super::conv::register(&m, shared);
     super::rnn::register(&m, shared);
+    super::transformer::register(&m, shared);
     m
 }
 

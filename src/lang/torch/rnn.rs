@@ -387,6 +387,10 @@ impl ExtLayer for RnnLayer {
     fn set_attr(&self, name: &str, value: &Value) -> R<bool> {
         self.params.set(name, value)
     }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 impl CellLayer {
@@ -522,6 +526,10 @@ impl ExtLayer for CellLayer {
 
     fn set_attr(&self, name: &str, value: &Value) -> R<bool> {
         self.params.set(name, value)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
