@@ -8,6 +8,7 @@ mod convert;
 mod data;
 mod device;
 mod ext;
+mod graph;
 mod init;
 mod linalg;
 mod module;

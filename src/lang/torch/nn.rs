@@ -1486,6 +1486,11 @@ impl NativeObject for PyStateDict {
     }
 }
 
+/// What a lazy module's `weight` is before its first call.
+pub(super) fn uninitialized() -> Value {
+    Value::native(Uninitialized)
+}
+
 /// A lazy module's parameter before its first call (`<UninitializedParameter>`).
 struct Uninitialized;
 
