@@ -39,6 +39,8 @@ mod tensor;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
+mod seq_gradcheck_tests;
+#[cfg(test)]
 mod tests;
 mod view;
 
