@@ -18,6 +18,7 @@ mod einsum;
 mod error;
 mod graph;
 mod index;
+pub mod interpolate;
 mod kernels;
 pub mod linalg;
 mod memory;

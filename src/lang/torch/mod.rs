@@ -17,6 +17,7 @@ mod optim;
 mod rnn;
 mod tensor;
 mod transformer;
+mod upsample;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -679,6 +680,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     nn::add_functional(&m);
     conv::add_functional(&m);
     transformer::add_functional(&m);
+    upsample::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {
