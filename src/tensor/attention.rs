@@ -30,6 +30,7 @@ fn dropout(x: &Tensor, p: f64, g: &mut Generator) -> Result<Tensor> {
 /// `F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)` as ATen's
 /// `_scaled_dot_product_attention_math`: q and kᵀ each scaled by √scale, a boolean mask keeps
 /// where True, a float mask is added, softmax over the last dim, then `@ v`.
+#[allow(clippy::too_many_arguments)] // the Python signature's arguments, one each
 pub fn scaled_dot_product_attention(
     q: &Tensor,
     k: &Tensor,

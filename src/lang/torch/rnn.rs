@@ -304,7 +304,7 @@ impl RnnLayer {
         };
         let (mut hn, mut cn) = (hn, cn);
         if !batched {
-            out = out.squeeze(Some(batch_dim as isize)).map_err(exc)?;
+            out = out.squeeze(Some(batch_dim)).map_err(exc)?;
             hn = hn.squeeze(Some(1)).map_err(exc)?;
             cn = cn.map(|c| c.squeeze(Some(1))).transpose().map_err(exc)?;
         }

@@ -93,7 +93,7 @@ fn ndq(v: &Value) -> Option<&NdqLinear> {
 
 impl Mha {
     fn new(embed_dim: usize, num_heads: usize, dropout: f64, bias: bool, batch_first: bool, rng: &Rc<RefCell<Generator>>) -> R<Mha> {
-        if num_heads == 0 || embed_dim % num_heads != 0 {
+        if num_heads == 0 || !embed_dim.is_multiple_of(num_heads) {
             return Err(Exception::new("AssertionError", "embed_dim must be divisible by num_heads"));
         }
         let mut g = rng.borrow_mut();
@@ -388,7 +388,7 @@ fn deep_copy(layer: &Value, classes: &Classes, shared: &Rc<Shared>, interp: &mut
         b.copy_(a).map_err(exc)?;
     }
     let training = interp.get_attr(layer, "training")?;
-    if !training.as_int().is_some_and(|t| t != 0) {
+    if training.as_int().is_none_or(|t| t == 0) {
         let eval = interp.get_attr(&copy, "eval")?;
         interp.call_positional(&eval, Vec::new())?;
     }
