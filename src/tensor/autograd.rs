@@ -26,7 +26,7 @@ pub(crate) enum Target {
 /// Where an input's gradient goes, plus the input's metadata so the engine can reduce a
 /// broadcast gradient to the input's shape and cast it to the input's dtype.
 pub(crate) struct Edge {
-    target: Option<Target>,
+    pub(crate) target: Option<Target>,
     shape: Vec<usize>,
     dtype: DType,
 }
@@ -35,7 +35,7 @@ pub(crate) struct Node {
     pub(crate) name: &'static str,
     /// Creation order; the engine runs ready nodes newest first, as PyTorch's CPU queue does.
     seq: u64,
-    edges: Vec<Edge>,
+    pub(crate) edges: Vec<Edge>,
     /// Whether the formula uses saved values (only then does a second backward fail).
     saves: bool,
     backward: RefCell<Option<BackwardFn>>,

@@ -9,13 +9,16 @@
 //! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
+pub mod attention;
 mod autograd;
 pub mod batchnorm;
 pub mod conv;
 mod dtype;
 mod einsum;
 mod error;
+mod graph;
 mod index;
+pub mod interpolate;
 mod kernels;
 pub mod linalg;
 mod matmul;
@@ -27,6 +30,7 @@ pub mod pool;
 mod print;
 mod random;
 mod range;
+pub mod rnn;
 mod sampling;
 mod select;
 mod sleef;
@@ -40,6 +44,8 @@ mod kernel_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
+mod seq_gradcheck_tests;
+#[cfg(test)]
 mod tests;
 mod view;
 
@@ -49,6 +55,7 @@ pub use autograd::{custom_node, grad, GradHook};
 pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf16_bits, f32_to_f16_bits, DType};
 pub use einsum::einsum;
 pub use error::TensorError;
+pub use graph::GradFnRef;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};

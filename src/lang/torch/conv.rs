@@ -5,7 +5,7 @@
 //! its name, parameters, buffers, forward, repr and attributes; everything else a module does
 //! (train/eval, state_dict, registration in a parent) stays in `nn.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
@@ -30,7 +30,7 @@ enum Padding {
 
 pub struct ConvLayer {
     nd: usize,
-    in_channels: usize,
+    in_channels: Cell<usize>,
     out_channels: usize,
     kernel: Vec<usize>,
     stride: Vec<usize>,
@@ -39,6 +39,8 @@ pub struct ConvLayer {
     groups: usize,
     weight: RefCell<Tensor>,
     bias: RefCell<Option<Tensor>>,
+    /// A LazyConv until its first call: the generator to draw its parameters from then.
+    lazy: RefCell<Option<Rc<RefCell<Generator>>>>,
 }
 
 pub struct BatchNormLayer {
@@ -79,6 +81,7 @@ fn opt_tensor(t: &Option<Tensor>) -> Value {
 impl Layer {
     pub fn name(&self) -> &'static str {
         match self {
+            Layer::Conv(c) if c.lazy.borrow().is_some() => if c.nd == 1 { "LazyConv1d" } else { "LazyConv2d" },
             Layer::Conv(c) if c.nd == 1 => "Conv1d",
             Layer::Conv(_) => "Conv2d",
             Layer::MaxPool { nd: 1, .. } => "MaxPool1d",
@@ -118,7 +121,7 @@ impl Layer {
                 let mut s = format!(
                     "{}({}, {}, kernel_size={}, stride={}",
                     self.name(),
-                    c.in_channels,
+                    c.in_channels.get(),
                     c.out_channels,
                     tuple_repr(&c.kernel),
                     tuple_repr(&c.stride)
@@ -162,6 +165,7 @@ impl Layer {
         let x = tensor_arg(x.as_ref(), "input")?;
         match self {
             Layer::Conv(c) => {
+                c.materialize(&x)?;
                 let spec = conv_spec(&c.stride, &c.padding, &c.dilation, c.groups, &c.kernel, c.nd)?;
                 let (w, b) = (c.weight.borrow().clone(), c.bias.borrow().clone());
                 Ok(tv(conv::conv(&x, &w, b.as_ref(), &spec, c.nd).map_err(exc)?))
@@ -179,9 +183,10 @@ impl Layer {
     pub fn get_attr(&self, name: &str) -> Option<Value> {
         match self {
             Layer::Conv(c) => Some(match name {
+                "weight" | "bias" if c.lazy.borrow().is_some() => super::nn::uninitialized(),
                 "weight" => tv(c.weight.borrow().clone()),
                 "bias" => opt_tensor(&c.bias.borrow()),
-                "in_channels" => Value::Int(c.in_channels as i64),
+                "in_channels" => Value::Int(c.in_channels.get() as i64),
                 "out_channels" => Value::Int(c.out_channels as i64),
                 "kernel_size" => int_tuple(&c.kernel),
                 "stride" => int_tuple(&c.stride),
@@ -336,7 +341,18 @@ fn conv_spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: us
 
 /// `nn.Conv1d` / `nn.Conv2d` with PyTorch's `reset_parameters`: kaiming_uniform_(a=√5) on the
 /// weight (out, in/groups, *kernel), then the bias uniform in ±1/√fan_in.
-fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
+/// `nn.LazyConv1d/2d(out_channels, ...)` is the same with in_channels 0 until the first call.
+fn conv_module(nd: usize, args: &Args, rng: &Rc<RefCell<Generator>>, lazy: bool) -> R<Value> {
+    let lazy_args;
+    let args = if lazy {
+        let mut pos = vec![Value::Int(0)];
+        pos.extend(args.pos.iter().cloned());
+        lazy_args = Args { fname: args.fname.clone(), this: None, pos, kw: args.kw.clone() };
+        &lazy_args
+    } else {
+        args
+    };
+    let lazy = lazy.then(|| rng.clone());
     let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, _device, _dtype] = args.bind(&[
         "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
     ])?;
@@ -366,9 +382,48 @@ fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::unsupported(format!("Conv{nd}d with padding_mode={}", m.repr())));
     }
-    let mut shape = vec![outc, inc / groups];
-    shape.extend(&kernel);
-    let fan_in = (inc / groups) * kernel.iter().product::<usize>();
+    let (w, b) = conv_params(outc, inc / groups, &kernel, bool_arg(bias.as_ref(), true), &mut rng.borrow_mut())?;
+    Ok(layer_module(Layer::Conv(ConvLayer {
+        nd,
+        in_channels: Cell::new(inc),
+        out_channels: outc,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        groups,
+        weight: RefCell::new(w),
+        bias: RefCell::new(b),
+        lazy: RefCell::new(lazy),
+    })))
+}
+
+impl ConvLayer {
+    /// A LazyConv's first call: in_channels from the input, then the parameters drawn as a
+    /// Conv's and moved into the existing Parameter objects (an optimizer may hold them).
+    fn materialize(&self, x: &Tensor) -> R<()> {
+        let Some(rng) = self.lazy.borrow_mut().take() else { return Ok(()) };
+        let s = x.shape();
+        let inc = if s.len() == self.nd + 2 { s[1] } else { s.first().copied().unwrap_or(0) };
+        if inc % self.groups != 0 {
+            return Err(Exception::value_error("in_channels must be divisible by groups"));
+        }
+        let bias = self.bias.borrow().is_some();
+        let (w, b) = conv_params(self.out_channels, inc / self.groups, &self.kernel, bias, &mut rng.borrow_mut())?;
+        self.weight.borrow().materialize_from(&w).map_err(exc)?;
+        if let (Some(old), Some(new)) = (&*self.bias.borrow(), &b) {
+            old.materialize_from(new).map_err(exc)?;
+        }
+        self.in_channels.set(inc);
+        Ok(())
+    }
+}
+
+/// A convolution's weight (out, in/groups, *kernel) and bias, drawn as `reset_parameters` does.
+fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bias: bool, g: &mut Generator) -> R<(Tensor, Option<Tensor>)> {
+    let mut shape = vec![outc, in_per_group];
+    shape.extend(kernel);
+    let fan_in = in_per_group * kernel.iter().product::<usize>();
     let w = Tensor::zeros(&shape, DType::Float32);
     let _guard = NoGrad::new();
     // torch.nn.init's double arithmetic: gain = sqrt(2/(1+a²)) with a = √5, bound = √3·gain/√fan_in.
@@ -378,7 +433,7 @@ fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
     if fan_in > 0 {
         crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
     }
-    let b = if bool_arg(bias.as_ref(), true) {
+    let b = if bias {
         let b = Tensor::zeros(&[outc], DType::Float32);
         if fan_in > 0 {
             let bb = 1.0 / (fan_in as f64).sqrt();
@@ -388,18 +443,7 @@ fn conv_module(nd: usize, args: &Args, g: &mut Generator) -> R<Value> {
     } else {
         None
     };
-    Ok(layer_module(Layer::Conv(ConvLayer {
-        nd,
-        in_channels: inc,
-        out_channels: outc,
-        kernel,
-        stride,
-        padding,
-        dilation,
-        groups,
-        weight: RefCell::new(Tensor::parameter(&w)),
-        bias: RefCell::new(b),
-    })))
+    Ok((Tensor::parameter(&w), b))
 }
 
 /// Pooling arguments; `stride` defaults to the kernel size (also when given as None or []).
@@ -555,7 +599,10 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
     for nd in [1usize, 2] {
         let g = shared.clone();
         let name = if nd == 1 { "Conv1d" } else { "Conv2d" };
-        m.set(name, class(name, "torch.nn", move |_, args| conv_module(nd, &args, &mut g.rng.borrow_mut())));
+        m.set(name, class(name, "torch.nn", move |_, args| conv_module(nd, &args, &g.rng, false)));
+        let g = shared.clone();
+        let name = if nd == 1 { "LazyConv1d" } else { "LazyConv2d" };
+        m.set(name, class(name, "torch.nn", move |_, args| conv_module(nd, &args, &g.rng, true)));
         let name = if nd == 1 { "MaxPool1d" } else { "MaxPool2d" };
         m.set(name, class(name, "torch.nn", move |_, args| {
             let [k, s, p, d, ri, c] = args.bind(&["kernel_size", "stride=", "padding=", "dilation=", "return_indices=", "ceil_mode="])?;

@@ -151,7 +151,7 @@ impl NativeObject for PySize {
         let tuple = Value::tuple(self.items());
         interp.get_item(&tuple, key).map(Some)
     }
-    fn binary_op(&self, _: &Value, op: Op, other: &Value, _: bool, interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
+    fn binary_op(&self, _: &Value, op: Op, other: &Value, reflected: bool, interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
         let other_dims: Option<Vec<i64>> = match other {
             Value::Native(_) => other.downcast::<PySize>().map(|s| s.0.iter().map(|&d| d as i64).collect()),
             Value::Tuple(_) | Value::List(_) => {
@@ -164,6 +164,14 @@ impl NativeObject for PySize {
         Ok(match op {
             Op::Eq => Some(Value::Bool(other_dims.is_some_and(|o| o == mine) && !matches!(other, Value::List(_)))),
             Op::Ne => Some(Value::Bool(other_dims.is_none_or(|o| o != mine) || matches!(other, Value::List(_)))),
+            // A Size is a tuple: `(1, 1) + x.shape` is a tuple, `x.shape + (1,)` a Size.
+            Op::Bin(crate::lang::ast::BinOp::Add) if !matches!(other, Value::List(_)) => match (other_dims, reflected) {
+                (Some(o), true) => Some(Value::tuple(o.into_iter().chain(mine).map(Value::Int).collect())),
+                (Some(o), false) if o.iter().all(|&d| d >= 0) => {
+                    Some(Value::native(PySize(mine.into_iter().chain(o).map(|d| d as usize).collect())))
+                }
+                _ => None,
+            },
             _ => None,
         })
     }

@@ -8,13 +8,18 @@ mod convert;
 mod data;
 mod device;
 mod distributions;
+mod ext;
+mod graph;
 mod init;
 mod linalg;
 mod module;
 mod nn;
 mod optim;
+mod rnn;
 mod tensor;
+mod transformer;
 mod uninit;
+mod upsample;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -694,6 +699,8 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     }
     nn::add_functional(&m);
     conv::add_functional(&m);
+    transformer::add_functional(&m);
+    upsample::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

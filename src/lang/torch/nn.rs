@@ -36,6 +36,8 @@ enum Kind {
     LayerNorm(LayerNormState),
     /// Convolution, pooling, batch-norm and Dropout2d layers (conv.rs).
     Layer(super::conv::Layer),
+    /// Layers defined in their own files (ext.rs: recurrent, attention).
+    Ext(Box<dyn super::ext::ExtLayer>),
     /// The native half of a Python subclass of `nn.Module`.
     Custom(Custom),
 }
@@ -193,6 +195,7 @@ impl PyModule {
             Kind::CosineSimilarity(..) => "CosineSimilarity",
             Kind::LayerNorm(_) => "LayerNorm",
             Kind::Layer(l) => l.name(),
+            Kind::Ext(l) => l.name(),
             Kind::Activation(a) | Kind::Configured(a, _) => match a {
                 Activation::ReLU => "ReLU",
                 Activation::Sigmoid => "Sigmoid",
@@ -234,6 +237,7 @@ impl PyModule {
             }
             Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
             Kind::Layer(l) => l.named_parameters(),
+            Kind::Ext(l) => l.named_parameters(),
             Kind::LayerNorm(l) => {
                 let mut v: Vec<(String, Tensor)> = l.weight.borrow().clone().map(|w| ("weight".to_string(), w)).into_iter().collect();
                 v.extend(l.bias.borrow().clone().map(|b| ("bias".to_string(), b)));
@@ -291,6 +295,7 @@ impl PyModule {
                 Ok(tv(activation(*a, &x)?))
             }
             Kind::Layer(l) => l.forward(args, self.training.get()),
+            Kind::Ext(l) => l.forward(interp, args, self.training.get()),
             Kind::LayerNorm(l) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
@@ -340,6 +345,7 @@ impl PyModule {
             Kind::Linear(l, lazy) if lazy.borrow().is_some() => format!("Lazy{}", l.borrow().repr()),
             Kind::Linear(l, _) => l.borrow().repr(),
             Kind::Layer(l) => l.repr(),
+            Kind::Ext(l) => l.repr(),
             Kind::Embedding(e) => match e.padding_idx {
                 Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
                 None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
@@ -538,7 +544,7 @@ impl NativeObject for PyModule {
         {
             return Ok(Some(m));
         }
-        if let Some(v) = if let Kind::Layer(l) = &self.kind { l.get_attr(name) } else { None } {
+        if let Some(v) = match &self.kind { Kind::Layer(l) => l.get_attr(name), Kind::Ext(l) => l.get_attr(name), _ => None } {
             return Ok(Some(v));
         }
         if let Kind::Embedding(e) = &self.kind {
@@ -667,6 +673,9 @@ impl NativeObject for PyModule {
             return Ok(true);
         }
         if let Kind::Layer(l) = &self.kind {
+            return l.set_attr(name, &value);
+        }
+        if let Kind::Ext(l) = &self.kind {
             return l.set_attr(name, &value);
         }
         let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
@@ -828,6 +837,7 @@ impl PyModule {
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
             Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::ModuleDict(c) => c.borrow().clone(),
+            Kind::Ext(l) => l.children(),
             _ => Vec::new(),
         }
     }
@@ -995,6 +1005,18 @@ impl PyModule {
 /// A module object for one of conv.rs's layers.
 pub(super) fn layer_module(l: super::conv::Layer) -> Value {
     module(Kind::Layer(l))
+}
+
+impl PyModule {
+    /// The layer inside a module defined in its own file, if this is one.
+    pub(super) fn ext(&self) -> Option<&dyn super::ext::ExtLayer> {
+        if let Kind::Ext(l) = &self.kind { Some(l.as_ref()) } else { None }
+    }
+}
+
+/// A module object for a layer defined in its own file.
+pub(super) fn ext_module(l: impl super::ext::ExtLayer + 'static) -> Value {
+    module(Kind::Ext(Box::new(l)))
 }
 
 fn module(kind: Kind) -> Value {
@@ -1393,6 +1415,9 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         })))
     }));
     super::conv::register(&m, shared);
+    super::rnn::register(&m, shared);
+    super::transformer::register(&m, shared);
+    super::upsample::register(&m);
     m
 }
 
@@ -1463,3 +1488,8 @@ impl NativeObject for PyStateDict {
 }
 
 use super::uninit::Uninitialized;
+
+/// What a lazy module's `weight` is before its first call.
+pub(super) fn uninitialized() -> Value {
+    Value::native(Uninitialized)
+}

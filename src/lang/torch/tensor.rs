@@ -161,32 +161,6 @@ fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
         .collect()
 }
 
-/// The `grad_fn` object: only its name is meaningful to lessons.
-struct GradFn {
-    name: String,
-    id: usize,
-}
-
-impl NativeObject for GradFn {
-    fn type_name(&self) -> &str {
-        &self.name
-    }
-    fn repr(&self) -> String {
-        // PyTorch shows a memory address here; ours is stable per tensor but not PyTorch's.
-        format!("<{} object at 0x{:012x}>", self.name, 0x7f00_0000_0000usize + (self.id & 0xffff_ffff) * 16)
-    }
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
-        Ok(match name {
-            "name" => Some(Value::method(this.clone(), "name", |_, args| {
-                // Nodes written in C++ by hand (not generated) report their namespace.
-                let name = &args.this_native::<GradFn>()?.name;
-                Ok(Value::str(if name == "CopySlices" { "torch::autograd::CopySlices" } else { name }))
-            })),
-            _ => None,
-        })
-    }
-}
-
 impl NativeObject for PyTensor {
     fn type_name(&self) -> &str {
         if self.0.is_parameter() { "Parameter" } else { "Tensor" }
@@ -207,7 +181,7 @@ impl NativeObject for PyTensor {
             "grad" => t.grad().map_or(Value::None, tv),
             "requires_grad" => Value::Bool(t.requires_grad()),
             "is_leaf" => Value::Bool(t.is_leaf()),
-            "grad_fn" => t.grad_fn_name().map_or(Value::None, |name| Value::native(GradFn { name, id: t.id() })),
+            "grad_fn" => super::graph::grad_fn(t),
             "shape" => Value::native(PySize(t.shape())),
             "dtype" => dtype_value(t.dtype()),
             "ndim" => Value::Int(t.dim() as i64),

@@ -1,0 +1,31 @@
+//! The interface by which layers defined outside `nn.rs` (recurrent layers, attention) plug
+//! into `nn.Module`: `nn.rs` asks an [`ExtLayer`] for what differs per kind of module and
+//! keeps everything every module has (training flag, hooks, state dicts, the module tree).
+
+use std::any::Any;
+
+use crate::lang::native::Args;
+use crate::lang::{Exception, Interpreter, Value};
+use crate::tensor::Tensor;
+
+type R<T> = Result<T, Exception>;
+
+pub trait ExtLayer {
+    /// The class name (`LSTM`).
+    fn name(&self) -> &str;
+    /// This module's own parameters (not its children's), in registration order.
+    fn named_parameters(&self) -> Vec<(String, Tensor)>;
+    /// Direct submodules with their names.
+    fn children(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+    /// The repr without children: `Name(extra_repr)`.
+    fn repr(&self) -> String;
+    fn forward(&self, interp: &mut Interpreter, args: &Args, training: bool) -> R<Value>;
+    /// Attributes other than the ones every module has; None when unknown.
+    fn get_attr(&self, name: &str) -> Option<Value>;
+    /// `module.name = value`; false when the name is not this layer's.
+    fn set_attr(&self, name: &str, value: &Value) -> R<bool>;
+    /// For the layers that look inside others (TransformerEncoder copying its layer).
+    fn as_any(&self) -> &dyn Any;
+}

@@ -1,0 +1,65 @@
+//! Read-only handles on the autograd graph for lessons: a tensor's `grad_fn` node, its
+//! `next_functions`, and the AccumulateGrad node of a leaf.
+
+use std::rc::Rc;
+
+use super::autograd::{Node, Target};
+use super::Tensor;
+
+/// A node of the graph as `grad_fn` and `next_functions` show it.
+#[derive(Clone)]
+pub struct GradFnRef(Kind);
+
+#[derive(Clone)]
+enum Kind {
+    Node(Rc<Node>),
+    /// PyTorch's AccumulateGrad for a leaf that requires grad.
+    Accumulate(Tensor),
+}
+
+impl GradFnRef {
+    /// `t.grad_fn`: None for leaves and tensors without history.
+    pub fn of(t: &Tensor) -> Option<GradFnRef> {
+        t.grad_fn().map(|n| GradFnRef(Kind::Node(n)))
+    }
+
+    pub fn name(&self) -> &str {
+        match &self.0 {
+            Kind::Node(n) => n.name,
+            Kind::Accumulate(_) => "AccumulateGrad",
+        }
+    }
+
+    /// A number standing for the node's identity (for the `at 0x...` of its repr).
+    pub fn identity(&self) -> usize {
+        match &self.0 {
+            Kind::Node(n) => Rc::as_ptr(n) as usize,
+            Kind::Accumulate(t) => t.id(),
+        }
+    }
+
+    /// `next_functions`: per input of the node, the node its gradient flows to (None when the
+    /// input needs none), with the input's output index (always 0: every node has one output).
+    pub fn next_functions(&self) -> Vec<(Option<GradFnRef>, usize)> {
+        let Kind::Node(n) = &self.0 else { return Vec::new() };
+        n.edges
+            .iter()
+            .map(|e| {
+                let f = match &e.target {
+                    Some(Target::Node(n)) => Some(GradFnRef(Kind::Node(n.clone()))),
+                    Some(Target::Leaf(t)) => Some(GradFnRef(Kind::Accumulate(t.clone()))),
+                    None => None,
+                };
+                (f, 0)
+            })
+            .collect()
+    }
+
+    /// `AccumulateGrad.variable`: the leaf it accumulates into.
+    pub fn variable(&self) -> Option<Tensor> {
+        match &self.0 {
+            Kind::Accumulate(t) => Some(t.clone()),
+            Kind::Node(_) => None,
+        }
+    }
+}
