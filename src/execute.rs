@@ -41,6 +41,8 @@ impl Default for RunOptions {
 pub enum OutputItem {
     Text(String),
     Error(CellError),
+    /// A matplotlib figure the cell showed; drawn by `render`, not part of [`CellRun::text`].
+    Figure(crate::plot::Figure),
 }
 
 /// An uncaught exception (or syntax error, or exceeded limit) that ended a cell.
@@ -80,6 +82,7 @@ impl CellRun {
                     out.push_str(&e.last_line);
                     out.push('\n');
                 }
+                OutputItem::Figure(_) => {}
             }
         }
         out
@@ -88,7 +91,7 @@ impl CellRun {
     pub fn error(&self) -> Option<&CellError> {
         self.items.iter().find_map(|i| match i {
             OutputItem::Error(e) => Some(e),
-            OutputItem::Text(_) => None,
+            OutputItem::Text(_) | OutputItem::Figure(_) => None,
         })
     }
 }
@@ -112,6 +115,10 @@ impl OutputSink for ItemSink {
         } else if !text.is_empty() {
             self.items.push(OutputItem::Text(text.to_string()));
         }
+    }
+
+    fn figure(&mut self, figure: crate::plot::Figure) {
+        self.items.push(OutputItem::Figure(figure));
     }
 }
 
@@ -148,6 +155,7 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
 fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path: &std::path::Path) -> LessonRun {
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
+    crate::lang::matplotlib::install(&mut interp);
     interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
     interp.set_time_limit(options.cell_time_limit);
     interp.set_recursion_limit(options.recursion_limit);
