@@ -29,6 +29,9 @@ impl OutputSink for String {
     }
 }
 
+/// Run when a cell ends (see [`Interpreter::set_cell_end_hook`]).
+pub type CellEndHook = Rc<dyn Fn(&mut Interpreter)>;
+
 /// Names bound in a comprehension or class body (or, in a function, outside the scope
 /// analysis). Few and short-lived: a vector searched by name beats hashing each access.
 #[derive(Default)]
@@ -279,7 +282,7 @@ pub struct Interpreter {
     /// Figures shown, each with the length `out` had then, so they keep their place in the output.
     figures: Vec<(usize, crate::plot::Figure)>,
     /// Run when a cell ends, errors included (matplotlib shows the figures left open).
-    cell_end: Option<Rc<dyn Fn(&mut Interpreter)>>,
+    cell_end: Option<CellEndHook>,
     pub(crate) depth: usize,
     pub(crate) recursion_limit: usize,
     /// The most bytes one sequence repetition (`[0] * n`, `"ab" * n`) may build.
@@ -432,7 +435,7 @@ impl Interpreter {
     }
 
     /// Set what runs at the end of every cell.
-    pub fn set_cell_end_hook(&mut self, hook: Option<Rc<dyn Fn(&mut Interpreter)>>) {
+    pub fn set_cell_end_hook(&mut self, hook: Option<CellEndHook>) {
         self.cell_end = hook;
     }
 

@@ -6,6 +6,9 @@
 use super::colors::Rgba;
 use super::ticks;
 
+/// A function from axis values to where they are placed (log10 on log axes), or back.
+type Map = fn(f64) -> f64;
+
 /// A figure: its size in inches and its axes, in creation order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Figure {
@@ -184,7 +187,7 @@ impl Axes {
         let (data, sticky) = self.data_limits(horizontal);
         let (lo, hi) = match data {
             Some((lo, hi)) => {
-                let (tf, inv): (fn(f64) -> f64, fn(f64) -> f64) =
+                let (tf, inv): (Map, Map) =
                     if log { (f64::log10, |v| 10f64.powf(v)) } else { (|v| v, |v| v) };
                 let (lo, hi) = if log && lo == hi { (lo / 10.0, hi * 10.0) } else { ticks::nonsingular(lo, hi, 0.05) };
                 let (tlo, thi) = (tf(lo), tf(hi));
@@ -242,7 +245,8 @@ impl Axes {
         }
         let locs = ticks::max_n_locator(lo, hi, nbins);
         let (labels, end) = ticks::scalar_labels(&locs, (lo, hi));
-        let out = locs.into_iter().zip(labels).filter(|(t, _)| inside(*t)).map(|(t, l)| (t, TickLabel::Plain(l))).collect();
+        let out =
+            locs.into_iter().zip(labels).filter(|(t, _)| inside(*t)).map(|(t, l)| (t, TickLabel::Plain(l))).collect();
         (out, end)
     }
 }

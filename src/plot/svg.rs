@@ -110,7 +110,8 @@ impl Canvas {
             Some(_) => self.bbox.add(x - size * 0.76, y - width / 2.0, x + size * 0.24, y + width / 2.0),
             None => self.bbox.add(x0, y - size * 0.76, x0 + width, y + size * 0.24),
         }
-        let transform = rotate.map(|r| format!(" transform=\"rotate({} {} {})\"", num(r), num(x), num(y))).unwrap_or_default();
+        let transform =
+            rotate.map(|r| format!(" transform=\"rotate({} {} {})\"", num(r), num(x), num(y))).unwrap_or_default();
         let fill = if color == Rgba::BLACK { String::new() } else { format!(" fill=\"{}\"", color.hex()) };
         let _ = write!(
             self.out,
@@ -128,7 +129,7 @@ fn text_width(s: &str) -> f64 {
     s.chars()
         .map(|c| match c {
             '0'..='9' => 0.636,
-            '.' | ',' | ':' | ';' | ' ' | '!' | '|' | '\'' => 0.318,
+            '.' | ',' | ':' | ';' | ' ' | '!' | '|' | '\'' => 0.317,
             '\u{2212}' | '+' | '=' | '<' | '>' => 0.838,
             '-' | '(' | ')' | '[' | ']' => 0.39,
             'i' | 'j' | 'l' => 0.278,
@@ -156,7 +157,11 @@ fn esc(s: &str) -> String {
 }
 
 fn paint(attr: &str, c: Rgba) -> String {
-    if c.a >= 1.0 { format!(" {attr}=\"{}\"", c.hex()) } else { format!(" {attr}=\"{}\" {attr}-opacity=\"{}\"", c.hex(), num_prec(c.a)) }
+    if c.a >= 1.0 {
+        format!(" {attr}=\"{}\"", c.hex())
+    } else {
+        format!(" {attr}=\"{}\" {attr}-opacity=\"{}\"", c.hex(), num_prec(c.a))
+    }
 }
 
 fn num_prec(v: f64) -> String {
@@ -297,7 +302,14 @@ fn draw_axes(c: &mut Canvas, ax: &Axes, b: AxBox, id: &str) {
     };
     c.out.push_str("<g class=\"axes\">");
     if ax.frame_on {
-        let _ = write!(c.out, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>", num(b.x), num(b.y), num(b.w), num(b.h));
+        let _ = write!(
+            c.out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>",
+            num(b.x),
+            num(b.y),
+            num(b.w),
+            num(b.h)
+        );
     }
     c.bbox.add(b.x, b.y, b.x + b.w, b.y + b.h);
     let (xticks, xend) = if ax.frame_on && ax.x.visible { ax.ticks(true, b.w) } else { (Vec::new(), String::new()) };
@@ -305,11 +317,23 @@ fn draw_axes(c: &mut Canvas, ax: &Axes, b: AxBox, id: &str) {
     if ax.grid_lines && ax.frame_on {
         for (t, _) in &xticks {
             let x = tr.px(*t);
-            let _ = write!(c.out, "<path d=\"M{} {}V{}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>", num(x), num(b.y), num(b.y + b.h));
+            let _ = write!(
+                c.out,
+                "<path d=\"M{} {}V{}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>",
+                num(x),
+                num(b.y),
+                num(b.y + b.h)
+            );
         }
         for (t, _) in &yticks {
             let y = tr.py(*t);
-            let _ = write!(c.out, "<path d=\"M{} {}H{}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>", num(b.x), num(y), num(b.x + b.w));
+            let _ = write!(
+                c.out,
+                "<path d=\"M{} {}H{}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>",
+                num(b.x),
+                num(y),
+                num(b.x + b.w)
+            );
         }
     }
     let _ = write!(
@@ -383,7 +407,15 @@ fn draw_ticks(
         c.text(b.x, b.y - 3.0, yend, TICK_SIZE, "start", Rgba::BLACK, None);
     }
     if !ax.x.label.is_empty() && ax.x.visible {
-        c.text(b.x + b.w / 2.0, b.y + b.h + below + LABEL_PAD + LABEL_SIZE * 0.76, &ax.x.label, LABEL_SIZE, "middle", Rgba::BLACK, None);
+        c.text(
+            b.x + b.w / 2.0,
+            b.y + b.h + below + LABEL_PAD + LABEL_SIZE * 0.76,
+            &ax.x.label,
+            LABEL_SIZE,
+            "middle",
+            Rgba::BLACK,
+            None,
+        );
     }
     if !ax.y.label.is_empty() && ax.y.visible {
         let left = if yticks.is_empty() { 0.0 } else { TICK_LEN + TICK_PAD + widest };
@@ -491,7 +523,8 @@ fn draw_artist(c: &mut Canvas, a: &Artist, tr: &Transform) {
             if ytop > ybottom {
                 flips.push(format!("translate(0 {}) scale(1 -1)", num(ytop + ybottom)));
             }
-            let transform = if flips.is_empty() { String::new() } else { format!(" transform=\"{}\"", flips.join(" ")) };
+            let transform =
+                if flips.is_empty() { String::new() } else { format!(" transform=\"{}\"", flips.join(" ")) };
             let _ = write!(
                 c.out,
                 "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\"{transform} href=\"{}\"/>",
@@ -534,7 +567,13 @@ fn draw_artist(c: &mut Canvas, a: &Artist, tr: &Transform) {
             } else {
                 format!("M{} {}V{}", num(tr.px(s.at)), num(tr.b.y), num(tr.b.y + tr.b.h))
             };
-            let _ = write!(c.out, "<path d=\"{d}\"{} stroke-width=\"{}\"{}/>", paint("stroke", s.color), num(s.width), dash(s.style, s.width));
+            let _ = write!(
+                c.out,
+                "<path d=\"{d}\"{} stroke-width=\"{}\"{}/>",
+                paint("stroke", s.color),
+                num(s.width),
+                dash(s.style, s.width)
+            );
         }
     }
 }
@@ -565,10 +604,23 @@ fn marker(out: &mut String, m: Marker, x: f64, y: f64, size: f64, face: Rgba, ed
             let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{fill}/>", num(x), num(y), num(r));
         }
         Marker::Point => {
-            let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{}/>", num(x), num(y), num(r / 2.0), paint("fill", face));
+            let _ = write!(
+                out,
+                "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{}/>",
+                num(x),
+                num(y),
+                num(r / 2.0),
+                paint("fill", face)
+            );
         }
         Marker::Pixel => {
-            let _ = write!(out, "<rect x=\"{}\" y=\"{}\" width=\"1\" height=\"1\"{}/>", num(x - 0.5), num(y - 0.5), paint("fill", face));
+            let _ = write!(
+                out,
+                "<rect x=\"{}\" y=\"{}\" width=\"1\" height=\"1\"{}/>",
+                num(x - 0.5),
+                num(y - 0.5),
+                paint("fill", face)
+            );
         }
         Marker::Square => poly(out, &[(-0.71, -0.71), (0.71, -0.71), (0.71, 0.71), (-0.71, 0.71)]),
         Marker::Diamond => poly(out, &[(0.0, -0.71), (0.71, 0.0), (0.0, 0.71), (-0.71, 0.0)]),
@@ -582,7 +634,9 @@ fn marker(out: &mut String, m: Marker, x: f64, y: f64, size: f64, face: Rgba, ed
         Marker::Hexagon => poly(out, &regular(6, 0.0, None)),
         Marker::Plus | Marker::X | Marker::VLine | Marker::HLine => {
             let d = match m {
-                Marker::Plus => format!("M{} {}h{}M{} {}v{}", num(x - r), num(y), num(2.0 * r), num(x), num(y - r), num(2.0 * r)),
+                Marker::Plus => {
+                    format!("M{} {}h{}M{} {}v{}", num(x - r), num(y), num(2.0 * r), num(x), num(y - r), num(2.0 * r))
+                }
                 Marker::X => format!(
                     "M{} {}l{} {}M{} {}l{} {}",
                     num(x - r * 0.71),
@@ -610,7 +664,10 @@ fn draw_legend(c: &mut Canvas, ax: &Axes, legend: &Legend, tr: &Transform) {
     let row = size * 1.2 + size * 0.5;
     let text_w = legend.entries.iter().map(|(l, _)| text_width(l) * size).fold(0.0, f64::max);
     let title_h = if legend.title.is_some() { row } else { 0.0 };
-    let (w, h) = (size * (0.4 + 2.0 + 0.8 + 0.4) + text_w + 4.0, legend.entries.len() as f64 * row - size * 0.5 + size * 0.8 + title_h);
+    let (w, h) = (
+        size * (0.4 + 2.0 + 0.8 + 0.4) + text_w + 4.0,
+        legend.entries.len() as f64 * row - size * 0.5 + size * 0.8 + title_h,
+    );
     let b = tr.b;
     let pad = size * 0.5;
     let place = |loc: LegendLoc| -> (f64, f64) {
@@ -651,9 +708,10 @@ fn draw_legend(c: &mut Canvas, ax: &Axes, legend: &Legend, tr: &Transform) {
             LegendLoc::UpperCenter,
             LegendLoc::Center,
         ];
-        let count = |(x, y): (f64, f64)| points.iter().filter(|(px, py)| *px >= x && *px <= x + w && *py >= y && *py <= y + h).count();
-        let best = candidates.iter().map(|&l| place(l)).min_by_key(|&p| count(p)).unwrap_or_else(|| place(LegendLoc::UpperRight));
-        best
+        let count = |(x, y): (f64, f64)| {
+            points.iter().filter(|(px, py)| *px >= x && *px <= x + w && *py >= y && *py <= y + h).count()
+        };
+        candidates.iter().map(|&l| place(l)).min_by_key(|&p| count(p)).unwrap_or_else(|| place(LegendLoc::UpperRight))
     } else {
         place(legend.loc)
     };

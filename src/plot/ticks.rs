@@ -30,7 +30,7 @@ impl Edge {
     fn close_to(&self, ms: f64, edge: f64) -> bool {
         let tol = if self.offset > 0.0 {
             let digits = (self.offset / self.step).log10();
-            10f64.powf(digits - 12.0).max(1e-10).min(0.4999)
+            10f64.powf(digits - 12.0).clamp(1e-10, 0.4999)
         } else {
             1e-10
         };
@@ -139,7 +139,8 @@ pub fn scalar_labels(locs: &[f64], view: (f64, f64)) -> (Vec<String>, String) {
         if o <= -5 || o >= 6 { o } else { 0 }
     };
     let scaled: Vec<f64> = locs.iter().map(|l| (l - offset) / 10f64.powi(oom)).collect();
-    let ends: Vec<f64> = if locs.len() < 2 { [vmin, vmax].iter().map(|l| (l - offset) / 10f64.powi(oom)).collect() } else { Vec::new() };
+    let ends: Vec<f64> =
+        if locs.len() < 2 { [vmin, vmax].iter().map(|l| (l - offset) / 10f64.powi(oom)).collect() } else { Vec::new() };
     let all: Vec<f64> = scaled.iter().chain(&ends).copied().collect();
     let (mn, mx) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let mut range = if all.is_empty() { 1.0 } else { mx - mn };
@@ -183,9 +184,10 @@ fn round_half_even(x: f64) -> f64 {
 /// `ScalarFormatter._compute_offset` with `axes.formatter.offset_threshold` 4: an offset is
 /// used when it saves at least four digits of every label.
 fn compute_offset(visible: &[f64]) -> f64 {
-    let Some((lmin, lmax)) = visible.iter().fold(None, |acc: Option<(f64, f64)>, &v| {
-        Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
-    }) else {
+    let Some((lmin, lmax)) = visible
+        .iter()
+        .fold(None, |acc: Option<(f64, f64)>, &v| Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v)))))
+    else {
         return 0.0;
     };
     if lmin == lmax || (lmin <= 0.0 && 0.0 <= lmax) {
@@ -281,12 +283,8 @@ mod tests {
                 let visible: Vec<f64> = locs.iter().copied().filter(|&t| lo <= t && t <= hi).collect();
                 assert!(close(&visible, &c.ticks[axis]), "axis {axis} of {}: {visible:?}", c.line);
                 let (labels, end) = scalar_labels(&locs, (lo, hi));
-                let shown: Vec<&str> = locs
-                    .iter()
-                    .zip(&labels)
-                    .filter(|(t, _)| lo <= **t && **t <= hi)
-                    .map(|(_, l)| l.as_str())
-                    .collect();
+                let shown: Vec<&str> =
+                    locs.iter().zip(&labels).filter(|(t, _)| lo <= **t && **t <= hi).map(|(_, l)| l.as_str()).collect();
                 assert_eq!(shown, c.labels[axis], "labels of axis {axis} of {}", c.line);
                 assert_eq!(end, c.ends[axis], "offset of axis {axis} of {}", c.line);
                 checked += 1;

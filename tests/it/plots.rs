@@ -63,7 +63,10 @@ fn a_figure_keeps_its_place_among_the_prints() {
         .collect();
     assert_eq!(kinds, ["text", "figure", "text"], "{:?}", run.cells[1].items);
     assert_eq!(run.cells[1].text(), "before\nafter\n", "figures are not text");
-    assert!(matches!(run.cells[0].items.last(), Some(OutputItem::Figure(f)) if f.axes[0].title == "training loss"), "a figure left open shows when its cell ends");
+    assert!(
+        matches!(run.cells[0].items.last(), Some(OutputItem::Figure(f)) if f.axes[0].title == "training loss"),
+        "a figure left open shows when its cell ends"
+    );
 }
 
 #[test]
@@ -82,7 +85,8 @@ fn build_draws_figures_as_inline_svg_with_axes_and_titles() {
     let o = lessonrun(&["build", t.0.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let page = std::fs::read_to_string(out.join("plots.html")).unwrap();
-    let svgs: Vec<&str> = page.split("<svg ").skip(1).map(|s| &s[..s.find("</svg>").expect("closed svg") + 6]).collect();
+    let svgs: Vec<&str> =
+        page.split("<svg ").skip(1).map(|s| &s[..s.find("</svg>").expect("closed svg") + 6]).collect();
     assert_eq!(svgs.len(), 2, "one figure per cell");
     let curve = format!("<svg {}", svgs[0]);
     for needle in [">training loss</text>", ">step</text>", ">loss</text>", "stroke=\"#1f77b4\"", "class=\"axes\""] {
@@ -112,7 +116,10 @@ fn build_draws_figures_as_inline_svg_with_axes_and_titles() {
 #[test]
 fn savefig_is_refused_like_a_file_write() {
     let t = TempDir::new("savefig");
-    let p = t.write("save.md", "```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('loss.png')\n```\n");
+    let p = t.write(
+        "save.md",
+        "```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('loss.png')\n```\n",
+    );
     let o = lessonrun(&["check", &p]);
     let out = stdout(&o);
     assert!(

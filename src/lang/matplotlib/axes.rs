@@ -2,9 +2,9 @@
 //! what decorates (titles, labels, limits, scales, ticks, legend, grid), as methods of an
 //! `Axes` object and, through `call`, as pyplot's functions on the current axes.
 
+use super::FigRef;
 use super::convert::{self, Array, R, kw, kw_f64, kw_str};
 use super::objects::{BarContainer, Handle, NdArray, NpFloat, TextObj};
-use super::FigRef;
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::{Exception, Interpreter, Value};
 use crate::plot::colors::{self, Colormap, Rgba};
@@ -19,11 +19,48 @@ pub struct PyAxes {
 }
 
 const METHODS: &[&str] = &[
-    "plot", "scatter", "hist", "bar", "barh", "imshow", "matshow", "set_title", "set_xlabel", "set_ylabel", "get_title",
-    "get_xlabel", "get_ylabel", "set_xlim", "set_ylim", "get_xlim", "get_ylim", "set_xscale", "set_yscale", "legend",
-    "grid", "axis", "text", "axhline", "axvline", "set_xticks", "set_yticks", "set_xticklabels", "set_yticklabels", "cla",
-    "clear", "set_aspect", "margins", "set", "set_axis_off", "set_axis_on", "invert_yaxis", "semilogy", "semilogx",
-    "loglog", "tick_params", "get_legend_handles_labels",
+    "plot",
+    "scatter",
+    "hist",
+    "bar",
+    "barh",
+    "imshow",
+    "matshow",
+    "set_title",
+    "set_xlabel",
+    "set_ylabel",
+    "get_title",
+    "get_xlabel",
+    "get_ylabel",
+    "set_xlim",
+    "set_ylim",
+    "get_xlim",
+    "get_ylim",
+    "set_xscale",
+    "set_yscale",
+    "legend",
+    "grid",
+    "axis",
+    "text",
+    "axhline",
+    "axvline",
+    "set_xticks",
+    "set_yticks",
+    "set_xticklabels",
+    "set_yticklabels",
+    "cla",
+    "clear",
+    "set_aspect",
+    "margins",
+    "set",
+    "set_axis_off",
+    "set_axis_on",
+    "invert_yaxis",
+    "semilogy",
+    "semilogx",
+    "loglog",
+    "tick_params",
+    "get_legend_handles_labels",
 ];
 
 impl PyAxes {
@@ -91,8 +128,13 @@ impl NativeObject for PyAxes {
             "transAxes" => Value::native(TransAxes),
             "transData" => Value::None,
             "xaxis" | "get_xaxis" | "yaxis" | "get_yaxis" => {
-                let axis = Value::native(AxisObj { fig: self.fig.clone(), index: self.index, horizontal: name.contains('x') });
-                if name.starts_with("get_") { Value::method(axis, name, |_, args| Ok(args.this.clone().unwrap_or(Value::None))) } else { axis }
+                let axis =
+                    Value::native(AxisObj { fig: self.fig.clone(), index: self.index, horizontal: name.contains('x') });
+                if name.starts_with("get_") {
+                    Value::method(axis, name, |_, args| Ok(args.this.clone().unwrap_or(Value::None)))
+                } else {
+                    axis
+                }
             }
             _ => return Ok(None),
         }))
@@ -126,12 +168,19 @@ impl NativeObject for AxisObj {
                 let visible = interp.truthy(&b.unwrap_or(Value::Bool(true)))?;
                 let a = args.this_native::<AxisObj>()?;
                 let ax = &mut a.fig.borrow_mut().fig.axes[a.index];
-                if a.horizontal { ax.x.visible = visible } else { ax.y.visible = visible }
+                if a.horizontal {
+                    ax.x.visible = visible
+                } else {
+                    ax.y.visible = visible
+                }
                 Ok(Value::None)
             }),
-            "set_ticks" | "set_major_locator" | "set_major_formatter" | "set_tick_params" | "tick_top" | "tick_bottom" => {
-                Value::method(this.clone(), "set", |_, _| Ok(Value::None))
-            }
+            "set_ticks"
+            | "set_major_locator"
+            | "set_major_formatter"
+            | "set_tick_params"
+            | "tick_top"
+            | "tick_bottom" => Value::method(this.clone(), "set", |_, _| Ok(Value::None)),
             _ => return Ok(None),
         }))
     }
@@ -168,14 +217,23 @@ pub fn colormap_arg(v: &Value) -> R<Colormap> {
         Value::Str(s) => s.to_string(),
         other => match other.downcast::<ColormapObj>() {
             Some(c) => c.0.clone(),
-            None => return Err(Exception::type_error(format!("cmap must be a str or Colormap, not {}", other.type_name()))),
+            None => {
+                return Err(Exception::type_error(format!(
+                    "cmap must be a str or Colormap, not {}",
+                    other.type_name()
+                )));
+            }
         },
     };
     colors::colormap(&name).ok_or_else(|| {
-        let mut names: Vec<String> = colors::colormap_names().iter().flat_map(|n| [n.to_string(), format!("{n}_r")]).collect();
+        let mut names: Vec<String> =
+            colors::colormap_names().iter().flat_map(|n| [n.to_string(), format!("{n}_r")]).collect();
         names.sort();
         let list: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-        Exception::value_error(format!("'{name}' is not a valid value for cmap; supported values are {}", list.join(", ")))
+        Exception::value_error(format!(
+            "'{name}' is not a valid value for cmap; supported values are {}",
+            list.join(", ")
+        ))
     })
 }
 
@@ -209,7 +267,10 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "set_title" | "set_xlabel" | "set_ylabel" => {
             let label = args.pos.first().or_else(|| kw(&args, &["label", "xlabel", "ylabel"])).cloned();
             let Some(label) = label else {
-                return Err(Exception::type_error(format!("{}() missing 1 required positional argument: 'label'", args.fname)));
+                return Err(Exception::type_error(format!(
+                    "{}() missing 1 required positional argument: 'label'",
+                    args.fname
+                )));
             };
             let text = interp.to_str(&label)?;
             let t = text.clone();
@@ -228,7 +289,9 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "get_title" => Ok(Value::str(&ax.read(|a| a.title.clone()))),
         "get_xlabel" => Ok(Value::str(&ax.read(|a| a.x.label.clone()))),
         "get_ylabel" => Ok(Value::str(&ax.read(|a| a.y.label.clone()))),
-        "set_xlim" | "set_ylim" | "xlim" | "ylim" => limits(interp, ax, &args, name.contains('x'), name.starts_with("set_")),
+        "set_xlim" | "set_ylim" | "xlim" | "ylim" => {
+            limits(interp, ax, &args, name.contains('x'), name.starts_with("set_"))
+        }
         "get_xlim" => Ok(ax.read(|a| {
             let (l, h) = a.view_limits(true);
             pair(l, h)
@@ -238,7 +301,8 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
             pair(l, h)
         })),
         "set_xscale" | "set_yscale" => {
-            let [value] = args.bind(&["value", "*", "base=", "nonpositive="])
+            let [value] = args
+                .bind(&["value", "*", "base=", "nonpositive="])
                 .map(|[v, _, _]| [v])
                 .or_else(|_| Ok::<_, Exception>([args.pos.first().cloned()]))?;
             let s = value.map(|v| v.to_str()).unwrap_or_default();
@@ -260,7 +324,9 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
                 a.artists
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, art)| art.label().filter(|l| !l.starts_with('_')).map(|l| (i, l.to_string(), path_of(art))))
+                    .filter_map(|(i, art)| {
+                        art.label().filter(|l| !l.starts_with('_')).map(|l| (i, l.to_string(), path_of(art)))
+                    })
                     .map(|(i, l, p)| (Handle::value(p, Some(ax.fig.clone()), ax.index, Some(i)), Value::str(&l)))
                     .unzip()
             });
@@ -295,7 +361,10 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
                 Some(c) => convert::color(interp, c)?,
                 None => ax.with(|a| a.next_color()),
             };
-            let style = kw_str(&args, &["linestyle", "ls"])?.map(|s| convert::line_style(&s)).transpose()?.unwrap_or(LineStyle::Solid);
+            let style = kw_str(&args, &["linestyle", "ls"])?
+                .map(|s| convert::line_style(&s))
+                .transpose()?
+                .unwrap_or(LineStyle::Solid);
             let alpha = kw_f64(&args, &["alpha"])?;
             let span = Span {
                 horizontal,
@@ -308,7 +377,9 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
             let i = ax.push(Artist::Span(span));
             Ok(ax.handle("matplotlib.lines.Line2D", i))
         }
-        "set_xticks" | "set_yticks" | "xticks" | "yticks" => ticks(interp, ax, &args, name.contains('x'), !name.starts_with("set_")),
+        "set_xticks" | "set_yticks" | "xticks" | "yticks" => {
+            ticks(interp, ax, &args, name.contains('x'), !name.starts_with("set_"))
+        }
         "set_xticklabels" | "set_yticklabels" => {
             let horizontal = name == "set_xticklabels";
             let labels = match args.pos.first().or_else(|| kw(&args, &["labels"])) {
@@ -320,7 +391,8 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
                 Some(t) => t.iter().map(|t| t.0).collect(),
                 None => a.ticks(horizontal, len).0.into_iter().map(|t| t.0).collect(),
             });
-            let fixed: Vec<(f64, Option<String>)> = locs.iter().zip(&labels).map(|(t, l)| (*t, Some(l.clone()))).collect();
+            let fixed: Vec<(f64, Option<String>)> =
+                locs.iter().zip(&labels).map(|(t, l)| (*t, Some(l.clone()))).collect();
             ax.with(|a| if horizontal { a.x.ticks = Some(fixed) } else { a.y.ticks = Some(fixed) });
             Ok(Value::list(
                 locs.iter()
@@ -366,8 +438,14 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
             let mut results = Vec::new();
             for (k, v) in args.kw.clone() {
                 let method = match &*k {
-                    "title" | "xlabel" | "ylabel" | "xlim" | "ylim" | "xscale" | "yscale" | "xticks" | "yticks" | "aspect" => format!("set_{k}"),
-                    other => return Err(Exception::new("AttributeError", format!("Axes.set() got an unexpected keyword argument '{other}'"))),
+                    "title" | "xlabel" | "ylabel" | "xlim" | "ylim" | "xscale" | "yscale" | "xticks" | "yticks"
+                    | "aspect" => format!("set_{k}"),
+                    other => {
+                        return Err(Exception::new(
+                            "AttributeError",
+                            format!("Axes.set() got an unexpected keyword argument '{other}'"),
+                        ));
+                    }
                 };
                 let sub = Args::new(&method, vec![v]);
                 results.push(call(&method, interp, ax, sub)?);
@@ -390,9 +468,33 @@ fn path_of(a: &Artist) -> &'static str {
 }
 
 const LINE_KWARGS: &[&str] = &[
-    "color", "c", "linestyle", "ls", "linewidth", "lw", "marker", "markersize", "ms", "label", "alpha", "markerfacecolor",
-    "mfc", "markeredgecolor", "mec", "zorder", "drawstyle", "markevery", "antialiased", "solid_capstyle", "dash_capstyle",
-    "markeredgewidth", "mew", "scalex", "scaley", "data", "fillstyle",
+    "color",
+    "c",
+    "linestyle",
+    "ls",
+    "linewidth",
+    "lw",
+    "marker",
+    "markersize",
+    "ms",
+    "label",
+    "alpha",
+    "markerfacecolor",
+    "mfc",
+    "markeredgecolor",
+    "mec",
+    "zorder",
+    "drawstyle",
+    "markevery",
+    "antialiased",
+    "solid_capstyle",
+    "dash_capstyle",
+    "markeredgewidth",
+    "mew",
+    "scalex",
+    "scaley",
+    "data",
+    "fillstyle",
 ];
 
 /// `plot([x], y, [fmt], [x2], y2, [fmt2], ..., **kwargs)`: one Line2D per group and column.
@@ -448,11 +550,7 @@ fn plot(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         let (xc, yc) = (x.columns(), y.columns());
         let n = xc.len().max(yc.len());
         if xc.len() != yc.len() && xc.len() != 1 && yc.len() != 1 {
-            return Err(Exception::value_error(format!(
-                "x has {} columns but y has {} columns",
-                xc.len(),
-                yc.len()
-            )));
+            return Err(Exception::value_error(format!("x has {} columns but y has {} columns", xc.len(), yc.len())));
         }
         for k in 0..n {
             let xs = xc[if xc.len() == 1 { 0 } else { k }].clone();
@@ -465,7 +563,14 @@ fn plot(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
     Ok(Value::list(lines))
 }
 
-fn make_line(interp: &mut Interpreter, ax: &PyAxes, args: &Args, fmt: Option<&convert::Fmt>, xs: Vec<f64>, ys: Vec<f64>) -> R<Line> {
+fn make_line(
+    interp: &mut Interpreter,
+    ax: &PyAxes,
+    args: &Args,
+    fmt: Option<&convert::Fmt>,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+) -> R<Line> {
     let explicit = match kw(args, &["color", "c"]) {
         Some(c) => Some(convert::color(interp, c)?),
         None => fmt.and_then(|f| f.color),
@@ -535,9 +640,14 @@ fn scatter(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         Some(v) if !v.is_none() => convert::vector(interp, &v)?,
         _ => vec![36.0],
     };
-    let cmap = kw(args, &["cmap"]).map(colormap_arg).transpose()?.unwrap_or_else(|| colors::colormap("viridis").expect("viridis is known"));
+    let cmap = kw(args, &["cmap"])
+        .map(colormap_arg)
+        .transpose()?
+        .unwrap_or_else(|| colors::colormap("viridis").expect("viridis is known"));
     let mut colors = match c.filter(|v| !v.is_none()).or_else(|| kw(args, &["color"]).cloned()) {
-        Some(Value::Str(s)) => vec![colors::parse(&s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?],
+        Some(Value::Str(s)) => vec![
+            colors::parse(&s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?,
+        ],
         Some(v) => match convert::color(interp, &v) {
             Ok(c) => vec![c],
             Err(_) => {
@@ -571,7 +681,12 @@ fn scatter(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
 }
 
 /// NumPy's `histogram`: counts per bin (the last bin closed) and the bin edges.
-fn histogram(values: &[f64], bins: &Value, range: Option<(f64, f64)>, interp: &mut Interpreter) -> R<(Vec<f64>, Vec<f64>)> {
+fn histogram(
+    values: &[f64],
+    bins: &Value,
+    range: Option<(f64, f64)>,
+    interp: &mut Interpreter,
+) -> R<(Vec<f64>, Vec<f64>)> {
     let edges = match bins {
         Value::Int(_) | Value::Bool(_) => {
             let n = bins.expect_int("bins")?;
@@ -667,7 +782,13 @@ fn hist(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         })
         .collect();
     let n = rects.len();
-    let i = ax.push(Artist::Bars(Bars { rects, colors: vec![color], edge, vertical: !horizontal, label: kw_str(args, &["label"])? }));
+    let i = ax.push(Artist::Bars(Bars {
+        rects,
+        colors: vec![color],
+        edge,
+        vertical: !horizontal,
+        label: kw_str(args, &["label"])?,
+    }));
     let bars = (0..n).map(|_| ax.handle("matplotlib.patches.Rectangle", i)).collect();
     Ok(Value::tuple(vec![
         Value::native(NdArray(counts)),
@@ -689,8 +810,13 @@ fn bar(interp: &mut Interpreter, ax: &PyAxes, args: &Args, vertical: bool) -> R<
         None => convert::vector(interp, &pos)?,
     };
     let lengths = convert::vector(interp, &length)?;
-    let thick = thickness.filter(|v| !v.is_none()).map(|v| convert::vector(interp, &v)).transpose()?.unwrap_or_else(|| vec![0.8]);
-    let bases = base.filter(|v| !v.is_none()).map(|v| convert::vector(interp, &v)).transpose()?.unwrap_or_else(|| vec![0.0]);
+    let thick = thickness
+        .filter(|v| !v.is_none())
+        .map(|v| convert::vector(interp, &v))
+        .transpose()?
+        .unwrap_or_else(|| vec![0.8]);
+    let bases =
+        base.filter(|v| !v.is_none()).map(|v| convert::vector(interp, &v)).transpose()?.unwrap_or_else(|| vec![0.0]);
     let n = positions.len().max(lengths.len());
     let get = |v: &[f64], i: usize| if v.len() == 1 { v[0] } else { v.get(i).copied().unwrap_or(f64::NAN) };
     for v in [&positions, &lengths, &thick, &bases] {
@@ -779,7 +905,8 @@ fn imshow(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         None => [-0.5, c - 0.5, r - 0.5, -0.5],
     };
     let auto_aspect = kw_str(args, &["aspect"])?.as_deref() == Some("auto");
-    let image = Image { rows, cols, pixels, extent: if lower { [extent[0], extent[1], extent[3], extent[2]] } else { extent } };
+    let image =
+        Image { rows, cols, pixels, extent: if lower { [extent[0], extent[1], extent[3], extent[2]] } else { extent } };
     let i = ax.with(|ax| {
         ax.equal_aspect = !auto_aspect;
         ax.y_inverted = !lower;
@@ -809,7 +936,8 @@ fn limits(interp: &mut Interpreter, ax: &PyAxes, args: &Args, horizontal: bool, 
             pair(l, h)
         }));
     }
-    let num = |v: Option<Value>| -> R<Option<f64>> { v.filter(|v| !v.is_none()).map(|v| v.expect_f64("limit")).transpose() };
+    let num =
+        |v: Option<Value>| -> R<Option<f64>> { v.filter(|v| !v.is_none()).map(|v| v.expect_f64("limit")).transpose() };
     let (l, h) = (num(lo)?, num(hi)?);
     ax.with(|a| {
         let axis = if horizontal { &mut a.x } else { &mut a.y };
@@ -849,7 +977,9 @@ fn axis(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         Some(v @ (Value::List(_) | Value::Tuple(_))) => {
             let l = convert::vector(interp, v)?;
             if l.len() != 4 {
-                return Err(Exception::type_error("The first argument to axis() must be an iterable of the form [xmin, xmax, ymin, ymax]"));
+                return Err(Exception::type_error(
+                    "The first argument to axis() must be an iterable of the form [xmin, xmax, ymin, ymax]",
+                ));
             }
             ax.with(|a| {
                 a.x.lim = (Some(l[0]), Some(l[1]));
@@ -890,8 +1020,10 @@ fn text(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         None => 10.0,
     };
     let t = Text {
-        x: x.expect_f64("x").or_else(|_| convert::vector(interp, &x).map(|v| v.first().copied().unwrap_or(f64::NAN)))?,
-        y: y.expect_f64("y").or_else(|_| convert::vector(interp, &y).map(|v| v.first().copied().unwrap_or(f64::NAN)))?,
+        x: x.expect_f64("x")
+            .or_else(|_| convert::vector(interp, &x).map(|v| v.first().copied().unwrap_or(f64::NAN)))?,
+        y: y.expect_f64("y")
+            .or_else(|_| convert::vector(interp, &y).map(|v| v.first().copied().unwrap_or(f64::NAN)))?,
         text: s.clone(),
         color,
         size,
@@ -958,7 +1090,10 @@ fn legend(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
             (0..a.artists.len()).filter(|&i| !matches!(a.artists[i], Artist::Text(_) | Artist::Image(_))).collect();
         let entries: Vec<(String, usize)> = match (handle_indices, labels) {
             (Some(h), Some(l)) => l.into_iter().zip(h).collect(),
-            (Some(h), None) => h.into_iter().filter_map(|i| a.artists.get(i).and_then(|x| x.label()).map(|l| (l.to_string(), i))).collect(),
+            (Some(h), None) => h
+                .into_iter()
+                .filter_map(|i| a.artists.get(i).and_then(|x| x.label()).map(|l| (l.to_string(), i)))
+                .collect(),
             (None, Some(l)) => l.into_iter().zip(drawable).collect(),
             (None, None) => drawable
                 .into_iter()
@@ -992,13 +1127,21 @@ fn legend_loc(s: &str) -> Option<LegendLoc> {
 
 fn legend_loc_index(i: i64) -> R<LegendLoc> {
     let names = [
-        "best", "upper right", "upper left", "lower left", "lower right", "right", "center left", "center right", "lower center",
-        "upper center", "center",
+        "best",
+        "upper right",
+        "upper left",
+        "lower left",
+        "lower right",
+        "right",
+        "center left",
+        "center right",
+        "lower center",
+        "upper center",
+        "center",
     ];
-    names
-        .get(usize::try_from(i).unwrap_or(usize::MAX))
-        .and_then(|n| legend_loc(n))
-        .ok_or_else(|| Exception::value_error(format!("loc must be string, coordinate tuple, or an integer 0-10, not {i}")))
+    names.get(usize::try_from(i).unwrap_or(usize::MAX)).and_then(|n| legend_loc(n)).ok_or_else(|| {
+        Exception::value_error(format!("loc must be string, coordinate tuple, or an integer 0-10, not {i}"))
+    })
 }
 
 /// `set_xticks(ticks, labels=None)` and pyplot's `xticks(ticks=None, labels=None)`, which

@@ -54,16 +54,21 @@ pub fn array(interp: &mut Interpreter, v: &Value) -> R<Array> {
     }
     match v {
         Value::Bool(b) => Ok(Array { shape: vec![], data: vec![f64::from(u8::from(*b))] }),
-        Value::Int(_) | Value::Float(_) | Value::BigInt(_) => Ok(Array { shape: vec![], data: vec![v.expect_f64("x")?] }),
+        Value::Int(_) | Value::Float(_) | Value::BigInt(_) => {
+            Ok(Array { shape: vec![], data: vec![v.expect_f64("x")?] })
+        }
         Value::Str(s) => Err(Exception::value_error(format!("could not convert string to float: '{s}'"))),
         Value::None => Ok(Array { shape: vec![], data: vec![f64::NAN] }),
         _ => {
             if let Some(n) = v.downcast::<super::objects::NpFloat>() {
                 return Ok(Array { shape: vec![], data: vec![n.0] });
             }
-            let items = interp
-                .iterate(v)
-                .map_err(|_| Exception::type_error(format!("float() argument must be a string or a real number, not '{}'", v.type_name())))?;
+            let items = interp.iterate(v).map_err(|_| {
+                Exception::type_error(format!(
+                    "float() argument must be a string or a real number, not '{}'",
+                    v.type_name()
+                ))
+            })?;
             let mut parts = Vec::with_capacity(items.len());
             for item in &items {
                 parts.push(array(interp, item)?);
@@ -93,7 +98,8 @@ pub fn categories(interp: &mut Interpreter, v: &Value) -> Option<Vec<String>> {
         return None;
     }
     let items = interp.iterate(v).ok()?;
-    let names: Vec<String> = items.iter().filter_map(|i| if let Value::Str(s) = i { Some(s.to_string()) } else { None }).collect();
+    let names: Vec<String> =
+        items.iter().filter_map(|i| if let Value::Str(s) = i { Some(s.to_string()) } else { None }).collect();
     (!items.is_empty() && names.len() == items.len()).then_some(names)
 }
 
@@ -117,7 +123,9 @@ pub fn kw_str(args: &Args, names: &[&str]) -> R<Option<String>> {
 /// Rejects keyword arguments an artist has no property for, as `Artist.set` does.
 pub fn check_kwargs(args: &Args, artist: &str, known: &[&str]) -> R<()> {
     match args.kw.iter().find(|(k, _)| !known.contains(&&**k)) {
-        Some((k, _)) => Err(Exception::new("AttributeError", format!("{artist}.set() got an unexpected keyword argument '{k}'"))),
+        Some((k, _)) => {
+            Err(Exception::new("AttributeError", format!("{artist}.set() got an unexpected keyword argument '{k}'")))
+        }
         None => Ok(()),
     }
 }
@@ -138,7 +146,10 @@ pub fn color(interp: &mut Interpreter, v: &Value) -> R<Rgba> {
                 return Ok(c.with_alpha(items[1].expect_f64("alpha")?));
             }
             let parts: Vec<f64> = items.iter().filter_map(Value::as_f64).collect();
-            if (parts.len() == 3 || parts.len() == 4) && parts.len() == items.len() && parts.iter().all(|p| (0.0..=1.0).contains(p)) {
+            if (parts.len() == 3 || parts.len() == 4)
+                && parts.len() == items.len()
+                && parts.iter().all(|p| (0.0..=1.0).contains(p))
+            {
                 Ok(Rgba { r: parts[0], g: parts[1], b: parts[2], a: parts.get(3).copied().unwrap_or(1.0) })
             } else {
                 let r = interp.repr(v)?;
@@ -175,7 +186,9 @@ pub fn marker(v: &Value) -> R<Option<Marker>> {
         Value::Str(s) if matches!(&**s, "" | " " | "None" | "none") => Ok(None),
         Value::Str(s) if s.chars().count() == 1 => {
             let c = s.chars().next().unwrap_or(' ');
-            Marker::from_char(c).map(Some).ok_or_else(|| Exception::value_error(format!("Unrecognized marker style '{s}'")))
+            Marker::from_char(c)
+                .map(Some)
+                .ok_or_else(|| Exception::value_error(format!("Unrecognized marker style '{s}'")))
         }
         Value::Str(s) => Err(Exception::value_error(format!("Unrecognized marker style '{s}'"))),
         Value::None => Ok(None),

@@ -173,9 +173,18 @@ fn subplot_spec(args: &Args) -> R<(usize, usize, usize)> {
     let (r, c, i) = match ints.as_slice() {
         [] => (1, 1, 1),
         [n] if (111..=999).contains(n) => (n / 100, n / 10 % 10, n % 10),
-        [n] => return Err(Exception::value_error(format!("Integer subplot specification must be a three-digit number, not {n}"))),
+        [n] => {
+            return Err(Exception::value_error(format!(
+                "Integer subplot specification must be a three-digit number, not {n}"
+            )));
+        }
         [r, c, i] => (*r, *c, *i),
-        _ => return Err(Exception::type_error(format!("subplot() takes 1 or 3 positional arguments but {} were given", ints.len()))),
+        _ => {
+            return Err(Exception::type_error(format!(
+                "subplot() takes 1 or 3 positional arguments but {} were given",
+                ints.len()
+            )));
+        }
     };
     if r < 1 || c < 1 {
         return Err(Exception::value_error(format!("Number of rows must be a positive integer, not {r}")));
@@ -213,7 +222,11 @@ fn bind_prefix<const N: usize>(args: &Args, names: &[&str; N]) -> R<[Option<Valu
     let mut out: [Option<Value>; N] = std::array::from_fn(|_| None);
     for (i, v) in args.pos.iter().enumerate() {
         if i >= N {
-            return Err(Exception::type_error(format!("{}() takes {N} positional arguments but {} were given", args.fname, args.pos.len())));
+            return Err(Exception::type_error(format!(
+                "{}() takes {N} positional arguments but {} were given",
+                args.fname,
+                args.pos.len()
+            )));
         }
         out[i] = Some(v.clone());
     }
@@ -230,73 +243,100 @@ fn savefig_error(args: &Args) -> Exception {
     crate::lang::files::permission_denied(&path, "lessons cannot write files; figures are shown in the page")
 }
 
+/// A pyplot function given pyplot's state.
+type PyplotFn = Box<dyn Fn(&State, &mut Interpreter, Args) -> R<Value>>;
+
 fn pyplot_module(state: &State) -> Module {
     let m = Module::new("matplotlib.pyplot");
-    let def = |name: &str, f: Box<dyn Fn(&State, &mut Interpreter, Args) -> R<Value>>| {
+    let def = |name: &str, f: PyplotFn| {
         let st = state.clone();
         m.set(name, Value::builtin(name, move |interp, args| f(&st, interp, args)));
     };
-    def("figure", Box::new(|st, _, args| {
-        let size = kw(&args, &["figsize"]).cloned();
-        Ok(Value::native(PyFigure(new_figure(st, size.as_ref())?)))
-    }));
+    def(
+        "figure",
+        Box::new(|st, _, args| {
+            let size = kw(&args, &["figsize"]).cloned();
+            Ok(Value::native(PyFigure(new_figure(st, size.as_ref())?)))
+        }),
+    );
     def("gcf", Box::new(|st, _, _| Ok(Value::native(PyFigure(gcf(st)?)))));
     def("gca", Box::new(|st, _, _| Ok(Value::native(gca(st)?))));
     def("subplots", Box::new(|st, interp, args| subplots(st, interp, &args)));
-    def("subplot", Box::new(|st, _, args| {
-        let (r, c, i) = subplot_spec(&args)?;
-        Ok(Value::native(subplot_of(&gcf(st)?, r, c, i)))
-    }));
-    def("show", Box::new(|st, interp, _| {
-        show(st, interp);
-        Ok(Value::None)
-    }));
-    def("close", Box::new(|st, _, args| {
-        let mut s = st.borrow_mut();
-        match args.pos.first() {
-            None => {
-                if let Some(cur) = s.current.take() {
-                    s.open.retain(|f| !Rc::ptr_eq(f, &cur));
+    def(
+        "subplot",
+        Box::new(|st, _, args| {
+            let (r, c, i) = subplot_spec(&args)?;
+            Ok(Value::native(subplot_of(&gcf(st)?, r, c, i)))
+        }),
+    );
+    def(
+        "show",
+        Box::new(|st, interp, _| {
+            show(st, interp);
+            Ok(Value::None)
+        }),
+    );
+    def(
+        "close",
+        Box::new(|st, _, args| {
+            let mut s = st.borrow_mut();
+            match args.pos.first() {
+                None => {
+                    if let Some(cur) = s.current.take() {
+                        s.open.retain(|f| !Rc::ptr_eq(f, &cur));
+                    }
+                    s.current = s.open.last().cloned();
                 }
-                s.current = s.open.last().cloned();
-            }
-            Some(Value::Str(a)) if &**a == "all" => {
-                s.open.clear();
-                s.current = None;
-            }
-            Some(v) => {
-                if let Some(f) = v.downcast::<PyFigure>() {
-                    s.open.retain(|g| !Rc::ptr_eq(g, &f.0));
-                    if s.current.as_ref().is_some_and(|c| Rc::ptr_eq(c, &f.0)) {
-                        s.current = s.open.last().cloned();
+                Some(Value::Str(a)) if &**a == "all" => {
+                    s.open.clear();
+                    s.current = None;
+                }
+                Some(v) => {
+                    if let Some(f) = v.downcast::<PyFigure>() {
+                        s.open.retain(|g| !Rc::ptr_eq(g, &f.0));
+                        if s.current.as_ref().is_some_and(|c| Rc::ptr_eq(c, &f.0)) {
+                            s.current = s.open.last().cloned();
+                        }
                     }
                 }
             }
-        }
-        Ok(Value::None)
-    }));
-    def("clf", Box::new(|st, _, _| {
-        let f = gcf(st)?;
-        let mut s = f.borrow_mut();
-        s.fig.axes.clear();
-        s.current = None;
-        Ok(Value::None)
-    }));
-    def("tight_layout", Box::new(|st, _, _| {
-        gcf(st)?.borrow_mut().fig.tight = true;
-        Ok(Value::None)
-    }));
-    def("suptitle", Box::new(|st, _, args| {
-        let [t] = bind_prefix::<1>(&args, &["t"])?;
-        let t = t.map(|v| v.to_str()).unwrap_or_default();
-        gcf(st)?.borrow_mut().fig.suptitle = Some(t.clone());
-        Ok(TextObj::value("0.5", "0.98", &t))
-    }));
+            Ok(Value::None)
+        }),
+    );
+    def(
+        "clf",
+        Box::new(|st, _, _| {
+            let f = gcf(st)?;
+            let mut s = f.borrow_mut();
+            s.fig.axes.clear();
+            s.current = None;
+            Ok(Value::None)
+        }),
+    );
+    def(
+        "tight_layout",
+        Box::new(|st, _, _| {
+            gcf(st)?.borrow_mut().fig.tight = true;
+            Ok(Value::None)
+        }),
+    );
+    def(
+        "suptitle",
+        Box::new(|st, _, args| {
+            let [t] = bind_prefix::<1>(&args, &["t"])?;
+            let t = t.map(|v| v.to_str()).unwrap_or_default();
+            gcf(st)?.borrow_mut().fig.suptitle = Some(t.clone());
+            Ok(TextObj::value("0.5", "0.98", &t))
+        }),
+    );
     def("savefig", Box::new(|_, _, args| Err(savefig_error(&args))));
-    def("colorbar", Box::new(|st, _, _| {
-        let _ = gcf(st)?;
-        Ok(Handle::value("matplotlib.colorbar.Colorbar", None, 0, None))
-    }));
+    def(
+        "colorbar",
+        Box::new(|st, _, _| {
+            let _ = gcf(st)?;
+            Ok(Handle::value("matplotlib.colorbar.Colorbar", None, 0, None))
+        }),
+    );
     for name in ["ion", "ioff", "pause", "draw", "subplots_adjust", "set_cmap", "rc"] {
         def(name, Box::new(|_, _, _| Ok(Value::None)));
     }
@@ -329,10 +369,13 @@ fn pyplot_module(state: &State) -> Module {
         ("xticks", "xticks"),
         ("yticks", "yticks"),
     ] {
-        def(py, Box::new(move |st, interp, args| {
-            let ax = gca(st)?;
-            axes::call(method, interp, &ax, args)
-        }));
+        def(
+            py,
+            Box::new(move |st, interp, args| {
+                let ax = gca(st)?;
+                axes::call(method, interp, &ax, args)
+            }),
+        );
     }
     m.set("rcParams", state.borrow().rc.clone());
     let cm = Module::new("matplotlib.cm");
@@ -342,11 +385,14 @@ fn pyplot_module(state: &State) -> Module {
     }
     let cm = Value::Module(Rc::new(cm));
     m.set("cm", cm);
-    m.set("get_cmap", Value::builtin("get_cmap", |_, args| {
-        let [name] = args.bind(&["name="])?;
-        let name = name.map(|v| v.to_str()).unwrap_or_else(|| "viridis".into());
-        axes::colormap_arg(&Value::str(&name)).map(|_| axes::colormap_value(&name))
-    }));
+    m.set(
+        "get_cmap",
+        Value::builtin("get_cmap", |_, args| {
+            let [name] = args.bind(&["name="])?;
+            let name = name.map(|v| v.to_str()).unwrap_or_else(|| "viridis".into());
+            axes::colormap_arg(&Value::str(&name)).map(|_| axes::colormap_value(&name))
+        }),
+    );
     let style = Module::new("matplotlib.style");
     style.set("use", Value::builtin("use", |_, _| Ok(Value::None)));
     m.set("style", Value::Module(Rc::new(style)));
@@ -416,7 +462,11 @@ impl NativeObject for PyFigure {
                         let v = convert::vector(interp, &pair)?;
                         (v.first().copied().unwrap_or(6.4), v.get(1).copied().unwrap_or(4.8))
                     }
-                    _ => return Err(Exception::type_error("set_size_inches() missing 1 required positional argument: 'w'")),
+                    _ => {
+                        return Err(Exception::type_error(
+                            "set_size_inches() missing 1 required positional argument: 'w'",
+                        ));
+                    }
                 };
                 let mut st = fig.borrow_mut();
                 st.fig.width = w;
@@ -424,8 +474,12 @@ impl NativeObject for PyFigure {
                 Ok(Value::None)
             }),
             "savefig" => method("savefig", |_, _, args| Err(savefig_error(&args))),
-            "colorbar" => method("colorbar", |_, _, _| Ok(Handle::value("matplotlib.colorbar.Colorbar", None, 0, None))),
-            "subplots_adjust" | "show" | "set_facecolor" | "align_labels" => method("subplots_adjust", |_, _, _| Ok(Value::None)),
+            "colorbar" => {
+                method("colorbar", |_, _, _| Ok(Handle::value("matplotlib.colorbar.Colorbar", None, 0, None)))
+            }
+            "subplots_adjust" | "show" | "set_facecolor" | "align_labels" => {
+                method("subplots_adjust", |_, _, _| Ok(Value::None))
+            }
             "clf" => method("clf", |fig, _, _| {
                 let mut st = fig.borrow_mut();
                 st.fig.axes.clear();

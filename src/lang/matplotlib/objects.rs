@@ -4,8 +4,8 @@
 
 use std::cell::RefCell;
 
-use super::convert::R;
 use super::FigRef;
+use super::convert::R;
 use crate::lang::format::float_repr;
 use crate::lang::native::NativeObject;
 use crate::lang::{Exception, Interpreter, Value};
@@ -207,7 +207,14 @@ impl NativeObject for NpFloat {
     fn format(&self, _: &Value, spec: &str, _: &mut Interpreter) -> R<Option<String>> {
         crate::lang::format::format_float(self.0, spec).map(Some)
     }
-    fn binary_op(&self, _: &Value, op: crate::lang::Op, other: &Value, reflected: bool, interp: &mut Interpreter) -> R<Option<Value>> {
+    fn binary_op(
+        &self,
+        _: &Value,
+        op: crate::lang::Op,
+        other: &Value,
+        reflected: bool,
+        interp: &mut Interpreter,
+    ) -> R<Option<Value>> {
         let Some(o) = other.as_f64().or_else(|| other.downcast::<NpFloat>().map(|n| n.0)) else {
             return Ok(None);
         };
@@ -273,7 +280,16 @@ impl NdArray {
                 .iter()
                 .map(|v| {
                     if !v.is_finite() {
-                        return (if v.is_nan() { "nan".into() } else if *v > 0.0 { "inf".into() } else { "-inf".into() }, String::new());
+                        return (
+                            if v.is_nan() {
+                                "nan".into()
+                            } else if *v > 0.0 {
+                                "inf".into()
+                            } else {
+                                "-inf".into()
+                            },
+                            String::new(),
+                        );
                     }
                     let s = format!("{v:.8}");
                     let (i, f) = s.split_once('.').unwrap_or((&s, ""));
@@ -386,7 +402,10 @@ impl AxesArray {
         let n = self.shape[dim] as i64;
         let j = if i < 0 { i + n } else { i };
         if j < 0 || j >= n {
-            return Err(Exception::new("IndexError", format!("index {i} is out of bounds for axis {dim} with size {n}")));
+            return Err(Exception::new(
+                "IndexError",
+                format!("index {i} is out of bounds for axis {dim} with size {n}"),
+            ));
         }
         Ok(j as usize)
     }
@@ -439,7 +458,11 @@ impl NativeObject for AxesArray {
             if t.len() != self.shape.len() {
                 return Err(Exception::new(
                     "IndexError",
-                    format!("too many indices for array: array is {}-dimensional, but {} were indexed", self.shape.len(), t.len()),
+                    format!(
+                        "too many indices for array: array is {}-dimensional, but {} were indexed",
+                        self.shape.len(),
+                        t.len()
+                    ),
                 ));
             }
             if t.len() == 2 {
@@ -449,7 +472,11 @@ impl NativeObject for AxesArray {
             return self.get_item(key, &t[0], interp);
         }
         if let Value::Slice(_) = key {
-            let rows: Vec<Value> = if self.shape.len() == 2 { (0..self.shape[0]).map(|i| self.row(i)).collect() } else { self.items.clone() };
+            let rows: Vec<Value> = if self.shape.len() == 2 {
+                (0..self.shape[0]).map(|i| self.row(i)).collect()
+            } else {
+                self.items.clone()
+            };
             let picked = interp.get_item(&Value::list(rows), key)?;
             let items = interp.iterate(&picked)?;
             return Ok(Some(if self.shape.len() == 2 {
@@ -473,7 +500,9 @@ impl NativeObject for AxesArray {
                 let f = self.flat();
                 Value::iter_items(f.downcast::<AxesArray>().map(|a| a.items.clone()).unwrap_or_default())
             }
-            "flatten" | "ravel" => Value::method(this.clone(), "flatten", |_, args| Ok(args.this_native::<AxesArray>()?.flat())),
+            "flatten" | "ravel" => {
+                Value::method(this.clone(), "flatten", |_, args| Ok(args.this_native::<AxesArray>()?.flat()))
+            }
             "shape" => Value::tuple(self.shape.iter().map(|&d| Value::Int(d as i64)).collect()),
             "ndim" => Value::Int(self.shape.len() as i64),
             "size" => Value::Int(self.items.len() as i64),
@@ -487,7 +516,10 @@ impl NativeObject for AxesArray {
             }),
             "T" if self.shape.len() == 2 => {
                 let (r, c) = (self.shape[0], self.shape[1]);
-                let items = (0..c).flat_map(|j| (0..r).map(move |i| (i, j))).map(|(i, j)| self.items[i * c + j].clone()).collect();
+                let items = (0..c)
+                    .flat_map(|j| (0..r).map(move |i| (i, j)))
+                    .map(|(i, j)| self.items[i * c + j].clone())
+                    .collect();
                 Value::native(AxesArray { shape: vec![c, r], items })
             }
             _ => return Ok(None),
