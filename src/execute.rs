@@ -45,6 +45,8 @@ impl Default for RunOptions {
 pub enum OutputItem {
     Text(String),
     Error(CellError),
+    /// A matplotlib figure the cell showed; drawn by `render`, not part of [`CellRun::text`].
+    Figure(crate::plot::Figure),
 }
 
 /// An uncaught exception (or syntax error, or exceeded limit) that ended a cell.
@@ -84,6 +86,7 @@ impl CellRun {
                     out.push_str(&e.last_line);
                     out.push('\n');
                 }
+                OutputItem::Figure(_) => {}
             }
         }
         out
@@ -92,7 +95,7 @@ impl CellRun {
     pub fn error(&self) -> Option<&CellError> {
         self.items.iter().find_map(|i| match i {
             OutputItem::Error(e) => Some(e),
-            OutputItem::Text(_) => None,
+            OutputItem::Text(_) | OutputItem::Figure(_) => None,
         })
     }
 }
@@ -124,6 +127,10 @@ impl OutputSink for ItemSink<'_> {
         if let Some(w) = self.watcher.as_mut() {
             w(&self.items);
         }
+    }
+
+    fn figure(&mut self, figure: crate::plot::Figure) {
+        self.items.push(OutputItem::Figure(figure));
     }
 }
 
@@ -181,6 +188,7 @@ pub fn is_cancelled(options: &RunOptions) -> bool {
 pub(crate) fn new_interpreter(options: &RunOptions, lesson_path: &std::path::Path) -> Interpreter {
     let mut interp = Interpreter::new();
     crate::lang::torch::install(&mut interp);
+    crate::lang::matplotlib::install(&mut interp);
     interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
     interp.set_time_limit(options.cell_time_limit);
     interp.set_recursion_limit(options.recursion_limit);

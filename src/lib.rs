@@ -9,6 +9,7 @@
 mod alloc;
 pub mod source;
 pub mod tensor;
+pub mod plot;
 pub mod lang;
 pub mod lesson;
 pub mod execute;

@@ -57,7 +57,8 @@ struct CellView<'a> {
 #[derive(Serialize)]
 struct ItemView<'a> {
     kind: &'static str,
-    text: &'a str,
+    /// The text, or for a figure its SVG (made here, so already safe markup).
+    text: std::borrow::Cow<'a, str>,
 }
 
 pub struct Renderer {
@@ -167,9 +168,11 @@ fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i:
     let items = cr
         .items
         .iter()
-        .map(|item| match item {
-            OutputItem::Text(t) => ItemView { kind: "text", text: t },
-            OutputItem::Error(e) => ItemView { kind: "error", text: &e.last_line },
+        .enumerate()
+        .map(|(k, item)| match item {
+            OutputItem::Text(t) => ItemView { kind: "text", text: t.into() },
+            OutputItem::Error(e) => ItemView { kind: "error", text: (&e.last_line).into() },
+            OutputItem::Figure(f) => ItemView { kind: "figure", text: crate::plot::svg::render(f, &format!("fig{}-{k}", cell.line)).into() },
         })
         .collect();
     CellView {

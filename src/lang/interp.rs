@@ -19,6 +19,10 @@ pub use snapshot::Snapshot;
 /// Where `print` writes. The interpreter itself does no I/O.
 pub trait OutputSink {
     fn write(&mut self, text: &str);
+
+    /// A figure the cell showed (`plt.show()`, or open when the cell ended), in its place among
+    /// the writes. Sinks that keep only text drop it.
+    fn figure(&mut self, _figure: crate::plot::Figure) {}
 }
 
 impl OutputSink for String {
@@ -26,6 +30,9 @@ impl OutputSink for String {
         self.push_str(text);
     }
 }
+
+/// Run when a cell ends (see [`Interpreter::set_cell_end_hook`]).
+pub type CellEndHook = Rc<dyn Fn(&mut Interpreter)>;
 
 /// Names bound in a comprehension or class body (or, in a function, outside the scope
 /// analysis). Few and short-lived: a vector searched by name beats hashing each access.
@@ -274,6 +281,10 @@ pub struct Interpreter {
     pub(crate) modules: HashMap<String, Value>,
     pub(crate) types: HashMap<&'static str, Rc<TypeObj>>,
     pub(crate) out: String,
+    /// Figures shown, each with the length `out` had then, so they keep their place in the output.
+    figures: Vec<(usize, crate::plot::Figure)>,
+    /// Run when a cell ends, errors included (matplotlib shows the figures left open).
+    cell_end: Option<CellEndHook>,
     pub(crate) depth: usize,
     pub(crate) recursion_limit: usize,
     /// The most bytes one sequence repetition (`[0] * n`, `"ab" * n`) may build.
@@ -317,6 +328,8 @@ impl Interpreter {
             modules: HashMap::new(),
             types: HashMap::new(),
             out: String::new(),
+            figures: Vec::new(),
+            cell_end: None,
             depth: 0,
             recursion_limit: RECURSION_LIMIT,
             max_sequence_bytes: DEFAULT_MAX_SEQUENCE_BYTES,
@@ -408,6 +421,9 @@ impl Interpreter {
         self.depth = 0;
         self.handling.clear();
         let result = self.run_body(&body, code, base, sink);
+        if let Some(hook) = self.cell_end.clone() {
+            hook(self);
+        }
         self.flush(sink);
         result.map_err(|e| {
             let d = *e.0;
@@ -424,7 +440,28 @@ impl Interpreter {
         })
     }
 
+    /// Show a figure after what has been printed so far.
+    pub fn emit_figure(&mut self, figure: crate::plot::Figure) {
+        self.figures.push((self.out.len(), figure));
+    }
+
+    /// Set what runs at the end of every cell.
+    pub fn set_cell_end_hook(&mut self, hook: Option<CellEndHook>) {
+        self.cell_end = hook;
+    }
+
     fn flush(&mut self, sink: &mut dyn OutputSink) {
+        if !self.figures.is_empty() {
+            let mut at = 0;
+            for (pos, figure) in std::mem::take(&mut self.figures) {
+                if pos > at {
+                    sink.write(&self.out[at..pos]);
+                    at = pos;
+                }
+                sink.figure(figure);
+            }
+            self.out.drain(..at);
+        }
         if !self.out.is_empty() {
             sink.write(&self.out);
             self.out.clear();

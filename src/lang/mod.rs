@@ -13,6 +13,7 @@ pub mod files;
 pub mod format;
 mod generator;
 pub mod interp;
+pub mod matplotlib;
 pub mod lexer;
 mod math;
 mod random;

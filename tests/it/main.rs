@@ -7,3 +7,4 @@ mod lessons;
 mod check_cli;
 mod hardening_cli;
 mod serve;
+mod plots;

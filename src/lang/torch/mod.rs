@@ -835,3 +835,16 @@ fn two_tensors(a: Option<Value>, b: Option<Value>, name: &str) -> R<(Tensor, Ten
     };
     Ok((get(&a, "input")?, get(&b, "target")?))
 }
+
+/// The shape and elements (widened to f64, row-major) of a tensor, for code that takes array
+/// data without knowing tensors (matplotlib's bindings); None if `v` is not a tensor. A tensor
+/// that requires grad raises PyTorch's error, as NumPy's conversion of it does.
+pub fn array_data(v: &Value) -> Option<R<(Vec<usize>, Vec<f64>)>> {
+    let t = as_tensor(v)?;
+    if t.requires_grad() {
+        return Some(Err(Exception::runtime_error(
+            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+        )));
+    }
+    Some(Ok((t.shape(), t.to_f64_vec())))
+}
