@@ -337,6 +337,9 @@ pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
     let fused = matmul_fused(m, k, n);
     let mut out = vec![T::zero(); m * n];
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            break;
+        }
         for j in 0..n {
             let mut acc = T::zero();
             for p in 0..k {
@@ -357,6 +360,9 @@ const TILE_ROWS: usize = 4;
 /// Portable version (no SIMD) for CPUs without AVX2/FMA.
 pub(crate) fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            return;
+        }
         let row = &mut out[i * n..(i + 1) * n];
         for p in 0..k {
             let x = a.at(i, p);
@@ -442,6 +448,9 @@ macro_rules! avx2_matmul {
                 let w = W.min(n - j0);
                 let mut p0 = 0;
                 while p0 < k {
+                    if super::interrupt::should_stop() {
+                        return;
+                    }
                     let kc = KC.min(k - p0);
                     for (pp, dst) in panel.chunks_exact_mut(W).take(kc).enumerate() {
                         let p = p0 + pp;
@@ -478,6 +487,9 @@ avx2_matmul!(matmul_f64_avx2, tile_f64_avx2, f64, __m256d, 4, _mm256_setzero_pd,
 pub(crate) fn matmul_i64(a: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> Vec<i64> {
     let mut out = vec![0i64; m * n];
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            break;
+        }
         for j in 0..n {
             let mut acc = 0i64;
             for p in 0..k {

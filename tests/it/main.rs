@@ -5,3 +5,4 @@ mod lang_cases;
 mod lang_props;
 mod lessons;
 mod check_cli;
+mod limits_cli;
