@@ -75,7 +75,11 @@ fn statement(r: &mut Rng) -> String {
         0 => format!("y = {}1{}", "(".repeat(k % 400), ")".repeat(k % 400)),
         1 => format!("y = {}1", "not ".repeat(k)),
         2 => format!("y = {}1", "-".repeat(k % 5000)),
-        3 => format!("y = {}", vec!["1"; k % 50_000 + 1].join(r.pick(&[" + ", " ** ", " * ", " - ", " and ", " or ", " < "]))),
+        3 => format!(
+            "y = {}",
+            vec!["1"; k % 50_000 + 1]
+                .join(r.pick(&[" + ", " ** ", " * ", " - ", " and ", " or ", " < "]))
+        ),
         4 => format!("y = f{}", "(0)".repeat(k % 100_000)),
         5 => format!("y = x{}", ".real".repeat(k % 100_000)),
         6 => format!("y = [0]{}", "[0]".repeat(k % 100_000)),
@@ -84,7 +88,10 @@ fn statement(r: &mut Rng) -> String {
         9 => format!("y = [0] * {n}"),
         10 => format!("y = 'ab' * {n}"),
         11 => format!("y = list(range({n}))"),
-        12 => format!("y = 'a'.{}({n})", r.pick(&["center", "ljust", "rjust", "zfill"])),
+        12 => format!(
+            "y = 'a'.{}({n})",
+            r.pick(&["center", "ljust", "rjust", "zfill"])
+        ),
         13 => format!("y = format(1, '{n}d')"),
         14 => format!("y = '%{n}d' % 1"),
         15 => format!("y = f'{{x:{n}}}'"),
@@ -93,12 +100,32 @@ fn statement(r: &mut Rng) -> String {
         18 => "y = []\nwhile True:\n    y.append([0] * 10**6)".into(),
         19 => "def g():\n    while True:\n        yield 1\ny = sum(g())".into(),
         20 => "def rec(n):\n    return rec(n + 1)\nrec(0)".into(),
-        21 => format!("y = []\nfor i in range({}):\n    y = [y]\ny = None", r.size(6)),
-        22 => format!("y = ()\nfor i in range({}):\n    y = (y,)\nz = str(y)[:3]", r.size(6)),
-        23 => format!("y = {{}}\nfor i in range({}):\n    y = {{'a': y}}\nz = y == y", r.size(6)),
-        24 => format!("import torch\ny = torch.zeros({}, {})", r.size(6), r.size(6)),
-        25 => format!("import torch\nimport torch.nn as nn\ny = nn.{}({}, {})", r.pick(&["Linear", "Embedding"]), r.size(7), r.size(4)),
-        26 => format!("import torch\nimport torch.nn.functional as F\ny = F.one_hot(torch.tensor([{n}]))"),
+        21 => format!(
+            "y = []\nfor i in range({}):\n    y = [y]\ny = None",
+            r.size(6)
+        ),
+        22 => format!(
+            "y = ()\nfor i in range({}):\n    y = (y,)\nz = str(y)[:3]",
+            r.size(6)
+        ),
+        23 => format!(
+            "y = {{}}\nfor i in range({}):\n    y = {{'a': y}}\nz = y == y",
+            r.size(6)
+        ),
+        24 => format!(
+            "import torch\ny = torch.zeros({}, {})",
+            r.size(6),
+            r.size(6)
+        ),
+        25 => format!(
+            "import torch\nimport torch.nn as nn\ny = nn.{}({}, {})",
+            r.pick(&["Linear", "Embedding"]),
+            r.size(7),
+            r.size(4)
+        ),
+        26 => format!(
+            "import torch\nimport torch.nn.functional as F\ny = F.one_hot(torch.tensor([{n}]))"
+        ),
         27 => "import torch\na = torch.ones(4096, 4096)\nb = a @ a".into(),
         28 => format!("y = sorted(range({}, 0, -1))", r.size(8)),
         29 => format!("y = 3 ** {n}"),
@@ -106,9 +133,16 @@ fn statement(r: &mut Rng) -> String {
         31 => {
             // Nested blocks: indentation past CPython's limit of 100 levels, or within it.
             let levels = (k % 150) + 1;
-            (0..levels).map(|i| format!("{}if True:\n", "  ".repeat(i))).collect::<String>() + &"  ".repeat(levels) + "pass"
+            (0..levels)
+                .map(|i| format!("{}if True:\n", "  ".repeat(i)))
+                .collect::<String>()
+                + &"  ".repeat(levels)
+                + "pass"
         }
-        32 => format!("class N:\n    pass\nn = N()\nn.me = n\nn.t = [0] * {}", r.size(5)),
+        32 => format!(
+            "class N:\n    pass\nn = N()\nn.me = n\nn.t = [0] * {}",
+            r.size(5)
+        ),
         _ => format!("y = {}", expr(r, (k % 12) as u32)),
     }
 }
@@ -119,7 +153,13 @@ fn program(r: &mut Rng) -> String {
         let mut body = statement(r);
         if r.below(4) == 0 {
             // Catching the limit must not help: limits are uncatchable or re-raised each time.
-            body = format!("try:\n{}\nexcept BaseException as e:\n    pass", body.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
+            body = format!(
+                "try:\n{}\nexcept BaseException as e:\n    pass",
+                body.lines()
+                    .map(|l| format!("    {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
         }
         cells.push_str(&format!("\n```python\n{body}\n```\n"));
     }
@@ -128,7 +168,12 @@ fn program(r: &mut Rng) -> String {
 
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 fn main() {
@@ -154,17 +199,30 @@ fn main() {
             let what = cell.error().map_or("ok".to_string(), |e| e.py_type.clone());
             if what == "InternalError" {
                 internal += 1;
-                eprintln!("internal error: {:?}\n--- program ---\n{}\n---", cell.error().map(|e| &e.message), text.chars().take(2000).collect::<String>());
+                eprintln!(
+                    "internal error: {:?}\n--- program ---\n{}\n---",
+                    cell.error().map(|e| &e.message),
+                    text.chars().take(2000).collect::<String>()
+                );
             }
             *outcomes.entry(what).or_default() += 1;
         }
         let rss = rss_kib();
         max_rss = max_rss.max(rss);
         if runs.is_multiple_of(50) {
-            println!("{:>6.0}s runs={runs} rss={} MiB max_rss={} MiB internal={internal}", start.elapsed().as_secs_f64(), rss >> 10, max_rss >> 10);
+            println!(
+                "{:>6.0}s runs={runs} rss={} MiB max_rss={} MiB internal={internal}",
+                start.elapsed().as_secs_f64(),
+                rss >> 10,
+                max_rss >> 10
+            );
         }
     }
-    println!("done: {runs} programs in {:.0}s, max RSS {} MiB, internal errors {internal}", start.elapsed().as_secs_f64(), max_rss >> 10);
+    println!(
+        "done: {runs} programs in {:.0}s, max RSS {} MiB, internal errors {internal}",
+        start.elapsed().as_secs_f64(),
+        max_rss >> 10
+    );
     for (what, n) in outcomes {
         println!("  {what}: {n}");
     }

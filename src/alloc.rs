@@ -28,9 +28,16 @@ const PLAIN_ALIGN: usize = 16;
 /// Headroom of a thread without a budget: never reached.
 const UNLIMITED: isize = isize::MAX / 2;
 
+/// Bytes granted past the budget at each crossing, so that the code that runs next (the end of
+/// the cell, a later cell freeing what it holds) can allocate a little; at most `GRACE_TOTAL`
+/// in all, so the thread's bytes stay bounded by the budget plus that.
+const GRACE: isize = 8 << 20;
+const GRACE_TOTAL: isize = 64 << 20;
+
 thread_local! {
     static HEADROOM: Cell<isize> = const { Cell::new(UNLIMITED) };
     static LIMIT: Cell<isize> = const { Cell::new(UNLIMITED) };
+    static GRACE_LEFT: Cell<isize> = const { Cell::new(GRACE_TOTAL) };
     static TRIPPED: Cell<bool> = const { Cell::new(false) };
     static ON_OVER: Cell<Option<fn()>> = const { Cell::new(None) };
 }
@@ -52,6 +59,12 @@ fn credit(bytes: usize) {
 #[cold]
 #[inline(never)]
 fn over() {
+    let grace = GRACE.min(GRACE_LEFT.get());
+    if grace > 0 {
+        GRACE_LEFT.set(GRACE_LEFT.get() - grace);
+        HEADROOM.set(HEADROOM.get() + grace);
+        LIMIT.set(LIMIT.get() + grace);
+    }
     if !TRIPPED.get() {
         TRIPPED.set(true);
         if let Some(hook) = ON_OVER.get() {
@@ -67,6 +80,7 @@ pub fn set_thread_budget(limit: Option<u64>, on_over: Option<fn()>) {
     let limit = limit.map_or(UNLIMITED, |l| l.min(UNLIMITED as u64) as isize);
     HEADROOM.set(limit);
     LIMIT.set(limit);
+    GRACE_LEFT.set(if limit == UNLIMITED { 0 } else { GRACE_TOTAL });
     TRIPPED.set(false);
     ON_OVER.set(on_over);
 }
@@ -81,8 +95,9 @@ pub fn used() -> u64 {
     LIMIT.get().saturating_sub(HEADROOM.get()).max(0) as u64
 }
 
-/// Whether the budget was crossed since the last call (and clears that). While the thread
-/// stays over budget, the next allocation records a crossing again.
+/// Whether the budget was crossed since the last call (and clears that). Each crossing moves
+/// the budget up by a small grace (64 MiB in all), so the next one comes only after more
+/// allocation; once the grace is spent, every allocation over the budget is a crossing.
 pub fn take_over_budget() -> bool {
     TRIPPED.replace(false)
 }

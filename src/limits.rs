@@ -42,10 +42,15 @@ pub(crate) fn install(
 ) {
     crate::lang::limits::set_stack_size(stack_size, STACK_RESERVE);
     interp.set_stop_flag(Some(watchdog.flag()));
-    crate::tensor::interrupt::set_stop_flag(Some(watchdog.flag()), Some(crate::lang::interp::raise_resource_flag));
+    crate::tensor::interrupt::set_stop_flag(
+        Some(watchdog.flag()),
+        Some(crate::lang::interp::raise_resource_flag),
+    );
     crate::tensor::set_memory_limit(options.memory_limit);
     crate::tensor::set_exceeded_hook(Some(Box::new(crate::lang::interp::raise_resource_flag)));
-    let budget = options.memory_limit.map(|l| l.saturating_add(INTERPRETER_ALLOWANCE));
+    let budget = options
+        .memory_limit
+        .map(|l| l.saturating_add(INTERPRETER_ALLOWANCE));
     crate::alloc::set_thread_budget(budget, Some(crate::lang::interp::raise_resource_flag));
     crate::lang::limits::set_budget_check(Some(fits));
     interp.set_resource_check(Some(check));
@@ -78,7 +83,12 @@ fn check() -> Option<Exception> {
     let (reason, cell, lesson, memory) = LIMITS.with(|l| {
         let l = l.borrow();
         let l = l.as_ref()?;
-        Some((l.watchdog.reason(), l.cell_time_limit, l.lesson_time_limit, l.memory_limit))
+        Some((
+            l.watchdog.reason(),
+            l.cell_time_limit,
+            l.lesson_time_limit,
+            l.memory_limit,
+        ))
     })?;
     match reason {
         Some(StopReason::Cancelled) => return Some(cancelled()),
@@ -93,7 +103,9 @@ fn check() -> Option<Exception> {
     if crate::alloc::take_over_budget() {
         let limit = memory.unwrap_or(0);
         let used = crate::alloc::used();
-        let suggestion = crate::execute::format_bytes(used.max(limit).saturating_mul(2).next_power_of_two()).replace(' ', "");
+        let suggestion =
+            crate::execute::format_bytes(used.max(limit).saturating_mul(2).next_power_of_two())
+                .replace(' ', "");
         return Some(Exception::limit(
             "MemoryError",
             format!(
@@ -111,9 +123,21 @@ pub(crate) fn cancelled() -> Exception {
 }
 
 pub(crate) fn cell_timeout(limit: Duration) -> Exception {
-    Exception::limit("TimeoutError", format!("cell exceeded the time limit of {:.1}s", limit.as_secs_f64()))
+    Exception::limit(
+        "TimeoutError",
+        format!(
+            "cell exceeded the time limit of {:.1}s",
+            limit.as_secs_f64()
+        ),
+    )
 }
 
 pub(crate) fn lesson_timeout(limit: Duration) -> Exception {
-    Exception::limit("TimeoutError", format!("the lesson exceeded its time budget of {:.1}s", limit.as_secs_f64()))
+    Exception::limit(
+        "TimeoutError",
+        format!(
+            "the lesson exceeded its time budget of {:.1}s",
+            limit.as_secs_f64()
+        ),
+    )
 }

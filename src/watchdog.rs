@@ -57,7 +57,10 @@ impl Watchdog {
             cancel,
         });
         let s = shared.clone();
-        let thread = std::thread::Builder::new().name("lesson-clock".into()).spawn(move || run(&s)).ok();
+        let thread = std::thread::Builder::new()
+            .name("lesson-clock".into())
+            .spawn(move || run(&s))
+            .ok();
         Watchdog { shared, thread }
     }
 
@@ -70,7 +73,8 @@ impl Watchdog {
     /// stop left by the previous cell unless the run was cancelled.
     pub fn arm(&self, deadline: Option<(Instant, StopReason)>) {
         let mut st = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        if st.reason != Some(StopReason::Cancelled) && st.reason != Some(StopReason::LessonTimeout) {
+        if st.reason != Some(StopReason::Cancelled) && st.reason != Some(StopReason::LessonTimeout)
+        {
             st.reason = None;
             self.shared.stop.store(false, Ordering::Relaxed);
         }
@@ -90,13 +94,20 @@ impl Watchdog {
 
     /// Whether the caller cancelled the run.
     pub fn cancelled(&self) -> bool {
-        self.shared.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+        self.shared
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
 impl Drop for Watchdog {
     fn drop(&mut self) {
-        self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).finished = true;
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .finished = true;
         self.shared.wake.notify_one();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -121,7 +132,10 @@ fn run(s: &Shared) {
             st.reason = Some(why);
             s.stop.store(true, Ordering::Relaxed);
         }
-        let until_deadline = st.deadline.filter(|_| st.reason.is_none()).map(|(at, _)| at.saturating_duration_since(now));
+        let until_deadline = st
+            .deadline
+            .filter(|_| st.reason.is_none())
+            .map(|(at, _)| at.saturating_duration_since(now));
         let wait = match (until_deadline, &s.cancel) {
             (Some(d), Some(_)) => Some(d.min(CANCEL_POLL)),
             (Some(d), None) => Some(d),
@@ -129,7 +143,12 @@ fn run(s: &Shared) {
             (None, None) => None,
         };
         st = match wait {
-            Some(d) => s.wake.wait_timeout(st, d).unwrap_or_else(|e| e.into_inner()).0,
+            Some(d) => {
+                s.wake
+                    .wait_timeout(st, d)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
             None => s.wake.wait(st).unwrap_or_else(|e| e.into_inner()),
         };
     }

@@ -184,8 +184,14 @@ mod tests {
                     def outer():\n    def inner():\n        return inner\n    return inner\nf = outer()\n\
                     class C:\n    pass\nC.default = C()\nc = C.default\n";
         let weaks = leak(code, &["n", "l", "d", "f", "c"]);
-        assert!(weaks.iter().all(|w| w.strong_count() > 0), "reference counting alone frees no cycle");
+        assert!(
+            weaks.iter().all(|w| w.strong_count() > 0),
+            "reference counting alone frees no cycle"
+        );
         break_cycles();
-        assert!(weaks.iter().all(|w| w.strong_count() == 0), "every cycle was freed");
+        assert!(
+            weaks.iter().all(|w| w.strong_count() == 0),
+            "every cycle was freed"
+        );
     }
 }

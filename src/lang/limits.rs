@@ -65,7 +65,11 @@ pub(crate) fn check_alloc(bytes: u128) -> Result<(), Exception> {
         Ok(b) if b > UNBUDGETED_MAX => false,
         Ok(b) => FITS.get().is_none_or(|fits| fits(b)),
     };
-    if ok { Ok(()) } else { Err(Exception::new("MemoryError", "")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Exception::new("MemoryError", ""))
+    }
 }
 
 /// [`check_alloc`] for `count` items of `item_bytes` each.
@@ -118,7 +122,10 @@ fn stmt(s: &Stmt, depth: usize) -> Deep {
         }
         StmtKind::Def(f) => {
             f.decorators.iter().try_for_each(|e| expr(e, d))?;
-            f.params.iter().filter_map(|p| p.default.as_ref()).try_for_each(|e| expr(e, d))?;
+            f.params
+                .iter()
+                .filter_map(|p| p.default.as_ref())
+                .try_for_each(|e| expr(e, d))?;
             stmts(&f.body, d)
         }
         StmtKind::Class(c) => {
@@ -143,7 +150,12 @@ fn stmt(s: &Stmt, depth: usize) -> Deep {
             }
             stmts(body, d)
         }
-        StmtKind::Try { body, handlers, orelse, finally } => {
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finally,
+        } => {
             stmts(body, d)?;
             for h in handlers {
                 h.typ.iter().try_for_each(|t| expr(t, d))?;
@@ -197,7 +209,10 @@ fn expr(e: &Expr, depth: usize) -> Deep {
     let opt = |x: &Option<Box<Expr>>| x.as_deref().map_or(Ok(()), |x| expr(x, d));
     match &e.kind {
         ExprKind::Yield(x) => opt(x),
-        ExprKind::YieldFrom(x) | ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => expr(x, d),
+        ExprKind::YieldFrom(x)
+        | ExprKind::Starred(x)
+        | ExprKind::Attribute(x, _)
+        | ExprKind::Unary(_, x) => expr(x, d),
         ExprKind::Walrus(_, x) => expr(x, d),
         ExprKind::None
         | ExprKind::Bool(_)
@@ -208,12 +223,17 @@ fn expr(e: &Expr, depth: usize) -> Deep {
         | ExprKind::Ellipsis
         | ExprKind::Name(..) => Ok(()),
         ExprKind::FString(parts) => fparts(parts, d),
-        ExprKind::List(xs) | ExprKind::Tuple(xs) | ExprKind::Set(xs) => xs.iter().try_for_each(|x| expr(x, d)),
+        ExprKind::List(xs) | ExprKind::Tuple(xs) | ExprKind::Set(xs) => {
+            xs.iter().try_for_each(|x| expr(x, d))
+        }
         ExprKind::Dict(kvs) => kvs.iter().try_for_each(|(k, v)| {
             k.iter().try_for_each(|k| expr(k, d))?;
             expr(v, d)
         }),
-        ExprKind::Subscript(a, b) | ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+        ExprKind::Subscript(a, b)
+        | ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b) => {
             expr(a, d)?;
             expr(b, d)
         }
@@ -236,7 +256,10 @@ fn expr(e: &Expr, depth: usize) -> Deep {
             expr(c, d)
         }
         ExprKind::Lambda(f) => {
-            f.params.iter().filter_map(|p| p.default.as_ref()).try_for_each(|x| expr(x, d))?;
+            f.params
+                .iter()
+                .filter_map(|p| p.default.as_ref())
+                .try_for_each(|x| expr(x, d))?;
             stmts(&f.body, d)
         }
         ExprKind::ListComp(elt, cs) | ExprKind::SetComp(elt, cs) => {
