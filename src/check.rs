@@ -215,12 +215,15 @@ pub fn outputs_match(expected: &str, actual: &str, options: &CompareOptions) -> 
     }
     let (e, a) = (tokens(&expected, options, true), tokens(&actual, options, false));
     let tol = options.tolerance.unwrap_or(0.0);
-    wildcard_match(&e, &a, |x, y| match (x, y) {
+    // Without a tolerance, tokens compare by equality (no `Num` tokens are made).
+    let exact = options.tolerance.is_none();
+    let eq = |x: &Tok, y: &Tok| match (x, y) {
         (Tok::Num(x), Tok::Num(y)) => x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * x.abs().max(y.abs()),
         (Tok::Text(x), Tok::Text(y)) => x == y,
         (Tok::Space, Tok::Space) => true,
         _ => false,
-    })
+    };
+    wildcard_match(&e, &a, eq, exact)
 }
 
 /// Replaces the hex digits of every ` at 0x...` (the address CPython's default repr shows,
@@ -314,32 +317,76 @@ fn tokens<'a>(s: &'a str, options: &CompareOptions, is_expected: bool) -> Vec<To
     out
 }
 
-/// Whether `pattern` (with `Any` wildcards) matches all of `text`: the greedy matcher that
-/// backtracks to the last wildcard, linear unless wildcards must retry.
-fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut retry: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some(Tok::Any) => {
-                retry = Some((p, t));
-                p += 1;
-            }
-            Some(tok) if eq(tok, &text[t]) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match retry {
-                Some((rp, rt)) => {
-                    retry = Some((rp, rt + 1));
-                    p = rp + 1;
-                    t = rt + 1;
-                }
-                None => return false,
-            },
+/// Whether `pattern` (with `Any` wildcards) matches all of `text`.
+///
+/// The pattern is a sequence of segments separated by wildcards; the first is anchored at the
+/// start, the last at the end, and each middle one is taken at its leftmost occurrence after the
+/// previous one (any later occurrence leaves less text for the rest, so the leftmost is never
+/// worse). Occurrences are found by Knuth–Morris–Pratt, so exact matching is linear in both
+/// texts. `eq` must be an equivalence (tolerant number comparison is not transitive): with
+/// `exact` false, segments are found by direct comparison from each start instead, which is
+/// linear unless the text repeats a long prefix of the segment many times.
+fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool, exact: bool) -> bool {
+    let segments: Vec<&[Tok]> = pattern.split(|t| *t == Tok::Any).collect();
+    if segments.len() == 1 {
+        return pattern.len() == text.len() && pattern.iter().zip(text).all(|(p, t)| eq(p, t));
+    }
+    let (first, last) = (segments[0], segments[segments.len() - 1]);
+    if first.len() + last.len() > text.len()
+        || !first.iter().zip(text).all(|(p, t)| eq(p, t))
+        || !last.iter().zip(&text[text.len() - last.len()..]).all(|(p, t)| eq(p, t))
+    {
+        return false;
+    }
+    let (mut from, end) = (first.len(), text.len() - last.len());
+    for seg in &segments[1..segments.len() - 1] {
+        let found = if exact { find_kmp(seg, &text[from..end], &eq) } else { find_direct(seg, &text[from..end], &eq) };
+        match found {
+            Some(at) => from += at + seg.len(),
+            None => return false,
         }
     }
-    pattern[p..].iter().all(|tok| *tok == Tok::Any)
+    true
+}
+
+/// The first position of `needle` in `hay` (Knuth–Morris–Pratt; `eq` an equivalence).
+fn find_kmp(needle: &[Tok], hay: &[Tok], eq: &impl Fn(&Tok, &Tok) -> bool) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    // border[i]: the length of the longest proper prefix of needle[..=i] that is also its suffix.
+    let mut border = vec![0usize; needle.len()];
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && !eq(&needle[i], &needle[k]) {
+            k = border[k - 1];
+        }
+        if eq(&needle[i], &needle[k]) {
+            k += 1;
+        }
+        border[i] = k;
+    }
+    let mut k = 0;
+    for (i, t) in hay.iter().enumerate() {
+        while k > 0 && !eq(&needle[k], t) {
+            k = border[k - 1];
+        }
+        if eq(&needle[k], t) {
+            k += 1;
+        }
+        if k == needle.len() {
+            return Some(i + 1 - k);
+        }
+    }
+    None
+}
+
+/// The first position of `needle` in `hay`, comparing from each start.
+fn find_direct(needle: &[Tok], hay: &[Tok], eq: &impl Fn(&Tok, &Tok) -> bool) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len()).find(|&at| needle.iter().zip(&hay[at..]).all(|(p, t)| eq(p, t)))
 }
 
 /// Length of a number starting at the beginning of `b`, if one does.
@@ -556,6 +603,28 @@ mod tests {
         assert!(!outputs_match("x ...\n", "y 1\n", &o));
         assert!(outputs_match("...x...x\n", "axbxcx\n", &o), "retries after a false start");
         assert!(!outputs_match("...\n", "a\n", &CompareOptions::default()), "only with the option");
+        assert!(outputs_match("...aab...\n", "aaab\n", &o), "a segment found after a partial match");
+        assert!(outputs_match("ab...ab...ab\n", "abab\nab\n", &o));
+        assert!(!outputs_match("ab...ba\n", "aba\n", &o), "anchored ends may not overlap");
+        assert!(outputs_match("...abcabd...\n", "abcabcabd\n", &o), "KMP falls back along a border");
+    }
+
+    /// The greedy matcher that backtracked to the last ellipsis took |text| x |segment| steps:
+    /// minutes here. Segments are now found in linear time.
+    #[test]
+    fn ellipsis_matching_is_linear() {
+        let o = opts(|o| o.ellipsis = true);
+        let text = format!("{}\n", "a".repeat(2_000_000));
+        let pattern = format!("...{}b...\n", "a".repeat(20_000));
+        assert!(!outputs_match(&pattern, &text, &o));
+        let pattern = format!("{}...{}\n", "a".repeat(20_000), "a".repeat(20_000));
+        assert!(outputs_match(&pattern, &text, &o));
+        let t = opts(|o| {
+            o.ellipsis = true;
+            o.tolerance = Some(1e-3);
+        });
+        let numbers = format!("{}\n", "1.0 2.0 ".repeat(200_000));
+        assert!(outputs_match(&format!("1.0 ... 2.0001 {}\n", "1.0 2.0 ".repeat(100)), &numbers, &t));
     }
 
     #[test]

@@ -16,13 +16,15 @@ use crate::source::Span;
 pub struct RunOptions {
     /// Wall-clock budget of one cell; `None` for no limit.
     pub cell_time_limit: Option<Duration>,
-    /// Bytes all live tensors of a lesson may hold together; `None` for no limit. A lesson's
-    /// front matter `memory-limit` overrides it.
+    /// Bytes a lesson may hold (its values and tensors together); `None` for no limit. A
+    /// lesson's front matter `memory-limit` may lower it, never raise it.
     pub memory_limit: Option<u64>,
     /// How deep Python calls may nest (CPython's 1000 by default).
     pub recursion_limit: usize,
-    /// Raised by another thread to cancel the run: the running cell ends with an uncatchable
-    /// KeyboardInterrupt and the cells after it are not run (marked skipped).
+    /// Wall-clock budget of a whole lesson (CI); `None` for no limit.
+    pub lesson_time_limit: Option<Duration>,
+    /// Set by the caller to stop the run: the running cell ends with an uncatchable
+    /// `KeyboardInterrupt` and the remaining cells do not run.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
@@ -35,6 +37,7 @@ impl Default for RunOptions {
             cell_time_limit: Some(Duration::from_secs(60)),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
             recursion_limit: crate::lang::interp::RECURSION_LIMIT,
+            lesson_time_limit: None,
             cancel: None,
         }
     }
@@ -138,6 +141,16 @@ impl OutputSink for ItemSink<'_> {
 /// trip long before the thread's stack does, so lessons run on a thread with a generous stack.
 const STACK_SIZE: usize = 256 << 20;
 
+/// Freeing a value nested N levels deep (`x = [x]` in a loop) recurses N times in Rust's drop
+/// glue, about 115 bytes of stack per level for some 64 bytes of heap: the stack is reserved
+/// (address space, touched only when used) at twice the memory limit so that any nesting the
+/// limit allows can be freed; without a limit, at the most we reserve.
+fn stack_size(memory_limit: Option<u64>) -> usize {
+    const MAX: u64 = 8 << 30;
+    let wanted = memory_limit.map_or(MAX, |l| l.saturating_mul(2).saturating_add(128 << 20));
+    (wanted.clamp(STACK_SIZE as u64, MAX)) as usize
+}
+
 /// Runs every cell of `lesson` top to bottom in one fresh interpreter. Never panics: a cell that
 /// crashes the interpreter (a lessonrun bug) ends with an internal-error item and the next cells
 /// still run.
@@ -145,15 +158,22 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
     let cells: Vec<(String, usize, bool)> =
         lesson.cells.iter().map(|c| (lesson.code(c).to_string(), c.code.start, c.options.skip)).collect();
     let mut options = options.clone();
-    if let Some(limit) = lesson.memory_limit {
-        options.memory_limit = (limit > 0).then_some(limit);
-    }
+    // The operator's limit is a ceiling: front matter can only lower it.
+    options.memory_limit = match (lesson.memory_limit.filter(|&l| l > 0), options.memory_limit) {
+        (Some(mine), Some(ceiling)) => Some(mine.min(ceiling)),
+        (mine, ceiling) => ceiling.or(mine),
+    };
     let fallback_len = cells.len();
     let folder = lesson.source.path.clone();
-    let worker = std::thread::Builder::new()
-        .name("lesson".into())
-        .stack_size(STACK_SIZE)
-        .spawn(move || run_cells(&cells, &options, &folder));
+    let spawn = |stack: usize| {
+        let (cells, options, folder) = (cells.clone(), options.clone(), folder.clone());
+        std::thread::Builder::new()
+            .name("lesson".into())
+            .stack_size(stack)
+            .spawn(move || run_cells(&cells, &options, &folder, stack))
+    };
+    // A machine that refuses the large reservation still runs the lesson, on the usual stack.
+    let worker = spawn(stack_size(options.memory_limit)).or_else(|_| spawn(STACK_SIZE));
     match worker.map(|h| h.join()) {
         Ok(Ok(run)) => run,
         _ => LessonRun {
@@ -164,18 +184,61 @@ pub fn run_lesson(lesson: &Lesson, options: &RunOptions) -> LessonRun {
     }
 }
 
-fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path: &std::path::Path) -> LessonRun {
-    let mut interp = new_interpreter(options, lesson_path);
+fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path: &std::path::Path, stack: usize) -> LessonRun {
+    let (mut interp, watchdog) = lesson_interpreter(options, lesson_path, stack);
+    let lesson_deadline = options.lesson_time_limit.and_then(|l| Instant::now().checked_add(l));
     let mut runs = Vec::with_capacity(cells.len());
     for (code, base, skip) in cells {
         if *skip || is_cancelled(options) {
             runs.push(CellRun { skipped: true, ..CellRun::default() });
             continue;
         }
+        // After a cancellation the remaining cells do not run; after the lesson's deadline
+        // they do not either, and each says so (a CI run must not pass them silently).
+        let ended = match watchdog.reason() {
+            Some(crate::watchdog::StopReason::Cancelled) => {
+                runs.push(CellRun { skipped: true, ..CellRun::default() });
+                continue;
+            }
+            Some(crate::watchdog::StopReason::LessonTimeout) => {
+                Some(crate::limits::lesson_timeout(options.lesson_time_limit.unwrap_or_default()))
+            }
+            _ => None,
+        };
+        if let Some(e) = ended {
+            let e = LangError { kind: crate::lang::ErrorKind::Limit, py_type: e.py_type().into(), message: e.message().into(), span: Span { start: *base, end: *base }, traceback: Vec::new() };
+            runs.push(CellRun { items: vec![cell_error(e)], skipped: false, duration: Duration::ZERO });
+            continue;
+        }
+        let cell_deadline = options.cell_time_limit.and_then(|l| Instant::now().checked_add(l));
+        watchdog.arm(match (cell_deadline, lesson_deadline) {
+            (Some(c), Some(l)) if l < c => Some((l, crate::watchdog::StopReason::LessonTimeout)),
+            (Some(c), _) => Some((c, crate::watchdog::StopReason::CellTimeout)),
+            (None, Some(l)) => Some((l, crate::watchdog::StopReason::LessonTimeout)),
+            (None, None) => None,
+        });
         runs.push(run_cell(&mut interp, code, *base, None));
     }
+    drop(interp);
     end_thread();
     LessonRun { cells: runs }
+}
+
+/// A fresh interpreter for one lesson with `options`' limits installed on the current thread
+/// (a thread whose stack is `stack` bytes): the watchdog that ends cells by time or
+/// cancellation, the memory budget, the stack guard. Call [`end_thread`] when done.
+fn lesson_interpreter(options: &RunOptions, lesson_path: &std::path::Path, stack: usize) -> (Interpreter, std::sync::Arc<crate::watchdog::Watchdog>) {
+    // Everything the lesson makes, the interpreter's own modules included, is freed after it
+    // even when it forms cycles (see `lang::cycles`).
+    crate::lang::cycles::set_tracking(true);
+    let mut interp = Interpreter::new();
+    crate::lang::torch::install(&mut interp);
+    crate::lang::matplotlib::install(&mut interp);
+    interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
+    interp.set_recursion_limit(options.recursion_limit);
+    let watchdog = std::sync::Arc::new(crate::watchdog::Watchdog::start(options.cancel.clone()));
+    crate::limits::install(&mut interp, watchdog.clone(), options, stack);
+    (interp, watchdog)
 }
 
 /// Whether the host has cancelled the run.
@@ -183,25 +246,22 @@ pub fn is_cancelled(options: &RunOptions) -> bool {
     options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-/// A fresh interpreter for one lesson with `options`' limits, installed on the current thread
-/// (the memory limit and its hook are per thread; call [`end_thread`] when done).
-pub(crate) fn new_interpreter(options: &RunOptions, lesson_path: &std::path::Path) -> Interpreter {
-    let mut interp = Interpreter::new();
-    crate::lang::torch::install(&mut interp);
-    crate::lang::matplotlib::install(&mut interp);
-    interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));
+/// The live engine's interpreter (`incremental`): [`lesson_interpreter`] on a thread of
+/// `stack` bytes, whose cells are bounded by the interpreter's own polled deadline (the
+/// watchdog is armed per cell only by [`run_lesson`]) and cancelled through
+/// `Interpreter::set_cancel_flag`, one flag per save.
+pub(crate) fn new_interpreter(options: &RunOptions, lesson_path: &std::path::Path, stack: usize) -> Interpreter {
+    let (mut interp, _watchdog) = lesson_interpreter(options, lesson_path, stack);
     interp.set_time_limit(options.cell_time_limit);
-    interp.set_recursion_limit(options.recursion_limit);
     interp.set_cancel_flag(options.cancel.clone());
-    crate::tensor::set_memory_limit(options.memory_limit);
-    interp.set_resource_check(Some(memory_check));
-    crate::tensor::set_exceeded_hook(Some(Box::new(crate::lang::interp::raise_resource_flag)));
     interp
 }
 
-/// Undoes [`new_interpreter`]'s per-thread settings.
+/// Undoes [`lesson_interpreter`]'s per-thread settings and frees what the lesson's values
+/// kept alive through cycles; the interpreter must be dropped first.
 pub(crate) fn end_thread() {
-    crate::tensor::set_exceeded_hook(None);
+    crate::lang::cycles::break_cycles();
+    crate::limits::uninstall();
 }
 
 /// Runs one cell in `interp`, turning errors and interpreter panics into output items;
@@ -229,7 +289,7 @@ pub(crate) fn run_cell(interp: &mut Interpreter, code: &str, base: usize, watche
 /// raises the interpreter's flag through its exceeded hook): the cell then
 /// ends with a MemoryError that `try` cannot catch; the tensor that crossed the limit is dropped
 /// with the expression's value, so later cells run.
-fn memory_check() -> Option<Exception> {
+pub(crate) fn memory_check() -> Option<Exception> {
     let e = crate::tensor::take_memory_exceeded()?;
     let needed = e.in_use + e.requested;
     let suggestion = needed.next_power_of_two().max(e.limit.saturating_mul(2));

@@ -288,7 +288,7 @@ fn to_file(mut run: CellRun, cells: &[CellSource], vbases: &[usize]) -> CellRun 
 }
 
 fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limits: CacheLimits) {
-    let mut interp = crate::execute::new_interpreter(options, path);
+    let mut interp = crate::execute::new_interpreter(options, path, STACK_SIZE);
     let initial = interp.snapshot();
     let mut cache = Cache {
         entries: HashMap::new(),
@@ -311,13 +311,14 @@ fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limit
         interp.set_cancel_flag(Some(job.cancel.clone()));
         if initial.is_none() {
             // The fresh state could not be copied (never expected): every run starts afresh.
-            interp = crate::execute::new_interpreter(options, path);
+            interp = crate::execute::new_interpreter(options, path, STACK_SIZE);
             interp.set_cancel_flag(Some(job.cancel.clone()));
             cache.entries.clear();
             live = Some(0);
         }
         live = run_job(&mut interp, initial.as_ref(), &mut cache, live, job);
     }
+    drop(interp);
     crate::execute::end_thread();
 }
 

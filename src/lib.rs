@@ -6,7 +6,7 @@
 //! a lesson to the interpreter; [`check`] compares and blesses; [`render`] writes HTML; [`watch`]
 //! rebuilds on save; [`cmd`] is the command line.
 
-mod alloc;
+pub mod alloc;
 pub mod source;
 pub mod tensor;
 pub mod plot;
@@ -14,6 +14,8 @@ pub mod lang;
 pub mod lesson;
 pub mod execute;
 pub mod incremental;
+pub mod watchdog;
+mod limits;
 pub mod lesson_files;
 pub mod pytorch_engine;
 pub mod check;

@@ -68,10 +68,14 @@ impl EngineFlags {
 #[derive(clap::Args, Debug, Clone)]
 struct RunFlags {
     /// Seconds one cell may run before it is stopped (0: no limit)
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = seconds)]
     cell_timeout: f64,
-    /// Bytes all tensors of a lesson may hold together, e.g. 512MiB or 8GiB (0: no limit); a
-    /// lesson's front matter `memory-limit` overrides it
+    /// Seconds a whole lesson may run before its remaining cells are stopped, e.g. for CI
+    /// (0: no limit)
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = seconds)]
+    lesson_timeout: f64,
+    /// Bytes a lesson may hold (its Python values and tensors together), e.g. 512MiB or 8GiB
+    /// (0: no limit); a lesson's front matter `memory-limit` may lower it, never raise it
     #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = byte_size)]
     memory_limit: u64,
     /// How deep Python calls may nest before RecursionError (CPython's default; at most 20000,
@@ -88,18 +92,29 @@ fn recursion_limit(text: &str) -> Result<usize, String> {
     }
 }
 
+/// The longest time limit accepted: a year (longer is surely a typo, and would overflow clocks).
+const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=MAX_SECONDS).contains(&x) => Ok(x),
+        _ => Err(format!("`{text}` is not a time limit: write seconds from 0 (no limit) to {MAX_SECONDS}")),
+    }
+}
+
 fn byte_size(text: &str) -> Result<u64, String> {
     crate::lesson::parse_byte_size(text).ok_or_else(|| format!("`{text}` is not a size: write e.g. 512MiB, 4GiB or 0 for no limit"))
 }
 
 impl RunFlags {
     fn options(&self) -> RunOptions {
-        let limit = (self.cell_timeout > 0.0 && self.cell_timeout.is_finite()).then(|| Duration::from_secs_f64(self.cell_timeout));
+        let limit = |secs: f64| (secs > 0.0).then(|| Duration::from_secs_f64(secs));
         RunOptions {
-            cell_time_limit: limit,
+            cell_time_limit: limit(self.cell_timeout),
+            lesson_time_limit: limit(self.lesson_timeout),
             memory_limit: (self.memory_limit > 0).then_some(self.memory_limit),
             recursion_limit: self.recursion_limit,
-            cancel: None,
+            ..RunOptions::default()
         }
     }
 }

@@ -482,6 +482,11 @@ fn sort_values(it: &mut Interpreter, items: &mut Vec<Value>, key: Option<Value>,
         if err.is_some() {
             return Ordering::Equal;
         }
+        // A long sort stops at the cell's deadline like any loop.
+        if let Err(e) = it.tick() {
+            err = Some(e);
+            return Ordering::Equal;
+        }
         // Python sorts with `<` only; a reverse sort keeps equal items in order.
         let (a, b) = if reverse { (&keys[j], &keys[i]) } else { (&keys[i], &keys[j]) };
         match it.compare(CmpOp::Lt, a, b).and_then(|v| it.truthy(&v)) {
@@ -1338,6 +1343,7 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
             if n >= width {
                 return Ok(Value::Str(s));
             }
+            super::limits::check_items(width as u128, fill.len_utf8() as u128)?;
             let total = width - n;
             let (l, r) = match name {
                 "ljust" => (0, total),
@@ -1357,6 +1363,7 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
             if n >= w {
                 return Ok(Value::Str(s));
             }
+            super::limits::check_alloc(w as u128)?;
             let (sign, rest) = match s.chars().next() {
                 Some(c @ ('+' | '-')) => (c.to_string(), &s[1..]),
                 _ => (String::new(), &s[..]),

@@ -341,6 +341,7 @@ impl Interpreter {
         attrs.insert("__bases__".into(), Value::tuple(bases.iter().map(|b| Value::Type(b.clone())).collect()));
         attrs.insert("__mro__".into(), Value::tuple(mro.iter().map(|b| Value::Type(b.clone())).collect()));
         let cls = Rc::new(TypeObj::build(def.name.clone(), Some("__main__".into()), bases.first().cloned(), None, attrs));
+        super::cycles::track_type(&cls);
         for v in cls.attrs.borrow().values() {
             let f = match v {
                 Value::Function(f) => Some(f.clone()),
@@ -388,11 +389,9 @@ impl Interpreter {
             }
             return Ok(exc);
         }
-        let inst = Value::Instance(Rc::new(Instance {
-            class: cls.clone(),
-            dict: RefCell::new(Vec::new()),
-            native: RefCell::new(None),
-        }));
+        let inst = Rc::new(Instance { class: cls.clone(), dict: RefCell::new(Vec::new()), native: RefCell::new(None) });
+        super::cycles::track_instance(&inst);
+        let inst = Value::Instance(inst);
         match init {
             Some(init) => self.call_init(&init, &inst, args)?,
             None => {

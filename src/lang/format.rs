@@ -191,6 +191,7 @@ pub fn parse_spec(spec: &str) -> Result<Spec, Exception> {
     }
     if !w.is_empty() {
         s.width = w.parse().map_err(|_| Exception::value_error("Too many decimal digits in format string"))?;
+        super::limits::check_alloc(s.width as u128)?;
     }
     if i < chars.len() && matches!(chars[i], ',' | '_') {
         s.grouping = Some(chars[i]);
@@ -210,6 +211,7 @@ pub fn parse_spec(spec: &str) -> Result<Spec, Exception> {
             return Err(Exception::value_error("Format specifier missing precision"));
         }
         s.precision = Some(p.parse().map_err(|_| Exception::value_error("Too many decimal digits in format string"))?);
+        super::limits::check_alloc(s.precision.unwrap_or(0) as u128)?;
     }
     if i < chars.len() {
         s.ty = Some(chars[i]);
@@ -447,13 +449,37 @@ fn format_float_spec(f: f64, sp: &Spec) -> Result<String, Exception> {
     Ok(pad(&body, sign_prefix(neg, sp.sign), sp, '>'))
 }
 
+/// Decimals past which every f64's expansion is zeros (the longest, of the smallest subnormal,
+/// has 1074): Rust's formatter panics past 65535 digits, Python allows 2^31 - 1.
+const EXACT_DIGITS: usize = 1100;
+
+/// `a` with `prec` decimals (`{:.prec$}`), for any precision.
+fn decimals(a: f64, prec: usize) -> String {
+    if prec <= EXACT_DIGITS || !a.is_finite() {
+        return format!("{a:.prec$}");
+    }
+    let mut s = format!("{a:.p$}", p = EXACT_DIGITS);
+    s.extend(std::iter::repeat_n('0', prec - EXACT_DIGITS));
+    s
+}
+
+/// `a` in scientific form with `prec` decimals (`{:.prec$e}`), for any precision.
+fn scientific(a: f64, prec: usize) -> String {
+    if prec <= EXACT_DIGITS || !a.is_finite() {
+        return format!("{a:.prec$e}");
+    }
+    let s = format!("{a:.p$e}", p = EXACT_DIGITS);
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    format!("{mant}{}e{exp}", "0".repeat(prec - EXACT_DIGITS))
+}
+
 fn fixed(a: f64, prec: usize, alt: bool) -> String {
-    let s = format!("{a:.prec$}");
+    let s = decimals(a, prec);
     if alt && prec == 0 { format!("{s}.") } else { s }
 }
 
 fn sci(a: f64, prec: usize, alt: bool, upper: bool) -> String {
-    let s = format!("{a:.prec$e}");
+    let s = scientific(a, prec);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let mant = if alt && prec == 0 { format!("{mant}.") } else { mant.to_string() };
@@ -476,7 +502,7 @@ fn general(a: f64, prec: usize, alt: bool, upper: bool, repr_like: bool) -> Stri
         }
         return s;
     }
-    let s = format!("{:.*e}", p - 1, a);
+    let s = scientific(a, p - 1);
     let exp: i32 = s.split_once('e').map_or(0, |(_, e)| e.parse().unwrap_or(0));
     // The repr-like form always shows a fractional digit, so it switches one exponent earlier.
     let limit = if repr_like { p as i32 - 1 } else { p as i32 };
@@ -492,7 +518,7 @@ fn general(a: f64, prec: usize, alt: bool, upper: bool, repr_like: bool) -> Stri
         }
     } else {
         let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        let f = format!("{a:.decimals$}");
+        let f = self::decimals(a, decimals);
         if alt {
             if f.contains('.') { f } else { format!("{f}.") }
         } else {
@@ -588,17 +614,19 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
             i += 1;
         } else {
             while i < chars.len() && chars[i].is_ascii_digit() {
-                sp.width = sp.width * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+                sp.width = sp.width.saturating_mul(10).saturating_add(chars[i].to_digit(10).unwrap_or(0) as usize);
                 i += 1;
             }
         }
+        super::limits::check_alloc(sp.width as u128)?;
         if i < chars.len() && chars[i] == '.' {
             i += 1;
-            let mut p = 0;
+            let mut p = 0usize;
             while i < chars.len() && chars[i].is_ascii_digit() {
-                p = p * 10 + chars[i].to_digit(10).unwrap_or(0) as usize;
+                p = p.saturating_mul(10).saturating_add(chars[i].to_digit(10).unwrap_or(0) as usize);
                 i += 1;
             }
+            super::limits::check_alloc(p as u128)?;
             sp.precision = Some(p);
         }
         let Some(&conv) = chars.get(i) else {

@@ -215,7 +215,7 @@ impl Interpreter {
         if g.frames.is_empty() {
             return Ok(None);
         }
-        if self.depth >= self.recursion_limit {
+        if self.depth >= self.recursion_limit || super::limits::stack_low() {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;

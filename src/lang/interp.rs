@@ -105,6 +105,15 @@ impl Scope {
         }
     }
 
+    /// Empties the scope, giving back what it held (see `lang::cycles`).
+    pub(crate) fn take_values(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = self.slots.try_borrow_mut().map(|mut s| std::mem::take(&mut *s).into_iter().flatten().collect()).unwrap_or_default();
+        if let Ok(mut v) = self.vars.try_borrow_mut() {
+            out.extend(std::mem::take(&mut v.0).into_iter().map(|(_, v)| v));
+        }
+        out
+    }
+
     pub(crate) fn class_body(parent: Env) -> Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
@@ -305,6 +314,8 @@ pub struct Interpreter {
     /// Asked once `resource_flag` is raised, after the expression that raised it: an exception
     /// to raise for a resource the host watches (the lesson's tensor memory).
     resource_check: Option<fn() -> Option<Exception>>,
+    /// Raised by the host (deadline passed, run cancelled): see [`Interpreter::set_stop_flag`].
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Frames of finished calls that nothing else held, kept for the next call so a call
     /// allocates nothing (see `new_frame`).
     frame_pool: Vec<Rc<Scope>>,
@@ -341,6 +352,7 @@ impl Interpreter {
             empty_name: "".into(),
             class_generation: std::cell::Cell::new(0),
             resource_check: None,
+            stop: None,
             frame_pool: Vec::new(),
             frames: Vec::new(),
         };
@@ -401,6 +413,13 @@ impl Interpreter {
     /// `try` must not catch).
     pub fn set_resource_check(&mut self, check: Option<fn() -> Option<Exception>>) {
         self.resource_check = check;
+    }
+
+    /// A flag another thread raises to stop the running cell (its deadline passed, the run was
+    /// cancelled): polled at every tick, it ends the cell with the exception the resource check
+    /// gives (see `lang::limits`).
+    pub fn set_stop_flag(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.stop = flag;
     }
 
     /// A builtin type object by name (`int`, `ValueError`, ...).
@@ -505,15 +524,30 @@ impl Interpreter {
     }
 
     /// Count work and enforce the time limit.
+    #[inline(always)]
     pub(crate) fn tick(&mut self) -> R<()> {
         self.ticks = self.ticks.wrapping_add(1);
+        // The live engine's cancel flag (one per save, see `incremental`).
         if let Some(c) = &self.cancel
             && c.load(std::sync::atomic::Ordering::Relaxed)
         {
             return Err(Exception::limit("KeyboardInterrupt", "the run was cancelled"));
         }
-        if self.ticks.is_multiple_of(256)
-            && let (Some(d), Some(l)) = (self.deadline, self.time_limit)
+        let stop = self.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
+        if stop || self.ticks.is_multiple_of(256) {
+            return self.tick_slow(stop);
+        }
+        Ok(())
+    }
+
+    /// The host's stop flag is up, or a time limit set without one is polled.
+    #[cold]
+    #[inline(never)]
+    fn tick_slow(&mut self, stop: bool) -> R<()> {
+        if stop {
+            return Err(self.stopped());
+        }
+        if let (Some(d), Some(l)) = (self.deadline, self.time_limit)
                 && Instant::now() > d {
                     return Err(Exception::limit(
                         "TimeoutError",
@@ -537,6 +571,16 @@ impl Interpreter {
 
     pub(crate) fn exec(&mut self, stmt: &Stmt, env: &Env) -> R<Flow> {
         self.exec_inner(stmt, env).map_err(|e| e.at(stmt.span))
+    }
+
+    /// The stop flag is up: the host's check says why.
+    #[cold]
+    #[inline(never)]
+    fn stopped(&mut self) -> Exception {
+        RESOURCE_FLAG.set(false);
+        self.resource_check
+            .and_then(|check| check())
+            .unwrap_or_else(|| Exception::limit("KeyboardInterrupt", "the run was cancelled"))
     }
 
     /// The host raised the resource flag: ask its check (see `set_resource_check`).
@@ -970,6 +1014,9 @@ impl Interpreter {
                 break;
             }
             closure = s.parent.clone();
+        }
+        if let Some(s) = &closure {
+            super::cycles::track_scope(s);
         }
         Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None), spare: RefCell::new(None) })))
     }
@@ -1876,7 +1923,7 @@ impl Interpreter {
     /// to bind (Err).
     fn call_frame(&mut self, func: &Rc<Function>, bound: Result<Vec<Option<Value>>, Args>) -> R<Value> {
         self.tick()?;
-        if self.depth >= self.recursion_limit {
+        if self.depth >= self.recursion_limit || super::limits::stack_low() {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         let def = &func.def;
@@ -1963,7 +2010,7 @@ impl Interpreter {
             self.release_frame(frame);
             return Err(e);
         }
-        if self.depth >= self.recursion_limit {
+        if self.depth >= self.recursion_limit || super::limits::stack_low() {
             self.release_frame(frame);
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
@@ -2532,6 +2579,7 @@ impl Interpreter {
         match v {
             Value::List(l) => return Ok(l.borrow().clone()),
             Value::Tuple(t) => return Ok(t.to_vec()),
+            Value::Range(r) => super::limits::check_items(r.len_exact().max(0) as u128, std::mem::size_of::<Value>() as u128)?,
             _ => {}
         }
         let it = self.iter(v)?;

@@ -285,6 +285,9 @@ impl<'a> Lexer<'a> {
         }
         let top = self.indents.last().copied().unwrap_or(0);
         if col > top {
+            if self.indents.len() >= super::limits::MAX_INDENT_LEVELS {
+                return Err(self.err("IndentationError", "too many levels of indentation", start, self.pos));
+            }
             self.indents.push(col);
             self.push(Tok::Indent, start, self.pos);
         } else if col < top {

@@ -29,7 +29,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parse a whole cell. Spans are offsets into the file (`base` added).
 pub fn parse_cell(src: &str, base: usize) -> PResult<Vec<Stmt>> {
     let toks = lexer::tokenize(src, base)?;
-    let mut p = Parser { toks, pos: 0, src, base, depth: 0, func_depth: 0, loop_depth: 0, saw_yield: false };
+    let mut p = Parser { toks, pos: 0, src, base, depth: 0, nest: 0, func_depth: 0, loop_depth: 0, saw_yield: false };
     let mut body = Vec::new();
     while !p.at_eof() {
         if p.check(&Tok::Indent) {
@@ -37,7 +37,20 @@ pub fn parse_cell(src: &str, base: usize) -> PResult<Vec<Stmt>> {
         }
         body.extend(p.statement()?);
     }
+    if let Some(span) = super::limits::too_deep(&body) {
+        return Err(too_deep(span));
+    }
     Ok(body)
+}
+
+/// CPython's error for code nested past what its compiler recurses through.
+fn too_deep(span: Span) -> ParseError {
+    ParseError {
+        py_type: "RecursionError",
+        message: "maximum recursion depth exceeded during compilation".into(),
+        span,
+        unsupported: false,
+    }
 }
 
 struct Parser<'a> {
@@ -46,6 +59,8 @@ struct Parser<'a> {
     src: &'a str,
     base: usize,
     depth: usize,
+    /// Recursion through `not` and `**` operands, bounded like parentheses (see `lang::limits`).
+    nest: usize,
     func_depth: usize,
     loop_depth: usize,
     /// A `yield` was parsed in the function being parsed.
@@ -115,6 +130,15 @@ impl<'a> Parser<'a> {
 
     fn error_with(&self, py_type: &'static str, msg: impl Into<String>) -> ParseError {
         ParseError { py_type, message: msg.into(), span: self.span(), unsupported: false }
+    }
+
+    /// One more level of `not`/`**` recursion, refused past `limits::MAX_NESTING`.
+    fn nest(&mut self, at: Span) -> PResult<()> {
+        if self.nest >= super::limits::MAX_NESTING || super::limits::stack_low() {
+            return Err(too_deep(at));
+        }
+        self.nest += 1;
+        Ok(())
     }
 
     fn error(&self, msg: impl Into<String>) -> ParseError {
@@ -842,7 +866,10 @@ impl<'a> Parser<'a> {
     fn not_test(&mut self) -> PResult<Expr> {
         if self.is_kw("not") {
             let s = self.advance().span;
-            let e = self.not_test()?;
+            self.nest(s)?;
+            let e = self.not_test();
+            self.nest -= 1;
+            let e = e?;
             let span = s.to(e.span);
             return Ok(Expr { kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)), span });
         }
@@ -934,7 +961,10 @@ impl<'a> Parser<'a> {
     fn power(&mut self) -> PResult<Expr> {
         let base = self.primary()?;
         if self.eat_op("**") {
-            let exp = self.unary()?;
+            self.nest(base.span)?;
+            let exp = self.unary();
+            self.nest -= 1;
+            let exp = exp?;
             let span = base.span.to(exp.span);
             return Ok(Expr { kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)), span });
         }
@@ -1365,6 +1395,7 @@ impl<'a> Parser<'a> {
             src: &wrapped,
             base: offset.wrapping_sub(1),
             depth: self.depth + 1,
+            nest: self.nest,
             func_depth: self.func_depth,
             loop_depth: 0,
             saw_yield: false,

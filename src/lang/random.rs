@@ -372,6 +372,7 @@ pub fn module() -> Value {
         let [pop, weights, cum, k] = args.bind(&["population", "weights=", "*", "cum_weights=", "k="])?;
         let pop = it.iterate(&pop.unwrap_or(Value::None))?;
         let k = k.map(|k| k.expect_int("k")).transpose()?.unwrap_or(1).max(0) as usize;
+        super::limits::check_items(k as u128, std::mem::size_of::<Value>() as u128)?;
         let n = pop.len();
         let cum: Vec<f64> = match (weights, cum) {
             (Some(w), Some(c)) if !w.is_none() && !c.is_none() => {

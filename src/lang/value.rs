@@ -549,7 +549,9 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(items)))
+        let l = Rc::new(RefCell::new(items));
+        super::cycles::track_list(&l);
+        Value::List(l)
     }
 
     pub fn tuple(items: Vec<Value>) -> Value {
@@ -557,7 +559,9 @@ impl Value {
     }
 
     pub fn dict(d: Dict) -> Value {
-        Value::Dict(Rc::new(RefCell::new(d)))
+        let d = Rc::new(RefCell::new(d));
+        super::cycles::track_dict(&d);
+        Value::Dict(d)
     }
 
     pub fn iter_items(items: Vec<Value>) -> Value {

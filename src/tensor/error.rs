@@ -85,6 +85,10 @@ pub enum TensorError {
     #[error("lessonrun: a tensor of {numel} elements exceeds the limit of {limit} elements for one tensor in a lesson")]
     TooLarge { numel: u128, limit: u64 },
 
+    /// The tensor would take the lesson past its memory limit (checked before allocating).
+    #[error("a tensor of {mib} MiB would take this lesson past its memory limit of {limit_mib} MiB")]
+    OverBudget { mib: u64, limit_mib: u64 },
+
     #[error("{msg}")]
     Type { msg: String },
 
@@ -113,6 +117,7 @@ impl TensorError {
             TensorError::Type { .. } => "TypeError",
             TensorError::Value { .. } => "ValueError",
             TensorError::NotImplemented { .. } => "NotImplementedError",
+            TensorError::OverBudget { .. } => "MemoryError",
             _ => "RuntimeError",
         }
     }

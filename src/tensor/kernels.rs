@@ -356,6 +356,9 @@ pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
 pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            break;
+        }
         for j in 0..n {
             let mut acc = T::zero();
             for p in 0..k {
@@ -376,6 +379,9 @@ const TILE_ROWS: usize = 4;
 /// Portable version (no SIMD) for CPUs without AVX2/FMA.
 pub(crate) fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            return;
+        }
         let row = &mut out[i * n..(i + 1) * n];
         for p in 0..k {
             let x = a.at(i, p);
@@ -468,6 +474,9 @@ macro_rules! avx2_matmul {
                 let panels = nc.div_ceil(W);
                 let mut p0 = 0;
                 while p0 < k {
+                    if super::interrupt::should_stop() {
+                        return;
+                    }
                     let kc = KC.min(k - p0);
                     for jp in 0..panels {
                         let j0 = jc + jp * W;
@@ -519,6 +528,9 @@ avx2_matmul!(matmul_f64_avx2, tile_f64_avx2, f64, __m256d, 4, _mm256_setzero_pd,
 pub(crate) fn matmul_i64(a: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> Vec<i64> {
     let mut out = vec![0i64; m * n];
     for i in 0..m {
+        if super::interrupt::should_stop() {
+            break;
+        }
         for j in 0..n {
             let mut acc = 0i64;
             for p in 0..k {

@@ -116,6 +116,14 @@ pub fn memory_in_use() -> u64 {
     })
 }
 
+/// Whether `bytes` more would fit under this thread's limit (with what is live now).
+pub fn fits(bytes: u64) -> bool {
+    match memory_limit() {
+        None => true,
+        Some(limit) => memory_in_use().saturating_add(bytes) <= limit,
+    }
+}
+
 /// The first crossing of the limit since the last call, if any (and clears it).
 pub fn take_memory_exceeded() -> Option<MemoryExceeded> {
     REGISTRY.with(|r| r.borrow_mut().exceeded.take())

@@ -19,6 +19,7 @@ mod error;
 mod graph;
 mod index;
 pub mod interpolate;
+pub mod interrupt;
 mod kernels;
 pub mod linalg;
 mod matmul;
@@ -80,6 +81,13 @@ pub fn check_size(shape: &[usize]) -> Result<()> {
     let numel = shape.iter().fold(1u128, |acc, &d| acc.saturating_mul(d as u128));
     if numel > MAX_TENSOR_ELEMENTS as u128 {
         return Err(TensorError::TooLarge { numel, limit: MAX_TENSOR_ELEMENTS });
+    }
+    // A large tensor is charged against the lesson's memory budget before it is allocated
+    // (small ones are counted when their storage registers: a sweep per check would cost), at
+    // the 4 bytes of a float32 element (the dtype is not known here; wider storages are
+    // caught by the allocator's budget once allocated).
+    if numel >= 1 << 20 && !memory::fits(numel as u64 * 4) {
+        return Err(TensorError::OverBudget { mib: (numel as u64 * 4) >> 20, limit_mib: memory::memory_limit().unwrap_or(0) >> 20 });
     }
     Ok(())
 }

@@ -167,11 +167,11 @@ pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
         d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
             let (l, h) = (lo as f32, hi as f32);
             let range = h - l;
-            let v: Vec<f32> = (0..n).map(|_| g.uniform_f32(l, range)).collect();
+            let v: Vec<f32> = super::interrupt::collect_polled(n, 0.0, || g.uniform_f32(l, range));
             Storage::F32(arr(&shape, v)?).cast(d)
         }
         DType::Float64 => {
-            let v: Vec<f64> = (0..n).map(|_| g.uniform_f64(lo, hi - lo)).collect();
+            let v: Vec<f64> = super::interrupt::collect_polled(n, 0.0, || g.uniform_f64(lo, hi - lo));
             Storage::F64(arr(&shape, v)?)
         }
         d => return Err(TensorError::runtime(format!("\"check_uniform_bounds\" not implemented for '{}'", super::ops::dtype_name(d)))),
@@ -192,12 +192,12 @@ pub fn normal_(t: &Tensor, g: &mut Generator, mean: f64, std: f64) -> Result<()>
         DType::Float32 if n >= 16 => Storage::F32(arr(&shape, normal_f32_avx2(g, n, mean as f32, std as f32))?),
         // Halves take the scalar path at every size (the vectorised one is float32's).
         d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
-            let v: Vec<f32> = (0..n).map(|_| g.normal_f64(mean, std) as f32).collect();
+            let v: Vec<f32> = super::interrupt::collect_polled(n, 0.0, || g.normal_f64(mean, std) as f32);
             Storage::F32(arr(&shape, v)?).cast(d)
         }
         DType::Float64 if n >= 16 => Storage::F64(arr(&shape, normal_f64_blocks(g, n, mean, std))?),
         DType::Float64 => {
-            let v: Vec<f64> = (0..n).map(|_| g.normal_f64(mean, std)).collect();
+            let v: Vec<f64> = super::interrupt::collect_polled(n, 0.0, || g.normal_f64(mean, std));
             Storage::F64(arr(&shape, v)?)
         }
         d => return Err(TensorError::runtime(format!("\"normal_kernel_cpu\" not implemented for '{}'", super::ops::dtype_name(d)))),
@@ -228,9 +228,12 @@ fn arr<T>(shape: &[usize], v: Vec<T>) -> Result<ArrayD<T>> {
 /// The AVX2 `normal_fill` for float32 with n >= 16 (AVX512 machines run it too): all n
 /// uniforms first, Box–Muller on blocks of 16, and a redrawn final block when n % 16 != 0.
 fn normal_f32_avx2(g: &mut Generator, n: usize, mean: f32, std: f32) -> Vec<f32> {
-    let mut d: Vec<f32> = (0..n).map(|_| g.uniform_f32(0.0, 1.0)).collect();
+    let mut d: Vec<f32> = super::interrupt::collect_polled(n, 0.5, || g.uniform_f32(0.0, 1.0));
     let mut i = 0;
     while i + 16 <= n {
+        if i.is_multiple_of(1 << 16) && super::interrupt::should_stop() {
+            break;
+        }
         fill16_avx2(&mut d[i..i + 16], mean, std);
         i += 16;
     }
@@ -351,7 +354,7 @@ fn sincos256(xin: f32) -> (f32, f32) {
 
 /// float64 (and the DEFAULT kernel) block algorithm with scalar libm math.
 fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f64> {
-    let mut d: Vec<f64> = (0..n).map(|_| g.uniform_f64(0.0, 1.0)).collect();
+    let mut d: Vec<f64> = super::interrupt::collect_polled(n, 0.5, || g.uniform_f64(0.0, 1.0));
     let fill = |d: &mut [f64]| {
         for j in 0..8 {
             let u1 = 1.0 - d[j];
@@ -364,6 +367,9 @@ fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f6
     };
     let mut i = 0;
     while i + 16 <= n {
+        if i.is_multiple_of(1 << 16) && super::interrupt::should_stop() {
+            break;
+        }
         fill(&mut d[i..i + 16]);
         i += 16;
     }

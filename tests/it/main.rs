@@ -8,3 +8,4 @@ mod check_cli;
 mod hardening_cli;
 mod serve;
 mod plots;
+mod limits_cli;

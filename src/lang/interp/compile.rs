@@ -490,13 +490,17 @@ impl Compiler<'_> {
             }
             ExprKind::Binary(op, l, r) => {
                 let op = *op;
-                let general = binary(op, self.expr(l), self.expr(r), span);
                 let slow = move |it: &mut Interpreter, a: &Value, b: &Value| it.binary(op, a, b);
+                // Each operand is compiled once (a peeked operand is a leaf, so compiling it
+                // again is free): compiling a subtree twice per level made long chains
+                // exponential.
                 match (self.peek(l), self.peek(r)) {
-                    (Some(lp), Some(rp)) => with_peek(lp, rp, general, move |a, b| arith_num(op, a, b)),
-                    (Some(lp), None) => with_peek_left(lp, self.expr(r), general, span, move |a, b| arith_num(op, a, b), slow),
+                    (Some(lp), Some(rp)) => {
+                        with_peek(lp, rp, binary(op, self.expr(l), self.expr(r), span), move |a, b| arith_num(op, a, b))
+                    }
+                    (Some(lp), None) => with_peek_left(lp, self.expr(l), self.expr(r), span, move |a, b| arith_num(op, a, b), slow),
                     (None, Some(rp)) => with_peek_right(self.expr(l), rp, self.expr(r), span, move |a, b| arith_num(op, a, b), slow),
-                    (None, None) => general,
+                    (None, None) => binary(op, self.expr(l), self.expr(r), span),
                 }
             }
             ExprKind::Unary(op, x) => {
@@ -537,13 +541,19 @@ impl Compiler<'_> {
             }
             ExprKind::Compare(first, rest) if rest.len() == 1 => {
                 let (op, right) = (rest[0].0, &rest[0].1);
-                let general = compare(op, self.expr(first), self.expr(right), span);
                 let slow = move |it: &mut Interpreter, a: &Value, b: &Value| it.compare(op, a, b);
                 match (self.peek(first), self.peek(right)) {
-                    (Some(lp), Some(rp)) => with_peek(lp, rp, general, move |a, b| compare_num(op, a, b)),
-                    (Some(lp), None) => with_peek_left(lp, self.expr(right), general, span, move |a, b| compare_num(op, a, b), slow),
+                    (Some(lp), Some(rp)) => with_peek(
+                        lp,
+                        rp,
+                        compare(op, self.expr(first), self.expr(right), span),
+                        move |a, b| compare_num(op, a, b),
+                    ),
+                    (Some(lp), None) => {
+                        with_peek_left(lp, self.expr(first), self.expr(right), span, move |a, b| compare_num(op, a, b), slow)
+                    }
                     (None, Some(rp)) => with_peek_right(self.expr(first), rp, self.expr(right), span, move |a, b| compare_num(op, a, b), slow),
-                    (None, None) => general,
+                    (None, None) => compare(op, self.expr(first), self.expr(right), span),
                 }
             }
             ExprKind::List(items) | ExprKind::Tuple(items)
@@ -1139,17 +1149,23 @@ fn value_of(n: Num) -> Value {
 
 /// A node whose left operand can be peeked and whose right cannot. The left number is read
 /// first (a copy, so the right operand's side effects cannot change it, as in Python's order);
-/// when the left is not a number the general closure runs from the start.
+/// when the left is not a number it is evaluated (`l`, its compiled leaf) and the general
+/// operation runs.
 fn with_peek_left(
     lp: Peek,
+    l: CE,
     r: CE,
-    general: CE,
     span: Span,
     fast: impl Fn(Num, Num) -> Option<Value> + 'static,
     slow: impl Fn(&mut Interpreter, &Value, &Value) -> R<Value> + 'static,
 ) -> CE {
     Box::new(move |it, env| {
-        let Some(a) = peek(&lp, it, env) else { return general(it, env) };
+        let Some(a) = peek(&lp, it, env) else {
+            let a = l(it, env)?;
+            let b = r(it, env)?;
+            let r = slow(it, &a, &b);
+            return done(it, r, span);
+        };
         let b = r(it, env)?;
         if let Some(bn) = num(&b)
             && let Some(v) = fast(a, bn)

@@ -756,6 +756,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         if max >= n as f64 {
             return Err(Exception::runtime_error("Class values must be smaller than num_classes."));
         }
+        engine::check_size(&[v.len(), n as usize]).map_err(exc)?;
         let mut data = vec![0i64; v.len() * n as usize];
         for (i, &x) in v.iter().enumerate() {
             data[i * n as usize + x as usize] = 1;

@@ -274,6 +274,7 @@ impl PyModule {
                 if let Some(rng) = pending {
                     let (out, bias) = { let l = l.borrow(); (l.out_features, l.bias.is_some()) };
                     let n_in = x.shape().last().copied().unwrap_or(0);
+                    crate::tensor::check_size(&[out, n_in]).map_err(exc)?;
                     let fresh = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
                     let mut l = l.borrow_mut();
                     l.weight.materialize_from(&fresh.weight).map_err(exc)?;
@@ -1170,6 +1171,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         if i < 0 || o < 0 {
             return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: [{o}, {i}]", i.min(o))));
         }
+        crate::tensor::check_size(&[o as usize, i as usize]).map_err(exc)?;
         let lin = tnn::Linear::new(i as usize, o as usize, bool_arg(bias.as_ref(), true), &mut g.rng.borrow_mut());
         Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(None))))
     }));
@@ -1223,6 +1225,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
                 Some(p as usize)
             }
         };
+        crate::tensor::check_size(&[num as usize, dim as usize]).map_err(exc)?;
         let e = tnn::Embedding::new(num as usize, dim as usize, pad, &mut g.rng.borrow_mut()).map_err(exc)?;
         Ok(module(Kind::Embedding(e)))
     }));

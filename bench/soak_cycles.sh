@@ -1,0 +1,55 @@
+#!/bin/sh
+# Soak: `lessonrun watch` rebuilds a lesson that leaks a reference cycle holding a 4 MB tensor
+# (and a closure that captures its own frame) N times; prints the watch process's RSS every
+# 50 rebuilds. Flat RSS means a finished lesson's cycles are freed (see src/lang/cycles.rs).
+# Usage: bench/soak_cycles.sh [rebuilds]   (build first: cargo build --release)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+n=${1:-500}
+bin=${LESSONRUN:-$root/target/release/lessonrun}
+tmp=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+mkdir "$tmp/lessons"
+lesson() {
+    cat > "$tmp/lessons/leak.md" <<LESSON
+# Leak $1
+
+\`\`\`python
+import torch
+class Node:
+    def __init__(self):
+        self.me = self
+        self.t = torch.zeros(1000000)
+n = Node()
+def outer():
+    def inner():
+        return inner
+    return inner
+f = outer()
+l = [torch.ones(10)]
+l.append(l)
+print(n.t.shape)
+\`\`\`
+LESSON
+}
+lesson 0
+"$bin" watch "$tmp/lessons" --out "$tmp/site" 2> "$tmp/log" &
+pid=$!
+built() { grep -c '^built' "$tmp/log" 2>/dev/null || true; }
+rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status"; }
+while [ "$(built)" -lt 1 ]; do sleep 0.05; done
+echo "rebuilds 0: RSS $(rss) MiB"
+first=""
+i=1
+while [ "$i" -le "$n" ]; do
+    lesson "$i"
+    while [ "$(built)" -le "$i" ]; do sleep 0.02; done
+    if [ $((i % 50)) -eq 0 ]; then
+        r=$(rss)
+        [ -n "$first" ] || first=$r
+        echo "rebuilds $i: RSS $r MiB"
+    fi
+    i=$((i + 1))
+done
+echo "growth from rebuild 50 to $n: $(( $(rss) - first )) MiB"

@@ -1,0 +1,357 @@
+//! Limits that hold (issue #15): each reproducer ends its own cell with the right Python error
+//! at its line, the process exits normally, later cells still run; time limits stop native
+//! loops; flags are validated; a lesson cannot raise the operator's memory limit; cancellation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use lessonrun::execute::{RunOptions, run_lesson};
+use lessonrun::source::SourceFile;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("lessonrun-limits-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lessonrun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lessonrun"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A lesson of one cell per code, and the 1-based line of each cell's first code line.
+fn lesson(cells: &[&str]) -> (String, Vec<usize>) {
+    let mut text = String::from("# Limits\n");
+    let mut lines = Vec::new();
+    for code in cells {
+        text.push_str("\n```python\n");
+        lines.push(text.lines().count() + 1);
+        text.push_str(code);
+        text.push_str("\n```\n");
+    }
+    (text, lines)
+}
+
+/// Runs `cells` as one lesson with `flags` and asserts, cell by cell, the error each ends with
+/// (`None`: no error) at `file:line` (`line` counted from the cell's first code line), that the
+/// process exited with 1 (not an abort) and that the last cell, which prints, ran.
+fn assert_cells(name: &str, flags: &[&str], cells: &[(&str, Option<(&str, usize)>)]) {
+    let t = TempDir::new(name);
+    let mut codes: Vec<&str> = cells.iter().map(|c| c.0).collect();
+    codes.push("print('still running')");
+    let (text, lines) = lesson(&codes);
+    let p = t.write("lesson.md", &text);
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.push(s(&p));
+    let o = lessonrun(&args);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the process exited normally\n{out}\n{err}"
+    );
+    // Each cell's output, as `run` prints it: a header, then the text.
+    let sections: Vec<&str> = out.split("── ").skip(1).collect();
+    assert_eq!(sections.len(), codes.len(), "{out}");
+    for (i, (code, expected)) in cells.iter().enumerate() {
+        let section = sections[i];
+        match expected {
+            Some((py_type, offset)) => {
+                let last = section.trim_end().lines().last().unwrap_or("");
+                assert!(
+                    last.starts_with(&format!("{py_type}")),
+                    "cell {i} ({code:.60}) ended with `{last}`, not {py_type}\n{out}"
+                );
+                let at = format!("{}:{}:", p.display(), lines[i] + offset);
+                let diag = err
+                    .split("\nerror: ")
+                    .find(|d| d.starts_with(py_type))
+                    .unwrap_or("");
+                assert!(
+                    err.contains(&format!("--> {at}")),
+                    "cell {i} ({code:.60}): no diagnostic at {at}\n{diag}\n{err:.3000}"
+                );
+            }
+            None => assert!(
+                !section.contains("Error"),
+                "cell {i} ({code:.60}) raised\n{section}"
+            ),
+        }
+    }
+    assert!(sections.last().unwrap().contains("still running"), "{out}");
+}
+
+#[test]
+fn sizes_from_input_are_checked_before_allocating() {
+    assert_cells(
+        "sizes",
+        &["--memory-limit", "256MiB", "--cell-timeout", "20"],
+        &[
+            (r#""a".center(2**62)"#, Some(("MemoryError", 0))),
+            (r#""a".ljust(2**62)"#, Some(("MemoryError", 0))),
+            (r#""a".rjust(2**62)"#, Some(("MemoryError", 0))),
+            (r#""a".zfill(2**62)"#, Some(("MemoryError", 0))),
+            (r#"format(1, "99999999999d")"#, Some(("MemoryError", 0))),
+            (r#""%99999999999d" % 1"#, Some(("MemoryError", 0))),
+            ("x = 1\nf\"{x:99999999999}\"", Some(("MemoryError", 1))),
+            (
+                "import random\nrandom.choices([1], k=10**10)",
+                Some(("MemoryError", 1)),
+            ),
+            ("[0]*10**10", Some(("MemoryError", 0))),
+            ("list(range(10**18))", Some(("MemoryError", 0))),
+            (
+                "x = []\nwhile True: x.append([0]*10**6)",
+                Some(("MemoryError", 1)),
+            ),
+            // The lesson can still free what it holds.
+            ("x = None", None),
+            // PyTorch raises RuntimeError when it cannot allocate a tensor.
+            (
+                "import torch.nn as nn\nnn.Linear(2**20, 2**20)",
+                Some(("RuntimeError", 1)),
+            ),
+            (
+                "import torch.nn as nn\nnn.Embedding(2**30, 2)",
+                Some(("RuntimeError", 1)),
+            ),
+            (
+                "import torch\nimport torch.nn.functional as F\nF.one_hot(torch.tensor([2**40]))",
+                Some(("RuntimeError", 2)),
+            ),
+            // Within the budget, the same operations work.
+            (
+                "print(len('a'.center(10**6)), len(list(range(10**6))))",
+                None,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn runaway_loops_end_with_a_timeout() {
+    assert_cells(
+        "loops",
+        &["--cell-timeout", "1"],
+        &[(
+            "def g():\n    while True:\n        yield 1\nsum(g())",
+            Some(("TimeoutError", 3)),
+        )],
+    );
+}
+
+#[test]
+fn deep_code_and_deep_values_cannot_overflow_the_stack() {
+    let calls = format!("x = {}1{}", "f(".repeat(700_000), ")".repeat(700_000));
+    let nots = format!("x = {}1", "not ".repeat(700_000));
+    let pows = format!("x = {}", vec!["1"; 700_000].join(" ** "));
+    let adds = format!("x = {}", vec!["1"; 700_000].join(" + "));
+    let shallow = format!("print({})", vec!["1"; 2000].join(" + "));
+    let indented: String = (0..150)
+        .map(|i| format!("{}if True:\n", " ".repeat(i)))
+        .collect::<String>()
+        + &" ".repeat(150)
+        + "pass";
+    assert_cells(
+        "deep",
+        &["--memory-limit", "512MiB", "--recursion-limit", "20000"],
+        &[
+            (&calls, Some(("SyntaxError", 0))),
+            (&nots, Some(("RecursionError", 0))),
+            (&pows, Some(("RecursionError", 0))),
+            (&adds, Some(("RecursionError", 0))),
+            (&shallow, None),
+            (&indented, Some(("IndentationError", 100))),
+            (
+                "def f(n):\n    return f(n + 1)\nf(0)",
+                Some(("RecursionError", 1)),
+            ),
+            // Freeing a value nested three million levels deep recurses in Rust's drop glue.
+            (
+                "x = []\nfor i in range(3 * 10**6):\n    x = [x]\nx = None\nprint('freed')",
+                None,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn compiling_is_linear_in_the_code() {
+    let t = TempDir::new("compile");
+    let sum = vec!["1"; 2500].join("+");
+    let pow = vec!["1"; 2500].join("**");
+    let cmp = vec!["x"; 2500].join(" < ");
+    let p = t.write(
+        "c.md",
+        &format!("# C\n\n```python\nx = 1\nprint({sum})\nprint({pow})\nprint({cmp})\n```\n"),
+    );
+    let o = lessonrun(&["run", "--cell-timeout", "30", s(&p)]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>(),
+        ["2500", "1", "False"]
+    );
+}
+
+#[test]
+fn time_limits_stop_native_loops() {
+    let started = Instant::now();
+    assert_cells(
+        "native",
+        &["--cell-timeout", "1"],
+        &[
+            (
+                "import torch\na = torch.ones(6144, 6144)\nb = a @ a\nprint('not reached')",
+                Some(("TimeoutError", 2)),
+            ),
+            ("while True: y = [0]*10**7", Some(("TimeoutError", 0))),
+            (
+                "x = [3, 1, 2] * (3 * 10**6)\ny = sorted(x)",
+                Some(("TimeoutError", 1)),
+            ),
+        ],
+    );
+    // Unchecked, the product alone runs for a minute and the loop for tens of seconds.
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_lesson_time_budget_stops_the_remaining_cells() {
+    let t = TempDir::new("budget");
+    let (text, _) = lesson(&["while True: pass", "print('not run')", "print('nor this')"]);
+    let p = t.write("l.md", &text);
+    let started = Instant::now();
+    let o = lessonrun(&[
+        "check",
+        "--lesson-timeout",
+        "1",
+        "--cell-timeout",
+        "100",
+        s(&p),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_eq!(
+        out.matches("TimeoutError: the lesson exceeded its time budget of 1.0s")
+            .count(),
+        3,
+        "{out}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn absurd_time_limits_are_usage_errors() {
+    let t = TempDir::new("flags");
+    let (text, _) = lesson(&["print(1)"]);
+    let p = t.write("l.md", &text);
+    for flag in ["--cell-timeout", "--lesson-timeout"] {
+        for value in ["nan", "inf", "1e100", "-1", "lots"] {
+            let o = lessonrun(&["run", &format!("{flag}={value}"), s(&p)]);
+            assert_eq!(o.status.code(), Some(2), "{flag}={value}");
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("is not a time limit"),
+                "{flag}={value}"
+            );
+        }
+    }
+    assert_eq!(
+        lessonrun(&["run", "--cell-timeout=0", "--lesson-timeout=2.5", s(&p)])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn front_matter_cannot_raise_the_operators_memory_limit() {
+    let t = TempDir::new("ceiling");
+    for front in ["memory-limit: none", "memory-limit: 64GiB", "title: x"] {
+        let p = t.write(
+            "l.md",
+            &format!(
+                "---\n{front}\n---\n# L\n\n```python\nx = [0] * (10**7)\nprint('allocated')\n```\n"
+            ),
+        );
+        let o = lessonrun(&["run", "--memory-limit", "64MiB", s(&p)]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{front}: {out}");
+        assert!(
+            out.contains("MemoryError") && !out.contains("allocated"),
+            "{front}: {out}"
+        );
+    }
+    // Lowering it is allowed.
+    let p = t.write(
+        "l.md",
+        "---\nmemory-limit: 16MiB\n---\n# L\n\n```python\nx = [0] * (10**7)\n```\n",
+    );
+    assert!(String::from_utf8_lossy(&lessonrun(&["run", s(&p)]).stdout).contains("MemoryError"));
+}
+
+fn parse(text: &str) -> lessonrun::lesson::Lesson {
+    lessonrun::lesson::parse(SourceFile::new("cancel.md", text))
+}
+
+#[test]
+fn cancelling_ends_the_running_cell_and_skips_the_rest() {
+    for slow in [
+        "while True: pass",
+        "import torch\na = torch.ones(4096, 4096)\nwhile True: b = a @ a",
+    ] {
+        let (text, _) = lesson(&["x = 1", slow, "print('not run')"]);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let options = RunOptions {
+            cancel: Some(cancel.clone()),
+            ..RunOptions::default()
+        };
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            cancel.store(true, Ordering::Relaxed);
+        });
+        let run = run_lesson(&parse(&text), &options);
+        setter.join().unwrap();
+        assert!(run.cells[0].error().is_none());
+        let e = run.cells[1].error().expect("the running cell was stopped");
+        assert_eq!(
+            (e.py_type.as_str(), e.message.as_str()),
+            ("KeyboardInterrupt", "the run was cancelled")
+        );
+        assert!(run.cells[2].skipped && run.cells[2].items.is_empty());
+    }
+}
