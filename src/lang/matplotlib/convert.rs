@@ -52,6 +52,10 @@ pub fn array(interp: &mut Interpreter, v: &Value) -> R<Array> {
         let (shape, data) = r?;
         return Ok(Array { shape, data });
     }
+    // NumPy arrays and NumPy scalars (`np.float32(0.5)`, 0-d).
+    if let Some((data, shape)) = crate::lang::numpy::f64_data(v) {
+        return Ok(Array { shape, data });
+    }
     match v {
         Value::Bool(b) => Ok(Array { shape: vec![], data: vec![f64::from(u8::from(*b))] }),
         Value::Int(_) | Value::Float(_) | Value::BigInt(_) => {
