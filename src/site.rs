@@ -125,6 +125,13 @@ pub fn url_path(rel: &Path) -> String {
 }
 
 /// Runs a lesson and compares it with its expectations.
+/// Runs a lesson and checks it: what a page shows (tests compare the two with `check`).
+pub fn evaluate(lesson: &Lesson, options: &RunOptions) -> (LessonRun, FileReport) {
+    let run = run_lesson(lesson, options);
+    let report = check_lesson(lesson, &run);
+    (run, report)
+}
+
 /// A lesson with structural errors (an unclosed fence, say) is never run nor rendered.
 fn reject_malformed(lesson: &Lesson) -> Result<(), SiteError> {
     if lesson.errors.is_empty() {
