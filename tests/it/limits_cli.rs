@@ -2,7 +2,7 @@
 //! at its line, the process exits normally, later cells still run; time limits stop native
 //! loops; flags are validated; a lesson cannot raise the operator's memory limit; cancellation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,28 +11,7 @@ use std::time::{Duration, Instant};
 use lessonrun::execute::{RunOptions, run_lesson};
 use lessonrun::source::SourceFile;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("lessonrun-limits-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use super::support::TempDir;
 
 fn lessonrun(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lessonrun"))

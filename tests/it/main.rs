@@ -9,3 +9,4 @@ mod hardening_cli;
 mod serve;
 mod plots;
 mod limits_cli;
+mod support;

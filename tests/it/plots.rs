@@ -2,34 +2,13 @@
 //! compares only text (and any address in a repr matches), `build` draws figures as inline SVG
 //! with axes, ticks and titles, and `savefig` is refused as file writes are.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use lessonrun::execute::{OutputItem, RunOptions, run_lesson};
 use lessonrun::lesson::parse;
 use lessonrun::source::SourceFile;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("lessonrun-plots-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use super::support::TempDir;
 
 fn lessonrun(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lessonrun")).args(args).env("NO_COLOR", "1").output().unwrap()
@@ -72,7 +51,7 @@ fn a_figure_keeps_its_place_among_the_prints() {
 #[test]
 fn check_compares_text_only_and_any_address_matches() {
     let t = TempDir::new("check");
-    let p = t.write("plots.md", LESSON);
+    let p = t.write_str("plots.md", LESSON);
     let o = lessonrun(&["check", &p]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
 }
@@ -80,7 +59,7 @@ fn check_compares_text_only_and_any_address_matches() {
 #[test]
 fn build_draws_figures_as_inline_svg_with_axes_and_titles() {
     let t = TempDir::new("build");
-    t.write("plots.md", LESSON);
+    t.write_str("plots.md", LESSON);
     let out = t.0.join("site");
     let o = lessonrun(&["build", t.0.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
@@ -116,7 +95,7 @@ fn build_draws_figures_as_inline_svg_with_axes_and_titles() {
 #[test]
 fn savefig_is_refused_like_a_file_write() {
     let t = TempDir::new("savefig");
-    let p = t.write(
+    let p = t.write_str(
         "save.md",
         "```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('loss.png')\n```\n",
     );
