@@ -261,17 +261,11 @@ fn index_parts(it: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
                 Value::None => Index::NewAxis,
                 Value::Ellipsis => Index::Ellipsis,
                 Value::Slice(s) => {
-                    let bound = |v: &Value| -> R<Option<i64>> {
-                        match v {
-                            Value::None => Ok(None),
-                            v => v.expect_int("slice").map(Some),
-                        }
-                    };
-                    let step = bound(&s[2])?.unwrap_or(1);
+                    let (start, stop, step) = crate::lang::torch::slice_bounds(s)?;
                     if step <= 0 {
                         return Err(Exception::unsupported("ndarray slices with a negative step"));
                     }
-                    Index::Slice { start: bound(&s[0])?, stop: bound(&s[1])?, step }
+                    Index::Slice { start, stop, step }
                 }
                 Value::List(_) | Value::Range(_) => Index::Tensor(from_py(it, p, None)?),
                 v => match v.downcast::<NdArray>() {

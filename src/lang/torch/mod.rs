@@ -34,6 +34,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, DType, Generator, Scalar, Tensor};
 
 pub use tensor::PyTensor;
+pub(crate) use tensor::slice_bounds;
 
 type R<T> = Result<T, Exception>;
 

@@ -128,17 +128,11 @@ fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
                 Value::None => Index::NewAxis,
                 Value::Ellipsis => Index::Ellipsis,
                 Value::Slice(s) => {
-                    let bound = |v: &Value| -> R<Option<i64>> {
-                        match v {
-                            Value::None => Ok(None),
-                            v => v.expect_int("slice").map(Some),
-                        }
-                    };
-                    let step = bound(&s[2])?.unwrap_or(1);
+                    let (start, stop, step) = slice_bounds(s)?;
                     if step <= 0 {
                         return Err(Exception::value_error("step must be greater than zero"));
                     }
-                    Index::Slice { start: bound(&s[0])?, stop: bound(&s[1])?, step }
+                    Index::Slice { start, stop, step }
                 }
                 Value::List(_) | Value::Range(_) => {
                     let t = super::api::index_tensor(interp, p)?;
@@ -1274,4 +1268,16 @@ pub fn split_value(interp: &mut Interpreter, t: &Tensor, size: Option<Value>, di
     }
     .map_err(exc)?;
     Ok(Value::tuple(parts.into_iter().map(tv).collect()))
+}
+
+/// A slice's `start`, `stop` and `step` as integers (`None` where omitted; the step defaults to
+/// 1): what tensor and ndarray indexing both read before their own checks of the step.
+pub(crate) fn slice_bounds(s: &[Value; 3]) -> R<(Option<i64>, Option<i64>, i64)> {
+    let bound = |v: &Value| -> R<Option<i64>> {
+        match v {
+            Value::None => Ok(None),
+            v => v.expect_int("slice").map(Some),
+        }
+    };
+    Ok((bound(&s[0])?, bound(&s[1])?, bound(&s[2])?.unwrap_or(1)))
 }
