@@ -9,6 +9,8 @@ use crate::execute::{LessonRun, RunOptions, run_lesson};
 use crate::lesson::{Lesson, LessonPath, load, write_atomic};
 use crate::render::{IndexEntry, RenderError, Renderer, lesson_title};
 
+pub mod manifest;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
     #[error("{0}")]
@@ -93,6 +95,13 @@ impl Site {
     pub fn remove_lesson(&mut self, rel: &Path) {
         self.entries.remove(rel);
         let _ = std::fs::remove_file(self.out.join(rel.with_extension("html")));
+    }
+
+    /// Removes the pages an earlier build wrote for lessons not among `present` (relative lesson
+    /// paths), and records the pages of `present` for the next build; the pages removed.
+    pub fn prune_gone(&self, present: &[&Path]) -> Result<Vec<PathBuf>, SiteError> {
+        let current = present.iter().map(|rel| rel.with_extension("html")).collect();
+        Ok(manifest::prune(&self.out, &current)?)
     }
 
     /// Writes index.html listing every lesson built so far.

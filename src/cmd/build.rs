@@ -42,8 +42,19 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 anstream::eprint!("{}", super::terminal_text(&diagnostics));
                 failed = true;
             }
-            Err(e) => return Err(e.into()),
+            // One lesson that cannot be read or rendered never stops the others or the index.
+            Err(e) => {
+                // Errors from reading the lesson name it already; others get its path.
+                let (path, msg) = (lp.path.display().to_string(), e.to_string());
+                let msg = if msg.contains(&path) { msg } else { format!("{path}: {msg}") };
+                anstream::eprintln!("lessonrun: error: {msg}");
+                failed = true;
+            }
         }
+    }
+    let present: Vec<&std::path::Path> = found.lessons.iter().map(|lp| lp.rel.as_path()).collect();
+    for gone in site.prune_gone(&present)? {
+        anstream::eprintln!("removed {} (its lesson is gone)", gone.display());
     }
     let index = site.write_index()?;
     anstream::eprintln!("wrote {built} lesson page(s) and {}", index.display());

@@ -22,8 +22,9 @@ use crate::source::SourceFile;
 
 /// Run lessons and compare each cell's output with its expected output
 ///
-/// Exit status: 0 every cell passed, 1 a cell failed or errored (or a lesson could not be
-/// read), 2 usage or I/O error.
+/// Exit status: 0 every cell passed; 1 a cell failed or raised an error, or a lesson's run
+/// crashed; 2 a usage error (no lessons, a FILE:LINE naming no cell, bad flags), a lesson that
+/// could not be read or parsed (the others are still checked), or an I/O error while blessing.
 #[derive(clap::Args, Debug)]
 pub(super) struct Args {
     /// Lesson files, folders (searched recursively for *.md), glob patterns (quoted, e.g.
@@ -119,7 +120,10 @@ fn targets(args: &[String]) -> anyhow::Result<Vec<Target>> {
                 Some(r) => {
                     refused.insert(r.path, r.reason);
                 }
-                None => add(PathBuf::from(file), Some(line)),
+                None => {
+                    no_cell_at(file, line)?;
+                    add(PathBuf::from(file), Some(line))
+                }
             }
         } else if is_glob(arg) {
             let matched = discover_glob(arg)?;
@@ -389,6 +393,10 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cells: usize = outcomes.iter().map(|o| o.report.cells.len()).sum();
     let all_read = outcomes.iter().all(|o| o.report.error.is_none() && o.fatal.is_none());
     if cells == 0 && all_read && summary.not_run == 0 {
+        // The warnings say why, e.g. a ```py block that is not a cell.
+        for o in &outcomes {
+            anstream::eprint!("{}", o.problems);
+        }
         anyhow::bail!(
             "no cells found in {} lesson(s): a cell is a fenced block whose info string starts with the word `python`",
             summary.lessons
@@ -424,6 +432,20 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         0
     }))
+}
+
+/// A usage error when `FILE:LINE` names no cell, found before anything runs or prints. A lesson
+/// that cannot be read or parsed passes here: checking it reports why, at its place.
+fn no_cell_at(file: &str, line: usize) -> anyhow::Result<()> {
+    let Ok(lesson) = load(Path::new(file)) else { return Ok(()) };
+    if !lesson.errors.is_empty() || cell_at(&lesson, line).is_some() {
+        return Ok(());
+    }
+    let lines: Vec<String> = lesson.cells.iter().map(|c| c.line.to_string()).collect();
+    match lines.as_slice() {
+        [] => anyhow::bail!("{file}:{line}: no cell at this line: {file} has no cells"),
+        _ => anyhow::bail!("{file}:{line}: no cell at this line: {file} has cells at lines {}", lines.join(", ")),
+    }
 }
 
 /// Checks `targets` on `jobs` threads, telling `done` of each outcome as it comes (`None`: not

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Engine;
-use crate::execute::run_lesson;
+use crate::execute::{LessonRun, run_lesson};
 use crate::lesson::{discover_all, load};
 use crate::pytorch_engine::run_lesson_pytorch;
 
@@ -28,6 +28,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     if lesson.cells.is_empty() {
+        super::report_problems(&lesson, &LessonRun::default(), |_| false);
         anyhow::bail!(
             "no cells found in {}: a cell is a fenced block whose info string starts with the word `python`",
             args.file.display()

@@ -105,6 +105,8 @@ pub enum LessonError {
     UnknownOutputOption { option: String, span: Span },
     #[error("`{value}` is not a tolerance: write a relative tolerance such as tolerance=1e-6")]
     BadTolerance { value: String, span: Span },
+    #[error("a ```{info} block is shown but not run: only ```python blocks are cells; write ```python to run it, or ```python skip to show it unrun")]
+    NotACell { info: String, span: Span },
     #[error("unknown cell option `{option}` is ignored (known: skip)")]
     UnknownCellOption { option: String, span: Span },
     #[error("front matter `{key}: {value}` is ignored: {expected}")]
@@ -123,6 +125,7 @@ impl LessonError {
             LessonError::UnknownOutputOption { span, .. }
             | LessonError::BadTolerance { span, .. }
             | LessonError::UnknownCellOption { span, .. }
+            | LessonError::NotACell { span, .. }
             | LessonError::BadFrontMatter { span, .. }
             | LessonError::UnclosedFence { span, .. }
             | LessonError::UnclosedFrontMatter { span, .. }

@@ -43,7 +43,15 @@ pub fn parse(source: SourceFile) -> Lesson {
         let f = &fences[i];
         i += 1;
         let mut words = f.info.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty());
-        if words.next() != Some("python") || f.indent > 3 {
+        let first = words.next();
+        if first != Some("python") || f.indent > 3 {
+            // Other spellings of Python are not cells (torch-oracle, the reference, runs only
+            // `python`), but an author who wrote one most likely meant a cell: say so.
+            if let Some(info @ ("py" | "py3" | "python3" | "Python" | "ipython" | "ipython3")) = first
+                && f.indent <= 3
+            {
+                warnings.push(LessonError::NotACell { info: info.to_string(), span: word_span(&source.text, f.info_at, info) });
+            }
             continue;
         }
         let mut options = CellOptions::default();

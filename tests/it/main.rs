@@ -9,4 +9,5 @@ mod hardening_cli;
 mod serve;
 mod plots;
 mod limits_cli;
+mod fail_loud;
 mod support;
