@@ -9,4 +9,6 @@ mod hardening_cli;
 mod serve;
 mod plots;
 mod limits_cli;
+mod notebooks;
+mod json_schema;
 mod support;
