@@ -41,7 +41,10 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let found = discover_all(&paths)?;
     if found.lessons.is_empty() && found.refused.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        anyhow::bail!("no lessons found in {}: a lesson is a Markdown (.md) file with ```python cells", shown.join(" "));
+        anyhow::bail!(
+            "no lessons found in {}: a lesson is a Markdown (.md) file with ```python cells",
+            shown.join(" ")
+        );
     }
     let mut failed = false;
     for refused in &found.refused {
@@ -79,5 +82,9 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         written += 1;
     }
     anstream::eprintln!("wrote {written} notebook(s) to {}", args.out.display());
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -26,21 +26,38 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let shown = args.notebook.display().to_string();
-    let text = std::fs::read_to_string(&args.notebook).map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
+    let text = std::fs::read_to_string(&args.notebook)
+        .map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
     let imported = crate::notebook::from_json(&text).map_err(|e| match e {
         crate::notebook::NotebookError::Json { .. } => anyhow::anyhow!("{shown}:{e}"),
         crate::notebook::NotebookError::Format(m) => anyhow::anyhow!("{shown}: {m}"),
     })?;
     for note in &imported.notes {
-        let at = if note.cell == 0 { String::new() } else { format!(" cell {}:", note.cell) };
-        anstream::eprintln!("{}", super::terminal_text(&format!("{shown}:{at} {}", note.message)));
+        let at = if note.cell == 0 {
+            String::new()
+        } else {
+            format!(" cell {}:", note.cell)
+        };
+        anstream::eprintln!(
+            "{}",
+            super::terminal_text(&format!("{shown}:{at} {}", note.message))
+        );
     }
-    let target = args.out.unwrap_or_else(|| args.notebook.with_extension("md"));
-    let written = if args.force { write_atomic(&target, &imported.markdown) } else { write_new(&target, &imported.markdown) };
+    let target = args
+        .out
+        .unwrap_or_else(|| args.notebook.with_extension("md"));
+    let written = if args.force {
+        write_atomic(&target, &imported.markdown)
+    } else {
+        write_new(&target, &imported.markdown)
+    };
     match written {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            anyhow::bail!("{} exists: not overwritten (pass --force to replace it)", target.display())
+            anyhow::bail!(
+                "{} exists: not overwritten (pass --force to replace it)",
+                target.display()
+            )
         }
         Err(e) => anyhow::bail!("cannot write {}: {e}", target.display()),
     }

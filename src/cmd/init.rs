@@ -41,9 +41,17 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // TOML and YAML strings: quotes and backslashes escaped.
     let quoted = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    write_file(&args.dir.join("lessonrun.toml"), &CONFIG.replace("{title}", &quoted(&title)))?;
-    write_file(&args.dir.join(".github/workflows/lessons.yml"), &WORKFLOW.replace("{install}", &quoted(&args.install)))?;
-    anstream::eprintln!("check the lessons with `lessonrun check lessons`, build the site with `lessonrun build lessons --out site --notebooks`");
+    write_file(
+        &args.dir.join("lessonrun.toml"),
+        &CONFIG.replace("{title}", &quoted(&title)),
+    )?;
+    write_file(
+        &args.dir.join(".github/workflows/lessons.yml"),
+        &WORKFLOW.replace("{install}", &quoted(&args.install)),
+    )?;
+    anstream::eprintln!(
+        "check the lessons with `lessonrun check lessons`, build the site with `lessonrun build lessons --out site --notebooks`"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -69,6 +77,9 @@ fn kept(path: &Path) {
 }
 
 fn folder_name(dir: &Path) -> String {
-    let name = std::fs::canonicalize(dir).ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
-    name.filter(|n| !n.is_empty()).unwrap_or_else(|| "Lessons".to_string())
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    name.filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "Lessons".to_string())
 }

@@ -25,21 +25,36 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)?;
     }
     write_lesson(&path)?;
-    anstream::eprintln!("wrote {}; check it with `lessonrun check {}`", path.display(), path.display());
+    anstream::eprintln!(
+        "wrote {}; check it with `lessonrun check {}`",
+        path.display(),
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// `NAME` with `.md` unless it already ends so.
 fn lesson_path(name: &Path) -> PathBuf {
-    if name.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) { name.to_path_buf() } else { name.with_extension("md") }
+    if name
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    {
+        name.to_path_buf()
+    } else {
+        name.with_extension("md")
+    }
 }
 
 /// Writes the skeleton at `path`, refusing to replace anything there.
 pub(super) fn write_lesson(path: &Path) -> anyhow::Result<()> {
-    let text = SKELETON.replace("{title}", &title(path)).replace("{path}", &path.display().to_string());
+    let text = SKELETON
+        .replace("{title}", &title(path))
+        .replace("{path}", &path.display().to_string());
     match write_new(path, &text) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!("{} exists: not overwritten", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            anyhow::bail!("{} exists: not overwritten", path.display())
+        }
         Err(e) => anyhow::bail!("cannot write {}: {e}", path.display()),
     }
 }
@@ -47,11 +62,23 @@ pub(super) fn write_lesson(path: &Path) -> anyhow::Result<()> {
 /// `lessons/03-training_loop.md` is titled "Training loop": the file name without its order
 /// number, words separated by spaces, the first capitalised.
 fn title(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let words = stem.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '_').replace(['-', '_'], " ");
-    let words = if words.trim().is_empty() { stem.clone() } else { words.trim().to_string() };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let words = stem
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '_')
+        .replace(['-', '_'], " ");
+    let words = if words.trim().is_empty() {
+        stem.clone()
+    } else {
+        words.trim().to_string()
+    };
     let mut chars = words.chars();
-    chars.next().map_or_else(|| "A new lesson".to_string(), |c| c.to_uppercase().chain(chars).collect())
+    chars.next().map_or_else(
+        || "A new lesson".to_string(),
+        |c| c.to_uppercase().chain(chars).collect(),
+    )
 }
 
 #[cfg(test)]
@@ -62,7 +89,10 @@ mod tests {
     fn names_and_titles() {
         assert_eq!(lesson_path(Path::new("a/b")), PathBuf::from("a/b.md"));
         assert_eq!(lesson_path(Path::new("b.MD")), PathBuf::from("b.MD"));
-        assert_eq!(title(Path::new("lessons/03-training_loop.md")), "Training loop");
+        assert_eq!(
+            title(Path::new("lessons/03-training_loop.md")),
+            "Training loop"
+        );
         assert_eq!(title(Path::new("42.md")), "42");
     }
 }

@@ -35,12 +35,22 @@ pub fn from_json(json: &str) -> Result<Imported, NotebookError> {
                 "this is an nbformat {n} notebook; lessonrun reads nbformat 4 (convert it with `jupyter nbconvert --to notebook --nbformat 4`)"
             )));
         }
-        None => return Err(format("not a Jupyter notebook: it has no `nbformat` number")),
+        None => {
+            return Err(format(
+                "not a Jupyter notebook: it has no `nbformat` number",
+            ));
+        }
     }
-    let cells = nb.get("cells").and_then(Value::as_array).ok_or_else(|| format("not a Jupyter notebook: it has no `cells` list"))?;
+    let cells = nb
+        .get("cells")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format("not a Jupyter notebook: it has no `cells` list"))?;
     let mut out = String::new();
     let mut notes = Vec::new();
-    if let Some(fm) = nb.pointer("/metadata/lessonrun/front_matter").and_then(Value::as_str) {
+    if let Some(fm) = nb
+        .pointer("/metadata/lessonrun/front_matter")
+        .and_then(Value::as_str)
+    {
         out.push_str("---\n");
         out.push_str(fm);
         if !fm.is_empty() && !fm.ends_with('\n') {
@@ -48,7 +58,10 @@ pub fn from_json(json: &str) -> Result<Imported, NotebookError> {
         }
         out.push_str("---\n\n");
     }
-    let language = nb.pointer("/metadata/kernelspec/language").or_else(|| nb.pointer("/metadata/language_info/name")).and_then(Value::as_str);
+    let language = nb
+        .pointer("/metadata/kernelspec/language")
+        .or_else(|| nb.pointer("/metadata/language_info/name"))
+        .and_then(Value::as_str);
     if let Some(lang) = language.filter(|l| !l.eq_ignore_ascii_case("python")) {
         notes.push(Note { cell: 0, message: format!("the notebook's language is {lang}, not Python: its code cells will not run as lessons") });
     }
@@ -56,7 +69,11 @@ pub fn from_json(json: &str) -> Result<Imported, NotebookError> {
     for (i, cell) in cells.iter().enumerate() {
         let n = i + 1;
         let mut note = |message: String| notes.push(Note { cell: n, message });
-        let source = cell.get("source").and_then(text).unwrap_or_default().replace("\r\n", "\n");
+        let source = cell
+            .get("source")
+            .and_then(text)
+            .unwrap_or_default()
+            .replace("\r\n", "\n");
         match cell.get("cell_type").and_then(Value::as_str) {
             Some("markdown") => {
                 if source.trim().is_empty() {
@@ -66,41 +83,74 @@ pub fn from_json(json: &str) -> Result<Imported, NotebookError> {
                 out.push_str("\n\n");
             }
             Some("code") => {
-                if cell.pointer("/metadata/lessonrun/setup").and_then(Value::as_bool) == Some(true) {
+                if cell
+                    .pointer("/metadata/lessonrun/setup")
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                {
                     continue;
                 }
-                let Some((code, timed)) = python_code(&source, &mut note) else { continue };
+                let Some((code, timed)) = python_code(&source, &mut note) else {
+                    continue;
+                };
                 if code.trim().is_empty() {
                     continue;
                 }
-                let skip = cell.pointer("/metadata/lessonrun/skip").and_then(Value::as_bool) == Some(true);
-                let outputs = cell.get("outputs").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                if outputs.is_empty() && cell.get("execution_count").is_none_or(Value::is_null) && !skip {
+                let skip = cell
+                    .pointer("/metadata/lessonrun/skip")
+                    .and_then(Value::as_bool)
+                    == Some(true);
+                let outputs = cell
+                    .get("outputs")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if outputs.is_empty()
+                    && cell.get("execution_count").is_none_or(Value::is_null)
+                    && !skip
+                {
                     unexecuted += 1;
                 }
                 let fence = fence_for(&code);
-                out.push_str(&format!("{fence}python{}\n{code}", if skip { " skip" } else { "" }));
+                out.push_str(&format!(
+                    "{fence}python{}\n{code}",
+                    if skip { " skip" } else { "" }
+                ));
                 if !code.ends_with('\n') {
                     out.push('\n');
                 }
                 out.push_str(&fence);
                 out.push_str("\n\n");
-                let mut expected = if skip { String::new() } else { printed(outputs, &mut note) };
+                let mut expected = if skip {
+                    String::new()
+                } else {
+                    printed(outputs, &mut note)
+                };
                 if timed {
                     // `%%time`'s report is the machine's timing, not the cell's output.
-                    expected = expected.split_inclusive('\n').filter(|l| !l.starts_with("CPU times:") && !l.starts_with("Wall time:")).collect();
+                    expected = expected
+                        .split_inclusive('\n')
+                        .filter(|l| !l.starts_with("CPU times:") && !l.starts_with("Wall time:"))
+                        .collect();
                 }
                 if !expected.is_empty() {
                     if !expected.ends_with('\n') {
                         expected.push('\n');
                     }
-                    let words = cell.pointer("/metadata/lessonrun/output").and_then(Value::as_str).map(|w| format!(" {w}")).unwrap_or_default();
+                    let words = cell
+                        .pointer("/metadata/lessonrun/output")
+                        .and_then(Value::as_str)
+                        .map(|w| format!(" {w}"))
+                        .unwrap_or_default();
                     let fence = fence_for(&expected);
                     out.push_str(&format!("{fence}output{words}\n{expected}{fence}\n\n"));
                 }
             }
             Some("raw") => note("a raw cell is not part of a lesson: dropped".to_string()),
-            other => note(format!("unknown cell type {}: dropped", other.map_or("(none)".to_string(), |t| format!("`{t}`")))),
+            other => note(format!(
+                "unknown cell type {}: dropped",
+                other.map_or("(none)".to_string(), |t| format!("`{t}`"))
+            )),
         }
     }
     if unexecuted > 0 {
@@ -123,7 +173,14 @@ fn markdown(source: &str, note: &mut impl FnMut(String)) -> String {
         let indent = line.len() - line.trim_start_matches(' ').len();
         let t = &line[indent..];
         let marks = t.len() - t.trim_start_matches(['`', '~']).len();
-        if indent <= 3 && marks >= 3 && t[marks..].trim_start().split(|c: char| c.is_whitespace() || c == ',').next() == Some("python") {
+        if indent <= 3
+            && marks >= 3
+            && t[marks..]
+                .trim_start()
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .next()
+                == Some("python")
+        {
             let at = line.len() - t[marks..].trim_start().len();
             out.push_str(&line[..at]);
             out.push_str("py");
@@ -146,10 +203,16 @@ fn python_code(source: &str, note: &mut impl FnMut(String)) -> Option<(String, b
         let line = magic.lines().next().unwrap_or("");
         let name = line.split_whitespace().next().unwrap_or("");
         if !PYTHON_CELL_MAGICS.contains(&name) {
-            note(format!("the cell magic `%%{}` runs something other than Python: cell dropped", line.trim()));
+            note(format!(
+                "the cell magic `%%{}` runs something other than Python: cell dropped",
+                line.trim()
+            ));
             return None;
         }
-        note(format!("dropped the cell magic `%%{}` (lessons are plain Python; the cell's code is kept)", line.trim()));
+        note(format!(
+            "dropped the cell magic `%%{}` (lessons are plain Python; the cell's code is kept)",
+            line.trim()
+        ));
         timed = name == "time";
         body = magic.find('\n').map_or("", |i| &magic[i + 1..]);
     }
@@ -159,8 +222,14 @@ fn python_code(source: &str, note: &mut impl FnMut(String)) -> Option<(String, b
         if is_ipython_line(t) {
             let indent = &line[..line.len() - t.len()];
             let shown = t.trim_end();
-            let kind = if shown.starts_with('!') || shown.contains("= !") || shown.contains("=!") { "shell line" } else { "magic" };
-            note(format!("dropped the {kind} `{shown}` (lessons are plain Python)"));
+            let kind = if shown.starts_with('!') || shown.contains("= !") || shown.contains("=!") {
+                "shell line"
+            } else {
+                "magic"
+            };
+            note(format!(
+                "dropped the {kind} `{shown}` (lessons are plain Python)"
+            ));
             if !indent.is_empty() {
                 // A block whose only statement was the magic must still have one.
                 code.push_str(&format!("{indent}pass\n"));
@@ -179,10 +248,15 @@ fn is_ipython_line(t: &str) -> bool {
         return true;
     }
     // `name = !cmd` and `name = %magic`: an assignment whose right side is IPython syntax.
-    let Some((lhs, rhs)) = t.split_once('=') else { return false };
+    let Some((lhs, rhs)) = t.split_once('=') else {
+        return false;
+    };
     let rhs = rhs.trim_start();
     !lhs.is_empty()
-        && lhs.trim().chars().all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == ' ')
+        && lhs
+            .trim()
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == ' ')
         && (rhs.starts_with('!') && !rhs.starts_with("!=") || rhs.starts_with('%'))
 }
 
@@ -209,7 +283,10 @@ fn printed(outputs: &[Value], note: &mut impl FnMut(String)) -> String {
                 if !out.is_empty() && !out.ends_with('\n') {
                     out.push('\n');
                 }
-                let name = o.get("ename").and_then(Value::as_str).unwrap_or("Exception");
+                let name = o
+                    .get("ename")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Exception");
                 match o.get("evalue").and_then(Value::as_str).unwrap_or("") {
                     "" => out.push_str(name),
                     value => out.push_str(&format!("{name}: {value}")),
@@ -230,7 +307,11 @@ fn printed(outputs: &[Value], note: &mut impl FnMut(String)) -> String {
 
 /// A fence longer than any backtick run that starts a line of `text`.
 fn fence_for(text: &str) -> String {
-    let longest = text.lines().map(|l| l.trim_start().chars().take_while(|&c| c == '`').count()).max().unwrap_or(0);
+    let longest = text
+        .lines()
+        .map(|l| l.trim_start().chars().take_while(|&c| c == '`').count())
+        .max()
+        .unwrap_or(0);
     "`".repeat((longest + 1).max(3))
 }
 
@@ -240,7 +321,11 @@ mod tests {
     use serde_json::json;
 
     fn import(cells: Value) -> Imported {
-        from_json(&json!({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}).to_string()).unwrap()
+        from_json(
+            &json!({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+                .to_string(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -256,7 +341,10 @@ mod tests {
                 {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": []},
             ]},
         ]));
-        assert_eq!(got.markdown, "# Title\ntext\n\n```python\nx = 2\nx * 3\n```\n\n```output\nhi\n6\n```\n\n```python\n1/0\n```\n\n```output\nZeroDivisionError: division by zero\n```\n");
+        assert_eq!(
+            got.markdown,
+            "# Title\ntext\n\n```python\nx = 2\nx * 3\n```\n\n```output\nhi\n6\n```\n\n```python\n1/0\n```\n\n```output\nZeroDivisionError: division by zero\n```\n"
+        );
         assert_eq!(got.notes.len(), 1);
         assert_eq!(got.notes[0].cell, 2);
     }
@@ -270,15 +358,26 @@ mod tests {
             ]},
             {"cell_type": "code", "metadata": {}, "execution_count": 3, "outputs": [], "source": "%%bash\nls"},
         ]));
-        assert_eq!(got.markdown, "```python\nif True:\n    pass\nx = 1\n```\n\n```python\nprint(1)\n```\n\n```output\n1\n```\n");
+        assert_eq!(
+            got.markdown,
+            "```python\nif True:\n    pass\nx = 1\n```\n\n```python\nprint(1)\n```\n\n```output\n1\n```\n"
+        );
         let cells: Vec<usize> = got.notes.iter().map(|n| n.cell).collect();
         assert_eq!(cells, [1, 1, 1, 1, 2, 3]);
-        assert!(got.notes[1].message.contains("shell line `!pip install torch`"), "{:?}", got.notes);
+        assert!(
+            got.notes[1]
+                .message
+                .contains("shell line `!pip install torch`"),
+            "{:?}",
+            got.notes
+        );
     }
 
     #[test]
     fn python_fences_in_prose_are_not_cells() {
-        let got = import(json!([{"cell_type": "markdown", "metadata": {}, "source": "Example:\n```python\nx\n```"}]));
+        let got = import(
+            json!([{"cell_type": "markdown", "metadata": {}, "source": "Example:\n```python\nx\n```"}]),
+        );
         assert_eq!(got.markdown, "Example:\n```py\nx\n```\n");
         assert_eq!(got.notes.len(), 1);
     }
@@ -291,13 +390,21 @@ mod tests {
             {"cell_type": "code", "metadata": {"lessonrun": {"output": "tolerance=1e-6"}}, "execution_count": 1, "outputs": [
                 {"output_type": "stream", "name": "stdout", "text": "0.1\n"}], "source": "print(0.1)"},
         ]}).to_string()).unwrap();
-        assert_eq!(got.markdown, "---\ntitle: T\n---\n\n```python skip\nloop()\n```\n\n```python\nprint(0.1)\n```\n\n```output tolerance=1e-6\n0.1\n```\n");
+        assert_eq!(
+            got.markdown,
+            "---\ntitle: T\n---\n\n```python skip\nloop()\n```\n\n```python\nprint(0.1)\n```\n\n```output tolerance=1e-6\n0.1\n```\n"
+        );
         assert!(got.notes.is_empty(), "{:?}", got.notes);
     }
 
     #[test]
     fn not_a_v4_notebook() {
-        assert!(matches!(from_json("{\"nbformat\": 3, \"worksheets\": []}"), Err(NotebookError::Format(m)) if m.contains("nbformat 3")));
-        assert!(matches!(from_json("[1, 2"), Err(NotebookError::Json { line: 1, .. })));
+        assert!(
+            matches!(from_json("{\"nbformat\": 3, \"worksheets\": []}"), Err(NotebookError::Format(m)) if m.contains("nbformat 3"))
+        );
+        assert!(matches!(
+            from_json("[1, 2"),
+            Err(NotebookError::Json { line: 1, .. })
+        ));
     }
 }

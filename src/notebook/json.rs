@@ -9,14 +9,22 @@ use super::NotebookError;
 
 /// A text as nbformat's `multiline_string`: its lines, each keeping its `\n`.
 pub fn lines(text: &str) -> Value {
-    Value::Array(text.split_inclusive('\n').map(|l| Value::String(l.to_string())).collect())
+    Value::Array(
+        text.split_inclusive('\n')
+            .map(|l| Value::String(l.to_string()))
+            .collect(),
+    )
 }
 
 /// The text of a `multiline_string` (a string or an array of strings), or None for anything else.
 pub fn text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => parts.iter().map(|p| p.as_str()).collect::<Option<Vec<&str>>>().map(|p| p.concat()),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Option<Vec<&str>>>()
+            .map(|p| p.concat()),
         _ => None,
     }
 }
@@ -25,7 +33,10 @@ pub fn text(v: &Value) -> Option<String> {
 /// writer sorts them, so files diff cleanly against ones Jupyter saved.
 pub fn write(nb: &Value) -> String {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b" "));
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        serde_json::ser::PrettyFormatter::with_indent(b" "),
+    );
     // Writing a Value into memory cannot fail: its keys are strings and its numbers finite.
     nb.serialize(&mut ser).expect("a JSON value serializes");
     let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
@@ -38,8 +49,15 @@ pub fn parse(text: &str) -> Result<Value, NotebookError> {
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the position is reported up front instead.
-        let message = message.rfind(" at line ").map_or(message.as_str(), |i| &message[..i]).to_string();
-        NotebookError::Json { line: e.line(), column: e.column(), message }
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.as_str(), |i| &message[..i])
+            .to_string();
+        NotebookError::Json {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
     })
 }
 
@@ -59,7 +77,9 @@ mod tests {
     #[test]
     fn bad_json_names_line_and_column() {
         let e = parse("{\n \"cells\": [1,\n}").unwrap_err();
-        let NotebookError::Json { line, column, .. } = e else { panic!("{e:?}") };
+        let NotebookError::Json { line, column, .. } = e else {
+            panic!("{e:?}")
+        };
         assert_eq!((line, column), (3, 1));
     }
 

@@ -28,7 +28,11 @@ pub use import::{Imported, Note, from_json};
 pub enum NotebookError {
     /// Not JSON at all: where the parser stopped (1-based line and column) and why.
     #[error("{line}:{column}: not valid JSON: {message}")]
-    Json { line: usize, column: usize, message: String },
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// JSON, but not an nbformat 4 notebook.
     #[error("{0}")]
     Format(String),

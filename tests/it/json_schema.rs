@@ -7,10 +7,36 @@ use serde_json::Value;
 
 /// Keywords checked here, and those that only annotate.
 const CHECKED: &[&str] = &[
-    "$ref", "type", "enum", "required", "properties", "patternProperties", "additionalProperties", "items", "minItems",
-    "maxItems", "uniqueItems", "minimum", "maximum", "minLength", "maxLength", "pattern", "oneOf", "anyOf", "allOf", "not",
+    "$ref",
+    "type",
+    "enum",
+    "required",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
 ];
-const ANNOTATIONS: &[&str] = &["$schema", "description", "definitions", "default", "format", "id", "title"];
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "description",
+    "definitions",
+    "default",
+    "format",
+    "id",
+    "title",
+];
 
 /// Every violation of `schema` by `instance`, each as `path: what`.
 pub fn validate(schema: &Value, instance: &Value) -> Vec<String> {
@@ -37,29 +63,48 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
             _ => vec![],
         };
         if !types.iter().any(|t| has_type(v, t)) {
-            fail(format!("expected {}, found {}", types.join(" or "), kind(v)));
+            fail(format!(
+                "expected {}, found {}",
+                types.join(" or "),
+                kind(v)
+            ));
             return;
         }
     }
     if let Some(options) = s.get("enum").and_then(Value::as_array)
         && !options.contains(v)
     {
-        fail(format!("{v} is not one of {}", Value::Array(options.clone())));
+        fail(format!(
+            "{v} is not one of {}",
+            Value::Array(options.clone())
+        ));
     }
     if let Some(x) = v.as_f64() {
-        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| x < m) {
+        if s.get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| x < m)
+        {
             fail(format!("{x} is below the minimum"));
         }
-        if s.get("maximum").and_then(Value::as_f64).is_some_and(|m| x > m) {
+        if s.get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| x > m)
+        {
             fail(format!("{x} is above the maximum"));
         }
     }
     if let Some(text) = v.as_str() {
         let n = text.chars().count() as u64;
-        if s.get("minLength").and_then(Value::as_u64).is_some_and(|m| n < m) {
+        if s.get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+        {
             fail(format!("{text:?} is shorter than allowed"));
         }
-        if s.get("maxLength").and_then(Value::as_u64).is_some_and(|m| n > m) {
+        if s.get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n > m)
+        {
             fail(format!("{text:?} is longer than allowed"));
         }
         if let Some(p) = s.get("pattern").and_then(Value::as_str)
@@ -69,13 +114,24 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
         }
     }
     if let Some(items) = v.as_array() {
-        if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| (items.len() as u64) < m) {
+        if s.get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| (items.len() as u64) < m)
+        {
             fail(format!("fewer than the minimum items ({})", items.len()));
         }
-        if s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| (items.len() as u64) > m) {
+        if s.get("maxItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| (items.len() as u64) > m)
+        {
             fail(format!("more than the maximum items ({})", items.len()));
         }
-        if s.get("uniqueItems") == Some(&Value::Bool(true)) && items.iter().enumerate().any(|(i, a)| items[..i].contains(a)) {
+        if s.get("uniqueItems") == Some(&Value::Bool(true))
+            && items
+                .iter()
+                .enumerate()
+                .any(|(i, a)| items[..i].contains(a))
+        {
             fail("items are not unique".to_string());
         }
         match s.get("items") {
@@ -93,14 +149,25 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
         }
     }
     if let Some(obj) = v.as_object() {
-        for key in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        for key in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             if !obj.contains_key(key) {
                 errors.push(format!("{at}: missing required property `{key}`"));
             }
         }
         let props = s.get("properties").and_then(Value::as_object);
-        let patterns: Vec<(Pattern, &Value)> =
-            s.get("patternProperties").and_then(Value::as_object).into_iter().flatten().map(|(p, sch)| (Pattern::new(p), sch)).collect();
+        let patterns: Vec<(Pattern, &Value)> = s
+            .get("patternProperties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(p, sch)| (Pattern::new(p), sch))
+            .collect();
         for (key, value) in obj {
             let here = format!("{at}.{key}");
             let mut matched = false;
@@ -115,8 +182,12 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
                 }
             }
             match s.get("additionalProperties") {
-                Some(Value::Bool(false)) if !matched => errors.push(format!("{at}: property `{key}` is not allowed")),
-                Some(extra @ Value::Object(_)) if !matched => check(root, extra, value, &here, errors),
+                Some(Value::Bool(false)) if !matched => {
+                    errors.push(format!("{at}: property `{key}` is not allowed"))
+                }
+                Some(extra @ Value::Object(_)) if !matched => {
+                    check(root, extra, value, &here, errors)
+                }
                 _ => {}
             }
         }
@@ -136,8 +207,16 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
         let n = one.iter().filter(|sch| passes(sch)).count();
         if n != 1 {
             // Name the closest alternative's problems: usually the one meant.
-            let best = one.iter().map(|sch| validate_at(root, sch, v)).min_by_key(Vec::len).unwrap_or_default();
-            errors.push(format!("{at}: matches {n} of oneOf's {} schemas (closest: {})", one.len(), best.join("; ")));
+            let best = one
+                .iter()
+                .map(|sch| validate_at(root, sch, v))
+                .min_by_key(Vec::len)
+                .unwrap_or_default();
+            errors.push(format!(
+                "{at}: matches {n} of oneOf's {} schemas (closest: {})",
+                one.len(),
+                best.join("; ")
+            ));
         }
     }
     if let Some(not) = s.get("not")
@@ -204,12 +283,20 @@ fn walk(root: &Value, schema: &Value, seen: &mut Vec<String>, out: &mut Vec<Stri
                     }
                 }
             }
-            "properties" | "patternProperties" => v.as_object().into_iter().flatten().for_each(|(_, sch)| walk(root, sch, seen, out)),
+            "properties" | "patternProperties" => v
+                .as_object()
+                .into_iter()
+                .flatten()
+                .for_each(|(_, sch)| walk(root, sch, seen, out)),
             "items" | "additionalProperties" | "not" => match v {
                 Value::Array(each) => each.iter().for_each(|sch| walk(root, sch, seen, out)),
                 sch => walk(root, sch, seen, out),
             },
-            "oneOf" | "anyOf" | "allOf" => v.as_array().into_iter().flatten().for_each(|sch| walk(root, sch, seen, out)),
+            "oneOf" | "anyOf" | "allOf" => v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .for_each(|sch| walk(root, sch, seen, out)),
             _ => {}
         }
     }
@@ -244,20 +331,27 @@ impl Pattern {
         if start {
             chars.remove(0);
         }
-        let end = chars.last() == Some(&'$') && !(chars.len() >= 2 && chars[chars.len() - 2] == '\\');
+        let end =
+            chars.last() == Some(&'$') && !(chars.len() >= 2 && chars[chars.len() - 2] == '\\');
         if end {
             chars.pop();
         }
         let mut at = 0;
         let pieces = parse_seq(&chars, &mut at);
-        assert_eq!(at, chars.len(), "pattern /{p}/ uses syntax this test validator does not support");
+        assert_eq!(
+            at,
+            chars.len(),
+            "pattern /{p}/ uses syntax this test validator does not support"
+        );
         Pattern { pieces, start, end }
     }
 
     pub fn is_match(&self, text: &str) -> bool {
         let s: Vec<char> = text.chars().collect();
         let starts = if self.start { 0..=0 } else { 0..=s.len() };
-        starts.into_iter().any(|from| seq(&self.pieces, &s, from, &mut |e| !self.end || e == s.len()))
+        starts
+            .into_iter()
+            .any(|from| seq(&self.pieces, &s, from, &mut |e| !self.end || e == s.len()))
     }
 }
 
@@ -320,13 +414,25 @@ fn parse_seq(p: &[char], at: &mut usize) -> Vec<Piece> {
 
 /// Backtracking match of `pieces` at `pos`; `k` accepts or refuses an end position.
 fn seq(pieces: &[Piece], s: &[char], pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
-    let Some((first, rest)) = pieces.split_first() else { return k(pos) };
+    let Some((first, rest)) = pieces.split_first() else {
+        return k(pos);
+    };
     repeat(first, 0, s, pos, &mut |e| seq(rest, s, e, k))
 }
 
 /// Greedy: as many repetitions of `piece` as can be followed by a match of the rest.
-fn repeat(piece: &Piece, count: usize, s: &[char], pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
-    if count < piece.max && one(&piece.node, s, pos, &mut |e| e != pos && repeat(piece, count + 1, s, e, k)) {
+fn repeat(
+    piece: &Piece,
+    count: usize,
+    s: &[char],
+    pos: usize,
+    k: &mut dyn FnMut(usize) -> bool,
+) -> bool {
+    if count < piece.max
+        && one(&piece.node, s, pos, &mut |e| {
+            e != pos && repeat(piece, count + 1, s, e, k)
+        })
+    {
         return true;
     }
     count >= piece.min && k(pos)
@@ -337,7 +443,9 @@ fn one(node: &Node, s: &[char], pos: usize, k: &mut dyn FnMut(usize) -> bool) ->
         Node::Char(c) => s.get(pos) == Some(c) && k(pos + 1),
         Node::Any => s.get(pos).is_some_and(|&c| c != '\n') && k(pos + 1),
         Node::Class(ranges, negated) => {
-            s.get(pos).is_some_and(|&c| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated) && k(pos + 1)
+            s.get(pos)
+                .is_some_and(|&c| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated)
+                && k(pos + 1)
         }
         Node::Group(inner) => seq(inner, s, pos, k),
     }
@@ -365,5 +473,8 @@ fn the_validator_finds_what_is_wrong() {
     assert!(validate(&schema, &serde_json::json!({"a": 1, "b": ["x"]})).is_empty());
     let errors = validate(&schema, &serde_json::json!({"a": -1, "b": [1], "c": 0}));
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert_eq!(validate(&schema, &serde_json::json!({"b": "x"})), ["$: missing required property `a`"]);
+    assert_eq!(
+        validate(&schema, &serde_json::json!({"b": "x"})),
+        ["$: missing required property `a`"]
+    );
 }
