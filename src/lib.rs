@@ -20,6 +20,7 @@ pub mod lesson_files;
 pub mod pytorch_engine;
 pub mod check;
 pub mod render;
+pub mod notebook;
 pub mod highlight;
 pub mod site;
 pub mod watch;

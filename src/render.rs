@@ -67,6 +67,8 @@ pub struct Renderer {
     math: Option<math_core::LatexToMathML>,
     /// `--safe-html`: prose is untrusted (see `safe_html`).
     safe_html: bool,
+    /// `--notebooks`: each page links to its notebook, written beside it.
+    notebook_links: bool,
 }
 
 impl Renderer {
@@ -90,7 +92,7 @@ impl Renderer {
             env.add_template_owned(name.to_string(), source)?;
         }
         let math = math_core::LatexToMathML::new(math_core::MathCoreConfig::default()).ok();
-        Ok(Renderer { env, math, safe_html: false })
+        Ok(Renderer { env, math, safe_html: false, notebook_links: false })
     }
 
     /// Whether raw HTML in prose is escaped and links that could run script are dropped.
@@ -100,6 +102,11 @@ impl Renderer {
 
     pub fn safe_html(&self) -> bool {
         self.safe_html
+    }
+
+    /// Whether pages link to a notebook beside them (`REL.ipynb`, see `notebook`).
+    pub fn set_notebook_links(&mut self, on: bool) {
+        self.notebook_links = on;
     }
 
     /// The HTML page of one lesson. `index_href` links back to the index.
@@ -146,6 +153,7 @@ impl Renderer {
             index_href => index_href,
             passed => report.count(|s| s == Status::Pass),
             failed => failed,
+            notebook_href => self.notebook_links.then(|| notebook_href(lesson)),
         })?)
     }
 
@@ -182,6 +190,12 @@ fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i:
         status: report.cells[i].status,
         items,
     }
+}
+
+/// The link from a lesson's page to its notebook, a file beside it.
+fn notebook_href(lesson: &Lesson) -> String {
+    let name = lesson.source.path.file_name().map(Path::new).unwrap_or(Path::new("lesson"));
+    crate::site::url_path(&name.with_extension("ipynb"))
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

@@ -38,12 +38,14 @@ pub struct Site {
     renderer: Renderer,
     options: RunOptions,
     entries: BTreeMap<PathBuf, IndexEntry>,
+    /// `--notebooks`: each page gets a notebook beside it (`REL.ipynb`) and links to it.
+    notebooks: bool,
 }
 
 impl Site {
     pub fn new(out: &Path, templates: Option<&Path>, options: RunOptions) -> Result<Site, SiteError> {
         std::fs::create_dir_all(out)?;
-        Ok(Site { out: out.to_path_buf(), renderer: Renderer::new(templates)?, options, entries: BTreeMap::new() })
+        Ok(Site { out: out.to_path_buf(), renderer: Renderer::new(templates)?, options, entries: BTreeMap::new(), notebooks: false })
     }
 
     /// Swap in freshly loaded templates (watch mode, after a template was edited).
@@ -51,12 +53,19 @@ impl Site {
         let safe = self.renderer.safe_html();
         self.renderer = Renderer::new(templates)?;
         self.renderer.set_safe_html(safe);
+        self.renderer.set_notebook_links(self.notebooks);
         Ok(())
     }
 
     /// `--safe-html`: pages escape raw HTML in prose and drop links that could run script.
     pub fn set_safe_html(&mut self, on: bool) {
         self.renderer.set_safe_html(on);
+    }
+
+    /// `--notebooks`: write each lesson's notebook beside its page, and link the page to it.
+    pub fn set_notebooks(&mut self, on: bool) {
+        self.notebooks = on;
+        self.renderer.set_notebook_links(on);
     }
 
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
@@ -80,6 +89,9 @@ impl Site {
             std::fs::create_dir_all(dir)?;
         }
         write_atomic(&written, &html)?;
+        if self.notebooks {
+            write_atomic(&self.out.join(lp.rel.with_extension("ipynb")), &crate::notebook::notebook_json(&lesson, &run))?;
+        }
         self.entries.insert(
             lp.rel.clone(),
             IndexEntry {
@@ -95,6 +107,9 @@ impl Site {
     pub fn remove_lesson(&mut self, rel: &Path) {
         self.entries.remove(rel);
         let _ = std::fs::remove_file(self.out.join(rel.with_extension("html")));
+        if self.notebooks {
+            let _ = std::fs::remove_file(self.out.join(rel.with_extension("ipynb")));
+        }
     }
 
     /// Removes the pages an earlier build wrote for lessons not among `present` (relative lesson

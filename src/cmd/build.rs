@@ -25,6 +25,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut site = Site::new(&args.out, args.templates.as_deref(), args.flags.options())?;
     site.set_safe_html(args.safe_html);
+    site.set_notebooks(args.notebooks);
     let mut failed = false;
     for refused in &found.refused {
         anstream::eprintln!("lessonrun: error: {refused}");

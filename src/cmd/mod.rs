@@ -2,6 +2,10 @@
 
 mod build;
 mod check;
+mod export;
+mod import;
+mod init;
+mod new;
 mod run;
 mod serve;
 mod watch;
@@ -32,6 +36,10 @@ enum Command {
     Build(build::Args),
     Watch(watch::Args),
     Serve(serve::Args),
+    Export(export::Args),
+    Import(import::Args),
+    New(new::Args),
+    Init(init::Args),
 }
 
 /// Which interpreter runs a lesson's cells.
@@ -134,6 +142,10 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
+        Command::New(args) => new::run(args),
+        Command::Init(args) => init::run(args),
     };
     match result {
         Ok(code) => code,
@@ -161,6 +173,10 @@ struct SiteArgs {
     /// as javascript: and data:) keep their text and lose their target
     #[arg(long)]
     safe_html: bool,
+    /// Also write each lesson as a Jupyter notebook beside its page (REL.ipynb, as `export`
+    /// writes it) and link the page to it
+    #[arg(long)]
+    notebooks: bool,
     #[command(flatten)]
     flags: RunFlags,
 }

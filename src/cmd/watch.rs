@@ -18,6 +18,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.flags.options();
     let mut site = Site::new(&args.out, args.templates.as_deref(), options.clone())?;
     site.set_safe_html(args.safe_html);
+    site.set_notebooks(args.notebooks);
     let mut log = |line: &str| anstream::eprintln!("{line}");
     watch(&paths, args.templates.as_deref(), &mut site, &options, &mut log)?;
     Ok(ExitCode::SUCCESS)

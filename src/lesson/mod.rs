@@ -11,7 +11,7 @@ mod rewrite;
 pub use discover::{Discovered, LessonPath, Refused, discover, discover_all, discover_glob, glob_match, is_glob, load};
 
 pub use parse::{markdown_options, parse, parse_byte_size};
-pub use rewrite::{Edit, RewriteError, apply_edits, bless_edit, rewrite_lesson, write_atomic};
+pub use rewrite::{Edit, RewriteError, apply_edits, bless_edit, rewrite_lesson, write_atomic, write_new};
 
 use crate::source::{SourceFile, Span};
 
@@ -25,6 +25,8 @@ pub struct Lesson {
     pub defaults: CompareOptions,
     /// The front matter's `memory-limit` in bytes (0: no limit), overriding the command line's.
     pub memory_limit: Option<u64>,
+    /// The front matter's body (the text between its `---` lines), if the lesson has one.
+    pub front_matter: Option<Span>,
     /// Things worth telling the author that do not stop the lesson from running.
     pub warnings: Vec<LessonError>,
     /// Problems that make the file's cells or expectations ambiguous (a fence never closed,

@@ -91,7 +91,7 @@ pub fn parse(source: SourceFile) -> Lesson {
         }
         cells.push(cell);
     }
-    Lesson { source, cells, defaults, memory_limit, warnings, errors }
+    Lesson { source, cells, defaults, memory_limit, front_matter, warnings, errors }
 }
 
 /// What makes the cells of a file ambiguous, so that running or blessing it would guess: a fence

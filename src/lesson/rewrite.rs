@@ -161,6 +161,31 @@ pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
     })
 }
 
+/// Writes a new file at `path`, never replacing one: `contents` go to a temporary file beside
+/// it, which is then hard-linked at `path` (refused by the system if anything, a link
+/// included, is there by then) and removed; a reader never sees a half-written file.
+pub fn write_new(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (mut file, tmp) = create_temporary(dir, &name, false)?;
+    let result = (|| {
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        match std::fs::hard_link(&tmp, path) {
+            // A file system without hard links: create the file exclusively and write it.
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+                f.write_all(contents.as_bytes())?;
+                f.sync_all()
+            }
+            other => other,
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
 /// The temporary file has a name nobody can guess and is created exclusively (`O_EXCL`, which
 /// also refuses a link planted at that name), so no other user can make lessonrun write through
 /// a link of theirs; `ready` runs just before the rename and can still call it off.
@@ -289,6 +314,18 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         write_atomic(&p, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn write_new_never_replaces() {
+        let dir = std::env::temp_dir().join(format!("lessonrun-wn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("new.md");
+        write_new(&p, "first").unwrap();
+        assert_eq!(write_new(&p, "second").unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "first");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -10,4 +10,6 @@ mod serve;
 mod plots;
 mod limits_cli;
 mod fail_loud;
+mod notebooks;
+mod json_schema;
 mod support;
