@@ -39,6 +39,7 @@ mod stats;
 mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
+mod unary_more;
 mod variance;
 #[cfg(test)]
 mod kernel_tests;

@@ -244,7 +244,7 @@ fn sigmoid_f<T: Float>(x: T) -> T {
 }
 
 fn relu_f<T: Float>(x: T) -> T {
-    if x.is_nan() || x > T::zero() { x } else { T::zero() }
+    if x < T::zero() { T::zero() } else { x } // clamp_min(x, 0): NaN and -0.0 pass through
 }
 
 /// Exponents ATen's pow kernel computes without `pow` (see `pow_scalar_f`).
@@ -693,10 +693,10 @@ impl Tensor {
         Ok(record(out, "AbsBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.sign()?)?)])))
     }
 
-    /// `torch.sign` (0 for 0, NaN for NaN); not differentiable (zero gradient).
+    /// `torch.sign` (0 for 0 and for NaN, as ATen); not differentiable (zero gradient).
     pub fn sign(&self) -> Result<Tensor> {
         fn sg<T: Float>(x: T) -> T {
-            if x.is_nan() { x } else if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() }
+            if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() } // NaN: 0, as ATen's (0 < x) - (x < 0)
         }
         let out = match &*self.storage() {
             Storage::F32(a) => Storage::F32(a.mapv(sg)),

@@ -217,10 +217,9 @@ impl Tensor {
                 let mut acc = 0.0f64;
                 for k in 0..len {
                     let j = (o * len + k) * inner + i;
-                    acc = match dtype {
-                        DType::Float32 => f64::from(acc as f32 + x[j] as f32),
-                        _ => acc + x[j],
-                    };
+                    // ATen accumulates float32 running sums in double (acc_type on CPU)
+                    // and rounds each output once.
+                    acc += x[j];
                     out[j] = acc;
                 }
             }
@@ -236,10 +235,7 @@ impl Tensor {
                     let mut acc = 0.0f64;
                     for k in (0..len).rev() {
                         let j = (o * len + k) * inner + i;
-                        acc = match g.dtype() {
-                            DType::Float32 => f64::from(acc as f32 + gv[j] as f32),
-                            _ => acc + gv[j],
-                        };
+                        acc += gv[j];
                         r[j] = acc;
                     }
                 }

@@ -1,6 +1,7 @@
 //! The one integration-test crate: lessons, CLI behaviour, and data-driven case suites.
 
 mod cli;
+mod differential;
 mod lang_cases;
 mod lang_props;
 mod lessons;

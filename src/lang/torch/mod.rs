@@ -571,6 +571,21 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     }
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
+    for (name, max) in [("amax", true), ("amin", false)] {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let [_input, dim, keepdim] = args.bind(&["input", "dim=", "keepdim="])?;
+            let t = first_tensor(&args, name)?;
+            let r = match dim.filter(|d| !matches!(d, Value::None)) {
+                None => if max { t.max() } else { t.min() },
+                Some(d) => {
+                    let d = d.expect_int("dim")? as isize;
+                    let keep = bool_arg(keepdim.as_ref(), false);
+                    if max { t.max_dim(d, keep) } else { t.min_dim(d, keep) }.map(|(v, _)| v)
+                }
+            };
+            Ok(tv(r.map_err(exc)?))
+        }));
+    }
     m.set("sum", reduce_fn("sum", false));
     m.set("mean", reduce_fn("mean", true));
     use crate::lang::ast::BinOp;
@@ -665,7 +680,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
 /// An elementwise tensor function as the bindings table it.
 type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
 
-fn unary_table() -> [(&'static str, UnaryFn); 17] {
+fn unary_table() -> [(&'static str, UnaryFn); 27] {
     [
         ("floor", Tensor::floor),
         ("ceil", Tensor::ceil),
@@ -684,6 +699,16 @@ fn unary_table() -> [(&'static str, UnaryFn); 17] {
         ("tanh", Tensor::tanh),
         ("neg", Tensor::neg),
         ("sign", Tensor::sign),
+        ("tan", Tensor::tan),
+        ("asin", Tensor::asin),
+        ("acos", Tensor::acos),
+        ("atan", Tensor::atan),
+        ("sinh", Tensor::sinh),
+        ("cosh", Tensor::cosh),
+        ("expm1", Tensor::expm1),
+        ("log1p", Tensor::log1p),
+        ("erfc", Tensor::erfc),
+        ("trunc", Tensor::trunc),
     ]
 }
 
@@ -849,4 +874,10 @@ pub fn array_data(v: &Value) -> Option<R<(Vec<usize>, Vec<f64>)>> {
         )));
     }
     Some(Ok((t.shape(), t.to_f64_vec())))
+}
+
+/// The engine tensor a Python value holds, for hosts that read results bit for bit (the
+/// differential test against PyTorch); None if `v` is not a tensor.
+pub fn tensor_of(v: &Value) -> Option<crate::tensor::Tensor> {
+    as_tensor(v).cloned()
 }

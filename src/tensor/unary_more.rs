@@ -1,0 +1,135 @@
+//! The remaining elementwise functions of `torch` (tan, the inverse and hyperbolic
+//! trigonometric functions, expm1, log1p, erfc, trunc) with ATen's gradient formulas; values
+//! from the platform's libm, elementwise, as `sin` and `exp` are.
+
+use super::autograd::record;
+use super::ops::saved;
+use super::storage::Storage;
+use super::{DType, Result, Scalar, Tensor};
+
+unsafe extern "C" {
+    // glibc's libm, which std already links; Rust's std has no erfc.
+    fn erfc(x: f64) -> f64;
+    fn erfcf(x: f32) -> f32;
+}
+
+/// Applies `f32`/`f64` functions elementwise; integer and bool inputs promote to float32.
+fn map(t: &Tensor, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Storage {
+    match &*t.storage() {
+        Storage::F64(a) => Storage::F64(a.mapv(f64f)),
+        Storage::F32(a) => Storage::F32(a.mapv(f32f)),
+        other => match other.cast(DType::Float32) {
+            Storage::F32(a) => Storage::F32(a.mapv(f32f)),
+            x => x,
+        },
+    }
+}
+
+fn one() -> Scalar {
+    Scalar::Int(1)
+}
+
+impl Tensor {
+    /// TanBackward0: `grad * (1 + y²)`.
+    pub fn tan(&self) -> Result<Tensor> {
+        let out = map(self, f32::tan, f64::tan);
+        let y = Tensor::from_storage(out.clone());
+        Ok(record(out, "TanBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.mul(&y.mul(&y)?.add_scalar(one())?)?)])
+        }))
+    }
+
+    /// AsinBackward0: `grad * rsqrt(1 - x²)`.
+    pub fn asin(&self) -> Result<Tensor> {
+        let out = map(self, f32::asin, f64::asin);
+        let a = saved(self);
+        Ok(record(out, "AsinBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(
+                g.mul(&a.mul(&a)?.neg()?.add_scalar(one())?.rsqrt()?)?,
+            )])
+        }))
+    }
+
+    /// AcosBackward0: `grad * -rsqrt(1 - x²)`.
+    pub fn acos(&self) -> Result<Tensor> {
+        let out = map(self, f32::acos, f64::acos);
+        let a = saved(self);
+        Ok(record(out, "AcosBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.mul(
+                &a.mul(&a)?.neg()?.add_scalar(one())?.rsqrt()?.neg()?,
+            )?)])
+        }))
+    }
+
+    /// AtanBackward0: `grad / (x² + 1)`.
+    pub fn atan(&self) -> Result<Tensor> {
+        let out = map(self, f32::atan, f64::atan);
+        let a = saved(self);
+        Ok(record(out, "AtanBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.div(&a.mul(&a)?.add_scalar(one())?)?)])
+        }))
+    }
+
+    /// SinhBackward0: `grad * cosh(x)`.
+    pub fn sinh(&self) -> Result<Tensor> {
+        let out = map(self, f32::sinh, f64::sinh);
+        let a = saved(self);
+        Ok(record(out, "SinhBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.mul(&a.cosh()?)?)])
+        }))
+    }
+
+    /// CoshBackward0: `grad * sinh(x)`.
+    pub fn cosh(&self) -> Result<Tensor> {
+        let out = map(self, f32::cosh, f64::cosh);
+        let a = saved(self);
+        Ok(record(out, "CoshBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.mul(&a.sinh()?)?)])
+        }))
+    }
+
+    /// Expm1Backward0: `grad * (y + 1)`.
+    pub fn expm1(&self) -> Result<Tensor> {
+        let out = map(self, f32::exp_m1, f64::exp_m1);
+        let y = Tensor::from_storage(out.clone());
+        Ok(record(out, "Expm1Backward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.mul(&y.add_scalar(one())?)?)])
+        }))
+    }
+
+    /// Log1pBackward0: `grad / (x + 1)`.
+    pub fn log1p(&self) -> Result<Tensor> {
+        let out = map(self, f32::ln_1p, f64::ln_1p);
+        let a = saved(self);
+        Ok(record(out, "Log1pBackward0", &[self], true, move |g, _| {
+            Ok(vec![Some(g.div(&a.add_scalar(one())?)?)])
+        }))
+    }
+
+    /// ErfcBackward0: `-2/sqrt(pi) * exp(-x²) * grad`.
+    pub fn erfc(&self) -> Result<Tensor> {
+        // SAFETY: erfc and erfcf are pure functions of their argument.
+        let out = map(self, |x| unsafe { erfcf(x) }, |x| unsafe { erfc(x) });
+        let a = saved(self);
+        Ok(record(out, "ErfcBackward0", &[self], true, move |g, _| {
+            let e = a
+                .mul(&a)?
+                .neg()?
+                .exp()?
+                .mul_scalar(Scalar::Float(-2.0 / std::f64::consts::PI.sqrt()))?;
+            Ok(vec![Some(e.mul(g)?)])
+        }))
+    }
+
+    /// TruncBackward0: a zero gradient; integer tensors are returned unchanged.
+    pub fn trunc(&self) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(f32::trunc)),
+            Storage::F64(a) => Storage::F64(a.mapv(f64::trunc)),
+            other => other.clone(),
+        };
+        Ok(record(out, "TruncBackward0", &[self], false, |g, _| {
+            Ok(vec![Some(g.zeros_like())])
+        }))
+    }
+}
