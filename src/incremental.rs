@@ -588,7 +588,7 @@ mod tests {
         let (out, first) = run(&s, lesson.clone());
         assert_eq!(first, Some(0));
         assert!(out[1].starts_with("{'losses': ["), "{out:?}");
-        assert_eq!(out[2], "MseLossBackward0\n");
+        assert_eq!(out[2], "MeanBackward0\n");
         // Each edit mutates the model, optimizer, graph and generator the earlier cells made;
         // the next edit must still start from the state after cell 2, as a full run does.
         for last in LAST_CELLS.iter().chain(&LAST_CELLS[..1]) {
