@@ -309,6 +309,8 @@ fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limit
             cache.entries.clear();
         }
         interp.set_cancel_flag(Some(job.cancel.clone()));
+        // Long native loops (matmul, random fills, sorts) poll it too.
+        crate::tensor::interrupt::set_cancel_flag(Some(job.cancel.clone()));
         if initial.is_none() {
             // The fresh state could not be copied (never expected): every run starts afresh.
             interp = crate::execute::new_interpreter(options, path, STACK_SIZE);
@@ -319,6 +321,7 @@ fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limit
         live = run_job(&mut interp, initial.as_ref(), &mut cache, live, job);
     }
     drop(interp);
+    crate::tensor::interrupt::set_cancel_flag(None);
     crate::execute::end_thread();
 }
 
@@ -542,6 +545,101 @@ mod tests {
         moved[1].base += 7;
         let (span2, _) = span_of(moved);
         assert_eq!(span2.start, span.start + 7);
+    }
+
+    /// A training lesson: a Module subclass with BatchNorm, Adam, a view of a parameter, and
+    /// a loss left holding its graph at the end of a cell.
+    const TRAINING: [&str; 4] = [
+        "from torch import nn\ntorch.manual_seed(0)\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc1 = nn.Linear(4, 8)\n        self.bn = nn.BatchNorm1d(8)\n        self.fc2 = nn.Linear(8, 2)\n    def forward(self, x):\n        return self.fc2(torch.relu(self.bn(self.fc1(x))))\nmodel = Net()\nopt = torch.optim.Adam(model.parameters(), lr=0.01)\nx = torch.randn(16, 4)\ny = torch.randn(16, 2)\nw = model.fc1.weight\nrow = w[0]\nlog = {'losses': []}\n",
+        "for _ in range(3):\n    opt.zero_grad()\n    loss = ((model(x) - y) ** 2).mean()\n    loss.backward()\n    opt.step()\n    log['losses'].append(round(loss.item(), 4))\nprint(log)\n",
+        "opt.zero_grad()\nloss = ((model(x) - y) ** 2).mean()\nh = model.fc1(x)\nprint(loss.grad_fn.name())\n",
+        "print(model.bn.running_mean)\n",
+    ];
+
+    /// Edits to the last cell that mutate everything earlier cells made, in place.
+    const LAST_CELLS: [&str; 3] = [
+        "loss.backward()\nopt.step()\nwith torch.no_grad():\n    w[0, 0] = 5.0\nprint(row[:2], w.grad.sum(), model.bn.running_var[:2])\nmodel(x)\nprint(model.bn.running_mean[:2], torch.randn(2))\nlog['losses'].append(0)\nprint(log, h.sum())\n",
+        "loss.backward()\nopt.step()\nopt.step()\nprint(w is model.fc1.weight, opt.param_groups[0]['params'][0] is w, row[:2], model.fc2.bias)\nprint(model.bn.num_batches_tracked, model.bn.running_var[:2], torch.randn(2), log)\n",
+        "h.sum().backward()\nprint(w.grad.sum(), model.fc2.weight.grad, loss.requires_grad, row[:2])\nmodel.train(False)\nprint(model(x)[:2])\n",
+    ];
+
+    /// What a fresh session prints for `cells` (all of them run).
+    fn full_run(cells: Vec<CellSource>) -> Vec<String> {
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
+        let (out, first) = run(&s, cells);
+        assert_eq!(first, Some(0));
+        out
+    }
+
+    #[test]
+    fn an_edit_to_the_last_cell_of_a_training_lesson_reruns_only_it() {
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
+        let lesson = cells(&TRAINING);
+        let (out, first) = run(&s, lesson.clone());
+        assert_eq!(first, Some(0));
+        assert!(out[1].starts_with("{'losses': ["), "{out:?}");
+        assert_eq!(out[2], "MeanBackward0\n");
+        // Each edit mutates the model, optimizer, graph and generator the earlier cells made;
+        // the next edit must still start from the state after cell 2, as a full run does.
+        for last in LAST_CELLS.iter().chain(&LAST_CELLS[..1]) {
+            let mut edited = lesson.clone();
+            edited[3].code = last.to_string();
+            let (out, first) = run(&s, edited.clone());
+            assert_eq!(first, Some(3), "only the last cell re-runs");
+            assert!(!out[3].contains("Error"), "{}", out[3]);
+            assert_eq!(out, full_run(edited), "the edited lesson's full run");
+        }
+    }
+
+    #[test]
+    fn a_save_cancels_a_long_native_operation() {
+        let s = Session::start(
+            PathBuf::from("x.md"),
+            RunOptions::default(),
+            CacheLimits::default(),
+        )
+        .unwrap();
+        let (tx, rx) = channel();
+        let tx2 = tx.clone();
+        let code = "a = torch.ones(4096, 4096)\nb = a @ a\n";
+        s.submit(cells(&[code]), false, move |e| {
+            let _ = match e {
+                Event::Started { .. } => tx2.send("started"),
+                Event::Cancelled => tx2.send("cancelled"),
+                Event::Finished { .. } => tx2.send("finished"),
+                _ => Ok(()),
+            };
+        });
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "started"
+        );
+        // Inside the product (seconds of native work, with no interpreter tick to poll).
+        std::thread::sleep(Duration::from_millis(200));
+        let saved = Instant::now();
+        s.submit(cells(&["print('fixed')\n"]), false, move |e| {
+            if let Event::Finished { .. } = e {
+                let _ = tx.send("fixed");
+            }
+        });
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(30)).unwrap(),
+            "cancelled"
+        );
+        let latency = saved.elapsed();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "fixed");
+        // Far below one product's time even on a loaded machine (bench/serve.py measures it).
+        assert!(latency < Duration::from_secs(1), "cancelled after {latency:?}");
     }
 
     #[test]

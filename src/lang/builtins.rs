@@ -225,9 +225,9 @@ fn install_types(it: &mut Interpreter) {
         None,
         ctor(|it, args| {
             let [x] = args.bind(&["iterable=", "/"])?;
-            Ok(match x {
-                Some(Value::Tuple(t)) => Value::Tuple(t),
-                Some(x) => Value::tuple(it.iterate(&x)?),
+            Ok(match &x {
+                Some(Value::Tuple(t)) => Value::Tuple(t.clone()),
+                Some(x) => Value::tuple(it.iterate(x)?),
                 None => Value::tuple(Vec::new()),
             })
         }),
@@ -637,7 +637,7 @@ fn install_functions(it: &mut Interpreter) {
     });
     def(it, "format", |it, args| {
         let [v, spec] = args.bind(&["value", "format_spec=", "/"])?;
-        let spec = match spec {
+        let spec = match &spec {
             Some(Value::Str(s)) => s.to_string(),
             Some(o) => {
                 return Err(Exception::type_error(format!(
@@ -875,10 +875,10 @@ fn install_functions(it: &mut Interpreter) {
             other => vec![other.clone()],
         };
         for c in classes {
-            let Value::Type(b) = c else {
+            let Value::Type(b) = &c else {
                 return Err(Exception::type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union"));
             };
-            if a.is_subclass_of(&b) || &*b.name == "object" {
+            if a.is_subclass_of(b) || &*b.name == "object" {
                 return Ok(Value::Bool(true));
             }
         }
@@ -896,7 +896,7 @@ fn install_functions(it: &mut Interpreter) {
     });
     def(it, "hasattr", |it, args| {
         let [obj, name] = args.bind(&["obj", "name", "/"])?;
-        let Some(Value::Str(name)) = name else {
+        let Some(Value::Str(name)) = name.as_ref() else {
             return Err(Exception::type_error("hasattr(): attribute name must be string"));
         };
         let obj = obj.unwrap_or(Value::None);
@@ -920,7 +920,7 @@ fn install_functions(it: &mut Interpreter) {
     });
     def(it, "setattr", |it, args| {
         let [obj, name, value] = args.bind(&["obj", "name", "value", "/"])?;
-        let Some(Value::Str(name)) = name else {
+        let Some(Value::Str(name)) = name.as_ref() else {
             return Err(Exception::type_error("attribute name must be string"));
         };
         it.set_attr(&obj.unwrap_or(Value::None), &name, value.unwrap_or(Value::None))?;
@@ -1133,9 +1133,9 @@ fn str_arg(v: &Value, what: &str) -> R<Rc<str>> {
 }
 
 fn opt_chars(v: Option<Value>, fname: &str) -> R<Option<Rc<str>>> {
-    match v {
+    match &v {
         None | Some(Value::None) => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(Value::Str(s)) => Ok(Some(s.clone())),
         Some(o) => Err(Exception::type_error(format!("{fname} arg must be None or str, not {}", o.type_name()))).map(|_: ()| None),
     }
 }
@@ -1175,7 +1175,9 @@ fn char_range(s: &str, start: Option<Value>, end: Option<Value>) -> R<(usize, us
 }
 
 fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
-    let Value::Str(s) = this(&args) else { return Err(Exception::type_error("str method on a non-str")) };
+    let me = this(&args);
+    let Value::Str(s) = &me else { return Err(Exception::type_error("str method on a non-str")) };
+    let s = s.clone();
     let name: &str = &args.fname.clone();
     let b = |x: bool| Ok(Value::Bool(x));
     match name {
@@ -1300,8 +1302,8 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
             let [prefix, start, end] = args.bind(&["prefix", "start=", "end=", "/"])?;
             let (a, bnd) = char_range(&s, start, end)?;
             let sub = &s[a..bnd];
-            let prefixes = match prefix.unwrap_or(Value::None) {
-                Value::Str(p) => vec![p],
+            let prefixes = match &prefix.unwrap_or(Value::None) {
+                Value::Str(p) => vec![p.clone()],
                 Value::Tuple(t) => t.iter().map(|v| str_arg(v, "")).collect::<R<Vec<_>>>()?,
                 o => {
                     return Err(Exception::type_error(format!(
@@ -1332,7 +1334,7 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
         "center" | "ljust" | "rjust" => {
             let [width, fill] = args.bind(&["width", "fillchar=", "/"])?;
             let width = width.unwrap_or(Value::Int(0)).expect_int("")?.max(0) as usize;
-            let fill = match fill {
+            let fill = match &fill {
                 Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
                 Some(_) => {
                     return Err(Exception::type_error("The fill character must be exactly one character long"));
@@ -1712,7 +1714,9 @@ impl NativeObject for DictView {
 }
 
 fn dict_method(it: &mut Interpreter, args: Args) -> R<Value> {
-    let Value::Dict(d) = this(&args) else { return Err(Exception::type_error("dict method on a non-dict")) };
+    let me = this(&args);
+    let Value::Dict(d) = &me else { return Err(Exception::type_error("dict method on a non-dict")) };
+    let d = d.clone();
     let name: &str = &args.fname.clone();
     match name {
         "get" => {
@@ -1778,7 +1782,9 @@ fn dict_method(it: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 fn set_method(it: &mut Interpreter, args: Args) -> R<Value> {
-    let Value::Set(s) = this(&args) else { return Err(Exception::type_error("set method on a non-set")) };
+    let me = this(&args);
+    let Value::Set(s) = &me else { return Err(Exception::type_error("set method on a non-set")) };
+    let s = s.clone();
     let name: &str = &args.fname.clone();
     let new_set = |d: Dict| Value::Set(Rc::new(RefCell::new(d)));
     match name {
@@ -1941,7 +1947,7 @@ fn install_class_support(it: &mut Interpreter) {
     }
     def(it, "delattr", |it, args| {
         let [obj, name] = args.bind(&["obj", "name", "/"])?;
-        let (Some(obj), Some(Value::Str(name))) = (obj, name) else {
+        let (Some(obj), Some(Value::Str(name))) = (obj, name.as_ref()) else {
             return Err(Exception::type_error("attribute name must be string"));
         };
         it.instance_delattr(&obj, &name)?;

@@ -350,7 +350,7 @@ impl Interpreter {
                     .map(|c| c.0.clone())
                     .or_else(|| v.downcast::<StaticMethod>().map(|s| s.0.clone()))
                     .or_else(|| v.downcast::<Property>().map(|p| p.fget.clone()))
-                    .and_then(|f| if let Value::Function(f) = f { Some(f) } else { None }),
+                    .and_then(|f| if let Value::Function(f) = &f { Some(f.clone()) } else { None }),
                 _ => None,
             };
             if let Some(f) = f {
@@ -470,8 +470,8 @@ impl Interpreter {
         {
             return f.clone();
         }
-        let found = match lookup_user(cls, name) {
-            Some(Value::Function(f)) => Some(f),
+        let found = match &lookup_user(cls, name) {
+            Some(Value::Function(f)) => Some(f.clone()),
             _ => None,
         };
         let mut cache = cls.method_cache.borrow_mut();
@@ -580,7 +580,7 @@ impl Interpreter {
         match obj {
             Value::Instance(i) => {
                 let native = i.native.borrow().clone();
-                if let Some(Value::Native(n)) = native
+                if let Some(Value::Native(n)) = &native
                     && n.set_attr(&Value::Native(n.clone()), name, value.clone(), self)?
                 {
                     return Ok(());
@@ -731,7 +731,7 @@ impl Interpreter {
 
     /// `repr(v)` for instances: `__repr__`, else `<__main__.C object at 0x...>`.
     pub(crate) fn instance_repr(&mut self, v: &Value) -> R<String> {
-        match self.call_dunder(v, "__repr__", Vec::new())? {
+        match &self.call_dunder(v, "__repr__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
             Some(other) => Err(Exception::type_error(format!(
                 "__repr__ returned non-string (type {})",
@@ -750,7 +750,7 @@ impl Interpreter {
 
     /// `str(v)` for instances: `__str__`, else `repr(v)`.
     pub(crate) fn instance_str(&mut self, v: &Value) -> R<String> {
-        match self.call_dunder(v, "__str__", Vec::new())? {
+        match &self.call_dunder(v, "__str__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
             Some(other) => Err(Exception::type_error(format!(
                 "__str__ returned non-string (type {})",

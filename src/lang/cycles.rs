@@ -166,7 +166,7 @@ mod tests {
         it.run_cell(code, 0, &mut Discard).unwrap();
         let weaks = names
             .iter()
-            .map(|n| match it.get_global(n).unwrap() {
+            .map(|n| match &it.get_global(n).unwrap() {
                 Value::Instance(i) => Rc::downgrade(&i) as Weak<dyn std::any::Any>,
                 Value::List(l) => Rc::downgrade(&l) as Weak<dyn std::any::Any>,
                 Value::Dict(d) => Rc::downgrade(&d) as Weak<dyn std::any::Any>,

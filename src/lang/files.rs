@@ -27,12 +27,12 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
     Value::builtin("open", move |_, args| {
         let [file, mode, _buffering, encoding, _errors, newline] =
             args.bind(&["file", "mode=", "buffering=", "encoding=", "errors=", "newline="])?;
-        let path = match file {
+        let path = match &file {
             Some(Value::Str(s)) => s.to_string(),
             Some(v) => return Err(Exception::type_error(format!("expected str, bytes or os.PathLike object, not {}", v.type_name()))),
             None => return Err(Exception::type_error("open() missing required argument 'file' (pos 1)")),
         };
-        let mode = match mode {
+        let mode = match &mode {
             None => "r".to_string(),
             Some(Value::Str(s)) => s.to_string(),
             Some(v) => return Err(Exception::type_error(format!("open() argument 'mode' must be str, not {}", v.type_name()))),

@@ -14,7 +14,7 @@ use super::value::*;
 
 mod compile;
 mod snapshot;
-pub use snapshot::Snapshot;
+pub use snapshot::{Copier, Snapshot};
 
 /// Where `print` writes. The interpreter itself does no I/O.
 pub trait OutputSink {
@@ -777,9 +777,9 @@ impl Interpreter {
 
     /// Turn the operand of `raise` into an exception.
     fn make_raise(&mut self, v: Value) -> R<Exception> {
-        let v = match v {
-            Value::Type(t) if self.is_exception_type(&t) => self.call(&Value::Type(t), Args::new("", Vec::new()))?,
-            other => other,
+        let v = match &v {
+            Value::Type(t) if self.is_exception_type(t) => self.call(&v, Args::new("", Vec::new()))?,
+            _ => v,
         };
         match &v {
             Value::Exception(ev) => {
@@ -1763,9 +1763,10 @@ impl Interpreter {
                         .at(e.span));
                     };
                     for (k, val) in d.borrow().items() {
-                        let Value::Str(k) = k else {
+                        let Value::Str(k) = &k else {
                             return Err(Exception::type_error("keywords must be strings"));
                         };
+                        let k = k.clone();
                         if out.kw.iter().any(|(x, _)| *x == k) {
                             return Err(Exception::type_error(format!(
                                 "{} got multiple values for keyword argument '{k}'",
@@ -2297,7 +2298,7 @@ impl Interpreter {
         }
         if let Value::Instance(_) = v {
             if let Some(r) = self.call_dunder(v, "__format__", vec![Value::str(spec)])? {
-                return match r {
+                return match &r {
                     Value::Str(s) => Ok(s.to_string()),
                     other => Err(Exception::type_error(format!(
                         "__format__ must return a str, not {}",

@@ -22,6 +22,7 @@ mod random;
 mod re;
 mod sandbox;
 mod stdlib;
+mod trash;
 pub mod native;
 pub mod numpy;
 mod ops;

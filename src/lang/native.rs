@@ -83,6 +83,13 @@ pub trait NativeObject: Any {
     /// The Python type name (`Tensor`), used in error messages and `type()`.
     fn type_name(&self) -> &str;
 
+    /// A deep copy for a snapshot of the interpreter's state, made through `c` so that what
+    /// the object shares with others stays shared among the copies; None when the object
+    /// cannot be copied faithfully (the cell then gets no snapshot).
+    fn snapshot(&self, _c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        None
+    }
+
     /// The module of the type for `type(x)` reprs (`torch`); None for none.
     fn module_name(&self) -> Option<&str> {
         None

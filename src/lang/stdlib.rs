@@ -66,7 +66,7 @@ pub fn install(it: &mut Interpreter) {
     collections.set("Counter", Value::builtin("Counter", |it, args| {
         let [iterable] = args.bind(&["iterable="])?;
         let mut d = super::value::Dict::new();
-        match iterable {
+        match &iterable {
             None | Some(Value::None) => {}
             Some(Value::Dict(src)) => {
                 let items: Vec<(Value, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -426,6 +426,13 @@ impl Dict {
         *self = Dict::new();
     }
 
+    /// Empties the dict, handing over its keys and values (for freeing without recursion).
+    pub(crate) fn take_all(&mut self) -> Vec<Value> {
+        let entries = std::mem::take(&mut self.entries);
+        *self = Dict::new();
+        entries.into_iter().flatten().flat_map(|e| [e.key, e.value]).collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
         self.entries.iter().flatten().map(|e| (&e.key, &e.value))
     }

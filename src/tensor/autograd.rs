@@ -27,24 +27,29 @@ pub(crate) enum Target {
 /// broadcast gradient to the input's shape and cast it to the input's dtype.
 pub(crate) struct Edge {
     pub(crate) target: Option<Target>,
-    shape: Vec<usize>,
-    dtype: DType,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) dtype: DType,
 }
 
 pub(crate) struct Node {
     pub(crate) name: &'static str,
     /// Creation order; the engine runs ready nodes newest first, as PyTorch's CPU queue does.
-    seq: u64,
+    pub(crate) seq: u64,
     pub(crate) edges: Vec<Edge>,
     /// Whether the formula uses saved values (only then does a second backward fail).
-    saves: bool,
-    backward: RefCell<Option<BackwardFn>>,
+    pub(crate) saves: bool,
+    /// Shared by the copies a snapshot makes of the node: a formula only reads the values it
+    /// saved, which nothing can write.
+    pub(crate) backward: RefCell<Option<Rc<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>>>,
     /// Non-leaf tensors that asked for `retain_grad()` get their gradient from this node's
     /// incoming buffer; weak so the graph never keeps its outputs alive.
-    retained: RefCell<Vec<std::rc::Weak<super::tensor::Inner>>>,
+    pub(crate) retained: RefCell<Vec<std::rc::Weak<super::tensor::Inner>>>,
     /// Hooks registered on the (non-leaf) tensor this node produced, run on its gradient
     /// before the formula.
-    hooks: RefCell<Vec<GradHook>>,
+    pub(crate) hooks: RefCell<Vec<GradHook>>,
+    /// The formula is the host's (`torch.autograd.Function`) and may reach its mutable state,
+    /// so a snapshot cannot share it.
+    pub(crate) host: Cell<bool>,
 }
 
 thread_local! {
@@ -120,9 +125,10 @@ pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, bac
         seq,
         edges,
         saves,
-        backward: RefCell::new(Some(backward)),
+        backward: RefCell::new(Some(Rc::from(backward))),
         retained: RefCell::new(Vec::new()),
         hooks: RefCell::new(Vec::new()),
+        host: Cell::new(false),
     })
 }
 
@@ -135,7 +141,11 @@ pub fn custom_node(
     inputs: &[&Tensor],
     formula: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
-    attach(out.detach(), name, inputs, true, formula)
+    let t = attach(out.detach(), name, inputs, true, formula);
+    if let Some(n) = t.grad_fn() {
+        n.host.set(true);
+    }
+    t
 }
 
 /// `t.register_hook(f)`: a leaf keeps its hooks; a non-leaf's go on the node that made it.

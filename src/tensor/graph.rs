@@ -55,6 +55,14 @@ impl GradFnRef {
             .collect()
     }
 
+    /// The same node in the graph a snapshot copied (`TensorCopier`).
+    pub fn copy(&self, c: &mut super::TensorCopier) -> Option<GradFnRef> {
+        Some(GradFnRef(match &self.0 {
+            Kind::Node(n) => Kind::Node(c.node(n)?),
+            Kind::Accumulate(t) => Kind::Accumulate(c.copy(t)?),
+        }))
+    }
+
     /// `AccumulateGrad.variable`: the leaf it accumulates into.
     pub fn variable(&self) -> Option<Tensor> {
         match &self.0 {

@@ -1,7 +1,8 @@
 //! A stop request for the current thread's long native loops (matmul, random fills).
 //!
 //! The host owns one flag per lesson, raised from another thread when a cell's deadline passes
-//! or the run is cancelled. A loop that may run for more than a few milliseconds polls
+//! or the run is cancelled, and a live preview one more per save (its cancel flag), raised
+//! when a newer save makes the run stale. A loop that may run for more than a few milliseconds polls
 //! [`should_stop`] between blocks of work and, when it says so, returns early with a partial
 //! result: the engine's results stay infallible, and the host, told through the hook, turns
 //! the stop into the cell's error before anything can see that result.
@@ -15,6 +16,8 @@ thread_local! {
     /// A copy of `FLAG`'s pointer, so polling costs no borrow.
     static RAW: Cell<*const AtomicBool> = const { Cell::new(std::ptr::null()) };
     static ON_STOP: Cell<Option<fn()>> = const { Cell::new(None) };
+    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+    static CANCEL_RAW: Cell<*const AtomicBool> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Sets (or removes) the flag this thread's loops poll, and what to call when one stops early.
@@ -24,12 +27,23 @@ pub fn set_stop_flag(flag: Option<Arc<AtomicBool>>, on_stop: Option<fn()>) {
     ON_STOP.set(on_stop);
 }
 
+/// Sets (or removes) the second flag this thread's loops poll (a live preview's per-save
+/// cancel flag); a stop it causes is reported through the same hook.
+pub fn set_cancel_flag(flag: Option<Arc<AtomicBool>>) {
+    CANCEL_RAW.set(flag.as_ref().map_or(std::ptr::null(), Arc::as_ptr));
+    CANCEL.with(|f| *f.borrow_mut() = flag);
+}
+
+fn raised(raw: *const AtomicBool) -> bool {
+    // SAFETY: each raw pointer points into the `Arc` its cell (`FLAG`, `CANCEL`) keeps alive
+    // on this same thread.
+    !raw.is_null() && unsafe { &*raw }.load(Ordering::Relaxed)
+}
+
 /// Whether the current loop should give up now (the host has been told).
 #[inline]
 pub fn should_stop() -> bool {
-    let raw = RAW.get();
-    // SAFETY: `RAW` points into the `Arc` that `FLAG` keeps alive on this same thread.
-    if raw.is_null() || !unsafe { &*raw }.load(Ordering::Relaxed) {
+    if !raised(RAW.get()) && !raised(CANCEL_RAW.get()) {
         return false;
     }
     if let Some(hook) = ON_STOP.get() {

@@ -22,6 +22,7 @@ impl Default for SgdConfig {
     }
 }
 
+#[derive(Clone)]
 pub struct Sgd {
     pub params: Vec<Tensor>,
     pub cfg: SgdConfig,
@@ -60,6 +61,7 @@ struct AdamState {
     max_exp_avg_sq: Option<Storage>,
 }
 
+#[derive(Clone)]
 pub struct Adam {
     pub params: Vec<Tensor>,
     pub cfg: AdamConfig,
@@ -259,12 +261,14 @@ impl Default for RmspropConfig {
     }
 }
 
+#[derive(Clone)]
 struct RmspropState {
     square_avg: Storage,
     momentum_buffer: Storage,
     grad_avg: Storage,
 }
 
+#[derive(Clone)]
 pub struct Rmsprop {
     pub params: Vec<Tensor>,
     pub cfg: RmspropConfig,
@@ -362,6 +366,7 @@ impl Default for AdagradConfig {
     }
 }
 
+#[derive(Clone)]
 pub struct Adagrad {
     pub params: Vec<Tensor>,
     pub cfg: AdagradConfig,

@@ -5,10 +5,12 @@
 //! the value graph reachable from the globals, memoised by address: an object reached twice is
 //! copied once, so aliasing (two names for one list, a cycle, a closure's cell) survives.
 //! Tensors copy cheaply: a copy shares the immutable element storage, which the engine replaces
-//! or copies on write (`tensor::TensorCopier`). What cannot be copied faithfully (a tensor with
-//! autograd history, a generator function suspended mid-body, a native object without a copy
-//! rule here) makes [`Interpreter::snapshot`] return None: that cell simply gets no snapshot,
-//! and a later run starts from an earlier one.
+//! or copies on write, and a tensor's autograd graph is copied with it (`tensor::TensorCopier`).
+//! Native objects (modules, optimizers, loaders...) copy themselves through the same [`Copier`]
+//! (`NativeObject::snapshot`), so a parameter an optimizer and a module both hold is copied once.
+//! What cannot be copied faithfully (hooks, a generator function suspended mid-body, a native
+//! object without a copy rule) makes [`Interpreter::snapshot`] return None: that cell simply
+//! gets no snapshot, and a later run starts from an earlier one.
 //!
 //! A snapshot is frozen: restoring copies it again, so it can be restored any number of times.
 //! Builtin and native types, modules and builtin functions are immutable here and shared.
@@ -91,12 +93,15 @@ impl Interpreter {
     }
 }
 
+/// A deep copier of values, memoised by address (see the module's doc). Native objects copy
+/// themselves through it ([`crate::lang::native::NativeObject::snapshot`]).
 #[derive(Default)]
-struct Copier {
+pub struct Copier {
     /// Copies made so far, by the address of the original's allocation.
     done: HashMap<usize, Value>,
     scopes: HashMap<usize, Rc<Scope>>,
     tensors: TensorCopier,
+    generators: HashMap<usize, Rc<RefCell<Generator>>>,
     objects: u64,
     items: u64,
 }
@@ -106,7 +111,29 @@ fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
 }
 
 impl Copier {
-    fn value(&mut self, v: &Value) -> Option<Value> {
+    /// The copy of `t` (its graph included), shared by every path that reaches `t`.
+    pub fn tensor(&mut self, t: &crate::tensor::Tensor) -> Option<crate::tensor::Tensor> {
+        self.tensors.copy(t)
+    }
+
+    /// The tensor copier, for natives that hold other handles on tensors (graph nodes).
+    pub fn tensors(&mut self) -> &mut TensorCopier {
+        &mut self.tensors
+    }
+
+    /// The copy of a generator; the default one is restored in place, so it is itself.
+    pub fn generator(&mut self, g: &Rc<RefCell<Generator>>) -> Rc<RefCell<Generator>> {
+        if super::super::torch::default_rng().is_some_and(|d| Rc::ptr_eq(&d, g)) {
+            return g.clone();
+        }
+        self.generators
+            .entry(addr(g))
+            .or_insert_with(|| Rc::new(RefCell::new(g.borrow().clone())))
+            .clone()
+    }
+
+    /// The copy of `v`, or None if something it holds cannot be copied.
+    pub fn value(&mut self, v: &Value) -> Option<Value> {
         let key = match v {
             Value::None | Value::Ellipsis | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
                 return Some(v.clone());
@@ -243,7 +270,15 @@ impl Copier {
                 *new.borrow_mut() = state;
                 return Some(Value::Iter(new));
             }
-            Value::Native(_) => self.native(v)?,
+            Value::Native(_) => {
+                let copy = self.native(v)?;
+                // Copying the object's parts may have come back to it (a module's owner
+                // instance holds the module): the copy made then is the one others hold.
+                if let Some(done) = self.done.get(&key) {
+                    return Some(done.clone());
+                }
+                copy
+            }
             _ => return Some(v.clone()),
         };
         self.done.insert(key, copy.clone());
@@ -259,8 +294,8 @@ impl Copier {
 
     /// The copy of a class (itself when builtin).
     fn type_ref(&mut self, t: &Rc<TypeObj>) -> Option<Rc<TypeObj>> {
-        match self.value(&Value::Type(t.clone()))? {
-            Value::Type(t) => Some(t),
+        match &self.value(&Value::Type(t.clone()))? {
+            Value::Type(t) => Some(t.clone()),
             _ => None,
         }
     }
@@ -427,9 +462,7 @@ impl Copier {
             if super::super::torch::default_rng().is_some_and(|d| Rc::ptr_eq(&d, &g.0)) {
                 return Some(v.clone());
             }
-            return Some(Value::native(PyGenerator(Rc::new(RefCell::new(
-                g.0.borrow().clone(),
-            )))));
+            return Some(Value::native(PyGenerator(self.generator(&g.0))));
         }
         if let Some(p) = v.downcast::<Property>() {
             return Some(Value::native(Property {
@@ -442,6 +475,11 @@ impl Copier {
         }
         if let Some(m) = v.downcast::<ClassMethod>() {
             return Some(Value::native(ClassMethod(self.value(&m.0)?)));
+        }
+        if let Value::Native(n) = v
+            && let Some(copy) = n.snapshot(self)
+        {
+            return Some(copy);
         }
         let immutable = v.downcast::<NotImplementedObj>().is_some()
             || matches!(

@@ -644,7 +644,7 @@ fn scatter(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         .map(colormap_arg)
         .transpose()?
         .unwrap_or_else(|| colors::colormap("viridis").expect("viridis is known"));
-    let mut colors = match c.filter(|v| !v.is_none()).or_else(|| kw(args, &["color"]).cloned()) {
+    let mut colors = match &c.filter(|v| !v.is_none()).or_else(|| kw(args, &["color"]).cloned()) {
         Some(Value::Str(s)) => vec![
             colors::parse(&s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?,
         ],

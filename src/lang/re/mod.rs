@@ -282,7 +282,7 @@ fn expand_template(
                 pattern: p.clone(),
             });
             let r = it.call(f, Args::new("repl", vec![m]))?;
-            return match r {
+            return match &r {
                 Value::Str(s) => Ok(s.to_string()),
                 other => Err(Exception::type_error(format!(
                     "expected str instance, {} found",
@@ -534,7 +534,7 @@ pub fn install(it: &mut Interpreter) {
         "escape",
         Value::builtin("escape", |_, args| {
             let [s] = args.bind(&["pattern"])?;
-            let Some(Value::Str(s)) = s else {
+            let Some(Value::Str(s)) = &s else {
                 return Err(Exception::type_error("escape() expects a str"));
             };
             let mut out = String::new();

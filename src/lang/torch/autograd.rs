@@ -169,9 +169,9 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let nargs = pos.len();
     let node_out = engine::custom_node(&result, name, &inputs, move |g, _needs| {
         let r = call_python(&backward, vec![ctx.clone(), tv(g.clone())])?;
-        let grads: Vec<Value> = match r {
+        let grads: Vec<Value> = match &r {
             Value::Tuple(t) => t.to_vec(),
-            v => vec![v],
+            _ => vec![r],
         };
         if grads.len() != nargs {
             PENDING.with(|p| {

@@ -79,6 +79,55 @@ fn opt_tensor(t: &Option<Tensor>) -> Value {
 }
 
 impl Layer {
+    /// A copy for an interpreter snapshot: parameters and running statistics copied through
+    /// `c` (an optimizer's handles on the parameters are copied to the same tensors).
+    pub(super) fn copy(&self, c: &mut crate::lang::interp::Copier) -> Option<Layer> {
+        let mut opt = |t: &Option<Tensor>| match t {
+            Some(t) => c.tensor(t).map(Some),
+            None => Some(None),
+        };
+        Some(match self {
+            Layer::Conv(l) => Layer::Conv(ConvLayer {
+                nd: l.nd,
+                in_channels: Cell::new(l.in_channels.get()),
+                out_channels: l.out_channels,
+                kernel: l.kernel.clone(),
+                stride: l.stride.clone(),
+                padding: l.padding.clone(),
+                dilation: l.dilation.clone(),
+                groups: l.groups,
+                weight: RefCell::new(opt(&Some(l.weight.borrow().clone()))??),
+                bias: RefCell::new(opt(&l.bias.borrow())?),
+                lazy: RefCell::new(match &*l.lazy.borrow() {
+                    Some(_) => return None,
+                    None => None,
+                }),
+            }),
+            Layer::MaxPool { nd, spec, return_indices, text } => {
+                Layer::MaxPool { nd: *nd, spec: spec.clone(), return_indices: *return_indices, text: text.clone() }
+            }
+            Layer::AvgPool { spec, count_include_pad, divisor, text } => Layer::AvgPool {
+                spec: spec.clone(),
+                count_include_pad: *count_include_pad,
+                divisor: *divisor,
+                text: text.clone(),
+            },
+            Layer::AdaptiveAvgPool { size, text } => Layer::AdaptiveAvgPool { size: *size, text: text.clone() },
+            Layer::BatchNorm(b) => Layer::BatchNorm(BatchNormLayer {
+                nd: b.nd,
+                num_features: b.num_features,
+                eps: b.eps,
+                momentum: b.momentum,
+                weight: RefCell::new(opt(&b.weight.borrow())?),
+                bias: RefCell::new(opt(&b.bias.borrow())?),
+                running_mean: opt(&b.running_mean)?,
+                running_var: opt(&b.running_var)?,
+                num_batches_tracked: opt(&b.num_batches_tracked)?,
+            }),
+            Layer::Dropout2d(p) => Layer::Dropout2d(*p),
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Layer::Conv(c) if c.lazy.borrow().is_some() => if c.nd == 1 { "LazyConv1d" } else { "LazyConv2d" },

@@ -18,6 +18,9 @@ impl NativeObject for TensorDataset {
     fn type_name(&self) -> &str {
         "TensorDataset"
     }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(TensorDataset(self.0.iter().map(|t| c.tensor(t)).collect::<Option<_>>()?)))
+    }
     fn module_name(&self) -> Option<&str> {
         Some("torch.utils.data.dataset")
     }
@@ -47,6 +50,12 @@ struct Subset {
 impl NativeObject for Subset {
     fn type_name(&self) -> &str {
         "Subset"
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(Subset {
+            dataset: c.value(&self.dataset)?,
+            indices: self.indices.iter().map(|v| c.value(v)).collect::<Option<_>>()?,
+        }))
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.utils.data.dataset")
@@ -216,6 +225,16 @@ fn collate(interp: &mut Interpreter, samples: Vec<Value>) -> R<Value> {
 impl NativeObject for DataLoader {
     fn type_name(&self) -> &str {
         "DataLoader"
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(DataLoader {
+            dataset: c.value(&self.dataset)?,
+            batch_size: self.batch_size,
+            shuffle: self.shuffle,
+            drop_last: self.drop_last,
+            generator: self.generator.as_ref().map(|g| c.generator(g)),
+            default: c.generator(&self.default),
+        }))
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.utils.data.dataloader")

@@ -28,4 +28,8 @@ pub trait ExtLayer {
     fn set_attr(&self, name: &str, value: &Value) -> R<bool>;
     /// For the layers that look inside others (TransformerEncoder copying its layer).
     fn as_any(&self) -> &dyn Any;
+    /// A copy for an interpreter snapshot (`interp::Copier`); None: no copy rule yet.
+    fn copy(&self, _c: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
+        None
+    }
 }

@@ -19,6 +19,9 @@ impl NativeObject for GradFn {
     fn type_name(&self) -> &str {
         self.0.name()
     }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(GradFn(self.0.copy(c.tensors())?)))
+    }
     fn repr(&self) -> String {
         // PyTorch shows a memory address here; ours is stable per node but not PyTorch's
         // (lessons match it with `ellipsis`).

@@ -64,6 +64,24 @@ impl Core {
         Ok(true)
     }
 
+    /// A copy for an interpreter snapshot: buffers copied (BatchNorm's running statistics
+    /// change in place), hooks' functions copied through `c`.
+    pub fn copy(&self, c: &mut crate::lang::interp::Copier) -> Option<Core> {
+        let mut buffers = Vec::new();
+        for b in self.buffers.borrow().iter() {
+            let tensor = match &b.tensor {
+                Some(t) => Some(c.tensor(t)?),
+                None => None,
+            };
+            buffers.push(Buffer { tensor, ..b.clone() });
+        }
+        let mut hooks = Vec::new();
+        for h in self.hooks.borrow().iter() {
+            hooks.push(Hook { f: c.value(&h.f)?, ..h.clone() });
+        }
+        Some(Core { buffers: RefCell::new(buffers), hooks: RefCell::new(hooks), next_hook: Cell::new(self.next_hook.get()) })
+    }
+
     fn register_buffer(&self, name: &str, tensor: Option<Tensor>, persistent: bool) {
         let mut bufs = self.buffers.borrow_mut();
         match bufs.iter_mut().find(|b| b.name == name) {
@@ -343,10 +361,10 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
     for h in hooks.iter().filter(|h| h.kind == HookKind::Pre) {
         let input = Value::tuple(args.pos.clone());
         let r = interp.call_positional(&h.f, vec![me.clone(), input])?;
-        match r {
+        match &r {
             Value::None => {}
             Value::Tuple(t) => args.pos = t.to_vec(),
-            v => args.pos = vec![v],
+            _ => args.pos = vec![r],
         }
     }
     let mut out = m.forward(interp, &args)?;
@@ -403,12 +421,12 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         "register_buffer" => Value::method(this.clone(), name, |_, args| {
             let [name, tensor, persistent] = args.bind(&["name", "tensor", "persistent="])?;
             let m = args.this_native::<PyModule>()?;
-            let name = match name {
+            let name = match &name {
                 Some(Value::Str(s)) => s.to_string(),
                 v => {
                     return Err(Exception::type_error(format!(
                         "buffer name should be a string. Got {}",
-                        v.map_or("NoneType".into(), |v| v.type_name())
+                        v.as_ref().map_or("NoneType".into(), |v| v.type_name())
                     )));
                 }
             };

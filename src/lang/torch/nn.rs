@@ -510,6 +510,9 @@ impl NativeObject for PyModule {
     fn type_name(&self) -> &str {
         self.name()
     }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(self.copy(c)?))
+    }
     fn module_name(&self) -> Option<&str> {
         Some("torch.nn")
     }
@@ -1444,6 +1447,9 @@ impl NativeObject for PyStateDict {
     fn type_name(&self) -> &str {
         "OrderedDict"
     }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(self.copy(c)?))
+    }
     fn module_name(&self) -> Option<&str> {
         Some("collections")
     }
@@ -1491,6 +1497,8 @@ impl NativeObject for PyStateDict {
 }
 
 use super::uninit::Uninitialized;
+
+mod snapshot;
 
 /// What a lazy module's `weight` is before its first call.
 pub(super) fn uninitialized() -> Value {

@@ -73,7 +73,7 @@ impl PyOptimizer {
                 };
             }
             Opt::Adam(a) => {
-                let betas = match dget(d, "betas")? {
+                let betas = match &dget(d, "betas")? {
                     Some(Value::Tuple(t)) if t.len() == 2 => (
                         t[0].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
                         t[1].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
@@ -172,6 +172,41 @@ fn py_str(v: &Value) -> String {
 impl NativeObject for PyOptimizer {
     fn type_name(&self) -> &str {
         self.name
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        // The state (Adam's moments...) is cloned; the parameters are the copies the modules
+        // holding them get, since the copier copies each tensor once.
+        fn params(c: &mut crate::lang::interp::Copier, ps: &[Tensor]) -> Option<Vec<Tensor>> {
+            ps.iter().map(|t| c.tensor(t)).collect()
+        }
+        let mut groups = Vec::new();
+        for g in self.groups.borrow().iter() {
+            let opt = match &g.opt {
+                Opt::Sgd(o) => Opt::Sgd({
+                    let mut o = o.clone();
+                    o.params = params(c, &o.params)?;
+                    o
+                }),
+                Opt::Adam(o) => Opt::Adam({
+                    let mut o = o.clone();
+                    o.params = params(c, &o.params)?;
+                    o
+                }),
+                Opt::Rmsprop(o) => Opt::Rmsprop({
+                    let mut o = o.clone();
+                    o.params = params(c, &o.params)?;
+                    o
+                }),
+                Opt::Adagrad(o) => Opt::Adagrad({
+                    let mut o = o.clone();
+                    o.params = params(c, &o.params)?;
+                    o
+                }),
+            };
+            groups.push(Group { dict: c.value(&g.dict)?, opt });
+        }
+        let defaults = self.defaults.iter().map(|(k, v)| Some((*k, c.value(v)?))).collect::<Option<_>>()?;
+        Some(Value::native(PyOptimizer { name: self.name, defaults, groups: RefCell::new(groups) }))
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.optim")
@@ -471,6 +506,16 @@ impl PyScheduler {
 impl NativeObject for PyScheduler {
     fn type_name(&self) -> &str {
         self.name
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(PyScheduler {
+            name: self.name,
+            optimizer: c.value(&self.optimizer)?,
+            rule: self.rule,
+            base_lrs: self.base_lrs.clone(),
+            last_epoch: std::cell::Cell::new(self.last_epoch.get()),
+            last_lr: RefCell::new(self.last_lr.borrow().clone()),
+        }))
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.optim.lr_scheduler")

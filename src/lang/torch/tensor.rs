@@ -816,8 +816,8 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "norm" => Value::method(this.clone(), "norm", |interp, args| {
             let [p, dim, keepdim, _dtype] = args.bind(&["p=", "dim=", "keepdim=", "dtype="])?;
             let t = receiver(&args)?;
-            let p = match p {
-                Some(Value::Str(s)) if &*s == "fro" => 2.0,
+            let p = match &p {
+                Some(Value::Str(s)) if &**s == "fro" => 2.0,
                 p => f64_arg(p.as_ref(), 2.0, "p")?,
             };
             let dims = dim_list(interp, dim.as_ref())?;

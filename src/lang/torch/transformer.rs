@@ -310,7 +310,7 @@ impl EncoderLayer {
                     is_causal.clone().unwrap_or(Value::Bool(false)),
                 ],
             )?;
-            let Value::Tuple(t) = out else { return Err(Exception::runtime_error("self_attn returned no tuple")) };
+            let Value::Tuple(t) = &out else { return Err(Exception::runtime_error("self_attn returned no tuple")) };
             call(interp, "dropout1", t[0].clone())
         };
         let ff = |interp: &mut Interpreter, x: Value| -> R<Value> {
@@ -483,8 +483,7 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
         ])?;
         let activation = match activation {
             None => Value::str("relu"),
-            Some(Value::Str(a)) if &*a == "relu" || &*a == "gelu" => Value::Str(a),
-            Some(Value::Str(a)) => return Err(Exception::runtime_error(format!("activation should be relu/gelu, not {a}"))),
+            Some(Value::Str(ref a)) if &**a != "relu" && &**a != "gelu" => return Err(Exception::runtime_error(format!("activation should be relu/gelu, not {a}"))),
             Some(f) => f,
         };
         let cfg = EncoderConfig {

@@ -1,37 +1,67 @@
 //! Copies of tensors for a live preview's per-cell snapshots: a copy shares its elements (an
 //! immutable `Rc<Storage>`, replaced or copied on write) but not its buffer, version counter,
 //! gradient or flags, so writes to the original after the snapshot are not seen by the copy.
+//!
+//! A tensor with autograd history is copied with its graph: each node is copied (its edges
+//! lead to the copies of the nodes and leaves they led to, so a later `backward()` from the
+//! restored state accumulates into the restored parameters), while the formulas are shared,
+//! since they only read the values they saved, which nothing can write. Hooks, and formulas
+//! the host wrote (`torch.autograd.Function`), may reach mutable host state: a tensor whose
+//! graph holds one is not copied.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::super::Tensor;
+use super::super::autograd::{Edge, Node, Target};
 use super::super::tensor::{Backing, Inner};
 use super::{Shared, View};
 
-/// A memoised copier: a tensor, or a buffer, reached twice is copied once, so aliases
-/// (`detach()`, `.data`, views of one base) stay aliases among the copies.
+/// A memoised copier: a tensor, a buffer or a graph node reached twice is copied once, so
+/// aliases (`detach()`, `.data`, views of one base, two results of one graph) stay aliases
+/// among the copies.
 #[derive(Default)]
 pub struct TensorCopier {
     tensors: HashMap<usize, Tensor>,
     buffers: HashMap<usize, Rc<Shared>>,
+    nodes: HashMap<usize, Rc<Node>>,
+    /// Tensors being copied (a leaf whose `.grad` has a graph leading back to the leaf).
+    busy: HashSet<usize>,
     /// Bytes of each distinct storage the copies hold, by address.
     storages: HashMap<usize, u64>,
 }
 
+fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
+    Rc::as_ptr(rc) as *const u8 as usize
+}
+
 impl TensorCopier {
-    /// A copy of `t`, or None when `t` carries autograd history or hooks (a graph of closures
-    /// the copy could not own).
+    /// A copy of `t`, or None when `t` or its graph carries hooks or host formulas.
     pub fn copy(&mut self, t: &Tensor) -> Option<Tensor> {
-        let key = Rc::as_ptr(&t.0) as usize;
+        let key = addr(&t.0);
         if let Some(done) = self.tensors.get(&key) {
             return Some(done.clone());
         }
-        let inner = &*t.0;
-        if inner.grad_fn.borrow().is_some() || !inner.hooks.borrow().is_empty() {
+        if !self.busy.insert(key) {
             return None;
         }
+        let copy = self.copy_new(t);
+        self.busy.remove(&key);
+        let copy = copy?;
+        self.tensors.insert(key, copy.clone());
+        Some(copy)
+    }
+
+    fn copy_new(&mut self, t: &Tensor) -> Option<Tensor> {
+        let inner = &*t.0;
+        if !inner.hooks.borrow().is_empty() {
+            return None;
+        }
+        let grad_fn = match &*inner.grad_fn.borrow() {
+            Some(n) => Some(self.node(n)?),
+            None => None,
+        };
         let data = match &inner.data {
             Backing::Own(shared) => Backing::Own(self.buffer(shared)),
             Backing::View(v) => {
@@ -58,17 +88,77 @@ impl TensorCopier {
             data,
             requires_grad: Cell::new(inner.requires_grad.get()),
             grad: RefCell::new(grad),
-            grad_fn: RefCell::new(None),
+            grad_fn: RefCell::new(grad_fn.clone()),
             retains_grad: Cell::new(inner.retains_grad.get()),
             is_param: inner.is_param,
             hooks: RefCell::new(Vec::new()),
         }));
-        self.tensors.insert(key, copy.clone());
+        // `retain_grad()` registered the original with its node: register the copy likewise.
+        if let (Some(old), Some(new)) = (&*inner.grad_fn.borrow(), &grad_fn)
+            && old
+                .retained
+                .borrow()
+                .iter()
+                .any(|w| std::ptr::eq(w.as_ptr(), inner))
+        {
+            new.retained.borrow_mut().push(Rc::downgrade(&copy.0));
+        }
         Some(copy)
     }
 
+    /// The copy of the graph below `root`, walked with a stack of its own (a graph built by a
+    /// long loop is as deep as the loop is long).
+    pub(crate) fn node(&mut self, root: &Rc<Node>) -> Option<Rc<Node>> {
+        let mut stack = vec![(root.clone(), false)];
+        while let Some((n, expanded)) = stack.pop() {
+            let key = addr(&n);
+            if self.nodes.contains_key(&key) {
+                continue;
+            }
+            if n.host.get() || !n.hooks.borrow().is_empty() {
+                return None;
+            }
+            if !expanded {
+                stack.push((n.clone(), true));
+                for e in &n.edges {
+                    if let Some(Target::Node(m)) = &e.target
+                        && !self.nodes.contains_key(&addr(m))
+                    {
+                        stack.push((m.clone(), false));
+                    }
+                }
+                continue;
+            }
+            let mut edges = Vec::with_capacity(n.edges.len());
+            for e in &n.edges {
+                let target = match &e.target {
+                    Some(Target::Node(m)) => Some(Target::Node(self.nodes.get(&addr(m))?.clone())),
+                    Some(Target::Leaf(t)) => Some(Target::Leaf(self.copy(t)?)),
+                    None => None,
+                };
+                edges.push(Edge {
+                    target,
+                    shape: e.shape.clone(),
+                    dtype: e.dtype,
+                });
+            }
+            let copy = Rc::new(Node {
+                name: n.name,
+                seq: n.seq,
+                edges,
+                saves: n.saves,
+                backward: RefCell::new(n.backward.borrow().clone()),
+                retained: RefCell::new(Vec::new()),
+                hooks: RefCell::new(Vec::new()),
+                host: Cell::new(false),
+            });
+            self.nodes.insert(key, copy);
+        }
+        self.nodes.get(&addr(root)).cloned()
+    }
+
     fn buffer(&mut self, shared: &Rc<Shared>) -> Rc<Shared> {
-        let key = Rc::as_ptr(shared) as usize;
+        let key = addr(shared);
         if let Some(done) = self.buffers.get(&key) {
             return done.clone();
         }
