@@ -16,6 +16,7 @@
 //! A 1-d convolution is the 2-d one on a height-1 view, as in ATen.
 
 use super::autograd::record;
+use super::conv_im2col;
 use super::kernels::Float;
 use super::storage::Storage;
 use super::{DType, Result, Tensor, TensorError};
@@ -33,24 +34,24 @@ pub struct ConvSpec {
 
 /// The sizes of one convolution, all in the 2-d form.
 #[derive(Debug, Clone, Copy)]
-struct Geom {
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    o: usize,
-    kh: usize,
-    kw: usize,
-    oh: usize,
-    ow: usize,
+pub(super) struct Geom {
+    pub(super) n: usize,
+    pub(super) c: usize,
+    pub(super) h: usize,
+    pub(super) w: usize,
+    pub(super) o: usize,
+    pub(super) kh: usize,
+    pub(super) kw: usize,
+    pub(super) oh: usize,
+    pub(super) ow: usize,
     /// Input and output channels per group.
-    cg: usize,
-    og: usize,
+    pub(super) cg: usize,
+    pub(super) og: usize,
 }
 
 /// Which of PyTorch's kernels (and so which summation order) a convolution gets.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Path {
+pub(super) enum Path {
     /// oneDNN's blocked kernel: (kernel row, kernel column, channel) per block of 16 channels.
     Onednn,
     /// oneDNN's kernel for grouped convolutions with few channels per group: (channel, kernel
@@ -103,7 +104,13 @@ impl Geom {
     }
 }
 
-fn forward<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
+/// The forward pass: im2col and the matmul kernel where they give the reference's bits.
+fn forward<T: Float + Into<f64>>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
+    conv_im2col::forward(x, wt, bias, g, s, path).unwrap_or_else(|| forward_reference(x, wt, bias, g, s, path))
+}
+
+/// The forward pass by definition: one loop per output in the order of its path.
+pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
     let mut out = vec![T::zero(); g.n * g.o * g.oh * g.ow];
     let xi = |n: usize, c: usize, y: usize, xx: usize| ((n * g.c + c) * g.h + y) * g.w + xx;
     let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
@@ -182,7 +189,7 @@ fn forward<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSp
 /// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
 /// gradient per sample with FMAs over output positions, added sample by sample, the bias's
 /// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
-fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
     let gyi = |n: usize, o: usize, oy: usize, ox: usize| ((n * g.o + o) * g.oh + oy) * g.ow + ox;
     let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
@@ -280,6 +287,34 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
         gb = super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]);
     }
     (gx, gw.into_iter().map(Into::into).collect(), gb.into_iter().map(Into::into).collect())
+}
+
+/// The gradients asked for (`need`: input, weight, bias; the others come back empty), through
+/// conv_im2col where it reproduces [`backward_reference`] and by the reference otherwise.
+fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, need: [bool; 3]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
+    let widen = |v: Vec<T>| -> Vec<f64> { v.into_iter().map(Into::into).collect() };
+    let gx = match need[0] {
+        false => Some(Vec::new()),
+        true if onednn => conv_im2col::input_grad(gy, wt, g, s).map(widen),
+        true => None,
+    };
+    let gw = match need[1] {
+        false => Some(Vec::new()),
+        true => conv_im2col::weight_grad(x, gy, g, s, onednn).map(widen),
+    };
+    let gb = match need[2] {
+        false => Vec::new(),
+        true if onednn => widen(conv_im2col::bias_grad(gy, g)),
+        true => widen(super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2])),
+    };
+    match (gx, gw) {
+        (Some(gx), Some(gw)) => (gx, gw, gb),
+        (gx, gw) => {
+            let (rx, rw, _) = backward_reference(x, wt, gy, g, s, path);
+            (gx.unwrap_or(rx), gw.unwrap_or(rw), gb)
+        }
+    }
 }
 
 fn shape_str(s: &[usize]) -> String {
@@ -438,9 +473,10 @@ pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, nd: 
     Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
         let gv = gy.to_f64_vec();
         let typed = |v: &[f64]| -> Vec<f32> { v.iter().map(|&a| a as f32).collect() };
+        let want = [need[0], need[1], has_bias && need.get(2).copied().unwrap_or(false)];
         let (gx, gw, gb) = match dtype {
-            DType::Float32 => backward(&typed(&xv), &typed(&wv), &typed(&gv), &g, &s, path),
-            _ => backward(&xv, &wv, &gv, &g, &s, path),
+            DType::Float32 => backward(&typed(&xv), &typed(&wv), &typed(&gv), &g, &s, path, want),
+            _ => backward(&xv, &wv, &gv, &g, &s, path, want),
         };
         let mut grads = vec![
             need[0].then(|| tensor_of(gx, &x_shape, dtype)).transpose()?,

@@ -31,10 +31,11 @@ pub(crate) trait Float:
     fn sqrt(self) -> Self;
     fn powf(self, e: Self) -> Self;
     fn is_nan(self) -> bool;
-    /// Writes the fused matmul into `out` (zeroed) with a SIMD kernel when the CPU has one;
-    /// false when it does not. `a`'s rows must be contiguous (`a.cs == 1`, as [`matmul_mat`]
-    /// ensures): the kernels broadcast along them.
-    fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
+    /// Writes the fused matmul into `out` with a SIMD kernel when the CPU has one; false when
+    /// it does not. Each chain starts from +0, or with `carry` from the value already in `out`
+    /// (so a product over `k` split in parts is the same chain). `a`'s rows must be contiguous
+    /// (`a.cs == 1`, as [`matmul_mat`] ensures): the kernels broadcast along them.
+    fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool;
 }
 
 macro_rules! impl_float {
@@ -51,12 +52,12 @@ macro_rules! impl_float {
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
-            fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
+            fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool {
                 debug_assert_eq!(a.cs, 1, "the SIMD kernels need row-contiguous `a`");
                 #[cfg(target_arch = "x86_64")]
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                     // SAFETY: the CPU has the features the kernel is compiled for.
-                    unsafe { $simd(a, b, out, m, k, n) };
+                    unsafe { $simd(a, b, out, m, k, n, carry) };
                     return true;
                 }
                 false
@@ -335,10 +336,24 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
         Mat::rows(&owned, k)
     };
     let mut out = vec![T::zero(); m * n];
-    if !T::fused_matmul_simd(a, b, &mut out, m, k, n) {
+    if !T::fused_matmul_simd(a, b, &mut out, m, k, n, false) {
         fused_matmul_portable(a, b, &mut out, m, k, n);
     }
     out
+}
+
+/// The fused matmul (one FMA chain per output over `p = 0..k` in order) into `out`, whatever
+/// the shape ([`matmul_mat`] takes the plain dot for small products). With `carry` the chains
+/// go on from the values in `out`, so a sum over `k` split into consecutive parts (an
+/// im2col convolution's batch, say) is still one chain; otherwise they start from +0.
+/// `a`'s rows must be contiguous.
+pub(crate) fn fused_matmul_into<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, carry: bool) {
+    if !carry {
+        out[..m * n].fill(T::zero());
+    }
+    if !T::fused_matmul_simd(a, b, out, m, k, n, carry) {
+        fused_matmul_portable(a, b, out, m, k, n);
+    }
 }
 
 /// The scalar definition of [`matmul`]: one sequential dot per output, fused or not as
@@ -402,11 +417,11 @@ macro_rules! avx2_matmul {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
-        fn $tile<const R: usize>(a: Mat<'_, $t>, panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, p0: usize, kc: usize, n: usize) {
+        fn $tile<const R: usize>(a: Mat<'_, $t>, panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, p0: usize, kc: usize, n: usize, carry: bool) {
             use std::arch::x86_64::*;
             let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];
             let mut buf = [0.0 as $t; 2 * $lanes];
-            if p0 > 0 {
+            if p0 > 0 || carry {
                 // Carry on the chains of the earlier blocks of `p` (stored exactly in `out`).
                 for (r, accr) in acc.iter_mut().enumerate() {
                     let dst = &out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w];
@@ -456,7 +471,7 @@ macro_rules! avx2_matmul {
 
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize) {
+        fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize, carry: bool) {
             const W: usize = 2 * $lanes;
             // Rows of `b` per panel: a panel of `KC x W` stays in L1 while the tiles of a
             // block of `a` sweep it; the chains over `p` continue block to block through `out`.
@@ -504,11 +519,11 @@ macro_rules! avx2_matmul {
                             let panel = &packed[jp * kc * W..(jp + 1) * kc * W];
                             let mut i0 = ib;
                             while i0 + TILE_ROWS <= ie {
-                                $tile::<TILE_ROWS>(a, panel, out, i0, j0, w, p0, kc, n);
+                                $tile::<TILE_ROWS>(a, panel, out, i0, j0, w, p0, kc, n, carry);
                                 i0 += TILE_ROWS;
                             }
                             while i0 < ie {
-                                $tile::<1>(a, panel, out, i0, j0, w, p0, kc, n);
+                                $tile::<1>(a, panel, out, i0, j0, w, p0, kc, n, carry);
                                 i0 += 1;
                             }
                         }

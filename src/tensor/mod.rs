@@ -13,6 +13,8 @@ pub mod attention;
 mod autograd;
 pub mod batchnorm;
 pub mod conv;
+mod conv_im2col;
+mod grad_fast;
 mod dtype;
 mod einsum;
 mod error;
@@ -41,6 +43,8 @@ mod storage;
 mod tensor;
 mod unary_more;
 mod variance;
+#[cfg(test)]
+mod conv_tests;
 #[cfg(test)]
 mod kernel_tests;
 #[cfg(test)]

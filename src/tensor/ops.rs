@@ -642,8 +642,7 @@ impl Tensor {
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "ReluBackward0", &[self], true, move |g, _| {
             // threshold_backward(grad, result, 0): zero where result <= 0.
-            let keep = result.gt_scalar(Scalar::Int(0))?;
-            Ok(vec![Some(Tensor::where_(&keep, g, &Tensor::zeros(&[], g.dtype()))?)])
+            Ok(vec![Some(super::grad_fast::relu_backward(&result, g)?)])
         }))
     }
 
@@ -1388,20 +1387,7 @@ impl Tensor {
             return Err(TensorError::IndexOutOfRange { index, dim: d, size: shape[d] });
         }
         Ok(self.view_op_as(name, move |l| l.select(d, i as usize), creation, move |g, _| {
-            let mut parts = Vec::new();
-            let z = |n: usize| {
-                let mut s = shape.clone();
-                s[d] = n;
-                Tensor::zeros(&s, g.dtype())
-            };
-            if i > 0 {
-                parts.push(z(i as usize));
-            }
-            parts.push(g.unsqueeze(d as isize)?);
-            if (i as usize) + 1 < shape[d] {
-                parts.push(z(shape[d] - i as usize - 1));
-            }
-            Ok(vec![Some(Tensor::cat(&parts, d as isize)?)])
+            Ok(vec![Some(super::grad_fast::select_backward(g, &shape, d, i as usize)?)])
         }))
     }
 

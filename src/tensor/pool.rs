@@ -104,35 +104,95 @@ pub fn max_pool2d(x: &Tensor, p: &PoolSpec) -> Result<(Tensor, Tensor)> {
     }
     let (np, h, w, lead) = planes(x, "input")?;
     let (oh, ow) = output_sizes(h, w, p, &lead)?;
-    let xv = x.to_f64_vec();
+    let mut shape = lead;
+    shape.extend([oh, ow]);
+    let dtype = x.dtype();
+    // Float32 and float64 are pooled in their own type (max is exact in any wider one).
+    let xs = x.storage();
+    let (out, idx) = match (&*xs, dtype) {
+        (Storage::F32(a), DType::Float32) => {
+            let (v, idx) = max_planes(&row_major(a), np, h, w, oh, ow, p);
+            (Storage::F32(arr(v, &shape)?), idx)
+        }
+        (Storage::F64(a), DType::Float64) => {
+            let (v, idx) = max_planes(&row_major(a), np, h, w, oh, ow, p);
+            (Storage::F64(arr(v, &shape)?), idx)
+        }
+        _ => {
+            let (v, idx) = max_planes(&x.to_f64_vec(), np, h, w, oh, ow, p);
+            (Storage::F64(arr(v, &shape)?).cast(dtype), idx)
+        }
+    };
+    drop(xs);
+    let indices = Tensor::from_storage(Storage::I64(
+        ArrayD::from_shape_vec(IxDyn(&shape), idx.clone()).map_err(|e| TensorError::runtime(e.to_string()))?,
+    ));
+    let x_shape = x.shape();
+    let y = record(out, "MaxPool2DWithIndicesBackward0", &[x], true, move |g, _| {
+        let gs = g.storage();
+        let gx = match (&*gs, dtype) {
+            (Storage::F32(a), DType::Float32) => {
+                Storage::F32(arr(scatter(&row_major(a), &idx, np, h * w, oh * ow), &x_shape)?)
+            }
+            (Storage::F64(a), DType::Float64) => {
+                Storage::F64(arr(scatter(&row_major(a), &idx, np, h * w, oh * ow), &x_shape)?)
+            }
+            _ => {
+                let gv: Vec<f64> = g.to_f64_vec();
+                match dtype {
+                    DType::Float32 => storage_of(scatter::<f32>(&gv.iter().map(|&v| v as f32).collect::<Vec<_>>(), &idx, np, h * w, oh * ow), &x_shape, dtype)?,
+                    _ => storage_of(scatter::<f64>(&gv, &idx, np, h * w, oh * ow), &x_shape, dtype)?,
+                }
+            }
+        };
+        Ok(vec![Some(Tensor::from_storage(gx))])
+    });
+    Ok((y, indices))
+}
+
+/// A typed array's elements in row-major order, borrowed when it is laid out so.
+fn row_major<T: Copy>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+    match a.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.iter().copied().collect()),
+    }
+}
+
+fn arr<T>(v: Vec<T>, shape: &[usize]) -> Result<ArrayD<T>> {
+    ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
+}
+
+/// The maxima of each plane's windows and their flat positions in the plane: windows are read
+/// row by row from -inf, a larger value or any NaN replaces the best so far (so the first of
+/// equal maxima and the last NaN win), as in ATen.
+#[allow(clippy::too_many_arguments)]
+fn max_planes<T: Float>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: usize, p: &PoolSpec) -> (Vec<T>, Vec<i64>) {
     let mut out = Vec::with_capacity(np * oh * ow);
     let mut idx = Vec::with_capacity(np * oh * ow);
+    let neg_inf = T::from_f64(f64::NEG_INFINITY);
     for pl in 0..np {
         let plane = &xv[pl * h * w..(pl + 1) * h * w];
         for oy in 0..oh {
+            let y0 = (oy * p.stride[0]) as i64 - p.padding[0] as i64;
+            let ys: Vec<usize> = (0..p.kernel[0]).map(|ky| y0 + (ky * p.dilation[0]) as i64).filter(|&y| y >= 0 && y < h as i64).map(|y| y as usize).collect();
             for ox in 0..ow {
-                let y0 = (oy * p.stride[0]) as i64 - p.padding[0] as i64;
                 let x0 = (ox * p.stride[1]) as i64 - p.padding[1] as i64;
-                let (mut best, mut at) = (f64::NEG_INFINITY, -1i64);
-                for ky in 0..p.kernel[0] {
-                    let y = y0 + (ky * p.dilation[0]) as i64;
-                    if y < 0 || y >= h as i64 {
-                        continue;
-                    }
+                let (mut best, mut at) = (neg_inf, -1i64);
+                for &y in &ys {
                     for kx in 0..p.kernel[1] {
                         let xx = x0 + (kx * p.dilation[1]) as i64;
                         if xx < 0 || xx >= w as i64 {
                             continue;
                         }
-                        let i = y * w as i64 + xx;
-                        let v = plane[i as usize];
+                        let i = y * w + xx as usize;
+                        let v = plane[i];
                         // ATen starts from -inf at the first tap and lets a NaN replace anything.
                         if at < 0 {
-                            at = i;
+                            at = i as i64;
                         }
                         if v > best || v.is_nan() {
                             best = v;
-                            at = i;
+                            at = i as i64;
                         }
                     }
                 }
@@ -141,33 +201,18 @@ pub fn max_pool2d(x: &Tensor, p: &PoolSpec) -> Result<(Tensor, Tensor)> {
             }
         }
     }
-    let mut shape = lead;
-    shape.extend([oh, ow]);
-    let dtype = x.dtype();
-    let a = ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?;
-    let indices = Tensor::from_storage(Storage::I64(
-        ArrayD::from_shape_vec(IxDyn(&shape), idx.clone()).map_err(|e| TensorError::runtime(e.to_string()))?,
-    ));
-    let x_shape = x.shape();
-    let y = record(Storage::F64(a).cast(dtype), "MaxPool2DWithIndicesBackward0", &[x], true, move |g, _| {
-        let gv = g.to_f64_vec();
-        Ok(vec![Some(match dtype {
-            DType::Float32 => Tensor::from_storage(storage_of(scatter::<f32>(&gv, &idx, np, h * w, oh * ow), &x_shape, dtype)?),
-            _ => Tensor::from_storage(storage_of(scatter::<f64>(&gv, &idx, np, h * w, oh * ow), &x_shape, dtype)?),
-        })])
-    });
-    Ok((y, indices))
+    (out, idx)
 }
 
 /// Max pooling's backward: each output gradient added at its index, in output order.
-fn scatter<T: Float>(g: &[f64], idx: &[i64], np: usize, plane: usize, out_plane: usize) -> Vec<T> {
+fn scatter<T: Float>(g: &[T], idx: &[i64], np: usize, plane: usize, out_plane: usize) -> Vec<T> {
     let mut gx = vec![T::zero(); np * plane];
     for pl in 0..np {
         for o in 0..out_plane {
             let k = pl * out_plane + o;
             if idx[k] >= 0 {
                 let at = pl * plane + idx[k] as usize;
-                gx[at] = gx[at] + T::from_f64(g[k]);
+                gx[at] = gx[at] + g[k];
             }
         }
     }

@@ -1,0 +1,187 @@
+//! Tests that the im2col convolutions (conv_im2col.rs) give conv.rs's per-output loops' bits,
+//! on every path they take, with padding, strides, dilation, groups and channel blocks.
+
+use super::conv::{ConvSpec, Geom, Path, backward_reference, forward_reference};
+use super::conv_im2col;
+use super::kernels::Float;
+
+/// Values of very different magnitudes (so any change of order shows in the last bits), with
+/// exact zeros of both signs among them.
+fn values<T: Float>(n: usize, seed: u64) -> Vec<T> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|i| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = [1e-3, 1.0, 1e3][(s % 3) as usize];
+            match i % 11 {
+                3 => T::zero(),
+                7 => -T::zero(),
+                _ => T::from_f64((u - 0.5) * scale),
+            }
+        })
+        .collect()
+}
+
+/// A convolution's shape: batch, channels, height, width, output channels, kernel, stride,
+/// padding (before, after), dilation and groups.
+struct Case {
+    n: usize,
+    c: usize,
+    hw: [usize; 2],
+    o: usize,
+    k: [usize; 2],
+    stride: [usize; 2],
+    pad_lo: [usize; 2],
+    pad_hi: [usize; 2],
+    dilation: [usize; 2],
+    groups: usize,
+}
+
+impl Case {
+    fn geom(&self) -> (Geom, ConvSpec) {
+        let s = ConvSpec {
+            stride: self.stride,
+            pad_lo: self.pad_lo,
+            pad_hi: self.pad_hi,
+            dilation: self.dilation,
+            groups: self.groups,
+        };
+        let out = |d: usize| {
+            (self.hw[d] + s.pad_lo[d] + s.pad_hi[d] - s.dilation[d] * (self.k[d] - 1) - 1)
+                / s.stride[d]
+                + 1
+        };
+        let g = Geom {
+            n: self.n,
+            c: self.c,
+            h: self.hw[0],
+            w: self.hw[1],
+            o: self.o,
+            kh: self.k[0],
+            kw: self.k[1],
+            oh: out(0),
+            ow: out(1),
+            cg: self.c / self.groups,
+            og: self.o / self.groups,
+        };
+        (g, s)
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let case =
+        |n, c, hw, o, k, stride, pad_lo: [usize; 2], pad_hi: [usize; 2], dilation, groups| Case {
+            n,
+            c,
+            hw,
+            o,
+            k,
+            stride,
+            pad_lo,
+            pad_hi,
+            dilation,
+            groups,
+        };
+    vec![
+        // LeNet's layers, smaller.
+        case(3, 1, [12, 11], 6, [5, 5], [1, 1], [2, 2], [2, 2], [1, 1], 1),
+        case(2, 6, [9, 9], 16, [5, 5], [1, 1], [0, 0], [0, 0], [1, 1], 1),
+        // Two blocks of 16 channels and a third partial one, stride 2.
+        case(2, 37, [7, 6], 5, [3, 3], [2, 2], [1, 1], [1, 1], [1, 1], 1),
+        // 'same' padding with an even kernel (more after than before), dilation, groups.
+        case(2, 4, [7, 9], 4, [3, 2], [1, 1], [1, 0], [1, 1], [2, 2], 2),
+        case(3, 6, [6, 8], 9, [2, 3], [1, 3], [1, 1], [1, 1], [1, 2], 3),
+        // A kernel as large as the padded input; a 1-d convolution (height 1).
+        case(1, 3, [4, 4], 3, [4, 4], [1, 1], [0, 1], [0, 1], [1, 1], 1),
+        case(2, 2, [1, 13], 4, [1, 3], [1, 2], [0, 1], [0, 1], [1, 1], 1),
+    ]
+}
+
+fn bits<T: Float + Into<f64>>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|&x| Into::<f64>::into(x).to_bits()).collect()
+}
+
+fn check<T: Float + Into<f64>>() {
+    for (ci, case) in cases().iter().enumerate() {
+        let (g, s) = case.geom();
+        let x: Vec<T> = values(g.n * g.c * g.h * g.w, ci as u64);
+        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci as u64 + 100);
+        let b: Vec<T> = values(g.o, ci as u64 + 200);
+        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci as u64 + 300);
+        for path in [Path::Onednn, Path::OnednnGrouped, Path::GemmFused] {
+            for bias in [None, Some(&b[..])] {
+                let fast =
+                    conv_im2col::forward(&x, &w, bias, &g, &s, path).expect("fast path taken");
+                let slow = forward_reference(&x, &w, bias, &g, &s, path);
+                assert_eq!(
+                    bits(&fast),
+                    bits(&slow),
+                    "case {ci} {path:?} forward, bias {}",
+                    bias.is_some()
+                );
+            }
+            let onednn = path != Path::GemmFused;
+            let (gx, gw, gb) = backward_reference(&x, &w, &gy, &g, &s, path);
+            let fast_gw =
+                conv_im2col::weight_grad(&x, &gy, &g, &s, onednn).expect("fast path taken");
+            assert_eq!(
+                bits(&fast_gw),
+                bits(&gw),
+                "case {ci} {path:?} weight gradient"
+            );
+            if onednn {
+                let fast_gx = conv_im2col::input_grad(&gy, &w, &g, &s).expect("fast path taken");
+                assert_eq!(
+                    bits(&fast_gx),
+                    bits(&gx),
+                    "case {ci} {path:?} input gradient"
+                );
+                assert_eq!(
+                    bits(&conv_im2col::bias_grad(&gy, &g)),
+                    bits(&gb),
+                    "case {ci} {path:?} bias gradient"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn im2col_convolutions_equal_the_per_output_loops_f32() {
+    check::<f32>();
+}
+
+#[test]
+fn im2col_convolutions_equal_the_per_output_loops_f64() {
+    check::<f64>();
+}
+
+#[test]
+fn zero_filled_taps_are_refused_where_they_could_change_a_sign_or_make_nan() {
+    // A product that underflows to -0 followed by a padded tap: the skipping chain keeps -0,
+    // an FMA with the padding's +0 would give +0.
+    assert!(!conv_im2col::zero_fill_exact(
+        &[1e-30f32, 1.0],
+        &[-1e-30f32]
+    ));
+    assert!(!conv_im2col::zero_fill_exact(&[1.0f32], &[f32::INFINITY]));
+    assert!(!conv_im2col::zero_fill_exact(&[1.0f64], &[f64::NAN]));
+    assert!(conv_im2col::zero_fill_exact(
+        &[f32::INFINITY, 0.0, 1e-10],
+        &[1e-10f32, -0.0]
+    ));
+    assert!(conv_im2col::zero_fill_exact(&[0.0f32], &[1e-45f32]));
+    // The slow path still runs such a convolution, with the reference's bits.
+    let (g, s) = cases()[0].geom();
+    let x: Vec<f32> = values::<f32>(g.n * g.c * g.h * g.w, 1)
+        .iter()
+        .map(|v| v * 1e-30)
+        .collect();
+    let w: Vec<f32> = values(g.o * g.cg * g.kh * g.kw, 2);
+    assert!(conv_im2col::forward(&x, &w, None, &g, &s, Path::Onednn).is_none());
+}
