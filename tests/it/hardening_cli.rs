@@ -519,10 +519,10 @@ fn safe_html_escapes_raw_html_and_drops_script_links() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", both(&o));
     let page = std::fs::read_to_string(site.join("a.html")).unwrap();
-    // The sidebar names every lesson, `javascript:x.md` too: as text, linked by encoded path.
+    // The sidebar lists every lesson, `javascript:x.md` too, linked by its encoded path.
     let sidebar = &page[page.find("<nav class=\"sidebar\"").unwrap()..];
     let sidebar = &sidebar[..sidebar.find("</nav>").unwrap()];
-    assert!(sidebar.contains("<a href=\"javascript%3Ax.html\">javascript:x</a>"), "{sidebar}");
+    assert!(sidebar.contains("<a href=\"javascript%3Ax.html\">"), "{sidebar}");
     let page = page.replace(sidebar, "");
     for raw in [
         "<script>alert",
