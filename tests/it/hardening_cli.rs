@@ -523,7 +523,8 @@ fn safe_html_escapes_raw_html_and_drops_script_links() {
     let sidebar = &page[page.find("<nav class=\"sidebar\"").unwrap()..];
     let sidebar = &sidebar[..sidebar.find("</nav>").unwrap()];
     assert!(sidebar.contains("<a href=\"javascript%3Ax.html\">"), "{sidebar}");
-    let page = page.replace(sidebar, "");
+    // Sidebar and pager link to that file by its encoded name; prose links are what is checked.
+    let page = page.replace(sidebar, "").replace("href=\"javascript%3Ax.html\"", "");
     for raw in [
         "<script>alert",
         "<img src=x",
