@@ -3,9 +3,20 @@
 //! Prose goes through pulldown-cmark in one pass over the whole lesson (so links, lists and
 //! footnotes behave as in any Markdown renderer); each cell's fenced block is replaced by the
 //! `cell.html` template filled with its code and the outputs it actually produced, and its
-//! expected-output block is dropped (the reader sees what ran, not what was hoped for).
+//! expected-output block is dropped (the reader sees what ran, not what was hoped for; a cell
+//! whose output differs shows the expectation and the diff beside it).
+//!
+//! Around the prose: `toc` gives headings ids and lists them, `prose` turns quotes into
+//! admonitions, `math_tex` readies display math for math-core, `nav` is the site around the page.
 
+mod math_tex;
+mod nav;
+mod prose;
 mod safe_html;
+mod toc;
+
+pub use nav::{NavLink, PageContext, SiteNav};
+pub use toc::{TocEntry, slug};
 
 use std::path::Path;
 
@@ -51,7 +62,18 @@ struct CellView<'a> {
     code_html: String,
     skipped: bool,
     status: Status,
+    /// Whether the output differs from the lesson's (fail, error, missing).
+    failed: bool,
+    /// The label a failing cell carries.
+    label: &'static str,
+    /// `hide-code`, `hide-output` cell options.
+    hide_code: bool,
+    hide_output: bool,
     items: Vec<ItemView<'a>>,
+    /// The lesson's expected output, shown beside a failing cell's.
+    expected: Option<&'a str>,
+    /// The diff expected → actual as HTML (escaped), for a failing cell with an expectation.
+    diff_html: String,
 }
 
 #[derive(Serialize)]
@@ -67,8 +89,6 @@ pub struct Renderer {
     math: Option<math_core::LatexToMathML>,
     /// `--safe-html`: prose is untrusted (see `safe_html`).
     safe_html: bool,
-    /// `--notebooks`: each page links to its notebook, written beside it.
-    notebook_links: bool,
 }
 
 impl Renderer {
@@ -92,7 +112,7 @@ impl Renderer {
             env.add_template_owned(name.to_string(), source)?;
         }
         let math = math_core::LatexToMathML::new(math_core::MathCoreConfig::default()).ok();
-        Ok(Renderer { env, math, safe_html: false, notebook_links: false })
+        Ok(Renderer { env, math, safe_html: false })
     }
 
     /// Whether raw HTML in prose is escaped and links that could run script are dropped.
@@ -104,13 +124,8 @@ impl Renderer {
         self.safe_html
     }
 
-    /// Whether pages link to a notebook beside them (`REL.ipynb`, see `notebook`).
-    pub fn set_notebook_links(&mut self, on: bool) {
-        self.notebook_links = on;
-    }
-
-    /// The HTML page of one lesson. `index_href` links back to the index.
-    pub fn lesson_page(&self, lesson: &Lesson, run: &LessonRun, report: &FileReport, index_href: &str) -> Result<String> {
+    /// The HTML page of one lesson, placed in its site by `page`.
+    pub fn lesson_page(&self, lesson: &Lesson, run: &LessonRun, report: &FileReport, page: &PageContext<'_>) -> Result<String> {
         let cell_tmpl = self.env.get_template("cell.html")?;
         let mut events = Vec::new();
         let mut skipping = false;
@@ -124,7 +139,7 @@ impl Renderer {
             if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = &event {
                 let inside = |s: crate::source::Span| s.start <= range.start && range.start < s.end;
                 if let Some(i) = lesson.cells.iter().position(|c| inside(c.fence)) {
-                    let html = cell_tmpl.render(Value::from(minijinja::value::Serde(cell_view(lesson, run, report, i))))?;
+                    let html = cell_tmpl.render(ser(cell_view(lesson, run, report, i)))?;
                     events.push(Event::Html(html.into()));
                     skipping = true;
                     continue;
@@ -143,17 +158,38 @@ impl Renderer {
                 other => other,
             });
         }
+        let toc = toc::add_heading_ids(&mut events);
+        prose::admonitions(&mut events);
         let mut body = String::new();
         pulldown_cmark::html::push_html(&mut body, events.into_iter());
-        let failed = report.count(Status::is_failure);
+        let root = page.root();
+        let (prev, next) = page.nav.neighbours(page.href, &root);
+        let differ: Vec<_> = lesson
+            .cells
+            .iter()
+            .zip(&report.cells)
+            .filter(|(_, r)| r.status.is_failure())
+            .map(|(c, r)| context! { line => c.line, status => ser(r.status) })
+            .collect();
         Ok(self.env.get_template("lesson.html")?.render(context! {
             title => lesson_title(lesson),
-            path => lesson.source.path.display().to_string(),
+            site_title => page.site_title,
+            path => page.source_path,
+            source_url => page.source_url,
+            notebook_href => page.notebook_href,
             body => Value::from_safe_string(body),
-            index_href => index_href,
+            toc => ser(&toc),
+            headings => ser(toc.iter().filter(|h| (2..=3).contains(&h.level)).collect::<Vec<_>>()),
+            nav => page.nav.value(),
+            sidebar => Value::from_safe_string(page.nav.sidebar_html(page.href, &root)),
+            href => page.href,
+            root => &root,
+            index_href => format!("{root}index.html"),
+            prev => ser(prev),
+            next => ser(next),
             passed => report.count(|s| s == Status::Pass),
-            failed => failed,
-            notebook_href => self.notebook_links.then(|| notebook_href(lesson)),
+            failed => report.count(Status::is_failure),
+            differ => differ,
         })?)
     }
 
@@ -161,12 +197,18 @@ impl Renderer {
     /// escaped inside `<span class="math ...">`, which a page script could still typeset).
     fn math_html(&self, tex: &str, display: bool) -> Option<String> {
         let mode = if display { math_core::MathDisplay::Block } else { math_core::MathDisplay::Inline };
-        let mathml = self.math.as_ref()?.convert_with_local_state(tex, mode).ok()?.mathml;
+        let tex = if display { std::borrow::Cow::Owned(math_tex::prepare_display(tex)) } else { std::borrow::Cow::Borrowed(tex) };
+        let mathml = self.math.as_ref()?.convert_with_local_state(&tex, mode).ok()?.mathml;
         Some(if display { format!("<span class=\"math-display\">{mathml}</span>") } else { mathml })
     }
 
-    pub fn index_page(&self, title: &str, entries: &[IndexEntry]) -> Result<String> {
-        Ok(self.env.get_template("index.html")?.render(context! { title => title, lessons => Value::from(minijinja::value::Serde(entries)) })?)
+    /// The index page: `entries` in reading order, under the site's title.
+    pub fn index_page(&self, site_title: &str, entries: &[IndexEntry]) -> Result<String> {
+        Ok(self.env.get_template("index.html")?.render(context! {
+            title => site_title,
+            site_title => site_title,
+            lessons => ser(entries),
+        })?)
     }
 }
 
@@ -183,19 +225,33 @@ fn cell_view<'a>(lesson: &'a Lesson, run: &'a LessonRun, report: &FileReport, i:
             OutputItem::Figure(f) => ItemView { kind: "figure", text: crate::plot::svg::render(f, &format!("fig{}-{k}", cell.line)).into() },
         })
         .collect();
+    let cell_report = &report.cells[i];
+    let failed = cell_report.status.is_failure();
+    let label = match cell_report.status {
+        Status::Fail => "output differs from the expected output",
+        Status::Error => "raised an error the lesson does not expect",
+        Status::Missing => "no expected output",
+        _ => "",
+    };
     CellView {
         line: cell.line,
         code_html: crate::highlight::highlight_python(lesson.code(cell).trim_end_matches('\n')),
         skipped: cr.skipped,
-        status: report.cells[i].status,
+        status: cell_report.status,
+        failed,
+        label,
+        hide_code: cell.options.hide_code,
+        // A failing cell always shows what it printed: hiding it would hide the failure.
+        hide_output: cell.options.hide_output && !failed,
         items,
+        expected: cell.expected.as_ref().filter(|_| failed).map(|e| e.text.as_str()),
+        diff_html: if failed { prose::diff_html(&cell_report.hunks) } else { String::new() },
     }
 }
 
-/// The link from a lesson's page to its notebook, a file beside it.
-fn notebook_href(lesson: &Lesson) -> String {
-    let name = lesson.source.path.file_name().map(Path::new).unwrap_or(Path::new("lesson"));
-    crate::site::url_path(&name.with_extension("ipynb"))
+/// A serializable value as a template value.
+fn ser<T: Serialize>(x: T) -> Value {
+    Value::from(minijinja::value::Serde(x))
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -214,8 +270,12 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// The text of the lesson's first heading, else its file name.
+/// The lesson's title: its front matter's `title:`, else the text of its first heading, else
+/// its file name.
 pub fn lesson_title(lesson: &Lesson) -> String {
+    if let Some(title) = &lesson.meta.title {
+        return title.clone();
+    }
     let mut in_heading = false;
     let mut title = String::new();
     for event in Parser::new_ext(&lesson.source.text, markdown_options()) {

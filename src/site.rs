@@ -1,13 +1,20 @@
 //! A built site: one HTML page per lesson plus an index, kept up to date lesson by lesson.
+//! `config` reads the site's config file, `nav` puts the lessons in reading order.
+
+pub mod config;
+pub mod nav;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub use config::{ConfigError, SiteConfig};
+use nav::NavItem;
 
 use crate::check::{FileReport, Status, check_lesson};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::execute::{LessonRun, RunOptions, run_lesson};
 use crate::lesson::{Lesson, LessonPath, load, write_atomic};
-use crate::render::{IndexEntry, RenderError, Renderer, lesson_title};
+use crate::render::{IndexEntry, PageContext, RenderError, Renderer, SiteNav, lesson_title};
 
 pub mod manifest;
 
@@ -40,12 +47,51 @@ pub struct Site {
     entries: BTreeMap<PathBuf, IndexEntry>,
     /// `--notebooks`: each page gets a notebook beside it (`REL.ipynb`) and links to it.
     notebooks: bool,
+    config: SiteConfig,
+    title: String,
+    /// Every lesson of the site, by relative path (planned up front, so the first page built
+    /// already lists the last).
+    items: BTreeMap<PathBuf, NavItem>,
+    /// The navigation of `items` in reading order, made again only after `items` changed.
+    nav: Option<(Vec<PathBuf>, SiteNav)>,
 }
+
+/// The site's title when neither `--title` nor the config file names one.
+pub const DEFAULT_TITLE: &str = "Lessons";
 
 impl Site {
     pub fn new(out: &Path, templates: Option<&Path>, options: RunOptions) -> Result<Site, SiteError> {
         std::fs::create_dir_all(out)?;
-        Ok(Site { out: out.to_path_buf(), renderer: Renderer::new(templates)?, options, entries: BTreeMap::new(), notebooks: false })
+        Ok(Site {
+            out: out.to_path_buf(),
+            renderer: Renderer::new(templates)?,
+            options,
+            entries: BTreeMap::new(),
+            config: SiteConfig::default(),
+            title: DEFAULT_TITLE.to_string(),
+            items: BTreeMap::new(),
+            nav: None,
+            notebooks: false,
+        })
+    }
+
+    /// The config file's settings; `title` (from `--title`) overrides its title.
+    pub fn set_config(&mut self, config: SiteConfig, title: Option<String>) {
+        self.title = title.or_else(|| config.title.clone()).unwrap_or_else(|| DEFAULT_TITLE.to_string());
+        self.config = config;
+        self.nav = None;
+    }
+
+    /// Reads every lesson's title and order before any is built, so that each page's sidebar
+    /// and prev/next links know the whole site. Unreadable lessons are left to `build_lesson`
+    /// to report.
+    pub fn plan(&mut self, lessons: &[LessonPath]) {
+        for lp in lessons {
+            if let Ok(lesson) = load(&lp.path) {
+                self.items.insert(lp.rel.clone(), NavItem::of(&lp.rel, &lesson));
+            }
+        }
+        self.nav = None;
     }
 
     /// Swap in freshly loaded templates (watch mode, after a template was edited).
@@ -53,7 +99,6 @@ impl Site {
         let safe = self.renderer.safe_html();
         self.renderer = Renderer::new(templates)?;
         self.renderer.set_safe_html(safe);
-        self.renderer.set_notebook_links(self.notebooks);
         Ok(())
     }
 
@@ -65,7 +110,6 @@ impl Site {
     /// `--notebooks`: write each lesson's notebook beside its page, and link the page to it.
     pub fn set_notebooks(&mut self, on: bool) {
         self.notebooks = on;
-        self.renderer.set_notebook_links(on);
     }
 
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
@@ -81,9 +125,26 @@ impl Site {
         reject_malformed(&lesson)?;
         let report = check_lesson(&lesson, &run);
         let rel_html = lp.rel.with_extension("html");
-        let depth = rel_html.components().count().saturating_sub(1);
-        let index_href = format!("{}index.html", "../".repeat(depth));
-        let html = self.renderer.lesson_page(&lesson, &run, &report, &index_href)?;
+        let item = NavItem::of(&lp.rel, &lesson);
+        if self.items.get(&lp.rel) != Some(&item) {
+            self.items.insert(lp.rel.clone(), item);
+            self.nav = None;
+        }
+        let href = url_path(&rel_html);
+        let source_path = url_path(&lp.rel);
+        let source_url = self.config.source_link(&source_path);
+        // The notebook is written beside the page, so its href is its file name.
+        let notebook_href = self.notebooks.then(|| url_path(Path::new(lp.rel.with_extension("ipynb").file_name().unwrap_or_default())));
+        let (_, site_nav) = self.nav.get_or_insert_with(|| make_nav(&self.items, &self.config));
+        let page = PageContext {
+            site_title: &self.title,
+            nav: site_nav,
+            href: &href,
+            source_path: &source_path,
+            source_url: source_url.as_deref(),
+            notebook_href: notebook_href.as_deref(),
+        };
+        let html = self.renderer.lesson_page(&lesson, &run, &report, &page)?;
         let written = self.out.join(&rel_html);
         if let Some(dir) = written.parent() {
             std::fs::create_dir_all(dir)?;
@@ -106,6 +167,8 @@ impl Site {
 
     pub fn remove_lesson(&mut self, rel: &Path) {
         self.entries.remove(rel);
+        self.items.remove(rel);
+        self.nav = None;
         let _ = std::fs::remove_file(self.out.join(rel.with_extension("html")));
         if self.notebooks {
             let _ = std::fs::remove_file(self.out.join(rel.with_extension("ipynb")));
@@ -119,14 +182,22 @@ impl Site {
         Ok(manifest::prune(&self.out, &current)?)
     }
 
-    /// Writes index.html listing every lesson built so far.
-    pub fn write_index(&self) -> Result<PathBuf, SiteError> {
-        let entries: Vec<IndexEntry> = self.entries.values().cloned().collect();
-        let html = self.renderer.index_page("Lessons", &entries)?;
+    /// Writes index.html listing every lesson built so far, in reading order.
+    pub fn write_index(&mut self) -> Result<PathBuf, SiteError> {
+        let order = self.nav.get_or_insert_with(|| make_nav(&self.items, &self.config)).0.clone();
+        let entries: Vec<IndexEntry> = order.iter().filter_map(|rel| self.entries.get(rel).cloned()).collect();
+        let html = self.renderer.index_page(&self.title, &entries)?;
         let path = self.out.join("index.html");
         write_atomic(&path, &html)?;
         Ok(path)
     }
+}
+
+/// The lessons in reading order, as relative paths, and their navigation.
+fn make_nav(items: &BTreeMap<PathBuf, NavItem>, config: &SiteConfig) -> (Vec<PathBuf>, SiteNav) {
+    let mut items: Vec<NavItem> = items.values().cloned().collect();
+    nav::sort(&mut items, config);
+    (items.iter().map(|i| i.rel.clone()).collect(), nav::site_nav(&items))
 }
 
 /// A relative file path as a relative URL: every component percent-encoded, so that a lesson

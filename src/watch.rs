@@ -59,6 +59,7 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
     // The first build runs after the watches are registered, so a save made while it runs is
     // queued and rebuilt, never lost.
     let first = lessons(paths, log);
+    site.plan(&first);
     for lp in &first {
         workers.submit(lp, false, log);
     }

@@ -177,8 +177,25 @@ struct SiteArgs {
     /// writes it) and link the page to it
     #[arg(long)]
     notebooks: bool,
+    /// The site's title, on every page and the index [default: the config file's `title`, else
+    /// "Lessons"]. The config file is `lessonrun.toml` (or `lessons.toml`) in the first lessons
+    /// folder given; see the README for its keys
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
     #[command(flatten)]
     flags: RunFlags,
+}
+
+impl SiteArgs {
+    /// A site writing to `--out`, with the config file of the lessons folder and `--title`.
+    fn site(&self, paths: &[PathBuf], options: RunOptions) -> anyhow::Result<crate::site::Site> {
+        let mut site = crate::site::Site::new(&self.out, self.templates.as_deref(), options)?;
+        site.set_safe_html(self.safe_html);
+        site.set_notebooks(self.notebooks);
+        let config = crate::site::SiteConfig::find(paths)?.map(|(_, c)| c).unwrap_or_default();
+        site.set_config(config, self.title.clone());
+        Ok(site)
+    }
 }
 
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {

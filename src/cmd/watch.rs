@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use crate::site::Site;
 use crate::watch::watch;
 
 /// Build lessons, then rebuild each one when it changes
@@ -14,11 +13,9 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let args = args.site;
-    let paths = super::default_paths(args.paths);
+    let paths = super::default_paths(args.paths.clone());
     let options = args.flags.options();
-    let mut site = Site::new(&args.out, args.templates.as_deref(), options.clone())?;
-    site.set_safe_html(args.safe_html);
-    site.set_notebooks(args.notebooks);
+    let mut site = args.site(&paths, options.clone())?;
     let mut log = |line: &str| anstream::eprintln!("{line}");
     watch(&paths, args.templates.as_deref(), &mut site, &options, &mut log)?;
     Ok(ExitCode::SUCCESS)

@@ -27,6 +27,8 @@ pub struct Lesson {
     pub memory_limit: Option<u64>,
     /// The front matter's body (the text between its `---` lines), if the lesson has one.
     pub front_matter: Option<Span>,
+    /// The front matter's `title` and `order`: how the site names and places the page.
+    pub meta: PageMeta,
     /// Things worth telling the author that do not stop the lesson from running.
     pub warnings: Vec<LessonError>,
     /// Problems that make the file's cells or expectations ambiguous (a fence never closed,
@@ -51,6 +53,19 @@ pub struct Cell {
 pub struct CellOptions {
     /// `skip`: shown, not run.
     pub skip: bool,
+    /// `hide-code`: runs, and the page shows only its output.
+    pub hide_code: bool,
+    /// `hide-output`: runs and is checked, and the page shows only its code.
+    pub hide_output: bool,
+}
+
+/// Front matter read by the site, not by the runner.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageMeta {
+    /// `title:` names the page (else its first heading, else its file name).
+    pub title: Option<String>,
+    /// `order:` places the page in the sidebar: pages with an order come first, by it.
+    pub order: Option<f64>,
 }
 
 /// What a cell is expected to print, and where that text lives in the file.

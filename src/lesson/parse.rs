@@ -2,7 +2,7 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
-use super::{Cell, CellOptions, CompareOptions, Expected, ExpectedStyle, Lesson, LessonError};
+use super::{Cell, CellOptions, CompareOptions, Expected, ExpectedStyle, Lesson, LessonError, PageMeta};
 use crate::source::{SourceFile, Span};
 
 /// The pulldown-cmark options every part of lessonrun reads lessons with, so that the renderer
@@ -13,6 +13,8 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_MATH
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_GFM
 }
 
 /// A fenced block as found in the file.
@@ -35,7 +37,7 @@ pub fn parse(source: SourceFile) -> Lesson {
     let (front_matter, fences) = scan(&source.text);
     let mut cells = Vec::new();
     let mut warnings = Vec::new();
-    let (defaults, memory_limit) =
+    let (defaults, memory_limit, meta) =
         front_matter.map(|span| front_matter_options(&source.text, span, &mut warnings)).unwrap_or_default();
     let errors = structural_errors(&source.text, front_matter, &fences);
     let mut i = 0;
@@ -58,6 +60,8 @@ pub fn parse(source: SourceFile) -> Lesson {
         for w in words {
             match w {
                 "skip" => options.skip = true,
+                "hide-code" | "hide_code" => options.hide_code = true,
+                "hide-output" | "hide_output" => options.hide_output = true,
                 _ => warnings.push(LessonError::UnknownCellOption {
                     option: w.to_string(),
                     span: word_span(&source.text, f.info_at, w),
@@ -91,7 +95,7 @@ pub fn parse(source: SourceFile) -> Lesson {
         }
         cells.push(cell);
     }
-    Lesson { source, cells, defaults, memory_limit, front_matter, warnings, errors }
+    Lesson { source, cells, defaults, memory_limit, front_matter, meta, warnings, errors }
 }
 
 /// What makes the cells of a file ambiguous, so that running or blessing it would guess: a fence
@@ -198,15 +202,22 @@ fn scan(text: &str) -> (Option<Span>, Vec<Fence>) {
 
 /// The lesson-wide options of a front matter block: one `key: value` per line, for the
 /// comparison keys `tolerance`, `ellipsis`, `normalize-whitespace` and `ignore`, and
-/// `memory-limit` (returned second). Other keys (a title, an author) belong to other tools and
-/// are left alone.
-fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>) -> (CompareOptions, Option<u64>) {
+/// `memory-limit` (returned second), and the site's `title` and `order` (third). Other keys (an
+/// author) belong to other tools and are left alone.
+fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>) -> (CompareOptions, Option<u64>, PageMeta) {
     let mut options = CompareOptions::default();
     let mut memory_limit = None;
+    let mut meta = PageMeta::default();
     let mut at = body.start;
     for line in text[body.range()].split_inclusive('\n') {
         let line_at = at;
         at += line.len();
+        if let Some(title) = line.strip_prefix("title:") {
+            // A title may hold ` #` ("Lesson #3"), so it is read before comments are cut.
+            let title = title.trim().trim_matches(['"', '\'']).trim();
+            meta.title = (!title.is_empty()).then(|| title.to_string());
+            continue;
+        }
         let content = line.split(" #").next().unwrap_or("").trim_end();
         if content.starts_with([' ', '\t', '#']) {
             continue;
@@ -226,6 +237,13 @@ fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>)
                 }
                 continue;
             }
+            "order" => {
+                match value.parse::<f64>() {
+                    Ok(n) if n.is_finite() => meta.order = Some(n),
+                    _ => warnings.push(bad("write a number such as 3 or 2.5")),
+                }
+                continue;
+            }
             "memory-limit" | "memory_limit" => {
                 match parse_byte_size(value) {
                     Some(n) => memory_limit = Some(n),
@@ -241,7 +259,7 @@ fn front_matter_options(text: &str, body: Span, warnings: &mut Vec<LessonError>)
             _ => warnings.push(bad("write true or false")),
         }
     }
-    (options, memory_limit)
+    (options, memory_limit, meta)
 }
 
 /// A size in bytes as lessons and the command line write it: a number with an optional unit

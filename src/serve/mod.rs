@@ -86,10 +86,12 @@ pub fn serve(
                 source,
             })?;
     }
-    let pages = Arc::new(Mutex::new(Pages::new(
-        config.templates.as_deref(),
-        log.clone(),
-    )?));
+    let mut site_pages = Pages::new(config.templates.as_deref(), log.clone())?;
+    match crate::site::SiteConfig::find(&config.paths) {
+        Ok(found) => site_pages.set_config(found.map(|(_, c)| c).unwrap_or_default()),
+        Err(e) => log(&format!("error: {e}")),
+    }
+    let pages = Arc::new(Mutex::new(site_pages));
     let server = listen(&config.host, config.port)?;
     let url = format!("http://{}/", server.server_addr());
     let host = SessionHost::new(pages.clone(), config.options.clone(), config.cache);

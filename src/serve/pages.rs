@@ -12,10 +12,14 @@ use crate::check::{Status, check_lesson};
 use crate::execute::{CellRun, LessonRun, RunOptions};
 use crate::incremental::{CacheLimits, CellSource, Event, Session};
 use crate::lesson::{Lesson, LessonPath, load};
-use crate::render::{IndexEntry, Renderer, escape_html, lesson_title};
+use crate::render::{IndexEntry, PageContext, Renderer, SiteNav, escape_html, lesson_title};
+use crate::site::SiteConfig;
+use crate::site::nav::{self, NavItem};
 
 /// One lesson's page as it stands.
 struct Page {
+    /// The lesson's path relative to its folder.
+    rel: PathBuf,
     lesson: Result<Lesson, String>,
     run: LessonRun,
     /// The cell running now and since when.
@@ -32,6 +36,11 @@ struct Page {
 pub struct Pages {
     renderer: Renderer,
     pages: BTreeMap<String, Page>,
+    config: SiteConfig,
+    title: String,
+    /// The lessons in reading order (hrefs) and their navigation, made again after a lesson
+    /// came, went, or changed its title or order.
+    nav: Option<(Vec<String>, SiteNav)>,
     pub(super) hub: Hub,
     log: Arc<dyn Fn(&str) + Send + Sync>,
 }
@@ -44,6 +53,9 @@ impl Pages {
         Ok(Pages {
             renderer: Renderer::new(templates)?,
             pages: BTreeMap::new(),
+            config: SiteConfig::default(),
+            title: crate::site::DEFAULT_TITLE.to_string(),
+            nav: None,
             hub: Hub::default(),
             log,
         })
@@ -61,22 +73,64 @@ impl Pages {
         Ok(())
     }
 
+    /// The site's config file (its title, source links and reading order).
+    pub fn set_config(&mut self, config: SiteConfig) {
+        self.title = config.title.clone().unwrap_or_else(|| crate::site::DEFAULT_TITLE.to_string());
+        self.config = config;
+        self.nav = None;
+    }
+
+    fn nav_items(&self) -> Vec<(String, NavItem)> {
+        let mut items: Vec<NavItem> = self
+            .pages
+            .values()
+            .map(|p| match &p.lesson {
+                Ok(l) => NavItem::of(&p.rel, l),
+                Err(_) => NavItem { rel: p.rel.clone(), title: p.rel.display().to_string(), order: None },
+            })
+            .collect();
+        nav::sort(&mut items, &self.config);
+        items.into_iter().map(|i| (href_of_rel(&i.rel), i)).collect()
+    }
+
+    fn make_nav(&mut self) {
+        if self.nav.is_none() {
+            let items = self.nav_items();
+            let order = items.iter().map(|(h, _)| h.clone()).collect();
+            let items: Vec<NavItem> = items.into_iter().map(|(_, i)| i).collect();
+            self.nav = Some((order, nav::site_nav(&items)));
+        }
+    }
+
     /// The page at `href` (`dir/lesson.html`), with the live-reload script.
     pub fn page_html(&mut self, href: &str) -> Option<String> {
-        let depth = href.matches('/').count();
-        let index_href = format!("{}index.html", "../".repeat(depth));
+        self.make_nav();
+        let site_nav = &self.nav.as_ref()?.1;
         let page = self.pages.get_mut(href)?;
         if page.html.is_none() {
-            page.html = Some(render_page(&self.renderer, page, &index_href));
+            let page_href = crate::site::url_path(&page.rel.with_extension("html"));
+            let source_path = crate::site::url_path(&page.rel);
+            let source_url = self.config.source_link(&source_path);
+            let ctx = PageContext {
+                site_title: &self.title,
+                nav: site_nav,
+                href: &page_href,
+                source_path: &source_path,
+                source_url: source_url.as_deref(),
+                notebook_href: None,
+            };
+            page.html = Some(render_page(&self.renderer, page, &ctx));
         }
         page.html.clone()
     }
 
-    /// The index page listing every lesson, with the live-reload script.
-    pub fn index_html(&self) -> String {
-        let entries: Vec<IndexEntry> = self
-            .pages
+    /// The index page listing every lesson in reading order, with the live-reload script.
+    pub fn index_html(&mut self) -> String {
+        self.make_nav();
+        let order = self.nav.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+        let entries: Vec<IndexEntry> = order
             .iter()
+            .filter_map(|href| Some((href, self.pages.get(href)?)))
             .map(|(href, p)| match &p.lesson {
                 Ok(lesson) => {
                     let report = check_lesson(lesson, &p.run);
@@ -95,7 +149,7 @@ impl Pages {
                 },
             })
             .collect();
-        match self.renderer.index_page("Lessons", &entries) {
+        match self.renderer.index_page(&self.title, &entries) {
             Ok(html) => super::reload::inject(&html, "index.html"),
             Err(e) => error_page("index.html", &e.to_string()),
         }
@@ -109,14 +163,14 @@ impl Pages {
     }
 }
 
-fn render_page(renderer: &Renderer, page: &Page, index_href: &str) -> String {
+fn render_page(renderer: &Renderer, page: &Page, ctx: &PageContext<'_>) -> String {
     let href_of = |l: &Lesson| l.source.path.display().to_string();
     let lesson = match &page.lesson {
         Ok(l) => l,
         Err(e) => return error_page("", e),
     };
     let report = check_lesson(lesson, &page.run);
-    let html = match renderer.lesson_page(lesson, &page.run, &report, index_href) {
+    let html = match renderer.lesson_page(lesson, &page.run, &report, ctx) {
         Ok(h) => h,
         Err(e) => return error_page(&href_of(lesson), &e.to_string()),
     };
@@ -176,8 +230,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Where `build` writes a lesson's page, relative to the site: `rel` with `.html`.
 pub fn href(lp: &LessonPath) -> String {
-    lp.rel
-        .with_extension("html")
+    href_of_rel(&lp.rel)
+}
+
+fn href_of_rel(rel: &Path) -> String {
+    rel.with_extension("html")
         .to_string_lossy()
         .replace('\\', "/")
 }
@@ -200,7 +257,18 @@ impl SessionHost {
         let lesson = load(&lp.path).map_err(|e| e.to_string());
         let generation = {
             let mut pages = lock(&self.pages);
+            let before = pages.pages.get(&href).and_then(|p| p.lesson.as_ref().ok().map(|l| NavItem::of(&lp.rel, l)));
+            let after = lesson.as_ref().ok().map(|l| NavItem::of(&lp.rel, l));
+            if before.is_none() || before != after {
+                // A lesson came or was renamed: every page's sidebar changes.
+                pages.nav = None;
+                for p in pages.pages.values_mut() {
+                    p.html = None;
+                }
+                pages.hub.notify("*");
+            }
             let page = pages.pages.entry(href.clone()).or_insert_with(|| Page {
+                rel: lp.rel.clone(),
                 lesson: Err(String::new()),
                 run: LessonRun::default(),
                 running: None,
@@ -275,7 +343,11 @@ impl SessionHost {
         lock(&self.sessions).remove(&lp.path);
         let mut pages = lock(&self.pages);
         pages.pages.remove(&href(lp));
-        pages.hub.notify("index.html");
+        pages.nav = None;
+        for p in pages.pages.values_mut() {
+            p.html = None;
+        }
+        pages.hub.notify("*");
     }
 }
 
