@@ -126,11 +126,9 @@ fn norm_embedding_and_interpolation_gradients_match_finite_differences() {
             layer_norm(&x[0], &[4], Some(&x[1]), Some(&x[2]), 1e-5)
         })),
         ("layer_norm two dims no affine", vec![leaf(&[2, 3, 2], 4.0)], Box::new(|x| layer_norm(&x[0], &[3, 2], None, None, 1e-5))),
-        ("embedding", vec![leaf(&[4, 3], 5.0)], {
-            let idx = idx.clone();
-            Box::new(move |x| embedding(&idx, &x[0], None))
-        }),
-        ("embedding padding_idx", vec![leaf(&[4, 3], 6.0)], Box::new(move |x| embedding(&idx, &x[0], Some(2)))),
+        // (`padding_idx` is left out: by design its row gets no gradient, which finite
+        // differences would not agree with.)
+        ("embedding", vec![leaf(&[4, 3], 5.0)], Box::new(move |x| embedding(&idx, &x[0], None))),
         ("interpolate nearest", vec![leaf(&[1, 2, 3, 3], 7.0)], Box::new(|x| interpolate(&x[0], &[5, 4], &[None, None], InterpMode::Nearest))),
         ("interpolate bilinear", vec![leaf(&[2, 1, 3, 4], 8.0)], Box::new(|x| {
             interpolate(&x[0], &[5, 7], &[None, None], InterpMode::Linear { align_corners: false })
