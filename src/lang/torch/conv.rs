@@ -1,5 +1,5 @@
 //! The convolutional layers as Python objects: nn.Conv1d/Conv2d, MaxPool1d/2d, AvgPool2d,
-//! AdaptiveAvgPool2d, BatchNorm1d/2d, Dropout2d, and their `torch.nn.functional` forms.
+//! AdaptiveAvgPool2d, BatchNorm1d/2d/3d (and their lazy forms), Dropout2d, and their `torch.nn.functional` forms.
 //!
 //! Each layer is a [`Layer`] inside `nn.rs`'s module object (`Kind::Layer`), which asks it for
 //! its name, parameters, buffers, forward, repr and attributes; everything else a module does
@@ -44,9 +44,12 @@ pub struct ConvLayer {
 }
 
 pub struct BatchNormLayer {
-    /// 1 for BatchNorm1d, 2 for BatchNorm2d.
+    /// 1, 2 or 3 for BatchNorm1d/2d/3d.
     nd: usize,
-    num_features: usize,
+    num_features: Cell<usize>,
+    /// A LazyBatchNorm until its first call, which sets `num_features` from the input's
+    /// channels and fills the parameters and buffers (made empty) in place.
+    lazy: Cell<bool>,
     eps: f64,
     momentum: Option<f64>,
     weight: RefCell<Option<Tensor>>,
@@ -137,8 +140,14 @@ impl Layer {
             Layer::MaxPool { .. } => "MaxPool2d",
             Layer::AvgPool { .. } => "AvgPool2d",
             Layer::AdaptiveAvgPool { .. } => "AdaptiveAvgPool2d",
-            Layer::BatchNorm(b) if b.nd == 1 => "BatchNorm1d",
-            Layer::BatchNorm(_) => "BatchNorm2d",
+            Layer::BatchNorm(b) => match (b.lazy.get(), b.nd) {
+                (true, 1) => "LazyBatchNorm1d",
+                (true, 2) => "LazyBatchNorm2d",
+                (true, _) => "LazyBatchNorm3d",
+                (false, 1) => "BatchNorm1d",
+                (false, 2) => "BatchNorm2d",
+                (false, _) => "BatchNorm3d",
+            },
             Layer::Dropout2d(_) => "Dropout2d",
         }
     }
@@ -198,7 +207,7 @@ impl Layer {
             Layer::BatchNorm(b) => format!(
                 "{}({}, eps={}, momentum={}, affine={}, bias={}, track_running_stats={})",
                 self.name(),
-                b.num_features,
+                b.num_features.get(),
                 float_repr(b.eps),
                 b.momentum.map_or("None".to_string(), float_repr),
                 py_bool(b.weight.borrow().is_some()),
@@ -232,7 +241,8 @@ impl Layer {
     pub fn get_attr(&self, name: &str) -> Option<Value> {
         match self {
             Layer::Conv(c) => Some(match name {
-                "weight" | "bias" if c.lazy.borrow().is_some() => super::nn::uninitialized(),
+                "weight" if c.lazy.borrow().is_some() => super::nn::uninitialized(c.weight.borrow().clone()),
+                "bias" if c.lazy.borrow().is_some() => c.bias.borrow().clone().map_or(Value::None, super::nn::uninitialized),
                 "weight" => tv(c.weight.borrow().clone()),
                 "bias" => opt_tensor(&c.bias.borrow()),
                 "in_channels" => Value::Int(c.in_channels.get() as i64),
@@ -249,12 +259,20 @@ impl Layer {
                 _ => return None,
             }),
             Layer::BatchNorm(b) => Some(match name {
+                "weight" | "bias" if b.lazy.get() => {
+                    let p = if name == "weight" { &b.weight } else { &b.bias };
+                    p.borrow().clone().map_or(Value::None, super::nn::uninitialized)
+                }
+                "running_mean" | "running_var" if b.lazy.get() => {
+                    let t = if name == "running_mean" { &b.running_mean } else { &b.running_var };
+                    t.as_ref().map_or(Value::None, |_| Value::native(super::uninit::UninitializedBuffer))
+                }
                 "weight" => opt_tensor(&b.weight.borrow()),
                 "bias" => opt_tensor(&b.bias.borrow()),
                 "running_mean" => opt_tensor(&b.running_mean),
                 "running_var" => opt_tensor(&b.running_var),
                 "num_batches_tracked" => opt_tensor(&b.num_batches_tracked),
-                "num_features" => Value::Int(b.num_features as i64),
+                "num_features" => Value::Int(b.num_features.get() as i64),
                 "eps" => Value::Float(b.eps),
                 "momentum" => b.momentum.map_or(Value::None, Value::Float),
                 "affine" => Value::Bool(b.weight.borrow().is_some()),
@@ -585,10 +603,17 @@ impl BatchNormLayer {
     /// `_BatchNorm.forward`: count the batch, pick the averaging factor (1/num_batches_tracked
     /// when momentum is None), and use batch statistics in training or without running ones.
     fn forward(&self, x: &Tensor, training: bool) -> R<Value> {
+        if self.lazy.get() {
+            self.materialize(x)?;
+        }
         let d = x.dim();
-        let ok = if self.nd == 1 { d == 2 || d == 3 } else { d == 4 };
+        let ok = if self.nd == 1 { d == 2 || d == 3 } else { d == self.nd + 2 };
         if !ok {
-            let want = if self.nd == 1 { "2D or 3D" } else { "4D" };
+            let want = match self.nd {
+                1 => "2D or 3D",
+                2 => "4D",
+                _ => "5D",
+            };
             return Err(Exception::value_error(format!("expected {want} input (got {d}D input)")));
         }
         let mut factor = self.momentum.unwrap_or(0.0);
@@ -608,7 +633,41 @@ impl BatchNormLayer {
     }
 }
 
-fn batch_norm_module(nd: usize, args: &Args) -> R<Value> {
+impl BatchNormLayer {
+    /// A LazyBatchNorm's first call (PyTorch's pre-hook, so before the input's rank is checked):
+    /// the channels are the input's second dimension; weight 1, bias 0, running mean 0 and
+    /// running variance 1, moved into the existing tensors (an optimizer may hold them).
+    fn materialize(&self, x: &Tensor) -> R<()> {
+        let n = *x.shape().get(1).ok_or_else(|| Exception::new("IndexError", "tuple index out of range"))?;
+        crate::tensor::check_size(&[n]).map_err(exc)?;
+        let fill = |t: Option<&Tensor>, v: f64| -> R<()> {
+            match t {
+                Some(t) => t.materialize_from(&Tensor::full(&[n], Scalar::Float(v), DType::Float32)).map_err(exc),
+                None => Ok(()),
+            }
+        };
+        fill(self.weight.borrow().as_ref(), 1.0)?;
+        fill(self.bias.borrow().as_ref(), 0.0)?;
+        fill(self.running_mean.as_ref(), 0.0)?;
+        fill(self.running_var.as_ref(), 1.0)?;
+        self.num_features.set(n);
+        self.lazy.set(false);
+        Ok(())
+    }
+}
+
+fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
+    let lazy_args;
+    let args = if lazy {
+        // A lazy batch norm takes everything but `num_features`, which its first call sets.
+        lazy_args = Args { fname: args.fname.clone(), this: None, pos: std::iter::once(Value::Int(0)).chain(args.pos.iter().cloned()).collect(), kw: args.kw.clone() };
+        if args.kw.iter().any(|(k, _)| &**k == "num_features") {
+            return Err(Exception::type_error("_LazyNormBase.__init__() got an unexpected keyword argument 'num_features'"));
+        }
+        &lazy_args
+    } else {
+        args
+    };
     let [n, eps, momentum, affine, track, bias, _device, _dtype] =
         args.bind(&["num_features", "eps=", "momentum=", "affine=", "track_running_stats=", "bias=", "device=", "dtype="])?;
     let n = n.unwrap_or(Value::None).expect_int("num_features")?;
@@ -624,7 +683,8 @@ fn batch_norm_module(nd: usize, args: &Args) -> R<Value> {
     let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), DType::Float32));
     Ok(layer_module(Layer::BatchNorm(BatchNormLayer {
         nd,
-        num_features: n,
+        num_features: Cell::new(n),
+        lazy: Cell::new(lazy),
         eps,
         momentum,
         weight: RefCell::new(affine.then(|| param(1.0))),
@@ -670,8 +730,10 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
             };
             Ok(layer_module(Layer::MaxPool { nd, spec, return_indices: bool_arg(ri.as_ref(), false), text }))
         }));
-        let name = if nd == 1 { "BatchNorm1d" } else { "BatchNorm2d" };
-        m.set(name, class(name, "torch.nn", move |_, args| batch_norm_module(nd, &args)));
+    }
+    for (nd, name, lazy_name) in [(1, "BatchNorm1d", "LazyBatchNorm1d"), (2, "BatchNorm2d", "LazyBatchNorm2d"), (3, "BatchNorm3d", "LazyBatchNorm3d")] {
+        m.set(name, class(name, "torch.nn", move |_, args| batch_norm_module(nd, &args, false)));
+        m.set(lazy_name, class(lazy_name, "torch.nn", move |_, args| batch_norm_module(nd, &args, true)));
     }
     m.set("AvgPool2d", class("AvgPool2d", "torch.nn", |_, args| {
         let [k, s, p, c, cip, div] = args.bind(&["kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad=", "divisor_override="])?;

@@ -449,12 +449,18 @@ pub fn tv(t: Tensor) -> Value {
     Value::Native(Rc::new(PyTensor(t)))
 }
 
-/// `torch.return_types.max(values=..., indices=...)`: the named tuple of `max(dim)`/`min(dim)`.
+/// `torch.return_types.max(values=..., indices=...)`: the named tuple of `max(dim)`/`min(dim)`,
+/// and of the other functions returning a pair (`histogram`'s `hist`, `bin_edges`).
 pub struct PyReturnType {
     pub name: &'static str,
     pub values: Value,
     pub indices: Value,
+    /// The two fields' names.
+    pub fields: [&'static str; 2],
 }
+
+/// The field names of `max(dim)`'s and `sort`'s results.
+pub const VALUES_INDICES: [&str; 2] = ["values", "indices"];
 
 impl PyReturnType {
     fn items(&self) -> Vec<Value> {
@@ -470,13 +476,16 @@ impl NativeObject for PyReturnType {
         Some("torch.return_types")
     }
     fn repr(&self) -> String {
-        format!("torch.return_types.{}(\nvalues={},\nindices={})", self.name, self.values.repr(), self.indices.repr())
+        let [a, b] = self.fields;
+        format!("torch.return_types.{}(\n{a}={},\n{b}={})", self.name, self.values.repr(), self.indices.repr())
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
-        Ok(match name {
-            "values" => Some(self.values.clone()),
-            "indices" => Some(self.indices.clone()),
-            _ => None,
+        Ok(if name == self.fields[0] {
+            Some(self.values.clone())
+        } else if name == self.fields[1] {
+            Some(self.indices.clone())
+        } else {
+            None
         })
     }
     fn len(&self, _: &mut Interpreter) -> Result<Option<usize>, Exception> {

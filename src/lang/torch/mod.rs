@@ -10,6 +10,7 @@ mod device;
 mod distributions;
 mod ext;
 mod graph;
+mod histogram;
 mod init;
 mod linalg;
 mod module;

@@ -572,11 +572,13 @@ impl NativeObject for PyModule {
                 _ => {}
             }
         }
-        if let Kind::Linear(_, lazy) = &self.kind
+        if let Kind::Linear(l, lazy) = &self.kind
             && lazy.borrow().is_some()
             && matches!(name, "weight" | "bias")
         {
-            return Ok(Some(Value::native(Uninitialized)));
+            let l = l.borrow();
+            let p = if name == "weight" { Some(&l.weight) } else { l.bias.as_ref() };
+            return Ok(Some(p.map_or(Value::None, |p| uninitialized(p.clone()))));
         }
         if let Kind::Linear(l, _) = &self.kind {
             let l = l.borrow();
@@ -1500,7 +1502,7 @@ use super::uninit::Uninitialized;
 
 mod snapshot;
 
-/// What a lazy module's `weight` is before its first call.
-pub(super) fn uninitialized() -> Value {
-    Value::native(Uninitialized)
+/// What a lazy module's `weight` is before its first call: the parameter it will become.
+pub(super) fn uninitialized(param: Tensor) -> Value {
+    Value::native(Uninitialized(param))
 }

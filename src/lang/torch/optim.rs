@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 
 use super::class;
+use super::uninit::param_tensor;
 use super::convert::{as_tensor, bool_arg, exc, f64_arg};
 use crate::lang::native::NativeObject;
 use crate::lang::{Dict, Exception, Interpreter, Module, Value};
@@ -298,18 +299,17 @@ fn python_float(x: f64) -> String {
     crate::lang::format::float_repr(x)
 }
 
-/// A group's `params`: any iterable of tensors.
+/// A group's `params`: one tensor or any iterable of tensors (uninitialized parameters of lazy
+/// modules included).
 fn tensors(interp: &mut Interpreter, v: &Value) -> R<Vec<Tensor>> {
-    if as_tensor(v).is_some() {
-        return Err(Exception::type_error(
-            "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor",
-        ));
+    if let Some(t) = param_tensor(v) {
+        return Ok(vec![t]);
     }
     interp
         .iterate(v)?
         .iter()
-        .map(|p| match as_tensor(p) {
-            Some(t) => Ok(t.clone()),
+        .map(|p| match param_tensor(p) {
+            Some(t) => Ok(t),
             None => Err(Exception::type_error(format!("optimizer can only optimize Tensors, but one of the params is {}", p.type_name()))),
         })
         .collect()
@@ -322,6 +322,13 @@ fn build(interp: &mut Interpreter, name: &'static str, defaults: Vec<(&'static s
     if as_tensor(&p).is_some() {
         return Err(Exception::type_error(
             "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor",
+        ));
+    }
+    if param_tensor(&p).is_some() {
+        // PyTorch's message names the argument's type through `.type()`, which an
+        // uninitialized parameter refuses.
+        return Err(Exception::value_error(
+            "Attempted to use an uninitialized parameter in <method 'type' of 'torch._C.TensorBase' objects>. This error happens when you are using a `LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using LazyModules Call `forward` with a dummy batch to initialize the parameters before calling torch functions",
         ));
     }
     let items = interp.iterate(&p)?;

@@ -428,7 +428,7 @@ fn extreme_method(this: &Value, name: &'static str, is_max: bool) -> Value {
                 let keep = bool_arg(keepdim.as_ref(), false);
                 let (v, i) = if is_max { t.max_dim(d, keep) } else { t.min_dim(d, keep) }.map_err(exc)?;
                 let name = if is_max { "max" } else { "min" };
-                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i) }))
+                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i), fields: super::convert::VALUES_INDICES }))
             }
         }
     })
@@ -1059,7 +1059,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 if name == "argsort" {
                     return Ok(tv(i));
                 }
-                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i) }))
+                Ok(Value::native(super::convert::PyReturnType { name, values: tv(v), indices: tv(i), fields: super::convert::VALUES_INDICES }))
             })
         }
         "nonzero" => Value::method(this.clone(), "nonzero", |_, args| {
