@@ -18,6 +18,7 @@ pub mod matplotlib;
 pub mod lexer;
 pub mod limits;
 mod math;
+mod os;
 mod random;
 mod re;
 mod sandbox;

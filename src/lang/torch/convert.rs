@@ -17,6 +17,21 @@ pub fn as_tensor(v: &Value) -> Option<&Tensor> {
     v.downcast::<PyTensor>().map(|t| &t.0)
 }
 
+/// `operator.index(v)` for a value used as a slice bound: ints, bools, and what PyTorch's
+/// `Tensor.__index__` accepts (a one-element integer tensor, as in `data[i:i+8]` with `i`
+/// drawn by `torch.randint`).
+pub fn index_int(v: &Value) -> Result<i64, Exception> {
+    if let Some(t) = as_tensor(v) {
+        if t.numel() == 1 && t.dtype().is_integral() {
+            if let Ok(Scalar::Int(i)) = t.item() {
+                return Ok(i);
+            }
+        }
+        return Err(Exception::type_error("only integer tensors of a single element can be converted to an index"));
+    }
+    v.expect_int("slice")
+}
+
 /// A Python number (bool, int or float) as an engine scalar.
 pub fn as_scalar(v: &Value) -> Option<Scalar> {
     match v {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::convert::{as_tensor, bool_arg, exc, tv};
 use super::{PyGenerator, Shared, class};
 use crate::lang::native::NativeObject;
-use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::lang::{Exception, Interpreter, Module, TypeObj, Value};
 use crate::tensor::{self as engine, Generator, Scalar, Tensor};
 
 type R<T> = Result<T, Exception>;
@@ -276,6 +276,10 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
         let indices = interp.iterate(&indices.unwrap_or(Value::None))?;
         Ok(Value::native(Subset { dataset: dataset.unwrap_or(Value::None), indices }))
     }));
+    // The base class of map-style datasets: subclasses define `__len__` and `__getitem__`,
+    // which DataLoader, Subset and random_split call like any Python object's.
+    let dataset = TypeObj::build("Dataset".into(), Some("torch.utils.data.dataset".into()), None, None, Default::default());
+    m.set("Dataset", Value::Type(Rc::new(dataset)));
     let sh = shared.clone();
     m.set("random_split", Value::builtin("random_split", move |interp, args| {
         let [dataset, lengths, generator] = args.bind(&["dataset", "lengths", "generator="])?;
@@ -283,13 +287,19 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
     }));
     let sh = shared.clone();
     m.set("DataLoader", class("DataLoader", "torch.utils.data", move |_, args| {
-        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, _collate, _pin, drop_last, _timeout, _wif, _mc, generator] =
+        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, _collate, _pin, drop_last, _timeout, _wif, _mc, generator, _pf, _pw, _pmd, _io] =
             args.bind(&[
                 "dataset", "batch_size=", "shuffle=", "sampler=", "batch_sampler=", "num_workers=", "collate_fn=", "pin_memory=",
-                "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=",
+                "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=", "*", "prefetch_factor=",
+                "persistent_workers=", "pin_memory_device=", "in_order=",
             ])?;
-        if num_workers.as_ref().and_then(Value::as_int).is_some_and(|n| n > 0) {
-            return Err(Exception::unsupported("DataLoader(num_workers>0): lessons run in one process"));
+        // Worker processes only change where batches are made: the main process draws the same
+        // seeds and sampler permutation, so a dataset that draws no random numbers in
+        // `__getitem__` yields the same batches in one process (see docs/divergences.md).
+        if let Some(n) = num_workers.as_ref().and_then(Value::as_int).filter(|&n| n < 0) {
+            return Err(Exception::value_error(format!(
+                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing. (got {n})"
+            )));
         }
         let batch_size = match batch_size {
             None => 1,

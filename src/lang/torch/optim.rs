@@ -157,6 +157,49 @@ impl PyOptimizer {
         Ok(g)
     }
 
+    /// `optimizer.state_dict()`: `state` and the groups with `params` last, as indices
+    /// numbered across groups. Per-parameter state (momentum buffers, Adam's moments) is not
+    /// exported, so an optimizer that has any raises instead of printing an empty `state`.
+    fn state_dict(&self) -> R<Value> {
+        let groups = self.groups.borrow();
+        let has_state = groups.iter().any(|g| match &g.opt {
+            Opt::Sgd(s) => s.has_state(),
+            Opt::Adam(a) => a.has_state(),
+            Opt::Rmsprop(r) => r.has_state(),
+            Opt::Adagrad(a) => a.has_state(),
+        });
+        if has_state {
+            return Err(Exception::unsupported(format!("{}.state_dict() once the optimizer holds per-parameter state", self.name)));
+        }
+        let mut next = 0i64;
+        let mut packed = Vec::new();
+        for g in groups.iter() {
+            let mut d = Dict::new();
+            let items = match &g.dict {
+                Value::Dict(d) => d.borrow().items(),
+                _ => Vec::new(),
+            };
+            let mut n = 0i64;
+            for (k, v) in items {
+                if matches!(&k, Value::Str(s) if &**s == "params") {
+                    n = match &v {
+                        Value::List(l) => l.borrow().len() as i64,
+                        _ => 0,
+                    };
+                } else {
+                    d.insert(k, v)?;
+                }
+            }
+            d.insert(Value::str("params"), Value::list((next..next + n).map(Value::Int).collect()))?;
+            next += n;
+            packed.push(Value::dict(d));
+        }
+        let mut sd = Dict::new();
+        sd.insert(Value::str("state"), Value::dict(Dict::new()))?;
+        sd.insert(Value::str("param_groups"), Value::list(packed))?;
+        Ok(Value::dict(sd))
+    }
+
     /// The group dicts, shared with Python (`opt.param_groups`).
     pub fn group_dicts(&self) -> Vec<Value> {
         self.groups.borrow().iter().map(|g| g.dict.clone()).collect()
@@ -274,6 +317,10 @@ impl NativeObject for PyOptimizer {
                     .map_err(exc)?;
                 }
                 Ok(Value::None)
+            }),
+            "state_dict" => Value::method(this.clone(), "state_dict", |_, args| {
+                let [] = args.bind(&[])?;
+                args.this_native::<PyOptimizer>()?.state_dict()
             }),
             "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
                 let [set_to_none] = args.bind(&["set_to_none="])?;

@@ -1276,7 +1276,7 @@ pub(crate) fn slice_bounds(s: &[Value; 3]) -> R<(Option<i64>, Option<i64>, i64)>
     let bound = |v: &Value| -> R<Option<i64>> {
         match v {
             Value::None => Ok(None),
-            v => v.expect_int("slice").map(Some),
+            v => super::convert::index_int(v).map(Some),
         }
     };
     Ok((bound(&s[0])?, bound(&s[1])?, bound(&s[2])?.unwrap_or(1)))

@@ -1,0 +1,117 @@
+//! `os` and `os.path`, the string part only: tutorials `import os` at the top and build paths
+//! with `os.path.join`; nothing here touches the host (no cwd, environment or file system), so
+//! what is missing raises CPython's AttributeError at the line that needs it.
+
+use std::rc::Rc;
+
+use super::{Exception, Interpreter, Module, Value};
+
+type R<T> = Result<T, Exception>;
+
+fn path_arg(v: &Value, func: &str) -> R<String> {
+    match v {
+        Value::Str(s) => Ok(s.to_string()),
+        v => Err(Exception::type_error(format!(
+            "{func}: expected str, bytes or os.PathLike object, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+/// posixpath.join: an absolute part restarts the path; parts are glued with one `/`.
+fn join(parts: &[String]) -> String {
+    let mut path = parts[0].clone();
+    for b in &parts[1..] {
+        if b.starts_with('/') {
+            path = b.clone();
+        } else if path.is_empty() || path.ends_with('/') {
+            path.push_str(b);
+        } else {
+            path.push('/');
+            path.push_str(b);
+        }
+    }
+    path
+}
+
+/// posixpath.split: everything up to the last `/` (trailing slashes dropped unless it is all
+/// slashes) and the rest.
+fn split(p: &str) -> (String, String) {
+    let i = p.rfind('/').map_or(0, |i| i + 1);
+    let (head, tail) = (&p[..i], &p[i..]);
+    let head = if !head.is_empty() && head.chars().any(|c| c != '/') { head.trim_end_matches('/') } else { head };
+    (head.to_string(), tail.to_string())
+}
+
+/// posixpath.splitext: the last dot of the last component, unless the name is all leading dots.
+fn splitext(p: &str) -> (String, String) {
+    let sep = p.rfind('/').map_or(0, |i| i + 1);
+    if let Some(dot) = p.rfind('.').filter(|&d| d >= sep)
+        && p[sep..dot].chars().any(|c| c != '.')
+    {
+        return (p[..dot].to_string(), p[dot..].to_string());
+    }
+    (p.to_string(), String::new())
+}
+
+fn one_path(_: &mut Interpreter, args: &super::Args, func: &str) -> R<String> {
+    let [p] = args.bind(&["p"])?;
+    path_arg(&p.unwrap_or(Value::None), func)
+}
+
+fn pair(a: String, b: String) -> Value {
+    Value::tuple(vec![Value::str(&a), Value::str(&b)])
+}
+
+/// Registers `os` and `os.path` with `it`.
+pub fn install(it: &mut Interpreter) {
+    let path = Module::new("posixpath");
+    path.set("sep", Value::str("/"));
+    path.set("join", Value::builtin("join", |_, args| {
+        args.no_kwargs()?;
+        if args.pos.is_empty() {
+            return Err(Exception::type_error("join() missing 1 required positional argument: 'a'"));
+        }
+        let parts = args.pos.iter().map(|v| path_arg(v, "join()")).collect::<R<Vec<_>>>()?;
+        Ok(Value::str(&join(&parts)))
+    }));
+    path.set("split", Value::builtin("split", |it, args| {
+        let (h, t) = split(&one_path(it, &args, "split()")?);
+        Ok(pair(h, t))
+    }));
+    path.set("basename", Value::builtin("basename", |it, args| Ok(Value::str(&split(&one_path(it, &args, "basename()")?).1))));
+    path.set("dirname", Value::builtin("dirname", |it, args| Ok(Value::str(&split(&one_path(it, &args, "dirname()")?).0))));
+    path.set("splitext", Value::builtin("splitext", |it, args| {
+        let (root, ext) = splitext(&one_path(it, &args, "splitext()")?);
+        Ok(pair(root, ext))
+    }));
+    path.set("isabs", Value::builtin("isabs", |it, args| Ok(Value::Bool(one_path(it, &args, "isabs()")?.starts_with('/')))));
+    let path = Value::Module(Rc::new(path));
+
+    let os = Module::new("os");
+    os.set("sep", Value::str("/"));
+    os.set("linesep", Value::str("\n"));
+    os.set("name", Value::str("posix"));
+    os.set("path", path.clone());
+    it.modules.insert("os".into(), Value::Module(Rc::new(os)));
+    it.modules.insert("os.path".into(), path);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_path_rules() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(join(&s(&["data", "names.txt"])), "data/names.txt");
+        assert_eq!(join(&s(&["data/", "x", "/abs", "y"])), "/abs/y");
+        assert_eq!(join(&s(&["", "x"])), "x");
+        assert_eq!(split("a/b/c.txt"), ("a/b".into(), "c.txt".into()));
+        assert_eq!(split("//x"), ("//".into(), "x".into()));
+        assert_eq!(split("name"), ("".into(), "name".into()));
+        assert_eq!(splitext("a/b.tar.gz"), ("a/b.tar".into(), ".gz".into()));
+        assert_eq!(splitext(".bashrc"), (".bashrc".into(), "".into()));
+        assert_eq!(splitext("a.b/c"), ("a.b/c".into(), "".into()));
+    }
+}
