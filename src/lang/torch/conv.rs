@@ -118,7 +118,8 @@ impl Layer {
             Layer::AdaptiveAvgPool { size, text } => Layer::AdaptiveAvgPool { size: *size, text: text.clone() },
             Layer::BatchNorm(b) => Layer::BatchNorm(BatchNormLayer {
                 nd: b.nd,
-                num_features: b.num_features,
+                num_features: Cell::new(b.num_features.get()),
+                lazy: Cell::new(b.lazy.get()),
                 eps: b.eps,
                 momentum: b.momentum,
                 weight: RefCell::new(opt(&b.weight.borrow())?),
