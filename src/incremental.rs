@@ -591,7 +591,10 @@ mod tests {
         assert_eq!(out[2], "MeanBackward0\n");
         // Each edit mutates the model, optimizer, graph and generator the earlier cells made;
         // the next edit must still start from the state after cell 2, as a full run does.
-        for last in LAST_CELLS.iter().chain(&LAST_CELLS[..1]) {
+        // The first edit comes again last, changed by a comment: the same code would be a cache
+        // hit (nothing runs), and this must run after the state the other edits mutated.
+        let again = format!("{}# again\n", LAST_CELLS[0]);
+        for last in LAST_CELLS.iter().copied().chain([again.as_str()]) {
             let mut edited = lesson.clone();
             edited[3].code = last.to_string();
             let (out, first) = run(&s, edited.clone());

@@ -234,7 +234,8 @@ fn cell_for(cases: &[Case]) -> String {
 fn run_batch(interp: &mut Interpreter, cases: &[Case]) -> Option<Vec<String>> {
     let mut sink = String::new();
     interp.run_cell(&cell_for(cases), 0, &mut sink).ok()?;
-    let Some(Value::List(r)) = interp.get_global("R") else {
+    let results = interp.get_global("R");
+    let Some(Value::List(r)) = &results else {
         return None;
     };
     let r = r.borrow();
