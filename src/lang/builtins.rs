@@ -900,9 +900,9 @@ fn install_functions(it: &mut Interpreter) {
             return Err(Exception::type_error("hasattr(): attribute name must be string"));
         };
         let obj = obj.unwrap_or(Value::None);
-        match it.get_attr(&obj, &name) {
+        match it.get_attr(&obj, name) {
             Ok(_) => Ok(Value::Bool(true)),
-            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(super::dunders::type_has(it, &obj, &name))),
+            Err(e) if e.py_type() == "AttributeError" => Ok(Value::Bool(super::dunders::type_has(it, &obj, name))),
             Err(e) => Err(e),
         }
     });
@@ -923,7 +923,7 @@ fn install_functions(it: &mut Interpreter) {
         let Some(Value::Str(name)) = name.as_ref() else {
             return Err(Exception::type_error("attribute name must be string"));
         };
-        it.set_attr(&obj.unwrap_or(Value::None), &name, value.unwrap_or(Value::None))?;
+        it.set_attr(&obj.unwrap_or(Value::None), name, value.unwrap_or(Value::None))?;
         Ok(Value::None)
     });
     def(it, "id", |_, args| {
@@ -1950,7 +1950,7 @@ fn install_class_support(it: &mut Interpreter) {
         let (Some(obj), Some(Value::Str(name))) = (obj, name.as_ref()) else {
             return Err(Exception::type_error("attribute name must be string"));
         };
-        it.instance_delattr(&obj, &name)?;
+        it.instance_delattr(&obj, name)?;
         Ok(Value::None)
     });
 }

@@ -133,7 +133,7 @@ pub fn break_cycles() {
                 if let Some(t) = w.upgrade()
                     && let Ok(mut a) = t.attrs.try_borrow_mut()
                 {
-                    other.extend(std::mem::take(&mut *a).into_iter().map(|(_, v)| v));
+                    other.extend(std::mem::take(&mut *a).into_values());
                 }
             }
             Tracked::Scope(w) => {
@@ -167,10 +167,10 @@ mod tests {
         let weaks = names
             .iter()
             .map(|n| match &it.get_global(n).unwrap() {
-                Value::Instance(i) => Rc::downgrade(&i) as Weak<dyn std::any::Any>,
-                Value::List(l) => Rc::downgrade(&l) as Weak<dyn std::any::Any>,
-                Value::Dict(d) => Rc::downgrade(&d) as Weak<dyn std::any::Any>,
-                Value::Function(f) => Rc::downgrade(&f) as Weak<dyn std::any::Any>,
+                Value::Instance(i) => Rc::downgrade(i) as Weak<dyn std::any::Any>,
+                Value::List(l) => Rc::downgrade(l) as Weak<dyn std::any::Any>,
+                Value::Dict(d) => Rc::downgrade(d) as Weak<dyn std::any::Any>,
+                Value::Function(f) => Rc::downgrade(f) as Weak<dyn std::any::Any>,
                 _ => panic!("{n} is not a container"),
             })
             .collect();

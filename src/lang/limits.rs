@@ -21,12 +21,15 @@ pub const MAX_NESTING: usize = 2900;
 /// CPython's limit on indentation levels (`too many levels of indentation`).
 pub const MAX_INDENT_LEVELS: usize = 100;
 
+/// The host's answer to whether `bytes` more fit the lesson's memory budget.
+type FitsCheck = fn(u64) -> bool;
+
 thread_local! {
     /// Addresses below this are the last part of the lesson thread's stack, kept for the work
     /// between two checks; 0 when the host set nothing (no check).
     static STACK_FLOOR: Cell<usize> = const { Cell::new(0) };
     /// Whether `bytes` more would still fit the lesson's memory budget (the host's answer).
-    static FITS: Cell<Option<fn(u64) -> bool>> = const { Cell::new(None) };
+    static FITS: Cell<Option<FitsCheck>> = const { Cell::new(None) };
 }
 
 /// Declares that the current thread has about `size` bytes of stack above the caller and

@@ -75,7 +75,7 @@ pub fn install(it: &mut Interpreter) {
                 }
             }
             Some(v) => {
-                for item in it.iterate(&v)? {
+                for item in it.iterate(v)? {
                     let n = match d.get(&item)? {
                         Some(Value::Int(n)) => n,
                         _ => 0,

@@ -24,11 +24,10 @@ pub fn admonitions(events: &mut [Event<'_>]) {
                     events[i] = Event::Html(format!("<blockquote class=\"admonition {k}\">\n").into());
                 }
             }
-            Event::End(TagEnd::BlockQuote(_)) => {
-                if open.pop().unwrap_or(false) {
+            Event::End(TagEnd::BlockQuote(_))
+                if open.pop().unwrap_or(false) => {
                     events[i] = Event::Html("</blockquote>\n".into());
                 }
-            }
             _ => {}
         }
     }

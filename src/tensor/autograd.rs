@@ -12,6 +12,8 @@ use super::{is_grad_enabled, no_grad, DType, Result, Tensor, TensorError};
 
 /// Computes input gradients from the output gradient. The flags say which inputs need one.
 pub(crate) type BackwardFn = Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>;
+/// A node's formula, shared by the copies a snapshot makes of the node.
+pub(crate) type SharedBackward = Rc<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>;
 
 /// A gradient hook (`t.register_hook(f)`): sees the gradient flowing to a tensor and may
 /// replace it. Errors of the host's code travel as [`TensorError`]s.
@@ -40,7 +42,7 @@ pub(crate) struct Node {
     pub(crate) saves: bool,
     /// Shared by the copies a snapshot makes of the node: a formula only reads the values it
     /// saved, which nothing can write.
-    pub(crate) backward: RefCell<Option<Rc<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>>>>,
+    pub(crate) backward: RefCell<Option<SharedBackward>>,
     /// Non-leaf tensors that asked for `retain_grad()` get their gradient from this node's
     /// incoming buffer; weak so the graph never keeps its outputs alive.
     pub(crate) retained: RefCell<Vec<std::rc::Weak<super::tensor::Inner>>>,

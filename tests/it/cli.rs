@@ -58,7 +58,7 @@ fn changed_number_fails_at_its_line_and_bless_restores_bytes() {
 #[test]
 fn missing_output_is_a_failure_and_bless_adds_it() {
     let t = TempDir::new("missing");
-    let p = t.write("grad.md", &format!("{FIXTURE}\n```python\nprint(a.grad * 2)\n```\n"));
+    let p = t.write("grad.md", format!("{FIXTURE}\n```python\nprint(a.grad * 2)\n```\n"));
     let o = lessonrun(&["check", "--format", "json", s(&p)]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -206,7 +206,7 @@ fn the_memory_limit_ends_the_cell_and_frees_its_tensors() {
     // The front matter wins over the command line; without it the flag applies.
     let o = lessonrun(&["run", "--memory-limit", "8GiB", s(&p)]);
     assert_eq!(stdout(&o).matches("MemoryError").count(), 2);
-    let q = t.write("plain.md", &include_str!("fixtures/memory-limit.md").replace("memory-limit: 1MiB", "title: x"));
+    let q = t.write("plain.md", include_str!("fixtures/memory-limit.md").replace("memory-limit: 1MiB", "title: x"));
     let o = lessonrun(&["run", s(&q)]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let o = lessonrun(&["run", "--memory-limit", "1MiB", s(&q)]);
@@ -231,7 +231,7 @@ fn the_recursion_limit_is_cpythons_and_a_flag_changes_it() {
     let o = lessonrun(&["run", "--recursion-limit", "20000", s(&p)]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("5000\n"));
-    let deeper = t.write("deeper.md", &lesson.replace("down(5000)", "down(19990)"));
+    let deeper = t.write("deeper.md", lesson.replace("down(5000)", "down(19990)"));
     let o = lessonrun(&["run", "--recursion-limit", "20000", s(&deeper)]);
     assert!(stdout(&o).contains("19990\n"), "{}", stdout(&o));
     // Lowered, 990 no longer fits; beyond the maximum is a usage error.

@@ -79,7 +79,7 @@ fn other_spellings_of_python_fences_are_reported_not_silently_skipped() {
             err(&o)
         );
     }
-    let mixed = t.write("mixed.md", &format!("{TWO_CELLS}\n```py\nprint(3)\n```\n"));
+    let mixed = t.write("mixed.md", format!("{TWO_CELLS}\n```py\nprint(3)\n```\n"));
     let o = lessonrun(&["check", s(&mixed)]);
     assert_eq!(
         o.status.code(),
@@ -95,7 +95,7 @@ fn other_spellings_of_python_fences_are_reported_not_silently_skipped() {
     // `python skip` is the way to show Python unrun without a warning.
     let skip = t.write(
         "skip.md",
-        &format!("{TWO_CELLS}\n```python skip\nprint(3)\n```\n"),
+        format!("{TWO_CELLS}\n```python skip\nprint(3)\n```\n"),
     );
     let o = lessonrun(&["check", s(&skip)]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));

@@ -67,7 +67,7 @@ fn assert_cells(name: &str, flags: &[&str], cells: &[(&str, Option<(&str, usize)
             Some((py_type, offset)) => {
                 let last = section.trim_end().lines().last().unwrap_or("");
                 assert!(
-                    last.starts_with(&format!("{py_type}")),
+                    last.starts_with(&py_type.to_string()),
                     "cell {i} ({code:.60}) ended with `{last}`, not {py_type}\n{out}"
                 );
                 let at = format!("{}:{}:", p.display(), lines[i] + offset);
@@ -191,7 +191,7 @@ fn compiling_is_linear_in_the_code() {
     let cmp = vec!["x"; 2500].join(" < ");
     let p = t.write(
         "c.md",
-        &format!("# C\n\n```python\nx = 1\nprint({sum})\nprint({pow})\nprint({cmp})\n```\n"),
+        format!("# C\n\n```python\nx = 1\nprint({sum})\nprint({pow})\nprint({cmp})\n```\n"),
     );
     let o = lessonrun(&["run", "--cell-timeout", "30", s(&p)]);
     assert_eq!(
@@ -283,7 +283,7 @@ fn front_matter_cannot_raise_the_operators_memory_limit() {
     for front in ["memory-limit: none", "memory-limit: 64GiB", "title: x"] {
         let p = t.write(
             "l.md",
-            &format!(
+            format!(
                 "---\n{front}\n---\n# L\n\n```python\nx = [0] * (10**7)\nprint('allocated')\n```\n"
             ),
         );

@@ -181,7 +181,7 @@ fn a_browser_sees_the_new_output_in_place_and_keeps_its_scroll_position() {
         .collect();
     let lesson =
         |out: &str| format!("# Scrolling\n\n{prose}```python\nprint('{out}')\n```\n\n{prose}");
-    let p = t.write("tall.md", &lesson("before-edit"));
+    let p = t.write("tall.md", lesson("before-edit"));
     let server = Server::start(&t.0);
     assert!(server.wait_for("/tall.html", "before-edit"));
     let browser = Browser::start(&exe);

@@ -646,12 +646,12 @@ fn scatter(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         .unwrap_or_else(|| colors::colormap("viridis").expect("viridis is known"));
     let mut colors = match &c.filter(|v| !v.is_none()).or_else(|| kw(args, &["color"]).cloned()) {
         Some(Value::Str(s)) => vec![
-            colors::parse(&s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?,
+            colors::parse(s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?,
         ],
-        Some(v) => match convert::color(interp, &v) {
+        Some(v) => match convert::color(interp, v) {
             Ok(c) => vec![c],
             Err(_) => {
-                let vals = convert::vector(interp, &v)?;
+                let vals = convert::vector(interp, v)?;
                 if vals.len() != xs.len() {
                     return Err(Exception::value_error(format!(
                         "'c' argument has {} elements, which is inconsistent with 'x' and 'y' with size {}.",

@@ -22,11 +22,10 @@ pub fn as_tensor(v: &Value) -> Option<&Tensor> {
 /// drawn by `torch.randint`).
 pub fn index_int(v: &Value) -> Result<i64, Exception> {
     if let Some(t) = as_tensor(v) {
-        if t.numel() == 1 && t.dtype().is_integral() {
-            if let Ok(Scalar::Int(i)) = t.item() {
+        if t.numel() == 1 && t.dtype().is_integral()
+            && let Ok(Scalar::Int(i)) = t.item() {
                 return Ok(i);
             }
-        }
         return Err(Exception::type_error("only integer tensors of a single element can be converted to an index"));
     }
     v.expect_int("slice")
