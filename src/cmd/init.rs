@@ -9,10 +9,10 @@ use crate::lesson::write_new;
 const CONFIG: &str = include_str!("scaffold/lessonrun.toml");
 const WORKFLOW: &str = include_str!("scaffold/lessons.yml");
 
-/// Set up a repository of lessons: lessons/, lessonrun.toml and a GitHub Actions workflow
+/// Set up a repository of lessons: lessons/ with its site config, and a GitHub Actions workflow
 ///
 /// Writes lessons/01-first-lesson.md (a skeleton that passes `lessonrun check`),
-/// lessonrun.toml, and .github/workflows/lessons.yml, which caches the lessonrun binary, runs
+/// lessons/lessonrun.toml (the site's title), and .github/workflows/lessons.yml, which caches the lessonrun binary, runs
 /// `lessonrun check --format github` on every push and pull request, and publishes the built
 /// site (pages and notebooks) to GitHub Pages from the default branch. Files that exist are
 /// kept, never overwritten. Exit status: 0 done, 2 a file could not be written.
@@ -42,7 +42,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // TOML and YAML strings: quotes and backslashes escaped.
     let quoted = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     write_file(
-        &args.dir.join("lessonrun.toml"),
+        &args.dir.join("lessons").join("lessonrun.toml"),
         &CONFIG.replace("{title}", &quoted(&title)),
     )?;
     write_file(

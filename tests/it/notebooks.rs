@@ -442,7 +442,7 @@ fn init_sets_up_lessons_config_and_workflow_and_keeps_what_exists() {
         assert!(workflow.contains(needed), "{needed}: {workflow}");
     }
     assert!(
-        std::fs::read_to_string(dir.join("lessonrun.toml"))
+        std::fs::read_to_string(dir.join("lessons/lessonrun.toml"))
             .unwrap()
             .contains("title = \"Deep \\\"learning\\\"\"")
     );
@@ -454,13 +454,18 @@ fn init_sets_up_lessons_config_and_workflow_and_keeps_what_exists() {
         String::from_utf8_lossy(&o.stdout),
         stderr(&o)
     );
+    // The site reads the config init wrote: its title is on the page.
+    let o = lessonrun_in(&dir.0, &["build", "lessons", "--out", "site"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.join("site/01-first-lesson.html")).unwrap();
+    assert!(page.contains("Deep &quot;learning&quot;") || page.contains("Deep \"learning\""), "{page}");
     // A second init keeps every file as the author left it.
-    std::fs::write(dir.join("lessonrun.toml"), "title = \"mine\"\n").unwrap();
+    std::fs::write(dir.join("lessons/lessonrun.toml"), "title = \"mine\"\n").unwrap();
     let o = lessonrun_in(&dir.0, &["init"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o).matches("kept ").count(), 3, "{}", stderr(&o));
     assert_eq!(
-        std::fs::read_to_string(dir.join("lessonrun.toml")).unwrap(),
+        std::fs::read_to_string(dir.join("lessons/lessonrun.toml")).unwrap(),
         "title = \"mine\"\n"
     );
 }
