@@ -117,4 +117,5 @@ pub fn install(it: &mut Interpreter) {
     it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
     super::re::install(it);
     super::os::install(it);
+    super::pathlib::install(it);
 }
