@@ -453,6 +453,11 @@ mod tests {
             .collect()
     }
 
+    /// A session for a lesson `x.md` with the default options and cache bounds.
+    fn session() -> Session {
+        Session::start(PathBuf::from("x.md"), RunOptions::default(), CacheLimits::default()).unwrap()
+    }
+
     /// Runs `cells` in `s` and returns (outputs, first cell that ran).
     fn run(s: &Session, cells: Vec<CellSource>) -> (Vec<String>, Option<usize>) {
         let (tx, rx) = channel();
@@ -467,12 +472,7 @@ mod tests {
 
     #[test]
     fn reruns_from_the_first_changed_cell_and_hits_restored_code() {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let a = cells(&[
             "xs = [1]\nt = torch.zeros(2)\n",
             "xs.append(2)\nt.add_(1)\nprint(xs, t)\n",
@@ -518,12 +518,7 @@ mod tests {
 
     #[test]
     fn spans_follow_the_cells_when_prose_moves_them() {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let a = cells(&["def f():\n    return 1/0\n", "f()\n"]);
         let span_of = |cells: Vec<CellSource>| {
             let (tx, rx) = channel();
@@ -565,12 +560,7 @@ mod tests {
 
     /// What a fresh session prints for `cells` (all of them run).
     fn full_run(cells: Vec<CellSource>) -> Vec<String> {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let (out, first) = run(&s, cells);
         assert_eq!(first, Some(0));
         out
@@ -578,12 +568,7 @@ mod tests {
 
     #[test]
     fn an_edit_to_the_last_cell_of_a_training_lesson_reruns_only_it() {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let lesson = cells(&TRAINING);
         let (out, first) = run(&s, lesson.clone());
         assert_eq!(first, Some(0));
@@ -606,12 +591,7 @@ mod tests {
 
     #[test]
     fn a_save_cancels_a_long_native_operation() {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let (tx, rx) = channel();
         let tx2 = tx.clone();
         let code = "a = torch.ones(4096, 4096)\nb = a @ a\n";
@@ -647,12 +627,7 @@ mod tests {
 
     #[test]
     fn a_save_cancels_the_run_in_progress() {
-        let s = Session::start(
-            PathBuf::from("x.md"),
-            RunOptions::default(),
-            CacheLimits::default(),
-        )
-        .unwrap();
+        let s = session();
         let (tx, rx) = channel();
         let tx2 = tx.clone();
         s.submit(cells(&["while True:\n    pass\n"]), false, move |e| {
