@@ -232,6 +232,9 @@ fn lesson_interpreter(options: &RunOptions, lesson_path: &std::path::Path, stack
     // even when it forms cycles (see `lang::cycles`).
     crate::lang::cycles::set_tracking(true);
     let mut interp = Interpreter::new();
+    // The module torch-oracle runs lessons in: classes print as `<class '__lesson__.Net'>`
+    // and `if __name__ == "__main__":` blocks do not run, as there.
+    interp.set_global("__name__", crate::lang::Value::str("__lesson__"));
     crate::lang::torch::install(&mut interp);
     crate::lang::matplotlib::install(&mut interp);
     interp.set_file_reader(Some(std::rc::Rc::new(crate::lesson_files::FolderReader::for_lesson(lesson_path))));

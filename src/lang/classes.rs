@@ -336,11 +336,16 @@ impl Interpreter {
         let body_env = Some(scope.clone());
         self.exec_class_body(&def.body, &body_env)?;
         let mut attrs: NameMap<Value> = scope.take_vars();
-        attrs.insert("__module__".into(), Value::str("__main__"));
+        // As in CPython, a class belongs to the module its globals' `__name__` names.
+        let module: Rc<str> = match &self.get_global("__name__") {
+            Some(Value::Str(s)) => s.clone(),
+            _ => "__main__".into(),
+        };
+        attrs.insert("__module__".into(), Value::Str(module.clone()));
         attrs.insert("__qualname__".into(), Value::Str(def.name.clone()));
         attrs.insert("__bases__".into(), Value::tuple(bases.iter().map(|b| Value::Type(b.clone())).collect()));
         attrs.insert("__mro__".into(), Value::tuple(mro.iter().map(|b| Value::Type(b.clone())).collect()));
-        let cls = Rc::new(TypeObj::build(def.name.clone(), Some("__main__".into()), bases.first().cloned(), None, attrs));
+        let cls = Rc::new(TypeObj::build(def.name.clone(), Some(module), bases.first().cloned(), None, attrs));
         super::cycles::track_type(&cls);
         for v in cls.attrs.borrow().values() {
             let f = match v {
