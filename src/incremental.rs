@@ -590,6 +590,24 @@ mod tests {
     }
 
     #[test]
+    fn files_torch_save_wrote_are_part_of_the_snapshot() {
+        // Cell 1 saves, cell 2 loads and overwrites: a re-run of cell 2 must load what cell 1
+        // saved, not what the previous run of cell 2 saved over it.
+        let s = session();
+        let lesson = cells(&[
+            "w = torch.ones(2)\ntorch.save({'w': w}, 'ck.pt')\n",
+            "ck = torch.load('ck.pt')\nprint(ck['w'])\ntorch.save({'w': ck['w'] * 10}, 'ck.pt')\n",
+        ]);
+        let (out, _) = run(&s, lesson.clone());
+        assert_eq!(out[1], "tensor([1., 1.])\n");
+        let mut edited = lesson.clone();
+        edited[1].code = format!("{}# edited\n", lesson[1].code);
+        let (out, first) = run(&s, edited.clone());
+        assert_eq!(first, Some(1), "only the edited cell re-runs");
+        assert_eq!(out, full_run(edited));
+    }
+
+    #[test]
     fn a_save_cancels_a_long_native_operation() {
         let s = session();
         let (tx, rx) = channel();

@@ -29,7 +29,8 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
             args.bind(&["file", "mode=", "buffering=", "encoding=", "errors=", "newline="])?;
         let path = match &file {
             Some(Value::Str(s)) => s.to_string(),
-            Some(v) => return Err(Exception::type_error(format!("expected str, bytes or os.PathLike object, not {}", v.type_name()))),
+            // `open(Path('data') / 'names.txt')`.
+            Some(v) => super::pathlib::fspath(v).ok_or_else(|| Exception::type_error(format!("expected str, bytes or os.PathLike object, not {}", v.type_name())))?,
             None => return Err(Exception::type_error("open() missing required argument 'file' (pos 1)")),
         };
         let mode = match &mode {

@@ -321,6 +321,10 @@ pub struct Interpreter {
     frame_pool: Vec<Rc<Scope>>,
     /// The frames of the Python calls in progress, outermost first (`inspect.currentframe()`).
     pub(crate) frames: Vec<Rc<Scope>>,
+    /// What `torch.save` wrote, by normalised path: kept in memory, as lessons may not write
+    /// files, so `torch.load` in a later cell reads it back. None: a save that failed midway
+    /// left a truncated file.
+    pub(crate) saved: HashMap<String, Option<Value>>,
 }
 
 impl Default for Interpreter {
@@ -355,6 +359,7 @@ impl Interpreter {
             stop: None,
             frame_pool: Vec::new(),
             frames: Vec::new(),
+            saved: HashMap::new(),
         };
         super::builtins::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {

@@ -19,7 +19,7 @@ pub mod lexer;
 pub mod limits;
 mod math;
 mod os;
-mod pathlib;
+pub(crate) mod pathlib;
 mod random;
 mod re;
 mod sandbox;

@@ -49,6 +49,15 @@ fn part_of(v: &Value, what: &str) -> R<String> {
     }
 }
 
+/// The path a `str` or `PosixPath` argument names, as `os.fspath` gives it, normalised as
+/// pathlib would (`./a//b` is `a/b`): None for any other value.
+pub fn fspath(v: &Value) -> Option<String> {
+    match v {
+        Value::Str(s) => Some(normalise(s)),
+        v => v.downcast::<PosixPath>().map(|p| p.0.clone()),
+    }
+}
+
 fn path(s: String) -> Value {
     Value::native(PosixPath(s))
 }

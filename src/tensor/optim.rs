@@ -5,6 +5,9 @@ use super::ops::fused_axpy;
 use super::storage::{zip_map, Storage};
 use super::{no_grad, Result, Tensor, TensorError};
 
+mod state;
+pub use state::{ParamState, StateValue};
+
 /// `optim.SGD` settings; `Default` is PyTorch's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SgdConfig {
@@ -66,7 +69,7 @@ pub struct Adam {
     pub params: Vec<Tensor>,
     pub cfg: AdamConfig,
     /// Decoupled weight decay (AdamW).
-    decoupled: bool,
+    pub decoupled: bool,
     state: Vec<Option<AdamState>>,
 }
 
@@ -273,6 +276,7 @@ impl Default for RmspropConfig {
 
 #[derive(Clone)]
 struct RmspropState {
+    step: f32,
     square_avg: Storage,
     momentum_buffer: Storage,
     grad_avg: Storage,
@@ -339,10 +343,12 @@ impl Rmsprop {
             let Some(g) = grad_of(p, c.maximize, c.weight_decay)? else { continue };
             let ps = p.storage();
             let st = self.state[i].get_or_insert_with(|| RmspropState {
+                step: 0.0,
                 square_avg: zeros_like(&ps),
                 momentum_buffer: zeros_like(&ps),
                 grad_avg: zeros_like(&ps),
             });
+            st.step += 1.0;
             st.square_avg = addcmul(&scale(&st.square_avg, c.alpha)?, &g, 1.0 - c.alpha)?;
             let avg = if c.centered {
                 st.grad_avg = lerp(&st.grad_avg, &g, 1.0 - c.alpha)?;

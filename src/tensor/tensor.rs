@@ -38,6 +38,11 @@ pub(crate) struct Inner {
     pub(crate) hooks: RefCell<Vec<super::autograd::GradHook>>,
 }
 
+/// A fresh tensor id (copies that live beside their original need their own).
+pub(crate) fn next_id() -> usize {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Tensor {
     pub(crate) fn from_storage(s: Storage) -> Tensor {
         let s = Rc::new(s);

@@ -31,6 +31,8 @@ use crate::tensor::{Generator, TensorCopier};
 /// The state of an interpreter after a cell: its globals, the default generator and grad mode.
 pub struct Snapshot {
     globals: Vec<(Name, Value)>,
+    /// What `torch.save` wrote so far (see `Interpreter::saved`).
+    saved: Vec<(String, Option<Value>)>,
     rng: Option<Generator>,
     grad_enabled: bool,
     /// What the snapshot holds, roughly: tensor storages plus a small size per object.
@@ -61,10 +63,19 @@ impl Interpreter {
             }
         }
         globals.sort_by_key(|g| g.0);
+        let mut saved = Vec::new();
+        for (path, v) in &self.saved {
+            let v = match v {
+                Some(v) => Some(c.value(v)?),
+                None => None,
+            };
+            saved.push((path.clone(), v));
+        }
         let rng = super::super::torch::default_rng().map(|g| g.borrow().clone());
         let bytes = c.tensors.bytes() + c.objects * OBJECT_BYTES + c.items * ITEM_BYTES;
         Some(Snapshot {
             globals: globals.into_iter().map(|(_, n, v)| (n, v)).collect(),
+            saved,
             rng,
             grad_enabled: crate::tensor::is_grad_enabled(),
             bytes,
@@ -83,6 +94,11 @@ impl Interpreter {
                 self.globals.insert(name.clone(), v, &self.builtins);
             }
         }
+        self.saved = s
+            .saved
+            .iter()
+            .map(|(p, v)| (p.clone(), v.as_ref().and_then(|v| c.value(v))))
+            .collect();
         if let (Some(g), Some(saved)) = (super::super::torch::default_rng(), &s.rng) {
             *g.borrow_mut() = saved.clone();
         }
@@ -104,6 +120,9 @@ pub struct Copier {
     generators: HashMap<usize, Rc<RefCell<Generator>>>,
     objects: u64,
     items: u64,
+    /// Classes and functions are shared, not copied, as pickle saves them by name
+    /// (`torch.save`); tensors are copied as detached leaves.
+    by_reference: bool,
 }
 
 fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
@@ -111,6 +130,12 @@ fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
 }
 
 impl Copier {
+    /// A copier for `torch.save`/`torch.load`: values are copied as pickle would round-trip
+    /// them (classes and functions by reference, tensors without their graphs).
+    pub fn pickling() -> Copier {
+        Copier { by_reference: true, tensors: TensorCopier::detached(), ..Copier::default() }
+    }
+
     /// The copy of `t` (its graph included), shared by every path that reaches `t`.
     pub fn tensor(&mut self, t: &crate::tensor::Tensor) -> Option<crate::tensor::Tensor> {
         self.tensors.copy(t)
@@ -152,6 +177,7 @@ impl Copier {
                 }
             }
             Value::Type(t) if !t.is_user() => return Some(v.clone()),
+            Value::Type(_) | Value::Function(_) if self.by_reference => return Some(v.clone()),
             Value::List(r) => addr(r),
             Value::Tuple(r) => addr(r),
             Value::Dict(r) | Value::Set(r) => addr(r),

@@ -11,6 +11,7 @@ mod distributions;
 mod ext;
 mod graph;
 mod histogram;
+mod save;
 mod init;
 mod linalg;
 mod module;
@@ -675,6 +676,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     }));
     api::install(&m);
     linalg::install(&m);
+    save::install(&m);
     m
 }
 

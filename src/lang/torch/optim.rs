@@ -12,6 +12,8 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
+mod state_dict;
+
 enum Opt {
     Sgd(Sgd),
     Adam(Adam),
@@ -81,6 +83,7 @@ impl PyOptimizer {
                     ),
                     _ => return Err(Exception::type_error("betas must be a pair of floats")),
                 };
+                a.decoupled = a.decoupled || dbool(d, "decoupled_weight_decay")?;
                 a.cfg = AdamConfig {
                     lr: dfloat(d, "lr")?,
                     betas,
@@ -155,49 +158,6 @@ impl PyOptimizer {
         let mut g = Group { dict: Value::dict(d), opt };
         Self::sync(&mut g)?;
         Ok(g)
-    }
-
-    /// `optimizer.state_dict()`: `state` and the groups with `params` last, as indices
-    /// numbered across groups. Per-parameter state (momentum buffers, Adam's moments) is not
-    /// exported, so an optimizer that has any raises instead of printing an empty `state`.
-    fn state_dict(&self) -> R<Value> {
-        let groups = self.groups.borrow();
-        let has_state = groups.iter().any(|g| match &g.opt {
-            Opt::Sgd(s) => s.has_state(),
-            Opt::Adam(a) => a.has_state(),
-            Opt::Rmsprop(r) => r.has_state(),
-            Opt::Adagrad(a) => a.has_state(),
-        });
-        if has_state {
-            return Err(Exception::unsupported(format!("{}.state_dict() once the optimizer holds per-parameter state", self.name)));
-        }
-        let mut next = 0i64;
-        let mut packed = Vec::new();
-        for g in groups.iter() {
-            let mut d = Dict::new();
-            let items = match &g.dict {
-                Value::Dict(d) => d.borrow().items(),
-                _ => Vec::new(),
-            };
-            let mut n = 0i64;
-            for (k, v) in items {
-                if matches!(&k, Value::Str(s) if &**s == "params") {
-                    n = match &v {
-                        Value::List(l) => l.borrow().len() as i64,
-                        _ => 0,
-                    };
-                } else {
-                    d.insert(k, v)?;
-                }
-            }
-            d.insert(Value::str("params"), Value::list((next..next + n).map(Value::Int).collect()))?;
-            next += n;
-            packed.push(Value::dict(d));
-        }
-        let mut sd = Dict::new();
-        sd.insert(Value::str("state"), Value::dict(Dict::new()))?;
-        sd.insert(Value::str("param_groups"), Value::list(packed))?;
-        Ok(Value::dict(sd))
     }
 
     /// The group dicts, shared with Python (`opt.param_groups`).
@@ -322,6 +282,11 @@ impl NativeObject for PyOptimizer {
                 let [] = args.bind(&[])?;
                 args.this_native::<PyOptimizer>()?.state_dict()
             }),
+            "load_state_dict" => Value::method(this.clone(), "load_state_dict", |interp, args| {
+                let [sd] = args.bind(&["state_dict"])?;
+                args.this_native::<PyOptimizer>()?.load_state_dict(interp, &sd.unwrap_or(Value::None))?;
+                Ok(Value::None)
+            }),
             "zero_grad" => Value::method(this.clone(), "zero_grad", |_, args| {
                 let [set_to_none] = args.bind(&["set_to_none="])?;
                 let none = bool_arg(set_to_none.as_ref(), true);
@@ -442,8 +407,12 @@ pub fn optim_module() -> Module {
     }));
     for (name, decoupled) in [("Adam", false), ("AdamW", true)] {
         m.set(name, class(name, "torch.optim", move |interp, args| {
-            let [p, lr, b, eps, weight_decay, amsgrad, maximize] =
-                args.bind(&["params", "lr=", "betas=", "eps=", "weight_decay=", "amsgrad=", "*", "maximize="])?;
+            let [p, lr, b, eps, weight_decay, amsgrad, maximize, decoupled_wd] = args.bind(&[
+                "params", "lr=", "betas=", "eps=", "weight_decay=", "amsgrad=", "*", "maximize=", "decoupled_weight_decay=",
+            ])?;
+            if decoupled && decoupled_wd.is_some() {
+                return Err(Exception::type_error("AdamW.__init__() got an unexpected keyword argument 'decoupled_weight_decay'"));
+            }
             let default = if decoupled { AdamConfig::adamw_default() } else { AdamConfig::default() };
             let cfg = AdamConfig {
                 lr: check_lr(f64_arg(lr.as_ref(), default.lr, "lr")?)?,
@@ -464,6 +433,8 @@ pub fn optim_module() -> Module {
                 ("capturable", Value::Bool(false)),
                 ("differentiable", Value::Bool(false)),
                 ("fused", Value::None),
+                // `Adam(decoupled_weight_decay=True)` is AdamW; AdamW's cannot be switched off.
+                ("decoupled_weight_decay", Value::Bool(decoupled || bool_arg(decoupled_wd.as_ref(), false))),
             ];
             build(interp, if decoupled { "AdamW" } else { "Adam" }, defaults, p.as_ref())
         }));

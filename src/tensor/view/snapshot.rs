@@ -8,6 +8,10 @@
 //! since they only read the values they saved, which nothing can write. Hooks, and formulas
 //! the host wrote (`torch.autograd.Function`), may reach mutable host state: a tensor whose
 //! graph holds one is not copied.
+//!
+//! The same copier serialises for `torch.save` ([`TensorCopier::detached`]): as pickle does,
+//! each copy is a leaf keeping only its elements, views and `requires_grad`; its graph,
+//! gradient and hooks are left behind.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -30,6 +34,8 @@ pub struct TensorCopier {
     busy: HashSet<usize>,
     /// Bytes of each distinct storage the copies hold, by address.
     storages: HashMap<usize, u64>,
+    /// Copies are leaves without graph, gradient or hooks (`torch.save`).
+    detached: bool,
 }
 
 fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
@@ -37,6 +43,11 @@ fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
 }
 
 impl TensorCopier {
+    /// A copier for `torch.save`: copies keep elements, views and `requires_grad` only.
+    pub fn detached() -> Self {
+        TensorCopier { detached: true, ..TensorCopier::default() }
+    }
+
     /// A copy of `t`, or None when `t` or its graph carries hooks or host formulas.
     pub fn copy(&mut self, t: &Tensor) -> Option<Tensor> {
         let key = addr(&t.0);
@@ -55,12 +66,12 @@ impl TensorCopier {
 
     fn copy_new(&mut self, t: &Tensor) -> Option<Tensor> {
         let inner = &*t.0;
-        if !inner.hooks.borrow().is_empty() {
+        if !inner.hooks.borrow().is_empty() && !self.detached {
             return None;
         }
         let grad_fn = match &*inner.grad_fn.borrow() {
-            Some(n) => Some(self.node(n)?),
-            None => None,
+            Some(n) if !self.detached => Some(self.node(n)?),
+            _ => None,
         };
         let data = match &inner.data {
             Backing::Own(shared) => Backing::Own(self.buffer(shared)),
@@ -80,16 +91,17 @@ impl TensorCopier {
             }
         };
         let grad = match &*inner.grad.borrow() {
-            Some(g) => Some(self.copy(g)?),
-            None => None,
+            Some(g) if !self.detached => Some(self.copy(g)?),
+            _ => None,
         };
         let copy = Tensor(Rc::new(Inner {
-            id: inner.id,
+            // A snapshot's copy replaces its original; a saved one lives beside it.
+            id: if self.detached { super::super::tensor::next_id() } else { inner.id },
             data,
             requires_grad: Cell::new(inner.requires_grad.get()),
             grad: RefCell::new(grad),
             grad_fn: RefCell::new(grad_fn.clone()),
-            retains_grad: Cell::new(inner.retains_grad.get()),
+            retains_grad: Cell::new(inner.retains_grad.get() && !self.detached),
             is_param: inner.is_param,
             hooks: RefCell::new(Vec::new()),
         }));
