@@ -24,6 +24,10 @@ pub enum SiteError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Render(#[from] RenderError),
+    /// Building one lesson's page failed: the lesson's path and why (reading it, rendering
+    /// its page, writing the page).
+    #[error("{}: {source}", path.display())]
+    Lesson { path: PathBuf, source: Box<SiteError> },
     /// The lesson's Markdown is too ambiguous to build (see `Lesson::errors`): the rendered
     /// diagnostics, each at its `file:line:col`.
     #[error("{0}")]
@@ -114,6 +118,7 @@ impl Site {
 
     /// Runs a lesson and writes its page, `rel` with `.md` replaced by `.html`.
     pub fn build_lesson(&mut self, lp: &LessonPath) -> Result<PageOutcome, SiteError> {
+        // `load` names the path in its error already.
         let lesson = load(&lp.path)?;
         reject_malformed(&lesson)?;
         let run = run_lesson(&lesson, &self.options);
@@ -121,8 +126,16 @@ impl Site {
     }
 
     /// Writes the page of a lesson already run (watch mode runs lessons on their own workers).
+    /// Any error but a malformed lesson's (whose diagnostics carry `file:line:col`) names it.
     pub fn write_run(&mut self, lp: &LessonPath, lesson: Lesson, run: LessonRun) -> Result<PageOutcome, SiteError> {
         reject_malformed(&lesson)?;
+        self.write_page(lp, lesson, run).map_err(|e| match e {
+            SiteError::Malformed(_) | SiteError::Lesson { .. } => e,
+            e => SiteError::Lesson { path: lp.path.clone(), source: Box::new(e) },
+        })
+    }
+
+    fn write_page(&mut self, lp: &LessonPath, lesson: Lesson, run: LessonRun) -> Result<PageOutcome, SiteError> {
         let report = check_lesson(&lesson, &run);
         let rel_html = lp.rel.with_extension("html");
         let item = NavItem::of(&lp.rel, &lesson);

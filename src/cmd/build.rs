@@ -60,11 +60,9 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
             // One lesson that cannot be read or rendered never stops the others or the index.
+            // Every other error names the lesson (`SiteError::Lesson`, or `load`'s own).
             Err(e) => {
-                // Errors from reading the lesson name it already; others get its path.
-                let (path, msg) = (lp.path.display().to_string(), e.to_string());
-                let msg = if msg.contains(&path) { msg } else { format!("{path}: {msg}") };
-                anstream::eprintln!("lessonrun: error: {msg}");
+                anstream::eprintln!("lessonrun: error: {e}");
                 failed = true;
             }
         }

@@ -206,4 +206,11 @@ fn an_error_names_its_path_once() {
             err(&o)
         );
     }
+    // A page that cannot be written (a folder stands where it goes) names its lesson.
+    let lesson = t.join("page.md");
+    std::fs::write(&lesson, "```python\nprint(1)\n```\n").unwrap();
+    std::fs::create_dir_all(t.join("site2/page.html/x")).unwrap();
+    let o = lessonrun(&["build", s(&lesson), "--out", s(&t.join("site2"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(err(&o).matches("page.md").count(), 1, "{}", err(&o));
 }
