@@ -162,9 +162,9 @@ impl Site {
         if let Some(dir) = written.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        write_atomic(&written, &html)?;
+        write_page_file(&written, &html)?;
         if self.notebooks {
-            write_atomic(&self.out.join(lp.rel.with_extension("ipynb")), &crate::notebook::notebook_json(&lesson, &run))?;
+            write_page_file(&self.out.join(lp.rel.with_extension("ipynb")), &crate::notebook::notebook_json(&lesson, &run))?;
         }
         self.entries.insert(
             lp.rel.clone(),
@@ -251,3 +251,7 @@ fn reject_malformed(lesson: &Lesson) -> Result<(), SiteError> {
     Err(SiteError::Malformed(rendered.collect()))
 }
 
+/// Writes an output file, its path in the error (the lesson's comes from `write_run`).
+fn write_page_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_atomic(path, contents).map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+}
