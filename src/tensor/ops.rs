@@ -155,8 +155,8 @@ fn int_bin(op: BinOp, x: i64, y: i64) -> Result<i64> {
 /// Element-wise binary op on two storages cast to `dtype`.
 pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) -> Result<Storage> {
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
-    let (a, b) = (a.cast(dtype), b.cast(dtype));
-    Ok(match (&a, &b) {
+    let (a, b) = (a.cast_cow(dtype), b.cast_cow(dtype));
+    Ok(match (&*a, &*b) {
         // float32 pow: SLEEF's powf on whole steps of two AVX512 vectors, glibc's on the tail
         // (ATen's `cpu_kernel_vec`, for contiguous or scalar operands).
         (Storage::F32(x), Storage::F32(y)) if op == BinOp::Pow => {
@@ -1575,15 +1575,10 @@ impl Tensor {
         }
         shape[d] = sizes.iter().sum();
         let (outer, _, inner) = split3(&shape, d);
-        let parts: Vec<Vec<f64>> = ts.iter().map(|t| t.storage().cast(DType::Float64).to_f64_vec()).collect();
-        let mut out = Vec::with_capacity(shape.iter().product());
-        for o in 0..outer {
-            for (p, &sz) in parts.iter().zip(&sizes) {
-                out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
-            }
-        }
         // f64 carries every f32/i64-in-range/bool value exactly; int64 beyond 2^53 goes direct.
-        let s = if dtype == DType::Int64 {
+        let s = if let Some(s) = super::copy_fast::cat_same_dtype(ts, &shape, d, &sizes, dtype) {
+            s?
+        } else if dtype == DType::Int64 {
             let parts: Vec<Vec<i64>> = ts
                 .iter()
                 .map(|t| match t.storage().cast(DType::Int64) {
@@ -1599,6 +1594,13 @@ impl Tensor {
             }
             Storage::I64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?)
         } else {
+            let parts: Vec<Vec<f64>> = ts.iter().map(|t| t.storage().to_f64_vec()).collect();
+            let mut out = Vec::with_capacity(shape.iter().product());
+            for o in 0..outer {
+                for (p, &sz) in parts.iter().zip(&sizes) {
+                    out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
+                }
+            }
             Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?).cast(dtype)
         };
         let refs: Vec<&Tensor> = ts.iter().collect();
@@ -1784,7 +1786,8 @@ fn zeros_grad(g: &Tensor, _: &[bool]) -> Result<Vec<Option<Tensor>>> {
 /// `p + alpha * g` rounded once per element (the fused form of `add(g, alpha)`).
 pub(crate) fn fused_axpy(p: &Storage, g: &Storage, alpha: f64) -> Result<Storage> {
     let shape = p.shape();
-    Ok(match (p, &g.cast(p.dtype()).expand(&shape)?) {
+    let g = g.cast_cow(p.dtype());
+    Ok(match (p, &*g.expand_cow(&shape)?) {
         (Storage::F32(p), Storage::F32(g)) => {
             let a = alpha as f32;
             Storage::F32(zip_map(p, g, &shape, |p, g| g.mul_add(a, p))?)
