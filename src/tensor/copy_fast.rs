@@ -14,30 +14,53 @@ use super::{DType, Result, Tensor, TensorError};
 impl Storage {
     /// [`Storage::cast`] that borrows when the dtype already matches instead of cloning.
     pub(crate) fn cast_cow(&self, dtype: DType) -> Cow<'_, Storage> {
-        if self.dtype() == dtype { Cow::Borrowed(self) } else { Cow::Owned(self.cast(dtype)) }
+        if self.dtype() == dtype {
+            Cow::Borrowed(self)
+        } else {
+            Cow::Owned(self.cast(dtype))
+        }
     }
 
     /// [`Storage::expand`] that borrows when the shape already matches (element-wise users
     /// read a borrowed array of any layout in logical order, as they read the expanded copy).
     pub(crate) fn expand_cow(&self, shape: &[usize]) -> Result<Cow<'_, Storage>> {
-        if self.shape() == shape { Ok(Cow::Borrowed(self)) } else { self.expand(shape).map(Cow::Owned) }
+        if self.shape() == shape {
+            Ok(Cow::Borrowed(self))
+        } else {
+            self.expand(shape).map(Cow::Owned)
+        }
     }
 }
 
 /// `torch.cat`'s elements when every part already holds the result's dtype (one of the four
 /// the storage keeps natively): rows copied in their own type. `None` sends the caller down the
 /// general path (mixed or narrow dtypes).
-pub(super) fn cat_same_dtype(ts: &[Tensor], shape: &[usize], d: usize, sizes: &[usize], dtype: DType) -> Option<Result<Storage>> {
-    if !matches!(dtype, DType::Float32 | DType::Float64 | DType::Int64 | DType::Bool) || ts.iter().any(|t| t.dtype() != dtype) {
+pub(super) fn cat_same_dtype(
+    ts: &[Tensor],
+    shape: &[usize],
+    d: usize,
+    sizes: &[usize],
+    dtype: DType,
+) -> Option<Result<Storage>> {
+    if !matches!(
+        dtype,
+        DType::Float32 | DType::Float64 | DType::Int64 | DType::Bool
+    ) || ts.iter().any(|t| t.dtype() != dtype)
+    {
         return None;
     }
     let stores: Vec<_> = ts.iter().map(Tensor::storage).collect();
-    let (outer, inner) = (shape[..d].iter().product::<usize>(), shape[d + 1..].iter().product::<usize>());
+    let (outer, inner) = (
+        shape[..d].iter().product::<usize>(),
+        shape[d + 1..].iter().product::<usize>(),
+    );
     macro_rules! go {
         ($variant:ident) => {{
             let mut parts = Vec::with_capacity(stores.len());
             for s in &stores {
-                let Storage::$variant(a) = &**s else { return None };
+                let Storage::$variant(a) = &**s else {
+                    return None;
+                };
                 parts.push(a);
             }
             Some(join(&parts, outer, inner, sizes, shape).map(Storage::$variant))
@@ -51,7 +74,13 @@ pub(super) fn cat_same_dtype(ts: &[Tensor], shape: &[usize], d: usize, sizes: &[
     }
 }
 
-fn join<T: Clone>(parts: &[&ArrayD<T>], outer: usize, inner: usize, sizes: &[usize], shape: &[usize]) -> Result<ArrayD<T>> {
+fn join<T: Clone>(
+    parts: &[&ArrayD<T>],
+    outer: usize,
+    inner: usize,
+    sizes: &[usize],
+    shape: &[usize],
+) -> Result<ArrayD<T>> {
     let flat: Vec<Cow<'_, [T]>> = parts
         .iter()
         .map(|a| match a.as_slice() {
