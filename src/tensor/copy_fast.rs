@@ -96,3 +96,71 @@ fn join<T: Clone>(
     }
     ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()))
 }
+
+/// `torch.where`'s elements: `x` where `cond` holds, else `y`, all broadcast to `shape`, in
+/// `dtype`. Operands that already have the shape (contiguous) or hold one element are read in
+/// place by index; anything else is expanded first.
+pub(super) fn where_pick(
+    cond: &Storage,
+    x: &Storage,
+    y: &Storage,
+    dtype: DType,
+    shape: &[usize],
+) -> Result<Storage> {
+    let (c, x, y) = (
+        cond.cast_cow(DType::Bool),
+        x.cast_cow(dtype),
+        y.cast_cow(dtype),
+    );
+    let n: usize = shape.iter().product();
+    let fits = |s: &Storage| s.numel() == 1 || (s.shape() == shape && s.is_standard_layout());
+    let c = if fits(&c) {
+        c
+    } else {
+        Cow::Owned(c.expand(shape)?)
+    };
+    let x = if fits(&x) {
+        x
+    } else {
+        Cow::Owned(x.expand(shape)?)
+    };
+    let y = if fits(&y) {
+        y
+    } else {
+        Cow::Owned(y.expand(shape)?)
+    };
+    let Storage::Bool(cm) = &*c else {
+        return Err(TensorError::runtime("internal dtype mismatch"));
+    };
+    fn pick<T: Copy>(
+        c: &ArrayD<bool>,
+        x: &ArrayD<T>,
+        y: &ArrayD<T>,
+        n: usize,
+        shape: &[usize],
+    ) -> Result<ArrayD<T>> {
+        let err = || TensorError::runtime("internal layout mismatch");
+        let (c, x, y) = (
+            c.as_slice().ok_or_else(err)?,
+            x.as_slice().ok_or_else(err)?,
+            y.as_slice().ok_or_else(err)?,
+        );
+        // A one-element operand pairs with every position (stride 0).
+        let (sc, sx, sy) = (
+            usize::from(c.len() != 1),
+            usize::from(x.len() != 1),
+            usize::from(y.len() != 1),
+        );
+        let v: Vec<T> = (0..n)
+            .map(|i| if c[i * sc] { x[i * sx] } else { y[i * sy] })
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    Ok(match (&*x, &*y) {
+        (Storage::F32(x), Storage::F32(y)) => Storage::F32(pick(cm, x, y, n, shape)?),
+        (Storage::F64(x), Storage::F64(y)) => Storage::F64(pick(cm, x, y, n, shape)?),
+        (Storage::I64(x), Storage::I64(y)) => Storage::I64(pick(cm, x, y, n, shape)?),
+        (Storage::Bool(x), Storage::Bool(y)) => Storage::Bool(pick(cm, x, y, n, shape)?),
+        _ => return Err(TensorError::runtime("internal dtype mismatch")),
+    })
+}

@@ -92,10 +92,11 @@ pub(crate) fn promote(a: &Tensor, b: Rhs) -> DType {
     result_type(&[(a.dtype(), prio(a)), rb])
 }
 
-fn rhs_storage(b: Rhs, dtype: DType) -> Storage {
+/// The right operand's elements, not yet cast (callers cast without copying what matches).
+fn rhs_storage(b: Rhs, dtype: DType) -> std::rc::Rc<Storage> {
     match b {
-        Rhs::T(t) => t.storage().cast(dtype),
-        Rhs::S(s) => Storage::full(&[], s, dtype),
+        Rhs::T(t) => t.storage(),
+        Rhs::S(s) => std::rc::Rc::new(Storage::full(&[], s, dtype)),
     }
 }
 
@@ -489,9 +490,11 @@ impl Tensor {
 
     fn cmp(&self, other: Rhs, op: CmpOp) -> Result<Tensor> {
         let dtype = promote(self, other);
-        let (a, b) = (self.storage().cast(dtype), rhs_storage(other, dtype));
+        let a0 = self.storage();
+        let b0 = rhs_storage(other, dtype);
+        let (a, b) = (a0.cast_cow(dtype), b0.cast_cow(dtype));
         let shape = broadcast_shapes(&a.shape(), &b.shape())?;
-        let out = match (&a, &b) {
+        let out = match (&*a, &*b) {
             (Storage::F32(x), Storage::F32(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
             (Storage::F64(x), Storage::F64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
             (Storage::I64(x), Storage::I64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
@@ -557,21 +560,9 @@ impl Tensor {
     /// `torch.where(cond, a, b)` (WhereBackward0).
     pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let dtype = result_type(&[(a.dtype(), prio(a)), (b.dtype(), prio(b))]);
-        let c = cond.storage().cast(DType::Bool);
+        let c = cond.storage();
         let shape = broadcast_shapes(&broadcast_shapes(&c.shape(), &a.shape())?, &b.shape())?;
-        let (c, x, y) = (c.expand(&shape)?, a.storage().cast(dtype).expand(&shape)?, b.storage().cast(dtype).expand(&shape)?);
-        let Storage::Bool(cm) = &c else { return Err(TensorError::runtime("internal dtype mismatch")) };
-        fn pick<T: Copy>(c: &ArrayD<bool>, x: &ArrayD<T>, y: &ArrayD<T>) -> ArrayD<T> {
-            let v: Vec<T> = c.iter().zip(x.iter().zip(y.iter())).map(|(&c, (&x, &y))| if c { x } else { y }).collect();
-            ArrayD::from_shape_vec(c.raw_dim(), v).unwrap_or_else(|_| x.clone())
-        }
-        let out = match (&x, &y) {
-            (Storage::F32(x), Storage::F32(y)) => Storage::F32(pick(cm, x, y)),
-            (Storage::F64(x), Storage::F64(y)) => Storage::F64(pick(cm, x, y)),
-            (Storage::I64(x), Storage::I64(y)) => Storage::I64(pick(cm, x, y)),
-            (Storage::Bool(x), Storage::Bool(y)) => Storage::Bool(pick(cm, x, y)),
-            _ => return Err(TensorError::runtime("internal dtype mismatch")),
-        };
+        let out = super::copy_fast::where_pick(&c, &a.storage(), &b.storage(), dtype, &shape)?;
         let cond = saved(cond);
         Ok(record(out, "WhereBackward0", &[a, b], true, move |g, n| {
             let z = Tensor::zeros(&[], g.dtype());
