@@ -14,6 +14,7 @@ mod autograd;
 pub mod batchnorm;
 pub mod conv;
 mod conv_im2col;
+mod copy_fast;
 mod grad_fast;
 mod dtype;
 mod einsum;

@@ -92,10 +92,11 @@ pub(crate) fn promote(a: &Tensor, b: Rhs) -> DType {
     result_type(&[(a.dtype(), prio(a)), rb])
 }
 
-fn rhs_storage(b: Rhs, dtype: DType) -> Storage {
+/// The right operand's elements, not yet cast (callers cast without copying what matches).
+fn rhs_storage(b: Rhs, dtype: DType) -> std::rc::Rc<Storage> {
     match b {
-        Rhs::T(t) => t.storage().cast(dtype),
-        Rhs::S(s) => Storage::full(&[], s, dtype),
+        Rhs::T(t) => t.storage(),
+        Rhs::S(s) => std::rc::Rc::new(Storage::full(&[], s, dtype)),
     }
 }
 
@@ -155,8 +156,8 @@ fn int_bin(op: BinOp, x: i64, y: i64) -> Result<i64> {
 /// Element-wise binary op on two storages cast to `dtype`.
 pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) -> Result<Storage> {
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
-    let (a, b) = (a.cast(dtype), b.cast(dtype));
-    Ok(match (&a, &b) {
+    let (a, b) = (a.cast_cow(dtype), b.cast_cow(dtype));
+    Ok(match (&*a, &*b) {
         // float32 pow: SLEEF's powf on whole steps of two AVX512 vectors, glibc's on the tail
         // (ATen's `cpu_kernel_vec`, for contiguous or scalar operands).
         (Storage::F32(x), Storage::F32(y)) if op == BinOp::Pow => {
@@ -489,9 +490,11 @@ impl Tensor {
 
     fn cmp(&self, other: Rhs, op: CmpOp) -> Result<Tensor> {
         let dtype = promote(self, other);
-        let (a, b) = (self.storage().cast(dtype), rhs_storage(other, dtype));
+        let a0 = self.storage();
+        let b0 = rhs_storage(other, dtype);
+        let (a, b) = (a0.cast_cow(dtype), b0.cast_cow(dtype));
         let shape = broadcast_shapes(&a.shape(), &b.shape())?;
-        let out = match (&a, &b) {
+        let out = match (&*a, &*b) {
             (Storage::F32(x), Storage::F32(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
             (Storage::F64(x), Storage::F64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
             (Storage::I64(x), Storage::I64(y)) => zip_map(x, y, &shape, |p, q| compare(op, p, q))?,
@@ -557,21 +560,9 @@ impl Tensor {
     /// `torch.where(cond, a, b)` (WhereBackward0).
     pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let dtype = result_type(&[(a.dtype(), prio(a)), (b.dtype(), prio(b))]);
-        let c = cond.storage().cast(DType::Bool);
+        let c = cond.storage();
         let shape = broadcast_shapes(&broadcast_shapes(&c.shape(), &a.shape())?, &b.shape())?;
-        let (c, x, y) = (c.expand(&shape)?, a.storage().cast(dtype).expand(&shape)?, b.storage().cast(dtype).expand(&shape)?);
-        let Storage::Bool(cm) = &c else { return Err(TensorError::runtime("internal dtype mismatch")) };
-        fn pick<T: Copy>(c: &ArrayD<bool>, x: &ArrayD<T>, y: &ArrayD<T>) -> ArrayD<T> {
-            let v: Vec<T> = c.iter().zip(x.iter().zip(y.iter())).map(|(&c, (&x, &y))| if c { x } else { y }).collect();
-            ArrayD::from_shape_vec(c.raw_dim(), v).unwrap_or_else(|_| x.clone())
-        }
-        let out = match (&x, &y) {
-            (Storage::F32(x), Storage::F32(y)) => Storage::F32(pick(cm, x, y)),
-            (Storage::F64(x), Storage::F64(y)) => Storage::F64(pick(cm, x, y)),
-            (Storage::I64(x), Storage::I64(y)) => Storage::I64(pick(cm, x, y)),
-            (Storage::Bool(x), Storage::Bool(y)) => Storage::Bool(pick(cm, x, y)),
-            _ => return Err(TensorError::runtime("internal dtype mismatch")),
-        };
+        let out = super::copy_fast::where_pick(&c, &a.storage(), &b.storage(), dtype, &shape)?;
         let cond = saved(cond);
         Ok(record(out, "WhereBackward0", &[a, b], true, move |g, n| {
             let z = Tensor::zeros(&[], g.dtype());
@@ -1575,15 +1566,10 @@ impl Tensor {
         }
         shape[d] = sizes.iter().sum();
         let (outer, _, inner) = split3(&shape, d);
-        let parts: Vec<Vec<f64>> = ts.iter().map(|t| t.storage().cast(DType::Float64).to_f64_vec()).collect();
-        let mut out = Vec::with_capacity(shape.iter().product());
-        for o in 0..outer {
-            for (p, &sz) in parts.iter().zip(&sizes) {
-                out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
-            }
-        }
         // f64 carries every f32/i64-in-range/bool value exactly; int64 beyond 2^53 goes direct.
-        let s = if dtype == DType::Int64 {
+        let s = if let Some(s) = super::copy_fast::cat_same_dtype(ts, &shape, d, &sizes, dtype) {
+            s?
+        } else if dtype == DType::Int64 {
             let parts: Vec<Vec<i64>> = ts
                 .iter()
                 .map(|t| match t.storage().cast(DType::Int64) {
@@ -1599,6 +1585,13 @@ impl Tensor {
             }
             Storage::I64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?)
         } else {
+            let parts: Vec<Vec<f64>> = ts.iter().map(|t| t.storage().to_f64_vec()).collect();
+            let mut out = Vec::with_capacity(shape.iter().product());
+            for o in 0..outer {
+                for (p, &sz) in parts.iter().zip(&sizes) {
+                    out.extend_from_slice(&p[o * sz * inner..(o + 1) * sz * inner]);
+                }
+            }
             Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?).cast(dtype)
         };
         let refs: Vec<&Tensor> = ts.iter().collect();
@@ -1784,7 +1777,8 @@ fn zeros_grad(g: &Tensor, _: &[bool]) -> Result<Vec<Option<Tensor>>> {
 /// `p + alpha * g` rounded once per element (the fused form of `add(g, alpha)`).
 pub(crate) fn fused_axpy(p: &Storage, g: &Storage, alpha: f64) -> Result<Storage> {
     let shape = p.shape();
-    Ok(match (p, &g.cast(p.dtype()).expand(&shape)?) {
+    let g = g.cast_cow(p.dtype());
+    Ok(match (p, &*g.expand_cow(&shape)?) {
         (Storage::F32(p), Storage::F32(g)) => {
             let a = alpha as f32;
             Storage::F32(zip_map(p, g, &shape, |p, g| g.mul_add(a, p))?)

@@ -105,6 +105,12 @@ impl Sgd {
         for (i, p) in self.params.iter().enumerate() {
             let Some(g) = p.grad() else { continue };
             let ps = p.storage();
+            if !c.maximize && c.weight_decay == 0.0 && c.momentum == 0.0 {
+                // Plain SGD reads the gradient where it is instead of copying it first.
+                let new = fused_axpy(&ps, &g.storage(), -c.lr)?;
+                no_grad(|| p.replace_storage(new))?;
+                continue;
+            }
             let mut g = (*g.storage()).clone();
             if c.maximize {
                 g = neg(&g)?;

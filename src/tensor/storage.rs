@@ -284,12 +284,30 @@ fn zip_slices_fma<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) 
 }
 
 /// `b` has `a`'s length, or one element that pairs with every element of `a`.
+/// A plain indexed loop, not `collect`: the iterator machinery behind `collect` is a generic
+/// function of its own that need not be inlined into the AVX2+FMA caller, and compiled without
+/// those features it turned every `mul_add` into a call to the software `fmaf`.
 #[inline(always)]
 fn zip_loop<A: Copy, B: Copy, O>(a: &[A], b: &[B], f: impl Fn(A, B) -> O) -> Vec<O> {
+    let n = a.len();
+    let mut out: Vec<O> = Vec::with_capacity(n);
+    let dst = &mut out.spare_capacity_mut()[..n];
     match b {
-        [one] if a.len() != 1 => a.iter().map(|&x| f(x, *one)).collect(),
-        _ => a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect(),
+        [one] if n != 1 => {
+            for i in 0..n {
+                dst[i].write(f(a[i], *one));
+            }
+        }
+        _ => {
+            let b = &b[..n];
+            for i in 0..n {
+                dst[i].write(f(a[i], b[i]));
+            }
+        }
     }
+    // SAFETY: the loop above wrote each of the first n slots.
+    unsafe { out.set_len(n) };
+    out
 }
 
 /// The row-major transpose of a row-major `rows x cols` matrix, copied in cache-sized blocks.
