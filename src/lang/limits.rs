@@ -75,6 +75,13 @@ pub(crate) fn check_alloc(bytes: u128) -> Result<(), Exception> {
     }
 }
 
+/// [`check_alloc`] for a string of `bytes` that is built and then becomes a value: it exists
+/// twice at that moment, as the buffer it was built in and as the `Rc<str>` copy the value
+/// holds, so both are charged.
+pub(crate) fn check_text(bytes: u128) -> Result<(), Exception> {
+    check_alloc(bytes.saturating_mul(2))
+}
+
 /// [`check_alloc`] for `count` items of `item_bytes` each.
 pub(crate) fn check_items(count: u128, item_bytes: u128) -> Result<(), Exception> {
     check_alloc(count.saturating_mul(item_bytes))

@@ -561,6 +561,20 @@ fn safe_html_escapes_raw_html_and_drops_script_links() {
             .unwrap()
             .contains("href=\"javascript%3Ax.html\"")
     );
+    // The site's config file asks for the same as the flag (`safe_html = true`).
+    dir.write("lessons/lessonrun.toml", "title = \"Contributed\"\nsafe_html = true\n");
+    let o = lessonrun(&["build", s(&dir.join("lessons")), "--out", s(&site)]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let page = std::fs::read_to_string(site.join("a.html")).unwrap();
+    assert!(
+        page.contains("&lt;script&gt;alert(") && !page.contains("<script>alert") && page.contains("Contributed"),
+        "{page}"
+    );
+    // A value that is not a TOML boolean is an error at its line, not a quiet default.
+    dir.write("lessons/lessonrun.toml", "title = \"Contributed\"\nsafe_html = \"yes\"\n");
+    let o = lessonrun(&["build", s(&dir.join("lessons")), "--out", s(&site)]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(err(&o).contains("lessonrun.toml:2: expected `safe_html = true`"), "{}", err(&o));
 }
 
 #[test]
