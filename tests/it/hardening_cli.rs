@@ -701,7 +701,7 @@ fn a_lesson_that_kills_its_process_is_reported_crashed_and_the_others_still_are(
 #[test]
 fn run_reports_a_lesson_that_kills_its_process_as_crashed() {
     let dir = TempDir::new("run-crash");
-    let crashing = dir.write("crash.md", &one_cell("3", "3"));
+    let crashing = dir.write("crash.md", one_cell("3", "3"));
     let o = command(&["run", s(&crashing)])
         .env("LESSONRUN_TEST_CRASH_ON", "crash.md")
         .output()
