@@ -6,6 +6,10 @@
 //! panic) is printed with its program, and an abort or a stack overflow kills the process,
 //! which `bench/fuzz.sh` reports. Usage:
 //! `fuzz_limits SECONDS [SEED] [MEMORY_LIMIT_BYTES]`.
+//!
+//! Programs depend only on the seed, so a run can be replayed from any program index:
+//! `FUZZ_FROM=N` generates and skips the first N programs, `FUZZ_EACH=1` logs the RSS after
+//! every program (with its index and first statement) to find the one that escapes a limit.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -190,6 +194,12 @@ fn main() {
     let start = Instant::now();
     let (mut runs, mut internal, mut max_rss) = (0u64, 0u64, 0u64);
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
+    let env_num = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let from = env_num("FUZZ_FROM").unwrap_or(0);
+    let each = env_num("FUZZ_EACH").is_some_and(|v| v != 0);
+    for _ in 0..from {
+        program(&mut r);
+    }
     while start.elapsed() < Duration::from_secs(seconds) {
         let text = program(&mut r);
         let lesson = lessonrun::lesson::parse(SourceFile::new("fuzz.md", text.clone()));
@@ -209,6 +219,11 @@ fn main() {
         }
         let rss = rss_kib();
         max_rss = max_rss.max(rss);
+        if each {
+            let first = text.split("```python\n").skip(2).map(|c| c.lines().next().unwrap_or("")
+                .chars().take(60).collect::<String>()).collect::<Vec<_>>().join(" | ");
+            println!("#{} rss={} MiB {}", from + runs - 1, rss >> 10, first);
+        }
         if runs.is_multiple_of(50) {
             println!(
                 "{:>6.0}s runs={runs} rss={} MiB max_rss={} MiB internal={internal}",

@@ -53,6 +53,7 @@ pub(crate) fn install(
         .map(|l| l.saturating_add(INTERPRETER_ALLOWANCE));
     crate::alloc::set_thread_budget(budget, Some(crate::lang::interp::raise_resource_flag));
     crate::lang::limits::set_budget_check(Some(fits));
+    crate::lang::limits::set_stop_check(Some(crate::tensor::interrupt::should_stop));
     interp.set_resource_check(Some(check));
     LIMITS.with(|l| {
         *l.borrow_mut() = Some(Limits {
@@ -70,6 +71,7 @@ pub(crate) fn uninstall() {
     crate::tensor::interrupt::set_stop_flag(None, None);
     crate::alloc::set_thread_budget(None, None);
     crate::lang::limits::set_budget_check(None);
+    crate::lang::limits::set_stop_check(None);
     LIMITS.with(|l| l.borrow_mut().take());
 }
 

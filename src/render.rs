@@ -46,8 +46,8 @@ pub enum RenderError {
 
 pub type Result<T> = std::result::Result<T, RenderError>;
 
-/// One entry of the index page.
-#[derive(Clone, Debug, Serialize)]
+/// One entry of the index page (also what `build`'s worker process reports of a page).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct IndexEntry {
     pub title: String,
     pub href: String,

@@ -178,6 +178,16 @@ impl Site {
         Ok(PageOutcome { lesson, run, report, written })
     }
 
+    /// Lists a page another process wrote (`build`'s worker) in the index.
+    pub fn add_entry(&mut self, rel: &Path, entry: IndexEntry) {
+        self.entries.insert(rel.to_path_buf(), entry);
+    }
+
+    /// The index entry of the page written for `rel`, if any.
+    pub fn entry(&self, rel: &Path) -> Option<&IndexEntry> {
+        self.entries.get(rel)
+    }
+
     pub fn remove_lesson(&mut self, rel: &Path) {
         self.entries.remove(rel);
         self.items.remove(rel);

@@ -190,9 +190,9 @@ impl SiteArgs {
     /// A site writing to `--out`, with the config file of the lessons folder and `--title`.
     fn site(&self, paths: &[PathBuf], options: RunOptions) -> anyhow::Result<crate::site::Site> {
         let mut site = crate::site::Site::new(&self.out, self.templates.as_deref(), options)?;
-        site.set_safe_html(self.safe_html);
         site.set_notebooks(self.notebooks);
         let config = crate::site::SiteConfig::find(paths)?.map(|(_, c)| c).unwrap_or_default();
+        site.set_safe_html(self.safe_html || config.safe_html);
         site.set_config(config, self.title.clone());
         Ok(site)
     }

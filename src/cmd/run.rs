@@ -17,9 +17,35 @@ pub(super) struct Args {
     flags: super::RunFlags,
     #[command(flatten)]
     engine: super::EngineFlags,
+    /// Internal: run the lesson in this process (the child `run` starts, see [`run`])
+    #[arg(long, hide = true)]
+    worker: bool,
 }
 
+/// Runs the lesson in a child process (`run --worker`, the same arguments) whose output goes
+/// straight to the terminal, so that a lesson that kills its process anyway (an abort, a stack
+/// overflow, the out-of-memory killer) is reported as crashed, with how, instead of taking
+/// `run` down with a bare signal; where no child can be started, it runs here.
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.worker {
+        super::worker::test_crash_hook(&args.file);
+        return run_here(args);
+    }
+    match super::worker::run_child() {
+        Some(Ok(status)) if status.code().is_some() => Ok(ExitCode::from(status.code().map_or(2, |c| c as u8))),
+        Some(Ok(status)) => {
+            anstream::eprintln!(
+                "lessonrun: error: {}: lessonrun crashed while running this lesson: {}; please report it with the lesson",
+                super::terminal_text(&args.file.display().to_string()),
+                super::worker::describe(status)
+            );
+            Ok(ExitCode::from(2))
+        }
+        Some(Err(_)) | None => run_here(args),
+    }
+}
+
+fn run_here(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(refused) = discover_all(std::slice::from_ref(&args.file))?.refused.pop() {
         anyhow::bail!("{refused}");
     }

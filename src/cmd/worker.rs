@@ -1,6 +1,6 @@
-//! The process-level backstop of `check`: lessons run in a child process, so a lesson that kills
-//! its process anyway (an abort, a stack overflow, the kernel's out-of-memory killer) is reported
-//! as crashed while every other lesson's result is still reported, in every format.
+//! The process-level backstop of `check` and `run`: lessons run in a child process, so a lesson
+//! that kills its process anyway (an abort, a stack overflow, the kernel's out-of-memory killer)
+//! is reported as crashed while every other lesson's result is still reported, in every format.
 //!
 //! The common case costs one process start: the parent hands every lesson to one child
 //! (`lessonrun check --worker`, the same arguments), which streams each lesson's outcome back as
@@ -148,8 +148,16 @@ fn run_worker<T: Serialize, O: DeserializeOwned>(
     Ok((lines, status))
 }
 
+/// Runs this process's command again as a `--worker` child with the terminal as its stdin,
+/// stdout and stderr, and waits for it; `None` when the executable cannot be found.
+pub(super) fn run_child() -> Option<std::io::Result<ExitStatus>> {
+    let exe = std::env::current_exe().ok()?;
+    let mut args = std::env::args_os().skip(1);
+    Some(Command::new(exe).args(args.next()).arg("--worker").args(args).status())
+}
+
 /// How a worker ended, for the crash report: `killed by signal 6 (SIGABRT)`.
-fn describe(status: ExitStatus) -> String {
+pub(super) fn describe(status: ExitStatus) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;

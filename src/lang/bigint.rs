@@ -80,6 +80,7 @@ pub fn binary(op: BinOp, a: &BigInt, b: &BigInt) -> R<Value> {
             if a.bits() + b.bits() > MAX_BITS {
                 return Err(memory_error());
             }
+            charge(a.bits() + b.bits())?;
             norm(a * b)
         }
         BinOp::Div => Value::Float(true_div(a, b)?),
@@ -104,7 +105,10 @@ pub fn binary(op: BinOp, a: &BigInt, b: &BigInt) -> R<Value> {
                 return Ok(Value::Int(0));
             }
             match b.to_u64() {
-                Some(s) if a.bits().saturating_add(s) <= MAX_BITS => norm(a << s),
+                Some(s) if a.bits().saturating_add(s) <= MAX_BITS => {
+                    charge(a.bits() + s)?;
+                    norm(a << s)
+                }
                 _ => return Err(memory_error()),
             }
         }
@@ -148,7 +152,33 @@ pub fn pow(a: &BigInt, b: &BigInt) -> R<Value> {
         _ => return Err(memory_error()),
     };
     let e = u32::try_from(e).map_err(|_| memory_error())?;
-    Ok(norm(num_traits::Pow::pow(a, e)))
+    charge(u64::from(e).saturating_mul(a.bits()))?;
+    Ok(norm(pow_polled(a, e)))
+}
+
+/// `MemoryError` unless a result of `bits` fits the lesson's memory budget, checked before the
+/// arithmetic allocates it: the result, the operands' copies and num-bigint's scratch for
+/// Karatsuba and Toom-3 are each about the result's size, so four of it are charged.
+fn charge(bits: u64) -> R<()> {
+    super::limits::check_alloc(u128::from(bits / 8 + 1) * 4)
+}
+
+/// `a ** e` by squaring from the top bit of `e`, asking between steps whether the cell must
+/// stop: near the size cap one power takes seconds, and a step is at most two multiplications
+/// (the last, the largest, is about a third of the work). Once told to stop it returns what it
+/// has; the host raises the stop before anything can see that value.
+fn pow_polled(a: &BigInt, e: u32) -> BigInt {
+    let mut acc = BigInt::one();
+    for i in (0..u32::BITS - e.leading_zeros()).rev() {
+        if super::limits::should_stop() {
+            break;
+        }
+        acc = &acc * &acc;
+        if (e >> i) & 1 == 1 {
+            acc *= a;
+        }
+    }
+    acc
 }
 
 /// `pow(b, e, m)` for ints, including modular inverses for negative exponents.
@@ -494,6 +524,7 @@ pub fn factorial(n: u64) -> R<Value> {
     if n > 20 && (n as f64) * (n as f64).log2() > MAX_BITS as f64 {
         return Err(memory_error());
     }
+    charge(((n as f64) * (n as f64).max(2.0).log2()) as u64)?;
     Ok(norm(range_product(1, n)))
 }
 
@@ -544,6 +575,49 @@ mod tests {
         let x = (BigInt::from(1) << 100u32) + (BigInt::from(1) << 47u32) + 1;
         assert_eq!(to_f64(&x).unwrap(), 1267650600228229682971679916032.0);
         assert!(to_f64(&(BigInt::from(1) << 1024u32)).is_err());
+    }
+
+    thread_local! {
+        static POLLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+        static STOP_AT: std::cell::Cell<u32> = const { std::cell::Cell::new(u32::MAX) };
+    }
+
+    /// A stop check that counts its polls and says stop from the `STOP_AT`-th on.
+    fn counting_stop() -> bool {
+        POLLS.set(POLLS.get() + 1);
+        POLLS.get() >= STOP_AT.get()
+    }
+
+    /// Installs [`counting_stop`], stopping from poll `n` on.
+    fn stop_from(n: u32) {
+        POLLS.set(0);
+        STOP_AT.set(n);
+        crate::lang::limits::set_stop_check(Some(counting_stop));
+    }
+
+    #[test]
+    fn big_powers_poll_the_stop_and_are_charged_first() {
+        let three = BigInt::from(3);
+        // Never told to stop: the exact power, having asked once per bit of the exponent.
+        stop_from(u32::MAX);
+        let exact = to_big(&pow(&three, &BigInt::from(1000)).unwrap());
+        assert_eq!(exact, Some(num_traits::Pow::pow(&three, 1000u32)));
+        assert_eq!(POLLS.get(), 10);
+        // Told to stop at the third poll of 3 ** 10**7 (24 bits): it gives up after two steps
+        // instead of computing 16 million bits.
+        stop_from(3);
+        let partial = pow(&three, &BigInt::from(10_000_000)).unwrap();
+        assert_eq!(POLLS.get(), 3);
+        assert!(matches!(partial, Value::Int(_)), "the power went on past the stop");
+        crate::lang::limits::set_stop_check(None);
+        // A budget that cannot hold the result: MemoryError before multiplying.
+        crate::lang::limits::set_budget_check(Some(|bytes| bytes < 1 << 20));
+        let error_of = |r: R<Value>| r.err().map(|e| e.py_type().to_string());
+        assert_eq!(error_of(pow(&three, &BigInt::from(10_000_000))).as_deref(), Some("MemoryError"));
+        let big = num_traits::Pow::pow(&three, 3_000_000u32);
+        assert_eq!(error_of(binary(BinOp::Mul, &big, &big)).as_deref(), Some("MemoryError"));
+        assert!(pow(&three, &BigInt::from(100_000)).is_ok());
+        crate::lang::limits::set_budget_check(None);
     }
 
     #[test]

@@ -1345,7 +1345,7 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
             if n >= width {
                 return Ok(Value::Str(s));
             }
-            super::limits::check_items(width as u128, fill.len_utf8() as u128)?;
+            super::limits::check_text(width as u128 * fill.len_utf8() as u128)?;
             let total = width - n;
             let (l, r) = match name {
                 "ljust" => (0, total),
@@ -1356,8 +1356,9 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
                     (left, total - left)
                 }
             };
-            let f = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
-            Ok(Value::Str(format!("{}{s}{}", f(l), f(r)).into()))
+            let mut out = String::with_capacity(s.len() + total * fill.len_utf8());
+            out.extend(std::iter::repeat_n(fill, l).chain(s.chars()).chain(std::iter::repeat_n(fill, r)));
+            Ok(Value::Str(out.into()))
         }
         "zfill" => {
             let w = one(&args)?.expect_int("")?.max(0) as usize;
@@ -1365,12 +1366,14 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
             if n >= w {
                 return Ok(Value::Str(s));
             }
-            super::limits::check_alloc(w as u128)?;
+            super::limits::check_text(w as u128)?;
             let (sign, rest) = match s.chars().next() {
                 Some(c @ ('+' | '-')) => (c.to_string(), &s[1..]),
                 _ => (String::new(), &s[..]),
             };
-            Ok(Value::Str(format!("{sign}{}{rest}", "0".repeat(w - n)).into()))
+            let mut out = String::with_capacity(w + s.len());
+            out.extend(sign.chars().chain(std::iter::repeat_n('0', w - n)).chain(rest.chars()));
+            Ok(Value::Str(out.into()))
         }
         "isdigit" | "isnumeric" | "isdecimal" => b(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c.is_numeric())),
         "isalpha" => b(!s.is_empty() && s.chars().all(char::is_alphabetic)),

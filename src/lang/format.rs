@@ -191,7 +191,7 @@ pub fn parse_spec(spec: &str) -> Result<Spec, Exception> {
     }
     if !w.is_empty() {
         s.width = w.parse().map_err(|_| Exception::value_error("Too many decimal digits in format string"))?;
-        super::limits::check_alloc(s.width as u128)?;
+        super::limits::check_text(s.width as u128)?;
     }
     if i < chars.len() && matches!(chars[i], ',' | '_') {
         s.grouping = Some(chars[i]);
@@ -211,7 +211,7 @@ pub fn parse_spec(spec: &str) -> Result<Spec, Exception> {
             return Err(Exception::value_error("Format specifier missing precision"));
         }
         s.precision = Some(p.parse().map_err(|_| Exception::value_error("Too many decimal digits in format string"))?);
-        super::limits::check_alloc(s.precision.unwrap_or(0) as u128)?;
+        super::limits::check_text(s.precision.unwrap_or(0) as u128)?;
     }
     if i < chars.len() {
         s.ty = Some(chars[i]);
@@ -295,13 +295,25 @@ fn pad(body: &str, prefix: &str, sp: &Spec, default_align: char) -> String {
         return format!("{prefix}{body}");
     }
     let n = sp.width - len;
-    let rep = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
-    match align {
-        '<' => format!("{prefix}{body}{}", rep(n)),
-        '^' => format!("{}{prefix}{body}{}", rep(n / 2), rep(n - n / 2)),
-        '=' => format!("{prefix}{}{body}", rep(n)),
-        _ => format!("{}{prefix}{body}", rep(n)),
-    }
+    // One buffer of the final size: a width can be hundreds of megabytes, and pieces joined
+    // by `format!` would hold each part and each regrowth of the result at once.
+    let mut out = String::with_capacity(prefix.len() + body.len() + n * fill.len_utf8());
+    let (left, right) = match align {
+        '<' => (0, n),
+        '^' => (n / 2, n - n / 2),
+        '=' => {
+            out.push_str(prefix);
+            out.extend(std::iter::repeat_n(fill, n));
+            out.push_str(body);
+            return out;
+        }
+        _ => (n, 0),
+    };
+    out.extend(std::iter::repeat_n(fill, left));
+    out.push_str(prefix);
+    out.push_str(body);
+    out.extend(std::iter::repeat_n(fill, right));
+    out
 }
 
 fn sign_prefix(neg: bool, sign: Option<char>) -> &'static str {
@@ -618,7 +630,7 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                 i += 1;
             }
         }
-        super::limits::check_alloc(sp.width as u128)?;
+        super::limits::check_text(sp.width as u128)?;
         if i < chars.len() && chars[i] == '.' {
             i += 1;
             let mut p = 0usize;
@@ -626,7 +638,7 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
                 p = p.saturating_mul(10).saturating_add(chars[i].to_digit(10).unwrap_or(0) as usize);
                 i += 1;
             }
-            super::limits::check_alloc(p as u128)?;
+            super::limits::check_text(p as u128)?;
             sp.precision = Some(p);
         }
         let Some(&conv) = chars.get(i) else {

@@ -30,6 +30,20 @@ thread_local! {
     static STACK_FLOOR: Cell<usize> = const { Cell::new(0) };
     /// Whether `bytes` more would still fit the lesson's memory budget (the host's answer).
     static FITS: Cell<Option<FitsCheck>> = const { Cell::new(None) };
+    /// Whether long native work (a big-int power) should give up now (the host's answer).
+    static STOP: Cell<Option<fn() -> bool>> = const { Cell::new(None) };
+}
+
+/// Sets (or removes) how long native work learns that the cell's deadline passed or the run
+/// was cancelled. When it says stop, the host has been told and raises the stop's error after
+/// the expression, so the work may return a partial result nobody will see.
+pub fn set_stop_check(stop: Option<fn() -> bool>) {
+    STOP.set(stop);
+}
+
+/// Whether long native work should give up now (see [`set_stop_check`]).
+pub(crate) fn should_stop() -> bool {
+    STOP.get().is_some_and(|stop| stop())
 }
 
 /// Declares that the current thread has about `size` bytes of stack above the caller and
@@ -73,6 +87,13 @@ pub(crate) fn check_alloc(bytes: u128) -> Result<(), Exception> {
     } else {
         Err(Exception::new("MemoryError", ""))
     }
+}
+
+/// [`check_alloc`] for a string of `bytes` that is built and then becomes a value: it exists
+/// twice at that moment, as the buffer it was built in and as the `Rc<str>` copy the value
+/// holds, so both are charged.
+pub(crate) fn check_text(bytes: u128) -> Result<(), Exception> {
+    check_alloc(bytes.saturating_mul(2))
 }
 
 /// [`check_alloc`] for `count` items of `item_bytes` each.

@@ -353,7 +353,11 @@ impl Interpreter {
                 if (bytes as u128) * (k.max(0) as u128) > self.max_sequence_bytes as u128 {
                     return Err(Exception::new("MemoryError", ""));
                 }
-                super::limits::check_items(bytes as u128, k.max(0) as u128)?;
+                match seq {
+                    // Built, then copied into the value's `Rc<str>`: both exist at once.
+                    Str(_) => super::limits::check_text(bytes as u128 * k.max(0) as u128)?,
+                    _ => super::limits::check_items(bytes as u128, k.max(0) as u128)?,
+                }
                 Ok(match seq {
                     Str(s) => Str(s.repeat(k.max(0) as usize).into()),
                     List(l) => Value::list(repeat(&l.borrow(), k)),

@@ -1,7 +1,8 @@
 //! The site's config file, `lessonrun.toml` in a lessons folder (`lessons.toml` is read when
 //! there is no `lessonrun.toml`): the site's title, where lessons' sources live online, and the
-//! reading order. Its keys are few and flat, so it is read as the TOML subset they need
-//! (`key = "string"`, `key = ["a", "b"]` over one or more lines, `#` comments) rather than
+//! reading order, whether prose is untrusted. Its keys are few and flat, so it is read as the
+//! TOML subset they need (`key = "string"`, `key = true`, `key = ["a", "b"]` over one or more
+//! lines, `#` comments) rather than
 //! through a TOML crate; anything else is an error naming its line.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ pub struct SiteConfig {
     /// `order`: lesson files (relative to the folder) in reading order; lessons not listed
     /// follow, by front matter `order`, then by file name.
     pub order: Vec<String>,
+    /// `safe_html`: treat prose as untrusted, as `--safe-html` does (the flag can only turn it
+    /// on: a config file in a contributed folder must not weaken what the operator asked for).
+    pub safe_html: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +83,10 @@ impl SiteConfig {
                 "order" => {
                     config.order = array(&value).ok_or((n, "expected `order = [\"a.md\", \"b.md\"]`".to_string()))?
                 }
-                _ => return Err((n, format!("unknown key `{key}` (known: title, source_url, order)"))),
+                "safe_html" | "safe-html" => {
+                    config.safe_html = boolean(&value).ok_or((n, format!("expected `{key} = true` or `{key} = false`")))?
+                }
+                _ => return Err((n, format!("unknown key `{key}` (known: title, source_url, order, safe_html)"))),
             }
         }
         Ok(config)
@@ -150,6 +157,15 @@ fn string_prefix(v: &str) -> Option<(String, &str)> {
     None
 }
 
+/// TOML's booleans are lower-case words only.
+fn boolean(value: &str) -> Option<bool> {
+    match value {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// `["a", "b",]`.
 fn array(value: &str) -> Option<Vec<String>> {
     let mut rest = value.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
@@ -184,5 +200,10 @@ mod tests {
         assert_eq!(SiteConfig::parse("\ntitle = x\n").unwrap_err().0, 2);
         assert!(SiteConfig::parse("order = [\"a\"\n").is_err());
         assert!(SiteConfig::parse("order = [\"a\" \"b\"]\n").is_err());
+        assert!(!c.safe_html);
+        assert!(SiteConfig::parse("safe_html = true # prose from contributors\n").unwrap().safe_html);
+        assert!(!SiteConfig::parse("safe_html = false\n").unwrap().safe_html);
+        assert_eq!(SiteConfig::parse("\nsafe_html = \"yes\"\n").unwrap_err().0, 2);
+        assert!(SiteConfig::parse("safe_html = True\n").is_err());
     }
 }

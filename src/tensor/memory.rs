@@ -116,12 +116,26 @@ pub fn memory_in_use() -> u64 {
     })
 }
 
-/// Whether `bytes` more would fit under this thread's limit (with what is live now).
+/// Whether `bytes` more would fit under this thread's limit (with what is live now) and under
+/// the thread's allocator budget, which also counts the lesson's other values and the buffers
+/// an operation holds while it builds a new storage (an in-place fill draws a whole new array
+/// before the old one goes). The allocator cannot refuse a request, only note it afterwards,
+/// so a large one must be asked about here first.
 pub fn fits(bytes: u64) -> bool {
-    match memory_limit() {
+    let tensors = match memory_limit() {
         None => true,
         Some(limit) => memory_in_use().saturating_add(bytes) <= limit,
+    };
+    tensors && i64::try_from(bytes).is_ok_and(|b| b <= crate::alloc::headroom())
+}
+
+/// `OverBudget` unless a new array of `bytes` fits (see [`fits`]). Small arrays pass without
+/// a sweep: they are counted when their storage registers.
+pub(crate) fn reserve(bytes: u64) -> super::Result<()> {
+    if bytes < 4 << 20 || fits(bytes) {
+        return Ok(());
     }
+    Err(super::TensorError::OverBudget { mib: bytes >> 20, limit_mib: memory_limit().unwrap_or(0) >> 20 })
 }
 
 /// The first crossing of the limit since the last call, if any (and clears it).

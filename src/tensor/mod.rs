@@ -65,7 +65,7 @@ pub use error::TensorError;
 pub use graph::GradFnRef;
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
-pub use random::{bernoulli, dropout_noise, normal_, rand, randint, randn, randperm, uniform_, Generator};
+pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};
 pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;
 pub use tensor::Tensor;
@@ -88,13 +88,10 @@ pub fn check_size(shape: &[usize]) -> Result<()> {
     if numel > MAX_TENSOR_ELEMENTS as u128 {
         return Err(TensorError::TooLarge { numel, limit: MAX_TENSOR_ELEMENTS });
     }
-    // A large tensor is charged against the lesson's memory budget before it is allocated
-    // (small ones are counted when their storage registers: a sweep per check would cost), at
-    // the 4 bytes of a float32 element (the dtype is not known here; wider storages are
-    // caught by the allocator's budget once allocated).
-    if numel >= 1 << 20 && !memory::fits(numel as u64 * 4) {
-        return Err(TensorError::OverBudget { mib: (numel as u64 * 4) >> 20, limit_mib: memory::memory_limit().unwrap_or(0) >> 20 });
-    }
+    // A large tensor is charged against the lesson's memory budget before it is allocated, at
+    // the 4 bytes of a float32 element (the dtype is not known here; a wider storage is caught
+    // by the allocator's budget once allocated, within its grace).
+    memory::reserve(numel as u64 * 4)?;
     Ok(())
 }
 

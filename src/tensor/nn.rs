@@ -5,7 +5,6 @@ use ndarray::{ArrayD, IxDyn};
 use super::autograd::record;
 use super::kernels::{self, Float};
 use super::ops::saved;
-use super::random::uniform_;
 use super::storage::{list_str, Storage};
 use super::{no_grad, DType, Generator, Result, Scalar, Tensor, TensorError};
 
@@ -22,20 +21,22 @@ impl Linear {
     /// Creates the layer and runs `reset_parameters`: kaiming_uniform_(a=√5) on the weight,
     /// then uniform(±1/√fan_in) on the bias, drawing from `g` in that order.
     pub fn new(in_features: usize, out_features: usize, bias: bool, g: &mut Generator) -> Linear {
-        let w = Tensor::zeros(&[out_features, in_features], DType::Float32);
         let fan_in = in_features;
         // All of this is Python double arithmetic in torch.nn.init.
         let a = 5f64.sqrt();
         let gain = (2.0 / (1.0 + a * a)).sqrt();
         let std = gain / (fan_in as f64).sqrt();
         let bound = 3f64.sqrt() * std;
-        // Fresh float32 tensors without grad: these fills cannot fail.
-        let _ = no_grad(|| uniform_(&w, g, -bound, bound));
+        // Drawn straight into new float32 tensors (a zero tensor filled in place would hold two
+        // arrays at once); this fails only over the memory budget, which the caller checks
+        // first (`check_size`), and a zero tensor then takes its place.
+        let drawn = |g: &mut Generator, shape: &[usize], bound: f64| {
+            super::uniform(g, shape, DType::Float32, -bound, bound).unwrap_or_else(|_| Tensor::zeros(shape, DType::Float32))
+        };
+        let w = drawn(g, &[out_features, in_features], bound);
         let b = bias.then(|| {
-            let b = Tensor::zeros(&[out_features], DType::Float32);
             let bb = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
-            let _ = no_grad(|| uniform_(&b, g, -bb, bb));
-            Tensor::parameter(&b)
+            Tensor::parameter(&drawn(g, &[out_features], bb))
         });
         Linear { weight: Tensor::parameter(&w), bias: b, in_features, out_features }
     }
@@ -704,8 +705,7 @@ pub struct Embedding {
 
 impl Embedding {
     pub fn new(num: usize, dim: usize, padding_idx: Option<usize>, g: &mut Generator) -> Result<Embedding> {
-        let w = Tensor::zeros(&[num, dim], DType::Float32);
-        no_grad(|| super::normal_(&w, g, 0.0, 1.0))?;
+        let w = super::normal(g, &[num, dim], DType::Float32, 0.0, 1.0)?;
         let w = match padding_idx {
             Some(p) => {
                 let mut v: Vec<f32> = w.to_f64_vec().into_iter().map(|x| x as f32).collect();

@@ -118,27 +118,31 @@ impl Generator {
 
 /// `torch.rand(shape, dtype)`.
 pub fn rand(g: &mut Generator, shape: &[usize], dtype: DType) -> Result<Tensor> {
-    let dtype = float_dtype(dtype, "rand")?;
-    if dtype == DType::Float32 {
-        // Straight into a fresh tensor: no zero-filled buffer to replace.
-        let n = shape.iter().product();
-        return Ok(Tensor::from_storage(Storage::F32(arr(shape, uniform_f32_vec(g, n, 0.0, 1.0))?)));
-    }
-    let t = Tensor::zeros(shape, dtype);
-    uniform_(&t, g, 0.0, 1.0)?;
-    Ok(t)
+    uniform(g, shape, float_dtype(dtype, "rand")?, 0.0, 1.0)
 }
 
 /// `torch.randn(shape, dtype)`.
 pub fn randn(g: &mut Generator, shape: &[usize], dtype: DType) -> Result<Tensor> {
-    let dtype = float_dtype(dtype, "randn")?;
-    let n: usize = shape.iter().product();
-    if dtype == DType::Float32 && n >= 16 {
-        return Ok(Tensor::from_storage(Storage::F32(arr(shape, normal_f32_avx2(g, n, 0.0, 1.0))?)));
+    normal(g, shape, float_dtype(dtype, "randn")?, 0.0, 1.0)
+}
+
+/// A new tensor filled as `uniform_` fills one, drawn straight into its storage: filling a
+/// zero tensor would hold both arrays at once, twice the tensor's bytes.
+pub fn uniform(g: &mut Generator, shape: &[usize], dtype: DType, lo: f64, hi: f64) -> Result<Tensor> {
+    Ok(Tensor::from_storage_as(uniform_storage(g, shape, dtype, lo, hi)?, dtype))
+}
+
+/// A new tensor filled as `normal_` fills one (see [`uniform`]).
+pub fn normal(g: &mut Generator, shape: &[usize], dtype: DType, mean: f64, std: f64) -> Result<Tensor> {
+    if std < 0.0 {
+        return Err(TensorError::runtime(format!("normal expects std >= 0.0, but found std {std}")));
     }
-    let t = Tensor::zeros(shape, dtype);
-    normal_(&t, g, 0.0, 1.0)?;
-    Ok(t)
+    Ok(Tensor::from_storage_as(normal_storage(g, shape, dtype, mean, std)?, dtype))
+}
+
+/// `MemoryError` before drawing `n` elements of `bytes` each that the lesson's budget cannot hold.
+fn reserve(n: usize, bytes: u64) -> Result<()> {
+    super::memory::reserve((n as u64).saturating_mul(bytes))
 }
 
 /// `torch.randint(low, high, shape)` (int64): `draw % range + low`, where the draw is 64-bit
@@ -173,24 +177,29 @@ pub fn randperm(g: &mut Generator, n: usize) -> Result<Tensor> {
 /// `t.uniform_(lo, hi)` in place (elements in memory order, one draw each for float32).
 pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
     check_inplace(t)?;
-    let shape = t.shape();
-    let n = t.numel();
-    let s = match t.dtype() {
+    let d = t.dtype();
+    let s = uniform_storage(g, &t.shape(), d, lo, hi)?;
+    t.replace_storage(narrowed(s, d))
+}
+
+/// The values of a `uniform_` fill of a `dtype` tensor of `shape`, in its wide array.
+fn uniform_storage(g: &mut Generator, shape: &[usize], dtype: DType, lo: f64, hi: f64) -> Result<Storage> {
+    let n = shape.iter().product();
+    Ok(match dtype {
         // Halves draw as float32 does and round each value (checked against torch).
-        d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
+        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+            reserve(n, 4)?;
             let (l, h) = (lo as f32, hi as f32);
             let range = h - l;
-            let s = Storage::F32(arr(&shape, uniform_f32_vec(g, n, l, range))?);
-            if d == DType::Float32 { s } else { s.cast(d) }
+            Storage::F32(arr(shape, uniform_f32_vec(g, n, l, range))?)
         }
         DType::Float64 => {
+            reserve(n, 8)?;
             let v: Vec<f64> = super::interrupt::collect_polled(n, 0.0, || g.uniform_f64(lo, hi - lo));
-            Storage::F64(arr(&shape, v)?)
+            Storage::F64(arr(shape, v)?)
         }
         d => return Err(TensorError::runtime(format!("\"check_uniform_bounds\" not implemented for '{}'", super::ops::dtype_name(d)))),
-    };
-    t.replace_storage(s)?;
-    Ok(())
+    })
 }
 
 /// `t.normal_(mean, std)` in place, choosing PyTorch's path by dtype and size.
@@ -199,24 +208,41 @@ pub fn normal_(t: &Tensor, g: &mut Generator, mean: f64, std: f64) -> Result<()>
     if std < 0.0 {
         return Err(TensorError::runtime(format!("normal expects std >= 0.0, but found std {std}")));
     }
-    let shape = t.shape();
-    let n = t.numel();
-    let s = match t.dtype() {
-        DType::Float32 if n >= 16 => Storage::F32(arr(&shape, normal_f32_avx2(g, n, mean as f32, std as f32))?),
-        // Halves take the scalar path at every size (the vectorised one is float32's).
-        d @ (DType::Float32 | DType::Float16 | DType::BFloat16) => {
-            let v: Vec<f32> = super::interrupt::collect_polled(n, 0.0, || g.normal_f64(mean, std) as f32);
-            Storage::F32(arr(&shape, v)?).cast(d)
+    let d = t.dtype();
+    let s = normal_storage(g, &t.shape(), d, mean, std)?;
+    t.replace_storage(narrowed(s, d))
+}
+
+/// The values of a `normal_` fill of a `dtype` tensor of `shape`, in its wide array.
+fn normal_storage(g: &mut Generator, shape: &[usize], dtype: DType, mean: f64, std: f64) -> Result<Storage> {
+    let n = shape.iter().product();
+    Ok(match dtype {
+        DType::Float32 if n >= 16 => {
+            reserve(n, 4)?;
+            Storage::F32(arr(shape, normal_f32_avx2(g, n, mean as f32, std as f32))?)
         }
-        DType::Float64 if n >= 16 => Storage::F64(arr(&shape, normal_f64_blocks(g, n, mean, std))?),
+        // Halves take the scalar path at every size (the vectorised one is float32's).
+        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+            reserve(n, 4)?;
+            let v: Vec<f32> = super::interrupt::collect_polled(n, 0.0, || g.normal_f64(mean, std) as f32);
+            Storage::F32(arr(shape, v)?)
+        }
+        DType::Float64 if n >= 16 => {
+            reserve(n, 8)?;
+            Storage::F64(arr(shape, normal_f64_blocks(g, n, mean, std))?)
+        }
         DType::Float64 => {
+            reserve(n, 8)?;
             let v: Vec<f64> = super::interrupt::collect_polled(n, 0.0, || g.normal_f64(mean, std));
-            Storage::F64(arr(&shape, v)?)
+            Storage::F64(arr(shape, v)?)
         }
         d => return Err(TensorError::runtime(format!("\"normal_kernel_cpu\" not implemented for '{}'", super::ops::dtype_name(d)))),
-    };
-    t.replace_storage(s)?;
-    Ok(())
+    })
+}
+
+/// A float32 array as a narrow float tensor holds it (each value rounded to the dtype).
+fn narrowed(s: Storage, dtype: DType) -> Storage {
+    if dtype.is_narrow() { s.cast(dtype) } else { s }
 }
 
 fn check_inplace(t: &Tensor) -> Result<()> {

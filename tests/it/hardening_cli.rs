@@ -561,6 +561,20 @@ fn safe_html_escapes_raw_html_and_drops_script_links() {
             .unwrap()
             .contains("href=\"javascript%3Ax.html\"")
     );
+    // The site's config file asks for the same as the flag (`safe_html = true`).
+    dir.write("lessons/lessonrun.toml", "title = \"Contributed\"\nsafe_html = true\n");
+    let o = lessonrun(&["build", s(&dir.join("lessons")), "--out", s(&site)]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let page = std::fs::read_to_string(site.join("a.html")).unwrap();
+    assert!(
+        page.contains("&lt;script&gt;alert(") && !page.contains("<script>alert") && page.contains("Contributed"),
+        "{page}"
+    );
+    // A value that is not a TOML boolean is an error at its line, not a quiet default.
+    dir.write("lessons/lessonrun.toml", "title = \"Contributed\"\nsafe_html = \"yes\"\n");
+    let o = lessonrun(&["build", s(&dir.join("lessons")), "--out", s(&site)]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(err(&o).contains("lessonrun.toml:2: expected `safe_html = true`"), "{}", err(&o));
 }
 
 #[test]
@@ -682,4 +696,56 @@ fn a_lesson_that_kills_its_process_is_reported_crashed_and_the_others_still_are(
         "{}",
         both(&o)
     );
+}
+
+#[test]
+fn run_reports_a_lesson_that_kills_its_process_as_crashed() {
+    let dir = TempDir::new("run-crash");
+    let crashing = dir.write("crash.md", one_cell("3", "3"));
+    let o = command(&["run", s(&crashing)])
+        .env("LESSONRUN_TEST_CRASH_ON", "crash.md")
+        .output()
+        .unwrap();
+    // An exit status, not a signal: `run` itself survived its lesson's process.
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(
+        err(&o).contains(&format!(
+            "lessonrun: error: {}: lessonrun crashed while running this lesson: its process was killed by a signal (SIGABRT, 6)",
+            s(&crashing)
+        )),
+        "{}",
+        both(&o)
+    );
+    // Without the crash, the child's output and exit status are run's.
+    let o = command(&["run", s(&crashing)]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert!(out(&o).ends_with(":3\n3\n"), "{}", both(&o));
+}
+
+#[test]
+fn build_reports_a_lesson_that_kills_its_process_and_builds_the_others() {
+    let dir = TempDir::new("build-crash");
+    let lessons = dir.join("lessons");
+    dir.write("lessons/a.md", one_cell("1", "1"));
+    dir.write("lessons/crash.md", one_cell("3", "3"));
+    dir.write("lessons/d.md", one_cell("4", "5"));
+    let site = dir.join("site");
+    let o = command(&["build", s(&lessons), "--out", s(&site)])
+        .env("LESSONRUN_TEST_CRASH_ON", "crash.md")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(
+        err(&o).contains(&format!(
+            "lessonrun: error: {}: lessonrun crashed while running this lesson: its process was killed by a signal (SIGABRT, 6)",
+            s(&lessons.join("crash.md"))
+        )),
+        "{}",
+        both(&o)
+    );
+    assert!(err(&o).contains("wrote 2 lesson page(s)"), "{}", both(&o));
+    assert!(err(&o).contains(&format!("{}:3 fail", s(&lessons.join("d.md")))), "{}", both(&o));
+    assert!(site.join("a.html").exists() && site.join("d.html").exists() && !site.join("crash.html").exists());
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("a.html") && index.contains("d.html") && !index.contains("crash.html"), "{index}");
 }

@@ -334,3 +334,75 @@ fn cancelling_ends_the_running_cell_and_skips_the_rest() {
         assert!(run.cells[2].skipped && run.cells[2].items.is_empty());
     }
 }
+
+/// The peak resident memory (VmHWM) of `lessonrun ARGS` as it runs, read from /proc while it
+/// does (the high-water mark only grows, so the last reading holds it), with its output.
+fn peak_rss_mib(args: &[&str]) -> (u64, Output) {
+    let child = Command::new(env!("CARGO_BIN_EXE_lessonrun"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let done = Arc::new(AtomicBool::new(false));
+    let poll = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(Ordering::Relaxed) {
+                let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
+                    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+                    line.split_whitespace().nth(1)?.parse::<u64>().ok()
+                });
+                peak = peak.max(hwm.unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak >> 10
+        })
+    };
+    let o = child.wait_with_output().unwrap();
+    done.store(true, Ordering::Relaxed);
+    (poll.join().unwrap(), o)
+}
+
+/// The allocations the 30-minute fuzz run found escaping a 1 GiB budget (RSS 1.9 GiB
+/// in-process, 2.8 GiB sampled), scaled to 256 MiB: a lesson's memory must stay within its
+/// budget (plus the interpreter's allowance) while each of these runs, not only be reported
+/// after the fact. `nn.Linear(2000000, 80)` drew its weight into a second array while the
+/// zero one lived; `'%800000000d' % 1` checked its width once but held the string three
+/// times; the checks now count what is held and the copies are gone.
+#[test]
+fn budget_holds_during_the_allocation_not_only_after_it() {
+    if !Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let (text, lines) = lesson(&[
+        // 183 MiB of float32: fits, and must not need twice that.
+        "import torch\nimport torch.nn as nn\nlin = nn.Linear(600000, 80)\nprint(tuple(lin.weight.shape))",
+        "lin = None\ny = torch.rand(6000, 10000)\nprint(tuple(y.shape))",
+        // Refilling it in place draws a whole new array first: refused before drawing.
+        "y.uniform_()",
+        "y = None\n'%200000000d' % 1",
+        "'a'.center(200000000)",
+        "'ab' * 100000000",
+        "f'{1.5:.200000000f}'",
+        // Keeps the process alive, so its high-water mark is read after the cells above.
+        "n = 0\nwhile n < 2 * 10**6:\n    n += 1\nprint('still running')",
+    ]);
+    let t = TempDir::new("budget-during");
+    let p = t.write("lesson.md", &text);
+    let (peak, o) = peak_rss_mib(&["run", "--memory-limit", "256MiB", "--cell-timeout", "20", s(&p)]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.contains("(80, 600000)\n") && out.contains("(6000, 10000)\n") && out.contains("still running"), "{out}\n{err}");
+    for (i, offset) in [(2, 0), (3, 1), (4, 0), (5, 0), (6, 0)] {
+        let at = format!("--> {}:{}:", p.display(), lines[i] + offset);
+        let diag = err.split("error: ").find(|d| d.contains(&at)).unwrap_or("");
+        assert!(diag.starts_with("MemoryError"), "cell {i}: no MemoryError at {at}\n{err}");
+    }
+    // 256 MiB of values, 64 MiB of interpreter allowance, and the process itself.
+    assert!(peak < 400, "peak RSS {peak} MiB under a 256 MiB budget\n{out}\n{err}");
+}
