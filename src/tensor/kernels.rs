@@ -277,11 +277,13 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
     groups.iter().map(|g| cascade_sum(g)).collect()
 }
 
-/// Whether a product of this shape takes MKL's fused-dot kernel. Small products (k <= 16 and
-/// at most 64 outputs) were measured to equal a plain non-FMA dot; larger ones a sequential FMA
-/// dot. Mid-size MKL kernels that match neither are a listed divergence.
-pub(crate) fn matmul_fused(m: usize, k: usize, n: usize) -> bool {
-    !(k <= 16 && m * n <= 64)
+/// Whether a product of this shape takes MKL's fused-dot kernel. Probed over a grid of shapes
+/// (docs/matmul-order.md): with fewer than 4 rows or fewer than 12 output columns MKL gives a
+/// plain non-FMA sequential dot (every `(2000, 3) @ (3, 1)` output, say), with 4+ rows and 12+
+/// columns a sequential FMA dot, whatever `k`. Its other kernels (gemv for one column and
+/// k >= 8, 5-11 columns with k >= 8) match neither: a listed divergence.
+pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
+    m >= 4 && n >= 12
 }
 
 /// A matrix read in place from a buffer: element `(i, j)` is `data[i * rs + j * cs]`. A

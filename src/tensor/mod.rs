@@ -9,9 +9,11 @@
 //! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
+mod addmm_order;
 pub mod attention;
 mod autograd;
 pub mod batchnorm;
+mod binary_more;
 pub mod conv;
 mod conv_im2col;
 mod copy_fast;
@@ -38,6 +40,8 @@ pub mod rnn;
 mod sampling;
 mod select;
 mod sleef;
+mod sleef_f64;
+mod softmax_lanes;
 mod stats;
 mod storage;
 #[allow(clippy::module_inception)]

@@ -978,15 +978,15 @@ impl Tensor {
 
     // ---- softmax family ---------------------------------------------------------------------
 
-    /// `softmax(dim)`: exp(x - max), summed left to right, then multiplied by 1/sum.
+    /// `softmax(dim)` in ATen's CPU orders (src/tensor/softmax_lanes.rs).
     pub fn softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = along_dim(&x, d, softmax_row)?;
+        let out = if d + 1 == self.dim() { along_dim(&x, d, super::softmax_lanes::softmax_row_last)? } else { super::softmax_lanes::softmax_inner(&x, d)? };
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "SoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = y * (g - sum(g * y, dim))
-            let dot = g.mul(&result)?.sum_rows_seq(d)?;
+            let dot = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, Some(&result))? } else { g.mul(&result)?.sum_rows_seq(d)? };
             Ok(vec![Some(result.mul(&g.sub(&dot)?)?)])
         }))
     }
@@ -995,14 +995,14 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = along_dim(&x, d, log_softmax_row)?;
+        let out = along_dim(&x, d, if d + 1 == self.dim() { super::softmax_lanes::log_softmax_row_last } else { log_softmax_row })?;
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
-            let s = g.sum_rows_seq(d)?;
+            let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
             let e = Tensor::from_storage(match &*result.storage() {
                 Storage::F32(a) => Storage::F32(a.mapv(Float::vexp)),
-                Storage::F64(a) => Storage::F64(a.mapv(Float::vexp)),
+                Storage::F64(a) => Storage::F64(a.mapv(super::sleef_f64::expd)),
                 other => other.clone(),
             });
             let shape = g.shape();
@@ -1155,8 +1155,8 @@ impl Tensor {
             return Err(TensorError::MatmulShape { op: "addmm", m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
         }
         let dtype = x.matmul_dtype(w)?;
-        let prod = mm_tensors(x, w, sx[0], sx[1], sw[1])?;
-        let out = binary_storage(BinOp::Add, &prod, &bias.storage(), dtype)?;
+        let first = super::addmm_order::addmm_bias_first(&bias.storage(), &x.storage(), &w.storage(), w.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1), dtype, sx[0], sx[1], sw[1])?;
+        let out = match first { Some(out) => out, None => binary_storage(BinOp::Add, &mm_tensors(x, w, sx[0], sx[1], sw[1])?, &bias.storage(), dtype)? };
         if out.shape() != [sx[0], sw[1]] {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
@@ -1857,11 +1857,11 @@ fn along_dim(x: &Storage, d: usize, f: impl Fn(RowRef) -> RowOut) -> Result<Stor
     })
 }
 
-enum RowRef<'a> {
+pub(crate) enum RowRef<'a> {
     F32(&'a [f32]),
     F64(&'a [f64]),
 }
-enum RowOut {
+pub(crate) enum RowOut {
     F32(Vec<f32>),
     F64(Vec<f64>),
 }
@@ -1889,20 +1889,6 @@ fn log_softmax_generic<T: Float>(r: &[T]) -> Vec<T> {
     r.iter().map(|&x| (x - m) - lse).collect()
 }
 
-fn softmax_generic<T: Float>(r: &[T]) -> Vec<T> {
-    if r.is_empty() {
-        return Vec::new();
-    }
-    let m = row_max(r);
-    let e: Vec<T> = r.iter().map(|&x| (x - m).vexp()).collect();
-    let mut s = T::zero();
-    for &x in &e {
-        s = s + x;
-    }
-    let inv = T::one() / s;
-    e.iter().map(|&x| x * inv).collect()
-}
-
 fn log_softmax_row(r: RowRef) -> RowOut {
     match r {
         RowRef::F32(r) => RowOut::F32(log_softmax_generic(r)),
@@ -1910,12 +1896,6 @@ fn log_softmax_row(r: RowRef) -> RowOut {
     }
 }
 
-fn softmax_row(r: RowRef) -> RowOut {
-    match r {
-        RowRef::F32(r) => RowOut::F32(softmax_generic(r)),
-        RowRef::F64(r) => RowOut::F64(softmax_generic(r)),
-    }
-}
 
 /// Matrix product of row-major storages of the same dtype.
 /// The gradient of `a @ b` with respect to `b`, `a^T @ g`. When `b` is a transposed matrix (a

@@ -1,10 +1,13 @@
 //! The differential test against PyTorch: replays tests/differential/corpus.tsv (cases and the
 //! bits real PyTorch gave for them, recorded by tests/differential/generate.py) through the
 //! interpreter and compares every result bit for bit. A case may differ only if a row of the
-//! table under "The differential corpus" in docs/divergences.md lists it; a row that no longer
+//! table under "Cases" in docs/divergences-differential.md lists it; a row that no longer
 //! matches any differing case fails the test too, so the list stays honest.
 //!
 //! `LESSONRUN_DIFF_REPORT=FILE` writes every differing case (listed or not) to FILE for triage.
+//! `LESSONRUN_DIFF_ROWS=FILE` writes, per allow-list row, how many cases of the corpus it covers,
+//! how many of those differ, and which (op, dtype, shape) sets differ, then the differing sets
+//! no row lists: what a row needs to be narrowed to exactly the cases that differ.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -26,12 +29,25 @@ struct Case {
     expected: String,
 }
 
-/// One allow-list row of docs/divergences.md: comma-separated globs over op, dtype and shape.
+/// One allow-list row of docs/divergences-differential.md: comma-separated globs over op, dtype
+/// and shape.
 struct Listed {
     op: String,
     dtype: String,
     shape: String,
     hits: usize,
+    /// Corpus cases (differing or not) the row's globs match.
+    covers: usize,
+    /// The (op, dtype, shape) labels of the differing cases the row allows, with counts.
+    differing: BTreeMap<(String, String, String), usize>,
+}
+
+impl Listed {
+    fn matches(&self, c: &Case) -> bool {
+        any_glob(&self.op, &c.op)
+            && any_glob(&self.dtype, &c.dtype)
+            && any_glob(&self.shape, &c.shape)
+    }
 }
 
 fn root() -> &'static Path {
@@ -64,13 +80,13 @@ fn read_corpus() -> Vec<Case> {
         .collect()
 }
 
-/// The rows of the table in docs/divergences.md's "The differential corpus" section.
+/// The rows of the table in docs/divergences-differential.md's "Cases" section.
 fn read_listed() -> Vec<Listed> {
-    let doc =
-        std::fs::read_to_string(root().join("docs/divergences.md")).expect("docs/divergences.md");
+    let doc = std::fs::read_to_string(root().join("docs/divergences-differential.md"))
+        .expect("docs/divergences-differential.md");
     let start = doc
-        .find("### The differential corpus")
-        .expect("docs/divergences.md has a section '### The differential corpus'");
+        .find("## Cases")
+        .expect("docs/divergences-differential.md has a section '## Cases'");
     let section = &doc[start..];
     let end = section[4..].find("\n#").map_or(section.len(), |e| e + 4);
     let mut rows = Vec::new();
@@ -85,7 +101,7 @@ fn read_listed() -> Vec<Listed> {
         }
         assert!(
             !cells[3].is_empty(),
-            "docs/divergences.md: the row for {} gives no reason",
+            "docs/divergences-differential.md: the row for {} gives no reason",
             cells[0]
         );
         rows.push(Listed {
@@ -93,6 +109,8 @@ fn read_listed() -> Vec<Listed> {
             dtype: cells[1].clone(),
             shape: cells[2].clone(),
             hits: 0,
+            covers: 0,
+            differing: BTreeMap::new(),
         });
     }
     rows
@@ -333,7 +351,11 @@ fn check() -> Result<(), String> {
     let mut unlisted: BTreeMap<(String, String), (usize, Vec<String>, String)> = BTreeMap::new();
     let (mut same, mut differ) = (0, 0);
     let mut report = String::new();
+    let mut unlisted_sets: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for (c, a) in cases.iter().zip(&actual) {
+        if let Some(r) = listed.iter_mut().find(|r| r.matches(c)) {
+            r.covers += 1;
+        }
         if same_bits(a, &c.expected) {
             same += 1;
             continue;
@@ -345,12 +367,14 @@ fn check() -> Result<(), String> {
             "{}\t{}\t{}\t{}\t{}\tline {}\t{}",
             c.op, c.dtype, c.shape, kind, c.expr, c.line, a
         );
-        let row = listed.iter_mut().find(|r| {
-            any_glob(&r.op, &c.op) && any_glob(&r.dtype, &c.dtype) && any_glob(&r.shape, &c.shape)
-        });
-        match row {
-            Some(r) => r.hits += 1,
+        let set = (c.op.clone(), c.dtype.clone(), c.shape.clone());
+        match listed.iter_mut().find(|r| r.matches(c)) {
+            Some(r) => {
+                r.hits += 1;
+                *r.differing.entry(set).or_default() += 1;
+            }
             None => {
+                *unlisted_sets.entry(set).or_default() += 1;
                 let e = unlisted.entry((c.op.clone(), c.dtype.clone())).or_insert((
                     0,
                     Vec::new(),
@@ -365,6 +389,9 @@ fn check() -> Result<(), String> {
     }
     if let Ok(path) = std::env::var("LESSONRUN_DIFF_REPORT") {
         std::fs::write(&path, &report).expect("write the differential report");
+    }
+    if let Ok(path) = std::env::var("LESSONRUN_DIFF_ROWS") {
+        std::fs::write(&path, rows_report(&listed, &unlisted_sets)).expect("write the rows report");
     }
     let mut msg = format!(
         "differential corpus: {} cases, {same} bit-identical ({:.2}%), {differ} differ\n",
@@ -382,7 +409,7 @@ fn check() -> Result<(), String> {
     for r in &stale {
         let _ = writeln!(
             msg,
-            "  listed in docs/divergences.md but identical now (remove the row): {} {} {}",
+            "  listed in docs/divergences-differential.md but identical now (remove the row): {} {} {}",
             r.op, r.dtype, r.shape
         );
     }
@@ -392,6 +419,26 @@ fn check() -> Result<(), String> {
     } else {
         Err(msg)
     }
+}
+
+/// Per allow-list row: its globs, the cases it covers and how many differ, then one line per
+/// differing (op, dtype, shape) set; then the differing sets no row lists.
+fn rows_report(listed: &[Listed], unlisted: &BTreeMap<(String, String, String), usize>) -> String {
+    let mut out = String::new();
+    for r in listed {
+        let _ = writeln!(
+            out,
+            "row\t{}\t{}\t{}\tcovers {}\tdiffer {}",
+            r.op, r.dtype, r.shape, r.covers, r.hits
+        );
+        for ((op, dtype, shape), n) in &r.differing {
+            let _ = writeln!(out, "\t{op}\t{dtype}\t{shape}\t{n}");
+        }
+    }
+    for ((op, dtype, shape), n) in unlisted {
+        let _ = writeln!(out, "unlisted\t{op}\t{dtype}\t{shape}\t{n}");
+    }
+    out
 }
 
 #[test]

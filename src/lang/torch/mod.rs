@@ -1,6 +1,7 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod alpha;
 mod api;
 mod autograd;
 mod conv;
@@ -591,7 +592,9 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("sum", reduce_fn("sum", false));
     m.set("mean", reduce_fn("mean", true));
     use crate::lang::ast::BinOp;
-    for (name, op) in [("add", BinOp::Add), ("sub", BinOp::Sub), ("mul", BinOp::Mul), ("div", BinOp::Div), ("pow", BinOp::Pow), ("matmul", BinOp::MatMul)] {
+    m.set("add", alpha::alpha_fn("add"));
+    m.set("sub", alpha::alpha_fn("sub"));
+    for (name, op) in [("mul", BinOp::Mul), ("div", BinOp::Div), ("pow", BinOp::Pow), ("matmul", BinOp::MatMul)] {
         m.set(name, binary_fn(name, op));
     }
     for (name, which) in [("mm", 0), ("dot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4), ("bmm", 5), ("logical_or", 6), ("logical_and", 7)] {

@@ -479,8 +479,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "isnan" => unary_method(this, "isnan", |t| Ok(t.isnan())),
         "reciprocal" => unary_method(this, "reciprocal", Tensor::reciprocal),
         "t" => unary_method(this, "t", Tensor::t),
-        "add" => binary_method(this, "add", BinOp::Add),
-        "sub" => binary_method(this, "sub", BinOp::Sub),
+        "add" | "sub" => super::alpha::alpha_method(this, if name == "add" { "add" } else { "sub" }),
         "mul" => binary_method(this, "mul", BinOp::Mul),
         "div" => binary_method(this, "div", BinOp::Div),
         "pow" => binary_method(this, "pow", BinOp::Pow),
@@ -1151,6 +1150,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 let s = match other.as_ref() {
                     Some(v) => match as_tensor(v) {
                         Some(o) if o.dim() == 0 => Some(o.item().map_err(exc)?),
+                        Some(o) if !is_fmod => return Ok(tv(t.remainder(o).map_err(exc)?)),
                         Some(_) => return Err(Exception::unsupported(format!("{fname}() with a tensor divisor"))),
                         None => as_scalar(v),
                     },
