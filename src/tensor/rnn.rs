@@ -65,10 +65,12 @@ pub struct State {
     pub c: Option<Tensor>,
 }
 
+#[inline]
 pub(crate) fn sigmoid_scalar<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())
 }
 
+#[inline]
 pub(crate) fn sigmoid_vec<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).vexp())
 }

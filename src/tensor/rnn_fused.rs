@@ -84,6 +84,7 @@ fn read<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
 }
 
 /// `row_sigmoid`'s value at column `j` of a row of `h`.
+#[inline(always)]
 fn sig<T: Elem>(x: T, j: usize, h: usize) -> T {
     if T::ROW_VECTOR_SIGMOID && j < h - h % VEC_LOOP_F32 {
         sigmoid_vec(x)
@@ -93,11 +94,13 @@ fn sig<T: Elem>(x: T, j: usize, h: usize) -> T {
 }
 
 /// SigmoidBackward0: `g * (1 - y) * y`, left to right.
+#[inline(always)]
 fn sig_back<T: Elem>(g: T, y: T) -> T {
     g * (T::one() - y) * y
 }
 
 /// TanhBackward0: `g * (1 - y*y)` with the fused `1 - y*y`.
+#[inline(always)]
 fn tanh_back<T: Elem>(g: T, y: T) -> T {
     g * (-y).mul_add(y, T::one())
 }
@@ -191,10 +194,14 @@ fn cells<T: Elem>(gh: &[T], gi: &[T], c_prev: &[T], h: usize, acts: &mut Vec<T>,
     for r in 0..b {
         let row = r * 4 * h;
         let pre = |blk: usize, j: usize| gh[row + blk * h + j] + gi[row + blk * h + j];
-        acts.extend((0..h).map(|j| sig(pre(0, j), j, h)));
-        acts.extend((0..h).map(|j| sig(pre(1, j), j, h)));
-        acts.extend((0..h).map(|j| pre(2, j).tanh_()));
-        acts.extend((0..h).map(|j| sig(pre(3, j), j, h)));
+        // Plain loops rather than iterator adaptors, so that all of it is inlined into the
+        // FMA-enabled caller.
+        for blk in 0..4 {
+            for j in 0..h {
+                let x = pre(blk, j);
+                acts.push(if blk == 2 { x.tanh_() } else { sig(x, j, h) });
+            }
+        }
         let a = &acts[row..row + 4 * h];
         for j in 0..h {
             let (i, f, g, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j]);
