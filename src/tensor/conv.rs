@@ -189,6 +189,7 @@ pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>,
 /// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
 /// gradient per sample with FMAs over output positions, added sample by sample, the bias's
 /// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
+#[cfg(test)]
 pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     backward_reference_parts(x, wt, gy, g, s, path, [true, true])
 }
