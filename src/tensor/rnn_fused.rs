@@ -126,7 +126,13 @@ fn add_tensor(acc: &mut Option<Tensor>, g: Tensor) -> Result<()> {
 /// float32 or float64 whose shapes are all consistent (errors are left to the op-by-op path),
 /// without dropout between layers in training. Without biases the input product's gradient
 /// follows `matmul`'s folding only when the weights need gradients.
-fn applies(cfg: &RnnConfig, x: &Tensor, h0: &Tensor, c0: Option<&Tensor>, weights: &[CellWeights]) -> bool {
+fn applies(
+    cfg: &RnnConfig,
+    x: &Tensor,
+    h0: &Tensor,
+    c0: Option<&Tensor>,
+    weights: &[CellWeights],
+) -> bool {
     let dtype = x.dtype();
     if cfg.mode != Mode::Lstm || !matches!(dtype, DType::Float32 | DType::Float64) {
         return false;
@@ -142,7 +148,12 @@ fn applies(cfg: &RnnConfig, x: &Tensor, h0: &Tensor, c0: Option<&Tensor>, weight
     }
     let hidden = weights[0].w_hh.shape().get(1).copied().unwrap_or(0);
     let want = [cfg.num_layers * dirs, xs[1], hidden];
-    if hidden == 0 || h0.shape() != want || c0.shape() != want || h0.dtype() != dtype || c0.dtype() != dtype {
+    if hidden == 0
+        || h0.shape() != want
+        || c0.shape() != want
+        || h0.dtype() != dtype
+        || c0.dtype() != dtype
+    {
         return false;
     }
     let grads = is_grad_enabled()
@@ -157,7 +168,10 @@ fn applies(cfg: &RnnConfig, x: &Tensor, h0: &Tensor, c0: Option<&Tensor>, weight
             }));
     weights.iter().enumerate().all(|(k, w)| {
         let isz = if k < dirs { xs[2] } else { dirs * hidden };
-        let bias_ok = |b: &Option<Tensor>| b.as_ref().is_none_or(|b| b.shape() == [4 * hidden] && b.dtype() == dtype);
+        let bias_ok = |b: &Option<Tensor>| {
+            b.as_ref()
+                .is_none_or(|b| b.shape() == [4 * hidden] && b.dtype() == dtype)
+        };
         w.w_ih.shape() == [4 * hidden, isz]
             && w.w_hh.shape() == [4 * hidden, hidden]
             && w.w_ih.dtype() == dtype
@@ -189,7 +203,16 @@ fn with_fma<R>(f: impl FnOnce() -> R) -> R {
 /// and the new hidden state, row by row, in the op-by-op path's formulas.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn cells<T: Elem>(gh: &[T], gi: &[T], c_prev: &[T], h: usize, acts: &mut Vec<T>, c_new: &mut Vec<T>, tc_new: &mut Vec<T>, h_new: &mut Vec<T>) {
+fn cells<T: Elem>(
+    gh: &[T],
+    gi: &[T],
+    c_prev: &[T],
+    h: usize,
+    acts: &mut Vec<T>,
+    c_new: &mut Vec<T>,
+    tc_new: &mut Vec<T>,
+    h_new: &mut Vec<T>,
+) {
     let b = c_prev.len() / h.max(1);
     for r in 0..b {
         let row = r * 4 * h;
@@ -230,7 +253,14 @@ struct DirRun<T> {
     out: Vec<T>,
 }
 
-fn run_dir<T: Elem>(input: &Tensor, gi_all: &[T], h0: Tensor, c0: Vec<T>, w: &CellWeights, reverse: bool) -> Result<DirRun<T>> {
+fn run_dir<T: Elem>(
+    input: &Tensor,
+    gi_all: &[T],
+    h0: Tensor,
+    c0: Vec<T>,
+    w: &CellWeights,
+    reverse: bool,
+) -> Result<DirRun<T>> {
     let s = input.shape();
     let (steps, b) = (s[0], s[1]);
     let h = w.w_hh.shape()[1];
@@ -249,12 +279,27 @@ fn run_dir<T: Elem>(input: &Tensor, gi_all: &[T], h0: Tensor, c0: Vec<T>, w: &Ce
         let t = if reverse { steps - 1 - k } else { k };
         let gh = read::<T>(&super::nn::linear(&h_t, &w.w_hh, w.b_hh.as_ref())?)?;
         let gi = &gi_all[t * bg..(t + 1) * bg];
-        let c_prev: &[T] = if k == 0 { &run.c0 } else { &run.c[(k - 1) * bh..k * bh] };
+        let c_prev: &[T] = if k == 0 {
+            &run.c0
+        } else {
+            &run.c[(k - 1) * bh..k * bh]
+        };
         let mut acts = Vec::with_capacity(bg);
         let mut c_new = Vec::with_capacity(bh);
         let mut tc_new = Vec::with_capacity(bh);
         let mut h_new = Vec::with_capacity(bh);
-        with_fma(|| cells(&gh, gi, c_prev, h, &mut acts, &mut c_new, &mut tc_new, &mut h_new));
+        with_fma(|| {
+            cells(
+                &gh,
+                gi,
+                c_prev,
+                h,
+                &mut acts,
+                &mut c_new,
+                &mut tc_new,
+                &mut h_new,
+            )
+        });
         run.out[t * bh..(t + 1) * bh].copy_from_slice(&h_new);
         run.acts.extend(acts);
         run.c.extend(c_new);
@@ -270,7 +315,16 @@ fn run_dir<T: Elem>(input: &Tensor, gi_all: &[T], h0: Tensor, c0: Vec<T>, w: &Ce
 /// step. `dh`, `dc`: what reached the step's hidden and cell states.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn back_cells<T: Elem>(acts: &[T], tc: &[T], c_prev: &[T], dh: Option<&[T]>, dc: Option<&[T]>, h: usize, g: &mut [T], want_dc: bool) -> Option<Vec<T>> {
+fn back_cells<T: Elem>(
+    acts: &[T],
+    tc: &[T],
+    c_prev: &[T],
+    dh: Option<&[T]>,
+    dc: Option<&[T]>,
+    h: usize,
+    g: &mut [T],
+    want_dc: bool,
+) -> Option<Vec<T>> {
     let b = tc.len() / h.max(1);
     // hy = o * tanh(cy): the o gate's gradient and tanh's share of the cell's.
     let dcy = match dh {
@@ -349,19 +403,43 @@ struct WeightGrad<T> {
 
 impl<T: Elem> WeightGrad<T> {
     fn new(w: &Tensor) -> Result<Self> {
-        let direct = w.t()?.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
-        Ok(WeightGrad { direct, sum: None, tensor: None })
+        let direct = w
+            .t()?
+            .matrix_source()
+            .is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
+        Ok(WeightGrad {
+            direct,
+            sum: None,
+            tensor: None,
+        })
     }
 
     /// Adds the gradient of one product: `x` (rows, K) row-major, `g` (rows, N) row-major,
     /// `xt`/`gt` the same as tensors.
     fn add(&mut self, x: &[T], g: &[T], xt: &Tensor, gt: &Tensor, w: &Tensor) -> Result<()> {
         if !self.direct {
-            return add_tensor(&mut self.tensor, super::ops::mat2_grad(xt, gt, &w.t()?)?.t()?);
+            return add_tensor(
+                &mut self.tensor,
+                super::ops::mat2_grad(xt, gt, &w.t()?)?.t()?,
+            );
         }
         let (rows, n) = (gt.shape()[0], gt.shape()[1]);
         let k = x.len() / rows.max(1);
-        let p = kernels::matmul_mat(Mat { data: g, rs: 1, cs: n }, Mat { data: x, rs: k, cs: 1 }, n, rows, k);
+        let p = kernels::matmul_mat(
+            Mat {
+                data: g,
+                rs: 1,
+                cs: n,
+            },
+            Mat {
+                data: x,
+                rs: k,
+                cs: 1,
+            },
+            n,
+            rows,
+            k,
+        );
         match &mut self.sum {
             None => self.sum = Some(p),
             Some(acc) => acc.iter_mut().zip(p).for_each(|(a, b)| *a = *a + b),
@@ -379,6 +457,7 @@ impl<T: Elem> WeightGrad<T> {
 
 /// Backward through time of one direction. `dout` is the gradient of its output (T, B, H),
 /// `dhn`/`dcn` of its final state, each `None` when none arrives.
+#[allow(clippy::too_many_arguments)]
 fn dir_backward<T: Elem>(
     run: &DirRun<T>,
     w: &CellWeights,
@@ -412,10 +491,25 @@ fn dir_backward<T: Elem>(
         add_into(&mut dc, dc_next.take().as_deref());
         let acts = &run.acts[k * bg..(k + 1) * bg];
         let tc = &run.tc[k * bh..(k + 1) * bh];
-        let c_prev: &[T] = if k == 0 { &run.c0 } else { &run.c[(k - 1) * bh..k * bh] };
+        let c_prev: &[T] = if k == 0 {
+            &run.c0
+        } else {
+            &run.c[(k - 1) * bh..k * bh]
+        };
         let mut g = vec![T::zero(); bg];
         let want_dc = k > 0 || need.c0;
-        let Some(dcx) = with_fma(|| back_cells(acts, tc, c_prev, dh.as_deref(), dc.as_deref(), h, &mut g, want_dc)) else {
+        let Some(dcx) = with_fma(|| {
+            back_cells(
+                acts,
+                tc,
+                c_prev,
+                dh.as_deref(),
+                dc.as_deref(),
+                h,
+                &mut g,
+                want_dc,
+            )
+        }) else {
             continue;
         };
         gates_all[t * bg..(t + 1) * bg].copy_from_slice(&g);
@@ -428,8 +522,18 @@ fn dir_backward<T: Elem>(
             dh_next = Some(read(&gt.mm(&w.w_hh)?)?);
         }
         if w.w_hh.requires_grad() {
-            let h_prev: &[T] = if k == 0 { &run.h0 } else { &run.out[t_prev(k) * bh..(t_prev(k) + 1) * bh] };
-            w_hh.add(h_prev, gates_all_step(&gates_all, t, bg), &run.h_prev[k], &gt, &w.w_hh)?;
+            let h_prev: &[T] = if k == 0 {
+                &run.h0
+            } else {
+                &run.out[t_prev(k) * bh..(t_prev(k) + 1) * bh]
+            };
+            w_hh.add(
+                h_prev,
+                gates_all_step(&gates_all, t, bg),
+                &run.h_prev[k],
+                &gt,
+                &w.w_hh,
+            )?;
         }
         if want_dc {
             dc_next = Some(dcx);
@@ -493,7 +597,9 @@ pub(crate) fn try_rnn(
     if !applies(cfg, x, h0, c0, weights) {
         return Ok(None);
     }
-    let Some(c0) = c0.cloned() else { return Ok(None) };
+    let Some(c0) = c0.cloned() else {
+        return Ok(None);
+    };
     match x.dtype() {
         DType::Float32 => fused::<f32>(cfg, x, h0, &c0, weights).map(Some),
         _ => fused::<f64>(cfg, x, h0, &c0, weights).map(Some),
@@ -516,7 +622,10 @@ fn fused<T: Elem>(
     let mut inputs = Vec::with_capacity(cfg.num_layers);
     let mut runs = Vec::with_capacity(weights.len());
     let mut input = no_grad(|| x.detach());
-    let (mut hn, mut cn) = (Vec::with_capacity(weights.len() * bh), Vec::with_capacity(weights.len() * bh));
+    let (mut hn, mut cn) = (
+        Vec::with_capacity(weights.len() * bh),
+        Vec::with_capacity(weights.len() * bh),
+    );
     let mut out = Vec::new();
     no_grad(|| -> Result<()> {
         for l in 0..cfg.num_layers {
@@ -525,7 +634,14 @@ fn fused<T: Elem>(
                 let k = l * dirs + d;
                 let w = &weights[k];
                 let gi = read::<T>(&super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?)?;
-                let run = run_dir(&input, &gi, hs[k].clone(), c0v[k * bh..(k + 1) * bh].to_vec(), w, d == 1)?;
+                let run = run_dir(
+                    &input,
+                    &gi,
+                    hs[k].clone(),
+                    c0v[k * bh..(k + 1) * bh].to_vec(),
+                    w,
+                    d == 1,
+                )?;
                 let last = if d == 1 { 0 } else { steps - 1 };
                 hn.extend_from_slice(&run.out[last * bh..(last + 1) * bh]);
                 let kl = run.c.len() - bh;
@@ -628,7 +744,11 @@ fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Opt
                 }
                 v
             });
-            let nd = DirNeeds { input: l > 0 || need[0], h0: need[1], c0: need[2] };
+            let nd = DirNeeds {
+                input: l > 0 || need[0],
+                h0: need[1],
+                c0: need[2],
+            };
             let mut gr = dir_backward(
                 &s.runs[k],
                 &s.weights[k],
@@ -664,7 +784,11 @@ fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Opt
 
 /// The initial state's gradient from its slices' (`unbind`'s backward): zero-padded full
 /// tensors, summed when more than one arrives (which turns a -0 into +0).
-fn stack_states<T: Elem>(slices: Vec<Option<Vec<T>>>, b: usize, h: usize) -> Result<Option<Tensor>> {
+fn stack_states<T: Elem>(
+    slices: Vec<Option<Vec<T>>>,
+    b: usize,
+    h: usize,
+) -> Result<Option<Tensor>> {
     let count = slices.iter().filter(|s| s.is_some()).count();
     if count == 0 {
         return Ok(None);
@@ -683,7 +807,11 @@ fn stack_states<T: Elem>(slices: Vec<Option<Vec<T>>>, b: usize, h: usize) -> Res
 
 /// Under `create_graph`: the op-by-op run again from the same inputs, differentiated with a
 /// graph of its own.
-fn differentiable_backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Option<Tensor>>> {
+fn differentiable_backward<T: Elem>(
+    s: &Saved<T>,
+    mail: &Mail,
+    need: &[bool],
+) -> Result<Vec<Option<Tensor>>> {
     let mut inputs: Vec<Tensor> = vec![s.x.clone(), s.h0.clone(), s.c0.clone()];
     for w in &s.weights {
         inputs.extend([w.w_ih.clone(), w.w_hh.clone()]);
@@ -705,7 +833,9 @@ fn differentiable_backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) ->
             gs.push(Some(g.clone()));
         }
     }
-    let wanted: Vec<usize> = (0..inputs.len()).filter(|&i| need[i] && inputs[i].requires_grad()).collect();
+    let wanted: Vec<usize> = (0..inputs.len())
+        .filter(|&i| need[i] && inputs[i].requires_grad())
+        .collect();
     if outs.is_empty() || wanted.is_empty() {
         return Ok(vec![None; inputs.len()]);
     }

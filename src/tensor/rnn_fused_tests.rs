@@ -23,13 +23,18 @@ impl Rng {
         self.next() & 1 == 1
     }
     fn values(&mut self, n: usize) -> Vec<f64> {
-        (0..n).map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0).collect()
+        (0..n)
+            .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
+            .collect()
     }
 }
 
 fn tensor(rng: &mut Rng, shape: &[usize], dtype: DType, grad: bool) -> Tensor {
     let n = shape.iter().product();
-    let t = Tensor::from_data(Data::F64(rng.values(n)), shape).expect("data").to_dtype(dtype).expect("dtype");
+    let t = Tensor::from_data(Data::F64(rng.values(n)), shape)
+        .expect("data")
+        .to_dtype(dtype)
+        .expect("dtype");
     if grad {
         t.set_requires_grad(true).expect("requires_grad");
     }
@@ -60,20 +65,36 @@ struct Case {
 }
 
 fn random_case(rng: &mut Rng) -> Case {
-    let dtype = if rng.coin() { DType::Float32 } else { DType::Float64 };
+    let dtype = if rng.coin() {
+        DType::Float32
+    } else {
+        DType::Float64
+    };
     let (layers, dirs) = (1 + rng.below(3), 1 + rng.below(2));
     let (t, b, input) = (1 + rng.below(5), 1 + rng.below(4), 1 + rng.below(6));
     // Hidden sizes past 32 exercise float32 sigmoid's vector/scalar split within a row.
     let hidden = [1, 3, 5, 33, 40][rng.below(5)];
     let bias = rng.below(4) != 0;
     let batch_first = rng.coin();
-    let x_shape = if batch_first { [b, t, input] } else { [t, b, input] };
+    let x_shape = if batch_first {
+        [b, t, input]
+    } else {
+        [t, b, input]
+    };
     let xg = rng.coin();
     let x = tensor(rng, &x_shape, dtype, xg);
     let state = [layers * dirs, b, hidden];
     let (hg, cg) = (rng.coin(), rng.coin());
-    let h0 = if rng.coin() { tensor(rng, &state, dtype, hg) } else { Tensor::zeros(&state, dtype) };
-    let c0 = if rng.coin() { tensor(rng, &state, dtype, cg) } else { Tensor::zeros(&state, dtype) };
+    let h0 = if rng.coin() {
+        tensor(rng, &state, dtype, hg)
+    } else {
+        Tensor::zeros(&state, dtype)
+    };
+    let c0 = if rng.coin() {
+        tensor(rng, &state, dtype, cg)
+    } else {
+        Tensor::zeros(&state, dtype)
+    };
     let mut weights = Vec::new();
     for l in 0..layers {
         for _ in 0..dirs {
@@ -86,14 +107,37 @@ fn random_case(rng: &mut Rng) -> Case {
             });
         }
     }
-    let out_shape = if batch_first { [b, t, dirs * hidden] } else { [t, b, dirs * hidden] };
+    let out_shape = if batch_first {
+        [b, t, dirs * hidden]
+    } else {
+        [t, b, dirs * hidden]
+    };
     let reads = 1 + rng.below(7);
-    let pick = |rng: &mut Rng, bit: usize, shape: &[usize]| (reads & bit != 0).then(|| tensor(rng, shape, dtype, false));
+    let pick = |rng: &mut Rng, bit: usize, shape: &[usize]| {
+        (reads & bit != 0).then(|| tensor(rng, shape, dtype, false))
+    };
     let w_out = pick(rng, 1, &out_shape);
     let w_h = pick(rng, 2, &state);
     let w_c = pick(rng, 4, &state);
-    let cfg = RnnConfig { mode: Mode::Lstm, num_layers: layers, bidirectional: dirs == 2, dropout: 0.0, training: true };
-    Case { cfg, batch_first, x, h0, c0, weights, w_out, w_h, w_c, last_only: rng.coin() }
+    let cfg = RnnConfig {
+        mode: Mode::Lstm,
+        num_layers: layers,
+        bidirectional: dirs == 2,
+        dropout: 0.0,
+        training: true,
+    };
+    Case {
+        cfg,
+        batch_first,
+        x,
+        h0,
+        c0,
+        weights,
+        w_out,
+        w_h,
+        w_c,
+        last_only: rng.coin(),
+    }
 }
 
 fn leaves(c: &Case) -> Vec<Tensor> {
@@ -110,7 +154,11 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     for t in leaves(c) {
         t.set_grad(None);
     }
-    let xs = if c.batch_first { c.x.transpose(0, 1)? } else { c.x.clone() };
+    let xs = if c.batch_first {
+        c.x.transpose(0, 1)?
+    } else {
+        c.x.clone()
+    };
     let g = &mut Generator::new(0);
     let (out, h, cn) = if fused {
         rnn(&c.cfg, &xs, &c.h0, Some(&c.c0), &c.weights, g)?
@@ -120,10 +168,16 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     let cn = cn.expect("an LSTM has a cell state");
     if fused && out.requires_grad() {
         let node = out.grad_fn().expect("output node");
-        let Some(super::autograd::Target::Node(inner)) = &node.edges[0].target else { panic!("no fused node") };
+        let Some(super::autograd::Target::Node(inner)) = &node.edges[0].target else {
+            panic!("no fused node")
+        };
         assert_eq!(inner.name, "LstmFusedBackward");
     }
-    let out = if c.batch_first { batch_first_output(&out, Mode::Lstm)? } else { out };
+    let out = if c.batch_first {
+        batch_first_output(&out, Mode::Lstm)?
+    } else {
+        out
+    };
     let mut loss: Option<Tensor> = None;
     let mut term = |t: &Tensor, w: &Option<Tensor>| -> Result<()> {
         if let Some(w) = w {
@@ -138,7 +192,11 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     let read_out = if c.last_only {
         let time = if c.batch_first { 1 } else { 0 };
         let last = out.shape()[time] as i64 - 1;
-        let w = c.w_out.as_ref().map(|w| w.select(time as isize, last)).transpose()?;
+        let w = c
+            .w_out
+            .as_ref()
+            .map(|w| w.select(time as isize, last))
+            .transpose()?;
         (out.select(time as isize, last)?, w)
     } else {
         (out.clone(), c.w_out.clone())
@@ -166,7 +224,10 @@ fn fused_lstm_is_bit_identical_to_op_by_op() {
         let plain = run(&c, false).expect("op-by-op run");
         let names = ["output", "h_n", "c_n", "x.grad", "h0.grad", "c0.grad"];
         for (i, (a, b)) in fused.iter().zip(&plain).enumerate() {
-            let what = names.get(i).map_or_else(|| format!("weight {} grad", i - names.len()), |s| (*s).to_string());
+            let what = names.get(i).map_or_else(
+                || format!("weight {} grad", i - names.len()),
+                |s| (*s).to_string(),
+            );
             assert!(
                 a == b,
                 "case {case} ({} layers, bidirectional {}, batch_first {}, dtype {}): {what} differs",
@@ -193,7 +254,13 @@ fn fused_lstm_under_create_graph_matches_op_by_op() {
         b_ih: Some(tensor(&mut rng, &[20], dtype, true)),
         b_hh: Some(tensor(&mut rng, &[20], dtype, true)),
     }];
-    let cfg = RnnConfig { mode: Mode::Lstm, num_layers: 1, bidirectional: false, dropout: 0.0, training: true };
+    let cfg = RnnConfig {
+        mode: Mode::Lstm,
+        num_layers: 1,
+        bidirectional: false,
+        dropout: 0.0,
+        training: true,
+    };
     let second = |fused: bool| -> (Vec<u64>, bool) {
         let g = &mut Generator::new(0);
         let (out, _, _) = if fused {
@@ -203,7 +270,7 @@ fn fused_lstm_under_create_graph_matches_op_by_op() {
         }
         .expect("run");
         let loss = out.mul(&out).expect("mul").sum(None, false).expect("sum");
-        let gx = super::grad(&[loss], &[None], &[x.clone()], true, true).expect("grad");
+        let gx = super::grad(&[loss], &[None], std::slice::from_ref(&x), true, true).expect("grad");
         let gx = gx[0].clone().expect("x's gradient");
         (bits(&gx), gx.requires_grad())
     };
