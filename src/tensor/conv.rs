@@ -189,7 +189,15 @@ pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>,
 /// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
 /// gradient per sample with FMAs over output positions, added sample by sample, the bias's
 /// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
+#[cfg(test)]
 pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    backward_reference_parts(x, wt, gy, g, s, path, [true, true])
+}
+
+/// [`backward_reference`] computing only the input and/or weight gradients (`want`); the
+/// others come back as zeros (the bias gradient only in full).
+#[allow(clippy::too_many_arguments)]
+fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, want: [bool; 2]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
     let gyi = |n: usize, o: usize, oy: usize, ox: usize| ((n * g.o + o) * g.oh + oy) * g.ow + ox;
     let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
@@ -207,7 +215,7 @@ pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[
     let mut gx = vec![0.0; x.len()];
     let mut gw = vec![T::zero(); wt.len()];
     let mut gb = vec![T::zero(); g.o];
-    if onednn {
+    if want[0] && onednn {
         for n in 0..g.n {
             for c in 0..g.c {
                 let (grp, cl) = (c / g.cg, c % g.cg);
@@ -228,7 +236,7 @@ pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[
                 }
             }
         }
-    } else {
+    } else if want[0] {
         let (wf, gf): (Vec<f64>, Vec<f64>) = (wt.iter().map(|&v| v.into()).collect(), gy.iter().map(|&v| v.into()).collect());
         for n in 0..g.n {
             for o in 0..g.o {
@@ -252,7 +260,7 @@ pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[
         let gx32: Vec<f64> = gx.iter().map(|&v| T::from_f64(v).into()).collect();
         gx = gx32;
     }
-    for n in 0..g.n {
+    for n in 0..if want[1] { g.n } else { 0 } {
         // The gemm path accumulates each sample's product on its own, then adds it.
         let mut part = if onednn { None } else { Some(vec![T::zero(); wt.len()]) };
         for o in 0..g.o {
@@ -311,7 +319,7 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
     match (gx, gw) {
         (Some(gx), Some(gw)) => (gx, gw, gb),
         (gx, gw) => {
-            let (rx, rw, _) = backward_reference(x, wt, gy, g, s, path);
+            let (rx, rw, _) = backward_reference_parts(x, wt, gy, g, s, path, [gx.is_none(), gw.is_none()]);
             (gx.unwrap_or(rx), gw.unwrap_or(rw), gb)
         }
     }

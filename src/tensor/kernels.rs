@@ -45,8 +45,10 @@ macro_rules! impl_float {
             fn zero() -> Self { 0.0 }
             fn one() -> Self { 1.0 }
             fn from_f64(x: f64) -> Self { x as $t }
+            #[inline]
             fn mul_add(self, a: Self, b: Self) -> Self { <$t>::mul_add(self, a, b) }
             fn exp(self) -> Self { <$t>::exp(self) }
+            #[inline]
             fn vexp(self) -> Self { vexp_impl(self) }
             fn ln(self) -> Self { <$t>::ln(self) }
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
@@ -65,6 +67,7 @@ macro_rules! impl_float {
         }
     };
 }
+#[inline]
 fn vexp_impl<T: VExp>(x: T) -> T {
     x.vexp_()
 }
@@ -72,6 +75,7 @@ trait VExp {
     fn vexp_(self) -> Self;
 }
 impl VExp for f32 {
+    #[inline]
     fn vexp_(self) -> Self {
         vec_expf(self)
     }
@@ -586,6 +590,8 @@ pub(crate) const VEC_LOOP_F32: usize = 32;
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by
 /// 2^q in two halves so that subnormal results round once.
+// Inlined so that callers compiled with FMA enabled (rnn_fused.rs) get it without calls.
+#[inline]
 pub(crate) fn vec_expf(d: f32) -> f32 {
     #![allow(clippy::excessive_precision)]
     const R_LN2: f32 = std::f32::consts::LOG2_E;
@@ -614,6 +620,7 @@ pub(crate) fn vec_expf(d: f32) -> f32 {
     }
 }
 
+#[inline]
 fn pow2i(e: i32) -> f32 {
     f32::from_bits((((e + 127).clamp(0, 255)) as u32) << 23)
 }

@@ -37,6 +37,7 @@ mod print;
 mod random;
 mod range;
 pub mod rnn;
+mod rnn_fused;
 mod sampling;
 mod select;
 mod sleef;
@@ -54,6 +55,8 @@ mod conv_tests;
 mod kernel_tests;
 #[cfg(test)]
 mod layer_tests;
+#[cfg(test)]
+mod rnn_fused_tests;
 #[cfg(test)]
 mod seq_gradcheck_tests;
 #[cfg(test)]

@@ -1902,7 +1902,7 @@ fn log_softmax_row(r: RowRef) -> RowOut {
 /// weight `w.t()` in `linear`), it is computed as `(g^T @ a)^T` instead, so that the gradient
 /// reaching `w` through `t()` is row-major and accumulates without a transposed copy. Both are
 /// the same sums of the same products in the same order, so the bits agree.
-fn mat2_grad(a: &Tensor, g: &Tensor, b: &Tensor) -> Result<Tensor> {
+pub(crate) fn mat2_grad(a: &Tensor, g: &Tensor, b: &Tensor) -> Result<Tensor> {
     let column_major = b.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
     if column_major { g.t()?.mm(a)?.t() } else { a.t()?.mm(g) }
 }

@@ -170,6 +170,33 @@ fn max_planes<T: Float>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: 
     let mut out = Vec::with_capacity(np * oh * ow);
     let mut idx = Vec::with_capacity(np * oh * ow);
     let neg_inf = T::from_f64(f64::NEG_INFINITY);
+    let last = |o: usize, i: usize| (o - 1) * p.stride[i] + (p.kernel[i] - 1) * p.dilation[i];
+    if p.padding == [0, 0] && oh > 0 && ow > 0 && p.kernel[0] > 0 && p.kernel[1] > 0 && last(oh, 0) < h && last(ow, 1) < w {
+        // Every window lies inside the plane (the usual unpadded pooling): the same scan
+        // without bounds checks; the first tap is the window's corner.
+        for plane in xv.chunks(h * w).take(np) {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let corner = oy * p.stride[0] * w + ox * p.stride[1];
+                    let (mut best, mut at) = (neg_inf, corner);
+                    for ky in 0..p.kernel[0] {
+                        let row = corner + ky * p.dilation[0] * w;
+                        for kx in 0..p.kernel[1] {
+                            let i = row + kx * p.dilation[1];
+                            let v = plane[i];
+                            if v > best || v.is_nan() {
+                                best = v;
+                                at = i;
+                            }
+                        }
+                    }
+                    out.push(best);
+                    idx.push(at as i64);
+                }
+            }
+        }
+        return (out, idx);
+    }
     for pl in 0..np {
         let plane = &xv[pl * h * w..(pl + 1) * h * w];
         for oy in 0..oh {

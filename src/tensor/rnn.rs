@@ -65,11 +65,13 @@ pub struct State {
     pub c: Option<Tensor>,
 }
 
-fn sigmoid_scalar<T: Float>(x: T) -> T {
+#[inline]
+pub(crate) fn sigmoid_scalar<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())
 }
 
-fn sigmoid_vec<T: Float>(x: T) -> T {
+#[inline]
+pub(crate) fn sigmoid_vec<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).vexp())
 }
 
@@ -194,6 +196,7 @@ fn layer(
 }
 
 /// The configuration of a multi-layer run.
+#[derive(Clone)]
 pub struct RnnConfig {
     pub mode: Mode,
     pub num_layers: usize,
@@ -207,7 +210,24 @@ pub struct RnnConfig {
 /// each (layers·directions, B, H). `weights` holds one cell per layer and direction, in
 /// PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 ...). Returns the output
 /// (T, B, directions·H), `h_n` and, for an LSTM, `c_n`.
+///
+/// An LSTM runs fused where it can (rnn_fused.rs), with the same values and gradients.
 pub fn rnn(
+    cfg: &RnnConfig,
+    x: &Tensor,
+    h0: &Tensor,
+    c0: Option<&Tensor>,
+    weights: &[CellWeights],
+    g: &mut Generator,
+) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+    if let Some(r) = super::rnn_fused::try_rnn(cfg, x, h0, c0, weights)? {
+        return Ok(r);
+    }
+    rnn_unfused(cfg, x, h0, c0, weights, g)
+}
+
+/// [`rnn`] op by op: every step recorded by autograd.
+pub(crate) fn rnn_unfused(
     cfg: &RnnConfig,
     x: &Tensor,
     h0: &Tensor,
