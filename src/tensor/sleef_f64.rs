@@ -3,9 +3,9 @@
 //! two-part ln 2 to `s` in [-ln2/2, ln2/2], evaluates a degree-10 polynomial in Estrin form,
 //! finishes with three FMA steps of Horner form and scales by `2^q` in two halves.
 
-// SLEEF's coefficients, kept with all the digits it publishes.
-#[allow(clippy::excessive_precision)]
-const R_LN2: f64 = 1.442695040888963407359924681001892137426645954152985934135449406931;
+// SLEEF's coefficients, kept with all the digits it publishes (its 1/ln 2 is the closest
+// double, `LOG2_E`).
+const R_LN2: f64 = std::f64::consts::LOG2_E;
 #[allow(clippy::excessive_precision)]
 const L2U: f64 = 0.69314718055966295651160180568695068359375;
 #[allow(clippy::excessive_precision)]
