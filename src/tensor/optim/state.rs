@@ -47,13 +47,17 @@ impl Loaded<'_> {
     }
     fn buffer(&self, key: &str) -> Result<Storage> {
         match self.get(key)? {
-            StateValue::Buffer(b) if b.shape() == self.like.shape() => Ok(b.storage().cast(self.like.dtype())),
+            StateValue::Buffer(b) if b.shape() == self.like.shape() => {
+                Ok(b.storage().cast(self.like.dtype()))
+            }
             StateValue::Buffer(b) => Err(TensorError::runtime(format!(
                 "optimizer state '{key}' has shape {:?}, its parameter {:?}",
                 b.shape(),
                 self.like.shape()
             ))),
-            StateValue::Step(_) => Err(TensorError::runtime(format!("optimizer state '{key}' is not a tensor"))),
+            StateValue::Step(_) => Err(TensorError::runtime(format!(
+                "optimizer state '{key}' is not a tensor"
+            ))),
         }
     }
 }
@@ -68,7 +72,10 @@ fn each<S>(
     let mut new = Vec::with_capacity(states.len());
     for (i, p) in params.iter().enumerate() {
         new.push(match loaded.get(i).and_then(Option::as_ref) {
-            Some(items) => Some(f(&Loaded { items, like: &p.storage() })?),
+            Some(items) => Some(f(&Loaded {
+                items,
+                like: &p.storage(),
+            })?),
             None => None,
         });
     }
@@ -85,14 +92,20 @@ impl Sgd {
         Some(vec![("momentum_buffer", buf(b))])
     }
     pub fn import_state(&mut self, loaded: &[Option<Vec<(String, StateValue)>>]) -> Result<()> {
-        each(&self.params, &mut self.momentum_buffers, loaded, |l| l.buffer("momentum_buffer"))
+        each(&self.params, &mut self.momentum_buffers, loaded, |l| {
+            l.buffer("momentum_buffer")
+        })
     }
 }
 
 impl Adam {
     pub fn export_state(&self, i: usize) -> Option<ParamState> {
         let st = self.state.get(i)?.as_ref()?;
-        let mut out = vec![("step", StateValue::Step(st.step)), ("exp_avg", buf(&st.exp_avg)), ("exp_avg_sq", buf(&st.exp_avg_sq))];
+        let mut out = vec![
+            ("step", StateValue::Step(st.step)),
+            ("exp_avg", buf(&st.exp_avg)),
+            ("exp_avg_sq", buf(&st.exp_avg_sq)),
+        ];
         if let Some(m) = &st.max_exp_avg_sq {
             out.push(("max_exp_avg_sq", buf(m)));
         }
@@ -105,7 +118,11 @@ impl Adam {
                 step: l.step()?,
                 exp_avg: l.buffer("exp_avg")?,
                 exp_avg_sq: l.buffer("exp_avg_sq")?,
-                max_exp_avg_sq: if amsgrad { Some(l.buffer("max_exp_avg_sq")?) } else { None },
+                max_exp_avg_sq: if amsgrad {
+                    Some(l.buffer("max_exp_avg_sq")?)
+                } else {
+                    None
+                },
             })
         })
     }
@@ -114,7 +131,10 @@ impl Adam {
 impl Rmsprop {
     pub fn export_state(&self, i: usize) -> Option<ParamState> {
         let st = self.state.get(i)?.as_ref()?;
-        let mut out = vec![("step", StateValue::Step(st.step)), ("square_avg", buf(&st.square_avg))];
+        let mut out = vec![
+            ("step", StateValue::Step(st.step)),
+            ("square_avg", buf(&st.square_avg)),
+        ];
         if self.cfg.momentum > 0.0 {
             out.push(("momentum_buffer", buf(&st.momentum_buffer)));
         }
@@ -129,8 +149,16 @@ impl Rmsprop {
             let square_avg = l.buffer("square_avg")?;
             Ok(RmspropState {
                 step: l.step()?,
-                momentum_buffer: if momentum { l.buffer("momentum_buffer")? } else { zeros_like(&square_avg) },
-                grad_avg: if centered { l.buffer("grad_avg")? } else { zeros_like(&square_avg) },
+                momentum_buffer: if momentum {
+                    l.buffer("momentum_buffer")?
+                } else {
+                    zeros_like(&square_avg)
+                },
+                grad_avg: if centered {
+                    l.buffer("grad_avg")?
+                } else {
+                    zeros_like(&square_avg)
+                },
                 square_avg,
             })
         })
@@ -143,6 +171,8 @@ impl Adagrad {
         Some(vec![("step", StateValue::Step(*step)), ("sum", buf(sum))])
     }
     pub fn import_state(&mut self, loaded: &[Option<Vec<(String, StateValue)>>]) -> Result<()> {
-        each(&self.params, &mut self.state, loaded, |l| Ok((l.step()?, l.buffer("sum")?)))
+        each(&self.params, &mut self.state, loaded, |l| {
+            Ok((l.step()?, l.buffer("sum")?))
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! `optimizer.state_dict()` and `optimizer.load_state_dict(sd)`: checkpoints of an optimizer
 //! (`{'state': {index: {...}}, 'param_groups': [...]}`), parameters numbered across groups.
 
-use super::{dget, Group, Opt, PyOptimizer, R};
+use super::{Group, Opt, PyOptimizer, R, dget};
 use crate::lang::torch::convert::{as_tensor, exc, tv};
 use crate::lang::{Dict, Exception, Interpreter, Value};
 use crate::tensor::optim::StateValue;
@@ -52,7 +52,9 @@ impl PyOptimizer {
                 let mut d = Dict::new();
                 for (k, v) in st {
                     let t = match v {
-                        StateValue::Step(s) => Tensor::scalar(Scalar::Float(f64::from(s)), DType::Float32),
+                        StateValue::Step(s) => {
+                            Tensor::scalar(Scalar::Float(f64::from(s)), DType::Float32)
+                        }
                         StateValue::Buffer(t) => t,
                     };
                     d.insert(Value::str(k), tv(t))?;
@@ -65,7 +67,10 @@ impl PyOptimizer {
                     d.insert(k, v)?;
                 }
             }
-            d.insert(Value::str("params"), Value::list((next..next + n as i64).map(Value::Int).collect()))?;
+            d.insert(
+                Value::str("params"),
+                Value::list((next..next + n as i64).map(Value::Int).collect()),
+            )?;
             next += n as i64;
             packed.push(Value::dict(d));
         }
@@ -79,14 +84,20 @@ impl PyOptimizer {
     /// become the saved ones and each parameter takes the state saved under its index.
     pub(super) fn load_state_dict(&self, interp: &mut Interpreter, sd: &Value) -> R<()> {
         if !matches!(sd, Value::Dict(_)) {
-            return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", sd.type_name())));
+            return Err(Exception::type_error(format!(
+                "Expected state_dict to be dict-like, got {}.",
+                sd.type_name()
+            )));
         }
         let key_error = |k: &str| Exception::new("KeyError", format!("'{k}'"));
-        let saved_groups = interp.iterate(&dget(sd, "param_groups")?.ok_or_else(|| key_error("param_groups"))?)?;
+        let saved_groups =
+            interp.iterate(&dget(sd, "param_groups")?.ok_or_else(|| key_error("param_groups"))?)?;
         let saved_state = dget(sd, "state")?.ok_or_else(|| key_error("state"))?;
         let mut groups = self.groups.borrow_mut();
         if groups.len() != saved_groups.len() {
-            return Err(Exception::value_error("loaded state dict has a different number of parameter groups"));
+            return Err(Exception::value_error(
+                "loaded state dict has a different number of parameter groups",
+            ));
         }
         for (g, s) in groups.iter().zip(&saved_groups) {
             if params_len(&g.dict)? != params_len(s)? {
@@ -125,10 +136,16 @@ impl PyOptimizer {
         // parameters. The dict is updated in place: schedulers and users hold it.
         for (g, s) in groups.iter_mut().zip(&saved_groups) {
             let Value::Dict(d) = &g.dict else { continue };
-            let params = d.borrow().get(&Value::str("params"))?.unwrap_or_else(|| Value::list(Vec::new()));
+            let params = d
+                .borrow()
+                .get(&Value::str("params"))?
+                .unwrap_or_else(|| Value::list(Vec::new()));
             let mut new = Dict::new();
             for (k, v) in items(s) {
-                new.insert(k.clone(), if is_params_key(&k) { params.clone() } else { v })?;
+                new.insert(
+                    k.clone(),
+                    if is_params_key(&k) { params.clone() } else { v },
+                )?;
             }
             if !new.contains(&Value::str("params"))? {
                 new.insert(Value::str("params"), params)?;
@@ -146,10 +163,17 @@ fn state_entries(v: &Value) -> R<Vec<(String, StateValue)>> {
     for (k, v) in items(v) {
         let Value::Str(k) = &k else { continue };
         let value = match (as_tensor(&v), v.as_f64()) {
-            (Some(t), _) if &**k == "step" && t.numel() == 1 => StateValue::Step(t.to_f64_vec()[0] as f32),
+            (Some(t), _) if &**k == "step" && t.numel() == 1 => {
+                StateValue::Step(t.to_f64_vec()[0] as f32)
+            }
             (Some(t), _) => StateValue::Buffer(t.clone()),
             (None, Some(x)) => StateValue::Step(x as f32),
-            (None, None) => return Err(Exception::type_error(format!("optimizer state '{k}' must be a tensor, not {}", v.type_name()))),
+            (None, None) => {
+                return Err(Exception::type_error(format!(
+                    "optimizer state '{k}' must be a tensor, not {}",
+                    v.type_name()
+                )));
+            }
         };
         out.push((k.to_string(), value));
     }
