@@ -101,7 +101,7 @@ impl Tensor {
     pub fn log1p(&self) -> Result<Tensor> {
         let out = map(self, f32::ln_1p, f64::ln_1p);
         let a = saved(self);
-        Ok(record(out, "Log1pBackward0", &[self], true, move |g, _| {
+        Ok(record(out, "Log1PBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.div(&a.add_scalar(one())?)?)])
         }))
     }

@@ -144,7 +144,17 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), fname, move |_, args| swap(&args, &receiver(&args)?, fname, a0, a1, 1))
         }
         "histogram" => super::histogram::method(this),
-        _ => return super::linalg::method(this, name),
+        // The elementwise functions of `torch.` not bound as methods elsewhere, and aliases.
+        _ => {
+            let canonical = super::UNARY_ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, n)| *n);
+            match super::unary_table().into_iter().find(|(n, _)| *n == canonical) {
+                Some((_, f)) => Value::method(this.clone(), canonical, move |_, args| {
+                    let [] = args.bind(&[])?;
+                    Ok(tv(f(&receiver(&args)?).map_err(exc)?))
+                }),
+                None => return super::linalg::method(this, name),
+            }
+        }
     })
 }
 

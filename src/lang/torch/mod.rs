@@ -572,6 +572,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     for (name, f) in unary_table() {
         m.set(name, unary(name, f));
     }
+    for (alias, name) in UNARY_ALIASES {
+        if let Some(f) = m.get(name) {
+            m.set(alias, f);
+        }
+    }
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     for (name, max) in [("amax", true), ("amin", false)] {
@@ -682,6 +687,9 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     save::install(&m);
     m
 }
+
+/// NumPy's names for `torch.` elementwise functions, which PyTorch binds too.
+const UNARY_ALIASES: [(&str, &str); 4] = [("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("fix", "trunc")];
 
 /// An elementwise tensor function as the bindings table it.
 type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
