@@ -23,6 +23,7 @@ mod einsum;
 mod error;
 mod graph;
 mod index;
+mod iter_rows;
 pub mod interpolate;
 pub mod interrupt;
 mod kernels;

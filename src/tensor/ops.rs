@@ -159,13 +159,13 @@ pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) 
     let (a, b) = (a.cast_cow(dtype), b.cast_cow(dtype));
     Ok(match (&*a, &*b) {
         // float32 pow: SLEEF's powf on whole steps of two AVX512 vectors, glibc's on the tail
-        // (ATen's `cpu_kernel_vec`, for contiguous or scalar operands).
+        // of each row of ATen's `cpu_kernel_vec` (one flat row unless broadcast splits it).
         (Storage::F32(x), Storage::F32(y)) if op == BinOp::Pow => {
+            let row = super::iter_rows::vector_rows(&shape, x.shape(), y.shape()).max(1);
             let (x, y) = (x.broadcast(IxDyn(&shape)), y.broadcast(IxDyn(&shape)));
             let (x, y) = (x.ok_or_else(|| TensorError::runtime("broadcast"))?, y.ok_or_else(|| TensorError::runtime("broadcast"))?);
-            let n: usize = shape.iter().product();
-            let vec_end = n - n % kernels::VEC_LOOP_F32;
-            let v = x.iter().zip(y.iter()).enumerate().map(|(i, (&p, &q))| if i < vec_end { sleef::powf(p, q) } else { p.powf(q) });
+            let vec_end = row - row % kernels::VEC_LOOP_F32;
+            let v = x.iter().zip(y.iter()).enumerate().map(|(i, (&p, &q))| if i % row < vec_end { sleef::powf(p, q) } else { p.powf(q) });
             Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
         }
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(float_zip(op, x, y, &shape)?),
