@@ -86,11 +86,6 @@ fn zero_grads(params: &[Tensor], set_to_none: bool) -> Result<()> {
 }
 
 impl Sgd {
-    /// Whether any parameter has optimizer state yet (PyTorch's `optimizer.state` is non-empty).
-    pub fn has_state(&self) -> bool {
-        self.momentum_buffers.iter().any(Option::is_some)
-    }
-
     pub fn new(params: Vec<Tensor>, cfg: SgdConfig) -> Self {
         let n = params.len();
         Sgd { params, cfg, momentum_buffers: vec![None; n] }
@@ -134,11 +129,6 @@ impl Sgd {
 }
 
 impl Adam {
-    /// Whether any parameter has optimizer state yet (PyTorch's `optimizer.state` is non-empty).
-    pub fn has_state(&self) -> bool {
-        self.state.iter().any(Option::is_some)
-    }
-
     pub fn new(params: Vec<Tensor>, cfg: AdamConfig) -> Self {
         let n = params.len();
         Adam { params, cfg, decoupled: false, state: vec![None; n] }
@@ -328,11 +318,6 @@ fn grad_of(p: &Tensor, maximize: bool, weight_decay: f64) -> Result<Option<Stora
 }
 
 impl Rmsprop {
-    /// Whether any parameter has optimizer state yet (PyTorch's `optimizer.state` is non-empty).
-    pub fn has_state(&self) -> bool {
-        self.state.iter().any(Option::is_some)
-    }
-
     pub fn new(params: Vec<Tensor>, cfg: RmspropConfig) -> Self {
         let n = params.len();
         Rmsprop { params, cfg, state: (0..n).map(|_| None).collect() }
@@ -401,11 +386,6 @@ pub struct Adagrad {
 }
 
 impl Adagrad {
-    /// Whether any parameter has optimizer state yet (PyTorch's `optimizer.state` is non-empty).
-    pub fn has_state(&self) -> bool {
-        self.state.iter().any(Option::is_some)
-    }
-
     /// The accumulators start at `initial_accumulator_value` when the optimizer is built.
     pub fn new(params: Vec<Tensor>, cfg: AdagradConfig) -> Self {
         let state = params
