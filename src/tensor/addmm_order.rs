@@ -13,22 +13,22 @@ use super::kernels::{Float, matmul_fused};
 use super::storage::Storage;
 use super::{DType, Result, TensorError};
 
-/// `bias + a @ b` summed from the bias, when MKL's kernel for this shape does so; `None` when
-/// the product is computed first (the caller then adds the bias to it).
-#[allow(clippy::too_many_arguments)]
+/// Whether MKL's kernel for this product starts each output's sum from the bias.
+pub(crate) fn starts_from_bias(b_transposed: bool, dtype: DType, m: usize, k: usize, n: usize) -> bool {
+    !(b_transposed || matmul_fused(m, k, n) || n < 2 || !dtype.is_floating_point())
+}
+
+/// `bias + a @ b` summed from the bias, for a product where [`starts_from_bias`]; `None` when
+/// the operands do not allow it (the caller then adds the bias to the product).
 pub(crate) fn addmm_bias_first(
     bias: &Storage,
     a: &Storage,
     b: &Storage,
-    b_transposed: bool,
     dtype: DType,
     m: usize,
     k: usize,
     n: usize,
 ) -> Result<Option<Storage>> {
-    if b_transposed || matmul_fused(m, k, n) || n < 2 || !dtype.is_floating_point() {
-        return Ok(None);
-    }
     let Ok(start) = bias.cast(dtype).expand(&[m, n]) else {
         return Ok(None);
     };

@@ -1155,7 +1155,14 @@ impl Tensor {
             return Err(TensorError::MatmulShape { op: "addmm", m: sx[0], k1: sx[1], k2: sw[0], n: sw[1] });
         }
         let dtype = x.matmul_dtype(w)?;
-        let first = super::addmm_order::addmm_bias_first(&bias.storage(), &x.storage(), &w.storage(), w.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1), dtype, sx[0], sx[1], sw[1])?;
+        // Only the plain kernel over a row-major `mat2` starts from the bias; the check comes
+        // first because `storage()` of `linear`'s transposed weight would gather a copy.
+        let w_transposed = w.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
+        let first = if super::addmm_order::starts_from_bias(w_transposed, dtype, sx[0], sx[1], sw[1]) {
+            super::addmm_order::addmm_bias_first(&bias.storage(), &x.storage(), &w.storage(), dtype, sx[0], sx[1], sw[1])?
+        } else {
+            None
+        };
         let out = match first { Some(out) => out, None => binary_storage(BinOp::Add, &mm_tensors(x, w, sx[0], sx[1], sw[1])?, &bias.storage(), dtype)? };
         if out.shape() != [sx[0], sw[1]] {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
