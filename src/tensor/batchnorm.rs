@@ -4,10 +4,11 @@
 //! What was checked against PyTorch (docs/divergences.md, "Batch norm"): per channel the mean
 //! is the sum accumulated in double and divided in double, rounded to the input's type; the
 //! variance sum accumulates rounded squares of rounded differences in double; `invstd =
-//! 1/sqrt(var_sum/M + eps)` in double; the output is `fma(x, alpha, beta)` with
+//! 1/sqrt(var + eps)` in double of `var = var_sum/M` divided in the input's type; the output is `fma(x, alpha, beta)` with
 //! `alpha = invstd*weight`, `beta = fma(-mean, alpha, bias)`; the running mean is
 //! `f32(m*mean) + f32((1-m)*running)` with `m` the float momentum. In evaluation the running
-//! statistics replace the batch ones and `invstd = 1/sqrt(running_var + eps)` in float.
+//! statistics replace the batch ones and `invstd = 1/sqrt(running_var + eps)` in float (in
+//! double for the backward). Values stay in the input's type; only ATen's double sums widen.
 
 use super::autograd::record;
 use super::kernels::Float;
@@ -23,10 +24,30 @@ pub struct BatchNormOptions {
     pub eps: f64,
 }
 
-fn storage_of(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Storage> {
-    let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
-    Ok(Storage::F64(a).cast(dtype))
+/// The element types batch norm computes in: values are read and written in the input's own
+/// type, and only the sums ATen accumulates in double are widened.
+trait Elem: Float + Into<f64> {
+    fn read(t: &Tensor) -> Vec<Self>;
+    fn storage(v: Vec<Self>, shape: &[usize]) -> Result<Storage>;
 }
+
+macro_rules! elem {
+    ($t:ty, $variant:ident, $dtype:expr) => {
+        impl Elem for $t {
+            fn read(t: &Tensor) -> Vec<$t> {
+                match t.storage().cast($dtype) {
+                    Storage::$variant(a) => super::ops::row_major(&a).into_owned(),
+                    _ => Vec::new(),
+                }
+            }
+            fn storage(v: Vec<$t>, shape: &[usize]) -> Result<Storage> {
+                Ok(Storage::$variant(ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?))
+            }
+        }
+    };
+}
+elem!(f32, F32, DType::Float32);
+elem!(f64, F64, DType::Float64);
 
 /// Per-channel results of the forward pass that the backward and the running update need.
 struct Stats {
@@ -36,48 +57,65 @@ struct Stats {
     var_sum: Vec<f64>,
 }
 
-/// Channel `c`'s elements are at `(n * C + c) * inner + i`.
+/// Channel `ch`'s elements of sample `s` are `x[(s * C + ch) * inner..][..inner]`.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn forward<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, inner: usize, run: Option<(&[f64], &[f64])>, w: Option<&[f64]>, b: Option<&[f64]>, o: &BatchNormOptions) -> (Vec<f64>, Stats) {
+fn forward<T: Elem>(x: &[T], n: usize, c: usize, inner: usize, run: Option<(&[T], &[T])>, w: Option<&[T]>, b: Option<&[T]>, o: &BatchNormOptions) -> (Vec<T>, Stats) {
     let m = n * inner;
     let r = |v: f64| -> f64 { T::from_f64(v).into() };
     let mut st = Stats { mean: vec![0.0; c], invstd: vec![0.0; c], var_sum: vec![0.0; c] };
-    let mut out = vec![0.0; x.len()];
+    let mut out = vec![T::zero(); x.len()];
+    let rows = |ch: usize| (0..n).map(move |s| (s * c + ch) * inner..(s * c + ch + 1) * inner);
     for ch in 0..c {
-        let at = |k: usize| (k / inner * c + ch) * inner + k % inner;
         let (mean, invstd) = match (o.training, run) {
             (false, Some((rm, rv))) => {
-                let var_eps = T::from_f64(rv[ch]) + T::from_f64(o.eps);
-                (rm[ch], (T::one() / var_eps.sqrt()).into())
+                let var_eps = rv[ch] + T::from_f64(o.eps);
+                (rm[ch].into(), (T::one() / var_eps.sqrt()).into())
             }
             _ if inner == 1 => {
                 let (mean, var_sum) = rows_moments::<T>(x, n, c, ch);
                 st.var_sum[ch] = var_sum;
-                (mean, r(1.0 / (var_sum / m as f64 + o.eps).sqrt()))
+                (mean, invstd_of::<T>(var_sum, m, o.eps))
             }
             _ => {
-                let sum: f64 = (0..m).map(|k| x[at(k)]).sum();
-                let mean = r(sum / m as f64);
-                let var_sum = r((0..m)
-                    .map(|k| {
-                        let d = T::from_f64(x[at(k)]) - T::from_f64(mean);
-                        (d * d).into()
-                    })
-                    .sum::<f64>());
+                let mut sum = 0.0f64;
+                for row in rows(ch) {
+                    for &v in &x[row] {
+                        sum += v.into();
+                    }
+                }
+                let mean_t = T::from_f64(sum / m as f64);
+                let mut sq = 0.0f64;
+                for row in rows(ch) {
+                    for &v in &x[row] {
+                        let d = v - mean_t;
+                        sq += (d * d).into();
+                    }
+                }
+                let var_sum = r(sq);
                 st.var_sum[ch] = var_sum;
-                (mean, r(1.0 / (var_sum / m as f64 + o.eps).sqrt()))
+                (mean_t.into(), invstd_of::<T>(var_sum, m, o.eps))
             }
         };
         st.mean[ch] = mean;
         st.invstd[ch] = invstd;
-        let wc = T::from_f64(w.map_or(1.0, |w| w[ch]));
+        let wc = w.map_or(T::one(), |w| w[ch]);
         let alpha = T::from_f64(invstd) * wc;
-        let beta = (-T::from_f64(mean)).mul_add(alpha, T::from_f64(b.map_or(0.0, |b| b[ch])));
-        for k in 0..m {
-            out[at(k)] = T::from_f64(x[at(k)]).mul_add(alpha, beta).into();
+        let beta = (-T::from_f64(mean)).mul_add(alpha, b.map_or(T::zero(), |b| b[ch]));
+        for row in rows(ch) {
+            for (o, &v) in out[row.clone()].iter_mut().zip(&x[row]) {
+                *o = v.mul_add(alpha, beta);
+            }
         }
     }
     (out, st)
+}
+
+/// `1 / sqrt(var + eps)` in double of the biased variance `var_sum / M`, which ATen divides in
+/// the input's type (its variance sum is a tensor of that type), rounded to the input's type.
+fn invstd_of<T: Elem>(var_sum: f64, m: usize, eps: f64) -> f64 {
+    let var: f64 = (T::from_f64(var_sum) / T::from_f64(m as f64)).into();
+    T::from_f64(1.0 / (var + eps).sqrt()).into()
 }
 
 /// PyTorch's thread count on the machine whose outputs the lessons record
@@ -87,7 +125,8 @@ const THREADS: usize = 2;
 /// Mean and variance sum of channel `ch` of an (N, C) input, as ATen's channels-last kernel
 /// takes them: `at::parallel_for` splits the rows into `THREADS` chunks, each summed in the
 /// input's type (the squares with an FMA), and the chunks' sums are added in double.
-fn rows_moments<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, ch: usize) -> (f64, f64) {
+#[inline(always)]
+fn rows_moments<T: Elem>(x: &[T], n: usize, c: usize, ch: usize) -> (f64, f64) {
     let chunks = THREADS.min(n).max(1);
     let size = n.div_ceil(chunks);
     let chunked = |f: &dyn Fn(T, T) -> T| -> f64 {
@@ -95,7 +134,7 @@ fn rows_moments<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, ch: usize) 
             .map(|t| {
                 let mut acc = T::zero();
                 for row in t * size..((t + 1) * size).min(n) {
-                    acc = f(acc, T::from_f64(x[row * c + ch]));
+                    acc = f(acc, x[row * c + ch]);
                 }
                 acc.into()
             })
@@ -111,26 +150,42 @@ fn rows_moments<T: Float + Into<f64>>(x: &[f64], n: usize, c: usize, ch: usize) 
 
 /// The new running mean, `m*mean + (1-m)*old` in the input's type with the momentum `m`
 /// rounded to it (so `1-m` is too).
-fn running_mean_update<T: Float + Into<f64>>(old: &[f64], mean: &[f64], momentum: f64) -> Vec<f64> {
+fn running_mean_update<T: Elem>(old: &[T], mean: &[f64], momentum: f64) -> Vec<T> {
     let m = T::from_f64(momentum);
     let keep = T::one() - m;
-    old.iter().zip(mean).map(|(&o, &v)| (m * T::from_f64(v) + keep * T::from_f64(o)).into()).collect()
+    old.iter().zip(mean).map(|(&o, &v)| m * T::from_f64(v) + keep * o).collect()
 }
 
 /// The new running variance: the unbiased variance `var_sum / (M-1)` divided in the input's
 /// type, then `m*unbiased` taken in double (ATen's accumulator type) plus the rounded
 /// `(1-m)*old`, rounded once more.
-fn running_var_update<T: Float + Into<f64>>(old: &[f64], var_sum: &[f64], count: usize, momentum: f64) -> Vec<f64> {
+fn running_var_update<T: Elem>(old: &[T], var_sum: &[f64], count: usize, momentum: f64) -> Vec<T> {
     let m = T::from_f64(momentum);
     let keep = T::one() - m;
     old.iter()
         .zip(var_sum)
         .map(|(&o, &vs)| {
             let unbiased: f64 = (T::from_f64(vs) / T::from_f64(count as f64 - 1.0)).into();
-            let kept: f64 = (keep * T::from_f64(o)).into();
-            T::from_f64(m.into() * unbiased + kept).into()
+            let kept: f64 = (keep * o).into();
+            T::from_f64(m.into() * unbiased + kept)
         })
         .collect()
+}
+
+/// Runs `f` compiled with FMA instructions where the CPU has them: the formulas use fused
+/// multiply-adds either way (same bits), but without the feature each is a call to `fmaf`.
+#[inline(always)]
+fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the CPU has the features `run` is compiled for.
+        return unsafe { run(f) };
+    }
+    f()
 }
 
 fn channel_error(what: &str, want: usize, got: usize) -> TensorError {
@@ -171,49 +226,55 @@ pub fn batch_norm(x: &Tensor, running_mean: Option<&Tensor>, running_var: Option
     if !o.training && (running_mean.is_none() || running_var.is_none()) {
         return Err(TensorError::runtime("running_mean and running_var must be defined in evaluation mode"));
     }
-    let dtype = x.dtype();
-    let xv = x.to_f64_vec();
-    let (rm, rv) = (running_mean.map(Tensor::to_f64_vec), running_var.map(Tensor::to_f64_vec));
+    match x.dtype() {
+        DType::Float32 => batch_norm_in::<f32>(x, running_mean, running_var, weight, bias, o),
+        _ => batch_norm_in::<f64>(x, running_mean, running_var, weight, bias, o),
+    }
+}
+
+/// [`batch_norm`] once its arguments are checked, in the input's type `T` (every tensor
+/// argument shares it).
+fn batch_norm_in<T: Elem>(x: &Tensor, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, weight: Option<&Tensor>, bias: Option<&Tensor>, o: &BatchNormOptions) -> Result<Tensor> {
+    let shape = x.shape();
+    let (n, c) = (shape[0], shape[1]);
+    let inner: usize = shape[2..].iter().product();
+    let xv = T::read(x);
+    let (rm, rv) = (running_mean.map(T::read), running_var.map(T::read));
     let run = rm.as_deref().zip(rv.as_deref());
-    let (w, b) = (weight.map(Tensor::to_f64_vec), bias.map(Tensor::to_f64_vec));
-    let (out, st) = match dtype {
-        DType::Float32 => forward::<f32>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o),
-        _ => forward::<f64>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o),
-    };
+    let (w, b) = (weight.map(T::read), bias.map(T::read));
+    let (out, mut st) = with_fma(|| forward::<T>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o));
     if o.training {
         let count = n * inner;
         for (buf, is_var) in [(running_mean, false), (running_var, true)] {
             let Some(buf) = buf else { continue };
-            let old = buf.to_f64_vec();
-            let upd = match (buf.dtype(), is_var) {
-                (DType::Float32, false) => running_mean_update::<f32>(&old, &st.mean, o.momentum),
-                (_, false) => running_mean_update::<f64>(&old, &st.mean, o.momentum),
-                (DType::Float32, true) => running_var_update::<f32>(&old, &st.var_sum, count, o.momentum),
-                (_, true) => running_var_update::<f64>(&old, &st.var_sum, count, o.momentum),
-            };
-            let t = Tensor::from_storage(storage_of(upd, &[c], buf.dtype())?.reshape(&buf.shape())?);
+            let old = T::read(buf);
+            let upd = if is_var { running_var_update::<T>(&old, &st.var_sum, count, o.momentum) } else { running_mean_update::<T>(&old, &st.mean, o.momentum) };
+            let t = Tensor::from_storage(T::storage(upd, &[c])?.reshape(&buf.shape())?);
             no_grad(|| buf.copy_(&t))?;
         }
     }
-    let out = storage_of(out, &shape, dtype)?;
+    let out = T::storage(out, &shape)?;
     let mut inputs = vec![x];
     inputs.extend(weight);
     inputs.extend(bias);
     let (has_w, has_b) = (weight.is_some(), bias.is_some());
-    let (wdtype, bdtype) = (weight.map_or(dtype, Tensor::dtype), bias.map_or(dtype, Tensor::dtype));
-    let training = o.training;
+    let (training, eps) = (o.training, o.eps);
+    if !training {
+        // ATen's backward takes `1 / sqrt(running_var + eps)` in double (its `eps` is a
+        // double there), where the forward added them in the input's type.
+        if let Some(rv) = &rv {
+            st.invstd = rv.iter().map(|&v| T::from_f64(1.0 / (v.into() + eps).sqrt()).into()).collect();
+        }
+    }
     Ok(record(out, "NativeBatchNormBackward0", &inputs, true, move |g, _| {
-        let gv = g.to_f64_vec();
-        let (gx, gw, gb) = match dtype {
-            DType::Float32 => backward::<f32>(&xv, &gv, n, c, inner, &st, w.as_deref(), training),
-            _ => backward::<f64>(&xv, &gv, n, c, inner, &st, w.as_deref(), training),
-        };
-        let mut grads = vec![Some(Tensor::from_storage(storage_of(gx, &shape, dtype)?))];
+        let gv = T::read(g);
+        let (gx, gw, gb) = with_fma(|| backward::<T>(&xv, &gv, n, c, inner, &st, w.as_deref(), training));
+        let mut grads = vec![Some(Tensor::from_storage(T::storage(gx, &shape)?))];
         if has_w {
-            grads.push(Some(Tensor::from_storage(storage_of(gw, &[c], wdtype)?)));
+            grads.push(Some(Tensor::from_storage(T::storage(gw, &[c])?)));
         }
         if has_b {
-            grads.push(Some(Tensor::from_storage(storage_of(gb, &[c], bdtype)?)));
+            grads.push(Some(Tensor::from_storage(T::storage(gb, &[c])?)));
         }
         Ok(grads)
     }))
@@ -224,6 +285,7 @@ pub fn batch_norm(x: &Tensor, running_mean: Option<&Tensor>, running_var: Option
 /// is the accumulator, later whole vectors are added lane-wise, the partial last vector's lanes
 /// are fused (`fma(a, b, acc)` from `pairs`, when the map was a product), and the lanes are
 /// combined pairwise as the SIMD horizontal sum does.
+#[inline(always)]
 fn reduce_row<T: Float>(vals: &[T], pairs: Option<(&[T], &[T])>) -> T {
     let lanes = T::LANES;
     if vals.len() < lanes {
@@ -254,14 +316,16 @@ fn reduce_row<T: Float>(vals: &[T], pairs: Option<(&[T], &[T])>) -> T {
 /// `dy` and of `(x - mean) * dy` per sample row into double, or per thread chunk for (N, C)
 /// input; `dx = (dy - mean(dy) - (x - mean) * k) * invstd * w` with `k = dotp * invstd² / M`).
 #[allow(clippy::too_many_arguments)]
-fn backward<T: Float + Into<f64>>(x: &[f64], g: &[f64], n: usize, c: usize, inner: usize, st: &Stats, w: Option<&[f64]>, training: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+#[inline(always)]
+fn backward<T: Elem>(x: &[T], g: &[T], n: usize, c: usize, inner: usize, st: &Stats, w: Option<&[T]>, training: bool) -> (Vec<T>, Vec<T>, Vec<T>) {
     let t = T::from_f64;
     let m = n * inner;
-    let mut gx = vec![0.0; g.len()];
-    let (mut gw, mut gb) = (vec![0.0; c], vec![0.0; c]);
+    let mut gx = vec![T::zero(); g.len()];
+    let (mut gw, mut gb) = (vec![T::zero(); c], vec![T::zero(); c]);
+    let (mut d, mut prod) = (Vec::with_capacity(inner), Vec::with_capacity(inner));
     for ch in 0..c {
         let (mean, inv) = (t(st.mean[ch]), t(st.invstd[ch]));
-        let wc = t(w.map_or(1.0, |w| w[ch]));
+        let wc = w.map_or(T::one(), |w| w[ch]);
         let (mut sum, mut dot) = (0.0f64, 0.0f64);
         if inner == 1 {
             let chunks = THREADS.min(n).max(1);
@@ -269,7 +333,7 @@ fn backward<T: Float + Into<f64>>(x: &[f64], g: &[f64], n: usize, c: usize, inne
             for k in 0..chunks {
                 let (mut a, mut b) = (T::zero(), T::zero());
                 for row in k * size..((k + 1) * size).min(n) {
-                    let (xv, dy) = (t(x[row * c + ch]), t(g[row * c + ch]));
+                    let (xv, dy) = (x[row * c + ch], g[row * c + ch]);
                     a = a + dy;
                     b = (xv - mean).mul_add(dy, b);
                 }
@@ -279,31 +343,35 @@ fn backward<T: Float + Into<f64>>(x: &[f64], g: &[f64], n: usize, c: usize, inne
         } else {
             for s in 0..n {
                 let base = (s * c + ch) * inner;
-                let dy: Vec<T> = g[base..base + inner].iter().map(|&v| t(v)).collect();
-                let d: Vec<T> = x[base..base + inner].iter().map(|&v| t(v) - mean).collect();
-                let prod: Vec<T> = d.iter().zip(&dy).map(|(&a, &b)| a * b).collect();
-                sum += reduce_row(&dy, None).into();
-                dot += reduce_row(&prod, Some((&d, &dy))).into();
+                let dy = &g[base..base + inner];
+                d.clear();
+                d.extend(x[base..base + inner].iter().map(|&v| v - mean));
+                prod.clear();
+                prod.extend(d.iter().zip(dy).map(|(&a, &b)| a * b));
+                sum += reduce_row(dy, None).into();
+                dot += reduce_row(&prod, Some((&d, dy))).into();
             }
         }
         let dp = t(dot);
-        gw[ch] = (dp * inv).into();
-        gb[ch] = t(sum).into();
+        // (N, C) input: the dot product is a tensor of the input's type before its product
+        // with invstd; otherwise the double sum meets invstd in double, rounded once.
+        gw[ch] = if inner == 1 { dp * inv } else { t(dot * inv.into()) };
+        gb[ch] = t(sum);
         let k = dp * inv * inv / t(m as f64);
         // (N, C) input: the mean of dy is divided in float; whole vectors of channels fuse the
         // `(x - mean) * k` term, the scalar tail does not.
         let (grad_mean, fused) = if inner == 1 { (t(sum) / t(n as f64), ch < c - c % T::LANES) } else { (t(sum / m as f64), true) };
         for s in 0..n {
-            for i in 0..inner {
-                let at = (s * c + ch) * inner + i;
-                let dy = t(g[at]);
+            let base = (s * c + ch) * inner;
+            for at in base..base + inner {
+                let dy = g[at];
                 let v = if training {
-                    let d = t(x[at]) - mean;
+                    let d = x[at] - mean;
                     if fused { (-d).mul_add(k, dy - grad_mean) } else { dy - grad_mean - d * k }
                 } else {
                     dy
                 };
-                gx[at] = (v * inv * wc).into();
+                gx[at] = v * inv * wc;
             }
         }
     }
