@@ -1,6 +1,7 @@
 //! The sandbox at import time: lessons import only the modules lessonrun provides (math, random,
-//! torch...). A module that exists in CPython's standard library or is a common third-party
-//! package gets an ImportError that says why; an unknown name gets CPython's plain message.
+//! torch...). A module that exists in CPython's standard library or in the reference
+//! environment gets an ImportError that says why; an unknown name, or a third-party package the
+//! reference environment lacks too (torchvision, pandas), gets CPython's plain message.
 //!
 //! There is nothing else to enforce: the interpreter has no API for files, sockets, processes or
 //! the environment (`open`, `input`, `exec`, `eval` are not builtins, so using them is a NameError).
@@ -37,11 +38,20 @@ const KNOWN: &[&str] = &[
     "xml", "xmlrpc", "yaml", "zipapp", "zipfile", "zipimport", "zlib", "zoneinfo",
 ];
 
+/// Third-party packages of `KNOWN` that the reference environment (torch-oracle's: torch,
+/// numpy, matplotlib, IPython) does not have either: importing one fails there with CPython's
+/// plain message, so a cell that tries prints exactly that here too.
+const ABSENT_IN_REFERENCE: &[&str] = &[
+    "PIL", "cv2", "datasets", "h5py", "jax", "keras", "numba", "pandas", "pytest", "requests",
+    "scipy", "seaborn", "sklearn", "sympy", "tensorflow", "torchaudio", "torchtext", "torchvision",
+    "tqdm", "transformers", "yaml",
+];
+
 /// The message for `import name` when lessonrun does not provide it; `available` lists what
 /// lessons can import.
 pub fn missing_module_message(name: &str, available: &[String]) -> String {
     let top = name.split('.').next().unwrap_or(name);
-    if KNOWN.binary_search(&top).is_ok() {
+    if KNOWN.binary_search(&top).is_ok() && !ABSENT_IN_REFERENCE.contains(&top) {
         format!(
             "No module named '{name}': it is not available in lessons (lessons can import {})",
             available.join(", ")

@@ -357,6 +357,13 @@ fn sandbox_imports_say_the_module_is_not_available() {
         );
         assert!(e.message.contains("math") && e.message.contains("random"), "{}", e.message);
     }
+    // Packages that the reference environment lacks too fail there with CPython's plain message.
+    for (module, missing) in [("torchvision", "torchvision"), ("pandas", "pandas"), ("torchvision.models", "torchvision")] {
+        let mut it = Interpreter::new();
+        let (_, e) = run(&mut it, &format!("import {module}\n"));
+        let e = e.expect("import must fail");
+        assert_eq!((e.py_type.as_str(), e.message.as_str()), ("ModuleNotFoundError", format!("No module named '{missing}'").as_str()));
+    }
     // Caught as ImportError, as lesson code written for CPython would.
     let mut it = Interpreter::new();
     let (out, e) = run(&mut it, "try:\n    import subprocess\nexcept ImportError as e:\n    print(type(e).__name__)\n");
