@@ -38,6 +38,7 @@ mod print;
 mod random;
 mod range;
 pub mod rnn;
+mod rnn_cells;
 mod rnn_fused;
 mod sampling;
 mod select;
