@@ -2,14 +2,61 @@
 //! the LSTM, GRU and plain RNN cells: the op-by-op path's formulas (rnn.rs) in its rounding
 //! order, and the gradients autograd gives over those ops, written over row-major buffers.
 //!
-//! Every function here is `#[inline(always)]` so that it is compiled inside the caller's
-//! FMA-enabled wrapper (`with_fma`): the formulas' fused multiply-adds and SLEEF's exp are then
-//! instructions instead of calls. No `a * b + c` is ever contracted by the compiler, so the
-//! op-by-op path's separate roundings stay separate.
+//! Each step runs compiled with AVX2 and FMA where the CPU has them (`fma_dispatch!`): the
+//! formulas' fused multiply-adds, SLEEF's exp and the float32 tanh are then instructions
+//! instead of calls to `fmaf`/`rintf` (same bits either way). No `a * b + c` is ever
+//! contracted by the compiler, so the op-by-op path's separate roundings stay separate.
 
 use super::kernels::VEC_LOOP_F32;
 use super::rnn::{sigmoid_scalar, sigmoid_vec};
 use super::rnn_fused::Elem;
+
+/// Defines `pub(crate) fn $name` running `$body` (an `#[inline(always)]` function, so that all
+/// of it is compiled into the feature-enabled copy) with AVX2 and FMA where the CPU has them.
+macro_rules! fma_dispatch {
+    ($(#[$doc:meta])* fn $name:ident<$T:ident>($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? => $body:ident) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) fn $name<$T: Elem>($($a: $t),*) $(-> $r)? {
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn fast<$T: Elem>($($a: $t),*) $(-> $r)? {
+                    $body($($a),*)
+                }
+                // SAFETY: the CPU has the features `fast` is compiled for.
+                return unsafe { fast($($a),*) };
+            }
+            $body($($a),*)
+        }
+    };
+}
+
+fma_dispatch! {
+    /// The LSTM step ([`lstm_cells`]).
+    fn lstm<T>(gh: &[T], gi: &[T], c_prev: &[T], h: usize, acts: &mut [T], c_new: &mut [T], tc_new: &mut [T], h_new: &mut [T]) => lstm_cells
+}
+fma_dispatch! {
+    /// The LSTM step's backward ([`lstm_cells_back`]).
+    fn lstm_back<T>(acts: &[T], tc: &[T], c_prev: &[T], dh: Option<&[T]>, dc: Option<&[T]>, h: usize, g: &mut [T], want_dc: bool) -> Option<Vec<T>> => lstm_cells_back
+}
+fma_dispatch! {
+    /// The GRU step ([`gru_cells`]).
+    fn gru<T>(gh: &[T], gi: &[T], h_prev: &[T], h: usize, acts: &mut [T], h_new: &mut [T]) => gru_cells
+}
+fma_dispatch! {
+    /// The GRU step's backward ([`gru_cells_back`]).
+    fn gru_back<T>(acts: &[T], h_prev: &[T], dh: &[T], h: usize, g_i: &mut [T], g_h: &mut [T], dd: &mut [T]) => gru_cells_back
+}
+fma_dispatch! {
+    /// The plain RNN step ([`rnn_cells`]).
+    fn rnn<T>(gh: &[T], gi: &[T], use_relu: bool, h_new: &mut [T]) => rnn_cells
+}
+fma_dispatch! {
+    /// The plain RNN step's backward ([`rnn_cells_back`]).
+    fn rnn_back<T>(y: &[T], dh: &[T], use_relu: bool, g: &mut [T]) => rnn_cells_back
+}
 
 /// `row_sigmoid`'s value at column `j` of a row of `h`.
 #[inline(always)]
@@ -43,7 +90,7 @@ fn relu<T: Elem>(x: T) -> T {
 /// state `c_new`, its tanh `tc_new` and the new hidden state `h_new` (each (B, H)).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn lstm<T: Elem>(
+fn lstm_cells<T: Elem>(
     gh: &[T],
     gi: &[T],
     c_prev: &[T],
@@ -80,7 +127,7 @@ pub(crate) fn lstm<T: Elem>(
 /// what reached the step's hidden and cell states.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn lstm_back<T: Elem>(
+fn lstm_cells_back<T: Elem>(
     acts: &[T],
     tc: &[T],
     c_prev: &[T],
@@ -134,7 +181,7 @@ pub(crate) fn lstm_back<T: Elem>(
 /// `h' = (h - n) * z + n`): `acts` keeps r, z, n and the hidden product's n chunk per row
 /// (B, 4H), `h_new` the new state.
 #[inline(always)]
-pub(crate) fn gru<T: Elem>(
+fn gru_cells<T: Elem>(
     gh: &[T],
     gi: &[T],
     h_prev: &[T],
@@ -164,7 +211,7 @@ pub(crate) fn gru<T: Elem>(
 /// `g_i`, the hidden product's into `g_h` (both (B, 3H)), and `h - n`'s direct share of the
 /// previous state's gradient into `dd` (B, H), which reaches it before the product's.
 #[inline(always)]
-pub(crate) fn gru_back<T: Elem>(
+fn gru_cells_back<T: Elem>(
     acts: &[T],
     h_prev: &[T],
     dh: &[T],
@@ -205,7 +252,7 @@ pub(crate) fn gru_back<T: Elem>(
 
 /// The plain RNN step: `h' = tanh(W_hh h + W_ih x)` or its relu.
 #[inline(always)]
-pub(crate) fn rnn<T: Elem>(gh: &[T], gi: &[T], use_relu: bool, h_new: &mut [T]) {
+fn rnn_cells<T: Elem>(gh: &[T], gi: &[T], use_relu: bool, h_new: &mut [T]) {
     for (k, out) in h_new.iter_mut().enumerate() {
         let x = gh[k] + gi[k];
         *out = if use_relu { relu(x) } else { x.tanh_() };
@@ -215,7 +262,7 @@ pub(crate) fn rnn<T: Elem>(gh: &[T], gi: &[T], use_relu: bool, h_new: &mut [T]) 
 /// The plain RNN step's backward: the pre-activation's gradient into `g` from `dh` and the
 /// step's output `y` (ReluBackward0 keeps `g` where `y > 0`).
 #[inline(always)]
-pub(crate) fn rnn_back<T: Elem>(y: &[T], dh: &[T], use_relu: bool, g: &mut [T]) {
+fn rnn_cells_back<T: Elem>(y: &[T], dh: &[T], use_relu: bool, g: &mut [T]) {
     for (k, out) in g.iter_mut().enumerate() {
         *out = if use_relu {
             if y[k] > T::zero() { dh[k] } else { T::zero() }

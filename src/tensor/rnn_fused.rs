@@ -50,7 +50,7 @@ fn shape_err(e: ndarray::ShapeError) -> TensorError {
 impl Elem for f32 {
     const ROW_VECTOR_SIGMOID: bool = true;
     fn tanh_(self) -> f32 {
-        (self as f64).tanh() as f32
+        super::tanh_f32::tanh_f32(self)
     }
     fn read(t: &Tensor) -> Option<Vec<f32>> {
         match &*t.storage() {
@@ -165,22 +165,6 @@ fn applies(
     })
 }
 
-/// Runs `f` compiled with FMA instructions where the CPU has them: the formulas use fused
-/// multiply-adds either way (same bits), but without the feature each is a call to `fmaf`.
-#[inline(always)]
-fn with_fma<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        // SAFETY: the CPU has the features `run` is compiled for.
-        return unsafe { run(f) };
-    }
-    f()
-}
-
 /// What one direction of one layer keeps for its backward pass, by step in the order run.
 struct DirRun<T> {
     /// Per step, (B, 4H): an LSTM's gates after their nonlinearities (i, f, g, o), a GRU's
@@ -240,9 +224,16 @@ fn run_dir<T: Elem>(
     };
     let mut h_t = h0;
     let mut h_new = vec![T::zero(); bh];
+    // `nn::linear(h, w_hh, b_hh)` with one transposed view for all steps, so that its
+    // gathered elements (which `addmm` reads) are made once.
+    let w_t = w.w_hh.t()?;
     for k in 0..steps {
         let t = if reverse { steps - 1 - k } else { k };
-        let gh = read::<T>(&super::nn::linear(&h_t, &w.w_hh, w.b_hh.as_ref())?)?;
+        let gh = match &w.b_hh {
+            Some(b) => Tensor::addmm(b, &h_t, &w_t)?,
+            None => h_t.matmul(&w_t)?,
+        };
+        let gh = read::<T>(&gh)?;
         let gi = &gi_all[t * bg..(t + 1) * bg];
         let acts = &mut run.acts[k * ba..(k + 1) * ba];
         match mode {
@@ -254,18 +245,7 @@ fn run_dir<T: Elem>(
                     &done[(k - 1) * bh..]
                 };
                 let tc = &mut run.tc[k * bh..(k + 1) * bh];
-                with_fma(|| {
-                    rnn_cells::lstm(
-                        &gh,
-                        gi,
-                        c_prev,
-                        h,
-                        acts,
-                        &mut rest[..bh],
-                        tc,
-                        &mut h_new,
-                    )
-                });
+                rnn_cells::lstm(&gh, gi, c_prev, h, acts, &mut rest[..bh], tc, &mut h_new);
             }
             Mode::Gru => {
                 let hp = if k == 0 {
@@ -274,11 +254,11 @@ fn run_dir<T: Elem>(
                     let tp = if reverse { t + 1 } else { t - 1 };
                     &run.out[tp * bh..(tp + 1) * bh]
                 };
-                with_fma(|| rnn_cells::gru(&gh, gi, hp, h, acts, &mut h_new));
+                rnn_cells::gru(&gh, gi, hp, h, acts, &mut h_new);
             }
             Mode::RnnTanh | Mode::RnnRelu => {
                 let relu = mode == Mode::RnnRelu;
-                with_fma(|| rnn_cells::rnn(&gh, gi, relu, &mut h_new));
+                rnn_cells::rnn(&gh, gi, relu, &mut h_new);
             }
         }
         run.out[t * bh..(t + 1) * bh].copy_from_slice(&h_new);
@@ -427,18 +407,16 @@ fn dir_backward<T: Elem>(
                     &run.c[(k - 1) * bh..k * bh]
                 };
                 let want_dc = k > 0 || need.c0;
-                let Some(dcx) = with_fma(|| {
-                    rnn_cells::lstm_back(
-                        acts,
-                        tc,
-                        c_prev,
-                        dh.as_deref(),
-                        dc.as_deref(),
-                        h,
-                        g_i,
-                        want_dc,
-                    )
-                }) else {
+                let Some(dcx) = rnn_cells::lstm_back(
+                    acts,
+                    tc,
+                    c_prev,
+                    dh.as_deref(),
+                    dc.as_deref(),
+                    h,
+                    g_i,
+                    want_dc,
+                ) else {
                     continue;
                 };
                 g_h.copy_from_slice(g_i);
@@ -450,7 +428,7 @@ fn dir_backward<T: Elem>(
                 let Some(dh) = dh else { continue };
                 let hp = run.h_before(k, reverse, bh);
                 let mut dd = vec![T::zero(); bh];
-                with_fma(|| rnn_cells::gru_back(acts, hp, &dh, h, g_i, &mut g_h, &mut dd));
+                rnn_cells::gru_back(acts, hp, &dh, h, g_i, &mut g_h, &mut dd);
                 if want_h {
                     dd_next = Some(dd);
                 }
@@ -459,7 +437,7 @@ fn dir_backward<T: Elem>(
                 let Some(dh) = dh else { continue };
                 let y = &run.out[t * bh..(t + 1) * bh];
                 let relu = mode == Mode::RnnRelu;
-                with_fma(|| rnn_cells::rnn_back(y, &dh, relu, g_i));
+                rnn_cells::rnn_back(y, &dh, relu, g_i);
                 g_h.copy_from_slice(g_i);
             }
         }
