@@ -213,7 +213,8 @@ fn gemm_input_grad_by_output<T: Float + Into<f64>>(
                                     && y < g.h
                                     && x < g.w
                                 {
-                                    let w: f64 = wt[((o * g.cg + c) * g.kh + ky) * g.kw + kx].into();
+                                    let w: f64 =
+                                        wt[((o * g.cg + c) * g.kh + ky) * g.kw + kx].into();
                                     gx[((n * g.c + c0 + c) * g.h + y) * g.w + x] += d * w;
                                 }
                             }

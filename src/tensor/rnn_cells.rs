@@ -181,14 +181,7 @@ fn lstm_cells_back<T: Elem>(
 /// `h' = (h - n) * z + n`): `acts` keeps r, z, n and the hidden product's n chunk per row
 /// (B, 4H), `h_new` the new state.
 #[inline(always)]
-fn gru_cells<T: Elem>(
-    gh: &[T],
-    gi: &[T],
-    h_prev: &[T],
-    h: usize,
-    acts: &mut [T],
-    h_new: &mut [T],
-) {
+fn gru_cells<T: Elem>(gh: &[T], gi: &[T], h_prev: &[T], h: usize, acts: &mut [T], h_new: &mut [T]) {
     let b = h_prev.len() / h.max(1);
     for r in 0..b {
         let (row, arow) = (r * 3 * h, r * 4 * h);

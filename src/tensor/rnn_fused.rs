@@ -379,8 +379,9 @@ fn dir_backward<T: Elem>(
     let mut reached = 0;
     // What reaches the previous state from this step, in arrival order: a GRU's `h - n`
     // share, then the hidden product's; an LSTM's cell share.
-    let (mut dd_next, mut dh_next, mut dc_next): (Option<Vec<T>>, Option<Vec<T>>, Option<Vec<T>>) =
-        (None, None, None);
+    let mut dd_next: Option<Vec<T>> = None;
+    let mut dh_next: Option<Vec<T>> = None;
+    let mut dc_next: Option<Vec<T>> = None;
     let mut w_hh = WeightGrad::new(&w.w_hh)?;
     let mut g_h = vec![T::zero(); bg];
     for k in (0..steps).rev() {
@@ -538,9 +539,8 @@ fn fused<T: Elem>(
     let (steps, b) = (s[0], s[1]);
     let h = weights[0].w_hh.shape()[1];
     let bh = b * h;
-    let (hs, c0v) = no_grad(|| -> Result<_> {
-        Ok((h0.unbind(0)?, c0.map(read::<T>).transpose()?))
-    })?;
+    let (hs, c0v) =
+        no_grad(|| -> Result<_> { Ok((h0.unbind(0)?, c0.map(read::<T>).transpose()?)) })?;
     let mut inputs = Vec::with_capacity(cfg.num_layers);
     let mut runs = Vec::with_capacity(weights.len());
     let mut input = no_grad(|| x.detach());

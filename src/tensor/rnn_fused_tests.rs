@@ -217,7 +217,11 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     if loss.requires_grad() {
         loss.backward(None, false)?;
     }
-    let mut all = vec![bits(&out), bits(&h), cn.as_ref().map(bits).unwrap_or_default()];
+    let mut all = vec![
+        bits(&out),
+        bits(&h),
+        cn.as_ref().map(bits).unwrap_or_default(),
+    ];
     for t in leaves(c) {
         all.push(t.grad().map(|g| bits(&g)).unwrap_or_default());
     }

@@ -9,9 +9,9 @@
 
 use ndarray::ArrayD;
 
+use super::DType;
 use super::sleef_f64::expd;
 use super::storage::Storage;
-use super::DType;
 
 /// Half-width, in double ulps of the approximation, of the window around a float32 midpoint
 /// within which the exact tanh decides. The approximation's error is below 2^14 ulps.
@@ -104,7 +104,15 @@ mod tests {
             check(b);
             b = n;
         }
-        for x in [0.0f32, -0.0, 1.0 / 4096.0, 20.0, -20.0, f32::MIN_POSITIVE, f32::INFINITY] {
+        for x in [
+            0.0f32,
+            -0.0,
+            1.0 / 4096.0,
+            20.0,
+            -20.0,
+            f32::MIN_POSITIVE,
+            f32::INFINITY,
+        ] {
             check(x.to_bits());
             check((-x).to_bits());
             check(x.to_bits() + 1);
