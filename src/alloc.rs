@@ -102,6 +102,25 @@ pub fn take_over_budget() -> bool {
     TRIPPED.replace(false)
 }
 
+/// mimalloc's `mi_option_purge_delay`, and its option setter (part of the C library that
+/// libmimalloc-sys builds; the crate declares it only with its `extended` feature).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Keeps freed memory committed for a second before handing it back to the OS, unless the
+/// environment set `MIMALLOC_PURGE_DELAY`. mimalloc's default, 10 ms, is shorter than a
+/// training step, which frees and allocates again the same large buffers (conv columns, f64
+/// copies, gradients): each return made the next step fault in and zero fresh pages, a third
+/// of a LeNet step's time (BENCHMARKS.md, issue #10 layers). Call once, at start-up.
+pub fn keep_freed_pages() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an option is allowed at any time; the purge reads it each time.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+    }
+}
+
 pub struct MiMalloc;
 
 // SAFETY: each method forwards to the mimalloc function with the same contract; memory from

@@ -237,28 +237,7 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
             }
         }
     } else if want[0] {
-        let (wf, gf): (Vec<f64>, Vec<f64>) = (wt.iter().map(|&v| v.into()).collect(), gy.iter().map(|&v| v.into()).collect());
-        for n in 0..g.n {
-            for o in 0..g.o {
-                let c0 = (o / g.og) * g.cg;
-                for oy in 0..g.oh {
-                    for ox in 0..g.ow {
-                        let d = gf[gyi(n, o, oy, ox)];
-                        for c in 0..g.cg {
-                            for ky in 0..g.kh {
-                                for kx in 0..g.kw {
-                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
-                                        gx[xi(n, c0 + c, y, xx)] += d * wf[wi(o, c, ky, kx)];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let gx32: Vec<f64> = gx.iter().map(|&v| T::from_f64(v).into()).collect();
-        gx = gx32;
+        gx = gemm_input_grad(wt, gy, g, s);
     }
     for n in 0..if want[1] { g.n } else { 0 } {
         // The gemm path accumulates each sample's product on its own, then adds it.
@@ -295,6 +274,54 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
         gb = super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]);
     }
     (gx, gw.into_iter().map(Into::into).collect(), gb.into_iter().map(Into::into).collect())
+}
+
+/// The gemm path's input gradient: each input's products `gy * w` (exact in f64 for float32)
+/// added in f64 in the order of the per-output loop (output channel, then output row and
+/// column ascending), rounded to `T` once. The loops run per kernel tap over rows of output
+/// positions, so the innermost one walks both buffers contiguously; for a fixed input the taps
+/// in descending order meet its output positions in ascending order, the reference's.
+pub(super) fn gemm_input_grad<T: Float + Into<f64>>(wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec) -> Vec<f64> {
+    let mut gx = vec![0.0f64; g.n * g.c * g.h * g.w];
+    let gf: Vec<f64> = gy.iter().map(|&v| v.into()).collect();
+    let (plane, oplane) = (g.h * g.w, g.oh * g.ow);
+    for n in 0..g.n {
+        for o in 0..g.o {
+            let c0 = (o / g.og) * g.cg;
+            let grow = &gf[(n * g.o + o) * oplane..(n * g.o + o + 1) * oplane];
+            for c in 0..g.cg {
+                let xplane = &mut gx[(n * g.c + c0 + c) * plane..(n * g.c + c0 + c + 1) * plane];
+                for ky in (0..g.kh).rev() {
+                    let offy = ky * s.dilation[0];
+                    let (ylo, yhi) = conv_im2col::tap_range(g.oh, g.h, s.stride[0], offy, s.pad_lo[0]);
+                    for kx in (0..g.kw).rev() {
+                        let w: f64 = wt[((o * g.cg + c) * g.kh + ky) * g.kw + kx].into();
+                        let offx = kx * s.dilation[1];
+                        let (xlo, xhi) = conv_im2col::tap_range(g.ow, g.w, s.stride[1], offx, s.pad_lo[1]);
+                        if xlo == xhi {
+                            continue;
+                        }
+                        for oy in ylo..yhi {
+                            let y = oy * s.stride[0] + offy - s.pad_lo[0];
+                            let src = &grow[oy * g.ow..(oy + 1) * g.ow];
+                            let dst = &mut xplane[y * g.w..(y + 1) * g.w];
+                            if s.stride[1] == 1 {
+                                let x0 = xlo + offx - s.pad_lo[1];
+                                for (d, &v) in dst[x0..x0 + (xhi - xlo)].iter_mut().zip(&src[xlo..xhi]) {
+                                    *d += v * w;
+                                }
+                            } else {
+                                for ox in xlo..xhi {
+                                    dst[ox * s.stride[1] + offx - s.pad_lo[1]] += src[ox] * w;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    gx.iter().map(|&v| T::from_f64(v).into()).collect()
 }
 
 /// The gradients asked for (`need`: input, weight, bias; the others come back empty), through

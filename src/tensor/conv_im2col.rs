@@ -44,7 +44,7 @@ pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T])
 /// The valid range `lo..hi` of output positions `o` (of `out` in all) whose tap at offset
 /// `off` (kernel index times dilation) reads input position `o * stride + off - pad` inside
 /// `0..len`.
-fn tap_range(out: usize, len: usize, stride: usize, off: usize, pad: usize) -> (usize, usize) {
+pub(super) fn tap_range(out: usize, len: usize, stride: usize, off: usize, pad: usize) -> (usize, usize) {
     let lo = pad.saturating_sub(off).div_ceil(stride);
     let hi = if len + pad > off {
         (len + pad - off).div_ceil(stride).min(out)

@@ -1,7 +1,8 @@
 //! Tests that the im2col convolutions (conv_im2col.rs) give conv.rs's per-output loops' bits,
-//! on every path they take, with padding, strides, dilation, groups and channel blocks.
+//! on every path they take, with padding, strides, dilation, groups and channel blocks; and
+//! that the gemm path's input gradient adds in the per-output loop's order.
 
-use super::conv::{ConvSpec, Geom, Path, backward_reference, forward_reference};
+use super::conv::{ConvSpec, Geom, Path, backward_reference, forward_reference, gemm_input_grad};
 use super::conv_im2col;
 use super::kernels::Float;
 
@@ -184,4 +185,67 @@ fn zero_filled_taps_are_refused_where_they_could_change_a_sign_or_make_nan() {
         .collect();
     let w: Vec<f32> = values(g.o * g.cg * g.kh * g.kw, 2);
     assert!(conv_im2col::forward(&x, &w, None, &g, &s, Path::Onednn).is_none());
+}
+
+/// The gemm path's input gradient as first written: one loop per output position, adding
+/// each tap's product into the input it read, in f64, rounded once.
+fn gemm_input_grad_by_output<T: Float + Into<f64>>(
+    wt: &[T],
+    gy: &[T],
+    g: &Geom,
+    s: &ConvSpec,
+) -> Vec<f64> {
+    let mut gx = vec![0.0f64; g.n * g.c * g.h * g.w];
+    for n in 0..g.n {
+        for o in 0..g.o {
+            let c0 = (o / g.og) * g.cg;
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let d: f64 = gy[((n * g.o + o) * g.oh + oy) * g.ow + ox].into();
+                    for c in 0..g.cg {
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                let y = (oy * s.stride[0] + ky * s.dilation[0])
+                                    .checked_sub(s.pad_lo[0]);
+                                let x = (ox * s.stride[1] + kx * s.dilation[1])
+                                    .checked_sub(s.pad_lo[1]);
+                                if let (Some(y), Some(x)) = (y, x)
+                                    && y < g.h
+                                    && x < g.w
+                                {
+                                    let w: f64 =
+                                        wt[((o * g.cg + c) * g.kh + ky) * g.kw + kx].into();
+                                    gx[((n * g.c + c0 + c) * g.h + y) * g.w + x] += d * w;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    gx.iter().map(|&v| T::from_f64(v).into()).collect()
+}
+
+fn check_gemm_input_grad<T: Float + Into<f64>>() {
+    for (ci, case) in cases().iter().enumerate() {
+        let (g, s) = case.geom();
+        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci as u64 + 100);
+        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci as u64 + 300);
+        let want: Vec<u64> = gemm_input_grad_by_output(&w, &gy, &g, &s)
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        let got: Vec<u64> = gemm_input_grad(&w, &gy, &g, &s)
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(got, want, "case {ci}: gemm input gradient");
+    }
+}
+
+#[test]
+fn gemm_input_gradient_adds_in_the_per_output_order() {
+    check_gemm_input_grad::<f32>();
+    check_gemm_input_grad::<f64>();
 }

@@ -38,6 +38,7 @@ mod print;
 mod random;
 mod range;
 pub mod rnn;
+mod rnn_cells;
 mod rnn_fused;
 mod sampling;
 mod select;
@@ -46,6 +47,7 @@ mod sleef_f64;
 mod softmax_lanes;
 mod stats;
 mod storage;
+mod tanh_f32;
 #[allow(clippy::module_inception)]
 mod tensor;
 mod unary_more;

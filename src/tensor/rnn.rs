@@ -211,7 +211,7 @@ pub struct RnnConfig {
 /// PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 ...). Returns the output
 /// (T, B, directions·H), `h_n` and, for an LSTM, `c_n`.
 ///
-/// An LSTM runs fused where it can (rnn_fused.rs), with the same values and gradients.
+/// The run is fused where it can be (rnn_fused.rs), with the same values and gradients.
 pub fn rnn(
     cfg: &RnnConfig,
     x: &Tensor,

@@ -1,16 +1,19 @@
-//! The fused LSTM: a whole `nn.LSTM` run (layers, directions) over (T, B, ·) buffers recorded
-//! as one autograd node, with its own backward through time.
+//! The fused recurrent run: a whole `nn.LSTM`, `nn.GRU` or `nn.RNN` run (layers, directions)
+//! over (T, B, ·) buffers recorded as one autograd node, with its own backward through time.
+//! The cells' element-wise formulas are in rnn_cells.rs.
 //!
-//! The op-by-op path (rnn.rs) records about twenty nodes per step, and autograd sums each
-//! step's input-gate gradient as a full (T, B, 4H) tensor (`unbind`'s backward), so its cost is
-//! per-op overhead plus O(T²) additions. This path computes the same values with the same
+//! The op-by-op path (rnn.rs) records ten to twenty nodes per step, and autograd sums each
+//! step's input-gate gradient as a full (T, B, G·H) tensor (`unbind`'s backward), so its cost
+//! is per-op overhead plus O(T²) additions. This path computes the same values with the same
 //! kernels (`nn::linear` for the products, the same element-wise formulas in the same order),
 //! and its backward reproduces bit for bit what the engine's accumulation gives there:
 //! - a buffer that several gradients reach adds them in arrival order; every buffer of an LSTM
 //!   step gets at most two (commutative), except the weights' (one product per step, summed
-//!   from the last step down, the order the engine runs the steps in);
-//! - the four gate chunks' gradients are summed as full tensors padded with +0, so a -0 there
-//!   becomes +0 (likewise the initial states' slices when more than one slice gets a gradient);
+//!   from the last step down, the order the engine runs the steps in); a GRU's previous state
+//!   gets three: the output's gradient, then `h - n`'s, then the hidden product's;
+//! - the gate chunks' gradients are summed as full tensors padded with +0, so a -0 there
+//!   becomes +0 (likewise the initial states' slices when more than one slice gets a gradient,
+//!   and a plain RNN's input gates when more than one step gets a gradient);
 //! - a gradient that never arrives is not a zero: a node no gradient reaches does not run.
 //!
 //! The engine's nodes have one output, so the layer's node produces a one-element token and
@@ -24,8 +27,9 @@ use std::rc::Rc;
 use ndarray::{ArrayD, IxDyn};
 
 use super::autograd::attach;
-use super::kernels::{self, Float, Mat, VEC_LOOP_F32};
-use super::rnn::{CellWeights, Mode, RnnConfig, sigmoid_scalar, sigmoid_vec};
+use super::kernels::{self, Float, Mat};
+use super::rnn::{CellWeights, Mode, RnnConfig};
+use super::rnn_cells;
 use super::storage::Storage;
 use super::{DType, Result, Tensor, TensorError, is_grad_enabled, no_grad};
 
@@ -46,7 +50,7 @@ fn shape_err(e: ndarray::ShapeError) -> TensorError {
 impl Elem for f32 {
     const ROW_VECTOR_SIGMOID: bool = true;
     fn tanh_(self) -> f32 {
-        (self as f64).tanh() as f32
+        super::tanh_f32::tanh_f32(self)
     }
     fn read(t: &Tensor) -> Option<Vec<f32>> {
         match &*t.storage() {
@@ -83,28 +87,6 @@ fn read<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
     T::read(t).ok_or_else(|| TensorError::runtime("fused LSTM: unexpected dtype"))
 }
 
-/// `row_sigmoid`'s value at column `j` of a row of `h`.
-#[inline(always)]
-fn sig<T: Elem>(x: T, j: usize, h: usize) -> T {
-    if T::ROW_VECTOR_SIGMOID && j < h - h % VEC_LOOP_F32 {
-        sigmoid_vec(x)
-    } else {
-        sigmoid_scalar(x)
-    }
-}
-
-/// SigmoidBackward0: `g * (1 - y) * y`, left to right.
-#[inline(always)]
-fn sig_back<T: Elem>(g: T, y: T) -> T {
-    g * (T::one() - y) * y
-}
-
-/// TanhBackward0: `g * (1 - y*y)` with the fused `1 - y*y`.
-#[inline(always)]
-fn tanh_back<T: Elem>(g: T, y: T) -> T {
-    g * (-y).mul_add(y, T::one())
-}
-
 /// Adds `b` into `a` the way a gradient buffer does: the first one is taken as it is.
 fn add_into<T: Elem>(a: &mut Option<Vec<T>>, b: Option<&[T]>) {
     let Some(b) = b else { return };
@@ -122,8 +104,8 @@ fn add_tensor(acc: &mut Option<Tensor>, g: Tensor) -> Result<()> {
     Ok(())
 }
 
-/// Whether the fused path computes exactly what [`super::rnn::rnn`] would: an LSTM of
-/// float32 or float64 whose shapes are all consistent (errors are left to the op-by-op path),
+/// Whether the fused path computes exactly what [`super::rnn::rnn`] would: a run of float32
+/// or float64 whose shapes are all consistent (errors are left to the op-by-op path),
 /// without dropout between layers in training. Without biases the input product's gradient
 /// follows `matmul`'s folding only when the weights need gradients.
 fn applies(
@@ -134,32 +116,32 @@ fn applies(
     weights: &[CellWeights],
 ) -> bool {
     let dtype = x.dtype();
-    if cfg.mode != Mode::Lstm || !matches!(dtype, DType::Float32 | DType::Float64) {
+    if !matches!(dtype, DType::Float32 | DType::Float64) {
         return false;
     }
     if cfg.dropout > 0.0 && cfg.training && cfg.num_layers > 1 {
         return false;
     }
     let dirs = if cfg.bidirectional { 2 } else { 1 };
-    let Some(c0) = c0 else { return false };
+    let lstm = cfg.mode == Mode::Lstm;
+    if lstm != c0.is_some() {
+        return false;
+    }
+    let gates = cfg.mode.gates();
     let xs = x.shape();
     if xs.len() != 3 || xs[0] == 0 || weights.len() != cfg.num_layers * dirs || weights.is_empty() {
         return false;
     }
     let hidden = weights[0].w_hh.shape().get(1).copied().unwrap_or(0);
     let want = [cfg.num_layers * dirs, xs[1], hidden];
-    if hidden == 0
-        || h0.shape() != want
-        || c0.shape() != want
-        || h0.dtype() != dtype
-        || c0.dtype() != dtype
-    {
+    let c0_ok = c0.is_none_or(|c0| c0.shape() == want && c0.dtype() == dtype);
+    if hidden == 0 || h0.shape() != want || h0.dtype() != dtype || !c0_ok {
         return false;
     }
     let grads = is_grad_enabled()
         && (x.requires_grad()
             || h0.requires_grad()
-            || c0.requires_grad()
+            || c0.is_some_and(Tensor::requires_grad)
             || weights.iter().any(|w| {
                 w.w_ih.requires_grad()
                     || w.w_hh.requires_grad()
@@ -170,10 +152,10 @@ fn applies(
         let isz = if k < dirs { xs[2] } else { dirs * hidden };
         let bias_ok = |b: &Option<Tensor>| {
             b.as_ref()
-                .is_none_or(|b| b.shape() == [4 * hidden] && b.dtype() == dtype)
+                .is_none_or(|b| b.shape() == [gates * hidden] && b.dtype() == dtype)
         };
-        w.w_ih.shape() == [4 * hidden, isz]
-            && w.w_hh.shape() == [4 * hidden, hidden]
+        w.w_ih.shape() == [gates * hidden, isz]
+            && w.w_hh.shape() == [gates * hidden, hidden]
             && w.w_ih.dtype() == dtype
             && w.w_hh.dtype() == dtype
             && bias_ok(&w.b_ih)
@@ -183,77 +165,37 @@ fn applies(
     })
 }
 
-/// Runs `f` compiled with FMA instructions where the CPU has them: the formulas use fused
-/// multiply-adds either way (same bits), but without the feature each is a call to `fmaf`.
-#[inline(always)]
-fn with_fma<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        // SAFETY: the CPU has the features `run` is compiled for.
-        return unsafe { run(f) };
-    }
-    f()
-}
-
-/// The element-wise part of a step: the gates' nonlinearities, the new cell state, its tanh
-/// and the new hidden state, row by row, in the op-by-op path's formulas.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn cells<T: Elem>(
-    gh: &[T],
-    gi: &[T],
-    c_prev: &[T],
-    h: usize,
-    acts: &mut Vec<T>,
-    c_new: &mut Vec<T>,
-    tc_new: &mut Vec<T>,
-    h_new: &mut Vec<T>,
-) {
-    let b = c_prev.len() / h.max(1);
-    for r in 0..b {
-        let row = r * 4 * h;
-        let pre = |blk: usize, j: usize| gh[row + blk * h + j] + gi[row + blk * h + j];
-        // Plain loops rather than iterator adaptors, so that all of it is inlined into the
-        // FMA-enabled caller.
-        for blk in 0..4 {
-            for j in 0..h {
-                let x = pre(blk, j);
-                acts.push(if blk == 2 { x.tanh_() } else { sig(x, j, h) });
-            }
-        }
-        let a = &acts[row..row + 4 * h];
-        for j in 0..h {
-            let (i, f, g, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j]);
-            let c = f * c_prev[r * h + j] + i * g;
-            let tc = c.tanh_();
-            c_new.push(c);
-            tc_new.push(tc);
-            h_new.push(o * tc);
-        }
-    }
-}
-
 /// What one direction of one layer keeps for its backward pass, by step in the order run.
 struct DirRun<T> {
-    /// The gates after their nonlinearities, (B, 4H) per step: i, f, g, o.
+    /// Per step, (B, 4H): an LSTM's gates after their nonlinearities (i, f, g, o), a GRU's
+    /// r, z, n and the hidden product's n chunk; empty for a plain RNN.
     acts: Vec<T>,
-    /// The cell state after each step, (B, H) per step; `tc` is its tanh.
+    /// An LSTM's cell state after each step, (B, H) per step; `tc` is its tanh.
     c: Vec<T>,
     tc: Vec<T>,
     /// The state each step started from (the first is the initial state's slice).
     h_prev: Vec<Tensor>,
-    /// The initial state's values; `c0` the cell's.
+    /// The initial state's values; `c0` the cell's (empty but for an LSTM).
     h0: Vec<T>,
     c0: Vec<T>,
     /// The output, (T, B, H) in time order.
     out: Vec<T>,
 }
 
+impl<T> DirRun<T> {
+    /// The hidden state step `k` (in the order run) started from.
+    fn h_before(&self, k: usize, reverse: bool, bh: usize) -> &[T] {
+        if k == 0 {
+            return &self.h0;
+        }
+        let steps = self.out.len() / bh.max(1);
+        let t = if reverse { steps - k } else { k - 1 };
+        &self.out[t * bh..(t + 1) * bh]
+    }
+}
+
 fn run_dir<T: Elem>(
+    mode: Mode,
     input: &Tensor,
     gi_all: &[T],
     h0: Tensor,
@@ -264,109 +206,66 @@ fn run_dir<T: Elem>(
     let s = input.shape();
     let (steps, b) = (s[0], s[1]);
     let h = w.w_hh.shape()[1];
-    let (bh, bg) = (b * h, b * 4 * h);
+    let bh = b * h;
+    let bg = bh * mode.gates();
+    let ba = match mode {
+        Mode::Lstm | Mode::Gru => 4 * bh,
+        Mode::RnnTanh | Mode::RnnRelu => 0,
+    };
+    let cells = if mode == Mode::Lstm { steps * bh } else { 0 };
     let mut run = DirRun {
-        acts: Vec::with_capacity(steps * bg),
-        c: Vec::with_capacity(steps * bh),
-        tc: Vec::with_capacity(steps * bh),
+        acts: vec![T::zero(); steps * ba],
+        c: vec![T::zero(); cells],
+        tc: vec![T::zero(); cells],
         h_prev: Vec::with_capacity(steps),
         h0: read(&h0)?,
         c0,
         out: vec![T::zero(); steps * bh],
     };
     let mut h_t = h0;
+    let mut h_new = vec![T::zero(); bh];
+    // `nn::linear(h, w_hh, b_hh)` with one transposed view for all steps, so that its
+    // gathered elements (which `addmm` reads) are made once.
+    let w_t = w.w_hh.t()?;
     for k in 0..steps {
         let t = if reverse { steps - 1 - k } else { k };
-        let gh = read::<T>(&super::nn::linear(&h_t, &w.w_hh, w.b_hh.as_ref())?)?;
-        let gi = &gi_all[t * bg..(t + 1) * bg];
-        let c_prev: &[T] = if k == 0 {
-            &run.c0
-        } else {
-            &run.c[(k - 1) * bh..k * bh]
+        let gh = match &w.b_hh {
+            Some(b) => Tensor::addmm(b, &h_t, &w_t)?,
+            None => h_t.matmul(&w_t)?,
         };
-        let mut acts = Vec::with_capacity(bg);
-        let mut c_new = Vec::with_capacity(bh);
-        let mut tc_new = Vec::with_capacity(bh);
-        let mut h_new = Vec::with_capacity(bh);
-        with_fma(|| {
-            cells(
-                &gh,
-                gi,
-                c_prev,
-                h,
-                &mut acts,
-                &mut c_new,
-                &mut tc_new,
-                &mut h_new,
-            )
-        });
+        let gh = read::<T>(&gh)?;
+        let gi = &gi_all[t * bg..(t + 1) * bg];
+        let acts = &mut run.acts[k * ba..(k + 1) * ba];
+        match mode {
+            Mode::Lstm => {
+                let (done, rest) = run.c.split_at_mut(k * bh);
+                let c_prev: &[T] = if k == 0 {
+                    &run.c0
+                } else {
+                    &done[(k - 1) * bh..]
+                };
+                let tc = &mut run.tc[k * bh..(k + 1) * bh];
+                rnn_cells::lstm(&gh, gi, c_prev, h, acts, &mut rest[..bh], tc, &mut h_new);
+            }
+            Mode::Gru => {
+                let hp = if k == 0 {
+                    &run.h0[..]
+                } else {
+                    let tp = if reverse { t + 1 } else { t - 1 };
+                    &run.out[tp * bh..(tp + 1) * bh]
+                };
+                rnn_cells::gru(&gh, gi, hp, h, acts, &mut h_new);
+            }
+            Mode::RnnTanh | Mode::RnnRelu => {
+                let relu = mode == Mode::RnnRelu;
+                rnn_cells::rnn(&gh, gi, relu, &mut h_new);
+            }
+        }
         run.out[t * bh..(t + 1) * bh].copy_from_slice(&h_new);
-        run.acts.extend(acts);
-        run.c.extend(c_new);
-        run.tc.extend(tc_new);
         run.h_prev.push(h_t);
-        h_t = T::wrap(h_new, &[b, h])?;
+        h_t = T::wrap(h_new.clone(), &[b, h])?;
     }
     Ok(run)
-}
-
-/// The element-wise part of a step's backward pass: the gates' gradient into `g` (B, 4H) and
-/// the previous cell state's share (when `want_dc`), or `None` when no gradient reaches the
-/// step. `dh`, `dc`: what reached the step's hidden and cell states.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn back_cells<T: Elem>(
-    acts: &[T],
-    tc: &[T],
-    c_prev: &[T],
-    dh: Option<&[T]>,
-    dc: Option<&[T]>,
-    h: usize,
-    g: &mut [T],
-    want_dc: bool,
-) -> Option<Vec<T>> {
-    let b = tc.len() / h.max(1);
-    // hy = o * tanh(cy): the o gate's gradient and tanh's share of the cell's.
-    let dcy = match dh {
-        Some(dh) => {
-            let mut dcy = Vec::with_capacity(b * h);
-            for r in 0..b {
-                for j in 0..h {
-                    let (o, y, d) = (acts[r * 4 * h + 3 * h + j], tc[r * h + j], dh[r * h + j]);
-                    g[r * 4 * h + 3 * h + j] = sig_back(d * y, o);
-                    dcy.push(tanh_back(d * o, y));
-                }
-            }
-            if let Some(dc) = dc {
-                dcy.iter_mut().zip(dc).for_each(|(a, &b)| *a = *a + b);
-            }
-            dcy
-        }
-        None => dc?.to_vec(),
-    };
-    // cy = f * cx + i * g.
-    let mut dcx = Vec::with_capacity(if want_dc { b * h } else { 0 });
-    for r in 0..b {
-        let a = &acts[r * 4 * h..(r + 1) * 4 * h];
-        let row = &mut g[r * 4 * h..(r + 1) * 4 * h];
-        for j in 0..h {
-            let (i, f, gg) = (a[j], a[h + j], a[2 * h + j]);
-            let d = dcy[r * h + j];
-            row[j] = sig_back(d * gg, i);
-            row[h + j] = sig_back(d * c_prev[r * h + j], f);
-            row[2 * h + j] = tanh_back(d * i, gg);
-            if want_dc {
-                dcx.push(d * f);
-            }
-        }
-    }
-    // The chunks' gradients meet as full tensors padded with +0.
-    g.iter_mut().for_each(|v| *v = *v + T::zero());
-    Some(dcx)
-}
-
-fn gates_all_step<T>(all: &[T], t: usize, bg: usize) -> &[T] {
-    &all[t * bg..(t + 1) * bg]
 }
 
 /// Which gradients a direction's backward must produce.
@@ -459,6 +358,7 @@ impl<T: Elem> WeightGrad<T> {
 /// `dhn`/`dcn` of its final state, each `None` when none arrives.
 #[allow(clippy::too_many_arguments)]
 fn dir_backward<T: Elem>(
+    mode: Mode,
     run: &DirRun<T>,
     w: &CellWeights,
     input: &Tensor,
@@ -471,13 +371,19 @@ fn dir_backward<T: Elem>(
     let s = input.shape();
     let (steps, b) = (s[0], s[1]);
     let h = w.w_hh.shape()[1];
-    let (bh, bg) = (b * h, b * 4 * h);
+    let gw = mode.gates() * h;
+    let (bh, bg) = (b * h, b * gw);
+    let ba = run.acts.len() / steps;
     let mut grads = DirGrads::default();
     let mut gates_all = vec![T::zero(); steps * bg];
-    let mut any = false;
-    let (mut dh_next, mut dc_next): (Option<Vec<T>>, Option<Vec<T>>) = (None, None);
+    let mut reached = 0;
+    // What reaches the previous state from this step, in arrival order: a GRU's `h - n`
+    // share, then the hidden product's; an LSTM's cell share.
+    let mut dd_next: Option<Vec<T>> = None;
+    let mut dh_next: Option<Vec<T>> = None;
+    let mut dc_next: Option<Vec<T>> = None;
     let mut w_hh = WeightGrad::new(&w.w_hh)?;
-    let t_prev = |k: usize| if reverse { steps - k } else { k - 1 };
+    let mut g_h = vec![T::zero(); bg];
     for k in (0..steps).rev() {
         let t = if reverse { steps - 1 - k } else { k };
         let last = k + 1 == steps;
@@ -486,69 +392,87 @@ fn dir_backward<T: Elem>(
         if last {
             add_into(&mut dh, dhn);
         }
+        add_into(&mut dh, dd_next.take().as_deref());
         add_into(&mut dh, dh_next.take().as_deref());
-        let mut dc = if last { dcn.map(<[T]>::to_vec) } else { None };
-        add_into(&mut dc, dc_next.take().as_deref());
-        let acts = &run.acts[k * bg..(k + 1) * bg];
-        let tc = &run.tc[k * bh..(k + 1) * bh];
-        let c_prev: &[T] = if k == 0 {
-            &run.c0
-        } else {
-            &run.c[(k - 1) * bh..k * bh]
-        };
-        let mut g = vec![T::zero(); bg];
-        let want_dc = k > 0 || need.c0;
-        let Some(dcx) = with_fma(|| {
-            back_cells(
-                acts,
-                tc,
-                c_prev,
-                dh.as_deref(),
-                dc.as_deref(),
-                h,
-                &mut g,
-                want_dc,
-            )
-        }) else {
-            continue;
-        };
-        gates_all[t * bg..(t + 1) * bg].copy_from_slice(&g);
-        any = true;
-        let gt = T::wrap(g, &[b, 4 * h])?;
-        if needs(&w.b_hh) {
-            add_tensor(&mut grads.b_hh, gt.sum_to(&[4 * h])?)?;
+        let acts = &run.acts[k * ba..(k + 1) * ba];
+        let g_i = &mut gates_all[t * bg..(t + 1) * bg];
+        let want_h = k > 0 || need.h0;
+        match mode {
+            Mode::Lstm => {
+                let mut dc = if last { dcn.map(<[T]>::to_vec) } else { None };
+                add_into(&mut dc, dc_next.take().as_deref());
+                let tc = &run.tc[k * bh..(k + 1) * bh];
+                let c_prev: &[T] = if k == 0 {
+                    &run.c0
+                } else {
+                    &run.c[(k - 1) * bh..k * bh]
+                };
+                let want_dc = k > 0 || need.c0;
+                let Some(dcx) = rnn_cells::lstm_back(
+                    acts,
+                    tc,
+                    c_prev,
+                    dh.as_deref(),
+                    dc.as_deref(),
+                    h,
+                    g_i,
+                    want_dc,
+                ) else {
+                    continue;
+                };
+                g_h.copy_from_slice(g_i);
+                if want_dc {
+                    dc_next = Some(dcx);
+                }
+            }
+            Mode::Gru => {
+                let Some(dh) = dh else { continue };
+                let hp = run.h_before(k, reverse, bh);
+                let mut dd = vec![T::zero(); bh];
+                rnn_cells::gru_back(acts, hp, &dh, h, g_i, &mut g_h, &mut dd);
+                if want_h {
+                    dd_next = Some(dd);
+                }
+            }
+            Mode::RnnTanh | Mode::RnnRelu => {
+                let Some(dh) = dh else { continue };
+                let y = &run.out[t * bh..(t + 1) * bh];
+                let relu = mode == Mode::RnnRelu;
+                rnn_cells::rnn_back(y, &dh, relu, g_i);
+                g_h.copy_from_slice(g_i);
+            }
         }
-        if k > 0 || need.h0 {
+        reached += 1;
+        let gt = T::wrap(g_h.clone(), &[b, gw])?;
+        if needs(&w.b_hh) {
+            add_tensor(&mut grads.b_hh, gt.sum_to(&[gw])?)?;
+        }
+        if want_h {
             dh_next = Some(read(&gt.mm(&w.w_hh)?)?);
         }
         if w.w_hh.requires_grad() {
-            let h_prev: &[T] = if k == 0 {
-                &run.h0
-            } else {
-                &run.out[t_prev(k) * bh..(t_prev(k) + 1) * bh]
-            };
-            w_hh.add(
-                h_prev,
-                gates_all_step(&gates_all, t, bg),
-                &run.h_prev[k],
-                &gt,
-                &w.w_hh,
-            )?;
-        }
-        if want_dc {
-            dc_next = Some(dcx);
+            let hp = run.h_before(k, reverse, bh);
+            w_hh.add(hp, &g_h, &run.h_prev[k], &gt, &w.w_hh)?;
         }
     }
     grads.w_hh = w_hh.finish(&w.w_hh)?;
-    grads.h0 = dh_next.filter(|_| need.h0);
+    if need.h0 {
+        let mut h0 = dd_next;
+        add_into(&mut h0, dh_next.as_deref());
+        grads.h0 = h0;
+    }
     grads.c0 = dc_next.filter(|_| need.c0);
-    if any {
+    if reached > 0 {
+        if matches!(mode, Mode::RnnTanh | Mode::RnnRelu) && reached > 1 {
+            // The steps' input gradients meet as full (T, B, H) tensors padded with +0.
+            gates_all.iter_mut().for_each(|v| *v = *v + T::zero());
+        }
         let in_f = s[2];
         let x2 = input.reshape_usize(&[steps * b, in_f])?;
         let gates_flat = gates_all.clone();
-        let g2 = T::wrap(gates_all, &[steps * b, 4 * h])?;
+        let g2 = T::wrap(gates_all, &[steps * b, gw])?;
         if needs(&w.b_ih) {
-            grads.b_ih = Some(g2.sum_to(&[4 * h])?);
+            grads.b_ih = Some(g2.sum_to(&[gw])?);
         }
         if need.input {
             grads.input = Some(g2.mm(&w.w_ih)?.reshape_usize(&s)?);
@@ -579,7 +503,7 @@ struct Saved<T> {
     cfg: RnnConfig,
     x: Tensor,
     h0: Tensor,
-    c0: Tensor,
+    c0: Option<Tensor>,
     weights: Vec<CellWeights>,
     /// Each layer's input, (T, B, ·).
     inputs: Vec<Tensor>,
@@ -597,12 +521,9 @@ pub(crate) fn try_rnn(
     if !applies(cfg, x, h0, c0, weights) {
         return Ok(None);
     }
-    let Some(c0) = c0.cloned() else {
-        return Ok(None);
-    };
     match x.dtype() {
-        DType::Float32 => fused::<f32>(cfg, x, h0, &c0, weights).map(Some),
-        _ => fused::<f64>(cfg, x, h0, &c0, weights).map(Some),
+        DType::Float32 => fused::<f32>(cfg, x, h0, c0, weights).map(Some),
+        _ => fused::<f64>(cfg, x, h0, c0, weights).map(Some),
     }
 }
 
@@ -610,7 +531,7 @@ fn fused<T: Elem>(
     cfg: &RnnConfig,
     x: &Tensor,
     h0: &Tensor,
-    c0: &Tensor,
+    c0: Option<&Tensor>,
     weights: &[CellWeights],
 ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
     let dirs = if cfg.bidirectional { 2 } else { 1 };
@@ -618,7 +539,8 @@ fn fused<T: Elem>(
     let (steps, b) = (s[0], s[1]);
     let h = weights[0].w_hh.shape()[1];
     let bh = b * h;
-    let (hs, c0v) = no_grad(|| -> Result<_> { Ok((h0.unbind(0)?, read::<T>(c0)?)) })?;
+    let (hs, c0v) =
+        no_grad(|| -> Result<_> { Ok((h0.unbind(0)?, c0.map(read::<T>).transpose()?)) })?;
     let mut inputs = Vec::with_capacity(cfg.num_layers);
     let mut runs = Vec::with_capacity(weights.len());
     let mut input = no_grad(|| x.detach());
@@ -634,18 +556,15 @@ fn fused<T: Elem>(
                 let k = l * dirs + d;
                 let w = &weights[k];
                 let gi = read::<T>(&super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?)?;
-                let run = run_dir(
-                    &input,
-                    &gi,
-                    hs[k].clone(),
-                    c0v[k * bh..(k + 1) * bh].to_vec(),
-                    w,
-                    d == 1,
-                )?;
+                let c0k = c0v
+                    .as_ref()
+                    .map_or_else(Vec::new, |c| c[k * bh..(k + 1) * bh].to_vec());
+                let run = run_dir(cfg.mode, &input, &gi, hs[k].clone(), c0k, w, d == 1)?;
                 let last = if d == 1 { 0 } else { steps - 1 };
                 hn.extend_from_slice(&run.out[last * bh..(last + 1) * bh]);
-                let kl = run.c.len() - bh;
-                cn.extend_from_slice(&run.c[kl..]);
+                if let Some(kl) = run.c.len().checked_sub(bh).filter(|_| c0v.is_some()) {
+                    cn.extend_from_slice(&run.c[kl..]);
+                }
                 for (t, row) in layer_out.chunks_mut(dirs * h).enumerate() {
                     row[d * h..(d + 1) * h].copy_from_slice(&run.out[t * h..(t + 1) * h]);
                 }
@@ -659,9 +578,12 @@ fn fused<T: Elem>(
     })?;
     let out_t = T::wrap(out, &[steps, b, dirs * h])?;
     let hn_t = T::wrap(hn, &[weights.len(), b, h])?;
-    let cn_t = T::wrap(cn, &[weights.len(), b, h])?;
+    let cn_t = c0
+        .map(|_| T::wrap(cn, &[weights.len(), b, h]))
+        .transpose()?;
 
-    let mut edges: Vec<&Tensor> = vec![x, h0, c0];
+    let mut edges: Vec<&Tensor> = vec![x, h0];
+    edges.extend(c0);
     for w in weights {
         edges.extend([&w.w_ih, &w.w_hh]);
         edges.extend(w.b_ih.iter().chain(w.b_hh.iter()));
@@ -671,7 +593,7 @@ fn fused<T: Elem>(
         cfg: cfg.clone(),
         x: x.clone(),
         h0: h0.clone(),
-        c0: c0.clone(),
+        c0: c0.cloned(),
         weights: weights.to_vec(),
         inputs,
         runs,
@@ -679,7 +601,7 @@ fn fused<T: Elem>(
     let m = mail.clone();
     let token = attach(
         T::wrap(vec![T::zero()], &[1])?,
-        "LstmFusedBackward",
+        fused_name(cfg.mode),
         &edges,
         true,
         move |_, need| {
@@ -694,7 +616,7 @@ fn fused<T: Elem>(
     let dtype = x.dtype();
     let out_name = if cfg.bidirectional {
         "CatBackward0"
-    } else if dtype == DType::Float32 {
+    } else if dtype == DType::Float32 && cfg.mode == Mode::Lstm {
         "MkldnnRnnLayerBackward0"
     } else {
         "StackBackward0"
@@ -708,8 +630,17 @@ fn fused<T: Elem>(
     };
     let out_t = hand(out_t, out_name, |m| &mut m.out);
     let hn_t = hand(hn_t, "StackBackward0", |m| &mut m.h);
-    let cn_t = hand(cn_t, "StackBackward0", |m| &mut m.c);
-    Ok((out_t, hn_t, Some(cn_t)))
+    let cn_t = cn_t.map(|c| hand(c, "StackBackward0", |m| &mut m.c));
+    Ok((out_t, hn_t, cn_t))
+}
+
+/// The fused node's name (seen only through `next_functions`).
+pub(crate) fn fused_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Lstm => "LstmFusedBackward",
+        Mode::Gru => "GruFusedBackward",
+        Mode::RnnTanh | Mode::RnnRelu => "RnnFusedBackward",
+    }
 }
 
 /// Slice `k` of a (K, B, H) gradient.
@@ -717,7 +648,8 @@ fn slot<T: Elem>(g: &Option<Vec<T>>, k: usize, bh: usize) -> Option<&[T]> {
     g.as_ref().map(|g| &g[k * bh..(k + 1) * bh])
 }
 
-/// The gradients of the node's inputs (x, h0, c0, then each cell's weights and biases).
+/// The gradients of the node's inputs (x, h0, an LSTM's c0, then each cell's weights and
+/// biases).
 fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Option<Tensor>>> {
     let cfg = &s.cfg;
     let dirs = if cfg.bidirectional { 2 } else { 1 };
@@ -747,9 +679,10 @@ fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Opt
             let nd = DirNeeds {
                 input: l > 0 || need[0],
                 h0: need[1],
-                c0: need[2],
+                c0: s.c0.is_some() && need[2],
             };
             let mut gr = dir_backward(
+                cfg.mode,
                 &s.runs[k],
                 &s.weights[k],
                 &s.inputs[l],
@@ -772,7 +705,10 @@ fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Opt
             dlayer = dinput.as_ref().map(read::<T>).transpose()?;
         }
     }
-    let mut result = vec![dx, stack_states(h0s, b, h)?, stack_states(c0s, b, h)?];
+    let mut result = vec![dx, stack_states(h0s, b, h)?];
+    if s.c0.is_some() {
+        result.push(stack_states(c0s, b, h)?);
+    }
     for (w, g) in s.weights.iter().zip(wgrads) {
         result.extend([g.w_ih, g.w_hh]);
         if w.b_ih.is_some() {
@@ -812,7 +748,8 @@ fn differentiable_backward<T: Elem>(
     mail: &Mail,
     need: &[bool],
 ) -> Result<Vec<Option<Tensor>>> {
-    let mut inputs: Vec<Tensor> = vec![s.x.clone(), s.h0.clone(), s.c0.clone()];
+    let mut inputs: Vec<Tensor> = vec![s.x.clone(), s.h0.clone()];
+    inputs.extend(s.c0.iter().cloned());
     for w in &s.weights {
         inputs.extend([w.w_ih.clone(), w.w_hh.clone()]);
         inputs.extend(w.b_ih.iter().chain(w.b_hh.iter()).cloned());
@@ -821,7 +758,7 @@ fn differentiable_backward<T: Elem>(
         &s.cfg,
         &s.x,
         &s.h0,
-        Some(&s.c0),
+        s.c0.as_ref(),
         &s.weights,
         &mut super::Generator::new(0),
     )?;

@@ -1,6 +1,6 @@
-//! Property test of the fused LSTM: on random shapes (layers, directions, batch-first input,
-//! initial states, biases, which outputs the loss reads) its outputs and every gradient are
-//! bit-identical to the op-by-op path's.
+//! Property test of the fused recurrent runs (LSTM, GRU, RNN with tanh or relu): on random
+//! shapes (layers, directions, batch-first input, initial states, biases, which outputs the
+//! loss reads) their outputs and every gradient are bit-identical to the op-by-op path's.
 
 use super::rnn::{CellWeights, Mode, RnnConfig, batch_first_output, rnn, rnn_unfused};
 use super::storage::Storage;
@@ -54,7 +54,7 @@ struct Case {
     batch_first: bool,
     x: Tensor,
     h0: Tensor,
-    c0: Tensor,
+    c0: Option<Tensor>,
     weights: Vec<CellWeights>,
     /// Weights of the loss on output, h_n and c_n (absent: the loss does not read it), and
     /// whether it reads only the output's last step.
@@ -64,7 +64,8 @@ struct Case {
     last_only: bool,
 }
 
-fn random_case(rng: &mut Rng) -> Case {
+fn random_case(rng: &mut Rng, mode: Mode) -> Case {
+    let gates = mode.gates();
     let dtype = if rng.coin() {
         DType::Float32
     } else {
@@ -95,15 +96,16 @@ fn random_case(rng: &mut Rng) -> Case {
     } else {
         Tensor::zeros(&state, dtype)
     };
+    let c0 = (mode == Mode::Lstm).then_some(c0);
     let mut weights = Vec::new();
     for l in 0..layers {
         for _ in 0..dirs {
             let isz = if l == 0 { input } else { dirs * hidden };
             weights.push(CellWeights {
-                w_ih: tensor(rng, &[4 * hidden, isz], dtype, true),
-                w_hh: tensor(rng, &[4 * hidden, hidden], dtype, true),
-                b_ih: bias.then(|| tensor(rng, &[4 * hidden], dtype, true)),
-                b_hh: bias.then(|| tensor(rng, &[4 * hidden], dtype, true)),
+                w_ih: tensor(rng, &[gates * hidden, isz], dtype, true),
+                w_hh: tensor(rng, &[gates * hidden, hidden], dtype, true),
+                b_ih: bias.then(|| tensor(rng, &[gates * hidden], dtype, true)),
+                b_hh: bias.then(|| tensor(rng, &[gates * hidden], dtype, true)),
             });
         }
     }
@@ -112,7 +114,11 @@ fn random_case(rng: &mut Rng) -> Case {
     } else {
         [t, b, dirs * hidden]
     };
-    let reads = 1 + rng.below(7);
+    let reads = if mode == Mode::Lstm {
+        1 + rng.below(7)
+    } else {
+        1 + rng.below(3)
+    };
     let pick = |rng: &mut Rng, bit: usize, shape: &[usize]| {
         (reads & bit != 0).then(|| tensor(rng, shape, dtype, false))
     };
@@ -120,7 +126,7 @@ fn random_case(rng: &mut Rng) -> Case {
     let w_h = pick(rng, 2, &state);
     let w_c = pick(rng, 4, &state);
     let cfg = RnnConfig {
-        mode: Mode::Lstm,
+        mode,
         num_layers: layers,
         bidirectional: dirs == 2,
         dropout: 0.0,
@@ -141,7 +147,8 @@ fn random_case(rng: &mut Rng) -> Case {
 }
 
 fn leaves(c: &Case) -> Vec<Tensor> {
-    let mut v = vec![c.x.clone(), c.h0.clone(), c.c0.clone()];
+    let mut v = vec![c.x.clone(), c.h0.clone()];
+    v.extend(c.c0.iter().cloned());
     for w in &c.weights {
         v.extend([w.w_ih.clone(), w.w_hh.clone()]);
         v.extend(w.b_ih.iter().chain(w.b_hh.iter()).cloned());
@@ -161,20 +168,20 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     };
     let g = &mut Generator::new(0);
     let (out, h, cn) = if fused {
-        rnn(&c.cfg, &xs, &c.h0, Some(&c.c0), &c.weights, g)?
+        rnn(&c.cfg, &xs, &c.h0, c.c0.as_ref(), &c.weights, g)?
     } else {
-        rnn_unfused(&c.cfg, &xs, &c.h0, Some(&c.c0), &c.weights, g)?
+        rnn_unfused(&c.cfg, &xs, &c.h0, c.c0.as_ref(), &c.weights, g)?
     };
-    let cn = cn.expect("an LSTM has a cell state");
+    assert_eq!(cn.is_some(), c.cfg.mode == Mode::Lstm);
     if fused && out.requires_grad() {
         let node = out.grad_fn().expect("output node");
         let Some(super::autograd::Target::Node(inner)) = &node.edges[0].target else {
             panic!("no fused node")
         };
-        assert_eq!(inner.name, "LstmFusedBackward");
+        assert_eq!(inner.name, super::rnn_fused::fused_name(c.cfg.mode));
     }
     let out = if c.batch_first {
-        batch_first_output(&out, Mode::Lstm)?
+        batch_first_output(&out, c.cfg.mode)?
     } else {
         out
     };
@@ -203,26 +210,35 @@ fn run(c: &Case, fused: bool) -> Result<Vec<Vec<u64>>> {
     };
     term(&read_out.0, &read_out.1)?;
     term(&h, &c.w_h)?;
-    term(&cn, &c.w_c)?;
+    if let Some(cn) = &cn {
+        term(cn, &c.w_c)?;
+    }
     let loss = loss.expect("the loss reads at least one output");
     if loss.requires_grad() {
         loss.backward(None, false)?;
     }
-    let mut all = vec![bits(&out), bits(&h), bits(&cn)];
+    let mut all = vec![
+        bits(&out),
+        bits(&h),
+        cn.as_ref().map(bits).unwrap_or_default(),
+    ];
     for t in leaves(c) {
         all.push(t.grad().map(|g| bits(&g)).unwrap_or_default());
     }
     Ok(all)
 }
 
-#[test]
-fn fused_lstm_is_bit_identical_to_op_by_op() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+fn bit_identical(mode: Mode, seed: u64) {
+    let mut rng = Rng(seed);
     for case in 0..60 {
-        let c = random_case(&mut rng);
+        let c = random_case(&mut rng, mode);
         let fused = run(&c, true).expect("fused run");
         let plain = run(&c, false).expect("op-by-op run");
-        let names = ["output", "h_n", "c_n", "x.grad", "h0.grad", "c0.grad"];
+        let names: &[&str] = if mode == Mode::Lstm {
+            &["output", "h_n", "c_n", "x.grad", "h0.grad", "c0.grad"]
+        } else {
+            &["output", "h_n", "c_n", "x.grad", "h0.grad"]
+        };
         for (i, (a, b)) in fused.iter().zip(&plain).enumerate() {
             let what = names.get(i).map_or_else(
                 || format!("weight {} grad", i - names.len()),
@@ -230,7 +246,7 @@ fn fused_lstm_is_bit_identical_to_op_by_op() {
             );
             assert!(
                 a == b,
-                "case {case} ({} layers, bidirectional {}, batch_first {}, dtype {}): {what} differs",
+                "{mode:?} case {case} ({} layers, bidirectional {}, batch_first {}, dtype {}): {what} differs",
                 c.cfg.num_layers,
                 c.cfg.bidirectional,
                 c.batch_first,
@@ -238,6 +254,26 @@ fn fused_lstm_is_bit_identical_to_op_by_op() {
             );
         }
     }
+}
+
+#[test]
+fn fused_lstm_is_bit_identical_to_op_by_op() {
+    bit_identical(Mode::Lstm, 0x9e37_79b9_7f4a_7c15);
+}
+
+#[test]
+fn fused_gru_is_bit_identical_to_op_by_op() {
+    bit_identical(Mode::Gru, 0x2545_f491_4f6c_dd1d);
+}
+
+#[test]
+fn fused_rnn_tanh_is_bit_identical_to_op_by_op() {
+    bit_identical(Mode::RnnTanh, 0x1234_5678_9abc_def1);
+}
+
+#[test]
+fn fused_rnn_relu_is_bit_identical_to_op_by_op() {
+    bit_identical(Mode::RnnRelu, 0x0fed_cba9_8765_4321);
 }
 
 /// Under `create_graph` the fused node differentiates the op-by-op path: same gradient, with a history.

@@ -22,7 +22,9 @@ fn ldexp2(d: f64, e: i32) -> f64 {
     d * pow2i(e >> 1) * pow2i(e - (e >> 1))
 }
 
-/// SLEEF's `expd_u10` (1-ulp `exp` in double).
+/// SLEEF's `expd_u10` (1-ulp `exp` in double). Always inlined, so that callers compiled with
+/// FMA (float32 tanh) get its fused multiply-adds as instructions.
+#[inline(always)]
 #[allow(clippy::excessive_precision)]
 pub(crate) fn expd(d: f64) -> f64 {
     if d.is_nan() {
