@@ -92,14 +92,14 @@ pub fn binary(op: BinOp, a: &BigInt, b: &BigInt) -> R<Value> {
             if b.is_zero() {
                 return Err(Exception::new("ZeroDivisionError", "integer division or modulo by zero"));
             }
-            charge(a.bits() + b.bits())?;
+            check_divisor(a, b)?;
             polled::div_mod_floor(a, b).map_or(Value::Int(0), |(q, _)| norm(q))
         }
         BinOp::Mod => {
             if b.is_zero() {
                 return Err(Exception::new("ZeroDivisionError", "integer modulo by zero"));
             }
-            charge(a.bits() + b.bits())?;
+            check_divisor(a, b)?;
             polled::div_mod_floor(a, b).map_or(Value::Int(0), |(_, r)| norm(r))
         }
         BinOp::Pow => return pow(a, b),
@@ -160,6 +160,16 @@ pub fn pow(a: &BigInt, b: &BigInt) -> R<Value> {
     let e = u32::try_from(e).map_err(|_| memory_error())?;
     charge(u64::from(e).saturating_mul(a.bits()))?;
     Ok(norm(pow_polled(a, e)))
+}
+
+/// Before a floor division or modulo: the memory it needs, and the size cap on divisors (a
+/// division steps through the dividend by balanced divisions the divisor's size, each of which
+/// cannot be interrupted; within the cap one takes about a second).
+fn check_divisor(a: &BigInt, b: &BigInt) -> R<()> {
+    if b.bits() > MAX_BITS && a.bits() >= b.bits() {
+        return Err(memory_error());
+    }
+    charge(a.bits() + b.bits())
 }
 
 /// `MemoryError` unless a result of `bits` fits the lesson's memory budget, checked before the

@@ -20,14 +20,14 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Operands parsed from hex text have no size cap (CPython limits decimal text only): dividing
-/// a 40-Mbit number by a 20-Mbit one takes num-bigint minutes in a single call. The division
-/// now asks for the deadline between steps, so the cell ends at its time limit and the next
-/// cell runs.
+/// A dividend parsed from hex text has no size cap (CPython limits decimal text only):
+/// dividing a 160-Mbit number by a 4-Mbit one is tens of seconds of num-bigint work in a single
+/// call. The division now asks for the deadline between steps, so the cell ends at its time
+/// limit and the next cell runs; a divisor past the 2^24-bit cap is a MemoryError at once.
 #[test]
 fn a_huge_division_ends_at_the_cell_time_limit() {
     let t = TempDir::new("bigdiv");
-    let text = "# Division\n\n```python\na = int(\"f\" * 10**7, 16)\nb = int(\"e\" * (5 * 10**6), 16)\nq = a // b\nprint('not reached')\n```\n\n```python\nprint('next cell', (7 * 10**30) // (2 * 10**29))\n```\n";
+    let text = "# Division\n\n```python\na = int(\"f\" * (4 * 10**7), 16)\nb = int(\"e\" * 10**6, 16)\nq = a // b\nprint('not reached')\n```\n\n```python\nr = a % a\n```\n\n```python\nprint('next cell', (7 * 10**30) // (2 * 10**29), a % 7)\n```\n";
     let p = t.write("division.md", text);
     let started = Instant::now();
     let o = lessonrun(&["run", "--cell-timeout", "2", s(&p)]);
@@ -44,7 +44,12 @@ fn a_huge_division_ends_at_the_cell_time_limit() {
         "the error is at `q = a // b`\n{err}"
     );
     assert!(!out.contains("not reached"), "{out}");
-    assert!(out.contains("next cell 35"), "{out}");
+    assert!(
+        err.contains(&format!("--> {}:11:", p.display())),
+        "MemoryError at `r = a % a`\n{err}"
+    );
+    assert!(out.contains("\nMemoryError"), "{out}");
+    assert!(out.contains("next cell 35 1"), "{out}");
     eprintln!("the division cell ended after {took:?} in all");
 }
 

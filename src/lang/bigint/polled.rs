@@ -1,12 +1,13 @@
 //! Big-int multiplication and division that ask between steps whether the cell must stop.
 //!
 //! num-bigint multiplies and divides in one call that cannot be interrupted: near the result
-//! size cap a product takes about a second, and a division, quadratic in num-bigint as in
-//! CPython, takes minutes for operands parsed from long hex strings (which no cap covers). Here
+//! size cap a product takes about a second, and a division of a dividend parsed from long hex
+//! text (which no cap covers) by a short divisor takes minutes. Here
 //! a large product is split Karatsuba-style at the top (three half-size products; an unbalanced
 //! one in pieces of the smaller operand's size) down to pieces num-bigint multiplies in tens of
 //! milliseconds, and a large division is long division by the divisor, a bounded number of
-//! quotient digits per step, so the cell's deadline and cancellation are seen within a step.
+//! quotient digits per step (as many as the divisor has, for a long one), so the cell's
+//! deadline and cancellation are seen within a step.
 //! Both return `None` once told to stop: the host raises the stop before any value is seen.
 
 use num_bigint::{BigInt, BigUint};
@@ -19,7 +20,8 @@ use super::super::limits::should_stop;
 /// num-bigint whole: about 0.1 s at worst, so the stop is seen at least that often.
 const MUL_LEAF: usize = 1 << 16;
 
-/// Quotient digits times divisor digits of one long-division step (about 20 ms of work).
+/// Quotient digits times divisor digits of one long-division step by a short divisor (about
+/// 20 ms of schoolbook work).
 const DIV_STEP: u64 = 1 << 26;
 
 /// Quotient digits of one step at least, so that a step's linear costs (shifting the
@@ -90,12 +92,17 @@ fn mul_mag(a: &BigUint, b: &BigUint, leaf: usize) -> Option<BigUint> {
 
 fn div_rem_mag(a: &BigUint, b: &BigUint, step: u64) -> Option<(BigUint, BigUint)> {
     let (na, nb) = (digits(a), digits(b));
-    if na <= nb || (na - nb) as u64 * nb as u64 <= step {
+    // Quotient digits per step: a bounded amount of schoolbook work for a short divisor; for a
+    // long one, as many as the divisor has, since num-bigint's Burnikel–Ziegler division is
+    // fastest on such balanced steps (what it does at its own top level): the whole division
+    // then costs what one call would, and a step lasts one balanced division.
+    let k = usize::try_from(step / nb.max(1) as u64)
+        .unwrap_or(usize::MAX)
+        .max(nb)
+        .max(DIV_MIN_DIGITS);
+    if na <= nb.saturating_add(k) {
         return Some(a.div_rem(b));
     }
-    let k = usize::try_from(step / nb as u64)
-        .unwrap_or(usize::MAX)
-        .max(DIV_MIN_DIGITS);
     let d = a.to_u32_digits();
     let mut r = BigUint::zero();
     // Quotient pieces, most significant first; each holds exactly its step's digits.
@@ -197,6 +204,7 @@ mod tests {
         let (a, b) = (mixed(300, 23), mixed(100, 29));
         assert_eq!(mul_mag(&a, &b, 8), None);
         assert_eq!(div_rem_mag(&a, &b, 64), None);
+        assert_eq!(div_rem_mag(&mixed(3000, 31), &b, 64), None);
         // Small enough for one num-bigint call: nothing to interrupt.
         assert_eq!(mul_mag(&a, &b, 100), Some(&a * &b));
         crate::lang::limits::set_stop_check(None);
