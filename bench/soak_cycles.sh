@@ -1,6 +1,7 @@
 #!/bin/sh
 # Soak: `lessonrun watch` rebuilds a lesson that leaks a reference cycle holding a 4 MB tensor
-# (and a closure that captures its own frame) N times; prints the RSS of watch and its lesson
+# (and a closure that captures its own frame) N times, its cell changed each time so that it
+# runs again (a prose-only change re-runs nothing); prints the RSS of watch and its lesson
 # workers (one process per lesson, src/watch/worker.rs) together every 50 rebuilds. Flat RSS
 # means a finished lesson's cycles are freed (see src/lang/cycles.rs).
 # Usage: bench/soak_cycles.sh [rebuilds]   (build first: cargo build --release)
@@ -30,7 +31,7 @@ def outer():
 f = outer()
 l = [torch.ones(10)]
 l.append(l)
-print(n.t.shape)
+print(n.t.shape, $1)
 \`\`\`
 LESSON
 }
