@@ -1,7 +1,9 @@
 #!/bin/sh
 # Soak: `lessonrun watch` rebuilds a lesson that leaks a reference cycle holding a 4 MB tensor
-# (and a closure that captures its own frame) N times; prints the watch process's RSS every
-# 50 rebuilds. Flat RSS means a finished lesson's cycles are freed (see src/lang/cycles.rs).
+# (and a closure that captures its own frame) N times, its cell changed each time so that it
+# runs again (a prose-only change re-runs nothing); prints the RSS of watch and its lesson
+# workers (one process per lesson, src/watch/worker.rs) together every 50 rebuilds. Flat RSS
+# means a finished lesson's cycles are freed (see src/lang/cycles.rs).
 # Usage: bench/soak_cycles.sh [rebuilds]   (build first: cargo build --release)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +31,7 @@ def outer():
 f = outer()
 l = [torch.ones(10)]
 l.append(l)
-print(n.t.shape)
+print(n.t.shape, $1)
 \`\`\`
 LESSON
 }
@@ -37,7 +39,12 @@ lesson 0
 "$bin" watch "$tmp/lessons" --out "$tmp/site" 2> "$tmp/log" &
 pid=$!
 built() { grep -c '^built' "$tmp/log" 2>/dev/null || true; }
-rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status"; }
+# watch and its direct children (the lesson workers), in MiB.
+rss() {
+    kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    for p in "$pid" $kids; do cat "/proc/$p/status" 2>/dev/null; done |
+        awk '/^VmRSS/ { kb += $2 } END { print int(kb / 1024) }'
+}
 while [ "$(built)" -lt 1 ]; do sleep 0.05; done
 echo "rebuilds 0: RSS $(rss) MiB"
 first=""

@@ -6,6 +6,8 @@ use similar::{ChangeTag, InlineChangeMode, InlineChangeOptions, TextDiff};
 use crate::execute::LessonRun;
 use crate::lesson::{Cell, CompareOptions, Edit, ExpectedStyle, Lesson, apply_edits, bless_edit};
 
+mod tolerant;
+
 /// How one cell fared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -215,15 +217,13 @@ pub fn outputs_match(expected: &str, actual: &str, options: &CompareOptions) -> 
     }
     let (e, a) = (tokens(&expected, options, true), tokens(&actual, options, false));
     let tol = options.tolerance.unwrap_or(0.0);
-    // Without a tolerance, tokens compare by equality (no `Num` tokens are made).
-    let exact = options.tolerance.is_none();
     let eq = |x: &Tok, y: &Tok| match (x, y) {
         (Tok::Num(x), Tok::Num(y)) => x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * x.abs().max(y.abs()),
         (Tok::Text(x), Tok::Text(y)) => x == y,
         (Tok::Space, Tok::Space) => true,
         _ => false,
     };
-    wildcard_match(&e, &a, eq, exact)
+    wildcard_match(&e, &a, eq, options.tolerance)
 }
 
 /// Replaces the hex digits of every ` at 0x...` (the address CPython's default repr shows,
@@ -323,10 +323,10 @@ fn tokens<'a>(s: &'a str, options: &CompareOptions, is_expected: bool) -> Vec<To
 /// start, the last at the end, and each middle one is taken at its leftmost occurrence after the
 /// previous one (any later occurrence leaves less text for the rest, so the leftmost is never
 /// worse). Occurrences are found by Knuth–Morris–Pratt, so exact matching is linear in both
-/// texts. `eq` must be an equivalence (tolerant number comparison is not transitive): with
-/// `exact` false, segments are found by direct comparison from each start instead, which is
-/// linear unless the text repeats a long prefix of the segment many times.
-fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool, exact: bool) -> bool {
+/// texts. Without a tolerance, tokens compare by equality (no `Num` tokens are made); with
+/// one, `eq` is not an equivalence, and segments are found by KMP over token classes instead
+/// (`tolerant`).
+fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool, tolerance: Option<f64>) -> bool {
     let segments: Vec<&[Tok]> = pattern.split(|t| *t == Tok::Any).collect();
     if segments.len() == 1 {
         return pattern.len() == text.len() && pattern.iter().zip(text).all(|(p, t)| eq(p, t));
@@ -340,7 +340,10 @@ fn wildcard_match(pattern: &[Tok], text: &[Tok], eq: impl Fn(&Tok, &Tok) -> bool
     }
     let (mut from, end) = (first.len(), text.len() - last.len());
     for seg in &segments[1..segments.len() - 1] {
-        let found = if exact { find_kmp(seg, &text[from..end], &eq) } else { find_direct(seg, &text[from..end], &eq) };
+        let found = match tolerance {
+            None => find_kmp(seg, &text[from..end], &eq),
+            Some(tol) => tolerant::find(seg, &text[from..end], tol, &eq),
+        };
         match found {
             Some(at) => from += at + seg.len(),
             None => return false,
@@ -379,14 +382,6 @@ fn find_kmp(needle: &[Tok], hay: &[Tok], eq: &impl Fn(&Tok, &Tok) -> bool) -> Op
         }
     }
     None
-}
-
-/// The first position of `needle` in `hay`, comparing from each start.
-fn find_direct(needle: &[Tok], hay: &[Tok], eq: &impl Fn(&Tok, &Tok) -> bool) -> Option<usize> {
-    if needle.len() > hay.len() {
-        return None;
-    }
-    (0..=hay.len() - needle.len()).find(|&at| needle.iter().zip(&hay[at..]).all(|(p, t)| eq(p, t)))
 }
 
 /// Length of a number starting at the beginning of `b`, if one does.

@@ -1,5 +1,8 @@
 //! Rebuilding pages as authors save: a notify loop that never dies on a lesson's errors, with
-//! a worker per lesson that re-runs it from its first changed cell.
+//! a worker process per lesson that re-runs it from its first changed cell (`worker`), so that
+//! not even a lesson that kills its process stops the others.
+
+pub mod worker;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -8,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::execute::{LessonRun, RunOptions};
-use crate::incremental::{CacheLimits, CellSource, Event, Session};
-use crate::lesson::{Lesson, LessonPath, discover, load};
+use crate::lesson::{LessonPath, discover};
 use crate::site::Site;
+
+use worker::{FromWorker, Worker, WorkerCommand};
 
 /// Editors save in bursts (write, rename, chmod); events this close are one save. Short: a
 /// save arriving mid-run merely cancels that run.
@@ -23,17 +26,19 @@ pub enum WatchError {
     Watch { path: String, source: notify::Error },
 }
 
-/// What the loop waits for: a file event, or a lesson's worker done with a run.
+/// What the loop waits for: a file event, or news from a lesson's worker.
 enum Msg {
     Fs(notify::Result<notify::Event>),
-    Done { lp: LessonPath, generation: u64, lesson: Box<Lesson>, run: LessonRun, first_run: Option<usize>, saved_at: Instant },
+    Worker(FromWorker),
 }
 
 /// Builds every lesson under `paths` into `site`, then watches `paths` (and `templates`) and
 /// rebuilds what changes, reporting each build through `log`. Runs until the process is stopped.
-/// Each lesson runs on its own worker (`incremental::Session`): a save cancels that lesson's
-/// run in progress and re-runs it from its first changed cell; other lessons are not held up.
-pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, options: &RunOptions, log: &mut dyn FnMut(&str)) -> Result<(), WatchError> {
+/// Each lesson runs in its own worker process (started by `command`, see `worker`), which
+/// writes its page: a save cancels that lesson's run in progress and re-runs it from its first
+/// changed cell; other lessons are not held up, and a worker that dies is reported as a crash
+/// of its lesson, whose next save starts a new one.
+pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, command: WorkerCommand, log: &mut dyn FnMut(&str)) -> Result<(), WatchError> {
     let (tx, rx) = mpsc::channel();
     let fs_tx = tx.clone();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -55,13 +60,13 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
             .map_err(|source| WatchError::Watch { path: target.display().to_string(), source })?;
     }
     let templates_abs = templates.and_then(|t| t.canonicalize().ok());
-    let mut workers = Workers { sessions: HashMap::new(), options: options.clone(), tx };
+    let mut workers = Workers { workers: HashMap::new(), command, next_id: 0, tx };
     // The first build runs after the watches are registered, so a save made while it runs is
     // queued and rebuilt, never lost.
     let first = lessons(paths, log);
     site.plan(&first);
     for lp in &first {
-        workers.submit(lp, false, log);
+        workers.submit(lp, false, false, log);
     }
     log(&format!(
         "watching {} for changes (Ctrl-C to stop)",
@@ -72,12 +77,30 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
         let Ok(msg) = rx.recv() else { return Ok(()) };
         let mut changed = BTreeSet::new();
         match msg {
-            Msg::Done { lp, generation, lesson, run, first_run, saved_at } => {
-                if workers.sessions.get(&lp.path).is_some_and(|(_, g)| *g == generation) {
-                    write_page(site, &lp, *lesson, run, first_run, saved_at, log);
-                    if let Err(e) = site.write_index() {
-                        log(&format!("error: {e}"));
+            Msg::Worker(FromWorker::Report { path, id, report }) => {
+                let Some(w) = workers.workers.get(&path) else { continue };
+                if w.id == id && w.generation == report.generation {
+                    log(&report.log);
+                    if let Some(entry) = report.entry
+                        && let Some(lp) = first_lesson(paths, &path)
+                    {
+                        site.plan(std::slice::from_ref(&lp));
+                        site.add_entry(&lp.rel, entry);
+                        if let Err(e) = site.write_index() {
+                            log(&format!("error: {e}"));
+                        }
                     }
+                }
+                continue;
+            }
+            Msg::Worker(FromWorker::Exited { path, id, how }) => {
+                // A worker ends on its own only by dying; one the loop let go is not reported.
+                if workers.workers.get(&path).is_some_and(|w| w.id == id) {
+                    workers.workers.remove(&path);
+                    log(&format!(
+                        "error: {}: lessonrun crashed while running this lesson: {how}; still watching (its next save runs it afresh)",
+                        path.display()
+                    ));
                 }
                 continue;
             }
@@ -87,7 +110,7 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match rx.recv_timeout(left) {
                 Ok(Msg::Fs(more)) => collect(more, &mut changed),
-                Ok(done @ Msg::Done { .. }) => {
+                Ok(done @ Msg::Worker(_)) => {
                     // Handled after this burst: re-send to ourselves.
                     let _ = workers.tx.send(done);
                     break;
@@ -111,12 +134,12 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
             let abs = lp.path.canonicalize().unwrap_or_else(|_| lp.path.clone());
             let data_changed = data_dirs.iter().any(|d| abs.parent().is_some_and(|f| f.starts_with(d)));
             if template_changed || data_changed || changed.contains(&abs) || !known.contains(&lp.path) {
-                workers.submit(lp, data_changed, log);
+                workers.submit(lp, data_changed, template_changed, log);
             }
         }
         let now: BTreeSet<PathBuf> = current.iter().map(|l| l.path.clone()).collect();
         for gone in known.difference(&now) {
-            workers.sessions.remove(gone);
+            workers.workers.remove(gone);
             if let Some(lp) = lessons_rel(paths, gone) {
                 site.remove_lesson(&lp);
                 log(&format!("removed {}", gone.display()));
@@ -129,51 +152,43 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, optio
     }
 }
 
-/// A worker per lesson, and the generation of the run each was last given.
+/// A worker process per lesson, by path.
 struct Workers {
-    sessions: HashMap<PathBuf, (Session, u64)>,
-    options: RunOptions,
+    workers: HashMap<PathBuf, Worker>,
+    command: WorkerCommand,
+    next_id: u64,
     tx: mpsc::Sender<Msg>,
 }
 
 impl Workers {
-    fn submit(&mut self, lp: &LessonPath, fresh: bool, log: &mut dyn FnMut(&str)) {
-        let saved_at = Instant::now();
-        let lesson = match load(&lp.path) {
-            Ok(l) => l,
-            Err(e) => {
-                log(&format!("error: {}: {e}", lp.path.display()));
+    /// Asks the lesson's worker (started if it has none, or again if it is gone) to run it.
+    fn submit(&mut self, lp: &LessonPath, fresh: bool, reload_templates: bool, log: &mut dyn FnMut(&str)) {
+        for _ in 0..2 {
+            let worker = match self.workers.entry(lp.path.clone()) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    self.next_id += 1;
+                    match Worker::start(&self.command, &lp.path, self.next_id, self.tx.clone(), Msg::Worker) {
+                        Ok(w) => v.insert(w),
+                        Err(e) => {
+                            log(&format!("error: {}: cannot start its worker: {e}", lp.path.display()));
+                            return;
+                        }
+                    }
+                }
+            };
+            if worker.submit(lp, fresh, reload_templates) {
                 return;
             }
-        };
-        let mut options = self.options.clone();
-        if let Some(limit) = lesson.memory_limit {
-            options.memory_limit = (limit > 0).then_some(limit);
+            // Its worker died and the loop has not heard yet: start another.
+            self.workers.remove(&lp.path);
         }
-        let entry = match self.sessions.entry(lp.path.clone()) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => match Session::start(lp.path.clone(), options, CacheLimits::default()) {
-                Ok(s) => v.insert((s, 0)),
-                Err(e) => {
-                    log(&format!("error: {}: cannot start its worker: {e}", lp.path.display()));
-                    return;
-                }
-            },
-        };
-        entry.1 += 1;
-        let generation = entry.1;
-        let cells = lesson.cells.iter().map(|c| CellSource { code: lesson.code(c).to_string(), base: c.code.start, skip: c.options.skip }).collect();
-        let tx = self.tx.clone();
-        let lp = lp.clone();
-        let mut lesson = Some(Box::new(lesson));
-        entry.0.submit(cells, fresh, move |e| {
-            if let Event::Finished { run, first_run } = e
-                && let Some(lesson) = lesson.take()
-            {
-                let _ = tx.send(Msg::Done { lp: lp.clone(), generation, lesson, run, first_run, saved_at });
-            }
-        });
     }
+}
+
+/// The lesson at `path` as found under one of `paths`.
+fn first_lesson(paths: &[PathBuf], path: &Path) -> Option<LessonPath> {
+    discover(paths).ok()?.into_iter().find(|lp| lp.path == path)
 }
 
 /// Whether a changed path may be a file a lesson reads (not a lesson, an editor's temporary,
@@ -203,38 +218,4 @@ fn lessons(paths: &[PathBuf], log: &mut dyn FnMut(&str)) -> Vec<LessonPath> {
 /// The site-relative path a vanished lesson had.
 fn lessons_rel(paths: &[PathBuf], gone: &Path) -> Option<PathBuf> {
     paths.iter().find_map(|root| gone.strip_prefix(root).ok().map(Path::to_path_buf)).or_else(|| gone.file_name().map(PathBuf::from))
-}
-
-/// Writes one lesson's page and says how it went, naming each cell that differs.
-fn write_page(site: &mut Site, lp: &LessonPath, lesson: Lesson, run: LessonRun, first_run: Option<usize>, saved_at: Instant, log: &mut dyn FnMut(&str)) {
-    let cells: Vec<usize> = lesson.cells.iter().map(|c| c.line).collect();
-    match site.write_run(lp, lesson, run) {
-        Ok(o) => {
-            let differ: Vec<String> = o
-                .report
-                .cells
-                .iter()
-                .zip(&cells)
-                .filter(|(r, _)| r.status.is_failure())
-                .map(|(r, line)| format!("{}:{line} ({})", lp.path.display(), format!("{:?}", r.status).to_lowercase()))
-                .collect();
-            let ran = match first_run {
-                None => "no cell re-ran".to_string(),
-                Some(k) => format!("cells {}..{} ran", k + 1, cells.len()),
-            };
-            let mut line = format!(
-                "built {} -> {} ({} cells, {ran}, {} differ from expected) in {} ms",
-                lp.path.display(),
-                o.written.display(),
-                cells.len(),
-                differ.len(),
-                saved_at.elapsed().as_millis()
-            );
-            for d in differ {
-                line.push_str(&format!("\n  differs: {d}"));
-            }
-            log(&line);
-        }
-        Err(e) => log(&format!("error: {}: {e}", lp.path.display())),
-    }
 }

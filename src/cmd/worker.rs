@@ -1,4 +1,5 @@
-//! The process-level backstop of `check` and `run`: lessons run in a child process, so a lesson
+//! The process-level backstop of `check`, `build` and `run` (`watch` has its own, in
+//! watch/worker.rs): lessons run in a child process, so a lesson
 //! that kills its process anyway (an abort, a stack overflow, the kernel's out-of-memory killer)
 //! is reported as crashed while every other lesson's result is still reported, in every format.
 //!
@@ -194,6 +195,18 @@ pub(super) fn test_crash_hook(path: &Path) {
             "lessonrun: LESSONRUN_TEST_CRASH_ON: aborting the worker on {}",
             path.display()
         );
+        std::process::abort();
+    }
+}
+
+/// The same for `watch`, whose worker runs one lesson again and again: with
+/// `LESSONRUN_TEST_CRASH_IF=TEXT` in its environment, a worker aborts as it starts a run of a
+/// lesson whose text contains TEXT, so that the tests can crash a lesson and then fix it.
+pub(super) fn test_crash_hook_text(text: &str) {
+    if let Some(marker) = std::env::var("LESSONRUN_TEST_CRASH_IF").ok().filter(|m| !m.is_empty())
+        && text.contains(&marker)
+    {
+        eprintln!("lessonrun: LESSONRUN_TEST_CRASH_IF: aborting the worker");
         std::process::abort();
     }
 }

@@ -16,6 +16,8 @@ use super::ast::BinOp;
 use super::error::Exception;
 use super::value::Value;
 
+mod polled;
+
 type R<T> = Result<T, Exception>;
 
 /// CPython 3.11's default `sys.get_int_max_str_digits()`.
@@ -81,20 +83,24 @@ pub fn binary(op: BinOp, a: &BigInt, b: &BigInt) -> R<Value> {
                 return Err(memory_error());
             }
             charge(a.bits() + b.bits())?;
-            norm(a * b)
+            // Once told to stop it has no product; the host raises the stop before anything
+            // can see the placeholder.
+            polled::mul(a, b).map_or(Value::Int(0), norm)
         }
         BinOp::Div => Value::Float(true_div(a, b)?),
         BinOp::FloorDiv => {
             if b.is_zero() {
                 return Err(Exception::new("ZeroDivisionError", "integer division or modulo by zero"));
             }
-            norm(a.div_floor(b))
+            check_divisor(a, b)?;
+            polled::div_mod_floor(a, b).map_or(Value::Int(0), |(q, _)| norm(q))
         }
         BinOp::Mod => {
             if b.is_zero() {
                 return Err(Exception::new("ZeroDivisionError", "integer modulo by zero"));
             }
-            norm(a.mod_floor(b))
+            check_divisor(a, b)?;
+            polled::div_mod_floor(a, b).map_or(Value::Int(0), |(_, r)| norm(r))
         }
         BinOp::Pow => return pow(a, b),
         BinOp::LShift => {
@@ -156,6 +162,16 @@ pub fn pow(a: &BigInt, b: &BigInt) -> R<Value> {
     Ok(norm(pow_polled(a, e)))
 }
 
+/// Before a floor division or modulo: the memory it needs, and the size cap on divisors (a
+/// division steps through the dividend by balanced divisions the divisor's size, each of which
+/// cannot be interrupted; within the cap one takes about a second).
+fn check_divisor(a: &BigInt, b: &BigInt) -> R<()> {
+    if b.bits() > MAX_BITS && a.bits() >= b.bits() {
+        return Err(memory_error());
+    }
+    charge(a.bits() + b.bits())
+}
+
 /// `MemoryError` unless a result of `bits` fits the lesson's memory budget, checked before the
 /// arithmetic allocates it: the result, the operands' copies and num-bigint's scratch for
 /// Karatsuba and Toom-3 are each about the result's size, so four of it are charged.
@@ -164,16 +180,17 @@ fn charge(bits: u64) -> R<()> {
 }
 
 /// `a ** e` by squaring from the top bit of `e`, asking between steps whether the cell must
-/// stop: near the size cap one power takes seconds, and a step is at most two multiplications
-/// (the last, the largest, is about a third of the work). Once told to stop it returns what it
-/// has; the host raises the stop before anything can see that value.
+/// stop: near the size cap one power takes seconds; the large squarings also ask inside
+/// (`polled::mul`). Once told to stop it returns what it has; the host raises the stop before
+/// anything can see that value.
 fn pow_polled(a: &BigInt, e: u32) -> BigInt {
     let mut acc = BigInt::one();
     for i in (0..u32::BITS - e.leading_zeros()).rev() {
         if super::limits::should_stop() {
             break;
         }
-        acc = &acc * &acc;
+        let Some(square) = polled::mul(&acc, &acc) else { break };
+        acc = square;
         if (e >> i) & 1 == 1 {
             acc *= a;
         }

@@ -13,6 +13,8 @@ mod site;
 mod plots;
 mod limits_cli;
 mod fail_loud;
+mod big_work_cli;
+mod watch_backstop;
 mod notebooks;
 mod json_schema;
 mod support;
