@@ -52,10 +52,12 @@ pub enum Event {
         run: CellRun,
         reused: bool,
     },
-    /// Every cell has its run; `first_run` is the first cell that ran (None: all reused).
+    /// Every cell has its run; `first_run` is the first cell that ran (None: all reused);
+    /// `cached_bytes` is the estimate of what the cache's snapshots hold now.
     Finished {
         run: LessonRun,
         first_run: Option<usize>,
+        cached_bytes: u64,
     },
     /// The run was cancelled by a newer one.
     Cancelled,
@@ -366,6 +368,7 @@ fn run_job(
         (job.on_event)(Event::Finished {
             run: LessonRun { cells: runs },
             first_run: None,
+            cached_bytes: cache.bytes(),
         });
         return live;
     }
@@ -429,6 +432,7 @@ fn run_job(
     (job.on_event)(Event::Finished {
         run: LessonRun { cells: runs },
         first_run: Some(start),
+        cached_bytes: cache.bytes(),
     });
     live
 }
@@ -462,7 +466,7 @@ mod tests {
     fn run(s: &Session, cells: Vec<CellSource>) -> (Vec<String>, Option<usize>) {
         let (tx, rx) = channel();
         s.submit(cells, false, move |e| {
-            if let Event::Finished { run, first_run } = e {
+            if let Event::Finished { run, first_run, .. } = e {
                 let _ = tx.send((run.cells.iter().map(CellRun::text).collect(), first_run));
             }
         });

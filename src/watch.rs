@@ -79,7 +79,13 @@ pub fn watch(paths: &[PathBuf], templates: Option<&Path>, site: &mut Site, comma
         match msg {
             Msg::Worker(FromWorker::Report { path, id, report }) => {
                 let Some(w) = workers.workers.get(&path) else { continue };
-                if w.id == id && w.generation == report.generation {
+                let current = w.id == id && w.generation == report.generation;
+                if report.retire && w.id == id {
+                    // Its memory grew past what its cache explains (cycles that re-runs left
+                    // behind): let it go; the lesson's next save starts a fresh worker.
+                    workers.workers.remove(&path);
+                }
+                if current {
                     log(&report.log);
                     if let Some(entry) = report.entry
                         && let Some(lp) = first_lesson(paths, &path)

@@ -377,7 +377,7 @@ fn on_event(pages: &Mutex<Pages>, href: &str, generation: u64, path: &Path, e: E
                 return;
             }
         }
-        Event::Finished { run, first_run } => {
+        Event::Finished { run, first_run, .. } => {
             page.running = None;
             let took = page.saved_at.elapsed().as_millis();
             let what = match first_run {

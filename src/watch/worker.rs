@@ -43,6 +43,28 @@ pub struct Report {
     pub log: String,
     /// The index entry of the page written, if one was.
     pub entry: Option<IndexEntry>,
+    /// The worker asks to be replaced: its memory grew past what its cache explains.
+    #[serde(default)]
+    pub retire: bool,
+}
+
+/// How far a worker's resident memory may grow beyond its first run's, its cache's snapshots
+/// aside, before it asks to be replaced. Values are reference counted and a live re-run leaves
+/// the reference cycles of the state it replaced behind (they are freed only when the process
+/// ends, see `lang::cycles`), so a lesson that makes cycles and is edited all day would grow
+/// without bound; a fresh worker runs the next save from the top instead.
+const RETIRE_GROWTH: u64 = 32 << 20;
+
+/// A watched lesson's cache: smaller than the live preview's, since each worker holds one
+/// lesson for as long as `watch` runs and the states of superseded cell versions only help an
+/// undo.
+const WATCH_CACHE: CacheLimits = CacheLimits { bytes: 64 << 20, entries: 64 };
+
+/// This process's resident set in bytes (Linux; None elsewhere).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok().map(|k| k * 1024)
 }
 
 /// How the parent starts a worker and names the way one ended (the command line's business).
@@ -153,6 +175,7 @@ pub fn serve_requests(
     let latest = Arc::new(AtomicU64::new(0));
     let paths: Arc<[PathBuf]> = paths.into();
     let mut session: Option<Session> = None;
+    let base: Arc<Mutex<Option<u64>>> = Arc::new(Mutex::new(None));
     for line in input.lines() {
         let Ok(line) = line else { break };
         let Ok(request) = serde_json::from_str::<Request>(&line) else {
@@ -174,6 +197,7 @@ pub fn serve_requests(
                 generation: request.generation,
                 log: format!("error: {e}"),
                 entry: None,
+                retire: false,
             });
             continue;
         }
@@ -184,6 +208,7 @@ pub fn serve_requests(
                     generation: request.generation,
                     log: format!("error: {}: {e}", lp.path.display()),
                     entry: None,
+                    retire: false,
                 });
                 continue;
             }
@@ -196,7 +221,7 @@ pub fn serve_requests(
                 if let Some(limit) = lesson.memory_limit {
                     options.memory_limit = (limit > 0).then_some(limit);
                 }
-                match Session::start(lp.path.clone(), options, CacheLimits::default()) {
+                match Session::start(lp.path.clone(), options, WATCH_CACHE) {
                     Ok(s) => session.insert(s),
                     Err(e) => {
                         let log = format!(
@@ -207,6 +232,7 @@ pub fn serve_requests(
                             generation: request.generation,
                             log,
                             entry: None,
+                            retire: false,
                         });
                         continue;
                     }
@@ -222,14 +248,20 @@ pub fn serve_requests(
                 skip: c.options.skip,
             })
             .collect();
-        let (site, latest, paths) = (site.clone(), latest.clone(), paths.clone());
+        let (site, latest, paths, base) = (site.clone(), latest.clone(), paths.clone(), base.clone());
         let generation = request.generation;
         let mut lesson = Some(lesson);
         session.submit(cells, request.fresh, move |e| {
-            if let Event::Finished { run, first_run } = e
+            if let Event::Finished { run, first_run, cached_bytes } = e
                 && let Some(lesson) = lesson.take()
                 && latest.load(Ordering::Relaxed) == generation
             {
+                // Resident memory its cache does not explain, against the first run's.
+                let retire = resident_bytes().is_some_and(|rss| {
+                    let own = rss.saturating_sub(cached_bytes);
+                    let mut base = base.lock().unwrap_or_else(|e| e.into_inner());
+                    own > *base.get_or_insert(own) + RETIRE_GROWTH
+                });
                 let mut site = site.lock().unwrap_or_else(|e| e.into_inner());
                 // Titles and order of the other lessons may have changed since the last page.
                 if let Ok(all) = discover(&paths) {
@@ -240,6 +272,7 @@ pub fn serve_requests(
                     generation,
                     log,
                     entry,
+                    retire,
                 });
             }
         });
