@@ -30,7 +30,7 @@ pub(crate) fn gemv_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usi
             let x = &a.data[i * a.rs..i * a.rs + k];
             if i < blocked {
                 block_row(x, &w)
-            } else if (i - blocked) % 2 == 0 {
+            } else if (i - blocked).is_multiple_of(2) {
                 leftover_row(x, &w)
             } else {
                 sequential(x, &w, T::zero())
