@@ -370,6 +370,9 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
 }
 
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+    if n == 1 && super::gemv_order::applies(a, m, k) {
+        return super::gemv_order::gemv_rows(a, b, m, k);
+    }
     matmul_sequential(a, b, m, k, n, matmul_fused(m, k, n))
 }
 

@@ -252,7 +252,8 @@ fn bmm_storage(
                 &a[i * m * k..(i + 1) * m * k],
                 &b[i * k * n..(i + 1) * k * n],
             );
-            if naive {
+            // With one column too: ATen's batched product is not MKL's one-column kernel.
+            if naive || n == 1 {
                 out.extend(kernels::matmul_sequential(
                     Mat::rows(x, k),
                     Mat::rows(y, n),

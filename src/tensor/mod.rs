@@ -26,6 +26,7 @@ mod index;
 mod iter_rows;
 pub mod interpolate;
 pub mod interrupt;
+mod gemv_order;
 mod kernels;
 pub mod linalg;
 mod matmul;

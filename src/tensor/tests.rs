@@ -1138,7 +1138,7 @@ fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
         let (ma, mb) = (kernels::Mat { data: &at, rs: 1, cs: m }, kernels::Mat { data: &bt, rs: 1, cs: k });
         assert_eq!(
             bits32(kernels::matmul_mat(ma, mb, m, k, n)),
-            bits32(kernels::matmul_reference(&a32, &b32, m, k, n)),
+            bits32(kernels::matmul_reference_mat(ma, mb, m, k, n)),
             "f32 transposed case {case}: ({m},{k})@({k},{n})"
         );
         if kernels::matmul_fused(m, k, n) {
