@@ -49,6 +49,7 @@ mod storage;
 #[allow(clippy::module_inception)]
 mod tensor;
 mod unary_more;
+mod vml_sin;
 mod variance;
 #[cfg(test)]
 mod conv_tests;
