@@ -52,6 +52,7 @@ mod tanh_f32;
 #[allow(clippy::module_inception)]
 mod tensor;
 mod unary_more;
+mod vml_sin;
 mod variance;
 #[cfg(test)]
 mod conv_tests;

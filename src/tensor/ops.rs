@@ -613,13 +613,13 @@ impl Tensor {
     }
 
     pub fn sin(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::sin, f64::sin);
+        let out = map_float(&self.storage(), super::vml_sin::sin_f32, f64::sin);
         let a = saved(self);
         Ok(record(out, "SinBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.cos()?)?)])))
     }
 
     pub fn cos(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::cos, f64::cos);
+        let out = map_float(&self.storage(), super::vml_sin::cos_f32, f64::cos);
         let a = saved(self);
         Ok(record(out, "CosBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&a.sin()?.neg()?)?)])))
     }
