@@ -341,11 +341,27 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
         };
         Mat::rows(&owned, k)
     };
+    if let Some(h) = fused_split(k) {
+        let (mut lo, mut hi) = (vec![T::zero(); m * n], vec![T::zero(); m * n]);
+        fused_matmul_into(a, b, &mut lo, m, h, n, false);
+        let a_hi = Mat { data: &a.data[h..], rs: a.rs, cs: 1 };
+        let b_hi = Mat { data: &b.data[h * b.rs..], rs: b.rs, cs: b.cs };
+        fused_matmul_into(a_hi, b_hi, &mut hi, m, k - h, n, false);
+        return lo.iter().zip(&hi).map(|(&x, &y)| x + y).collect();
+    }
     let mut out = vec![T::zero(); m * n];
     if !T::fused_matmul_simd(a, b, &mut out, m, k, n, false) {
         fused_matmul_portable(a, b, &mut out, m, k, n);
     }
     out
+}
+
+/// Where MKL's FMA kernel splits a long sum (probed, docs/matmul-order.md "Long sums"): an
+/// even `k` in (192, 384] is summed as two FMA chains over the halves, each from +0, which
+/// are then added. Odd `k` there and `k > 384` take other splits, not found yet (one chain
+/// here, a listed divergence).
+pub(crate) fn fused_split(k: usize) -> Option<usize> {
+    (k % 2 == 0 && k > 192 && k <= 384).then_some(k / 2)
 }
 
 /// The fused matmul (one FMA chain per output over `p = 0..k` in order) into `out`, whatever
@@ -384,12 +400,18 @@ pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize
             break;
         }
         for j in 0..n {
-            let mut acc = T::zero();
-            for p in 0..k {
-                let (x, y) = (a.at(i, p), b.at(p, j));
-                acc = if fused { x.mul_add(y, acc) } else { acc + x * y };
-            }
-            out[i * n + j] = acc;
+            let chain = |ps: std::ops::Range<usize>| {
+                let mut acc = T::zero();
+                for p in ps {
+                    let (x, y) = (a.at(i, p), b.at(p, j));
+                    acc = if fused { x.mul_add(y, acc) } else { acc + x * y };
+                }
+                acc
+            };
+            out[i * n + j] = match fused_split(k).filter(|_| fused) {
+                Some(h) => chain(0..h) + chain(h..k),
+                None => chain(0..k),
+            };
         }
     }
     out

@@ -1163,7 +1163,18 @@ impl Tensor {
         } else {
             None
         };
-        let out = match first { Some(out) => out, None => binary_storage(BinOp::Add, &mm_tensors(x, w, sx[0], sx[1], sw[1])?, &bias.storage(), dtype)? };
+        let (m, k, n) = (sx[0], sx[1], sw[1]);
+        let out = match (first, kernels::fused_split(k).filter(|_| kernels::matmul_fused(m, k, n) && dtype.is_floating_point())) {
+            (Some(out), _) => out,
+            // MKL's two chains over the halves of a long sum take the bias between them:
+            // `(bias + lo) + hi` (probed, docs/matmul-order.md "Long sums").
+            (None, Some(h)) => super::no_grad(|| -> Result<Storage> {
+                let lo = mm_tensors(&x.narrow(1, 0, h as i64)?, &w.narrow(0, 0, h as i64)?, m, h, n)?;
+                let hi = mm_tensors(&x.narrow(1, h as i64, (k - h) as i64)?, &w.narrow(0, h as i64, (k - h) as i64)?, m, k - h, n)?;
+                binary_storage(BinOp::Add, &binary_storage(BinOp::Add, &bias.storage(), &lo, dtype)?, &hi, dtype)
+            })?,
+            (None, None) => binary_storage(BinOp::Add, &mm_tensors(x, w, m, k, n)?, &bias.storage(), dtype)?,
+        };
         if out.shape() != [sx[0], sw[1]] {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
