@@ -361,7 +361,7 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
 /// are then added. Odd `k` there and `k > 384` take other splits, not found yet (one chain
 /// here, a listed divergence).
 pub(crate) fn fused_split(k: usize) -> Option<usize> {
-    (k % 2 == 0 && k > 192 && k <= 384).then_some(k / 2)
+    (k.is_multiple_of(2) && k > 192 && k <= 384).then_some(k / 2)
 }
 
 /// The fused matmul (one FMA chain per output over `p = 0..k` in order) into `out`, whatever
