@@ -341,13 +341,20 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
         };
         Mat::rows(&owned, k)
     };
-    if let Some(h) = fused_split(k) {
-        let (mut lo, mut hi) = (vec![T::zero(); m * n], vec![T::zero(); m * n]);
-        fused_matmul_into(a, b, &mut lo, m, h, n, false);
-        let a_hi = Mat { data: &a.data[h..], rs: a.rs, cs: 1 };
-        let b_hi = Mat { data: &b.data[h * b.rs..], rs: b.rs, cs: b.cs };
-        fused_matmul_into(a_hi, b_hi, &mut hi, m, k - h, n, false);
-        return lo.iter().zip(&hi).map(|(&x, &y)| x + y).collect();
+    let parts = fused_parts(k);
+    if parts.len() > 1 {
+        let mut out = vec![T::zero(); m * n];
+        let mut part = vec![T::zero(); m * n];
+        for (i, r) in parts.into_iter().enumerate() {
+            let a_r = Mat { data: &a.data[r.start..], rs: a.rs, cs: 1 };
+            let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
+            let dst = if i == 0 { &mut out } else { &mut part };
+            fused_matmul_into(a_r, b_r, dst, m, r.len(), n, false);
+            if i > 0 {
+                out.iter_mut().zip(&part).for_each(|(o, &p)| *o = *o + p);
+            }
+        }
+        return out;
     }
     let mut out = vec![T::zero(); m * n];
     if !T::fused_matmul_simd(a, b, &mut out, m, k, n, false) {
@@ -356,12 +363,28 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
     out
 }
 
-/// Where MKL's FMA kernel splits a long sum (probed, docs/matmul-order.md "Long sums"): an
-/// even `k` in (192, 384] is summed as two FMA chains over the halves, each from +0, which
-/// are then added. Odd `k` there and `k > 384` take other splits, not found yet (one chain
-/// here, a listed divergence).
-pub(crate) fn fused_split(k: usize) -> Option<usize> {
-    (k.is_multiple_of(2) && k > 192 && k <= 384).then_some(k / 2)
+/// Where MKL's FMA kernel splits a long sum (probed, docs/matmul-order.md "Long sums"): the
+/// parts' boundaries over `0..k`, each part an FMA chain from +0, the parts' sums then added
+/// in order. Up to 192 products: one chain (no boundary). Up to 384: two halves, an odd
+/// `k`'s last product a part of its own. Beyond: blocks of 192, the last one shorter.
+pub(crate) fn fused_split(k: usize) -> Vec<usize> {
+    const KC: usize = 192;
+    match k {
+        0..=KC => Vec::new(),
+        _ if k <= 2 * KC => {
+            let h = k / 2;
+            if k.is_multiple_of(2) { vec![h] } else { vec![h, 2 * h] }
+        }
+        _ => (KC..k).step_by(KC).collect(),
+    }
+}
+
+/// The parts of `0..k` that [`fused_split`] names.
+pub(crate) fn fused_parts(k: usize) -> Vec<std::ops::Range<usize>> {
+    let cuts = fused_split(k);
+    let starts = std::iter::once(0).chain(cuts.iter().copied());
+    let ends = cuts.iter().copied().chain(std::iter::once(k));
+    starts.zip(ends).map(|(a, b)| a..b).collect()
 }
 
 /// The fused matmul (one FMA chain per output over `p = 0..k` in order) into `out`, whatever
@@ -408,9 +431,12 @@ pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize
                 }
                 acc
             };
-            out[i * n + j] = match fused_split(k).filter(|_| fused) {
-                Some(h) => chain(0..h) + chain(h..k),
-                None => chain(0..k),
+            out[i * n + j] = if fused {
+                let mut parts = fused_parts(k).into_iter();
+                let first = chain(parts.next().unwrap_or(0..0));
+                parts.fold(first, |acc, r| acc + chain(r))
+            } else {
+                chain(0..k)
             };
         }
     }

@@ -1164,16 +1164,22 @@ impl Tensor {
             None
         };
         let (m, k, n) = (sx[0], sx[1], sw[1]);
-        let out = match (first, kernels::fused_split(k).filter(|_| kernels::matmul_fused(m, k, n) && dtype.is_floating_point())) {
-            (Some(out), _) => out,
-            // MKL's two chains over the halves of a long sum take the bias between them:
-            // `(bias + lo) + hi` (probed, docs/matmul-order.md "Long sums").
-            (None, Some(h)) => super::no_grad(|| -> Result<Storage> {
-                let lo = mm_tensors(&x.narrow(1, 0, h as i64)?, &w.narrow(0, 0, h as i64)?, m, h, n)?;
-                let hi = mm_tensors(&x.narrow(1, h as i64, (k - h) as i64)?, &w.narrow(0, h as i64, (k - h) as i64)?, m, k - h, n)?;
-                binary_storage(BinOp::Add, &binary_storage(BinOp::Add, &bias.storage(), &lo, dtype)?, &hi, dtype)
+        let parts = kernels::fused_parts(k);
+        let split = parts.len() > 1 && kernels::matmul_fused(m, k, n) && dtype.is_floating_point();
+        let out = match first {
+            Some(out) => out,
+            // MKL's chains over the parts of a long sum take the bias after the first:
+            // `((bias + p0) + p1) + ...` (probed, docs/matmul-order.md "Long sums").
+            None if split => super::no_grad(|| -> Result<Storage> {
+                let mut acc: Storage = (*bias.storage()).clone();
+                for r in parts {
+                    let (s, l) = (r.start as i64, r.len() as i64);
+                    let p = mm_tensors(&x.narrow(1, s, l)?, &w.narrow(0, s, l)?, m, r.len(), n)?;
+                    acc = binary_storage(BinOp::Add, &acc, &p, dtype)?;
+                }
+                Ok(acc)
             })?,
-            (None, None) => binary_storage(BinOp::Add, &mm_tensors(x, w, m, k, n)?, &bias.storage(), dtype)?,
+            None => binary_storage(BinOp::Add, &mm_tensors(x, w, m, k, n)?, &bias.storage(), dtype)?,
         };
         if out.shape() != [sx[0], sw[1]] {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
