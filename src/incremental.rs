@@ -35,6 +35,21 @@ pub struct CellSource {
     pub skip: bool,
 }
 
+impl CellSource {
+    /// The cells of a loaded lesson, in order.
+    pub fn of(lesson: &crate::lesson::Lesson) -> Vec<CellSource> {
+        lesson
+            .cells
+            .iter()
+            .map(|c| CellSource {
+                code: lesson.code(c).to_string(),
+                base: c.code.start,
+                skip: c.options.skip,
+            })
+            .collect()
+    }
+}
+
 /// What a session reports while it runs a lesson, in order.
 #[derive(Clone, Debug)]
 pub enum Event {

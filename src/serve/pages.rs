@@ -296,15 +296,7 @@ impl SessionHost {
             }
             return;
         };
-        let cells: Vec<CellSource> = lesson
-            .cells
-            .iter()
-            .map(|c| CellSource {
-                code: lesson.code(c).to_string(),
-                base: c.code.start,
-                skip: c.options.skip,
-            })
-            .collect();
+        let cells = CellSource::of(&lesson);
         let mut sessions = lock(&self.sessions);
         if sessions
             .get(&lp.path)

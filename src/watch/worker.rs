@@ -239,15 +239,7 @@ pub fn serve_requests(
                 }
             }
         };
-        let cells = lesson
-            .cells
-            .iter()
-            .map(|c| CellSource {
-                code: lesson.code(c).to_string(),
-                base: c.code.start,
-                skip: c.options.skip,
-            })
-            .collect();
+        let cells = CellSource::of(&lesson);
         let (site, latest, paths, base) = (site.clone(), latest.clone(), paths.clone(), base.clone());
         let generation = request.generation;
         let mut lesson = Some(lesson);
