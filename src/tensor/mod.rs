@@ -53,6 +53,8 @@ mod tanh_f32;
 mod tensor;
 mod unary_more;
 mod vml_sin;
+mod vml_sqrt;
+mod vml_sqrt_table;
 mod variance;
 #[cfg(test)]
 mod conv_tests;

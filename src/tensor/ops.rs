@@ -418,6 +418,8 @@ impl Tensor {
                     let v = a.iter().enumerate().map(|(i, &x)| if i < vec_end { sleef::powf(x, ef) } else { f64::from(x).powf(e) as f32 });
                     Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
                 }
+                // ATen hands `x ** 0.5` to its sqrt kernel: MKL's vsSqrt for float32.
+                Storage::F32(a) if e == 0.5 => Storage::F32(a.mapv(super::vml_sqrt::sqrt_f32)),
                 Storage::F32(a) => Storage::F32(a.mapv(|x| pow_scalar_f(x, e))),
                 Storage::F64(a) => Storage::F64(a.mapv(|x| pow_scalar_f(x, e))),
                 other => binary_storage(BinOp::Pow, &other, &Storage::full(&[], s, dtype), dtype)?,
@@ -605,7 +607,11 @@ impl Tensor {
     }
 
     pub fn sqrt(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::sqrt, f64::sqrt);
+        self.sqrt_of(super::vml_sqrt::sqrt_storage(&self.storage()))
+    }
+
+    /// Records `out`, this tensor's square root by one of the two roundings (vml_sqrt.rs).
+    pub(super) fn sqrt_of(&self, out: Storage) -> Result<Tensor> {
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "SqrtBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.div(&result.mul_scalar(Scalar::Int(2))?)?)])
@@ -828,7 +834,7 @@ impl Tensor {
     /// (LinalgVectorNormBackward0). PyTorch's norm kernel order is unverified.
     pub fn norm(&self) -> Result<Tensor> {
         let x = Tensor::from_storage(self.float_storage()?);
-        let out = crate::tensor::no_grad(|| x.mul(&x)?.sum(None, false)?.sqrt())?;
+        let out = crate::tensor::no_grad(|| x.mul(&x)?.sum(None, false)?.sqrt_ieee())?;
         let result = Tensor::from_storage((*out.storage()).clone());
         let a = saved(self);
         Ok(record((*out.storage()).clone(), "LinalgVectorNormBackward0", &[self], true, move |g, _| {

@@ -3,6 +3,7 @@
 
 use super::ops::fused_axpy;
 use super::storage::{zip_map, Storage};
+use super::vml_sqrt::VmlSqrt;
 use super::{no_grad, Result, Tensor, TensorError};
 
 mod state;
@@ -247,7 +248,7 @@ fn maximum(a: &Storage, b: &Storage) -> Result<Storage> {
 
 /// denom = sqrt(v) / f(bc2_sqrt) + f(eps); p += (f(-step_size) * m) / denom.
 fn adam_update(p: &Storage, m: &Storage, v: &Storage, bc2_sqrt: f64, eps: f64, step_size: f64) -> Result<Storage> {
-    let denom = float_map2!(v, v, |x, _y, T| x.sqrt() / (bc2_sqrt as T) + (eps as T));
+    let denom = float_map2!(v, v, |x, _y, T| x.vml_sqrt() / (bc2_sqrt as T) + (eps as T));
     let upd = float_map2!(m, denom, |x, d, T| ((-step_size) as T * x) / d);
     Ok(float_map2!(p, upd, |x, u, T| x + u))
 }
@@ -302,7 +303,7 @@ fn addcdiv(p: &Storage, num: &Storage, den: &Storage, v: f64) -> Result<Storage>
 
 /// `s.sqrt().add_(eps)`.
 fn sqrt_add(s: &Storage, eps: f64) -> Result<Storage> {
-    Ok(float_map2!(s, s, |x, _y, T| x.sqrt() + (eps as T)))
+    Ok(float_map2!(s, s, |x, _y, T| x.vml_sqrt() + (eps as T)))
 }
 
 fn grad_of(p: &Tensor, maximize: bool, weight_decay: f64) -> Result<Option<Storage>> {

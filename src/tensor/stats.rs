@@ -257,7 +257,7 @@ impl Tensor {
             if p == 1.0 {
                 self.abs()?.sum(Some(&sd), keepdim)
             } else if p == 2.0 {
-                self.mul(self)?.sum(Some(&sd), keepdim)?.sqrt()
+                self.mul(self)?.sum(Some(&sd), keepdim)?.sqrt_ieee()
             } else if p.is_infinite() {
                 let mut r = self.abs()?;
                 let mut ds = rd.clone();

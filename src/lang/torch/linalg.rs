@@ -148,7 +148,7 @@ fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool) -> R<Tens
     }
     let a = x.abs().map_err(exc)?;
     let r = if p == 2.0 {
-        a.mul(&a).and_then(|s| s.sum(dims, keep)).and_then(|s| s.sqrt())
+        a.mul(&a).and_then(|s| s.sum(dims, keep)).and_then(|s| s.sqrt_ieee())
     } else if p == 1.0 {
         a.sum(dims, keep)
     } else if p.is_infinite() && p > 0.0 {

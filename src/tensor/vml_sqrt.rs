@@ -1,0 +1,220 @@
+//! float32 `sqrt` as MKL VML's `vsSqrt` computes it on the oracle machine (AMD EPYC), bit for bit.
+//!
+//! MKL is closed source; the algorithm was found by exhaustive sweeps against `torch.sqrt` (see
+//! docs/divergences-differential.md, "MKL vsSqrt"). On this CPU MKL takes its SSE path, with no
+//! FMA: the 12-bit hardware estimate `r = rsqrtps(x)`, then one Goldschmidt step and one residual
+//! correction, every product and sum rounded to float32. The unfused residual `x - y*y` is what
+//! leaves the result 1 ulp off the correctly rounded root on ~17% of inputs. The estimate is the
+//! CPU's own (AMD's `rsqrtps` differs from Intel's), so it is read from a table recorded on the
+//! oracle machine (vml_sqrt_table.rs); where the host CPU's `rsqrtps` agrees with that table, the
+//! instruction itself is used, four lanes at a time.
+
+use super::dtype::DType;
+use super::storage::Storage;
+use super::vml_sqrt_table::RSQRT12;
+use super::{Result, Tensor};
+use ndarray::{ArrayD, IxDyn};
+
+/// Bits of the smallest normal float: MKL returns the correctly rounded root below it (zero,
+/// subnormals), and for negative inputs (NaN, `-0` kept).
+const FAST_LO: u32 = 0x0080_0000;
+/// From this input up (`3.40199e38` to inf, and NaN) MKL's result is the correctly rounded root
+/// again: the step's `y*y` would come too close to overflow.
+const FAST_END: u32 = 0x7f7f_f000;
+
+#[inline(always)]
+fn in_fast_range(bits: u32) -> bool {
+    bits.wrapping_sub(FAST_LO) < FAST_END - FAST_LO
+}
+
+/// The oracle CPU's `rsqrtps(x)` for a normal positive `x`: it depends only on the exponent's
+/// parity and the 12 leading mantissa bits, and `rsqrt(4x) = rsqrt(x)/2` exactly.
+#[inline(always)]
+fn rsqrt12(bits: u32) -> f32 {
+    let e = (bits >> 23) as i32 - 127;
+    let j = (((e & 1) as usize) << 12) | ((bits >> 11) & 0xfff) as usize;
+    // x = 4^k * m with m in [1, 4), so rsqrt(x) = 2^-k * rsqrt(m), and rsqrt(m) has exponent 126.
+    let k = e.div_euclid(2);
+    f32::from_bits((((126 - k) as u32) << 23) | (u32::from(RSQRT12[j]) << 11))
+}
+
+/// MKL's refinement of the estimate `r`, in its order (Rust never fuses these into FMAs).
+#[inline(always)]
+fn refine(x: f32, r: f32) -> f32 {
+    let y = x * r;
+    let h = 0.5 * r;
+    let e = 0.5 - y * h;
+    let y = y + y * e;
+    let h = h + h * e;
+    let d = x - y * y;
+    y + d * h
+}
+
+/// `vsSqrt` of one float32.
+pub fn sqrt_f32(x: f32) -> f32 {
+    let bits = x.to_bits();
+    if !in_fast_range(bits) {
+        return x.sqrt();
+    }
+    refine(x, rsqrt12(bits))
+}
+
+/// `vsSqrt` over a slice: the same values as [`sqrt_f32`] on each element.
+pub fn sqrt_f32_slice(xs: &[f32]) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    if host_rsqrt_matches() {
+        return simd::sqrt_slice(xs);
+    }
+    xs.iter().map(|&x| sqrt_f32(x)).collect()
+}
+
+/// Whether this CPU's `rsqrtps` is the table's (checked once): then the instruction can stand in
+/// for the lookup. Both ends of every 2^11-input block of both parities are compared, which is
+/// where a different estimate (Intel's, say) would show.
+#[cfg(target_arch = "x86_64")]
+fn host_rsqrt_matches() -> bool {
+    static MATCHES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MATCHES.get_or_init(|| {
+        (0..8192u32).all(|j| {
+            [0x3f80_0000 + (j << 11), 0x3f80_0000 + (j << 11) + 0x7ff, 0x0080_0000 + (j << 11)]
+                .iter()
+                .all(|&b| simd::rsqrt_host(f32::from_bits(b)).to_bits() == rsqrt12(b).to_bits())
+        })
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    pub(super) fn rsqrt_host(x: f32) -> f32 {
+        // SAFETY: SSE is part of the x86-64 baseline.
+        unsafe { _mm_cvtss_f32(_mm_rsqrt_ss(_mm_set_ss(x))) }
+    }
+
+    /// [`super::refine`] on four lanes with the hardware estimate; inputs outside MKL's fast
+    /// range go through the scalar path.
+    pub(super) fn sqrt_slice(xs: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0f32; xs.len()];
+        let mut chunks = xs.chunks_exact(4);
+        let mut dst = out.chunks_exact_mut(4);
+        for (src, d) in (&mut chunks).zip(&mut dst) {
+            if src.iter().all(|x| super::in_fast_range(x.to_bits())) {
+                // SAFETY: SSE is part of the x86-64 baseline; `src` and `d` hold four floats.
+                unsafe {
+                    let x = _mm_loadu_ps(src.as_ptr());
+                    let r = _mm_rsqrt_ps(x);
+                    let y = _mm_mul_ps(x, r);
+                    let h = _mm_mul_ps(_mm_set1_ps(0.5), r);
+                    let e = _mm_sub_ps(_mm_set1_ps(0.5), _mm_mul_ps(y, h));
+                    let y = _mm_add_ps(y, _mm_mul_ps(y, e));
+                    let h = _mm_add_ps(h, _mm_mul_ps(h, e));
+                    let dd = _mm_sub_ps(x, _mm_mul_ps(y, y));
+                    _mm_storeu_ps(d.as_mut_ptr(), _mm_add_ps(y, _mm_mul_ps(dd, h)));
+                }
+            } else {
+                for (o, &x) in d.iter_mut().zip(src) {
+                    *o = super::sqrt_f32(x);
+                }
+            }
+        }
+        for (o, &x) in dst.into_remainder().iter_mut().zip(chunks.remainder()) {
+            *o = super::sqrt_f32(x);
+        }
+        out
+    }
+}
+
+/// `torch.sqrt` of a storage: float32 (and integers, promoted to it) through `vsSqrt` in any
+/// layout, float64 IEEE.
+pub(crate) fn sqrt_storage(s: &Storage) -> Storage {
+    match s {
+        Storage::F64(a) => Storage::F64(a.mapv(f64::sqrt)),
+        Storage::F32(a) => Storage::F32(sqrt_array(a)),
+        other => match other.cast(DType::Float32) {
+            Storage::F32(a) => Storage::F32(sqrt_array(&a)),
+            x => x,
+        },
+    }
+}
+
+impl Tensor {
+    /// The correctly rounded square root, as ATen's norm kernels take it (`std::sqrt`), unlike
+    /// float32 `torch.sqrt`.
+    pub fn sqrt_ieee(&self) -> Result<Tensor> {
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(a.mapv(f32::sqrt)),
+            Storage::F64(a) => Storage::F64(a.mapv(f64::sqrt)),
+            other => match other.cast(DType::Float32) {
+                Storage::F32(a) => Storage::F32(a.mapv(f32::sqrt)),
+                x => x,
+            },
+        };
+        self.sqrt_of(out)
+    }
+}
+
+fn sqrt_array(a: &ArrayD<f32>) -> ArrayD<f32> {
+    match a.as_slice() {
+        Some(xs) => ArrayD::from_shape_vec(IxDyn(a.shape()), sqrt_f32_slice(xs)).expect("same element count"),
+        None => a.mapv(sqrt_f32),
+    }
+}
+
+/// `sqrt` as PyTorch's elementwise kernels take it: float32 through MKL's `vsSqrt`, float64
+/// IEEE (for the op closures generic over the float type).
+pub trait VmlSqrt {
+    fn vml_sqrt(self) -> Self;
+}
+
+impl VmlSqrt for f32 {
+    fn vml_sqrt(self) -> f32 {
+        sqrt_f32(self)
+    }
+}
+
+impl VmlSqrt for f64 {
+    fn vml_sqrt(self) -> f64 {
+        self.sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays `torch.sqrt` results recorded by testdata/gen_vml_sqrt.py.
+    #[test]
+    fn matches_recorded_torch_sqrt() {
+        let data = include_str!("testdata/vml_sqrt_cases.txt");
+        let mut n = 0;
+        let mut xs = Vec::new();
+        let mut want = Vec::new();
+        for line in data.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let mut it = line.split_whitespace();
+            let x = f32::from_bits(u32::from_str_radix(it.next().unwrap(), 16).unwrap());
+            let y = u32::from_str_radix(it.next().unwrap(), 16).unwrap();
+            let got = sqrt_f32(x);
+            assert!(got.to_bits() == y || (got.is_nan() && f32::from_bits(y).is_nan()), "sqrt({x:e}) = {got:e}, torch {:e}", f32::from_bits(y));
+            xs.push(x);
+            want.push(f32::from_bits(y));
+            n += 1;
+        }
+        assert!(n > 1000, "only {n} cases");
+        let got = sqrt_f32_slice(&xs);
+        for ((g, w), x) in got.iter().zip(&want).zip(&xs) {
+            assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "slice: sqrt({x:e}) = {g:e}, torch {w:e}");
+        }
+    }
+
+    #[test]
+    fn table_estimate_scales_by_powers_of_four() {
+        for b in [0x3f80_0000u32, 0x3fc0_1234, 0x4000_0000, 0x407f_ffff] {
+            let r = rsqrt12(b);
+            let x = f32::from_bits(b);
+            assert_eq!(rsqrt12((x * 4.0).to_bits()), r * 0.5);
+            assert_eq!(rsqrt12((x * 0.25).to_bits()), r * 2.0);
+            assert!((r * x.sqrt() - 1.0).abs() < 1.0 / 2048.0);
+        }
+    }
+}
