@@ -71,14 +71,28 @@ pub fn sqrt_f32_slice(xs: &[f32]) -> Vec<f32> {
 /// Whether this CPU's `rsqrtps` is the table's (checked once): then the instruction can stand in
 /// for the lookup. Both ends of every 2^11-input block of both parities are compared, which is
 /// where a different estimate (Intel's, say) would show.
+/// Whether this CPU's `rsqrtps` (SSE and AVX forms) is the table's, checked once: then the
+/// instruction can stand in for the lookup. Both ends of every 2^11-input block of both parities
+/// are compared, which is where a different estimate (Intel's, say) would show.
 #[cfg(target_arch = "x86_64")]
 fn host_rsqrt_matches() -> bool {
     static MATCHES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *MATCHES.get_or_init(|| {
+        let avx = std::is_x86_feature_detected!("avx");
         (0..8192u32).all(|j| {
-            [0x3f80_0000 + (j << 11), 0x3f80_0000 + (j << 11) + 0x7ff, 0x0080_0000 + (j << 11)]
-                .iter()
-                .all(|&b| simd::rsqrt_host(f32::from_bits(b)).to_bits() == rsqrt12(b).to_bits())
+            [
+                0x3f80_0000 + (j << 11),
+                0x3f80_0000 + (j << 11) + 0x7ff,
+                0x0080_0000 + (j << 11),
+            ]
+            .iter()
+            .all(|&b| {
+                let want = rsqrt12(b).to_bits();
+                let x = f32::from_bits(b);
+                // SAFETY: the AVX form runs only where the CPU has AVX.
+                simd::rsqrt_sse(x).to_bits() == want
+                    && (!avx || unsafe { simd::rsqrt_avx(x) }.to_bits() == want)
+            })
         })
     })
 }
@@ -87,41 +101,96 @@ fn host_rsqrt_matches() -> bool {
 mod simd {
     use std::arch::x86_64::*;
 
-    pub(super) fn rsqrt_host(x: f32) -> f32 {
+    pub(super) fn rsqrt_sse(x: f32) -> f32 {
         // SAFETY: SSE is part of the x86-64 baseline.
-        unsafe { _mm_cvtss_f32(_mm_rsqrt_ss(_mm_set_ss(x))) }
+        unsafe { _mm_cvtss_f32(_mm_rsqrt_ps(_mm_set1_ps(x))) }
     }
 
-    /// [`super::refine`] on four lanes with the hardware estimate; inputs outside MKL's fast
-    /// range go through the scalar path.
+    #[target_feature(enable = "avx")]
+    pub(super) fn rsqrt_avx(x: f32) -> f32 {
+        _mm256_cvtss_f32(_mm256_rsqrt_ps(_mm256_set1_ps(x)))
+    }
+
+    /// [`super::refine`] with the hardware estimate, eight lanes at a time on AVX, four on SSE;
+    /// a step with an input outside MKL's fast range goes through the scalar path.
     pub(super) fn sqrt_slice(xs: &[f32]) -> Vec<f32> {
-        let mut out = vec![0.0f32; xs.len()];
-        let mut chunks = xs.chunks_exact(4);
-        let mut dst = out.chunks_exact_mut(4);
-        for (src, d) in (&mut chunks).zip(&mut dst) {
-            if src.iter().all(|x| super::in_fast_range(x.to_bits())) {
-                // SAFETY: SSE is part of the x86-64 baseline; `src` and `d` hold four floats.
-                unsafe {
-                    let x = _mm_loadu_ps(src.as_ptr());
-                    let r = _mm_rsqrt_ps(x);
-                    let y = _mm_mul_ps(x, r);
-                    let h = _mm_mul_ps(_mm_set1_ps(0.5), r);
-                    let e = _mm_sub_ps(_mm_set1_ps(0.5), _mm_mul_ps(y, h));
-                    let y = _mm_add_ps(y, _mm_mul_ps(y, e));
-                    let h = _mm_add_ps(h, _mm_mul_ps(h, e));
-                    let dd = _mm_sub_ps(x, _mm_mul_ps(y, y));
-                    _mm_storeu_ps(d.as_mut_ptr(), _mm_add_ps(y, _mm_mul_ps(dd, h)));
+        let mut out: Vec<f32> = Vec::with_capacity(xs.len());
+        let dst = &mut out.spare_capacity_mut()[..xs.len()];
+        let done = if std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX.
+            unsafe { avx_steps(xs, dst) }
+        } else {
+            0
+        };
+        let done = done + sse_steps(&xs[done..], &mut dst[done..]);
+        for (o, &x) in dst[done..].iter_mut().zip(&xs[done..]) {
+            o.write(super::sqrt_f32(x));
+        }
+        // SAFETY: every element of `dst` was written above.
+        unsafe { out.set_len(xs.len()) };
+        out
+    }
+
+    /// Elements handled (whole steps of eight).
+    #[target_feature(enable = "avx")]
+    fn avx_steps(xs: &[f32], dst: &mut [std::mem::MaybeUninit<f32>]) -> usize {
+        let n = xs.len() - xs.len() % 8;
+        let mut buf = [0.0f32; 8];
+        for i in (0..n).step_by(8) {
+            let src = &xs[i..i + 8];
+            // SAFETY: `src` and `buf` hold eight floats.
+            let x = unsafe { _mm256_loadu_ps(src.as_ptr()) };
+            if !src.iter().all(|x| super::in_fast_range(x.to_bits())) {
+                for (o, &x) in dst[i..i + 8].iter_mut().zip(src) {
+                    o.write(super::sqrt_f32(x));
                 }
-            } else {
-                for (o, &x) in d.iter_mut().zip(src) {
-                    *o = super::sqrt_f32(x);
-                }
+                continue;
+            }
+            let r = _mm256_rsqrt_ps(x);
+            let y = _mm256_mul_ps(x, r);
+            let h = _mm256_mul_ps(_mm256_set1_ps(0.5), r);
+            let e = _mm256_sub_ps(_mm256_set1_ps(0.5), _mm256_mul_ps(y, h));
+            let y = _mm256_add_ps(y, _mm256_mul_ps(y, e));
+            let h = _mm256_add_ps(h, _mm256_mul_ps(h, e));
+            let d = _mm256_sub_ps(x, _mm256_mul_ps(y, y));
+            // SAFETY: `buf` holds eight floats.
+            unsafe { _mm256_storeu_ps(buf.as_mut_ptr(), _mm256_add_ps(y, _mm256_mul_ps(d, h))) };
+            for (o, &v) in dst[i..i + 8].iter_mut().zip(&buf) {
+                o.write(v);
             }
         }
-        for (o, &x) in dst.into_remainder().iter_mut().zip(chunks.remainder()) {
-            *o = super::sqrt_f32(x);
+        n
+    }
+
+    /// Elements handled (whole steps of four).
+    fn sse_steps(xs: &[f32], dst: &mut [std::mem::MaybeUninit<f32>]) -> usize {
+        let n = xs.len() - xs.len() % 4;
+        let mut buf = [0.0f32; 4];
+        for i in (0..n).step_by(4) {
+            let src = &xs[i..i + 4];
+            if !src.iter().all(|x| super::in_fast_range(x.to_bits())) {
+                for (o, &x) in dst[i..i + 4].iter_mut().zip(src) {
+                    o.write(super::sqrt_f32(x));
+                }
+                continue;
+            }
+            // SAFETY: SSE is part of the x86-64 baseline; `src` and `buf` hold four floats.
+            unsafe {
+                let x = _mm_loadu_ps(src.as_ptr());
+                let r = _mm_rsqrt_ps(x);
+                let y = _mm_mul_ps(x, r);
+                let h = _mm_mul_ps(_mm_set1_ps(0.5), r);
+                let e = _mm_sub_ps(_mm_set1_ps(0.5), _mm_mul_ps(y, h));
+                let y = _mm_add_ps(y, _mm_mul_ps(y, e));
+                let h = _mm_add_ps(h, _mm_mul_ps(h, e));
+                let d = _mm_sub_ps(x, _mm_mul_ps(y, y));
+                _mm_storeu_ps(buf.as_mut_ptr(), _mm_add_ps(y, _mm_mul_ps(d, h)));
+            }
+            for (o, &v) in dst[i..i + 4].iter_mut().zip(&buf) {
+                o.write(v);
+            }
         }
-        out
+        n
     }
 }
 
@@ -156,7 +225,8 @@ impl Tensor {
 
 fn sqrt_array(a: &ArrayD<f32>) -> ArrayD<f32> {
     match a.as_slice() {
-        Some(xs) => ArrayD::from_shape_vec(IxDyn(a.shape()), sqrt_f32_slice(xs)).expect("same element count"),
+        Some(xs) => ArrayD::from_shape_vec(IxDyn(a.shape()), sqrt_f32_slice(xs))
+            .expect("same element count"),
         None => a.mapv(sqrt_f32),
     }
 }
@@ -190,12 +260,19 @@ mod tests {
         let mut n = 0;
         let mut xs = Vec::new();
         let mut want = Vec::new();
-        for line in data.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in data
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let mut it = line.split_whitespace();
             let x = f32::from_bits(u32::from_str_radix(it.next().unwrap(), 16).unwrap());
             let y = u32::from_str_radix(it.next().unwrap(), 16).unwrap();
             let got = sqrt_f32(x);
-            assert!(got.to_bits() == y || (got.is_nan() && f32::from_bits(y).is_nan()), "sqrt({x:e}) = {got:e}, torch {:e}", f32::from_bits(y));
+            assert!(
+                got.to_bits() == y || (got.is_nan() && f32::from_bits(y).is_nan()),
+                "sqrt({x:e}) = {got:e}, torch {:e}",
+                f32::from_bits(y)
+            );
             xs.push(x);
             want.push(f32::from_bits(y));
             n += 1;
@@ -203,7 +280,10 @@ mod tests {
         assert!(n > 1000, "only {n} cases");
         let got = sqrt_f32_slice(&xs);
         for ((g, w), x) in got.iter().zip(&want).zip(&xs) {
-            assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "slice: sqrt({x:e}) = {g:e}, torch {w:e}");
+            assert!(
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                "slice: sqrt({x:e}) = {g:e}, torch {w:e}"
+            );
         }
     }
 
