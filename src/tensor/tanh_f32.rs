@@ -37,6 +37,7 @@ const SMALL: [f64; 6] = [
 
 /// Per quarter binade from 1/8 (index: exponent and top two mantissa bits of |x|): the piece's
 /// centre and its coefficients in `|x| - centre`, lowest degree first.
+#[rustfmt::skip]
 const PIECES: [(f64, [f64; 7]); 25] = [
     // [0.125, 0.15625)
     (0.140625, [f(0x3fc1_e1dd_055c_d98d), f(0x3fef_601c_af82_b9b1), f(0xbfc1_8883_bc2c_45b8), f(0xbfd3_b134_5156_9276), f(0x3fb6_b175_2a47_d1a0), f(0x3fbc_7cb8_1d12_8da7), f(0xbfa4_bad5_6252_3f11)]),
@@ -151,18 +152,31 @@ mod tests {
     fn replays_recorded_torch_results() {
         let mut checked = 0;
         let mut wrong = Vec::new();
-        for line in RECORDED.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
-            let f: Vec<u32> =
-                line.split_whitespace().map(|w| u32::from_str_radix(w, 16).unwrap()).collect();
+        for line in RECORDED
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let f: Vec<u32> = line
+                .split_whitespace()
+                .map(|w| u32::from_str_radix(w, 16).unwrap())
+                .collect();
             let x = f32::from_bits(f[0]);
             let got = tanh_f32(x).to_bits();
             if got != f[1] {
-                wrong.push(format!("x={x:e} [{:#010x}]: {got:08x} want {:08x}", f[0], f[1]));
+                wrong.push(format!(
+                    "x={x:e} [{:#010x}]: {got:08x} want {:08x}",
+                    f[0], f[1]
+                ));
             }
             checked += 1;
         }
         assert!(checked > 1000, "only {checked} recorded cases");
-        assert!(wrong.is_empty(), "{} of {checked} differ:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} of {checked} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 
     #[test]
@@ -196,7 +210,10 @@ mod tests {
             return;
         }
         let d = (got.to_bits() as i64 - cr.to_bits() as i64).abs();
-        assert!(d <= 1, "tanh({x:e}) [{bits:#010x}]: {got:e}, correctly rounded {cr:e}");
+        assert!(
+            d <= 1,
+            "tanh({x:e}) [{bits:#010x}]: {got:e}, correctly rounded {cr:e}"
+        );
         assert_eq!(tanh_f32(-x).to_bits(), (-got).to_bits(), "odd at {x:e}");
     }
 
