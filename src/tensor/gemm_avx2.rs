@@ -10,7 +10,8 @@
 //!
 //! Where `b` comes from is the cost that matters at tutorial shapes: a row-major `b` multiplied
 //! by few rows (an RNN step's `(16, 128) @ (128, 512)`, a backward `g @ w`) is read in place,
-//! since packing it would copy the whole weight for only a few tiles' reuse; otherwise `b` is
+//! since packing it would copy the whole weight for only a few tiles' reuse, and so is one
+//! with few rows (`k <= KC`), whose panels stay in L1 read in place as well; otherwise `b` is
 //! packed into contiguous zero-padded panels, gathered along `b`'s contiguous axis (a
 //! transposed weight's columns are contiguous), and reused by every row tile of a block.
 
@@ -18,7 +19,8 @@ use super::kernels::Mat;
 
 /// Rows of `a` per register tile.
 const TILE_ROWS: usize = 6;
-/// Up to this many rows of `a`, a row-major `b` is read in place instead of packed.
+/// Up to this many rows of `a` (or for any `a` when `k <= KC`, so that a panel of `b` read in
+/// place stays in L1 between row tiles), a row-major `b` is read in place instead of packed.
 const IN_PLACE_ROWS: usize = 96;
 /// Rows of `b` per packed panel: a panel of `KC x W` stays in L1 while the tiles of a block of
 /// `a` sweep it; the chains over `p` continue block to block through `out`.
@@ -137,26 +139,34 @@ macro_rules! avx2_gemm {
             // The bounds every tile relies on, proven once.
             assert!(a.fits(m, k) && b.fits(k, n) && out.len() >= m * n, "matmul operands out of bounds");
             let (ap, op) = (a.data.as_ptr(), out.as_mut_ptr());
-            if b.cs == 1 && m <= IN_PLACE_ROWS {
+            if b.cs == 1 && (m <= IN_PLACE_ROWS || k <= KC) {
                 let full = n / W;
-                for jp in 0..full {
+                let j0 = full * W;
+                // The columns past the last whole panel, packed once, zero-padded.
+                let mut edge = Vec::new();
+                if j0 < n {
+                    edge = vec![0.0 as $t; k * W];
+                    for (p, dst) in edge.chunks_exact_mut(W).enumerate() {
+                        dst[..n - j0].copy_from_slice(&b.data[p * b.rs + j0..p * b.rs + n]);
+                    }
+                }
+                let mut ib = 0;
+                while ib < m {
                     if super::interrupt::should_stop() {
                         return;
                     }
-                    let j0 = jp * W;
-                    // SAFETY: rows `0..m` of `a` and `out`, and `b[p][j0..j0 + W]` for
-                    // `p < k` (`j0 + W <= n`), are in bounds (asserted above).
-                    unsafe { $rows(ap, a.rs, a.cs, b.data.as_ptr().add(j0), b.rs, op.add(j0), n, W, k, carry, 0, m) };
-                }
-                let j0 = full * W;
-                if j0 < n {
-                    let w = n - j0;
-                    let mut edge = vec![0.0 as $t; k * W];
-                    for (p, dst) in edge.chunks_exact_mut(W).enumerate() {
-                        dst[..w].copy_from_slice(&b.data[p * b.rs + j0..p * b.rs + n]);
+                    let ie = m.min(ib + MC);
+                    for jp in 0..full {
+                        let j0 = jp * W;
+                        // SAFETY: rows `ib..ie` of `a` and `out`, and `b[p][j0..j0 + W]` for
+                        // `p < k` (`j0 + W <= n`), are in bounds (asserted above).
+                        unsafe { $rows(ap, a.rs, a.cs, b.data.as_ptr().add(j0), b.rs, op.add(j0), n, W, k, carry, ib, ie) };
                     }
-                    // SAFETY: `edge` holds `k` rows of `W`; `out`'s columns `j0..n` exist.
-                    unsafe { $rows(ap, a.rs, a.cs, edge.as_ptr(), W, op.add(j0), n, w, k, carry, 0, m) };
+                    if j0 < n {
+                        // SAFETY: `edge` holds `k` rows of `W`; `out`'s columns `j0..n` exist.
+                        unsafe { $rows(ap, a.rs, a.cs, edge.as_ptr(), W, op.add(j0), n, n - j0, k, carry, ib, ie) };
+                    }
+                    ib = ie;
                 }
                 return;
             }
