@@ -43,7 +43,18 @@ macro_rules! avx2_gemm {
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         #[inline]
-        unsafe fn $tile<const R: usize>(a: *const $t, ars: usize, acs: usize, b: *const $t, bs: usize, out: *mut $t, os: usize, w: usize, kc: usize, load: bool) {
+        unsafe fn $tile<const R: usize>(
+            a: *const $t,
+            ars: usize,
+            acs: usize,
+            b: *const $t,
+            bs: usize,
+            out: *mut $t,
+            os: usize,
+            w: usize,
+            kc: usize,
+            load: bool,
+        ) {
             use std::arch::x86_64::*;
             const W: usize = 2 * $lanes;
             let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];
@@ -97,7 +108,20 @@ macro_rules! avx2_gemm {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn $rows(a: *const $t, ars: usize, acs: usize, b: *const $t, bs: usize, out: *mut $t, os: usize, w: usize, kc: usize, load: bool, i0: usize, ie: usize) {
+        unsafe fn $rows(
+            a: *const $t,
+            ars: usize,
+            acs: usize,
+            b: *const $t,
+            bs: usize,
+            out: *mut $t,
+            os: usize,
+            w: usize,
+            kc: usize,
+            load: bool,
+            i0: usize,
+            ie: usize,
+        ) {
             let mut i = i0;
             // SAFETY: rows `i..i + R` lie inside `i0..ie`, which the caller vouches for.
             unsafe {
@@ -125,7 +149,15 @@ macro_rules! avx2_gemm {
         /// The CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        pub(crate) unsafe fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize, carry: bool) {
+        pub(crate) unsafe fn $name(
+            a: Mat<'_, $t>,
+            b: Mat<'_, $t>,
+            out: &mut [$t],
+            m: usize,
+            k: usize,
+            n: usize,
+            carry: bool,
+        ) {
             const W: usize = 2 * $lanes;
             if m == 0 || n == 0 {
                 return;
@@ -137,7 +169,10 @@ macro_rules! avx2_gemm {
                 return;
             }
             // The bounds every tile relies on, proven once.
-            assert!(a.fits(m, k) && b.fits(k, n) && out.len() >= m * n, "matmul operands out of bounds");
+            assert!(
+                a.fits(m, k) && b.fits(k, n) && out.len() >= m * n,
+                "matmul operands out of bounds"
+            );
             let (ap, op) = (a.data.as_ptr(), out.as_mut_ptr());
             if b.cs == 1 && (m <= IN_PLACE_ROWS || k <= KC) {
                 let full = n / W;
@@ -160,11 +195,41 @@ macro_rules! avx2_gemm {
                         let j0 = jp * W;
                         // SAFETY: rows `ib..ie` of `a` and `out`, and `b[p][j0..j0 + W]` for
                         // `p < k` (`j0 + W <= n`), are in bounds (asserted above).
-                        unsafe { $rows(ap, a.rs, a.cs, b.data.as_ptr().add(j0), b.rs, op.add(j0), n, W, k, carry, ib, ie) };
+                        unsafe {
+                            $rows(
+                                ap,
+                                a.rs,
+                                a.cs,
+                                b.data.as_ptr().add(j0),
+                                b.rs,
+                                op.add(j0),
+                                n,
+                                W,
+                                k,
+                                carry,
+                                ib,
+                                ie,
+                            )
+                        };
                     }
                     if j0 < n {
                         // SAFETY: `edge` holds `k` rows of `W`; `out`'s columns `j0..n` exist.
-                        unsafe { $rows(ap, a.rs, a.cs, edge.as_ptr(), W, op.add(j0), n, n - j0, k, carry, ib, ie) };
+                        unsafe {
+                            $rows(
+                                ap,
+                                a.rs,
+                                a.cs,
+                                edge.as_ptr(),
+                                W,
+                                op.add(j0),
+                                n,
+                                n - j0,
+                                k,
+                                carry,
+                                ib,
+                                ie,
+                            )
+                        };
                     }
                     ib = ie;
                 }
@@ -216,7 +281,22 @@ macro_rules! avx2_gemm {
                             // SAFETY: rows `ib..ie` of `a` (columns `p0..p0 + kc`) and of
                             // `out` (columns `j0..j0 + w`) are in bounds; the panel holds
                             // `kc` rows of `W`.
-                            unsafe { $rows(ap.add(p0 * a.cs), a.rs, a.cs, panel.as_ptr(), W, op.add(j0), n, w, kc, load, ib, ie) };
+                            unsafe {
+                                $rows(
+                                    ap.add(p0 * a.cs),
+                                    a.rs,
+                                    a.cs,
+                                    panel.as_ptr(),
+                                    W,
+                                    op.add(j0),
+                                    n,
+                                    w,
+                                    kc,
+                                    load,
+                                    ib,
+                                    ie,
+                                )
+                            };
                         }
                         ib = ie;
                     }
@@ -227,5 +307,29 @@ macro_rules! avx2_gemm {
         }
     };
 }
-avx2_gemm!(matmul_f32_avx2, tile_f32, rows_f32, f32, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps);
-avx2_gemm!(matmul_f64_avx2, tile_f64, rows_f64, f64, __m256d, 4, _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd);
+avx2_gemm!(
+    matmul_f32_avx2,
+    tile_f32,
+    rows_f32,
+    f32,
+    __m256,
+    8,
+    _mm256_setzero_ps,
+    _mm256_set1_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_fmadd_ps
+);
+avx2_gemm!(
+    matmul_f64_avx2,
+    tile_f64,
+    rows_f64,
+    f64,
+    __m256d,
+    4,
+    _mm256_setzero_pd,
+    _mm256_set1_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd,
+    _mm256_fmadd_pd
+);

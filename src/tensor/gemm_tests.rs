@@ -42,7 +42,13 @@ fn values<T: Float>(len: usize, seed: u64) -> Vec<T> {
 
 /// A `rows x cols` matrix laid out as asked: row-major with `pad` extra elements per row, or
 /// transposed (column-major) with the padding per column. Returns the buffer and its strides.
-fn layout<T: Float>(m: &[T], rows: usize, cols: usize, transposed: bool, pad: usize) -> (Vec<T>, usize, usize) {
+fn layout<T: Float>(
+    m: &[T],
+    rows: usize,
+    cols: usize,
+    transposed: bool,
+    pad: usize,
+) -> (Vec<T>, usize, usize) {
     if transposed {
         let ld = rows + pad;
         let mut buf = vec![T::from_f64(7.0); ld * cols];
@@ -71,12 +77,37 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
     let (ab, ars, _) = layout(&a, m, k, false, pad);
     let (bb, brs, bcs) = layout(&b, k, n, bt, pad);
     let (at, ats, atc) = layout(&a, m, k, true, pad);
-    let mb = Mat { data: &bb, rs: brs, cs: bcs };
+    let mb = Mat {
+        data: &bb,
+        rs: brs,
+        cs: bcs,
+    };
     let bits = |v: &[T]| v.iter().map(|&x| x.bits()).collect::<Vec<_>>();
     // `a` row-major and transposed (read in place, its elements broadcast one by one).
-    for (ma, at_) in [(Mat { data: &ab, rs: ars, cs: 1 }, false), (Mat { data: &at, rs: ats, cs: atc }, true)] {
+    for (ma, at_) in [
+        (
+            Mat {
+                data: &ab,
+                rs: ars,
+                cs: 1,
+            },
+            false,
+        ),
+        (
+            Mat {
+                data: &at,
+                rs: ats,
+                cs: atc,
+            },
+            true,
+        ),
+    ] {
         for carry in [false, true] {
-            let mut out = if carry { start.clone() } else { vec![T::from_f64(3.0); m * n] };
+            let mut out = if carry {
+                start.clone()
+            } else {
+                vec![T::from_f64(3.0); m * n]
+            };
             kernels::fused_matmul_into(ma, mb, &mut out, m, k, n, carry);
             let chain: Vec<T> = (0..m * n)
                 .map(|x| {
@@ -85,7 +116,11 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
                     (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc))
                 })
                 .collect();
-            assert_eq!(bits(&out), bits(&chain), "({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} carry {carry}");
+            assert_eq!(
+                bits(&out),
+                bits(&chain),
+                "({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} carry {carry}"
+            );
         }
         assert_eq!(
             bits(&kernels::matmul_mat(ma, mb, m, k, n)),
