@@ -6,6 +6,9 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+#[cfg(target_arch = "x86_64")]
+use super::gemm_avx2::{matmul_f32_avx2, matmul_f64_avx2};
+
 /// The float element types, with the operations kernels need.
 pub(crate) trait Float:
     Copy
@@ -33,8 +36,8 @@ pub(crate) trait Float:
     fn is_nan(self) -> bool;
     /// Writes the fused matmul into `out` with a SIMD kernel when the CPU has one; false when
     /// it does not. Each chain starts from +0, or with `carry` from the value already in `out`
-    /// (so a product over `k` split in parts is the same chain). `a`'s rows must be contiguous
-    /// (`a.cs == 1`, as [`matmul_mat`] ensures): the kernels broadcast along them.
+    /// (so a product over `k` split in parts is the same chain). Both operands may have any
+    /// strides.
     fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool;
 }
 
@@ -55,7 +58,6 @@ macro_rules! impl_float {
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
             fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool {
-                debug_assert_eq!(a.cs, 1, "the SIMD kernels need row-contiguous `a`");
                 #[cfg(target_arch = "x86_64")]
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                     // SAFETY: the CPU has the features the kernel is compiled for.
@@ -327,26 +329,14 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
     if !matmul_fused(m, k, n) {
         return matmul_reference_mat(a, b, m, k, n);
     }
-    // The kernels broadcast `a` along its rows, which must be contiguous: a strided `a` (a
-    // transposed view) is copied to row-major first, by the cache-blocked transpose when it is
-    // a whole transposed matrix. `b` is packed into panels anyway, so it is read in place.
-    let owned;
-    let a = if a.cs == 1 {
-        a
-    } else {
-        owned = if a.rs == 1 && a.cs == m && a.data.len() >= m * k {
-            super::storage::transpose(&a.data[..m * k], k, m)
-        } else {
-            (0..m * k).map(|x| a.at(x / k, x % k)).collect()
-        };
-        Mat::rows(&owned, k)
-    };
+    // Both operands are read in place whatever their strides: the kernels broadcast `a`'s
+    // elements one at a time, and pack `b` (or read a row-major one directly).
     let parts = fused_parts(k);
     if parts.len() > 1 {
         let mut out = vec![T::zero(); m * n];
         let mut part = vec![T::zero(); m * n];
         for (i, r) in parts.into_iter().enumerate() {
-            let a_r = Mat { data: &a.data[r.start..], rs: a.rs, cs: 1 };
+            let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs };
             let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
             let dst = if i == 0 { &mut out } else { &mut part };
             fused_matmul_into(a_r, b_r, dst, m, r.len(), n, false);
@@ -391,12 +381,12 @@ pub(crate) fn fused_parts(k: usize) -> Vec<std::ops::Range<usize>> {
 /// the shape ([`matmul_mat`] takes the plain dot for small products). With `carry` the chains
 /// go on from the values in `out`, so a sum over `k` split into consecutive parts (an
 /// im2col convolution's batch, say) is still one chain; otherwise they start from +0.
-/// `a`'s rows must be contiguous.
 pub(crate) fn fused_matmul_into<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, carry: bool) {
-    if !carry {
-        out[..m * n].fill(T::zero());
-    }
+    // The SIMD kernels write every output without `carry`; only the portable one adds to `out`.
     if !T::fused_matmul_simd(a, b, out, m, k, n, carry) {
+        if !carry {
+            out[..m * n].fill(T::zero());
+        }
         fused_matmul_portable(a, b, out, m, k, n);
     }
 }
@@ -443,9 +433,6 @@ pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize
     out
 }
 
-/// Rows of `a` that share one pass over a panel of `b` (register tile height).
-const TILE_ROWS: usize = 4;
-
 /// The FMA matmul with each output's dot still running over `p = 0..k` in order, so every
 /// element is the same fused chain as in [`matmul_reference`]; only the loop nest changes.
 /// Portable version (no SIMD) for CPUs without AVX2/FMA.
@@ -463,138 +450,6 @@ pub(crate) fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out:
         }
     }
 }
-
-/// Generates an AVX2+FMA matmul for one float type. `b` is copied into contiguous panels of
-/// two vectors' width (`k` rows each, zero-padded); a tile of `TILE_ROWS` rows of `a` sweeps a
-/// panel with its 2·TILE_ROWS accumulators in registers: for each `p`, one broadcast of
-/// `a[i][p]` and one `vfmadd` per vector. Each output is still `fma(a[i][p], b[p][j], acc)` for
-/// `p = 0..k` in order, starting from +0, exactly the chain of [`matmul_reference`].
-macro_rules! avx2_matmul {
-    ($name:ident, $tile:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $set1:ident, $load:ident, $store:ident, $fma:ident) => {
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        #[allow(clippy::too_many_arguments)]
-        fn $tile<const R: usize>(a: Mat<'_, $t>, panel: &[$t], out: &mut [$t], i0: usize, j0: usize, w: usize, p0: usize, kc: usize, n: usize, carry: bool) {
-            use std::arch::x86_64::*;
-            let mut acc: [[$v; 2]; R] = [[$zero(); 2]; R];
-            let mut buf = [0.0 as $t; 2 * $lanes];
-            if p0 > 0 || carry {
-                // Carry on the chains of the earlier blocks of `p` (stored exactly in `out`).
-                for (r, accr) in acc.iter_mut().enumerate() {
-                    let dst = &out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w];
-                    // A whole panel is loaded straight from `out` (a 16-element copy through
-                    // memcpy per row costs as much as the FMAs it feeds).
-                    let src = if w == 2 * $lanes {
-                        dst
-                    } else {
-                        buf[..w].copy_from_slice(dst);
-                        &buf[..]
-                    };
-                    // SAFETY: `src` holds exactly two vectors' worth of elements.
-                    unsafe {
-                        accr[0] = $load(src.as_ptr());
-                        accr[1] = $load(src.as_ptr().add($lanes));
-                    }
-                }
-            }
-            for p in 0..kc {
-                let bp = &panel[p * 2 * $lanes..(p + 1) * 2 * $lanes];
-                // SAFETY: `bp` holds exactly two vectors' worth of elements.
-                let (b0, b1) = unsafe { ($load(bp.as_ptr()), $load(bp.as_ptr().add($lanes))) };
-                for (r, accr) in acc.iter_mut().enumerate() {
-                    let x = $set1(a.data[(i0 + r) * a.rs + p0 + p]);
-                    accr[0] = $fma(x, b0, accr[0]);
-                    accr[1] = $fma(x, b1, accr[1]);
-                }
-            }
-            for (r, accr) in acc.iter().enumerate() {
-                let dst = &mut out[(i0 + r) * n + j0..(i0 + r) * n + j0 + w];
-                if w == 2 * $lanes {
-                    // SAFETY: `dst` holds exactly two vectors' worth of elements.
-                    unsafe {
-                        $store(dst.as_mut_ptr(), accr[0]);
-                        $store(dst.as_mut_ptr().add($lanes), accr[1]);
-                    }
-                } else {
-                    // SAFETY: `buf` holds exactly two vectors' worth of elements.
-                    unsafe {
-                        $store(buf.as_mut_ptr(), accr[0]);
-                        $store(buf.as_mut_ptr().add($lanes), accr[1]);
-                    }
-                    dst.copy_from_slice(&buf[..w]);
-                }
-            }
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        fn $name(a: Mat<'_, $t>, b: Mat<'_, $t>, out: &mut [$t], m: usize, k: usize, n: usize, carry: bool) {
-            const W: usize = 2 * $lanes;
-            // Rows of `b` per panel: a panel of `KC x W` stays in L1 while the tiles of a
-            // block of `a` sweep it; the chains over `p` continue block to block through `out`.
-            const KC: usize = 256;
-            // Rows of `a` per block: a block stays in cache while every panel of `b` passes
-            // over it, so `a` is read from memory once (a tall operand, say 700,000 x 48, is
-            // far larger than any cache).
-            const MC: usize = 64;
-            // Columns of `b` packed at once (64 panels): the packed block stays in L2.
-            const NC: usize = 64 * W;
-            let mut packed = vec![0.0 as $t; KC.min(k) * NC.min(n.div_ceil(W) * W)];
-            let mut jc = 0;
-            while jc < n {
-                let nc = NC.min(n - jc);
-                let panels = nc.div_ceil(W);
-                let mut p0 = 0;
-                while p0 < k {
-                    if super::interrupt::should_stop() {
-                        return;
-                    }
-                    let kc = KC.min(k - p0);
-                    for jp in 0..panels {
-                        let j0 = jc + jp * W;
-                        let w = W.min(n - j0);
-                        let panel = &mut packed[jp * kc * W..(jp + 1) * kc * W];
-                        for (pp, dst) in panel.chunks_exact_mut(W).enumerate() {
-                            let p = p0 + pp;
-                            if b.cs == 1 {
-                                let start = p * b.rs + j0;
-                                dst[..w].copy_from_slice(&b.data[start..start + w]);
-                            } else {
-                                for (jj, slot) in dst[..w].iter_mut().enumerate() {
-                                    *slot = b.at(p, j0 + jj);
-                                }
-                            }
-                            dst[w..].fill(0.0);
-                        }
-                    }
-                    let mut ib = 0;
-                    while ib < m {
-                        let ie = m.min(ib + MC);
-                        for jp in 0..panels {
-                            let j0 = jc + jp * W;
-                            let w = W.min(n - j0);
-                            let panel = &packed[jp * kc * W..(jp + 1) * kc * W];
-                            let mut i0 = ib;
-                            while i0 + TILE_ROWS <= ie {
-                                $tile::<TILE_ROWS>(a, panel, out, i0, j0, w, p0, kc, n, carry);
-                                i0 += TILE_ROWS;
-                            }
-                            while i0 < ie {
-                                $tile::<1>(a, panel, out, i0, j0, w, p0, kc, n, carry);
-                                i0 += 1;
-                            }
-                        }
-                        ib = ie;
-                    }
-                    p0 += kc;
-                }
-                jc += nc;
-            }
-        }
-    };
-}
-avx2_matmul!(matmul_f32_avx2, tile_f32_avx2, f32, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps);
-avx2_matmul!(matmul_f64_avx2, tile_f64_avx2, f64, __m256d, 4, _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd);
 
 /// Integer matmul (exact up to wrapping).
 pub(crate) fn matmul_i64(a: &[i64], b: &[i64], m: usize, k: usize, n: usize) -> Vec<i64> {

@@ -27,6 +27,8 @@ mod iter_rows;
 pub mod interpolate;
 pub mod interrupt;
 mod gemv_order;
+#[cfg(target_arch = "x86_64")]
+mod gemm_avx2;
 mod kernels;
 pub mod linalg;
 mod matmul;
@@ -43,6 +45,8 @@ mod rnn_cells;
 mod rnn_fused;
 mod sampling;
 mod select;
+#[cfg(target_arch = "x86_64")]
+mod sigmoid_avx2;
 mod sleef;
 mod sleef_f64;
 mod softmax_lanes;
@@ -60,6 +64,8 @@ mod variance;
 mod conv_tests;
 #[cfg(test)]
 mod kernel_tests;
+#[cfg(test)]
+mod gemm_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]

@@ -104,10 +104,13 @@ fn lstm_cells<T: Elem>(
     for r in 0..b {
         let row = r * 4 * h;
         for blk in 0..4 {
-            for j in 0..h {
-                let k = row + blk * h + j;
-                let x = gh[k] + gi[k];
-                acts[k] = if blk == 2 { x.tanh_() } else { sig(x, j, h) };
+            let s = row + blk * h..row + (blk + 1) * h;
+            if blk == 2 {
+                for k in s {
+                    acts[k] = (gh[k] + gi[k]).tanh_();
+                }
+            } else {
+                T::sigmoid_of_sum(&gh[s.clone()], &gi[s.clone()], &mut acts[s]);
             }
         }
         let a = &acts[row..row + 4 * h];

@@ -39,6 +39,9 @@ pub(crate) trait Elem: Float {
     const ROW_VECTOR_SIGMOID: bool;
     /// `Tensor::tanh`'s value.
     fn tanh_(self) -> Self;
+    /// `out[j] = sigmoid(gh[j] + gi[j])` over one row's block of a gate, as `row_sigmoid`
+    /// computes it (float32: the vectorised exp on the leading whole vector steps).
+    fn sigmoid_of_sum(gh: &[Self], gi: &[Self], out: &mut [Self]);
     fn read(t: &Tensor) -> Option<Vec<Self>>;
     fn wrap(v: Vec<Self>, shape: &[usize]) -> Result<Tensor>;
 }
@@ -51,6 +54,18 @@ impl Elem for f32 {
     const ROW_VECTOR_SIGMOID: bool = true;
     fn tanh_(self) -> f32 {
         super::tanh_f32::tanh_f32(self)
+    }
+    fn sigmoid_of_sum(gh: &[f32], gi: &[f32], out: &mut [f32]) {
+        let v = out.len() - out.len() % kernels::VEC_LOOP_F32;
+        #[cfg(target_arch = "x86_64")]
+        super::sigmoid_avx2::sigmoid_of_sum(&gh[..v], &gi[..v], &mut out[..v]);
+        #[cfg(not(target_arch = "x86_64"))]
+        for j in 0..v {
+            out[j] = super::rnn::sigmoid_vec(gh[j] + gi[j]);
+        }
+        for j in v..out.len() {
+            out[j] = super::rnn::sigmoid_scalar(gh[j] + gi[j]);
+        }
     }
     fn read(t: &Tensor) -> Option<Vec<f32>> {
         match &*t.storage() {
@@ -69,6 +84,11 @@ impl Elem for f64 {
     const ROW_VECTOR_SIGMOID: bool = false;
     fn tanh_(self) -> f64 {
         self.tanh()
+    }
+    fn sigmoid_of_sum(gh: &[f64], gi: &[f64], out: &mut [f64]) {
+        for ((o, &a), &b) in out.iter_mut().zip(gh).zip(gi) {
+            *o = super::rnn::sigmoid_scalar(a + b);
+        }
     }
     fn read(t: &Tensor) -> Option<Vec<f64>> {
         match &*t.storage() {
@@ -226,7 +246,14 @@ fn run_dir<T: Elem>(
     let mut h_new = vec![T::zero(); bh];
     // `nn::linear(h, w_hh, b_hh)` with one transposed view for all steps, so that its
     // gathered elements (which `addmm` reads) are made once.
-    let w_t = w.w_hh.t()?;
+    // Where the product takes the fused kernel, the bias enters after it whatever `mat2`'s
+    // layout (addmm_order.rs), so a row-major copy made once gives the same bits and lets
+    // the kernel read the weight in place rather than gather it at every step.
+    let w_t = if kernels::matmul_fused(b, h, mode.gates() * h) {
+        w.w_hh.t()?.contiguous()
+    } else {
+        w.w_hh.t()?
+    };
     for k in 0..steps {
         let t = if reverse { steps - 1 - k } else { k };
         let gh = match &w.b_hh {

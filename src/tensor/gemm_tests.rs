@@ -1,0 +1,156 @@
+//! Property tests of the matmul kernels' loop nest (gemm_avx2.rs): over random shapes, strided
+//! and transposed operands and carried chains, every output keeps the bits of its scalar FMA
+//! chain, whichever path (`b` read in place or packed, edge tiles) computes it.
+
+use proptest::prelude::*;
+
+use super::kernels::{self, Float, Mat};
+
+trait Bits: Float {
+    fn bits(self) -> u64;
+}
+impl Bits for f32 {
+    fn bits(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+}
+impl Bits for f64 {
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+/// Values of very different magnitudes, with signed zeros, so any change of order shows.
+fn values<T: Float>(len: usize, seed: u64) -> Vec<T> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+            T::from_f64(match s % 16 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => u * 1e20,
+                3 => u * 1e-20,
+                _ => u,
+            })
+        })
+        .collect()
+}
+
+/// A `rows x cols` matrix laid out as asked: row-major with `pad` extra elements per row, or
+/// transposed (column-major) with the padding per column. Returns the buffer and its strides.
+fn layout<T: Float>(
+    m: &[T],
+    rows: usize,
+    cols: usize,
+    transposed: bool,
+    pad: usize,
+) -> (Vec<T>, usize, usize) {
+    if transposed {
+        let ld = rows + pad;
+        let mut buf = vec![T::from_f64(7.0); ld * cols];
+        for i in 0..rows {
+            for j in 0..cols {
+                buf[j * ld + i] = m[i * cols + j];
+            }
+        }
+        (buf, 1, ld)
+    } else {
+        let ld = cols + pad;
+        let mut buf = vec![T::from_f64(7.0); ld * rows];
+        for i in 0..rows {
+            buf[i * ld..i * ld + cols].copy_from_slice(&m[i * cols..(i + 1) * cols]);
+        }
+        (buf, ld, 1)
+    }
+}
+
+/// One shape: `fused_matmul_into` (with and without carry) against the scalar chain, and
+/// `matmul_mat` (MKL's long-sum split, small-shape rules) against `matmul_reference_mat`.
+fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize) {
+    let a: Vec<T> = values(m * k, seed);
+    let b: Vec<T> = values(k * n, seed ^ 0x5555);
+    let start: Vec<T> = values(m * n, seed ^ 0xAAAA);
+    let (ab, ars, _) = layout(&a, m, k, false, pad);
+    let (bb, brs, bcs) = layout(&b, k, n, bt, pad);
+    let (at, ats, atc) = layout(&a, m, k, true, pad);
+    let mb = Mat {
+        data: &bb,
+        rs: brs,
+        cs: bcs,
+    };
+    let bits = |v: &[T]| v.iter().map(|&x| x.bits()).collect::<Vec<_>>();
+    // `a` row-major and transposed (read in place, its elements broadcast one by one).
+    for (ma, at_) in [
+        (
+            Mat {
+                data: &ab,
+                rs: ars,
+                cs: 1,
+            },
+            false,
+        ),
+        (
+            Mat {
+                data: &at,
+                rs: ats,
+                cs: atc,
+            },
+            true,
+        ),
+    ] {
+        for carry in [false, true] {
+            let mut out = if carry {
+                start.clone()
+            } else {
+                vec![T::from_f64(3.0); m * n]
+            };
+            kernels::fused_matmul_into(ma, mb, &mut out, m, k, n, carry);
+            let chain: Vec<T> = (0..m * n)
+                .map(|x| {
+                    let (i, j) = (x / n, x % n);
+                    let acc = if carry { start[x] } else { T::zero() };
+                    (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc))
+                })
+                .collect();
+            assert_eq!(
+                bits(&out),
+                bits(&chain),
+                "({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} carry {carry}"
+            );
+        }
+        assert_eq!(
+            bits(&kernels::matmul_mat(ma, mb, m, k, n)),
+            // Its own layout's reference: the one-column order depends on `a`'s layout.
+            bits(&kernels::matmul_reference_mat(ma, mb, m, k, n)),
+            "matmul_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
+        );
+    }
+}
+
+fn dim() -> impl Strategy<Value = usize> {
+    prop_oneof![1..300usize, Just(192), Just(193), Just(384), Just(385)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matmul_kernel_keeps_each_chain_f32(m in dim(), k in dim(), n in dim(), seed: u64, bt: bool, pad in 0..3usize) {
+        check::<f32>(m, k, n, seed, bt, pad);
+    }
+
+    #[test]
+    fn matmul_kernel_keeps_each_chain_f64(m in dim(), k in dim(), n in dim(), seed: u64, bt: bool, pad in 0..3usize) {
+        check::<f64>(m, k, n, seed, bt, pad);
+    }
+
+    /// Few rows take the in-place path; many the packed one; both on every column edge.
+    #[test]
+    fn matmul_kernel_small_and_tall_f32(m in prop_oneof![1..20usize, 90..110usize], k in 1..40usize, n in 1..70usize, seed: u64, bt: bool, pad in 0..3usize) {
+        check::<f32>(m, k, n, seed, bt, pad);
+    }
+}
