@@ -102,16 +102,23 @@ fn im2col<T: Float>(
     col: &mut Vec<T>,
 ) {
     let p = g.oh * g.ow;
-    col.clear();
+    // Every element is written below (values or padding zeros), so the buffer is reused as
+    // it stands instead of being zeroed first: a second pass over it costs as much as the copy.
     col.resize(cb * g.kh * g.kw * p, T::zero());
+    col.truncate(cb * g.kh * g.kw * p);
     for (r, row) in col.chunks_exact_mut(p).enumerate() {
         let (c, ky, kx) = tap_of(r, cb, g, kernel_major);
         let plane = &x[(n * g.c + c0 + c) * g.h * g.w..][..g.h * g.w];
         let (ylo, yhi) = tap_range(g.oh, g.h, s.stride[0], ky * s.dilation[0], s.pad_lo[0]);
         let (xlo, xhi) = tap_range(g.ow, g.w, s.stride[1], kx * s.dilation[1], s.pad_lo[1]);
+        row[..ylo * g.ow].fill(T::zero());
+        row[yhi * g.ow..].fill(T::zero());
         for oy in ylo..yhi {
             let src = &plane[(oy * s.stride[0] + ky * s.dilation[0] - s.pad_lo[0]) * g.w..][..g.w];
-            let dst = &mut row[oy * g.ow..][xlo..xhi];
+            let line = &mut row[oy * g.ow..][..g.ow];
+            line[..xlo].fill(T::zero());
+            line[xhi..].fill(T::zero());
+            let dst = &mut line[xlo..xhi];
             let x0 = xlo * s.stride[1] + kx * s.dilation[1] - s.pad_lo[1];
             if s.stride[1] == 1 {
                 dst.copy_from_slice(&src[x0..x0 + dst.len()]);
@@ -229,7 +236,8 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
             break;
         }
         for (grp, w) in weights.iter().enumerate() {
-            col.fill(T::zero());
+            // Each image and group writes the same positions of `col` (they depend on the
+            // geometry alone), so the zeros of the first fill stay where no output reaches.
             for (r, row) in col.chunks_exact_mut(hw).enumerate() {
                 let (ky, kx, o) = tap(r);
                 let plane = &gy[(n * g.o + grp * g.og + o) * p..][..p];
