@@ -21,6 +21,7 @@ use super::kernels::Float;
 use super::storage::Storage;
 use super::{DType, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn};
+use std::borrow::Cow;
 
 /// Stride, padding (before/after, per spatial dim), dilation and groups of a 2-d convolution.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,18 +80,55 @@ fn choose_path(g: &Geom, groups: usize, dtype: DType) -> Path {
     }
 }
 
-/// The values of a float tensor in row-major order, in its own precision.
-fn values<T: Float>(t: &Tensor) -> Vec<T> {
-    t.to_f64_vec().into_iter().map(T::from_f64).collect()
+/// The element types a convolution runs in, borrowed from a storage that already holds them.
+pub(super) trait Native: Float + Into<f64> {
+    /// The elements in row-major order, if the storage holds this type in standard layout.
+    fn slice(s: &Storage) -> Option<&[Self]>;
+    /// A storage of this type (no conversion).
+    fn storage(a: ArrayD<Self>) -> Storage;
 }
 
-fn storage_of<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
-    let v: Vec<f64> = v.into_iter().map(Into::into).collect();
+impl Native for f32 {
+    fn slice(s: &Storage) -> Option<&[f32]> {
+        match s {
+            Storage::F32(a) => a.as_slice(),
+            _ => None,
+        }
+    }
+    fn storage(a: ArrayD<f32>) -> Storage {
+        Storage::F32(a)
+    }
+}
+
+impl Native for f64 {
+    fn slice(s: &Storage) -> Option<&[f64]> {
+        match s {
+            Storage::F64(a) => a.as_slice(),
+            _ => None,
+        }
+    }
+    fn storage(a: ArrayD<f64>) -> Storage {
+        Storage::F64(a)
+    }
+}
+
+/// The values of a float storage in row-major order, in `T`: borrowed when it holds `T`
+/// contiguously (no copy of the input, weight or gradient), converted otherwise.
+fn values<T: Native>(s: &Storage) -> Cow<'_, [T]> {
+    match T::slice(s) {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(s.to_f64_vec().into_iter().map(T::from_f64).collect()),
+    }
+}
+
+/// A storage of `dtype` holding `v` (computed in `T`, the dtype's own type or its wide one).
+fn storage_of<T: Native>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
     let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
-    Ok(Storage::F64(a).cast(dtype))
+    let s = T::storage(a);
+    Ok(if s.dtype() == dtype { s } else { s.cast(dtype) })
 }
 
-fn tensor_of(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+fn tensor_of<T: Native>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Tensor> {
     storage_of(v, shape, dtype).map(Tensor::from_storage)
 }
 
@@ -326,28 +364,29 @@ pub(super) fn gemm_input_grad<T: Float + Into<f64>>(wt: &[T], gy: &[T], g: &Geom
 
 /// The gradients asked for (`need`: input, weight, bias; the others come back empty), through
 /// conv_im2col where it reproduces [`backward_reference`] and by the reference otherwise.
-fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, need: [bool; 3]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, need: [bool; 3]) -> (Vec<T>, Vec<T>, Vec<T>) {
     let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
-    let widen = |v: Vec<T>| -> Vec<f64> { v.into_iter().map(Into::into).collect() };
     let gx = match need[0] {
         false => Some(Vec::new()),
-        true if onednn => conv_im2col::input_grad(gy, wt, g, s).map(widen),
+        true if onednn => conv_im2col::input_grad(gy, wt, g, s),
         true => None,
     };
     let gw = match need[1] {
         false => Some(Vec::new()),
-        true => conv_im2col::weight_grad(x, gy, g, s, onednn).map(widen),
+        true => conv_im2col::weight_grad(x, gy, g, s, onednn),
     };
     let gb = match need[2] {
         false => Vec::new(),
-        true if onednn => widen(conv_im2col::bias_grad(gy, g)),
-        true => widen(super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2])),
+        true if onednn => conv_im2col::bias_grad(gy, g),
+        true => super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]),
     };
     match (gx, gw) {
         (Some(gx), Some(gw)) => (gx, gw, gb),
         (gx, gw) => {
+            // The reference's values are already rounded to `T`: narrowing them back is exact.
+            let narrow = |v: Vec<f64>| -> Vec<T> { v.into_iter().map(T::from_f64).collect() };
             let (rx, rw, _) = backward_reference_parts(x, wt, gy, g, s, path, [gx.is_none(), gw.is_none()]);
-            (gx.unwrap_or(rx), gw.unwrap_or(rw), gb)
+            (gx.unwrap_or_else(|| narrow(rx)), gw.unwrap_or_else(|| narrow(rw)), gb)
         }
     }
 }
@@ -490,36 +529,56 @@ pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, nd: 
     super::check_size(&out_shape)?;
     let dtype = x.dtype();
     let path = choose_path(&g, s.groups, dtype);
+    let (xst, wst) = (x.storage(), w.storage());
+    let bst = bias.map(Tensor::storage);
     let out = match dtype {
         DType::Float32 => {
-            let b = bias.map(values::<f32>);
-            storage_of(forward(&values::<f32>(x), &values::<f32>(w), b.as_deref(), &g, &s, path), &out_shape, dtype)?
+            let b = bst.as_deref().map(values::<f32>);
+            storage_of(forward(&values::<f32>(&xst), &values::<f32>(&wst), b.as_deref(), &g, &s, path), &out_shape, dtype)?
         }
         _ => {
-            let b = bias.map(values::<f64>);
-            storage_of(forward(&values::<f64>(x), &values::<f64>(w), b.as_deref(), &g, &s, path), &out_shape, dtype)?
+            let b = bst.as_deref().map(values::<f64>);
+            storage_of(forward(&values::<f64>(&xst), &values::<f64>(&wst), b.as_deref(), &g, &s, path), &out_shape, dtype)?
         }
     };
     let mut inputs = vec![x, w];
     inputs.extend(bias);
-    let (xv, wv) = (x.to_f64_vec(), w.to_f64_vec());
+    // Storages are immutable snapshots (an in-place update swaps in a new one), so holding
+    // them keeps the forward's values without copying them.
     let (x_shape, w_shape) = (xs.clone(), ws.clone());
     let has_bias = bias.is_some();
     Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
-        let gv = gy.to_f64_vec();
-        let typed = |v: &[f64]| -> Vec<f32> { v.iter().map(|&a| a as f32).collect() };
         let want = [need[0], need[1], has_bias && need.get(2).copied().unwrap_or(false)];
-        let (gx, gw, gb) = match dtype {
-            DType::Float32 => backward(&typed(&xv), &typed(&wv), &typed(&gv), &g, &s, path, want),
-            _ => backward(&xv, &wv, &gv, &g, &s, path, want),
-        };
-        let mut grads = vec![
-            need[0].then(|| tensor_of(gx, &x_shape, dtype)).transpose()?,
-            need[1].then(|| tensor_of(gw, &w_shape, dtype)).transpose()?,
-        ];
-        if has_bias {
-            grads.push(need.get(2).copied().unwrap_or(false).then(|| tensor_of(gb, &[g.o], dtype)).transpose()?);
+        let gst = gy.storage();
+        match dtype {
+            DType::Float32 => grads::<f32>(&xst, &wst, &gst, &g, &s, path, want, &x_shape, &w_shape, dtype, has_bias),
+            _ => grads::<f64>(&xst, &wst, &gst, &g, &s, path, want, &x_shape, &w_shape, dtype, has_bias),
         }
-        Ok(grads)
     }))
+}
+
+/// ConvolutionBackward0's gradients as tensors, computed in `T`.
+#[allow(clippy::too_many_arguments)]
+fn grads<T: Native>(
+    x: &Storage,
+    w: &Storage,
+    gy: &Storage,
+    g: &Geom,
+    s: &ConvSpec,
+    path: Path,
+    want: [bool; 3],
+    x_shape: &[usize],
+    w_shape: &[usize],
+    dtype: DType,
+    has_bias: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    let (gx, gw, gb) = backward(&values::<T>(x), &values::<T>(w), &values::<T>(gy), g, s, path, want);
+    let mut grads = vec![
+        want[0].then(|| tensor_of(gx, x_shape, dtype)).transpose()?,
+        want[1].then(|| tensor_of(gw, w_shape, dtype)).transpose()?,
+    ];
+    if has_bias {
+        grads.push(want[2].then(|| tensor_of(gb, &[g.o], dtype)).transpose()?);
+    }
+    Ok(grads)
 }

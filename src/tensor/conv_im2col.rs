@@ -21,13 +21,9 @@ use super::kernels::{Float, Mat, fused_matmul_into};
 /// or 2^-968 (float64), so that products are multiples of the smallest subnormal (their
 /// granularity is 2^(e_v + e_f - 46), resp. 2^(e_v + e_f - 104)).
 pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T]) -> bool {
-    let min_nonzero = |v: &[T]| -> Option<f64> {
-        v.iter()
-            .map(|&a| Into::<f64>::into(a).abs())
-            .filter(|a| *a != 0.0 && a.is_finite())
-            .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.min(a))))
-    };
-    if factors.iter().any(|&f| !Into::<f64>::into(f).is_finite()) {
+    let (min_v, _) = min_magnitude(values);
+    let (min_f, finite) = min_magnitude(factors);
+    if !finite {
         return false;
     }
     let floor = if size_of::<T>() == 4 {
@@ -35,10 +31,36 @@ pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T])
     } else {
         2f64.powi(-968)
     };
-    match (min_nonzero(values), min_nonzero(factors)) {
-        (Some(a), Some(b)) => a * b >= floor,
-        _ => true,
+    // No nonzero finite value on either side leaves no product to round.
+    min_v == f64::INFINITY || min_f == f64::INFINITY || min_v * min_f >= floor
+}
+
+/// The smallest nonzero finite magnitude in `v` (+inf if none) and whether every element is
+/// finite, in lanes of independent minima so the scan vectorizes (it runs over whole
+/// activations and gradients at every convolution).
+fn min_magnitude<T: Float + Into<f64>>(v: &[T]) -> (f64, bool) {
+    const LANES: usize = 8;
+    let mut mins = [f64::INFINITY; LANES];
+    let mut finite = [true; LANES];
+    let mut take = |lane: usize, a: T| {
+        let a = Into::<f64>::into(a).abs();
+        // NaN fails both `a < inf` and `a != inf`; it counts as not finite and is skipped.
+        finite[lane] &= a < f64::INFINITY;
+        let m = if a != 0.0 && a < f64::INFINITY { a } else { f64::INFINITY };
+        mins[lane] = if m < mins[lane] { m } else { mins[lane] };
+    };
+    let chunks = v.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (lane, &a) in c.iter().enumerate() {
+            take(lane, a);
+        }
     }
+    for (lane, &a) in rest.iter().enumerate() {
+        take(lane, a);
+    }
+    let min = mins.iter().fold(f64::INFINITY, |m, &a| if a < m { a } else { m });
+    (min, finite.iter().all(|&f| f))
 }
 
 /// The valid range `lo..hi` of output positions `o` (of `out` in all) whose tap at offset
@@ -80,16 +102,23 @@ fn im2col<T: Float>(
     col: &mut Vec<T>,
 ) {
     let p = g.oh * g.ow;
-    col.clear();
+    // Every element is written below (values or padding zeros), so the buffer is reused as
+    // it stands instead of being zeroed first: a second pass over it costs as much as the copy.
     col.resize(cb * g.kh * g.kw * p, T::zero());
+    col.truncate(cb * g.kh * g.kw * p);
     for (r, row) in col.chunks_exact_mut(p).enumerate() {
         let (c, ky, kx) = tap_of(r, cb, g, kernel_major);
         let plane = &x[(n * g.c + c0 + c) * g.h * g.w..][..g.h * g.w];
         let (ylo, yhi) = tap_range(g.oh, g.h, s.stride[0], ky * s.dilation[0], s.pad_lo[0]);
         let (xlo, xhi) = tap_range(g.ow, g.w, s.stride[1], kx * s.dilation[1], s.pad_lo[1]);
+        row[..ylo * g.ow].fill(T::zero());
+        row[yhi * g.ow..].fill(T::zero());
         for oy in ylo..yhi {
             let src = &plane[(oy * s.stride[0] + ky * s.dilation[0] - s.pad_lo[0]) * g.w..][..g.w];
-            let dst = &mut row[oy * g.ow..][xlo..xhi];
+            let line = &mut row[oy * g.ow..][..g.ow];
+            line[..xlo].fill(T::zero());
+            line[xhi..].fill(T::zero());
+            let dst = &mut line[xlo..xhi];
             let x0 = xlo * s.stride[1] + kx * s.dilation[1] - s.pad_lo[1];
             if s.stride[1] == 1 {
                 dst.copy_from_slice(&src[x0..x0 + dst.len()]);
@@ -207,7 +236,8 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
             break;
         }
         for (grp, w) in weights.iter().enumerate() {
-            col.fill(T::zero());
+            // Each image and group writes the same positions of `col` (they depend on the
+            // geometry alone), so the zeros of the first fill stay where no output reaches.
             for (r, row) in col.chunks_exact_mut(hw).enumerate() {
                 let (ky, kx, o) = tap(r);
                 let plane = &gy[(n * g.o + grp * g.og + o) * p..][..p];
@@ -288,15 +318,20 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     Some(gw)
 }
 
-/// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel.
+/// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The
+/// channels' chains are independent, so they advance side by side (each still in its own
+/// order) instead of one long dependent chain after another.
 pub(super) fn bias_grad<T: Float>(gy: &[T], g: &Geom) -> Vec<T> {
     let p = g.oh * g.ow;
     let mut gb = vec![T::zero(); g.o];
-    for n in 0..g.n {
-        for (o, acc) in gb.iter_mut().enumerate() {
-            *acc = gy[(n * g.o + o) * p..][..p]
-                .iter()
-                .fold(*acc, |a, &d| a + d);
+    if p == 0 || g.o == 0 {
+        return gb;
+    }
+    for image in gy.chunks_exact(g.o * p).take(g.n) {
+        for j in 0..p {
+            for (o, acc) in gb.iter_mut().enumerate() {
+                *acc = *acc + image[o * p + j];
+            }
         }
     }
     gb

@@ -166,12 +166,16 @@ fn arr<T>(v: Vec<T>, shape: &[usize]) -> Result<ArrayD<T>> {
 /// row by row from -inf, a larger value or any NaN replaces the best so far (so the first of
 /// equal maxima and the last NaN win), as in ATen.
 #[allow(clippy::too_many_arguments)]
-fn max_planes<T: Float>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: usize, p: &PoolSpec) -> (Vec<T>, Vec<i64>) {
+fn max_planes<T: Float + MaxKey>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: usize, p: &PoolSpec) -> (Vec<T>, Vec<i64>) {
     let mut out = Vec::with_capacity(np * oh * ow);
     let mut idx = Vec::with_capacity(np * oh * ow);
     let neg_inf = T::from_f64(f64::NEG_INFINITY);
     let last = |o: usize, i: usize| (o - 1) * p.stride[i] + (p.kernel[i] - 1) * p.dilation[i];
     if p.padding == [0, 0] && oh > 0 && ow > 0 && p.kernel[0] > 0 && p.kernel[1] > 0 && last(oh, 0) < h && last(ow, 1) < w {
+        if p.kernel == [2, 2] && p.dilation == [1, 1] {
+            max_2x2(xv, np, h, w, oh, ow, p.stride, &mut out, &mut idx);
+            return (out, idx);
+        }
         // Every window lies inside the plane (the usual unpadded pooling): the same scan
         // without bounds checks; the first tap is the window's corner.
         for plane in xv.chunks(h * w).take(np) {
@@ -184,10 +188,11 @@ fn max_planes<T: Float>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: 
                         for kx in 0..p.kernel[1] {
                             let i = row + kx * p.dilation[1];
                             let v = plane[i];
-                            if v > best || v.is_nan() {
-                                best = v;
-                                at = i;
-                            }
+                            // Selects rather than a branch: on real data whether a tap beats
+                            // the best so far is a coin toss the branch predictor loses.
+                            let take = (v > best) | v.is_nan();
+                            best = if take { v } else { best };
+                            at = if take { i } else { at };
                         }
                     }
                     out.push(best);
@@ -229,6 +234,61 @@ fn max_planes<T: Float>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: 
         }
     }
     (out, idx)
+}
+
+/// Floats as unsigned keys in the order `>` and `is_nan` give them for max pooling: equal
+/// floats (+0 and -0) share a key, every NaN gets the largest. Comparing keys takes integer
+/// compares and conditional moves where float selects become jumps, which the predictor
+/// loses half the time on a max over real data.
+pub(super) trait MaxKey: Copy {
+    fn key(self) -> u64;
+}
+
+impl MaxKey for f32 {
+    #[inline(always)]
+    fn key(self) -> u64 {
+        let b = if self == 0.0 { 0 } else { self.to_bits() };
+        let ordered = b ^ ((((b as i32) >> 31) as u32) | 0x8000_0000);
+        if self.is_nan() { u64::MAX } else { u64::from(ordered) }
+    }
+}
+
+impl MaxKey for f64 {
+    #[inline(always)]
+    fn key(self) -> u64 {
+        let b = if self == 0.0 { 0 } else { self.to_bits() };
+        let ordered = b ^ ((((b as i64) >> 63) as u64) | 0x8000_0000_0000_0000);
+        if self.is_nan() { u64::MAX } else { ordered }
+    }
+}
+
+/// [`max_planes`] for 2x2 windows inside the plane (LeNet's pooling): the four taps in the
+/// same order on their [`MaxKey`]s. The first tap always becomes the best so far (it beats
+/// -inf, is NaN, or is -inf itself at the corner's index); a later one replaces it when
+/// larger or NaN.
+#[allow(clippy::too_many_arguments)]
+fn max_2x2<T: Float + MaxKey>(xv: &[T], np: usize, h: usize, w: usize, oh: usize, ow: usize, stride: [usize; 2], out: &mut Vec<T>, idx: &mut Vec<i64>) {
+    #[inline(always)]
+    fn pick(best: &mut u64, at: &mut usize, key: u64, i: usize) {
+        let take = key > *best || key == u64::MAX;
+        *at = if take { i } else { *at };
+        *best = if take { key } else { *best };
+    }
+    for plane in xv.chunks(h * w).take(np) {
+        for oy in 0..oh {
+            let top = oy * stride[0] * w;
+            let rows = &plane[top..top + 2 * w];
+            for ox in 0..ow {
+                let x = ox * stride[1];
+                let (mut best, mut at) = (rows[x].key(), x);
+                pick(&mut best, &mut at, rows[x + 1].key(), x + 1);
+                pick(&mut best, &mut at, rows[w + x].key(), w + x);
+                pick(&mut best, &mut at, rows[w + x + 1].key(), w + x + 1);
+                out.push(rows[at]);
+                idx.push((top + at) as i64);
+            }
+        }
+    }
 }
 
 /// Max pooling's backward: each output gradient added at its index, in output order.
@@ -398,4 +458,39 @@ pub fn adaptive_avg_pool2d(x: &Tensor, oh: usize, ow: usize) -> Result<Tensor> {
     let mut shape = lead;
     shape.extend([oh, ow]);
     pooled(x, np, h, w, shape, wins, true, "AdaptiveAvgPool2DBackward0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PoolSpec, max_planes};
+
+    /// Every 2x2 window over a set of awkward values (NaNs of both signs, signed zeros,
+    /// infinities, ties) against ATen's scan written out: from -inf at the corner, a tap
+    /// replaces the best when larger or NaN.
+    #[test]
+    fn two_by_two_windows_pick_as_the_scan_does() {
+        let vals = [f32::NAN, -f32::NAN, 0.0, -0.0, 1.0, 1.0, f32::NEG_INFINITY, f32::INFINITY, -2.5];
+        let n = vals.len().pow(4);
+        let (h, w) = (2, 2 * n);
+        let mut plane = vec![0f32; h * w];
+        for k in 0..n {
+            let t = [k % 9, (k / 9) % 9, (k / 81) % 9, k / 729];
+            plane[2 * k] = vals[t[0]];
+            plane[2 * k + 1] = vals[t[1]];
+            plane[w + 2 * k] = vals[t[2]];
+            plane[w + 2 * k + 1] = vals[t[3]];
+        }
+        let p = PoolSpec { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceil_mode: false };
+        let (out, idx) = max_planes(&plane, 1, h, w, 1, n, &p);
+        for k in 0..n {
+            let (mut best, mut at) = (f32::NEG_INFINITY, 2 * k);
+            for i in [2 * k, 2 * k + 1, w + 2 * k, w + 2 * k + 1] {
+                if plane[i] > best || plane[i].is_nan() {
+                    best = plane[i];
+                    at = i;
+                }
+            }
+            assert_eq!((out[k].to_bits(), idx[k]), (best.to_bits(), at as i64), "window {k}");
+        }
+    }
 }
