@@ -336,6 +336,10 @@ fn worker(rx: Receiver<Job>, path: &std::path::Path, options: &RunOptions, limit
             live = Some(0);
         }
         live = run_job(&mut interp, initial.as_ref(), &mut cache, live, job);
+        // The states this run replaced (the interpreter's before a restore, snapshots the
+        // cache let go) are unreachable now, but their reference cycles would keep them, and
+        // the tensors they hold, for the life of the session.
+        crate::lang::cycles::collect();
     }
     drop(interp);
     crate::tensor::interrupt::set_cancel_flag(None);
@@ -631,6 +635,7 @@ mod tests {
         let s = session();
         let (tx, rx) = channel();
         let tx2 = tx.clone();
+        // One product of seconds (1.4e11 flops).
         let code = "a = torch.ones(4096, 4096)\nb = a @ a\n";
         s.submit(cells(&[code]), false, move |e| {
             let _ = match e {
@@ -647,6 +652,7 @@ mod tests {
         // Inside the product (seconds of native work, with no interpreter tick to poll).
         std::thread::sleep(Duration::from_millis(200));
         let saved = Instant::now();
+        let stops = crate::tensor::interrupt::stops();
         s.submit(cells(&["print('fixed')\n"]), false, move |e| {
             if let Event::Finished { .. } = e {
                 let _ = tx.send("fixed");
@@ -658,8 +664,10 @@ mod tests {
         );
         let latency = saved.elapsed();
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "fixed");
-        // Far below one product's time even on a loaded machine (bench/serve.py measures it).
-        assert!(latency < Duration::from_secs(1), "cancelled after {latency:?}");
+        // The product gave up inside its loop (not when it finished); how soon is measured
+        // by bench/serve.py, not here: a loaded machine deschedules threads for seconds.
+        assert!(crate::tensor::interrupt::stops() > stops, "the product ran to its end");
+        assert!(latency < Duration::from_secs(20), "cancelled after {latency:?}");
     }
 
     #[test]

@@ -244,7 +244,7 @@ fn install_types(it: &mut Interpreter) {
                     d.insert(v, Value::None)?;
                 }
             }
-            Ok(Value::Set(Rc::new(RefCell::new(d))))
+            Ok(Value::set(d))
         }),
     );
     add_type(
@@ -1092,7 +1092,7 @@ pub fn unbound_method(it: &mut Interpreter, t: &TypeObj, name: &str) -> R<Option
         "list" => Value::list(Vec::new()),
         "tuple" => Value::tuple(Vec::new()),
         "dict" => Value::dict(Dict::new()),
-        "set" => Value::Set(Rc::new(RefCell::new(Dict::new()))),
+        "set" => Value::set(Dict::new()),
         "int" => Value::Int(0),
         "float" => Value::Float(0.0),
         _ => return Ok(None),
@@ -1789,7 +1789,7 @@ fn set_method(it: &mut Interpreter, args: Args) -> R<Value> {
     let Value::Set(s) = &me else { return Err(Exception::type_error("set method on a non-set")) };
     let s = s.clone();
     let name: &str = &args.fname.clone();
-    let new_set = |d: Dict| Value::Set(Rc::new(RefCell::new(d)));
+    let new_set = |d: Dict| Value::set(d);
     match name {
         "add" => {
             let x = one(&args)?;

@@ -1,19 +1,23 @@
-//! Freeing a finished lesson's reference cycles.
+//! Freeing reference cycles: all of a finished lesson's, and a live lesson's unreachable ones.
 //!
 //! Values are reference counted, so a cycle (`node.me = node`, a closure stored in its own
-//! frame, a class attribute holding an instance of the class) is never freed, and everything
-//! it holds (tensors included) stays for the life of the process: one leaked tensor per lesson
-//! adds up across lessons and `watch` rebuilds. There is no cycle collector; instead, while a
-//! host enables it on a thread, every object that can close a cycle (lists, dicts, instances,
-//! user classes, captured frames) is recorded here by a weak reference, and once the lesson's
-//! interpreter is gone [`break_cycles`] empties every one still alive. Each cycle then loses
-//! its edges and is freed by reference counting like anything else.
+//! frame, a class attribute holding an instance of the class) is never freed by counting, and
+//! everything it holds (tensors included) would stay for the life of the process: one leaked
+//! tensor per lesson adds up across lessons and `watch` rebuilds. While a host enables it on a
+//! thread, every object that can close a cycle (lists, dicts, sets, instances, user classes,
+//! functions, captured frames) is recorded here by a weak reference. Two ways free them:
+//! - once a lesson's interpreter is gone, [`break_cycles`] empties every one still alive;
+//! - while it lives (a live preview's session re-runs cells into the same interpreter and drops
+//!   cached states), [`collect`] finds the recorded objects that nothing outside the recorded
+//!   set refers to, by CPython's trial deletion (see its doc), and empties those.
+//!
+//! Either way each cycle then loses its edges and is freed by reference counting.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use super::interp::Scope;
-use super::value::{Dict, Instance, TypeObj, Value};
+use super::value::{Dict, Function, Instance, TypeObj, Value};
 
 enum Tracked {
     List(Weak<RefCell<Vec<Value>>>),
@@ -21,6 +25,7 @@ enum Tracked {
     Instance(Weak<Instance>),
     Type(Weak<TypeObj>),
     Scope(Weak<Scope>),
+    Function(Weak<Function>),
 }
 
 impl Tracked {
@@ -31,6 +36,7 @@ impl Tracked {
             Tracked::Instance(w) => w.strong_count() > 0,
             Tracked::Type(w) => w.strong_count() > 0,
             Tracked::Scope(w) => w.strong_count() > 0,
+            Tracked::Function(w) => w.strong_count() > 0,
         }
     }
 }
@@ -90,6 +96,10 @@ pub(crate) fn track_scope(s: &Rc<Scope>) {
     record(|| Tracked::Scope(Rc::downgrade(s)));
 }
 
+pub(crate) fn track_function(f: &Rc<Function>) {
+    record(|| Tracked::Function(Rc::downgrade(f)));
+}
+
 /// Empties every recorded object still alive and stops recording. Call it once the lesson's
 /// interpreter is dropped: nothing of the lesson may be used afterwards. The contents are
 /// dropped only after every object is emptied, so no drop recurses through a long chain.
@@ -141,12 +151,273 @@ pub fn break_cycles() {
                     other.extend(s.take_values());
                 }
             }
+            // A function's edges go through its frames and defaults (its frames are emptied;
+            // its defaults cannot change).
+            Tracked::Function(_) => {}
         }
     }
     drop(items);
     drop(lists);
     drop(dicts);
     drop(other);
+}
+
+/// A recorded object, held for the length of one [`collect`].
+enum Node {
+    List(Rc<RefCell<Vec<Value>>>),
+    Dict(Rc<RefCell<Dict>>),
+    Instance(Rc<Instance>),
+    Type(Rc<TypeObj>),
+    Scope(Rc<Scope>),
+    Function(Rc<Function>),
+}
+
+fn addr<T: ?Sized>(r: &Rc<T>) -> usize {
+    Rc::as_ptr(r) as *const () as usize
+}
+
+/// The address of the recordable object `v` is, if it is one.
+fn value_addr(v: &Value) -> Option<usize> {
+    match v {
+        Value::List(l) => Some(addr(l)),
+        Value::Dict(d) | Value::Set(d) => Some(addr(d)),
+        Value::Instance(i) => Some(addr(i)),
+        Value::Type(t) => Some(addr(t)),
+        Value::Function(f) => Some(addr(f)),
+        _ => None,
+    }
+}
+
+impl Node {
+    fn upgrade(t: &Tracked) -> Option<Node> {
+        Some(match t {
+            Tracked::List(w) => Node::List(w.upgrade()?),
+            Tracked::Dict(w) => Node::Dict(w.upgrade()?),
+            Tracked::Instance(w) => Node::Instance(w.upgrade()?),
+            Tracked::Type(w) => Node::Type(w.upgrade()?),
+            Tracked::Scope(w) => Node::Scope(w.upgrade()?),
+            Tracked::Function(w) => Node::Function(w.upgrade()?),
+        })
+    }
+
+    fn addr(&self) -> usize {
+        match self {
+            Node::List(r) => addr(r),
+            Node::Dict(r) => addr(r),
+            Node::Instance(r) => addr(r),
+            Node::Type(r) => addr(r),
+            Node::Scope(r) => addr(r),
+            Node::Function(r) => addr(r),
+        }
+    }
+
+    /// References to the object, less the one this node holds.
+    fn outside_refs(&self) -> usize {
+        let n = match self {
+            Node::List(r) => Rc::strong_count(r),
+            Node::Dict(r) => Rc::strong_count(r),
+            Node::Instance(r) => Rc::strong_count(r),
+            Node::Type(r) => Rc::strong_count(r),
+            Node::Scope(r) => Rc::strong_count(r),
+            Node::Function(r) => Rc::strong_count(r),
+        };
+        n - 1
+    }
+
+    /// Calls `edge` with the address of every object this one holds a strong reference to
+    /// itself, once per reference (the count must be exact: each call stands for one of the
+    /// target's references). Returns false, having called nothing, when part of the object is
+    /// borrowed (in use), so its references are unknown.
+    fn edges(&self, is_node: &dyn Fn(usize) -> bool, edge: &mut dyn FnMut(usize)) -> bool {
+        match self {
+            Node::List(l) => {
+                let Ok(items) = l.try_borrow() else { return false };
+                items.iter().for_each(|v| value_edge(v, edge));
+            }
+            Node::Dict(d) => {
+                let Ok(d) = d.try_borrow() else { return false };
+                for (k, v) in d.iter() {
+                    value_edge(k, edge);
+                    value_edge(v, edge);
+                }
+            }
+            Node::Instance(i) => {
+                let (Ok(dict), Ok(native)) = (i.dict.try_borrow(), i.native.try_borrow()) else {
+                    return false;
+                };
+                edge(addr(&i.class));
+                dict.iter().for_each(|(_, v)| value_edge(v, edge));
+                native.iter().for_each(|v| value_edge(v, edge));
+            }
+            Node::Type(t) => {
+                let Ok(attrs) = t.attrs.try_borrow() else { return false };
+                if let Some(b) = &t.base {
+                    edge(addr(b));
+                }
+                attrs.values().for_each(|v| value_edge(v, edge));
+            }
+            Node::Scope(s) => return scope_edges(s, edge),
+            Node::Function(f) => {
+                let Ok(spare) = f.spare.try_borrow() else { return false };
+                // A spare frame that only this function holds is part of it: its references
+                // are the function's (unless it is recorded itself: then it is the reference).
+                let inline = match &*spare {
+                    Some(s) if !is_node(addr(s)) && Rc::strong_count(s) == 1 => Some(s),
+                    _ => None,
+                };
+                if inline.is_some_and(|s| !s.visit_references(&mut |_| {}, &mut |_| {})) {
+                    return false;
+                }
+                match (&*spare, inline) {
+                    (Some(s), None) => edge(addr(s)),
+                    (Some(s), Some(_)) => {
+                        scope_edges(s, edge);
+                    }
+                    (None, _) => {}
+                }
+                f.defaults.iter().flatten().for_each(|v| value_edge(v, edge));
+                if let Some(c) = &f.closure {
+                    edge(addr(c));
+                }
+            }
+        }
+        true
+    }
+
+    /// Empties the object, moving what it held to `out`.
+    fn empty(&self, out: &mut Garbage) {
+        match self {
+            Node::List(l) => {
+                if let Ok(mut v) = l.try_borrow_mut() {
+                    out.values.append(&mut v);
+                }
+            }
+            Node::Dict(d) => {
+                if let Ok(mut d) = d.try_borrow_mut() {
+                    out.dicts.push(std::mem::take(&mut *d));
+                }
+            }
+            Node::Instance(i) => {
+                if let Ok(mut d) = i.dict.try_borrow_mut() {
+                    out.values.extend(std::mem::take(&mut *d).into_iter().map(|(_, v)| v));
+                }
+                if let Ok(mut n) = i.native.try_borrow_mut() {
+                    out.values.extend(n.take());
+                }
+            }
+            Node::Type(t) => {
+                if let Ok(mut a) = t.attrs.try_borrow_mut() {
+                    out.values.extend(std::mem::take(&mut *a).into_values());
+                }
+            }
+            Node::Scope(s) => out.values.extend(s.take_values()),
+            Node::Function(f) => {
+                if let Ok(mut spare) = f.spare.try_borrow_mut()
+                    && let Some(s) = spare.take()
+                {
+                    out.values.extend(s.take_values());
+                    out.scopes.push(s);
+                }
+            }
+        }
+    }
+}
+
+/// What emptied objects held, dropped only once every object is emptied.
+#[derive(Default)]
+struct Garbage {
+    values: Vec<Value>,
+    dicts: Vec<Dict>,
+    scopes: Vec<Rc<Scope>>,
+}
+
+fn value_edge(v: &Value, edge: &mut dyn FnMut(usize)) {
+    if let Some(a) = value_addr(v) {
+        edge(a);
+    }
+}
+
+fn scope_edges(s: &Scope, edge: &mut dyn FnMut(usize)) -> bool {
+    // Two passes over the same borrows would need them held together; the scope's own
+    // method checks them first and visits nothing when one is taken.
+    let mut values = Vec::new();
+    let mut parents = Vec::new();
+    if !s.visit_references(&mut |v| values.extend(value_addr(v)), &mut |p| parents.push(addr(p))) {
+        return false;
+    }
+    values.into_iter().chain(parents).for_each(edge);
+    true
+}
+
+/// Frees the recorded objects that only recorded objects refer to, however they refer to each
+/// other (cycles), while the lesson's interpreter lives on; returns how many were emptied.
+///
+/// CPython's trial deletion: each object's count of references, less those that recorded
+/// objects hold on it, is what the rest of the process (the interpreter's globals, a cached
+/// snapshot, a native object, a tuple) holds; the objects with some such reference, and all
+/// they reach, are alive, and the rest is garbage. A reference this module cannot see (held
+/// through a tuple, a bound method, a native object) is counted as from the outside, so an
+/// object is never freed while anything can still reach it; a cycle closed only through such
+/// references is kept (see docs/divergences.md). Call it between cells, with no Python code
+/// running on the thread.
+pub fn collect() -> usize {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut index: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        r.items.retain(Tracked::alive);
+        r.sweep_at = (2 * r.items.len()).max(MIN_SWEEP);
+        nodes.reserve(r.items.len());
+        index.reserve(r.items.len());
+        for t in &r.items {
+            if let Some(n) = Node::upgrade(t) {
+                // An object recorded twice is one node (and one extra reference).
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(n.addr()) {
+                    e.insert(nodes.len());
+                    nodes.push(n);
+                }
+            }
+        }
+    });
+    let is_node = |a: usize| index.contains_key(&a);
+    let mut outside: Vec<usize> = nodes.iter().map(Node::outside_refs).collect();
+    let mut known = vec![true; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        known[i] = n.edges(&is_node, &mut |a| {
+            if let Some(&j) = index.get(&a) {
+                outside[j] = outside[j].saturating_sub(1);
+            }
+        });
+    }
+    let mut alive = vec![false; nodes.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in 0..nodes.len() {
+        if outside[i] > 0 || !known[i] {
+            alive[i] = true;
+            stack.push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        nodes[i].edges(&is_node, &mut |a| {
+            if let Some(&j) = index.get(&a)
+                && !alive[j]
+            {
+                alive[j] = true;
+                stack.push(j);
+            }
+        });
+    }
+    // Every object is emptied before anything is dropped, so no drop recurses through a chain
+    // of them and no destructor sees half of a cycle.
+    let mut contents = Garbage::default();
+    let mut freed = 0;
+    for (n, _) in nodes.iter().zip(&alive).filter(|(_, a)| !**a) {
+        n.empty(&mut contents);
+        freed += 1;
+    }
+    drop(contents);
+    drop(nodes);
+    freed
 }
 
 #[cfg(test)]
@@ -193,5 +464,77 @@ mod tests {
             weaks.iter().all(|w| w.strong_count() == 0),
             "every cycle was freed"
         );
+    }
+
+    struct Collect(String);
+    impl OutputSink for Collect {
+        fn write(&mut self, s: &str) {
+            self.0.push_str(s);
+        }
+    }
+
+    fn weak_of(v: &Value) -> Weak<dyn std::any::Any> {
+        match v {
+            Value::Instance(i) => Rc::downgrade(i) as Weak<dyn std::any::Any>,
+            Value::List(l) => Rc::downgrade(l) as Weak<dyn std::any::Any>,
+            Value::Dict(d) | Value::Set(d) => Rc::downgrade(d) as Weak<dyn std::any::Any>,
+            Value::Function(f) => Rc::downgrade(f) as Weak<dyn std::any::Any>,
+            _ => panic!("not a container"),
+        }
+    }
+
+    #[test]
+    fn collect_frees_unreachable_cycles_and_keeps_what_is_reachable() {
+        set_tracking(true);
+        let mut it = Interpreter::new();
+        let mut out = Collect(String::new());
+        let code = "class N:\n    pass\nn = N()\nn.me = n\nl = [n]\nl.append(l)\nd = {}\nd['d'] = d\n\
+                    def outer():\n    def inner():\n        return inner\n    inner()\n    return inner\nf = outer()\nf()\n\
+                    s = set()\nm = N()\nm.s = s\ns.add(m)\n\
+                    k = N()\nk.me = k\nk.x = [1, 2]\nt = N()\nt.me = t\nheld = (t,)\n\
+                    q = N()\nq.me = q\nfrom_outside = [q]\n";
+        it.run_cell(code, 0, &mut out).unwrap();
+        let gone: Vec<_> = ["n", "l", "d", "f", "m"].iter().map(|n| weak_of(&it.get_global(n).unwrap())).collect();
+        let kept: Vec<_> = ["k", "t", "q"].iter().map(|n| weak_of(&it.get_global(n).unwrap())).collect();
+        it.run_cell("del n, l, d, f, m, s\nfrom_outside = from_outside[:]\nt = None\nq = None\n", 0, &mut out).unwrap();
+        assert!(gone.iter().all(|w| w.strong_count() > 0), "counting alone frees no cycle");
+        let freed = collect();
+        assert!(freed >= 5, "freed {freed}");
+        assert!(gone.iter().all(|w| w.strong_count() == 0), "every unreachable cycle was freed");
+        assert!(kept.iter().all(|w| w.strong_count() > 0), "reachable objects stay");
+        it.run_cell("print(k.me.me.x, held[0].me is held[0], from_outside[0].me is from_outside[0])\n", 0, &mut out).unwrap();
+        assert_eq!(out.0, "[1, 2] True True\n");
+        drop(it);
+        break_cycles();
+    }
+
+    /// Collecting between every cell changes nothing a lesson prints.
+    #[test]
+    fn collecting_between_cells_changes_no_output() {
+        let cells = [
+            "class Tree:\n    def __init__(self, parent=None):\n        self.parent = parent\n        self.kids = []\n        if parent is not None:\n            parent.kids.append(self)\n",
+            "root = Tree()\nfor i in range(5):\n    Tree(root)\nroot.kids[0].kids.append(root)\n",
+            "def counter():\n    n = 0\n    def inc(by=[0]):\n        nonlocal n\n        n += 1\n        by.append(n)\n        return n, by\n    return inc\nc = counter()\nc(); c()\n",
+            "cache = {}\ncache['self'] = cache\ncache[(1,)] = {1, 2}\ngen = (x * x for x in range(4))\n",
+            "print(len(root.kids), root.kids[0].kids[0] is root, c(), sorted(cache[(1,)]), list(gen))\n",
+            "root = Tree(root)\nc = None\nprint(len(root.parent.kids), 'self' in cache)\n",
+        ];
+        let mut outputs = Vec::new();
+        for collect_between in [false, true] {
+            set_tracking(true);
+            let mut it = Interpreter::new();
+            let mut out = Collect(String::new());
+            for c in cells {
+                it.run_cell(c, 0, &mut out).unwrap();
+                if collect_between {
+                    collect();
+                }
+            }
+            outputs.push(out.0);
+            drop(it);
+            break_cycles();
+        }
+        assert_eq!(outputs[0], outputs[1]);
+        assert!(outputs[0].contains("6 True"), "{}", outputs[0]);
     }
 }

@@ -114,6 +114,26 @@ impl Scope {
         out
     }
 
+    /// Calls `value` with each value the scope holds and `parent` with its parent (see
+    /// `lang::cycles::collect`); false, having called nothing, if its locals are borrowed.
+    pub(crate) fn visit_references(&self, value: &mut dyn FnMut(&Value), parent: &mut dyn FnMut(&Rc<Scope>)) -> bool {
+        let (Ok(slots), Ok(vars)) = (self.slots.try_borrow(), self.vars.try_borrow()) else { return false };
+        let yielded = match &self.yielded {
+            Some(y) => match y.try_borrow() {
+                Ok(y) => Some(y),
+                Err(_) => return false,
+            },
+            None => None,
+        };
+        slots.iter().flatten().for_each(&mut *value);
+        vars.0.iter().for_each(|(_, v)| value(v));
+        yielded.iter().flat_map(|y| y.iter()).for_each(&mut *value);
+        if let Some(p) = &self.parent {
+            parent(p);
+        }
+        true
+    }
+
     pub(crate) fn class_body(parent: Env) -> Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
@@ -1023,7 +1043,9 @@ impl Interpreter {
         if let Some(s) = &closure {
             super::cycles::track_scope(s);
         }
-        Ok(Value::Function(Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None), spare: RefCell::new(None) })))
+        let f = Rc::new(Function { def: def.clone(), defaults, closure, owner: RefCell::new(None), spare: RefCell::new(None) });
+        super::cycles::track_function(&f);
+        Ok(Value::Function(f))
     }
 
     // ---- names ----
@@ -1521,7 +1543,7 @@ impl Interpreter {
                 for v in self.eval_items(items, env)? {
                     d.insert(v, Value::None)?;
                 }
-                Value::Set(Rc::new(RefCell::new(d)))
+                Value::set(d)
             }
             ExprKind::Dict(items) => {
                 let mut d = Dict::new();
@@ -1588,7 +1610,7 @@ impl Interpreter {
                     let v = it.eval(elt, sc)?;
                     d.insert(v, Value::None)
                 })?;
-                Value::Set(Rc::new(RefCell::new(d)))
+                Value::set(d)
             }
             ExprKind::DictComp(k, v, comps) => {
                 let mut d = Dict::new();

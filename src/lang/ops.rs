@@ -1,8 +1,6 @@
 //! Operators: arithmetic, comparison and membership with CPython's semantics and error wording.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, UnaryOp};
 use super::error::Exception;
@@ -405,7 +403,7 @@ impl Interpreter {
                         }
                     }
                 }
-                Ok(Set(Rc::new(RefCell::new(out))))
+                Ok(Value::set(out))
             }
             (BinOp::BitOr, Value::Dict(x), Value::Dict(y)) => {
                 let mut out = x.borrow().clone();

@@ -561,6 +561,12 @@ impl Value {
         Value::List(l)
     }
 
+    pub fn set(d: Dict) -> Value {
+        let d = Rc::new(RefCell::new(d));
+        super::cycles::track_dict(&d);
+        Value::Set(d)
+    }
+
     pub fn tuple(items: Vec<Value>) -> Value {
         Value::Tuple(Rc::new(items))
     }

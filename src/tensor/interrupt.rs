@@ -9,7 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 thread_local! {
     static FLAG: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
@@ -40,12 +40,21 @@ fn raised(raw: *const AtomicBool) -> bool {
     !raw.is_null() && unsafe { &*raw }.load(Ordering::Relaxed)
 }
 
+/// How many times a native loop, on any thread, has given up early: a host's tests tell from
+/// it that a stop reached inside native work rather than at the next interpreter tick.
+static STOPS: AtomicU64 = AtomicU64::new(0);
+
+pub fn stops() -> u64 {
+    STOPS.load(Ordering::Relaxed)
+}
+
 /// Whether the current loop should give up now (the host has been told).
 #[inline]
 pub fn should_stop() -> bool {
     if !raised(RAW.get()) && !raised(CANCEL_RAW.get()) {
         return false;
     }
+    STOPS.fetch_add(1, Ordering::Relaxed);
     if let Some(hook) = ON_STOP.get() {
         hook();
     }

@@ -49,10 +49,10 @@ pub struct Report {
 }
 
 /// How far a worker's resident memory may grow beyond its first run's, its cache's snapshots
-/// aside, before it asks to be replaced. Values are reference counted and a live re-run leaves
-/// the reference cycles of the state it replaced behind (they are freed only when the process
-/// ends, see `lang::cycles`), so a lesson that makes cycles and is edited all day would grow
-/// without bound; a fresh worker runs the next save from the top instead.
+/// aside, before it asks to be replaced. A live session frees the reference cycles its re-runs
+/// leave behind (`lang::cycles::collect`), but not those closed only through objects it cannot
+/// see into (tuples, bound methods, native objects), so a lesson that makes those and is edited
+/// all day could still grow without bound; a fresh worker runs the next save from the top.
 const RETIRE_GROWTH: u64 = 32 << 20;
 
 /// A watched lesson's cache: smaller than the live preview's, since each worker holds one

@@ -604,7 +604,7 @@ impl Compiler<'_> {
                         let v = elt(it, sc)?;
                         d.insert(v, Value::None)
                     })?;
-                    Ok(Value::Set(Rc::new(RefCell::new(d))))
+                    Ok(Value::set(d))
                 })
             }
             _ => self.fallback(e),

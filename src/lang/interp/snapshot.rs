@@ -200,6 +200,7 @@ impl Copier {
         let copy = match v {
             Value::List(r) => {
                 let new = Rc::new(RefCell::new(Vec::new()));
+                crate::lang::cycles::track_list(&new);
                 self.done.insert(key, Value::List(new.clone()));
                 let items = r
                     .borrow()
@@ -212,6 +213,7 @@ impl Copier {
             }
             Value::Dict(r) | Value::Set(r) => {
                 let new = Rc::new(RefCell::new(Dict::new()));
+                crate::lang::cycles::track_dict(&new);
                 let wrapped = if matches!(v, Value::Dict(_)) {
                     Value::Dict(new.clone())
                 } else {
@@ -276,6 +278,7 @@ impl Copier {
                     dict: RefCell::new(Vec::new()),
                     native: RefCell::new(None),
                 });
+                crate::lang::cycles::track_instance(&new);
                 self.done.insert(key, Value::Instance(new.clone()));
                 *new.dict.borrow_mut() = self.attrs(&i.dict.borrow())?;
                 let native = match &*i.native.borrow() {
@@ -342,6 +345,7 @@ impl Copier {
             t.ctor.clone(),
             Default::default(),
         ));
+        crate::lang::cycles::track_type(&new);
         self.done.insert(key, Value::Type(new.clone()));
         let attrs: Vec<(Name, Value)> = t
             .attrs
@@ -380,13 +384,15 @@ impl Copier {
         if let Some(done) = self.done.get(&key) {
             return Some(done.clone());
         }
-        let new = Value::Function(Rc::new(Function {
+        let new = Rc::new(Function {
             def: f.def.clone(),
             defaults,
             closure,
             owner: RefCell::new(owner),
             spare: RefCell::new(None),
-        }));
+        });
+        crate::lang::cycles::track_function(&new);
+        let new = Value::Function(new);
         self.done.insert(key, new.clone());
         Some(new)
     }
@@ -417,6 +423,7 @@ impl Copier {
             owner,
             yielded: None,
         });
+        crate::lang::cycles::track_scope(&new);
         self.scopes.insert(key, new.clone());
         let slots: Vec<Option<Value>> = s.slots.borrow().clone();
         let slots = slots
