@@ -85,6 +85,9 @@ pub struct CacheLimits {
     pub bytes: u64,
     /// Cell entries kept at most.
     pub entries: usize,
+    /// Estimated bytes the states of cells the current lesson no longer has (superseded
+    /// versions, kept for an undo) may hold together, within `bytes`.
+    pub superseded_bytes: u64,
 }
 
 impl Default for CacheLimits {
@@ -92,6 +95,7 @@ impl Default for CacheLimits {
         CacheLimits {
             bytes: 256 << 20,
             entries: 256,
+            superseded_bytes: 256 << 20,
         }
     }
 }
@@ -223,6 +227,18 @@ impl Cache {
     /// Drops least recently used entries until within limits, sparing those in `keep` (the
     /// current run's) while others remain; then, only if still over, their states too.
     fn evict(&mut self, keep: &[u64]) {
+        let state_bytes = |e: &Entry| e.state.as_ref().map_or(0, Snapshot::bytes);
+        let mut superseded: u64 = self.entries.iter().filter(|(k, _)| !keep.contains(k)).map(|(_, e)| state_bytes(e)).sum();
+        while superseded > self.limits.superseded_bytes {
+            let victim = self
+                .entries
+                .iter()
+                .filter(|(k, e)| !keep.contains(k) && e.state.is_some())
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k);
+            let Some(e) = victim.and_then(|k| self.entries.remove(&k)) else { break };
+            superseded -= state_bytes(&e);
+        }
         let mut bytes = self.bytes();
         while bytes > self.limits.bytes || self.entries.len() > self.limits.entries {
             let victim = self
@@ -628,6 +644,32 @@ mod tests {
         let (out, first) = run(&s, edited.clone());
         assert_eq!(first, Some(1), "only the edited cell re-runs");
         assert_eq!(out, full_run(edited));
+    }
+
+    #[test]
+    fn superseded_states_keep_to_their_own_budget() {
+        let limits = CacheLimits {
+            bytes: 64 << 20,
+            entries: 64,
+            superseded_bytes: 3 << 20,
+        };
+        let s = Session::start(PathBuf::from("x.md"), RunOptions::default(), limits).unwrap();
+        let mut cached = Vec::new();
+        for i in 0..8 {
+            // Each version of the last cell is new and leaves a state holding 1 MB.
+            let last = format!("t = torch.zeros(250000)\nv = {i}\n");
+            let (tx, rx) = channel();
+            s.submit(cells(&["x = 1\n", &last]), false, move |e| {
+                if let Event::Finished { cached_bytes, .. } = e {
+                    let _ = tx.send(cached_bytes);
+                }
+            });
+            cached.push(rx.recv_timeout(Duration::from_secs(60)).expect("the run finished"));
+        }
+        // The current run's two states plus at most three superseded ones of 1 MB each.
+        let most = *cached.iter().max().unwrap();
+        assert!(most < 5 << 20, "cached {cached:?}");
+        assert!(cached[3] > 3 << 20, "superseded states are kept up to the budget: {cached:?}");
     }
 
     #[test]

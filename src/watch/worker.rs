@@ -56,9 +56,9 @@ pub struct Report {
 const RETIRE_GROWTH: u64 = 32 << 20;
 
 /// A watched lesson's cache: smaller than the live preview's, since each worker holds one
-/// lesson for as long as `watch` runs and the states of superseded cell versions only help an
-/// undo.
-const WATCH_CACHE: CacheLimits = CacheLimits { bytes: 64 << 20, entries: 64 };
+/// lesson for as long as `watch` runs, and the states of superseded cell versions (which only
+/// help an undo) get a quarter of it.
+const WATCH_CACHE: CacheLimits = CacheLimits { bytes: 64 << 20, entries: 64, superseded_bytes: 16 << 20 };
 
 /// This process's resident set in bytes (Linux; None elsewhere).
 fn resident_bytes() -> Option<u64> {
