@@ -21,6 +21,7 @@
 //! (their names are those of the op-by-op path's last nodes). Under `create_graph` the
 //! backward re-runs the op-by-op path to build a differentiable gradient.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -35,14 +36,14 @@ use super::{DType, Result, Tensor, TensorError, is_grad_enabled, no_grad};
 
 /// The float types the fused path runs on, with the engine's element-wise definitions.
 pub(crate) trait Elem: Float {
-    /// float32's sigmoid takes the vectorised exp on the leading whole vectors of each row.
-    const ROW_VECTOR_SIGMOID: bool;
     /// `Tensor::tanh`'s value.
     fn tanh_(self) -> Self;
     /// `out[j] = sigmoid(gh[j] + gi[j])` over one row's block of a gate, as `row_sigmoid`
     /// computes it (float32: the vectorised exp on the leading whole vector steps).
     fn sigmoid_of_sum(gh: &[Self], gi: &[Self], out: &mut [Self]);
     fn read(t: &Tensor) -> Option<Vec<Self>>;
+    /// The elements of `s` in row-major order, borrowed where they already are.
+    fn slice(s: &Storage) -> Option<Cow<'_, [Self]>>;
     fn wrap(v: Vec<Self>, shape: &[usize]) -> Result<Tensor>;
 }
 
@@ -51,7 +52,6 @@ fn shape_err(e: ndarray::ShapeError) -> TensorError {
 }
 
 impl Elem for f32 {
-    const ROW_VECTOR_SIGMOID: bool = true;
     fn tanh_(self) -> f32 {
         super::tanh_f32::tanh_f32(self)
     }
@@ -73,6 +73,12 @@ impl Elem for f32 {
             _ => None,
         }
     }
+    fn slice(s: &Storage) -> Option<Cow<'_, [f32]>> {
+        match s {
+            Storage::F32(a) => Some(super::ops::row_major(a)),
+            _ => None,
+        }
+    }
     fn wrap(v: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::from_storage(Storage::F32(
             ArrayD::from_shape_vec(IxDyn(shape), v).map_err(shape_err)?,
@@ -81,7 +87,6 @@ impl Elem for f32 {
 }
 
 impl Elem for f64 {
-    const ROW_VECTOR_SIGMOID: bool = false;
     fn tanh_(self) -> f64 {
         self.tanh()
     }
@@ -93,6 +98,12 @@ impl Elem for f64 {
     fn read(t: &Tensor) -> Option<Vec<f64>> {
         match &*t.storage() {
             Storage::F64(a) => Some(super::ops::row_major(a).into_owned()),
+            _ => None,
+        }
+    }
+    fn slice(s: &Storage) -> Option<Cow<'_, [f64]>> {
+        match s {
+            Storage::F64(a) => Some(super::ops::row_major(a)),
             _ => None,
         }
     }
@@ -260,7 +271,10 @@ fn run_dir<T: Elem>(
             Some(b) => Tensor::addmm(b, &h_t, &w_t)?,
             None => h_t.matmul(&w_t)?,
         };
-        let gh = read::<T>(&gh)?;
+        // Read in place: a copy of the product per step costs as much as a cell.
+        let gh_storage = gh.storage();
+        let gh = T::slice(&gh_storage)
+            .ok_or_else(|| TensorError::runtime("fused LSTM: unexpected dtype"))?;
         let gi = &gi_all[t * bg..(t + 1) * bg];
         let acts = &mut run.acts[k * ba..(k + 1) * ba];
         match mode {
