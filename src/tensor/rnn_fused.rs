@@ -114,8 +114,10 @@ impl Elem for f64 {
     }
 }
 
+const DTYPE_ERR: &str = "fused LSTM: unexpected dtype";
+
 fn read<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
-    T::read(t).ok_or_else(|| TensorError::runtime("fused LSTM: unexpected dtype"))
+    T::read(t).ok_or_else(|| TensorError::runtime(DTYPE_ERR))
 }
 
 /// Adds `b` into `a` the way a gradient buffer does: the first one is taken as it is.
@@ -273,8 +275,7 @@ fn run_dir<T: Elem>(
         };
         // Read in place: a copy of the product per step costs as much as a cell.
         let gh_storage = gh.storage();
-        let gh = T::slice(&gh_storage)
-            .ok_or_else(|| TensorError::runtime("fused LSTM: unexpected dtype"))?;
+        let gh = T::slice(&gh_storage).ok_or_else(|| TensorError::runtime(DTYPE_ERR))?;
         let gi = &gi_all[t * bg..(t + 1) * bg];
         let acts = &mut run.acts[k * ba..(k + 1) * ba];
         match mode {
@@ -510,7 +511,6 @@ fn dir_backward<T: Elem>(
         }
         let in_f = s[2];
         let x2 = input.reshape_usize(&[steps * b, in_f])?;
-        let gates_flat = gates_all.clone();
         let g2 = T::wrap(gates_all, &[steps * b, gw])?;
         if needs(&w.b_ih) {
             grads.b_ih = Some(g2.sum_to(&[gw])?);
@@ -520,7 +520,11 @@ fn dir_backward<T: Elem>(
         }
         if w.w_ih.requires_grad() {
             let mut w_ih = WeightGrad::new(&w.w_ih)?;
-            w_ih.add(&read::<T>(&x2)?, &gates_flat, &x2, &g2, &w.w_ih)?;
+            let (xs, gs) = (x2.storage(), g2.storage());
+            let dtype_err = || TensorError::runtime(DTYPE_ERR);
+            let xv = T::slice(&xs).ok_or_else(dtype_err)?;
+            let gv = T::slice(&gs).ok_or_else(dtype_err)?;
+            w_ih.add(&xv, &gv, &x2, &g2, &w.w_ih)?;
             grads.w_ih = w_ih.finish(&w.w_ih)?;
         }
     }
@@ -596,7 +600,9 @@ fn fused<T: Elem>(
             for d in 0..dirs {
                 let k = l * dirs + d;
                 let w = &weights[k];
-                let gi = read::<T>(&super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?)?;
+                // The input product (T·B·G·H elements) is read in place, not copied.
+                let gi = super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?.storage();
+                let gi = T::slice(&gi).ok_or_else(|| TensorError::runtime(DTYPE_ERR))?;
                 let c0k = c0v
                     .as_ref()
                     .map_or_else(Vec::new, |c| c[k * bh..(k + 1) * bh].to_vec());
@@ -612,8 +618,11 @@ fn fused<T: Elem>(
                 runs.push(run);
             }
             inputs.push(input.clone());
-            input = T::wrap(layer_out.clone(), &[steps, b, dirs * h])?;
-            out = layer_out;
+            if l + 1 < cfg.num_layers {
+                input = T::wrap(layer_out, &[steps, b, dirs * h])?;
+            } else {
+                out = layer_out;
+            }
         }
         Ok(())
     })?;
