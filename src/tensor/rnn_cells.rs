@@ -7,8 +7,6 @@
 //! instead of calls to `fmaf`/`rintf` (same bits either way). No `a * b + c` is ever
 //! contracted by the compiler, so the op-by-op path's separate roundings stay separate.
 
-use super::kernels::VEC_LOOP_F32;
-use super::rnn::{sigmoid_scalar, sigmoid_vec};
 use super::rnn_fused::Elem;
 
 /// Defines `pub(crate) fn $name` running `$body` (an `#[inline(always)]` function, so that all
@@ -56,16 +54,6 @@ fma_dispatch! {
 fma_dispatch! {
     /// The plain RNN step's backward ([`rnn_cells_back`]).
     fn rnn_back<T>(y: &[T], dh: &[T], use_relu: bool, g: &mut [T]) => rnn_cells_back
-}
-
-/// `row_sigmoid`'s value at column `j` of a row of `h`.
-#[inline(always)]
-fn sig<T: Elem>(x: T, j: usize, h: usize) -> T {
-    if T::ROW_VECTOR_SIGMOID && j < h - h % VEC_LOOP_F32 {
-        sigmoid_vec(x)
-    } else {
-        sigmoid_scalar(x)
-    }
 }
 
 /// SigmoidBackward0: `g * (1 - y) * y`, left to right.
@@ -188,15 +176,17 @@ fn gru_cells<T: Elem>(gh: &[T], gi: &[T], h_prev: &[T], h: usize, acts: &mut [T]
     let b = h_prev.len() / h.max(1);
     for r in 0..b {
         let (row, arow) = (r * 3 * h, r * 4 * h);
+        // r and z a whole block at a time, so that float32 takes the eight-lane sigmoid.
+        for blk in 0..2 {
+            let (s, a) = (row + blk * h..row + (blk + 1) * h, arow + blk * h);
+            T::sigmoid_of_sum(&gh[s.clone()], &gi[s], &mut acts[a..a + h]);
+        }
         for j in 0..h {
-            let rr = sig(gh[row + j] + gi[row + j], j, h);
-            let z = sig(gh[row + h + j] + gi[row + h + j], j, h);
+            let (rr, z) = (acts[arow + j], acts[arow + h + j]);
             let hn = gh[row + 2 * h + j];
             let n = (gi[row + 2 * h + j] + hn * rr).tanh_();
             let hp = h_prev[r * h + j];
             h_new[r * h + j] = (hp - n) * z + n;
-            acts[arow + j] = rr;
-            acts[arow + h + j] = z;
             acts[arow + 2 * h + j] = n;
             acts[arow + 3 * h + j] = hn;
         }

@@ -21,6 +21,7 @@
 //! (their names are those of the op-by-op path's last nodes). Under `create_graph` the
 //! backward re-runs the op-by-op path to build a differentiable gradient.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -35,14 +36,14 @@ use super::{DType, Result, Tensor, TensorError, is_grad_enabled, no_grad};
 
 /// The float types the fused path runs on, with the engine's element-wise definitions.
 pub(crate) trait Elem: Float {
-    /// float32's sigmoid takes the vectorised exp on the leading whole vectors of each row.
-    const ROW_VECTOR_SIGMOID: bool;
     /// `Tensor::tanh`'s value.
     fn tanh_(self) -> Self;
     /// `out[j] = sigmoid(gh[j] + gi[j])` over one row's block of a gate, as `row_sigmoid`
     /// computes it (float32: the vectorised exp on the leading whole vector steps).
     fn sigmoid_of_sum(gh: &[Self], gi: &[Self], out: &mut [Self]);
     fn read(t: &Tensor) -> Option<Vec<Self>>;
+    /// The elements of `s` in row-major order, borrowed where they already are.
+    fn slice(s: &Storage) -> Option<Cow<'_, [Self]>>;
     fn wrap(v: Vec<Self>, shape: &[usize]) -> Result<Tensor>;
 }
 
@@ -51,7 +52,6 @@ fn shape_err(e: ndarray::ShapeError) -> TensorError {
 }
 
 impl Elem for f32 {
-    const ROW_VECTOR_SIGMOID: bool = true;
     fn tanh_(self) -> f32 {
         super::tanh_f32::tanh_f32(self)
     }
@@ -73,6 +73,12 @@ impl Elem for f32 {
             _ => None,
         }
     }
+    fn slice(s: &Storage) -> Option<Cow<'_, [f32]>> {
+        match s {
+            Storage::F32(a) => Some(super::ops::row_major(a)),
+            _ => None,
+        }
+    }
     fn wrap(v: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::from_storage(Storage::F32(
             ArrayD::from_shape_vec(IxDyn(shape), v).map_err(shape_err)?,
@@ -81,7 +87,6 @@ impl Elem for f32 {
 }
 
 impl Elem for f64 {
-    const ROW_VECTOR_SIGMOID: bool = false;
     fn tanh_(self) -> f64 {
         self.tanh()
     }
@@ -96,6 +101,12 @@ impl Elem for f64 {
             _ => None,
         }
     }
+    fn slice(s: &Storage) -> Option<Cow<'_, [f64]>> {
+        match s {
+            Storage::F64(a) => Some(super::ops::row_major(a)),
+            _ => None,
+        }
+    }
     fn wrap(v: Vec<f64>, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::from_storage(Storage::F64(
             ArrayD::from_shape_vec(IxDyn(shape), v).map_err(shape_err)?,
@@ -103,8 +114,10 @@ impl Elem for f64 {
     }
 }
 
+const DTYPE_ERR: &str = "fused LSTM: unexpected dtype";
+
 fn read<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
-    T::read(t).ok_or_else(|| TensorError::runtime("fused LSTM: unexpected dtype"))
+    T::read(t).ok_or_else(|| TensorError::runtime(DTYPE_ERR))
 }
 
 /// Adds `b` into `a` the way a gradient buffer does: the first one is taken as it is.
@@ -260,7 +273,9 @@ fn run_dir<T: Elem>(
             Some(b) => Tensor::addmm(b, &h_t, &w_t)?,
             None => h_t.matmul(&w_t)?,
         };
-        let gh = read::<T>(&gh)?;
+        // Read in place: a copy of the product per step costs as much as a cell.
+        let gh_storage = gh.storage();
+        let gh = T::slice(&gh_storage).ok_or_else(|| TensorError::runtime(DTYPE_ERR))?;
         let gi = &gi_all[t * bg..(t + 1) * bg];
         let acts = &mut run.acts[k * ba..(k + 1) * ba];
         match mode {
@@ -496,7 +511,6 @@ fn dir_backward<T: Elem>(
         }
         let in_f = s[2];
         let x2 = input.reshape_usize(&[steps * b, in_f])?;
-        let gates_flat = gates_all.clone();
         let g2 = T::wrap(gates_all, &[steps * b, gw])?;
         if needs(&w.b_ih) {
             grads.b_ih = Some(g2.sum_to(&[gw])?);
@@ -506,7 +520,11 @@ fn dir_backward<T: Elem>(
         }
         if w.w_ih.requires_grad() {
             let mut w_ih = WeightGrad::new(&w.w_ih)?;
-            w_ih.add(&read::<T>(&x2)?, &gates_flat, &x2, &g2, &w.w_ih)?;
+            let (xs, gs) = (x2.storage(), g2.storage());
+            let dtype_err = || TensorError::runtime(DTYPE_ERR);
+            let xv = T::slice(&xs).ok_or_else(dtype_err)?;
+            let gv = T::slice(&gs).ok_or_else(dtype_err)?;
+            w_ih.add(&xv, &gv, &x2, &g2, &w.w_ih)?;
             grads.w_ih = w_ih.finish(&w.w_ih)?;
         }
     }
@@ -582,7 +600,9 @@ fn fused<T: Elem>(
             for d in 0..dirs {
                 let k = l * dirs + d;
                 let w = &weights[k];
-                let gi = read::<T>(&super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?)?;
+                // The input product (T·B·G·H elements) is read in place, not copied.
+                let gi = super::nn::linear(&input, &w.w_ih, w.b_ih.as_ref())?.storage();
+                let gi = T::slice(&gi).ok_or_else(|| TensorError::runtime(DTYPE_ERR))?;
                 let c0k = c0v
                     .as_ref()
                     .map_or_else(Vec::new, |c| c[k * bh..(k + 1) * bh].to_vec());
@@ -598,8 +618,11 @@ fn fused<T: Elem>(
                 runs.push(run);
             }
             inputs.push(input.clone());
-            input = T::wrap(layer_out.clone(), &[steps, b, dirs * h])?;
-            out = layer_out;
+            if l + 1 < cfg.num_layers {
+                input = T::wrap(layer_out, &[steps, b, dirs * h])?;
+            } else {
+                out = layer_out;
+            }
         }
         Ok(())
     })?;
