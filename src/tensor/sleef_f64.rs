@@ -157,7 +157,7 @@ pub(crate) fn logd(d: f64) -> f64 {
             x2.mul_add(0.3999999999635251990e+0, 0.6666666666667333541e+0),
         ),
     );
-    let mut s = mul_dd_d(Dd { hi: 0.693147180559945286226764, lo: 2.319046813846299558417771e-17 }, e);
+    let mut s = mul_dd_d(Dd { hi: std::f64::consts::LN_2, lo: 2.319046813846299558417771e-17 }, e);
     s = add_dd_dd(s, Dd { hi: x.hi * 2.0, lo: x.lo * 2.0 });
     s = add_dd_d(s, x2 * x.hi * t);
     s.hi + s.lo
