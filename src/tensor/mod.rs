@@ -57,6 +57,7 @@ mod tanh_f32;
 mod tensor;
 mod unary_more;
 mod vml_sin;
+mod vml_exp;
 mod vml_sqrt;
 mod vml_sqrt_table;
 mod variance;

@@ -578,7 +578,8 @@ impl Tensor {
     // ---- element-wise math -------------------------------------------------------------------
 
     pub fn exp(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::exp, f64::exp);
+        // float32 as MKL's `vsExp` computes it (vml_exp.rs), which is what PyTorch calls.
+        let out = map_float(&self.storage(), super::vml_exp::expf, f64::exp);
         let result = Tensor::from_storage(out.clone());
         Ok(record(out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
     }

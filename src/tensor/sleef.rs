@@ -1,5 +1,5 @@
-//! Scalar ports of the SLEEF vector functions that ATen's float32 kernels call (`powf`), lane
-//! for lane bit-identical to SLEEF's AVX512 build with FMA.
+//! Scalar ports of the SLEEF vector functions that ATen's float32 kernels call (`powf`, `logf`),
+//! lane for lane bit-identical to SLEEF's AVX512 build with FMA.
 //!
 //! The algorithm follows SLEEF's published source (`xpowf` = `expkf(logkf(|x|)·y)` in
 //! "double-float" arithmetic, value plus rounding error); the code is our own. Every `mul_add`
@@ -195,6 +195,64 @@ pub(crate) fn powf(x: f32, y: f32) -> f32 {
     r
 }
 
+/// `x + y` for |x.hi| >= |y|.
+fn add_df_f(x: Df, y: f32) -> Df {
+    let s = x.hi + y;
+    df(s, ((x.hi - s) + y) + x.lo)
+}
+
+/// AVX512's `getexp`: floor(log2 |p|) as a float, exact for subnormals too.
+fn getexp(p: f32) -> f32 {
+    let b = p.abs().to_bits();
+    if b >= 0x7f80_0000 {
+        return f32::INFINITY;
+    }
+    if b == 0 {
+        return f32::NEG_INFINITY;
+    }
+    let biased = (b >> 23) as i32;
+    if biased > 0 {
+        (biased - 0x7f) as f32
+    } else {
+        (31 - b.leading_zeros() as i32 - 149) as f32
+    }
+}
+
+/// AVX512's `getmant` into [0.75, 1.5): the significand of `d > 0` as 1.f, halved when f's
+/// first bit is set.
+fn getmant_p75(d: f32) -> f32 {
+    let d = if d < f32::MIN_POSITIVE { d * 18446744073709551616.0 } else { d };
+    let m = f32::from_bits((d.to_bits() & 0x007f_ffff) | 0x3f80_0000);
+    if m >= 1.5 { m * 0.5 } else { m }
+}
+
+/// `Sleef_logf16_u10` on one lane (AVX512 build: `getexp`/`getmant` split `d`, a degree-3
+/// polynomial in `x²` where x = (m-1)/(m+1), summed in double-float), with `vfixupimm`'s
+/// special cases: log(±0) = -inf, log(+inf) = +inf, log(<0) = NaN.
+pub(crate) fn logf_u10(d: f32) -> f32 {
+    if d.is_nan() || d < 0.0 {
+        return f32::NAN;
+    }
+    if d == 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    if d == f32::INFINITY {
+        return d;
+    }
+    let mut e = getexp(d * (1.0 / 0.75));
+    if e == f32::INFINITY {
+        e = 128.0;
+    }
+    let m = getmant_p75(d);
+    let mut s = mul_df_f(df(0.69314718246459960938, -1.904654323148236017e-09), e);
+    let x = div(add2_ff(-1.0, m), add2_ff(1.0, m));
+    let x2 = x.hi * x.hi;
+    let t = 0.3027294874f32.mul_add(x2, 0.3996108174).mul_add(x2, 0.6666694880);
+    s = add_df_df(s, scale(x, 2.0));
+    s = add_df_f(s, x2 * x.hi * t);
+    s.hi + s.lo
+}
+
 /// `x` with its sign flipped when `y`'s sign bit is set (SLEEF's `vmulsign`).
 fn mulsign(x: f32, y: f32) -> f32 {
     f32::from_bits(x.to_bits() ^ (y.to_bits() & 0x8000_0000))
@@ -216,5 +274,20 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 1800, "only {checked} cases");
+    }
+
+    /// Every float32 case of testdata/sleef_log_cases.txt (from SLEEF itself, see
+    /// gen_sleef_log.py).
+    #[test]
+    fn logf_matches_sleef_bit_for_bit() {
+        let mut checked = 0;
+        for line in include_str!("testdata/sleef_log_cases.txt").lines().filter(|l| l.starts_with("f32 ")) {
+            let w: Vec<u32> = line.split_whitespace().skip(1).map(|h| u32::from_str_radix(h, 16).expect("hex")).collect();
+            let (x, want) = (f32::from_bits(w[0]), f32::from_bits(w[1]));
+            let got = super::logf_u10(x);
+            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "logf({x:e}) = {got:e}, SLEEF {want:e}");
+            checked += 1;
+        }
+        assert!(checked > 1200, "only {checked} cases");
     }
 }

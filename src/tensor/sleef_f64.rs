@@ -1,7 +1,9 @@
 //! SLEEF's float64 functions as ATen's AVX2/AVX512 kernels call them (`Sleef_expd8_u10`), in
 //! our own code after SLEEF's published algorithm (an FMA build): `exp` reduces `d` by a
 //! two-part ln 2 to `s` in [-ln2/2, ln2/2], evaluates a degree-10 polynomial in Estrin form,
-//! finishes with three FMA steps of Horner form and scales by `2^q` in two halves.
+//! finishes with three FMA steps of Horner form and scales by `2^q` in two halves. `log`
+//! (`Sleef_logd8_u10`) splits `d` with AVX512's `getexp`/`getmant` and sums a degree-7
+//! polynomial in double-double arithmetic (value plus rounding error).
 
 // SLEEF's coefficients, kept with all the digits it publishes (its 1/ln 2 is the closest
 // double, `LOG2_E`).
@@ -62,6 +64,105 @@ pub(crate) fn expd(d: f64) -> f64 {
     ldexp2(p, q)
 }
 
+/// A double and its rounding error.
+#[derive(Clone, Copy)]
+struct Dd {
+    hi: f64,
+    lo: f64,
+}
+
+/// `x + y` as a double-double, exact.
+fn add2_d_d(x: f64, y: f64) -> Dd {
+    let s = x + y;
+    let v = s - x;
+    Dd { hi: s, lo: (x - (s - v)) + (y - v) }
+}
+
+/// `x + y` for |x.hi| >= |y.hi|.
+fn add_dd_dd(x: Dd, y: Dd) -> Dd {
+    let s = x.hi + y.hi;
+    Dd { hi: s, lo: (((x.hi - s) + y.hi) + x.lo) + y.lo }
+}
+
+/// `x + y` for |x.hi| >= |y|.
+fn add_dd_d(x: Dd, y: f64) -> Dd {
+    let s = x.hi + y;
+    Dd { hi: s, lo: ((x.hi - s) + y) + x.lo }
+}
+
+fn mul_dd_d(x: Dd, y: f64) -> Dd {
+    let s = x.hi * y;
+    Dd { hi: s, lo: x.lo.mul_add(y, x.hi.mul_add(y, -s)) }
+}
+
+fn div_dd(n: Dd, d: Dd) -> Dd {
+    let t = 1.0 / d.hi;
+    let s = n.hi * t;
+    let u = t.mul_add(n.hi, -s);
+    let v = (-d.lo).mul_add(t, (-d.hi).mul_add(t, 1.0));
+    Dd { hi: s, lo: s.mul_add(v, n.lo.mul_add(t, u)) }
+}
+
+/// AVX512's `getexp`: floor(log2 |p|) as a double, exact for subnormals too.
+fn getexp(p: f64) -> f64 {
+    let b = p.abs().to_bits();
+    if b >= 0x7ff0_0000_0000_0000 {
+        return f64::INFINITY;
+    }
+    if b == 0 {
+        return f64::NEG_INFINITY;
+    }
+    let biased = (b >> 52) as i32;
+    if biased > 0 {
+        f64::from(biased - 0x3ff)
+    } else {
+        f64::from(63 - b.leading_zeros() as i32 - 1074)
+    }
+}
+
+/// AVX512's `getmant` into [0.75, 1.5): the significand of `d > 0` as 1.f, halved when f's
+/// first bit is set.
+fn getmant_p75(d: f64) -> f64 {
+    let d = if d < f64::MIN_POSITIVE { d * 18446744073709551616.0 } else { d };
+    let m = f64::from_bits((d.to_bits() & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m >= 1.5 { m * 0.5 } else { m }
+}
+
+/// SLEEF's `logd_u10` on one lane of its AVX512 build, with `vfixupimm`'s special cases:
+/// log(±0) = -inf, log(+inf) = +inf, log(<0) = NaN.
+#[allow(clippy::excessive_precision)]
+pub(crate) fn logd(d: f64) -> f64 {
+    if d.is_nan() || d < 0.0 {
+        return f64::NAN;
+    }
+    if d == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if d == f64::INFINITY {
+        return d;
+    }
+    let mut e = getexp(d * (1.0 / 0.75));
+    if e == f64::INFINITY {
+        e = 1024.0;
+    }
+    let m = getmant_p75(d);
+    let x = div_dd(add2_d_d(-1.0, m), add2_d_d(1.0, m));
+    let x2 = x.hi * x.hi;
+    let x4 = x2 * x2;
+    let x8 = x4 * x4;
+    let t = x8.mul_add(
+        x4.mul_add(0.1532076988502701353e+0, x2.mul_add(0.1525629051003428716e+0, 0.1818605932937785996e+0)),
+        x4.mul_add(
+            x2.mul_add(0.2222214519839380009e+0, 0.2857142932794299317e+0),
+            x2.mul_add(0.3999999999635251990e+0, 0.6666666666667333541e+0),
+        ),
+    );
+    let mut s = mul_dd_d(Dd { hi: std::f64::consts::LN_2, lo: 2.319046813846299558417771e-17 }, e);
+    s = add_dd_dd(s, Dd { hi: x.hi * 2.0, lo: x.lo * 2.0 });
+    s = add_dd_d(s, x2 * x.hi * t);
+    s.hi + s.lo
+}
+
 #[cfg(test)]
 mod tests {
     use super::expd;
@@ -79,4 +180,20 @@ mod tests {
         assert_eq!(expd(-1001.0), 0.0);
         assert!(expd(f64::NAN).is_nan());
     }
+
+    /// Every float64 case of testdata/sleef_log_cases.txt (from SLEEF itself, see
+    /// gen_sleef_log.py).
+    #[test]
+    fn log_matches_sleef_bit_for_bit() {
+        let mut checked = 0;
+        for line in include_str!("testdata/sleef_log_cases.txt").lines().filter(|l| l.starts_with("f64 ")) {
+            let w: Vec<u64> = line.split_whitespace().skip(1).map(|h| u64::from_str_radix(h, 16).expect("hex")).collect();
+            let (x, want) = (f64::from_bits(w[0]), f64::from_bits(w[1]));
+            let got = super::logd(x);
+            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "log({x:e}) = {got:e}, SLEEF {want:e}");
+            checked += 1;
+        }
+        assert!(checked > 1200, "only {checked} cases");
+    }
 }
+

@@ -14,18 +14,25 @@ use super::ops::{RowOut, RowRef};
 use super::storage::Storage;
 use super::{Result, Tensor, TensorError};
 
-/// `exp` as `Vectorized<T>::exp` computes it.
+/// `exp` and `log` as `Vectorized<T>::exp` / `::log` compute them (SLEEF's u10 functions).
 pub(crate) trait VecExp: Float {
     fn vec_exp(self) -> Self;
+    fn vec_log(self) -> Self;
 }
 impl VecExp for f32 {
     fn vec_exp(self) -> Self {
         self.vexp()
     }
+    fn vec_log(self) -> Self {
+        super::sleef::logf_u10(self)
+    }
 }
 impl VecExp for f64 {
     fn vec_exp(self) -> Self {
         super::sleef_f64::expd(self)
+    }
+    fn vec_log(self) -> Self {
+        super::sleef_f64::logd(self)
     }
 }
 
@@ -94,14 +101,15 @@ pub(crate) fn softmax_last<T: VecExp>(r: &[T]) -> Vec<T> {
     e.iter().map(|&x| x * inv).collect()
 }
 
-/// One row of `log_softmax` over the last dim: `x - max - log(lane sum of exp(x - max))`.
+/// One row of `log_softmax` over the last dim: `x - max - log(lane sum of exp(x - max))`, the
+/// log vectorised too (`vec::map(log)` over the rows' sums).
 pub(crate) fn log_softmax_last<T: VecExp>(r: &[T]) -> Vec<T> {
     if r.is_empty() {
         return Vec::new();
     }
     let m = row_max(r);
     let e: Vec<T> = r.iter().map(|&x| (x - m).vec_exp()).collect();
-    let lse = lane_sum(&e).ln();
+    let lse = lane_sum(&e).vec_log();
     r.iter().map(|&x| (x - m) - lse).collect()
 }
 

@@ -58,12 +58,15 @@ impl Tensor {
             let m = a.mean(Some(&sd), true)?;
             let centered = a.sub(&m)?;
             let g = expand_reduced(g, &shape, &rd, keepdim)?;
-            let r = if sqrt {
+            // ATen's var_backward: `(2 / denom) * g * (x - mean)`, left to right; std_backward
+            // feeds it `g / (2 * std)`, zero where std is zero.
+            let g = if sqrt {
                 let s = expand_reduced(&result, &shape, &rd, keepdim)?;
-                g.mul(&centered)?.div(&s.mul_scalar(Scalar::Float(denom))?)?
+                g.div(&s.mul_scalar(Scalar::Float(2.0))?)?.masked_fill(&s.eq_scalar(Scalar::Float(0.0))?, Scalar::Float(0.0))?
             } else {
-                g.mul(&centered)?.mul_scalar(Scalar::Float(2.0 / denom))?
+                g
             };
+            let r = g.mul_scalar(Scalar::Float(2.0 / denom))?.mul(&centered)?;
             Ok(vec![Some(r)])
         }))
     }
