@@ -172,20 +172,39 @@ fn running_var_update<T: Elem>(old: &[T], var_sum: &[f64], count: usize, momentu
         .collect()
 }
 
-/// Runs `f` compiled with FMA instructions where the CPU has them: the formulas use fused
-/// multiply-adds either way (same bits), but without the feature each is a call to `fmaf`.
-#[inline(always)]
-fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+/// [`forward`] compiled with FMA instructions where the CPU has them: the formulas use fused
+/// multiply-adds either way (same bits), but without the feature each is a call to `fmaf`. A
+/// closure handed to a `#[target_feature]` function would not do: it is compiled on its own,
+/// without the features, unless inlined.
+#[allow(clippy::too_many_arguments)]
+fn forward_fma<T: Elem>(x: &[T], n: usize, c: usize, inner: usize, run: Option<(&[T], &[T])>, w: Option<&[T]>, b: Option<&[T]>, o: &BatchNormOptions) -> (Vec<T>, Stats) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
-            f()
+        #[allow(clippy::too_many_arguments)]
+        fn go<T: Elem>(x: &[T], n: usize, c: usize, inner: usize, run: Option<(&[T], &[T])>, w: Option<&[T]>, b: Option<&[T]>, o: &BatchNormOptions) -> (Vec<T>, Stats) {
+            forward::<T>(x, n, c, inner, run, w, b, o)
         }
-        // SAFETY: the CPU has the features `run` is compiled for.
-        return unsafe { run(f) };
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(x, n, c, inner, run, w, b, o) };
     }
-    f()
+    forward::<T>(x, n, c, inner, run, w, b, o)
+}
+
+/// [`backward`] compiled with FMA instructions where the CPU has them (as [`forward_fma`]).
+#[allow(clippy::too_many_arguments)]
+fn backward_fma<T: Elem>(x: &[T], g: &[T], n: usize, c: usize, inner: usize, st: &Stats, w: Option<&[T]>, training: bool) -> (Vec<T>, Vec<T>, Vec<T>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn go<T: Elem>(x: &[T], g: &[T], n: usize, c: usize, inner: usize, st: &Stats, w: Option<&[T]>, training: bool) -> (Vec<T>, Vec<T>, Vec<T>) {
+            backward::<T>(x, g, n, c, inner, st, w, training)
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(x, g, n, c, inner, st, w, training) };
+    }
+    backward::<T>(x, g, n, c, inner, st, w, training)
 }
 
 fn channel_error(what: &str, want: usize, got: usize) -> TensorError {
@@ -242,7 +261,7 @@ fn batch_norm_in<T: Elem>(x: &Tensor, running_mean: Option<&Tensor>, running_var
     let (rm, rv) = (running_mean.map(T::read), running_var.map(T::read));
     let run = rm.as_deref().zip(rv.as_deref());
     let (w, b) = (weight.map(T::read), bias.map(T::read));
-    let (out, mut st) = with_fma(|| forward::<T>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o));
+    let (out, mut st) = forward_fma::<T>(&xv, n, c, inner, run, w.as_deref(), b.as_deref(), o);
     if o.training {
         let count = n * inner;
         for (buf, is_var) in [(running_mean, false), (running_var, true)] {
@@ -268,7 +287,7 @@ fn batch_norm_in<T: Elem>(x: &Tensor, running_mean: Option<&Tensor>, running_var
     }
     Ok(record(out, "NativeBatchNormBackward0", &inputs, true, move |g, _| {
         let gv = T::read(g);
-        let (gx, gw, gb) = with_fma(|| backward::<T>(&xv, &gv, n, c, inner, &st, w.as_deref(), training));
+        let (gx, gw, gb) = backward_fma::<T>(&xv, &gv, n, c, inner, &st, w.as_deref(), training);
         let mut grads = vec![Some(Tensor::from_storage(T::storage(gx, &shape)?))];
         if has_w {
             grads.push(Some(Tensor::from_storage(T::storage(gw, &[c])?)));

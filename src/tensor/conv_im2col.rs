@@ -13,6 +13,7 @@
 //! ones bit for bit; otherwise the caller runs the reference loops.
 
 use super::conv::{ConvSpec, Geom, Path};
+use super::conv_planes::{self, Planes};
 use super::kernels::{Float, Mat, fused_matmul_into};
 
 /// Whether FMA chains over products `v * f` (`v` from `values`, `f` from `factors`) with +0
@@ -21,8 +22,11 @@ use super::kernels::{Float, Mat, fused_matmul_into};
 /// or 2^-968 (float64), so that products are multiples of the smallest subnormal (their
 /// granularity is 2^(e_v + e_f - 46), resp. 2^(e_v + e_f - 104)).
 pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T]) -> bool {
-    let (min_v, _) = min_magnitude(values);
-    let (min_f, finite) = min_magnitude(factors);
+    exact_from::<T>(min_magnitude(values).0, min_magnitude(factors))
+}
+
+/// [`zero_fill_exact`] from the scans of the values (their smallest magnitude) and factors.
+fn exact_from<T>(min_v: f64, (min_f, finite): (f64, bool)) -> bool {
     if !finite {
         return false;
     }
@@ -37,16 +41,33 @@ pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T])
 
 /// The smallest nonzero finite magnitude in `v` (+inf if none) and whether every element is
 /// finite, in lanes of independent minima so the scan vectorizes (it runs over whole
-/// activations and gradients at every convolution).
+/// activations and gradients at every convolution): in `T` itself (widening is exact and
+/// keeps the order) and, where the CPU has them, eight float32 lanes per AVX2 instruction.
 fn min_magnitude<T: Float + Into<f64>>(v: &[T]) -> (f64, bool) {
-    const LANES: usize = 8;
-    let mut mins = [f64::INFINITY; LANES];
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        fn go<T: Float + Into<f64>>(v: &[T]) -> (f64, bool) {
+            min_magnitude_lanes(v)
+        }
+        // SAFETY: the CPU has the feature `go` is compiled for.
+        return unsafe { go(v) };
+    }
+    min_magnitude_lanes(v)
+}
+
+#[inline(always)]
+fn min_magnitude_lanes<T: Float + Into<f64>>(v: &[T]) -> (f64, bool) {
+    const LANES: usize = 16;
+    let inf = T::from_f64(f64::INFINITY);
+    let mut mins = [inf; LANES];
     let mut finite = [true; LANES];
-    let mut take = |lane: usize, a: T| {
-        let a = Into::<f64>::into(a).abs();
-        // NaN fails both `a < inf` and `a != inf`; it counts as not finite and is skipped.
-        finite[lane] &= a < f64::INFINITY;
-        let m = if a != 0.0 && a < f64::INFINITY { a } else { f64::INFINITY };
+    let mut take = |lane: usize, x: T| {
+        // -0 stays -0 (not below +0) and is skipped below like +0.
+        let a = if x < T::zero() { -x } else { x };
+        // NaN fails both `a < inf` and `a != 0`; it counts as not finite and is skipped.
+        finite[lane] &= a < inf;
+        let m = if a != T::zero() && a < inf { a } else { inf };
         mins[lane] = if m < mins[lane] { m } else { mins[lane] };
     };
     let chunks = v.chunks_exact(LANES);
@@ -59,8 +80,8 @@ fn min_magnitude<T: Float + Into<f64>>(v: &[T]) -> (f64, bool) {
     for (lane, &a) in rest.iter().enumerate() {
         take(lane, a);
     }
-    let min = mins.iter().fold(f64::INFINITY, |m, &a| if a < m { a } else { m });
-    (min, finite.iter().all(|&f| f))
+    let min = mins.iter().fold(inf, |m, &a| if a < m { a } else { m });
+    (min.into(), finite.iter().all(|&f| f))
 }
 
 /// The valid range `lo..hi` of output positions `o` (of `out` in all) whose tap at offset
@@ -88,8 +109,68 @@ fn tap_of(r: usize, cb: usize, g: &Geom, kernel_major: bool) -> (usize, usize, u
     }
 }
 
-/// im2col of image `n`, channels `c0..c0 + cb`: row `r` (tap [`tap_of`]) holds the `oh * ow`
-/// values that tap reads, +0 in the padding.
+/// `dst.copy_from_slice(src)` for the short lines of a convolution's column matrices (a few
+/// to a few tens of elements, thousands of them per image): up to 32 elements as two
+/// overlapping fixed-size chunks, which compile to a few vector moves where `copy_from_slice`
+/// of a run-time length is a `memcpy` call costing more than the copy.
+#[inline(always)]
+fn copy_line<T: Copy>(dst: &mut [T], src: &[T]) {
+    #[inline(always)]
+    fn halves<T: Copy, const K: usize>(dst: &mut [T], src: &[T]) {
+        let n = dst.len();
+        assert!(K <= n && src.len() == n, "copy_line lengths");
+        // SAFETY: `0..K` and `n - K..n` lie inside both slices (asserted), which are distinct
+        // borrows and so do not overlap; unaligned reads and writes of `[T; K]` are allowed.
+        unsafe {
+            let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+            let head = s.cast::<[T; K]>().read_unaligned();
+            d.cast::<[T; K]>().write_unaligned(head);
+            let tail = s.add(n - K).cast::<[T; K]>().read_unaligned();
+            d.add(n - K).cast::<[T; K]>().write_unaligned(tail);
+        }
+    }
+    assert_eq!(dst.len(), src.len(), "copy_line lengths");
+    match dst.len() {
+        n if n > 32 => dst.copy_from_slice(src),
+        n if n >= 16 => halves::<T, 16>(dst, src),
+        n if n >= 8 => halves::<T, 8>(dst, src),
+        n if n >= 4 => halves::<T, 4>(dst, src),
+        n if n >= 2 => halves::<T, 2>(dst, src),
+        1 => dst[0] = src[0],
+        _ => {}
+    }
+}
+
+/// `dst.fill(v)` for the few padding elements of a line, without a `memset` call (as
+/// [`copy_line`]).
+#[inline(always)]
+fn fill_line<T: Copy>(dst: &mut [T], v: T) {
+    #[inline(always)]
+    fn halves<T: Copy, const K: usize>(dst: &mut [T], v: T) {
+        let n = dst.len();
+        dst[..K].copy_from_slice(&[v; K]);
+        dst[n - K..].copy_from_slice(&[v; K]);
+    }
+    match dst.len() {
+        n if n > 32 => dst.fill(v),
+        n if n >= 16 => halves::<T, 16>(dst, v),
+        n if n >= 8 => halves::<T, 8>(dst, v),
+        n if n >= 4 => halves::<T, 4>(dst, v),
+        n if n >= 2 => halves::<T, 2>(dst, v),
+        1 => dst[0] = v,
+        _ => {}
+    }
+}
+
+/// The row length of a column matrix with `p` positions: whole panels of the matmul kernel
+/// (two vectors), so that it reads the columns in place instead of packing the last partial
+/// panel on every call (the padding columns hold +0 and their outputs are dropped).
+fn padded_len<T: Float>(p: usize) -> usize {
+    p.next_multiple_of(2 * T::LANES)
+}
+
+/// im2col of image `n`, channels `c0..c0 + cb`: row `r` (tap [`tap_of`]) holds in its first
+/// `oh * ow` of `ld` elements the values that tap reads, +0 in the padding and past them.
 #[allow(clippy::too_many_arguments)]
 fn im2col<T: Float>(
     x: &[T],
@@ -99,29 +180,32 @@ fn im2col<T: Float>(
     kernel_major: bool,
     g: &Geom,
     s: &ConvSpec,
+    ld: usize,
     col: &mut Vec<T>,
 ) {
     let p = g.oh * g.ow;
     // Every element is written below (values or padding zeros), so the buffer is reused as
     // it stands instead of being zeroed first: a second pass over it costs as much as the copy.
-    col.resize(cb * g.kh * g.kw * p, T::zero());
-    col.truncate(cb * g.kh * g.kw * p);
-    for (r, row) in col.chunks_exact_mut(p).enumerate() {
+    col.resize(cb * g.kh * g.kw * ld, T::zero());
+    col.truncate(cb * g.kh * g.kw * ld);
+    for (r, row) in col.chunks_exact_mut(ld).enumerate() {
         let (c, ky, kx) = tap_of(r, cb, g, kernel_major);
         let plane = &x[(n * g.c + c0 + c) * g.h * g.w..][..g.h * g.w];
         let (ylo, yhi) = tap_range(g.oh, g.h, s.stride[0], ky * s.dilation[0], s.pad_lo[0]);
         let (xlo, xhi) = tap_range(g.ow, g.w, s.stride[1], kx * s.dilation[1], s.pad_lo[1]);
-        row[..ylo * g.ow].fill(T::zero());
-        row[yhi * g.ow..].fill(T::zero());
+        fill_line(&mut row[p..], T::zero());
+        let row = &mut row[..p];
+        fill_line(&mut row[..ylo * g.ow], T::zero());
+        fill_line(&mut row[yhi * g.ow..], T::zero());
         for oy in ylo..yhi {
             let src = &plane[(oy * s.stride[0] + ky * s.dilation[0] - s.pad_lo[0]) * g.w..][..g.w];
             let line = &mut row[oy * g.ow..][..g.ow];
-            line[..xlo].fill(T::zero());
-            line[xhi..].fill(T::zero());
+            fill_line(&mut line[..xlo], T::zero());
+            fill_line(&mut line[xhi..], T::zero());
             let dst = &mut line[xlo..xhi];
             let x0 = xlo * s.stride[1] + kx * s.dilation[1] - s.pad_lo[1];
             if s.stride[1] == 1 {
-                dst.copy_from_slice(&src[x0..x0 + dst.len()]);
+                copy_line(dst, &src[x0..x0 + dst.len()]);
             } else {
                 for (i, d) in dst.iter_mut().enumerate() {
                     *d = src[x0 + i * s.stride[1]];
@@ -164,35 +248,60 @@ pub(super) fn forward<T: Float + Into<f64>>(
             blocks.push((grp, b0, cb, w));
         }
     }
-    let mut out = vec![T::zero(); g.n * g.o * p];
-    let (mut col, mut part) = (Vec::new(), vec![T::zero(); g.og * p]);
+    // Stride 1: positions across the padded width, each column row one run of a padded plane.
+    let planar = conv_planes::applies(g, s);
+    let mut planes = Planes { data: Vec::new(), pw: g.ow, len: 0 };
+    let pw = if planar { g.w + s.pad_lo[1] + s.pad_hi[1] } else { g.ow };
+    let pp = if planar { conv_planes::positions(g, pw) } else { p };
+    let ld = padded_len::<T>(pp);
+    // Filled image by image in (sample, channel) order, the first block of a group appending
+    // its rows, so the output is not zeroed first.
+    let mut out = Vec::with_capacity(g.n * g.o * p);
+    let (mut col, mut part) = (Vec::new(), vec![T::zero(); g.og * ld]);
     for n in 0..g.n {
         if super::interrupt::should_stop() {
             break;
         }
         for (grp, b0, cb, w) in &blocks {
             let k = cb * taps;
-            im2col(x, n, grp * g.cg + b0, *cb, kernel_major, g, s, &mut col);
+            if planar {
+                conv_planes::pad(x, n, grp * g.cg + b0, *cb, g, s, &mut planes);
+                col.resize(k * ld, T::zero());
+                for (r, row) in col.chunks_exact_mut(ld).enumerate() {
+                    let (c, ky, kx) = tap_of(r, *cb, g, kernel_major);
+                    let start = conv_planes::tap_start(&planes, s, c, ky, kx);
+                    row[..pp].copy_from_slice(&planes.data[start..start + pp]);
+                    fill_line(&mut row[pp..], T::zero());
+                }
+            } else {
+                im2col(x, n, grp * g.cg + b0, *cb, kernel_major, g, s, ld, &mut col);
+            }
             fused_matmul_into(
                 Mat::rows(w, k),
-                Mat::rows(&col, p),
+                Mat::rows(&col, ld),
                 &mut part,
                 g.og,
                 k,
-                p,
+                ld,
                 false,
             );
-            for (i, src) in part.chunks_exact(p).enumerate() {
+            for (i, row) in part.chunks_exact(ld).enumerate() {
                 let o = grp * g.og + i;
-                let dst = &mut out[(n * g.o + o) * p..][..p];
-                match (*b0 == 0, bias) {
-                    (true, Some(b)) => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v + b[o]),
-                    (true, None) => dst.copy_from_slice(src),
-                    _ => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = *d + v),
+                for oy in 0..g.oh {
+                    let src = &row[oy * pw..][..g.ow];
+                    match (*b0 == 0, bias) {
+                        (true, Some(b)) => out.extend(src.iter().map(|&v| v + b[o])),
+                        (true, None) => out.extend_from_slice(src),
+                        _ => out[(n * g.o + o) * p + oy * g.ow..][..g.ow]
+                            .iter_mut()
+                            .zip(src)
+                            .for_each(|(d, &v)| *d = *d + v),
+                    }
                 }
             }
         }
     }
+    out.resize(g.n * g.o * p, T::zero());
     Some(out)
 }
 
@@ -230,7 +339,9 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
         (lo..hi).map(move |o| (o * stride + off - pad, o))
     };
     let mut gx = vec![T::zero(); g.n * g.c * hw];
-    let mut col = vec![T::zero(); k * hw];
+    let ld = padded_len::<T>(hw);
+    let mut col = vec![T::zero(); k * ld];
+    let mut part = vec![T::zero(); if ld == hw { 0 } else { g.cg * ld }];
     for n in 0..g.n {
         if super::interrupt::should_stop() {
             break;
@@ -238,7 +349,7 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
         for (grp, w) in weights.iter().enumerate() {
             // Each image and group writes the same positions of `col` (they depend on the
             // geometry alone), so the zeros of the first fill stay where no output reaches.
-            for (r, row) in col.chunks_exact_mut(hw).enumerate() {
+            for (r, row) in col.chunks_exact_mut(ld).enumerate() {
                 let (ky, kx, o) = tap(r);
                 let plane = &gy[(n * g.o + grp * g.og + o) * p..][..p];
                 for (y, oy) in hits(g.h, g.oh, s.stride[0], ky * s.dilation[0], s.pad_lo[0]) {
@@ -247,7 +358,7 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
                     if s.stride[1] == 1 {
                         let (lo, hi) = tap_range(g.ow, g.w, 1, kx * s.dilation[1], s.pad_lo[1]);
                         let x0 = lo + kx * s.dilation[1] - s.pad_lo[1];
-                        dst[x0..x0 + hi - lo].copy_from_slice(&src[lo..hi]);
+                        copy_line(&mut dst[x0..x0 + hi - lo], &src[lo..hi]);
                     } else {
                         for (xx, ox) in
                             hits(g.w, g.ow, s.stride[1], kx * s.dilation[1], s.pad_lo[1])
@@ -258,15 +369,15 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
                 }
             }
             let dst = &mut gx[(n * g.c + grp * g.cg) * hw..][..g.cg * hw];
-            fused_matmul_into(
-                Mat::rows(w, k),
-                Mat::rows(&col, hw),
-                dst,
-                g.cg,
-                k,
-                hw,
-                false,
-            );
+            let b = Mat::rows(&col, ld);
+            if ld == hw {
+                fused_matmul_into(Mat::rows(w, k), b, dst, g.cg, k, hw, false);
+            } else {
+                fused_matmul_into(Mat::rows(w, k), b, &mut part, g.cg, k, ld, false);
+                for (d, src) in dst.chunks_exact_mut(hw).zip(part.chunks_exact(ld)) {
+                    d.copy_from_slice(&src[..hw]);
+                }
+            }
         }
     }
     Some(gx)
@@ -283,30 +394,44 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     s: &ConvSpec,
     onednn: bool,
 ) -> Option<Vec<T>> {
-    if g.og == 0 || g.cg == 0 || !zero_fill_exact(x, gy) {
+    if g.og == 0 || g.cg == 0 {
         return None;
+    }
+    let (min_x, x_finite) = min_magnitude(x);
+    if !exact_from::<T>(min_x, min_magnitude(gy)) {
+        return None;
+    }
+    // Unused positions pair +0 gradients with input values, which must then be finite.
+    if x_finite && conv_planes::applies(g, s) {
+        return Some(weight_grad_planar(x, gy, g, s, onednn));
     }
     let (p, groups) = (g.oh * g.ow, g.o / g.og);
     let kk = g.cg * g.kh * g.kw;
-    let mut gw = vec![T::zero(); g.o * kk];
+    let ld = padded_len::<T>(p);
+    // With most of a kernel panel's worth of output channels the product runs transposed,
+    // `columns (taps x positions) @ gradientᵀ`: the kernel then packs the narrow gradient
+    // instead of the transposed columns, one element at a time. The chains are the same.
+    let transposed = 4 * g.og >= 3 * 2 * T::LANES;
+    // Per group its gradient block, or with `transposed` that block's transpose.
+    let mut acc = vec![T::zero(); g.o * kk];
     let (mut col, mut part) = (Vec::new(), vec![T::zero(); g.og * kk]);
     for n in 0..g.n {
         if super::interrupt::should_stop() {
             break;
         }
         for grp in 0..groups {
-            im2col(x, n, grp * g.cg, g.cg, false, g, s, &mut col);
-            let a = Mat::rows(&gy[(n * g.o + grp * g.og) * p..][..g.og * p], p);
-            let b = Mat {
-                data: &col[..],
-                rs: 1,
-                cs: p,
-            };
-            let dst = &mut gw[grp * g.og * kk..][..g.og * kk];
-            if onednn {
-                fused_matmul_into(a, b, dst, g.og, p, kk, n > 0);
+            im2col(x, n, grp * g.cg, g.cg, false, g, s, ld, &mut col);
+            let gyg = &gy[(n * g.o + grp * g.og) * p..][..g.og * p];
+            let (a, b, rows, cols) = if transposed {
+                (Mat::rows(&col, ld), Mat { data: gyg, rs: 1, cs: p }, kk, g.og)
             } else {
-                fused_matmul_into(a, b, &mut part, g.og, p, kk, false);
+                (Mat::rows(gyg, p), Mat { data: &col[..], rs: 1, cs: ld }, g.og, kk)
+            };
+            let dst = &mut acc[grp * g.og * kk..][..g.og * kk];
+            if onednn {
+                fused_matmul_into(a, b, dst, rows, p, cols, n > 0);
+            } else {
+                fused_matmul_into(a, b, &mut part, rows, p, cols, false);
                 if n == 0 {
                     dst.copy_from_slice(&part);
                 } else {
@@ -315,7 +440,60 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
             }
         }
     }
+    if !transposed {
+        return Some(acc);
+    }
+    let mut gw = vec![T::zero(); g.o * kk];
+    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(g.og * kk)) {
+        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
+            for (r, d) in row.iter_mut().enumerate() {
+                *d = t[r * g.og + o];
+            }
+        }
+    }
     Some(gw)
+}
+
+/// [`weight_grad`] at stride 1 without column matrices (conv_planes.rs), chains in the same
+/// order: over the batch with oneDNN, per image then added image by image on the gemm path.
+fn weight_grad_planar<T: Float>(x: &[T], gy: &[T], g: &Geom, s: &ConvSpec, onednn: bool) -> Vec<T> {
+    let (groups, kk) = (g.o / g.og, g.cg * g.kh * g.kw);
+    let ogp = g.og.next_multiple_of(2 * T::LANES);
+    let pw = g.w + s.pad_lo[1] + s.pad_hi[1];
+    let mut gyt = vec![T::zero(); conv_planes::positions(g, pw) * ogp];
+    let mut planes = Planes { data: Vec::new(), pw, len: 0 };
+    // Per group its gradient's transpose, `ogp` columns.
+    let mut acc = vec![T::zero(); groups * kk * ogp];
+    let mut part = vec![T::zero(); if onednn { 0 } else { kk * ogp }];
+    for n in 0..g.n {
+        if super::interrupt::should_stop() {
+            break;
+        }
+        for grp in 0..groups {
+            conv_planes::pad(x, n, grp * g.cg, g.cg, g, s, &mut planes);
+            conv_planes::transpose_grad(gy, n, grp * g.og, g, pw, ogp, &mut gyt);
+            let dst = &mut acc[grp * kk * ogp..][..kk * ogp];
+            if onednn {
+                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, dst, n > 0);
+            } else {
+                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, &mut part, false);
+                if n == 0 {
+                    dst.copy_from_slice(&part);
+                } else {
+                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
+                }
+            }
+        }
+    }
+    let mut gw = vec![T::zero(); g.o * kk];
+    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(kk * ogp)) {
+        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
+            for (r, d) in row.iter_mut().enumerate() {
+                *d = t[r * ogp + o];
+            }
+        }
+    }
+    gw
 }
 
 /// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The

@@ -16,6 +16,7 @@ pub mod batchnorm;
 mod binary_more;
 pub mod conv;
 mod conv_im2col;
+mod conv_planes;
 mod copy_fast;
 mod grad_fast;
 mod dtype;
@@ -47,6 +48,7 @@ mod sampling;
 mod select;
 #[cfg(target_arch = "x86_64")]
 mod sigmoid_avx2;
+mod sigmoid_f32;
 mod sleef;
 mod sleef_f64;
 mod softmax_lanes;

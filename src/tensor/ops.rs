@@ -649,9 +649,8 @@ impl Tensor {
             // ATen's `cpu_kernel_vec` runs `1 / (1 + exp(-x))` on whole steps of two AVX512
             // vectors (32 floats) with SLEEF's exp, and the tail with the scalar (glibc) exp.
             Storage::F32(a) => {
-                let vec_end = a.len() - a.len() % kernels::VEC_LOOP_F32;
-                let v = a.iter().enumerate().map(|(i, &x)| if i < vec_end { 1.0 / (1.0 + (-x).vexp()) } else { sigmoid_f(x) });
-                Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
+                let v = super::sigmoid_f32::sigmoid(&row_major(a));
+                Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v).map_err(|e| TensorError::runtime(e.to_string()))?)
             }
             s => map_generic(s, |v| match v {
                 FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),

@@ -96,6 +96,34 @@ fn pow2i8(e: __m256i) -> __m256 {
     _mm256_castsi256_ps(_mm256_slli_epi32::<23>(clamped))
 }
 
+/// `out[j] = sigmoid_vec(x[j])`, the float32 `Tensor::sigmoid` of ATen's vector loop
+/// (sigmoid_f32.rs); false, leaving `out` alone, where the CPU lacks AVX2 or FMA or the
+/// length is not a whole number of vectors.
+pub(crate) fn sigmoid_lanes(x: &[f32], out: &mut [f32]) -> bool {
+    if x.len() != out.len()
+        || !x.len().is_multiple_of(8)
+        || !std::is_x86_feature_detected!("avx2")
+        || !std::is_x86_feature_detected!("fma")
+    {
+        return false;
+    }
+    #[target_feature(enable = "avx2,fma")]
+    fn go(x: &[f32], out: &mut [f32]) {
+        for (o, a) in out.chunks_exact_mut(8).zip(x.chunks_exact(8)) {
+            // SAFETY: each chunk holds exactly eight floats.
+            unsafe {
+                let neg = _mm256_xor_ps(_mm256_loadu_ps(a.as_ptr()), _mm256_set1_ps(-0.0));
+                let one = _mm256_set1_ps(1.0);
+                let y = _mm256_div_ps(one, _mm256_add_ps(one, expf8(neg)));
+                _mm256_storeu_ps(o.as_mut_ptr(), y);
+            }
+        }
+    }
+    // SAFETY: the CPU has the features `go` is compiled for.
+    unsafe { go(x, out) };
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
