@@ -360,7 +360,7 @@ fn fill16_body(d: &mut [f32], mean: f32, std: f32) {
 /// `x <= 0` and NaN.
 #[inline(always)]
 fn log256(xin: f32) -> f32 {
-    let invalid = !(xin > 0.0);
+    let invalid = xin <= 0.0 || xin.is_nan();
     let x = xin.max(f32::MIN_POSITIVE);
     let bits = x.to_bits();
     let imm0 = (bits >> 23) as i32;
