@@ -238,14 +238,36 @@ fn set_slot(adv: &mut Vec<Option<IndexTensor>>, dim: usize, it: IndexTensor) {
 }
 
 /// The coordinates of the true elements of a mask, one list per dim, in row-major order.
+/// Walks the mask's elements in place with their coordinates kept as an odometer: masks are
+/// often whole activations (`X[~mask] = -1e6` over every attention score), and a list of
+/// `Scalar`s and a division per element and dim cost more than the assignment itself.
 fn nonzero(mask: &Tensor, shape: &[usize]) -> Vec<Vec<i64>> {
-    let strides = super::view::contiguous_strides(shape);
-    let mut out = vec![Vec::new(); shape.len()];
-    for (flat_i, v) in mask.to_scalars().into_iter().enumerate() {
-        if v.as_bool() {
-            for (d, &s) in strides.iter().enumerate() {
-                out[d].push(((flat_i / s) % shape[d]) as i64);
+    let storage = mask.storage();
+    match &*storage {
+        Storage::Bool(a) => nonzero_of(a.iter().copied(), shape),
+        Storage::I64(a) => nonzero_of(a.iter().map(|&x| x != 0), shape),
+        Storage::F32(a) => nonzero_of(a.iter().map(|&x| x != 0.0), shape),
+        Storage::F64(a) => nonzero_of(a.iter().map(|&x| x != 0.0), shape),
+    }
+}
+
+fn nonzero_of(truth: impl Iterator<Item = bool> + Clone, shape: &[usize]) -> Vec<Vec<i64>> {
+    // Counted first, so each list is allocated once at its size instead of growing by copies.
+    let count = truth.clone().filter(|&v| v).count();
+    let mut out: Vec<Vec<i64>> = (0..shape.len()).map(|_| Vec::with_capacity(count)).collect();
+    let mut coords = vec![0i64; shape.len()];
+    for v in truth {
+        if v {
+            for (list, &c) in out.iter_mut().zip(&coords) {
+                list.push(c);
             }
+        }
+        for d in (0..shape.len()).rev() {
+            coords[d] += 1;
+            if (coords[d] as usize) < shape[d] {
+                break;
+            }
+            coords[d] = 0;
         }
     }
     out

@@ -78,6 +78,7 @@ mod seq_gradcheck_tests;
 #[cfg(test)]
 mod tests;
 mod view;
+mod zip_bcast;
 
 use std::cell::Cell;
 

@@ -67,10 +67,9 @@ fn tensor_repr(t: &Tensor) -> String {
         if !matches!(dtype, DType::Float32 | DType::Int64 | DType::Bool) {
             suffixes.push(format!("dtype={dtype}"));
         }
-        let vals = values(&s);
-        let summarize = vals.len() > THRESHOLD;
-        let shown = if summarize { summarized(&vals, &shape) } else { vals.clone() };
-        let fmt = Formatter::new(&shown, dtype.is_floating_point());
+        let summarize = s.numel() > THRESHOLD;
+        let vals = if summarize { summarized(&s, &shape) } else { values(&s) };
+        let fmt = Formatter::new(&vals, dtype.is_floating_point());
         tensor_str(&vals, &shape, indent, summarize, &fmt)
     };
     if let Some(name) = t.grad_fn_name() {
@@ -116,28 +115,55 @@ fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String 
     out
 }
 
-/// `get_summarized_data`: the edge elements the formatter looks at.
-fn summarized(vals: &[Val], shape: &[usize]) -> Vec<Val> {
-    match shape.len() {
-        0 => vals.to_vec(),
-        1 => {
-            let n = shape[0];
-            if n > 2 * EDGEITEMS {
-                let mut v = vals[..EDGEITEMS].to_vec();
-                v.extend_from_slice(&vals[n - EDGEITEMS..]);
-                v
-            } else {
-                vals.to_vec()
+/// How many elements of a dim of `n` are printed, and where element `i` (one that is printed)
+/// sits among them: the first and last `EDGEITEMS` when the dim is summarised.
+fn kept_len(n: usize, summarize: bool) -> usize {
+    if summarize && n > 2 * EDGEITEMS { 2 * EDGEITEMS } else { n }
+}
+
+fn kept_index(i: usize, n: usize, summarize: bool) -> usize {
+    if summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS { i - (n - 2 * EDGEITEMS) } else { i }
+}
+
+/// `get_summarized_data`: the edge elements, the only ones the formatter looks at and the
+/// printer reads, in row-major order; every dim longer than `2 * EDGEITEMS` keeps its first
+/// and last `EDGEITEMS`. Read straight from the storage: converting all the elements first
+/// (millions, for a data set printed summarised) cost more than the print.
+fn summarized(s: &Storage, shape: &[usize]) -> Vec<Val> {
+    match s {
+        Storage::F32(a) => gather_edges(a, shape, |x| Val::F(x as f64)),
+        Storage::F64(a) => gather_edges(a, shape, Val::F),
+        Storage::I64(a) => gather_edges(a, shape, Val::I),
+        Storage::Bool(a) => gather_edges(a, shape, Val::B),
+    }
+}
+
+fn gather_edges<T: Copy>(a: &ndarray::ArrayD<T>, shape: &[usize], conv: impl Fn(T) -> Val) -> Vec<Val> {
+    let a = a.as_standard_layout();
+    let Some(flat) = a.as_slice() else { return Vec::new() };
+    let kept: Vec<Vec<usize>> = shape
+        .iter()
+        .map(|&n| if n > 2 * EDGEITEMS { (0..EDGEITEMS).chain(n - EDGEITEMS..n).collect() } else { (0..n).collect() })
+        .collect();
+    let mut strides = vec![1usize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1];
+    }
+    let total: usize = kept.iter().map(Vec::len).product();
+    let mut out = Vec::with_capacity(total);
+    let mut idx = vec![0usize; shape.len()];
+    for _ in 0..total {
+        let off: usize = (0..shape.len()).map(|d| kept[d][idx[d]] * strides[d]).sum();
+        out.push(conv(flat[off]));
+        for d in (0..shape.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < kept[d].len() {
+                break;
             }
-        }
-        _ => {
-            let n = shape[0];
-            let stride: usize = shape[1..].iter().product();
-            let rows: Vec<usize> =
-                if n > 2 * EDGEITEMS { (0..EDGEITEMS).chain(n - EDGEITEMS..n).collect() } else { (0..n).collect() };
-            rows.iter().flat_map(|&i| summarized(&vals[i * stride..(i + 1) * stride], &shape[1..])).collect()
+            idx[d] = 0;
         }
     }
+    out
 }
 
 struct Formatter {
@@ -249,11 +275,15 @@ fn plain(v: Val) -> String {
 fn tensor_str(vals: &[Val], shape: &[usize], indent: usize, summarize: bool, fmt: &Formatter) -> String {
     match shape.len() {
         0 => fmt.format(vals[0]),
-        1 => vector_str(vals, indent, summarize, fmt),
+        1 => vector_str(vals, shape[0], indent, summarize, fmt),
         nd => {
             let n = shape[0];
-            let stride: usize = shape[1..].iter().product();
-            let sub = |i: usize| tensor_str(&vals[i * stride..(i + 1) * stride], &shape[1..], indent + 1, summarize, fmt);
+            // `vals` holds only the printed elements (see `summarized`).
+            let stride: usize = shape[1..].iter().map(|&m| kept_len(m, summarize)).product();
+            let sub = |i: usize| {
+                let k = kept_index(i, n, summarize);
+                tensor_str(&vals[k * stride..(k + 1) * stride], &shape[1..], indent + 1, summarize, fmt)
+            };
             let slices: Vec<String> = if summarize && n > 2 * EDGEITEMS {
                 (0..EDGEITEMS)
                     .map(sub)
@@ -269,16 +299,16 @@ fn tensor_str(vals: &[Val], shape: &[usize], indent: usize, summarize: bool, fmt
     }
 }
 
-fn vector_str(vals: &[Val], indent: usize, summarize: bool, fmt: &Formatter) -> String {
+/// A row of `n` elements, of which `vals` holds the printed ones.
+fn vector_str(vals: &[Val], n: usize, indent: usize, summarize: bool, fmt: &Formatter) -> String {
     let element_length = fmt.max_width as isize + 2;
     let per_line = ((LINEWIDTH - indent as isize) as f64 / element_length as f64).floor().max(1.0) as usize;
-    let n = vals.len();
     let data: Vec<String> = if summarize && n > 2 * EDGEITEMS {
         vals[..EDGEITEMS]
             .iter()
             .map(|&v| fmt.format(v))
             .chain(std::iter::once(" ...".to_string()))
-            .chain(vals[n - EDGEITEMS..].iter().map(|&v| fmt.format(v)))
+            .chain(vals[vals.len() - EDGEITEMS..].iter().map(|&v| fmt.format(v)))
             .collect()
     } else {
         vals.iter().map(|&v| fmt.format(v)).collect()

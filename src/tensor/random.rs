@@ -324,8 +324,8 @@ fn normal_f32_avx2(g: &mut Generator, n: usize, mean: f32, std: f32) -> Vec<f32>
 /// software `fmaf`, which made `randn` of large tensors several times slower.
 fn fill16_avx2(d: &mut [f32], mean: f32, std: f32) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has FMA.
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA.
         unsafe { fill16_fma(d, mean, std) };
         return;
     }
@@ -333,42 +333,43 @@ fn fill16_avx2(d: &mut [f32], mean: f32, std: f32) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma")]
+#[target_feature(enable = "avx2,fma")]
 fn fill16_fma(d: &mut [f32], mean: f32, std: f32) {
     fill16_body(d, mean, std);
 }
 
+/// The eight lanes are independent and every step is branch-free (selects, not early
+/// returns), so the loop compiles to the eight-lane vector code it stands for; each lane still
+/// computes exactly the scalar formula.
 #[inline(always)]
 fn fill16_body(d: &mut [f32], mean: f32, std: f32) {
     let two_pi = (2.0 * std::f64::consts::PI) as f32;
+    let (lo, hi) = d[..16].split_at_mut(8);
     for j in 0..8 {
-        let u1 = 1.0 - d[j];
-        let u2 = d[j + 8];
+        let u1 = 1.0 - lo[j];
+        let u2 = hi[j];
         let radius = (-2.0 * log256(u1)).sqrt();
         let theta = two_pi * u2;
         let (s, c) = sincos256(theta);
-        d[j] = (radius * c).mul_add(std, mean);
-        d[j + 8] = (radius * s).mul_add(std, mean);
+        lo[j] = (radius * c).mul_add(std, mean);
+        hi[j] = (radius * s).mul_add(std, mean);
     }
 }
 
-/// `log256_ps` from avx_mathfun.h, one lane, with the FMA contractions GCC makes.
+/// `log256_ps` from avx_mathfun.h, one lane, with the FMA contractions GCC makes: NaN for
+/// `x <= 0` and NaN.
 #[inline(always)]
-fn log256(x: f32) -> f32 {
-    if x <= 0.0 || x.is_nan() {
-        return f32::NAN;
-    }
-    let x = x.max(f32::MIN_POSITIVE);
+fn log256(xin: f32) -> f32 {
+    let invalid = xin <= 0.0 || xin.is_nan();
+    let x = xin.max(f32::MIN_POSITIVE);
     let bits = x.to_bits();
     let imm0 = (bits >> 23) as i32;
     let mut x = f32::from_bits((bits & !0x7f80_0000) | 0.5f32.to_bits());
-    let mut e = (imm0 - 0x7f) as f32 + 1.0;
+    let e = (imm0 - 0x7f) as f32 + 1.0;
     let mask = x < std::f32::consts::FRAC_1_SQRT_2;
     let tmp = if mask { x } else { 0.0 };
     x -= 1.0;
-    if mask {
-        e -= 1.0;
-    }
+    let e = if mask { e - 1.0 } else { e };
     x += tmp;
     let z = x * x;
     const P: [f32; 9] = [
@@ -389,7 +390,8 @@ fn log256(x: f32) -> f32 {
     y *= x;
     y = y.mul_add(z, e * -2.12194440e-4);
     y = (-z).mul_add(0.5, y);
-    e.mul_add(0.693_359_375, x + y)
+    let r = e.mul_add(0.693_359_375, x + y);
+    if invalid { f32::NAN } else { r }
 }
 
 /// `sincos256_ps` from avx_mathfun.h, one lane, with GCC's FMA contractions.

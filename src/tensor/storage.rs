@@ -246,7 +246,7 @@ pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
         } else if same(b.shape()) && x.len() == 1 {
             Some(zip_slices(y, &[()][..], |q, ()| f(x[0], q)))
         } else {
-            None
+            Some(super::zip_bcast::zip_broadcast(x, a.shape(), y, b.shape(), shape, &f))
         };
         if let Some(out) = out {
             return ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()));
