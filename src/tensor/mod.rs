@@ -41,6 +41,8 @@ pub mod pool;
 mod print;
 mod random;
 mod range;
+#[cfg(test)]
+mod recorded;
 pub mod rnn;
 mod rnn_cells;
 mod rnn_fused;

@@ -257,27 +257,14 @@ mod tests {
     #[test]
     fn matches_recorded_torch_sqrt() {
         let data = include_str!("testdata/vml_sqrt_cases.txt");
-        let mut n = 0;
         let mut xs = Vec::new();
         let mut want = Vec::new();
-        for line in data
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            let mut it = line.split_whitespace();
-            let x = f32::from_bits(u32::from_str_radix(it.next().unwrap(), 16).unwrap());
-            let y = u32::from_str_radix(it.next().unwrap(), 16).unwrap();
-            let got = sqrt_f32(x);
-            assert!(
-                got.to_bits() == y || (got.is_nan() && f32::from_bits(y).is_nan()),
-                "sqrt({x:e}) = {got:e}, torch {:e}",
-                f32::from_bits(y)
-            );
+        crate::tensor::recorded::replay(data, 1000, |r| {
+            let (x, got) = (f32::from_bits(r[0]), sqrt_f32(f32::from_bits(r[0])));
             xs.push(x);
-            want.push(f32::from_bits(y));
-            n += 1;
-        }
-        assert!(n > 1000, "only {n} cases");
+            want.push(f32::from_bits(r[1]));
+            (!crate::tensor::recorded::same(got, r[1])).then(|| format!("sqrt({x:e}) = {got:e}, torch {:e}", f32::from_bits(r[1])))
+        });
         let got = sqrt_f32_slice(&xs);
         for ((g, w), x) in got.iter().zip(&want).zip(&xs) {
             assert!(

@@ -1,0 +1,36 @@
+//! Replaying float32 results recorded from PyTorch (`testdata/*_cases.txt`: rows of hex bits).
+//!
+//! The VML and SLEEF reproductions are each checked against thousands of results recorded from
+//! torch on the oracle machine (the recording script sits beside each data file); this is the
+//! one reader of those files and the one report of what differs.
+
+/// Calls `check` with each row of `text` (lines of whitespace-separated hex words, `#` lines
+/// and blank lines skipped), which returns a description of the row's mismatch, if any; fails
+/// listing every mismatch, or if fewer than `min_rows` rows were read.
+pub(crate) fn replay(text: &str, min_rows: usize, mut check: impl FnMut(&[u32]) -> Option<String>) {
+    let mut rows = 0;
+    let mut wrong = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let words: Vec<u32> = line
+            .split_whitespace()
+            .map(|w| u32::from_str_radix(w, 16).unwrap_or_else(|_| panic!("not hex: {line}")))
+            .collect();
+        wrong.extend(check(&words));
+        rows += 1;
+    }
+    assert!(rows >= min_rows, "only {rows} recorded rows");
+    assert!(
+        wrong.is_empty(),
+        "{} of {rows} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Whether `got` is the recorded result `want` (bits), any NaN matching any NaN.
+pub(crate) fn same(got: f32, want: u32) -> bool {
+    got.to_bits() == want || (got.is_nan() && f32::from_bits(want).is_nan())
+}
