@@ -56,6 +56,7 @@ mod sleef_f64;
 mod softmax_lanes;
 mod stats;
 mod storage;
+mod tanh_avx2;
 mod tanh_f32;
 #[allow(clippy::module_inception)]
 mod tensor;

@@ -94,21 +94,24 @@ fn lstm_cells<T: Elem>(
         for blk in 0..4 {
             let s = row + blk * h..row + (blk + 1) * h;
             if blk == 2 {
-                for k in s {
-                    acts[k] = (gh[k] + gi[k]).tanh_();
+                for k in s.clone() {
+                    acts[k] = gh[k] + gi[k];
                 }
+                T::tanh_in_place(&mut acts[s]);
             } else {
                 T::sigmoid_of_sum(&gh[s.clone()], &gi[s.clone()], &mut acts[s]);
             }
         }
         let a = &acts[row..row + 4 * h];
         for j in 0..h {
-            let (i, f, g, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j]);
+            let (i, f, g) = (a[j], a[h + j], a[2 * h + j]);
             let c = f * c_prev[r * h + j] + i * g;
-            let tc = c.tanh_();
             c_new[r * h + j] = c;
-            tc_new[r * h + j] = tc;
-            h_new[r * h + j] = o * tc;
+            tc_new[r * h + j] = c;
+        }
+        T::tanh_in_place(&mut tc_new[r * h..(r + 1) * h]);
+        for j in 0..h {
+            h_new[r * h + j] = a[3 * h + j] * tc_new[r * h + j];
         }
     }
 }

@@ -21,12 +21,12 @@ const fn f(bits: u64) -> f64 {
 }
 
 /// Where MKL's first polynomial ends and the quarter-binade pieces start.
-const SMALL_END: f32 = 0.125;
+pub(crate) const SMALL_END: f32 = 0.125;
 /// From here on the result is 1 (the last piece already rounds to 1 from 9.0108).
-const ONE_FROM: f32 = 9.125;
+pub(crate) const ONE_FROM: f32 = 9.125;
 
 /// `Q`'s coefficients, lowest degree first: tanh(a) = a * Q(a) for a < 1/8.
-const SMALL: [f64; 6] = [
+pub(crate) const SMALL: [f64; 6] = [
     f(0x3ff0_0000_0006_a31a), // 1.0000000000965827
     f(0xbe6d_efd8_b4b8_6c18), // -5.57618223507194e-08
     f(0xbfd5_553f_7294_1af0), // -0.3333281153613106
@@ -38,7 +38,7 @@ const SMALL: [f64; 6] = [
 /// Per quarter binade from 1/8 (index: exponent and top two mantissa bits of |x|): the piece's
 /// centre and its coefficients in `|x| - centre`, lowest degree first.
 #[rustfmt::skip]
-const PIECES: [(f64, [f64; 7]); 25] = [
+pub(crate) const PIECES: [(f64, [f64; 7]); 25] = [
     // [0.125, 0.15625)
     (0.140625, [f(0x3fc1_e1dd_055c_d98d), f(0x3fef_601c_af82_b9b1), f(0xbfc1_8883_bc2c_45b8), f(0xbfd3_b134_5156_9276), f(0x3fb6_b175_2a47_d1a0), f(0x3fbc_7cb8_1d12_8da7), f(0xbfa4_bad5_6252_3f11)]),
     // [0.15625, 0.1875)
@@ -137,7 +137,14 @@ pub(crate) fn tanh_storage(s: &Storage) -> Storage {
 }
 
 fn map(a: &ArrayD<f32>) -> ArrayD<f32> {
-    a.mapv(tanh_f32)
+    match a.as_slice() {
+        Some(xs) => {
+            let mut out = vec![0.0; xs.len()];
+            super::tanh_avx2::tanh_slice(xs, &mut out);
+            ArrayD::from_shape_vec(a.raw_dim(), out).unwrap_or_else(|_| a.mapv(tanh_f32))
+        }
+        None => a.mapv(tanh_f32),
+    }
 }
 
 #[cfg(test)]
