@@ -100,6 +100,18 @@ pub(crate) fn track_function(f: &Rc<Function>) {
     record(|| Tracked::Function(Rc::downgrade(f)));
 }
 
+/// Records `v` if it is an object that can close a cycle (frames aside: they are no values).
+pub(crate) fn track_value(v: &Value) {
+    match v {
+        Value::List(l) => track_list(l),
+        Value::Dict(d) | Value::Set(d) => track_dict(d),
+        Value::Instance(i) => track_instance(i),
+        Value::Type(t) => track_type(t),
+        Value::Function(f) => track_function(f),
+        _ => {}
+    }
+}
+
 /// Empties every recorded object still alive and stops recording. Call it once the lesson's
 /// interpreter is dropped: nothing of the lesson may be used afterwards. The contents are
 /// dropped only after every object is emptied, so no drop recurses through a long chain.
@@ -110,59 +122,17 @@ pub fn break_cycles() {
         r.sweep_at = MIN_SWEEP;
         std::mem::take(&mut r.items)
     });
-    let mut lists = Vec::new();
-    let mut dicts = Vec::new();
-    let mut other = Vec::new();
-    for t in &items {
-        match t {
-            Tracked::List(w) => {
-                if let Some(l) = w.upgrade()
-                    && let Ok(mut v) = l.try_borrow_mut()
-                {
-                    lists.push(std::mem::take(&mut *v));
-                }
-            }
-            Tracked::Dict(w) => {
-                if let Some(d) = w.upgrade()
-                    && let Ok(mut v) = d.try_borrow_mut()
-                {
-                    dicts.push(std::mem::take(&mut *v));
-                }
-            }
-            Tracked::Instance(w) => {
-                if let Some(i) = w.upgrade() {
-                    if let Ok(mut d) = i.dict.try_borrow_mut() {
-                        other.extend(std::mem::take(&mut *d).into_iter().map(|(_, v)| v));
-                    }
-                    if let Ok(mut n) = i.native.try_borrow_mut() {
-                        other.extend(n.take());
-                    }
-                }
-            }
-            Tracked::Type(w) => {
-                if let Some(t) = w.upgrade()
-                    && let Ok(mut a) = t.attrs.try_borrow_mut()
-                {
-                    other.extend(std::mem::take(&mut *a).into_values());
-                }
-            }
-            Tracked::Scope(w) => {
-                if let Some(s) = w.upgrade() {
-                    other.extend(s.take_values());
-                }
-            }
-            // A function's edges go through its frames and defaults (its frames are emptied;
-            // its defaults cannot change).
-            Tracked::Function(_) => {}
-        }
-    }
+    let nodes: Vec<Node> = items.iter().filter_map(Node::upgrade).collect();
     drop(items);
-    drop(lists);
-    drop(dicts);
-    drop(other);
+    let mut contents = Garbage::default();
+    for n in &nodes {
+        n.empty(&mut contents);
+    }
+    drop(contents);
+    drop(nodes);
 }
 
-/// A recorded object, held for the length of one [`collect`].
+/// A recorded object, held while [`collect`] or [`break_cycles`] works on it.
 enum Node {
     List(Rc<RefCell<Vec<Value>>>),
     Dict(Rc<RefCell<Dict>>),
@@ -261,19 +231,12 @@ impl Node {
                 let Ok(spare) = f.spare.try_borrow() else { return false };
                 // A spare frame that only this function holds is part of it: its references
                 // are the function's (unless it is recorded itself: then it is the reference).
-                let inline = match &*spare {
-                    Some(s) if !is_node(addr(s)) && Rc::strong_count(s) == 1 => Some(s),
-                    _ => None,
-                };
-                if inline.is_some_and(|s| !s.visit_references(&mut |_| {}, &mut |_| {})) {
-                    return false;
-                }
-                match (&*spare, inline) {
-                    (Some(s), None) => edge(addr(s)),
-                    (Some(s), Some(_)) => {
-                        scope_edges(s, edge);
+                if let Some(s) = &*spare {
+                    if is_node(addr(s)) || Rc::strong_count(s) > 1 {
+                        edge(addr(s));
+                    } else if !scope_edges(s, edge) {
+                        return false;
                     }
-                    (None, _) => {}
                 }
                 f.defaults.iter().flatten().for_each(|v| value_edge(v, edge));
                 if let Some(c) = &f.closure {

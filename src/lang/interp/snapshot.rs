@@ -200,8 +200,7 @@ impl Copier {
         let copy = match v {
             Value::List(r) => {
                 let new = Rc::new(RefCell::new(Vec::new()));
-                crate::lang::cycles::track_list(&new);
-                self.done.insert(key, Value::List(new.clone()));
+                self.remember(key, Value::List(new.clone()));
                 let items = r
                     .borrow()
                     .iter()
@@ -213,13 +212,12 @@ impl Copier {
             }
             Value::Dict(r) | Value::Set(r) => {
                 let new = Rc::new(RefCell::new(Dict::new()));
-                crate::lang::cycles::track_dict(&new);
                 let wrapped = if matches!(v, Value::Dict(_)) {
                     Value::Dict(new.clone())
                 } else {
                     Value::Set(new.clone())
                 };
-                self.done.insert(key, wrapped.clone());
+                self.remember(key, wrapped.clone());
                 let d = r.borrow();
                 if !d.keys().iter().all(is_plain) {
                     return None;
@@ -262,7 +260,7 @@ impl Copier {
                     dict: RefCell::new(Vec::new()),
                     display: e.display.clone(),
                 });
-                self.done.insert(key, Value::Exception(new.clone()));
+                self.remember(key, Value::Exception(new.clone()));
                 *new.args.borrow_mut() = e
                     .args
                     .borrow()
@@ -278,8 +276,7 @@ impl Copier {
                     dict: RefCell::new(Vec::new()),
                     native: RefCell::new(None),
                 });
-                crate::lang::cycles::track_instance(&new);
-                self.done.insert(key, Value::Instance(new.clone()));
+                self.remember(key, Value::Instance(new.clone()));
                 *new.dict.borrow_mut() = self.attrs(&i.dict.borrow())?;
                 let native = match &*i.native.borrow() {
                     Some(n) => Some(self.value(n)?),
@@ -294,7 +291,7 @@ impl Copier {
             })),
             Value::Iter(it) => {
                 let new = Rc::new(RefCell::new(IterState::Done));
-                self.done.insert(key, Value::Iter(new.clone()));
+                self.remember(key, Value::Iter(new.clone()));
                 let state = self.iter_state(&it.borrow())?;
                 *new.borrow_mut() = state;
                 return Some(Value::Iter(new));
@@ -310,8 +307,15 @@ impl Copier {
             }
             _ => return Some(v.clone()),
         };
-        self.done.insert(key, copy.clone());
+        self.remember(key, copy.clone());
         Some(copy)
+    }
+
+    /// Notes `copy` as the copy of the object at `key`; a copy that can close a cycle is
+    /// recorded for `lang::cycles` like any object the lesson makes.
+    fn remember(&mut self, key: usize, copy: Value) {
+        crate::lang::cycles::track_value(&copy);
+        self.done.insert(key, copy);
     }
 
     fn attrs(&mut self, attrs: &[(Name, Value)]) -> Option<Vec<(Name, Value)>> {
@@ -345,8 +349,7 @@ impl Copier {
             t.ctor.clone(),
             Default::default(),
         ));
-        crate::lang::cycles::track_type(&new);
-        self.done.insert(key, Value::Type(new.clone()));
+        self.remember(key, Value::Type(new.clone()));
         let attrs: Vec<(Name, Value)> = t
             .attrs
             .borrow()
@@ -391,9 +394,8 @@ impl Copier {
             owner: RefCell::new(owner),
             spare: RefCell::new(None),
         });
-        crate::lang::cycles::track_function(&new);
         let new = Value::Function(new);
-        self.done.insert(key, new.clone());
+        self.remember(key, new.clone());
         Some(new)
     }
 
