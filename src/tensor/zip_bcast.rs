@@ -8,6 +8,8 @@
 //! `storage::zip_slices`). Every element is still `f` of the same two inputs, so results do not
 //! depend on the path.
 
+use super::iter_rows::{Dim, row_dims};
+
 /// `f` over `a` (shape `a_shape`) and `b` (shape `b_shape`), both contiguous in row-major
 /// order, broadcast to `shape` (already validated); the result in row-major order.
 pub(crate) fn zip_broadcast<A: Copy, B: Copy, O>(
@@ -37,43 +39,6 @@ fn zip_broadcast_fma<A: Copy, B: Copy, O>(
     f: impl Fn(A, B) -> O,
 ) -> Vec<O> {
     zip_broadcast_loop(a, a_shape, b, b_shape, shape, f)
-}
-
-/// One dim of the iteration: its length and each operand's stride along it (0 if broadcast).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Dim {
-    len: usize,
-    sa: usize,
-    sb: usize,
-}
-
-/// The dims of `shape` outermost first, size-1 dims dropped and the innermost ones merged
-/// while both operands step over each as over one more row; the last dim is the row, along
-/// which each operand's stride is 1 or 0.
-fn row_dims(shape: &[usize], a_shape: &[usize], b_shape: &[usize]) -> Vec<Dim> {
-    let strides = |s: &[usize]| -> Vec<usize> {
-        let mut st = vec![0; shape.len()];
-        let mut acc = 1;
-        for (k, &n) in s.iter().enumerate().rev() {
-            let d = shape.len() - s.len() + k;
-            st[d] = if n == 1 { 0 } else { acc };
-            acc *= n;
-        }
-        st
-    };
-    let (sa, sb) = (strides(a_shape), strides(b_shape));
-    let mut dims: Vec<Dim> = (0..shape.len()).filter(|&d| shape[d] != 1).map(|d| Dim { len: shape[d], sa: sa[d], sb: sb[d] }).collect();
-    while dims.len() >= 2 {
-        let (inner, outer) = (dims[dims.len() - 1], dims[dims.len() - 2]);
-        if outer.sa == inner.sa * inner.len && outer.sb == inner.sb * inner.len {
-            dims.pop();
-            let last = dims.len() - 1;
-            dims[last] = Dim { len: inner.len * outer.len, sa: inner.sa, sb: inner.sb };
-        } else {
-            break;
-        }
-    }
-    dims
 }
 
 #[inline(always)]
@@ -149,7 +114,8 @@ fn zip_broadcast_loop<A: Copy, B: Copy, O>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Dim, row_dims, zip_broadcast};
+    use super::zip_broadcast;
+    use crate::tensor::iter_rows::{Dim, row_dims};
 
     /// The same map computed index by index, the definition the rows must agree with.
     fn naive(a: &[i64], a_shape: &[usize], b: &[i64], b_shape: &[usize], shape: &[usize]) -> Vec<i64> {
