@@ -649,8 +649,7 @@ impl Tensor {
             // ATen's `cpu_kernel_vec` runs `1 / (1 + exp(-x))` on whole steps of two AVX512
             // vectors (32 floats) with SLEEF's exp, and the tail with the scalar (glibc) exp.
             Storage::F32(a) => {
-                let v = super::sigmoid_f32::sigmoid(&row_major(a));
-                Storage::F32(ArrayD::from_shape_vec(a.raw_dim(), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+                Storage::F32(super::storage::map_row_major(a, super::sigmoid_f32::sigmoid))
             }
             s => map_generic(s, |v| match v {
                 FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),

@@ -264,6 +264,13 @@ pub(crate) fn zip_map<A: Copy, B: Copy, O: Clone>(
     }
 }
 
+/// An element-wise kernel `f` (a function of row-major elements, one result each) over `a`,
+/// in `a`'s shape: contiguous arrays are read in place, others gathered once.
+pub(crate) fn map_row_major<T: Copy, U>(a: &ArrayD<T>, f: impl FnOnce(&[T]) -> Vec<U>) -> ArrayD<U> {
+    let out = f(&super::ops::row_major(a));
+    ArrayD::from_shape_vec(a.raw_dim(), out).expect("one result per element")
+}
+
 /// `f` over paired elements of two slices (see [`zip_loop`]); on CPUs with AVX2 and FMA the loop is compiled for them,
 /// so `mul_add` is one instruction (not a libm call) and simple ops vectorise. Each element
 /// is still computed by `f` alone, so results do not depend on the path.

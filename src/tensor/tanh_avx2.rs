@@ -33,18 +33,19 @@ static COLUMNS: [[f64; 25]; 8] = [
     column(7),
 ];
 
-/// `out[i] = tanh_f32(xs[i])` for every `i` (`out` as long as `xs`).
-pub(crate) fn tanh_slice(xs: &[f32], out: &mut [f32]) {
-    assert_eq!(xs.len(), out.len(), "tanh_slice lengths");
+/// `tanh_f32` of each element.
+pub(crate) fn tanh_slice(xs: &[f32]) -> Vec<f32> {
+    let mut out = vec![0.0; xs.len()];
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        done = unsafe { lanes(xs, out) };
+        done = unsafe { lanes(xs, &mut out) };
     }
     for (o, &x) in out[done..].iter_mut().zip(&xs[done..]) {
         *o = tanh_f32(x);
     }
+    out
 }
 
 /// In place: `xs[i] = tanh_f32(xs[i])`.
@@ -125,8 +126,7 @@ mod tests {
             .collect();
         for chunk in bits.chunks(1 << 16) {
             let xs: Vec<f32> = chunk.iter().map(|&b| f32::from_bits(b)).collect();
-            let mut out = vec![0.0; xs.len()];
-            tanh_slice(&xs, &mut out);
+            let out = tanh_slice(&xs);
             let mut inplace = xs.clone();
             tanh_in_place(&mut inplace);
             for ((x, o), p) in xs.iter().zip(&out).zip(&inplace) {
@@ -161,8 +161,7 @@ mod tests {
             1e-45,
             9.0108,
         ];
-        let mut out = [0.0; 11];
-        tanh_slice(&edges, &mut out);
+        let out = tanh_slice(&edges);
         for (x, o) in edges.iter().zip(&out) {
             assert_eq!(o.to_bits(), tanh_f32(*x).to_bits(), "{x:e}");
         }

@@ -137,14 +137,7 @@ pub(crate) fn tanh_storage(s: &Storage) -> Storage {
 }
 
 fn map(a: &ArrayD<f32>) -> ArrayD<f32> {
-    match a.as_slice() {
-        Some(xs) => {
-            let mut out = vec![0.0; xs.len()];
-            super::tanh_avx2::tanh_slice(xs, &mut out);
-            ArrayD::from_shape_vec(a.raw_dim(), out).unwrap_or_else(|_| a.mapv(tanh_f32))
-        }
-        None => a.mapv(tanh_f32),
-    }
+    super::storage::map_row_major(a, super::tanh_avx2::tanh_slice)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::dtype::DType;
 use super::storage::Storage;
 use super::vml_sqrt_table::RSQRT12;
 use super::{Result, Tensor};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
 /// Bits of the smallest normal float: MKL returns the correctly rounded root below it (zero,
 /// subnormals), and for negative inputs (NaN, `-0` kept).
@@ -224,11 +224,7 @@ impl Tensor {
 }
 
 fn sqrt_array(a: &ArrayD<f32>) -> ArrayD<f32> {
-    match a.as_slice() {
-        Some(xs) => ArrayD::from_shape_vec(IxDyn(a.shape()), sqrt_f32_slice(xs))
-            .expect("same element count"),
-        None => a.mapv(sqrt_f32),
-    }
+    super::storage::map_row_major(a, sqrt_f32_slice)
 }
 
 /// `sqrt` as PyTorch's elementwise kernels take it: float32 through MKL's `vsSqrt`, float64
