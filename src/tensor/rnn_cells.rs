@@ -184,14 +184,17 @@ fn gru_cells<T: Elem>(gh: &[T], gi: &[T], h_prev: &[T], h: usize, acts: &mut [T]
             let (s, a) = (row + blk * h..row + (blk + 1) * h, arow + blk * h);
             T::sigmoid_of_sum(&gh[s.clone()], &gi[s], &mut acts[a..a + h]);
         }
+        // n's pre-activations, then their tanh a block at a time (float32: four lanes).
         for j in 0..h {
-            let (rr, z) = (acts[arow + j], acts[arow + h + j]);
             let hn = gh[row + 2 * h + j];
-            let n = (gi[row + 2 * h + j] + hn * rr).tanh_();
+            acts[arow + 2 * h + j] = gi[row + 2 * h + j] + hn * acts[arow + j];
+            acts[arow + 3 * h + j] = hn;
+        }
+        T::tanh_in_place(&mut acts[arow + 2 * h..arow + 3 * h]);
+        for j in 0..h {
+            let (z, n) = (acts[arow + h + j], acts[arow + 2 * h + j]);
             let hp = h_prev[r * h + j];
             h_new[r * h + j] = (hp - n) * z + n;
-            acts[arow + 2 * h + j] = n;
-            acts[arow + 3 * h + j] = hn;
         }
     }
 }
@@ -244,7 +247,10 @@ fn gru_cells_back<T: Elem>(
 fn rnn_cells<T: Elem>(gh: &[T], gi: &[T], use_relu: bool, h_new: &mut [T]) {
     for (k, out) in h_new.iter_mut().enumerate() {
         let x = gh[k] + gi[k];
-        *out = if use_relu { relu(x) } else { x.tanh_() };
+        *out = if use_relu { relu(x) } else { x };
+    }
+    if !use_relu {
+        T::tanh_in_place(h_new);
     }
 }
 

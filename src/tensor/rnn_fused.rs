@@ -36,12 +36,10 @@ use super::{DType, Result, Tensor, TensorError, is_grad_enabled, no_grad};
 
 /// The float types the fused path runs on, with the engine's element-wise definitions.
 pub(crate) trait Elem: Float {
-    /// `Tensor::tanh`'s value.
-    fn tanh_(self) -> Self;
     /// `out[j] = sigmoid(gh[j] + gi[j])` over one row's block of a gate, as `row_sigmoid`
     /// computes it (float32: the vectorised exp on the leading whole vector steps).
     fn sigmoid_of_sum(gh: &[Self], gi: &[Self], out: &mut [Self]);
-    /// `tanh_` of each element, in place (float32 four lanes at a time, the same bits).
+    /// `Tensor::tanh`'s value of each element, in place (float32 four lanes at a time).
     fn tanh_in_place(xs: &mut [Self]);
     fn read(t: &Tensor) -> Option<Vec<Self>>;
     /// The elements of `s` in row-major order, borrowed where they already are.
@@ -54,9 +52,6 @@ fn shape_err(e: ndarray::ShapeError) -> TensorError {
 }
 
 impl Elem for f32 {
-    fn tanh_(self) -> f32 {
-        super::tanh_f32::tanh_f32(self)
-    }
     fn tanh_in_place(xs: &mut [f32]) {
         super::tanh_avx2::tanh_in_place(xs);
     }
@@ -92,12 +87,9 @@ impl Elem for f32 {
 }
 
 impl Elem for f64 {
-    fn tanh_(self) -> f64 {
-        self.tanh()
-    }
     fn tanh_in_place(xs: &mut [f64]) {
         for x in xs {
-            *x = x.tanh_();
+            *x = x.tanh();
         }
     }
     fn sigmoid_of_sum(gh: &[f64], gi: &[f64], out: &mut [f64]) {
