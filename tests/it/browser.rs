@@ -1,5 +1,6 @@
 //! A headless Chromium driven over the DevTools protocol (a minimal WebSocket client of our
-//! own), for the tests that look at pages as a reader's browser renders them.
+//! own), for the tests that look at pages as a reader's browser renders them. Those tests'
+//! names start with `a_browser_`: `.ci/run` runs them last, once Chromium is installed.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
