@@ -1004,10 +1004,10 @@ impl Tensor {
         Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
             let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
-            if d + 1 == result.dim() {
-                if let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage()) {
-                    return Ok(vec![Some(Tensor::from_storage(out?))]);
-                }
+            if d + 1 == result.dim()
+                && let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage())
+            {
+                return Ok(vec![Some(Tensor::from_storage(out?))]);
             }
             let e = Tensor::from_storage(match &*result.storage() {
                 Storage::F32(a) => Storage::F32(a.mapv(Float::vexp)),
