@@ -21,6 +21,7 @@ mod copy_fast;
 mod grad_fast;
 mod dtype;
 mod einsum;
+mod gather;
 mod error;
 mod graph;
 mod index;

@@ -1004,6 +1004,11 @@ impl Tensor {
         Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
             let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
+            if d + 1 == result.dim()
+                && let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage())
+            {
+                return Ok(vec![Some(Tensor::from_storage(out?))]);
+            }
             let e = Tensor::from_storage(match &*result.storage() {
                 Storage::F32(a) => Storage::F32(a.mapv(Float::vexp)),
                 Storage::F64(a) => Storage::F64(a.mapv(super::sleef_f64::expd)),
@@ -1817,6 +1822,52 @@ pub(crate) fn fused_axpy(p: &Storage, g: &Storage, alpha: f64) -> Result<Storage
 }
 
 /// `g - e*s` with a single rounding.
+/// LogSoftmaxBackward0 over the last dim, row by row: `fma(-exp(y), s, g)` with `s` the row's
+/// sum of `g` (one per row, contiguous), as [`fnmadd`] computes it element by element; `None`
+/// unless `g` and `y` are both float32 or both float64 and `s` matches. The exponentials go
+/// eight lanes at a time and the loop is compiled with FMA (a libm `fmaf` per element without).
+fn log_softmax_back_rows(g: &Storage, y: &Storage, s: &Storage) -> Option<Result<Storage>> {
+    #[inline(always)]
+    fn rows<T: super::softmax_lanes::VecExp>(g: &ArrayD<T>, y: &ArrayD<T>, s: &ArrayD<T>) -> Option<Result<ArrayD<T>>> {
+        let len = *g.shape().last()?;
+        if g.shape() != y.shape() || len == 0 || s.len() * len != g.len() {
+            return None;
+        }
+        let s = s.as_standard_layout();
+        let s = s.as_slice()?;
+        let mut e: Vec<T> = y.iter().copied().collect();
+        T::vec_exp_in_place(&mut e);
+        let g = g.as_standard_layout();
+        let g = g.as_slice()?;
+        #[inline(always)]
+        fn body<T: Float>(g: &[T], e: &mut [T], s: &[T], len: usize) {
+            for (r, (gr, er)) in g.chunks_exact(len).zip(e.chunks_exact_mut(len)).enumerate() {
+                let sr = s[r];
+                for k in 0..len {
+                    er[k] = (-er[k]).mul_add(sr, gr[k]);
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            #[target_feature(enable = "avx2,fma")]
+            fn go<T: Float>(g: &[T], e: &mut [T], s: &[T], len: usize) {
+                body(g, e, s, len)
+            }
+            // SAFETY: the CPU has the features `go` is compiled for.
+            unsafe { go(g, &mut e, s, len) };
+            return Some(ArrayD::from_shape_vec(y.raw_dim(), e).map_err(|e| TensorError::runtime(e.to_string())));
+        }
+        body(g, &mut e, s, len);
+        Some(ArrayD::from_shape_vec(y.raw_dim(), e).map_err(|e| TensorError::runtime(e.to_string())))
+    }
+    match (g, y, s) {
+        (Storage::F32(g), Storage::F32(y), Storage::F32(s)) => rows(g, y, s).map(|r| r.map(Storage::F32)),
+        (Storage::F64(g), Storage::F64(y), Storage::F64(s)) => rows(g, y, s).map(|r| r.map(Storage::F64)),
+        _ => None,
+    }
+}
+
 fn fnmadd<T: Float>(g: &ArrayD<T>, e: &ArrayD<T>, s: &ArrayD<T>) -> Result<ArrayD<T>> {
     let v: Vec<T> = g.iter().zip(e.iter().zip(s.iter())).map(|(&g, (&e, &s))| (-e).mul_add(s, g)).collect();
     ArrayD::from_shape_vec(g.raw_dim(), v).map_err(|e| TensorError::runtime(e.to_string()))
@@ -1855,8 +1906,15 @@ fn along_dim(x: &Storage, d: usize, f: impl Fn(RowRef) -> RowOut) -> Result<Stor
         (outer, len, inner): (usize, usize, usize),
         f: &dyn Fn(&[T]) -> Vec<T>,
     ) -> Result<ArrayD<T>> {
-        let v: Vec<T> = a.iter().copied().collect();
+        let v: Vec<T> = super::gather::row_major(a);
         let mut out = vec![T::zero(); v.len()];
+        if inner == 1 {
+            // Rows along the last dim are contiguous: read and written in place.
+            for (src, dst) in v.chunks_exact(len.max(1)).zip(out.chunks_exact_mut(len.max(1))) {
+                dst.copy_from_slice(&f(src)[..len]);
+            }
+            return ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
         let mut row = vec![T::zero(); len];
         for o in 0..outer {
             for i in 0..inner {
