@@ -6,6 +6,11 @@ mod api;
 mod autograd;
 mod conv;
 mod convert;
+
+/// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
+pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
+    convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
+}
 mod data;
 mod device;
 mod distributions;
