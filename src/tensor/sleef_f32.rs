@@ -15,7 +15,7 @@ use super::sleef::{
 const LN2: Df = df(0.69314718246459960938, -1.904654323148236017e-09);
 
 /// `vrint_vi2_vf` of an integer-valued float: out-of-range values and NaN give `i32::MIN`.
-#[inline]
+#[inline(always)]
 fn rint_i32(e: f32) -> i32 {
     if e.abs() < 2147483648.0 {
         e.round_ties_even() as i32
@@ -25,20 +25,20 @@ fn rint_i32(e: f32) -> i32 {
 }
 
 /// `2^q` built in the exponent field (SLEEF's `vpow2i`), for `q` in the normal range.
-#[inline]
+#[inline(always)]
 fn pow2i(q: i32) -> f32 {
     f32::from_bits((q.wrapping_add(0x7f) as u32) << 23)
 }
 
 /// `d·2^e` as two exact scalings (SLEEF's `vldexp2`).
-#[inline]
+#[inline(always)]
 fn ldexp2(d: f32, e: i32) -> f32 {
     d * pow2i(e >> 1) * pow2i(e - (e >> 1))
 }
 
 /// `exp(d)` as a double-float (SLEEF's `expk2f`): `q = rint(d/ln2)`, the reduced argument in
 /// double-float, a degree-7 polynomial whose last three terms are summed in double-float.
-#[inline]
+#[inline(always)]
 fn expk2f(d: Df) -> Df {
     const R_LN2: f32 = std::f32::consts::LOG2_E;
     const L2U: f32 = 0.693145751953125;
@@ -61,7 +61,7 @@ fn expk2f(d: Df) -> Df {
 }
 
 /// `Sleef_expm1f16_u10` on one lane: `exp(a) - 1` within 1 ulp.
-#[inline]
+#[inline(always)]
 pub(crate) fn expm1f_u10(a: f32) -> f32 {
     let d = add2_df_f(expk2f(df(a, 0.0)), -1.0);
     let x = d.hi + d.lo;
@@ -82,20 +82,10 @@ const LOG1PF_BOUND: f32 = 1.0e38;
 /// `Sleef_log1pf16_u10` on one lane: `log(1 + d)` within 1 ulp. `1 + d` is split as
 /// `2^e·(1 + m)` with `m` computed from `d` itself (no rounding of `1 + d`), then the
 /// `atanh` series in `x = m/(2 + m)`.
-#[inline]
+#[inline(always)]
 pub(crate) fn log1pf_u10(d: f32) -> f32 {
-    if d.is_nan() || d < -1.0 {
-        return f32::NAN;
-    }
-    if d == -1.0 {
-        return f32::NEG_INFINITY;
-    }
-    if d == 0.0 {
-        return d;
-    }
-    if d > LOG1PF_BOUND {
-        return logf_u10(d);
-    }
+    // The core path runs for every input and the special cases are selected after it, so
+    // that a loop over this has no early exits to keep it from vectorising.
     let dp1 = d + 1.0;
     let mut e = getexp(dp1 * (1.0 / 0.75));
     if e == f32::INFINITY {
@@ -106,16 +96,23 @@ pub(crate) fn log1pf_u10(d: f32) -> f32 {
     let mut s = mul_df_f(LN2, e);
     let x = div(df(m, 0.0), add_f_f(2.0, m));
     let x2 = x.hi * x.hi;
-    let p = 0.3027294874f32
-        .mul_add(x2, 0.3996108174)
-        .mul_add(x2, 0.6666694880);
+    let p = 0.3027294874f32.mul_add(x2, 0.3996108174).mul_add(x2, 0.6666694880);
     s = add_df_df(s, scale(x, 2.0));
     s = add_df_f(s, x2 * x.hi * p);
-    s.hi + s.lo
+    let r = if d > LOG1PF_BOUND { logf_u10(d) } else { s.hi + s.lo };
+    if d.is_nan() || d < -1.0 {
+        f32::NAN
+    } else if d == -1.0 {
+        f32::NEG_INFINITY
+    } else if d == 0.0 {
+        d
+    } else {
+        r
+    }
 }
 
 /// `x + y` as a double-float, for |x| >= |y| (SLEEF's `dfadd_vf2_vf_vf`).
-#[inline]
+#[inline(always)]
 fn add_f_f(x: f32, y: f32) -> Df {
     let s = x + y;
     df(s, (x - s) + y)
