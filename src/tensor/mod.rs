@@ -9,6 +9,7 @@
 //! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
+mod activations_f32;
 mod addmm_order;
 pub mod attention;
 mod autograd;
@@ -53,6 +54,7 @@ mod select;
 mod sigmoid_avx2;
 mod sigmoid_f32;
 mod sleef;
+mod sleef_f32;
 mod sleef_f64;
 mod softmax_lanes;
 mod stats;

@@ -1,6 +1,7 @@
 //! The remaining elementwise functions of `torch` (tan, the inverse and hyperbolic
 //! trigonometric functions, expm1, log1p, erfc, trunc) with ATen's gradient formulas; values
-//! from the platform's libm, elementwise, as `sin` and `exp` are.
+//! from the platform's libm, elementwise, except float32 `expm1` and `log1p`, which are SLEEF's
+//! as in ATen (sleef_f32.rs).
 
 use super::autograd::record;
 use super::ops::saved;
@@ -20,6 +21,20 @@ fn map(t: &Tensor, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Stor
         Storage::F32(a) => Storage::F32(a.mapv(f32f)),
         other => match other.cast(DType::Float32) {
             Storage::F32(a) => Storage::F32(a.mapv(f32f)),
+            x => x,
+        },
+    }
+}
+
+/// As [`map`], but float32 (and promoted integer) elements go through the slice kernel `f32s`
+/// (row-major elements in, one result each out).
+fn map_slices(t: &Tensor, f32s: fn(&[f32]) -> Vec<f32>, f64f: impl Fn(f64) -> f64) -> Storage {
+    use super::storage::map_row_major;
+    match &*t.storage() {
+        Storage::F64(a) => Storage::F64(a.mapv(f64f)),
+        Storage::F32(a) => Storage::F32(map_row_major(a, f32s)),
+        other => match other.cast(DType::Float32) {
+            Storage::F32(a) => Storage::F32(map_row_major(&a, f32s)),
             x => x,
         },
     }
@@ -90,7 +105,8 @@ impl Tensor {
 
     /// Expm1Backward0: `grad * (y + 1)`.
     pub fn expm1(&self) -> Result<Tensor> {
-        let out = map(self, f32::exp_m1, f64::exp_m1);
+        // float32: SLEEF's expm1f on every element, as ATen's vectorised loop (sleef_f32.rs).
+        let out = map_slices(self, super::sleef_f32::expm1, f64::exp_m1);
         let y = Tensor::from_storage(out.clone());
         Ok(record(out, "Expm1Backward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&y.add_scalar(one())?)?)])
@@ -99,7 +115,8 @@ impl Tensor {
 
     /// Log1pBackward0: `grad / (x + 1)`.
     pub fn log1p(&self) -> Result<Tensor> {
-        let out = map(self, f32::ln_1p, f64::ln_1p);
+        // float32: SLEEF's log1pf on every element, as ATen's vectorised loop (sleef_f32.rs).
+        let out = map_slices(self, super::sleef_f32::log1p, f64::ln_1p);
         let a = saved(self);
         Ok(record(out, "Log1PBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.div(&a.add_scalar(one())?)?)])
