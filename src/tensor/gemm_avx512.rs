@@ -3,15 +3,17 @@
 //! FMA chain over `p` in order that `kernels::matmul_reference` defines.
 //!
 //! A tile of up to `TILE_ROWS` (12) rows of `a` times two 512-bit vectors of columns keeps its
-//! 24 accumulators in registers, with the two vectors of `b`: 26 of the 32 zmm registers. For
-//! each `p` it loads one row-slice of `b` and issues one `vfmadd` per accumulator with `a[i][p]`
-//! as an embedded broadcast, so each output is `fma(a[i][p], b[p][j], acc)` for `p = 0..k` in
-//! order, from +0 (or from the value in `out` with `Chain::Carry`; with `Chain::AddTo` the
-//! chain starts from +0 and is added to `out` at the end).
+//! 24 accumulators in registers, with the two vectors of `b` and a broadcast of `a`: 27 of the
+//! 32 zmm registers. For each `p` it loads one row-slice of `b`, broadcasts `a[i][p]` per row
+//! (LLVM emits one `vbroadcastss` from memory shared by the row's two FMAs rather than two
+//! embedded broadcasts) and issues one `vfmadd` per accumulator, so each output is
+//! `fma(a[i][p], b[p][j], acc)` for `p = 0..k` in order, from +0 (or from the value in `out`
+//! with `Chain::Carry`; with `Chain::AddTo` the chain starts from +0 and is added to `out` at
+//! the end).
 //!
-//! Zen 4 runs a 512-bit FMA as two 256-bit halves, so the gain over the AVX2 tile is fewer
-//! instructions per FMA (no separate broadcasts, half the loads) and twice the accumulators,
-//! not wider arithmetic. The rows of a block of `a` are split into tiles of even height (16
+//! Zen 4 runs a 512-bit FMA as two 256-bit halves, so the gain over the AVX2 tile is about half
+//! the instructions per multiply-add (38 for 24 zmm FMAs against 20 for 12 ymm ones) and twice
+//! the accumulators, not wider arithmetic. The rows of a block of `a` are split into tiles of even height (16
 //! rows are two tiles of 8, not 12 + 4) and copied once per block into tile-major order
 //! (`p`-major, the tile's rows side by side), so the broadcasts read one pointer at fixed
 //! offsets whatever `a`'s strides (a transposed `a` such as an RNN's `g.t()` included).
