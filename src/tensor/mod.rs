@@ -32,6 +32,7 @@ pub mod interrupt;
 mod gemv_order;
 #[cfg(target_arch = "x86_64")]
 mod gemm_avx2;
+mod gemm_avx512;
 mod kernels;
 pub mod linalg;
 mod matmul;
