@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 
-use super::kernels::{self, Chain, Float, Mat, Simd};
+use super::kernels::{self, Chain, Float, Mat};
 
 trait Bits: Float {
     fn bits(self) -> u64;
@@ -73,12 +73,6 @@ fn layout<T: Float>(
 /// against the scalar chain, and `matmul_mat` (MKL's long-sum split, small-shape rules) and
 /// `matmul_add_mat` against `matmul_reference_mat`.
 fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize) {
-    for simd in kernels::simd_available() {
-        kernels::with_simd(simd, || check_on::<T>(simd, m, k, n, seed, bt, pad));
-    }
-}
-
-fn check_on<T: Bits>(simd: Simd, m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize) {
     let a: Vec<T> = values(m * k, seed);
     let b: Vec<T> = values(k * n, seed ^ 0x5555);
     let start: Vec<T> = values(m * n, seed ^ 0xAAAA);
@@ -110,42 +104,53 @@ fn check_on<T: Bits>(simd: Simd, m: usize, k: usize, n: usize, seed: u64, bt: bo
             true,
         ),
     ] {
-        for how in [Chain::Fresh, Chain::Carry, Chain::AddTo] {
-            let mut out = if how == Chain::Fresh {
-                vec![T::from_f64(3.0); m * n]
-            } else {
-                start.clone()
-            };
-            kernels::fused_matmul_chain(ma, mb, &mut out, m, k, n, how);
-            let chain: Vec<T> = (0..m * n)
-                .map(|x| {
-                    let (i, j) = (x / n, x % n);
-                    let acc = if how == Chain::Carry { start[x] } else { T::zero() };
-                    let acc = (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
-                    if how == Chain::AddTo { start[x] + acc } else { acc }
-                })
-                .collect();
-            assert_eq!(
-                bits(&out),
-                bits(&chain),
-                "{simd:?} ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} {how:?}"
-            );
-        }
+        // The scalar chains, once for every kernel.
+        let wants: Vec<Vec<u64>> = [Chain::Fresh, Chain::Carry, Chain::AddTo]
+            .iter()
+            .map(|&how| {
+                let chain: Vec<T> = (0..m * n)
+                    .map(|x| {
+                        let (i, j) = (x / n, x % n);
+                        let acc = if how == Chain::Carry { start[x] } else { T::zero() };
+                        let acc = (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
+                        if how == Chain::AddTo { start[x] + acc } else { acc }
+                    })
+                    .collect();
+                bits(&chain)
+            })
+            .collect();
         // Its own layout's reference: the one-column order depends on `a`'s layout.
         let reference = kernels::matmul_reference_mat(ma, mb, m, k, n);
-        assert_eq!(
-            bits(&kernels::matmul_mat(ma, mb, m, k, n)),
-            bits(&reference),
-            "{simd:?} matmul_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
-        );
-        let mut sum = start.clone();
-        kernels::matmul_add_mat(ma, mb, &mut sum, m, k, n);
-        let want: Vec<T> = start.iter().zip(&reference).map(|(&s, &p)| s + p).collect();
-        assert_eq!(
-            bits(&sum),
-            bits(&want),
-            "{simd:?} matmul_add_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
-        );
+        let added: Vec<T> = start.iter().zip(&reference).map(|(&s, &p)| s + p).collect();
+        for simd in kernels::simd_available() {
+            kernels::with_simd(simd, || {
+                for (how, want) in [Chain::Fresh, Chain::Carry, Chain::AddTo].into_iter().zip(&wants) {
+                    let mut out = if how == Chain::Fresh {
+                        vec![T::from_f64(3.0); m * n]
+                    } else {
+                        start.clone()
+                    };
+                    kernels::fused_matmul_chain(ma, mb, &mut out, m, k, n, how);
+                    assert_eq!(
+                        &bits(&out),
+                        want,
+                        "{simd:?} ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} {how:?}"
+                    );
+                }
+                assert_eq!(
+                    bits(&kernels::matmul_mat(ma, mb, m, k, n)),
+                    bits(&reference),
+                    "{simd:?} matmul_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
+                );
+                let mut sum = start.clone();
+                kernels::matmul_add_mat(ma, mb, &mut sum, m, k, n);
+                assert_eq!(
+                    bits(&sum),
+                    bits(&added),
+                    "{simd:?} matmul_add_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
+                );
+            });
+        }
     }
 }
 
@@ -171,6 +176,10 @@ proptest! {
     fn matmul_kernel_small_and_tall_f32(m in prop_oneof![1..20usize, 90..110usize], k in 1..40usize, n in 1..70usize, seed: u64, bt: bool, pad in 0..3usize) {
         check::<f32>(m, k, n, seed, bt, pad);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     /// Every tile height of the AVX-512 kernel (blocks of up to 96 rows split into tiles of at
     /// most 12) and both column vectors' edges, with chains across its 128-row panels of `b`.
