@@ -20,7 +20,10 @@ mod sleef_f64;
 #[path = "../../src/tensor/sleef_f64_dd.rs"]
 mod sleef_f64_dd;
 
-use sleef_f64_dd::{atan2_lane, cosh_lane, expm1_lane, log1p_lane, pow_lane, sigmoid_lane, sinh_lane, vec_steps, vec_steps2};
+use sleef_f64_dd::{
+    atan2_lane, cosh_lane, expm1_lane, log1p_lane, pow_lane, sigmoid_lane, sinh_lane, vec_steps,
+    vec_steps2,
+};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -47,14 +50,46 @@ fn main() {
     let b: Vec<f64> = (0..n).map(|_| rnd() * 5.0).collect();
     let glibc = |f: fn(f64) -> f64, v: &[f64]| v.iter().map(|&a| f(a)).collect::<Vec<f64>>();
     let rows: Vec<(&str, f64, f64)> = vec![
-        ("sigmoid", best(&|| glibc(|v| 1.0 / (1.0 + (-v).exp()), &x)), best(&|| vec_steps(&x, sigmoid_lane, |v| 1.0 / (1.0 + (-v).exp())))),
-        ("sinh", best(&|| glibc(f64::sinh, &x)), best(&|| vec_steps(&x, sinh_lane, f64::sinh))),
-        ("cosh", best(&|| glibc(f64::cosh, &x)), best(&|| vec_steps(&x, cosh_lane, f64::cosh))),
-        ("expm1", best(&|| glibc(f64::exp_m1, &x)), best(&|| vec_steps(&x, expm1_lane, expm1_lane))),
-        ("log1p", best(&|| glibc(f64::ln_1p, &b)), best(&|| vec_steps(&b, log1p_lane, log1p_lane))),
-        ("pow x^1.5", best(&|| glibc(|v| v.powf(1.5), &b)), best(&|| vec_steps(&b, |v| pow_lane(v, 1.5), |v| v.powf(1.5)))),
-        ("pow b^x", best(&|| b.iter().zip(&x).map(|(&p, &q)| p.powf(q)).collect()), best(&|| vec_steps2(&b, &x, n, pow_lane, f64::powf))),
-        ("atan2", best(&|| x.iter().zip(&b).map(|(&p, &q)| p.atan2(q)).collect()), best(&|| vec_steps2(&x, &b, n, atan2_lane, f64::atan2))),
+        (
+            "sigmoid",
+            best(&|| glibc(|v| 1.0 / (1.0 + (-v).exp()), &x)),
+            best(&|| vec_steps(&x, sigmoid_lane, |v| 1.0 / (1.0 + (-v).exp()))),
+        ),
+        (
+            "sinh",
+            best(&|| glibc(f64::sinh, &x)),
+            best(&|| vec_steps(&x, sinh_lane, f64::sinh)),
+        ),
+        (
+            "cosh",
+            best(&|| glibc(f64::cosh, &x)),
+            best(&|| vec_steps(&x, cosh_lane, f64::cosh)),
+        ),
+        (
+            "expm1",
+            best(&|| glibc(f64::exp_m1, &x)),
+            best(&|| vec_steps(&x, expm1_lane, expm1_lane)),
+        ),
+        (
+            "log1p",
+            best(&|| glibc(f64::ln_1p, &b)),
+            best(&|| vec_steps(&b, log1p_lane, log1p_lane)),
+        ),
+        (
+            "pow x^1.5",
+            best(&|| glibc(|v| v.powf(1.5), &b)),
+            best(&|| vec_steps(&b, |v| pow_lane(v, 1.5), |v| v.powf(1.5))),
+        ),
+        (
+            "pow b^x",
+            best(&|| b.iter().zip(&x).map(|(&p, &q)| p.powf(q)).collect()),
+            best(&|| vec_steps2(&b, &x, n, pow_lane, f64::powf)),
+        ),
+        (
+            "atan2",
+            best(&|| x.iter().zip(&b).map(|(&p, &q)| p.atan2(q)).collect()),
+            best(&|| vec_steps2(&x, &b, n, atan2_lane, f64::atan2)),
+        ),
     ];
     println!("{:10} {:>12} {:>12}", "op", "glibc ms", "SLEEF ms");
     for (name, g, v) in rows {

@@ -9,14 +9,18 @@
 
 use super::kernels::VEC_LOOP_F64;
 use super::sleef_f64::{
-    add_dd_d, add_dd_dd, add2_d_d, div_dd, getexp, getmant_p75, ldexp2, logd, mul_dd_d, Dd, L2L, L2U, R_LN2,
+    Dd, L2L, L2U, R_LN2, add_dd_d, add_dd_dd, add2_d_d, div_dd, getexp, getmant_p75, ldexp2, logd,
+    mul_dd_d,
 };
 
 const SIGN: u64 = 1 << 63;
 /// The NaN SLEEF's `vor` with an all-ones mask produces.
 const ALL_ONES_NAN: u64 = u64::MAX;
 /// ln 2 as a double-double.
-const LN2_DD: Dd = Dd { hi: 0.693147180559945286226764, lo: 2.319046813846299558417771e-17 };
+const LN2_DD: Dd = Dd {
+    hi: 0.693147180559945286226764,
+    lo: 2.319046813846299558417771e-17,
+};
 
 // ---- double-double arithmetic (SLEEF's dd.h, FMA variants) ----------------------------------
 
@@ -31,21 +35,30 @@ fn add2_dd_d(x: Dd, y: f64) -> Dd {
     let s = x.hi + y;
     let v = s - x.hi;
     let w = (x.hi - (s - v)) + (y - v);
-    Dd { hi: s, lo: w + x.lo }
+    Dd {
+        hi: s,
+        lo: w + x.lo,
+    }
 }
 
 /// `x + y` for |x| >= |y.hi|.
 #[inline(always)]
 fn add_d_dd(x: f64, y: Dd) -> Dd {
     let s = x + y.hi;
-    Dd { hi: s, lo: ((x - s) + y.hi) + y.lo }
+    Dd {
+        hi: s,
+        lo: ((x - s) + y.hi) + y.lo,
+    }
 }
 
 /// `x + y` for |x| >= |y|, both doubles.
 #[inline(always)]
 fn add_d_d(x: f64, y: f64) -> Dd {
     let s = x + y;
-    Dd { hi: s, lo: (x - s) + y }
+    Dd {
+        hi: s,
+        lo: (x - s) + y,
+    }
 }
 
 /// `x - y` for |x.hi| >= |y.hi|.
@@ -53,37 +66,57 @@ fn add_d_d(x: f64, y: f64) -> Dd {
 fn sub_dd_dd(x: Dd, y: Dd) -> Dd {
     let s = x.hi - y.hi;
     let t = ((x.hi - s) - y.hi) + x.lo;
-    Dd { hi: s, lo: t - y.lo }
+    Dd {
+        hi: s,
+        lo: t - y.lo,
+    }
 }
 
 #[inline(always)]
 fn normalize(t: Dd) -> Dd {
     let s = t.hi + t.lo;
-    Dd { hi: s, lo: (t.hi - s) + t.lo }
+    Dd {
+        hi: s,
+        lo: (t.hi - s) + t.lo,
+    }
 }
 
 #[inline(always)]
 fn scale(d: Dd, s: f64) -> Dd {
-    Dd { hi: d.hi * s, lo: d.lo * s }
+    Dd {
+        hi: d.hi * s,
+        lo: d.lo * s,
+    }
 }
 
 #[inline(always)]
 fn squ(x: Dd) -> Dd {
     let s = x.hi * x.hi;
-    Dd { hi: s, lo: (x.hi + x.hi).mul_add(x.lo, x.hi.mul_add(x.hi, -s)) }
+    Dd {
+        hi: s,
+        lo: (x.hi + x.hi).mul_add(x.lo, x.hi.mul_add(x.hi, -s)),
+    }
 }
 
 #[inline(always)]
 fn mul_dd_dd(x: Dd, y: Dd) -> Dd {
     let s = x.hi * y.hi;
-    Dd { hi: s, lo: x.hi.mul_add(y.lo, x.lo.mul_add(y.hi, x.hi.mul_add(y.hi, -s))) }
+    Dd {
+        hi: s,
+        lo: x
+            .hi
+            .mul_add(y.lo, x.lo.mul_add(y.hi, x.hi.mul_add(y.hi, -s))),
+    }
 }
 
 /// `1 / d`.
 #[inline(always)]
 fn rec(d: Dd) -> Dd {
     let s = 1.0 / d.hi;
-    Dd { hi: s, lo: s * (-d.lo).mul_add(s, (-d.hi).mul_add(s, 1.0)) }
+    Dd {
+        hi: s,
+        lo: s * (-d.lo).mul_add(s, (-d.hi).mul_add(s, 1.0)),
+    }
 }
 
 /// `y` with its sign bit flipped where `x`'s is set (SLEEF's `vmulsign`).
@@ -115,8 +148,22 @@ fn expk2(d: Dd) -> Dd {
     let u = s8.mul_add(
         x.mul_add(0.1602472219709932072e-9, 0.2092255183563157007e-8),
         x4.mul_add(
-            poly4(x, x2, 0.2505230023782644465e-7, 0.2755724800902135303e-6, 0.2755731892386044373e-5, 0.2480158735605815065e-4),
-            poly4(x, x2, 0.1984126984148071858e-3, 0.1388888888886763255e-2, 0.8333333333333347095e-2, 0.4166666666666669905e-1),
+            poly4(
+                x,
+                x2,
+                0.2505230023782644465e-7,
+                0.2755724800902135303e-6,
+                0.2755731892386044373e-5,
+                0.2480158735605815065e-4,
+            ),
+            poly4(
+                x,
+                x2,
+                0.1984126984148071858e-3,
+                0.1388888888886763255e-2,
+                0.8333333333333347095e-2,
+                0.4166666666666669905e-1,
+            ),
         ),
     );
     let t = add_d_dd(0.5, mul_dd_d(s, 0.1666666666666666574e+0));
@@ -126,7 +173,10 @@ fn expk2(d: Dd) -> Dd {
     if d.hi < -1000.0 {
         return Dd { hi: 0.0, lo: 0.0 };
     }
-    Dd { hi: ldexp2(t.hi, q), lo: ldexp2(t.lo, q) }
+    Dd {
+        hi: ldexp2(t.hi, q),
+        lo: ldexp2(t.lo, q),
+    }
 }
 
 /// `Sleef_expm1d8_u10` on one lane.
@@ -186,8 +236,18 @@ fn log_poly7(x2: f64) -> f64 {
     let x4 = x2 * x2;
     let x8 = x4 * x4;
     x8.mul_add(
-        x4.mul_add(0.1532076988502701353e+0, x2.mul_add(0.1525629051003428716e+0, 0.1818605932937785996e+0)),
-        poly4(x2, x4, 0.2222214519839380009e+0, 0.2857142932794299317e+0, 0.3999999999635251990e+0, 0.6666666666667333541e+0),
+        x4.mul_add(
+            0.1532076988502701353e+0,
+            x2.mul_add(0.1525629051003428716e+0, 0.1818605932937785996e+0),
+        ),
+        poly4(
+            x2,
+            x4,
+            0.2222214519839380009e+0,
+            0.2857142932794299317e+0,
+            0.3999999999635251990e+0,
+            0.6666666666667333541e+0,
+        ),
     )
 }
 
@@ -254,11 +314,28 @@ fn logk(d: f64) -> Dd {
     let t = x16.mul_add(
         0.116255524079935043668677,
         x8.mul_add(
-            poly4(y, x4, 0.103239680901072952701192, 0.117754809412463995466069, 0.13332981086846273921509, 0.153846227114512262845736),
-            poly4(y, x4, 0.181818180850050775676507, 0.222222222230083560345903, 0.285714285714249172087875, 0.400000000000000077715612),
+            poly4(
+                y,
+                x4,
+                0.103239680901072952701192,
+                0.117754809412463995466069,
+                0.13332981086846273921509,
+                0.153846227114512262845736,
+            ),
+            poly4(
+                y,
+                x4,
+                0.181818180850050775676507,
+                0.222222222230083560345903,
+                0.285714285714249172087875,
+                0.400000000000000077715612,
+            ),
         ),
     );
-    let c = Dd { hi: 0.666666666666666629659233, lo: 3.80554962542412056336616e-17 };
+    let c = Dd {
+        hi: 0.666666666666666629659233,
+        lo: 3.80554962542412056336616e-17,
+    };
     let s = mul_dd_d(LN2_DD, e);
     let s = add_dd_dd(s, scale(x, 2.0));
     let x = mul_dd_dd(x2, x);
@@ -282,8 +359,22 @@ fn expk(d: Dd) -> f64 {
     let u = s8.mul_add(
         x.mul_add(2.51069683420950419527139e-08, 2.76286166770270649116855e-07),
         s4.mul_add(
-            poly4(x, s2, 2.75572496725023574143864e-06, 2.48014973989819794114153e-05, 0.000198412698809069797676111, 0.0013888888939977128960529),
-            poly4(x, s2, 0.00833333333332371417601081, 0.0416666666665409524128449, 0.166666666666666740681535, 0.500000000000000999200722),
+            poly4(
+                x,
+                s2,
+                2.75572496725023574143864e-06,
+                2.48014973989819794114153e-05,
+                0.000198412698809069797676111,
+                0.0013888888939977128960529,
+            ),
+            poly4(
+                x,
+                s2,
+                0.00833333333332371417601081,
+                0.0416666666665409524128449,
+                0.166666666666666740681535,
+                0.500000000000000999200722,
+            ),
         ),
     );
     let t = add_d_dd(1.0, s);
@@ -323,7 +414,11 @@ pub(crate) fn powd(x: f64, y: f64) -> f64 {
         };
     }
     if x.is_infinite() || x == 0.0 {
-        let base = if y.is_sign_negative() != (x == 0.0) { 0.0 } else { f64::INFINITY };
+        let base = if y.is_sign_negative() != (x == 0.0) {
+            0.0
+        } else {
+            f64::INFINITY
+        };
         result = mulsign(base, if yisodd { x } else { 1.0 });
     }
     if x.is_nan() || y.is_nan() {
@@ -342,11 +437,28 @@ pub(crate) fn powd(x: f64, y: f64) -> f64 {
 #[allow(clippy::excessive_precision)]
 fn atan2k_u1(y: Dd, x: Dd) -> Dd {
     let mut q: i32 = if x.hi < 0.0 { -2 } else { 0 };
-    let x = if x.hi < 0.0 { Dd { hi: -x.hi, lo: -x.lo } } else { x };
+    let x = if x.hi < 0.0 {
+        Dd {
+            hi: -x.hi,
+            lo: -x.lo,
+        }
+    } else {
+        x
+    };
     if x.hi < y.hi {
         q += 1;
     }
-    let (s, t) = if x.hi < y.hi { (Dd { hi: -x.hi, lo: -x.lo }, y) } else { (y, x) };
+    let (s, t) = if x.hi < y.hi {
+        (
+            Dd {
+                hi: -x.hi,
+                lo: -x.lo,
+            },
+            y,
+        )
+    } else {
+        (y, x)
+    };
     let s = div_dd(s, t);
     let t = normalize(squ(s));
     let x1 = t.hi;
@@ -354,12 +466,40 @@ fn atan2k_u1(y: Dd, x: Dd) -> Dd {
     let t4 = t2 * t2;
     let t8 = t4 * t4;
     let hi8 = t4.mul_add(
-        poly4(x1, t2, 1.06298484191448746607415e-05, -0.000125620649967286867384336, 0.00070557664296393412389774, -0.00251865614498713360352999),
-        poly4(x1, t2, 0.00646262899036991172313504, -0.0128281333663399031014274, 0.0208024799924145797902497, -0.0289002344784740315686289),
+        poly4(
+            x1,
+            t2,
+            1.06298484191448746607415e-05,
+            -0.000125620649967286867384336,
+            0.00070557664296393412389774,
+            -0.00251865614498713360352999,
+        ),
+        poly4(
+            x1,
+            t2,
+            0.00646262899036991172313504,
+            -0.0128281333663399031014274,
+            0.0208024799924145797902497,
+            -0.0289002344784740315686289,
+        ),
     );
     let lo8 = t4.mul_add(
-        poly4(x1, t2, 0.0359785005035104590853656, -0.041848579703592507506027, 0.0470843011653283988193763, -0.0524914210588448421068719),
-        poly4(x1, t2, 0.0587946590969581003860434, -0.0666620884778795497194182, 0.0769225330296203768654095, -0.0909090442773387574781907),
+        poly4(
+            x1,
+            t2,
+            0.0359785005035104590853656,
+            -0.041848579703592507506027,
+            0.0470843011653283988193763,
+            -0.0524914210588448421068719,
+        ),
+        poly4(
+            x1,
+            t2,
+            0.0587946590969581003860434,
+            -0.0666620884778795497194182,
+            0.0769225330296203768654095,
+            -0.0909090442773387574781907,
+        ),
     );
     let mut u = t8.mul_add(hi8, lo8);
     u = u.mul_add(x1, 0.111111108376896236538123);
@@ -367,13 +507,26 @@ fn atan2k_u1(y: Dd, x: Dd) -> Dd {
     u = u.mul_add(x1, 0.199999999997977351284817);
     u = u.mul_add(x1, -0.333333333333317605173818);
     let t = add_dd_dd(s, mul_dd_d(mul_dd_dd(s, t), u));
-    add_dd_dd(mul_dd_d(Dd { hi: 1.570796326794896557998982, lo: 6.12323399573676603586882e-17 }, f64::from(q)), t)
+    add_dd_dd(
+        mul_dd_d(
+            Dd {
+                hi: 1.570796326794896557998982,
+                lo: 6.12323399573676603586882e-17,
+            },
+            f64::from(q),
+        ),
+        t,
+    )
 }
 
 /// `x` where `d` is infinite with `d`'s sign or'ed in, 0 elsewhere (SLEEF's `visinf2`).
 #[inline(always)]
 fn isinf2(d: f64, m: f64) -> f64 {
-    if d.is_infinite() { f64::from_bits((d.to_bits() & SIGN) | m.to_bits()) } else { 0.0 }
+    if d.is_infinite() {
+        f64::from_bits((d.to_bits() & SIGN) | m.to_bits())
+    } else {
+        0.0
+    }
 }
 
 /// `Sleef_atan2d8_u10` on one lane.
@@ -458,7 +611,11 @@ fn sigmoid_expd(x: f64) -> f64 {
 
 /// `cpu_kernel_vec`'s float64 split of a contiguous run: `vector` on the elements of whole
 /// steps of two AVX512 vectors (16 doubles), `scalar` (glibc) on the rest.
-pub(crate) fn vec_steps(x: &[f64], vector: impl Fn(f64) -> f64, scalar: impl Fn(f64) -> f64) -> Vec<f64> {
+pub(crate) fn vec_steps(
+    x: &[f64],
+    vector: impl Fn(f64) -> f64,
+    scalar: impl Fn(f64) -> f64,
+) -> Vec<f64> {
     let vec_end = x.len() - x.len() % VEC_LOOP_F64;
     let mut out = Vec::with_capacity(x.len());
     out.extend(x[..vec_end].iter().map(|&v| vector(v)));
@@ -480,10 +637,17 @@ pub(crate) fn aten_unary(
     vector: impl Fn(f64) -> f64 + Copy,
     scalar: impl Fn(f64) -> f64 + Copy,
 ) -> Vec<f64> {
-    let Some(strides) = strides else { return vec_steps(x, vector, scalar) };
+    let Some(strides) = strides else {
+        return vec_steps(x, vector, scalar);
+    };
     // (size, stride, axis) of the dims TensorIterator keeps (size-1 dims are dropped).
-    let dims: Vec<(usize, usize, usize)> =
-        shape.iter().zip(strides).enumerate().filter(|(_, (n, _))| **n > 1).map(|(i, (&n, &st))| (n, st, i)).collect();
+    let dims: Vec<(usize, usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .enumerate()
+        .filter(|(_, (n, _))| **n > 1)
+        .map(|(i, (&n, &st))| (n, st, i))
+        .collect();
     let mut order = dims.clone();
     order.sort_by(|a, b| b.1.cmp(&a.1));
     let mut expect = 1;
@@ -501,7 +665,13 @@ pub(crate) fn aten_unary(
         let mut pos = Vec::with_capacity(x.len());
         let mut idx = vec![0usize; order.len()];
         for _ in 0..x.len() {
-            pos.push(order.iter().zip(&idx).map(|(&(_, _, ax), &i)| i * rm[ax]).sum::<usize>());
+            pos.push(
+                order
+                    .iter()
+                    .zip(&idx)
+                    .map(|(&(_, _, ax), &i)| i * rm[ax])
+                    .sum::<usize>(),
+            );
             for k in (0..order.len()).rev() {
                 idx[k] += 1;
                 if idx[k] < order[k].0 {
@@ -528,7 +698,9 @@ pub(crate) fn aten_unary(
     if row == 1 {
         return x.iter().map(|&v| scalar(v)).collect();
     }
-    x.chunks(row).flat_map(|c| vec_steps(c, vector, scalar)).collect()
+    x.chunks(row)
+        .flat_map(|c| vec_steps(c, vector, scalar))
+        .collect()
 }
 
 /// `cpu_kernel_vec`'s float64 split for a binary op over paired elements (`b` of `a`'s length
@@ -546,7 +718,11 @@ pub(crate) fn vec_steps2(
     let mut out = Vec::with_capacity(a.len());
     for (i, &p) in a.iter().enumerate() {
         let q = if b.len() == 1 { b[0] } else { b[i] };
-        out.push(if i % row < vec_end { vector(p, q) } else { scalar(p, q) });
+        out.push(if i % row < vec_end {
+            vector(p, q)
+        } else {
+            scalar(p, q)
+        });
     }
     out
 }
@@ -576,8 +752,12 @@ mod tests {
                 "atan2" => (atan2d(x, y), atan2_lane(x, y), w[2]),
                 other => return Some(format!("unknown op {other}")),
             };
-            (!same64(got, want) || !same64(lane, want))
-                .then(|| format!("{op}({x:e}, ..) = {got:e} / {lane:e}, torch {:e} ({want:016x})", f64::from_bits(want)))
+            (!same64(got, want) || !same64(lane, want)).then(|| {
+                format!(
+                    "{op}({x:e}, ..) = {got:e} / {lane:e}, torch {:e} ({want:016x})",
+                    f64::from_bits(want)
+                )
+            })
         });
     }
 
@@ -589,7 +769,9 @@ mod tests {
         let got = vec_steps(&x, |_| 1.0, |_| 2.0);
         assert!(got[..32].iter().all(|&v| v == 1.0) && got[32..].iter().all(|&v| v == 2.0));
         let got = vec_steps2(&x[..36], &[0.0], 18, |_, _| 1.0, |_, _| 2.0);
-        let want: Vec<f64> = (0..36).map(|i| if i % 18 < 16 { 1.0 } else { 2.0 }).collect();
+        let want: Vec<f64> = (0..36)
+            .map(|i| if i % 18 < 16 { 1.0 } else { 2.0 })
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -607,10 +789,21 @@ mod tests {
         }
         // 3x20 expanded from 1x20: rows of 20, 16 through the vector function each.
         let got = aten_unary(&[0.0; 60], &[3, 20], Some(&[0, 1]), v, s);
-        assert!(got.iter().enumerate().all(|(i, &g)| g == if i % 20 < 16 { 1.0 } else { 2.0 }));
+        assert!(
+            got.iter()
+                .enumerate()
+                .all(|(i, &g)| g == if i % 20 < 16 { 1.0 } else { 2.0 })
+        );
         // Every other column: no unit stride, the scalar loop.
-        assert!(aten_unary(&[0.0; 40], &[2, 20], Some(&[40, 2]), v, s).iter().all(|&g| g == 2.0));
+        assert!(
+            aten_unary(&[0.0; 40], &[2, 20], Some(&[40, 2]), v, s)
+                .iter()
+                .all(|&g| g == 2.0)
+        );
         // Contiguous and None agree.
-        assert_eq!(aten_unary(&[0.0; 40], &[2, 20], Some(&[20, 1]), v, s), vec_steps(&[0.0; 40], v, s));
+        assert_eq!(
+            aten_unary(&[0.0; 40], &[2, 20], Some(&[20, 1]), v, s),
+            vec_steps(&[0.0; 40], v, s)
+        );
     }
 }
