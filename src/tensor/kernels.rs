@@ -586,6 +586,9 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
 /// AVX512 vectors. Elements past the last whole step take the kernel's scalar path.
 pub(crate) const VEC_LOOP_F32: usize = 32;
 
+/// The same step for float64: two AVX512 vectors of eight doubles.
+pub(crate) const VEC_LOOP_F64: usize = 16;
+
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by
 /// 2^q in two halves so that subnormal results round once.

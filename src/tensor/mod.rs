@@ -57,6 +57,7 @@ mod sigmoid_f32;
 mod sleef;
 mod sleef_f32;
 mod sleef_f64;
+mod sleef_f64_dd;
 mod softmax_lanes;
 mod stats;
 mod storage;

@@ -168,6 +168,15 @@ pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) 
             let v = x.iter().zip(y.iter()).enumerate().map(|(i, (&p, &q))| if i % row < vec_end { sleef::powf(p, q) } else { p.powf(q) });
             Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
         }
+        // float64 pow likewise, with SLEEF's powd on whole steps of 16 doubles.
+        (Storage::F64(x), Storage::F64(y)) if op == BinOp::Pow => {
+            let row = super::iter_rows::vector_rows(&shape, x.shape(), y.shape()).max(1);
+            let (x, y) = (x.broadcast(IxDyn(&shape)), y.broadcast(IxDyn(&shape)));
+            let (x, y) = (x.ok_or_else(|| TensorError::runtime("broadcast"))?, y.ok_or_else(|| TensorError::runtime("broadcast"))?);
+            let (x, y): (Vec<f64>, Vec<f64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            let v = super::sleef_f64_dd::vec_steps2(&x, &y, row, super::sleef_f64_dd::pow_lane, f64::powf);
+            Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+        }
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(float_zip(op, x, y, &shape)?),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(float_zip(op, x, y, &shape)?),
         (Storage::I64(x), Storage::I64(y)) => {
@@ -421,6 +430,13 @@ impl Tensor {
                 // ATen hands `x ** 0.5` to its sqrt kernel: MKL's vsSqrt for float32.
                 Storage::F32(a) if e == 0.5 => Storage::F32(a.mapv(super::vml_sqrt::sqrt_f32)),
                 Storage::F32(a) => Storage::F32(a.mapv(|x| pow_scalar_f(x, e))),
+                // float64 likewise, with SLEEF's powd in steps of 16 doubles.
+                Storage::F64(a) if !is_special_exponent(e) => {
+                    let x = row_major(&a);
+                    let strides = self.view_info().map(|v| v.layout.strides.as_slice());
+                    let out = super::sleef_f64_dd::aten_unary(&x, a.shape(), strides, |v| super::sleef_f64_dd::pow_lane(v, e), |v| v.powf(e));
+                    Storage::F64(ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()))?)
+                }
                 Storage::F64(a) => Storage::F64(a.mapv(|x| pow_scalar_f(x, e))),
                 other => binary_storage(BinOp::Pow, &other, &Storage::full(&[], s, dtype), dtype)?,
             }
@@ -651,6 +667,11 @@ impl Tensor {
             Storage::F32(a) => {
                 Storage::F32(super::storage::map_row_major(a, super::sigmoid_f32::sigmoid))
             }
+            // float64 likewise in steps of 16 doubles, with SLEEF's `expd`.
+            Storage::F64(a) => Storage::F64(super::storage::map_row_major(a, |x| {
+                let strides = self.view_info().map(|v| v.layout.strides.as_slice());
+                super::sleef_f64_dd::aten_unary(x, a.shape(), strides, super::sleef_f64_dd::sigmoid_lane, sigmoid_f)
+            })),
             s => map_generic(s, |v| match v {
                 FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),
                 FloatVal::F64(x) => FloatVal::F64(sigmoid_f(x)),
