@@ -15,11 +15,14 @@ mod histogram;
 mod save;
 mod init;
 mod linalg;
+mod memio;
 mod module;
 mod nn;
 mod optim;
 mod rnn;
 mod tensor;
+mod tensor_more;
+mod tensorfns;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -95,7 +98,10 @@ pub(crate) fn generator_arg(args: &Args) -> R<Rc<RefCell<Generator>>> {
 pub fn install(interp: &mut Interpreter) {
     let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
+    // Print options are per lesson, like the generator.
+    engine::set_print_options(engine::PrintOptions::DEFAULT);
     let torch = Rc::new(torch_module(&shared));
+    memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);
@@ -685,6 +691,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     api::install(&m);
     linalg::install(&m);
     save::install(&m);
+    tensorfns::install(&m, shared);
     m
 }
 
@@ -741,6 +748,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     conv::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
+    tensorfns::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {
