@@ -150,6 +150,30 @@ impl Tensor {
         )
     }
 
+    /// `F.selu(x)`: `scale * x` above zero, `scale * alpha * (exp(x) - 1)` at or below, with
+    /// PyTorch's constants (EluBackward0, as PyTorch's own selu records).
+    pub fn selu(&self) -> Result<Tensor> {
+        const ALPHA: f64 = 1.673_263_242_354_377_3;
+        const SCALE: f64 = 1.050_700_987_355_480_5;
+        self.activation(
+            "elu_cpu",
+            "EluBackward0",
+            move |x| if x > 0.0 { SCALE * x } else { ALPHA * SCALE * x.exp_m1() },
+            move |x| if x > 0.0 { SCALE } else { ALPHA * SCALE * x.exp() },
+        )
+    }
+
+    /// `F.celu(x, alpha)`: `x` above zero, `alpha * (exp(x / alpha) - 1)` at or below
+    /// (EluBackward0, as PyTorch's celu records).
+    pub fn celu(&self, alpha: f64) -> Result<Tensor> {
+        self.activation(
+            "elu_cpu",
+            "EluBackward0",
+            move |x| if x > 0.0 { x } else { alpha * (x / alpha).exp_m1() },
+            move |x| if x > 0.0 { 1.0 } else { (x / alpha).exp() },
+        )
+    }
+
     /// `F.softplus(x, beta, threshold)`: `log1p(exp(beta x)) / beta`, linear once `beta x`
     /// exceeds the threshold (SoftplusBackward0).
     pub fn softplus(&self, beta: f64, threshold: f64) -> Result<Tensor> {

@@ -95,6 +95,7 @@ pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf1
 pub use einsum::einsum;
 pub use error::TensorError;
 pub use graph::GradFnRef;
+pub use print::{print_options, set_print_options, PrintOptions};
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};

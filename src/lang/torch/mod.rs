@@ -20,12 +20,15 @@ mod histogram;
 mod save;
 mod init;
 mod linalg;
+mod memio;
 mod module;
 mod nn;
 mod nn_utils;
 mod optim;
 mod rnn;
 mod tensor;
+mod tensor_more;
+mod tensorfns;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -101,7 +104,10 @@ pub(crate) fn generator_arg(args: &Args) -> R<Rc<RefCell<Generator>>> {
 pub fn install(interp: &mut Interpreter) {
     let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
+    // Print options are per lesson, like the generator.
+    engine::set_print_options(engine::PrintOptions::DEFAULT);
     let torch = Rc::new(torch_module(&shared));
+    memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);
@@ -698,6 +704,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     api::install(&m);
     linalg::install(&m);
     save::install(&m);
+    tensorfns::install(&m, shared);
     m
 }
 
@@ -754,6 +761,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     conv::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
+    tensorfns::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {
