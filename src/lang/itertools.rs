@@ -158,10 +158,10 @@ fn step(st: &mut State, it: &mut Interpreter) -> R<Option<Value>> {
             Ok(Some(v))
         }
         State::Chain { rest, cur } => loop {
-            if let Some(c) = cur {
-                if let Some(v) = it.next(c)? {
-                    return Ok(Some(v));
-                }
+            if let Some(c) = cur
+                && let Some(v) = it.next(c)?
+            {
+                return Ok(Some(v));
             }
             match rest.pop() {
                 Some(next) => *cur = Some(it.iter(&next)?),
@@ -169,10 +169,10 @@ fn step(st: &mut State, it: &mut Interpreter) -> R<Option<Value>> {
             }
         },
         State::ChainFrom { outer, cur } => loop {
-            if let Some(c) = cur {
-                if let Some(v) = it.next(c)? {
-                    return Ok(Some(v));
-                }
+            if let Some(c) = cur
+                && let Some(v) = it.next(c)?
+            {
+                return Ok(Some(v));
             }
             match it.next(outer)? {
                 Some(next) => *cur = Some(it.iter(&next)?),

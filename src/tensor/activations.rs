@@ -119,12 +119,12 @@ impl Tensor {
         };
         let x = super::ops::saved(self);
         Ok(record(out, grad_fn, &[self], true, move |g, _| {
-            if let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage()) {
-                if xa.shape() == ga.shape() {
-                    let gr = super::ops::row_major(ga);
-                    let out = map_row_major(xa, |xs| act_f32::backward(act, &gr, xs));
-                    return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
-                }
+            if let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage())
+                && xa.shape() == ga.shape()
+            {
+                let gr = super::ops::row_major(ga);
+                let out = map_row_major(xa, |xs| act_f32::backward(act, &gr, xs));
+                return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
             }
             let d = Tensor::from_storage(map_f(&x.storage(), &df));
             Ok(vec![Some(g.mul(&d)?)])

@@ -6,6 +6,8 @@
 //! vml map over contiguous runs). The algorithms follow SLEEF's published source (double-float
 //! steps, helpers in sleef.rs); the code is our own.
 
+#![allow(clippy::excessive_precision)]
+
 use super::sleef::{
     Df, add_df_df, add_df_f, add_f_df, add2_df_df, add2_df_f, df, div, getexp, ldexp3, logf_u10,
     mul_df_df, mul_df_f, scale, squ,
@@ -182,7 +184,8 @@ mod tests {
     fn expm1_and_log1p_match_recorded_torch_bits() {
         replay(include_str!("testdata/sleef32_cases.txt"), 9000, |w| {
             let x = f32::from_bits(w[1]);
-            let (name, one, many): (_, fn(f32) -> f32, fn(&[f32]) -> Vec<f32>) = match w[0] {
+            type Kernels = (&'static str, fn(f32) -> f32, fn(&[f32]) -> Vec<f32>);
+            let (name, one, many): Kernels = match w[0] {
                 1 => ("expm1", super::expm1f_u10, super::expm1),
                 _ => ("log1p", super::log1pf_u10, super::log1p),
             };

@@ -7,6 +7,9 @@
 //! All of them carry the value plus its rounding error (`Dd`) through the reduction and the
 //! polynomial and round once at the end, which is why they differ from glibc in the last bit.
 
+// SLEEF's constants keep every digit it publishes (double-double pairs, not std's consts).
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
+
 use super::kernels::VEC_LOOP_F64;
 use super::sleef_f64::{
     Dd, L2L, L2U, R_LN2, add_dd_d, add_dd_dd, add2_d_d, div_dd, getexp, getmant_p75, ldexp2, logd,
@@ -649,7 +652,7 @@ pub(crate) fn aten_unary(
         .map(|(i, (&n, &st))| (n, st, i))
         .collect();
     let mut order = dims.clone();
-    order.sort_by(|a, b| b.1.cmp(&a.1));
+    order.sort_by_key(|d| std::cmp::Reverse(d.1));
     let mut expect = 1;
     let dense = order.iter().rev().all(|&(n, st, _)| {
         let ok = st == expect;

@@ -48,21 +48,7 @@ pub fn install(m: &Module) {
     for name in FORWARDED.into_iter().chain(BINARY).chain(UNARY) {
         m.set(
             name,
-            Value::builtin(name, move |interp, mut args| {
-                let v = args.pos.first().or_else(|| kw(&args, "input"));
-                let t = v.and_then(as_tensor).cloned().ok_or_else(|| {
-                    Exception::type_error(format!(
-                        "{name}(): argument 'input' (position 1) must be Tensor, not {}",
-                        v.map_or("NoneType".to_string(), Value::type_name)
-                    ))
-                })?;
-                if !args.pos.is_empty() {
-                    args.pos.remove(0);
-                }
-                args.kw.retain(|(k, _)| &**k != "input");
-                let method = interp.get_attr(&tv(t), name)?;
-                interp.call(&method, args)
-            }),
+            super::tensorfns::forward_to_method(name),
         );
     }
     for (name, kind) in [

@@ -55,21 +55,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
     for name in AS_METHODS {
         m.set(
             name,
-            Value::builtin(name, move |interp, mut args| {
-                let v = args.pos.first().or_else(|| kw(&args, "input"));
-                let t = v.and_then(as_tensor).cloned().ok_or_else(|| {
-                    Exception::type_error(format!(
-                        "{name}(): argument 'input' (position 1) must be Tensor, not {}",
-                        v.map_or("NoneType".to_string(), Value::type_name)
-                    ))
-                })?;
-                if !args.pos.is_empty() {
-                    args.pos.remove(0);
-                }
-                args.kw.retain(|(k, _)| &**k != "input");
-                let method = interp.get_attr(&tv(t), name)?;
-                interp.call(&method, args)
-            }),
+            forward_to_method(name),
         );
     }
     for (name, max) in [("amax", true), ("amin", false)] {
@@ -683,6 +669,25 @@ fn bind_any(args: &Args, params: &[&str]) -> R<Option<Value>> {
         )));
     }
     Ok(args.pos.first().or_else(|| kw(args, "input")).cloned())
+}
+
+/// `torch.name(input, *rest)` as `input.name(*rest)`: the function forms of tensor methods.
+pub(super) fn forward_to_method(name: &'static str) -> Value {
+    Value::builtin(name, move |interp, mut args| {
+        let v = args.pos.first().or_else(|| kw(&args, "input"));
+        let t = v.and_then(as_tensor).cloned().ok_or_else(|| {
+            Exception::type_error(format!(
+                "{name}(): argument 'input' (position 1) must be Tensor, not {}",
+                v.map_or("NoneType".to_string(), Value::type_name)
+            ))
+        })?;
+        if !args.pos.is_empty() {
+            args.pos.remove(0);
+        }
+        args.kw.retain(|(k, _)| &**k != "input");
+        let method = interp.get_attr(&tv(t), name)?;
+        interp.call(&method, args)
+    })
 }
 
 fn kw_or_pos<'a>(args: &'a Args, name: &str, pos: usize) -> Option<&'a Value> {
