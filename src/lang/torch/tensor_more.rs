@@ -5,6 +5,7 @@
 //! `xlogy`, `isfinite`, `frac`, `nan_to_num`), each as `torch.f` and as `t.f`.
 
 use super::R;
+use super::tensorfns::{receiver, tensor_arg};
 use super::convert::{
     PyReturnType, VALUES_INDICES, as_scalar, as_tensor, bool_arg, exc, f64_arg, kw, tv,
 };
@@ -584,23 +585,6 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             )
         }
         _ => return None,
-    })
-}
-
-fn receiver(args: &Args) -> R<Tensor> {
-    args.this
-        .as_ref()
-        .and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error("descriptor requires a 'torch._C.TensorBase' object"))
-}
-
-fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
     })
 }
 

@@ -694,7 +694,7 @@ fn kw_or_pos<'a>(args: &'a Args, name: &str, pos: usize) -> Option<&'a Value> {
     kw(args, name).or_else(|| args.pos.get(pos))
 }
 
-fn receiver(args: &Args) -> R<Tensor> {
+pub(super) fn receiver(args: &Args) -> R<Tensor> {
     args.this
         .as_ref()
         .and_then(as_tensor)
@@ -702,7 +702,7 @@ fn receiver(args: &Args) -> R<Tensor> {
         .ok_or_else(|| Exception::type_error("descriptor requires a 'torch._C.TensorBase' object"))
 }
 
-fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
+pub(super) fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
     v.and_then(as_tensor).cloned().ok_or_else(|| {
         Exception::type_error(format!(
             "{fname}(): argument '{param}' must be Tensor, not {}",
@@ -828,14 +828,14 @@ fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
                 Data::F32(
                     x.iter()
                         .zip(&y)
-                        .map(|(&p, &q)| div_floor_f32(p as f32, q as f32))
+                        .map(|(&p, &q)| crate::lang::ops::floor_quotient(p as f32, q as f32))
                         .collect(),
                 )
             } else {
                 Data::F64(
                     x.iter()
                         .zip(&y)
-                        .map(|(&p, &q)| div_floor_f64(p, q))
+                        .map(|(&p, &q)| crate::lang::ops::floor_quotient(p, q))
                         .collect(),
                 )
             }
@@ -862,39 +862,6 @@ fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
     }
 }
 
-fn div_floor_f32(a: f32, b: f32) -> f32 {
-    if b == 0.0 {
-        return a / b;
-    }
-    let m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 && (b < 0.0) != (m < 0.0) {
-        div -= 1.0;
-    }
-    if div != 0.0 {
-        let f = div.floor();
-        if div - f > 0.5 { f + 1.0 } else { f }
-    } else {
-        0.0f32.copysign(a / b)
-    }
-}
-
-fn div_floor_f64(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        return a / b;
-    }
-    let m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 && (b < 0.0) != (m < 0.0) {
-        div -= 1.0;
-    }
-    if div != 0.0 {
-        let f = div.floor();
-        if div - f > 0.5 { f + 1.0 } else { f }
-    } else {
-        0.0f64.copysign(a / b)
-    }
-}
 
 /// `cummax`/`cummin` along `dim`: running extreme and the index where it was last reached
 /// (ties move the index forward; a NaN sticks), as PyTorch's `cummax_cummin_helper`.
