@@ -21,6 +21,7 @@
 //! padded copy of its last columns.
 
 use super::kernels::{Chain, Mat};
+use super::pack_transpose::PackTranspose;
 
 /// Most rows of `a` per register tile.
 const TILE_ROWS: usize = 12;
@@ -194,13 +195,29 @@ macro_rules! avx512_gemm {
             let mut apack: Vec<$t> = Vec::with_capacity(MC.min(m) * k);
             let pack_a = |apack: &mut Vec<$t>, ib: usize, ie: usize, p0: usize, kc: usize| {
                 apack.clear();
+                apack.resize((ie - ib) * kc, 0.0);
                 let (tiles, base, extra) = tile_split(ie - ib);
-                let mut i = ib;
+                let (mut i, mut off) = (ib, 0);
                 for t in 0..tiles {
                     let r = base + usize::from(t < extra);
-                    for p in p0..p0 + kc {
-                        apack.extend((i..i + r).map(|ii| a.data[ii * a.rs + p * a.cs]));
+                    let dst = &mut apack[off..off + r * kc];
+                    if a.cs == 1 {
+                        // Row-major: the tile's rows are contiguous runs, transposed in blocks.
+                        <$t as PackTranspose>::transpose_into(&a.data[i * a.rs + p0..], a.rs, r, kc, dst, r);
+                    } else if a.rs == 1 {
+                        // Column-major (an RNN's `g.t()`): each `p` is already `r` floats in a row.
+                        for (pp, d) in dst.chunks_exact_mut(r).enumerate() {
+                            let s = (p0 + pp) * a.cs + i;
+                            d.copy_from_slice(&a.data[s..s + r]);
+                        }
+                    } else {
+                        for (pp, d) in dst.chunks_exact_mut(r).enumerate() {
+                            for (rr, x) in d.iter_mut().enumerate() {
+                                *x = a.data[(i + rr) * a.rs + (p0 + pp) * a.cs];
+                            }
+                        }
                     }
+                    off += r * kc;
                     i += r;
                 }
             };
@@ -259,8 +276,11 @@ macro_rules! avx512_gemm {
                                 let start = (p0 + pp) * b.rs + j0;
                                 dst[..w].copy_from_slice(&b.data[start..start + w]);
                             }
+                        } else if b.rs == 1 {
+                            // A transposed `b` (a Linear layer's `w.t()`): its columns are
+                            // contiguous runs, transposed into the panel in blocks.
+                            <$t as PackTranspose>::transpose_into(&b.data[p0 + j0 * b.cs..], b.cs, w, kc, panel, W);
                         } else {
-                            // Column by column: a transposed `b` (`rs == 1`) reads contiguously.
                             for jj in 0..w {
                                 let col = &b.data[p0 * b.rs + (j0 + jj) * b.cs..];
                                 for pp in 0..kc {

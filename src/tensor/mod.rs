@@ -33,6 +33,7 @@ mod gemv_order;
 #[cfg(target_arch = "x86_64")]
 mod gemm_avx2;
 mod gemm_avx512;
+mod pack_transpose;
 mod kernels;
 pub mod linalg;
 mod matmul;

@@ -6,6 +6,7 @@ use super::storage::{zip_map, Storage};
 use super::vml_sqrt::VmlSqrt;
 use super::{no_grad, Result, Tensor, TensorError};
 
+mod adam_fused;
 mod state;
 pub use state::{ParamState, StateValue};
 
@@ -150,15 +151,37 @@ impl Adam {
         let (beta1, beta2) = c.betas;
         for (i, p) in self.params.iter().enumerate() {
             let Some(g) = p.grad() else { continue };
-            let mut ps = (*p.storage()).clone();
-            let mut g = (*g.storage()).clone();
-            let st = self.state[i].get_or_insert_with(|| AdamState {
-                step: 0.0,
-                exp_avg: zeros_like(&ps),
-                exp_avg_sq: zeros_like(&ps),
-                max_exp_avg_sq: c.amsgrad.then(|| zeros_like(&ps)),
+            let st = self.state[i].get_or_insert_with(|| {
+                let ps = p.storage();
+                AdamState {
+                    step: 0.0,
+                    exp_avg: zeros_like(&ps),
+                    exp_avg_sq: zeros_like(&ps),
+                    max_exp_avg_sq: c.amsgrad.then(|| zeros_like(&ps)),
+                }
             });
             st.step += 1.0;
+            let step = st.step as f64;
+            let bc1 = 1.0 - beta1.powf(step);
+            let bc2 = 1.0 - beta2.powf(step);
+            if !c.maximize && c.weight_decay == 0.0 && !c.amsgrad {
+                // The common case in one pass, reading the parameter and gradient in place.
+                let k = adam_fused::AdamScalars {
+                    w: 1.0 - beta1,
+                    beta2,
+                    s: 1.0 - beta2,
+                    bc2_sqrt: bc2.sqrt(),
+                    eps: c.eps,
+                    neg_step_size: -(c.lr / bc1),
+                };
+                let new = adam_fused::adam_fused(&p.storage(), &g.storage(), &mut st.exp_avg, &mut st.exp_avg_sq, k);
+                if let Some(new) = new {
+                    no_grad(|| p.replace_storage(new))?;
+                    continue;
+                }
+            }
+            let mut ps = (*p.storage()).clone();
+            let mut g = (*g.storage()).clone();
             if c.maximize {
                 g = neg(&g)?;
             }
@@ -171,9 +194,6 @@ impl Adam {
             }
             st.exp_avg = lerp(&st.exp_avg, &g, 1.0 - beta1)?;
             st.exp_avg_sq = addcmul(&scale(&st.exp_avg_sq, beta2)?, &g, 1.0 - beta2)?;
-            let step = st.step as f64;
-            let bc1 = 1.0 - beta1.powf(step);
-            let bc2 = 1.0 - beta2.powf(step);
             let step_size = c.lr / bc1;
             let bc2_sqrt = bc2.sqrt();
             let v = match &mut st.max_exp_avg_sq {

@@ -61,11 +61,30 @@ pub fn sqrt_f32(x: f32) -> f32 {
 
 /// `vsSqrt` over a slice: the same values as [`sqrt_f32`] on each element.
 pub fn sqrt_f32_slice(xs: &[f32]) -> Vec<f32> {
+    let mut out: Vec<f32> = Vec::with_capacity(xs.len());
+    sqrt_into(xs, &mut out.spare_capacity_mut()[..xs.len()]);
+    // SAFETY: `sqrt_into` wrote each of the first `xs.len()` slots.
+    unsafe { out.set_len(xs.len()) };
+    out
+}
+
+/// `vsSqrt` of `xs` into `out` (of `xs`'s length), for callers that reuse a buffer.
+pub fn sqrt_f32_block(xs: &[f32], out: &mut [f32]) {
+    let out = &mut out[..xs.len()];
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and only initialised floats are written.
+    let dst = unsafe { &mut *(out as *mut [f32] as *mut [std::mem::MaybeUninit<f32>]) };
+    sqrt_into(xs, dst);
+}
+
+/// Writes every slot of `dst` (of `xs`'s length).
+fn sqrt_into(xs: &[f32], dst: &mut [std::mem::MaybeUninit<f32>]) {
     #[cfg(target_arch = "x86_64")]
     if host_rsqrt_matches() {
-        return simd::sqrt_slice(xs);
+        return simd::sqrt_into(xs, dst);
     }
-    xs.iter().map(|&x| sqrt_f32(x)).collect()
+    for (o, &x) in dst.iter_mut().zip(xs) {
+        o.write(sqrt_f32(x));
+    }
 }
 
 /// Whether this CPU's `rsqrtps` is the table's (checked once): then the instruction can stand in
@@ -113,9 +132,8 @@ mod simd {
 
     /// [`super::refine`] with the hardware estimate, eight lanes at a time on AVX, four on SSE;
     /// a step with an input outside MKL's fast range goes through the scalar path.
-    pub(super) fn sqrt_slice(xs: &[f32]) -> Vec<f32> {
-        let mut out: Vec<f32> = Vec::with_capacity(xs.len());
-        let dst = &mut out.spare_capacity_mut()[..xs.len()];
+    pub(super) fn sqrt_into(xs: &[f32], dst: &mut [std::mem::MaybeUninit<f32>]) {
+        let dst = &mut dst[..xs.len()];
         let done = if std::is_x86_feature_detected!("avx") {
             // SAFETY: the CPU has AVX.
             unsafe { avx_steps(xs, dst) }
@@ -126,9 +144,6 @@ mod simd {
         for (o, &x) in dst[done..].iter_mut().zip(&xs[done..]) {
             o.write(super::sqrt_f32(x));
         }
-        // SAFETY: every element of `dst` was written above.
-        unsafe { out.set_len(xs.len()) };
-        out
     }
 
     /// Elements handled (whole steps of eight).

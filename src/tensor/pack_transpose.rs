@@ -1,0 +1,177 @@
+//! Strided block transposes for the matmul kernels' packing: `dst[c * ds + r] = src[r * ss + c]`.
+//!
+//! Packing a row-major `a` into a register tile's `p`-major order, and a transposed `b` (a
+//! Linear layer's `w.t()`) into row panels, are both transposes of small strided blocks. Done
+//! one element at a time they cost about as much as a third of the products they feed when a
+//! side of the product is small (an LSTM's batch of 16, an MLP's 10 classes): each packed value
+//! serves only that many multiply-adds. Here float32 goes eight by eight through AVX registers.
+//! Only copies: the values, and so every product, are unchanged.
+
+/// A float type whose strided blocks can be transposed.
+pub(crate) trait PackTranspose: Copy {
+    /// `dst[c * ds + r] = src[r * ss + c]` for `r < rows`, `c < cols`.
+    ///
+    /// # Panics
+    /// If a block reaches past `src` or `dst` (a caller's bug: the kernels size both).
+    fn transpose_into(
+        src: &[Self],
+        ss: usize,
+        rows: usize,
+        cols: usize,
+        dst: &mut [Self],
+        ds: usize,
+    );
+}
+
+fn check<T>(src: &[T], ss: usize, rows: usize, cols: usize, dst: &[T], ds: usize) -> bool {
+    if rows == 0 || cols == 0 {
+        return false;
+    }
+    assert!(
+        (rows - 1) * ss + cols <= src.len() && (cols - 1) * ds + rows <= dst.len(),
+        "transpose block out of bounds"
+    );
+    true
+}
+
+fn scalar<T: Copy>(
+    src: &[T],
+    ss: usize,
+    r: std::ops::Range<usize>,
+    c: std::ops::Range<usize>,
+    dst: &mut [T],
+    ds: usize,
+) {
+    for i in r {
+        let row = &src[i * ss..];
+        for j in c.clone() {
+            dst[j * ds + i] = row[j];
+        }
+    }
+}
+
+impl PackTranspose for f64 {
+    fn transpose_into(
+        src: &[f64],
+        ss: usize,
+        rows: usize,
+        cols: usize,
+        dst: &mut [f64],
+        ds: usize,
+    ) {
+        if check(src, ss, rows, cols, dst, ds) {
+            scalar(src, ss, 0..rows, 0..cols, dst, ds);
+        }
+    }
+}
+
+impl PackTranspose for f32 {
+    fn transpose_into(
+        src: &[f32],
+        ss: usize,
+        rows: usize,
+        cols: usize,
+        dst: &mut [f32],
+        ds: usize,
+    ) {
+        if !check(src, ss, rows, cols, dst, ds) {
+            return;
+        }
+        let (r8, c8) = (rows - rows % 8, cols - cols % 8);
+        #[cfg(target_arch = "x86_64")]
+        if r8 > 0 && c8 > 0 && std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX; `check` proved every block below in bounds.
+            unsafe { avx::blocks(src.as_ptr(), ss, r8, c8, dst.as_mut_ptr(), ds) };
+            scalar(src, ss, 0..r8, c8..cols, dst, ds);
+            scalar(src, ss, r8..rows, 0..cols, dst, ds);
+            return;
+        }
+        scalar(src, ss, 0..rows, 0..cols, dst, ds);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use std::arch::x86_64::*;
+
+    /// The 8x8 blocks of rows `0..r8`, columns `0..c8` (both multiples of 8).
+    ///
+    /// # Safety
+    /// The CPU has AVX; `src + r * ss + c` is readable and `dst + c * ds + r` writable for
+    /// `r < r8`, `c < c8`.
+    #[target_feature(enable = "avx")]
+    pub(super) unsafe fn blocks(
+        src: *const f32,
+        ss: usize,
+        r8: usize,
+        c8: usize,
+        dst: *mut f32,
+        ds: usize,
+    ) {
+        for r0 in (0..r8).step_by(8) {
+            for c0 in (0..c8).step_by(8) {
+                // SAFETY: rows r0..r0 + 8, columns c0..c0 + 8 are inside the caller's ranges.
+                unsafe {
+                    let s = src.add(r0 * ss + c0);
+                    let l = |i: usize| _mm256_loadu_ps(s.add(i * ss));
+                    let (a0, a1, a2, a3, a4, a5, a6, a7) =
+                        (l(0), l(1), l(2), l(3), l(4), l(5), l(6), l(7));
+                    let t0 = _mm256_unpacklo_ps(a0, a1);
+                    let t1 = _mm256_unpackhi_ps(a0, a1);
+                    let t2 = _mm256_unpacklo_ps(a2, a3);
+                    let t3 = _mm256_unpackhi_ps(a2, a3);
+                    let t4 = _mm256_unpacklo_ps(a4, a5);
+                    let t5 = _mm256_unpackhi_ps(a4, a5);
+                    let t6 = _mm256_unpacklo_ps(a6, a7);
+                    let t7 = _mm256_unpackhi_ps(a6, a7);
+                    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                    let u1 = _mm256_shuffle_ps::<0xee>(t0, t2);
+                    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                    let u3 = _mm256_shuffle_ps::<0xee>(t1, t3);
+                    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                    let u5 = _mm256_shuffle_ps::<0xee>(t4, t6);
+                    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                    let u7 = _mm256_shuffle_ps::<0xee>(t5, t7);
+                    let d = dst.add(c0 * ds + r0);
+                    let st = |i: usize, v: __m256| _mm256_storeu_ps(d.add(i * ds), v);
+                    st(0, _mm256_permute2f128_ps::<0x20>(u0, u4));
+                    st(1, _mm256_permute2f128_ps::<0x20>(u1, u5));
+                    st(2, _mm256_permute2f128_ps::<0x20>(u2, u6));
+                    st(3, _mm256_permute2f128_ps::<0x20>(u3, u7));
+                    st(4, _mm256_permute2f128_ps::<0x31>(u0, u4));
+                    st(5, _mm256_permute2f128_ps::<0x31>(u1, u5));
+                    st(6, _mm256_permute2f128_ps::<0x31>(u2, u6));
+                    st(7, _mm256_permute2f128_ps::<0x31>(u3, u7));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PackTranspose;
+
+    /// Every block shape around the 8x8 steps, with strides wider than the block.
+    #[test]
+    fn equals_the_element_by_element_transpose() {
+        for rows in [1, 7, 8, 9, 12, 16, 17] {
+            for cols in [1, 5, 8, 15, 16, 33] {
+                let (ss, ds) = (cols + 3, rows + 2);
+                let src: Vec<f32> = (0..rows * ss).map(|i| i as f32).collect();
+                let mut dst = vec![-1.0f32; cols * ds];
+                f32::transpose_into(&src, ss, rows, cols, &mut dst, ds);
+                let mut d64 = vec![-1.0f64; cols * ds];
+                let s64: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
+                f64::transpose_into(&s64, ss, rows, cols, &mut d64, ds);
+                for c in 0..cols {
+                    for r in 0..ds {
+                        let want = if r < rows { src[r * ss + c] } else { -1.0 };
+                        assert_eq!(dst[c * ds + r], want, "{rows}x{cols} at ({r}, {c})");
+                        assert_eq!(d64[c * ds + r], f64::from(want));
+                    }
+                }
+            }
+        }
+    }
+}
