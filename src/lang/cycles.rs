@@ -517,7 +517,7 @@ mod tests {
         assert_eq!(collect_if_grown(), 0, "nothing new was recorded since");
         let mut out = Collect(String::new());
         it.run_cell("print(l[0] is l, len(l))", 0, &mut out).unwrap();
-        assert_eq!(out.0, "True 2\n");
+        assert_eq!(out.0, "True 1\n");
         drop(it);
         break_cycles();
     }
