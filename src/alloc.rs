@@ -121,6 +121,39 @@ pub fn keep_freed_pages() {
     }
 }
 
+/// mimalloc's `mi_option_allow_thp`.
+const MI_OPTION_ALLOW_THP: std::ffi::c_int = 37;
+#[cfg(target_os = "linux")]
+const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
+#[cfg(target_os = "linux")]
+unsafe extern "C" {
+    fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+}
+
+/// Turns transparent huge pages off for the process, unless the environment set
+/// `MIMALLOC_ALLOW_THP` (mimalloc then decides, as documented). mimalloc asks for huge pages on
+/// its arenas, so the first write anywhere in a fresh 2 MiB region makes the kernel zero all
+/// of it; where the host backs guest memory lazily (this project's VMs), each such fault costs
+/// milliseconds, and `d2l-transformer` (small tensors) spent 3-15 times its own CPU time in
+/// the kernel's `clear_page_erms` (BENCHMARKS.md, branch tutperf2). With 4 KiB pages only what is written is
+/// faulted in. mimalloc's own start-up, which would make the same `prctl` for the option, has
+/// already run by `main`, so the option stops its later `madvise` calls and the `prctl` covers
+/// the regions it already advised. Child processes inherit the setting (the `--worker` children, which want
+/// it too, and `--engine pytorch`'s Python). Call once, at start-up.
+pub fn no_huge_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return;
+    }
+    // SAFETY: setting an option is allowed at any time; mimalloc reads it at each OS request.
+    unsafe { mi_option_set(MI_OPTION_ALLOW_THP, 0) };
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and changes only this process's
+    // page-fault policy; a kernel without it returns an error, which leaves things as they were.
+    unsafe {
+        prctl(PR_SET_THP_DISABLE, 1 as std::ffi::c_ulong, 0 as std::ffi::c_ulong, 0 as std::ffi::c_ulong, 0 as std::ffi::c_ulong);
+    }
+}
+
 pub struct MiMalloc;
 
 // SAFETY: each method forwards to the mimalloc function with the same contract; memory from

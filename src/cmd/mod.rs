@@ -130,6 +130,7 @@ impl RunFlags {
 /// Exit codes: 0 success, 1 a cell failed, 2 usage or I/O error.
 pub fn main() -> ExitCode {
     crate::alloc::keep_freed_pages();
+    crate::alloc::no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

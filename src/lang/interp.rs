@@ -572,6 +572,11 @@ impl Interpreter {
         if stop {
             return Err(self.stopped());
         }
+        // A loop that makes cyclic garbage (micrograd's `Value`, whose `_backward` closure holds
+        // its own node) frees it as it runs, as CPython's collector would, instead of holding
+        // it all, fresh pages each time, until the cell ends (see `cycles::collect` for why
+        // any tick is a safe point).
+        super::cycles::collect_if_grown();
         if let (Some(d), Some(l)) = (self.deadline, self.time_limit)
                 && Instant::now() > d {
                     return Err(Exception::limit(
