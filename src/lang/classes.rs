@@ -29,6 +29,35 @@ pub struct StaticMethod(pub Value);
 /// `classmethod(f)`.
 pub struct ClassMethod(pub Value);
 
+/// A native function kept as a class attribute that binds to the instance as a `def` does
+/// (the `__init__`, `__repr__` and `_replace` that `dataclass` and `namedtuple` generate).
+pub struct NativeMethod(pub Value);
+
+impl NativeObject for NativeMethod {
+    fn type_name(&self) -> &str {
+        "function"
+    }
+
+    fn snapshot(&self, c: &mut super::interp::Copier) -> Option<Value> {
+        Some(Value::native(NativeMethod(c.value(&self.0)?)))
+    }
+
+    fn call(&self, _this: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
+        interp.call(&self.0, args).map(Some)
+    }
+}
+
+/// The builtin value an instance of a class deriving from list, tuple, dict, set or str keeps
+/// as its native half: what indexing, iteration, `len` and `==` act on when the class does not
+/// define them.
+pub fn builtin_half(v: &Value) -> Option<Value> {
+    let Value::Instance(i) = v else { return None };
+    match &*i.native.borrow() {
+        Some(h @ (Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Str(_))) => Some(h.clone()),
+        _ => None,
+    }
+}
+
 /// What `super()` returns: attribute lookup starting after `after` in the MRO of `this`'s class.
 pub struct SuperObj {
     pub this: Value,
@@ -200,6 +229,9 @@ fn bind(v: &Value, this: &Value, cls: &Rc<TypeObj>, interp: &mut Interpreter) ->
             }
             if let Some(c) = v.downcast::<ClassMethod>() {
                 return Ok(Value::Method(Rc::new(BoundMethod { this: Value::Type(cls.clone()), func: c.0.clone() })));
+            }
+            if let Some(m) = v.downcast::<NativeMethod>() {
+                return Ok(Value::Method(Rc::new(BoundMethod { this: this.clone(), func: m.0.clone() })));
             }
             v.clone()
         }

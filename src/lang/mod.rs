@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod bigint;
 mod builtins;
+mod dataclasses;
 mod dunders;
 pub mod classes;
 pub mod cycles;
@@ -27,6 +28,8 @@ mod stdlib;
 mod stdmods;
 mod pycollections;
 mod itertools;
+mod json;
+mod namedtuple;
 mod trash;
 pub mod native;
 pub mod numpy;

@@ -522,6 +522,13 @@ impl Interpreter {
         {
             return Ok(v);
         }
+        // A class deriving from list, tuple or dict (a namedtuple) compares as its builtin half.
+        if nop.is_some() {
+            let (ha, hb) = (super::classes::builtin_half(a), super::classes::builtin_half(b));
+            if ha.is_some() || hb.is_some() {
+                return self.compare(op, &ha.unwrap_or_else(|| a.clone()), &hb.unwrap_or_else(|| b.clone()));
+            }
+        }
         if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)
             && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
         {
