@@ -400,6 +400,25 @@ impl Interpreter {
             }
         }
         self.invalidate_class_flags();
+        if cls.mro().len() > 2 {
+            // A class deriving from `enum.Enum`: its attributes become members, in order.
+            let names: Vec<Name> = def
+                .body
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    super::ast::StmtKind::Assign(targets, _) => match targets.first().map(|t| &t.kind) {
+                        Some(super::ast::ExprKind::Name(n, _)) => Some(n.clone()),
+                        _ => None,
+                    },
+                    super::ast::StmtKind::AnnAssign(t, _, Some(_)) => match &t.kind {
+                        super::ast::ExprKind::Name(n, _) => Some(n.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            super::enums::finish_class(self, &cls, &names)?;
+        }
         let mut value = Value::Type(cls);
         for d in def.decorators.iter().rev() {
             let dv = self.eval(d, env)?;
@@ -410,6 +429,9 @@ impl Interpreter {
 
     /// `cls(*args)` for a class defined in Python.
     pub(crate) fn instantiate(&mut self, cls: &Rc<TypeObj>, args: Args) -> R<Value> {
+        if let Some(member) = super::enums::call_class(self, cls, &args)? {
+            return Ok(member);
+        }
         let init = lookup_user(cls, "__init__");
         if self.is_exception_type(cls) {
             if init.is_none() && !args.kw.is_empty() {

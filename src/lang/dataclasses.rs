@@ -281,10 +281,14 @@ fn init(it: &mut Interpreter, args: Args, fields: &[Field], name: &str, frozen: 
     let init_fields: Vec<&Field> = fields.iter().filter(|f| f.init).collect();
     let pos: Vec<Value> = pos.collect();
     if pos.len() > init_fields.len() {
+        let required = init_fields.iter().filter(|f| !f.has_default()).count();
+        let takes = if required == init_fields.len() {
+            format!("{} positional argument{}", required + 1, if required == 0 { "" } else { "s" })
+        } else {
+            format!("from {} to {} positional arguments", required + 1, init_fields.len() + 1)
+        };
         return Err(Exception::type_error(format!(
-            "{name}.__init__() takes {} positional argument{} but {} were given",
-            init_fields.len() + 1,
-            if init_fields.is_empty() { "" } else { "s" },
+            "{name}.__init__() takes {takes} but {} were given",
             pos.len() + 1
         )));
     }

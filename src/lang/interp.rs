@@ -1364,6 +1364,13 @@ impl Interpreter {
         {
             return Ok(v);
         }
+        // A list subclass: `+=`/`*=` change its list in place and keep the instance.
+        if let Some(h @ Value::List(_)) = super::classes::builtin_half(&a)
+            && matches!(op, BinOp::Add | BinOp::Mul)
+        {
+            self.inplace(op, h, b)?;
+            return Ok(a);
+        }
         match (&a, op) {
             (Value::List(l), BinOp::Add) => {
                 let items = self.iterate(&b)?;
@@ -2436,6 +2443,7 @@ impl Interpreter {
             && (self.dunder(v, "__iter__").is_some()
                 || self.dunder(v, "__getitem__").is_some()
                 || super::classes::builtin_half(v).is_some()))
+            || matches!(v, Value::Type(t) if super::enums::members(t).is_some())
     }
 
     /// `iter(v)`.
@@ -2446,6 +2454,9 @@ impl Interpreter {
             Value::Dict(d) | Value::Set(d) => IterState::Items { items: d.borrow().keys(), idx: 0 },
             Value::Range(r) => IterState::Range { cur: r.start, stop: r.stop, step: r.step },
             Value::Iter(_) => return Ok(v.clone()),
+            Value::Type(t) if super::enums::members(t).is_some() => {
+                IterState::Items { items: super::enums::members(t).unwrap_or_default(), idx: 0 }
+            }
             Value::Instance(_) => {
                 if let Some(it) = self.call_dunder(v, "__iter__", Vec::new())? {
                     let ok = matches!(it, Value::Iter(_) | Value::Native(_))
@@ -2909,7 +2920,10 @@ impl Interpreter {
                     None => Err(Exception::type_error(format!("'{}' object is not subscriptable", obj.type_name()))),
                 },
             },
-            Value::Type(t) => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+            Value::Type(t) => match super::enums::class_item(self, t, key)? {
+                Some(m) => Ok(m),
+                None => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+            },
             other => Err(Exception::type_error(format!("'{}' object is not subscriptable", other.type_name()))),
         }
     }

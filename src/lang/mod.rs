@@ -8,6 +8,7 @@ pub mod bigint;
 mod builtins;
 mod dataclasses;
 mod dunders;
+mod enums;
 pub mod classes;
 pub mod cycles;
 pub mod error;

@@ -101,4 +101,5 @@ pub fn install(it: &mut Interpreter) {
     super::pathlib::install(it);
     super::dataclasses::install(it);
     super::json::install(it);
+    super::enums::install(it);
 }

@@ -80,7 +80,7 @@ impl Generator {
     pub fn set_state_bytes(&mut self, b: &[u8]) -> std::result::Result<(), String> {
         if b.len() != STATE_BYTES {
             return Err(format!(
-                "Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 but found the input RNG state size to be {}",
+                "Expected a CPUGeneratorImplState of size 5056 but found the input RNG state size to be {}",
                 b.len()
             ));
         }
