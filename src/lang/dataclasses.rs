@@ -29,7 +29,15 @@ pub struct Field {
 
 impl Field {
     fn plain() -> Field {
-        Field { name: None, typ: Value::None, default: None, factory: None, init: true, repr: true, compare: true }
+        Field {
+            name: None,
+            typ: Value::None,
+            default: None,
+            factory: None,
+            init: true,
+            repr: true,
+            compare: true,
+        }
     }
 
     fn name(&self) -> Rc<str> {
@@ -91,7 +99,10 @@ fn flag(args: &Args, name: &str, default: bool, it: &mut Interpreter) -> R<bool>
 /// `field(*, default=, default_factory=, init=, repr=, compare=)`.
 fn field(it: &mut Interpreter, args: Args) -> R<Value> {
     if !args.pos.is_empty() {
-        return Err(Exception::type_error(format!("field() takes 0 positional arguments but {} were given", args.pos.len())));
+        return Err(Exception::type_error(format!(
+            "field() takes 0 positional arguments but {} were given",
+            args.pos.len()
+        )));
     }
     let mut f = Field::plain();
     for (k, v) in &args.kw {
@@ -99,11 +110,17 @@ fn field(it: &mut Interpreter, args: Args) -> R<Value> {
             "default" => f.default = Some(v.clone()),
             "default_factory" => f.factory = Some(v.clone()),
             "init" | "repr" | "compare" | "hash" | "metadata" | "kw_only" => {}
-            other => return Err(Exception::type_error(format!("field() got an unexpected keyword argument '{other}'"))),
+            other => {
+                return Err(Exception::type_error(format!(
+                    "field() got an unexpected keyword argument '{other}'"
+                )));
+            }
         }
     }
     if f.default.is_some() && f.factory.is_some() {
-        return Err(Exception::value_error("cannot specify both default and default_factory"));
+        return Err(Exception::value_error(
+            "cannot specify both default and default_factory",
+        ));
     }
     f.init = flag(&args, "init", true, it)?;
     f.repr = flag(&args, "repr", true, it)?;
@@ -130,10 +147,15 @@ fn dataclass(it: &mut Interpreter, args: Args) -> R<Value> {
     };
     match args.pos.first() {
         Some(Value::Type(cls)) => process(it, cls, opts),
-        Some(other) => Err(Exception::type_error(format!("dataclass() expects a class, not '{}'", other.type_name()))),
-        None => Ok(Value::builtin("dataclass", move |it, args| match args.pos.first() {
-            Some(Value::Type(cls)) => process(it, cls, opts),
-            _ => Err(Exception::type_error("dataclass() expects a class")),
+        Some(other) => Err(Exception::type_error(format!(
+            "dataclass() expects a class, not '{}'",
+            other.type_name()
+        ))),
+        None => Ok(Value::builtin("dataclass", move |it, args| {
+            match args.pos.first() {
+                Some(Value::Type(cls)) => process(it, cls, opts),
+                _ => Err(Exception::type_error("dataclass() expects a class")),
+            }
         })),
     }
 }
@@ -141,9 +163,16 @@ fn dataclass(it: &mut Interpreter, args: Args) -> R<Value> {
 /// The fields of a dataclass type, in order (None: not a dataclass).
 fn fields_of(cls: &Rc<TypeObj>) -> Option<Vec<Field>> {
     let found = lookup_user(cls, "__dataclass_fields__");
-    let Some(Value::Dict(d)) = &found else { return None };
+    let Some(Value::Dict(d)) = &found else {
+        return None;
+    };
     let items = d.borrow().items();
-    Some(items.iter().filter_map(|(_, f)| f.downcast::<Field>().cloned()).collect())
+    Some(
+        items
+            .iter()
+            .filter_map(|(_, f)| f.downcast::<Field>().cloned())
+            .collect(),
+    )
 }
 
 fn qualname(cls: &Rc<TypeObj>) -> String {
@@ -180,7 +209,10 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
         let mut f = match &attr {
             Some(v) => match v.downcast::<Field>() {
                 Some(f) => f.clone(),
-                None => Field { default: Some(v.clone()), ..Field::plain() },
+                None => Field {
+                    default: Some(v.clone()),
+                    ..Field::plain()
+                },
             },
             None => Field::plain(),
         };
@@ -212,7 +244,10 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
         if f.has_default() {
             seen_default = Some(f.name());
         } else if seen_default.is_some() {
-            return Err(Exception::type_error(format!("non-default argument '{}' follows default argument", f.name())));
+            return Err(Exception::type_error(format!(
+                "non-default argument '{}' follows default argument",
+                f.name()
+            )));
         }
     }
     let mut d = Dict::new();
@@ -227,28 +262,49 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
         Value::native(NativeMethod(Value::builtin(n, move |it, args| f(it, args))))
     };
     let user_defines = |n: &str| attrs.contains_key(n);
-    let (want_init, want_repr, want_eq) =
-        (opts.init && !user_defines("__init__"), opts.repr && !user_defines("__repr__"), opts.eq && !user_defines("__eq__"));
+    let (want_init, want_repr, want_eq) = (
+        opts.init && !user_defines("__init__"),
+        opts.repr && !user_defines("__repr__"),
+        opts.eq && !user_defines("__eq__"),
+    );
     if want_init {
         let (fs, name) = (fields.clone(), name.clone());
-        attrs.insert("__init__".into(), method("__init__", Box::new(move |it, args| init(it, args, &fs, &name, opts.frozen))));
+        attrs.insert(
+            "__init__".into(),
+            method(
+                "__init__",
+                Box::new(move |it, args| init(it, args, &fs, &name, opts.frozen)),
+            ),
+        );
     }
     if want_repr {
         let fs = fields.clone();
-        attrs.insert("__repr__".into(), method("__repr__", Box::new(move |it, args| repr(it, args, &fs))));
+        attrs.insert(
+            "__repr__".into(),
+            method("__repr__", Box::new(move |it, args| repr(it, args, &fs))),
+        );
     }
     if want_eq {
         let fs = fields.clone();
-        attrs.insert("__eq__".into(), method("__eq__", Box::new(move |it, args| eq(it, args, &fs))));
+        attrs.insert(
+            "__eq__".into(),
+            method("__eq__", Box::new(move |it, args| eq(it, args, &fs))),
+        );
     }
     if opts.frozen {
         attrs.insert(
             "__setattr__".into(),
-            method("__setattr__", Box::new(|_, args| Err(frozen_error("assign to", &args)))),
+            method(
+                "__setattr__",
+                Box::new(|_, args| Err(frozen_error("assign to", &args))),
+            ),
         );
         attrs.insert(
             "__delattr__".into(),
-            method("__delattr__", Box::new(|_, args| Err(frozen_error("delete", &args)))),
+            method(
+                "__delattr__",
+                Box::new(|_, args| Err(frozen_error("delete", &args))),
+            ),
         );
     }
     drop(attrs);
@@ -261,7 +317,10 @@ fn frozen_error(what: &str, args: &Args) -> Exception {
         Some(Value::Str(s)) => s.to_string(),
         _ => String::new(),
     };
-    Exception::new("FrozenInstanceError", format!("cannot {what} field '{name}'"))
+    Exception::new(
+        "FrozenInstanceError",
+        format!("cannot {what} field '{name}'"),
+    )
 }
 
 /// CPython's list of missing argument names: 'a', 'a' and 'b', 'a', 'b', and 'c'.
@@ -277,15 +336,25 @@ fn name_list(names: &[Rc<str>]) -> String {
 
 fn init(it: &mut Interpreter, args: Args, fields: &[Field], name: &str, frozen: bool) -> R<Value> {
     let mut pos = args.pos.into_iter();
-    let this = pos.next().ok_or_else(|| Exception::type_error("__init__() missing 1 required positional argument: 'self'"))?;
+    let this = pos.next().ok_or_else(|| {
+        Exception::type_error("__init__() missing 1 required positional argument: 'self'")
+    })?;
     let init_fields: Vec<&Field> = fields.iter().filter(|f| f.init).collect();
     let pos: Vec<Value> = pos.collect();
     if pos.len() > init_fields.len() {
         let required = init_fields.iter().filter(|f| !f.has_default()).count();
         let takes = if required == init_fields.len() {
-            format!("{} positional argument{}", required + 1, if required == 0 { "" } else { "s" })
+            format!(
+                "{} positional argument{}",
+                required + 1,
+                if required == 0 { "" } else { "s" }
+            )
         } else {
-            format!("from {} to {} positional arguments", required + 1, init_fields.len() + 1)
+            format!(
+                "from {} to {} positional arguments",
+                required + 1,
+                init_fields.len() + 1
+            )
         };
         return Err(Exception::type_error(format!(
             "{name}.__init__() takes {takes} but {} were given",
@@ -297,16 +366,27 @@ fn init(it: &mut Interpreter, args: Args, fields: &[Field], name: &str, frozen: 
         given[i] = Some(v);
     }
     for (k, v) in args.kw {
-        let Some(i) = init_fields.iter().position(|f| f.name.as_deref() == Some(&*k)) else {
-            return Err(Exception::type_error(format!("{name}.__init__() got an unexpected keyword argument '{k}'")));
+        let Some(i) = init_fields
+            .iter()
+            .position(|f| f.name.as_deref() == Some(&*k))
+        else {
+            return Err(Exception::type_error(format!(
+                "{name}.__init__() got an unexpected keyword argument '{k}'"
+            )));
         };
         if given[i].is_some() {
-            return Err(Exception::type_error(format!("{name}.__init__() got multiple values for argument '{k}'")));
+            return Err(Exception::type_error(format!(
+                "{name}.__init__() got multiple values for argument '{k}'"
+            )));
         }
         given[i] = Some(v);
     }
-    let missing: Vec<Rc<str>> =
-        init_fields.iter().zip(&given).filter(|(f, g)| g.is_none() && !f.has_default()).map(|(f, _)| f.name()).collect();
+    let missing: Vec<Rc<str>> = init_fields
+        .iter()
+        .zip(&given)
+        .filter(|(f, g)| g.is_none() && !f.has_default())
+        .map(|(f, _)| f.name())
+        .collect();
     if !missing.is_empty() {
         return Err(Exception::type_error(format!(
             "{name}.__init__() missing {} required positional argument{}: {}",
@@ -366,7 +446,11 @@ fn eq(it: &mut Interpreter, args: Args, fields: &[Field]) -> R<Value> {
         _ => false,
     };
     if !same {
-        return Ok(it.builtins.get("NotImplemented").cloned().unwrap_or(Value::Bool(false)));
+        return Ok(it
+            .builtins
+            .get("NotImplemented")
+            .cloned()
+            .unwrap_or(Value::Bool(false)));
     }
     let (ta, tb) = (compared(it, a, fields)?, compared(it, b, fields)?);
     it.compare(CmpOp::Eq, &ta, &tb)
@@ -395,7 +479,11 @@ fn convert(it: &mut Interpreter, v: &Value, as_dict: bool) -> R<Value> {
                 items.push(x);
             }
         }
-        return Ok(if as_dict { Value::dict(d) } else { Value::tuple(items) });
+        return Ok(if as_dict {
+            Value::dict(d)
+        } else {
+            Value::tuple(items)
+        });
     }
     Ok(match v {
         Value::List(l) => {
@@ -431,7 +519,9 @@ fn one_instance(args: &Args, what: &str) -> R<(Value, Vec<Field>)> {
     let v = args.pos.first().cloned().unwrap_or(Value::None);
     match instance_fields(&v) {
         Some(f) => Ok((v, f)),
-        None => Err(Exception::type_error(format!("{what}() should be called on dataclass instances"))),
+        None => Err(Exception::type_error(format!(
+            "{what}() should be called on dataclass instances"
+        ))),
     }
 }
 
@@ -448,44 +538,67 @@ pub fn install(it: &mut Interpreter) {
     if let Some(t) = it.types.get("FrozenInstanceError") {
         m.set("FrozenInstanceError", Value::Type(t.clone()));
     }
-    m.set("fields", Value::builtin("fields", |_, args| {
-        let v = args.pos.first().cloned().unwrap_or(Value::None);
-        let fs = match &v {
-            Value::Type(t) => fields_of(t),
-            other => instance_fields(other),
-        };
-        let fs = fs.ok_or_else(|| Exception::type_error("must be called with a dataclass type or instance"))?;
-        Ok(Value::tuple(fs.into_iter().filter(|f| f.name.is_some()).map(Value::native).collect()))
-    }));
-    m.set("is_dataclass", Value::builtin("is_dataclass", |_, args| {
-        let v = args.pos.first().cloned().unwrap_or(Value::None);
-        Ok(Value::Bool(match &v {
-            Value::Type(t) => fields_of(t).is_some(),
-            other => instance_fields(other).is_some(),
-        }))
-    }));
-    m.set("asdict", Value::builtin("asdict", |it, args| {
-        let (v, _) = one_instance(&args, "asdict")?;
-        convert(it, &v, true)
-    }));
-    m.set("astuple", Value::builtin("astuple", |it, args| {
-        let (v, _) = one_instance(&args, "astuple")?;
-        convert(it, &v, false)
-    }));
-    m.set("replace", Value::builtin("replace", |it, args| {
-        let (v, fields) = one_instance(&args, "replace")?;
-        let mut kw: Vec<(super::ast::Name, Value)> = Vec::new();
-        for f in fields.iter().filter(|f| f.init) {
-            let x = match args.kw.iter().find(|(k, _)| **k == *f.name()) {
-                Some((_, x)) => x.clone(),
-                None => it.get_attr(&v, &f.name())?,
+    m.set(
+        "fields",
+        Value::builtin("fields", |_, args| {
+            let v = args.pos.first().cloned().unwrap_or(Value::None);
+            let fs = match &v {
+                Value::Type(t) => fields_of(t),
+                other => instance_fields(other),
             };
-            kw.push((f.name(), x));
-        }
-        let cls = class_of(&v).map(Value::Type).unwrap_or(Value::None);
-        let mut call = Args::new("replace", Vec::new());
-        call.kw = kw;
-        it.call(&cls, call)
-    }));
-    it.modules.insert("dataclasses".into(), Value::Module(Rc::new(m)));
+            let fs = fs.ok_or_else(|| {
+                Exception::type_error("must be called with a dataclass type or instance")
+            })?;
+            Ok(Value::tuple(
+                fs.into_iter()
+                    .filter(|f| f.name.is_some())
+                    .map(Value::native)
+                    .collect(),
+            ))
+        }),
+    );
+    m.set(
+        "is_dataclass",
+        Value::builtin("is_dataclass", |_, args| {
+            let v = args.pos.first().cloned().unwrap_or(Value::None);
+            Ok(Value::Bool(match &v {
+                Value::Type(t) => fields_of(t).is_some(),
+                other => instance_fields(other).is_some(),
+            }))
+        }),
+    );
+    m.set(
+        "asdict",
+        Value::builtin("asdict", |it, args| {
+            let (v, _) = one_instance(&args, "asdict")?;
+            convert(it, &v, true)
+        }),
+    );
+    m.set(
+        "astuple",
+        Value::builtin("astuple", |it, args| {
+            let (v, _) = one_instance(&args, "astuple")?;
+            convert(it, &v, false)
+        }),
+    );
+    m.set(
+        "replace",
+        Value::builtin("replace", |it, args| {
+            let (v, fields) = one_instance(&args, "replace")?;
+            let mut kw: Vec<(super::ast::Name, Value)> = Vec::new();
+            for f in fields.iter().filter(|f| f.init) {
+                let x = match args.kw.iter().find(|(k, _)| **k == *f.name()) {
+                    Some((_, x)) => x.clone(),
+                    None => it.get_attr(&v, &f.name())?,
+                };
+                kw.push((f.name(), x));
+            }
+            let cls = class_of(&v).map(Value::Type).unwrap_or(Value::None);
+            let mut call = Args::new("replace", Vec::new());
+            call.kw = kw;
+            it.call(&cls, call)
+        }),
+    );
+    it.modules
+        .insert("dataclasses".into(), Value::Module(Rc::new(m)));
 }

@@ -38,7 +38,10 @@ pub fn members(cls: &Rc<TypeObj>) -> Option<Vec<Value>> {
 }
 
 fn is_enum_class(cls: &Rc<TypeObj>) -> bool {
-    cls.mro().iter().skip(1).any(|t| t.attrs.borrow().contains_key("__enum_base__"))
+    cls.mro()
+        .iter()
+        .skip(1)
+        .any(|t| t.attrs.borrow().contains_key("__enum_base__"))
 }
 
 fn member_attr(v: &Value, name: &str) -> Value {
@@ -61,7 +64,9 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
         if name.starts_with('_') {
             continue;
         }
-        let Some(v) = cls.attrs.borrow().get(&**name).cloned() else { continue };
+        let Some(v) = cls.attrs.borrow().get(&**name).cloned() else {
+            continue;
+        };
         let descriptor = matches!(v, Value::Function(_) | Value::Type(_) | Value::Builtin(_))
             || v.downcast::<Property>().is_some()
             || v.downcast::<ClassMethod>().is_some()
@@ -70,7 +75,11 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
         if descriptor {
             continue;
         }
-        let value = if v.downcast::<Auto>().is_some() { Value::Int(last_int + 1) } else { v };
+        let value = if v.downcast::<Auto>().is_some() {
+            Value::Int(last_int + 1)
+        } else {
+            v
+        };
         if let Value::Int(i) = value {
             last_int = i;
         }
@@ -113,9 +122,14 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
 
 /// `Color(value)`: the member with that value (None: `cls` is not an enum).
 pub fn call_class(it: &mut Interpreter, cls: &Rc<TypeObj>, args: &Args) -> R<Option<Value>> {
-    let Some(list) = members(cls) else { return Ok(None) };
+    let Some(list) = members(cls) else {
+        return Ok(None);
+    };
     let [v] = args.pos.as_slice() else {
-        return Err(Exception::type_error(format!("{}() takes exactly one argument", cls.name)));
+        return Err(Exception::type_error(format!(
+            "{}() takes exactly one argument",
+            cls.name
+        )));
     };
     for m in &list {
         let same = it.compare(super::ast::CmpOp::Eq, &member_attr(m, "_value_"), v)?;
@@ -123,13 +137,19 @@ pub fn call_class(it: &mut Interpreter, cls: &Rc<TypeObj>, args: &Args) -> R<Opt
             return Ok(Some(m.clone()));
         }
     }
-    Err(Exception::value_error(format!("{} is not a valid {}", it.repr(v)?, cls.name)))
+    Err(Exception::value_error(format!(
+        "{} is not a valid {}",
+        it.repr(v)?,
+        cls.name
+    )))
 }
 
 /// `Color['RED']` (None: `cls` is not an enum).
 pub fn class_item(it: &mut Interpreter, cls: &Rc<TypeObj>, key: &Value) -> R<Option<Value>> {
     let map = cls.attrs.borrow().get("_member_map_").cloned();
-    let Some(Value::Dict(d)) = &map else { return Ok(None) };
+    let Some(Value::Dict(d)) = &map else {
+        return Ok(None);
+    };
     let found = d.borrow().get(key)?;
     match found {
         Some(m) => Ok(Some(m)),
@@ -162,7 +182,11 @@ pub fn install(it: &mut Interpreter) {
             Value::native(NativeMethod(Value::builtin("__repr__", |it, args| {
                 let (m, cls) = this_member(&args)?;
                 let v = it.repr(&member_attr(&m, "_value_"))?;
-                Ok(Value::str(&format!("<{}.{}: {v}>", cls.name, it.to_str(&member_attr(&m, "_name_"))?)))
+                Ok(Value::str(&format!(
+                    "<{}.{}: {v}>",
+                    cls.name,
+                    it.to_str(&member_attr(&m, "_name_"))?
+                )))
             }))),
         );
         let is_int = extra.is_some();
@@ -174,18 +198,31 @@ pub fn install(it: &mut Interpreter) {
                     // IntEnum's str is its value's (Python 3.11).
                     return Ok(Value::str(&it.to_str(&member_attr(&m, "_value_"))?));
                 }
-                Ok(Value::str(&format!("{}.{}", cls.name, it.to_str(&member_attr(&m, "_name_"))?)))
+                Ok(Value::str(&format!(
+                    "{}.{}",
+                    cls.name,
+                    it.to_str(&member_attr(&m, "_name_"))?
+                )))
             }))),
         );
-        let t = Rc::new(TypeObj::build(name.into(), Some("enum".into()), extra.or(object.clone()), None, attrs));
+        let t = Rc::new(TypeObj::build(
+            name.into(),
+            Some("enum".into()),
+            extra.or(object.clone()),
+            None,
+            attrs,
+        ));
         super::cycles::track_type(&t);
         t
     };
     let m = Module::new("enum");
     m.set("Enum", Value::Type(make_base("Enum", None)));
-    m.set("auto", Value::builtin("auto", |_, args| {
-        args.no_kwargs()?;
-        Ok(Value::native(Auto))
-    }));
+    m.set(
+        "auto",
+        Value::builtin("auto", |_, args| {
+            args.no_kwargs()?;
+            Ok(Value::native(Auto))
+        }),
+    );
     it.modules.insert("enum".into(), Value::Module(Rc::new(m)));
 }

@@ -220,12 +220,18 @@ impl Dumper {
 }
 
 fn kwarg(args: &Args, name: &str) -> Option<Value> {
-    args.kw.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone())
+    args.kw
+        .iter()
+        .find(|(k, _)| &**k == name)
+        .map(|(_, v)| v.clone())
 }
 
 fn dumps(it: &mut Interpreter, args: Args) -> R<Value> {
     if args.pos.len() != 1 {
-        return Err(Exception::type_error(format!("dumps() takes 1 positional argument but {} were given", args.pos.len())));
+        return Err(Exception::type_error(format!(
+            "dumps() takes 1 positional argument but {} were given",
+            args.pos.len()
+        )));
     }
     let flag = |it: &mut Interpreter, name: &str, d: bool| -> R<bool> {
         match kwarg(&args, name) {
@@ -237,16 +243,28 @@ fn dumps(it: &mut Interpreter, args: Args) -> R<Value> {
         None | Some(Value::None) => None,
         Some(Value::Int(n)) => Some(" ".repeat((*n).max(0) as usize)),
         Some(Value::Str(s)) => Some(s.to_string()),
-        Some(other) => return Err(Exception::type_error(format!("indent must be an int or a str, not {}", other.type_name()))),
+        Some(other) => {
+            return Err(Exception::type_error(format!(
+                "indent must be an int or a str, not {}",
+                other.type_name()
+            )));
+        }
     };
-    let (mut item_sep, mut key_sep) = (if indent.is_some() { "," } else { ", " }.to_string(), ": ".to_string());
+    let (mut item_sep, mut key_sep) = (
+        if indent.is_some() { "," } else { ", " }.to_string(),
+        ": ".to_string(),
+    );
     if let Some(sep) = kwarg(&args, "separators").filter(|s| !s.is_none()) {
         match it.iterate(&sep)?.as_slice() {
             [Value::Str(a), Value::Str(b)] => {
                 item_sep = a.to_string();
                 key_sep = b.to_string();
             }
-            _ => return Err(Exception::value_error("separators must be a pair of strings")),
+            _ => {
+                return Err(Exception::value_error(
+                    "separators must be a pair of strings",
+                ));
+            }
         }
     }
     let mut d = Dumper {
@@ -278,7 +296,10 @@ impl Reader<'_> {
             Some(p) => at - p,
             None => at + 1,
         };
-        Exception::new("JSONDecodeError", format!("{msg}: line {line} column {col} (char {at})"))
+        Exception::new(
+            "JSONDecodeError",
+            format!("{msg}: line {line} column {col} (char {at})"),
+        )
     }
 
     fn ws(&mut self) {
@@ -292,7 +313,9 @@ impl Reader<'_> {
     }
 
     fn starts(&self, word: &str) -> bool {
-        word.chars().enumerate().all(|(k, c)| self.s.get(self.i + k) == Some(&c))
+        word.chars()
+            .enumerate()
+            .all(|(k, c)| self.s.get(self.i + k) == Some(&c))
     }
 
     fn value(&mut self, it: &mut Interpreter) -> R<Value> {
@@ -322,12 +345,13 @@ impl Reader<'_> {
                 self.i += 8;
                 Ok(Value::Float(f64::INFINITY))
             }
-            Some('-') if self.s.get(self.i + 1) == Some(&'I') && {
-                self.i += 1;
-                let ok = self.starts("Infinity");
-                self.i -= 1;
-                ok
-            } =>
+            Some('-')
+                if self.s.get(self.i + 1) == Some(&'I') && {
+                    self.i += 1;
+                    let ok = self.starts("Infinity");
+                    self.i -= 1;
+                    ok
+                } =>
             {
                 self.i += 9;
                 Ok(Value::Float(f64::NEG_INFINITY))
@@ -378,19 +402,30 @@ impl Reader<'_> {
         }
         let text: String = self.s[start..self.i].iter().collect();
         if float {
-            return text.parse::<f64>().map(Value::Float).map_err(|_| self.error("Expecting value", start));
+            return text
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| self.error("Expecting value", start));
         }
         match text.parse::<i64>() {
             Ok(i) => Ok(Value::Int(i)),
             Err(_) => {
-                let int = it.builtins.get("int").cloned().ok_or_else(|| Exception::runtime_error("int missing"))?;
+                let int = it
+                    .builtins
+                    .get("int")
+                    .cloned()
+                    .ok_or_else(|| Exception::runtime_error("int missing"))?;
                 it.call_positional(&int, vec![Value::str(&text)])
             }
         }
     }
 
     fn hex4(&mut self, at: usize) -> R<u32> {
-        let h: String = self.s.get(self.i..self.i + 4).map(|c| c.iter().collect()).unwrap_or_default();
+        let h: String = self
+            .s
+            .get(self.i..self.i + 4)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default();
         match u32::from_str_radix(&h, 16) {
             Ok(v) if h.len() == 4 => {
                 self.i += 4;
@@ -443,7 +478,9 @@ impl Reader<'_> {
                         _ => return Err(self.error("Invalid \\escape", at)),
                     }
                 }
-                c if (c as u32) < 0x20 => return Err(self.error("Invalid control character at", self.i - 1)),
+                c if (c as u32) < 0x20 => {
+                    return Err(self.error("Invalid control character at", self.i - 1));
+                }
                 c => out.push(c),
             }
         }
@@ -516,7 +553,11 @@ fn loads(it: &mut Interpreter, args: Args) -> R<Value> {
                 other.type_name()
             )));
         }
-        None => return Err(Exception::type_error("loads() missing 1 required positional argument: 's'")),
+        None => {
+            return Err(Exception::type_error(
+                "loads() missing 1 required positional argument: 's'",
+            ));
+        }
     };
     let chars: Vec<char> = s.chars().collect();
     let mut r = Reader { s: &chars, i: 0 };
@@ -532,7 +573,10 @@ fn loads(it: &mut Interpreter, args: Args) -> R<Value> {
 /// Registers `json` and `json.JSONDecodeError` (a ValueError) with `it`.
 pub fn install(it: &mut Interpreter) {
     if let Some(base) = it.types.get("ValueError").cloned() {
-        it.types.insert("JSONDecodeError", TypeObj::new("JSONDecodeError", Some(base), None));
+        it.types.insert(
+            "JSONDecodeError",
+            TypeObj::new("JSONDecodeError", Some(base), None),
+        );
     }
     let m = Module::new("json");
     m.set("dumps", Value::builtin("dumps", dumps));

@@ -16,25 +16,40 @@ type R<T> = Result<T, Exception>;
 /// The field names: a string split on commas and whitespace, or an iterable of strings.
 fn field_names(it: &mut Interpreter, v: &Value) -> R<Vec<Rc<str>>> {
     let items = match v {
-        Value::Str(s) => s.replace(',', " ").split_whitespace().map(|w| Value::str(w)).collect(),
+        Value::Str(s) => s
+            .replace(',', " ")
+            .split_whitespace()
+            .map(|w| Value::str(w))
+            .collect(),
         other => it.iterate(other)?,
     };
     let mut names: Vec<Rc<str>> = Vec::new();
     for x in items {
         let Value::Str(n) = &x else {
-            return Err(Exception::type_error("Type names and field names must be strings"));
+            return Err(Exception::type_error(
+                "Type names and field names must be strings",
+            ));
         };
         let n = n.clone();
-        let ok = n.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        let ok = n
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
             && n.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !ok {
-            return Err(Exception::value_error(format!("Type names and field names must be valid identifiers: '{n}'")));
+            return Err(Exception::value_error(format!(
+                "Type names and field names must be valid identifiers: '{n}'"
+            )));
         }
         if n.starts_with('_') {
-            return Err(Exception::value_error(format!("Field names cannot start with an underscore: '{n}'")));
+            return Err(Exception::value_error(format!(
+                "Field names cannot start with an underscore: '{n}'"
+            )));
         }
         if names.contains(&n) {
-            return Err(Exception::value_error(format!("Encountered duplicate field name: '{n}'")));
+            return Err(Exception::value_error(format!(
+                "Encountered duplicate field name: '{n}'"
+            )));
         }
         names.push(n);
     }
@@ -45,16 +60,26 @@ fn field_names(it: &mut Interpreter, v: &Value) -> R<Vec<Rc<str>>> {
 fn values(v: &Value) -> R<Rc<Vec<Value>>> {
     match &builtin_half(v) {
         Some(Value::Tuple(t)) => Ok(t.clone()),
-        _ => Err(Exception::type_error("descriptor requires a namedtuple instance")),
+        _ => Err(Exception::type_error(
+            "descriptor requires a namedtuple instance",
+        )),
     }
 }
 
 /// `namedtuple(typename, field_names, *, defaults=None, rename=False, module=None)`.
 pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
-    let [typename, names, defaults, _rename, module] =
-        args.bind(&["typename", "field_names", "*", "defaults=", "rename=", "module="])?;
+    let [typename, names, defaults, _rename, module] = args.bind(&[
+        "typename",
+        "field_names",
+        "*",
+        "defaults=",
+        "rename=",
+        "module=",
+    ])?;
     let Some(Value::Str(typename)) = &typename else {
-        return Err(Exception::type_error("namedtuple() missing required argument 'typename' (a string)"));
+        return Err(Exception::type_error(
+            "namedtuple() missing required argument 'typename' (a string)",
+        ));
     };
     let typename = typename.clone();
     let names = field_names(it, &names.unwrap_or(Value::None))?;
@@ -63,7 +88,9 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
         Some(d) => it.iterate(&d)?,
     };
     if defaults.len() > names.len() {
-        return Err(Exception::type_error("Got more default values than field names"));
+        return Err(Exception::type_error(
+            "Got more default values than field names",
+        ));
     }
     let module: Rc<str> = match &module {
         Some(Value::Str(m)) => m.clone(),
@@ -72,7 +99,9 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
             _ => "__main__".into(),
         },
     };
-    let tuple = it.type_object("tuple").ok_or_else(|| Exception::runtime_error("tuple type missing"))?;
+    let tuple = it
+        .type_object("tuple")
+        .ok_or_else(|| Exception::runtime_error("tuple type missing"))?;
     let object = it.type_object("object");
     let names = Rc::new(names);
     let first_default = names.len() - defaults.len();
@@ -81,11 +110,17 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
     let mut attrs = super::value::NameMap::default();
     attrs.insert("__module__".into(), Value::Str(module.clone()));
     attrs.insert("__qualname__".into(), Value::Str(typename.clone()));
-    attrs.insert("__bases__".into(), Value::tuple(vec![Value::Type(tuple.clone())]));
+    attrs.insert(
+        "__bases__".into(),
+        Value::tuple(vec![Value::Type(tuple.clone())]),
+    );
     let mut mro = vec![Value::Type(tuple.clone())];
     mro.extend(object.map(Value::Type));
     attrs.insert("__mro__".into(), Value::tuple(mro));
-    attrs.insert("_fields".into(), Value::tuple(names.iter().map(|n| Value::Str(n.clone())).collect()));
+    attrs.insert(
+        "_fields".into(),
+        Value::tuple(names.iter().map(|n| Value::Str(n.clone())).collect()),
+    );
     let mut fd = Dict::new();
     for (n, d) in names[first_default..].iter().zip(defaults.iter()) {
         fd.insert(Value::Str(n.clone()), d.clone())?;
@@ -96,7 +131,13 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
             let this = args.pos.first().cloned().unwrap_or(Value::None);
             Ok(values(&this)?.get(i).cloned().unwrap_or(Value::None))
         });
-        attrs.insert(n.clone(), Value::native(Property { fget, fset: Value::None }));
+        attrs.insert(
+            n.clone(),
+            Value::native(Property {
+                fget,
+                fset: Value::None,
+            }),
+        );
     }
 
     let (ns, ds, tn) = (names.clone(), defaults.clone(), typename.clone());
@@ -117,10 +158,14 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
         }
         for (k, v) in args.kw {
             let Some(i) = ns.iter().position(|n| **n == *k) else {
-                return Err(Exception::type_error(format!("{tn}.__new__() got an unexpected keyword argument '{k}'")));
+                return Err(Exception::type_error(format!(
+                    "{tn}.__new__() got an unexpected keyword argument '{k}'"
+                )));
             };
             if given[i].is_some() {
-                return Err(Exception::type_error(format!("{tn}.__new__() got multiple values for argument '{k}'")));
+                return Err(Exception::type_error(format!(
+                    "{tn}.__new__() got multiple values for argument '{k}'"
+                )));
             }
             given[i] = Some(v);
         }
@@ -185,11 +230,15 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
         let mut vals = values(&this)?.to_vec();
         for (k, v) in &args.kw {
             let Some(i) = ns.iter().position(|n| **n == **k) else {
-                return Err(Exception::value_error(format!("Got unexpected field names: ['{k}']")));
+                return Err(Exception::value_error(format!(
+                    "Got unexpected field names: ['{k}']"
+                )));
             };
             vals[i] = v.clone();
         }
-        let cls = super::classes::class_of(&this).map(Value::Type).unwrap_or(Value::None);
+        let cls = super::classes::class_of(&this)
+            .map(Value::Type)
+            .unwrap_or(Value::None);
         it.call(&cls, Args::new("_replace", vals))
     });
     attrs.insert("_replace".into(), Value::native(NativeMethod(replace)));
@@ -197,18 +246,29 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
     let n_fields = names.len();
     let make = Value::builtin("_make", move |it, args| {
         let (Some(cls), Some(iterable)) = (args.pos.first(), args.pos.get(1)) else {
-            return Err(Exception::type_error("_make() missing required argument 'iterable'"));
+            return Err(Exception::type_error(
+                "_make() missing required argument 'iterable'",
+            ));
         };
         let vals = it.iterate(iterable)?;
         if vals.len() != n_fields {
-            return Err(Exception::type_error(format!("Expected {n_fields} arguments, got {}", vals.len())));
+            return Err(Exception::type_error(format!(
+                "Expected {n_fields} arguments, got {}",
+                vals.len()
+            )));
         }
         let cls = cls.clone();
         it.call(&cls, Args::new("_make", vals))
     });
     attrs.insert("_make".into(), Value::native(ClassMethod(make)));
 
-    let cls = Rc::new(TypeObj::build(typename, Some(module), Some(tuple), None, attrs));
+    let cls = Rc::new(TypeObj::build(
+        typename,
+        Some(module),
+        Some(tuple),
+        None,
+        attrs,
+    ));
     super::cycles::track_type(&cls);
     it.invalidate_class_flags();
     Ok(Value::Type(cls))
