@@ -15,6 +15,9 @@ use crate::lang::ast::CmpOp;
 
 type R<T> = Result<T, Exception>;
 
+/// A generated method's body before it is wrapped as a `NativeMethod`.
+type MethodFn = Box<dyn Fn(&mut Interpreter, Args) -> R<Value>>;
+
 /// One field of a dataclass, as `field(...)` gives it and `fields()` returns it.
 #[derive(Clone)]
 pub struct Field {
@@ -258,7 +261,7 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
     let name = qualname(cls);
     let mut attrs = cls.attrs.borrow_mut();
     attrs.insert("__dataclass_fields__".into(), Value::dict(d));
-    let method = |n: &str, f: Box<dyn Fn(&mut Interpreter, Args) -> R<Value>>| {
+    let method = |n: &str, f: MethodFn| {
         Value::native(NativeMethod(Value::builtin(n, move |it, args| f(it, args))))
     };
     let user_defines = |n: &str| attrs.contains_key(n);

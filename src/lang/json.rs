@@ -366,7 +366,6 @@ impl Reader<'_> {
         if self.peek() == Some('-') {
             self.i += 1;
         }
-        let digits_from = self.i;
         match self.peek() {
             Some('0') => self.i += 1,
             Some(c) if c.is_ascii_digit() => {
@@ -376,7 +375,6 @@ impl Reader<'_> {
             }
             _ => return Err(self.error("Expecting value", start)),
         }
-        let _ = digits_from;
         let mut float = false;
         if self.peek() == Some('.') && self.s.get(self.i + 1).is_some_and(|c| c.is_ascii_digit()) {
             float = true;

@@ -19,7 +19,7 @@ fn field_names(it: &mut Interpreter, v: &Value) -> R<Vec<Rc<str>>> {
         Value::Str(s) => s
             .replace(',', " ")
             .split_whitespace()
-            .map(|w| Value::str(w))
+            .map(Value::str)
             .collect(),
         other => it.iterate(other)?,
     };
