@@ -1714,9 +1714,26 @@ impl NativeObject for DictView {
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(Some(Value::iter_items(self.items())))
     }
-    fn binary_op(&self, _: &Value, op: super::native::Op, other: &Value, _: bool, _: &mut Interpreter) -> R<Option<Value>> {
+    fn binary_op(&self, _: &Value, op: super::native::Op, other: &Value, reflected: bool, it: &mut Interpreter) -> R<Option<Value>> {
         if let (super::native::Op::Eq, Some(o)) = (op, other.downcast::<DictView>()) {
             return Ok(Some(Value::Bool(key_eq(&Value::list(self.items()), &Value::list(o.items())))));
+        }
+        // Keys and items views are set-like: `&`, `|`, `-`, `^` with any iterable give a set.
+        if let super::native::Op::Bin(b @ (BinOp::BitAnd | BinOp::BitOr | BinOp::Sub | BinOp::BitXor)) = op
+            && self.kind != "dict_values"
+            && it.is_iterable(other)
+        {
+            let as_set = |items: Vec<Value>| -> R<Value> {
+                let mut d = Dict::new();
+                for x in items {
+                    d.insert(x, Value::None)?;
+                }
+                Ok(Value::set(d))
+            };
+            let mine = as_set(self.items())?;
+            let theirs = as_set(it.iterate(other)?)?;
+            let (a, b2) = if reflected { (theirs, mine) } else { (mine, theirs) };
+            return it.binary(b, &a, &b2).map(Some);
         }
         Ok(None)
     }

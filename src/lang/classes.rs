@@ -29,6 +29,35 @@ pub struct StaticMethod(pub Value);
 /// `classmethod(f)`.
 pub struct ClassMethod(pub Value);
 
+/// A native function kept as a class attribute that binds to the instance as a `def` does
+/// (the `__init__`, `__repr__` and `_replace` that `dataclass` and `namedtuple` generate).
+pub struct NativeMethod(pub Value);
+
+impl NativeObject for NativeMethod {
+    fn type_name(&self) -> &str {
+        "function"
+    }
+
+    fn snapshot(&self, c: &mut super::interp::Copier) -> Option<Value> {
+        Some(Value::native(NativeMethod(c.value(&self.0)?)))
+    }
+
+    fn call(&self, _this: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
+        interp.call(&self.0, args).map(Some)
+    }
+}
+
+/// The builtin value an instance of a class deriving from list, tuple, dict, set or str keeps
+/// as its native half: what indexing, iteration, `len` and `==` act on when the class does not
+/// define them.
+pub fn builtin_half(v: &Value) -> Option<Value> {
+    let Value::Instance(i) = v else { return None };
+    match &*i.native.borrow() {
+        Some(h @ (Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Str(_))) => Some(h.clone()),
+        _ => None,
+    }
+}
+
 /// What `super()` returns: attribute lookup starting after `after` in the MRO of `this`'s class.
 pub struct SuperObj {
     pub this: Value,
@@ -201,6 +230,9 @@ fn bind(v: &Value, this: &Value, cls: &Rc<TypeObj>, interp: &mut Interpreter) ->
             if let Some(c) = v.downcast::<ClassMethod>() {
                 return Ok(Value::Method(Rc::new(BoundMethod { this: Value::Type(cls.clone()), func: c.0.clone() })));
             }
+            if let Some(m) = v.downcast::<NativeMethod>() {
+                return Ok(Value::Method(Rc::new(BoundMethod { this: this.clone(), func: m.0.clone() })));
+            }
             v.clone()
         }
         other => other.clone(),
@@ -368,6 +400,25 @@ impl Interpreter {
             }
         }
         self.invalidate_class_flags();
+        if cls.mro().len() > 2 {
+            // A class deriving from `enum.Enum`: its attributes become members, in order.
+            let names: Vec<Name> = def
+                .body
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    super::ast::StmtKind::Assign(targets, _) => match targets.first().map(|t| &t.kind) {
+                        Some(super::ast::ExprKind::Name(n, _)) => Some(n.clone()),
+                        _ => None,
+                    },
+                    super::ast::StmtKind::AnnAssign(t, _, Some(_)) => match &t.kind {
+                        super::ast::ExprKind::Name(n, _) => Some(n.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            super::enums::finish_class(self, &cls, &names)?;
+        }
         let mut value = Value::Type(cls);
         for d in def.decorators.iter().rev() {
             let dv = self.eval(d, env)?;
@@ -378,6 +429,9 @@ impl Interpreter {
 
     /// `cls(*args)` for a class defined in Python.
     pub(crate) fn instantiate(&mut self, cls: &Rc<TypeObj>, args: Args) -> R<Value> {
+        if let Some(member) = super::enums::call_class(self, cls, &args)? {
+            return Ok(member);
+        }
         let init = lookup_user(cls, "__init__");
         if self.is_exception_type(cls) {
             if init.is_none() && !args.kw.is_empty() {

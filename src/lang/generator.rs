@@ -163,6 +163,10 @@ pub struct GenState {
     /// `frames[0]` is the body; `frames[k + 1]` is a block of `frames[k]`'s current statement.
     /// Empty once the generator has finished.
     frames: Vec<GenFrame>,
+    /// Whether it has run to a first `yield` (only then may `send` pass a value).
+    started: bool,
+    /// The value `send(v)` passed: what the pending `x = yield y` assigns.
+    sent: Option<Value>,
 }
 
 #[derive(Default)]
@@ -181,7 +185,7 @@ struct GenFrame {
 
 impl GenState {
     pub(crate) fn start(func: Rc<Function>, scope: Rc<Scope>) -> Value {
-        let st = GenState { func, env: Some(scope), frames: vec![GenFrame::default()] };
+        let st = GenState { func, env: Some(scope), frames: vec![GenFrame::default()], started: false, sent: None };
         Value::Iter(Rc::new(std::cell::RefCell::new(IterState::Generator(Box::new(st)))))
     }
 }
@@ -219,6 +223,7 @@ impl Interpreter {
             return Err(Exception::new("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
+        g.started = true;
         let r = self.step_generator(g);
         self.depth -= 1;
         r.map_err(|e| {
@@ -241,9 +246,10 @@ impl Interpreter {
                 f.pending_assign = false;
                 f.idx += 1;
                 if let Some(StmtKind::Assign(targets, _)) = blk.get(f.idx - 1).map(|s| &s.kind) {
-                    // Without `send()`, a yield expression's value is always None.
+                    // What `send(v)` passed; `next()` sends None.
+                    let v = g.sent.take().unwrap_or(Value::None);
                     for t in targets {
-                        self.assign(t, Value::None, &env)?;
+                        self.assign(t, v.clone(), &env)?;
                     }
                 }
                 continue;
@@ -379,4 +385,31 @@ impl Interpreter {
             }
         }
     }
+}
+
+/// `gen.send(value)`: resumes the generator with `value` as the result of the `yield` it
+/// stopped at (a `x = yield y` statement), and returns what it yields next.
+pub(crate) fn send_method(generator: &Value) -> Value {
+    Value::method(generator.clone(), "send", |it, args| {
+        if args.pos.len() != 1 || !args.kw.is_empty() {
+            return Err(Exception::type_error(format!(
+                "generator.send() takes exactly one argument ({} given)",
+                args.pos.len() + args.kw.len()
+            )));
+        }
+        let v = args.pos[0].clone();
+        let this = args.this.clone().unwrap_or(Value::None);
+        if let Value::Iter(c) = &this
+            && let IterState::Generator(g) = &mut *c.borrow_mut()
+        {
+            if !g.started && !v.is_none() {
+                return Err(Exception::type_error("can't send non-None value to a just-started generator"));
+            }
+            g.sent = Some(v);
+        }
+        match it.next(&this)? {
+            Some(x) => Ok(x),
+            None => Err(Exception::new("StopIteration", "")),
+        }
+    })
 }

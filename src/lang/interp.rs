@@ -639,6 +639,11 @@ impl Interpreter {
             }
             StmtKind::AugAssign(target, op, value) => self.aug_assign(target, *op, value, env)?,
             StmtKind::AnnAssign(target, ann, value) => {
+                if let (Some(scope), ExprKind::Name(name, _)) = (env, &target.kind)
+                    && scope.class_body
+                {
+                    self.record_annotation(scope, name, ann, env)?;
+                }
                 if let Some(v) = value {
                     let v = self.eval(v, env)?;
                     self.assign(target, v, env)?;
@@ -1021,6 +1026,30 @@ impl Interpreter {
         }
     }
 
+    /// `name: T` in a class body: CPython evaluates `T` and keeps it in the class's
+    /// `__annotations__` (which `dataclasses` reads for the fields, in order). An annotation we
+    /// cannot evaluate (a typing form we lack) is kept as None rather than failing the class.
+    fn record_annotation(&mut self, scope: &Rc<Scope>, name: &Name, ann: &Expr, env: &Env) -> R<()> {
+        let a = match self.eval(ann, env) {
+            Ok(a) => a,
+            Err(e) if e.is_limit() => return Err(e),
+            Err(_) => Value::None,
+        };
+        let key: Name = "__annotations__".into();
+        let d = match scope.get_var(&key) {
+            Some(d @ Value::Dict(_)) => d,
+            _ => {
+                let d = Value::dict(super::value::Dict::new());
+                scope.set_var(&key, d.clone());
+                d
+            }
+        };
+        if let Value::Dict(d) = &d {
+            d.borrow_mut().insert(Value::Str(name.clone()), a)?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn exec_class_body(&mut self, body: &[Stmt], env: &Env) -> R<()> {
         match self.exec_block(body, env)? {
             Flow::Normal => Ok(()),
@@ -1339,6 +1368,13 @@ impl Interpreter {
             && let Some(v) = self.instance_inplace(op, &a, &b)?
         {
             return Ok(v);
+        }
+        // A list subclass: `+=`/`*=` change its list in place and keep the instance.
+        if let Some(h @ Value::List(_)) = super::classes::builtin_half(&a)
+            && matches!(op, BinOp::Add | BinOp::Mul)
+        {
+            self.inplace(op, h, b)?;
+            return Ok(a);
         }
         match (&a, op) {
             (Value::List(l), BinOp::Add) => {
@@ -2200,6 +2236,9 @@ impl Interpreter {
                 if self.dunder(v, "__len__").is_some() {
                     return Ok(self.len(v)? > 0);
                 }
+                if let Some(h) = super::classes::builtin_half(v) {
+                    return self.truthy(&h);
+                }
                 true
             }
             Value::Native(n) => {
@@ -2372,9 +2411,12 @@ impl Interpreter {
                         other.type_name()
                     )));
                 }
-                None => {
-                    return Err(Exception::type_error(format!("object of type '{}' has no len()", v.type_name())));
-                }
+                None => match super::classes::builtin_half(v) {
+                    Some(h) => return self.len(&h),
+                    None => {
+                        return Err(Exception::type_error(format!("object of type '{}' has no len()", v.type_name())));
+                    }
+                },
             },
             Value::Native(n) => {
                 let n = n.clone();
@@ -2403,7 +2445,10 @@ impl Interpreter {
                 | Value::Iter(_)
                 | Value::Native(_)
         ) || (matches!(v, Value::Instance(_))
-            && (self.dunder(v, "__iter__").is_some() || self.dunder(v, "__getitem__").is_some()))
+            && (self.dunder(v, "__iter__").is_some()
+                || self.dunder(v, "__getitem__").is_some()
+                || super::classes::builtin_half(v).is_some()))
+            || matches!(v, Value::Type(t) if super::enums::members(t).is_some())
     }
 
     /// `iter(v)`.
@@ -2414,6 +2459,9 @@ impl Interpreter {
             Value::Dict(d) | Value::Set(d) => IterState::Items { items: d.borrow().keys(), idx: 0 },
             Value::Range(r) => IterState::Range { cur: r.start, stop: r.stop, step: r.step },
             Value::Iter(_) => return Ok(v.clone()),
+            Value::Type(t) if super::enums::members(t).is_some() => {
+                IterState::Items { items: super::enums::members(t).unwrap_or_default(), idx: 0 }
+            }
             Value::Instance(_) => {
                 if let Some(it) = self.call_dunder(v, "__iter__", Vec::new())? {
                     let ok = matches!(it, Value::Iter(_) | Value::Native(_))
@@ -2425,6 +2473,9 @@ impl Interpreter {
                         )));
                     }
                     return Ok(it);
+                }
+                if let Some(h) = super::classes::builtin_half(v) {
+                    return self.iter(&h);
                 }
                 if self.dunder(v, "__getitem__").is_some() {
                     // The old sequence protocol: v[0], v[1], ... until IndexError.
@@ -2752,6 +2803,12 @@ impl Interpreter {
             Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.borrow().clone())),
             _ => {}
         }
+        if name == "send"
+            && let Value::Iter(c) = obj
+            && matches!(&*c.borrow(), IterState::Generator(_))
+        {
+            return Ok(super::generator::send_method(obj));
+        }
         if let Some(v) = super::builtins::attribute(self, obj, name)? {
             return Ok(v);
         }
@@ -2863,9 +2920,15 @@ impl Interpreter {
             }
             Value::Instance(_) => match self.call_dunder(obj, "__getitem__", vec![key.clone()])? {
                 Some(v) => Ok(v),
-                None => Err(Exception::type_error(format!("'{}' object is not subscriptable", obj.type_name()))),
+                None => match super::classes::builtin_half(obj) {
+                    Some(h) => self.get_item(&h, key),
+                    None => Err(Exception::type_error(format!("'{}' object is not subscriptable", obj.type_name()))),
+                },
             },
-            Value::Type(t) => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+            Value::Type(t) => match super::enums::class_item(self, t, key)? {
+                Some(m) => Ok(m),
+                None => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+            },
             other => Err(Exception::type_error(format!("'{}' object is not subscriptable", other.type_name()))),
         }
     }
@@ -2907,6 +2970,10 @@ impl Interpreter {
                 Ok(())
             }
             Value::Dict(d) => d.borrow_mut().insert(key.clone(), value),
+            Value::Instance(_) if self.dunder(obj, "__setitem__").is_none() && super::classes::builtin_half(obj).is_some() => {
+                let h = super::classes::builtin_half(obj).unwrap_or(Value::None);
+                self.set_item(&h, key, value)
+            }
             Value::Instance(_) => match self.call_dunder(obj, "__setitem__", vec![key.clone(), value])? {
                 Some(_) => Ok(()),
                 None => Err(Exception::type_error(format!(
@@ -2954,7 +3021,10 @@ impl Interpreter {
             }
             Value::Instance(_) => match self.call_dunder(obj, "__delitem__", vec![key.clone()])? {
                 Some(_) => Ok(()),
-                None => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", obj.type_name()))),
+                None => match super::classes::builtin_half(obj) {
+                    Some(h) => self.del_item(&h, key),
+                    None => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", obj.type_name()))),
+                },
             },
             other => Err(Exception::type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
         }

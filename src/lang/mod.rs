@@ -6,7 +6,9 @@
 pub mod ast;
 pub mod bigint;
 mod builtins;
+mod dataclasses;
 mod dunders;
+mod enums;
 pub mod classes;
 pub mod cycles;
 pub mod error;
@@ -27,6 +29,8 @@ mod stdlib;
 mod stdmods;
 mod pycollections;
 mod itertools;
+mod json;
+mod namedtuple;
 mod trash;
 pub mod native;
 pub mod numpy;

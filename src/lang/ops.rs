@@ -186,6 +186,11 @@ impl Interpreter {
         {
             return Ok(v);
         }
+        // A subclass of list, tuple or dict: the operation acts on its builtin half.
+        let (ha, hb) = (super::classes::builtin_half(a), super::classes::builtin_half(b));
+        if ha.is_some() || hb.is_some() {
+            return self.binary(op, &ha.unwrap_or_else(|| a.clone()), &hb.unwrap_or_else(|| b.clone()));
+        }
         if let Value::Native(n) = a {
             let n = n.clone();
             if let Some(v) = n.binary_op(a, Op::Bin(op), b, false, self)? {
@@ -522,6 +527,13 @@ impl Interpreter {
         {
             return Ok(v);
         }
+        // A class deriving from list, tuple or dict (a namedtuple) compares as its builtin half.
+        if nop.is_some() {
+            let (ha, hb) = (super::classes::builtin_half(a), super::classes::builtin_half(b));
+            if ha.is_some() || hb.is_some() {
+                return self.compare(op, &ha.unwrap_or_else(|| a.clone()), &hb.unwrap_or_else(|| b.clone()));
+            }
+        }
         if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)
             && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
         {
@@ -671,6 +683,10 @@ impl Interpreter {
                 }
                 None => false,
             }),
+            Value::Type(t) if super::enums::members(t).is_some() => {
+                let members = super::enums::members(t).unwrap_or_default();
+                Ok(members.iter().any(|m| m.is(item)))
+            }
             Value::Instance(_) if self.dunder(container, "__contains__").is_some() => {
                 let r = self.call_dunder(container, "__contains__", vec![item.clone()])?.unwrap_or(Value::Bool(false));
                 self.truthy(&r)

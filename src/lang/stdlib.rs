@@ -64,6 +64,7 @@ pub fn install(it: &mut Interpreter) {
     collections.set("Counter", Value::builtin("Counter", super::pycollections::counter));
     collections.set("defaultdict", Value::builtin("defaultdict", super::pycollections::defaultdict));
     collections.set("deque", Value::builtin("deque", super::pycollections::deque));
+    collections.set("namedtuple", Value::builtin("namedtuple", super::namedtuple::namedtuple));
     it.modules.insert("collections".into(), Value::Module(Rc::new(collections)));
 
     let inspect = Module::new("inspect");
@@ -98,4 +99,7 @@ pub fn install(it: &mut Interpreter) {
     super::itertools::install(it);
     super::os::install(it);
     super::pathlib::install(it);
+    super::dataclasses::install(it);
+    super::json::install(it);
+    super::enums::install(it);
 }

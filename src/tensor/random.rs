@@ -13,6 +13,9 @@ use super::{DType, Result, Tensor, TensorError};
 const N: usize = 624;
 const M: usize = 397;
 
+/// The size of PyTorch's `CPUGeneratorImplState`, what `get_rng_state()` returns.
+pub const STATE_BYTES: usize = 5056;
+
 /// mt19937 plus the cached second Box–Muller sample of the double normal path.
 #[derive(Clone, Debug)]
 pub struct Generator {
@@ -47,6 +50,56 @@ impl Generator {
 
     pub fn initial_seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The state as `torch.get_rng_state()` returns it: the bytes of PyTorch's
+    /// `CPUGeneratorImplState` (little-endian): the seed (u64), `left` and `seeded` (i32 each),
+    /// `next` (u64), the 624 words (u64 each), the legacy normal fields `x`, `y`, `rho` (f64)
+    /// and `is_valid` (i32; `y` is the cached double normal sample), padding, the float normal
+    /// sample (f32) and its flag (bool), padding.
+    pub fn state_bytes(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(STATE_BYTES);
+        b.extend_from_slice(&self.seed.to_le_bytes());
+        b.extend_from_slice(&(self.left as i32).to_le_bytes());
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend_from_slice(&(self.next as u64).to_le_bytes());
+        for w in self.state.iter() {
+            b.extend_from_slice(&(*w as u64).to_le_bytes());
+        }
+        b.extend_from_slice(&0f64.to_le_bytes());
+        b.extend_from_slice(&self.next_double_normal.unwrap_or(0.0).to_le_bytes());
+        b.extend_from_slice(&0f64.to_le_bytes());
+        b.extend_from_slice(&(self.next_double_normal.is_some() as i32).to_le_bytes());
+        b.resize(STATE_BYTES - 8, 0);
+        b.extend_from_slice(&0f32.to_le_bytes());
+        b.resize(STATE_BYTES, 0);
+        b
+    }
+
+    /// `torch.set_rng_state(bytes)`: the inverse of [`Generator::state_bytes`].
+    pub fn set_state_bytes(&mut self, b: &[u8]) -> std::result::Result<(), String> {
+        if b.len() != STATE_BYTES {
+            return Err(format!(
+                "Expected a CPUGeneratorImplState of size 5056 but found the input RNG state size to be {}",
+                b.len()
+            ));
+        }
+        let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
+        let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
+        let left = i32_at(8);
+        let next = u64_at(16);
+        if !(1..=N as i32).contains(&left) || next > N as u64 {
+            return Err("Invalid mt19937 state".into());
+        }
+        self.seed = u64_at(0);
+        self.left = left as usize;
+        self.next = next as usize;
+        for (k, w) in self.state.iter_mut().enumerate() {
+            *w = u64_at(24 + 8 * k) as u32;
+        }
+        let y = f64::from_le_bytes(b[5024..5032].try_into().unwrap_or([0; 8]));
+        self.next_double_normal = (i32_at(5040) != 0).then_some(y);
+        Ok(())
     }
 
     fn twist(&mut self) {

@@ -191,6 +191,22 @@ impl NativeObject for PyGenerator {
                 args.this_native::<PyGenerator>()?.0.borrow_mut().manual_seed(seed as u64);
                 Ok(args.this.clone().unwrap_or(Value::None))
             }),
+            "get_state" => Value::method(this.clone(), "get_state", |_, args| {
+                let [] = args.bind(&[])?;
+                rng_state_tensor(&args.this_native::<PyGenerator>()?.0.borrow())
+            }),
+            "set_state" => Value::method(this.clone(), "set_state", |_, args| {
+                let [state] = args.bind(&["new_state"])?;
+                set_rng_state(&mut args.this_native::<PyGenerator>()?.0.borrow_mut(), state.as_ref())?;
+                Ok(args.this.clone().unwrap_or(Value::None))
+            }),
+            "seed" => Value::method(this.clone(), "seed", |_, args| {
+                let [] = args.bind(&[])?;
+                let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let seed = (t.as_nanos() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 1;
+                args.this_native::<PyGenerator>()?.0.borrow_mut().manual_seed(seed);
+                Ok(Value::Int(seed as i64))
+            }),
             "initial_seed" => Value::method(this.clone(), "initial_seed", |_, args| {
                 let [] = args.bind(&[])?;
                 let s = args.this_native::<PyGenerator>()?.0.borrow().initial_seed();
@@ -199,6 +215,32 @@ impl NativeObject for PyGenerator {
             _ => return Ok(None),
         }))
     }
+}
+
+/// A generator's state as PyTorch's uint8 tensor of `CPUGeneratorImplState` bytes.
+fn rng_state_tensor(g: &Generator) -> R<Value> {
+    let bytes: Vec<i64> = g.state_bytes().into_iter().map(i64::from).collect();
+    let n = bytes.len();
+    let t = Tensor::from_data(engine::Data::I64(bytes), &[n]).and_then(|t| t.to_dtype(DType::UInt8)).map_err(exc)?;
+    Ok(tv(t))
+}
+
+/// `set_rng_state(t)` / `Generator.set_state(t)`: a uint8 tensor `get_rng_state` gave.
+fn set_rng_state(g: &mut Generator, state: Option<&Value>) -> R<()> {
+    let t = state.and_then(as_tensor).ok_or_else(|| {
+        Exception::type_error(format!(
+            "expected a torch.ByteTensor, but got {}",
+            state.map_or("NoneType".to_string(), Value::type_name)
+        ))
+    })?;
+    if t.dtype() != DType::UInt8 {
+        return Err(Exception::type_error(format!(
+            "expected a torch.ByteTensor, but got {}",
+            convert::dtype_value(t.dtype()).repr()
+        )));
+    }
+    let bytes: Vec<u8> = t.to_f64_vec().into_iter().map(|x| x as u8).collect();
+    g.set_state_bytes(&bytes).map_err(Exception::runtime_error)
 }
 
 fn first_tensor(args: &Args, fname: &str) -> R<Tensor> {
@@ -542,6 +584,37 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let s = g.rng.borrow().initial_seed();
         // Python ints are unbounded; ours are i64, so seeds past 2**63 cannot be shown.
         i64::try_from(s).map(Value::Int).map_err(|_| Exception::unsupported("initial_seed() above 2**63"))
+    }));
+    let g = shared.clone();
+    m.set("seed", Value::builtin("seed", move |_, args| {
+        let [] = args.bind(&[])?;
+        // A non-deterministic seed, as PyTorch draws one; kept below 2**63 for our ints.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seed = (t.as_nanos() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 1;
+        g.rng.borrow_mut().manual_seed(seed);
+        Ok(Value::Int(seed as i64))
+    }));
+    let g = shared.clone();
+    m.set("get_rng_state", Value::builtin("get_rng_state", move |_, args| {
+        let [] = args.bind(&[])?;
+        rng_state_tensor(&g.rng.borrow())
+    }));
+    let g = shared.clone();
+    m.set("set_rng_state", Value::builtin("set_rng_state", move |_, args| {
+        let [state] = args.bind(&["new_state"])?;
+        set_rng_state(&mut g.rng.borrow_mut(), state.as_ref())?;
+        Ok(Value::None)
+    }));
+    m.set("set_default_dtype", Value::builtin("set_default_dtype", |_, args| {
+        let [d] = args.bind(&["d"])?;
+        match dtype_arg(d.as_ref())? {
+            Some(DType::Float32) => Ok(Value::None),
+            Some(DType::Float64 | DType::Float16 | DType::BFloat16) => Err(Exception::unsupported(
+                "torch.set_default_dtype to a dtype other than torch.float32 (docs/divergences.md)",
+            )),
+            Some(_) => Err(Exception::type_error("only floating-point types are supported as the default type")),
+            None => Err(Exception::type_error("set_default_dtype(): argument 'd' must be torch.dtype")),
+        }
     }));
     m.set("Generator", class("Generator", "torch", |_, args| {
         let [_device] = args.bind(&["device="])?;

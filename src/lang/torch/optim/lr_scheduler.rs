@@ -434,6 +434,7 @@ impl NativeObject for PyScheduler {
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(Some(match name {
             "last_epoch" => Value::Int(self.last_epoch.get()),
+            "_step_count" => Value::Int(self.step_count.get()),
             "base_lrs" => floats(&self.base_lrs),
             "optimizer" => self.optimizer.clone(),
             "T_cur" | "T_i" => match &self.rule {
@@ -525,7 +526,7 @@ fn scheduler(
         rule,
         base_lrs: base,
         last_epoch: Cell::new(-1),
-        step_count: Cell::new(-1),
+        step_count: Cell::new(0),
         last_lr: RefCell::new(Vec::new()),
     };
     s.advance(interp, true)?;
