@@ -287,7 +287,8 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
 /// (docs/matmul-order.md): with fewer than 4 rows or fewer than 12 output columns MKL gives a
 /// plain non-FMA sequential dot (every `(2000, 3) @ (3, 1)` output, say), with 4+ rows and 12+
 /// columns a sequential FMA dot, whatever `k`. Its other kernels (gemv for one column and
-/// k >= 8, 5-11 columns with k >= 8) match neither: a listed divergence.
+/// k >= 8, 5-11 columns with k >= 8) match neither: `gemv_order` and `narrow_order` (for a
+/// `mat2` contiguous along `k`, `linear`'s) reproduce some; the rest is a listed divergence.
 pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
     m >= 4 && n >= 12
 }
@@ -401,6 +402,9 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     if n == 1 && super::gemv_order::applies(a, m, k) {
         return super::gemv_order::gemv_rows(a, b, m, k);
+    }
+    if !matmul_fused(m, k, n) && super::narrow_order::applies(a, b, m, k, n) {
+        return super::narrow_order::narrow_rows(a, b, m, k, n);
     }
     matmul_sequential(a, b, m, k, n, matmul_fused(m, k, n))
 }

@@ -1,0 +1,214 @@
+//! The summation order of MKL's float32 kernel for `x @ w.t()` (`F.linear`, `addmm` with a
+//! transposed `mat2`) when the product is too narrow for the FMA kernel: fewer than 12 output
+//! columns, or fewer than 4 rows (docs/matmul-order.md, "Narrow products with a transposed
+//! `mat2`"). Both operands are then contiguous along `k`, and MKL takes one dot product per
+//! output, vectorised along `k`:
+//!
+//! - the first `h` products, `h` the elements from the start of `x`'s row to the next 16-byte
+//!   boundary (`(-(i * k)) % 4` for a fresh, 64-byte aligned `x`), are summed in order into
+//!   lane 0;
+//! - the following products go to `L` lanes by `(p - h) % L` while whole groups of `L` remain:
+//!   `L = 4` for the columns in blocks of four (`j < 4 * (n / 4)`), `L = 8` for the last
+//!   `n % 4` columns;
+//! - the lanes are folded in halves (`l_j + l_{j + L/2}`, ...: `(l0 + l2) + (l1 + l3)` for
+//!   four), then the leftover products (fewer than `L`) are added one by one.
+//!
+//! Every product and every sum is rounded (no FMA); there is no split for long sums (probed up
+//! to k = 1100), and a bias is added to the finished product. A single row (`m = 1`) is MKL's
+//! gemv over `w`'s rows instead (`gemv_order`). The peel follows the address of
+//! `x`'s rows; lessonrun models an `x` whose first element is 16-byte aligned (every fresh
+//! tensor), as `gemv_order` does.
+
+use super::kernels::{Float, Mat};
+
+/// Whether [`narrow_rows`] gives MKL's order: float32, a row-major `a` and a `b` that is
+/// contiguous along `k` (`w.t()` of a row-major `w`), two or more columns. The caller has
+/// already ruled out the FMA kernel's shapes.
+pub(crate) fn applies<T: Float>(
+    a: Mat<'_, T>,
+    b: Mat<'_, T>,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> bool {
+    std::mem::size_of::<T>() == 4 && m >= 1 && n >= 2 && k > 0 && a.cs == 1 && b.rs == 1
+}
+
+/// `a (m x k) @ b (k x n)` in MKL's narrow order (see the module documentation). One row is
+/// MKL's gemv over `w` instead: `w (n x k) @ x`, with `gemv_order`'s order for `w`'s rows.
+pub(crate) fn narrow_rows<T: Float>(
+    a: Mat<'_, T>,
+    b: Mat<'_, T>,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Vec<T> {
+    if m == 1 {
+        let w = Mat {
+            data: b.data,
+            rs: b.cs,
+            cs: 1,
+        };
+        let x = Mat {
+            data: a.data,
+            rs: 1,
+            cs: 1,
+        };
+        if super::gemv_order::applies(w, n, k) {
+            return super::gemv_order::gemv_rows(w, x, n, k);
+        }
+        return super::kernels::matmul_sequential(a, b, m, k, n, false);
+    }
+    let blocked = n / 4 * 4;
+    let mut out = Vec::with_capacity(m * n);
+    for i in 0..m {
+        if super::interrupt::should_stop() {
+            out.resize(m * n, T::zero());
+            break;
+        }
+        let x = &a.data[i * a.rs..i * a.rs + k];
+        let peel = (4 - (i * a.rs) % 4) % 4;
+        for j in 0..n {
+            let w = &b.data[j * b.cs..j * b.cs + k];
+            out.push(if j < blocked {
+                dot::<T, 4>(x, w, peel)
+            } else {
+                dot::<T, 8>(x, w, peel)
+            });
+        }
+    }
+    out
+}
+
+/// One output: the peel into lane 0, `L` lanes over whole groups, folded in halves, then the
+/// leftover products in order.
+#[inline]
+fn dot<T: Float, const L: usize>(x: &[T], w: &[T], peel: usize) -> T {
+    let k = x.len();
+    let peel = peel.min(k);
+    let mut lanes = [T::zero(); L];
+    let mut started = [false; L];
+    if peel > 0 {
+        // The first product alone, not `0 + product`: the sign of a zero depends on it.
+        lanes[0] = x[1..peel]
+            .iter()
+            .zip(&w[1..peel])
+            .fold(x[0] * w[0], |acc, (&x, &y)| acc + x * y);
+        started[0] = true;
+    }
+    let body = (k - peel) / L * L;
+    let (xs, ws) = (&x[peel..peel + body], &w[peel..peel + body]);
+    let mut groups = xs.chunks_exact(L).zip(ws.chunks_exact(L));
+    if let Some((xg, wg)) = groups.next() {
+        for l in 0..L {
+            let prod = xg[l] * wg[l];
+            lanes[l] = if started[l] { lanes[l] + prod } else { prod };
+        }
+        for (xg, wg) in groups {
+            for l in 0..L {
+                lanes[l] = lanes[l] + xg[l] * wg[l];
+            }
+        }
+    }
+    let mut width = L;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            lanes[j] = lanes[j] + lanes[j + width];
+        }
+    }
+    x[peel + body..]
+        .iter()
+        .zip(&w[peel + body..])
+        .fold(lanes[0], |acc, (&x, &y)| acc + x * y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::recorded::{replay, same};
+    use super::super::{Data, Tensor, kernels, nn};
+    use super::*;
+
+    /// The inputs of testdata/gen_narrow_linear.py: element `idx` of the tensor `seed`.
+    fn value(seed: u64, idx: u64) -> f32 {
+        let mut u = (idx * 0x9E37_79B1 + seed * 0x85EB_CA77) % (1 << 32);
+        u ^= u >> 15;
+        u = (u * 0x2C1B_3C6D) % (1 << 32);
+        u ^= u >> 12;
+        ((u >> 8) as i64 - (1 << 23)) as f32 / (1 << 23) as f32
+    }
+
+    fn values(seed: u64, n: usize) -> Vec<f32> {
+        (0..n as u64).map(|i| value(seed, i)).collect()
+    }
+
+    /// Every output of `F.linear` recorded from PyTorch for 2-6 rows, 2-11 columns (and a few
+    /// wider products of 2 or 3 rows), k from 1 to 1100, with and without a bias: the kernel
+    /// (`matmul_mat` on `w.t()`) and `nn::linear` on tensors both give the recorded bits.
+    #[test]
+    fn linear_matches_recorded_pytorch() {
+        let text = include_str!("testdata/narrow_linear_cases.txt");
+        replay(text, 600, |row| {
+            let [m, k, n, bias] = [0, 1, 2, 3].map(|i| row[i] as usize);
+            let want = &row[4..];
+            if want.len() != m * n {
+                return Some(format!("{m} {k} {n}: {} outputs recorded", want.len()));
+            }
+            let (x, w, b) = (values(1, m * k), values(2, n * k), values(3, n));
+            let wt = Mat {
+                data: &w,
+                rs: 1,
+                cs: k,
+            };
+            let mut kernel = kernels::matmul_mat(Mat::rows(&x, k), wt, m, k, n);
+            if bias == 1 {
+                for (o, v) in kernel.iter_mut().enumerate() {
+                    *v = *v + b[o % n];
+                }
+            }
+            let tensor =
+                |v: &[f32], shape: &[usize]| Tensor::from_data(Data::F32(v.to_vec()), shape);
+            let via_linear = (|| {
+                let bt = tensor(&b, &[n]).ok()?;
+                let y = nn::linear(
+                    &tensor(&x, &[m, k]).ok()?,
+                    &tensor(&w, &[n, k]).ok()?,
+                    (bias == 1).then_some(&bt),
+                )
+                .ok()?;
+                y.to_f32_vec()
+            })()
+            .unwrap_or_default();
+            let bad: Vec<usize> = (0..m * n)
+                .filter(|&o| {
+                    !same(kernel[o], want[o])
+                        || via_linear.get(o).is_none_or(|&v| !same(v, want[o]))
+                })
+                .collect();
+            (!bad.is_empty())
+                .then(|| format!("m={m} k={k} n={n} bias={bias}: outputs {bad:?} differ"))
+        });
+    }
+
+    /// The order's branches on one shape each, against the plain dot they replace: the peel
+    /// (odd k, rows 1-3), four lanes (the first columns), eight lanes (the last n % 4 columns)
+    /// and the leftover products all change some output's bits (the recorded test could fail).
+    #[test]
+    fn narrow_order_differs_from_the_plain_dot() {
+        let (m, k, n) = (4, 37, 10);
+        let (x, w) = (values(1, m * k), values(2, n * k));
+        let wt = Mat {
+            data: &w,
+            rs: 1,
+            cs: k,
+        };
+        let narrow = narrow_rows(Mat::rows(&x, k), wt, m, k, n);
+        let plain = kernels::matmul_sequential(Mat::rows(&x, k), wt, m, k, n, false);
+        let differ = narrow
+            .iter()
+            .zip(&plain)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert!(differ > m * n / 4, "{differ} of {} outputs differ", m * n);
+    }
+}
