@@ -218,6 +218,9 @@ fn run_cells(cells: &[(String, usize, bool)], options: &RunOptions, lesson_path:
             (None, None) => None,
         });
         runs.push(run_cell(&mut interp, code, *base, None));
+        // Between cells, no Python code runs: the cycles earlier cells left are freed here
+        // once there are many, not only at the lesson's end (a micrograd lesson's graphs).
+        crate::lang::cycles::collect_if_grown();
     }
     drop(interp);
     end_thread();

@@ -624,6 +624,12 @@ fn install_functions(it: &mut Interpreter) {
             line.push_str(&it.to_str(v)?);
         }
         line.push_str(&end);
+        // `print(..., file=f)` writes through `f.write` (an `io.StringIO`, say).
+        if let Some((_, f)) = args.kw.iter().find(|(k, v)| &**k == "file" && !matches!(v, Value::None)) {
+            let write = it.get_attr(f, "write")?;
+            it.call(&write, crate::lang::native::Args::new("write", vec![Value::Str(line.as_str().into())]))?;
+            return Ok(Value::None);
+        }
         it.out.push_str(&line);
         Ok(Value::None)
     });

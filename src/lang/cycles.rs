@@ -48,12 +48,18 @@ struct Registry {
     /// sweep), so recording stays O(1) amortised and a dead object's weak count (which keeps
     /// its allocation, not its contents) is dropped soon.
     sweep_at: usize,
+    /// [`collect_if_grown`] collects once this many are recorded (twice the survivors of the
+    /// last collection).
+    collect_at: usize,
 }
 
 const MIN_SWEEP: usize = 4096;
+/// Fewer recorded objects than this are not worth a collection between cells: a lesson's
+/// modules, classes and a few thousand values take a few milliseconds to free at its end.
+const MIN_COLLECT: usize = 50_000;
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { on: false, items: Vec::new(), sweep_at: MIN_SWEEP }) };
+    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { on: false, items: Vec::new(), sweep_at: MIN_SWEEP, collect_at: MIN_COLLECT }) };
 }
 
 /// Starts (or stops) recording on this thread. A host turns it on for a lesson's thread.
@@ -120,6 +126,7 @@ pub fn break_cycles() {
         let mut r = r.borrow_mut();
         r.on = false;
         r.sweep_at = MIN_SWEEP;
+        r.collect_at = MIN_COLLECT;
         std::mem::take(&mut r.items)
     });
     let nodes: Vec<Node> = items.iter().filter_map(Node::upgrade).collect();
@@ -379,8 +386,23 @@ pub fn collect() -> usize {
         freed += 1;
     }
     drop(contents);
+    let survivors = nodes.len() - freed;
     drop(nodes);
+    REGISTRY.with(|r| r.borrow_mut().collect_at = (2 * survivors).max(MIN_COLLECT));
     freed
+}
+
+/// [`collect`], when the objects recorded have doubled since the last collection (and number
+/// at least `MIN_COLLECT`), else nothing; returns how many were emptied. A lesson whose cells
+/// build object graphs with cycles (micrograd's `Value`, whose `_backward` closure holds its
+/// own node) then frees each cell's garbage between cells instead of holding it all until
+/// the lesson ends, at a cost linear in what it records. Same contract as [`collect`].
+pub fn collect_if_grown() -> usize {
+    let due = REGISTRY.with(|r| {
+        let r = r.borrow();
+        r.on && r.items.len() >= r.collect_at
+    });
+    if due { collect() } else { 0 }
 }
 
 #[cfg(test)]
@@ -467,6 +489,24 @@ mod tests {
         assert!(kept.iter().all(|w| w.strong_count() > 0), "reachable objects stay");
         it.run_cell("print(k.me.me.x, held[0].me is held[0], from_outside[0].me is from_outside[0])\n", 0, &mut out).unwrap();
         assert_eq!(out.0, "[1, 2] True True\n");
+        drop(it);
+        break_cycles();
+    }
+
+    /// `collect_if_grown` leaves small amounts of garbage alone and frees it once it doubles.
+    #[test]
+    fn collection_between_cells_waits_for_the_recorded_objects_to_double() {
+        set_tracking(true);
+        let mut it = Interpreter::new();
+        let garbage = |n: usize| format!("for i in range({n}):\n    l = []\n    l.append(l)\n");
+        it.run_cell(&garbage(1000), 0, &mut Discard).unwrap();
+        assert_eq!(collect_if_grown(), 0, "a thousand cycles are left to the lesson's end");
+        it.run_cell(&garbage(2 * MIN_COLLECT), 0, &mut Discard).unwrap();
+        let freed = collect_if_grown();
+        // Every list but the last (`l` still names it) was garbage.
+        assert!(freed >= 2 * MIN_COLLECT, "freed {freed}");
+        assert_eq!(collect_if_grown(), 0, "nothing new was recorded since");
+        it.run_cell("print(l[0] is l)", 0, &mut Discard).unwrap();
         drop(it);
         break_cycles();
     }

@@ -37,28 +37,37 @@ impl Interpreter {
     }
 }
 
+/// The floored quotient of CPython's float_divmod (NumPy's `npy_divmod` and ATen's `div_floor`
+/// compute the same), in the operands' own precision: `(x - x % y) / y`, one less when the
+/// remainder's sign differs from `y`'s, then rounded to the nearest integer, a zero keeping
+/// the sign of `x / y`. Division by zero gives `x / y`.
+pub(crate) fn floor_quotient<T: num_traits::Float>(x: T, y: T) -> T {
+    if y == T::zero() {
+        return x / y;
+    }
+    let m = x % y;
+    let mut div = (x - m) / y;
+    if m != T::zero() && (y < T::zero()) != (m < T::zero()) {
+        div = div - T::one();
+    }
+    if div == T::zero() {
+        return T::zero().copysign(x / y);
+    }
+    let f = div.floor();
+    if div - f > T::from(0.5).unwrap_or_else(T::zero) { f + T::one() } else { f }
+}
+
 /// Python's float floor-division and modulo (CPython's float_divmod).
 pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
     let mut m = x % y;
-    let mut div = (x - m) / y;
     if m != 0.0 {
         if (y < 0.0) != (m < 0.0) {
             m += y;
-            div -= 1.0;
         }
     } else {
         m = 0.0f64.copysign(y);
     }
-    let floordiv = if div != 0.0 {
-        let mut f = div.floor();
-        if div - f > 0.5 {
-            f += 1.0;
-        }
-        f
-    } else {
-        0.0f64.copysign(x / y)
-    };
-    (floordiv, m)
+    (floor_quotient(x, y), m)
 }
 
 /// `a // b` on i64; None only for i64::MIN // -1, which leaves i64.

@@ -1,5 +1,5 @@
 //! Small standard-library modules that tutorials import for one or two names, provided
-//! natively: `collections.OrderedDict`; `inspect.currentframe`/`getargvalues` (d2l's
+//! natively: `collections.OrderedDict`, `Counter`, `defaultdict` and `deque` (pycollections.rs); `inspect.currentframe`/`getargvalues` (d2l's
 //! `save_hyperparameters` reads its caller's arguments that way). What is missing from them raises CPython's
 //! ImportError/AttributeError, so a lesson fails at the line that needs more.
 
@@ -61,31 +61,9 @@ pub fn install(it: &mut Interpreter) {
         let dict = it.types.get("dict").cloned().ok_or_else(|| Exception::runtime_error("dict type missing"))?;
         it.call(&Value::Type(dict), args)
     }));
-    // Counter as a dict of counts in first-seen order (what d2l's Vocab reads through
-    // `items()`); missing keys, `most_common` and Counter's repr are not there.
-    collections.set("Counter", Value::builtin("Counter", |it, args| {
-        let [iterable] = args.bind(&["iterable="])?;
-        let mut d = super::value::Dict::new();
-        match &iterable {
-            None | Some(Value::None) => {}
-            Some(Value::Dict(src)) => {
-                let items: Vec<(Value, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                for (k, v) in items {
-                    d.insert(k, v)?;
-                }
-            }
-            Some(v) => {
-                for item in it.iterate(v)? {
-                    let n = match d.get(&item)? {
-                        Some(Value::Int(n)) => n,
-                        _ => 0,
-                    };
-                    d.insert(item, Value::Int(n + 1))?;
-                }
-            }
-        }
-        Ok(Value::dict(d))
-    }));
+    collections.set("Counter", Value::builtin("Counter", super::pycollections::counter));
+    collections.set("defaultdict", Value::builtin("defaultdict", super::pycollections::defaultdict));
+    collections.set("deque", Value::builtin("deque", super::pycollections::deque));
     it.modules.insert("collections".into(), Value::Module(Rc::new(collections)));
 
     let inspect = Module::new("inspect");
@@ -116,6 +94,8 @@ pub fn install(it: &mut Interpreter) {
     }));
     it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
     super::re::install(it);
+    super::stdmods::install(it);
+    super::itertools::install(it);
     super::os::install(it);
     super::pathlib::install(it);
 }

@@ -1,8 +1,10 @@
 //! Elementwise ops added for tutorial coverage: GELU, LeakyReLU, floor/round, isnan,
-//! logical_or and remainder. Float math runs in f64 and rounds once to the tensor's dtype.
+//! logical_or and remainder. Float math runs in f64 and rounds once to the tensor's dtype,
+//! except float32 silu, softplus and elu, which follow ATen's float kernels (activations_f32.rs).
 
+use super::activations_f32::{self as act_f32, Act};
 use super::autograd::record;
-use super::storage::{broadcast_shapes, zip_map, Storage};
+use super::storage::{broadcast_shapes, map_row_major, zip_map, Storage};
 use super::{DType, Result, Scalar, Tensor, TensorError};
 
 /// `f` over a float storage (ints and bools promote to float32 as PyTorch's float ops do).
@@ -100,9 +102,38 @@ impl Tensor {
         }))
     }
 
+    /// As [`Tensor::activation`], but float32 goes through ATen's vectorised kernels for `act`
+    /// and its backward (activations_f32.rs); float64 keeps `f` and `df`.
+    fn activation_f32(
+        &self,
+        kernel: &str,
+        grad_fn: &'static str,
+        act: Act,
+        f: impl Fn(f64) -> f64,
+        df: impl Fn(f64) -> f64 + 'static,
+    ) -> Result<Tensor> {
+        float_only(self, kernel)?;
+        let out = match &*self.storage() {
+            Storage::F32(a) => Storage::F32(map_row_major(a, |x| act_f32::forward(act, x))),
+            s => map_f(s, f),
+        };
+        let x = super::ops::saved(self);
+        Ok(record(out, grad_fn, &[self], true, move |g, _| {
+            if let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage())
+                && xa.shape() == ga.shape()
+            {
+                let gr = super::ops::row_major(ga);
+                let out = map_row_major(xa, |xs| act_f32::backward(act, &gr, xs));
+                return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
+            }
+            let d = Tensor::from_storage(map_f(&x.storage(), &df));
+            Ok(vec![Some(g.mul(&d)?)])
+        }))
+    }
+
     /// `F.silu(x)`: `x * sigmoid(x)` (SiluBackward0).
     pub fn silu(&self) -> Result<Tensor> {
-        self.activation("silu_cpu", "SiluBackward0", |x| x * sigmoid_f(x), |x| {
+        self.activation_f32("silu_cpu", "SiluBackward0", Act::Silu, |x| x * sigmoid_f(x), |x| {
             let s = sigmoid_f(x);
             s * (1.0 + x * (1.0 - s))
         })
@@ -110,18 +141,44 @@ impl Tensor {
 
     /// `F.elu(x, alpha)`: `x` above zero, `alpha * (exp(x) - 1)` at or below (EluBackward0).
     pub fn elu(&self, alpha: f64) -> Result<Tensor> {
+        self.activation_f32(
+            "elu_cpu",
+            "EluBackward0",
+            Act::Elu(alpha as f32),
+            move |x| if x > 0.0 { x } else { alpha * x.exp_m1() },
+            move |x| if x > 0.0 { 1.0 } else { alpha * x.exp() },
+        )
+    }
+
+    /// `F.selu(x)`: `scale * x` above zero, `scale * alpha * (exp(x) - 1)` at or below, with
+    /// PyTorch's constants (EluBackward0, as PyTorch's own selu records).
+    pub fn selu(&self) -> Result<Tensor> {
+        const ALPHA: f64 = 1.673_263_242_354_377_3;
+        const SCALE: f64 = 1.050_700_987_355_480_5;
         self.activation(
             "elu_cpu",
             "EluBackward0",
-            move |x| if x > 0.0 { x } else { alpha * x.exp_m1() },
-            move |x| if x > 0.0 { 1.0 } else { alpha * x.exp() },
+            move |x| if x > 0.0 { SCALE * x } else { ALPHA * SCALE * x.exp_m1() },
+            move |x| if x > 0.0 { SCALE } else { ALPHA * SCALE * x.exp() },
+        )
+    }
+
+    /// `F.celu(x, alpha)`: `x` above zero, `alpha * (exp(x / alpha) - 1)` at or below
+    /// (EluBackward0, as PyTorch's celu records).
+    pub fn celu(&self, alpha: f64) -> Result<Tensor> {
+        self.activation(
+            "elu_cpu",
+            "EluBackward0",
+            move |x| if x > 0.0 { x } else { alpha * (x / alpha).exp_m1() },
+            move |x| if x > 0.0 { 1.0 } else { (x / alpha).exp() },
         )
     }
 
     /// `F.softplus(x, beta, threshold)`: `log1p(exp(beta x)) / beta`, linear once `beta x`
     /// exceeds the threshold (SoftplusBackward0).
     pub fn softplus(&self, beta: f64, threshold: f64) -> Result<Tensor> {
-        self.activation("softplus_cpu", "SoftplusBackward0", move |x| softplus_f(x, beta, threshold), move |x| {
+        let act = Act::Softplus(beta as f32, threshold as f32);
+        self.activation_f32("softplus_cpu", "SoftplusBackward0", act, move |x| softplus_f(x, beta, threshold), move |x| {
             if x * beta > threshold {
                 1.0
             } else {

@@ -310,10 +310,16 @@ fn reduce_row<T: Float>(vals: &[T], pairs: Option<(&[T], &[T])>) -> T {
     if vals.len() < lanes {
         return vals.iter().skip(1).fold(vals.first().copied().unwrap_or_else(T::zero), |a, &v| a + v);
     }
-    let mut acc: Vec<T> = vals[..lanes].to_vec();
+    // A stack accumulator of whole vectors (at most 16 lanes), added chunk by chunk: the same
+    // lane-by-lane order as ATen's, without a heap row or a `k % lanes` per element.
+    let mut buf = [T::zero(); 16];
+    let acc = &mut buf[..lanes];
+    acc.copy_from_slice(&vals[..lanes]);
     let full = vals.len() - vals.len() % lanes;
-    for (k, &v) in vals.iter().enumerate().take(full).skip(lanes) {
-        acc[k % lanes] = acc[k % lanes] + v;
+    for chunk in vals[lanes..full].chunks_exact(lanes) {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a = *a + v;
+        }
     }
     for k in full..vals.len() {
         acc[k - full] = match pairs {

@@ -6,7 +6,7 @@
 //! registers (with the two vectors of `b` and one broadcast of `a`: 15 of the 16 ymm
 //! registers); for each `p` it loads one row-slice of `b`, broadcasts `a[i][p]` per row and
 //! issues one `vfmadd` per accumulator, so each output is `fma(a[i][p], b[p][j], acc)` for
-//! `p = 0..k` in order, from +0 (or, with `carry`, from the value in `out`).
+//! `p = 0..k` in order, from +0 (or, with `Chain::Carry`, from the value in `out`).
 //!
 //! Where `b` comes from is the cost that matters at tutorial shapes: a row-major `b` multiplied
 //! by few rows (an RNN step's `(16, 128) @ (128, 512)`, a backward `g @ w`) is read in place,
@@ -15,7 +15,7 @@
 //! packed into contiguous zero-padded panels, gathered along `b`'s contiguous axis (a
 //! transposed weight's columns are contiguous), and reused by every row tile of a block.
 
-use super::kernels::Mat;
+use super::kernels::{Chain, Mat};
 
 /// Rows of `a` per register tile.
 const TILE_ROWS: usize = 6;
@@ -32,13 +32,14 @@ const MC: usize = 72;
 const NC_PANELS: usize = 64;
 
 macro_rules! avx2_gemm {
-    ($name:ident, $tile:ident, $rows:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $set1:ident, $load:ident, $store:ident, $fma:ident) => {
+    ($name:ident, $tile:ident, $rows:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $set1:ident, $load:ident, $store:ident, $fma:ident, $add:ident) => {
         /// One register tile: `R` rows of `out` by `W` columns, the first `w` of them real.
         ///
         /// # Safety
         /// The CPU has AVX2 and FMA; `a.add(r * ars + p * acs)` is readable for `r < R`, `p < kc`;
         /// `b.add(p * bs + x)` is readable for `p < kc`, `x < W`; `out.add(r * os + x)` is
-        /// writable (and readable when `load`) for `r < R`, `x < w`.
+        /// writable (and readable when `load` or `add`) for `r < R`, `x < w`. With `add` the
+        /// chains (from +0) are added to `out` (`out + chain`).
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
@@ -54,6 +55,7 @@ macro_rules! avx2_gemm {
             w: usize,
             kc: usize,
             load: bool,
+            add: bool,
         ) {
             use std::arch::x86_64::*;
             const W: usize = 2 * $lanes;
@@ -86,8 +88,18 @@ macro_rules! avx2_gemm {
                     // Past the last row this may point beyond `b`; it is never read there.
                     bp = bp.wrapping_add(bs);
                 }
-                for (r, accr) in acc.iter().enumerate() {
+                for (r, accr) in acc.iter_mut().enumerate() {
                     let dst = out.add(r * os);
+                    if add {
+                        let src = if w == W {
+                            dst as *const $t
+                        } else {
+                            std::ptr::copy_nonoverlapping(dst, buf.as_mut_ptr(), w);
+                            buf.as_ptr()
+                        };
+                        accr[0] = $add($load(src), accr[0]);
+                        accr[1] = $add($load(src.add($lanes)), accr[1]);
+                    }
                     if w == W {
                         $store(dst, accr[0]);
                         $store(dst.add($lanes), accr[1]);
@@ -119,6 +131,7 @@ macro_rules! avx2_gemm {
             w: usize,
             kc: usize,
             load: bool,
+            add: bool,
             i0: usize,
             ie: usize,
         ) {
@@ -127,22 +140,23 @@ macro_rules! avx2_gemm {
             unsafe {
                 let (ap, op) = (|i: usize| a.add(i * ars), |i: usize| out.add(i * os));
                 while i + TILE_ROWS <= ie {
-                    $tile::<TILE_ROWS>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load);
+                    $tile::<TILE_ROWS>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add);
                     i += TILE_ROWS;
                 }
                 match ie - i {
                     0 => {}
-                    1 => $tile::<1>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load),
-                    2 => $tile::<2>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load),
-                    3 => $tile::<3>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load),
-                    4 => $tile::<4>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load),
-                    _ => $tile::<5>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load),
+                    1 => $tile::<1>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add),
+                    2 => $tile::<2>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add),
+                    3 => $tile::<3>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add),
+                    4 => $tile::<4>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add),
+                    _ => $tile::<5>(ap(i), ars, acs, b, bs, op(i), os, w, kc, load, add),
                 }
             }
         }
 
-        /// The fused matmul `out (m x n) = a (m x k) @ b (k x n)`; with `carry` each chain
-        /// goes on from the value in `out`. `a` may have any strides (its elements are
+        /// The fused matmul `out (m x n) = a (m x k) @ b (k x n)`; with `Chain::Carry` each
+        /// chain goes on from the value in `out`, with `Chain::AddTo` it is added to `out` (then
+        /// a packed `b` is packed in one block over `k`, so that each chain ends in registers). `a` may have any strides (its elements are
         /// broadcast one at a time, so a transposed `a` needs no copy).
         ///
         /// # Safety
@@ -156,14 +170,14 @@ macro_rules! avx2_gemm {
             m: usize,
             k: usize,
             n: usize,
-            carry: bool,
+            chain: Chain,
         ) {
             const W: usize = 2 * $lanes;
             if m == 0 || n == 0 {
                 return;
             }
             if k == 0 {
-                if !carry {
+                if chain == Chain::Fresh {
                     out[..m * n].fill(0.0);
                 }
                 return;
@@ -206,7 +220,8 @@ macro_rules! avx2_gemm {
                                 n,
                                 W,
                                 k,
-                                carry,
+                                chain == Chain::Carry,
+                                chain == Chain::AddTo,
                                 ib,
                                 ie,
                             )
@@ -225,7 +240,8 @@ macro_rules! avx2_gemm {
                                 n,
                                 n - j0,
                                 k,
-                                carry,
+                                chain == Chain::Carry,
+                                chain == Chain::AddTo,
                                 ib,
                                 ie,
                             )
@@ -235,8 +251,9 @@ macro_rules! avx2_gemm {
                 }
                 return;
             }
+            let kcb = if chain == Chain::AddTo { k } else { KC };
             let nc_max = (NC_PANELS * W).min(n.div_ceil(W) * W);
-            let mut packed = vec![0.0 as $t; KC.min(k) * nc_max];
+            let mut packed = vec![0.0 as $t; kcb.min(k) * nc_max];
             let mut jc = 0;
             while jc < n {
                 let nc = (NC_PANELS * W).min(n - jc);
@@ -246,7 +263,7 @@ macro_rules! avx2_gemm {
                     if super::interrupt::should_stop() {
                         return;
                     }
-                    let kc = KC.min(k - p0);
+                    let kc = kcb.min(k - p0);
                     for jp in 0..panels {
                         let j0 = jc + jp * W;
                         let w = W.min(n - j0);
@@ -270,7 +287,7 @@ macro_rules! avx2_gemm {
                             }
                         }
                     }
-                    let load = p0 > 0 || carry;
+                    let load = p0 > 0 || chain == Chain::Carry;
                     let mut ib = 0;
                     while ib < m {
                         let ie = m.min(ib + MC);
@@ -293,6 +310,7 @@ macro_rules! avx2_gemm {
                                     w,
                                     kc,
                                     load,
+                                    chain == Chain::AddTo,
                                     ib,
                                     ie,
                                 )
@@ -318,7 +336,8 @@ avx2_gemm!(
     _mm256_set1_ps,
     _mm256_loadu_ps,
     _mm256_storeu_ps,
-    _mm256_fmadd_ps
+    _mm256_fmadd_ps,
+    _mm256_add_ps
 );
 avx2_gemm!(
     matmul_f64_avx2,
@@ -331,5 +350,6 @@ avx2_gemm!(
     _mm256_set1_pd,
     _mm256_loadu_pd,
     _mm256_storeu_pd,
-    _mm256_fmadd_pd
+    _mm256_fmadd_pd,
+    _mm256_add_pd
 );

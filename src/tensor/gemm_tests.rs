@@ -1,10 +1,11 @@
-//! Property tests of the matmul kernels' loop nest (gemm_avx2.rs): over random shapes, strided
-//! and transposed operands and carried chains, every output keeps the bits of its scalar FMA
-//! chain, whichever path (`b` read in place or packed, edge tiles) computes it.
+//! Property tests of the matmul kernels' loop nests (gemm_avx512.rs, gemm_avx2.rs and the
+//! portable one, each forced in turn): over random shapes, strided and transposed operands and
+//! carried or added chains, every output keeps the bits of its scalar FMA chain, whichever
+//! path (`b` read in place or packed, edge tiles) computes it.
 
 use proptest::prelude::*;
 
-use super::kernels::{self, Float, Mat};
+use super::kernels::{self, Chain, Float, Mat};
 
 trait Bits: Float {
     fn bits(self) -> u64;
@@ -68,8 +69,9 @@ fn layout<T: Float>(
     }
 }
 
-/// One shape: `fused_matmul_into` (with and without carry) against the scalar chain, and
-/// `matmul_mat` (MKL's long-sum split, small-shape rules) against `matmul_reference_mat`.
+/// One shape on every kernel the CPU has: `fused_matmul_chain` (from +0, carried, added)
+/// against the scalar chain, and `matmul_mat` (MKL's long-sum split, small-shape rules) and
+/// `matmul_add_mat` against `matmul_reference_mat`.
 fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize) {
     let a: Vec<T> = values(m * k, seed);
     let b: Vec<T> = values(k * n, seed ^ 0x5555);
@@ -102,32 +104,53 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
             true,
         ),
     ] {
-        for carry in [false, true] {
-            let mut out = if carry {
-                start.clone()
-            } else {
-                vec![T::from_f64(3.0); m * n]
-            };
-            kernels::fused_matmul_into(ma, mb, &mut out, m, k, n, carry);
-            let chain: Vec<T> = (0..m * n)
-                .map(|x| {
-                    let (i, j) = (x / n, x % n);
-                    let acc = if carry { start[x] } else { T::zero() };
-                    (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc))
-                })
-                .collect();
-            assert_eq!(
-                bits(&out),
-                bits(&chain),
-                "({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} carry {carry}"
-            );
+        // The scalar chains, once for every kernel.
+        let wants: Vec<Vec<u64>> = [Chain::Fresh, Chain::Carry, Chain::AddTo]
+            .iter()
+            .map(|&how| {
+                let chain: Vec<T> = (0..m * n)
+                    .map(|x| {
+                        let (i, j) = (x / n, x % n);
+                        let acc = if how == Chain::Carry { start[x] } else { T::zero() };
+                        let acc = (0..k).fold(acc, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
+                        if how == Chain::AddTo { start[x] + acc } else { acc }
+                    })
+                    .collect();
+                bits(&chain)
+            })
+            .collect();
+        // Its own layout's reference: the one-column order depends on `a`'s layout.
+        let reference = kernels::matmul_reference_mat(ma, mb, m, k, n);
+        let added: Vec<T> = start.iter().zip(&reference).map(|(&s, &p)| s + p).collect();
+        for simd in kernels::simd_available() {
+            kernels::with_simd(simd, || {
+                for (how, want) in [Chain::Fresh, Chain::Carry, Chain::AddTo].into_iter().zip(&wants) {
+                    let mut out = if how == Chain::Fresh {
+                        vec![T::from_f64(3.0); m * n]
+                    } else {
+                        start.clone()
+                    };
+                    kernels::fused_matmul_chain(ma, mb, &mut out, m, k, n, how);
+                    assert_eq!(
+                        &bits(&out),
+                        want,
+                        "{simd:?} ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad} {how:?}"
+                    );
+                }
+                assert_eq!(
+                    bits(&kernels::matmul_mat(ma, mb, m, k, n)),
+                    bits(&reference),
+                    "{simd:?} matmul_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
+                );
+                let mut sum = start.clone();
+                kernels::matmul_add_mat(ma, mb, &mut sum, m, k, n);
+                assert_eq!(
+                    bits(&sum),
+                    bits(&added),
+                    "{simd:?} matmul_add_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
+                );
+            });
         }
-        assert_eq!(
-            bits(&kernels::matmul_mat(ma, mb, m, k, n)),
-            // Its own layout's reference: the one-column order depends on `a`'s layout.
-            bits(&kernels::matmul_reference_mat(ma, mb, m, k, n)),
-            "matmul_mat ({m},{k})@({k},{n}) a transposed {at_} b transposed {bt} pad {pad}"
-        );
     }
 }
 
@@ -152,5 +175,35 @@ proptest! {
     #[test]
     fn matmul_kernel_small_and_tall_f32(m in prop_oneof![1..20usize, 90..110usize], k in 1..40usize, n in 1..70usize, seed: u64, bt: bool, pad in 0..3usize) {
         check::<f32>(m, k, n, seed, bt, pad);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Every tile height of the AVX-512 kernel (blocks of up to 96 rows split into tiles of at
+    /// most 12) and both column vectors' edges, with chains across its 128-row panels of `b`.
+    #[test]
+    fn matmul_kernel_tile_edges_f32(m in prop_oneof![1..30usize, 95..110usize, 185..200usize], k in prop_oneof![1..20usize, 120..140usize, 250..270usize], n in prop_oneof![1..70usize, 500..520usize], seed: u64, bt: bool, pad in 0..3usize) {
+        check::<f32>(m, k, n, seed, bt, pad);
+    }
+}
+
+/// The products of an LSTM step (hidden 128, batch 16, input 32) and of an MLP's layers,
+/// with their operands laid out as the engine passes them.
+#[test]
+fn matmul_kernel_keeps_each_chain_at_model_shapes() {
+    for (m, k, n, bt) in [
+        (16, 128, 512, false),
+        (16, 32, 512, false),
+        (512, 32, 512, true),
+        (16, 512, 128, false),
+        (512, 16, 128, false),
+        (64, 784, 128, true),
+        (128, 64, 784, false),
+        (64, 128, 784, false),
+        (40, 300, 260, true),
+    ] {
+        check::<f32>(m, k, n, 7, bt, 0);
     }
 }

@@ -8,6 +8,78 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 #[cfg(target_arch = "x86_64")]
 use super::gemm_avx2::{matmul_f32_avx2, matmul_f64_avx2};
+#[cfg(target_arch = "x86_64")]
+use super::gemm_avx512::{matmul_f32_avx512, matmul_f64_avx512};
+
+/// Where a fused matmul's chains start and end: from +0 into `out`, from the value in `out`
+/// (a product over `k` split in consecutive parts is then one chain), or from +0 and then
+/// added to `out` (`out + chain`: a sum of products, or MKL's long-sum parts).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Chain {
+    Fresh,
+    Carry,
+    AddTo,
+}
+
+/// The SIMD matmul kernels, best first.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Simd {
+    Avx512,
+    Avx2,
+    Portable,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A test's choice of kernel (on this thread), so each path is checked on a CPU that has
+    /// the best.
+    static FORCE_SIMD: std::cell::Cell<Option<Simd>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with this thread's matmuls on the kernel `simd` (which the CPU must have).
+#[cfg(test)]
+pub(crate) fn with_simd<R>(simd: Simd, f: impl FnOnce() -> R) -> R {
+    let old = FORCE_SIMD.with(|c| c.replace(Some(simd)));
+    let r = f();
+    FORCE_SIMD.with(|c| c.set(old));
+    r
+}
+
+/// The kernels this CPU has, best first.
+#[cfg(test)]
+pub(crate) fn simd_available() -> Vec<Simd> {
+    let mut v = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+            v.push(Simd::Avx512);
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            v.push(Simd::Avx2);
+        }
+    }
+    v.push(Simd::Portable);
+    v
+}
+
+/// The kernel matmuls take.
+#[inline]
+fn simd_level() -> Simd {
+    #[cfg(test)]
+    if let Some(s) = FORCE_SIMD.with(|c| c.get()) {
+        return s;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+            return Simd::Avx512;
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Simd::Avx2;
+        }
+    }
+    Simd::Portable
+}
 
 /// The float element types, with the operations kernels need.
 pub(crate) trait Float:
@@ -35,14 +107,13 @@ pub(crate) trait Float:
     fn powf(self, e: Self) -> Self;
     fn is_nan(self) -> bool;
     /// Writes the fused matmul into `out` with a SIMD kernel when the CPU has one; false when
-    /// it does not. Each chain starts from +0, or with `carry` from the value already in `out`
-    /// (so a product over `k` split in parts is the same chain). Both operands may have any
+    /// it does not. Each chain starts and ends as `chain` says. Both operands may have any
     /// strides.
-    fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool;
+    fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, chain: Chain) -> bool;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $lanes:expr, $simd:ident) => {
+    ($t:ty, $lanes:expr, $simd:ident, $simd512:ident) => {
         impl Float for $t {
             const LANES: usize = $lanes;
             fn zero() -> Self { 0.0 }
@@ -57,12 +128,19 @@ macro_rules! impl_float {
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
             fn powf(self, e: Self) -> Self { <$t>::powf(self, e) }
             fn is_nan(self) -> bool { <$t>::is_nan(self) }
-            fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, carry: bool) -> bool {
+            fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, chain: Chain) -> bool {
                 #[cfg(target_arch = "x86_64")]
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                    // SAFETY: the CPU has the features the kernel is compiled for.
-                    unsafe { $simd(a, b, out, m, k, n, carry) };
-                    return true;
+                match simd_level() {
+                    // SAFETY: `simd_level` names a kernel whose features the CPU has.
+                    Simd::Avx512 => {
+                        unsafe { $simd512(a, b, out, m, k, n, chain) };
+                        return true;
+                    }
+                    Simd::Avx2 => {
+                        unsafe { $simd(a, b, out, m, k, n, chain) };
+                        return true;
+                    }
+                    Simd::Portable => {}
                 }
                 false
             }
@@ -87,8 +165,8 @@ impl VExp for f64 {
         self.exp()
     }
 }
-impl_float!(f32, 8, matmul_f32_avx2);
-impl_float!(f64, 4, matmul_f64_avx2);
+impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512);
+impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512);
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -332,26 +410,27 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
     }
     // Both operands are read in place whatever their strides: the kernels broadcast `a`'s
     // elements one at a time, and pack `b` (or read a row-major one directly).
-    let parts = fused_parts(k);
-    if parts.len() > 1 {
-        let mut out = vec![T::zero(); m * n];
-        let mut part = vec![T::zero(); m * n];
-        for (i, r) in parts.into_iter().enumerate() {
-            let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs };
-            let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
-            let dst = if i == 0 { &mut out } else { &mut part };
-            fused_matmul_into(a_r, b_r, dst, m, r.len(), n, false);
-            if i > 0 {
-                out.iter_mut().zip(&part).for_each(|(o, &p)| *o = *o + p);
-            }
-        }
-        return out;
-    }
     let mut out = vec![T::zero(); m * n];
-    if !T::fused_matmul_simd(a, b, &mut out, m, k, n, false) {
-        fused_matmul_portable(a, b, &mut out, m, k, n);
+    // Each part after the first is a chain from +0 added to the sum so far.
+    for (i, r) in fused_parts(k).into_iter().enumerate() {
+        let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs };
+        let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
+        let chain = if i == 0 { Chain::Fresh } else { Chain::AddTo };
+        fused_matmul_chain(a_r, b_r, &mut out, m, r.len(), n, chain);
     }
     out
+}
+
+/// `out = out + a @ b`, each element the sum of `out`'s value and [`matmul_mat`]'s (the sum of
+/// a weight's gradients over an RNN's steps, say), without a buffer for the product when the
+/// product is one fused chain per output.
+pub(crate) fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
+    if matmul_fused(m, k, n) && fused_split(k).is_empty() {
+        fused_matmul_chain(a, b, out, m, k, n, Chain::AddTo);
+    } else {
+        let p = matmul_mat(a, b, m, k, n);
+        out.iter_mut().zip(p).for_each(|(o, p)| *o = *o + p);
+    }
 }
 
 /// Where MKL's FMA kernel splits a long sum (probed, docs/matmul-order.md "Long sums"): the
@@ -383,12 +462,26 @@ pub(crate) fn fused_parts(k: usize) -> Vec<std::ops::Range<usize>> {
 /// go on from the values in `out`, so a sum over `k` split into consecutive parts (an
 /// im2col convolution's batch, say) is still one chain; otherwise they start from +0.
 pub(crate) fn fused_matmul_into<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, carry: bool) {
-    // The SIMD kernels write every output without `carry`; only the portable one adds to `out`.
-    if !T::fused_matmul_simd(a, b, out, m, k, n, carry) {
-        if !carry {
+    fused_matmul_chain(a, b, out, m, k, n, if carry { Chain::Carry } else { Chain::Fresh });
+}
+
+/// [`fused_matmul_into`] with each chain started and ended as `chain` says.
+pub(crate) fn fused_matmul_chain<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, chain: Chain) {
+    // The SIMD kernels write every output; only the portable one adds to `out`.
+    if T::fused_matmul_simd(a, b, out, m, k, n, chain) {
+        return;
+    }
+    match chain {
+        Chain::Fresh => {
             out[..m * n].fill(T::zero());
+            fused_matmul_portable(a, b, out, m, k, n);
         }
-        fused_matmul_portable(a, b, out, m, k, n);
+        Chain::Carry => fused_matmul_portable(a, b, out, m, k, n),
+        Chain::AddTo => {
+            let mut p = vec![T::zero(); m * n];
+            fused_matmul_portable(a, b, &mut p, m, k, n);
+            out[..m * n].iter_mut().zip(p).for_each(|(o, p)| *o = *o + p);
+        }
     }
 }
 
@@ -496,6 +589,9 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
 /// Elements per step of ATen's vectorised element-wise loop (`cpu_kernel_vec`) for float32: two
 /// AVX512 vectors. Elements past the last whole step take the kernel's scalar path.
 pub(crate) const VEC_LOOP_F32: usize = 32;
+
+/// The same step for float64: two AVX512 vectors of eight doubles.
+pub(crate) const VEC_LOOP_F64: usize = 16;
 
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by

@@ -9,6 +9,7 @@
 //! (bytes held by live tensors, per thread, and the limit on them).
 
 mod activations;
+mod activations_f32;
 mod addmm_order;
 pub mod attention;
 mod autograd;
@@ -21,6 +22,7 @@ mod copy_fast;
 mod grad_fast;
 mod dtype;
 mod einsum;
+mod gather;
 mod error;
 mod graph;
 mod index;
@@ -30,6 +32,7 @@ pub mod interrupt;
 mod gemv_order;
 #[cfg(target_arch = "x86_64")]
 mod gemm_avx2;
+mod gemm_avx512;
 mod kernels;
 pub mod linalg;
 mod matmul;
@@ -53,7 +56,9 @@ mod select;
 mod sigmoid_avx2;
 mod sigmoid_f32;
 mod sleef;
+mod sleef_f32;
 mod sleef_f64;
+mod sleef_f64_dd;
 mod softmax_lanes;
 mod stats;
 mod storage;
@@ -91,6 +96,7 @@ pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf1
 pub use einsum::einsum;
 pub use error::TensorError;
 pub use graph::GradFnRef;
+pub use print::{print_options, set_print_options, PrintOptions};
 pub use index::{Index, IndexValue};
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};

@@ -895,13 +895,23 @@ pub fn kl_div(input: &Tensor, target: &Tensor, reduction: KlReduction, log_targe
     let pointwise = if log_target {
         target.exp()?.mul(&target.sub(input)?)?
     } else {
-        if target.requires_grad() && super::is_grad_enabled() {
-            return Err(TensorError::unsupported("unsupported: kl_div gradient with respect to a target that requires grad"));
-        }
         let t = target.to_f64_vec();
         let xlogy: Vec<f64> = t.iter().map(|&v| if v == 0.0 { 0.0 } else { v * v.ln() }).collect();
         let dtype = if target.dtype() == DType::Float64 || input.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 };
-        from_f64(xlogy, &target.shape(), dtype)?.sub(&target.mul(input)?)?
+        let xl = from_f64(xlogy, &target.shape(), dtype)?;
+        // `xlogy(target, target)` (XlogyBackward0) when the target requires grad: d/dself is
+        // `xlogy(self != 0, other)` (log t, 0 where t == 0) and d/dother is `self / other`.
+        let xl = if target.requires_grad() && super::is_grad_enabled() {
+            let a = saved(target);
+            record((*xl.storage()).clone(), "XlogyBackward0", &[target, target], true, move |g, _| {
+                let zero = a.eq_scalar(Scalar::Int(0))?;
+                let log_a = Tensor::where_(&zero, &Tensor::zeros(&[], a.dtype()), &a.log()?)?;
+                Ok(vec![Some(g.mul(&log_a)?), Some(g.mul(&a)?.div(&a)?)])
+            })
+        } else {
+            xl
+        };
+        xl.sub(&target.mul(input)?)?
     };
     match reduction {
         KlReduction::Plain(Reduction::None) => Ok(pointwise),

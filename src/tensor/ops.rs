@@ -168,6 +168,15 @@ pub(crate) fn binary_storage(op: BinOp, a: &Storage, b: &Storage, dtype: DType) 
             let v = x.iter().zip(y.iter()).enumerate().map(|(i, (&p, &q))| if i % row < vec_end { sleef::powf(p, q) } else { p.powf(q) });
             Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), v.collect()).map_err(|e| TensorError::runtime(e.to_string()))?)
         }
+        // float64 pow likewise, with SLEEF's powd on whole steps of 16 doubles.
+        (Storage::F64(x), Storage::F64(y)) if op == BinOp::Pow => {
+            let row = super::iter_rows::vector_rows(&shape, x.shape(), y.shape()).max(1);
+            let (x, y) = (x.broadcast(IxDyn(&shape)), y.broadcast(IxDyn(&shape)));
+            let (x, y) = (x.ok_or_else(|| TensorError::runtime("broadcast"))?, y.ok_or_else(|| TensorError::runtime("broadcast"))?);
+            let (x, y): (Vec<f64>, Vec<f64>) = (x.iter().copied().collect(), y.iter().copied().collect());
+            let v = super::sleef_f64_dd::vec_steps2(&x, &y, row, super::sleef_f64_dd::pow_lane, f64::powf);
+            Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| TensorError::runtime(e.to_string()))?)
+        }
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(float_zip(op, x, y, &shape)?),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(float_zip(op, x, y, &shape)?),
         (Storage::I64(x), Storage::I64(y)) => {
@@ -421,6 +430,13 @@ impl Tensor {
                 // ATen hands `x ** 0.5` to its sqrt kernel: MKL's vsSqrt for float32.
                 Storage::F32(a) if e == 0.5 => Storage::F32(a.mapv(super::vml_sqrt::sqrt_f32)),
                 Storage::F32(a) => Storage::F32(a.mapv(|x| pow_scalar_f(x, e))),
+                // float64 likewise, with SLEEF's powd in steps of 16 doubles.
+                Storage::F64(a) if !is_special_exponent(e) => {
+                    let x = row_major(&a);
+                    let strides = self.view_info().map(|v| v.layout.strides.as_slice());
+                    let out = super::sleef_f64_dd::aten_unary(&x, a.shape(), strides, |v| super::sleef_f64_dd::pow_lane(v, e), |v| v.powf(e));
+                    Storage::F64(ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()))?)
+                }
                 Storage::F64(a) => Storage::F64(a.mapv(|x| pow_scalar_f(x, e))),
                 other => binary_storage(BinOp::Pow, &other, &Storage::full(&[], s, dtype), dtype)?,
             }
@@ -651,6 +667,11 @@ impl Tensor {
             Storage::F32(a) => {
                 Storage::F32(super::storage::map_row_major(a, super::sigmoid_f32::sigmoid))
             }
+            // float64 likewise in steps of 16 doubles, with SLEEF's `expd`.
+            Storage::F64(a) => Storage::F64(super::storage::map_row_major(a, |x| {
+                let strides = self.view_info().map(|v| v.layout.strides.as_slice());
+                super::sleef_f64_dd::aten_unary(x, a.shape(), strides, super::sleef_f64_dd::sigmoid_lane, sigmoid_f)
+            })),
             s => map_generic(s, |v| match v {
                 FloatVal::F32(x) => FloatVal::F32(sigmoid_f(x)),
                 FloatVal::F64(x) => FloatVal::F64(sigmoid_f(x)),
@@ -1004,6 +1025,11 @@ impl Tensor {
         Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
             let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
+            if d + 1 == result.dim()
+                && let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage())
+            {
+                return Ok(vec![Some(Tensor::from_storage(out?))]);
+            }
             let e = Tensor::from_storage(match &*result.storage() {
                 Storage::F32(a) => Storage::F32(a.mapv(Float::vexp)),
                 Storage::F64(a) => Storage::F64(a.mapv(super::sleef_f64::expd)),
@@ -1817,6 +1843,52 @@ pub(crate) fn fused_axpy(p: &Storage, g: &Storage, alpha: f64) -> Result<Storage
 }
 
 /// `g - e*s` with a single rounding.
+/// LogSoftmaxBackward0 over the last dim, row by row: `fma(-exp(y), s, g)` with `s` the row's
+/// sum of `g` (one per row, contiguous), as [`fnmadd`] computes it element by element; `None`
+/// unless `g` and `y` are both float32 or both float64 and `s` matches. The exponentials go
+/// eight lanes at a time and the loop is compiled with FMA (a libm `fmaf` per element without).
+fn log_softmax_back_rows(g: &Storage, y: &Storage, s: &Storage) -> Option<Result<Storage>> {
+    #[inline(always)]
+    fn rows<T: super::softmax_lanes::VecExp>(g: &ArrayD<T>, y: &ArrayD<T>, s: &ArrayD<T>) -> Option<Result<ArrayD<T>>> {
+        let len = *g.shape().last()?;
+        if g.shape() != y.shape() || len == 0 || s.len() * len != g.len() {
+            return None;
+        }
+        let s = s.as_standard_layout();
+        let s = s.as_slice()?;
+        let mut e: Vec<T> = y.iter().copied().collect();
+        T::vec_exp_in_place(&mut e);
+        let g = g.as_standard_layout();
+        let g = g.as_slice()?;
+        #[inline(always)]
+        fn body<T: Float>(g: &[T], e: &mut [T], s: &[T], len: usize) {
+            for (r, (gr, er)) in g.chunks_exact(len).zip(e.chunks_exact_mut(len)).enumerate() {
+                let sr = s[r];
+                for k in 0..len {
+                    er[k] = (-er[k]).mul_add(sr, gr[k]);
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            #[target_feature(enable = "avx2,fma")]
+            fn go<T: Float>(g: &[T], e: &mut [T], s: &[T], len: usize) {
+                body(g, e, s, len)
+            }
+            // SAFETY: the CPU has the features `go` is compiled for.
+            unsafe { go(g, &mut e, s, len) };
+            return Some(ArrayD::from_shape_vec(y.raw_dim(), e).map_err(|e| TensorError::runtime(e.to_string())));
+        }
+        body(g, &mut e, s, len);
+        Some(ArrayD::from_shape_vec(y.raw_dim(), e).map_err(|e| TensorError::runtime(e.to_string())))
+    }
+    match (g, y, s) {
+        (Storage::F32(g), Storage::F32(y), Storage::F32(s)) => rows(g, y, s).map(|r| r.map(Storage::F32)),
+        (Storage::F64(g), Storage::F64(y), Storage::F64(s)) => rows(g, y, s).map(|r| r.map(Storage::F64)),
+        _ => None,
+    }
+}
+
 fn fnmadd<T: Float>(g: &ArrayD<T>, e: &ArrayD<T>, s: &ArrayD<T>) -> Result<ArrayD<T>> {
     let v: Vec<T> = g.iter().zip(e.iter().zip(s.iter())).map(|(&g, (&e, &s))| (-e).mul_add(s, g)).collect();
     ArrayD::from_shape_vec(g.raw_dim(), v).map_err(|e| TensorError::runtime(e.to_string()))
@@ -1855,8 +1927,15 @@ fn along_dim(x: &Storage, d: usize, f: impl Fn(RowRef) -> RowOut) -> Result<Stor
         (outer, len, inner): (usize, usize, usize),
         f: &dyn Fn(&[T]) -> Vec<T>,
     ) -> Result<ArrayD<T>> {
-        let v: Vec<T> = a.iter().copied().collect();
+        let v: Vec<T> = super::gather::row_major(a);
         let mut out = vec![T::zero(); v.len()];
+        if inner == 1 {
+            // Rows along the last dim are contiguous: read and written in place.
+            for (src, dst) in v.chunks_exact(len.max(1)).zip(out.chunks_exact_mut(len.max(1))) {
+                dst.copy_from_slice(&f(src)[..len]);
+            }
+            return ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
         let mut row = vec![T::zero(); len];
         for o in 0..outer {
             for i in 0..inner {

@@ -339,7 +339,7 @@ fn avg_windows(h: usize, w: usize, oh: usize, ow: usize, p: &PoolSpec, include_p
 
 /// Mean of every window (sum in the input's type, row by row, then one division), and the
 /// backward that spreads `g / divisor` over the window.
-fn window_mean<T: Float + Into<f64>>(xv: &[f64], np: usize, h: usize, w: usize, wins: &[Window], adaptive: bool) -> Vec<T> {
+fn window_mean<T: Float + Into<f64>>(xv: &[T], np: usize, h: usize, w: usize, wins: &[Window], adaptive: bool) -> Vec<T> {
     let mut out = Vec::with_capacity(np * wins.len());
     for pl in 0..np {
         let plane = &xv[pl * h * w..(pl + 1) * h * w];
@@ -351,7 +351,7 @@ fn window_mean<T: Float + Into<f64>>(xv: &[f64], np: usize, h: usize, w: usize, 
             let mut s = T::zero();
             for y in win.y.0..win.y.1 {
                 for x in win.x.0..win.x.1 {
-                    s = s + T::from_f64(plane[y * w + x]);
+                    s = s + plane[y * w + x];
                 }
             }
             // Adaptive pooling divides by the window's height, then by its width.
@@ -365,14 +365,14 @@ fn window_mean<T: Float + Into<f64>>(xv: &[f64], np: usize, h: usize, w: usize, 
     out
 }
 
-fn window_grad<T: Float + Into<f64>>(g: &[f64], np: usize, h: usize, w: usize, wins: &[Window], adaptive: bool) -> Vec<T> {
+fn window_grad<T: Float + Into<f64>>(g: &[T], np: usize, h: usize, w: usize, wins: &[Window], adaptive: bool) -> Vec<T> {
     let mut gx = vec![T::zero(); np * h * w];
     for pl in 0..np {
         for (k, win) in wins.iter().enumerate() {
             if win.y.0 >= win.y.1 || win.x.0 >= win.x.1 {
                 continue;
             }
-            let gk = T::from_f64(g[pl * wins.len() + k]);
+            let gk = g[pl * wins.len() + k];
             let d = if adaptive {
                 gk / T::from_f64((win.y.1 - win.y.0) as f64) / T::from_f64((win.x.1 - win.x.0) as f64)
             } else {
@@ -392,17 +392,34 @@ fn window_grad<T: Float + Into<f64>>(g: &[f64], np: usize, h: usize, w: usize, w
 #[allow(clippy::too_many_arguments)]
 fn pooled(x: &Tensor, np: usize, h: usize, w: usize, shape: Vec<usize>, wins: Vec<Window>, adaptive: bool, name: &'static str) -> Result<Tensor> {
     let dtype = x.dtype();
-    let xv = x.to_f64_vec();
-    let out = match dtype {
-        DType::Float32 => storage_of(window_mean::<f32>(&xv, np, h, w, &wins, adaptive), &shape, dtype)?,
-        _ => storage_of(window_mean::<f64>(&xv, np, h, w, &wins, adaptive), &shape, dtype)?,
+    // Float32 and float64 are read in their own type (no float64 copy of the planes: the
+    // values, and so the sums, are the same).
+    let xs = x.storage();
+    let out = match (&*xs, dtype) {
+        (Storage::F32(a), DType::Float32) => Storage::F32(arr(window_mean::<f32>(&row_major(a), np, h, w, &wins, adaptive), &shape)?),
+        (Storage::F64(a), DType::Float64) => Storage::F64(arr(window_mean::<f64>(&row_major(a), np, h, w, &wins, adaptive), &shape)?),
+        _ => {
+            let xv: Vec<f64> = x.to_f64_vec();
+            match dtype {
+                DType::Float32 => storage_of(window_mean::<f32>(&xv.iter().map(|&v| v as f32).collect::<Vec<_>>(), np, h, w, &wins, adaptive), &shape, dtype)?,
+                _ => storage_of(window_mean::<f64>(&xv, np, h, w, &wins, adaptive), &shape, dtype)?,
+            }
+        }
     };
+    drop(xs);
     let x_shape = x.shape();
     Ok(record(out, name, &[x], false, move |g, _| {
-        let gv = g.to_f64_vec();
-        let gx = match dtype {
-            DType::Float32 => storage_of(window_grad::<f32>(&gv, np, h, w, &wins, adaptive), &x_shape, dtype)?,
-            _ => storage_of(window_grad::<f64>(&gv, np, h, w, &wins, adaptive), &x_shape, dtype)?,
+        let gs = g.storage();
+        let gx = match (&*gs, dtype) {
+            (Storage::F32(a), DType::Float32) => Storage::F32(arr(window_grad::<f32>(&row_major(a), np, h, w, &wins, adaptive), &x_shape)?),
+            (Storage::F64(a), DType::Float64) => Storage::F64(arr(window_grad::<f64>(&row_major(a), np, h, w, &wins, adaptive), &x_shape)?),
+            _ => {
+                let gv: Vec<f64> = g.to_f64_vec();
+                match dtype {
+                    DType::Float32 => storage_of(window_grad::<f32>(&gv.iter().map(|&v| v as f32).collect::<Vec<_>>(), np, h, w, &wins, adaptive), &x_shape, dtype)?,
+                    _ => storage_of(window_grad::<f64>(&gv, np, h, w, &wins, adaptive), &x_shape, dtype)?,
+                }
+            }
         };
         Ok(vec![Some(Tensor::from_storage(gx))])
     }))

@@ -1,15 +1,50 @@
 //! PyTorch's tensor repr (`torch/_tensor_str.py`): one formatter per tensor, line wrapping at
-//! 80 columns, summarisation above 1000 elements, and the suffix-wrapping quirk.
+//! 80 columns, summarisation above 1000 elements, and the suffix-wrapping quirk; the
+//! `torch.set_printoptions` settings that change those numbers.
 
+use std::cell::Cell;
 use std::fmt;
 
 use super::storage::Storage;
 use super::{DType, Tensor};
 
-const PRECISION: usize = 4;
-const THRESHOLD: usize = 1000;
-const EDGEITEMS: usize = 3;
-const LINEWIDTH: isize = 80;
+/// `torch.set_printoptions`'s settings (`torch._tensor_str.PRINT_OPTS`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PrintOptions {
+    pub precision: usize,
+    /// Summarise tensors with more elements than this.
+    pub threshold: usize,
+    pub edgeitems: usize,
+    pub linewidth: usize,
+    /// None: chosen per tensor from its values.
+    pub sci_mode: Option<bool>,
+}
+
+impl PrintOptions {
+    pub const DEFAULT: PrintOptions = PrintOptions { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sci_mode: None };
+}
+
+thread_local! {
+    static OPTIONS: Cell<PrintOptions> = const { Cell::new(PrintOptions::DEFAULT) };
+}
+
+/// The current print options.
+pub fn print_options() -> PrintOptions {
+    OPTIONS.with(Cell::get)
+}
+
+/// Replaces the print options (for this thread, i.e. this lesson).
+pub fn set_print_options(o: PrintOptions) {
+    OPTIONS.with(|c| c.set(o));
+}
+
+fn precision() -> usize {
+    print_options().precision
+}
+
+fn edgeitems() -> usize {
+    print_options().edgeitems
+}
 
 #[derive(Clone, Copy)]
 enum Val {
@@ -67,7 +102,7 @@ fn tensor_repr(t: &Tensor) -> String {
         if !matches!(dtype, DType::Float32 | DType::Int64 | DType::Bool) {
             suffixes.push(format!("dtype={dtype}"));
         }
-        let summarize = s.numel() > THRESHOLD;
+        let summarize = s.numel() > print_options().threshold;
         let vals = if summarize { summarized(&s, &shape) } else { values(&s) };
         let fmt = Formatter::new(&vals, dtype.is_floating_point());
         tensor_str(&vals, &shape, indent, summarize, &fmt)
@@ -100,7 +135,7 @@ fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String 
     } as isize;
     for s in suffixes {
         let len = s.chars().count() as isize;
-        if last_line_len + len + 2 > LINEWIDTH {
+        if last_line_len + len + 2 > print_options().linewidth as isize {
             out.push_str(",\n");
             out.push_str(&" ".repeat(indent));
             out.push_str(s);
@@ -118,11 +153,13 @@ fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String 
 /// How many elements of a dim of `n` are printed, and where element `i` (one that is printed)
 /// sits among them: the first and last `EDGEITEMS` when the dim is summarised.
 fn kept_len(n: usize, summarize: bool) -> usize {
-    if summarize && n > 2 * EDGEITEMS { 2 * EDGEITEMS } else { n }
+    let e = edgeitems();
+    if summarize && n > 2 * e { 2 * e } else { n }
 }
 
 fn kept_index(i: usize, n: usize, summarize: bool) -> usize {
-    if summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS { i - (n - 2 * EDGEITEMS) } else { i }
+    let e = edgeitems();
+    if summarize && n > 2 * e && i >= e { i - (n - 2 * e) } else { i }
 }
 
 /// `get_summarized_data`: the edge elements, the only ones the formatter looks at and the
@@ -140,10 +177,11 @@ fn summarized(s: &Storage, shape: &[usize]) -> Vec<Val> {
 
 fn gather_edges<T: Copy>(a: &ndarray::ArrayD<T>, shape: &[usize], conv: impl Fn(T) -> Val) -> Vec<Val> {
     let a = a.as_standard_layout();
+    let e = edgeitems();
     let Some(flat) = a.as_slice() else { return Vec::new() };
     let kept: Vec<Vec<usize>> = shape
         .iter()
-        .map(|&n| if n > 2 * EDGEITEMS { (0..EDGEITEMS).chain(n - EDGEITEMS..n).collect() } else { (0..n).collect() })
+        .map(|&n| if n > 2 * e { (0..e).chain(n - e..n).collect() } else { (0..n).collect() })
         .collect();
     let mut strides = vec![1usize; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
@@ -206,7 +244,20 @@ impl Formatter {
             f.sci_mode = true;
             f.max_width = nz.iter().map(|&x| sci(x).len()).max().unwrap_or(1);
         } else {
-            f.max_width = nz.iter().map(|&x| fixed(x, PRECISION).len()).max().unwrap_or(1);
+            f.max_width = nz.iter().map(|&x| fixed(x, precision()).len()).max().unwrap_or(1);
+        }
+        // A forced `sci_mode` replaces the choice and the width that came with it.
+        if let Some(forced) = print_options().sci_mode
+            && forced != f.sci_mode
+        {
+            f.sci_mode = forced;
+            f.max_width = if forced {
+                nz.iter().map(|&x| sci(x).len()).max().unwrap_or(1)
+            } else if f.int_mode {
+                nz.iter().map(|&x| format!("{x:.0}").len() + 1).max().unwrap_or(1)
+            } else {
+                nz.iter().map(|&x| fixed(x, precision()).len()).max().unwrap_or(1)
+            };
         }
         f.max_width = f.max_width.max(1);
         f
@@ -220,7 +271,7 @@ impl Formatter {
                 } else if self.int_mode {
                     if x.is_finite() { format!("{x:.0}.") } else { nonfinite(x) }
                 } else {
-                    fixed(x, PRECISION)
+                    fixed(x, precision())
                 }
             }
             other => plain(other),
@@ -253,7 +304,8 @@ fn sci(x: f64) -> String {
     if !x.is_finite() {
         return nonfinite(x);
     }
-    let s = format!("{x:.PRECISION$e}");
+    let p = precision();
+    let s = format!("{x:.p$e}");
     match s.split_once('e') {
         Some((mant, exp)) => {
             let e: i32 = exp.parse().unwrap_or(0);
@@ -266,7 +318,7 @@ fn sci(x: f64) -> String {
 
 fn plain(v: Val) -> String {
     match v {
-        Val::F(x) => fixed(x, PRECISION),
+        Val::F(x) => fixed(x, precision()),
         Val::I(i) => i.to_string(),
         Val::B(b) => if b { "True" } else { "False" }.to_string(),
     }
@@ -284,11 +336,12 @@ fn tensor_str(vals: &[Val], shape: &[usize], indent: usize, summarize: bool, fmt
                 let k = kept_index(i, n, summarize);
                 tensor_str(&vals[k * stride..(k + 1) * stride], &shape[1..], indent + 1, summarize, fmt)
             };
-            let slices: Vec<String> = if summarize && n > 2 * EDGEITEMS {
-                (0..EDGEITEMS)
+            let e = edgeitems();
+            let slices: Vec<String> = if summarize && n > 2 * e {
+                (0..e)
                     .map(sub)
                     .chain(std::iter::once("...".to_string()))
-                    .chain((n - EDGEITEMS..n).map(sub))
+                    .chain((n - e..n).map(sub))
                     .collect()
             } else {
                 (0..n).map(sub).collect()
@@ -302,13 +355,14 @@ fn tensor_str(vals: &[Val], shape: &[usize], indent: usize, summarize: bool, fmt
 /// A row of `n` elements, of which `vals` holds the printed ones.
 fn vector_str(vals: &[Val], n: usize, indent: usize, summarize: bool, fmt: &Formatter) -> String {
     let element_length = fmt.max_width as isize + 2;
-    let per_line = ((LINEWIDTH - indent as isize) as f64 / element_length as f64).floor().max(1.0) as usize;
-    let data: Vec<String> = if summarize && n > 2 * EDGEITEMS {
-        vals[..EDGEITEMS]
+    let per_line = ((print_options().linewidth as isize - indent as isize) as f64 / element_length as f64).floor().max(1.0) as usize;
+    let e = edgeitems();
+    let data: Vec<String> = if summarize && n > 2 * e {
+        vals[..e]
             .iter()
             .map(|&v| fmt.format(v))
             .chain(std::iter::once(" ...".to_string()))
-            .chain(vals[vals.len() - EDGEITEMS..].iter().map(|&v| fmt.format(v)))
+            .chain(vals[vals.len() - e..].iter().map(|&v| fmt.format(v)))
             .collect()
     } else {
         vals.iter().map(|&v| fmt.format(v)).collect()

@@ -1,4 +1,4 @@
-//! Replaying float32 results recorded from PyTorch (`testdata/*_cases.txt`: rows of hex bits).
+//! Replaying float32 and float64 results recorded from PyTorch (`testdata/*_cases.txt`: rows of hex bits).
 //!
 //! The VML and SLEEF reproductions are each checked against thousands of results recorded from
 //! torch on the oracle machine (the recording script sits beside each data file); this is the
@@ -33,4 +33,24 @@ pub(crate) fn replay(text: &str, min_rows: usize, mut check: impl FnMut(&[u32]) 
 /// Whether `got` is the recorded result `want` (bits), any NaN matching any NaN.
 pub(crate) fn same(got: f32, want: u32) -> bool {
     got.to_bits() == want || (got.is_nan() && f32::from_bits(want).is_nan())
+}
+
+/// [`replay`] for float64 rows (64-bit hex words).
+pub(crate) fn replay64(text: &str, min_rows: usize, mut check: impl FnMut(&str, &[u64]) -> Option<String>) {
+    let mut rows = 0;
+    let mut wrong = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut words = line.split_whitespace();
+        let tag = words.next().unwrap_or_default();
+        let bits: Vec<u64> = words.map(|w| u64::from_str_radix(w, 16).unwrap_or_else(|_| panic!("not hex: {line}"))).collect();
+        wrong.extend(check(tag, &bits));
+        rows += 1;
+    }
+    assert!(rows >= min_rows, "only {rows} recorded rows");
+    assert!(wrong.is_empty(), "{} of {rows} differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// Whether `got` is the recorded float64 result `want` (bits), any NaN matching any NaN.
+pub(crate) fn same64(got: f64, want: u64) -> bool {
+    got.to_bits() == want || (got.is_nan() && f64::from_bits(want).is_nan())
 }

@@ -133,14 +133,18 @@ fn lstm_cells_back<T: Elem>(
 ) -> Option<Vec<T>> {
     let b = tc.len() / h.max(1);
     // hy = o * tanh(cy): the o gate's gradient and tanh's share of the cell's.
+    // Row slices and indexed stores (no `push`), so that each row's loop vectorises.
     let dcy = match dh {
         Some(dh) => {
-            let mut dcy = Vec::with_capacity(b * h);
+            let mut dcy = vec![T::zero(); b * h];
             for r in 0..b {
+                let o = &acts[r * 4 * h + 3 * h..(r + 1) * 4 * h];
+                let (y, d) = (&tc[r * h..(r + 1) * h], &dh[r * h..(r + 1) * h]);
+                let go = &mut g[r * 4 * h + 3 * h..(r + 1) * 4 * h];
+                let out = &mut dcy[r * h..(r + 1) * h];
                 for j in 0..h {
-                    let (o, y, d) = (acts[r * 4 * h + 3 * h + j], tc[r * h + j], dh[r * h + j]);
-                    g[r * 4 * h + 3 * h + j] = sig_back(d * y, o);
-                    dcy.push(tanh_back(d * o, y));
+                    go[j] = sig_back(d[j] * y[j], o[j]);
+                    out[j] = tanh_back(d[j] * o[j], y[j]);
                 }
             }
             if let Some(dc) = dc {
@@ -151,18 +155,24 @@ fn lstm_cells_back<T: Elem>(
         None => dc?.to_vec(),
     };
     // cy = f * cx + i * g.
-    let mut dcx = Vec::with_capacity(if want_dc { b * h } else { 0 });
+    let mut dcx = vec![T::zero(); if want_dc { b * h } else { 0 }];
     for r in 0..b {
         let a = &acts[r * 4 * h..(r + 1) * 4 * h];
-        let row = &mut g[r * 4 * h..(r + 1) * 4 * h];
+        let (ai, rest) = a.split_at(h);
+        let (af, ag) = (&rest[..h], &rest[h..2 * h]);
+        let (gi, rest) = g[r * 4 * h..(r + 1) * 4 * h].split_at_mut(h);
+        let (gf, rest) = rest.split_at_mut(h);
+        let gg = &mut rest[..h];
+        let (d, cp) = (&dcy[r * h..(r + 1) * h], &c_prev[r * h..(r + 1) * h]);
         for j in 0..h {
-            let (i, f, gg) = (a[j], a[h + j], a[2 * h + j]);
-            let d = dcy[r * h + j];
-            row[j] = sig_back(d * gg, i);
-            row[h + j] = sig_back(d * c_prev[r * h + j], f);
-            row[2 * h + j] = tanh_back(d * i, gg);
-            if want_dc {
-                dcx.push(d * f);
+            gi[j] = sig_back(d[j] * ag[j], ai[j]);
+            gf[j] = sig_back(d[j] * cp[j], af[j]);
+            gg[j] = tanh_back(d[j] * ai[j], ag[j]);
+        }
+        if want_dc {
+            let out = &mut dcx[r * h..(r + 1) * h];
+            for j in 0..h {
+                out[j] = d[j] * af[j];
             }
         }
     }

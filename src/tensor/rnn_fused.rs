@@ -368,7 +368,7 @@ impl<T: Elem> WeightGrad<T> {
         }
         let (rows, n) = (gt.shape()[0], gt.shape()[1]);
         let k = x.len() / rows.max(1);
-        let p = kernels::matmul_mat(
+        let (gm, xm) = (
             Mat {
                 data: g,
                 rs: 1,
@@ -379,13 +379,11 @@ impl<T: Elem> WeightGrad<T> {
                 rs: k,
                 cs: 1,
             },
-            n,
-            rows,
-            k,
         );
+        // `sum + product`, the product's chains added as they end (no buffer per step).
         match &mut self.sum {
-            None => self.sum = Some(p),
-            Some(acc) => acc.iter_mut().zip(p).for_each(|(a, b)| *a = *a + b),
+            None => self.sum = Some(kernels::matmul_mat(gm, xm, n, rows, k)),
+            Some(acc) => kernels::matmul_add_mat(gm, xm, acc, n, rows, k),
         }
         Ok(())
     }

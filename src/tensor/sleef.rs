@@ -10,39 +10,45 @@
 
 /// A float32 value and its rounding error.
 #[derive(Clone, Copy)]
-struct Df {
-    hi: f32,
-    lo: f32,
+pub(super) struct Df {
+    pub(super) hi: f32,
+    pub(super) lo: f32,
 }
 
-const fn df(hi: f32, lo: f32) -> Df {
+#[inline(always)]
+pub(super) const fn df(hi: f32, lo: f32) -> Df {
     Df { hi, lo }
 }
 
 /// `x·y - z`, rounded once.
-fn fmapn(x: f32, y: f32, z: f32) -> f32 {
+#[inline(always)]
+pub(super) fn fmapn(x: f32, y: f32, z: f32) -> f32 {
     x.mul_add(y, -z)
 }
 
 /// `z - x·y`, rounded once.
-fn fmanp(x: f32, y: f32, z: f32) -> f32 {
+#[inline(always)]
+pub(super) fn fmanp(x: f32, y: f32, z: f32) -> f32 {
     (-x).mul_add(y, z)
 }
 
-fn add2_ff(x: f32, y: f32) -> Df {
+#[inline(always)]
+pub(super) fn add2_ff(x: f32, y: f32) -> Df {
     let s = x + y;
     let v = s - x;
     df(s, (x - (s - v)) + (y - v))
 }
 
-fn add2_df_f(x: Df, y: f32) -> Df {
+#[inline(always)]
+pub(super) fn add2_df_f(x: Df, y: f32) -> Df {
     let s = x.hi + y;
     let v = s - x.hi;
     let t = (x.hi - (s - v)) + (y - v);
     df(s, t + x.lo)
 }
 
-fn add2_df_df(x: Df, y: Df) -> Df {
+#[inline(always)]
+pub(super) fn add2_df_df(x: Df, y: Df) -> Df {
     let s = x.hi + y.hi;
     let v = s - x.hi;
     let t = (x.hi - (s - v)) + (y.hi - v);
@@ -50,41 +56,49 @@ fn add2_df_df(x: Df, y: Df) -> Df {
 }
 
 /// Assumes |x| >= |y|.
-fn add_df_df(x: Df, y: Df) -> Df {
+#[inline(always)]
+pub(super) fn add_df_df(x: Df, y: Df) -> Df {
     let s = x.hi + y.hi;
     df(s, (((x.hi - s) + y.hi) + x.lo) + y.lo)
 }
 
-fn add_f_df(x: f32, y: Df) -> Df {
+#[inline(always)]
+pub(super) fn add_f_df(x: f32, y: Df) -> Df {
     let s = x + y.hi;
     df(s, ((x - s) + y.hi) + y.lo)
 }
 
-fn normalize(t: Df) -> Df {
+#[inline(always)]
+pub(super) fn normalize(t: Df) -> Df {
     let s = t.hi + t.lo;
     df(s, (t.hi - s) + t.lo)
 }
 
-fn scale(d: Df, s: f32) -> Df {
+#[inline(always)]
+pub(super) fn scale(d: Df, s: f32) -> Df {
     df(d.hi * s, d.lo * s)
 }
 
-fn mul_df_f(x: Df, y: f32) -> Df {
+#[inline(always)]
+pub(super) fn mul_df_f(x: Df, y: f32) -> Df {
     let s = x.hi * y;
     df(s, x.lo.mul_add(y, fmapn(x.hi, y, s)))
 }
 
-fn mul_df_df(x: Df, y: Df) -> Df {
+#[inline(always)]
+pub(super) fn mul_df_df(x: Df, y: Df) -> Df {
     let s = x.hi * y.hi;
     df(s, x.hi.mul_add(y.lo, x.lo.mul_add(y.hi, fmapn(x.hi, y.hi, s))))
 }
 
-fn squ(x: Df) -> Df {
+#[inline(always)]
+pub(super) fn squ(x: Df) -> Df {
     let s = x.hi * x.hi;
     df(s, (x.hi + x.hi).mul_add(x.lo, fmapn(x.hi, x.hi, s)))
 }
 
-fn div(n: Df, d: Df) -> Df {
+#[inline(always)]
+pub(super) fn div(n: Df, d: Df) -> Df {
     let t = 1.0 / d.hi;
     let s = n.hi * t;
     let u = fmapn(t, n.hi, s);
@@ -98,7 +112,8 @@ fn ilogb2k(d: f32) -> i32 {
 }
 
 /// `d·2^e` by adding to the exponent field (valid while the result stays normal).
-fn ldexp3(d: f32, e: i32) -> f32 {
+#[inline(always)]
+pub(super) fn ldexp3(d: f32, e: i32) -> f32 {
     f32::from_bits((d.to_bits() as i32).wrapping_add(e << 23) as u32)
 }
 
@@ -196,13 +211,15 @@ pub(crate) fn powf(x: f32, y: f32) -> f32 {
 }
 
 /// `x + y` for |x.hi| >= |y|.
-fn add_df_f(x: Df, y: f32) -> Df {
+#[inline(always)]
+pub(super) fn add_df_f(x: Df, y: f32) -> Df {
     let s = x.hi + y;
     df(s, ((x.hi - s) + y) + x.lo)
 }
 
 /// AVX512's `getexp`: floor(log2 |p|) as a float, exact for subnormals too.
-fn getexp(p: f32) -> f32 {
+#[inline(always)]
+pub(super) fn getexp(p: f32) -> f32 {
     let b = p.abs().to_bits();
     if b >= 0x7f80_0000 {
         return f32::INFINITY;
@@ -220,7 +237,8 @@ fn getexp(p: f32) -> f32 {
 
 /// AVX512's `getmant` into [0.75, 1.5): the significand of `d > 0` as 1.f, halved when f's
 /// first bit is set.
-fn getmant_p75(d: f32) -> f32 {
+#[inline(always)]
+pub(super) fn getmant_p75(d: f32) -> f32 {
     let d = if d < f32::MIN_POSITIVE { d * 18446744073709551616.0 } else { d };
     let m = f32::from_bits((d.to_bits() & 0x007f_ffff) | 0x3f80_0000);
     if m >= 1.5 { m * 0.5 } else { m }
@@ -229,6 +247,7 @@ fn getmant_p75(d: f32) -> f32 {
 /// `Sleef_logf16_u10` on one lane (AVX512 build: `getexp`/`getmant` split `d`, a degree-3
 /// polynomial in `x²` where x = (m-1)/(m+1), summed in double-float), with `vfixupimm`'s
 /// special cases: log(±0) = -inf, log(+inf) = +inf, log(<0) = NaN.
+#[inline(always)]
 pub(crate) fn logf_u10(d: f32) -> f32 {
     if d.is_nan() || d < 0.0 {
         return f32::NAN;

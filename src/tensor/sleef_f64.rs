@@ -7,20 +7,22 @@
 
 // SLEEF's coefficients, kept with all the digits it publishes (its 1/ln 2 is the closest
 // double, `LOG2_E`).
-const R_LN2: f64 = std::f64::consts::LOG2_E;
+pub(super) const R_LN2: f64 = std::f64::consts::LOG2_E;
 #[allow(clippy::excessive_precision)]
-const L2U: f64 = 0.69314718055966295651160180568695068359375;
+pub(super) const L2U: f64 = 0.69314718055966295651160180568695068359375;
 #[allow(clippy::excessive_precision)]
-const L2L: f64 = 0.28235290563031577122588448175013436025525412068e-12;
+pub(super) const L2L: f64 = 0.28235290563031577122588448175013436025525412068e-12;
 
 /// `2^q` for `q` in the normal exponent range, built from its bits.
-fn pow2i(q: i32) -> f64 {
+#[inline(always)]
+pub(super) fn pow2i(q: i32) -> f64 {
     f64::from_bits(((q + 0x3ff) as u64) << 52)
 }
 
 /// `d * 2^e` as SLEEF's `vldexp2`: two multiplications by halves of the exponent, so that
 /// results just below the normal range round once, as in SLEEF.
-fn ldexp2(d: f64, e: i32) -> f64 {
+#[inline(always)]
+pub(super) fn ldexp2(d: f64, e: i32) -> f64 {
     d * pow2i(e >> 1) * pow2i(e - (e >> 1))
 }
 
@@ -66,36 +68,41 @@ pub(crate) fn expd(d: f64) -> f64 {
 
 /// A double and its rounding error.
 #[derive(Clone, Copy)]
-struct Dd {
-    hi: f64,
-    lo: f64,
+pub(super) struct Dd {
+    pub(super) hi: f64,
+    pub(super) lo: f64,
 }
 
 /// `x + y` as a double-double, exact.
-fn add2_d_d(x: f64, y: f64) -> Dd {
+#[inline(always)]
+pub(super) fn add2_d_d(x: f64, y: f64) -> Dd {
     let s = x + y;
     let v = s - x;
     Dd { hi: s, lo: (x - (s - v)) + (y - v) }
 }
 
 /// `x + y` for |x.hi| >= |y.hi|.
-fn add_dd_dd(x: Dd, y: Dd) -> Dd {
+#[inline(always)]
+pub(super) fn add_dd_dd(x: Dd, y: Dd) -> Dd {
     let s = x.hi + y.hi;
     Dd { hi: s, lo: (((x.hi - s) + y.hi) + x.lo) + y.lo }
 }
 
 /// `x + y` for |x.hi| >= |y|.
-fn add_dd_d(x: Dd, y: f64) -> Dd {
+#[inline(always)]
+pub(super) fn add_dd_d(x: Dd, y: f64) -> Dd {
     let s = x.hi + y;
     Dd { hi: s, lo: ((x.hi - s) + y) + x.lo }
 }
 
-fn mul_dd_d(x: Dd, y: f64) -> Dd {
+#[inline(always)]
+pub(super) fn mul_dd_d(x: Dd, y: f64) -> Dd {
     let s = x.hi * y;
     Dd { hi: s, lo: x.lo.mul_add(y, x.hi.mul_add(y, -s)) }
 }
 
-fn div_dd(n: Dd, d: Dd) -> Dd {
+#[inline(always)]
+pub(super) fn div_dd(n: Dd, d: Dd) -> Dd {
     let t = 1.0 / d.hi;
     let s = n.hi * t;
     let u = t.mul_add(n.hi, -s);
@@ -104,7 +111,8 @@ fn div_dd(n: Dd, d: Dd) -> Dd {
 }
 
 /// AVX512's `getexp`: floor(log2 |p|) as a double, exact for subnormals too.
-fn getexp(p: f64) -> f64 {
+#[inline(always)]
+pub(super) fn getexp(p: f64) -> f64 {
     let b = p.abs().to_bits();
     if b >= 0x7ff0_0000_0000_0000 {
         return f64::INFINITY;
@@ -122,7 +130,8 @@ fn getexp(p: f64) -> f64 {
 
 /// AVX512's `getmant` into [0.75, 1.5): the significand of `d > 0` as 1.f, halved when f's
 /// first bit is set.
-fn getmant_p75(d: f64) -> f64 {
+#[inline(always)]
+pub(super) fn getmant_p75(d: f64) -> f64 {
     let d = if d < f64::MIN_POSITIVE { d * 18446744073709551616.0 } else { d };
     let m = f64::from_bits((d.to_bits() & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
     if m >= 1.5 { m * 0.5 } else { m }

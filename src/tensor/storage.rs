@@ -158,11 +158,8 @@ impl Storage {
         if numel != self.numel() {
             return Err(TensorError::BadReshape { shape: shape_str(shape), numel: self.numel() });
         }
-        fn re<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
-            let v: Vec<T> = match a.as_slice() {
-                Some(s) => s.to_vec(),
-                None => a.iter().cloned().collect(),
-            };
+        fn re<T: Copy>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
+            let v: Vec<T> = super::gather::row_major(a);
             ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
         }
         Ok(match self {
@@ -176,8 +173,9 @@ impl Storage {
     /// Materialises `self` broadcast to `shape` as a standard-layout array.
     pub(crate) fn expand(&self, shape: &[usize]) -> Result<Storage> {
         let own = self.shape();
-        fn ex<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Option<ArrayD<T>> {
-            a.broadcast(IxDyn(shape)).map(|v| v.as_standard_layout().into_owned())
+        fn ex<T: Copy>(a: &ArrayD<T>, shape: &[usize]) -> Option<ArrayD<T>> {
+            let v = a.broadcast(IxDyn(shape))?;
+            ArrayD::from_shape_vec(IxDyn(shape), super::gather::row_major(&v)).ok()
         }
         let out = match self {
             Storage::F32(a) => ex(a, shape).map(Storage::F32),

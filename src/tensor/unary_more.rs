@@ -1,6 +1,7 @@
 //! The remaining elementwise functions of `torch` (tan, the inverse and hyperbolic
 //! trigonometric functions, expm1, log1p, erfc, trunc) with ATen's gradient formulas; values
-//! from the platform's libm, elementwise, as `sin` and `exp` are.
+//! from the platform's libm, elementwise, except float32 `expm1` and `log1p`, which are SLEEF's
+//! as in ATen (sleef_f32.rs).
 
 use super::autograd::record;
 use super::ops::saved;
@@ -22,6 +23,42 @@ fn map(t: &Tensor, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Stor
             Storage::F32(a) => Storage::F32(a.mapv(f32f)),
             x => x,
         },
+    }
+}
+
+/// As [`map`], but float32 (and promoted integer) elements go through the slice kernel `f32s`
+/// (row-major elements in, one result each out).
+fn map_slices(t: &Tensor, f32s: fn(&[f32]) -> Vec<f32>, f64f: impl Fn(f64) -> f64) -> Storage {
+    use super::storage::map_row_major;
+    match &*t.storage() {
+        Storage::F64(a) => Storage::F64(a.mapv(f64f)),
+        Storage::F32(a) => Storage::F32(map_row_major(a, f32s)),
+        other => match other.cast(DType::Float32) {
+            Storage::F32(a) => Storage::F32(map_row_major(&a, f32s)),
+            x => x,
+        },
+    }
+}
+
+/// float64 through ATen's `cpu_kernel_vec` split (SLEEF on whole 16-double steps in the
+/// order TensorIterator walks the input, glibc on the rest: `aten_unary`); other dtypes as
+/// [`map`].
+fn map_vec(t: &Tensor, f32f: impl Fn(f32) -> f32, vector: impl Fn(f64) -> f64 + Copy, scalar: impl Fn(f64) -> f64 + Copy) -> Storage {
+    match &*t.storage() {
+        Storage::F64(a) => Storage::F64(super::storage::map_row_major(a, |x| {
+            let strides = t.view_info().map(|v| v.layout.strides.as_slice());
+            super::sleef_f64_dd::aten_unary(x, a.shape(), strides, vector, scalar)
+        })),
+        _ => map(t, f32f, scalar),
+    }
+}
+
+/// float32 (and promoted integers) through the slice kernel `f32s` as [`map_slices`], float64
+/// through ATen's vector/scalar split as [`map_vec`].
+fn map_sleef(t: &Tensor, f32s: fn(&[f32]) -> Vec<f32>, vector: impl Fn(f64) -> f64 + Copy, scalar: impl Fn(f64) -> f64 + Copy) -> Storage {
+    match &*t.storage() {
+        Storage::F64(_) => map_vec(t, |x| x, vector, scalar),
+        _ => map_slices(t, f32s, scalar),
     }
 }
 
@@ -72,7 +109,7 @@ impl Tensor {
 
     /// SinhBackward0: `grad * cosh(x)`.
     pub fn sinh(&self) -> Result<Tensor> {
-        let out = map(self, f32::sinh, f64::sinh);
+        let out = map_vec(self, f32::sinh, super::sleef_f64_dd::sinh_lane, f64::sinh);
         let a = saved(self);
         Ok(record(out, "SinhBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&a.cosh()?)?)])
@@ -81,7 +118,7 @@ impl Tensor {
 
     /// CoshBackward0: `grad * sinh(x)`.
     pub fn cosh(&self) -> Result<Tensor> {
-        let out = map(self, f32::cosh, f64::cosh);
+        let out = map_vec(self, f32::cosh, super::sleef_f64_dd::cosh_lane, f64::cosh);
         let a = saved(self);
         Ok(record(out, "CoshBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&a.sinh()?)?)])
@@ -90,7 +127,9 @@ impl Tensor {
 
     /// Expm1Backward0: `grad * (y + 1)`.
     pub fn expm1(&self) -> Result<Tensor> {
-        let out = map(self, f32::exp_m1, f64::exp_m1);
+        // SLEEF on every element, as ATen's vectorised loop (its vec::map loads the tail as a
+        // partial vector): float32 sleef_f32.rs, float64 sleef_f64_dd.rs.
+        let out = map_sleef(self, super::sleef_f32::expm1, super::sleef_f64_dd::expm1_lane, super::sleef_f64_dd::expm1_lane);
         let y = Tensor::from_storage(out.clone());
         Ok(record(out, "Expm1Backward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&y.add_scalar(one())?)?)])
@@ -99,7 +138,8 @@ impl Tensor {
 
     /// Log1pBackward0: `grad / (x + 1)`.
     pub fn log1p(&self) -> Result<Tensor> {
-        let out = map(self, f32::ln_1p, f64::ln_1p);
+        // SLEEF on every element, as expm1.
+        let out = map_sleef(self, super::sleef_f32::log1p, super::sleef_f64_dd::log1p_lane, super::sleef_f64_dd::log1p_lane);
         let a = saved(self);
         Ok(record(out, "Log1PBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.div(&a.add_scalar(one())?)?)])

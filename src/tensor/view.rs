@@ -361,7 +361,8 @@ pub(crate) fn gather(root: &Storage, layout: &Layout) -> Storage {
         }
         let strided = IxDyn(&l.shape).strides(IxDyn(&l.strides));
         match ArrayView::from_shape(strided, flat.get(l.offset..).unwrap_or(&[])) {
-            Ok(v) => v.as_standard_layout().into_owned(),
+            // Row by row over merged dims (gather.rs), not ndarray's per-element odometer.
+            Ok(v) => ArrayD::from_shape_vec(shape, super::gather::row_major(&v)).unwrap_or_else(|_| empty()),
             Err(_) => {
                 let v: Vec<T> = l.positions().into_iter().map(|p| flat.get(p).copied().unwrap_or(first)).collect();
                 ArrayD::from_shape_vec(shape, v).unwrap_or_else(|_| empty())

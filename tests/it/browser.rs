@@ -1,5 +1,6 @@
 //! A headless Chromium driven over the DevTools protocol (a minimal WebSocket client of our
-//! own), for the tests that look at pages as a reader's browser renders them.
+//! own), for the tests that look at pages as a reader's browser renders them. Those tests'
+//! names start with `a_browser_`: `.ci/run` runs them last, once Chromium is installed.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -133,16 +134,51 @@ impl Ws {
 
     /// Sends a DevTools command and returns its result.
     pub fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        match self.try_call(method, params) {
+            Ok(result) => result,
+            Err(msg) => panic!("{method}: {msg}"),
+        }
+    }
+
+    /// Sends a DevTools command; its error message, if it answers with one.
+    fn try_call(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&serde_json::json!({ "id": id, "method": method, "params": params }).to_string());
         loop {
             let msg: serde_json::Value = serde_json::from_str(&self.recv()).unwrap();
             if msg["id"] == id {
-                assert!(msg.get("error").is_none(), "{method}: {msg}");
-                return msg["result"].clone();
+                return match msg.get("error") {
+                    Some(_) => Err(msg),
+                    None => Ok(msg["result"].clone()),
+                };
             }
         }
+    }
+
+    /// Evaluates `expr`, or None when the page is between documents: while a navigation
+    /// commits, Chromium answers "Inspected target navigated or closed" or has no context.
+    fn try_eval(&mut self, expr: &str) -> Option<serde_json::Value> {
+        self.try_call(
+            "Runtime.evaluate",
+            serde_json::json!({ "expression": expr, "returnByValue": true }),
+        )
+        .ok()
+        .map(|r| r["result"]["value"].clone())
+    }
+
+    /// Clicks the element `selector` names; the click may start a navigation, which is why
+    /// the evaluation's own answer may be lost and is not asked for.
+    pub fn click(&mut self, selector: &str) {
+        let expr = format!(
+            "document.querySelector({}).click(); true",
+            serde_json::Value::String(selector.to_string())
+        );
+        let _ = self.try_eval(&expr);
     }
 
     pub fn eval(&mut self, expr: &str) -> serde_json::Value {
@@ -157,7 +193,7 @@ impl Ws {
     pub fn wait_until(&mut self, expr: &str) -> bool {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(30) {
-            if self.eval(expr) == serde_json::Value::Bool(true) {
+            if self.try_eval(expr) == Some(serde_json::Value::Bool(true)) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -155,12 +155,12 @@ fn a_browser_follows_the_navigation_of_built_pages_and_sees_figures_as_svg() {
     assert!(figure["ticks"].as_u64().unwrap() > 4 && figure["width"].as_f64().unwrap() > 100.0, "{figure}");
 
     // rel=next and rel=prev lead where the sidebar says.
-    page.eval("document.querySelector('a[rel=next]').click(); true");
+    page.click("a[rel=next]");
     assert!(page.wait_until("document.title.startsWith('Last lesson')"), "next leads to the last lesson");
     assert_eq!(page.eval("document.querySelector('a[rel=next]')"), serde_json::Value::Null, "the last lesson has no next");
-    page.eval("document.querySelector('a[rel=prev]').click(); true");
+    page.click("a[rel=prev]");
     assert!(page.wait_until("document.title.startsWith('Plotting')"), "prev leads back");
-    page.eval("document.querySelector('a[rel=prev]').click(); true");
+    page.click("a[rel=prev]");
     assert!(page.wait_until("document.title.startsWith('Zeta heading')"));
     assert_eq!(page.eval("document.querySelectorAll('script').length"), serde_json::json!(0));
 }

@@ -442,19 +442,7 @@ fn cmp_i(op: NpOp, p: i64, q: i64) -> bool {
 
 /// NumPy's `npy_divmod` quotient: floor of the division, adjusted so q*div + mod == p.
 fn floor_div_f(p: f64, q: f64) -> f64 {
-    if q == 0.0 {
-        return p / q;
-    }
-    let m = p % q;
-    let mut div = (p - m) / q;
-    if m != 0.0 && ((q < 0.0) != (m < 0.0)) {
-        div -= 1.0;
-    }
-    if div == 0.0 {
-        return 0.0f64.copysign(p / q);
-    }
-    let fl = div.floor();
-    if div - fl > 0.5 { fl + 1.0 } else { fl }
+    crate::lang::ops::floor_quotient(p, q)
 }
 
 fn mod_f(p: f64, q: f64) -> f64 {

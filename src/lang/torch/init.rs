@@ -14,12 +14,10 @@ fn target(args: &Args, fname: &str) -> R<(Tensor, Value)> {
 }
 
 /// (fan_in, fan_out) as torch.nn.init computes them.
-fn fans(t: &Tensor, fname: &str) -> R<(f64, f64)> {
+fn fans(t: &Tensor) -> R<(f64, f64)> {
     let s = t.shape();
     if s.len() < 2 {
-        return Err(Exception::value_error(format!(
-            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions ({fname})"
-        )));
+        return Err(Exception::value_error("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"));
     }
     let receptive: usize = s[2..].iter().product();
     Ok(((s[1] * receptive) as f64, (s[0] * receptive) as f64))
@@ -43,6 +41,22 @@ fn uniform(t: &Tensor, args: &Args, lo: f64, hi: f64) -> R<()> {
     let g = generator_arg(args)?;
     let _guard = NoGrad::new();
     crate::tensor::uniform_(t, &mut g.borrow_mut(), lo, hi).map_err(exc)
+}
+
+fn normal(t: &Tensor, args: &Args, std: f64) -> R<()> {
+    let g = generator_arg(args)?;
+    let _guard = NoGrad::new();
+    crate::tensor::normal_(t, &mut g.borrow_mut(), 0.0, std).map_err(exc)
+}
+
+/// The fan `mode` picks for the kaiming initialisers.
+fn kaiming_fan(t: &Tensor, mode: Option<&Value>) -> R<f64> {
+    let (fi, fo) = fans(t)?;
+    match mode.map(Value::to_str).as_deref() {
+        None | Some("fan_in") => Ok(fi),
+        Some("fan_out") => Ok(fo),
+        Some(other) => Err(Exception::value_error(format!("Mode {other} not supported, please use one of ['fan_in', 'fan_out']"))),
+    }
 }
 
 pub fn init_module() -> Module {
@@ -77,7 +91,7 @@ pub fn init_module() -> Module {
     m.set("xavier_uniform_", Value::builtin("xavier_uniform_", |_, args| {
         let [_t, gain_v, _g] = args.bind(&["tensor", "gain=", "generator="])?;
         let (t, v) = target(&args, "xavier_uniform_")?;
-        let (fi, fo) = fans(&t, "xavier_uniform_")?;
+        let (fi, fo) = fans(&t)?;
         let std = f64_arg(gain_v.as_ref(), 1.0, "gain")? * (2.0 / (fi + fo)).sqrt();
         let a = 3f64.sqrt() * std;
         uniform(&t, &args, -a, a)?;
@@ -86,16 +100,68 @@ pub fn init_module() -> Module {
     m.set("kaiming_uniform_", Value::builtin("kaiming_uniform_", |_, args| {
         let [_t, a, mode, nonlinearity, _g] = args.bind(&["tensor", "a=", "mode=", "nonlinearity=", "generator="])?;
         let (t, v) = target(&args, "kaiming_uniform_")?;
-        let (fi, fo) = fans(&t, "kaiming_uniform_")?;
-        let fan = match mode.as_ref().map(Value::to_str).as_deref() {
-            None | Some("fan_in") => fi,
-            Some("fan_out") => fo,
-            Some(other) => return Err(Exception::value_error(format!("Mode {other} not supported, please use one of fan_in, fan_out"))),
-        };
+        let fan = kaiming_fan(&t, mode.as_ref())?;
         let nl = nonlinearity.as_ref().map_or("leaky_relu".to_string(), Value::to_str);
         let g = gain(&nl, Some(f64_arg(a.as_ref(), 0.0, "a")?))?;
         let bound = 3f64.sqrt() * (g / fan.sqrt());
         uniform(&t, &args, -bound, bound)?;
+        Ok(v)
+    }));
+    m.set("xavier_normal_", Value::builtin("xavier_normal_", |_, args| {
+        let [_t, gain_v, _g] = args.bind(&["tensor", "gain=", "generator="])?;
+        let (t, v) = target(&args, "xavier_normal_")?;
+        let (fi, fo) = fans(&t)?;
+        let std = f64_arg(gain_v.as_ref(), 1.0, "gain")? * (2.0 / (fi + fo)).sqrt();
+        normal(&t, &args, std)?;
+        Ok(v)
+    }));
+    m.set("kaiming_normal_", Value::builtin("kaiming_normal_", |_, args| {
+        let [_t, a, mode, nonlinearity, _g] = args.bind(&["tensor", "a=", "mode=", "nonlinearity=", "generator="])?;
+        let (t, v) = target(&args, "kaiming_normal_")?;
+        let fan = kaiming_fan(&t, mode.as_ref())?;
+        let nl = nonlinearity.as_ref().map_or("leaky_relu".to_string(), Value::to_str);
+        let std = gain(&nl, Some(f64_arg(a.as_ref(), 0.0, "a")?))? / fan.sqrt();
+        normal(&t, &args, std)?;
+        Ok(v)
+    }));
+    m.set("eye_", Value::builtin("eye_", |_, args| {
+        let [_t] = args.bind(&["tensor"])?;
+        let (t, v) = target(&args, "eye_")?;
+        let s = t.shape();
+        if s.len() != 2 {
+            return Err(Exception::value_error("Only tensors with 2 dimensions are supported"));
+        }
+        let _guard = NoGrad::new();
+        t.copy_(&Tensor::eye(s[0], s[1], t.dtype())).map_err(exc)?;
+        Ok(v)
+    }));
+    m.set("dirac_", Value::builtin("dirac_", |_, args| {
+        let [_t, groups] = args.bind(&["tensor", "groups="])?;
+        let (t, v) = target(&args, "dirac_")?;
+        let s = t.shape();
+        if !(3..=5).contains(&s.len()) {
+            return Err(Exception::value_error("Only tensors with 3, 4, or 5 dimensions are supported"));
+        }
+        let groups = match groups {
+            None | Some(Value::None) => 1,
+            Some(g) => g.expect_int("groups")?.max(1) as usize,
+        };
+        if s[0] % groups != 0 {
+            return Err(Exception::value_error("dim 0 must be divisible by groups"));
+        }
+        // Zeros with a 1 at the spatial centre of kernel [g * per_group + d, d] for each group.
+        let per_group = s[0] / groups;
+        let mut data = vec![0.0f64; s.iter().product()];
+        let centre: usize = s[2..].iter().fold(0, |acc, &n| acc * n + n / 2);
+        let kernel: usize = s[2..].iter().product();
+        for g in 0..groups {
+            for d in 0..per_group.min(s[1]) {
+                data[((g * per_group + d) * s[1] + d) * kernel + centre] = 1.0;
+            }
+        }
+        let filled = Tensor::from_data(crate::tensor::Data::F64(data), &s).and_then(|x| x.to_dtype(t.dtype())).map_err(exc)?;
+        let _guard = NoGrad::new();
+        t.copy_(&filled).map_err(exc)?;
         Ok(v)
     }));
     m.set("calculate_gain", Value::builtin("calculate_gain", |_, args| {

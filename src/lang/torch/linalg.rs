@@ -110,7 +110,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(tv(cumprod(&t, dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize)?))
             }))
         }
-        _ => return None,
+        _ => return super::tensorfns::method(this, name),
     };
     Some(Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
@@ -135,7 +135,7 @@ fn tensor(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
 }
 
 /// `vector_norm`: `sum(|x|^p)^(1/p)` from differentiable ops (`sqrt` for p = 2, max for inf).
-fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool) -> R<Tensor> {
+pub(super) fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool) -> R<Tensor> {
     if !x.dtype().is_floating_point() {
         return Err(Exception::runtime_error(format!(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}",

@@ -6,6 +6,11 @@ mod api;
 mod autograd;
 mod conv;
 mod convert;
+
+/// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
+pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
+    convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
+}
 mod data;
 mod device;
 mod distributions;
@@ -15,11 +20,15 @@ mod histogram;
 mod save;
 mod init;
 mod linalg;
+mod memio;
 mod module;
 mod nn;
+mod nn_utils;
 mod optim;
 mod rnn;
 mod tensor;
+mod tensor_more;
+mod tensorfns;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -95,7 +104,10 @@ pub(crate) fn generator_arg(args: &Args) -> R<Rc<RefCell<Generator>>> {
 pub fn install(interp: &mut Interpreter) {
     let shared = Rc::new(Shared { rng: Rc::new(RefCell::new(Generator::new(0))) });
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
+    // Print options are per lesson, like the generator.
+    engine::set_print_options(engine::PrintOptions::DEFAULT);
     let torch = Rc::new(torch_module(&shared));
+    memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);
@@ -119,6 +131,13 @@ pub fn install(interp: &mut Interpreter) {
     let init = Rc::new(init::init_module());
     nn.set("init", Value::Module(init.clone()));
     interp.register_module("torch.nn.init", Value::Module(init));
+    let nn_utils_m = Rc::new(nn_utils::utils_module());
+    let rnn_utils = Value::Module(Rc::new(nn_utils::rnn_utils_module()));
+    nn_utils_m.set("rnn", rnn_utils.clone());
+    interp.register_module("torch.nn.utils.rnn", rnn_utils);
+    let nn_utils = Value::Module(nn_utils_m);
+    nn.set("utils", nn_utils.clone());
+    interp.register_module("torch.nn.utils", nn_utils);
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
@@ -685,6 +704,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     api::install(&m);
     linalg::install(&m);
     save::install(&m);
+    tensorfns::install(&m, shared);
     m
 }
 
@@ -741,6 +761,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     conv::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
+    tensorfns::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

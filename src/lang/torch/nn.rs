@@ -1482,19 +1482,46 @@ impl NativeObject for PyStateDict {
             "items" => 2,
             _ => return Ok(None),
         };
-        Ok(Some(Value::method(this.clone(), "keys", move |_, args| {
+        Ok(Some(Value::method(this.clone(), name, move |_, args| {
             let [] = args.bind(&[])?;
             let d = args.this_native::<PyStateDict>()?;
-            Ok(Value::list(
-                d.0.iter()
-                    .map(|(k, t)| match which {
-                        0 => Value::str(k),
-                        1 => tv(t.clone()),
-                        _ => Value::tuple(vec![Value::str(k), tv(t.clone())]),
-                    })
-                    .collect(),
-            ))
+            let items = d
+                .0
+                .iter()
+                .map(|(k, t)| match which {
+                    0 => Value::str(k),
+                    1 => tv(t.clone()),
+                    _ => Value::tuple(vec![Value::str(k), tv(t.clone())]),
+                })
+                .collect();
+            Ok(Value::native(OdictView { kind: ["odict_keys", "odict_values", "odict_items"][which], items }))
         })))
+    }
+}
+
+/// `state_dict().keys()` / `.values()` / `.items()`: a view printed as `odict_keys([...])`.
+/// A snapshot of the entries (the state dict itself is never mutated in place here).
+struct OdictView {
+    kind: &'static str,
+    items: Vec<Value>,
+}
+
+impl NativeObject for OdictView {
+    fn type_name(&self) -> &str {
+        self.kind
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(OdictView { kind: self.kind, items: self.items.iter().map(|v| c.value(v)).collect::<Option<_>>()? }))
+    }
+    fn repr(&self) -> String {
+        let items: Vec<String> = self.items.iter().map(Value::repr).collect();
+        format!("{}([{}])", self.kind, items.join(", "))
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(self.items.len()))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::iter_items(self.items.clone())))
     }
 }
 

@@ -12,7 +12,10 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
+mod lr_scheduler;
 mod state_dict;
+
+pub use lr_scheduler::lr_scheduler_module;
 
 enum Opt {
     Sgd(Sgd),
@@ -473,157 +476,6 @@ pub fn optim_module() -> Module {
             ("fused", Value::None),
         ];
         build(interp, "Adagrad", defaults, p.as_ref())
-    }));
-    m
-}
-
-/// The learning-rate rule of a scheduler, in PyTorch's recursive (chainable) form.
-#[derive(Clone, Copy)]
-enum Rule {
-    Step { step_size: i64, gamma: f64 },
-    Exponential { gamma: f64 },
-    Cosine { t_max: i64, eta_min: f64 },
-}
-
-/// A `torch.optim.lr_scheduler` object: it rewrites each group's `lr` on `step()`.
-pub struct PyScheduler {
-    name: &'static str,
-    optimizer: Value,
-    rule: Rule,
-    base_lrs: Vec<f64>,
-    last_epoch: std::cell::Cell<i64>,
-    last_lr: RefCell<Vec<f64>>,
-}
-
-impl PyScheduler {
-    fn groups(&self) -> R<Vec<Value>> {
-        self.optimizer
-            .downcast::<PyOptimizer>()
-            .map(PyOptimizer::group_dicts)
-            .ok_or_else(|| Exception::type_error(format!("{} is not an Optimizer", self.optimizer.type_name())))
-    }
-
-    /// `get_lr()` at `last_epoch` (>= 1) from each group's current lr.
-    fn next_lr(&self, lr: f64, base: f64) -> f64 {
-        let e = self.last_epoch.get();
-        match self.rule {
-            Rule::Step { step_size, gamma } => {
-                if e == 0 || e % step_size != 0 { lr } else { lr * gamma }
-            }
-            Rule::Exponential { gamma } => {
-                if e == 0 { lr } else { lr * gamma }
-            }
-            Rule::Cosine { t_max, eta_min } => {
-                let pi = std::f64::consts::PI;
-                let t = t_max as f64;
-                if e == 0 {
-                    lr
-                } else if (e - 1 - t_max).rem_euclid(2 * t_max) == 0 {
-                    lr + (base - eta_min) * (1.0 - (pi / t).cos()) / 2.0
-                } else {
-                    (1.0 + (pi * e as f64 / t).cos()) / (1.0 + (pi * (e - 1) as f64 / t).cos()) * (lr - eta_min) + eta_min
-                }
-            }
-        }
-    }
-}
-
-impl NativeObject for PyScheduler {
-    fn type_name(&self) -> &str {
-        self.name
-    }
-    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
-        Some(Value::native(PyScheduler {
-            name: self.name,
-            optimizer: c.value(&self.optimizer)?,
-            rule: self.rule,
-            base_lrs: self.base_lrs.clone(),
-            last_epoch: std::cell::Cell::new(self.last_epoch.get()),
-            last_lr: RefCell::new(self.last_lr.borrow().clone()),
-        }))
-    }
-    fn module_name(&self) -> Option<&str> {
-        Some("torch.optim.lr_scheduler")
-    }
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
-        Ok(Some(match name {
-            "last_epoch" => Value::Int(self.last_epoch.get()),
-            "base_lrs" => Value::list(self.base_lrs.iter().map(|&x| Value::Float(x)).collect()),
-            "optimizer" => self.optimizer.clone(),
-            "get_last_lr" => Value::method(this.clone(), "get_last_lr", |_, args| {
-                let [] = args.bind(&[])?;
-                let s = args.this_native::<PyScheduler>()?;
-                Ok(Value::list(s.last_lr.borrow().iter().map(|&x| Value::Float(x)).collect()))
-            }),
-            "step" => Value::method(this.clone(), "step", |_, args| {
-                let [] = args.bind(&[])?;
-                let s = args.this_native::<PyScheduler>()?;
-                s.last_epoch.set(s.last_epoch.get() + 1);
-                let mut lrs = Vec::new();
-                for (g, &base) in s.groups()?.iter().zip(&s.base_lrs) {
-                    let lr = s.next_lr(dfloat(g, "lr")?, base);
-                    dset(g, "lr", Value::Float(lr))?;
-                    lrs.push(lr);
-                }
-                *s.last_lr.borrow_mut() = lrs;
-                Ok(Value::None)
-            }),
-            _ => return Ok(None),
-        }))
-    }
-}
-
-fn scheduler(name: &'static str, optimizer: Option<Value>, rule: Rule) -> R<Value> {
-    let optimizer = optimizer.unwrap_or(Value::None);
-    let s = PyScheduler {
-        name,
-        optimizer,
-        rule,
-        base_lrs: Vec::new(),
-        last_epoch: std::cell::Cell::new(0),
-        last_lr: RefCell::new(Vec::new()),
-    };
-    // Construction records `initial_lr` in each group and takes the initial step to epoch 0.
-    let mut base = Vec::new();
-    for g in s.groups()? {
-        let lr = match dget(&g, "initial_lr")? {
-            Some(v) => v,
-            None => {
-                let lr = dget(&g, "lr")?.unwrap_or(Value::Float(0.0));
-                dset(&g, "initial_lr", lr.clone())?;
-                lr
-            }
-        };
-        base.push(lr.as_f64().unwrap_or(0.0));
-    }
-    let mut last = Vec::new();
-    for g in s.groups()? {
-        last.push(dfloat(&g, "lr")?);
-    }
-    Ok(Value::native(PyScheduler { base_lrs: base, last_lr: RefCell::new(last), ..s }))
-}
-
-pub fn lr_scheduler_module() -> Module {
-    let m = Module::new("torch.optim.lr_scheduler");
-    m.set("StepLR", class("StepLR", "torch.optim.lr_scheduler", |_, args| {
-        let [opt, step_size, gamma, _last_epoch] = args.bind(&["optimizer", "step_size", "gamma=", "last_epoch="])?;
-        let step_size = step_size.map_or(Ok(1), |v| v.expect_int("step_size"))?;
-        if step_size <= 0 {
-            return Err(Exception::value_error("step_size must be positive"));
-        }
-        scheduler("StepLR", opt, Rule::Step { step_size, gamma: f64_arg(gamma.as_ref(), 0.1, "gamma")? })
-    }));
-    m.set("ExponentialLR", class("ExponentialLR", "torch.optim.lr_scheduler", |_, args| {
-        let [opt, gamma, _last_epoch] = args.bind(&["optimizer", "gamma", "last_epoch="])?;
-        scheduler("ExponentialLR", opt, Rule::Exponential { gamma: f64_arg(gamma.as_ref(), 0.1, "gamma")? })
-    }));
-    m.set("CosineAnnealingLR", class("CosineAnnealingLR", "torch.optim.lr_scheduler", |_, args| {
-        let [opt, t_max, eta_min, _last_epoch] = args.bind(&["optimizer", "T_max", "eta_min=", "last_epoch="])?;
-        let t_max = t_max.map_or(Ok(1), |v| v.expect_int("T_max"))?;
-        if t_max <= 0 {
-            return Err(Exception::value_error("T_max must be positive"));
-        }
-        scheduler("CosineAnnealingLR", opt, Rule::Cosine { t_max, eta_min: f64_arg(eta_min.as_ref(), 0.0, "eta_min")? })
     }));
     m
 }

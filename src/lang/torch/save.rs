@@ -84,6 +84,9 @@ pub fn install(m: &Module) {
 const TRUNCATED: &str = "PytorchStreamReader failed locating file data.pkl: file not found. This is an internal miniz error. If you are seeing this error, there is a high likelihood that your checkpoint file is corrupted. This can happen if the checkpoint was not saved properly, was transferred incorrectly, or the file was modified after saving.";
 
 fn path_arg(f: Option<Value>) -> R<String> {
+    if let Some(b) = f.as_ref().and_then(|v| v.downcast::<super::memio::BytesIO>()) {
+        return Ok(b.key());
+    }
     match f {
         Some(v) => fspath(&v).ok_or_else(|| {
             Exception::unsupported(format!(

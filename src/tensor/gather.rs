@@ -1,0 +1,95 @@
+//! Row-major copies of strided arrays (transposes, `swapaxes`, broadcasts): the elements in
+//! logical order, as `iter().cloned().collect()` gives them, but row by row over merged dims
+//! instead of ndarray's per-element `IxDyn` odometer, which cost several times the copy.
+
+use ndarray::ArrayBase;
+use ndarray::{Data, IxDyn};
+
+/// The elements of `a` in row-major (logical) order.
+pub(crate) fn row_major<T: Copy, S: Data<Elem = T>>(a: &ArrayBase<S, IxDyn>) -> Vec<T> {
+    if let Some(s) = a.as_slice() {
+        return s.to_vec();
+    }
+    let n = a.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    // Dims outermost first without size-1 dims, each inner pair merged where stepping the
+    // outer one is the same as stepping past the whole inner one.
+    let mut dims: Vec<(usize, isize)> = Vec::with_capacity(a.ndim());
+    for (&len, &stride) in a.shape().iter().zip(a.strides()) {
+        if len == 1 {
+            continue;
+        }
+        match dims.last_mut() {
+            Some((l, s)) if *s == stride * len as isize => {
+                *l *= len;
+                *s = stride;
+            }
+            _ => dims.push((len, stride)),
+        }
+    }
+    let (row, step) = dims.pop().unwrap_or((1, 1));
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let mut index = vec![0usize; dims.len()];
+    let base = a.as_ptr();
+    let mut offset = 0isize;
+    loop {
+        // SAFETY: `offset` is the element offset of a valid position of `a` (the sum of
+        // in-range indices times their strides), and the row's `row` elements at `step` apart
+        // from it are positions of `a` too; `out` has room for all `n` elements.
+        unsafe {
+            let start = base.offset(offset);
+            if step == 1 {
+                out.extend_from_slice(std::slice::from_raw_parts(start, row));
+            } else {
+                for j in 0..row {
+                    out.push(*start.offset(j as isize * step));
+                }
+            }
+        }
+        // The odometer over the outer dims.
+        let mut d = dims.len();
+        loop {
+            if d == 0 {
+                return out;
+            }
+            d -= 1;
+            index[d] += 1;
+            offset += dims[d].1;
+            if index[d] < dims[d].0 {
+                break;
+            }
+            offset -= dims[d].1 * dims[d].0 as isize;
+            index[d] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::row_major;
+    use ndarray::{ArrayD, Axis, IxDyn};
+
+    /// Transposed, permuted, broadcast, sliced with steps and reversed views all give what
+    /// ndarray's own logical-order iteration gives.
+    #[test]
+    fn matches_logical_order() {
+        let a = ArrayD::from_shape_vec(IxDyn(&[4, 3, 5]), (0..60).collect::<Vec<i64>>()).unwrap();
+        let check = |v: ndarray::ArrayViewD<i64>| {
+            assert_eq!(row_major(&v), v.iter().copied().collect::<Vec<_>>(), "{:?} {:?}", v.shape(), v.strides());
+        };
+        check(a.view());
+        check(a.view().reversed_axes());
+        check(a.view().permuted_axes(IxDyn(&[1, 0, 2])));
+        check(a.view().permuted_axes(IxDyn(&[2, 0, 1])));
+        check(a.slice(ndarray::s![.., 1..2, ..]).into_dyn());
+        check(a.slice(ndarray::s![..;2, .., 1..;3]).into_dyn());
+        check(a.slice(ndarray::s![..;-1, .., ..;-2]).into_dyn());
+        let col = a.index_axis(Axis(2), 0).insert_axis(Axis(2)).into_dyn();
+        check(col.broadcast(IxDyn(&[4, 3, 7])).unwrap());
+        check(a.view().insert_axis(Axis(1)).broadcast(IxDyn(&[4, 2, 3, 5])).unwrap());
+        let empty = ArrayD::<i64>::zeros(IxDyn(&[3, 0, 2]));
+        check(empty.view().reversed_axes());
+    }
+}
