@@ -83,6 +83,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
         data: &bb,
         rs: brs,
         cs: bcs,
+        start: 0,
     };
     let bits = |v: &[T]| v.iter().map(|&x| x.bits()).collect::<Vec<_>>();
     // `a` row-major and transposed (read in place, its elements broadcast one by one).
@@ -92,6 +93,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
                 data: &ab,
                 rs: ars,
                 cs: 1,
+                start: 0,
             },
             false,
         ),
@@ -100,6 +102,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
                 data: &at,
                 rs: ats,
                 cs: atc,
+                start: 0,
             },
             true,
         ),

@@ -379,12 +379,17 @@ pub(crate) struct Mat<'a, T> {
     pub(crate) data: &'a [T],
     pub(crate) rs: usize,
     pub(crate) cs: usize,
+    /// Where `data[0]` lies in its allocation, in elements (a view's storage offset; 0 for a
+    /// buffer of its own). An allocation starts 64-byte aligned, in PyTorch as here, and MKL's
+    /// narrow kernels peel to the 16-byte boundary of the real address (`narrow_order`), so
+    /// the offset changes the order of the sums.
+    pub(crate) start: usize,
 }
 
 impl<'a, T: Copy> Mat<'a, T> {
     /// A row-major `rows x cols` matrix.
     pub(crate) fn rows(data: &'a [T], cols: usize) -> Mat<'a, T> {
-        Mat { data, rs: cols, cs: 1 }
+        Mat { data, rs: cols, cs: 1, start: 0 }
     }
 
     /// Whether every element of a `rows x cols` matrix lies inside `data`.
@@ -413,8 +418,8 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
     let mut out = vec![T::zero(); m * n];
     // Each part after the first is a chain from +0 added to the sum so far.
     for (i, r) in fused_parts(k).into_iter().enumerate() {
-        let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs };
-        let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
+        let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs, start: a.start + r.start * a.cs };
+        let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs, start: b.start + r.start * b.rs };
         let chain = if i == 0 { Chain::Fresh } else { Chain::AddTo };
         fused_matmul_chain(a_r, b_r, &mut out, m, r.len(), n, chain);
     }

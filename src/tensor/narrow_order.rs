@@ -5,8 +5,10 @@
 //! output, vectorised along `k`:
 //!
 //! - the first `h` products, `h` the elements from the start of `x`'s row to the next 16-byte
-//!   boundary (`(-(i * k)) % 4` for a fresh, 64-byte aligned `x`), are summed in order into
-//!   lane 0;
+//!   boundary, are summed in order into lane 0: `(-(s + i * r)) % 4` for row `i` of an `x`
+//!   with row stride `r` whose first element lies `s` elements into its 64-byte aligned
+//!   allocation (`Mat::start`: a slice `big[:, 3:13]` of a wider tensor, or `q`, `k`, `v` cut
+//!   out of one packed projection, peel differently from a fresh `x` of the same values);
 //! - the following products go to `L` lanes by `(p - h) % L` while whole groups of `L` remain:
 //!   `L = 4` for the columns in blocks of four (`j < 4 * (n / 4)`), `L = 8` for the last
 //!   `n % 4` columns;
@@ -15,9 +17,8 @@
 //!
 //! Every product and every sum is rounded (no FMA); there is no split for long sums (probed up
 //! to k = 1100), and a bias is added to the finished product. A single row (`m = 1`) is MKL's
-//! gemv over `w`'s rows instead (`gemv_order`). The peel follows the address of
-//! `x`'s rows; lessonrun models an `x` whose first element is 16-byte aligned (every fresh
-//! tensor), as `gemv_order` does.
+//! gemv over `w`'s rows instead (`gemv_order`, which models a `w` at the start of its
+//! allocation only).
 
 use super::kernels::{Float, Mat};
 
@@ -48,11 +49,13 @@ pub(crate) fn narrow_rows<T: Float>(
             data: b.data,
             rs: b.cs,
             cs: 1,
+            start: b.start,
         };
         let x = Mat {
             data: a.data,
             rs: 1,
             cs: 1,
+            start: a.start,
         };
         if super::gemv_order::applies(w, n, k) {
             return super::gemv_order::gemv_rows(w, x, n, k);
@@ -67,7 +70,8 @@ pub(crate) fn narrow_rows<T: Float>(
             break;
         }
         let x = &a.data[i * a.rs..i * a.rs + k];
-        let peel = (4 - (i * a.rs) % 4) % 4;
+        // Elements to the next 16-byte boundary of the row's address (see the module docs).
+        let peel = (4 - (a.start + i * a.rs) % 4) % 4;
         for j in 0..n {
             let w = &b.data[j * b.cs..j * b.cs + k];
             out.push(if j < blocked {
@@ -159,6 +163,7 @@ mod tests {
                 data: &w,
                 rs: 1,
                 cs: k,
+                start: 0,
             };
             let mut kernel = kernels::matmul_mat(Mat::rows(&x, k), wt, m, k, n);
             if bias == 1 {
@@ -190,6 +195,87 @@ mod tests {
         });
     }
 
+    /// `F.linear` on inputs that do not start at their allocation, recorded from PyTorch
+    /// (testdata/gen_narrow_linear_offset.py): `x` a column slice of a wider matrix or a
+    /// flat slice viewed as a matrix, or `w` a column slice. The kernel, given where `x`
+    /// starts (`Mat::start`), and `nn::linear` on the same views give the recorded bits;
+    /// most rows differ when the offset is ignored (the peel then counts from the slice).
+    #[test]
+    fn linear_on_offset_views_matches_recorded_pytorch() {
+        let text = include_str!("testdata/narrow_linear_offset_cases.txt");
+        let mut ignored_differs = 0;
+        replay(text, 500, |row| {
+            let [m, k, n, bias, kind, wide, s] = [0, 1, 2, 3, 4, 5, 6].map(|i| row[i] as usize);
+            let want = &row[7..];
+            if want.len() != m * n {
+                return Some(format!("{m} {k} {n}: {} outputs recorded", want.len()));
+            }
+            let tensor =
+                |v: Vec<f32>, shape: &[usize]| Tensor::from_data(Data::F32(v), shape).ok();
+            // The buffers as PyTorch allocated them, and where x and w lie in them.
+            let (xbuf, xm) = match kind {
+                0 => (values(1, m * wide), (s, wide)),
+                1 => (values(1, s + m * k + 5), (s, k)),
+                _ => (values(1, m * k), (0, k)),
+            };
+            let (wbuf, wm) = match kind {
+                2 => (values(2, n * wide), (s, wide)),
+                _ => (values(2, n * k), (0, k)),
+            };
+            let b = values(3, n);
+            let add_bias = |mut y: Vec<f32>| {
+                if bias == 1 {
+                    y.iter_mut().enumerate().for_each(|(o, v)| *v = *v + b[o % n]);
+                }
+                y
+            };
+            let x_at = |start: usize| Mat {
+                data: &xbuf[xm.0..],
+                rs: xm.1,
+                cs: 1,
+                start,
+            };
+            let wt = Mat {
+                data: &wbuf[wm.0..],
+                rs: 1,
+                cs: wm.1,
+                start: wm.0,
+            };
+            let kernel = add_bias(kernels::matmul_mat(x_at(xm.0), wt, m, k, n));
+            let ignored = add_bias(kernels::matmul_mat(x_at(0), wt, m, k, n));
+            ignored_differs += usize::from((0..m * n).any(|o| !same(ignored[o], want[o])));
+            let via_linear = (|| {
+                let x = match kind {
+                    0 => tensor(xbuf.clone(), &[m, wide])?.narrow(1, s as i64, k as i64).ok()?,
+                    1 => tensor(xbuf.clone(), &[xbuf.len()])?
+                        .narrow(0, s as i64, (m * k) as i64)
+                        .ok()?
+                        .view(&[m as isize, k as isize])
+                        .ok()?,
+                    _ => tensor(xbuf.clone(), &[m, k])?,
+                };
+                let w = match kind {
+                    2 => tensor(wbuf.clone(), &[n, wide])?.narrow(1, s as i64, k as i64).ok()?,
+                    _ => tensor(wbuf.clone(), &[n, k])?,
+                };
+                let bt = tensor(b.clone(), &[n])?;
+                nn::linear(&x, &w, (bias == 1).then_some(&bt)).ok()?.to_f32_vec()
+            })()
+            .unwrap_or_default();
+            let bad: Vec<usize> = (0..m * n)
+                .filter(|&o| {
+                    !same(kernel[o], want[o])
+                        || via_linear.get(o).is_none_or(|&v| !same(v, want[o]))
+                })
+                .collect();
+            (!bad.is_empty()).then(|| {
+                format!("m={m} k={k} n={n} bias={bias} kind={kind} s={s}: outputs {bad:?} differ")
+            })
+        });
+        // The recorded bits tell the offset apart: ignoring it fails most rows.
+        assert!(ignored_differs > 400, "only {ignored_differs} rows depend on the offset");
+    }
+
     /// The order's branches on one shape each, against the plain dot they replace: the peel
     /// (odd k, rows 1-3), four lanes (the first columns), eight lanes (the last n % 4 columns)
     /// and the leftover products all change some output's bits (the recorded test could fail).
@@ -201,6 +287,7 @@ mod tests {
             data: &w,
             rs: 1,
             cs: k,
+            start: 0,
         };
         let narrow = narrow_rows(Mat::rows(&x, k), wt, m, k, n);
         let plain = kernels::matmul_sequential(Mat::rows(&x, k), wt, m, k, n, false);

@@ -1135,7 +1135,7 @@ fn fast_matmul_is_bit_identical_to_the_sequential_dot() {
         // Transposed operands read in place (`x.t() @ w.t()`): the same bits.
         let at: Vec<f32> = (0..k * m).map(|x| a32[(x % m) * k + x / m]).collect();
         let bt: Vec<f32> = (0..n * k).map(|x| b32[(x % k) * n + x / k]).collect();
-        let (ma, mb) = (kernels::Mat { data: &at, rs: 1, cs: m }, kernels::Mat { data: &bt, rs: 1, cs: k });
+        let (ma, mb) = (kernels::Mat { data: &at, rs: 1, cs: m, start: 0 }, kernels::Mat { data: &bt, rs: 1, cs: k, start: 0 });
         assert_eq!(
             bits32(kernels::matmul_mat(ma, mb, m, k, n)),
             bits32(kernels::matmul_reference_mat(ma, mb, m, k, n)),
