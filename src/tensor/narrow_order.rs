@@ -129,22 +129,10 @@ fn dot<T: Float, const L: usize>(x: &[T], w: &[T], peel: usize) -> T {
 
 #[cfg(test)]
 mod tests {
-    use super::super::recorded::{replay, same};
+    use super::super::recorded::{hashed as values, replay, same};
     use super::super::{Data, Tensor, kernels, nn};
     use super::*;
 
-    /// The inputs of testdata/gen_narrow_linear.py: element `idx` of the tensor `seed`.
-    fn value(seed: u64, idx: u64) -> f32 {
-        let mut u = (idx * 0x9E37_79B1 + seed * 0x85EB_CA77) % (1 << 32);
-        u ^= u >> 15;
-        u = (u * 0x2C1B_3C6D) % (1 << 32);
-        u ^= u >> 12;
-        ((u >> 8) as i64 - (1 << 23)) as f32 / (1 << 23) as f32
-    }
-
-    fn values(seed: u64, n: usize) -> Vec<f32> {
-        (0..n as u64).map(|i| value(seed, i)).collect()
-    }
 
     /// Every output of `F.linear` recorded from PyTorch for 2-6 rows, 2-11 columns (and a few
     /// wider products of 2 or 3 rows), k from 1 to 1100, with and without a bias: the kernel
