@@ -380,7 +380,7 @@ pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
 /// of four; docs/matmul-order.md "Rows left over"). A transposed `mat2` (`linear`) takes
 /// another order on those rows, not found: every row keeps the FMA dot there.
 pub(crate) fn fused_rows<T>(b: Mat<'_, T>, m: usize, k: usize, n: usize) -> usize {
-    let leftover = std::mem::size_of::<T>() == 4 && m > 4 && m < 12 && m % 4 != 0;
+    let leftover = std::mem::size_of::<T>() == 4 && m > 4 && m < 12 && !m.is_multiple_of(4);
     if leftover && b.cs == 1 && k >= 5 && (k >= 17 || n >= 17) { m / 4 * 4 } else { m }
 }
 

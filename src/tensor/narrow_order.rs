@@ -156,7 +156,7 @@ mod tests {
             let mut kernel = kernels::matmul_mat(Mat::rows(&x, k), wt, m, k, n);
             if bias == 1 {
                 for (o, v) in kernel.iter_mut().enumerate() {
-                    *v = *v + b[o % n];
+                    *v += b[o % n];
                 }
             }
             let tensor =
@@ -213,7 +213,7 @@ mod tests {
             let b = values(3, n);
             let add_bias = |mut y: Vec<f32>| {
                 if bias == 1 {
-                    y.iter_mut().enumerate().for_each(|(o, v)| *v = *v + b[o % n]);
+                    y.iter_mut().enumerate().for_each(|(o, v)| *v += b[o % n]);
                 }
                 y
             };
