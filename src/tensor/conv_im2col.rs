@@ -423,9 +423,9 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
             im2col(x, n, grp * g.cg, g.cg, false, g, s, ld, &mut col);
             let gyg = &gy[(n * g.o + grp * g.og) * p..][..g.og * p];
             let (a, b, rows, cols) = if transposed {
-                (Mat::rows(&col, ld), Mat { data: gyg, rs: 1, cs: p }, kk, g.og)
+                (Mat::rows(&col, ld), Mat { data: gyg, rs: 1, cs: p, start: 0 }, kk, g.og)
             } else {
-                (Mat::rows(gyg, p), Mat { data: &col[..], rs: 1, cs: ld }, g.og, kk)
+                (Mat::rows(gyg, p), Mat { data: &col[..], rs: 1, cs: ld, start: 0 }, g.og, kk)
             };
             let dst = &mut acc[grp * g.og * kk..][..g.og * kk];
             if onednn {

@@ -98,6 +98,7 @@ pub(super) fn weight_grad_image<T: Float>(
                 data: &p.data[tap_start(p, s, c, ky, 0)..],
                 rs: s.dilation[1],
                 cs: 1,
+                start: 0,
             };
             let rows = &mut acc[(c * g.kh + ky) * g.kw * ogp..][..g.kw * ogp];
             fused_matmul_into(a, b, rows, g.kw, k, ogp, carry);

@@ -83,6 +83,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
         data: &bb,
         rs: brs,
         cs: bcs,
+        start: 0,
     };
     let bits = |v: &[T]| v.iter().map(|&x| x.bits()).collect::<Vec<_>>();
     // `a` row-major and transposed (read in place, its elements broadcast one by one).
@@ -92,6 +93,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
                 data: &ab,
                 rs: ars,
                 cs: 1,
+                start: 0,
             },
             false,
         ),
@@ -100,6 +102,7 @@ fn check<T: Bits>(m: usize, k: usize, n: usize, seed: u64, bt: bool, pad: usize)
                 data: &at,
                 rs: ats,
                 cs: atc,
+                start: 0,
             },
             true,
         ),
@@ -206,4 +209,50 @@ fn matmul_kernel_keeps_each_chain_at_model_shapes() {
     ] {
         check::<f32>(m, k, n, 7, bt, 0);
     }
+}
+
+/// `torch.mm` recorded from PyTorch (testdata/gen_leftover_rows.py) for products of the FMA
+/// kernel's shapes with 5-11 rows, whose last `m % 4` rows MKL sums plainly
+/// (`kernels::fused_rows`), and neighbours that stay FMA; `a` row-major or transposed (a
+/// weight gradient `g.t() @ x`), `b` row-major. `matmul_mat`, `matmul_add_mat` from zero and
+/// `Tensor::mm` give the recorded bits; the FMA dot on every row fails some rows.
+#[test]
+fn leftover_rows_match_recorded_pytorch() {
+    use super::recorded::{hashed, replay, same};
+    use super::{Data, Tensor};
+    let text = include_str!("testdata/leftover_rows_cases.txt");
+    let mut all_fma_differs = 0;
+    replay(text, 100, |row| {
+        let [m, k, n, at] = [0, 1, 2, 3].map(|i| row[i] as usize);
+        let want = &row[4..];
+        if want.len() != m * n {
+            return Some(format!("{m} {k} {n}: {} outputs recorded", want.len()));
+        }
+        let (av, bv) = (hashed(1, m * k), hashed(2, k * n));
+        let (rs, cs) = if at == 1 { (1, m) } else { (k, 1) };
+        let a = Mat { data: &av, rs, cs, start: 0 };
+        let b = Mat::rows(&bv, n);
+        let kernel = kernels::matmul_mat(a, b, m, k, n);
+        let mut added = vec![0.0f32; m * n];
+        kernels::matmul_add_mat(a, b, &mut added, m, k, n);
+        let all_fma = kernels::matmul_sequential(a, b, m, k, n, true);
+        all_fma_differs += usize::from((0..m * n).any(|o| !same(all_fma[o], want[o])));
+        let via_mm = (|| {
+            let shape = if at == 1 { [k, m] } else { [m, k] };
+            let at_ = Tensor::from_data(Data::F32(av.clone()), &shape).ok()?;
+            let at_ = if at == 1 { at_.t().ok()? } else { at_ };
+            let bt = Tensor::from_data(Data::F32(bv.clone()), &[k, n]).ok()?;
+            at_.mm(&bt).ok()?.to_f32_vec()
+        })()
+        .unwrap_or_default();
+        let bad: Vec<usize> = (0..m * n)
+            .filter(|&o| {
+                !same(kernel[o], want[o])
+                    || !same(added[o], want[o])
+                    || via_mm.get(o).is_none_or(|&v| !same(v, want[o]))
+            })
+            .collect();
+        (!bad.is_empty()).then(|| format!("m={m} k={k} n={n} at={at}: outputs {bad:?} differ"))
+    });
+    assert!(all_fma_differs > 30, "only {all_fma_differs} rows tell the leftover rows apart");
 }

@@ -97,6 +97,7 @@ mod tests {
                 data: &w,
                 rs: 1,
                 cs: 1,
+                start: 0,
             },
             m,
             k,

@@ -365,9 +365,23 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
 /// (docs/matmul-order.md): with fewer than 4 rows or fewer than 12 output columns MKL gives a
 /// plain non-FMA sequential dot (every `(2000, 3) @ (3, 1)` output, say), with 4+ rows and 12+
 /// columns a sequential FMA dot, whatever `k`. Its other kernels (gemv for one column and
-/// k >= 8, 5-11 columns with k >= 8) match neither: a listed divergence.
+/// k >= 8, 5-11 columns with k >= 8) match neither: `gemv_order` and `narrow_order` (for a
+/// `mat2` contiguous along `k`, `linear`'s) reproduce some; the rest is a listed divergence.
 pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
     m >= 4 && n >= 12
+}
+
+/// How many leading rows of a float32 product that [`matmul_fused`] takes get the FMA dot; the
+/// rows after them get the plain sequential dot. MKL's blocked kernel runs 5-11 rows (not 8)
+/// as blocks of four and the last `m % 4` rows apart, with plain dots, once `k >= 17` or
+/// `n >= 17` (and `k >= 5`); smaller products take the FMA dot on every row, and so do 12+
+/// rows (probed with a row-major `mat2`, `a` row-major or transposed: every output of the
+/// leftover rows of `(m, k) @ (k, n)` for m = 5-7, 9-11, k = 5-300, n = 12-128, n a multiple
+/// of four; docs/matmul-order.md "Rows left over"). A transposed `mat2` (`linear`) takes
+/// another order on those rows, not found: every row keeps the FMA dot there.
+pub(crate) fn fused_rows<T>(b: Mat<'_, T>, m: usize, k: usize, n: usize) -> usize {
+    let leftover = std::mem::size_of::<T>() == 4 && m > 4 && m < 12 && !m.is_multiple_of(4);
+    if leftover && b.cs == 1 && k >= 5 && (k >= 17 || n >= 17) { m / 4 * 4 } else { m }
 }
 
 /// A matrix read in place from a buffer: element `(i, j)` is `data[i * rs + j * cs]`. A
@@ -378,17 +392,27 @@ pub(crate) struct Mat<'a, T> {
     pub(crate) data: &'a [T],
     pub(crate) rs: usize,
     pub(crate) cs: usize,
+    /// Where `data[0]` lies in its allocation, in elements (a view's storage offset; 0 for a
+    /// buffer of its own). An allocation starts 64-byte aligned, in PyTorch as here, and MKL's
+    /// narrow kernels peel to the 16-byte boundary of the real address (`narrow_order`), so
+    /// the offset changes the order of the sums.
+    pub(crate) start: usize,
 }
 
 impl<'a, T: Copy> Mat<'a, T> {
     /// A row-major `rows x cols` matrix.
     pub(crate) fn rows(data: &'a [T], cols: usize) -> Mat<'a, T> {
-        Mat { data, rs: cols, cs: 1 }
+        Mat { data, rs: cols, cs: 1, start: 0 }
     }
 
     /// Whether every element of a `rows x cols` matrix lies inside `data`.
     pub(crate) fn fits(&self, rows: usize, cols: usize) -> bool {
         rows == 0 || cols == 0 || (rows - 1) * self.rs + (cols - 1) * self.cs < self.data.len()
+    }
+
+    /// The rows from `i` on.
+    pub(crate) fn skip_rows(&self, i: usize) -> Mat<'a, T> {
+        Mat { data: &self.data[i * self.rs..], rs: self.rs, cs: self.cs, start: self.start + i * self.rs }
     }
 
     #[inline(always)]
@@ -404,16 +428,33 @@ pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -
 
 /// [`matmul`] over strided operands (which must [`Mat::fits`]).
 pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+    matmul_mat_rows(a, b, m, k, n, true)
+}
+
+/// One product of a batch (`bmm`): ATen's batched path keeps the FMA dot on every row of the
+/// FMA kernel's shapes, without [`fused_rows`]'s plain leftover rows (the differential
+/// corpus's `bmm` cases with 6-11 rows match only so).
+pub(crate) fn matmul_batch_item<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+    matmul_mat_rows(Mat::rows(a, k), Mat::rows(b, n), m, k, n, false)
+}
+
+fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, leftover: bool) -> Vec<T> {
     if !matmul_fused(m, k, n) {
         return matmul_reference_mat(a, b, m, k, n);
+    }
+    let fm = if leftover { fused_rows(b, m, k, n) } else { m };
+    if fm < m {
+        let mut out = matmul_mat(a, b, fm, k, n);
+        out.extend(matmul_sequential(a.skip_rows(fm), b, m - fm, k, n, false));
+        return out;
     }
     // Both operands are read in place whatever their strides: the kernels broadcast `a`'s
     // elements one at a time, and pack `b` (or read a row-major one directly).
     let mut out = vec![T::zero(); m * n];
     // Each part after the first is a chain from +0 added to the sum so far.
     for (i, r) in fused_parts(k).into_iter().enumerate() {
-        let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs };
-        let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs };
+        let a_r = Mat { data: &a.data[r.start * a.cs..], rs: a.rs, cs: a.cs, start: a.start + r.start * a.cs };
+        let b_r = Mat { data: &b.data[r.start * b.rs..], rs: b.rs, cs: b.cs, start: b.start + r.start * b.rs };
         let chain = if i == 0 { Chain::Fresh } else { Chain::AddTo };
         fused_matmul_chain(a_r, b_r, &mut out, m, r.len(), n, chain);
     }
@@ -424,7 +465,7 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
 /// a weight's gradients over an RNN's steps, say), without a buffer for the product when the
 /// product is one fused chain per output.
 pub(crate) fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
-    if matmul_fused(m, k, n) && fused_split(k).is_empty() {
+    if matmul_fused(m, k, n) && fused_split(k).is_empty() && fused_rows(b, m, k, n) == m {
         fused_matmul_chain(a, b, out, m, k, n, Chain::AddTo);
     } else {
         let p = matmul_mat(a, b, m, k, n);
@@ -494,6 +535,15 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     if n == 1 && super::gemv_order::applies(a, m, k) {
         return super::gemv_order::gemv_rows(a, b, m, k);
+    }
+    if !matmul_fused(m, k, n) && super::narrow_order::applies(a, b, m, k, n) {
+        return super::narrow_order::narrow_rows(a, b, m, k, n);
+    }
+    let fm = if matmul_fused(m, k, n) { fused_rows(b, m, k, n) } else { m };
+    if fm < m {
+        let mut out = matmul_sequential(a, b, fm, k, n, true);
+        out.extend(matmul_sequential(a.skip_rows(fm), b, m - fm, k, n, false));
+        return out;
     }
     matmul_sequential(a, b, m, k, n, matmul_fused(m, k, n))
 }

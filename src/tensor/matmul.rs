@@ -263,7 +263,7 @@ fn bmm_storage(
                     false,
                 ));
             } else {
-                out.extend(kernels::matmul(x, y, m, k, n));
+                out.extend(kernels::matmul_batch_item(x, y, m, k, n));
             }
         }
         out

@@ -39,6 +39,7 @@ pub mod linalg;
 mod matmul;
 mod memory;
 pub mod nn;
+mod narrow_order;
 mod ops;
 pub mod optim;
 pub mod pool;

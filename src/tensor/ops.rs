@@ -2023,8 +2023,8 @@ fn mm_tensors(a: &Tensor, b: &Tensor, m: usize, k: usize, n: usize) -> Result<St
         macro_rules! strided {
             ($x:expr, $y:expr, $variant:ident) => {
                 if let (Some(x), Some(y)) = ($x.as_slice(), $y.as_slice()) {
-                    let ma = kernels::Mat { data: x.get(oa..).unwrap_or(&[]), rs: ra, cs: ca };
-                    let mb = kernels::Mat { data: y.get(ob..).unwrap_or(&[]), rs: rb, cs: cb };
+                    let ma = kernels::Mat { data: x.get(oa..).unwrap_or(&[]), rs: ra, cs: ca, start: oa };
+                    let mb = kernels::Mat { data: y.get(ob..).unwrap_or(&[]), rs: rb, cs: cb, start: ob };
                     if ma.fits(m, k) && mb.fits(k, n) {
                         return Ok(Storage::$variant(ArrayD::from_shape_vec(sh, kernels::matmul_mat(ma, mb, m, k, n)).map_err(err)?));
                     }

@@ -54,3 +54,17 @@ pub(crate) fn replay64(text: &str, min_rows: usize, mut check: impl FnMut(&str, 
 pub(crate) fn same64(got: f64, want: u64) -> bool {
     got.to_bits() == want || (got.is_nan() && f64::from_bits(want).is_nan())
 }
+
+/// The inputs of testdata/gen_narrow_linear.py (and the scripts that import its `tensor`):
+/// `n` elements of the tensor `seed`, uniform in [-1, 1) with 24 random bits.
+pub(crate) fn hashed(seed: u64, n: usize) -> Vec<f32> {
+    (0..n as u64)
+        .map(|idx| {
+            let mut u = (idx * 0x9E37_79B1 + seed * 0x85EB_CA77) % (1 << 32);
+            u ^= u >> 15;
+            u = (u * 0x2C1B_3C6D) % (1 << 32);
+            u ^= u >> 12;
+            ((u >> 8) as i64 - (1 << 23)) as f32 / (1 << 23) as f32
+        })
+        .collect()
+}

@@ -373,11 +373,13 @@ impl<T: Elem> WeightGrad<T> {
                 data: g,
                 rs: 1,
                 cs: n,
+                start: 0,
             },
             Mat {
                 data: x,
                 rs: k,
                 cs: 1,
+                start: 0,
             },
         );
         // `sum + product`, the product's chains added as they end (no buffer per step).
