@@ -35,6 +35,7 @@ mod gemm_avx2;
 mod gemm_avx512;
 mod kernels;
 pub mod linalg;
+pub mod losses_more;
 mod matmul;
 mod memory;
 pub mod nn;
