@@ -36,6 +36,7 @@ mod gemm_avx512;
 mod kernels;
 pub mod linalg;
 pub mod losses_more;
+pub mod norms_more;
 mod matmul;
 mod memory;
 pub mod nn;

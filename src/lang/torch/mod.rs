@@ -19,6 +19,7 @@ mod graph;
 mod histogram;
 mod save;
 mod init;
+mod layers_more;
 mod linalg;
 mod losses_more;
 mod memio;
@@ -763,6 +764,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     transformer::add_functional(&m);
     upsample::add_functional(&m);
     losses_more::add_functional(&m);
+    layers_more::add_functional(&m);
     tensorfns::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));

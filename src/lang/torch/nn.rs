@@ -1427,6 +1427,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::transformer::register(&m, shared);
     super::upsample::register(&m);
     super::losses_more::register(&m);
+    super::layers_more::register(&m);
     m
 }
 
