@@ -82,6 +82,8 @@ mod gemm_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
+mod layers_more_tests;
+#[cfg(test)]
 mod rnn_fused_tests;
 #[cfg(test)]
 mod seq_gradcheck_tests;

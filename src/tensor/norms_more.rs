@@ -2,16 +2,19 @@
 //! composes it, batch norm over a `(1, N·C, ...)` view), PReLU and pixel (un)shuffle.
 
 use super::autograd::record;
-use super::batchnorm::{batch_norm, BatchNormOptions};
+use super::batchnorm::{BatchNormOptions, batch_norm};
+use super::kernels::Float;
 use super::ops::saved;
 use super::storage::list_str;
-use super::kernels::Float;
-use super::{no_grad, DType, Result, Scalar, Tensor, TensorError};
+use super::{DType, Result, Scalar, Tensor, TensorError, no_grad};
 
 /// A tensor of `shape` and `dtype` from values in f64 (exact in the dtype already).
 fn from_f64(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
-    let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), values).map_err(|e| TensorError::runtime(e.to_string()))?;
-    Ok(Tensor::from_storage(super::storage::Storage::F64(a).cast(dtype)))
+    let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), values)
+        .map_err(|e| TensorError::runtime(e.to_string()))?;
+    Ok(Tensor::from_storage(
+        super::storage::Storage::F64(a).cast(dtype),
+    ))
 }
 
 /// ATen's `RowwiseMoments` (moments_utils.h): the mean and biased variance of `x` in the
@@ -24,16 +27,33 @@ fn rowwise_moments<T: Float>(x: &[T]) -> (T, T) {
     let total = x.len();
     let n = total / lanes;
     let m = n.div_ceil(CHUNK);
-    let depth = if m <= 1 { 0 } else { usize::BITS as usize - (m - 1).leading_zeros() as usize };
+    let depth = if m <= 1 {
+        0
+    } else {
+        usize::BITS as usize - (m - 1).leading_zeros() as usize
+    };
     let zero = vec![T::zero(); lanes];
     let mut m0_stk = vec![0usize; depth.max(1)];
     let mut m1_stk = vec![zero.clone(); depth.max(1)];
     let mut m2_stk = vec![zero.clone(); depth.max(1)];
-    let c_vecs: Vec<T> = (0..CHUNK).map(|i| T::one() / T::from_f64((i + 1) as f64)).collect();
+    let c_vecs: Vec<T> = (0..CHUNK)
+        .map(|i| T::one() / T::from_f64((i + 1) as f64))
+        .collect();
     // AddMomentsVec: merges (m0_add, m1_add, m2_add) into (m0, m1, m2), lane by lane.
-    fn add_moments<T: Float>(m0_add: usize, m1_add: &[T], m2_add: &[T], m0: &mut usize, m1: &mut [T], m2: &mut [T]) {
+    fn add_moments<T: Float>(
+        m0_add: usize,
+        m1_add: &[T],
+        m2_add: &[T],
+        m0: &mut usize,
+        m1: &mut [T],
+        m2: &mut [T],
+    ) {
         let n = *m0 + m0_add;
-        let c = if n == 0 { T::zero() } else { T::from_f64(m0_add as f64) / T::from_f64(n as f64) };
+        let c = if n == 0 {
+            T::zero()
+        } else {
+            T::from_f64(m0_add as f64) / T::from_f64(n as f64)
+        };
         let m0f = T::from_f64(*m0 as f64);
         for l in 0..m1.len() {
             let delta = m1_add[l] - m1[l];
@@ -85,7 +105,14 @@ fn rowwise_moments<T: Float>(x: &[T]) -> (T, T) {
     let m0_add = n;
     for l in 0..lanes {
         let (mut a0, mut a1, mut a2) = (m0, [m1], [m2]);
-        add_moments(m0_add, &[m1_stk[0][l]], &[m2_stk[0][l]], &mut a0, &mut a1, &mut a2);
+        add_moments(
+            m0_add,
+            &[m1_stk[0][l]],
+            &[m2_stk[0][l]],
+            &mut a0,
+            &mut a1,
+            &mut a2,
+        );
         (m0, m1, m2) = (a0, a1[0], a2[0]);
     }
     (m1, m2 / T::from_f64(total as f64))
@@ -113,7 +140,13 @@ fn moments_rows(xs: &[f64], m: usize, dtype: DType) -> Vec<(f64, f64)> {
 /// channel `x·a + b` with `a = rstd·weight`, `b = bias - a·mean`, as ATen's CPU kernel applies
 /// it, over the moments of ATen's `RowwiseMoments`. The backward is in f64, rounded once
 /// (docs/divergences.md).
-pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<Tensor> {
+pub fn group_norm(
+    x: &Tensor,
+    groups: usize,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<Tensor> {
     let shape = x.shape();
     if shape.len() < 2 {
         return Err(TensorError::runtime(format!(
@@ -139,11 +172,20 @@ pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Opti
     }
     let dtype = x.dtype();
     if !matches!(dtype, DType::Float32 | DType::Float64) {
-        return Err(TensorError::runtime(format!("expected scalar type Float but found {}", super::ops::dtype_name(dtype))));
+        return Err(TensorError::runtime(format!(
+            "expected scalar type Float but found {}",
+            super::ops::dtype_name(dtype)
+        )));
     }
     let f32_steps = dtype == DType::Float32;
     let rnd = move |v: f64| if f32_steps { v as f32 as f64 } else { v };
-    let fma = move |a: f64, b: f64, c: f64| if f32_steps { (a as f32).mul_add(b as f32, c as f32) as f64 } else { a.mul_add(b, c) };
+    let fma = move |a: f64, b: f64, c: f64| {
+        if f32_steps {
+            (a as f32).mul_add(b as f32, c as f32) as f64
+        } else {
+            a.mul_add(b, c)
+        }
+    };
     let hw: usize = shape[2..].iter().product();
     let cg = c / groups;
     let m = cg * hw;
@@ -182,47 +224,53 @@ pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Opti
     inputs.extend(bias);
     let (has_w, has_b) = (weight.is_some(), bias.is_some());
     let wdtype = weight.map_or(dtype, Tensor::dtype);
-    Ok(record((*out.storage()).clone(), "NativeGroupNormBackward0", &inputs, true, move |g, _| {
-        let gs = g.to_f64_vec();
-        let mut dx = vec![0.0; gs.len()];
-        let mut dw = vec![0.0; c];
-        let mut db = vec![0.0; c];
-        for i in 0..n * groups {
-            let (mu, rs) = (mean[i], rstd[i]);
-            let (mut m1, mut m2) = (0.0, 0.0);
-            for k in 0..cg {
-                let ch = (i % groups) * cg + k;
-                let wc = w.as_ref().map_or(1.0, |w| w[ch]);
-                for j in 0..hw {
-                    let idx = i * m + k * hw + j;
-                    let xhat = (xs[idx] - mu) * rs;
-                    let d = gs[idx] * wc;
-                    m1 += d;
-                    m2 += d * xhat;
-                    dw[ch] += gs[idx] * xhat;
-                    db[ch] += gs[idx];
+    Ok(record(
+        (*out.storage()).clone(),
+        "NativeGroupNormBackward0",
+        &inputs,
+        true,
+        move |g, _| {
+            let gs = g.to_f64_vec();
+            let mut dx = vec![0.0; gs.len()];
+            let mut dw = vec![0.0; c];
+            let mut db = vec![0.0; c];
+            for i in 0..n * groups {
+                let (mu, rs) = (mean[i], rstd[i]);
+                let (mut m1, mut m2) = (0.0, 0.0);
+                for k in 0..cg {
+                    let ch = (i % groups) * cg + k;
+                    let wc = w.as_ref().map_or(1.0, |w| w[ch]);
+                    for j in 0..hw {
+                        let idx = i * m + k * hw + j;
+                        let xhat = (xs[idx] - mu) * rs;
+                        let d = gs[idx] * wc;
+                        m1 += d;
+                        m2 += d * xhat;
+                        dw[ch] += gs[idx] * xhat;
+                        db[ch] += gs[idx];
+                    }
+                }
+                let (m1, m2) = (m1 / m as f64, m2 / m as f64);
+                for k in 0..cg {
+                    let ch = (i % groups) * cg + k;
+                    let wc = w.as_ref().map_or(1.0, |w| w[ch]);
+                    for j in 0..hw {
+                        let idx = i * m + k * hw + j;
+                        let xhat = (xs[idx] - mu) * rs;
+                        dx[idx] = rs * (gs[idx] * wc - m1 - xhat * m2);
+                    }
                 }
             }
-            let (m1, m2) = (m1 / m as f64, m2 / m as f64);
-            for k in 0..cg {
-                let ch = (i % groups) * cg + k;
-                let wc = w.as_ref().map_or(1.0, |w| w[ch]);
-                for j in 0..hw {
-                    let idx = i * m + k * hw + j;
-                    let xhat = (xs[idx] - mu) * rs;
-                    dx[idx] = rs * (gs[idx] * wc - m1 - xhat * m2);
-                }
+            let mut grads = vec![Some(from_f64(dx, &shape, dtype)?)];
+            if has_w {
+                grads.push(Some(from_f64(dw, &[c], wdtype)?));
             }
-        }
-        let mut grads = vec![Some(from_f64(dx, &shape, dtype)?)];
-        if has_w {
-            grads.push(Some(from_f64(dw, &[c], wdtype)?));
-        }
-        if has_b {
-            grads.push(Some(from_f64(db, &[c], wdtype)?));
-        }
-        Ok(grads)
-    }))
+            if has_b {
+                grads.push(Some(from_f64(db, &[c], wdtype)?));
+            }
+            Ok(grads)
+        },
+    ))
 }
 
 /// `F.instance_norm` as ATen composes it: batch norm in training mode over the input viewed as
@@ -247,12 +295,19 @@ pub fn instance_norm(
     let b = bias.map(|b| b.repeat(&[n])).transpose()?;
     let rm = running_mean.map(|r| r.repeat(&[n])).transpose()?;
     let rv = running_var.map(|r| r.repeat(&[n])).transpose()?;
-    let o = BatchNormOptions { training: use_input_stats, momentum, eps };
+    let o = BatchNormOptions {
+        training: use_input_stats,
+        momentum,
+        eps,
+    };
     let out = batch_norm(&xr, rm.as_ref(), rv.as_ref(), w.as_ref(), b.as_ref(), &o)?;
     no_grad(|| -> Result<()> {
         for (src, dst) in [(rm, running_mean), (rv, running_var)] {
             if let (Some(src), Some(dst)) = (src, dst) {
-                dst.copy_(&src.view(&[n as isize, c as isize])?.mean(Some(&[0]), false)?)?;
+                dst.copy_(
+                    &src.view(&[n as isize, c as isize])?
+                        .mean(Some(&[0]), false)?,
+                )?;
             }
         }
         Ok(())
@@ -265,13 +320,22 @@ pub fn instance_norm(
 fn prelu_weight_shape(x: &Tensor, w: &Tensor) -> Result<Vec<usize>> {
     let wn = w.numel();
     if w.dim() > 1 {
-        return Err(TensorError::runtime(format!("prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {}", w.dim())));
+        return Err(TensorError::runtime(format!(
+            "prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {}",
+            w.dim()
+        )));
     }
     let nd = x.dim();
     if wn == 1 {
         return Ok(vec![1; nd]);
     }
-    let ch = if nd >= 2 { x.shape()[1] } else if nd == 1 { x.shape()[0] } else { 1 };
+    let ch = if nd >= 2 {
+        x.shape()[1]
+    } else if nd == 1 {
+        x.shape()[0]
+    } else {
+        1
+    };
     if nd == 0 || ch != wn {
         return Err(TensorError::runtime(format!(
             "Mismatch of parameter numbers and input channel size. Found parameter numbers = {wn} and channel size = {ch}."
@@ -292,26 +356,47 @@ pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
     let out = no_grad(|| Tensor::where_(&pos, x, &wb.mul(x)?))?;
     let (xs, wsv) = (saved(x), saved(&wb));
     let wshape0 = weight.shape();
-    Ok(record((*out.storage()).clone(), "PreluKernelBackward0", &[x, weight], true, move |g, need| {
-        let z = Tensor::zeros(&[], g.dtype());
-        let gx = if need[0] { Some(Tensor::where_(&pos, g, &wsv.mul(g)?)?) } else { None };
-        let gw = if need[1] {
-            let per = Tensor::where_(&pos, &z, &xs.mul(g)?)?;
-            let dims: Vec<isize> = (0..per.dim()).filter(|&d| ws[d] == 1).map(|d| d as isize).collect();
-            let s = if dims.is_empty() { per } else { per.sum(Some(&dims), false)? };
-            let target: Vec<isize> = wshape0.iter().map(|&d| d as isize).collect();
-            Some(s.reshape(&target)?)
-        } else {
-            None
-        };
-        Ok(vec![gx, gw])
-    }))
+    Ok(record(
+        (*out.storage()).clone(),
+        "PreluKernelBackward0",
+        &[x, weight],
+        true,
+        move |g, need| {
+            let z = Tensor::zeros(&[], g.dtype());
+            let gx = if need[0] {
+                Some(Tensor::where_(&pos, g, &wsv.mul(g)?)?)
+            } else {
+                None
+            };
+            let gw = if need[1] {
+                let per = Tensor::where_(&pos, &z, &xs.mul(g)?)?;
+                let dims: Vec<isize> = (0..per.dim())
+                    .filter(|&d| ws[d] == 1)
+                    .map(|d| d as isize)
+                    .collect();
+                let s = if dims.is_empty() {
+                    per
+                } else {
+                    per.sum(Some(&dims), false)?
+                };
+                let target: Vec<isize> = wshape0.iter().map(|&d| d as isize).collect();
+                Some(s.reshape(&target)?)
+            } else {
+                None
+            };
+            Ok(vec![gx, gw])
+        },
+    ))
 }
 
 /// `F.pixel_shuffle(x, r)` (`down == false`, PixelShuffleBackward0) and `F.pixel_unshuffle(x, r)`
 /// (PixelUnshuffleBackward0): `(*, C·r², H, W)` to `(*, C, H·r, W·r)` and back.
 pub fn pixel_shuffle(x: &Tensor, r: usize, down: bool) -> Result<Tensor> {
-    let (name, arg) = if down { ("pixel_unshuffle", "downscale_factor") } else { ("pixel_shuffle", "upscale_factor") };
+    let (name, arg) = if down {
+        ("pixel_unshuffle", "downscale_factor")
+    } else {
+        ("pixel_shuffle", "upscale_factor")
+    };
     let shape = x.shape();
     let nd = shape.len();
     if nd < 3 {
@@ -320,7 +405,9 @@ pub fn pixel_shuffle(x: &Tensor, r: usize, down: bool) -> Result<Tensor> {
         )));
     }
     if r == 0 {
-        return Err(TensorError::runtime(format!("{name} expects a positive {arg}, but got 0")));
+        return Err(TensorError::runtime(format!(
+            "{name} expects a positive {arg}, but got 0"
+        )));
     }
     let (c, h, w) = (shape[nd - 3], shape[nd - 2], shape[nd - 1]);
     let lead: Vec<isize> = shape[..nd - 3].iter().map(|&d| d as isize).collect();
@@ -337,7 +424,11 @@ pub fn pixel_shuffle(x: &Tensor, r: usize, down: bool) -> Result<Tensor> {
             )));
         }
         let (ri, hi, wi, ci) = (r as isize, (h / r) as isize, (w / r) as isize, c as isize);
-        (vec![ci, hi, ri, wi, ri], vec![0, 2, 4, 1, 3], vec![ci * ri * ri, hi, wi])
+        (
+            vec![ci, hi, ri, wi, ri],
+            vec![0, 2, 4, 1, 3],
+            vec![ci * ri * ri, hi, wi],
+        )
     } else {
         if c % (r * r) != 0 {
             return Err(TensorError::runtime(format!(
@@ -346,14 +437,27 @@ pub fn pixel_shuffle(x: &Tensor, r: usize, down: bool) -> Result<Tensor> {
             )));
         }
         let (ri, hi, wi, ci) = (r as isize, h as isize, w as isize, (c / (r * r)) as isize);
-        (vec![ci, ri, ri, hi, wi], vec![0, 3, 1, 4, 2], vec![ci, hi * ri, wi * ri])
+        (
+            vec![ci, ri, ri, hi, wi],
+            vec![0, 3, 1, 4, 2],
+            vec![ci, hi * ri, wi * ri],
+        )
     };
     let cat = |tail: &[isize]| lead.iter().chain(tail).copied().collect::<Vec<isize>>();
     let perm: Vec<isize> = (0..k).chain(perm.iter().map(|p| p + k)).collect();
-    let out = no_grad(|| x.reshape(&cat(&mid))?.permute(&perm)?.contiguous().reshape(&cat(&fin)))?;
+    let out = no_grad(|| {
+        x.reshape(&cat(&mid))?
+            .permute(&perm)?
+            .contiguous()
+            .reshape(&cat(&fin))
+    })?;
     Ok(record(
         (*out.storage()).clone(),
-        if down { "PixelUnshuffleBackward0" } else { "PixelShuffleBackward0" },
+        if down {
+            "PixelUnshuffleBackward0"
+        } else {
+            "PixelShuffleBackward0"
+        },
         &[x],
         false,
         move |g, _| Ok(vec![Some(pixel_shuffle(g, r, !down)?)]),

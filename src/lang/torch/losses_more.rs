@@ -95,19 +95,49 @@ const SPECS: [Spec; 9] = [
         kind: Kind::TripletMargin,
         class: "TripletMarginLoss",
         func: "triplet_margin_loss",
-        ctor: &["margin=", "p=", "eps=", "swap=", "size_average=", "reduce=", "reduction="],
+        ctor: &[
+            "margin=",
+            "p=",
+            "eps=",
+            "swap=",
+            "size_average=",
+            "reduce=",
+            "reduction=",
+        ],
         inputs: &["anchor", "positive", "negative"],
         finputs: None,
-        options: &["margin=", "p=", "eps=", "swap=", "size_average=", "reduce=", "reduction="],
+        options: &[
+            "margin=",
+            "p=",
+            "eps=",
+            "swap=",
+            "size_average=",
+            "reduce=",
+            "reduction=",
+        ],
     },
     Spec {
         kind: Kind::PoissonNll,
         class: "PoissonNLLLoss",
         func: "poisson_nll_loss",
-        ctor: &["log_input=", "full=", "size_average=", "eps=", "reduce=", "reduction="],
+        ctor: &[
+            "log_input=",
+            "full=",
+            "size_average=",
+            "eps=",
+            "reduce=",
+            "reduction=",
+        ],
         inputs: &["log_input", "target"],
         finputs: Some(&["input", "target"]),
-        options: &["log_input=", "full=", "size_average=", "eps=", "reduce=", "reduction="],
+        options: &[
+            "log_input=",
+            "full=",
+            "size_average=",
+            "eps=",
+            "reduce=",
+            "reduction=",
+        ],
     },
     Spec {
         kind: Kind::GaussianNll,
@@ -122,10 +152,24 @@ const SPECS: [Spec; 9] = [
         kind: Kind::MultiMargin,
         class: "MultiMarginLoss",
         func: "multi_margin_loss",
-        ctor: &["p=", "margin=", "weight=", "size_average=", "reduce=", "reduction="],
+        ctor: &[
+            "p=",
+            "margin=",
+            "weight=",
+            "size_average=",
+            "reduce=",
+            "reduction=",
+        ],
         inputs: &["input", "target"],
         finputs: None,
-        options: &["p=", "margin=", "weight=", "size_average=", "reduce=", "reduction="],
+        options: &[
+            "p=",
+            "margin=",
+            "weight=",
+            "size_average=",
+            "reduce=",
+            "reduction=",
+        ],
     },
 ];
 
@@ -137,11 +181,16 @@ fn bind_named(args: &Args, sig: &[&str]) -> R<HashMap<String, Value>> {
     if !full.contains(&"*") {
         full.push("*");
     }
-    const PADS: [&str; MAX_SIG] = ["_0=", "_1=", "_2=", "_3=", "_4=", "_5=", "_6=", "_7=", "_8=", "_9=", "_10=", "_11="];
+    const PADS: [&str; MAX_SIG] = [
+        "_0=", "_1=", "_2=", "_3=", "_4=", "_5=", "_6=", "_7=", "_8=", "_9=", "_10=", "_11=",
+    ];
     let slots = full.iter().filter(|s| **s != "*").count();
     full.extend(PADS.iter().take(MAX_SIG - slots));
     let bound: [Option<Value>; MAX_SIG] = args.bind(&full)?;
-    let names = full.iter().filter(|s| **s != "*").map(|s| s.trim_end_matches('='));
+    let names = full
+        .iter()
+        .filter(|s| **s != "*")
+        .map(|s| s.trim_end_matches('='));
     let mut out = HashMap::new();
     for (name, v) in names.zip(bound) {
         if let Some(v) = v {
@@ -178,7 +227,13 @@ fn reduction(a: &HashMap<String, Value>) -> R<(Reduction, String)> {
     if given("size_average").is_some() || given("reduce").is_some() {
         let sa = bool_arg(given("size_average"), true);
         let red = bool_arg(given("reduce"), true);
-        let r = if !red { "none" } else if sa { "mean" } else { "sum" };
+        let r = if !red {
+            "none"
+        } else if sa {
+            "mean"
+        } else {
+            "sum"
+        };
         return Ok((reduction_arg(Some(&Value::str(r)))?, r.to_string()));
     }
     let r = reduction_arg(a.get("reduction"))?;
@@ -204,7 +259,11 @@ fn options(kind: Kind, a: &HashMap<String, Value>) -> R<Options> {
     };
     let weight = match a.get("weight") {
         None | Some(Value::None) => None,
-        Some(v) => Some(as_tensor(v).cloned().ok_or_else(|| Exception::type_error("weight must be a Tensor"))?),
+        Some(v) => Some(
+            as_tensor(v)
+                .cloned()
+                .ok_or_else(|| Exception::type_error("weight must be a Tensor"))?,
+        ),
     };
     Ok(Options {
         margin: num(a.get("margin"), margin_default, "margin")?,
@@ -221,17 +280,29 @@ fn options(kind: Kind, a: &HashMap<String, Value>) -> R<Options> {
 
 fn tensor_in(a: &HashMap<String, Value>, name: &str, func: &str) -> R<Tensor> {
     match a.get(name) {
-        Some(v) => as_tensor(v)
-            .cloned()
-            .ok_or_else(|| Exception::type_error(format!("{func}(): argument '{name}' must be Tensor, not {}", v.type_name()))),
-        None => Err(Exception::type_error(format!("{func}() missing required argument '{name}'"))),
+        Some(v) => as_tensor(v).cloned().ok_or_else(|| {
+            Exception::type_error(format!(
+                "{func}(): argument '{name}' must be Tensor, not {}",
+                v.type_name()
+            ))
+        }),
+        None => Err(Exception::type_error(format!(
+            "{func}() missing required argument '{name}'"
+        ))),
     }
 }
 
 /// `F.pairwise_distance(a, b, p, eps)`: `‖a - b + eps‖_p` over the last dim.
 fn pairwise_distance(a: &Tensor, b: &Tensor, p: f64, eps: f64) -> R<Tensor> {
-    let d = a.sub(b).and_then(|d| d.add_scalar(Scalar::Float(eps))).map_err(exc)?;
-    let dims = if d.dim() == 0 { None } else { Some(vec![-1isize]) };
+    let d = a
+        .sub(b)
+        .and_then(|d| d.add_scalar(Scalar::Float(eps)))
+        .map_err(exc)?;
+    let dims = if d.dim() == 0 {
+        None
+    } else {
+        Some(vec![-1isize])
+    };
     super::linalg::vector_norm(&d, p, dims.as_deref(), false)
 }
 
@@ -253,7 +324,10 @@ fn triplet(t: &[Tensor], o: &Options) -> R<Tensor> {
         let sw = pairwise_distance(p, n, o.p, o.eps)?;
         neg = neg.minimum(&sw).map_err(exc)?;
     }
-    let out = pos.add_scalar(Scalar::Float(o.margin)).and_then(|d| d.sub(&neg)).map_err(exc)?;
+    let out = pos
+        .add_scalar(Scalar::Float(o.margin))
+        .and_then(|d| d.sub(&neg))
+        .map_err(exc)?;
     lm::reduce(&lm::clamp_min(&out, 0.0).map_err(exc)?, o.reduction).map_err(exc)
 }
 
@@ -264,7 +338,9 @@ fn apply(kind: Kind, t: &[Tensor], o: &Options) -> R<Tensor> {
         Kind::HingeEmbedding => lm::hinge_embedding_loss(&t[0], &t[1], o.margin, r),
         Kind::CosineEmbedding => lm::cosine_embedding_loss(&t[0], &t[1], &t[2], o.margin, r),
         Kind::SoftMargin => lm::soft_margin_loss(&t[0], &t[1], r),
-        Kind::MultiLabelSoftMargin => lm::multilabel_soft_margin_loss(&t[0], &t[1], o.weight.as_ref(), r),
+        Kind::MultiLabelSoftMargin => {
+            lm::multilabel_soft_margin_loss(&t[0], &t[1], o.weight.as_ref(), r)
+        }
         Kind::TripletMargin => return triplet(t, o),
         Kind::PoissonNll => lm::poisson_nll_loss(&t[0], &t[1], o.log_input, o.full, o.eps, r),
         Kind::GaussianNll => lm::gaussian_nll_loss(&t[0], &t[1], &t[2], o.full, o.eps, r),
@@ -300,7 +376,12 @@ impl ExtLayer for LossModule {
     }
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let a = bind_named(args, self.spec.inputs)?;
-        let t = self.spec.inputs.iter().map(|n| tensor_in(&a, n, "forward")).collect::<R<Vec<_>>>()?;
+        let t = self
+            .spec
+            .inputs
+            .iter()
+            .map(|n| tensor_in(&a, n, "forward"))
+            .collect::<R<Vec<_>>>()?;
         Ok(tv(apply(self.spec.kind, &t, &self.options)?))
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
@@ -331,7 +412,10 @@ impl ExtLayer for LossModule {
         if let Some(w) = &self.options.weight {
             options.weight = Some(c.tensor(w)?);
         }
-        Some(Box::new(LossModule { spec: self.spec, options }))
+        Some(Box::new(LossModule {
+            spec: self.spec,
+            options,
+        }))
     }
 }
 
@@ -360,13 +444,23 @@ pub fn register(m: &Module) {
 /// Adds the functional forms to `torch.nn.functional`.
 pub fn add_functional(m: &Module) {
     for spec in &SPECS {
-        m.set(spec.func, Value::builtin(spec.func, move |_, args| {
-            let inputs = spec.finputs.unwrap_or(spec.inputs);
-            let sig: Vec<&str> = inputs.iter().copied().chain(spec.options.iter().copied()).collect();
-            let a = bind_named(&args, &sig)?;
-            let t = inputs.iter().map(|n| tensor_in(&a, n, spec.func)).collect::<R<Vec<_>>>()?;
-            let o = options(spec.kind, &a)?;
-            Ok(tv(apply(spec.kind, &t, &o)?))
-        }));
+        m.set(
+            spec.func,
+            Value::builtin(spec.func, move |_, args| {
+                let inputs = spec.finputs.unwrap_or(spec.inputs);
+                let sig: Vec<&str> = inputs
+                    .iter()
+                    .copied()
+                    .chain(spec.options.iter().copied())
+                    .collect();
+                let a = bind_named(&args, &sig)?;
+                let t = inputs
+                    .iter()
+                    .map(|n| tensor_in(&a, n, spec.func))
+                    .collect::<R<Vec<_>>>()?;
+                let o = options(spec.kind, &a)?;
+                Ok(tv(apply(spec.kind, &t, &o)?))
+            }),
+        );
     }
 }
