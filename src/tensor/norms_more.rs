@@ -276,6 +276,8 @@ pub fn group_norm(
 /// `F.instance_norm` as ATen composes it: batch norm in training mode over the input viewed as
 /// `(1, N·C, *)`, with the weight and bias repeated per sample, viewed back. Running
 /// statistics, when given, take the mean over the samples of the updated per-sample ones.
+/// The arguments are `F.instance_norm`'s, in its order.
+#[allow(clippy::too_many_arguments)]
 pub fn instance_norm(
     x: &Tensor,
     running_mean: Option<&Tensor>,
@@ -287,6 +289,12 @@ pub fn instance_norm(
     eps: f64,
 ) -> Result<Tensor> {
     let shape = x.shape();
+    if shape.len() < 2 {
+        return Err(TensorError::runtime(format!(
+            "instance_norm expects an input of at least 2 dimensions, but got input of size {}",
+            list_str(&shape)
+        )));
+    }
     let (n, c) = (shape[0], shape[1]);
     let mut flat = vec![1isize, (n * c) as isize];
     flat.extend(shape[2..].iter().map(|&d| d as isize));
