@@ -36,6 +36,8 @@ mod gemm_avx512;
 mod pack_transpose;
 mod kernels;
 pub mod linalg;
+pub mod losses_more;
+pub mod norms_more;
 mod matmul;
 mod memory;
 pub mod nn;
@@ -81,6 +83,8 @@ mod kernel_tests;
 mod gemm_tests;
 #[cfg(test)]
 mod layer_tests;
+#[cfg(test)]
+mod layers_more_tests;
 #[cfg(test)]
 mod rnn_fused_tests;
 #[cfg(test)]

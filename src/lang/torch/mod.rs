@@ -19,7 +19,9 @@ mod graph;
 mod histogram;
 mod save;
 mod init;
+mod layers_more;
 mod linalg;
+mod losses_more;
 mod memio;
 mod module;
 mod nn;
@@ -834,6 +836,8 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     conv::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
+    losses_more::add_functional(&m);
+    layers_more::add_functional(&m);
     tensorfns::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));

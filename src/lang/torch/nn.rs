@@ -1426,6 +1426,8 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::rnn::register(&m, shared);
     super::transformer::register(&m, shared);
     super::upsample::register(&m);
+    super::losses_more::register(&m);
+    super::layers_more::register(&m);
     m
 }
 
