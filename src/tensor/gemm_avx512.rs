@@ -21,7 +21,7 @@
 //! padded copy of its last columns.
 
 use super::kernels::{Chain, Mat};
-use super::pack_transpose::PackTranspose;
+use super::pack_transpose::{PackTranspose, gather_runs};
 
 /// Most rows of `a` per register tile.
 const TILE_ROWS: usize = 12;
@@ -201,15 +201,13 @@ macro_rules! avx512_gemm {
                 for t in 0..tiles {
                     let r = base + usize::from(t < extra);
                     let dst = &mut apack[off..off + r * kc];
-                    if a.cs == 1 {
+                    if a.rs == 1 {
+                        // Column-major (an RNN's `g.t()`), or a convolution's shifted planes
+                        // (`rs == cs == 1`): each `p` is already `r` floats in a row.
+                        gather_runs(&a.data[p0 * a.cs + i..], a.cs, r, kc, dst);
+                    } else if a.cs == 1 {
                         // Row-major: the tile's rows are contiguous runs, transposed in blocks.
                         <$t as PackTranspose>::transpose_into(&a.data[i * a.rs + p0..], a.rs, r, kc, dst, r);
-                    } else if a.rs == 1 {
-                        // Column-major (an RNN's `g.t()`): each `p` is already `r` floats in a row.
-                        for (pp, d) in dst.chunks_exact_mut(r).enumerate() {
-                            let s = (p0 + pp) * a.cs + i;
-                            d.copy_from_slice(&a.data[s..s + r]);
-                        }
                     } else {
                         for (pp, d) in dst.chunks_exact_mut(r).enumerate() {
                             for (rr, x) in d.iter_mut().enumerate() {

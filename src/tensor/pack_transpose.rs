@@ -90,6 +90,51 @@ impl PackTranspose for f32 {
     }
 }
 
+/// `dst[q * r + i] = src[q * stride + i]` for `q < count`, `i < r`: runs of `r` contiguous
+/// values (a column-major `a`'s tile, or a convolution's shifted planes, whose rows overlap)
+/// laid end to end. A register tile's `r` is at most 12, so the common widths copy fixed-size
+/// arrays rather than calling `memcpy` for a handful of floats.
+///
+/// # Panics
+/// If a run reaches past `src` or `dst`.
+pub(crate) fn gather_runs<T: Copy>(
+    src: &[T],
+    stride: usize,
+    r: usize,
+    count: usize,
+    dst: &mut [T],
+) {
+    fn fixed<T: Copy, const R: usize>(src: &[T], stride: usize, count: usize, dst: &mut [T]) {
+        for (q, d) in dst.chunks_exact_mut(R).take(count).enumerate() {
+            let run: &[T; R] = src[q * stride..][..R].try_into().expect("R elements");
+            d.copy_from_slice(run);
+        }
+    }
+    if count == 0 || r == 0 {
+        return;
+    }
+    assert!(
+        (count - 1) * stride + r <= src.len() && count * r <= dst.len(),
+        "runs out of bounds"
+    );
+    match r {
+        4 => fixed::<T, 4>(src, stride, count, dst),
+        5 => fixed::<T, 5>(src, stride, count, dst),
+        6 => fixed::<T, 6>(src, stride, count, dst),
+        7 => fixed::<T, 7>(src, stride, count, dst),
+        8 => fixed::<T, 8>(src, stride, count, dst),
+        9 => fixed::<T, 9>(src, stride, count, dst),
+        10 => fixed::<T, 10>(src, stride, count, dst),
+        11 => fixed::<T, 11>(src, stride, count, dst),
+        12 => fixed::<T, 12>(src, stride, count, dst),
+        _ => {
+            for (q, d) in dst.chunks_exact_mut(r).take(count).enumerate() {
+                d.copy_from_slice(&src[q * stride..][..r]);
+            }
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx {
     use std::arch::x86_64::*;
@@ -150,7 +195,26 @@ mod avx {
 
 #[cfg(test)]
 mod tests {
-    use super::PackTranspose;
+    use super::{PackTranspose, gather_runs};
+
+    /// Every run width a tile has, with overlapping runs (stride 1) and spaced ones.
+    #[test]
+    fn runs_are_laid_end_to_end() {
+        for r in 1..=14 {
+            for stride in [1, r, r + 3] {
+                let count = 9;
+                let src: Vec<f32> = (0..(count - 1) * stride + r).map(|i| i as f32).collect();
+                let mut dst = vec![-1.0f32; count * r + 2];
+                gather_runs(&src, stride, r, count, &mut dst);
+                for q in 0..count {
+                    for i in 0..r {
+                        assert_eq!(dst[q * r + i], src[q * stride + i], "r={r} stride={stride}");
+                    }
+                }
+                assert_eq!(dst[count * r..], [-1.0, -1.0]);
+            }
+        }
+    }
 
     /// Every block shape around the 8x8 steps, with strides wider than the block.
     #[test]
