@@ -30,6 +30,7 @@ mod optim;
 mod rnn;
 mod tensor;
 mod tensor_more;
+mod tensor_order;
 mod tensorfns;
 mod transformer;
 mod uninit;

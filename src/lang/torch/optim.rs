@@ -12,6 +12,7 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
+mod lr_plateau;
 mod lr_scheduler;
 mod state_dict;
 

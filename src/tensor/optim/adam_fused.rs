@@ -207,7 +207,7 @@ mod tests {
             seed ^= seed << 5;
             let e = (seed % 40) as i32 - 30;
             let x = (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-            if seed % 17 == 0 {
+            if seed.is_multiple_of(17) {
                 0.0
             } else {
                 x * 2f32.powi(e)
