@@ -551,6 +551,24 @@ pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
 /// One sequential dot per output over `p = 0..k`, fused multiply-adds or plain ones.
 pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
+    if !fused && b.cs == 1 && b.fits(k, n) {
+        // The plain dots of a row advance together, `p` by `p`: each output is still its own
+        // chain `acc + x * y` over `p` in order, but the row of `b` is read contiguously and
+        // the row's chains go in vector lanes (a narrow classifier layer's 10 columns).
+        for (i, row) in out.chunks_exact_mut(n.max(1)).enumerate().take(m) {
+            if super::interrupt::should_stop() {
+                break;
+            }
+            for p in 0..k {
+                let x = a.at(i, p);
+                let brow = &b.data[p * b.rs..p * b.rs + n];
+                for (acc, &y) in row.iter_mut().zip(brow) {
+                    *acc = *acc + x * y;
+                }
+            }
+        }
+        return out;
+    }
     for i in 0..m {
         if super::interrupt::should_stop() {
             break;
