@@ -2195,16 +2195,7 @@ impl Interpreter {
         }
         for (missing, kind) in [(missing_pos, "positional"), (missing_kw, "keyword-only")] {
             if !missing.is_empty() {
-                let list = match missing.len() {
-                    1 => missing[0].clone(),
-                    2 => format!("{} and {}", missing[0], missing[1]),
-                    n => format!("{}, and {}", missing[..n - 1].join(", "), missing[n - 1]),
-                };
-                return Err(Exception::type_error(format!(
-                    "{fname}() missing {} required {kind} argument{}: {list}",
-                    missing.len(),
-                    if missing.len() == 1 { "" } else { "s" }
-                )));
+                return Err(missing_arguments(fname, kind, &missing));
             }
         }
         Ok(())
@@ -3115,4 +3106,20 @@ pub(crate) fn slice_positions(start: i64, stop: i64, step: i64) -> Vec<i64> {
         }
     }
     out
+}
+
+/// CPython's TypeError for arguments a call left out: `f() missing 2 required positional
+/// arguments: 'a' and 'b'` (`names` already quoted, in order).
+pub(crate) fn missing_arguments(fname: &str, kind: &str, names: &[String]) -> Exception {
+    let list = match names.len() {
+        0 => String::new(),
+        1 => names[0].clone(),
+        2 => format!("{} and {}", names[0], names[1]),
+        n => format!("{}, and {}", names[..n - 1].join(", "), names[n - 1]),
+    };
+    Exception::type_error(format!(
+        "{fname}() missing {} required {kind} argument{}: {list}",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" }
+    ))
 }

@@ -183,16 +183,8 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
             }
         }
         if !missing.is_empty() {
-            let list = match missing.len() {
-                1 => missing[0].clone(),
-                2 => format!("{} and {}", missing[0], missing[1]),
-                n => format!("{}, and {}", missing[..n - 1].join(", "), missing[n - 1]),
-            };
-            return Err(Exception::type_error(format!(
-                "{tn}.__new__() missing {} required positional argument{}: {list}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" }
-            )));
+            let fname = format!("{tn}.__new__");
+            return Err(crate::lang::interp::missing_arguments(&fname, "positional", &missing));
         }
         if let Value::Instance(i) = &this {
             *i.native.borrow_mut() = Some(Value::tuple(out));
