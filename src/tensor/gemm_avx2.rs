@@ -16,6 +16,7 @@
 //! transposed weight's columns are contiguous), and reused by every row tile of a block.
 
 use super::kernels::{Chain, Mat};
+use super::pack_transpose::pack_panel;
 
 /// Rows of `a` per register tile.
 const TILE_ROWS: usize = 6;
@@ -267,25 +268,8 @@ macro_rules! avx2_gemm {
                     for jp in 0..panels {
                         let j0 = jc + jp * W;
                         let w = W.min(n - j0);
-                        let panel = &mut packed[jp * kc * W..(jp + 1) * kc * W];
-                        if b.cs == 1 {
-                            for (pp, dst) in panel.chunks_exact_mut(W).enumerate() {
-                                let start = (p0 + pp) * b.rs + j0;
-                                dst[..w].copy_from_slice(&b.data[start..start + w]);
-                                dst[w..].fill(0.0);
-                            }
-                        } else {
-                            // Column by column: a transposed `b` (`rs == 1`) reads contiguously.
-                            if w < W {
-                                panel.fill(0.0);
-                            }
-                            for jj in 0..w {
-                                let col = &b.data[p0 * b.rs + (j0 + jj) * b.cs..];
-                                for pp in 0..kc {
-                                    panel[pp * W + jj] = col[pp * b.rs];
-                                }
-                            }
-                        }
+                        // The tile loads whole vectors: the columns past `w` must be +0.
+                        pack_panel(b, p0, kc, j0, w, &mut packed[jp * kc * W..(jp + 1) * kc * W], W, true);
                     }
                     let load = p0 > 0 || chain == Chain::Carry;
                     let mut ib = 0;

@@ -21,7 +21,7 @@
 //! padded copy of its last columns.
 
 use super::kernels::{Chain, Mat};
-use super::pack_transpose::{PackTranspose, gather_runs};
+use super::pack_transpose::{PackTranspose, gather_runs, pack_panel};
 
 /// Most rows of `a` per register tile.
 const TILE_ROWS: usize = 12;
@@ -268,24 +268,8 @@ macro_rules! avx512_gemm {
                     for jp in 0..panels {
                         let j0 = jc + jp * W;
                         let w = W.min(n - j0);
-                        let panel = &mut packed[jp * kc * W..(jp + 1) * kc * W];
-                        if b.cs == 1 {
-                            for (pp, dst) in panel.chunks_exact_mut(W).enumerate() {
-                                let start = (p0 + pp) * b.rs + j0;
-                                dst[..w].copy_from_slice(&b.data[start..start + w]);
-                            }
-                        } else if b.rs == 1 {
-                            // A transposed `b` (a Linear layer's `w.t()`): its columns are
-                            // contiguous runs, transposed into the panel in blocks.
-                            <$t as PackTranspose>::transpose_into(&b.data[p0 + j0 * b.cs..], b.cs, w, kc, panel, W);
-                        } else {
-                            for jj in 0..w {
-                                let col = &b.data[p0 * b.rs + (j0 + jj) * b.cs..];
-                                for pp in 0..kc {
-                                    panel[pp * W + jj] = col[pp * b.rs];
-                                }
-                            }
-                        }
+                        // The tile's loads are masked at `w`: the tail needs no zeros.
+                        pack_panel(b, p0, kc, j0, w, &mut packed[jp * kc * W..(jp + 1) * kc * W], W, false);
                     }
                     let chain = if p0 > 0 { Chain::Carry } else { chain };
                     let mut ib = 0;

@@ -7,6 +7,8 @@
 //! serves only that many multiply-adds. Here float32 goes eight by eight through AVX registers.
 //! Only copies: the values, and so every product, are unchanged.
 
+use super::kernels::Mat;
+
 /// A float type whose strided blocks can be transposed.
 pub(crate) trait PackTranspose: Copy {
     /// `dst[c * ds + r] = src[r * ss + c]` for `r < rows`, `c < cols`.
@@ -87,6 +89,49 @@ impl PackTranspose for f32 {
             return;
         }
         scalar(src, ss, 0..rows, 0..cols, dst, ds);
+    }
+}
+
+/// Rows `p0..p0 + kc`, columns `j0..j0 + w` of `b` into `panel`, `kc` rows of `width` floats
+/// (the matmul kernels' packed panel of `b`): a row-major `b` row by row, a transposed one (a
+/// Linear layer's `w.t()`, whose columns are contiguous runs) by block transposes, any other
+/// element by element. With `zero_tail` the columns past `w` are +0 (a kernel that loads
+/// whole vectors needs them so); otherwise they are left as they are (masked loads skip them).
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn pack_panel<T: PackTranspose + Default>(
+    b: Mat<'_, T>,
+    p0: usize,
+    kc: usize,
+    j0: usize,
+    w: usize,
+    panel: &mut [T],
+    width: usize,
+    zero_tail: bool,
+) {
+    let panel = &mut panel[..kc * width];
+    if b.cs == 1 {
+        for (pp, dst) in panel.chunks_exact_mut(width).enumerate() {
+            let start = (p0 + pp) * b.rs + j0;
+            dst[..w].copy_from_slice(&b.data[start..start + w]);
+            if zero_tail {
+                dst[w..].fill(T::default());
+            }
+        }
+        return;
+    }
+    if zero_tail && w < width {
+        panel.fill(T::default());
+    }
+    if b.rs == 1 {
+        T::transpose_into(&b.data[p0 + j0 * b.cs..], b.cs, w, kc, panel, width);
+    } else {
+        for jj in 0..w {
+            let col = &b.data[p0 * b.rs + (j0 + jj) * b.cs..];
+            for pp in 0..kc {
+                panel[pp * width + jj] = col[pp * b.rs];
+            }
+        }
     }
 }
 
