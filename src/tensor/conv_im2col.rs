@@ -497,20 +497,36 @@ fn weight_grad_planar<T: Float>(x: &[T], gy: &[T], g: &Geom, s: &ConvSpec, onedn
 }
 
 /// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The
-/// channels' chains are independent, so they advance side by side (each still in its own
-/// order) instead of one long dependent chain after another.
+/// channels' chains are independent, so blocks of eight advance side by side in registers
+/// (each still in its own order) instead of one long dependent chain after another, or
+/// through memory.
 pub(super) fn bias_grad<T: Float>(gy: &[T], g: &Geom) -> Vec<T> {
+    const B: usize = 8;
     let p = g.oh * g.ow;
     let mut gb = vec![T::zero(); g.o];
     if p == 0 || g.o == 0 {
         return gb;
     }
-    for image in gy.chunks_exact(g.o * p).take(g.n) {
-        for j in 0..p {
-            for (o, acc) in gb.iter_mut().enumerate() {
-                *acc = *acc + image[o * p + j];
+    for (o0, out) in (0..g.o).step_by(B).zip(gb.chunks_mut(B)) {
+        let mut acc = [T::zero(); B];
+        let cb = out.len();
+        for image in gy.chunks_exact(g.o * p).take(g.n) {
+            let planes = &image[o0 * p..][..cb * p];
+            if cb == B {
+                for j in 0..p {
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        *a = *a + planes[k * p + j];
+                    }
+                }
+            } else {
+                for j in 0..p {
+                    for (k, a) in acc[..cb].iter_mut().enumerate() {
+                        *a = *a + planes[k * p + j];
+                    }
+                }
             }
         }
+        out.copy_from_slice(&acc[..cb]);
     }
     gb
 }

@@ -108,7 +108,9 @@ pub(super) fn weight_grad_image<T: Float>(
 
 /// The output gradient of image `n`, out channels `o0..o0 + og`, into `gyt` (positions x
 /// `ogp`): only the used positions and channels are written, so the +0 elsewhere stays from
-/// the first fill.
+/// the first fill. Each output row is a block `og x ow` (row stride one plane) transposed;
+/// position by position, so that the writes fill whole lines of `gyt` rather than striding
+/// across them one element at a time.
 pub(super) fn transpose_grad<T: Float>(
     gy: &[T],
     n: usize,
@@ -119,11 +121,18 @@ pub(super) fn transpose_grad<T: Float>(
     gyt: &mut [T],
 ) {
     let p = g.oh * g.ow;
-    for o in 0..g.og {
-        let plane = &gy[(n * g.o + o0 + o) * p..][..p];
-        for (oy, line) in plane.chunks_exact(g.ow).enumerate() {
-            for (ox, &v) in line.iter().enumerate() {
-                gyt[(oy * pw + ox) * ogp + o] = v;
+    let planes = &gy[(n * g.o + o0) * p..][..g.og * p];
+    for oy in 0..g.oh {
+        let rows = &planes[oy * g.ow..];
+        let dst = &mut gyt[oy * pw * ogp..];
+        if g.og >= 8 {
+            T::transpose_into(rows, p, g.og, g.ow, dst, ogp);
+            continue;
+        }
+        for ox in 0..g.ow {
+            let line = &mut dst[ox * ogp..][..g.og];
+            for (o, d) in line.iter_mut().enumerate() {
+                *d = rows[o * p + ox];
             }
         }
     }

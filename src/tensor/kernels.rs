@@ -91,6 +91,7 @@ pub(crate) trait Float:
     + Div<Output = Self>
     + Neg<Output = Self>
     + Default
+    + super::pack_transpose::PackTranspose
     + 'static
 {
     /// Vector lanes of a 256-bit register: PyTorch's sum uses this width on AVX2 and AVX512.

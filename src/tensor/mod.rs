@@ -45,6 +45,7 @@ mod narrow_order;
 mod ops;
 pub mod optim;
 pub mod pool;
+mod pool_max2;
 mod print;
 mod random;
 mod range;

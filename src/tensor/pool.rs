@@ -242,6 +242,12 @@ fn max_planes<T: Float + MaxKey>(xv: &[T], np: usize, h: usize, w: usize, oh: us
 /// loses half the time on a max over real data.
 pub(super) trait MaxKey: Copy {
     fn key(self) -> u64;
+    /// [`max_2x2`] at stride 2 in vector lanes into `out`/`idx` (sized), if the type and CPU
+    /// have a kernel for it.
+    #[allow(clippy::too_many_arguments)]
+    fn max_2x2_lanes(_xv: &[Self], _np: usize, _h: usize, _w: usize, _oh: usize, _ow: usize, _out: &mut [Self], _idx: &mut [i64]) -> bool {
+        false
+    }
 }
 
 impl MaxKey for f32 {
@@ -250,6 +256,10 @@ impl MaxKey for f32 {
         let b = if self == 0.0 { 0 } else { self.to_bits() };
         let ordered = b ^ ((((b as i32) >> 31) as u32) | 0x8000_0000);
         if self.is_nan() { u64::MAX } else { u64::from(ordered) }
+    }
+
+    fn max_2x2_lanes(xv: &[f32], np: usize, h: usize, w: usize, oh: usize, ow: usize, out: &mut [f32], idx: &mut [i64]) -> bool {
+        super::pool_max2::max_2x2_f32(xv, np, h, w, oh, ow, out, idx)
     }
 }
 
@@ -273,6 +283,15 @@ fn max_2x2<T: Float + MaxKey>(xv: &[T], np: usize, h: usize, w: usize, oh: usize
         let take = key > *best || key == u64::MAX;
         *at = if take { i } else { *at };
         *best = if take { key } else { *best };
+    }
+    if stride == [2, 2] {
+        out.resize(np * oh * ow, T::zero());
+        idx.resize(np * oh * ow, 0);
+        if T::max_2x2_lanes(xv, np, h, w, oh, ow, out, idx) {
+            return;
+        }
+        out.clear();
+        idx.clear();
     }
     for plane in xv.chunks(h * w).take(np) {
         for oy in 0..oh {
@@ -508,6 +527,46 @@ mod tests {
                 }
             }
             assert_eq!((out[k].to_bits(), idx[k]), (best.to_bits(), at as i64), "window {k}");
+        }
+    }
+
+    /// Planes of every height and width up to a few vectors' worth (odd sizes leave a row or
+    /// column out; the vector kernel's tails and its masked loads at the end of a row), several
+    /// planes at once, values drawn with many ties: against the same written-out scan.
+    #[test]
+    fn two_by_two_pooling_of_planes_of_every_size_picks_as_the_scan_does() {
+        let vals = [f32::NAN, 0.0, -0.0, 1.0, 1.0, -1.0, f32::NEG_INFINITY, 3.5];
+        let mut seed = 12345u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            vals[(seed >> 16) as usize % vals.len()]
+        };
+        let p = PoolSpec { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceil_mode: false };
+        for h in 2..7 {
+            for w in 2..70 {
+                let np = 3;
+                let xv: Vec<f32> = (0..np * h * w).map(|_| next()).collect();
+                let (oh, ow) = (h / 2, w / 2);
+                let (out, idx) = max_planes(&xv, np, h, w, oh, ow, &p);
+                assert_eq!((out.len(), idx.len()), (np * oh * ow, np * oh * ow));
+                for pl in 0..np {
+                    let plane = &xv[pl * h * w..][..h * w];
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let c = 2 * oy * w + 2 * ox;
+                            let (mut best, mut at) = (f32::NEG_INFINITY, c);
+                            for i in [c, c + 1, c + w, c + w + 1] {
+                                if plane[i] > best || plane[i].is_nan() {
+                                    best = plane[i];
+                                    at = i;
+                                }
+                            }
+                            let k = (pl * oh + oy) * ow + ox;
+                            assert_eq!((out[k].to_bits(), idx[k]), (best.to_bits(), at as i64), "{h}x{w} plane {pl} window {oy},{ox}");
+                        }
+                    }
+                }
+            }
         }
     }
 }
