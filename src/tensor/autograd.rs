@@ -102,21 +102,20 @@ pub(crate) fn attach(
     t
 }
 
+/// Where a gradient for `t` goes: its node, itself as a leaf that requires grad, or for a
+/// value saved for backward (used by a formula under `create_graph`) what it stands for.
+fn target_of(t: &Tensor) -> Option<Target> {
+    match t.origin() {
+        Some(super::tensor::Origin::Tensor(o)) => target_of(&o),
+        Some(super::tensor::Origin::Output(node)) => node.upgrade().map(Target::Node),
+        None if t.grad_fn().is_some() => t.grad_fn().map(Target::Node),
+        None if t.requires_grad() => Some(Target::Leaf(t.clone())),
+        None => None,
+    }
+}
+
 pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, backward: BackwardFn) -> Rc<Node> {
-    let edges = inputs
-        .iter()
-        .map(|i| Edge {
-            target: if let Some(n) = i.grad_fn() {
-                Some(Target::Node(n))
-            } else if i.requires_grad() {
-                Some(Target::Leaf((*i).clone()))
-            } else {
-                None
-            },
-            shape: i.shape(),
-            dtype: i.dtype(),
-        })
-        .collect();
+    let edges = inputs.iter().map(|i| Edge { target: target_of(i), shape: i.shape(), dtype: i.dtype() }).collect();
     let seq = NEXT_SEQ.with(|s| {
         let v = s.get();
         s.set(v + 1);
@@ -391,6 +390,37 @@ fn run(roots: &[(Tensor, Tensor)], retain_graph: bool, capture: Option<&[Tensor]
     result.map(|()| captured)
 }
 
+/// Nodes whose formula may rightly give a gradient without history from saved values: a
+/// product or quotient with a constant operand, and ops whose derivative is piecewise
+/// constant in their input.
+const CONSTANT_DERIVATIVE_OK: &[&str] = &[
+    "MulBackward0",
+    "DivBackward0",
+    "MmBackward0",
+    "AddmmBackward0",
+    "MvBackward0",
+    "DotBackward0",
+    "BmmBackward0",
+    "PowBackward1",
+    "WhereBackward0",
+    "ReluBackward0",
+    "AbsBackward0",
+    "SignBackward0",
+    "ClampBackward1",
+    "ClampMinBackward0",
+    "ClampMaxBackward0",
+    "LeakyReluBackward0",
+    "HardtanhBackward0",
+    "MaxBackward0",
+    "MaxBackward1",
+    "MinBackward0",
+    "MinBackward1",
+    "MaskedFillBackward0",
+    "IndexBackward0",
+    "GatherBackward0",
+    "EmbeddingBackward0",
+];
+
 /// Runs one node's formula on its complete incoming gradient.
 fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tensor>>> {
     if retain {
@@ -403,12 +433,45 @@ fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tens
     let needs: Vec<bool> = node.edges.iter().map(|e| e.target.is_some()).collect();
     let f = node.backward.borrow();
     let Some(f) = f.as_ref() else { return Err(TensorError::GraphFreed) };
-    f(g, &needs)
+    let grads = f(g, &needs)?;
+    // Under `create_graph` a formula that computed its result with a kernel recording no
+    // history would give second derivatives silently missing terms: refuse it by name. A
+    // gradient without history is right only when nothing it depends on has one: the incoming
+    // gradient has none, and the node's saved values are constants or enter piecewise
+    // linearly (the ops of `CONSTANT_DERIVATIVE_OK`).
+    let missing = grads.iter().flatten().any(|gi| !gi.requires_grad());
+    if super::is_grad_enabled()
+        && missing
+        && (g.requires_grad() || (node.saves && !node.host.get() && !CONSTANT_DERIVATIVE_OK.contains(&node.name)))
+    {
+        return Err(TensorError::NotImplemented {
+            msg: format!(
+                "create_graph=True through {}: lessonrun cannot yet differentiate this op's gradient formula (second derivatives work through arithmetic, matmul, reductions and the elementwise math functions)",
+                node.name
+            ),
+        });
+    }
+    Ok(grads)
 }
 
 /// AccumulateGrad: the first gradient becomes `.grad`; later ones are added into the existing
 /// `.grad` tensor in place, so handles taken earlier (`g = w.grad`) see the sum, as in PyTorch.
 fn accumulate_leaf(t: &Tensor, g: Tensor) -> Result<()> {
+    // Under `create_graph` (grad mode on) `.grad` keeps its history, and a later gradient
+    // makes a new sum rather than writing into it, as PyTorch's AccumulateGrad does.
+    if super::is_grad_enabled() {
+        let sum = match t.grad() {
+            // AccumulateGrad stores a copy of a gradient that has a history (CopyBackwards).
+            None if g.requires_grad() => {
+                let copy = (*g.storage()).clone();
+                record(copy, "CopyBackwards", &[&g], false, |gg, _| Ok(vec![Some(gg.clone())]))
+            }
+            None => g,
+            Some(old) => old.add(&g)?,
+        };
+        t.set_grad(Some(sum));
+        return Ok(());
+    }
     match t.grad() {
         None => t.set_grad(Some(g.detach_copy())),
         Some(old) => {

@@ -40,9 +40,53 @@ pub(crate) enum Rhs<'a> {
     S(Scalar),
 }
 
-/// A value saved for backward: shares the current storage but not future in-place updates.
+/// A value saved for backward: shares the current storage but not future in-place updates,
+/// and stands for `t`'s history when a formula runs under `create_graph`.
 pub(crate) fn saved(t: &Tensor) -> Tensor {
-    t.detach_copy()
+    let copy = t.detach_copy();
+    if t.requires_grad() {
+        copy.set_origin(super::tensor::Origin::Tensor(t.clone()));
+    }
+    copy
+}
+
+/// [`record`] for an op whose formula uses its own output, saved as `result` (a copy of
+/// `out`'s elements): see [`link_output`].
+pub(crate) fn record_out(
+    result: &Tensor,
+    out: Storage,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
+    link_output(result, record(out, name, inputs, saves, backward))
+}
+
+/// A gradient formula's `value`, computed by a kernel that records nothing, as the output of
+/// PyTorch's double-backward node `name` over `inputs` when a graph is being recorded
+/// (`create_graph`) and some input has history; otherwise `value` itself.
+pub(crate) fn double_backward(
+    value: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Tensor {
+    if !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
+        return value;
+    }
+    let out = (*value.storage()).clone();
+    record(out, name, inputs, true, backward)
+}
+
+/// A saved output (`result` of exp, tanh, sigmoid, ...): once `out` has its node, the saved
+/// copy stands for that node's output, so a formula run under `create_graph` differentiates
+/// through the op again. Returns `out`.
+pub(crate) fn link_output(result: &Tensor, out: Tensor) -> Tensor {
+    if let Some(node) = out.grad_fn() {
+        result.set_origin(super::tensor::Origin::Output(std::rc::Rc::downgrade(&node)));
+    }
+    out
 }
 
 // ---- type promotion ------------------------------------------------------------------------
@@ -341,7 +385,7 @@ impl Tensor {
         let out = self.binary(Rhs::T(o), BinOp::Pow)?;
         let (a, b) = (saved(self), saved(o));
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "PowBackward1", &[self, o], true, move |g, n| {
+        Ok(record_out(&result.clone(), out, "PowBackward1", &[self, o], true, move |g, n| {
             let ga = if n[0] {
                 // where(exponent == 0, 0, grad * exponent * a^(exponent-1))
                 let d = b.mul(&a.pow(&b.sub_scalar(Scalar::Int(1))?)?)?;
@@ -400,7 +444,7 @@ impl Tensor {
     pub fn reciprocal(&self) -> Result<Tensor> {
         let out = map_float(&self.storage(), |x| 1.0 / x, |x| 1.0 / x);
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "ReciprocalBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "ReciprocalBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.neg()?.mul(&result.mul(&result)?)?)])
         }))
     }
@@ -457,7 +501,7 @@ impl Tensor {
         let out = binary_storage(BinOp::Pow, &Storage::full(&[], s, dtype), &self.storage(), dtype)?;
         let result = Tensor::from_storage(out.clone());
         let base = s.as_f64();
-        Ok(record(out, "PowBackward2", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "PowBackward2", &[self], true, move |g, _| {
             if base == 0.0 {
                 return Ok(vec![Some(g.zeros_like())]);
             }
@@ -597,7 +641,7 @@ impl Tensor {
         // float32 as MKL's `vsExp` computes it (vml_exp.rs), which is what PyTorch calls.
         let out = map_float(&self.storage(), super::vml_exp::expf, f64::exp);
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
+        Ok(record_out(&result.clone(), out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
     }
 
     pub fn log(&self) -> Result<Tensor> {
@@ -630,7 +674,7 @@ impl Tensor {
     /// Records `out`, this tensor's square root by one of the two roundings (vml_sqrt.rs).
     pub(super) fn sqrt_of(&self, out: Storage) -> Result<Tensor> {
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "SqrtBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "SqrtBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.div(&result.mul_scalar(Scalar::Int(2))?)?)])
         }))
     }
@@ -654,7 +698,7 @@ impl Tensor {
             s => map_float(s, relu_f, relu_f),
         };
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "ReluBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "ReluBackward0", &[self], true, move |g, _| {
             // threshold_backward(grad, result, 0): zero where result <= 0.
             Ok(vec![Some(super::grad_fast::relu_backward(&result, g)?)])
         }))
@@ -678,9 +722,9 @@ impl Tensor {
             }),
         };
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "SigmoidBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "SigmoidBackward0", &[self], true, move |g, _| {
             // sigmoid_backward: grad * (1 - y) * y, left to right.
-            Ok(vec![Some(g.mul(&result.rsub_scalar(Scalar::Int(1))?)?.mul(&result)?)])
+            Ok(vec![Some(sigmoid_backward(g, &result)?)])
         }))
     }
 
@@ -688,14 +732,9 @@ impl Tensor {
         // float32 as MKL's `vsTanh` computes it (tanh_f32.rs), which is what PyTorch calls.
         let out = super::tanh_f32::tanh_storage(&self.storage());
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "TanhBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "TanhBackward0", &[self], true, move |g, _| {
             // tanh_backward: grad * (1 - y*y); GCC fuses `1 - y*y` on AVX2 builds.
-            let d = match &*result.storage() {
-                Storage::F32(y) => Storage::F32(y.mapv(|y| (-y).mul_add(y, 1.0))),
-                Storage::F64(y) => Storage::F64(y.mapv(|y| (-y).mul_add(y, 1.0))),
-                s => s.clone(),
-            };
-            Ok(vec![Some(g.mul(&Tensor::from_storage(d))?)])
+            Ok(vec![Some(tanh_backward(g, &result, one_minus_square(&result.storage()))?)])
         }))
     }
 
@@ -856,7 +895,7 @@ impl Tensor {
         let out = crate::tensor::no_grad(|| x.mul(&x)?.sum(None, false)?.sqrt_ieee())?;
         let result = Tensor::from_storage((*out.storage()).clone());
         let a = saved(self);
-        Ok(record((*out.storage()).clone(), "LinalgVectorNormBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), (*out.storage()).clone(), "LinalgVectorNormBackward0", &[self], true, move |g, _| {
             // x / ||x|| * grad, with 0 where the norm is 0.
             let zero = result.eq_scalar(Scalar::Int(0))?;
             let d = a.div(&result)?.mul(g)?;
@@ -910,7 +949,7 @@ impl Tensor {
         let a = saved(self);
         let result = Tensor::from_storage(out.clone());
         let name = if is_max { "MaxBackward1" } else { "MinBackward1" };
-        Ok(record(out, name, &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, name, &[self], true, move |g, _| {
             // The gradient is shared evenly among all elements equal to the extreme.
             let mask = a.eq(&result)?;
             let count = mask.sum(None, false)?;
@@ -1009,7 +1048,7 @@ impl Tensor {
         let x = self.float_storage()?;
         let out = if d + 1 == self.dim() { along_dim(&x, d, super::softmax_lanes::softmax_row_last)? } else { super::softmax_lanes::softmax_inner(&x, d)? };
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "SoftmaxBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "SoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = y * (g - sum(g * y, dim))
             let dot = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, Some(&result))? } else { g.mul(&result)?.sum_rows_seq(d)? };
             Ok(vec![Some(result.mul(&g.sub(&dot)?)?)])
@@ -1022,7 +1061,7 @@ impl Tensor {
         let x = self.float_storage()?;
         let out = along_dim(&x, d, if d + 1 == self.dim() { super::softmax_lanes::log_softmax_row_last } else { log_softmax_row })?;
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
+        Ok(record_out(&result.clone(), out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
             let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
             if d + 1 == result.dim()
@@ -2086,5 +2125,40 @@ impl Storage {
             Storage::I64(a) => Storage::I64(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
             Storage::Bool(a) => Storage::Bool(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
         }
+    }
+}
+
+/// sigmoid_backward, `g * (1 - y) * y` left to right; under `create_graph` the node
+/// SigmoidBackwardBackward0 with derivatives.yaml's formulas (`gg * (1 - y) * y` for `g`,
+/// `gg * g * (-2y + 1)` for `y`).
+pub(crate) fn sigmoid_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let value = super::no_grad(|| g.mul(&y.rsub_scalar(Scalar::Int(1))?)?.mul(y))?;
+    let (gs, ys) = (saved(g), saved(y));
+    Ok(double_backward(value, "SigmoidBackwardBackward0", &[g, y], move |gg, n| {
+        let dg = if n[0] { Some(sigmoid_backward(gg, &ys)?) } else { None };
+        let dy = if n[1] { Some(gg.mul(&gs)?.mul(&ys.mul_scalar(Scalar::Int(-2))?.add_scalar(Scalar::Int(1))?)?) } else { None };
+        Ok(vec![dg, dy])
+    }))
+}
+
+/// tanh_backward, `g * d` with `d = 1 - y*y` fused (computed by the caller from `y`); under
+/// `create_graph` the node TanhBackwardBackward0 with derivatives.yaml's formulas
+/// (`tanh_backward(gg, y)` for `g`, `gg * (-2y * g)` for `y`).
+fn tanh_backward(g: &Tensor, y: &Tensor, d: Storage) -> Result<Tensor> {
+    let value = super::no_grad(|| g.mul(&Tensor::from_storage(d)))?;
+    let (gs, ys) = (saved(g), saved(y));
+    Ok(double_backward(value, "TanhBackwardBackward0", &[g, y], move |gg, n| {
+        let dg = if n[0] { Some(gg.mul(&Tensor::from_storage(one_minus_square(&ys.storage())))?) } else { None };
+        let dy = if n[1] { Some(gg.mul(&ys.mul_scalar(Scalar::Int(-2))?.mul(&gs)?)?) } else { None };
+        Ok(vec![dg, dy])
+    }))
+}
+
+/// `1 - y*y` per element, fused as GCC contracts it in ATen's tanh_backward.
+fn one_minus_square(y: &Storage) -> Storage {
+    match y {
+        Storage::F32(y) => Storage::F32(y.mapv(|y| (-y).mul_add(y, 1.0))),
+        Storage::F64(y) => Storage::F64(y.mapv(|y| (-y).mul_add(y, 1.0))),
+        s => s.clone(),
     }
 }

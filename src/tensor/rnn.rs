@@ -103,10 +103,8 @@ pub fn row_sigmoid(x: &Tensor) -> Result<Tensor> {
         _ => return x.sigmoid(),
     };
     let result = Tensor::from_storage(out.clone());
-    Ok(record(out, "SigmoidBackward0", &[x], true, move |g, _| {
-        Ok(vec![Some(
-            g.mul(&result.rsub_scalar(Scalar::Int(1))?)?.mul(&result)?,
-        )])
+    Ok(super::ops::record_out(&result.clone(), out, "SigmoidBackward0", &[x], true, move |g, _| {
+        Ok(vec![Some(super::ops::sigmoid_backward(g, &result)?)])
     }))
 }
 

@@ -96,7 +96,7 @@ impl Tensor {
             other => other,
         };
         let result = Tensor::from_storage(out.clone());
-        Ok(record(out, "RsqrtBackward0", &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&result.clone(), out, "RsqrtBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul_scalar(Scalar::Float(-0.5))?.mul(&result.pow_scalar(Scalar::Int(3))?)?)])
         }))
     }
@@ -441,7 +441,7 @@ impl Tensor {
         let st = (*out.storage()).clone();
         let result = out;
         let a = super::ops::saved(self);
-        Ok(record(st, "LogsumexpBackward0", &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&result.clone(), st, "LogsumexpBackward0", &[self], true, move |g, _| {
             let (g, r) = if keepdim {
                 (g.clone(), result.clone())
             } else {

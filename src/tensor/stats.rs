@@ -3,7 +3,7 @@
 //! Forward values of var/std are computed in double and rounded once (PyTorch's CPU Welford
 //! kernel accumulates float32 input in double); gradients are ordinary tensor ops.
 
-use super::autograd::{record, record_as};
+use super::autograd::record_as;
 use super::ops::{expand_reduced, saved};
 use super::tensor::norm_dim;
 use super::{DType, Result, Scalar, Tensor, TensorError, no_grad, variance};
@@ -54,7 +54,7 @@ impl Tensor {
         let result = saved(&out);
         let name = if sqrt { "StdBackward0" } else { "VarBackward0" };
         let st = out.storage().as_ref().clone();
-        Ok(record(st, name, &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&result.clone(), st, name, &[self], true, move |g, _| {
             let m = a.mean(Some(&sd), true)?;
             let centered = a.sub(&m)?;
             let g = expand_reduced(g, &shape, &rd, keepdim)?;
@@ -198,11 +198,11 @@ impl Tensor {
         let a = saved(self);
         let result = saved(&out);
         let st = out.storage().as_ref().clone();
-        Ok(record_as(st, dtype, name, &[self], true, move |g, _| {
+        Ok(super::ops::link_output(&result.clone(), record_as(st, dtype, name, &[self], true, move |g, _| {
             let g = expand_reduced(g, &shape, &rd, keep)?;
             let p = expand_reduced(&result, &shape, &rd, keep)?;
             Ok(vec![Some(g.mul(&p)?.div(&a)?)])
-        }))
+        })))
     }
 
     /// `t.cumsum(dim)`: sequential running sums along `dim` (CumsumBackward0).
@@ -276,7 +276,7 @@ impl Tensor {
         let a = saved(self);
         let result = saved(&out);
         let st = out.storage().as_ref().clone();
-        Ok(record(st, "LinalgVectorNormBackward0", &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&result.clone(), st, "LinalgVectorNormBackward0", &[self], true, move |g, _| {
             let g = expand_reduced(g, &shape, &rd, keepdim)?;
             let r = if p == 1.0 {
                 g.mul(&a.sign()?)?

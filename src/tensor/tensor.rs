@@ -36,6 +36,18 @@ pub(crate) struct Inner {
     pub(crate) is_param: bool,
     /// Gradient hooks of a leaf (a non-leaf's live on its grad_fn node).
     pub(crate) hooks: RefCell<Vec<super::autograd::GradHook>>,
+    /// For a value saved for backward: the history it stands for, so that formulas run under
+    /// `create_graph` record edges to it (PyTorch's SavedVariable unpacks with its grad_fn).
+    pub(crate) origin: RefCell<Option<Origin>>,
+}
+
+/// Whose history a saved value carries: an input tensor's (its grad_fn, or itself as a leaf),
+/// or the node that produced a saved output, held weakly as PyTorch does, so that a node never
+/// keeps itself alive.
+#[derive(Clone)]
+pub(crate) enum Origin {
+    Tensor(Tensor),
+    Output(std::rc::Weak<Node>),
 }
 
 /// A fresh tensor id (copies that live beside their original need their own).
@@ -60,6 +72,7 @@ impl Tensor {
             retains_grad: Cell::new(false),
             is_param,
             hooks: RefCell::new(Vec::new()),
+            origin: RefCell::new(None),
         }))
     }
 
@@ -306,6 +319,19 @@ impl Tensor {
     /// another tensor still holds, so no element copy is needed here.
     pub fn detach_copy(&self) -> Tensor {
         Tensor::from_backing(Backing::Own(Shared::new_as(self.storage(), self.dtype())), false)
+    }
+
+    /// Marks this saved copy as standing for `origin`'s history: it then requires grad (so
+    /// formulas run under `create_graph` record with it) and its edges lead to `origin`.
+    /// Without grad mode (every backward without `create_graph`) nothing records.
+    pub(crate) fn set_origin(&self, origin: Origin) {
+        self.0.requires_grad.set(true);
+        *self.0.origin.borrow_mut() = Some(origin);
+    }
+
+    /// The history a saved copy stands for (see [`Tensor::set_origin`]).
+    pub(crate) fn origin(&self) -> Option<Origin> {
+        self.0.origin.borrow().clone()
     }
 
     /// Identity for Python's `is` and `id()`.

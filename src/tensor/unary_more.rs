@@ -71,7 +71,7 @@ impl Tensor {
     pub fn tan(&self) -> Result<Tensor> {
         let out = map(self, f32::tan, f64::tan);
         let y = Tensor::from_storage(out.clone());
-        Ok(record(out, "TanBackward0", &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&y.clone(), out, "TanBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&y.mul(&y)?.add_scalar(one())?)?)])
         }))
     }
@@ -131,7 +131,7 @@ impl Tensor {
         // partial vector): float32 sleef_f32.rs, float64 sleef_f64_dd.rs.
         let out = map_sleef(self, super::sleef_f32::expm1, super::sleef_f64_dd::expm1_lane, super::sleef_f64_dd::expm1_lane);
         let y = Tensor::from_storage(out.clone());
-        Ok(record(out, "Expm1Backward0", &[self], true, move |g, _| {
+        Ok(super::ops::record_out(&y.clone(), out, "Expm1Backward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(&y.add_scalar(one())?)?)])
         }))
     }

@@ -632,6 +632,15 @@ impl Tensor {
     /// under the same layout (the buffer is copy-on-write, so later writes cannot reach the
     /// snapshot), so saving `w.t()` for a product's backward copies nothing.
     pub(crate) fn snapshot(&self) -> Tensor {
+        let copy = self.snapshot_elements();
+        if self.requires_grad() {
+            copy.set_origin(super::tensor::Origin::Tensor(self.clone()));
+        }
+        copy
+    }
+
+    /// [`Tensor::snapshot`] without the history it stands for.
+    fn snapshot_elements(&self) -> Tensor {
         match &self.0.data {
             super::tensor::Backing::View(v) if !v.layout.has_overlap() => {
                 let version = v.root.version.get();

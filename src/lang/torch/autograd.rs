@@ -29,18 +29,6 @@ thread_local! {
     static NAMES: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Second derivatives need gradient formulas that record history of their own; the engine's
-/// formulas run on saved snapshots without history, so `create_graph=True` is refused.
-pub fn refuse_create_graph(create: bool) -> R<()> {
-    if create {
-        return Err(Exception::new(
-            "NotImplementedError",
-            "create_graph=True (higher-order gradients) is not supported by lessonrun yet",
-        ));
-    }
-    Ok(())
-}
-
 /// Runs engine work that may call back into Python with `interp` reachable from it.
 pub fn with_interp<T>(interp: &mut Interpreter, f: impl FnOnce() -> engine::Result<T>) -> R<T> {
     let prev = CURRENT.with(|c| c.replace(interp as *mut Interpreter));
@@ -203,7 +191,6 @@ fn grad(interp: &mut Interpreter, args: Args) -> R<Value> {
     let inputs: Vec<Tensor> = seq(interp, inputs)?.into_iter().flatten().collect();
     let grad_outputs = seq(interp, grad_outputs)?;
     let create = bool_arg(create_graph.as_ref(), false);
-    refuse_create_graph(create)?;
     let retain = match retain_graph {
         None | Some(Value::None) => create,
         Some(v) => bool_arg(Some(&v), false),
@@ -230,7 +217,6 @@ pub fn autograd_module() -> Module {
         let t = tensors.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::unsupported("torch.autograd.backward of several tensors"))?;
         let g = grad_tensors.as_ref().and_then(as_tensor).cloned();
         let create = bool_arg(create_graph.as_ref(), false);
-        refuse_create_graph(create)?;
         let retain = bool_arg(retain_graph.as_ref(), create);
         with_interp(interp, || t.backward_graph(g.as_ref(), retain, create))?;
         Ok(Value::None)

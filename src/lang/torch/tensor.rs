@@ -531,7 +531,6 @@ fn method(this: &Value, name: &str) -> Option<Value> {
             let t = receiver(&args)?;
             let g = gradient.as_ref().and_then(as_tensor).cloned();
             let create = bool_arg(create_graph.as_ref(), false);
-            super::autograd::refuse_create_graph(create)?;
             let retain = match retain_graph {
                 None | Some(Value::None) => create,
                 Some(v) => bool_arg(Some(&v), false),

@@ -104,6 +104,8 @@ impl TensorCopier {
             retains_grad: Cell::new(inner.retains_grad.get() && !self.detached),
             is_param: inner.is_param,
             hooks: RefCell::new(Vec::new()),
+            // Saved values live in formulas, which snapshots share rather than copy.
+            origin: RefCell::new(None),
         }));
         // `retain_grad()` registered the original with its node: register the copy likewise.
         if let (Some(old), Some(new)) = (&*inner.grad_fn.borrow(), &grad_fn)
