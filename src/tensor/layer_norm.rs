@@ -161,10 +161,10 @@ pub(crate) fn rowwise_moments<T: Elem>(x: &[T]) -> (T, T) {
         chunk.m0 = m0;
         for (j, &c) in c_vecs.iter().enumerate().take(m0) {
             let v = &x[base + j * w..base + (j + 1) * w];
-            for l in 0..w {
-                let delta = v[l] - chunk.m1[l];
-                chunk.m1[l] = c.mul_add(delta, chunk.m1[l]);
-                chunk.m2[l] = delta.mul_add(v[l] - chunk.m1[l], chunk.m2[l]);
+            for ((&xv, m1), m2) in v.iter().zip(&mut chunk.m1).zip(&mut chunk.m2) {
+                let delta = xv - *m1;
+                *m1 = c.mul_add(delta, *m1);
+                *m2 = delta.mul_add(xv - *m1, *m2);
             }
         }
         stack[0].merge(&chunk);
