@@ -35,6 +35,7 @@ mod gemm_avx2;
 mod gemm_avx512;
 mod pack_transpose;
 mod kernels;
+mod layer_norm;
 pub mod linalg;
 pub mod losses_more;
 pub mod norms_more;

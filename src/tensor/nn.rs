@@ -5,7 +5,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::autograd::record;
 use super::kernels::{self, Float};
 use super::ops::saved;
-use super::storage::{list_str, Storage};
+use super::storage::Storage;
 use super::{no_grad, DType, Generator, Result, Scalar, Tensor, TensorError};
 
 /// `nn.Linear(in_features, out_features, bias)`.
@@ -768,99 +768,7 @@ fn storage_f64(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Storag
     Ok(Storage::F64(a).cast(dtype))
 }
 
-/// `F.layer_norm(x, normalized_shape, weight, bias, eps)` (NativeLayerNormBackward0): each
-/// row over the trailing `normalized_shape` dims becomes `(x - mean) / sqrt(var + eps)`, with
-/// the biased variance, then `* weight + bias`. Moments are taken in f64 and the result rounded
-/// once to the input's dtype.
-pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<Tensor> {
-    let shape = x.shape();
-    let k = normalized_shape.len();
-    if k == 0 || shape.len() < k || shape[shape.len() - k..] != *normalized_shape {
-        let ns = list_str(normalized_shape);
-        let star: Vec<String> = normalized_shape.iter().map(usize::to_string).collect();
-        return Err(TensorError::runtime(format!(
-            "Given normalized_shape={ns}, expected input with shape [*, {}], but got input of size{}",
-            star.join(", "),
-            list_str(&shape)
-        )));
-    }
-    for (p, what) in [(weight, "weight"), (bias, "bias")] {
-        if let Some(p) = p.filter(|p| p.shape() != normalized_shape) {
-            return Err(TensorError::runtime(format!(
-                "Expected {what} to be of same shape as normalized_shape, but got {what} of shape {} and normalized_shape = {}",
-                list_str(&p.shape()),
-                list_str(normalized_shape)
-            )));
-        }
-    }
-    if !matches!(x.dtype(), DType::Float32 | DType::Float64) {
-        return Err(TensorError::runtime(format!("expected scalar type Float but found {}", super::ops::dtype_name(x.dtype()))));
-    }
-    let n: usize = normalized_shape.iter().product();
-    let xs = x.to_f64_vec();
-    let w = weight.map(Tensor::to_f64_vec);
-    let b = bias.map(Tensor::to_f64_vec);
-    let rows = xs.len().checked_div(n).unwrap_or(0);
-    let mut xhat = vec![0.0; xs.len()];
-    let mut rstd = vec![0.0; rows];
-    let mut out = vec![0.0; xs.len()];
-    // Moments in f64, rounded to the input's precision; then `rstd = 1 / sqrt(var + eps)` and
-    // `y = (x - mean) * rstd * weight + bias`, each step rounded. This matches PyTorch's float32
-    // kernel to the last bit for most elements, not all (docs/divergences-api-nn.md).
-    let rnd = |v: f64| if x.dtype() == DType::Float32 { v as f32 as f64 } else { v };
-    for r in 0..rows {
-        let row = &xs[r * n..(r + 1) * n];
-        let exact_mean = row.iter().sum::<f64>() / n as f64;
-        let var = rnd(row.iter().map(|v| (v - exact_mean) * (v - exact_mean)).sum::<f64>() / n as f64);
-        let mean = rnd(exact_mean);
-        rstd[r] = rnd(1.0 / rnd(rnd(var.max(0.0) + rnd(eps)).sqrt()));
-        for j in 0..n {
-            let h = rnd(rnd(row[j] - mean) * rstd[r]);
-            xhat[r * n + j] = h;
-            out[r * n + j] = rnd(rnd(h * w.as_ref().map_or(1.0, |w| w[j])) + b.as_ref().map_or(0.0, |b| b[j]));
-        }
-    }
-    let dtype = x.dtype();
-    let out = storage_f64(out, &shape, dtype)?;
-    let mut inputs = vec![x];
-    inputs.extend(weight);
-    inputs.extend(bias);
-    let (has_w, has_b) = (weight.is_some(), bias.is_some());
-    let wdtype = weight.map_or(dtype, Tensor::dtype);
-    let ns = normalized_shape.to_vec();
-    Ok(super::autograd::record(out, "NativeLayerNormBackward0", &inputs, true, move |g, _| {
-        let gs = g.to_f64_vec();
-        let mut dx = vec![0.0; gs.len()];
-        let mut dw = vec![0.0; n];
-        let mut db = vec![0.0; n];
-        for (r, &rs) in rstd.iter().enumerate() {
-            let (mut m1, mut m2) = (0.0, 0.0);
-            for j in 0..n {
-                let i = r * n + j;
-                let d = gs[i] * w.as_ref().map_or(1.0, |w| w[j]);
-                m1 += d;
-                m2 += d * xhat[i];
-                dw[j] += gs[i] * xhat[i];
-                db[j] += gs[i];
-            }
-            let (m1, m2) = (m1 / n as f64, m2 / n as f64);
-            for j in 0..n {
-                let i = r * n + j;
-                let d = gs[i] * w.as_ref().map_or(1.0, |w| w[j]);
-                dx[i] = rs * (d - m1 - xhat[i] * m2);
-            }
-        }
-        let mut grads = vec![Some(from_f64(dx, &shape, dtype)?)];
-        if has_w {
-            grads.push(Some(from_f64(dw, &ns, wdtype)?));
-        }
-        if has_b {
-            grads.push(Some(from_f64(db, &ns, wdtype)?));
-        }
-        Ok(grads)
-    }))
-}
-
+pub use super::layer_norm::layer_norm;
 
 /// `F.normalize(x, p, dim, eps)`: `x / max(‖x‖_p over dim, eps)`, broadcast back (DivBackward0).
 pub fn normalize(x: &Tensor, p: f64, dim: isize, eps: f64) -> Result<Tensor> {

@@ -1,0 +1,590 @@
+//! `F.layer_norm` / `nn.LayerNorm` (NativeLayerNormBackward0), forward and backward, in the
+//! order of ATen's CPU kernel (layer_norm_kernel.cpp over moments_utils.h's `RowwiseMoments`)
+//! for float32 and float64, with the fused multiply-adds GCC contracted in PyTorch's build.
+//!
+//! Facts probed against real PyTorch 2.15 on the oracle machine (docs/probes/layer_norm.py,
+//! recorded bits in testdata/layer_norm_cases.txt): this kernel runs on 256-bit vectors (8
+//! floats, 4 doubles) whatever `ATEN_CPU_CAPABILITY` says (avx2 and avx512 give the same
+//! bits); a vector's horizontal sum is the AVX2 shuffle tree for float and the lanes in order
+//! for double; GCC fuses a multiply into the add that consumes it everywhere except in
+//! loop-carried sums (the full-vector steps of a row reduction and the scalar Welford tail),
+//! which its generic tuning keeps unfused.
+
+use super::autograd::record;
+use super::kernels::Float;
+use super::storage::{Storage, list_str};
+use super::{DType, Data, Result, Tensor, TensorError};
+
+/// PyTorch's thread count on the machine whose outputs the lessons record
+/// (`torch.get_num_threads()` there): the backward sums each thread's share of the rows into
+/// a weight/bias gradient buffer of its own, then adds the buffers in thread order.
+const THREADS: usize = 2;
+
+/// `kChunkSize`: vectors per Welford chunk of `RowwiseMoments`.
+const CHUNK: usize = 16;
+
+/// Widest vector the kernel uses, in elements (8 floats).
+const MAX_LANES: usize = 8;
+
+/// The element types of the kernel and the horizontal sum of one vector accumulator.
+pub(crate) trait Elem: Float {
+    /// `vec_reduce_all` with `+` over the first `LANES` entries of `acc`.
+    fn lane_sum(acc: &[Self; MAX_LANES]) -> Self;
+    /// The elements of `t` in this type (cast from its dtype if it differs), row-major.
+    fn elems(t: &Tensor) -> Vec<Self>;
+    /// A tensor of `shape` and `dtype` (float32 or float64) from values of this type.
+    fn tensor(v: Vec<Self>, shape: &[usize], dtype: DType) -> Result<Tensor>;
+}
+
+impl Elem for f32 {
+    fn elems(t: &Tensor) -> Vec<f32> {
+        match &*t.storage() {
+            Storage::F32(a) => a.iter().copied().collect(),
+            _ => t.to_f64_vec().into_iter().map(|v| v as f32).collect(),
+        }
+    }
+
+    fn tensor(v: Vec<f32>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let data = match dtype {
+            DType::Float64 => Data::F64(v.into_iter().map(f64::from).collect()),
+            _ => Data::F32(v),
+        };
+        Tensor::from_data(data, shape)
+    }
+
+    /// AVX2's `VecReduceAllSIMD<float>`: each lane adds its partner 4 lanes away, then 2,
+    /// then 1; lane 0 is the result.
+    #[inline(always)]
+    fn lane_sum(acc: &[f32; MAX_LANES]) -> f32 {
+        let mut v = *acc;
+        for h in [4, 2, 1] {
+            let prev = v;
+            for (l, x) in v.iter_mut().enumerate() {
+                *x = prev[l] + prev[l ^ h];
+            }
+        }
+        v[0]
+    }
+}
+
+impl Elem for f64 {
+    fn elems(t: &Tensor) -> Vec<f64> {
+        match &*t.storage() {
+            Storage::F64(a) => a.iter().copied().collect(),
+            _ => t.to_f64_vec(),
+        }
+    }
+
+    fn tensor(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let data = match dtype {
+            DType::Float32 => Data::F32(v.into_iter().map(|x| x as f32).collect()),
+            _ => Data::F64(v),
+        };
+        Tensor::from_data(data, shape)
+    }
+
+    /// The generic `vec_reduce_all` (no shuffle tree for double): lanes added in order.
+    #[inline(always)]
+    fn lane_sum(acc: &[f64; MAX_LANES]) -> f64 {
+        acc[1..Self::LANES].iter().fold(acc[0], |s, &x| s + x)
+    }
+}
+
+/// Count, mean and sum of squared deviations of each lane of a vector.
+#[derive(Clone, Copy)]
+struct LaneMoments<T> {
+    m0: usize,
+    m1: [T; MAX_LANES],
+    m2: [T; MAX_LANES],
+}
+
+impl<T: Elem> LaneMoments<T> {
+    fn zero() -> Self {
+        LaneMoments {
+            m0: 0,
+            m1: [T::zero(); MAX_LANES],
+            m2: [T::zero(); MAX_LANES],
+        }
+    }
+
+    /// `AddMomentsVec`: merges `add` into `self`. The mean's step `m1 + c·delta` stays a
+    /// separate multiply and add (its product is also an operand of the explicit FMA).
+    #[inline(always)]
+    fn merge(&mut self, add: &Self) {
+        let n = self.m0 + add.m0;
+        let c = if n == 0 {
+            T::zero()
+        } else {
+            T::from_f64(add.m0 as f64) / T::from_f64(n as f64)
+        };
+        let m0 = T::from_f64(self.m0 as f64);
+        for l in 0..T::LANES {
+            let delta = add.m1[l] - self.m1[l];
+            let m2 = self.m2[l] + add.m2[l];
+            let c_delta = c * delta;
+            self.m1[l] = self.m1[l] + c_delta;
+            self.m2[l] = (delta * m0).mul_add(c_delta, m2);
+        }
+        self.m0 = n;
+    }
+}
+
+/// `utils::CeilLog2` (1 for 0, 1 and 2).
+fn ceil_log2(x: usize) -> usize {
+    if x <= 2 {
+        1
+    } else {
+        (usize::BITS - (x - 1).leading_zeros()) as usize
+    }
+}
+
+/// ATen's `RowwiseMoments(x, N)`: the mean and biased variance of `x` in the dtype. Each
+/// lane of the `LANES`-wide vectors runs Welford over chunks of 16 vectors (explicit FMAs),
+/// chunks merge up a binary stack, the elements past the last whole vector run a scalar
+/// Welford of their own (unfused: a loop-carried chain), and the lanes merge into it one by
+/// one with the scalar `AddMoments` (whose products GCC fuses).
+pub(crate) fn rowwise_moments<T: Elem>(x: &[T]) -> (T, T) {
+    let w = T::LANES;
+    let total = x.len();
+    let n = total / w;
+    let m = n.div_ceil(CHUNK);
+    let depth = ceil_log2(m);
+    let mut stack = vec![LaneMoments::<T>::zero(); depth];
+    let mut c_vecs = [T::zero(); CHUNK];
+    for (j, c) in c_vecs.iter_mut().enumerate() {
+        *c = T::one() / T::from_f64((j + 1) as f64);
+    }
+    for i in 0..m {
+        let base = i * CHUNK * w;
+        let m0 = CHUNK.min(n - i * CHUNK);
+        let mut chunk = LaneMoments::<T>::zero();
+        chunk.m0 = m0;
+        for (j, &c) in c_vecs.iter().enumerate().take(m0) {
+            let v = &x[base + j * w..base + (j + 1) * w];
+            for ((&xv, m1), m2) in v.iter().zip(&mut chunk.m1).zip(&mut chunk.m2) {
+                let delta = xv - *m1;
+                *m1 = c.mul_add(delta, *m1);
+                *m2 = delta.mul_add(xv - *m1, *m2);
+            }
+        }
+        stack[0].merge(&chunk);
+        let mut mask = i + 1;
+        let mut j = 1;
+        while j < depth && mask & 1 == 0 {
+            let below = stack[j - 1];
+            stack[j].merge(&below);
+            stack[j - 1] = LaneMoments::zero();
+            mask >>= 1;
+            j += 1;
+        }
+    }
+    for i in 1..depth {
+        let up = stack[i];
+        stack[0].merge(&up);
+    }
+    let (mut m0, mut m1, mut m2) = (0usize, T::zero(), T::zero());
+    for &v in &x[n * w..] {
+        let delta = v - m1;
+        m0 += 1;
+        m1 = m1 + delta / T::from_f64(m0 as f64);
+        m2 = m2 + delta * (v - m1);
+    }
+    let top = &stack[0];
+    for l in 0..w {
+        let nn = m0 + n;
+        let c = if nn == 0 {
+            T::zero()
+        } else {
+            T::from_f64(n as f64) / T::from_f64(nn as f64)
+        };
+        let delta = top.m1[l] - m1;
+        m1 = c.mul_add(delta, m1);
+        m2 = m2 + (delta * delta * c).mul_add(T::from_f64(m0 as f64), top.m2[l]);
+        m0 = nn;
+    }
+    (m1, m2 / T::from_f64(total as f64))
+}
+
+/// `vec::map*_reduce_all` with `+` over `f(0) + f(1) + ...`, where `f(j)` is the product
+/// `p·q` of `term(j) = (p, q)`: a row shorter than a vector is summed in order; otherwise the
+/// first vector starts the lane sums, whole vectors add unfused, the partial last vector's
+/// products are fused into the sums (`fma(p, q, acc)`), and the lanes are summed by
+/// [`Elem::lane_sum`].
+#[inline(always)]
+fn reduce_products<T: Elem>(len: usize, term: impl Fn(usize) -> (T, T)) -> T {
+    let w = T::LANES;
+    let prod = |j: usize| {
+        let (p, q) = term(j);
+        p * q
+    };
+    if len == 0 {
+        return T::zero();
+    }
+    if len < w {
+        return (1..len).fold(prod(0), |s, j| s + prod(j));
+    }
+    let mut acc = [T::zero(); MAX_LANES];
+    for (l, a) in acc.iter_mut().enumerate().take(w) {
+        *a = prod(l);
+    }
+    let full = len / w * w;
+    for j in w..full {
+        acc[j % w] = acc[j % w] + prod(j);
+    }
+    for j in full..len {
+        let (p, q) = term(j);
+        acc[j % w] = p.mul_add(q, acc[j % w]);
+    }
+    T::lane_sum(&acc)
+}
+
+/// The forward of `m` rows of `n`: the output, each row's mean and `rstd = 1/sqrt(var + eps)`
+/// (eps rounded to the dtype). With a weight `y = fma((x - mean)·rstd, weight, bias)`; without
+/// one GCC folds the `· 1` and fuses the other product: `y = fma(x - mean, rstd, bias)` (a
+/// missing bias is 0).
+fn forward_rows<T: Elem>(
+    x: &[T],
+    n: usize,
+    w: Option<&[T]>,
+    b: Option<&[T]>,
+    eps: T,
+) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let rows = x.len().checked_div(n).unwrap_or(0);
+    let mut y = vec![T::zero(); x.len()];
+    let (mut means, mut rstds) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+    for (xr, yr) in x
+        .chunks_exact(n.max(1))
+        .zip(y.chunks_exact_mut(n.max(1)))
+        .take(rows)
+    {
+        let (mean, var) = rowwise_moments(xr);
+        let rstd = T::one() / (var + eps).sqrt();
+        for j in 0..n {
+            let bias = b.map_or(T::zero(), |b| b[j]);
+            yr[j] = match w {
+                Some(w) => ((xr[j] - mean) * rstd).mul_add(w[j], bias),
+                None => (xr[j] - mean).mul_add(rstd, bias),
+            };
+        }
+        means.push(mean);
+        rstds.push(rstd);
+    }
+    (y, means, rstds)
+}
+
+/// Gradients of the input, weight and bias (the last two when there is a weight / bias).
+struct Grads<T> {
+    dx: Vec<T>,
+    dw: Option<Vec<T>>,
+    db: Option<Vec<T>>,
+}
+
+/// `LayerNormBackwardKernelImplInternal` on `m` rows of `n`. Per row, with `a = rstd`:
+/// `ds = Σ dy·x·γ`, `db = Σ dy·γ` ([`reduce_products`]), `b = fma(db, mean, -ds)·a·a·a/N`,
+/// `c = fma(-b, mean, -(db·a/N))`, `dx = fma(b, x, a·dy·γ) + c`. The weight and bias
+/// gradients accumulate per thread share of the rows (`fma(dy, fma(a, x, -a·mean), acc)` and
+/// `acc + dy`), then the [`THREADS`] buffers add up from zero.
+fn backward_rows<T: Elem>(
+    dy: &[T],
+    x: &[T],
+    mean: &[T],
+    rstd: &[T],
+    n: usize,
+    w: Option<&[T]>,
+    has_bias: bool,
+) -> Grads<T> {
+    let rows = mean.len();
+    let scale = T::one() / T::from_f64(n as f64);
+    let mut dx = vec![T::zero(); x.len()];
+    let mut wbuf = w.map(|_| vec![vec![T::zero(); n]; THREADS]);
+    let mut bbuf = has_bias.then(|| vec![vec![T::zero(); n]; THREADS]);
+    // `at::parallel_for(0, M, 1)`: one row runs inline as thread 0; more rows split into
+    // `THREADS` contiguous shares of `ceil(M / THREADS)`.
+    let share = if rows <= 1 {
+        rows.max(1)
+    } else {
+        rows.div_ceil(THREADS.min(rows))
+    };
+    for i in 0..rows {
+        let (xr, dyr) = (&x[i * n..(i + 1) * n], &dy[i * n..(i + 1) * n]);
+        let (a, mu) = (rstd[i], mean[i]);
+        let tid = i / share;
+        if let Some(buf) = wbuf.as_mut() {
+            let bb = -a * mu;
+            for (j, acc) in buf[tid].iter_mut().enumerate() {
+                *acc = dyr[j].mul_add(a.mul_add(xr[j], bb), *acc);
+            }
+        }
+        if let Some(buf) = bbuf.as_mut() {
+            for (acc, &d) in buf[tid].iter_mut().zip(dyr) {
+                *acc = *acc + d;
+            }
+        }
+        let (ds, db) = match w {
+            Some(g) => (
+                reduce_products(n, |j| (dyr[j] * xr[j], g[j])),
+                reduce_products(n, |j| (dyr[j], g[j])),
+            ),
+            None => (reduce_products(n, |j| (dyr[j], xr[j])), sum_plain(dyr)),
+        };
+        let b = db.mul_add(mu, -ds) * a * a * a * scale;
+        let c = (-b).mul_add(mu, -(db * a * scale));
+        for j in 0..n {
+            let ady = a * dyr[j];
+            let ady = w.map_or(ady, |g| ady * g[j]);
+            dx[i * n + j] = b.mul_add(xr[j], ady) + c;
+        }
+    }
+    let fold = |bufs: Vec<Vec<T>>| -> Vec<T> {
+        (0..n)
+            .map(|j| bufs.iter().fold(T::zero(), |s, buf| s + buf[j]))
+            .collect()
+    };
+    Grads {
+        dx,
+        dw: wbuf.map(fold),
+        db: bbuf.map(fold),
+    }
+}
+
+/// `vec::reduce_all` with `+` (no products): in order below a vector, else lane sums of
+/// whole vectors and the partial last one, then [`Elem::lane_sum`].
+fn sum_plain<T: Elem>(v: &[T]) -> T {
+    let w = T::LANES;
+    if v.len() < w {
+        return v[1..]
+            .iter()
+            .fold(v.first().copied().unwrap_or(T::zero()), |s, &x| s + x);
+    }
+    let mut acc = [T::zero(); MAX_LANES];
+    acc[..w].copy_from_slice(&v[..w]);
+    for (j, &x) in v.iter().enumerate().skip(w) {
+        acc[j % w] = acc[j % w] + x;
+    }
+    T::lane_sum(&acc)
+}
+
+/// Runs `f` compiled for AVX2+FMA when the CPU has them (the same bits either way: each
+/// `mul_add` is then one instruction, not a call to `fma`).
+#[inline(always)]
+fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn go<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(f) };
+    }
+    f()
+}
+
+/// `F.layer_norm(x, normalized_shape, weight, bias, eps)` (NativeLayerNormBackward0): each row
+/// over the trailing `normalized_shape` dims is normalised by its mean and biased variance,
+/// then scaled by `weight` and shifted by `bias`, in ATen's float32/float64 kernel order.
+pub fn layer_norm(
+    x: &Tensor,
+    normalized_shape: &[usize],
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<Tensor> {
+    let shape = x.shape();
+    let k = normalized_shape.len();
+    if k == 0 || shape.len() < k || shape[shape.len() - k..] != *normalized_shape {
+        let ns = list_str(normalized_shape);
+        let star: Vec<String> = normalized_shape.iter().map(usize::to_string).collect();
+        return Err(TensorError::runtime(format!(
+            "Given normalized_shape={ns}, expected input with shape [*, {}], but got input of size{}",
+            star.join(", "),
+            list_str(&shape)
+        )));
+    }
+    for (p, what) in [(weight, "weight"), (bias, "bias")] {
+        if let Some(p) = p.filter(|p| p.shape() != normalized_shape) {
+            return Err(TensorError::runtime(format!(
+                "Expected {what} to be of same shape as normalized_shape, but got {what} of shape {} and normalized_shape = {}",
+                list_str(&p.shape()),
+                list_str(normalized_shape)
+            )));
+        }
+    }
+    match x.dtype() {
+        DType::Float32 => typed::<f32>(x, normalized_shape, weight, bias, eps),
+        DType::Float64 => typed::<f64>(x, normalized_shape, weight, bias, eps),
+        d => Err(TensorError::runtime(format!(
+            "expected scalar type Float but found {}",
+            super::ops::dtype_name(d)
+        ))),
+    }
+}
+
+fn typed<T: Elem>(
+    x: &Tensor,
+    normalized_shape: &[usize],
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<Tensor> {
+    let shape = x.shape();
+    let dtype = x.dtype();
+    let n: usize = normalized_shape.iter().product();
+    let xs = T::elems(x);
+    let w = weight.map(T::elems);
+    let b = bias.map(T::elems);
+    let (y, mean, rstd) =
+        with_fma(|| forward_rows(&xs, n, w.as_deref(), b.as_deref(), T::from_f64(eps)));
+    let out = T::tensor(y, &shape, dtype)?;
+    let mut inputs = vec![x];
+    inputs.extend(weight);
+    inputs.extend(bias);
+    let has_bias = bias.is_some();
+    let wdtype = weight.or(bias).map_or(dtype, Tensor::dtype);
+    let ns = normalized_shape.to_vec();
+    Ok(record(
+        (*out.storage()).clone(),
+        "NativeLayerNormBackward0",
+        &inputs,
+        true,
+        move |g, _| {
+            let gs = T::elems(g);
+            let grads =
+                with_fma(|| backward_rows(&gs, &xs, &mean, &rstd, n, w.as_deref(), has_bias));
+            let mut out = vec![Some(T::tensor(grads.dx, &shape, dtype)?)];
+            if let Some(dw) = grads.dw {
+                out.push(Some(T::tensor(dw, &ns, wdtype)?));
+            }
+            if let Some(db) = grads.db {
+                out.push(Some(T::tensor(db, &ns, wdtype)?));
+            }
+            Ok(out)
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Elem, backward_rows, forward_rows};
+    use crate::tensor::recorded::replay;
+
+    /// One recorded group of testdata/layer_norm_cases.txt, as float64 values.
+    struct Case {
+        group: u32,
+        m: usize,
+        n: usize,
+        flags: u32,
+        /// x, dy, y, dx per element; w, b, dw, db per column; mean, rstd per row.
+        elems: Vec<[f64; 4]>,
+        cols: Vec<[f64; 4]>,
+        rows: Vec<[f64; 2]>,
+    }
+
+    /// The values of a row's words: one word per float32, two (high, low) per float64.
+    fn values<const K: usize>(words: &[u32], f64s: bool) -> [f64; K] {
+        let mut out = [0.0; K];
+        for (k, v) in out.iter_mut().enumerate() {
+            *v = if f64s {
+                f64::from_bits((u64::from(words[2 * k]) << 32) | u64::from(words[2 * k + 1]))
+            } else {
+                f64::from(f32::from_bits(words[k]))
+            };
+        }
+        out
+    }
+
+    fn cases() -> Vec<(bool, Case)> {
+        let mut out: Vec<(bool, Case)> = Vec::new();
+        replay(include_str!("testdata/layer_norm_cases.txt"), 10_000, |w| {
+            if w[0] == 0 {
+                let case = Case {
+                    group: w[1],
+                    m: w[3] as usize,
+                    n: w[4] as usize,
+                    flags: w[5],
+                    elems: vec![],
+                    cols: vec![],
+                    rows: vec![],
+                };
+                out.push((w[2] == 2, case));
+                return None;
+            }
+            let Some((f64s, case)) = out.last_mut() else {
+                return Some("row before a header".into());
+            };
+            match w[0] {
+                1 => case.elems.push(values(&w[1..], *f64s)),
+                2 => case.cols.push(values(&w[1..], *f64s)),
+                _ => case.rows.push(values(&w[1..], *f64s)),
+            }
+            None
+        });
+        out
+    }
+
+    /// Runs one case in `T` and lists the elements whose bits differ from PyTorch's.
+    fn check<T: Elem + Into<f64>>(c: &Case) -> Vec<String> {
+        let t = |f: &dyn Fn(usize) -> f64, len: usize| -> Vec<T> {
+            (0..len).map(|i| T::from_f64(f(i))).collect()
+        };
+        let x = t(&|i| c.elems[i][0], c.m * c.n);
+        let dy = t(&|i| c.elems[i][1], c.m * c.n);
+        let w = t(&|j| c.cols[j][0], c.n);
+        let b = t(&|j| c.cols[j][1], c.n);
+        let (has_w, has_b) = (c.flags & 1 != 0, c.flags & 2 != 0);
+        let (y, mean, rstd) = forward_rows(
+            &x,
+            c.n,
+            has_w.then_some(&w[..]),
+            has_b.then_some(&b[..]),
+            T::from_f64(1e-5),
+        );
+        let g = backward_rows(&dy, &x, &mean, &rstd, c.n, has_w.then_some(&w[..]), has_b);
+        let mut wrong = Vec::new();
+        let mut cmp = |what: &str, got: &[T], want: &dyn Fn(usize) -> f64| {
+            for (i, &v) in got.iter().enumerate() {
+                let (v, want) = (v.into(), want(i));
+                if v.to_bits() != want.to_bits() && !(v.is_nan() && want.is_nan()) {
+                    wrong.push(format!(
+                        "group {} (M={} N={} flags={}): {what}[{i}] = {v:e}, torch {want:e}",
+                        c.group, c.m, c.n, c.flags
+                    ));
+                }
+            }
+        };
+        cmp("y", &y, &|i| c.elems[i][2]);
+        cmp("mean", &mean, &|i| c.rows[i][0]);
+        cmp("rstd", &rstd, &|i| c.rows[i][1]);
+        cmp("dx", &g.dx, &|i| c.elems[i][3]);
+        if let Some(dw) = &g.dw {
+            cmp("dweight", dw, &|j| c.cols[j][2]);
+        }
+        if let Some(db) = &g.db {
+            cmp("dbias", db, &|j| c.cols[j][3]);
+        }
+        wrong
+    }
+
+    /// Every group of testdata/layer_norm_cases.txt (real PyTorch's `native_layer_norm` and its
+    /// backward, see gen_layer_norm.py): output, means, rstd and all three gradients, bit for bit.
+    #[test]
+    fn layer_norm_matches_recorded_torch_bits() {
+        let cases = cases();
+        assert!(cases.len() >= 150, "only {} groups", cases.len());
+        let mut wrong = Vec::new();
+        for (f64s, c) in &cases {
+            assert_eq!(c.elems.len(), c.m * c.n, "group {}", c.group);
+            wrong.extend(if *f64s {
+                check::<f64>(c)
+            } else {
+                check::<f32>(c)
+            });
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+}
