@@ -20,6 +20,7 @@ mod histogram;
 mod save;
 mod init;
 mod layers_more;
+mod legacy_types;
 mod linalg;
 mod losses_more;
 mod memio;
@@ -778,6 +779,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
     }));
     api::install(&m);
+    legacy_types::install(&m);
     linalg::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
