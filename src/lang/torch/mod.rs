@@ -12,6 +12,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
     convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
 }
 mod data;
+mod determinism;
 mod device;
 mod distributions;
 mod ext;
@@ -110,6 +111,7 @@ pub fn install(interp: &mut Interpreter) {
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
     // Print options are per lesson, like the generator.
     engine::set_print_options(engine::PrintOptions::DEFAULT);
+    determinism::reset();
     let torch = Rc::new(torch_module(&shared));
     memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
@@ -142,6 +144,10 @@ pub fn install(interp: &mut Interpreter) {
     let nn_utils = Value::Module(nn_utils_m);
     nn.set("utils", nn_utils.clone());
     interp.register_module("torch.nn.utils", nn_utils);
+    // `import torch.nn.parallel` (DCGAN's first cell): importable; its multi-GPU wrappers are not bound.
+    let parallel = Value::Module(Rc::new(Module::new("torch.nn.parallel")));
+    nn.set("parallel", parallel.clone());
+    interp.register_module("torch.nn.parallel", parallel);
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
@@ -780,6 +786,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     }));
     api::install(&m);
     legacy_types::install(&m);
+    determinism::install(&m);
     linalg::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
