@@ -5,6 +5,7 @@ mod alpha;
 mod api;
 mod autograd;
 mod conv;
+mod conv_transpose;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -844,6 +845,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     }
     nn::add_functional(&m);
     conv::add_functional(&m);
+    conv_transpose::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
     losses_more::add_functional(&m);
