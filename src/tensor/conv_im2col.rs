@@ -202,6 +202,9 @@ fn im2col<T: Float>(
             let line = &mut row[oy * g.ow..][..g.ow];
             fill_line(&mut line[..xlo], T::zero());
             fill_line(&mut line[xhi..], T::zero());
+            if xlo == xhi {
+                continue; // no input column under this tap: its start would be out of range
+            }
             let dst = &mut line[xlo..xhi];
             let x0 = xlo * s.stride[1] + kx * s.dilation[1] - s.pad_lo[1];
             if s.stride[1] == 1 {
@@ -357,6 +360,11 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
                     let src = &plane[oy * g.ow..][..g.ow];
                     if s.stride[1] == 1 {
                         let (lo, hi) = tap_range(g.ow, g.w, 1, kx * s.dilation[1], s.pad_lo[1]);
+                        // A tap that reaches no input column (a kernel wider than the padded
+                        // input's edge) copies nothing, and its start would be out of range.
+                        if lo == hi {
+                            continue;
+                        }
                         let x0 = lo + kx * s.dilation[1] - s.pad_lo[1];
                         copy_line(&mut dst[x0..x0 + hi - lo], &src[lo..hi]);
                     } else {

@@ -16,6 +16,7 @@ mod autograd;
 pub mod batchnorm;
 mod binary_more;
 pub mod conv;
+pub mod conv_transpose;
 mod conv_im2col;
 mod conv_planes;
 mod copy_fast;
@@ -79,6 +80,8 @@ mod vml_sqrt_table;
 mod variance;
 #[cfg(test)]
 mod conv_tests;
+#[cfg(test)]
+mod conv_transpose_tests;
 #[cfg(test)]
 mod kernel_tests;
 #[cfg(test)]

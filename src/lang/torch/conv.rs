@@ -337,14 +337,14 @@ fn int_tuple(v: &[usize]) -> Value {
     Value::tuple(v.iter().map(|&d| Value::Int(d as i64)).collect())
 }
 
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
+pub(super) fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
     v.and_then(as_tensor)
         .cloned()
         .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
 }
 
 /// An int or a sequence of `n` ints (`kernel_size=5`, `stride=(2, 1)`), as non-negative sizes.
-fn sizes(v: Option<&Value>, n: usize, default: usize, what: &str) -> R<Vec<usize>> {
+pub(super) fn sizes(v: Option<&Value>, n: usize, default: usize, what: &str) -> R<Vec<usize>> {
     let items = match v {
         None | Some(Value::None) => return Ok(vec![default; n]),
         Some(Value::Tuple(t)) => t.to_vec(),
@@ -488,7 +488,7 @@ impl ConvLayer {
 }
 
 /// A convolution's weight (out, in/groups, *kernel) and bias, drawn as `reset_parameters` does.
-fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bias: bool, g: &mut Generator) -> R<(Tensor, Option<Tensor>)> {
+pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bias: bool, g: &mut Generator) -> R<(Tensor, Option<Tensor>)> {
     let mut shape = vec![outc, in_per_group];
     shape.extend(kernel);
     let fan_in = in_per_group * kernel.iter().product::<usize>();

@@ -5,6 +5,7 @@ mod alpha;
 mod api;
 mod autograd;
 mod conv;
+mod conv_transpose;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -12,6 +13,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
     convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
 }
 mod data;
+mod determinism;
 mod device;
 mod distributions;
 mod ext;
@@ -20,6 +22,7 @@ mod histogram;
 mod save;
 mod init;
 mod layers_more;
+mod legacy_types;
 mod linalg;
 mod losses_more;
 mod memio;
@@ -109,6 +112,7 @@ pub fn install(interp: &mut Interpreter) {
     DEFAULT_RNG.with(|d| *d.borrow_mut() = Some(shared.rng.clone()));
     // Print options are per lesson, like the generator.
     engine::set_print_options(engine::PrintOptions::DEFAULT);
+    determinism::reset();
     let torch = Rc::new(torch_module(&shared));
     memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
@@ -141,6 +145,10 @@ pub fn install(interp: &mut Interpreter) {
     let nn_utils = Value::Module(nn_utils_m);
     nn.set("utils", nn_utils.clone());
     interp.register_module("torch.nn.utils", nn_utils);
+    // `import torch.nn.parallel` (DCGAN's first cell): importable; its multi-GPU wrappers are not bound.
+    let parallel = Value::Module(Rc::new(Module::new("torch.nn.parallel")));
+    nn.set("parallel", parallel.clone());
+    interp.register_module("torch.nn.parallel", parallel);
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
@@ -778,6 +786,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         Ok(tv(t.clamp(min.as_ref().and_then(as_scalar), max.as_ref().and_then(as_scalar)).map_err(exc)?))
     }));
     api::install(&m);
+    legacy_types::install(&m);
+    determinism::install(&m);
     linalg::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
@@ -835,6 +845,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     }
     nn::add_functional(&m);
     conv::add_functional(&m);
+    conv_transpose::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
     losses_more::add_functional(&m);

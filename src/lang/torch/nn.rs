@@ -1423,6 +1423,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         })))
     }));
     super::conv::register(&m, shared);
+    super::conv_transpose::register(&m, shared);
     super::rnn::register(&m, shared);
     super::transformer::register(&m, shared);
     super::upsample::register(&m);

@@ -163,7 +163,7 @@ impl NativeObject for PyTensor {
         Some(if self.0.is_parameter() { "torch.nn.parameter" } else { "torch" })
     }
     fn is_instance_of(&self, type_name: &str) -> bool {
-        type_name == "Tensor" || type_name == self.type_name()
+        type_name == "Tensor" || type_name == self.type_name() || super::legacy_types::is_instance(type_name, self.0.dtype())
     }
     fn repr(&self) -> String {
         self.0.repr()

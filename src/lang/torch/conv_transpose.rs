@@ -1,0 +1,323 @@
+//! `nn.ConvTranspose2d` and `F.conv_transpose2d` as Python objects over
+//! `tensor::conv_transpose`: arguments, PyTorch's parameter initialisation and repr.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::conv::{conv_params, sizes, tensor_arg};
+use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::ext::ExtLayer;
+use super::nn::ext_module;
+use super::tensor::NoGrad;
+use super::{R, Shared, class};
+use crate::lang::native::Args;
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::conv::ConvSpec;
+use crate::tensor::conv_transpose::conv_transpose2d;
+use crate::tensor::{DType, Generator, Tensor};
+
+struct ConvT {
+    in_channels: usize,
+    out_channels: usize,
+    kernel: Vec<usize>,
+    stride: Vec<usize>,
+    padding: Vec<usize>,
+    output_padding: Vec<usize>,
+    dilation: Vec<usize>,
+    groups: usize,
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+fn tuple_repr(v: &[usize]) -> String {
+    match v {
+        [a] => format!("({a},)"),
+        _ => format!(
+            "({})",
+            v.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn int_tuple(v: &[usize]) -> Value {
+    Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
+}
+
+fn spec(stride: &[usize], padding: &[usize], dilation: &[usize], groups: usize) -> R<ConvSpec> {
+    if groups == 0 {
+        return Err(Exception::runtime_error(
+            "non-positive groups is not supported",
+        ));
+    }
+    if stride.contains(&0) {
+        return Err(Exception::runtime_error(
+            "non-positive stride is not supported",
+        ));
+    }
+    if dilation.contains(&0) {
+        return Err(Exception::runtime_error(
+            "dilation should be greater than zero",
+        ));
+    }
+    Ok(ConvSpec {
+        stride: [stride[0], stride[1]],
+        pad_lo: [padding[0], padding[1]],
+        pad_hi: [padding[0], padding[1]],
+        dilation: [dilation[0], dilation[1]],
+        groups,
+    })
+}
+
+fn run(
+    x: &Tensor,
+    w: &Tensor,
+    b: Option<&Tensor>,
+    s: &ConvSpec,
+    output_padding: &[usize],
+) -> R<Value> {
+    Ok(tv(conv_transpose2d(
+        x,
+        w,
+        b,
+        s,
+        [output_padding[0], output_padding[1]],
+    )
+    .map_err(exc)?))
+}
+
+impl ExtLayer for ConvT {
+    fn name(&self) -> &str {
+        "ConvTranspose2d"
+    }
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut v = vec![("weight".to_string(), self.weight.clone())];
+        v.extend(self.bias.clone().map(|b| ("bias".to_string(), b)));
+        v
+    }
+    /// `_ConvNd.extra_repr`: padding, dilation, output padding and groups only when not default.
+    fn repr(&self) -> String {
+        let mut s = format!(
+            "ConvTranspose2d({}, {}, kernel_size={}, stride={}",
+            self.in_channels,
+            self.out_channels,
+            tuple_repr(&self.kernel),
+            tuple_repr(&self.stride)
+        );
+        if self.padding.iter().any(|&p| p != 0) {
+            s += &format!(", padding={}", tuple_repr(&self.padding));
+        }
+        if self.dilation.iter().any(|&d| d != 1) {
+            s += &format!(", dilation={}", tuple_repr(&self.dilation));
+        }
+        if self.output_padding.iter().any(|&p| p != 0) {
+            s += &format!(", output_padding={}", tuple_repr(&self.output_padding));
+        }
+        if self.groups != 1 {
+            s += &format!(", groups={}", self.groups);
+        }
+        if self.bias.is_none() {
+            s += ", bias=False";
+        }
+        s + ")"
+    }
+    fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
+        let [x, output_size] = args.bind(&["input", "output_size="])?;
+        if output_size.is_some_and(|v| !v.is_none()) {
+            return Err(Exception::unsupported(
+                "ConvTranspose2d's forward with output_size=",
+            ));
+        }
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let s = spec(&self.stride, &self.padding, &self.dilation, self.groups)?;
+        run(
+            &x,
+            &self.weight,
+            self.bias.as_ref(),
+            &s,
+            &self.output_padding,
+        )
+    }
+    fn get_attr(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "weight" => tv(self.weight.clone()),
+            "bias" => self.bias.clone().map_or(Value::None, tv),
+            "in_channels" => Value::Int(self.in_channels as i64),
+            "out_channels" => Value::Int(self.out_channels as i64),
+            "kernel_size" => int_tuple(&self.kernel),
+            "stride" => int_tuple(&self.stride),
+            "padding" => int_tuple(&self.padding),
+            "output_padding" => int_tuple(&self.output_padding),
+            "dilation" => int_tuple(&self.dilation),
+            "groups" => Value::Int(self.groups as i64),
+            "transposed" => Value::Bool(true),
+            "padding_mode" => Value::str("zeros"),
+            _ => return None,
+        })
+    }
+    fn set_attr(&self, _: &str, _: &Value) -> R<bool> {
+        Ok(false)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn copy(&self, c: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
+        let weight = c.tensor(&self.weight)?;
+        let bias = match &self.bias {
+            Some(b) => Some(c.tensor(b)?),
+            None => None,
+        };
+        Some(Box::new(ConvT {
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: self.kernel.clone(),
+            stride: self.stride.clone(),
+            padding: self.padding.clone(),
+            output_padding: self.output_padding.clone(),
+            dilation: self.dilation.clone(),
+            groups: self.groups,
+            weight,
+            bias,
+        }))
+    }
+}
+
+/// `nn.ConvTranspose2d` with `_ConvNd.reset_parameters`: kaiming_uniform_(a=√5) on the weight
+/// (in, out/groups, kH, kW), whose fan-in is out/groups·kH·kW, then the bias (out) uniform in
+/// ±1/√fan_in, both from the default generator.
+fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
+    let [
+        inc,
+        outc,
+        k,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        bias,
+        dilation,
+        padding_mode,
+        _device,
+        _dtype,
+    ] = args.bind(&[
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride=",
+        "padding=",
+        "output_padding=",
+        "groups=",
+        "bias=",
+        "dilation=",
+        "padding_mode=",
+        "device=",
+        "dtype=",
+    ])?;
+    let count = |v: Option<Value>, what: &str| -> R<usize> {
+        let i = v.unwrap_or(Value::None).expect_int(what)?;
+        usize::try_from(i).map_err(|_| {
+            Exception::runtime_error(format!(
+                "Trying to create tensor with negative dimension {i}"
+            ))
+        })
+    };
+    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
+    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+    if groups <= 0 {
+        return Err(Exception::value_error("groups must be a positive integer"));
+    }
+    let groups = groups as usize;
+    if inc % groups != 0 {
+        return Err(Exception::value_error(
+            "in_channels must be divisible by groups",
+        ));
+    }
+    if outc % groups != 0 {
+        return Err(Exception::value_error(
+            "out_channels must be divisible by groups",
+        ));
+    }
+    if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
+        return Err(Exception::value_error(format!(
+            "Only \"zeros\" padding mode is supported for ConvTranspose2d (got {})",
+            m.repr()
+        )));
+    }
+    let kernel = sizes(k.as_ref(), 2, 1, "kernel_size")?;
+    let stride = sizes(stride.as_ref(), 2, 1, "stride")?;
+    let padding = sizes(padding.as_ref(), 2, 0, "padding")?;
+    let output_padding = sizes(output_padding.as_ref(), 2, 0, "output_padding")?;
+    let dilation = sizes(dilation.as_ref(), 2, 1, "dilation")?;
+    let g = &mut rng.borrow_mut();
+    let (weight, _) = conv_params(inc, outc / groups, &kernel, false, g)?;
+    let bias = if bool_arg(bias.as_ref(), true) {
+        let b = Tensor::zeros(&[outc], DType::Float32);
+        let fan_in = outc / groups * kernel.iter().product::<usize>();
+        if fan_in > 0 {
+            let _guard = NoGrad::new();
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            crate::tensor::uniform_(&b, g, -bound, bound).map_err(exc)?;
+        }
+        Some(Tensor::parameter(&b))
+    } else {
+        None
+    };
+    Ok(ext_module(ConvT {
+        in_channels: inc,
+        out_channels: outc,
+        kernel,
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+        weight,
+        bias,
+    }))
+}
+
+/// Adds `nn.ConvTranspose2d`.
+pub fn register(m: &Module, shared: &Rc<Shared>) {
+    let s = shared.clone();
+    m.set(
+        "ConvTranspose2d",
+        class("ConvTranspose2d", "torch.nn", move |_, args| {
+            module(&args, &s.rng)
+        }),
+    );
+}
+
+/// Adds `F.conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+/// groups=1, dilation=1)`.
+pub fn add_functional(m: &Module) {
+    m.set(
+        "conv_transpose2d",
+        Value::builtin("conv_transpose2d", |_, args| {
+            let [x, w, b, stride, padding, output_padding, groups, dilation] = args.bind(&[
+                "input",
+                "weight",
+                "bias=",
+                "stride=",
+                "padding=",
+                "output_padding=",
+                "groups=",
+                "dilation=",
+            ])?;
+            let x = tensor_arg(x.as_ref(), "input")?;
+            let w = tensor_arg(w.as_ref(), "weight")?;
+            let b = b.as_ref().and_then(as_tensor).cloned();
+            let stride = sizes(stride.as_ref(), 2, 1, "stride")?;
+            let padding = sizes(padding.as_ref(), 2, 0, "padding")?;
+            let output_padding = sizes(output_padding.as_ref(), 2, 0, "output_padding")?;
+            let dilation = sizes(dilation.as_ref(), 2, 1, "dilation")?;
+            let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+            let groups = usize::try_from(groups)
+                .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
+            let s = spec(&stride, &padding, &dilation, groups)?;
+            run(&x, &w, b.as_ref(), &s, &output_padding)
+        }),
+    );
+}
