@@ -29,12 +29,13 @@ for _ in range(20):
 names='["setup", "log contiguous x20", "log transposed x20", "abs contiguous x20"]'
 for bin in "${1:-$root/target/release/lessonrun}" ${2:-}; do
     echo "$bin (best of 3)"
-    for _ in 1 2 3; do "$bin" check --format json -j 1 "$tmp/speed.md" 2>/dev/null; echo; done | python3 -c '
+    for i in 1 2 3; do "$bin" check --format json -j 1 "$tmp/speed.md" > "$tmp/run$i.json" 2>/dev/null || true; done
+    python3 -c '
 import json, sys
 names = '"$names"'
-runs = [[c["duration_ms"] for l in json.loads(s)["files"] for c in l["cells"]] for s in sys.stdin if s.strip()]
+runs = [[c["duration_ms"] for l in json.load(open(p))["files"] for c in l["cells"]] for p in sys.argv[1:]]
 for i, n in enumerate(names):
-    print("  %-22s %8.1f ms" % (n, min(r[i] for r in runs)))'
+    print("  %-22s %8.1f ms" % (n, min(r[i] for r in runs)))' "$tmp"/run1.json "$tmp"/run2.json "$tmp"/run3.json
 done
 echo "PyTorch, 1 thread (best of 3)"
 "$py" - <<PY
