@@ -59,7 +59,7 @@ fn ln_normal(bits: u32) -> f32 {
     p = p * r + P[2];
     p = p * r + P[1];
     p = p * r + P[0];
-    p = p * r;
+    p *= r;
     p = p * r + r;
     n * LN2_HI + (n * LN2_LO + p)
 }
