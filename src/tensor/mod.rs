@@ -75,6 +75,7 @@ mod tensor;
 mod unary_more;
 mod vml_sin;
 mod vml_exp;
+mod vml_log;
 mod vml_sqrt;
 mod vml_sqrt_table;
 mod variance;

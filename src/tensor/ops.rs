@@ -645,7 +645,12 @@ impl Tensor {
     }
 
     pub fn log(&self) -> Result<Tensor> {
-        let out = map_float(&self.storage(), f32::ln, f64::ln);
+        // float32 as MKL's `vsLn` computes it (vml_log.rs), which is what PyTorch calls.
+        let out = match &*self.storage() {
+            Storage::F64(a) => Storage::F64(a.mapv(f64::ln)),
+            Storage::F32(a) => Storage::F32(super::storage::map_row_major(a, super::vml_log::ln_slice)),
+            other => map_float(other, super::vml_log::ln_f32, f64::ln),
+        };
         let a = saved(self);
         Ok(record(out, "LogBackward0", &[self], true, move |g, _| Ok(vec![Some(g.div(&a)?)])))
     }
