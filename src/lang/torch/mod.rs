@@ -392,6 +392,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             .unwrap_or_else(|| dtype_value(d));
         m.set(name, v);
     }
+    m.set("__version__", Value::str("2.15.0+cpu"));
     m.set("pi", Value::Float(std::f64::consts::PI));
     m.set("e", Value::Float(std::f64::consts::E));
     m.set("inf", Value::Float(f64::INFINITY));

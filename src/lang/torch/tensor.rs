@@ -676,6 +676,10 @@ fn method(this: &Value, name: &str) -> Option<Value> {
                 None | Some(Value::None) => return Ok(Value::str(&format!("torch.{}Tensor", t.dtype().scalar_name()))),
                 Some(Value::Str(name)) => super::convert::dtype_from_type_name(name)
                     .ok_or_else(|| Exception::value_error(format!("invalid type: '{name}'")))?,
+                // A legacy tensor type (`t.type(torch.LongTensor)`).
+                Some(Value::Type(ty)) if super::convert::dtype_from_type_name(&format!("torch.{}", ty.name)).is_some() => {
+                    super::convert::dtype_from_type_name(&format!("torch.{}", ty.name)).unwrap_or(t.dtype())
+                }
                 Some(v) => dtype_arg(Some(v))?.unwrap_or(t.dtype()),
             };
             if target == t.dtype() {
