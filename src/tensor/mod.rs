@@ -34,6 +34,7 @@ mod gemv_order;
 mod gemm_avx2;
 mod gemm_avx512;
 mod pack_transpose;
+mod plain_dot;
 mod kernels;
 pub mod linalg;
 pub mod losses_more;
