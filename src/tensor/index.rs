@@ -259,9 +259,16 @@ fn set_slot(adv: &mut Vec<Option<IndexTensor>>, dim: usize, it: IndexTensor) {
 /// activations (`X[~mask] = -1e6` over every attention score): one pass, no `Scalar`s.
 fn nonzero(mask: &Tensor) -> Vec<usize> {
     fn go<T>(a: &ndarray::ArrayD<T>, truth: impl Fn(&T) -> bool) -> Vec<usize> {
+        fn trues<'a, T: 'a>(x: impl Iterator<Item = &'a T> + Clone, truth: impl Fn(&T) -> bool) -> Vec<usize> {
+            // Counted first, so the list is allocated once at its size instead of growing by
+            // copies into fresh pages.
+            let mut out = Vec::with_capacity(x.clone().filter(|x| truth(x)).count());
+            out.extend(x.enumerate().filter(|(_, x)| truth(x)).map(|(i, _)| i));
+            out
+        }
         match a.as_slice() {
-            Some(f) => f.iter().enumerate().filter(|(_, x)| truth(x)).map(|(i, _)| i).collect(),
-            None => a.iter().enumerate().filter(|(_, x)| truth(x)).map(|(i, _)| i).collect(),
+            Some(f) => trues(f.iter(), truth),
+            None => trues(a.iter(), truth),
         }
     }
     let storage = mask.storage();
