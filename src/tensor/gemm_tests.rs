@@ -22,7 +22,7 @@ impl Bits for f64 {
 }
 
 /// Values of very different magnitudes, with signed zeros, so any change of order shows.
-fn values<T: Float>(len: usize, seed: u64) -> Vec<T> {
+pub(super) fn values<T: Float>(len: usize, seed: u64) -> Vec<T> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
@@ -43,7 +43,7 @@ fn values<T: Float>(len: usize, seed: u64) -> Vec<T> {
 
 /// A `rows x cols` matrix laid out as asked: row-major with `pad` extra elements per row, or
 /// transposed (column-major) with the padding per column. Returns the buffer and its strides.
-fn layout<T: Float>(
+pub(super) fn layout<T: Float>(
     m: &[T],
     rows: usize,
     cols: usize,

@@ -46,6 +46,17 @@ struct Basic {
     /// How many index tensors the subscript had (before masks expand into one per dim).
     tensor_count: usize,
     mask: bool,
+    /// The subscript's only index tensor when it is a mask: the dim it starts at, its shape
+    /// and the flat (row-major) indices of its true elements. Its positions then come from
+    /// [`mask_positions`] without per-dim coordinate lists.
+    lone_mask: Option<LoneMask>,
+}
+
+/// A mask that is the only index tensor of a subscript (see [`Basic::lone_mask`]).
+struct LoneMask {
+    dim: usize,
+    shape: Vec<usize>,
+    trues: Vec<usize>,
 }
 
 impl Tensor {
@@ -58,7 +69,7 @@ impl Tensor {
             return Ok(if b.sliced.same(self) { self.alias() } else { b.sliced });
         };
         let shape = b.sliced.shape();
-        let (out_shape, pos) = advanced_positions(&shape, &adv)?;
+        let (out_shape, pos) = positions(&shape, &adv, b.lone_mask)?;
         let out = flat::take(&b.sliced.storage(), &pos, &out_shape)?;
         Ok(record(out, "IndexBackward0", &[&b.sliced], false, move |g, _| {
             Ok(vec![Some(Tensor::from_storage(flat::scatter_add(&shape, &pos, &g.storage())?))])
@@ -83,14 +94,13 @@ impl Tensor {
         };
         sliced.check_inplace()?;
         let shape = sliced.shape();
-        let (out_shape, pos) = advanced_positions(&shape, &adv)?;
+        let (out_shape, pos) = positions(&shape, &adv, b.lone_mask)?;
         let result = match value {
             IndexValue::Scalar(s) if b.tensor_count == 1 => {
                 let name = if b.mask { "MaskedFillBackward0" } else { "IndexFillBackward0" };
                 let vals = Storage::full(&[pos.len()], *s, sliced.dtype());
                 let out = flat::put(&sliced.storage(), &pos, &vals)?;
-                let p2 = pos.clone();
-                record(out, name, &[sliced], false, move |g, _| Ok(vec![Some(Tensor::from_storage(flat::zero_at(&g.storage(), &p2)))]))
+                record(out, name, &[sliced], false, move |g, _| Ok(vec![Some(Tensor::from_storage(flat::zero_at(&g.storage(), &pos)))]))
             }
             _ => {
                 let v = match value {
@@ -115,7 +125,7 @@ impl Tensor {
                     ))
                 })?;
                 let out = flat::put(&sliced.storage(), &pos, &vals)?;
-                let p2 = pos.clone();
+                let p2 = pos;
                 record(out, "IndexPutBackward0", &[sliced, &v], false, move |g, n| {
                     let gs = g.storage();
                     let g_self = if n[0] { Some(Tensor::from_storage(flat::zero_at(&gs, &p2))) } else { None };
@@ -159,6 +169,9 @@ impl Tensor {
         let mut dim = 0usize;
         let mut adv: Vec<Option<IndexTensor>> = Vec::new();
         let (mut tensor_count, mut mask) = (0, false);
+        // Masks as the flat indices of their true elements, unravelled into per-dim lists only
+        // when the subscript has other index tensors too.
+        let mut masks: Vec<LoneMask> = Vec::new();
         for i in idx {
             match i {
                 Index::Int(k) => t = t.select(dim as isize, *k)?,
@@ -206,11 +219,9 @@ impl Tensor {
                                 });
                             }
                         }
-                        for (j, values) in nonzero(ix, &mshape).into_iter().enumerate() {
-                            let n = values.len();
-                            set_slot(&mut adv, dim + j, IndexTensor { values, shape: vec![n] });
-                        }
-                        dim += mshape.len();
+                        let ndims = mshape.len();
+                        masks.push(LoneMask { dim, shape: mshape, trues: nonzero(ix) });
+                        dim += ndims;
                     }
                     _ => {
                         return Err(TensorError::Index {
@@ -220,13 +231,20 @@ impl Tensor {
                 },
             }
         }
+        let lone_mask = if tensor_count == 1 && masks.len() == 1 { masks.pop() } else { None };
+        for m in masks {
+            for (j, values) in unravel(&m.trues, &m.shape).into_iter().enumerate() {
+                let n = values.len();
+                set_slot(&mut adv, m.dim + j, IndexTensor { values, shape: vec![n] });
+            }
+        }
         let advanced = if tensor_count > 0 {
             adv.resize_with(t.dim(), || None);
             Some(adv)
         } else {
             None
         };
-        Ok(Basic { sliced: t, advanced, tensor_count, mask })
+        Ok(Basic { sliced: t, advanced, tensor_count, mask, lone_mask })
     }
 }
 
@@ -237,40 +255,74 @@ fn set_slot(adv: &mut Vec<Option<IndexTensor>>, dim: usize, it: IndexTensor) {
     adv[dim] = Some(it);
 }
 
-/// The coordinates of the true elements of a mask, one list per dim, in row-major order.
-/// Walks the mask's elements in place with their coordinates kept as an odometer: masks are
-/// often whole activations (`X[~mask] = -1e6` over every attention score), and a list of
-/// `Scalar`s and a division per element and dim cost more than the assignment itself.
-fn nonzero(mask: &Tensor, shape: &[usize]) -> Vec<Vec<i64>> {
+/// The flat (row-major) indices of the true elements of a mask. Masks are often whole
+/// activations (`X[~mask] = -1e6` over every attention score): one pass, no `Scalar`s.
+fn nonzero(mask: &Tensor) -> Vec<usize> {
+    fn go<T>(a: &ndarray::ArrayD<T>, truth: impl Fn(&T) -> bool) -> Vec<usize> {
+        fn trues<'a, T: 'a>(x: impl Iterator<Item = &'a T> + Clone, truth: impl Fn(&T) -> bool) -> Vec<usize> {
+            // Counted first, so the list is allocated once at its size instead of growing by
+            // copies into fresh pages.
+            let mut out = Vec::with_capacity(x.clone().filter(|x| truth(x)).count());
+            out.extend(x.enumerate().filter(|(_, x)| truth(x)).map(|(i, _)| i));
+            out
+        }
+        match a.as_slice() {
+            Some(f) => trues(f.iter(), truth),
+            None => trues(a.iter(), truth),
+        }
+    }
     let storage = mask.storage();
     match &*storage {
-        Storage::Bool(a) => nonzero_of(a.iter().copied(), shape),
-        Storage::I64(a) => nonzero_of(a.iter().map(|&x| x != 0), shape),
-        Storage::F32(a) => nonzero_of(a.iter().map(|&x| x != 0.0), shape),
-        Storage::F64(a) => nonzero_of(a.iter().map(|&x| x != 0.0), shape),
+        Storage::Bool(a) => go(a, |&x| x),
+        Storage::I64(a) => go(a, |&x| x != 0),
+        Storage::F32(a) => go(a, |&x| x != 0.0),
+        Storage::F64(a) => go(a, |&x| x != 0.0),
     }
 }
 
-fn nonzero_of(truth: impl Iterator<Item = bool> + Clone, shape: &[usize]) -> Vec<Vec<i64>> {
-    // Counted first, so each list is allocated once at its size instead of growing by copies.
-    let count = truth.clone().filter(|&v| v).count();
-    let mut out: Vec<Vec<i64>> = (0..shape.len()).map(|_| Vec::with_capacity(count)).collect();
-    let mut coords = vec![0i64; shape.len()];
-    for v in truth {
-        if v {
-            for (list, &c) in out.iter_mut().zip(&coords) {
-                list.push(c);
-            }
-        }
-        for d in (0..shape.len()).rev() {
-            coords[d] += 1;
-            if (coords[d] as usize) < shape[d] {
-                break;
-            }
-            coords[d] = 0;
+/// Flat indices into a row-major `shape` as one coordinate list per dim (`nonzero`'s columns).
+fn unravel(flat: &[usize], shape: &[usize]) -> Vec<Vec<i64>> {
+    let strides = super::view::contiguous_strides(shape);
+    strides
+        .iter()
+        .zip(shape)
+        .map(|(&st, &n)| flat.iter().map(|&f| ((f / st.max(1)) % n.max(1)) as i64).collect())
+        .collect()
+}
+
+/// The result shape and positions of a subscript's index tensors: [`mask_positions`] for a
+/// lone mask, [`advanced_positions`] otherwise.
+fn positions(shape: &[usize], adv: &[Option<IndexTensor>], lone: Option<LoneMask>) -> Result<(Vec<usize>, Vec<usize>)> {
+    match lone {
+        Some(m) => mask_positions(shape, m),
+        None => advanced_positions(shape, adv),
+    }
+}
+
+/// [`advanced_positions`] for one mask over dims `dim .. dim + mask.shape.len()`: its dims
+/// are adjacent, so the result is the dims before it, then its true elements, then the dims
+/// after it, and element `(o, t, a)` sits at `(o * mask_numel + trues[t]) * inner + a`.
+fn mask_positions(shape: &[usize], m: LoneMask) -> Result<(Vec<usize>, Vec<usize>)> {
+    let end = m.dim + m.shape.len();
+    let outer: usize = shape[..m.dim].iter().product();
+    let span: usize = m.shape.iter().product();
+    let inner: usize = shape[end..].iter().product();
+    let mut out_shape = shape[..m.dim].to_vec();
+    out_shape.push(m.trues.len());
+    out_shape.extend(&shape[end..]);
+    super::check_size(&out_shape)?;
+    if outer == 1 && inner == 1 {
+        // The mask covers the whole tensor: its true elements are the positions.
+        return Ok((out_shape, m.trues));
+    }
+    let mut pos = Vec::with_capacity(outer * m.trues.len() * inner);
+    for o in 0..outer {
+        for &t in &m.trues {
+            let at = (o * span + t) * inner;
+            pos.extend(at..at + inner);
         }
     }
-    out
+    Ok((out_shape, pos))
 }
 
 /// `v` without leading size-1 dims (PyTorch's slicePrefix1sSize), as a view.

@@ -111,10 +111,13 @@ pub(crate) trait Float:
     /// it does not. Each chain starts and ends as `chain` says. Both operands may have any
     /// strides.
     fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, chain: Chain) -> bool;
+    /// Writes the plain sequential dots of a row-major `b` into `out` with a SIMD kernel
+    /// (plain_dot.rs); false (nothing written) when there is none for this type or CPU.
+    fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $lanes:expr, $simd:ident, $simd512:ident) => {
+    ($t:ty, $lanes:expr, $simd:ident, $simd512:ident, $plain:expr) => {
         impl Float for $t {
             const LANES: usize = $lanes;
             fn zero() -> Self { 0.0 }
@@ -145,6 +148,9 @@ macro_rules! impl_float {
                 }
                 false
             }
+            fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
+                $plain(a, b, out, m, k, n, simd_level())
+            }
         }
     };
 }
@@ -166,8 +172,9 @@ impl VExp for f64 {
         self.exp()
     }
 }
-impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512);
-impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512);
+impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512, super::plain_dot::plain_f32);
+// float64's plain dots keep the scalar loop (no tutorial product takes them).
+impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _| false);
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -553,6 +560,9 @@ pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
 pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
     if !fused && b.cs == 1 && b.fits(k, n) {
+        if T::plain_matmul_simd(a, b, &mut out, m, k, n) {
+            return out;
+        }
         // The plain dots of a row advance together, `p` by `p`: each output is still its own
         // chain `acc + x * y` over `p` in order, but the row of `b` is read contiguously and
         // the row's chains go in vector lanes (a narrow classifier layer's 10 columns).

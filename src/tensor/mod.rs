@@ -35,6 +35,7 @@ mod gemv_order;
 mod gemm_avx2;
 mod gemm_avx512;
 mod pack_transpose;
+mod plain_dot;
 mod kernels;
 mod layer_norm;
 pub mod linalg;

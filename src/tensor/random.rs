@@ -533,7 +533,15 @@ pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -
     let dtype = float_dtype(dtype, "dropout")?;
     let keep = 1.0 - p;
     let n: usize = shape.iter().product();
-    let v: Vec<f64> = (0..n).map(|_| if g.uniform_f64(0.0, 1.0) < keep { 1.0 } else { 0.0 }).collect();
-    let mask = Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?;
+    let keeps = (0..n).map(|_| g.uniform_f64(0.0, 1.0) < keep);
+    // The 0/1 mask straight in float32 when that is the dtype (the values are exact in any
+    // float dtype, so this is the float64 mask cast, without the float64 buffer).
+    let mask = if dtype == DType::Float32 {
+        let v: Vec<f32> = keeps.map(|k| if k { 1.0 } else { 0.0 }).collect();
+        Tensor::from_data(super::Data::F32(v), shape)?
+    } else {
+        let v: Vec<f64> = keeps.map(|k| if k { 1.0 } else { 0.0 }).collect();
+        Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?
+    };
     super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
 }

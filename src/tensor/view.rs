@@ -468,10 +468,18 @@ pub(crate) mod flat {
     fn write_at<T: Copy>(b: &ArrayD<T>, pos: &[usize], v: &ArrayD<T>, combine: impl Fn(&mut T, T)) -> ArrayD<T> {
         let mut out = b.as_standard_layout().into_owned();
         if let Some(f) = out.as_slice_mut() {
-            for (&p, &x) in pos.iter().zip(v.iter()) {
-                if let Some(slot) = f.get_mut(p) {
-                    combine(slot, x);
+            fn write<'v, T: Copy + 'v>(f: &mut [T], pos: &[usize], values: impl Iterator<Item = &'v T>, combine: &impl Fn(&mut T, T)) {
+                for (&p, &x) in pos.iter().zip(values) {
+                    if let Some(slot) = f.get_mut(p) {
+                        combine(slot, x);
+                    }
                 }
+            }
+            // A contiguous `v` (a fill's values, say) as a slice: ndarray's iterator over a
+            // dynamic-rank array steps its index per element.
+            match v.as_slice() {
+                Some(vs) => write(f, pos, vs.iter(), &combine),
+                None => write(f, pos, v.iter(), &combine),
             }
         }
         out

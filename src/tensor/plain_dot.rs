@@ -1,0 +1,284 @@
+//! Vector lanes for the plain (non-FMA) sequential dots of `kernels::matmul_sequential` with a
+//! row-major `b`: MKL's order for products narrower than its FMA kernel's (`x @ w` with 10
+//! columns, a classifier's last layer, and its gradient `x.t() @ g`).
+//!
+//! Each output stays its own chain `acc = acc + a[i][p] * b[p][j]` over `p = 0..k` in order,
+//! from +0, every product and every sum rounded (a multiply then an add, never an FMA): the
+//! lanes only hold different outputs side by side. A tile of `R` rows of `out` by one vector of
+//! columns keeps its accumulators in registers; for each `p` it loads one row-slice of `b`
+//! (masked at the last columns, so `b` is read in place), broadcasts `a[i][p]` per row (any
+//! strides of `a`: a transposed `x.t()` included) and issues one multiply and one add per
+//! accumulator. The scalar loop in `matmul_sequential` stays the definition (and the path
+//! without AVX2); the property tests below hold the two to the same bits.
+
+use super::kernels::{Mat, Simd};
+
+/// Rows of `out` per register tile, then 4 and 1 for the rows left over.
+#[cfg(target_arch = "x86_64")]
+const TILE_ROWS: usize = 8;
+
+/// `out = a (m x k) @ b (k x n)`, float32, as the plain sequential dot, with the `simd` kernel;
+/// false (nothing written) when there is none or the operands do not fit: the caller then
+/// runs the scalar loop. `b` must be row-major (`cs == 1`).
+pub(crate) fn plain_f32(
+    a: Mat<'_, f32>,
+    b: Mat<'_, f32>,
+    out: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    simd: Simd,
+) -> bool {
+    if b.cs != 1 || !a.fits(m, k) || !b.fits(k, n) || out.len() < m * n || m == 0 || n == 0 {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        let run: unsafe fn(&Operands, usize, usize, usize, usize) = match simd {
+            Simd::Avx512 => avx512::tiles,
+            Simd::Avx2 => avx2::tiles,
+            Simd::Portable => return false,
+        };
+        let ops = Operands {
+            a: a.data.as_ptr(),
+            ars: a.rs,
+            acs: a.cs,
+            b: b.data.as_ptr(),
+            brs: b.rs,
+            out: out.as_mut_ptr(),
+            n,
+            k,
+        };
+        let mut i = 0;
+        while i < m {
+            if super::interrupt::should_stop() {
+                break;
+            }
+            let rows = if m - i >= TILE_ROWS {
+                TILE_ROWS
+            } else if m - i >= 4 {
+                4
+            } else {
+                1
+            };
+            // SAFETY: `simd` names a kernel whose features the CPU has (`kernels::simd_level`);
+            // rows `i..i + rows` of `a` (over `0..k`), rows `0..k` of `b` (over `0..n`) and of
+            // `out` lie inside their slices (checked above).
+            unsafe { run(&ops, i, rows, 0, n) };
+            i += rows;
+        }
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (a, b, out, k, simd);
+        false
+    }
+}
+
+/// The operands as raw pointers and strides: `a[i][p]` at `a + i * ars + p * acs`, `b[p][j]`
+/// at `b + p * brs + j`, `out[i][j]` at `out + i * n + j`.
+#[cfg(target_arch = "x86_64")]
+struct Operands {
+    a: *const f32,
+    ars: usize,
+    acs: usize,
+    b: *const f32,
+    brs: usize,
+    out: *mut f32,
+    n: usize,
+    k: usize,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::Operands;
+    use std::arch::x86_64::*;
+
+    /// Rows `i..i + rows` (8, 4 or 1) of `out`, columns `j0..n`, sixteen at a time.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the rows and columns named lie inside the operands.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tiles(o: &Operands, i: usize, rows: usize, j0: usize, n: usize) {
+        let mut j = j0;
+        while j < n {
+            let w = (n - j).min(16);
+            let mask: __mmask16 = if w == 16 { 0xFFFF } else { (1u16 << w) - 1 };
+            // SAFETY: as the caller promised, for columns `j..j + w`.
+            unsafe {
+                match rows {
+                    8 => tile::<8>(o, i, j, mask),
+                    4 => tile::<4>(o, i, j, mask),
+                    _ => tile::<1>(o, i, j, mask),
+                }
+            }
+            j += w;
+        }
+    }
+
+    /// One register tile: `R` rows by the columns `j..` that `mask` selects.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __mmask16) {
+        let mut acc = [_mm512_setzero_ps(); R];
+        // SAFETY: every pointer formed is inside the operands (the caller's promise); the
+        // masked loads and stores touch only the selected columns.
+        unsafe {
+            let a = o.a.add(i * o.ars);
+            let b = o.b.add(j);
+            for p in 0..o.k {
+                let bv = _mm512_maskz_loadu_ps(mask, b.add(p * o.brs));
+                let ap = a.add(p * o.acs);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let x = _mm512_set1_ps(*ap.add(r * o.ars));
+                    *acc = _mm512_add_ps(*acc, _mm512_mul_ps(x, bv));
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                _mm512_mask_storeu_ps(o.out.add((i + r) * o.n + j), mask, *acc);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Operands;
+    use std::arch::x86_64::*;
+
+    /// Rows `i..i + rows` (8, 4 or 1) of `out`, columns `j0..n`, eight at a time.
+    ///
+    /// # Safety
+    /// The CPU has AVX2; the rows and columns named lie inside the operands.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn tiles(o: &Operands, i: usize, rows: usize, j0: usize, n: usize) {
+        let mut j = j0;
+        while j < n {
+            let w = (n - j).min(8);
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w as i32), lanes);
+            // SAFETY: as the caller promised, for columns `j..j + w`.
+            unsafe {
+                match rows {
+                    8 => tile::<8>(o, i, j, mask),
+                    4 => tile::<4>(o, i, j, mask),
+                    _ => tile::<1>(o, i, j, mask),
+                }
+            }
+            j += w;
+        }
+    }
+
+    /// One register tile: `R` rows by the columns `j..` whose lanes `mask` sets.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __m256i) {
+        let mut acc = [_mm256_setzero_ps(); R];
+        // SAFETY: every pointer formed is inside the operands (the caller's promise); the
+        // masked loads and stores touch only the selected columns.
+        unsafe {
+            let a = o.a.add(i * o.ars);
+            let b = o.b.add(j);
+            for p in 0..o.k {
+                let bv = _mm256_maskload_ps(b.add(p * o.brs), mask);
+                let ap = a.add(p * o.acs);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let x = _mm256_set1_ps(*ap.add(r * o.ars));
+                    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, bv));
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                _mm256_maskstore_ps(o.out.add((i + r) * o.n + j), mask, *acc);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gemm_tests::{layout, values};
+    use super::super::kernels::{self, Mat, Simd};
+    use proptest::prelude::*;
+
+    /// The definition: one chain `acc + x * y` from +0 per output, `p` in order.
+    fn naive(a: Mat<'_, f32>, b: Mat<'_, f32>, m: usize, k: usize, n: usize) -> Vec<f32> {
+        let at = |x: &Mat<'_, f32>, i: usize, j: usize| x.data[i * x.rs + j * x.cs];
+        let mut out = Vec::with_capacity(m * n);
+        for i in 0..m {
+            for j in 0..n {
+                out.push((0..k).fold(0.0f32, |acc, p| acc + at(&a, i, p) * at(&b, p, j)));
+            }
+        }
+        out
+    }
+
+    /// One shape: `matmul_sequential`'s plain path on every kernel the CPU has gives the bits
+    /// of the definition, with `a` row-major or transposed, padded rows, and both operands
+    /// starting `off` elements into their buffers; the columns of `out` past `n` of a wider
+    /// buffer are never written.
+    fn check(m: usize, k: usize, n: usize, seed: u64, at: bool, pad: usize, off: usize) {
+        let a: Vec<f32> = values(m * k, seed);
+        let b: Vec<f32> = values(k * n, seed ^ 0x5555);
+        let (ab, ars, acs) = layout(&a, m, k, at, pad);
+        let (bb, brs, _) = layout(&b, k, n, false, pad);
+        let shift = |v: &[f32]| [vec![9.0; off], v.to_vec()].concat();
+        let (ab, bb) = (shift(&ab), shift(&bb));
+        let am = Mat { data: &ab[off..], rs: ars, cs: acs, start: off };
+        let bm = Mat { data: &bb[off..], rs: brs, cs: 1, start: off };
+        let want = naive(am, bm, m, k, n);
+        for simd in kernels::simd_available() {
+            let got = kernels::with_simd(simd, || kernels::matmul_sequential(am, bm, m, k, n, false));
+            let bad: Vec<usize> =
+                (0..m * n).filter(|&o| got[o].to_bits() != want[o].to_bits()).collect();
+            assert!(bad.is_empty(), "{simd:?} m={m} k={k} n={n} at={at} pad={pad}: {bad:?}");
+            let mut wide = vec![f32::from_bits(0x7fc0_1234); m * n + 5];
+            if simd != Simd::Portable {
+                assert!(super::plain_f32(am, bm, &mut wide, m, k, n, simd));
+                assert!(wide[m * n..].iter().all(|v| v.to_bits() == 0x7fc0_1234));
+            }
+        }
+    }
+
+    /// Every row-tile height (8, 4, 1 and their mixtures) and column count around the lane
+    /// edges of both kernels.
+    #[test]
+    fn plain_lanes_match_the_scalar_chain_at_the_edges() {
+        for m in [1, 3, 4, 5, 8, 9, 12, 13, 17] {
+            for n in [1, 2, 7, 8, 9, 10, 15, 16, 17, 24, 33] {
+                check(m, 37, n, (m * 100 + n) as u64, m % 2 == 0, n % 3, m % 4);
+            }
+        }
+        check(64, 784, 10, 1, false, 0, 0);
+        check(784, 64, 10, 2, true, 0, 0);
+        check(3, 0, 10, 3, false, 0, 0);
+    }
+
+    /// The vector path changes no bit: the chain's order matters (the definition with the
+    /// products summed backwards differs on these values), so the comparison can fail.
+    #[test]
+    fn plain_order_is_visible_on_the_test_values() {
+        let (m, k, n) = (4, 37, 10);
+        let (a, b): (Vec<f32>, Vec<f32>) = (values(m * k, 7), values(k * n, 8));
+        let fwd = naive(Mat::rows(&a, k), Mat::rows(&b, n), m, k, n);
+        let mut differ = 0;
+        for i in 0..m {
+            for j in 0..n {
+                let rev = (0..k).rev().fold(0.0f32, |acc, p| acc + a[i * k + p] * b[p * n + j]);
+                differ += usize::from(rev.to_bits() != fwd[i * n + j].to_bits());
+            }
+        }
+        assert!(differ > m * n / 4, "{differ} of {} outputs differ", m * n);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn plain_lanes_match_the_scalar_chain(
+            m in 1usize..30, k in 0usize..60, n in 1usize..40, seed in any::<u64>(),
+            at in any::<bool>(), pad in 0usize..3, off in 0usize..5,
+        ) {
+            check(m, k, n, seed, at, pad, off);
+        }
+    }
+}
