@@ -52,6 +52,10 @@ pub(crate) struct Node {
     /// The formula is the host's (`torch.autograd.Function`) and may reach its mutable state,
     /// so a snapshot cannot share it.
     pub(crate) host: Cell<bool>,
+    /// The formula only hands its gradient to another node (rnn_fused.rs's outputs pass
+    /// theirs to the fused node through a token): the token's gradient is a placeholder with
+    /// no history even under `create_graph`, which the engine's check must not refuse.
+    pub(crate) relay: Cell<bool>,
 }
 
 thread_local! {
@@ -130,6 +134,7 @@ pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, bac
         retained: RefCell::new(Vec::new()),
         hooks: RefCell::new(Vec::new()),
         host: Cell::new(false),
+        relay: Cell::new(false),
     })
 }
 
@@ -439,7 +444,7 @@ fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tens
     // gradient without history is right only when nothing it depends on has one: the incoming
     // gradient has none, and the node's saved values are constants or enter piecewise
     // linearly (the ops of `CONSTANT_DERIVATIVE_OK`).
-    let missing = grads.iter().flatten().any(|gi| !gi.requires_grad());
+    let missing = !node.relay.get() && grads.iter().flatten().any(|gi| !gi.requires_grad());
     if super::is_grad_enabled()
         && missing
         && (g.requires_grad() || (node.saves && !node.host.get() && !CONSTANT_DERIVATIVE_OK.contains(&node.name)))

@@ -1506,7 +1506,11 @@ impl Tensor {
         let idx: Vec<usize> = (0..len).map(|k| start + k * step).collect();
         self.view_op_as(name, move |l| l.slice(d, start, len, step), creation, move |g, _| {
             let full = Tensor::zeros(&shape, g.dtype());
-            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+            let value = full.index_add(d, &idx, g)?;
+            // Under `create_graph`: slice_backward's own derivative slices again.
+            Ok(vec![Some(double_backward(value, "SliceBackwardBackward0", &[g], move |gg, _| {
+                Ok(vec![Some(gg.slice_as(d, start, end, step, "SliceBackward0", Creation::Normal))])
+            }))])
         })
     }
 

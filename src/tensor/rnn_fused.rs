@@ -675,10 +675,14 @@ fn fused<T: Elem>(
     };
     let hand = |t: Tensor, name: &'static str, pick: fn(&mut Mail) -> &mut Option<Tensor>| {
         let m = mail.clone();
-        attach(t, name, &[&token], false, move |g, _| {
+        let t = attach(t, name, &[&token], false, move |g, _| {
             post(pick(&mut m.borrow_mut()), g)?;
             Ok(vec![Some(Tensor::zeros(&[1], dtype))])
-        })
+        });
+        if let Some(node) = t.grad_fn() {
+            node.relay.set(true);
+        }
+        t
     };
     let out_t = hand(out_t, out_name, |m| &mut m.out);
     let hn_t = hand(hn_t, "StackBackward0", |m| &mut m.h);

@@ -165,6 +165,7 @@ impl TensorCopier {
                 retained: RefCell::new(Vec::new()),
                 hooks: RefCell::new(Vec::new()),
                 host: Cell::new(false),
+                relay: Cell::new(n.relay.get()),
             });
             self.nodes.insert(key, copy);
         }
