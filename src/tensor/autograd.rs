@@ -112,9 +112,10 @@ fn target_of(t: &Tensor) -> Option<Target> {
     match t.origin() {
         Some(super::tensor::Origin::Tensor(o)) => target_of(&o),
         Some(super::tensor::Origin::Output(node)) => node.upgrade().map(Target::Node),
-        None if t.grad_fn().is_some() => t.grad_fn().map(Target::Node),
-        None if t.requires_grad() => Some(Target::Leaf(t.clone())),
-        None => None,
+        None => match t.grad_fn() {
+            Some(n) => Some(Target::Node(n)),
+            None => t.requires_grad().then(|| Target::Leaf(t.clone())),
+        },
     }
 }
 

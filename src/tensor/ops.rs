@@ -43,11 +43,7 @@ pub(crate) enum Rhs<'a> {
 /// A value saved for backward: shares the current storage but not future in-place updates,
 /// and stands for `t`'s history when a formula runs under `create_graph`.
 pub(crate) fn saved(t: &Tensor) -> Tensor {
-    let copy = t.detach_copy();
-    if t.requires_grad() {
-        copy.set_origin(super::tensor::Origin::Tensor(t.clone()));
-    }
-    copy
+    t.standing_for(t.detach_copy())
 }
 
 /// [`record`] for an op whose formula uses its own output, saved as `result` (a copy of
@@ -65,18 +61,17 @@ pub(crate) fn record_out(
 
 /// A gradient formula's `value`, computed by a kernel that records nothing, as the output of
 /// PyTorch's double-backward node `name` over `inputs` when a graph is being recorded
-/// (`create_graph`) and some input has history; otherwise `value` itself.
-pub(crate) fn double_backward(
-    value: Tensor,
-    name: &'static str,
-    inputs: &[&Tensor],
-    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
-) -> Tensor {
+/// (`create_graph`) and some input has history; otherwise `value` itself. `formula` makes the
+/// node's formula (saving what it needs) only then, so a plain backward saves nothing.
+pub(crate) fn double_backward<F>(value: Tensor, name: &'static str, inputs: &[&Tensor], formula: impl FnOnce() -> F) -> Tensor
+where
+    F: Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+{
     if !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
         return value;
     }
     let out = (*value.storage()).clone();
-    record(out, name, inputs, true, backward)
+    record(out, name, inputs, true, formula())
 }
 
 /// A saved output (`result` of exp, tanh, sigmoid, ...): once `out` has its node, the saved
@@ -1508,8 +1503,8 @@ impl Tensor {
             let full = Tensor::zeros(&shape, g.dtype());
             let value = full.index_add(d, &idx, g)?;
             // Under `create_graph`: slice_backward's own derivative slices again.
-            Ok(vec![Some(double_backward(value, "SliceBackwardBackward0", &[g], move |gg, _| {
-                Ok(vec![Some(gg.slice_as(d, start, end, step, "SliceBackward0", Creation::Normal))])
+            Ok(vec![Some(double_backward(value, "SliceBackwardBackward0", &[g], || {
+                move |gg: &Tensor, _: &[bool]| Ok(vec![Some(gg.slice_as(d, start, end, step, "SliceBackward0", Creation::Normal))])
             }))])
         })
     }
@@ -2142,11 +2137,13 @@ impl Storage {
 /// `gg * g * (-2y + 1)` for `y`).
 pub(crate) fn sigmoid_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
     let value = super::no_grad(|| g.mul(&y.rsub_scalar(Scalar::Int(1))?)?.mul(y))?;
-    let (gs, ys) = (saved(g), saved(y));
-    Ok(double_backward(value, "SigmoidBackwardBackward0", &[g, y], move |gg, n| {
-        let dg = if n[0] { Some(sigmoid_backward(gg, &ys)?) } else { None };
-        let dy = if n[1] { Some(gg.mul(&gs)?.mul(&ys.mul_scalar(Scalar::Int(-2))?.add_scalar(Scalar::Int(1))?)?) } else { None };
-        Ok(vec![dg, dy])
+    Ok(double_backward(value, "SigmoidBackwardBackward0", &[g, y], || {
+        let (gs, ys) = (saved(g), saved(y));
+        move |gg: &Tensor, n: &[bool]| {
+            let dg = if n[0] { Some(sigmoid_backward(gg, &ys)?) } else { None };
+            let dy = if n[1] { Some(gg.mul(&gs)?.mul(&ys.mul_scalar(Scalar::Int(-2))?.add_scalar(Scalar::Int(1))?)?) } else { None };
+            Ok(vec![dg, dy])
+        }
     }))
 }
 
@@ -2155,11 +2152,13 @@ pub(crate) fn sigmoid_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
 /// (`tanh_backward(gg, y)` for `g`, `gg * (-2y * g)` for `y`).
 fn tanh_backward(g: &Tensor, y: &Tensor, d: Storage) -> Result<Tensor> {
     let value = super::no_grad(|| g.mul(&Tensor::from_storage(d)))?;
-    let (gs, ys) = (saved(g), saved(y));
-    Ok(double_backward(value, "TanhBackwardBackward0", &[g, y], move |gg, n| {
-        let dg = if n[0] { Some(gg.mul(&Tensor::from_storage(one_minus_square(&ys.storage())))?) } else { None };
-        let dy = if n[1] { Some(gg.mul(&ys.mul_scalar(Scalar::Int(-2))?.mul(&gs)?)?) } else { None };
-        Ok(vec![dg, dy])
+    Ok(double_backward(value, "TanhBackwardBackward0", &[g, y], || {
+        let (gs, ys) = (saved(g), saved(y));
+        move |gg: &Tensor, n: &[bool]| {
+            let dg = if n[0] { Some(gg.mul(&Tensor::from_storage(one_minus_square(&ys.storage())))?) } else { None };
+            let dy = if n[1] { Some(gg.mul(&ys.mul_scalar(Scalar::Int(-2))?.mul(&gs)?)?) } else { None };
+            Ok(vec![dg, dy])
+        }
     }))
 }
 

@@ -329,6 +329,15 @@ impl Tensor {
         *self.0.origin.borrow_mut() = Some(origin);
     }
 
+    /// `copy` (a saved copy of this tensor's elements) standing for this tensor's history,
+    /// if it has one: what `ops::saved` and `snapshot` hand to formulas.
+    pub(crate) fn standing_for(&self, copy: Tensor) -> Tensor {
+        if self.requires_grad() {
+            copy.set_origin(Origin::Tensor(self.clone()));
+        }
+        copy
+    }
+
     /// The history a saved copy stands for (see [`Tensor::set_origin`]).
     pub(crate) fn origin(&self) -> Option<Origin> {
         self.0.origin.borrow().clone()

@@ -640,11 +640,7 @@ impl Tensor {
     /// under the same layout (the buffer is copy-on-write, so later writes cannot reach the
     /// snapshot), so saving `w.t()` for a product's backward copies nothing.
     pub(crate) fn snapshot(&self) -> Tensor {
-        let copy = self.snapshot_elements();
-        if self.requires_grad() {
-            copy.set_origin(super::tensor::Origin::Tensor(self.clone()));
-        }
-        copy
+        self.standing_for(self.snapshot_elements())
     }
 
     /// [`Tensor::snapshot`] without the history it stands for.
