@@ -158,9 +158,6 @@ impl ExtLayer for ConvT {
             _ => return None,
         })
     }
-    fn set_attr(&self, _: &str, _: &Value) -> R<bool> {
-        Ok(false)
-    }
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -24,8 +24,11 @@ pub trait ExtLayer {
     fn forward(&self, interp: &mut Interpreter, args: &Args, training: bool) -> R<Value>;
     /// Attributes other than the ones every module has; None when unknown.
     fn get_attr(&self, name: &str) -> Option<Value>;
-    /// `module.name = value`; false when the name is not this layer's.
-    fn set_attr(&self, name: &str, value: &Value) -> R<bool>;
+    /// `module.name = value`; false when the name is not this layer's (the default: no
+    /// attribute of its own can be set).
+    fn set_attr(&self, _name: &str, _value: &Value) -> R<bool> {
+        Ok(false)
+    }
     /// For the layers that look inside others (TransformerEncoder copying its layer).
     fn as_any(&self) -> &dyn Any;
     /// A copy for an interpreter snapshot (`interp::Copier`); None: no copy rule yet.

@@ -363,9 +363,6 @@ impl ExtLayer for EncoderLayer {
             _ => return None,
         })
     }
-    fn set_attr(&self, _: &str, _: &Value) -> R<bool> {
-        Ok(false)
-    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -440,9 +437,6 @@ impl ExtLayer for Encoder {
             "norm" => self.norm.clone().unwrap_or(Value::None),
             _ => return None,
         })
-    }
-    fn set_attr(&self, _: &str, _: &Value) -> R<bool> {
-        Ok(false)
     }
     fn as_any(&self) -> &dyn Any {
         self
