@@ -228,7 +228,7 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &m
 }
 
 /// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
-fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
+pub(crate) fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
     let size_ilp = n / 4;
     let mut part = if size_ilp > 0 {
         // Row i of the cascade is items 4i..4i+3 side by side.
@@ -339,7 +339,10 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
         let mut out = Vec::with_capacity(outer * inner);
         for o in 0..outer {
             let block = &x[o * rsize * inner..(o + 1) * rsize * inner];
-            if inner == 1 {
+            if inner == 1 && outer == 1 {
+                // One output: PyTorch's two-pass reduction splits long runs across threads.
+                out.push(super::threads::full_sum(block));
+            } else if inner == 1 {
                 out.push(cascade_sum(block));
             } else {
                 out.extend(outer_sum(block, rsize, inner));

@@ -73,6 +73,7 @@ mod tanh_avx2;
 mod tanh_f32;
 #[allow(clippy::module_inception)]
 mod tensor;
+pub mod threads;
 mod unary_more;
 mod vml_sin;
 mod vml_exp;

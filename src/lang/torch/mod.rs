@@ -14,6 +14,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
 }
 mod data;
 mod determinism;
+mod threads;
 mod device;
 mod distributions;
 mod ext;
@@ -113,6 +114,7 @@ pub fn install(interp: &mut Interpreter) {
     // Print options are per lesson, like the generator.
     engine::set_print_options(engine::PrintOptions::DEFAULT);
     determinism::reset();
+    threads::reset();
     let torch = Rc::new(torch_module(&shared));
     memio::install(interp);
     let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
@@ -789,6 +791,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     api::install(&m);
     legacy_types::install(&m);
     determinism::install(&m);
+    threads::install(&m);
     linalg::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);

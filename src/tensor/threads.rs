@@ -1,0 +1,115 @@
+//! The intra-op thread count PyTorch's CPU kernels are modelled on, and the ways it shows in
+//! results: `at::parallel_for`'s split of a range into per-thread chunks and the two-pass
+//! reduction that sums each chunk on its own before adding the chunks' results.
+//!
+//! lessonrun itself computes on one thread; the count only decides summation orders, so that a
+//! lesson sees the bits PyTorch gives with that many threads. PyTorch starts with one thread
+//! per physical core; [`DEFAULT_THREADS`] is the oracle machine's count, and a lesson changes it
+//! as in PyTorch, with `torch.set_num_threads(n)` (per lesson: each runs on its own thread).
+
+use std::cell::Cell;
+use std::ops::Range;
+
+use super::kernels::{Float, cascade_sum, row_sum};
+
+/// `torch.get_num_threads()` on the machine the expected outputs come from (2 cores).
+pub const DEFAULT_THREADS: usize = 2;
+
+/// ATen's `at::internal::GRAIN_SIZE`: ranges this long or shorter run on one thread.
+pub const GRAIN_SIZE: usize = 32768;
+
+thread_local! {
+    static THREADS: Cell<usize> = const { Cell::new(DEFAULT_THREADS) };
+}
+
+/// The thread count results are computed for (`torch.get_num_threads()`).
+pub fn num_threads() -> usize {
+    THREADS.with(Cell::get)
+}
+
+/// `torch.set_num_threads(n)` for the current lesson thread; `n` must be positive (the caller
+/// reports PyTorch's error otherwise).
+pub fn set_num_threads(n: usize) {
+    THREADS.with(|t| t.set(n.max(1)));
+}
+
+/// The chunks `at::parallel_for(0, n, grain, f)` hands its threads (OpenMP build): one chunk
+/// when `n <= grain` or with one thread; otherwise `min(threads, ceil(n / grain))` threads,
+/// each taking `ceil(n / that)` consecutive indices, in thread order.
+pub(crate) fn chunks(n: usize, grain: usize, threads: usize) -> Vec<Range<usize>> {
+    if n <= grain || threads <= 1 || n <= 1 {
+        return vec![0..n];
+    }
+    let used = threads.min(n.div_ceil(grain.max(1)));
+    let size = n.div_ceil(used);
+    (0..used)
+        .map(|t| t * size..((t + 1) * size).min(n))
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// `torch.sum` of a contiguous run reduced to one value, as `TensorIterator::parallel_reduce`
+/// computes it: under [`GRAIN_SIZE`] elements (or with one thread) one cascade; from there on
+/// the two-pass reduction, one cascade per [`chunks`] part into a buffer of one slot per
+/// thread (each slot starting at zero), then the buffer itself summed by the same kernel into
+/// the zeroed output.
+pub(crate) fn full_sum<T: Float>(x: &[T]) -> T {
+    // Slots past the used chunks hold zeros; more than 65536 threads are summed as 65536 (the
+    // buffer is one slot per thread, and no machine a lesson runs on has that many).
+    let threads = num_threads().min(1 << 16);
+    if x.len() < GRAIN_SIZE || threads == 1 {
+        return cascade_sum(x);
+    }
+    let sums: Vec<T> = chunks(x.len(), GRAIN_SIZE, threads)
+        .into_iter()
+        .map(|part| T::zero() + cascade_sum(&x[part]))
+        .collect();
+    let zero = [T::zero()];
+    T::zero() + row_sum(threads, 1, |i| sums.get(i..i + 1).unwrap_or(&zero))[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_follow_openmp_parallel_for() {
+        assert_eq!(chunks(32768, GRAIN_SIZE, 2), vec![0..32768]);
+        assert_eq!(chunks(32769, GRAIN_SIZE, 2), vec![0..16385, 16385..32769]);
+        assert_eq!(
+            chunks(100_000, GRAIN_SIZE, 8),
+            vec![0..25000, 25000..50000, 50000..75000, 75000..100_000]
+        );
+        assert_eq!(chunks(100_000, GRAIN_SIZE, 1), vec![0..100_000]);
+    }
+
+    #[test]
+    fn long_sums_add_per_thread_parts_and_short_ones_do_not() {
+        // Values of mixed signs and magnitudes; over several runs the two orders (one cascade,
+        // or two halves added) must differ somewhere, or the test could not tell them apart.
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        let mut told_apart = 0;
+        for _ in 0..16 {
+            let x: Vec<f32> = (0..65_537)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                        * [1.0, 1e3, 1e-3][(s % 3) as usize]
+                })
+                .collect();
+            let (a, b) = x.split_at(32_769);
+            let two = (0.0 + cascade_sum(a)) + cascade_sum(b);
+            set_num_threads(2);
+            assert_eq!(full_sum(&x).to_bits(), (0.0f32 + two).to_bits());
+            let short = &x[..GRAIN_SIZE - 1];
+            assert_eq!(full_sum(short).to_bits(), cascade_sum(short).to_bits());
+            set_num_threads(1);
+            assert_eq!(full_sum(&x).to_bits(), cascade_sum(&x).to_bits());
+            told_apart += usize::from(cascade_sum(&x).to_bits() != two.to_bits());
+        }
+        set_num_threads(DEFAULT_THREADS);
+        assert!(told_apart > 0, "no run told one cascade from two halves");
+    }
+}
