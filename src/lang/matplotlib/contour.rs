@@ -13,10 +13,23 @@ use crate::plot::ticks;
 /// 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) over the data's range, trimmed to one level at most
 /// past each end (`ContourSet._autolev`).
 fn auto_levels(zmin: f64, zmax: f64, n: usize) -> Vec<f64> {
-    let lev = ticks::max_n_locator_steps(zmin, zmax, n + 1, &[1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0], 1);
+    let lev = ticks::max_n_locator_steps(
+        zmin,
+        zmax,
+        n + 1,
+        &[1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0],
+        1,
+    );
     let i0 = lev.iter().rposition(|&l| l < zmin).unwrap_or(0);
-    let i1 = lev.iter().position(|&l| l > zmax).map_or(lev.len(), |i| i + 1);
-    if i1 < i0 + 3 { lev } else { lev[i0..i1].to_vec() }
+    let i1 = lev
+        .iter()
+        .position(|&l| l > zmax)
+        .map_or(lev.len(), |i| i + 1);
+    if i1 < i0 + 3 {
+        lev
+    } else {
+        lev[i0..i1].to_vec()
+    }
 }
 
 /// The segments where the bilinear surface over the grid crosses `level`, as one polyline
@@ -61,8 +74,19 @@ fn grid(a: Array, rows: usize, cols: usize, along_rows: bool, name: &str) -> R<A
     match a.shape.as_slice() {
         [r, c] if *r == rows && *c == cols => Ok(a),
         [n] if *n == if along_rows { rows } else { cols } => {
-            let data = (0..rows * cols).map(|k| if along_rows { a.data[k / cols] } else { a.data[k % cols] }).collect();
-            Ok(Array { shape: vec![rows, cols], data })
+            let data = (0..rows * cols)
+                .map(|k| {
+                    if along_rows {
+                        a.data[k / cols]
+                    } else {
+                        a.data[k % cols]
+                    }
+                })
+                .collect();
+            Ok(Array {
+                shape: vec![rows, cols],
+                data,
+            })
         }
         _ => Err(Exception::type_error(format!(
             "Shape of {name} {} does not match that of z: {}",
@@ -74,20 +98,42 @@ fn grid(a: Array, rows: usize, cols: usize, along_rows: bool, name: &str) -> R<A
 
 /// `contour([X, Y,] Z, [levels], colors=..., linewidths=...)`.
 pub fn contour(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
-    let pos: Vec<Array> = args.pos.iter().map(|v| convert::array(interp, v)).collect::<R<_>>()?;
+    let pos: Vec<Array> = args
+        .pos
+        .iter()
+        .map(|v| convert::array(interp, v))
+        .collect::<R<_>>()?;
     let (x, y, z, levels_arg) = match pos.len() {
         1 | 2 => (None, None, pos[0].clone(), pos.get(1).cloned()),
-        3 | 4 => (Some(pos[0].clone()), Some(pos[1].clone()), pos[2].clone(), pos.get(3).cloned()),
-        n => return Err(Exception::type_error(format!("contour() takes from 1 to 4 positional arguments but {n} were given"))),
+        3 | 4 => (
+            Some(pos[0].clone()),
+            Some(pos[1].clone()),
+            pos[2].clone(),
+            pos.get(3).cloned(),
+        ),
+        n => {
+            return Err(Exception::type_error(format!(
+                "contour() takes from 1 to 4 positional arguments but {n} were given"
+            )));
+        }
     };
     let [rows, cols] = z.shape[..] else {
-        return Err(Exception::type_error(format!("Input z must be 2D, not {}D", z.ndim())));
+        return Err(Exception::type_error(format!(
+            "Input z must be 2D, not {}D",
+            z.ndim()
+        )));
     };
     if rows < 2 || cols < 2 {
-        return Err(Exception::type_error(format!("Input z must be at least a (2, 2) shaped array, but has shape {}", z.shape_repr())));
+        return Err(Exception::type_error(format!(
+            "Input z must be at least a (2, 2) shaped array, but has shape {}",
+            z.shape_repr()
+        )));
     }
     // Without X and Y, column j is at x = j and row i at y = i; 1-D X runs along columns.
-    let index = |n: usize| Array { shape: vec![n], data: (0..n).map(|k| k as f64).collect() };
+    let index = |n: usize| Array {
+        shape: vec![n],
+        data: (0..n).map(|k| k as f64).collect(),
+    };
     let xs = grid(x.unwrap_or_else(|| index(cols)), rows, cols, false, "X")?;
     let ys = grid(y.unwrap_or_else(|| index(rows)), rows, cols, true, "Y")?;
     let finite = z.data.iter().copied().filter(|v| v.is_finite());
@@ -102,26 +148,41 @@ pub fn contour(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         Some(a) => a.data,
         None => auto_levels(zmin, zmax, 7),
     };
-    let colors: Vec<Rgba> = match kw(args, &["colors"]) {
-        Some(Value::Str(s)) => vec![colors::parse(s).ok_or_else(|| Exception::value_error(format!("'{s}' is not a valid color value.")))?],
-        Some(v) if !v.is_none() => {
-            let items = interp.iterate(v)?;
-            items.iter().map(|c| convert::color(interp, c)).collect::<R<_>>()?
-        }
-        _ => {
-            // No colours given: the levels through viridis, as the default colormap does.
-            let cmap = colors::colormap("viridis").expect("viridis is known");
-            let (lo, hi) = (levels.first().copied().unwrap_or(0.0), levels.last().copied().unwrap_or(1.0));
-            levels.iter().map(|&l| cmap.at(if hi > lo { (l - lo) / (hi - lo) } else { 0.0 })).collect()
-        }
-    };
+    let colors: Vec<Rgba> =
+        match kw(args, &["colors"]) {
+            Some(Value::Str(s)) => vec![colors::parse(s).ok_or_else(|| {
+                Exception::value_error(format!("'{s}' is not a valid color value."))
+            })?],
+            Some(v) if !v.is_none() => {
+                let items = interp.iterate(v)?;
+                items
+                    .iter()
+                    .map(|c| convert::color(interp, c))
+                    .collect::<R<_>>()?
+            }
+            _ => {
+                // No colours given: the levels through viridis, as the default colormap does.
+                let cmap = colors::colormap("viridis").expect("viridis is known");
+                let (lo, hi) = (
+                    levels.first().copied().unwrap_or(0.0),
+                    levels.last().copied().unwrap_or(1.0),
+                );
+                levels
+                    .iter()
+                    .map(|&l| cmap.at(if hi > lo { (l - lo) / (hi - lo) } else { 0.0 }))
+                    .collect()
+            }
+        };
     let width = kw_f64(args, &["linewidths", "linewidth"])?.unwrap_or(1.5);
     for (k, &level) in levels.iter().enumerate() {
         let (px, py) = march(&xs, &ys, &z, level);
         if px.is_empty() {
             continue;
         }
-        let color = colors.get(k % colors.len().max(1)).copied().unwrap_or(Rgba::BLACK);
+        let color = colors
+            .get(k % colors.len().max(1))
+            .copied()
+            .unwrap_or(Rgba::BLACK);
         ax.push(Artist::Line(Line {
             xs: px,
             ys: py,
@@ -134,5 +195,10 @@ pub fn contour(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
             label: None,
         }));
     }
-    Ok(super::objects::Handle::value("matplotlib.contour.QuadContourSet", Some(ax.fig.clone()), ax.index, None))
+    Ok(super::objects::Handle::value(
+        "matplotlib.contour.QuadContourSet",
+        Some(ax.fig.clone()),
+        ax.index,
+        None,
+    ))
 }

@@ -4,9 +4,9 @@
 use super::state::{ParamState, StateValue};
 use super::{addcmul, grad_of, mismatch, scale, zero_grads, zeros_like};
 use crate::tensor::ops::fused_axpy;
-use crate::tensor::storage::{zip_map, Storage};
+use crate::tensor::storage::{Storage, zip_map};
 use crate::tensor::vml_sqrt::VmlSqrt;
-use crate::tensor::{no_grad, Result, Tensor};
+use crate::tensor::{Result, Tensor, no_grad};
 
 /// `optim.Adadelta` settings; `Default` is PyTorch's.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,13 @@ pub struct AdadeltaConfig {
 
 impl Default for AdadeltaConfig {
     fn default() -> Self {
-        AdadeltaConfig { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0, maximize: false }
+        AdadeltaConfig {
+            lr: 1.0,
+            rho: 0.9,
+            eps: 1e-6,
+            weight_decay: 0.0,
+            maximize: false,
+        }
     }
 }
 
@@ -65,7 +71,11 @@ fn div_mul(d: &Storage, s: &Storage, g: &Storage) -> Result<Storage> {
 impl Adadelta {
     pub fn new(params: Vec<Tensor>, cfg: AdadeltaConfig) -> Self {
         let n = params.len();
-        Adadelta { params, cfg, state: (0..n).map(|_| None).collect() }
+        Adadelta {
+            params,
+            cfg,
+            state: (0..n).map(|_| None).collect(),
+        }
     }
 
     pub fn zero_grad(&mut self, set_to_none: bool) -> Result<()> {
@@ -78,7 +88,9 @@ impl Adadelta {
     pub fn step(&mut self) -> Result<()> {
         let c = self.cfg.clone();
         for (i, p) in self.params.iter().enumerate() {
-            let Some(g) = grad_of(p, c.maximize, c.weight_decay)? else { continue };
+            let Some(g) = grad_of(p, c.maximize, c.weight_decay)? else {
+                continue;
+            };
             let ps = p.storage();
             let st = self.state[i].get_or_insert_with(|| AdadeltaState {
                 step: 0.0,
@@ -101,14 +113,24 @@ impl Adadelta {
         let st = self.state.get(i)?.as_ref()?;
         Some(vec![
             ("step", StateValue::Step(st.step)),
-            ("square_avg", StateValue::Buffer(Tensor::from_storage(st.square_avg.clone()))),
-            ("acc_delta", StateValue::Buffer(Tensor::from_storage(st.acc_delta.clone()))),
+            (
+                "square_avg",
+                StateValue::Buffer(Tensor::from_storage(st.square_avg.clone())),
+            ),
+            (
+                "acc_delta",
+                StateValue::Buffer(Tensor::from_storage(st.acc_delta.clone())),
+            ),
         ])
     }
 
     pub fn import_state(&mut self, loaded: &[Option<Vec<(String, StateValue)>>]) -> Result<()> {
         super::state::each(&self.params, &mut self.state, loaded, |l| {
-            Ok(AdadeltaState { step: l.step()?, square_avg: l.buffer("square_avg")?, acc_delta: l.buffer("acc_delta")? })
+            Ok(AdadeltaState {
+                step: l.step()?,
+                square_avg: l.buffer("square_avg")?,
+                acc_delta: l.buffer("acc_delta")?,
+            })
         })
     }
 }
