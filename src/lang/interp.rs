@@ -2690,6 +2690,13 @@ impl Interpreter {
                 if name == "__class__" {
                     return Ok(Value::Type(super::builtins::type_of(self, obj)));
                 }
+                // `scheduler.__module__ == lr_scheduler.__name__`, as d2l tells built-in
+                // schedulers from its own: the module of the object's type.
+                if name == "__module__"
+                    && let Some(m) = n.module_name()
+                {
+                    return Ok(Value::str(m));
+                }
                 return Err(Exception::new(
                     "AttributeError",
                     format!("'{}' object has no attribute '{name}'", n.type_name()),

@@ -78,10 +78,20 @@ pub fn nonsingular(vmin: f64, vmax: f64, expander: f64) -> (f64, f64) {
 /// `MaxNLocator(nbins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=2).tick_values(vmin, vmax)`: ticks
 /// covering the interval, usually one past each end.
 pub fn max_n_locator(vmin: f64, vmax: f64, nbins: usize) -> Vec<f64> {
+    max_n_locator_steps(vmin, vmax, nbins, &[1.0, 2.0, 2.5, 5.0, 10.0], 2)
+}
+
+/// `MaxNLocator(nbins, steps=steps, min_n_ticks=min_n).tick_values(vmin, vmax)` (`steps`
+/// from 1 to 10, as matplotlib validates them).
+pub fn max_n_locator_steps(vmin: f64, vmax: f64, nbins: usize, steps: &[f64], min_n: usize) -> Vec<f64> {
     let (vmin, vmax) = nonsingular(vmin, vmax, 1e-13);
     let (scale, offset) = scale_range(vmin, vmax, nbins);
     let (lo, hi) = (vmin - offset, vmax - offset);
-    let steps: Vec<f64> = [0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0].iter().map(|s| s * scale).collect();
+    // matplotlib's extended steps: a tenth of each below, twice the second-to-last above.
+    let mut ext: Vec<f64> = steps[..steps.len() - 1].iter().map(|s| s * 0.1).collect();
+    ext.extend_from_slice(steps);
+    ext.push(10.0 * steps.get(1).copied().unwrap_or(2.0));
+    let steps: Vec<f64> = ext.iter().map(|s| s * scale).collect();
     let raw_step = (hi - lo) / nbins as f64;
     let istep = steps.iter().position(|&s| s >= raw_step).unwrap_or(steps.len() - 1);
     let mut ticks = Vec::new();
@@ -92,7 +102,7 @@ pub fn max_n_locator(vmin: f64, vmax: f64, nbins: usize) -> Vec<f64> {
         let high = edge.ge(hi - best_vmin);
         ticks = (low as i64..=high as i64).map(|i| i as f64 * step + best_vmin).collect();
         let n = ticks.iter().filter(|&&t| t <= hi && t >= lo).count();
-        if n >= 2 {
+        if n >= min_n {
             break;
         }
     }

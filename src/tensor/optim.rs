@@ -1,4 +1,4 @@
-//! `torch.optim` SGD, Adam and AdamW, following the single-tensor (CPU default) code path's
+//! `torch.optim` SGD, Adam and AdamW (Adadelta in `adadelta`), following the single-tensor (CPU default) code path's
 //! exact operation order and float32 roundings (pytorch-semantics.md §7).
 
 use super::ops::fused_axpy;
@@ -6,8 +6,10 @@ use super::storage::{zip_map, Storage};
 use super::vml_sqrt::VmlSqrt;
 use super::{no_grad, Result, Tensor, TensorError};
 
+mod adadelta;
 mod adam_fused;
 mod state;
+pub use adadelta::{Adadelta, AdadeltaConfig};
 pub use state::{ParamState, StateValue};
 
 /// `optim.SGD` settings; `Default` is PyTorch's.

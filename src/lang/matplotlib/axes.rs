@@ -21,6 +21,7 @@ pub struct PyAxes {
 const METHODS: &[&str] = &[
     "plot",
     "scatter",
+    "contour",
     "hist",
     "bar",
     "barh",
@@ -73,7 +74,7 @@ impl PyAxes {
     }
 
     /// Adds an artist; returns its index.
-    fn push(&self, a: Artist) -> usize {
+    pub(super) fn push(&self, a: Artist) -> usize {
         self.with(|ax| {
             ax.artists.push(a);
             ax.artists.len() - 1
@@ -261,6 +262,7 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
             plot(interp, ax, &args)
         }
         "scatter" => scatter(interp, ax, &args),
+        "contour" => super::contour::contour(interp, ax, &args),
         "hist" => hist(interp, ax, &args),
         "bar" | "barh" => bar(interp, ax, &args, name == "bar"),
         "imshow" | "matshow" => imshow(interp, ax, &args),

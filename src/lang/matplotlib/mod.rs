@@ -5,6 +5,7 @@
 //! `Interpreter::emit_figure`) and close it.
 
 mod axes;
+mod contour;
 mod convert;
 mod objects;
 
@@ -343,6 +344,7 @@ fn pyplot_module(state: &State) -> Module {
     for (py, method) in [
         ("plot", "plot"),
         ("scatter", "scatter"),
+        ("contour", "contour"),
         ("hist", "hist"),
         ("bar", "bar"),
         ("barh", "barh"),

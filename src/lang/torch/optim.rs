@@ -7,7 +7,7 @@ use super::uninit::param_tensor;
 use super::convert::{as_tensor, bool_arg, exc, f64_arg};
 use crate::lang::native::NativeObject;
 use crate::lang::{Dict, Exception, Interpreter, Module, Value};
-use crate::tensor::optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig};
+use crate::tensor::optim::{Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig};
 use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
@@ -23,6 +23,7 @@ enum Opt {
     Adam(Adam),
     Rmsprop(Rmsprop),
     Adagrad(Adagrad),
+    Adadelta(Adadelta),
 }
 
 /// One parameter group: the Python dict users see (`opt.param_groups[i]`, shared, so
@@ -118,6 +119,15 @@ impl PyOptimizer {
                     maximize: dbool(d, "maximize")?,
                 };
             }
+            Opt::Adadelta(a) => {
+                a.cfg = AdadeltaConfig {
+                    lr: dfloat(d, "lr")?,
+                    rho: dfloat(d, "rho")?,
+                    eps: dfloat(d, "eps")?,
+                    weight_decay: dfloat(d, "weight_decay")?,
+                    maximize: dbool(d, "maximize")?,
+                };
+            }
         }
         Ok(())
     }
@@ -157,6 +167,7 @@ impl PyOptimizer {
             "RMSprop" => Opt::Rmsprop(Rmsprop::new(params, RmspropConfig::default())),
             "Adagrad" => Opt::Adagrad(Adagrad::new(params, AdagradConfig { initial_accumulator_value: init, ..AdagradConfig::default() })),
             "Adam" => Opt::Adam(Adam::new(params, AdamConfig::default())),
+            "Adadelta" => Opt::Adadelta(Adadelta::new(params, AdadeltaConfig::default())),
             _ => Opt::Adam(Adam::new_adamw(params, AdamConfig::adamw_default())),
         };
         let mut g = Group { dict: Value::dict(d), opt };
@@ -206,6 +217,11 @@ impl NativeObject for PyOptimizer {
                     o
                 }),
                 Opt::Adagrad(o) => Opt::Adagrad({
+                    let mut o = o.clone();
+                    o.params = params(c, &o.params)?;
+                    o
+                }),
+                Opt::Adadelta(o) => Opt::Adadelta({
                     let mut o = o.clone();
                     o.params = params(c, &o.params)?;
                     o
@@ -277,6 +293,7 @@ impl NativeObject for PyOptimizer {
                         Opt::Adam(a) => a.step(),
                         Opt::Rmsprop(r) => r.step(),
                         Opt::Adagrad(a) => a.step(),
+                        Opt::Adadelta(a) => a.step(),
                     }
                     .map_err(exc)?;
                 }
@@ -301,6 +318,7 @@ impl NativeObject for PyOptimizer {
                         Opt::Adam(a) => a.zero_grad(none),
                         Opt::Rmsprop(r) => r.zero_grad(none),
                         Opt::Adagrad(a) => a.zero_grad(none),
+                        Opt::Adadelta(a) => a.zero_grad(none),
                     }
                     .map_err(exc)?;
                 }
@@ -477,6 +495,35 @@ pub fn optim_module() -> Module {
             ("fused", Value::None),
         ];
         build(interp, "Adagrad", defaults, p.as_ref())
+    }));
+    m.set("Adadelta", class("Adadelta", "torch.optim", |interp, args| {
+        let [p, lr, rho, eps, weight_decay, foreach, capturable, maximize, differentiable] = args.bind(&[
+            "params", "lr=", "rho=", "eps=", "weight_decay=", "foreach=", "*", "capturable=", "maximize=", "differentiable=",
+        ])?;
+        check_lr(f64_arg(lr.as_ref(), 1.0, "lr")?)?;
+        let rho_v = f64_arg(rho.as_ref(), 0.9, "rho")?;
+        if !(0.0..=1.0).contains(&rho_v) {
+            return Err(Exception::value_error(format!("Invalid rho value: {}", python_float(rho_v))));
+        }
+        let eps_v = f64_arg(eps.as_ref(), 1e-6, "eps")?;
+        if eps_v < 0.0 {
+            return Err(Exception::value_error(format!("Invalid epsilon value: {}", python_float(eps_v))));
+        }
+        // Only the single-tensor CPU path is implemented: what would select another refuses.
+        if bool_arg(capturable.as_ref(), false) || bool_arg(differentiable.as_ref(), false) {
+            return Err(Exception::unsupported("Adadelta(capturable=True or differentiable=True)"));
+        }
+        let defaults = vec![
+            ("lr", lr.unwrap_or(Value::Float(1.0))),
+            ("rho", rho.unwrap_or(Value::Float(0.9))),
+            ("eps", eps.unwrap_or(Value::Float(1e-6))),
+            ("weight_decay", weight_decay.unwrap_or(Value::Int(0))),
+            ("maximize", Value::Bool(bool_arg(maximize.as_ref(), false))),
+            ("capturable", Value::Bool(false)),
+            ("foreach", foreach.unwrap_or(Value::None)),
+            ("differentiable", Value::Bool(false)),
+        ];
+        build(interp, "Adadelta", defaults, p.as_ref())
     }));
     m
 }

@@ -21,7 +21,7 @@ fn buf(s: &Storage) -> StateValue {
 
 /// Reads a loaded state: each key PyTorch's step would read must be there, and buffers take
 /// the parameter's dtype (PyTorch casts floating state to its parameter's on load).
-struct Loaded<'a> {
+pub(super) struct Loaded<'a> {
     items: &'a [(String, StateValue)],
     like: &'a Storage,
 }
@@ -34,7 +34,7 @@ impl Loaded<'_> {
             .map(|(_, v)| v)
             .ok_or_else(|| TensorError::runtime(format!("optimizer state has no '{key}'")))
     }
-    fn step(&self) -> Result<f32> {
+    pub(super) fn step(&self) -> Result<f32> {
         match self.get("step")? {
             StateValue::Step(s) => Ok(*s),
             StateValue::Buffer(b) => b
@@ -45,7 +45,7 @@ impl Loaded<'_> {
                 .ok_or_else(|| TensorError::runtime("optimizer state 'step' is empty")),
         }
     }
-    fn buffer(&self, key: &str) -> Result<Storage> {
+    pub(super) fn buffer(&self, key: &str) -> Result<Storage> {
         match self.get(key)? {
             StateValue::Buffer(b) if b.shape() == self.like.shape() => {
                 Ok(b.storage().cast(self.like.dtype()))
@@ -63,7 +63,7 @@ impl Loaded<'_> {
 }
 
 /// Runs `f` on each parameter's loaded state (None: the state dict has none for it).
-fn each<S>(
+pub(super) fn each<S>(
     params: &[crate::tensor::Tensor],
     states: &mut [Option<S>],
     loaded: &[Option<Vec<(String, StateValue)>>],

@@ -33,6 +33,7 @@ impl Group {
             Opt::Adam(o) => o.export_state(i),
             Opt::Rmsprop(o) => o.export_state(i),
             Opt::Adagrad(o) => o.export_state(i),
+            Opt::Adadelta(o) => o.export_state(i),
         }
     }
 }
@@ -129,6 +130,7 @@ impl PyOptimizer {
                 Opt::Adam(o) => o.import_state(loaded),
                 Opt::Rmsprop(o) => o.import_state(loaded),
                 Opt::Adagrad(o) => o.import_state(loaded),
+                Opt::Adadelta(o) => o.import_state(loaded),
             }
             .map_err(exc)?;
         }
