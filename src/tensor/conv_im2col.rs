@@ -403,10 +403,9 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
     Some(gx)
 }
 
-/// The weight gradient, `output gradient (og x positions) @ columnsᵀ` per image and group:
-/// oneDNN's chains run on over the whole batch (the kernel carries them from image to image),
-/// the gemm path sums each image on its own and adds the images' products in order. `None`
-/// where [`zero_fill_exact`] fails.
+/// The weight gradient (conv_wgrad.rs): oneDNN's chains run on over the whole batch, the gemm
+/// path sums each image on its own and adds the images' products in order. `None` where
+/// [`zero_fill_exact`] fails.
 pub(super) fn weight_grad<T: Float + Into<f64>>(
     x: &[T],
     gy: &[T],
@@ -417,123 +416,10 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     if g.og == 0 || g.cg == 0 || g.n * g.oh * g.ow == 0 {
         return None;
     }
-    let (min_x, x_finite) = min_magnitude(x);
-    if !exact_from::<T>(min_x, min_magnitude(gy)) {
+    if !exact_from::<T>(min_magnitude(x).0, min_magnitude(gy)) {
         return None;
     }
-    // Unused positions pair +0 gradients with input values, which must then be finite.
-    if x_finite && conv_planes::applies(g, s) {
-        return Some(weight_grad_planar(x, gy, g, s, onednn));
-    }
-    let (p, groups) = (g.oh * g.ow, g.o / g.og);
-    let kk = g.cg * g.kh * g.kw;
-    // With most of a kernel panel's worth of output channels the product runs transposed,
-    // `columns (taps x positions) @ gradientᵀ`: the kernel then packs the narrow gradient
-    // instead of the transposed columns, one element at a time. The chains are the same.
-    let transposed = 4 * g.og >= 3 * 2 * T::LANES;
-    // oneDNN's chains run over (sample, position): a chunk of images is one product whose
-    // positions are the images' side by side, carried on from chunk to chunk. The gemm path
-    // sums each image on its own, so it goes image by image.
-    let nb = if onednn { chunk_images(g.n, kk, p) } else { 1 };
-    let ld = nb * p;
-    // Per group its gradient block, or with `transposed` that block's transpose.
-    let mut acc = vec![T::zero(); g.o * kk];
-    let mut col = vec![T::zero(); kk * ld];
-    let mut part = vec![T::zero(); if onednn { 0 } else { g.og * kk }];
-    let mut gyc = vec![T::zero(); if nb > 1 { g.og * ld } else { 0 }];
-    for n0 in (0..g.n).step_by(nb) {
-        if super::interrupt::should_stop() {
-            break;
-        }
-        let nc = nb.min(g.n - n0);
-        let k = nc * p;
-        for grp in 0..groups {
-            for i in 0..nc {
-                im2col(x, n0 + i, grp * g.cg, g.cg, false, g, s, ld, i * p, &mut col);
-            }
-            // The chunk's gradient rows, `og x (image, position)`.
-            let gyg = if nb > 1 {
-                for (o, row) in gyc.chunks_exact_mut(k).take(g.og).enumerate() {
-                    for (i, dst) in row.chunks_exact_mut(p).enumerate() {
-                        dst.copy_from_slice(&gy[((n0 + i) * g.o + grp * g.og + o) * p..][..p]);
-                    }
-                }
-                &gyc[..g.og * k]
-            } else {
-                &gy[(n0 * g.o + grp * g.og) * p..][..g.og * p]
-            };
-            let (a, b, rows, cols) = if transposed {
-                (Mat::rows(&col, ld), Mat { data: gyg, rs: 1, cs: k, start: 0 }, kk, g.og)
-            } else {
-                (Mat::rows(gyg, k), Mat { data: &col[..], rs: 1, cs: ld, start: 0 }, g.og, kk)
-            };
-            let dst = &mut acc[grp * g.og * kk..][..g.og * kk];
-            if onednn {
-                fused_matmul_into(a, b, dst, rows, k, cols, n0 > 0);
-            } else {
-                fused_matmul_into(a, b, &mut part, rows, k, cols, false);
-                if n0 == 0 {
-                    dst.copy_from_slice(&part);
-                } else {
-                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
-                }
-            }
-        }
-    }
-    if !transposed {
-        return Some(acc);
-    }
-    let mut gw = vec![T::zero(); g.o * kk];
-    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(g.og * kk)) {
-        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
-            for (r, d) in row.iter_mut().enumerate() {
-                *d = t[r * g.og + o];
-            }
-        }
-    }
-    Some(gw)
-}
-
-/// [`weight_grad`] at stride 1 without column matrices (conv_planes.rs), chains in the same
-/// order: over the batch with oneDNN, per image then added image by image on the gemm path.
-fn weight_grad_planar<T: Float>(x: &[T], gy: &[T], g: &Geom, s: &ConvSpec, onednn: bool) -> Vec<T> {
-    let (groups, kk) = (g.o / g.og, g.cg * g.kh * g.kw);
-    let ogp = g.og.next_multiple_of(2 * T::LANES);
-    let pw = g.w + s.pad_lo[1] + s.pad_hi[1];
-    let mut gyt = vec![T::zero(); conv_planes::positions(g, pw) * ogp];
-    let mut planes = Planes { data: Vec::new(), pw, len: 0 };
-    // Per group its gradient's transpose, `ogp` columns.
-    let mut acc = vec![T::zero(); groups * kk * ogp];
-    let mut part = vec![T::zero(); if onednn { 0 } else { kk * ogp }];
-    for n in 0..g.n {
-        if super::interrupt::should_stop() {
-            break;
-        }
-        for grp in 0..groups {
-            conv_planes::pad(x, n, grp * g.cg, g.cg, g, s, &mut planes);
-            conv_planes::transpose_grad(gy, n, grp * g.og, g, pw, ogp, &mut gyt);
-            let dst = &mut acc[grp * kk * ogp..][..kk * ogp];
-            if onednn {
-                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, dst, n > 0);
-            } else {
-                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, &mut part, false);
-                if n == 0 {
-                    dst.copy_from_slice(&part);
-                } else {
-                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
-                }
-            }
-        }
-    }
-    let mut gw = vec![T::zero(); g.o * kk];
-    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(kk * ogp)) {
-        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
-            for (r, d) in row.iter_mut().enumerate() {
-                *d = t[r * ogp + o];
-            }
-        }
-    }
-    gw
+    Some(super::conv_wgrad::weight_grad(x, gy, g, s, onednn))
 }
 
 /// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The
