@@ -119,10 +119,10 @@ fn check<T: Float + Into<f64>>() {
 fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
     {
         let (g, s) = case.geom();
-        let x: Vec<T> = values(g.n * g.c * g.h * g.w, ci as u64);
-        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci as u64 + 100);
-        let b: Vec<T> = values(g.o, ci as u64 + 200);
-        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci as u64 + 300);
+        let x: Vec<T> = values(g.n * g.c * g.h * g.w, ci);
+        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci + 100);
+        let b: Vec<T> = values(g.o, ci + 200);
+        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci + 300);
         for path in [Path::Onednn, Path::OnednnGrouped, Path::GemmFused] {
             for bias in [None, Some(&b[..])] {
                 let fast =

@@ -37,10 +37,19 @@ fn channel_last<T: Float>(x: &[T], n: usize, c0: usize, g: &Geom, s: &ConvSpec, 
 /// The weight gradient (`o x cg x kh x kw`). `onednn`: every chain runs over the whole batch;
 /// otherwise (the gemm path) each image's sums are taken on their own and added image by
 /// image, in order.
-pub(super) fn weight_grad<T: Float>(x: &[T], gy: &[T], g: &Geom, s: &ConvSpec, onednn: bool) -> Vec<T> {
+pub(super) fn weight_grad<T: Float>(
+    x: &[T],
+    gy: &[T],
+    g: &Geom,
+    s: &ConvSpec,
+    onednn: bool,
+) -> Vec<T> {
     let (p, groups, taps) = (g.oh * g.ow, g.o / g.og, g.kh * g.kw);
     let kk = g.cg * taps;
-    let (ph, pw) = (g.h + s.pad_lo[0] + s.pad_hi[0], g.w + s.pad_lo[1] + s.pad_hi[1]);
+    let (ph, pw) = (
+        g.h + s.pad_lo[0] + s.pad_hi[0],
+        g.w + s.pad_lo[1] + s.pad_hi[1],
+    );
     let nb = if onednn {
         (CHUNK_ELEMS / (p * kk).max(1))
             .min(CHUNK_POSITIONS / p.max(1))
