@@ -169,8 +169,8 @@ fn padded_len<T: Float>(p: usize) -> usize {
     p.next_multiple_of(2 * T::LANES)
 }
 
-/// im2col of image `n`, channels `c0..c0 + cb`: row `r` (tap [`tap_of`]) holds in its first
-/// `oh * ow` of `ld` elements the values that tap reads, +0 in the padding and past them.
+/// im2col of image `n`, channels `c0..c0 + cb`: row `r` (tap [`tap_of`]) of `col` (rows of
+/// `ld`) holds at `off..off + oh * ow` the values that tap reads, +0 in the padding.
 #[allow(clippy::too_many_arguments)]
 fn im2col<T: Float>(
     x: &[T],
@@ -181,20 +181,16 @@ fn im2col<T: Float>(
     g: &Geom,
     s: &ConvSpec,
     ld: usize,
-    col: &mut Vec<T>,
+    off: usize,
+    col: &mut [T],
 ) {
     let p = g.oh * g.ow;
-    // Every element is written below (values or padding zeros), so the buffer is reused as
-    // it stands instead of being zeroed first: a second pass over it costs as much as the copy.
-    col.resize(cb * g.kh * g.kw * ld, T::zero());
-    col.truncate(cb * g.kh * g.kw * ld);
-    for (r, row) in col.chunks_exact_mut(ld).enumerate() {
+    for (r, row) in col.chunks_exact_mut(ld).take(cb * g.kh * g.kw).enumerate() {
         let (c, ky, kx) = tap_of(r, cb, g, kernel_major);
         let plane = &x[(n * g.c + c0 + c) * g.h * g.w..][..g.h * g.w];
         let (ylo, yhi) = tap_range(g.oh, g.h, s.stride[0], ky * s.dilation[0], s.pad_lo[0]);
         let (xlo, xhi) = tap_range(g.ow, g.w, s.stride[1], kx * s.dilation[1], s.pad_lo[1]);
-        fill_line(&mut row[p..], T::zero());
-        let row = &mut row[..p];
+        let row = &mut row[off..off + p];
         fill_line(&mut row[..ylo * g.ow], T::zero());
         fill_line(&mut row[yhi * g.ow..], T::zero());
         for oy in ylo..yhi {
@@ -218,6 +214,20 @@ fn im2col<T: Float>(
     }
 }
 
+/// Column-matrix elements a batch-level product may hold at once (16 MB of float32): images
+/// go through the products in chunks of about this size. Tests use small chunks, so that
+/// their small shapes split into several.
+#[cfg(not(test))]
+const CHUNK_ELEMS: usize = 1 << 22;
+#[cfg(test)]
+const CHUNK_ELEMS: usize = 1 << 10;
+
+/// Images per chunk when each image takes `per_image` columns of `rows` rows: as many as fit
+/// in [`CHUNK_ELEMS`], at least one.
+fn chunk_images(n: usize, rows: usize, per_image: usize) -> usize {
+    (CHUNK_ELEMS / (rows * per_image).max(1)).clamp(1, n.max(1))
+}
+
 /// conv.rs's forward on the oneDNN and fused gemm paths: per image, group and block of
 /// channels one product `weights (og x taps) @ columns (taps x positions)`, the blocks then
 /// combined as the reference does (bias added to the first block's sum). `None` where the
@@ -230,7 +240,7 @@ pub(super) fn forward<T: Float + Into<f64>>(
     s: &ConvSpec,
     path: Path,
 ) -> Option<Vec<T>> {
-    if path == Path::GemmPlain || g.cg == 0 || g.og == 0 || !zero_fill_exact(x, wt) {
+    if path == Path::GemmPlain || g.cg == 0 || g.og == 0 || g.n * g.oh * g.ow == 0 || !zero_fill_exact(x, wt) {
         return None;
     }
     let block = if path == Path::GemmFused { g.cg } else { 16 };
@@ -256,55 +266,52 @@ pub(super) fn forward<T: Float + Into<f64>>(
     let mut planes = Planes { data: Vec::new(), pw: g.ow, len: 0 };
     let pw = if planar { g.w + s.pad_lo[1] + s.pad_hi[1] } else { g.ow };
     let pp = if planar { conv_planes::positions(g, pw) } else { p };
-    let ld = padded_len::<T>(pp);
-    // Filled image by image in (sample, channel) order, the first block of a group appending
-    // its rows, so the output is not zeroed first.
-    let mut out = Vec::with_capacity(g.n * g.o * p);
-    let (mut col, mut part) = (Vec::new(), vec![T::zero(); g.og * ld]);
-    for n in 0..g.n {
+    // One product per chunk of images, their positions side by side in the column matrix:
+    // each output's chain is the same as image by image, but the weights are packed once per
+    // chunk instead of once per image, and only the chunk's last panel is padding (a 2x2
+    // output would otherwise fill 4 of a panel's 32 columns).
+    let kmax = blocks.iter().map(|b| b.2 * taps).max().unwrap_or(0);
+    let nb = chunk_images(g.n, kmax, pp);
+    let ld = padded_len::<T>(nb * pp);
+    let mut out = vec![T::zero(); g.n * g.o * p];
+    let (mut col, mut part) = (vec![T::zero(); kmax * ld], vec![T::zero(); g.og * ld]);
+    for n0 in (0..g.n).step_by(nb) {
         if super::interrupt::should_stop() {
             break;
         }
+        let nc = nb.min(g.n - n0);
+        let cols = padded_len::<T>(nc * pp);
         for (grp, b0, cb, w) in &blocks {
             let k = cb * taps;
-            if planar {
-                conv_planes::pad(x, n, grp * g.cg + b0, *cb, g, s, &mut planes);
-                col.resize(k * ld, T::zero());
-                for (r, row) in col.chunks_exact_mut(ld).enumerate() {
-                    let (c, ky, kx) = tap_of(r, *cb, g, kernel_major);
-                    let start = conv_planes::tap_start(&planes, s, c, ky, kx);
-                    row[..pp].copy_from_slice(&planes.data[start..start + pp]);
-                    fill_line(&mut row[pp..], T::zero());
+            for i in 0..nc {
+                if planar {
+                    conv_planes::pad(x, n0 + i, grp * g.cg + b0, *cb, g, s, &mut planes);
+                    for (r, row) in col.chunks_exact_mut(ld).take(k).enumerate() {
+                        let (c, ky, kx) = tap_of(r, *cb, g, kernel_major);
+                        let start = conv_planes::tap_start(&planes, s, c, ky, kx);
+                        copy_line(&mut row[i * pp..][..pp], &planes.data[start..start + pp]);
+                    }
+                } else {
+                    im2col(x, n0 + i, grp * g.cg + b0, *cb, kernel_major, g, s, ld, i * pp, &mut col);
                 }
-            } else {
-                im2col(x, n, grp * g.cg + b0, *cb, kernel_major, g, s, ld, &mut col);
             }
-            fused_matmul_into(
-                Mat::rows(w, k),
-                Mat::rows(&col, ld),
-                &mut part,
-                g.og,
-                k,
-                ld,
-                false,
-            );
-            for (i, row) in part.chunks_exact(ld).enumerate() {
-                let o = grp * g.og + i;
-                for oy in 0..g.oh {
-                    let src = &row[oy * pw..][..g.ow];
-                    match (*b0 == 0, bias) {
-                        (true, Some(b)) => out.extend(src.iter().map(|&v| v + b[o])),
-                        (true, None) => out.extend_from_slice(src),
-                        _ => out[(n * g.o + o) * p + oy * g.ow..][..g.ow]
-                            .iter_mut()
-                            .zip(src)
-                            .for_each(|(d, &v)| *d = *d + v),
+            fused_matmul_into(Mat::rows(w, k), Mat::rows(&col, ld), &mut part, g.og, k, cols, false);
+            for (j, row) in part.chunks_exact(cols).take(g.og).enumerate() {
+                let o = grp * g.og + j;
+                for i in 0..nc {
+                    let image = &mut out[((n0 + i) * g.o + o) * p..][..p];
+                    for (oy, dst) in image.chunks_exact_mut(g.ow).enumerate() {
+                        let src = &row[i * pp + oy * pw..][..g.ow];
+                        match (*b0 == 0, bias) {
+                            (true, Some(b)) => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v + b[o]),
+                            (true, None) => dst.copy_from_slice(src),
+                            _ => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = *d + v),
+                        }
                     }
                 }
             }
         }
     }
-    out.resize(g.n * g.o * p, T::zero());
     Some(out)
 }
 
@@ -317,7 +324,7 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
     g: &Geom,
     s: &ConvSpec,
 ) -> Option<Vec<T>> {
-    if g.og == 0 || g.cg == 0 || !zero_fill_exact(gy, wt) {
+    if g.og == 0 || g.cg == 0 || g.n * g.h * g.w * g.oh * g.ow == 0 || !zero_fill_exact(gy, wt) {
         return None;
     }
     let (p, hw, groups) = (g.oh * g.ow, g.h * g.w, g.o / g.og);
@@ -341,49 +348,54 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
         let (lo, hi) = tap_range(out, len, stride, off, pad);
         (lo..hi).map(move |o| (o * stride + off - pad, o))
     };
+    // One product per chunk of images, their positions side by side (as in [`forward`]).
+    let nb = chunk_images(g.n, k, hw);
+    let ld = padded_len::<T>(nb * hw);
     let mut gx = vec![T::zero(); g.n * g.c * hw];
-    let ld = padded_len::<T>(hw);
     let mut col = vec![T::zero(); k * ld];
-    let mut part = vec![T::zero(); if ld == hw { 0 } else { g.cg * ld }];
-    for n in 0..g.n {
+    let mut part = vec![T::zero(); g.cg * ld];
+    for n0 in (0..g.n).step_by(nb) {
         if super::interrupt::should_stop() {
             break;
         }
+        let nc = nb.min(g.n - n0);
+        let cols = padded_len::<T>(nc * hw);
         for (grp, w) in weights.iter().enumerate() {
             // Each image and group writes the same positions of `col` (they depend on the
             // geometry alone), so the zeros of the first fill stay where no output reaches.
-            for (r, row) in col.chunks_exact_mut(ld).enumerate() {
-                let (ky, kx, o) = tap(r);
-                let plane = &gy[(n * g.o + grp * g.og + o) * p..][..p];
-                for (y, oy) in hits(g.h, g.oh, s.stride[0], ky * s.dilation[0], s.pad_lo[0]) {
-                    let dst = &mut row[y * g.w..][..g.w];
-                    let src = &plane[oy * g.ow..][..g.ow];
-                    if s.stride[1] == 1 {
-                        let (lo, hi) = tap_range(g.ow, g.w, 1, kx * s.dilation[1], s.pad_lo[1]);
-                        // A tap that reaches no input column (a kernel wider than the padded
-                        // input's edge) copies nothing, and its start would be out of range.
-                        if lo == hi {
-                            continue;
-                        }
-                        let x0 = lo + kx * s.dilation[1] - s.pad_lo[1];
-                        copy_line(&mut dst[x0..x0 + hi - lo], &src[lo..hi]);
-                    } else {
-                        for (xx, ox) in
-                            hits(g.w, g.ow, s.stride[1], kx * s.dilation[1], s.pad_lo[1])
-                        {
-                            dst[xx] = src[ox];
+            for i in 0..nc {
+                for (r, row) in col.chunks_exact_mut(ld).enumerate() {
+                    let (ky, kx, o) = tap(r);
+                    let plane = &gy[((n0 + i) * g.o + grp * g.og + o) * p..][..p];
+                    let row = &mut row[i * hw..][..hw];
+                    for (y, oy) in hits(g.h, g.oh, s.stride[0], ky * s.dilation[0], s.pad_lo[0]) {
+                        let dst = &mut row[y * g.w..][..g.w];
+                        let src = &plane[oy * g.ow..][..g.ow];
+                        if s.stride[1] == 1 {
+                            let (lo, hi) = tap_range(g.ow, g.w, 1, kx * s.dilation[1], s.pad_lo[1]);
+                            // A tap that reaches no input column (a kernel wider than the
+                            // padded input's edge) copies nothing, and its start would be out
+                            // of range.
+                            if lo == hi {
+                                continue;
+                            }
+                            let x0 = lo + kx * s.dilation[1] - s.pad_lo[1];
+                            copy_line(&mut dst[x0..x0 + hi - lo], &src[lo..hi]);
+                        } else {
+                            for (xx, ox) in
+                                hits(g.w, g.ow, s.stride[1], kx * s.dilation[1], s.pad_lo[1])
+                            {
+                                dst[xx] = src[ox];
+                            }
                         }
                     }
                 }
             }
-            let dst = &mut gx[(n * g.c + grp * g.cg) * hw..][..g.cg * hw];
-            let b = Mat::rows(&col, ld);
-            if ld == hw {
-                fused_matmul_into(Mat::rows(w, k), b, dst, g.cg, k, hw, false);
-            } else {
-                fused_matmul_into(Mat::rows(w, k), b, &mut part, g.cg, k, ld, false);
-                for (d, src) in dst.chunks_exact_mut(hw).zip(part.chunks_exact(ld)) {
-                    d.copy_from_slice(&src[..hw]);
+            fused_matmul_into(Mat::rows(w, k), Mat::rows(&col, ld), &mut part, g.cg, k, cols, false);
+            for (c, row) in part.chunks_exact(cols).take(g.cg).enumerate() {
+                for i in 0..nc {
+                    gx[((n0 + i) * g.c + grp * g.cg + c) * hw..][..hw]
+                        .copy_from_slice(&row[i * hw..][..hw]);
                 }
             }
         }
@@ -391,10 +403,9 @@ pub(super) fn input_grad<T: Float + Into<f64>>(
     Some(gx)
 }
 
-/// The weight gradient, `output gradient (og x positions) @ columnsᵀ` per image and group:
-/// oneDNN's chains run on over the whole batch (the kernel carries them from image to image),
-/// the gemm path sums each image on its own and adds the images' products in order. `None`
-/// where [`zero_fill_exact`] fails.
+/// The weight gradient (conv_wgrad.rs): oneDNN's chains run on over the whole batch, the gemm
+/// path sums each image on its own and adds the images' products in order. `None` where
+/// [`zero_fill_exact`] fails.
 pub(super) fn weight_grad<T: Float + Into<f64>>(
     x: &[T],
     gy: &[T],
@@ -402,106 +413,13 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     s: &ConvSpec,
     onednn: bool,
 ) -> Option<Vec<T>> {
-    if g.og == 0 || g.cg == 0 {
+    if g.og == 0 || g.cg == 0 || g.n * g.oh * g.ow == 0 {
         return None;
     }
-    let (min_x, x_finite) = min_magnitude(x);
-    if !exact_from::<T>(min_x, min_magnitude(gy)) {
+    if !exact_from::<T>(min_magnitude(x).0, min_magnitude(gy)) {
         return None;
     }
-    // Unused positions pair +0 gradients with input values, which must then be finite.
-    if x_finite && conv_planes::applies(g, s) {
-        return Some(weight_grad_planar(x, gy, g, s, onednn));
-    }
-    let (p, groups) = (g.oh * g.ow, g.o / g.og);
-    let kk = g.cg * g.kh * g.kw;
-    let ld = padded_len::<T>(p);
-    // With most of a kernel panel's worth of output channels the product runs transposed,
-    // `columns (taps x positions) @ gradientᵀ`: the kernel then packs the narrow gradient
-    // instead of the transposed columns, one element at a time. The chains are the same.
-    let transposed = 4 * g.og >= 3 * 2 * T::LANES;
-    // Per group its gradient block, or with `transposed` that block's transpose.
-    let mut acc = vec![T::zero(); g.o * kk];
-    let (mut col, mut part) = (Vec::new(), vec![T::zero(); g.og * kk]);
-    for n in 0..g.n {
-        if super::interrupt::should_stop() {
-            break;
-        }
-        for grp in 0..groups {
-            im2col(x, n, grp * g.cg, g.cg, false, g, s, ld, &mut col);
-            let gyg = &gy[(n * g.o + grp * g.og) * p..][..g.og * p];
-            let (a, b, rows, cols) = if transposed {
-                (Mat::rows(&col, ld), Mat { data: gyg, rs: 1, cs: p, start: 0 }, kk, g.og)
-            } else {
-                (Mat::rows(gyg, p), Mat { data: &col[..], rs: 1, cs: ld, start: 0 }, g.og, kk)
-            };
-            let dst = &mut acc[grp * g.og * kk..][..g.og * kk];
-            if onednn {
-                fused_matmul_into(a, b, dst, rows, p, cols, n > 0);
-            } else {
-                fused_matmul_into(a, b, &mut part, rows, p, cols, false);
-                if n == 0 {
-                    dst.copy_from_slice(&part);
-                } else {
-                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
-                }
-            }
-        }
-    }
-    if !transposed {
-        return Some(acc);
-    }
-    let mut gw = vec![T::zero(); g.o * kk];
-    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(g.og * kk)) {
-        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
-            for (r, d) in row.iter_mut().enumerate() {
-                *d = t[r * g.og + o];
-            }
-        }
-    }
-    Some(gw)
-}
-
-/// [`weight_grad`] at stride 1 without column matrices (conv_planes.rs), chains in the same
-/// order: over the batch with oneDNN, per image then added image by image on the gemm path.
-fn weight_grad_planar<T: Float>(x: &[T], gy: &[T], g: &Geom, s: &ConvSpec, onednn: bool) -> Vec<T> {
-    let (groups, kk) = (g.o / g.og, g.cg * g.kh * g.kw);
-    let ogp = g.og.next_multiple_of(2 * T::LANES);
-    let pw = g.w + s.pad_lo[1] + s.pad_hi[1];
-    let mut gyt = vec![T::zero(); conv_planes::positions(g, pw) * ogp];
-    let mut planes = Planes { data: Vec::new(), pw, len: 0 };
-    // Per group its gradient's transpose, `ogp` columns.
-    let mut acc = vec![T::zero(); groups * kk * ogp];
-    let mut part = vec![T::zero(); if onednn { 0 } else { kk * ogp }];
-    for n in 0..g.n {
-        if super::interrupt::should_stop() {
-            break;
-        }
-        for grp in 0..groups {
-            conv_planes::pad(x, n, grp * g.cg, g.cg, g, s, &mut planes);
-            conv_planes::transpose_grad(gy, n, grp * g.og, g, pw, ogp, &mut gyt);
-            let dst = &mut acc[grp * kk * ogp..][..kk * ogp];
-            if onednn {
-                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, dst, n > 0);
-            } else {
-                conv_planes::weight_grad_image(&planes, &gyt, g, s, ogp, &mut part, false);
-                if n == 0 {
-                    dst.copy_from_slice(&part);
-                } else {
-                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
-                }
-            }
-        }
-    }
-    let mut gw = vec![T::zero(); g.o * kk];
-    for (block, t) in gw.chunks_exact_mut(g.og * kk).zip(acc.chunks_exact(kk * ogp)) {
-        for (o, row) in block.chunks_exact_mut(kk).enumerate() {
-            for (r, d) in row.iter_mut().enumerate() {
-                *d = t[r * ogp + o];
-            }
-        }
-    }
-    gw
+    Some(super::conv_wgrad::weight_grad(x, gy, g, s, onednn))
 }
 
 /// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The

@@ -1,17 +1,11 @@
 //! Stride-1 convolutions over zero-padded input planes, for conv_im2col.rs: output positions
 //! are numbered across the padded width (`oy * pw + ox`, the `pw - ow` positions past each
 //! output row unused), so that a kernel tap reads one contiguous run of a padded plane. A
-//! column matrix row is then one copy instead of a copy per output row, and the weight
-//! gradient needs no column matrix at all: the rows of one channel and kernel row are the
-//! same plane shifted by the dilation, a matrix with row stride `dilation` and column stride 1
-//! that the matmul kernel reads in place.
-//!
-//! The unused positions produce outputs that are dropped (forward) or meet a +0 gradient
-//! (weight gradient): an FMA with a +0 product, the other factor finite, leaves an accumulator
-//! that is not -0 unchanged, and conv_im2col's `zero_fill_exact` rules out -0 accumulators.
+//! column matrix row is then one copy instead of a copy per output row. The unused positions
+//! produce outputs that are dropped.
 
 use super::conv::{ConvSpec, Geom};
-use super::kernels::{Float, Mat, fused_matmul_into};
+use super::kernels::Float;
 
 /// The padded planes of one image: `cb` planes of `ph x pw`, one after another.
 pub(super) struct Planes<T> {
@@ -73,67 +67,4 @@ pub(super) fn tap_start(
     kx: usize,
 ) -> usize {
     c * p.len + ky * s.dilation[0] * p.pw + kx * s.dilation[1]
-}
-
-/// The weight gradient of one image and group as `taps x out channels`, `(c, ky, kx)`
-/// major, `ogp` columns (the out channels padded to whole kernel panels): for each channel
-/// and kernel row one product `shifted planes (kw x positions) @ gradientᵀ (positions x
-/// ogp)`, with `carry` continuing every chain from `acc`. `gyt` holds the image's output
-/// gradient transposed to positions x `ogp`, +0 at unused positions and channels.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn weight_grad_image<T: Float>(
-    p: &Planes<T>,
-    gyt: &[T],
-    g: &Geom,
-    s: &ConvSpec,
-    ogp: usize,
-    acc: &mut [T],
-    carry: bool,
-) {
-    let k = positions(g, p.pw);
-    let b = Mat::rows(gyt, ogp);
-    for c in 0..g.cg {
-        for ky in 0..g.kh {
-            let a = Mat {
-                data: &p.data[tap_start(p, s, c, ky, 0)..],
-                rs: s.dilation[1],
-                cs: 1,
-                start: 0,
-            };
-            let rows = &mut acc[(c * g.kh + ky) * g.kw * ogp..][..g.kw * ogp];
-            fused_matmul_into(a, b, rows, g.kw, k, ogp, carry);
-        }
-    }
-}
-
-/// The output gradient of image `n`, out channels `o0..o0 + og`, into `gyt` (positions x
-/// `ogp`): only the used positions and channels are written, so the +0 elsewhere stays from
-/// the first fill. Each output row is a block `og x ow` (row stride one plane) transposed;
-/// position by position, so that the writes fill whole lines of `gyt` rather than striding
-/// across them one element at a time.
-pub(super) fn transpose_grad<T: Float>(
-    gy: &[T],
-    n: usize,
-    o0: usize,
-    g: &Geom,
-    pw: usize,
-    ogp: usize,
-    gyt: &mut [T],
-) {
-    let p = g.oh * g.ow;
-    let planes = &gy[(n * g.o + o0) * p..][..g.og * p];
-    for oy in 0..g.oh {
-        let rows = &planes[oy * g.ow..];
-        let dst = &mut gyt[oy * pw * ogp..];
-        if g.og >= 8 {
-            T::transpose_into(rows, p, g.og, g.ow, dst, ogp);
-            continue;
-        }
-        for ox in 0..g.ow {
-            let line = &mut dst[ox * ogp..][..g.og];
-            for (o, d) in line.iter_mut().enumerate() {
-                *d = rows[o * p + ox];
-            }
-        }
-    }
 }

@@ -5,6 +5,7 @@
 use super::conv::{ConvSpec, Geom, Path, backward_reference, forward_reference, gemm_input_grad};
 use super::conv_im2col;
 use super::kernels::Float;
+use proptest::prelude::*;
 
 /// Values of very different magnitudes (so any change of order shows in the last bits), with
 /// exact zeros of both signs among them.
@@ -30,6 +31,7 @@ fn values<T: Float>(n: usize, seed: u64) -> Vec<T> {
 
 /// A convolution's shape: batch, channels, height, width, output channels, kernel, stride,
 /// padding (before, after), dilation and groups.
+#[derive(Debug)]
 struct Case {
     n: usize,
     c: usize,
@@ -109,11 +111,18 @@ fn bits<T: Float + Into<f64>>(v: &[T]) -> Vec<u64> {
 
 fn check<T: Float + Into<f64>>() {
     for (ci, case) in cases().iter().enumerate() {
+        check_case::<T>(ci as u64, case);
+    }
+}
+
+/// Every fast path against the per-output loops on one shape, values from `ci`.
+fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
+    {
         let (g, s) = case.geom();
-        let x: Vec<T> = values(g.n * g.c * g.h * g.w, ci as u64);
-        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci as u64 + 100);
-        let b: Vec<T> = values(g.o, ci as u64 + 200);
-        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci as u64 + 300);
+        let x: Vec<T> = values(g.n * g.c * g.h * g.w, ci);
+        let w: Vec<T> = values(g.o * g.cg * g.kh * g.kw, ci + 100);
+        let b: Vec<T> = values(g.o, ci + 200);
+        let gy: Vec<T> = values(g.n * g.o * g.oh * g.ow, ci + 300);
         for path in [Path::Onednn, Path::OnednnGrouped, Path::GemmFused] {
             for bias in [None, Some(&b[..])] {
                 let fast =
@@ -248,4 +257,55 @@ fn check_gemm_input_grad<T: Float + Into<f64>>() {
 fn gemm_input_gradient_adds_in_the_per_output_order() {
     check_gemm_input_grad::<f32>();
     check_gemm_input_grad::<f64>();
+}
+
+/// A shape around the modern CNNs' (d2l's ResNet, GoogLeNet, NiN, VGG): channel counts at and
+/// around multiples of 16 (the oneDNN block and the matmul kernel's vector), 1x1 to 7x7
+/// kernels, strides 1-2, padding, dilation, batch 1-4 (chunks of images split at several
+/// places, the test build's chunks being small).
+fn modern_case() -> impl Strategy<Value = Case> {
+    let chans = prop_oneof![1..5usize, 15..18usize, 31..34usize, 47..50usize];
+    (
+        1..5usize,
+        chans.clone(),
+        chans,
+        prop_oneof![Just(1usize), Just(3), Just(5), Just(7), 1..4usize],
+        1..3usize,
+        (0..4usize, 0..4usize),
+        1..3usize,
+        0..6usize,
+        prop_oneof![Just(1usize), Just(1), Just(2)],
+    )
+        .prop_map(|(n, c, o, k, stride, (plo, phi), dilation, extra, groups)| {
+            let groups = if c % groups == 0 && o % groups == 0 { groups } else { 1 };
+            let (plo, phi) = (plo.min(k / 2 + 1), phi.min(k / 2 + 1));
+            let span = dilation * (k - 1) + 1;
+            let hw = (span.saturating_sub(plo + phi)).max(1) + extra;
+            Case {
+                n,
+                c,
+                hw: [hw, hw + extra % 3],
+                o,
+                k: [k, k],
+                stride: [stride, stride],
+                pad_lo: [plo, plo],
+                pad_hi: [phi, phi],
+                dilation: [dilation, dilation],
+                groups,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn batched_convolutions_equal_the_per_output_loops_f32(case in modern_case(), seed in 0..1000u64) {
+        check_case::<f32>(seed, &case);
+    }
+
+    #[test]
+    fn batched_convolutions_equal_the_per_output_loops_f64(case in modern_case(), seed in 0..1000u64) {
+        check_case::<f64>(seed, &case);
+    }
 }

@@ -19,6 +19,7 @@ pub mod conv;
 pub mod conv_transpose;
 mod conv_im2col;
 mod conv_planes;
+mod conv_wgrad;
 mod copy_fast;
 mod grad_fast;
 mod dtype;

@@ -1,0 +1,115 @@
+//! A convolution's weight gradient as one matmul per chunk of images over channel-last rows,
+//! for conv_im2col.rs: `gradient (og x positions) @ rows (positions x taps)`, each tap's
+//! chain running over (sample, output row, output column) as oneDNN's does.
+//!
+//! A row holds, for one output position, the values its taps read, in (kernel row, kernel
+//! column, channel) order: with the image copied channel-last and zero-padded, each (kernel
+//! row, kernel column) is one run of the channels, so a row is `kh * kw` copies and the
+//! product reads it in place (no transposed column matrix to pack, no per-image product of a
+//! few kernel columns). The order of the taps (the product's columns) has no part in any
+//! chain; the result is permuted to the weights' (channel, row, column) order at the end.
+//! Padding taps hold +0: conv_im2col's `zero_fill_exact` conditions make them exact.
+
+use super::conv::{ConvSpec, Geom};
+use super::kernels::{Float, Mat, fused_matmul_into};
+
+/// Row elements a chunk may hold at once (16 MB of float32); tests use small chunks so that
+/// their shapes split into several.
+#[cfg(not(test))]
+const CHUNK_ELEMS: usize = 1 << 22;
+#[cfg(test)]
+const CHUNK_ELEMS: usize = 1 << 10;
+/// Positions per chunk at most: the kernel streams its panels of rows over the whole chunk,
+/// and a panel of this many positions (256 KB) stays in L2 while a block of gradients passes.
+const CHUNK_POSITIONS: usize = 2048;
+
+/// Image `n`, channels `c0..c0 + cg`, channel-last and zero-padded into `xt` (`ph x pw x cg`).
+fn channel_last<T: Float>(x: &[T], n: usize, c0: usize, g: &Geom, s: &ConvSpec, xt: &mut [T]) {
+    let pw = g.w + s.pad_lo[1] + s.pad_hi[1];
+    let hw = g.h * g.w;
+    let planes = &x[(n * g.c + c0) * hw..][..g.cg * hw];
+    for y in 0..g.h {
+        let dst = &mut xt[((y + s.pad_lo[0]) * pw + s.pad_lo[1]) * g.cg..];
+        T::transpose_into(&planes[y * g.w..], hw, g.cg, g.w, dst, g.cg);
+    }
+}
+
+/// The weight gradient (`o x cg x kh x kw`). `onednn`: every chain runs over the whole batch;
+/// otherwise (the gemm path) each image's sums are taken on their own and added image by
+/// image, in order.
+pub(super) fn weight_grad<T: Float>(
+    x: &[T],
+    gy: &[T],
+    g: &Geom,
+    s: &ConvSpec,
+    onednn: bool,
+) -> Vec<T> {
+    let (p, groups, taps) = (g.oh * g.ow, g.o / g.og, g.kh * g.kw);
+    let kk = g.cg * taps;
+    let (ph, pw) = (
+        g.h + s.pad_lo[0] + s.pad_hi[0],
+        g.w + s.pad_lo[1] + s.pad_hi[1],
+    );
+    let nb = if onednn {
+        (CHUNK_ELEMS / (p * kk).max(1))
+            .min(CHUNK_POSITIONS / p.max(1))
+            .clamp(1, g.n.max(1))
+    } else {
+        1
+    };
+    // The padding of `xt` is written once and never overwritten.
+    let mut xt = vec![T::zero(); ph * pw * g.cg];
+    let mut rows = vec![T::zero(); nb * p * kk];
+    let mut gyc = vec![T::zero(); g.og * nb * p];
+    // Per group its gradient with columns in (row, column, channel) order.
+    let mut acc = vec![T::zero(); g.o * kk];
+    let mut part = vec![T::zero(); if onednn { 0 } else { g.og * kk }];
+    for n0 in (0..g.n).step_by(nb) {
+        if super::interrupt::should_stop() {
+            break;
+        }
+        let nc = nb.min(g.n - n0);
+        let k = nc * p;
+        for grp in 0..groups {
+            for i in 0..nc {
+                channel_last(x, n0 + i, grp * g.cg, g, s, &mut xt);
+                let image = &mut rows[i * p * kk..][..p * kk];
+                for (q, row) in image.chunks_exact_mut(kk).enumerate() {
+                    let (oy, ox) = (q / g.ow, q % g.ow);
+                    for (t, run) in row.chunks_exact_mut(g.cg).enumerate() {
+                        let (ky, kx) = (t / g.kw, t % g.kw);
+                        let y = oy * s.stride[0] + ky * s.dilation[0];
+                        let xx = ox * s.stride[1] + kx * s.dilation[1];
+                        run.copy_from_slice(&xt[(y * pw + xx) * g.cg..][..g.cg]);
+                    }
+                }
+                for o in 0..g.og {
+                    gyc[o * k + i * p..][..p]
+                        .copy_from_slice(&gy[((n0 + i) * g.o + grp * g.og + o) * p..][..p]);
+                }
+            }
+            let (a, b) = (Mat::rows(&gyc, k), Mat::rows(&rows, kk));
+            let dst = &mut acc[grp * g.og * kk..][..g.og * kk];
+            if onednn {
+                fused_matmul_into(a, b, dst, g.og, k, kk, n0 > 0);
+            } else {
+                fused_matmul_into(a, b, &mut part, g.og, k, kk, false);
+                if n0 == 0 {
+                    dst.copy_from_slice(&part);
+                } else {
+                    dst.iter_mut().zip(&part).for_each(|(d, &v)| *d = *d + v);
+                }
+            }
+        }
+    }
+    // (row, column, channel) columns to the weights' (channel, row, column).
+    let mut gw = vec![T::zero(); g.o * kk];
+    for (dst, src) in gw.chunks_exact_mut(kk).zip(acc.chunks_exact(kk)) {
+        for (t, run) in src.chunks_exact(g.cg).enumerate() {
+            for (c, &v) in run.iter().enumerate() {
+                dst[c * taps + t] = v;
+            }
+        }
+    }
+    gw
+}
