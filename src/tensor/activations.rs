@@ -8,7 +8,7 @@ use super::autograd::record;
 use super::gelu_f32;
 use super::iter_layout::vector_mask;
 use super::kernels::VEC_LOOP_F32;
-use super::storage::{broadcast_shapes, map_row_major, zip_map, zip_slices, Storage};
+use super::storage::{broadcast_shapes, map_row_major, zip_map, Storage};
 use super::{DType, Result, Scalar, Tensor, TensorError};
 
 /// `f` over a float storage (ints and bools promote to float32 as PyTorch's float ops do).
@@ -224,7 +224,7 @@ impl Tensor {
         // oneDNN (forward, and backward when the input is so), gelu_f32.rs.
         let onednn = !tanh && self.dtype() == DType::Float32 && self.is_contiguous() && self.numel() > 1;
         let out = match &*self.storage() {
-            Storage::F32(a) if onednn => Storage::F32(a.mapv(gelu_f32::gelu_erf)),
+            Storage::F32(a) if onednn => Storage::F32(map_row_major(a, gelu_f32::gelu_erf_slice)),
             // Otherwise ATen's GeluKernel: vector steps or the scalar loop, by layout.
             Storage::F32(a) if !tanh => {
                 let mask = vector_mask(&self.shape(), &[&self.strides()], VEC_LOOP_F32);
@@ -241,7 +241,7 @@ impl Tensor {
                 && xa.shape() == ga.shape()
             {
                 let gr = super::ops::row_major(ga);
-                let out = map_row_major(xa, |xs| zip_slices(xs, &gr, gelu_f32::gelu_erf_backward));
+                let out = map_row_major(xa, |xs| gelu_f32::gelu_erf_backward_slice(xs, &gr));
                 return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
             }
             if !tanh
