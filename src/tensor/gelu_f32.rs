@@ -8,6 +8,7 @@
 //!   given `x`'s sign; the result is `(x·(p + 1))·0.5`, each step rounded to float32;
 //! - backward: the Abramowitz–Stegun erf (7.1.26) with oneDNN's own polynomial `exp`, giving
 //!   `0.5 + R/√π·e^(-R²) + 0.5·erf(R)` for `R = x/√2`, then multiplied by the incoming gradient.
+//!
 //! Every element goes through the same vector code (the tail is loaded into a vector), so the
 //! result depends on the value only, not on its position.
 
