@@ -1,9 +1,13 @@
 //! Elementwise ops added for tutorial coverage: GELU, LeakyReLU, floor/round, isnan,
 //! logical_or and remainder. Float math runs in f64 and rounds once to the tensor's dtype,
-//! except float32 silu, softplus and elu, which follow ATen's float kernels (activations_f32.rs).
+//! except float32 silu, softplus and elu, which follow ATen's float kernels (activations_f32.rs),
+//! and float32 exact GELU on contiguous tensors, which follows oneDNN's (gelu_f32.rs).
 
 use super::activations_f32::{self as act_f32, Act};
 use super::autograd::record;
+use super::gelu_f32;
+use super::iter_layout::vector_mask;
+use super::kernels::VEC_LOOP_F32;
 use super::storage::{broadcast_shapes, map_row_major, zip_map, Storage};
 use super::{DType, Result, Scalar, Tensor, TensorError};
 
@@ -216,9 +220,41 @@ impl Tensor {
     /// `F.gelu(x, approximate='none'|'tanh')` (GeluBackward0).
     pub fn gelu(&self, tanh: bool) -> Result<Tensor> {
         float_only(self, "GeluKernelImpl")?;
-        let out = map_f(&self.storage(), |x| gelu_f(x, tanh));
+        // PyTorch hands exact GELU of a contiguous float32 tensor of two or more elements to
+        // oneDNN (forward, and backward when the input is so), gelu_f32.rs.
+        let onednn = !tanh && self.dtype() == DType::Float32 && self.is_contiguous() && self.numel() > 1;
+        let out = match &*self.storage() {
+            Storage::F32(a) if onednn => Storage::F32(map_row_major(a, gelu_f32::gelu_erf_slice)),
+            // Otherwise ATen's GeluKernel: vector steps or the scalar loop, by layout.
+            Storage::F32(a) if !tanh => {
+                let mask = vector_mask(&self.shape(), &[&self.strides()], VEC_LOOP_F32);
+                Storage::F32(map_row_major(a, |xs| xs.iter().zip(&mask).map(|(&v, &m)| gelu_f32::aten_gelu(v, m)).collect()))
+            }
+            s => map_f(s, |x| gelu_f(x, tanh)),
+        };
         let x = super::ops::saved(self);
+        // The saved copy is contiguous; ATen's backward loop follows the input's own layout.
+        let x_strides = self.strides();
         Ok(record(out, "GeluBackward0", &[self], true, move |g, _| {
+            if onednn
+                && let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage())
+                && xa.shape() == ga.shape()
+            {
+                let gr = super::ops::row_major(ga);
+                let out = map_row_major(xa, |xs| gelu_f32::gelu_erf_backward_slice(xs, &gr));
+                return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
+            }
+            if !tanh
+                && let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage())
+                && xa.shape() == ga.shape()
+            {
+                let mask = vector_mask(&x.shape(), &[&g.strides(), &x_strides], VEC_LOOP_F32);
+                let gr = super::ops::row_major(ga);
+                let out = map_row_major(xa, |xs| {
+                    xs.iter().zip(gr.iter()).zip(&mask).map(|((&v, &d), &m)| gelu_f32::aten_gelu_backward(v, d, m)).collect()
+                });
+                return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
+            }
             let d = Tensor::from_storage(map_f(&x.storage(), |v| gelu_grad(v, tanh)));
             Ok(vec![Some(g.mul(&d)?)])
         }))

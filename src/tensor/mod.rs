@@ -10,6 +10,7 @@
 
 mod activations;
 mod activations_f32;
+mod gelu_f32;
 mod addmm_order;
 pub mod attention;
 mod autograd;
@@ -28,6 +29,7 @@ mod gather;
 mod error;
 mod graph;
 mod index;
+mod iter_layout;
 mod iter_rows;
 pub mod interpolate;
 pub mod interrupt;

@@ -3,7 +3,7 @@
 
 use super::autograd::record;
 use super::batchnorm::{BatchNormOptions, batch_norm};
-use super::kernels::Float;
+use super::layer_norm::rowwise_moments;
 use super::ops::saved;
 use super::storage::list_str;
 use super::{DType, Result, Scalar, Tensor, TensorError, no_grad};
@@ -15,107 +15,6 @@ fn from_f64(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
     Ok(Tensor::from_storage(
         super::storage::Storage::F64(a).cast(dtype),
     ))
-}
-
-/// ATen's `RowwiseMoments` (moments_utils.h): the mean and biased variance of `x` in the
-/// dtype, as its vectorised Welford computes them: `LANES`-wide vectors, each lane a Welford run
-/// over chunks of 16 vectors, chunks merged in a binary cascade, the scalar tail a Welford run
-/// of its own, then the lanes merged into the tail's moments one by one.
-fn rowwise_moments<T: Float>(x: &[T]) -> (T, T) {
-    const CHUNK: usize = 16;
-    let lanes = T::LANES;
-    let total = x.len();
-    let n = total / lanes;
-    let m = n.div_ceil(CHUNK);
-    let depth = if m <= 1 {
-        0
-    } else {
-        usize::BITS as usize - (m - 1).leading_zeros() as usize
-    };
-    let zero = vec![T::zero(); lanes];
-    let mut m0_stk = vec![0usize; depth.max(1)];
-    let mut m1_stk = vec![zero.clone(); depth.max(1)];
-    let mut m2_stk = vec![zero.clone(); depth.max(1)];
-    let c_vecs: Vec<T> = (0..CHUNK)
-        .map(|i| T::one() / T::from_f64((i + 1) as f64))
-        .collect();
-    // AddMomentsVec: merges (m0_add, m1_add, m2_add) into (m0, m1, m2), lane by lane.
-    fn add_moments<T: Float>(
-        m0_add: usize,
-        m1_add: &[T],
-        m2_add: &[T],
-        m0: &mut usize,
-        m1: &mut [T],
-        m2: &mut [T],
-    ) {
-        let n = *m0 + m0_add;
-        let c = if n == 0 {
-            T::zero()
-        } else {
-            T::from_f64(m0_add as f64) / T::from_f64(n as f64)
-        };
-        let m0f = T::from_f64(*m0 as f64);
-        for l in 0..m1.len() {
-            let delta = m1_add[l] - m1[l];
-            m1[l] = c.mul_add(delta, m1[l]);
-            m2[l] = m2[l] + (delta * delta * c).mul_add(m0f, m2_add[l]);
-        }
-        *m0 = n;
-    }
-    for i in 0..m {
-        let base = i * CHUNK * lanes;
-        let m0 = CHUNK.min(n - i * CHUNK);
-        let (mut m1v, mut m2v) = (zero.clone(), zero.clone());
-        for j in 0..m0 {
-            for l in 0..lanes {
-                let xv = x[base + j * lanes + l];
-                let delta = xv - m1v[l];
-                m1v[l] = delta.mul_add(c_vecs[j], m1v[l]);
-                m2v[l] = delta.mul_add(xv - m1v[l], m2v[l]);
-            }
-        }
-        let (mut s0, mut s1, mut s2) = (m0_stk[0], m1_stk[0].clone(), m2_stk[0].clone());
-        add_moments(m0, &m1v, &m2v, &mut s0, &mut s1, &mut s2);
-        (m0_stk[0], m1_stk[0], m2_stk[0]) = (s0, s1, s2);
-        let mut mask = i + 1;
-        let mut j = 1;
-        while j < depth && mask & 1 == 0 {
-            let (a0, a1, a2) = (m0_stk[j - 1], m1_stk[j - 1].clone(), m2_stk[j - 1].clone());
-            let (mut s0, mut s1, mut s2) = (m0_stk[j], m1_stk[j].clone(), m2_stk[j].clone());
-            add_moments(a0, &a1, &a2, &mut s0, &mut s1, &mut s2);
-            (m0_stk[j], m1_stk[j], m2_stk[j]) = (s0, s1, s2);
-            (m0_stk[j - 1], m1_stk[j - 1], m2_stk[j - 1]) = (0, zero.clone(), zero.clone());
-            mask >>= 1;
-            j += 1;
-        }
-    }
-    for i in 1..depth {
-        let (a0, a1, a2) = (m0_stk[i], m1_stk[i].clone(), m2_stk[i].clone());
-        let (mut s0, mut s1, mut s2) = (m0_stk[0], m1_stk[0].clone(), m2_stk[0].clone());
-        add_moments(a0, &a1, &a2, &mut s0, &mut s1, &mut s2);
-        (m0_stk[0], m1_stk[0], m2_stk[0]) = (s0, s1, s2);
-    }
-    let (mut m0, mut m1, mut m2) = (0usize, T::zero(), T::zero());
-    for &xv in &x[n * lanes..] {
-        let delta = xv - m1;
-        m0 += 1;
-        m1 = m1 + delta / T::from_f64(m0 as f64);
-        m2 = delta.mul_add(xv - m1, m2);
-    }
-    let m0_add = n;
-    for l in 0..lanes {
-        let (mut a0, mut a1, mut a2) = (m0, [m1], [m2]);
-        add_moments(
-            m0_add,
-            &[m1_stk[0][l]],
-            &[m2_stk[0][l]],
-            &mut a0,
-            &mut a1,
-            &mut a2,
-        );
-        (m0, m1, m2) = (a0, a1[0], a2[0]);
-    }
-    (m1, m2 / T::from_f64(total as f64))
 }
 
 /// The moments of each `m`-element row of `xs` (f64 values of the dtype), in the dtype's steps.
