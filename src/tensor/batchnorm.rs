@@ -118,16 +118,16 @@ fn invstd_of<T: Elem>(var_sum: f64, m: usize, eps: f64) -> f64 {
     T::from_f64(1.0 / (var + eps).sqrt()).into()
 }
 
-/// PyTorch's thread count on the machine whose outputs the lessons record
-/// (`torch.get_num_threads()` there): an (N, C) input's moments are summed per thread chunk.
-const THREADS: usize = 2;
-
 /// Mean and variance sum of channel `ch` of an (N, C) input, as ATen's channels-last kernel
-/// takes them: `at::parallel_for` splits the rows into `THREADS` chunks, each summed in the
-/// input's type (the squares with an FMA), and the chunks' sums are added in double.
+/// takes them: with more rows than threads (the lesson's `torch.get_num_threads()`,
+/// super::threads) `at::parallel_for` splits the rows into one chunk per thread, each summed
+/// in the input's type (the squares with an FMA), and the chunks' sums are added in double;
+/// with as many threads as rows or more, one chunk of all rows (probed for 3-33 rows and 1-8
+/// threads: the kernel then works per channel, as one thread does).
 #[inline(always)]
 fn rows_moments<T: Elem>(x: &[T], n: usize, c: usize, ch: usize) -> (f64, f64) {
-    let chunks = THREADS.min(n).max(1);
+    let threads = super::threads::num_threads();
+    let chunks = if threads < n { threads } else { 1 };
     let size = n.div_ceil(chunks);
     let chunked = |f: &dyn Fn(T, T) -> T| -> f64 {
         (0..chunks)
@@ -353,7 +353,7 @@ fn backward<T: Elem>(x: &[T], g: &[T], n: usize, c: usize, inner: usize, st: &St
         let wc = w.map_or(T::one(), |w| w[ch]);
         let (mut sum, mut dot) = (0.0f64, 0.0f64);
         if inner == 1 {
-            let chunks = THREADS.min(n).max(1);
+            let chunks = super::threads::num_threads().min(n).max(1);
             let size = n.div_ceil(chunks);
             for k in 0..chunks {
                 let (mut a, mut b) = (T::zero(), T::zero());

@@ -15,10 +15,6 @@ use super::kernels::Float;
 use super::storage::{Storage, list_str};
 use super::{DType, Data, Result, Tensor, TensorError};
 
-/// PyTorch's thread count on the machine whose outputs the lessons record
-/// (`torch.get_num_threads()` there): the backward sums each thread's share of the rows into
-/// a weight/bias gradient buffer of its own, then adds the buffers in thread order.
-const THREADS: usize = 2;
 
 /// `kChunkSize`: vectors per Welford chunk of `RowwiseMoments`.
 const CHUNK: usize = 16;
@@ -283,7 +279,8 @@ struct Grads<T> {
 /// `ds = Σ dy·x·γ`, `db = Σ dy·γ` ([`reduce_products`]), `b = fma(db, mean, -ds)·a·a·a/N`,
 /// `c = fma(-b, mean, -(db·a/N))`, `dx = fma(b, x, a·dy·γ) + c`. The weight and bias
 /// gradients accumulate per thread share of the rows (`fma(dy, fma(a, x, -a·mean), acc)` and
-/// `acc + dy`), then the [`THREADS`] buffers add up from zero.
+/// `acc + dy`), then the buffers add up from zero in thread order: one buffer per thread of
+/// the lesson's count (`torch.get_num_threads()`, super::threads), each summing its share.
 fn backward_rows<T: Elem>(
     dy: &[T],
     x: &[T],
@@ -296,14 +293,17 @@ fn backward_rows<T: Elem>(
     let rows = mean.len();
     let scale = T::one() / T::from_f64(n as f64);
     let mut dx = vec![T::zero(); x.len()];
-    let mut wbuf = w.map(|_| vec![vec![T::zero(); n]; THREADS]);
-    let mut bbuf = has_bias.then(|| vec![vec![T::zero(); n]; THREADS]);
+    // Threads past the rows' count get no share: their buffers would add zeros to a sum that
+    // starts from +0, which changes no bit, so they are not made.
+    let threads = super::threads::num_threads().min(rows.max(1));
+    let mut wbuf = w.map(|_| vec![vec![T::zero(); n]; threads]);
+    let mut bbuf = has_bias.then(|| vec![vec![T::zero(); n]; threads]);
     // `at::parallel_for(0, M, 1)`: one row runs inline as thread 0; more rows split into
-    // `THREADS` contiguous shares of `ceil(M / THREADS)`.
+    // `threads` contiguous shares of `ceil(M / threads)`.
     let share = if rows <= 1 {
         rows.max(1)
     } else {
-        rows.div_ceil(THREADS.min(rows))
+        rows.div_ceil(threads)
     };
     for i in 0..rows {
         let (xr, dyr) = (&x[i * n..(i + 1) * n], &dy[i * n..(i + 1) * n]);
