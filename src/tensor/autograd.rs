@@ -106,6 +106,30 @@ pub(crate) fn attach(
     t
 }
 
+/// [`record`] of `t`'s elements in the shape `shape` (a reshape's UnsafeViewBackward0): the
+/// node's edge is made from `t` first (it reads `t`'s shape), then `t`'s elements move into
+/// the result when nothing else holds them, and are copied otherwise.
+pub(crate) fn record_reshaped(
+    t: Tensor,
+    shape: &[usize],
+    name: &'static str,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+) -> Result<Tensor> {
+    let dtype = t.dtype();
+    let node = (is_grad_enabled() && t.requires_grad()).then(|| make_node(name, &[&t], false, Box::new(backward)));
+    let out = match t.take_unique_storage() {
+        Some(s) => s.into_shape(shape)?,
+        None => t.storage().reshape(shape)?,
+    };
+    drop(t);
+    let out = Tensor::from_storage_as(out, dtype);
+    if let Some(node) = node {
+        out.0.requires_grad.set(true);
+        out.set_grad_fn(Some(node));
+    }
+    Ok(out)
+}
+
 /// Where a gradient for `t` goes: its node, itself as a leaf that requires grad, or for a
 /// value saved for backward (used by a formula under `create_graph`) what it stands for.
 fn target_of(t: &Tensor) -> Option<Target> {

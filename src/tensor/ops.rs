@@ -1335,10 +1335,10 @@ impl Tensor {
         if self.is_contiguous() || self.layout().view(shape).is_some() {
             return Ok(self.view_usize(shape.to_vec()));
         }
+        // The copy is this function's own, so its elements move into the result.
         let copy = self.clone_tensor();
-        let out = copy.storage().reshape(shape)?;
         let in_shape = self.shape();
-        Ok(record(out, "UnsafeViewBackward0", &[&copy], false, move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+        super::autograd::record_reshaped(copy, shape, "UnsafeViewBackward0", move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]))
     }
 
     /// `flatten(start, end)`; a tensor already of that shape is returned as it is.
@@ -1732,7 +1732,9 @@ impl Tensor {
 
     /// `clone()` (CloneBackward0).
     pub fn clone_tensor(&self) -> Tensor {
-        record((*self.storage()).clone(), "CloneBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())]))
+        // A view's elements gathered just now for this call are taken as they are.
+        let s = std::rc::Rc::try_unwrap(self.storage()).unwrap_or_else(|s| (*s).clone());
+        record(s, "CloneBackward0", &[self], false, |g, _| Ok(vec![Some(g.clone())]))
     }
 
     /// `.to(dtype)` / `.float()` / `.double()` / `.long()`; same dtype returns `self`.

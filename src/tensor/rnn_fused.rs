@@ -42,6 +42,9 @@ pub(crate) trait Elem: Float {
     /// `Tensor::tanh`'s value of each element, in place (float32 four lanes at a time).
     fn tanh_in_place(xs: &mut [Self]);
     fn read(t: &Tensor) -> Option<Vec<Self>>;
+    /// The elements of a tensor nothing else holds, its own buffer taken over rather than
+    /// copied (see `Tensor::take_unique_storage`); `None` when it is shared.
+    fn take(t: &Tensor) -> Option<Vec<Self>>;
     /// The elements of `s` in row-major order, borrowed where they already are.
     fn slice(s: &Storage) -> Option<Cow<'_, [Self]>>;
     fn wrap(v: Vec<Self>, shape: &[usize]) -> Result<Tensor>;
@@ -70,6 +73,12 @@ impl Elem for f32 {
     fn read(t: &Tensor) -> Option<Vec<f32>> {
         match &*t.storage() {
             Storage::F32(a) => Some(super::ops::row_major(a).into_owned()),
+            _ => None,
+        }
+    }
+    fn take(t: &Tensor) -> Option<Vec<f32>> {
+        match t.take_unique_storage()? {
+            Storage::F32(a) => Some(into_row_major(a)),
             _ => None,
         }
     }
@@ -103,6 +112,12 @@ impl Elem for f64 {
             _ => None,
         }
     }
+    fn take(t: &Tensor) -> Option<Vec<f64>> {
+        match t.take_unique_storage()? {
+            Storage::F64(a) => Some(into_row_major(a)),
+            _ => None,
+        }
+    }
     fn slice(s: &Storage) -> Option<Cow<'_, [f64]>> {
         match s {
             Storage::F64(a) => Some(super::ops::row_major(a)),
@@ -120,6 +135,28 @@ const DTYPE_ERR: &str = "fused LSTM: unexpected dtype";
 
 fn read<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
     T::read(t).ok_or_else(|| TensorError::runtime(DTYPE_ERR))
+}
+
+/// The elements of a result only this code holds (a product made for one step): its buffer
+/// taken over, or read (copied) when something else shares it.
+fn take<T: Elem>(t: Tensor) -> Result<Vec<T>> {
+    match T::take(&t) {
+        Some(v) => Ok(v),
+        None => read(&t),
+    }
+}
+
+/// An owned array's elements in row-major order: its own buffer when they already are.
+fn into_row_major<X: Copy>(a: ArrayD<X>) -> Vec<X> {
+    if !a.is_standard_layout() {
+        return super::ops::row_major(&a).into_owned();
+    }
+    let n = a.len();
+    match a.into_raw_vec_and_offset() {
+        (v, Some(0)) if v.len() == n => v,
+        (v, Some(o)) => v[o..o + n].to_vec(),
+        (_, None) => Vec::new(),
+    }
 }
 
 /// Adds `b` into `a` the way a gradient buffer does: the first one is taken as it is.
@@ -487,17 +524,24 @@ fn dir_backward<T: Elem>(
             }
         }
         reached += 1;
-        let gt = T::wrap(g_h.clone(), &[b, gw])?;
+        // The step's buffer becomes the tensor the products read, and comes back after them
+        // (no copy of it per step).
+        let gt = T::wrap(std::mem::take(&mut g_h), &[b, gw])?;
         if needs(&w.b_hh) {
             add_tensor(&mut grads.b_hh, gt.sum_to(&[gw])?)?;
         }
         if want_h {
-            dh_next = Some(read(&gt.mm(&w.w_hh)?)?);
+            dh_next = Some(take(gt.mm(&w.w_hh)?)?);
         }
         if w.w_hh.requires_grad() {
             let hp = run.h_before(k, reverse, bh);
-            w_hh.add(hp, &g_h, &run.h_prev[k], &gt, &w.w_hh)?;
+            let gs = gt.storage();
+            let gv = T::slice(&gs).ok_or_else(|| TensorError::runtime(DTYPE_ERR))?;
+            w_hh.add(hp, &gv, &run.h_prev[k], &gt, &w.w_hh)?;
         }
+        g_h = T::take(&gt)
+            .filter(|v| v.len() == bg)
+            .unwrap_or_else(|| vec![T::zero(); bg]);
     }
     grads.w_hh = w_hh.finish(&w.w_hh)?;
     if need.h0 {
@@ -725,12 +769,16 @@ fn backward<T: Elem>(s: &Saved<T>, mail: &Mail, need: &[bool]) -> Result<Vec<Opt
         let mut dinput: Option<Tensor> = None;
         for d in 0..dirs {
             let k = l * dirs + d;
-            let dout = dlayer.as_ref().map(|g| {
+            // One direction's gradient is the layer's as it is; two are interleaved by row.
+            let dout: Option<Cow<'_, [T]>> = dlayer.as_ref().map(|g| {
+                if dirs == 1 {
+                    return Cow::Borrowed(&g[..]);
+                }
                 let mut v = Vec::with_capacity(steps * bh);
                 for row in g.chunks(dirs * h) {
                     v.extend_from_slice(&row[d * h..(d + 1) * h]);
                 }
-                v
+                Cow::Owned(v)
             });
             let nd = DirNeeds {
                 input: l > 0 || need[0],

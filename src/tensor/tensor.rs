@@ -96,6 +96,27 @@ impl Tensor {
         }
     }
 
+    /// The elements of a tensor that nothing else holds (no other handle, `detach()` alias,
+    /// view or snapshot of its buffer), moved out without a copy, or `None`. The tensor is left
+    /// holding no elements, so the caller drops it: for results an op has just made (a product
+    /// about to be reshaped, a copy about to be viewed), whose elements would otherwise be
+    /// copied once more.
+    pub(crate) fn take_unique_storage(&self) -> Option<Storage> {
+        if Rc::strong_count(&self.0) != 1 || Rc::weak_count(&self.0) != 0 {
+            return None;
+        }
+        let Backing::Own(shared) = &self.0.data else { return None };
+        if Rc::strong_count(shared) != 1 || Rc::weak_count(shared) != 0 || shared.narrow.get().is_some() {
+            return None;
+        }
+        let mut data = shared.data.borrow_mut();
+        if Rc::strong_count(&data) != 1 {
+            return None;
+        }
+        let empty = Rc::new(data.empty_like());
+        Rc::try_unwrap(std::mem::replace(&mut *data, empty)).ok()
+    }
+
     /// Replaces the elements of this tensor and of everything sharing them (no autograd).
     pub(crate) fn replace_storage(&self, s: Storage) -> Result<()> {
         let s = Rc::new(s);
