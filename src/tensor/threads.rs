@@ -38,7 +38,7 @@ pub fn set_num_threads(n: usize) {
 /// each taking `ceil(n / that)` consecutive indices, in thread order.
 pub(crate) fn chunks(n: usize, grain: usize, threads: usize) -> Vec<Range<usize>> {
     if n <= grain || threads <= 1 || n <= 1 {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     let used = threads.min(n.div_ceil(grain.max(1)));
     let size = n.div_ceil(used);
