@@ -73,3 +73,37 @@ fn outer_sum_streams_rows_in_each_columns_order_f32() {
 fn outer_sum_streams_rows_in_each_columns_order_f64() {
     check_outer_sum::<f64>();
 }
+
+/// `reduce_sum` over scattered dims: each output cascades its elements in row-major order,
+/// whether they are gathered one by one or as runs of trailing reduced dims.
+#[test]
+fn scattered_reductions_cascade_each_outputs_elements_in_order() {
+    let cases: [(&[usize], &[usize]); 6] = [
+        (&[4, 3, 50], &[0, 2]),
+        (&[3, 1, 5, 7, 9], &[0, 3, 4]),
+        (&[2, 6, 5, 1], &[0, 2]),
+        (&[5, 4, 3, 2], &[1, 3]),
+        (&[7, 2, 3, 40], &[0, 2, 3]),
+        (&[3, 0, 4], &[0, 2]),
+    ];
+    for (shape, dims) in cases {
+        let n: usize = shape.iter().product();
+        let x: Vec<f32> = values(n, 7);
+        let nd = shape.len();
+        let out_shape: Vec<usize> = (0..nd).map(|d| if dims.contains(&d) { 1 } else { shape[d] }).collect();
+        let mut groups = vec![Vec::new(); out_shape.iter().product()];
+        for (flat, &v) in x.iter().enumerate() {
+            let (mut rest, mut o, mut scale) = (flat, 0, 1);
+            for d in (0..nd).rev() {
+                let i = rest % shape[d];
+                rest /= shape[d];
+                o += scale * if dims.contains(&d) { 0 } else { i };
+                scale *= out_shape[d];
+            }
+            groups[o].push(v);
+        }
+        let want: Vec<u32> = groups.iter().map(|g| kernels::cascade_sum(g).to_bits()).collect();
+        let got: Vec<u32> = kernels::reduce_sum(&x, shape, dims).iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, want, "{shape:?} over {dims:?}");
+    }
+}

@@ -353,20 +353,31 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
     // Scattered reduced dims: gather each output's elements and cascade them in order.
     let out_shape: Vec<usize> = (0..nd).map(|d| if reduced[d] { 1 } else { shape[d] }).collect();
     let out_n: usize = out_shape.iter().product();
-    let mut groups: Vec<Vec<T>> = vec![Vec::new(); out_n];
-    let mut idx = vec![0usize; nd];
-    for &v in x {
-        let mut o = 0;
-        for d in 0..nd {
-            o = o * out_shape[d] + if reduced[d] { 0 } else { idx[d] };
-        }
-        groups[o].push(v);
-        for d in (0..nd).rev() {
-            idx[d] += 1;
-            if idx[d] < shape[d] {
-                break;
+    // Trailing reduced (or size-1) dims make runs of consecutive elements that all go to one
+    // output: those are appended whole, in the same order the element walk appends them.
+    let mut split = nd;
+    while split > 0 && (reduced[split - 1] || shape[split - 1] == 1) {
+        split -= 1;
+    }
+    let run: usize = shape[split..].iter().product();
+    let per_output: usize = (0..nd).filter(|&d| reduced[d]).map(|d| shape[d]).product();
+    let mut groups: Vec<Vec<T>> = (0..out_n).map(|_| Vec::with_capacity(per_output)).collect();
+    let mut idx = vec![0usize; split];
+    if run > 0 {
+        for elems in x.chunks_exact(run) {
+            // `out_shape` is 1 past `split`, so the prefix alone gives the output index.
+            let mut o = 0;
+            for d in 0..split {
+                o = o * out_shape[d] + if reduced[d] { 0 } else { idx[d] };
             }
-            idx[d] = 0;
+            groups[o].extend_from_slice(elems);
+            for d in (0..split).rev() {
+                idx[d] += 1;
+                if idx[d] < shape[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
         }
     }
     groups.iter().map(|g| cascade_sum(g)).collect()
