@@ -7,7 +7,6 @@
 //! its operands and result. `bmm` multiplies each batch as ATen's CPU kernel does: products
 //! with fewer than 400 multiply-adds (`k·m·n`) by a plain loop, larger ones as `mm` would.
 
-use std::rc::Rc;
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -15,7 +14,6 @@ use super::autograd::record;
 use super::kernels::{self, Mat};
 use super::ops::row_major;
 use super::storage::{Storage, broadcast_shapes};
-use super::tensor::Backing;
 use super::{Result, Tensor, TensorError};
 
 /// Below this many multiply-adds per batch, ATen's bmm uses its own triple loop.
@@ -101,27 +99,11 @@ impl Tensor {
     }
 
     /// The same elements in another shape, as a new tensor rather than a view (ATen's
-    /// `_unsafe_view` of a result nothing else can see).
-    pub(crate) fn unsafe_view(&self, shape: &[usize]) -> Result<Tensor> {
+    /// `_unsafe_view` of a result nothing else can see): moved, not copied, when nothing else
+    /// holds them (see [`super::autograd::record_reshaped`]).
+    pub(crate) fn unsafe_view(self, shape: &[usize]) -> Result<Tensor> {
         let in_shape = self.shape();
-        // Outside the graph the result just computed can be moved rather than copied; in the
-        // graph the engine still reads the product's shape during the backward pass.
-        let unique = if self.requires_grad() {
-            None
-        } else {
-            take_unique_storage(self)
-        };
-        let out = match unique {
-            Some(s) => s.into_shape(shape)?,
-            None => self.storage().reshape(shape)?,
-        };
-        Ok(record(
-            out,
-            "UnsafeViewBackward0",
-            &[self],
-            false,
-            move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]),
-        ))
+        super::autograd::record_reshaped(self, shape, "UnsafeViewBackward0", move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]))
     }
 
     /// `torch.bmm(a, b)`: `(B, n, m) @ (B, m, p)` batch by batch (BmmBackward0).
@@ -170,30 +152,6 @@ impl Tensor {
                 ])
             },
         ))
-    }
-}
-
-/// The storage of a tensor that nothing else refers to (a result just computed), moved out and
-/// replaced by an empty one, so that giving it another shape copies nothing; `None` when it is
-/// shared. The emptied tensor must not be read again, so it must not be part of a graph.
-fn take_unique_storage(t: &Tensor) -> Option<Storage> {
-    let Backing::Own(shared) = &t.0.data else {
-        return None;
-    };
-    if Rc::strong_count(&t.0) != 1
-        || Rc::strong_count(shared) != 1
-        || Rc::strong_count(&shared.data.borrow()) != 1
-    {
-        return None;
-    }
-    let empty = Rc::new(shared.data.borrow().empty_like());
-    let taken = std::mem::replace(&mut *shared.data.borrow_mut(), empty);
-    match Rc::try_unwrap(taken) {
-        Ok(s) => Some(s),
-        Err(back) => {
-            *shared.data.borrow_mut() = back;
-            None
-        }
     }
 }
 

@@ -85,17 +85,11 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
             let out = Tensor::addmm(b, &x.reshape_usize(&[rows, in_f])?, &w.t()?)?;
             let mut shape = xs[..xs.len() - 1].to_vec();
             shape.push(ws[0]);
-            unsafe_view(out, &shape)
+            out.unsafe_view(&shape)
         }
     }
 }
 
-/// The product's elements in the input's leading shape: moved, not copied (the product is
-/// this function's own).
-fn unsafe_view(t: Tensor, shape: &[usize]) -> Result<Tensor> {
-    let in_shape = t.shape();
-    super::autograd::record_reshaped(t, shape, "UnsafeViewBackward0", move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)]))
-}
 
 /// Loss reduction, PyTorch's `reduction=` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
