@@ -127,13 +127,13 @@ fn invstd_of<T: Elem>(var_sum: f64, m: usize, eps: f64) -> f64 {
 #[inline(always)]
 fn rows_moments<T: Elem>(x: &[T], n: usize, c: usize, ch: usize) -> (f64, f64) {
     let threads = super::threads::num_threads();
-    let chunks = if threads < n { threads } else { 1 };
-    let size = n.div_ceil(chunks);
+    let parts = super::threads::chunks(n, 1, if threads < n { threads } else { 1 });
     let chunked = |f: &dyn Fn(T, T) -> T| -> f64 {
-        (0..chunks)
-            .map(|t| {
+        parts
+            .iter()
+            .map(|rows| {
                 let mut acc = T::zero();
-                for row in t * size..((t + 1) * size).min(n) {
+                for row in rows.clone() {
                     acc = f(acc, x[row * c + ch]);
                 }
                 acc.into()
@@ -353,11 +353,9 @@ fn backward<T: Elem>(x: &[T], g: &[T], n: usize, c: usize, inner: usize, st: &St
         let wc = w.map_or(T::one(), |w| w[ch]);
         let (mut sum, mut dot) = (0.0f64, 0.0f64);
         if inner == 1 {
-            let chunks = super::threads::num_threads().min(n).max(1);
-            let size = n.div_ceil(chunks);
-            for k in 0..chunks {
+            for rows in super::threads::chunks(n, 1, super::threads::num_threads()) {
                 let (mut a, mut b) = (T::zero(), T::zero());
-                for row in k * size..((k + 1) * size).min(n) {
+                for row in rows {
                     let (xv, dy) = (x[row * c + ch], g[row * c + ch]);
                     a = a + dy;
                     b = (xv - mean).mul_add(dy, b);

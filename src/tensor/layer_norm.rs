@@ -293,18 +293,13 @@ fn backward_rows<T: Elem>(
     let rows = mean.len();
     let scale = T::one() / T::from_f64(n as f64);
     let mut dx = vec![T::zero(); x.len()];
-    // Threads past the rows' count get no share: their buffers would add zeros to a sum that
-    // starts from +0, which changes no bit, so they are not made.
-    let threads = super::threads::num_threads().min(rows.max(1));
-    let mut wbuf = w.map(|_| vec![vec![T::zero(); n]; threads]);
-    let mut bbuf = has_bias.then(|| vec![vec![T::zero(); n]; threads]);
-    // `at::parallel_for(0, M, 1)`: one row runs inline as thread 0; more rows split into
-    // `threads` contiguous shares of `ceil(M / threads)`.
-    let share = if rows <= 1 {
-        rows.max(1)
-    } else {
-        rows.div_ceil(threads)
-    };
+    // `at::parallel_for(0, M, 1)`'s shares of the rows (consecutive, all but the last of one
+    // length), a buffer each. Threads without a share would add zeros to a sum that starts
+    // from +0, which changes no bit, so they get no buffer.
+    let parts = super::threads::chunks(rows, 1, super::threads::num_threads());
+    let share = parts[0].len().max(1);
+    let mut wbuf = w.map(|_| vec![vec![T::zero(); n]; parts.len()]);
+    let mut bbuf = has_bias.then(|| vec![vec![T::zero(); n]; parts.len()]);
     for i in 0..rows {
         let (xr, dyr) = (&x[i * n..(i + 1) * n], &dy[i * n..(i + 1) * n]);
         let (a, mu) = (rstd[i], mean[i]);
