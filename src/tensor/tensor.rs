@@ -335,6 +335,19 @@ impl Tensor {
         self.alias_detached(false)
     }
 
+    /// `t.detach_()`: this tensor becomes a leaf that does not require grad. PyTorch refuses
+    /// views (their history is their base's), with this message.
+    pub fn detach_(&self) -> Result<()> {
+        if self.is_view() {
+            return Err(TensorError::runtime(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+            ));
+        }
+        self.set_grad_fn(None);
+        self.0.requires_grad.set(false);
+        Ok(())
+    }
+
     /// A new leaf with its own copy of the data (what saved values and snapshots use). The
     /// snapshot is shared copy-on-write: every write either swaps a buffer or copies one that
     /// another tensor still holds, so no element copy is needed here.

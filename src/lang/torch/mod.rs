@@ -1,6 +1,7 @@
 //! The torch bindings: `torch`, `torch.nn`, `torch.nn.functional` and `torch.optim` as native
 //! Python modules over the tensor engine. The only part of `lang` that knows `crate::tensor`.
 
+mod act_modules;
 mod alpha;
 mod api;
 mod autograd;
@@ -22,6 +23,7 @@ mod graph;
 mod histogram;
 mod save;
 mod init;
+mod inplace;
 mod layers_more;
 mod legacy_types;
 mod linalg;
@@ -133,6 +135,10 @@ pub fn install(interp: &mut Interpreter) {
     );
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
+    act_modules::install(&nn, &functional);
+    inplace::install_functional(&functional);
+    inplace::install_modules(&nn, &functional);
+    inplace::install_torch(&torch, &functional);
     let optim = Rc::new(optim::optim_module());
     let lr_scheduler = Value::Module(Rc::new(optim::lr_scheduler_module()));
     optim.set("lr_scheduler", lr_scheduler.clone());

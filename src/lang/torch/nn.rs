@@ -1194,13 +1194,9 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     }));
     for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
         m.set(name, class(name, "torch.nn", move |_, args| {
+            // ReLU(inplace=False) is the only argument these take (`inplace=True`: inplace.rs).
             if (!args.pos.is_empty() || !args.kw.is_empty()) && matches!(act, Activation::ReLU) {
-                // ReLU(inplace=False) is the only argument these take. With `inplace=True` the
-                // repr says so; the result is computed out of place (docs/divergences.md).
-                let [inplace] = args.bind(&["inplace="])?;
-                if bool_arg(inplace.as_ref(), false) {
-                    return Ok(module(Kind::Configured(act, "inplace=True".into())));
-                }
+                let [_inplace] = args.bind(&["inplace="])?;
             } else if !args.pos.is_empty() && !matches!(act, Activation::Identity) {
                 let [_inplace] = args.bind(&["inplace="])?;
             }
@@ -1245,12 +1241,9 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         Ok(module(Kind::Activation(Activation::Gelu(gelu_tanh(approximate.as_ref())?))))
     }));
     m.set("LeakyReLU", class("LeakyReLU", "torch.nn", |_, args| {
-        let [slope, inplace] = args.bind(&["negative_slope=", "inplace="])?;
+        // `inplace=True`: inplace.rs.
+        let [slope, _inplace] = args.bind(&["negative_slope=", "inplace="])?;
         let slope = f64_arg(slope.as_ref(), 0.01, "negative_slope")?;
-        if bool_arg(inplace.as_ref(), false) {
-            let text = format!("negative_slope={}, inplace=True", crate::lang::format::float_repr(slope));
-            return Ok(module(Kind::Configured(Activation::LeakyRelu(slope), text)));
-        }
         Ok(module(Kind::Activation(Activation::LeakyRelu(slope))))
     }));
     for (name, act) in [("SiLU", Activation::Silu), ("Mish", Activation::Mish)] {

@@ -458,7 +458,7 @@ fn softmax_method(this: &Value, name: &'static str, log: bool) -> Value {
 }
 
 /// The bound method `name` of a tensor, or None if tensors have no such attribute.
-fn method(this: &Value, name: &str) -> Option<Value> {
+pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
     Some(match name {
         "exp" => unary_method(this, "exp", Tensor::exp),
         "log" => unary_method(this, "log", Tensor::log),

@@ -584,7 +584,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 },
             )
         }
-        _ => return None,
+        _ => return super::inplace::method(this, name),
     })
 }
 
