@@ -38,6 +38,7 @@ mod gemv_order;
 mod gemm_avx2;
 mod gemm_avx512;
 mod pack_transpose;
+pub mod pad_modes;
 mod plain_dot;
 mod kernels;
 mod layer_norm;
@@ -84,6 +85,7 @@ mod vml_log;
 mod vml_sqrt;
 mod vml_sqrt_table;
 mod variance;
+mod windows;
 #[cfg(test)]
 mod conv_tests;
 #[cfg(test)]

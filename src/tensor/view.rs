@@ -575,6 +575,11 @@ impl Tensor {
         }
     }
 
+    /// `t.storage_offset()`: where this tensor's first element sits in its buffer.
+    pub fn storage_offset(&self) -> usize {
+        self.view_info().map_or(0, |v| v.layout.offset)
+    }
+
     pub fn is_contiguous(&self) -> bool {
         self.view_info().is_none_or(|v| v.layout.is_contiguous())
     }

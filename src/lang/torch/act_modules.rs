@@ -1,6 +1,6 @@
-//! Activation modules that are their `F.` function with stored arguments (`nn.ReLU6`,
-//! `nn.SELU`, `nn.Threshold`, ..., and any activation built with `inplace=True`), with
-//! PyTorch's reprs.
+//! Modules that are their `F.` function with stored arguments (`nn.ReLU6`, `nn.SELU`,
+//! `nn.Threshold`, ..., any activation built with `inplace=True`, and the padding modules of
+//! padding.rs), with PyTorch's reprs.
 
 use std::any::Any;
 

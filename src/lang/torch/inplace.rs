@@ -119,8 +119,12 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(args.this.clone().unwrap_or(Value::None))
         }));
     }
-    let base = name.strip_suffix('_')?;
-    let base: &'static str = METHODS.iter().copied().find(|m| *m == base)?;
+    let Some(base) = name
+        .strip_suffix('_')
+        .and_then(|b| METHODS.iter().copied().find(|m| *m == b))
+    else {
+        return super::as_method::method(this, name);
+    };
     let inner = super::tensor::method(this, base)?;
     Some(Value::method(this.clone(), name, move |interp, args| {
         let t = receiver(&args)?;

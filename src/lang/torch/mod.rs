@@ -3,6 +3,7 @@
 
 mod act_modules;
 mod alpha;
+mod as_method;
 mod api;
 mod autograd;
 mod conv;
@@ -32,6 +33,7 @@ mod memio;
 mod module;
 mod nn;
 mod nn_utils;
+mod padding;
 mod optim;
 mod rnn;
 mod tensor;
@@ -136,9 +138,11 @@ pub fn install(interp: &mut Interpreter) {
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     act_modules::install(&nn, &functional);
+    padding::install_modules(&nn, &functional);
     inplace::install_functional(&functional);
     inplace::install_modules(&nn, &functional);
     inplace::install_torch(&torch, &functional);
+    as_method::install(&torch);
     let optim = Rc::new(optim::optim_module());
     let lr_scheduler = Value::Module(Rc::new(optim::lr_scheduler_module()));
     optim.set("lr_scheduler", lr_scheduler.clone());
@@ -861,6 +865,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
     tensorfns::add_functional(&m);
+    padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
     m.set("log_softmax", softmax_fn("log_softmax", true));
     m.set("gelu", Value::builtin("gelu", |_, args| {

@@ -1145,19 +1145,6 @@ pub fn add_functional(m: &Module) {
         let r = kl_reduction_arg(reduction.as_ref())?;
         Ok(tv(tnn::kl_div(&x, &t, r, bool_arg(log_target.as_ref(), false)).map_err(exc)?))
     }));
-    m.set("pad", Value::builtin("pad", |interp, args| {
-        let [x, pad, mode, value] = args.bind(&["input", "pad", "mode=", "value="])?;
-        let x = tensor_arg(x.as_ref(), "input")?;
-        if let Some(m) = mode.filter(|m| m.to_str() != "constant") {
-            return Err(Exception::unsupported(format!("F.pad with mode={}", m.repr())));
-        }
-        let pad = interp.iterate(&pad.unwrap_or(Value::None))?.iter().map(|v| v.expect_int("pad")).collect::<R<Vec<_>>>()?;
-        let value = match value {
-            None | Some(Value::None) => 0.0,
-            Some(v) => v.expect_f64("value")?,
-        };
-        Ok(tv(tnn::constant_pad(&x, &pad, value).map_err(exc)?))
-    }));
     m.set("hardtanh", Value::builtin("hardtanh", |_, args| {
         let [x, lo, hi, _inplace] = args.bind(&["input", "min_val=", "max_val=", "inplace="])?;
         let (l, h) = (f64_arg(lo.as_ref(), -1.0, "min_val")?, f64_arg(hi.as_ref(), 1.0, "max_val")?);

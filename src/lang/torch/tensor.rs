@@ -184,6 +184,8 @@ impl NativeObject for PyTensor {
             "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
             "mT" => tv(t.transpose(-2, -1).map_err(exc)?),
             "is_cuda" => Value::Bool(false),
+            "itemsize" => Value::Int(t.dtype().element_size() as i64),
+            "nbytes" => Value::Int((t.dtype().element_size() * t.numel()) as i64),
             "device" => super::device::PyDevice::cpu(),
             _ => return Ok(method(this, name)),
         };
