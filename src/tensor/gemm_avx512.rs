@@ -31,7 +31,8 @@ const IN_PLACE_ROWS: usize = 96;
 const IN_PLACE_K: usize = 256;
 /// Rows of `b` per packed panel: a panel (`KC x 32` floats, 16 KB) and a tile of packed `a`
 /// stay in L1 together while a block's tiles sweep it; chains continue block to block
-/// through `out`.
+/// through `out`. A row-major `b` read in place with `k > IN_PLACE_K` is swept in blocks of
+/// as many rows, for the same reason.
 const KC: usize = 128;
 /// Rows of `a` per block: its packed copy stays in L2 while every panel of `b` passes over it.
 const MC: usize = 96;
@@ -221,32 +222,44 @@ macro_rules! avx512_gemm {
             };
             if b.cs == 1 && (m <= IN_PLACE_ROWS || k <= IN_PLACE_K) {
                 let panels = n.div_ceil(W);
+                // A long sum (a weight gradient's images x positions) runs in blocks of `KC`
+                // rows of `b`, the chains carried block to block through `out`: a panel's
+                // block then stays in L1 while the block's tiles sweep it, where a whole
+                // `k x 32` panel (800 KB at k = 6400) came from L3 for every tile. `AddTo`
+                // keeps one block, so that each chain ends in registers.
+                let kb = if chain == Chain::AddTo || k <= IN_PLACE_K { k } else { KC };
                 let mut ib = 0;
                 while ib < m {
-                    if super::interrupt::should_stop() {
-                        return;
-                    }
                     let ie = m.min(ib + MC);
-                    pack_a(&mut apack, ib, ie, 0, k);
-                    for jp in 0..panels {
-                        let j0 = jp * W;
-                        // SAFETY: `apack` holds rows `ib..ie` of `a` packed; `out`'s rows
-                        // `ib..ie` and `b[p][j0..j0 + w]` for `p < k` are in bounds (asserted
-                        // above).
-                        unsafe {
-                            $rows(
-                                apack.as_ptr(),
-                                b.data.as_ptr().add(j0),
-                                b.rs,
-                                op.add(j0),
-                                n,
-                                W.min(n - j0),
-                                k,
-                                chain,
-                                ib,
-                                ie,
-                            )
-                        };
+                    let mut p0 = 0;
+                    while p0 < k {
+                        if super::interrupt::should_stop() {
+                            return;
+                        }
+                        let kc = kb.min(k - p0);
+                        pack_a(&mut apack, ib, ie, p0, kc);
+                        let chain = if p0 > 0 { Chain::Carry } else { chain };
+                        for jp in 0..panels {
+                            let j0 = jp * W;
+                            // SAFETY: `apack` holds rows `ib..ie` of `a` (columns `p0..p0 + kc`)
+                            // packed; `out`'s rows `ib..ie` and `b[p][j0..j0 + w]` for
+                            // `p0 <= p < p0 + kc` are in bounds (asserted above).
+                            unsafe {
+                                $rows(
+                                    apack.as_ptr(),
+                                    b.data.as_ptr().add(p0 * b.rs + j0),
+                                    b.rs,
+                                    op.add(j0),
+                                    n,
+                                    W.min(n - j0),
+                                    kc,
+                                    chain,
+                                    ib,
+                                    ie,
+                                )
+                            };
+                        }
+                        p0 += kc;
                     }
                     ib = ie;
                 }

@@ -207,6 +207,19 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Few rows and a long sum (a convolution's weight gradient over images x positions): a
+    /// row-major `b` read in place in blocks of 128 rows of `b`, the chains carried from
+    /// block to block (and one block for an added chain), on every tile height and column
+    /// edge, with `k` just past one, two and four blocks.
+    #[test]
+    fn matmul_kernel_in_place_long_sums_f32(m in prop_oneof![1..14usize, 90..97usize], k in prop_oneof![255..262usize, 380..390usize, 510..520usize, 640..660usize], n in prop_oneof![1..40usize, 60..70usize], seed: u64, pad in 0..3usize) {
+        check::<f32>(m, k, n, seed, false, pad);
+    }
+}
+
 /// The products of an LSTM step (hidden 128, batch 16, input 32) and of an MLP's layers,
 /// with their operands laid out as the engine passes them.
 #[test]
