@@ -708,8 +708,13 @@ impl Tensor {
         let out = match &*self.storage() {
             // ATen's `cpu_kernel_vec` runs `1 / (1 + exp(-x))` on whole steps of two AVX512
             // vectors (32 floats) with SLEEF's exp, and the tail with the scalar (glibc) exp.
-            Storage::F32(a) => {
+            // Which elements: iter_layout.rs (thread chunks, strided layouts).
+            Storage::F32(a) if self.is_contiguous() => {
                 Storage::F32(super::storage::map_row_major(a, super::sigmoid_f32::sigmoid))
+            }
+            Storage::F32(a) => {
+                let mask = super::iter_layout::vector_mask(&self.shape(), &[&self.strides()], super::kernels::VEC_LOOP_F32);
+                Storage::F32(super::storage::map_row_major(a, |x| super::sigmoid_f32::sigmoid_masked(x, &mask)))
             }
             // float64 likewise in steps of 16 doubles, with SLEEF's `expd`.
             Storage::F64(a) => Storage::F64(super::storage::map_row_major(a, |x| {

@@ -2,11 +2,38 @@
 //! whole steps of two AVX512 vectors (32 floats) with SLEEF's exp, the tail with the scalar
 //! (glibc) exp. The vector part runs eight lanes at a time (sigmoid_avx2.rs) with the same bits
 //! as the scalar `vec_expf` formula, which is otherwise a libm `fmaf` call per multiply-add.
+//! Which elements are in vector steps: iter_layout.rs (thread chunks of a contiguous tensor,
+//! a mask for other layouts).
 
+use super::iter_layout::contiguous_calls;
 use super::kernels::{Float, VEC_LOOP_F32};
 
-/// The sigmoid of `x` (row-major elements), element by element.
+/// The sigmoid of the elements `x` of a contiguous tensor: one loop call per thread chunk.
 pub(super) fn sigmoid(x: &[f32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.len());
+    for part in contiguous_calls(x.len()) {
+        out.extend(sigmoid_call(&x[part]));
+    }
+    out
+}
+
+/// The sigmoid of the row-major elements `x` of a strided tensor, element `i` in a vector step
+/// where `vector[i]`.
+pub(super) fn sigmoid_masked(x: &[f32], vector: &[bool]) -> Vec<f32> {
+    x.iter()
+        .zip(vector)
+        .map(|(&v, &m)| {
+            if m {
+                1.0 / (1.0 + (-v).vexp())
+            } else {
+                1.0 / (1.0 + (-v).exp())
+            }
+        })
+        .collect()
+}
+
+/// One call of the vectorised loop over `x`: whole steps from its start, then the tail.
+fn sigmoid_call(x: &[f32]) -> Vec<f32> {
     let vec_end = x.len() - x.len() % VEC_LOOP_F32;
     let mut out = vec![0.0f32; x.len()];
     let (head, tail) = out.split_at_mut(vec_end);
@@ -57,7 +84,7 @@ mod tests {
         }
         for len in [x.len(), 31, 32, 33, 70] {
             let xs = &x[..len];
-            let got = sigmoid(xs);
+            let got = sigmoid_call(xs);
             let vec_end = len - len % VEC_LOOP_F32;
             for (i, (&v, &y)) in xs.iter().zip(&got).enumerate() {
                 let want = if i < vec_end {
