@@ -173,28 +173,61 @@ pub(crate) fn backward(act: Act, g: &[f32], x: &[f32]) -> Vec<f32> {
 }
 
 /// `act` over the row-major elements `x` of a strided tensor, element `i` in a vector step
-/// where `vector[i]` (iter_layout::vector_mask).
+/// where `vector[i]` (iter_layout::vector_mask): the vector formula over every element in one
+/// straight loop (each element's bits are its own), then the scalar loop's elements redone.
 pub(crate) fn forward_masked(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
-    x.iter()
-        .zip(vector)
-        .map(|(&v, &m)| if m { act.vector(v) } else { act.scalar(v) })
-        .collect()
+    #[inline(always)]
+    fn run(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
+        let mut out = vec![0.0; x.len()];
+        if vector.iter().any(|&m| m) {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = act.vector(v);
+            }
+        }
+        for ((o, &v), _) in out.iter_mut().zip(x).zip(vector).filter(|(_, m)| !**m) {
+            *o = act.scalar(v);
+        }
+        out
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn go(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
+            run(act, x, vector)
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(act, x, vector) };
+    }
+    run(act, x, vector)
 }
 
 /// The backward of `act` over row-major `g` and `x`, element `i` in a vector step where
-/// `vector[i]`.
+/// `vector[i]` (as [`forward_masked`]).
 pub(crate) fn backward_masked(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
-    x.iter()
-        .zip(g)
-        .zip(vector)
-        .map(|((&v, &d), &m)| {
-            if m {
-                act.backward(d, v, vec_expf, true)
-            } else {
-                act.backward(d, v, f32::exp, false)
+    #[inline(always)]
+    fn run(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
+        let mut out = vec![0.0; x.len()];
+        if vector.iter().any(|&m| m) {
+            for ((o, &d), &v) in out.iter_mut().zip(g).zip(x) {
+                *o = act.backward(d, v, vec_expf, true);
             }
-        })
-        .collect()
+        }
+        let scalar = out.iter_mut().zip(g).zip(x).zip(vector);
+        for (((o, &d), &v), _) in scalar.filter(|(_, m)| !**m) {
+            *o = act.backward(d, v, f32::exp, false);
+        }
+        out
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn go(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
+            run(act, g, x, vector)
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(act, g, x, vector) };
+    }
+    run(act, g, x, vector)
 }
 
 #[cfg(test)]

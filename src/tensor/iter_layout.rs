@@ -122,35 +122,49 @@ pub(crate) fn vector_mask_threads(
     let one_constant =
         inputs.iter().filter(|&&s| s == 0).count() == 1 && inputs.iter().all(|&s| s <= 1);
     let vectorised = started && inner[0] == 1 && (contiguous || one_constant);
-    let mut mask = vec![false; numel];
     if !vectorised || len < step {
-        return mask;
+        return vec![false; numel];
     }
-    // Each element's output offset lies in one thread chunk and one row; its loop call is the
-    // part of the row inside the chunk, vector steps from that part's start.
-    let parts = threads::chunks(numel, GRAIN_SIZE, threads);
-    let call_vector = |off: usize| -> bool {
-        let row = off - off % len;
-        let chunk = parts
-            .iter()
-            .find(|c| c.contains(&off))
-            .map_or(0..numel, Range::clone);
-        let (start, end) = (row.max(chunk.start), (row + len).min(chunk.end));
-        let n = end - start;
-        off - start < n - n % step
-    };
-    // Walk the elements row-major, tracking each one's output offset (the output is dense).
-    let mut idx = vec![0usize; nd];
-    let mut off = 0usize;
-    for m in mask.iter_mut() {
-        *m = call_vector(off);
-        for d in (0..nd).rev() {
+    // First by output offset: each thread chunk's part of each row is one loop call, vector
+    // steps from that part's start.
+    let mut dense = vec![false; numel];
+    for chunk in threads::chunks(numel, GRAIN_SIZE, threads) {
+        let mut start = chunk.start;
+        while start < chunk.end {
+            let end = (start - start % len + len).min(chunk.end);
+            let n = end - start;
+            dense[start..start + n - n % step].fill(true);
+            start = end;
+        }
+    }
+    if out_strides
+        .iter()
+        .zip(shape)
+        .rev()
+        .scan(1, |acc, (&s, &n)| {
+            let ok = n == 1 || s == *acc;
+            *acc *= n;
+            Some(ok)
+        })
+        .all(|ok| ok)
+    {
+        // The output's order is row-major already.
+        return dense;
+    }
+    // Then row-major, following each element's output offset (the output is dense).
+    let mut mask = Vec::with_capacity(numel);
+    let (inner, inner_stride) = (shape[nd - 1], out_strides[nd - 1]);
+    let mut idx = vec![0usize; nd - 1];
+    let mut base = 0usize;
+    while mask.len() < numel {
+        mask.extend((0..inner).map(|j| dense[base + j * inner_stride]));
+        for d in (0..nd - 1).rev() {
             idx[d] += 1;
-            off += out_strides[d];
+            base += out_strides[d];
             if idx[d] < shape[d] {
                 break;
             }
-            off -= out_strides[d] * shape[d];
+            base -= out_strides[d] * shape[d];
             idx[d] = 0;
         }
     }
