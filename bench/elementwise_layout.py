@@ -11,6 +11,7 @@ xt = (torch.randn(1000, 1000) * 4).t()
 xs = (torch.randn(1000, 2000) * 4)[:, ::2]
 xe = (torch.randn(1, 1000) * 4).expand(1000, 1000)
 g = torch.randn(1000, 1000)
+seq = torch.randn(64, 40, 400) * 3
 
 
 def rep(n, f):
@@ -33,6 +34,7 @@ rows = [
     ("softplus 1000x1000 strided x10", rep(10, lambda: F.softplus(xs))),
     ("elu 1000x1000 expanded x10", rep(10, lambda: F.elu(xe))),
     ("silu fwd+bwd 1000x1000 transposed x5", silu_back),
+    ("log_softmax over dim 1 of (64, 40, 400) x5", rep(5, lambda: F.log_softmax(seq, 1))),
 ]
 for name, f in rows:
     t = time.process_time()
