@@ -117,17 +117,30 @@ impl Tensor {
         df: impl Fn(f64) -> f64 + 'static,
     ) -> Result<Tensor> {
         float_only(self, kernel)?;
+        // Which elements take ATen's vector steps depends on the layout (iter_layout.rs).
+        let contiguous = self.is_contiguous();
         let out = match &*self.storage() {
-            Storage::F32(a) => Storage::F32(map_row_major(a, |x| act_f32::forward(act, x))),
+            Storage::F32(a) if contiguous => Storage::F32(map_row_major(a, |x| act_f32::forward(act, x))),
+            Storage::F32(a) => {
+                let mask = vector_mask(&self.shape(), &[&self.strides()], VEC_LOOP_F32);
+                Storage::F32(map_row_major(a, |x| act_f32::forward_masked(act, x, &mask)))
+            }
             s => map_f(s, f),
         };
         let x = super::ops::saved(self);
+        // The saved copy is contiguous; ATen's backward loop follows the input's own layout.
+        let x_strides = self.strides();
         Ok(record(out, grad_fn, &[self], true, move |g, _| {
             if let (Storage::F32(xa), Storage::F32(ga)) = (&*x.storage(), &*g.storage())
                 && xa.shape() == ga.shape()
             {
                 let gr = super::ops::row_major(ga);
-                let out = map_row_major(xa, |xs| act_f32::backward(act, &gr, xs));
+                let out = if contiguous && g.is_contiguous() {
+                    map_row_major(xa, |xs| act_f32::backward(act, &gr, xs))
+                } else {
+                    let mask = vector_mask(&x.shape(), &[&g.strides(), &x_strides], VEC_LOOP_F32);
+                    map_row_major(xa, |xs| act_f32::backward_masked(act, &gr, xs, &mask))
+                };
                 return Ok(vec![Some(Tensor::from_storage(Storage::F32(out)))]);
             }
             let d = Tensor::from_storage(map_f(&x.storage(), &df));

@@ -2,10 +2,14 @@
 //! computes them: whole steps of two AVX512 vectors (32 floats) of the row-major elements with
 //! SLEEF's `expf`/`expm1f`/`log1pf`, the tail with glibc's.
 //!
+//! Contiguous operands split into the loop calls of iter_layout.rs (one per thread chunk past
+//! ATen's grain size); other layouts take a per-element mask of the vector steps from there.
+//!
 //! The formulas are ATen's (Activation.cpp), in float32 steps; probed against real PyTorch in
 //! docs/probes/activations_f32.py, which also found that GCC contracts silu's backward
 //! `1 + x·(1 - s)` into one fused multiply-add in both the vector and the scalar loop.
 
+use super::iter_layout::contiguous_calls;
 use super::kernels::{VEC_LOOP_F32, vec_expf};
 use super::sleef_f32::{expm1f_u10, log1pf_u10};
 
@@ -117,7 +121,21 @@ fn backward_into(act: Act, g: &[f32], x: &[f32], out: &mut [f32]) {
     }
 }
 
-/// `act` over the row-major elements `x`.
+#[inline(always)]
+fn forward_calls(act: Act, x: &[f32], out: &mut [f32]) {
+    for part in contiguous_calls(x.len()) {
+        forward_into(act, &x[part.clone()], &mut out[part]);
+    }
+}
+
+#[inline(always)]
+fn backward_calls(act: Act, g: &[f32], x: &[f32], out: &mut [f32]) {
+    for part in contiguous_calls(x.len()) {
+        backward_into(act, &g[part.clone()], &x[part.clone()], &mut out[part]);
+    }
+}
+
+/// `act` over the elements `x` of a contiguous tensor.
 pub(crate) fn forward(act: Act, x: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; x.len()];
     #[cfg(target_arch = "x86_64")]
@@ -126,32 +144,90 @@ pub(crate) fn forward(act: Act, x: &[f32]) -> Vec<f32> {
         // not a call to `fmaf`.
         #[target_feature(enable = "avx2,fma")]
         fn go(act: Act, x: &[f32], out: &mut [f32]) {
-            forward_into(act, x, out)
+            forward_calls(act, x, out)
         }
         // SAFETY: the CPU has the features `go` is compiled for.
         unsafe { go(act, x, &mut out) };
         return out;
     }
-    forward_into(act, x, &mut out);
+    forward_calls(act, x, &mut out);
     out
 }
 
-/// The gradient of `act` at the row-major elements `x` given the output gradient `g` (same
-/// length).
+/// The gradient of `act` at the elements `x` given the output gradient `g` (same length), both
+/// contiguous.
 pub(crate) fn backward(act: Act, g: &[f32], x: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; x.len()];
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[target_feature(enable = "avx2,fma")]
         fn go(act: Act, g: &[f32], x: &[f32], out: &mut [f32]) {
-            backward_into(act, g, x, out)
+            backward_calls(act, g, x, out)
         }
         // SAFETY: the CPU has the features `go` is compiled for.
         unsafe { go(act, g, x, &mut out) };
         return out;
     }
-    backward_into(act, g, x, &mut out);
+    backward_calls(act, g, x, &mut out);
     out
+}
+
+/// `act` over the row-major elements `x` of a strided tensor, element `i` in a vector step
+/// where `vector[i]` (iter_layout::vector_mask): the vector formula over every element in one
+/// straight loop (each element's bits are its own), then the scalar loop's elements redone.
+pub(crate) fn forward_masked(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
+    #[inline(always)]
+    fn run(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
+        let mut out = vec![0.0; x.len()];
+        if vector.iter().any(|&m| m) {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = act.vector(v);
+            }
+        }
+        for ((o, &v), _) in out.iter_mut().zip(x).zip(vector).filter(|(_, m)| !**m) {
+            *o = act.scalar(v);
+        }
+        out
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn go(act: Act, x: &[f32], vector: &[bool]) -> Vec<f32> {
+            run(act, x, vector)
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(act, x, vector) };
+    }
+    run(act, x, vector)
+}
+
+/// The backward of `act` over row-major `g` and `x`, element `i` in a vector step where
+/// `vector[i]` (as [`forward_masked`]).
+pub(crate) fn backward_masked(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
+    #[inline(always)]
+    fn run(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
+        let mut out = vec![0.0; x.len()];
+        if vector.iter().any(|&m| m) {
+            for ((o, &d), &v) in out.iter_mut().zip(g).zip(x) {
+                *o = act.backward(d, v, vec_expf, true);
+            }
+        }
+        let scalar = out.iter_mut().zip(g).zip(x).zip(vector);
+        for (((o, &d), &v), _) in scalar.filter(|(_, m)| !**m) {
+            *o = act.backward(d, v, f32::exp, false);
+        }
+        out
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn go(act: Act, g: &[f32], x: &[f32], vector: &[bool]) -> Vec<f32> {
+            run(act, g, x, vector)
+        }
+        // SAFETY: the CPU has the features `go` is compiled for.
+        return unsafe { go(act, g, x, vector) };
+    }
+    run(act, g, x, vector)
 }
 
 #[cfg(test)]

@@ -708,8 +708,13 @@ impl Tensor {
         let out = match &*self.storage() {
             // ATen's `cpu_kernel_vec` runs `1 / (1 + exp(-x))` on whole steps of two AVX512
             // vectors (32 floats) with SLEEF's exp, and the tail with the scalar (glibc) exp.
-            Storage::F32(a) => {
+            // Which elements: iter_layout.rs (thread chunks, strided layouts).
+            Storage::F32(a) if self.is_contiguous() => {
                 Storage::F32(super::storage::map_row_major(a, super::sigmoid_f32::sigmoid))
+            }
+            Storage::F32(a) => {
+                let mask = super::iter_layout::vector_mask(&self.shape(), &[&self.strides()], super::kernels::VEC_LOOP_F32);
+                Storage::F32(super::storage::map_row_major(a, |x| super::sigmoid_f32::sigmoid_masked(x, &mask)))
             }
             // float64 likewise in steps of 16 doubles, with SLEEF's `expd`.
             Storage::F64(a) => Storage::F64(super::storage::map_row_major(a, |x| {
@@ -1059,7 +1064,7 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = along_dim(&x, d, if d + 1 == self.dim() { super::softmax_lanes::log_softmax_row_last } else { log_softmax_row })?;
+        let out = if d + 1 == self.dim() { along_dim(&x, d, super::softmax_lanes::log_softmax_row_last)? } else { super::softmax_lanes::log_softmax_inner(&x, d)? };
         let result = Tensor::from_storage(out.clone());
         Ok(record_out(&result.clone(), out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
@@ -2015,37 +2020,6 @@ pub(crate) enum RowOut {
     F32(Vec<f32>),
     F64(Vec<f64>),
 }
-
-fn row_max<T: Float>(r: &[T]) -> T {
-    let mut m = r[0];
-    for &x in &r[1..] {
-        if x.is_nan() || x > m {
-            m = x;
-        }
-    }
-    m
-}
-
-fn log_softmax_generic<T: Float>(r: &[T]) -> Vec<T> {
-    if r.is_empty() {
-        return Vec::new();
-    }
-    let m = row_max(r);
-    let mut s = T::zero();
-    for &x in r {
-        s = s + (x - m).vexp();
-    }
-    let lse = s.ln();
-    r.iter().map(|&x| (x - m) - lse).collect()
-}
-
-fn log_softmax_row(r: RowRef) -> RowOut {
-    match r {
-        RowRef::F32(r) => RowOut::F32(log_softmax_generic(r)),
-        RowRef::F64(r) => RowOut::F64(log_softmax_generic(r)),
-    }
-}
-
 
 /// Matrix product of row-major storages of the same dtype.
 /// The gradient of `a @ b` with respect to `b`, `a^T @ g`. When `b` is a transposed matrix (a

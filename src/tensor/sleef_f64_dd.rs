@@ -627,12 +627,10 @@ pub(crate) fn vec_steps(
 }
 
 /// A unary float64 op as ATen's TensorIterator walks an input of `shape` whose elements
-/// are `x` (row-major) and lie in memory with `strides` (None: contiguous). A dense input
-/// (contiguous or a permutation of it, e.g. transposed) runs in memory order, its last
-/// `len % 16` elements there through `scalar`; otherwise the trailing dims whose strides chain
-/// from a unit-stride last dim form rows that each get whole steps and a tail (an expanded
-/// input), and an input whose last dim is strided runs `scalar` throughout. Returns the
-/// results row-major.
+/// are `x` (row-major) and lie in memory with `strides` (None: contiguous): each element
+/// through `vector` where it falls in a whole step of 16 doubles of its loop call, `scalar`
+/// (glibc) elsewhere, by TensorIterator's layout and thread chunks (iter_layout.rs). Returns
+/// the results row-major.
 pub(crate) fn aten_unary(
     x: &[f64],
     shape: &[usize],
@@ -640,69 +638,26 @@ pub(crate) fn aten_unary(
     vector: impl Fn(f64) -> f64 + Copy,
     scalar: impl Fn(f64) -> f64 + Copy,
 ) -> Vec<f64> {
-    let Some(strides) = strides else {
-        return vec_steps(x, vector, scalar);
-    };
-    // (size, stride, axis) of the dims TensorIterator keeps (size-1 dims are dropped).
-    let dims: Vec<(usize, usize, usize)> = shape
-        .iter()
-        .zip(strides)
-        .enumerate()
-        .filter(|(_, (n, _))| **n > 1)
-        .map(|(i, (&n, &st))| (n, st, i))
-        .collect();
-    let mut order = dims.clone();
-    order.sort_by_key(|d| std::cmp::Reverse(d.1));
-    let mut expect = 1;
-    let dense = order.iter().rev().all(|&(n, st, _)| {
-        let ok = st == expect;
-        expect *= n;
-        ok
+    let contiguous = strides.is_none_or(|s| {
+        let mut expect = 1;
+        shape.iter().zip(s).rev().all(|(&n, &st)| {
+            let ok = n == 1 || st == expect;
+            expect *= n;
+            ok
+        })
     });
-    if dense {
-        let mut rm = vec![1usize; shape.len()];
-        for d in (0..shape.len().saturating_sub(1)).rev() {
-            rm[d] = rm[d + 1] * shape[d + 1];
-        }
-        // Row-major positions of the elements in memory order (an odometer over `order`).
-        let mut pos = Vec::with_capacity(x.len());
-        let mut idx = vec![0usize; order.len()];
-        for _ in 0..x.len() {
-            pos.push(
-                order
-                    .iter()
-                    .zip(&idx)
-                    .map(|(&(_, _, ax), &i)| i * rm[ax])
-                    .sum::<usize>(),
-            );
-            for k in (0..order.len()).rev() {
-                idx[k] += 1;
-                if idx[k] < order[k].0 {
-                    break;
-                }
-                idx[k] = 0;
-            }
-        }
-        let mem: Vec<f64> = pos.iter().map(|&p| x[p]).collect();
-        let ym = vec_steps(&mem, vector, scalar);
-        let mut out = vec![0.0; x.len()];
-        for (&p, &y) in pos.iter().zip(&ym) {
-            out[p] = y;
+    if contiguous {
+        let mut out = Vec::with_capacity(x.len());
+        for part in super::iter_layout::contiguous_calls(x.len()) {
+            out.extend(vec_steps(&x[part], vector, scalar));
         }
         return out;
     }
-    let mut row = 1;
-    for &(n, st, _) in dims.iter().rev() {
-        if st != row {
-            break;
-        }
-        row *= n;
-    }
-    if row == 1 {
-        return x.iter().map(|&v| scalar(v)).collect();
-    }
-    x.chunks(row)
-        .flat_map(|c| vec_steps(c, vector, scalar))
+    let strides = strides.unwrap_or_default();
+    let mask = super::iter_layout::vector_mask(shape, &[strides], VEC_LOOP_F64);
+    x.iter()
+        .zip(&mask)
+        .map(|(&v, &m)| if m { vector(v) } else { scalar(v) })
         .collect()
 }
 

@@ -204,6 +204,64 @@ pub(crate) fn softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
     flat.reshape(&shape)
 }
 
+/// `log_softmax` over dim `d` when it is not the last, as ATen's `_vec_logsoftmax` computes it:
+/// the inner positions of each outer index are taken in chunks of
+/// `max(128 KiB / (dim * sizeof), W) / W * W` (W: lanes of one AVX512 vector); within a chunk
+/// of `size` positions the first `size - size % W` are vector lanes (SLEEF exp), the rest the
+/// scalar loop (the C library's exp). Either way a position's max starts at -inf and takes each
+/// element greater than it, its sum is `exp(x - max)` added from zero down the dim, and its
+/// log is SLEEF's (`vec::map` over the whole chunk); out = `(x - max) - log(sum)`.
+pub(crate) fn log_softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
+    let shape = x.shape();
+    let (outer, dim, inner) = (
+        shape[..d].iter().product::<usize>(),
+        shape[d],
+        shape[d + 1..].iter().product::<usize>(),
+    );
+    fn go<T: VecExp>(a: &ArrayD<T>, outer: usize, dim: usize, inner: usize) -> Result<ArrayD<T>> {
+        let a = a.as_standard_layout();
+        let a = a.as_slice().unwrap_or(&[]);
+        let mut out = vec![T::zero(); a.len()];
+        let w = lanes::<T>();
+        let chunk = ((128 * 1024 / dim.max(1) / std::mem::size_of::<T>()).max(w)) / w * w;
+        for o in 0..outer {
+            let mut begin = 0;
+            while begin < inner {
+                let size = chunk.min(inner - begin);
+                let vec_end = size - size % w;
+                for p in 0..size {
+                    let col = o * dim * inner + begin + p;
+                    let mut m = T::from_f64(f64::NEG_INFINITY);
+                    for k in 0..dim {
+                        let v = a[col + k * inner];
+                        if v > m {
+                            m = v;
+                        }
+                    }
+                    let mut s = T::zero();
+                    for k in 0..dim {
+                        let z = a[col + k * inner] - m;
+                        s = s + if p < vec_end { z.vec_exp() } else { z.exp() };
+                    }
+                    let ls = s.vec_log();
+                    for k in 0..dim {
+                        out[col + k * inner] = (a[col + k * inner] - m) - ls;
+                    }
+                }
+                begin += size;
+            }
+        }
+        ArrayD::from_shape_vec(IxDyn(&[outer * dim * inner]), out)
+            .map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    let flat = match x {
+        Storage::F32(a) => Storage::F32(go(a, outer, dim, inner)?),
+        Storage::F64(a) => Storage::F64(go(a, outer, dim, inner)?),
+        _ => return Err(TensorError::runtime("log_softmax needs a float tensor")),
+    };
+    flat.reshape(&shape)
+}
+
 /// Per row of the last dim, ATen's `vec::map2_reduce_all(g * y, +)` (`y` given) or
 /// `vec::reduce_all(g, +)`: a row shorter than a vector adds its (rounded) terms left to
 /// right; a longer one accumulates whole vectors of rounded products lane by lane, fuses the
