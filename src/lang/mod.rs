@@ -27,6 +27,7 @@ mod re;
 mod sandbox;
 mod stdlib;
 mod stdmods;
+mod argparse;
 mod pycollections;
 mod itertools;
 mod json;
