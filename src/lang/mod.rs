@@ -28,6 +28,7 @@ mod sandbox;
 mod stdlib;
 mod stdmods;
 mod argparse;
+mod future;
 mod pycollections;
 mod itertools;
 mod json;

@@ -103,4 +103,5 @@ pub fn install(it: &mut Interpreter) {
     super::json::install(it);
     super::enums::install(it);
     super::argparse::install(it);
+    super::future::install(it);
 }
