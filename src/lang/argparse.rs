@@ -42,6 +42,10 @@ struct Action {
     required: bool,
 }
 
+/// What `parse` found: (destination, value) pairs in the namespace's order, and the command
+/// line's words no action took.
+type Parsed = (Vec<(String, Value)>, Vec<String>);
+
 struct Parser {
     prog: String,
     description: Value,
@@ -244,11 +248,7 @@ fn stored(p: &Parser, a: &Action, vals: &[String], it: &mut Interpreter) -> R<Va
 
 /// Parses `argv` into (destination, value) pairs in the order argparse fills its namespace
 /// (every action's default first, in the order added), plus what it did not recognise.
-fn parse(
-    p: &Parser,
-    argv: &[String],
-    it: &mut Interpreter,
-) -> R<(Vec<(String, Value)>, Vec<String>)> {
+fn parse(p: &Parser, argv: &[String], it: &mut Interpreter) -> R<Parsed> {
     let actions = p.actions.borrow().clone();
     let mut out: Vec<(String, Value)> = Vec::new();
     let set = |out: &mut Vec<(String, Value)>, k: &str, v: Value| match out
