@@ -27,6 +27,8 @@ mod re;
 mod sandbox;
 mod stdlib;
 mod stdmods;
+mod argparse;
+mod future;
 mod pycollections;
 mod itertools;
 mod json;

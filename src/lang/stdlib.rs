@@ -102,4 +102,6 @@ pub fn install(it: &mut Interpreter) {
     super::dataclasses::install(it);
     super::json::install(it);
     super::enums::install(it);
+    super::argparse::install(it);
+    super::future::install(it);
 }
