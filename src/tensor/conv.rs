@@ -335,7 +335,7 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
 pub(super) fn input_grad_chains(g: &Geom, s: &ConvSpec) -> Vec<(Range<usize>, Range<usize>)> {
     if s.stride == [1, 1] {
         (0..g.og.max(1)).step_by(16).map(|o0| (0..g.kw, o0..(o0 + 16).min(g.og))).collect()
-    } else if g.w % s.stride[1] == 0 {
+    } else if g.w.is_multiple_of(s.stride[1]) {
         (0..g.kw).map(|kx| (kx..kx + 1, 0..g.og)).collect()
     } else {
         vec![(0..g.kw, 0..g.og)]
