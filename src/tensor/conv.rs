@@ -22,6 +22,7 @@ use super::storage::Storage;
 use super::{DType, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Stride, padding (before/after, per spatial dim), dilation and groups of a 2-d convolution.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,22 +255,33 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
     let mut gw = vec![T::zero(); wt.len()];
     let mut gb = vec![T::zero(); g.o];
     if want[0] && onednn {
+        let chains = input_grad_chains(g, s);
         for n in 0..g.n {
             for c in 0..g.c {
                 let (grp, cl) = (c / g.cg, c % g.cg);
                 for y in 0..g.h {
                     for xx in 0..g.w {
-                        let mut acc = T::zero();
-                        for ky in 0..g.kh {
-                            for kx in 0..g.kw {
-                                if let Some((oy, ox)) = source(y, xx, ky, kx) {
-                                    for o in grp * g.og..(grp + 1) * g.og {
-                                        acc = gy[gyi(n, o, oy, ox)].mul_add(wt[wi(o, cl, ky, kx)], acc);
+                        // Each chain sums its taps from zero; the chains that met a tap are
+                        // then added in order.
+                        let mut total: Option<T> = None;
+                        for (kxs, os) in &chains {
+                            let mut acc: Option<T> = None;
+                            for ky in 0..g.kh {
+                                for kx in kxs.clone() {
+                                    if let Some((oy, ox)) = source(y, xx, ky, kx) {
+                                        for o in os.clone() {
+                                            let o = grp * g.og + o;
+                                            let a = acc.unwrap_or_else(T::zero);
+                                            acc = Some(gy[gyi(n, o, oy, ox)].mul_add(wt[wi(o, cl, ky, kx)], a));
+                                        }
                                     }
                                 }
                             }
+                            if let Some(a) = acc {
+                                total = Some(total.map_or(a, |t| t + a));
+                            }
                         }
-                        gx[xi(n, c, y, xx)] = acc.into();
+                        gx[xi(n, c, y, xx)] = total.unwrap_or_else(T::zero).into();
                     }
                 }
             }
@@ -312,6 +324,22 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
         gb = super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]);
     }
     (gx, gw.into_iter().map(Into::into).collect(), gb.into_iter().map(Into::into).collect())
+}
+
+/// The chains of oneDNN's input gradient, as (kernel columns, output channels of the group):
+/// each sums its taps in (kernel row, kernel column, output channel) order with one FMA per
+/// step from zero, and an input's chains that met a tap are added in order. Probed in PyTorch
+/// 2.15 (docs/divergences.md, "Convolutional layers"): with unit strides one chain per block
+/// of 16 output channels; with a stride above 1 and a width that the column stride divides,
+/// one chain per kernel column over all output channels; otherwise one chain over everything.
+pub(super) fn input_grad_chains(g: &Geom, s: &ConvSpec) -> Vec<(Range<usize>, Range<usize>)> {
+    if s.stride == [1, 1] {
+        (0..g.og.max(1)).step_by(16).map(|o0| (0..g.kw, o0..(o0 + 16).min(g.og))).collect()
+    } else if g.w.is_multiple_of(s.stride[1]) {
+        (0..g.kw).map(|kx| (kx..kx + 1, 0..g.og)).collect()
+    } else {
+        vec![(0..g.kw, 0..g.og)]
+    }
 }
 
 /// The gemm path's input gradient: each input's products `gy * w` (exact in f64 for float32)
@@ -368,7 +396,7 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
     let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
     let gx = match need[0] {
         false => Some(Vec::new()),
-        true if onednn => conv_im2col::input_grad(gy, wt, g, s),
+        true if onednn => super::conv_dgrad::input_grad(gy, wt, g, s),
         true => None,
     };
     let gw = match need[1] {

@@ -114,7 +114,7 @@ fn tap_of(r: usize, cb: usize, g: &Geom, kernel_major: bool) -> (usize, usize, u
 /// overlapping fixed-size chunks, which compile to a few vector moves where `copy_from_slice`
 /// of a run-time length is a `memcpy` call costing more than the copy.
 #[inline(always)]
-fn copy_line<T: Copy>(dst: &mut [T], src: &[T]) {
+pub(super) fn copy_line<T: Copy>(dst: &mut [T], src: &[T]) {
     #[inline(always)]
     fn halves<T: Copy, const K: usize>(dst: &mut [T], src: &[T]) {
         let n = dst.len();
@@ -165,7 +165,7 @@ fn fill_line<T: Copy>(dst: &mut [T], v: T) {
 /// The row length of a column matrix with `p` positions: whole panels of the matmul kernel
 /// (two vectors), so that it reads the columns in place instead of packing the last partial
 /// panel on every call (the padding columns hold +0 and their outputs are dropped).
-fn padded_len<T: Float>(p: usize) -> usize {
+pub(super) fn padded_len<T: Float>(p: usize) -> usize {
     p.next_multiple_of(2 * T::LANES)
 }
 
@@ -224,7 +224,7 @@ const CHUNK_ELEMS: usize = 1 << 10;
 
 /// Images per chunk when each image takes `per_image` columns of `rows` rows: as many as fit
 /// in [`CHUNK_ELEMS`], at least one.
-fn chunk_images(n: usize, rows: usize, per_image: usize) -> usize {
+pub(super) fn chunk_images(n: usize, rows: usize, per_image: usize) -> usize {
     (CHUNK_ELEMS / (rows * per_image).max(1)).clamp(1, n.max(1))
 }
 
@@ -313,94 +313,6 @@ pub(super) fn forward<T: Float + Into<f64>>(
         }
     }
     Some(out)
-}
-
-/// The oneDNN input gradient: per image and group `weights (cg x (row, column, out channel))
-/// @ gradient columns`, a column holding for each input position the output gradient its tap
-/// came from (+0 where none did). `None` where [`zero_fill_exact`] fails.
-pub(super) fn input_grad<T: Float + Into<f64>>(
-    gy: &[T],
-    wt: &[T],
-    g: &Geom,
-    s: &ConvSpec,
-) -> Option<Vec<T>> {
-    if g.og == 0 || g.cg == 0 || g.n * g.h * g.w * g.oh * g.ow == 0 || !zero_fill_exact(gy, wt) {
-        return None;
-    }
-    let (p, hw, groups) = (g.oh * g.ow, g.h * g.w, g.o / g.og);
-    let k = g.kh * g.kw * g.og;
-    let tap = |r: usize| (r / (g.kw * g.og), (r / g.og) % g.kw, r % g.og);
-    let weights: Vec<Vec<T>> = (0..groups)
-        .map(|grp| {
-            let mut w = Vec::with_capacity(g.cg * k);
-            for c in 0..g.cg {
-                for r in 0..k {
-                    let (ky, kx, o) = tap(r);
-                    w.push(wt[(((grp * g.og + o) * g.cg + c) * g.kh + ky) * g.kw + kx]);
-                }
-            }
-            w
-        })
-        .collect();
-    // Input positions whose tap (ky, kx) comes from an output position: y = oy * stride +
-    // ky * dilation - pad, so the rows (columns) hit are every stride-th from the first.
-    let hits = |len: usize, out: usize, stride: usize, off: usize, pad: usize| {
-        let (lo, hi) = tap_range(out, len, stride, off, pad);
-        (lo..hi).map(move |o| (o * stride + off - pad, o))
-    };
-    // One product per chunk of images, their positions side by side (as in [`forward`]).
-    let nb = chunk_images(g.n, k, hw);
-    let ld = padded_len::<T>(nb * hw);
-    let mut gx = vec![T::zero(); g.n * g.c * hw];
-    let mut col = vec![T::zero(); k * ld];
-    let mut part = vec![T::zero(); g.cg * ld];
-    for n0 in (0..g.n).step_by(nb) {
-        if super::interrupt::should_stop() {
-            break;
-        }
-        let nc = nb.min(g.n - n0);
-        let cols = padded_len::<T>(nc * hw);
-        for (grp, w) in weights.iter().enumerate() {
-            // Each image and group writes the same positions of `col` (they depend on the
-            // geometry alone), so the zeros of the first fill stay where no output reaches.
-            for i in 0..nc {
-                for (r, row) in col.chunks_exact_mut(ld).enumerate() {
-                    let (ky, kx, o) = tap(r);
-                    let plane = &gy[((n0 + i) * g.o + grp * g.og + o) * p..][..p];
-                    let row = &mut row[i * hw..][..hw];
-                    for (y, oy) in hits(g.h, g.oh, s.stride[0], ky * s.dilation[0], s.pad_lo[0]) {
-                        let dst = &mut row[y * g.w..][..g.w];
-                        let src = &plane[oy * g.ow..][..g.ow];
-                        if s.stride[1] == 1 {
-                            let (lo, hi) = tap_range(g.ow, g.w, 1, kx * s.dilation[1], s.pad_lo[1]);
-                            // A tap that reaches no input column (a kernel wider than the
-                            // padded input's edge) copies nothing, and its start would be out
-                            // of range.
-                            if lo == hi {
-                                continue;
-                            }
-                            let x0 = lo + kx * s.dilation[1] - s.pad_lo[1];
-                            copy_line(&mut dst[x0..x0 + hi - lo], &src[lo..hi]);
-                        } else {
-                            for (xx, ox) in
-                                hits(g.w, g.ow, s.stride[1], kx * s.dilation[1], s.pad_lo[1])
-                            {
-                                dst[xx] = src[ox];
-                            }
-                        }
-                    }
-                }
-            }
-            fused_matmul_into(Mat::rows(w, k), Mat::rows(&col, ld), &mut part, g.cg, k, cols, false);
-            for (c, row) in part.chunks_exact(cols).take(g.cg).enumerate() {
-                for i in 0..nc {
-                    gx[((n0 + i) * g.c + grp * g.cg + c) * hw..][..hw]
-                        .copy_from_slice(&row[i * hw..][..hw]);
-                }
-            }
-        }
-    }
-    Some(gx)
 }
 
 /// The weight gradient (conv_wgrad.rs): oneDNN's chains run on over the whole batch, the gemm

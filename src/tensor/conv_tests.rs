@@ -102,6 +102,13 @@ fn cases() -> Vec<Case> {
         // A kernel as large as the padded input; a 1-d convolution (height 1).
         case(1, 3, [4, 4], 3, [4, 4], [1, 1], [0, 1], [0, 1], [1, 1], 1),
         case(2, 2, [1, 13], 4, [1, 3], [1, 2], [0, 1], [0, 1], [1, 1], 1),
+        // The input gradient's chains: DCGAN's stride-2 4x4 kernels over an even width (one
+        // chain per kernel column), an odd width (one chain), a row stride alone, and more
+        // than 16 output channels at stride 1 (one chain per block of 16).
+        case(2, 8, [8, 8], 16, [4, 4], [2, 2], [1, 1], [1, 1], [1, 1], 1),
+        case(2, 3, [9, 9], 20, [4, 4], [2, 2], [1, 1], [1, 1], [1, 1], 1),
+        case(3, 5, [9, 8], 6, [4, 3], [2, 1], [1, 1], [1, 1], [1, 1], 1),
+        case(2, 4, [6, 7], 37, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], 1),
     ]
 }
 
@@ -145,7 +152,7 @@ fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
                 "case {ci} {path:?} weight gradient"
             );
             if onednn {
-                let fast_gx = conv_im2col::input_grad(&gy, &w, &g, &s).expect("fast path taken");
+                let fast_gx = super::conv_dgrad::input_grad(&gy, &w, &g, &s).expect("fast path taken");
                 assert_eq!(
                     bits(&fast_gx),
                     bits(&gx),
@@ -261,7 +268,7 @@ fn gemm_input_gradient_adds_in_the_per_output_order() {
 
 /// A shape around the modern CNNs' (d2l's ResNet, GoogLeNet, NiN, VGG): channel counts at and
 /// around multiples of 16 (the oneDNN block and the matmul kernel's vector), 1x1 to 7x7
-/// kernels, strides 1-2, padding, dilation, batch 1-4 (chunks of images split at several
+/// kernels, strides 1-2 (each dim its own), padding, dilation, batch 1-4 (chunks of images split at several
 /// places, the test build's chunks being small).
 fn modern_case() -> impl Strategy<Value = Case> {
     let chans = prop_oneof![1..5usize, 15..18usize, 31..34usize, 47..50usize];
@@ -270,7 +277,7 @@ fn modern_case() -> impl Strategy<Value = Case> {
         chans.clone(),
         chans,
         prop_oneof![Just(1usize), Just(3), Just(5), Just(7), 1..4usize],
-        1..3usize,
+        (1..3usize, 1..3usize),
         (0..4usize, 0..4usize),
         1..3usize,
         0..6usize,
@@ -287,7 +294,7 @@ fn modern_case() -> impl Strategy<Value = Case> {
                 hw: [hw, hw + extra % 3],
                 o,
                 k: [k, k],
-                stride: [stride, stride],
+                stride: [stride.0, stride.1],
                 pad_lo: [plo, plo],
                 pad_hi: [phi, phi],
                 dilation: [dilation, dilation],

@@ -11,6 +11,7 @@
 //! Padding taps hold +0: conv_im2col's `zero_fill_exact` conditions make them exact.
 
 use super::conv::{ConvSpec, Geom};
+use super::conv_im2col::copy_line;
 use super::kernels::{Float, Mat, fused_matmul_into};
 
 /// Row elements a chunk may hold at once (16 MB of float32); tests use small chunks so that
@@ -31,6 +32,31 @@ fn channel_last<T: Float>(x: &[T], n: usize, c0: usize, g: &Geom, s: &ConvSpec, 
     for y in 0..g.h {
         let dst = &mut xt[((y + s.pad_lo[0]) * pw + s.pad_lo[1]) * g.cg..];
         T::transpose_into(&planes[y * g.w..], hw, g.cg, g.w, dst, g.cg);
+    }
+}
+
+/// The rows of one image from its channel-last copy `xt` (rows `pw * cg` wide): row `oy *
+/// ow + ox` holds the runs of its taps in (kernel row, kernel column, channel) order. Without
+/// column dilation a kernel row's `kw` runs lie side by side in `xt`, so each is one copy of
+/// `kw * cg` elements (five elements for LeNet's first layer, where a copy per channel run
+/// was a `memcpy` call per element).
+fn fill_rows<T: Float>(xt: &[T], g: &Geom, s: &ConvSpec, pw: usize, image: &mut [T]) {
+    let run = g.kw * g.cg;
+    let mut rows = image.chunks_exact_mut(g.kh * run);
+    for oy in 0..g.oh {
+        for (ox, row) in (0..g.ow).zip(&mut rows) {
+            for (ky, line) in row.chunks_exact_mut(run).enumerate() {
+                let y = oy * s.stride[0] + ky * s.dilation[0];
+                let at = (y * pw + ox * s.stride[1]) * g.cg;
+                if s.dilation[1] == 1 {
+                    copy_line(line, &xt[at..][..run]);
+                } else {
+                    for (kx, dst) in line.chunks_exact_mut(g.cg).enumerate() {
+                        copy_line(dst, &xt[at + kx * s.dilation[1] * g.cg..][..g.cg]);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -73,16 +99,7 @@ pub(super) fn weight_grad<T: Float>(
         for grp in 0..groups {
             for i in 0..nc {
                 channel_last(x, n0 + i, grp * g.cg, g, s, &mut xt);
-                let image = &mut rows[i * p * kk..][..p * kk];
-                for (q, row) in image.chunks_exact_mut(kk).enumerate() {
-                    let (oy, ox) = (q / g.ow, q % g.ow);
-                    for (t, run) in row.chunks_exact_mut(g.cg).enumerate() {
-                        let (ky, kx) = (t / g.kw, t % g.kw);
-                        let y = oy * s.stride[0] + ky * s.dilation[0];
-                        let xx = ox * s.stride[1] + kx * s.dilation[1];
-                        run.copy_from_slice(&xt[(y * pw + xx) * g.cg..][..g.cg]);
-                    }
-                }
+                fill_rows(&xt, g, s, pw, &mut rows[i * p * kk..][..p * kk]);
                 for o in 0..g.og {
                     gyc[o * k + i * p..][..p]
                         .copy_from_slice(&gy[((n0 + i) * g.o + grp * g.og + o) * p..][..p]);

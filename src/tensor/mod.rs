@@ -19,6 +19,7 @@ mod binary_more;
 pub mod conv;
 pub mod conv_transpose;
 mod conv_im2col;
+mod conv_dgrad;
 mod conv_planes;
 mod conv_wgrad;
 mod copy_fast;
