@@ -187,61 +187,6 @@ const FUNCTIONAL_UNDERSCORE: &[&str] = &[
     "threshold",
 ];
 
-/// `torch.name_` for elementwise functions of `torch.`.
-const TORCH_UNDERSCORE: &[&str] = &[
-    "relu",
-    "selu",
-    "celu",
-    "sigmoid",
-    "tanh",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "rsqrt",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "abs",
-    "neg",
-    "negative",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fix",
-    "frac",
-    "reciprocal",
-    "square",
-    "erf",
-    "erfc",
-    "erfinv",
-    "logit",
-    "nan_to_num",
-    "deg2rad",
-    "rad2deg",
-    "sinc",
-    "clamp",
-    "clamp_min",
-    "clamp_max",
-    "clip",
-    "xlogy",
-];
 
 /// The input tensor of a call: `input=` or the first positional argument.
 fn input_arg(args: &Args) -> Option<Value> {
@@ -323,7 +268,12 @@ pub fn install_functional(m: &Module) {
 /// Adds `torch.name_` for the elementwise functions of `torch.` (and the activations of `F`
 /// that `torch.` binds in place).
 pub fn install_torch(torch: &Module, functional: &Module) {
-    for &name in TORCH_UNDERSCORE {
+    // `torch.name_` for the elementwise functions `torch.` has (the methods' list; a few
+    // of these, `torch.pow_` say, PyTorch binds only as methods).
+    for &name in METHODS {
+        underscore(torch, torch, name);
+    }
+    for name in ["clamp", "clip"] {
         underscore(torch, torch, name);
     }
     for name in ["relu", "selu", "celu", "threshold"] {
@@ -336,10 +286,10 @@ pub fn install_torch(torch: &Module, functional: &Module) {
 /// `into.name_` = `from.name` applied in place, if `from` has `name`.
 fn underscore(into: &Module, from: &Module, name: &'static str) {
     let Some(f) = from.get(name) else { return };
-    let uname: &'static str = Box::leak(format!("{name}_").into_boxed_str());
+    let uname = format!("{name}_");
     into.set(
-        uname,
-        Value::builtin(uname, move |interp, args| {
+        &uname,
+        Value::builtin(&uname, move |interp, args| {
             call_inplace(interp, &f, args, true)
         }),
     );

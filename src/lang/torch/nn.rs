@@ -1182,9 +1182,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
         m.set(name, class(name, "torch.nn", move |_, args| {
             // ReLU(inplace=False) is the only argument these take (`inplace=True`: inplace.rs).
-            if (!args.pos.is_empty() || !args.kw.is_empty()) && matches!(act, Activation::ReLU) {
-                let [_inplace] = args.bind(&["inplace="])?;
-            } else if !args.pos.is_empty() && !matches!(act, Activation::Identity) {
+            if matches!(act, Activation::ReLU) || (!args.pos.is_empty() && !matches!(act, Activation::Identity)) {
                 let [_inplace] = args.bind(&["inplace="])?;
             }
             Ok(module(Kind::Activation(act)))
