@@ -1556,9 +1556,7 @@ impl Tensor {
         }
         let shape = self.shape();
         let pos = std::rc::Rc::new(Layout::contiguous(&shape).diagonal(offset, d1, d2).positions());
-        Ok(self.view_op("DiagonalBackward0", move |l| l.diagonal(offset, d1, d2), move |g, _| {
-            Ok(vec![Some(Tensor::from_storage(super::view::flat::scatter_add(&shape, &pos, &g.storage())?))])
-        }))
+        Ok(self.view_op("DiagonalBackward0", move |l| l.diagonal(offset, d1, d2), super::view::as_strided_backward(shape, pos)))
     }
 
     /// `index_select(dim, indices)` (IndexSelectBackward0); also used for integer-list indexing.

@@ -3,7 +3,7 @@
 //! its source in output order, as ATen's padding backward loops over output positions.
 
 use super::autograd::record;
-use super::view::flat;
+use super::view::{as_strided_backward, flat};
 use super::{Result, Tensor, TensorError};
 
 /// Which non-constant padding.
@@ -113,11 +113,11 @@ pub fn pad_mode(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         (PadMode::Replicate, 2) => "ReplicationPad2DBackward0",
         (PadMode::Replicate, _) => "ReplicationPad3DBackward0",
     };
-    Ok(record(out, name, &[x], false, move |g, _| {
-        Ok(vec![Some(Tensor::from_storage(flat::scatter_add(
-            &shape,
-            &pos,
-            &g.storage(),
-        )?))])
-    }))
+    Ok(record(
+        out,
+        name,
+        &[x],
+        false,
+        as_strided_backward(shape, std::rc::Rc::new(pos)),
+    ))
 }

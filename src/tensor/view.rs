@@ -536,7 +536,7 @@ pub(crate) mod flat {
 }
 
 /// The backward of a view read through an arbitrary layout: scatter-add into the base's shape.
-fn as_strided_backward(base_shape: Vec<usize>, pos: Rc<Vec<usize>>) -> impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> {
+pub(crate) fn as_strided_backward(base_shape: Vec<usize>, pos: Rc<Vec<usize>>) -> impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> {
     move |g, _| Ok(vec![Some(Tensor::from_storage(flat::scatter_add(&base_shape, &pos, &g.storage())?))])
 }
 

@@ -1,7 +1,7 @@
 //! `Tensor.unfold(dim, size, step)`: every window of `size` elements along `dim`, `step`
 //! apart, as a view (a new last dim holds each window), and its backward.
 
-use super::view::{Layout, flat};
+use super::view::{Layout, as_strided_backward};
 use super::{Result, Tensor, TensorError};
 
 impl Layout {
@@ -58,13 +58,7 @@ impl Tensor {
         Ok(self.view_op(
             "UnfoldBackward0",
             move |l| l.unfold(d, size, step),
-            move |g, _| {
-                Ok(vec![Some(Tensor::from_storage(flat::scatter_add(
-                    &shape,
-                    &pos,
-                    &g.storage(),
-                )?))])
-            },
+            as_strided_backward(shape, pos),
         ))
     }
 }

@@ -109,10 +109,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         "unfold" => Some(Value::method(this.clone(), "unfold", |_, args| {
             let [dim, size, step] = args.bind(&["dimension", "size", "step"])?;
             let int = |v: Option<Value>, n: &str| v.map_or(Ok(0), |v| v.expect_int(n));
-            let t = receiver(&args)?;
-            let t = as_tensor(&t)
-                .cloned()
-                .ok_or_else(|| Exception::type_error("unfold"))?;
+            let t = super::tensorfns::receiver(&args)?;
             let (d, n, s) = (
                 int(dim, "dimension")?,
                 int(size, "size")?,
@@ -122,10 +119,8 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         })),
         "storage_offset" => Some(Value::method(this.clone(), "storage_offset", |_, args| {
             let [] = args.bind(&[])?;
-            let t = receiver(&args)?;
-            Ok(Value::Int(
-                as_tensor(&t).map_or(0, Tensor::storage_offset) as i64
-            ))
+            let t = super::tensorfns::receiver(&args)?;
+            Ok(Value::Int(t.storage_offset() as i64))
         })),
         "positive" => Some(Value::method(this.clone(), "positive", |_, args| {
             let [] = args.bind(&[])?;

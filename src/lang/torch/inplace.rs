@@ -11,6 +11,7 @@
 use super::act_modules::FnActivation;
 use super::class;
 use super::convert::{as_tensor, exc};
+use super::tensorfns::receiver;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::Tensor;
@@ -128,30 +129,16 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     let inner = super::tensor::method(this, base)?;
     Some(Value::method(this.clone(), name, move |interp, args| {
         let t = receiver(&args)?;
-        t.check_inplace().map_err(exc)?;
-        let result = interp.call(
-            &inner,
-            Args {
-                fname: args.fname.clone(),
-                this: None,
-                pos: args.pos,
-                kw: args.kw,
-            },
-        )?;
-        let result = as_tensor(&result)
-            .cloned()
-            .ok_or_else(|| Exception::type_error(format!("{base}() did not return a Tensor")))?;
-        t.assign_inplace(result).map_err(exc)?;
-        Ok(args.this.clone().unwrap_or(Value::None))
+        let this = args.this.clone().unwrap_or(Value::None);
+        let call = Args {
+            fname: args.fname,
+            this: None,
+            pos: args.pos,
+            kw: args.kw,
+        };
+        write_into(interp, &t, &inner, call)?;
+        Ok(this)
     }))
-}
-
-fn receiver(args: &Args) -> R<Tensor> {
-    args.this
-        .as_ref()
-        .and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error("descriptor requires a 'torch.Tensor' object"))
 }
 
 /// `F.` functions with an `inplace` parameter, and its position.
@@ -187,7 +174,6 @@ const FUNCTIONAL_UNDERSCORE: &[&str] = &[
     "threshold",
 ];
 
-
 /// The input tensor of a call: `input=` or the first positional argument.
 fn input_arg(args: &Args) -> Option<Value> {
     args.kw
@@ -220,13 +206,35 @@ pub(super) fn call_inplace(
             input.type_name()
         ))
     })?;
+    write_into(interp, &t, f, args)?;
+    Ok(input)
+}
+
+/// `t` overwritten by the result of `f(args)`: the leaf check first (PyTorch refuses before
+/// computing anything), then the result written in with its history.
+fn write_into(interp: &mut Interpreter, t: &Tensor, f: &Value, args: Args) -> R<()> {
     t.check_inplace().map_err(exc)?;
+    let fname = args.fname.clone();
     let result = interp.call(f, args)?;
     let result = as_tensor(&result)
         .cloned()
-        .ok_or_else(|| Exception::type_error("an in-place function did not return a Tensor"))?;
-    t.assign_inplace(result).map_err(exc)?;
-    Ok(input)
+        .ok_or_else(|| Exception::type_error(format!("{fname}() did not return a Tensor")))?;
+    t.assign_inplace(result).map_err(exc)
+}
+
+/// Whether a call asks for `inplace` (by keyword or at position `pos`); the flag is removed
+/// from `args`, as not every function it is passed on to binds it.
+fn take_inplace(args: &mut Args, pos: usize) -> bool {
+    let flag = args
+        .kw
+        .iter()
+        .find(|(k, _)| &**k == "inplace")
+        .map(|(_, v)| v)
+        .or_else(|| args.pos.get(pos));
+    let inplace = flag.is_some_and(truthy);
+    args.kw.retain(|(k, _)| &**k != "inplace");
+    args.pos.truncate(pos);
+    inplace
 }
 
 fn truthy(v: &Value) -> bool {
@@ -246,16 +254,7 @@ pub fn install_functional(m: &Module) {
         m.set(
             name,
             Value::builtin(name, move |interp, mut args| {
-                let flag = args
-                    .kw
-                    .iter()
-                    .find(|(k, _)| &**k == "inplace")
-                    .map(|(_, v)| v)
-                    .or_else(|| args.pos.get(pos));
-                let inplace = flag.is_some_and(truthy);
-                // The flag is consumed here: not every function below binds it.
-                args.kw.retain(|(k, _)| &**k != "inplace");
-                args.pos.truncate(pos);
+                let inplace = take_inplace(&mut args, pos);
                 call_inplace(interp, &f, args, inplace)
             }),
         );
@@ -322,27 +321,14 @@ pub fn install_modules(nn: &Module, functional: &Module) {
         };
         nn.set(
             cls,
-            class(cls, "torch.nn", move |interp, args| {
-                let flag = args
-                    .kw
-                    .iter()
-                    .find(|(k, _)| &**k == "inplace")
-                    .map(|(_, v)| v)
-                    .or_else(|| args.pos.get(pos));
-                if !flag.is_some_and(truthy) {
+            class(cls, "torch.nn", move |interp, mut args| {
+                if !take_inplace(&mut args, pos) {
                     return interp.call(&orig, args);
                 }
-                // The out-of-place module gives the repr's other arguments and checks them.
-                let copy = |a: &Args| Args {
-                    fname: a.fname.clone(),
-                    this: a.this.clone(),
-                    pos: a.pos.clone(),
-                    kw: a.kw.clone(),
-                };
-                let mut plain = copy(&args);
-                plain.kw.retain(|(k, _)| &**k != "inplace");
-                plain.pos.truncate(pos);
-                let built = interp.call(&orig, plain)?;
+                // The out-of-place module gives the repr's other arguments and checks them;
+                // the same arguments are the function's.
+                let (fpos, fkw) = (args.pos.clone(), args.kw.clone());
+                let built = interp.call(&orig, args)?;
                 let repr = built.repr();
                 let inner = repr
                     .strip_prefix(cls)
@@ -357,16 +343,12 @@ pub fn install_modules(nn: &Module, functional: &Module) {
                     (true, true) => "inplace=True".to_string(),
                     (true, false) => format!("{inner}, inplace=True"),
                 };
-                // The function's own arguments: the constructor's, by keyword where given so.
-                let mut fargs = copy(&args);
-                fargs.kw.retain(|(k, _)| &**k != "inplace");
-                fargs.pos.truncate(pos);
                 Ok(super::nn::ext_module(FnActivation {
                     name: cls,
                     extra,
                     f: f.clone(),
-                    pos: fargs.pos,
-                    kw: fargs.kw,
+                    pos: fpos,
+                    kw: fkw,
                     inplace: true,
                     pass_training: cls == "Dropout",
                 }))
