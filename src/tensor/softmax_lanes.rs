@@ -138,11 +138,7 @@ pub(crate) fn log_softmax_last<T: VecExp>(r: &[T]) -> Vec<T> {
 /// way a column is `exp(x - max)`, summed from zero down the dim, then divided by the sum.
 pub(crate) fn softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
     let shape = x.shape();
-    let (outer, dim, inner) = (
-        shape[..d].iter().product::<usize>(),
-        shape[d],
-        shape[d + 1..].iter().product::<usize>(),
-    );
+    let (outer, dim, inner) = super::ops::split3(&shape, d);
     fn go<T: VecExp>(a: &ArrayD<T>, outer: usize, dim: usize, inner: usize) -> Result<ArrayD<T>> {
         let a = a.as_standard_layout();
         let a = a.as_slice().unwrap_or(&[]);
@@ -213,11 +209,7 @@ pub(crate) fn softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
 /// log is SLEEF's (`vec::map` over the whole chunk); out = `(x - max) - log(sum)`.
 pub(crate) fn log_softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
     let shape = x.shape();
-    let (outer, dim, inner) = (
-        shape[..d].iter().product::<usize>(),
-        shape[d],
-        shape[d + 1..].iter().product::<usize>(),
-    );
+    let (outer, dim, inner) = super::ops::split3(&shape, d);
     fn go<T: VecExp>(a: &ArrayD<T>, outer: usize, dim: usize, inner: usize) -> Result<ArrayD<T>> {
         let a = a.as_standard_layout();
         let a = a.as_slice().unwrap_or(&[]);
