@@ -5,6 +5,8 @@
 
 #![allow(clippy::excessive_precision)]
 
+use std::mem::MaybeUninit;
+
 use ndarray::{ArrayD, IxDyn};
 
 use super::storage::Storage;
@@ -126,13 +128,34 @@ impl Generator {
         if self.left == 0 {
             self.twist();
         }
-        let mut y = self.state[self.next];
+        let y = self.state[self.next];
         self.next += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^= y >> 18;
-        y
+        temper(y)
+    }
+
+    /// `out.len()` float32 uniforms, the same as that many [`Generator::uniform_f32`] calls:
+    /// each run of words the block still holds is tempered and mapped in one loop the compiler
+    /// vectorises, and the call that would regenerate the block goes through `random()`.
+    #[inline(always)]
+    fn fill_uniform_f32(&mut self, out: &mut [MaybeUninit<f32>], lo: f32, range: f32) {
+        let mut i = 0;
+        while i < out.len() {
+            // `random()` reads state[next] while `left > 1`; a state loaded by
+            // set_rng_state need not have `next + left - 1 == N`, hence both bounds.
+            let run = (self.left - 1).min(N - self.next).min(out.len() - i);
+            if run == 0 {
+                out[i].write(self.uniform_f32(lo, range));
+                i += 1;
+                continue;
+            }
+            let words = &self.state[self.next..self.next + run];
+            for (o, &y) in out[i..i + run].iter_mut().zip(words) {
+                o.write(uniform_from(temper(y), lo, range));
+            }
+            self.next += run;
+            self.left -= run;
+            i += run;
+        }
     }
 
     /// Two outputs, the first as the high word.
@@ -145,8 +168,7 @@ impl Generator {
     /// float32 uniform in [lo, hi): 24 low bits, then `fma(x, hi - lo, lo)` (AVX2 kernels).
     #[inline(always)]
     fn uniform_f32(&mut self, lo: f32, range: f32) -> f32 {
-        let x = (self.random() & 0x00ff_ffff) as f32 * (1.0 / 16_777_216.0);
-        x.mul_add(range, lo)
+        uniform_from(self.random(), lo, range)
     }
 
     /// float64 uniform: 53 bits of a random64 draw.
@@ -167,6 +189,22 @@ impl Generator {
         self.next_double_normal = Some(r * theta.sin());
         (r * theta.cos()).mul_add(std, mean)
     }
+}
+
+/// mt19937's tempering of one state word.
+#[inline(always)]
+fn temper(mut y: u32) -> u32 {
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c_5680;
+    y ^= (y << 15) & 0xefc6_0000;
+    y ^ (y >> 18)
+}
+
+/// One engine output as a float32 uniform in [lo, lo + range).
+#[inline(always)]
+fn uniform_from(r: u32, lo: f32, range: f32) -> f32 {
+    let x = (r & 0x00ff_ffff) as f32 * (1.0 / 16_777_216.0);
+    x.mul_add(range, lo)
 }
 
 /// `torch.rand(shape, dtype)`.
@@ -337,16 +375,16 @@ fn uniform_f32_fma(g: &mut Generator, n: usize, lo: f32, range: f32) -> Vec<f32>
 
 #[inline(always)]
 fn uniform_f32_loop(g: &mut Generator, n: usize, lo: f32, range: f32) -> Vec<f32> {
-    let mut v = Vec::with_capacity(n);
+    let mut v: Vec<f32> = Vec::with_capacity(n);
     while v.len() < n {
         if super::interrupt::should_stop() {
             v.resize(n, 0.0);
             break;
         }
         let k = (n - v.len()).min(1 << 16);
-        for _ in 0..k {
-            v.push(g.uniform_f32(lo, range));
-        }
+        g.fill_uniform_f32(&mut v.spare_capacity_mut()[..k], lo, range);
+        // SAFETY: fill_uniform_f32 wrote all k elements after the first len.
+        unsafe { v.set_len(v.len() + k) };
     }
     v
 }
@@ -544,4 +582,37 @@ pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -
         Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?
     };
     super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block fill gives the draws one `uniform_f32` call per element gives, across block
+    /// regenerations, from a state mid-block, and from a loaded state whose `next` and `left`
+    /// do not add up to a block.
+    #[test]
+    fn block_fill_matches_one_draw_at_a_time() {
+        let mut starts = vec![Generator::new(0), Generator::new(7)];
+        let mut mid = Generator::new(3);
+        for _ in 0..100 {
+            mid.random();
+        }
+        starts.push(mid);
+        let mut odd = Generator::new(5);
+        odd.random();
+        let mut bytes = odd.state_bytes();
+        bytes[8..12].copy_from_slice(&5i32.to_le_bytes());
+        odd.set_state_bytes(&bytes).expect("a valid state");
+        starts.push(odd);
+        for g in starts {
+            for n in [0, 1, 623, 624, 625, 2000] {
+                let (mut a, mut b) = (g.clone(), g.clone());
+                let bulk = uniform_f32_vec(&mut a, n, -0.5, 2.0);
+                let one: Vec<f32> = (0..n).map(|_| b.uniform_f32(-0.5, 2.0)).collect();
+                assert_eq!(bulk.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "n = {n}");
+                assert_eq!(a.random(), b.random(), "the state after n = {n}");
+            }
+        }
+    }
 }

@@ -428,11 +428,16 @@ impl Tensor {
 
 impl Tensor {
     /// A lazy module's parameter taking its first real value: this tensor (and every handle to
-    /// it, such as an optimizer's) gets `src`'s elements and shape. Views cannot.
-    pub fn materialize_from(&self, src: &Tensor) -> Result<()> {
+    /// it, such as an optimizer's) gets `src`'s elements and shape. Views cannot. A `src` that
+    /// nothing else holds gives up its buffer: a LazyLinear's fresh weight can be 400 MB.
+    pub fn materialize_from(&self, src: Tensor) -> Result<()> {
         if matches!(self.0.data, Backing::View(_)) {
             return Err(TensorError::unsupported("materializing a view"));
         }
-        self.replace_storage((*src.storage()).clone())
+        let s = match src.take_unique_storage() {
+            Some(s) => s,
+            None => (*src.storage()).clone(),
+        };
+        self.replace_storage(s)
     }
 }

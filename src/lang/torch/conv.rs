@@ -478,8 +478,8 @@ impl ConvLayer {
         }
         let bias = self.bias.borrow().is_some();
         let (w, b) = conv_params(self.out_channels, inc / self.groups, &self.kernel, bias, &mut rng.borrow_mut())?;
-        self.weight.borrow().materialize_from(&w).map_err(exc)?;
-        if let (Some(old), Some(new)) = (&*self.bias.borrow(), &b) {
+        self.weight.borrow().materialize_from(w).map_err(exc)?;
+        if let (Some(old), Some(new)) = (&*self.bias.borrow(), b) {
             old.materialize_from(new).map_err(exc)?;
         }
         self.in_channels.set(inc);
@@ -643,7 +643,7 @@ impl BatchNormLayer {
         crate::tensor::check_size(&[n]).map_err(exc)?;
         let fill = |t: Option<&Tensor>, v: f64| -> R<()> {
             match t {
-                Some(t) => t.materialize_from(&Tensor::full(&[n], Scalar::Float(v), DType::Float32)).map_err(exc),
+                Some(t) => t.materialize_from(Tensor::full(&[n], Scalar::Float(v), DType::Float32)).map_err(exc),
                 None => Ok(()),
             }
         };

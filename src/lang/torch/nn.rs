@@ -277,8 +277,8 @@ impl PyModule {
                     crate::tensor::check_size(&[out, n_in]).map_err(exc)?;
                     let fresh = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
                     let mut l = l.borrow_mut();
-                    l.weight.materialize_from(&fresh.weight).map_err(exc)?;
-                    if let (Some(b), Some(fb)) = (&l.bias, &fresh.bias) {
+                    l.weight.materialize_from(fresh.weight).map_err(exc)?;
+                    if let (Some(b), Some(fb)) = (&l.bias, fresh.bias) {
                         b.materialize_from(fb).map_err(exc)?;
                     }
                     l.in_features = n_in;
