@@ -218,7 +218,7 @@ fn im2col<T: Float>(
 /// go through the products in chunks of about this size. Tests use small chunks, so that
 /// their small shapes split into several.
 #[cfg(not(test))]
-const CHUNK_ELEMS: usize = 1 << 22;
+const CHUNK_ELEMS: usize = 1 << 16;
 #[cfg(test)]
 const CHUNK_ELEMS: usize = 1 << 10;
 
