@@ -42,6 +42,10 @@ impl GradFnRef {
     /// input needs none), with the input's output index (always 0: every node has one output).
     pub fn next_functions(&self) -> Vec<(Option<GradFnRef>, usize)> {
         let Kind::Node(n) = &self.0 else { return Vec::new() };
+        // A Python number operand of `+ - * /` is a wrapped tensor in PyTorch's node, an
+        // input that needs no gradient; lessonrun's scalar forms record only the tensor.
+        let wrapped_number = matches!(n.name, "AddBackward0" | "SubBackward0" | "MulBackward0" | "DivBackward0") && n.edges.len() == 1;
+        let extra = wrapped_number.then_some((None, 0));
         n.edges
             .iter()
             .map(|e| {
@@ -52,6 +56,7 @@ impl GradFnRef {
                 };
                 (f, 0)
             })
+            .chain(extra)
             .collect()
     }
 

@@ -1772,6 +1772,13 @@ impl Tensor {
                     dtype_name(self.dtype())
                 )));
             }
+            // Nothing but bool casts to bool in place (`mask.bitwise_or_(ints)`, `mask.add_(1)`).
+            if self.dtype() == DType::Bool {
+                return Err(TensorError::runtime(format!(
+                    "result type {} can't be cast to the desired output type Bool",
+                    dtype_name(result.dtype())
+                )));
+            }
             let cast = std::rc::Rc::new(s.cast(self.dtype()));
             super::memory::track(&cast);
             cast

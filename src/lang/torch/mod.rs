@@ -6,6 +6,9 @@ mod alpha;
 mod as_method;
 mod api;
 mod autograd;
+mod autograd_api;
+mod bitwise;
+mod cross;
 mod conv;
 mod conv_transpose;
 mod convert;
@@ -40,6 +43,7 @@ mod tensor;
 mod tensor_more;
 mod tensor_order;
 mod tensorfns;
+mod torch_functional;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -121,7 +125,9 @@ pub fn install(interp: &mut Interpreter) {
     threads::reset();
     let torch = Rc::new(torch_module(&shared));
     memio::install(interp);
-    let autograd_m = Value::Module(Rc::new(autograd::autograd_module()));
+    let autograd_mod = Rc::new(autograd::autograd_module());
+    autograd_api::install(interp, &autograd_mod);
+    let autograd_m = Value::Module(autograd_mod);
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);
     for (name, m) in device::install(&torch) {
@@ -179,6 +185,7 @@ pub fn install(interp: &mut Interpreter) {
         }
         interp.register_module(&name, m);
     }
+    torch_functional::install(interp, &torch);
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
@@ -346,9 +353,24 @@ fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, 
             None => args.pos.clone(),
         };
         let shape = shape_args(interp, &pos, name)?;
-        let dtype = dtype_arg(kw(&args, "dtype"))?.unwrap_or(DType::Float32);
+        // `out=t` (the tensors tutorial's `torch.rand(2, 2, out=c)`): made in `t`'s dtype and
+        // written into it.
+        let out = match kw(&args, "out") {
+            None | Some(Value::None) => None,
+            Some(v) => Some((v.clone(), as_tensor(v).cloned().ok_or_else(|| {
+                Exception::type_error(format!("{name}(): argument 'out' must be Tensor, not {}", v.type_name()))
+            })?)),
+        };
+        let dtype = dtype_arg(kw(&args, "dtype"))?.or(out.as_ref().map(|(_, t)| t.dtype())).unwrap_or(DType::Float32);
         let rng = shared.generator(&args)?;
         let t = make(&rng, &shape, dtype).map_err(exc)?;
+        if let Some((v, o)) = out {
+            if o.shape() != shape {
+                return Err(Exception::unsupported(format!("{name}(out=...) with an out tensor of shape {:?} for size {:?} (PyTorch resizes it)", o.shape(), shape)));
+            }
+            engine::no_grad(|| o.copy_(&t)).map_err(exc)?;
+            return Ok(v);
+        }
         finish(t, kw(&args, "requires_grad"))
     })
 }
@@ -803,6 +825,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     determinism::install(&m);
     threads::install(&m);
     linalg::install(&m);
+    bitwise::install(&m);
+    cross::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
     m

@@ -37,6 +37,9 @@ fn operand<'a>(a: &Tensor, v: &'a Value) -> R<Option<Operand<'a>>> {
 
 /// `a op b` where `a` is a tensor; `reflected` means the tensor is on the right.
 pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Tensor>> {
+    if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::LShift | BinOp::RShift) {
+        return super::bitwise::binary(a, op, b, reflected);
+    }
     let Some(b) = operand(a, b)? else { return Ok(None) };
     let r = match (op, b, reflected) {
         (BinOp::Add, Operand::T(b), false) => a.add(b),
@@ -59,8 +62,6 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         (BinOp::Pow, Operand::S(s), true) => a.rpow_scalar(s),
         (BinOp::MatMul, Operand::T(b), false) => a.matmul(b),
         (BinOp::MatMul, Operand::T(b), true) => b.matmul(a),
-        (BinOp::BitAnd, Operand::T(b), _) => a.logical_and(b),
-        (BinOp::BitOr, Operand::T(b), _) => a.logical_or(b),
         (BinOp::Mod, Operand::S(s), false) => a.remainder_scalar(s),
         _ => return Ok(None),
     };
@@ -96,6 +97,9 @@ pub(super) fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Optio
 }
 
 fn in_place(a: &Tensor, op: BinOp, b: &Value) -> R<bool> {
+    if super::bitwise::in_place(a, op, b)? {
+        return Ok(true);
+    }
     let Some(b) = operand(a, b)? else { return Ok(false) };
     let r = match (op, b) {
         (BinOp::Add, Operand::T(b)) => a.add_(b),
@@ -232,7 +236,7 @@ impl NativeObject for PyTensor {
         Ok(match op {
             UnaryOp::Neg => Some(tv(self.0.neg().map_err(exc)?)),
             UnaryOp::Pos => Some(this.clone()),
-            UnaryOp::Invert if self.0.dtype() == DType::Bool => Some(tv(self.0.logical_not())),
+            UnaryOp::Invert => Some(super::bitwise::invert(&self.0)?),
             _ => None,
         })
     }
