@@ -199,9 +199,9 @@ pub fn nll_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
 /// `F.nll_loss` with class weights and ignore_index, for (C), (N, C) and (N, C, d1, ...) input.
 /// The batch is summed with LossNLL.cpp's 8-level cascade; `mean` divides by the (cascaded) sum
 /// of the targets' weights. Spatial input goes through ATen's `nll_loss2d` (3-D and 5-D+ input
-/// reshaped to (N, C, 1, rest)): the same cascade over the (n, position) pairs in memory order,
-/// its node NllLoss2DBackward0, with a view back to the target's shape for `reduction="none"`
-/// on other than 4-D input.
+/// viewed as (N, C, 1, rest), as `nll_loss_nd` does): the same cascade over the (n, position)
+/// pairs in memory order, its node NllLoss2DBackward0, viewed back to the target's shape for
+/// `reduction="none"`.
 pub fn nll_loss_with(
     input: &Tensor,
     target: &Tensor,
@@ -245,6 +245,13 @@ pub fn nll_loss_with(
         if tshape != want {
             return Err(TensorError::runtime(format!("Expected target size {}, got {}", list(&want), list(&tshape))));
         }
+        if shape.len() != 4 {
+            // nll_loss_nd: views as (N, C, 1, rest) and (N, 1, rest), and back for `none`.
+            let x4 = input.reshape_usize(&[batch, classes, 1, map])?;
+            let t4 = target.reshape_usize(&[batch, 1, map])?;
+            let out = nll_loss_with(&x4, &t4, weight, ignore_index, reduction)?;
+            return if reduction == Reduction::None { out.reshape_usize(&tshape) } else { Ok(out) };
+        }
     }
     let t: Vec<i64> = target.to_scalars().iter().map(|s| s.as_i64()).collect();
     if t.len() != batch * map || (shape.len() == 2 && target.dim() != 1) {
@@ -270,13 +277,10 @@ pub fn nll_loss_with(
     // Flat index of the input element each (n, position) pair picks for class c.
     let at = move |i: usize, c: i64| (i / map) * classes * map + c as usize * map + i % map;
     let s = input.storage();
-    // The node's output: per pair for `none` ((N) or (N, d1, d2) as nll_loss2d gives it,
-    // (N, 1, rest) for the reshaped 3-D and 5-D+ input), a scalar otherwise.
+    // The node's output: per pair for `none` ((N) or (N, H, W)), a scalar otherwise.
     let node_shape: Vec<usize> = match (reduction, shape.len()) {
-        (Reduction::None, 1) => vec![],
         (Reduction::None, 2) => vec![batch],
         (Reduction::None, 4) => tshape.clone(),
-        (Reduction::None, _) => vec![batch, 1, map],
         _ => vec![],
     };
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
@@ -304,8 +308,7 @@ pub fn nll_loss_with(
         }
     };
     let name = if spatial { "NllLoss2DBackward0" } else { "NllLossBackward0" };
-    let view_back = reduction == Reduction::None && spatial && shape.len() != 4;
-    let loss = record(out, name, &[input], false, move |g, _| {
+    Ok(record(out, name, &[input], false, move |g, _| {
         // grad_input[n, t, pos] = -w_t * grad / total_weight (mean) or -w_t * grad.
         let gv = g.to_f64_vec();
         let dtype = g.dtype();
@@ -337,11 +340,7 @@ pub fn nll_loss_with(
         }
         let gi = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(dtype);
         Ok(vec![Some(Tensor::from_storage(gi))])
-    });
-    if view_back {
-        return loss.reshape_usize(&tshape);
-    }
-    Ok(loss)
+    }))
 }
 
 /// The per-pair values (reduction none) or the reduced loss, plus the total weight; `picked`
