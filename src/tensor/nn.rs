@@ -196,8 +196,12 @@ pub fn nll_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
     nll_loss_with(input, target, None, -100, reduction)
 }
 
-/// `F.nll_loss` with class weights and ignore_index. The batch is summed with LossNLL.cpp's
-/// 8-level cascade; `mean` divides by the (cascaded) sum of the targets' weights.
+/// `F.nll_loss` with class weights and ignore_index, for (C), (N, C) and (N, C, d1, ...) input.
+/// The batch is summed with LossNLL.cpp's 8-level cascade; `mean` divides by the (cascaded) sum
+/// of the targets' weights. Spatial input goes through ATen's `nll_loss2d` (3-D and 5-D+ input
+/// viewed as (N, C, 1, rest), as `nll_loss_nd` does): the same cascade over the (n, position)
+/// pairs in memory order, its node NllLoss2DBackward0, viewed back to the target's shape for
+/// `reduction="none"`.
 pub fn nll_loss_with(
     input: &Tensor,
     target: &Tensor,
@@ -206,19 +210,51 @@ pub fn nll_loss_with(
     reduction: Reduction,
 ) -> Result<Tensor> {
     let shape = input.shape();
-    let (batch, classes, batched) = match shape.len() {
-        1 => (1, shape[0], false),
-        2 => (shape[0], shape[1], true),
-        d => return Err(TensorError::unsupported(format!("nll_loss on {d}-D input"))),
+    // (batch, classes, positions per sample)
+    let (batch, classes, map) = match shape.len() {
+        0 => return Err(TensorError::runtime("input tensor should be 1D or 2D")),
+        1 => (1, shape[0], 1),
+        _ => (shape[0], shape[1], shape[2..].iter().product::<usize>()),
     };
+    let spatial = shape.len() > 2;
     if target.dtype() != DType::Int64 {
         return Err(TensorError::runtime(format!(
             "expected scalar type Long but found {}",
             super::ops::dtype_name(target.dtype())
         )));
     }
+    let tshape = target.shape();
+    if spatial {
+        // 4-D input goes to nll_loss2d as it is, with its own checks; the rest are reshaped
+        // after nll_loss_nd compares the target's shape.
+        let want: Vec<usize> = std::iter::once(shape[0]).chain(shape[2..].iter().copied()).collect();
+        let list = |v: &[usize]| format!("[{}]", v.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+        if shape.len() == 4 && tshape.len() != 3 {
+            return Err(TensorError::runtime(format!(
+                "only batches of spatial targets supported (3D tensors) but got targets of dimension: {}",
+                tshape.len()
+            )));
+        }
+        if shape.len() == 4 && tshape != want {
+            return Err(TensorError::runtime(format!(
+                "size mismatch (got input: {} , target: {}",
+                list(&shape),
+                list(&tshape)
+            )));
+        }
+        if tshape != want {
+            return Err(TensorError::runtime(format!("Expected target size {}, got {}", list(&want), list(&tshape))));
+        }
+        if shape.len() != 4 {
+            // nll_loss_nd: views as (N, C, 1, rest) and (N, 1, rest), and back for `none`.
+            let x4 = input.reshape_usize(&[batch, classes, 1, map])?;
+            let t4 = target.reshape_usize(&[batch, 1, map])?;
+            let out = nll_loss_with(&x4, &t4, weight, ignore_index, reduction)?;
+            return if reduction == Reduction::None { out.reshape_usize(&tshape) } else { Ok(out) };
+        }
+    }
     let t: Vec<i64> = target.to_scalars().iter().map(|s| s.as_i64()).collect();
-    if t.len() != batch || (batched && target.dim() != 1) {
+    if t.len() != batch * map || (shape.len() == 2 && target.dim() != 1) {
         return Err(TensorError::Value {
             msg: format!("Expected input batch_size ({batch}) to match target batch_size ({}).", t.len()),
         });
@@ -238,20 +274,31 @@ pub fn nll_loss_with(
         Some(w) => Some(w.storage().cast(input.dtype()).to_f64_vec()),
         None => None,
     };
+    // Flat index of the input element each (n, position) pair picks for class c.
+    let at = move |i: usize, c: i64| (i / map) * classes * map + c as usize * map + i % map;
     let s = input.storage();
-    let out_shape: Vec<usize> = if reduction == Reduction::None && batched { vec![batch] } else { vec![] };
+    // The node's output: per pair for `none` ((N) or (N, H, W)), a scalar otherwise.
+    let node_shape: Vec<usize> = match (reduction, shape.len()) {
+        (Reduction::None, 2) => vec![batch],
+        (Reduction::None, 4) => tshape.clone(),
+        _ => vec![],
+    };
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
     let (out, total_weight) = match &*s {
         Storage::F32(a) => {
-            let v: Vec<f32> = a.iter().copied().collect();
+            let v = a.as_standard_layout();
+            let v = v.as_slice().unwrap_or(&[]);
+            let picked: Vec<f32> = t.iter().enumerate().map(|(i, &c)| if c == ignore_index { 0.0 } else { v[at(i, c)] }).collect();
             let w32 = w.as_ref().map(|w| w.iter().map(|&x| x as f32).collect::<Vec<f32>>());
-            let (o, tw) = nll_forward(&v, &t, classes, w32.as_deref(), ignore_index, reduction);
-            (Storage::F32(ArrayD::from_shape_vec(IxDyn(&out_shape), o).map_err(err)?), tw as f64)
+            let (o, tw) = nll_forward(&picked, &t, w32.as_deref(), ignore_index, reduction);
+            (Storage::F32(ArrayD::from_shape_vec(IxDyn(&node_shape), o).map_err(err)?), tw as f64)
         }
         Storage::F64(a) => {
-            let v: Vec<f64> = a.iter().copied().collect();
-            let (o, tw) = nll_forward(&v, &t, classes, w.as_deref(), ignore_index, reduction);
-            (Storage::F64(ArrayD::from_shape_vec(IxDyn(&out_shape), o).map_err(err)?), tw)
+            let v = a.as_standard_layout();
+            let v = v.as_slice().unwrap_or(&[]);
+            let picked: Vec<f64> = t.iter().enumerate().map(|(i, &c)| if c == ignore_index { 0.0 } else { v[at(i, c)] }).collect();
+            let (o, tw) = nll_forward(&picked, &t, w.as_deref(), ignore_index, reduction);
+            (Storage::F64(ArrayD::from_shape_vec(IxDyn(&node_shape), o).map_err(err)?), tw)
         }
         _ => {
             return Err(TensorError::runtime(format!(
@@ -260,12 +307,13 @@ pub fn nll_loss_with(
             )))
         }
     };
-    Ok(record(out, "NllLossBackward0", &[input], false, move |g, _| {
-        // grad_input[b, t_b] = -w_t * grad / total_weight (mean) or -w_t * grad.
+    let name = if spatial { "NllLoss2DBackward0" } else { "NllLossBackward0" };
+    Ok(record(out, name, &[input], false, move |g, _| {
+        // grad_input[n, t, pos] = -w_t * grad / total_weight (mean) or -w_t * grad.
         let gv = g.to_f64_vec();
         let dtype = g.dtype();
-        let mut out = vec![0f64; batch * classes];
-        for (b, &c) in t.iter().enumerate() {
+        let mut out = vec![0f64; batch * classes * map];
+        for (i, &c) in t.iter().enumerate() {
             if c == ignore_index {
                 continue;
             }
@@ -275,7 +323,7 @@ pub fn nll_loss_with(
                     let go = match reduction {
                         Reduction::Mean => -((gv[0] as f32) / (total_weight as f32)),
                         Reduction::Sum => -(gv[0] as f32),
-                        Reduction::None => -(gv[b] as f32),
+                        Reduction::None => -(gv[i] as f32),
                     };
                     (wt.map_or(go, |w| (w as f32) * go)) as f64
                 }
@@ -283,41 +331,32 @@ pub fn nll_loss_with(
                     let go = match reduction {
                         Reduction::Mean => -(gv[0] / total_weight),
                         Reduction::Sum => -gv[0],
-                        Reduction::None => -gv[b],
+                        Reduction::None => -gv[i],
                     };
                     wt.map_or(go, |w| w * go)
                 }
             };
-            out[b * classes + c as usize] = v;
+            out[at(i, c)] = v;
         }
         let gi = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(dtype);
         Ok(vec![Some(Tensor::from_storage(gi))])
     }))
 }
 
-/// The per-sample values (reduction none) or the reduced loss, plus the total weight.
-fn nll_forward<T: Float>(
-    v: &[T],
-    t: &[i64],
-    classes: usize,
-    w: Option<&[T]>,
-    ignore: i64,
-    red: Reduction,
-) -> (Vec<T>, T) {
+/// The per-pair values (reduction none) or the reduced loss, plus the total weight; `picked`
+/// holds the input at each pair's target class (anything where the target is ignored).
+fn nll_forward<T: Float>(picked: &[T], t: &[i64], w: Option<&[T]>, ignore: i64, red: Reduction) -> (Vec<T>, T) {
     let weight_of = |c: i64| w.map_or(T::one(), |w| w[c as usize]);
-    let term = |b: usize, c: i64| {
-        let x = v[b * classes + c as usize];
-        if w.is_some() { x * weight_of(c) } else { x }
-    };
+    let term = |i: usize, c: i64| if w.is_some() { picked[i] * weight_of(c) } else { picked[i] };
     if red == Reduction::None {
-        let o = t.iter().enumerate().map(|(b, &c)| if c == ignore { T::zero() } else { -term(b, c) }).collect();
+        let o = t.iter().enumerate().map(|(i, &c)| if c == ignore { T::zero() } else { -term(i, c) }).collect();
         return (o, T::zero());
     }
-    let kept: Vec<(usize, i64)> = t.iter().enumerate().filter(|(_, c)| **c != ignore).map(|(b, &c)| (b, c)).collect();
-    let loss = kernels::nll_cascade(&kept.iter().map(|&(b, c)| (b, term(b, c))).collect::<Vec<_>>(), t.len());
+    let kept: Vec<(usize, i64)> = t.iter().enumerate().filter(|(_, c)| **c != ignore).map(|(i, &c)| (i, c)).collect();
+    let loss = kernels::nll_cascade(&kept.iter().map(|&(i, c)| (i, term(i, c))).collect::<Vec<_>>(), t.len());
     let total_weight = match w {
         // The weights go through the same cascade (added, not subtracted).
-        Some(_) => -kernels::nll_cascade(&kept.iter().map(|&(b, c)| (b, weight_of(c))).collect::<Vec<_>>(), t.len()),
+        Some(_) => -kernels::nll_cascade(&kept.iter().map(|&(i, c)| (i, weight_of(c))).collect::<Vec<_>>(), t.len()),
         None => T::from_f64(kept.len() as f64),
     };
     let out = if red == Reduction::Mean { loss / total_weight } else { loss };

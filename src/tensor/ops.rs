@@ -1055,7 +1055,12 @@ impl Tensor {
         let result = Tensor::from_storage(out.clone());
         Ok(record_out(&result.clone(), out, "SoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = y * (g - sum(g * y, dim))
-            let dot = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, Some(&result))? } else { g.mul(&result)?.sum_rows_seq(d)? };
+            if d + 1 != result.dim() {
+                let gs = g.storage();
+                let out = super::softmax_lanes::softmax_backward_inner(&gs.cast_cow(result.dtype()), &result.storage(), d, false)?;
+                return Ok(vec![Some(Tensor::from_storage(out))]);
+            }
+            let dot = super::softmax_lanes::row_dots_last(g, Some(&result))?;
             Ok(vec![Some(result.mul(&g.sub(&dot)?)?)])
         }))
     }
@@ -1068,10 +1073,13 @@ impl Tensor {
         let result = Tensor::from_storage(out.clone());
         Ok(record_out(&result.clone(), out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
-            let s = if d + 1 == result.dim() { super::softmax_lanes::row_dots_last(g, None)? } else { g.sum_rows_seq(d)? };
-            if d + 1 == result.dim()
-                && let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage())
-            {
+            if d + 1 != result.dim() {
+                let gs = g.storage();
+                let out = super::softmax_lanes::softmax_backward_inner(&gs.cast_cow(result.dtype()), &result.storage(), d, true)?;
+                return Ok(vec![Some(Tensor::from_storage(out))]);
+            }
+            let s = super::softmax_lanes::row_dots_last(g, None)?;
+            if let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage()) {
                 return Ok(vec![Some(Tensor::from_storage(out?))]);
             }
             let e = Tensor::from_storage(match &*result.storage() {
@@ -1097,38 +1105,6 @@ impl Tensor {
             DType::Float32 | DType::Float64 => (*s).clone(),
             _ => s.cast(DType::Float32),
         })
-    }
-
-    /// Left-to-right sum along `d`, kept as size 1 (the short-row order of softmax kernels).
-    fn sum_rows_seq(&self, d: usize) -> Result<Tensor> {
-        let s = self.float_storage()?;
-        let shape = s.shape();
-        let (outer, len, inner) = split3(&shape, d);
-        fn go<T: Float>(a: &ArrayD<T>, outer: usize, len: usize, inner: usize) -> Vec<T> {
-            let v: Vec<T> = a.iter().copied().collect();
-            let mut out = Vec::with_capacity(outer * inner);
-            for o in 0..outer {
-                for i in 0..inner {
-                    let mut acc = T::zero();
-                    for k in 0..len {
-                        acc = acc + v[(o * len + k) * inner + i];
-                    }
-                    out.push(acc);
-                }
-            }
-            out
-        }
-        let mut oshape = shape.clone();
-        if !oshape.is_empty() {
-            oshape[d] = 1;
-        }
-        let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
-        let out = match &s {
-            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(IxDyn(&oshape), go(a, outer, len, inner)).map_err(err)?),
-            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(IxDyn(&oshape), go(a, outer, len, inner)).map_err(err)?),
-            _ => return Err(TensorError::runtime("internal dtype mismatch")),
-        };
-        Ok(Tensor::from_storage(out))
     }
 
     // ---- matmul ----------------------------------------------------------------------------

@@ -803,16 +803,29 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("where", Value::builtin("where", |_, args| {
         let [c, a, b] = args.bind(&["condition", "input", "other"])?;
         let c = c.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error("where(): argument 'condition' must be Tensor"))?;
-        let to_t = |v: Option<Value>, like: DType| -> R<Tensor> {
-            let v = v.unwrap_or(Value::None);
-            match (as_tensor(&v), as_scalar(&v)) {
+        // A Python number takes the other operand's dtype unless its kind is higher (a float
+        // beside an integer tensor is the default float; an int beside a bool tensor, int64).
+        let (a, b) = (a.unwrap_or(Value::None), b.unwrap_or(Value::None));
+        let scalar_dtype = |s: Scalar, other: &Value| -> DType {
+            let own = match s {
+                Scalar::Bool(_) => DType::Bool,
+                Scalar::Int(_) => DType::Int64,
+                Scalar::Float(_) => DType::Float32,
+            };
+            match as_tensor(other).map(|t| t.dtype()) {
+                Some(d) if d.is_floating_point() => d,
+                Some(d) if d.is_integral() && own != DType::Float32 => d,
+                _ => own,
+            }
+        };
+        let to_t = |v: &Value, other: &Value| -> R<Tensor> {
+            match (as_tensor(v), as_scalar(v)) {
                 (Some(t), _) => Ok(t.clone()),
-                (None, Some(s)) => Ok(Tensor::scalar(s, like)),
+                (None, Some(s)) => Ok(Tensor::scalar(s, scalar_dtype(s, other))),
                 _ => Err(Exception::type_error("where(): expected Tensor or Number")),
             }
         };
-        let a = to_t(a, DType::Float32)?;
-        let b = to_t(b, a.dtype())?;
+        let (a, b) = (to_t(&a, &b)?, to_t(&b, &a)?);
         Ok(tv(Tensor::where_(&c, &a, &b).map_err(exc)?))
     }));
     m.set("clamp", Value::builtin("clamp", |_, args| {
