@@ -24,7 +24,9 @@ mod graph;
 mod histogram;
 mod save;
 mod init;
+mod index_methods;
 mod inplace;
+mod inplace_shape;
 mod layers_more;
 mod legacy_types;
 mod linalg;
@@ -803,6 +805,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     determinism::install(&m);
     threads::install(&m);
     linalg::install(&m);
+    index_methods::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
     m
