@@ -101,6 +101,8 @@ mod gemm_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
+mod index_ops_tests;
+#[cfg(test)]
 mod layers_more_tests;
 #[cfg(test)]
 mod rnn_fused_tests;
