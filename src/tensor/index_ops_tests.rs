@@ -1,5 +1,6 @@
 //! Finite-difference gradient checks (float64) of the index writes (`index_add`, `index_copy`,
-//! `index_fill`, `masked_scatter`, `scatter_reduce`) and of the in-place shape operations.
+//! `index_fill`, `masked_scatter`, `scatter_reduce`), of the in-place shape operations and of
+//! `erfinv`.
 
 use super::tests::{gradcheck, leaf64};
 use super::{Data, FillValue, Reduce, Result, Scalar, ShapeOp, Tensor};
@@ -64,5 +65,16 @@ fn inplace_shape_gradients_match_finite_differences() {
             y.mul(&y)
         };
         gradcheck(name, &[leaf(6, &[2, 3], 12.0)], &f);
+    }
+}
+
+#[test]
+fn erfinv_gradient_matches_finite_differences() {
+    let x = leaf64(&[-0.95, -0.5, -0.1, 0.0, 0.3, 0.69, 0.71, 0.9], &[8]);
+    gradcheck("erfinv", &[x], &|x| x[0].erfinv());
+    // The double evaluation inverts erf to within an ulp or two.
+    for &y in &[-0.999, -0.7, -0.2, 0.05, 0.5, 0.7, 0.95] {
+        let e = super::erfinv::erfinv_f64(y);
+        assert!((super::erf_f64(e) - y).abs() < 4e-16, "erf(erfinv({y})) = {}", super::erf_f64(e));
     }
 }

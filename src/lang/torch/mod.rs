@@ -25,6 +25,7 @@ mod histogram;
 mod save;
 mod init;
 mod index_methods;
+mod erfinv_init;
 mod inplace;
 mod inplace_shape;
 mod layers_more;
@@ -806,6 +807,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     threads::install(&m);
     linalg::install(&m);
     index_methods::install(&m);
+    erfinv_init::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
     m
