@@ -41,17 +41,30 @@ pub(crate) fn erfinv_f64(y: f64) -> f64 {
 impl Tensor {
     /// `torch.erfinv` (ErfinvBackward0: `0.5 * sqrt(pi) * exp(erfinv(x)**2) * grad`).
     pub fn erfinv(&self) -> Result<Tensor> {
-        let out = match self.storage().cast(if self.dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 }) {
+        let out = match self.storage().cast(if self.dtype() == DType::Float64 {
+            DType::Float64
+        } else {
+            DType::Float32
+        }) {
             Storage::F32(a) => Storage::F32(a.mapv(|x| erfinv_f64(f64::from(x)) as f32)),
             Storage::F64(a) => Storage::F64(a.mapv(erfinv_f64)),
             other => other,
         };
         let a = super::ops::saved(self);
-        Ok(record(out, "ErfinvBackward0", &[self], true, move |g, _| {
-            let r = a.erfinv()?;
-            let e = r.mul(&r)?.exp()?.mul_scalar(Scalar::Float(0.5 * std::f64::consts::PI.sqrt()))?;
-            Ok(vec![Some(e.mul(g)?)])
-        }))
+        Ok(record(
+            out,
+            "ErfinvBackward0",
+            &[self],
+            true,
+            move |g, _| {
+                let r = a.erfinv()?;
+                let e = r
+                    .mul(&r)?
+                    .exp()?
+                    .mul_scalar(Scalar::Float(0.5 * std::f64::consts::PI.sqrt()))?;
+                Ok(vec![Some(e.mul(g)?)])
+            },
+        ))
     }
 }
 

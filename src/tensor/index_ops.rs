@@ -39,7 +39,9 @@ fn index_list(index: &Tensor, op: &str) -> Result<Vec<i64>> {
             )));
         }
         "index_fill" if dt != DType::Int64 => {
-            return Err(index_err("index_fill_(): Expected dtype int64 for index.".into()));
+            return Err(index_err(
+                "index_fill_(): Expected dtype int64 for index.".into(),
+            ));
         }
         _ => {}
     }
@@ -51,7 +53,10 @@ fn index_list(index: &Tensor, op: &str) -> Result<Vec<i64>> {
                 dt.scalar_name(),
                 list_str(&index.shape())
             )),
-            "index_copy" => index_err(format!("index_copy_(): Index should have dimension 1 or 0 (got {})", index.dim())),
+            "index_copy" => index_err(format!(
+                "index_copy_(): Index should have dimension 1 or 0 (got {})",
+                index.dim()
+            )),
             _ => TensorError::runtime("Index has to be a vector/scalar"),
         });
     }
@@ -95,8 +100,20 @@ fn values(t: &Tensor) -> Storage {
 
 /// `base[dst[i]] += alpha * src[spos[i]]` in order, one rounding per element (ATen's
 /// `add_(source, alpha)` per slice is a fused multiply-add, as `add(alpha=)` is).
-fn add_scaled(base: &Storage, dst: &[usize], src: &Storage, spos: &[usize], alpha: Scalar) -> Result<Storage> {
-    fn go<T: Copy>(b: &ArrayD<T>, s: &ArrayD<T>, dst: &[usize], spos: &[usize], f: impl Fn(T, T) -> T) -> Result<ArrayD<T>> {
+fn add_scaled(
+    base: &Storage,
+    dst: &[usize],
+    src: &Storage,
+    spos: &[usize],
+    alpha: Scalar,
+) -> Result<Storage> {
+    fn go<T: Copy>(
+        b: &ArrayD<T>,
+        s: &ArrayD<T>,
+        dst: &[usize],
+        spos: &[usize],
+        f: impl Fn(T, T) -> T,
+    ) -> Result<ArrayD<T>> {
         let mut out = b.as_standard_layout().into_owned();
         let sv = s.as_standard_layout();
         let (Some(o), Some(sv)) = (out.as_slice_mut(), sv.as_slice()) else {
@@ -118,7 +135,9 @@ fn add_scaled(base: &Storage, dst: &[usize], src: &Storage, spos: &[usize], alph
         }
         (Storage::I64(b), Storage::I64(s)) => {
             let a = alpha.as_i64();
-            Storage::I64(go(b, s, dst, spos, |x, y| x.wrapping_add(y.wrapping_mul(a)))?)
+            Storage::I64(go(b, s, dst, spos, |x, y| {
+                x.wrapping_add(y.wrapping_mul(a))
+            })?)
         }
         (Storage::Bool(b), Storage::Bool(s)) => Storage::Bool(go(b, s, dst, spos, |x, y| x || y)?),
         _ => return Err(TensorError::runtime("internal dtype mismatch")),
@@ -133,10 +152,23 @@ fn copy_at(base: &Storage, dst: &[usize], src: &Storage, spos: &[usize]) -> Resu
 
 impl Tensor {
     /// `index_add(dim, index, source, alpha=1)` (IndexAddBackward0).
-    pub fn index_add_alpha(&self, dim: isize, index: &Tensor, src: &Tensor, alpha: Scalar) -> Result<Tensor> {
+    pub fn index_add_alpha(
+        &self,
+        dim: isize,
+        index: &Tensor,
+        src: &Tensor,
+        alpha: Scalar,
+    ) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let idx = index_list(index, "index_add")?;
-        if self.dim() != src.dim() || self.shape().iter().zip(src.shape()).enumerate().any(|(k, (a, b))| k != d && *a != b) {
+        if self.dim() != src.dim()
+            || self
+                .shape()
+                .iter()
+                .zip(src.shape())
+                .enumerate()
+                .any(|(k, (a, b))| k != d && *a != b)
+        {
             return Err(TensorError::runtime(format!(
                 "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = {} source.shape = {}",
                 list_str(&self.shape()),
@@ -167,17 +199,28 @@ impl Tensor {
             uidx.push(i as usize);
         }
         let (dst, spos) = slice_positions(&shape, d, &uidx);
-        let out = add_scaled(&values(self), &dst, &values(src), &spos, alpha)?.into_shape(&self.shape())?;
+        let out = add_scaled(&values(self), &dst, &values(src), &spos, alpha)?
+            .into_shape(&self.shape())?;
         let sshape = src.shape();
-        Ok(record(out, "IndexAddBackward0", &[self, src], false, move |g, need| {
-            let gs = if need[1] {
-                let picked = g.index_select(d as isize, &idx)?.reshape_usize(&sshape)?;
-                Some(if alpha.as_f64() == 1.0 { picked } else { picked.mul_scalar(alpha)? })
-            } else {
-                None
-            };
-            Ok(vec![need[0].then(|| g.clone()), gs])
-        }))
+        Ok(record(
+            out,
+            "IndexAddBackward0",
+            &[self, src],
+            false,
+            move |g, need| {
+                let gs = if need[1] {
+                    let picked = g.index_select(d as isize, &idx)?.reshape_usize(&sshape)?;
+                    Some(if alpha.as_f64() == 1.0 {
+                        picked
+                    } else {
+                        picked.mul_scalar(alpha)?
+                    })
+                } else {
+                    None
+                };
+                Ok(vec![need[0].then(|| g.clone()), gs])
+            },
+        ))
     }
 
     /// `index_copy(dim, index, source)` (IndexCopyBackward0).
@@ -193,9 +236,20 @@ impl Tensor {
                 idx.len()
             )));
         }
-        let slice = |s: &[usize]| -> Vec<usize> { s.iter().enumerate().filter(|(k, _)| *k != d).map(|(_, v)| *v).collect() };
+        let slice = |s: &[usize]| -> Vec<usize> {
+            s.iter()
+                .enumerate()
+                .filter(|(k, _)| *k != d)
+                .map(|(_, v)| *v)
+                .collect()
+        };
         if slice(&shape) != slice(&sshape1) || shape.len() != sshape1.len() {
-            let join = |v: Vec<usize>| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ");
+            let join = |v: Vec<usize>| {
+                v.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             return Err(TensorError::runtime(format!(
                 "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: {} at dimension {d} and source slice shape: {} at dimension {d}.",
                 join(slice(&shape)),
@@ -213,7 +267,9 @@ impl Tensor {
         let mut uidx = Vec::with_capacity(idx.len());
         for &i in &idx {
             if i < 0 || i >= size as i64 {
-                return Err(index_err(format!("index_copy_(): index {i} is out of bounds for dimension {d} with size {size}")));
+                return Err(index_err(format!(
+                    "index_copy_(): index {i} is out of bounds for dimension {d} with size {size}"
+                )));
             }
             uidx.push(i as usize);
         }
@@ -221,11 +277,25 @@ impl Tensor {
         let out = copy_at(&values(self), &dst, &values(src), &spos)?.into_shape(&self.shape())?;
         let sshape = src.shape();
         let index = index.clone();
-        Ok(record(out, "IndexCopyBackward0", &[self, src], false, move |g, need| {
-            let gself = if need[0] { Some(g.index_fill(d as isize, &index, FillValue::Scalar(Scalar::Int(0)))?) } else { None };
-            let gsrc = if need[1] { Some(g.index_select(d as isize, &idx)?.reshape_usize(&sshape)?) } else { None };
-            Ok(vec![gself, gsrc])
-        }))
+        Ok(record(
+            out,
+            "IndexCopyBackward0",
+            &[self, src],
+            false,
+            move |g, need| {
+                let gself = if need[0] {
+                    Some(g.index_fill(d as isize, &index, FillValue::Scalar(Scalar::Int(0)))?)
+                } else {
+                    None
+                };
+                let gsrc = if need[1] {
+                    Some(g.index_select(d as isize, &idx)?.reshape_usize(&sshape)?)
+                } else {
+                    None
+                };
+                Ok(vec![gself, gsrc])
+            },
+        ))
     }
 
     /// `index_fill(dim, index, value)` (IndexFillBackward0, or IndexFillBackward1 for a
@@ -248,7 +318,9 @@ impl Tensor {
         let mut uidx = Vec::with_capacity(idx.len());
         for &i in &idx {
             if i < -size || i >= size {
-                return Err(index_err(format!("index {i} is out of bounds for dimension {d} with size {size}")));
+                return Err(index_err(format!(
+                    "index {i} is out of bounds for dimension {d} with size {size}"
+                )));
             }
             uidx.push(if i < 0 { i + size } else { i } as usize);
         }
@@ -256,17 +328,32 @@ impl Tensor {
         let fill = Storage::full(&[dst.len()], v, self.dtype());
         let out = flat::put(&values(self), &dst, &fill)?.into_shape(&self.shape())?;
         let index = index.clone();
-        let fill_grad = move |g: &Tensor| g.index_fill(d as isize, &index, FillValue::Scalar(Scalar::Int(0)));
+        let fill_grad =
+            move |g: &Tensor| g.index_fill(d as isize, &index, FillValue::Scalar(Scalar::Int(0)));
         Ok(match value {
-            FillValue::Scalar(_) => record(out, "IndexFillBackward0", &[self], false, move |g, _| Ok(vec![Some(fill_grad(g)?)])),
+            FillValue::Scalar(_) => {
+                record(out, "IndexFillBackward0", &[self], false, move |g, _| {
+                    Ok(vec![Some(fill_grad(g)?)])
+                })
+            }
             FillValue::Tensor(t) => {
                 let mut unique = uidx.iter().map(|&i| i as i64).collect::<Vec<_>>();
                 unique.sort_unstable();
                 unique.dedup();
-                record(out, "IndexFillBackward1", &[self, t], false, move |g, need| {
-                    let gv = if need[1] { Some(g.index_select(d as isize, &unique)?.sum(None, false)?) } else { None };
-                    Ok(vec![if need[0] { Some(fill_grad(g)?) } else { None }, gv])
-                })
+                record(
+                    out,
+                    "IndexFillBackward1",
+                    &[self, t],
+                    false,
+                    move |g, need| {
+                        let gv = if need[1] {
+                            Some(g.index_select(d as isize, &unique)?.sum(None, false)?)
+                        } else {
+                            None
+                        };
+                        Ok(vec![if need[0] { Some(fill_grad(g)?) } else { None }, gv])
+                    },
+                )
             }
         })
     }
@@ -282,29 +369,47 @@ impl Tensor {
         }
         let shape = self.shape();
         let m = mask.storage().expand(&shape)?;
-        let pos: Vec<usize> = m.to_f64_vec().iter().enumerate().filter(|(_, b)| **b != 0.0).map(|(i, _)| i).collect();
+        let pos: Vec<usize> = m
+            .to_f64_vec()
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b != 0.0)
+            .map(|(i, _)| i)
+            .collect();
         if pos.len() > src.numel() {
-            return Err(TensorError::runtime("Number of elements of source < number of ones in mask"));
+            return Err(TensorError::runtime(
+                "Number of elements of source < number of ones in mask",
+            ));
         }
-        let taken = flat::take(&values(src).cast(self.dtype()), &(0..pos.len()).collect::<Vec<_>>(), &[pos.len()])?;
+        let taken = flat::take(
+            &values(src).cast(self.dtype()),
+            &(0..pos.len()).collect::<Vec<_>>(),
+            &[pos.len()],
+        )?;
         let out = flat::put(&values(self), &pos, &taken)?;
         let sshape = src.shape();
         let snumel = src.numel();
-        Ok(record(out, "MaskedScatterBackward0", &[self, src], false, move |g, need| {
-            let gself = if need[0] {
-                Some(Tensor::from_storage(flat::zero_at(&values(g), &pos)))
-            } else {
-                None
-            };
-            let gsrc = if need[1] {
-                let picked = flat::take(&values(g), &pos, &[pos.len()])?;
-                let mut full = Storage::full(&[snumel], Scalar::Int(0), g.dtype());
-                full = flat::put(&full, &(0..pos.len()).collect::<Vec<_>>(), &picked)?;
-                Some(Tensor::from_storage(full.into_shape(&sshape)?))
-            } else {
-                None
-            };
-            Ok(vec![gself, gsrc])
-        }))
+        Ok(record(
+            out,
+            "MaskedScatterBackward0",
+            &[self, src],
+            false,
+            move |g, need| {
+                let gself = if need[0] {
+                    Some(Tensor::from_storage(flat::zero_at(&values(g), &pos)))
+                } else {
+                    None
+                };
+                let gsrc = if need[1] {
+                    let picked = flat::take(&values(g), &pos, &[pos.len()])?;
+                    let mut full = Storage::full(&[snumel], Scalar::Int(0), g.dtype());
+                    full = flat::put(&full, &(0..pos.len()).collect::<Vec<_>>(), &picked)?;
+                    Some(Tensor::from_storage(full.into_shape(&sshape)?))
+                } else {
+                    None
+                };
+                Ok(vec![gself, gsrc])
+            },
+        ))
     }
 }

@@ -28,7 +28,9 @@ impl Tensor {
             return self.resize_inplace(shape);
         }
         if self.view_info().is_some() {
-            return Err(TensorError::unsupported("in-place shape operations (t_, unsqueeze_, ...) on a view"));
+            return Err(TensorError::unsupported(
+                "in-place shape operations (t_, unsqueeze_, ...) on a view",
+            ));
         }
         self.check_inplace()?;
         let shape = self.shape();
@@ -36,14 +38,20 @@ impl Tensor {
         let (result, name, swap) = match &op {
             ShapeOp::T => {
                 if nd > 2 {
-                    return Err(TensorError::runtime(format!("t_() expects a tensor with <= 2 dimensions, but self is {nd}D")));
+                    return Err(TensorError::runtime(format!(
+                        "t_() expects a tensor with <= 2 dimensions, but self is {nd}D"
+                    )));
                 }
                 let swap = (nd == 2).then_some((0, 1));
                 (self.t()?, "TBackward1", swap)
             }
             ShapeOp::Transpose(a, b) => {
                 let (a, b) = (norm_dim(*a, nd)?, norm_dim(*b, nd)?);
-                (self.transpose(a as isize, b as isize)?, "TransposeBackward1", (nd > 0).then_some((a, b)))
+                (
+                    self.transpose(a as isize, b as isize)?,
+                    "TransposeBackward1",
+                    (nd > 0).then_some((a, b)),
+                )
             }
             ShapeOp::Unsqueeze(d) => (self.unsqueeze(*d)?, "UnsqueezeBackward1", None),
             ShapeOp::Squeeze(dims, tuple) => {
@@ -60,7 +68,12 @@ impl Tensor {
                         v
                     }
                 };
-                let new: Vec<usize> = shape.iter().enumerate().filter(|(d, _)| !drop.contains(d)).map(|(_, &s)| s).collect();
+                let new: Vec<usize> = shape
+                    .iter()
+                    .enumerate()
+                    .filter(|(d, _)| !drop.contains(d))
+                    .map(|(_, &s)| s)
+                    .collect();
                 let name = match (dims, tuple) {
                     (None, _) => "SqueezeBackward3",
                     (Some(_), false) => "SqueezeBackward4",
@@ -68,7 +81,11 @@ impl Tensor {
                 };
                 (self.detach().reshape_usize(&new)?, name, None)
             }
-            ShapeOp::Resize(_) => return Err(TensorError::runtime("internal: resize_ reached the view path")),
+            ShapeOp::Resize(_) => {
+                return Err(TensorError::runtime(
+                    "internal: resize_ reached the view path",
+                ));
+            }
         };
         let values = result.detach().contiguous_storage();
         let track = is_grad_enabled() && self.requires_grad();
@@ -96,7 +113,9 @@ impl Tensor {
     /// `resize_(*sizes)`: the first elements in row-major order kept, new ones zero.
     fn resize_inplace(&self, shape: &[usize]) -> Result<()> {
         if self.requires_grad() {
-            return Err(TensorError::runtime("cannot resize variables that require grad"));
+            return Err(TensorError::runtime(
+                "cannot resize variables that require grad",
+            ));
         }
         if self.view_info().is_some() {
             return Err(TensorError::unsupported("resize_ on a view"));
@@ -106,7 +125,13 @@ impl Tensor {
         let flat = self.detach().reshape_usize(&[self.numel()])?;
         let kept = flat.slice(0, Some(0), Some(n as i64), 1)?;
         let padded = if kept.numel() < n {
-            Tensor::cat(&[kept.detach(), Tensor::zeros(&[n - kept.numel()], self.dtype())], 0)?
+            Tensor::cat(
+                &[
+                    kept.detach(),
+                    Tensor::zeros(&[n - kept.numel()], self.dtype()),
+                ],
+                0,
+            )?
         } else {
             kept
         };
@@ -117,10 +142,18 @@ impl Tensor {
     fn contiguous_storage(&self) -> super::storage::Storage {
         let s = self.storage();
         match &*s {
-            super::storage::Storage::F32(a) => super::storage::Storage::F32(a.as_standard_layout().into_owned()),
-            super::storage::Storage::F64(a) => super::storage::Storage::F64(a.as_standard_layout().into_owned()),
-            super::storage::Storage::I64(a) => super::storage::Storage::I64(a.as_standard_layout().into_owned()),
-            super::storage::Storage::Bool(a) => super::storage::Storage::Bool(a.as_standard_layout().into_owned()),
+            super::storage::Storage::F32(a) => {
+                super::storage::Storage::F32(a.as_standard_layout().into_owned())
+            }
+            super::storage::Storage::F64(a) => {
+                super::storage::Storage::F64(a.as_standard_layout().into_owned())
+            }
+            super::storage::Storage::I64(a) => {
+                super::storage::Storage::I64(a.as_standard_layout().into_owned())
+            }
+            super::storage::Storage::Bool(a) => {
+                super::storage::Storage::Bool(a.as_standard_layout().into_owned())
+            }
         }
     }
 
@@ -132,7 +165,9 @@ impl Tensor {
                 c.version.set(c.version.get() + 1);
                 Ok(())
             }
-            super::tensor::Backing::View(_) => Err(TensorError::unsupported("in-place shape operations on a view")),
+            super::tensor::Backing::View(_) => Err(TensorError::unsupported(
+                "in-place shape operations on a view",
+            )),
         }
     }
 }

@@ -107,7 +107,14 @@ impl Elem for i64 {
 }
 
 /// The reduced values and, per destination, how many values met there (self included).
-fn reduce_into<T: Elem>(base: &ArrayD<T>, src: &ArrayD<T>, pos: &[usize], spos: &[usize], r: Reduce, include_self: bool) -> (Vec<T>, Vec<u32>) {
+fn reduce_into<T: Elem>(
+    base: &ArrayD<T>,
+    src: &ArrayD<T>,
+    pos: &[usize],
+    spos: &[usize],
+    r: Reduce,
+    include_self: bool,
+) -> (Vec<T>, Vec<u32>) {
     let mut out: Vec<T> = base.as_standard_layout().iter().copied().collect();
     let sv: Vec<T> = src.as_standard_layout().iter().copied().collect();
     let mut count = vec![1u32; out.len()];
@@ -158,11 +165,20 @@ fn reduce_into<T: Elem>(base: &ArrayD<T>, src: &ArrayD<T>, pos: &[usize], spos: 
 
 impl Tensor {
     /// `scatter_reduce(dim, index, src, reduce, include_self=True)` (ScatterReduceBackward0).
-    pub fn scatter_reduce(&self, dim: isize, index: &Tensor, src: &Tensor, r: Reduce, include_self: bool) -> Result<Tensor> {
+    pub fn scatter_reduce(
+        &self,
+        dim: isize,
+        index: &Tensor,
+        src: &Tensor,
+        r: Reduce,
+        include_self: bool,
+    ) -> Result<Tensor> {
         let shape = self.shape();
         let d = norm_dim(dim, shape.len())?;
         if src.dtype() != self.dtype() {
-            return Err(TensorError::runtime("scatter(): Expected self.dtype to be equal to src.dtype"));
+            return Err(TensorError::runtime(
+                "scatter(): Expected self.dtype to be equal to src.dtype",
+            ));
         }
         let pos = scatter_positions(&shape, d, index, "scatter_reduce")?;
         let ishape = index.shape();
@@ -171,69 +187,110 @@ impl Tensor {
         let (out, count) = match (&flat_storage(self), &flat_storage(src)) {
             (Storage::F32(b), Storage::F32(s)) => {
                 let (o, c) = reduce_into(b, s, &pos, &spos, r, include_self);
-                (Storage::F32(ArrayD::from_shape_vec(b.raw_dim(), o).map_err(|e| TensorError::runtime(e.to_string()))?), c)
+                (
+                    Storage::F32(
+                        ArrayD::from_shape_vec(b.raw_dim(), o)
+                            .map_err(|e| TensorError::runtime(e.to_string()))?,
+                    ),
+                    c,
+                )
             }
             (Storage::F64(b), Storage::F64(s)) => {
                 let (o, c) = reduce_into(b, s, &pos, &spos, r, include_self);
-                (Storage::F64(ArrayD::from_shape_vec(b.raw_dim(), o).map_err(|e| TensorError::runtime(e.to_string()))?), c)
+                (
+                    Storage::F64(
+                        ArrayD::from_shape_vec(b.raw_dim(), o)
+                            .map_err(|e| TensorError::runtime(e.to_string()))?,
+                    ),
+                    c,
+                )
             }
             (Storage::I64(b), Storage::I64(s)) => {
                 let (o, c) = reduce_into(b, s, &pos, &spos, r, include_self);
-                (Storage::I64(ArrayD::from_shape_vec(b.raw_dim(), o).map_err(|e| TensorError::runtime(e.to_string()))?), c)
+                (
+                    Storage::I64(
+                        ArrayD::from_shape_vec(b.raw_dim(), o)
+                            .map_err(|e| TensorError::runtime(e.to_string()))?,
+                    ),
+                    c,
+                )
             }
-            _ => return Err(TensorError::NotImplemented { msg: "\"scatter_reduce\" not implemented for 'Bool'".into() }),
+            _ => {
+                return Err(TensorError::NotImplemented {
+                    msg: "\"scatter_reduce\" not implemented for 'Bool'".into(),
+                });
+            }
         };
         let result = Tensor::from_storage(out.clone());
         let me = self.detach();
         let sv = src.detach();
         let index = index.clone();
         let dtype = self.dtype();
-        Ok(record(out, "ScatterReduceBackward0", &[self, src], false, move |g, need| {
-            let dimi = d as isize;
-            let touched = || -> Result<Tensor> {
-                let t = Storage::full(&shape, Scalar::Bool(false), DType::Bool);
-                let ones = Storage::full(&[pos.len()], Scalar::Bool(true), DType::Bool);
-                Ok(Tensor::from_storage(flat::put(&t, &pos, &ones)?))
-            };
-            let (mut gself, gsrc) = match r {
-                Reduce::Sum => (g.clone(), g.gather(dimi, &index)?),
-                Reduce::Mean => {
-                    let n: Vec<f64> = count.iter().map(|&c| c.max(1) as f64).collect();
-                    let n = Tensor::from_storage(Storage::F64(ArrayD::from_shape_vec(ndarray::IxDyn(&shape), n).map_err(|e| TensorError::runtime(e.to_string()))?).cast(g.dtype()));
-                    let gn = g.div(&n)?;
-                    (gn.clone(), gn.gather(dimi, &index)?)
+        Ok(record(
+            out,
+            "ScatterReduceBackward0",
+            &[self, src],
+            false,
+            move |g, need| {
+                let dimi = d as isize;
+                let touched = || -> Result<Tensor> {
+                    let t = Storage::full(&shape, Scalar::Bool(false), DType::Bool);
+                    let ones = Storage::full(&[pos.len()], Scalar::Bool(true), DType::Bool);
+                    Ok(Tensor::from_storage(flat::put(&t, &pos, &ones)?))
+                };
+                let (mut gself, gsrc) = match r {
+                    Reduce::Sum => (g.clone(), g.gather(dimi, &index)?),
+                    Reduce::Mean => {
+                        let n: Vec<f64> = count.iter().map(|&c| c.max(1) as f64).collect();
+                        let n = Tensor::from_storage(
+                            Storage::F64(
+                                ArrayD::from_shape_vec(ndarray::IxDyn(&shape), n)
+                                    .map_err(|e| TensorError::runtime(e.to_string()))?,
+                            )
+                            .cast(g.dtype()),
+                        );
+                        let gn = g.div(&n)?;
+                        (gn.clone(), gn.gather(dimi, &index)?)
+                    }
+                    Reduce::Amax | Reduce::Amin => {
+                        let value = result.gather(dimi, &index)?;
+                        // Self's ties count even without include_self, as in ATen's formula
+                        // (its share is then dropped with the rest of self's gradient below).
+                        let self_is = me.eq(&result)?.to_dtype(dtype)?;
+                        let src_is = sv.eq(&value)?.to_dtype(dtype)?;
+                        let n = self_is.scatter_add(dimi, &index, &src_is)?;
+                        let gd = g.div(&n)?;
+                        (self_is.mul(&gd)?, src_is.mul(&gd.gather(dimi, &index)?)?)
+                    }
+                    Reduce::Prod => {
+                        // The product without this tensor's zeros, divided by its own factor.
+                        let self_zero = me.eq_scalar(Scalar::Int(0))?;
+                        let masked_self = me.masked_fill(&self_zero, Scalar::Int(1))?;
+                        let masked_result =
+                            masked_self.scatter_reduce(dimi, &index, &sv, r, include_self)?;
+                        let gself = g.mul(&masked_result)?.div(&masked_self)?;
+                        let src_zero = sv.eq_scalar(Scalar::Int(0))?;
+                        let zeros = Tensor::zeros(&shape, dtype);
+                        let nz = zeros
+                            .scatter_add(dimi, &index, &src_zero.to_dtype(dtype)?)?
+                            .gather(dimi, &index)?;
+                        let single = src_zero.logical_and(&nz.eq_scalar(Scalar::Int(1))?)?;
+                        let masked_src = sv.masked_fill(&single, Scalar::Int(1))?;
+                        let masked_src_result =
+                            me.scatter_reduce(dimi, &index, &masked_src, r, include_self)?;
+                        let with_zero = g.mul(&masked_src_result)?.gather(dimi, &index)?;
+                        let plain = g
+                            .mul(&result)?
+                            .gather(dimi, &index)?
+                            .div(&sv.masked_fill(&src_zero, Scalar::Int(1))?)?;
+                        (gself, Tensor::where_(&single, &with_zero, &plain)?)
+                    }
+                };
+                if !include_self {
+                    gself = gself.masked_fill(&touched()?, Scalar::Int(0))?;
                 }
-                Reduce::Amax | Reduce::Amin => {
-                    let value = result.gather(dimi, &index)?;
-                    // Self's ties count even without include_self, as in ATen's formula
-                    // (its share is then dropped with the rest of self's gradient below).
-                    let self_is = me.eq(&result)?.to_dtype(dtype)?;
-                    let src_is = sv.eq(&value)?.to_dtype(dtype)?;
-                    let n = self_is.scatter_add(dimi, &index, &src_is)?;
-                    let gd = g.div(&n)?;
-                    (self_is.mul(&gd)?, src_is.mul(&gd.gather(dimi, &index)?)?)
-                }
-                Reduce::Prod => {
-                    // The product without this tensor's zeros, divided by its own factor.
-                    let self_zero = me.eq_scalar(Scalar::Int(0))?;
-                    let masked_self = me.masked_fill(&self_zero, Scalar::Int(1))?;
-                    let masked_result = masked_self.scatter_reduce(dimi, &index, &sv, r, include_self)?;
-                    let gself = g.mul(&masked_result)?.div(&masked_self)?;
-                    let src_zero = sv.eq_scalar(Scalar::Int(0))?;
-                    let zeros = Tensor::zeros(&shape, dtype);
-                    let nz = zeros.scatter_add(dimi, &index, &src_zero.to_dtype(dtype)?)?.gather(dimi, &index)?;
-                    let single = src_zero.logical_and(&nz.eq_scalar(Scalar::Int(1))?)?;
-                    let masked_src = sv.masked_fill(&single, Scalar::Int(1))?;
-                    let masked_src_result = me.scatter_reduce(dimi, &index, &masked_src, r, include_self)?;
-                    let with_zero = g.mul(&masked_src_result)?.gather(dimi, &index)?;
-                    let plain = g.mul(&result)?.gather(dimi, &index)?.div(&sv.masked_fill(&src_zero, Scalar::Int(1))?)?;
-                    (gself, Tensor::where_(&single, &with_zero, &plain)?)
-                }
-            };
-            if !include_self {
-                gself = gself.masked_fill(&touched()?, Scalar::Int(0))?;
-            }
-            Ok(vec![need[0].then_some(gself), need[1].then_some(gsrc)])
-        }))
+                Ok(vec![need[0].then_some(gself), need[1].then_some(gsrc)])
+            },
+        ))
     }
 }

@@ -2,9 +2,9 @@
 //! sampler (no longer the erfinv transform of earlier releases).
 
 use super::convert::{as_tensor, exc, f64_arg, kw, tv};
+use super::generator_arg;
 use super::tensor::NoGrad;
 use super::tensorfns::receiver;
-use super::generator_arg;
 use crate::lang::{Exception, Module, Value};
 use crate::tensor::{Generator, Scalar, Tensor, erf_f64};
 
@@ -26,7 +26,10 @@ pub fn install(m: &Module) {
             let [input] = args.bind(&["input"])?;
             let v = input.unwrap_or(Value::None);
             let t = as_tensor(&v).cloned().ok_or_else(|| {
-                Exception::type_error(format!("erfinv(): argument 'input' (position 1) must be Tensor, not {}", v.type_name()))
+                Exception::type_error(format!(
+                    "erfinv(): argument 'input' (position 1) must be Tensor, not {}",
+                    v.type_name()
+                ))
             })?;
             Ok(tv(t.erfinv().map_err(exc)?))
         }),
@@ -38,10 +41,16 @@ pub fn install_init(m: &Module) {
     m.set(
         "trunc_normal_",
         Value::builtin("trunc_normal_", |_, args| {
-            let [tensor, mean, std, a, b, _g] = args.bind(&["tensor", "mean=", "std=", "a=", "b=", "generator="])?;
-            let v = tensor.or_else(|| kw(&args, "tensor").cloned()).unwrap_or(Value::None);
+            let [tensor, mean, std, a, b, _g] =
+                args.bind(&["tensor", "mean=", "std=", "a=", "b=", "generator="])?;
+            let v = tensor
+                .or_else(|| kw(&args, "tensor").cloned())
+                .unwrap_or(Value::None);
             let t = as_tensor(&v).cloned().ok_or_else(|| {
-                Exception::type_error(format!("trunc_normal_(): argument 'tensor' must be Tensor, not {}", v.type_name()))
+                Exception::type_error(format!(
+                    "trunc_normal_(): argument 'tensor' must be Tensor, not {}",
+                    v.type_name()
+                ))
             })?;
             let mean = f64_arg(mean.as_ref(), 0.0, "mean")?;
             let std = f64_arg(std.as_ref(), 1.0, "std")?;
@@ -64,18 +73,31 @@ fn any(t: &Tensor) -> bool {
 /// `torch.empty_like(result).normal_()` does); otherwise uniform candidates in `[a, b]` kept
 /// with probability pdf/peak (a uniform draw's log against the log density), rounds repeated
 /// for the pending elements only.
-fn trunc_normal(t: &Tensor, g: &mut Generator, mean: f64, std: f64, a: f64, b: f64) -> crate::tensor::Result<()> {
+fn trunc_normal(
+    t: &Tensor,
+    g: &mut Generator,
+    mean: f64,
+    std: f64,
+    a: f64,
+    b: f64,
+) -> crate::tensor::Result<()> {
     let norm_cdf = |x: f64| (1.0 + erf_f64(x / 2f64.sqrt())) / 2.0;
     let p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std);
     let (shape, dtype) = (t.shape(), t.dtype());
     if p > 0.3 {
         // The bounds as the tensor's dtype holds them (`new_tensor(a).item()`).
-        let round = |x: f64| Tensor::scalar(Scalar::Float(x), dtype).item().map(|s| s.as_f64());
+        let round = |x: f64| {
+            Tensor::scalar(Scalar::Float(x), dtype)
+                .item()
+                .map(|s| s.as_f64())
+        };
         let (lo, hi) = (round(a)?, round(b)?);
         crate::tensor::normal_(t, g, mean, std)?;
         let mut result = t.clone();
         loop {
-            let mask = result.lt_scalar(Scalar::Float(lo))?.logical_or(&result.gt_scalar(Scalar::Float(hi))?)?;
+            let mask = result
+                .lt_scalar(Scalar::Float(lo))?
+                .logical_or(&result.gt_scalar(Scalar::Float(hi))?)?;
             if !any(&mask) {
                 break;
             }

@@ -11,7 +11,13 @@ use crate::tensor::{FillValue, Reduce, Scalar};
 type R<T> = Result<T, Exception>;
 
 /// The names bound here, as methods and as `torch.` functions.
-const NAMES: &[&str] = &["index_add", "index_copy", "index_fill", "masked_scatter", "scatter_reduce"];
+const NAMES: &[&str] = &[
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "masked_scatter",
+    "scatter_reduce",
+];
 
 fn dim_arg(v: Option<Value>) -> R<isize> {
     Ok(v.map_or(Ok(0), |v| v.expect_int("dim"))? as isize)
@@ -24,14 +30,18 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         let t = receiver(&args)?;
         let r = match name {
             "index_add" => {
-                let [dim, index, source, alpha] = args.bind(&["dim", "index", "source", "*", "alpha="])?;
+                let [dim, index, source, alpha] =
+                    args.bind(&["dim", "index", "source", "*", "alpha="])?;
                 let d = dim_arg(dim)?;
                 let i = tensor_arg(index.as_ref(), name, "index")?;
                 let s = tensor_arg(source.as_ref(), name, "source")?;
                 let alpha = match alpha {
                     None => Scalar::Int(1),
                     Some(a) => as_scalar(&a).ok_or_else(|| {
-                        Exception::type_error(format!("index_add(): argument 'alpha' must be Number, not {}", a.type_name()))
+                        Exception::type_error(format!(
+                            "index_add(): argument 'alpha' must be Number, not {}",
+                            a.type_name()
+                        ))
                     })?,
                 };
                 t.index_add_alpha(d, &i, &s, alpha)
@@ -74,7 +84,9 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                     other => {
                         return Err(Exception::type_error(format!(
                             "scatter_reduce(): argument 'reduce' (position 4) must be str, not {}",
-                            other.as_ref().map_or("NoneType".to_string(), |v| v.type_name())
+                            other
+                                .as_ref()
+                                .map_or("NoneType".to_string(), |v| v.type_name())
                         )));
                     }
                 };
@@ -95,10 +107,17 @@ pub fn install(m: &Module) {
                 let input = match args.kw.iter().position(|(k, _)| &**k == "input") {
                     Some(k) => args.kw.remove(k).1,
                     None if !args.pos.is_empty() => args.pos.remove(0),
-                    None => return Err(Exception::type_error(format!("{name}() missing required argument 'input' (pos 1)"))),
+                    None => {
+                        return Err(Exception::type_error(format!(
+                            "{name}() missing required argument 'input' (pos 1)"
+                        )));
+                    }
                 };
                 let t = as_tensor(&input).cloned().ok_or_else(|| {
-                    Exception::type_error(format!("{name}(): argument 'input' (position 1) must be Tensor, not {}", input.type_name()))
+                    Exception::type_error(format!(
+                        "{name}(): argument 'input' (position 1) must be Tensor, not {}",
+                        input.type_name()
+                    ))
                 })?;
                 let f = method(&tv(t), name).ok_or_else(|| Exception::type_error(name))?;
                 interp.call(&f, args)

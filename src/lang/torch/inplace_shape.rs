@@ -21,13 +21,20 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             "transpose_" => {
                 let [a, b] = args.bind(&["dim0", "dim1"])?;
                 let int = |v: Option<Value>, n: &str| -> Result<isize, Exception> {
-                    Ok(v.ok_or_else(|| Exception::type_error(format!("transpose_() missing required argument '{n}'")))?.expect_int(n)? as isize)
+                    Ok(v.ok_or_else(|| {
+                        Exception::type_error(format!(
+                            "transpose_() missing required argument '{n}'"
+                        ))
+                    })?
+                    .expect_int(n)? as isize)
                 };
                 ShapeOp::Transpose(int(a, "dim0")?, int(b, "dim1")?)
             }
             "unsqueeze_" => {
                 let [d] = args.bind(&["dim"])?;
-                let d = d.ok_or_else(|| Exception::type_error("unsqueeze_() missing required argument 'dim' (pos 1)"))?;
+                let d = d.ok_or_else(|| {
+                    Exception::type_error("unsqueeze_() missing required argument 'dim' (pos 1)")
+                })?;
                 ShapeOp::Unsqueeze(d.expect_int("dim")? as isize)
             }
             "squeeze_" => {
@@ -35,7 +42,9 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 match d {
                     None | Some(Value::None) => ShapeOp::Squeeze(None, false),
                     Some(Value::Int(i)) => ShapeOp::Squeeze(Some(vec![i as isize]), false),
-                    Some(v) => ShapeOp::Squeeze(Some(dims_args(interp, std::slice::from_ref(&v))?), true),
+                    Some(v) => {
+                        ShapeOp::Squeeze(Some(dims_args(interp, std::slice::from_ref(&v))?), true)
+                    }
                 }
             }
             _ => {
