@@ -33,6 +33,10 @@ mod gather;
 mod error;
 mod graph;
 mod index;
+mod index_ops;
+mod erfinv;
+mod inplace_shape;
+mod scatter_reduce;
 mod iter_layout;
 mod iter_rows;
 pub mod interpolate;
@@ -101,6 +105,8 @@ mod gemm_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
+mod index_ops_tests;
+#[cfg(test)]
 mod layers_more_tests;
 #[cfg(test)]
 mod rnn_fused_tests;
@@ -120,6 +126,10 @@ pub use error::TensorError;
 pub use graph::GradFnRef;
 pub use print::{print_options, set_print_options, PrintOptions};
 pub use index::{Index, IndexValue};
+pub use index_ops::FillValue;
+pub use erfinv::erf_f64;
+pub use inplace_shape::ShapeOp;
+pub use scatter_reduce::Reduce;
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};
 pub use sampling::{exponential_, multinomial};

@@ -32,7 +32,7 @@ fn index_values(index: &Tensor, name: &str) -> Result<Vec<i64>> {
 
 /// For each element of `index` (shape `ishape`), the flat position in a tensor of `shape`
 /// whose coordinates are the element's own with `dim` replaced by its value.
-fn scatter_positions(shape: &[usize], dim: usize, index: &Tensor, name: &str) -> Result<Vec<usize>> {
+pub(crate) fn scatter_positions(shape: &[usize], dim: usize, index: &Tensor, name: &str) -> Result<Vec<usize>> {
     let ishape = index.shape();
     let vals = index_values(index, name)?;
     if ishape.len() != shape.len().max(1) && !(ishape.is_empty() && shape.len() <= 1) {
@@ -65,7 +65,7 @@ fn scatter_positions(shape: &[usize], dim: usize, index: &Tensor, name: &str) ->
 }
 
 /// Flat positions of `src` at the coordinates of each element of an index of shape `ishape`.
-fn same_coords(ishape: &[usize], shape: &[usize]) -> Vec<usize> {
+pub(crate) fn same_coords(ishape: &[usize], shape: &[usize]) -> Vec<usize> {
     let n: usize = ishape.iter().product();
     let mut coords = vec![0; ishape.len()];
     (0..n)
@@ -77,7 +77,7 @@ fn same_coords(ishape: &[usize], shape: &[usize]) -> Vec<usize> {
 }
 
 /// The tensor's values as a standard-layout storage, so flat positions address them.
-fn flat_storage(t: &Tensor) -> Storage {
+pub(crate) fn flat_storage(t: &Tensor) -> Storage {
     let s = t.storage();
     match &*s {
         Storage::F32(a) => Storage::F32(a.as_standard_layout().into_owned()),

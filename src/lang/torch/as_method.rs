@@ -130,6 +130,15 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::bitwise::method(this, name).or_else(|| super::cross::method(this, name)) {
                 return Some(m);
             }
+            if let Some(m) = super::index_methods::method(this, name) {
+                return Some(m);
+            }
+            if let Some(m) = super::inplace_shape::method(this, name) {
+                return Some(m);
+            }
+            if let Some(m) = super::erfinv_init::method(this, name) {
+                return Some(m);
+            }
             let name: &'static str = AS_TORCH.iter().copied().find(|n| *n == name)?;
             Some(Value::method(this.clone(), name, move |interp, args| {
                 let f = torch_fn(name)?;

@@ -86,6 +86,7 @@ const METHODS: &[&str] = &[
     "index_add",
     "index_copy",
     "masked_scatter",
+    "scatter_reduce",
     "logical_not",
     "logical_and",
     "logical_or",

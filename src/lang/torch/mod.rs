@@ -27,7 +27,10 @@ mod graph;
 mod histogram;
 mod save;
 mod init;
+mod index_methods;
+mod erfinv_init;
 mod inplace;
+mod inplace_shape;
 mod layers_more;
 mod legacy_types;
 mod linalg;
@@ -840,6 +843,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     linalg::install(&m);
     bitwise::install(&m);
     cross::install(&m);
+    index_methods::install(&m);
+    erfinv_init::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
     m
