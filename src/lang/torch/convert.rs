@@ -12,6 +12,12 @@ pub fn exc(e: TensorError) -> Exception {
     Exception::new(e.py_type(), e.to_string())
 }
 
+impl From<TensorError> for Exception {
+    fn from(e: TensorError) -> Exception {
+        exc(e)
+    }
+}
+
 /// The engine's tensor inside a Python value, if it holds one.
 pub fn as_tensor(v: &Value) -> Option<&Tensor> {
     v.downcast::<PyTensor>().map(|t| &t.0)
