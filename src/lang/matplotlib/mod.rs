@@ -8,6 +8,7 @@ mod axes;
 mod contour;
 mod convert;
 mod objects;
+mod ticker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,6 +65,7 @@ pub fn install(interp: &mut Interpreter) {
     mpl.set("use", Value::builtin("use", |_, _| Ok(Value::None)));
     let cm = pyplot.get("cm").unwrap_or(Value::None);
     mpl.set("cm", cm.clone());
+    ticker::install(interp, &mpl);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);
