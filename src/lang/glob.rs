@@ -118,7 +118,8 @@ fn exists(reader: &dyn FileReader, path: &str, want_dir: bool) -> R<bool> {
     }
     let (dir, name) = split(path);
     if name == "." || name == ".." {
-        return Ok(exists(reader, dir, true)? && !want_dir || want_dir);
+        // `dir/.` and `dir/..` are folders, there when `dir` is.
+        return exists(reader, dir, true);
     }
     Ok(reader.list_dir(dir)?.iter().any(|(n, d)| n == name && (!want_dir || *d)))
 }

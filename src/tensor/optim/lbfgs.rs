@@ -375,6 +375,7 @@ impl Lbfgs {
 
     /// `_cubic_interpolate`: the minimiser of the cubic through two points with their slopes,
     /// clamped to `bounds` (the points' interval when none are given).
+    #[allow(clippy::too_many_arguments)]
     fn cubic(a: Arith, x1: Num, f1: Num, g1: Num, x2: Num, f2: Num, g2: Num, bounds: Option<(Num, Num)>) -> Num {
         let (lo, hi) = bounds.unwrap_or(if a.le(x1, x2) { (x1, x2) } else { (x2, x1) });
         let d1 = a.sub(a.add(g1, g2), a.div(a.mul(Num::Py(3.0), a.sub(f1, f2)), a.sub(x1, x2)));
