@@ -32,6 +32,29 @@ fn os_error(kind: &str, errno: u32, what: &str, path: &str) -> Exception {
 }
 
 impl FileReader for FolderReader {
+    /// A folder inside the lesson's, listed for `glob` (names only; nothing outside is listed,
+    /// and a folder that is missing or outside lists as empty, as `glob` shows either).
+    fn list_dir(&self, path: &str) -> Result<Vec<(String, bool)>, Exception> {
+        if path.contains('\0') {
+            return Ok(Vec::new());
+        }
+        let Ok(root) = self.root.canonicalize() else { return Ok(Vec::new()) };
+        let Ok(real) = root.join(if path.is_empty() { "." } else { path }).canonicalize() else { return Ok(Vec::new()) };
+        if !real.starts_with(&root) {
+            return Ok(Vec::new());
+        }
+        let Ok(entries) = std::fs::read_dir(&real) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            if let Some(name) = e.file_name().to_str() {
+                // Symbolic links count as what they point to only when that stays inside.
+                let is_dir = e.path().canonicalize().is_ok_and(|p| p.starts_with(&root) && p.is_dir());
+                out.push((name.to_string(), is_dir));
+            }
+        }
+        Ok(out)
+    }
+
     fn read(&self, path: &str) -> Result<Vec<u8>, Exception> {
         let outside = || permission_denied(path, "lessons may read only files inside their own folder");
         if path.contains('\0') {

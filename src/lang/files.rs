@@ -15,6 +15,11 @@ type R<T> = Result<T, Exception>;
 /// exception to raise (FileNotFoundError, PermissionError, IsADirectoryError...).
 pub trait FileReader {
     fn read(&self, path: &str) -> Result<Vec<u8>, Exception>;
+    /// The entries of a folder (`""` is the lesson's own), each with whether it is a folder,
+    /// for `glob`; a host that gives no listing has none.
+    fn list_dir(&self, _path: &str) -> Result<Vec<(String, bool)>, Exception> {
+        Ok(Vec::new())
+    }
 }
 
 /// `[Errno 13] Permission denied: 'path': why`, as PermissionError.

@@ -420,7 +420,12 @@ impl Interpreter {
 
     /// Gives lessons `open()` for reading, through the host's `reader` (see `lang::files`).
     pub fn set_file_reader(&mut self, reader: Option<Rc<dyn super::files::FileReader>>) {
-        self.builtins.insert("open".into(), super::files::open_builtin(reader));
+        self.builtins.insert("open".into(), super::files::open_builtin(reader.clone()));
+        // `from io import open` is the builtin; `glob` lists what the reader may read.
+        if let Some(Value::Module(io)) = self.modules.get("io") {
+            io.set("open", super::files::open_builtin(reader.clone()));
+        }
+        super::glob::install(self, reader);
     }
 
     pub fn set_time_limit(&mut self, limit: Option<Duration>) {
@@ -2854,6 +2859,13 @@ impl Interpreter {
     }
 
     pub fn get_item(&mut self, obj: &Value, key: &Value) -> R<Value> {
+        // A tensor key of a Python sequence goes through its `__index__`.
+        if let Value::Native(_) = key
+            && matches!(obj, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_))
+            && let Some(i) = super::torch::tensor_index(key)
+        {
+            return self.get_item(obj, &Value::Int(i?));
+        }
         match obj {
             Value::List(l) => {
                 let items = l.borrow();

@@ -98,6 +98,8 @@ pub fn install(it: &mut Interpreter) {
     super::stdmods::install(it);
     super::itertools::install(it);
     super::os::install(it);
+    super::unicodedata::install(it);
+    super::glob::install(it, None);
     super::pathlib::install(it);
     super::dataclasses::install(it);
     super::json::install(it);

@@ -868,6 +868,18 @@ pub fn str_repr(s: &str) -> String {
             }
             c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_ascii() => out.push(c),
+            // CPython escapes what `str.isprintable` rejects: the categories C* and Z* but ' '.
+            c if matches!(super::unicodedata::category(c), "Cc" | "Cf" | "Cs" | "Co" | "Cn" | "Zl" | "Zp" | "Zs") => {
+                let cp = c as u32;
+                out.push_str(&if cp <= 0xff {
+                    format!("\\x{cp:02x}")
+                } else if cp <= 0xffff {
+                    format!("\\u{cp:04x}")
+                } else {
+                    format!("\\U{cp:08x}")
+                });
+            }
             c => out.push(c),
         }
     }

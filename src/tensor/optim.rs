@@ -8,8 +8,10 @@ use super::{no_grad, Result, Tensor, TensorError};
 
 mod adadelta;
 mod adam_fused;
+mod lbfgs;
 mod state;
 pub use adadelta::{Adadelta, AdadeltaConfig};
+pub use lbfgs::{Lbfgs, LbfgsConfig};
 pub use state::{ParamState, StateValue};
 
 /// `optim.SGD` settings; `Default` is PyTorch's.

@@ -8,6 +8,7 @@ mod axes;
 mod contour;
 mod convert;
 mod objects;
+mod ticker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,11 +65,7 @@ pub fn install(interp: &mut Interpreter) {
     mpl.set("use", Value::builtin("use", |_, _| Ok(Value::None)));
     let cm = pyplot.get("cm").unwrap_or(Value::None);
     mpl.set("cm", cm.clone());
-    // `import matplotlib.ticker as ticker` (beside pyplot in tutorials): importable; its
-    // locator and formatter classes are not bound (axes place ticks as matplotlib's defaults).
-    let ticker = Value::Module(Rc::new(Module::new("matplotlib.ticker")));
-    mpl.set("ticker", ticker.clone());
-    interp.register_module("matplotlib.ticker", ticker);
+    ticker::install(interp, &mpl);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);

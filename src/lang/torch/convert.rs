@@ -12,6 +12,23 @@ pub fn exc(e: TensorError) -> Exception {
     Exception::new(e.py_type(), e.to_string())
 }
 
+/// `operator.index(t)` for a tensor key of a list, tuple, string or range (`names[topi]`):
+/// `None` when `v` is no tensor; an integer (or bool) tensor of one element gives its value.
+pub fn tensor_index(v: &Value) -> Option<Result<i64, Exception>> {
+    let t = as_tensor(v)?;
+    let d = t.dtype();
+    if t.numel() != 1 || !(d.is_integral() || d == crate::tensor::DType::Bool) {
+        return Some(Err(Exception::type_error("only integer tensors of a single element can be converted to an index")));
+    }
+    Some(t.item().map(|s| s.as_f64() as i64).map_err(exc))
+}
+
+impl From<TensorError> for Exception {
+    fn from(e: TensorError) -> Exception {
+        exc(e)
+    }
+}
+
 /// The engine's tensor inside a Python value, if it holds one.
 pub fn as_tensor(v: &Value) -> Option<&Tensor> {
     v.downcast::<PyTensor>().map(|t| &t.0)

@@ -63,6 +63,7 @@ use crate::lang::value::{NativeFn, TypeObj};
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, DType, Generator, Scalar, Tensor};
 
+pub use convert::tensor_index;
 pub use tensor::PyTensor;
 pub(crate) use tensor::slice_bounds;
 

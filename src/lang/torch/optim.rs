@@ -12,6 +12,7 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
+mod lbfgs;
 mod lr_plateau;
 mod lr_scheduler;
 mod state_dict;
@@ -181,6 +182,27 @@ impl PyOptimizer {
     }
 }
 
+/// An optimizer's repr: every param-group setting alphabetically, `params` left out.
+fn group_repr(name: &str, groups: &[Value]) -> String {
+    let mut s = format!("{name} (");
+    for (i, g) in groups.iter().enumerate() {
+        s.push_str(&format!("\nParameter Group {i}\n"));
+        let mut items = match g {
+            Value::Dict(d) => d.borrow().items(),
+            _ => Vec::new(),
+        };
+        items.sort_by_key(|(k, _)| py_str(k));
+        for (k, v) in items {
+            let k = py_str(&k);
+            if k != "params" {
+                s.push_str(&format!("    {k}: {}\n", py_str(&v)));
+            }
+        }
+    }
+    s.push(')');
+    s
+}
+
 fn py_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
@@ -239,24 +261,7 @@ impl NativeObject for PyOptimizer {
         type_name == "Optimizer" || type_name == self.name
     }
     fn repr(&self) -> String {
-        // PyTorch lists every param-group setting alphabetically, `params` left out.
-        let mut s = format!("{} (", self.name);
-        for (i, g) in self.groups.borrow().iter().enumerate() {
-            s.push_str(&format!("\nParameter Group {i}\n"));
-            let mut items = match &g.dict {
-                Value::Dict(d) => d.borrow().items(),
-                _ => Vec::new(),
-            };
-            items.sort_by_key(|(k, _)| py_str(k));
-            for (k, v) in items {
-                let k = py_str(&k);
-                if k != "params" {
-                    s.push_str(&format!("    {k}: {}\n", py_str(&v)));
-                }
-            }
-        }
-        s.push(')');
-        s
+        group_repr(self.name, &self.group_dicts())
     }
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
@@ -525,5 +530,6 @@ pub fn optim_module() -> Module {
         ];
         build(interp, "Adadelta", defaults, p.as_ref())
     }));
+    m.set("LBFGS", class("LBFGS", "torch.optim", lbfgs::new));
     m
 }
