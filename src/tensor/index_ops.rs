@@ -7,6 +7,7 @@
 use super::autograd::record;
 use super::ops::split3;
 use super::storage::{Storage, list_str};
+use super::select::flat_storage;
 use super::tensor::norm_dim;
 use super::view::flat;
 use super::{DType, Result, Scalar, Tensor, TensorError};
@@ -87,16 +88,6 @@ fn slice_positions(shape: &[usize], d: usize, idx: &[usize]) -> (Vec<usize>, Vec
     (dst, src)
 }
 
-/// The tensor's values in row-major order.
-fn values(t: &Tensor) -> Storage {
-    let s = t.storage();
-    match &*s {
-        Storage::F32(a) => Storage::F32(a.as_standard_layout().into_owned()),
-        Storage::F64(a) => Storage::F64(a.as_standard_layout().into_owned()),
-        Storage::I64(a) => Storage::I64(a.as_standard_layout().into_owned()),
-        Storage::Bool(a) => Storage::Bool(a.as_standard_layout().into_owned()),
-    }
-}
 
 /// `base[dst[i]] += alpha * src[spos[i]]` in order, one rounding per element (ATen's
 /// `add_(source, alpha)` per slice is a fused multiply-add, as `add(alpha=)` is).
@@ -199,7 +190,7 @@ impl Tensor {
             uidx.push(i as usize);
         }
         let (dst, spos) = slice_positions(&shape, d, &uidx);
-        let out = add_scaled(&values(self), &dst, &values(src), &spos, alpha)?
+        let out = add_scaled(&flat_storage(self), &dst, &flat_storage(src), &spos, alpha)?
             .into_shape(&self.shape())?;
         let sshape = src.shape();
         Ok(record(
@@ -274,7 +265,7 @@ impl Tensor {
             uidx.push(i as usize);
         }
         let (dst, spos) = slice_positions(&shape, d, &uidx);
-        let out = copy_at(&values(self), &dst, &values(src), &spos)?.into_shape(&self.shape())?;
+        let out = copy_at(&flat_storage(self), &dst, &flat_storage(src), &spos)?.into_shape(&self.shape())?;
         let sshape = src.shape();
         let index = index.clone();
         Ok(record(
@@ -326,7 +317,7 @@ impl Tensor {
         }
         let (dst, _) = slice_positions(&shape, d, &uidx);
         let fill = Storage::full(&[dst.len()], v, self.dtype());
-        let out = flat::put(&values(self), &dst, &fill)?.into_shape(&self.shape())?;
+        let out = flat::put(&flat_storage(self), &dst, &fill)?.into_shape(&self.shape())?;
         let index = index.clone();
         let fill_grad =
             move |g: &Tensor| g.index_fill(d as isize, &index, FillValue::Scalar(Scalar::Int(0)));
@@ -382,11 +373,11 @@ impl Tensor {
             ));
         }
         let taken = flat::take(
-            &values(src).cast(self.dtype()),
+            &flat_storage(src).cast(self.dtype()),
             &(0..pos.len()).collect::<Vec<_>>(),
             &[pos.len()],
         )?;
-        let out = flat::put(&values(self), &pos, &taken)?;
+        let out = flat::put(&flat_storage(self), &pos, &taken)?;
         let sshape = src.shape();
         let snumel = src.numel();
         Ok(record(
@@ -396,12 +387,12 @@ impl Tensor {
             false,
             move |g, need| {
                 let gself = if need[0] {
-                    Some(Tensor::from_storage(flat::zero_at(&values(g), &pos)))
+                    Some(Tensor::from_storage(flat::zero_at(&flat_storage(g), &pos)))
                 } else {
                     None
                 };
                 let gsrc = if need[1] {
-                    let picked = flat::take(&values(g), &pos, &[pos.len()])?;
+                    let picked = flat::take(&flat_storage(g), &pos, &[pos.len()])?;
                     let mut full = Storage::full(&[snumel], Scalar::Int(0), g.dtype());
                     full = flat::put(&full, &(0..pos.len()).collect::<Vec<_>>(), &picked)?;
                     Some(Tensor::from_storage(full.into_shape(&sshape)?))
