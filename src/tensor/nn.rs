@@ -309,14 +309,11 @@ pub fn nll_loss_with(
     };
     let name = if spatial { "NllLoss2DBackward0" } else { "NllLossBackward0" };
     Ok(record(out, name, &[input], false, move |g, _| {
-        // grad_input[n, t, pos] = -w_t * grad / total_weight (mean) or -w_t * grad.
+        // grad_input[n, t, pos] = -w_t * grad / total_weight (mean) or -w_t * grad, computed
+        // in the gradient's dtype and written into a zeroed buffer of that dtype.
         let gv = g.to_f64_vec();
         let dtype = g.dtype();
-        let mut out = vec![0f64; batch * classes * map];
-        for (i, &c) in t.iter().enumerate() {
-            if c == ignore_index {
-                continue;
-            }
+        let picks = t.iter().enumerate().filter(|&(_, &c)| c != ignore_index).map(|(i, &c)| {
             let wt = w.as_ref().map(|w| w[c as usize]);
             let v = match dtype {
                 DType::Float32 => {
@@ -336,9 +333,18 @@ pub fn nll_loss_with(
                     wt.map_or(go, |w| w * go)
                 }
             };
-            out[at(i, c)] = v;
-        }
-        let gi = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(dtype);
+            (at(i, c), v)
+        });
+        let n = batch * classes * map;
+        let gi = if dtype == DType::Float32 {
+            let mut out = vec![0f32; n];
+            picks.for_each(|(k, v)| out[k] = v as f32);
+            Storage::F32(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?)
+        } else {
+            let mut out = vec![0f64; n];
+            picks.for_each(|(k, v)| out[k] = v);
+            Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(err)?).cast(dtype)
+        };
         Ok(vec![Some(Tensor::from_storage(gi))])
     }))
 }

@@ -1051,7 +1051,7 @@ impl Tensor {
     pub fn softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = if d + 1 == self.dim() { along_dim(&x, d, super::softmax_lanes::softmax_row_last)? } else { super::softmax_lanes::softmax_inner(&x, d)? };
+        let out = if d + 1 == self.dim() { super::softmax_lanes::softmax_last_dim(&x, false)? } else { super::softmax_lanes::softmax_inner(&x, d)? };
         let result = Tensor::from_storage(out.clone());
         Ok(record_out(&result.clone(), out, "SoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = y * (g - sum(g * y, dim))
@@ -1060,8 +1060,9 @@ impl Tensor {
                 let out = super::softmax_lanes::softmax_backward_inner(&gs.cast_cow(result.dtype()), &result.storage(), d, false)?;
                 return Ok(vec![Some(Tensor::from_storage(out))]);
             }
-            let dot = super::softmax_lanes::row_dots_last(g, Some(&result))?;
-            Ok(vec![Some(result.mul(&g.sub(&dot)?)?)])
+            let gs = g.storage();
+            let out = super::softmax_lanes::softmax_backward_last(&gs.cast_cow(result.dtype()), &result.storage())?;
+            Ok(vec![Some(Tensor::from_storage(out))])
         }))
     }
 
@@ -1069,7 +1070,7 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
         let d = norm_dim(dim, self.dim())?;
         let x = self.float_storage()?;
-        let out = if d + 1 == self.dim() { along_dim(&x, d, super::softmax_lanes::log_softmax_row_last)? } else { super::softmax_lanes::log_softmax_inner(&x, d)? };
+        let out = if d + 1 == self.dim() { super::softmax_lanes::softmax_last_dim(&x, true)? } else { super::softmax_lanes::log_softmax_inner(&x, d)? };
         let result = Tensor::from_storage(out.clone());
         Ok(record_out(&result.clone(), out, "LogSoftmaxBackward0", &[self], true, move |g, _| {
             // grad_input = g - exp(y) * sum(g, dim); GCC contracts this to one FMA per element.
@@ -1078,7 +1079,7 @@ impl Tensor {
                 let out = super::softmax_lanes::softmax_backward_inner(&gs.cast_cow(result.dtype()), &result.storage(), d, true)?;
                 return Ok(vec![Some(Tensor::from_storage(out))]);
             }
-            let s = super::softmax_lanes::row_dots_last(g, None)?;
+            let s = super::softmax_lanes::row_sums_last(g)?;
             if let Some(out) = log_softmax_back_rows(&g.storage(), &result.storage(), &s.storage()) {
                 return Ok(vec![Some(Tensor::from_storage(out?))]);
             }
@@ -1885,7 +1886,7 @@ fn log_softmax_back_rows(g: &Storage, y: &Storage, s: &Storage) -> Option<Result
         }
         let s = s.as_standard_layout();
         let s = s.as_slice()?;
-        let mut e: Vec<T> = y.iter().copied().collect();
+        let mut e: Vec<T> = super::gather::row_major(y);
         T::vec_exp_in_place(&mut e);
         let g = g.as_standard_layout();
         let g = g.as_slice()?;
@@ -1944,62 +1945,6 @@ pub(crate) fn split3(shape: &[usize], d: usize) -> (usize, usize, usize) {
         return (1, 1, 1);
     }
     (shape[..d].iter().product(), shape[d], shape[d + 1..].iter().product())
-}
-
-/// Applies a row function to every 1-D lane along `d` of a float storage.
-fn along_dim(x: &Storage, d: usize, f: impl Fn(RowRef) -> RowOut) -> Result<Storage> {
-    let shape = x.shape();
-    let (outer, len, inner) = split3(&shape, d);
-    fn go<T: Float>(
-        a: &ArrayD<T>,
-        shape: &[usize],
-        (outer, len, inner): (usize, usize, usize),
-        f: &dyn Fn(&[T]) -> Vec<T>,
-    ) -> Result<ArrayD<T>> {
-        let v: Vec<T> = super::gather::row_major(a);
-        let mut out = vec![T::zero(); v.len()];
-        if inner == 1 {
-            // Rows along the last dim are contiguous: read and written in place.
-            for (src, dst) in v.chunks_exact(len.max(1)).zip(out.chunks_exact_mut(len.max(1))) {
-                dst.copy_from_slice(&f(src)[..len]);
-            }
-            return ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()));
-        }
-        let mut row = vec![T::zero(); len];
-        for o in 0..outer {
-            for i in 0..inner {
-                for k in 0..len {
-                    row[k] = v[(o * len + k) * inner + i];
-                }
-                let r = f(&row);
-                for k in 0..len {
-                    out[(o * len + k) * inner + i] = r[k];
-                }
-            }
-        }
-        ArrayD::from_shape_vec(IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()))
-    }
-    let dims = (outer, len, inner);
-    Ok(match x {
-        Storage::F32(a) => Storage::F32(go(a, &shape, dims, &|r: &[f32]| match f(RowRef::F32(r)) {
-            RowOut::F32(v) => v,
-            RowOut::F64(v) => v.iter().map(|&x| x as f32).collect(),
-        })?),
-        Storage::F64(a) => Storage::F64(go(a, &shape, dims, &|r: &[f64]| match f(RowRef::F64(r)) {
-            RowOut::F64(v) => v,
-            RowOut::F32(v) => v.iter().map(|&x| x as f64).collect(),
-        })?),
-        _ => return Err(TensorError::runtime("internal dtype mismatch")),
-    })
-}
-
-pub(crate) enum RowRef<'a> {
-    F32(&'a [f32]),
-    F64(&'a [f64]),
-}
-pub(crate) enum RowOut {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
 }
 
 /// Matrix product of row-major storages of the same dtype.

@@ -10,7 +10,6 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::kernels::Float;
-use super::ops::{RowOut, RowRef};
 use super::storage::Storage;
 use super::{Result, Tensor, TensorError};
 
@@ -97,38 +96,28 @@ pub(crate) fn lane_sum<T: Float>(v: &[T]) -> T {
 }
 
 fn row_max<T: Float>(r: &[T]) -> T {
-    let mut m = r[0];
-    for &x in &r[1..] {
-        if x.is_nan() || x > m {
-            m = x;
+    // Whole vectors lane by lane, then the lanes: the maximum is the same value in any order,
+    // and a NaN anywhere makes the row's maximum NaN, as the scan from the left does.
+    let mut acc = [r[0]; 16];
+    let mut nan = false;
+    let chunks = r.chunks_exact(16);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            nan |= x.is_nan();
+            *a = if x > *a { x } else { *a };
         }
     }
+    let mut m = acc[0];
+    for &x in acc[1..].iter().chain(rest) {
+        nan |= x.is_nan();
+        m = if x > m { x } else { m };
+    }
+    if nan {
+        // The NaN the scan from the left keeps: the last one it meets.
+        return r.iter().rev().copied().find(|x| x.is_nan()).unwrap_or(m);
+    }
     m
-}
-
-/// One row of `softmax` over the last dim: `exp(x - max)`, the lane sum, times `1 / sum`.
-pub(crate) fn softmax_last<T: VecExp>(r: &[T]) -> Vec<T> {
-    if r.is_empty() {
-        return Vec::new();
-    }
-    let m = row_max(r);
-    let mut e: Vec<T> = r.iter().map(|&x| x - m).collect();
-    T::vec_exp_in_place(&mut e);
-    let inv = T::one() / lane_sum(&e);
-    e.iter().map(|&x| x * inv).collect()
-}
-
-/// One row of `log_softmax` over the last dim: `x - max - log(lane sum of exp(x - max))`, the
-/// log vectorised too (`vec::map(log)` over the rows' sums).
-pub(crate) fn log_softmax_last<T: VecExp>(r: &[T]) -> Vec<T> {
-    if r.is_empty() {
-        return Vec::new();
-    }
-    let m = row_max(r);
-    let mut e: Vec<T> = r.iter().map(|&x| x - m).collect();
-    T::vec_exp_in_place(&mut e);
-    let lse = lane_sum(&e).vec_log();
-    r.iter().map(|&x| (x - m) - lse).collect()
 }
 
 /// `softmax` over a dim other than the last, as ATen's `_vec_softmax` for float and double:
@@ -338,104 +327,148 @@ pub(crate) fn softmax_backward_inner(g: &Storage, y: &Storage, d: usize, log: bo
     flat.reshape(&shape)
 }
 
-/// Per row of the last dim, ATen's `vec::map2_reduce_all(g * y, +)` (`y` given) or
-/// `vec::reduce_all(g, +)`: a row shorter than a vector adds its (rounded) terms left to
-/// right; a longer one accumulates whole vectors of rounded products lane by lane, adds the
-/// partial last vector's rounded products into the first lanes (no fused multiply-add there:
-/// docs/probes/softmax_backward.py: 0 of 360 rows of 9 to 100 elements differ, against up to
-/// 60 elements per 20 rows with the tail fused), and folds the lanes ([`fold_lanes`]). The result keeps
+/// Per row of the last dim, ATen's `vec::reduce_all(g, +)` ([`lane_sum`]); the result keeps
 /// the dim (size 1).
-pub(crate) fn row_dots_last(g: &Tensor, y: Option<&Tensor>) -> Result<Tensor> {
-    fn go<T: Float>(g: &[T], y: Option<&[T]>, len: usize) -> Vec<T> {
-        let w = lanes::<T>();
-        let term = |k: usize| y.map_or(g[k], |y| g[k] * y[k]);
-        g.chunks(len.max(1))
-            .enumerate()
-            .map(|(r, row)| {
-                let base = r * len;
-                if row.len() < w {
-                    return (1..row.len()).fold(
-                        if row.is_empty() {
-                            T::zero()
-                        } else {
-                            term(base)
-                        },
-                        |a, k| a + term(base + k),
-                    );
-                }
-                let mut acc: Vec<T> = (0..w).map(|k| term(base + k)).collect();
-                let full = row.len() - row.len() % w;
-                for k in w..full {
-                    acc[k % w] = acc[k % w] + term(base + k);
-                }
-                for k in full..row.len() {
-                    acc[k - full] = acc[k - full] + term(base + k);
-                }
-                fold_lanes(&mut acc)
-            })
-            .collect()
-    }
-    let shape = g.shape();
-    let len = shape.last().copied().unwrap_or(1);
-    let mut oshape = shape.clone();
-    if let Some(l) = oshape.last_mut() {
-        *l = 1;
-    }
-    let (gs, ys) = (g.storage(), y.map(|y| y.storage()));
-    let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
-    let out = match (&*gs, ys.as_deref()) {
-        (Storage::F32(a), None) => Storage::F32(
-            ArrayD::from_shape_vec(
-                IxDyn(&oshape),
-                go(&a.iter().copied().collect::<Vec<_>>(), None, len),
-            )
-            .map_err(err)?,
-        ),
-        (Storage::F64(a), None) => Storage::F64(
-            ArrayD::from_shape_vec(
-                IxDyn(&oshape),
-                go(&a.iter().copied().collect::<Vec<_>>(), None, len),
-            )
-            .map_err(err)?,
-        ),
-        (Storage::F32(a), Some(Storage::F32(b))) => {
-            let b: Vec<f32> = b.iter().copied().collect();
-            Storage::F32(
-                ArrayD::from_shape_vec(
-                    IxDyn(&oshape),
-                    go(&a.iter().copied().collect::<Vec<_>>(), Some(&b), len),
-                )
-                .map_err(err)?,
-            )
+pub(crate) fn row_sums_last(g: &Tensor) -> Result<Tensor> {
+    fn go<T: Float>(g: &ArrayD<T>) -> Result<ArrayD<T>> {
+        let len = g.shape().last().copied().unwrap_or(1).max(1);
+        let mut oshape = g.shape().to_vec();
+        if let Some(l) = oshape.last_mut() {
+            *l = 1;
         }
-        (Storage::F64(a), Some(Storage::F64(b))) => {
-            let b: Vec<f64> = b.iter().copied().collect();
-            Storage::F64(
-                ArrayD::from_shape_vec(
-                    IxDyn(&oshape),
-                    go(&a.iter().copied().collect::<Vec<_>>(), Some(&b), len),
-                )
-                .map_err(err)?,
-            )
-        }
+        let g = g.as_standard_layout();
+        let out: Vec<T> = g.as_slice().unwrap_or(&[]).chunks(len).map(lane_sum).collect();
+        ArrayD::from_shape_vec(IxDyn(&oshape), out).map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    let out = match &*g.storage() {
+        Storage::F32(a) => Storage::F32(go(a)?),
+        Storage::F64(a) => Storage::F64(go(a)?),
         _ => return Err(TensorError::runtime("internal dtype mismatch")),
     };
     Ok(Tensor::from_storage(out))
 }
 
-/// [`softmax_last`] over one row of either float dtype.
-pub(crate) fn softmax_row_last(r: RowRef) -> RowOut {
-    match r {
-        RowRef::F32(r) => RowOut::F32(softmax_last(r)),
-        RowRef::F64(r) => RowOut::F64(softmax_last(r)),
+/// ATen's `vec::map2_reduce_all(g * y, +)` over one row: a row shorter than a vector adds its
+/// rounded products left to right; a longer one accumulates whole vectors of rounded products
+/// lane by lane, adds the partial last vector's rounded products into the first lanes (no
+/// fused multiply-add there: docs/probes/softmax_backward.py: 0 of 360 rows of 9 to 100
+/// elements differ, against up to 60 elements per 20 rows with the tail fused), and folds the
+/// lanes ([`fold_lanes`]).
+fn lane_dot<T: Float>(g: &[T], y: &[T]) -> T {
+    let w = lanes::<T>();
+    let n = g.len().min(y.len());
+    if n < w {
+        return (1..n).fold(if n == 0 { T::zero() } else { g[0] * y[0] }, |a, k| a + g[k] * y[k]);
+    }
+    let mut buf = [T::zero(); 16];
+    let acc = &mut buf[..w];
+    for (a, (&g, &y)) in acc.iter_mut().zip(g.iter().zip(y)) {
+        *a = g * y;
+    }
+    let full = n - n % w;
+    for (gc, yc) in g[w..full].chunks_exact(w).zip(y[w..full].chunks_exact(w)) {
+        for (a, (&g, &y)) in acc.iter_mut().zip(gc.iter().zip(yc)) {
+            *a = *a + g * y;
+        }
+    }
+    for (a, (&g, &y)) in acc.iter_mut().zip(g[full..n].iter().zip(&y[full..n])) {
+        *a = *a + g * y;
+    }
+    fold_lanes(acc)
+}
+
+/// `softmax` (or `log_softmax` when `log`) over the last dim, row by row straight into one
+/// output buffer: softmax is `exp(x - max)`, the lane sum, times `1 / sum`; log_softmax is
+/// `x - max - log(lane sum of exp(x - max))`, the log vectorised too (`vec::map(log)` over the
+/// rows' sums).
+pub(crate) fn softmax_last_dim(x: &Storage, log: bool) -> Result<Storage> {
+    fn go<T: VecExp>(a: &ArrayD<T>, log: bool) -> Result<ArrayD<T>> {
+        let len = a.shape().last().copied().unwrap_or(1).max(1);
+        let a = a.as_standard_layout();
+        let src = a.as_slice().unwrap_or(&[]);
+        let mut out = vec![T::zero(); src.len()];
+        #[inline(always)]
+        fn rows<T: VecExp>(src: &[T], out: &mut [T], len: usize, log: bool) {
+            let mut e = if log { vec![T::zero(); len] } else { Vec::new() };
+            for (r, o) in src.chunks_exact(len).zip(out.chunks_exact_mut(len)) {
+                let m = row_max(r);
+                if log {
+                    for (e, &x) in e.iter_mut().zip(r) {
+                        *e = x - m;
+                    }
+                    T::vec_exp_in_place(&mut e);
+                    let lse = lane_sum(&e).vec_log();
+                    for (o, &x) in o.iter_mut().zip(r) {
+                        *o = (x - m) - lse;
+                    }
+                } else {
+                    for (o, &x) in o.iter_mut().zip(r) {
+                        *o = x - m;
+                    }
+                    T::vec_exp_in_place(o);
+                    let inv = T::one() / lane_sum(o);
+                    o.iter_mut().for_each(|o| *o = *o * inv);
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // Wider vectors for the same operations (Rust never fuses a multiply and an add).
+            #[target_feature(enable = "avx2")]
+            fn wide<T: VecExp>(src: &[T], out: &mut [T], len: usize, log: bool) {
+                rows(src, out, len, log)
+            }
+            // SAFETY: the CPU has the features `wide` is compiled for.
+            unsafe { wide(src, &mut out, len, log) };
+            return ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
+        rows(src, &mut out, len, log);
+        ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    match x {
+        Storage::F32(a) => Ok(Storage::F32(go(a, log)?)),
+        Storage::F64(a) => Ok(Storage::F64(go(a, log)?)),
+        _ => Err(TensorError::runtime("softmax needs a float tensor")),
     }
 }
 
-/// [`log_softmax_last`] over one row of either float dtype.
-pub(crate) fn log_softmax_row_last(r: RowRef) -> RowOut {
-    match r {
-        RowRef::F32(r) => RowOut::F32(log_softmax_last(r)),
-        RowRef::F64(r) => RowOut::F64(log_softmax_last(r)),
+/// The gradient of `softmax` over the last dim: `y * (g - dot(g, y))` per row, the dot in
+/// [`lane_dot`]'s order, with no intermediate tensors.
+pub(crate) fn softmax_backward_last(g: &Storage, y: &Storage) -> Result<Storage> {
+    fn go<T: Float>(g: &ArrayD<T>, y: &ArrayD<T>) -> Result<ArrayD<T>> {
+        if g.shape() != y.shape() {
+            return Err(TensorError::runtime("softmax backward: gradient and output shapes differ"));
+        }
+        let len = y.shape().last().copied().unwrap_or(1).max(1);
+        let (g, yv) = (g.as_standard_layout(), y.as_standard_layout());
+        let (g, yv) = (g.as_slice().unwrap_or(&[]), yv.as_slice().unwrap_or(&[]));
+        let mut out = vec![T::zero(); yv.len()];
+        #[inline(always)]
+        fn rows<T: Float>(g: &[T], y: &[T], out: &mut [T], len: usize) {
+            for ((gr, yr), o) in g.chunks_exact(len).zip(y.chunks_exact(len)).zip(out.chunks_exact_mut(len)) {
+                let dot = lane_dot(gr, yr);
+                for ((o, &g), &y) in o.iter_mut().zip(gr).zip(yr) {
+                    *o = y * (g - dot);
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            #[target_feature(enable = "avx2")]
+            fn wide<T: Float>(g: &[T], y: &[T], out: &mut [T], len: usize) {
+                rows(g, y, out, len)
+            }
+            // SAFETY: the CPU has the features `wide` is compiled for.
+            unsafe { wide(g, yv, &mut out, len) };
+            return ArrayD::from_shape_vec(y.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
+        rows(g, yv, &mut out, len);
+        ArrayD::from_shape_vec(y.raw_dim(), out).map_err(|e| TensorError::runtime(e.to_string()))
+    }
+    match (g, y) {
+        (Storage::F32(g), Storage::F32(y)) => Ok(Storage::F32(go(g, y)?)),
+        (Storage::F64(g), Storage::F64(y)) => Ok(Storage::F64(go(g, y)?)),
+        _ => Err(TensorError::runtime("softmax backward needs float tensors of one dtype")),
     }
 }
 
