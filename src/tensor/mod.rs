@@ -26,6 +26,7 @@ mod conv_dgrad;
 mod conv_planes;
 mod conv_wgrad;
 mod copy_fast;
+mod dot_order;
 mod grad_fast;
 mod dtype;
 mod einsum;

@@ -1189,7 +1189,22 @@ impl Tensor {
             return Err(TensorError::DotShape { a: n1, b: n2 });
         }
         self.matmul_dtype(o)?;
-        let out = mm_storage(&self.storage().reshape(&[1, n1])?, &o.storage().reshape(&[n1, 1])?, 1, n1, 1)?.reshape(&[])?;
+        // MKL's `sdot`/`ddot` order for contiguous vectors, in order with a strided one.
+        let contiguous = self.is_contiguous() && o.is_contiguous();
+        let (sa, sb) = (self.storage(), o.storage());
+        let dot = |x: &[f64], y: &[f64]| if contiguous { super::dot_order::mkl_dot(x, y) } else { super::dot_order::sequential_dot(x, y) };
+        let dot32 = |x: &[f32], y: &[f32]| if contiguous { super::dot_order::mkl_dot(x, y) } else { super::dot_order::sequential_dot(x, y) };
+        let out = match (&*sa, &*sb) {
+            (Storage::F32(x), Storage::F32(y)) => {
+                let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+                Storage::F32(ArrayD::from_elem(IxDyn(&[]), dot32(x.as_slice().unwrap_or(&[]), y.as_slice().unwrap_or(&[]))))
+            }
+            (Storage::F64(x), Storage::F64(y)) => {
+                let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+                Storage::F64(ArrayD::from_elem(IxDyn(&[]), dot(x.as_slice().unwrap_or(&[]), y.as_slice().unwrap_or(&[]))))
+            }
+            _ => mm_storage(&sa.reshape(&[1, n1])?, &sb.reshape(&[n1, 1])?, 1, n1, 1)?.reshape(&[])?,
+        };
         let (a, b) = (saved(self), saved(o));
         Ok(record(out, "DotBackward0", &[self, o], true, move |g, n| {
             Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
