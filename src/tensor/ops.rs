@@ -2079,9 +2079,35 @@ fn tanh_backward(g: &Tensor, y: &Tensor, d: Storage) -> Result<Tensor> {
 
 /// `1 - y*y` per element, fused as GCC contracts it in ATen's tanh_backward.
 fn one_minus_square(y: &Storage) -> Storage {
+    fn go<T: Float>(y: &ArrayD<T>) -> ArrayD<T> {
+        let y = y.as_standard_layout();
+        let src = y.as_slice().unwrap_or(&[]);
+        let mut out = vec![T::zero(); src.len()];
+        #[inline(always)]
+        fn body<T: Float>(src: &[T], out: &mut [T]) {
+            for (o, &y) in out.iter_mut().zip(src) {
+                *o = (-y).mul_add(y, T::one());
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // The FMA instruction instead of the C library's software `fmaf` call per element.
+            #[target_feature(enable = "avx2,fma")]
+            fn wide<T: Float>(src: &[T], out: &mut [T]) {
+                body(src, out)
+            }
+            // SAFETY: the CPU has the features `wide` is compiled for.
+            unsafe { wide(src, &mut out) };
+        } else {
+            body(src, &mut out);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        body(src, &mut out);
+        ArrayD::from_shape_vec(y.raw_dim(), out).unwrap_or_else(|_| y.mapv(|y| (-y).mul_add(y, T::one())))
+    }
     match y {
-        Storage::F32(y) => Storage::F32(y.mapv(|y| (-y).mul_add(y, 1.0))),
-        Storage::F64(y) => Storage::F64(y.mapv(|y| (-y).mul_add(y, 1.0))),
+        Storage::F32(y) => Storage::F32(go(y)),
+        Storage::F64(y) => Storage::F64(go(y)),
         s => s.clone(),
     }
 }
