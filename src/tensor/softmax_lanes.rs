@@ -205,28 +205,42 @@ pub(crate) fn log_softmax_inner(x: &Storage, d: usize) -> Result<Storage> {
         let mut out = vec![T::zero(); a.len()];
         let w = lanes::<T>();
         let chunk = ((128 * 1024 / dim.max(1) / std::mem::size_of::<T>()).max(w)) / w * w;
+        // Per chunk, the positions' maxima, sums and exponentials side by side, so each step
+        // down the dim reads one contiguous run of the row instead of one element per column.
+        let (mut m, mut s, mut z) = (Vec::new(), Vec::new(), Vec::new());
         for o in 0..outer {
             let mut begin = 0;
             while begin < inner {
                 let size = chunk.min(inner - begin);
                 let vec_end = size - size % w;
-                for p in 0..size {
-                    let col = o * dim * inner + begin + p;
-                    let mut m = T::from_f64(f64::NEG_INFINITY);
-                    for k in 0..dim {
-                        let v = a[col + k * inner];
-                        if v > m {
-                            m = v;
+                let row = |k: usize| o * dim * inner + k * inner + begin;
+                m.clear();
+                m.resize(size, T::from_f64(f64::NEG_INFINITY));
+                for k in 0..dim {
+                    for (m, &v) in m.iter_mut().zip(&a[row(k)..row(k) + size]) {
+                        if v > *m {
+                            *m = v;
                         }
                     }
-                    let mut s = T::zero();
-                    for k in 0..dim {
-                        let z = a[col + k * inner] - m;
-                        s = s + if p < vec_end { z.vec_exp() } else { z.exp() };
+                }
+                s.clear();
+                s.resize(size, T::zero());
+                z.resize(size, T::zero());
+                for k in 0..dim {
+                    for ((z, &v), &m) in z.iter_mut().zip(&a[row(k)..row(k) + size]).zip(&m) {
+                        *z = v - m;
                     }
-                    let ls = s.vec_log();
-                    for k in 0..dim {
-                        out[col + k * inner] = (a[col + k * inner] - m) - ls;
+                    T::vec_exp_in_place(&mut z[..vec_end]);
+                    z[vec_end..].iter_mut().for_each(|z| *z = z.exp());
+                    for (s, &e) in s.iter_mut().zip(&z) {
+                        *s = *s + e;
+                    }
+                }
+                s.iter_mut().for_each(|s| *s = s.vec_log());
+                for k in 0..dim {
+                    let r = row(k);
+                    for (((o, &v), &m), &ls) in out[r..r + size].iter_mut().zip(&a[r..r + size]).zip(&m).zip(&s) {
+                        *o = (v - m) - ls;
                     }
                 }
                 begin += size;
