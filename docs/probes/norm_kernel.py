@@ -122,3 +122,24 @@ for n in range(2, 80):
     tot += 1
     ok += b == np.float32(torch.norm(x, p=1).item())
 print('float32 p=1: serial: %d / %d' % (ok, tot))
+# Past the grain size (32768) with 2 threads: a contiguous row is still one loop call, while
+# the serial path of a single output is split into two halves, each from zero, then added.
+torch.set_num_threads(2)
+
+
+def serial_sum(xs):
+    b = np.float32(0)
+    for v in xs:
+        b = np.float32(b + np.float32(v * v))
+    return b
+
+
+for n in [40000, 100003]:
+    x = torch.randn(n, generator=g)
+    print('contiguous %d, one row loop:' % n, lastdim32(x.numpy(), 8, False, True) == np.float32(torch.norm(x).item()))
+    y = torch.randn(2 * n, generator=g)[::2].numpy()
+    h = (n + 1) // 2
+    two = np.float32(np.sqrt(np.float64(np.float32(serial_sum(y[:h]) + serial_sum(y[h:])))))
+    one = np.float32(np.sqrt(np.float64(serial_sum(y))))
+    t = np.float32(torch.norm(torch.from_numpy(y)).item())
+    print('strided %d: two chunks' % n, two == t, ', one serial run', one == t)

@@ -62,3 +62,13 @@ for tdt, dt, lanes in [(torch.float32, np.float32, 8), (torch.float64, np.float6
             tot += 1
             ok += plain(x[:, c].numpy(), dt) == dt(t[c].item())
     print(tdt, 'columns (dim=0): left to right %d / %d' % (ok, tot))
+# Past the grain size (32768) with 2 threads: one output's elements split into two halves,
+# each its own row from 1, the output the product of the two.
+torch.set_num_threads(2)
+for n in [40000, 100003]:
+    x = torch.rand(n, generator=g) * 0.0002 + 0.9999
+    row = [np.float32(v) for v in x.numpy()]
+    h = (n + 1) // 2
+    two = np.float32(inner(row[:h], np.float32(1), 8, np.float32) * inner(row[h:], np.float32(1), 8, np.float32))
+    t = np.float32(x.prod().item())
+    print('float32 %d: two chunks' % n, two == t, ', one row', inner(row, np.float32(1), 8, np.float32) == t)

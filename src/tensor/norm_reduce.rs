@@ -99,7 +99,11 @@ impl Elem for f64 {
 /// each output's elements in TensorIterator's order, relative to the output's first element,
 /// and whether the vectorised last-dim loop runs.
 pub(crate) struct Walk {
+    /// Empty when `in_order`.
     pub(crate) reduced: Vec<usize>,
+    /// Whether each output's elements, in order, are `len` consecutive row-major values.
+    pub(crate) in_order: bool,
+    pub(crate) len: usize,
     pub(crate) lastdim: bool,
     /// Elements of the innermost merged reduced dim (consecutive in `reduced`), and whether
     /// the input is contiguous along it (a row of ATen's inner-reduction loop).
@@ -193,8 +197,16 @@ pub(crate) fn walk(shape: &[usize], strides: &[usize], rd: &[usize]) -> Walk {
         logical[d] = a;
         a *= shape[d];
     }
-    let mut reduced = vec![0usize];
+    // Reduced dims that are the trailing dims in order: each output's elements are a
+    // consecutive run of the row-major values (no offsets needed).
+    let mut span = 1;
+    let mut in_order = true;
     for &d in &red {
+        in_order &= logical[d] == span;
+        span *= shape[d];
+    }
+    let mut reduced = vec![0usize];
+    for &d in red.iter().filter(|_| !in_order) {
         let mut next = Vec::with_capacity(reduced.len() * shape[d]);
         for i in 0..shape[d] {
             next.extend(reduced.iter().map(|&o| o + i * logical[d]));
@@ -202,7 +214,9 @@ pub(crate) fn walk(shape: &[usize], strides: &[usize], rd: &[usize]) -> Walk {
         reduced = next;
     }
     Walk {
-        reduced,
+        reduced: if in_order { Vec::new() } else { reduced },
+        in_order,
+        len: span,
         lastdim,
         inner,
         inner_contiguous: first_stride == 1,
@@ -335,38 +349,64 @@ fn norm_values<T: Elem>(
         a *= shape[d];
     }
     let pt = T::from_f64(p);
-    let init = if p == f64::NEG_INFINITY {
-        T::from_f64(f64::INFINITY)
-    } else {
-        T::zero()
+    let init = if p == f64::NEG_INFINITY { T::from_f64(f64::INFINITY) } else { T::zero() };
+    let serial = |vals: &[T]| -> T {
+        // One tight loop per p (the branch on p taken once per run).
+        if p == 2.0 {
+            vals.iter().fold(init, |acc, &v| acc + v * v)
+        } else if p == 1.0 {
+            vals.iter().fold(init, |acc, &v| acc + v.abs())
+        } else {
+            vals.iter().fold(init, |acc, &v| step(p, pt, acc, v))
+        }
     };
+    let reduce = |vals: &[T]| -> T {
+        if p == 2.0 && w.lastdim {
+            return two_norm_row(vals);
+        }
+        let total = if n_out == 1 && vals.len() >= GRAIN_SIZE && threads::num_threads() > 1 {
+            let mut t = init;
+            for c in threads::chunks(vals.len(), GRAIN_SIZE, threads::num_threads()) {
+                t = combine(p, t, serial(&vals[c]));
+            }
+            t
+        } else {
+            serial(vals)
+        };
+        project(p, pt, total)
+    };
+    if w.in_order {
+        return x.chunks(w.len).map(reduce).collect();
+    }
+    // Kept dims trailing (a reduction over leading dims): output `o`'s elements sit at
+    // `o + reduced[k]`, so all outputs advance together, each still in its own order.
+    let kept_trailing = kept.iter().rev().scan(1, |span, &d| {
+        let ok = logical[d] == *span;
+        *span *= shape[d];
+        Some(ok)
+    });
+    if !w.lastdim && kept_trailing.fold(true, |a, b| a && b) && !(n_out == 1 && w.reduced.len() >= GRAIN_SIZE) {
+        let mut acc = vec![init; n_out];
+        for &off in &w.reduced {
+            let xs = &x[off..off + n_out];
+            if p == 2.0 {
+                acc.iter_mut().zip(xs).for_each(|(a, &v)| *a = *a + v * v);
+            } else if p == 1.0 {
+                acc.iter_mut().zip(xs).for_each(|(a, &v)| *a = *a + v.abs());
+            } else {
+                acc.iter_mut().zip(xs).for_each(|(a, &v)| *a = step(p, pt, *a, v));
+            }
+        }
+        return acc.into_iter().map(|a| project(p, pt, a)).collect();
+    }
     let mut out = Vec::with_capacity(n_out);
     let mut coords = vec![0usize; kept.len()];
     let mut row = Vec::with_capacity(w.reduced.len());
     for _ in 0..n_out {
-        let base: usize = kept
-            .iter()
-            .zip(&coords)
-            .map(|(&d, &c)| c * logical[d])
-            .sum();
+        let base: usize = kept.iter().zip(&coords).map(|(&d, &c)| c * logical[d]).sum();
         row.clear();
         row.extend(w.reduced.iter().map(|&o| x[base + o]));
-        let v = if p == 2.0 && w.lastdim {
-            two_norm_row(&row)
-        } else {
-            let total = if n_out == 1 && row.len() >= GRAIN_SIZE && threads::num_threads() > 1 {
-                let mut t = init;
-                for c in threads::chunks(row.len(), GRAIN_SIZE, threads::num_threads()) {
-                    let part = row[c].iter().fold(init, |acc, &v| step(p, pt, acc, v));
-                    t = combine(p, t, part);
-                }
-                t
-            } else {
-                row.iter().fold(init, |acc, &v| step(p, pt, acc, v))
-            };
-            project(p, pt, total)
-        };
-        out.push(v);
+        out.push(reduce(&row));
         for k in (0..kept.len()).rev() {
             coords[k] += 1;
             if coords[k] < shape[kept[k]] {

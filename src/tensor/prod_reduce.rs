@@ -93,18 +93,8 @@ fn prod_values<T: Elem>(x: &[T], shape: &[usize], strides: &[usize], rd: &[usize
         logical[d] = a;
         a *= shape[d];
     }
-    let mut out = Vec::with_capacity(n_out);
-    let mut coords = vec![0usize; kept.len()];
-    let mut vals = Vec::with_capacity(w.reduced.len());
-    for _ in 0..n_out {
-        let base: usize = kept
-            .iter()
-            .zip(&coords)
-            .map(|(&d, &c)| c * logical[d])
-            .sum();
-        vals.clear();
-        vals.extend(w.reduced.iter().map(|&o| x[base + o]));
-        let v = if n_out == 1 && vals.len() >= GRAIN_SIZE && threads::num_threads() > 1 {
+    let reduce = |vals: &[T]| -> T {
+        if n_out == 1 && vals.len() >= GRAIN_SIZE && threads::num_threads() > 1 {
             let mut t = T::one();
             for c in threads::chunks(vals.len(), GRAIN_SIZE, threads::num_threads()) {
                 let start = c.start;
@@ -112,9 +102,20 @@ fn prod_values<T: Elem>(x: &[T], shape: &[usize], strides: &[usize], rd: &[usize
             }
             t
         } else {
-            product(&vals, 0, w.inner, w.inner_contiguous, T::one())
-        };
-        out.push(v);
+            product(vals, 0, w.inner, w.inner_contiguous, T::one())
+        }
+    };
+    if w.in_order {
+        return x.chunks(w.len).map(reduce).collect();
+    }
+    let mut out = Vec::with_capacity(n_out);
+    let mut coords = vec![0usize; kept.len()];
+    let mut vals = Vec::with_capacity(w.reduced.len());
+    for _ in 0..n_out {
+        let base: usize = kept.iter().zip(&coords).map(|(&d, &c)| c * logical[d]).sum();
+        vals.clear();
+        vals.extend(w.reduced.iter().map(|&o| x[base + o]));
+        out.push(reduce(&vals));
         for k in (0..kept.len()).rev() {
             coords[k] += 1;
             if coords[k] < shape[kept[k]] {
