@@ -380,12 +380,12 @@ fn norm_values<T: Elem>(
     }
     // Kept dims trailing (a reduction over leading dims): output `o`'s elements sit at
     // `o + reduced[k]`, so all outputs advance together, each still in its own order.
-    let kept_trailing = kept.iter().rev().scan(1, |span, &d| {
+    let mut kept_trailing = kept.iter().rev().scan(1, |span, &d| {
         let ok = logical[d] == *span;
         *span *= shape[d];
         Some(ok)
     });
-    if !w.lastdim && kept_trailing.fold(true, |a, b| a && b) && !(n_out == 1 && w.reduced.len() >= GRAIN_SIZE) {
+    if !w.lastdim && kept_trailing.all(|b| b) && !(n_out == 1 && w.reduced.len() >= GRAIN_SIZE) {
         let mut acc = vec![init; n_out];
         for &off in &w.reduced {
             let xs = &x[off..off + n_out];
