@@ -58,6 +58,8 @@ mod matmul;
 mod memory;
 pub mod nn;
 mod narrow_order;
+mod norm_reduce;
+mod prod_reduce;
 mod ops;
 pub mod optim;
 pub mod pool;

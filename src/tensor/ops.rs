@@ -893,19 +893,9 @@ impl Tensor {
         }))
     }
 
-    /// `t.norm()`: the 2-norm over all elements, `sqrt(sum(x*x))` with the cascade sum
-    /// (LinalgVectorNormBackward0). PyTorch's norm kernel order is unverified.
+    /// `t.norm()`: the 2-norm over all elements (src/tensor/norm_reduce.rs).
     pub fn norm(&self) -> Result<Tensor> {
-        let x = Tensor::from_storage(self.float_storage()?);
-        let out = crate::tensor::no_grad(|| x.mul(&x)?.sum(None, false)?.sqrt_ieee())?;
-        let result = Tensor::from_storage((*out.storage()).clone());
-        let a = saved(self);
-        Ok(record_out(&result.clone(), (*out.storage()).clone(), "LinalgVectorNormBackward0", &[self], true, move |g, _| {
-            // x / ||x|| * grad, with 0 where the norm is 0.
-            let zero = result.eq_scalar(Scalar::Int(0))?;
-            let d = a.div(&result)?.mul(g)?;
-            Ok(vec![Some(Tensor::where_(&zero, &Tensor::zeros(&[], d.dtype()), &d)?)])
-        }))
+        self.norm_p(2.0, None, false)
     }
 
     /// Reduces a gradient to `shape` by summing broadcast dims (PyTorch's `sum_to`).

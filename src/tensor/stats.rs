@@ -160,6 +160,13 @@ impl Tensor {
     /// `t.prod()` / `t.prod(dim, keepdim)`: left-to-right products (ProdBackward0/1).
     pub fn prod(&self, dim: Option<isize>, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
+        if self.dtype().is_floating_point() && !shape.is_empty() {
+            let d = match dim {
+                Some(d) => Some(norm_dim(d, shape.len())?),
+                None => None,
+            };
+            return self.prod_float(d, keepdim);
+        }
         // Integral and bool products and running sums are int64, as in PyTorch.
         let dtype = if self.dtype().is_integral() || self.dtype() == DType::Bool { DType::Int64 } else { self.dtype() };
         let (rd, name) = match dim {
@@ -244,47 +251,6 @@ impl Tensor {
                 }
             }
             Ok(vec![Some(Tensor::from_data(super::Data::F64(r), &g.shape())?.to_dtype(g.dtype())?)])
-        }))
-    }
-
-    /// `t.norm(p, dim, keepdim)` for p = 1, 2 or inf (LinalgVectorNormBackward0).
-    pub fn norm_p(&self, p: f64, dims: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
-        if p == 2.0 && dims.is_none() && !keepdim {
-            return self.norm();
-        }
-        self.require_float("norm")?;
-        let rd = self.reduce_dims(dims)?;
-        let sd: Vec<isize> = rd.iter().map(|&d| d as isize).collect();
-        let shape = self.shape();
-        let out = no_grad(|| -> Result<Tensor> {
-            if p == 1.0 {
-                self.abs()?.sum(Some(&sd), keepdim)
-            } else if p == 2.0 {
-                self.mul(self)?.sum(Some(&sd), keepdim)?.sqrt_ieee()
-            } else if p.is_infinite() {
-                let mut r = self.abs()?;
-                let mut ds = rd.clone();
-                ds.sort_unstable();
-                for &d in ds.iter().rev() {
-                    r = r.max_dim(d as isize, true)?.0;
-                }
-                if keepdim { Ok(r) } else { r.reshape_usize(&(0..shape.len()).filter(|d| !rd.contains(d)).map(|d| shape[d]).collect::<Vec<_>>()) }
-            } else {
-                Err(TensorError::runtime(format!("unsupported: norm with p={p}")))
-            }
-        })?;
-        let a = saved(self);
-        let result = saved(&out);
-        let st = out.storage().as_ref().clone();
-        Ok(super::ops::record_out(&result.clone(), st, "LinalgVectorNormBackward0", &[self], true, move |g, _| {
-            let g = expand_reduced(g, &shape, &rd, keepdim)?;
-            let r = if p == 1.0 {
-                g.mul(&a.sign()?)?
-            } else {
-                let n = expand_reduced(&result, &shape, &rd, keepdim)?;
-                g.mul(&a)?.div(&n)?
-            };
-            Ok(vec![Some(r)])
         }))
     }
 

@@ -5,7 +5,7 @@ use super::convert::{as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tv};
 use super::R;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::{self as engine, DType, Data, Scalar, Tensor};
+use crate::tensor::{self as engine, DType, Data, Tensor};
 
 /// Adds `einsum`, the `linalg` submodule and the array functions to `torch`; returns the
 /// submodule so that `torch.linalg` can also be imported by name.
@@ -146,23 +146,8 @@ pub(super) fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool
             }
         )));
     }
-    let a = x.abs().map_err(exc)?;
-    let r = if p == 2.0 {
-        a.mul(&a).and_then(|s| s.sum(dims, keep)).and_then(|s| s.sqrt_ieee())
-    } else if p == 1.0 {
-        a.sum(dims, keep)
-    } else if p.is_infinite() && p > 0.0 {
-        match dims {
-            None => a.max(),
-            Some([d]) => a.max_dim(*d, keep).map(|(v, _)| v),
-            Some(_) => return Err(Exception::unsupported("vector_norm(ord=inf) over several dims")),
-        }
-    } else if p == 0.0 {
-        return Err(Exception::unsupported("vector_norm(ord=0)"));
-    } else {
-        a.pow_scalar(Scalar::Float(p)).and_then(|s| s.sum(dims, keep)).and_then(|s| s.pow_scalar(Scalar::Float(1.0 / p)))
-    };
-    r.map_err(exc)
+    // ATen's norm kernel, in src/tensor/norm_reduce.rs.
+    x.norm_p(p, dims, keep).map_err(exc)
 }
 
 /// `matrix_norm`: Frobenius (the default), or the max column (ord 1) / row (ord inf) abs sum.

@@ -33,18 +33,10 @@ fn grads(params: &[Tensor]) -> Vec<Tensor> {
     params.iter().filter_map(Tensor::grad).collect()
 }
 
-/// `torch.linalg.vector_norm(t, p)` over all elements (p = 1, 2 or inf; CPU `_foreach_norm`
-/// falls back to it per tensor).
+/// `torch.linalg.vector_norm(t, p)` over all elements (CPU `_foreach_norm` falls back to it per
+/// tensor, and the total is the norm of the stacked norms).
 fn vector_norm(t: &Tensor, p: f64) -> R<Tensor> {
-    if p == 2.0 {
-        return t.norm().map_err(exc);
-    }
-    if p == 1.0 || p.is_infinite() && p > 0.0 {
-        return t.norm_p(p, None, false).map_err(exc);
-    }
-    Err(Exception::runtime_error(format!(
-        "unsupported: clip_grad_norm_ with norm_type={p}"
-    )))
+    t.norm_p(p, None, false).map_err(exc)
 }
 
 fn clip_grad_norm(interp: &mut Interpreter, args: Args) -> R<Value> {
