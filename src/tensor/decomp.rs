@@ -8,6 +8,10 @@
 //! `decomp_kernel.rs` and `decomp_svd.rs` and compiled per precision, since LAPACK's
 //! s-routines (float32 input) make their sign decisions in float.
 
+// The kernels transcribe LAPACK's index loops, which read better as indices than as
+// iterator chains; `!(x > 0.0)` there is meant to be true for NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 /// Which factors a QR returns: `linalg.qr`'s modes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum QrMode {

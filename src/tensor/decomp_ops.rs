@@ -3,11 +3,13 @@
 //! in the input's precision as LAPACK's d- and s-routines are (last bits differ,
 //! docs/divergences.md). No autograd through these yet: input that requires grad is refused.
 
+// `kernel!` instantiates each body for f64 and for f32, so its `as f64` casts are no-ops in one.
+#![allow(clippy::unnecessary_cast)]
+
 use super::decomp::QrMode;
 use super::{DType, Data, Result, Tensor, TensorError};
 
-/// Runs `body` with `k` naming the kernels of `dtype`'s precision, `T` its float type and
-/// `mat(values)` building a kernel matrix from row-major f64 values.
+/// Runs `body` with `k` naming the kernels of `dtype`'s precision and `T` its float type.
 macro_rules! kernel {
     ($dtype:expr, $k:ident, $T:ident, $body:block) => {
         if $dtype == DType::Float64 {
