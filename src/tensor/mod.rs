@@ -51,6 +51,8 @@ pub mod pad_modes;
 mod plain_dot;
 mod kernels;
 mod layer_norm;
+pub mod decomp;
+pub mod decomp_ops;
 pub mod linalg;
 pub mod losses_more;
 pub mod norms_more;

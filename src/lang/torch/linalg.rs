@@ -93,6 +93,7 @@ pub fn install(m: &Module) -> Value {
         let bins = bins.map_or(Ok(100), |v| v.expect_int("bins"))?;
         histc(&t, bins, f64_arg(min.as_ref(), 0.0, "min")?, f64_arg(max.as_ref(), 0.0, "max")?).map(tv)
     }));
+    super::linalg_decomp::install(m, &linalg);
     let linalg = Value::Module(std::rc::Rc::new(linalg));
     m.set("linalg", linalg.clone());
     linalg
@@ -110,7 +111,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(tv(cumprod(&t, dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize)?))
             }))
         }
-        _ => return super::tensorfns::method(this, name),
+        _ => return super::linalg_decomp::method(this, name).or_else(|| super::tensorfns::method(this, name)),
     };
     Some(Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;

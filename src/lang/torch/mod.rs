@@ -34,6 +34,7 @@ mod inplace_shape;
 mod layers_more;
 mod legacy_types;
 mod linalg;
+mod linalg_decomp;
 mod losses_more;
 mod memio;
 mod module;
@@ -128,6 +129,7 @@ pub fn install(interp: &mut Interpreter) {
     determinism::reset();
     threads::reset();
     let torch = Rc::new(torch_module(&shared));
+    linalg_decomp::install_errors(interp, &torch);
     memio::install(interp);
     let autograd_mod = Rc::new(autograd::autograd_module());
     autograd_api::install(interp, &autograd_mod);

@@ -752,6 +752,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 _ => ("div_", BinOp::Div),
             };
             Value::method(this.clone(), name, move |_, args| {
+                let args = if matches!(op, BinOp::Add | BinOp::Sub) { super::alpha::scalar_first(&args, 0, 1, "alpha").unwrap_or(args) } else { args };
                 let [other, alpha] = args.bind(&["other", "*", "alpha="])?;
                 let t = receiver(&args)?;
                 let other = other.unwrap_or(Value::None);

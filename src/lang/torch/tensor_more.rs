@@ -331,6 +331,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 .into_iter()
                 .find(|n| *n == name)?;
             Value::method(this.clone(), name, move |_, args| {
+                let args = super::alpha::scalar_first(&args, 0, 2, "value").unwrap_or(args);
                 let [t1, t2, value] = args.bind(&["tensor1", "tensor2", "*", "value="])?;
                 let t = receiver(&args)?;
                 let a = tensor_arg(t1.as_ref(), name, "tensor1")?;
