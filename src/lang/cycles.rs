@@ -74,7 +74,10 @@ fn record(make: impl FnOnce() -> Tracked) {
         if !r.on {
             return;
         }
-        if r.items.len() >= r.sweep_at {
+        // While collections are due no later than a sweep would be, they sweep (and their
+        // registry pass upgrades what is alive anyway): sweeping just before would read every
+        // entry's counts twice.
+        if r.items.len() >= r.sweep_at.max(r.collect_at) {
             r.items.retain(Tracked::alive);
             r.sweep_at = (2 * r.items.len()).max(MIN_SWEEP);
         }
@@ -307,12 +310,12 @@ impl Node {
                     out.values.extend(std::mem::take(&mut *a).into_values());
                 }
             }
-            Node::Scope(s) => out.values.extend(s.take_values()),
+            Node::Scope(s) => s.take_values_into(&mut out.values),
             Node::Function(f) => {
                 if let Ok(mut spare) = f.spare.try_borrow_mut()
                     && let Some(s) = spare.take()
                 {
-                    out.values.extend(s.take_values());
+                    s.take_values_into(&mut out.values);
                     out.scopes.push(s);
                 }
             }
@@ -335,15 +338,18 @@ fn value_edge(v: &Value, edge: &mut dyn FnMut(usize)) {
 }
 
 fn scope_edges(s: &Scope, edge: &mut dyn FnMut(usize)) -> bool {
-    // Two passes over the same borrows would need them held together; the scope's own
-    // method checks them first and visits nothing when one is taken.
-    let mut values = Vec::new();
-    let mut parents = Vec::new();
-    if !s.visit_references(&mut |v| values.extend(value_addr(v)), &mut |p| parents.push(addr(p))) {
-        return false;
-    }
-    values.into_iter().chain(parents).for_each(edge);
-    true
+    // The scope's own method checks its borrows first and visits nothing when one is taken;
+    // both of its callbacks report to `edge`, shared through a cell rather than collected
+    // into vectors first (a collection visits every captured frame: no allocation each).
+    let edge = std::cell::RefCell::new(edge);
+    s.visit_references(
+        &mut |v| {
+            if let Some(a) = value_addr(v) {
+                (edge.borrow_mut())(a)
+            }
+        },
+        &mut |p| (edge.borrow_mut())(addr(p)),
+    )
 }
 
 /// Frees the recorded objects that only recorded objects refer to, however they refer to each
@@ -368,19 +374,19 @@ pub fn collect() -> usize {
     let mut index: AddrMap = AddrMap::default();
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
-        r.items.retain(Tracked::alive);
-        r.sweep_at = (2 * r.items.len()).max(MIN_SWEEP);
         nodes.reserve(r.items.len());
         index.reserve(r.items.len());
-        for t in &r.items {
-            if let Some(n) = Node::upgrade(t) {
-                // An object recorded twice is one node (and one extra reference).
-                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(n.addr()) {
-                    e.insert(nodes.len());
-                    nodes.push(n);
-                }
+        // One pass both drops the dead entries and takes hold of the live ones.
+        r.items.retain(|t| {
+            let Some(n) = Node::upgrade(t) else { return false };
+            // An object recorded twice is one node (and one extra reference).
+            if let std::collections::hash_map::Entry::Vacant(e) = index.entry(n.addr()) {
+                e.insert(nodes.len());
+                nodes.push(n);
             }
-        }
+            true
+        });
+        r.sweep_at = (2 * r.items.len()).max(MIN_SWEEP);
     });
     let is_node = |a: usize| index.contains_key(&a);
     let mut outside: Vec<usize> = nodes.iter().map(Node::outside_refs).collect();

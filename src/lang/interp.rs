@@ -106,12 +106,15 @@ impl Scope {
     }
 
     /// Empties the scope, giving back what it held (see `lang::cycles`).
-    pub(crate) fn take_values(&self) -> Vec<Value> {
-        let mut out: Vec<Value> = self.slots.try_borrow_mut().map(|mut s| std::mem::take(&mut *s).into_iter().flatten().collect()).unwrap_or_default();
+    /// Moves the values the scope holds to the end of `out` (the cycle collector empties a
+    /// scope into one list for all it frees, with no vector per scope).
+    pub(crate) fn take_values_into(&self, out: &mut Vec<Value>) {
+        if let Ok(mut s) = self.slots.try_borrow_mut() {
+            out.extend(std::mem::take(&mut *s).into_iter().flatten());
+        }
         if let Ok(mut v) = self.vars.try_borrow_mut() {
             out.extend(std::mem::take(&mut v.0).into_iter().map(|(_, v)| v));
         }
-        out
     }
 
     /// Calls `value` with each value the scope holds and `parent` with its parent (see
@@ -2138,6 +2141,23 @@ impl Interpreter {
             }
             return Ok(());
         }
+        // The next most common: fewer positional arguments, defaults for the rest (`Value(x)`,
+        // `Value(d, (a, b), '+')`), which would otherwise allocate on the general path below.
+        let npos = args.pos.len();
+        if args.kw.is_empty()
+            && npos < def.params.len()
+            && def.params.iter().all(|p| p.kind == ParamKind::Normal)
+            && func.defaults[npos..].iter().all(Option::is_some)
+        {
+            let (given, rest) = vars.split_at_mut(npos);
+            for (slot, v) in given.iter_mut().zip(args.pos) {
+                *slot = Some(v);
+            }
+            for (slot, d) in rest.iter_mut().zip(&func.defaults[npos..]) {
+                *slot = d.clone();
+            }
+            return Ok(());
+        }
         // CPython names methods by their qualified name (`P.__init__() missing ...`).
         let qualname = func.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade).map(|c| format!("{}.{}", c.name, def.name));
         let fname: &str = qualname.as_deref().unwrap_or(&def.name);
@@ -2145,7 +2165,6 @@ impl Interpreter {
             (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();
         let varargs = def.params.iter().position(|p| p.kind == ParamKind::VarArgs);
         let varkw = def.params.iter().position(|p| p.kind == ParamKind::VarKw);
-        let npos = args.pos.len();
         if npos > positional.len() && varargs.is_none() {
             let req = positional.iter().filter(|&&i| func.defaults[i].is_none()).count();
             let takes = if req == positional.len() {
