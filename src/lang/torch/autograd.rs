@@ -112,10 +112,10 @@ impl FunctionCtx {
     fn saved_value(&self, v: &Value) -> Value {
         if let Some(t) = as_tensor(v) {
             for (raw, attached) in self.outputs.borrow().iter() {
-                if Rc::ptr_eq(&raw.0, &t.0) {
-                    if let Some(a) = attached() {
-                        return tv(a);
-                    }
+                if Rc::ptr_eq(&raw.0, &t.0)
+                    && let Some(a) = attached()
+                {
+                    return tv(a);
                 }
             }
         }

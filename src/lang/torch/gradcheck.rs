@@ -274,7 +274,9 @@ fn check(interp: &mut Interpreter, func: &Value, inputs: &[Value], tol: &Tol) ->
                 for (j, (pb, pa)) in b.iter().zip(a).enumerate() {
                     let num = (pb - pa) / (2.0 * tol.eps);
                     let ana = analytical[o][i][k][j];
-                    if !((ana - num).abs() <= tol.atol + tol.rtol * num.abs()) {
+                    // Not `>`: a NaN on either side is a mismatch, as allclose says.
+                    let close = (ana - num).abs() <= tol.atol + tol.rtol * num.abs();
+                    if !close {
                         if !tol.raise {
                             return Ok(false);
                         }
