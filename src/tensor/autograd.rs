@@ -245,8 +245,10 @@ fn fit(g: Tensor, edge: &Edge) -> Result<Tensor> {
 }
 
 /// The gradient a root starts with: the given one (checked against the root's shape), else
-/// ones for a one-element root.
-fn root_grad(root: &Tensor, gradient: Option<&Tensor>) -> Result<Tensor> {
+/// ones for a one-element root. Under `create_graph` a given gradient that requires grad keeps
+/// its history, as in PyTorch, so the result can be differentiated with respect to it too
+/// (gradgradcheck's `grad_outputs`, vector-Jacobian products differentiated in `v`).
+fn root_grad(root: &Tensor, gradient: Option<&Tensor>, create_graph: bool) -> Result<Tensor> {
     if !root.requires_grad() {
         return Err(TensorError::NoGradFn);
     }
@@ -255,7 +257,7 @@ fn root_grad(root: &Tensor, gradient: Option<&Tensor>) -> Result<Tensor> {
             if g.shape() != root.shape() {
                 return Err(TensorError::GradShape { grad: g.shape(), output: root.shape() });
             }
-            Ok(g.detach())
+            Ok(if create_graph && g.requires_grad() { g.clone() } else { g.detach() })
         }
         None => {
             if root.numel() != 1 {
@@ -270,7 +272,7 @@ fn root_grad(root: &Tensor, gradient: Option<&Tensor>) -> Result<Tensor> {
 /// `.grad` of the leaves. With `create_graph` the formulas run with grad mode on, so the
 /// gradients have a history of their own (for second derivatives).
 pub(crate) fn backward(root: &Tensor, gradient: Option<&Tensor>, retain_graph: bool, create_graph: bool) -> Result<()> {
-    let grad = root_grad(root, gradient)?;
+    let grad = root_grad(root, gradient, create_graph)?;
     let go = || run(&[(root.clone(), grad)], retain_graph || create_graph, None).map(|_| ());
     if create_graph { super::with_grad_mode(true, go) } else { no_grad(go) }
 }
@@ -287,7 +289,7 @@ pub fn grad(
 ) -> Result<Vec<Option<Tensor>>> {
     let mut roots = Vec::with_capacity(outputs.len());
     for (i, o) in outputs.iter().enumerate() {
-        roots.push((o.clone(), root_grad(o, grad_outputs.get(i).and_then(Option::as_ref))?));
+        roots.push((o.clone(), root_grad(o, grad_outputs.get(i).and_then(Option::as_ref), create_graph)?));
     }
     for t in inputs {
         if !t.requires_grad() {

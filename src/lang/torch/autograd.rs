@@ -41,7 +41,7 @@ pub fn with_interp<T>(interp: &mut Interpreter, f: impl FnOnce() -> engine::Resu
 }
 
 /// Calls Python `f` from inside the engine.
-fn call_python(f: &Value, args: Vec<Value>) -> engine::Result<Value> {
+pub(super) fn call_python(f: &Value, args: Vec<Value>) -> engine::Result<Value> {
     let p = CURRENT.with(Cell::get);
     if p.is_null() {
         return Err(TensorError::Runtime { msg: "a Python callback ran outside a backward pass".into() });
@@ -53,6 +53,11 @@ fn call_python(f: &Value, args: Vec<Value>) -> engine::Result<Value> {
         PENDING.with(|p| *p.borrow_mut() = Some(e));
         TensorError::Runtime { msg: "a Python callback raised".into() }
     })
+}
+
+/// Records an exception raised in Python code the engine called, for `with_interp` to return.
+pub(super) fn pending(e: Exception) {
+    PENDING.with(|p| *p.borrow_mut() = Some(e));
 }
 
 /// `t.register_hook(hook)`: the hook is called with the gradient and may return a new one.
@@ -78,10 +83,44 @@ fn static_name(name: String) -> &'static str {
 
 /// The `ctx` a Function's `forward` and `backward` share: saved tensors, flags, and any
 /// attribute the user sets on it.
-struct FunctionCtx {
+pub(super) struct FunctionCtx {
     saved: RefCell<Vec<Value>>,
     needs_input_grad: Vec<bool>,
     attrs: RefCell<Vec<(String, Value)>>,
+    /// The forward's outputs as it returned them, each with a weak handle on the output the
+    /// graph gave back: a saved output is read back as the latter (with this node as its
+    /// `grad_fn`, as PyTorch's saved outputs are), so a `create_graph` backward through it
+    /// reaches the inputs. Weak, so the node does not keep its own outputs alive.
+    outputs: OutputLinks,
+}
+
+type OutputLinks = RefCell<Vec<(Tensor, Box<dyn Fn() -> Option<Tensor>>)>>;
+
+impl FunctionCtx {
+    /// Links the forward's raw output `raw` to `attached`, the tensor the graph returned.
+    pub(super) fn link_output(&self, raw: &Tensor, attached: &Tensor) {
+        let weak = Rc::downgrade(&attached.0);
+        self.link_with(raw, Box::new(move || weak.upgrade().map(Tensor)));
+    }
+
+    /// Links the forward's raw output `raw` to whatever `attached` makes of it.
+    pub(super) fn link_with(&self, raw: &Tensor, attached: Box<dyn Fn() -> Option<Tensor>>) {
+        self.outputs.borrow_mut().push((raw.clone(), attached));
+    }
+
+    /// A saved value, as the attached output when it is one of the forward's outputs.
+    fn saved_value(&self, v: &Value) -> Value {
+        if let Some(t) = as_tensor(v) {
+            for (raw, attached) in self.outputs.borrow().iter() {
+                if Rc::ptr_eq(&raw.0, &t.0)
+                    && let Some(a) = attached()
+                {
+                    return tv(a);
+                }
+            }
+        }
+        v.clone()
+    }
 }
 
 impl NativeObject for FunctionCtx {
@@ -96,7 +135,7 @@ impl NativeObject for FunctionCtx {
             return Ok(Some(v.clone()));
         }
         Ok(Some(match name {
-            "saved_tensors" => Value::tuple(self.saved.borrow().clone()),
+            "saved_tensors" => Value::tuple(self.saved.borrow().iter().map(|v| self.saved_value(v)).collect()),
             "needs_input_grad" => Value::tuple(self.needs_input_grad.iter().map(|&b| Value::Bool(b)).collect()),
             "save_for_backward" => Value::method(this.clone(), name, |_, args| {
                 let ctx = args.this_native::<FunctionCtx>()?;
@@ -134,7 +173,7 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let class_name = t.name.to_string();
     let grad_on = engine::is_grad_enabled();
     let needs: Vec<bool> = pos.iter().map(|v| grad_on && as_tensor(v).is_some_and(Tensor::requires_grad)).collect();
-    let ctx = Value::native(FunctionCtx { saved: RefCell::new(Vec::new()), needs_input_grad: needs.clone(), attrs: RefCell::new(Vec::new()) });
+    let ctx = Value::native(FunctionCtx { saved: RefCell::new(Vec::new()), needs_input_grad: needs.clone(), attrs: RefCell::new(Vec::new()), outputs: RefCell::new(Vec::new()) });
     let forward = interp.get_attr(&cls, "forward")?;
     let mut fargs = Args::new("forward", std::iter::once(ctx.clone()).chain(pos.iter().cloned()).collect());
     fargs.kw = args.kw.clone();
@@ -145,9 +184,6 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     if !needs.iter().any(|&b| b) {
         return Ok(out);
     }
-    let Some(result) = as_tensor(&out).cloned() else {
-        return Err(Exception::unsupported("a torch.autograd.Function whose forward returns something other than one tensor"));
-    };
     // Which forward arguments are tensors: the node's edges, in argument order.
     let tensor_args: Vec<(usize, Tensor)> = pos.iter().enumerate().filter_map(|(i, v)| as_tensor(v).map(|t| (i, t.clone()))).collect();
     let inputs: Vec<&Tensor> = tensor_args.iter().map(|(_, t)| t).collect();
@@ -155,6 +191,18 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let backward = interp.get_attr(&cls, "backward")?;
     let name = static_name(format!("{class_name}Backward"));
     let nargs = pos.len();
+    let Some(result) = as_tensor(&out).cloned() else {
+        // A tuple of tensors: one hub node for all of them (function_multi.rs).
+        if let Value::Tuple(items) = &out {
+            let outs: Vec<Tensor> = items.iter().filter_map(as_tensor).cloned().collect();
+            if !outs.is_empty() && outs.len() == items.len() {
+                let res = super::function_multi::attach_outputs(&outs, name, &inputs, positions, nargs, backward, ctx)?;
+                return Ok(Value::tuple(res));
+            }
+        }
+        return Err(Exception::unsupported("a torch.autograd.Function whose forward returns something other than tensors"));
+    };
+    let link = ctx.clone();
     let node_out = engine::custom_node(&result, name, &inputs, move |g, _needs| {
         let r = call_python(&backward, vec![ctx.clone(), tv(g.clone())])?;
         let grads: Vec<Value> = match &r {
@@ -172,6 +220,9 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
         }
         Ok(positions.iter().map(|&i| as_tensor(&grads[i]).cloned()).collect())
     });
+    if let Some(c) = link.downcast::<FunctionCtx>() {
+        c.link_output(&result, &node_out);
+    }
     Ok(tv(node_out))
 }
 

@@ -23,6 +23,8 @@ mod threads;
 mod device;
 mod distributions;
 mod ext;
+mod gradcheck;
+mod function_multi;
 mod graph;
 mod histogram;
 mod save;
@@ -133,6 +135,7 @@ pub fn install(interp: &mut Interpreter) {
     memio::install(interp);
     let autograd_mod = Rc::new(autograd::autograd_module());
     autograd_api::install(interp, &autograd_mod);
+    gradcheck::install(interp, &autograd_mod);
     let autograd_m = Value::Module(autograd_mod);
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);
