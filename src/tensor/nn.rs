@@ -563,23 +563,31 @@ fn zip_storages(a: &Storage, b: &Storage, c: &Storage, f32f: impl Fn(f32, f32, f
     let shape = IxDyn(&a.shape());
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
     Ok(match (a, b, c) {
-        (Storage::F32(a), Storage::F32(b), Storage::F32(c)) => {
-            let v = a.iter().zip(b.iter()).zip(c.iter()).map(|((&a, &b), &c)| f32f(a, b, c)).collect();
-            Storage::F32(ArrayD::from_shape_vec(shape, v).map_err(err)?)
-        }
-        (Storage::F64(a), Storage::F64(b), Storage::F64(c)) => {
-            let v = a.iter().zip(b.iter()).zip(c.iter()).map(|((&a, &b), &c)| f64f(a, b, c)).collect();
-            Storage::F64(ArrayD::from_shape_vec(shape, v).map_err(err)?)
-        }
+        (Storage::F32(a), Storage::F32(b), Storage::F32(c)) => Storage::F32(ArrayD::from_shape_vec(shape, zip3(a, b, c, f32f)).map_err(err)?),
+        (Storage::F64(a), Storage::F64(b), Storage::F64(c)) => Storage::F64(ArrayD::from_shape_vec(shape, zip3(a, b, c, f64f)).map_err(err)?),
         _ => return Err(TensorError::runtime("internal dtype mismatch")),
     })
+}
+
+/// `f` over three arrays of one shape in logical order; plain slices when all three are
+/// contiguous (the common case), ndarray's iterators otherwise.
+fn zip3<T: Copy>(a: &ArrayD<T>, b: &ArrayD<T>, c: &ArrayD<T>, f: impl Fn(T, T, T) -> T) -> Vec<T> {
+    match (a.as_slice(), b.as_slice(), c.as_slice()) {
+        (Some(a), Some(b), Some(c)) => a.iter().zip(b).zip(c).map(|((&a, &b), &c)| f(a, b, c)).collect(),
+        _ => a.iter().zip(b.iter()).zip(c.iter()).map(|((&a, &b), &c)| f(a, b, c)).collect(),
+    }
 }
 
 /// `F.binary_cross_entropy(probs, target, weight)` (BinaryCrossEntropyBackward0) as ATen
 /// computes it: each element in the input's dtype (see `bce_forward`), times the weight, then
 /// the reduction; the gradient is `bce_backward` times the weight, divided by N for the mean.
 pub fn binary_cross_entropy(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, reduction: Reduction) -> Result<Tensor> {
-    if input.to_f64_vec().iter().any(|&p| !(0.0..=1.0).contains(&p)) {
+    let out_of_range = match &*input.storage() {
+        Storage::F32(a) => a.iter().any(|&p| !(0.0..=1.0).contains(&p)),
+        Storage::F64(a) => a.iter().any(|&p| !(0.0..=1.0).contains(&p)),
+        _ => input.to_f64_vec().iter().any(|&p| !(0.0..=1.0).contains(&p)),
+    };
+    if out_of_range {
         return Err(TensorError::runtime("all elements of input should be between 0 and 1"));
     }
     let dtype = input.dtype();
