@@ -18,7 +18,22 @@
 //! elements) between them in a way the probes did not pin down: those lengths keep the
 //! one-thread order here (docs/divergences.md).
 
+use ndarray::{ArrayD, IxDyn};
+
 use super::kernels::Float;
+
+/// `torch.dot` of two 1-D arrays as a 0-d array: [`mkl_dot`] when both tensors are
+/// contiguous, [`sequential_dot`] when either is strided.
+pub(crate) fn dot_scalar<T: Float>(x: &ArrayD<T>, y: &ArrayD<T>, contiguous: bool) -> ArrayD<T> {
+    let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+    let (x, y) = (x.as_slice().unwrap_or(&[]), y.as_slice().unwrap_or(&[]));
+    let d = if contiguous {
+        mkl_dot(x, y)
+    } else {
+        sequential_dot(x, y)
+    };
+    ArrayD::from_elem(IxDyn(&[]), d)
+}
 
 /// `dot(x, y)` of two contiguous vectors of equal length in MKL's order (see the module doc).
 pub(crate) fn mkl_dot<T: Float>(x: &[T], y: &[T]) -> T {

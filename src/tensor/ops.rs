@@ -1182,17 +1182,9 @@ impl Tensor {
         // MKL's `sdot`/`ddot` order for contiguous vectors, in order with a strided one.
         let contiguous = self.is_contiguous() && o.is_contiguous();
         let (sa, sb) = (self.storage(), o.storage());
-        let dot = |x: &[f64], y: &[f64]| if contiguous { super::dot_order::mkl_dot(x, y) } else { super::dot_order::sequential_dot(x, y) };
-        let dot32 = |x: &[f32], y: &[f32]| if contiguous { super::dot_order::mkl_dot(x, y) } else { super::dot_order::sequential_dot(x, y) };
         let out = match (&*sa, &*sb) {
-            (Storage::F32(x), Storage::F32(y)) => {
-                let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
-                Storage::F32(ArrayD::from_elem(IxDyn(&[]), dot32(x.as_slice().unwrap_or(&[]), y.as_slice().unwrap_or(&[]))))
-            }
-            (Storage::F64(x), Storage::F64(y)) => {
-                let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
-                Storage::F64(ArrayD::from_elem(IxDyn(&[]), dot(x.as_slice().unwrap_or(&[]), y.as_slice().unwrap_or(&[]))))
-            }
+            (Storage::F32(x), Storage::F32(y)) => Storage::F32(super::dot_order::dot_scalar(x, y, contiguous)),
+            (Storage::F64(x), Storage::F64(y)) => Storage::F64(super::dot_order::dot_scalar(x, y, contiguous)),
             _ => mm_storage(&sa.reshape(&[1, n1])?, &sb.reshape(&[n1, 1])?, 1, n1, 1)?.reshape(&[])?,
         };
         let (a, b) = (saved(self), saved(o));
