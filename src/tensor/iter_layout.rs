@@ -30,6 +30,50 @@ pub(crate) fn contiguous_calls(n: usize) -> Vec<Range<usize>> {
     threads::chunks(n, GRAIN_SIZE, threads::num_threads())
 }
 
+/// TensorIterator's `reorder_dimensions`: the dims innermost first, sorted (by insertion, as
+/// ATen) on the operands' element strides: a zero stride says nothing, a smaller stride goes
+/// inner, equal strides put the larger dim outer. With `reduction`, `ops[0]` is the
+/// reduction's output and its zero-stride (reduced) dims go innermost first.
+pub(crate) fn reorder_dims(shape: &[usize], ops: &[&[usize]], reduction: bool) -> Vec<usize> {
+    let nd = shape.len();
+    let should_swap = |d0: usize, d1: usize| -> i32 {
+        for (k, s) in ops.iter().enumerate() {
+            let (s0, s1) = (s[d0], s[d1]);
+            if reduction && k == 0 && (s0 == 0) != (s1 == 0) {
+                return if s1 == 0 { 1 } else { -1 };
+            }
+            if s0 == 0 || s1 == 0 {
+                continue;
+            }
+            if s0 < s1 {
+                return -1;
+            }
+            if s0 > s1 {
+                return 1;
+            }
+            if shape[d0] > shape[d1] {
+                return 1;
+            }
+        }
+        0
+    };
+    let mut perm: Vec<usize> = (0..nd).rev().collect();
+    for i in 1..nd {
+        let mut dim1 = i;
+        for dim0 in (0..i).rev() {
+            match should_swap(perm[dim0], perm[dim1]) {
+                c if c > 0 => {
+                    perm.swap(dim0, dim1);
+                    dim1 = dim0;
+                }
+                c if c < 0 => break,
+                _ => {}
+            }
+        }
+    }
+    perm
+}
+
 /// [`vector_mask_threads`] for the lesson's thread count.
 pub(crate) fn vector_mask(shape: &[usize], strides: &[&[usize]], step: usize) -> Vec<bool> {
     vector_mask_threads(shape, strides, step, threads::num_threads())
@@ -47,39 +91,7 @@ pub(crate) fn vector_mask_threads(
 ) -> Vec<bool> {
     let nd = shape.len();
     let numel: usize = shape.iter().product();
-    // Innermost first, as TensorIterator's permutation.
-    let mut perm: Vec<usize> = (0..nd).rev().collect();
-    let should_swap = |d0: usize, d1: usize| -> i32 {
-        for s in strides {
-            let (s0, s1) = (s[d0], s[d1]);
-            if s0 == 0 || s1 == 0 {
-                continue;
-            }
-            if s0 < s1 {
-                return -1;
-            }
-            if s0 > s1 {
-                return 1;
-            }
-            if shape[d0] > shape[d1] {
-                return 1;
-            }
-        }
-        0
-    };
-    for i in 1..nd {
-        let mut dim1 = i;
-        for dim0 in (0..i).rev() {
-            match should_swap(perm[dim0], perm[dim1]) {
-                c if c > 0 => {
-                    perm.swap(dim0, dim1);
-                    dim1 = dim0;
-                }
-                c if c < 0 => break,
-                _ => {}
-            }
-        }
-    }
+    let perm = reorder_dims(shape, strides, false);
     // The output's strides: dense in `perm` order.
     let mut out_strides = vec![0usize; nd];
     let mut acc = 1;

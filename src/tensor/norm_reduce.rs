@@ -126,41 +126,7 @@ pub(crate) fn walk(shape: &[usize], strides: &[usize], rd: &[usize]) -> Walk {
     }
     let ops: [&[usize]; 2] = [&out_strides, strides];
     // `reorder_dimensions`: reduced dims to the front (innermost), then by strides.
-    let should_swap = |d0: usize, d1: usize| -> i32 {
-        for (k, s) in ops.iter().enumerate() {
-            let (s0, s1) = (s[d0], s[d1]);
-            if k == 0 && (s0 == 0) != (s1 == 0) {
-                return if s1 == 0 { 1 } else { -1 };
-            }
-            if s0 == 0 || s1 == 0 {
-                continue;
-            }
-            if s0 < s1 {
-                return -1;
-            }
-            if s0 > s1 {
-                return 1;
-            }
-            if shape[d0] > shape[d1] {
-                return 1;
-            }
-        }
-        0
-    };
-    let mut perm: Vec<usize> = (0..nd).rev().collect();
-    for i in 1..nd {
-        let mut dim1 = i;
-        for dim0 in (0..i).rev() {
-            match should_swap(perm[dim0], perm[dim1]) {
-                c if c > 0 => {
-                    perm.swap(dim0, dim1);
-                    dim1 = dim0;
-                }
-                c if c < 0 => break,
-                _ => {}
-            }
-        }
-    }
+    let perm = super::iter_layout::reorder_dims(shape, &ops, true);
     // The reduced dims of more than one element, innermost first.
     let red: Vec<usize> = perm
         .iter()
@@ -191,12 +157,7 @@ pub(crate) fn walk(shape: &[usize], strides: &[usize], rd: &[usize]) -> Walk {
     }
     let lastdim = groups == 1 && first_stride == 1;
     // Logical row-major strides, to address the row-major values.
-    let mut logical = vec![0usize; nd];
-    let mut a = 1;
-    for d in (0..nd).rev() {
-        logical[d] = a;
-        a *= shape[d];
-    }
+    let logical = row_major_strides(shape);
     // Reduced dims that are the trailing dims in order: each output's elements are a
     // consecutive run of the row-major values (no offsets needed).
     let mut span = 1;
@@ -342,12 +303,7 @@ fn norm_values<T: Elem>(
             .collect();
     }
     let w = walk(shape, strides, rd);
-    let mut logical = vec![0usize; nd];
-    let mut a = 1;
-    for d in (0..nd).rev() {
-        logical[d] = a;
-        a *= shape[d];
-    }
+    let logical = row_major_strides(shape);
     let pt = T::from_f64(p);
     let init = if p == f64::NEG_INFINITY { T::from_f64(f64::INFINITY) } else { T::zero() };
     let serial = |vals: &[T]| -> T {
@@ -399,14 +355,54 @@ fn norm_values<T: Elem>(
         }
         return acc.into_iter().map(|a| project(p, pt, a)).collect();
     }
+    gather_reduce(x, shape, &kept, &w.reduced, n_out, reduce)
+}
+
+/// Row-major element strides of `shape` (to address a tensor's row-major values).
+pub(crate) fn row_major_strides(shape: &[usize]) -> Vec<usize> {
+    let mut logical = vec![0usize; shape.len()];
+    let mut a = 1;
+    for d in (0..shape.len()).rev() {
+        logical[d] = a;
+        a *= shape[d];
+    }
+    logical
+}
+
+/// `shape` after reducing the dims `rd`: dropped, or kept as 1 with `keepdim`.
+pub(crate) fn reduced_shape(shape: &[usize], rd: &[usize], keepdim: bool) -> Vec<usize> {
+    (0..shape.len())
+        .filter_map(|d| {
+            if !rd.contains(&d) {
+                Some(shape[d])
+            } else if keepdim {
+                Some(1)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// One reduction per output, outputs in row-major order over the `kept` dims: `f` gets each
+/// output's values gathered from the row-major `x` at the `reduced` offsets, in that order.
+pub(crate) fn gather_reduce<T: Copy>(
+    x: &[T],
+    shape: &[usize],
+    kept: &[usize],
+    reduced: &[usize],
+    n_out: usize,
+    f: impl Fn(&[T]) -> T,
+) -> Vec<T> {
+    let logical = row_major_strides(shape);
     let mut out = Vec::with_capacity(n_out);
     let mut coords = vec![0usize; kept.len()];
-    let mut row = Vec::with_capacity(w.reduced.len());
+    let mut vals = Vec::with_capacity(reduced.len());
     for _ in 0..n_out {
         let base: usize = kept.iter().zip(&coords).map(|(&d, &c)| c * logical[d]).sum();
-        row.clear();
-        row.extend(w.reduced.iter().map(|&o| x[base + o]));
-        out.push(reduce(&row));
+        vals.clear();
+        vals.extend(reduced.iter().map(|&o| x[base + o]));
+        out.push(f(&vals));
         for k in (0..kept.len()).rev() {
             coords[k] += 1;
             if coords[k] < shape[kept[k]] {
@@ -428,17 +424,7 @@ pub(crate) fn vector_norm(
     keepdim: bool,
 ) -> Result<Storage> {
     let shape = s.shape();
-    let out_shape: Vec<usize> = (0..shape.len())
-        .filter_map(|d| {
-            if !rd.contains(&d) {
-                Some(shape[d])
-            } else if keepdim {
-                Some(1)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let out_shape = reduced_shape(&shape, rd, keepdim);
     let sh = IxDyn(&out_shape);
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
     Ok(match s {

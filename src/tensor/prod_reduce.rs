@@ -13,7 +13,7 @@
 //! partial product from 1 (a row cut by a chunk boundary being a row of its own), and the
 //! output is then the partial products in order.
 
-use super::norm_reduce::walk;
+use super::norm_reduce::{gather_reduce, reduced_shape, walk};
 use super::storage::Storage;
 use super::threads::{self, GRAIN_SIZE};
 use super::{Result, Tensor, TensorError};
@@ -87,12 +87,6 @@ fn prod_values<T: Elem>(x: &[T], shape: &[usize], strides: &[usize], rd: &[usize
         return vec![T::one(); n_out];
     }
     let w = walk(shape, strides, rd);
-    let mut logical = vec![0usize; nd];
-    let mut a = 1;
-    for d in (0..nd).rev() {
-        logical[d] = a;
-        a *= shape[d];
-    }
     let reduce = |vals: &[T]| -> T {
         if n_out == 1 && vals.len() >= GRAIN_SIZE && threads::num_threads() > 1 {
             let mut t = T::one();
@@ -108,23 +102,7 @@ fn prod_values<T: Elem>(x: &[T], shape: &[usize], strides: &[usize], rd: &[usize
     if w.in_order {
         return x.chunks(w.len).map(reduce).collect();
     }
-    let mut out = Vec::with_capacity(n_out);
-    let mut coords = vec![0usize; kept.len()];
-    let mut vals = Vec::with_capacity(w.reduced.len());
-    for _ in 0..n_out {
-        let base: usize = kept.iter().zip(&coords).map(|(&d, &c)| c * logical[d]).sum();
-        vals.clear();
-        vals.extend(w.reduced.iter().map(|&o| x[base + o]));
-        out.push(reduce(&vals));
-        for k in (0..kept.len()).rev() {
-            coords[k] += 1;
-            if coords[k] < shape[kept[k]] {
-                break;
-            }
-            coords[k] = 0;
-        }
-    }
-    out
+    gather_reduce(x, shape, &kept, &w.reduced, n_out, reduce)
 }
 
 impl Tensor {
@@ -136,17 +114,7 @@ impl Tensor {
             Some(d) => vec![d],
         };
         let keep = keepdim && dim.is_some();
-        let out_shape: Vec<usize> = (0..shape.len())
-            .filter_map(|d| {
-                if !rd.contains(&d) {
-                    Some(shape[d])
-                } else if keep {
-                    Some(1)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let out_shape = reduced_shape(&shape, &rd, keep);
         let strides = self.strides();
         let s = self.storage();
         let sh = IxDyn(&out_shape);

@@ -90,17 +90,7 @@ impl Tensor {
         {
             return Ok(None);
         }
-        let out_shape: Vec<usize> = (0..shape.len())
-            .filter_map(|d| {
-                if !rd.contains(&d) {
-                    Some(shape[d])
-                } else if keepdim {
-                    Some(1)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let out_shape = super::norm_reduce::reduced_shape(&shape, rd, keepdim);
         let storage = self.storage();
         let full = reduced.len() == active.len();
         if full {
