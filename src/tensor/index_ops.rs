@@ -23,6 +23,19 @@ fn index_err(msg: String) -> TensorError {
     TensorError::Index { msg }
 }
 
+/// The indices as positions along a dim of `size`: negative ones count from the end when
+/// `wrap` (index_fill), otherwise they are out of range like any other; `err` words the
+/// error for the first bad one.
+fn positions(idx: &[i64], size: usize, wrap: bool, err: impl Fn(i64) -> String) -> Result<Vec<usize>> {
+    let n = size as i64;
+    idx.iter()
+        .map(|&i| {
+            let j = if wrap && i < 0 { i + n } else { i };
+            if j < 0 || j >= n { Err(index_err(err(i))) } else { Ok(j as usize) }
+        })
+        .collect()
+}
+
 /// The index as int64 values, refusing other dtypes and ranks with `op`'s messages.
 fn index_list(index: &Tensor, op: &str) -> Result<Vec<i64>> {
     let dt = index.dtype();
@@ -181,14 +194,7 @@ impl Tensor {
                 src.dtype().scalar_name()
             )));
         }
-        let size = shape[d];
-        let mut uidx = Vec::with_capacity(idx.len());
-        for &i in &idx {
-            if i < 0 || i >= size as i64 {
-                return Err(index_err("index out of range in self".into()));
-            }
-            uidx.push(i as usize);
-        }
+        let uidx = positions(&idx, shape[d], false, |_| "index out of range in self".into())?;
         let (dst, spos) = slice_positions(&shape, d, &uidx);
         let out = add_scaled(&flat_storage(self), &dst, &flat_storage(src), &spos, alpha)?
             .into_shape(&self.shape())?;
@@ -255,15 +261,9 @@ impl Tensor {
             )));
         }
         let size = shape[d];
-        let mut uidx = Vec::with_capacity(idx.len());
-        for &i in &idx {
-            if i < 0 || i >= size as i64 {
-                return Err(index_err(format!(
-                    "index_copy_(): index {i} is out of bounds for dimension {d} with size {size}"
-                )));
-            }
-            uidx.push(i as usize);
-        }
+        let uidx = positions(&idx, size, false, |i| {
+            format!("index_copy_(): index {i} is out of bounds for dimension {d} with size {size}")
+        })?;
         let (dst, spos) = slice_positions(&shape, d, &uidx);
         let out = copy_at(&flat_storage(self), &dst, &flat_storage(src), &spos)?.into_shape(&self.shape())?;
         let sshape = src.shape();
@@ -305,16 +305,10 @@ impl Tensor {
             FillValue::Tensor(t) => t.item()?,
         };
         let shape = shape1(self);
-        let size = shape[d] as i64;
-        let mut uidx = Vec::with_capacity(idx.len());
-        for &i in &idx {
-            if i < -size || i >= size {
-                return Err(index_err(format!(
-                    "index {i} is out of bounds for dimension {d} with size {size}"
-                )));
-            }
-            uidx.push(if i < 0 { i + size } else { i } as usize);
-        }
+        let size = shape[d];
+        let uidx = positions(&idx, size, true, |i| {
+            format!("index {i} is out of bounds for dimension {d} with size {size}")
+        })?;
         let (dst, _) = slice_positions(&shape, d, &uidx);
         let fill = Storage::full(&[dst.len()], v, self.dtype());
         let out = flat::put(&flat_storage(self), &dst, &fill)?.into_shape(&self.shape())?;
