@@ -14,7 +14,7 @@
 
 use super::conv::{ConvSpec, Geom, Path};
 use super::conv_planes::{self, Planes};
-use super::kernels::{Float, Mat, fused_matmul_into};
+use super::kernels::{Chain, Float, Mat, fused_matmul_chain};
 
 /// Whether FMA chains over products `v * f` (`v` from `values`, `f` from `factors`) with +0
 /// inserted in place of some `v` give the same bits as the chains without them: every factor
@@ -214,6 +214,27 @@ fn im2col<T: Float>(
     }
 }
 
+/// The weights of group `grp`'s channels `b0..b0 + cb`, one row per output channel with its
+/// columns in [`tap_of`]'s order. Written as loops over the taps rather than through `tap_of`
+/// per element: ResNet-sized layers have millions of weights, and the divisions of `tap_of`
+/// made this gather the costliest part of a batch-of-one forward.
+fn block_weights<T: Copy>(wt: &[T], g: &Geom, grp: usize, b0: usize, cb: usize, kernel_major: bool) -> Vec<T> {
+    let taps = g.kh * g.kw;
+    let mut w = Vec::with_capacity(g.og * cb * taps);
+    for o in grp * g.og..(grp + 1) * g.og {
+        // Output channel `o`'s weights of this block, channel by channel, each `taps` long.
+        let own = &wt[(o * g.cg + b0) * taps..][..cb * taps];
+        if kernel_major {
+            for t in 0..taps {
+                w.extend(own.iter().skip(t).step_by(taps));
+            }
+        } else {
+            w.extend_from_slice(own);
+        }
+    }
+    w
+}
+
 /// Column-matrix elements a batch-level product may hold at once (16 MB of float32): images
 /// go through the products in chunks of about this size. Tests use small chunks, so that
 /// their small shapes split into several.
@@ -251,14 +272,7 @@ pub(super) fn forward<T: Float + Into<f64>>(
     for grp in 0..groups {
         for b0 in (0..g.cg).step_by(block) {
             let cb = block.min(g.cg - b0);
-            let mut w = Vec::with_capacity(g.og * cb * taps);
-            for o in grp * g.og..(grp + 1) * g.og {
-                for r in 0..cb * taps {
-                    let (c, ky, kx) = tap_of(r, cb, g, kernel_major);
-                    w.push(wt[((o * g.cg + b0 + c) * g.kh + ky) * g.kw + kx]);
-                }
-            }
-            blocks.push((grp, b0, cb, w));
+            blocks.push((grp, b0, cb, block_weights(wt, g, grp, b0, cb, kernel_major)));
         }
     }
     // Stride 1: positions across the padded width, each column row one run of a padded plane.
@@ -295,18 +309,30 @@ pub(super) fn forward<T: Float + Into<f64>>(
                     im2col(x, n0 + i, grp * g.cg + b0, *cb, kernel_major, g, s, ld, i * pp, &mut col);
                 }
             }
-            fused_matmul_into(Mat::rows(w, k), Mat::rows(&col, ld), &mut part, g.og, k, cols, false);
+            // The group's blocks add up in `part` (the first block's sum, plus the bias, plus
+            // each later block's sum in turn: the kernel's `AddTo` chains), so the sums are
+            // the reference's and go to the output's rows once, when the group is complete.
+            let chain = if *b0 == 0 { Chain::Fresh } else { Chain::AddTo };
+            fused_matmul_chain(Mat::rows(w, k), Mat::rows(&col, ld), &mut part, g.og, k, cols, chain);
+            if let (0, Some(b)) = (*b0, bias) {
+                for (j, row) in part.chunks_exact_mut(cols).take(g.og).enumerate() {
+                    let bo = b[grp * g.og + j];
+                    row.iter_mut().for_each(|v| *v = *v + bo);
+                }
+            }
+            if b0 + cb < g.cg {
+                continue;
+            }
             for (j, row) in part.chunks_exact(cols).take(g.og).enumerate() {
                 let o = grp * g.og + j;
                 for i in 0..nc {
                     let image = &mut out[((n0 + i) * g.o + o) * p..][..p];
+                    if pw == g.ow {
+                        image.copy_from_slice(&row[i * pp..][..p]);
+                        continue;
+                    }
                     for (oy, dst) in image.chunks_exact_mut(g.ow).enumerate() {
-                        let src = &row[i * pp + oy * pw..][..g.ow];
-                        match (*b0 == 0, bias) {
-                            (true, Some(b)) => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v + b[o]),
-                            (true, None) => dst.copy_from_slice(src),
-                            _ => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = *d + v),
-                        }
+                        copy_line(dst, &row[i * pp + oy * pw..][..g.ow]);
                     }
                 }
             }
