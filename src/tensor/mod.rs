@@ -73,6 +73,7 @@ mod range;
 mod recorded;
 pub mod rnn;
 mod rnn_cells;
+pub mod rnn_packed;
 mod rnn_fused;
 mod sampling;
 mod select;

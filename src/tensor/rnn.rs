@@ -49,7 +49,7 @@ pub struct CellWeights {
 }
 
 impl CellWeights {
-    fn linear_ih(&self, x: &Tensor) -> Result<Tensor> {
+    pub(crate) fn linear_ih(&self, x: &Tensor) -> Result<Tensor> {
         super::nn::linear(x, &self.w_ih, self.b_ih.as_ref())
     }
 
@@ -116,7 +116,7 @@ fn chunk(t: &Tensor, n: usize) -> Result<Vec<Tensor>> {
 }
 
 /// One step from the input's gates `gi` (already `linear_ih(x)`) and the previous state.
-fn step(mode: Mode, gi: &Tensor, s: &State, w: &CellWeights) -> Result<State> {
+pub(crate) fn step(mode: Mode, gi: &Tensor, s: &State, w: &CellWeights) -> Result<State> {
     let gh = w.linear_hh(&s.h)?;
     match mode {
         Mode::RnnTanh => Ok(State {

@@ -45,6 +45,7 @@ mod nn_utils;
 mod padding;
 mod optim;
 mod rnn;
+mod rnn_packed;
 mod tensor;
 mod tensor_more;
 mod tensor_order;

@@ -131,7 +131,7 @@ fn vector_to_parameters(interp: &mut Interpreter, args: Args) -> R<Value> {
 
 /// `pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side='right')`:
 /// each sequence padded along its first dim to the longest, then stacked.
-fn pad_sequence(interp: &mut Interpreter, args: Args) -> R<Value> {
+pub(super) fn pad_sequence(interp: &mut Interpreter, args: Args) -> R<Value> {
     let [seqs, batch_first, padding_value, padding_side] = args.bind(&[
         "sequences",
         "batch_first=",
@@ -209,5 +209,6 @@ pub fn utils_module() -> Module {
 pub fn rnn_utils_module() -> Module {
     let m = Module::new("torch.nn.utils.rnn");
     m.set("pad_sequence", Value::builtin("pad_sequence", pad_sequence));
+    super::rnn_packed::register(&m);
     m
 }

@@ -12,7 +12,9 @@ use super::{Shared, class};
 use crate::lang::format::float_repr;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
+use super::rnn_packed::{PackedSeq, packed_arg};
 use crate::tensor::rnn::{self, CellWeights, Mode, RnnConfig, State};
+use crate::tensor::rnn_packed;
 use crate::tensor::{DType, Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
@@ -176,20 +178,10 @@ impl RnnLayer {
         if self.bidirectional { 2 } else { 1 }
     }
 
-    fn run(&self, args: &Args, training: bool) -> R<Value> {
-        let [x, hx] = args.bind(&["input", "hx="])?;
-        let x = tensor_arg(x.as_ref(), "input")?;
-        let name = mode_name(self.mode);
-        let d = x.dim();
-        if d != 2 && d != 3 {
-            return Err(Exception::value_error(format!(
-                "{name}: Expected input to be 2D or 3D, got {d}D instead"
-            )));
-        }
-        let batched = d == 3;
-        let batch_dim = if self.batch_first { 0 } else { 1 };
+    /// `hx`: None, `h_0`, or for an LSTM the pair `(h_0, c_0)`.
+    fn split_hx(&self, hx: Option<Value>) -> R<(Option<Tensor>, Option<Tensor>)> {
         let hx = hx.filter(|v| !v.is_none());
-        let (h0, c0) = match (&hx, self.mode) {
+        Ok(match (&hx, self.mode) {
             (None, _) => (None, None),
             (Some(Value::Tuple(t)), Mode::Lstm) if t.len() == 2 => (
                 Some(tensor_arg(Some(&t[0]), "hx")?),
@@ -202,7 +194,115 @@ impl RnnLayer {
                 )));
             }
             (Some(v), _) => (Some(tensor_arg(Some(v), "hx")?), None),
+        })
+    }
+
+    /// The cells' weights, layer by layer, forward before reverse.
+    fn cells(&self) -> R<Vec<CellWeights>> {
+        let mut weights = Vec::new();
+        for l in 0..self.num_layers {
+            for dir in 0..self.dirs() {
+                let suffix = format!("_l{l}{}", if dir == 1 { "_reverse" } else { "" });
+                weights.push(self.params.cell(&suffix, self.bias)?);
+            }
+        }
+        Ok(weights)
+    }
+
+    fn config(&self, training: bool) -> RnnConfig {
+        RnnConfig {
+            mode: self.mode,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+            dropout: self.dropout,
+            training,
+        }
+    }
+
+    /// The layer over a `PackedSequence` (RNNBase.forward's packed branch): the initial state
+    /// is taken in the packed (sorted) batch order and the final one given back in the
+    /// caller's; the output is packed like the input.
+    fn run_packed(&self, p: &PackedSeq, hx: Option<Value>, training: bool) -> R<Value> {
+        let shape = p.data.shape();
+        if shape.len() != 2 {
+            return Err(Exception::runtime_error(format!(
+                "input must have 2 dimensions, got {}",
+                shape.len()
+            )));
+        }
+        if shape[1] != self.input_size {
+            return Err(Exception::runtime_error(format!(
+                "input.size(-1) must be equal to input_size. Expected {}, got {}",
+                self.input_size, shape[1]
+            )));
+        }
+        let permute = |t: Option<Tensor>, order: &Option<Vec<i64>>| -> R<Option<Tensor>> {
+            match (t, order) {
+                (Some(t), Some(o)) => Ok(Some(t.index_select(1, o).map_err(exc)?)),
+                (t, _) => Ok(t),
+            }
         };
+        let (h0, c0) = self.split_hx(hx)?;
+        let (h0, c0) = (permute(h0, &p.sorted)?, permute(c0, &p.sorted)?);
+        let want = [self.num_layers * self.dirs(), p.sizes[0], self.hidden_size];
+        let zeros = || Tensor::zeros(&want, p.data.dtype());
+        let lstm = self.mode == Mode::Lstm;
+        let h0 = match h0 {
+            Some(h) => {
+                check_hidden(&h, &want, if lstm { "hidden[0]" } else { "hidden" })?;
+                h
+            }
+            None => zeros(),
+        };
+        let c0 = match (lstm, c0) {
+            (true, Some(c)) => {
+                check_hidden(&c, &want, "hidden[1]")?;
+                Some(c)
+            }
+            (true, None) => Some(zeros()),
+            _ => None,
+        };
+        let (out, hn, cn) = rnn_packed::rnn_packed(
+            &self.config(training),
+            &p.data,
+            &p.sizes,
+            &h0,
+            c0.as_ref(),
+            &self.cells()?,
+            &mut self.rng.borrow_mut(),
+        )
+        .map_err(exc)?;
+        let (hn, cn) = (permute(Some(hn), &p.unsorted)?, permute(cn, &p.unsorted)?);
+        let output = Value::native(PackedSeq {
+            data: out,
+            sizes: p.sizes.clone(),
+            sorted: p.sorted.clone(),
+            unsorted: p.unsorted.clone(),
+        });
+        let hn = hn.map(tv).unwrap_or(Value::None);
+        let state = match cn {
+            Some(c) => Value::tuple(vec![hn, tv(c)]),
+            None => hn,
+        };
+        Ok(Value::tuple(vec![output, state]))
+    }
+
+    fn run(&self, args: &Args, training: bool) -> R<Value> {
+        let [x, hx] = args.bind(&["input", "hx="])?;
+        if let Some(p) = x.as_ref().and_then(packed_arg) {
+            return self.run_packed(p, hx, training);
+        }
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let name = mode_name(self.mode);
+        let d = x.dim();
+        if d != 2 && d != 3 {
+            return Err(Exception::value_error(format!(
+                "{name}: Expected input to be 2D or 3D, got {d}D instead"
+            )));
+        }
+        let batched = d == 3;
+        let batch_dim = if self.batch_first { 0 } else { 1 };
+        let (h0, c0) = self.split_hx(hx)?;
         let hdim = if batched { 3 } else { 2 };
         for h in h0.iter().chain(c0.iter()) {
             if h.dim() != hdim {
@@ -274,20 +374,7 @@ impl RnnLayer {
             (Mode::Lstm, None) => Some(zeros()),
             _ => None,
         };
-        let mut weights = Vec::new();
-        for l in 0..self.num_layers {
-            for dir in 0..self.dirs() {
-                let suffix = format!("_l{l}{}", if dir == 1 { "_reverse" } else { "" });
-                weights.push(self.params.cell(&suffix, self.bias)?);
-            }
-        }
-        let cfg = RnnConfig {
-            mode: self.mode,
-            num_layers: self.num_layers,
-            bidirectional: self.bidirectional,
-            dropout: self.dropout,
-            training,
-        };
+        let (weights, cfg) = (self.cells()?, self.config(training));
         let (out, hn, cn) = rnn::rnn(
             &cfg,
             &xs,
