@@ -1,5 +1,5 @@
 //! The submodules of `torch.autograd` that tutorials call beside `grad`: `functional`
-//! (`jacobian` and `vjp`, computed as PyTorch's reference implementation does, one backward
+//! (`jacobian`, `hessian` and `vjp`, computed as PyTorch's reference implementation does, one backward
 //! pass per output element) and `profiler` (its `profile` context manager with PyTorch's
 //! signature; the timing tables it would print are not available).
 
@@ -18,6 +18,7 @@ pub fn install(interp: &mut Interpreter, autograd: &Module) {
     let functional = Module::new("torch.autograd.functional");
     functional.set("jacobian", Value::builtin("jacobian", jacobian));
     functional.set("vjp", Value::builtin("vjp", vjp));
+    functional.set("hessian", Value::builtin("hessian", hessian));
     let functional = Value::Module(Rc::new(functional));
     autograd.set("functional", functional.clone());
     interp.register_module("torch.autograd.functional", functional);
@@ -67,11 +68,16 @@ fn as_tuple(
 }
 
 /// `_grad_preprocess`: each input detached and made to require grad, so the function's graph
-/// starts at fresh leaves.
-fn preprocess(inputs: &[Tensor]) -> R<Vec<Tensor>> {
+/// starts at fresh leaves; with `create_graph` an input that requires grad is taken as a view
+/// instead, so the result stays differentiable with respect to it (hessian's inner jacobian).
+fn preprocess(inputs: &[Tensor], create_graph: bool) -> R<Vec<Tensor>> {
     inputs
         .iter()
         .map(|t| {
+            if create_graph && t.requires_grad() {
+                let shape: Vec<isize> = t.shape().iter().map(|&d| d as isize).collect();
+                return t.view(&shape).map_err(exc);
+            }
             let d = t.detach();
             d.set_requires_grad(true).map_err(exc)?;
             Ok(d)
@@ -167,7 +173,7 @@ fn jacobian(interp: &mut Interpreter, args: Args) -> R<Value> {
     let create = bool_arg(create_graph.as_ref(), false);
     let strict = bool_arg(strict.as_ref(), false);
     let (inputs_tuple, inputs) = as_tuple(interp, &inputs, "inputs", "jacobian")?;
-    let inputs = preprocess(&inputs)?;
+    let inputs = preprocess(&inputs, create)?;
     let (outputs_tuple, outputs) = call_func(interp, &func, &inputs, "jacobian")?;
     if strict && let Some(i) = outputs.iter().position(|o| !o.requires_grad()) {
         return Err(Exception::runtime_error(format!(
@@ -213,6 +219,53 @@ fn jacobian(interp: &mut Interpreter, args: Args) -> R<Value> {
     Ok(post(per_output, outputs_tuple))
 }
 
+/// `hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+/// outer_jacobian_strategy="reverse-mode")`: as PyTorch defines it, the [`jacobian`] of a
+/// function that returns the (graph-keeping) jacobian of `func`, whose output must be one
+/// element; per pair of inputs a block `input_i.shape + input_j.shape`.
+fn hessian(interp: &mut Interpreter, args: Args) -> R<Value> {
+    let [func, inputs, create_graph, strict, vectorize, strategy] = args.bind(&[
+        "func",
+        "inputs",
+        "create_graph=",
+        "strict=",
+        "vectorize=",
+        "outer_jacobian_strategy=",
+    ])?;
+    unsupported_options(vectorize.as_ref(), strategy.as_ref())?;
+    let (func, inputs) = (func.unwrap_or(Value::None), inputs.unwrap_or(Value::None));
+    let (inputs_tuple, _) = as_tuple(interp, &inputs, "inputs", "hessian")?;
+    let single = Value::builtin("ensure_single_output_function", move |interp, a| {
+        let out = interp.call(&func, Args::new("func", a.pos.clone()))?;
+        let Some(t) = as_tensor(&out) else {
+            return Err(Exception::runtime_error(
+                "The function given to hessian should return a single Tensor",
+            ));
+        };
+        if t.numel() != 1 {
+            return Err(Exception::runtime_error(
+                "The Tensor returned by the function given to hessian should contain a single element",
+            ));
+        }
+        Ok(tv(t.squeeze(None).map_err(exc)?))
+    });
+    let jac_func = Value::builtin("jac_func", move |interp, a| {
+        let mut call = Args::new("jacobian", vec![single.clone(), Value::tuple(a.pos.clone())]);
+        call.kw.push(("create_graph".into(), Value::Bool(true)));
+        jacobian(interp, call)
+    });
+    let mut call = Args::new("jacobian", vec![jac_func, inputs]);
+    call.kw.push(("create_graph".into(), Value::Bool(bool_arg(create_graph.as_ref(), false))));
+    call.kw.push(("strict".into(), Value::Bool(bool_arg(strict.as_ref(), false))));
+    let res = jacobian(interp, call)?;
+    // `_tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))`: the outer jacobian is
+    // a tuple over the inner one's outputs, one per input.
+    match (&res, inputs_tuple) {
+        (Value::Tuple(items), false) if items.len() == 1 => Ok(items[0].clone()),
+        _ => Ok(res),
+    }
+}
+
 /// `vjp(func, inputs, v=None, create_graph=False, strict=False)`: `(func(*inputs), v^T J)`.
 fn vjp(interp: &mut Interpreter, args: Args) -> R<Value> {
     let [func, inputs, v, create_graph, strict] =
@@ -221,7 +274,7 @@ fn vjp(interp: &mut Interpreter, args: Args) -> R<Value> {
     let create = bool_arg(create_graph.as_ref(), false);
     let strict = bool_arg(strict.as_ref(), false);
     let (inputs_tuple, inputs) = as_tuple(interp, &inputs, "inputs", "vjp")?;
-    let inputs = preprocess(&inputs)?;
+    let inputs = preprocess(&inputs, create)?;
     let (outputs_tuple, outputs) = call_func(interp, &func, &inputs, "vjp")?;
     let v: Vec<Option<Tensor>> = match v {
         None | Some(Value::None) => {

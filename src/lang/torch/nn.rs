@@ -372,14 +372,24 @@ impl PyModule {
     }
 }
 
-/// `ParameterList.__repr__`: one summary line per parameter, indented by four.
+/// `ParameterList.__repr__`: one summary line per parameter, indented by four. Its
+/// `extra_repr` indents each line by two and `Module.__repr__` keeps a one-line extra repr on
+/// the opening line, so a list of one parameter prints on one line, its line still indented.
 fn parameter_list_repr(ps: &[Tensor], indent: usize) -> String {
-    let pad = " ".repeat(indent + 4);
-    let mut s = "ParameterList(\n".to_string();
-    for (i, p) in ps.iter().enumerate() {
+    let line = |i: usize, p: &Tensor| {
         let size: Vec<String> = p.shape().iter().map(usize::to_string).collect();
         let kind = if p.is_parameter() { "Parameter containing" } else { "Tensor" };
-        s.push_str(&format!("{pad}({i}): {kind}: [{} of size {}]\n", p.dtype(), size.join("x")));
+        format!("  ({i}): {kind}: [{} of size {}]", p.dtype(), size.join("x"))
+    };
+    match ps {
+        [] => return "ParameterList()".to_string(),
+        [p] => return format!("ParameterList({})", line(0, p)),
+        _ => {}
+    }
+    let pad = " ".repeat(indent + 2);
+    let mut s = "ParameterList(\n".to_string();
+    for (i, p) in ps.iter().enumerate() {
+        s.push_str(&format!("{pad}{}\n", line(i, p)));
     }
     s.push_str(&" ".repeat(indent));
     s.push(')');
