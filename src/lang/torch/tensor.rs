@@ -40,6 +40,9 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
     if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::LShift | BinOp::RShift) {
         return super::bitwise::binary(a, op, b, reflected);
     }
+    if op == BinOp::FloorDiv {
+        return floor_div(a, b, reflected);
+    }
     let Some(b) = operand(a, b)? else { return Ok(None) };
     let r = match (op, b, reflected) {
         (BinOp::Add, Operand::T(b), false) => a.add(b),
@@ -63,9 +66,29 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         (BinOp::MatMul, Operand::T(b), false) => a.matmul(b),
         (BinOp::MatMul, Operand::T(b), true) => b.matmul(a),
         (BinOp::Mod, Operand::S(s), false) => a.remainder_scalar(s),
+        (BinOp::Mod, Operand::T(b), false) => a.remainder(b),
+        (BinOp::Mod, Operand::T(b), true) => b.remainder(a),
         _ => return Ok(None),
     };
     r.map(Some).map_err(exc)
+}
+
+/// `a // b` and `b // a` (`__floordiv__`, `__rfloordiv__`): `torch.floor_divide`, a number
+/// on the left taken as a 0-d tensor of its Python type (int64, or float32 for a float).
+fn floor_div(a: &Tensor, b: &Value, reflected: bool) -> R<Option<Tensor>> {
+    if !reflected {
+        if as_tensor(b).is_none() && as_scalar(b).is_none() {
+            return Ok(None);
+        }
+        return super::tensorfns::floor_divide(a, b).map(Some);
+    }
+    let left = match (as_tensor(b), as_scalar(b)) {
+        (Some(t), _) => t.clone(),
+        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, DType::Float32),
+        (None, Some(s)) => Tensor::scalar(s, DType::Int64),
+        _ => return Ok(None),
+    };
+    super::tensorfns::floor_divide(&left, &tv(a.clone())).map(Some)
 }
 
 pub(super) fn compare(a: &Tensor, op: Op, b: &Value, reflected: bool) -> R<Option<Tensor>> {

@@ -789,7 +789,7 @@ fn amax(t: &Tensor, dims: Option<Vec<isize>>, keep: bool, max: bool) -> R<Tensor
 /// `torch.floor_divide(a, b)`: division rounded toward negative infinity (PyTorch's `div_floor`:
 /// for floats `(a - fmod(a, b)) / b`, corrected by one where the remainder's sign differs from
 /// the divisor's, then rounded to the nearer integer).
-fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
+pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
     let (b, b_scalar) = match (as_tensor(other), as_scalar(other)) {
         (Some(t), _) => (t.clone(), t.dim() == 0),
         (None, Some(s)) => {
