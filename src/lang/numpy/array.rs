@@ -431,13 +431,13 @@ impl NativeObject for NdArray {
     }
 
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        if self.scalar {
+            // A NumPy scalar type has no `__len__` (d2l's `hasattr(indices, '__len__')`).
+            return Ok(None);
+        }
         match self.t.shape().first() {
-            Some(&n) if !self.scalar => Ok(Some(n)),
-            _ => Err(Exception::type_error(if self.scalar {
-                format!("object of type '{}' has no len()", self.type_name())
-            } else {
-                "len() of unsized object".to_string()
-            })),
+            Some(&n) => Ok(Some(n)),
+            _ => Err(Exception::type_error("len() of unsized object")),
         }
     }
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::convert::{as_tensor, bool_arg, exc, tv};
 use super::{PyGenerator, Shared, class};
-use crate::lang::native::NativeObject;
+use crate::lang::native::{Args, NativeObject};
 use crate::lang::{Exception, Interpreter, Module, TypeObj, Value};
 use crate::tensor::{self as engine, Generator, Scalar, Tensor};
 
@@ -149,6 +149,8 @@ struct DataLoader {
     drop_last: bool,
     generator: Option<Rc<RefCell<Generator>>>,
     default: Rc<RefCell<Generator>>,
+    /// `collate_fn`, called with the list of a batch's samples; None: `default_collate`.
+    collate_fn: Option<Value>,
 }
 
 impl DataLoader {
@@ -185,7 +187,11 @@ impl DataLoader {
             }
             let samples =
                 chunk.iter().map(|&i| interp.get_item(&self.dataset, &Value::Int(i as i64))).collect::<R<Vec<_>>>()?;
-            batches.push(collate(interp, samples)?);
+            let batch = match &self.collate_fn {
+                Some(f) => interp.call(f, Args::new("collate_fn", vec![Value::list(samples)]))?,
+                None => collate(interp, samples)?,
+            };
+            batches.push(batch);
         }
         Ok(batches)
     }
@@ -234,6 +240,10 @@ impl NativeObject for DataLoader {
             drop_last: self.drop_last,
             generator: self.generator.as_ref().map(|g| c.generator(g)),
             default: c.generator(&self.default),
+            collate_fn: match &self.collate_fn {
+                Some(f) => Some(c.value(f)?),
+                None => None,
+            },
         }))
     }
     fn module_name(&self) -> Option<&str> {
@@ -287,7 +297,7 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
     }));
     let sh = shared.clone();
     m.set("DataLoader", class("DataLoader", "torch.utils.data", move |_, args| {
-        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, _collate, _pin, drop_last, _timeout, _wif, _mc, generator, _pf, _pw, _pmd, _io] =
+        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, collate_fn, _pin, drop_last, _timeout, _wif, _mc, generator, _pf, _pw, _pmd, _io] =
             args.bind(&[
                 "dataset", "batch_size=", "shuffle=", "sampler=", "batch_sampler=", "num_workers=", "collate_fn=", "pin_memory=",
                 "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=", "*", "prefetch_factor=",
@@ -326,6 +336,7 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
             drop_last: bool_arg(drop_last.as_ref(), false),
             generator,
             default: sh.rng.clone(),
+            collate_fn: collate_fn.filter(|f| !f.is_none()),
         }))
     }));
     m

@@ -62,6 +62,7 @@ fn kaiming_fan(t: &Tensor, mode: Option<&Value>) -> R<f64> {
 pub fn init_module() -> Module {
     let m = Module::new("torch.nn.init");
     super::erfinv_init::install_init(&m);
+    super::init_more::install(&m);
     m.set("uniform_", Value::builtin("uniform_", |_, args| {
         let [_t, a, b, _g] = args.bind(&["tensor", "a=", "b=", "generator="])?;
         let (t, v) = target(&args, "uniform_")?;

@@ -28,7 +28,10 @@ mod function_multi;
 mod graph;
 mod histogram;
 mod save;
+mod adaptive1d;
+mod data_parallel;
 mod init;
+mod init_more;
 mod index_methods;
 mod erfinv_init;
 mod inplace;
@@ -913,6 +916,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     upsample::add_functional(&m);
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
+    adaptive1d::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

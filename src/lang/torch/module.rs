@@ -381,6 +381,22 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
 /// The methods every module has; `None` for other names. `this` is the native module.
 pub fn method(this: &Value, name: &str) -> Option<Value> {
     let f = match name {
+        // A snapshot of this module's own parameters or buffers by name (PyTorch's live dicts):
+        // reading and changing the tensors in place reaches the module; assigning into the
+        // dict does not (docs/divergences.md).
+        "_parameters" | "_buffers" => {
+            let m = this.downcast::<PyModule>()?;
+            let mut d = crate::lang::Dict::new();
+            let items: Vec<(String, Value)> = if name == "_parameters" {
+                m.own_parameters().into_iter().map(|(n, t)| (n, tv(t))).collect()
+            } else {
+                m.own_buffers().into_iter().map(|b| (b.name, b.tensor.map_or(Value::None, tv))).collect()
+            };
+            for (n, v) in items {
+                d.insert(Value::str(&n), v).ok()?;
+            }
+            Value::dict(d)
+        }
         "modules" => Value::method(this.clone(), name, |_, args| {
             let [] = args.bind(&[])?;
             Ok(Value::iter_items(named_modules(receiver(&args)?, "").into_iter().map(|(_, m)| m).collect()))

@@ -1428,6 +1428,8 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::upsample::register(&m);
     super::losses_more::register(&m);
     super::layers_more::register(&m);
+    super::data_parallel::register(&m);
+    super::adaptive1d::register(&m);
     m
 }
 

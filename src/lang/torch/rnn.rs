@@ -450,6 +450,17 @@ impl ExtLayer for RnnLayer {
             "dropout" => Value::Float(self.dropout),
             "bidirectional" => Value::Bool(self.bidirectional),
             "proj_size" => Value::Int(0),
+            // The parameter names in flat order (weight_ih_l0, weight_hh_l0, bias_ih_l0, ...),
+            // which d2l's init_seq2seq walks.
+            "_flat_weights_names" => {
+                Value::list(self.params.0.borrow().iter().map(|(n, _)| Value::str(n)).collect())
+            }
+            // cuDNN's weight compaction; nothing to do on the CPU.
+            "flatten_parameters" => Value::builtin("flatten_parameters", |_, args| {
+                let [] = args.bind(&[])?;
+                Ok(Value::None)
+            }),
+            "_flat_weights" => Value::list(self.params.0.borrow().iter().map(|(_, t)| tv(t.clone())).collect()),
             "mode" => Value::str(match self.mode {
                 Mode::RnnTanh => "RNN_TANH",
                 Mode::RnnRelu => "RNN_RELU",

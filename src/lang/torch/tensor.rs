@@ -167,6 +167,15 @@ fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
                 }
                 v => match as_tensor(v) {
                     Some(t) => Index::Tensor(t.clone()),
+                    // A NumPy integer scalar (`for i in topk.numpy()`) indexes through its
+                    // `__index__`, as an int; a NumPy array as an index tensor.
+                    None if crate::lang::numpy::to_tensor(v).is_some() => {
+                        let t = crate::lang::numpy::to_tensor(v).unwrap_or_else(|| Tensor::zeros(&[], crate::tensor::DType::Int64));
+                        match t.to_scalars().as_slice() {
+                            [crate::tensor::Scalar::Int(i)] if t.dim() == 0 => Index::Int(*i),
+                            _ => Index::Tensor(t),
+                        }
+                    }
                     None => {
                         return Err(Exception::new(
                             "IndexError",
