@@ -21,6 +21,7 @@ pub mod lexer;
 pub mod limits;
 mod math;
 mod os;
+mod tempfile;
 mod glob;
 mod unicodedata;
 mod unicodedata_tables;

@@ -98,6 +98,7 @@ pub fn install(it: &mut Interpreter) {
     super::stdmods::install(it);
     super::itertools::install(it);
     super::os::install(it);
+    super::tempfile::install(it);
     super::unicodedata::install(it);
     super::glob::install(it, None);
     super::pathlib::install(it);

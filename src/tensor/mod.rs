@@ -40,6 +40,7 @@ mod inplace_shape;
 mod scatter_reduce;
 mod iter_layout;
 mod iter_rows;
+pub mod grid_sample;
 pub mod interpolate;
 pub mod interrupt;
 mod gemv_order;

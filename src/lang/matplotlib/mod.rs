@@ -340,8 +340,13 @@ fn pyplot_module(state: &State) -> Module {
             Ok(Handle::value("matplotlib.colorbar.Colorbar", None, 0, None))
         }),
     );
-    for name in ["ion", "ioff", "pause", "draw", "subplots_adjust", "set_cmap", "rc"] {
+    for name in ["pause", "draw", "subplots_adjust", "set_cmap", "rc", "switch_backend"] {
         def(name, Box::new(|_, _, _| Ok(Value::None)));
+    }
+    // Interactive mode changes nothing here; matplotlib hands back the ExitStack that would
+    // restore the old mode (a notebook prints it when `plt.ion()` ends a cell).
+    for name in ["ion", "ioff"] {
+        def(name, Box::new(|_, _, _| Ok(Handle::value("contextlib.ExitStack", None, 0, None))));
     }
     for (py, method) in [
         ("plot", "plot"),

@@ -290,6 +290,8 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
     // which DataLoader, Subset and random_split call like any Python object's.
     let dataset = TypeObj::build("Dataset".into(), Some("torch.utils.data.dataset".into()), None, None, Default::default());
     m.set("Dataset", Value::Type(Rc::new(dataset)));
+    let iterable = TypeObj::build("IterableDataset".into(), Some("torch.utils.data.dataset".into()), None, None, Default::default());
+    m.set("IterableDataset", Value::Type(Rc::new(iterable)));
     let sh = shared.clone();
     m.set("random_split", Value::builtin("random_split", move |interp, args| {
         let [dataset, lengths, generator] = args.bind(&["dataset", "lengths", "generator="])?;
@@ -339,5 +341,14 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
             collate_fn: collate_fn.filter(|f| !f.is_none()),
         }))
     }));
+    // `torch.utils.data.dataset`, where the dataset classes are defined (tutorials import the
+    // submodule for type annotations).
+    let ds = Module::new("torch.utils.data.dataset");
+    for name in ["Dataset", "IterableDataset", "TensorDataset", "Subset", "random_split"] {
+        if let Some(v) = m.get(name) {
+            ds.set(name, v);
+        }
+    }
+    m.set("dataset", Value::Module(Rc::new(ds)));
     m
 }

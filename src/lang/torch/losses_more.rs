@@ -221,6 +221,18 @@ fn num(v: Option<&Value>, default: f64, what: &str) -> R<f64> {
     }
 }
 
+/// The functional losses' `reduction`, with the deprecated `size_average`/`reduce` overriding
+/// it when either is given (`_Reduction.legacy_get_string`).
+pub fn legacy_reduction_arg(size_average: Option<&Value>, reduce: Option<&Value>, reduction: Option<&Value>) -> R<Reduction> {
+    let mut a = HashMap::new();
+    for (k, v) in [("size_average", size_average), ("reduce", reduce), ("reduction", reduction)] {
+        if let Some(v) = v {
+            a.insert(k.to_string(), v.clone());
+        }
+    }
+    Ok(self::reduction(&a)?.0)
+}
+
 /// `_Reduction.legacy_get_string`: `size_average`/`reduce` given override `reduction`.
 fn reduction(a: &HashMap<String, Value>) -> R<(Reduction, String)> {
     let given = |k: &str| a.get(k).filter(|v| !v.is_none());

@@ -26,6 +26,7 @@ mod ext;
 mod gradcheck;
 mod function_multi;
 mod graph;
+mod grid_sample;
 mod histogram;
 mod save;
 mod adaptive1d;
@@ -914,6 +915,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     conv_transpose::add_functional(&m);
     transformer::add_functional(&m);
     upsample::add_functional(&m);
+    grid_sample::add_functional(&m);
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
     adaptive1d::add_functional(&m);
@@ -939,14 +941,14 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         Ok(tv(engine::nn::linear(&x, &w, b.as_ref()).map_err(exc)?))
     }));
     m.set("cross_entropy", Value::builtin("cross_entropy", |_, args| {
-        let [x, t, weight, _sa, ignore_index, _reduce, reduction, label_smoothing] = args.bind(&[
+        let [x, t, weight, sa, ignore_index, reduce, reduction, label_smoothing] = args.bind(&[
             "input", "target", "weight=", "size_average=", "ignore_index=", "reduce=", "reduction=", "label_smoothing=",
         ])?;
         let (x, t) = two_tensors(x, t, "cross_entropy")?;
         let o = engine::nn::CrossEntropyOptions {
             weight: weight.as_ref().and_then(as_tensor).cloned(),
             ignore_index: ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?,
-            reduction: nn::reduction_arg(reduction.as_ref())?,
+            reduction: losses_more::legacy_reduction_arg(sa.as_ref(), reduce.as_ref(), reduction.as_ref())?,
             label_smoothing: f64_arg(label_smoothing.as_ref(), 0.0, "label_smoothing")?,
         };
         Ok(tv(engine::nn::cross_entropy_with(&x, &t, &o).map_err(exc)?))
@@ -1018,18 +1020,19 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
         Ok(tv(engine::nn::binary_cross_entropy_with_logits(&x, &t, weight.as_ref(), pos_weight.as_ref(), r).map_err(exc)?))
     }));
     m.set("nll_loss", Value::builtin("nll_loss", |_, args| {
-        let [x, t, weight, _sa, ignore_index, _reduce, reduction] =
+        let [x, t, weight, sa, ignore_index, reduce, reduction] =
             args.bind(&["input", "target", "weight=", "size_average=", "ignore_index=", "reduce=", "reduction="])?;
         let (x, t) = two_tensors(x, t, "nll_loss")?;
         let w = weight.as_ref().and_then(as_tensor).cloned();
         let ii = ignore_index.map_or(Ok(-100), |v| v.expect_int("ignore_index"))?;
-        Ok(tv(engine::nn::nll_loss_with(&x, &t, w.as_ref(), ii, nn::reduction_arg(reduction.as_ref())?).map_err(exc)?))
+        let r = losses_more::legacy_reduction_arg(sa.as_ref(), reduce.as_ref(), reduction.as_ref())?;
+        Ok(tv(engine::nn::nll_loss_with(&x, &t, w.as_ref(), ii, r).map_err(exc)?))
     }));
     for name in ["mse_loss", "l1_loss"] {
         m.set(name, Value::builtin(name, move |_, args| {
-            let [x, t, _sa, _reduce, reduction] = args.bind(&["input", "target", "size_average=", "reduce=", "reduction="])?;
+            let [x, t, sa, reduce, reduction] = args.bind(&["input", "target", "size_average=", "reduce=", "reduction="])?;
             let (x, t) = two_tensors(x, t, name)?;
-            let r = nn::reduction_arg(reduction.as_ref())?;
+            let r = losses_more::legacy_reduction_arg(sa.as_ref(), reduce.as_ref(), reduction.as_ref())?;
             let out = if name == "mse_loss" { engine::nn::mse_loss(&x, &t, r) } else { engine::nn::l1_loss(&x, &t, r) };
             Ok(tv(out.map_err(exc)?))
         }));

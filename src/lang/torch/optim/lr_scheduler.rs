@@ -738,7 +738,15 @@ pub fn lr_scheduler_module() -> Module {
         class("StepLR", MODULE, |interp, args| {
             let [opt, step_size, gamma, last_epoch] =
                 args.bind(&["optimizer", "step_size", "gamma=", "last_epoch="])?;
-            let step_size = int_arg(step_size, 1, "step_size")?;
+            // PyTorch takes any number (`epoch % step_size` in Python); a whole float such as the
+            // transformer tutorial's `1.0` schedules as its integer does.
+            let step_size = match step_size {
+                Some(Value::Float(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
+                Some(Value::Float(f)) => {
+                    return Err(Exception::unsupported(format!("StepLR with a fractional step_size ({f})")));
+                }
+                v => int_arg(v, 1, "step_size")?,
+            };
             if step_size <= 0 {
                 return Err(Exception::value_error("step_size must be positive"));
             }
