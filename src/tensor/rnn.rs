@@ -233,6 +233,37 @@ pub(crate) fn rnn_unfused(
     weights: &[CellWeights],
     g: &mut Generator,
 ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+    let (mut input, h, c) = stack_layers(cfg, x, h0, c0, weights, g, |x, s0, w, reverse| {
+        layer(cfg.mode, x, s0, w, reverse)
+    })?;
+    if cfg.mode == Mode::Lstm && !cfg.bidirectional && input.dtype() == super::DType::Float32 {
+        // PyTorch's oneDNN path hands back the last layer's output from its own node.
+        let same = input.clone();
+        input = record(
+            input.storage().as_ref().clone(),
+            "MkldnnRnnLayerBackward0",
+            &[&same],
+            false,
+            |g, _| Ok(vec![Some(g.clone())]),
+        );
+    }
+    Ok((input, h, c))
+}
+
+/// ATen's `apply_layer_stack` with its bidirectional layers: each layer's directions run by
+/// `layer(input, initial state, weights, reverse)` from their rows of `h0`/`c0`, their outputs
+/// joined along the last dim, dropout between layers (training only, from `g`). Returns the
+/// last layer's output and the final states stacked as `h_n` (and `c_n`). The padded run
+/// ([`rnn_unfused`]) and the packed one (rnn_packed.rs) differ only in `layer`.
+pub(crate) fn stack_layers(
+    cfg: &RnnConfig,
+    x: &Tensor,
+    h0: &Tensor,
+    c0: Option<&Tensor>,
+    weights: &[CellWeights],
+    g: &mut Generator,
+    layer: impl Fn(&Tensor, &State, &CellWeights, bool) -> Result<(Tensor, State)>,
+) -> Result<(Tensor, Tensor, Option<Tensor>)> {
     let dirs = if cfg.bidirectional { 2 } else { 1 };
     if weights.len() != cfg.num_layers * dirs {
         return Err(TensorError::runtime("wrong number of RNN weights"));
@@ -249,13 +280,13 @@ pub(crate) fn rnn_unfused(
                 h: hs[k].clone(),
                 c: cs.as_ref().map(|c| c[k].clone()),
             };
-            let (out, s) = layer(cfg.mode, &input, &s0, &weights[k], d == 1)?;
+            let (out, s) = layer(&input, &s0, &weights[k], d == 1)?;
             outs.push(out);
             hn.push(s.h);
             cn.extend(s.c);
         }
         input = if dirs == 2 {
-            Tensor::cat(&outs, 2)?
+            Tensor::cat(&outs, -1)?
         } else {
             outs.swap_remove(0)
         };
@@ -271,17 +302,6 @@ pub(crate) fn rnn_unfused(
                 )?)?
             };
         }
-    }
-    if cfg.mode == Mode::Lstm && !cfg.bidirectional && input.dtype() == super::DType::Float32 {
-        // PyTorch's oneDNN path hands back the last layer's output from its own node.
-        let same = input.clone();
-        input = record(
-            input.storage().as_ref().clone(),
-            "MkldnnRnnLayerBackward0",
-            &[&same],
-            false,
-            |g, _| Ok(vec![Some(g.clone())]),
-        );
     }
     let h = Tensor::stack(&hn, 0)?;
     let c = if cn.is_empty() {

@@ -10,8 +10,8 @@
 //! batch at the last step and grows the state with the initial rows of the sequences that
 //! start there. Built from the engine's differentiable ops, so autograd does the backward.
 
-use super::rnn::{CellWeights, Mode, RnnConfig, State, step};
-use super::{Generator, Result, Scalar, Tensor, TensorError, dropout_noise};
+use super::rnn::{CellWeights, Mode, RnnConfig, State, stack_layers, step};
+use super::{Generator, Result, Tensor, TensorError};
 
 /// `lengths` (sorted, decreasing) as per-step batch sizes: step `t` counts the lengths > t.
 pub fn batch_sizes(lengths: &[usize]) -> Result<Vec<usize>> {
@@ -186,39 +186,12 @@ pub fn rnn_packed(
     weights: &[CellWeights],
     g: &mut Generator,
 ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
-    let dirs = if cfg.bidirectional { 2 } else { 1 };
-    if weights.len() != cfg.num_layers * dirs {
-        return Err(TensorError::runtime("wrong number of RNN weights"));
-    }
     if sizes.is_empty() || sizes.iter().sum::<usize>() != data.shape()[0] {
         return Err(TensorError::runtime(
             "a packed sequence's batch sizes must add up to its number of rows",
         ));
     }
-    let hs = h0.unbind(0)?;
-    let cs = c0.map(|c| c.unbind(0)).transpose()?;
-    let mut input = data.clone();
-    let (mut hn, mut cn) = (Vec::new(), Vec::new());
-    for l in 0..cfg.num_layers {
-        let mut outs = Vec::with_capacity(dirs);
-        for d in 0..dirs {
-            let k = l * dirs + d;
-            let s0 = State { h: hs[k].clone(), c: cs.as_ref().map(|c| c[k].clone()) };
-            let (out, s) = layer(cfg.mode, &input, sizes, &s0, &weights[k], d == 1)?;
-            outs.push(out);
-            hn.push(s.h);
-            cn.extend(s.c);
-        }
-        input = if dirs == 2 { Tensor::cat(&outs, -1)? } else { outs.swap_remove(0) };
-        if cfg.dropout > 0.0 && cfg.training && l + 1 < cfg.num_layers {
-            input = if cfg.dropout >= 1.0 {
-                input.mul_scalar(Scalar::Int(0))?
-            } else {
-                input.mul(&dropout_noise(g, &input.shape(), input.dtype(), cfg.dropout)?)?
-            };
-        }
-    }
-    let h = Tensor::stack(&hn, 0)?;
-    let c = if cn.is_empty() { None } else { Some(Tensor::stack(&cn, 0)?) };
-    Ok((input, h, c))
+    stack_layers(cfg, data, h0, c0, weights, g, |x, s0, w, reverse| {
+        layer(cfg.mode, x, sizes, s0, w, reverse)
+    })
 }
