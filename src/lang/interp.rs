@@ -2909,9 +2909,11 @@ impl Interpreter {
                         Ok(v) => Ok(v),
                         Err(parts) => Ok(Value::Str(parts.iter().map(|v| v.to_str()).collect::<String>().into())),
                     },
+                    Value::Native(n) if n.index().is_some() => seq_get(&chars, key, "string")?
+                        .map_err(|_| Exception::type_error("an __index__ key is not a slice")),
                     other => Err(Exception::type_error(format!(
                         "string indices must be integers, not '{}'",
-                        other.type_name()
+                        c_type_name(other)
                     ))),
                 }
             }
@@ -3076,10 +3078,20 @@ pub(crate) fn index_of(key: &Value, what: &str) -> R<i64> {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
         Value::BigInt(_) => Err(Exception::new("IndexError", "cannot fit 'int' into an index-sized integer")),
+        Value::Native(n) if let Some(i) = n.index() => i.map_err(Exception::type_error),
         other => Err(Exception::type_error(format!(
             "{what} indices must be integers or slices, not {}",
-            other.type_name()
+            c_type_name(other)
         ))),
+    }
+}
+
+/// The type's name as CPython's messages print it (`tp_name`): NumPy's types are C types
+/// named with their module (`numpy.float64`), Python classes by their bare name.
+fn c_type_name(v: &Value) -> String {
+    match v {
+        Value::Native(n) if n.module_name() == Some("numpy") => format!("numpy.{}", n.type_name()),
+        other => other.type_name(),
     }
 }
 
@@ -3105,6 +3117,7 @@ pub(crate) fn slice_indices(s: &[Value; 3], n: i64) -> R<(i64, i64, i64)> {
             Value::None => Ok(None),
             // Out-of-range bounds clamp, as CPython's ssize_t slice indices do.
             Value::BigInt(b) => Ok(Some(if b.sign() == num_bigint::Sign::Minus { i64::MIN } else { i64::MAX })),
+            Value::Native(n) if let Some(i) = n.index() => i.map(Some).map_err(Exception::type_error),
             other => other.as_int().map(Some).ok_or_else(|| {
                 Exception::type_error("slice indices must be integers or None or have an __index__ method")
             }),

@@ -95,6 +95,13 @@ pub trait NativeObject: Any {
         None
     }
 
+    /// Python's `__index__`, for objects used as list, tuple or string indices and slice
+    /// bounds: None when the type has none (the caller raises its own TypeError), Some(Err)
+    /// with the message of the TypeError `__index__` itself raises.
+    fn index(&self) -> Option<Result<i64, String>> {
+        None
+    }
+
     fn repr(&self) -> String {
         format!("<{} object>", self.type_name())
     }

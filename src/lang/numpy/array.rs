@@ -304,6 +304,18 @@ impl NativeObject for NdArray {
     fn module_name(&self) -> Option<&str> {
         Some("numpy")
     }
+    /// NumPy's integer scalars and 0-d integer arrays index; any other array's `__index__`
+    /// raises, and float and bool scalars have none.
+    fn index(&self) -> Option<Result<i64, String>> {
+        let integral = self.t.dtype().is_integral();
+        if integral && self.t.dim() == 0 {
+            return Some(self.t.item().map(|v| v.as_i64()).map_err(|e| e.to_string()));
+        }
+        if self.scalar {
+            return None;
+        }
+        Some(Err("only integer scalar arrays can be converted to a scalar index".into()))
+    }
     fn repr(&self) -> String {
         let (e, shape, d) = (self.elems(), self.t.shape(), self.t.dtype());
         if self.scalar {

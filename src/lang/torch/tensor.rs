@@ -204,6 +204,14 @@ impl NativeObject for PyTensor {
     fn repr(&self) -> String {
         self.0.repr()
     }
+    /// `Tensor.__index__`: one element of an integer or bool dtype, else TypeError.
+    fn index(&self) -> Option<Result<i64, String>> {
+        let t = &self.0;
+        if t.numel() != 1 || t.dtype().is_floating_point() {
+            return Some(Err("only integer tensors of a single element can be converted to an index".into()));
+        }
+        Some(t.item().map(|v| v.as_i64()).map_err(|e| e.to_string()))
+    }
 
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         let t = &self.0;
