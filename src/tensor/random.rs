@@ -158,6 +158,30 @@ impl Generator {
         }
     }
 
+    /// `out.len()` values `f(random64())`, the same as that many [`Generator::random64`]
+    /// calls: the word pairs the block still holds are tempered in one loop, and the pair
+    /// that would regenerate the block (or straddle it) goes through `random64()`.
+    #[inline(always)]
+    fn fill_random64<T>(&mut self, out: &mut [T], f: impl Fn(u64) -> T) {
+        let mut i = 0;
+        while i < out.len() {
+            // As in fill_uniform_f32: `left - 1` words can be read before a twist.
+            let pairs = ((self.left - 1).min(N - self.next) / 2).min(out.len() - i);
+            if pairs == 0 {
+                out[i] = f(self.random64());
+                i += 1;
+                continue;
+            }
+            let words = &self.state[self.next..self.next + 2 * pairs];
+            for (o, w) in out[i..i + pairs].iter_mut().zip(words.chunks_exact(2)) {
+                *o = f((u64::from(temper(w[0])) << 32) | u64::from(temper(w[1])));
+            }
+            self.next += 2 * pairs;
+            self.left -= 2 * pairs;
+            i += pairs;
+        }
+    }
+
     /// Two outputs, the first as the high word.
     pub fn random64(&mut self) -> u64 {
         let hi = self.random() as u64;
@@ -173,8 +197,7 @@ impl Generator {
 
     /// float64 uniform: 53 bits of a random64 draw.
     pub(super) fn uniform_f64(&mut self, lo: f64, range: f64) -> f64 {
-        let x = (self.random64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0);
-        if range == 1.0 { x + lo } else { x.mul_add(range, lo) }
+        uniform_f64_from(self.random64(), lo, range)
     }
 
     /// `at::normal_distribution<double>`: Box–Muller in double with one cached sample.
@@ -198,6 +221,26 @@ fn temper(mut y: u32) -> u32 {
     y ^= (y << 7) & 0x9d2c_5680;
     y ^= (y << 15) & 0xefc6_0000;
     y ^ (y >> 18)
+}
+
+/// A random64 draw as a float64 uniform in [lo, lo + range).
+#[inline(always)]
+fn uniform_f64_from(r: u64, lo: f64, range: f64) -> f64 {
+    let x = (r & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0);
+    if range == 1.0 { x + lo } else { x.mul_add(range, lo) }
+}
+
+/// `n` values `f(random64())` in order, in blocks that poll the stop flag every 64 Ki values
+/// (once stopped, the rest are `stopped`: the result is dropped with the cell).
+fn random64_vec<T: Copy>(g: &mut Generator, n: usize, stopped: T, f: impl Fn(u64) -> T) -> Vec<T> {
+    let mut v = vec![stopped; n];
+    for chunk in v.chunks_mut(1 << 16) {
+        if super::interrupt::should_stop() {
+            break;
+        }
+        g.fill_random64(chunk, &f);
+    }
+    v
 }
 
 /// One engine output as a float32 uniform in [lo, lo + range).
@@ -286,7 +329,7 @@ fn uniform_storage(g: &mut Generator, shape: &[usize], dtype: DType, lo: f64, hi
         }
         DType::Float64 => {
             reserve(n, 8)?;
-            let v: Vec<f64> = super::interrupt::collect_polled(n, 0.0, || g.uniform_f64(lo, hi - lo));
+            let v: Vec<f64> = random64_vec(g, n, 0.0, |r| uniform_f64_from(r, lo, hi - lo));
             Storage::F64(arr(shape, v)?)
         }
         d => return Err(TensorError::runtime(format!("\"check_uniform_bounds\" not implemented for '{}'", super::ops::dtype_name(d)))),
@@ -520,7 +563,7 @@ fn sincos256(xin: f32) -> (f32, f32) {
 
 /// float64 (and the DEFAULT kernel) block algorithm with scalar libm math.
 fn normal_f64_blocks(g: &mut Generator, n: usize, mean: f64, std: f64) -> Vec<f64> {
-    let mut d: Vec<f64> = super::interrupt::collect_polled(n, 0.5, || g.uniform_f64(0.0, 1.0));
+    let mut d: Vec<f64> = random64_vec(g, n, 0.5, |r| uniform_f64_from(r, 0.0, 1.0));
     let fill = |d: &mut [f64]| {
         for j in 0..8 {
             let u1 = 1.0 - d[j];
@@ -571,14 +614,13 @@ pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -
     let dtype = float_dtype(dtype, "dropout")?;
     let keep = 1.0 - p;
     let n: usize = shape.iter().product();
-    let keeps = (0..n).map(|_| g.uniform_f64(0.0, 1.0) < keep);
     // The 0/1 mask straight in float32 when that is the dtype (the values are exact in any
     // float dtype, so this is the float64 mask cast, without the float64 buffer).
     let mask = if dtype == DType::Float32 {
-        let v: Vec<f32> = keeps.map(|k| if k { 1.0 } else { 0.0 }).collect();
+        let v = random64_vec(g, n, 0.0f32, |r| if uniform_f64_from(r, 0.0, 1.0) < keep { 1.0 } else { 0.0 });
         Tensor::from_data(super::Data::F32(v), shape)?
     } else {
-        let v: Vec<f64> = keeps.map(|k| if k { 1.0 } else { 0.0 }).collect();
+        let v = random64_vec(g, n, 0.0f64, |r| if uniform_f64_from(r, 0.0, 1.0) < keep { 1.0 } else { 0.0 });
         Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?
     };
     super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
@@ -591,6 +633,35 @@ mod tests {
     /// The block fill gives the draws one `uniform_f32` call per element gives, across block
     /// regenerations, from a state mid-block, and from a loaded state whose `next` and `left`
     /// do not add up to a block.
+    /// The pairwise block fill gives the words `random64()` gives, pairs straddling a block
+    /// regeneration included, from fresh, mid-block (odd and even offsets) and loaded states.
+    #[test]
+    fn random64_fill_matches_one_draw_at_a_time() {
+        let mut starts = vec![Generator::new(0)];
+        for skip in [1, 100, 623] {
+            let mut g = Generator::new(11);
+            for _ in 0..skip {
+                g.random();
+            }
+            starts.push(g);
+        }
+        let mut odd = Generator::new(5);
+        odd.random();
+        let mut bytes = odd.state_bytes();
+        bytes[8..12].copy_from_slice(&5i32.to_le_bytes());
+        odd.set_state_bytes(&bytes).expect("a valid state");
+        starts.push(odd);
+        for g in starts {
+            for n in [0, 1, 311, 312, 313, 1000, 70_000] {
+                let (mut a, mut b) = (g.clone(), g.clone());
+                let bulk = random64_vec(&mut a, n, 0, |r| r);
+                let one: Vec<u64> = (0..n).map(|_| b.random64()).collect();
+                assert_eq!(bulk, one, "n = {n}");
+                assert_eq!(a.random(), b.random(), "the state after n = {n}");
+            }
+        }
+    }
+
     #[test]
     fn block_fill_matches_one_draw_at_a_time() {
         let mut starts = vec![Generator::new(0), Generator::new(7)];
