@@ -2021,12 +2021,39 @@ impl Storage {
     /// The sub-arrays at `idx` along `axis`, in that order.
     pub(crate) fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
         match self {
-            Storage::F32(a) => Storage::F32(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
-            Storage::F64(a) => Storage::F64(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
-            Storage::I64(a) => Storage::I64(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
-            Storage::Bool(a) => Storage::Bool(a.select(Axis(axis), idx).as_standard_layout().into_owned()),
+            Storage::F32(a) => Storage::F32(take_axis(a, axis, idx)),
+            Storage::F64(a) => Storage::F64(take_axis(a, axis, idx)),
+            Storage::I64(a) => Storage::I64(take_axis(a, axis, idx)),
+            Storage::Bool(a) => Storage::Bool(take_axis(a, axis, idx)),
         }
     }
+}
+
+/// `a`'s sub-arrays at `idx` along `axis`, row-major. A contiguous array is copied in runs of
+/// whole sub-arrays (an embedding lookup is one slice copy per index); ndarray's `select`,
+/// which makes a view per index and then concatenates, takes the rest.
+fn take_axis<T: Copy>(a: &ArrayD<T>, axis: usize, idx: &[usize]) -> ArrayD<T> {
+    let shape = a.shape();
+    if let Some(data) = a.as_slice()
+        && idx.iter().all(|&i| i < shape[axis])
+    {
+        let inner: usize = shape[axis + 1..].iter().product();
+        let block = shape[axis] * inner;
+        let mut out = Vec::with_capacity(data.len() / shape[axis].max(1) * idx.len());
+        if block > 0 {
+            for outer in data.chunks_exact(block) {
+                for &i in idx {
+                    out.extend_from_slice(&outer[i * inner..(i + 1) * inner]);
+                }
+            }
+        }
+        let mut dims = shape.to_vec();
+        dims[axis] = idx.len();
+        if let Ok(r) = ArrayD::from_shape_vec(dims, out) {
+            return r;
+        }
+    }
+    a.select(Axis(axis), idx).as_standard_layout().into_owned()
 }
 
 /// sigmoid_backward, `g * (1 - y) * y` left to right; under `create_graph` the node

@@ -1213,3 +1213,26 @@ fn tensor_memory_is_counted_on_allocation_and_released_on_drop() {
     drop((keep, fits));
     assert_eq!(memory_in_use(), start);
 }
+
+/// Taking sub-arrays along an axis by runs of a contiguous buffer gives what ndarray's
+/// `select` gives, for every axis, repeated and empty index lists, and transposed inputs.
+#[test]
+fn take_axis_matches_select() {
+    use super::storage::Storage;
+    use ndarray::{ArrayD, Axis, IxDyn};
+    let a = ArrayD::from_shape_vec(IxDyn(&[3, 4, 5]), (0..60).map(|v| v as f32).collect()).expect("shape");
+    let t = a.clone().reversed_axes();
+    for arr in [&a, &t] {
+        for axis in 0..3 {
+            let n = arr.shape()[axis];
+            for idx in [vec![], vec![0], vec![n - 1, 0, n - 1], (0..n).rev().collect::<Vec<_>>()] {
+                let s = Storage::F32(arr.clone());
+                let Storage::F32(got) = s.take_axis(axis, &idx) else { panic!("dtype") };
+                let want = arr.select(Axis(axis), &idx);
+                assert_eq!(got.shape(), want.shape(), "axis {axis} {idx:?}");
+                assert_eq!(got.iter().copied().collect::<Vec<_>>(), want.iter().copied().collect::<Vec<_>>());
+                assert!(got.is_standard_layout());
+            }
+        }
+    }
+}
