@@ -174,6 +174,11 @@ impl Axes {
                     sticky.push(b);
                 }
                 Artist::Span(s) if s.horizontal != horizontal => take(s.at),
+                Artist::Patch(p) => {
+                    let (start, len) = if horizontal { (p.rect[0], p.rect[2]) } else { (p.rect[1], p.rect[3]) };
+                    take(start);
+                    take(start + len);
+                }
                 _ => {}
             }
         }
@@ -339,6 +344,8 @@ pub enum Artist {
     Text(Text),
     /// `axhline`/`axvline`: a line across the whole axes at a data coordinate.
     Span(Span),
+    /// `add_patch(Rectangle(...))`.
+    Patch(Patch),
 }
 
 impl Artist {
@@ -431,6 +438,20 @@ pub struct Text {
     pub va: String,
     /// Coordinates are fractions of the axes (`transform=ax.transAxes`), not data.
     pub axes_coords: bool,
+    /// `bbox=dict(facecolor=...)`: the colour of a box drawn behind the text.
+    pub bbox: Option<Rgba>,
+}
+
+/// A rectangle patch in data coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patch {
+    /// x, y (the corner nearest the origin), width, height.
+    pub rect: [f64; 4],
+    /// None: not filled (`fill=False`).
+    pub face: Option<Rgba>,
+    pub edge: Option<Rgba>,
+    /// Points.
+    pub width: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

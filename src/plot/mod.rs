@@ -8,4 +8,4 @@ mod png;
 pub mod svg;
 pub mod ticks;
 
-pub use figure::{Artist, Axes, Figure};
+pub use figure::{Artist, Axes, Figure, Patch};

@@ -1,6 +1,6 @@
-//! A minimal PNG writer (RGBA, deflate's stored blocks, no compression) and base64, so images
-//! can be embedded in an SVG as a data URL without an image crate. Plots' images are small
-//! (an MNIST digit is 3 KB raw), which makes compression not worth its code.
+//! A minimal PNG writer (RGBA, zlib through miniz_oxide) and base64, so images can be embedded
+//! in an SVG as a data URL without an image crate. Compressed because a photograph-sized
+//! `imshow` (d2l's 561 by 728 detection images) is 1.6 MB raw per figure.
 
 /// `data:image/png;base64,...` of an RGBA image, row-major from the top row.
 pub fn data_url(width: usize, height: usize, rgba: &[[u8; 4]]) -> String {
@@ -21,7 +21,7 @@ pub fn encode(width: usize, height: usize, rgba: &[[u8; 4]]) -> Vec<u8> {
     ihdr.extend_from_slice(&(height as u32).to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8 bits, RGBA, deflate, no filter, no interlace
     chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &zlib_stored(&raw));
+    chunk(&mut png, b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6));
     chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -33,26 +33,6 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(data);
     let crc = crc32(&out[start..]);
     out.extend_from_slice(&crc.to_be_bytes());
-}
-
-/// A zlib stream of stored (uncompressed) deflate blocks.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = if data.is_empty() { vec![&[]] } else { data.chunks(65_535).collect() };
-    for (i, block) in blocks.iter().enumerate() {
-        out.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in data {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    out
 }
 
 fn crc32(data: &[u8]) -> u32 {
@@ -94,5 +74,19 @@ mod tests {
         assert_eq!(base64(b"M"), "TQ==");
         let png = encode(1, 1, &[[255, 0, 0, 255]]);
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.ends_with(&[0xae, 0x42, 0x60, 0x82]));
+    }
+
+    /// The IDAT chunk inflates to the filtered rows, and a flat image compresses.
+    #[test]
+    fn image_data_round_trips_and_compresses() {
+        let (w, h) = (300, 200);
+        let px: Vec<[u8; 4]> = (0..w * h).map(|i| if i % 7 == 0 { [1, 2, 3, 255] } else { [230, 230, 230, 255] }).collect();
+        let png = encode(w, h, &px);
+        let len = u32::from_be_bytes(png[33..37].try_into().unwrap()) as usize;
+        assert_eq!(&png[37..41], b"IDAT");
+        let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&png[41..41 + len]).expect("valid zlib");
+        assert_eq!(raw.len(), h * (w * 4 + 1));
+        assert_eq!(&raw[..9], &[0, 1, 2, 3, 255, 230, 230, 230, 255]);
+        assert!(png.len() < raw.len() / 10, "{} bytes", png.len());
     }
 }

@@ -557,9 +557,50 @@ fn draw_artist(c: &mut Canvas, a: &Artist, tr: &Transform) {
                 "bottom" => y - t.size * 0.24 - (n - 1.0) * t.size * 1.2,
                 _ => y - (n - 1.0) * t.size * 1.2,
             };
+            if let Some(face) = t.bbox {
+                // matplotlib's default box: the text's extent padded by 0.3 of the font size.
+                let w = lines.iter().map(|l| text_width(l)).fold(0.0, f64::max) * t.size;
+                let x0 = match anchor {
+                    "middle" => x - w / 2.0,
+                    "end" => x - w,
+                    _ => x,
+                };
+                let pad = 0.3 * t.size;
+                let top = first - t.size * 0.76 - pad;
+                let height = (n - 1.0) * t.size * 1.2 + t.size + 2.0 * pad;
+                let _ = write!(
+                    c.out,
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{}/>",
+                    num(x0 - pad),
+                    num(top),
+                    num(w + 2.0 * pad),
+                    num(height),
+                    paint("fill", face)
+                );
+            }
             for (i, line) in lines.iter().enumerate() {
                 c.text(x, first + i as f64 * t.size * 1.2, line, t.size, anchor, t.color, None);
             }
+        }
+        Artist::Patch(p) => {
+            let (x0, x1) = (tr.px(p.rect[0]), tr.px(p.rect[0] + p.rect[2]));
+            let (y0, y1) = (tr.py(p.rect[1]), tr.py(p.rect[1] + p.rect[3]));
+            if ![x0, x1, y0, y1].iter().all(|v| v.is_finite()) {
+                return;
+            }
+            let fill = p.face.map_or_else(|| " fill=\"none\"".to_string(), |f| paint("fill", f));
+            let stroke = p
+                .edge
+                .map(|e| format!("{} stroke-width=\"{}\"", paint("stroke", e), num(p.width)))
+                .unwrap_or_default();
+            let _ = write!(
+                c.out,
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{fill}{stroke}/>",
+                num(x0.min(x1)),
+                num(y0.min(y1)),
+                num((x1 - x0).abs()),
+                num((y1 - y0).abs())
+            );
         }
         Artist::Span(s) => {
             let d = if s.horizontal {

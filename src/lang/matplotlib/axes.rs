@@ -43,6 +43,7 @@ const METHODS: &[&str] = &[
     "grid",
     "axis",
     "text",
+    "add_patch",
     "axhline",
     "axvline",
     "set_xticks",
@@ -266,6 +267,7 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "hist" => hist(interp, ax, &args),
         "bar" | "barh" => bar(interp, ax, &args, name == "bar"),
         "imshow" | "matshow" => imshow(interp, ax, &args),
+        "add_patch" => super::patches::add_patch(ax, &args),
         "set_title" | "set_xlabel" | "set_ylabel" => {
             let label = args.pos.first().or_else(|| kw(&args, &["label", "xlabel", "ylabel"])).cloned();
             let Some(label) = label else {
@@ -466,6 +468,7 @@ fn path_of(a: &Artist) -> &'static str {
         Artist::Bars(_) => "matplotlib.container.BarContainer",
         Artist::Image(_) => "matplotlib.image.AxesImage",
         Artist::Text(_) => "matplotlib.text.Text",
+        Artist::Patch(_) => "matplotlib.patches.Rectangle",
     }
 }
 
@@ -1032,6 +1035,10 @@ fn text(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
         ha: kw_str(args, &["ha", "horizontalalignment"])?.unwrap_or_else(|| "left".into()),
         va: kw_str(args, &["va", "verticalalignment"])?.unwrap_or_else(|| "baseline".into()),
         axes_coords: kw(args, &["transform"]).is_some_and(|t| t.downcast::<TransAxes>().is_some()),
+        bbox: match kw(args, &["bbox"]) {
+            Some(b) => super::patches::bbox_face(interp, b)?,
+            None => None,
+        },
     };
     ax.push(Artist::Text(t));
     Ok(TextObj::value(&xr, &yr, &s))

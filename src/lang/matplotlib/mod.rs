@@ -8,6 +8,7 @@ mod axes;
 mod contour;
 mod convert;
 mod objects;
+mod patches;
 mod ticker;
 
 use std::cell::RefCell;
@@ -66,6 +67,7 @@ pub fn install(interp: &mut Interpreter) {
     let cm = pyplot.get("cm").unwrap_or(Value::None);
     mpl.set("cm", cm.clone());
     ticker::install(interp, &mpl);
+    patches::install(interp, &mpl, &pyplot);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);

@@ -73,6 +73,7 @@ impl NativeObject for Handle {
                     Artist::Scatter(s) => s.colors = vec![c],
                     Artist::Bars(b) => b.colors = vec![c],
                     Artist::Text(t) => t.color = c,
+                    Artist::Patch(p) => p.edge = Some(c),
                     Artist::Image(_) => {}
                 }
                 Ok(())
@@ -108,6 +109,11 @@ impl NativeObject for Handle {
                 let label = self.with_artist(|a| a.label().map(str::to_string)).flatten().unwrap_or_default();
                 Value::method(me.clone(), "get_label", move |_, _| Ok(Value::str(&label)))
             }
+            // The axes an artist was drawn in (`plt.imshow(img).axes`).
+            "axes" => match &self.fig {
+                Some(fig) => Value::native(super::axes::PyAxes { fig: fig.clone(), index: self.axes }),
+                None => return Ok(None),
+            },
             "set_visible" | "set_alpha" | "set_linewidth" | "set_zorder" | "set_clim" | "set_fontsize" | "remove" => {
                 Value::method(me.clone(), "set", |_, _| Ok(Value::None))
             }
