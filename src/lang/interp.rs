@@ -819,7 +819,7 @@ impl Interpreter {
     }
 
     /// Turn the operand of `raise` into an exception.
-    fn make_raise(&mut self, v: Value) -> R<Exception> {
+    pub(crate) fn make_raise(&mut self, v: Value) -> R<Exception> {
         let v = match &v {
             Value::Type(t) if self.is_exception_type(t) => self.call(&v, Args::new("", Vec::new()))?,
             _ => v,

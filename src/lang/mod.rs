@@ -22,6 +22,7 @@ pub mod limits;
 mod math;
 mod os;
 mod tempfile;
+mod warnings;
 mod glob;
 mod unicodedata;
 mod unicodedata_tables;

@@ -1,4 +1,4 @@
-//! The convolutional layers as Python objects: nn.Conv1d/Conv2d, MaxPool1d/2d, AvgPool2d,
+//! The convolutional layers as Python objects: nn.Conv1d/Conv2d, MaxPool1d/2d, AvgPool1d/2d,
 //! AdaptiveAvgPool2d, BatchNorm1d/2d/3d (and their lazy forms), Dropout2d, and their `torch.nn.functional` forms.
 //!
 //! Each layer is a [`Layer`] inside `nn.rs`'s module object (`Kind::Layer`), which asks it for
@@ -64,7 +64,7 @@ pub struct BatchNormLayer {
 pub enum Layer {
     Conv(ConvLayer),
     MaxPool { nd: usize, spec: PoolSpec, return_indices: bool, text: String },
-    AvgPool { spec: PoolSpec, count_include_pad: bool, divisor: Option<i64>, text: String },
+    AvgPool { nd: usize, spec: PoolSpec, count_include_pad: bool, divisor: Option<i64>, text: String },
     AdaptiveAvgPool { size: [Option<usize>; 2], text: String },
     BatchNorm(BatchNormLayer),
     Dropout2d(f64),
@@ -109,7 +109,8 @@ impl Layer {
             Layer::MaxPool { nd, spec, return_indices, text } => {
                 Layer::MaxPool { nd: *nd, spec: spec.clone(), return_indices: *return_indices, text: text.clone() }
             }
-            Layer::AvgPool { spec, count_include_pad, divisor, text } => Layer::AvgPool {
+            Layer::AvgPool { nd, spec, count_include_pad, divisor, text } => Layer::AvgPool {
+                nd: *nd,
                 spec: spec.clone(),
                 count_include_pad: *count_include_pad,
                 divisor: *divisor,
@@ -139,6 +140,7 @@ impl Layer {
             Layer::Conv(_) => "Conv2d",
             Layer::MaxPool { nd: 1, .. } => "MaxPool1d",
             Layer::MaxPool { .. } => "MaxPool2d",
+            Layer::AvgPool { nd: 1, .. } => "AvgPool1d",
             Layer::AvgPool { .. } => "AvgPool2d",
             Layer::AdaptiveAvgPool { .. } => "AdaptiveAvgPool2d",
             Layer::BatchNorm(b) => match (b.lazy.get(), b.nd) {
@@ -230,9 +232,7 @@ impl Layer {
                 Ok(tv(conv::conv(&x, &w, b.as_ref(), &spec, c.nd).map_err(exc)?))
             }
             Layer::MaxPool { nd, spec, return_indices, .. } => max_pool(&x, spec, *nd, *return_indices),
-            Layer::AvgPool { spec, count_include_pad, divisor, .. } => {
-                Ok(tv(pool::avg_pool2d(&x, spec, *count_include_pad, *divisor).map_err(exc)?))
-            }
+            Layer::AvgPool { nd, spec, count_include_pad, divisor, .. } => avg_pool(&x, spec, *nd, *count_include_pad, *divisor),
             Layer::AdaptiveAvgPool { size, .. } => adaptive(&x, *size),
             Layer::BatchNorm(b) => b.forward(&x, training),
             Layer::Dropout2d(p) => Ok(tv(dropout2d(&x, *p, training)?)),
@@ -536,6 +536,22 @@ fn widen(v: Option<&Value>, fill: i64) -> Option<Value> {
     Some(Value::tuple(vec![Value::Int(fill), w]))
 }
 
+/// Average pooling; the 1-d form is ATen's: the 2-d pool of the input with a unit height
+/// inserted (`unsqueeze(-2)`, then `squeeze(-2)`), so values and grad_fn are the 2-d pool's.
+fn avg_pool(x: &Tensor, spec: &PoolSpec, nd: usize, count_include_pad: bool, divisor: Option<i64>) -> R<Value> {
+    if nd == 2 {
+        return Ok(tv(pool::avg_pool2d(x, spec, count_include_pad, divisor).map_err(exc)?));
+    }
+    let d = x.dim();
+    if !(2..=3).contains(&d) {
+        return Err(Exception::runtime_error(format!(
+            "Expected 2 to 3 dimensions, but got {d}-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)"
+        )));
+    }
+    let y = x.unsqueeze(-2).and_then(|x2| pool::avg_pool2d(&x2, spec, count_include_pad, divisor)).and_then(|y| y.squeeze(Some(-2)));
+    Ok(tv(y.map_err(exc)?))
+}
+
 fn max_pool(x: &Tensor, spec: &PoolSpec, nd: usize, return_indices: bool) -> R<Value> {
     let (out, idx) = if nd == 1 {
         let x2 = x.unsqueeze(-2).map_err(exc)?;
@@ -742,7 +758,20 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
         let text = format!("kernel_size={ks}, stride={}, padding={}", arg_repr(s.as_ref(), &ks), arg_repr(p.as_ref(), "0"));
         let spec = pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), None, c.as_ref())?;
         let divisor = div.filter(|v| !v.is_none()).map(|v| v.expect_int("divisor_override")).transpose()?;
-        Ok(layer_module(Layer::AvgPool { spec, count_include_pad: bool_arg(cip.as_ref(), true), divisor, text }))
+        Ok(layer_module(Layer::AvgPool { nd: 2, spec, count_include_pad: bool_arg(cip.as_ref(), true), divisor, text }))
+    }));
+    m.set("AvgPool1d", class("AvgPool1d", "torch.nn", |_, args| {
+        let [k, s, p, c, cip] = args.bind(&["kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad="])?;
+        // PyTorch's repr shows the 1-tuples `_single` made of the arguments.
+        let single = |v: Option<&Value>, default: &str| match v {
+            None | Some(Value::None) => default.to_string(),
+            Some(Value::Int(i)) => format!("({i},)"),
+            Some(v) => v.repr(),
+        };
+        let ks = single(k.as_ref(), "None");
+        let text = format!("kernel_size={ks}, stride={}, padding={}", single(s.as_ref(), &ks), single(p.as_ref(), "(0,)"));
+        let spec = pool_spec(widen(k.as_ref(), 1).as_ref(), widen(s.as_ref(), 1).as_ref(), widen(p.as_ref(), 0).as_ref(), None, c.as_ref())?;
+        Ok(layer_module(Layer::AvgPool { nd: 1, spec, count_include_pad: bool_arg(cip.as_ref(), true), divisor: None, text }))
     }));
     m.set("AdaptiveAvgPool2d", class("AdaptiveAvgPool2d", "torch.nn", |_, args| {
         let [o] = args.bind(&["output_size"])?;
@@ -801,6 +830,12 @@ pub fn add_functional(m: &Module) {
         let spec = pool_spec(k.as_ref(), s.as_ref(), p.as_ref(), None, c.as_ref())?;
         let divisor = div.filter(|v| !v.is_none()).map(|v| v.expect_int("divisor_override")).transpose()?;
         Ok(tv(pool::avg_pool2d(&x, &spec, bool_arg(cip.as_ref(), true), divisor).map_err(exc)?))
+    }));
+    m.set("avg_pool1d", Value::builtin("avg_pool1d", |_, args| {
+        let [x, k, s, p, c, cip] = args.bind(&["input", "kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad="])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let spec = pool_spec(widen(k.as_ref(), 1).as_ref(), widen(s.as_ref(), 1).as_ref(), widen(p.as_ref(), 0).as_ref(), None, c.as_ref())?;
+        avg_pool(&x, &spec, 1, bool_arg(cip.as_ref(), true), None)
     }));
     m.set("adaptive_avg_pool2d", Value::builtin("adaptive_avg_pool2d", |_, args| {
         let [x, o] = args.bind(&["input", "output_size"])?;

@@ -30,6 +30,10 @@ impl NativeObject for TensorDataset {
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         Ok(Some(self.0.first().map_or(0, |t| t.shape().first().copied().unwrap_or(0))))
     }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        // The tensors themselves (not copies), as PyTorch keeps them.
+        Ok((name == "tensors").then(|| Value::tuple(self.0.iter().cloned().map(tv).collect())))
+    }
     fn get_item(&self, _: &Value, key: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
         // `tuple(tensor[index] for tensor in tensors)`: an int, a slice (`ds[0:10]`), a list...
         if let Some(i) = key.as_int().filter(|_| !matches!(key, Value::Bool(_))) {
