@@ -542,6 +542,7 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
         m.set(sub, s.clone());
         subs.push((format!("torch.distributions.{sub}"), s));
     }
+    subs.push(("torch.distributions.kl".to_string(), super::distributions_kl::install(&m)));
     subs.push(("torch.distributions".to_string(), Value::Module(Rc::new(m))));
     subs
 }

@@ -23,6 +23,7 @@ mod determinism;
 mod threads;
 mod device;
 mod distributions;
+mod distributions_kl;
 mod ext;
 mod gradcheck;
 mod function_multi;
