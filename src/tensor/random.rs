@@ -633,11 +633,11 @@ mod tests {
     /// The block fill gives the draws one `uniform_f32` call per element gives, across block
     /// regenerations, from a state mid-block, and from a loaded state whose `next` and `left`
     /// do not add up to a block.
-    /// The pairwise block fill gives the words `random64()` gives, pairs straddling a block
-    /// regeneration included, from fresh, mid-block (odd and even offsets) and loaded states.
-    #[test]
-    fn random64_fill_matches_one_draw_at_a_time() {
-        let mut starts = vec![Generator::new(0)];
+    /// Generators to start block fills from: fresh, mid-block (odd and even offsets, one
+    /// word before a regeneration) and a loaded state whose `next` and `left` do not add up
+    /// to a block.
+    fn start_states() -> Vec<Generator> {
+        let mut starts = vec![Generator::new(0), Generator::new(7)];
         for skip in [1, 100, 623] {
             let mut g = Generator::new(11);
             for _ in 0..skip {
@@ -651,6 +651,14 @@ mod tests {
         bytes[8..12].copy_from_slice(&5i32.to_le_bytes());
         odd.set_state_bytes(&bytes).expect("a valid state");
         starts.push(odd);
+        starts
+    }
+
+    /// The pairwise block fill gives the words `random64()` gives, pairs straddling a block
+    /// regeneration included.
+    #[test]
+    fn random64_fill_matches_one_draw_at_a_time() {
+        let starts = start_states();
         for g in starts {
             for n in [0, 1, 311, 312, 313, 1000, 70_000] {
                 let (mut a, mut b) = (g.clone(), g.clone());
@@ -664,18 +672,7 @@ mod tests {
 
     #[test]
     fn block_fill_matches_one_draw_at_a_time() {
-        let mut starts = vec![Generator::new(0), Generator::new(7)];
-        let mut mid = Generator::new(3);
-        for _ in 0..100 {
-            mid.random();
-        }
-        starts.push(mid);
-        let mut odd = Generator::new(5);
-        odd.random();
-        let mut bytes = odd.state_bytes();
-        bytes[8..12].copy_from_slice(&5i32.to_le_bytes());
-        odd.set_state_bytes(&bytes).expect("a valid state");
-        starts.push(odd);
+        let starts = start_states();
         for g in starts {
             for n in [0, 1, 623, 624, 625, 2000] {
                 let (mut a, mut b) = (g.clone(), g.clone());
