@@ -244,7 +244,26 @@ fn serial<T: Float>(
         );
         return;
     }
+    dim_counter(dims, range, |values, step0, step1| {
+        let mut pbase = 0;
+        let mut obase = 0;
+        for ((v, d), a) in values.iter().zip(dims).zip(addr) {
+            pbase += v * a;
+            obase += v * d.out_stride;
+        }
+        slice(p, pbase, addr[0], addr[1], step0, step1, d0, d1, out, obase);
+    });
+}
+
+/// `DimCounter` over the dense iteration order `range` of `dims` (at least two): `f` gets each
+/// 2-D step's position (per dim) and its extent along dims 0 and 1.
+fn dim_counter(
+    dims: &[IterDim],
+    range: std::ops::Range<usize>,
+    mut f: impl FnMut(&[usize], usize, usize),
+) {
     let nd = dims.len();
+    let (size0, size1) = (dims[0].size, dims[1].size);
     let mut values = vec![0usize; nd];
     let mut lin = range.start;
     for (v, d) in values.iter_mut().zip(dims) {
@@ -253,19 +272,13 @@ fn serial<T: Float>(
     }
     let mut offset = range.start;
     while offset < range.end {
-        let step0 = (d0.size - values[0]).min(range.end - offset);
-        let step1 = if step0 == d0.size {
-            (d1.size - values[1]).min((range.end - offset) / d0.size)
+        let step0 = (size0 - values[0]).min(range.end - offset);
+        let step1 = if step0 == size0 {
+            (size1 - values[1]).min((range.end - offset) / size0)
         } else {
             1
         };
-        let mut pbase = 0;
-        let mut obase = 0;
-        for ((v, d), a) in values.iter().zip(dims).zip(addr) {
-            pbase += v * a;
-            obase += v * d.out_stride;
-        }
-        slice(p, pbase, addr[0], addr[1], step0, step1, d0, d1, out, obase);
+        f(&values, step0, step1);
         offset += step0 * step1;
         let (mut i, mut overflow) = if step1 != 1 { (1, step1) } else { (0, step0) };
         while i < nd && overflow > 0 {
@@ -280,6 +293,35 @@ fn serial<T: Float>(
             i += 1;
         }
     }
+}
+
+/// A single input walked elementwise as TensorIterator walks it (dims ordered by its strides
+/// and merged): its row-major values `x` in that order, and the runs of them, one per call of
+/// the 2-D loop, for each [`threads::chunks`] part of `x.len()` elements.
+pub(crate) fn memory_runs<'a, T: Float>(
+    x: &'a [T],
+    shape: &[usize],
+    strides: &[usize],
+) -> (Cow<'a, [T]>, Vec<Vec<std::ops::Range<usize>>>) {
+    let all: Vec<usize> = (0..shape.len()).collect();
+    let (perm, dims) = iteration(shape, strides, &all);
+    let p = packed(x, shape, &perm);
+    let parts = threads::chunks(x.len(), GRAIN_SIZE, threads::num_threads())
+        .into_iter()
+        .map(|part| {
+            if dims.len() <= 1 {
+                return vec![part];
+            }
+            let mut runs = Vec::new();
+            let mut at = part.start;
+            dim_counter(&dims, part, |_, step0, step1| {
+                runs.push(at..at + step0 * step1);
+                at += step0 * step1;
+            });
+            runs
+        })
+        .collect();
+    (p, parts)
 }
 
 /// The sum over `rd` of the tensor whose row-major values are `x` (logical `shape`, memory
