@@ -12,6 +12,7 @@ mod activations;
 mod activations_f32;
 mod gelu_f32;
 mod addmm_order;
+mod amax_reduce;
 pub mod attention;
 mod autograd;
 pub mod batchnorm;
