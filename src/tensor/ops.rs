@@ -846,9 +846,20 @@ impl Tensor {
         };
         let sh = IxDyn(&out_shape);
         let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
+        // Strided, transposed and expanded inputs, and reductions over dims that are not
+        // adjacent, are summed in ATen's memory order (src/tensor/sum_reduce.rs); the other
+        // contiguous ones keep the kernels' fast paths.
+        let layout = !self.is_contiguous() || super::sum_reduce::scattered(&shape, dims);
+        let strides = layout.then(|| self.strides());
+        fn sum_f<T: kernels::Float>(v: &[T], shape: &[usize], strides: &Option<Vec<usize>>, dims: &[usize]) -> Vec<T> {
+            match strides {
+                Some(st) => super::sum_reduce::strided_sum(v, shape, st, dims),
+                None => kernels::reduce_sum(v, shape, dims),
+            }
+        }
         Ok(match &*s {
-            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&row_major(a), &shape, dims)).map_err(err)?),
-            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(sh, kernels::reduce_sum(&row_major(a), &shape, dims)).map_err(err)?),
+            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(sh, sum_f(&row_major(a), &shape, &strides, dims)).map_err(err)?),
+            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(sh, sum_f(&row_major(a), &shape, &strides, dims)).map_err(err)?),
             Storage::I64(_) | Storage::Bool(_) => {
                 let Storage::I64(a) = s.cast(DType::Int64) else { return Err(TensorError::runtime("internal cast")) };
                 let mut r = a;

@@ -98,12 +98,17 @@ impl Tensor {
                 Scalar::Float(m) => m,
                 _ => return Ok(None),
             };
+            let strides = self.strides();
             let v = match &*storage {
                 super::storage::Storage::F32(a) => {
-                    variance::var_all(&super::ops::row_major(a), mean, correction, sqrt)
+                    let x = super::ops::row_major(a);
+                    let (p, parts) = super::sum_reduce::memory_runs(&x, &shape, &strides);
+                    variance::var_all(&p, &parts, mean, correction, sqrt)
                 }
                 super::storage::Storage::F64(a) => {
-                    variance::var_all(&super::ops::row_major(a), mean, correction, sqrt)
+                    let x = super::ops::row_major(a);
+                    let (p, parts) = super::sum_reduce::memory_runs(&x, &shape, &strides);
+                    variance::var_all(&p, &parts, mean, correction, sqrt)
                 }
                 _ => return Ok(None),
             };

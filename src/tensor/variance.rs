@@ -1,7 +1,8 @@
 //! Forward values of `var` and `std` in PyTorch's CPU algorithms, in double, rounded once.
 //!
 //! A reduction over every dim that is not of size 1 is `std_var_all_cpu`: the input's own mean
-//! (a float32 tensor's float32 mean), then one sequential double sum of squared deviations. A
+//! (a float32 tensor's float32 mean), then a double sum of squared deviations in the input's
+//! memory order, one partial sum per call of TensorIterator's 2-D loop. A
 //! reduction over some dims is Welford's update in double (`WelfordOps` under
 //! `binary_kernel_reduce`), element by element in memory order; for a reduction over leading
 //! or middle dims the updates of all kept positions advance together, row by row, which keeps
@@ -16,19 +17,31 @@ fn finish(m2: f64, n: f64, correction: f64, sqrt: bool) -> f64 {
     if sqrt { var.sqrt() } else { var }
 }
 
-/// A full reduction: `mean` is the input's mean as PyTorch computes it in the input's dtype.
+/// A full reduction: `mean` is the input's mean as PyTorch computes it in the input's dtype;
+/// `x` holds the values in the input's memory order and `parts` the runs ATen's 2-D loop takes
+/// them in, per thread: each run's squared deviations summed from zero, the runs' sums added
+/// into the thread's, the threads' added in order (`std_var_all_cpu`).
 pub(crate) fn var_all<T: Float + Into<f64>>(
     x: &[T],
+    parts: &[Vec<std::ops::Range<usize>>],
     mean: f64,
     correction: f64,
     sqrt: bool,
 ) -> f64 {
-    let mut sum = 0.0f64;
-    for &v in x {
-        let d = v.into() - mean;
-        sum += d * d;
+    let mut total = 0.0f64;
+    for runs in parts {
+        let mut thread = 0.0f64;
+        for run in runs {
+            let mut local = 0.0f64;
+            for &v in &x[run.clone()] {
+                let d = v.into() - mean;
+                local += d * d;
+            }
+            thread += local;
+        }
+        total += thread;
     }
-    finish(sum, x.len() as f64, correction, sqrt)
+    finish(total, x.len() as f64, correction, sqrt)
 }
 
 /// Welford over the middle dim of a contiguous `outer x len x inner` block: one value per

@@ -738,8 +738,8 @@ fn nonzero_tuple(c: &Tensor) -> R<Value> {
     Ok(Value::tuple(cols.into_iter().map(tv).collect()))
 }
 
-/// `t.amax(dim)`: the largest element over `dims` (all when None). Maxima are exact, so one
-/// dimension at a time, highest first, gives PyTorch's values.
+/// `t.amax(dim)`: the largest element over `dims` (all when None), with ATen's AmaxBackward0
+/// (src/tensor/amax_reduce.rs).
 fn amax(t: &Tensor, dims: Option<Vec<isize>>, keep: bool, max: bool) -> R<Tensor> {
     let dims = match dims {
         None => (0..t.dim()).collect::<Vec<_>>(),
@@ -771,19 +771,7 @@ fn amax(t: &Tensor, dims: Option<Vec<isize>>, keep: bool, max: bool) -> R<Tensor
             ),
         ));
     }
-    let mut sorted = dims;
-    sorted.sort_unstable();
-    let mut r = t.clone();
-    for &d in sorted.iter().rev() {
-        r = if max {
-            r.max_dim(d as isize, keep)
-        } else {
-            r.min_dim(d as isize, keep)
-        }
-        .map_err(exc)?
-        .0;
-    }
-    Ok(r)
+    t.amax_dims(&dims, keep, max).map_err(exc)
 }
 
 /// `torch.floor_divide(a, b)`: division rounded toward negative infinity (PyTorch's `div_floor`:
