@@ -55,6 +55,7 @@ mod tensor_more;
 mod tensor_order;
 mod tensorfns;
 mod torch_functional;
+mod func;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -200,6 +201,7 @@ pub fn install(interp: &mut Interpreter) {
         interp.register_module(&name, m);
     }
     torch_functional::install(interp, &torch);
+    func::install(interp, &torch);
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
