@@ -189,7 +189,7 @@ fn grad_transform(args: Args, with_value: bool) -> R<Value> {
         }
         let grads = if out.requires_grad() {
             with_interp(interp, || {
-                engine::grad(&[out.clone()], &[None], &inputs, keep, keep)
+                engine::grad(std::slice::from_ref(&out), &[None], &inputs, keep, keep)
             })?
         } else {
             vec![None; inputs.len()]
@@ -505,7 +505,7 @@ fn vmap(_: &mut Interpreter, args: Args) -> R<Value> {
                 },
             )?);
         }
-        combine(&results, &out_dims, &name, n)
+        combine(&results, &out_dims, &name)
     }))
 }
 
@@ -587,7 +587,7 @@ fn slice(arg: &Value, dim: &Value, i: usize) -> R<Value> {
 }
 
 /// The per-element results stacked along `out_dims` (an int, or one per output of a tuple).
-fn combine(results: &[Value], out_dims: &Value, name: &str, n: usize) -> R<Value> {
+fn combine(results: &[Value], out_dims: &Value, name: &str) -> R<Value> {
     let first = &results[0];
     if let Value::Tuple(items) = first {
         let k = items.len();
@@ -613,7 +613,7 @@ fn combine(results: &[Value], out_dims: &Value, name: &str, n: usize) -> R<Value
                 }
                 d => d.clone(),
             };
-            outs.push(combine(&col, &d, name, n)?);
+            outs.push(combine(&col, &d, name)?);
         }
         return Ok(Value::tuple(outs));
     }
