@@ -58,6 +58,7 @@ mod tensor_order;
 mod tensordot;
 mod tensorfns;
 mod torch_functional;
+mod func;
 mod transformer;
 mod uninit;
 mod upsample;
@@ -204,6 +205,7 @@ pub fn install(interp: &mut Interpreter) {
         interp.register_module(&name, m);
     }
     torch_functional::install(interp, &torch);
+    func::install(interp, &torch);
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));
