@@ -56,6 +56,7 @@ mod tensor_order;
 mod tensorfns;
 mod torch_functional;
 mod transformer;
+mod transformer_decoder;
 mod uninit;
 mod upsample;
 
