@@ -60,6 +60,7 @@ mod tensorfns;
 mod torch_functional;
 mod func;
 mod transformer;
+mod transformer_decoder;
 mod uninit;
 mod upsample;
 

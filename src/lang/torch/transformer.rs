@@ -1,6 +1,7 @@
 //! Attention layers as Python objects: nn.MultiheadAttention (with its out_proj, a
 //! NonDynamicallyQuantizableLinear), nn.TransformerEncoderLayer, nn.TransformerEncoder and
-//! F.scaled_dot_product_attention, with PyTorch's initialisation, children and reprs.
+//! F.scaled_dot_product_attention, with PyTorch's initialisation, children and reprs
+//! (transformer_decoder.rs builds the decoders from the same parts).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -19,7 +20,7 @@ use crate::tensor::{DType, Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
+pub(super) fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
     v.and_then(as_tensor)
         .cloned()
         .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
@@ -76,7 +77,7 @@ impl ExtLayer for NdqLinear {
 }
 
 /// `nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first)`.
-struct Mha {
+pub(super) struct Mha {
     embed_dim: usize,
     num_heads: usize,
     dropout: f64,
@@ -92,7 +93,7 @@ fn ndq(v: &Value) -> Option<&NdqLinear> {
 }
 
 impl Mha {
-    fn new(embed_dim: usize, num_heads: usize, dropout: f64, bias: bool, batch_first: bool, rng: &Rc<RefCell<Generator>>) -> R<Mha> {
+    pub(super) fn new(embed_dim: usize, num_heads: usize, dropout: f64, bias: bool, batch_first: bool, rng: &Rc<RefCell<Generator>>) -> R<Mha> {
         if num_heads == 0 || !embed_dim.is_multiple_of(num_heads) {
             return Err(Exception::new("AssertionError", "embed_dim must be divisible by num_heads"));
         }
@@ -229,26 +230,26 @@ impl ExtLayer for Mha {
 
 /// The classes a TransformerEncoderLayer builds its children from.
 #[derive(Clone)]
-struct Classes {
-    linear: Value,
-    layer_norm: Value,
-    dropout: Value,
-    module_list: Value,
+pub(super) struct Classes {
+    pub(super) linear: Value,
+    pub(super) layer_norm: Value,
+    pub(super) dropout: Value,
+    pub(super) module_list: Value,
 }
 
 /// What a TransformerEncoderLayer was built from, to build its copies.
 #[derive(Clone)]
-struct EncoderConfig {
-    d_model: usize,
-    nhead: usize,
-    dim_feedforward: usize,
-    dropout: f64,
+pub(super) struct EncoderConfig {
+    pub(super) d_model: usize,
+    pub(super) nhead: usize,
+    pub(super) dim_feedforward: usize,
+    pub(super) dropout: f64,
     /// `'relu'`/`'gelu'` or a callable (a module becomes a child).
-    activation: Value,
-    eps: f64,
-    batch_first: bool,
-    norm_first: bool,
-    bias: bool,
+    pub(super) activation: Value,
+    pub(super) eps: f64,
+    pub(super) batch_first: bool,
+    pub(super) norm_first: bool,
+    pub(super) bias: bool,
 }
 
 struct EncoderLayer {
@@ -256,8 +257,8 @@ struct EncoderLayer {
     children: Vec<(String, Value)>,
 }
 
-fn child<'a>(children: &'a [(String, Value)], name: &str) -> &'a Value {
-    &children.iter().find(|(n, _)| n == name).expect("a TransformerEncoderLayer has all its children").1
+pub(super) fn child<'a>(children: &'a [(String, Value)], name: &str) -> &'a Value {
+    &children.iter().find(|(n, _)| n == name).expect("a Transformer layer has all its children").1
 }
 
 impl EncoderLayer {
@@ -284,12 +285,7 @@ impl EncoderLayer {
     }
 
     fn activation(&self, interp: &mut Interpreter, x: Tensor) -> R<Tensor> {
-        let y = match &self.cfg.activation {
-            Value::Str(s) if &**s == "relu" => x.relu().map_err(exc)?,
-            Value::Str(s) if &**s == "gelu" => x.gelu(false).map_err(exc)?,
-            f => return tensor_arg(Some(&interp.call_positional(f, vec![tv(x)])?), "activation output"),
-        };
-        Ok(y)
+        activate(&self.cfg.activation, interp, x)
     }
 
     fn run(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
@@ -443,7 +439,17 @@ impl ExtLayer for Encoder {
     }
 }
 
-fn size(v: Option<Value>, what: &str, default: Option<i64>) -> R<usize> {
+/// A feed-forward block's activation: `'relu'`, `'gelu'` or any callable.
+pub(super) fn activate(activation: &Value, interp: &mut Interpreter, x: Tensor) -> R<Tensor> {
+    let y = match activation {
+        Value::Str(s) if &**s == "relu" => x.relu().map_err(exc)?,
+        Value::Str(s) if &**s == "gelu" => x.gelu(false).map_err(exc)?,
+        f => return tensor_arg(Some(&interp.call_positional(f, vec![tv(x)])?), "activation output"),
+    };
+    Ok(y)
+}
+
+pub(super) fn size(v: Option<Value>, what: &str, default: Option<i64>) -> R<usize> {
     let i = match (v, default) {
         (Some(v), _) if !v.is_none() => v.expect_int(what)?,
         (_, Some(d)) => d,
@@ -470,15 +476,18 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
         return;
     };
     let classes = Classes { linear, layer_norm, dropout, module_list };
+    super::transformer_decoder::register(m, shared, &classes);
     let (s, c) = (shared.clone(), classes.clone());
     m.set("TransformerEncoderLayer", class("TransformerEncoderLayer", "torch.nn", move |interp, args| {
         let [d, h, ff, dropout, activation, eps, batch_first, norm_first, bias, _device, _dtype] = args.bind(&[
             "d_model", "nhead", "dim_feedforward=", "dropout=", "activation=", "layer_norm_eps=", "batch_first=", "norm_first=", "bias=", "device=", "dtype=",
         ])?;
-        let activation = match activation {
-            None => Value::str("relu"),
-            Some(Value::Str(ref a)) if &**a != "relu" && &**a != "gelu" => return Err(Exception::runtime_error(format!("activation should be relu/gelu, not {a}"))),
-            Some(f) => f,
+        // PyTorch resolves the activation's name at the end of `__init__`, after the
+        // children have drawn their initial values: an unknown name still advances the generator.
+        let activation = activation.unwrap_or_else(|| Value::str("relu"));
+        let bad_name = match &activation {
+            Value::Str(a) if &**a != "relu" && &**a != "gelu" => Some(a.to_string()),
+            _ => None,
         };
         let cfg = EncoderConfig {
             d_model: size(d, "d_model", None)?,
@@ -491,7 +500,11 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
             norm_first: bool_arg(norm_first.as_ref(), false),
             bias: bool_arg(bias.as_ref(), true),
         };
-        Ok(ext_module(EncoderLayer::build(cfg, &c, &s, interp)?))
+        let layer = EncoderLayer::build(cfg, &c, &s, interp)?;
+        if let Some(a) = bad_name {
+            return Err(Exception::runtime_error(format!("activation should be relu/gelu, not {a}")));
+        }
+        Ok(ext_module(layer))
     }));
     let s = shared.clone();
     m.set("TransformerEncoder", class("TransformerEncoder", "torch.nn", move |interp, args| {
