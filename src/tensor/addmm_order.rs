@@ -55,7 +55,13 @@ pub(crate) fn addmm_bias_first(
         }
         let mut out = c.to_vec();
         for i in 0..m {
-            for j in 0..n {
+            // MKL's peeled columns (peel_order.rs) sum from the bias too.
+            let peel = if super::peel_order::applies::<T>() { super::peel_order::peel(0, i, n) } else { 0 };
+            for j in 0..peel {
+                let prod = |p| a[i * k + p] * b[p * n + j];
+                out[i * n + j] = super::peel_order::peeled_sum(out[i * n + j], k, prod);
+            }
+            for j in peel..n {
                 let mut acc = out[i * n + j];
                 for p in 0..k {
                     acc = acc + a[i * k + p] * b[p * n + j];

@@ -113,7 +113,8 @@ pub(crate) trait Float:
     fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, chain: Chain) -> bool;
     /// Writes the plain sequential dots of a row-major `b` into `out` with a SIMD kernel
     /// (plain_dot.rs); false (nothing written) when there is none for this type or CPU.
-    fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool;
+    /// `cstart`: where `out` starts in its allocation (`peel_order`'s peel follows it).
+    fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize) -> bool;
 }
 
 macro_rules! impl_float {
@@ -148,8 +149,8 @@ macro_rules! impl_float {
                 }
                 false
             }
-            fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize) -> bool {
-                $plain(a, b, out, m, k, n, simd_level())
+            fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize) -> bool {
+                $plain(a, b, out, m, k, n, cstart, simd_level())
             }
         }
     };
@@ -174,7 +175,7 @@ impl VExp for f64 {
 }
 impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512, super::plain_dot::plain_f32);
 // float64's plain dots keep the scalar loop (no tutorial product takes them).
-impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _| false);
+impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _, _| false);
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -450,24 +451,26 @@ pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -
 
 /// [`matmul`] over strided operands (which must [`Mat::fits`]).
 pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
-    matmul_mat_rows(a, b, m, k, n, true)
+    matmul_mat_rows(a, b, m, k, n, true, 0)
 }
 
 /// One product of a batch (`bmm`): ATen's batched path keeps the FMA dot on every row of the
 /// FMA kernel's shapes, without [`fused_rows`]'s plain leftover rows (the differential
 /// corpus's `bmm` cases with 6-11 rows match only so).
-pub(crate) fn matmul_batch_item<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
-    matmul_mat_rows(Mat::rows(a, k), Mat::rows(b, n), m, k, n, false)
+/// `cstart` is where the batch's output starts in the batched output (`b * m * n` for batch
+/// `b`): MKL's plain kernel peels columns by the output's address (`peel_order`).
+pub(crate) fn matmul_batch_item<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize, cstart: usize) -> Vec<T> {
+    matmul_mat_rows(Mat::rows(a, k), Mat::rows(b, n), m, k, n, false, cstart)
 }
 
-fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, leftover: bool) -> Vec<T> {
+fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, leftover: bool, cstart: usize) -> Vec<T> {
     if !matmul_fused(m, k, n) {
-        return matmul_reference_mat(a, b, m, k, n);
+        return matmul_reference_mat_at(a, b, m, k, n, cstart);
     }
     let fm = if leftover { fused_rows(b, m, k, n) } else { m };
     if fm < m {
         let mut out = matmul_mat(a, b, fm, k, n);
-        out.extend(matmul_sequential(a.skip_rows(fm), b, m - fm, k, n, false));
+        out.extend(matmul_sequential_at(a.skip_rows(fm), b, m - fm, k, n, false, cstart + fm * n));
         return out;
     }
     // Both operands are read in place whatever their strides: the kernels broadcast `a`'s
@@ -554,7 +557,13 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
     matmul_reference_mat(Mat::rows(a, k), Mat::rows(b, n), m, k, n)
 }
 
+#[cfg(test)]
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+    matmul_reference_mat_at(a, b, m, k, n, 0)
+}
+
+/// [`matmul_reference_mat`] into an output that starts `cstart` elements into its allocation.
+fn matmul_reference_mat_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, cstart: usize) -> Vec<T> {
     if n == 1 && super::gemv_order::applies(a, m, k) {
         return super::gemv_order::gemv_rows(a, b, m, k);
     }
@@ -564,17 +573,23 @@ pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
     let fm = if matmul_fused(m, k, n) { fused_rows(b, m, k, n) } else { m };
     if fm < m {
         let mut out = matmul_sequential(a, b, fm, k, n, true);
-        out.extend(matmul_sequential(a.skip_rows(fm), b, m - fm, k, n, false));
+        out.extend(matmul_sequential_at(a.skip_rows(fm), b, m - fm, k, n, false, cstart + fm * n));
         return out;
     }
-    matmul_sequential(a, b, m, k, n, matmul_fused(m, k, n))
+    matmul_sequential_at(a, b, m, k, n, matmul_fused(m, k, n), cstart)
 }
 
-/// One sequential dot per output over `p = 0..k`, fused multiply-adds or plain ones.
+/// One sequential dot per output over `p = 0..k`, fused multiply-adds or plain ones (a plain
+/// float32 product with a row-major `b` in `peel_order`'s order on its peeled columns).
 pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
+    matmul_sequential_at(a, b, m, k, n, fused, 0)
+}
+
+/// [`matmul_sequential`] into an output that starts `cstart` elements into its allocation.
+pub(crate) fn matmul_sequential_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool, cstart: usize) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
     if !fused && b.cs == 1 && b.fits(k, n) {
-        if T::plain_matmul_simd(a, b, &mut out, m, k, n) {
+        if T::plain_matmul_simd(a, b, &mut out, m, k, n, cstart) {
             return out;
         }
         // The plain dots of a row advance together, `p` by `p`: each output is still its own
@@ -589,6 +604,11 @@ pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize
                 let brow = &b.data[p * b.rs..p * b.rs + n];
                 for (acc, &y) in row.iter_mut().zip(brow) {
                     *acc = *acc + x * y;
+                }
+            }
+            if super::peel_order::applies::<T>() {
+                for (j, slot) in row.iter_mut().enumerate().take(super::peel_order::peel(cstart, i, n)) {
+                    *slot = super::peel_order::peeled_sum(T::zero(), k, |p| a.at(i, p) * b.at(p, j));
                 }
             }
         }

@@ -211,17 +211,21 @@ fn bmm_storage(
                 &b[i * k * n..(i + 1) * k * n],
             );
             // With one column too: ATen's batched product is not MKL's one-column kernel.
+            // Batch `i`'s output starts `i * m * n` elements into the batched output: MKL's
+            // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
+            // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
             if naive || n == 1 {
-                out.extend(kernels::matmul_sequential(
+                out.extend(kernels::matmul_sequential_at(
                     Mat::rows(x, k),
                     Mat::rows(y, n),
                     m,
                     k,
                     n,
                     false,
+                    super::peel_order::NO_PEEL,
                 ));
             } else {
-                out.extend(kernels::matmul_batch_item(x, y, m, k, n));
+                out.extend(kernels::matmul_batch_item(x, y, m, k, n, i * m * n));
             }
         }
         out

@@ -62,6 +62,7 @@ mod matmul;
 mod memory;
 pub mod nn;
 mod narrow_order;
+mod peel_order;
 mod norm_reduce;
 mod prod_reduce;
 mod ops;

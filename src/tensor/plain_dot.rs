@@ -10,6 +10,13 @@
 //! strides of `a`: a transposed `x.t()` included) and issues one multiply and one add per
 //! accumulator. The scalar loop in `matmul_sequential` stays the definition (and the path
 //! without AVX2); the property tests below hold the two to the same bits.
+//!
+//! The leading columns that MKL peels (`peel_order`: on rows whose output does not start on a
+//! 16-byte boundary) sum their odd blocks of four products apart. The first column vector of
+//! a tile does so in place, in the same pass over `a`'s rows: before an odd block each peeled
+//! lane's sum is set aside and the lane restarted from -0 (so that its first add gives the
+//! product itself), after the block the set-aside sum is added to it. The other lanes and
+//! tiles run the plain loop unchanged.
 
 use super::kernels::{Mat, Simd};
 
@@ -27,6 +34,7 @@ pub(crate) fn plain_f32(
     m: usize,
     k: usize,
     n: usize,
+    cstart: usize,
     simd: Simd,
 ) -> bool {
     if b.cs != 1 || !a.fits(m, k) || !b.fits(k, n) || out.len() < m * n || m == 0 || n == 0 {
@@ -48,6 +56,7 @@ pub(crate) fn plain_f32(
             out: out.as_mut_ptr(),
             n,
             k,
+            cstart,
         };
         let mut i = 0;
         while i < m {
@@ -88,6 +97,16 @@ struct Operands {
     out: *mut f32,
     n: usize,
     k: usize,
+    /// Where `out` starts in its allocation (`peel_order::peel`).
+    cstart: usize,
+}
+
+/// Row `r` of a tile at row `i`: the mask of its peeled columns (only the first column vector,
+/// `j == 0`, has any).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn peel_mask(o: &Operands, i: usize, j: usize) -> u32 {
+    if j == 0 { (1u32 << super::peel_order::peel(o.cstart, i, o.n)) - 1 } else { 0 }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -122,18 +141,51 @@ mod avx512 {
     #[inline]
     unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __mmask16) {
         let mut acc = [_mm512_setzero_ps(); R];
+        let mut peel = [0 as __mmask16; R];
+        for (r, m) in peel.iter_mut().enumerate() {
+            *m = super::peel_mask(o, i + r, j) as __mmask16;
+        }
+        let peeled = peel.iter().any(|&m| m != 0);
         // SAFETY: every pointer formed is inside the operands (the caller's promise); the
         // masked loads and stores touch only the selected columns.
         unsafe {
             let a = o.a.add(i * o.ars);
             let b = o.b.add(j);
-            for p in 0..o.k {
+            let step = |acc: &mut [__m512; R], p: usize| {
                 let bv = _mm512_maskz_loadu_ps(mask, b.add(p * o.brs));
                 let ap = a.add(p * o.acs);
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let x = _mm512_set1_ps(*ap.add(r * o.ars));
                     *acc = _mm512_add_ps(*acc, _mm512_mul_ps(x, bv));
                 }
+            };
+            let mut p = 0;
+            if peeled {
+                let neg0 = _mm512_set1_ps(-0.0);
+                while p + 8 <= o.k {
+                    for q in p..p + 4 {
+                        step(&mut acc, q);
+                    }
+                    // Rows without a peel (half of them for 10 columns) skip the masked ops.
+                    let saved = acc;
+                    for (acc, &m) in acc.iter_mut().zip(&peel) {
+                        if m != 0 {
+                            *acc = _mm512_mask_mov_ps(*acc, m, neg0);
+                        }
+                    }
+                    for q in p + 4..p + 8 {
+                        step(&mut acc, q);
+                    }
+                    for ((acc, &m), s) in acc.iter_mut().zip(&peel).zip(&saved) {
+                        if m != 0 {
+                            *acc = _mm512_mask_add_ps(*acc, m, *s, *acc);
+                        }
+                    }
+                    p += 8;
+                }
+            }
+            for p in p..o.k {
+                step(&mut acc, p);
             }
             for (r, acc) in acc.iter().enumerate() {
                 _mm512_mask_storeu_ps(o.out.add((i + r) * o.n + j), mask, *acc);
@@ -175,18 +227,54 @@ mod avx2 {
     #[inline]
     unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __m256i) {
         let mut acc = [_mm256_setzero_ps(); R];
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let mut peel = [_mm256_setzero_ps(); R];
+        let mut has = [false; R];
+        for (r, m) in peel.iter_mut().enumerate() {
+            let cols = super::peel_mask(o, i + r, j).count_ones() as i32;
+            has[r] = cols > 0;
+            *m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lanes));
+        }
+        let peeled = has.iter().any(|&h| h);
         // SAFETY: every pointer formed is inside the operands (the caller's promise); the
         // masked loads and stores touch only the selected columns.
         unsafe {
             let a = o.a.add(i * o.ars);
             let b = o.b.add(j);
-            for p in 0..o.k {
+            let step = |acc: &mut [__m256; R], p: usize| {
                 let bv = _mm256_maskload_ps(b.add(p * o.brs), mask);
                 let ap = a.add(p * o.acs);
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let x = _mm256_set1_ps(*ap.add(r * o.ars));
                     *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, bv));
                 }
+            };
+            let mut p = 0;
+            if peeled {
+                let neg0 = _mm256_set1_ps(-0.0);
+                while p + 8 <= o.k {
+                    for q in p..p + 4 {
+                        step(&mut acc, q);
+                    }
+                    let saved = acc;
+                    for ((acc, &m), &h) in acc.iter_mut().zip(&peel).zip(&has) {
+                        if h {
+                            *acc = _mm256_blendv_ps(*acc, neg0, m);
+                        }
+                    }
+                    for q in p + 4..p + 8 {
+                        step(&mut acc, q);
+                    }
+                    for (((acc, &m), s), &h) in acc.iter_mut().zip(&peel).zip(&saved).zip(&has) {
+                        if h {
+                            *acc = _mm256_blendv_ps(*acc, _mm256_add_ps(*s, *acc), m);
+                        }
+                    }
+                    p += 8;
+                }
+            }
+            for p in p..o.k {
+                step(&mut acc, p);
             }
             for (r, acc) in acc.iter().enumerate() {
                 _mm256_maskstore_ps(o.out.add((i + r) * o.n + j), mask, *acc);
@@ -201,13 +289,19 @@ mod tests {
     use super::super::kernels::{self, Mat, Simd};
     use proptest::prelude::*;
 
-    /// The definition: one chain `acc + x * y` from +0 per output, `p` in order.
+    /// The definition: one chain `acc + x * y` from +0 per output, `p` in order, except on
+    /// the peeled columns (`peel_order`, for an output at the start of its allocation).
     fn naive(a: Mat<'_, f32>, b: Mat<'_, f32>, m: usize, k: usize, n: usize) -> Vec<f32> {
         let at = |x: &Mat<'_, f32>, i: usize, j: usize| x.data[i * x.rs + j * x.cs];
         let mut out = Vec::with_capacity(m * n);
         for i in 0..m {
             for j in 0..n {
-                out.push((0..k).fold(0.0f32, |acc, p| acc + at(&a, i, p) * at(&b, p, j)));
+                let prod = |p| at(&a, i, p) * at(&b, p, j);
+                out.push(if j < super::super::peel_order::peel(0, i, n) {
+                    super::super::peel_order::peeled_sum(0.0, k, prod)
+                } else {
+                    (0..k).fold(0.0f32, |acc, p| acc + prod(p))
+                });
             }
         }
         out
@@ -234,7 +328,7 @@ mod tests {
             assert!(bad.is_empty(), "{simd:?} m={m} k={k} n={n} at={at} pad={pad}: {bad:?}");
             let mut wide = vec![f32::from_bits(0x7fc0_1234); m * n + 5];
             if simd != Simd::Portable {
-                assert!(super::plain_f32(am, bm, &mut wide, m, k, n, simd));
+                assert!(super::plain_f32(am, bm, &mut wide, m, k, n, 0, simd));
                 assert!(wide[m * n..].iter().all(|v| v.to_bits() == 0x7fc0_1234));
             }
         }
