@@ -27,6 +27,7 @@ const TILE_ROWS: usize = 8;
 /// `out = a (m x k) @ b (k x n)`, float32, as the plain sequential dot, with the `simd` kernel;
 /// false (nothing written) when there is none or the operands do not fit: the caller then
 /// runs the scalar loop. `b` must be row-major (`cs == 1`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn plain_f32(
     a: Mat<'_, f32>,
     b: Mat<'_, f32>,
