@@ -365,13 +365,25 @@ impl ExtLayer for EncoderLayer {
 }
 
 /// `copy.deepcopy` of a TransformerEncoderLayer: the same configuration built again without
-/// drawing from the generator (its state is restored), then the parameter values copied.
+/// drawing from the generator, then the parameter values copied.
 fn deep_copy(layer: &Value, classes: &Classes, shared: &Rc<Shared>, interp: &mut Interpreter) -> R<Value> {
     let enc = native_module(layer)
         .and_then(|n| n.downcast::<PyModule>().and_then(|m| m.ext()).and_then(|e| e.as_any().downcast_ref::<EncoderLayer>()).map(|e| e.cfg.clone()))
         .ok_or_else(|| Exception::unsupported("nn.TransformerEncoder of a layer other than nn.TransformerEncoderLayer"))?;
+    copy_rebuilt(layer, shared, interp, |interp| EncoderLayer::build(enc, classes, shared, interp))
+}
+
+/// A deep copy of `layer` (as `_get_clones` makes it) from `build`, which makes a fresh layer
+/// of the same configuration: the generator's state is restored after it (a deep copy draws
+/// nothing), then the parameter values are copied and the training flag carried over.
+pub(super) fn copy_rebuilt<L: ExtLayer + 'static>(
+    layer: &Value,
+    shared: &Rc<Shared>,
+    interp: &mut Interpreter,
+    build: impl FnOnce(&mut Interpreter) -> R<L>,
+) -> R<Value> {
     let saved = shared.rng.borrow().clone();
-    let built = EncoderLayer::build(enc, classes, shared, interp);
+    let built = build(interp);
     *shared.rng.borrow_mut() = saved;
     let copy = ext_module(built?);
     let from = super::module::named_parameters(layer, "", true);

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use super::convert::{bool_arg, exc, f64_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::{PyModule, ext_module, native_module};
-use super::tensor::NoGrad;
 use super::transformer::{Classes, EncoderConfig, Mha, activate, child, size, tensor_arg};
 use super::{Shared, class};
 use crate::lang::native::Args;
@@ -241,9 +240,8 @@ impl ExtLayer for DecoderLayer {
     }
 }
 
-/// `copy.deepcopy` of a decoder layer as `_get_clones` makes it: the same configuration built
-/// again with the generator's state restored afterwards (a deep copy draws nothing), then the
-/// parameter values copied and the training flag carried over.
+/// `copy.deepcopy` of a decoder layer: the same configuration rebuilt (see
+/// `transformer::copy_rebuilt`).
 fn deep_copy(
     layer: &Value,
     classes: &Classes,
@@ -262,22 +260,9 @@ fn deep_copy(
                 "nn.TransformerDecoder of a layer other than nn.TransformerDecoderLayer",
             )
         })?;
-    let saved = shared.rng.borrow().clone();
-    let built = DecoderLayer::build(cfg, classes, shared, interp);
-    *shared.rng.borrow_mut() = saved;
-    let copy = ext_module(built?);
-    let from = super::module::named_parameters(layer, "", true);
-    let to = super::module::named_parameters(&copy, "", true);
-    let _guard = NoGrad::new();
-    for ((_, a), (_, b)) in from.iter().zip(&to) {
-        b.copy_(a).map_err(exc)?;
-    }
-    let training = interp.get_attr(layer, "training")?;
-    if training.as_int().is_none_or(|t| t == 0) {
-        let eval = interp.get_attr(&copy, "eval")?;
-        interp.call_positional(&eval, Vec::new())?;
-    }
-    Ok(copy)
+    super::transformer::copy_rebuilt(layer, shared, interp, |interp| {
+        DecoderLayer::build(cfg, classes, shared, interp)
+    })
 }
 
 /// `nn.TransformerDecoder(decoder_layer, num_layers, norm)`.
