@@ -172,9 +172,15 @@ impl Tensor {
         // Masks as the flat indices of their true elements, unravelled into per-dim lists only
         // when the subscript has other index tensors too.
         let mut masks: Vec<LoneMask> = Vec::new();
-        for i in idx {
+        // PyTorch's bounds errors name the index's position in the subscript (`x[..., 9]`:
+        // "dimension 1"), not the dim of the view the earlier integer indices left.
+        let at_real = |e: TensorError, real: usize| match e {
+            TensorError::IndexOutOfRange { index, size, .. } => TensorError::IndexOutOfRange { index, dim: real, size },
+            e => e,
+        };
+        for (here, i) in idx.iter().enumerate() {
             match i {
-                Index::Int(k) => t = t.select(dim as isize, *k)?,
+                Index::Int(k) => t = t.select(dim as isize, *k).map_err(|e| at_real(e, here))?,
                 Index::Slice { start, stop, step } => {
                     let n = t.shape()[dim] as i64;
                     let norm = |v: i64| if v < 0 { (v + n).max(0) } else { v.min(n) };
@@ -192,7 +198,7 @@ impl Tensor {
                 Index::Tensor(ix) => match ix.dtype() {
                     DType::Int64 | DType::Int32 if ix.dim() == 0 => {
                         // A 0-d integer tensor indexes like a Python int.
-                        t = t.select(dim as isize, ix.item()?.as_i64())?;
+                        t = t.select(dim as isize, ix.item()?.as_i64()).map_err(|e| at_real(e, here))?;
                     }
                     DType::Int64 | DType::Int32 => {
                         tensor_count += 1;

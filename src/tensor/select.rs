@@ -322,18 +322,7 @@ impl Tensor {
         padded.extend(&shape);
         let out_shape: Vec<usize> = padded.iter().zip(reps).map(|(&s, &r)| s * r).collect();
         super::check_size(&out_shape)?;
-        // The source position of each output element, one dim at a time (outermost first):
-        // output index j along a dim reads source index j % size there.
-        let mut pos: Vec<usize> = vec![0];
-        for (&o, &s) in out_shape.iter().zip(&padded) {
-            let mut next = Vec::with_capacity(pos.len() * o);
-            for &p in &pos {
-                let base = p * s;
-                next.extend((0..s).cycle().take(o).map(|j| base + j));
-            }
-            pos = next;
-        }
-        let out = flat::take(&flat_storage(self), &pos, &out_shape)?;
+        let out = flat::tile(&flat_storage(self), &padded, reps)?;
         let reps = reps.to_vec();
         Ok(record(out, "RepeatBackward0", &[self], false, move |g, _| {
             // [r0*s0, r1*s1, ...] -> [r0, s0, r1, s1, ...], summed over the r axes.

@@ -464,6 +464,49 @@ pub(crate) mod flat {
         })
     }
 
+    /// `g` (of shape `shape`, padded with leading 1s to `reps`' length) tiled `reps[d]` times
+    /// along each dim d, row-major: `repeat`. Built innermost dim first, each block copied by
+    /// doubling what is already written, so a small source repeated millions of times costs
+    /// a few large copies instead of one index per element.
+    pub(crate) fn tile(g: &Storage, shape: &[usize], reps: &[usize]) -> Result<Storage> {
+        fn go<T: Copy>(a: &ArrayD<T>, shape: &[usize], reps: &[usize]) -> Result<ArrayD<T>> {
+            let std = a.as_standard_layout();
+            let src = std.as_slice().ok_or_else(|| TensorError::runtime("internal: not contiguous"))?;
+            let mut cur: Vec<T> = src.to_vec();
+            for d in (0..shape.len()).rev() {
+                let r = reps[d];
+                if r == 1 {
+                    continue;
+                }
+                let outer: usize = shape[..d].iter().product();
+                let chunk = if outer == 0 { 0 } else { cur.len() / outer };
+                let mut next = Vec::with_capacity(cur.len() * r);
+                for o in 0..outer {
+                    let start = next.len();
+                    next.extend_from_slice(&cur[o * chunk..(o + 1) * chunk]);
+                    let mut have = 1;
+                    while have < r {
+                        let n = have.min(r - have);
+                        next.extend_from_within(start..start + n * chunk);
+                        have += n;
+                    }
+                    if r == 0 {
+                        next.truncate(start);
+                    }
+                }
+                cur = next;
+            }
+            let out_shape: Vec<usize> = shape.iter().zip(reps).map(|(&s, &r)| s * r).collect();
+            ArrayD::from_shape_vec(IxDyn(&out_shape), cur).map_err(|e| TensorError::runtime(e.to_string()))
+        }
+        Ok(match g {
+            Storage::F32(a) => Storage::F32(go(a, shape, reps)?),
+            Storage::F64(a) => Storage::F64(go(a, shape, reps)?),
+            Storage::I64(a) => Storage::I64(go(a, shape, reps)?),
+            Storage::Bool(a) => Storage::Bool(go(a, shape, reps)?),
+        })
+    }
+
     /// `base` (row-major) copied, then `combine(slot, vals[i])` applied at `pos[i]` in order.
     fn write_at<T: Copy>(b: &ArrayD<T>, pos: &[usize], v: &ArrayD<T>, combine: impl Fn(&mut T, T)) -> ArrayD<T> {
         let mut out = b.as_standard_layout().into_owned();
