@@ -479,7 +479,7 @@ pub(crate) mod flat {
                     continue;
                 }
                 let outer: usize = shape[..d].iter().product();
-                let chunk = if outer == 0 { 0 } else { cur.len() / outer };
+                let chunk = cur.len().checked_div(outer).unwrap_or(0);
                 let mut next = Vec::with_capacity(cur.len() * r);
                 for o in 0..outer {
                     let start = next.len();

@@ -205,25 +205,39 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let link = ctx.clone();
     let node_out = engine::custom_node(&result, name, &inputs, move |g, _needs| {
         let r = call_python(&backward, vec![ctx.clone(), tv(g.clone())])?;
-        let grads: Vec<Value> = match &r {
-            Value::Tuple(t) => t.to_vec(),
-            _ => vec![r],
+        let grads = match backward_grads(r, name, nargs) {
+            Ok(g) => g,
+            Err(e) => {
+                PENDING.with(|p| *p.borrow_mut() = Some(e));
+                return Err(TensorError::Runtime { msg: "wrong number of gradients".into() });
+            }
         };
-        if grads.len() != nargs {
-            PENDING.with(|p| {
-                *p.borrow_mut() = Some(Exception::runtime_error(format!(
-                    "function {name} returned an incorrect number of gradients (expected {nargs}, got {})",
-                    grads.len()
-                )))
-            });
-            return Err(TensorError::Runtime { msg: "wrong number of gradients".into() });
-        }
         Ok(positions.iter().map(|&i| as_tensor(&grads[i]).cloned()).collect())
     });
     if let Some(c) = link.downcast::<FunctionCtx>() {
         c.link_output(&result, &node_out);
     }
     Ok(tv(node_out))
+}
+
+/// What a Function's `backward` returned, one gradient per `forward` argument: a lone value is
+/// a 1-tuple, and gradients past the last argument are dropped when they are all None (as
+/// PyTorch does, so a backward written for optional arguments may return extra Nones).
+pub(super) fn backward_grads(r: Value, name: &str, nargs: usize) -> R<Vec<Value>> {
+    let mut grads: Vec<Value> = match &r {
+        Value::Tuple(t) => t.to_vec(),
+        _ => vec![r],
+    };
+    if grads.len() > nargs && grads[nargs..].iter().all(|g| matches!(g, Value::None)) {
+        grads.truncate(nargs);
+    }
+    if grads.len() != nargs {
+        return Err(Exception::runtime_error(format!(
+            "function {name} returned an incorrect number of gradients (expected {nargs}, got {})",
+            grads.len()
+        )));
+    }
+    Ok(grads)
 }
 
 /// `torch.autograd.grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None)`.

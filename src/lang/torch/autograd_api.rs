@@ -1,7 +1,8 @@
 //! The submodules of `torch.autograd` that tutorials call beside `grad`: `functional`
 //! (`jacobian`, `hessian` and `vjp`, computed as PyTorch's reference implementation does, one backward
 //! pass per output element) and `profiler` (its `profile` context manager with PyTorch's
-//! signature; the timing tables it would print are not available).
+//! signature; the timing tables it would print are not available), and `function` (the module
+//! `Function` is defined in, with its `once_differentiable` decorator).
 
 use std::rc::Rc;
 
@@ -13,7 +14,8 @@ use crate::tensor::{self as engine, Tensor};
 
 type R<T> = Result<T, Exception>;
 
-/// Registers `torch.autograd.functional` and `torch.autograd.profiler` on `autograd`.
+/// Registers `torch.autograd.functional`, `torch.autograd.profiler` and
+/// `torch.autograd.function` on `autograd`.
 pub fn install(interp: &mut Interpreter, autograd: &Module) {
     let functional = Module::new("torch.autograd.functional");
     functional.set("jacobian", Value::builtin("jacobian", jacobian));
@@ -31,6 +33,27 @@ pub fn install(interp: &mut Interpreter, autograd: &Module) {
     let profiler = Value::Module(Rc::new(profiler));
     autograd.set("profiler", profiler.clone());
     interp.register_module("torch.autograd.profiler", profiler);
+
+    let function = Module::new("torch.autograd.function");
+    for name in ["Function", "FunctionCtx"] {
+        if let Some(v) = autograd.get(name) {
+            function.set(name, v);
+        }
+    }
+    // `@once_differentiable` runs `backward` with grad mode off, so the gradients it returns
+    // carry no history; PyTorch also makes a second differentiation through them raise
+    // (docs/divergences.md).
+    function.set(
+        "once_differentiable",
+        Value::builtin("once_differentiable", |_, args| {
+            let [f] = args.bind(&["fn"])?;
+            let f = f.ok_or_else(|| Exception::type_error("once_differentiable() missing required argument 'fn'"))?;
+            Ok(super::tensor::grad_mode_wrapper(false, f))
+        }),
+    );
+    let function = Value::Module(Rc::new(function));
+    autograd.set("function", function.clone());
+    interp.register_module("torch.autograd.function", function);
 }
 
 /// `inputs` as a tuple of tensors, and whether it was given as one (`_as_tuple`).

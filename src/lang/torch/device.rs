@@ -192,6 +192,15 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
     cuda.set("synchronize", Value::builtin("synchronize", |_, _| Err(Exception::runtime_error(NO_DRIVER))));
     cuda.set("current_device", Value::builtin("current_device", |_, _| Err(Exception::runtime_error(NO_DRIVER))));
     cuda.set("get_device_name", Value::builtin("get_device_name", |_, _| Err(Exception::runtime_error(NO_DRIVER))));
+    // Memory statistics: an uninitialised CUDA reports zero bytes; resetting
+    // the peaks checks the device index first and has none to check (`memory_stats`, an empty
+    // OrderedDict in PyTorch, is left out).
+    for name in ["memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved"] {
+        cuda.set(name, Value::builtin(name, |_, _| Ok(Value::Int(0))));
+    }
+    for name in ["reset_peak_memory_stats", "reset_max_memory_allocated"] {
+        cuda.set(name, Value::builtin(name, |_, _| Err(Exception::runtime_error("invalid argument to reset_peak_memory_stats"))));
+    }
     let cuda = Value::Module(std::rc::Rc::new(cuda));
     torch.set("cuda", cuda.clone());
 

@@ -55,19 +55,15 @@ pub(super) fn attach_outputs(
             off += n as i64;
         }
         let r = call_python(&backward, grads)?;
-        let grads: Vec<Value> = match &r {
-            Value::Tuple(t) => t.to_vec(),
-            _ => vec![r],
+        let grads = match super::autograd::backward_grads(r, name, nargs) {
+            Ok(g) => g,
+            Err(e) => {
+                pending(e);
+                return Err(TensorError::Runtime {
+                    msg: "wrong number of gradients".into(),
+                });
+            }
         };
-        if grads.len() != nargs {
-            pending(Exception::runtime_error(format!(
-                "function {name} returned an incorrect number of gradients (expected {nargs}, got {})",
-                grads.len()
-            )));
-            return Err(TensorError::Runtime {
-                msg: "wrong number of gradients".into(),
-            });
-        }
         Ok(positions
             .iter()
             .map(|&i| as_tensor(&grads[i]).cloned())
