@@ -1,4 +1,5 @@
-//! `torch.utils.data`: TensorDataset and DataLoader with PyTorch's sampler and seed draws.
+//! `torch.utils.data`: TensorDataset and DataLoader with PyTorch's sampler and seed draws
+//! (the sampler classes: samplers.rs).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -155,23 +156,36 @@ struct DataLoader {
     default: Rc<RefCell<Generator>>,
     /// `collate_fn`, called with the list of a batch's samples; None: `default_collate`.
     collate_fn: Option<Value>,
+    /// `sampler=`: the indices in its order (instead of `shuffle`'s RandomSampler).
+    sampler: Option<Value>,
+    /// `batch_sampler=`: lists of indices, one per batch.
+    batch_sampler: Option<Value>,
 }
 
 impl DataLoader {
-    fn n_batches(&self, n: usize) -> usize {
-        if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) }
+    fn n_batches(&self, interp: &mut Interpreter) -> R<usize> {
+        if let Some(b) = &self.batch_sampler {
+            return interp.len(b);
+        }
+        let n = match &self.sampler {
+            Some(s) => interp.len(s)?,
+            None => interp.len(&self.dataset)?,
+        };
+        Ok(if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) })
     }
 
-    /// One pass over the data, as PyTorch's single-process iterator makes it.
-    fn epoch(&self, interp: &mut Interpreter) -> R<Vec<Value>> {
-        let n = interp.len(&self.dataset)?;
-        let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
-        // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
-        // shuffles: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
-        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
-        let order: Vec<usize> = if self.shuffle {
+    /// The batches' dataset indices: from `batch_sampler`, else `sampler` (or `shuffle`'s
+    /// RandomSampler, or the dataset's order) in groups of `batch_size`.
+    fn index_batches(&self, interp: &mut Interpreter) -> R<Vec<Vec<Value>>> {
+        if let Some(b) = &self.batch_sampler {
+            return interp.iterate(b)?.iter().map(|batch| interp.iterate(batch)).collect();
+        }
+        let order: Vec<Value> = if let Some(s) = &self.sampler {
+            interp.iterate(s)?
+        } else if self.shuffle {
             // RandomSampler: its own generator if given, else a fresh one seeded from the
             // default generator; then one randperm of n.
+            let n = interp.len(&self.dataset)?;
             let sampler_gen = match &self.generator {
                 Some(g) => g.clone(),
                 None => {
@@ -180,17 +194,26 @@ impl DataLoader {
                 }
             };
             let perm = engine::randperm(&mut sampler_gen.borrow_mut(), n).map_err(exc)?;
-            perm.to_scalars().into_iter().map(|s| if let Scalar::Int(i) = s { i as usize } else { 0 }).collect()
+            perm.to_scalars().into_iter().map(|s| Value::Int(if let Scalar::Int(i) = s { i } else { 0 })).collect()
         } else {
-            (0..n).collect()
+            (0..interp.len(&self.dataset)? as i64).map(Value::Int).collect()
         };
+        Ok(order
+            .chunks(self.batch_size)
+            .filter(|c| !self.drop_last || c.len() == self.batch_size)
+            .map(<[Value]>::to_vec)
+            .collect())
+    }
+
+    /// One pass over the data, as PyTorch's single-process iterator makes it.
+    fn epoch(&self, interp: &mut Interpreter) -> R<Vec<Value>> {
+        let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
+        // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
+        // shuffles, before the sampler draws: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
+        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
         let mut batches = Vec::new();
-        for chunk in order.chunks(self.batch_size) {
-            if self.drop_last && chunk.len() < self.batch_size {
-                break;
-            }
-            let samples =
-                chunk.iter().map(|&i| interp.get_item(&self.dataset, &Value::Int(i as i64))).collect::<R<Vec<_>>>()?;
+        for chunk in self.index_batches(interp)? {
+            let samples = chunk.iter().map(|i| interp.get_item(&self.dataset, i)).collect::<R<Vec<_>>>()?;
             let batch = match &self.collate_fn {
                 Some(f) => interp.call(f, Args::new("collate_fn", vec![Value::list(samples)]))?,
                 None => collate(interp, samples)?,
@@ -248,14 +271,21 @@ impl NativeObject for DataLoader {
                 Some(f) => Some(c.value(f)?),
                 None => None,
             },
+            sampler: match &self.sampler {
+                Some(v) => Some(c.value(v)?),
+                None => None,
+            },
+            batch_sampler: match &self.batch_sampler {
+                Some(v) => Some(c.value(v)?),
+                None => None,
+            },
         }))
     }
     fn module_name(&self) -> Option<&str> {
         Some("torch.utils.data.dataloader")
     }
     fn len(&self, interp: &mut Interpreter) -> R<Option<usize>> {
-        let n = interp.len(&self.dataset)?;
-        Ok(Some(self.n_batches(n)))
+        self.n_batches(interp).map(Some)
     }
     fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
         Ok(Some(Value::iter_items(self.epoch(interp)?)))
@@ -265,6 +295,8 @@ impl NativeObject for DataLoader {
             "dataset" => Some(self.dataset.clone()),
             "batch_size" => Some(Value::Int(self.batch_size as i64)),
             "drop_last" => Some(Value::Bool(self.drop_last)),
+            "sampler" => self.sampler.clone(),
+            "batch_sampler" => self.batch_sampler.clone(),
             _ => None,
         })
     }
@@ -303,7 +335,7 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
     }));
     let sh = shared.clone();
     m.set("DataLoader", class("DataLoader", "torch.utils.data", move |_, args| {
-        let [dataset, batch_size, shuffle, _sampler, _batch_sampler, num_workers, collate_fn, _pin, drop_last, _timeout, _wif, _mc, generator, _pf, _pw, _pmd, _io] =
+        let [dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn, _pin, drop_last, _timeout, _wif, _mc, generator, _pf, _pw, _pmd, _io] =
             args.bind(&[
                 "dataset", "batch_size=", "shuffle=", "sampler=", "batch_sampler=", "num_workers=", "collate_fn=", "pin_memory=",
                 "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=", "*", "prefetch_factor=",
@@ -316,6 +348,20 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
             return Err(Exception::value_error(format!(
                 "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing. (got {n})"
             )));
+        }
+        let given = |v: &Option<Value>| v.as_ref().filter(|v| !v.is_none()).cloned();
+        let (sampler, batch_sampler) = (given(&sampler), given(&batch_sampler));
+        let shuffle = bool_arg(shuffle.as_ref(), false);
+        let drop_last = bool_arg(drop_last.as_ref(), false);
+        if sampler.is_some() && shuffle {
+            return Err(Exception::value_error("sampler option is mutually exclusive with shuffle"));
+        }
+        if batch_sampler.is_some()
+            && (batch_size.as_ref().is_some_and(|b| b.as_int() != Some(1)) || shuffle || sampler.is_some() || drop_last)
+        {
+            return Err(Exception::value_error(
+                "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last",
+            ));
         }
         let batch_size = match batch_size {
             None => 1,
@@ -338,11 +384,13 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
         Ok(Value::native(DataLoader {
             dataset: dataset.unwrap_or(Value::None),
             batch_size,
-            shuffle: bool_arg(shuffle.as_ref(), false),
-            drop_last: bool_arg(drop_last.as_ref(), false),
+            shuffle,
+            drop_last,
             generator,
             default: sh.rng.clone(),
             collate_fn: collate_fn.filter(|f| !f.is_none()),
+            sampler,
+            batch_sampler,
         }))
     }));
     // `torch.utils.data.dataset`, where the dataset classes are defined (tutorials import the
@@ -354,5 +402,7 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
         }
     }
     m.set("dataset", Value::Module(Rc::new(ds)));
+    let sampler = super::samplers::install(&m, &shared.rng);
+    m.set("sampler", Value::Module(Rc::new(sampler)));
     m
 }

@@ -19,6 +19,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
     convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
 }
 mod data;
+mod samplers;
 mod determinism;
 mod threads;
 mod device;
