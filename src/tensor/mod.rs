@@ -89,6 +89,7 @@ mod sleef_f64;
 mod sleef_f64_dd;
 mod softmax_lanes;
 mod stats;
+mod sum_columns;
 mod sum_reduce;
 mod storage;
 mod tanh_avx2;

@@ -836,8 +836,7 @@ impl Tensor {
 
     /// Sum storage over `dims`, with the reduced dims kept as size 1 when `keepdim`.
     fn sum_storage(&self, dims: &[usize], keepdim: bool) -> Result<Storage> {
-        let s = self.storage();
-        let shape = s.shape();
+        let shape = self.shape();
         let kept: Vec<usize> = (0..shape.len()).map(|d| if dims.contains(&d) { 1 } else { shape[d] }).collect();
         let out_shape: Vec<usize> = if keepdim {
             kept.clone()
@@ -848,20 +847,27 @@ impl Tensor {
         let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
         // Strided, transposed and expanded inputs, and reductions over dims that are not
         // adjacent, are summed in ATen's memory order (src/tensor/sum_reduce.rs); the other
-        // contiguous ones keep the kernels' fast paths.
+        // contiguous ones keep the kernels' fast paths. Both read the elements where they sit
+        // in the buffer (a view's is its base's), not a gathered copy.
         let layout = !self.is_contiguous() || super::sum_reduce::scattered(&shape, dims);
-        let strides = layout.then(|| self.strides());
-        fn sum_f<T: kernels::Float>(v: &[T], shape: &[usize], strides: &Option<Vec<usize>>, dims: &[usize]) -> Vec<T> {
-            match strides {
-                Some(st) => super::sum_reduce::strided_sum(v, shape, st, dims),
-                None => kernels::reduce_sum(v, shape, dims),
+        fn sum_at<T: kernels::Float>(a: &ArrayD<T>, at: &super::view::Layout, dims: &[usize], layout: bool, sh: IxDyn) -> Result<ArrayD<T>> {
+            let v = row_major(a);
+            if !super::sum_reduce::fits(v.len(), at.offset, &at.shape, &at.strides) {
+                return Err(TensorError::runtime("internal: a view reaches past its base's buffer"));
             }
+            let out = if layout {
+                super::sum_reduce::strided_sum(&v, at.offset, &at.shape, &at.strides, dims)
+            } else {
+                kernels::reduce_sum(v.get(at.offset..at.offset + at.numel()).unwrap_or(&[]), &at.shape, dims)
+            };
+            ArrayD::from_shape_vec(sh, out).map_err(|e| TensorError::runtime(e.to_string()))
         }
-        Ok(match &*s {
-            Storage::F32(a) => Storage::F32(ArrayD::from_shape_vec(sh, sum_f(&row_major(a), &shape, &strides, dims)).map_err(err)?),
-            Storage::F64(a) => Storage::F64(ArrayD::from_shape_vec(sh, sum_f(&row_major(a), &shape, &strides, dims)).map_err(err)?),
+        let (buf, at) = self.buffer();
+        Ok(match &*buf {
+            Storage::F32(a) => Storage::F32(sum_at(a, &at, dims, layout, sh)?),
+            Storage::F64(a) => Storage::F64(sum_at(a, &at, dims, layout, sh)?),
             Storage::I64(_) | Storage::Bool(_) => {
-                let Storage::I64(a) = s.cast(DType::Int64) else { return Err(TensorError::runtime("internal cast")) };
+                let Storage::I64(a) = self.storage().cast(DType::Int64) else { return Err(TensorError::runtime("internal cast")) };
                 let mut r = a;
                 let mut ds = dims.to_vec();
                 ds.sort_unstable();

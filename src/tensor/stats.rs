@@ -50,7 +50,10 @@ impl Tensor {
                 v.to_dtype(dtype)
             })?,
         };
-        let a = saved(self);
+        // The input is saved (a view gathered) only when a node will hold it: nothing records
+        // the formula otherwise, and gathering a transposed view costs more than the statistic.
+        let records = super::is_grad_enabled() && self.requires_grad();
+        let a = if records { saved(self) } else { self.clone() };
         let result = saved(&out);
         let name = if sqrt { "StdBackward0" } else { "VarBackward0" };
         let st = out.storage().as_ref().clone();
@@ -91,31 +94,40 @@ impl Tensor {
             return Ok(None);
         }
         let out_shape = super::norm_reduce::reduced_shape(&shape, rd, keepdim);
-        let storage = self.storage();
         let full = reduced.len() == active.len();
         if full {
             let mean = match self.mean(None, false)?.item()? {
                 Scalar::Float(m) => m,
                 _ => return Ok(None),
             };
-            let strides = self.strides();
-            let v = match &*storage {
-                super::storage::Storage::F32(a) => {
-                    let x = super::ops::row_major(a);
-                    let (p, parts) = super::sum_reduce::memory_runs(&x, &shape, &strides);
-                    variance::var_all(&p, &parts, mean, correction, sqrt)
+            // The squared deviations are summed where the elements sit in the buffer (a
+            // view's is its base's), in the 2-D loop's runs over it: no gathered copy.
+            let (buf, at) = self.buffer();
+            let runs = super::sum_reduce::memory_runs(&at.shape, &at.strides, at.offset);
+            let n = at.numel();
+            fn var_at<T: super::kernels::Float + Into<f64>>(
+                a: &ndarray::ArrayD<T>,
+                at: &super::view::Layout,
+                runs: &[Vec<super::sum_reduce::Run>],
+                n: usize,
+                (mean, correction, sqrt): (f64, f64, bool),
+            ) -> Result<f64> {
+                let x = super::ops::row_major(a);
+                if !super::sum_reduce::fits(x.len(), at.offset, &at.shape, &at.strides) {
+                    return Err(TensorError::runtime("internal: a view reaches past its base's buffer"));
                 }
-                super::storage::Storage::F64(a) => {
-                    let x = super::ops::row_major(a);
-                    let (p, parts) = super::sum_reduce::memory_runs(&x, &shape, &strides);
-                    variance::var_all(&p, &parts, mean, correction, sqrt)
-                }
+                Ok(variance::var_all(&x, runs, n, mean, correction, sqrt))
+            }
+            let v = match &*buf {
+                super::storage::Storage::F32(a) => var_at(a, &at, &runs, n, (mean, correction, sqrt))?,
+                super::storage::Storage::F64(a) => var_at(a, &at, &runs, n, (mean, correction, sqrt))?,
                 _ => return Ok(None),
             };
             return Ok(Some(
                 Tensor::from_data(super::Data::F64(vec![v]), &out_shape)?.to_dtype(self.dtype())?,
             ));
         }
+        let storage = self.storage();
         // Welford over one block of reduced dims; scattered reduced dims take the general path.
         let pos: Vec<usize> = reduced
             .iter()

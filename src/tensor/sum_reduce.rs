@@ -17,12 +17,15 @@
 //!   the vectorised inner sum ([`cascade_sum`]); the columns' results are stored in order;
 //! - one output over 32768+ elements: each thread chunk of the dense iteration order sums into
 //!   its own slot from zero, the slots are then summed by the same kernel into the output.
-
-use std::borrow::Cow;
+//!
+//! The walk reads the elements where they sit in the tensor's buffer (a view's base's, from
+//! the view's offset by its strides), never a gathered copy: a transposed or sliced view is
+//! summed at the speed of reading its buffer once. Where a slice's columns lie closer together
+//! than its rows, blocks of columns advance together row by row (src/tensor/sum_columns.rs).
 
 use super::iter_layout::reorder_dims;
 use super::kernels::{Float, cascade_sum};
-use super::norm_reduce::row_major_strides;
+use super::sum_columns::{self, BLOCK};
 use super::threads::{self, GRAIN_SIZE};
 
 /// One merged iteration dim: its length, the input's memory stride (elements) and the
@@ -129,42 +132,10 @@ fn iteration(shape: &[usize], strides: &[usize], rd: &[usize]) -> (Vec<usize>, V
     (perm, dims)
 }
 
-/// `x`'s row-major values in the iteration order (`perm`, innermost first): borrowed when
-/// that is the row-major order itself.
-fn packed<'a, T: Float>(x: &'a [T], shape: &[usize], perm: &[usize]) -> Cow<'a, [T]> {
-    let moving: Vec<usize> = perm.iter().copied().filter(|&d| shape[d] > 1).collect();
-    if moving.windows(2).all(|w| w[0] > w[1]) {
-        return Cow::Borrowed(x);
-    }
-    let logical = row_major_strides(shape);
-    let (inner, outer) = (moving[0], &moving[1..]);
-    let (n0, s0) = (shape[inner], logical[inner]);
-    let mut out = Vec::with_capacity(x.len());
-    let mut idx = vec![0usize; outer.len()];
-    let mut base = 0;
-    loop {
-        out.extend((0..n0).map(|i| x[base + i * s0]));
-        let mut k = 0;
-        loop {
-            if k == outer.len() {
-                return Cow::Owned(out);
-            }
-            let d = outer[k];
-            idx[k] += 1;
-            base += logical[d];
-            if idx[k] < shape[d] {
-                break;
-            }
-            base -= idx[k] * logical[d];
-            idx[k] = 0;
-            k += 1;
-        }
-    }
-}
-
 /// The reduction kernel on one 2-D slice (`cascade_sum`'s loop): the slice's elements sit in
 /// `p` from `base`, `step0` apart along dim 0 and `stride1` along dim 1, and each column's sum
-/// is added into `out` from `obase` in column order.
+/// is added into `out` from `obase` in column order. `scratch` grows to what the column
+/// blocks need (once per reduction, not per slice).
 #[allow(clippy::too_many_arguments)]
 fn slice<T: Float>(
     p: &[T],
@@ -177,6 +148,7 @@ fn slice<T: Float>(
     d1: IterDim,
     out: &mut [T],
     obase: usize,
+    scratch: &mut Vec<T>,
 ) {
     let w = T::LANES;
     let col = |j: usize| base + j * stride1;
@@ -200,6 +172,29 @@ fn slice<T: Float>(
     } else {
         size1 / 4 * 4
     };
+    if size1 > 1 && size0 > 1 && stride1 < step0 {
+        // Columns closer together than rows (a transposed or column-sliced view): blocks of
+        // columns advance together, each row of a block read in one pass.
+        let need = sum_columns::scratch_len(size1.min(BLOCK));
+        if scratch.len() < need {
+            scratch.resize(need, T::zero());
+        }
+        let mut j = 0;
+        while j < size1 {
+            let end = if j < blocked { blocked } else { size1 };
+            let width = (end - j).min(BLOCK);
+            if j < blocked {
+                sum_columns::multi_cols(p, col(j), step0, stride1, size0, width, scratch);
+            } else {
+                sum_columns::row_cols(p, col(j), step0, stride1, size0, width, scratch);
+            }
+            for (k, &v) in scratch[..width].iter().enumerate() {
+                store(j + k, v);
+            }
+            j += width;
+        }
+        return;
+    }
     for j in 0..size1 {
         let v = if j < blocked {
             multi_lane(p, col(j), step0, size0)
@@ -211,29 +206,30 @@ fn slice<T: Float>(
 }
 
 /// `serial_for_each` over the dense iteration order `range`: the 2-D slices `DimCounter`
-/// hands the kernel, each summed into `out` (whose stride on each dim is in `dims`); `addr`
-/// is each dim's stride in `p`.
+/// hands the kernel, each summed into `out` (whose stride on each dim is in `dims`); the
+/// elements sit in `p` from `offset`, each dim's `in_stride` apart.
 fn serial<T: Float>(
     p: &[T],
+    offset: usize,
     dims: &[IterDim],
-    addr: &[usize],
     range: std::ops::Range<usize>,
     out: &mut [T],
+    scratch: &mut Vec<T>,
 ) {
     let one = IterDim {
         size: 1,
         in_stride: 0,
         out_stride: 0,
     };
-    let d0 = dims[0];
+    let d0 = dims.first().copied().unwrap_or(one);
     let d1 = dims.get(1).copied().unwrap_or(one);
     if dims.len() <= 1 {
         let start = range.start;
         let n = range.len();
         slice(
             p,
-            start * addr[0],
-            addr[0],
+            offset + start * d0.in_stride,
+            d0.in_stride,
             0,
             n,
             1,
@@ -241,17 +237,30 @@ fn serial<T: Float>(
             d1,
             out,
             start * d0.out_stride,
+            scratch,
         );
         return;
     }
     dim_counter(dims, range, |values, step0, step1| {
-        let mut pbase = 0;
+        let mut pbase = offset;
         let mut obase = 0;
-        for ((v, d), a) in values.iter().zip(dims).zip(addr) {
-            pbase += v * a;
+        for (v, d) in values.iter().zip(dims) {
+            pbase += v * d.in_stride;
             obase += v * d.out_stride;
         }
-        slice(p, pbase, addr[0], addr[1], step0, step1, d0, d1, out, obase);
+        slice(
+            p,
+            pbase,
+            d0.in_stride,
+            d1.in_stride,
+            step0,
+            step1,
+            d0,
+            d1,
+            out,
+            obase,
+            scratch,
+        );
     });
 }
 
@@ -295,39 +304,77 @@ fn dim_counter(
     }
 }
 
+/// Whether every element of the layout (`offset`, `shape`, `strides`) lies inside a buffer of
+/// `len` elements: a view's layout always does; the walks below check it once rather than
+/// index past the end should that invariant ever break.
+pub(crate) fn fits(len: usize, offset: usize, shape: &[usize], strides: &[usize]) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
+    let last = shape.iter().zip(strides).try_fold(offset, |acc, (&n, &s)| {
+        acc.checked_add((n - 1).checked_mul(s)?)
+    });
+    last.is_some_and(|l| l < len)
+}
+
+/// One call of TensorIterator's 2-D loop over a single input: `n1` runs of `n0` elements, the
+/// element `(i, j)` at `base + i * a0 + j * a1` of the buffer, run by run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Run {
+    pub(crate) base: usize,
+    pub(crate) n0: usize,
+    pub(crate) a0: usize,
+    pub(crate) n1: usize,
+    pub(crate) a1: usize,
+}
+
 /// A single input walked elementwise as TensorIterator walks it (dims ordered by its strides
-/// and merged): its row-major values `x` in that order, and the runs of them, one per call of
-/// the 2-D loop, for each [`threads::chunks`] part of `x.len()` elements.
-pub(crate) fn memory_runs<'a, T: Float>(
-    x: &'a [T],
-    shape: &[usize],
-    strides: &[usize],
-) -> (Cow<'a, [T]>, Vec<Vec<std::ops::Range<usize>>>) {
+/// and merged): the calls of the 2-D loop over its buffer (elements from `offset`, `strides`
+/// apart), for each [`threads::chunks`] part of its elements.
+pub(crate) fn memory_runs(shape: &[usize], strides: &[usize], offset: usize) -> Vec<Vec<Run>> {
+    let numel: usize = shape.iter().product();
     let all: Vec<usize> = (0..shape.len()).collect();
-    let (perm, dims) = iteration(shape, strides, &all);
-    let p = packed(x, shape, &perm);
-    let parts = threads::chunks(x.len(), GRAIN_SIZE, threads::num_threads())
+    let (_, dims) = iteration(shape, strides, &all);
+    let a0 = dims.first().map_or(0, |d| d.in_stride);
+    threads::chunks(numel, GRAIN_SIZE, threads::num_threads())
         .into_iter()
         .map(|part| {
             if dims.len() <= 1 {
-                return vec![part];
+                return vec![Run {
+                    base: offset + part.start * a0,
+                    n0: part.len(),
+                    a0,
+                    n1: 1,
+                    a1: 0,
+                }];
             }
             let mut runs = Vec::new();
-            let mut at = part.start;
-            dim_counter(&dims, part, |_, step0, step1| {
-                runs.push(at..at + step0 * step1);
-                at += step0 * step1;
+            dim_counter(&dims, part, |values, step0, step1| {
+                let base = offset
+                    + values
+                        .iter()
+                        .zip(&dims)
+                        .map(|(v, d)| v * d.in_stride)
+                        .sum::<usize>();
+                runs.push(Run {
+                    base,
+                    n0: step0,
+                    a0,
+                    n1: step1,
+                    a1: dims[1].in_stride,
+                });
             });
             runs
         })
-        .collect();
-    (p, parts)
+        .collect()
 }
 
-/// The sum over `rd` of the tensor whose row-major values are `x` (logical `shape`, memory
-/// `strides`), one value per output in row-major order over the kept dims.
+/// The sum over `rd` of the tensor whose elements sit in `buf` from `offset`, `strides` apart
+/// (logical `shape`), one value per output in row-major order over the kept dims. The caller
+/// checks that the layout [`fits`] the buffer.
 pub(crate) fn strided_sum<T: Float>(
-    x: &[T],
+    buf: &[T],
+    offset: usize,
     shape: &[usize],
     strides: &[usize],
     rd: &[usize],
@@ -336,31 +383,26 @@ pub(crate) fn strided_sum<T: Float>(
         .filter(|d| !rd.contains(d))
         .map(|d| shape[d])
         .product();
-    let numel = x.len();
+    let numel: usize = shape.iter().product();
     let mut out = vec![T::zero(); n_out];
     if numel == 0 {
         return out;
     }
     if rd.iter().all(|&d| shape[d] == 1) {
-        // Not a true reduction: `out + x`, element by element.
-        return x.iter().map(|&v| T::zero() + v).collect();
+        // Not a true reduction: `out + x`, element by element in row-major order.
+        let x = super::view::Layout {
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+            offset,
+        };
+        return x
+            .positions()
+            .into_iter()
+            .map(|i| T::zero() + buf[i])
+            .collect();
     }
-    let (perm, dims) = iteration(shape, strides, rd);
-    // A contiguous input is addressed in place by its own strides; any other is first packed
-    // in iteration order, where each dim's stride is the product of the ones inside it.
-    let (p, addr) = if strides == row_major_strides(shape) {
-        (
-            Cow::Borrowed(x),
-            dims.iter().map(|d| d.in_stride).collect::<Vec<_>>(),
-        )
-    } else {
-        let spans = dims.iter().scan(1, |span, d| {
-            let a = *span;
-            *span *= d.size;
-            Some(a)
-        });
-        (packed(x, shape, &perm), spans.collect())
-    };
+    let (_, dims) = iteration(shape, strides, rd);
+    let mut scratch = Vec::new();
     let threads = threads::num_threads().min(1 << 16);
     if n_out == 1 && numel >= GRAIN_SIZE && threads > 1 {
         // Two passes: one slot per thread, each chunk of the iteration order summed into its
@@ -371,7 +413,7 @@ pub(crate) fn strided_sum<T: Float>(
             .zip(threads::chunks(numel, GRAIN_SIZE, threads))
         {
             let mut acc = [T::zero()];
-            serial(&p, &dims, &addr, part, &mut acc);
+            serial(buf, offset, &dims, part, &mut acc, &mut scratch);
             *slot = acc[0];
         }
         let total = if threads >= T::LANES {
@@ -384,7 +426,7 @@ pub(crate) fn strided_sum<T: Float>(
     }
     // Outputs past the grain size are split across threads by output dim in ATen, which keeps
     // each output's order except where the split cuts a slice's block of columns (unprobed).
-    serial(&p, &dims, &addr, 0..numel, &mut out);
+    serial(buf, offset, &dims, 0..numel, &mut out, &mut scratch);
     out
 }
 
@@ -400,3 +442,8 @@ pub(crate) fn scattered(shape: &[usize], rd: &[usize]) -> bool {
         .collect();
     pos.windows(2).any(|w| w[1] != w[0] + 1)
 }
+
+// The old two-copy walk kept as the reference the in-place one must match bit for bit.
+#[cfg(test)]
+#[path = "sum_reduce_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@
 //! each one's order and reads the input once.
 
 use super::kernels::Float;
+use super::sum_reduce::Run;
 
 /// `m2 / (n - correction)`, with PyTorch's zero divisor (so `inf` or `nan`) when `n <= correction`.
 fn finish(m2: f64, n: f64, correction: f64, sqrt: bool) -> f64 {
@@ -18,30 +19,104 @@ fn finish(m2: f64, n: f64, correction: f64, sqrt: bool) -> f64 {
 }
 
 /// A full reduction: `mean` is the input's mean as PyTorch computes it in the input's dtype;
-/// `x` holds the values in the input's memory order and `parts` the runs ATen's 2-D loop takes
-/// them in, per thread: each run's squared deviations summed from zero, the runs' sums added
-/// into the thread's, the threads' added in order (`std_var_all_cpu`).
+/// the `n` elements sit in `x` and `parts` holds the runs ATen's 2-D loop takes them in, per
+/// thread, in the input's memory order: each run's squared deviations summed from zero, the
+/// runs' sums added into the thread's, the threads' added in order (`std_var_all_cpu`).
 pub(crate) fn var_all<T: Float + Into<f64>>(
     x: &[T],
-    parts: &[Vec<std::ops::Range<usize>>],
+    parts: &[Vec<Run>],
+    n: usize,
     mean: f64,
     correction: f64,
     sqrt: bool,
 ) -> f64 {
+    // Each run's sum is a chain of dependent additions of its own, so two runs advance
+    // together (the processor overlaps the two chains); each keeps its order.
+    let runs: Vec<Run> = parts.iter().flatten().copied().collect();
+    let mut local = Vec::with_capacity(runs.len());
+    for pair in runs.chunks(2) {
+        match pair {
+            [a, b] => local.extend(squares2(x, [a, b], mean)),
+            [a] => local.push(squares(x, a, Cursor::default(), 0.0, mean)),
+            _ => {}
+        }
+    }
     let mut total = 0.0f64;
-    for runs in parts {
+    let mut sums = local.into_iter();
+    for part in parts {
         let mut thread = 0.0f64;
-        for run in runs {
-            let mut local = 0.0f64;
-            for &v in &x[run.clone()] {
-                let d = v.into() - mean;
-                local += d * d;
-            }
-            thread += local;
+        for s in sums.by_ref().take(part.len()) {
+            thread += s;
         }
         total += thread;
     }
-    finish(total, x.len() as f64, correction, sqrt)
+    finish(total, n as f64, correction, sqrt)
+}
+
+/// Where a walk through a run stands: its row and the position in that row.
+#[derive(Clone, Copy, Default)]
+struct Cursor {
+    row: usize,
+    pos: usize,
+}
+
+/// `acc` plus the squared deviations of `run`'s elements from `at` on, one after another.
+fn squares<T: Float + Into<f64>>(x: &[T], run: &Run, at: Cursor, mut acc: f64, mean: f64) -> f64 {
+    let mut pos = at.pos;
+    for j in at.row..run.n1 {
+        let start = run.base + j * run.a1;
+        if run.a0 == 1 {
+            for &v in &x[start + pos..start + run.n0] {
+                let d = v.into() - mean;
+                acc += d * d;
+            }
+        } else {
+            for i in pos..run.n0 {
+                let d = x[start + i * run.a0].into() - mean;
+                acc += d * d;
+            }
+        }
+        pos = 0;
+    }
+    acc
+}
+
+/// The squared deviations of two runs, each summed from zero in its own order, walked side
+/// by side in stretches as long as both runs' current rows allow.
+fn squares2<T: Float + Into<f64>>(x: &[T], runs: [&Run; 2], mean: f64) -> [f64; 2] {
+    let mut acc = [0.0f64; 2];
+    let mut at = [Cursor::default(); 2];
+    while at[0].row < runs[0].n1 && at[1].row < runs[1].n1 {
+        let k = (runs[0].n0 - at[0].pos).min(runs[1].n0 - at[1].pos);
+        let s: [usize; 2] =
+            std::array::from_fn(|r| runs[r].base + at[r].row * runs[r].a1 + at[r].pos * runs[r].a0);
+        let (mut a0, mut a1) = (acc[0], acc[1]);
+        if runs[0].a0 == 1 && runs[1].a0 == 1 {
+            for (&u, &v) in x[s[0]..s[0] + k].iter().zip(&x[s[1]..s[1] + k]) {
+                let (du, dv) = (u.into() - mean, v.into() - mean);
+                a0 += du * du;
+                a1 += dv * dv;
+            }
+        } else {
+            for t in 0..k {
+                let du = x[s[0] + t * runs[0].a0].into() - mean;
+                let dv = x[s[1] + t * runs[1].a0].into() - mean;
+                a0 += du * du;
+                a1 += dv * dv;
+            }
+        }
+        acc = [a0, a1];
+        for r in 0..2 {
+            at[r].pos += k;
+            if at[r].pos == runs[r].n0 {
+                at[r] = Cursor { row: at[r].row + 1, pos: 0 };
+            }
+        }
+    }
+    for r in 0..2 {
+        acc[r] = squares(x, runs[r], at[r], acc[r], mean);
+    }
+    acc
 }
 
 /// Welford over the middle dim of a contiguous `outer x len x inner` block: one value per

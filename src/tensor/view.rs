@@ -610,6 +610,15 @@ impl Tensor {
         }
     }
 
+    /// The buffer this tensor's elements sit in (its own, or its view's root's current one)
+    /// and where in it: for kernels that read a view in place instead of gathering it.
+    pub(crate) fn buffer(&self) -> (Rc<Storage>, Layout) {
+        match &self.0.data {
+            super::tensor::Backing::Own(c) => (c.data.borrow().clone(), Layout::contiguous(&self.shape())),
+            super::tensor::Backing::View(v) => (v.root.data.borrow().clone(), v.layout.clone()),
+        }
+    }
+
     /// Strides in elements, as `t.stride()` reports them.
     pub fn strides(&self) -> Vec<usize> {
         match self.view_info() {
