@@ -239,7 +239,7 @@ pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[
 pub(super) fn split_for(g: &Geom, s: &ConvSpec, path: Path) -> Split {
     match path {
         Path::Onednn | Path::OnednnGrouped => conv_split::plan(g, s, super::threads::num_threads()),
-        _ => Split { weight: vec![0..g.n * g.oh], bias: vec![0..g.n * g.oh] },
+        _ => Split::whole(g.n * g.oh),
     }
 }
 

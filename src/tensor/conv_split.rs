@@ -31,11 +31,22 @@ pub(super) struct Split {
     pub(super) bias: Vec<Range<usize>>,
 }
 
+impl Split {
+    /// One chunk of all `rows` pairs for both gradients: no split.
+    pub(super) fn whole(rows: usize) -> Split {
+        let all: Vec<Range<usize>> = std::iter::once(0..rows).collect();
+        Split {
+            weight: all.clone(),
+            bias: all,
+        }
+    }
+}
+
 /// oneDNN's `balance211`: `n` items over `team` threads in consecutive chunks, the first
 /// `n - (ceil(n / team) - 1) * team` of them one item longer; empty chunks dropped.
 fn balance211(n: usize, team: usize) -> Vec<Range<usize>> {
     if team <= 1 || n == 0 {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     let long = n.div_ceil(team);
     let longer = n - (long - 1) * team;
@@ -164,11 +175,7 @@ impl Avx512 {
 /// gradients in, with `threads` threads; `g`/`s` describe a float32 convolution on oneDNN's
 /// path (conv.rs `Path::Onednn`).
 pub(super) fn plan(g: &Geom, s: &ConvSpec, threads: usize) -> Split {
-    let whole = vec![0..g.n * g.oh];
-    let unsplit = Split {
-        weight: whole.clone(),
-        bias: whole,
-    };
+    let unsplit = Split::whole(g.n * g.oh);
     // 1x1 kernels with unit strides go to oneDNN's 1x1 kernel, balanced otherwise (not
     // modelled); grouped and dilated convolutions were not probed.
     let one_by_one = g.kh == 1 && g.kw == 1 && s.stride == [1, 1];

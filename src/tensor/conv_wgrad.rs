@@ -94,7 +94,7 @@ pub(super) fn weight_grad<T: Float>(
     // oneDNN's one chain (at least one piece), one image at a time for the gemm path.
     let pieces = pieces(g, rows);
     let cap = if onednn {
-        (CHUNK_ELEMS / kk.max(1)).min(CHUNK_POSITIONS).max(1)
+        (CHUNK_ELEMS / kk.max(1)).clamp(1, CHUNK_POSITIONS)
     } else {
         0
     };
