@@ -17,6 +17,7 @@
 
 use super::autograd::record;
 use super::conv_im2col;
+use super::conv_split::{self, Split};
 use super::kernels::Float;
 use super::storage::Storage;
 use super::{DType, Result, Tensor, TensorError};
@@ -230,13 +231,23 @@ pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>,
 /// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
 #[cfg(test)]
 pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    backward_reference_parts(x, wt, gy, g, s, path, [true, true])
+    backward_reference_parts(x, wt, gy, g, s, path, [true, true], &split_for(g, s, path))
+}
+
+/// The thread chunks of a convolution's weight and bias gradients: oneDNN's (conv_split.rs)
+/// for the lesson's thread count, one chain over everything on the gemm path.
+pub(super) fn split_for(g: &Geom, s: &ConvSpec, path: Path) -> Split {
+    match path {
+        Path::Onednn | Path::OnednnGrouped => conv_split::plan(g, s, super::threads::num_threads()),
+        _ => Split::whole(g.n * g.oh),
+    }
 }
 
 /// [`backward_reference`] computing only the input and/or weight gradients (`want`); the
-/// others come back as zeros (the bias gradient only in full).
+/// others come back as zeros (the bias gradient only in full). On oneDNN's path the weight
+/// and bias sums run per chunk of `split` from zero, the chunks' sums added in order.
 #[allow(clippy::too_many_arguments)]
-fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, want: [bool; 2]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path, want: [bool; 2], split: &Split) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let onednn = matches!(path, Path::Onednn | Path::OnednnGrouped);
     let gyi = |n: usize, o: usize, oy: usize, ox: usize| ((n * g.o + o) * g.oh + oy) * g.ow + ox;
     let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
@@ -289,34 +300,57 @@ fn backward_reference_parts<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g
     } else if want[0] {
         gx = gemm_input_grad(wt, gy, g, s);
     }
-    for n in 0..if want[1] { g.n } else { 0 } {
-        // The gemm path accumulates each sample's product on its own, then adds it.
-        let mut part = if onednn { None } else { Some(vec![T::zero(); wt.len()]) };
-        for o in 0..g.o {
-            let c0 = (o / g.og) * g.cg;
-            for oy in 0..g.oh {
-                for ox in 0..g.ow {
-                    let d = gy[gyi(n, o, oy, ox)];
-                    if onednn {
-                        gb[o] = gb[o] + d;
-                    }
-                    for c in 0..g.cg {
-                        for ky in 0..g.kh {
-                            for kx in 0..g.kw {
-                                if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
-                                    let k = wi(o, c, ky, kx);
-                                    let acc = part.as_mut().map_or(&mut gw[k], |p| &mut p[k]);
-                                    *acc = d.mul_add(x[xi(n, c0 + c, y, xx)], *acc);
+    // oneDNN's chunks (one over everything on the gemm path, whose per-image sums are added
+    // image by image); the bias's chunks are summed in a pass of their own below.
+    let chunks: &[Range<usize>] = if want[1] { &split.weight } else { &[] };
+    for (ci, rows) in chunks.iter().enumerate() {
+        let mut sum = vec![T::zero(); wt.len()];
+        for (n, oys) in super::conv_wgrad::pieces(g, rows.clone()) {
+            // The gemm path accumulates each sample's product on its own, then adds it.
+            let mut part = if onednn { None } else { Some(vec![T::zero(); wt.len()]) };
+            for o in 0..g.o {
+                let c0 = (o / g.og) * g.cg;
+                for oy in oys.clone() {
+                    for ox in 0..g.ow {
+                        let d = gy[gyi(n, o, oy, ox)];
+                        for c in 0..g.cg {
+                            for ky in 0..g.kh {
+                                for kx in 0..g.kw {
+                                    if let Some((y, xx)) = g.tap(s, oy, ox, ky, kx) {
+                                        let k = wi(o, c, ky, kx);
+                                        let acc = part.as_mut().map_or(&mut sum[k], |p| &mut p[k]);
+                                        *acc = d.mul_add(x[xi(n, c0 + c, y, xx)], *acc);
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
+            if let Some(p) = part {
+                for (a, b) in sum.iter_mut().zip(p) {
+                    *a = if n == 0 { b } else { *a + b };
+                }
+            }
         }
-        if let Some(p) = part {
-            for (a, b) in gw.iter_mut().zip(p) {
-                *a = if n == 0 { b } else { *a + b };
+        for (a, b) in gw.iter_mut().zip(sum) {
+            *a = if ci == 0 { b } else { *a + b };
+        }
+    }
+    if onednn {
+        for (ci, rows) in split.bias.iter().enumerate() {
+            let mut sum = vec![T::zero(); g.o];
+            for (n, oys) in super::conv_wgrad::pieces(g, rows.clone()) {
+                for (o, acc) in sum.iter_mut().enumerate() {
+                    for oy in oys.clone() {
+                        for ox in 0..g.ow {
+                            *acc = *acc + gy[gyi(n, o, oy, ox)];
+                        }
+                    }
+                }
+            }
+            for (a, b) in gb.iter_mut().zip(sum) {
+                *a = if ci == 0 { b } else { *a + b };
             }
         }
     }
@@ -399,13 +433,20 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
         true if onednn => super::conv_dgrad::input_grad(gy, wt, g, s),
         true => None,
     };
+    // oneDNN sums the weight and bias gradients per thread chunk of (image, output row)
+    // pairs and adds the chunks' sums in order (conv_split.rs); one chunk when it does not
+    // split, and on the gemm path.
+    let split = split_for(g, s, path);
     let gw = match need[1] {
         false => Some(Vec::new()),
-        true => conv_im2col::weight_grad(x, gy, g, s, onednn),
+        true => split.weight.iter().try_fold(Vec::new(), |sum: Vec<T>, rows| {
+            let part = conv_im2col::weight_grad(x, gy, g, s, onednn, rows.clone())?;
+            Some(add_chunk(sum, part))
+        }),
     };
     let gb = match need[2] {
         false => Vec::new(),
-        true if onednn => conv_im2col::bias_grad(gy, g),
+        true if onednn => split.bias.iter().fold(Vec::new(), |sum, rows| add_chunk(sum, conv_im2col::bias_grad(gy, g, rows.clone()))),
         true => super::kernels::reduce_sum(gy, &[g.n, g.o, g.oh * g.ow], &[0, 2]),
     };
     match (gx, gw) {
@@ -413,10 +454,19 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
         (gx, gw) => {
             // The reference's values are already rounded to `T`: narrowing them back is exact.
             let narrow = |v: Vec<f64>| -> Vec<T> { v.into_iter().map(T::from_f64).collect() };
-            let (rx, rw, _) = backward_reference_parts(x, wt, gy, g, s, path, [gx.is_none(), gw.is_none()]);
+            let (rx, rw, _) = backward_reference_parts(x, wt, gy, g, s, path, [gx.is_none(), gw.is_none()], &split);
             (gx.unwrap_or_else(|| narrow(rx)), gw.unwrap_or_else(|| narrow(rw)), gb)
         }
     }
+}
+
+/// The running sum of thread chunks' gradients plus the next chunk's: float adds in chunk
+/// order, as oneDNN's reduction adds each thread's buffer into the first's.
+pub(super) fn add_chunk<T: Float>(sum: Vec<T>, part: Vec<T>) -> Vec<T> {
+    if sum.is_empty() {
+        return part;
+    }
+    sum.into_iter().zip(part).map(|(a, b)| a + b).collect()
 }
 
 fn shape_str(s: &[usize]) -> String {

@@ -15,6 +15,7 @@
 use super::conv::{ConvSpec, Geom, Path};
 use super::conv_planes::{self, Planes};
 use super::kernels::{Chain, Float, Mat, fused_matmul_chain};
+use std::ops::Range;
 
 /// Whether FMA chains over products `v * f` (`v` from `values`, `f` from `factors`) with +0
 /// inserted in place of some `v` give the same bits as the chains without them: every factor
@@ -350,6 +351,7 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     g: &Geom,
     s: &ConvSpec,
     onednn: bool,
+    rows: Range<usize>,
 ) -> Option<Vec<T>> {
     if g.og == 0 || g.cg == 0 || g.n * g.oh * g.ow == 0 {
         return None;
@@ -357,33 +359,35 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
     if !exact_from::<T>(min_magnitude(x).0, min_magnitude(gy)) {
         return None;
     }
-    Some(super::conv_wgrad::weight_grad(x, gy, g, s, onednn))
+    Some(super::conv_wgrad::weight_grad(x, gy, g, s, onednn, rows))
 }
 
-/// oneDNN's bias gradient: plain adds over (sample, row, column) per output channel. The
-/// channels' chains are independent, so blocks of eight advance side by side in registers
-/// (each still in its own order) instead of one long dependent chain after another, or
-/// through memory.
-pub(super) fn bias_grad<T: Float>(gy: &[T], g: &Geom) -> Vec<T> {
+/// oneDNN's bias gradient over the (image, output row) pairs `rows`: plain adds over
+/// (sample, row, column) per output channel, from zero. The channels' chains are
+/// independent, so blocks of eight advance side by side in registers (each still in its own
+/// order) instead of one long dependent chain after another, or through memory.
+pub(super) fn bias_grad<T: Float>(gy: &[T], g: &Geom, rows: Range<usize>) -> Vec<T> {
     const B: usize = 8;
     let p = g.oh * g.ow;
     let mut gb = vec![T::zero(); g.o];
     if p == 0 || g.o == 0 {
         return gb;
     }
+    let pieces = super::conv_wgrad::pieces(g, rows);
     for (o0, out) in (0..g.o).step_by(B).zip(gb.chunks_mut(B)) {
         let mut acc = [T::zero(); B];
         let cb = out.len();
-        for image in gy.chunks_exact(g.o * p).take(g.n) {
-            let planes = &image[o0 * p..][..cb * p];
+        for (n, oys) in &pieces {
+            let (j0, j1) = (oys.start * g.ow, oys.end * g.ow);
+            let planes = &gy[n * g.o * p + o0 * p..][..cb * p];
             if cb == B {
-                for j in 0..p {
+                for j in j0..j1 {
                     for (k, a) in acc.iter_mut().enumerate() {
                         *a = *a + planes[k * p + j];
                     }
                 }
             } else {
-                for j in 0..p {
+                for j in j0..j1 {
                     for (k, a) in acc[..cb].iter_mut().enumerate() {
                         *a = *a + planes[k * p + j];
                     }

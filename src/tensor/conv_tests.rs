@@ -2,7 +2,7 @@
 //! on every path they take, with padding, strides, dilation, groups and channel blocks; and
 //! that the gemm path's input gradient adds in the per-output loop's order.
 
-use super::conv::{ConvSpec, Geom, Path, backward_reference, forward_reference, gemm_input_grad};
+use super::conv::{ConvSpec, Geom, Path, add_chunk, backward_reference, forward_reference, gemm_input_grad, split_for};
 use super::conv_im2col;
 use super::kernels::Float;
 use proptest::prelude::*;
@@ -109,6 +109,12 @@ fn cases() -> Vec<Case> {
         case(2, 3, [9, 9], 20, [4, 4], [2, 2], [1, 1], [1, 1], [1, 1], 1),
         case(3, 5, [9, 8], 6, [4, 3], [2, 1], [1, 1], [1, 1], [1, 1], 1),
         case(2, 4, [6, 7], 37, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], 1),
+        // oneDNN's thread split (conv_split.rs): an odd batch whose (image, row) chunks cut
+        // image 1 (18 and 18 of 36 rows); whole images for the weights with the bias split
+        // on its own; avx2's bias split with 10 input channels.
+        case(3, 16, [12, 12], 16, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], 1),
+        case(3, 32, [6, 6], 16, [3, 3], [1, 1], [0, 0], [0, 0], [1, 1], 1),
+        case(4, 10, [10, 10], 4, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], 1),
     ]
 }
 
@@ -144,8 +150,12 @@ fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
             }
             let onednn = path != Path::GemmFused;
             let (gx, gw, gb) = backward_reference(&x, &w, &gy, &g, &s, path);
-            let fast_gw =
-                conv_im2col::weight_grad(&x, &gy, &g, &s, onednn).expect("fast path taken");
+            // oneDNN's thread chunks (conv_split.rs, the default two threads), each through
+            // the fast path, against the reference's.
+            let split = split_for(&g, &s, path);
+            let fast_gw = split.weight.iter().fold(Vec::new(), |sum, rows| {
+                add_chunk(sum, conv_im2col::weight_grad(&x, &gy, &g, &s, onednn, rows.clone()).expect("fast path taken"))
+            });
             assert_eq!(
                 bits(&fast_gw),
                 bits(&gw),
@@ -159,7 +169,7 @@ fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
                     "case {ci} {path:?} input gradient"
                 );
                 assert_eq!(
-                    bits(&conv_im2col::bias_grad(&gy, &g)),
+                    bits(&split.bias.iter().fold(Vec::new(), |sum, rows| add_chunk(sum, conv_im2col::bias_grad(&gy, &g, rows.clone())))),
                     bits(&gb),
                     "case {ci} {path:?} bias gradient"
                 );

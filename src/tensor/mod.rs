@@ -25,6 +25,7 @@ pub mod conv_transpose;
 mod conv_im2col;
 mod conv_dgrad;
 mod conv_planes;
+mod conv_split;
 mod conv_wgrad;
 mod copy_fast;
 mod dot_order;
