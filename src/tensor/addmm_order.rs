@@ -9,7 +9,7 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::kernels::{Float, matmul_fused};
+use super::kernels::{Float, Mat, matmul_fused};
 use super::storage::Storage;
 use super::{DType, Result, TensorError};
 
@@ -54,6 +54,11 @@ pub(crate) fn addmm_bias_first(
             return Err(TensorError::runtime("addmm: operand sizes"));
         }
         let mut out = c.to_vec();
+        // The same sums in vector lanes across each row's columns (plain_dot.rs, which peels
+        // as below); the scalar loop stays the definition and the path without a kernel.
+        if T::plain_matmul_simd(Mat::rows(a, k), Mat::rows(b, n), &mut out, m, k, n, 0, true) {
+            return ArrayD::from_shape_vec(IxDyn(&[m, n]), out).map_err(|e| TensorError::runtime(e.to_string()));
+        }
         for i in 0..m {
             // MKL's peeled columns (peel_order.rs) sum from the bias too.
             let peel = if super::peel_order::applies::<T>() { super::peel_order::peel(0, i, n) } else { 0 };

@@ -113,8 +113,10 @@ pub(crate) trait Float:
     fn fused_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, chain: Chain) -> bool;
     /// Writes the plain sequential dots of a row-major `b` into `out` with a SIMD kernel
     /// (plain_dot.rs); false (nothing written) when there is none for this type or CPU.
-    /// `cstart`: where `out` starts in its allocation (`peel_order`'s peel follows it).
-    fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize) -> bool;
+    /// `cstart`: where `out` starts in its allocation (`peel_order`'s peel follows it); with
+    /// `init` the sums start from `out`'s values (`addmm`'s bias), not +0.
+    #[allow(clippy::too_many_arguments)]
+    fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize, init: bool) -> bool;
 }
 
 macro_rules! impl_float {
@@ -149,8 +151,8 @@ macro_rules! impl_float {
                 }
                 false
             }
-            fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize) -> bool {
-                $plain(a, b, out, m, k, n, cstart, simd_level())
+            fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize, init: bool) -> bool {
+                $plain(a, b, out, m, k, n, cstart, init, simd_level())
             }
         }
     };
@@ -175,7 +177,7 @@ impl VExp for f64 {
 }
 impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512, super::plain_dot::plain_f32);
 // float64's plain dots keep the scalar loop (no tutorial product takes them).
-impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _, _| false);
+impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _, _, _| false);
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -589,7 +591,7 @@ pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize
 pub(crate) fn matmul_sequential_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool, cstart: usize) -> Vec<T> {
     let mut out = vec![T::zero(); m * n];
     if !fused && b.cs == 1 && b.fits(k, n) {
-        if T::plain_matmul_simd(a, b, &mut out, m, k, n, cstart) {
+        if T::plain_matmul_simd(a, b, &mut out, m, k, n, cstart, false) {
             return out;
         }
         // The plain dots of a row advance together, `p` by `p`: each output is still its own

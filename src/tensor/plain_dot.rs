@@ -26,7 +26,8 @@ const TILE_ROWS: usize = 8;
 
 /// `out = a (m x k) @ b (k x n)`, float32, as the plain sequential dot, with the `simd` kernel;
 /// false (nothing written) when there is none or the operands do not fit: the caller then
-/// runs the scalar loop. `b` must be row-major (`cs == 1`).
+/// runs the scalar loop. `b` must be row-major (`cs == 1`). With `init` each sum starts from
+/// the value `out` holds instead of +0 (`addmm`'s bias-first sums, `addmm_order`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn plain_f32(
     a: Mat<'_, f32>,
@@ -36,6 +37,7 @@ pub(crate) fn plain_f32(
     k: usize,
     n: usize,
     cstart: usize,
+    init: bool,
     simd: Simd,
 ) -> bool {
     if b.cs != 1 || !a.fits(m, k) || !b.fits(k, n) || out.len() < m * n || m == 0 || n == 0 {
@@ -58,6 +60,7 @@ pub(crate) fn plain_f32(
             n,
             k,
             cstart,
+            init,
         };
         let mut i = 0;
         while i < m {
@@ -81,7 +84,7 @@ pub(crate) fn plain_f32(
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (a, b, out, k, simd);
+        let _ = (a, b, out, k, cstart, init, simd);
         false
     }
 }
@@ -100,6 +103,8 @@ struct Operands {
     k: usize,
     /// Where `out` starts in its allocation (`peel_order::peel`).
     cstart: usize,
+    /// The sums start from `out`'s values, not +0.
+    init: bool,
 }
 
 /// Row `r` of a tile at row `i`: the mask of its peeled columns (only the first column vector,
@@ -150,44 +155,51 @@ mod avx512 {
         // SAFETY: every pointer formed is inside the operands (the caller's promise); the
         // masked loads and stores touch only the selected columns.
         unsafe {
-            let a = o.a.add(i * o.ars);
-            let b = o.b.add(j);
-            let step = |acc: &mut [__m512; R], p: usize| {
-                let bv = _mm512_maskz_loadu_ps(mask, b.add(p * o.brs));
-                let ap = a.add(p * o.acs);
+            if o.init {
                 for (r, acc) in acc.iter_mut().enumerate() {
-                    let x = _mm512_set1_ps(*ap.add(r * o.ars));
-                    *acc = _mm512_add_ps(*acc, _mm512_mul_ps(x, bv));
+                    *acc = _mm512_maskz_loadu_ps(mask, o.out.add((i + r) * o.n + j));
+                }
+            }
+            let (a, b, rs) = (o.a.add(i * o.ars), o.b.add(j), o.ars);
+            // The plain steps over `p` in `from..to`: one loop per block as without a peel, so
+            // that LLVM addresses `a`'s rows from one base per step. The block length is
+            // opaque to it: with the blocks unrolled (the mklmm version) it precomputed the 64
+            // row addresses of eight steps and spilled them (perf: 10-35% slower than the
+            // plain loop), and walking pointers instead made them one serial chain of adds. A
+            // masked add for an odd block's first step (instead of the masked move) took that
+            // step out of the loop and was slower, and tiling the rows by their peel (the
+            // unpeeled rows in tiles of their own) gained nothing measurable.
+            let steps = |acc: &mut [__m512; R], from: usize, to: usize| {
+                for p in from..to {
+                    let bv = _mm512_maskz_loadu_ps(mask, b.add(p * o.brs));
+                    let ap = a.add(p * o.acs);
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let x = _mm512_set1_ps(*ap.add(r * rs));
+                        *acc = _mm512_add_ps(*acc, _mm512_mul_ps(x, bv));
+                    }
                 }
             };
             let mut p = 0;
             if peeled {
+                let block = std::hint::black_box(4usize);
                 let neg0 = _mm512_set1_ps(-0.0);
-                while p + 8 <= o.k {
-                    for q in p..p + 4 {
-                        step(&mut acc, q);
-                    }
-                    // Rows without a peel (half of them for 10 columns) skip the masked ops.
+                while p + 2 * block <= o.k {
+                    steps(&mut acc, p, p + block);
+                    // An odd block: a peeled lane sets its sum aside and restarts from -0 (so
+                    // that its first add gives the block's first product), then gets the sum
+                    // back after the block.
                     let saved = acc;
                     for (acc, &m) in acc.iter_mut().zip(&peel) {
-                        if m != 0 {
-                            *acc = _mm512_mask_mov_ps(*acc, m, neg0);
-                        }
+                        *acc = _mm512_mask_mov_ps(*acc, m, neg0);
                     }
-                    for q in p + 4..p + 8 {
-                        step(&mut acc, q);
+                    steps(&mut acc, p + block, p + 2 * block);
+                    for ((acc, s), &m) in acc.iter_mut().zip(saved).zip(&peel) {
+                        *acc = _mm512_mask_add_ps(*acc, m, s, *acc);
                     }
-                    for ((acc, &m), s) in acc.iter_mut().zip(&peel).zip(&saved) {
-                        if m != 0 {
-                            *acc = _mm512_mask_add_ps(*acc, m, *s, *acc);
-                        }
-                    }
-                    p += 8;
+                    p += 2 * block;
                 }
             }
-            for p in p..o.k {
-                step(&mut acc, p);
-            }
+            steps(&mut acc, p, o.k);
             for (r, acc) in acc.iter().enumerate() {
                 _mm512_mask_storeu_ps(o.out.add((i + r) * o.n + j), mask, *acc);
             }
@@ -223,60 +235,62 @@ mod avx2 {
         }
     }
 
-    /// One register tile: `R` rows by the columns `j..` whose lanes `mask` sets.
+    /// One register tile: `R` rows by the columns `j..` whose lanes `mask` sets (as the
+    /// AVX-512 tile, with blends for the masked operations).
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __m256i) {
         let mut acc = [_mm256_setzero_ps(); R];
         let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         let mut peel = [_mm256_setzero_ps(); R];
-        let mut has = [false; R];
+        let mut peeled = false;
         for (r, m) in peel.iter_mut().enumerate() {
             let cols = super::peel_mask(o, i + r, j).count_ones() as i32;
-            has[r] = cols > 0;
+            peeled |= cols > 0;
             *m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lanes));
         }
-        let peeled = has.iter().any(|&h| h);
         // SAFETY: every pointer formed is inside the operands (the caller's promise); the
         // masked loads and stores touch only the selected columns.
         unsafe {
-            let a = o.a.add(i * o.ars);
-            let b = o.b.add(j);
-            let step = |acc: &mut [__m256; R], p: usize| {
+            if o.init {
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm256_maskload_ps(o.out.add((i + r) * o.n + j), mask);
+                }
+            }
+            let (a, b, rs) = (o.a.add(i * o.ars), o.b.add(j), o.ars);
+            let products = |p: usize| {
                 let bv = _mm256_maskload_ps(b.add(p * o.brs), mask);
                 let ap = a.add(p * o.acs);
-                for (r, acc) in acc.iter_mut().enumerate() {
-                    let x = _mm256_set1_ps(*ap.add(r * o.ars));
-                    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, bv));
+                let mut x = [bv; R];
+                for (r, x) in x.iter_mut().enumerate() {
+                    *x = _mm256_mul_ps(_mm256_set1_ps(*ap.add(r * rs)), bv);
+                }
+                x
+            };
+            let steps = |acc: &mut [__m256; R], from: usize, to: usize| {
+                for p in from..to {
+                    for (acc, x) in acc.iter_mut().zip(products(p)) {
+                        *acc = _mm256_add_ps(*acc, x);
+                    }
                 }
             };
             let mut p = 0;
             if peeled {
-                let neg0 = _mm256_set1_ps(-0.0);
-                while p + 8 <= o.k {
-                    for q in p..p + 4 {
-                        step(&mut acc, q);
-                    }
+                let block = std::hint::black_box(4usize);
+                while p + 2 * block <= o.k {
+                    steps(&mut acc, p, p + block);
                     let saved = acc;
-                    for ((acc, &m), &h) in acc.iter_mut().zip(&peel).zip(&has) {
-                        if h {
-                            *acc = _mm256_blendv_ps(*acc, neg0, m);
-                        }
+                    for ((acc, x), &m) in acc.iter_mut().zip(products(p + block)).zip(&peel) {
+                        *acc = _mm256_blendv_ps(_mm256_add_ps(*acc, x), x, m);
                     }
-                    for q in p + 4..p + 8 {
-                        step(&mut acc, q);
+                    steps(&mut acc, p + block + 1, p + 2 * block);
+                    for ((acc, s), &m) in acc.iter_mut().zip(saved).zip(&peel) {
+                        *acc = _mm256_blendv_ps(*acc, _mm256_add_ps(s, *acc), m);
                     }
-                    for (((acc, &m), s), &h) in acc.iter_mut().zip(&peel).zip(&saved).zip(&has) {
-                        if h {
-                            *acc = _mm256_blendv_ps(*acc, _mm256_add_ps(*s, *acc), m);
-                        }
-                    }
-                    p += 8;
+                    p += 2 * block;
                 }
             }
-            for p in p..o.k {
-                step(&mut acc, p);
-            }
+            steps(&mut acc, p, o.k);
             for (r, acc) in acc.iter().enumerate() {
                 _mm256_maskstore_ps(o.out.add((i + r) * o.n + j), mask, *acc);
             }
@@ -293,15 +307,28 @@ mod tests {
     /// The definition: one chain `acc + x * y` from +0 per output, `p` in order, except on
     /// the peeled columns (`peel_order`, for an output at the start of its allocation).
     fn naive(a: Mat<'_, f32>, b: Mat<'_, f32>, m: usize, k: usize, n: usize) -> Vec<f32> {
+        naive_from(a, b, m, k, n, &vec![0.0; m * n])
+    }
+
+    /// [`naive`] with each sum starting from `init` (`addmm`'s bias-first sums).
+    fn naive_from(
+        a: Mat<'_, f32>,
+        b: Mat<'_, f32>,
+        m: usize,
+        k: usize,
+        n: usize,
+        init: &[f32],
+    ) -> Vec<f32> {
         let at = |x: &Mat<'_, f32>, i: usize, j: usize| x.data[i * x.rs + j * x.cs];
         let mut out = Vec::with_capacity(m * n);
         for i in 0..m {
             for j in 0..n {
                 let prod = |p| at(&a, i, p) * at(&b, p, j);
+                let c = init[i * n + j];
                 out.push(if j < super::super::peel_order::peel(0, i, n) {
-                    super::super::peel_order::peeled_sum(0.0, k, prod)
+                    super::super::peel_order::peeled_sum(c, k, prod)
                 } else {
-                    (0..k).fold(0.0f32, |acc, p| acc + prod(p))
+                    (0..k).fold(c, |acc, p| acc + prod(p))
                 });
             }
         }
@@ -329,8 +356,16 @@ mod tests {
             assert!(bad.is_empty(), "{simd:?} m={m} k={k} n={n} at={at} pad={pad}: {bad:?}");
             let mut wide = vec![f32::from_bits(0x7fc0_1234); m * n + 5];
             if simd != Simd::Portable {
-                assert!(super::plain_f32(am, bm, &mut wide, m, k, n, 0, simd));
+                assert!(super::plain_f32(am, bm, &mut wide, m, k, n, 0, false, simd));
                 assert!(wide[m * n..].iter().all(|v| v.to_bits() == 0x7fc0_1234));
+                // From a bias (`init`): the sums start from `out`'s values, peel included.
+                let bias: Vec<f32> = values(m * n, seed ^ 0xb1a5);
+                let mut got = bias.clone();
+                assert!(super::plain_f32(am, bm, &mut got, m, k, n, 0, true, simd));
+                let want = naive_from(am, bm, m, k, n, &bias);
+                let bad: Vec<usize> =
+                    (0..m * n).filter(|&o| got[o].to_bits() != want[o].to_bits()).collect();
+                assert!(bad.is_empty(), "{simd:?} init m={m} k={k} n={n} at={at}: {bad:?}");
             }
         }
     }
