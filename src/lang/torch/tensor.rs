@@ -410,6 +410,26 @@ pub fn grad_mode_wrapper(enabled: bool, f: Value) -> Value {
 }
 
 /// A unary elementwise method: `t.exp()`.
+/// `t.repeat_interleave(r, dim)` with an int count: each element (of the flattened tensor
+/// when `dim` is None) `r` times, as an expanded copy (ViewBackward0, as in PyTorch).
+fn repeat_interleave_int(t: Tensor, r: i64, dim: Option<Value>) -> R<Value> {
+    if r < 0 {
+        return Err(Exception::runtime_error("Repeats must be non-negative"));
+    }
+    let (t, d) = match dim {
+        None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
+        Some(d) => {
+            let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+            (t, d)
+        }
+    };
+    let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
+    let mut shape = u.shape();
+    shape[d + 1] = r as usize;
+    let e = u.expand(&shape).map_err(exc)?.clone_tensor();
+    Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
+}
+
 fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
     Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
@@ -1231,31 +1251,21 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
         }),
         "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
-            let [repeats, dim, _output_size] = args.bind(&["repeats", "dim=", "*", "output_size="])?;
+            let [repeats, dim, _output_size] = args.bind(&["repeats=", "dim=", "*", "output_size="])?;
             let t = receiver(&args)?;
-            let r = match repeats.as_ref() {
-                Some(Value::Int(r)) => *r,
-                Some(v) => match as_tensor(v) {
-                    Some(rt) if rt.numel() == 1 => rt.item().map_err(exc)?.as_i64(),
-                    _ => return Err(Exception::unsupported("repeat_interleave() with a tensor of repeats")),
+            match repeats {
+                Some(Value::Int(r)) => repeat_interleave_int(t, r, dim),
+                Some(Value::Bool(b)) => repeat_interleave_int(t, i64::from(b), dim),
+                Some(v) => match as_tensor(&v) {
+                    Some(rt) => super::tensor_more::repeat_interleave_tensor(&t, rt, dim),
+                    None => Err(Exception::type_error(format!(
+                        "repeat_interleave(): argument 'repeats' must be Tensor, not {}",
+                        v.type_name()
+                    ))),
                 },
-                None => return Err(Exception::type_error("repeat_interleave() missing required argument 'repeats'")),
-            };
-            if r < 0 {
-                return Err(Exception::runtime_error("repeats can not be negative"));
+                // `torch.repeat_interleave(repeats)`: each index repeated its count.
+                None => super::tensor_more::repeat_interleave_indices(&t),
             }
-            let (t, d) = match dim {
-                None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
-                Some(d) => {
-                    let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
-                    (t, d)
-                }
-            };
-            let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
-            let mut shape = u.shape();
-            shape[d + 1] = r as usize;
-            let e = u.expand(&shape).map_err(exc)?.clone_tensor();
-            Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
         }),
         "addmm" => Value::method(this.clone(), "addmm", |_, args| {
             let [mat1, mat2, beta, alpha] = args.bind(&["mat1", "mat2", "*", "beta=", "alpha="])?;

@@ -840,3 +840,55 @@ fn along(
     let i = build(Data::I64(idx))?;
     Ok((v, i))
 }
+
+/// The counts of `repeats` (an int64/int32 tensor of 0 or 1 dims), checked as ATen's
+/// `repeat_interleave_cpu` checks them.
+fn repeat_counts(repeats: &Tensor) -> R<Vec<i64>> {
+    if !matches!(repeats.dtype(), DType::Int64 | DType::Int32) {
+        return Err(Exception::new(
+            "NotImplementedError",
+            format!("\"repeat_interleave_cpu\" not implemented for '{}'", super::api::dtype_label(repeats.dtype())),
+        ));
+    }
+    if repeats.dim() > 1 {
+        return Err(Exception::runtime_error("repeats must be 0-dim or 1-dim tensor"));
+    }
+    let counts: Vec<i64> = repeats.to_scalars().into_iter().map(Scalar::as_i64).collect();
+    if counts.iter().any(|&c| c < 0) {
+        return Err(Exception::runtime_error("repeats can not be negative"));
+    }
+    Ok(counts)
+}
+
+/// `torch.repeat_interleave(repeats)`: index i repeated `repeats[i]` times.
+pub(super) fn repeat_interleave_indices(repeats: &Tensor) -> R<Value> {
+    let counts = repeat_counts(repeats)?;
+    let idx: Vec<i64> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i as i64, c as usize)).collect();
+    let n = idx.len();
+    Ok(tv(Tensor::from_data(Data::I64(idx), &[n]).map_err(exc)?))
+}
+
+/// `t.repeat_interleave(repeats_tensor, dim)`: an `index_select` of the repeated indices
+/// (IndexSelectBackward0, as in PyTorch); one count applies to every element.
+pub(super) fn repeat_interleave_tensor(t: &Tensor, repeats: &Tensor, dim: Option<Value>) -> R<Value> {
+    let (t, d) = match dim {
+        None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
+        Some(d) => {
+            let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+            (t.clone(), d)
+        }
+    };
+    let size = t.shape().get(d).copied().unwrap_or(1);
+    let mut counts = repeat_counts(repeats)?;
+    if counts.len() == 1 {
+        counts = vec![counts[0]; size];
+    }
+    if counts.len() != size {
+        return Err(Exception::runtime_error(format!(
+            "repeats must have the same size as input along dim, but got repeats.size(0) = {} and input.size({d}) = {size}",
+            counts.len()
+        )));
+    }
+    let idx: Vec<i64> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i as i64, c as usize)).collect();
+    Ok(tv(t.index_select(d as isize, &idx).map_err(exc)?))
+}
