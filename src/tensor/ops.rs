@@ -78,6 +78,9 @@ where
 /// copy stands for that node's output, so a formula run under `create_graph` differentiates
 /// through the op again. Returns `out`.
 pub(crate) fn link_output(result: &Tensor, out: Tensor) -> Tensor {
+    if super::forward_ad::active() {
+        super::forward_ad::share(&out, result);
+    }
     if let Some(node) = out.grad_fn() {
         result.set_origin(super::tensor::Origin::Output(std::rc::Rc::downgrade(&node)));
     }
