@@ -157,6 +157,15 @@ pub(crate) fn reshaped(from: &Tensor, to: &Tensor, shape: &[usize]) {
     }
 }
 
+/// Whether some input has a tangent at a level being propagated.
+pub(crate) fn any_tangent(inputs: &[&Tensor]) -> bool {
+    let levels = levels_to_propagate();
+    TANGENTS.with(|m| {
+        let m = m.borrow();
+        levels.iter().any(|&l| inputs.iter().any(|t| m.contains_key(&(l, t.id()))))
+    })
+}
+
 fn levels_to_propagate() -> Vec<u64> {
     let from = SUSPENDED_FROM.with(Cell::get);
     LEVELS.with(|l| l.borrow().iter().copied().filter(|&x| x < from).collect())
@@ -214,11 +223,7 @@ fn local_jvp(
     for (g, t) in gs.into_iter().zip(tans) {
         let (Some(g), Some(t)) = (g, t) else { continue };
         if !g.requires_grad() {
-            return Err(TensorError::NotImplemented {
-                msg: format!(
-                    "Trying to use forward AD with {name} that does not support it: lessonrun computes forward-mode tangents from an op's gradient formula, and this op's formula records no history"
-                ),
-            });
+            return by_rows(out, name, tans, backward);
         }
         let t = if t.dtype() != g.dtype() {
             t.to_dtype(g.dtype())?
@@ -236,11 +241,55 @@ fn local_jvp(
     if outs.is_empty() {
         return Ok(None);
     }
-    let r = grad(&outs, &gos, std::slice::from_ref(&u), false, false)?;
+    // Retained: the formula's saved values may lead into the graph being run (a reverse pass
+    // under forward mode), which must not be freed.
+    let r = grad(&outs, &gos, std::slice::from_ref(&u), true, false)?;
     Ok(Some(
         r.into_iter()
             .next()
             .flatten()
             .unwrap_or_else(|| out.zeros_like()),
     ))
+}
+
+/// The most output elements [`by_rows`] takes one formula call each for.
+const MAX_ROWS: usize = 4096;
+
+/// `J t` one row at a time, for a formula that records no history (a kernel without a double
+/// backward): row `k` of `J` is the formula run on the one-hot `e_k`, and `(J t)_k` the sum of
+/// its products with the input tangents.
+fn by_rows(
+    out: &Tensor,
+    name: &'static str,
+    tans: &[Option<Tensor>],
+    backward: &dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>,
+) -> Result<Option<Tensor>> {
+    let n = out.numel();
+    if n > MAX_ROWS {
+        return Err(TensorError::NotImplemented {
+            msg: format!(
+                "Trying to use forward AD with {name} on {n} elements: lessonrun computes this op's tangent one output element at a time (its gradient formula records no history), up to {MAX_ROWS}"
+            ),
+        });
+    }
+    let needs: Vec<bool> = tans.iter().map(Option::is_some).collect();
+    let mut vals = Vec::with_capacity(n);
+    super::no_grad(|| -> Result<()> {
+        for k in 0..n {
+            let mut onehot = vec![0.0f64; n];
+            onehot[k] = 1.0;
+            let e = Tensor::from_data(super::Data::F64(onehot), &out.shape())?.to_dtype(out.dtype())?;
+            let gs = backward(&e, &needs)?;
+            let mut acc = 0.0f64;
+            for (g, t) in gs.into_iter().zip(tans) {
+                let (Some(g), Some(t)) = (g, t) else { continue };
+                let t = if t.shape() != g.shape() { t.expand(&g.shape())?.contiguous() } else { t.clone() };
+                let t = if t.dtype() != g.dtype() { t.to_dtype(g.dtype())? } else { t };
+                acc += g.mul(&t)?.sum(None, false)?.to_f64_vec()[0];
+            }
+            vals.push(acc);
+        }
+        Ok(())
+    })?;
+    Ok(Some(Tensor::from_data(super::Data::F64(vals), &out.shape())?.to_dtype(out.dtype())?))
 }

@@ -67,7 +67,9 @@ pub(crate) fn double_backward<F>(value: Tensor, name: &'static str, inputs: &[&T
 where
     F: Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 {
-    if !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
+    // Inside a dual level a formula's result carries tangents too (forward over reverse).
+    let dual = super::forward_ad::active() && super::forward_ad::any_tangent(inputs);
+    if !dual && !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
         return value;
     }
     let out = (*value.storage()).clone();
