@@ -15,6 +15,9 @@ use std::collections::HashMap;
 
 use super::{Result, Tensor, TensorError, grad, with_grad_mode};
 
+/// An op's gradient formula, as `autograd::record` receives it.
+type Formula<'a> = &'a dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>;
+
 thread_local! {
     /// Whether any level is open: the one check every recorded operation makes.
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
@@ -162,7 +165,9 @@ pub(crate) fn any_tangent(inputs: &[&Tensor]) -> bool {
     let levels = levels_to_propagate();
     TANGENTS.with(|m| {
         let m = m.borrow();
-        levels.iter().any(|&l| inputs.iter().any(|t| m.contains_key(&(l, t.id()))))
+        levels
+            .iter()
+            .any(|&l| inputs.iter().any(|t| m.contains_key(&(l, t.id()))))
     })
 }
 
@@ -186,7 +191,7 @@ pub(crate) fn propagate(
     out: &Tensor,
     name: &'static str,
     inputs: &[&Tensor],
-    backward: &dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>,
+    backward: Formula<'_>,
 ) {
     for level in levels_to_propagate() {
         let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
@@ -210,7 +215,7 @@ fn local_jvp(
     out: &Tensor,
     name: &'static str,
     tans: &[Option<Tensor>],
-    backward: &dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>,
+    backward: Formula<'_>,
 ) -> Result<Option<Tensor>> {
     if !out.dtype().is_floating_point() {
         return Ok(None);
@@ -262,7 +267,7 @@ fn by_rows(
     out: &Tensor,
     name: &'static str,
     tans: &[Option<Tensor>],
-    backward: &dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>,
+    backward: Formula<'_>,
 ) -> Result<Option<Tensor>> {
     let n = out.numel();
     if n > MAX_ROWS {
@@ -278,18 +283,29 @@ fn by_rows(
         for k in 0..n {
             let mut onehot = vec![0.0f64; n];
             onehot[k] = 1.0;
-            let e = Tensor::from_data(super::Data::F64(onehot), &out.shape())?.to_dtype(out.dtype())?;
+            let e =
+                Tensor::from_data(super::Data::F64(onehot), &out.shape())?.to_dtype(out.dtype())?;
             let gs = backward(&e, &needs)?;
             let mut acc = 0.0f64;
             for (g, t) in gs.into_iter().zip(tans) {
                 let (Some(g), Some(t)) = (g, t) else { continue };
-                let t = if t.shape() != g.shape() { t.expand(&g.shape())?.contiguous() } else { t.clone() };
-                let t = if t.dtype() != g.dtype() { t.to_dtype(g.dtype())? } else { t };
+                let t = if t.shape() != g.shape() {
+                    t.expand(&g.shape())?.contiguous()
+                } else {
+                    t.clone()
+                };
+                let t = if t.dtype() != g.dtype() {
+                    t.to_dtype(g.dtype())?
+                } else {
+                    t
+                };
                 acc += g.mul(&t)?.sum(None, false)?.to_f64_vec()[0];
             }
             vals.push(acc);
         }
         Ok(())
     })?;
-    Ok(Some(Tensor::from_data(super::Data::F64(vals), &out.shape())?.to_dtype(out.dtype())?))
+    Ok(Some(
+        Tensor::from_data(super::Data::F64(vals), &out.shape())?.to_dtype(out.dtype())?,
+    ))
 }

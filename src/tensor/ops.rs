@@ -69,7 +69,7 @@ where
 {
     // Inside a dual level a formula's result carries tangents too (forward over reverse).
     let dual = super::forward_ad::active() && super::forward_ad::any_tangent(inputs);
-    if !dual && !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
+    if !(dual || super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
         return value;
     }
     let out = (*value.storage()).clone();
