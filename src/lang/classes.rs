@@ -687,6 +687,7 @@ impl Interpreter {
                 d.retain(|(k, _)| &**k != name);
                 d.len() != n
             }
+            Value::Native(n) => n.del_attr(obj, name)?,
             _ => false,
         };
         if removed { Ok(()) } else { Err(no_attribute(obj, name)) }

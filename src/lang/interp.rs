@@ -1435,7 +1435,7 @@ impl Interpreter {
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(obj, env)?;
                 match &o {
-                    Value::Instance(_) | Value::Exception(_) => self.instance_delattr(&o, name),
+                    Value::Instance(_) | Value::Exception(_) | Value::Native(_) => self.instance_delattr(&o, name),
                     Value::Type(t) if t.is_user() => {
                         self.invalidate_class_flags();
                         if t.attrs.borrow_mut().remove(&**name).is_some() {

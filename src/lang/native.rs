@@ -131,6 +131,11 @@ pub trait NativeObject: Any {
         Ok(false)
     }
 
+    /// `del this.name` / `delattr(this, name)`; `Ok(false)` means no such attribute.
+    fn del_attr(&self, _this: &Value, _name: &str) -> Result<bool, Exception> {
+        Ok(false)
+    }
+
     /// `this(*args, **kwargs)`; `Ok(None)` means not callable.
     fn call(&self, _this: &Value, _args: Args, _interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(None)

@@ -98,6 +98,9 @@ pub(crate) fn attach(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
+    if super::forward_ad::active() {
+        super::forward_ad::propagate(&t, name, inputs, &backward);
+    }
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
         let node = make_node(name, inputs, saves, Box::new(backward));
         t.0.requires_grad.set(true);
@@ -117,12 +120,17 @@ pub(crate) fn record_reshaped(
 ) -> Result<Tensor> {
     let dtype = t.dtype();
     let node = (is_grad_enabled() && t.requires_grad()).then(|| make_node(name, &[&t], false, Box::new(backward)));
+    // A dual input keeps its handle (and so its elements) for the tangent's reshape below.
+    let dual = super::forward_ad::active().then(|| t.clone());
     let out = match t.take_unique_storage() {
         Some(s) => s.into_shape(shape)?,
         None => t.storage().reshape(shape)?,
     };
     drop(t);
     let out = Tensor::from_storage_as(out, dtype);
+    if let Some(t) = dual {
+        super::forward_ad::reshaped(&t, &out, shape);
+    }
     if let Some(node) = node {
         out.0.requires_grad.set(true);
         out.set_grad_fn(Some(node));

@@ -34,6 +34,7 @@ mod dtype;
 mod einsum;
 mod gather;
 mod error;
+pub mod forward_ad;
 mod graph;
 mod index;
 mod index_ops;

@@ -67,7 +67,9 @@ pub(crate) fn double_backward<F>(value: Tensor, name: &'static str, inputs: &[&T
 where
     F: Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 {
-    if !(super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
+    // Inside a dual level a formula's result carries tangents too (forward over reverse).
+    let dual = super::forward_ad::active() && super::forward_ad::any_tangent(inputs);
+    if !(dual || super::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())) {
         return value;
     }
     let out = (*value.storage()).clone();
@@ -78,6 +80,9 @@ where
 /// copy stands for that node's output, so a formula run under `create_graph` differentiates
 /// through the op again. Returns `out`.
 pub(crate) fn link_output(result: &Tensor, out: Tensor) -> Tensor {
+    if super::forward_ad::active() {
+        super::forward_ad::share(&out, result);
+    }
     if let Some(node) = out.grad_fn() {
         result.set_origin(super::tensor::Origin::Output(std::rc::Rc::downgrade(&node)));
     }

@@ -112,6 +112,13 @@ fn tensor_repr(t: &Tensor) -> String {
     } else if t.requires_grad() {
         suffixes.push("requires_grad=True".to_string());
     }
+    // A dual tensor shows its tangent at the innermost level (PyTorch's `tangent=` suffix).
+    if super::forward_ad::active()
+        && let Some(level) = super::forward_ad::current_level()
+        && let Ok(Some(tangent)) = super::forward_ad::peek(t, level)
+    {
+        suffixes.push(format!("tangent={}", tensor_repr(&tangent)));
+    }
     add_suffixes(&format!("{prefix}{body}"), &suffixes, indent)
 }
 

@@ -366,6 +366,9 @@ impl Tensor {
     /// `copy` (a saved copy of this tensor's elements) standing for this tensor's history,
     /// if it has one: what `ops::saved` and `snapshot` hand to formulas.
     pub(crate) fn standing_for(&self, copy: Tensor) -> Tensor {
+        if super::forward_ad::active() {
+            super::forward_ad::share(self, &copy);
+        }
         if self.requires_grad() {
             copy.set_origin(Origin::Tensor(self.clone()));
         }

@@ -137,7 +137,7 @@ impl NativeObject for FunctionCtx {
         Ok(Some(match name {
             "saved_tensors" => Value::tuple(self.saved.borrow().iter().map(|v| self.saved_value(v)).collect()),
             "needs_input_grad" => Value::tuple(self.needs_input_grad.iter().map(|&b| Value::Bool(b)).collect()),
-            "save_for_backward" => Value::method(this.clone(), name, |_, args| {
+            "save_for_backward" | "save_for_forward" => Value::method(this.clone(), name, |_, args| {
                 let ctx = args.this_native::<FunctionCtx>()?;
                 for v in &args.pos {
                     if !v.is_none() && as_tensor(v).is_none() {
@@ -150,6 +150,12 @@ impl NativeObject for FunctionCtx {
             "mark_non_differentiable" | "mark_dirty" | "set_materialize_grads" => Value::method(this.clone(), name, |_, _| Ok(Value::None)),
             _ => return Ok(None),
         }))
+    }
+    fn del_attr(&self, _: &Value, name: &str) -> R<bool> {
+        let mut a = self.attrs.borrow_mut();
+        let n = a.len();
+        a.retain(|(k, _)| k != name);
+        Ok(a.len() != n)
     }
     fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
         let mut a = self.attrs.borrow_mut();
@@ -178,17 +184,20 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let mut fargs = Args::new("forward", std::iter::once(ctx.clone()).chain(pos.iter().cloned()).collect());
     fargs.kw = args.kw.clone();
     let prev = engine::set_grad_enabled(false);
-    let out = interp.call(&forward, fargs);
+    // `forward` sees primals: tangents are the `jvp` staticmethod's business.
+    let out = engine::forward_ad::suspended(|| interp.call(&forward, fargs));
     engine::set_grad_enabled(prev);
     let out = out?;
+    let tangent = super::function_jvp::tangent_of(interp, &cls, &ctx, &pos, &out)?;
     if !needs.iter().any(|&b| b) {
-        return Ok(out);
+        return super::function_jvp::attach(out, tangent);
     }
     // Which forward arguments are tensors: the node's edges, in argument order.
     let tensor_args: Vec<(usize, Tensor)> = pos.iter().enumerate().filter_map(|(i, v)| as_tensor(v).map(|t| (i, t.clone()))).collect();
     let inputs: Vec<&Tensor> = tensor_args.iter().map(|(_, t)| t).collect();
     let positions: Vec<usize> = tensor_args.iter().map(|(i, _)| *i).collect();
-    let backward = interp.get_attr(&cls, "backward")?;
+    // A Function with only `jvp` fails when a backward pass reaches it, not before.
+    let backward = interp.get_attr(&cls, "backward").unwrap_or(Value::None);
     let name = static_name(format!("{class_name}Backward"));
     let nargs = pos.len();
     let Some(result) = as_tensor(&out).cloned() else {
@@ -203,7 +212,16 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
         return Err(Exception::unsupported("a torch.autograd.Function whose forward returns something other than tensors"));
     };
     let link = ctx.clone();
-    let node_out = engine::custom_node(&result, name, &inputs, move |g, _needs| {
+    let node_out = engine::forward_ad::suspended(|| engine::custom_node(&result, name, &inputs, move |g, _needs| {
+        if backward.is_none() {
+            PENDING.with(|p| {
+                *p.borrow_mut() = Some(Exception::new(
+                    "NotImplementedError",
+                    "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.",
+                ))
+            });
+            return Err(TensorError::Runtime { msg: "no backward".into() });
+        }
         let r = call_python(&backward, vec![ctx.clone(), tv(g.clone())])?;
         let grads = match backward_grads(r, name, nargs) {
             Ok(g) => g,
@@ -213,11 +231,11 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
             }
         };
         Ok(positions.iter().map(|&i| as_tensor(&grads[i]).cloned()).collect())
-    });
+    }));
     if let Some(c) = link.downcast::<FunctionCtx>() {
         c.link_output(&result, &node_out);
     }
-    Ok(tv(node_out))
+    super::function_jvp::attach(tv(node_out), tangent)
 }
 
 /// What a Function's `backward` returned, one gradient per `forward` argument: a lone value is

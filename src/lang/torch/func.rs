@@ -1,8 +1,10 @@
 //! `torch.func` (and `torch.vmap`): the function transforms `grad`, `grad_and_value`, `vjp`,
-//! `jacrev`, `hessian` and `vmap`, built on the reverse-mode engine. `vmap` runs the
+//! `jacrev` and `vmap`, built on the reverse-mode engine (`jvp`, `jacfwd` and `hessian` are
+//! func_fwd.rs's, `functional_call` and `stack_module_state` func_module.rs's). `vmap` runs the
 //! function once per batch element and stacks the results (see docs/divergences.md for
 //! where that differs from PyTorch's batching rules); `jacrev` takes one backward pass per
-//! output element, and `hessian` is `jacrev(jacrev(f))` since forward-mode AD is missing.
+//! output element. `grad` differentiates with respect to tensors in tuples, lists and dicts
+//! (func_tree.rs).
 //! A transform whose input already requires grad (it is nested inside another transform,
 //! or the caller's tensor is part of a graph) keeps the graph, so transforms compose.
 
@@ -29,7 +31,8 @@ pub fn install(interp: &mut Interpreter, torch: &Module) {
     );
     m.set("vjp", Value::builtin("vjp", vjp));
     m.set("jacrev", Value::builtin("jacrev", jacrev_transform));
-    m.set("hessian", Value::builtin("hessian", hessian));
+    super::func_fwd::install(&m);
+    super::func_module::install(&m);
     let vmap = Value::builtin("vmap", vmap);
     m.set("vmap", vmap.clone());
     torch.set("vmap", vmap);
@@ -39,7 +42,7 @@ pub fn install(interp: &mut Interpreter, torch: &Module) {
 }
 
 /// The name PyTorch's messages give a transformed function (`func.__name__`).
-fn func_name(interp: &mut Interpreter, f: &Value) -> String {
+pub(super) fn func_name(interp: &mut Interpreter, f: &Value) -> String {
     match &interp.get_attr(f, "__name__") {
         Ok(Value::Str(s)) => s.to_string(),
         _ => "func".into(),
@@ -49,23 +52,30 @@ fn func_name(interp: &mut Interpreter, f: &Value) -> String {
 /// An input made differentiable for one transform: a fresh leaf when it is not part of a
 /// graph, a view keeping its graph when it is (so an outer transform can differentiate the
 /// result); the flag says which.
-fn prep(t: &Tensor) -> R<(Tensor, bool)> {
+pub(super) fn prep(t: &Tensor) -> R<(Tensor, bool)> {
     if t.requires_grad() {
         let shape: Vec<isize> = t.shape().iter().map(|&d| d as isize).collect();
         return Ok((t.view(&shape).map_err(exc)?, true));
     }
     let d = t.detach();
+    engine::forward_ad::carry(t, &d);
     d.set_requires_grad(true).map_err(exc)?;
     Ok((d, false))
 }
 
-/// Results leave a transform detached unless the graph is kept for an outer one.
-fn finish(t: Tensor, keep: bool) -> Value {
-    tv(if keep { t } else { t.detach() })
+/// Results leave a transform detached unless the graph is kept for an outer one (tangents of
+/// an enclosing `jvp` stay).
+pub(super) fn finish(t: Tensor, keep: bool) -> Value {
+    if keep {
+        return tv(t);
+    }
+    let d = t.detach();
+    engine::forward_ad::carry(&t, &d);
+    tv(d)
 }
 
 /// `argnums` as positions in `args`, and whether it was a tuple.
-fn argnums(v: Option<&Value>, nargs: usize) -> R<(Vec<usize>, bool)> {
+pub(super) fn argnums(v: Option<&Value>, nargs: usize) -> R<(Vec<usize>, bool)> {
     let norm = |i: i64| -> R<usize> {
         let j = if i < 0 { i + nargs as i64 } else { i };
         if j < 0 || j >= nargs as i64 {
@@ -102,7 +112,7 @@ fn argnums(v: Option<&Value>, nargs: usize) -> R<(Vec<usize>, bool)> {
 }
 
 /// The inputs `argnums` picks, made differentiable in `args`; whether any keeps a graph.
-fn prep_args(args: &mut [Value], nums: &[usize], api: &str) -> R<(Vec<Tensor>, bool)> {
+pub(super) fn prep_args(args: &mut [Value], nums: &[usize], api: &str) -> R<(Vec<Tensor>, bool)> {
     let mut inputs = Vec::with_capacity(nums.len());
     let mut keep = false;
     for &i in nums {
@@ -121,7 +131,7 @@ fn prep_args(args: &mut [Value], nums: &[usize], api: &str) -> R<(Vec<Tensor>, b
 }
 
 /// Splits `(output, aux)` when `has_aux`.
-fn split_aux(out: Value, has_aux: bool, api: &str) -> R<(Value, Option<Value>)> {
+pub(super) fn split_aux(out: Value, has_aux: bool, api: &str) -> R<(Value, Option<Value>)> {
     if !has_aux {
         return Ok((out, None));
     }
@@ -135,7 +145,7 @@ fn split_aux(out: Value, has_aux: bool, api: &str) -> R<(Value, Option<Value>)> 
 
 /// An auxiliary output leaves the transform as its outputs do: tensors (also in tuples and
 /// lists) detached unless the graph is kept.
-fn unwrap_aux(v: Value, keep: bool) -> Value {
+pub(super) fn unwrap_aux(v: Value, keep: bool) -> Value {
     match &v {
         Value::Tuple(items) => {
             Value::tuple(items.iter().map(|x| unwrap_aux(x.clone(), keep)).collect())
@@ -155,7 +165,7 @@ fn unwrap_aux(v: Value, keep: bool) -> Value {
     }
 }
 
-fn bool_kw(v: Option<&Value>) -> bool {
+pub(super) fn bool_kw(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Bool(true)))
 }
 
@@ -169,7 +179,7 @@ fn grad_transform(args: Args, with_value: bool) -> R<Value> {
     Ok(Value::builtin(api, move |interp, a| {
         let mut pos = a.pos.clone();
         let (nums, tuple) = argnums(nums.as_ref(), pos.len())?;
-        let (inputs, keep) = prep_args(&mut pos, &nums, api)?;
+        let (inputs, keep, templates) = super::func_tree::prep_trees(&mut pos, &nums, api, prep)?;
         let out = interp.call(&func, Args { pos, ..a })?;
         let (out, aux) = split_aux(out, has_aux, "grad_and_value")?;
         let out = match as_tensor(&out) {
@@ -194,10 +204,13 @@ fn grad_transform(args: Args, with_value: bool) -> R<Value> {
         } else {
             vec![None; inputs.len()]
         };
-        let grads: Vec<Value> = grads
+        let mut flat = grads
             .into_iter()
             .zip(&inputs)
-            .map(|(g, x)| finish(g.unwrap_or_else(|| x.zeros_like()), keep))
+            .map(|(g, x)| finish(g.unwrap_or_else(|| x.zeros_like()), keep));
+        let grads: Vec<Value> = templates
+            .iter()
+            .map(|t| super::func_tree::rebuild(t, &mut flat))
             .collect();
         let g = if tuple {
             Value::tuple(grads)
@@ -216,7 +229,7 @@ fn grad_transform(args: Args, with_value: bool) -> R<Value> {
 }
 
 /// A function's output as a list of tensors, and whether it was a tuple (or list).
-fn out_tensors(out: &Value, api: &str) -> R<(Vec<Tensor>, bool)> {
+pub(super) fn out_tensors(out: &Value, api: &str) -> R<(Vec<Tensor>, bool)> {
     let one = |v: &Value| -> R<Tensor> {
         as_tensor(v).cloned().ok_or_else(|| {
             Exception::runtime_error(format!(
@@ -324,7 +337,7 @@ fn vjp(interp: &mut Interpreter, args: Args) -> R<Value> {
 
 /// `jacrev(func, argnums=0, has_aux=False)`: the Jacobian of each output with respect to each
 /// picked argument, `out.shape + arg.shape`, one backward pass per output element.
-fn jacrev_transform(_: &mut Interpreter, args: Args) -> R<Value> {
+pub(super) fn jacrev_transform(_: &mut Interpreter, args: Args) -> R<Value> {
     let [func, nums, has_aux] = args.bind(&["func", "argnums=", "has_aux="])?;
     let func = func.unwrap_or(Value::None);
     let has_aux = bool_kw(has_aux.as_ref());
@@ -385,18 +398,6 @@ fn jacrev_transform(_: &mut Interpreter, args: Args) -> R<Value> {
             Some(aux) => Value::tuple(vec![jac, aux]),
         })
     }))
-}
-
-/// `hessian(func, argnums=0)`: the Jacobian of the Jacobian.
-fn hessian(interp: &mut Interpreter, args: Args) -> R<Value> {
-    let [func, nums] = args.bind(&["func", "argnums="])?;
-    let nums = nums.unwrap_or(Value::Int(0));
-    let mut inner = Args::new("jacrev", vec![func.unwrap_or(Value::None)]);
-    inner.kw.push(("argnums".into(), nums.clone()));
-    let inner = jacrev_transform(interp, inner)?;
-    let mut outer = Args::new("jacrev", vec![inner]);
-    outer.kw.push(("argnums".into(), nums));
-    jacrev_transform(interp, outer)
 }
 
 /// `vmap(func, in_dims=0, out_dims=0, randomness='error', *, chunk_size=None)`.
@@ -531,6 +532,12 @@ fn batch_sizes(arg: &Value, dim: &Value, ctx: &str, out: &mut Vec<usize>) -> R<(
             }
             Ok(())
         }
+        (Value::Dict(items), Value::Int(_)) => {
+            for x in items.borrow().values() {
+                batch_sizes(&x, dim, ctx, out)?;
+            }
+            Ok(())
+        }
         (v, Value::Int(d)) => {
             let Some(t) = as_tensor(v) else {
                 return Err(Exception::value_error(format!(
@@ -570,6 +577,13 @@ fn slice(arg: &Value, dim: &Value, i: usize) -> R<Value> {
         (Value::Tuple(items), _) => Ok(Value::tuple(
             items.iter().map(|x| slice(x, dim, i)).collect::<R<_>>()?,
         )),
+        (Value::Dict(items), _) => {
+            let mut d = crate::lang::value::Dict::new();
+            for (k, x) in items.borrow().items() {
+                d.insert(k, slice(&x, dim, i)?)?;
+            }
+            Ok(Value::dict(d))
+        }
         (Value::List(items), _) => {
             let v = items
                 .borrow()
@@ -589,6 +603,27 @@ fn slice(arg: &Value, dim: &Value, i: usize) -> R<Value> {
 /// The per-element results stacked along `out_dims` (an int, or one per output of a tuple).
 fn combine(results: &[Value], out_dims: &Value, name: &str) -> R<Value> {
     let first = &results[0];
+    if let Value::Dict(d) = first {
+        let keys = d.borrow().keys();
+        let mut out = crate::lang::value::Dict::new();
+        for k in keys {
+            let col: Vec<Value> = results
+                .iter()
+                .map(|r| match r {
+                    Value::Dict(d) => d.borrow().get(&k)?.ok_or_else(|| {
+                        Exception::value_error(format!(
+                            "vmap({name}, ...): the function returned outputs of different structures for different batch elements"
+                        ))
+                    }),
+                    _ => Err(Exception::value_error(format!(
+                        "vmap({name}, ...): the function returned outputs of different structures for different batch elements"
+                    ))),
+                })
+                .collect::<R<_>>()?;
+            out.insert(k, combine(&col, out_dims, name)?)?;
+        }
+        return Ok(Value::dict(out));
+    }
     if let Value::Tuple(items) = first {
         let k = items.len();
         let mut outs = Vec::with_capacity(k);

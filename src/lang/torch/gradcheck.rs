@@ -29,11 +29,11 @@ pub fn install(interp: &mut Interpreter, autograd: &Module) {
 
 /// The options both checks share (the others PyTorch accepts are bound and ignored: the
 /// reentrancy, undefined-gradient, batched and forward-mode checks are not run).
-struct Tol {
-    eps: f64,
-    atol: f64,
-    rtol: f64,
-    raise: bool,
+pub(super) struct Tol {
+    pub(super) eps: f64,
+    pub(super) atol: f64,
+    pub(super) rtol: f64,
+    pub(super) raise: bool,
 }
 
 /// The keyword options after `func, inputs` both functions accept.
@@ -91,11 +91,20 @@ fn differentiable(interp: &mut Interpreter, out: &Value) -> R<Vec<Tensor>> {
 fn gradcheck(interp: &mut Interpreter, args: Args) -> R<Value> {
     let mut sig = vec!["func", "inputs", "*"];
     sig.extend(OPTIONS);
-    let [func, inputs, eps, atol, rtol, raise, ..] = args.bind::<15>(&sig)?;
+    let [func, inputs, eps, atol, rtol, raise, _, _, _, _, _, forward_ad, backward_ad, ..] =
+        args.bind::<15>(&sig)?;
     let func = func.unwrap_or(Value::None);
     let inputs = as_values(interp, &inputs.unwrap_or(Value::None))?;
     let tol = tol(eps.as_ref(), atol.as_ref(), rtol.as_ref(), raise.as_ref())?;
-    check(interp, &func, &inputs, &tol).map(Value::Bool)
+    // The backward check unless `check_backward_ad=False`; the forward one (one `jvp` per
+    // input element) with `check_forward_ad=True` (gradcheck_fwd.rs).
+    if bool_arg(backward_ad.as_ref(), true) && !check(interp, &func, &inputs, &tol)? {
+        return Ok(Value::Bool(false));
+    }
+    if bool_arg(forward_ad.as_ref(), false) {
+        return super::gradcheck_fwd::check_forward(interp, &func, &inputs, &tol).map(Value::Bool);
+    }
+    Ok(Value::Bool(true))
 }
 
 /// `gradgradcheck(func, inputs, grad_outputs=None, *, eps, atol, rtol,
@@ -190,7 +199,7 @@ fn gradgradcheck(interp: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 /// The perturbable copy of an input: its values, detached, requiring grad as it does.
-fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
+pub(super) fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
     let mut v = t.to_f64_vec();
     v[k] += delta;
     let data = match t.dtype() {
@@ -205,7 +214,7 @@ fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
 }
 
 /// The outputs of `func(*inputs)` as flat f64 vectors (every tensor output, in order).
-fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<Value>) -> R<Vec<Vec<f64>>> {
+pub(super) fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<Value>) -> R<Vec<Vec<f64>>> {
     let out = interp.call_positional(func, inputs)?;
     let items = as_values(interp, &out)?;
     Ok(items

@@ -147,7 +147,7 @@ pub fn named_parameters(root: &Value, prefix: &str, recurse: bool) -> Vec<(Strin
 }
 
 /// `named_buffers()`: each module's buffers in tree order, persistent or not.
-fn named_buffers(root: &Value, prefix: &str, recurse: bool) -> Vec<(String, Tensor)> {
+pub(super) fn named_buffers(root: &Value, prefix: &str, recurse: bool) -> Vec<(String, Tensor)> {
     let mods = if recurse { named_modules(root, prefix) } else { vec![(prefix.to_string(), root.clone())] };
     let mut out = Vec::new();
     for (mp, m) in mods {

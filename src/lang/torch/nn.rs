@@ -677,6 +677,16 @@ impl NativeObject for PyModule {
         }))
     }
 
+    /// `delattr(module, name)` of a built-in layer's parameter: the layer keeps the tensor until
+    /// an assignment replaces it (forward-mode AD's recipe: delete, then set a dual tensor),
+    /// since its forward cannot run without one.
+    fn del_attr(&self, _: &Value, name: &str) -> R<bool> {
+        if matches!(self.kind, Kind::Custom(_)) {
+            return Ok(false);
+        }
+        Ok(self.own_parameters().iter().any(|(n, _)| n == name))
+    }
+
     fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
         if self.core.set_buffer(name, &value)? {
             return Ok(true);

@@ -1,0 +1,311 @@
+//! Forward-mode AD: tangents ("forward grads") attached to tensors per dual level, carried
+//! through every recorded operation as its result is built.
+//!
+//! A tangent lives in a per-thread table keyed by (level, tensor id), so tensors pay nothing
+//! while no level is open. An operation's output tangent is found from the operation's own
+//! gradient formula, which is linear in the output gradient `u`: running the formula on a
+//! `u` that requires grad gives `J^T u` with a history, and differentiating `<J^T u, t>` with
+//! respect to `u` gives `J t` (the "double backward" identity). So every operation that has a
+//! gradient formula has a forward rule, and one whose formula records no history (a kernel
+//! without a double backward) fails with a message naming it. The error cannot surface inside
+//! the operation (recording does not fail), so it is kept and raised when the tangent is read.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use super::{Result, Tensor, TensorError, grad, with_grad_mode};
+
+/// An op's gradient formula, as `autograd::record` receives it.
+type Formula<'a> = &'a dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>>;
+
+thread_local! {
+    /// Whether any level is open: the one check every recorded operation makes.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    /// The open levels, innermost last.
+    static LEVELS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static NEXT_LEVEL: Cell<u64> = const { Cell::new(0) };
+    /// Levels from this one up are not propagated (set while a tangent is being computed,
+    /// whose own operations must not compute tangents of that level again).
+    static SUSPENDED_FROM: Cell<u64> = const { Cell::new(u64::MAX) };
+    static TANGENTS: RefCell<HashMap<(u64, usize), Tensor>> = RefCell::new(HashMap::new());
+    /// The first failure to compute a tangent, raised when a tangent is next read.
+    static ERROR: RefCell<Option<TensorError>> = const { RefCell::new(None) };
+}
+
+/// Whether some dual level is open (cheap; checked by every recorded operation).
+#[inline]
+pub(crate) fn active() -> bool {
+    ACTIVE.with(Cell::get)
+}
+
+/// Opens a new dual level and returns it.
+pub fn enter_level() -> u64 {
+    let level = NEXT_LEVEL.with(|n| {
+        let v = n.get();
+        n.set(v + 1);
+        v
+    });
+    LEVELS.with(|l| l.borrow_mut().push(level));
+    ACTIVE.with(|a| a.set(true));
+    level
+}
+
+/// Closes `level`: every tangent of that level is dropped.
+pub fn exit_level(level: u64) {
+    let open = LEVELS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.retain(|&x| x != level);
+        !l.is_empty()
+    });
+    ACTIVE.with(|a| a.set(open));
+    TANGENTS.with(|t| t.borrow_mut().retain(|k, _| k.0 != level));
+    if !open {
+        ERROR.with(|e| e.borrow_mut().take());
+    }
+}
+
+/// The innermost open level.
+pub fn current_level() -> Option<u64> {
+    LEVELS.with(|l| l.borrow().last().copied())
+}
+
+/// The tangent of `t` at `level`, or the error that kept some tangent from being computed.
+pub fn tangent(t: &Tensor, level: u64) -> Result<Option<Tensor>> {
+    if let Some(e) = ERROR.with(|e| e.borrow_mut().take()) {
+        return Err(e);
+    }
+    Ok(get(level, t.id()))
+}
+
+/// The tangent of `t` at `level`, leaving any kept error for the next read.
+pub(crate) fn peek(t: &Tensor, level: u64) -> Result<Option<Tensor>> {
+    Ok(get(level, t.id()))
+}
+
+fn get(level: u64, id: usize) -> Option<Tensor> {
+    TANGENTS.with(|t| t.borrow().get(&(level, id)).cloned())
+}
+
+/// Sets the tangent of `t` at `level` (a custom Function's `jvp` result, `make_dual`).
+pub fn set_tangent(t: &Tensor, level: u64, tangent: Tensor) {
+    TANGENTS.with(|m| m.borrow_mut().insert((level, t.id()), tangent));
+}
+
+/// `make_dual(primal, tangent)` at `level`: a view of `primal` whose tangent is `tangent`
+/// (used as it is when laid out as the primal is, copied contiguous otherwise).
+pub fn make_dual(primal: &Tensor, tangent: &Tensor, level: u64) -> Result<Tensor> {
+    if tangent.shape() != primal.shape() {
+        return Err(TensorError::runtime(format!(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size {:?} while the given forward gradient is of size {:?}.",
+            primal.shape(),
+            tangent.shape()
+        )));
+    }
+    let same_layout =
+        tangent.is_contiguous() == primal.is_contiguous() && tangent.dtype() == primal.dtype();
+    let tangent = if same_layout {
+        tangent.clone()
+    } else {
+        tangent.to_dtype(primal.dtype())?.contiguous()
+    };
+    let shape: Vec<isize> = primal.shape().iter().map(|&d| d as isize).collect();
+    let dual = suspended(|| primal.view(&shape))?;
+    set_tangent(&dual, level, tangent);
+    Ok(dual)
+}
+
+/// Runs `f` with no tangents propagated (a custom Function's `forward`, which sees primals,
+/// and unpacking a dual tensor's primal).
+pub fn suspended<T>(f: impl FnOnce() -> T) -> T {
+    let prev = SUSPENDED_FROM.with(|s| s.replace(0));
+    let out = f();
+    SUSPENDED_FROM.with(|s| s.set(prev));
+    out
+}
+
+/// A saved copy of `from` (for a gradient formula) carries `from`'s tangents, so formulas run
+/// inside a dual level (a reverse pass under forward mode) propagate them.
+pub(crate) fn share(from: &Tensor, to: &Tensor) {
+    TANGENTS.with(|m| {
+        let mut m = m.borrow_mut();
+        let found: Vec<(u64, Tensor)> = m
+            .iter()
+            .filter(|(k, _)| k.1 == from.id())
+            .map(|(k, v)| (k.0, v.clone()))
+            .collect();
+        for (level, t) in found {
+            m.insert((level, to.id()), t);
+        }
+    });
+}
+
+/// `to` (a detached alias of `from`, made by a function transform) keeps `from`'s tangents,
+/// as functorch's levels keep a jvp's tangent through an inner `grad`'s detach.
+pub fn carry(from: &Tensor, to: &Tensor) {
+    if active() {
+        share(from, to);
+    }
+}
+
+/// A reshape's tangent is the input tangent reshaped (exactly linear, no formula needed).
+pub(crate) fn reshaped(from: &Tensor, to: &Tensor, shape: &[usize]) {
+    let shape: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
+    for level in levels_to_propagate() {
+        if let Some(t) = get(level, from.id()) {
+            match suspended(|| t.reshape(&shape)) {
+                Ok(r) => set_tangent(to, level, r),
+                Err(e) => keep_error(e),
+            }
+        }
+    }
+}
+
+/// Whether some input has a tangent at a level being propagated.
+pub(crate) fn any_tangent(inputs: &[&Tensor]) -> bool {
+    let levels = levels_to_propagate();
+    TANGENTS.with(|m| {
+        let m = m.borrow();
+        levels
+            .iter()
+            .any(|&l| inputs.iter().any(|t| m.contains_key(&(l, t.id()))))
+    })
+}
+
+fn levels_to_propagate() -> Vec<u64> {
+    let from = SUSPENDED_FROM.with(Cell::get);
+    LEVELS.with(|l| l.borrow().iter().copied().filter(|&x| x < from).collect())
+}
+
+fn keep_error(e: TensorError) {
+    ERROR.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+    });
+}
+
+/// Computes `out`'s tangent at every open level where some input has one, from the
+/// operation's gradient formula `backward` (see the module comment).
+pub(crate) fn propagate(
+    out: &Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    backward: Formula<'_>,
+) {
+    for level in levels_to_propagate() {
+        let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
+        if tans.iter().all(Option::is_none) {
+            continue;
+        }
+        let prev = SUSPENDED_FROM.with(|s| s.replace(level));
+        let r = with_grad_mode(true, || local_jvp(out, name, &tans, backward));
+        SUSPENDED_FROM.with(|s| s.set(prev));
+        match r {
+            Ok(Some(t)) => set_tangent(out, level, t),
+            Ok(None) => {}
+            Err(e) => keep_error(e),
+        }
+    }
+}
+
+/// `J t` for one operation: its formula run on an output gradient `u` that requires grad, then
+/// differentiated with respect to `u` with the input tangents as the gradients of its results.
+fn local_jvp(
+    out: &Tensor,
+    name: &'static str,
+    tans: &[Option<Tensor>],
+    backward: Formula<'_>,
+) -> Result<Option<Tensor>> {
+    if !out.dtype().is_floating_point() {
+        return Ok(None);
+    }
+    let u = Tensor::zeros(&out.shape(), out.dtype());
+    u.set_requires_grad(true)?;
+    let needs: Vec<bool> = tans.iter().map(Option::is_some).collect();
+    let gs = backward(&u, &needs)?;
+    let (mut outs, mut gos) = (Vec::new(), Vec::new());
+    for (g, t) in gs.into_iter().zip(tans) {
+        let (Some(g), Some(t)) = (g, t) else { continue };
+        if !g.requires_grad() {
+            return by_rows(out, name, tans, backward);
+        }
+        let t = if t.dtype() != g.dtype() {
+            t.to_dtype(g.dtype())?
+        } else {
+            t.clone()
+        };
+        let t = if t.shape() != g.shape() {
+            t.expand(&g.shape())?.contiguous()
+        } else {
+            t
+        };
+        outs.push(g);
+        gos.push(Some(t));
+    }
+    if outs.is_empty() {
+        return Ok(None);
+    }
+    // Retained: the formula's saved values may lead into the graph being run (a reverse pass
+    // under forward mode), which must not be freed.
+    let r = grad(&outs, &gos, std::slice::from_ref(&u), true, false)?;
+    Ok(Some(
+        r.into_iter()
+            .next()
+            .flatten()
+            .unwrap_or_else(|| out.zeros_like()),
+    ))
+}
+
+/// The most output elements [`by_rows`] takes one formula call each for.
+const MAX_ROWS: usize = 4096;
+
+/// `J t` one row at a time, for a formula that records no history (a kernel without a double
+/// backward): row `k` of `J` is the formula run on the one-hot `e_k`, and `(J t)_k` the sum of
+/// its products with the input tangents.
+fn by_rows(
+    out: &Tensor,
+    name: &'static str,
+    tans: &[Option<Tensor>],
+    backward: Formula<'_>,
+) -> Result<Option<Tensor>> {
+    let n = out.numel();
+    if n > MAX_ROWS {
+        return Err(TensorError::NotImplemented {
+            msg: format!(
+                "Trying to use forward AD with {name} on {n} elements: lessonrun computes this op's tangent one output element at a time (its gradient formula records no history), up to {MAX_ROWS}"
+            ),
+        });
+    }
+    let needs: Vec<bool> = tans.iter().map(Option::is_some).collect();
+    let mut vals = Vec::with_capacity(n);
+    super::no_grad(|| -> Result<()> {
+        for k in 0..n {
+            let mut onehot = vec![0.0f64; n];
+            onehot[k] = 1.0;
+            let e =
+                Tensor::from_data(super::Data::F64(onehot), &out.shape())?.to_dtype(out.dtype())?;
+            let gs = backward(&e, &needs)?;
+            let mut acc = 0.0f64;
+            for (g, t) in gs.into_iter().zip(tans) {
+                let (Some(g), Some(t)) = (g, t) else { continue };
+                let t = if t.shape() != g.shape() {
+                    t.expand(&g.shape())?.contiguous()
+                } else {
+                    t.clone()
+                };
+                let t = if t.dtype() != g.dtype() {
+                    t.to_dtype(g.dtype())?
+                } else {
+                    t
+                };
+                acc += g.mul(&t)?.sum(None, false)?.to_f64_vec()[0];
+            }
+            vals.push(acc);
+        }
+        Ok(())
+    })?;
+    Ok(Some(
+        Tensor::from_data(super::Data::F64(vals), &out.shape())?.to_dtype(out.dtype())?,
+    ))
+}
