@@ -57,12 +57,7 @@ fn multi_rows<T: Float>(
 ) {
     let acc = &mut scratch[..LEVELS * width];
     acc.fill(T::zero());
-    let ceil_log2 = if size <= 2 {
-        1
-    } else {
-        usize::BITS - (size - 1).leading_zeros()
-    };
-    let level_power = (ceil_log2 / LEVELS as u32).max(4);
+    let level_power = super::sum_reduce::level_power(size, LEVELS);
     let level_step = 1usize << level_power;
     let level_mask = level_step - 1;
     let mut i = 0;

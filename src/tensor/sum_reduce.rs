@@ -37,15 +37,17 @@ struct IterDim {
     out_stride: usize,
 }
 
+/// log2 of how many rows `multi_row_sum` adds into its first level before carrying into the
+/// next: ceil(log2(size)) spread over `levels`, at least 4.
+pub(crate) fn level_power(size: usize, levels: usize) -> u32 {
+    let ceil_log2 = if size <= 2 { 1 } else { usize::BITS - (size - 1).leading_zeros() };
+    (ceil_log2 / levels as u32).max(4)
+}
+
 /// ATen's `multi_row_sum` for one lane: a 4-level cascade of partial sums.
 fn multi_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
     const LEVELS: usize = 4;
-    let ceil_log2 = if size <= 2 {
-        1
-    } else {
-        usize::BITS - (size - 1).leading_zeros()
-    };
-    let level_power = (ceil_log2 / LEVELS as u32).max(4);
+    let level_power = level_power(size, LEVELS);
     let level_step = 1usize << level_power;
     let level_mask = level_step - 1;
     let mut acc = [T::zero(); LEVELS];

@@ -279,24 +279,41 @@ fn check(interp: &mut Interpreter, func: &Value, inputs: &[Value], tol: &Tol) ->
             };
             let minus = at(-tol.eps, interp)?;
             let plus = at(tol.eps, interp)?;
-            for (o, (b, a)) in plus.iter().zip(&minus).enumerate().take(analytical.len()) {
-                for (j, (pb, pa)) in b.iter().zip(a).enumerate() {
-                    let num = (pb - pa) / (2.0 * tol.eps);
-                    let ana = analytical[o][i][k][j];
-                    // Not `>`: a NaN on either side is a mismatch, as allclose says.
-                    let close = (ana - num).abs() <= tol.atol + tol.rtol * num.abs();
-                    if !close {
-                        if !tol.raise {
-                            return Ok(false);
-                        }
-                        return Err(Exception::new(
-                            "GradcheckError",
-                            format!(
-                                "Jacobian mismatch for output {o} with respect to input {i},\nnumerical:{num}\nanalytical:{ana}\n"
-                            ),
-                        ));
-                    }
+            if !compare_column(&plus, &minus, analytical.len(), |o, j| analytical[o][i][k][j], tol, "Jacobian", i)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// One input element's column of the Jacobian: the central differences of the outputs at
+/// `+eps` (`plus`) and `-eps` (`minus`) against `analytical(output, element)`, for the first
+/// `n_out` outputs. A mismatch is `Ok(false)`, or with `raise` PyTorch's GradcheckError
+/// ("{what} mismatch for output o with respect to input i").
+pub(super) fn compare_column(
+    plus: &[Vec<f64>],
+    minus: &[Vec<f64>],
+    n_out: usize,
+    analytical: impl Fn(usize, usize) -> f64,
+    tol: &Tol,
+    what: &str,
+    i: usize,
+) -> R<bool> {
+    for (o, (b, a)) in plus.iter().zip(minus).enumerate().take(n_out) {
+        for (j, (pb, pa)) in b.iter().zip(a).enumerate() {
+            let num = (pb - pa) / (2.0 * tol.eps);
+            let ana = analytical(o, j);
+            // Not `>`: a NaN on either side is a mismatch, as allclose says.
+            let close = (ana - num).abs() <= tol.atol + tol.rtol * num.abs();
+            if !close {
+                if !tol.raise {
+                    return Ok(false);
                 }
+                return Err(Exception::new(
+                    "GradcheckError",
+                    format!("{what} mismatch for output {o} with respect to input {i},\nnumerical:{num}\nanalytical:{ana}\n"),
+                ));
             }
         }
     }

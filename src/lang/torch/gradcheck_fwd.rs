@@ -57,23 +57,9 @@ pub(super) fn check_forward(
             };
             let minus = at(-tol.eps, interp)?;
             let plus = at(tol.eps, interp)?;
-            for (o, (b, a)) in plus.iter().zip(&minus).enumerate().take(cols.len()) {
-                for (j, (pb, pa)) in b.iter().zip(a).enumerate() {
-                    let num = (pb - pa) / (2.0 * tol.eps);
-                    let ana = cols[o].get(j).copied().unwrap_or(0.0);
-                    let close = (ana - num).abs() <= tol.atol + tol.rtol * num.abs();
-                    if !close {
-                        if !tol.raise {
-                            return Ok(false);
-                        }
-                        return Err(Exception::new(
-                            "GradcheckError",
-                            format!(
-                                "Jacobian computed with forward mode mismatch for output {o} with respect to input {i},\nnumerical:{num}\nanalytical:{ana}\n"
-                            ),
-                        ));
-                    }
-                }
+            let ana = |o: usize, j: usize| cols[o].get(j).copied().unwrap_or(0.0);
+            if !super::gradcheck::compare_column(&plus, &minus, cols.len(), ana, tol, "Jacobian computed with forward mode", i)? {
+                return Ok(false);
             }
         }
     }
