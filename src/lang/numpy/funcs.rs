@@ -619,8 +619,14 @@ pub fn install(m: &Module) {
     m.set(
         "transpose",
         Value::builtin("transpose", |it, args| {
-            let t = array_arg(it, &need(&args, 0, "a")?)?;
-            Ok(array(ops::transpose(&t, None)?))
+            let [a, axes] = args.bind(&["a", "axes="])?;
+            let t = array_arg(it, &a.unwrap_or(Value::None))?;
+            // `np.transpose(a, (1, 2, 0))`: the axes in their new order; none reverses them.
+            let axes = match axes {
+                None | Some(Value::None) => None,
+                Some(v) => Some(shape_from(it, std::slice::from_ref(&v))?.into_iter().map(|d| d as isize).collect()),
+            };
+            Ok(array(ops::transpose(&t, axes)?))
         }),
     );
     m.set(

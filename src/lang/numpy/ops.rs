@@ -510,6 +510,9 @@ fn matmul(a: &Operand, b: &Operand) -> R<Tensor> {
 /// `a.T` / `np.transpose(a, axes)`.
 pub fn transpose(t: &Tensor, axes: Option<Vec<isize>>) -> R<Tensor> {
     let axes = axes.unwrap_or_else(|| (0..t.dim() as isize).rev().collect());
+    if axes.len() != t.dim() {
+        return Err(Exception::value_error("axes don't match array"));
+    }
     if t.dim() < 2 {
         return Ok(t.alias());
     }
