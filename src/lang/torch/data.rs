@@ -8,7 +8,7 @@ use super::convert::{as_tensor, bool_arg, exc, tv};
 use super::{PyGenerator, Shared, class};
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::{Exception, Interpreter, Module, TypeObj, Value};
-use crate::tensor::{self as engine, Generator, Scalar, Tensor};
+use crate::tensor::{self as engine, Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -183,18 +183,8 @@ impl DataLoader {
         let order: Vec<Value> = if let Some(s) = &self.sampler {
             interp.iterate(s)?
         } else if self.shuffle {
-            // RandomSampler: its own generator if given, else a fresh one seeded from the
-            // default generator; then one randperm of n.
-            let n = interp.len(&self.dataset)?;
-            let sampler_gen = match &self.generator {
-                Some(g) => g.clone(),
-                None => {
-                    let seed = self.default.borrow_mut().random64() % (1u64 << 63);
-                    Rc::new(RefCell::new(Generator::new(seed)))
-                }
-            };
-            let perm = engine::randperm(&mut sampler_gen.borrow_mut(), n).map_err(exc)?;
-            perm.to_scalars().into_iter().map(|s| Value::Int(if let Scalar::Int(i) = s { i } else { 0 })).collect()
+            // `shuffle=True` is `RandomSampler(dataset, generator=loader.generator)`.
+            super::samplers::shuffler(self.dataset.clone(), self.generator.clone(), self.default.clone()).indices(interp)?
         } else {
             (0..interp.len(&self.dataset)? as i64).map(Value::Int).collect()
         };

@@ -102,6 +102,12 @@ impl Sampler {
     }
 }
 
+/// The sampler a DataLoader with `shuffle=True` makes: `RandomSampler(data_source,
+/// generator=loader.generator)`.
+pub(super) fn shuffler(data_source: Value, generator: Option<Gen>, default: Gen) -> Sampler {
+    Sampler { kind: Kind::Random { data_source, replacement: false, num_samples: None, generator }, default }
+}
+
 impl NativeObject for Sampler {
     fn type_name(&self) -> &str {
         self.class_name()
