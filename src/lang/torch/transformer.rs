@@ -333,6 +333,19 @@ impl EncoderLayer {
     }
 }
 
+/// An encoder or decoder layer's attributes: its children by name, then the configuration
+/// PyTorch keeps on the layer (`norm_first`, `activation`).
+pub(super) fn layer_attr(children: &[(String, Value)], cfg: &EncoderConfig, name: &str) -> Option<Value> {
+    if let Some((_, c)) = children.iter().find(|(n, _)| n == name) {
+        return Some(c.clone());
+    }
+    Some(match name {
+        "norm_first" => Value::Bool(cfg.norm_first),
+        "activation" => cfg.activation.clone(),
+        _ => return None,
+    })
+}
+
 impl ExtLayer for EncoderLayer {
     fn name(&self) -> &str {
         "TransformerEncoderLayer"
@@ -350,14 +363,7 @@ impl ExtLayer for EncoderLayer {
         self.run(interp, args)
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
-        if let Some((_, c)) = self.children.iter().find(|(n, _)| n == name) {
-            return Some(c.clone());
-        }
-        Some(match name {
-            "norm_first" => Value::Bool(self.cfg.norm_first),
-            "activation" => self.cfg.activation.clone(),
-            _ => return None,
-        })
+        layer_attr(&self.children, &self.cfg, name)
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -17,6 +17,18 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
+/// The forward parameters of `TransformerDecoderLayer` and `TransformerDecoder` (the same).
+const FORWARD_PARAMS: [&str; 8] = [
+    "tgt",
+    "memory",
+    "tgt_mask=",
+    "memory_mask=",
+    "tgt_key_padding_mask=",
+    "memory_key_padding_mask=",
+    "tgt_is_causal=",
+    "memory_is_causal=",
+];
+
 /// `nn.TransformerDecoderLayer`: its configuration (the encoder layer's fields) and children.
 struct DecoderLayer {
     cfg: EncoderConfig,
@@ -148,16 +160,7 @@ impl DecoderLayer {
             memory_kpm,
             tgt_causal,
             memory_causal,
-        ] = args.bind(&[
-            "tgt",
-            "memory",
-            "tgt_mask=",
-            "memory_mask=",
-            "tgt_key_padding_mask=",
-            "memory_key_padding_mask=",
-            "tgt_is_causal=",
-            "memory_is_causal=",
-        ])?;
+        ] = args.bind(&FORWARD_PARAMS)?;
         let memory = memory.unwrap_or(Value::None);
         let add = |a: &Value, b: &Value| -> R<Value> {
             Ok(tv(tensor_arg(Some(a), "x")?
@@ -226,14 +229,7 @@ impl ExtLayer for DecoderLayer {
         self.run(interp, args)
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
-        if let Some((_, c)) = self.children.iter().find(|(n, _)| n == name) {
-            return Some(c.clone());
-        }
-        Some(match name {
-            "norm_first" => Value::Bool(self.cfg.norm_first),
-            "activation" => self.cfg.activation.clone(),
-            _ => return None,
-        })
+        super::transformer::layer_attr(&self.children, &self.cfg, name)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -296,16 +292,7 @@ impl ExtLayer for Decoder {
             memory_kpm,
             tgt_causal,
             memory_causal,
-        ] = args.bind(&[
-            "tgt",
-            "memory",
-            "tgt_mask=",
-            "memory_mask=",
-            "tgt_key_padding_mask=",
-            "memory_key_padding_mask=",
-            "tgt_is_causal=",
-            "memory_is_causal=",
-        ])?;
+        ] = args.bind(&FORWARD_PARAMS)?;
         let none = |v: &Option<Value>| v.clone().unwrap_or(Value::None);
         let flag = |v: &Option<Value>| {
             v.clone()
