@@ -5,16 +5,12 @@
 # duration from `check --format json`; PyTorch's is time.perf_counter around the same code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 rounds=${1:-3}
 bin=${2:-target/release/lessonrun}
 py=${3:-${LESSONRUN_PYTHON:-/tmp/torch-venv/bin/python}}
 for r in $(seq "$rounds"); do
     echo "round $r"
-    "$bin" check bench/lessons/batched-and-reductions.md --format json --cell-timeout 600 --memory-limit 8GiB \
-        | "$py" -c '
-import json, sys
-cells = json.load(sys.stdin)["files"][0]["cells"][1:]
-for c in cells:
-    print("lessonrun\tline %d\t%.1f" % (c["line"], c["duration_ms"]))'
+    cell_ms "$bin" bench/lessons/batched-and-reductions.md "$py"
     "$py" bench/batched_and_reductions.py | sed "s/^/pytorch\t/"
 done
