@@ -410,26 +410,6 @@ pub fn grad_mode_wrapper(enabled: bool, f: Value) -> Value {
 }
 
 /// A unary elementwise method: `t.exp()`.
-/// `t.repeat_interleave(r, dim)` with an int count: each element (of the flattened tensor
-/// when `dim` is None) `r` times, as an expanded copy (ViewBackward0, as in PyTorch).
-fn repeat_interleave_int(t: Tensor, r: i64, dim: Option<Value>) -> R<Value> {
-    if r < 0 {
-        return Err(Exception::runtime_error("Repeats must be non-negative"));
-    }
-    let (t, d) = match dim {
-        None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
-        Some(d) => {
-            let d = crate::tensor::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
-            (t, d)
-        }
-    };
-    let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
-    let mut shape = u.shape();
-    shape[d + 1] = r as usize;
-    let e = u.expand(&shape).map_err(exc)?.clone_tensor();
-    Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
-}
-
 fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
     Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
@@ -1254,8 +1234,8 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let [repeats, dim, _output_size] = args.bind(&["repeats=", "dim=", "*", "output_size="])?;
             let t = receiver(&args)?;
             match repeats {
-                Some(Value::Int(r)) => repeat_interleave_int(t, r, dim),
-                Some(Value::Bool(b)) => repeat_interleave_int(t, i64::from(b), dim),
+                Some(Value::Int(r)) => super::tensor_more::repeat_interleave_int(t, r, dim),
+                Some(Value::Bool(b)) => super::tensor_more::repeat_interleave_int(t, i64::from(b), dim),
                 Some(v) => match as_tensor(&v) {
                     Some(rt) => super::tensor_more::repeat_interleave_tensor(&t, rt, dim),
                     None => Err(Exception::type_error(format!(

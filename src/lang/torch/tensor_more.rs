@@ -841,6 +841,32 @@ fn along(
     Ok((v, i))
 }
 
+/// The tensor and dim `repeat_interleave` repeats along: the flattened tensor's only dim when
+/// `dim` is None.
+fn interleave_dim(t: Tensor, dim: Option<Value>) -> R<(Tensor, usize)> {
+    match dim {
+        None | Some(Value::None) => Ok((t.flatten(0, -1).map_err(exc)?, 0)),
+        Some(d) => {
+            let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
+            Ok((t, d))
+        }
+    }
+}
+
+/// `t.repeat_interleave(r, dim)` with an int count: each element `r` times, as an expanded
+/// copy (ViewBackward0, as in PyTorch).
+pub(super) fn repeat_interleave_int(t: Tensor, r: i64, dim: Option<Value>) -> R<Value> {
+    if r < 0 {
+        return Err(Exception::runtime_error("Repeats must be non-negative"));
+    }
+    let (t, d) = interleave_dim(t, dim)?;
+    let u = t.unsqueeze(d as isize + 1).map_err(exc)?;
+    let mut shape = u.shape();
+    shape[d + 1] = r as usize;
+    let e = u.expand(&shape).map_err(exc)?.clone_tensor();
+    Ok(tv(e.flatten(d as isize, d as isize + 1).map_err(exc)?))
+}
+
 /// The counts of `repeats` (an int64/int32 tensor of 0 or 1 dims), checked as ATen's
 /// `repeat_interleave_cpu` checks them.
 fn repeat_counts(repeats: &Tensor) -> R<Vec<i64>> {
@@ -860,10 +886,15 @@ fn repeat_counts(repeats: &Tensor) -> R<Vec<i64>> {
     Ok(counts)
 }
 
+/// Index i repeated `counts[i]` times.
+fn repeated_indices(counts: &[i64]) -> Vec<i64> {
+    counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i as i64, c as usize)).collect()
+}
+
 /// `torch.repeat_interleave(repeats)`: index i repeated `repeats[i]` times.
 pub(super) fn repeat_interleave_indices(repeats: &Tensor) -> R<Value> {
     let counts = repeat_counts(repeats)?;
-    let idx: Vec<i64> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i as i64, c as usize)).collect();
+    let idx = repeated_indices(&counts);
     let n = idx.len();
     Ok(tv(Tensor::from_data(Data::I64(idx), &[n]).map_err(exc)?))
 }
@@ -871,13 +902,7 @@ pub(super) fn repeat_interleave_indices(repeats: &Tensor) -> R<Value> {
 /// `t.repeat_interleave(repeats_tensor, dim)`: an `index_select` of the repeated indices
 /// (IndexSelectBackward0, as in PyTorch); one count applies to every element.
 pub(super) fn repeat_interleave_tensor(t: &Tensor, repeats: &Tensor, dim: Option<Value>) -> R<Value> {
-    let (t, d) = match dim {
-        None | Some(Value::None) => (t.flatten(0, -1).map_err(exc)?, 0usize),
-        Some(d) => {
-            let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim()).map_err(exc)?;
-            (t.clone(), d)
-        }
-    };
+    let (t, d) = interleave_dim(t.clone(), dim)?;
     let size = t.shape().get(d).copied().unwrap_or(1);
     let mut counts = repeat_counts(repeats)?;
     if counts.len() == 1 {
@@ -889,6 +914,6 @@ pub(super) fn repeat_interleave_tensor(t: &Tensor, repeats: &Tensor, dim: Option
             counts.len()
         )));
     }
-    let idx: Vec<i64> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i as i64, c as usize)).collect();
+    let idx = repeated_indices(&counts);
     Ok(tv(t.index_select(d as isize, &idx).map_err(exc)?))
 }
