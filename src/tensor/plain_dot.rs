@@ -59,7 +59,7 @@ pub(crate) fn plain_f32(
             out: out.as_mut_ptr(),
             n,
             k,
-            cstart,
+            peel: std::array::from_fn(|i| (1u32 << super::peel_order::peel(cstart, i, n)) - 1),
             init,
         };
         let mut i = 0;
@@ -101,8 +101,10 @@ struct Operands {
     out: *mut f32,
     n: usize,
     k: usize,
-    /// Where `out` starts in its allocation (`peel_order::peel`).
-    cstart: usize,
+    /// The mask of the peeled columns of output row `i` is `peel[i % 4]` (`peel_order::peel`
+    /// depends on the row's address modulo four elements), computed once per product: per
+    /// tile it cost as much as eight steps of the loop.
+    peel: [u32; 4],
     /// The sums start from `out`'s values, not +0.
     init: bool,
 }
@@ -112,7 +114,7 @@ struct Operands {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn peel_mask(o: &Operands, i: usize, j: usize) -> u32 {
-    if j == 0 { (1u32 << super::peel_order::peel(o.cstart, i, o.n)) - 1 } else { 0 }
+    if j == 0 { o.peel[i % 4] } else { 0 }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -142,10 +144,46 @@ mod avx512 {
         }
     }
 
+    /// `tile_in`'s layouts of `a`: adjacent rows (`ars == 1`), row-major (`acs == 1`), other.
+    const ROWS_ADJACENT: u8 = 0;
+    const ROW_MAJOR: u8 = 1;
+    const STRIDED: u8 = 2;
+
     /// One register tile: `R` rows by the columns `j..` that `mask` selects.
     #[target_feature(enable = "avx512f")]
     #[inline]
     unsafe fn tile<const R: usize>(o: &Operands, i: usize, j: usize, mask: __mmask16) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe {
+            if o.ars == 1 {
+                tile_in::<R, ROWS_ADJACENT>(o, i, j, mask)
+            } else if o.acs == 1 {
+                tile_in::<R, ROW_MAJOR>(o, i, j, mask)
+            } else {
+                tile_in::<R, STRIDED>(o, i, j, mask)
+            }
+        }
+    }
+
+    /// [`tile`] for one `LAYOUT` of `a`. With adjacent rows (`x.t()`, a weight gradient) a
+    /// row's element lies a constant distance from the tile's first, which the broadcasts take
+    /// as a displacement; a row-major `a` gets a base pointer per row and `p` as the shared
+    /// index. A step is then one load of `b`, and one multiply (broadcasting from memory) and
+    /// one add per row. Left to the strides, LLVM recomputed row addresses in every step, and
+    /// with the peel unrolled it spilled them.
+    ///
+    /// Never inlined: inlined into `tiles`, the six variants' set-up (row pointers, masks) was
+    /// hoisted to `tiles`'s entry, computed and spilled for every tile whichever variant ran,
+    /// which cost as much as a tile's 64 steps take (perf; `bench/matmul_peel.sh`, BENCHMARKS.md
+    /// "Peeled products, set-up per tile").
+    #[target_feature(enable = "avx512f")]
+    #[inline(never)]
+    unsafe fn tile_in<const R: usize, const LAYOUT: u8>(
+        o: &Operands,
+        i: usize,
+        j: usize,
+        mask: __mmask16,
+    ) {
         let mut acc = [_mm512_setzero_ps(); R];
         let mut peel = [0 as __mmask16; R];
         for (r, m) in peel.iter_mut().enumerate() {
@@ -160,43 +198,43 @@ mod avx512 {
                     *acc = _mm512_maskz_loadu_ps(mask, o.out.add((i + r) * o.n + j));
                 }
             }
-            let (a, b, rs) = (o.a.add(i * o.ars), o.b.add(j), o.ars);
-            // The plain steps over `p` in `from..to`: one loop per block as without a peel, so
-            // that LLVM addresses `a`'s rows from one base per step. The block length is
-            // opaque to it: with the blocks unrolled (the mklmm version) it precomputed the 64
-            // row addresses of eight steps and spilled them (perf: 10-35% slower than the
-            // plain loop), and walking pointers instead made them one serial chain of adds. A
-            // masked add for an odd block's first step (instead of the masked move) took that
-            // step out of the loop and was slower, and tiling the rows by their peel (the
-            // unpeeled rows in tiles of their own) gained nothing measurable.
+            let a = o.a.add(i * o.ars);
+            let b = o.b.add(j);
+            let rows: [*const f32; R] = std::array::from_fn(|r| a.add(r * o.ars));
+            let elem = |p: usize, r: usize| -> f32 {
+                match LAYOUT {
+                    ROWS_ADJACENT => *a.add(p * o.acs + r),
+                    ROW_MAJOR => *rows[r].add(p),
+                    _ => *a.add(p * o.acs + r * o.ars),
+                }
+            };
             let steps = |acc: &mut [__m512; R], from: usize, to: usize| {
                 for p in from..to {
                     let bv = _mm512_maskz_loadu_ps(mask, b.add(p * o.brs));
-                    let ap = a.add(p * o.acs);
                     for (r, acc) in acc.iter_mut().enumerate() {
-                        let x = _mm512_set1_ps(*ap.add(r * rs));
-                        *acc = _mm512_add_ps(*acc, _mm512_mul_ps(x, bv));
+                        *acc = _mm512_add_ps(*acc, _mm512_mul_ps(_mm512_set1_ps(elem(p, r)), bv));
                     }
                 }
             };
             let mut p = 0;
             if peeled {
-                let block = std::hint::black_box(4usize);
-                let neg0 = _mm512_set1_ps(-0.0);
-                while p + 2 * block <= o.k {
-                    steps(&mut acc, p, p + block);
-                    // An odd block: a peeled lane sets its sum aside and restarts from -0 (so
-                    // that its first add gives the block's first product), then gets the sum
-                    // back after the block.
+                // An odd block of four: a peeled lane sums it apart, from its first product
+                // (a masked add that leaves the product itself there), and then adds that sum
+                // to the one it set aside; the other lanes and rows run the plain chain.
+                let keep: [__mmask16; R] = std::array::from_fn(|r| !peel[r]);
+                while p + 8 <= o.k {
+                    steps(&mut acc, p, p + 4);
                     let saved = acc;
-                    for (acc, &m) in acc.iter_mut().zip(&peel) {
-                        *acc = _mm512_mask_mov_ps(*acc, m, neg0);
+                    let bv = _mm512_maskz_loadu_ps(mask, b.add((p + 4) * o.brs));
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let x = _mm512_mul_ps(_mm512_set1_ps(elem(p + 4, r)), bv);
+                        *acc = _mm512_mask_add_ps(x, keep[r], *acc, x);
                     }
-                    steps(&mut acc, p + block, p + 2 * block);
-                    for ((acc, s), &m) in acc.iter_mut().zip(saved).zip(&peel) {
-                        *acc = _mm512_mask_add_ps(*acc, m, s, *acc);
+                    steps(&mut acc, p + 5, p + 8);
+                    for r in 0..R {
+                        acc[r] = _mm512_mask_add_ps(acc[r], peel[r], saved[r], acc[r]);
                     }
-                    p += 2 * block;
+                    p += 8;
                 }
             }
             steps(&mut acc, p, o.k);
