@@ -203,9 +203,9 @@ fn bmm_storage(
         k: usize,
         n: usize,
     ) -> Vec<T> {
-        let mut out = Vec::with_capacity(nb * m * n);
+        let mut out = vec![T::zero(); nb * m * n];
         let naive = k * m * n < BMM_NAIVE_BELOW;
-        for i in 0..nb {
+        for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
             let (x, y) = (
                 &a[i * m * k..(i + 1) * m * k],
                 &b[i * k * n..(i + 1) * k * n],
@@ -215,7 +215,7 @@ fn bmm_storage(
             // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
             // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
             if naive || n == 1 {
-                out.extend(kernels::matmul_sequential_at(
+                item.copy_from_slice(&kernels::matmul_sequential_at(
                     Mat::rows(x, k),
                     Mat::rows(y, n),
                     m,
@@ -225,7 +225,7 @@ fn bmm_storage(
                     super::peel_order::NO_PEEL,
                 ));
             } else {
-                out.extend(kernels::matmul_batch_item(x, y, m, k, n, i * m * n));
+                kernels::matmul_batch_item_into(x, y, item, m, k, n, i * m * n);
             }
         }
         out
