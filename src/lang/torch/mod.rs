@@ -50,6 +50,7 @@ mod module;
 mod nn;
 mod nn_utils;
 mod padding;
+mod prune;
 mod optim;
 mod rnn;
 mod rnn_packed;
@@ -147,6 +148,7 @@ pub fn install(interp: &mut Interpreter) {
     engine::set_print_options(engine::PrintOptions::DEFAULT);
     determinism::reset();
     threads::reset();
+    module::reset_hook_ids();
     let torch = Rc::new(torch_module(&shared));
     linalg_decomp::install_errors(interp, &torch);
     memio::install(interp);
@@ -185,6 +187,7 @@ pub fn install(interp: &mut Interpreter) {
     nn.set("init", Value::Module(init.clone()));
     interp.register_module("torch.nn.init", Value::Module(init));
     let nn_utils_m = Rc::new(nn_utils::utils_module());
+    prune::install(interp, &Value::Module(torch.clone()), &nn_utils_m);
     let rnn_utils = Value::Module(Rc::new(nn_utils::rnn_utils_module()));
     nn_utils_m.set("rnn", rnn_utils.clone());
     interp.register_module("torch.nn.utils.rnn", rnn_utils);

@@ -228,6 +228,97 @@ impl PyModule {
 
     /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
     pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
+        if let Some(ps) = &*self.core.params.borrow() {
+            return ps.iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
+        }
+        self.kind_parameters()
+    }
+
+    /// `self.name = value` on a built-in module's own fields (a layer's weight, `training`).
+    fn set_field(&self, name: &str, value: Value) -> R<bool> {
+        if name == "training" {
+            self.set_training(value.as_int().is_some_and(|v| v != 0));
+            return Ok(true);
+        }
+        if let Kind::Layer(l) = &self.kind {
+            return l.set_attr(name, &value);
+        }
+        if let Kind::Ext(l) = &self.kind {
+            return l.set_attr(name, &value);
+        }
+        let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
+        let t = match (&value, as_tensor(&value)) {
+            (Value::None, _) if name == "bias" => None,
+            (_, Some(t)) => Some(t.clone()),
+            _ => return Err(Exception::type_error(format!("cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)", value.type_name()))),
+        };
+        let mut l = l.borrow_mut();
+        match (name, t) {
+            ("weight", Some(t)) => l.weight = t,
+            ("bias", t) => l.bias = t,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+
+    /// `register_parameter(name, p)`: a subclass's list, or for a built-in module the list
+    /// that from now on stands for its parameters (the layer's field set too when it has one,
+    /// so that its forward reads the new tensor).
+    pub(super) fn register_parameter(&self, name: &str, p: Option<Tensor>) -> R<()> {
+        if name.contains('.') {
+            return Err(Exception::new("KeyError", "'parameter name can\\'t contain \".\"'"));
+        }
+        if name.is_empty() {
+            return Err(Exception::new("KeyError", "'parameter name can\\'t be empty string \"\"'"));
+        }
+        if let Kind::Custom(c) = &self.kind {
+            c.modules.borrow_mut().retain(|(k, _)| k != name);
+            upsert(&mut c.params.borrow_mut(), name, p);
+            return Ok(());
+        }
+        if self.core.buffer(name).is_some() {
+            return Err(Exception::new("KeyError", format!("\"attribute '{name}' already exists\"")));
+        }
+        self.materialize_params();
+        let known = self.kind_parameters().iter().any(|(k, _)| k == name);
+        if known || self.core.params.borrow().as_ref().is_some_and(|ps| ps.iter().any(|(k, _)| k == name)) {
+            // Keep the layer's field in step; a name it does not know is kept in the list only.
+            let _ = self.set_field(name, p.clone().map_or(Value::None, tv));
+        }
+        if let Some(ps) = &mut *self.core.params.borrow_mut() {
+            upsert(ps, name, p);
+        }
+        Ok(())
+    }
+
+    /// `del module._parameters[name]`; whether it was there. A built-in layer keeps the tensor
+    /// in its field (its forward needs one) until Python assigns another.
+    pub(super) fn delete_parameter(&self, name: &str) -> bool {
+        if let Kind::Custom(c) = &self.kind {
+            let mut ps = c.params.borrow_mut();
+            let before = ps.len();
+            ps.retain(|(k, _)| k != name);
+            return ps.len() != before;
+        }
+        self.materialize_params();
+        let mut params = self.core.params.borrow_mut();
+        let Some(ps) = params.as_mut() else { return false };
+        let before = ps.len();
+        ps.retain(|(k, _)| k != name);
+        ps.len() != before
+    }
+
+    /// Starts the explicit parameter list of a built-in module from what its kind holds.
+    fn materialize_params(&self) {
+        if self.core.params.borrow().is_none() && !matches!(self.kind, Kind::Custom(_)) {
+            let ps = self.kind_parameters().into_iter().map(|(n, t)| (n, Some(t))).collect();
+            *self.core.params.borrow_mut() = Some(ps);
+        }
+    }
+
+    /// The parameters the kind of module itself holds, before any `register_parameter`.
+    fn kind_parameters(&self) -> Vec<(String, Tensor)> {
         match &self.kind {
             Kind::Linear(l, _) => {
                 let l = l.borrow();
@@ -553,6 +644,11 @@ impl NativeObject for PyModule {
         if let Some(b) = self.core.buffer(name) {
             return Ok(Some(b.map_or(Value::None, tv)));
         }
+        if let Some(ps) = &*self.core.params.borrow()
+            && let Some((_, p)) = ps.iter().find(|(k, _)| k == name)
+        {
+            return Ok(Some(p.clone().map_or(Value::None, tv)));
+        }
         if matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_))
             && let Some((_, m)) = self.children().into_iter().find(|(k, _)| k == name)
         {
@@ -629,10 +725,28 @@ impl NativeObject for PyModule {
             "register_parameter" => Value::method(this.clone(), "register_parameter", |_, args| {
                 let [name, param] = args.bind(&["name", "param"])?;
                 let m = args.this_native::<PyModule>()?;
-                let Kind::Custom(c) = &m.kind else { return Err(Exception::unsupported("register_parameter on a built-in module")) };
-                let name = name.map(|n| n.to_str()).unwrap_or_default();
-                let p = param.as_ref().and_then(as_tensor).cloned();
-                upsert(&mut c.params.borrow_mut(), &name, p);
+                let name = match &name {
+                    Some(Value::Str(s)) => s.to_string(),
+                    v => {
+                        return Err(Exception::type_error(format!(
+                            "parameter name should be a string. Got {}",
+                            v.as_ref().map_or("NoneType".into(), |v| v.type_name())
+                        )));
+                    }
+                };
+                let p = match param {
+                    None | Some(Value::None) => None,
+                    Some(v) => match as_tensor(&v) {
+                        Some(t) if t.is_parameter() => Some(t.clone()),
+                        _ => {
+                            return Err(Exception::type_error(format!(
+                                "cannot assign '{}' object to parameter '{name}' (torch.nn.Parameter or None required)",
+                                value_type_for_message(&v)
+                            )));
+                        }
+                    },
+                };
+                m.register_parameter(&name, p)?;
                 Ok(Value::None)
             }),
             "add_module" | "register_module" => Value::method(this.clone(), "add_module", |_, args| {
@@ -694,29 +808,23 @@ impl NativeObject for PyModule {
         if let Kind::Custom(c) = &self.kind {
             return c.set(name, value);
         }
-        if name == "training" {
-            self.set_training(value.as_int().is_some_and(|v| v != 0));
-            return Ok(true);
+        if self.core.params.borrow().is_some() {
+            // The parameter set was changed from Python: `Module.__setattr__`'s rules decide
+            // whether a tensor is registered (a Parameter) or refused (a tensor in place of one).
+            let param = as_tensor(&value).filter(|t| t.is_parameter()).cloned();
+            let listed = self.core.params.borrow().as_ref().is_some_and(|ps| ps.iter().any(|(k, _)| k == name));
+            if let Some(p) = param {
+                self.register_parameter(name, Some(p))?;
+                return Ok(true);
+            }
+            if listed && !value.is_none() {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)",
+                    value_type_for_message(&value)
+                )));
+            }
         }
-        if let Kind::Layer(l) = &self.kind {
-            return l.set_attr(name, &value);
-        }
-        if let Kind::Ext(l) = &self.kind {
-            return l.set_attr(name, &value);
-        }
-        let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
-        let t = match (&value, as_tensor(&value)) {
-            (Value::None, _) if name == "bias" => None,
-            (_, Some(t)) => Some(t.clone()),
-            _ => return Err(Exception::type_error(format!("cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)", value.type_name()))),
-        };
-        let mut l = l.borrow_mut();
-        match (name, t) {
-            ("weight", Some(t)) => l.weight = t,
-            ("bias", t) => l.bias = t,
-            _ => return Ok(false),
-        }
-        Ok(true)
+        self.set_field(name, value)
     }
 
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
