@@ -55,6 +55,9 @@ fn next_hook_id() -> usize {
     })
 }
 
+/// A module's parameters by name, in registration order (None: registered as None).
+pub(super) type ParamList = Vec<(String, Option<Tensor>)>;
+
 /// The state PyTorch's `Module.__init__` gives every module besides parameters and children.
 #[derive(Default)]
 pub struct Core {
@@ -64,10 +67,37 @@ pub struct Core {
     /// or pruning deleting `weight` and adding `weight_orig`): then this list, in PyTorch's
     /// `_parameters` order, is what `named_parameters` and `state_dict` see, while the layer's
     /// own fields keep the tensors its forward reads (a pruned `weight` is a plain attribute).
-    pub(super) params: RefCell<Option<Vec<(String, Option<Tensor>)>>>,
+    pub(super) params: RefCell<Option<ParamList>>,
+    /// Submodules assigned to a built-in module (`parametrizations`), after its own children.
+    pub(super) children: RefCell<Vec<(String, Value)>>,
+    /// The tensors `torch.nn.utils.parametrize` parametrizes, in registration order: reads and
+    /// writes of these names go through `parametrizations[name]` (parametrize.rs).
+    parametrized: RefCell<Vec<String>>,
 }
 
 impl Core {
+    pub(super) fn is_parametrized(&self) -> bool {
+        !self.parametrized.borrow().is_empty()
+    }
+
+    pub(super) fn parametrized_names(&self) -> Vec<String> {
+        self.parametrized.borrow().clone()
+    }
+
+    pub(super) fn add_parametrized(&self, name: &str) {
+        let mut names = self.parametrized.borrow_mut();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+
+    /// Forgets a parametrized name; whether none is left.
+    pub(super) fn remove_parametrized(&self, name: &str) -> bool {
+        let mut names = self.parametrized.borrow_mut();
+        names.retain(|n| n != name);
+        names.is_empty()
+    }
+
     /// Registers a hook and returns its handle's id.
     pub(super) fn add_hook(&self, kind: HookKind, f: Value, prepend: bool) -> usize {
         let id = next_hook_id();
@@ -146,7 +176,17 @@ impl Core {
             }
             None => None,
         };
-        Some(Core { buffers: RefCell::new(buffers), hooks: RefCell::new(hooks), params: RefCell::new(params) })
+        let mut children = Vec::new();
+        for (n, v) in self.children.borrow().iter() {
+            children.push((n.clone(), c.value(v)?));
+        }
+        Some(Core {
+            buffers: RefCell::new(buffers),
+            hooks: RefCell::new(hooks),
+            params: RefCell::new(params),
+            children: RefCell::new(children),
+            parametrized: RefCell::new(self.parametrized.borrow().clone()),
+        })
     }
 
     pub(super) fn register_buffer(&self, name: &str, tensor: Option<Tensor>, persistent: bool) {
@@ -474,6 +514,11 @@ fn convert(root: &Value, dtype: DType) -> R<()> {
 
 /// `model(x)`: forward pre-hooks, `forward`, forward hooks, as `Module.__call__` runs them.
 pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Interpreter) -> R<Value> {
+    if m.core().is_parametrized() {
+        // A built-in layer's forward reads its own fields: give them the parametrized values,
+        // as PyTorch's forward reads the property once per call.
+        m.refresh_parametrized(this, interp)?;
+    }
     let hooks = m.core().hooks.borrow().clone();
     if hooks.is_empty() {
         return m.forward(interp, &args);
@@ -672,7 +717,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             let m = args.this_native::<PyModule>()?;
             Ok(Value::str(&m.builtin_extra_repr()))
         }),
-        "_get_name" => Value::method(this.clone(), name, |_, args| Ok(Value::str(args.this_native::<PyModule>()?.name()))),
+        "_get_name" => Value::method(this.clone(), name, |_, args| Ok(Value::str(&args.this_native::<PyModule>()?.display_name()))),
         "register_full_backward_hook" | "register_backward_hook" => {
             Value::method(this.clone(), name, |_, _| Err(Exception::unsupported("module backward hooks")))
         }
@@ -703,7 +748,7 @@ pub fn module_repr(m: &PyModule, this: &Value, interp: &mut Interpreter) -> R<St
     let extra_lines = lines.len();
     let child_lines = m.child_lines(this, &children, interp)?;
     lines.extend(child_lines.iter().cloned());
-    let mut s = format!("{}(", m.name());
+    let mut s = format!("{}(", m.display_name());
     if !lines.is_empty() {
         if extra_lines == 1 && child_lines.is_empty() {
             s.push_str(&lines[0]);

@@ -640,9 +640,15 @@ impl NativeObject for PyModule {
         super::module::call_module(self, this, args, interp).map(Some)
     }
 
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_attr(&self, this: &Value, name: &str, interp: &mut Interpreter) -> R<Option<Value>> {
+        if self.core.is_parametrized() && self.core.parametrized_names().iter().any(|n| n == name) {
+            return super::parametrize::parametrized_value(interp, this, name).map(Some);
+        }
         if let Some(b) = self.core.buffer(name) {
             return Ok(Some(b.map_or(Value::None, tv)));
+        }
+        if let Some((_, m)) = self.core.children.borrow().iter().find(|(k, _)| k == name) {
+            return Ok(Some(m.clone()));
         }
         if let Some(ps) = &*self.core.params.borrow()
             && let Some((_, p)) = ps.iter().find(|(k, _)| k == name)
@@ -801,7 +807,11 @@ impl NativeObject for PyModule {
         Ok(self.own_parameters().iter().any(|(n, _)| n == name))
     }
 
-    fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+    fn set_attr(&self, this: &Value, name: &str, value: Value, interp: &mut Interpreter) -> R<bool> {
+        if self.core.is_parametrized() && self.core.parametrized_names().iter().any(|n| n == name) {
+            super::parametrize::assign(interp, this, name, value)?;
+            return Ok(true);
+        }
         if self.core.set_buffer(name, &value)? {
             return Ok(true);
         }
@@ -966,14 +976,62 @@ fn value_type_for_message(v: &Value) -> String {
 impl PyModule {
     /// Direct submodules with their names.
     pub(super) fn children(&self) -> Vec<(String, Value)> {
-        match &self.kind {
+        let mut out = match &self.kind {
             Kind::Sequential(c) => c.borrow().clone(),
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
             Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::ModuleDict(c) => c.borrow().clone(),
             Kind::Ext(l) => l.children(),
             _ => Vec::new(),
+        };
+        out.extend(self.core.children.borrow().iter().cloned());
+        out
+    }
+
+    /// Registers the submodule `name` (a subclass's, a `ModuleDict`'s item, or one assigned to
+    /// a built-in layer).
+    pub(super) fn set_child(&self, name: &str, child: Value) -> R<()> {
+        match &self.kind {
+            Kind::Custom(c) => {
+                c.params.borrow_mut().retain(|(k, _)| k != name);
+                upsert(&mut c.modules.borrow_mut(), name, child);
+            }
+            Kind::ModuleDict(c) | Kind::Sequential(c) => upsert(&mut c.borrow_mut(), name, child),
+            _ => upsert(&mut self.core.children.borrow_mut(), name, child),
         }
+        Ok(())
+    }
+
+    /// `del module.name` (or `del module_dict[name]`) of a submodule.
+    pub(super) fn remove_child(&self, name: &str) -> R<()> {
+        match &self.kind {
+            Kind::Custom(c) => c.modules.borrow_mut().retain(|(k, _)| k != name),
+            Kind::ModuleDict(c) | Kind::Sequential(c) => c.borrow_mut().retain(|(k, _)| k != name),
+            _ => self.core.children.borrow_mut().retain(|(k, _)| k != name),
+        }
+        Ok(())
+    }
+
+    pub(super) fn is_training(&self) -> bool {
+        self.training.get()
+    }
+
+    /// The class name as printed: `ParametrizedLinear` once a tensor is parametrized (PyTorch
+    /// swaps in a subclass of that name).
+    pub(super) fn display_name(&self) -> String {
+        if self.core.is_parametrized() { format!("Parametrized{}", self.name()) } else { self.name().to_string() }
+    }
+
+    /// Sets a built-in layer's fields to the current values of its parametrized tensors.
+    pub(super) fn refresh_parametrized(&self, this: &Value, interp: &mut Interpreter) -> R<()> {
+        if matches!(self.kind, Kind::Custom(_)) {
+            return Ok(());
+        }
+        for name in self.core.parametrized_names() {
+            let v = super::parametrize::parametrized_value(interp, this, &name)?;
+            self.set_field(&name, v)?;
+        }
+        Ok(())
     }
 
     fn set_training(&self, mode: bool) {

@@ -309,7 +309,10 @@ pub fn install(interp: &mut Interpreter, torch: &Value, nn_utils: &Rc<Module>) {
         for (id, hook) in pre_hooks(&module)? {
             if is_instance(&hook, &c.base) && tensor_name(it, &hook)? == name {
                 call_method(it, &hook, "remove", vec![module.clone()], vec![])?;
-                with_module(&module, |pm| Ok(pm.core().remove_hook(id)))?;
+                with_module(&module, |pm| {
+            pm.core().remove_hook(id);
+            Ok(())
+        })?;
                 return Ok(module);
             }
         }
@@ -615,7 +618,10 @@ fn generic_apply(
         ));
     }
     for id in found {
-        with_module(module, |pm| Ok(pm.core().remove_hook(id)))?;
+        with_module(module, |pm| {
+            pm.core().remove_hook(id);
+            Ok(())
+        })?;
     }
     let mut method = it.call(&Value::Type(cls.clone()), ctor)?;
     set(&method, "_tensor_name", Value::str(name));
@@ -682,14 +688,15 @@ fn generic_apply(
             ))
         })?;
         with_module(module, |pm| {
-            Ok(pm
-                .core()
-                .register_buffer(&format!("{name}_mask"), Some(mask_t), true))
+            pm.core()
+                .register_buffer(&format!("{name}_mask"), Some(mask_t), true);
+            Ok(())
         })?;
         let pruned = call_method(it, &method, "apply_mask", vec![module.clone()], vec![])?;
         it.set_attr(module, name, pruned)?;
         with_module(module, |pm| {
-            Ok(pm.core().add_hook(HookKind::Pre, method.clone(), false))
+            pm.core().add_hook(HookKind::Pre, method.clone(), false);
+            Ok(())
         })?;
         Ok(())
     })();
