@@ -2375,7 +2375,8 @@ impl Interpreter {
             let n = n.clone();
             return match n.format(v, spec, self)? {
                 Some(s) => Ok(s),
-                None if spec.is_empty() => Ok(n.str()),
+                // `format(x, '')` is `str(x)`, which may need the interpreter (a module's repr).
+                None if spec.is_empty() => self.to_str(v),
                 None => Err(Exception::type_error(format!(
                     "unsupported format string passed to {}.__format__",
                     n.type_name()

@@ -19,6 +19,7 @@ pub mod batchnorm;
 mod binary_more;
 mod bitwise;
 mod cross;
+mod dist;
 pub use bitwise::BitOp;
 pub mod conv;
 pub mod conv_transpose;

@@ -1,5 +1,6 @@
 //! The legacy typed tensor constructors `torch.FloatTensor`, `torch.LongTensor`, ... (one per
-//! dtype), which older tutorials still call, and `isinstance(t, torch.LongTensor)`.
+//! dtype), which older tutorials still call, and `isinstance(t, torch.LongTensor)`; and
+//! `torch.solve`, removed from PyTorch, which raises PyTorch's error naming its replacement.
 
 use super::convert::{as_tensor, shape_args, tensor_from_data, tv};
 use super::{R, class};
@@ -31,7 +32,11 @@ pub fn install(m: &Module) {
             }),
         );
     }
+    m.set("solve", Value::builtin("solve", |_, _| Err(Exception::runtime_error(SOLVE_REMOVED))));
 }
+
+/// What PyTorch 2's `torch.solve` raises (the parametrizations tutorial still calls it).
+const SOLVE_REMOVED: &str = "This function was deprecated since version 1.9 and is now removed. `torch.solve` is deprecated in favor of `torch.linalg.solve`. `torch.linalg.solve` has its arguments reversed and does not return the LU factorization.\n\nTo get the LU factorization see `torch.lu`, which can be used with `torch.lu_solve` or `torch.lu_unpack`.\nX = torch.solve(B, A).solution should be replaced with:\nX = torch.linalg.solve(A, B)";
 
 /// `isinstance(t, torch.LongTensor)` holds for a CPU tensor of that dtype, as in PyTorch.
 pub fn is_instance(type_name: &str, dtype: DType) -> bool {

@@ -23,7 +23,7 @@ pub struct Buffer {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum HookKind {
+pub(super) enum HookKind {
     Pre,
     Post,
 }
@@ -35,15 +35,98 @@ struct Hook {
     f: Value,
 }
 
+thread_local! {
+    /// The next hook handle's id. PyTorch's `RemovableHandle.next_id` is one counter for every
+    /// handle of the process, so `_forward_pre_hooks` keys count across modules; a lesson's
+    /// thread starts it at 0 (`reset_hook_ids`, from `torch::install`).
+    static NEXT_HOOK_ID: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Starts hook ids at 0 for a new lesson, as a fresh Python process does.
+pub(super) fn reset_hook_ids() {
+    NEXT_HOOK_ID.with(|c| c.set(0));
+}
+
+fn next_hook_id() -> usize {
+    NEXT_HOOK_ID.with(|c| {
+        let id = c.get();
+        c.set(id + 1);
+        id
+    })
+}
+
+/// A module's parameters by name, in registration order (None: registered as None).
+pub(super) type ParamList = Vec<(String, Option<Tensor>)>;
+
 /// The state PyTorch's `Module.__init__` gives every module besides parameters and children.
 #[derive(Default)]
 pub struct Core {
     pub buffers: RefCell<Vec<Buffer>>,
     hooks: RefCell<Vec<Hook>>,
-    next_hook: Cell<usize>,
+    /// A built-in module's parameters once Python code changed the set (`register_parameter`,
+    /// or pruning deleting `weight` and adding `weight_orig`): then this list, in PyTorch's
+    /// `_parameters` order, is what `named_parameters` and `state_dict` see, while the layer's
+    /// own fields keep the tensors its forward reads (a pruned `weight` is a plain attribute).
+    pub(super) params: RefCell<Option<ParamList>>,
+    /// Submodules assigned to a built-in module (`parametrizations`), after its own children.
+    pub(super) children: RefCell<Vec<(String, Value)>>,
+    /// The tensors `torch.nn.utils.parametrize` parametrizes, in registration order: reads and
+    /// writes of these names go through `parametrizations[name]` (parametrize.rs).
+    parametrized: RefCell<Vec<String>>,
 }
 
 impl Core {
+    pub(super) fn is_parametrized(&self) -> bool {
+        !self.parametrized.borrow().is_empty()
+    }
+
+    pub(super) fn parametrized_names(&self) -> Vec<String> {
+        self.parametrized.borrow().clone()
+    }
+
+    pub(super) fn add_parametrized(&self, name: &str) {
+        let mut names = self.parametrized.borrow_mut();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+
+    /// Forgets a parametrized name; whether none is left.
+    pub(super) fn remove_parametrized(&self, name: &str) -> bool {
+        let mut names = self.parametrized.borrow_mut();
+        names.retain(|n| n != name);
+        names.is_empty()
+    }
+
+    /// Registers a hook and returns its handle's id.
+    pub(super) fn add_hook(&self, kind: HookKind, f: Value, prepend: bool) -> usize {
+        let id = next_hook_id();
+        let h = Hook { id, kind, f };
+        if prepend {
+            self.hooks.borrow_mut().insert(0, h);
+        } else {
+            self.hooks.borrow_mut().push(h);
+        }
+        id
+    }
+
+    /// `(id, hook)` of the hooks of one kind, in the order they run.
+    pub(super) fn hooks_of(&self, kind: HookKind) -> Vec<(usize, Value)> {
+        self.hooks.borrow().iter().filter(|h| h.kind == kind).map(|h| (h.id, h.f.clone())).collect()
+    }
+
+    pub(super) fn remove_hook(&self, id: usize) {
+        self.hooks.borrow_mut().retain(|h| h.id != id);
+    }
+
+    /// `del module._buffers[name]`; whether it was there.
+    pub(super) fn remove_buffer(&self, name: &str) -> bool {
+        let mut bufs = self.buffers.borrow_mut();
+        let before = bufs.len();
+        bufs.retain(|b| b.name != name);
+        bufs.len() != before
+    }
+
     pub fn buffer(&self, name: &str) -> Option<Option<Tensor>> {
         self.buffers.borrow().iter().find(|b| b.name == name).map(|b| b.tensor.clone())
     }
@@ -79,10 +162,34 @@ impl Core {
         for h in self.hooks.borrow().iter() {
             hooks.push(Hook { f: c.value(&h.f)?, ..h.clone() });
         }
-        Some(Core { buffers: RefCell::new(buffers), hooks: RefCell::new(hooks), next_hook: Cell::new(self.next_hook.get()) })
+        let params = match &*self.params.borrow() {
+            Some(ps) => {
+                let mut out = Vec::new();
+                for (n, t) in ps {
+                    let t = match t {
+                        Some(t) => Some(c.tensor(t)?),
+                        None => None,
+                    };
+                    out.push((n.clone(), t));
+                }
+                Some(out)
+            }
+            None => None,
+        };
+        let mut children = Vec::new();
+        for (n, v) in self.children.borrow().iter() {
+            children.push((n.clone(), c.value(v)?));
+        }
+        Some(Core {
+            buffers: RefCell::new(buffers),
+            hooks: RefCell::new(hooks),
+            params: RefCell::new(params),
+            children: RefCell::new(children),
+            parametrized: RefCell::new(self.parametrized.borrow().clone()),
+        })
     }
 
-    fn register_buffer(&self, name: &str, tensor: Option<Tensor>, persistent: bool) {
+    pub(super) fn register_buffer(&self, name: &str, tensor: Option<Tensor>, persistent: bool) {
         let mut bufs = self.buffers.borrow_mut();
         match bufs.iter_mut().find(|b| b.name == name) {
             Some(b) => {
@@ -204,9 +311,63 @@ impl NativeObject for HookHandle {
         Ok(Some(Value::method(this.clone(), "remove", |_, args| {
             let h = args.this_native::<HookHandle>()?;
             if let Some(m) = h.module.downcast::<PyModule>() {
-                m.core().hooks.borrow_mut().retain(|k| k.id != h.id);
+                m.core().remove_hook(h.id);
             }
             Ok(Value::None)
+        })))
+    }
+}
+
+/// `module._forward_pre_hooks` (and `_forward_hooks`): the hooks by handle id, read-only.
+struct HookDict(Vec<(usize, Value)>);
+
+impl NativeObject for HookDict {
+    fn type_name(&self) -> &str {
+        "OrderedDict"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("collections")
+    }
+    fn repr_in(&self, _: &Value, interp: &mut Interpreter) -> R<Option<String>> {
+        if self.0.is_empty() {
+            return Ok(Some("OrderedDict()".into()));
+        }
+        let mut parts = Vec::new();
+        for (id, f) in &self.0 {
+            parts.push(format!("({id}, {})", interp.repr(f)?));
+        }
+        Ok(Some(format!("OrderedDict([{}])", parts.join(", "))))
+    }
+    fn str_in(&self, this: &Value, interp: &mut Interpreter) -> R<Option<String>> {
+        self.repr_in(this, interp)
+    }
+    fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
+        Ok(Some(self.0.len()))
+    }
+    fn truthy(&self, _: &mut Interpreter) -> R<Option<bool>> {
+        Ok(Some(!self.0.is_empty()))
+    }
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::iter_items(self.0.iter().map(|(id, _)| Value::Int(*id as i64)).collect())))
+    }
+    fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        let found = key.as_int().and_then(|k| self.0.iter().find(|(id, _)| *id as i64 == k));
+        match found {
+            Some((_, f)) => Ok(Some(f.clone())),
+            None => Err(Exception::new("KeyError", key.repr())),
+        }
+    }
+    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        let pick: fn(&(usize, Value)) -> Value = match name {
+            "keys" => |(id, _)| Value::Int(*id as i64),
+            "values" => |(_, f)| f.clone(),
+            "items" => |(id, f)| Value::tuple(vec![Value::Int(*id as i64), f.clone()]),
+            _ => return Ok(None),
+        };
+        Ok(Some(Value::method(this.clone(), name, move |_, args| {
+            let [] = args.bind(&[])?;
+            let d = args.this_native::<HookDict>()?;
+            Ok(Value::list(d.0.iter().map(pick).collect()))
         })))
     }
 }
@@ -353,6 +514,11 @@ fn convert(root: &Value, dtype: DType) -> R<()> {
 
 /// `model(x)`: forward pre-hooks, `forward`, forward hooks, as `Module.__call__` runs them.
 pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Interpreter) -> R<Value> {
+    if m.core().is_parametrized() {
+        // A built-in layer's forward reads its own fields: give them the parametrized values,
+        // as PyTorch's forward reads the property once per call.
+        m.refresh_parametrized(this, interp)?;
+    }
     let hooks = m.core().hooks.borrow().clone();
     if hooks.is_empty() {
         return m.forward(interp, &args);
@@ -396,6 +562,12 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 d.insert(Value::str(&n), v).ok()?;
             }
             Value::dict(d)
+        }
+        // Snapshots, as `_parameters` is: `OrderedDict([(id, hook), ...])` of the hooks by id.
+        "_forward_pre_hooks" | "_forward_hooks" => {
+            let m = this.downcast::<PyModule>()?;
+            let kind = if name == "_forward_pre_hooks" { HookKind::Pre } else { HookKind::Post };
+            Value::native(HookDict(m.core().hooks_of(kind)))
         }
         "modules" => Value::method(this.clone(), name, |_, args| {
             let [] = args.bind(&[])?;
@@ -466,15 +638,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                     return Err(Exception::unsupported("forward hooks with_kwargs=True"));
                 }
                 let m = args.this_native::<PyModule>()?;
-                let core = m.core();
-                let id = core.next_hook.get() + 1;
-                core.next_hook.set(id);
-                let h = Hook { id, kind, f: hook.unwrap_or(Value::None) };
-                if bool_arg(prepend.as_ref(), false) {
-                    core.hooks.borrow_mut().insert(0, h);
-                } else {
-                    core.hooks.borrow_mut().push(h);
-                }
+                let id = m.core().add_hook(kind, hook.unwrap_or(Value::None), bool_arg(prepend.as_ref(), false));
                 Ok(Value::native(HookHandle { module: args.this.clone().unwrap_or(Value::None), id }))
             })
         }
@@ -553,7 +717,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             let m = args.this_native::<PyModule>()?;
             Ok(Value::str(&m.builtin_extra_repr()))
         }),
-        "_get_name" => Value::method(this.clone(), name, |_, args| Ok(Value::str(args.this_native::<PyModule>()?.name()))),
+        "_get_name" => Value::method(this.clone(), name, |_, args| Ok(Value::str(&args.this_native::<PyModule>()?.display_name()))),
         "register_full_backward_hook" | "register_backward_hook" => {
             Value::method(this.clone(), name, |_, _| Err(Exception::unsupported("module backward hooks")))
         }
@@ -584,7 +748,7 @@ pub fn module_repr(m: &PyModule, this: &Value, interp: &mut Interpreter) -> R<St
     let extra_lines = lines.len();
     let child_lines = m.child_lines(this, &children, interp)?;
     lines.extend(child_lines.iter().cloned());
-    let mut s = format!("{}(", m.name());
+    let mut s = format!("{}(", m.display_name());
     if !lines.is_empty() {
         if extra_lines == 1 && child_lines.is_empty() {
             s.push_str(&lines[0]);

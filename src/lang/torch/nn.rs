@@ -228,6 +228,97 @@ impl PyModule {
 
     /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
     pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
+        if let Some(ps) = &*self.core.params.borrow() {
+            return ps.iter().filter_map(|(n, p)| p.clone().map(|p| (n.clone(), p))).collect();
+        }
+        self.kind_parameters()
+    }
+
+    /// `self.name = value` on a built-in module's own fields (a layer's weight, `training`).
+    fn set_field(&self, name: &str, value: Value) -> R<bool> {
+        if name == "training" {
+            self.set_training(value.as_int().is_some_and(|v| v != 0));
+            return Ok(true);
+        }
+        if let Kind::Layer(l) = &self.kind {
+            return l.set_attr(name, &value);
+        }
+        if let Kind::Ext(l) = &self.kind {
+            return l.set_attr(name, &value);
+        }
+        let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
+        let t = match (&value, as_tensor(&value)) {
+            (Value::None, _) if name == "bias" => None,
+            (_, Some(t)) => Some(t.clone()),
+            _ => return Err(Exception::type_error(format!("cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)", value.type_name()))),
+        };
+        let mut l = l.borrow_mut();
+        match (name, t) {
+            ("weight", Some(t)) => l.weight = t,
+            ("bias", t) => l.bias = t,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+
+    /// `register_parameter(name, p)`: a subclass's list, or for a built-in module the list
+    /// that from now on stands for its parameters (the layer's field set too when it has one,
+    /// so that its forward reads the new tensor).
+    pub(super) fn register_parameter(&self, name: &str, p: Option<Tensor>) -> R<()> {
+        if name.contains('.') {
+            return Err(Exception::new("KeyError", "'parameter name can\\'t contain \".\"'"));
+        }
+        if name.is_empty() {
+            return Err(Exception::new("KeyError", "'parameter name can\\'t be empty string \"\"'"));
+        }
+        if let Kind::Custom(c) = &self.kind {
+            c.modules.borrow_mut().retain(|(k, _)| k != name);
+            upsert(&mut c.params.borrow_mut(), name, p);
+            return Ok(());
+        }
+        if self.core.buffer(name).is_some() {
+            return Err(Exception::new("KeyError", format!("\"attribute '{name}' already exists\"")));
+        }
+        self.materialize_params();
+        let known = self.kind_parameters().iter().any(|(k, _)| k == name);
+        if known || self.core.params.borrow().as_ref().is_some_and(|ps| ps.iter().any(|(k, _)| k == name)) {
+            // Keep the layer's field in step; a name it does not know is kept in the list only.
+            let _ = self.set_field(name, p.clone().map_or(Value::None, tv));
+        }
+        if let Some(ps) = &mut *self.core.params.borrow_mut() {
+            upsert(ps, name, p);
+        }
+        Ok(())
+    }
+
+    /// `del module._parameters[name]`; whether it was there. A built-in layer keeps the tensor
+    /// in its field (its forward needs one) until Python assigns another.
+    pub(super) fn delete_parameter(&self, name: &str) -> bool {
+        if let Kind::Custom(c) = &self.kind {
+            let mut ps = c.params.borrow_mut();
+            let before = ps.len();
+            ps.retain(|(k, _)| k != name);
+            return ps.len() != before;
+        }
+        self.materialize_params();
+        let mut params = self.core.params.borrow_mut();
+        let Some(ps) = params.as_mut() else { return false };
+        let before = ps.len();
+        ps.retain(|(k, _)| k != name);
+        ps.len() != before
+    }
+
+    /// Starts the explicit parameter list of a built-in module from what its kind holds.
+    fn materialize_params(&self) {
+        if self.core.params.borrow().is_none() && !matches!(self.kind, Kind::Custom(_)) {
+            let ps = self.kind_parameters().into_iter().map(|(n, t)| (n, Some(t))).collect();
+            *self.core.params.borrow_mut() = Some(ps);
+        }
+    }
+
+    /// The parameters the kind of module itself holds, before any `register_parameter`.
+    fn kind_parameters(&self) -> Vec<(String, Tensor)> {
         match &self.kind {
             Kind::Linear(l, _) => {
                 let l = l.borrow();
@@ -549,9 +640,20 @@ impl NativeObject for PyModule {
         super::module::call_module(self, this, args, interp).map(Some)
     }
 
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_attr(&self, this: &Value, name: &str, interp: &mut Interpreter) -> R<Option<Value>> {
+        if self.core.is_parametrized() && self.core.parametrized_names().iter().any(|n| n == name) {
+            return super::parametrize::parametrized_value(interp, this, name).map(Some);
+        }
         if let Some(b) = self.core.buffer(name) {
             return Ok(Some(b.map_or(Value::None, tv)));
+        }
+        if let Some((_, m)) = self.core.children.borrow().iter().find(|(k, _)| k == name) {
+            return Ok(Some(m.clone()));
+        }
+        if let Some(ps) = &*self.core.params.borrow()
+            && let Some((_, p)) = ps.iter().find(|(k, _)| k == name)
+        {
+            return Ok(Some(p.clone().map_or(Value::None, tv)));
         }
         if matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_))
             && let Some((_, m)) = self.children().into_iter().find(|(k, _)| k == name)
@@ -629,10 +731,28 @@ impl NativeObject for PyModule {
             "register_parameter" => Value::method(this.clone(), "register_parameter", |_, args| {
                 let [name, param] = args.bind(&["name", "param"])?;
                 let m = args.this_native::<PyModule>()?;
-                let Kind::Custom(c) = &m.kind else { return Err(Exception::unsupported("register_parameter on a built-in module")) };
-                let name = name.map(|n| n.to_str()).unwrap_or_default();
-                let p = param.as_ref().and_then(as_tensor).cloned();
-                upsert(&mut c.params.borrow_mut(), &name, p);
+                let name = match &name {
+                    Some(Value::Str(s)) => s.to_string(),
+                    v => {
+                        return Err(Exception::type_error(format!(
+                            "parameter name should be a string. Got {}",
+                            v.as_ref().map_or("NoneType".into(), |v| v.type_name())
+                        )));
+                    }
+                };
+                let p = match param {
+                    None | Some(Value::None) => None,
+                    Some(v) => match as_tensor(&v) {
+                        Some(t) if t.is_parameter() => Some(t.clone()),
+                        _ => {
+                            return Err(Exception::type_error(format!(
+                                "cannot assign '{}' object to parameter '{name}' (torch.nn.Parameter or None required)",
+                                value_type_for_message(&v)
+                            )));
+                        }
+                    },
+                };
+                m.register_parameter(&name, p)?;
                 Ok(Value::None)
             }),
             "add_module" | "register_module" => Value::method(this.clone(), "add_module", |_, args| {
@@ -687,36 +807,34 @@ impl NativeObject for PyModule {
         Ok(self.own_parameters().iter().any(|(n, _)| n == name))
     }
 
-    fn set_attr(&self, _: &Value, name: &str, value: Value, _: &mut Interpreter) -> R<bool> {
+    fn set_attr(&self, this: &Value, name: &str, value: Value, interp: &mut Interpreter) -> R<bool> {
+        if self.core.is_parametrized() && self.core.parametrized_names().iter().any(|n| n == name) {
+            super::parametrize::assign(interp, this, name, value)?;
+            return Ok(true);
+        }
         if self.core.set_buffer(name, &value)? {
             return Ok(true);
         }
         if let Kind::Custom(c) = &self.kind {
             return c.set(name, value);
         }
-        if name == "training" {
-            self.set_training(value.as_int().is_some_and(|v| v != 0));
-            return Ok(true);
+        if self.core.params.borrow().is_some() {
+            // The parameter set was changed from Python: `Module.__setattr__`'s rules decide
+            // whether a tensor is registered (a Parameter) or refused (a tensor in place of one).
+            let param = as_tensor(&value).filter(|t| t.is_parameter()).cloned();
+            let listed = self.core.params.borrow().as_ref().is_some_and(|ps| ps.iter().any(|(k, _)| k == name));
+            if let Some(p) = param {
+                self.register_parameter(name, Some(p))?;
+                return Ok(true);
+            }
+            if listed && !value.is_none() {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)",
+                    value_type_for_message(&value)
+                )));
+            }
         }
-        if let Kind::Layer(l) = &self.kind {
-            return l.set_attr(name, &value);
-        }
-        if let Kind::Ext(l) = &self.kind {
-            return l.set_attr(name, &value);
-        }
-        let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
-        let t = match (&value, as_tensor(&value)) {
-            (Value::None, _) if name == "bias" => None,
-            (_, Some(t)) => Some(t.clone()),
-            _ => return Err(Exception::type_error(format!("cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)", value.type_name()))),
-        };
-        let mut l = l.borrow_mut();
-        match (name, t) {
-            ("weight", Some(t)) => l.weight = t,
-            ("bias", t) => l.bias = t,
-            _ => return Ok(false),
-        }
-        Ok(true)
+        self.set_field(name, value)
     }
 
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
@@ -858,14 +976,62 @@ fn value_type_for_message(v: &Value) -> String {
 impl PyModule {
     /// Direct submodules with their names.
     pub(super) fn children(&self) -> Vec<(String, Value)> {
-        match &self.kind {
+        let mut out = match &self.kind {
             Kind::Sequential(c) => c.borrow().clone(),
             Kind::Custom(c) => c.modules.borrow().iter().filter(|(_, v)| !v.is_none()).cloned().collect(),
             Kind::ModuleList(c) => c.borrow().iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect(),
             Kind::ModuleDict(c) => c.borrow().clone(),
             Kind::Ext(l) => l.children(),
             _ => Vec::new(),
+        };
+        out.extend(self.core.children.borrow().iter().cloned());
+        out
+    }
+
+    /// Registers the submodule `name` (a subclass's, a `ModuleDict`'s item, or one assigned to
+    /// a built-in layer).
+    pub(super) fn set_child(&self, name: &str, child: Value) -> R<()> {
+        match &self.kind {
+            Kind::Custom(c) => {
+                c.params.borrow_mut().retain(|(k, _)| k != name);
+                upsert(&mut c.modules.borrow_mut(), name, child);
+            }
+            Kind::ModuleDict(c) | Kind::Sequential(c) => upsert(&mut c.borrow_mut(), name, child),
+            _ => upsert(&mut self.core.children.borrow_mut(), name, child),
         }
+        Ok(())
+    }
+
+    /// `del module.name` (or `del module_dict[name]`) of a submodule.
+    pub(super) fn remove_child(&self, name: &str) -> R<()> {
+        match &self.kind {
+            Kind::Custom(c) => c.modules.borrow_mut().retain(|(k, _)| k != name),
+            Kind::ModuleDict(c) | Kind::Sequential(c) => c.borrow_mut().retain(|(k, _)| k != name),
+            _ => self.core.children.borrow_mut().retain(|(k, _)| k != name),
+        }
+        Ok(())
+    }
+
+    pub(super) fn is_training(&self) -> bool {
+        self.training.get()
+    }
+
+    /// The class name as printed: `ParametrizedLinear` once a tensor is parametrized (PyTorch
+    /// swaps in a subclass of that name).
+    pub(super) fn display_name(&self) -> String {
+        if self.core.is_parametrized() { format!("Parametrized{}", self.name()) } else { self.name().to_string() }
+    }
+
+    /// Sets a built-in layer's fields to the current values of its parametrized tensors.
+    pub(super) fn refresh_parametrized(&self, this: &Value, interp: &mut Interpreter) -> R<()> {
+        if matches!(self.kind, Kind::Custom(_)) {
+            return Ok(());
+        }
+        for name in self.core.parametrized_names() {
+            let v = super::parametrize::parametrized_value(interp, this, &name)?;
+            self.set_field(&name, v)?;
+        }
+        Ok(())
     }
 
     fn set_training(&self, mode: bool) {
