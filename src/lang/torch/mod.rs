@@ -9,6 +9,7 @@ mod autograd;
 mod autograd_api;
 mod bitwise;
 mod cross;
+mod benchmark;
 mod checkpoint;
 mod conv;
 mod conv_transpose;
@@ -202,6 +203,7 @@ pub fn install(interp: &mut Interpreter) {
     let utils = Rc::new(Module::new("torch.utils"));
     utils.set("data", data.clone());
     checkpoint::install(interp, &utils);
+    benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
     interp.register_module("torch.utils.data", data);
