@@ -150,16 +150,15 @@ pub(crate) fn run(it: &mut Interpreter, code: &Parsed) -> R<Value> {
 }
 
 fn run_body(it: &mut Interpreter, code: &Parsed) -> R<Value> {
-    if code.mode == Mode::Eval {
-        if let [
+    if code.mode == Mode::Eval
+        && let [
             Stmt {
                 kind: StmtKind::Expr(e),
                 ..
             },
         ] = &code.body[..]
-        {
-            return it.eval(e, &None);
-        }
+    {
+        return it.eval(e, &None);
     }
     for stmt in &code.body {
         // As a cell's statements: loops and assignments run compiled.
