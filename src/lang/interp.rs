@@ -12,7 +12,7 @@ use super::native::{Args, Op};
 use super::parser;
 use super::value::*;
 
-mod compile;
+pub(crate) mod compile;
 mod snapshot;
 pub use snapshot::{Copier, Snapshot};
 
@@ -299,6 +299,30 @@ impl Globals {
         let i = *self.index.get(name)?;
         self.values[i as usize].take()
     }
+
+    /// The bound names and their values (`globals()`), in the order the names were first seen.
+    pub(crate) fn bound(&self) -> Vec<(Name, Value)> {
+        let mut out: Vec<(u32, Name, Value)> = self
+            .index
+            .iter()
+            .filter_map(|(n, &i)| self.values[i as usize].clone().map(|v| (i, n.clone(), v)))
+            .collect();
+        out.sort_by_key(|e| e.0);
+        out.into_iter().map(|(_, n, v)| (n, v)).collect()
+    }
+
+    /// Unbinds every name, giving their values back for [`Globals::restore_values`] (`exec` with
+    /// a dict of globals runs in that dict's names alone).
+    pub(crate) fn take_values(&mut self) -> Vec<Option<Value>> {
+        let n = self.values.len();
+        std::mem::replace(&mut self.values, vec![None; n])
+    }
+
+    pub(crate) fn restore_values(&mut self, mut saved: Vec<Option<Value>>) {
+        // Names first seen meanwhile keep their slots, unbound.
+        saved.resize(self.values.len(), None);
+        self.values = saved;
+    }
 }
 
 /// Tells interpreters apart in the global-index caches of name nodes.
@@ -348,6 +372,8 @@ pub struct Interpreter {
     /// files, so `torch.load` in a later cell reads it back. None: a save that failed midway
     /// left a truncated file.
     pub(crate) saved: HashMap<String, Option<Value>>,
+    /// The strings `exec`/`eval`/`compile` parsed (see `lang::exec`).
+    pub(crate) exec_sources: super::exec::ExecSources,
 }
 
 impl Default for Interpreter {
@@ -383,8 +409,10 @@ impl Interpreter {
             frame_pool: Vec::new(),
             frames: Vec::new(),
             saved: HashMap::new(),
+            exec_sources: Default::default(),
         };
         super::builtins::install(&mut it);
+        super::exec::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
             it.globals.insert("math".into(), m, &it.builtins);
         }
@@ -482,13 +510,15 @@ impl Interpreter {
             let span = d.span.unwrap_or_default();
             let mut traceback = d.traceback;
             traceback.insert(0, Frame { function: "<module>".into(), span: d.site.unwrap_or(span) });
-            LangError {
+            let mut e = LangError {
                 kind: if d.limit { ErrorKind::Limit } else { ErrorKind::Exception },
                 py_type: d.py_type,
                 message: d.message,
                 span,
                 traceback,
-            }
+            };
+            super::exec::remap(&self.exec_sources, &mut e);
+            e
         })
     }
 

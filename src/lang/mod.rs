@@ -9,6 +9,7 @@ mod builtins;
 mod dataclasses;
 mod dunders;
 mod enums;
+pub(crate) mod exec;
 pub mod classes;
 pub mod cycles;
 pub mod error;

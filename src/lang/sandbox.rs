@@ -4,7 +4,8 @@
 //! reference environment lacks too (torchvision, pandas), gets CPython's plain message.
 //!
 //! There is nothing else to enforce: the interpreter has no API for files, sockets, processes or
-//! the environment (`open`, `input`, `exec`, `eval` are not builtins, so using them is a NameError).
+//! the environment (`input` is not a builtin, so using it is a NameError; `open` reads only through the
+//! host's reader, and `exec`/`eval` run strings through the same interpreter).
 
 /// CPython 3.11's `sys.stdlib_module_names` (public ones) and packages tutorials often import.
 const KNOWN: &[&str] = &[

@@ -373,12 +373,25 @@ fn sandbox_imports_say_the_module_is_not_available() {
 
 #[test]
 fn sandbox_has_no_io_builtins() {
-    for name in ["open", "input", "exec", "eval", "compile", "__import__", "breakpoint", "exit", "quit"] {
+    for name in ["open", "input", "__import__", "breakpoint", "exit", "quit"] {
         let mut it = Interpreter::new();
         let (_, e) = run(&mut it, &format!("{name}('x')\n"));
         let e = e.expect("must fail");
         assert_eq!(e.last_line(), format!("NameError: name '{name}' is not defined"));
     }
+}
+
+#[test]
+fn exec_errors_point_at_the_call_with_the_strings_line() {
+    let mut it = Interpreter::new();
+    let code = "x = 1\nexec('a = 1\\nb = c')\n";
+    let mut out = String::new();
+    let e = it.run_cell(code, 100, &mut out).unwrap_err();
+    assert_eq!(e.last_line(), "NameError: name 'c' is not defined");
+    // The span is the exec call in the file, not an offset inside the string.
+    assert_eq!(&code[e.span.start - 100..e.span.end - 100], "exec('a = 1\\nb = c')");
+    let names: Vec<&str> = e.traceback.iter().map(|f| f.function.as_str()).collect();
+    assert_eq!(names, ["<module>", "<string> line 2, column 5"]);
 }
 
 #[test]

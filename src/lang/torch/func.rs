@@ -111,25 +111,6 @@ pub(super) fn argnums(v: Option<&Value>, nargs: usize) -> R<(Vec<usize>, bool)> 
     }
 }
 
-/// The inputs `argnums` picks, made differentiable in `args`; whether any keeps a graph.
-pub(super) fn prep_args(args: &mut [Value], nums: &[usize], api: &str) -> R<(Vec<Tensor>, bool)> {
-    let mut inputs = Vec::with_capacity(nums.len());
-    let mut keep = false;
-    for &i in nums {
-        let Some(t) = as_tensor(&args[i]) else {
-            return Err(Exception::unsupported(format!(
-                "torch.func.{api} with respect to an argument that is not a Tensor ({})",
-                args[i].type_name()
-            )));
-        };
-        let (t, k) = prep(t)?;
-        keep |= k;
-        args[i] = tv(t.clone());
-        inputs.push(t);
-    }
-    Ok((inputs, keep))
-}
-
 /// Splits `(output, aux)` when `has_aux`.
 pub(super) fn split_aux(out: Value, has_aux: bool, api: &str) -> R<(Value, Option<Value>)> {
     if !has_aux {
@@ -266,7 +247,7 @@ fn vjp(interp: &mut Interpreter, args: Args) -> R<Value> {
         }
     }
     let nums: Vec<usize> = (0..pos.len()).collect();
-    let (inputs, keep) = prep_args(&mut pos, &nums, "vjp")?;
+    let (inputs, keep, templates) = super::func_tree::prep_trees(&mut pos, &nums, "vjp", prep)?;
     let out = interp.call_positional(&func, pos)?;
     let (out, aux) = split_aux(out, has_aux, "vjp")?;
     let aux = aux.map(|v| unwrap_aux(v, keep));
@@ -315,11 +296,15 @@ fn vjp(interp: &mut Interpreter, args: Args) -> R<Value> {
         } else {
             with_interp(interp, || engine::grad(&os, &gs, &inputs, true, create))?
         };
+        // One gradient per primal, in the primal's own tree.
+        let mut flat = grads
+            .into_iter()
+            .zip(&inputs)
+            .map(|(g, x)| finish(g.unwrap_or_else(|| x.zeros_like()), create));
         Ok(Value::tuple(
-            grads
-                .into_iter()
-                .zip(&inputs)
-                .map(|(g, x)| finish(g.unwrap_or_else(|| x.zeros_like()), create))
+            templates
+                .iter()
+                .map(|t| super::func_tree::rebuild(t, &mut flat))
                 .collect(),
         ))
     });
@@ -344,7 +329,8 @@ pub(super) fn jacrev_transform(_: &mut Interpreter, args: Args) -> R<Value> {
     Ok(Value::builtin("jacrev", move |interp, a| {
         let mut pos = a.pos.clone();
         let (nums, arg_tuple) = argnums(nums.as_ref(), pos.len())?;
-        let (inputs, keep) = prep_args(&mut pos, &nums, "jacrev")?;
+        let (inputs, keep, templates) =
+            super::func_tree::prep_trees(&mut pos, &nums, "jacrev", prep)?;
         let out = interp.call(&func, Args { pos, ..a })?;
         let (out, aux) = split_aux(out, has_aux, "jacrev")?;
         let aux = aux.map(|v| unwrap_aux(v, keep));
@@ -382,6 +368,12 @@ pub(super) fn jacrev_transform(_: &mut Interpreter, args: Args) -> R<Value> {
                 };
                 per_in.push(finish(j, keep));
             }
+            // Each picked argument's Jacobians in that argument's own tree (a parameter dict).
+            let mut flat = per_in.into_iter();
+            let per_in: Vec<Value> = templates
+                .iter()
+                .map(|t| super::func_tree::rebuild(t, &mut flat))
+                .collect();
             per_out.push(if arg_tuple {
                 Value::tuple(per_in)
             } else {

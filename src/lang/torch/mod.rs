@@ -9,6 +9,7 @@ mod autograd;
 mod autograd_api;
 mod bitwise;
 mod cross;
+mod benchmark;
 mod dist;
 mod checkpoint;
 mod conv;
@@ -208,6 +209,7 @@ pub fn install(interp: &mut Interpreter) {
     let utils = Rc::new(Module::new("torch.utils"));
     utils.set("data", data.clone());
     checkpoint::install(interp, &utils);
+    benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
     interp.register_module("torch.utils.data", data);

@@ -681,7 +681,11 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 if let Some(d) = dtype_arg(Some(v)).ok().flatten() {
                     dtype = Some(d);
                 } else if matches!(v, Value::Str(_)) || v.downcast::<super::device::PyDevice>().is_some() {
-                    super::device::place_on(v)?;
+                    // No meta tensors: a module sent to 'meta' keeps its tensors, which is what
+                    // `functional_call` with all of them replaced needs (docs/divergences.md).
+                    if super::device::parse_device(v)?.kind != "meta" {
+                        super::device::place_on(v)?;
+                    }
                 } else if let Some(t) = as_tensor(v) {
                     dtype = Some(t.dtype());
                 }

@@ -1280,6 +1280,31 @@ pub fn tensors_equal(a: &Tensor, b: &Tensor) -> bool {
 
 /// `torch.allclose`: |a - b| <= atol + rtol * |b| everywhere (broadcasting).
 pub fn allclose(a: &Tensor, b: &Tensor, rtol: f64, atol: f64, equal_nan: bool) -> R<bool> {
+    let close = |x: f64, y: f64| {
+        if x.is_nan() || y.is_nan() {
+            equal_nan && x.is_nan() && y.is_nan()
+        } else {
+            x == y || (x - y).abs() <= atol + rtol * y.abs()
+        }
+    };
+    if a.shape() == b.shape() {
+        // Compared a slice at a time, so two large tensors need no float64 copies of their
+        // whole (per-sample gradients of a big layer: hundreds of MB each).
+        let (fa, fb) = (a.reshape(&[-1]).map_err(exc)?, b.reshape(&[-1]).map_err(exc)?);
+        let n = a.numel() as i64;
+        const CHUNK: i64 = 1 << 16;
+        let mut start = 0;
+        while start < n {
+            let len = CHUNK.min(n - start);
+            let xa = fa.narrow(0, start, len).map_err(exc)?.to_f64_vec();
+            let xb = fb.narrow(0, start, len).map_err(exc)?.to_f64_vec();
+            if !xa.iter().zip(&xb).all(|(&x, &y)| close(x, y)) {
+                return Ok(false);
+            }
+            start += len;
+        }
+        return Ok(true);
+    }
     let shape = crate::tensor::Tensor::zeros(&a.shape(), DType::Float64)
         .add(&Tensor::zeros(&b.shape(), DType::Float64))
         .map_err(exc)?
