@@ -57,24 +57,23 @@ pub(crate) fn applies(
 }
 
 /// sdp_utils' `check_attn_mask_shape`: the mask's last two dims are the query and key lengths
-/// or 1; it has 2 dims, or 4 whose first two are 1 or the batch size and head count. The
-/// sizes are read as a 4-dim query's (`size(2)` queries, `size(1)` heads), also for a 3-dim one.
+/// or 1; it has 2 dims, or 4 whose first two are 1 or the batch size and head count (probed
+/// with `torch._fused_sdp_choice`; a 4-dim mask with 3-dim inputs is left to the math path).
 fn mask_fits(m: &Tensor, qs: &[usize], s: usize) -> bool {
     if !matches!(m.dtype(), DType::Bool | DType::Float32 | DType::Float64) || m.requires_grad() {
         return false;
     }
-    let ms = m.shape();
-    let (l_as_seen, h_as_seen) = (qs.get(2).copied().unwrap_or(0), qs[1]);
+    let (ms, d) = (m.shape(), qs.len());
     let md = ms.len();
     if md < 2
-        || (ms[md - 2] != l_as_seen && ms[md - 2] != 1)
+        || (ms[md - 2] != qs[d - 2] && ms[md - 2] != 1)
         || (ms[md - 1] != s && ms[md - 1] != 1)
     {
         return false;
     }
-    match md {
-        2 => true,
-        4 => (ms[0] == 1 || ms[0] == qs[0]) && (ms[1] == 1 || ms[1] == h_as_seen),
+    match (md, d) {
+        (2, _) => true,
+        (4, 4) => (ms[0] == 1 || ms[0] == qs[0]) && (ms[1] == 1 || ms[1] == qs[1]),
         _ => false,
     }
 }
