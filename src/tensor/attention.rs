@@ -45,7 +45,8 @@ pub fn scaled_dot_product_attention(
     // PyTorch takes the flash path with gradients too, and its flash backward; that backward
     // is not modelled, so with gradients the math path computes forward and backward.
     let needs_grad = super::is_grad_enabled() && [q, k, v].iter().any(|t| t.requires_grad());
-    if !needs_grad && !(is_causal && attn_mask.is_some()) && super::flash_attention::applies(q, k, v, attn_mask, dropout_p) {
+    let flash = !(needs_grad || is_causal && attn_mask.is_some());
+    if flash && super::flash_attention::applies(q, k, v, attn_mask, dropout_p) {
         return super::flash_attention::flash_attention(q, k, v, attn_mask, is_causal, scale);
     }
     math_attention(q, k, v, attn_mask, is_causal, scale, |attn| dropout(&attn, dropout_p, g))

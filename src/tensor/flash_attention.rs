@@ -287,7 +287,7 @@ fn forward_f32(
                         r.iter().fold(f32::NEG_INFINITY, |acc, &x| nan_max(acc, x))
                     }
                     None => {
-                        r.iter_mut().for_each(|x| *x = *x * scale);
+                        r.iter_mut().for_each(|x| *x *= scale);
                         r.iter().fold(f32::NEG_INFINITY, |acc, &x| nan_max(acc, x))
                     }
                 };
@@ -306,7 +306,7 @@ fn forward_f32(
                 if n > 0 {
                     dst[row * e..(row + 1) * e]
                         .iter_mut()
-                        .for_each(|x| *x = *x * rescale);
+                        .for_each(|x| *x *= rescale);
                 }
             }
             let p = Mat {
