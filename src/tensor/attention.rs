@@ -1,10 +1,11 @@
-//! Attention: `scaled_dot_product_attention` (PyTorch's math path) and the multi-head
+//! Attention: `scaled_dot_product_attention` (the flash or the math path) and the multi-head
 //! attention forward of `nn.MultiheadAttention` (F.multi_head_attention_forward's steps),
 //! built from the engine's differentiable ops.
 //!
-//! PyTorch runs float32 SDPA on CPU through a blocked flash-attention kernel (online softmax)
-//! when it can; lessonrun always computes the math path, so results may differ from PyTorch's
-//! in the last bits (docs/divergences.md, "Attention").
+//! PyTorch runs SDPA on CPU through a blocked flash-attention kernel (online softmax) when it
+//! can; so does lessonrun for float32 without gradients (flash_attention.rs). With gradients
+//! PyTorch's flash backward is not modelled and the math path computes forward and backward
+//! (docs/divergences.md, "Attention").
 
 use super::{dropout_noise, DType, Generator, Result, Scalar, Tensor, TensorError};
 
@@ -41,6 +42,26 @@ pub fn scaled_dot_product_attention(
     scale: Option<f64>,
     g: &mut Generator,
 ) -> Result<Tensor> {
+    // PyTorch takes the flash path with gradients too, and its flash backward; that backward
+    // is not modelled, so with gradients the math path computes forward and backward.
+    let needs_grad = super::is_grad_enabled() && [q, k, v].iter().any(|t| t.requires_grad());
+    let flash = !(needs_grad || is_causal && attn_mask.is_some());
+    if flash && super::flash_attention::applies(q, k, v, attn_mask, dropout_p) {
+        return super::flash_attention::flash_attention(q, k, v, attn_mask, is_causal, scale);
+    }
+    math_attention(q, k, v, attn_mask, is_causal, scale, |attn| dropout(&attn, dropout_p, g))
+}
+
+/// ATen's `_scaled_dot_product_attention_math`, with `dropout` applied to the weights.
+fn math_attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    attn_mask: Option<&Tensor>,
+    is_causal: bool,
+    scale: Option<f64>,
+    dropout: impl FnOnce(Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
     let (qs, ks) = (q.shape(), k.shape());
     if qs.len() < 2 || ks.len() < 2 || v.dim() < 2 {
         return Err(TensorError::runtime("scaled_dot_product_attention: expected query, key and value of at least 2 dimensions"));
@@ -61,7 +82,7 @@ pub fn scaled_dot_product_attention(
         Some(m) => qk.add(&m)?,
         None => qk,
     };
-    let attn = dropout(&attn.softmax(-1)?, dropout_p, g)?;
+    let attn = dropout(attn.softmax(-1)?)?;
     attn.matmul(v)
 }
 

@@ -456,6 +456,16 @@ pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: us
     matmul_mat_rows(a, b, m, k, n, true, 0)
 }
 
+/// [`matmul_mat`] into an output that starts `cstart` elements into its allocation (a kernel's
+/// scratch buffer, as flash attention's blocks): MKL's plain kernel peels by that address.
+/// Without `leftover` every row of the FMA kernel's shapes takes the FMA dot: [`fused_rows`]'s
+/// plain last rows are MKL sharing the rows between two threads, and a one-threaded sgemm
+/// (`torch.set_num_threads(1)`, or one called inside ATen's parallel loops) keeps the FMA dot
+/// on every row (probed: `(6, 512, 64)`, `(7, 40, 20)`, `(10, 64, 16)` and others, every row).
+pub(crate) fn matmul_mat_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, leftover: bool, cstart: usize) -> Vec<T> {
+    matmul_mat_rows(a, b, m, k, n, leftover, cstart)
+}
+
 /// One product of a batch (`bmm`): ATen's batched path keeps the FMA dot on every row of the
 /// FMA kernel's shapes, without [`fused_rows`]'s plain leftover rows (the differential
 /// corpus's `bmm` cases with 6-11 rows match only so).

@@ -14,6 +14,7 @@ mod gelu_f32;
 mod addmm_order;
 mod amax_reduce;
 pub mod attention;
+mod flash_attention;
 mod autograd;
 pub mod batchnorm;
 mod binary_more;
