@@ -62,7 +62,8 @@ pub(crate) fn product_from(
     bias: Option<&[f64]>,
 ) -> Vec<f64> {
     let mut out = bias.map_or_else(|| vec![0.0; m * n], <[f64]>::to_vec);
-    if m == 0 || n == 0 {
+    if m == 0 || n == 0 || k == 0 {
+        // No products: the bias (or zeros) as it is.
         return out;
     }
     // A bias added to a finished sum; without one the sum itself (its sign of zero kept).
@@ -153,14 +154,8 @@ pub(crate) fn product_from(
         if b.cs == 1 {
             // The plain chains of the row advance together, `p` by `p`, reading `b`'s rows
             // contiguously (each output still its own chain over `p` in order).
-            let acc = &mut row[from..];
-            for p in 0..k {
-                let x = a.at(i, p);
-                let brow = &b.data[p * b.rs + from..p * b.rs + n];
-                for (o, &y) in acc.iter_mut().zip(brow) {
-                    *o += x * y;
-                }
-            }
+            let x: Vec<f64> = (0..k).map(|p| a.at(i, p)).collect();
+            accumulate_row(&mut row[from..], &x, &b.data[from..], b.rs);
         } else {
             for (j, slot) in row.iter_mut().enumerate().skip(from) {
                 *slot = (0..k).fold(init(j), |acc, p| acc + prod(j)(p));
@@ -220,6 +215,34 @@ pub(crate) fn addmm(
     ArrayD::from_shape_vec(IxDyn(&[m, n]), out)
         .map(|a| Some(Storage::F64(a)))
         .map_err(|e| TensorError::runtime(e.to_string()))
+}
+
+/// `acc[j] += x[p] * b[p * rs + j]` for `p` in order: one plain chain per element of `acc`
+/// (products and sums rounded; never fused), on 256-bit vectors where the CPU has them.
+fn accumulate_row(acc: &mut [f64], x: &[f64], b: &[f64], rs: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        unsafe { accumulate_row_avx2(acc, x, b, rs) };
+        return;
+    }
+    accumulate_row_portable(acc, x, b, rs);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn accumulate_row_avx2(acc: &mut [f64], x: &[f64], b: &[f64], rs: usize) {
+    accumulate_row_portable(acc, x, b, rs);
+}
+
+#[inline(always)]
+fn accumulate_row_portable(acc: &mut [f64], x: &[f64], b: &[f64], rs: usize) {
+    let n = acc.len();
+    for (p, &xp) in x.iter().enumerate() {
+        for (o, &y) in acc.iter_mut().zip(&b[p * rs..p * rs + n]) {
+            *o += xp * y;
+        }
+    }
 }
 
 /// The rounded products `x[p] * w[p]` added in order from +0.
