@@ -117,10 +117,13 @@ pub(crate) trait Float:
     /// `init` the sums start from `out`'s values (`addmm`'s bias), not +0.
     #[allow(clippy::too_many_arguments)]
     fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize, init: bool) -> bool;
+    /// The whole product in MKL's float64 order (dgemm_order.rs) into an output starting
+    /// `cstart` elements into its allocation; `None` for float32, whose rules are this file's.
+    fn dgemm(a: Mat<'_, Self>, b: Mat<'_, Self>, m: usize, k: usize, n: usize, cstart: usize) -> Option<Vec<Self>>;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $lanes:expr, $simd:ident, $simd512:ident, $plain:expr) => {
+    ($t:ty, $lanes:expr, $simd:ident, $simd512:ident, $plain:expr, $dgemm:expr) => {
         impl Float for $t {
             const LANES: usize = $lanes;
             fn zero() -> Self { 0.0 }
@@ -154,6 +157,9 @@ macro_rules! impl_float {
             fn plain_matmul_simd(a: Mat<'_, Self>, b: Mat<'_, Self>, out: &mut [Self], m: usize, k: usize, n: usize, cstart: usize, init: bool) -> bool {
                 $plain(a, b, out, m, k, n, cstart, init, simd_level())
             }
+            fn dgemm(a: Mat<'_, Self>, b: Mat<'_, Self>, m: usize, k: usize, n: usize, cstart: usize) -> Option<Vec<Self>> {
+                $dgemm(a, b, m, k, n, cstart)
+            }
         }
     };
 }
@@ -175,9 +181,12 @@ impl VExp for f64 {
         self.exp()
     }
 }
-impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512, super::plain_dot::plain_f32);
-// float64's plain dots keep the scalar loop (no tutorial product takes them).
-impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _, _, _| false);
+impl_float!(f32, 8, matmul_f32_avx2, matmul_f32_avx512, super::plain_dot::plain_f32, |_, _, _, _, _, _| None);
+// float64's plain dots keep the scalar loop (no tutorial product takes them); its products
+// follow dgemm_order.rs.
+impl_float!(f64, 4, matmul_f64_avx2, matmul_f64_avx512, |_, _, _, _, _, _, _, _, _| false, |a, b, m, k, n, c| Some(
+    super::dgemm_order::product(a, b, m, k, n, c)
+));
 
 fn ceil_log2(x: usize) -> u32 {
     if x <= 2 { 1 } else { usize::BITS - (x - 1).leading_zeros() }
@@ -441,7 +450,7 @@ impl<'a, T: Copy> Mat<'a, T> {
     }
 
     #[inline(always)]
-    fn at(&self, i: usize, j: usize) -> T {
+    pub(crate) fn at(&self, i: usize, j: usize) -> T {
         self.data[i * self.rs + j * self.cs]
     }
 }
@@ -489,6 +498,10 @@ pub(crate) fn matmul_batch_item_into<T: Float>(a: &[T], b: &[T], out: &mut [T], 
 }
 
 fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, leftover: bool, cstart: usize) -> Vec<T> {
+    // float64 (dgemm); a `bmm` batch (`leftover` false) keeps the float32 rules, not probed.
+    if leftover && let Some(out) = T::dgemm(a, b, m, k, n, cstart) {
+        return out;
+    }
     if !matmul_fused(m, k, n) {
         return matmul_reference_mat_at(a, b, m, k, n, cstart);
     }
@@ -515,7 +528,9 @@ fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n
 /// a weight's gradients over an RNN's steps, say), without a buffer for the product when the
 /// product is one fused chain per output.
 pub(crate) fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
-    if matmul_fused(m, k, n) && fused_split(k).is_empty() && fused_rows(b, m, k, n) == m {
+    // float64 leaves rows and columns outside its blocks to other orders (dgemm_order.rs).
+    let whole = std::mem::size_of::<T>() == 4 || (m.is_multiple_of(4) && n.is_multiple_of(12));
+    if whole && matmul_fused(m, k, n) && fused_split(k).is_empty() && fused_rows(b, m, k, n) == m {
         fused_matmul_chain(a, b, out, m, k, n, Chain::AddTo);
     } else {
         let p = matmul_mat(a, b, m, k, n);
@@ -584,6 +599,9 @@ pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n
 
 #[cfg(test)]
 pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+    if let Some(out) = T::dgemm(a, b, m, k, n, 0) {
+        return out;
+    }
     matmul_reference_mat_at(a, b, m, k, n, 0)
 }
 

@@ -67,6 +67,7 @@ mod memory;
 pub mod nn;
 mod narrow_order;
 mod peel_order;
+mod dgemm_order;
 mod norm_reduce;
 mod prod_reduce;
 mod ops;

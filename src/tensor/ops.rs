@@ -1228,14 +1228,18 @@ impl Tensor {
         // Only the plain kernel over a row-major `mat2` starts from the bias; the check comes
         // first because `storage()` of `linear`'s transposed weight would gather a copy.
         let w_transposed = w.matrix_source().is_some_and(|(_, _, rs, cs)| rs == 1 && cs > 1);
-        let first = if super::addmm_order::starts_from_bias(w_transposed, dtype, sx[0], sx[1], sw[1]) {
+        let first = if dtype == DType::Float64 {
+            // float64: MKL dgemm's own places for the bias (dgemm_order.rs).
+            super::dgemm_order::addmm(&bias.storage(), x, w, sx[0], sx[1], sw[1])?
+        } else if super::addmm_order::starts_from_bias(w_transposed, dtype, sx[0], sx[1], sw[1]) {
             super::addmm_order::addmm_bias_first(&bias.storage(), &x.storage(), &w.storage(), dtype, sx[0], sx[1], sw[1])?
         } else {
             None
         };
         let (m, k, n) = (sx[0], sx[1], sw[1]);
         let parts = kernels::fused_parts(k);
-        let split = parts.len() > 1 && kernels::matmul_fused(m, k, n) && dtype.is_floating_point();
+        // float64 has no long-sum split (dgemm_order.rs).
+        let split = parts.len() > 1 && kernels::matmul_fused(m, k, n) && dtype.is_floating_point() && dtype != DType::Float64;
         let out = match first {
             Some(out) => out,
             // MKL's chains over the parts of a long sum take the bias after the first:

@@ -301,7 +301,8 @@ fn run_dir<T: Elem>(
     // Where the product takes the fused kernel, the bias enters after it whatever `mat2`'s
     // layout (addmm_order.rs), so a row-major copy made once gives the same bits and lets
     // the kernel read the weight in place rather than gather it at every step.
-    let w_t = if kernels::matmul_fused(b, h, mode.gates() * h) {
+    // float32 only: float64's orders depend on the layout (dgemm_order.rs).
+    let w_t = if std::mem::size_of::<T>() == 4 && kernels::matmul_fused(b, h, mode.gates() * h) {
         w.w_hh.t()?.contiguous()
     } else {
         w.w_hh.t()?
