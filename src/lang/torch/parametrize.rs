@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 use super::convert::{as_tensor, bool_arg, exc};
 use super::nn::{PyModule, native_module};
+use super::prune::method;
 use crate::lang::ast::NameMap;
-use crate::lang::classes::NativeMethod;
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::value::TypeObj;
 use crate::lang::{Exception, Interpreter, Module, Value};
@@ -239,24 +239,6 @@ fn list_class(interp: &mut Interpreter, module_type: &Rc<TypeObj>) -> Rc<TypeObj
     ));
     crate::lang::cycles::track_type(&cls);
     cls
-}
-
-fn method(
-    attrs: &mut NameMap<Value>,
-    name: &str,
-    f: impl Fn(&mut Interpreter, Value, Args) -> R<Value> + 'static,
-) {
-    let fname = name.to_string();
-    let b = Value::builtin(name, move |it, mut args| {
-        if args.pos.is_empty() {
-            return Err(Exception::type_error(format!(
-                "{fname}() missing 1 required positional argument: 'self'"
-            )));
-        }
-        let this = args.pos.remove(0);
-        f(it, this, args)
-    });
-    attrs.insert(name.into(), Value::native(NativeMethod(b)));
 }
 
 fn set(this: &Value, name: &str, v: Value) {

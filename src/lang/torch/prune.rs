@@ -372,8 +372,8 @@ fn user_class(name: &str, base: &Rc<TypeObj>, mut attrs: NameMap<Value>) -> Rc<T
     cls
 }
 
-/// Adds a method whose first positional argument is `self`.
-fn method(
+/// Adds a method whose first positional argument is `self` (parametrize.rs's classes too).
+pub(super) fn method(
     attrs: &mut NameMap<Value>,
     name: &str,
     f: impl Fn(&mut Interpreter, Value, Args) -> R<Value> + 'static,
