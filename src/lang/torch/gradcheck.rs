@@ -199,7 +199,7 @@ fn gradgradcheck(interp: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 /// The perturbable copy of an input: its values, detached, requiring grad as it does.
-pub(super) fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
+fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
     let mut v = t.to_f64_vec();
     v[k] += delta;
     let data = match t.dtype() {
@@ -214,7 +214,7 @@ pub(super) fn perturbed(t: &Tensor, k: usize, delta: f64) -> R<Tensor> {
 }
 
 /// The outputs of `func(*inputs)` as flat f64 vectors (every tensor output, in order).
-pub(super) fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<Value>) -> R<Vec<Vec<f64>>> {
+fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<Value>) -> R<Vec<Vec<f64>>> {
     let out = interp.call_positional(func, inputs)?;
     let items = as_values(interp, &out)?;
     Ok(items
@@ -223,6 +223,29 @@ pub(super) fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<V
         .filter(|t| t.requires_grad())
         .map(|t| t.to_f64_vec())
         .collect())
+}
+
+/// The outputs of `func(*inputs)` with element `k` of input `pos` (the tensor `t`) moved by
+/// `+eps` and by `-eps`, as `(plus, minus)`: one column of the numerical Jacobian, for the
+/// backward and the forward-mode checks alike. `-eps` runs first, as in PyTorch (a function
+/// that draws random numbers sees them in that order).
+pub(super) fn central_outputs(
+    interp: &mut Interpreter,
+    func: &Value,
+    inputs: &[Value],
+    pos: usize,
+    t: &Tensor,
+    k: usize,
+    eps: f64,
+) -> R<(Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+    let mut at = |delta: f64| -> R<Vec<Vec<f64>>> {
+        let mut args = inputs.to_vec();
+        args[pos] = tv(perturbed(t, k, delta)?);
+        flat_outputs(interp, func, args)
+    };
+    let minus = at(-eps)?;
+    let plus = at(eps)?;
+    Ok((plus, minus))
 }
 
 /// `_slow_gradcheck`: true when every (output, input) Jacobian block is close; otherwise a
@@ -272,13 +295,7 @@ fn check(interp: &mut Interpreter, func: &Value, inputs: &[Value], tol: &Tol) ->
     for (i, &pos) in diff.iter().enumerate() {
         let t = diff_in[i].clone();
         for k in 0..t.numel() {
-            let at = |delta: f64, interp: &mut Interpreter| -> R<Vec<Vec<f64>>> {
-                let mut args = inputs.to_vec();
-                args[pos] = tv(perturbed(&t, k, delta)?);
-                flat_outputs(interp, func, args)
-            };
-            let minus = at(-tol.eps, interp)?;
-            let plus = at(tol.eps, interp)?;
+            let (plus, minus) = central_outputs(interp, func, inputs, pos, &t, k, tol.eps)?;
             if !compare_column(&plus, &minus, analytical.len(), |o, j| analytical[o][i][k][j], tol, "Jacobian", i)? {
                 return Ok(false);
             }

@@ -3,7 +3,7 @@
 //! central differences, as PyTorch's slow-mode `_check_analytical_jacobian_attributes` does.
 
 use super::convert::{as_tensor, exc, tv};
-use super::gradcheck::{Tol, flat_outputs, perturbed};
+use super::gradcheck::Tol;
 use crate::lang::{Exception, Interpreter, Value};
 use crate::tensor::forward_ad as fwd;
 use crate::tensor::{Data, Tensor};
@@ -50,13 +50,7 @@ pub(super) fn check_forward(
             })();
             fwd::exit_level(level);
             let cols = cols?;
-            let at = |delta: f64, interp: &mut Interpreter| -> R<Vec<Vec<f64>>> {
-                let mut args = inputs.to_vec();
-                args[pos] = tv(perturbed(&t, k, delta)?);
-                flat_outputs(interp, func, args)
-            };
-            let minus = at(-tol.eps, interp)?;
-            let plus = at(tol.eps, interp)?;
+            let (plus, minus) = super::gradcheck::central_outputs(interp, func, inputs, pos, &t, k, tol.eps)?;
             let ana = |o: usize, j: usize| cols[o].get(j).copied().unwrap_or(0.0);
             if !super::gradcheck::compare_column(&plus, &minus, cols.len(), ana, tol, "Jacobian computed with forward mode", i)? {
                 return Ok(false);
