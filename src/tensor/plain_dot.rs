@@ -14,9 +14,9 @@
 //! The leading columns that MKL peels (`peel_order`: on rows whose output does not start on a
 //! 16-byte boundary) sum their odd blocks of four products apart. The first column vector of
 //! a tile does so in place, in the same pass over `a`'s rows: before an odd block each peeled
-//! lane's sum is set aside and the lane restarted from -0 (so that its first add gives the
-//! product itself), after the block the set-aside sum is added to it. The other lanes and
-//! tiles run the plain loop unchanged.
+//! lane's sum is set aside and the lane takes the block's first product itself (a masked add
+//! or a blend in place of that step's add), after the block the set-aside sum is added to it.
+//! The other lanes and tiles run the plain loop unchanged.
 
 use super::kernels::{Mat, Simd};
 
@@ -102,8 +102,8 @@ struct Operands {
     n: usize,
     k: usize,
     /// The mask of the peeled columns of output row `i` is `peel[i % 4]` (`peel_order::peel`
-    /// depends on the row's address modulo four elements), computed once per product: per
-    /// tile it cost as much as eight steps of the loop.
+    /// depends on the row's address modulo four elements), computed once per product rather
+    /// than for every row of every tile.
     peel: [u32; 4],
     /// The sums start from `out`'s values, not +0.
     init: bool,
@@ -172,10 +172,10 @@ mod avx512 {
     /// one add per row. Left to the strides, LLVM recomputed row addresses in every step, and
     /// with the peel unrolled it spilled them.
     ///
-    /// Never inlined: inlined into `tiles`, the six variants' set-up (row pointers, masks) was
+    /// Never inlined: inlined into `tiles`, the variants' set-up (row pointers, masks) was
     /// hoisted to `tiles`'s entry, computed and spilled for every tile whichever variant ran,
-    /// which cost as much as a tile's 64 steps take (perf; `bench/matmul_peel.sh`, BENCHMARKS.md
-    /// "Peeled products, set-up per tile").
+    /// about 14 ns a tile, as much for k = 8 as for k = 64 (perf; BENCHMARKS.md "Peeled
+    /// products, set-up per tile").
     #[target_feature(enable = "avx512f")]
     #[inline(never)]
     unsafe fn tile_in<const R: usize, const LAYOUT: u8>(
