@@ -801,8 +801,7 @@ pub fn embedding(indices: &Tensor, weight: &Tensor, padding_idx: Option<usize>) 
         let keep: Vec<usize> = (0..idx.len()).filter(|&k| Some(idx[k]) != padding_idx).collect();
         let kept_idx: Vec<usize> = keep.iter().map(|&k| idx[k]).collect();
         let kept_rows = g2.index_select(0, &keep.iter().map(|&k| k as i64).collect::<Vec<_>>())?;
-        let full = Tensor::zeros(&[num, dim], g.dtype());
-        Ok(vec![Some(full.index_add(0, &kept_idx, &kept_rows)?)])
+        Ok(vec![Some(Tensor::zeros_with_slices(&[num, dim], 0, &kept_idx, &kept_rows, true)?)])
     }))
 }
 

@@ -1503,8 +1503,7 @@ impl Tensor {
         let len = (end - start).div_ceil(step);
         let idx: Vec<usize> = (0..len).map(|k| start + k * step).collect();
         self.view_op_as(name, move |l| l.slice(d, start, len, step), creation, move |g, _| {
-            let full = Tensor::zeros(&shape, g.dtype());
-            let value = full.index_add(d, &idx, g)?;
+            let value = Tensor::zeros_with_slices(&shape, d, &idx, g, false)?;
             // Under `create_graph`: slice_backward's own derivative slices again.
             Ok(vec![Some(double_backward(value, "SliceBackwardBackward0", &[g], || {
                 move |gg: &Tensor, _: &[bool]| Ok(vec![Some(gg.slice_as(d, start, end, step, "SliceBackward0", Creation::Normal))])
@@ -1574,27 +1573,8 @@ impl Tensor {
         }
         let out = self.storage().take_axis(d, &idx);
         Ok(record(out, "IndexSelectBackward0", &[self], false, move |g, _| {
-            let full = Tensor::zeros(&shape, g.dtype());
-            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+            Ok(vec![Some(Tensor::zeros_with_slices(&shape, d, &idx, g, true)?)])
         }))
-    }
-
-    /// Adds the slices of `src` along `d` into positions `idx` (no autograd; for backward).
-    pub(crate) fn index_add(&self, d: usize, idx: &[usize], src: &Tensor) -> Result<Tensor> {
-        let shape = self.shape();
-        let (outer, len, inner) = split3(&shape, d);
-        let mut base = self.to_f64_vec();
-        let sv = src.storage().cast(DType::Float64).to_f64_vec();
-        let n = idx.len();
-        for o in 0..outer {
-            for (k, &j) in idx.iter().enumerate() {
-                for i in 0..inner {
-                    base[(o * len + j) * inner + i] += sv[(o * n + k) * inner + i];
-                }
-            }
-        }
-        let s = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), base).map_err(|e| TensorError::runtime(e.to_string()))?);
-        Ok(Tensor::from_storage(s.cast(self.dtype())))
     }
 
     /// Boolean-mask selection `t[mask]` (IndexBackward0), flattening matched elements.
@@ -1625,7 +1605,8 @@ impl Tensor {
         let out = flat.take_axis(0, &pos);
         Ok(record(out, name, &[self], false, move |g, _| {
             let numel: usize = shape.iter().product();
-            let full = Tensor::zeros(&[numel], g.dtype()).index_add(0, &pos, g)?;
+            // `t[mask]`'s backward accumulates into zeros (index_put_), masked_select's scatters.
+            let full = Tensor::zeros_with_slices(&[numel], 0, &pos, g, name == "IndexBackward0")?;
             Ok(vec![Some(full.reshape_usize(&shape)?)])
         }))
     }
