@@ -130,7 +130,14 @@ impl Tensor {
             )));
         }
         let n = sb[2];
-        let out = bmm_storage(&self.storage(), &o.storage(), nb, m, k, n)?;
+        // Each batch is handed to the BLAS as ATen's `addmm` hands a matrix: row-major, or
+        // read transposed in place (MKL then takes other kernels: `q @ k.transpose(1, 2)`).
+        let (ta, tb) = (items_transposed(self), items_transposed(o));
+        let operand = |t: &Tensor, transposed: bool| -> Result<std::rc::Rc<Storage>> {
+            Ok(if transposed { t.detach().transpose(1, 2)?.storage() } else { t.storage() })
+        };
+        let (a_st, b_st) = (operand(self, ta)?, operand(o, tb)?);
+        let out = bmm_storage(&a_st, &b_st, Items { nb, m, k, n, ta, tb })?;
         let (a, b) = (super::ops::saved(self), super::ops::saved(o));
         Ok(record(
             out,
@@ -183,47 +190,60 @@ fn should_fold(t1: &Tensor, t2: &Tensor) -> bool {
     (0..shape.len() - 2).all(|i| strides[i] == strides[i + 1] * shape[i + 1])
 }
 
-/// Each batch's product, by the naive loop below [`BMM_NAIVE_BELOW`] multiply-adds and by the
-/// `mm` kernels above.
-fn bmm_storage(
-    a: &Storage,
-    b: &Storage,
+/// Whether a batch of matrices `(B, r, c)` is column-major item by item (a contiguous
+/// batch's `transpose(1, 2)`), by ATen's test of a matrix's strides: row-major first (unit
+/// column stride, the row stride covering a row), then column-major; a single row or column
+/// counts as row-major, as it does there.
+fn items_transposed(t: &Tensor) -> bool {
+    let (shape, st) = (t.shape(), t.strides());
+    let (r, c) = (shape[1], shape[2]);
+    let row_major = st[2] == 1 && (r == 1 || st[1] >= c.max(1));
+    !row_major && st[1] == 1 && (c == 1 || st[2] >= r.max(1))
+}
+
+/// A batched product's sizes, and which operands' items are stored transposed (`a`'s as
+/// `(B, k, m)`, `b`'s as `(B, n, k)`, row-major).
+#[derive(Clone, Copy)]
+struct Items {
     nb: usize,
     m: usize,
     k: usize,
     n: usize,
-) -> Result<Storage> {
+    ta: bool,
+    tb: bool,
+}
+
+impl Items {
+    /// Batch `i`'s matrices over the operands' elements.
+    fn mats<'a, T>(&self, a: &'a [T], b: &'a [T], i: usize) -> (Mat<'a, T>, Mat<'a, T>) {
+        let Items { m, k, n, ta, tb, .. } = *self;
+        let (sa, sb) = (i * m * k, i * k * n);
+        let a = &a[sa..sa + m * k];
+        let b = &b[sb..sb + k * n];
+        let (ars, acs) = if ta { (1, m) } else { (k, 1) };
+        let (brs, bcs) = if tb { (1, k) } else { (n, 1) };
+        (Mat { data: a, rs: ars, cs: acs, start: sa }, Mat { data: b, rs: brs, cs: bcs, start: sb })
+    }
+}
+
+/// Each batch's product, by the naive loop below [`BMM_NAIVE_BELOW`] multiply-adds and by the
+/// `mm` kernels above.
+fn bmm_storage(a: &Storage, b: &Storage, items: Items) -> Result<Storage> {
+    let Items { nb, m, k, n, .. } = items;
     let shape = IxDyn(&[nb, m, n]);
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
-    fn batches<T: kernels::Float>(
-        a: &[T],
-        b: &[T],
-        nb: usize,
-        m: usize,
-        k: usize,
-        n: usize,
-    ) -> Vec<T> {
+    fn batches<T: kernels::Float>(a: &[T], b: &[T], items: Items) -> Vec<T> {
+        let Items { nb, m, k, n, .. } = items;
         let mut out = vec![T::zero(); nb * m * n];
         let naive = k * m * n < BMM_NAIVE_BELOW;
         for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
-            let (x, y) = (
-                &a[i * m * k..(i + 1) * m * k],
-                &b[i * k * n..(i + 1) * k * n],
-            );
+            let (x, y) = items.mats(a, b, i);
             // With one column too: ATen's batched product is not MKL's one-column kernel.
             // Batch `i`'s output starts `i * m * n` elements into the batched output: MKL's
             // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
             // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
             if naive || n == 1 {
-                item.copy_from_slice(&kernels::matmul_sequential_at(
-                    Mat::rows(x, k),
-                    Mat::rows(y, n),
-                    m,
-                    k,
-                    n,
-                    false,
-                    super::peel_order::NO_PEEL,
-                ));
+                item.copy_from_slice(&kernels::matmul_sequential_at(x, y, m, k, n, false, super::peel_order::NO_PEEL));
             } else {
                 kernels::matmul_batch_item_into(x, y, item, m, k, n, i * m * n);
             }
@@ -232,11 +252,11 @@ fn bmm_storage(
     }
     Ok(match (a, b) {
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), items))
                 .map_err(err)?,
         ),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), items))
                 .map_err(err)?,
         ),
         (Storage::I64(x), Storage::I64(y)) => {
