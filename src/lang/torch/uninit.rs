@@ -1,6 +1,7 @@
 //! A lazy module's parameter before its first call (`<UninitializedParameter>`). It holds the
 //! parameter it becomes: the first call fills that tensor in place, so an optimizer given the
-//! uninitialized parameter updates the materialised one, as in PyTorch.
+//! uninitialized parameter updates the materialised one, as in PyTorch. Also where a lazy Linear
+//! or convolution stands ([`Lazy`]) and `load_state_dict`'s shaping of its parameters.
 
 use super::convert::tv;
 use crate::lang::native::NativeObject;
