@@ -232,31 +232,13 @@ fn bmm_storage(a: &Storage, b: &Storage, items: Items) -> Result<Storage> {
     let Items { nb, m, k, n, .. } = items;
     let shape = IxDyn(&[nb, m, n]);
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
-    fn batches<T: kernels::Float>(a: &[T], b: &[T], items: Items) -> Vec<T> {
-        let Items { nb, m, k, n, .. } = items;
-        let mut out = vec![T::zero(); nb * m * n];
-        let naive = k * m * n < BMM_NAIVE_BELOW;
-        for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
-            let (x, y) = items.mats(a, b, i);
-            // With one column too: ATen's batched product is not MKL's one-column kernel.
-            // Batch `i`'s output starts `i * m * n` elements into the batched output: MKL's
-            // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
-            // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
-            if naive || n == 1 {
-                item.copy_from_slice(&kernels::matmul_sequential_at(x, y, m, k, n, false, super::peel_order::NO_PEEL));
-            } else {
-                kernels::matmul_batch_item_into(x, y, item, m, k, n, i * m * n);
-            }
-        }
-        out
-    }
     Ok(match (a, b) {
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), items))
+            ArrayD::from_shape_vec(shape, batches_at(&row_major(x), &row_major(y), items, 0))
                 .map_err(err)?,
         ),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), items))
+            ArrayD::from_shape_vec(shape, batches_at(&row_major(x), &row_major(y), items, 0))
                 .map_err(err)?,
         ),
         (Storage::I64(x), Storage::I64(y)) => {
@@ -275,4 +257,43 @@ fn bmm_storage(a: &Storage, b: &Storage, items: Items) -> Result<Storage> {
         }
         _ => return Err(TensorError::unsupported(format!("bmm on {}", a.dtype()))),
     })
+}
+
+/// Each batch's product (`a` of `nb` row-major `m x k` matrices, `b` of `k x n`) into an output
+/// that starts `base` elements into its allocation: ATen's matrix exponential writes its
+/// products into slots of a larger buffer, and MKL's plain kernel peels by that address.
+pub(crate) fn bmm_batches_at<T: kernels::Float>(
+    a: &[T],
+    b: &[T],
+    nb: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    base: usize,
+) -> Vec<T> {
+    batches_at(a, b, Items { nb, m, k, n, ta: false, tb: false }, base)
+}
+
+/// Each batch's product as [`Items`] lays the operands out, the output starting `base`
+/// elements into its allocation.
+fn batches_at<T: kernels::Float>(a: &[T], b: &[T], items: Items, base: usize) -> Vec<T> {
+    let Items { nb, m, k, n, .. } = items;
+    let mut out = vec![T::zero(); nb * m * n];
+    let naive = k * m * n < BMM_NAIVE_BELOW;
+    for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
+        let (x, y) = items.mats(a, b, i);
+        let at = base + i * m * n;
+        // With one column too: ATen's batched product is not MKL's one-column kernel.
+        // Batch `i`'s output starts `base + i * m * n` elements into the allocation: MKL's
+        // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
+        // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
+        if naive || n == 1 {
+            item.copy_from_slice(&kernels::matmul_sequential_at(x, y, m, k, n, false, super::peel_order::NO_PEEL));
+        } else if let Some(r) = T::dgemm(x, y, m, k, n, at) {
+            item.copy_from_slice(&r);
+        } else {
+            kernels::matmul_batch_item_into(x, y, item, m, k, n, at);
+        }
+    }
+    out
 }

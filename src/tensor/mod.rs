@@ -63,6 +63,7 @@ pub mod linalg;
 pub mod losses_more;
 pub mod norms_more;
 mod matmul;
+mod matrix_exp;
 mod memory;
 pub mod nn;
 mod narrow_order;
