@@ -90,6 +90,28 @@ pub(crate) fn record_as(
     attach(Tensor::from_storage_as(out, dtype), name, inputs, saves, backward)
 }
 
+/// [`record`] for an op with a forward rule of its own (see `forward_ad::propagate_with`).
+pub(crate) fn record_jvp(
+    out: Storage,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+    jvp: super::forward_ad::Jvp<'_>,
+) -> Tensor {
+    let dtype = super::ops::result_dtype(inputs, out.dtype());
+    let t = Tensor::from_storage_as(out, dtype);
+    if super::forward_ad::active() {
+        super::forward_ad::propagate_with(&t, inputs, jvp);
+    }
+    if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
+        let node = make_node(name, inputs, saves, Box::new(backward));
+        t.0.requires_grad.set(true);
+        t.set_grad_fn(Some(node));
+    }
+    t
+}
+
 /// [`record`] for a result tensor that already exists (a view).
 pub(crate) fn attach(
     t: Tensor,
@@ -265,7 +287,14 @@ fn root_grad(root: &Tensor, gradient: Option<&Tensor>, create_graph: bool) -> Re
             if g.shape() != root.shape() {
                 return Err(TensorError::GradShape { grad: g.shape(), output: root.shape() });
             }
-            Ok(if create_graph && g.requires_grad() { g.clone() } else { g.detach() })
+            if create_graph && g.requires_grad() {
+                return Ok(g.clone());
+            }
+            // The gradient keeps its tangents (a cotangent that is a dual tensor, as in nested
+            // forward mode, where a tangent of one level carries one of the level outside).
+            let d = g.detach();
+            super::forward_ad::carry(g, &d);
+            Ok(d)
         }
         None => {
             if root.numel() != 1 {

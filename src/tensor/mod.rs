@@ -25,6 +25,7 @@ pub use bitwise::BitOp;
 pub mod conv;
 pub mod conv_transpose;
 mod conv_im2col;
+mod conv_jvp;
 mod conv_dgrad;
 mod conv_planes;
 mod conv_split;
@@ -110,6 +111,7 @@ mod vml_log;
 mod vml_sqrt;
 mod vml_sqrt_table;
 mod variance;
+pub mod vmap_rows;
 mod windows;
 #[cfg(test)]
 mod conv_tests;

@@ -77,17 +77,22 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         let op = if b.is_some() { "addmm" } else { "mm" };
         return Err(TensorError::MatmulShape { op, m: rows, k1: in_f, k2: ws[1], n: ws[0] });
     }
-    match b {
-        None => x.matmul(&w.t()?),
-        Some(b) if xs.len() == 2 => Tensor::addmm(b, x, &w.t()?),
+    let out = match b {
+        None => x.matmul(&w.t()?)?,
+        Some(b) if xs.len() == 2 => Tensor::addmm(b, x, &w.t()?)?,
         Some(b) => {
             let rows: usize = xs[..xs.len() - 1].iter().product();
             let out = Tensor::addmm(b, &x.reshape_usize(&[rows, in_f])?, &w.t()?)?;
             let mut shape = xs[..xs.len() - 1].to_vec();
             shape.push(ws[0]);
-            out.unsafe_view(&shape)
+            out.unsafe_view(&shape)?
         }
+    };
+    // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs).
+    if super::vmap_rows::active() {
+        super::vmap_rows::apply(&out, x, &w.t()?, b)?;
     }
+    Ok(out)
 }
 
 

@@ -56,7 +56,8 @@ pub(crate) fn record_out(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
-    link_output(result, record(out, name, inputs, saves, backward))
+    let out = super::forward_ad::with_linked(result, || record(out, name, inputs, saves, backward));
+    link_output(result, out)
 }
 
 /// A gradient formula's `value`, computed by a kernel that records nothing, as the output of
@@ -1133,7 +1134,14 @@ impl Tensor {
             (0, _) | (_, 0) => Err(TensorError::MatmulZeroDim { a: da, b: db }),
             (1, 1) => self.dot(o),
             (2, 1) => self.mv(o),
-            (1, 2) => self.unsqueeze(0)?.mm(o)?.squeeze(Some(0)),
+            (1, 2) => {
+                let out = self.unsqueeze(0)?.mm(o)?.squeeze(Some(0))?;
+                // Inside vmap, a batch element's product is a row of the batch's (vmap_rows.rs).
+                if super::vmap_rows::active() {
+                    super::vmap_rows::apply(&out, self, o, None)?;
+                }
+                Ok(out)
+            }
             (2, 2) => self.mm(o),
             _ => self.batched_matmul(o),
         }
@@ -1162,12 +1170,17 @@ impl Tensor {
         self.matmul_dtype(o)?;
         let out = mm_tensors(self, o, sa[0], sa[1], sb[1])?;
         let (a, b) = (self.snapshot(), o.snapshot());
-        Ok(record(out, "MmBackward0", &[self, o], true, move |g, n| {
+        let out = record(out, "MmBackward0", &[self, o], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.mm(&b.t()?)?) } else { None },
                 if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
             ])
-        }))
+        });
+        // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs).
+        if super::vmap_rows::active() {
+            super::vmap_rows::apply(&out, self, o, None)?;
+        }
+        Ok(out)
     }
 
     /// Matrix-vector product (MvBackward0).
@@ -2086,11 +2099,22 @@ fn tanh_backward(g: &Tensor, y: &Tensor, d: Storage) -> Result<Tensor> {
     Ok(double_backward(value, "TanhBackwardBackward0", &[g, y], || {
         let (gs, ys) = (saved(g), saved(y));
         move |gg: &Tensor, n: &[bool]| {
-            let dg = if n[0] { Some(gg.mul(&Tensor::from_storage(one_minus_square(&ys.storage())))?) } else { None };
+            let dg = if n[0] { Some(gg.mul(&one_minus_square_dual(&ys)?)?) } else { None };
             let dy = if n[1] { Some(gg.mul(&ys.mul_scalar(Scalar::Int(-2))?.mul(&gs)?)?) } else { None };
             Ok(vec![dg, dy])
         }
     }))
+}
+
+/// `1 - y*y` as a tensor: plain, or inside a dual level where `y` has a tangent, recorded with
+/// its derivative `-2y` so the tangent reaches it (nested forward mode through `tanh`).
+fn one_minus_square_dual(y: &Tensor) -> Result<Tensor> {
+    let out = one_minus_square(&y.storage());
+    if !(super::forward_ad::active() && super::forward_ad::any_tangent(&[y])) {
+        return Ok(Tensor::from_storage(out));
+    }
+    let ys = saved(y);
+    Ok(record(out, "TanhBackwardBackward0", &[y], true, move |g, _| Ok(vec![Some(g.mul(&ys.mul_scalar(Scalar::Int(-2))?)?)])))
 }
 
 /// `1 - y*y` per element, fused as GCC contracts it in ATen's tanh_backward.
