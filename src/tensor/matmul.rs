@@ -134,11 +134,23 @@ impl Tensor {
         // read transposed in place (MKL then takes other kernels: `q @ k.transpose(1, 2)`).
         let (ta, tb) = (items_transposed(self), items_transposed(o));
         let operand = |t: &Tensor, transposed: bool| -> Result<std::rc::Rc<Storage>> {
-            Ok(if transposed { t.detach().transpose(1, 2)?.storage() } else { t.storage() })
+            if !transposed {
+                return Ok(t.storage());
+            }
+            // A contiguous batch's transpose reads its buffer as it is (no gather).
+            let (buf, layout) = t.buffer();
+            let (mut shape, mut strides) = (layout.shape.clone(), layout.strides.clone());
+            shape.swap(1, 2);
+            strides.swap(1, 2);
+            if layout.offset == 0 && buf.is_standard_layout() && buf.shape() == shape && strides == super::view::contiguous_strides(&shape) {
+                return Ok(buf);
+            }
+            Ok(t.detach().transpose(1, 2)?.storage())
         };
         let (a_st, b_st) = (operand(self, ta)?, operand(o, tb)?);
         let out = bmm_storage(&a_st, &b_st, Items { nb, m, k, n, ta, tb })?;
-        let (a, b) = (super::ops::saved(self), super::ops::saved(o));
+        // Snapshots (copy-on-write buffers), not copies: a transposed view stays as it is.
+        let (a, b) = (self.snapshot(), o.snapshot());
         Ok(record(
             out,
             "BmmBackward0",
