@@ -88,8 +88,9 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
             out.unsafe_view(&shape)?
         }
     };
-    // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs).
-    if super::vmap_rows::active() {
+    // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs);
+    // without a bias `matmul` has already taken them.
+    if b.is_some() && super::vmap_rows::active() {
         super::vmap_rows::apply(&out, x, &w.t()?, b)?;
     }
     Ok(out)

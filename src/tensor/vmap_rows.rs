@@ -27,8 +27,23 @@ struct Slice {
 #[derive(Default)]
 struct Frame {
     slices: HashMap<usize, Slice>,
-    /// Whole-batch products already computed: (whole, right operand, bias) ids.
-    products: HashMap<(usize, usize, Option<usize>), Tensor>,
+    /// Whole-batch products already computed, by (whole, right operand, bias) identities.
+    products: HashMap<(usize, Operand, Option<Operand>), Tensor>,
+}
+
+/// A right operand or bias as the same values across a vmap call's elements: a view by its
+/// base and layout (`F.linear` makes `w.t()` afresh for every element, so its own id would
+/// never find the product computed for the element before), anything else by its id.
+type Operand = (usize, Vec<usize>, Vec<usize>, usize);
+
+fn operand(t: &Tensor) -> Operand {
+    match t.view_base() {
+        Some(base) => {
+            let l = t.layout();
+            (base.id(), l.shape, l.strides, l.offset)
+        }
+        None => (t.id(), Vec::new(), Vec::new(), 0),
+    }
 }
 
 thread_local! {
@@ -131,7 +146,7 @@ pub(crate) fn rows_of_batch_product(
         return Ok(None);
     }
     let rows = if x.dim() == 2 { x.shape()[0] } else { 1 };
-    let key = (s.whole.id(), w.id(), bias.map(Tensor::id));
+    let key = (s.whole.id(), operand(w), bias.map(operand));
     let cached = FRAMES.with(|f| {
         f.borrow()
             .iter()
