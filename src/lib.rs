@@ -7,6 +7,7 @@
 //! rebuilds on save; [`cmd`] is the command line.
 
 pub mod alloc;
+pub mod addr_map;
 pub mod source;
 pub mod tensor;
 pub mod plot;

@@ -142,32 +142,8 @@ pub fn break_cycles() {
     drop(nodes);
 }
 
-/// Objects by address, for [`collect`]: looked up once per reference it follows, so hashed by
-/// one folded multiply (as foldhash does) rather than SipHash; addresses are the process's own.
-type AddrMap = std::collections::HashMap<usize, usize, std::hash::BuildHasherDefault<AddrHasher>>;
-
-#[derive(Default)]
-struct AddrHasher(u64);
-
-impl std::hash::Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_usize(self.0 as usize ^ b as usize);
-        }
-    }
-
-    /// The 128-bit product's halves folded: both the low bits (the bucket) and the high
-    /// ones (the tag) depend on every bit of the address, whose low four are always zero.
-    fn write_usize(&mut self, a: usize) {
-        const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let p = ((a as u64) ^ self.0) as u128 * K as u128;
-        self.0 = p as u64 ^ (p >> 64) as u64;
-    }
-}
+/// Objects by address, for [`collect`]: looked up once per reference it follows.
+type AddrMap = crate::addr_map::AddrMap<usize>;
 
 /// A recorded object, held while [`collect`] or [`break_cycles`] works on it.
 enum Node {

@@ -13,6 +13,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use std::hash::BuildHasherDefault;
+
+use crate::addr_map::{AddrHasher, AddrMap};
+
 use super::{Result, Tensor, TensorError, grad, with_grad_mode};
 
 /// An op's gradient formula, as `autograd::record` receives it.
@@ -30,7 +34,7 @@ thread_local! {
     /// Per level, the tangents by tensor id: a level's table goes at once when it closes, and
     /// no lookup scans another level's (an outer level's table grows through every call of
     /// an inner transform, as in `jacfwd(jacfwd(f))`).
-    static TANGENTS: RefCell<HashMap<u64, HashMap<usize, Tensor>>> = RefCell::new(HashMap::new());
+    static TANGENTS: RefCell<HashMap<u64, AddrMap<Tensor>, BuildHasherDefault<AddrHasher>>> = RefCell::default();
     /// The saved copy of the output of the op being recorded, when its formula uses it (see
     /// [`with_linked`]).
     static LINKED: RefCell<Option<Tensor>> = const { RefCell::new(None) };
@@ -227,7 +231,12 @@ pub(crate) fn propagate(
             continue;
         }
         let prev = SUSPENDED_FROM.with(|s| s.replace(level));
-        let r = with_grad_mode(true, || local_jvp(out, name, &tans, backward));
+        // An op with a rule of its own (jvp_rules.rs) computes its tangent directly, in the
+        // ambient grad mode; the others differentiate their formula, which needs grad mode.
+        let r = match super::jvp_rules::tangent(name, out, inputs, &tans, backward) {
+            Some(r) => r,
+            None => with_grad_mode(true, || local_jvp(out, name, &tans, backward)),
+        };
         SUSPENDED_FROM.with(|s| s.set(prev));
         match r {
             Ok(Some(t)) => {

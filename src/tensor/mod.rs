@@ -38,6 +38,7 @@ mod einsum;
 mod gather;
 mod error;
 pub mod forward_ad;
+mod jvp_rules;
 mod graph;
 mod index;
 mod index_ops;

@@ -26,7 +26,7 @@ struct Slice {
 
 #[derive(Default)]
 struct Frame {
-    slices: HashMap<usize, Slice>,
+    slices: crate::addr_map::AddrMap<Slice>,
     /// Whole-batch products already computed, by (whole, right operand, bias) identities.
     products: HashMap<(usize, Operand, Option<Operand>), Tensor>,
 }
