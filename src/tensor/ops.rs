@@ -5,6 +5,7 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::autograd::{record, record_as};
+use super::saved_hooks::{note, Need};
 use super::kernels::{self, Float};
 use super::sleef;
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
@@ -364,6 +365,8 @@ impl Tensor {
     pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
         let out = self.binary(Rhs::T(o), BinOp::Mul)?;
         let (a, b) = (saved(self), saved(o));
+        note("other", &b, o, Need::Input(0));
+        note("self", &a, self, Need::Input(1));
         Ok(record(out, "MulBackward0", &[self, o], true, move |g, n| {
             Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
         }))
@@ -486,6 +489,7 @@ impl Tensor {
             }
         };
         let a = saved(self);
+        note("self", &a, self, Need::Always);
         Ok(record(out, "PowBackward0", &[self], true, move |g, _| {
             if e == 0.0 {
                 return Ok(vec![Some(g.zeros_like())]);
@@ -641,6 +645,7 @@ impl Tensor {
         // float32 as MKL's `vsExp` computes it (vml_exp.rs), which is what PyTorch calls.
         let out = map_float(&self.storage(), super::vml_exp::expf, f64::exp);
         let result = Tensor::from_storage(out.clone());
+        super::saved_hooks::note_result(&result);
         Ok(record_out(&result.clone(), out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
     }
 
@@ -1162,6 +1167,8 @@ impl Tensor {
         self.matmul_dtype(o)?;
         let out = mm_tensors(self, o, sa[0], sa[1], sb[1])?;
         let (a, b) = (self.snapshot(), o.snapshot());
+        note("mat2", &b, o, Need::Input(0));
+        note("self", &a, self, Need::Input(1));
         Ok(record(out, "MmBackward0", &[self, o], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.mm(&b.t()?)?) } else { None },
@@ -1179,6 +1186,8 @@ impl Tensor {
         self.matmul_dtype(v)?;
         let out = mm_storage(&self.storage(), &v.storage().reshape(&[sv[0], 1])?, sa[0], sa[1], 1)?.reshape(&[sa[0]])?;
         let (a, b) = (saved(self), saved(v));
+        note("self", &a, self, Need::Input(1));
+        note("vec", &b, v, Need::Input(0));
         Ok(record(out, "MvBackward0", &[self, v], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
@@ -1259,6 +1268,8 @@ impl Tensor {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
         let (xs, ws) = (x.snapshot(), w.snapshot());
+        note("mat1", &xs, x, Need::Input(2));
+        note("mat2", &ws, w, Need::Input(1));
         Ok(record(out, "AddmmBackward0", &[bias, x, w], true, move |g, n| {
             Ok(vec![
                 if n[0] { Some(g.clone()) } else { None },
