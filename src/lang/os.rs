@@ -94,7 +94,8 @@ pub fn install(it: &mut Interpreter) {
     os.set("name", Value::str("posix"));
     os.set("path", path.clone());
     // What a lesson saved (`torch.save`) lives in the interpreter: removing it forgets it.
-    // Files of the host are read-only to lessons.
+    // Files of the lesson's folder (relative paths) are read-only to lessons; an absolute
+    // path it did not save is not there.
     os.set("remove", Value::builtin("remove", |it, args| {
         let [p] = args.bind(&["path"])?;
         let p = match &p.unwrap_or(Value::None) {
@@ -103,6 +104,9 @@ pub fn install(it: &mut Interpreter) {
         };
         if it.saved.remove(&p).is_some() {
             return Ok(Value::None);
+        }
+        if !p.starts_with('/') {
+            return Err(super::files::permission_denied(&p, "lessons may read files in their folder but not write them"));
         }
         Err(Exception::new("FileNotFoundError", format!("[Errno 2] No such file or directory: '{p}'")))
     }));
