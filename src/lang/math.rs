@@ -276,6 +276,14 @@ pub fn module() -> Value {
         );
     }
     m.set(
+        "frexp",
+        Value::builtin("frexp", |it, args| {
+            let [x] = args.bind(&["x", "/"])?;
+            let (mant, exp) = frexp(num(it, &x.unwrap_or(Value::None))?);
+            Ok(Value::tuple(vec![Value::Float(mant), Value::Int(exp)]))
+        }),
+    );
+    m.set(
         "isclose",
         Value::builtin("isclose", |it, args| {
             let [a, b, rel, abs] = args.bind(&["a", "b", "/", "*", "rel_tol=", "abs_tol="])?;
@@ -427,4 +435,18 @@ pub fn module() -> Value {
         );
     }
     Value::Module(Rc::new(m))
+}
+
+/// `math.frexp(x)`: `(m, e)` with `x == m * 2**e` and `0.5 <= |m| < 1`; zero, infinities and
+/// NaN come back as they are with exponent 0 (CPython's rules).
+fn frexp(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    // A subnormal is scaled into the normal range first, so its exponent bits are exact.
+    let (x, shift) = if x.abs() < f64::MIN_POSITIVE { (x * 2f64.powi(54), -54) } else { (x, 0) };
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1022;
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, e + shift)
 }

@@ -77,7 +77,11 @@ fn math_attention(
         (false, Some(m)) => Some(float_mask(m, false, q.dtype())?),
         (false, None) => None,
     };
-    let qk = q.mul_scalar(Scalar::Float(scale))?.matmul(&k.transpose(-2, -1)?.mul_scalar(Scalar::Float(scale))?)?;
+    // ATen scales `k.transpose(-2, -1)`, and its product keeps the operand's transposed
+    // layout, which the batched product then reads in place (MKL sums transposed operands in
+    // another order). Our elementwise results are row-major: scaling before transposing gives
+    // the same values in ATen's layout.
+    let qk = q.mul_scalar(Scalar::Float(scale))?.matmul(&k.mul_scalar(Scalar::Float(scale))?.transpose(-2, -1)?)?;
     let attn = match mask {
         Some(m) => qk.add(&m)?,
         None => qk,

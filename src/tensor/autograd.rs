@@ -58,7 +58,7 @@ pub(crate) struct Node {
     pub(crate) relay: Cell<bool>,
     /// The values the formula reads under PyTorch's names, for `_saved_*` and the saved
     /// tensor hooks (saved_hooks.rs); empty for ops that note none.
-    pub(crate) saved: RefCell<Vec<super::saved_hooks::Slot>>,
+    pub(crate) saved: RefCell<super::saved_hooks::Slots>,
 }
 
 thread_local! {
@@ -93,6 +93,29 @@ pub(crate) fn record_as(
     attach(Tensor::from_storage_as(out, dtype), name, inputs, saves, backward)
 }
 
+/// [`record`] for an op with a forward rule of its own (see `forward_ad::propagate_with`).
+pub(crate) fn record_jvp(
+    out: Storage,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+    jvp: super::forward_ad::Jvp<'_>,
+) -> Tensor {
+    let dtype = super::ops::result_dtype(inputs, out.dtype());
+    let t = Tensor::from_storage_as(out, dtype);
+    if super::forward_ad::active() {
+        super::forward_ad::propagate_with(&t, inputs, jvp);
+    }
+    if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
+        let node = make_node(name, inputs, saves, Box::new(backward));
+        super::saved_hooks::recorded(&node);
+        t.0.requires_grad.set(true);
+        t.set_grad_fn(Some(node));
+    }
+    t
+}
+
 /// [`record`] for a result tensor that already exists (a view).
 pub(crate) fn attach(
     t: Tensor,
@@ -107,10 +130,8 @@ pub(crate) fn attach(
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
         let node = make_node(name, inputs, saves, Box::new(backward));
         t.0.requires_grad.set(true);
-        t.set_grad_fn(Some(node.clone()));
-        super::saved_hooks::attach_slots(&node, &t);
-    } else {
-        super::saved_hooks::discard();
+        super::saved_hooks::recorded(&node);
+        t.set_grad_fn(Some(node));
     }
     t
 }
@@ -174,7 +195,7 @@ pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, bac
         hooks: RefCell::new(Vec::new()),
         host: Cell::new(false),
         relay: Cell::new(false),
-        saved: RefCell::new(Vec::new()),
+        saved: RefCell::default(),
     })
 }
 
@@ -272,7 +293,14 @@ fn root_grad(root: &Tensor, gradient: Option<&Tensor>, create_graph: bool) -> Re
             if g.shape() != root.shape() {
                 return Err(TensorError::GradShape { grad: g.shape(), output: root.shape() });
             }
-            Ok(if create_graph && g.requires_grad() { g.clone() } else { g.detach() })
+            if create_graph && g.requires_grad() {
+                return Ok(g.clone());
+            }
+            // The gradient keeps its tangents (a cotangent that is a dual tensor, as in nested
+            // forward mode, where a tangent of one level carries one of the level outside).
+            let d = g.detach();
+            super::forward_ad::carry(g, &d);
+            Ok(d)
         }
         None => {
             if root.numel() != 1 {

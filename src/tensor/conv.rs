@@ -15,7 +15,7 @@
 //!
 //! A 1-d convolution is the 2-d one on a height-1 view, as in ATen.
 
-use super::autograd::record;
+use super::autograd::record_jvp;
 use super::conv_im2col;
 use super::conv_split::{self, Split};
 use super::kernels::Float;
@@ -625,14 +625,16 @@ pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, nd: 
     // them keeps the forward's values without copying them.
     let (x_shape, w_shape) = (xs.clone(), ws.clone());
     let has_bias = bias.is_some();
-    Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
+    let tangent_shape = out_shape.clone();
+    let jvp = |tans: &[Option<Tensor>]| super::conv_jvp::tangent(x, w, spec, nd, &tangent_shape, tans);
+    Ok(record_jvp(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
         let want = [need[0], need[1], has_bias && need.get(2).copied().unwrap_or(false)];
         let gst = gy.storage();
         match dtype {
             DType::Float32 => grads::<f32>(&xst, &wst, &gst, &g, &s, path, want, &x_shape, &w_shape, dtype, has_bias),
             _ => grads::<f64>(&xst, &wst, &gst, &g, &s, path, want, &x_shape, &w_shape, dtype, has_bias),
         }
-    }))
+    }, &jvp))
 }
 
 /// ConvolutionBackward0's gradients as tensors, computed in `T`.

@@ -175,6 +175,18 @@ pub fn eigh(t: &Tensor, upper: bool, vectors: bool) -> Result<(Tensor, Tensor)> 
             ),
         });
     }
+    if !vectors && t.requires_grad() && super::is_grad_enabled() && t.dim() >= 2 {
+        // As PyTorch, the eigenvectors are computed too when a gradient may be needed (their
+        // eigenvalues may differ in the last bits from a values-only run), and the gradient is
+        // `linalg_eig_backward`'s for eigenvalues alone: `(V * g.unsqueeze(-2)) @ V^H`.
+        let (w, z) = eigh(&t.detach(), upper, true)?;
+        let empty = stack(vec![], &[], &[0], t.dtype())?;
+        let w = super::autograd::record((*w.storage()).clone(), "LinalgEighBackward0", &[t], true, move |g, _| {
+            let gl = g.unsqueeze(g.dim() as isize - 1)?;
+            Ok(vec![Some(z.mul(&gl)?.matmul(&z.transpose(-2, -1)?)?)])
+        });
+        return Ok((w, empty));
+    }
     let b = matrices(t, fname, true)?;
     let (mut ws, mut zs) = (Vec::new(), Vec::new());
     for a in &b.mats {

@@ -69,13 +69,19 @@ pub(crate) fn product_from(
     // A bias added to a finished sum; without one the sum itself (its sign of zero kept).
     let then_bias = |c: f64, v: f64| if bias.is_some() { c + v } else { v };
     if n == 1 && m >= 2 && a.cs == 1 {
-        let w: Vec<f64> = (0..k).map(|p| b.at(p, 0)).collect();
+        let gathered: Vec<f64>;
+        let w: &[f64] = if b.rs == 1 {
+            &b.data[..k]
+        } else {
+            gathered = (0..k).map(|p| b.at(p, 0)).collect();
+            &gathered
+        };
         let x = |i: usize| &a.data[i * a.rs..i * a.rs + k];
         let blocked = m / MR * MR;
         for i in (0..blocked).step_by(MR) {
             let v = lanes2_many(
                 [x(i), x(i + 1), x(i + 2), x(i + 3)],
-                [&w[..]; MR],
+                [w; MR],
                 (k + 1) % 2 + 1,
             );
             for (slot, v) in out[i..i + MR].iter_mut().zip(v) {
@@ -83,7 +89,7 @@ pub(crate) fn product_from(
             }
         }
         for (i, slot) in out.iter_mut().enumerate().skip(blocked) {
-            *slot = then_bias(*slot, plain(x(i), &w));
+            *slot = then_bias(*slot, plain(x(i), w));
         }
         return out;
     }
@@ -97,21 +103,28 @@ pub(crate) fn product_from(
         // from the bias when there is one, except for a single product (k = 1), which MKL
         // rounds and then adds to the bias (`(8, 1) @ (1, 48)`: every output).
         let carry = bias.is_some() && k > 1;
-        let mut block = vec![0.0; fr * fc];
-        if carry {
-            for (src, row) in block.chunks_exact_mut(fc).zip(out.chunks_exact(n)) {
-                src.copy_from_slice(&row[..fc]);
-            }
-        }
         let chain = if carry { Chain::Carry } else { Chain::Fresh };
-        fused_matmul_chain(a, b, &mut block, fr, k, fc, chain);
-        for (row, src) in out.chunks_exact_mut(n).zip(block.chunks_exact(fc)) {
-            for (o, &v) in row[..fc].iter_mut().zip(src) {
-                *o = if carry { v } else { then_bias(*o, v) };
+        if fc == n && (carry || bias.is_none()) {
+            // The block is the output's first rows, whole: chained in place.
+            fused_matmul_chain(a, b, &mut out[..fr * n], fr, k, fc, chain);
+        } else {
+            let mut block = vec![0.0; fr * fc];
+            if carry {
+                for (src, row) in block.chunks_exact_mut(fc).zip(out.chunks_exact(n)) {
+                    src.copy_from_slice(&row[..fc]);
+                }
+            }
+            fused_matmul_chain(a, b, &mut block, fr, k, fc, chain);
+            for (row, src) in out.chunks_exact_mut(n).zip(block.chunks_exact(fc)) {
+                for (o, &v) in row[..fc].iter_mut().zip(src) {
+                    *o = if carry { v } else { then_bias(*o, v) };
+                }
             }
         }
     }
     let transposed_b = b.rs == 1 && b.cs != 1 && a.cs == 1;
+    // A row of a strided `a` gathered for the plain chains (one buffer for the product).
+    let mut gathered = Vec::new();
     for i in 0..m {
         if super::interrupt::should_stop() {
             break;
@@ -154,8 +167,14 @@ pub(crate) fn product_from(
         if b.cs == 1 {
             // The plain chains of the row advance together, `p` by `p`, reading `b`'s rows
             // contiguously (each output still its own chain over `p` in order).
-            let x: Vec<f64> = (0..k).map(|p| a.at(i, p)).collect();
-            accumulate_row(&mut row[from..], &x, &b.data[from..], b.rs);
+            let x: &[f64] = if a.cs == 1 {
+                &a.data[i * a.rs..i * a.rs + k]
+            } else {
+                gathered.clear();
+                gathered.extend((0..k).map(|p| a.at(i, p)));
+                &gathered
+            };
+            accumulate_row(&mut row[from..], x, &b.data[from..], b.rs);
         } else {
             for (j, slot) in row.iter_mut().enumerate().skip(from) {
                 *slot = (0..k).fold(init(j), |acc, p| acc + prod(j)(p));
@@ -286,18 +305,12 @@ fn lanes2_many<const N: usize>(x: [&[f64]; N], w: [&[f64]; N], h: usize) -> [f64
     let h = h.min(k);
     let end = h + (k - h) / 2 * 2;
     let mut l0 = [-0.0f64; N];
-    let mut l1 = [-0.0f64; N];
     for p in 0..h {
         for c in 0..N {
             l0[c] += x[c][p] * w[c][p];
         }
     }
-    for p in (h..end).step_by(2) {
-        for c in 0..N {
-            l0[c] += x[c][p] * w[c][p];
-            l1[c] += x[c][p + 1] * w[c][p + 1];
-        }
-    }
+    let (l0, l1) = pairs(x.map(|s| &s[h..end]), w.map(|s| &s[h..end]), l0);
     let mut s = [0.0f64; N];
     for c in 0..N {
         s[c] = l0[c] + l1[c];
@@ -306,6 +319,54 @@ fn lanes2_many<const N: usize>(x: [&[f64]; N], w: [&[f64]; N], h: usize) -> [f64
         }
     }
     s
+}
+
+/// The paired part of [`lanes2_many`]: products `2q` into lane 0 (going on from `l0`) and
+/// `2q + 1` into lane 1 (from -0), rounded products added, never fused. Both lanes are one
+/// SSE2 vector (x86-64's baseline): the lanes' adds are then one instruction, as in MKL.
+#[allow(clippy::needless_range_loop)]
+#[inline]
+fn pairs<const N: usize>(x: [&[f64]; N], w: [&[f64]; N], l0: [f64; N]) -> ([f64; N], [f64; N]) {
+    let len = x.iter().chain(&w).map(|s| s.len()).min().unwrap_or(0) / 2 * 2;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_add_pd, _mm_loadu_pd, _mm_mul_pd, _mm_set_pd, _mm_storeu_pd};
+        // SAFETY: SSE2 is part of x86-64; the loads read `x[c][q..q + 2]` and `w[c][q..q + 2]`
+        // with `q + 2 <= len`, and every slice holds at least `len` elements.
+        let acc = unsafe {
+            // `_mm_set_pd(hi, lo)`: lane 0 is `lo`.
+            let mut acc = l0.map(|v| _mm_set_pd(-0.0, v));
+            for q in (0..len).step_by(2) {
+                for c in 0..N {
+                    let xv = _mm_loadu_pd(x[c].as_ptr().add(q));
+                    let wv = _mm_loadu_pd(w[c].as_ptr().add(q));
+                    acc[c] = _mm_add_pd(acc[c], _mm_mul_pd(xv, wv));
+                }
+            }
+            acc
+        };
+        let mut l0 = [0.0; N];
+        let mut l1 = [0.0; N];
+        for c in 0..N {
+            let mut both = [0.0f64; 2];
+            // SAFETY: `both` holds two f64.
+            unsafe { _mm_storeu_pd(both.as_mut_ptr(), acc[c]) };
+            [l0[c], l1[c]] = both;
+        }
+        (l0, l1)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut l0 = l0;
+        let mut l1 = [-0.0f64; N];
+        for q in (0..len).step_by(2) {
+            for c in 0..N {
+                l0[c] += x[c][q] * w[c][q];
+                l1[c] += x[c][q + 1] * w[c][q + 1];
+            }
+        }
+        (l0, l1)
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,13 @@ thread_local! {
     /// Levels from this one up are not propagated (set while a tangent is being computed,
     /// whose own operations must not compute tangents of that level again).
     static SUSPENDED_FROM: Cell<u64> = const { Cell::new(u64::MAX) };
-    static TANGENTS: RefCell<HashMap<(u64, usize), Tensor>> = RefCell::new(HashMap::new());
+    /// Per level, the tangents by tensor id: a level's table goes at once when it closes, and
+    /// no lookup scans another level's (an outer level's table grows through every call of
+    /// an inner transform, as in `jacfwd(jacfwd(f))`).
+    static TANGENTS: RefCell<HashMap<u64, HashMap<usize, Tensor>>> = RefCell::new(HashMap::new());
+    /// The saved copy of the output of the op being recorded, when its formula uses it (see
+    /// [`with_linked`]).
+    static LINKED: RefCell<Option<Tensor>> = const { RefCell::new(None) };
     /// The first failure to compute a tangent, raised when a tangent is next read.
     static ERROR: RefCell<Option<TensorError>> = const { RefCell::new(None) };
 }
@@ -58,7 +64,7 @@ pub fn exit_level(level: u64) {
         !l.is_empty()
     });
     ACTIVE.with(|a| a.set(open));
-    TANGENTS.with(|t| t.borrow_mut().retain(|k, _| k.0 != level));
+    TANGENTS.with(|t| t.borrow_mut().remove(&level));
     if !open {
         ERROR.with(|e| e.borrow_mut().take());
     }
@@ -83,12 +89,12 @@ pub(crate) fn peek(t: &Tensor, level: u64) -> Result<Option<Tensor>> {
 }
 
 fn get(level: u64, id: usize) -> Option<Tensor> {
-    TANGENTS.with(|t| t.borrow().get(&(level, id)).cloned())
+    TANGENTS.with(|t| t.borrow().get(&level).and_then(|m| m.get(&id)).cloned())
 }
 
 /// Sets the tangent of `t` at `level` (a custom Function's `jvp` result, `make_dual`).
 pub fn set_tangent(t: &Tensor, level: u64, tangent: Tensor) {
-    TANGENTS.with(|m| m.borrow_mut().insert((level, t.id()), tangent));
+    TANGENTS.with(|m| m.borrow_mut().entry(level).or_default().insert(t.id(), tangent));
 }
 
 /// `make_dual(primal, tangent)` at `level`: a view of `primal` whose tangent is `tangent`
@@ -110,6 +116,11 @@ pub fn make_dual(primal: &Tensor, tangent: &Tensor, level: u64) -> Result<Tensor
     };
     let shape: Vec<isize> = primal.shape().iter().map(|&d| d as isize).collect();
     let dual = suspended(|| primal.view(&shape))?;
+    // The primal's tangents of other (enclosing) levels stay with the dual: nested forward
+    // mode (`jacfwd(jacfwd(f))`) needs the inner level's input to carry the outer tangent.
+    if active() {
+        share(primal, &dual);
+    }
     set_tangent(&dual, level, tangent);
     Ok(dual)
 }
@@ -127,14 +138,10 @@ pub fn suspended<T>(f: impl FnOnce() -> T) -> T {
 /// inside a dual level (a reverse pass under forward mode) propagate them.
 pub(crate) fn share(from: &Tensor, to: &Tensor) {
     TANGENTS.with(|m| {
-        let mut m = m.borrow_mut();
-        let found: Vec<(u64, Tensor)> = m
-            .iter()
-            .filter(|(k, _)| k.1 == from.id())
-            .map(|(k, v)| (k.0, v.clone()))
-            .collect();
-        for (level, t) in found {
-            m.insert((level, to.id()), t);
+        for per_level in m.borrow_mut().values_mut() {
+            if let Some(t) = per_level.get(&from.id()).cloned() {
+                per_level.insert(to.id(), t);
+            }
         }
     });
 }
@@ -152,7 +159,11 @@ pub(crate) fn reshaped(from: &Tensor, to: &Tensor, shape: &[usize]) {
     let shape: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
     for level in levels_to_propagate() {
         if let Some(t) = get(level, from.id()) {
-            match suspended(|| t.reshape(&shape)) {
+            // Enclosing levels stay on: a tangent's own tangent is reshaped with it (nested).
+            let prev = SUSPENDED_FROM.with(|s| s.replace(level));
+            let r = t.reshape(&shape);
+            SUSPENDED_FROM.with(|s| s.set(prev));
+            match r {
                 Ok(r) => set_tangent(to, level, r),
                 Err(e) => keep_error(e),
             }
@@ -165,9 +176,10 @@ pub(crate) fn any_tangent(inputs: &[&Tensor]) -> bool {
     let levels = levels_to_propagate();
     TANGENTS.with(|m| {
         let m = m.borrow();
-        levels
-            .iter()
-            .any(|&l| inputs.iter().any(|t| m.contains_key(&(l, t.id()))))
+        levels.iter().any(|l| {
+            m.get(l)
+                .is_some_and(|per_level| inputs.iter().any(|t| per_level.contains_key(&t.id())))
+        })
     })
 }
 
@@ -185,6 +197,20 @@ fn keep_error(e: TensorError) {
     });
 }
 
+/// Runs `f` (which records one op whose formula uses `result`, a saved copy of its output)
+/// so that `result` takes each level's tangent of the output as soon as it is computed: the
+/// formula run for an inner level then sees the outer tangents of `result` (nested forward
+/// mode through `exp`, `tanh`, ...), which sharing them after the op would come too late for.
+pub(crate) fn with_linked<T>(result: &Tensor, f: impl FnOnce() -> T) -> T {
+    if !active() {
+        return f();
+    }
+    LINKED.with(|l| *l.borrow_mut() = Some(result.clone()));
+    let out = f();
+    LINKED.with(|l| l.borrow_mut().take());
+    out
+}
+
 /// Computes `out`'s tangent at every open level where some input has one, from the
 /// operation's gradient formula `backward` (see the module comment).
 pub(crate) fn propagate(
@@ -193,6 +219,8 @@ pub(crate) fn propagate(
     inputs: &[&Tensor],
     backward: Formula<'_>,
 ) {
+    // Taken first: the ops the formulas record below are not the linked op.
+    let linked = LINKED.with(|l| l.borrow_mut().take());
     for level in levels_to_propagate() {
         let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
         if tans.iter().all(Option::is_none) {
@@ -200,6 +228,35 @@ pub(crate) fn propagate(
         }
         let prev = SUSPENDED_FROM.with(|s| s.replace(level));
         let r = with_grad_mode(true, || local_jvp(out, name, &tans, backward));
+        SUSPENDED_FROM.with(|s| s.set(prev));
+        match r {
+            Ok(Some(t)) => {
+                if let Some(l) = &linked {
+                    set_tangent(l, level, t.clone());
+                }
+                set_tangent(out, level, t);
+            }
+            Ok(None) => {}
+            Err(e) => keep_error(e),
+        }
+    }
+}
+
+/// An op's own forward rule: its output tangent from the input tangents (`None` where an
+/// input has none), as PyTorch's derivatives.yaml gives one beside the gradient formula.
+pub(crate) type Jvp<'a> = &'a dyn Fn(&[Option<Tensor>]) -> Result<Option<Tensor>>;
+
+/// [`propagate`] for an op with a forward rule of its own (`jvp`), run instead of the
+/// gradient formula (a convolution's tangent is two convolutions, not one formula call per
+/// output element). The rule's own ops propagate the enclosing levels (nested forward mode).
+pub(crate) fn propagate_with(out: &Tensor, inputs: &[&Tensor], jvp: Jvp<'_>) {
+    for level in levels_to_propagate() {
+        let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
+        if tans.iter().all(Option::is_none) || !out.dtype().is_floating_point() {
+            continue;
+        }
+        let prev = SUSPENDED_FROM.with(|s| s.replace(level));
+        let r = jvp(&tans);
         SUSPENDED_FROM.with(|s| s.set(prev));
         match r {
             Ok(Some(t)) => set_tangent(out, level, t),

@@ -155,6 +155,48 @@ fn copy_at(base: &Storage, dst: &[usize], src: &Storage, spos: &[usize]) -> Resu
 }
 
 impl Tensor {
+    /// `zeros(shape)` of `src`'s dtype with `src`'s slices along `d` placed at `idx`, for
+    /// backward formulas: added in index order when `add` (ATen's `index_add_` on zeros:
+    /// repeated indices accumulate in the dtype, and `0 + -0` is `+0`), copied otherwise
+    /// (`slice_backward`'s `copy_`, which keeps a `-0`).
+    pub(crate) fn zeros_with_slices(shape: &[usize], d: usize, idx: &[usize], src: &Tensor, add: bool) -> Result<Tensor> {
+        fn go<T: Copy + Default + std::ops::Add<Output = T>>(
+            shape: &[usize],
+            d: usize,
+            idx: &[usize],
+            src: &ArrayD<T>,
+            add: bool,
+        ) -> Result<ArrayD<T>> {
+            let (outer, len, inner) = split3(shape, d);
+            let n = idx.len();
+            let src = src.as_standard_layout();
+            let src = src.as_slice().filter(|s| s.len() == outer * n * inner && idx.iter().all(|&j| j < len));
+            let Some(src) = src else {
+                return Err(TensorError::runtime("internal: slices do not fit the gradient's shape"));
+            };
+            let mut out = vec![T::default(); outer * len * inner];
+            for o in 0..outer {
+                for (k, &j) in idx.iter().enumerate() {
+                    let to = &mut out[(o * len + j) * inner..(o * len + j + 1) * inner];
+                    let from = &src[(o * n + k) * inner..(o * n + k + 1) * inner];
+                    if add {
+                        to.iter_mut().zip(from).for_each(|(t, &f)| *t = *t + f);
+                    } else {
+                        to.copy_from_slice(from);
+                    }
+                }
+            }
+            ArrayD::from_shape_vec(ndarray::IxDyn(shape), out).map_err(|e| TensorError::runtime(e.to_string()))
+        }
+        let out = match &*src.storage() {
+            Storage::F32(a) => Storage::F32(go(shape, d, idx, a, add)?),
+            Storage::F64(a) => Storage::F64(go(shape, d, idx, a, add)?),
+            Storage::I64(a) => Storage::I64(go(shape, d, idx, a, add)?),
+            Storage::Bool(_) => return Err(TensorError::runtime("internal: a boolean gradient")),
+        };
+        Ok(Tensor::from_storage(out))
+    }
+
     /// `index_add(dim, index, source, alpha=1)` (IndexAddBackward0).
     pub fn index_add_alpha(
         &self,

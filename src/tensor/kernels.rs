@@ -480,20 +480,19 @@ pub(crate) fn matmul_mat_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k:
 /// corpus's `bmm` cases with 6-11 rows match only so).
 /// `cstart` is where the batch's output starts in the batched output (`b * m * n` for batch
 /// `b`): MKL's plain kernel peels columns by the output's address (`peel_order`).
-pub(crate) fn matmul_batch_item<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize, cstart: usize) -> Vec<T> {
-    matmul_mat_rows(Mat::rows(a, k), Mat::rows(b, n), m, k, n, false, cstart)
+pub(crate) fn matmul_batch_item<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, cstart: usize) -> Vec<T> {
+    matmul_mat_rows(a, b, m, k, n, false, cstart)
 }
 
 /// [`matmul_batch_item`] written into `out` (`m * n` elements): a product that takes the plain
 /// kernel goes straight there, without a buffer of its own to copy (a `bmm` of many small
 /// products, attention's, spent a tenth of its time so); any other is computed and copied.
-pub(crate) fn matmul_batch_item_into<T: Float>(a: &[T], b: &[T], out: &mut [T], m: usize, k: usize, n: usize, cstart: usize) {
-    let (am, bm) = (Mat::rows(a, k), Mat::rows(b, n));
+pub(crate) fn matmul_batch_item_into<T: Float>(am: Mat<'_, T>, bm: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, cstart: usize) {
     // `matmul_mat_rows`'s choice for a product that is not fused, not one column (gemv) and
     // not narrow: `matmul_sequential_at`'s plain kernel.
     let plain = !matmul_fused(m, k, n) && n != 1 && !super::narrow_order::applies(am, bm, m, k, n);
     if !(plain && T::plain_matmul_simd(am, bm, out, m, k, n, cstart, false)) {
-        out.copy_from_slice(&matmul_batch_item(a, b, m, k, n, cstart));
+        out.copy_from_slice(&matmul_batch_item(am, bm, m, k, n, cstart));
     }
 }
 

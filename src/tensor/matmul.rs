@@ -130,8 +130,27 @@ impl Tensor {
             )));
         }
         let n = sb[2];
-        let out = bmm_storage(&self.storage(), &o.storage(), nb, m, k, n)?;
-        let (a, b) = (super::ops::saved(self), super::ops::saved(o));
+        // Each batch is handed to the BLAS as ATen's `addmm` hands a matrix: row-major, or
+        // read transposed in place (MKL then takes other kernels: `q @ k.transpose(1, 2)`).
+        let (ta, tb) = (items_transposed(self), items_transposed(o));
+        let operand = |t: &Tensor, transposed: bool| -> Result<std::rc::Rc<Storage>> {
+            if !transposed {
+                return Ok(t.storage());
+            }
+            // A contiguous batch's transpose reads its buffer as it is (no gather).
+            let (buf, layout) = t.buffer();
+            let (mut shape, mut strides) = (layout.shape.clone(), layout.strides.clone());
+            shape.swap(1, 2);
+            strides.swap(1, 2);
+            if layout.offset == 0 && buf.is_standard_layout() && buf.shape() == shape && strides == super::view::contiguous_strides(&shape) {
+                return Ok(buf);
+            }
+            Ok(t.detach().transpose(1, 2)?.storage())
+        };
+        let (a_st, b_st) = (operand(self, ta)?, operand(o, tb)?);
+        let out = bmm_storage(&a_st, &b_st, Items { nb, m, k, n, ta, tb })?;
+        // Snapshots (copy-on-write buffers), not copies: a transposed view stays as it is.
+        let (a, b) = (self.snapshot(), o.snapshot());
         Ok(record(
             out,
             "BmmBackward0",
@@ -183,60 +202,55 @@ fn should_fold(t1: &Tensor, t2: &Tensor) -> bool {
     (0..shape.len() - 2).all(|i| strides[i] == strides[i + 1] * shape[i + 1])
 }
 
-/// Each batch's product, by the naive loop below [`BMM_NAIVE_BELOW`] multiply-adds and by the
-/// `mm` kernels above.
-fn bmm_storage(
-    a: &Storage,
-    b: &Storage,
+/// Whether a batch of matrices `(B, r, c)` is column-major item by item (a contiguous
+/// batch's `transpose(1, 2)`), by ATen's test of a matrix's strides: row-major first (unit
+/// column stride, the row stride covering a row), then column-major; a single row or column
+/// counts as row-major, as it does there.
+fn items_transposed(t: &Tensor) -> bool {
+    let (shape, st) = (t.shape(), t.strides());
+    let (r, c) = (shape[1], shape[2]);
+    let row_major = st[2] == 1 && (r == 1 || st[1] >= c.max(1));
+    !row_major && st[1] == 1 && (c == 1 || st[2] >= r.max(1))
+}
+
+/// A batched product's sizes, and which operands' items are stored transposed (`a`'s as
+/// `(B, k, m)`, `b`'s as `(B, n, k)`, row-major).
+#[derive(Clone, Copy)]
+struct Items {
     nb: usize,
     m: usize,
     k: usize,
     n: usize,
-) -> Result<Storage> {
+    ta: bool,
+    tb: bool,
+}
+
+impl Items {
+    /// Batch `i`'s matrices over the operands' elements.
+    fn mats<'a, T>(&self, a: &'a [T], b: &'a [T], i: usize) -> (Mat<'a, T>, Mat<'a, T>) {
+        let Items { m, k, n, ta, tb, .. } = *self;
+        let (sa, sb) = (i * m * k, i * k * n);
+        let a = &a[sa..sa + m * k];
+        let b = &b[sb..sb + k * n];
+        let (ars, acs) = if ta { (1, m) } else { (k, 1) };
+        let (brs, bcs) = if tb { (1, k) } else { (n, 1) };
+        (Mat { data: a, rs: ars, cs: acs, start: sa }, Mat { data: b, rs: brs, cs: bcs, start: sb })
+    }
+}
+
+/// Each batch's product, by the naive loop below [`BMM_NAIVE_BELOW`] multiply-adds and by the
+/// `mm` kernels above.
+fn bmm_storage(a: &Storage, b: &Storage, items: Items) -> Result<Storage> {
+    let Items { nb, m, k, n, .. } = items;
     let shape = IxDyn(&[nb, m, n]);
     let err = |e: ndarray::ShapeError| TensorError::runtime(e.to_string());
-    fn batches<T: kernels::Float>(
-        a: &[T],
-        b: &[T],
-        nb: usize,
-        m: usize,
-        k: usize,
-        n: usize,
-    ) -> Vec<T> {
-        let mut out = vec![T::zero(); nb * m * n];
-        let naive = k * m * n < BMM_NAIVE_BELOW;
-        for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
-            let (x, y) = (
-                &a[i * m * k..(i + 1) * m * k],
-                &b[i * k * n..(i + 1) * k * n],
-            );
-            // With one column too: ATen's batched product is not MKL's one-column kernel.
-            // Batch `i`'s output starts `i * m * n` elements into the batched output: MKL's
-            // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
-            // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
-            if naive || n == 1 {
-                item.copy_from_slice(&kernels::matmul_sequential_at(
-                    Mat::rows(x, k),
-                    Mat::rows(y, n),
-                    m,
-                    k,
-                    n,
-                    false,
-                    super::peel_order::NO_PEEL,
-                ));
-            } else {
-                kernels::matmul_batch_item_into(x, y, item, m, k, n, i * m * n);
-            }
-        }
-        out
-    }
     Ok(match (a, b) {
         (Storage::F32(x), Storage::F32(y)) => Storage::F32(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+            ArrayD::from_shape_vec(shape, batches_at(&row_major(x), &row_major(y), items, 0))
                 .map_err(err)?,
         ),
         (Storage::F64(x), Storage::F64(y)) => Storage::F64(
-            ArrayD::from_shape_vec(shape, batches(&row_major(x), &row_major(y), nb, m, k, n))
+            ArrayD::from_shape_vec(shape, batches_at(&row_major(x), &row_major(y), items, 0))
                 .map_err(err)?,
         ),
         (Storage::I64(x), Storage::I64(y)) => {
@@ -255,4 +269,43 @@ fn bmm_storage(
         }
         _ => return Err(TensorError::unsupported(format!("bmm on {}", a.dtype()))),
     })
+}
+
+/// Each batch's product (`a` of `nb` row-major `m x k` matrices, `b` of `k x n`) into an output
+/// that starts `base` elements into its allocation: ATen's matrix exponential writes its
+/// products into slots of a larger buffer, and MKL's plain kernel peels by that address.
+pub(crate) fn bmm_batches_at<T: kernels::Float>(
+    a: &[T],
+    b: &[T],
+    nb: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    base: usize,
+) -> Vec<T> {
+    batches_at(a, b, Items { nb, m, k, n, ta: false, tb: false }, base)
+}
+
+/// Each batch's product as [`Items`] lays the operands out, the output starting `base`
+/// elements into its allocation.
+fn batches_at<T: kernels::Float>(a: &[T], b: &[T], items: Items, base: usize) -> Vec<T> {
+    let Items { nb, m, k, n, .. } = items;
+    let mut out = vec![T::zero(); nb * m * n];
+    let naive = k * m * n < BMM_NAIVE_BELOW;
+    for (i, item) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(nb) {
+        let (x, y) = items.mats(a, b, i);
+        let at = base + i * m * n;
+        // With one column too: ATen's batched product is not MKL's one-column kernel.
+        // Batch `i`'s output starts `base + i * m * n` elements into the allocation: MKL's
+        // plain kernel peels columns by that address (peel_order.rs); ATen's own loop for
+        // small batches peels nothing (the corpus's `3x3x15x6` and `2x1x10x6` match so).
+        if naive || n == 1 {
+            item.copy_from_slice(&kernels::matmul_sequential_at(x, y, m, k, n, false, super::peel_order::NO_PEEL));
+        } else if let Some(r) = T::dgemm(x, y, m, k, n, at) {
+            item.copy_from_slice(&r);
+        } else {
+            kernels::matmul_batch_item_into(x, y, item, m, k, n, at);
+        }
+    }
+    out
 }

@@ -72,59 +72,69 @@ pub(crate) fn narrow_rows<T: Float>(
         let x = &a.data[i * a.rs..i * a.rs + k];
         // Elements to the next 16-byte boundary of the row's address (see the module docs).
         let peel = (4 - (a.start + i * a.rs) % 4) % 4;
-        for j in 0..n {
-            let w = &b.data[j * b.cs..j * b.cs + k];
-            out.push(if j < blocked {
-                dot::<T, 4>(x, w, peel)
-            } else {
-                dot::<T, 8>(x, w, peel)
-            });
+        let w = |j: usize| &b.data[j * b.cs..j * b.cs + k];
+        // The blocks' columns four at a time, so that their chains overlap (each output still
+        // its own order).
+        for j in (0..blocked).step_by(4) {
+            out.extend(dots::<T, 4, 4>(x, [w(j), w(j + 1), w(j + 2), w(j + 3)], peel));
+        }
+        match n - blocked {
+            1 => out.extend(dots::<T, 8, 1>(x, [w(blocked)], peel)),
+            2 => out.extend(dots::<T, 8, 2>(x, [w(blocked), w(blocked + 1)], peel)),
+            3 => out.extend(dots::<T, 8, 3>(x, [w(blocked), w(blocked + 1), w(blocked + 2)], peel)),
+            _ => {}
         }
     }
     out
 }
 
-/// One output: the peel into lane 0, `L` lanes over whole groups, folded in halves, then the
-/// leftover products in order.
+/// `N` outputs `x . w[c]`, each in its own order: the peel into lane 0, `L` lanes over whole
+/// groups, folded in halves, then the leftover products in order. (Advanced together only so
+/// that the chains overlap.)
+// `c` and `l` walk arrays in step: indexing reads plainer than zipping them.
+#[allow(clippy::needless_range_loop)]
 #[inline]
-fn dot<T: Float, const L: usize>(x: &[T], w: &[T], peel: usize) -> T {
+fn dots<T: Float, const L: usize, const N: usize>(x: &[T], w: [&[T]; N], peel: usize) -> [T; N] {
     let k = x.len();
+    let w = w.map(|w| &w[..k]);
     let peel = peel.min(k);
-    let mut lanes = [T::zero(); L];
-    let mut started = [false; L];
+    let mut lanes = [[T::zero(); L]; N];
+    let body = (k - peel) / L * L;
     if peel > 0 {
         // The first product alone, not `0 + product`: the sign of a zero depends on it.
-        lanes[0] = x[1..peel]
-            .iter()
-            .zip(&w[1..peel])
-            .fold(x[0] * w[0], |acc, (&x, &y)| acc + x * y);
-        started[0] = true;
-    }
-    let body = (k - peel) / L * L;
-    let (xs, ws) = (&x[peel..peel + body], &w[peel..peel + body]);
-    let mut groups = xs.chunks_exact(L).zip(ws.chunks_exact(L));
-    if let Some((xg, wg)) = groups.next() {
-        for l in 0..L {
-            let prod = xg[l] * wg[l];
-            lanes[l] = if started[l] { lanes[l] + prod } else { prod };
+        for c in 0..N {
+            lanes[c][0] = (1..peel).fold(x[0] * w[c][0], |acc, p| acc + x[p] * w[c][p]);
         }
-        for (xg, wg) in groups {
+    }
+    if body > 0 {
+        for c in 0..N {
             for l in 0..L {
-                lanes[l] = lanes[l] + xg[l] * wg[l];
+                let prod = x[peel + l] * w[c][peel + l];
+                // Lane 0 goes on from the peel; the others start from their first product.
+                lanes[c][l] = if l == 0 && peel > 0 { lanes[c][0] + prod } else { prod };
+            }
+        }
+        for g in (peel + L..peel + body).step_by(L) {
+            for c in 0..N {
+                for l in 0..L {
+                    lanes[c][l] = lanes[c][l] + x[g + l] * w[c][g + l];
+                }
             }
         }
     }
-    let mut width = L;
-    while width > 1 {
-        width /= 2;
-        for j in 0..width {
-            lanes[j] = lanes[j] + lanes[j + width];
+    let mut out = [T::zero(); N];
+    for c in 0..N {
+        let lanes = &mut lanes[c];
+        let mut width = L;
+        while width > 1 {
+            width /= 2;
+            for j in 0..width {
+                lanes[j] = lanes[j] + lanes[j + width];
+            }
         }
+        out[c] = (peel + body..k).fold(lanes[0], |acc, p| acc + x[p] * w[c][p]);
     }
-    x[peel + body..]
-        .iter()
-        .zip(&w[peel + body..])
-        .fold(lanes[0], |acc, (&x, &y)| acc + x * y)
+    out
 }
 
 #[cfg(test)]

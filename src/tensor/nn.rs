@@ -77,17 +77,23 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         let op = if b.is_some() { "addmm" } else { "mm" };
         return Err(TensorError::MatmulShape { op, m: rows, k1: in_f, k2: ws[1], n: ws[0] });
     }
-    match b {
-        None => x.matmul(&w.t()?),
-        Some(b) if xs.len() == 2 => Tensor::addmm(b, x, &w.t()?),
+    let out = match b {
+        None => x.matmul(&w.t()?)?,
+        Some(b) if xs.len() == 2 => Tensor::addmm(b, x, &w.t()?)?,
         Some(b) => {
             let rows: usize = xs[..xs.len() - 1].iter().product();
             let out = Tensor::addmm(b, &x.reshape_usize(&[rows, in_f])?, &w.t()?)?;
             let mut shape = xs[..xs.len() - 1].to_vec();
             shape.push(ws[0]);
-            out.unsafe_view(&shape)
+            out.unsafe_view(&shape)?
         }
+    };
+    // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs);
+    // without a bias `matmul` has already taken them.
+    if b.is_some() && super::vmap_rows::active() {
+        super::vmap_rows::apply(&out, x, &w.t()?, b)?;
     }
+    Ok(out)
 }
 
 
@@ -801,8 +807,7 @@ pub fn embedding(indices: &Tensor, weight: &Tensor, padding_idx: Option<usize>) 
         let keep: Vec<usize> = (0..idx.len()).filter(|&k| Some(idx[k]) != padding_idx).collect();
         let kept_idx: Vec<usize> = keep.iter().map(|&k| idx[k]).collect();
         let kept_rows = g2.index_select(0, &keep.iter().map(|&k| k as i64).collect::<Vec<_>>())?;
-        let full = Tensor::zeros(&[num, dim], g.dtype());
-        Ok(vec![Some(full.index_add(0, &kept_idx, &kept_rows)?)])
+        Ok(vec![Some(Tensor::zeros_with_slices(&[num, dim], 0, &kept_idx, &kept_rows, true)?)])
     }))
 }
 

@@ -5,7 +5,7 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::autograd::{record, record_as};
-use super::saved_hooks::{note, Need};
+use super::saved_hooks::{keep, Need, Saved};
 use super::kernels::{self, Float};
 use super::sleef;
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
@@ -57,7 +57,8 @@ pub(crate) fn record_out(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
-    link_output(result, record(out, name, inputs, saves, backward))
+    let out = super::forward_ad::with_linked(result, || record(out, name, inputs, saves, backward));
+    link_output(result, out)
 }
 
 /// A gradient formula's `value`, computed by a kernel that records nothing, as the output of
@@ -365,11 +366,12 @@ impl Tensor {
     pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
         let out = self.binary(Rhs::T(o), BinOp::Mul)?;
         let (a, b) = (saved(self), saved(o));
-        note("other", &b, o, Need::Input(0));
-        note("self", &a, self, Need::Input(1));
-        Ok(record(out, "MulBackward0", &[self, o], true, move |g, n| {
-            Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
-        }))
+        let out = record(out, "MulBackward0", &[self, o], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
+        });
+        keep(&out, &[Saved::input("other", &b, o, Need::Input(0)), Saved::input("self", &a, self, Need::Input(1))]);
+        Ok(out)
     }
 
     pub fn div(&self, o: &Tensor) -> Result<Tensor> {
@@ -489,14 +491,18 @@ impl Tensor {
             }
         };
         let a = saved(self);
-        note("self", &a, self, Need::Always);
-        Ok(record(out, "PowBackward0", &[self], true, move |g, _| {
-            if e == 0.0 {
-                return Ok(vec![Some(g.zeros_like())]);
+        let out = record(out, "PowBackward0", &[self], true, {
+            let a = a.clone();
+            move |g, _| {
+                if e == 0.0 {
+                    return Ok(vec![Some(g.zeros_like())]);
+                }
+                // grad * (exponent * self.pow(exponent - 1))
+                Ok(vec![Some(g.mul(&a.pow_scalar(scalar_sub_one(s))?.mul_scalar(s)?)?)])
             }
-            // grad * (exponent * self.pow(exponent - 1))
-            Ok(vec![Some(g.mul(&a.pow_scalar(scalar_sub_one(s))?.mul_scalar(s)?)?)])
-        }))
+        });
+        keep(&out, &[Saved::input("self", &a, self, Need::Always)]);
+        Ok(out)
     }
 
     /// `s ** self` (PowBackward2).
@@ -645,8 +651,12 @@ impl Tensor {
         // float32 as MKL's `vsExp` computes it (vml_exp.rs), which is what PyTorch calls.
         let out = map_float(&self.storage(), super::vml_exp::expf, f64::exp);
         let result = Tensor::from_storage(out.clone());
-        super::saved_hooks::note_result(&result);
-        Ok(record_out(&result.clone(), out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
+        let out = record_out(&result.clone(), out, "ExpBackward0", &[self], true, {
+            let result = result.clone();
+            move |g, _| Ok(vec![Some(g.mul(&result)?)])
+        });
+        keep(&out, &[Saved::result(&result)]);
+        Ok(out)
     }
 
     pub fn log(&self) -> Result<Tensor> {
@@ -1138,7 +1148,14 @@ impl Tensor {
             (0, _) | (_, 0) => Err(TensorError::MatmulZeroDim { a: da, b: db }),
             (1, 1) => self.dot(o),
             (2, 1) => self.mv(o),
-            (1, 2) => self.unsqueeze(0)?.mm(o)?.squeeze(Some(0)),
+            (1, 2) => {
+                let out = self.unsqueeze(0)?.mm(o)?.squeeze(Some(0))?;
+                // Inside vmap, a batch element's product is a row of the batch's (vmap_rows.rs).
+                if super::vmap_rows::active() {
+                    super::vmap_rows::apply(&out, self, o, None)?;
+                }
+                Ok(out)
+            }
             (2, 2) => self.mm(o),
             _ => self.batched_matmul(o),
         }
@@ -1167,14 +1184,21 @@ impl Tensor {
         self.matmul_dtype(o)?;
         let out = mm_tensors(self, o, sa[0], sa[1], sb[1])?;
         let (a, b) = (self.snapshot(), o.snapshot());
-        note("mat2", &b, o, Need::Input(0));
-        note("self", &a, self, Need::Input(1));
-        Ok(record(out, "MmBackward0", &[self, o], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.mm(&b.t()?)?) } else { None },
-                if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
-            ])
-        }))
+        let out = record(out, "MmBackward0", &[self, o], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.mm(&b.t()?)?) } else { None },
+                    if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
+                ])
+            }
+        });
+        keep(&out, &[Saved::input("mat2", &b, o, Need::Input(0)), Saved::input("self", &a, self, Need::Input(1))]);
+        // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs).
+        if super::vmap_rows::active() {
+            super::vmap_rows::apply(&out, self, o, None)?;
+        }
+        Ok(out)
     }
 
     /// Matrix-vector product (MvBackward0).
@@ -1186,14 +1210,17 @@ impl Tensor {
         self.matmul_dtype(v)?;
         let out = mm_storage(&self.storage(), &v.storage().reshape(&[sv[0], 1])?, sa[0], sa[1], 1)?.reshape(&[sa[0]])?;
         let (a, b) = (saved(self), saved(v));
-        note("self", &a, self, Need::Input(1));
-        note("vec", &b, v, Need::Input(0));
-        Ok(record(out, "MvBackward0", &[self, v], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
-                if n[1] { Some(a.t()?.mv(g)?) } else { None },
-            ])
-        }))
+        let out = record(out, "MvBackward0", &[self, v], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
+                    if n[1] { Some(a.t()?.mv(g)?) } else { None },
+                ])
+            }
+        });
+        keep(&out, &[Saved::input("self", &a, self, Need::Input(1)), Saved::input("vec", &b, v, Need::Input(0))]);
+        Ok(out)
     }
 
     /// Dot product of two vectors (DotBackward0).
@@ -1268,15 +1295,18 @@ impl Tensor {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
         let (xs, ws) = (x.snapshot(), w.snapshot());
-        note("mat1", &xs, x, Need::Input(2));
-        note("mat2", &ws, w, Need::Input(1));
-        Ok(record(out, "AddmmBackward0", &[bias, x, w], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.clone()) } else { None },
-                if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
-                if n[2] { Some(mat2_grad(&xs, g, &ws)?) } else { None },
-            ])
-        }))
+        let out = record(out, "AddmmBackward0", &[bias, x, w], true, {
+            let (xs, ws) = (xs.clone(), ws.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.clone()) } else { None },
+                    if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
+                    if n[2] { Some(mat2_grad(&xs, g, &ws)?) } else { None },
+                ])
+            }
+        });
+        keep(&out, &[Saved::input("mat1", &xs, x, Need::Input(2)), Saved::input("mat2", &ws, w, Need::Input(1))]);
+        Ok(out)
     }
 
     // ---- shape and views --------------------------------------------------------------------
@@ -1514,8 +1544,7 @@ impl Tensor {
         let len = (end - start).div_ceil(step);
         let idx: Vec<usize> = (0..len).map(|k| start + k * step).collect();
         self.view_op_as(name, move |l| l.slice(d, start, len, step), creation, move |g, _| {
-            let full = Tensor::zeros(&shape, g.dtype());
-            let value = full.index_add(d, &idx, g)?;
+            let value = Tensor::zeros_with_slices(&shape, d, &idx, g, false)?;
             // Under `create_graph`: slice_backward's own derivative slices again.
             Ok(vec![Some(double_backward(value, "SliceBackwardBackward0", &[g], || {
                 move |gg: &Tensor, _: &[bool]| Ok(vec![Some(gg.slice_as(d, start, end, step, "SliceBackward0", Creation::Normal))])
@@ -1585,27 +1614,8 @@ impl Tensor {
         }
         let out = self.storage().take_axis(d, &idx);
         Ok(record(out, "IndexSelectBackward0", &[self], false, move |g, _| {
-            let full = Tensor::zeros(&shape, g.dtype());
-            Ok(vec![Some(full.index_add(d, &idx, g)?)])
+            Ok(vec![Some(Tensor::zeros_with_slices(&shape, d, &idx, g, true)?)])
         }))
-    }
-
-    /// Adds the slices of `src` along `d` into positions `idx` (no autograd; for backward).
-    pub(crate) fn index_add(&self, d: usize, idx: &[usize], src: &Tensor) -> Result<Tensor> {
-        let shape = self.shape();
-        let (outer, len, inner) = split3(&shape, d);
-        let mut base = self.to_f64_vec();
-        let sv = src.storage().cast(DType::Float64).to_f64_vec();
-        let n = idx.len();
-        for o in 0..outer {
-            for (k, &j) in idx.iter().enumerate() {
-                for i in 0..inner {
-                    base[(o * len + j) * inner + i] += sv[(o * n + k) * inner + i];
-                }
-            }
-        }
-        let s = Storage::F64(ArrayD::from_shape_vec(IxDyn(&shape), base).map_err(|e| TensorError::runtime(e.to_string()))?);
-        Ok(Tensor::from_storage(s.cast(self.dtype())))
     }
 
     /// Boolean-mask selection `t[mask]` (IndexBackward0), flattening matched elements.
@@ -1636,7 +1646,8 @@ impl Tensor {
         let out = flat.take_axis(0, &pos);
         Ok(record(out, name, &[self], false, move |g, _| {
             let numel: usize = shape.iter().product();
-            let full = Tensor::zeros(&[numel], g.dtype()).index_add(0, &pos, g)?;
+            // `t[mask]`'s backward accumulates into zeros (index_put_), masked_select's scatters.
+            let full = Tensor::zeros_with_slices(&[numel], 0, &pos, g, name == "IndexBackward0")?;
             Ok(vec![Some(full.reshape_usize(&shape)?)])
         }))
     }
@@ -2116,11 +2127,22 @@ fn tanh_backward(g: &Tensor, y: &Tensor, d: Storage) -> Result<Tensor> {
     Ok(double_backward(value, "TanhBackwardBackward0", &[g, y], || {
         let (gs, ys) = (saved(g), saved(y));
         move |gg: &Tensor, n: &[bool]| {
-            let dg = if n[0] { Some(gg.mul(&Tensor::from_storage(one_minus_square(&ys.storage())))?) } else { None };
+            let dg = if n[0] { Some(gg.mul(&one_minus_square_dual(&ys)?)?) } else { None };
             let dy = if n[1] { Some(gg.mul(&ys.mul_scalar(Scalar::Int(-2))?.mul(&gs)?)?) } else { None };
             Ok(vec![dg, dy])
         }
     }))
+}
+
+/// `1 - y*y` as a tensor: plain, or inside a dual level where `y` has a tangent, recorded with
+/// its derivative `-2y` so the tangent reaches it (nested forward mode through `tanh`).
+fn one_minus_square_dual(y: &Tensor) -> Result<Tensor> {
+    let out = one_minus_square(&y.storage());
+    if !(super::forward_ad::active() && super::forward_ad::any_tangent(&[y])) {
+        return Ok(Tensor::from_storage(out));
+    }
+    let ys = saved(y);
+    Ok(record(out, "TanhBackwardBackward0", &[y], true, move |g, _| Ok(vec![Some(g.mul(&ys.mul_scalar(Scalar::Int(-2))?)?)])))
 }
 
 /// `1 - y*y` per element, fused as GCC contracts it in ATen's tanh_backward.

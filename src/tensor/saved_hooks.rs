@@ -34,12 +34,52 @@ pub(crate) enum Need {
     Input(usize),
 }
 
-struct Pending {
+/// A value an op's formula reads, given to [`keep`] once the op recorded its node.
+pub(crate) struct Saved<'a> {
     name: &'static str,
-    handle: Tensor,
+    /// The copy the formula reads.
+    handle: &'a Tensor,
     /// The tensor the op was given (`_saved_self is a`); None for the op's own output.
-    original: Option<Weak<Inner>>,
+    original: Option<&'a Tensor>,
     need: Need,
+}
+
+impl<'a> Saved<'a> {
+    /// The op's input `original`, read by the formula as `handle`, as `_saved_<name>`.
+    pub(crate) fn input(name: &'static str, handle: &'a Tensor, original: &'a Tensor, need: Need) -> Self {
+        Saved { name, handle, original: Some(original), need }
+    }
+
+    /// The op's own output (`_saved_result`), read by the formula as `handle`.
+    pub(crate) fn result(handle: &'a Tensor) -> Self {
+        Saved { name: "result", handle, original: None, need: Need::Always }
+    }
+}
+
+/// A node's saved values. The first two are kept inline: a node is made for every op a
+/// training loop runs, and the ops that note values note one or two, so noting costs no
+/// allocation (a `Vec` per node made small loops 6% slower).
+#[derive(Default)]
+pub(crate) struct Slots {
+    head: [Option<Slot>; 2],
+    rest: Vec<Slot>,
+}
+
+impl Slots {
+    fn push(&mut self, slot: Slot) {
+        match self.head.iter_mut().find(|s| s.is_none()) {
+            Some(free) => *free = Some(slot),
+            None => self.rest.push(slot),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.head.iter().flatten().chain(&self.rest)
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
+        self.head.iter_mut().flatten().chain(&mut self.rest)
+    }
 }
 
 /// One saved value of a node.
@@ -54,7 +94,6 @@ pub(crate) struct Slot {
 thread_local! {
     static HOOKS: RefCell<Vec<Rc<dyn PackHooks>>> = const { RefCell::new(Vec::new()) };
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
-    static PENDING: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
     static ERROR: RefCell<Option<TensorError>> = const { RefCell::new(None) };
     /// The host's way to raise a parked error once the op returns (else it waits for
     /// [`take_error`]).
@@ -92,70 +131,59 @@ pub fn has_error() -> bool {
     ERROR.with(|e| e.borrow().is_some())
 }
 
-/// Notes that the next recorded node's formula reads `handle`, standing for `original` (the
-/// op's input) as the node's `_saved_<name>`.
-pub(crate) fn note(name: &'static str, handle: &Tensor, original: &Tensor, need: Need) {
-    let original = Some(Rc::downgrade(&original.0));
-    PENDING.with(|p| {
-        p.borrow_mut().push(Pending {
-            name,
-            handle: handle.clone(),
-            original,
-            need,
-        })
+/// Gives the node `out` was just recorded with (if grad mode made one) the values its formula
+/// reads, packing them when hooks are active. Called by an op right after it records: without
+/// a node it costs nothing, and nothing noted can reach another op's node. An op that saves
+/// values but keeps none cannot go through hooks yet.
+pub(crate) fn keep(out: &Tensor, saved: &[Saved]) {
+    let node = match &*out.0.grad_fn.borrow() {
+        Some(node) => node.clone(),
+        None => return,
+    };
+    attach_slots(&node, out, saved);
+}
+
+/// The nodes whose ops [`keep`] their saved values (named as PyTorch names them).
+const KEEPING: [&str; 6] = ["MulBackward0", "PowBackward0", "ExpBackward0", "MmBackward0", "MvBackward0", "AddmmBackward0"];
+
+/// Called for every node made while hooks are active: a node whose formula reads saved values
+/// its op does not keep would silently skip the hooks, so it is refused instead.
+pub(crate) fn recorded(node: &Node) {
+    if ACTIVE.get() && node.saves && !node.host.get() && !KEEPING.contains(&node.name) {
+        refuse(node);
+    }
+}
+
+fn refuse(node: &Node) {
+    park(TensorError::NotImplemented {
+        msg: format!(
+            "torch.autograd.graph.saved_tensors_hooks around {}: lessonrun passes only the tensors saved by mul, pow, exp, mm, mv and addmm (linear) through hooks yet",
+            node.name
+        ),
     });
 }
 
-/// Notes the op's own output (`_saved_result`), read by the formula as `handle`.
-pub(crate) fn note_result(handle: &Tensor) {
-    PENDING.with(|p| {
-        p.borrow_mut().push(Pending {
-            name: "result",
-            handle: handle.clone(),
-            original: None,
-            need: Need::Always,
-        })
-    });
-}
-
-/// Drops what was noted without a node being recorded (grad mode off, no input needing grad).
-pub(crate) fn discard() {
-    PENDING.with(|p| {
-        let mut p = p.borrow_mut();
-        if !p.is_empty() {
-            p.clear();
-        }
-    });
-}
-
-/// Gives `node` (just made for `out`) the slots its op noted, packing the ones it needs when
-/// hooks are active. An op that saves values but noted none cannot go through hooks yet.
-pub(crate) fn attach_slots(node: &Node, out: &Tensor) {
+fn attach_slots(node: &Node, out: &Tensor, saved: &[Saved]) {
     let needed = |need: Need| match need {
         Need::Always => true,
         Need::Input(i) => node.edges.get(i).is_some_and(|e| e.target.is_some()),
     };
-    // Drained (keeping the list's room for the next op) before any hook runs: a pack hook's
-    // own ops note slots of their own.
-    let mut slots: Vec<Slot> = PENDING.with(|p| {
-        p.borrow_mut()
-            .drain(..)
-            .filter(|p| needed(p.need))
-            .map(|p| Slot {
-                name: p.name,
-                handle: Some(p.handle),
-                original: p.original,
-                packed: None,
-            })
-            .collect()
-    });
+    let mut slots = Slots::default();
+    for s in saved.iter().filter(|s| needed(s.need)) {
+        slots.push(Slot {
+            name: s.name,
+            handle: Some(s.handle.clone()),
+            original: s.original.map(|o| Rc::downgrade(&o.0)),
+            packed: None,
+        });
+    }
     let hooks = if ACTIVE.get() {
         HOOKS.with(|h| h.borrow().last().cloned())
     } else {
         None
     };
     if let Some(h) = &hooks {
-        for slot in &mut slots {
+        for slot in slots.iter_mut() {
             let t = match &slot.original {
                 Some(w) => match w.upgrade() {
                     Some(inner) => Tensor(inner),
@@ -172,16 +200,8 @@ pub(crate) fn attach_slots(node: &Node, out: &Tensor) {
                 Err(e) => park(e),
             }
         }
-        if node.saves && slots.is_empty() && !node.host.get() {
-            park(TensorError::NotImplemented {
-                msg: format!(
-                    "torch.autograd.graph.saved_tensors_hooks around {}: lessonrun passes only the tensors saved by mul, pow, exp, mm, mv and addmm (linear) through hooks yet",
-                    node.name
-                ),
-            });
-        }
     }
-    if !slots.is_empty() {
+    if slots.head[0].is_some() {
         *node.saved.borrow_mut() = slots;
     }
 }
@@ -255,14 +275,18 @@ pub(crate) fn get(node: &Rc<Node>, name: &str) -> Option<Result<Tensor>> {
 /// Frees the slots of a node whose formula was freed (what a pack hook returned is released
 /// then, as PyTorch releases it after backward).
 pub(crate) fn release(node: &Node) {
-    let freed: Vec<_> = node
-        .saved
-        .borrow_mut()
-        .iter_mut()
-        .map(|s| (s.handle.take(), s.packed.take()))
-        .collect();
-    // Dropped after the borrow ends: what a pack hook returned may run host code when freed.
-    drop(freed);
+    // One at a time, each dropped after the borrow ends: what a pack hook returned may run
+    // host code when freed.
+    loop {
+        let freed = {
+            let mut slots = node.saved.borrow_mut();
+            match slots.iter_mut().find(|s| s.handle.is_some() || s.packed.is_some()) {
+                Some(s) => (s.handle.take(), s.packed.take()),
+                None => break,
+            }
+        };
+        drop(freed);
+    }
 }
 
 /// Gives the saved copy `handle` the elements of `t`, the unpack hook's result (cast to the

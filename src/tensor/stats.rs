@@ -212,11 +212,15 @@ impl Tensor {
         let a = saved(self);
         let result = saved(&out);
         let st = out.storage().as_ref().clone();
-        Ok(super::ops::link_output(&result.clone(), record_as(st, dtype, name, &[self], true, move |g, _| {
-            let g = expand_reduced(g, &shape, &rd, keep)?;
-            let p = expand_reduced(&result, &shape, &rd, keep)?;
-            Ok(vec![Some(g.mul(&p)?.div(&a)?)])
-        })))
+        let linked = result.clone();
+        let out = super::forward_ad::with_linked(&linked, || {
+            record_as(st, dtype, name, &[self], true, move |g, _| {
+                let g = expand_reduced(g, &shape, &rd, keep)?;
+                let p = expand_reduced(&result, &shape, &rd, keep)?;
+                Ok(vec![Some(g.mul(&p)?.div(&a)?)])
+            })
+        });
+        Ok(super::ops::link_output(&linked, out))
     }
 
     /// `t.cumsum(dim)`: sequential running sums along `dim` (CumsumBackward0).

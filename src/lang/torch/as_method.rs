@@ -127,7 +127,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             receiver(&args)
         })),
         _ => {
-            if let Some(m) = super::bitwise::method(this, name).or_else(|| super::cross::method(this, name)).or_else(|| super::dist::method(this, name)) {
+            if let Some(m) = super::bitwise::method(this, name).or_else(|| super::cross::method(this, name)).or_else(|| super::dist::method(this, name)).or_else(|| super::matrix_exp::method(this, name)) {
                 return Some(m);
             }
             if let Some(m) = super::index_methods::method(this, name) {

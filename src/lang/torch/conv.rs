@@ -40,7 +40,7 @@ pub struct ConvLayer {
     weight: RefCell<Tensor>,
     bias: RefCell<Option<Tensor>>,
     /// A LazyConv until its first call: the generator to draw its parameters from then.
-    lazy: RefCell<Option<Rc<RefCell<Generator>>>>,
+    lazy: RefCell<Option<super::uninit::Lazy>>,
 }
 
 pub struct BatchNormLayer {
@@ -176,6 +176,17 @@ impl Layer {
             .collect()
     }
 
+    /// `load_state_dict` into a LazyConv before its first call (see `PyModule::load_lazy`).
+    pub(super) fn load_lazy(&self, shapes: &[(String, Vec<usize>)]) -> R<()> {
+        match self {
+            Layer::Conv(c) => {
+                let (w, b) = (c.weight.borrow(), c.bias.borrow());
+                super::uninit::load_lazy(&c.lazy, &[("weight", Some(&*w)), ("bias", b.as_ref())], shapes)
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn repr(&self) -> String {
         match self {
             Layer::Conv(c) => {
@@ -242,8 +253,8 @@ impl Layer {
     pub fn get_attr(&self, name: &str) -> Option<Value> {
         match self {
             Layer::Conv(c) => Some(match name {
-                "weight" if c.lazy.borrow().is_some() => super::nn::uninitialized(c.weight.borrow().clone()),
-                "bias" if c.lazy.borrow().is_some() => c.bias.borrow().clone().map_or(Value::None, super::nn::uninitialized),
+                "weight" if c.lazy.borrow().as_ref().is_some_and(|z| z.pending().is_some()) => super::nn::uninitialized(c.weight.borrow().clone()),
+                "bias" if c.lazy.borrow().as_ref().is_some_and(|z| z.pending().is_some()) => c.bias.borrow().clone().map_or(Value::None, super::nn::uninitialized),
                 "weight" => tv(c.weight.borrow().clone()),
                 "bias" => opt_tensor(&c.bias.borrow()),
                 "in_channels" => Value::Int(c.in_channels.get() as i64),
@@ -420,7 +431,7 @@ fn conv_module(nd: usize, args: &Args, rng: &Rc<RefCell<Generator>>, lazy: bool)
     } else {
         args
     };
-    let lazy = lazy.then(|| rng.clone());
+    let lazy = lazy.then(|| super::uninit::Lazy::Pending(rng.clone()));
     let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, _device, _dtype] = args.bind(&[
         "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
     ])?;
@@ -470,7 +481,7 @@ impl ConvLayer {
     /// A LazyConv's first call: in_channels from the input, then the parameters drawn as a
     /// Conv's and moved into the existing Parameter objects (an optimizer may hold them).
     fn materialize(&self, x: &Tensor) -> R<()> {
-        let Some(rng) = self.lazy.borrow_mut().take() else { return Ok(()) };
+        let Some(super::uninit::Lazy::Pending(rng)) = self.lazy.borrow_mut().take() else { return Ok(()) };
         let s = x.shape();
         let inc = if s.len() == self.nd + 2 { s[1] } else { s.first().copied().unwrap_or(0) };
         if inc % self.groups != 0 {

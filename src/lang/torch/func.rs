@@ -2,7 +2,9 @@
 //! `jacrev` and `vmap`, built on the reverse-mode engine (`jvp`, `jacfwd` and `hessian` are
 //! func_fwd.rs's, `functional_call` and `stack_module_state` func_module.rs's). `vmap` runs the
 //! function once per batch element and stacks the results (see docs/divergences.md for
-//! where that differs from PyTorch's batching rules); `jacrev` takes one backward pass per
+//! where that differs from PyTorch's batching rules), marking each element it slices so that
+//! matrix products of an element take their rows of the batch's one product
+//! (src/tensor/vmap_rows.rs, PyTorch's rule for `mm`); `jacrev` takes one backward pass per
 //! output element. `grad` differentiates with respect to tensors in tuples, lists and dicts
 //! (func_tree.rs).
 //! A transform whose input already requires grad (it is nested inside another transform,
@@ -55,10 +57,13 @@ pub(super) fn func_name(interp: &mut Interpreter, f: &Value) -> String {
 pub(super) fn prep(t: &Tensor) -> R<(Tensor, bool)> {
     if t.requires_grad() {
         let shape: Vec<isize> = t.shape().iter().map(|&d| d as isize).collect();
-        return Ok((t.view(&shape).map_err(exc)?, true));
+        let v = t.view(&shape).map_err(exc)?;
+        engine::vmap_rows::carry(t, &v);
+        return Ok((v, true));
     }
     let d = t.detach();
     engine::forward_ad::carry(t, &d);
+    engine::vmap_rows::carry(t, &d);
     d.set_requires_grad(true).map_err(exc)?;
     Ok((d, false))
 }
@@ -480,26 +485,35 @@ fn vmap(_: &mut Interpreter, args: Args) -> R<Value> {
                 sizes
             )));
         }
-        let mut results = Vec::with_capacity(n);
-        for i in 0..n {
-            let pos = a
-                .pos
-                .iter()
-                .zip(&dims)
-                .map(|(arg, d)| slice(arg, d, i))
-                .collect::<R<Vec<_>>>()?;
-            results.push(interp.call(
-                &func,
-                Args {
-                    fname: a.fname.clone(),
-                    this: None,
-                    pos,
-                    kw: a.kw.clone(),
-                },
-            )?);
-        }
-        combine(&results, &out_dims, &name)
+        engine::vmap_rows::enter();
+        let results = run_elements(interp, &func, &a, &dims, n);
+        engine::vmap_rows::exit();
+        combine(&results?, &out_dims, &name)
     }))
+}
+
+/// The function called on each batch element in turn (its elements marked for
+/// vmap_rows.rs's batching rule of matrix products).
+fn run_elements(interp: &mut Interpreter, func: &Value, a: &Args, dims: &[Value], n: usize) -> R<Vec<Value>> {
+    let mut results = Vec::with_capacity(n);
+    for i in 0..n {
+        let pos = a
+            .pos
+            .iter()
+            .zip(dims)
+            .map(|(arg, d)| slice(arg, d, i))
+            .collect::<R<Vec<_>>>()?;
+        results.push(interp.call(
+            func,
+            Args {
+                fname: a.fname.clone(),
+                this: None,
+                pos,
+                kw: a.kw.clone(),
+            },
+        )?);
+    }
+    Ok(results)
 }
 
 /// The sizes of the mapped dimensions of `arg` (a tensor, or a tuple/list of them) under `dim`.
@@ -586,7 +600,13 @@ fn slice(arg: &Value, dim: &Value, i: usize) -> R<Value> {
         }
         (v, Value::Int(d)) => {
             let t = as_tensor(v).expect("checked by batch_sizes");
-            Ok(tv(t.select(*d as isize, i as i64).map_err(exc)?))
+            let s = t.select(*d as isize, i as i64).map_err(exc)?;
+            // An element along dim 0 is a row block of `t` itself, what PyTorch's batching
+            // rule for products multiplies at once (vmap_rows.rs); other dims are not marked.
+            if *d == 0 || *d == -(t.dim() as i64) {
+                engine::vmap_rows::mark(&s, t, i);
+            }
+            Ok(tv(s))
         }
         _ => Ok(arg.clone()),
     }

@@ -132,13 +132,6 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
                     pos[k].type_name()
                 )));
             };
-            // A tangent of an enclosing level (jacfwd(jacfwd(f)), jvp(jacfwd(f))) would not
-            // reach this transform's tangents, whose results would then be zeros: refused.
-            if fwd::any_tangent(&[&x]) {
-                return Err(Exception::unsupported(
-                    "torch.func.jacfwd of an input that is a dual tensor of an enclosing forward-mode transform (nested forward mode, e.g. jacfwd(jacfwd(f)); hessian and jacrev(jacrev(f)) work)",
-                ));
-            }
             let mut cols: Vec<Vec<Tensor>> = Vec::new();
             for j in 0..x.numel() {
                 let e = basis(&x, j)?;

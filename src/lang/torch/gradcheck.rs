@@ -229,6 +229,9 @@ fn flat_outputs(interp: &mut Interpreter, func: &Value, inputs: Vec<Value>) -> R
 /// `+eps` and by `-eps`, as `(plus, minus)`: one column of the numerical Jacobian, for the
 /// backward and the forward-mode checks alike. `-eps` runs first, as in PyTorch (a function
 /// that draws random numbers sees them in that order).
+/// A function's flat outputs at `x - eps` and at `x + eps`.
+type Perturbed = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+
 pub(super) fn central_outputs(
     interp: &mut Interpreter,
     func: &Value,
@@ -237,7 +240,7 @@ pub(super) fn central_outputs(
     t: &Tensor,
     k: usize,
     eps: f64,
-) -> R<(Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+) -> R<Perturbed> {
     let mut at = |delta: f64| -> R<Vec<Vec<f64>>> {
         let mut args = inputs.to_vec();
         args[pos] = tv(perturbed(t, k, delta)?);

@@ -94,6 +94,7 @@ pub fn install(m: &Module) -> Value {
         histc(&t, bins, f64_arg(min.as_ref(), 0.0, "min")?, f64_arg(max.as_ref(), 0.0, "max")?).map(tv)
     }));
     super::linalg_decomp::install(m, &linalg);
+    super::matrix_exp::install(m, &linalg);
     let linalg = Value::Module(std::rc::Rc::new(linalg));
     m.set("linalg", linalg.clone());
     linalg

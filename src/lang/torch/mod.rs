@@ -9,6 +9,7 @@ mod autograd;
 mod autograd_api;
 mod bitwise;
 mod cross;
+mod matrix_exp;
 mod benchmark;
 mod dist;
 mod checkpoint;

@@ -431,6 +431,22 @@ fn load_state_dict(interp: &mut Interpreter, root: &Value, sd: &Value, strict: b
             Err(_) => return Err(Exception::type_error(format!("Expected state_dict to be dict-like, got {}.", v.type_name()))),
         },
     };
+    // A lazy module's uninitialized parameters first take the loaded tensors' shapes.
+    for (mp, m) in named_modules(root, "") {
+        let Some(native) = native_module(&m) else { continue };
+        let Some(pm) = native.downcast::<PyModule>() else { continue };
+        let shapes: Vec<(String, Vec<usize>)> = ["weight", "bias"]
+            .iter()
+            .filter_map(|n| {
+                let key = qualify(&mp, n);
+                let (_, v) = entries.iter().find(|(k, _)| *k == key)?;
+                Some((n.to_string(), as_tensor(v)?.shape().to_vec()))
+            })
+            .collect();
+        if !shapes.is_empty() {
+            pm.load_lazy(&shapes)?;
+        }
+    }
     let own = state_targets(root);
     let mut errors = Vec::new();
     let mut copies = Vec::new();

@@ -16,7 +16,7 @@ type R<T> = Result<T, Exception>;
 /// What a module computes.
 enum Kind {
     /// A Linear; `LazyLinear` until its first call (the generator to initialise it with).
-    Linear(RefCell<tnn::Linear>, RefCell<Option<Rc<RefCell<crate::tensor::Generator>>>>),
+    Linear(RefCell<tnn::Linear>, RefCell<Option<super::uninit::Lazy>>),
     Embedding(tnn::Embedding),
     Activation(Activation),
     /// An activation with arguments, and its repr's argument text as PyTorch prints it
@@ -226,6 +226,20 @@ impl PyModule {
         }
     }
 
+    /// `load_state_dict` into a lazy Linear or convolution still waiting for its first call:
+    /// its parameters take the shapes the state dict gives them (`shapes` by own parameter
+    /// name), as PyTorch's `_lazy_load_hook` does before the copy.
+    pub(super) fn load_lazy(&self, shapes: &[(String, Vec<usize>)]) -> R<()> {
+        match &self.kind {
+            Kind::Linear(l, lazy) => {
+                let l = l.borrow();
+                super::uninit::load_lazy(lazy, &[("weight", Some(&l.weight)), ("bias", l.bias.as_ref())], shapes)
+            }
+            Kind::Layer(l) => l.load_lazy(shapes),
+            _ => Ok(()),
+        }
+    }
+
     /// This module's own `(name, parameter)` pairs (not its children's), in registration order.
     pub(super) fn own_parameters(&self) -> Vec<(String, Tensor)> {
         if let Some(ps) = &*self.core.params.borrow() {
@@ -362,7 +376,12 @@ impl PyModule {
                 // The parameters keep their identity (an optimizer made before this call holds
                 // them, as with PyTorch's UninitializedParameter) and take the drawn values.
                 let pending = lazy.borrow_mut().take();
-                if let Some(rng) = pending {
+                if let Some(super::uninit::Lazy::Loaded) = pending {
+                    // PyTorch's LazyLinear sets in_features on its first call even when
+                    // load_state_dict already gave the weights (its LazyConv does not).
+                    l.borrow_mut().in_features = x.shape().last().copied().unwrap_or(0);
+                }
+                if let Some(super::uninit::Lazy::Pending(rng)) = pending {
                     let (out, bias) = { let l = l.borrow(); (l.out_features, l.bias.is_some()) };
                     let n_in = x.shape().last().copied().unwrap_or(0);
                     crate::tensor::check_size(&[out, n_in]).map_err(exc)?;
@@ -685,7 +704,7 @@ impl NativeObject for PyModule {
             }
         }
         if let Kind::Linear(l, lazy) = &self.kind
-            && lazy.borrow().is_some()
+            && lazy.borrow().as_ref().is_some_and(|z| z.pending().is_some())
             && matches!(name, "weight" | "bias")
         {
             let l = l.borrow();
@@ -1363,7 +1382,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         // Shapes without draws until the first call: (out, 0) draws nothing from the generator.
         let mut none = crate::tensor::Generator::new(0);
         let lin = tnn::Linear::new(0, o as usize, bool_arg(bias.as_ref(), true), &mut none);
-        Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(Some(g.rng.clone())))))
+        Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(Some(super::uninit::Lazy::Pending(g.rng.clone()))))))
     }));
     for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
         m.set(name, class(name, "torch.nn", move |_, args| {

@@ -82,10 +82,17 @@ impl PyOptimizer {
                 };
             }
             Opt::Adam(a) => {
-                let betas = match &dget(d, "betas")? {
-                    Some(Value::Tuple(t)) if t.len() == 2 => (
-                        t[0].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
-                        t[1].as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
+                // A group keeps `betas` as given: a tuple, or a list (`'betas': [0.5, 0.999]`, as
+                // d2l's DCGAN passes it), which Adam indexes the same way.
+                let pair = match &dget(d, "betas")? {
+                    Some(Value::Tuple(t)) => t.to_vec(),
+                    Some(Value::List(l)) => l.borrow().clone(),
+                    _ => Vec::new(),
+                };
+                let betas = match pair.as_slice() {
+                    [b1, b2] => (
+                        b1.as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
+                        b2.as_f64().ok_or_else(|| Exception::type_error("betas must be floats"))?,
                     ),
                     _ => return Err(Exception::type_error("betas must be a pair of floats")),
                 };
@@ -394,11 +401,25 @@ fn betas(interp: &mut Interpreter, v: Option<&Value>) -> R<(f64, f64)> {
     match v {
         None | Some(Value::None) => Ok((0.9, 0.999)),
         Some(v) => {
+            // As Adam's `__init__` checks `0.0 <= betas[i] < 1.0` for i = 0, 1, in that order.
             let items = interp.iterate(v)?;
-            match items.as_slice() {
-                [a, b] => Ok((a.expect_f64("betas")?, b.expect_f64("betas")?)),
-                _ => Err(Exception::value_error("betas must be a pair of floats")),
+            let mut out = [0.0; 2];
+            for (i, slot) in out.iter_mut().enumerate() {
+                let Some(b) = items.get(i) else {
+                    return Err(Exception::new("IndexError", format!("{} index out of range", v.type_name())));
+                };
+                let Some(x) = b.as_f64() else {
+                    return Err(Exception::type_error(format!("'<=' not supported between instances of 'float' and '{}'", b.type_name())));
+                };
+                if !(0.0..1.0).contains(&x) {
+                    return Err(Exception::value_error(format!("Invalid beta parameter at index {i}: {}", b.repr())));
+                }
+                *slot = x;
             }
+            if items.len() != 2 {
+                return Err(Exception::value_error("too many values to unpack (expected 2)"));
+            }
+            Ok((out[0], out[1]))
         }
     }
 }
@@ -451,7 +472,11 @@ pub fn optim_module() -> Module {
             };
             let defaults = vec![
                 ("lr", lr.unwrap_or(Value::Float(default.lr))),
-                ("betas", b.unwrap_or_else(|| Value::tuple(vec![Value::Float(cfg.betas.0), Value::Float(cfg.betas.1)]))),
+                // The group keeps a tuple of what was given (a list becomes one, as in PyTorch).
+                ("betas", match b {
+                    Some(b) if !matches!(b, Value::None) => Value::tuple(interp.iterate(&b)?),
+                    _ => Value::tuple(vec![Value::Float(cfg.betas.0), Value::Float(cfg.betas.1)]),
+                }),
                 ("eps", eps.unwrap_or(Value::Float(cfg.eps))),
                 ("weight_decay", weight_decay.unwrap_or(if decoupled { Value::Float(1e-2) } else { Value::Int(0) })),
                 ("amsgrad", Value::Bool(cfg.amsgrad)),

@@ -7,6 +7,7 @@ use std::rc::{Rc, Weak};
 
 use super::{Custom, Kind, LayerNormState, Loss, PyModule, PyStateDict};
 use crate::lang::Value;
+use crate::lang::torch::uninit::Lazy;
 use crate::lang::interp::Copier;
 use crate::tensor::Tensor;
 use crate::tensor::nn::{self as tnn, CrossEntropyOptions};
@@ -79,7 +80,10 @@ impl PyModule {
         let kind = match &self.kind {
             Kind::Linear(l, lazy) => Kind::Linear(
                 RefCell::new(linear(c, &l.borrow())?),
-                RefCell::new(lazy.borrow().as_ref().map(|g| c.generator(g))),
+                RefCell::new(lazy.borrow().as_ref().map(|z| match z {
+                    Lazy::Pending(g) => Lazy::Pending(c.generator(g)),
+                    Lazy::Loaded => Lazy::Loaded,
+                })),
             ),
             Kind::Embedding(e) => Kind::Embedding(tnn::Embedding {
                 weight: c.tensor(&e.weight)?,
