@@ -253,6 +253,20 @@ thread_local! {
     /// constant-initialised thread-local costs one load there, where calling the check would
     /// cost a call.
     static RESOURCE_FLAG: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// An exception of host code that ran where it could not fail (a saved tensor pack hook
+    /// inside an op), raised once the current expression returns.
+    static PARKED: std::cell::RefCell<Option<Exception>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Raises `e` in the running code after the current expression (the first one parked wins).
+pub fn raise_after_expression(e: Exception) {
+    PARKED.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.is_none() {
+            *p = Some(e);
+        }
+    });
+    RESOURCE_FLAG.set(true);
 }
 
 /// Ask the interpreter running on this thread to run its resource check after the current
@@ -658,6 +672,9 @@ impl Interpreter {
     #[inline(never)]
     fn check_resources(&mut self, result: R<Value>) -> R<Value> {
         RESOURCE_FLAG.set(false);
+        if let Some(e) = PARKED.with(|p| p.borrow_mut().take()) {
+            return Err(e);
+        }
         match self.resource_check.and_then(|check| check()) {
             Some(err) => Err(err),
             None => result,

@@ -23,6 +23,7 @@ pub mod limits;
 mod math;
 mod os;
 mod tempfile;
+mod uuid;
 mod warnings;
 mod glob;
 mod unicodedata;

@@ -219,6 +219,13 @@ pub trait NativeObject: Any {
     /// (e.g. to call the subclass's `forward` or name the subclass in its repr).
     fn adopt(&self, _instance: &Value) {}
 
+    /// Whether `other`, another native value, is the same Python object as this one
+    /// (`is`): a tensor handed out twice is one object in PyTorch, as its TensorImpl keeps
+    /// its Python object.
+    fn same_object(&self, _other: &Value) -> bool {
+        false
+    }
+
     /// For `isinstance(this, cls)` with native classes: default compares `type_name`.
     fn is_instance_of(&self, type_name: &str) -> bool {
         self.type_name() == type_name

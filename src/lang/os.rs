@@ -93,6 +93,23 @@ pub fn install(it: &mut Interpreter) {
     os.set("linesep", Value::str("\n"));
     os.set("name", Value::str("posix"));
     os.set("path", path.clone());
+    // What a lesson saved (`torch.save`) lives in the interpreter: removing it forgets it.
+    // Files of the lesson's folder (relative paths) are read-only to lessons; an absolute
+    // path it did not save is not there.
+    os.set("remove", Value::builtin("remove", |it, args| {
+        let [p] = args.bind(&["path"])?;
+        let p = match &p.unwrap_or(Value::None) {
+            Value::Str(s) => s.to_string(),
+            v => return Err(Exception::type_error(format!("remove: path should be string, bytes or os.PathLike, not {}", v.type_name()))),
+        };
+        if it.saved.remove(&p).is_some() {
+            return Ok(Value::None);
+        }
+        if !p.starts_with('/') {
+            return Err(super::files::permission_denied(&p, "lessons may read files in their folder but not write them"));
+        }
+        Err(Exception::new("FileNotFoundError", format!("[Errno 2] No such file or directory: '{p}'")))
+    }));
     it.modules.insert("os".into(), Value::Module(Rc::new(os)));
     it.modules.insert("os.path".into(), path);
 }

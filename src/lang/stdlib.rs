@@ -99,6 +99,7 @@ pub fn install(it: &mut Interpreter) {
     super::itertools::install(it);
     super::os::install(it);
     super::tempfile::install(it);
+    super::uuid::install(it);
     super::warnings::install(it);
     super::unicodedata::install(it);
     super::glob::install(it, None);

@@ -669,6 +669,7 @@ impl Value {
             (Value::Float(_), Value::Float(_)) => false,
             (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || (a == b && a.len() <= 1),
             (Value::Type(a), Value::Type(b)) => key_eq(&Value::Type(a.clone()), &Value::Type(b.clone())),
+            (Value::Native(a), Value::Native(b)) => Rc::ptr_eq(a, b) || a.same_object(other),
             _ => {
                 let (x, y) = (self.identity(), other.identity());
                 x != 0 && x == y

@@ -56,6 +56,9 @@ pub(crate) struct Node {
     /// theirs to the fused node through a token): the token's gradient is a placeholder with
     /// no history even under `create_graph`, which the engine's check must not refuse.
     pub(crate) relay: Cell<bool>,
+    /// The values the formula reads under PyTorch's names, for `_saved_*` and the saved
+    /// tensor hooks (saved_hooks.rs); empty for ops that note none.
+    pub(crate) saved: RefCell<super::saved_hooks::Slots>,
 }
 
 thread_local! {
@@ -106,6 +109,7 @@ pub(crate) fn record_jvp(
     }
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
         let node = make_node(name, inputs, saves, Box::new(backward));
+        super::saved_hooks::recorded(&node);
         t.0.requires_grad.set(true);
         t.set_grad_fn(Some(node));
     }
@@ -126,6 +130,7 @@ pub(crate) fn attach(
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
         let node = make_node(name, inputs, saves, Box::new(backward));
         t.0.requires_grad.set(true);
+        super::saved_hooks::recorded(&node);
         t.set_grad_fn(Some(node));
     }
     t
@@ -190,6 +195,7 @@ pub(crate) fn make_node(name: &'static str, inputs: &[&Tensor], saves: bool, bac
         hooks: RefCell::new(Vec::new()),
         host: Cell::new(false),
         relay: Cell::new(false),
+        saved: RefCell::default(),
     })
 }
 
@@ -453,6 +459,7 @@ fn run(roots: &[(Tensor, Tensor)], retain_graph: bool, capture: Option<&[Tensor]
         for n in seen.values() {
             if n.saves {
                 *n.backward.borrow_mut() = None;
+                super::saved_hooks::release(n);
             }
         }
     }
@@ -502,6 +509,7 @@ fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tens
     let needs: Vec<bool> = node.edges.iter().map(|e| e.target.is_some()).collect();
     let f = node.backward.borrow();
     let Some(f) = f.as_ref() else { return Err(TensorError::GraphFreed) };
+    super::saved_hooks::unpack_all(node)?;
     let grads = f(g, &needs)?;
     // Under `create_graph` a formula that computed its result with a kernel recording no
     // history would give second derivatives silently missing terms: refuse it by name. A

@@ -68,6 +68,19 @@ impl GradFnRef {
         }))
     }
 
+    /// Whether the node keeps a saved value `name` (`_saved_<name>`; saved_hooks.rs).
+    pub fn has_saved(&self, name: &str) -> bool {
+        matches!(&self.0, Kind::Node(n) if super::saved_hooks::has(n, name))
+    }
+
+    /// The saved value `name` as `_saved_<name>` gives it (unpacked when hooks packed it).
+    pub fn saved(&self, name: &str) -> Option<super::Result<Tensor>> {
+        match &self.0 {
+            Kind::Node(n) => super::saved_hooks::get(n, name),
+            Kind::Accumulate(_) => None,
+        }
+    }
+
     /// `AccumulateGrad.variable`: the leaf it accumulates into.
     pub fn variable(&self) -> Option<Tensor> {
         match &self.0 {

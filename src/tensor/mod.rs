@@ -87,6 +87,7 @@ mod rnn_cells;
 pub mod rnn_packed;
 mod rnn_fused;
 mod sampling;
+pub mod saved_hooks;
 mod select;
 #[cfg(target_arch = "x86_64")]
 mod sigmoid_avx2;

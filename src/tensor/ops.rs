@@ -5,6 +5,7 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::autograd::{record, record_as};
+use super::saved_hooks::{keep, Need, Saved};
 use super::kernels::{self, Float};
 use super::sleef;
 use super::storage::{broadcast_shapes, list_str, zip_map, Storage};
@@ -365,9 +366,12 @@ impl Tensor {
     pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
         let out = self.binary(Rhs::T(o), BinOp::Mul)?;
         let (a, b) = (saved(self), saved(o));
-        Ok(record(out, "MulBackward0", &[self, o], true, move |g, n| {
-            Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
-        }))
+        let out = record(out, "MulBackward0", &[self, o], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| Ok(vec![if n[0] { Some(g.mul(&b)?) } else { None }, if n[1] { Some(g.mul(&a)?) } else { None }])
+        });
+        keep(&out, &[Saved::input("other", &b, o, Need::Input(0)), Saved::input("self", &a, self, Need::Input(1))]);
+        Ok(out)
     }
 
     pub fn div(&self, o: &Tensor) -> Result<Tensor> {
@@ -487,13 +491,18 @@ impl Tensor {
             }
         };
         let a = saved(self);
-        Ok(record(out, "PowBackward0", &[self], true, move |g, _| {
-            if e == 0.0 {
-                return Ok(vec![Some(g.zeros_like())]);
+        let out = record(out, "PowBackward0", &[self], true, {
+            let a = a.clone();
+            move |g, _| {
+                if e == 0.0 {
+                    return Ok(vec![Some(g.zeros_like())]);
+                }
+                // grad * (exponent * self.pow(exponent - 1))
+                Ok(vec![Some(g.mul(&a.pow_scalar(scalar_sub_one(s))?.mul_scalar(s)?)?)])
             }
-            // grad * (exponent * self.pow(exponent - 1))
-            Ok(vec![Some(g.mul(&a.pow_scalar(scalar_sub_one(s))?.mul_scalar(s)?)?)])
-        }))
+        });
+        keep(&out, &[Saved::input("self", &a, self, Need::Always)]);
+        Ok(out)
     }
 
     /// `s ** self` (PowBackward2).
@@ -642,7 +651,12 @@ impl Tensor {
         // float32 as MKL's `vsExp` computes it (vml_exp.rs), which is what PyTorch calls.
         let out = map_float(&self.storage(), super::vml_exp::expf, f64::exp);
         let result = Tensor::from_storage(out.clone());
-        Ok(record_out(&result.clone(), out, "ExpBackward0", &[self], true, move |g, _| Ok(vec![Some(g.mul(&result)?)])))
+        let out = record_out(&result.clone(), out, "ExpBackward0", &[self], true, {
+            let result = result.clone();
+            move |g, _| Ok(vec![Some(g.mul(&result)?)])
+        });
+        keep(&out, &[Saved::result(&result)]);
+        Ok(out)
     }
 
     pub fn log(&self) -> Result<Tensor> {
@@ -1170,12 +1184,16 @@ impl Tensor {
         self.matmul_dtype(o)?;
         let out = mm_tensors(self, o, sa[0], sa[1], sb[1])?;
         let (a, b) = (self.snapshot(), o.snapshot());
-        let out = record(out, "MmBackward0", &[self, o], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.mm(&b.t()?)?) } else { None },
-                if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
-            ])
+        let out = record(out, "MmBackward0", &[self, o], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.mm(&b.t()?)?) } else { None },
+                    if n[1] { Some(mat2_grad(&a, g, &b)?) } else { None },
+                ])
+            }
         });
+        keep(&out, &[Saved::input("mat2", &b, o, Need::Input(0)), Saved::input("self", &a, self, Need::Input(1))]);
         // Inside vmap, a batch element's product is a block of rows of the batch's (vmap_rows.rs).
         if super::vmap_rows::active() {
             super::vmap_rows::apply(&out, self, o, None)?;
@@ -1192,12 +1210,17 @@ impl Tensor {
         self.matmul_dtype(v)?;
         let out = mm_storage(&self.storage(), &v.storage().reshape(&[sv[0], 1])?, sa[0], sa[1], 1)?.reshape(&[sa[0]])?;
         let (a, b) = (saved(self), saved(v));
-        Ok(record(out, "MvBackward0", &[self, v], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
-                if n[1] { Some(a.t()?.mv(g)?) } else { None },
-            ])
-        }))
+        let out = record(out, "MvBackward0", &[self, v], true, {
+            let (a, b) = (a.clone(), b.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.unsqueeze(1)?.mm(&b.unsqueeze(0)?)?) } else { None },
+                    if n[1] { Some(a.t()?.mv(g)?) } else { None },
+                ])
+            }
+        });
+        keep(&out, &[Saved::input("self", &a, self, Need::Input(1)), Saved::input("vec", &b, v, Need::Input(0))]);
+        Ok(out)
     }
 
     /// Dot product of two vectors (DotBackward0).
@@ -1272,13 +1295,18 @@ impl Tensor {
             return Err(TensorError::BroadcastMismatch { a: sw[1], b: bias.shape().last().copied().unwrap_or(0), dim: 1 });
         }
         let (xs, ws) = (x.snapshot(), w.snapshot());
-        Ok(record(out, "AddmmBackward0", &[bias, x, w], true, move |g, n| {
-            Ok(vec![
-                if n[0] { Some(g.clone()) } else { None },
-                if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
-                if n[2] { Some(mat2_grad(&xs, g, &ws)?) } else { None },
-            ])
-        }))
+        let out = record(out, "AddmmBackward0", &[bias, x, w], true, {
+            let (xs, ws) = (xs.clone(), ws.clone());
+            move |g, n| {
+                Ok(vec![
+                    if n[0] { Some(g.clone()) } else { None },
+                    if n[1] { Some(g.mm(&ws.t()?)?) } else { None },
+                    if n[2] { Some(mat2_grad(&xs, g, &ws)?) } else { None },
+                ])
+            }
+        });
+        keep(&out, &[Saved::input("mat1", &xs, x, Need::Input(2)), Saved::input("mat2", &ws, w, Need::Input(1))]);
+        Ok(out)
     }
 
     // ---- shape and views --------------------------------------------------------------------

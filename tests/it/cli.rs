@@ -260,8 +260,8 @@ fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
     assert_eq!(o.status.code(), Some(1), "cells raised");
     let out = stdout(&o);
     let err = String::from_utf8_lossy(&o.stderr);
-    // `os` is the string part of os.path only: nothing that touches the machine is there.
-    assert!(out.contains("AttributeError: module 'os' has no attribute 'remove'"), "{out}");
+    // `os.remove` forgets only what the lesson saved: the folder's files are read-only.
+    assert!(out.contains("sandbox.md:6\nPermissionError: [Errno 13] Permission denied: 'victim.txt': lessons may read files in their folder but not write them"), "{out}");
     assert!(out.contains("before\nPermissionError: [Errno 13] Permission denied: 'victim.txt': lessons may read files in their folder but not write them"), "{out}");
     assert!(out.contains("ModuleNotFoundError: No module named 'subprocess'"), "{out}");
     assert!(out.contains("['a', 'b']"), "a file in the lesson's folder is readable: {out}");

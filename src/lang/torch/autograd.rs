@@ -40,6 +40,24 @@ pub fn with_interp<T>(interp: &mut Interpreter, f: impl FnOnce() -> engine::Resu
     r.map_err(exc)
 }
 
+/// Makes `interp` reachable from the engine until [`exit_interp`] (a `saved_tensors_hooks`
+/// block, whose pack hooks run inside ops): returns the pointer it replaced. The block's
+/// statements reach the interpreter only through the evaluator holding it, which does not
+/// touch it while an op runs, as in [`with_interp`].
+pub(super) fn enter_interp(interp: &mut Interpreter) -> *mut Interpreter {
+    CURRENT.with(|c| c.replace(interp as *mut Interpreter))
+}
+
+/// Ends [`enter_interp`], putting back the pointer it replaced.
+pub(super) fn exit_interp(prev: *mut Interpreter) {
+    CURRENT.with(|c| c.set(prev));
+}
+
+/// The Python exception a callback raised inside the engine, if one is waiting.
+pub(super) fn take_pending() -> Option<Exception> {
+    PENDING.with(|p| p.borrow_mut().take())
+}
+
 /// Calls Python `f` from inside the engine.
 pub(super) fn call_python(f: &Value, args: Vec<Value>) -> engine::Result<Value> {
     let p = CURRENT.with(Cell::get);

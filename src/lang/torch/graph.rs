@@ -27,7 +27,10 @@ impl NativeObject for GradFn {
         // (lessons match it with `ellipsis`).
         format!("<{} object at 0x{:012x}>", self.0.name(), 0x7f00_0000_0000usize + (self.0.identity() & 0xffff_ffff) * 16)
     }
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_attr(&self, this: &Value, name: &str, interp: &mut Interpreter) -> R<Option<Value>> {
+        if name.starts_with("_saved_") {
+            return super::saved_hooks::saved_attr(&self.0, name, interp);
+        }
         Ok(match name {
             "name" => Some(Value::method(this.clone(), "name", |_, args| {
                 // Nodes written in C++ by hand (not generated) report their namespace.

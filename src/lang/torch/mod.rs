@@ -23,6 +23,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
 }
 mod data;
 mod samplers;
+mod saved_hooks;
 mod determinism;
 mod threads;
 mod device;
@@ -161,6 +162,7 @@ pub fn install(interp: &mut Interpreter) {
     gradcheck::install(interp, &autograd_mod);
     let installed = forward_ad::install(interp, &autograd_mod);
     debug_assert!(installed.is_ok(), "forward_ad::install failed");
+    saved_hooks::install(interp, &autograd_mod);
     let autograd_m = Value::Module(autograd_mod);
     torch.set("autograd", autograd_m.clone());
     interp.register_module("torch.autograd", autograd_m);

@@ -192,6 +192,9 @@ fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
 }
 
 impl NativeObject for PyTensor {
+    fn same_object(&self, other: &Value) -> bool {
+        other.downcast::<PyTensor>().is_some_and(|o| o.0.same(&self.0))
+    }
     fn type_name(&self) -> &str {
         if self.0.is_parameter() { "Parameter" } else { "Tensor" }
     }

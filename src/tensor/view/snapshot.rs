@@ -166,6 +166,7 @@ impl TensorCopier {
                 hooks: RefCell::new(Vec::new()),
                 host: Cell::new(false),
                 relay: Cell::new(n.relay.get()),
+                saved: RefCell::default(),
             });
             self.nodes.insert(key, copy);
         }
