@@ -10,28 +10,43 @@ use crate::lang::{Exception, Interpreter, Value};
 use crate::plot::colors::Rgba;
 use crate::plot::figure::{Artist, Line, LineStyle, Text};
 
-fn point(interp: &mut Interpreter, v: &Value, what: &str) -> R<(f64, f64)> {
+fn point(interp: &mut Interpreter, v: &Value) -> R<(f64, f64)> {
     let p = convert::vector(interp, v)?;
     match p.as_slice() {
         [x, y] => Ok((*x, *y)),
-        _ => Err(Exception::value_error(format!(
-            "annotate(): {what} must be a pair of numbers"
+        p if p.len() > 2 => Err(Exception::value_error(
+            "too many values to unpack (expected 2)",
+        )),
+        p => Err(Exception::value_error(format!(
+            "not enough values to unpack (expected 2, got {})",
+            p.len()
         ))),
     }
 }
 
 pub fn annotate(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
     let [text, xy, xytext] = super::bind_prefix::<3>(args, &["text", "xy", "xytext"])?;
-    let (Some(text), Some(xy)) = (text, xy) else {
-        return Err(Exception::type_error(
-            "annotate() missing 2 required positional arguments: 'text' and 'xy'",
-        ));
+    // pyplot's function and the Axes method name themselves differently in the error.
+    let name = if args.this_native::<PyAxes>().is_ok() {
+        "Axes.annotate"
+    } else {
+        "annotate"
+    };
+    let Some(text) = text else {
+        return Err(Exception::type_error(format!(
+            "{name}() missing 2 required positional arguments: 'text' and 'xy'"
+        )));
+    };
+    let Some(xy) = xy else {
+        return Err(Exception::type_error(format!(
+            "{name}() missing 1 required positional argument: 'xy'"
+        )));
     };
     let text = interp.to_str(&text)?;
-    let at = point(interp, &xy, "xy")?;
+    let at = point(interp, &xy)?;
     let xytext = xytext.filter(|v| !v.is_none());
     let to = match &xytext {
-        Some(v) => point(interp, v, "xytext")?,
+        Some(v) => point(interp, v)?,
         None => at,
     };
     if kw(args, &["arrowprops"]).is_some_and(|v| !v.is_none()) {

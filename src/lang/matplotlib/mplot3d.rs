@@ -21,13 +21,22 @@ pub fn install(interp: &mut Interpreter) {
     interp.register_module("mpl_toolkits.mplot3d", m3d);
 }
 
-/// `projection=` of `add_subplot`/`subplot`: '3d' makes the axes 3-D, other names are refused.
+/// `projection=` of `add_subplot`: '3d' makes the axes 3-D; matplotlib's other projections
+/// are not drawn here, and a name it does not know is its ValueError.
 pub fn projection(args: &Args) -> R<bool> {
     match kw(args, &["projection"]) {
         None | Some(Value::None) => Ok(false),
         Some(Value::Str(s)) if &**s == "3d" => Ok(true),
         Some(Value::Str(s)) if &**s == "rectilinear" => Ok(false),
-        Some(v) => Err(Exception::unsupported(format!("projection={}", v.repr()))),
+        Some(Value::Str(s))
+            if ["aitoff", "hammer", "lambert", "mollweide", "polar"].contains(&&**s) =>
+        {
+            Err(Exception::unsupported(format!("projection='{s}'")))
+        }
+        Some(v) => Err(Exception::value_error(format!(
+            "{} is not a valid value for projection.",
+            v.repr()
+        ))),
     }
 }
 
@@ -104,18 +113,12 @@ pub fn plot3d(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
 }
 
 fn grid(interp: &mut Interpreter, v: Option<&Value>, what: &str) -> R<Array> {
-    let a = convert::array(
-        interp,
-        v.ok_or_else(|| {
-            Exception::type_error(format!("plot_wireframe() missing argument '{what}'"))
-        })?,
-    )?;
-    if a.ndim() != 2 {
-        return Err(Exception::value_error(format!(
-            "Argument {what} must be 2-dimensional."
-        )));
-    }
-    Ok(a)
+    let v = v.ok_or_else(|| {
+        Exception::type_error(format!(
+            "Axes3D.plot_wireframe() missing required argument: '{what}'"
+        ))
+    })?;
+    convert::array(interp, v)
 }
 
 /// `plot_wireframe(X, Y, Z, rstride=1, cstride=1)`: every `rstride`-th row and `cstride`-th
@@ -124,10 +127,18 @@ pub fn wireframe(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value>
     let x = grid(interp, args.pos.first().or_else(|| kw(args, &["X"])), "X")?;
     let y = grid(interp, args.pos.get(1).or_else(|| kw(args, &["Y"])), "Y")?;
     let z = grid(interp, args.pos.get(2).or_else(|| kw(args, &["Z"])), "Z")?;
-    if x.shape != y.shape || x.shape != z.shape {
-        return Err(Exception::value_error(
-            "shape mismatch: X, Y and Z must have the same shape",
-        ));
+    // matplotlib broadcasts the three against each other first (here they must be equal).
+    for (k, a) in [(1, &y), (2, &z)] {
+        if a.shape != x.shape {
+            return Err(Exception::value_error(format!(
+                "shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is between arg 0 with shape {} and arg {k} with shape {}.",
+                x.shape_repr(),
+                a.shape_repr()
+            )));
+        }
+    }
+    if z.ndim() != 2 {
+        return Err(Exception::value_error("Argument Z must be 2-dimensional."));
     }
     let stride = |name: &str| -> R<usize> {
         match kw(args, &[name]) {

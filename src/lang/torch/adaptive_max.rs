@@ -14,7 +14,7 @@ type R<T> = Result<T, Exception>;
 
 /// `output_size`: an int, or a sequence of ints or Nones (None keeps the input's size); its
 /// length is checked against the input in [`pool`].
-fn output_size(v: Option<&Value>) -> R<Vec<Option<usize>>> {
+fn output_size(v: Option<&Value>) -> R<OutSize> {
     let one = |v: &Value| -> R<Option<usize>> {
         if v.is_none() {
             return Ok(None);
@@ -30,33 +30,38 @@ fn output_size(v: Option<&Value>) -> R<Vec<Option<usize>>> {
         None => Err(Exception::type_error(
             "adaptive_max_pool2d() missing required argument 'output_size'",
         )),
-        Some(Value::Tuple(t)) => t.iter().map(one).collect(),
-        Some(Value::List(l)) => l.borrow().iter().map(one).collect(),
-        // An int stands for both sizes, and is not checked against the input's dims.
-        Some(v) => Ok(vec![one(v)?]),
+        Some(Value::Tuple(t)) => Ok(OutSize::Seq(t.iter().map(one).collect::<R<_>>()?)),
+        Some(Value::List(l)) => Ok(OutSize::Seq(l.borrow().iter().map(one).collect::<R<_>>()?)),
+        Some(v) => Ok(OutSize::Int(one(v)?)),
     }
+}
+
+/// `output_size` as given: an int stands for both sizes and is not checked against the
+/// input's dims; a sequence is.
+#[derive(Clone)]
+enum OutSize {
+    Int(Option<usize>),
+    Seq(Vec<Option<usize>>),
 }
 
 /// The pooled tensor and its indices for `size`, a None taking the input's height or width
 /// (PyTorch's `_list_with_default` reads them, and checks the length, before the kernel).
-fn pool(x: &Tensor, size: &[Option<usize>]) -> R<(Tensor, Tensor)> {
+fn pool(x: &Tensor, size: &OutSize) -> R<(Tensor, Tensor)> {
     let s = x.shape();
     let size: Vec<Option<usize>> = match size {
-        // An int: both sizes, not checked against the input's dims.
-        [o] => vec![*o, *o],
-        _ if size.len() + 1 > s.len() => {
+        OutSize::Int(o) => vec![*o, *o],
+        OutSize::Seq(size) if size.len() + 1 > s.len() => {
             return Err(Exception::value_error(format!(
                 "Input dimension should be at least {}",
                 size.len() + 1
             )));
         }
-        _ if size.len() != 2 => {
-            return Err(Exception::runtime_error(format!(
-                "adaptive_max_pool2d(): internal error: output_size.size() must be 2, but got {}",
-                size.len()
-            )));
+        OutSize::Seq(size) if size.len() != 2 => {
+            return Err(Exception::runtime_error(
+                "adaptive_max_pool2d(): internal error: output_size.size() must be 2",
+            ));
         }
-        _ => size.to_vec(),
+        OutSize::Seq(size) => size.clone(),
     };
     // Below two dims the kernel refuses the input; a None then stands for nothing.
     let dim = |k: usize| if s.len() >= 2 { s[s.len() - 2 + k] } else { 0 };
@@ -72,7 +77,7 @@ fn input(v: Option<&Value>, what: &str) -> R<Tensor> {
 }
 
 struct AdaptiveMaxPool2d {
-    size: Vec<Option<usize>>,
+    size: OutSize,
     text: String,
     return_indices: bool,
 }
@@ -101,10 +106,10 @@ impl ExtLayer for AdaptiveMaxPool2d {
         let one = |v: Option<usize>| v.map_or(Value::None, |v| Value::Int(v as i64));
         match name {
             "return_indices" => Some(Value::Bool(self.return_indices)),
-            "output_size" if self.text.starts_with(['(', '[']) => {
-                Some(Value::tuple(self.size.iter().map(|&v| one(v)).collect()))
-            }
-            "output_size" => Some(one(self.size[0])),
+            "output_size" => Some(match &self.size {
+                OutSize::Int(v) => one(*v),
+                OutSize::Seq(v) => Value::tuple(v.iter().map(|&v| one(v)).collect()),
+            }),
             _ => None,
         }
     }
