@@ -97,6 +97,14 @@ pub struct Axes {
     pub y_inverted: bool,
     /// How many colours of the default cycle lines and patches took so far.
     pub cycle: usize,
+    /// A 3-D axes (`projection='3d'`), whose artists are already projected onto the page.
+    pub view3d: Option<View3d>,
+}
+
+/// What a 3-D axes keeps: the data ranges its box was fitted to, by its first 3-D artist.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct View3d {
+    pub ranges: Option<[[f64; 2]; 3]>,
 }
 
 impl Axes {
@@ -114,6 +122,7 @@ impl Axes {
             equal_aspect: false,
             y_inverted: false,
             cycle: 0,
+            view3d: None,
         }
     }
 

@@ -76,6 +76,7 @@ mod prod_reduce;
 mod ops;
 pub mod optim;
 pub mod pool;
+pub mod adaptive_max;
 mod pool_max2;
 mod print;
 mod random;

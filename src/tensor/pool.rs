@@ -21,7 +21,7 @@ pub struct PoolSpec {
 }
 
 
-fn storage_of<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
+pub(super) fn storage_of<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
     let v: Vec<f64> = v.into_iter().map(Into::into).collect();
     let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
     Ok(Storage::F64(a).cast(dtype))
@@ -39,7 +39,7 @@ fn out_len(len: usize, k: usize, pad: usize, stride: usize, dil: usize, ceil: bo
 }
 
 /// Planes, height, width and the leading dims of a 3-D or 4-D pooling input.
-fn planes(x: &Tensor, what: &str) -> Result<(usize, usize, usize, Vec<usize>)> {
+pub(super) fn planes(x: &Tensor, what: &str) -> Result<(usize, usize, usize, Vec<usize>)> {
     let s = x.shape();
     if !(s.len() == 3 || s.len() == 4) || s.iter().skip(s.len() - 3).any(|&d| d == 0) {
         return Err(TensorError::runtime(format!("non-empty 3D or 4D (batch mode) tensor expected for {what}")));
@@ -151,14 +151,14 @@ pub fn max_pool2d(x: &Tensor, p: &PoolSpec) -> Result<(Tensor, Tensor)> {
 }
 
 /// A typed array's elements in row-major order, borrowed when it is laid out so.
-fn row_major<T: Copy>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+pub(super) fn row_major<T: Copy>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
     match a.as_slice() {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(a.iter().copied().collect()),
     }
 }
 
-fn arr<T>(v: Vec<T>, shape: &[usize]) -> Result<ArrayD<T>> {
+pub(super) fn arr<T>(v: Vec<T>, shape: &[usize]) -> Result<ArrayD<T>> {
     ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))
 }
 
@@ -311,7 +311,7 @@ fn max_2x2<T: Float + MaxKey>(xv: &[T], np: usize, h: usize, w: usize, oh: usize
 }
 
 /// Max pooling's backward: each output gradient added at its index, in output order.
-fn scatter<T: Float>(g: &[T], idx: &[i64], np: usize, plane: usize, out_plane: usize) -> Vec<T> {
+pub(super) fn scatter<T: Float>(g: &[T], idx: &[i64], np: usize, plane: usize, out_plane: usize) -> Vec<T> {
     let mut gx = vec![T::zero(); np * plane];
     for pl in 0..np {
         for o in 0..out_plane {

@@ -23,6 +23,11 @@ const METHODS: &[&str] = &[
     "scatter",
     "contour",
     "hist",
+    "plot_wireframe",
+    "set_zticks",
+    "set_zlabel",
+    "set_zlim",
+    "annotate",
     "bar",
     "barh",
     "imshow",
@@ -84,6 +89,31 @@ impl PyAxes {
 
     fn handle(&self, path: &'static str, artist: usize) -> Value {
         Handle::value(path, Some(self.fig.clone()), self.index, Some(artist))
+    }
+
+    /// A bar of the artist `artist` (a `Rectangle`, as `hist` and `bar` return them).
+    pub(super) fn bar_handle(&self, artist: usize) -> Value {
+        self.handle("matplotlib.patches.Rectangle", artist)
+    }
+
+    /// The axes' model, for the modules beside this one.
+    pub(super) fn with_axes<T>(&self, f: impl FnOnce(&mut Axes) -> T) -> T {
+        self.with(f)
+    }
+
+    /// A handle of the line `artist` of a 3-D axes.
+    pub(super) fn line3d_handle(&self, artist: usize) -> Value {
+        self.handle("mpl_toolkits.mplot3d.art3d.Line3D", artist)
+    }
+
+    /// A handle of a collection of lines ending with `artist` (`plot_wireframe`).
+    pub(super) fn collection_handle(&self, artist: usize) -> Value {
+        self.handle("mpl_toolkits.mplot3d.art3d.Line3DCollection", artist)
+    }
+
+    /// The colour the next artist takes from the axes' cycle.
+    pub(super) fn next_color(&self) -> Rgba {
+        self.with(|a| a.next_color())
     }
 
     /// The axes' length along x or y on the page, in points (for the tick locator).
@@ -250,7 +280,11 @@ fn pair(a: f64, b: f64) -> Value {
 /// One Axes method (or the pyplot function that calls it on the current axes).
 pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<Value> {
     match name {
+        "plot" if super::mplot3d::is_3d(ax) && args.pos.len() >= 3 => super::mplot3d::plot3d(interp, ax, &args),
         "plot" => plot(interp, ax, &args),
+        "plot_wireframe" => super::mplot3d::wireframe(interp, ax, &args),
+        "set_zticks" | "set_zlabel" | "set_zlim" => Ok(Value::None),
+        "annotate" => super::annotate::annotate(interp, ax, &args),
         "semilogy" | "semilogx" | "loglog" => {
             ax.with(|a| {
                 if name != "semilogx" {
@@ -568,7 +602,7 @@ fn plot(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
     Ok(Value::list(lines))
 }
 
-fn make_line(
+pub(super) fn make_line(
     interp: &mut Interpreter,
     ax: &PyAxes,
     args: &Args,
@@ -686,7 +720,7 @@ fn scatter(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
 }
 
 /// NumPy's `histogram`: counts per bin (the last bin closed) and the bin edges.
-fn histogram(
+pub(super) fn histogram(
     values: &[f64],
     bins: &Value,
     range: Option<(f64, f64)>,
@@ -740,6 +774,9 @@ fn hist(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
     let Some(x) = x else {
         return Err(Exception::type_error("hist() missing 1 required positional argument: 'x'"));
     };
+    if let Some(sets) = super::hist_multi::datasets(interp, &x)? {
+        return super::hist_multi::hist_datasets(interp, ax, args, sets, bins);
+    }
     let data = convert::array(interp, &x)?;
     if data.ndim() == 2 && data.shape[1] > 1 {
         return Err(Exception::unsupported("hist() of several datasets (a 2-D array)"));

@@ -7,6 +7,9 @@
 mod axes;
 mod contour;
 mod convert;
+mod hist_multi;
+mod annotate;
+mod mplot3d;
 mod objects;
 mod patches;
 mod ticker;
@@ -68,6 +71,7 @@ pub fn install(interp: &mut Interpreter) {
     mpl.set("cm", cm.clone());
     ticker::install(interp, &mpl);
     patches::install(interp, &mpl, &pyplot);
+    mplot3d::install(interp);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);
@@ -368,6 +372,7 @@ fn pyplot_module(state: &State) -> Module {
         ("grid", "grid"),
         ("axis", "axis"),
         ("text", "text"),
+        ("annotate", "annotate"),
         ("axhline", "axhline"),
         ("axvline", "axvline"),
         ("semilogy", "semilogy"),
@@ -440,7 +445,11 @@ impl NativeObject for PyFigure {
         Ok(Some(match name {
             "add_subplot" => method("add_subplot", |fig, _, args| {
                 let (r, c, i) = subplot_spec(&args)?;
-                Ok(Value::native(subplot_of(fig, r, c, i)))
+                let ax = subplot_of(fig, r, c, i);
+                if mplot3d::projection(&args)? {
+                    mplot3d::make_3d(&ax);
+                }
+                Ok(Value::native(ax))
             }),
             "add_axes" => method("add_axes", |fig, interp, args| {
                 let [rect] = bind_prefix::<1>(&args, &["rect"])?;

@@ -114,7 +114,7 @@ impl NativeObject for Handle {
                 Some(fig) => Value::native(super::axes::PyAxes { fig: fig.clone(), index: self.axes }),
                 None => return Ok(None),
             },
-            "set_visible" | "set_alpha" | "set_linewidth" | "set_zorder" | "set_clim" | "set_fontsize" | "remove" => {
+            "set_visible" | "set_hatch" | "set_alpha" | "set_linewidth" | "set_zorder" | "set_clim" | "set_fontsize" | "remove" => {
                 Value::method(me.clone(), "set", |_, _| Ok(Value::None))
             }
             _ => return Ok(None),
@@ -179,6 +179,9 @@ impl NativeObject for BarContainer {
     }
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(Some(Value::iter_items(self.bars.clone())))
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok((name == "patches").then(|| Value::list(self.bars.clone())))
     }
     fn get_item(&self, _: &Value, key: &Value, _: &mut Interpreter) -> R<Option<Value>> {
         let i = key.expect_int("index")?;

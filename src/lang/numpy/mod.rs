@@ -31,6 +31,13 @@ pub fn from_tensor(t: &Tensor) -> Result<Value, Exception> {
     Ok(array::array(t.detach()))
 }
 
+/// A float64 ndarray of row-major `data` in `shape`: for producers of array data such as
+/// plotting (`hist`'s counts of several datasets).
+pub fn from_f64(data: Vec<f64>, shape: &[usize]) -> Result<Value, Exception> {
+    let t = Tensor::from_data(crate::tensor::Data::F64(data), shape).map_err(|e| Exception::value_error(e.to_string()))?;
+    Ok(array::array(t))
+}
+
 /// The tensor an ndarray value holds (`torch.from_numpy`), sharing its buffer.
 pub fn to_tensor(v: &Value) -> Option<Tensor> {
     as_array(v).map(Tensor::detach)

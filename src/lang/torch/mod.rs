@@ -37,6 +37,8 @@ mod grid_sample;
 mod histogram;
 mod save;
 mod adaptive1d;
+mod adaptive_max;
+mod as_tensor;
 mod data_parallel;
 mod init;
 mod init_more;
@@ -499,6 +501,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let t = tensor_from_data(interp, &data.unwrap_or(Value::None), dtype_arg(dtype.as_ref())?)?;
         finish(t, requires_grad.as_ref())
     }));
+    as_tensor::register(&m);
     m.set("from_numpy", Value::builtin("from_numpy", |_, args| {
         let [a] = args.bind(&["ndarray"])?;
         let a = a.unwrap_or(Value::None);
@@ -948,6 +951,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
     adaptive1d::add_functional(&m);
+    adaptive_max::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

@@ -1625,6 +1625,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::layers_more::register(&m);
     super::data_parallel::register(&m);
     super::adaptive1d::register(&m);
+    super::adaptive_max::register(&m);
     m
 }
 
