@@ -54,6 +54,7 @@ mod nn;
 mod nn_utils;
 mod padding;
 mod parametrize;
+mod nn_attention;
 mod prune;
 mod optim;
 mod rnn;
@@ -203,6 +204,11 @@ pub fn install(interp: &mut Interpreter) {
     let parallel = Value::Module(Rc::new(Module::new("torch.nn.parallel")));
     nn.set("parallel", parallel.clone());
     interp.register_module("torch.nn.parallel", parallel);
+    let tensor_type = match &torch.get("Tensor") {
+        Some(Value::Type(t)) => Some(t.clone()),
+        _ => None,
+    };
+    nn_attention::install(interp, &nn, tensor_type);
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
