@@ -219,7 +219,12 @@ pub fn install(interp: &mut Interpreter) {
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
-    interp.register_module("torch.utils.data", data);
+    interp.register_module("torch.utils.data", data.clone());
+    if let Value::Module(d) = &data
+        && let Some(dl) = d.get("dataloader")
+    {
+        interp.register_module("torch.utils.data.dataloader", dl);
+    }
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }
