@@ -847,11 +847,14 @@ impl NativeObject for NotImplementedObj {
     }
 }
 
+/// An `obj.__dict__` snapshot and its instance, both weakly held.
+type Snapshot = (std::rc::Weak<RefCell<Dict>>, std::rc::Weak<Instance>);
+
 thread_local! {
     /// The `obj.__dict__` snapshots still alive, with their instances: `update` on one writes
     /// through to the instance (`self.__dict__.update(kwargs)`, a common idiom), as on CPython's
     /// live `__dict__`.
-    static SNAPSHOTS: RefCell<Vec<(std::rc::Weak<RefCell<Dict>>, std::rc::Weak<Instance>)>> = const { RefCell::new(Vec::new()) };
+    static SNAPSHOTS: RefCell<Vec<Snapshot>> = const { RefCell::new(Vec::new()) };
 }
 
 fn remember_snapshot(d: &Rc<RefCell<Dict>>, inst: &Rc<Instance>) {
