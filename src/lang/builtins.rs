@@ -944,6 +944,7 @@ fn install_functions(it: &mut Interpreter) {
             Value::BigInt(b) => Value::Int(bigint::hash_big(b)),
             Value::Bool(b) => Value::Int(*b as i64),
             Value::Float(f) if !f.is_nan() => Value::Int(bigint::hash_f64(*f)),
+            Value::Tuple(_) if let Some(h) = numeric_tuple_hash(&x) => Value::Int(h),
             _ => Value::Int((hash_value(&x)? >> 2) as i64),
         })
     });
@@ -1796,6 +1797,7 @@ fn dict_method(it: &mut Interpreter, args: Args) -> R<Value> {
                 tmp.insert(Value::Str(k.clone()), v.clone())?;
             }
             *d.borrow_mut() = tmp;
+            super::classes::write_through(&d);
             Ok(Value::None)
         }
         "copy" => Ok(Value::dict(d.borrow().clone())),
@@ -1979,4 +1981,31 @@ fn install_class_support(it: &mut Interpreter) {
         it.instance_delattr(&obj, name)?;
         Ok(Value::None)
     });
+}
+
+/// CPython's `hash()` of a tuple whose items hash alike in every process (numbers, and tuples
+/// of them; strings are salted per process, so other tuples keep our own hash): its xxHash-based
+/// `tuplehash` over the items' hashes (Objects/tupleobject.c, 64-bit).
+fn numeric_tuple_hash(v: &Value) -> Option<i64> {
+    const P1: u64 = 11_400_714_785_074_694_791;
+    const P2: u64 = 14_029_467_366_897_019_727;
+    const P5: u64 = 2_870_177_450_012_600_261;
+    let item = |v: &Value| -> Option<i64> {
+        match v {
+            Value::Int(i) => Some(bigint::hash_i64(*i)),
+            Value::BigInt(b) => Some(bigint::hash_big(b)),
+            Value::Bool(b) => Some(*b as i64),
+            Value::Float(f) if !f.is_nan() => Some(bigint::hash_f64(*f)),
+            Value::Tuple(_) => numeric_tuple_hash(v),
+            _ => None,
+        }
+    };
+    let Value::Tuple(items) = v else { return None };
+    let mut acc = P5;
+    for x in items.iter() {
+        let lane = item(x)? as u64;
+        acc = acc.wrapping_add(lane.wrapping_mul(P2)).rotate_left(31).wrapping_mul(P1);
+    }
+    acc = acc.wrapping_add(items.len() as u64 ^ (P5 ^ 3_527_539));
+    Some(if acc == u64::MAX { 1_546_275_796 } else { acc as i64 })
 }

@@ -568,7 +568,11 @@ impl Interpreter {
                 for (k, v) in items {
                     d.insert(Value::Str(k), v)?;
                 }
-                return Ok(Some(Value::dict(d)));
+                let d = Value::dict(d);
+                if let (Value::Instance(i), Value::Dict(dr)) = (obj, &d) {
+                    remember_snapshot(dr, i);
+                }
+                return Ok(Some(d));
             }
             _ => {}
         }
@@ -840,5 +844,41 @@ impl NativeObject for NotImplementedObj {
 
     fn repr(&self) -> String {
         "NotImplemented".into()
+    }
+}
+
+/// An `obj.__dict__` snapshot and its instance, both weakly held.
+type Snapshot = (std::rc::Weak<RefCell<Dict>>, std::rc::Weak<Instance>);
+
+thread_local! {
+    /// The `obj.__dict__` snapshots still alive, with their instances: `update` on one writes
+    /// through to the instance (`self.__dict__.update(kwargs)`, a common idiom), as on CPython's
+    /// live `__dict__`.
+    static SNAPSHOTS: RefCell<Vec<Snapshot>> = const { RefCell::new(Vec::new()) };
+}
+
+fn remember_snapshot(d: &Rc<RefCell<Dict>>, inst: &Rc<Instance>) {
+    SNAPSHOTS.with(|s| {
+        let mut s = s.borrow_mut();
+        s.retain(|(d, i)| d.strong_count() > 0 && i.strong_count() > 0);
+        s.push((Rc::downgrade(d), Rc::downgrade(inst)));
+    });
+}
+
+/// After `d.update(...)`: when `d` is an instance's `__dict__` snapshot, its string keys become
+/// that instance's attributes (set directly, as CPython's dict update bypasses `__setattr__`).
+pub(crate) fn write_through(d: &Rc<RefCell<Dict>>) {
+    let inst = SNAPSHOTS.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(w, _)| std::ptr::eq(w.as_ptr(), Rc::as_ptr(d)))
+            .and_then(|(_, i)| i.upgrade())
+    });
+    if let Some(inst) = inst {
+        for (k, v) in d.borrow().iter() {
+            if let Value::Str(k) = k {
+                inst.set(k, v.clone());
+            }
+        }
     }
 }

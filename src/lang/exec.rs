@@ -303,6 +303,26 @@ pub(crate) fn with_globals<T>(
     r
 }
 
+/// Run `f` with `d`'s names bound over the lesson's globals, all restored afterwards: a
+/// `torch.utils.benchmark.Timer` statement, whose calls into the lesson's own functions must
+/// find those functions' globals (`F` in a module's `forward`), which `with_globals` hides.
+pub(crate) fn with_overlay<T>(
+    it: &mut Interpreter,
+    d: &Rc<RefCell<Dict>>,
+    f: impl FnOnce(&mut Interpreter) -> R<T>,
+) -> R<T> {
+    let saved = it.globals.copy_values();
+    let names: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in names {
+        if let Value::Str(s) = &k {
+            it.set_global(s, v);
+        }
+    }
+    let r = f(it);
+    it.globals.restore_values(saved);
+    r
+}
+
 fn exec_or_eval(it: &mut Interpreter, args: &Args, mode: Mode) -> R<Value> {
     let fname = if mode == Mode::Exec { "exec" } else { "eval" };
     let [source, globals, locals] = args.bind(&["source", "globals=", "locals=", "/"])?;

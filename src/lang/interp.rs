@@ -332,6 +332,11 @@ impl Globals {
         std::mem::replace(&mut self.values, vec![None; n])
     }
 
+    /// Every slot's value, kept for [`Globals::restore_values`] (a Timer's statement runs over them).
+    pub(crate) fn copy_values(&self) -> Vec<Option<Value>> {
+        self.values.clone()
+    }
+
     pub(crate) fn restore_values(&mut self, mut saved: Vec<Option<Value>>) {
         // Names first seen meanwhile keep their slots, unbound.
         saved.resize(self.values.len(), None);

@@ -44,12 +44,51 @@ pub fn scaled_dot_product_attention(
 ) -> Result<Tensor> {
     // PyTorch takes the flash path with gradients too, and its flash backward; that backward
     // is not modelled, so with gradients the math path computes forward and backward.
-    let needs_grad = super::is_grad_enabled() && [q, k, v].iter().any(|t| t.requires_grad());
-    let flash = !(needs_grad || is_causal && attn_mask.is_some());
-    if flash && super::flash_attention::applies(q, k, v, attn_mask, dropout_p) {
-        return super::flash_attention::flash_attention(q, k, v, attn_mask, is_causal, scale);
+    scaled_dot_product_attention_gqa(q, k, v, attn_mask, dropout_p, is_causal, scale, false, g)
+}
+
+/// `scaled_dot_product_attention` with `enable_gqa`, which only decides here whether the flash
+/// backend would take the inputs (sdp_backends.rs): the math path broadcasts key and value heads.
+#[allow(clippy::too_many_arguments)] // the Python signature's arguments, one each
+pub fn scaled_dot_product_attention_gqa(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    attn_mask: Option<&Tensor>,
+    dropout_p: f64,
+    is_causal: bool,
+    scale: Option<f64>,
+    enable_gqa: bool,
+    g: &mut Generator,
+) -> Result<Tensor> {
+    if is_causal && attn_mask.is_some() {
+        return Err(TensorError::runtime("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"));
     }
-    math_attention(q, k, v, attn_mask, is_causal, scale, |attn| dropout(&attn, dropout_p, g))
+    let fits = super::flash_attention::fits(q, k, v, attn_mask, dropout_p, enable_gqa);
+    let backend = super::sdp_backends::choose(fits).map_err(TensorError::runtime)?;
+    let needs_grad = super::is_grad_enabled() && [q, k, v].iter().any(|t| t.requires_grad());
+    let flash = backend == super::sdp_backends::Backend::Flash;
+    if flash && !needs_grad && super::flash_attention::applies(q, k, v, attn_mask, dropout_p) {
+        let out = super::flash_attention::flash_attention(q, k, v, attn_mask, is_causal, scale)?;
+        return flash_layout(out, q);
+    }
+    let out = math_attention(q, k, v, attn_mask, is_causal, scale, |attn| dropout(&attn, dropout_p, g))?;
+    // PyTorch's flash kernel also runs other dtypes and inputs that need a gradient (the math
+    // path computes them here); its output's layout is what the caller's code may rely on.
+    if flash { flash_layout(out, q) } else { Ok(out) }
+}
+
+/// The layout PyTorch's flash path gives its output (probed): (batch, queries, heads, E) in
+/// memory when the query's heads are nearer in memory than its positions, as in a projection's
+/// `view(...).transpose(1, 2)`, so that `y.transpose(1, 2).view(...)` works; contiguous otherwise.
+fn flash_layout(out: Tensor, q: &Tensor) -> Result<Tensor> {
+    if q.dim() == 4 && q.strides()[1] < q.strides()[2] {
+        if out.transpose(1, 2)?.is_contiguous() {
+            return Ok(out);
+        }
+        return out.transpose(1, 2)?.contiguous().transpose(1, 2);
+    }
+    if out.is_contiguous() { Ok(out) } else { Ok(out.contiguous()) }
 }
 
 /// ATen's `_scaled_dot_product_attention_math`, with `dropout` applied to the weights.

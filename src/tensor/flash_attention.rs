@@ -30,8 +30,23 @@ pub(crate) fn applies(
     mask: Option<&Tensor>,
     dropout_p: f64,
 ) -> bool {
+    q.dtype() == DType::Float32 && fits(q, k, v, mask, dropout_p, false)
+}
+
+/// Whether PyTorch's CPU dispatch would pick the flash kernel, for any of its dtypes (float32,
+/// float64, bfloat16, float16) and, with `enable_gqa`, fewer key and value heads than query
+/// heads (a divisor): what `sdpa_kernel(SDPBackend.FLASH_ATTENTION)` accepts (sdp_backends.rs).
+pub(crate) fn fits(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: Option<&Tensor>,
+    dropout_p: f64,
+    gqa: bool,
+) -> bool {
     let dt = q.dtype();
-    if !matches!(dt, DType::Float32) || k.dtype() != dt || v.dtype() != dt || dropout_p > 0.0 {
+    let float = matches!(dt, DType::Float32 | DType::Float64 | DType::BFloat16 | DType::Float16);
+    if !float || k.dtype() != dt || v.dtype() != dt || dropout_p > 0.0 {
         return false;
     }
     let d = q.dim();
@@ -39,9 +54,11 @@ pub(crate) fn applies(
         return false;
     }
     let (qs, ks, vs) = (q.shape(), k.shape(), v.shape());
-    // Batch and heads equal (no broadcasting); the grouped-query case (fewer key heads with
-    // `enable_gqa`) is left to the math path.
-    if qs[..d - 2] != ks[..d - 2] || ks[..d - 2] != vs[..d - 2] || ks[d - 2] != vs[d - 2] {
+    // Batch and heads equal (no broadcasting), or with `enable_gqa` key and value heads that
+    // divide the query's (lessonrun's own flash kernel leaves that case to the math path).
+    let heads_ok = qs[..d - 2] == ks[..d - 2]
+        || (gqa && d == 4 && qs[0] == ks[0] && ks[1] > 0 && qs[1] % ks[1] == 0);
+    if !heads_ok || ks[..d - 2] != vs[..d - 2] || ks[d - 2] != vs[d - 2] {
         return false;
     }
     if qs[d - 1] != ks[d - 1] || qs[d - 1] != vs[d - 1] || qs[d - 2] == 0 || ks[d - 2] == 0 {
@@ -52,15 +69,16 @@ pub(crate) fn applies(
     }
     match mask {
         None => true,
-        Some(m) => mask_fits(m, &qs, ks[d - 2]),
+        Some(m) => mask_fits(m, &qs, ks[d - 2], dt),
     }
 }
 
 /// sdp_utils' `check_attn_mask_shape`: the mask's last two dims are the query and key lengths
 /// or 1; it has 2 dims, or 4 whose first two are 1 or the batch size and head count (probed
 /// with `torch._fused_sdp_choice`; a 4-dim mask with 3-dim inputs is left to the math path).
-fn mask_fits(m: &Tensor, qs: &[usize], s: usize) -> bool {
-    if !matches!(m.dtype(), DType::Bool | DType::Float32 | DType::Float64) || m.requires_grad() {
+fn mask_fits(m: &Tensor, qs: &[usize], s: usize, dt: DType) -> bool {
+    let mdt = m.dtype();
+    if !(matches!(mdt, DType::Bool | DType::Float32 | DType::Float64) || mdt == dt) || m.requires_grad() {
         return false;
     }
     let (ms, d) = (m.shape(), qs.len());

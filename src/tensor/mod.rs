@@ -15,6 +15,7 @@ mod addmm_order;
 mod amax_reduce;
 pub mod attention;
 mod flash_attention;
+pub mod sdp_backends;
 mod autograd;
 pub mod batchnorm;
 mod binary_more;

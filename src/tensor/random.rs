@@ -320,12 +320,23 @@ pub fn uniform_(t: &Tensor, g: &mut Generator, lo: f64, hi: f64) -> Result<()> {
 fn uniform_storage(g: &mut Generator, shape: &[usize], dtype: DType, lo: f64, hi: f64) -> Result<Storage> {
     let n = shape.iter().product();
     Ok(match dtype {
-        // Halves draw as float32 does and round each value (checked against torch).
-        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+        DType::Float32 => {
             reserve(n, 4)?;
             let (l, h) = (lo as f32, hi as f32);
-            let range = h - l;
-            Storage::F32(arr(shape, uniform_f32_vec(g, n, l, range))?)
+            Storage::F32(arr(shape, uniform_f32_vec(g, n, l, h - l))?)
+        }
+        // Halves draw as float32 does and round each value; one that rounds up to `hi` becomes
+        // `lo`, as in ATen's kernel, so the range stays half-open (probed: 8 of torch.rand's
+        // first 32,768 float16 values after manual_seed(0) would be 1.0 and are 0.0).
+        DType::Float16 | DType::BFloat16 => {
+            reserve(n, 4)?;
+            let (l, h) = (super::dtype::round_half(lo as f32, dtype), super::dtype::round_half(hi as f32, dtype));
+            let mut v = uniform_f32_vec(g, n, lo as f32, hi as f32 - lo as f32);
+            for x in &mut v {
+                let r = super::dtype::round_half(*x, dtype);
+                *x = if r == h { l } else { r };
+            }
+            Storage::F32(arr(shape, v)?)
         }
         DType::Float64 => {
             reserve(n, 8)?;

@@ -1,6 +1,7 @@
 //! `torch.utils.benchmark`: `Timer(stmt, setup, globals=...)` with `timeit(number)`, and the
 //! `Measurement` it returns, printed as PyTorch prints it. The statement is a string run by
-//! `lang::exec` in a copy of the given globals, as PyTorch's Timer copies its `globals` dict.
+//! `lang::exec` with the given globals bound over the lesson's (PyTorch runs it in a copy of
+//! its `globals` dict, while the functions it calls keep their own module's globals).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -266,7 +267,7 @@ fn new_timer(it: &mut Interpreter, args: &Args, torch: &Value) -> R<Value> {
 impl Timer {
     /// The setup once, then the statement `number` times: seconds for the statement's runs.
     fn run(&self, it: &mut Interpreter, number: i64) -> R<f64> {
-        exec::with_globals(it, &self.globals, |it| {
+        exec::with_overlay(it, &self.globals, |it| {
             exec::run(it, &self.setup)?;
             let start = Instant::now();
             for _ in 0..number {
@@ -274,6 +275,44 @@ impl Timer {
             }
             Ok(start.elapsed().as_secs_f64())
         })
+    }
+}
+
+impl Timer {
+    /// PyTorch's `_timeit`: the runs' seconds, at least a nanosecond.
+    fn timeit(&self, it: &mut Interpreter, number: i64) -> R<f64> {
+        Ok(self.run(it, number)?.max(1e-9))
+    }
+
+    /// `Timer.blocked_autorange`: a block size found as PyTorch's `_estimate_block_size` finds
+    /// it (runs multiplied by ten until the timer's own overhead is at most 1e-4 of a block
+    /// lasting at least `min_run_time / 1000`, or a block lasts longer than `min_run_time`),
+    /// then blocks of that many runs until they add up to `min_run_time`.
+    fn blocked_autorange(&self, it: &mut Interpreter, min_run_time: f64, callback: Option<&Value>) -> R<Value> {
+        let mut overheads = Vec::with_capacity(5);
+        for _ in 0..5 {
+            overheads.push(self.timeit(it, 0)?);
+        }
+        overheads.sort_by(f64::total_cmp);
+        let overhead = overheads[2];
+        let mut number: i64 = 1;
+        loop {
+            let taken = self.timeit(it, number)?;
+            if (overhead / taken <= 1e-4 && taken >= min_run_time / 1000.0) || taken > min_run_time || number * 10 > 2_147_483_647 {
+                break;
+            }
+            number *= 10;
+        }
+        let (mut total, mut times) = (0.0, Vec::new());
+        while total < min_run_time || times.is_empty() {
+            let spent = self.timeit(it, number)?;
+            times.push(spent);
+            total += spent;
+            if let Some(cb) = callback {
+                it.call_positional(cb, vec![Value::Int(number), Value::Float(spent)])?;
+            }
+        }
+        Ok(Value::native(Measurement { number_per_run: number, raw_times: times, spec: self.spec.clone() }))
     }
 }
 
@@ -299,7 +338,14 @@ impl NativeObject for Timer {
                     spec: t.spec.clone(),
                 }))
             })),
-            "repeat" | "autorange" | "blocked_autorange" | "adaptive_autorange"
+            "blocked_autorange" => Some(Value::method(this.clone(), "blocked_autorange", |it, args| {
+                let [callback, min_run_time] = args.bind(&["callback=", "min_run_time="])?;
+                let min = min_run_time.map_or(Ok(0.2), |v| v.expect_f64("min_run_time"))?;
+                let callback = callback.filter(|c| !c.is_none());
+                let t = args.this_native::<Timer>()?;
+                t.blocked_autorange(it, min, callback.as_ref())
+            })),
+            "repeat" | "autorange" | "adaptive_autorange"
             | "collect_callgrind" => {
                 return Err(Exception::unsupported(format!("Timer.{name}")));
             }

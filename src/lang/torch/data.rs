@@ -392,6 +392,12 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
         }
     }
     m.set("dataset", Value::Module(Rc::new(ds)));
+    // `torch.utils.data.dataloader`, where `DataLoader` is defined (minGPT imports it there).
+    let dl = Module::new("torch.utils.data.dataloader");
+    if let Some(v) = m.get("DataLoader") {
+        dl.set("DataLoader", v);
+    }
+    m.set("dataloader", Value::Module(Rc::new(dl)));
     let sampler = super::samplers::install(&m, &shared.rng);
     m.set("sampler", Value::Module(Rc::new(sampler)));
     m

@@ -57,6 +57,7 @@ mod nn;
 mod nn_utils;
 mod padding;
 mod parametrize;
+mod nn_attention;
 mod prune;
 mod optim;
 mod rnn;
@@ -207,6 +208,11 @@ pub fn install(interp: &mut Interpreter) {
     let parallel = Value::Module(Rc::new(Module::new("torch.nn.parallel")));
     nn.set("parallel", parallel.clone());
     interp.register_module("torch.nn.parallel", parallel);
+    let tensor_type = match &torch.get("Tensor") {
+        Some(Value::Type(t)) => Some(t.clone()),
+        _ => None,
+    };
+    nn_attention::install(interp, &nn, tensor_type);
     nn.set("functional", Value::Module(functional.clone()));
     torch.set("nn", Value::Module(nn.clone()));
     torch.set("optim", Value::Module(optim.clone()));
@@ -217,7 +223,12 @@ pub fn install(interp: &mut Interpreter) {
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
-    interp.register_module("torch.utils.data", data);
+    interp.register_module("torch.utils.data", data.clone());
+    if let Value::Module(d) = &data
+        && let Some(dl) = d.get("dataloader")
+    {
+        interp.register_module("torch.utils.data.dataloader", dl);
+    }
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }

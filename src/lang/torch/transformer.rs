@@ -540,24 +540,33 @@ pub fn register(m: &Module, shared: &Rc<Shared>) {
 
 /// Adds `scaled_dot_product_attention` to `torch.nn.functional`.
 pub fn add_functional(m: &Module) {
-    m.set("scaled_dot_product_attention", Value::builtin("scaled_dot_product_attention", |_, args| {
-        let [q, k, v, mask, p, causal, scale, _gqa] =
+    m.set("scaled_dot_product_attention", Value::builtin("scaled_dot_product_attention", |it, args| {
+        let [q, k, v, mask, p, causal, scale, gqa] =
             args.bind(&["query", "key", "value", "attn_mask=", "dropout_p=", "is_causal=", "scale=", "enable_gqa="])?;
         let (q, k, v) = (tensor_arg(q.as_ref(), "query")?, tensor_arg(k.as_ref(), "key")?, tensor_arg(v.as_ref(), "value")?);
-        let mask = opt_tensor(mask);
+        let mut causal = bool_arg(causal.as_ref(), false);
+        // A `torch.nn.attention.bias.CausalBias` mask decides the mask and causality itself.
+        let mask = match mask.as_ref().map(|m| super::nn_attention::causal_bias(it, m, causal)).transpose()?.flatten() {
+            Some((m, c)) => {
+                causal = c;
+                m
+            }
+            None => opt_tensor(mask),
+        };
         let scale = match scale {
             None | Some(Value::None) => None,
             Some(s) => Some(s.expect_f64("scale")?),
         };
         let rng = super::generator_arg(&Args::new("scaled_dot_product_attention", Vec::new()))?;
-        let out = attention::scaled_dot_product_attention(
+        let out = attention::scaled_dot_product_attention_gqa(
             &q,
             &k,
             &v,
             mask.as_ref(),
             f64_arg(p.as_ref(), 0.0, "dropout_p")?,
-            bool_arg(causal.as_ref(), false),
+            causal,
             scale,
+            bool_arg(gqa.as_ref(), false),
             &mut rng.borrow_mut(),
         )
         .map_err(exc)?;
