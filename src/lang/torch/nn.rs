@@ -1411,8 +1411,11 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     let m = Module::new("torch.nn");
     let g = shared.clone();
     m.set("Linear", class("Linear", "torch.nn", move |_, args| {
-        let [i, o, bias, device, _dtype] = args.bind(&["in_features", "out_features", "bias=", "device=", "dtype="])?;
+        let [i, o, bias, device, dtype] = args.bind(&["in_features", "out_features", "bias=", "device=", "dtype="])?;
         let _on = super::device::build_on(device.as_ref())?;
+        if super::convert::dtype_arg(dtype.as_ref())?.is_some_and(|d| d != crate::tensor::DType::Float32) {
+            return Err(Exception::unsupported("nn.Linear(dtype=) other than torch.float32 (call .to(dtype) after)"));
+        }
         let i = i.map_or(Ok(0), |v| v.expect_int("in_features"))?;
         let o = o.map_or(Ok(0), |v| v.expect_int("out_features"))?;
         if i < 0 || o < 0 {
