@@ -513,11 +513,7 @@ fn method(this: &Value, name: &str) -> Option<Value> {
         "view" | "reshape" => m(|interp, x, args| {
             let dims = dims_from(interp, &args.pos)?;
             let shape = infer_shape(&dims, x.numel())?;
-            let node = if args.fname.as_ref() == "view" {
-                "ViewBackward0"
-            } else {
-                "ViewBackward0"
-            };
+            let node = "ViewBackward0";
             Ok(MetaTensor::result(
                 shape,
                 x.dtype,
