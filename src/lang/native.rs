@@ -193,6 +193,13 @@ pub trait NativeObject: Any {
         Ok(None)
     }
 
+    /// The object this handle stands for, when several native handles are one Python object
+    /// (a tensor handed out again by `parameters()`): dict keys with the same one are equal.
+    /// Default: None, the handle itself.
+    fn key_identity(&self) -> Option<usize> {
+        None
+    }
+
     /// A hash for use as a dict key. Default: identity. Return None to be unhashable.
     fn hash(&self) -> Option<u64> {
         Some(self as *const Self as *const u8 as usize as u64)

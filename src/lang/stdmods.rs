@@ -1,6 +1,6 @@
 //! Standard-library modules tutorials import for a few names each: `time` (timing a training
 //! loop), `copy` (`deepcopy(model)` to keep the best weights), `string`, `typing` (annotations),
-//! `sys`, `operator` and `functools`. What is missing from them raises CPython's
+//! `sys`, `operator`, `functools` and `timeit`. What is missing from them raises CPython's
 //! AttributeError at the line that needs it.
 //!
 //! `time` reads the host's clocks, which no lesson output can depend on anyway; `time.sleep`
@@ -606,10 +606,44 @@ fn operator_module() -> Module {
     m
 }
 
+/// `timeit`: `default_timer` (the `perf_counter` clock) and `timeit` of a callable; a statement
+/// given as a string is not supported.
+fn timeit_module() -> Module {
+    let m = Module::new("timeit");
+    m.set(
+        "default_timer",
+        Value::builtin("perf_counter", |_, args| {
+            args.no_kwargs()?;
+            Ok(Value::Float(since_start()))
+        }),
+    );
+    m.set(
+        "timeit",
+        Value::builtin("timeit", |interp, args| {
+            let [stmt, _setup, _timer, number, _globals] = args.bind(&["stmt=", "setup=", "timer=", "number=", "globals="])?;
+            let number = match number {
+                None => 1_000_000,
+                Some(n) => n.expect_int("number")?,
+            };
+            let stmt = arg(stmt);
+            if matches!(stmt, Value::Str(_) | Value::None) {
+                return Err(Exception::unsupported("timeit.timeit of a statement string"));
+            }
+            let start = since_start();
+            for _ in 0..number {
+                interp.call_positional(&stmt, vec![])?;
+            }
+            Ok(Value::Float(since_start() - start))
+        }),
+    );
+    m
+}
+
 /// Registers the modules of this file with `it`.
 pub fn install(it: &mut Interpreter) {
     for m in [
         time_module(),
+        timeit_module(),
         copy_module(),
         string_module(),
         typing_module(),

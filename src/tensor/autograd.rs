@@ -227,6 +227,40 @@ pub(crate) fn register_hook(t: &Tensor, hook: GradHook) -> Result<()> {
     Ok(())
 }
 
+/// A hook run with a leaf after its `.grad` was accumulated (`register_post_accumulate_grad_hook`).
+pub type PostAccumulateHook = Rc<dyn Fn(&Tensor) -> Result<()>>;
+
+thread_local! {
+    /// Post-accumulate hooks by leaf id, in registration order: few tensors have any, so they
+    /// live here rather than in every tensor.
+    static POST_HOOKS: RefCell<Vec<(usize, PostAccumulateHook)>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn register_post_accumulate_hook(t: &Tensor, hook: PostAccumulateHook) -> Result<()> {
+    if !t.requires_grad() {
+        return Err(TensorError::runtime("cannot register a hook on a tensor that doesn't require gradient"));
+    }
+    if t.grad_fn().is_some() {
+        return Err(TensorError::runtime("post accumulate grad hooks cannot be registered on non-leaf tensors"));
+    }
+    POST_HOOKS.with(|h| h.borrow_mut().push((t.id(), hook)));
+    Ok(())
+}
+
+fn run_post_hooks(t: &Tensor) -> Result<()> {
+    let hooks: Vec<PostAccumulateHook> = POST_HOOKS.with(|h| {
+        let h = h.borrow();
+        if h.is_empty() {
+            return Vec::new();
+        }
+        h.iter().filter(|(id, _)| *id == t.id()).map(|(_, f)| f.clone()).collect()
+    });
+    for f in hooks {
+        f(t)?;
+    }
+    Ok(())
+}
+
 fn run_hooks(hooks: &[GradHook], mut g: Tensor) -> Result<Tensor> {
     for h in hooks {
         if let Some(new) = h(&g)? {
@@ -534,6 +568,11 @@ fn run_node(node: &Rc<Node>, g: &Tensor, retain: bool) -> Result<Vec<Option<Tens
 /// AccumulateGrad: the first gradient becomes `.grad`; later ones are added into the existing
 /// `.grad` tensor in place, so handles taken earlier (`g = w.grad`) see the sum, as in PyTorch.
 fn accumulate_leaf(t: &Tensor, g: Tensor) -> Result<()> {
+    add_to_leaf(t, g)?;
+    run_post_hooks(t)
+}
+
+fn add_to_leaf(t: &Tensor, g: Tensor) -> Result<()> {
     // Under `create_graph` (grad mode on) `.grad` keeps its history, and a later gradient
     // makes a new sum rather than writing into it, as PyTorch's AccumulateGrad does.
     if super::is_grad_enabled() {

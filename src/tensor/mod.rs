@@ -142,12 +142,12 @@ mod zip_bcast;
 
 use std::cell::Cell;
 
-pub use autograd::{custom_node, grad, GradHook};
+pub use autograd::{custom_node, grad, register_post_accumulate_hook, GradHook, PostAccumulateHook};
 pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf16_bits, f32_to_f16_bits, DType};
 pub use einsum::einsum;
 pub use error::TensorError;
 pub use graph::GradFnRef;
-pub use print::{print_options, set_print_options, PrintOptions};
+pub use print::{meta_repr, print_options, set_print_options, PrintOptions};
 pub use index::{Index, IndexValue};
 pub use index_ops::FillValue;
 pub use erfinv::erf_f64;

@@ -378,3 +378,21 @@ fn vector_str(vals: &[Val], n: usize, indent: usize, summarize: bool, fmt: &Form
     let sep = format!(",\n{}", " ".repeat(indent + 1));
     format!("[{}]", lines.join(&sep))
 }
+
+/// The repr of a tensor on the meta device, which has a shape and a dtype but no elements:
+/// PyTorch prints `...` for the data and always names the size, and the dtype unless it is
+/// the default one.
+pub fn meta_repr(shape: &[usize], dtype: DType, grad_fn: Option<&str>, requires_grad: bool, is_param: bool) -> String {
+    let prefix = "tensor(";
+    let mut suffixes = vec!["device='meta'".to_string(), format!("size={}", py_tuple(shape))];
+    if dtype != DType::Float32 {
+        suffixes.push(format!("dtype={dtype}"));
+    }
+    if let Some(name) = grad_fn {
+        suffixes.push(format!("grad_fn=<{name}>"));
+    } else if requires_grad {
+        suffixes.push("requires_grad=True".to_string());
+    }
+    let body = add_suffixes(&format!("{prefix}..."), &suffixes, prefix.len());
+    if is_param { format!("Parameter containing:\n{body}") } else { body }
+}

@@ -87,6 +87,16 @@ pub fn register_hook(t: &Tensor, hook: Value) -> R<()> {
     t.register_hook(f).map_err(exc)
 }
 
+/// `t.register_post_accumulate_grad_hook(hook)`: `hook(t)` runs after the backward pass
+/// accumulates into a leaf's `.grad`.
+pub fn register_post_accumulate_hook(t: &Tensor, hook: Value) -> R<()> {
+    let f: engine::PostAccumulateHook = Rc::new(move |t: &Tensor| {
+        call_python(&hook, vec![tv(t.clone())])?;
+        Ok(())
+    });
+    engine::register_post_accumulate_hook(t, f).map_err(exc)
+}
+
 fn static_name(name: String) -> &'static str {
     NAMES.with(|n| {
         let mut n = n.borrow_mut();

@@ -232,6 +232,42 @@ impl Layer {
         }
     }
 
+    /// The forward of a meta input: its output shape (meta_layers.rs).
+    pub fn meta_forward(&self, x: &super::meta::MetaTensor, input: &Value, training: bool) -> R<Value> {
+        use super::meta_layers as ml;
+        let grad = |t: &Option<Tensor>| t.as_ref().is_some_and(Tensor::requires_grad);
+        match self {
+            Layer::Conv(c) => {
+                if c.lazy.borrow().is_some() {
+                    return Err(Exception::unsupported("lazy modules on the meta device"));
+                }
+                let w = c.weight.borrow();
+                let padding = match &c.padding {
+                    Padding::Sizes(p) => ml::Pad::Sizes(p.clone()),
+                    Padding::Same => ml::Pad::Same,
+                    Padding::Valid => ml::Pad::Sizes(vec![0; c.nd]),
+                };
+                let grad = w.requires_grad() || grad(&c.bias.borrow());
+                let shape = w.shape();
+                let a = ml::ConvArgs { nd: c.nd, weight: &shape, stride: &c.stride, padding, dilation: &c.dilation, groups: c.groups, grad };
+                ml::conv(x, a)
+            }
+            Layer::MaxPool { nd, spec, .. } | Layer::AvgPool { nd, spec, .. } => {
+                let from = 2 - nd;
+                let max = matches!(self, Layer::MaxPool { .. });
+                let (k, s, p, d) = (&spec.kernel[from..], &spec.stride[from..], &spec.padding[from..], &spec.dilation[from..]);
+                ml::pool(x, *nd, k, s, p, d, spec.ceil_mode, max)
+            }
+            Layer::AdaptiveAvgPool { size, .. } => ml::adaptive_avg(x, size),
+            Layer::BatchNorm(b) => {
+                let grad = grad(&b.weight.borrow()) || grad(&b.bias.borrow());
+                Ok(ml::same_shape(x, "NativeBatchNormBackward0", grad))
+            }
+            Layer::Dropout2d(p) if training && *p > 0.0 => Ok(ml::same_shape(x, "MulBackward0", false)),
+            Layer::Dropout2d(_) => Ok(input.clone()),
+        }
+    }
+
     pub fn forward(&self, args: &Args, training: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
         let x = tensor_arg(x.as_ref(), "input")?;
@@ -432,9 +468,10 @@ fn conv_module(nd: usize, args: &Args, rng: &Rc<RefCell<Generator>>, lazy: bool)
         args
     };
     let lazy = lazy.then(|| super::uninit::Lazy::Pending(rng.clone()));
-    let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, _device, _dtype] = args.bind(&[
+    let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, device, _dtype] = args.bind(&[
         "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
     ])?;
+    let _on = super::device::build_on(device.as_ref())?;
     let count = |v: Option<Value>, what: &str| -> R<usize> {
         let i = v.unwrap_or(Value::None).expect_int(what)?;
         usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
@@ -696,8 +733,9 @@ fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
     } else {
         args
     };
-    let [n, eps, momentum, affine, track, bias, _device, _dtype] =
+    let [n, eps, momentum, affine, track, bias, device, _dtype] =
         args.bind(&["num_features", "eps=", "momentum=", "affine=", "track_running_stats=", "bias=", "device=", "dtype="])?;
+    let _on = super::device::build_on(device.as_ref())?;
     let n = n.unwrap_or(Value::None).expect_int("num_features")?;
     let n = usize::try_from(n).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {n}: [{n}]")))?;
     let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;

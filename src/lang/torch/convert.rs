@@ -212,7 +212,7 @@ impl NativeObject for PySize {
 }
 
 /// Sizes given as `f(2, 3)`, `f((2, 3))`, `f([2, 3])` or `f(torch.Size(...))`.
-fn parse_shape(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
+pub(super) fn parse_shape(interp: &mut Interpreter, pos: &[Value], fname: &str) -> Result<Vec<usize>, Exception> {
     let items: Vec<Value> = match pos {
         [one] if !matches!(one, Value::Int(_) | Value::Bool(_)) => interp.iterate(one)?,
         many => many.to_vec(),

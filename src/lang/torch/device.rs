@@ -13,6 +13,58 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 
 type R<T> = Result<T, Exception>;
 
+thread_local! {
+    /// The device factories use when given none (None: the CPU): `torch.set_default_device`,
+    /// or the innermost `with torch.device(...)`.
+    static DEFAULT: std::cell::RefCell<Option<PyDevice>> = const { std::cell::RefCell::new(None) };
+    /// What each open `with torch.device(...)` replaced, and for a meta block the default
+    /// generator's state at its start (modules built inside draw their initial values; on
+    /// the meta device PyTorch's draw nothing, so the state is put back at the block's end).
+    static OPEN: std::cell::RefCell<Vec<(Option<PyDevice>, Option<crate::tensor::Generator>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The CPU as the default device, with no `with` block open (a lesson's start).
+pub fn reset_default() {
+    DEFAULT.with(|d| *d.borrow_mut() = None);
+    OPEN.with(|o| o.borrow_mut().clear());
+}
+
+/// The default device, when it is not the CPU.
+pub fn default_device() -> Option<PyDevice> {
+    DEFAULT.with(|d| d.borrow().clone())
+}
+
+/// A module constructor's `device=`: checked, and for the meta device the module is built as
+/// inside `with torch.device("meta")` until this guard is dropped (no generator draws kept).
+pub struct BuildOn(Option<(Option<PyDevice>, Option<crate::tensor::Generator>)>);
+
+pub fn build_on(v: Option<&Value>) -> R<BuildOn> {
+    let Some(v) = v.filter(|v| !v.is_none()) else { return Ok(BuildOn(None)) };
+    let d = parse_device(v)?;
+    if d.kind != "meta" {
+        place_on_device(&d)?;
+        return Ok(BuildOn(None));
+    }
+    let saved = (default_device(), super::default_rng().map(|g| g.borrow().clone()));
+    set_default(d);
+    Ok(BuildOn(Some(saved)))
+}
+
+impl Drop for BuildOn {
+    fn drop(&mut self) {
+        if let Some((prev, rng)) = self.0.take() {
+            DEFAULT.with(|d| *d.borrow_mut() = prev);
+            if let (Some(saved), Some(g)) = (rng, super::default_rng()) {
+                *g.borrow_mut() = saved;
+            }
+        }
+    }
+}
+
+fn set_default(d: PyDevice) {
+    DEFAULT.with(|slot| *slot.borrow_mut() = (d.kind != "cpu").then_some(d));
+}
+
 /// The device types PyTorch's parser knows, in the order its error message lists them.
 const DEVICE_TYPES: &[&str] = &[
     "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla", "lazy",
@@ -92,6 +144,22 @@ impl NativeObject for PyDevice {
             _ => None,
         })
     }
+    /// `with torch.device(...)`: factories called without a device inside use this one.
+    fn enter(&self, this: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        let rng = if self.kind == "meta" { super::default_rng().map(|g| g.borrow().clone()) } else { None };
+        OPEN.with(|o| o.borrow_mut().push((default_device(), rng)));
+        set_default(self.clone());
+        Ok(Some(this.clone()))
+    }
+    fn exit(&self, _: &Value, _: Option<&Exception>, _: &mut Interpreter) -> R<bool> {
+        if let Some((prev, rng)) = OPEN.with(|o| o.borrow_mut().pop()) {
+            DEFAULT.with(|d| *d.borrow_mut() = prev);
+            if let (Some(saved), Some(g)) = (rng, super::default_rng()) {
+                *g.borrow_mut() = saved;
+            }
+        }
+        Ok(false)
+    }
     fn hash(&self) -> Option<u64> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -115,7 +183,10 @@ pub fn parse_device(v: &Value) -> R<PyDevice> {
 /// Checks that a tensor may be placed on `v`: the CPU only. Other devices raise PyTorch's
 /// error for a machine without that device.
 pub fn place_on(v: &Value) -> R<()> {
-    let d = parse_device(v)?;
+    place_on_device(&parse_device(v)?)
+}
+
+fn place_on_device(d: &PyDevice) -> R<()> {
     match d.kind.as_str() {
         "cpu" => Ok(()),
         "cuda" => Err(Exception::runtime_error(NO_DRIVER)),
@@ -169,7 +240,16 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
     }));
     torch.set("set_default_device", Value::builtin("set_default_device", |_, args| {
         let [d] = args.bind(&["device"])?;
-        check_device(d.as_ref())?;
+        match d.filter(|d| !d.is_none()) {
+            None => DEFAULT.with(|slot| *slot.borrow_mut() = None),
+            Some(d) => {
+                let d = parse_device(&d)?;
+                if d.kind != "meta" {
+                    place_on_device(&d)?;
+                }
+                set_default(d);
+            }
+        }
         Ok(Value::None)
     }));
     torch.set("get_default_dtype", Value::builtin("get_default_dtype", |_, args| {
@@ -178,7 +258,7 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
     }));
     torch.set("get_default_device", Value::builtin("get_default_device", |_, args| {
         let [] = args.bind(&[])?;
-        Ok(PyDevice::cpu())
+        Ok(default_device().map_or_else(PyDevice::cpu, Value::native))
     }));
 
     let cuda = Module::new("torch.cuda");
@@ -238,16 +318,29 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
 
 /// Makes the named functions of `m` take a `device=` keyword: it is checked (the CPU, or
 /// PyTorch's error for another device) and removed before the function runs, so each factory
-/// need not spell it out.
-pub fn accept_device_kwarg(m: &Module, names: &[&str]) {
+/// need not spell it out. A factory given no device uses the default one (`_like` functions
+/// take their input's); on the meta device it makes a meta tensor (meta.rs).
+pub fn accept_device_kwarg(m: &Module, names: &[&'static str]) {
     for &name in names {
         let Some(f) = m.get(name) else { continue };
         m.set(name, Value::builtin(name, move |interp, mut args| {
-            if let Some(i) = args.kw.iter().position(|(k, _)| &**k == "device") {
-                let (_, v) = args.kw.remove(i);
-                check_device(Some(&v))?;
+            let explicit = match args.kw.iter().position(|(k, _)| &**k == "device") {
+                Some(i) => Some(args.kw.remove(i).1).filter(|v| !v.is_none()),
+                None => None,
+            };
+            let device = match explicit {
+                Some(v) => Some(parse_device(&v)?),
+                None if name.ends_with("_like") || matches!(name, "from_numpy" | "Generator") => None,
+                None => default_device(),
+            };
+            match device {
+                Some(d) if d.kind == "meta" && !matches!(name, "from_numpy" | "Generator") => super::meta::factory(interp, name, &f, args),
+                Some(d) => {
+                    place_on_device(&d)?;
+                    interp.call(&f, args)
+                }
+                None => interp.call(&f, args),
             }
-            interp.call(&f, args)
         }));
     }
 }

@@ -78,6 +78,8 @@ mod function_jvp;
 mod transformer;
 mod transformer_decoder;
 mod uninit;
+mod meta;
+mod meta_layers;
 mod upsample;
 
 use std::cell::RefCell;
@@ -240,6 +242,8 @@ pub fn install(interp: &mut Interpreter) {
     }
     torch_functional::install(interp, &torch);
     func::install(interp, &torch);
+    meta_layers::prepare(&torch, &functional);
+    device::reset_default();
     interp.register_module("torch", Value::Module(torch.clone()));
     interp.register_module("torch.nn", Value::Module(nn.clone()));
     interp.register_module("torch.nn.functional", Value::Module(functional.clone()));

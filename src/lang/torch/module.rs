@@ -73,6 +73,9 @@ pub struct Core {
     /// The tensors `torch.nn.utils.parametrize` parametrizes, in registration order: reads and
     /// writes of these names go through `parametrizations[name]` (parametrize.rs).
     parametrized: RefCell<Vec<String>>,
+    /// Built on the meta device (its parameters are CPU tensors all the same: meta.rs), so a
+    /// meta input is what its forward takes; a CPU module given one raises PyTorch's error.
+    pub(super) on_meta: std::cell::Cell<bool>,
 }
 
 impl Core {
@@ -186,6 +189,7 @@ impl Core {
             params: RefCell::new(params),
             children: RefCell::new(children),
             parametrized: RefCell::new(self.parametrized.borrow().clone()),
+            on_meta: std::cell::Cell::new(self.on_meta.get()),
         })
     }
 

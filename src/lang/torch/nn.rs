@@ -355,6 +355,11 @@ impl PyModule {
     }
 
     pub(super) fn forward(&self, interp: &mut Interpreter, args: &Args) -> R<Value> {
+        if let Some(x) = args.pos.first().filter(|x| super::meta::as_meta(x).is_some())
+            && !matches!(self.kind, Kind::Custom(_) | Kind::Sequential(_))
+        {
+            return self.meta_forward(x);
+        }
         match &self.kind {
             Kind::Custom(c) => {
                 let missing = || {
@@ -447,6 +452,48 @@ impl PyModule {
                 let target = tensor_arg(target.as_ref(), "target")?;
                 Ok(tv(apply_loss(loss, &input, &target)?))
             }
+        }
+    }
+
+    /// The forward of a built-in layer given a meta tensor: the output's shape, dtype and
+    /// node, from the layer's configuration and its parameters' shapes.
+    fn meta_forward(&self, input: &Value) -> R<Value> {
+        use super::meta::{self, of_tensor};
+        let Some(x) = meta::as_meta(input) else { return Ok(input.clone()) };
+        if !self.core.on_meta.get() && !self.kind_parameters().is_empty() {
+            return Err(Exception::runtime_error("Tensor on device cpu is not on the expected device meta!"));
+        }
+        match &self.kind {
+            Kind::Linear(l, lazy) => {
+                if lazy.borrow().is_some() {
+                    return Err(Exception::unsupported("lazy modules on the meta device"));
+                }
+                let l = l.borrow();
+                let bias = l.bias.as_ref().map(of_tensor);
+                super::meta_layers::linear(x, &of_tensor(&l.weight), bias.as_ref())
+            }
+            Kind::Activation(a) | Kind::Configured(a, _) => Ok(match a {
+                Activation::Flatten(s, e) => meta::flatten(x, *s, *e)?,
+                Activation::Identity => input.clone(),
+                a => meta::unary(x, match a {
+                    Activation::ReLU => "ReluBackward0",
+                    Activation::Sigmoid => "SigmoidBackward0",
+                    Activation::Tanh => "TanhBackward0",
+                    Activation::Softmax(_) => "SoftmaxBackward0",
+                    Activation::LogSoftmax(_) => "LogSoftmaxBackward0",
+                    Activation::Gelu(_) => "GeluBackward0",
+                    Activation::LeakyRelu(_) => "LeakyReluBackward0",
+                    Activation::Silu => "SiluBackward0",
+                    Activation::Mish => "MishBackward0",
+                    Activation::Elu(_) => "EluBackward0",
+                    Activation::Softplus(..) => "SoftplusBackward0",
+                    _ => "HardtanhBackward0",
+                }),
+            }),
+            Kind::Dropout(p) if self.training.get() && *p > 0.0 => Ok(super::meta_layers::same_shape(x, "MulBackward0", false)),
+            Kind::Dropout(_) => Ok(input.clone()),
+            Kind::Layer(l) => l.meta_forward(x, input, self.training.get()),
+            _ => Err(Exception::unsupported(format!("{} on the meta device", self.name()))),
         }
     }
 
@@ -1231,7 +1278,9 @@ pub(super) fn ext_module(l: impl super::ext::ExtLayer + 'static) -> Value {
 }
 
 fn module(kind: Kind) -> Value {
-    Value::native(PyModule { kind, training: Cell::new(true), core: Default::default() })
+    let core = super::module::Core::default();
+    core.on_meta.set(super::device::default_device().is_some_and(|d| d.kind == "meta"));
+    Value::native(PyModule { kind, training: Cell::new(true), core })
 }
 
 /// A Sequential of `items`, named `0`, `1`, ...
@@ -1362,7 +1411,11 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     let m = Module::new("torch.nn");
     let g = shared.clone();
     m.set("Linear", class("Linear", "torch.nn", move |_, args| {
-        let [i, o, bias] = args.bind(&["in_features", "out_features", "bias="])?;
+        let [i, o, bias, device, dtype] = args.bind(&["in_features", "out_features", "bias=", "device=", "dtype="])?;
+        let _on = super::device::build_on(device.as_ref())?;
+        if super::convert::dtype_arg(dtype.as_ref())?.is_some_and(|d| d != crate::tensor::DType::Float32) {
+            return Err(Exception::unsupported("nn.Linear(dtype=) other than torch.float32 (call .to(dtype) after)"));
+        }
         let i = i.map_or(Ok(0), |v| v.expect_int("in_features"))?;
         let o = o.map_or(Ok(0), |v| v.expect_int("out_features"))?;
         if i < 0 || o < 0 {

@@ -427,8 +427,8 @@ fn betas(interp: &mut Interpreter, v: Option<&Value>) -> R<(f64, f64)> {
 pub fn optim_module() -> Module {
     let m = Module::new("torch.optim");
     m.set("SGD", class("SGD", "torch.optim", |interp, args| {
-        let [p, lr, momentum, dampening, weight_decay, nesterov, maximize] =
-            args.bind(&["params", "lr=", "momentum=", "dampening=", "weight_decay=", "nesterov=", "*", "maximize="])?;
+        let [p, lr, momentum, dampening, weight_decay, nesterov, maximize, _foreach] =
+            args.bind(&["params", "lr=", "momentum=", "dampening=", "weight_decay=", "nesterov=", "*", "maximize=", "foreach="])?;
         let cfg = SgdConfig {
             lr: check_lr(f64_arg(lr.as_ref(), 1e-3, "lr")?)?,
             momentum: f64_arg(momentum.as_ref(), 0.0, "momentum")?,
@@ -455,8 +455,10 @@ pub fn optim_module() -> Module {
     }));
     for (name, decoupled) in [("Adam", false), ("AdamW", true)] {
         m.set(name, class(name, "torch.optim", move |interp, args| {
-            let [p, lr, b, eps, weight_decay, amsgrad, maximize, decoupled_wd] = args.bind(&[
-                "params", "lr=", "betas=", "eps=", "weight_decay=", "amsgrad=", "*", "maximize=", "decoupled_weight_decay=",
+            // `foreach=` picks PyTorch's multi-tensor kernels, which it uses on CUDA only: on the
+            // CPU either choice runs the per-parameter loop.
+            let [p, lr, b, eps, weight_decay, amsgrad, _foreach, maximize, decoupled_wd] = args.bind(&[
+                "params", "lr=", "betas=", "eps=", "weight_decay=", "amsgrad=", "*", "foreach=", "maximize=", "decoupled_weight_decay=",
             ])?;
             if decoupled && decoupled_wd.is_some() {
                 return Err(Exception::type_error("AdamW.__init__() got an unexpected keyword argument 'decoupled_weight_decay'"));

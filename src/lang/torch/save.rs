@@ -40,7 +40,7 @@ pub fn install(m: &Module) {
     m.set(
         "load",
         Value::builtin("load", |interp, args| {
-            let [f, _map_location, _pickle_module, weights_only, _mmap] = args.bind(&[
+            let [f, map_location, _pickle_module, weights_only, _mmap] = args.bind(&[
                 "f",
                 "map_location=",
                 "pickle_module=",
@@ -63,6 +63,14 @@ pub fn install(m: &Module) {
                 Some(None) => return Err(Exception::runtime_error(TRUNCATED)),
                 Some(Some(v)) => v.clone(),
             };
+            // Storages mapped onto a GPU: what PyTorch raises on a machine without one.
+            if let Some(m) = map_location.filter(|m| matches!(m, Value::Str(_)) || m.downcast::<super::device::PyDevice>().is_some())
+                && super::device::parse_device(&m)?.kind == "cuda"
+            {
+                return Err(Exception::runtime_error(
+                    "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. If you are running on a CPU-only machine, please use torch.load with map_location=torch.device('cpu') to map your storages to the CPU.",
+                ));
+            }
             // PyTorch 2.6 made `weights_only=True` the default.
             if weights_only
                 .as_ref()

@@ -207,6 +207,14 @@ impl NativeObject for PyTensor {
     fn repr(&self) -> String {
         self.0.repr()
     }
+    /// Handles on one engine tensor are one Python tensor (as a dict key: the per-parameter
+    /// optimizers of `{p: Adam([p]) for p in model.parameters()}` are found again).
+    fn key_identity(&self) -> Option<usize> {
+        Some(self.0.id())
+    }
+    fn hash(&self) -> Option<u64> {
+        Some(self.0.id() as u64)
+    }
     /// `Tensor.__index__`: one element of an integer or bool dtype, else TypeError.
     fn index(&self) -> Option<Result<i64, String>> {
         let t = &self.0;
@@ -586,6 +594,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             };
             super::autograd::with_interp(interp, || t.backward_graph(g.as_ref(), retain, create))?;
             Ok(Value::None)
+        }),
+        "register_post_accumulate_grad_hook" => Value::method(this.clone(), name, |_, args| {
+            let [hook] = args.bind(&["hook"])?;
+            super::autograd::register_post_accumulate_hook(&receiver(&args)?, hook.unwrap_or(Value::None))?;
+            Ok(Value::native(super::autograd::NoRemove))
         }),
         "register_hook" => Value::method(this.clone(), "register_hook", |_, args| {
             let [hook] = args.bind(&["hook"])?;
