@@ -21,6 +21,7 @@ mod binary_more;
 mod bitwise;
 mod cross;
 mod dist;
+pub mod embedding_bag;
 pub use bitwise::BitOp;
 pub mod conv;
 pub mod conv_transpose;

@@ -44,6 +44,7 @@ mod erfinv_init;
 mod inplace;
 mod inplace_shape;
 mod layers_more;
+mod embedding_bag;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
@@ -213,6 +214,14 @@ pub fn install(interp: &mut Interpreter) {
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
+    // `from torch.utils.data.dataset import random_split` imports the submodules by name.
+    if let Value::Module(d) = &data {
+        for sub in ["dataset", "sampler"] {
+            if let Some(m) = d.get(sub) {
+                interp.register_module(&format!("torch.utils.data.{sub}"), m);
+            }
+        }
+    }
     interp.register_module("torch.utils.data", data);
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
@@ -945,6 +954,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     grid_sample::add_functional(&m);
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
+    embedding_bag::add_functional(&m);
     adaptive1d::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
