@@ -19,6 +19,7 @@ mod autograd;
 pub mod batchnorm;
 mod binary_more;
 mod bitwise;
+pub mod bilinear;
 mod cross;
 mod dist;
 pub mod embedding_bag;

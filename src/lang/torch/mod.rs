@@ -45,6 +45,7 @@ mod inplace;
 mod inplace_shape;
 mod layers_more;
 mod embedding_bag;
+mod bilinear;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
@@ -955,6 +956,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
     embedding_bag::add_functional(&m);
+    bilinear::add_functional(&m);
     adaptive1d::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
