@@ -22,6 +22,7 @@ mod bitwise;
 pub mod bilinear;
 mod cross;
 mod dist;
+pub mod euclidean_dist;
 pub mod embedding_bag;
 pub use bitwise::BitOp;
 pub mod conv;

@@ -46,6 +46,7 @@ mod inplace_shape;
 mod layers_more;
 mod embedding_bag;
 mod bilinear;
+mod distance_modules;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
@@ -180,6 +181,7 @@ pub fn install(interp: &mut Interpreter) {
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     act_modules::install(&nn, &functional);
+    distance_modules::install(&nn, &functional);
     padding::install_modules(&nn, &functional);
     inplace::install_functional(&functional);
     inplace::install_modules(&nn, &functional);
