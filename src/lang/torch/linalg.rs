@@ -64,11 +64,30 @@ pub fn install(m: &Module) -> Value {
     m.set("meshgrid", Value::builtin("meshgrid", meshgrid));
     m.set("unique", Value::builtin("unique", unique));
     m.set("cdist", Value::builtin("cdist", |_, args| {
-        let [x1, x2, p, _mode] = args.bind(&["x1", "x2", "p=", "compute_mode="])?;
+        let [x1, x2, p, mode] = args.bind(&["x1", "x2", "p=", "compute_mode="])?;
         let (x1, x2) = (tensor(x1.as_ref(), "cdist", "x1")?, tensor(x2.as_ref(), "cdist", "x2")?);
         let p = f64_arg(p.as_ref(), 2.0, "p")?;
-        if x1.dim() < 2 || x2.dim() < 2 {
-            return Err(Exception::runtime_error(format!("cdist only supports at least 2D tensors, X1 got: {}D", x1.dim().min(x2.dim()))));
+        // torch/functional.py's names for ATen's modes 0, 1 and 2.
+        let mode = match &mode {
+            None | Some(Value::None) => 0,
+            Some(Value::Str(s)) if &**s == "use_mm_for_euclid_dist_if_necessary" => 0,
+            Some(Value::Str(s)) if &**s == "use_mm_for_euclid_dist" => 1,
+            Some(Value::Str(s)) if &**s == "donot_use_mm_for_euclid_dist" => 2,
+            Some(Value::Str(s)) => return Err(Exception::value_error(format!("{s} is not a valid value for compute_mode"))),
+            Some(v) => return Err(Exception::value_error(format!("{} is not a valid value for compute_mode", v.repr()))),
+        };
+        for (name, t) in [("X1", &x1), ("X2", &x2)] {
+            if t.dim() < 2 {
+                return Err(Exception::runtime_error(format!("cdist only supports at least 2D tensors, {name} got: {}D", t.dim())));
+            }
+        }
+        let (c1, c2) = (x1.shape()[x1.dim() - 1], x2.shape()[x2.dim() - 1]);
+        if c1 != c2 {
+            return Err(Exception::runtime_error(format!("X1 and X2 must have the same number of columns. X1: {c1} X2: {c2}")));
+        }
+        let (r1, r2) = (x1.shape()[x1.dim() - 2], x2.shape()[x2.dim() - 2]);
+        if p == 2.0 && x1.numel() > 0 && x2.numel() > 0 && (mode == 1 || (mode == 0 && (r1 > 25 || r2 > 25))) {
+            return cdist_mm(&x1, &x2).map(tv);
         }
         // |x1[..., i, None, :] - x2[..., None, j, :]| reduced over the features.
         let diff = x1.unsqueeze(-2).and_then(|a| a.sub(&x2.unsqueeze(-3)?)).map_err(exc)?;
@@ -332,4 +351,35 @@ fn histc(t: &Tensor, bins: i64, min: f64, max: f64) -> R<Tensor> {
         h[k.min(b - 1)] += 1.0;
     }
     Tensor::from_data(Data::F64(h), &[b]).and_then(|r| r.to_dtype(t.dtype())).map_err(exc)
+}
+
+/// `cdist`'s matrix-product path (ATen's `cdist_impl` for `p = 2`): the batch dimensions
+/// broadcast and flattened (none: a batch of one), `_euclidean_dist` on the rows, the result
+/// viewed back (ViewBackward0).
+fn cdist_mm(x1: &Tensor, x2: &Tensor) -> R<Tensor> {
+    let (s1, s2) = (x1.shape(), x2.shape());
+    let (b1, b2) = (&s1[..s1.len() - 2], &s2[..s2.len() - 2]);
+    let (r1, r2, c) = (s1[s1.len() - 2], s2[s2.len() - 2], s1[s1.len() - 1]);
+    let nd = b1.len().max(b2.len());
+    let dim = |b: &[usize], i: usize| if i + b.len() >= nd { b[i + b.len() - nd] } else { 1 };
+    let mut batch = Vec::with_capacity(nd);
+    for i in 0..nd {
+        let (a, b) = (dim(b1, i), dim(b2, i));
+        if a != b && a != 1 && b != 1 {
+            return Err(Exception::runtime_error(format!(
+                "The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
+            )));
+        }
+        batch.push(if a == 1 { b } else { a });
+    }
+    let n: usize = batch.iter().product();
+    let grow = |t: &Tensor, r: usize| -> engine::Result<Tensor> {
+        let mut full = batch.clone();
+        full.extend([r, c]);
+        t.expand(&full)?.reshape(&[n as isize, r as isize, c as isize])
+    };
+    let out = engine::euclidean_dist::euclidean_dist(&grow(x1, r1).map_err(exc)?, &grow(x2, r2).map_err(exc)?).map_err(exc)?;
+    let mut shape: Vec<isize> = batch.iter().map(|&d| d as isize).collect();
+    shape.extend([r1 as isize, r2 as isize]);
+    out.reshape(&shape).map_err(exc)
 }

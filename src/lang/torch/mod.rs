@@ -47,6 +47,9 @@ mod erfinv_init;
 mod inplace;
 mod inplace_shape;
 mod layers_more;
+mod embedding_bag;
+mod bilinear;
+mod distance_modules;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
@@ -185,6 +188,7 @@ pub fn install(interp: &mut Interpreter) {
     let nn = Rc::new(nn::nn_module(&shared));
     let functional = Rc::new(functional_module(&shared));
     act_modules::install(&nn, &functional);
+    distance_modules::install(&nn, &functional);
     padding::install_modules(&nn, &functional);
     inplace::install_functional(&functional);
     inplace::install_modules(&nn, &functional);
@@ -225,12 +229,15 @@ pub fn install(interp: &mut Interpreter) {
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
-    interp.register_module("torch.utils.data", data.clone());
-    if let Value::Module(d) = &data
-        && let Some(dl) = d.get("dataloader")
-    {
-        interp.register_module("torch.utils.data.dataloader", dl);
+    // `from torch.utils.data.dataset import random_split` imports the submodules by name.
+    if let Value::Module(d) = &data {
+        for sub in ["dataset", "sampler", "dataloader"] {
+            if let Some(m) = d.get(sub) {
+                interp.register_module(&format!("torch.utils.data.{sub}"), m);
+            }
+        }
     }
+    interp.register_module("torch.utils.data", data);
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }
@@ -965,6 +972,8 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     grid_sample::add_functional(&m);
     losses_more::add_functional(&m);
     layers_more::add_functional(&m);
+    embedding_bag::add_functional(&m);
+    bilinear::add_functional(&m);
     adaptive1d::add_functional(&m);
     adaptive_max::add_functional(&m);
     tensorfns::add_functional(&m);

@@ -1676,6 +1676,8 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::upsample::register(&m);
     super::losses_more::register(&m);
     super::layers_more::register(&m);
+    super::embedding_bag::register(&m, shared.rng.clone());
+    super::bilinear::register(&m, shared.rng.clone());
     super::data_parallel::register(&m);
     super::adaptive1d::register(&m);
     super::adaptive_max::register(&m);
