@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::loader_iter::{Indices, LoaderIter};
 use super::{PyGenerator, Shared, class};
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::{Exception, Interpreter, Module, TypeObj, Value};
@@ -147,6 +148,7 @@ fn random_split(interp: &mut Interpreter, shared: &Shared, dataset: Value, lengt
 }
 
 /// `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, generator=None)`.
+#[derive(Clone)]
 struct DataLoader {
     dataset: Value,
     batch_size: usize,
@@ -173,44 +175,39 @@ impl DataLoader {
         };
         Ok(if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) })
     }
+}
 
-    /// The batches' dataset indices: from `batch_sampler`, else `sampler` (or `shuffle`'s
-    /// RandomSampler, or the dataset's order) in groups of `batch_size`.
-    fn index_batches(&self, interp: &mut Interpreter) -> R<Vec<Vec<Value>>> {
+impl super::loader_iter::Batches for DataLoader {
+    /// Where the batches' indices come from: `batch_sampler`, else `sampler` (or `shuffle`'s
+    /// RandomSampler, or the dataset's order) grouped `batch_size` at a time.
+    fn indices(&self, interp: &mut Interpreter) -> R<Indices> {
         if let Some(b) = &self.batch_sampler {
-            return interp.iterate(b)?.iter().map(|batch| interp.iterate(batch)).collect();
+            return Ok(Indices::Batches(interp.iter(b)?));
         }
-        let order: Vec<Value> = if let Some(s) = &self.sampler {
-            interp.iterate(s)?
+        Ok(Indices::Single(if let Some(s) = &self.sampler {
+            interp.iter(s)?
         } else if self.shuffle {
             // `shuffle=True` is `RandomSampler(dataset, generator=loader.generator)`.
-            super::samplers::shuffler(self.dataset.clone(), self.generator.clone(), self.default.clone()).indices(interp)?
+            Value::iter_items(super::samplers::shuffler(self.dataset.clone(), self.generator.clone(), self.default.clone()).indices(interp)?)
         } else {
-            (0..interp.len(&self.dataset)? as i64).map(Value::Int).collect()
-        };
-        Ok(order
-            .chunks(self.batch_size)
-            .filter(|c| !self.drop_last || c.len() == self.batch_size)
-            .map(<[Value]>::to_vec)
-            .collect())
+            Value::iter_items((0..interp.len(&self.dataset)? as i64).map(Value::Int).collect())
+        }))
     }
 
-    /// One pass over the data, as PyTorch's single-process iterator makes it.
-    fn epoch(&self, interp: &mut Interpreter) -> R<Vec<Value>> {
-        let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
-        // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
-        // shuffles, before the sampler draws: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
-        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
-        let mut batches = Vec::new();
-        for chunk in self.index_batches(interp)? {
-            let samples = chunk.iter().map(|i| interp.get_item(&self.dataset, i)).collect::<R<Vec<_>>>()?;
-            let batch = match &self.collate_fn {
-                Some(f) => interp.call(f, Args::new("collate_fn", vec![Value::list(samples)]))?,
-                None => collate(interp, samples)?,
-            };
-            batches.push(batch);
+    fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    fn drop_last(&self) -> bool {
+        self.drop_last
+    }
+
+    fn fetch(&self, interp: &mut Interpreter, indices: &[Value]) -> R<Value> {
+        let samples = indices.iter().map(|i| interp.get_item(&self.dataset, i)).collect::<R<Vec<_>>>()?;
+        match &self.collate_fn {
+            Some(f) => interp.call(f, Args::new("collate_fn", vec![Value::list(samples)])),
+            None => collate(interp, samples),
         }
-        Ok(batches)
     }
 }
 
@@ -277,8 +274,12 @@ impl NativeObject for DataLoader {
     fn len(&self, interp: &mut Interpreter) -> R<Option<usize>> {
         self.n_batches(interp).map(Some)
     }
-    fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
-        Ok(Some(Value::iter_items(self.epoch(interp)?)))
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
+        // shuffles, before the sampler draws: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
+        let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
+        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
+        Ok(Some(Value::native(LoaderIter::new(Rc::new(self.clone())))))
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {

@@ -22,6 +22,7 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
     convert::as_tensor(v).is_some_and(|t| !t.is_leaf())
 }
 mod data;
+mod loader_iter;
 mod samplers;
 mod saved_hooks;
 mod determinism;

@@ -53,13 +53,7 @@ impl Sampler {
             Kind::Random { data_source, replacement, num_samples, generator } => {
                 let n = interp.len(data_source)?;
                 let count = num_samples.unwrap_or(n);
-                let g = match generator {
-                    Some(g) => g.clone(),
-                    None => {
-                        let seed = self.default.borrow_mut().random64() % (1u64 << 63);
-                        Rc::new(RefCell::new(Generator::new(seed)))
-                    }
-                };
+                let g = self.own_generator(generator);
                 let mut g = g.borrow_mut();
                 let mut out = Vec::with_capacity(count);
                 if *replacement {
@@ -89,7 +83,19 @@ impl Sampler {
         }
     }
 
-    fn length(&self, interp: &mut Interpreter) -> R<usize> {
+    /// RandomSampler's generator: the one it was given, else a new one seeded by a draw from
+    /// the default generator (made afresh for every pass, as PyTorch's `__iter__` does).
+    fn own_generator(&self, generator: &Option<Gen>) -> Gen {
+        match generator {
+            Some(g) => g.clone(),
+            None => {
+                let seed = self.default.borrow_mut().random64() % (1u64 << 63);
+                Rc::new(RefCell::new(Generator::new(seed)))
+            }
+        }
+    }
+
+        fn length(&self, interp: &mut Interpreter) -> R<usize> {
         match &self.kind {
             Kind::Sequential { data_source } => interp.len(data_source),
             Kind::Random { data_source, num_samples, .. } => match num_samples {
@@ -142,6 +148,13 @@ impl NativeObject for Sampler {
         self.length(interp).map(Some)
     }
     fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
+        // With replacement the indices are drawn a chunk at a time as they are reached (the
+        // sampler may be asked for 1e10 of them).
+        if let Kind::Random { data_source, replacement: true, num_samples, generator } = &self.kind {
+            let n = interp.len(data_source)?;
+            let g = self.own_generator(generator);
+            return Ok(Some(Value::native(super::loader_iter::ReplacementIter::new(g, n, num_samples.unwrap_or(n)))));
+        }
         Ok(Some(Value::iter_items(self.indices(interp)?)))
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
