@@ -387,6 +387,10 @@ impl Interpreter {
                     .map(|c| c.0.clone())
                     .or_else(|| v.downcast::<StaticMethod>().map(|s| s.0.clone()))
                     .or_else(|| v.downcast::<Property>().map(|p| p.fget.clone()))
+                    .or_else(|| match v.downcast::<NativeMethod>().map(|m| m.0.clone()) {
+                        Some(Value::Native(ref n)) => n.wrapped(),
+                        _ => None,
+                    })
                     .and_then(|f| if let Value::Function(f) = &f { Some(f.clone()) } else { None }),
                 _ => None,
             };

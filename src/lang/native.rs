@@ -136,6 +136,12 @@ pub trait NativeObject: Any {
         Ok(false)
     }
 
+    /// The function this callable wraps (`functools.wraps`'s `__wrapped__`): a class holding
+    /// the wrapper makes that function its method, naming it `Class.name` in errors.
+    fn wrapped(&self) -> Option<Value> {
+        None
+    }
+
     /// `this(*args, **kwargs)`; `Ok(None)` means not callable.
     fn call(&self, _this: &Value, _args: Args, _interp: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(None)

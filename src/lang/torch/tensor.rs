@@ -412,12 +412,33 @@ impl NativeObject for GradMode {
 
 /// `f` wrapped to run with grad mode `enabled` (restored afterwards, also on error).
 pub fn grad_mode_wrapper(enabled: bool, f: Value) -> Value {
-    Value::builtin("decorate_context", move |interp, args| {
-        let prev = crate::tensor::set_grad_enabled(enabled);
-        let r = interp.call(&f, args);
+    // A function as PyTorch's `functools.wraps` wrapper is: as a class attribute it binds to
+    // the instance (`@torch.no_grad()` on a method, minGPT's `generate`).
+    Value::native(crate::lang::classes::NativeMethod(Value::native(GradModeFn { enabled, f })))
+}
+
+/// A function decorated by a grad mode: it runs with that mode, restored afterwards.
+struct GradModeFn {
+    enabled: bool,
+    f: Value,
+}
+
+impl NativeObject for GradModeFn {
+    fn type_name(&self) -> &str {
+        "function"
+    }
+    fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
+        Some(Value::native(GradModeFn { enabled: self.enabled, f: c.value(&self.f)? }))
+    }
+    fn wrapped(&self) -> Option<Value> {
+        Some(self.f.clone())
+    }
+    fn call(&self, _: &Value, args: Args, interp: &mut Interpreter) -> R<Option<Value>> {
+        let prev = crate::tensor::set_grad_enabled(self.enabled);
+        let r = interp.call(&self.f, args);
         crate::tensor::set_grad_enabled(prev);
-        r
-    })
+        r.map(Some)
+    }
 }
 
 /// A unary elementwise method: `t.exp()`.
