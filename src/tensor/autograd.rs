@@ -4,7 +4,9 @@
 //! forward kernels (and their float32 rounding) exactly as PyTorch's derivatives do.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use crate::addr_map::AddrMap;
 use std::rc::Rc;
 
 use super::storage::Storage;
@@ -294,8 +296,8 @@ impl Ord for Ready {
     }
 }
 
-fn key(n: &Rc<Node>) -> *const Node {
-    Rc::as_ptr(n)
+fn key(n: &Rc<Node>) -> usize {
+    Rc::as_ptr(n) as usize
 }
 
 /// Adds `g` into a gradient buffer slot the way PyTorch's InputBuffer does (first one is
@@ -387,11 +389,13 @@ fn run(roots: &[(Tensor, Tensor)], retain_graph: bool, capture: Option<&[Tensor]
         capture.and_then(|c| c.iter().position(|x| x.grad_fn().is_some_and(|m| Rc::ptr_eq(&m, n))))
     };
 
-    let mut deps: HashMap<*const Node, usize> = HashMap::new();
-    let mut seen: HashMap<*const Node, Rc<Node>> = HashMap::new();
-    let mut buffers: HashMap<*const Node, Option<Tensor>> = HashMap::new();
+    // Keyed by node and tensor addresses, hashed by one multiply (addr_map.rs): a backward
+    // pass looks each node up several times.
+    let mut deps: AddrMap<usize> = AddrMap::default();
+    let mut seen: AddrMap<Rc<Node>> = AddrMap::default();
+    let mut buffers: AddrMap<Option<Tensor>> = AddrMap::default();
     let mut leaf_order: Vec<Tensor> = Vec::new();
-    let mut leaf_bufs: HashMap<usize, Option<Tensor>> = HashMap::new();
+    let mut leaf_bufs: AddrMap<Option<Tensor>> = AddrMap::default();
     let mut ready = BinaryHeap::new();
     let mut stack = Vec::new();
     for (root, grad) in roots {
