@@ -126,11 +126,6 @@ pub fn take_error() -> Option<TensorError> {
     ERROR.with(|e| e.borrow_mut().take())
 }
 
-/// Whether an error is waiting for [`take_error`].
-pub fn has_error() -> bool {
-    ERROR.with(|e| e.borrow().is_some())
-}
-
 /// Gives the node `out` was just recorded with (if grad mode made one) the values its formula
 /// reads, packing them when hooks are active. Called by an op right after it records: without
 /// a node it costs nothing, and nothing noted can reach another op's node. An op that saves

@@ -188,7 +188,7 @@ impl super::loader_iter::Batches for DataLoader {
             interp.iter(s)?
         } else if self.shuffle {
             // `shuffle=True` is `RandomSampler(dataset, generator=loader.generator)`.
-            Value::iter_items(super::samplers::shuffler(self.dataset.clone(), self.generator.clone(), self.default.clone()).indices(interp)?)
+            super::samplers::shuffler(self.dataset.clone(), self.generator.clone(), self.default.clone()).pass(interp)?
         } else {
             Value::iter_items((0..interp.len(&self.dataset)? as i64).map(Value::Int).collect())
         }))

@@ -43,37 +43,35 @@ impl Sampler {
         }
     }
 
-    /// One pass of `__iter__`, drawn all at once (PyTorch's generators draw at the first
-    /// `next`, before the loader fetches a sample, except `RandomSampler` with replacement,
-    /// which draws 32 indices at a time from a generator of its own).
-    pub(super) fn indices(&self, interp: &mut Interpreter) -> R<Vec<Value>> {
-        let int_values = |v: Vec<i64>| v.into_iter().map(Value::Int).collect::<Vec<_>>();
+    /// One pass of `__iter__` as an iterator: drawn all at once (PyTorch's generators draw at
+    /// the first `next`, before the loader fetches a sample), except `RandomSampler` with
+    /// replacement, whose indices are drawn 32 at a time as they are reached (the sampler may be
+    /// asked for 1e10 of them).
+    pub(super) fn pass(&self, interp: &mut Interpreter) -> R<Value> {
+        let int_values = |v: Vec<i64>| Value::iter_items(v.into_iter().map(Value::Int).collect());
         match &self.kind {
             Kind::Sequential { data_source } => Ok(int_values((0..interp.len(data_source)? as i64).collect())),
             Kind::Random { data_source, replacement, num_samples, generator } => {
                 let n = interp.len(data_source)?;
                 let count = num_samples.unwrap_or(n);
                 let g = self.own_generator(generator);
+                if *replacement {
+                    return Ok(Value::native(super::loader_iter::ReplacementIter::new(g, n, count)));
+                }
                 let mut g = g.borrow_mut();
                 let mut out = Vec::with_capacity(count);
-                if *replacement {
-                    for size in std::iter::repeat_n(32, count / 32).chain([count % 32]) {
-                        out.extend(ints(&engine::randint(&mut g, 0, n as i64, &[size]).map_err(exc)?));
-                    }
-                } else {
-                    for _ in 0..count / n.max(1) {
-                        out.extend(ints(&engine::randperm(&mut g, n).map_err(exc)?));
-                    }
-                    // The last permutation is drawn even when none of it is used.
-                    let last = ints(&engine::randperm(&mut g, n).map_err(exc)?);
-                    out.extend(last.into_iter().take(count % n.max(1)));
+                for _ in 0..count / n.max(1) {
+                    out.extend(ints(&engine::randperm(&mut g, n).map_err(exc)?));
                 }
+                // The last permutation is drawn even when none of it is used.
+                let last = ints(&engine::randperm(&mut g, n).map_err(exc)?);
+                out.extend(last.into_iter().take(count % n.max(1)));
                 Ok(int_values(out))
             }
             Kind::SubsetRandom { indices, generator } => {
                 let g = generator.clone().unwrap_or_else(|| self.default.clone());
                 let perm = engine::randperm(&mut g.borrow_mut(), indices.len()).map_err(exc)?;
-                Ok(ints(&perm).into_iter().map(|i| indices[i as usize].clone()).collect())
+                Ok(Value::iter_items(ints(&perm).into_iter().map(|i| indices[i as usize].clone()).collect()))
             }
             Kind::WeightedRandom { weights, num_samples, replacement, generator } => {
                 let g = generator.clone().unwrap_or_else(|| self.default.clone());
@@ -148,14 +146,7 @@ impl NativeObject for Sampler {
         self.length(interp).map(Some)
     }
     fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
-        // With replacement the indices are drawn a chunk at a time as they are reached (the
-        // sampler may be asked for 1e10 of them).
-        if let Kind::Random { data_source, replacement: true, num_samples, generator } = &self.kind {
-            let n = interp.len(data_source)?;
-            let g = self.own_generator(generator);
-            return Ok(Some(Value::native(super::loader_iter::ReplacementIter::new(g, n, num_samples.unwrap_or(n)))));
-        }
-        Ok(Some(Value::iter_items(self.indices(interp)?)))
+        self.pass(interp).map(Some)
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match (&self.kind, name) {
