@@ -126,14 +126,57 @@ pub(crate) fn attach(
     saves: bool,
     backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
 ) -> Tensor {
+    attach_as(t, name, inputs, saves, backward, false)
+}
+
+/// [`attach`] for a view made by `view_op`, whose tangents at batched levels are already set
+/// (`forward_ad::batched_view`).
+pub(crate) fn attach_as(
+    t: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+    view: bool,
+) -> Tensor {
     if super::forward_ad::active() {
-        super::forward_ad::propagate(&t, name, inputs, &backward);
+        return attach_dual(t, name, inputs, saves, backward, view);
     }
-    if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
+    let track = is_grad_enabled() && inputs.iter().any(|i| i.requires_grad());
+    if track {
         let node = make_node(name, inputs, saves, Box::new(backward));
         t.0.requires_grad.set(true);
         super::saved_hooks::recorded(&node);
         t.set_grad_fn(Some(node));
+    }
+    t
+}
+
+/// [`attach_as`] inside a dual level: the tangents too. Kept out of the common path.
+#[cold]
+fn attach_dual(
+    t: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    saves: bool,
+    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
+    view: bool,
+) -> Tensor {
+    if !(is_grad_enabled() && inputs.iter().any(|i| i.requires_grad())) {
+        super::forward_ad::propagate(&t, name, inputs, &backward, view);
+        return t;
+    }
+    // The node first: a saved copy of the output (`result`, see `forward_ad::with_linked`)
+    // then stands for it while the tangent is computed, so a tangent formula reading it keeps
+    // its history (reverse mode over forward mode).
+    let node = make_node(name, inputs, saves, Box::new(backward));
+    t.0.requires_grad.set(true);
+    super::saved_hooks::recorded(&node);
+    t.set_grad_fn(Some(node.clone()));
+    super::forward_ad::link_result(&node);
+    let formula = node.backward.borrow().clone();
+    if let Some(formula) = formula {
+        super::forward_ad::propagate(&t, name, inputs, &*formula, view);
     }
     t
 }

@@ -17,6 +17,7 @@ use std::hash::BuildHasherDefault;
 
 use crate::addr_map::{AddrHasher, AddrMap};
 
+use super::view::Layout;
 use super::{Result, Tensor, TensorError, grad, with_grad_mode};
 
 /// An op's gradient formula, as `autograd::record` receives it.
@@ -40,6 +41,8 @@ thread_local! {
     static LINKED: RefCell<Option<Tensor>> = const { RefCell::new(None) };
     /// The first failure to compute a tangent, raised when a tangent is next read.
     static ERROR: RefCell<Option<TensorError>> = const { RefCell::new(None) };
+    /// The batched levels and their batch sizes (see [`enter_batched_level`]).
+    static BATCHED: RefCell<Vec<(u64, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Whether some dual level is open (cheap; checked by every recorded operation).
@@ -60,8 +63,24 @@ pub fn enter_level() -> u64 {
     level
 }
 
+/// Opens a batched level of `batch` rows and returns it: each tangent of that level has a
+/// leading dim of `batch`, one tangent per row, as the BatchedTensor tangents of PyTorch's
+/// `jacfwd` (a `vmap` over `jvp`) have. One call of the function then gives every column of
+/// the Jacobian, where an unbatched level takes a call per column.
+pub fn enter_batched_level(batch: usize) -> u64 {
+    let level = enter_level();
+    BATCHED.with(|b| b.borrow_mut().push((level, batch)));
+    level
+}
+
+/// The batch size of `level` when it is batched.
+pub fn batch_size(level: u64) -> Option<usize> {
+    BATCHED.with(|b| b.borrow().iter().find(|(l, _)| *l == level).map(|&(_, n)| n))
+}
+
 /// Closes `level`: every tangent of that level is dropped.
 pub fn exit_level(level: u64) {
+    BATCHED.with(|b| b.borrow_mut().retain(|(l, _)| *l != level));
     let open = LEVELS.with(|l| {
         let mut l = l.borrow_mut();
         l.retain(|&x| x != level);
@@ -104,7 +123,8 @@ pub fn set_tangent(t: &Tensor, level: u64, tangent: Tensor) {
 /// `make_dual(primal, tangent)` at `level`: a view of `primal` whose tangent is `tangent`
 /// (used as it is when laid out as the primal is, copied contiguous otherwise).
 pub fn make_dual(primal: &Tensor, tangent: &Tensor, level: u64) -> Result<Tensor> {
-    if tangent.shape() != primal.shape() {
+    let expected: Vec<usize> = batch_size(level).into_iter().chain(primal.shape()).collect();
+    if tangent.shape() != expected {
         return Err(TensorError::runtime(format!(
             "Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size {:?} while the given forward gradient is of size {:?}.",
             primal.shape(),
@@ -160,9 +180,10 @@ pub fn carry(from: &Tensor, to: &Tensor) {
 
 /// A reshape's tangent is the input tangent reshaped (exactly linear, no formula needed).
 pub(crate) fn reshaped(from: &Tensor, to: &Tensor, shape: &[usize]) {
-    let shape: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
     for level in levels_to_propagate() {
         if let Some(t) = get(level, from.id()) {
+            let shape: Vec<isize> =
+                batch_size(level).into_iter().chain(shape.iter().copied()).map(|d| d as isize).collect();
             // Enclosing levels stay on: a tangent's own tangent is reshaped with it (nested).
             let prev = SUSPENDED_FROM.with(|s| s.replace(level));
             let r = t.reshape(&shape);
@@ -215,6 +236,16 @@ pub(crate) fn with_linked<T>(result: &Tensor, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// The saved output of the op being recorded (see [`with_linked`]) stands for `node`'s
+/// output from now on (as `ops::link_output` makes it after recording).
+pub(crate) fn link_result(node: &std::rc::Rc<super::autograd::Node>) {
+    LINKED.with(|l| {
+        if let Some(r) = &*l.borrow() {
+            r.set_origin(super::tensor::Origin::Output(std::rc::Rc::downgrade(node)));
+        }
+    });
+}
+
 /// Computes `out`'s tangent at every open level where some input has one, from the
 /// operation's gradient formula `backward` (see the module comment).
 pub(crate) fn propagate(
@@ -222,20 +253,35 @@ pub(crate) fn propagate(
     name: &'static str,
     inputs: &[&Tensor],
     backward: Formula<'_>,
+    view: bool,
 ) {
+    // Under grad mode, a tangent keeps its history, through the tangents and the primals, for
+    // reverse mode over forward (`jacrev(jacfwd(f))`).
+    let grad_on = super::is_grad_enabled();
+    let primals_tracked = inputs.iter().any(|i| i.requires_grad());
     // Taken first: the ops the formulas record below are not the linked op.
     let linked = LINKED.with(|l| l.borrow_mut().take());
     for level in levels_to_propagate() {
         let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
-        if tans.iter().all(Option::is_none) {
+        // (A view's batched tangents are set by [`batched_view`].)
+        if tans.iter().all(Option::is_none) || (view && batch_size(level).is_some()) {
             continue;
         }
+        let history = grad_on && (primals_tracked || tans.iter().flatten().any(Tensor::requires_grad));
         let prev = SUSPENDED_FROM.with(|s| s.replace(level));
         // An op with a rule of its own (jvp_rules.rs) computes its tangent directly, in the
         // ambient grad mode; the others differentiate their formula, which needs grad mode.
-        let r = match super::jvp_rules::tangent(name, out, inputs, &tans, backward) {
+        let one = |tans: &[Option<Tensor>]| match super::jvp_rules::tangent(name, out, inputs, tans, backward) {
             Some(r) => r,
-            None => with_grad_mode(true, || local_jvp(out, name, &tans, backward)),
+            None => with_grad_mode(true, || local_jvp(out, name, tans, backward, history)),
+        };
+        let r = match batch_size(level) {
+            None => one(&tans),
+            Some(b) => match super::jvp_rules::batched(name, out, inputs, &tans, backward) {
+                Some(r) => r,
+                // No batched rule: the unbatched one, row by row.
+                None => by_batch_rows(out, b, &tans, &one),
+            },
         };
         SUSPENDED_FROM.with(|s| s.set(prev));
         match r {
@@ -265,7 +311,10 @@ pub(crate) fn propagate_with(out: &Tensor, inputs: &[&Tensor], jvp: Jvp<'_>) {
             continue;
         }
         let prev = SUSPENDED_FROM.with(|s| s.replace(level));
-        let r = jvp(&tans);
+        let r = match batch_size(level) {
+            None => jvp(&tans),
+            Some(b) => by_batch_rows(out, b, &tans, jvp),
+        };
         SUSPENDED_FROM.with(|s| s.set(prev));
         match r {
             Ok(Some(t)) => set_tangent(out, level, t),
@@ -282,6 +331,7 @@ fn local_jvp(
     name: &'static str,
     tans: &[Option<Tensor>],
     backward: Formula<'_>,
+    history: bool,
 ) -> Result<Option<Tensor>> {
     if !out.dtype().is_floating_point() {
         return Ok(None);
@@ -314,7 +364,8 @@ fn local_jvp(
     }
     // Retained: the formula's saved values may lead into the graph being run (a reverse pass
     // under forward mode), which must not be freed.
-    let r = grad(&outs, &gos, std::slice::from_ref(&u), true, false)?;
+    // With a history when the tangent is to be differentiated again (see [`propagate`]).
+    let r = grad(&outs, &gos, std::slice::from_ref(&u), true, history)?;
     Ok(Some(
         r.into_iter()
             .next()
@@ -374,4 +425,60 @@ fn by_rows(
     Ok(Some(
         Tensor::from_data(super::Data::F64(vals), &out.shape())?.to_dtype(out.dtype())?,
     ))
+}
+
+/// A batched level's tangent of `out` from the unbatched rule `one`, row by row: row `k` of
+/// each input tangent through `one`, the results stacked (zeros for a row with no tangent).
+/// The rows' ops propagate the enclosing levels, so nested levels stay correct.
+fn by_batch_rows(
+    out: &Tensor,
+    batch: usize,
+    tans: &[Option<Tensor>],
+    one: &dyn Fn(&[Option<Tensor>]) -> Result<Option<Tensor>>,
+) -> Result<Option<Tensor>> {
+    let mut rows = Vec::with_capacity(batch);
+    for k in 0..batch {
+        let row: Vec<Option<Tensor>> =
+            tans.iter().map(|t| t.as_ref().map(|t| t.select(0, k as i64)).transpose()).collect::<Result<_>>()?;
+        rows.push(one(&row)?);
+    }
+    if rows.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let rows: Vec<Tensor> = rows.into_iter().map(|r| r.unwrap_or_else(|| out.zeros_like())).collect();
+    Tensor::stack(&rows, 0).map(Some)
+}
+
+/// A view's tangent at each batched level: the same view of each row of the input's tangent,
+/// as one view of the batch (`f` maps the input's layout to the view's, and is applied to a
+/// row's layout inside the tangent's; the batch dim keeps its stride in front). Exact, and
+/// itself a view op, so enclosing levels see it as one too. Unbatched levels keep the
+/// general path of [`propagate`].
+pub(crate) fn batched_view(out: &Tensor, name: &'static str, input: &Tensor, f: &dyn Fn(&Layout) -> Layout) {
+    for level in levels_to_propagate() {
+        if batch_size(level).is_none() || !out.dtype().is_floating_point() {
+            continue;
+        }
+        let Some(t) = get(level, input.id()) else { continue };
+        let batched = |l: &Layout| {
+            let row = Layout { shape: l.shape[1..].to_vec(), strides: l.strides[1..].to_vec(), offset: l.offset };
+            let r = f(&row);
+            Layout {
+                shape: std::iter::once(l.shape[0]).chain(r.shape).collect(),
+                strides: std::iter::once(l.strides[0]).chain(r.strides).collect(),
+                offset: r.offset,
+            }
+        };
+        // Its gradient (a reverse pass through the tangent): scattered back to the tangent's
+        // shape by the view's positions in it.
+        let base_shape = t.shape();
+        let rel = batched(&Layout::contiguous(&base_shape));
+        let prev = SUSPENDED_FROM.with(|s| s.replace(level));
+        let v = t.view_op(name, batched, move |g, n| {
+            let pos = std::rc::Rc::new(rel.positions());
+            super::view::as_strided_backward(base_shape.clone(), pos)(g, n)
+        });
+        SUSPENDED_FROM.with(|s| s.set(prev));
+        set_tangent(out, level, v);
+    }
 }

@@ -20,7 +20,7 @@ use ndarray::{ArrayD, ArrayView, ArrayViewMut, IxDyn, ShapeBuilder};
 mod snapshot;
 pub use snapshot::TensorCopier;
 
-use super::autograd::{attach, make_node};
+use super::autograd::make_node;
 use super::storage::Storage;
 use super::{is_grad_enabled, Result, Scalar, Tensor, TensorError};
 
@@ -689,8 +689,11 @@ impl Tensor {
         creation: Creation,
         backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + 'static,
     ) -> Tensor {
-        let t = self.make_view(f, creation);
-        attach(t, name, &[self], false, backward)
+        let t = self.make_view(&f, creation);
+        if super::forward_ad::active() {
+            super::forward_ad::batched_view(&t, name, self, &f);
+        }
+        super::autograd::attach_as(t, name, &[self], false, backward, true)
     }
 
     /// The elements as a backward closure keeps them: for a view, the root's current buffer

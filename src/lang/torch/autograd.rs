@@ -209,11 +209,25 @@ fn apply(interp: &mut Interpreter, args: Args) -> R<Value> {
     let needs: Vec<bool> = pos.iter().map(|v| grad_on && as_tensor(v).is_some_and(Tensor::requires_grad)).collect();
     let ctx = Value::native(FunctionCtx { saved: RefCell::new(Vec::new()), needs_input_grad: needs.clone(), attrs: RefCell::new(Vec::new()), outputs: RefCell::new(Vec::new()) });
     let forward = interp.get_attr(&cls, "forward")?;
-    let mut fargs = Args::new("forward", std::iter::once(ctx.clone()).chain(pos.iter().cloned()).collect());
+    // PyTorch 2's style: `forward(*args)` without ctx, then `setup_context(ctx, inputs, output)`
+    // saves what backward and jvp need (the base class has no `setup_context` here).
+    let setup = interp.get_attr(&cls, "setup_context").ok();
+    let fpos: Vec<Value> = match setup {
+        Some(_) => pos.clone(),
+        None => std::iter::once(ctx.clone()).chain(pos.iter().cloned()).collect(),
+    };
+    let mut fargs = Args::new("forward", fpos);
     fargs.kw = args.kw.clone();
     let prev = engine::set_grad_enabled(false);
     // `forward` sees primals: tangents are the `jvp` staticmethod's business.
     let out = engine::forward_ad::suspended(|| interp.call(&forward, fargs));
+    let out = match (out, &setup) {
+        (Ok(out), Some(setup)) => engine::forward_ad::suspended(|| {
+            interp.call_positional(setup, vec![ctx.clone(), Value::tuple(pos.clone()), out.clone()])
+        })
+        .map(|_| out),
+        (out, _) => out,
+    };
     engine::set_grad_enabled(prev);
     let out = out?;
     let tangent = super::function_jvp::tangent_of(interp, &cls, &ctx, &pos, &out)?;

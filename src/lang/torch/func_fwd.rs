@@ -1,5 +1,5 @@
-//! `torch.func`'s forward-mode transforms: `jvp`, `jacfwd` (one `jvp` per column, with the
-//! standard basis as tangents) and `hessian` (PyTorch's `jacfwd(jacrev(f))`), over the
+//! `torch.func`'s forward-mode transforms: `jvp`, `jacfwd` (one call in a batched dual level
+//! whose tangents are the standard basis) and `hessian` (PyTorch's `jacfwd(jacrev(f))`), over the
 //! engine's forward-mode tangents (src/tensor/forward_ad.rs). Each call opens a dual level of
 //! its own, so the transforms nest.
 
@@ -103,18 +103,26 @@ fn jvp(interp: &mut Interpreter, args: Args) -> R<Value> {
     })
 }
 
-/// The `j`-th vector of the standard basis in `like`'s shape and dtype.
-fn basis(like: &Tensor, j: usize) -> R<Tensor> {
+/// The tangents of one argument in `jacfwd`'s batch of `total` rows: rows `offset..` hold
+/// the standard basis of the argument's elements, the other rows zeros (they belong to the
+/// other arguments), shaped `[total, *like.shape]` in `like`'s dtype, as PyTorch's
+/// `_construct_standard_basis_for` lays them out.
+fn basis_rows(like: &Tensor, offset: usize, total: usize) -> R<Tensor> {
     let n = like.numel();
-    let mut v = vec![0.0f64; n];
-    v[j] = 1.0;
-    Tensor::from_data(Data::F64(v), &like.shape())
+    let mut v = vec![0.0f64; total * n];
+    for j in 0..n {
+        v[(offset + j) * n + j] = 1.0;
+    }
+    let shape: Vec<usize> = std::iter::once(total).chain(like.shape()).collect();
+    Tensor::from_data(Data::F64(v), &shape)
         .and_then(|t| t.to_dtype(like.dtype()))
         .map_err(exc)
 }
 
 /// `jacfwd(func, argnums=0, has_aux=False, *, randomness='error')`: the Jacobian of each
-/// output with respect to each picked argument, `out.shape + arg.shape`, one `jvp` per column.
+/// output with respect to each picked argument, `out.shape + arg.shape`. As PyTorch's (a
+/// `vmap` of `jvp` over the standard basis of all the picked arguments' elements), `func` is
+/// called once, inside a batched dual level whose tangents carry every basis vector at once.
 fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
     let [func, nums, has_aux, _randomness] =
         args.bind(&["func", "argnums=", "has_aux=", "*", "randomness="])?;
@@ -123,8 +131,7 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
     Ok(Value::builtin("jacfwd", move |interp, a| {
         let pos = a.pos.clone();
         let (nums, arg_tuple) = argnums(nums.as_ref(), pos.len())?;
-        let mut per_arg: Vec<Vec<Tensor>> = Vec::with_capacity(nums.len());
-        let mut first: Option<(Value, Vec<Tensor>, Option<Value>)> = None;
+        let mut xs = Vec::with_capacity(nums.len());
         for &k in &nums {
             let Some(x) = as_tensor(&pos[k]).cloned() else {
                 return Err(Exception::unsupported(format!(
@@ -132,57 +139,64 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
                     pos[k].type_name()
                 )));
             };
-            let mut cols: Vec<Vec<Tensor>> = Vec::new();
-            for j in 0..x.numel() {
-                let e = basis(&x, j)?;
-                let (out, tans, aux) = in_level(|level| {
-                    let mut call = pos.clone();
-                    call[k] = tv(fwd::make_dual(&x, &e, level).map_err(exc)?);
-                    let out = interp.call(
-                        &func,
-                        Args {
-                            fname: a.fname.clone(),
-                            this: None,
-                            pos: call,
-                            kw: a.kw.clone(),
-                        },
-                    )?;
-                    let (out, aux) = split_aux(out, has_aux, "jacfwd")?;
-                    let (out, tans) = unpack_out(&out, level, "jacfwd(f, ...)(*args)")?;
-                    Ok((out, tans, aux))
-                })?;
-                if cols.is_empty() {
-                    cols = vec![Vec::with_capacity(x.numel()); tans.len()];
-                }
-                for (c, t) in cols.iter_mut().zip(tans) {
-                    c.push(t.reshape(&[-1]).map_err(exc)?);
-                }
-                if first.is_none() {
-                    let outs = leaves(&out)?;
-                    first = Some((out, outs, aux));
-                }
+            if !x.dtype().is_floating_point() {
+                return Err(Exception::value_error(format!(
+                    "Expected primal to be floating point or complex, but got: {}",
+                    x.dtype()
+                )));
             }
-            per_arg.push(cols.into_iter().map(|c| stack_cols(&c)).collect::<R<_>>()?);
+            xs.push(x);
         }
-        let Some((out, outs, aux)) = first else {
+        let numels: Vec<usize> = xs.iter().map(Tensor::numel).collect();
+        let total: usize = numels.iter().sum();
+        if total == 0 {
             return Err(Exception::unsupported(
                 "torch.func.jacfwd with respect to an argument with no elements",
             ));
-        };
-        // Each output's Jacobian with respect to each argument: out.shape + arg.shape.
+        }
+        let level = fwd::enter_batched_level(total);
+        let called = (|| -> R<(Value, Vec<Tensor>, Option<Value>)> {
+            let mut call = pos.clone();
+            let mut offset = 0;
+            for (&k, x) in nums.iter().zip(&xs) {
+                let basis = basis_rows(x, offset, total)?;
+                call[k] = tv(fwd::make_dual(x, &basis, level).map_err(exc)?);
+                offset += x.numel();
+            }
+            let out = interp.call(
+                &func,
+                Args {
+                    fname: a.fname.clone(),
+                    this: None,
+                    pos: call,
+                    kw: a.kw.clone(),
+                },
+            )?;
+            let (out, aux) = split_aux(out, has_aux, "jacfwd")?;
+            let (out, tans) = unpack_batched(&out, level, total, "jacfwd(f, ...)(*args)")?;
+            Ok((out, tans, aux))
+        })();
+        fwd::exit_level(level);
+        let (out, tans, aux) = called?;
+        // Each output's Jacobian with respect to each argument: its batch of tangents with the
+        // batch dim moved last, split by argument and unflattened to out.shape + arg.shape
+        // (views, as PyTorch's `movedim`, `split` and `unflatten` are).
         let jac_of = |i: usize| -> R<Value> {
-            let o = &outs[i];
+            let t = &tans[i];
+            let d = t.dim() as isize;
+            let order: Vec<isize> = (1..d).chain(std::iter::once(0)).collect();
+            let moved = t.permute(&order).map_err(exc)?;
             let mut per_in = Vec::with_capacity(nums.len());
-            for (n, &k) in nums.iter().enumerate() {
-                let x = as_tensor(&pos[k]).cloned().unwrap_or_else(|| o.clone());
-                let shape: Vec<isize> = o
-                    .shape()
+            let mut offset = 0;
+            for (x, &n) in xs.iter().zip(&numels) {
+                let part = moved.narrow(-1, offset as i64, n as i64).map_err(exc)?;
+                offset += n;
+                let shape: Vec<isize> = t.shape()[1..]
                     .iter()
                     .chain(x.shape().iter())
                     .map(|&d| d as isize)
                     .collect();
-                let m = per_arg[n].get(i).cloned().unwrap_or_else(|| o.zeros_like());
-                per_in.push(tv(m.reshape(&shape).map_err(exc)?));
+                per_in.push(tv(part.reshape(&shape).map_err(exc)?));
             }
             Ok(if arg_tuple {
                 Value::tuple(per_in)
@@ -203,9 +217,23 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
     }))
 }
 
-/// The columns `J e_j` (each flattened) side by side: `(out.numel(), arg.numel())`.
-fn stack_cols(cols: &[Tensor]) -> R<Tensor> {
-    Tensor::stack(cols, 1).map_err(exc)
+/// [`unpack_out`] for a batched level of `batch` rows: each output's tangents, `[batch,
+/// *out.shape]` (zeros where an output does not depend on the inputs).
+fn unpack_batched(out: &Value, level: u64, batch: usize, api: &str) -> R<(Value, Vec<Tensor>)> {
+    let (out, tans) = unpack_out(out, level, api)?;
+    let outs = leaves(&out)?;
+    let tans = tans
+        .into_iter()
+        .zip(&outs)
+        .map(|(t, o)| {
+            if t.dim() == o.dim() + 1 {
+                return Ok(t);
+            }
+            let shape: Vec<usize> = std::iter::once(batch).chain(o.shape()).collect();
+            Ok(Tensor::zeros(&shape, o.dtype()))
+        })
+        .collect::<R<Vec<_>>>()?;
+    Ok((out, tans))
 }
 
 /// `hessian(func, argnums=0)`: `jacfwd(jacrev(func, argnums), argnums)`, as PyTorch's is.
