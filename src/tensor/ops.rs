@@ -130,6 +130,14 @@ fn prio(t: &Tensor) -> Prio {
     if t.dim() == 0 { Prio::ZeroDim } else { Prio::Dim }
 }
 
+/// `torch.result_type` over tensors and Python numbers (`clamp`'s bounds, `torch.result_type`,
+/// `rounding_mode` division): numbers count as wrapped scalars, 0-d tensors below dimensioned ones.
+pub fn result_type_of(tensors: &[&Tensor], scalars: &[Scalar]) -> DType {
+    let mut ops: Vec<(DType, Prio)> = tensors.iter().map(|t| (t.dtype(), prio(t))).collect();
+    ops.extend(scalars.iter().map(|s| (s.wrapped_dtype(), Prio::Wrapped)));
+    result_type(&ops)
+}
+
 pub(crate) fn promote(a: &Tensor, b: Rhs) -> DType {
     let rb = match b {
         Rhs::T(t) => (t.dtype(), prio(t)),

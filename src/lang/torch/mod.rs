@@ -66,6 +66,7 @@ mod prune;
 mod optim;
 mod rnn;
 mod rnn_packed;
+mod rounding;
 mod tensor;
 mod tensor_more;
 mod tensor_order;
@@ -913,6 +914,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     erfinv_init::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
+    rounding::install(&m);
     m
 }
 
