@@ -1496,6 +1496,20 @@ impl Tensor {
         Ok(self.view_op(name, move |l| l.squeeze(&dims), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
     }
 
+    /// `squeeze((d0, d1, ...))` (SqueezeBackward2): the listed dims that have size 1.
+    pub fn squeeze_dims(&self, dims: &[isize]) -> Result<Tensor> {
+        let in_shape = self.shape();
+        let mut keep = Vec::new();
+        for &d in dims {
+            let d = norm_dim(d, in_shape.len().max(1))?;
+            if !in_shape.is_empty() && in_shape[d] == 1 && !keep.contains(&d) {
+                keep.push(d);
+            }
+        }
+        keep.sort_unstable();
+        Ok(self.view_op("SqueezeBackward2", move |l| l.squeeze(&keep), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
     /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0): a view with stride-0 dims.
     pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
         super::check_size(shape)?;

@@ -139,6 +139,9 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::erfinv_init::method(this, name) {
                 return Some(m);
             }
+            if let Some(m) = super::shape_more::method(this, name) {
+                return Some(m);
+            }
             let name: &'static str = AS_TORCH.iter().copied().find(|n| *n == name)?;
             Some(Value::method(this.clone(), name, move |interp, args| {
                 let f = torch_fn(name)?;

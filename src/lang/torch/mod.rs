@@ -67,6 +67,7 @@ mod optim;
 mod rnn;
 mod rnn_packed;
 mod rounding;
+mod shape_more;
 mod tensor;
 mod tensor_more;
 mod tensor_order;
@@ -915,6 +916,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     save::install(&m);
     tensorfns::install(&m, shared);
     rounding::install(&m);
+    shape_more::install(&m);
     m
 }
 

@@ -726,10 +726,13 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
             Ok(tv(receiver(&args)?.unsqueeze(d).map_err(exc)?))
         }),
-        "squeeze" => Value::method(this.clone(), "squeeze", |_, args| {
+        "squeeze" => Value::method(this.clone(), "squeeze", |interp, args| {
             let [dim] = args.bind(&["dim="])?;
             let d = match dim {
                 None | Some(Value::None) => None,
+                Some(ds @ (Value::Tuple(_) | Value::List(_))) => {
+                    return Ok(tv(super::shape_more::squeeze_dims(interp, &receiver(&args)?, &ds)?));
+                }
                 Some(v) => Some(v.expect_int("dim")? as isize),
             };
             Ok(tv(receiver(&args)?.squeeze(d).map_err(exc)?))
