@@ -444,6 +444,18 @@ fn dict_update(it: &mut Interpreter, d: &mut Dict, src: &Value) -> R<()> {
         }
         return Ok(());
     }
+    // A mapping (defaultdict, Counter, OrderedDict, a class with `keys`): its keys and items,
+    // as CPython's dict() takes any object with a `keys` method.
+    if matches!(src, Value::Native(_) | Value::Instance(_))
+        && let Ok(keys) = it.get_attr(src, "keys")
+    {
+        let keys = it.call(&keys, Args::new("keys", Vec::new()))?;
+        for k in it.iterate(&keys)? {
+            let v = it.get_item(src, &k)?;
+            d.insert(k, v)?;
+        }
+        return Ok(());
+    }
     let items = it.iterate(src)?;
     for (i, item) in items.into_iter().enumerate() {
         let pair = match &item {

@@ -130,6 +130,14 @@ fn prio(t: &Tensor) -> Prio {
     if t.dim() == 0 { Prio::ZeroDim } else { Prio::Dim }
 }
 
+/// `torch.result_type` over tensors and Python numbers (`clamp`'s bounds, `torch.result_type`,
+/// `rounding_mode` division): numbers count as wrapped scalars, 0-d tensors below dimensioned ones.
+pub fn result_type_of(tensors: &[&Tensor], scalars: &[Scalar]) -> DType {
+    let mut ops: Vec<(DType, Prio)> = tensors.iter().map(|t| (t.dtype(), prio(t))).collect();
+    ops.extend(scalars.iter().map(|s| (s.wrapped_dtype(), Prio::Wrapped)));
+    result_type(&ops)
+}
+
 pub(crate) fn promote(a: &Tensor, b: Rhs) -> DType {
     let rb = match b {
         Rhs::T(t) => (t.dtype(), prio(t)),
@@ -1486,6 +1494,20 @@ impl Tensor {
         };
         let name = if dim.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
         Ok(self.view_op(name, move |l| l.squeeze(&dims), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
+    }
+
+    /// `squeeze((d0, d1, ...))` (SqueezeBackward2): the listed dims that have size 1.
+    pub fn squeeze_dims(&self, dims: &[isize]) -> Result<Tensor> {
+        let in_shape = self.shape();
+        let mut keep = Vec::new();
+        for &d in dims {
+            let d = norm_dim(d, in_shape.len().max(1))?;
+            if !in_shape.is_empty() && in_shape[d] == 1 && !keep.contains(&d) {
+                keep.push(d);
+            }
+        }
+        keep.sort_unstable();
+        Ok(self.view_op("SqueezeBackward2", move |l| l.squeeze(&keep), move |g, _| Ok(vec![Some(g.reshape_usize(&in_shape)?)])))
     }
 
     /// `expand(sizes)` with -1 keeping a dim (ExpandBackward0): a view with stride-0 dims.

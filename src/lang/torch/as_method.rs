@@ -139,6 +139,12 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::erfinv_init::method(this, name) {
                 return Some(m);
             }
+            if let Some(m) = super::shape_more::method(this, name) {
+                return Some(m);
+            }
+            if let Some(m) = super::special::method(this, name) {
+                return Some(m);
+            }
             let name: &'static str = AS_TORCH.iter().copied().find(|n| *n == name)?;
             Some(Value::method(this.clone(), name, move |interp, args| {
                 let f = torch_fn(name)?;
@@ -158,7 +164,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     }
 }
 
-fn torch_fn(name: &str) -> R<Value> {
+pub(super) fn torch_fn(name: &str) -> R<Value> {
     TORCH
         .with(|t| t.borrow().as_ref().and_then(|m| m.get(name)))
         .ok_or_else(|| Exception::runtime_error(format!("torch.{name} is not available")))

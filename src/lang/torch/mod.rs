@@ -66,6 +66,9 @@ mod prune;
 mod optim;
 mod rnn;
 mod rnn_packed;
+mod rounding;
+mod shape_more;
+mod special;
 mod tensor;
 mod tensor_more;
 mod tensor_order;
@@ -164,6 +167,9 @@ pub fn install(interp: &mut Interpreter) {
     threads::reset();
     module::reset_hook_ids();
     let torch = Rc::new(torch_module(&shared));
+    if let Some(sp) = torch.get("special") {
+        interp.register_module("torch.special", sp);
+    }
     linalg_decomp::install_errors(interp, &torch);
     memio::install(interp);
     let autograd_mod = Rc::new(autograd::autograd_module());
@@ -913,6 +919,9 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     erfinv_init::install(&m);
     save::install(&m);
     tensorfns::install(&m, shared);
+    rounding::install(&m);
+    shape_more::install(&m);
+    special::install(&m);
     m
 }
 

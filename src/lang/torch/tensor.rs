@@ -553,13 +553,12 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "neg" => unary_method(this, "neg", Tensor::neg),
         "floor" => unary_method(this, "floor", Tensor::floor),
         "ceil" => unary_method(this, "ceil", Tensor::ceil),
-        "round" => unary_method(this, "round", Tensor::round),
+        "round" | "div" | "divide" | "clamp" | "clip" => return super::rounding::method(this, name),
         "isnan" => unary_method(this, "isnan", |t| Ok(t.isnan())),
         "reciprocal" => unary_method(this, "reciprocal", Tensor::reciprocal),
         "t" => unary_method(this, "t", Tensor::t),
         "add" | "sub" => super::alpha::alpha_method(this, if name == "add" { "add" } else { "sub" }),
         "mul" => binary_method(this, "mul", BinOp::Mul),
-        "div" => binary_method(this, "div", BinOp::Div),
         "pow" => binary_method(this, "pow", BinOp::Pow),
         "matmul" => binary_method(this, "matmul", BinOp::MatMul),
         "float" => convert_method(this, "float", DType::Float32),
@@ -727,10 +726,13 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
             Ok(tv(receiver(&args)?.unsqueeze(d).map_err(exc)?))
         }),
-        "squeeze" => Value::method(this.clone(), "squeeze", |_, args| {
+        "squeeze" => Value::method(this.clone(), "squeeze", |interp, args| {
             let [dim] = args.bind(&["dim="])?;
             let d = match dim {
                 None | Some(Value::None) => None,
+                Some(ds @ (Value::Tuple(_) | Value::List(_))) => {
+                    return Ok(tv(super::shape_more::squeeze_dims(interp, &receiver(&args)?, &ds)?));
+                }
                 Some(v) => Some(v.expect_int("dim")? as isize),
             };
             Ok(tv(receiver(&args)?.squeeze(d).map_err(exc)?))
@@ -746,11 +748,6 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 .map(|(i, &d)| if d == -1 && i >= offset { shape[i - offset] } else { d.max(0) as usize })
                 .collect();
             Ok(tv(t.expand(&target).map_err(exc)?))
-        }),
-        "clamp" | "clip" => Value::method(this.clone(), "clamp", |_, args| {
-            let [min, max] = args.bind(&["min=", "max="])?;
-            let s = |v: Option<Value>| v.as_ref().and_then(as_scalar);
-            Ok(tv(receiver(&args)?.clamp(s(min), s(max)).map_err(exc)?))
         }),
         "type" => Value::method(this.clone(), "type", |_, args| {
             let [dtype] = args.bind(&["dtype="])?;
@@ -1257,7 +1254,10 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let [end, weight] = args.bind(&["end", "weight"])?;
             let e = tensor_arg(end.as_ref(), "lerp", "end")?;
             let w = match weight.as_ref() {
-                Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => return Err(Exception::unsupported("lerp() with a tensor weight")),
+                Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => {
+                    let w = as_tensor(v).cloned().unwrap_or_else(|| Tensor::scalar(crate::tensor::Scalar::Float(0.0), DType::Float32));
+                    return Ok(tv(super::rounding::lerp_tensor(&receiver(&args)?, &e, &w)?));
+                }
                 w => f64_arg(w, 0.0, "weight")?,
             };
             Ok(tv(receiver(&args)?.lerp_scalar(&e, w).map_err(exc)?))

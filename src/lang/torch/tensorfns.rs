@@ -804,7 +804,8 @@ pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
     } else if b.dtype().is_floating_point() {
         if b_scalar { DType::Float32 } else { b.dtype() }
     } else {
-        DType::Int64
+        // int32 // int32 stays int32; a number divisor was made a 0-d tensor of `a`'s dtype.
+        engine::result_type_of(&[a, &b], &[])
     };
     let shape = a.add(&b).map_err(exc)?.shape();
     let (ea, eb) = (
