@@ -946,6 +946,13 @@ fn install_functions(it: &mut Interpreter) {
     });
     def(it, "id", |_, args| {
         let x = one(&args)?;
+        // Several native handles can be one Python object (a tensor read twice as
+        // `m.weight`): its id is that object's, stable across reads as in PyTorch.
+        if let Value::Native(n) = &x
+            && let Some(k) = n.key_identity()
+        {
+            return Ok(Value::Int(0x7f00_0000_0000 + 16 * k as i64));
+        }
         let id = x.identity();
         Ok(Value::Int(if id != 0 { id as i64 } else { hash_value(&x).unwrap_or(0) as i64 & 0x7fff_ffff_ffff }))
     });

@@ -807,6 +807,12 @@ impl Interpreter {
                         Value::Module(m) => m.get(name),
                         _ => None,
                     };
+                    // The lesson is `__main__` (its `__name__`): `from __main__ import f`
+                    // finds its globals, as in a script (torch.utils.benchmark setups).
+                    let attr = match attr {
+                        None if dotted == "__main__" => self.get_global(name),
+                        a => a,
+                    };
                     let v = match attr {
                         Some(v) => v,
                         None => match self.modules.get(&format!("{dotted}.{name}")) {

@@ -34,6 +34,7 @@ mod re;
 mod sandbox;
 mod stdlib;
 mod stdmods;
+mod timeit_timer;
 mod argparse;
 mod future;
 mod pycollections;

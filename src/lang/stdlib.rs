@@ -101,6 +101,8 @@ pub fn install(it: &mut Interpreter) {
     super::tempfile::install(it);
     super::uuid::install(it);
     super::warnings::install(it);
+    // `import __main__`: the lesson's module; `from __main__ import` reads its globals.
+    it.modules.insert("__main__".into(), Value::Module(Rc::new(Module::new("__main__"))));
     super::unicodedata::install(it);
     super::glob::install(it, None);
     super::pathlib::install(it);

@@ -606,8 +606,8 @@ fn operator_module() -> Module {
     m
 }
 
-/// `timeit`: `default_timer` (the `perf_counter` clock) and `timeit` of a callable; a statement
-/// given as a string is not supported.
+/// `timeit`: `default_timer` (the `perf_counter` clock); `Timer`, `timeit` and `repeat` are
+/// `timeit_timer.rs`'s.
 fn timeit_module() -> Module {
     let m = Module::new("timeit");
     m.set(
@@ -617,25 +617,7 @@ fn timeit_module() -> Module {
             Ok(Value::Float(since_start()))
         }),
     );
-    m.set(
-        "timeit",
-        Value::builtin("timeit", |interp, args| {
-            let [stmt, _setup, _timer, number, _globals] = args.bind(&["stmt=", "setup=", "timer=", "number=", "globals="])?;
-            let number = match number {
-                None => 1_000_000,
-                Some(n) => n.expect_int("number")?,
-            };
-            let stmt = arg(stmt);
-            if matches!(stmt, Value::Str(_) | Value::None) {
-                return Err(Exception::unsupported("timeit.timeit of a statement string"));
-            }
-            let start = since_start();
-            for _ in 0..number {
-                interp.call_positional(&stmt, vec![])?;
-            }
-            Ok(Value::Float(since_start() - start))
-        }),
-    );
+    super::timeit_timer::install(&m);
     m
 }
 

@@ -231,3 +231,18 @@ impl NativeObject for WarningMessage {
         })
     }
 }
+
+/// A warning raised from native code (PyTorch's `TORCH_WARN`, which reaches Python as a
+/// `warnings.warn` call): goes through the lesson's `warnings` module, so its filters apply
+/// (`"error"` raises it, `catch_warnings(record=True)` records it).
+pub(crate) fn warn_native(interp: &mut Interpreter, category: &str, message: &str) -> R<()> {
+    let warn = match interp.modules.get("warnings") {
+        Some(Value::Module(m)) => m.get("warn"),
+        _ => None,
+    };
+    let (Some(warn), Some(category)) = (warn, interp.builtins.get(category).cloned()) else {
+        return Ok(());
+    };
+    interp.call(&warn, Args::new("warn", vec![Value::str(message), category]))?;
+    Ok(())
+}

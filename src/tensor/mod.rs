@@ -49,6 +49,7 @@ mod index_ops;
 mod erfinv;
 mod inplace_shape;
 mod scatter_reduce;
+pub mod swap;
 mod iter_layout;
 mod iter_rows;
 pub mod grid_sample;

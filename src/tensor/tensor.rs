@@ -251,6 +251,11 @@ impl Tensor {
         *self.0.grad.borrow_mut() = g;
     }
 
+    /// Whether `retain_grad()` made this non-leaf keep its `.grad` (False for leaves).
+    pub fn retains_grad(&self) -> bool {
+        self.0.retains_grad.get()
+    }
+
     /// `t.retain_grad()`: keep `.grad` on a non-leaf during backward.
     pub fn retain_grad(&self) {
         if !self.is_leaf() && !self.0.retains_grad.replace(true) {

@@ -25,6 +25,7 @@ pub fn install(interp: &mut Interpreter, utils: &Module, torch: &Value) {
             move |it, args| new_timer(it, &args, &torch),
         ),
     );
+    m.set("Language", Value::native(LanguageEnum));
     let m = Value::Module(Rc::new(m));
     utils.set("benchmark", m.clone());
     interp.register_module("torch.utils.benchmark", m);
@@ -189,6 +190,12 @@ fn new_timer(it: &mut Interpreter, args: &Args, torch: &Value) -> R<Value> {
     };
     match language.as_ref() {
         None => {}
+        Some(v) if v.downcast::<Language>().is_some_and(|l| l.0 == 0) => {}
+        Some(v) if v.downcast::<Language>().is_some() => {
+            return Err(Exception::unsupported(
+                "Timer(language=Language.CPP): C++ statements",
+            ));
+        }
         Some(Value::Str(s)) if matches!(&**s, "py" | "python") => {}
         Some(Value::Str(s)) if matches!(&**s, "cpp" | "c++") => {
             return Err(Exception::unsupported(
@@ -464,5 +471,59 @@ impl NativeObject for Measurement {
             "has_warnings" => Value::Bool(false),
             _ => return Ok(None),
         }))
+    }
+}
+
+/// `torch.utils.benchmark.Language` (an `enum.Enum` in PyTorch): its members `PYTHON` and
+/// `CPP`, which `Timer(language=...)` takes.
+struct LanguageEnum;
+
+impl NativeObject for LanguageEnum {
+    fn type_name(&self) -> &str {
+        "EnumType"
+    }
+    fn repr(&self) -> String {
+        "<enum 'Language'>".into()
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "PYTHON" => Some(Value::native(Language(0))),
+            "CPP" => Some(Value::native(Language(1))),
+            _ => None,
+        })
+    }
+}
+
+/// A member of `Language`: 0 PYTHON, 1 CPP.
+struct Language(i64);
+
+impl NativeObject for Language {
+    fn type_name(&self) -> &str {
+        "Language"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.utils.benchmark.utils.common")
+    }
+    fn repr(&self) -> String {
+        format!("<Language.{}: {}>", self.name(), self.0)
+    }
+    fn str(&self) -> String {
+        format!("Language.{}", self.name())
+    }
+    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match name {
+            "name" => Some(Value::str(self.name())),
+            "value" => Some(Value::Int(self.0)),
+            _ => None,
+        })
+    }
+    fn same_object(&self, other: &Value) -> bool {
+        other.downcast::<Language>().is_some_and(|o| o.0 == self.0)
+    }
+}
+
+impl Language {
+    fn name(&self) -> &'static str {
+        if self.0 == 0 { "PYTHON" } else { "CPP" }
     }
 }

@@ -48,6 +48,8 @@ mod erfinv_init;
 mod inplace;
 mod inplace_shape;
 mod layers_more;
+mod leaf_grad;
+mod swap_tensors;
 mod embedding_bag;
 mod bilinear;
 mod distance_modules;
@@ -234,6 +236,7 @@ pub fn install(interp: &mut Interpreter) {
     utils.set("data", data.clone());
     checkpoint::install(interp, &utils);
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
+    swap_tensors::install(interp, &torch, &utils);
     torch.set("utils", Value::Module(utils.clone()));
     interp.register_module("torch.utils", Value::Module(utils));
     // `from torch.utils.data.dataset import random_split` imports the submodules by name.

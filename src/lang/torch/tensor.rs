@@ -224,10 +224,11 @@ impl NativeObject for PyTensor {
         Some(t.item().map(|v| v.as_i64()).map_err(|e| e.to_string()))
     }
 
-    fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_attr(&self, this: &Value, name: &str, interp: &mut Interpreter) -> R<Option<Value>> {
         let t = &self.0;
         let v = match name {
-            "grad" => t.grad().map_or(Value::None, tv),
+            "grad" => super::leaf_grad::grad(t, interp)?.map_or(Value::None, tv),
+            "retains_grad" => Value::Bool(t.retains_grad()),
             "requires_grad" => Value::Bool(t.requires_grad()),
             "is_leaf" => Value::Bool(t.is_leaf()),
             "grad_fn" => super::graph::grad_fn(t),
@@ -789,7 +790,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "retain_grad" => Value::method(this.clone(), "retain_grad", |_, args| {
             let [] = args.bind(&[])?;
-            receiver(&args)?.retain_grad();
+            super::leaf_grad::retain_grad(&receiver(&args)?)?;
             Ok(Value::None)
         }),
         "zero_" => Value::method(this.clone(), "zero_", |_, args| {
