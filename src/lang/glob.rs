@@ -111,7 +111,7 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// Whether `path` names an entry (folders: `want_dir`) inside the lesson's folder.
-fn exists(reader: &dyn FileReader, path: &str, want_dir: bool) -> R<bool> {
+pub(super) fn exists(reader: &dyn FileReader, path: &str, want_dir: bool) -> R<bool> {
     let path = path.trim_end_matches('/');
     if path.is_empty() || path == "." {
         return Ok(true);

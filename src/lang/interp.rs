@@ -475,6 +475,7 @@ impl Interpreter {
         if let Some(Value::Module(io)) = self.modules.get("io") {
             io.set("open", super::files::open_builtin(reader.clone()));
         }
+        super::os_files::install(self, reader.clone());
         super::glob::install(self, reader);
     }
 

@@ -93,12 +93,14 @@ pub fn install(it: &mut Interpreter) {
         }
         Ok(Value::tuple(vec![Value::list(names), varargs, varkw, f.locals_dict()?]))
     }));
+    inspect.set("signature", Value::builtin("signature", super::signature::signature));
     it.modules.insert("inspect".into(), Value::Module(Rc::new(inspect)));
     super::re::install(it);
     super::stdmods::install(it);
     super::itertools::install(it);
     super::os::install(it);
     super::tempfile::install(it);
+    super::contextlib::install(it);
     super::uuid::install(it);
     super::warnings::install(it);
     // `import __main__`: the lesson's module; `from __main__ import` reads its globals.

@@ -23,6 +23,9 @@ pub enum DType {
     Int16,
     Int8,
     UInt8,
+    /// numpy's uint16 (nanoGPT's token files) and `torch.uint16`, one of PyTorch's
+    /// "barebones" unsigned types.
+    UInt16,
     Float16,
     BFloat16,
 }
@@ -34,13 +37,13 @@ impl DType {
 
     /// Integer dtypes (bool is not one).
     pub fn is_integral(self) -> bool {
-        matches!(self, DType::Int64 | DType::Int32 | DType::Int16 | DType::Int8 | DType::UInt8)
+        matches!(self, DType::Int64 | DType::Int32 | DType::Int16 | DType::Int8 | DType::UInt8 | DType::UInt16)
     }
 
     /// The dtype of the array that holds this dtype's values.
     pub fn wide(self) -> DType {
         match self {
-            DType::Int32 | DType::Int16 | DType::Int8 | DType::UInt8 => DType::Int64,
+            DType::Int32 | DType::Int16 | DType::Int8 | DType::UInt8 | DType::UInt16 => DType::Int64,
             DType::Float16 | DType::BFloat16 => DType::Float32,
             d => d,
         }
@@ -56,7 +59,7 @@ impl DType {
         match self {
             DType::Float64 | DType::Int64 => 8,
             DType::Float32 | DType::Int32 => 4,
-            DType::Int16 | DType::Float16 | DType::BFloat16 => 2,
+            DType::Int16 | DType::UInt16 | DType::Float16 | DType::BFloat16 => 2,
             DType::Int8 | DType::UInt8 | DType::Bool => 1,
         }
     }
@@ -72,6 +75,10 @@ impl DType {
         match (self, other) {
             (Bool, d) | (d, Bool) => d,
             (UInt8, Int8) | (Int8, UInt8) => Int16,
+            // PyTorch refuses to promote uint16 with another integer type; numpy's answer (the
+            // smallest signed type holding both ranges, or uint16 over uint8) is taken.
+            (UInt16, UInt8) | (UInt8, UInt16) => UInt16,
+            (UInt16, Int8 | Int16) | (Int8 | Int16, UInt16) => Int32,
             (Float16, BFloat16) | (BFloat16, Float16) => Float32,
             (a, b) if a.is_floating_point() != b.is_floating_point() => {
                 if a.is_floating_point() { a } else { b }
@@ -93,6 +100,7 @@ impl DType {
             DType::Int16 => "Short",
             DType::Int8 => "Char",
             DType::UInt8 => "Byte",
+            DType::UInt16 => "UInt16",
             DType::Float16 => "Half",
             DType::BFloat16 => "BFloat16",
         }
@@ -109,6 +117,7 @@ impl DType {
             DType::Int16 => "short int",
             DType::Int8 => "signed char",
             DType::UInt8 => "unsigned char",
+            DType::UInt16 => "unsigned short",
             DType::Float16 => "c10::Half",
             DType::BFloat16 => "c10::BFloat16",
         }
@@ -126,6 +135,7 @@ impl fmt::Display for DType {
             DType::Int16 => "torch.int16",
             DType::Int8 => "torch.int8",
             DType::UInt8 => "torch.uint8",
+            DType::UInt16 => "torch.uint16",
             DType::Float16 => "torch.float16",
             DType::BFloat16 => "torch.bfloat16",
         })
@@ -141,6 +151,7 @@ pub(crate) fn wrap_int(x: i64, dtype: DType) -> i64 {
         DType::Int16 => x as i16 as i64,
         DType::Int8 => x as i8 as i64,
         DType::UInt8 => x as u8 as i64,
+        DType::UInt16 => x as u16 as i64,
         _ => x,
     }
 }
@@ -161,6 +172,7 @@ pub fn check_scalar_fits(v: Scalar, dtype: DType) -> Result<()> {
         DType::Int16 => (i16::MIN as f64, i16::MAX as f64, "int16_t"),
         DType::Int8 => (i8::MIN as f64, i8::MAX as f64, "int8_t"),
         DType::UInt8 => (0.0, 255.0, "uint8_t"),
+        DType::UInt16 => (0.0, 65535.0, "uint16_t"),
         _ => return Ok(()),
     };
     let x = v.as_f64();

@@ -517,7 +517,7 @@ impl NativeObject for NdArray {
 fn itemsize(d: DType) -> i64 {
     match d {
         DType::Bool | DType::Int8 | DType::UInt8 => 1,
-        DType::Int16 | DType::Float16 | DType::BFloat16 => 2,
+        DType::Int16 | DType::UInt16 | DType::Float16 | DType::BFloat16 => 2,
         DType::Int32 | DType::Float32 => 4,
         DType::Int64 | DType::Float64 => 8,
     }

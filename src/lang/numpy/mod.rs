@@ -109,6 +109,7 @@ fn dtype_by_name(name: &str) -> Option<DType> {
         "int16" | "i2" => DType::Int16,
         "int8" | "i1" => DType::Int8,
         "uint8" | "u1" => DType::UInt8,
+        "uint16" | "u2" => DType::UInt16,
         "bool" | "bool_" | "?" => DType::Bool,
         _ => return None,
     })
@@ -166,6 +167,7 @@ pub fn install(it: &mut Interpreter) {
         ("int16", DType::Int16),
         ("int8", DType::Int8),
         ("uint8", DType::UInt8),
+        ("uint16", DType::UInt16),
         ("bool_", DType::Bool),
     ] {
         m.set(name, scalar_type(name, d));

@@ -109,7 +109,7 @@ fn rank(d: DType) -> (u8, u8) {
     match d {
         DType::Bool => (0, 1),
         DType::UInt8 | DType::Int8 => (1, 8),
-        DType::Int16 => (1, 16),
+        DType::Int16 | DType::UInt16 => (1, 16),
         DType::Int32 => (1, 32),
         DType::Int64 => (1, 64),
         DType::Float16 | DType::BFloat16 => (2, 16),
@@ -145,9 +145,16 @@ pub fn promote(a: DType, b: DType) -> DType {
         (0, _) => b,
         (_, 0) => a,
         (1, 1) => {
-            if a == DType::UInt8 || b == DType::UInt8 {
-                let other = if a == DType::UInt8 { bb } else { ba };
-                return int_of(if other <= 8 { 16 } else { other });
+            let unsigned = |d: DType| matches!(d, DType::UInt8 | DType::UInt16);
+            match (unsigned(a), unsigned(b)) {
+                // Both unsigned: the wider one.
+                (true, true) => return if ba >= bb { a } else { b },
+                // Unsigned with signed: a signed type wider than the unsigned one, if need be.
+                (true, false) | (false, true) => {
+                    let (ubits, sbits) = if unsigned(a) { (ba, bb) } else { (bb, ba) };
+                    return int_of(if sbits <= ubits { ubits * 2 } else { sbits });
+                }
+                _ => {}
             }
             int_of(ba.max(bb))
         }

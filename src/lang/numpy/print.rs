@@ -397,6 +397,7 @@ pub fn dtype_name(d: DType) -> &'static str {
         DType::Int16 => "int16",
         DType::Int8 => "int8",
         DType::UInt8 => "uint8",
+        DType::UInt16 => "uint16",
         DType::Float16 => "float16",
         DType::BFloat16 => "bfloat16",
     }

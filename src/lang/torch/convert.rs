@@ -120,7 +120,7 @@ impl NativeObject for PyDType {
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(match name {
             "is_floating_point" => Some(Value::Bool(self.0.is_floating_point())),
-            "is_signed" => Some(Value::Bool(!matches!(self.0, DType::UInt8 | DType::Bool))),
+            "is_signed" => Some(Value::Bool(!matches!(self.0, DType::UInt8 | DType::UInt16 | DType::Bool))),
             "itemsize" => Some(Value::Int(self.0.element_size() as i64)),
             _ => None,
         })
@@ -365,6 +365,7 @@ pub fn check_int_range(values: &[Scalar], dtype: DType, suffix: &str) -> Result<
         DType::Int16 => (i16::MIN as f64, i16::MAX as f64, "int16"),
         DType::Int8 => (i8::MIN as f64, i8::MAX as f64, "int8"),
         DType::UInt8 => (0.0, 255.0, "uint8"),
+        DType::UInt16 => (0.0, 65535.0, "uint16"),
         _ => return Ok(()),
     };
     for v in values {

@@ -295,8 +295,19 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
     cudnn.set("enabled", Value::Bool(true));
     cudnn.set("deterministic", Value::Bool(false));
     cudnn.set("benchmark", Value::Bool(false));
+    cudnn.set("allow_tf32", Value::Bool(true));
     let cudnn = Value::Module(std::rc::Rc::new(cudnn));
     backends.set("cudnn", cudnn.clone());
+    // `torch.backends.cuda.matmul.allow_tf32 = True` (nanoGPT) is a setting CUDA would read;
+    // PyTorch accepts it without a GPU, and so does lessonrun, with PyTorch's defaults.
+    let matmul = Module::new("torch.backends.cuda.matmul");
+    matmul.set("allow_tf32", Value::Bool(false));
+    matmul.set("allow_fp16_reduced_precision_reduction", Value::Bool(true));
+    matmul.set("allow_bf16_reduced_precision_reduction", Value::Bool(true));
+    let backends_cuda = Module::new("torch.backends.cuda");
+    backends_cuda.set("matmul", Value::Module(std::rc::Rc::new(matmul)));
+    let backends_cuda = Value::Module(std::rc::Rc::new(backends_cuda));
+    backends.set("cuda", backends_cuda.clone());
     let backends = Value::Module(std::rc::Rc::new(backends));
     torch.set("backends", backends.clone());
 
@@ -312,6 +323,7 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
         ("torch.backends", backends),
         ("torch.backends.mps", mps),
         ("torch.backends.cudnn", cudnn),
+        ("torch.backends.cuda", backends_cuda),
         ("torch.accelerator", accel),
     ]
 }

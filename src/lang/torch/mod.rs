@@ -3,6 +3,8 @@
 
 mod act_modules;
 mod alpha;
+mod amp;
+mod distributed;
 mod as_method;
 mod api;
 mod autograd;
@@ -186,6 +188,9 @@ pub fn install(interp: &mut Interpreter) {
     for (name, m) in device::install(&torch) {
         interp.register_module(name, m);
     }
+    for (name, m) in amp::install(&torch) {
+        interp.register_module(name, m);
+    }
     device::accept_device_kwarg(
         &torch,
         &[
@@ -220,7 +225,11 @@ pub fn install(interp: &mut Interpreter) {
     nn.set("utils", nn_utils.clone());
     interp.register_module("torch.nn.utils", nn_utils);
     // `import torch.nn.parallel` (DCGAN's first cell): importable; its multi-GPU wrappers are not bound.
-    let parallel = Value::Module(Rc::new(Module::new("torch.nn.parallel")));
+    let parallel = Module::new("torch.nn.parallel");
+    for (name, m) in distributed::install(&torch, &parallel) {
+        interp.register_module(name, m);
+    }
+    let parallel = Value::Module(Rc::new(parallel));
     nn.set("parallel", parallel.clone());
     interp.register_module("torch.nn.parallel", parallel);
     let tensor_type = match &torch.get("Tensor") {
@@ -489,6 +498,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         ("short", DType::Int16),
         ("int8", DType::Int8),
         ("uint8", DType::UInt8),
+        ("uint16", DType::UInt16),
         ("float16", DType::Float16),
         ("half", DType::Float16),
         ("bfloat16", DType::BFloat16),

@@ -17,7 +17,8 @@ type R<T> = Result<T, Exception>;
 enum Kind {
     /// A Linear; `LazyLinear` until its first call (the generator to initialise it with).
     Linear(RefCell<tnn::Linear>, RefCell<Option<super::uninit::Lazy>>),
-    Embedding(tnn::Embedding),
+    /// An Embedding (its weight replaceable: `wte.weight = lm_head.weight` ties the two).
+    Embedding(RefCell<tnn::Embedding>),
     Activation(Activation),
     /// An activation with arguments, and its repr's argument text as PyTorch prints it
     /// (the values as given: `Softplus(beta=2, threshold=10)`).
@@ -260,6 +261,9 @@ impl PyModule {
         if let Kind::Ext(l) = &self.kind {
             return l.set_attr(name, &value);
         }
+        if matches!(self.kind, Kind::Embedding(_) | Kind::LayerNorm(_)) {
+            return self.set_own_parameter(name, value);
+        }
         let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
         let t = match (&value, as_tensor(&value)) {
             (Value::None, _) if name == "bias" => None,
@@ -275,6 +279,34 @@ impl PyModule {
         Ok(true)
     }
 
+    /// `module.weight = p` on an Embedding or a LayerNorm: `Module.__setattr__` takes a
+    /// Parameter (or None where the layer may lack one) for a registered name and refuses a
+    /// plain tensor; the layer's forward then reads the new tensor (weight tying shares it).
+    fn set_own_parameter(&self, name: &str, value: Value) -> R<bool> {
+        if !self.kind_parameters().iter().any(|(k, _)| k == name) && !matches!(self.kind, Kind::LayerNorm(_)) {
+            return Ok(false);
+        }
+        let p = match as_tensor(&value) {
+            Some(t) if t.is_parameter() => Some(t.clone()),
+            None if value.is_none() => None,
+            _ => {
+                return Err(Exception::type_error(format!(
+                    "cannot assign '{}' as parameter '{name}' (torch.nn.Parameter or None expected)",
+                    value_type_for_message(&value)
+                )));
+            }
+        };
+        match (&self.kind, name) {
+            (Kind::Embedding(e), "weight") => match p {
+                Some(p) => e.borrow_mut().weight = p,
+                None => return Err(Exception::type_error("lessonrun: an Embedding's weight cannot be set to None".to_string())),
+            },
+            (Kind::LayerNorm(l), "weight") if l.weight.borrow().is_some() => *l.weight.borrow_mut() = p,
+            (Kind::LayerNorm(l), "bias") if l.bias.borrow().is_some() => *l.bias.borrow_mut() = p,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 
     /// `register_parameter(name, p)`: a subclass's list, or for a built-in module the list
     /// that from now on stands for its parameters (the layer's field set too when it has one,
@@ -340,7 +372,7 @@ impl PyModule {
                 v.extend(l.bias.clone().map(|b| ("bias".to_string(), b)));
                 v
             }
-            Kind::Embedding(e) => vec![("weight".to_string(), e.weight.clone())],
+            Kind::Embedding(e) => vec![("weight".to_string(), e.borrow().weight.clone())],
             Kind::Layer(l) => l.named_parameters(),
             Kind::Ext(l) => l.named_parameters(),
             Kind::LayerNorm(l) => {
@@ -403,7 +435,7 @@ impl PyModule {
             Kind::Embedding(e) => {
                 let [x] = args.bind(&["input"])?;
                 let x = tensor_arg(x.as_ref(), "input")?;
-                Ok(tv(e.forward(&x).map_err(exc)?))
+                Ok(tv(e.borrow().forward(&x).map_err(exc)?))
             }
             Kind::Activation(a) | Kind::Configured(a, _) => {
                 let [x] = args.bind(&["input"])?;
@@ -504,9 +536,9 @@ impl PyModule {
             Kind::Linear(l, _) => l.borrow().repr(),
             Kind::Layer(l) => l.repr(),
             Kind::Ext(l) => l.repr(),
-            Kind::Embedding(e) => match e.padding_idx {
-                Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.num_embeddings, e.embedding_dim),
-                None => format!("Embedding({}, {})", e.num_embeddings, e.embedding_dim),
+            Kind::Embedding(e) => match e.borrow().padding_idx {
+                Some(p) => format!("Embedding({}, {}, padding_idx={p})", e.borrow().num_embeddings, e.borrow().embedding_dim),
+                None => format!("Embedding({}, {})", e.borrow().num_embeddings, e.borrow().embedding_dim),
             },
             Kind::ParameterList(ps) => parameter_list_repr(&ps.borrow(), 0),
             Kind::LayerNorm(l) => format!(
@@ -730,6 +762,7 @@ impl NativeObject for PyModule {
             return Ok(Some(v));
         }
         if let Kind::Embedding(e) = &self.kind {
+            let e = e.borrow();
             match name {
                 "weight" => return Ok(Some(tv(e.weight.clone()))),
                 "num_embeddings" => return Ok(Some(Value::Int(e.num_embeddings as i64))),
@@ -1477,7 +1510,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         };
         crate::tensor::check_size(&[num as usize, dim as usize]).map_err(exc)?;
         let e = tnn::Embedding::new(num as usize, dim as usize, pad, &mut g.rng.borrow_mut()).map_err(exc)?;
-        Ok(module(Kind::Embedding(e)))
+        Ok(module(Kind::Embedding(RefCell::new(e))))
     }));
     m.set("GELU", class("GELU", "torch.nn", |_, args| {
         let [approximate] = args.bind(&["approximate="])?;

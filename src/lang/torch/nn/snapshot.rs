@@ -85,12 +85,15 @@ impl PyModule {
                     Lazy::Loaded => Lazy::Loaded,
                 })),
             ),
-            Kind::Embedding(e) => Kind::Embedding(tnn::Embedding {
-                weight: c.tensor(&e.weight)?,
-                num_embeddings: e.num_embeddings,
-                embedding_dim: e.embedding_dim,
-                padding_idx: e.padding_idx,
-            }),
+            Kind::Embedding(e) => {
+                let e = e.borrow();
+                Kind::Embedding(RefCell::new(tnn::Embedding {
+                    weight: c.tensor(&e.weight)?,
+                    num_embeddings: e.num_embeddings,
+                    embedding_dim: e.embedding_dim,
+                    padding_idx: e.padding_idx,
+                }))
+            }
             Kind::Activation(a) => Kind::Activation(*a),
             Kind::Configured(a, text) => Kind::Configured(*a, text.clone()),
             Kind::Sequential(items) => Kind::Sequential(RefCell::new(named(c, &items.borrow())?)),
