@@ -110,10 +110,7 @@ pub(crate) fn record_jvp(
         super::forward_ad::propagate_with(&t, inputs, jvp);
     }
     if is_grad_enabled() && inputs.iter().any(|i| i.requires_grad()) {
-        let node = make_node(name, inputs, saves, Box::new(backward));
-        super::saved_hooks::recorded(&node);
-        t.0.requires_grad.set(true);
-        t.set_grad_fn(Some(node));
+        hang_node(&t, make_node(name, inputs, saves, Box::new(backward)));
     }
     t
 }
@@ -144,12 +141,16 @@ pub(crate) fn attach_as(
     }
     let track = is_grad_enabled() && inputs.iter().any(|i| i.requires_grad());
     if track {
-        let node = make_node(name, inputs, saves, Box::new(backward));
-        t.0.requires_grad.set(true);
-        super::saved_hooks::recorded(&node);
-        t.set_grad_fn(Some(node));
+        hang_node(&t, make_node(name, inputs, saves, Box::new(backward)));
     }
     t
+}
+
+/// `t` becomes the output of `node` (which requires grad).
+fn hang_node(t: &Tensor, node: Rc<Node>) {
+    t.0.requires_grad.set(true);
+    super::saved_hooks::recorded(&node);
+    t.set_grad_fn(Some(node));
 }
 
 /// [`attach_as`] inside a dual level: the tangents too. Kept out of the common path.
@@ -170,9 +171,7 @@ fn attach_dual(
     // then stands for it while the tangent is computed, so a tangent formula reading it keeps
     // its history (reverse mode over forward mode).
     let node = make_node(name, inputs, saves, Box::new(backward));
-    t.0.requires_grad.set(true);
-    super::saved_hooks::recorded(&node);
-    t.set_grad_fn(Some(node.clone()));
+    hang_node(&t, node.clone());
     super::forward_ad::link_result(&node);
     let formula = node.backward.borrow().clone();
     if let Some(formula) = formula {

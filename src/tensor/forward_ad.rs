@@ -434,7 +434,7 @@ fn by_batch_rows(
     out: &Tensor,
     batch: usize,
     tans: &[Option<Tensor>],
-    one: &dyn Fn(&[Option<Tensor>]) -> Result<Option<Tensor>>,
+    one: Jvp<'_>,
 ) -> Result<Option<Tensor>> {
     let mut rows = Vec::with_capacity(batch);
     for k in 0..batch {

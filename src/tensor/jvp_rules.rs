@@ -63,14 +63,7 @@ pub(crate) fn tangent(
     tans: &[Option<Tensor>],
     backward: Formula<'_>,
 ) -> Option<Result<Option<Tensor>>> {
-    // A tangent in another dtype than its primal (or an integer output) takes the general
-    // path, which converts.
-    if !out.dtype().is_floating_point()
-        || inputs
-            .iter()
-            .zip(tans)
-            .any(|(i, t)| t.as_ref().is_some_and(|t| t.dtype() != i.dtype()))
-    {
+    if !ruled(out, inputs, tans, 0) {
         return None;
     }
     let r = match (name, inputs, tans) {
@@ -156,12 +149,7 @@ pub(crate) fn batched(
     tans: &[Option<Tensor>],
     backward: Formula<'_>,
 ) -> Option<Result<Option<Tensor>>> {
-    if !out.dtype().is_floating_point()
-        || inputs
-            .iter()
-            .zip(tans)
-            .any(|(i, t)| t.as_ref().is_some_and(|t| t.dtype() != i.dtype() || t.dim() != i.dim() + 1))
-    {
+    if !ruled(out, inputs, tans, 1) {
         return None;
     }
     let batch = tans.iter().flatten().next()?.shape()[0];
@@ -201,10 +189,7 @@ pub(crate) fn batched(
                 Ok(b) => b,
                 Err(e) => return Some(Err(e)),
             };
-            match pair(&want, out.dtype(), &a, &b, backward) {
-                Some(r) => r,
-                None => return None,
-            }
+            pair(&want, out.dtype(), &a, &b, backward)?
         }
         // A full sum: each row summed over all its dims, as functorch's sum rule does.
         ("SumBackward0", [x], [Some(t)]) => {
@@ -218,7 +203,7 @@ pub(crate) fn batched(
         // stack/cat: the tangents (zeros for an input without one) joined along the same dim
         // one further in, when the shapes say which dim that is.
         ("StackBackward0" | "CatBackward0", xs, ts) if !xs.is_empty() => {
-            let Some(d) = joined_dim(name == "StackBackward0", xs, out) else { return None };
+            let d = joined_dim(name == "StackBackward0", xs, out)?;
             let parts: Result<Vec<Tensor>> = xs
                 .iter()
                 .zip(ts)
@@ -367,6 +352,16 @@ fn batch_product(
         (Some(f), Some(s)) => Some(f.add(&s)?),
         (f, s) => f.or(s),
     })
+}
+
+/// Whether the rules here apply: a floating-point output, each tangent in its primal's dtype
+/// with `batch_dims` leading dims over its primal's (another dtype, or an integer output,
+/// takes the general path, which converts).
+fn ruled(out: &Tensor, inputs: &[&Tensor], tans: &[Option<Tensor>], batch_dims: usize) -> bool {
+    out.dtype().is_floating_point()
+        && inputs.iter().zip(tans).all(|(i, t)| {
+            t.as_ref().is_none_or(|t| t.dtype() == i.dtype() && t.dim() == i.dim() + batch_dims)
+        })
 }
 
 /// `a + b` (or `a - b`) of two terms, either of them a zero tensor; a lone term is spread to
