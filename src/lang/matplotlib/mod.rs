@@ -8,6 +8,7 @@ mod axes;
 mod contour;
 mod convert;
 mod hist_multi;
+mod ipython;
 mod annotate;
 mod mplot3d;
 mod objects;
@@ -72,6 +73,7 @@ pub fn install(interp: &mut Interpreter) {
     ticker::install(interp, &mpl);
     patches::install(interp, &mpl, &pyplot);
     mplot3d::install(interp);
+    ipython::install(interp);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);

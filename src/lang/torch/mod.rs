@@ -56,6 +56,7 @@ mod linalg;
 mod linalg_decomp;
 mod losses_more;
 mod memio;
+mod complex;
 mod module;
 mod nn;
 mod nn_utils;
@@ -239,6 +240,7 @@ pub fn install(interp: &mut Interpreter) {
         }
     }
     interp.register_module("torch.utils.data", data);
+    complex::install(&torch);
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }
