@@ -7,6 +7,7 @@
 mod axes;
 mod contour;
 mod convert;
+mod fill_stem;
 mod hist_multi;
 mod ipython;
 mod annotate;
@@ -363,6 +364,8 @@ fn pyplot_module(state: &State) -> Module {
         ("hist", "hist"),
         ("bar", "bar"),
         ("barh", "barh"),
+        ("fill_between", "fill_between"),
+        ("stem", "stem"),
         ("imshow", "imshow"),
         ("matshow", "imshow"),
         ("title", "set_title"),
