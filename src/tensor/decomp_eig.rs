@@ -56,16 +56,10 @@ fn gebal(a: &mut Mat) -> (usize, usize, Vec<F>) {
         break;
     }
     // Columns isolating an eigenvalue, pushed left.
-    'cols: loop {
-        for j in k..=l {
-            if (k..=l).all(|i| i == j || a.at(i, j) == 0.0) {
-                scale[k] = j as F;
-                swap(a, j, k, k, l);
-                k += 1;
-                continue 'cols;
-            }
-        }
-        break;
+    while let Some(j) = (k..=l).find(|&j| (k..=l).all(|i| i == j || a.at(i, j) == 0.0)) {
+        scale[k] = j as F;
+        swap(a, j, k, k, l);
+        k += 1;
     }
     for s in scale.iter_mut().take(l + 1).skip(k) {
         *s = 1.0;
@@ -353,13 +347,13 @@ fn lahqr(
                 i2 = iu;
             }
             let (mut h11, mut h12, mut h21, mut h22);
-            if kdefl % (2 * KEXSH) == 0 {
+            if kdefl.is_multiple_of(2 * KEXSH) {
                 let s = h.at(iu, iu - 1).abs() + h.at(iu - 1, iu - 2).abs();
                 h11 = dat1 * s + h.at(iu, iu);
                 h12 = dat2 * s;
                 h21 = s;
                 h22 = h11;
-            } else if kdefl % KEXSH == 0 {
+            } else if kdefl.is_multiple_of(KEXSH) {
                 let s = h.at(l + 1, l).abs() + h.at(l + 2, l + 1).abs();
                 h11 = dat1 * s + h.at(l, l);
                 h12 = dat2 * s;
@@ -437,9 +431,7 @@ fn lahqr(
                 let (beta, refl) = householder(0, v[0], &v[1..nr]);
                 let t1 = refl.tau;
                 v[0] = beta;
-                for q in 1..nr {
-                    v[q] = refl.v[q];
-                }
+                v[1..nr].copy_from_slice(&refl.v[1..nr]);
                 if k > m {
                     h.set(k, k - 1, v[0]);
                     h.set(k + 1, k - 1, 0.0);
@@ -667,7 +659,7 @@ fn trevc(t: &Mat, q: &mut Mat) {
         // Back-transform: Q x, into column ki (real) or ki-1, ki (real and imaginary parts).
         let cols: Vec<usize> = if pair { vec![ki - 1, ki] } else { vec![ki] };
         let mut outs: Vec<Vec<F>> = Vec::new();
-        for (p, _) in cols.iter().enumerate() {
+        for p in 0..cols.len() {
             let part = |e: (F, F)| if p == 0 { e.0 } else { e.1 };
             let mut y = vec![0.0 as F; n];
             for (k, &e) in x.iter().enumerate() {

@@ -143,6 +143,9 @@ impl NativeObject for ComplexDType {
     }
 }
 
+/// A method of a complex tensor, called with the tensor it was read from.
+type Method = Rc<dyn Fn(&ComplexTensor) -> R<Value>>;
+
 /// A complex tensor as its real and imaginary parts (same shape and float dtype).
 pub struct ComplexTensor {
     pub re: Tensor,
@@ -225,7 +228,7 @@ impl NativeObject for ComplexTensor {
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         let (re, im) = (self.re.clone(), self.im.clone());
         let shape = re.shape();
-        let method = |name: &str, f: Rc<dyn Fn(&ComplexTensor) -> R<Value>>| {
+        let method = |name: &str, f: Method| {
             let (re, im) = (re.clone(), im.clone());
             Value::builtin(name, move |_, args: Args| {
                 args.no_kwargs()?;
@@ -333,7 +336,7 @@ fn split(v: &Value) -> Option<(Value, Value)> {
         Value::Tuple(t) => t.to_vec(),
         _ => return None,
     };
-    if !items.iter().any(|x| holds_complex(x)) {
+    if !items.iter().any(holds_complex) {
         return None;
     }
     let (mut re, mut im) = (Vec::new(), Vec::new());
@@ -369,7 +372,7 @@ fn zero_like(v: &Value) -> Value {
     }
 }
 
-fn complex_tensor_arg<'a>(args: &'a Args) -> Option<&'a ComplexTensor> {
+fn complex_tensor_arg(args: &Args) -> Option<&ComplexTensor> {
     args.pos.first().and_then(|v| v.downcast::<ComplexTensor>())
 }
 
