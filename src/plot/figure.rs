@@ -188,6 +188,11 @@ impl Axes {
                     take(start);
                     take(start + len);
                 }
+                Artist::Fill(f) => {
+                    for &(x, y) in &f.points {
+                        take(if horizontal { x } else { y });
+                    }
+                }
                 _ => {}
             }
         }
@@ -355,6 +360,8 @@ pub enum Artist {
     Span(Span),
     /// `add_patch(Rectangle(...))`.
     Patch(Patch),
+    /// `fill_between`: a filled polygon.
+    Fill(Fill),
 }
 
 impl Artist {
@@ -461,6 +468,14 @@ pub struct Patch {
     pub edge: Option<Rgba>,
     /// Points.
     pub width: f64,
+}
+
+/// A filled polygon (`fill_between`'s region), its points in data coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fill {
+    pub points: Vec<(f64, f64)>,
+    pub color: Rgba,
+    pub label: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

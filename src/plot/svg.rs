@@ -582,6 +582,14 @@ fn draw_artist(c: &mut Canvas, a: &Artist, tr: &Transform) {
                 c.text(x, first + i as f64 * t.size * 1.2, line, t.size, anchor, t.color, None);
             }
         }
+        Artist::Fill(f) => {
+            let pts: Vec<(f64, f64)> = f.points.iter().map(|&(x, y)| (tr.px(x), tr.py(y))).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+            if pts.len() < 3 {
+                return;
+            }
+            let d: Vec<String> = pts.iter().enumerate().map(|(i, (x, y))| format!("{}{} {}", if i == 0 { "M" } else { "L" }, num(*x), num(*y))).collect();
+            let _ = write!(c.out, "<path d=\"{} Z\"{}/>", d.join(" "), paint("fill", f.color));
+        }
         Artist::Patch(p) => {
             let (x0, x1) = (tr.px(p.rect[0]), tr.px(p.rect[0] + p.rect[2]));
             let (y0, y1) = (tr.py(p.rect[1]), tr.py(p.rect[1] + p.rect[3]));

@@ -1,4 +1,4 @@
-//! Matrix decompositions behind `torch.linalg` (SVD, QR, symmetric eigen, Cholesky) on
+//! Matrix decompositions behind `torch.linalg` (SVD, QR, symmetric and general eigen, Cholesky) on
 //! column-major matrices, following LAPACK's algorithms step for step where a step fixes a
 //! sign: Householder reflectors as `dlarfg` makes them (beta = -sign(alpha) * norm), the driver
 //! paths of `gesdd` and `syevd`, `dbdsqr`'s and `dsteqr`'s rotations. PyTorch calls MKL, whose
@@ -24,6 +24,7 @@ pub enum QrMode {
 pub mod f64k {
     include!("decomp_kernel.rs");
     include!("decomp_svd.rs");
+    include!("decomp_eig.rs");
     type F = f64;
     use super::QrMode;
     use std::f64::consts;
@@ -33,6 +34,7 @@ pub mod f64k {
 pub mod f32k {
     include!("decomp_kernel.rs");
     include!("decomp_svd.rs");
+    include!("decomp_eig.rs");
     type F = f32;
     use super::QrMode;
     use std::f32::consts;

@@ -208,6 +208,78 @@ pub fn eigh(t: &Tensor, upper: bool, vectors: bool) -> Result<(Tensor, Tensor)> 
     Ok((w, z))
 }
 
+/// `linalg.eig(A)` / `linalg.eigvals(A)` on real input: the complex eigenvalues and (with
+/// `vectors`) eigenvectors as real and imaginary parts in the input's dtype, as `dgeev` leaves
+/// them (a conjugate pair's vectors are one vector and its conjugate). Returns (values re,
+/// values im, vectors re, vectors im), the vectors empty without `vectors`.
+pub fn eig(t: &Tensor, vectors: bool) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+    let fname = if vectors { "linalg.eig" } else { "linalg.eigvals" };
+    // PyTorch picks the complex result type before anything else: no complex type for integers.
+    if !t.dtype().is_floating_point() {
+        return Err(TensorError::runtime(format!("Unknown Complex ScalarType for {}", super::ops::dtype_name(t.dtype()))));
+    }
+    if !matches!(t.dtype(), DType::Float32 | DType::Float64) {
+        return Err(TensorError::NotImplemented {
+            msg: format!("\"linalg_eig_out_cpu\" not implemented for '{}'", super::ops::dtype_name(t.dtype())),
+        });
+    }
+    let b = matrices(t, fname, true)?;
+    if b.mats.iter().any(|m| m.iter().any(|x| !x.is_finite())) {
+        if vectors {
+            return Err(TensorError::runtime("torch.linalg.eig: input tensor should not contain infs or NaNs."));
+        }
+        // eigvals runs LAPACK on it, which gives up: every eigenvalue is NaN.
+        let nan = stack(vec![vec![f64::NAN; b.n * b.mats.len()]], &b.batch, &[b.n], b.dtype)?;
+        let empty = stack(vec![], &[], &[0], b.dtype)?;
+        return Ok((nan.clone(), nan, empty.clone(), empty));
+    }
+    let (mut wrs, mut wis, mut vrs, mut vis) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let n = b.n;
+    for a in &b.mats {
+        kernel!(b.dtype, k, T, {
+            let a = k::Mat::from_rows(n, n, &a.iter().map(|&x| x as T).collect::<Vec<T>>());
+            let e = k::geev(&a, vectors).ok_or_else(|| {
+                TensorError::runtime(format!("torch.{fname}: The algorithm failed to converge because the input matrix is ill-conditioned or has too many repeated eigenvalues (error code: 1)."))
+            })?;
+            let wr: Vec<f64> = e.wr.iter().map(|&x| x as f64).collect();
+            let wi: Vec<f64> = e.wi.iter().map(|&x| x as f64).collect();
+            if let Some(v) = &e.vr {
+                // Column j of a pair (wi[j] > 0) holds the real part, column j + 1 the imaginary one.
+                let v = rows!(v);
+                let (mut re, mut im) = (vec![0.0; n * n], vec![0.0; n * n]);
+                let mut j = 0;
+                while j < n {
+                    if wi[j] != 0.0 && j + 1 < n {
+                        for r in 0..n {
+                            let (x, y) = (v[r * n + j], v[r * n + j + 1]);
+                            re[r * n + j] = x;
+                            im[r * n + j] = y;
+                            re[r * n + j + 1] = x;
+                            im[r * n + j + 1] = -y;
+                        }
+                        j += 2;
+                    } else {
+                        for r in 0..n {
+                            re[r * n + j] = v[r * n + j];
+                        }
+                        j += 1;
+                    }
+                }
+                vrs.push(re);
+                vis.push(im);
+            }
+            wrs.push(wr);
+            wis.push(wi);
+        })
+    }
+    let (vre, vim) = if vectors {
+        (stack(vrs, &b.batch, &[n, n], b.dtype)?, stack(vis, &b.batch, &[n, n], b.dtype)?)
+    } else {
+        (stack(vec![], &[], &[0], b.dtype)?, stack(vec![], &[], &[0], b.dtype)?)
+    };
+    Ok((stack(wrs, &b.batch, &[n], b.dtype)?, stack(wis, &b.batch, &[n], b.dtype)?, vre, vim))
+}
+
 /// `linalg.cholesky(A, upper)`; Err carries PyTorch's `_LinAlgError` message.
 pub fn cholesky(t: &Tensor, upper: bool) -> Result<Tensor> {
     let b = matrices(t, "linalg.cholesky", true)?;

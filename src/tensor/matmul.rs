@@ -257,13 +257,12 @@ fn bmm_storage(a: &Storage, b: &Storage, items: Items) -> Result<Storage> {
             let (x, y) = (row_major(x), row_major(y));
             let mut out = Vec::with_capacity(nb * m * n);
             for i in 0..nb {
-                out.extend(kernels::matmul_i64(
-                    &x[i * m * k..(i + 1) * m * k],
-                    &y[i * k * n..(i + 1) * k * n],
-                    m,
-                    k,
-                    n,
-                ));
+                // The integer kernel reads row-major items: an item stored transposed (a
+                // permuted operand's) is laid out row-major first.
+                let (ma, mb) = items.mats(&x, &y, i);
+                let a_rows: Vec<i64> = (0..m * k).map(|e| ma.data[(e / k) * ma.rs + (e % k) * ma.cs]).collect();
+                let b_rows: Vec<i64> = (0..k * n).map(|e| mb.data[(e / n) * mb.rs + (e % n) * mb.cs]).collect();
+                out.extend(kernels::matmul_i64(&a_rows, &b_rows, m, k, n));
             }
             Storage::I64(ArrayD::from_shape_vec(shape, out).map_err(err)?)
         }

@@ -84,6 +84,7 @@ pub mod pool;
 pub mod adaptive_max;
 mod pool_max2;
 mod print;
+pub mod print_complex;
 mod random;
 mod range;
 #[cfg(test)]

@@ -42,12 +42,12 @@ fn precision() -> usize {
     print_options().precision
 }
 
-fn edgeitems() -> usize {
+pub(super) fn edgeitems() -> usize {
     print_options().edgeitems
 }
 
 #[derive(Clone, Copy)]
-enum Val {
+pub(super) enum Val {
     F(f64),
     I(i64),
     B(bool),
@@ -73,7 +73,7 @@ impl Tensor {
     }
 }
 
-fn values(s: &Storage) -> Vec<Val> {
+pub(super) fn values(s: &Storage) -> Vec<Val> {
     match s {
         Storage::F32(a) => a.iter().map(|&x| Val::F(x as f64)).collect(),
         Storage::F64(a) => a.iter().map(|&x| Val::F(x)).collect(),
@@ -123,7 +123,7 @@ fn tensor_repr(t: &Tensor) -> String {
 }
 
 /// Python's `str(tuple(shape))`.
-fn py_tuple(shape: &[usize]) -> String {
+pub(super) fn py_tuple(shape: &[usize]) -> String {
     match shape {
         [one] => format!("({one},)"),
         _ => {
@@ -134,7 +134,7 @@ fn py_tuple(shape: &[usize]) -> String {
 }
 
 /// `_add_suffixes`: the line-length counter starts 2 past the visible length (PyTorch quirk).
-fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String {
+pub(super) fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String {
     let mut out = tensor_str.to_string();
     let mut last_line_len = match tensor_str.rfind('\n') {
         Some(p) => tensor_str.chars().count() - tensor_str[..p].chars().count() + 1,
@@ -159,12 +159,12 @@ fn add_suffixes(tensor_str: &str, suffixes: &[String], indent: usize) -> String 
 
 /// How many elements of a dim of `n` are printed, and where element `i` (one that is printed)
 /// sits among them: the first and last `EDGEITEMS` when the dim is summarised.
-fn kept_len(n: usize, summarize: bool) -> usize {
+pub(super) fn kept_len(n: usize, summarize: bool) -> usize {
     let e = edgeitems();
     if summarize && n > 2 * e { 2 * e } else { n }
 }
 
-fn kept_index(i: usize, n: usize, summarize: bool) -> usize {
+pub(super) fn kept_index(i: usize, n: usize, summarize: bool) -> usize {
     let e = edgeitems();
     if summarize && n > 2 * e && i >= e { i - (n - 2 * e) } else { i }
 }
@@ -173,7 +173,7 @@ fn kept_index(i: usize, n: usize, summarize: bool) -> usize {
 /// printer reads, in row-major order; every dim longer than `2 * EDGEITEMS` keeps its first
 /// and last `EDGEITEMS`. Read straight from the storage: converting all the elements first
 /// (millions, for a data set printed summarised) cost more than the print.
-fn summarized(s: &Storage, shape: &[usize]) -> Vec<Val> {
+pub(super) fn summarized(s: &Storage, shape: &[usize]) -> Vec<Val> {
     match s {
         Storage::F32(a) => gather_edges(a, shape, |x| Val::F(x as f64)),
         Storage::F64(a) => gather_edges(a, shape, Val::F),
@@ -211,15 +211,15 @@ fn gather_edges<T: Copy>(a: &ndarray::ArrayD<T>, shape: &[usize], conv: impl Fn(
     out
 }
 
-struct Formatter {
+pub(super) struct Formatter {
     floating: bool,
     int_mode: bool,
     sci_mode: bool,
-    max_width: usize,
+    pub(super) max_width: usize,
 }
 
 impl Formatter {
-    fn new(vals: &[Val], floating: bool) -> Formatter {
+    pub(super) fn new(vals: &[Val], floating: bool) -> Formatter {
         let mut f = Formatter { floating, int_mode: true, sci_mode: false, max_width: 1 };
         if !floating {
             for &v in vals {
@@ -270,7 +270,7 @@ impl Formatter {
         f
     }
 
-    fn format(&self, v: Val) -> String {
+    pub(super) fn format(&self, v: Val) -> String {
         let s = match v {
             Val::F(x) if self.floating => {
                 if self.sci_mode {

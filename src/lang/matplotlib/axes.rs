@@ -28,6 +28,8 @@ const METHODS: &[&str] = &[
     "set_zlabel",
     "set_zlim",
     "annotate",
+    "fill_between",
+    "stem",
     "bar",
     "barh",
     "imshow",
@@ -145,6 +147,10 @@ impl NativeObject for PyAxes {
             }
             format!("<Axes: {}>", parts.join(", "))
         })
+    }
+    fn set_attr(&self, _: &Value, name: &str, _: Value, _: &mut Interpreter) -> R<bool> {
+        // `ax.dist = 12` (d2l's 3-D plots): the camera distance matplotlib 3.8 stopped reading.
+        Ok(name == "dist")
     }
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         if let Some(&m) = METHODS.iter().find(|m| **m == name) {
@@ -302,6 +308,8 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "bar" | "barh" => bar(interp, ax, &args, name == "bar"),
         "imshow" | "matshow" => imshow(interp, ax, &args),
         "add_patch" => super::patches::add_patch(ax, &args),
+        "fill_between" => super::fill_stem::fill_between(interp, ax, &args),
+        "stem" => super::fill_stem::stem(interp, ax, &args),
         "set_title" | "set_xlabel" | "set_ylabel" => {
             let label = args.pos.first().or_else(|| kw(&args, &["label", "xlabel", "ylabel"])).cloned();
             let Some(label) = label else {
@@ -392,7 +400,11 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "axhline" | "axvline" => {
             let horizontal = name == "axhline";
             let at = match args.pos.first().or_else(|| kw(&args, &[if horizontal { "y" } else { "x" }])) {
-                Some(v) => v.expect_f64("y")?,
+                // A one-element array or tensor is a number to matplotlib (`x=torch.mean(xs)`).
+                Some(v) => match convert::array(interp, v) {
+                    Ok(a) if a.data.len() == 1 && !matches!(v, Value::Str(_)) => a.data[0],
+                    _ => v.expect_f64("y")?,
+                },
                 None => 0.0,
             };
             let color = match kw(&args, &["color", "c"]) {
@@ -503,6 +515,7 @@ fn path_of(a: &Artist) -> &'static str {
         Artist::Image(_) => "matplotlib.image.AxesImage",
         Artist::Text(_) => "matplotlib.text.Text",
         Artist::Patch(_) => "matplotlib.patches.Rectangle",
+        Artist::Fill(_) => "matplotlib.collections.FillBetweenPolyCollection",
     }
 }
 

@@ -7,7 +7,9 @@
 mod axes;
 mod contour;
 mod convert;
+mod fill_stem;
 mod hist_multi;
+mod ipython;
 mod annotate;
 mod mplot3d;
 mod objects;
@@ -72,6 +74,7 @@ pub fn install(interp: &mut Interpreter) {
     ticker::install(interp, &mpl);
     patches::install(interp, &mpl, &pyplot);
     mplot3d::install(interp);
+    ipython::install(interp);
     interp.register_module("matplotlib", Value::Module(Rc::new(mpl)));
     interp.register_module("matplotlib.pyplot", Value::Module(pyplot));
     interp.register_module("matplotlib.cm", cm);
@@ -361,6 +364,8 @@ fn pyplot_module(state: &State) -> Module {
         ("hist", "hist"),
         ("bar", "bar"),
         ("barh", "barh"),
+        ("fill_between", "fill_between"),
+        ("stem", "stem"),
         ("imshow", "imshow"),
         ("matshow", "imshow"),
         ("title", "set_title"),

@@ -74,6 +74,7 @@ impl NativeObject for Handle {
                     Artist::Bars(b) => b.colors = vec![c],
                     Artist::Text(t) => t.color = c,
                     Artist::Patch(p) => p.edge = Some(c),
+                    Artist::Fill(f) => f.color = c,
                     Artist::Image(_) => {}
                 }
                 Ok(())

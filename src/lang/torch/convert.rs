@@ -411,12 +411,13 @@ fn collect(interp: &mut Interpreter, v: &Value, depth: usize, n: &mut Nested) ->
         return Ok(());
     }
     if let Some(t) = as_tensor(v) {
-        if t.numel() == 1 && t.dim() == 0 {
+        // A tensor inside the data is a number to PyTorch (its `item()`), whatever its
+        // dims: `torch.tensor([t1, t2])` of one-element tensors is 1-D.
+        if t.numel() == 1 {
             let s = t.item().map_err(exc)?;
             return collect(interp, &scalar_value(s), depth, n);
         }
-        let list = tolist(t);
-        return collect(interp, &list, depth, n);
+        return Err(Exception::value_error("only one element tensors can be converted to Python scalars"));
     }
     let items = match v {
         Value::List(_) | Value::Tuple(_) => interp.iterate(v)?,

@@ -60,6 +60,7 @@ mod linalg;
 mod linalg_decomp;
 mod losses_more;
 mod memio;
+mod complex;
 mod module;
 mod nn;
 mod nn_utils;
@@ -257,6 +258,7 @@ pub fn install(interp: &mut Interpreter) {
         }
     }
     interp.register_module("torch.utils.data", data);
+    complex::install(&torch);
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }
@@ -609,17 +611,23 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     }));
     m.set("arange", Value::builtin("arange", |_, args| {
         let [a, b, step, dtype, requires_grad] = args.bind(&["start", "end=", "step=", "*", "dtype=", "requires_grad="])?;
-        let num = |v: Option<&Value>, d: Scalar| -> R<Scalar> {
+        let num = |v: Option<&Value>, d: Scalar, name: &str, pos: usize| -> R<Scalar> {
             match v {
                 None | Some(Value::None) => Ok(d),
-                Some(v) => as_scalar(v).ok_or_else(|| Exception::type_error(format!("arange(): argument must be Number, not {}", v.type_name()))),
+                // A 0-d tensor is a Number to PyTorch's argument parser (`torch.min(xs)`).
+                Some(v) => match as_tensor(v) {
+                    Some(t) if t.dim() == 0 => t.item().map_err(exc),
+                    _ => as_scalar(v).ok_or_else(|| {
+                        Exception::type_error(format!("arange(): argument '{name}' (position {pos}) must be Number, not {}", v.type_name()))
+                    }),
+                },
             }
         };
         let (start, end) = match b {
-            None | Some(Value::None) => (Scalar::Int(0), num(a.as_ref(), Scalar::Int(0))?),
-            Some(_) => (num(a.as_ref(), Scalar::Int(0))?, num(b.as_ref(), Scalar::Int(0))?),
+            None | Some(Value::None) => (Scalar::Int(0), num(a.as_ref(), Scalar::Int(0), "end", 1)?),
+            Some(_) => (num(a.as_ref(), Scalar::Int(0), "start", 1)?, num(b.as_ref(), Scalar::Int(0), "end", 2)?),
         };
-        let step = num(step.as_ref(), Scalar::Int(1))?;
+        let step = num(step.as_ref(), Scalar::Int(1), "step", 3)?;
         let t = Tensor::arange(start, end, step, dtype_arg(dtype.as_ref())?).map_err(exc)?;
         finish(t, requires_grad.as_ref())
     }));
