@@ -10,12 +10,17 @@ struct Term {
     labels: Vec<char>,
 }
 
-/// `torch.einsum(equation, *operands)` for letter subscripts (no `...`).
+/// `torch.einsum(equation, *operands)`.
 pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     let eq: String = equation.chars().filter(|c| !c.is_whitespace()).collect();
-    if eq.contains('.') {
-        return Err(TensorError::runtime("lessonrun: einsum() with an ellipsis ('...') is not supported"));
-    }
+    let expanded;
+    let (eq, operands) = if eq.contains('.') {
+        let (e, ops) = expand_ellipsis(&eq, operands)?;
+        expanded = ops;
+        (e, &expanded[..])
+    } else {
+        (eq, operands)
+    };
     let (lhs, rhs) = match eq.split_once("->") {
         Some((l, r)) => (l.to_string(), Some(r.to_string())),
         None => (eq.clone(), None),
@@ -91,6 +96,98 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     }
     let cur = sum_unused(cur, &output)?;
     permute_to(&cur, &output)
+}
+
+/// The equation with each `...` spelled out in letters the equation does not use: the
+/// broadcast dims, right-aligned across the operands as PyTorch aligns them (an operand's
+/// size-1 dim is expanded to the others' size), and first in an implicit output, then the
+/// letters used once in alphabetical order.
+fn expand_ellipsis(eq: &str, operands: &[Tensor]) -> Result<(String, Vec<Tensor>)> {
+    let (lhs, rhs) = match eq.split_once("->") {
+        Some((l, r)) => (l, Some(r)),
+        None => (eq, None),
+    };
+    let inputs: Vec<&str> = lhs.split(',').collect();
+    if inputs.len() != operands.len() {
+        // The main parse words the count errors.
+        return Ok((eq.replace("...", ""), operands.to_vec()));
+    }
+    let check = |s: &str, i: usize| -> Result<()> {
+        if s.matches("...").count() > 1 || s.replacen("...", "", 1).contains('.') {
+            return Err(TensorError::runtime(format!(
+                "einsum(): found '.' for operand {i} that is not part of any ellipsis"
+            )));
+        }
+        Ok(())
+    };
+    let mut ranks = Vec::with_capacity(inputs.len());
+    for (i, (s, t)) in inputs.iter().zip(operands).enumerate() {
+        check(s, i)?;
+        let letters = s.replace("...", "").chars().count();
+        ranks.push(if s.contains("...") {
+            if t.dim() < letters {
+                return Err(TensorError::runtime(format!(
+                    "einsum(): the number of subscripts in the equation ({letters}) is more than the number of dimensions ({}) for operand",
+                    t.dim()
+                )));
+            }
+            t.dim() - letters
+        } else {
+            0
+        });
+    }
+    let e = ranks.iter().copied().max().unwrap_or(0);
+    let free: Vec<char> = ('A'..='Z').chain('a'..='z').filter(|c| !eq.contains(*c)).take(e).collect();
+    if free.len() < e {
+        return Err(TensorError::runtime("einsum(): too many dims under the ellipsis"));
+    }
+    // The broadcast size of each ellipsis dim.
+    let mut sizes = vec![1usize; e];
+    for (i, ((s, t), &r)) in inputs.iter().zip(operands).zip(&ranks).enumerate() {
+        let start = s.find("...").unwrap_or(0);
+        let shape = t.shape();
+        for k in 0..r {
+            let d = shape[start + k];
+            let slot = &mut sizes[e - r + k];
+            if *slot == 1 {
+                *slot = d;
+            } else if d != 1 && d != *slot {
+                // (PyTorch's message lacks the space before "has".)
+                return Err(TensorError::runtime(format!(
+                    "einsum(): dimension {k} covered by ellipsis in operand {i}has size {d} which does not broadcast with previously seen ellipsis with size {slot} for the respective dimension"
+                )));
+            }
+        }
+    }
+    let mut terms = Vec::with_capacity(inputs.len());
+    let mut ops = Vec::with_capacity(operands.len());
+    for ((s, t), &r) in inputs.iter().zip(operands).zip(&ranks) {
+        let letters: String = free[e - r..].iter().collect();
+        terms.push(s.replace("...", &letters));
+        let start = s.find("...").unwrap_or(0);
+        let mut shape = t.shape();
+        let mut expand = false;
+        for k in 0..r {
+            if shape[start + k] == 1 && sizes[e - r + k] != 1 {
+                shape[start + k] = sizes[e - r + k];
+                expand = true;
+            }
+        }
+        ops.push(if expand { t.expand(&shape)? } else { t.clone() });
+    }
+    let all: String = free.iter().collect();
+    let out = match rhs {
+        Some(r) => r.replacen("...", &all, 1),
+        None => {
+            let mut once: Vec<char> = lhs
+                .chars()
+                .filter(|c| c.is_ascii_alphabetic() && lhs.matches(*c).count() == 1)
+                .collect();
+            once.sort_unstable();
+            free.iter().chain(once.iter()).collect()
+        }
+    };
+    Ok((format!("{}->{}", terms.join(","), out), ops))
 }
 
 /// Takes the diagonal of every letter repeated within one operand (`ii`), moving it last.

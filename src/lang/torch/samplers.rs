@@ -167,14 +167,52 @@ pub(super) struct BatchSampler {
     drop_last: bool,
 }
 
-impl BatchSampler {
-    pub(super) fn batches(&self, interp: &mut Interpreter) -> R<Vec<Vec<Value>>> {
-        let all = interp.iterate(&self.sampler)?;
-        Ok(all
-            .chunks(self.batch_size)
-            .filter(|c| !self.drop_last || c.len() == self.batch_size)
-            .map(<[Value]>::to_vec)
-            .collect())
+/// `iter(batch_sampler)`: PyTorch's generator, which iterates its sampler lazily (from the
+/// first `next`, so a random sampler draws its seed then) and yields one list per batch, so a
+/// sampler of 10^10 indices costs one batch at a time.
+struct BatchIter {
+    sampler: Value,
+    source: RefCell<Option<Value>>,
+    batch_size: usize,
+    drop_last: bool,
+    done: std::cell::Cell<bool>,
+}
+
+impl NativeObject for BatchIter {
+    fn type_name(&self) -> &str {
+        "generator"
+    }
+    fn iter(&self, this: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(this.clone()))
+    }
+    fn next(&self, interp: &mut Interpreter) -> R<Option<Value>> {
+        if self.done.get() {
+            return Ok(None);
+        }
+        let existing = self.source.borrow().clone();
+        let source = match existing {
+            Some(s) => s,
+            None => {
+                let s = interp.iter(&self.sampler)?;
+                *self.source.borrow_mut() = Some(s.clone());
+                s
+            }
+        };
+        let mut batch = Vec::with_capacity(self.batch_size);
+        while batch.len() < self.batch_size {
+            match interp.next(&source)? {
+                Some(i) => batch.push(i),
+                None => {
+                    self.done.set(true);
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() || (self.drop_last && batch.len() < self.batch_size) {
+            self.done.set(true);
+            return Ok(None);
+        }
+        Ok(Some(Value::list(batch)))
     }
 }
 
@@ -192,9 +230,14 @@ impl NativeObject for BatchSampler {
         let n = interp.len(&self.sampler)?;
         Ok(Some(if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) }))
     }
-    fn iter(&self, _: &Value, interp: &mut Interpreter) -> R<Option<Value>> {
-        let batches = self.batches(interp)?.into_iter().map(Value::list).collect();
-        Ok(Some(Value::iter_items(batches)))
+    fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::native(BatchIter {
+            sampler: self.sampler.clone(),
+            source: RefCell::new(None),
+            batch_size: self.batch_size,
+            drop_last: self.drop_last,
+            done: std::cell::Cell::new(false),
+        })))
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
