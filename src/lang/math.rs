@@ -247,6 +247,13 @@ pub fn module() -> Value {
         }),
     );
     m.set(
+        "copysign",
+        Value::builtin("copysign", |it, args| {
+            let v = floats(it, &args, 2)?;
+            Ok(Value::Float(v[0].copysign(v[1])))
+        }),
+    );
+    m.set(
         "hypot",
         Value::builtin("hypot", |it, args| {
             args.no_kwargs()?;

@@ -10,7 +10,8 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use super::native::{Args, NativeObject};
+use super::native::{Args, NativeObject, Op};
+use super::ast::{BinOp, CmpOp};
 use super::value::Dict;
 use super::{Exception, Interpreter, Value};
 
@@ -206,6 +207,54 @@ impl NativeObject for DefaultDict {
             f => it.repr(f)?,
         };
         Ok(Some(format!("defaultdict({f}, {})", it.repr(&self.inner)?)))
+    }
+    /// A Counter's `+`, `-`, `|` and `&` with another Counter, as CPython's (only positive
+    /// counts kept).
+    fn binary_op(&self, _: &Value, op: Op, other: &Value, reflected: bool, it: &mut Interpreter) -> R<Option<Value>> {
+        let Some(o) = other.downcast::<DefaultDict>().filter(|o| o.counter && self.counter && !reflected) else {
+            return Ok(None);
+        };
+        let op = match op {
+            Op::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::BitOr | BinOp::BitAnd)) => op,
+            _ => return Ok(None),
+        };
+        let zero = Value::Int(0);
+        let positive = |it: &mut Interpreter, v: &Value| -> R<bool> {
+            let gt = it.compare(CmpOp::Gt, v, &Value::Int(0))?;
+            it.truthy(&gt)
+        };
+        let less = |it: &mut Interpreter, a: &Value, b: &Value| -> R<bool> {
+            let lt = it.compare(CmpOp::Lt, a, b)?;
+            it.truthy(&lt)
+        };
+        let mut out = Dict::new();
+        let mine = self.dict().borrow().items();
+        let theirs = o.dict().borrow().items();
+        for (k, count) in &mine {
+            let other_count = o.dict().borrow().get(k)?.unwrap_or_else(|| zero.clone());
+            let new = match op {
+                BinOp::Add => it.binary(BinOp::Add, count, &other_count)?,
+                BinOp::Sub => it.binary(BinOp::Sub, count, &other_count)?,
+                BinOp::BitOr if less(it, count, &other_count)? => other_count,
+                BinOp::BitAnd if !less(it, count, &other_count)? => other_count,
+                _ => count.clone(),
+            };
+            if positive(it, &new)? {
+                out.insert(k.clone(), new)?;
+            }
+        }
+        if op != BinOp::BitAnd {
+            for (k, count) in &theirs {
+                if self.dict().borrow().contains(k)? {
+                    continue;
+                }
+                let new = if op == BinOp::Sub { it.binary(BinOp::Sub, &zero, count)? } else { count.clone() };
+                if positive(it, &new)? {
+                    out.insert(k.clone(), new)?;
+                }
+            }
+        }
+        Ok(Some(Value::native(DefaultDict { factory: Value::None, inner: Value::dict(out), counter: true })))
     }
     fn get_item(&self, _: &Value, key: &Value, it: &mut Interpreter) -> R<Option<Value>> {
         if let Some(v) = self.dict().borrow().get(key)? {

@@ -9,11 +9,12 @@ use super::tensor::norm_dim;
 use super::{DType, Result, Scalar, Tensor, TensorError, no_grad, variance};
 
 impl Tensor {
-    fn require_float(&self, op: &str) -> Result<()> {
+    /// PyTorch's check (its wording names both ops whichever was called).
+    fn require_float(&self) -> Result<()> {
         if self.dtype().is_floating_point() {
             Ok(())
         } else {
-            Err(TensorError::runtime(format!("{op}(): expected a floating point input, got {}", self.dtype())))
+            Err(TensorError::NotImplemented { msg: "std and var only support floating point and complex dtypes".into() })
         }
     }
 
@@ -28,7 +29,7 @@ impl Tensor {
     }
 
     fn var_std(&self, dims: Option<&[isize]>, correction: f64, keepdim: bool, sqrt: bool) -> Result<Tensor> {
-        self.require_float(if sqrt { "std" } else { "var" })?;
+        self.require_float()?;
         let rd = self.reduce_dims(dims)?;
         let shape = self.shape();
         let n: usize = rd.iter().map(|&d| shape[d]).product();

@@ -834,7 +834,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     for (name, op) in [("mul", BinOp::Mul), ("div", BinOp::Div), ("pow", BinOp::Pow), ("matmul", BinOp::MatMul)] {
         m.set(name, binary_fn(name, op));
     }
-    for (name, which) in [("mm", 0), ("dot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4), ("bmm", 5), ("logical_or", 6), ("logical_and", 7)] {
+    for (name, which) in [("mm", 0), ("dot", 1), ("vdot", 1), ("mv", 2), ("maximum", 3), ("minimum", 4), ("bmm", 5), ("logical_or", 6), ("logical_and", 7)] {
         m.set(name, Value::builtin(name, move |_, args| {
             let [a, b] = args.bind(&["input", "other"])?;
             let a = a.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;

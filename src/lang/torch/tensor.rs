@@ -584,10 +584,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "argmin" => arg_extreme_method(this, "argmin", false),
         "softmax" => softmax_method(this, "softmax", false),
         "log_softmax" => softmax_method(this, "log_softmax", true),
-        "mm" | "dot" | "mv" => {
+        // `vdot` of real tensors is `dot`.
+        "mm" | "dot" | "vdot" | "mv" => {
             let name: &'static str = match name {
                 "mm" => "mm",
-                "dot" => "dot",
+                "dot" | "vdot" => "dot",
                 _ => "mv",
             };
             Value::method(this.clone(), name, move |_, args| {
@@ -604,6 +605,14 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(tv(r.map_err(exc)?))
             })
         }
+        "inner" => Value::method(this.clone(), "inner", |_, args| {
+            let [other] = args.bind(&["other"])?;
+            let t = receiver(&args)?;
+            let o = other.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
+                Exception::type_error("inner(): argument 'other' must be Tensor")
+            })?;
+            Ok(tv(super::tensordot::inner(&t, &o)?))
+        }),
         "backward" => Value::method(this.clone(), "backward", |interp, args| {
             let [gradient, retain_graph, create_graph, _inputs] = args.bind(&["gradient=", "retain_graph=", "create_graph=", "inputs="])?;
             let t = receiver(&args)?;

@@ -10,8 +10,17 @@ use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
-/// Adds `tensordot` to `torch` (and `torch.functional`, which re-exports it).
+/// Adds `tensordot` to `torch` (and `torch.functional`, which re-exports it), and `inner`.
 pub fn install(m: &Module) {
+    m.set("inner", Value::builtin("inner", |_, args| {
+        let [a, b] = args.bind(&["input", "other"])?;
+        let tensor = |v: Option<Value>, what: &str| {
+            v.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
+                Exception::type_error(format!("inner(): argument '{what}' must be Tensor"))
+            })
+        };
+        inner(&tensor(a, "input")?, &tensor(b, "other")?).map(tv)
+    }));
     m.set(
         "tensordot",
         Value::builtin("tensordot", |interp, args| tensordot_fn(interp, &args)),
@@ -92,6 +101,21 @@ fn dim_lists(
             ))),
         },
     }
+}
+
+/// `torch.inner(a, b)`: a product with a 0-d operand, else ATen's `tensordot` over both last
+/// dims.
+pub fn inner(a: &Tensor, b: &Tensor) -> R<Tensor> {
+    if a.dim() == 0 || b.dim() == 0 {
+        return a.mul(b).map_err(exc);
+    }
+    let (sa, sb) = (a.shape(), b.shape());
+    if sa[sa.len() - 1] != sb[sb.len() - 1] {
+        return Err(Exception::runtime_error(format!(
+            "inner() the last dimension must match on both input tensors but got shapes {sa:?} and {sb:?}"
+        )));
+    }
+    tensordot(a, b, &[-1], &[-1])
 }
 
 /// ATen's `tensordot(input1, input2, dims1, dims2)`.
