@@ -264,7 +264,7 @@ pub(crate) fn propagate(
     for level in levels_to_propagate() {
         let tans: Vec<Option<Tensor>> = inputs.iter().map(|i| get(level, i.id())).collect();
         // (A view's batched tangents are set by [`batched_view`].)
-        if tans.iter().all(Option::is_none) || (view && batch_size(level).is_some()) {
+        if tans.iter().all(Option::is_none) || (view && batch_size(level).is_some() && get(level, out.id()).is_some()) {
             continue;
         }
         let history = grad_on && (primals_tracked || tans.iter().flatten().any(Tensor::requires_grad));
@@ -459,7 +459,8 @@ pub(crate) fn batched_view(out: &Tensor, name: &'static str, input: &Tensor, f: 
         if batch_size(level).is_none() || !out.dtype().is_floating_point() {
             continue;
         }
-        let Some(t) = get(level, input.id()) else { continue };
+        // (A batched tangent always has its batch dim; anything else is left to `propagate`.)
+        let Some(t) = get(level, input.id()).filter(|t| t.dim() == input.dim() + 1) else { continue };
         let batched = |l: &Layout| {
             let row = Layout { shape: l.shape[1..].to_vec(), strides: l.strides[1..].to_vec(), offset: l.offset };
             let r = f(&row);
