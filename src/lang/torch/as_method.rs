@@ -30,6 +30,7 @@ const AS_TORCH: &[&str] = &[
     "maximum",
     "minimum",
     "unique",
+    "unique_consecutive",
     "isclose",
 ];
 

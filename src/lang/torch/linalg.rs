@@ -63,6 +63,7 @@ pub fn install(m: &Module) -> Value {
     }));
     m.set("meshgrid", Value::builtin("meshgrid", meshgrid));
     m.set("unique", Value::builtin("unique", unique));
+    m.set("unique_consecutive", Value::builtin("unique_consecutive", unique_consecutive));
     m.set("cdist", Value::builtin("cdist", |_, args| {
         let [x1, x2, p, mode] = args.bind(&["x1", "x2", "p=", "compute_mode="])?;
         let (x1, x2) = (tensor(x1.as_ref(), "cdist", "x1")?, tensor(x2.as_ref(), "cdist", "x2")?);
@@ -236,8 +237,9 @@ fn meshgrid(interp: &mut Interpreter, args: Args) -> R<Value> {
 fn unique(_: &mut Interpreter, args: Args) -> R<Value> {
     let [input, _sorted, inverse, counts, dim] = args.bind(&["input", "sorted=", "return_inverse=", "return_counts=", "dim="])?;
     let t = tensor(input.as_ref(), "unique", "input")?;
-    if !matches!(dim, None | Some(Value::None)) {
-        return Err(Exception::unsupported("torch.unique(dim=...)"));
+    if let Some(d) = dim.filter(|d| !matches!(d, Value::None)) {
+        let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim().max(1)).map_err(exc)?;
+        return slices_unique(&t, d, true, bool_arg(inverse.as_ref(), false), bool_arg(counts.as_ref(), false));
     }
     let v = t.contiguous().to_f64_vec();
     let mut vals = v.clone();
@@ -256,6 +258,81 @@ fn unique(_: &mut Interpreter, args: Args) -> R<Value> {
             c[index(x) as usize] += 1;
         }
         out.push(tv(Tensor::from_data(Data::I64(c), &[vals.len()]).map_err(exc)?));
+    }
+    Ok(if out.len() == 1 { out.pop().unwrap_or(Value::None) } else { Value::tuple(out) })
+}
+
+/// `torch.unique_consecutive(input, return_inverse=False, return_counts=False, dim=None)`:
+/// runs of equal elements (of the flattened input, or of slices along `dim`) collapsed.
+fn unique_consecutive(_: &mut Interpreter, args: Args) -> R<Value> {
+    let [input, inverse, counts, dim] = args.bind(&["input", "return_inverse=", "return_counts=", "dim="])?;
+    let t = tensor(input.as_ref(), "unique_consecutive", "input")?;
+    let (inverse, counts) = (bool_arg(inverse.as_ref(), false), bool_arg(counts.as_ref(), false));
+    match dim.filter(|d| !matches!(d, Value::None)) {
+        Some(d) => {
+            let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim().max(1)).map_err(exc)?;
+            slices_unique(&t, d, false, inverse, counts)
+        }
+        None => {
+            let flat = t.contiguous().reshape(&[-1, 1]).map_err(exc)?;
+            let r = slices_unique(&flat, 0, false, inverse, counts)?;
+            // The values come back 1-D; the inverse in the input's shape.
+            let shape: Vec<isize> = t.shape().iter().map(|&d| d as isize).collect();
+            let fix = |v: &Value, i: usize| -> R<Value> {
+                let x = as_tensor(v).cloned().ok_or_else(|| Exception::runtime_error("internal: unique result"))?;
+                Ok(tv(match i {
+                    0 => x.reshape(&[-1]).map_err(exc)?,
+                    1 if inverse => x.reshape(&shape).map_err(exc)?,
+                    _ => x,
+                }))
+            };
+            match &r {
+                Value::Tuple(items) => Ok(Value::tuple(items.iter().enumerate().map(|(i, v)| fix(v, i)).collect::<R<_>>()?)),
+                v => fix(v, 0),
+            }
+        }
+    }
+}
+
+/// The distinct slices of `t` along `d` (sorted lexicographically when `sorted`, else runs of
+/// equal neighbours collapsed, `unique_consecutive`), with each slice's group index and each
+/// group's size when asked for.
+fn slices_unique(t: &Tensor, d: usize, sorted: bool, inverse: bool, counts: bool) -> R<Value> {
+    let t = if t.dim() == 0 { t.reshape(&[1]).map_err(exc)? } else { t.clone() };
+    let n = t.shape()[d];
+    let order: Vec<isize> = std::iter::once(d).chain((0..t.dim()).filter(|&k| k != d)).map(|k| k as isize).collect();
+    let moved = t.permute(&order).map_err(exc)?.contiguous();
+    let width = if n == 0 { 0 } else { moved.numel() / n };
+    let v = moved.to_f64_vec();
+    let row = |i: usize| &v[i * width..(i + 1) * width];
+    let cmp = |a: usize, b: usize| {
+        row(a).iter().zip(row(b)).map(|(x, y)| x.total_cmp(y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    if sorted {
+        order.sort_by(|&a, &b| cmp(a, b));
+    }
+    let mut keep: Vec<usize> = Vec::new();
+    let mut group = vec![0i64; n];
+    let mut sizes: Vec<i64> = Vec::new();
+    for &i in &order {
+        if keep.last().is_none_or(|&k| cmp(k, i).is_ne()) {
+            keep.push(i);
+            sizes.push(0);
+        }
+        group[i] = keep.len() as i64 - 1;
+        if let Some(c) = sizes.last_mut() {
+            *c += 1;
+        }
+    }
+    let idx: Vec<i64> = keep.iter().map(|&i| i as i64).collect();
+    let values = t.index_select(d as isize, &idx).map_err(exc)?;
+    let mut out = vec![tv(values)];
+    if inverse {
+        out.push(tv(Tensor::from_data(Data::I64(group), &[n]).map_err(exc)?));
+    }
+    if counts {
+        out.push(tv(Tensor::from_data(Data::I64(sizes.clone()), &[sizes.len()]).map_err(exc)?));
     }
     Ok(if out.len() == 1 { out.pop().unwrap_or(Value::None) } else { Value::tuple(out) })
 }
