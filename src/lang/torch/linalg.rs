@@ -302,7 +302,7 @@ fn slices_unique(t: &Tensor, d: usize, sorted: bool, inverse: bool, counts: bool
     let n = t.shape()[d];
     let order: Vec<isize> = std::iter::once(d).chain((0..t.dim()).filter(|&k| k != d)).map(|k| k as isize).collect();
     let moved = t.permute(&order).map_err(exc)?.contiguous();
-    let width = if n == 0 { 0 } else { moved.numel() / n };
+    let width = moved.numel().checked_div(n).unwrap_or(0);
     let v = moved.to_f64_vec();
     let row = |i: usize| &v[i * width..(i + 1) * width];
     let cmp = |a: usize, b: usize| {
