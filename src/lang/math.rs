@@ -2,6 +2,14 @@
 
 use std::rc::Rc;
 
+unsafe extern "C" {
+    // glibc's libm, which std already links (Rust's std has no erf).
+    #[link_name = "erf"]
+    fn libm_erf(x: f64) -> f64;
+    #[link_name = "erfc"]
+    fn libm_erfc(x: f64) -> f64;
+}
+
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -186,6 +194,9 @@ pub fn module() -> Value {
     unary(&m, "cosh", f64::cosh, |_| true);
     unary(&m, "tanh", f64::tanh, |_| true);
     unary(&m, "fabs", f64::abs, |_| true);
+    // CPython's `math.erf`/`erfc` are the C library's.
+    unary(&m, "erf", |x| unsafe { libm_erf(x) }, |_| true);
+    unary(&m, "erfc", |x| unsafe { libm_erfc(x) }, |_| true);
     unary(&m, "degrees", f64::to_degrees, |_| true);
     unary(&m, "radians", f64::to_radians, |_| true);
     m.set(
