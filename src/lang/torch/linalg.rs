@@ -305,9 +305,18 @@ fn slices_unique(t: &Tensor, d: usize, sorted: bool, inverse: bool, counts: bool
     let width = moved.numel().checked_div(n).unwrap_or(0);
     let v = moved.to_f64_vec();
     let row = |i: usize| &v[i * width..(i + 1) * width];
+    // As PyTorch compares: `0.0` and `-0.0` are one value, NaN sorts after every number and
+    // equals nothing (each NaN slice is a group of its own; a stable sort keeps the first of
+    // equal slices first).
     let cmp = |a: usize, b: usize| {
-        row(a).iter().zip(row(b)).map(|(x, y)| x.total_cmp(y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+        row(a)
+            .iter()
+            .zip(row(b))
+            .map(|(x, y)| x.partial_cmp(y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan())))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
     };
+    let same = |a: usize, b: usize| row(a).iter().zip(row(b)).all(|(x, y)| x == y);
     let mut order: Vec<usize> = (0..n).collect();
     if sorted {
         order.sort_by(|&a, &b| cmp(a, b));
@@ -316,7 +325,7 @@ fn slices_unique(t: &Tensor, d: usize, sorted: bool, inverse: bool, counts: bool
     let mut group = vec![0i64; n];
     let mut sizes: Vec<i64> = Vec::new();
     for &i in &order {
-        if keep.last().is_none_or(|&k| cmp(k, i).is_ne()) {
+        if keep.last().is_none_or(|&k| !same(k, i)) {
             keep.push(i);
             sizes.push(0);
         }
