@@ -72,24 +72,24 @@ pub(crate) fn tangent(
         }
         // add: self_t + other_t; sub: self_t - other_t (alpha is folded into the op's formula,
         // not supported here: those ops record other names).
-        ("AddBackward0", [_, _], [a, b]) => sum2(out, a.clone(), b.clone(), false),
-        ("SubBackward0", [_, _], [a, b]) => sum2(out, a.clone(), b.clone(), true),
+        ("AddBackward0", [_, _], [a, b]) => sum2(&out.shape(), a.clone(), b.clone(), false),
+        ("SubBackward0", [_, _], [a, b]) => sum2(&out.shape(), a.clone(), b.clone(), true),
         // mul: other_t * self_p + self_t * other_p
         ("MulBackward0", [x, y], [tx, ty]) => {
             let first = ty.as_ref().map(|t| t.mul(x)).transpose();
             let second = tx.as_ref().map(|t| t.mul(y)).transpose();
-            first.and_then(|f| second.and_then(|s| sum2(out, f, s, false)))
+            first.and_then(|f| second.and_then(|s| sum2(&out.shape(), f, s, false)))
         }
         // mm: self_t.mm(mat2_p) + self_p.mm(mat2_t); mv and dot alike.
-        ("MmBackward0", [a, b], [ta, tb]) => product(out, a, b, ta, tb, Tensor::mm),
-        ("MvBackward0", [a, b], [ta, tb]) => product(out, a, b, ta, tb, Tensor::mv),
-        ("DotBackward0", [a, b], [ta, tb]) => product(out, a, b, ta, tb, Tensor::dot),
+        ("MmBackward0", [a, b], [ta, tb]) => product(a, b, ta, tb, &Tensor::mm, &Tensor::mm),
+        ("MvBackward0", [a, b], [ta, tb]) => product(a, b, ta, tb, &Tensor::mv, &Tensor::mv),
+        ("DotBackward0", [a, b], [ta, tb]) => product(a, b, ta, tb, &Tensor::dot, &Tensor::dot),
         // addmm: self_t + mat1_t.mm(mat2_p) + mat1_p.mm(mat2_t), left to right.
         ("AddmmBackward0", [_, x, w], [tb, tx, tw]) => {
-            let p = product(out, x, w, tx, tw, Tensor::mm);
+            let p = product(x, w, tx, tw, &Tensor::mm, &Tensor::mm);
             p.and_then(|p| match (tb, p) {
                 (Some(tb), Some(p)) => tb.add(&p).map(Some),
-                (Some(tb), None) => spread(out, tb).map(Some),
+                (Some(tb), None) => spread(&out.shape(), tb.clone()).map(Some),
                 (None, p) => Ok(p),
             })
         }
@@ -168,9 +168,6 @@ pub(crate) fn batched(
             .collect();
         t.reshape(&shape)
     };
-    let spread = |t: Tensor| -> Result<Tensor> {
-        if t.shape() == want { Ok(t) } else { Ok(t.expand(&want)?.contiguous()) }
-    };
     let r = match (name, inputs, tans) {
         (_, [x], [Some(t)]) if BATCHABLE.contains(&name) && x.shape() == out.shape() => {
             // A formula that does not broadcast over the batch (an error, another shape) is
@@ -225,29 +222,29 @@ pub(crate) fn batched(
             let minus = name == "SubBackward0";
             let a = a.as_ref().map(|t| lift(t, x)).transpose();
             let b = b.as_ref().map(|t| lift(t, y)).transpose();
-            a.and_then(|a| b.and_then(|b| batch_sum(a, b, minus, &spread)))
+            a.and_then(|a| b.and_then(|b| sum2(&want, a, b, minus)))
         }
         // mul: other_t * self_p + self_t * other_p
         ("MulBackward0", [x, y], [tx, ty]) => {
             let first = ty.as_ref().map(|t| lift(t, y)?.mul(x)).transpose();
             let second = tx.as_ref().map(|t| lift(t, x)?.mul(y)).transpose();
-            first.and_then(|f| second.and_then(|s| batch_sum(f, s, false, &spread)))
+            first.and_then(|f| second.and_then(|s| sum2(&want, f, s, false)))
         }
         // functorch's mm/mv/dot batching rules are `matmul` with the batch dim first, which
         // folds a batched left operand into the rows of one product.
-        ("MmBackward0", [a, b], [ta, tb]) => batch_product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| a.matmul(t)),
+        ("MmBackward0", [a, b], [ta, tb]) => product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| a.matmul(t)),
         ("MvBackward0", [a, b], [ta, tb]) => {
             // [B, n, k] @ [k]; [n, k] @ [B, k] is [B, k] @ [k, n].
-            batch_product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| t.matmul(&a.t()?))
+            product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| t.matmul(&a.t()?))
         }
         ("DotBackward0", [a, b], [ta, tb]) => {
-            batch_product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| t.matmul(a))
+            product(a, b, ta, tb, &|t, b| t.matmul(b), &|a, t| t.matmul(a))
         }
         ("AddmmBackward0", [_, x, w], [tb, tx, tw]) => {
-            let p = batch_product(x, w, tx, tw, &|t, w| t.matmul(w), &|x, t| x.matmul(t));
+            let p = product(x, w, tx, tw, &|t, w| t.matmul(w), &|x, t| x.matmul(t));
             p.and_then(|p| match (tb, p) {
                 (Some(tb), Some(p)) => lift(tb, inputs[0])?.add(&p).map(Some),
-                (Some(tb), None) => spread(lift(tb, inputs[0])?).map(Some),
+                (Some(tb), None) => spread(&want, lift(tb, inputs[0])?).map(Some),
                 (None, p) => Ok(p),
             })
         }
@@ -320,25 +317,38 @@ fn joined_dim(stacked: bool, xs: &[&Tensor], out: &Tensor) -> Option<usize> {
     if fits.len() == 1 { Some(fits[0]) } else { None }
 }
 
-/// `a + b` (or `a - b`) of two batched terms, either of them zero.
-fn batch_sum(
-    a: Option<Tensor>,
-    b: Option<Tensor>,
-    minus: bool,
-    spread: &dyn Fn(Tensor) -> Result<Tensor>,
-) -> Result<Option<Tensor>> {
+/// Whether the rules here apply: a floating-point output, each tangent in its primal's dtype
+/// with `batch_dims` leading dims over its primal's (another dtype, or an integer output,
+/// takes the general path, which converts).
+fn ruled(out: &Tensor, inputs: &[&Tensor], tans: &[Option<Tensor>], batch_dims: usize) -> bool {
+    out.dtype().is_floating_point()
+        && inputs.iter().zip(tans).all(|(i, t)| {
+            t.as_ref().is_none_or(|t| t.dtype() == i.dtype() && t.dim() == i.dim() + batch_dims)
+        })
+}
+
+/// `a + b` (or `a - b`) of two terms, either of them a zero tensor, in `shape` (the output's,
+/// with the batch dim in front at a batched level): a lone term is spread to it, as adding a
+/// zero tensor of that shape would.
+fn sum2(shape: &[usize], a: Option<Tensor>, b: Option<Tensor>, minus: bool) -> Result<Option<Tensor>> {
     Ok(match (a, b) {
-        (Some(a), Some(b)) => Some(spread(if minus { a.sub(&b)? } else { a.add(&b)? })?),
-        (Some(a), None) => Some(spread(a)?),
-        (None, Some(b)) => Some(spread(if minus { b.neg()? } else { b })?),
+        (Some(a), Some(b)) => Some(spread(shape, if minus { a.sub(&b)? } else { a.add(&b)? })?),
+        (Some(a), None) => Some(spread(shape, a)?),
+        (None, Some(b)) => Some(spread(shape, if minus { b.neg()? } else { b })?),
         (None, None) => None,
     })
 }
 
+/// `t` in `shape` (broadcast and copied when it is smaller).
+fn spread(shape: &[usize], t: Tensor) -> Result<Tensor> {
+    if t.shape() == shape { Ok(t) } else { Ok(t.expand(shape)?.contiguous()) }
+}
+
 type Product<'a> = &'a dyn Fn(&Tensor, &Tensor) -> Result<Tensor>;
 
-/// `left(a_t, b_p) + right(a_p, b_t)` for a bilinear product with batched tangents.
-fn batch_product(
+/// `left(a_t, b_p) + right(a_p, b_t)` for a bilinear product (both the op itself when
+/// unbatched; a lone term already has the output's shape).
+fn product(
     a: &Tensor,
     b: &Tensor,
     ta: &Option<Tensor>,
@@ -352,48 +362,4 @@ fn batch_product(
         (Some(f), Some(s)) => Some(f.add(&s)?),
         (f, s) => f.or(s),
     })
-}
-
-/// Whether the rules here apply: a floating-point output, each tangent in its primal's dtype
-/// with `batch_dims` leading dims over its primal's (another dtype, or an integer output,
-/// takes the general path, which converts).
-fn ruled(out: &Tensor, inputs: &[&Tensor], tans: &[Option<Tensor>], batch_dims: usize) -> bool {
-    out.dtype().is_floating_point()
-        && inputs.iter().zip(tans).all(|(i, t)| {
-            t.as_ref().is_none_or(|t| t.dtype() == i.dtype() && t.dim() == i.dim() + batch_dims)
-        })
-}
-
-/// `a + b` (or `a - b`) of two terms, either of them a zero tensor; a lone term is spread to
-/// the output's shape, as adding a zero tensor of that shape would.
-fn sum2(out: &Tensor, a: Option<Tensor>, b: Option<Tensor>, minus: bool) -> Result<Option<Tensor>> {
-    Ok(match (a, b) {
-        (Some(a), Some(b)) => Some(if minus { a.sub(&b)? } else { a.add(&b)? }),
-        (Some(a), None) => Some(spread(out, &a)?),
-        (None, Some(b)) => Some(spread(out, &if minus { b.neg()? } else { b })?),
-        (None, None) => None,
-    })
-}
-
-/// `t` in `out`'s shape (broadcast and copied when it is smaller).
-fn spread(out: &Tensor, t: &Tensor) -> Result<Tensor> {
-    if t.shape() == out.shape() {
-        Ok(t.clone())
-    } else {
-        Ok(t.expand(&out.shape())?.contiguous())
-    }
-}
-
-/// `f(a_t, b_p) + f(a_p, b_t)` for a bilinear product `f`.
-fn product(
-    out: &Tensor,
-    a: &Tensor,
-    b: &Tensor,
-    ta: &Option<Tensor>,
-    tb: &Option<Tensor>,
-    f: fn(&Tensor, &Tensor) -> Result<Tensor>,
-) -> Result<Option<Tensor>> {
-    let first = ta.as_ref().map(|t| f(t, b)).transpose()?;
-    let second = tb.as_ref().map(|t| f(a, t)).transpose()?;
-    sum2(out, first, second, false)
 }

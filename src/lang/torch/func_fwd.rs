@@ -29,7 +29,8 @@ fn in_level<T>(f: impl FnOnce(u64) -> R<T>) -> R<T> {
 }
 
 /// The outputs of a call made inside `level`: the tree of primal outputs and, leaf by leaf,
-/// their tangents (zeros where an output does not depend on the inputs).
+/// their tangents (zeros where an output does not depend on the inputs; `[batch, *shape]` at
+/// a batched level).
 fn unpack_out(out: &Value, level: u64, api: &str) -> R<(Value, Vec<Tensor>)> {
     let outs = leaves(out)?;
     if outs.is_empty() {
@@ -41,7 +42,10 @@ fn unpack_out(out: &Value, level: u64, api: &str) -> R<(Value, Vec<Tensor>)> {
     let mut tangents = Vec::with_capacity(outs.len());
     for o in &outs {
         let t = fwd::tangent(o, level).map_err(exc)?;
-        tangents.push(t.unwrap_or_else(|| o.zeros_like()));
+        tangents.push(t.unwrap_or_else(|| match fwd::batch_size(level) {
+            None => o.zeros_like(),
+            Some(b) => Tensor::zeros(&std::iter::once(b).chain(o.shape()).collect::<Vec<_>>(), o.dtype()),
+        }));
     }
     Ok((out.clone(), tangents))
 }
@@ -173,7 +177,7 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
                 },
             )?;
             let (out, aux) = split_aux(out, has_aux, "jacfwd")?;
-            let (out, tans) = unpack_batched(&out, level, total, "jacfwd(f, ...)(*args)")?;
+            let (out, tans) = unpack_out(&out, level, "jacfwd(f, ...)(*args)")?;
             Ok((out, tans, aux))
         })();
         fwd::exit_level(level);
@@ -215,25 +219,6 @@ fn jacfwd_transform(_: &mut Interpreter, args: Args) -> R<Value> {
             Some(aux) => Value::tuple(vec![jac, unwrap_aux(aux, false)]),
         })
     }))
-}
-
-/// [`unpack_out`] for a batched level of `batch` rows: each output's tangents, `[batch,
-/// *out.shape]` (zeros where an output does not depend on the inputs).
-fn unpack_batched(out: &Value, level: u64, batch: usize, api: &str) -> R<(Value, Vec<Tensor>)> {
-    let (out, tans) = unpack_out(out, level, api)?;
-    let outs = leaves(&out)?;
-    let tans = tans
-        .into_iter()
-        .zip(&outs)
-        .map(|(t, o)| {
-            if t.dim() == o.dim() + 1 {
-                return Ok(t);
-            }
-            let shape: Vec<usize> = std::iter::once(batch).chain(o.shape()).collect();
-            Ok(Tensor::zeros(&shape, o.dtype()))
-        })
-        .collect::<R<Vec<_>>>()?;
-    Ok((out, tans))
 }
 
 /// `hessian(func, argnums=0)`: `jacfwd(jacrev(func, argnums), argnums)`, as PyTorch's is.
