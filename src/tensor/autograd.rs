@@ -271,6 +271,15 @@ pub(crate) fn register_hook(t: &Tensor, hook: GradHook) -> Result<()> {
     Ok(())
 }
 
+/// `handle.remove()` of a `register_hook` handle: the hook goes from wherever it was put (the
+/// leaf, or the node that made the tensor); removing it twice does nothing, as in PyTorch.
+pub(crate) fn remove_hook(t: &Tensor, hook: &GradHook) {
+    t.0.hooks.borrow_mut().retain(|h| !Rc::ptr_eq(h, hook));
+    if let Some(n) = t.grad_fn() {
+        n.hooks.borrow_mut().retain(|h| !Rc::ptr_eq(h, hook));
+    }
+}
+
 /// A hook run with a leaf after its `.grad` was accumulated (`register_post_accumulate_grad_hook`).
 pub type PostAccumulateHook = Rc<dyn Fn(&Tensor) -> Result<()>>;
 
@@ -289,6 +298,11 @@ pub fn register_post_accumulate_hook(t: &Tensor, hook: PostAccumulateHook) -> Re
     }
     POST_HOOKS.with(|h| h.borrow_mut().push((t.id(), hook)));
     Ok(())
+}
+
+/// `handle.remove()` of a `register_post_accumulate_grad_hook` handle.
+pub fn remove_post_accumulate_hook(hook: &PostAccumulateHook) {
+    POST_HOOKS.with(|h| h.borrow_mut().retain(|(_, f)| !Rc::ptr_eq(f, hook)));
 }
 
 fn run_post_hooks(t: &Tensor) -> Result<()> {

@@ -95,6 +95,7 @@ pub mod rnn_packed;
 mod rnn_fused;
 mod sampling;
 pub mod saved_hooks;
+mod std_sort;
 mod select;
 #[cfg(target_arch = "x86_64")]
 mod sigmoid_avx2;
@@ -147,7 +148,7 @@ mod zip_bcast;
 
 use std::cell::Cell;
 
-pub use autograd::{custom_node, grad, register_post_accumulate_hook, GradHook, PostAccumulateHook};
+pub use autograd::{custom_node, grad, register_post_accumulate_hook, remove_post_accumulate_hook, GradHook, PostAccumulateHook};
 pub use dtype::{check_scalar_fits, bf16_bits_to_f32, f16_bits_to_f32, f32_to_bf16_bits, f32_to_f16_bits, DType};
 pub use einsum::einsum;
 pub use error::TensorError;

@@ -354,6 +354,12 @@ impl Tensor {
     /// `sort(dim, descending)` (SortBackward0) and `topk(k, dim, largest)` (TopkBackward0):
     /// a stable order along `dim`, the first `k` kept; values and int64 indices.
     pub fn sort_dim(&self, dim: isize, descending: bool, k: Option<usize>) -> Result<(Tensor, Tensor)> {
+        self.sort_dim_with(dim, descending, k, true)
+    }
+
+    /// `sort(dim, descending, stable=False)`: equal elements in the order `std::sort` leaves
+    /// them, as ATen's CPU kernel does (std_sort.rs); `stable` keeps them in index order.
+    pub fn sort_dim_with(&self, dim: isize, descending: bool, k: Option<usize>, stable: bool) -> Result<(Tensor, Tensor)> {
         let shape = self.shape();
         let d = norm_dim(dim, shape.len())?;
         let len = shape.get(d).copied().unwrap_or(1);
@@ -377,7 +383,20 @@ impl Tensor {
                 order.clear();
                 order.extend(0..len);
                 let at = |j: usize| vals[(o * len + j) * inner + i];
-                if descending {
+                if !stable {
+                    // ATen's KeyValueCompAsc/Desc: NaN above every number, compared by value only.
+                    if descending {
+                        super::std_sort::std_sort(&mut order, &|a, b| {
+                            let (x, y) = (at(a), at(b));
+                            (x.is_nan() && !y.is_nan()) || x > y
+                        });
+                    } else {
+                        super::std_sort::std_sort(&mut order, &|a, b| {
+                            let (x, y) = (at(a), at(b));
+                            (!x.is_nan() && y.is_nan()) || x < y
+                        });
+                    }
+                } else if descending {
                     order.sort_by(|&a, &b| total_cmp_nan_last(at(b), at(a)));
                 } else {
                     order.sort_by(|&a, &b| total_cmp_nan_last(at(a), at(b)));

@@ -278,6 +278,20 @@ impl Tensor {
         super::autograd::register_hook(self, hook)
     }
 
+    /// `handle.remove()` of a hook `register_hook` added.
+    pub fn remove_hook(&self, hook: &super::autograd::GradHook) {
+        super::autograd::remove_hook(self, hook)
+    }
+
+    /// A handle that does not keep the tensor alive (a hook handle's).
+    pub(crate) fn downgrade(&self) -> std::rc::Weak<Inner> {
+        Rc::downgrade(&self.0)
+    }
+
+    pub(crate) fn upgrade(w: &std::rc::Weak<Inner>) -> Option<Tensor> {
+        w.upgrade().map(Tensor)
+    }
+
     pub fn grad_fn_name(&self) -> Option<String> {
         self.refresh_view_grad();
         self.0.grad_fn.borrow().as_ref().map(|n| n.name.to_string())

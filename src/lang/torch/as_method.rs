@@ -143,6 +143,9 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::shape_more::method(this, name) {
                 return Some(m);
             }
+            if let Some(m) = super::tensor_misc::method(this, name) {
+                return Some(m);
+            }
             if let Some(m) = super::special::method(this, name) {
                 return Some(m);
             }

@@ -79,22 +79,30 @@ pub(super) fn pending(e: Exception) {
 }
 
 /// `t.register_hook(hook)`: the hook is called with the gradient and may return a new one.
-pub fn register_hook(t: &Tensor, hook: Value) -> R<()> {
+/// `t.register_hook(hook)`, returning its handle.
+pub fn register_hook(t: &Tensor, hook: Value) -> R<Value> {
     let f: engine::GradHook = Rc::new(move |g: &Tensor| {
         let r = call_python(&hook, vec![tv(g.clone())])?;
         Ok(as_tensor(&r).cloned())
     });
-    t.register_hook(f).map_err(exc)
+    t.register_hook(f.clone()).map_err(exc)?;
+    let weak = t.downgrade();
+    Ok(Value::native(HookHandle(Box::new(move || {
+        if let Some(t) = Tensor::upgrade(&weak) {
+            t.remove_hook(&f);
+        }
+    }))))
 }
 
 /// `t.register_post_accumulate_grad_hook(hook)`: `hook(t)` runs after the backward pass
 /// accumulates into a leaf's `.grad`.
-pub fn register_post_accumulate_hook(t: &Tensor, hook: Value) -> R<()> {
+pub fn register_post_accumulate_hook(t: &Tensor, hook: Value) -> R<Value> {
     let f: engine::PostAccumulateHook = Rc::new(move |t: &Tensor| {
         call_python(&hook, vec![tv(t.clone())])?;
         Ok(())
     });
-    engine::register_post_accumulate_hook(t, f).map_err(exc)
+    engine::register_post_accumulate_hook(t, f.clone()).map_err(exc)?;
+    Ok(Value::native(HookHandle(Box::new(move || engine::remove_post_accumulate_hook(&f)))))
 }
 
 fn static_name(name: String) -> &'static str {
@@ -357,10 +365,10 @@ pub fn inference_mode() -> Value {
     })
 }
 
-/// What `register_hook` returns; removing a tensor hook is not supported.
-pub struct NoRemove;
+/// What `register_hook` returns: `remove()` takes the hook off again.
+pub struct HookHandle(Box<dyn Fn()>);
 
-impl NativeObject for NoRemove {
+impl NativeObject for HookHandle {
     fn type_name(&self) -> &str {
         "RemovableHandle"
     }
@@ -369,7 +377,11 @@ impl NativeObject for NoRemove {
     }
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok((name == "remove").then(|| {
-            Value::method(this.clone(), "remove", |_, _| Err(Exception::unsupported("removing a tensor hook")))
+            Value::method(this.clone(), "remove", |_, args| {
+                let [] = args.bind(&[])?;
+                (args.this_native::<HookHandle>()?.0)();
+                Ok(Value::None)
+            })
         }))
     }
 }

@@ -55,6 +55,7 @@ mod swap_tensors;
 mod embedding_bag;
 mod bilinear;
 mod distance_modules;
+mod dtype_info;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
@@ -73,6 +74,7 @@ mod rnn;
 mod rnn_packed;
 mod rounding;
 mod shape_more;
+mod tensor_misc;
 mod special;
 mod tensor;
 mod tensor_more;
@@ -929,6 +931,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     }));
     api::install(&m);
     legacy_types::install(&m);
+    dtype_info::install(&m);
     determinism::install(&m);
     threads::install(&m);
     linalg::install(&m);
@@ -942,17 +945,26 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     tensorfns::install(&m, shared);
     rounding::install(&m);
     shape_more::install(&m);
+    tensor_misc::install(&m);
     special::install(&m);
     m
 }
 
 /// NumPy's names for `torch.` elementwise functions, which PyTorch binds too.
-const UNARY_ALIASES: [(&str, &str); 4] = [("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("fix", "trunc")];
+const UNARY_ALIASES: [(&str, &str); 7] = [
+    ("arcsin", "asin"),
+    ("arccos", "acos"),
+    ("arctan", "atan"),
+    ("arcsinh", "asinh"),
+    ("arccosh", "acosh"),
+    ("arctanh", "atanh"),
+    ("fix", "trunc"),
+];
 
 /// An elementwise tensor function as the bindings table it.
 type UnaryFn = fn(&Tensor) -> engine::Result<Tensor>;
 
-fn unary_table() -> [(&'static str, UnaryFn); 27] {
+fn unary_table() -> [(&'static str, UnaryFn); 30] {
     [
         ("floor", Tensor::floor),
         ("ceil", Tensor::ceil),
@@ -977,6 +989,9 @@ fn unary_table() -> [(&'static str, UnaryFn); 27] {
         ("atan", Tensor::atan),
         ("sinh", Tensor::sinh),
         ("cosh", Tensor::cosh),
+        ("asinh", Tensor::asinh),
+        ("acosh", Tensor::acosh),
+        ("atanh", Tensor::atanh),
         ("expm1", Tensor::expm1),
         ("log1p", Tensor::log1p),
         ("erfc", Tensor::erfc),

@@ -627,13 +627,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "register_post_accumulate_grad_hook" => Value::method(this.clone(), name, |_, args| {
             let [hook] = args.bind(&["hook"])?;
-            super::autograd::register_post_accumulate_hook(&receiver(&args)?, hook.unwrap_or(Value::None))?;
-            Ok(Value::native(super::autograd::NoRemove))
+            super::autograd::register_post_accumulate_hook(&receiver(&args)?, hook.unwrap_or(Value::None))
         }),
         "register_hook" => Value::method(this.clone(), "register_hook", |_, args| {
             let [hook] = args.bind(&["hook"])?;
-            super::autograd::register_hook(&receiver(&args)?, hook.unwrap_or(Value::None))?;
-            Ok(Value::native(super::autograd::NoRemove))
+            super::autograd::register_hook(&receiver(&args)?, hook.unwrap_or(Value::None))
         }),
         "item" => Value::method(this.clone(), "item", |_, args| {
             let [] = args.bind(&[])?;
@@ -1137,6 +1135,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), name, move |_, args| {
                 let t = receiver(&args)?;
                 let int = |v: Option<Value>, n: &str, d: i64| v.filter(|v| !v.is_none()).map_or(Ok(d), |v| v.expect_int(n));
+                let mut stable = true;
                 let (dim, descending, k) = if name == "topk" {
                     let [k, dim, largest, _sorted] = args.bind(&["k", "dim=", "largest=", "sorted="])?;
                     let k = int(k, "k", 0)?;
@@ -1145,10 +1144,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                     }
                     (int(dim, "dim", -1)?, bool_arg(largest.as_ref(), true), Some(k as usize))
                 } else {
-                    let [dim, descending, _stable] = args.bind(&["dim=", "descending=", "*", "stable="])?;
+                    let [dim, descending, stable_arg] = args.bind(&["dim=", "descending=", "*", "stable="])?;
+                    stable = bool_arg(stable_arg.as_ref(), false);
                     (int(dim, "dim", -1)?, bool_arg(descending.as_ref(), false), None)
                 };
-                let (v, i) = t.sort_dim(dim as isize, descending, k).map_err(exc)?;
+                let (v, i) = t.sort_dim_with(dim as isize, descending, k, stable).map_err(exc)?;
                 if name == "argsort" {
                     return Ok(tv(i));
                 }
