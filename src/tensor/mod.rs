@@ -164,6 +164,7 @@ pub use ops::result_type_of;
 pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};
 pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;
+pub(crate) use storage::broadcast_shapes;
 pub use tensor::Tensor;
 pub use view::TensorCopier;
 

@@ -75,6 +75,7 @@ mod rnn_packed;
 mod rounding;
 mod shape_more;
 mod tensor_misc;
+mod rms_norm;
 mod special;
 mod tensor;
 mod tensor_more;
@@ -578,9 +579,28 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             args.bind(&["mean", "std=", "size=", "*", "generator=", "dtype=", "out=", "requires_grad="])?;
         let rng = g.generator(&args)?;
         let mean = mean.unwrap_or(Value::Float(0.0));
+        // A tensor std: ATen draws standard normals into the broadcast shape, then
+        // `output.mul_(std).add_(mean)` (normal_out_impl).
+        if let Some(st) = std.as_ref().and_then(as_tensor) {
+            if st.to_f64_vec().iter().any(|&v| v < 0.0) {
+                return Err(Exception::runtime_error("normal expects all elements of std >= 0.0"));
+            }
+            let mt = as_tensor(&mean).cloned();
+            let shape = match &mt {
+                Some(m) => engine::broadcast_shapes(&m.shape(), &st.shape()).map_err(exc)?,
+                None => st.shape(),
+            };
+            let t = Tensor::zeros(&shape, mt.as_ref().map_or(st.dtype(), |m| m.dtype()));
+            engine::normal_(&t, &mut rng.borrow_mut(), 0.0, 1.0).map_err(exc)?;
+            let scaled = t.mul(st).map_err(exc)?;
+            let out = match &mt {
+                Some(m) => scaled.add(m),
+                None => scaled.add_scalar(Scalar::Float(mean.expect_f64("mean")?)),
+            };
+            return finish(out.map_err(exc)?, requires_grad.as_ref());
+        }
         let std_f = match &std {
             None => 1.0,
-            Some(v) if as_tensor(v).is_some() => return Err(Exception::unsupported("torch.normal with a tensor std")),
             Some(v) => v.expect_f64("std")?,
         };
         if let Some(mt) = as_tensor(&mean) {
@@ -1020,6 +1040,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     layers_more::add_functional(&m);
     embedding_bag::add_functional(&m);
     bilinear::add_functional(&m);
+    rms_norm::add_functional(&m);
     adaptive1d::add_functional(&m);
     adaptive_max::add_functional(&m);
     tensorfns::add_functional(&m);

@@ -1711,6 +1711,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::layers_more::register(&m);
     super::embedding_bag::register(&m, shared.rng.clone());
     super::bilinear::register(&m, shared.rng.clone());
+    super::rms_norm::register(&m);
     super::data_parallel::register(&m);
     super::adaptive1d::register(&m);
     super::adaptive_max::register(&m);

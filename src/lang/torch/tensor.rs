@@ -1161,7 +1161,15 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let nz = t.nonzero().map_err(exc)?;
             if bool_arg(as_tuple.as_ref(), false) {
                 let cols = (0..t.dim().max(1) as isize)
-                    .map(|d| if t.dim() == 0 { nz.reshape(&[-1]) } else { nz.select(1, d as i64).map(|c| c.contiguous()) })
+                    .map(|d| {
+                        if t.dim() == 0 {
+                            // A 0-d input answers as a 1-element one: index 0 when non-zero.
+                            let n = nz.shape()[0];
+                            Tensor::from_data(crate::tensor::Data::I64(vec![0; n]), &[n])
+                        } else {
+                            nz.select(1, d as i64).map(|c| c.contiguous())
+                        }
+                    })
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(exc)?;
                 return Ok(Value::tuple(cols.into_iter().map(tv).collect()));

@@ -98,12 +98,13 @@ fn config(size: Option<Value>, scale: Option<Value>, mode: Option<Value>, align:
     }
 }
 
-/// `nn.Upsample(size, scale_factor, mode, align_corners)`.
-struct Upsample(Config);
+/// `nn.Upsample(size, scale_factor, mode, align_corners)`, and its fixed-mode subclasses
+/// `UpsamplingNearest2d` and `UpsamplingBilinear2d` (`align_corners=True`), by class name.
+struct Upsample(Config, &'static str);
 
 impl ExtLayer for Upsample {
     fn name(&self) -> &str {
-        "Upsample"
+        self.1
     }
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
         Vec::new()
@@ -118,7 +119,7 @@ impl ExtLayer for Upsample {
             (Some(f), _) => format!("scale_factor={}", float_repr(f.expect_f64("scale_factor").unwrap_or(0.0))),
             (None, s) => format!("size={}", s.as_ref().map_or("None".to_string(), Value::repr)),
         };
-        format!("Upsample({info}, mode='{}')", self.0.mode)
+        format!("{}({info}, mode='{}')", self.1, self.0.mode)
     }
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
@@ -143,8 +144,15 @@ impl ExtLayer for Upsample {
 pub fn register(m: &Module) {
     m.set("Upsample", class("Upsample", "torch.nn", |_, args| {
         let [size, scale, mode, align, recompute] = args.bind(&["size=", "scale_factor=", "mode=", "align_corners=", "recompute_scale_factor="])?;
-        Ok(ext_module(Upsample(config(size, scale, mode, align, recompute))))
+        Ok(ext_module(Upsample(config(size, scale, mode, align, recompute), "Upsample")))
     }));
+    for (name, mode, align) in [("UpsamplingNearest2d", "nearest", None), ("UpsamplingBilinear2d", "bilinear", Some(true))] {
+        m.set(name, class(name, "torch.nn", move |_, args| {
+            let [size, scale] = args.bind(&["size=", "scale_factor="])?;
+            let cfg = config(size, scale, Some(Value::str(mode)), align.map(Value::Bool), None);
+            Ok(ext_module(Upsample(cfg, name)))
+        }));
+    }
 }
 
 /// Adds `F.interpolate` and `F.upsample`.
