@@ -76,6 +76,7 @@ mod rounding;
 mod shape_more;
 mod tensor_misc;
 mod rms_norm;
+mod testing;
 mod special;
 mod tensor;
 mod tensor_more;
@@ -248,6 +249,7 @@ pub fn install(interp: &mut Interpreter) {
     let utils = Rc::new(Module::new("torch.utils"));
     utils.set("data", data.clone());
     checkpoint::install(interp, &utils);
+    testing::install(interp, &torch);
     benchmark::install(interp, &utils, &Value::Module(torch.clone()));
     swap_tensors::install(interp, &torch, &utils);
     torch.set("utils", Value::Module(utils.clone()));
