@@ -13,12 +13,28 @@ mod vml_asin;
 /// # Safety
 /// `y` must hold `n` floats and `out` room for `max_out` words.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn cmp(which: u32, start: u32, n: usize, y: *const f32, out: *mut u32, max_out: usize) -> u64 {
-    let (y, out) = unsafe { (std::slice::from_raw_parts(y, n), std::slice::from_raw_parts_mut(out, max_out)) };
+pub unsafe extern "C" fn cmp(
+    which: u32,
+    start: u32,
+    n: usize,
+    y: *const f32,
+    out: *mut u32,
+    max_out: usize,
+) -> u64 {
+    let (y, out) = unsafe {
+        (
+            std::slice::from_raw_parts(y, n),
+            std::slice::from_raw_parts_mut(out, max_out),
+        )
+    };
     let (mut c, mut l) = (0u64, 0u64);
     for (i, &w) in y.iter().enumerate() {
         let x = f32::from_bits(start.wrapping_add(i as u32));
-        let (g, lib) = if which == 0 { (vml_asin::asin_f32(x), x.asin()) } else { (vml_asin::acos_f32(x), x.acos()) };
+        let (g, lib) = if which == 0 {
+            (vml_asin::asin_f32(x), x.asin())
+        } else {
+            (vml_asin::acos_f32(x), x.acos())
+        };
         let same = |a: f32| a.to_bits() == w.to_bits() || (a.is_nan() && w.is_nan());
         if !same(g) {
             if (c as usize) < max_out {
