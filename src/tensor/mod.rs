@@ -118,6 +118,7 @@ mod unary_more;
 mod vml_sin;
 mod vml_exp;
 mod vml_log;
+mod vml_asin;
 mod vml_sqrt;
 mod vml_sqrt_table;
 mod variance;

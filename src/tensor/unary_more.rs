@@ -1,7 +1,7 @@
 //! The remaining elementwise functions of `torch` (tan, the inverse and hyperbolic
 //! trigonometric functions, expm1, log1p, erfc, trunc) with ATen's gradient formulas; values
 //! from the platform's libm, elementwise, except float32 `expm1` and `log1p`, which are SLEEF's
-//! as in ATen (sleef_f32.rs).
+//! as in ATen (sleef_f32.rs), and float32 `asin`/`acos`, MKL VML's (vml_asin.rs).
 
 use super::autograd::record;
 use super::ops::saved;
@@ -85,7 +85,8 @@ impl Tensor {
 
     /// AsinBackward0: `grad * rsqrt(1 - x²)`.
     pub fn asin(&self) -> Result<Tensor> {
-        let out = map(self, f32::asin, f64::asin);
+        // float32 as MKL's `vsAsin` computes it (vml_asin.rs), which is what PyTorch calls.
+        let out = map(self, super::vml_asin::asin_f32, f64::asin);
         let a = saved(self);
         Ok(record(out, "AsinBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(
@@ -96,7 +97,8 @@ impl Tensor {
 
     /// AcosBackward0: `grad * -rsqrt(1 - x²)`.
     pub fn acos(&self) -> Result<Tensor> {
-        let out = map(self, f32::acos, f64::acos);
+        // float32 as MKL's `vsAcos` computes it (vml_asin.rs).
+        let out = map(self, super::vml_asin::acos_f32, f64::acos);
         let a = saved(self);
         Ok(record(out, "AcosBackward0", &[self], true, move |g, _| {
             Ok(vec![Some(g.mul(
