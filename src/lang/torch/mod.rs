@@ -1043,6 +1043,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     embedding_bag::add_functional(&m);
     bilinear::add_functional(&m);
     rms_norm::add_functional(&m);
+    tensor_misc::add_functional(&m);
     adaptive1d::add_functional(&m);
     adaptive_max::add_functional(&m);
     tensorfns::add_functional(&m);

@@ -138,6 +138,29 @@ fn in_place(a: &Tensor, op: BinOp, b: &Value) -> R<bool> {
     r.map(|()| true).map_err(exc)
 }
 
+/// `scatter(dim, index, src, reduce='add'|'multiply')`, the older spelling of
+/// `scatter_reduce(..., 'sum'|'prod', include_self=True)`; a number `src` fills the index's shape.
+fn scatter_reduce_legacy(t: &Tensor, d: isize, i: &Tensor, src: &Value, reduce: &str, name: &str, this: Option<Value>) -> R<Value> {
+    let r = match reduce {
+        "add" => crate::tensor::Reduce::Sum,
+        "multiply" => crate::tensor::Reduce::Prod,
+        _ => return Err(Exception::runtime_error("reduce argument must be either add or multiply.")),
+    };
+    let s = match as_tensor(src) {
+        Some(s) => s.clone(),
+        None => {
+            let v = as_scalar(src).ok_or_else(|| Exception::type_error(format!("{name}() received an invalid combination of arguments")))?;
+            Tensor::full(&i.shape(), v, t.dtype())
+        }
+    };
+    let out = t.scatter_reduce(d, i, &s, r, true).map_err(exc)?;
+    if name.ends_with('_') {
+        t.copy_(&out).map_err(exc)?;
+        return Ok(this.unwrap_or(Value::None));
+    }
+    Ok(tv(out))
+}
+
 /// A subscript as engine indices.
 fn indices(interp: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
     let parts = match key {
@@ -1053,11 +1076,14 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 _ => "scatter_add_",
             };
             Value::method(this.clone(), name, move |_, args| {
-                let [dim, index, src, value] = args.bind(&["dim", "index", "src=", "value="])?;
+                let [dim, index, src, value, reduce] = args.bind(&["dim", "index", "src=", "value=", "*", "reduce="])?;
                 let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
                 let i = tensor_arg(index.as_ref(), name, "index")?;
                 let t = receiver(&args)?;
                 let src = src.or(value).unwrap_or(Value::None);
+                if let Some(r) = reduce.filter(|r| !r.is_none()) {
+                    return scatter_reduce_legacy(&t, d, &i, &src, &r.to_str(), name, args.this.clone());
+                }
                 let add = name.starts_with("scatter_add");
                 let inplace = name.ends_with('_');
                 let st = as_tensor(&src).cloned();

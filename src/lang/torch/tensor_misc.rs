@@ -1,6 +1,7 @@
 //! Small torch functions and tensor methods that PyTorch's own docstring examples use and the
 //! engine could already express: `torch.range` (deprecated, end-inclusive), `is_nonzero`,
-//! `typename`, `diagflat`, and the in-place `random_` and `fill_diagonal_`.
+//! `typename`, `diagflat`, `unravel_index`, the in-place `random_` and `fill_diagonal_`, and
+//! `F.gumbel_softmax`.
 
 use super::R;
 use super::convert::{as_scalar, as_tensor, bool_arg, dtype_arg, exc, tv};
@@ -32,6 +33,32 @@ pub fn install(m: &Module) {
         }),
     );
     m.set(
+        "unravel_index",
+        Value::builtin("unravel_index", |interp, args| {
+            let [indices, shape] = args.bind(&["indices", "shape"])?;
+            // PyTorch 2.15 reads `indices.is_complex()` first, so a Python int fails there.
+            let indices = match indices {
+                Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_))) => {
+                    return Err(Exception::new(
+                        "AttributeError",
+                        format!("'{}' object has no attribute 'is_complex'", v.type_name()),
+                    ));
+                }
+                v => tensor_of(v.as_ref(), "unravel_index")?,
+            };
+            let shape = match shape {
+                Some(Value::Int(n)) => vec![n],
+                Some(v) => interp
+                    .iterate(&v)?
+                    .iter()
+                    .map(|d| d.expect_int("shape"))
+                    .collect::<R<Vec<i64>>>()?,
+                None => Vec::new(),
+            };
+            unravel_index(&indices, &shape)
+        }),
+    );
+    m.set(
         "diagflat",
         Value::builtin("diagflat", |_, args| {
             let [input, offset] = args.bind(&["input", "offset="])?;
@@ -39,6 +66,108 @@ pub fn install(m: &Module) {
             diagflat(&t, offset.map_or(Ok(0), |o| o.expect_int("offset"))?)
         }),
     );
+}
+
+/// Adds `F.gumbel_softmax`.
+pub fn add_functional(m: &Module) {
+    m.set(
+        "gumbel_softmax",
+        Value::builtin("gumbel_softmax", |_, args| {
+            let [logits, tau, hard, _eps, dim] =
+                args.bind(&["logits", "tau=", "hard=", "eps=", "dim="])?;
+            let logits = tensor_of(logits.as_ref(), "gumbel_softmax")?;
+            let tau = tau.map_or(Ok(1.0), |t| t.expect_f64("tau"))?;
+            let dim = dim.map_or(Ok(-1), |d| d.expect_int("dim"))? as isize;
+            let g = super::default_rng().ok_or_else(|| Exception::runtime_error("no generator"))?;
+            gumbel_softmax(
+                &logits,
+                tau,
+                bool_arg(hard.as_ref(), false),
+                dim,
+                &mut g.borrow_mut(),
+            )
+        }),
+    );
+}
+
+/// PyTorch's `gumbel_softmax`: Gumbel noise `-log(Exp(1))` drawn into a tensor like the
+/// logits, `softmax((logits + noise) / tau)`, and with `hard` the one-hot of its argmax plus
+/// the soft values minus their detached copy (the straight-through estimator).
+fn gumbel_softmax(
+    logits: &Tensor,
+    tau: f64,
+    hard: bool,
+    dim: isize,
+    g: &mut crate::tensor::Generator,
+) -> R<Value> {
+    let noise = Tensor::zeros(&logits.shape(), logits.dtype());
+    crate::tensor::exponential_(&noise, g, 1.0).map_err(exc)?;
+    let y_soft = noise
+        .log()
+        .and_then(|l| l.neg())
+        .and_then(|n| logits.add(&n))
+        .and_then(|x| x.div_scalar(Scalar::Float(tau)))
+        .and_then(|x| x.softmax(dim))
+        .map_err(exc)?;
+    if !hard {
+        return Ok(tv(y_soft));
+    }
+    let index = y_soft.max_dim(dim, true).map_err(exc)?.1;
+    let y_hard = Tensor::zeros(&logits.shape(), logits.dtype())
+        .scatter(
+            dim,
+            &index,
+            crate::tensor::ScatterSrc::Value(Scalar::Float(1.0)),
+        )
+        .map_err(exc)?;
+    Ok(tv(y_hard
+        .sub(&y_soft.detach())
+        .and_then(|d| d.add(&y_soft))
+        .map_err(exc)?))
+}
+
+/// `torch.unravel_index(indices, shape)`: PyTorch's `indices // coefs % shape`, floor division
+/// and Python's modulo, so out-of-range and negative indices wrap rather than raise.
+fn unravel_index(indices: &Tensor, shape: &[i64]) -> R<Value> {
+    if indices.dtype().is_floating_point() || indices.dtype() == DType::Bool {
+        return Err(Exception::type_error(format!(
+            "expected 'indices' to be integer dtype, but got {}",
+            indices.dtype()
+        )));
+    }
+    if shape.iter().any(|&d| d < 0) {
+        let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+        let tuple = if dims.len() == 1 {
+            format!("({},)", dims[0])
+        } else {
+            format!("({})", dims.join(", "))
+        };
+        return Err(Exception::value_error(format!(
+            "'shape' cannot have negative values, but got {tuple}"
+        )));
+    }
+    let vals: Vec<i64> = indices.to_f64_vec().iter().map(|&v| v as i64).collect();
+    let mut coefs = vec![1i64; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        coefs[d] = coefs[d + 1].wrapping_mul(shape[d + 1]);
+    }
+    let out = shape
+        .iter()
+        .zip(&coefs)
+        .map(|(&size, &c)| {
+            let v: Vec<i64> = vals
+                .iter()
+                .map(|&i| {
+                    let q = if c == 0 { 0 } else { i.div_euclid(c) };
+                    if size == 0 { 0 } else { q.rem_euclid(size) }
+                })
+                .collect();
+            Tensor::from_data(Data::I64(v), &indices.shape())
+                .map(tv)
+                .map_err(exc)
+        })
+        .collect::<R<Vec<Value>>>()?;
+    Ok(Value::tuple(out))
 }
 
 /// The tensor methods of this file.
