@@ -3,6 +3,9 @@
 //! reflection formula for negative arguments), so that results match CPython's bit for bit:
 //! glibc's tgamma/lgamma, which Rust could call, round differently.
 
+// The constants are CPython's digits as written there; they round to the doubles it uses.
+#![allow(clippy::excessive_precision)]
+
 use super::error::Exception;
 
 type R<T> = Result<T, Exception>;

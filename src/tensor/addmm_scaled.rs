@@ -2,9 +2,9 @@
 //! with their `beta`/`alpha`, rounded where PyTorch's kernels round (probed against PyTorch
 //! 2.15, float32):
 //! - `addmm` where MKL starts each output's sum from the bias (addmm_order.rs): MKL scales `C`
-//!   by `beta` and `A` by `alpha` first and then runs the usual sum, `(beta c + (alpha a0) b0)
-//!   + ...`; elsewhere it rounds the product first, `alpha * s + beta * c` (no fused
-//!   multiply-add). MKL's fused kernel for large float32 products and dgemm place `alpha`
+//!   by `beta` and `A` by `alpha` first and then runs the usual sum from `beta c`, adding
+//!   `(alpha a_k) b_k` term by term; elsewhere it rounds the product first, `alpha * s + beta *
+//!   c` (no fused multiply-add). MKL's fused kernel for large float32 products and dgemm place `alpha`
 //!   differently (docs/divergences.md).
 //! - `addr`: ATen's kernel, `input * beta + (alpha * v1) * v2` with its fused multiply-adds
 //!   ([`addr_fused`]).

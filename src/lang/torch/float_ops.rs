@@ -1,5 +1,5 @@
 //! `torch.ldexp`, `frexp`, `nextafter`, `logcumsumexp`, `cov` and `corrcoef` (and their
-//! methods). `ldexp`, `cov` and `corrcoef` are compositions of torch calls, as ATen's
+//! methods), and `Tensor.view(dtype)` between dtypes of one element size. `ldexp`, `cov` and `corrcoef` are compositions of torch calls, as ATen's
 //! composite implementations are (so their values, dtypes and `grad_fn`s are those of the
 //! ops they are made of); the others compute element by element outside the autograd
 //! engine (docs/divergences.md): `frexp` and `nextafter` as C's functions do, `logcumsumexp`
@@ -341,6 +341,77 @@ fn dim_arg(v: Option<Value>, fname: &str) -> R<i64> {
             v.type_name()
         ))),
     }
+}
+
+/// `t.view(dtype)`: the same bits read as another dtype of the same size (float32/int32,
+/// float64/int64). The result is a copy (docs/divergences.md): PyTorch's shares the storage.
+pub fn view_dtype(t: &Tensor, dtype: DType) -> R<Value> {
+    let from = t.dtype();
+    if from == dtype {
+        return Ok(tv(t
+            .view(&t.shape().iter().map(|&d| d as isize).collect::<Vec<_>>())
+            .map_err(exc)?));
+    }
+    let shape = t.shape();
+    let out = match (from, dtype) {
+        (DType::Float32, DType::Int32) => {
+            let v: Vec<i64> = t
+                .to_f64_vec()
+                .iter()
+                .map(|&x| i64::from((x as f32).to_bits() as i32))
+                .collect();
+            Tensor::from_data(Data::I64(v), &shape)
+                .map_err(exc)?
+                .to_dtype(DType::Int32)
+                .map_err(exc)?
+        }
+        (DType::Int32, DType::Float32) => {
+            let v: Vec<f32> = t
+                .to_f64_vec()
+                .iter()
+                .map(|&x| f32::from_bits(x as i32 as u32))
+                .collect();
+            Tensor::from_data(Data::F32(v), &shape).map_err(exc)?
+        }
+        (DType::Float64, DType::Int64) => {
+            let v: Vec<i64> = t.to_f64_vec().iter().map(|&x| x.to_bits() as i64).collect();
+            Tensor::from_data(Data::I64(v), &shape).map_err(exc)?
+        }
+        (DType::Int64, DType::Float64) => {
+            let v: Vec<f64> = int_values(t)
+                .into_iter()
+                .map(|x| f64::from_bits(x as u64))
+                .collect();
+            Tensor::from_data(Data::F64(v), &shape).map_err(exc)?
+        }
+        _ if from.element_size() != dtype.element_size() => {
+            return Err(Exception::unsupported(format!(
+                "view({}) of a {} tensor (element sizes differ)",
+                dtype.scalar_name(),
+                from.scalar_name()
+            )));
+        }
+        _ => {
+            return Err(Exception::unsupported(format!(
+                "view({}) of a {} tensor",
+                dtype.scalar_name(),
+                from.scalar_name()
+            )));
+        }
+    };
+    Ok(tv(out))
+}
+
+/// An integer tensor's values, exact (int64 through f64 would round past 2^53).
+fn int_values(t: &Tensor) -> Vec<i64> {
+    t.to_scalars()
+        .into_iter()
+        .map(|s| match s {
+            crate::tensor::Scalar::Int(i) => i,
+            crate::tensor::Scalar::Bool(b) => i64::from(b),
+            crate::tensor::Scalar::Float(f) => f as i64,
+        })
+        .collect()
 }
 
 /// The functions as methods of `t`, or None for another name.

@@ -10,7 +10,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::addmm_scaled::Product;
 use crate::tensor::{Scalar, Tensor};
 
-const NAMES: [(&str, Product, [&str; 2]); 5] = [
+const NAMES: [Spec; 5] = [
     ("addmm", Product::Mm, ["mat1", "mat2"]),
     ("addmv", Product::Mv, ["mat", "vec"]),
     ("addr", Product::Outer, ["vec1", "vec2"]),
@@ -51,10 +51,11 @@ fn coefficient(v: Option<&Value>, what: &str, t: &Tensor) -> R<Scalar> {
     })
 }
 
+/// One function of [`NAMES`]: its name, product and operand names.
+type Spec = (&'static str, Product, [&'static str; 2]);
+
 fn call(
-    kind: Product,
-    fname: &str,
-    params: [&str; 2],
+    (fname, kind, params): Spec,
     input: Tensor,
     a: Option<Value>,
     b: Option<Value>,
@@ -116,7 +117,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     Some(Value::method(this.clone(), fname, move |_, args| {
         let [a, b, beta, alpha] = args.bind(&[params[0], params[1], "*", "beta=", "alpha="])?;
         let t = super::tensorfns::receiver(&args)?;
-        call(kind, fname, params, t, a, b, beta, alpha)
+        call((fname, kind, params), t, a, b, beta, alpha)
     }))
 }
 
@@ -267,7 +268,7 @@ pub fn install(m: &Module, linalg: &Module) {
                     "input", params[0], params[1], "*", "beta=", "alpha=", "out=",
                 ])?;
                 let input = tensor_arg(input.as_ref(), fname, "input")?;
-                call(kind, fname, params, input, a, b, beta, alpha)
+                call((fname, kind, params), input, a, b, beta, alpha)
             }),
         );
     }

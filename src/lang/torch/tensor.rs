@@ -668,6 +668,13 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             }
         }),
         "view" => Value::method(this.clone(), "view", |interp, args| {
+            let dtype = match (&args.pos[..], super::convert::kw(&args, "dtype")) {
+                ([d], None) | ([], Some(d)) => dtype_arg(Some(d)).ok().flatten(),
+                _ => None,
+            };
+            if let Some(dtype) = dtype {
+                return super::float_ops::view_dtype(&receiver(&args)?, dtype);
+            }
             let dims = dims_args(interp, &args.pos)?;
             Ok(tv(receiver(&args)?.view(&dims).map_err(exc)?))
         }),
