@@ -190,6 +190,10 @@ impl Tensor {
         beta: Scalar,
         alpha: Scalar,
     ) -> Result<Tensor> {
+        if kind == Product::Mm && is_one(beta) && is_one(alpha) {
+            // The plain op, which also notes its saved tensors for `_saved_*` and the hooks.
+            return Tensor::addmm(input, a, b);
+        }
         let value = no_grad(|| -> Result<Tensor> {
             let out = match kind {
                 Product::Mm => addmm_value(input, a, b, beta, alpha)?,
