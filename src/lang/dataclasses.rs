@@ -1,4 +1,4 @@
-//! The `dataclasses` module: `@dataclass` (with `frozen`, `eq`, `repr`, `init`), `field`,
+//! The `dataclasses` module: `@dataclass` (with `frozen`, `eq`, `order`, `repr`, `init`), `field`,
 //! `fields`, `asdict`, `astuple`, `replace`, `is_dataclass` and `FrozenInstanceError`.
 //!
 //! The fields come from the class's `__annotations__` in order (the interpreter records them
@@ -137,6 +137,7 @@ struct Options {
     init: bool,
     repr: bool,
     eq: bool,
+    order: bool,
     frozen: bool,
 }
 
@@ -146,8 +147,12 @@ fn dataclass(it: &mut Interpreter, args: Args) -> R<Value> {
         init: flag(&args, "init", true, it)?,
         repr: flag(&args, "repr", true, it)?,
         eq: flag(&args, "eq", true, it)?,
+        order: flag(&args, "order", false, it)?,
         frozen: flag(&args, "frozen", false, it)?,
     };
+    if opts.order && !opts.eq {
+        return Err(Exception::value_error("eq must be true if order is true"));
+    }
     match args.pos.first() {
         Some(Value::Type(cls)) => process(it, cls, opts),
         Some(other) => Err(Exception::type_error(format!(
@@ -293,6 +298,18 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
             "__eq__".into(),
             method("__eq__", Box::new(move |it, args| eq(it, args, &fs))),
         );
+    }
+    if opts.order {
+        for (dunder, op) in [("__lt__", CmpOp::Lt), ("__le__", CmpOp::Le), ("__gt__", CmpOp::Gt), ("__ge__", CmpOp::Ge)] {
+            if attrs.contains_key(dunder) {
+                let cls_name = cls.name.to_string();
+                return Err(Exception::type_error(format!(
+                    "Cannot overwrite attribute {dunder} in class {cls_name}. Consider using functools.total_ordering"
+                )));
+            }
+            let fs = fields.clone();
+            attrs.insert(dunder.into(), method(dunder, Box::new(move |it, args| order(it, args, &fs, op))));
+        }
     }
     if opts.frozen {
         attrs.insert(
@@ -457,6 +474,23 @@ fn eq(it: &mut Interpreter, args: Args, fields: &[Field]) -> R<Value> {
     }
     let (ta, tb) = (compared(it, a, fields)?, compared(it, b, fields)?);
     it.compare(CmpOp::Eq, &ta, &tb)
+}
+
+/// `order=True`'s comparisons: the compared fields as tuples, for two instances of one class
+/// (NotImplemented otherwise, so Python raises its TypeError).
+fn order(it: &mut Interpreter, args: Args, fields: &[Field], op: CmpOp) -> R<Value> {
+    let (Some(a), Some(b)) = (args.pos.first(), args.pos.get(1)) else {
+        return Err(Exception::type_error("comparison expected 1 argument"));
+    };
+    let same = match (class_of(a), class_of(b)) {
+        (Some(x), Some(y)) => Rc::ptr_eq(&x, &y),
+        _ => false,
+    };
+    if !same {
+        return Ok(it.builtins.get("NotImplemented").cloned().unwrap_or(Value::Bool(false)));
+    }
+    let (ta, tb) = (compared(it, a, fields)?, compared(it, b, fields)?);
+    it.compare(op, &ta, &tb)
 }
 
 /// The dataclass fields of an instance's class (None: not a dataclass instance).

@@ -197,6 +197,9 @@ pub fn module() -> Value {
     // CPython's `math.erf`/`erfc` are the C library's.
     unary(&m, "erf", |x| unsafe { libm_erf(x) }, |_| true);
     unary(&m, "erfc", |x| unsafe { libm_erfc(x) }, |_| true);
+    for (name, f) in [("gamma", super::math_gamma::gamma as fn(f64) -> R<f64>), ("lgamma", super::math_gamma::lgamma)] {
+        m.set(name, Value::builtin(name, move |it, args| Ok(Value::Float(f(floats(it, &args, 1)?[0])?))));
+    }
     unary(&m, "degrees", f64::to_degrees, |_| true);
     unary(&m, "radians", f64::to_radians, |_| true);
     m.set(

@@ -266,6 +266,31 @@ pub fn module() -> Value {
         let b = to_float(it, &b.unwrap_or(Value::Int(0)))?;
         Ok(Value::Float(a + (b - a) * mt.random()))
     }));
+    // CPython's `triangular`: one draw, folded onto the side of the mode it falls on; a
+    // zero-width interval returns `low` without drawing.
+    def("triangular", Box::new(|it, args, mt| {
+        let [low, high, mode] = args.bind(&["low=", "high=", "mode="])?;
+        let low_value = low.clone().unwrap_or(Value::Float(0.0));
+        let mut low = low.map(|v| to_float(it, &v)).transpose()?.unwrap_or(0.0);
+        let mut high = high.map(|v| to_float(it, &v)).transpose()?.unwrap_or(1.0);
+        let mode = match mode {
+            None | Some(Value::None) => None,
+            Some(v) => Some(to_float(it, &v)?),
+        };
+        let mut u = mt.random();
+        let mut c = match mode {
+            None => 0.5,
+            // CPython's division by zero is caught and answered with `low` as given.
+            Some(_) if high == low => return Ok(low_value),
+            Some(m) => (m - low) / (high - low),
+        };
+        if u > c {
+            u = 1.0 - u;
+            c = 1.0 - c;
+            std::mem::swap(&mut low, &mut high);
+        }
+        Ok(Value::Float(low + (high - low) * (u * c).sqrt()))
+    }));
     def("gauss", Box::new(|it, args, mt| {
         let [mu, sigma] = args.bind(&["mu=", "sigma="])?;
         let mu = mu.map(|v| to_float(it, &v)).transpose()?.unwrap_or(0.0);

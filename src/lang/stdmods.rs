@@ -12,7 +12,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::ast::{BinOp, CmpOp, UnaryOp};
 use super::native::{Args, NativeObject};
-use super::value::Dict;
 use super::{Exception, Interpreter, Module, Value};
 
 type R<T> = Result<T, Exception>;
@@ -349,42 +348,6 @@ impl NativeObject for Partial {
     }
 }
 
-/// A function memoised by `functools.lru_cache`/`cache` on its positional arguments.
-struct Cached {
-    func: Value,
-    memo: RefCell<Dict>,
-}
-
-impl NativeObject for Cached {
-    fn type_name(&self) -> &str {
-        "functools._lru_cache_wrapper"
-    }
-    fn str_in(&self, this: &Value, it: &mut Interpreter) -> R<Option<String>> {
-        self.repr_in(this, it)
-    }
-    fn repr_in(&self, _: &Value, it: &mut Interpreter) -> R<Option<String>> {
-        it.repr(&self.func).map(Some)
-    }
-    fn call(&self, _: &Value, args: Args, it: &mut Interpreter) -> R<Option<Value>> {
-        if !args.kw.is_empty() {
-            return it.call(&self.func, args).map(Some);
-        }
-        let key = Value::tuple(args.pos.clone());
-        if let Some(v) = self.memo.borrow().get(&key)? {
-            return Ok(Some(v));
-        }
-        let v = it.call(&self.func, args)?;
-        self.memo.borrow_mut().insert(key, v.clone())?;
-        Ok(Some(v))
-    }
-    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
-        Ok(match name {
-            "__wrapped__" => Some(self.func.clone()),
-            _ => None,
-        })
-    }
-}
-
 fn functools_module() -> Module {
     let m = Module::new("functools");
     m.set(
@@ -431,34 +394,7 @@ fn functools_module() -> Module {
             }))
         }),
     );
-    let cache = |func: Value| {
-        Value::native(Cached {
-            func,
-            memo: RefCell::new(Dict::new()),
-        })
-    };
-    m.set(
-        "cache",
-        Value::builtin("cache", move |_, args| {
-            let [f] = args.bind(&["user_function"])?;
-            Ok(cache(arg(f)))
-        }),
-    );
-    // `@lru_cache` and `@lru_cache(maxsize=...)`; the cache is unbounded here (only memory
-    // differs from CPython's, never a result).
-    m.set(
-        "lru_cache",
-        Value::builtin("lru_cache", move |_, args| {
-            let [first, _typed] = args.bind(&["maxsize=", "typed="])?;
-            match first {
-                Some(f @ (Value::Function(_) | Value::Builtin(_))) => Ok(cache(f)),
-                _ => Ok(Value::builtin("decorating_function", move |_, args| {
-                    let [f] = args.bind(&["user_function"])?;
-                    Ok(cache(arg(f)))
-                })),
-            }
-        }),
-    );
+    super::lru_cache::install(&m);
     // `@wraps(f)` copies metadata onto the wrapper; the wrapper itself is what matters.
     m.set(
         "wraps",

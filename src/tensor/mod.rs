@@ -12,6 +12,7 @@ mod activations;
 mod activations_f32;
 mod gelu_f32;
 mod addmm_order;
+pub mod addmm_scaled;
 mod amax_reduce;
 pub mod attention;
 mod flash_attention;

@@ -1,5 +1,6 @@
 //! `torch.cross(input, other, dim=None)` and `Tensor.cross`: with no `dim`, the first
-//! dimension of size 3 (PyTorch's deprecated default, which it warns about on stderr).
+//! dimension of size 3 (PyTorch's deprecated default, which it warns about on stderr); and
+//! `torch.linalg.cross`, whose `dim` defaults to -1.
 
 use super::convert::{as_tensor, exc, tv};
 use crate::lang::native::Args;
@@ -37,6 +38,24 @@ pub fn install(m: &Module) {
                 ))
             })?;
             cross(t, b, dim)
+        }),
+    );
+}
+
+/// Adds `torch.linalg.cross(input, other, *, dim=-1)`.
+pub fn install_linalg(linalg: &Module) {
+    linalg.set(
+        "cross",
+        Value::builtin("cross", |_, args: Args| {
+            let [a, b, dim, _out] = args.bind(&["input", "other", "*", "dim=", "out="])?;
+            let a = a.unwrap_or(Value::None);
+            let t = as_tensor(&a).ok_or_else(|| {
+                Exception::type_error(format!(
+                    "linalg_cross(): argument 'input' (position 1) must be Tensor, not {}",
+                    a.type_name()
+                ))
+            })?;
+            cross(t, b, Some(dim.unwrap_or(Value::Int(-1))))
         }),
     );
 }

@@ -11,14 +11,17 @@ use crate::tensor::{self as engine, DType, Data, Tensor};
 /// submodule so that `torch.linalg` can also be imported by name.
 pub fn install(m: &Module) -> Value {
     m.set("einsum", Value::builtin("einsum", |interp, args| {
-        let eq = match args.pos.first() {
-            Some(Value::Str(s)) => s.to_string(),
+        let (eq, ops) = match args.pos.first() {
+            Some(Value::Str(s)) => {
+                // The operands come as separate arguments or as one list.
+                let ops: Vec<Value> = match &args.pos[1..] {
+                    [one @ (Value::List(_) | Value::Tuple(_))] => interp.iterate(one)?,
+                    rest => rest.to_vec(),
+                };
+                (s.to_string(), ops)
+            }
+            Some(v) if as_tensor(v).is_some() => super::einsum_sublist::equation(interp, &args.pos)?,
             _ => return Err(Exception::type_error("einsum(): argument 'equation' (position 1) must be str")),
-        };
-        // The operands come as separate arguments or as one list.
-        let ops: Vec<Value> = match &args.pos[1..] {
-            [one @ (Value::List(_) | Value::Tuple(_))] => interp.iterate(one)?,
-            rest => rest.to_vec(),
         };
         let ts = ops
             .iter()

@@ -4,6 +4,9 @@
 mod act_modules;
 mod alpha;
 mod amp;
+mod float_ops;
+mod einsum_sublist;
+mod matmul_scaled;
 mod distributed;
 mod as_method;
 mod api;
@@ -885,7 +888,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         "permute", "squeeze", "unsqueeze", "narrow", "diagonal", "unbind", "t", "select", "clone", "square", "rsqrt", "reciprocal",
         "logical_not", "isinf", "masked_fill", "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "flip", "roll",
         "outer", "sort", "argsort", "topk", "nonzero", "masked_select", "logsumexp", "remainder", "fmod", "erf",
-        "diag", "lerp", "atan2", "arctan2", "repeat_interleave", "addmm",
+        "diag", "lerp", "atan2", "arctan2", "repeat_interleave",
     ] {
         m.set(name, Value::builtin(name, move |interp, mut args| {
             let t = first_tensor(&args, name)?;
@@ -957,6 +960,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     determinism::install(&m);
     threads::install(&m);
     linalg::install(&m);
+    float_ops::install(&m);
+    if let Some(Value::Module(l)) = &m.get("linalg") {
+        matmul_scaled::install(&m, l);
+        cross::install_linalg(l);
+    }
     bitwise::install(&m);
     cross::install(&m);
     dist::install(&m);

@@ -689,6 +689,13 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             }
         }),
         "view" => Value::method(this.clone(), "view", |interp, args| {
+            let dtype = match (&args.pos[..], super::convert::kw(&args, "dtype")) {
+                ([d], None) | ([], Some(d)) => dtype_arg(Some(d)).ok().flatten(),
+                _ => None,
+            };
+            if let Some(dtype) = dtype {
+                return super::float_ops::view_dtype(&receiver(&args)?, dtype);
+            }
             let dims = dims_args(interp, &args.pos)?;
             Ok(tv(receiver(&args)?.view(&dims).map_err(exc)?))
         }),
@@ -1328,14 +1335,8 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 None => super::tensor_more::repeat_interleave_indices(&t),
             }
         }),
-        "addmm" => Value::method(this.clone(), "addmm", |_, args| {
-            let [mat1, mat2, beta, alpha] = args.bind(&["mat1", "mat2", "*", "beta=", "alpha="])?;
-            let (m1, m2) = (tensor_arg(mat1.as_ref(), "addmm", "mat1")?, tensor_arg(mat2.as_ref(), "addmm", "mat2")?);
-            if f64_arg(beta.as_ref(), 1.0, "beta")? != 1.0 || f64_arg(alpha.as_ref(), 1.0, "alpha")? != 1.0 {
-                return Err(Exception::unsupported("addmm() with beta or alpha other than 1"));
-            }
-            Ok(tv(Tensor::addmm(&receiver(&args)?, &m1, &m2).map_err(exc)?))
-        }),
+        "addmm" | "addmv" | "addr" | "baddbmm" | "addbmm" => return super::matmul_scaled::method(this, name),
+        "ldexp" | "frexp" | "nextafter" | "logcumsumexp" | "cov" | "corrcoef" => return super::float_ops::method(this, name),
         "numpy" => Value::method(this.clone(), "numpy", |_, args| {
             let [_force] = args.bind(&["*", "force="])?;
             crate::lang::numpy::from_tensor(&receiver(&args)?)

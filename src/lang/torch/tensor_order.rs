@@ -76,7 +76,7 @@ pub(super) fn quantile_fn(name: &'static str) -> Value {
             "out=",
         ])?;
         let t = tensor_arg(input.as_ref(), name, "input")?;
-        quantile(interp, &t, q, dim, keepdim, interpolation)
+        quantile_impl(interp, &t, q, dim, keepdim, interpolation, name == "nanquantile")
     })
 }
 
@@ -84,12 +84,36 @@ pub(super) fn quantile_fn(name: &'static str) -> Value {
 /// ranks `q * (n - 1)` in the input's dtype, the neighbours from a sort, and `lerp` between them;
 /// a row with a NaN gives NaN.
 pub(super) fn quantile(
+    interpreter: &mut Interpreter,
+    t: &Tensor,
+    q: Option<Value>,
+    dim: Option<Value>,
+    keepdim: Option<Value>,
+    interp: Option<Value>,
+) -> R<Value> {
+    quantile_impl(interpreter, t, q, dim, keepdim, interp, false)
+}
+
+/// `torch.nanquantile`: [`quantile`] over each row's values that are not NaN (NaN where all are).
+pub(super) fn nanquantile(
+    interpreter: &mut Interpreter,
+    t: &Tensor,
+    q: Option<Value>,
+    dim: Option<Value>,
+    keepdim: Option<Value>,
+    interp: Option<Value>,
+) -> R<Value> {
+    quantile_impl(interpreter, t, q, dim, keepdim, interp, true)
+}
+
+fn quantile_impl(
     _: &mut Interpreter,
     t: &Tensor,
     q: Option<Value>,
     dim: Option<Value>,
     keepdim: Option<Value>,
     interp: Option<Value>,
+    ignore_nan: bool,
 ) -> R<Value> {
     if !t.dtype().is_floating_point() {
         return Err(Exception::runtime_error(
@@ -183,13 +207,18 @@ pub(super) fn quantile(
     let mut out = vec![0.0f64; qs.len() * rows];
     for r in 0..rows {
         let mut row = sorted[r * n..(r + 1) * n].to_vec();
-        row.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-        let has_nan = row.iter().any(|x| x.is_nan());
+        row.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+            (false, false) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+            (x, y) => x.cmp(&y),
+        });
+        let valid = row.iter().filter(|x| !x.is_nan()).count();
+        // The sort puts NaNs last; nanquantile ranks the others only.
+        let usable = if ignore_nan { valid > 0 } else { valid == n };
         for (k, &q) in qs.iter().enumerate() {
-            out[k * rows + r] = if has_nan {
-                f64::NAN
+            out[k * rows + r] = if usable {
+                quantile_row(&row[..valid], q, &mode, f32)
             } else {
-                quantile_row(&row, q, &mode, f32)
+                f64::NAN
             };
         }
     }

@@ -2,7 +2,7 @@
 //! methods, one-argument `torch.where`, `empty_like`, `floor_divide`, `clamp_min`/`clamp_max`,
 //! `unflatten`, `kthvalue`, `cummax`/`cummin`, `tril_indices`/`triu_indices`, `block_diag`,
 //! `trace`, `kron`, `diff`, `count_nonzero`, `var_mean`/`std_mean`, `bucketize`/`searchsorted`,
-//! `quantile` (the order statistics themselves in tensor_order.rs), `set_printoptions`, and the
+//! `quantile`/`nanquantile` (the order statistics themselves in tensor_order.rs), `set_printoptions`, and the
 //! `torch.nn.functional` activations built from them.
 
 use std::rc::Rc;
@@ -231,6 +231,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
         search(&s, &v, right, bool_arg(out_int32.as_ref(), false)).map(tv)
     }));
     m.set("quantile", quantile_fn("quantile"));
+    m.set("nanquantile", quantile_fn("nanquantile"));
     m.set(
         "set_printoptions",
         Value::builtin("set_printoptions", |_, args| {
@@ -455,6 +456,11 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             let [q, dim, keepdim, interpolation] =
                 args.bind(&["q", "dim=", "keepdim=", "*", "interpolation="])?;
             quantile(interp, &receiver(&args)?, q, dim, keepdim, interpolation)
+        }),
+        "nanquantile" => Value::method(this.clone(), "nanquantile", |interp, args| {
+            let [q, dim, keepdim, interpolation] =
+                args.bind(&["q", "dim=", "keepdim=", "*", "interpolation="])?;
+            super::tensor_order::nanquantile(interp, &receiver(&args)?, q, dim, keepdim, interpolation)
         }),
         _ => return super::tensor_more::method(this, name),
     })
