@@ -31,6 +31,7 @@ mod determinism;
 mod threads;
 mod device;
 mod distributions;
+mod distributions_count;
 mod distributions_kl;
 mod ext;
 mod gradcheck;
