@@ -33,6 +33,7 @@ mod device;
 mod distributions;
 mod distributions_count;
 mod distributions_kl;
+mod jit;
 mod ext;
 mod gradcheck;
 mod function_multi;
@@ -177,6 +178,7 @@ pub fn install(interp: &mut Interpreter) {
         interp.register_module("torch.special", sp);
     }
     linalg_decomp::install_errors(interp, &torch);
+    jit::install(interp, &torch);
     memio::install(interp);
     let autograd_mod = Rc::new(autograd::autograd_module());
     autograd_api::install(interp, &autograd_mod);
