@@ -28,6 +28,7 @@ mod os;
 mod signature;
 mod os_files;
 mod tempfile;
+mod subprocess;
 mod uuid;
 mod warnings;
 mod glob;

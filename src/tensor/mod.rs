@@ -87,6 +87,7 @@ mod pool_max2;
 mod print;
 pub mod print_complex;
 mod random;
+mod random_count;
 mod range;
 #[cfg(test)]
 mod recorded;
@@ -163,6 +164,7 @@ pub use inplace_shape::ShapeOp;
 pub use scatter_reduce::Reduce;
 pub use memory::{memory_in_use, memory_limit, set_exceeded_hook, set_memory_limit, take_memory_exceeded, MemoryExceeded};
 pub use ops::result_type_of;
+pub use random_count::{binomial, poisson};
 pub use random::{bernoulli, dropout_noise, normal, normal_, rand, randint, randn, randperm, uniform, uniform_, Generator};
 pub use sampling::{exponential_, multinomial};
 pub use select::ScatterSrc;

@@ -263,14 +263,15 @@ fn a_lesson_cannot_touch_files_and_each_attempt_ends_its_cell_at_its_line() {
     // `os.remove` forgets only what the lesson saved: the folder's files are read-only.
     assert!(out.contains("sandbox.md:6\nPermissionError: [Errno 13] Permission denied: 'victim.txt': lessons may read files in their folder but not write them"), "{out}");
     assert!(out.contains("before\nPermissionError: [Errno 13] Permission denied: 'victim.txt': lessons may read files in their folder but not write them"), "{out}");
-    assert!(out.contains("ModuleNotFoundError: No module named 'subprocess'"), "{out}");
+    // `subprocess` imports (chapters import it beside numpy), but runs nothing.
+    assert!(out.contains("PermissionError: [Errno 13] Permission denied: 'rm': lessons cannot run programs"), "{out}");
     assert!(out.contains("['a', 'b']"), "a file in the lesson's folder is readable: {out}");
     assert!(out.contains("PermissionError: [Errno 13] Permission denied: '../secret.txt': lessons may read only files inside their own folder"), "{out}");
     #[cfg(unix)]
     assert!(out.contains("PermissionError: [Errno 13] Permission denied: 'link.txt': lessons may read only files inside their own folder"), "{out}");
     assert!(!out.contains("do not read"), "the secret leaked: {out}");
     assert!(out.contains("later cells still run"), "{out}");
-    for needle in ["os.remove", "open(\"victim.txt\"", "from subprocess", "open(\"../secret.txt\")", "open(\"link.txt\")"] {
+    for needle in ["os.remove", "open(\"victim.txt\"", "run([\"rm\"", "open(\"../secret.txt\")", "open(\"link.txt\")"] {
         assert!(err.contains(&format!("{}:{}:", s(&p), line_of(needle))), "{needle} not placed in: {err}");
     }
 

@@ -35,6 +35,7 @@ pub fn install(m: &Module) {
         }));
     }
     super::histogram::install(m);
+    super::distributions_count::install_torch(m);
     for name in OUT_FUNCTIONS {
         if let Some(f) = m.get(name) {
             m.set(name, with_out(name, f));

@@ -1,4 +1,5 @@
-//! `torch.distributions`: Categorical, Multinomial, Normal, Bernoulli and Uniform with
+//! `torch.distributions`: Categorical, Multinomial, Normal, Bernoulli and Uniform (Binomial and
+//! Poisson are in `distributions_count`) with
 //! PyTorch's parametrisations (probs normalised, logits as normalised log-probabilities),
 //! sampling paths (Categorical and Multinomial through `torch.multinomial` with replacement,
 //! Normal through `normal_` scaled and shifted, Bernoulli through `torch.bernoulli`, Uniform
@@ -43,14 +44,14 @@ fn finfo(d: DType) -> (f64, f64) {
     }
 }
 
-fn clamp_probs(p: &Tensor) -> R<Tensor> {
+pub(super) fn clamp_probs(p: &Tensor) -> R<Tensor> {
     let eps = finfo(p.dtype()).0;
     p.clamp(Some(Scalar::Float(eps)), Some(Scalar::Float(1.0 - eps)))
         .map_err(exc)
 }
 
 /// A parameter: a tensor, or a Python number as a tensor of the default dtype.
-fn param(v: &Value, like: Option<DType>) -> R<Tensor> {
+pub(super) fn param(v: &Value, like: Option<DType>) -> R<Tensor> {
     if let Some(t) = as_tensor(v) {
         return Ok(t.clone());
     }
@@ -67,7 +68,7 @@ fn param(v: &Value, like: Option<DType>) -> R<Tensor> {
 }
 
 /// PyTorch's `broadcast_all`: numbers take the tensors' dtype, then everything broadcasts.
-fn broadcast_pair(x: &Value, y: &Value) -> R<(Tensor, Tensor)> {
+pub(super) fn broadcast_pair(x: &Value, y: &Value) -> R<(Tensor, Tensor)> {
     let like = as_tensor(x).or_else(|| as_tensor(y)).map(Tensor::dtype);
     let (a, b) = (param(x, like)?, param(y, like)?);
     let shape = broadcast(&a.shape(), &b.shape())?;
@@ -77,7 +78,7 @@ fn broadcast_pair(x: &Value, y: &Value) -> R<(Tensor, Tensor)> {
     ))
 }
 
-fn broadcast(a: &[usize], b: &[usize]) -> R<Vec<usize>> {
+pub(super) fn broadcast(a: &[usize], b: &[usize]) -> R<Vec<usize>> {
     let n = a.len().max(b.len());
     (0..n)
         .map(|i| {
@@ -369,7 +370,7 @@ impl Dist {
     }
 }
 
-fn fmt_param(t: &Tensor) -> String {
+pub(super) fn fmt_param(t: &Tensor) -> String {
     if t.numel() == 1 && t.dim() == 0 {
         return match t.item() {
             Ok(s) => crate::lang::format::float_repr(s.as_f64()),
@@ -534,7 +535,10 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
         ("Normal", normal, "normal"),
         ("Uniform", uniform, "uniform"),
         ("Bernoulli", bernoulli, "bernoulli"),
-    ] {
+    ]
+    .into_iter()
+    .chain(super::distributions_count::classes())
+    {
         m.set(name, v.clone());
         let s = Module::new(&format!("torch.distributions.{sub}"));
         s.set(name, v);
@@ -547,7 +551,7 @@ pub fn distributions_modules() -> Vec<(String, Value)> {
     subs
 }
 
-fn log1p_neg(p: &Tensor) -> R<Tensor> {
+pub(super) fn log1p_neg(p: &Tensor) -> R<Tensor> {
     let single = p.dtype() != DType::Float64;
     let v: Vec<f64> = p
         .to_f64_vec()

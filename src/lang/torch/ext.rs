@@ -29,6 +29,22 @@ pub trait ExtLayer {
     fn set_attr(&self, _name: &str, _value: &Value) -> R<bool> {
         Ok(false)
     }
+    /// The module `type(layer)` names (`torch.nn` for layers).
+    fn module_name(&self) -> &str {
+        "torch.nn"
+    }
+    /// A method that needs the module object itself (`this`); None: not one.
+    fn method(&self, _this: &Value, _name: &str) -> Option<Value> {
+        None
+    }
+    /// `layer[key]`; None: not subscriptable.
+    fn get_item(&self, _key: &Value) -> R<Option<Value>> {
+        Ok(None)
+    }
+    /// `len(layer)`; None: no length.
+    fn len(&self) -> Option<usize> {
+        None
+    }
     /// For the layers that look inside others (TransformerEncoder copying its layer).
     fn as_any(&self) -> &dyn Any;
     /// A copy for an interpreter snapshot (`interp::Copier`); None: no copy rule yet.

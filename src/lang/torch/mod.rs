@@ -34,7 +34,9 @@ mod determinism;
 mod threads;
 mod device;
 mod distributions;
+mod distributions_count;
 mod distributions_kl;
+mod jit;
 mod ext;
 mod gradcheck;
 mod function_multi;
@@ -183,6 +185,7 @@ pub fn install(interp: &mut Interpreter) {
         interp.register_module("torch.special", sp);
     }
     linalg_decomp::install_errors(interp, &torch);
+    jit::install(interp, &torch);
     memio::install(interp);
     let autograd_mod = Rc::new(autograd::autograd_module());
     autograd_api::install(interp, &autograd_mod);

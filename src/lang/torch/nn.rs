@@ -713,7 +713,10 @@ impl NativeObject for PyModule {
         Some(Value::native(self.copy(c)?))
     }
     fn module_name(&self) -> Option<&str> {
-        Some("torch.nn")
+        match &self.kind {
+            Kind::Ext(l) => Some(l.module_name()),
+            _ => Some("torch.nn"),
+        }
     }
     fn is_instance_of(&self, type_name: &str) -> bool {
         type_name == "Module" || type_name == self.name()
@@ -758,7 +761,7 @@ impl NativeObject for PyModule {
         {
             return Ok(Some(m));
         }
-        if let Some(v) = match &self.kind { Kind::Layer(l) => l.get_attr(name), Kind::Ext(l) => l.get_attr(name), _ => None } {
+        if let Some(v) = match &self.kind { Kind::Layer(l) => l.get_attr(name), Kind::Ext(l) => l.method(this, name).or_else(|| l.get_attr(name)), _ => None } {
             return Ok(Some(v));
         }
         if let Kind::Embedding(e) = &self.kind {
@@ -942,6 +945,7 @@ impl NativeObject for PyModule {
             Kind::ModuleList(c) => Some(c.borrow().len()),
             Kind::ModuleDict(c) => Some(c.borrow().len()),
             Kind::ParameterList(c) => Some(c.borrow().len()),
+            Kind::Ext(l) => l.len(),
             _ => None,
         })
     }
@@ -996,6 +1000,11 @@ impl NativeObject for PyModule {
                     Some((_, m)) => Ok(Some(m.clone())),
                     None => Err(Exception::new("KeyError", key.repr())),
                 };
+            }
+            Kind::Ext(l) => {
+                if let Some(v) = l.get_item(key)? {
+                    return Ok(Some(v));
+                }
             }
             _ => {}
         }
@@ -1133,6 +1142,11 @@ impl PyModule {
         Ok(())
     }
 
+    /// This module's own training flag, not its children's.
+    pub(super) fn set_own_training(&self, mode: bool) {
+        self.training.set(mode);
+    }
+
     fn set_training(&self, mode: bool) {
         self.training.set(mode);
         for (_, c) in self.children() {
@@ -1144,7 +1158,7 @@ impl PyModule {
 }
 
 /// A Python index into a list of `len` items, negative from the end.
-fn list_index(key: &Value, len: usize) -> R<usize> {
+pub(super) fn list_index(key: &Value, len: usize) -> R<usize> {
     let i = key.expect_int("index")?;
     let j = if i < 0 { i + len as i64 } else { i };
     if j < 0 || j >= len as i64 {

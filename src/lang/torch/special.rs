@@ -285,7 +285,7 @@ fn logit(t: &Tensor, eps: Option<&Value>) -> R<Tensor> {
 }
 
 /// `lgamma`: glibc's `lgammaf`/`lgamma` per element (no gradient: digamma is not here).
-fn lgamma_of(t: &Tensor) -> R<Tensor> {
+pub(super) fn lgamma_of(t: &Tensor) -> R<Tensor> {
     let dtype = t.dtype();
     let x = t.to_f64_vec();
     // SAFETY: lgamma/lgammaf are pure libm functions of one float.
