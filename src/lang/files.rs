@@ -1,7 +1,8 @@
 //! `open()` for reading data files beside a lesson (`open('names.txt').read().splitlines()`).
 //! `lang` still does no I/O: the host hands the interpreter a [`FileReader`] that decides what
 //! may be read and returns the bytes; this file turns them into Python's text file object.
-//! Without a reader, or for any mode that writes, `open` raises PermissionError saying why.
+//! Files the lesson itself writes are kept in memory (files_mem.rs) and read back from there;
+//! without a reader, other files raise PermissionError saying why.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -29,7 +30,7 @@ pub fn permission_denied(path: &str, why: &str) -> Exception {
 
 /// The `open` builtin over `reader`.
 pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
-    Value::builtin("open", move |_, args| {
+    Value::builtin("open", move |it, args| {
         let [file, mode, _buffering, encoding, _errors, newline] =
             args.bind(&["file", "mode=", "buffering=", "encoding=", "errors=", "newline="])?;
         let path = match &file {
@@ -46,11 +47,11 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
         if mode.chars().any(|c| !"rwxabt+U".contains(c)) || mode.is_empty() {
             return Err(Exception::value_error(format!("invalid mode: '{mode}'")));
         }
-        if mode.contains(['w', 'a', 'x', '+']) {
-            return Err(permission_denied(&path, "lessons may read files in their folder but not write them"));
-        }
         if mode.contains('b') {
-            return Err(Exception::unsupported("open() in binary mode ('rb'): lessonrun reads text files only"));
+            return super::files_mem::open_binary(it, &path, &mode);
+        }
+        if mode.contains(['w', 'a', 'x', '+']) {
+            return super::files_mem::open_text_writer(it, &path, &mode);
         }
         if let Some(enc) = encoding.filter(|e| !e.is_none()) {
             let e = enc.to_str().to_ascii_lowercase().replace(['-', '_'], "");
@@ -58,8 +59,10 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
                 return Err(Exception::unsupported(format!("open() with encoding={}", enc.repr())));
             }
         }
-        let reader = reader.as_ref().ok_or_else(|| permission_denied(&path, "this run gives lessons no files"))?;
-        let bytes = reader.read(&path)?;
+        let bytes = match it.written.get(&super::files_mem::key(&path)) {
+            Some(text) => text.clone().into_bytes(),
+            None => reader.as_ref().ok_or_else(|| permission_denied(&path, "this run gives lessons no files"))?.read(&path)?,
+        };
         let text = String::from_utf8(bytes).map_err(|e| {
             Exception::new(
                 "UnicodeDecodeError",

@@ -391,6 +391,8 @@ pub struct Interpreter {
     /// files, so `torch.load` in a later cell reads it back. None: a save that failed midway
     /// left a truncated file.
     pub(crate) saved: HashMap<String, Option<Value>>,
+    /// Text files the lesson wrote with `open(path, 'w')`, by normalised path (files_mem.rs).
+    pub(crate) written: HashMap<String, String>,
     /// The strings `exec`/`eval`/`compile` parsed (see `lang::exec`).
     pub(crate) exec_sources: super::exec::ExecSources,
 }
@@ -428,6 +430,7 @@ impl Interpreter {
             frame_pool: Vec::new(),
             frames: Vec::new(),
             saved: HashMap::new(),
+            written: HashMap::new(),
             exec_sources: Default::default(),
         };
         super::builtins::install(&mut it);

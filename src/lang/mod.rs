@@ -14,6 +14,7 @@ pub mod classes;
 pub mod cycles;
 pub mod error;
 pub mod files;
+mod files_mem;
 pub mod format;
 mod generator;
 pub mod interp;

@@ -16,7 +16,7 @@ type R<T> = Result<T, Exception>;
 type Made = Rc<RefCell<BTreeSet<String>>>;
 
 /// `path` without `./` parts and trailing slashes (`out/./ckpt` and `out/ckpt/` are `out/ckpt`).
-fn normalise(path: &str) -> String {
+pub(super) fn normalise(path: &str) -> String {
     let abs = path.starts_with('/');
     let parts: Vec<&str> = path
         .split('/')
@@ -52,13 +52,14 @@ fn kind(
         return Ok(None);
     }
     let p = normalise(path);
-    if it.saved.contains_key(&p) || it.saved.contains_key(path) {
+    if it.saved.contains_key(&p) || it.saved.contains_key(path) || it.written.contains_key(&p) {
         return Ok(Some(false));
     }
     let under = format!("{p}/");
     if p.is_empty()
         || made.borrow().contains(&p)
         || it.saved.keys().any(|k| normalise(k).starts_with(&under))
+        || it.written.keys().any(|k| k.starts_with(&under))
     {
         return Ok(Some(true));
     }

@@ -502,6 +502,13 @@ pub fn install(m: &Module) {
         Value::builtin("where", |it, args| {
             let c = array_arg(it, &need(&args, 0, "condition")?)?;
             let c = convert(&c, DType::Bool)?;
+            let (has_x, has_y) = (arg(&args, 1, "x").is_some(), arg(&args, 2, "y").is_some());
+            if has_x != has_y {
+                return Err(Exception::value_error("either both or neither of x and y should be given"));
+            }
+            if !has_x {
+                return nonzero(&c);
+            }
             let a = operand_arg(it, &args, 1, "x")?;
             let b = operand_arg(it, &args, 2, "y")?;
             let pick_true = ops::binary(NpOp::Add, &a, &Operand::Weak(Scalar::Bool(false)))?;
@@ -641,4 +648,27 @@ pub fn install(m: &Module) {
             ))
         }),
     );
+}
+
+/// `np.where(condition)`, i.e. `condition.nonzero()`: a tuple of int64 index arrays, one per
+/// dimension, the true elements' positions in row-major order.
+fn nonzero(c: &Tensor) -> R<Value> {
+    let shape = c.shape();
+    let bools = elems(c).bools();
+    let mut per_dim: Vec<Vec<i64>> = vec![Vec::new(); shape.len()];
+    for (flat, _) in bools.iter().enumerate().filter(|(_, b)| **b) {
+        let mut rest = flat;
+        for d in (0..shape.len()).rev() {
+            per_dim[d].push((rest % shape[d]) as i64);
+            rest /= shape[d];
+        }
+    }
+    let arrays: R<Vec<Value>> = per_dim
+        .into_iter()
+        .map(|v| {
+            let n = v.len();
+            Ok(array(build(Elems::Int(v), &[n], DType::Int64)?))
+        })
+        .collect();
+    Ok(Value::tuple(arrays?))
 }

@@ -98,6 +98,8 @@ mod gradcheck_fwd;
 mod function_jvp;
 mod transformer;
 mod transformer_decoder;
+mod transformer_full;
+mod module_paths;
 mod uninit;
 mod meta;
 mod meta_layers;
@@ -280,6 +282,7 @@ pub fn install(interp: &mut Interpreter) {
         interp.register_module(&name, m);
     }
     torch_functional::install(interp, &torch);
+    module_paths::install(interp, &torch, &nn);
     func::install(interp, &torch);
     meta_layers::prepare(&torch, &functional);
     device::reset_default();

@@ -76,6 +76,11 @@ pub struct Core {
     /// Built on the meta device (its parameters are CPU tensors all the same: meta.rs), so a
     /// meta input is what its forward takes; a CPU module given one raises PyTorch's error.
     pub(super) on_meta: std::cell::Cell<bool>,
+    /// The instance of a Python subclass of a built-in module (`class Layer(nn.Linear)`) this
+    /// is the native half of, and its class name: methods returning the module (`to`, `train`)
+    /// return that instance, and its repr is headed by the subclass's name, as in PyTorch.
+    pub(super) owner: RefCell<std::rc::Weak<crate::lang::value::Instance>>,
+    pub(super) owner_class: std::cell::OnceCell<String>,
 }
 
 impl Core {
@@ -190,6 +195,8 @@ impl Core {
             children: RefCell::new(children),
             parametrized: RefCell::new(self.parametrized.borrow().clone()),
             on_meta: std::cell::Cell::new(self.on_meta.get()),
+            owner: RefCell::default(),
+            owner_class: self.owner_class.clone(),
         })
     }
 
@@ -541,7 +548,7 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
     }
     let hooks = m.core().hooks.borrow().clone();
     if hooks.is_empty() {
-        return m.forward(interp, &args);
+        return subclass_forward(m, interp, &args);
     }
     let me = public(this);
     for h in hooks.iter().filter(|h| h.kind == HookKind::Pre) {
@@ -553,7 +560,7 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
             _ => args.pos = vec![r],
         }
     }
-    let mut out = m.forward(interp, &args)?;
+    let mut out = subclass_forward(m, interp, &args)?;
     for h in hooks.iter().filter(|h| h.kind == HookKind::Post) {
         let input = Value::tuple(args.pos.clone());
         let r = interp.call_positional(&h.f, vec![me.clone(), input, out.clone()])?;
@@ -562,6 +569,20 @@ pub fn call_module(m: &PyModule, this: &Value, mut args: Args, interp: &mut Inte
         }
     }
     Ok(out)
+}
+
+/// A call's forward: a Python subclass of a built-in layer that defines `forward` has it run
+/// (its `super().forward(x)` reaches the layer's own through the native `forward` attribute).
+fn subclass_forward(m: &PyModule, interp: &mut Interpreter, args: &Args) -> R<Value> {
+    let owner = m.core().owner.borrow().upgrade();
+    if let Some(i) = owner
+        && crate::lang::classes::lookup_user(&i.class, "forward").is_some()
+    {
+        let f = interp.get_attr(&Value::Instance(i), "forward")?;
+        let call = Args { fname: "forward".into(), this: None, pos: args.pos.clone(), kw: args.kw.clone() };
+        return interp.call(&f, call);
+    }
+    m.forward(interp, args)
 }
 
 /// The methods every module has; `None` for other names. `this` is the native module.

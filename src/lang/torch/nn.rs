@@ -131,7 +131,7 @@ impl PyModule {
     pub(super) fn owner(&self) -> Option<Value> {
         match &self.kind {
             Kind::Custom(c) => c.owner(),
-            _ => None,
+            _ => self.core.owner.borrow().upgrade().map(Value::Instance),
         }
     }
 
@@ -265,6 +265,11 @@ impl PyModule {
             return self.set_own_parameter(name, value);
         }
         let Kind::Linear(l, _) = &self.kind else { return Ok(false) };
+        // Only the layer's own names are its fields: a subclass's `self.relu = nn.ReLU()` is
+        // an ordinary attribute (or submodule), whatever its type.
+        if name != "weight" && name != "bias" {
+            return Ok(false);
+        }
         let t = match (&value, as_tensor(&value)) {
             (Value::None, _) if name == "bias" => None,
             (_, Some(t)) => Some(t.clone()),
@@ -731,9 +736,16 @@ impl NativeObject for PyModule {
         super::module::module_repr(self, this, interp).map(Some)
     }
     fn adopt(&self, instance: &Value) {
-        if let (Kind::Custom(c), Value::Instance(i)) = (&self.kind, instance) {
-            *c.owner.borrow_mut() = Rc::downgrade(i);
-            let _ = c.class_name.set(i.class.name.to_string());
+        match (&self.kind, instance) {
+            (Kind::Custom(c), Value::Instance(i)) => {
+                *c.owner.borrow_mut() = Rc::downgrade(i);
+                let _ = c.class_name.set(i.class.name.to_string());
+            }
+            (_, Value::Instance(i)) => {
+                *self.core.owner.borrow_mut() = Rc::downgrade(i);
+                let _ = self.core.owner_class.set(i.class.name.to_string());
+            }
+            _ => {}
         }
     }
 
@@ -820,10 +832,7 @@ impl NativeObject for PyModule {
             return Ok(Some(m));
         }
         // Methods that return the module itself return the Python instance for a subclass.
-        let this_module = match &self.kind {
-            Kind::Custom(c) => c.owner().unwrap_or_else(|| this.clone()),
-            _ => this.clone(),
-        };
+        let this_module = self.owner().unwrap_or_else(|| this.clone());
         Ok(Some(match name {
             "training" => Value::Bool(self.training.get()),
             "forward" => Value::method(this.clone(), "forward", |interp, args| {
@@ -936,7 +945,16 @@ impl NativeObject for PyModule {
                 )));
             }
         }
-        self.set_field(name, value)
+        if self.set_field(name, value.clone())? {
+            return Ok(true);
+        }
+        // `Module.__setattr__` registers any module assigned to a module as its child (a
+        // subclass of a built-in layer adding `self.relu = nn.ReLU()`).
+        if native_module(&value).is_some() && !matches!(self.kind, Kind::Sequential(_) | Kind::ModuleDict(_)) {
+            self.set_child(name, value)?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
@@ -1127,7 +1145,8 @@ impl PyModule {
     /// The class name as printed: `ParametrizedLinear` once a tensor is parametrized (PyTorch
     /// swaps in a subclass of that name).
     pub(super) fn display_name(&self) -> String {
-        if self.core.is_parametrized() { format!("Parametrized{}", self.name()) } else { self.name().to_string() }
+        let name = self.core.owner_class.get().map_or(self.name(), String::as_str);
+        if self.core.is_parametrized() { format!("Parametrized{name}") } else { name.to_string() }
     }
 
     /// Sets a built-in layer's fields to the current values of its parametrized tensors.
@@ -1720,6 +1739,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::conv_transpose::register(&m, shared);
     super::rnn::register(&m, shared);
     super::transformer::register(&m, shared);
+    super::transformer_full::register(&m);
     super::upsample::register(&m);
     super::losses_more::register(&m);
     super::layers_more::register(&m);

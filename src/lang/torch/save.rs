@@ -22,7 +22,7 @@ pub fn install(m: &Module) {
                 "pickle_protocol=",
                 "_use_new_zipfile_serialization=",
             ])?;
-            let (obj, path) = (obj.unwrap_or(Value::None), path_arg(f)?);
+            let (obj, path) = (obj.unwrap_or(Value::None), path_arg(f, true)?);
             if let Err(e) = refuse_pickle(&obj) {
                 // Pickle fails midway, after the archive was opened: a truncated file is left.
                 interp.saved.insert(path, None);
@@ -52,7 +52,7 @@ pub fn install(m: &Module) {
                 Some(v) => fspath(v).unwrap_or_default(),
                 None => String::new(),
             };
-            let path = path_arg(f)?;
+            let path = path_arg(f, false)?;
             let saved = match interp.saved.get(&path) {
                 None => {
                     return Err(Exception::new(
@@ -91,9 +91,13 @@ pub fn install(m: &Module) {
 
 const TRUNCATED: &str = "PytorchStreamReader failed locating file data.pkl: file not found. This is an internal miniz error. If you are seeing this error, there is a high likelihood that your checkpoint file is corrupted. This can happen if the checkpoint was not saved properly, was transferred incorrectly, or the file was modified after saving.";
 
-fn path_arg(f: Option<Value>) -> R<String> {
+fn path_arg(f: Option<Value>, saving: bool) -> R<String> {
     if let Some(b) = f.as_ref().and_then(|v| v.downcast::<super::memio::BytesIO>()) {
         return Ok(b.key());
+    }
+    // A file opened with `open(path, 'wb')` or `'rb'` (files_mem.rs): kept by its path.
+    if let Some(b) = f.as_ref().and_then(|v| v.downcast::<crate::lang::files_mem::BinaryFile>()) {
+        return b.path_for(saving);
     }
     match f {
         Some(v) => fspath(&v).ok_or_else(|| {
@@ -194,7 +198,7 @@ fn global_name(module: &str, name: &str) -> String {
 }
 
 /// `torch.nn`'s classes by the file of `torch/nn/modules/` that defines them.
-const NN_FILES: &[(&str, &str)] = &[
+pub(super) const NN_FILES: &[(&str, &str)] = &[
     (
         "activation",
         "CELU ELU GELU GLU Hardshrink Hardsigmoid Hardswish Hardtanh LeakyReLU LogSigmoid LogSoftmax Mish MultiheadAttention PReLU RReLU ReLU ReLU6 SELU SiLU Sigmoid Softmax Softmax2d Softmin Softplus Softshrink Softsign Tanh Tanhshrink Threshold",
