@@ -20,7 +20,7 @@ pub fn channel_shuffle(x: &Tensor, groups: i64) -> Result<Tensor> {
     }
     let g = groups as usize;
     let c = shape[1];
-    if c % g != 0 {
+    if !c.is_multiple_of(g) {
         return Err(TensorError::runtime(format!(
             "Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
         )));
