@@ -1,6 +1,6 @@
-//! `F.pad` with `mode='reflect'` and `mode='replicate'`: each output element is a copy of one
-//! input element, so the forward is a gather; the backward adds each output's gradient into
-//! its source in output order, as ATen's padding backward loops over output positions.
+//! `F.pad` with `mode='reflect'`, `'replicate'` and `'circular'`: each output element is a copy
+//! of one input element, so the forward is a gather; the backward adds each output's gradient
+//! into its source in output order, as ATen's padding backward loops over output positions.
 
 use super::autograd::record;
 use super::view::{as_strided_backward, flat};
@@ -11,17 +11,27 @@ use super::{Result, Tensor, TensorError};
 pub enum PadMode {
     Reflect,
     Replicate,
+    /// ATen's `_pad_circular`: the input cropped by any negative padding is copied to the
+    /// middle, and the padding on each side copied from the other end of that middle.
+    Circular,
 }
 
-/// The input index of output index `o` along a dim of `n` elements padded by `before` (which
-/// may be negative: cropping).
-fn source(mode: PadMode, o: i64, before: i64, n: i64) -> usize {
+/// The input index of output index `o` along a dim of `n` elements padded by `before` and
+/// `after` (either may be negative: cropping).
+fn source(mode: PadMode, o: i64, (before, after): (i64, i64), n: i64) -> usize {
+    if mode == PadMode::Circular {
+        // The middle is input[start..start + kept]; the pads wrap around it, not the input.
+        let start = (-before).max(0);
+        let kept = n - start - (-after).max(0);
+        return (start + (o - before.max(0)).rem_euclid(kept.max(1))) as usize;
+    }
     let i = o - before;
     let i = match mode {
         PadMode::Reflect if i < 0 => -i,
         PadMode::Reflect if i >= n => 2 * (n - 1) - i,
         PadMode::Reflect => i,
         PadMode::Replicate => i.clamp(0, n - 1),
+        PadMode::Circular => unreachable!("handled above"),
     };
     i as usize
 }
@@ -57,8 +67,16 @@ pub fn pad_mode(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
                 super::storage::list_str(&shape)
             )));
         }
+        if mode == PadMode::Circular && (l > n || r > n) {
+            return Err(TensorError::runtime(
+                "Padding value causes wrapping around more than once.",
+            ));
+        }
         let size = n + l + r;
-        if size <= 0 || n == 0 {
+        let kept = n - (-l).max(0) - (-r).max(0);
+        // Circular padding may crop to nothing (an empty output), not wrap around nothing.
+        let empty_ok = mode == PadMode::Circular && size == 0;
+        if !empty_ok && (size <= 0 || n == 0 || (mode == PadMode::Circular && kept <= 0)) {
             return Err(TensorError::runtime(format!(
                 "input tensor {} has a zero or negative output size {size} in dimension {d} after padding ({l}, {r})",
                 super::storage::list_str(&shape)
@@ -71,12 +89,12 @@ pub fn pad_mode(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
     for d in (0..nd.saturating_sub(1)).rev() {
         in_strides[d] = in_strides[d + 1] * shape[d + 1];
     }
-    let before: Vec<i64> = (0..nd)
+    let before: Vec<(i64, i64)> = (0..nd)
         .map(|d| {
             if d + k >= nd {
-                pad[2 * (nd - 1 - d)]
+                (pad[2 * (nd - 1 - d)], pad[2 * (nd - 1 - d) + 1])
             } else {
-                0
+                (0, 0)
             }
         })
         .collect();
@@ -112,6 +130,8 @@ pub fn pad_mode(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         (PadMode::Replicate, 1) => "ReplicationPad1DBackward0",
         (PadMode::Replicate, 2) => "ReplicationPad2DBackward0",
         (PadMode::Replicate, _) => "ReplicationPad3DBackward0",
+        // ATen builds the circular pad from slice copies; its last node is a CopySlices.
+        (PadMode::Circular, _) => "CopySlices",
     };
     Ok(record(
         out,

@@ -45,6 +45,11 @@ mod grid_sample;
 mod histogram;
 mod save;
 mod adaptive1d;
+mod channel_layers;
+mod dropout_nd;
+mod fold;
+mod adaptive_max1d;
+mod local_response_norm;
 mod adaptive_max;
 mod as_tensor;
 mod data_parallel;
@@ -217,6 +222,9 @@ pub fn install(interp: &mut Interpreter) {
     act_modules::install(&nn, &functional);
     distance_modules::install(&nn, &functional);
     padding::install_modules(&nn, &functional);
+    if let Some(f) = functional.get("channel_shuffle") {
+        torch.set("channel_shuffle", f);
+    }
     inplace::install_functional(&functional);
     inplace::install_modules(&nn, &functional);
     inplace::install_torch(&torch, &functional);
@@ -1059,6 +1067,11 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     rms_norm::add_functional(&m);
     tensor_misc::add_functional(&m);
     adaptive1d::add_functional(&m);
+    channel_layers::add_functional(&m);
+    dropout_nd::add_functional(&m);
+    fold::add_functional(&m);
+    adaptive_max1d::add_functional(&m);
+    local_response_norm::add_functional(&m);
     adaptive_max::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);

@@ -1748,6 +1748,11 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::rms_norm::register(&m);
     super::data_parallel::register(&m);
     super::adaptive1d::register(&m);
+    super::channel_layers::register(&m);
+    super::dropout_nd::register(&m);
+    super::fold::register(&m);
+    super::adaptive_max1d::register(&m);
+    super::local_response_norm::register(&m);
     super::adaptive_max::register(&m);
     m
 }

@@ -1,5 +1,5 @@
-//! `F.pad` in its constant, reflect and replicate modes, and the padding modules
-//! (`nn.ZeroPad2d`, `nn.ConstantPad1d`, `nn.ReflectionPad2d`, `nn.ReplicationPad3d`, ...) as
+//! `F.pad` in its constant, reflect, replicate and circular modes, and the padding modules
+//! (`nn.ZeroPad2d`, `nn.ConstantPad1d`, `nn.ReflectionPad2d`, `nn.CircularPad3d`, ...) as
 //! that function with stored arguments.
 
 use super::act_modules::FnActivation;
@@ -35,14 +35,14 @@ pub fn add_functional(m: &Module) {
             };
             let out = match mode.as_str() {
                 "constant" => tnn::constant_pad(&x, &pad, value.unwrap_or(0.0)),
-                "reflect" | "replicate" if value.is_some_and(|v| v != 0.0) => {
-                    return Err(Exception::new(
-                        "AssertionError",
-                        format!("Padding mode \"{mode}\" doesn't take in value argument"),
-                    ));
+                "reflect" | "replicate" | "circular" if value.is_some_and(|v| v != 0.0) => {
+                    return Err(Exception::runtime_error(format!(
+                        "Padding mode \"{mode}\" doesn't take in value argument"
+                    )));
                 }
                 "reflect" => pad_mode(&x, &pad, PadMode::Reflect),
                 "replicate" => pad_mode(&x, &pad, PadMode::Replicate),
+                "circular" => pad_mode(&x, &pad, PadMode::Circular),
                 other => return Err(Exception::unsupported(format!("F.pad with mode='{other}'"))),
             };
             Ok(tv(out.map_err(exc)?))
@@ -72,6 +72,9 @@ const CLASSES: &[(&str, usize, &str)] = &[
     ("ReplicationPad1d", 1, "replicate"),
     ("ReplicationPad2d", 2, "replicate"),
     ("ReplicationPad3d", 3, "replicate"),
+    ("CircularPad1d", 1, "circular"),
+    ("CircularPad2d", 2, "circular"),
+    ("CircularPad3d", 3, "circular"),
 ];
 
 fn tuple_text(p: &[i64]) -> String {
