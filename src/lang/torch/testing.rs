@@ -299,11 +299,8 @@ fn compare_tensors(a: &Tensor, e: &Tensor, opts: &Opts) -> R<Failure> {
                 format!("{}", x as i64)
             }
         };
-        let abs = if float {
-            (va[0] - ve[0]).abs()
-        } else {
-            (va[0] - ve[0]).abs()
-        };
+        // A 0-d tensor is compared as its `.item()` Python numbers.
+        let abs = (va[0] - ve[0]).abs();
         let rel = if ve[0] == 0.0 {
             f64::INFINITY
         } else {
