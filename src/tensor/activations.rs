@@ -351,18 +351,12 @@ impl Tensor {
                     Scalar::Bool(v) => f64::from(u8::from(v)),
                 };
                 let st = if st.dtype() == DType::Int64 || st.dtype() == DType::Bool { st.cast(DType::Float32) } else { st.clone() };
-                // ATen's kernel: `fmod(a, b)`, plus `b` where the remainder is non-zero and its
-                // sign differs from `b`'s (exact, so `-2 % 2` is `-0.`, as PyTorch prints it).
-                fn float_rem<T: num_traits::Float>(a: T, b: T) -> T {
-                    let m = a % b;
-                    if m != T::zero() && ((b < T::zero()) != (m < T::zero())) { m + b } else { m }
-                }
                 match st {
                     Storage::F32(a) => {
                         let b = b as f32;
-                        Storage::F32(a.mapv(|x| float_rem(x, b)))
+                        Storage::F32(a.mapv(|x| super::binary_more::float_rem(x, b)))
                     }
-                    Storage::F64(a) => Storage::F64(a.mapv(|x| float_rem(x, b))),
+                    Storage::F64(a) => Storage::F64(a.mapv(|x| super::binary_more::float_rem(x, b))),
                     other => other,
                 }
             }

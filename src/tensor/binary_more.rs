@@ -65,14 +65,6 @@ impl Tensor {
         }
         let (a, b) = (self.storage().cast(dtype), o.storage().cast(dtype));
         let shape = broadcast_shapes(&a.shape(), &b.shape())?;
-        fn float_rem<T: num_traits::Float>(a: T, b: T) -> T {
-            let m = a % b;
-            if m != T::zero() && ((b < T::zero()) != (m < T::zero())) {
-                m + b
-            } else {
-                m
-            }
-        }
         let out = match (&a, &b) {
             (Storage::F32(x), Storage::F32(y)) => Storage::F32(zip_map(x, y, &shape, float_rem)?),
             (Storage::F64(x), Storage::F64(y)) => Storage::F64(zip_map(x, y, &shape, float_rem)?),
@@ -108,4 +100,11 @@ impl Tensor {
             },
         ))
     }
+}
+
+/// ATen's floating `remainder`: `fmod(a, b)` (exact), plus `b` where the remainder is non-zero
+/// and its sign differs from `b`'s (so `-2 % 2` is `-0.`); for tensor and number divisors alike.
+pub(super) fn float_rem<T: num_traits::Float>(a: T, b: T) -> T {
+    let m = a % b;
+    if m != T::zero() && ((b < T::zero()) != (m < T::zero())) { m + b } else { m }
 }

@@ -261,41 +261,25 @@ pub fn register(m: &Module) {
                 Vec::new(),
             )
         };
+        // A default encoder or decoder: its layer, `n` copies of it and a final LayerNorm,
+        // made in PyTorch's order (the encoder's draws before the decoder's).
+        let stack = |interp: &mut Interpreter, layer_c: &Value, stack_c: &Value, n: usize| -> R<Value> {
+            let layer = layer_args(interp, layer_c)?;
+            let norm = call(
+                interp,
+                &norm_c,
+                vec![Value::Int(d as i64)],
+                vec![("eps", eps.clone()), ("bias", Value::Bool(bias))],
+            )?;
+            call(interp, stack_c, vec![layer, Value::Int(n as i64), norm], Vec::new())
+        };
         let encoder = match custom_encoder.filter(|v| !v.is_none()) {
             Some(e) => e,
-            None => {
-                let layer = layer_args(interp, &enc_layer_c)?;
-                let norm = call(
-                    interp,
-                    &norm_c,
-                    vec![Value::Int(d as i64)],
-                    vec![("eps", eps.clone()), ("bias", Value::Bool(bias))],
-                )?;
-                call(
-                    interp,
-                    &enc_c,
-                    vec![layer, Value::Int(ne as i64), norm],
-                    Vec::new(),
-                )?
-            }
+            None => stack(interp, &enc_layer_c, &enc_c, ne)?,
         };
         let decoder = match custom_decoder.filter(|v| !v.is_none()) {
             Some(e) => e,
-            None => {
-                let layer = layer_args(interp, &dec_layer_c)?;
-                let norm = call(
-                    interp,
-                    &norm_c,
-                    vec![Value::Int(d as i64)],
-                    vec![("eps", eps.clone()), ("bias", Value::Bool(bias))],
-                )?;
-                call(
-                    interp,
-                    &dec_c,
-                    vec![layer, Value::Int(nd as i64), norm],
-                    Vec::new(),
-                )?
-            }
+            None => stack(interp, &dec_layer_c, &dec_c, nd)?,
         };
         let module = ext_module(Transformer {
             encoder: RefCell::new(encoder),
