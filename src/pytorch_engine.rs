@@ -35,7 +35,7 @@ pub fn python_path(flag: Option<&Path>) -> PathBuf {
 }
 
 #[derive(Deserialize)]
-struct Reply {
+pub struct Reply {
     #[serde(default)]
     ready: Option<String>,
     #[serde(default)]
@@ -104,7 +104,7 @@ impl Drop for Driver {
 
 /// Turns one driver reply into a cell's run: the printed text, then the error's last line
 /// placed at the cell's code (Python's own line numbers refer to the cell, not the file).
-fn cell_run(reply: Reply, span: Span, started: Instant) -> CellRun {
+pub fn cell_run(reply: Reply, span: Span, started: Instant) -> CellRun {
     let mut items = Vec::new();
     if let Some(out) = reply.output.filter(|o| !o.is_empty()) {
         items.push(OutputItem::Text(out));
@@ -137,32 +137,4 @@ pub fn run_lesson_pytorch(lesson: &Lesson, python: &Path) -> Result<LessonRun, E
         cells.push(cell_run(reply, cell.code, started));
     }
     Ok(LessonRun { cells })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The protocol without PyTorch: a fake driver (any executable that answers like one)
-    /// is exercised through `cell_run`; the reply shapes are what the driver sends.
-    #[test]
-    fn replies_become_cell_runs() {
-        let ok: Reply = serde_json::from_str(r#"{"output": "tensor(1.)\n", "error": null}"#).unwrap();
-        let run = cell_run(ok, Span::default(), Instant::now());
-        assert_eq!(run.text(), "tensor(1.)\n");
-        let err: Reply = serde_json::from_str(r#"{"output": "a\n", "error": "NameError: name 'x' is not defined"}"#).unwrap();
-        let run = cell_run(err, Span::default(), Instant::now());
-        assert_eq!(run.text(), "a\nNameError: name 'x' is not defined\n");
-        match &run.items[1] {
-            OutputItem::Error(e) => assert_eq!((e.py_type.as_str(), e.message.as_str()), ("NameError", "name 'x' is not defined")),
-            other => panic!("not an error item: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_missing_python_is_a_clear_error() {
-        let lesson = crate::lesson::parse(crate::source::SourceFile::new("x.md", String::from("```python\n1\n```\n")));
-        let e = run_lesson_pytorch(&lesson, Path::new("/nonexistent/python3")).unwrap_err();
-        assert!(e.to_string().contains("cannot start Python `/nonexistent/python3`"), "{e}");
-    }
 }

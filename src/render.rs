@@ -9,11 +9,11 @@
 //! Around the prose: `toc` gives headings ids and lists them, `prose` turns quotes into
 //! admonitions, `math_tex` readies display math for math-core, `nav` is the site around the page.
 
-mod math_tex;
+pub mod math_tex;
 mod nav;
-mod prose;
-mod safe_html;
-mod toc;
+pub mod prose;
+pub mod safe_html;
+pub mod toc;
 
 pub use nav::{NavLink, PageContext, SiteNav};
 pub use toc::{TocEntry, slug};

@@ -70,7 +70,7 @@ enum Format {
     Github,
 }
 
-fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let bad = || format!("`{s}` is not a shard: write K/N with 1 <= K <= N, e.g. 2/3");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let (k, n) = (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
@@ -591,7 +591,7 @@ fn write_diff(out: &mut impl Write, old: &str, new: &str, hunks: &[Hunk], labels
 }
 
 /// A line of a cell's output made safe for a terminal (see [`super::terminal_text`]).
-fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     super::terminal_text(text)
 }
 
@@ -639,13 +639,13 @@ impl Progress {
 /// Text made safe for XML character data and attribute values: the five markup characters
 /// escaped, and characters XML 1.0 cannot hold at all (most control characters) replaced by
 /// U+FFFD, so a cell that prints `\x1b` still gives a well-formed report.
-fn xml_escape(s: &str) -> String {
+pub fn xml_escape(s: &str) -> String {
     escape_xml(s, false)
 }
 
 /// [`xml_escape`] for attribute values, where a parser would turn a raw newline or tab into a
 /// space: those are written as character references.
-fn xml_attr(s: &str) -> String {
+pub fn xml_attr(s: &str) -> String {
     escape_xml(s, true)
 }
 
@@ -757,12 +757,12 @@ fn status_name(s: Status) -> &'static str {
 }
 
 /// A workflow command's message, escaped as the GitHub runner unescapes it.
-fn gh_data(s: &str) -> String {
+pub fn gh_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// A workflow command's property value (`file=`, `title=`): also `:` and `,` escaped.
-fn gh_property(s: &str) -> String {
+pub fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -805,39 +805,4 @@ fn github(outcomes: &[Outcome]) -> String {
         }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse() {
-        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
-        assert!(parse_shard("0/3").is_err());
-        assert!(parse_shard("4/3").is_err());
-        assert!(parse_shard("3").is_err());
-    }
-
-    #[test]
-    fn xml_escapes_markup_and_drops_control_characters() {
-        assert_eq!(xml_escape("<a href=\"x\">'&'</a>\x1b[0m\n"), "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\u{FFFD}[0m\n");
-    }
-
-    #[test]
-    fn terminal_output_shows_control_characters() {
-        assert_eq!(visible("a\x1b[0m\tb"), "a\u{241B}[0m\tb");
-        assert_eq!(visible("plain"), "plain");
-    }
-
-    #[test]
-    fn attributes_keep_newlines() {
-        assert_eq!(xml_attr("a\n\tb\""), "a&#10;&#9;b&quot;");
-    }
-
-    #[test]
-    fn github_escapes() {
-        assert_eq!(gh_data("50% a\r\nb::c"), "50%25 a%0D%0Ab::c");
-        assert_eq!(gh_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-    }
 }

@@ -1,11 +1,11 @@
 //! The command line: argument parsing and dispatch; one file per subcommand.
 
 mod build;
-mod check;
+pub mod check;
 mod export;
 mod import;
 mod init;
-mod new;
+pub mod new;
 mod run;
 mod serve;
 mod watch;
@@ -44,7 +44,7 @@ enum Command {
 
 /// Which interpreter runs a lesson's cells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-enum Engine {
+pub enum Engine {
     /// lessonrun's own interpreter and autograd engine
     #[default]
     Lessonrun,

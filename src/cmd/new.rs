@@ -34,7 +34,7 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// `NAME` with `.md` unless it already ends so.
-fn lesson_path(name: &Path) -> PathBuf {
+pub fn lesson_path(name: &Path) -> PathBuf {
     if name
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("md"))
@@ -61,7 +61,7 @@ pub(super) fn write_lesson(path: &Path) -> anyhow::Result<()> {
 
 /// `lessons/03-training_loop.md` is titled "Training loop": the file name without its order
 /// number, words separated by spaces, the first capitalised.
-fn title(path: &Path) -> String {
+pub fn title(path: &Path) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -79,20 +79,4 @@ fn title(path: &Path) -> String {
         || "A new lesson".to_string(),
         |c| c.to_uppercase().chain(chars).collect(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_titles() {
-        assert_eq!(lesson_path(Path::new("a/b")), PathBuf::from("a/b.md"));
-        assert_eq!(lesson_path(Path::new("b.MD")), PathBuf::from("b.MD"));
-        assert_eq!(
-            title(Path::new("lessons/03-training_loop.md")),
-            "Training loop"
-        );
-        assert_eq!(title(Path::new("42.md")), "42");
-    }
 }

@@ -207,25 +207,3 @@ pub fn install(it: &mut Interpreter, reader: Option<Rc<dyn FileReader>>) {
     }));
     it.modules.insert("glob".into(), Value::Module(Rc::new(m)));
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn m(n: &str, p: &str) -> bool {
-        fnmatch(&n.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>())
-    }
-
-    #[test]
-    fn tutport5_fnmatch_like_cpython() {
-        assert!(m("Italian.txt", "*.txt"));
-        assert!(!m("Italian.txt.bak", "*.txt"));
-        assert!(m("a.txt", "?.txt"));
-        assert!(m("b1", "[a-c][0-9]"));
-        assert!(!m("d1", "[a-c][0-9]"));
-        assert!(m("d1", "[!a-c]1"));
-        assert!(m("[x", "[x"));
-        assert!(m("", "*"));
-        assert!(m("abcabc", "*b*c"));
-    }
-}

@@ -42,7 +42,7 @@ pub fn set_stop_check(stop: Option<fn() -> bool>) {
 }
 
 /// Whether long native work should give up now (see [`set_stop_check`]).
-pub(crate) fn should_stop() -> bool {
+pub fn should_stop() -> bool {
     STOP.get().is_some_and(|stop| stop())
 }
 

@@ -4,9 +4,9 @@
 //! are classified as CommonMark classifies them); every cell and expected output keeps byte
 //! spans into the file, which is how diagnostics, diffs and `--bless` find their place.
 
-mod discover;
-mod parse;
-mod rewrite;
+pub mod discover;
+pub mod parse;
+pub mod rewrite;
 
 pub use discover::{Discovered, LessonPath, Refused, discover, discover_all, discover_glob, glob_match, is_glob, load};
 

@@ -16,9 +16,9 @@
 //!   notebook does not, so export opens with a setup cell doing that (metadata
 //!   `lessonrun.setup`), which import drops.
 
-mod export;
-mod import;
-mod json;
+pub mod export;
+pub mod import;
+pub mod json;
 
 pub use export::{notebook_json, to_notebook};
 pub use import::{Imported, Note, from_json};

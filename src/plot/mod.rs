@@ -4,7 +4,7 @@
 
 pub mod colors;
 pub mod figure;
-mod png;
+pub mod png;
 pub mod svg;
 pub mod ticks;
 

@@ -22,7 +22,7 @@ fn map_f(s: &Storage, f: impl Fn(f64) -> f64) -> Storage {
 
 /// The error function, to about 1e-16: its Maclaurin series below 2, then 1 − erfc with
 /// erfc from its continued fraction (60 terms, evaluated backwards).
-pub(crate) fn erf(x: f64) -> f64 {
+pub fn erf(x: f64) -> f64 {
     let ax = x.abs();
     if ax.is_nan() {
         return x;

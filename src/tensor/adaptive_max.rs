@@ -13,14 +13,14 @@ use super::{DType, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn};
 
 /// The windows' bounds along one dimension.
-fn bounds(out: usize, len: usize) -> Vec<(usize, usize)> {
+pub fn bounds(out: usize, len: usize) -> Vec<(usize, usize)> {
     (0..out)
         .map(|i| ((i * len) / out, ((i + 1) * len).div_ceil(out)))
         .collect()
 }
 
 /// The maxima and their positions, plane by plane, window by window.
-fn max_windows<T: Float>(
+pub fn max_windows<T: Float>(
     xv: &[T],
     np: usize,
     h: usize,
@@ -123,26 +123,4 @@ pub fn adaptive_max_pool2d(x: &Tensor, oh: usize, ow: usize) -> Result<(Tensor, 
         },
     );
     Ok((y, indices))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{bounds, max_windows};
-
-    /// Windows of a length that the output does not divide overlap by one, as ATen's do.
-    #[test]
-    fn windows_overlap_where_the_output_does_not_divide_the_input() {
-        assert_eq!(bounds(3, 5), vec![(0, 2), (1, 4), (3, 5)]);
-        assert_eq!(bounds(1, 7), vec![(0, 7)]);
-        assert_eq!(bounds(4, 2), vec![(0, 1), (0, 1), (1, 2), (1, 2)]);
-    }
-
-    /// The first of equal maxima, and a NaN over any number.
-    #[test]
-    fn first_maximum_and_nan_win() {
-        let x = [1.0f32, 3.0, 3.0, f32::NAN, 2.0, 0.0];
-        let (v, i) = max_windows(&x, 1, 2, 3, &[(0, 1), (0, 2)], &[(0, 3)]);
-        assert_eq!((v[0], i[0]), (3.0, 1));
-        assert!(v[1].is_nan() && i[1] == 3);
-    }
 }

@@ -21,7 +21,7 @@ pub(crate) type SharedBackward = Rc<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Optio
 /// replace it. Errors of the host's code travel as [`TensorError`]s.
 pub type GradHook = Rc<dyn Fn(&Tensor) -> Result<Option<Tensor>>>;
 
-pub(crate) enum Target {
+pub enum Target {
     Node(Rc<Node>),
     /// A leaf that requires grad (PyTorch's AccumulateGrad).
     Leaf(Tensor),
@@ -29,17 +29,17 @@ pub(crate) enum Target {
 
 /// Where an input's gradient goes, plus the input's metadata so the engine can reduce a
 /// broadcast gradient to the input's shape and cast it to the input's dtype.
-pub(crate) struct Edge {
-    pub(crate) target: Option<Target>,
+pub struct Edge {
+    pub target: Option<Target>,
     pub(crate) shape: Vec<usize>,
     pub(crate) dtype: DType,
 }
 
-pub(crate) struct Node {
-    pub(crate) name: &'static str,
+pub struct Node {
+    pub name: &'static str,
     /// Creation order; the engine runs ready nodes newest first, as PyTorch's CPU queue does.
     pub(crate) seq: u64,
-    pub(crate) edges: Vec<Edge>,
+    pub edges: Vec<Edge>,
     /// Whether the formula uses saved values (only then does a second backward fail).
     pub(crate) saves: bool,
     /// Shared by the copies a snapshot makes of the node: a formula only reads the values it

@@ -37,24 +37,24 @@ pub struct ConvSpec {
 
 /// The sizes of one convolution, all in the 2-d form.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Geom {
-    pub(super) n: usize,
-    pub(super) c: usize,
-    pub(super) h: usize,
-    pub(super) w: usize,
-    pub(super) o: usize,
-    pub(super) kh: usize,
-    pub(super) kw: usize,
-    pub(super) oh: usize,
-    pub(super) ow: usize,
+pub struct Geom {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub o: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub oh: usize,
+    pub ow: usize,
     /// Input and output channels per group.
-    pub(super) cg: usize,
-    pub(super) og: usize,
+    pub cg: usize,
+    pub og: usize,
 }
 
 /// Which of PyTorch's kernels (and so which summation order) a convolution gets.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Path {
+pub enum Path {
     /// oneDNN's blocked kernel: (kernel row, kernel column, channel) per block of 16 channels.
     Onednn,
     /// oneDNN's kernel for grouped convolutions with few channels per group: (channel, kernel
@@ -150,7 +150,7 @@ fn forward<T: Float + Into<f64>>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom
 }
 
 /// The forward pass by definition: one loop per output in the order of its path.
-pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
+pub fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>, g: &Geom, s: &ConvSpec, path: Path) -> Vec<T> {
     let mut out = vec![T::zero(); g.n * g.o * g.oh * g.ow];
     let xi = |n: usize, c: usize, y: usize, xx: usize| ((n * g.c + c) * g.h + y) * g.w + xx;
     let wi = |o: usize, c: usize, ky: usize, kx: usize| ((o * g.cg + c) * g.kh + ky) * g.kw + kx;
@@ -229,14 +229,14 @@ pub(super) fn forward_reference<T: Float>(x: &[T], wt: &[T], bias: Option<&[T]>,
 /// plain adds in that order. The gemm path (one small image, or float64) takes the weight's
 /// gradient per sample with FMAs over output positions, added sample by sample, the bias's
 /// as `sum` over (N, H, W), and the input's in f64 rounded once (its order is unprobed).
-#[cfg(test)]
-pub(super) fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+#[doc(hidden)]
+pub fn backward_reference<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec, path: Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     backward_reference_parts(x, wt, gy, g, s, path, [true, true], &split_for(g, s, path))
 }
 
 /// The thread chunks of a convolution's weight and bias gradients: oneDNN's (conv_split.rs)
 /// for the lesson's thread count, one chain over everything on the gemm path.
-pub(super) fn split_for(g: &Geom, s: &ConvSpec, path: Path) -> Split {
+pub fn split_for(g: &Geom, s: &ConvSpec, path: Path) -> Split {
     match path {
         Path::Onednn | Path::OnednnGrouped => conv_split::plan(g, s, super::threads::num_threads()),
         _ => Split::whole(g.n * g.oh),
@@ -381,7 +381,7 @@ pub(super) fn input_grad_chains(g: &Geom, s: &ConvSpec) -> Vec<(Range<usize>, Ra
 /// column ascending), rounded to `T` once. The loops run per kernel tap over rows of output
 /// positions, so the innermost one walks both buffers contiguously; for a fixed input the taps
 /// in descending order meet its output positions in ascending order, the reference's.
-pub(super) fn gemm_input_grad<T: Float + Into<f64>>(wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec) -> Vec<f64> {
+pub fn gemm_input_grad<T: Float + Into<f64>>(wt: &[T], gy: &[T], g: &Geom, s: &ConvSpec) -> Vec<f64> {
     let mut gx = vec![0.0f64; g.n * g.c * g.h * g.w];
     let gf: Vec<f64> = gy.iter().map(|&v| v.into()).collect();
     let (plane, oplane) = (g.h * g.w, g.oh * g.ow);
@@ -462,7 +462,7 @@ fn backward<T: Float + Into<f64>>(x: &[T], wt: &[T], gy: &[T], g: &Geom, s: &Con
 
 /// The running sum of thread chunks' gradients plus the next chunk's: float adds in chunk
 /// order, as oneDNN's reduction adds each thread's buffer into the first's.
-pub(super) fn add_chunk<T: Float>(sum: Vec<T>, part: Vec<T>) -> Vec<T> {
+pub fn add_chunk<T: Float>(sum: Vec<T>, part: Vec<T>) -> Vec<T> {
     if sum.is_empty() {
         return part;
     }

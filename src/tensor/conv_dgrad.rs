@@ -71,7 +71,7 @@ impl Phase {
 /// (`Chain::AddTo`). A chain that meets no tap of an input gives +0 there, which the reference
 /// skips: under [`zero_fill_exact`] no sum is -0, so adding +0 changes nothing. `None` where
 /// [`zero_fill_exact`] fails.
-pub(super) fn input_grad<T: Float + Into<f64>>(
+pub fn input_grad<T: Float + Into<f64>>(
     gy: &[T],
     wt: &[T],
     g: &Geom,

@@ -22,7 +22,7 @@ use std::ops::Range;
 /// finite (`0 * inf` is NaN), and every product of nonzero magnitudes at least 2^-101 (float32)
 /// or 2^-968 (float64), so that products are multiples of the smallest subnormal (their
 /// granularity is 2^(e_v + e_f - 46), resp. 2^(e_v + e_f - 104)).
-pub(super) fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T]) -> bool {
+pub fn zero_fill_exact<T: Float + Into<f64>>(values: &[T], factors: &[T]) -> bool {
     exact_from::<T>(min_magnitude(values).0, min_magnitude(factors))
 }
 
@@ -237,24 +237,21 @@ fn block_weights<T: Copy>(wt: &[T], g: &Geom, grp: usize, b0: usize, cb: usize, 
 }
 
 /// Column-matrix elements a batch-level product may hold at once (16 MB of float32): images
-/// go through the products in chunks of about this size. Tests use small chunks, so that
+/// go through the products in chunks of about this size. Tests use small chunks (`kernels::with_small_chunks`), so that
 /// their small shapes split into several.
-#[cfg(not(test))]
 const CHUNK_ELEMS: usize = 1 << 16;
-#[cfg(test)]
-const CHUNK_ELEMS: usize = 1 << 10;
 
 /// Images per chunk when each image takes `per_image` columns of `rows` rows: as many as fit
 /// in [`CHUNK_ELEMS`], at least one.
 pub(super) fn chunk_images(n: usize, rows: usize, per_image: usize) -> usize {
-    (CHUNK_ELEMS / (rows * per_image).max(1)).clamp(1, n.max(1))
+    (super::kernels::chunk_limit(CHUNK_ELEMS) / (rows * per_image).max(1)).clamp(1, n.max(1))
 }
 
 /// conv.rs's forward on the oneDNN and fused gemm paths: per image, group and block of
 /// channels one product `weights (og x taps) @ columns (taps x positions)`, the blocks then
 /// combined as the reference does (bias added to the first block's sum). `None` where the
 /// reference must run (plain-dot path, empty shapes, [`zero_fill_exact`] failing).
-pub(super) fn forward<T: Float + Into<f64>>(
+pub fn forward<T: Float + Into<f64>>(
     x: &[T],
     wt: &[T],
     bias: Option<&[T]>,
@@ -345,7 +342,7 @@ pub(super) fn forward<T: Float + Into<f64>>(
 /// The weight gradient (conv_wgrad.rs): oneDNN's chains run on over the whole batch, the gemm
 /// path sums each image on its own and adds the images' products in order. `None` where
 /// [`zero_fill_exact`] fails.
-pub(super) fn weight_grad<T: Float + Into<f64>>(
+pub fn weight_grad<T: Float + Into<f64>>(
     x: &[T],
     gy: &[T],
     g: &Geom,
@@ -366,7 +363,7 @@ pub(super) fn weight_grad<T: Float + Into<f64>>(
 /// (sample, row, column) per output channel, from zero. The channels' chains are
 /// independent, so blocks of eight advance side by side in registers (each still in its own
 /// order) instead of one long dependent chain after another, or through memory.
-pub(super) fn bias_grad<T: Float>(gy: &[T], g: &Geom, rows: Range<usize>) -> Vec<T> {
+pub fn bias_grad<T: Float>(gy: &[T], g: &Geom, rows: Range<usize>) -> Vec<T> {
     const B: usize = 8;
     let p = g.oh * g.ow;
     let mut gb = vec![T::zero(); g.o];

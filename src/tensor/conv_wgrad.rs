@@ -15,12 +15,9 @@ use super::conv_im2col::copy_line;
 use super::kernels::{Float, Mat, fused_matmul_into};
 use std::ops::Range;
 
-/// Row elements a chunk may hold at once (16 MB of float32); tests use small chunks so that
+/// Row elements a chunk may hold at once (16 MB of float32); tests use small chunks (`kernels::with_small_chunks`) so that
 /// their shapes split into several.
-#[cfg(not(test))]
 const CHUNK_ELEMS: usize = 1 << 22;
-#[cfg(test)]
-const CHUNK_ELEMS: usize = 1 << 10;
 /// Positions per chunk at most: the kernel streams its panels of rows over the whole chunk,
 /// and a panel of this many positions (256 KB) stays in L2 while a block of gradients passes.
 const CHUNK_POSITIONS: usize = 2048;
@@ -94,7 +91,7 @@ pub(super) fn weight_grad<T: Float>(
     // oneDNN's one chain (at least one piece), one image at a time for the gemm path.
     let pieces = pieces(g, rows);
     let cap = if onednn {
-        (CHUNK_ELEMS / kk.max(1)).clamp(1, CHUNK_POSITIONS)
+        (super::kernels::chunk_limit(CHUNK_ELEMS) / kk.max(1)).clamp(1, CHUNK_POSITIONS)
     } else {
         0
     };

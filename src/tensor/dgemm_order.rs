@@ -37,7 +37,7 @@ const NR: usize = 12;
 
 /// `a (m x k) @ b (k x n)` in MKL's float64 order, into an output starting `cstart` elements
 /// into its allocation (the peel follows the output's address).
-pub(crate) fn product(
+pub fn product(
     a: Mat<'_, f64>,
     b: Mat<'_, f64>,
     m: usize,
@@ -281,15 +281,15 @@ fn accumulate_row_portable(acc: &mut [f64], x: &[f64], b: &[f64], rs: usize) {
 
 /// The rounded products `x[p] * w[p]` added in order from +0.
 #[inline]
-fn plain(x: &[f64], w: &[f64]) -> f64 {
+pub fn plain(x: &[f64], w: &[f64]) -> f64 {
     x.iter().zip(w).fold(0.0, |acc, (&a, &b)| acc + a * b)
 }
 
 /// A dot product in two lanes: the first `h` products (at most `k`) summed in order into lane
 /// 0, the next ones in pairs into lanes 0 and 1 (lane 0 going on from the peel), the lanes
 /// added, then a last odd product. Lanes start from -0 (the first product itself).
-#[cfg(test)]
-fn lanes2(x: &[f64], w: &[f64], h: usize) -> f64 {
+#[doc(hidden)]
+pub fn lanes2(x: &[f64], w: &[f64], h: usize) -> f64 {
     lanes2_many([x], [w], h)[0]
 }
 
@@ -366,55 +366,5 @@ fn pairs<const N: usize>(x: [&[f64]; N], w: [&[f64]; N], l0: [f64; N]) -> ([f64;
             }
         }
         (l0, l1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `lanes2` peels, pairs and folds as the probe's model: a cancellation shows which
-    /// products share a lane (`2^60` swallows the ones added to its lane before `-2^60` meets
-    /// it).
-    #[test]
-    fn lanes_pair_products() {
-        let ones = [1.0f64; 7];
-        let big = 2f64.powi(60);
-        // p = 0 and p = 2 share lane 0 without a peel, and meet before p = 4's one comes.
-        let v = [big, 1.0, -big, 1.0, 1.0, 1.0, 1.0];
-        assert_eq!(lanes2(&v, &ones, 0), 5.0);
-        // With one product peeled they sit in different lanes, meeting only at the fold.
-        assert_eq!(lanes2(&v, &ones, 1), 0.0);
-        assert_eq!(plain(&v, &ones), 4.0);
-        let v = [big, -big, 1.0, 1.0, 1.0, 1.0, 1.0];
-        assert_eq!(lanes2(&v, &ones, 0), 1.0);
-        assert_eq!(lanes2(&v, &ones, 1), 5.0);
-    }
-
-    /// The FMA block, the plain leftovers and the peel on a small product whose outputs are
-    /// checked one by one against their definitions.
-    #[test]
-    fn regions_follow_the_probed_rules() {
-        let (m, k, n) = (7, 9, 15);
-        let a: Vec<f64> = (0..m * k)
-            .map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0)
-            .collect();
-        let b: Vec<f64> = (0..k * n)
-            .map(|i| ((i * 53 % 97) as f64 - 48.0) / 11.0)
-            .collect();
-        let out = product(Mat::rows(&a, k), Mat::rows(&b, n), m, k, n, 0);
-        for i in 0..m {
-            for j in 0..n {
-                let prod = |p: usize| a[i * k + p] * b[p * n + j];
-                let want = if i < 4 && j < 12 {
-                    (0..k).fold(0.0f64, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc))
-                } else if (j == 12 || (i >= 4 && j == 0)) && (i * n + j) % 2 == 1 {
-                    peeled_sum(0.0, k, prod)
-                } else {
-                    (0..k).fold(0.0, |acc, p| acc + prod(p))
-                };
-                assert_eq!(out[i * n + j].to_bits(), want.to_bits(), "({i}, {j})");
-            }
-        }
     }
 }

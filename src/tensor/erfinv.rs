@@ -8,7 +8,7 @@ use super::storage::Storage;
 use super::{DType, Result, Scalar, Tensor};
 
 /// erfinv in double: Pavlis' rational approximation, refined by two Newton steps.
-pub(crate) fn erfinv_f64(y: f64) -> f64 {
+pub fn erfinv_f64(y: f64) -> f64 {
     const A: [f64; 4] = [0.886226899, -1.645349621, 0.914624893, -0.140543331];
     const B: [f64; 4] = [-2.118377725, 1.442710462, -0.329097515, 0.012229801];
     const C: [f64; 4] = [-1.970840454, -1.624906493, 3.429567803, 1.641345311];

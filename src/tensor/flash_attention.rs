@@ -97,7 +97,7 @@ fn mask_fits(m: &Tensor, qs: &[usize], s: usize, dt: DType) -> bool {
 }
 
 /// The query and key block sizes `cpu_flash_attention` is instantiated with for a query length.
-fn split_sizes(l: usize) -> (usize, usize) {
+pub fn split_sizes(l: usize) -> (usize, usize) {
     let q_split = if l >= 768 {
         256
     } else if l >= 192 {
@@ -457,7 +457,7 @@ fn gemm_accumulate(
 /// times `2^(n-1)` and 2. Inputs are clamped to [ln FLT_MIN, ln FLT_MAX]; below ln FLT_MIN
 /// the result is 0. Up to 20 ulp from exp, so its bits differ from SLEEF's.
 #[inline(always)]
-fn exp_u20(x: f32) -> f32 {
+pub fn exp_u20(x: f32) -> f32 {
     #![allow(clippy::excessive_precision)]
     const LN_FLT_MIN: f32 = f32::from_bits(0xc2ae_ac50);
     const LN_FLT_MAX: f32 = f32::from_bits(0x42b1_7218);
@@ -544,29 +544,4 @@ fn exp_sum_fn() -> fn(&mut [f32], f32) -> f32 {
         return call;
     }
     exp_sum_row
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exp_u20_is_close_to_exp_and_zero_below_range() {
-        for i in -870..880 {
-            let x = i as f32 / 10.0;
-            let (got, want) = (exp_u20(x), x.exp());
-            if x > -87.0 {
-                assert!(((got - want) / want).abs() < 3e-6, "{x}: {got} vs {want}");
-            }
-        }
-        assert_eq!(exp_u20(f32::NEG_INFINITY), 0.0);
-        assert_eq!(exp_u20(-100.0), 0.0);
-    }
-
-    #[test]
-    fn split_sizes_follow_the_query_length() {
-        assert_eq!(split_sizes(191), (32, 512));
-        assert_eq!(split_sizes(192), (64, 512));
-        assert_eq!(split_sizes(768), (256, 512));
-    }
 }

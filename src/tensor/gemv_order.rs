@@ -22,7 +22,7 @@ pub(crate) fn applies<T: Float>(a: Mat<'_, T>, m: usize, k: usize) -> bool {
 }
 
 /// `a (m x k) @ b (k x 1)` in MKL's order (see the module documentation).
-pub(crate) fn gemv_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize) -> Vec<T> {
+pub fn gemv_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize) -> Vec<T> {
     let w: Vec<T> = (0..k).map(|p| b.data[p * b.rs]).collect();
     let blocked = m / 4 * 4;
     let row = |i: usize| &a.data[i * a.rs..i * a.rs + k];
@@ -49,7 +49,7 @@ fn head<T: Float>(x: &[T], w: &[T], len: usize) -> T {
 /// Four rows of a block at once, each in [`block_row`]'s order: the four lanes of a row are
 /// one 4-wide vector add per four products, and four rows give four independent chains, so
 /// a 4096 x 25088 product runs at memory speed rather than at one add latency per product.
-fn block_rows<T: Float>(rows: [&[T]; 4], w: &[T]) -> [T; 4] {
+pub fn block_rows<T: Float>(rows: [&[T]; 4], w: &[T]) -> [T; 4] {
     let k = w.len();
     let start = (k - 1) % 4 + 1;
     let mut lanes = [[T::zero(); 4]; 4];
@@ -69,8 +69,8 @@ fn block_rows<T: Float>(rows: [&[T]; 4], w: &[T]) -> [T; 4] {
 
 /// One row of a block of four: a sequential head of `(k - 1) % 4 + 1` products, then four
 /// lanes by `(p - start) % 4` (the reference [`block_rows`] is tested against).
-#[cfg(test)]
-fn block_row<T: Float>(x: &[T], w: &[T]) -> T {
+#[doc(hidden)]
+pub fn block_row<T: Float>(x: &[T], w: &[T]) -> T {
     let k = x.len();
     let start = (k - 1) % 4 + 1;
     let mut lanes = [head(x, w, start), T::zero(), T::zero(), T::zero()];
@@ -99,64 +99,4 @@ fn leftover_row<T: Float>(x: &[T], w: &[T]) -> T {
         }
     }
     sequential(&x[vectored..], &w[vectored..], lanes[0])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The cancellation probe of docs/matmul-order.md: all ones, `w[p] = 2^40`,
-    /// `w[q] = -2^40`; each output counts the ones summed after the two big terms met.
-    fn probe(m: usize, k: usize, p: usize, q: usize) -> Vec<f32> {
-        let a = vec![1.0f32; m * k];
-        let mut w = vec![1.0f32; k];
-        w[p] = 2f32.powi(40);
-        w[q] = -(2f32.powi(40));
-        gemv_rows(
-            Mat::rows(&a, k),
-            Mat {
-                data: &w,
-                rs: 1,
-                cs: 1,
-                start: 0,
-            },
-            m,
-            k,
-        )
-    }
-
-    #[test]
-    fn four_rows_at_once_keep_each_rows_order() {
-        let mut seed = 12345u32;
-        let mut next = || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / 65536.0 - 128.0
-        };
-        for k in [1, 2, 3, 4, 5, 8, 9, 31, 100, 257] {
-            let a: Vec<f32> = (0..4 * k).map(|_| next()).collect();
-            let w: Vec<f32> = (0..k).map(|_| next()).collect();
-            let rows = [&a[..k], &a[k..2 * k], &a[2 * k..3 * k], &a[3 * k..]];
-            let got = block_rows(rows, &w).map(f32::to_bits);
-            assert_eq!(got, rows.map(|x| block_row(x, &w).to_bits()), "k = {k}");
-        }
-    }
-
-    #[test]
-    fn cancellation_probes_give_pytorchs_counts() {
-        // PyTorch 2.15 (MKL) on the oracle machine, F.linear(X, w)[:, 0] for p = 0, q = 1..=8.
-        let cases: [(usize, usize, usize, [f32; 8]); 3] = [
-            (5, 40, 0, [38.0, 37.0, 36.0, 35.0, 0.0, 18.0, 0.0, 34.0]),
-            (5, 40, 4, [38.0, 37.0, 36.0, 35.0, 4.0, 20.0, 4.0, 28.0]),
-            (
-                5,
-                200,
-                0,
-                [198.0, 197.0, 196.0, 195.0, 0.0, 98.0, 0.0, 194.0],
-            ),
-        ];
-        for (m, k, row, want) in cases {
-            let got: Vec<f32> = (1..=8).map(|q| probe(m, k, 0, q)[row]).collect();
-            assert_eq!(got, want, "m={m} k={k} row {row}");
-        }
-    }
 }

@@ -15,7 +15,7 @@ use super::gemm_avx512::{matmul_f32_avx512, matmul_f64_avx512};
 /// (a product over `k` split in consecutive parts is then one chain), or from +0 and then
 /// added to `out` (`out + chain`: a sum of products, or MKL's long-sum parts).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Chain {
+pub enum Chain {
     Fresh,
     Carry,
     AddTo,
@@ -23,22 +23,40 @@ pub(crate) enum Chain {
 
 /// The SIMD matmul kernels, best first.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Simd {
+pub enum Simd {
     Avx512,
     Avx2,
     Portable,
 }
 
-#[cfg(test)]
 thread_local! {
     /// A test's choice of kernel (on this thread), so each path is checked on a CPU that has
     /// the best.
     static FORCE_SIMD: std::cell::Cell<Option<Simd>> = const { std::cell::Cell::new(None) };
+    /// Set by tests (on this thread) so that small shapes split into several chunks.
+    static SMALL_CHUNKS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs `f` with this thread's matmuls on the kernel `simd` (which the CPU must have).
-#[cfg(test)]
-pub(crate) fn with_simd<R>(simd: Simd, f: impl FnOnce() -> R) -> R {
+/// Runs `f` with this thread's chunked kernels (convolution's batch and weight-gradient
+/// chunks) on chunks of at most 1,024 elements, so that tests' small shapes take the chunked
+/// paths. For tests.
+#[doc(hidden)]
+pub fn with_small_chunks<R>(f: impl FnOnce() -> R) -> R {
+    let old = SMALL_CHUNKS.with(|c| c.replace(true));
+    let r = f();
+    SMALL_CHUNKS.with(|c| c.set(old));
+    r
+}
+
+/// `elems`, or 1,024 under [`with_small_chunks`].
+pub(crate) fn chunk_limit(elems: usize) -> usize {
+    if SMALL_CHUNKS.with(|c| c.get()) { 1 << 10 } else { elems }
+}
+
+/// Runs `f` with this thread's matmuls on the kernel `simd` (which the CPU must have). For
+/// tests.
+#[doc(hidden)]
+pub fn with_simd<R>(simd: Simd, f: impl FnOnce() -> R) -> R {
     let old = FORCE_SIMD.with(|c| c.replace(Some(simd)));
     let r = f();
     FORCE_SIMD.with(|c| c.set(old));
@@ -46,8 +64,8 @@ pub(crate) fn with_simd<R>(simd: Simd, f: impl FnOnce() -> R) -> R {
 }
 
 /// The kernels this CPU has, best first.
-#[cfg(test)]
-pub(crate) fn simd_available() -> Vec<Simd> {
+#[doc(hidden)]
+pub fn simd_available() -> Vec<Simd> {
     let mut v = Vec::new();
     #[cfg(target_arch = "x86_64")]
     {
@@ -65,7 +83,6 @@ pub(crate) fn simd_available() -> Vec<Simd> {
 /// The kernel matmuls take.
 #[inline]
 fn simd_level() -> Simd {
-    #[cfg(test)]
     if let Some(s) = FORCE_SIMD.with(|c| c.get()) {
         return s;
     }
@@ -82,7 +99,7 @@ fn simd_level() -> Simd {
 }
 
 /// The float element types, with the operations kernels need.
-pub(crate) trait Float:
+pub trait Float:
     Copy
     + PartialOrd
     + Add<Output = Self>
@@ -240,7 +257,7 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &m
 }
 
 /// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
-pub(crate) fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
+pub fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
     let size_ilp = n / 4;
     let mut part = if size_ilp > 0 {
         // Row i of the cascade is items 4i..4i+3 side by side.
@@ -264,19 +281,19 @@ pub(crate) fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize)
 }
 
 /// One lane of [`multi_row_sum`] (for tests of the kernels that sum many lanes at once).
-#[cfg(test)]
-pub(crate) fn multi_row_sum_lane<T: Float>(x: &[T]) -> T {
+#[doc(hidden)]
+pub fn multi_row_sum_lane<T: Float>(x: &[T]) -> T {
     multi_row_sum(x.len(), 1, |i, acc| acc[0] = acc[0] + x[i])[0]
 }
 
 /// One lane of [`row_sum`].
-#[cfg(test)]
-pub(crate) fn row_sum_lane<T: Float>(x: &[T]) -> T {
+#[doc(hidden)]
+pub fn row_sum_lane<T: Float>(x: &[T]) -> T {
     row_sum(x.len(), 1, |i| &x[i..i + 1])[0]
 }
 
 /// `torch.sum` of a contiguous run of elements (single thread).
-pub(crate) fn cascade_sum<T: Float>(x: &[T]) -> T {
+pub fn cascade_sum<T: Float>(x: &[T]) -> T {
     let w = T::LANES;
     let n = x.len();
     let vec_size = n / w;
@@ -301,7 +318,7 @@ pub(crate) fn cascade_sum<T: Float>(x: &[T]) -> T {
 /// are summed by `multi_row_sum` over all rows, every later column by `row_sum`'s 4-way
 /// interleaved cascade. A column's order of additions depends only on which of the two it
 /// falls in, so each group is summed for all its columns at once, in one pass over the rows.
-pub(crate) fn outer_sum<T: Float>(m: &[T], r: usize, c: usize) -> Vec<T> {
+pub fn outer_sum<T: Float>(m: &[T], r: usize, c: usize) -> Vec<T> {
     let w = T::LANES;
     if c == 1 {
         return vec![cascade_sum(m)];
@@ -331,7 +348,7 @@ pub(crate) fn outer_sum<T: Float>(m: &[T], r: usize, c: usize) -> Vec<T> {
 /// Reduces `x` (shape `shape`, row-major) over `dims`, keeping reduced dims as size 1.
 /// The kernel follows TensorIterator: size-1 dims are ignored; when the reduced dims form one
 /// block, each outer index is an inner (contiguous) sum or an outer (row-wise) sum.
-pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> Vec<T> {
+pub fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> Vec<T> {
     let nd = shape.len();
     let reduced: Vec<bool> = (0..nd).map(|d| dims.contains(&d) && shape[d] != 1).collect();
     let active: Vec<usize> = (0..nd).filter(|&d| shape[d] != 1).collect();
@@ -401,7 +418,7 @@ pub(crate) fn reduce_sum<T: Float>(x: &[T], shape: &[usize], dims: &[usize]) -> 
 /// columns a sequential FMA dot, whatever `k`. Its other kernels (gemv for one column and
 /// k >= 8, 5-11 columns with k >= 8) match neither: `gemv_order` and `narrow_order` (for a
 /// `mat2` contiguous along `k`, `linear`'s) reproduce some; the rest is a listed divergence.
-pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
+pub fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
     m >= 4 && n >= 12
 }
 
@@ -413,7 +430,7 @@ pub(crate) fn matmul_fused(m: usize, _k: usize, n: usize) -> bool {
 /// leftover rows of `(m, k) @ (k, n)` for m = 5-7, 9-11, k = 5-300, n = 12-128, n a multiple
 /// of four; docs/matmul-order.md "Rows left over"). A transposed `mat2` (`linear`) takes
 /// another order on those rows, not found: every row keeps the FMA dot there.
-pub(crate) fn fused_rows<T>(b: Mat<'_, T>, m: usize, k: usize, n: usize) -> usize {
+pub fn fused_rows<T>(b: Mat<'_, T>, m: usize, k: usize, n: usize) -> usize {
     let leftover = std::mem::size_of::<T>() == 4 && m > 4 && m < 12 && !m.is_multiple_of(4);
     if leftover && b.cs == 1 && k >= 5 && (k >= 17 || n >= 17) { m / 4 * 4 } else { m }
 }
@@ -422,20 +439,20 @@ pub(crate) fn fused_rows<T>(b: Mat<'_, T>, m: usize, k: usize, n: usize) -> usiz
 /// row-major matrix has `cs == 1`; its transpose (a view `w.t()`) is the same buffer with the
 /// strides swapped, so products with transposed operands need no transposed copy.
 #[derive(Clone, Copy)]
-pub(crate) struct Mat<'a, T> {
-    pub(crate) data: &'a [T],
-    pub(crate) rs: usize,
-    pub(crate) cs: usize,
+pub struct Mat<'a, T> {
+    pub data: &'a [T],
+    pub rs: usize,
+    pub cs: usize,
     /// Where `data[0]` lies in its allocation, in elements (a view's storage offset; 0 for a
     /// buffer of its own). An allocation starts 64-byte aligned, in PyTorch as here, and MKL's
     /// narrow kernels peel to the 16-byte boundary of the real address (`narrow_order`), so
     /// the offset changes the order of the sums.
-    pub(crate) start: usize,
+    pub start: usize,
 }
 
 impl<'a, T: Copy> Mat<'a, T> {
     /// A row-major `rows x cols` matrix.
-    pub(crate) fn rows(data: &'a [T], cols: usize) -> Mat<'a, T> {
+    pub fn rows(data: &'a [T], cols: usize) -> Mat<'a, T> {
         Mat { data, rs: cols, cs: 1, start: 0 }
     }
 
@@ -456,12 +473,12 @@ impl<'a, T: Copy> Mat<'a, T> {
 }
 
 /// `a (m x k) @ b (k x n)`, row-major, each output a sequential dot product.
-pub(crate) fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+pub fn matmul<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
     matmul_mat(Mat::rows(a, k), Mat::rows(b, n), m, k, n)
 }
 
 /// [`matmul`] over strided operands (which must [`Mat::fits`]).
-pub(crate) fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+pub fn matmul_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     matmul_mat_rows(a, b, m, k, n, true, 0)
 }
 
@@ -526,7 +543,7 @@ fn matmul_mat_rows<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n
 /// `out = out + a @ b`, each element the sum of `out`'s value and [`matmul_mat`]'s (the sum of
 /// a weight's gradients over an RNN's steps, say), without a buffer for the product when the
 /// product is one fused chain per output.
-pub(crate) fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
+pub fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
     // float64 leaves rows and columns outside its blocks to other orders (dgemm_order.rs).
     let whole = std::mem::size_of::<T>() == 4 || (m.is_multiple_of(4) && n.is_multiple_of(12));
     if whole && matmul_fused(m, k, n) && fused_split(k).is_empty() && fused_rows(b, m, k, n) == m {
@@ -541,7 +558,7 @@ pub(crate) fn matmul_add_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [
 /// parts' boundaries over `0..k`, each part an FMA chain from +0, the parts' sums then added
 /// in order. Up to 192 products: one chain (no boundary). Up to 384: two halves, an odd
 /// `k`'s last product a part of its own. Beyond: blocks of 192, the last one shorter.
-pub(crate) fn fused_split(k: usize) -> Vec<usize> {
+pub fn fused_split(k: usize) -> Vec<usize> {
     const KC: usize = 192;
     match k {
         0..=KC => Vec::new(),
@@ -570,7 +587,7 @@ pub(crate) fn fused_matmul_into<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mu
 }
 
 /// [`fused_matmul_into`] with each chain started and ended as `chain` says.
-pub(crate) fn fused_matmul_chain<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, chain: Chain) {
+pub fn fused_matmul_chain<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize, chain: Chain) {
     // The SIMD kernels write every output; only the portable one adds to `out`.
     if T::fused_matmul_simd(a, b, out, m, k, n, chain) {
         return;
@@ -591,13 +608,13 @@ pub(crate) fn fused_matmul_chain<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &m
 
 /// The scalar definition of [`matmul`]: one sequential dot per output, fused or not as
 /// [`matmul_fused`] says. The fast kernels must reproduce it bit for bit.
-#[cfg(test)]
-pub(crate) fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
+#[doc(hidden)]
+pub fn matmul_reference<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize) -> Vec<T> {
     matmul_reference_mat(Mat::rows(a, k), Mat::rows(b, n), m, k, n)
 }
 
-#[cfg(test)]
-pub(crate) fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
+#[doc(hidden)]
+pub fn matmul_reference_mat<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize) -> Vec<T> {
     if let Some(out) = T::dgemm(a, b, m, k, n, 0) {
         return out;
     }
@@ -623,7 +640,7 @@ fn matmul_reference_mat_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: 
 
 /// One sequential dot per output over `p = 0..k`, fused multiply-adds or plain ones (a plain
 /// float32 product with a row-major `b` in `peel_order`'s order on its peeled columns).
-pub(crate) fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
+pub fn matmul_sequential<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: usize, k: usize, n: usize, fused: bool) -> Vec<T> {
     matmul_sequential_at(a, b, m, k, n, fused, 0)
 }
 
@@ -684,7 +701,7 @@ pub(crate) fn matmul_sequential_at<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, m: us
 /// The FMA matmul with each output's dot still running over `p = 0..k` in order, so every
 /// element is the same fused chain as in [`matmul_reference`]; only the loop nest changes.
 /// Portable version (no SIMD) for CPUs without AVX2/FMA.
-pub(crate) fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
+pub fn fused_matmul_portable<T: Float>(a: Mat<'_, T>, b: Mat<'_, T>, out: &mut [T], m: usize, k: usize, n: usize) {
     for i in 0..m {
         if super::interrupt::should_stop() {
             return;
@@ -739,17 +756,17 @@ pub(crate) fn nll_cascade<T: Float>(terms: &[(usize, T)], batch: usize) -> T {
 
 /// Elements per step of ATen's vectorised element-wise loop (`cpu_kernel_vec`) for float32: two
 /// AVX512 vectors. Elements past the last whole step take the kernel's scalar path.
-pub(crate) const VEC_LOOP_F32: usize = 32;
+pub const VEC_LOOP_F32: usize = 32;
 
 /// The same step for float64: two AVX512 vectors of eight doubles.
-pub(crate) const VEC_LOOP_F64: usize = 16;
+pub const VEC_LOOP_F64: usize = 16;
 
 /// float32 `exp` as PyTorch's vectorised CPU kernels compute it (SLEEF's 1-ulp `expf`, with
 /// FMA): Cody–Waite reduction by ln 2 in two parts, a degree-6 polynomial, then scaling by
 /// 2^q in two halves so that subnormal results round once.
 // Inlined so that callers compiled with FMA enabled (rnn_fused.rs) get it without calls.
 #[inline]
-pub(crate) fn vec_expf(d: f32) -> f32 {
+pub fn vec_expf(d: f32) -> f32 {
     #![allow(clippy::excessive_precision)]
     const R_LN2: f32 = std::f32::consts::LOG2_E;
     const L2U: f32 = 0.693145751953125;
@@ -820,7 +837,7 @@ impl F2 {
 /// FMA): split `1 + d` into 2^e · m with m in [0.75, 1.5), then `e·ln 2 + 2·atanh(m / (2 + m))`
 /// in double-float arithmetic. Bit-identical to SLEEF on [-1, 1e38]; above that SLEEF switches
 /// to its `logf`, for which this uses the platform `ln` (callers here only pass values <= 1).
-pub(crate) fn vec_log1pf(d: f32) -> f32 {
+pub fn vec_log1pf(d: f32) -> f32 {
     #![allow(clippy::excessive_precision)]
     if d.is_nan() || d < -1.0 {
         return f32::NAN;

@@ -8,16 +8,16 @@
 //! (PyTorch's repr), `random` (mt19937 generator and distributions), [`nn`], [`optim`], `memory`
 //! (bytes held by live tensors, per thread, and the limit on them).
 
-mod activations;
-mod activations_f32;
-mod gelu_f32;
+pub mod activations;
+pub mod activations_f32;
+pub mod gelu_f32;
 mod addmm_order;
 pub mod addmm_scaled;
 mod amax_reduce;
 pub mod attention;
-mod flash_attention;
+pub mod flash_attention;
 pub mod sdp_backends;
-mod autograd;
+pub mod autograd;
 pub mod batchnorm;
 mod binary_more;
 mod bitwise;
@@ -31,42 +31,42 @@ pub mod conv;
 pub mod conv_transpose;
 pub mod channel_shuffle;
 pub mod fold;
-mod conv_im2col;
+pub mod conv_im2col;
 mod conv_jvp;
-mod conv_dgrad;
+pub mod conv_dgrad;
 mod conv_planes;
-mod conv_split;
+pub mod conv_split;
 mod conv_wgrad;
 mod copy_fast;
-mod dot_order;
+pub mod dot_order;
 mod grad_fast;
-mod dtype;
+pub mod dtype;
 mod einsum;
-mod gather;
+pub mod gather;
 mod error;
 pub mod forward_ad;
 mod jvp_rules;
 mod graph;
 mod index;
 mod index_ops;
-mod erfinv;
+pub mod erfinv;
 mod inplace_shape;
 mod scatter_reduce;
 pub mod swap;
-mod iter_layout;
-mod iter_rows;
+pub mod iter_layout;
+pub mod iter_rows;
 pub mod grid_sample;
 pub mod interpolate;
 pub mod interrupt;
-mod gemv_order;
+pub mod gemv_order;
 #[cfg(target_arch = "x86_64")]
 mod gemm_avx2;
 mod gemm_avx512;
-mod pack_transpose;
+pub mod pack_transpose;
 pub mod pad_modes;
-mod plain_dot;
-mod kernels;
-mod layer_norm;
+pub mod plain_dot;
+pub mod kernels;
+pub mod layer_norm;
 pub mod decomp;
 pub mod decomp_ops;
 pub mod linalg;
@@ -76,9 +76,9 @@ mod matmul;
 mod matrix_exp;
 mod memory;
 pub mod nn;
-mod narrow_order;
-mod peel_order;
-mod dgemm_order;
+pub mod narrow_order;
+pub mod peel_order;
+pub mod dgemm_order;
 mod norm_reduce;
 mod prod_reduce;
 mod ops;
@@ -88,68 +88,46 @@ pub mod adaptive_max;
 mod pool_max2;
 mod print;
 pub mod print_complex;
-mod random;
+pub mod random;
 mod random_count;
 mod range;
-#[cfg(test)]
-mod recorded;
 pub mod rnn;
 mod rnn_cells;
 pub mod rnn_packed;
-mod rnn_fused;
+pub mod rnn_fused;
 mod sampling;
 pub mod saved_hooks;
-mod std_sort;
+pub mod std_sort;
 mod select;
 #[cfg(target_arch = "x86_64")]
-mod sigmoid_avx2;
-mod sigmoid_f32;
-mod sleef;
-mod sleef_f32;
-mod sleef_f64;
-mod sleef_f64_dd;
-mod softmax_lanes;
+pub mod sigmoid_avx2;
+pub mod sigmoid_f32;
+pub mod sleef;
+pub mod sleef_f32;
+pub mod sleef_f64;
+pub mod sleef_f64_dd;
+pub mod softmax_lanes;
 mod stats;
-mod sum_columns;
-mod sum_reduce;
-mod storage;
-mod tanh_avx2;
-mod tanh_f32;
+pub mod sum_columns;
+pub mod sum_reduce;
+pub mod storage;
+pub mod tanh_avx2;
+pub mod tanh_f32;
 #[allow(clippy::module_inception)]
 mod tensor;
 pub mod threads;
 mod unary_more;
-mod vml_sin;
-mod vml_exp;
-mod vml_log;
-mod vml_asin;
-mod vml_sqrt;
-mod vml_sqrt_table;
-mod variance;
+pub mod vml_sin;
+pub mod vml_exp;
+pub mod vml_log;
+pub mod vml_asin;
+pub mod vml_sqrt;
+pub mod vml_sqrt_table;
+pub mod variance;
 pub mod vmap_rows;
 mod windows;
-#[cfg(test)]
-mod conv_tests;
-#[cfg(test)]
-mod conv_transpose_tests;
-#[cfg(test)]
-mod kernel_tests;
-#[cfg(test)]
-mod gemm_tests;
-#[cfg(test)]
-mod layer_tests;
-#[cfg(test)]
-mod index_ops_tests;
-#[cfg(test)]
-mod layers_more_tests;
-#[cfg(test)]
-mod rnn_fused_tests;
-#[cfg(test)]
-mod seq_gradcheck_tests;
-#[cfg(test)]
-mod tests;
-mod view;
-mod zip_bcast;
+pub mod view;
+pub mod zip_bcast;
 
 use std::cell::Cell;
 
@@ -265,12 +243,12 @@ pub fn set_grad_enabled(enabled: bool) -> bool {
 }
 
 /// Runs `f` with grad mode off, restoring the previous mode even when `f` fails.
-pub(crate) fn no_grad<T>(f: impl FnOnce() -> T) -> T {
+pub fn no_grad<T>(f: impl FnOnce() -> T) -> T {
     with_grad_mode(false, f)
 }
 
 /// Runs `f` with grad mode set to `enabled`, restoring the previous mode afterwards.
-pub(crate) fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
+pub fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
     let prev = set_grad_enabled(enabled);
     let out = f();
     set_grad_enabled(prev);

@@ -2089,7 +2089,7 @@ pub(crate) fn dtype_name(d: DType) -> &'static str {
 
 impl Storage {
     /// The sub-arrays at `idx` along `axis`, in that order.
-    pub(crate) fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
+    pub fn take_axis(&self, axis: usize, idx: &[usize]) -> Storage {
         match self {
             Storage::F32(a) => Storage::F32(take_axis(a, axis, idx)),
             Storage::F64(a) => Storage::F64(take_axis(a, axis, idx)),

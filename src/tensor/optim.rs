@@ -7,8 +7,8 @@ use super::vml_sqrt::VmlSqrt;
 use super::{no_grad, Result, Tensor, TensorError};
 
 mod adadelta;
-mod adam_fused;
-mod lbfgs;
+pub mod adam_fused;
+pub mod lbfgs;
 mod state;
 pub use adadelta::{Adadelta, AdadeltaConfig};
 pub use lbfgs::{Lbfgs, LbfgsConfig};
@@ -79,7 +79,7 @@ pub struct Adam {
     state: Vec<Option<AdamState>>,
 }
 
-fn zero_grads(params: &[Tensor], set_to_none: bool) -> Result<()> {
+pub fn zero_grads(params: &[Tensor], set_to_none: bool) -> Result<()> {
     for p in params {
         if set_to_none {
             p.set_grad(None);
@@ -249,12 +249,12 @@ fn neg(a: &Storage) -> Result<Storage> {
 }
 
 /// `t.mul_(s)`: multiply by the scalar rounded to the tensor's dtype.
-fn scale(a: &Storage, s: f64) -> Result<Storage> {
+pub fn scale(a: &Storage, s: f64) -> Result<Storage> {
     Ok(float_map2!(a, a, |x, _y, T| x * (s as T)))
 }
 
 /// `m.lerp_(g, w)` as the AVX2 kernel computes it (fused in both branches).
-fn lerp(m: &Storage, g: &Storage, w: f64) -> Result<Storage> {
+pub fn lerp(m: &Storage, g: &Storage, w: f64) -> Result<Storage> {
     Ok(float_map2!(m, g, |a, b, T| {
         let w = w as T;
         if w.abs() < 0.5 { w.mul_add(b - a, a) } else { (-(b - a)).mul_add(1.0 - w, b) }
@@ -262,7 +262,7 @@ fn lerp(m: &Storage, g: &Storage, w: f64) -> Result<Storage> {
 }
 
 /// `v.addcmul_(g, g, value=s)` = `fma(f(s)*g, g, v)`.
-fn addcmul(v: &Storage, g: &Storage, s: f64) -> Result<Storage> {
+pub fn addcmul(v: &Storage, g: &Storage, s: f64) -> Result<Storage> {
     Ok(float_map2!(v, g, |a, b, T| ((s as T) * b).mul_add(b, a)))
 }
 
@@ -271,7 +271,7 @@ fn maximum(a: &Storage, b: &Storage) -> Result<Storage> {
 }
 
 /// denom = sqrt(v) / f(bc2_sqrt) + f(eps); p += (f(-step_size) * m) / denom.
-fn adam_update(p: &Storage, m: &Storage, v: &Storage, bc2_sqrt: f64, eps: f64, step_size: f64) -> Result<Storage> {
+pub fn adam_update(p: &Storage, m: &Storage, v: &Storage, bc2_sqrt: f64, eps: f64, step_size: f64) -> Result<Storage> {
     let denom = float_map2!(v, v, |x, _y, T| x.vml_sqrt() / (bc2_sqrt as T) + (eps as T));
     let upd = float_map2!(m, denom, |x, d, T| ((-step_size) as T * x) / d);
     Ok(float_map2!(p, upd, |x, u, T| x + u))

@@ -10,7 +10,7 @@
 use super::kernels::Mat;
 
 /// A float type whose strided blocks can be transposed.
-pub(crate) trait PackTranspose: Copy {
+pub trait PackTranspose: Copy {
     /// `dst[c * ds + r] = src[r * ss + c]` for `r < rows`, `c < cols`.
     ///
     /// # Panics
@@ -142,7 +142,7 @@ pub(crate) fn pack_panel<T: PackTranspose + Default>(
 ///
 /// # Panics
 /// If a run reaches past `src` or `dst`.
-pub(crate) fn gather_runs<T: Copy>(
+pub fn gather_runs<T: Copy>(
     src: &[T],
     stride: usize,
     r: usize,
@@ -232,53 +232,6 @@ mod avx {
                     st(5, _mm256_permute2f128_ps::<0x31>(u1, u5));
                     st(6, _mm256_permute2f128_ps::<0x31>(u2, u6));
                     st(7, _mm256_permute2f128_ps::<0x31>(u3, u7));
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{PackTranspose, gather_runs};
-
-    /// Every run width a tile has, with overlapping runs (stride 1) and spaced ones.
-    #[test]
-    fn runs_are_laid_end_to_end() {
-        for r in 1..=14 {
-            for stride in [1, r, r + 3] {
-                let count = 9;
-                let src: Vec<f32> = (0..(count - 1) * stride + r).map(|i| i as f32).collect();
-                let mut dst = vec![-1.0f32; count * r + 2];
-                gather_runs(&src, stride, r, count, &mut dst);
-                for q in 0..count {
-                    for i in 0..r {
-                        assert_eq!(dst[q * r + i], src[q * stride + i], "r={r} stride={stride}");
-                    }
-                }
-                assert_eq!(dst[count * r..], [-1.0, -1.0]);
-            }
-        }
-    }
-
-    /// Every block shape around the 8x8 steps, with strides wider than the block.
-    #[test]
-    fn equals_the_element_by_element_transpose() {
-        for rows in [1, 7, 8, 9, 12, 16, 17] {
-            for cols in [1, 5, 8, 15, 16, 33] {
-                let (ss, ds) = (cols + 3, rows + 2);
-                let src: Vec<f32> = (0..rows * ss).map(|i| i as f32).collect();
-                let mut dst = vec![-1.0f32; cols * ds];
-                f32::transpose_into(&src, ss, rows, cols, &mut dst, ds);
-                let mut d64 = vec![-1.0f64; cols * ds];
-                let s64: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
-                f64::transpose_into(&s64, ss, rows, cols, &mut d64, ds);
-                for c in 0..cols {
-                    for r in 0..ds {
-                        let want = if r < rows { src[r * ss + c] } else { -1.0 };
-                        assert_eq!(dst[c * ds + r], want, "{rows}x{cols} at ({r}, {c})");
-                        assert_eq!(d64[c * ds + r], f64::from(want));
-                    }
                 }
             }
         }

@@ -191,7 +191,7 @@ impl Generator {
 
     /// float32 uniform in [lo, hi): 24 low bits, then `fma(x, hi - lo, lo)` (AVX2 kernels).
     #[inline(always)]
-    fn uniform_f32(&mut self, lo: f32, range: f32) -> f32 {
+    pub fn uniform_f32(&mut self, lo: f32, range: f32) -> f32 {
         uniform_from(self.random(), lo, range)
     }
 
@@ -232,7 +232,7 @@ fn uniform_f64_from(r: u64, lo: f64, range: f64) -> f64 {
 
 /// `n` values `f(random64())` in order, in blocks that poll the stop flag every 64 Ki values
 /// (once stopped, the rest are `stopped`: the result is dropped with the cell).
-fn random64_vec<T: Copy>(g: &mut Generator, n: usize, stopped: T, f: impl Fn(u64) -> T) -> Vec<T> {
+pub fn random64_vec<T: Copy>(g: &mut Generator, n: usize, stopped: T, f: impl Fn(u64) -> T) -> Vec<T> {
     let mut v = vec![stopped; n];
     for chunk in v.chunks_mut(1 << 16) {
         if super::interrupt::should_stop() {
@@ -412,7 +412,7 @@ fn arr<T>(shape: &[usize], v: Vec<T>) -> Result<ArrayD<T>> {
 /// `n` float32 uniforms in order (see [`Generator::uniform_f32`]), polling the stop flag as
 /// `collect_polled` does, in a loop compiled for FMA where the CPU has it so that each `mul_add`
 /// is one instruction rather than a call to the software `fmaf` (the same exact result).
-fn uniform_f32_vec(g: &mut Generator, n: usize, lo: f32, range: f32) -> Vec<f32> {
+pub fn uniform_f32_vec(g: &mut Generator, n: usize, lo: f32, range: f32) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has FMA.
@@ -635,63 +635,4 @@ pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -
         Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?
     };
     super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The block fill gives the draws one `uniform_f32` call per element gives, across block
-    /// regenerations, from a state mid-block, and from a loaded state whose `next` and `left`
-    /// do not add up to a block.
-    /// Generators to start block fills from: fresh, mid-block (odd and even offsets, one
-    /// word before a regeneration) and a loaded state whose `next` and `left` do not add up
-    /// to a block.
-    fn start_states() -> Vec<Generator> {
-        let mut starts = vec![Generator::new(0), Generator::new(7)];
-        for skip in [1, 100, 623] {
-            let mut g = Generator::new(11);
-            for _ in 0..skip {
-                g.random();
-            }
-            starts.push(g);
-        }
-        let mut odd = Generator::new(5);
-        odd.random();
-        let mut bytes = odd.state_bytes();
-        bytes[8..12].copy_from_slice(&5i32.to_le_bytes());
-        odd.set_state_bytes(&bytes).expect("a valid state");
-        starts.push(odd);
-        starts
-    }
-
-    /// The pairwise block fill gives the words `random64()` gives, pairs straddling a block
-    /// regeneration included.
-    #[test]
-    fn random64_fill_matches_one_draw_at_a_time() {
-        let starts = start_states();
-        for g in starts {
-            for n in [0, 1, 311, 312, 313, 1000, 70_000] {
-                let (mut a, mut b) = (g.clone(), g.clone());
-                let bulk = random64_vec(&mut a, n, 0, |r| r);
-                let one: Vec<u64> = (0..n).map(|_| b.random64()).collect();
-                assert_eq!(bulk, one, "n = {n}");
-                assert_eq!(a.random(), b.random(), "the state after n = {n}");
-            }
-        }
-    }
-
-    #[test]
-    fn block_fill_matches_one_draw_at_a_time() {
-        let starts = start_states();
-        for g in starts {
-            for n in [0, 1, 623, 624, 625, 2000] {
-                let (mut a, mut b) = (g.clone(), g.clone());
-                let bulk = uniform_f32_vec(&mut a, n, -0.5, 2.0);
-                let one: Vec<f32> = (0..n).map(|_| b.uniform_f32(-0.5, 2.0)).collect();
-                assert_eq!(bulk.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "n = {n}");
-                assert_eq!(a.random(), b.random(), "the state after n = {n}");
-            }
-        }
-    }
 }

@@ -71,7 +71,7 @@ pub(crate) fn sigmoid_scalar<T: Float>(x: T) -> T {
 }
 
 #[inline]
-pub(crate) fn sigmoid_vec<T: Float>(x: T) -> T {
+pub fn sigmoid_vec<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).vexp())
 }
 
@@ -225,7 +225,7 @@ pub fn rnn(
 }
 
 /// [`rnn`] op by op: every step recorded by autograd.
-pub(crate) fn rnn_unfused(
+pub fn rnn_unfused(
     cfg: &RnnConfig,
     x: &Tensor,
     h0: &Tensor,

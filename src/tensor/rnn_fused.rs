@@ -736,7 +736,7 @@ fn fused<T: Elem>(
 }
 
 /// The fused node's name (seen only through `next_functions`).
-pub(crate) fn fused_name(mode: Mode) -> &'static str {
+pub fn fused_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Lstm => "LstmFusedBackward",
         Mode::Gru => "GruFusedBackward",

@@ -64,7 +64,7 @@ fn expk2f(d: Df) -> Df {
 
 /// `Sleef_expm1f16_u10` on one lane: `exp(a) - 1` within 1 ulp.
 #[inline(always)]
-pub(crate) fn expm1f_u10(a: f32) -> f32 {
+pub fn expm1f_u10(a: f32) -> f32 {
     let d = add2_df_f(expk2f(df(a, 0.0)), -1.0);
     let x = d.hi + d.lo;
     if a > 88.72283172607421875 {
@@ -85,7 +85,7 @@ const LOG1PF_BOUND: f32 = 1.0e38;
 /// `2^e·(1 + m)` with `m` computed from `d` itself (no rounding of `1 + d`), then the
 /// `atanh` series in `x = m/(2 + m)`.
 #[inline(always)]
-pub(crate) fn log1pf_u10(d: f32) -> f32 {
+pub fn log1pf_u10(d: f32) -> f32 {
     // The core path runs for every input and the special cases are selected after it, so
     // that a loop over this has no early exits to keep it from vectorising.
     let dp1 = d + 1.0;
@@ -161,103 +161,15 @@ fn map_fma(f: Func, x: &[f32], out: &mut [f32]) {
 }
 
 /// float32 `torch.expm1` of contiguous elements: SLEEF on every element.
-pub(crate) fn expm1(x: &[f32]) -> Vec<f32> {
+pub fn expm1(x: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; x.len()];
     map_fma(Func::Expm1, x, &mut out);
     out
 }
 
 /// float32 `torch.log1p` of contiguous elements: SLEEF on every element.
-pub(crate) fn log1p(x: &[f32]) -> Vec<f32> {
+pub fn log1p(x: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; x.len()];
     map_fma(Func::Log1p, x, &mut out);
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::tensor::recorded::{replay, same};
-
-    /// Every case of testdata/sleef32_cases.txt (torch.expm1 and torch.log1p on the oracle
-    /// machine, see gen_sleef32.py), through the slice kernels and the scalar functions.
-    #[test]
-    fn expm1_and_log1p_match_recorded_torch_bits() {
-        replay(include_str!("testdata/sleef32_cases.txt"), 9000, |w| {
-            let x = f32::from_bits(w[1]);
-            type Kernels = (&'static str, fn(f32) -> f32, fn(&[f32]) -> Vec<f32>);
-            let (name, one, many): Kernels = match w[0] {
-                1 => ("expm1", super::expm1f_u10, super::expm1),
-                _ => ("log1p", super::log1pf_u10, super::log1p),
-            };
-            let (a, b) = (one(x), many(&[x])[0]);
-            (!same(a, w[2]) || !same(b, w[2])).then(|| {
-                format!(
-                    "{name}({x:e} = {:08x}) = {a:e}/{b:e}, torch {:08x}",
-                    w[1], w[2]
-                )
-            })
-        });
-    }
-
-    /// Every float32 input against SLEEF's own results, recorded as a digest would be too
-    /// coarse: run once by hand with the shim of docs/probes/sleef32_paths.py
-    /// (`LESSONRUN_SLEEF_SHIM=/path/to/libsl.so cargo test --profile fast --lib sleef32 -- --ignored`).
-    #[test]
-    #[ignore]
-    fn expm1_and_log1p_match_sleef_on_every_float32() {
-        let Ok(path) = std::env::var("LESSONRUN_SLEEF_SHIM") else {
-            return;
-        };
-        exhaustive::run(&path);
-    }
-
-    mod exhaustive {
-        type Shim = unsafe extern "C" fn(*const f32, *mut f32, i64);
-        unsafe extern "C" {
-            fn dlopen(file: *const std::ffi::c_char, mode: i32) -> *mut std::ffi::c_void;
-            fn dlsym(
-                handle: *mut std::ffi::c_void,
-                name: *const std::ffi::c_char,
-            ) -> *mut std::ffi::c_void;
-        }
-
-        pub(super) fn run(path: &str) {
-            let cpath = std::ffi::CString::new(path).expect("path");
-            // SAFETY: loading the shim library named by the caller; RTLD_NOW.
-            let lib = unsafe { dlopen(cpath.as_ptr(), 2) };
-            assert!(!lib.is_null(), "cannot load {path}");
-            for (sym, ours) in [
-                (
-                    c"c_expm1f16_u10",
-                    super::super::expm1 as fn(&[f32]) -> Vec<f32>,
-                ),
-                (c"c_log1pf16_u10", super::super::log1p),
-            ] {
-                // SAFETY: looking up a symbol of the library just loaded.
-                let p = unsafe { dlsym(lib, sym.as_ptr()) };
-                assert!(!p.is_null(), "{sym:?} not in {path}");
-                // SAFETY: the shim exports these with the `Shim` signature.
-                let f: Shim = unsafe { std::mem::transmute::<*mut std::ffi::c_void, Shim>(p) };
-                let chunk = 1usize << 20;
-                let mut want = vec![0.0f32; chunk];
-                let mut bad = 0u64;
-                for start in (0..1u64 << 32).step_by(chunk) {
-                    let x: Vec<f32> = (0..chunk as u64)
-                        .map(|i| f32::from_bits((start + i) as u32))
-                        .collect();
-                    // SAFETY: `x` and `want` hold `chunk` floats.
-                    unsafe { f(x.as_ptr(), want.as_mut_ptr(), chunk as i64) };
-                    let got = ours(&x);
-                    bad += got
-                        .iter()
-                        .zip(&want)
-                        .filter(|(a, b)| {
-                            !(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
-                        })
-                        .count() as u64;
-                }
-                assert_eq!(bad, 0, "{sym:?}: {bad} inputs differ");
-            }
-        }
-    }
 }

@@ -7,11 +7,11 @@
 
 // SLEEF's coefficients, kept with all the digits it publishes (its 1/ln 2 is the closest
 // double, `LOG2_E`).
-pub(super) const R_LN2: f64 = std::f64::consts::LOG2_E;
+pub const R_LN2: f64 = std::f64::consts::LOG2_E;
 #[allow(clippy::excessive_precision)]
-pub(super) const L2U: f64 = 0.69314718055966295651160180568695068359375;
+pub const L2U: f64 = 0.69314718055966295651160180568695068359375;
 #[allow(clippy::excessive_precision)]
-pub(super) const L2L: f64 = 0.28235290563031577122588448175013436025525412068e-12;
+pub const L2L: f64 = 0.28235290563031577122588448175013436025525412068e-12;
 
 /// `2^q` for `q` in the normal exponent range, built from its bits.
 #[inline(always)]
@@ -22,7 +22,7 @@ pub(super) fn pow2i(q: i32) -> f64 {
 /// `d * 2^e` as SLEEF's `vldexp2`: two multiplications by halves of the exponent, so that
 /// results just below the normal range round once, as in SLEEF.
 #[inline(always)]
-pub(super) fn ldexp2(d: f64, e: i32) -> f64 {
+pub fn ldexp2(d: f64, e: i32) -> f64 {
     d * pow2i(e >> 1) * pow2i(e - (e >> 1))
 }
 
@@ -30,7 +30,7 @@ pub(super) fn ldexp2(d: f64, e: i32) -> f64 {
 /// FMA (float32 tanh) get its fused multiply-adds as instructions.
 #[inline(always)]
 #[allow(clippy::excessive_precision)]
-pub(crate) fn expd(d: f64) -> f64 {
+pub fn expd(d: f64) -> f64 {
     if d.is_nan() {
         return d;
     }
@@ -68,14 +68,14 @@ pub(crate) fn expd(d: f64) -> f64 {
 
 /// A double and its rounding error.
 #[derive(Clone, Copy)]
-pub(super) struct Dd {
+pub struct Dd {
     pub(super) hi: f64,
     pub(super) lo: f64,
 }
 
 /// `x + y` as a double-double, exact.
 #[inline(always)]
-pub(super) fn add2_d_d(x: f64, y: f64) -> Dd {
+pub fn add2_d_d(x: f64, y: f64) -> Dd {
     let s = x + y;
     let v = s - x;
     Dd { hi: s, lo: (x - (s - v)) + (y - v) }
@@ -83,26 +83,26 @@ pub(super) fn add2_d_d(x: f64, y: f64) -> Dd {
 
 /// `x + y` for |x.hi| >= |y.hi|.
 #[inline(always)]
-pub(super) fn add_dd_dd(x: Dd, y: Dd) -> Dd {
+pub fn add_dd_dd(x: Dd, y: Dd) -> Dd {
     let s = x.hi + y.hi;
     Dd { hi: s, lo: (((x.hi - s) + y.hi) + x.lo) + y.lo }
 }
 
 /// `x + y` for |x.hi| >= |y|.
 #[inline(always)]
-pub(super) fn add_dd_d(x: Dd, y: f64) -> Dd {
+pub fn add_dd_d(x: Dd, y: f64) -> Dd {
     let s = x.hi + y;
     Dd { hi: s, lo: ((x.hi - s) + y) + x.lo }
 }
 
 #[inline(always)]
-pub(super) fn mul_dd_d(x: Dd, y: f64) -> Dd {
+pub fn mul_dd_d(x: Dd, y: f64) -> Dd {
     let s = x.hi * y;
     Dd { hi: s, lo: x.lo.mul_add(y, x.hi.mul_add(y, -s)) }
 }
 
 #[inline(always)]
-pub(super) fn div_dd(n: Dd, d: Dd) -> Dd {
+pub fn div_dd(n: Dd, d: Dd) -> Dd {
     let t = 1.0 / d.hi;
     let s = n.hi * t;
     let u = t.mul_add(n.hi, -s);
@@ -112,7 +112,7 @@ pub(super) fn div_dd(n: Dd, d: Dd) -> Dd {
 
 /// AVX512's `getexp`: floor(log2 |p|) as a double, exact for subnormals too.
 #[inline(always)]
-pub(super) fn getexp(p: f64) -> f64 {
+pub fn getexp(p: f64) -> f64 {
     let b = p.abs().to_bits();
     if b >= 0x7ff0_0000_0000_0000 {
         return f64::INFINITY;
@@ -131,7 +131,7 @@ pub(super) fn getexp(p: f64) -> f64 {
 /// AVX512's `getmant` into [0.75, 1.5): the significand of `d > 0` as 1.f, halved when f's
 /// first bit is set.
 #[inline(always)]
-pub(super) fn getmant_p75(d: f64) -> f64 {
+pub fn getmant_p75(d: f64) -> f64 {
     let d = if d < f64::MIN_POSITIVE { d * 18446744073709551616.0 } else { d };
     let m = f64::from_bits((d.to_bits() & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
     if m >= 1.5 { m * 0.5 } else { m }
@@ -140,7 +140,7 @@ pub(super) fn getmant_p75(d: f64) -> f64 {
 /// SLEEF's `logd_u10` on one lane of its AVX512 build, with `vfixupimm`'s special cases:
 /// log(±0) = -inf, log(+inf) = +inf, log(<0) = NaN.
 #[allow(clippy::excessive_precision)]
-pub(crate) fn logd(d: f64) -> f64 {
+pub fn logd(d: f64) -> f64 {
     if d.is_nan() || d < 0.0 {
         return f64::NAN;
     }
@@ -171,38 +171,3 @@ pub(crate) fn logd(d: f64) -> f64 {
     s = add_dd_d(s, x2 * x.hi * t);
     s.hi + s.lo
 }
-
-#[cfg(test)]
-mod tests {
-    use super::expd;
-
-    #[test]
-    fn exp_is_within_an_ulp_and_handles_the_edges() {
-        for i in -7000..7000 {
-            let x = i as f64 * 0.1013;
-            let (got, want) = (expd(x), x.exp());
-            let ulp = (want.to_bits() as i64 - got.to_bits() as i64).abs();
-            assert!(ulp <= 1, "exp({x}) = {got}, libm {want}");
-        }
-        assert_eq!(expd(0.0), 1.0);
-        assert_eq!(expd(710.0), f64::INFINITY);
-        assert_eq!(expd(-1001.0), 0.0);
-        assert!(expd(f64::NAN).is_nan());
-    }
-
-    /// Every float64 case of testdata/sleef_log_cases.txt (from SLEEF itself, see
-    /// gen_sleef_log.py).
-    #[test]
-    fn log_matches_sleef_bit_for_bit() {
-        let mut checked = 0;
-        for line in include_str!("testdata/sleef_log_cases.txt").lines().filter(|l| l.starts_with("f64 ")) {
-            let w: Vec<u64> = line.split_whitespace().skip(1).map(|h| u64::from_str_radix(h, 16).expect("hex")).collect();
-            let (x, want) = (f64::from_bits(w[0]), f64::from_bits(w[1]));
-            let got = super::logd(x);
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "log({x:e}) = {got:e}, SLEEF {want:e}");
-            checked += 1;
-        }
-        assert!(checked > 1200, "only {checked} cases");
-    }
-}
-

@@ -185,7 +185,7 @@ fn expk2(d: Dd) -> Dd {
 /// `Sleef_expm1d8_u10` on one lane.
 #[inline(always)]
 #[allow(clippy::excessive_precision)]
-pub(crate) fn expm1d(a: f64) -> f64 {
+pub fn expm1d(a: f64) -> f64 {
     let d = add2_dd_d(expk2(dd(a)), -1.0);
     let x = d.hi + d.lo;
     if a > 709.782712893383996732223 {
@@ -202,7 +202,7 @@ pub(crate) fn expm1d(a: f64) -> f64 {
 
 /// `Sleef_sinhd8_u10` on one lane: (e^|x| - e^-|x|) / 2 in double-double, sign of `x`.
 #[inline(always)]
-pub(crate) fn sinhd(x: f64) -> f64 {
+pub fn sinhd(x: f64) -> f64 {
     let d = expk2(dd(x.abs()));
     let d = sub_dd_dd(d, rec(d));
     let mut y = (d.hi + d.lo) * 0.5;
@@ -217,7 +217,7 @@ pub(crate) fn sinhd(x: f64) -> f64 {
 
 /// `Sleef_coshd8_u10` on one lane: (e^|x| + e^-|x|) / 2 in double-double.
 #[inline(always)]
-pub(crate) fn coshd(x: f64) -> f64 {
+pub fn coshd(x: f64) -> f64 {
     let d = expk2(dd(x.abs()));
     let d = add_dd_dd(d, rec(d));
     let mut y = (d.hi + d.lo) * 0.5;
@@ -267,7 +267,7 @@ fn ldexp3_one(e: f64) -> f64 {
 /// formed without rounding as `d * 2^-e + (2^-e - 1)`, then `logd`'s series.
 #[inline(always)]
 #[allow(clippy::excessive_precision)]
-pub(crate) fn log1pd(d: f64) -> f64 {
+pub fn log1pd(d: f64) -> f64 {
     let dp1 = d + 1.0;
     let mut e = getexp(dp1 * (1.0 / 0.75));
     if e == f64::INFINITY {
@@ -391,7 +391,7 @@ fn expk(d: Dd) -> f64 {
 /// `Sleef_powd8_u10` on one lane: e^(y ln|x|) in double-double, with C99's special cases.
 #[inline(always)]
 #[allow(clippy::excessive_precision)]
-pub(crate) fn powd(x: f64, y: f64) -> f64 {
+pub fn powd(x: f64, y: f64) -> f64 {
     let yisint = y.round_ties_even() == y;
     let yisodd = yisint && (y * 0.5).round_ties_even() != y * 0.5;
     let d = mul_dd_d(logk(x.abs()), y);
@@ -535,7 +535,7 @@ fn isinf2(d: f64, m: f64) -> f64 {
 /// `Sleef_atan2d8_u10` on one lane.
 #[inline(always)]
 #[allow(clippy::excessive_precision)]
-pub(crate) fn atan2d(y: f64, x: f64) -> f64 {
+pub fn atan2d(y: f64, x: f64) -> f64 {
     use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
     let (mut x, mut y) = (x, y);
     if x.abs() < 5.5626846462680083984e-309 {
@@ -581,7 +581,7 @@ macro_rules! lane {
             $f($($a),*)
         }
         $(#[$doc])*
-        pub(crate) fn $name($($a: f64),*) -> f64 {
+        pub fn $name($($a: f64),*) -> f64 {
             #[cfg(target_arch = "x86_64")]
             if has_fma() {
                 // SAFETY: the CPU has the features the function is compiled for.
@@ -608,13 +608,13 @@ lane!(/// ATen's vectorised float64 sigmoid, `1 / (1 + exp(-x))` with SLEEF's `e
     sigmoid_lane, sigmoid_fma, sigmoid_expd, (x));
 
 #[inline(always)]
-fn sigmoid_expd(x: f64) -> f64 {
+pub fn sigmoid_expd(x: f64) -> f64 {
     1.0 / (1.0 + super::sleef_f64::expd(-x))
 }
 
 /// `cpu_kernel_vec`'s float64 split of a contiguous run: `vector` on the elements of whole
 /// steps of two AVX512 vectors (16 doubles), `scalar` (glibc) on the rest.
-pub(crate) fn vec_steps(
+pub fn vec_steps(
     x: &[f64],
     vector: impl Fn(f64) -> f64,
     scalar: impl Fn(f64) -> f64,
@@ -631,7 +631,7 @@ pub(crate) fn vec_steps(
 /// through `vector` where it falls in a whole step of 16 doubles of its loop call, `scalar`
 /// (glibc) elsewhere, by TensorIterator's layout and thread chunks (iter_layout.rs). Returns
 /// the results row-major.
-pub(crate) fn aten_unary(
+pub fn aten_unary(
     x: &[f64],
     shape: &[usize],
     strides: Option<&[usize]>,
@@ -664,7 +664,7 @@ pub(crate) fn aten_unary(
 /// `cpu_kernel_vec`'s float64 split for a binary op over paired elements (`b` of `a`'s length
 /// or one element): rows of `row` elements (a broadcast splits the loop into rows), each with
 /// whole 16-double steps through `vector` and its tail through `scalar`.
-pub(crate) fn vec_steps2(
+pub fn vec_steps2(
     a: &[f64],
     b: &[f64],
     row: usize,
@@ -683,85 +683,4 @@ pub(crate) fn vec_steps2(
         });
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tensor::recorded::{replay64, same64};
-
-    /// Every row of testdata/sleef64_cases.txt: torch's float64 results on whole vector steps
-    /// (gen_sleef64.py), edge inputs and random ones, through the vector loop as the tensor ops
-    /// run it.
-    #[test]
-    fn float64_vector_steps_match_recorded_pytorch_bits() {
-        replay64(include_str!("testdata/sleef64_cases.txt"), 5000, |op, w| {
-            let x = f64::from_bits(w[0]);
-            // Each kernel as compiled here (software fma unless the build targets FMA) and
-            // as the tensor ops call it (with FMA instructions on this CPU).
-            let y = w.get(1).map(|&b| f64::from_bits(b)).unwrap_or(0.0);
-            let (got, lane, want) = match op {
-                "sinh" => (sinhd(x), sinh_lane(x), w[1]),
-                "cosh" => (coshd(x), cosh_lane(x), w[1]),
-                "expm1" => (expm1d(x), expm1_lane(x), w[1]),
-                "log1p" => (log1pd(x), log1p_lane(x), w[1]),
-                "sigmoid" => (sigmoid_expd(x), sigmoid_lane(x), w[1]),
-                "pow" => (powd(x, y), pow_lane(x, y), w[2]),
-                "atan2" => (atan2d(x, y), atan2_lane(x, y), w[2]),
-                other => return Some(format!("unknown op {other}")),
-            };
-            (!same64(got, want) || !same64(lane, want)).then(|| {
-                format!(
-                    "{op}({x:e}, ..) = {got:e} / {lane:e}, torch {:e} ({want:016x})",
-                    f64::from_bits(want)
-                )
-            })
-        });
-    }
-
-    /// The split: whole 16-double steps through the vector function, the rest through the
-    /// scalar one, and per row for a binary op.
-    #[test]
-    fn vector_steps_cover_whole_steps_only() {
-        let x: Vec<f64> = (0..37).map(|i| i as f64).collect();
-        let got = vec_steps(&x, |_| 1.0, |_| 2.0);
-        assert!(got[..32].iter().all(|&v| v == 1.0) && got[32..].iter().all(|&v| v == 2.0));
-        let got = vec_steps2(&x[..36], &[0.0], 18, |_, _| 1.0, |_, _| 2.0);
-        let want: Vec<f64> = (0..36)
-            .map(|i| if i % 18 < 16 { 1.0 } else { 2.0 })
-            .collect();
-        assert_eq!(got, want);
-    }
-
-    /// The walk over views (docs/probes/sleef64_regions.py's strided cases): a transposed
-    /// input in memory order, an expanded one per row, a strided last dim all scalar.
-    #[test]
-    fn views_are_walked_as_tensor_iterator_does() {
-        let (v, s) = (|_: f64| 1.0, |_: f64| 2.0);
-        // A 17x3 view of a 3x17 buffer (transposed): memory order runs down the columns.
-        let x = vec![0.0; 51];
-        let got = aten_unary(&x, &[17, 3], Some(&[1, 17]), v, s);
-        for (i, &g) in got.iter().enumerate() {
-            let mem = (i % 3) * 17 + i / 3;
-            assert_eq!(g, if mem < 48 { 1.0 } else { 2.0 }, "element {i}");
-        }
-        // 3x20 expanded from 1x20: rows of 20, 16 through the vector function each.
-        let got = aten_unary(&[0.0; 60], &[3, 20], Some(&[0, 1]), v, s);
-        assert!(
-            got.iter()
-                .enumerate()
-                .all(|(i, &g)| g == if i % 20 < 16 { 1.0 } else { 2.0 })
-        );
-        // Every other column: no unit stride, the scalar loop.
-        assert!(
-            aten_unary(&[0.0; 40], &[2, 20], Some(&[40, 2]), v, s)
-                .iter()
-                .all(|&g| g == 2.0)
-        );
-        // Contiguous and None agree.
-        assert_eq!(
-            aten_unary(&[0.0; 40], &[2, 20], Some(&[20, 1]), v, s),
-            vec_steps(&[0.0; 40], v, s)
-        );
-    }
 }

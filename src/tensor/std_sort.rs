@@ -12,7 +12,7 @@ const THRESHOLD: usize = 16;
 
 /// Sorts `v` in place as `std::sort(v.begin(), v.end(), less)` does, moving elements exactly as
 /// it moves them, so that elements `less` calls equal end where it leaves them.
-pub(crate) fn std_sort<T: Copy>(v: &mut [T], less: &impl Fn(T, T) -> bool) {
+pub fn std_sort<T: Copy>(v: &mut [T], less: &impl Fn(T, T) -> bool) {
     if v.len() < 2 {
         return;
     }
@@ -118,7 +118,7 @@ fn linear_insert<T: Copy>(v: &mut [T], mut i: usize, less: &impl Fn(T, T) -> boo
 }
 
 /// `std::partial_sort(first, last, last)`: make a max-heap, then pop it from the back.
-fn heap_sort<T: Copy>(v: &mut [T], less: &impl Fn(T, T) -> bool) {
+pub fn heap_sort<T: Copy>(v: &mut [T], less: &impl Fn(T, T) -> bool) {
     let len = v.len();
     if len >= 2 {
         let mut parent = (len - 2) / 2;
@@ -171,51 +171,4 @@ fn adjust_heap<T: Copy>(
         parent = hole.wrapping_sub(1) / 2;
     }
     v[hole] = x;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::std_sort;
-
-    /// What `torch.tensor([0, 1] * 9).sort()` returns as indices in PyTorch 2.15 (its
-    /// docstring's example, run on the oracle machine).
-    #[test]
-    fn ties_land_where_introsort_leaves_them() {
-        let vals: Vec<i64> = (0..18).map(|i| i % 2).collect();
-        let mut idx: Vec<usize> = (0..18).collect();
-        std_sort(&mut idx, &|a, b| vals[a] < vals[b]);
-        assert_eq!(
-            idx,
-            [2, 16, 4, 6, 14, 8, 0, 10, 12, 9, 17, 15, 13, 11, 7, 5, 3, 1]
-        );
-    }
-
-    #[test]
-    fn sorts_every_permutation_shape() {
-        let mut seed = 12345u64;
-        for n in [0, 1, 2, 5, 16, 17, 33, 100, 1000] {
-            let vals: Vec<u64> = (0..n)
-                .map(|_| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (seed >> 33) % 7
-                })
-                .collect();
-            let mut idx: Vec<usize> = (0..n).collect();
-            std_sort(&mut idx, &|a, b| vals[a] < vals[b]);
-            assert!(idx.windows(2).all(|w| vals[w[0]] <= vals[w[1]]));
-            let mut seen = idx.clone();
-            seen.sort_unstable();
-            assert_eq!(seen, (0..n).collect::<Vec<_>>());
-        }
-    }
-
-    #[test]
-    fn heap_sort_sorts() {
-        let vals = [5u32, 3, 9, 1, 1, 7, 2, 8, 0, 4, 6];
-        let mut idx: Vec<usize> = (0..vals.len()).collect();
-        super::heap_sort(&mut idx, &|a, b| vals[a] < vals[b]);
-        assert!(idx.windows(2).all(|w| vals[w[0]] <= vals[w[1]]));
-    }
 }

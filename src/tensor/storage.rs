@@ -9,7 +9,7 @@ use ndarray::{ArrayD, IxDyn, Zip};
 use super::{DType, Result, Scalar, TensorError};
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Storage {
+pub enum Storage {
     F32(ArrayD<f32>),
     F64(ArrayD<f64>),
     I64(ArrayD<i64>),

@@ -16,7 +16,7 @@ use super::kernels::Float;
 /// cascade's first level is touched on every row (16 KB of float32 at this width), the others
 /// every 16 rows; the row cascade only ever takes the fewer than 32 columns left over after
 /// the blocks of four vectors.
-pub(crate) const BLOCK: usize = 4096;
+pub const BLOCK: usize = 4096;
 const LEVELS: usize = 4;
 
 /// Scratch elements [`multi_cols`] and [`row_cols`] need for blocks of `width` columns.

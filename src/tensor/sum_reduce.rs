@@ -31,10 +31,10 @@ use super::threads::{self, GRAIN_SIZE};
 /// One merged iteration dim: its length, the input's memory stride (elements) and the
 /// output's stride over it.
 #[derive(Clone, Copy)]
-struct IterDim {
-    size: usize,
-    in_stride: usize,
-    out_stride: usize,
+pub struct IterDim {
+    pub size: usize,
+    pub in_stride: usize,
+    pub out_stride: usize,
 }
 
 /// log2 of how many rows `multi_row_sum` adds into its first level before carrying into the
@@ -45,7 +45,7 @@ pub(crate) fn level_power(size: usize, levels: usize) -> u32 {
 }
 
 /// ATen's `multi_row_sum` for one lane: a 4-level cascade of partial sums.
-fn multi_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
+pub fn multi_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
     const LEVELS: usize = 4;
     let level_power = level_power(size, LEVELS);
     let level_step = 1usize << level_power;
@@ -78,7 +78,7 @@ fn multi_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
 
 /// ATen's scalar `row_sum`: `size` elements from `start`, `step` apart, as four interleaved
 /// `multi_row_sum` lanes, the tail into lane 0, the lanes added in order.
-fn row_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
+pub fn row_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
     let ilp = size / 4;
     let mut part = [T::zero(); 4];
     if ilp > 0 {
@@ -94,7 +94,7 @@ fn row_lane<T: Float>(x: &[T], start: usize, step: usize, size: usize) -> T {
 
 /// TensorIterator's iteration dims for reducing `rd` of `shape` (memory `strides`): the
 /// logical dims innermost first, and the merged dims with the count of logical dims in each.
-fn iteration(shape: &[usize], strides: &[usize], rd: &[usize]) -> (Vec<usize>, Vec<IterDim>) {
+pub fn iteration(shape: &[usize], strides: &[usize], rd: &[usize]) -> (Vec<usize>, Vec<IterDim>) {
     let nd = shape.len();
     let mut out_strides = vec![0usize; nd];
     let mut acc = 1;
@@ -268,7 +268,7 @@ fn serial<T: Float>(
 
 /// `DimCounter` over the dense iteration order `range` of `dims` (at least two): `f` gets each
 /// 2-D step's position (per dim) and its extent along dims 0 and 1.
-fn dim_counter(
+pub fn dim_counter(
     dims: &[IterDim],
     range: std::ops::Range<usize>,
     mut f: impl FnMut(&[usize], usize, usize),
@@ -309,7 +309,7 @@ fn dim_counter(
 /// Whether every element of the layout (`offset`, `shape`, `strides`) lies inside a buffer of
 /// `len` elements: a view's layout always does; the walks below check it once rather than
 /// index past the end should that invariant ever break.
-pub(crate) fn fits(len: usize, offset: usize, shape: &[usize], strides: &[usize]) -> bool {
+pub fn fits(len: usize, offset: usize, shape: &[usize], strides: &[usize]) -> bool {
     if shape.contains(&0) {
         return true;
     }
@@ -322,18 +322,18 @@ pub(crate) fn fits(len: usize, offset: usize, shape: &[usize], strides: &[usize]
 /// One call of TensorIterator's 2-D loop over a single input: `n1` runs of `n0` elements, the
 /// element `(i, j)` at `base + i * a0 + j * a1` of the buffer, run by run.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Run {
-    pub(crate) base: usize,
-    pub(crate) n0: usize,
-    pub(crate) a0: usize,
-    pub(crate) n1: usize,
-    pub(crate) a1: usize,
+pub struct Run {
+    pub base: usize,
+    pub n0: usize,
+    pub a0: usize,
+    pub n1: usize,
+    pub a1: usize,
 }
 
 /// A single input walked elementwise as TensorIterator walks it (dims ordered by its strides
 /// and merged): the calls of the 2-D loop over its buffer (elements from `offset`, `strides`
 /// apart), for each [`threads::chunks`] part of its elements.
-pub(crate) fn memory_runs(shape: &[usize], strides: &[usize], offset: usize) -> Vec<Vec<Run>> {
+pub fn memory_runs(shape: &[usize], strides: &[usize], offset: usize) -> Vec<Vec<Run>> {
     let numel: usize = shape.iter().product();
     let all: Vec<usize> = (0..shape.len()).collect();
     let (_, dims) = iteration(shape, strides, &all);
@@ -374,7 +374,7 @@ pub(crate) fn memory_runs(shape: &[usize], strides: &[usize], offset: usize) -> 
 /// The sum over `rd` of the tensor whose elements sit in `buf` from `offset`, `strides` apart
 /// (logical `shape`), one value per output in row-major order over the kept dims. The caller
 /// checks that the layout [`fits`] the buffer.
-pub(crate) fn strided_sum<T: Float>(
+pub fn strided_sum<T: Float>(
     buf: &[T],
     offset: usize,
     shape: &[usize],
@@ -446,6 +446,3 @@ pub(crate) fn scattered(shape: &[usize], rd: &[usize]) -> bool {
 }
 
 // The old two-copy walk kept as the reference the in-place one must match bit for bit.
-#[cfg(test)]
-#[path = "sum_reduce_tests.rs"]
-mod tests;

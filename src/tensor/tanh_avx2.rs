@@ -70,7 +70,7 @@ fn vector_steps(xs: &[f32], out: &mut [f32]) -> usize {
 }
 
 /// `tanh_f32` of each element.
-pub(crate) fn tanh_slice(xs: &[f32]) -> Vec<f32> {
+pub fn tanh_slice(xs: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; xs.len()];
     let done = vector_steps(xs, &mut out);
     for (o, &x) in out[done..].iter_mut().zip(&xs[done..]) {
@@ -80,7 +80,7 @@ pub(crate) fn tanh_slice(xs: &[f32]) -> Vec<f32> {
 }
 
 /// In place: `xs[i] = tanh_f32(xs[i])`, through a stack buffer a block at a time.
-pub(crate) fn tanh_in_place(xs: &mut [f32]) {
+pub fn tanh_in_place(xs: &mut [f32]) {
     let mut buf = [0.0f32; 256];
     for chunk in xs.chunks_mut(256) {
         let src = &mut buf[..chunk.len()];
@@ -194,64 +194,4 @@ fn lanes(xs: &[f32], out: &mut [f32]) -> usize {
         }
     }
     n
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn same_as_scalar(from: u64, step: u64) {
-        let bits: Vec<u32> = (from..=u32::MAX as u64)
-            .step_by(step as usize)
-            .map(|b| b as u32)
-            .collect();
-        for chunk in bits.chunks(1 << 16) {
-            let xs: Vec<f32> = chunk.iter().map(|&b| f32::from_bits(b)).collect();
-            let out = tanh_slice(&xs);
-            let mut inplace = xs.clone();
-            tanh_in_place(&mut inplace);
-            for ((x, o), p) in xs.iter().zip(&out).zip(&inplace) {
-                let want = tanh_f32(*x).to_bits();
-                assert_eq!(
-                    o.to_bits(),
-                    want,
-                    "tanh_slice({x:e}) [{:#010x}]",
-                    x.to_bits()
-                );
-                assert_eq!(p.to_bits(), want, "tanh_in_place({x:e})");
-            }
-        }
-    }
-
-    /// Every 251st float32 (17 million, every binade and both signs, NaNs and infinities).
-    #[test]
-    fn lanes_match_the_scalar_definition() {
-        same_as_scalar(0, 251);
-        same_as_scalar(0x7f80_0000, 1 << 12);
-        same_as_scalar(0xff80_0000, 1 << 12);
-        let edges = [
-            0.0f32,
-            -0.0,
-            SMALL_END,
-            -SMALL_END,
-            ONE_FROM,
-            -ONE_FROM,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::NAN,
-            1e-45,
-            9.0108,
-        ];
-        let out = tanh_slice(&edges);
-        for (x, o) in edges.iter().zip(&out) {
-            assert_eq!(o.to_bits(), tanh_f32(*x).to_bits(), "{x:e}");
-        }
-    }
-
-    /// All 2^32 float32 values: `cargo test --profile fast --lib tanh_lanes_exhaustive -- --ignored`.
-    #[test]
-    #[ignore]
-    fn tanh_lanes_exhaustive() {
-        same_as_scalar(0, 1);
-    }
 }

@@ -2,7 +2,7 @@
 //! definition of float32 `tanh`.
 //!
 //! MKL is closed source; the algorithm was inferred from exhaustive sweeps against `torch.tanh`
-//! (docs/divergences-differential.md, "MKL vsTanh", and testdata/fit_vml_tanh.py): on |x| the
+//! (docs/divergences-differential.md, "MKL vsTanh", and tests/it/unit/tensor/testdata/fit_vml_tanh.py): on |x| the
 //! result is one polynomial evaluated in double and rounded once to float32, `x * Q(x)` with
 //! `Q` of degree 5 below 1/8, then a degree-6 polynomial in `|x| - centre` on each quarter of a
 //! binade up to 9.125, and 1 beyond; the sign is put back last. The polynomials' errors (up to
@@ -21,12 +21,12 @@ const fn f(bits: u64) -> f64 {
 }
 
 /// Where MKL's first polynomial ends and the quarter-binade pieces start.
-pub(crate) const SMALL_END: f32 = 0.125;
+pub const SMALL_END: f32 = 0.125;
 /// From here on the result is 1 (the last piece already rounds to 1 from 9.0108).
-pub(crate) const ONE_FROM: f32 = 9.125;
+pub const ONE_FROM: f32 = 9.125;
 
 /// `Q`'s coefficients, lowest degree first: tanh(a) = a * Q(a) for a < 1/8.
-pub(crate) const SMALL: [f64; 6] = [
+pub const SMALL: [f64; 6] = [
     f(0x3ff0_0000_0006_a31a), // 1.0000000000965827
     f(0xbe6d_efd8_b4b8_6c18), // -5.57618223507194e-08
     f(0xbfd5_553f_7294_1af0), // -0.3333281153613106
@@ -38,7 +38,7 @@ pub(crate) const SMALL: [f64; 6] = [
 /// Per quarter binade from 1/8 (index: exponent and top two mantissa bits of |x|): the piece's
 /// centre and its coefficients in `|x| - centre`, lowest degree first.
 #[rustfmt::skip]
-pub(crate) const PIECES: [(f64, [f64; 7]); 25] = [
+pub const PIECES: [(f64, [f64; 7]); 25] = [
     // [0.125, 0.15625)
     (0.140625, [f(0x3fc1_e1dd_055c_d98d), f(0x3fef_601c_af82_b9b1), f(0xbfc1_8883_bc2c_45b8), f(0xbfd3_b134_5156_9276), f(0x3fb6_b175_2a47_d1a0), f(0x3fbc_7cb8_1d12_8da7), f(0xbfa4_bad5_6252_3f11)]),
     // [0.15625, 0.1875)
@@ -93,7 +93,7 @@ pub(crate) const PIECES: [(f64, [f64; 7]); 25] = [
 
 /// float32 tanh, bit for bit as MKL's `vsTanh`.
 #[inline]
-pub(crate) fn tanh_f32(x: f32) -> f32 {
+pub fn tanh_f32(x: f32) -> f32 {
     let a = x.abs();
     let r = if a < SMALL_END {
         // Subnormals and zero included: Q(a) rounds a*Q(a) back to a there, as MKL does.
@@ -138,81 +138,4 @@ pub(crate) fn tanh_storage(s: &Storage) -> Storage {
 
 fn map(a: &ArrayD<f32>) -> ArrayD<f32> {
     super::storage::map_row_major(a, super::tanh_avx2::tanh_slice)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{ONE_FROM, PIECES, SMALL_END, tanh_f32};
-
-    /// Inputs and `torch.tanh` results (float32 bits) recorded from PyTorch 2.15 by
-    /// testdata/gen_vml_tanh.py.
-    const RECORDED: &str = include_str!("testdata/vml_tanh_cases.txt");
-
-    #[test]
-    fn replays_recorded_torch_results() {
-        crate::tensor::recorded::replay(RECORDED, 1000, |r| {
-            let (x, got) = (f32::from_bits(r[0]), tanh_f32(f32::from_bits(r[0])));
-            (got.to_bits() != r[1]).then(|| format!("x={x:e} [{:#010x}]: {:08x} want {:08x}", r[0], got.to_bits(), r[1]))
-        });
-    }
-
-    #[test]
-    fn pieces_cover_one_eighth_to_one_from() {
-        let last = f32::from_bits(ONE_FROM.to_bits() - 1);
-        let i = ((last.to_bits() >> 21) - (SMALL_END.to_bits() >> 21)) as usize;
-        assert_eq!(i + 1, PIECES.len());
-        for (i, (centre, _)) in PIECES.iter().enumerate() {
-            // The centre of piece i is the middle of the quarter binade it indexes.
-            let lo = f32::from_bits(((i as u32) << 21) + SMALL_END.to_bits());
-            let hi = f32::from_bits((((i + 1) as u32) << 21) + SMALL_END.to_bits());
-            assert_eq!(*centre, (f64::from(lo) + f64::from(hi)) / 2.0, "piece {i}");
-        }
-    }
-
-    #[test]
-    fn keeps_the_sign_of_zero_saturates_and_propagates_nan() {
-        assert_eq!(tanh_f32(-0.0).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(tanh_f32(0.0).to_bits(), 0);
-        assert_eq!(tanh_f32(f32::INFINITY), 1.0);
-        assert_eq!(tanh_f32(f32::NEG_INFINITY), -1.0);
-        assert_eq!(tanh_f32(-1e-45).to_bits(), (-1e-45f32).to_bits());
-        assert!(tanh_f32(f32::NAN).is_nan());
-    }
-
-    fn within_one_ulp(bits: u32) {
-        let x = f32::from_bits(bits);
-        let (got, cr) = (tanh_f32(x), (f64::from(x)).tanh() as f32);
-        if x.is_nan() {
-            assert!(got.is_nan());
-            return;
-        }
-        let d = (got.to_bits() as i64 - cr.to_bits() as i64).abs();
-        assert!(
-            d <= 1,
-            "tanh({x:e}) [{bits:#010x}]: {got:e}, correctly rounded {cr:e}"
-        );
-        assert_eq!(tanh_f32(-x).to_bits(), (-got).to_bits(), "odd at {x:e}");
-    }
-
-    /// Every 997th float32 (about 4.3 million, all binades and both signs): no piece strays
-    /// more than the 1 ulp MKL does.
-    #[test]
-    fn tanh_f32_is_faithful_on_a_spread_of_floats() {
-        let mut b: u32 = 0;
-        while let Some(n) = b.checked_add(997) {
-            within_one_ulp(b);
-            b = n;
-        }
-    }
-
-    /// All 2^32 float32 values (about a minute): `cargo test --profile fast --lib
-    /// tanh_f32_exhaustive -- --ignored`. Bit-identity with torch over all of them was checked
-    /// by testdata/fit_vml_tanh.py's sweep, which mirrors this evaluation op for op.
-    #[test]
-    #[ignore]
-    fn tanh_f32_exhaustive() {
-        for b in 0..=u32::MAX {
-            within_one_ulp(b);
-        }
-    }
 }

@@ -89,7 +89,7 @@ impl Tensor {
     }
 
     /// The current elements (a shared immutable snapshot, row-major).
-    pub(crate) fn storage(&self) -> Rc<Storage> {
+    pub fn storage(&self) -> Rc<Storage> {
         match &self.0.data {
             Backing::Own(c) => c.data.borrow().clone(),
             Backing::View(v) => v.current(),
@@ -297,7 +297,7 @@ impl Tensor {
         self.0.grad_fn.borrow().as_ref().map(|n| n.name.to_string())
     }
 
-    pub(crate) fn grad_fn(&self) -> Option<Rc<Node>> {
+    pub fn grad_fn(&self) -> Option<Rc<Node>> {
         self.refresh_view_grad();
         self.0.grad_fn.borrow().clone()
     }

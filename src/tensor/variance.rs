@@ -22,7 +22,7 @@ fn finish(m2: f64, n: f64, correction: f64, sqrt: bool) -> f64 {
 /// the `n` elements sit in `x` and `parts` holds the runs ATen's 2-D loop takes them in, per
 /// thread, in the input's memory order: each run's squared deviations summed from zero, the
 /// runs' sums added into the thread's, the threads' added in order (`std_var_all_cpu`).
-pub(crate) fn var_all<T: Float + Into<f64>>(
+pub fn var_all<T: Float + Into<f64>>(
     x: &[T],
     parts: &[Vec<Run>],
     n: usize,

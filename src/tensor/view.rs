@@ -66,10 +66,10 @@ impl Shared {
 /// Which elements of a row-major buffer a tensor's elements are: element `i` (a multi-index)
 /// lives at `offset + sum(i[d] * strides[d])`.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Layout {
-    pub(crate) shape: Vec<usize>,
-    pub(crate) strides: Vec<usize>,
-    pub(crate) offset: usize,
+pub struct Layout {
+    pub shape: Vec<usize>,
+    pub strides: Vec<usize>,
+    pub offset: usize,
 }
 
 /// Row-major strides of `shape`.
@@ -82,7 +82,7 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
 }
 
 impl Layout {
-    pub(crate) fn contiguous(shape: &[usize]) -> Layout {
+    pub fn contiguous(shape: &[usize]) -> Layout {
         Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0 }
     }
 
@@ -120,7 +120,7 @@ impl Layout {
         l
     }
 
-    pub(crate) fn slice(&self, d: usize, start: usize, len: usize, step: usize) -> Layout {
+    pub fn slice(&self, d: usize, start: usize, len: usize, step: usize) -> Layout {
         let mut l = self.clone();
         if len > 0 {
             l.offset += start * l.strides[d];
@@ -130,7 +130,7 @@ impl Layout {
         l
     }
 
-    pub(crate) fn unsqueeze(&self, d: usize) -> Layout {
+    pub fn unsqueeze(&self, d: usize) -> Layout {
         let mut l = self.clone();
         let stride = if d < l.shape.len() { l.strides[d] * l.shape[d] } else { 1 };
         l.shape.insert(d, 1);
@@ -148,7 +148,7 @@ impl Layout {
         l
     }
 
-    pub(crate) fn permute(&self, axes: &[usize]) -> Layout {
+    pub fn permute(&self, axes: &[usize]) -> Layout {
         Layout {
             shape: axes.iter().map(|&a| self.shape[a]).collect(),
             strides: axes.iter().map(|&a| self.strides[a]).collect(),
@@ -157,7 +157,7 @@ impl Layout {
     }
 
     /// Broadcast to `shape`: new leading dims and expanded size-1 dims get stride 0.
-    pub(crate) fn expand(&self, shape: &[usize]) -> Option<Layout> {
+    pub fn expand(&self, shape: &[usize]) -> Option<Layout> {
         let lead = shape.len().checked_sub(self.shape.len())?;
         let mut strides = vec![0; shape.len()];
         for (i, &n) in shape.iter().enumerate().skip(lead) {
@@ -227,7 +227,7 @@ impl Layout {
     }
 
     /// Buffer positions of the elements, in row-major order of this layout.
-    pub(crate) fn positions(&self) -> Vec<usize> {
+    pub fn positions(&self) -> Vec<usize> {
         let n = self.numel();
         let mut out = Vec::with_capacity(n);
         if n == 0 {

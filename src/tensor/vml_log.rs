@@ -34,9 +34,9 @@ const P: [f32; 9] = [
     f32::from_bits(0xbe04_02c8), // -0.12891686
 ];
 /// ln2 truncated to 16 significant bits, so that `n * LN2_HI` is exact for every exponent.
-const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+pub const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
 /// `ln2 - LN2_HI` rounded to float32.
-const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
+pub const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
 
 /// Whether `bits` is a positive normal float32, the inputs of the vector path.
 #[inline(always)]
@@ -83,7 +83,7 @@ fn ln_special(x: f32) -> f32 {
 
 /// float32 natural log, bit for bit as MKL's `vsLn`.
 #[inline]
-pub(crate) fn ln_f32(x: f32) -> f32 {
+pub fn ln_f32(x: f32) -> f32 {
     let b = x.to_bits();
     if positive_normal(b) {
         ln_normal(b)
@@ -94,7 +94,7 @@ pub(crate) fn ln_f32(x: f32) -> f32 {
 
 /// [`ln_f32`] of every element: blocks of 16 on the branch-free path (which the compiler
 /// vectorises), then any block holding a special input is redone element by element.
-pub(crate) fn ln_slice(a: &[f32]) -> Vec<f32> {
+pub fn ln_slice(a: &[f32]) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has the feature the loop is compiled for.
@@ -127,74 +127,4 @@ fn ln_slice_plain(a: &[f32]) -> Vec<f32> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{LN2_HI, LN2_LO, ln_f32, ln_slice};
-
-    /// Inputs and `torch.log` results (float32 bits) recorded from PyTorch 2.15 by
-    /// testdata/gen_vml_log.py.
-    const RECORDED: &str = include_str!("testdata/vml_log_cases.txt");
-
-    #[test]
-    fn log_replays_recorded_torch_results() {
-        crate::tensor::recorded::replay(RECORDED, 10000, |r| {
-            let (x, got) = (f32::from_bits(r[0]), ln_f32(f32::from_bits(r[0])));
-            (!crate::tensor::recorded::same(got, r[1])).then(|| {
-                format!(
-                    "log({x:e}) [{:#010x}]: {:08x}, torch {:08x}",
-                    r[0],
-                    got.to_bits(),
-                    r[1]
-                )
-            })
-        });
-    }
-
-    #[test]
-    fn log_slice_matches_scalar_across_block_edges() {
-        // Specials at every position of a block and beyond it: the patched blocks and the
-        // vector path agree with the scalar function.
-        let xs: Vec<f32> = (0..67u32)
-            .map(|i| match i % 7 {
-                0 => -1.0,
-                3 => 1e-40,
-                5 => f32::NAN,
-                _ => 0.37 * i as f32 + 0.01,
-            })
-            .collect();
-        for n in 0..xs.len() {
-            let got = ln_slice(&xs[..n]);
-            for (g, &x) in got.iter().zip(&xs) {
-                assert!(
-                    crate::tensor::recorded::same(*g, ln_f32(x).to_bits()),
-                    "x={x:e}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn log_edges() {
-        assert_eq!(ln_f32(1.0).to_bits(), 0);
-        assert_eq!(ln_f32(0.0), f32::NEG_INFINITY);
-        assert_eq!(ln_f32(-0.0), f32::NEG_INFINITY);
-        assert!(ln_f32(-1.0).is_nan());
-        assert!(ln_f32(-1e-45).is_nan());
-        assert!(ln_f32(f32::NEG_INFINITY).is_nan());
-        assert!(ln_f32(f32::NAN).is_nan());
-        assert_eq!(ln_f32(f32::INFINITY), f32::INFINITY);
-        assert_eq!(ln_f32(f32::MAX), 88.72284);
-        assert_eq!(ln_f32(1e-45), -103.27893);
-    }
-
-    #[test]
-    fn log_ln2_split_is_exact_head_and_rounded_tail() {
-        // The head has 16 significant bits, so n * head is exact for |n| < 2^8.
-        assert_eq!(LN2_HI.to_bits() & 0xff, 0);
-        let ln2 = std::f64::consts::LN_2;
-        assert!((f64::from(LN2_HI) - ln2).abs() < 2f64.powi(-16));
-        assert_eq!(LN2_LO, (ln2 - f64::from(LN2_HI)) as f32);
-    }
 }

@@ -1,7 +1,7 @@
 //! float32 `sin`/`cos` as MKL VML's `vsSin`/`vsCos` (HA) compute them, bit for bit on x86-64.
 //!
 //! MKL is closed source; the algorithm was inferred from exhaustive sweeps against `torch.sin`
-//! (see testdata/gen_vml_sin.py and docs/divergences-differential.md, "MKL vsSin"): the float is
+//! (see tests/it/unit/tensor/testdata/gen_vml_sin.py and docs/divergences-differential.md, "MKL vsSin"): the float is
 //! widened to double, reduced modulo pi (`x = n*pi + r`, |r| <= pi/2), and an odd degree-9
 //! polynomial in `r`, evaluated in double, is rounded once to float32. The polynomial's error
 //! (up to ~0.09 ulp of the float32 result) is what makes MKL differ from the correctly rounded
@@ -57,29 +57,4 @@ pub fn cos_f32(x: f32) -> f32 {
     }
     let n = (xd * INV_PI + 0.5).round_ties_even();
     reduced(xd, n, n - 0.5)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Inputs and `torch.sin`/`torch.cos` results (float32 bits) recorded from PyTorch 2.15 by
-    /// testdata/gen_vml_sin.py.
-    const RECORDED: &str = include_str!("testdata/vml_sin_cases.txt");
-
-    #[test]
-    fn replays_recorded_torch_results() {
-        crate::tensor::recorded::replay(RECORDED, 1000, |r| {
-            let x = f32::from_bits(r[0]);
-            let (s, c) = (sin_f32(x).to_bits(), cos_f32(x).to_bits());
-            (s != r[1] || c != r[2]).then(|| format!("x={x:e}: sin {s:08x} want {:08x}, cos {c:08x} want {:08x}", r[1], r[2]))
-        });
-    }
-
-    #[test]
-    fn keeps_the_sign_of_zero_and_propagates_nan() {
-        assert_eq!(sin_f32(-0.0).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(cos_f32(-0.0), 1.0);
-        assert!(sin_f32(f32::INFINITY).is_nan() && cos_f32(f32::NAN).is_nan());
-    }
 }

@@ -18,3 +18,4 @@ mod watch_backstop;
 mod notebooks;
 mod json_schema;
 mod support;
+mod unit;

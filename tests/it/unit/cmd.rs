@@ -1,0 +1,5 @@
+//! Unit tests under `cmd`.
+
+mod check;
+mod new;
+

@@ -1,0 +1,6 @@
+//! Unit tests under `lesson`.
+
+mod discover;
+mod parse;
+mod rewrite;
+

@@ -1,0 +1,6 @@
+//! Unit tests under `notebook`.
+
+mod export;
+mod import;
+mod json;
+

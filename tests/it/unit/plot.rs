@@ -1,0 +1,7 @@
+//! Unit tests under `plot`.
+
+mod colors;
+mod png;
+mod svg;
+mod ticks;
+

@@ -1,0 +1,7 @@
+//! Unit tests under `render`.
+
+mod math_tex;
+mod prose;
+mod safe_html;
+mod toc;
+

@@ -1,0 +1,6 @@
+//! Unit tests under `site`.
+
+mod config;
+mod manifest;
+mod nav;
+

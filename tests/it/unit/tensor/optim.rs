@@ -1,0 +1,5 @@
+//! Unit tests under `tensor::optim`.
+
+mod adam_fused;
+mod lbfgs;
+
