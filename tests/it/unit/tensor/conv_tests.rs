@@ -2,6 +2,7 @@
 //! on every path they take, with padding, strides, dilation, groups and channel blocks; and
 //! that the gemm path's input gradient adds in the per-output loop's order.
 
+use lessonrun::tensor::kernels::with_small_chunks;
 use lessonrun::tensor::conv::{ConvSpec, Geom, Path, add_chunk, backward_reference, forward_reference, gemm_input_grad, split_for};
 use lessonrun::tensor::conv_im2col;
 use lessonrun::tensor::kernels::Float;
@@ -180,12 +181,12 @@ fn check_case<T: Float + Into<f64>>(ci: u64, case: &Case) {
 
 #[test]
 fn im2col_convolutions_equal_the_per_output_loops_f32() {
-    check::<f32>();
+    with_small_chunks(check::<f32>);
 }
 
 #[test]
 fn im2col_convolutions_equal_the_per_output_loops_f64() {
-    check::<f64>();
+    with_small_chunks(check::<f64>);
 }
 
 #[test]
@@ -318,11 +319,11 @@ proptest! {
 
     #[test]
     fn batched_convolutions_equal_the_per_output_loops_f32(case in modern_case(), seed in 0..1000u64) {
-        check_case::<f32>(seed, &case);
+        with_small_chunks(|| check_case::<f32>(seed, &case));
     }
 
     #[test]
     fn batched_convolutions_equal_the_per_output_loops_f64(case in modern_case(), seed in 0..1000u64) {
-        check_case::<f64>(seed, &case);
+        with_small_chunks(|| check_case::<f64>(seed, &case));
     }
 }

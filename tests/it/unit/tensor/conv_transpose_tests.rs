@@ -28,8 +28,13 @@ fn spec(stride: usize, pad: usize, dil: usize, groups: usize) -> ConvSpec {
 
 type F = Box<dyn Fn(&[Tensor]) -> Result<Tensor>>;
 
+/// On small chunks, so that the batch and weight-gradient chunking is exercised.
 #[test]
 fn conv_transpose2d_gradients_match_finite_differences() {
+    lessonrun::tensor::kernels::with_small_chunks(conv_transpose2d_gradients_match_finite_differences_body);
+}
+
+fn conv_transpose2d_gradients_match_finite_differences_body() {
     let cases: Vec<(&str, Vec<Tensor>, F)> = vec![
         (
             "conv_transpose2d",
@@ -71,8 +76,13 @@ fn conv_transpose2d_gradients_match_finite_differences() {
 
 /// The forward by definition: `y[n, g*og + o, i*s - p + ky*d, j*s - p + kx*d] += x[n, c, i, j] *
 /// w[c, o, ky, kx]` for the input channels `c` of group `g`.
+/// On small chunks, so that the batch and weight-gradient chunking is exercised.
 #[test]
 fn conv_transpose2d_forward_is_the_scatter_definition() {
+    lessonrun::tensor::kernels::with_small_chunks(conv_transpose2d_forward_is_the_scatter_definition_body);
+}
+
+fn conv_transpose2d_forward_is_the_scatter_definition_body() {
     let (n, cin, cout, h, k, s, p, op, d, g) = (
         2usize, 4usize, 6usize, 3usize, 3usize, 2usize, 1usize, 1usize, 1usize, 2usize,
     );

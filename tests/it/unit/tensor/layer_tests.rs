@@ -19,8 +19,13 @@ fn leaf(shape: &[usize], seed: f64) -> Tensor {
 
 type F = Box<dyn Fn(&[Tensor]) -> Result<Tensor>>;
 
+/// On small chunks, so that the batch and weight-gradient chunking is exercised.
 #[test]
 fn conv_gradients_match_finite_differences() {
+    lessonrun::tensor::kernels::with_small_chunks(conv_gradients_match_finite_differences_body);
+}
+
+fn conv_gradients_match_finite_differences_body() {
     let spec = |stride: usize, lo: [usize; 2], hi: [usize; 2], dil: usize, groups: usize| ConvSpec {
         stride: [stride; 2],
         pad_lo: lo,
