@@ -56,6 +56,7 @@ const FROM_METHOD: &[&str] = &[
     "is_floating_point",
     "broadcast_to",
     "positive",
+    "adjoint",
 ];
 
 fn receiver(args: &Args) -> R<Value> {

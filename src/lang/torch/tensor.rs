@@ -261,7 +261,7 @@ impl NativeObject for PyTensor {
             "data" => tv(t.detach()),
             "_base" => t.view_base().map_or(Value::None, tv),
             "T" => tv(if t.dim() == 2 { t.mt() } else { t.permute(&(0..t.dim() as isize).rev().collect::<Vec<_>>()) }.map_err(exc)?),
-            "mT" => tv(t.transpose(-2, -1).map_err(exc)?),
+            "mT" | "mH" | "H" => tv(matrix_transpose(t, name)?),
             "is_cuda" => Value::Bool(false),
             "itemsize" => Value::Int(t.dtype().element_size() as i64),
             "nbytes" => Value::Int((t.dtype().element_size() * t.numel()) as i64),
@@ -559,6 +559,23 @@ fn softmax_method(this: &Value, name: &'static str, log: bool) -> Value {
     })
 }
 
+/// `t.mT`, `t.mH` and `t.H` (for real tensors the adjoints are the transposes): a 0-d tensor is
+/// its own transpose; `H` takes matrices only, `mT`/`mH` batches of them too.
+fn matrix_transpose(t: &Tensor, name: &str) -> R<Tensor> {
+    match (t.dim(), name) {
+        (0, _) => Ok(t.clone()),
+        (2, _) => t.transpose(-2, -1).map_err(exc),
+        (d, "H") => Err(Exception::runtime_error(format!(
+            "tensor.H is only supported on matrices (2-D tensors). Got {d}-D tensor.{}",
+            if d > 2 { " For batches of matrices, consider using tensor.mH" } else { "" }
+        ))),
+        (1, _) => Err(Exception::runtime_error(format!(
+            "tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor."
+        ))),
+        _ => t.transpose(-2, -1).map_err(exc),
+    }
+}
+
 /// The bound method `name` of a tensor, or None if tensors have no such attribute.
 pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
     Some(match name {
@@ -628,6 +645,16 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
                 Ok(tv(r.map_err(exc)?))
             })
         }
+        "adjoint" => Value::method(this.clone(), "adjoint", |_, args| {
+            let [] = args.bind(&[])?;
+            let t = receiver(&args)?;
+            if t.dim() == 1 {
+                return Err(Exception::runtime_error(
+                    "tensor.adjoint() is only supported on matrices or batches of matrices. Got 1-D tensor.",
+                ));
+            }
+            Ok(tv(matrix_transpose(&t, "mH")?))
+        }),
         "inner" => Value::method(this.clone(), "inner", |_, args| {
             let [other] = args.bind(&["other"])?;
             let t = receiver(&args)?;
