@@ -201,19 +201,20 @@ fn broadcast_pair(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
     ))
 }
 
-/// Solves with one n x n triangle of `a` in place on the n x k block `b` (row-major): lower
-/// (forward) or upper (backward) substitution, by rows as a dot product, dividing by the
-/// diagonal unless it is unit.
-fn trsv(
-    a: &[f64],
-    n: usize,
-    b: &mut [f64],
-    k: usize,
+/// Which triangle of a matrix a substitution uses: lower or upper, unit diagonal or not, and
+/// whether the matrix is read transposed.
+#[derive(Clone, Copy)]
+struct Tri {
     lower: bool,
     unit: bool,
     trans: bool,
-    r: fn(f64) -> f64,
-) {
+}
+
+/// Solves with one n x n triangle of `a` in place on the n x k block `b` (row-major): lower
+/// (forward) or upper (backward) substitution, by rows as a dot product, dividing by the
+/// diagonal unless it is unit.
+fn trsv(a: &[f64], n: usize, b: &mut [f64], k: usize, tri: Tri, r: fn(f64) -> f64) {
+    let Tri { lower, unit, trans } = tri;
     // A transposed triangle of the other kind: element (i, j) of A^T is a[j][i].
     let at = |i: usize, j: usize| if trans { a[j * n + i] } else { a[i * n + j] };
     let forward = lower != trans;
@@ -326,7 +327,18 @@ pub fn solve_triangular(
     rhs_check(a, b, fname, left)?;
     let r = rounder(a.dtype());
     batched(a, b, left, |ab, n, bb, k, trans| {
-        trsv(ab, n, bb, k, !upper, unit, trans, r);
+        trsv(
+            ab,
+            n,
+            bb,
+            k,
+            Tri {
+                lower: !upper,
+                unit,
+                trans,
+            },
+            r,
+        );
         Ok(())
     })
 }
@@ -358,13 +370,57 @@ fn getrs(
     r: fn(f64) -> f64,
 ) {
     if trans {
-        trsv(lu, n, b, k, false, false, true, r);
-        trsv(lu, n, b, k, true, true, true, r);
+        trsv(
+            lu,
+            n,
+            b,
+            k,
+            Tri {
+                lower: false,
+                unit: false,
+                trans: true,
+            },
+            r,
+        );
+        trsv(
+            lu,
+            n,
+            b,
+            k,
+            Tri {
+                lower: true,
+                unit: true,
+                trans: true,
+            },
+            r,
+        );
         swap_rows(b, piv, k, true);
     } else {
         swap_rows(b, piv, k, false);
-        trsv(lu, n, b, k, true, true, false, r);
-        trsv(lu, n, b, k, false, false, false, r);
+        trsv(
+            lu,
+            n,
+            b,
+            k,
+            Tri {
+                lower: true,
+                unit: true,
+                trans: false,
+            },
+            r,
+        );
+        trsv(
+            lu,
+            n,
+            b,
+            k,
+            Tri {
+                lower: false,
+                unit: false,
+                trans: false,
+            },
+            r,
+        );
     }
 }
 

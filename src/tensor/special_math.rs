@@ -686,7 +686,7 @@ const J0: BesselJ = BesselJ {
         1.71086294081043136091e+18,
     ],
     zeros: [5.78318596294678452118e+00, 3.04712623436620863991e+01],
-    phase: 0.785398163397448309615660845819875721,
+    phase: std::f64::consts::FRAC_PI_4,
 };
 
 const J1: BesselJ = BesselJ {

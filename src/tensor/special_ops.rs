@@ -241,7 +241,10 @@ impl Tensor {
 }
 
 /// The result dtype of a binary special function and its operands broadcast, as float lists.
-fn binary_operands(a: &Tensor, b: &Tensor) -> Result<(DType, Vec<usize>, Vec<f64>, Vec<f64>)> {
+/// A binary op's operands: result dtype, broadcast shape, and each side's values.
+type Operands = (DType, Vec<usize>, Vec<f64>, Vec<f64>);
+
+fn binary_operands(a: &Tensor, b: &Tensor) -> Result<Operands> {
     let dtype = super::result_type_of(&[a, b], &[]);
     let dtype = if dtype == DType::Float64 {
         DType::Float64

@@ -57,20 +57,20 @@ fn lu_factor(_: &mut Interpreter, args: Args, ex: bool) -> R<Value> {
     let a = tensor(a.as_ref(), fname, "A", 1)?;
     check_pivot(pivot.as_ref())?;
     let (f, p, info) = lu::lu_factor_ex(&a, "torch.lu_factor").map_err(exc)?;
-    if !ex || bool_arg(check.as_ref(), false) {
-        if let Some((i, k)) = first_failure(&info) {
-            let at = batch_prefix(&a, i);
-            let msg = if ex {
-                format!(
-                    "torch.linalg.lu_factor_ex: {at}The factorization could not be completed because the input is not invertible (U[{k},{k}] is zero)."
-                )
-            } else {
-                format!(
-                    "torch.linalg.lu_factor: {at}U[{k},{k}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
-                )
-            };
-            return Err(Exception::runtime_error(msg));
-        }
+    if (!ex || bool_arg(check.as_ref(), false))
+        && let Some((i, k)) = first_failure(&info)
+    {
+        let at = batch_prefix(&a, i);
+        let msg = if ex {
+            format!(
+                "torch.linalg.lu_factor_ex: {at}The factorization could not be completed because the input is not invertible (U[{k},{k}] is zero)."
+            )
+        } else {
+            format!(
+                "torch.linalg.lu_factor: {at}U[{k},{k}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+            )
+        };
+        return Err(Exception::runtime_error(msg));
     }
     Ok(if ex {
         named(
