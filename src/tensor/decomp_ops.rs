@@ -399,13 +399,25 @@ pub fn pinv(t: &Tensor, atol: Option<f64>, rtol: Option<f64>) -> Result<Tensor> 
 /// `linalg.lstsq(A, B)` with the CPU default driver 'gelsy': (solution, residuals (empty),
 /// rank, singular_values (empty)).
 pub fn lstsq(a: &Tensor, bt: &Tensor) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
-    let ab = matrices(a, "torch.linalg.lstsq", false)?;
-    let vector = bt.dim() == 1;
+    matrices(a, "torch.linalg.lstsq", false)?;
+    if bt.dim() > a.dim() || a.dim() - bt.dim() > 1 {
+        return Err(TensorError::runtime(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1",
+        ));
+    }
+    // B is a (batch of) vector(s) when it has one dim fewer than A; batches broadcast.
+    let vector = bt.dim() + 1 == a.dim();
     let bt = if vector {
         bt.unsqueeze(-1)?
     } else {
         bt.clone()
     };
+    let (ash, bsh) = (a.shape(), bt.shape());
+    let batch = super::broadcast_shapes(&ash[..ash.len() - 2], &bsh[..bsh.len() - 2])?;
+    let expand = |t: &Tensor, tail: &[usize]| t.expand(&batch.iter().chain(tail).copied().collect::<Vec<_>>());
+    let a = &expand(a, &ash[ash.len() - 2..])?;
+    let bt = expand(&bt, &bsh[bsh.len() - 2..])?;
+    let ab = matrices(a, "torch.linalg.lstsq", false)?;
     if bt.dim() < 2 || bt.shape()[bt.dim() - 2] != ab.m {
         return Err(TensorError::runtime(
             "torch.linalg.lstsq: input.size(-2) should match other.size(-2)",

@@ -394,7 +394,16 @@ impl Tensor {
                 super::ops::dtype_name(mask.dtype())
             )));
         }
-        let shape = self.shape();
+        // Out of place, self and mask broadcast together (the docstring's 1-D self under a 2-D
+        // mask); the in-place form checks that the result keeps self's shape.
+        let shape = super::broadcast_shapes(&self.shape(), &mask.shape())?;
+        let expanded;
+        let this = if self.shape() == shape {
+            self
+        } else {
+            expanded = self.expand(&shape)?;
+            &expanded
+        };
         let m = mask.storage().expand(&shape)?;
         let pos: Vec<usize> = m
             .to_f64_vec()
@@ -409,17 +418,17 @@ impl Tensor {
             ));
         }
         let taken = flat::take(
-            &flat_storage(src).cast(self.dtype()),
+            &flat_storage(src).cast(this.dtype()),
             &(0..pos.len()).collect::<Vec<_>>(),
             &[pos.len()],
         )?;
-        let out = flat::put(&flat_storage(self), &pos, &taken)?;
+        let out = flat::put(&flat_storage(this), &pos, &taken)?;
         let sshape = src.shape();
         let snumel = src.numel();
         Ok(record(
             out,
             "MaskedScatterBackward0",
-            &[self, src],
+            &[this, src],
             false,
             move |g, need| {
                 let gself = if need[0] {

@@ -24,44 +24,16 @@ fn square(t: &Tensor, fname: &str) -> Result<(Vec<f64>, usize, Vec<usize>)> {
 }
 
 /// Rounds to the dtype's precision after every operation.
-fn rounder(d: DType) -> fn(f64) -> f64 {
+pub(super) fn rounder(d: DType) -> fn(f64) -> f64 {
     if d == DType::Float32 { |x| f64::from(x as f32) } else { |x| x }
 }
 
 /// In-place LU of one n x n block: returns the pivot rows and the permutation's sign, or the
 /// first (1-based) zero pivot.
 fn lu(a: &mut [f64], n: usize, r: fn(f64) -> f64) -> (Vec<usize>, f64, Option<usize>) {
-    let mut piv = Vec::with_capacity(n);
-    let mut sign = 1.0;
-    let mut zero = None;
-    for k in 0..n {
-        let mut p = k;
-        for i in k + 1..n {
-            if a[i * n + k].abs() > a[p * n + k].abs() {
-                p = i;
-            }
-        }
-        piv.push(p);
-        if p != k {
-            for j in 0..n {
-                a.swap(k * n + j, p * n + j);
-            }
-            sign = -sign;
-        }
-        let d = a[k * n + k];
-        if d == 0.0 {
-            zero.get_or_insert(k + 1);
-            continue;
-        }
-        for i in k + 1..n {
-            let l = r(a[i * n + k] / d);
-            a[i * n + k] = l;
-            for j in k + 1..n {
-                a[i * n + j] = r(a[i * n + j] - r(l * a[k * n + j]));
-            }
-        }
-    }
-    (piv, sign, zero)
+    let (piv, zero) = super::linalg_lu::getrf(a, n, n, r);
+    let swaps = piv.iter().enumerate().filter(|&(k, &p)| p != k).count();
+    (piv, if swaps % 2 == 0 { 1.0 } else { -1.0 }, zero)
 }
 
 fn finish(v: Vec<f64>, shape: &[usize], d: DType) -> Result<Tensor> {
@@ -138,36 +110,7 @@ pub fn inv(t: &Tensor) -> Result<Tensor> {
     finish(out, &t.shape(), t.dtype())
 }
 
-/// `torch.linalg.solve(A, B)` for one matrix A and B a vector (n) or matrix (n x m).
-pub fn solve(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let (mut v, n, batch) = square(a, "linalg.solve")?;
-    if !batch.is_empty() {
-        return Err(TensorError::runtime("lessonrun: linalg.solve() on batches of matrices is not supported"));
-    }
-    if a.dtype() != b.dtype() {
-        return Err(TensorError::runtime(format!(
-            "linalg.solve: Expected A and B to have the same dtype, but found A of type {} and B of type {} instead",
-            super::ops::dtype_name(a.dtype()),
-            super::ops::dtype_name(b.dtype())
-        )));
-    }
-    let bshape = b.shape();
-    let m = match bshape.as_slice() {
-        [k] if *k == n => 1,
-        [k, m] if *k == n => *m,
-        _ => {
-            return Err(TensorError::runtime(format!(
-                "linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and {:?})",
-                bshape
-            )))
-        }
-    };
-    let r = rounder(a.dtype());
-    let (piv, _, zero) = lu(&mut v, n, r);
-    if zero.is_some() {
-        return Err(TensorError::runtime("torch.linalg.solve: The solver failed because the input matrix is singular."));
-    }
-    let mut x = b.contiguous().to_f64_vec();
-    lu_solve(&v, &piv, n, &mut x, m, r);
-    finish(x, &bshape, a.dtype())
+/// `torch.linalg.solve(A, B)` (src/tensor/linalg_lu.rs: broadcast batches, `left=`).
+pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
+    super::linalg_lu::solve(a, b, left)
 }

@@ -289,6 +289,15 @@ pub(crate) struct View {
     pub(crate) creation: Creation,
 }
 
+/// A tensor reading a fresh buffer through `layout`, with no base (`torch.empty_strided`: not
+/// a view in PyTorch's sense, yet its strides are the given ones).
+pub(crate) fn strided_buffer(buffer: Storage, layout: Layout, dtype: super::DType) -> Tensor {
+    let root = Shared::new_as(Rc::new(buffer), dtype);
+    let version = root.version.get();
+    let view = View { root, layout, cache: RefCell::new(None), base: None, grad_version: Cell::new(version), creation: Creation::Normal };
+    Tensor::from_backing(super::tensor::Backing::View(view), false)
+}
+
 impl View {
     /// The current elements, gathered again if the root was written since the last read.
     pub(crate) fn current(&self) -> Rc<Storage> {

@@ -147,6 +147,15 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::tensor_misc::method(this, name) {
                 return Some(m);
             }
+            if let Some(m) = super::strided_ops::method(this, name) {
+                return Some(m);
+            }
+            if let Some(m) = super::linalg_lu::method(this, name) {
+                return Some(m);
+            }
+            if let Some(m) = super::special_fns::method(this, name) {
+                return Some(m);
+            }
             if let Some(m) = super::special::method(this, name) {
                 return Some(m);
             }

@@ -38,6 +38,7 @@ impl NativeObject for GradFn {
                 Ok(Value::str(match name {
                     "CopySlices" => "torch::autograd::CopySlices",
                     "AccumulateGrad" => "torch::autograd::AccumulateGrad",
+                    "CopyBackwards" => "torch::autograd::CopyBackwards",
                     n => n,
                 }))
             })),

@@ -34,12 +34,7 @@ pub fn install(m: &Module) -> Value {
     linalg.set("inv", unary("linalg.inv", engine::linalg::inv));
     m.set("det", unary("det", engine::linalg::det));
     m.set("inverse", unary("inverse", engine::linalg::inv));
-    linalg.set("solve", Value::builtin("solve", |_, args| {
-        let [a, b, _left, _out] = args.bind(&["A", "B", "*", "left=", "out="])?;
-        let a = tensor(a.as_ref(), "linalg_solve", "A")?;
-        let b = tensor(b.as_ref(), "linalg_solve", "B")?;
-        Ok(tv(engine::linalg::solve(&a, &b).map_err(exc)?))
-    }));
+
     linalg.set("vector_norm", Value::builtin("vector_norm", |interp, args| {
         let [x, ord, dim, keepdim, _dtype] = args.bind(&["x", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
         let x = tensor(x.as_ref(), "linalg_vector_norm", "x")?;
@@ -118,6 +113,7 @@ pub fn install(m: &Module) -> Value {
     }));
     super::linalg_decomp::install(m, &linalg);
     super::matrix_exp::install(m, &linalg);
+    super::linalg_lu::install(m, &linalg);
     let linalg = Value::Module(std::rc::Rc::new(linalg));
     m.set("linalg", linalg.clone());
     linalg

@@ -67,7 +67,7 @@ impl NativeObject for NamedResult {
     }
 }
 
-fn named(name: &'static str, fields: &'static [&'static str], values: Vec<Tensor>) -> Value {
+pub(super) fn named(name: &'static str, fields: &'static [&'static str], values: Vec<Tensor>) -> Value {
     Value::Native(std::rc::Rc::new(NamedResult {
         name,
         fields,
@@ -306,9 +306,10 @@ const LINALG_ERROR: &str = "torch._C._LinAlgError";
 
 /// A failed factorisation: PyTorch raises `torch.linalg.LinAlgError` (`torch._C._LinAlgError`,
 /// a RuntimeError).
-fn linalg_error(e: crate::tensor::TensorError) -> Exception {
+pub(super) fn linalg_error(e: crate::tensor::TensorError) -> Exception {
     let e = exc(e);
-    if e.py_type() == "RuntimeError" && e.message().contains("could not be completed") {
+    let msg = e.message();
+    if e.py_type() == "RuntimeError" && (msg.contains("could not be completed") || msg.contains("The solver failed")) {
         return Exception::new(LINALG_ERROR, e.message());
     }
     e

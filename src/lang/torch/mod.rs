@@ -69,6 +69,7 @@ mod dtype_info;
 mod legacy_types;
 mod linalg;
 mod linalg_decomp;
+mod linalg_lu;
 mod losses_more;
 mod memio;
 mod complex;
@@ -88,6 +89,8 @@ mod tensor_misc;
 mod rms_norm;
 mod testing;
 mod special;
+mod special_fns;
+mod strided_ops;
 mod tensor;
 mod tensor_more;
 mod tensor_order;
@@ -991,6 +994,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     shape_more::install(&m);
     tensor_misc::install(&m);
     special::install(&m);
+    strided_ops::install(&m);
     m
 }
 

@@ -209,6 +209,7 @@ pub fn install(m: &Module) {
             special.set(alias, f);
         }
     }
+    super::special_fns::install(m, &special);
     m.set("special", Value::Module(std::rc::Rc::new(special)));
 }
 

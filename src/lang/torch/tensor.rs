@@ -733,6 +733,12 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "narrow" => Value::method(this.clone(), "narrow", |_, args| {
             let [dim, start, length] = args.bind(&["dim", "start", "length"])?;
             let int = |v: Option<Value>, n: &str| v.map_or(Ok(0), |v| v.expect_int(n));
+            // `start` may be a 0-d integral tensor (PyTorch's Tensor overload).
+            let start = match start.as_ref().and_then(as_tensor) {
+                Some(t) if t.dim() == 0 && t.dtype().is_integral() => Some(Value::Int(t.item().map_err(exc)?.as_f64() as i64)),
+                Some(_) => return Err(Exception::runtime_error("start must be an 0-dim integral Tensor.")),
+                None => start,
+            };
             let (d, s, l) = (int(dim, "dim")?, int(start, "start")?, int(length, "length")?);
             Ok(tv(receiver(&args)?.narrow(d as isize, s, l).map_err(exc)?))
         }),

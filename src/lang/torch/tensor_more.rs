@@ -517,42 +517,38 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 dim1.map_or(Ok(-2), |v| v.expect_int("dim1"))?,
                 dim2.map_or(Ok(-1), |v| v.expect_int("dim2"))?,
             );
-            if (d1, d2) != (-2, -1) {
-                return Err(Exception::unsupported(
-                    "diag_embed() with dims other than the last two",
-                ));
+            // Other dims: the last-two-dims result with its two matrix dims moved to dim1/dim2.
+            let nd = t.dim() as i64 + 1;
+            let norm = |d: i64| -> R<usize> {
+                if d < -nd || d >= nd {
+                    return Err(Exception::new(
+                        "IndexError",
+                        format!("Dimension out of range (expected to be in range of [{}, {}], but got {d})", -nd, nd - 1),
+                    ));
+                }
+                Ok(if d < 0 { (d + nd) as usize } else { d as usize })
+            };
+            let (p1, p2) = (norm(d1)?, norm(d2)?);
+            if p1 == p2 {
+                return Err(Exception::runtime_error(format!("diagonal dimensions cannot be identical {d1}, {d2}")));
             }
-            if t.dim() == 0 {
-                return Err(Exception::new(
-                    "IndexError",
-                    "Dimension out of range (expected to be in range of [-1, 0], but got -2)",
-                ));
+            if (p1, p2) != (nd as usize - 2, nd as usize - 1) {
+                let last = diag_embed_last(&t, k)?;
+                let mut batch = 0..nd as usize - 2;
+                let perm: Vec<isize> = (0..nd as usize)
+                    .map(|i| {
+                        if i == p1 {
+                            nd as isize - 2
+                        } else if i == p2 {
+                            nd as isize - 1
+                        } else {
+                            batch.next().unwrap_or(0) as isize
+                        }
+                    })
+                    .collect();
+                return last.permute(&perm).map(|p| tv(p.contiguous())).map_err(exc);
             }
-            let shape = t.shape();
-            let n = shape[shape.len() - 1];
-            let rows = t.reshape(&[-1, n as isize]).map_err(exc)?;
-            let mats = rows
-                .unbind(0)
-                .map_err(exc)?
-                .iter()
-                .map(|r| r.diag(k))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(exc)?;
-            let m = n + k.unsigned_abs() as usize;
-            let mut out: Vec<isize> = shape[..shape.len() - 1]
-                .iter()
-                .map(|&s| s as isize)
-                .collect();
-            out.extend([m as isize, m as isize]);
-            if mats.is_empty() {
-                return Ok(tv(Tensor::zeros(
-                    &out.iter().map(|&s| s as usize).collect::<Vec<_>>(),
-                    t.dtype(),
-                )));
-            }
-            Ok(tv(Tensor::stack(&mats, 0)
-                .and_then(|s| s.reshape(&out))
-                .map_err(exc)?))
+            Ok(tv(diag_embed_last(&t, k)?))
         }),
         "ravel" => Value::method(this.clone(), "ravel", |_, args| {
             let [] = args.bind(&[])?;
@@ -916,4 +912,37 @@ pub(super) fn repeat_interleave_tensor(t: &Tensor, repeats: &Tensor, dim: Option
     }
     let idx = repeated_indices(&counts);
     Ok(tv(t.index_select(d as isize, &idx).map_err(exc)?))
+}
+
+/// `diag_embed(t, k)` onto the last two dims: each row of `t`'s last dim on a matrix diagonal.
+fn diag_embed_last(t: &Tensor, k: i64) -> R<Tensor> {
+    if t.dim() == 0 {
+        return Err(Exception::new(
+            "IndexError",
+            "Dimension out of range (expected to be in range of [-1, 0], but got -2)",
+        ));
+    }
+    let shape = t.shape();
+    let n = shape[shape.len() - 1];
+    let rows = t.reshape(&[-1, n as isize]).map_err(exc)?;
+    let mats = rows
+        .unbind(0)
+        .map_err(exc)?
+        .iter()
+        .map(|r| r.diag(k))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(exc)?;
+    let m = n + k.unsigned_abs() as usize;
+    let mut out: Vec<isize> = shape[..shape.len() - 1]
+        .iter()
+        .map(|&s| s as isize)
+        .collect();
+    out.extend([m as isize, m as isize]);
+    if mats.is_empty() {
+        return Ok(Tensor::zeros(
+            &out.iter().map(|&s| s as usize).collect::<Vec<_>>(),
+            t.dtype(),
+        ));
+    }
+    Tensor::stack(&mats, 0).and_then(|s| s.reshape(&out)).map_err(exc)
 }
