@@ -39,7 +39,9 @@ fn set_of(v: &Value) -> Option<Value> {
 
 fn construct(it: &mut Interpreter, args: Args) -> R<Value> {
     let [src] = args.bind(&["iterable=", "/"])?;
-    let Some(src) = src else { return Ok(wrap(Value::set(Dict::new()))) };
+    let Some(src) = src else {
+        return Ok(wrap(Value::set(Dict::new())));
+    };
     // frozenset(f) is f itself: it cannot change.
     if src.downcast::<FrozenSet>().is_some() {
         return Ok(src);
@@ -87,11 +89,26 @@ impl NativeObject for FrozenSet {
         Some(h)
     }
     fn eq_key(&self, other: &Value) -> Option<bool> {
-        other.downcast::<FrozenSet>().map(|o| key_eq(&self.inner, &o.inner))
+        other
+            .downcast::<FrozenSet>()
+            .map(|o| key_eq(&self.inner, &o.inner))
     }
-    fn binary_op(&self, _: &Value, op: Op, other: &Value, reflected: bool, it: &mut Interpreter) -> R<Option<Value>> {
-        let Some(o) = set_of(other) else { return Ok(None) };
-        let (a, b) = if reflected { (o, self.inner.clone()) } else { (self.inner.clone(), o) };
+    fn binary_op(
+        &self,
+        _: &Value,
+        op: Op,
+        other: &Value,
+        reflected: bool,
+        it: &mut Interpreter,
+    ) -> R<Option<Value>> {
+        let Some(o) = set_of(other) else {
+            return Ok(None);
+        };
+        let (a, b) = if reflected {
+            (o, self.inner.clone())
+        } else {
+            (self.inner.clone(), o)
+        };
         let cmp = |op| Some(op);
         let cmp_op = match op {
             Op::Eq => cmp(CmpOp::Eq),
@@ -115,18 +132,35 @@ impl NativeObject for FrozenSet {
     }
     fn get_attr(&self, this: &Value, name: &str, it: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
-            "union" | "intersection" | "difference" | "symmetric_difference" | "issubset" | "issuperset"
+            "union"
+            | "intersection"
+            | "difference"
+            | "symmetric_difference"
+            | "issubset"
+            | "issuperset"
             | "isdisjoint" => {
                 let f = it.get_attr(&self.inner, name)?;
                 let wraps = !name.starts_with("is");
                 Some(Value::method(this.clone(), name, move |it, args| {
-                    let r = it.call(&f, Args { fname: args.fname.clone(), this: None, pos: args.pos, kw: args.kw })?;
+                    let r = it.call(
+                        &f,
+                        Args {
+                            fname: args.fname.clone(),
+                            this: None,
+                            pos: args.pos,
+                            kw: args.kw,
+                        },
+                    )?;
                     Ok(if wraps { wrap(r) } else { r })
                 }))
             }
             "copy" => {
                 let me = this.clone();
-                Some(Value::method(this.clone(), name, move |_, _| Ok(me.clone())))
+                Some(Value::method(
+                    this.clone(),
+                    name,
+                    move |_, _| Ok(me.clone()),
+                ))
             }
             _ => None,
         })

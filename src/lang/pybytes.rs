@@ -19,7 +19,10 @@ pub(crate) struct Bytes {
 }
 
 fn make(mutable: bool, data: Vec<u8>) -> Value {
-    Value::native(Bytes { data: RefCell::new(data), mutable })
+    Value::native(Bytes {
+        data: RefCell::new(data),
+        mutable,
+    })
 }
 
 /// A `bytes` value (literals, `str.encode`).
@@ -35,7 +38,11 @@ pub(crate) fn bytes_of(v: &Value) -> Option<Vec<u8>> {
 /// CPython's repr of bytes: `b'...'`, double quotes when the data has ' and no ", printable
 /// ASCII as itself and every other byte escaped.
 pub(crate) fn bytes_repr(d: &[u8]) -> String {
-    let quote = if d.contains(&b'\'') && !d.contains(&b'"') { b'"' } else { b'\'' };
+    let quote = if d.contains(&b'\'') && !d.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
     let mut out = String::with_capacity(d.len() + 3);
     out.push('b');
     out.push(quote as char);
@@ -71,7 +78,12 @@ fn codec(name: &str) -> R<Codec> {
         "utf-8" | "utf8" | "u8" | "utf" => Codec::Utf8,
         "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "latin" => Codec::Latin1,
         "ascii" | "us-ascii" | "646" => Codec::Ascii,
-        _ => return Err(Exception::new("LookupError", format!("unknown encoding: {name}"))),
+        _ => {
+            return Err(Exception::new(
+                "LookupError",
+                format!("unknown encoding: {name}"),
+            ));
+        }
     })
 }
 
@@ -89,7 +101,10 @@ fn handler(errors: &str) -> R<u8> {
         "strict" => Ok(0),
         "replace" => Ok(1),
         "ignore" => Ok(2),
-        other => Err(Exception::new("LookupError", format!("unknown error handler name '{other}'"))),
+        other => Err(Exception::new(
+            "LookupError",
+            format!("unknown error handler name '{other}'"),
+        )),
     }
 }
 
@@ -97,7 +112,10 @@ fn str_arg(v: Option<Value>, what: &str, default: &str) -> R<String> {
     match &v {
         None => Ok(default.to_string()),
         Some(Value::Str(s)) => Ok(s.to_string()),
-        Some(o) => Err(Exception::type_error(format!("{what}() argument must be str, not {}", o.type_name()))),
+        Some(o) => Err(Exception::type_error(format!(
+            "{what}() argument must be str, not {}",
+            o.type_name()
+        ))),
     }
 }
 
@@ -129,7 +147,9 @@ fn encode(s: &str, c: Codec, errors: &str) -> R<Vec<u8>> {
         }
         match handler(errors)? {
             0 => {
-                let end = (i..chars.len()).find(|&j| (chars[j] as u32) < limit).unwrap_or(chars.len());
+                let end = (i..chars.len())
+                    .find(|&j| (chars[j] as u32) < limit)
+                    .unwrap_or(chars.len());
                 let what = if end - i == 1 {
                     format!("character '{}' in position {i}", char_escape(ch))
                 } else {
@@ -137,7 +157,10 @@ fn encode(s: &str, c: Codec, errors: &str) -> R<Vec<u8>> {
                 };
                 return Err(Exception::new(
                     "UnicodeEncodeError",
-                    format!("'{}' codec can't encode {what}: ordinal not in range({limit})", codec_name(c)),
+                    format!(
+                        "'{}' codec can't encode {what}: ordinal not in range({limit})",
+                        codec_name(c)
+                    ),
                 ));
             }
             1 => out.push(b'?'),
@@ -155,7 +178,10 @@ fn decode(d: &[u8], c: Codec, errors: &str) -> R<String> {
         } else {
             format!("bytes in position {pos}-{}", pos + n - 1)
         };
-        Exception::new("UnicodeDecodeError", format!("'{}' codec can't decode {what}: {why}", codec_name(c)))
+        Exception::new(
+            "UnicodeDecodeError",
+            format!("'{}' codec can't decode {what}: {why}", codec_name(c)),
+        )
     };
     match c {
         Codec::Latin1 => Ok(d.iter().map(|&b| b as char).collect()),
@@ -210,10 +236,16 @@ fn decode(d: &[u8], c: Codec, errors: &str) -> R<String> {
 
 /// `str.encode(encoding='utf-8', errors='strict')`.
 pub(crate) fn str_encode(_: &mut Interpreter, args: Args) -> R<Value> {
-    let Some(Value::Str(s)) = &args.this else { return Err(Exception::type_error("encode() needs a str")) };
+    let Some(Value::Str(s)) = &args.this else {
+        return Err(Exception::type_error("encode() needs a str"));
+    };
     let [enc, errors] = args.bind(&["encoding=", "errors="])?;
     let c = codec(&str_arg(enc, "encode", "utf-8")?)?;
-    Ok(new_bytes(encode(s, c, &str_arg(errors, "encode", "strict")?)?))
+    Ok(new_bytes(encode(
+        s,
+        c,
+        &str_arg(errors, "encode", "strict")?,
+    )?))
 }
 
 /// `bytes(...)` / `bytearray(...)`: empty, n zero bytes, an iterable of ints, a buffer, or a
@@ -223,13 +255,27 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
     let tname = if mutable { "bytearray" } else { "bytes" };
     let data = match &src {
         None if enc.is_none() && errors.is_none() => Vec::new(),
-        None => return Err(Exception::type_error("encoding or errors without sequence argument")),
-        Some(Value::Str(s)) => {
-            let Some(enc) = enc else { return Err(Exception::type_error("string argument without an encoding")) };
-            encode(&s, codec(&str_arg(Some(enc), tname, "utf-8")?)?, &str_arg(errors, tname, "strict")?)?
+        None => {
+            return Err(Exception::type_error(
+                "encoding or errors without sequence argument",
+            ));
         }
-        Some(_) if enc.is_some() => return Err(Exception::type_error("encoding without a string argument")),
-        Some(_) if errors.is_some() => return Err(Exception::type_error("errors without a string argument")),
+        Some(Value::Str(s)) => {
+            let Some(enc) = enc else {
+                return Err(Exception::type_error("string argument without an encoding"));
+            };
+            encode(
+                &s,
+                codec(&str_arg(Some(enc), tname, "utf-8")?)?,
+                &str_arg(errors, tname, "strict")?,
+            )?
+        }
+        Some(_) if enc.is_some() => {
+            return Err(Exception::type_error("encoding without a string argument"));
+        }
+        Some(_) if errors.is_some() => {
+            return Err(Exception::type_error("errors without a string argument"));
+        }
         Some(v @ (Value::Int(_) | Value::Bool(_))) => {
             let n = v.as_int().unwrap_or(0);
             if n < 0 {
@@ -241,13 +287,22 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
         Some(v) => match bytes_of(&v) {
             Some(d) => d,
             None if matches!(v, Value::Float(_) | Value::None) => {
-                return Err(Exception::type_error(format!("cannot convert '{}' object to {tname}", v.type_name())));
+                return Err(Exception::type_error(format!(
+                    "cannot convert '{}' object to {tname}",
+                    v.type_name()
+                )));
             }
             None => {
                 let items = it.iterate(&v).map_err(|_| {
-                    Exception::type_error(format!("cannot convert '{}' object to {tname}", v.type_name()))
+                    Exception::type_error(format!(
+                        "cannot convert '{}' object to {tname}",
+                        v.type_name()
+                    ))
                 })?;
-                items.iter().map(|x| byte(x, mutable)).collect::<R<Vec<u8>>>()?
+                items
+                    .iter()
+                    .map(|x| byte(x, mutable))
+                    .collect::<R<Vec<u8>>>()?
             }
         },
     };
@@ -258,14 +313,21 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
 fn byte(v: &Value, mutable: bool) -> R<u8> {
     let i = v.expect_int("byte")?;
     u8::try_from(i).map_err(|_| {
-        Exception::value_error(if mutable { "byte must be in range(0, 256)" } else { "bytes must be in range(0, 256)" })
+        Exception::value_error(if mutable {
+            "byte must be in range(0, 256)"
+        } else {
+            "bytes must be in range(0, 256)"
+        })
     })
 }
 
 /// A bytes-like argument, or CPython's TypeError naming what came instead.
 fn buffer(v: &Value) -> R<Vec<u8>> {
     bytes_of(v).ok_or_else(|| {
-        Exception::type_error(format!("a bytes-like object is required, not '{}'", v.type_name()))
+        Exception::type_error(format!(
+            "a bytes-like object is required, not '{}'",
+            v.type_name()
+        ))
     })
 }
 
@@ -273,7 +335,10 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() {
         return (from <= hay.len()).then_some(from);
     }
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }
 
 fn is_space(b: u8) -> bool {
@@ -314,8 +379,25 @@ fn fromhex(_: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 const METHODS: &[&str] = &[
-    "decode", "hex", "join", "split", "startswith", "endswith", "replace", "count", "find", "index", "strip",
-    "lstrip", "rstrip", "upper", "lower", "isdigit", "isalpha", "isspace", "isascii",
+    "decode",
+    "hex",
+    "join",
+    "split",
+    "startswith",
+    "endswith",
+    "replace",
+    "count",
+    "find",
+    "index",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "upper",
+    "lower",
+    "isdigit",
+    "isalpha",
+    "isspace",
+    "isascii",
 ];
 const MUTATORS: &[&str] = &["append", "extend", "pop", "clear", "copy"];
 
@@ -329,16 +411,27 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
         "decode" => {
             let [enc, errors] = args.bind(&["encoding=", "errors="])?;
             let c = codec(&str_arg(enc, "decode", "utf-8")?)?;
-            Ok(Value::Str(decode(&d, c, &str_arg(errors, "decode", "strict")?)?.into()))
+            Ok(Value::Str(
+                decode(&d, c, &str_arg(errors, "decode", "strict")?)?.into(),
+            ))
         }
         "hex" => {
             let [] = args.bind(&[])?;
-            Ok(Value::Str(d.iter().map(|b| format!("{b:02x}")).collect::<String>().into()))
+            Ok(Value::Str(
+                d.iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+                    .into(),
+            ))
         }
         "join" => {
             let [items] = args.bind(&["iterable_of_bytes", "/"])?;
             let mut out = Vec::new();
-            for (i, v) in it.iterate(&items.unwrap_or(Value::None))?.iter().enumerate() {
+            for (i, v) in it
+                .iterate(&items.unwrap_or(Value::None))?
+                .iter()
+                .enumerate()
+            {
                 if i > 0 {
                     out.extend_from_slice(&d);
                 }
@@ -392,7 +485,9 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
                     }
                     let mut start = 0;
                     while left != 0 {
-                        let Some(p) = find(&d, &sep, start) else { break };
+                        let Some(p) = find(&d, &sep, start) else {
+                            break;
+                        };
                         parts.push(same(d[start..p].to_vec()));
                         start = p + sep.len();
                         left -= 1;
@@ -414,12 +509,21 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
                     ))
                 })?],
             };
-            let hit = |p: &Vec<u8>| if name == "startswith" { d.starts_with(p) } else { d.ends_with(p) };
+            let hit = |p: &Vec<u8>| {
+                if name == "startswith" {
+                    d.starts_with(p)
+                } else {
+                    d.ends_with(p)
+                }
+            };
             Ok(Value::Bool(options.iter().any(hit)))
         }
         "replace" => {
             let [old, new, count] = args.bind(&["old", "new", "count=", "/"])?;
-            let (old, new) = (buffer(&old.unwrap_or(Value::None))?, buffer(&new.unwrap_or(Value::None))?);
+            let (old, new) = (
+                buffer(&old.unwrap_or(Value::None))?,
+                buffer(&new.unwrap_or(Value::None))?,
+            );
             let mut left = match count {
                 Some(c) => c.expect_int("count")?,
                 None => -1,
@@ -490,8 +594,12 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
         }
         "upper" => Ok(same(d.to_ascii_uppercase())),
         "lower" => Ok(same(d.to_ascii_lowercase())),
-        "isdigit" => Ok(Value::Bool(!d.is_empty() && d.iter().all(u8::is_ascii_digit))),
-        "isalpha" => Ok(Value::Bool(!d.is_empty() && d.iter().all(u8::is_ascii_alphabetic))),
+        "isdigit" => Ok(Value::Bool(
+            !d.is_empty() && d.iter().all(u8::is_ascii_digit),
+        )),
+        "isalpha" => Ok(Value::Bool(
+            !d.is_empty() && d.iter().all(u8::is_ascii_alphabetic),
+        )),
         "isspace" => Ok(Value::Bool(!d.is_empty() && d.iter().all(|b| is_space(*b)))),
         "isascii" => Ok(Value::Bool(d.is_ascii())),
         "append" => {
@@ -505,7 +613,11 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
             let x = x.unwrap_or(Value::None);
             let more = match bytes_of(&x) {
                 Some(b) => b,
-                None => it.iterate(&x)?.iter().map(|v| byte(v, true)).collect::<R<Vec<u8>>>()?,
+                None => it
+                    .iterate(&x)?
+                    .iter()
+                    .map(|v| byte(v, true))
+                    .collect::<R<Vec<u8>>>()?,
             };
             me.data.borrow_mut().extend(more);
             Ok(Value::None)
@@ -528,7 +640,10 @@ fn method(it: &mut Interpreter, args: Args) -> R<Value> {
             Ok(Value::None)
         }
         "copy" => Ok(same(d)),
-        _ => Err(Exception::new("AttributeError", format!("'bytes' object has no attribute '{name}'"))),
+        _ => Err(Exception::new(
+            "AttributeError",
+            format!("'bytes' object has no attribute '{name}'"),
+        )),
     }
 }
 
@@ -547,7 +662,11 @@ impl NativeObject for Bytes {
     }
     fn repr(&self) -> String {
         let r = bytes_repr(&self.data.borrow());
-        if self.mutable { format!("bytearray({r})") } else { r }
+        if self.mutable {
+            format!("bytearray({r})")
+        } else {
+            r
+        }
     }
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         if METHODS.contains(&name) || (self.mutable && MUTATORS.contains(&name)) {
@@ -555,10 +674,23 @@ impl NativeObject for Bytes {
         }
         Ok(None)
     }
-    fn binary_op(&self, this: &Value, op: Op, other: &Value, reflected: bool, _: &mut Interpreter) -> R<Option<Value>> {
+    fn binary_op(
+        &self,
+        this: &Value,
+        op: Op,
+        other: &Value,
+        reflected: bool,
+        _: &mut Interpreter,
+    ) -> R<Option<Value>> {
         let d = self.data.borrow();
         let o = bytes_of(other);
-        let ord = o.as_ref().map(|o| if reflected { o.as_slice().cmp(&d) } else { d.as_slice().cmp(o) });
+        let ord = o.as_ref().map(|o| {
+            if reflected {
+                o.as_slice().cmp(&d)
+            } else {
+                d.as_slice().cmp(o)
+            }
+        });
         use std::cmp::Ordering::*;
         Ok(Some(match (op, ord) {
             (Op::Eq, ord) => Value::Bool(ord == Some(Equal)),
@@ -569,7 +701,10 @@ impl NativeObject for Bytes {
             (Op::Ge, Some(o)) => Value::Bool(o != Less),
             (Op::InPlace(BinOp::Add), _) if self.mutable => {
                 let more = buffer(other).map_err(|_| {
-                    Exception::type_error(format!("can't concat {} to bytearray", other.type_name()))
+                    Exception::type_error(format!(
+                        "can't concat {} to bytearray",
+                        other.type_name()
+                    ))
                 })?;
                 drop(d);
                 self.data.borrow_mut().extend(more);
@@ -617,7 +752,10 @@ impl NativeObject for Bytes {
         let n = d.len() as i64;
         if let Value::Slice(s) = key {
             let (start, stop, step) = super::interp::slice_indices(s, n)?;
-            let picked = super::interp::slice_positions(start, stop, step).into_iter().map(|i| d[i as usize]).collect();
+            let picked = super::interp::slice_positions(start, stop, step)
+                .into_iter()
+                .map(|i| d[i as usize])
+                .collect();
             return Ok(Some(make(self.mutable, picked)));
         }
         let Some(i) = key.as_int() else {
@@ -629,7 +767,11 @@ impl NativeObject for Bytes {
         };
         let j = if i < 0 { i + n } else { i };
         if !(0..n).contains(&j) {
-            let what = if self.mutable { "bytearray index out of range" } else { "index out of range" };
+            let what = if self.mutable {
+                "bytearray index out of range"
+            } else {
+                "index out of range"
+            };
             return Err(Exception::new("IndexError", what));
         }
         Ok(Some(Value::Int(d[j as usize] as i64)))
@@ -661,29 +803,52 @@ impl NativeObject for Bytes {
         Ok(Some(!self.data.borrow().is_empty()))
     }
     fn iter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
-        Ok(Some(Value::iter_items(self.data.borrow().iter().map(|&b| Value::Int(b as i64)).collect())))
+        Ok(Some(Value::iter_items(
+            self.data
+                .borrow()
+                .iter()
+                .map(|&b| Value::Int(b as i64))
+                .collect(),
+        )))
     }
     fn hash(&self) -> Option<u64> {
         if self.mutable {
             return None;
         }
         // FNV-1a: any content hash does, since equal bytes must hash alike.
-        Some(self.data.borrow().iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3)))
+        Some(
+            self.data
+                .borrow()
+                .iter()
+                .fold(0xcbf29ce484222325u64, |h, &b| {
+                    (h ^ b as u64).wrapping_mul(0x100000001b3)
+                }),
+        )
     }
     fn eq_key(&self, other: &Value) -> Option<bool> {
-        other.downcast::<Bytes>().map(|o| *o.data.borrow() == *self.data.borrow())
+        other
+            .downcast::<Bytes>()
+            .map(|o| *o.data.borrow() == *self.data.borrow())
     }
 }
 
 /// Registers `bytes` (with `bytes.fromhex`) and `bytearray` as builtin types.
 pub(crate) fn install(it: &mut Interpreter) {
     for (name, mutable) in [("bytes", false), ("bytearray", true)] {
-        let ctor: super::value::NativeFn = Rc::new(move |it: &mut Interpreter, args: Args| construct(it, &args, mutable));
+        let ctor: super::value::NativeFn =
+            Rc::new(move |it: &mut Interpreter, args: Args| construct(it, &args, mutable));
         let t = TypeObj::new(name, it.types.get("object").cloned(), Some(ctor));
-        t.attrs.borrow_mut().insert("fromhex".into(), Value::builtin("fromhex", move |it, args| {
-            let b = fromhex(it, args)?;
-            Ok(if mutable { make(true, bytes_of(&b).unwrap_or_default()) } else { b })
-        }));
+        t.attrs.borrow_mut().insert(
+            "fromhex".into(),
+            Value::builtin("fromhex", move |it, args| {
+                let b = fromhex(it, args)?;
+                Ok(if mutable {
+                    make(true, bytes_of(&b).unwrap_or_default())
+                } else {
+                    b
+                })
+            }),
+        );
         it.types.insert(name, t.clone());
         it.builtins.insert(name.into(), Value::Type(t));
     }
