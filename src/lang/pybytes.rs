@@ -265,7 +265,7 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
                 return Err(Exception::type_error("string argument without an encoding"));
             };
             encode(
-                &s,
+                s,
                 codec(&str_arg(Some(enc), tname, "utf-8")?)?,
                 &str_arg(errors, tname, "strict")?,
             )?
@@ -284,7 +284,7 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
             super::limits::check_text(n as u128)?;
             vec![0; n as usize]
         }
-        Some(v) => match bytes_of(&v) {
+        Some(v) => match bytes_of(v) {
             Some(d) => d,
             None if matches!(v, Value::Float(_) | Value::None) => {
                 return Err(Exception::type_error(format!(
@@ -293,7 +293,7 @@ fn construct(it: &mut Interpreter, args: &Args, mutable: bool) -> R<Value> {
                 )));
             }
             None => {
-                let items = it.iterate(&v).map_err(|_| {
+                let items = it.iterate(v).map_err(|_| {
                     Exception::type_error(format!(
                         "cannot convert '{}' object to {tname}",
                         v.type_name()
