@@ -164,6 +164,7 @@ pub enum ExprKind {
     BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
     Str(Rc<str>),
+    Bytes(Rc<[u8]>),
     Ellipsis,
     FString(Vec<FPart>),
     Name(Name, NameSlot),

@@ -49,6 +49,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("ValueError", "Exception"),
     ("UnicodeError", "ValueError"),
     ("UnicodeDecodeError", "UnicodeError"),
+    ("UnicodeEncodeError", "UnicodeError"),
     ("Warning", "Exception"),
     ("UserWarning", "Warning"),
     ("DeprecationWarning", "Warning"),
@@ -108,6 +109,8 @@ pub fn install(it: &mut Interpreter) {
         add_type(it, name, base, None);
     }
     install_types(it);
+    super::pybytes::install(it);
+    super::frozenset::install(it);
     install_functions(it);
     install_class_support(it);
     it.modules.insert("math".into(), super::math::module());
@@ -200,7 +203,16 @@ fn install_types(it: &mut Interpreter) {
         "str",
         None,
         ctor(|it, args| {
-            let [x] = args.bind(&["object="])?;
+            let [x, encoding, errors] = args.bind(&["object=", "encoding=", "errors="])?;
+            if encoding.is_some() || errors.is_some() {
+                // `str(b, 'utf-8')` decodes, as `b.decode('utf-8')` does.
+                let b = x.unwrap_or_else(|| super::pybytes::new_bytes(Vec::new()));
+                let decode = it.get_attr(&b, "decode").map_err(|_| {
+                    Exception::type_error(format!("decoding to str: need a bytes-like object, {} found", b.type_name()))
+                })?;
+                let pos = [encoding, errors].into_iter().map_while(|v| v).collect();
+                return it.call_positional(&decode, pos);
+            }
             Ok(match x {
                 Some(x) => Value::Str(it.to_str(&x)?.into()),
                 None => Value::str(""),
@@ -435,6 +447,17 @@ pub fn to_float(it: &mut Interpreter, x: &Value) -> R<f64> {
             other.type_name()
         ))),
     }
+}
+
+/// `{**m}` and `f(**m)` of a mapping that is not a dict (an OrderedDict, a state dict, a class
+/// with `keys`): its contents as a dict; None when `m` has no `keys`.
+pub(crate) fn mapping_as_dict(it: &mut Interpreter, m: &Value) -> R<Option<Value>> {
+    if !matches!(m, Value::Native(_) | Value::Instance(_)) || it.get_attr(m, "keys").is_err() {
+        return Ok(None);
+    }
+    let mut d = Dict::new();
+    dict_update(it, &mut d, m)?;
+    Ok(Some(Value::dict(d)))
 }
 
 fn dict_update(it: &mut Interpreter, d: &mut Dict, src: &Value) -> R<()> {
@@ -981,6 +1004,15 @@ fn install_functions(it: &mut Interpreter) {
     });
     def(it, "ord", |_, args| {
         let x = one(&args)?;
+        if let Some(b) = super::pybytes::bytes_of(&x) {
+            return match b[..] {
+                [c] => Ok(Value::Int(c as i64)),
+                _ => Err(Exception::type_error(format!(
+                    "ord() expected a character, but string of length {} found",
+                    b.len()
+                ))),
+            };
+        }
         let Value::Str(s) = &x else {
             return Err(Exception::type_error(format!(
                 "ord() expected string of length 1, but {} found",
@@ -1036,6 +1068,7 @@ pub fn method_fn(obj: &Value, name: &str) -> Option<fn(&mut Interpreter, Args) -
             | "isalnum" | "isspace" | "isupper" | "islower" | "isnumeric" | "isdecimal" | "splitlines"
             | "partition" | "rpartition" | "swapcase" | "casefold" | "removeprefix" | "removesuffix"
             | "expandtabs" | "isidentifier" | "istitle" => Some(str_method),
+            "encode" => Some(super::pybytes::str_encode),
             _ => None,
         },
         Value::List(_) => match name {
@@ -1714,11 +1747,17 @@ impl DictView {
     fn items(&self) -> Vec<Value> {
         let d = self.dict.borrow();
         match self.kind {
-            "dict_keys" => d.keys(),
-            "dict_values" => d.values(),
+            "dict_keys" | "odict_keys" => d.keys(),
+            "dict_values" | "odict_values" => d.values(),
             _ => d.items().into_iter().map(|(k, v)| Value::tuple(vec![k, v])).collect(),
         }
     }
+}
+
+/// A live keys, values or items view of `dict` printed as `kind` (an OrderedDict's
+/// `odict_keys`, say).
+pub(crate) fn dict_view(kind: &'static str, dict: Rc<RefCell<Dict>>) -> Value {
+    Value::native(DictView { kind, dict })
 }
 
 impl NativeObject for DictView {
@@ -1740,7 +1779,7 @@ impl NativeObject for DictView {
         }
         // Keys and items views are set-like: `&`, `|`, `-`, `^` with any iterable give a set.
         if let super::native::Op::Bin(b @ (BinOp::BitAnd | BinOp::BitOr | BinOp::Sub | BinOp::BitXor)) = op
-            && self.kind != "dict_values"
+            && !self.kind.ends_with("values")
             && it.is_iterable(other)
         {
             let as_set = |items: Vec<Value>| -> R<Value> {

@@ -1532,6 +1532,7 @@ impl Interpreter {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Bytes(b) => super::pybytes::new_bytes(b.to_vec()),
             ExprKind::Name(n, slot) => self.lookup(n, slot, env)?,
             ExprKind::List(items) => Value::list(self.eval_items(items, env)?),
             ExprKind::Tuple(items) => Value::tuple(self.eval_items(items, env)?),
@@ -1666,7 +1667,10 @@ impl Interpreter {
                             d.insert(kv, vv).map_err(|err| err.at(k.span))?;
                         }
                         None => {
-                            let m = self.eval(v, env)?;
+                            let mut m = self.eval(v, env)?;
+                            if let Some(d) = super::builtins::mapping_as_dict(self, &m)? {
+                                m = d;
+                            }
                             let Value::Dict(src) = &m else {
                                 return Err(Exception::type_error(format!(
                                     "'{}' object is not a mapping",
@@ -1891,7 +1895,10 @@ impl Interpreter {
                     out.kw.push((n.clone(), v));
                 }
                 Arg::DStar(e) => {
-                    let v = self.eval(e, env)?;
+                    let mut v = self.eval(e, env)?;
+                    if let Some(d) = super::builtins::mapping_as_dict(self, &v)? {
+                        v = d;
+                    }
                     let Value::Dict(d) = &v else {
                         return Err(Exception::type_error(format!(
                             "{} argument after ** must be a mapping, not {}",

@@ -29,6 +29,8 @@ pub enum StrLit {
     Plain(String),
     /// An f-string: the raw body between the quotes, its file offset, and whether it is raw.
     Format { body: String, offset: usize, raw: bool },
+    /// A bytes literal's value.
+    Bytes(Vec<u8>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -171,16 +173,15 @@ impl<'a> Lexer<'a> {
                         let (raw, fmt, bytes) =
                             (lower.contains('r'), lower.contains('f'), lower.contains('b'));
                         if lower.chars().all(|c| "rfbu".contains(c)) {
-                            if bytes {
-                                return Err(self.err(
-                                    "SyntaxError",
-                                    "unsupported: bytes literals",
-                                    start,
-                                    end,
-                                ));
+                            if bytes && (fmt || lower.contains('u')) {
+                                // `bf''` and `bu''` are not prefixes: a name then a string.
+                                return Err(self.err("SyntaxError", "invalid syntax", start, end));
                             }
                             self.pos = end;
                             self.string(start, end, raw, fmt)?;
+                            if bytes {
+                                self.bytes_literal(start, raw)?;
+                            }
                             continue;
                         }
                     }
@@ -449,11 +450,82 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
+    /// Turn the string token just pushed into a bytes literal: ASCII only, and `\x`/octal
+    /// escapes are bytes (`\u` is no escape in bytes).
+    fn bytes_literal(&mut self, start: usize, raw: bool) -> Result<(), LexError> {
+        let Some(Token { tok: Tok::Str(StrLit::Plain(text)), span }) = self.toks.last().cloned() else {
+            return Ok(());
+        };
+        let body_start = self.src[start..].find(['\'', '"']).map_or(start, |q| start + q);
+        let quote = self.bytes[body_start];
+        let triple = self.bytes.get(body_start + 1) == Some(&quote) && self.bytes.get(body_start + 2) == Some(&quote);
+        let q = if triple { 3 } else { 1 };
+        let body = &self.src[body_start + q..self.pos - q];
+        if !body.is_ascii() {
+            return Err(self.err("SyntaxError", "bytes can only contain ASCII literal characters", start, self.pos));
+        }
+        let data = if raw { text.into_bytes() } else { unescape_bytes(body) };
+        if let Some(last) = self.toks.last_mut() {
+            *last = Token { tok: Tok::Str(StrLit::Bytes(data)), span };
+        }
+        Ok(())
+    }
+
     /// CPython reports the line number of the unterminated literal.
     fn fix_line(&self, msg: String, at: usize) -> String {
         let line = self.src[..at].matches('\n').count() + 1;
         msg.replace("line 1", &format!("line {line}"))
     }
+}
+
+/// Process backslash escapes of a non-raw bytes body (ASCII): `\xhh` and octal are bytes.
+fn unescape_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 == b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let e = b[i + 1];
+        i += 2;
+        let hex = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
+        match e {
+            b'\n' => {}
+            b'\\' | b'\'' | b'"' => out.push(e),
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v = (e - b'0') as u32;
+                for _ in 0..2 {
+                    match b.get(i) {
+                        Some(d @ b'0'..=b'7') => {
+                            v = v * 8 + (d - b'0') as u32;
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => match (hex(i), hex(i + 1)) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.extend_from_slice(b"\\x"),
+            },
+            other => out.extend_from_slice(&[b'\\', other]),
+        }
+    }
+    out
 }
 
 /// Process backslash escapes of a non-raw string body.

@@ -244,6 +244,7 @@ fn expr(e: &Expr, depth: usize) -> Deep {
         | ExprKind::BigInt(_)
         | ExprKind::Float(_)
         | ExprKind::Str(_)
+        | ExprKind::Bytes(_)
         | ExprKind::Ellipsis
         | ExprKind::Name(..) => Ok(()),
         ExprKind::FString(parts) => fparts(parts, d),

@@ -45,6 +45,8 @@ mod timeit_timer;
 mod argparse;
 mod future;
 mod pycollections;
+mod pybytes;
+mod frozenset;
 mod itertools;
 mod json;
 mod namedtuple;

@@ -239,6 +239,17 @@ pub trait NativeObject: Any {
         false
     }
 
+    /// `item in this`; `Ok(None)` searches what `iter` gives, comparing with `==`.
+    fn contains(&self, _item: &Value, _interp: &mut Interpreter) -> Result<Option<bool>, Exception> {
+        Ok(None)
+    }
+
+    /// Equality as a dict key or set item with another native value (bytes, frozenset), when
+    /// it is by content; None compares by identity (`key_identity`).
+    fn eq_key(&self, _other: &Value) -> Option<bool> {
+        None
+    }
+
     /// For `isinstance(this, cls)` with native classes: default compares `type_name`.
     fn is_instance_of(&self, type_name: &str) -> bool {
         self.type_name() == type_name

@@ -691,6 +691,7 @@ impl Interpreter {
                 let r = self.call_dunder(container, "__contains__", vec![item.clone()])?.unwrap_or(Value::Bool(false));
                 self.truthy(&r)
             }
+            Value::Native(n) if let Some(found) = n.clone().contains(item, self)? => Ok(found),
             Value::Iter(_) | Value::Native(_) | Value::Instance(_) => {
                 let items = self.iterate(container).map_err(|_| {
                     Exception::type_error(format!("argument of type '{}' is not iterable", container.type_name()))

@@ -1220,9 +1220,15 @@ impl<'a> Parser<'a> {
         let mut parts: Vec<FPart> = Vec::new();
         let mut is_f = false;
         let mut end = span;
+        let is_bytes = matches!(first, StrLit::Bytes(_));
+        let mut data: Vec<u8> = Vec::new();
         let mut lit = Some(first);
         while let Some(l) = lit.take() {
+            if matches!(l, StrLit::Bytes(_)) != is_bytes {
+                return Err(self.error("cannot mix bytes and nonbytes literals"));
+            }
             match l {
+                StrLit::Bytes(b) => data.extend(b),
                 StrLit::Plain(s) => push_lit(&mut parts, &s),
                 StrLit::Format { body, offset, raw } => {
                     is_f = true;
@@ -1241,6 +1247,9 @@ impl<'a> Parser<'a> {
             }
         }
         let span = span.to(end);
+        if is_bytes {
+            return Ok(Expr { kind: ExprKind::Bytes(data.into()), span });
+        }
         if !is_f {
             let s = match parts.pop() {
                 Some(FPart::Lit(s)) => s,
@@ -1439,7 +1448,7 @@ fn aug_op(op: &str) -> Option<BinOp> {
 fn expr_desc(e: &ExprKind) -> &'static str {
     match e {
         ExprKind::None | ExprKind::Bool(_) | ExprKind::Ellipsis => "literal",
-        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
+        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bytes(_) => "literal",
         ExprKind::FString(_) => "f-string expression",
         ExprKind::Call(..) => "function call",
         ExprKind::Binary(..) | ExprKind::Unary(..) => "expression",

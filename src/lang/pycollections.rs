@@ -1,18 +1,19 @@
-//! `collections.defaultdict`, `Counter` and `deque`, as NLP tutorials build vocabularies
-//! (`counts = defaultdict(int)`, `Counter(tokens).most_common(10)`) and reinforcement-learning
-//! ones keep a replay memory (`deque([], maxlen=10000)`).
+//! `collections.defaultdict`, `Counter`, `OrderedDict` and `deque`, as NLP tutorials build
+//! vocabularies (`counts = defaultdict(int)`, `Counter(tokens).most_common(10)`) and
+//! reinforcement-learning ones keep a replay memory (`deque([], maxlen=10000)`).
 //!
-//! A defaultdict or Counter wraps a real dict: its methods, iteration and printing are the
-//! dict's; a missing key read with `d[key]` is filled from the factory first (a Counter
-//! answers 0 and stores nothing). Neither is a `dict` subclass here (`isinstance(d, dict)` is
-//! False, docs/divergences.md).
+//! A defaultdict, Counter or OrderedDict wraps a real dict: its methods, iteration and printing
+//! are the dict's; a missing key read with `d[key]` is filled from the factory first (a Counter
+//! answers 0 and stores nothing). `isinstance(d, dict)` is True, as for CPython's subclasses;
+//! `type(d)` is not a subclass of `dict` here (docs/divergences.md). An OrderedDict adds
+//! `move_to_end`, `popitem(last=)`, its `OrderedDict([...])` repr and order-sensitive equality.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use super::native::{Args, NativeObject, Op};
 use super::ast::{BinOp, CmpOp};
-use super::value::Dict;
+use super::value::{Dict, key_eq};
 use super::{Exception, Interpreter, Value};
 
 type R<T> = Result<T, Exception>;
@@ -23,6 +24,7 @@ pub(crate) struct DefaultDict {
     /// Always a `Value::Dict`.
     inner: Value,
     counter: bool,
+    ordered: bool,
 }
 
 impl DefaultDict {
@@ -50,13 +52,32 @@ pub(crate) fn defaultdict(it: &mut Interpreter, args: Args) -> R<Value> {
             "first argument must be callable or None",
         ));
     }
+    let d = init_dict(it, args.pos.get(1), &args.kw)?;
+    Ok(Value::native(DefaultDict {
+        factory,
+        inner: Value::dict(d),
+        counter: false,
+        ordered: false,
+    }))
+}
+
+/// A dict from a mapping or an iterable of pairs, then keyword arguments.
+fn init_dict(it: &mut Interpreter, init: Option<&Value>, kw: &[(super::ast::Name, Value)]) -> R<Dict> {
     let mut d = Dict::new();
-    if let Some(init) = args.pos.get(1) {
+    if let Some(init) = init {
         let pairs = match init {
             Value::Dict(src) => src.borrow().items(),
             v => {
+                // A mapping (another OrderedDict, a state dict): its items.
+                let v = match v {
+                    Value::Native(_) if it.get_attr(v, "keys").is_ok() => {
+                        let items = it.get_attr(v, "items")?;
+                        it.call_positional(&items, Vec::new())?
+                    }
+                    v => v.clone(),
+                };
                 let mut pairs = Vec::new();
-                for item in it.iterate(v)? {
+                for item in it.iterate(&v)? {
                     let kv = it.iterate(&item)?;
                     if kv.len() != 2 {
                         return Err(Exception::value_error(format!(
@@ -74,14 +95,19 @@ pub(crate) fn defaultdict(it: &mut Interpreter, args: Args) -> R<Value> {
             d.insert(k, v)?;
         }
     }
-    for (k, v) in &args.kw {
+    for (k, v) in kw {
         d.insert(Value::Str(k.clone()), v.clone())?;
     }
-    Ok(Value::native(DefaultDict {
-        factory,
-        inner: Value::dict(d),
-        counter: false,
-    }))
+    Ok(d)
+}
+
+/// `OrderedDict(mapping_or_pairs, **kw)`.
+pub(crate) fn ordered_dict(it: &mut Interpreter, args: Args) -> R<Value> {
+    if args.pos.len() > 1 {
+        return Err(Exception::type_error(format!("expected at most 1 arguments, got {}", args.pos.len())));
+    }
+    let d = init_dict(it, args.pos.first(), &args.kw)?;
+    Ok(Value::native(DefaultDict { factory: Value::None, inner: Value::dict(d), counter: false, ordered: true }))
 }
 
 /// `Counter(iterable)`, `Counter(mapping)`, `Counter(**counts)`.
@@ -96,6 +122,7 @@ pub(crate) fn counter(it: &mut Interpreter, args: Args) -> R<Value> {
         factory: Value::None,
         inner: Value::dict(Dict::new()),
         counter: true,
+        ordered: false,
     };
     if let Some(src) = args.pos.first() {
         c.add_counts(it, src, 1)?;
@@ -109,6 +136,45 @@ pub(crate) fn counter(it: &mut Interpreter, args: Args) -> R<Value> {
 }
 
 impl DefaultDict {
+    /// `==`: by content with any mapping; in order too between two OrderedDicts.
+    fn equals(&self, other: &Value, it: &mut Interpreter) -> R<bool> {
+        let theirs = match other.downcast::<DefaultDict>() {
+            Some(o) if self.ordered && o.ordered => {
+                let (a, b) = (self.dict().borrow().items(), o.dict().borrow().items());
+                if a.len() != b.len() || !a.iter().zip(&b).all(|(x, y)| key_eq(&x.0, &y.0)) {
+                    return Ok(false);
+                }
+                for (x, y) in a.iter().zip(&b) {
+                    let eq = it.compare(CmpOp::Eq, &x.1, &y.1)?;
+                    if !it.truthy(&eq)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            Some(o) => o.inner.clone(),
+            None => other.clone(),
+        };
+        let eq = it.compare(CmpOp::Eq, &self.inner, &theirs)?;
+        it.truthy(&eq)
+    }
+
+    /// `move_to_end(key, last=True)`: the key moves to the end, or to the front.
+    fn move_to_end(&self, key: &Value, last: bool) -> R<()> {
+        let mut d = self.dict().borrow_mut();
+        let Some(v) = d.remove(key)? else { return Err(super::interp::key_error(key)) };
+        if last {
+            return d.insert(key.clone(), v);
+        }
+        let mut front = Dict::new();
+        front.insert(key.clone(), v)?;
+        for (k, v) in d.items() {
+            front.insert(k, v)?;
+        }
+        *d = front;
+        Ok(())
+    }
+
     /// `update` (`sign` 1) or `subtract` (-1): counts of an iterable's items, or a mapping's.
     fn add_counts(&self, it: &mut Interpreter, src: &Value, sign: i64) -> R<()> {
         let pairs: Vec<(Value, Value)> = match src {
@@ -174,6 +240,8 @@ impl NativeObject for DefaultDict {
     fn type_name(&self) -> &str {
         if self.counter {
             "Counter"
+        } else if self.ordered {
+            "OrderedDict"
         } else {
             "defaultdict"
         }
@@ -181,11 +249,18 @@ impl NativeObject for DefaultDict {
     fn module_name(&self) -> Option<&str> {
         Some("collections")
     }
+    fn is_instance_of(&self, type_name: &str) -> bool {
+        type_name == self.type_name() || type_name == "dict"
+    }
+    fn contains(&self, item: &Value, _: &mut Interpreter) -> R<Option<bool>> {
+        self.dict().borrow().contains(item).map(Some)
+    }
     fn snapshot(&self, c: &mut super::interp::Copier) -> Option<Value> {
         Some(Value::native(DefaultDict {
             factory: c.value(&self.factory)?,
             inner: c.value(&self.inner)?,
             counter: self.counter,
+            ordered: self.ordered,
         }))
     }
     fn str_in(&self, this: &Value, it: &mut Interpreter) -> R<Option<String>> {
@@ -202,6 +277,14 @@ impl NativeObject for DefaultDict {
             }
             return Ok(Some(format!("Counter({})", it.repr(&Value::dict(d))?)));
         }
+        if self.ordered {
+            let items: Vec<Value> =
+                self.dict().borrow().items().into_iter().map(|(k, v)| Value::tuple(vec![k, v])).collect();
+            if items.is_empty() {
+                return Ok(Some("OrderedDict()".into()));
+            }
+            return Ok(Some(format!("OrderedDict({})", it.repr(&Value::list(items))?)));
+        }
         let f = match &self.factory {
             Value::None => "None".to_string(),
             f => it.repr(f)?,
@@ -211,6 +294,9 @@ impl NativeObject for DefaultDict {
     /// A Counter's `+`, `-`, `|` and `&` with another Counter, as CPython's (only positive
     /// counts kept).
     fn binary_op(&self, _: &Value, op: Op, other: &Value, reflected: bool, it: &mut Interpreter) -> R<Option<Value>> {
+        if let Op::Eq | Op::Ne = op {
+            return self.equals(other, it).map(|eq| Some(Value::Bool(eq == (op == Op::Eq))));
+        }
         let Some(o) = other.downcast::<DefaultDict>().filter(|o| o.counter && self.counter && !reflected) else {
             return Ok(None);
         };
@@ -254,7 +340,7 @@ impl NativeObject for DefaultDict {
                 }
             }
         }
-        Ok(Some(Value::native(DefaultDict { factory: Value::None, inner: Value::dict(out), counter: true })))
+        Ok(Some(Value::native(DefaultDict { factory: Value::None, inner: Value::dict(out), counter: true, ordered: false })))
     }
     fn get_item(&self, _: &Value, key: &Value, it: &mut Interpreter) -> R<Option<Value>> {
         if let Some(v) = self.dict().borrow().get(key)? {
@@ -290,7 +376,43 @@ impl NativeObject for DefaultDict {
             })
         };
         Ok(match name {
-            "default_factory" if !self.counter => Some(self.factory.clone()),
+            "default_factory" if !self.counter && !self.ordered => Some(self.factory.clone()),
+            "move_to_end" if self.ordered => Some(method(|c, _, args| {
+                let [key, last] = args.bind(&["key", "last="])?;
+                let last = match last {
+                    Some(l) => l.as_int().ok_or_else(|| Exception::type_error("last must be a bool"))? != 0,
+                    None => true,
+                };
+                c.move_to_end(&key.unwrap_or(Value::None), last)?;
+                Ok(Value::None)
+            })),
+            "popitem" if self.ordered => Some(method(|c, _, args| {
+                let [last] = args.bind(&["last="])?;
+                let last = last.is_none_or(|l| l.as_int() != Some(0));
+                let mut d = c.dict().borrow_mut();
+                let key = if last { d.keys().pop() } else { d.keys().into_iter().next() };
+                let Some(key) = key else {
+                    return Err(Exception::new("KeyError", "'dictionary is empty'"));
+                };
+                let v = d.remove(&key)?.unwrap_or(Value::None);
+                Ok(Value::tuple(vec![key, v]))
+            })),
+            "copy" if self.ordered => Some(method(|c, _, _| {
+                let d = c.dict().borrow().clone();
+                Ok(Value::native(DefaultDict { factory: Value::None, inner: Value::dict(d), counter: false, ordered: true }))
+            })),
+            "keys" | "values" | "items" if self.ordered => {
+                let kind = match name {
+                    "keys" => "odict_keys",
+                    "values" => "odict_values",
+                    _ => "odict_items",
+                };
+                let d = self.dict().clone();
+                Some(Value::method(this.clone(), name, move |_, args| {
+                    let [] = args.bind(&[])?;
+                    Ok(super::builtins::dict_view(kind, d.clone()))
+                }))
+            }
             "most_common" if self.counter => Some(method(|c, it, args| {
                 let [n] = args.bind(&["n="])?;
                 let mut items = c.most_common(it)?;

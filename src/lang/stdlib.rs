@@ -55,12 +55,17 @@ impl NativeObject for PyFrame {
 /// Registers the modules of this file with `it`.
 pub fn install(it: &mut Interpreter) {
     let collections = Module::new("collections");
-    // Dicts keep insertion order, so an OrderedDict behaves as a dict for what tutorials do
-    // with it (build one, pass it to nn.Sequential, iterate it); its repr is a dict's.
-    collections.set("OrderedDict", Value::builtin("OrderedDict", |it, args| {
-        let dict = it.types.get("dict").cloned().ok_or_else(|| Exception::runtime_error("dict type missing"))?;
-        it.call(&Value::Type(dict), args)
-    }));
+    // A type, so that `isinstance(sd, OrderedDict)` and `type(sd) == OrderedDict` hold for
+    // state dicts too; `issubclass(OrderedDict, dict)` through its base.
+    let ordered: super::value::NativeFn = Rc::new(super::pycollections::ordered_dict);
+    let odict = super::value::TypeObj::build(
+        "OrderedDict".into(),
+        Some("collections".into()),
+        it.types.get("dict").cloned(),
+        Some(ordered),
+        Default::default(),
+    );
+    collections.set("OrderedDict", Value::Type(Rc::new(odict)));
     collections.set("Counter", Value::builtin("Counter", super::pycollections::counter));
     collections.set("defaultdict", Value::builtin("defaultdict", super::pycollections::defaultdict));
     collections.set("deque", Value::builtin("deque", super::pycollections::deque));

@@ -527,8 +527,9 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
         }
         (Slice(x), Slice(y)) => x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)),
         (Type(x), Type(y)) => Rc::ptr_eq(x, y) || (x.name == y.name && x.module == y.module),
-        (Native(x), Native(y)) if !Rc::ptr_eq(x, y) => match (x.key_identity(), y.key_identity()) {
-            (Some(p), Some(q)) => p == q,
+        (Native(x), Native(y)) if !Rc::ptr_eq(x, y) => match (x.eq_key(b), x.key_identity(), y.key_identity()) {
+            (Some(eq), _, _) => eq,
+            (Option::None, Some(p), Some(q)) => p == q,
             _ => false,
         },
         _ => a.identity() == b.identity() && a.identity() != 0,

@@ -2,8 +2,11 @@
 //! literals and escapes, `.`, classes (ranges, negation, `\d\w\s` inside), anchors (`^ $ \A \Z
 //! \b \B`), groups (capturing, named `(?P<n>...)`, non-capturing, lookahead and lookbehind),
 //! alternation (leftmost alternative first), greedy and lazy quantifiers, backreferences and
-//! the flags IGNORECASE, MULTILINE, DOTALL and VERBOSE. Like CPython's sre it backtracks, so a
-//! pattern finds the match CPython finds. Positions are in characters (code points).
+//! the flags IGNORECASE, MULTILINE, DOTALL and VERBOSE (also scoped, `(?i:...)`), possessive
+//! quantifiers and atomic groups (Python 3.11), and for the third-party `regex` module
+//! (`REGEX_SYNTAX`) the Unicode category classes `\p{L}`/`\P{N}` of GPT's split patterns. Like
+//! CPython's sre it backtracks, so a pattern finds the match CPython finds. Positions are in
+//! characters (code points).
 
 use std::collections::HashMap;
 
@@ -11,6 +14,8 @@ pub const IGNORECASE: i64 = 2;
 pub const MULTILINE: i64 = 8;
 pub const DOTALL: i64 = 16;
 pub const VERBOSE: i64 = 64;
+/// Not a Python flag: set by the `regex` module, whose syntax adds `\p{..}` classes.
+pub const REGEX_SYNTAX: i64 = 1 << 20;
 
 #[derive(Debug, Clone)]
 enum ClassItem {
@@ -18,6 +23,8 @@ enum ClassItem {
     Digit(bool),
     Word(bool),
     Space(bool),
+    /// A Unicode general category (`L`, or `Lu` with its second letter), or its complement.
+    Prop(char, Option<char>, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +55,8 @@ enum Node {
         negated: bool,
         node: Box<Node>,
     },
+    /// An atomic group or possessive repeat: its first match only, never backtracked into.
+    Atomic(Box<Node>),
 }
 
 /// A compiled pattern.
@@ -137,6 +146,8 @@ impl Parser<'_> {
     fn quantifier(&mut self, atom: Node) -> Result<Node, PatternError> {
         let mut atom = atom;
         loop {
+            let qpos = self.pos;
+            // `braces` consumes its `{m,n}`; the one-character quantifiers are consumed here.
             let (min, max) = match self.peek() {
                 Some('*') => (0, usize::MAX),
                 Some('+') => (1, usize::MAX),
@@ -147,8 +158,7 @@ impl Parser<'_> {
                 },
                 _ => return Ok(atom),
             };
-            let qpos = self.pos;
-            if self.peek() != Some('{') {
+            if self.pos == qpos {
                 self.pos += 1;
             }
             if matches!(
@@ -161,9 +171,13 @@ impl Parser<'_> {
                 return self.err("multiple repeat", qpos);
             }
             let mut greedy = true;
+            let mut possessive = false;
             if self.peek() == Some('?') {
                 self.pos += 1;
                 greedy = false;
+            } else if self.peek() == Some('+') {
+                self.pos += 1;
+                possessive = true;
             }
             if min > max {
                 return self.err("min repeat greater than max repeat", qpos + 1);
@@ -174,6 +188,9 @@ impl Parser<'_> {
                 max,
                 greedy,
             };
+            if possessive {
+                atom = Node::Atomic(Box::new(atom));
+            }
         }
     }
 
@@ -251,16 +268,44 @@ impl Parser<'_> {
                     look = Some((false, self.chars.get(self.pos + 1) == Some(&'!')));
                     self.pos += 2;
                 }
+                Some('>') => {
+                    self.pos += 1;
+                    let inner = self.alternation()?;
+                    if self.peek() != Some(')') {
+                        return self.err("missing ), unterminated subpattern", start);
+                    }
+                    self.pos += 1;
+                    return Ok(Node::Atomic(Box::new(inner)));
+                }
                 Some(c) if "aiLmsux".contains(c) => {
+                    let mut scoped = 0;
                     while let Some(c) = self.peek() {
                         self.pos += 1;
                         match c {
-                            'i' => self.flags |= IGNORECASE,
-                            'm' => self.flags |= MULTILINE,
-                            's' => self.flags |= DOTALL,
-                            'x' => self.flags |= VERBOSE,
+                            'i' => scoped |= IGNORECASE,
+                            'm' => scoped |= MULTILINE,
+                            's' => scoped |= DOTALL,
+                            'x' => scoped |= VERBOSE,
                             'a' | 'u' | 'L' => {}
-                            ')' => return Ok(Node::Concat(Vec::new())),
+                            // `(?i:...)`: the flags hold inside the group only. Case folding is
+                            // compiled into its characters, as the matcher's flags are global.
+                            ':' => {
+                                let outer = self.flags;
+                                self.flags |= scoped;
+                                let inner = self.alternation();
+                                self.flags = outer;
+                                let inner = inner?;
+                                if self.peek() != Some(')') {
+                                    return self.err("missing ), unterminated subpattern", start);
+                                }
+                                self.pos += 1;
+                                let fold_here = scoped & IGNORECASE != 0 && outer & IGNORECASE == 0;
+                                return Ok(if fold_here { icase_node(inner) } else { inner });
+                            }
+                            ')' => {
+                                self.flags |= scoped;
+                                return Ok(Node::Concat(Vec::new()));
+                            }
                             _ => return self.err("unknown flag", self.pos - 1),
                         }
                     }
@@ -304,6 +349,25 @@ impl Parser<'_> {
             'W' => class(ClassItem::Word(false)),
             's' => class(ClassItem::Space(true)),
             'S' => class(ClassItem::Space(false)),
+            'p' | 'P' if self.flags & REGEX_SYNTAX != 0 => {
+                let name: String = if self.peek() == Some('{') {
+                    let close = self.chars[self.pos..].iter().position(|&c| c == '}');
+                    let Some(close) = close else { return self.err("missing }", self.pos) };
+                    let n = self.chars[self.pos + 1..self.pos + close].iter().collect();
+                    self.pos += close + 1;
+                    n
+                } else {
+                    self.peek().map(String::from).unwrap_or_default()
+                };
+                if name.len() == 1 && self.chars.get(self.pos) == name.chars().next().as_ref() {
+                    self.pos += 1;
+                }
+                let mut cs = name.chars();
+                match (cs.next(), cs.next(), cs.next()) {
+                    (Some(a), b, None) if "LMNPSZC".contains(a) => class(ClassItem::Prop(a, b, c == 'p')),
+                    _ => return self.err(&format!("unknown property '{name}'"), start),
+                }
+            }
             'b' if in_class => Node::Char('\u{8}'),
             'b' => Node::WordBoundary(true),
             'B' => Node::WordBoundary(false),
@@ -409,6 +473,38 @@ impl Parser<'_> {
     }
 }
 
+/// A node matching what `n` matches in either case (a scoped `(?i:...)`).
+fn icase_node(n: Node) -> Node {
+    let variants = |c: char| [fold(c), c.to_uppercase().next().unwrap_or(c)];
+    match n {
+        Node::Char(c) => {
+            let [l, u] = variants(c);
+            Node::Class { items: vec![ClassItem::Range(l, l), ClassItem::Range(u, u)], negated: false }
+        }
+        Node::Class { items, negated } => {
+            let mut out = Vec::new();
+            for item in items {
+                if let ClassItem::Range(lo, hi) = item
+                    && (hi as u32) - (lo as u32) < 256
+                {
+                    for c in lo..=hi {
+                        out.extend(variants(c).map(|v| ClassItem::Range(v, v)));
+                    }
+                }
+                out.push(item);
+            }
+            Node::Class { items: out, negated }
+        }
+        Node::Group(inner, i) => Node::Group(Box::new(icase_node(*inner)), i),
+        Node::Atomic(inner) => Node::Atomic(Box::new(icase_node(*inner))),
+        Node::Concat(v) => Node::Concat(v.into_iter().map(icase_node).collect()),
+        Node::Alt(v) => Node::Alt(v.into_iter().map(icase_node).collect()),
+        Node::Repeat { node, min, max, greedy } => Node::Repeat { node: Box::new(icase_node(*node)), min, max, greedy },
+        Node::Look { ahead, negated, node } => Node::Look { ahead, negated, node: Box::new(icase_node(*node)) },
+        other => other,
+    }
+}
+
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -498,6 +594,11 @@ impl Matcher<'_> {
             ClassItem::Digit(yes) => c.is_numeric() == yes,
             ClassItem::Word(yes) => is_word(c) == yes,
             ClassItem::Space(yes) => c.is_whitespace() == yes,
+            ClassItem::Prop(a, b, yes) => {
+                let cat = crate::lang::unicodedata::category(c);
+                let mut cs = cat.chars();
+                (cs.next() == Some(a) && b.is_none_or(|b| cs.next() == Some(b))) == yes
+            }
         })
     }
 
@@ -593,6 +694,18 @@ impl Matcher<'_> {
                     })
                 };
                 (found != *negated) && k(pos, caps)
+            }
+            Node::Atomic(inner) => {
+                let mut probe = caps.clone();
+                let mut end = None;
+                if !self.node(inner, pos, &mut probe, &mut |p, _| {
+                    end = Some(p);
+                    true
+                }) {
+                    return false;
+                }
+                *caps = probe;
+                k(end.unwrap_or(pos), caps)
             }
             Node::Repeat {
                 node,

@@ -186,7 +186,7 @@ impl NativeObject for PatternRef {
     fn get_attr(&self, this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
             "pattern" => Some(Value::str(&self.0.source)),
-            "flags" => Some(Value::Int(self.0.flags | 32)),
+            "flags" => Some(Value::Int(self.0.flags & !engine::REGEX_SYNTAX | 32)),
             "groups" => Some(Value::Int(self.0.re.groups as i64)),
             "match" | "search" | "fullmatch" | "findall" | "finditer" | "sub" | "subn"
             | "split" => {
@@ -467,8 +467,16 @@ fn call_op(
 }
 
 /// Registers `re`.
+/// Registers `re`, and `regex` (the third-party module GPT tokenizers import): the same
+/// functions over the same engine, with its `\p{..}` classes.
 pub fn install(it: &mut Interpreter) {
-    let m = Module::new("re");
+    for (name, syntax) in [("re", 0), ("regex", engine::REGEX_SYNTAX)] {
+        install_as(it, name, syntax);
+    }
+}
+
+fn install_as(it: &mut Interpreter, modname: &str, syntax: i64) {
+    let m = Module::new(modname);
     for (names, v) in [
         (&["I", "IGNORECASE"][..], engine::IGNORECASE),
         (&["M", "MULTILINE"][..], engine::MULTILINE),
@@ -483,9 +491,9 @@ pub fn install(it: &mut Interpreter) {
     }
     m.set(
         "compile",
-        Value::builtin("compile", |_, args| {
+        Value::builtin("compile", move |_, args| {
             let [pattern, flags] = args.bind(&["pattern", "flags="])?;
-            let flags = int_or(flags, 0)?;
+            let flags = int_or(flags, 0)? | syntax;
             Ok(Value::native(PatternRef(compile(
                 &pattern.unwrap_or(Value::None),
                 flags,
@@ -517,7 +525,7 @@ pub fn install(it: &mut Interpreter) {
                     )));
                 };
                 let rest: Vec<Value> = args.pos.iter().skip(1).cloned().collect();
-                let flags = int_or(get(&rest, &args.kw, flags_at, "flags"), 0)?;
+                let flags = int_or(get(&rest, &args.kw, flags_at, "flags"), 0)? | syntax;
                 let p = compile(&pattern, flags)?;
                 let rest: Vec<Value> = rest.into_iter().take(flags_at).collect();
                 let kw: Vec<_> = args
@@ -567,5 +575,5 @@ pub fn install(it: &mut Interpreter) {
             Default::default(),
         ))),
     );
-    it.modules.insert("re".into(), Value::Module(Rc::new(m)));
+    it.modules.insert(modname.into(), Value::Module(Rc::new(m)));
 }

@@ -1777,6 +1777,9 @@ impl NativeObject for PyStateDict {
     fn type_name(&self) -> &str {
         "OrderedDict"
     }
+    fn is_instance_of(&self, type_name: &str) -> bool {
+        type_name == "OrderedDict" || type_name == "dict"
+    }
     fn snapshot(&self, c: &mut crate::lang::interp::Copier) -> Option<Value> {
         Some(Value::native(self.copy(c)?))
     }
