@@ -29,6 +29,7 @@ pub mod embedding_bag;
 pub use bitwise::BitOp;
 pub mod conv;
 pub mod conv_transpose;
+pub mod conv3d;
 pub mod channel_shuffle;
 pub mod fold;
 mod conv_im2col;

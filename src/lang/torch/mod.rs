@@ -20,6 +20,7 @@ mod dist;
 mod checkpoint;
 mod conv;
 mod conv_transpose;
+mod conv3d;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -719,6 +720,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         // randint(high, size) or randint(low, high, size)
         check_kwargs(&args, &["low", "high", "size", "dtype", "generator", "requires_grad"])?;
         let mut pos = args.pos.clone();
+        // `low=` and `high=` by keyword too (`randint(low=1, high=C, size=(N, S))`).
+        if let Some(h) = kw(&args, "high") {
+            if let Some(l) = kw(&args, "low") {
+                pos.insert(0, l.clone());
+            }
+            pos.push(h.clone());
+        }
         if let Some(s) = kw(&args, "size") {
             pos.push(s.clone());
         }
@@ -1073,6 +1081,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     adaptive_max1d::add_functional(&m);
     local_response_norm::add_functional(&m);
     adaptive_max::add_functional(&m);
+    conv3d::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

@@ -1754,6 +1754,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::adaptive_max1d::register(&m);
     super::local_response_norm::register(&m);
     super::adaptive_max::register(&m);
+    super::conv3d::register(&m, shared);
     m
 }
 
