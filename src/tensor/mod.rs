@@ -86,6 +86,7 @@ mod ops;
 pub mod optim;
 pub mod pool;
 pub mod adaptive_max;
+pub mod pool3d;
 mod pool_max2;
 mod print;
 pub mod print_complex;

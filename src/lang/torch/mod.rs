@@ -21,6 +21,7 @@ mod checkpoint;
 mod conv;
 mod conv_transpose;
 mod conv3d;
+mod pool3d;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -1082,6 +1083,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     local_response_norm::add_functional(&m);
     adaptive_max::add_functional(&m);
     conv3d::add_functional(&m);
+    pool3d::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

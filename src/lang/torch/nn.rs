@@ -1755,6 +1755,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::local_response_norm::register(&m);
     super::adaptive_max::register(&m);
     super::conv3d::register(&m, shared);
+    super::pool3d::register(&m);
     m
 }
 
