@@ -29,6 +29,7 @@ pub mod embedding_bag;
 pub use bitwise::BitOp;
 pub mod conv;
 pub mod conv_transpose;
+pub mod conv_transpose1d;
 pub mod conv3d;
 pub mod channel_shuffle;
 pub mod fold;
