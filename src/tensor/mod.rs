@@ -88,6 +88,7 @@ pub mod optim;
 pub mod pool;
 pub mod adaptive_max;
 pub mod pool3d;
+pub mod max_unpool;
 mod pool_max2;
 mod print;
 pub mod print_complex;

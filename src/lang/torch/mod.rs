@@ -22,6 +22,8 @@ mod conv;
 mod conv_transpose;
 mod conv3d;
 mod pool3d;
+mod unpool;
+mod lp_pool;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -1084,6 +1086,8 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     adaptive_max::add_functional(&m);
     conv3d::add_functional(&m);
     pool3d::add_functional(&m);
+    unpool::add_functional(&m);
+    lp_pool::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

@@ -1756,6 +1756,8 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::adaptive_max::register(&m);
     super::conv3d::register(&m, shared);
     super::pool3d::register(&m);
+    super::unpool::register(&m);
+    super::lp_pool::register(&m);
     m
 }
 
