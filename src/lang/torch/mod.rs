@@ -24,6 +24,8 @@ mod conv3d;
 mod pool3d;
 mod unpool;
 mod lp_pool;
+mod rrelu;
+mod alpha_dropout;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -1088,6 +1090,8 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     pool3d::add_functional(&m);
     unpool::add_functional(&m);
     lp_pool::add_functional(&m);
+    rrelu::add_functional(&m);
+    alpha_dropout::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

@@ -1758,6 +1758,8 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::pool3d::register(&m);
     super::unpool::register(&m);
     super::lp_pool::register(&m);
+    super::rrelu::register(&m);
+    super::alpha_dropout::register(&m);
     m
 }
 
