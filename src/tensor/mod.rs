@@ -90,6 +90,7 @@ pub mod adaptive_max;
 pub mod pool3d;
 pub mod max_unpool;
 pub mod rrelu;
+pub mod multilabel_margin;
 mod pool_max2;
 mod print;
 pub mod print_complex;

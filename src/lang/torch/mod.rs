@@ -26,6 +26,7 @@ mod unpool;
 mod lp_pool;
 mod rrelu;
 mod alpha_dropout;
+mod triplet_distance;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -227,6 +228,7 @@ pub fn install(interp: &mut Interpreter) {
     let functional = Rc::new(functional_module(&shared));
     act_modules::install(&nn, &functional);
     distance_modules::install(&nn, &functional);
+    triplet_distance::install(&nn, &functional);
     padding::install_modules(&nn, &functional);
     if let Some(f) = functional.get("channel_shuffle") {
         torch.set("channel_shuffle", f);
