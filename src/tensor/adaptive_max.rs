@@ -20,7 +20,7 @@ fn bounds(out: usize, len: usize) -> Vec<(usize, usize)> {
 }
 
 /// The maxima and their positions, plane by plane, window by window.
-fn max_windows<T: Float>(
+pub(super) fn max_windows<T: Float>(
     xv: &[T],
     np: usize,
     h: usize,

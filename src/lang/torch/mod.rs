@@ -27,6 +27,7 @@ mod lp_pool;
 mod rrelu;
 mod alpha_dropout;
 mod triplet_distance;
+mod fractional_max;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -1094,6 +1095,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     lp_pool::add_functional(&m);
     rrelu::add_functional(&m);
     alpha_dropout::add_functional(&m);
+    fractional_max::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));
