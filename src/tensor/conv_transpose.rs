@@ -83,9 +83,10 @@ fn check(
         ));
     }
     if (0..2).any(|d| output_padding[d] >= s.stride[d] && output_padding[d] >= s.dilation[d]) {
-        return Err(TensorError::runtime(
-            "output padding must be smaller than either stride or dilation",
-        ));
+        return Err(TensorError::runtime(format!(
+            "output padding must be smaller than either stride or dilation, but got output_padding_height: {} output_padding_width: {} stride_height: {} stride_width: {} dilation_height: {} dilation_width: {}",
+            output_padding[0], output_padding[1], s.stride[0], s.stride[1], s.dilation[0], s.dilation[1]
+        )));
     }
     if x.dtype() != w.dtype() || !matches!(x.dtype(), DType::Float32 | DType::Float64) {
         return Err(TensorError::runtime(format!(

@@ -12,8 +12,8 @@ fn plain(g: &Tensor) -> bool {
     matches!(g.dtype(), DType::Float32 | DType::Float64) && !g.requires_grad()
 }
 
-/// ReluBackward0, `threshold_backward(g, result, 0)`: `g` where the result is positive, +0
-/// elsewhere (a NaN result compares false, as in `where_(result > 0, g, 0)`).
+/// ReluBackward0, `threshold_backward(g, result, 0)`: +0 where the result is at most 0, `g`
+/// elsewhere (a NaN result keeps its gradient, as in PyTorch).
 pub(crate) fn relu_backward(result: &Tensor, g: &Tensor) -> Result<Tensor> {
     if plain(g) && result.shape() == g.shape() {
         let (r, gs) = (result.storage(), g.storage());
@@ -26,15 +26,16 @@ pub(crate) fn relu_backward(result: &Tensor, g: &Tensor) -> Result<Tensor> {
             return Ok(Tensor::from_storage(out));
         }
     }
-    let keep = result.gt_scalar(Scalar::Int(0))?;
-    Tensor::where_(&keep, g, &Tensor::zeros(&[], g.dtype()))
+    // threshold_backward zeroes where `result <= 0`: a NaN result passes its gradient on.
+    let drop = result.le_scalar(Scalar::Int(0))?;
+    Tensor::where_(&drop, &Tensor::zeros(&[], g.dtype()), g)
 }
 
 fn keep_positive<T: Copy + Default + PartialOrd>(r: &ArrayD<T>, g: &ArrayD<T>) -> ArrayD<T> {
     let zero = T::default();
     ndarray::Zip::from(r)
         .and(g)
-        .map_collect(|&r, &g| if r > zero { g } else { zero })
+        .map_collect(|&r, &g| if r <= zero { zero } else { g })
 }
 
 /// SelectBackward0 (and unbind's): a zero tensor of the input's `shape` holding `g` at index

@@ -29,7 +29,7 @@ pub(super) fn storage_of<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype
 
 /// ATen's `pooling_output_shape`: floor or ceil division, and with `ceil_mode` the last window
 /// must start inside the input or its left padding.
-fn out_len(len: usize, k: usize, pad: usize, stride: usize, dil: usize, ceil: bool) -> i64 {
+pub(super) fn out_len(len: usize, k: usize, pad: usize, stride: usize, dil: usize, ceil: bool) -> i64 {
     let num = len as i64 + 2 * pad as i64 - dil as i64 * (k as i64 - 1) - 1 + if ceil { stride as i64 - 1 } else { 0 };
     let mut out = num.div_euclid(stride as i64) + 1;
     if ceil && (out - 1) * stride as i64 >= len as i64 + pad as i64 {

@@ -622,6 +622,13 @@ pub fn bernoulli(g: &mut Generator, p: &Tensor) -> Result<Tensor> {
 /// through the double uniform, as on non-Intel CPUs), then divided by `1 - p` in the input's
 /// dtype.
 pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -> Result<Tensor> {
+    let mask = keep_mask(g, shape, dtype, p)?;
+    super::no_grad(|| mask.div_scalar(super::Scalar::Float(1.0 - p)))
+}
+
+/// The 0/1 mask of `torch.empty(shape, dtype).bernoulli_(1 - p)`: two draws per element
+/// through the double uniform, as on non-Intel CPUs (dropout's and alpha dropout's noise).
+pub fn keep_mask(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -> Result<Tensor> {
     let dtype = float_dtype(dtype, "dropout")?;
     let keep = 1.0 - p;
     let n: usize = shape.iter().product();
@@ -634,5 +641,5 @@ pub fn dropout_noise(g: &mut Generator, shape: &[usize], dtype: DType, p: f64) -
         let v = random64_vec(g, n, 0.0f64, |r| if uniform_f64_from(r, 0.0, 1.0) < keep { 1.0 } else { 0.0 });
         Tensor::from_data(super::Data::F64(v), shape)?.to_dtype(dtype)?
     };
-    super::no_grad(|| mask.div_scalar(super::Scalar::Float(keep)))
+    Ok(mask)
 }

@@ -563,7 +563,7 @@ pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bi
 }
 
 /// Pooling arguments; `stride` defaults to the kernel size (also when given as None or []).
-fn pool_spec(kernel: Option<&Value>, stride: Option<&Value>, padding: Option<&Value>, dilation: Option<&Value>, ceil: Option<&Value>) -> R<PoolSpec> {
+pub(super) fn pool_spec(kernel: Option<&Value>, stride: Option<&Value>, padding: Option<&Value>, dilation: Option<&Value>, ceil: Option<&Value>) -> R<PoolSpec> {
     let k = sizes(kernel, 2, 1, "kernel_size")?;
     let empty = matches!(stride, Some(Value::Tuple(t)) if t.is_empty()) || matches!(stride, Some(Value::List(l)) if l.borrow().is_empty());
     let s = if empty { k.clone() } else { sizes(stride, 2, 0, "stride").map(|s| if stride.is_none_or(Value::is_none) { k.clone() } else { s })? };
@@ -574,7 +574,7 @@ fn pool_spec(kernel: Option<&Value>, stride: Option<&Value>, padding: Option<&Va
 
 /// The 1-d form of a pooling argument as a 2-d one: height 1 for the kernel, stride and
 /// dilation, 0 for the padding.
-fn widen(v: Option<&Value>, fill: i64) -> Option<Value> {
+pub(super) fn widen(v: Option<&Value>, fill: i64) -> Option<Value> {
     let v = v.filter(|v| !v.is_none())?;
     let w = match v {
         Value::Tuple(t) if t.len() == 1 => t[0].clone(),
@@ -586,7 +586,7 @@ fn widen(v: Option<&Value>, fill: i64) -> Option<Value> {
 
 /// Average pooling; the 1-d form is ATen's: the 2-d pool of the input with a unit height
 /// inserted (`unsqueeze(-2)`, then `squeeze(-2)`), so values and grad_fn are the 2-d pool's.
-fn avg_pool(x: &Tensor, spec: &PoolSpec, nd: usize, count_include_pad: bool, divisor: Option<i64>) -> R<Value> {
+pub(super) fn avg_pool(x: &Tensor, spec: &PoolSpec, nd: usize, count_include_pad: bool, divisor: Option<i64>) -> R<Value> {
     if nd == 2 {
         return Ok(tv(pool::avg_pool2d(x, spec, count_include_pad, divisor).map_err(exc)?));
     }
@@ -600,7 +600,7 @@ fn avg_pool(x: &Tensor, spec: &PoolSpec, nd: usize, count_include_pad: bool, div
     Ok(tv(y.map_err(exc)?))
 }
 
-fn max_pool(x: &Tensor, spec: &PoolSpec, nd: usize, return_indices: bool) -> R<Value> {
+pub(super) fn max_pool(x: &Tensor, spec: &PoolSpec, nd: usize, return_indices: bool) -> R<Value> {
     let (out, idx) = if nd == 1 {
         let x2 = x.unsqueeze(-2).map_err(exc)?;
         let (o, i) = pool::max_pool2d(&x2, spec).map_err(exc)?;

@@ -1,5 +1,6 @@
-//! `nn.ConvTranspose2d` and `F.conv_transpose2d` as Python objects over
-//! `tensor::conv_transpose`: arguments, PyTorch's parameter initialisation and repr.
+//! `nn.ConvTranspose1d/2d` and `F.conv_transpose1d/2d` as Python objects over
+//! `tensor::conv_transpose` (and `conv_transpose1d`, the 2-d one on a unit height): arguments,
+//! PyTorch's parameter initialisation and repr.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -15,9 +16,12 @@ use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::conv::ConvSpec;
 use crate::tensor::conv_transpose::conv_transpose2d;
+use crate::tensor::conv_transpose1d::conv_transpose1d;
 use crate::tensor::{DType, Generator, Tensor};
 
 struct ConvT {
+    /// 1 or 2 spatial dims.
+    nd: usize,
     in_channels: usize,
     out_channels: usize,
     kernel: Vec<usize>,
@@ -47,6 +51,7 @@ fn int_tuple(v: &[usize]) -> Value {
     Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
 }
 
+/// The engine's 2-d spec; a 1-d call's arguments fill the width entries.
 fn spec(stride: &[usize], padding: &[usize], dilation: &[usize], groups: usize) -> R<ConvSpec> {
     if groups == 0 {
         return Err(Exception::runtime_error(
@@ -63,11 +68,12 @@ fn spec(stride: &[usize], padding: &[usize], dilation: &[usize], groups: usize) 
             "dilation should be greater than zero",
         ));
     }
+    let two = |v: &[usize], fill: usize| if v.len() == 1 { [fill, v[0]] } else { [v[0], v[1]] };
     Ok(ConvSpec {
-        stride: [stride[0], stride[1]],
-        pad_lo: [padding[0], padding[1]],
-        pad_hi: [padding[0], padding[1]],
-        dilation: [dilation[0], dilation[1]],
+        stride: two(stride, 1),
+        pad_lo: two(padding, 0),
+        pad_hi: two(padding, 0),
+        dilation: two(dilation, 1),
         groups,
     })
 }
@@ -79,6 +85,9 @@ fn run(
     s: &ConvSpec,
     output_padding: &[usize],
 ) -> R<Value> {
+    if let [op] = output_padding {
+        return Ok(tv(conv_transpose1d(x, w, b, s, *op).map_err(exc)?));
+    }
     Ok(tv(conv_transpose2d(
         x,
         w,
@@ -91,7 +100,11 @@ fn run(
 
 impl ExtLayer for ConvT {
     fn name(&self) -> &str {
-        "ConvTranspose2d"
+        if self.nd == 1 {
+            "ConvTranspose1d"
+        } else {
+            "ConvTranspose2d"
+        }
     }
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
         let mut v = vec![("weight".to_string(), self.weight.clone())];
@@ -101,7 +114,8 @@ impl ExtLayer for ConvT {
     /// `_ConvNd.extra_repr`: padding, dilation, output padding and groups only when not default.
     fn repr(&self) -> String {
         let mut s = format!(
-            "ConvTranspose2d({}, {}, kernel_size={}, stride={}",
+            "{}({}, {}, kernel_size={}, stride={}",
+            self.name(),
             self.in_channels,
             self.out_channels,
             tuple_repr(&self.kernel),
@@ -127,9 +141,10 @@ impl ExtLayer for ConvT {
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x, output_size] = args.bind(&["input", "output_size="])?;
         if output_size.is_some_and(|v| !v.is_none()) {
-            return Err(Exception::unsupported(
-                "ConvTranspose2d's forward with output_size=",
-            ));
+            return Err(Exception::unsupported(format!(
+                "{}'s forward with output_size=",
+                self.name()
+            )));
         }
         let x = tensor_arg(x.as_ref(), "input")?;
         let s = spec(&self.stride, &self.padding, &self.dilation, self.groups)?;
@@ -168,6 +183,7 @@ impl ExtLayer for ConvT {
             None => None,
         };
         Some(Box::new(ConvT {
+            nd: self.nd,
             in_channels: self.in_channels,
             out_channels: self.out_channels,
             kernel: self.kernel.clone(),
@@ -185,7 +201,7 @@ impl ExtLayer for ConvT {
 /// `nn.ConvTranspose2d` with `_ConvNd.reset_parameters`: kaiming_uniform_(a=√5) on the weight
 /// (in, out/groups, kH, kW), whose fan-in is out/groups·kH·kW, then the bias (out) uniform in
 /// ±1/√fan_in, both from the default generator.
-fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
+fn module(args: &Args, rng: &Rc<RefCell<Generator>>, nd: usize) -> R<Value> {
     let [
         inc,
         outc,
@@ -239,15 +255,15 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
     }
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::value_error(format!(
-            "Only \"zeros\" padding mode is supported for ConvTranspose2d (got {})",
+            "Only \"zeros\" padding mode is supported for ConvTranspose{nd}d (got {})",
             m.repr()
         )));
     }
-    let kernel = sizes(k.as_ref(), 2, 1, "kernel_size")?;
-    let stride = sizes(stride.as_ref(), 2, 1, "stride")?;
-    let padding = sizes(padding.as_ref(), 2, 0, "padding")?;
-    let output_padding = sizes(output_padding.as_ref(), 2, 0, "output_padding")?;
-    let dilation = sizes(dilation.as_ref(), 2, 1, "dilation")?;
+    let kernel = sizes(k.as_ref(), nd, 1, "kernel_size")?;
+    let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
+    let padding = sizes(padding.as_ref(), nd, 0, "padding")?;
+    let output_padding = sizes(output_padding.as_ref(), nd, 0, "output_padding")?;
+    let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
     let g = &mut rng.borrow_mut();
     let (weight, _) = conv_params(inc, outc / groups, &kernel, false, g)?;
     let bias = if bool_arg(bias.as_ref(), true) {
@@ -263,6 +279,7 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
         None
     };
     Ok(ext_module(ConvT {
+        nd,
         in_channels: inc,
         out_channels: outc,
         kernel,
@@ -276,23 +293,24 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
     }))
 }
 
-/// Adds `nn.ConvTranspose2d`.
+/// Adds `nn.ConvTranspose1d` and `nn.ConvTranspose2d`.
 pub fn register(m: &Module, shared: &Rc<Shared>) {
-    let s = shared.clone();
-    m.set(
-        "ConvTranspose2d",
-        class("ConvTranspose2d", "torch.nn", move |_, args| {
-            module(&args, &s.rng)
-        }),
-    );
+    for (nd, name) in [(1, "ConvTranspose1d"), (2, "ConvTranspose2d")] {
+        let s = shared.clone();
+        m.set(
+            name,
+            class(name, "torch.nn", move |_, args| module(&args, &s.rng, nd)),
+        );
+    }
 }
 
-/// Adds `F.conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-/// groups=1, dilation=1)`.
+/// Adds `F.conv_transpose1d` and `F.conv_transpose2d(input, weight, bias=None, stride=1,
+/// padding=0, output_padding=0, groups=1, dilation=1)`.
 pub fn add_functional(m: &Module) {
+    for (nd, name) in [(1, "conv_transpose1d"), (2, "conv_transpose2d")] {
     m.set(
-        "conv_transpose2d",
-        Value::builtin("conv_transpose2d", |_, args| {
+        name,
+        Value::builtin(name, move |_, args| {
             let [x, w, b, stride, padding, output_padding, groups, dilation] = args.bind(&[
                 "input",
                 "weight",
@@ -306,15 +324,15 @@ pub fn add_functional(m: &Module) {
             let x = tensor_arg(x.as_ref(), "input")?;
             let w = tensor_arg(w.as_ref(), "weight")?;
             let b = b.as_ref().and_then(as_tensor).cloned();
-            let stride = sizes(stride.as_ref(), 2, 1, "stride")?;
-            let padding = sizes(padding.as_ref(), 2, 0, "padding")?;
-            let output_padding = sizes(output_padding.as_ref(), 2, 0, "output_padding")?;
-            let dilation = sizes(dilation.as_ref(), 2, 1, "dilation")?;
+            let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
+            let padding = sizes(padding.as_ref(), nd, 0, "padding")?;
+            let output_padding = sizes(output_padding.as_ref(), nd, 0, "output_padding")?;
+            let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
             let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
             let groups = usize::try_from(groups)
                 .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
             let s = spec(&stride, &padding, &dilation, groups)?;
             run(&x, &w, b.as_ref(), &s, &output_padding)
         }),
-    );
+    );    }
 }

@@ -1,4 +1,4 @@
-//! `nn.PReLU`, `nn.PixelShuffle`/`PixelUnshuffle`, `nn.GroupNorm` and `nn.InstanceNorm1d/2d`
+//! `nn.PReLU`, `nn.PixelShuffle`/`PixelUnshuffle`, `nn.GroupNorm` and `nn.InstanceNorm1d/2d/3d`
 //! as Python objects over `tensor::norms_more`, with PyTorch's reprs, and their `F.` forms.
 
 use std::any::Any;
@@ -74,7 +74,8 @@ impl ExtLayer for Layer {
             Layer::Shuffle { down: true, .. } => "PixelUnshuffle",
             Layer::GroupNorm { .. } => "GroupNorm",
             Layer::InstanceNorm { nd: 1, .. } => "InstanceNorm1d",
-            Layer::InstanceNorm { .. } => "InstanceNorm2d",
+            Layer::InstanceNorm { nd: 2, .. } => "InstanceNorm2d",
+            Layer::InstanceNorm { .. } => "InstanceNorm3d",
         }
     }
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
@@ -331,7 +332,7 @@ pub fn register(m: &Module) {
             }))
         }),
     );
-    for (name, nd) in [("InstanceNorm1d", 1), ("InstanceNorm2d", 2)] {
+    for (name, nd) in [("InstanceNorm1d", 1), ("InstanceNorm2d", 2), ("InstanceNorm3d", 3)] {
         m.set(
             name,
             class(name, "torch.nn", move |_, args| {

@@ -28,6 +28,7 @@ enum Kind {
     PoissonNll,
     GaussianNll,
     MultiMargin,
+    MultiLabelMargin,
 }
 
 /// Each loss: class name, functional name, the class's constructor signature, the forward's
@@ -45,7 +46,7 @@ struct Spec {
 
 const LEGACY: [&str; 3] = ["size_average=", "reduce=", "reduction="];
 
-const SPECS: [Spec; 9] = [
+const SPECS: [Spec; 10] = [
     Spec {
         kind: Kind::MarginRanking,
         class: "MarginRankingLoss",
@@ -170,6 +171,15 @@ const SPECS: [Spec; 9] = [
             "reduce=",
             "reduction=",
         ],
+    },
+    Spec {
+        kind: Kind::MultiLabelMargin,
+        class: "MultiLabelMarginLoss",
+        func: "multilabel_margin_loss",
+        ctor: &LEGACY,
+        inputs: &["input", "target"],
+        finputs: None,
+        options: &LEGACY,
     },
 ];
 
@@ -305,7 +315,7 @@ fn tensor_in(a: &HashMap<String, Value>, name: &str, func: &str) -> R<Tensor> {
 }
 
 /// `F.pairwise_distance(a, b, p, eps)`: `‖a - b + eps‖_p` over the last dim.
-fn pairwise_distance(a: &Tensor, b: &Tensor, p: f64, eps: f64) -> R<Tensor> {
+pub(super) fn pairwise_distance(a: &Tensor, b: &Tensor, p: f64, eps: f64) -> R<Tensor> {
     let d = a
         .sub(b)
         .and_then(|d| d.add_scalar(Scalar::Float(eps)))
@@ -365,6 +375,7 @@ fn apply(kind: Kind, t: &[Tensor], o: &Options) -> R<Tensor> {
             }
             lm::multi_margin_loss(&t[0], &t[1], o.p as i64, o.margin, o.weight.as_ref(), r)
         }
+        Kind::MultiLabelMargin => crate::tensor::multilabel_margin::multilabel_margin_loss(&t[0], &t[1], r),
     }
     .map_err(exc)
 }

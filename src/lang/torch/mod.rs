@@ -20,6 +20,14 @@ mod dist;
 mod checkpoint;
 mod conv;
 mod conv_transpose;
+mod conv3d;
+mod pool3d;
+mod unpool;
+mod lp_pool;
+mod rrelu;
+mod alpha_dropout;
+mod triplet_distance;
+mod fractional_max;
 mod convert;
 
 /// Whether `v` is a tensor with autograd history (`copy.deepcopy` refuses those, as PyTorch does).
@@ -224,6 +232,7 @@ pub fn install(interp: &mut Interpreter) {
     let functional = Rc::new(functional_module(&shared));
     act_modules::install(&nn, &functional);
     distance_modules::install(&nn, &functional);
+    triplet_distance::install(&nn, &functional);
     padding::install_modules(&nn, &functional);
     if let Some(f) = functional.get("channel_shuffle") {
         torch.set("channel_shuffle", f);
@@ -722,6 +731,13 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         // randint(high, size) or randint(low, high, size)
         check_kwargs(&args, &["low", "high", "size", "dtype", "generator", "requires_grad"])?;
         let mut pos = args.pos.clone();
+        // `low=` and `high=` by keyword too (`randint(low=1, high=C, size=(N, S))`).
+        if let Some(h) = kw(&args, "high") {
+            if let Some(l) = kw(&args, "low") {
+                pos.insert(0, l.clone());
+            }
+            pos.push(h.clone());
+        }
         if let Some(s) = kw(&args, "size") {
             pos.push(s.clone());
         }
@@ -1077,6 +1093,13 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     adaptive_max1d::add_functional(&m);
     local_response_norm::add_functional(&m);
     adaptive_max::add_functional(&m);
+    conv3d::add_functional(&m);
+    pool3d::add_functional(&m);
+    unpool::add_functional(&m);
+    lp_pool::add_functional(&m);
+    rrelu::add_functional(&m);
+    alpha_dropout::add_functional(&m);
+    fractional_max::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);
     m.set("softmax", softmax_fn("softmax", false));

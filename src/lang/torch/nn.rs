@@ -1754,6 +1754,13 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::adaptive_max1d::register(&m);
     super::local_response_norm::register(&m);
     super::adaptive_max::register(&m);
+    super::conv3d::register(&m, shared);
+    super::pool3d::register(&m);
+    super::unpool::register(&m);
+    super::lp_pool::register(&m);
+    super::rrelu::register(&m);
+    super::alpha_dropout::register(&m);
+    super::fractional_max::register(&m);
     m
 }
 

@@ -1,0 +1,230 @@
+//! `nn.Conv3d` and `F.conv3d` as Python objects over `tensor::conv3d`: arguments, PyTorch's
+//! parameter initialisation (the one of every `_ConvNd`, conv.rs `conv_params`) and repr.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::conv::{conv_params, sizes, tensor_arg};
+use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::ext::ExtLayer;
+use super::nn::ext_module;
+use super::{R, Shared, class};
+use crate::lang::native::Args;
+use crate::lang::{Exception, Interpreter, Module, Value};
+use crate::tensor::conv3d::{Conv3dSpec, conv3d};
+use crate::tensor::{Generator, Tensor};
+
+/// `padding=`: three sizes, or `'same'`/`'valid'` (kept for the repr).
+#[derive(Clone, PartialEq)]
+enum Padding {
+    Sizes(Vec<usize>),
+    Same,
+    Valid,
+}
+
+fn padding_arg(v: Option<&Value>, module: bool) -> R<Padding> {
+    match v {
+        Some(Value::Str(s)) => match &**s {
+            "same" => Ok(Padding::Same),
+            "valid" => Ok(Padding::Valid),
+            other if module => Err(Exception::value_error(format!(
+                "Invalid padding string '{other}', should be one of {{'valid', 'same'}}"
+            ))),
+            other => Err(Exception::runtime_error(format!("Invalid padding string: '{other}'"))),
+        },
+        v => Ok(Padding::Sizes(sizes(v, 3, 0, "padding")?)),
+    }
+}
+
+/// The engine's spec; `'same'` puts the odd extra padding element after, as PyTorch does.
+fn spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: usize, kernel: &[usize]) -> R<Conv3dSpec> {
+    let mut s = Conv3dSpec { stride: [1; 3], pad_lo: [0; 3], pad_hi: [0; 3], dilation: [1; 3], groups };
+    if *padding == Padding::Same && stride.iter().any(|&st| st != 1) {
+        return Err(Exception::runtime_error("padding='same' is not supported for strided convolutions"));
+    }
+    for d in 0..3 {
+        s.stride[d] = stride[d];
+        s.dilation[d] = dilation[d];
+        match padding {
+            Padding::Sizes(p) => (s.pad_lo[d], s.pad_hi[d]) = (p[d], p[d]),
+            Padding::Valid => {}
+            Padding::Same => {
+                let total = dilation[d] * kernel[d].saturating_sub(1);
+                (s.pad_lo[d], s.pad_hi[d]) = (total / 2, total - total / 2);
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn tuple_repr(v: &[usize]) -> String {
+    format!("({})", v.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
+}
+
+fn int_tuple(v: &[usize]) -> Value {
+    Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
+}
+
+struct Conv3d {
+    in_channels: usize,
+    out_channels: usize,
+    kernel: Vec<usize>,
+    stride: Vec<usize>,
+    padding: Padding,
+    dilation: Vec<usize>,
+    groups: usize,
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl ExtLayer for Conv3d {
+    fn name(&self) -> &str {
+        "Conv3d"
+    }
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut v = vec![("weight".to_string(), self.weight.clone())];
+        v.extend(self.bias.clone().map(|b| ("bias".to_string(), b)));
+        v
+    }
+    /// `_ConvNd.extra_repr`: padding, dilation and groups only when not default.
+    fn repr(&self) -> String {
+        let mut s = format!(
+            "Conv3d({}, {}, kernel_size={}, stride={}",
+            self.in_channels,
+            self.out_channels,
+            tuple_repr(&self.kernel),
+            tuple_repr(&self.stride)
+        );
+        match &self.padding {
+            Padding::Sizes(p) if p.iter().all(|&p| p == 0) => {}
+            Padding::Sizes(p) => s += &format!(", padding={}", tuple_repr(p)),
+            Padding::Same => s += ", padding=same",
+            Padding::Valid => s += ", padding=valid",
+        }
+        if self.dilation.iter().any(|&d| d != 1) {
+            s += &format!(", dilation={}", tuple_repr(&self.dilation));
+        }
+        if self.groups != 1 {
+            s += &format!(", groups={}", self.groups);
+        }
+        if self.bias.is_none() {
+            s += ", bias=False";
+        }
+        s + ")"
+    }
+    fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
+        let [x] = args.bind(&["input"])?;
+        let x = tensor_arg(x.as_ref(), "input")?;
+        let s = spec(&self.stride, &self.padding, &self.dilation, self.groups, &self.kernel)?;
+        Ok(tv(conv3d(&x, &self.weight, self.bias.as_ref(), &s).map_err(exc)?))
+    }
+    fn get_attr(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "weight" => tv(self.weight.clone()),
+            "bias" => self.bias.clone().map_or(Value::None, tv),
+            "in_channels" => Value::Int(self.in_channels as i64),
+            "out_channels" => Value::Int(self.out_channels as i64),
+            "kernel_size" => int_tuple(&self.kernel),
+            "stride" => int_tuple(&self.stride),
+            "padding" => match &self.padding {
+                Padding::Sizes(p) => int_tuple(p),
+                Padding::Same => Value::str("same"),
+                Padding::Valid => Value::str("valid"),
+            },
+            "output_padding" => int_tuple(&[0, 0, 0]),
+            "dilation" => int_tuple(&self.dilation),
+            "groups" => Value::Int(self.groups as i64),
+            "transposed" => Value::Bool(false),
+            "padding_mode" => Value::str("zeros"),
+            _ => return None,
+        })
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn copy(&self, c: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
+        let weight = c.tensor(&self.weight)?;
+        let bias = match &self.bias {
+            Some(b) => Some(c.tensor(b)?),
+            None => None,
+        };
+        Some(Box::new(Conv3d {
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: self.kernel.clone(),
+            stride: self.stride.clone(),
+            padding: self.padding.clone(),
+            dilation: self.dilation.clone(),
+            groups: self.groups,
+            weight,
+            bias,
+        }))
+    }
+}
+
+/// `nn.Conv3d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+/// groups=1, bias=True, padding_mode='zeros')`.
+fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
+    let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, device, _dtype] = args.bind(&[
+        "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
+    ])?;
+    let _on = super::device::build_on(device.as_ref())?;
+    let count = |v: Option<Value>, what: &str| -> R<usize> {
+        let i = v.unwrap_or(Value::None).expect_int(what)?;
+        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
+    };
+    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
+    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+    if groups <= 0 {
+        return Err(Exception::value_error("groups must be a positive integer"));
+    }
+    let groups = groups as usize;
+    if inc % groups != 0 {
+        return Err(Exception::value_error("in_channels must be divisible by groups"));
+    }
+    if outc % groups != 0 {
+        return Err(Exception::value_error("out_channels must be divisible by groups"));
+    }
+    let kernel = sizes(k.as_ref(), 3, 1, "kernel_size")?;
+    let stride = sizes(stride.as_ref(), 3, 1, "stride")?;
+    let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
+    let padding = padding_arg(padding.as_ref(), true)?;
+    if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
+        return Err(Exception::value_error("padding='same' is not supported for strided convolutions"));
+    }
+    if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
+        return Err(Exception::unsupported(format!("Conv3d with padding_mode={}", m.repr())));
+    }
+    let (weight, bias) = conv_params(outc, inc / groups, &kernel, bool_arg(bias.as_ref(), true), &mut rng.borrow_mut())?;
+    Ok(ext_module(Conv3d { in_channels: inc, out_channels: outc, kernel, stride, padding, dilation, groups, weight, bias }))
+}
+
+/// Adds `nn.Conv3d`.
+pub fn register(m: &Module, shared: &Rc<Shared>) {
+    let s = shared.clone();
+    m.set("Conv3d", class("Conv3d", "torch.nn", move |_, args| module(&args, &s.rng)));
+}
+
+/// Adds `F.conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)`.
+pub fn add_functional(m: &Module) {
+    m.set(
+        "conv3d",
+        Value::builtin("conv3d", |_, args| {
+            let [x, w, b, stride, padding, dilation, groups] =
+                args.bind(&["input", "weight", "bias=", "stride=", "padding=", "dilation=", "groups="])?;
+            let x = tensor_arg(x.as_ref(), "input")?;
+            let w = tensor_arg(w.as_ref(), "weight")?;
+            let b = b.as_ref().and_then(as_tensor).cloned();
+            let stride = sizes(stride.as_ref(), 3, 1, "stride")?;
+            let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
+            let padding = padding_arg(padding.as_ref(), false)?;
+            let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+            let groups = usize::try_from(groups).map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
+            let ws = w.shape();
+            let kernel: Vec<usize> = if ws.len() == 5 { ws[2..].to_vec() } else { vec![1; 3] };
+            let s = spec(&stride, &padding, &dilation, groups, &kernel)?;
+            Ok(tv(conv3d(&x, &w, b.as_ref(), &s).map_err(exc)?))
+        }),
+    );
+}
