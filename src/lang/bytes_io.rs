@@ -21,7 +21,11 @@ impl PyBytes {
 
 /// CPython's `repr(b)`: single quotes unless only a double quote avoids escaping one.
 pub fn bytes_repr(b: &[u8]) -> String {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(b.len() + 3);
     out.push('b');
     out.push(quote);
@@ -50,12 +54,18 @@ pub fn decode(b: &[u8], encoding: &str) -> R<String> {
             let at = e.utf8_error().valid_up_to();
             Exception::new(
                 "UnicodeDecodeError",
-                format!("'utf-8' codec can't decode byte 0x{:02x} in position {at}: invalid start byte", b[at]),
+                format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {at}: invalid start byte",
+                    b[at]
+                ),
             )
         }),
         "latin1" | "iso88591" | "l1" | "cp819" => Ok(b.iter().map(|&c| c as char).collect()),
         "unicodeescape" => unescape(&b.iter().map(|&c| c as char).collect::<String>()),
-        _ => Err(Exception::new("LookupError", format!("unknown encoding: {encoding}"))),
+        _ => Err(Exception::new(
+            "LookupError",
+            format!("unknown encoding: {encoding}"),
+        )),
     }
 }
 
@@ -68,16 +78,27 @@ pub fn normalise(encoding: &str) -> String {
 fn unescape(s: &str) -> R<String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
-    let bad = |what: &str| Exception::new("UnicodeDecodeError", format!("'unicodeescape' codec can't decode bytes: {what}"));
+    let bad = |what: &str| {
+        Exception::new(
+            "UnicodeDecodeError",
+            format!("'unicodeescape' codec can't decode bytes: {what}"),
+        )
+    };
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        let Some(e) = chars.next() else { return Err(bad("\\ at end of string")) };
+        let Some(e) = chars.next() else {
+            return Err(bad("\\ at end of string"));
+        };
         let hex = |chars: &mut std::iter::Peekable<std::str::Chars>, n: usize| -> R<char> {
             let digits: String = (0..n).filter_map(|_| chars.next()).collect();
-            u32::from_str_radix(&digits, 16).ok().filter(|_| digits.len() == n).and_then(char::from_u32).ok_or_else(|| bad("truncated escape"))
+            u32::from_str_radix(&digits, 16)
+                .ok()
+                .filter(|_| digits.len() == n)
+                .and_then(char::from_u32)
+                .ok_or_else(|| bad("truncated escape"))
         };
         match e {
             '\n' => {}
@@ -129,7 +150,10 @@ impl NativeObject for PyBytes {
             "decode" => Some(Value::method(this.clone(), name, |_, args| {
                 let [encoding, _errors] = args.bind(&["encoding=", "errors="])?;
                 let enc = encoding.map_or_else(|| "utf-8".to_string(), |e| e.to_str());
-                Ok(Value::str(&decode(&args.this_native::<PyBytes>()?.0, &enc)?))
+                Ok(Value::str(&decode(
+                    &args.this_native::<PyBytes>()?.0,
+                    &enc,
+                )?))
             })),
             _ => None,
         })
@@ -148,7 +172,12 @@ pub struct BytesReader {
 }
 
 pub fn reader(name: String, data: Vec<u8>) -> Value {
-    Value::native(BytesReader { name, data, pos: Cell::new(0), closed: Cell::new(false) })
+    Value::native(BytesReader {
+        name,
+        data,
+        pos: Cell::new(0),
+        closed: Cell::new(false),
+    })
 }
 
 impl BytesReader {
@@ -165,7 +194,10 @@ impl BytesReader {
         if rest.is_empty() {
             return None;
         }
-        let end = rest.iter().position(|&c| c == b'\n').map_or(rest.len(), |i| i + 1);
+        let end = rest
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         self.pos.set(self.pos.get() + end);
         Some(rest[..end].to_vec())
     }
@@ -210,7 +242,11 @@ impl NativeObject for BytesReader {
             "readlines" => Value::method(this.clone(), name, |_, args| {
                 let f = args.this_native::<BytesReader>()?;
                 f.check_open()?;
-                Ok(Value::list(std::iter::from_fn(|| f.line()).map(PyBytes::value).collect()))
+                Ok(Value::list(
+                    std::iter::from_fn(|| f.line())
+                        .map(PyBytes::value)
+                        .collect(),
+                ))
             }),
             _ => return Ok(None),
         }))
@@ -242,19 +278,26 @@ pub fn install(it: &mut Interpreter) {
             let enc = encoding.map_or_else(|| "utf-8".to_string(), |e| e.to_str());
             match &obj {
                 Some(v) if v.downcast::<PyBytes>().is_some() => {
-                    let b = v.downcast::<PyBytes>().map(|b| b.0.clone()).unwrap_or_default();
+                    let b = v
+                        .downcast::<PyBytes>()
+                        .map(|b| b.0.clone())
+                        .unwrap_or_default();
                     Ok(Value::str(&decode(&b, &enc)?))
                 }
                 // A str is first encoded to bytes (for `unicode_escape`, as Latin-1).
                 Some(Value::Str(s)) => match normalise(&enc).as_str() {
                     "unicodeescape" => Ok(Value::str(&unescape(s)?)),
-                    _ => Err(Exception::type_error("a bytes-like object is required, not 'str'")),
+                    _ => Err(Exception::type_error(
+                        "a bytes-like object is required, not 'str'",
+                    )),
                 },
                 Some(v) => Err(Exception::type_error(format!(
                     "a bytes-like object is required, not '{}'",
                     v.type_name()
                 ))),
-                None => Err(Exception::type_error("decode() missing required argument 'obj' (pos 1)")),
+                None => Err(Exception::type_error(
+                    "decode() missing required argument 'obj' (pos 1)",
+                )),
             }
         }),
     );
@@ -264,14 +307,22 @@ pub fn install(it: &mut Interpreter) {
             let [obj, encoding, _errors] = args.bind(&["obj", "encoding=", "errors="])?;
             let enc = encoding.map_or_else(|| "utf-8".to_string(), |e| e.to_str());
             let Some(Value::Str(s)) = &obj else {
-                return Err(Exception::type_error("utf_8_encode() argument 1 must be str"));
+                return Err(Exception::type_error(
+                    "utf_8_encode() argument 1 must be str",
+                ));
             };
             match normalise(&enc).as_str() {
                 "utf8" | "ascii" => Ok(PyBytes::value(s.as_bytes().to_vec())),
-                "latin1" | "iso88591" => Ok(PyBytes::value(s.chars().map(|c| c as u32 as u8).collect())),
-                _ => Err(Exception::new("LookupError", format!("unknown encoding: {enc}"))),
+                "latin1" | "iso88591" => {
+                    Ok(PyBytes::value(s.chars().map(|c| c as u32 as u8).collect()))
+                }
+                _ => Err(Exception::new(
+                    "LookupError",
+                    format!("unknown encoding: {enc}"),
+                )),
             }
         }),
     );
-    it.modules.insert("codecs".into(), Value::Module(Rc::new(m)));
+    it.modules
+        .insert("codecs".into(), Value::Module(Rc::new(m)));
 }

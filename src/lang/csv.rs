@@ -21,7 +21,10 @@ impl Writer {
     /// One row as CPython's writer formats it.
     fn format(&self, it: &mut Interpreter, row: &Value) -> R<String> {
         let fields = it.iterate(row).map_err(|_| {
-            Exception::new("_csv.Error", format!("iterable expected, not {}", row.type_name()))
+            Exception::new(
+                "_csv.Error",
+                format!("iterable expected, not {}", row.type_name()),
+            )
         })?;
         let mut out = Vec::with_capacity(fields.len());
         for f in fields {
@@ -88,7 +91,9 @@ fn one_char(v: Option<Value>, name: &str, default: &str) -> R<String> {
     match &v {
         None => Ok(default.to_string()),
         Some(Value::Str(s)) if s.chars().count() == 1 => Ok(s.to_string()),
-        Some(Value::Str(_)) => Err(Exception::type_error(format!("\"{name}\" must be a 1-character string"))),
+        Some(Value::Str(_)) => Err(Exception::type_error(format!(
+            "\"{name}\" must be a 1-character string"
+        ))),
         Some(other) => Err(Exception::type_error(format!(
             "\"{name}\" must be string, not {}",
             other.type_name()
@@ -101,8 +106,21 @@ pub fn install(it: &mut Interpreter) {
     m.set(
         "writer",
         Value::builtin("writer", |_, args| {
-            let [file, _dialect, delimiter, quotechar, lineterminator, _quoting] =
-                args.bind(&["csvfile", "dialect=", "delimiter=", "quotechar=", "lineterminator=", "quoting="])?;
+            let [
+                file,
+                _dialect,
+                delimiter,
+                quotechar,
+                lineterminator,
+                _quoting,
+            ] = args.bind(&[
+                "csvfile",
+                "dialect=",
+                "delimiter=",
+                "quotechar=",
+                "lineterminator=",
+                "quoting=",
+            ])?;
             let lineterminator = match lineterminator {
                 None => "\r\n".to_string(),
                 Some(v) => v.to_str(),
@@ -115,7 +133,12 @@ pub fn install(it: &mut Interpreter) {
             }))
         }),
     );
-    for (name, v) in [("QUOTE_MINIMAL", 0), ("QUOTE_ALL", 1), ("QUOTE_NONNUMERIC", 2), ("QUOTE_NONE", 3)] {
+    for (name, v) in [
+        ("QUOTE_MINIMAL", 0),
+        ("QUOTE_ALL", 1),
+        ("QUOTE_NONNUMERIC", 2),
+        ("QUOTE_NONE", 3),
+    ] {
         m.set(name, Value::Int(v));
     }
     it.modules.insert("csv".into(), Value::Module(Rc::new(m)));

@@ -11,10 +11,29 @@ type R<T> = Result<T, Exception>;
 
 /// `object`'s attributes, which every `dir` of a class or instance includes in CPython.
 const OBJECT_NAMES: &[&str] = &[
-    "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__",
-    "__getattribute__", "__gt__", "__hash__", "__init__", "__init_subclass__", "__le__",
-    "__lt__", "__ne__", "__new__", "__reduce__", "__reduce_ex__", "__repr__", "__setattr__",
-    "__sizeof__", "__str__", "__subclasshook__",
+    "__class__",
+    "__delattr__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
 ];
 
 /// What functions and other callables add (`__call__` is what tells them apart).
@@ -27,12 +46,20 @@ pub fn install(it: &mut Interpreter) {
             args.no_kwargs()?;
             match args.pos.as_slice() {
                 [] => {
-                    let mut names: Vec<String> = it.globals.bound().into_iter().map(|(n, _)| n.to_string()).collect();
+                    let mut names: Vec<String> = it
+                        .globals
+                        .bound()
+                        .into_iter()
+                        .map(|(n, _)| n.to_string())
+                        .collect();
                     names.sort();
                     Ok(Value::list(names.iter().map(|n| Value::str(n)).collect()))
                 }
                 [obj] => dir_of(it, obj),
-                more => Err(Exception::type_error(format!("dir expected at most 1 argument, got {}", more.len()))),
+                more => Err(Exception::type_error(format!(
+                    "dir expected at most 1 argument, got {}",
+                    more.len()
+                ))),
             }
         }),
     );
@@ -64,7 +91,10 @@ fn dir_of(it: &mut Interpreter, obj: &Value) -> R<Value> {
     if standard {
         names.extend(OBJECT_NAMES.iter().map(|n| n.to_string()));
     }
-    if matches!(obj, Value::Function(_) | Value::Builtin(_) | Value::Method(_)) {
+    if matches!(
+        obj,
+        Value::Function(_) | Value::Builtin(_) | Value::Method(_)
+    ) {
         names.extend(CALLABLE_NAMES.iter().map(|n| n.to_string()));
     }
     names.sort();
@@ -72,7 +102,11 @@ fn dir_of(it: &mut Interpreter, obj: &Value) -> R<Value> {
     // Only what reads back: a name listed here must not raise AttributeError in `getattr`.
     let mut out = Vec::with_capacity(names.len());
     for n in names {
-        let known = n == "__call__" && matches!(obj, Value::Function(_) | Value::Builtin(_) | Value::Method(_));
+        let known = n == "__call__"
+            && matches!(
+                obj,
+                Value::Function(_) | Value::Builtin(_) | Value::Method(_)
+            );
         if known || it.get_attr(obj, &n).is_ok() {
             out.push(Value::str(&n));
         }

@@ -23,8 +23,14 @@ impl Workers {
     /// `_worker_loop` seeds worker `i` with `torch.manual_seed(base_seed + i)`; a new iterator
     /// (each epoch, without `persistent_workers`) starts new workers from a new base seed.
     pub(super) fn new(default: Rc<RefCell<Generator>>, base_seed: u64, count: usize) -> Self {
-        let gens = (0..count as u64).map(|i| Generator::new(base_seed.wrapping_add(i))).collect();
-        Workers { default, gens: RefCell::new(gens), next: std::cell::Cell::new(0) }
+        let gens = (0..count as u64)
+            .map(|i| Generator::new(base_seed.wrapping_add(i)))
+            .collect();
+        Workers {
+            default,
+            gens: RefCell::new(gens),
+            next: std::cell::Cell::new(0),
+        }
     }
 
     /// Runs `fetch` with the next worker's generator as the default one (batches go to the

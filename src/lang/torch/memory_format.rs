@@ -39,7 +39,10 @@ impl NativeObject for PyMemoryFormat {
         Some("torch")
     }
     fn repr(&self) -> String {
-        let name = NAMES.iter().find(|(f, _)| *f == self.0).map_or("contiguous_format", |(_, n)| n);
+        let name = NAMES
+            .iter()
+            .find(|(f, _)| *f == self.0)
+            .map_or("contiguous_format", |(_, n)| n);
         format!("torch.{name}")
     }
     fn snapshot(&self, _: &mut crate::lang::interp::Copier) -> Option<Value> {
@@ -57,12 +60,15 @@ pub fn install(m: &Module) {
 pub fn format_arg(v: Option<&Value>, func: &str) -> R<Option<Format>> {
     match v {
         None | Some(Value::None) => Ok(None),
-        Some(v) => v.downcast::<PyMemoryFormat>().map(|f| Some(f.0)).ok_or_else(|| {
-            Exception::type_error(format!(
-                "{func}(): argument 'memory_format' must be torch.memory_format, not {}",
-                v.type_name()
-            ))
-        }),
+        Some(v) => v
+            .downcast::<PyMemoryFormat>()
+            .map(|f| Some(f.0))
+            .ok_or_else(|| {
+                Exception::type_error(format!(
+                    "{func}(): argument 'memory_format' must be torch.memory_format, not {}",
+                    v.type_name()
+                ))
+            }),
     }
 }
 
@@ -81,7 +87,9 @@ fn order(f: Format, nd: usize) -> Option<Vec<usize>> {
 /// `compute_channels_last_contiguous_2d` and `compute_contiguous`).
 pub fn is_contiguous_as(t: &Tensor, f: Format) -> bool {
     let (shape, strides) = (t.shape(), t.strides());
-    let Some(dims) = order(f, shape.len()) else { return false };
+    let Some(dims) = order(f, shape.len()) else {
+        return false;
+    };
     if shape.contains(&0) {
         return true;
     }
@@ -101,7 +109,9 @@ pub fn is_contiguous_as(t: &Tensor, f: Format) -> bool {
 /// order, an N111-like tensor counting as contiguous.
 fn strides_like(t: &Tensor, f: Format) -> bool {
     let (shape, strides) = (t.shape(), t.strides());
-    let Some(dims) = order(f, shape.len()) else { return false };
+    let Some(dims) = order(f, shape.len()) else {
+        return false;
+    };
     if strides[1] == 0 {
         return false;
     }
@@ -140,10 +150,14 @@ pub fn restride(t: &Tensor, f: Format) -> R<Tensor> {
         (Format::ChannelsLast3d, 5) => vec![0, 2, 3, 4, 1],
         (Format::Contiguous, _) | (Format::Preserve, _) => return Ok(t.contiguous()),
         (Format::ChannelsLast, _) => {
-            return Err(Exception::runtime_error("required rank 4 tensor to use channels_last format"));
+            return Err(Exception::runtime_error(
+                "required rank 4 tensor to use channels_last format",
+            ));
         }
         (Format::ChannelsLast3d, _) => {
-            return Err(Exception::runtime_error("required rank 5 tensor to use channels_last_3d format"));
+            return Err(Exception::runtime_error(
+                "required rank 5 tensor to use channels_last_3d format",
+            ));
         }
     };
     let mut back = vec![0isize; nd];
@@ -198,7 +212,15 @@ pub fn follow_pair(out: Tensor, a: &Tensor, b: Option<&Tensor>) -> R<Tensor> {
     }
     // An N1HW tensor is both contiguous and channels-last: it decides nothing.
     let ambiguous = |t: &Tensor| {
-        [Format::Contiguous, Format::ChannelsLast, Format::ChannelsLast3d].iter().filter(|&&f| is_contiguous_as(t, f)).count() > 1
+        [
+            Format::Contiguous,
+            Format::ChannelsLast,
+            Format::ChannelsLast3d,
+        ]
+        .iter()
+        .filter(|&&f| is_contiguous_as(t, f))
+        .count()
+            > 1
     };
     for t in std::iter::once(a).chain(b) {
         if t.shape() == out.shape() && !ambiguous(t) {
