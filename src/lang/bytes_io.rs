@@ -287,8 +287,13 @@ pub fn install(it: &mut Interpreter) {
                 // A str is first encoded to bytes (for `unicode_escape`, as Latin-1).
                 Some(Value::Str(s)) => match normalise(&enc).as_str() {
                     "unicodeescape" => Ok(Value::str(&unescape(s)?)),
-                    _ => Err(Exception::type_error(
-                        "a bytes-like object is required, not 'str'",
+                    // The codec is looked up first: an unknown name is a LookupError.
+                    "utf8" | "utf8sig" | "ascii" | "latin1" | "iso88591" | "l1" | "cp819" => Err(
+                        Exception::type_error("a bytes-like object is required, not 'str'"),
+                    ),
+                    _ => Err(Exception::new(
+                        "LookupError",
+                        format!("unknown encoding: {enc}"),
                     )),
                 },
                 Some(v) => Err(Exception::type_error(format!(
