@@ -365,6 +365,14 @@ impl Interpreter {
         }
         let mro = linearize(&bases)?;
         let scope = Rc::new(Scope::class_body(env.clone()));
+        // CPython binds `__qualname__` before the body runs; a class defined in another
+        // class's body is named through its outer class (`<class '__main__.models.VGG'>`).
+        let outer = env.as_ref().filter(|e| e.is_class_body()).and_then(|e| e.get_var("__qualname__"));
+        let qualname = match &outer {
+            Some(Value::Str(outer)) => Value::str(&format!("{outer}.{}", def.name)),
+            _ => Value::Str(def.name.clone()),
+        };
+        scope.set_var(&"__qualname__".into(), qualname);
         let body_env = Some(scope.clone());
         self.exec_class_body(&def.body, &body_env)?;
         let mut attrs: NameMap<Value> = scope.take_vars();
@@ -374,7 +382,6 @@ impl Interpreter {
             _ => "__main__".into(),
         };
         attrs.insert("__module__".into(), Value::Str(module.clone()));
-        attrs.insert("__qualname__".into(), Value::Str(def.name.clone()));
         attrs.insert("__bases__".into(), Value::tuple(bases.iter().map(|b| Value::Type(b.clone())).collect()));
         attrs.insert("__mro__".into(), Value::tuple(mro.iter().map(|b| Value::Type(b.clone())).collect()));
         let cls = Rc::new(TypeObj::build(def.name.clone(), Some(module), bases.first().cloned(), None, attrs));

@@ -48,14 +48,25 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
             return Err(Exception::value_error(format!("invalid mode: '{mode}'")));
         }
         if mode.contains('b') {
+            // A data file (or text the lesson wrote) read as bytes; `torch.save`'s files go to
+            // the binary file `torch.load` reads.
+            if mode == "rb" && !it.saved.contains_key(&path) {
+                let bytes = match it.written.get(&super::files_mem::key(&path)) {
+                    Some(text) => text.clone().into_bytes(),
+                    None => reader.as_ref().ok_or_else(|| permission_denied(&path, "this run gives lessons no files"))?.read(&path)?,
+                };
+                return Ok(super::bytes_io::reader(path, bytes));
+            }
             return super::files_mem::open_binary(it, &path, &mode);
         }
         if mode.contains(['w', 'a', 'x', '+']) {
             return super::files_mem::open_text_writer(it, &path, &mode);
         }
+        let mut latin1 = false;
         if let Some(enc) = encoding.filter(|e| !e.is_none()) {
-            let e = enc.to_str().to_ascii_lowercase().replace(['-', '_'], "");
-            if !matches!(e.as_str(), "utf8" | "ascii" | "utf8sig") {
+            let e = super::bytes_io::normalise(&enc.to_str());
+            latin1 = matches!(e.as_str(), "latin1" | "iso88591" | "l1" | "cp819");
+            if !latin1 && !matches!(e.as_str(), "utf8" | "ascii" | "utf8sig") {
                 return Err(Exception::unsupported(format!("open() with encoding={}", enc.repr())));
             }
         }
@@ -63,12 +74,7 @@ pub fn open_builtin(reader: Option<Rc<dyn FileReader>>) -> Value {
             Some(text) => text.clone().into_bytes(),
             None => reader.as_ref().ok_or_else(|| permission_denied(&path, "this run gives lessons no files"))?.read(&path)?,
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Exception::new(
-                "UnicodeDecodeError",
-                format!("'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte", e.as_bytes()[e.utf8_error().valid_up_to()], e.utf8_error().valid_up_to()),
-            )
-        })?;
+        let text = super::bytes_io::decode(&bytes, if latin1 { "latin-1" } else { "utf-8" })?;
         let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
         // Universal newlines (newline=None, the default): \r\n and \r read as \n.
         let text = match newline {

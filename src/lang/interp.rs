@@ -141,6 +141,10 @@ impl Scope {
         Scope { class_body: true, ..Scope::new(None, parent) }
     }
 
+    pub(crate) fn is_class_body(&self) -> bool {
+        self.class_body
+    }
+
     /// The bound locals of this scope, slots in binding order then other names (`f_locals`).
     pub(crate) fn locals(&self) -> Vec<(Name, Value)> {
         let mut out = Vec::new();
@@ -200,7 +204,7 @@ impl Scope {
     }
 
     /// Bind `name` in this scope itself.
-    fn set_var(&self, name: &Name, value: Value) {
+    pub(crate) fn set_var(&self, name: &Name, value: Value) {
         if let Some(def) = &self.func
             && let Some(&i) = def.scope().slot_of.get(name)
         {
@@ -435,6 +439,7 @@ impl Interpreter {
         };
         super::builtins::install(&mut it);
         super::exec::install(&mut it);
+        super::dir::install(&mut it);
         if let Some(m) = it.modules.get("math").cloned() {
             it.globals.insert("math".into(), m, &it.builtins);
         }

@@ -6,7 +6,10 @@
 pub mod ast;
 pub mod bigint;
 mod builtins;
+mod bytes_io;
+mod csv;
 mod dataclasses;
+mod dir;
 mod dunders;
 mod enums;
 pub(crate) mod exec;

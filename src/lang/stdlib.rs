@@ -108,6 +108,8 @@ pub fn install(it: &mut Interpreter) {
     super::contextlib::install(it);
     super::uuid::install(it);
     super::subprocess::install(it);
+    super::bytes_io::install(it);
+    super::csv::install(it);
     super::warnings::install(it);
     // `import __main__`: the lesson's module; `from __main__ import` reads its globals.
     it.modules.insert("__main__".into(), Value::Module(Rc::new(Module::new("__main__"))));

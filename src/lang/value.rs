@@ -275,9 +275,15 @@ impl TypeObj {
     }
 
     pub fn qualname(&self) -> String {
+        // A nested class's `__qualname__` names its outer classes.
+        let nested = self.attrs.try_borrow().ok().and_then(|a| match a.get("__qualname__") {
+            Some(Value::Str(q)) if **q != *self.name => Some(q.clone()),
+            _ => None,
+        });
+        let name = nested.as_deref().unwrap_or(&self.name);
         match &self.module {
-            Some(m) => format!("{m}.{}", self.name),
-            None => self.name.to_string(),
+            Some(m) => format!("{m}.{name}"),
+            None => name.to_string(),
         }
     }
 }

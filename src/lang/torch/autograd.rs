@@ -385,3 +385,47 @@ impl NativeObject for HookHandle {
         }))
     }
 }
+
+/// `torch.set_grad_enabled(mode)`: sets grad mode when called (so a plain call works), and as
+/// a context manager restores the mode it found on exit.
+pub struct SetGradEnabled {
+    prev: bool,
+    mode: bool,
+}
+
+pub fn set_grad_enabled() -> Value {
+    class("set_grad_enabled", "torch", |_, args| {
+        let [mode] = args.bind(&["mode"])?;
+        let mode = match mode {
+            Some(Value::Bool(b)) => b,
+            Some(v) => {
+                return Err(Exception::type_error(format!(
+                    "set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {}",
+                    v.type_name()
+                )));
+            }
+            None => return Err(Exception::type_error("set_grad_enabled.__init__() missing 1 required positional argument: 'mode'")),
+        };
+        let prev = crate::tensor::set_grad_enabled(mode);
+        Ok(Value::native(SetGradEnabled { prev, mode }))
+    })
+}
+
+impl NativeObject for SetGradEnabled {
+    fn type_name(&self) -> &str {
+        "set_grad_enabled"
+    }
+    fn module_name(&self) -> Option<&str> {
+        Some("torch.autograd.grad_mode")
+    }
+    fn repr(&self) -> String {
+        format!("torch.autograd.grad_mode.set_grad_enabled(mode={})", if self.mode { "True" } else { "False" })
+    }
+    fn enter(&self, _: &Value, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(Some(Value::None))
+    }
+    fn exit(&self, _: &Value, _: Option<&Exception>, _: &mut Interpreter) -> R<bool> {
+        crate::tensor::set_grad_enabled(self.prev);
+        Ok(false)
+    }
+}

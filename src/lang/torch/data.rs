@@ -162,6 +162,8 @@ struct DataLoader {
     sampler: Option<Value>,
     /// `batch_sampler=`: lists of indices, one per batch.
     batch_sampler: Option<Value>,
+    /// `num_workers=`: batch `k` is fetched with worker `k % num_workers`'s generator.
+    num_workers: usize,
 }
 
 impl DataLoader {
@@ -266,6 +268,7 @@ impl NativeObject for DataLoader {
                 Some(v) => Some(c.value(v)?),
                 None => None,
             },
+            num_workers: self.num_workers,
         }))
     }
     fn module_name(&self) -> Option<&str> {
@@ -278,8 +281,10 @@ impl NativeObject for DataLoader {
         // `_BaseDataLoaderIter.__init__` draws a base seed (for workers) whether or not it
         // shuffles, before the sampler draws: `torch.empty((), dtype=torch.int64).random_(generator=loader.generator)`.
         let loader_gen = self.generator.clone().unwrap_or_else(|| self.default.clone());
-        let _base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
-        Ok(Some(Value::native(LoaderIter::new(Rc::new(self.clone())))))
+        let base_seed = loader_gen.borrow_mut().random64() % (1u64 << 63);
+        let workers = (self.num_workers > 0)
+            .then(|| super::loader_workers::Workers::new(self.default.clone(), base_seed, self.num_workers));
+        Ok(Some(Value::native(LoaderIter::new(Rc::new(self.clone()), workers))))
     }
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
         Ok(match name {
@@ -332,13 +337,14 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
                 "drop_last=", "timeout=", "worker_init_fn=", "multiprocessing_context=", "generator=", "*", "prefetch_factor=",
                 "persistent_workers=", "pin_memory_device=", "in_order=",
             ])?;
-        // Worker processes only change where batches are made: the main process draws the same
-        // seeds and sampler permutation, so a dataset that draws no random numbers in
-        // `__getitem__` yields the same batches in one process (see docs/divergences.md).
-        if let Some(n) = num_workers.as_ref().and_then(Value::as_int).filter(|&n| n < 0) {
-            return Err(Exception::value_error(format!(
-                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing. (got {n})"
-            )));
+        // Worker processes change where batches are made and which generator `__getitem__`
+        // draws from: the main process draws the same seeds and sampler permutation, and the
+        // workers' generators are kept (loader_workers.rs).
+        let num_workers = num_workers.as_ref().and_then(Value::as_int).unwrap_or(0);
+        if num_workers < 0 {
+            return Err(Exception::value_error(
+                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.",
+            ));
         }
         let given = |v: &Option<Value>| v.as_ref().filter(|v| !v.is_none()).cloned();
         let (sampler, batch_sampler) = (given(&sampler), given(&batch_sampler));
@@ -382,6 +388,7 @@ pub fn data_module(shared: &Rc<Shared>) -> Module {
             collate_fn: collate_fn.filter(|f| !f.is_none()),
             sampler,
             batch_sampler,
+            num_workers: num_workers as usize,
         }))
     }));
     // `torch.utils.data.dataset`, where the dataset classes are defined (tutorials import the

@@ -291,7 +291,10 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
     let mps = Value::Module(std::rc::Rc::new(mps));
     backends.set("mps", mps.clone());
     let cudnn = Module::new("torch.backends.cudnn");
-    cudnn.set("is_available", false_fn("is_available"));
+    // The reference PyTorch is a CUDA build: its bundled cuDNN reports itself available (and
+    // its version) on a machine without a GPU; moving a module to CUDA then fails.
+    cudnn.set("is_available", Value::builtin("is_available", |_, _| Ok(Value::Bool(true))));
+    cudnn.set("version", Value::builtin("version", |_, _| Ok(Value::Int(92600))));
     cudnn.set("enabled", Value::Bool(true));
     cudnn.set("deterministic", Value::Bool(false));
     cudnn.set("benchmark", Value::Bool(false));

@@ -2,7 +2,7 @@
 //! its parameters, every submodule scripted alike, printed with its `original_name`, with a
 //! training flag of its own) whose forward runs the original's in the script module's modes;
 //! `save` keeps the script module in memory by path as `torch.save` does and `jit.load` gives a
-//! fresh copy. There is no TorchScript compiler here: what is computed is what the eager
+//! fresh copy; `trace` runs its function once and gives back what runs it eagerly. There is no TorchScript compiler here: what is computed is what the eager
 //! modules compute. Modules and functions a lesson defines cannot be scripted, as in the
 //! reference, where TorchScript finds no source file for a lesson's cells.
 
@@ -256,6 +256,25 @@ pub fn install(interp: &mut Interpreter, torch: &Module) {
                     v.type_name()
                 ))),
             }
+        }),
+    );
+    // `torch.jit.trace(func, example_inputs)`: tracing runs `func` once on the inputs; what
+    // comes back runs eagerly (a built-in module as a script module, anything else as it is).
+    jit.set(
+        "trace",
+        Value::builtin("trace", |interp, args| {
+            let [func, inputs] = args.bind(&["func", "example_inputs="])?;
+            let func = func.unwrap_or(Value::None);
+            let inputs = match &inputs {
+                None | Some(Value::None) => Vec::new(),
+                Some(Value::Tuple(t)) => t.iter().cloned().collect(),
+                Some(v) => vec![v.clone()],
+            };
+            interp.call(&func, Args::new("trace", inputs))?;
+            if native_module(&func).is_some() && py_module(&func).is_some_and(|n| n.downcast::<PyModule>().is_some_and(|m| m.owner().is_none())) {
+                return script_module(interp, &func, true);
+            }
+            Ok(func)
         }),
     );
     jit.set(

@@ -41,14 +41,17 @@ pub(super) struct LoaderIter {
     /// None until the first `next`.
     source: RefCell<Option<Rc<Indices>>>,
     done: std::cell::Cell<bool>,
+    /// `num_workers > 0`: the workers' generators, which each batch's fetch draws from.
+    workers: Option<super::loader_workers::Workers>,
 }
 
 impl LoaderIter {
-    pub(super) fn new(loader: Rc<dyn Batches>) -> Self {
+    pub(super) fn new(loader: Rc<dyn Batches>, workers: Option<super::loader_workers::Workers>) -> Self {
         LoaderIter {
             loader,
             source: RefCell::new(None),
             done: std::cell::Cell::new(false),
+            workers,
         }
     }
 
@@ -100,7 +103,10 @@ impl NativeObject for LoaderIter {
             return Ok(None);
         }
         match self.next_indices(interp)? {
-            Some(indices) => self.loader.fetch(interp, &indices).map(Some),
+            Some(indices) => match &self.workers {
+                Some(w) => w.run(|| self.loader.fetch(interp, &indices)).map(Some),
+                None => self.loader.fetch(interp, &indices).map(Some),
+            },
             None => {
                 self.done.set(true);
                 Ok(None)

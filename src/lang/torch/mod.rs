@@ -36,6 +36,8 @@ pub(crate) fn is_non_leaf_tensor(v: &crate::lang::Value) -> bool {
 }
 mod data;
 mod loader_iter;
+mod loader_workers;
+mod memory_format;
 mod samplers;
 mod saved_hooks;
 mod determinism;
@@ -467,7 +469,13 @@ fn binary_fn(name: &'static str, op: crate::lang::ast::BinOp) -> Value {
 fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, &[usize], DType) -> engine::Result<Tensor>) -> Value {
     let shared = shared.clone();
     Value::builtin(name, move |interp, args| {
-        check_kwargs(&args, &["size", "dtype", "requires_grad", "generator", "device", "out", "layout", "pin_memory"])?;
+        // Of the sized factories only `empty` takes a memory format.
+        let known: &[&str] = if name == "empty" {
+            &["size", "dtype", "requires_grad", "generator", "device", "out", "layout", "pin_memory", "memory_format"]
+        } else {
+            &["size", "dtype", "requires_grad", "generator", "device", "out", "layout", "pin_memory"]
+        };
+        check_kwargs(&args, known)?;
         let pos = match kw(&args, "size") {
             Some(s) => vec![s.clone()],
             None => args.pos.clone(),
@@ -483,7 +491,10 @@ fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, 
         };
         let dtype = dtype_arg(kw(&args, "dtype"))?.or(out.as_ref().map(|(_, t)| t.dtype())).unwrap_or(DType::Float32);
         let rng = shared.generator(&args)?;
-        let t = make(&rng, &shape, dtype).map_err(exc)?;
+        let mut t = make(&rng, &shape, dtype).map_err(exc)?;
+        if let Some(f) = memory_format::format_arg(kw(&args, "memory_format"), name)? {
+            t = memory_format::restride(&t, f)?;
+        }
         if let Some((v, o)) = out {
             if o.shape() != shape {
                 return Err(Exception::unsupported(format!("{name}(out=...) with an out tensor of shape {:?} for size {:?} (PyTorch resizes it)", o.shape(), shape)));
@@ -510,11 +521,17 @@ fn finish(t: Tensor, requires_grad: Option<&Value>) -> R<Value> {
 fn like(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, &[usize], DType) -> engine::Result<Tensor>) -> Value {
     let shared = shared.clone();
     Value::builtin(name, move |_, args| {
-        let [input, dtype, _layout, _device, requires_grad, _memory_format] =
+        let [input, dtype, _layout, _device, requires_grad, memory_format] =
             args.bind(&["input", "*", "dtype=", "layout=", "device=", "requires_grad=", "memory_format="])?;
         let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| Exception::type_error(format!("{name}(): argument 'input' must be Tensor")))?;
         let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(t.dtype());
-        finish(make(&shared.rng, &t.shape(), dtype).map_err(exc)?, requires_grad.as_ref())
+        let made = make(&shared.rng, &t.shape(), dtype).map_err(exc)?;
+        // `preserve_format`, the default, keeps a channels-last input's strides.
+        let made = match memory_format::format_arg(memory_format.as_ref(), name)? {
+            None | Some(memory_format::Format::Preserve) => memory_format::follow(made, &t)?,
+            Some(f) => memory_format::restride(&made, f)?,
+        };
+        finish(made, requires_grad.as_ref())
     })
 }
 
@@ -855,11 +872,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("inference_mode", autograd::inference_mode());
     m.set("enable_grad", class("enable_grad", "torch", |_, _| Ok(Value::native(tensor::GradMode::new(true)))));
     m.set("is_grad_enabled", Value::builtin("is_grad_enabled", |_, _| Ok(Value::Bool(engine::is_grad_enabled()))));
-    m.set("set_grad_enabled", Value::builtin("set_grad_enabled", |_, args| {
-        let [mode] = args.bind(&["mode"])?;
-        engine::set_grad_enabled(bool_arg(mode.as_ref(), true));
-        Ok(Value::None)
-    }));
+    m.set("set_grad_enabled", autograd::set_grad_enabled());
 
     for (name, f) in unary_table() {
         m.set(name, unary(name, f));
@@ -1005,6 +1018,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     index_methods::install(&m);
     erfinv_init::install(&m);
     save::install(&m);
+    memory_format::install(&m);
     tensorfns::install(&m, shared);
     rounding::install(&m);
     shape_more::install(&m);

@@ -44,6 +44,10 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         return floor_div(a, b, reflected);
     }
     let Some(b) = operand(a, b)? else { return Ok(None) };
+    let other = match &b {
+        Operand::T(t) => Some(*t),
+        Operand::S(_) => None,
+    };
     let r = match (op, b, reflected) {
         (BinOp::Add, Operand::T(b), false) => a.add(b),
         (BinOp::Add, Operand::T(b), true) => b.add(a),
@@ -70,7 +74,16 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         (BinOp::Mod, Operand::T(b), true) => b.remainder(a),
         _ => return Ok(None),
     };
-    r.map(Some).map_err(exc)
+    let r = r.map_err(exc)?;
+    if op == BinOp::MatMul {
+        return Ok(Some(r));
+    }
+    // Pointwise results keep a channels-last operand's layout (a cheap check when none is).
+    let (first, second) = match (reflected, other) {
+        (true, Some(o)) => (o, Some(a)),
+        _ => (a, other),
+    };
+    super::memory_format::follow_pair(r, first, second).map(Some)
 }
 
 /// `a // b` and `b // a` (`__floordiv__`, `__rfloordiv__`): `torch.floor_divide`, a number
@@ -494,7 +507,8 @@ fn convert_method(this: &Value, name: &'static str, dtype: DType) -> Value {
         if t.dtype() == dtype {
             return Ok(args.this.clone().unwrap_or(Value::None));
         }
-        Ok(tv(t.to_dtype(dtype).map_err(exc)?))
+        // The copy keeps a channels-last source's layout (`preserve_format`).
+        Ok(tv(super::memory_format::follow(t.to_dtype(dtype).map_err(exc)?, &t)?))
     })
 }
 
@@ -696,8 +710,13 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Ok(tv(receiver(&args)?.detach()))
         }),
         "clone" => Value::method(this.clone(), "clone", |_, args| {
-            let [] = args.bind(&[])?;
-            Ok(tv(receiver(&args)?.clone_tensor()))
+            let [memory_format] = args.bind(&["*", "memory_format="])?;
+            let t = receiver(&args)?;
+            let out = t.clone_tensor();
+            Ok(tv(match super::memory_format::format_arg(memory_format.as_ref(), "clone")? {
+                None | Some(super::memory_format::Format::Preserve) => super::memory_format::follow(out, &t)?,
+                Some(f) => super::memory_format::restride(&out, f)?,
+            }))
         }),
         "numel" => Value::method(this.clone(), "numel", |_, args| {
             let [] = args.bind(&[])?;
@@ -848,9 +867,18 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             }
             let dt = args.pos.iter().chain(args.kw.iter().map(|(_, v)| v)).find_map(|v| dtype_arg(Some(v)).ok().flatten());
             let dt = dt.or_else(|| args.pos.first().and_then(as_tensor).map(Tensor::dtype));
-            match dt {
-                Some(d) if d != t.dtype() => Ok(tv(t.to_dtype(d).map_err(exc)?)),
-                _ => Ok(args.this.clone().unwrap_or(Value::None)),
+            let format = args.kw.iter().find(|(k, _)| &**k == "memory_format").map(|(_, v)| v);
+            let format = super::memory_format::format_arg(format, "to")?;
+            let converted = match dt {
+                Some(d) if d != t.dtype() => Some(t.to_dtype(d).map_err(exc)?),
+                _ => None,
+            };
+            match (converted, format) {
+                // A copy keeps the source's layout unless another format is asked for.
+                (Some(c), None | Some(super::memory_format::Format::Preserve)) => Ok(tv(super::memory_format::follow(c, &t)?)),
+                (Some(c), Some(f)) => Ok(tv(super::memory_format::restride(&c, f)?)),
+                (None, Some(f)) => Ok(super::memory_format::to_format(&t, f)?.map_or_else(|| args.this.clone().unwrap_or(Value::None), tv)),
+                (None, None) => Ok(args.this.clone().unwrap_or(Value::None)),
             }
         }),
         "requires_grad_" => Value::method(this.clone(), "requires_grad_", |_, args| {
@@ -1011,13 +1039,24 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "cuda" => Value::method(this.clone(), "cuda", |_, _| super::device::place_on(&Value::str("cuda")).map(|()| Value::None)),
         "get_device" => Value::method(this.clone(), "get_device", |_, _| Ok(Value::Int(-1))),
         "contiguous" => Value::method(this.clone(), "contiguous", |_, args| {
+            let [memory_format] = args.bind(&["memory_format="])?;
             let t = receiver(&args)?;
+            if let Some(f) = super::memory_format::format_arg(memory_format.as_ref(), "contiguous")? {
+                return Ok(super::memory_format::contiguous_as(&t, f)?.map_or_else(|| args.this.clone().unwrap_or(Value::None), tv));
+            }
             if t.is_contiguous() {
                 return Ok(args.this.clone().unwrap_or(Value::None));
             }
             Ok(tv(t.contiguous()))
         }),
-        "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, args| Ok(Value::Bool(receiver(&args)?.is_contiguous()))),
+        "is_contiguous" => Value::method(this.clone(), "is_contiguous", |_, args| {
+            let [memory_format] = args.bind(&["memory_format="])?;
+            let t = receiver(&args)?;
+            Ok(Value::Bool(match super::memory_format::format_arg(memory_format.as_ref(), "is_contiguous")? {
+                Some(f) => super::memory_format::is_contiguous_as(&t, f),
+                None => t.is_contiguous(),
+            }))
+        }),
         "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
             let (name, op): (&'static str, Op) = match name {
                 "eq" => ("eq", Op::Eq),
