@@ -84,7 +84,10 @@ enum Chain {
 /// ATen's rule reads the input's first four sizes only (N·C·D·H), not its width.
 fn chain_for(g: &Geom, s: &Conv3dSpec, dtype: DType, oc: usize) -> Chain {
     let onednn = dtype == DType::Float32
-        && (s.groups > 1 || (g.k[1] > 3 && g.k[2] > 3) || g.n > 1 || g.n * g.c * g.i[0] * g.i[1] > 20480);
+        && (s.groups > 1
+            || (g.k[1] > 3 && g.k[2] > 3)
+            || g.n > 1
+            || g.n * g.c * g.i[0] * g.i[1] > 20480);
     if onednn && g.cg == 1 && s.groups > 1 {
         Chain::Depthwise
     } else if onednn {
@@ -98,7 +101,17 @@ fn chain_for(g: &Geom, s: &Conv3dSpec, dtype: DType, oc: usize) -> Chain {
 
 /// One output element's chain for sample `n`, output channel `o`, output position `p`.
 #[allow(clippy::too_many_arguments)]
-fn output<T: Float>(x: &[T], w: &[T], b: T, g: &Geom, s: &Conv3dSpec, chain: Chain, n: usize, o: usize, p: [usize; 3]) -> T {
+fn output<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: T,
+    g: &Geom,
+    s: &Conv3dSpec,
+    chain: Chain,
+    n: usize,
+    o: usize,
+    p: [usize; 3],
+) -> T {
     let c0 = o / g.og * g.cg;
     let [kd, kh, kw] = g.k;
     let xv = |c: usize, t: [usize; 3]| -> Option<T> {
@@ -110,7 +123,11 @@ fn output<T: Float>(x: &[T], w: &[T], b: T, g: &Geom, s: &Conv3dSpec, chain: Cha
     let wv = |c: usize, t: [usize; 3]| w[((o * g.cg + c) * kd + t[0]) * kh * kw + t[1] * kw + t[2]];
     match chain {
         Chain::Blocked | Chain::Depthwise => {
-            let mut acc = if chain == Chain::Blocked { b } else { T::zero() };
+            let mut acc = if chain == Chain::Blocked {
+                b
+            } else {
+                T::zero()
+            };
             for cb in (0..g.cg).step_by(8) {
                 for t0 in 0..kd {
                     for t1 in 0..kh {
@@ -124,7 +141,11 @@ fn output<T: Float>(x: &[T], w: &[T], b: T, g: &Geom, s: &Conv3dSpec, chain: Cha
                     }
                 }
             }
-            if chain == Chain::Blocked { acc } else { acc + b }
+            if chain == Chain::Blocked {
+                acc
+            } else {
+                acc + b
+            }
         }
         Chain::Fused | Chain::Plain => {
             let mut acc = if chain == Chain::Plain { b } else { T::zero() };
@@ -134,7 +155,11 @@ fn output<T: Float>(x: &[T], w: &[T], b: T, g: &Geom, s: &Conv3dSpec, chain: Cha
                         for t2 in 0..kw {
                             let v = xv(c, [t0, t1, t2]).unwrap_or_else(T::zero);
                             let wt = wv(c, [t0, t1, t2]);
-                            acc = if chain == Chain::Plain { acc + v * wt } else { v.mul_add(wt, acc) };
+                            acc = if chain == Chain::Plain {
+                                acc + v * wt
+                            } else {
+                                v.mul_add(wt, acc)
+                            };
                         }
                     }
                 }
@@ -144,7 +169,14 @@ fn output<T: Float>(x: &[T], w: &[T], b: T, g: &Geom, s: &Conv3dSpec, chain: Cha
     }
 }
 
-fn forward<T: Float>(x: &[T], w: &[T], bias: Option<&[T]>, g: &Geom, s: &Conv3dSpec, dtype: DType) -> Vec<T> {
+fn forward<T: Float>(
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    g: &Geom,
+    s: &Conv3dSpec,
+    dtype: DType,
+) -> Vec<T> {
     let mut out = Vec::with_capacity(g.n * g.o * g.out_vol());
     for n in 0..g.n {
         for o in 0..g.o {
@@ -175,15 +207,26 @@ fn backward(x: &[f64], w: &[f64], gy: &[f64], g: &Geom, s: &Conv3dSpec) -> [Vec<
             let c0 = o / g.og * g.cg;
             for (pi, &gv) in gy[(n * g.o + o) * ov..][..ov].iter().enumerate() {
                 gb[o] += gv;
-                let p = [pi / (g.out[1] * g.out[2]), pi / g.out[2] % g.out[1], pi % g.out[2]];
+                let p = [
+                    pi / (g.out[1] * g.out[2]),
+                    pi / g.out[2] % g.out[1],
+                    pi % g.out[2],
+                ];
                 for t0 in 0..kd {
-                    let Some(z) = g.at(s, 0, p[0], t0) else { continue };
+                    let Some(z) = g.at(s, 0, p[0], t0) else {
+                        continue;
+                    };
                     for t1 in 0..kh {
-                        let Some(y) = g.at(s, 1, p[1], t1) else { continue };
+                        let Some(y) = g.at(s, 1, p[1], t1) else {
+                            continue;
+                        };
                         for t2 in 0..kw {
-                            let Some(xx) = g.at(s, 2, p[2], t2) else { continue };
+                            let Some(xx) = g.at(s, 2, p[2], t2) else {
+                                continue;
+                            };
                             for c in 0..g.cg {
-                                let xi = (((n * g.c + c0 + c) * g.i[0] + z) * g.i[1] + y) * g.i[2] + xx;
+                                let xi =
+                                    (((n * g.c + c0 + c) * g.i[0] + z) * g.i[1] + y) * g.i[2] + xx;
                                 let wi = ((o * g.cg + c) * kd + t0) * kh * kw + t1 * kw + t2;
                                 gx[xi] += gv * w[wi];
                                 gw[wi] += gv * x[xi];
@@ -248,7 +291,11 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> Resul
     let batched = xs.len() == 5;
     let c = xs[usize::from(batched)];
     if ws[1] * s.groups != c {
-        let input_shape: Vec<usize> = if batched { xs.clone() } else { std::iter::once(1).chain(xs.iter().copied()).collect() };
+        let input_shape: Vec<usize> = if batched {
+            xs.clone()
+        } else {
+            std::iter::once(1).chain(xs.iter().copied()).collect()
+        };
         return Err(TensorError::runtime(format!(
             "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {c} channels instead",
             s.groups,
@@ -266,10 +313,19 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> Resul
         )));
     }
     let spatial = &xs[xs.len() - 3..];
-    let padded: Vec<usize> = (0..3).map(|d| spatial[d] + s.pad_lo[d] + s.pad_hi[d]).collect();
-    let eff: Vec<usize> = (0..3).map(|d| s.dilation[d] * ws[2 + d].saturating_sub(1) + 1).collect();
+    let padded: Vec<usize> = (0..3)
+        .map(|d| spatial[d] + s.pad_lo[d] + s.pad_hi[d])
+        .collect();
+    let eff: Vec<usize> = (0..3)
+        .map(|d| s.dilation[d] * ws[2 + d].saturating_sub(1) + 1)
+        .collect();
     if (0..3).any(|d| padded[d] < eff[d]) {
-        let join = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(" x ");
+        let join = |v: &[usize]| {
+            v.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(" x ")
+        };
         return Err(TensorError::runtime(format!(
             "Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
             join(&padded),
@@ -281,7 +337,8 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> Resul
 
 fn to_storage<T: Float + Into<f64>>(v: Vec<T>, shape: &[usize], dtype: DType) -> Result<Storage> {
     let v: Vec<f64> = v.into_iter().map(Into::into).collect();
-    let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
+    let a =
+        ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
     Ok(Storage::F64(a).cast(dtype))
 }
 
@@ -294,8 +351,19 @@ pub fn conv3d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> 
     let (n, c) = if batched { (xs[0], xs[1]) } else { (1, xs[0]) };
     let i = [xs[xs.len() - 3], xs[xs.len() - 2], xs[xs.len() - 1]];
     let k = [ws[2], ws[3], ws[4]];
-    let out = [0, 1, 2].map(|d| (i[d] + s.pad_lo[d] + s.pad_hi[d] - (s.dilation[d] * (k[d] - 1) + 1)) / s.stride[d] + 1);
-    let g = Geom { n, c, i, o: ws[0], k, out, cg: ws[1], og: ws[0] / s.groups };
+    let out = [0, 1, 2].map(|d| {
+        (i[d] + s.pad_lo[d] + s.pad_hi[d] - (s.dilation[d] * (k[d] - 1) + 1)) / s.stride[d] + 1
+    });
+    let g = Geom {
+        n,
+        c,
+        i,
+        o: ws[0],
+        k,
+        out,
+        cg: ws[1],
+        og: ws[0] / s.groups,
+    };
     let mut out_shape = if batched { vec![n, g.o] } else { vec![g.o] };
     out_shape.extend(out);
     super::check_size(&out_shape)?;
@@ -303,26 +371,62 @@ pub fn conv3d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> 
     let (xst, wst) = (x.storage(), w.storage());
     let bv = bias.map(Tensor::to_f64_vec);
     let y = if dtype == DType::Float32 {
-        let f = |s: &Storage| -> Vec<f32> { s.to_f64_vec().into_iter().map(|v| v as f32).collect() };
+        let f =
+            |s: &Storage| -> Vec<f32> { s.to_f64_vec().into_iter().map(|v| v as f32).collect() };
         let b32: Option<Vec<f32>> = bv.as_ref().map(|b| b.iter().map(|&v| v as f32).collect());
-        to_storage(forward(&f(&xst), &f(&wst), b32.as_deref(), &g, s, dtype), &out_shape, dtype)?
+        to_storage(
+            forward(&f(&xst), &f(&wst), b32.as_deref(), &g, s, dtype),
+            &out_shape,
+            dtype,
+        )?
     } else {
-        to_storage(forward(&xst.to_f64_vec(), &wst.to_f64_vec(), bv.as_deref(), &g, s, dtype), &out_shape, dtype)?
+        to_storage(
+            forward(
+                &xst.to_f64_vec(),
+                &wst.to_f64_vec(),
+                bv.as_deref(),
+                &g,
+                s,
+                dtype,
+            ),
+            &out_shape,
+            dtype,
+        )?
     };
     let mut inputs = vec![x, w];
     inputs.extend(bias);
     let has_bias = bias.is_some();
     let (s, x_shape, w_shape) = (s.clone(), xs.clone(), ws.clone());
-    Ok(record(y, "ConvolutionBackward0", &inputs, true, move |gy, need| {
-        let [gx, gw, gb] = backward(&xst.to_f64_vec(), &wst.to_f64_vec(), &gy.to_f64_vec(), &g, &s);
-        let t = |v: Vec<f64>, shape: &[usize]| to_storage(v, shape, dtype).map(Tensor::from_storage);
-        let mut grads = vec![
-            need[0].then(|| t(gx, &x_shape)).transpose()?,
-            need[1].then(|| t(gw, &w_shape)).transpose()?,
-        ];
-        if has_bias {
-            grads.push(need.get(2).copied().unwrap_or(false).then(|| t(gb, &[g.o])).transpose()?);
-        }
-        Ok(grads)
-    }))
+    Ok(record(
+        y,
+        "ConvolutionBackward0",
+        &inputs,
+        true,
+        move |gy, need| {
+            let [gx, gw, gb] = backward(
+                &xst.to_f64_vec(),
+                &wst.to_f64_vec(),
+                &gy.to_f64_vec(),
+                &g,
+                &s,
+            );
+            let t = |v: Vec<f64>, shape: &[usize]| {
+                to_storage(v, shape, dtype).map(Tensor::from_storage)
+            };
+            let mut grads = vec![
+                need[0].then(|| t(gx, &x_shape)).transpose()?,
+                need[1].then(|| t(gw, &w_shape)).transpose()?,
+            ];
+            if has_bias {
+                grads.push(
+                    need.get(2)
+                        .copied()
+                        .unwrap_or(false)
+                        .then(|| t(gb, &[g.o]))
+                        .transpose()?,
+                );
+            }
+            Ok(grads)
+        },
+    ))
 }

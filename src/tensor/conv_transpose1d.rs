@@ -16,7 +16,13 @@ fn viewed(s: &Storage, shape: &[usize]) -> Result<Tensor> {
 
 /// `F.conv_transpose1d(x, w, bias, stride, padding, output_padding, groups, dilation)`: the
 /// spec's width entries are the 1-d arguments (its height entries 1, 0, 0, 1).
-pub fn conv_transpose1d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec, output_padding: usize) -> Result<Tensor> {
+pub fn conv_transpose1d(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    spec: &ConvSpec,
+    output_padding: usize,
+) -> Result<Tensor> {
     let (xs, ws) = (x.shape(), w.shape());
     if xs.len() != 2 && xs.len() != 3 {
         return Err(TensorError::runtime(format!(
@@ -31,7 +37,11 @@ pub fn conv_transpose1d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &Co
         )));
     }
     let batched = xs.len() == 3;
-    let (n, c, l) = if batched { (xs[0], xs[1], xs[2]) } else { (1, xs[0], xs[1]) };
+    let (n, c, l) = if batched {
+        (xs[0], xs[1], xs[2])
+    } else {
+        (1, xs[0], xs[1])
+    };
     if c != ws[0] {
         let shown: Vec<usize> = if batched { xs.clone() } else { vec![1, c, l] };
         return Err(TensorError::runtime(format!(
@@ -43,34 +53,48 @@ pub fn conv_transpose1d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &Co
     }
     let (x4s, w4s) = ([n, c, 1, l], [ws[0], ws[1], 1, ws[2]]);
     let spec = spec.clone();
-    let run = move |x4: &Tensor, w4: &Tensor, b: Option<&Tensor>| conv_transpose2d(x4, w4, b, &spec, [0, output_padding]);
+    let run = move |x4: &Tensor, w4: &Tensor, b: Option<&Tensor>| {
+        conv_transpose2d(x4, w4, b, &spec, [0, output_padding])
+    };
     let (xst, wst) = (x.storage(), w.storage());
     let bst = bias.map(|b| b.storage());
     let b0 = bst.as_deref().map(|b| Tensor::from_storage(b.clone()));
     let y4 = no_grad(|| run(&viewed(&xst, &x4s)?, &viewed(&wst, &w4s)?, b0.as_ref()))?;
     let y4s = y4.shape();
-    let out_shape: Vec<usize> = if batched { vec![n, y4s[1], y4s[3]] } else { vec![y4s[1], y4s[3]] };
+    let out_shape: Vec<usize> = if batched {
+        vec![n, y4s[1], y4s[3]]
+    } else {
+        vec![y4s[1], y4s[3]]
+    };
     let out = y4.storage().reshape(&out_shape)?;
     let mut inputs = vec![x, w];
     inputs.extend(bias);
-    Ok(record(out, "ConvolutionBackward0", &inputs, true, move |gy, need| {
-        // The 2-d node's gradients, from a fresh 2-d graph over leaves of the saved values.
-        let mut all = vec![viewed(&xst, &x4s)?, viewed(&wst, &w4s)?];
-        all.extend(bst.as_deref().map(|b| Tensor::from_storage(b.clone())));
-        for t in &all {
-            t.set_requires_grad(true)?;
-        }
-        let z = with_grad_mode(true, || run(&all[0], &all[1], all.get(2)))?;
-        let g4 = viewed(&gy.storage(), &y4s)?;
-        let gs = grad(&[z], &[Some(g4)], &all, false, false)?;
-        let shapes = [xs.clone(), ws.clone(), vec![y4s[1]]];
-        gs.into_iter()
-            .zip(shapes)
-            .enumerate()
-            .map(|(k, (g, shape))| match g {
-                Some(g) if need.get(k).copied().unwrap_or(false) => viewed(&g.storage(), &shape).map(Some),
-                _ => Ok(None),
-            })
-            .collect()
-    }))
+    Ok(record(
+        out,
+        "ConvolutionBackward0",
+        &inputs,
+        true,
+        move |gy, need| {
+            // The 2-d node's gradients, from a fresh 2-d graph over leaves of the saved values.
+            let mut all = vec![viewed(&xst, &x4s)?, viewed(&wst, &w4s)?];
+            all.extend(bst.as_deref().map(|b| Tensor::from_storage(b.clone())));
+            for t in &all {
+                t.set_requires_grad(true)?;
+            }
+            let z = with_grad_mode(true, || run(&all[0], &all[1], all.get(2)))?;
+            let g4 = viewed(&gy.storage(), &y4s)?;
+            let gs = grad(&[z], &[Some(g4)], &all, false, false)?;
+            let shapes = [xs.clone(), ws.clone(), vec![y4s[1]]];
+            gs.into_iter()
+                .zip(shapes)
+                .enumerate()
+                .map(|(k, (g, shape))| match g {
+                    Some(g) if need.get(k).copied().unwrap_or(false) => {
+                        viewed(&g.storage(), &shape).map(Some)
+                    }
+                    _ => Ok(None),
+                })
+                .collect()
+        },
+    ))
 }

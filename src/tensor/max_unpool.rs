@@ -49,12 +49,24 @@ pub fn max_unpool2d(x: &Tensor, indices: &Tensor, oh: usize, ow: usize) -> Resul
         }
     }
     let dtype = x.dtype();
-    let a = ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| TensorError::runtime(e.to_string()))?;
+    let a = ArrayD::from_shape_vec(IxDyn(&shape), out)
+        .map_err(|e| TensorError::runtime(e.to_string()))?;
     let x_shape = s.clone();
-    Ok(record(Storage::F64(a).cast(dtype), "MaxUnpool2DBackward0", &[x], false, move |g, _| {
-        let gv = g.to_f64_vec();
-        let gx: Vec<f64> = (0..np * plane).map(|k| gv[k / plane * out_plane + idx[k] as usize]).collect();
-        let a = ArrayD::from_shape_vec(IxDyn(&x_shape), gx).map_err(|e| TensorError::runtime(e.to_string()))?;
-        Ok(vec![Some(Tensor::from_storage(Storage::F64(a).cast(dtype)))])
-    }))
+    Ok(record(
+        Storage::F64(a).cast(dtype),
+        "MaxUnpool2DBackward0",
+        &[x],
+        false,
+        move |g, _| {
+            let gv = g.to_f64_vec();
+            let gx: Vec<f64> = (0..np * plane)
+                .map(|k| gv[k / plane * out_plane + idx[k] as usize])
+                .collect();
+            let a = ArrayD::from_shape_vec(IxDyn(&x_shape), gx)
+                .map_err(|e| TensorError::runtime(e.to_string()))?;
+            Ok(vec![Some(Tensor::from_storage(
+                Storage::F64(a).cast(dtype),
+            ))])
+        },
+    ))
 }

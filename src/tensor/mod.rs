@@ -96,6 +96,7 @@ pub mod pool3d;
 pub mod max_unpool;
 pub mod rrelu;
 pub mod multilabel_margin;
+pub mod ctc;
 pub mod fractional_max;
 mod pool_max2;
 mod print;

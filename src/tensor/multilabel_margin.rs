@@ -11,14 +11,25 @@ use super::{DType, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn};
 
 fn storage(v: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Storage> {
-    let a = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
+    let a =
+        ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|e| TensorError::runtime(e.to_string()))?;
     Ok(Storage::F64(a).cast(dtype))
 }
 
 /// Each positive margin term of sample `t` as (target class, other class), in ATen's order.
-fn terms(x: &[f64], y: &[i64], dim: usize, t: usize, round: fn(f64) -> f64) -> Vec<(usize, usize, f64)> {
+fn terms(
+    x: &[f64],
+    y: &[i64],
+    dim: usize,
+    t: usize,
+    round: fn(f64) -> f64,
+) -> Vec<(usize, usize, f64)> {
     let (xr, yr) = (&x[t * dim..][..dim], &y[t * dim..][..dim]);
-    let targets: Vec<usize> = yr.iter().take_while(|&&j| j >= 0).map(|&j| j as usize).collect();
+    let targets: Vec<usize> = yr
+        .iter()
+        .take_while(|&&j| j >= 0)
+        .map(|&j| j as usize)
+        .collect();
     let mut is_target = vec![false; dim];
     for &j in &targets {
         is_target[j] = true;
@@ -61,11 +72,17 @@ pub fn multilabel_margin_loss(x: &Tensor, target: &Tensor, reduction: Reduction)
         )));
     }
     if target.dtype() != DType::Int64 {
-        return Err(TensorError::runtime(format!("expected scalar type Long but found {}", target.dtype().scalar_name())));
+        return Err(TensorError::runtime(format!(
+            "expected scalar type Long but found {}",
+            target.dtype().scalar_name()
+        )));
     }
     let dtype = x.dtype();
     if !matches!(dtype, DType::Float32 | DType::Float64) {
-        return Err(TensorError::runtime(format!("\"multilabel_margin_loss_forward_out_frame\" not implemented for '{}'", dtype.scalar_name())));
+        return Err(TensorError::runtime(format!(
+            "\"multilabel_margin_loss_forward_out_frame\" not implemented for '{}'",
+            dtype.scalar_name()
+        )));
     }
     let (n, dim) = match nd {
         0 => (1, 1),
@@ -76,10 +93,18 @@ pub fn multilabel_margin_loss(x: &Tensor, target: &Tensor, reduction: Reduction)
     if y.iter().any(|&j| j < -1 || j >= dim as i64) {
         return Err(TensorError::runtime("argument #2 'target' is out of range"));
     }
-    let round: fn(f64) -> f64 = if dtype == DType::Float32 { to_f32 } else { same };
+    let round: fn(f64) -> f64 = if dtype == DType::Float32 {
+        to_f32
+    } else {
+        same
+    };
     let xv = x.to_f64_vec();
-    let all: Vec<Vec<(usize, usize, f64)>> = (0..n).map(|t| terms(&xv, &y, dim, t, round)).collect();
-    let per: Vec<f64> = all.iter().map(|ts| ts.iter().fold(0.0, |s, t| s + t.2)).collect();
+    let all: Vec<Vec<(usize, usize, f64)>> =
+        (0..n).map(|t| terms(&xv, &y, dim, t, round)).collect();
+    let per: Vec<f64> = all
+        .iter()
+        .map(|ts| ts.iter().fold(0.0, |s, t| s + t.2))
+        .collect();
     let (out, out_shape) = match reduction {
         Reduction::None if nd == 2 => (per.iter().map(|s| s / dim as f64).collect(), vec![n]),
         Reduction::None => (vec![per[0] / dim as f64], vec![]),
@@ -92,19 +117,31 @@ pub fn multilabel_margin_loss(x: &Tensor, target: &Tensor, reduction: Reduction)
         }
     };
     let per_sample = reduction == Reduction::None && nd == 2;
-    let g = round(if reduction == Reduction::Mean { 1.0 / (n * dim) as f64 } else { 1.0 / dim as f64 });
-    Ok(record(storage(out, &out_shape, dtype)?, "MultilabelMarginLossBackward0", &[x], true, move |gy, _| {
-        let gyv = gy.to_f64_vec();
-        let mut gx = vec![0.0; n * dim];
-        for (t, ts) in all.iter().enumerate() {
-            for &(j, i, _) in ts {
-                gx[t * dim + j] = round(gx[t * dim + j] - g);
-                gx[t * dim + i] = round(gx[t * dim + i] + g);
+    let g = round(if reduction == Reduction::Mean {
+        1.0 / (n * dim) as f64
+    } else {
+        1.0 / dim as f64
+    });
+    Ok(record(
+        storage(out, &out_shape, dtype)?,
+        "MultilabelMarginLossBackward0",
+        &[x],
+        true,
+        move |gy, _| {
+            let gyv = gy.to_f64_vec();
+            let mut gx = vec![0.0; n * dim];
+            for (t, ts) in all.iter().enumerate() {
+                for &(j, i, _) in ts {
+                    gx[t * dim + j] = round(gx[t * dim + j] - g);
+                    gx[t * dim + i] = round(gx[t * dim + i] + g);
+                }
             }
-        }
-        for (k, v) in gx.iter_mut().enumerate() {
-            *v = round(*v * gyv[if per_sample { k / dim } else { 0 }]);
-        }
-        Ok(vec![Some(Tensor::from_storage(storage(gx, &shape, dtype)?))])
-    }))
+            for (k, v) in gx.iter_mut().enumerate() {
+                *v = round(*v * gyv[if per_sample { k / dim } else { 0 }]);
+            }
+            Ok(vec![Some(Tensor::from_storage(storage(
+                gx, &shape, dtype,
+            )?))])
+        },
+    ))
 }

@@ -52,38 +52,55 @@ impl Ctx {
     fn windows(&self) -> impl Iterator<Item = (usize, [Axis; 3])> + '_ {
         let [a0, a1, a2] = &self.axes;
         a0.iter()
-            .flat_map(move |&d| a1.iter().flat_map(move |&h| a2.iter().map(move |&w| [d, h, w])))
+            .flat_map(move |&d| {
+                a1.iter()
+                    .flat_map(move |&h| a2.iter().map(move |&w| [d, h, w]))
+            })
             .enumerate()
     }
     /// The flat input positions of a window in scan order (depth, row, column).
     fn taps(&self, [d, h, w]: [Axis; 3]) -> impl Iterator<Item = usize> + '_ {
         let [_, hh, ww] = self.dims;
         (d.lo..d.hi).step_by(d.step).flat_map(move |z| {
-            (h.lo..h.hi)
-                .step_by(h.step)
-                .flat_map(move |y| (w.lo..w.hi).step_by(w.step).map(move |x| (z * hh + y) * ww + x))
+            (h.lo..h.hi).step_by(h.step).flat_map(move |y| {
+                (w.lo..w.hi)
+                    .step_by(w.step)
+                    .map(move |x| (z * hh + y) * ww + x)
+            })
         })
     }
 }
 
 /// Volumes and the leading dims of a 4-D or 5-D input, or `msg`'s error.
-fn volumes(x: &Tensor, msg: &dyn Fn(&[usize]) -> String) -> Result<(usize, [usize; 3], Vec<usize>)> {
+fn volumes(
+    x: &Tensor,
+    msg: &dyn Fn(&[usize]) -> String,
+) -> Result<(usize, [usize; 3], Vec<usize>)> {
     let s = x.shape();
     if !(s.len() == 4 || s.len() == 5) || s.iter().skip(s.len() - 4).any(|&d| d == 0) {
         return Err(TensorError::runtime(msg(&s)));
     }
     if !x.dtype().is_floating_point() {
-        return Err(TensorError::NotImplemented { msg: format!("\"pool3d\" not implemented for '{}'", x.dtype().cpp_name()) });
+        return Err(TensorError::NotImplemented {
+            msg: format!("\"pool3d\" not implemented for '{}'", x.dtype().cpp_name()),
+        });
     }
     let k = s.len() - 3;
-    Ok((s[..k].iter().product(), [s[k], s[k + 1], s[k + 2]], s[..k].to_vec()))
+    Ok((
+        s[..k].iter().product(),
+        [s[k], s[k + 1], s[k + 2]],
+        s[..k].to_vec(),
+    ))
 }
 
 /// The maxima and their flat positions per volume: from -inf at the window's first tap, a
 /// larger value or any NaN replaces the best so far (ATen's `cpu_max_pool`).
 fn max_scan<T: Float>(xv: &[T], c: &Ctx) -> (Vec<T>, Vec<i64>) {
     let (vol, outs) = (c.vol(), c.outs());
-    let (mut out, mut idx) = (Vec::with_capacity(c.np * outs), Vec::with_capacity(c.np * outs));
+    let (mut out, mut idx) = (
+        Vec::with_capacity(c.np * outs),
+        Vec::with_capacity(c.np * outs),
+    );
     let neg_inf = T::from_f64(f64::NEG_INFINITY);
     for v in xv.chunks(vol).take(c.np) {
         for (_, win) in c.windows() {
@@ -126,7 +143,9 @@ fn mean_grad<T: Float>(g: &[T], c: &Ctx) -> Vec<T> {
     let mut gx = vec![T::zero(); c.np * vol];
     for p in 0..c.np {
         for (k, win) in c.windows() {
-            let d = c.divs[k].iter().fold(g[p * outs + k], |s, &d| s / T::from_f64(d));
+            let d = c.divs[k]
+                .iter()
+                .fold(g[p * outs + k], |s, &d| s / T::from_f64(d));
             for i in c.taps(win) {
                 gx[p * vol + i] = gx[p * vol + i] + d;
             }
@@ -136,7 +155,14 @@ fn mean_grad<T: Float>(g: &[T], c: &Ctx) -> Vec<T> {
 }
 
 /// `f` over the input's values in its own float type (f32 or f64; others in f64, cast back).
-fn apply(s: &Storage, dtype: DType, shape: &[usize], c: &Ctx, f32s: fn(&[f32], &Ctx) -> Vec<f32>, f64s: fn(&[f64], &Ctx) -> Vec<f64>) -> Result<Storage> {
+fn apply(
+    s: &Storage,
+    dtype: DType,
+    shape: &[usize],
+    c: &Ctx,
+    f32s: fn(&[f32], &Ctx) -> Vec<f32>,
+    f64s: fn(&[f64], &Ctx) -> Vec<f64>,
+) -> Result<Storage> {
     Ok(match (s, dtype) {
         (Storage::F32(a), DType::Float32) => Storage::F32(arr(f32s(&row_major(a), c), shape)?),
         (Storage::F64(a), DType::Float64) => Storage::F64(arr(f64s(&row_major(a), c), shape)?),
@@ -163,7 +189,14 @@ fn averaged(x: &Tensor, c: Ctx, shape: Vec<usize>, name: &'static str) -> Result
     let out = apply(&x.storage(), dtype, &shape, &c, mean_f32, mean_f64)?;
     let x_shape = x.shape();
     Ok(record(out, name, &[x], false, move |g, _| {
-        let gx = apply(&g.storage(), dtype, &x_shape, &c, mean_grad_f32, mean_grad_f64)?;
+        let gx = apply(
+            &g.storage(),
+            dtype,
+            &x_shape,
+            &c,
+            mean_grad_f32,
+            mean_grad_f64,
+        )?;
         Ok(vec![Some(Tensor::from_storage(gx))])
     }))
 }
@@ -189,16 +222,25 @@ fn maxed(x: &Tensor, c: Ctx, shape: Vec<usize>, name: &'static str) -> Result<(T
     };
     drop(st);
     let indices = Tensor::from_storage(Storage::I64(
-        ArrayD::from_shape_vec(IxDyn(&shape), idx.clone()).map_err(|e| TensorError::runtime(e.to_string()))?,
+        ArrayD::from_shape_vec(IxDyn(&shape), idx.clone())
+            .map_err(|e| TensorError::runtime(e.to_string()))?,
     ));
     let x_shape = x.shape();
     let (np, vol, outs) = (c.np, c.vol(), c.outs());
     let y = record(out, name, &[x], true, move |g, _| {
         let gs = g.storage();
         let gx = match (&*gs, dtype) {
-            (Storage::F32(a), DType::Float32) => Storage::F32(arr(scatter(&row_major(a), &idx, np, vol, outs), &x_shape)?),
-            (Storage::F64(a), DType::Float64) => Storage::F64(arr(scatter(&row_major(a), &idx, np, vol, outs), &x_shape)?),
-            _ => storage_of(scatter::<f64>(&g.to_f64_vec(), &idx, np, vol, outs), &x_shape, dtype)?,
+            (Storage::F32(a), DType::Float32) => {
+                Storage::F32(arr(scatter(&row_major(a), &idx, np, vol, outs), &x_shape)?)
+            }
+            (Storage::F64(a), DType::Float64) => {
+                Storage::F64(arr(scatter(&row_major(a), &idx, np, vol, outs), &x_shape)?)
+            }
+            _ => storage_of(
+                scatter::<f64>(&g.to_f64_vec(), &idx, np, vol, outs),
+                &x_shape,
+                dtype,
+            )?,
         };
         Ok(vec![Some(Tensor::from_storage(gx))])
     });
@@ -235,7 +277,18 @@ fn check_spec(p: &Pool3dSpec) -> Result<()> {
 
 /// The output sizes of a 3-d pooling, or ATen's "Output size is too small".
 fn out_sizes(dims: [usize; 3], p: &Pool3dSpec, lead: &[usize]) -> Result<[usize; 3]> {
-    let o: Vec<i64> = (0..3).map(|d| out_len(dims[d], p.kernel[d], p.padding[d], p.stride[d], p.dilation[d], p.ceil_mode)).collect();
+    let o: Vec<i64> = (0..3)
+        .map(|d| {
+            out_len(
+                dims[d],
+                p.kernel[d],
+                p.padding[d],
+                p.stride[d],
+                p.dilation[d],
+                p.ceil_mode,
+            )
+        })
+        .collect();
     if o.iter().any(|&o| o < 1) {
         let c = lead.last().copied().unwrap_or(1);
         return Err(TensorError::runtime(format!(
@@ -267,19 +320,38 @@ pub fn max_pool3d(x: &Tensor, p: &Pool3dSpec) -> Result<(Tensor, Tensor)> {
                 while lo < 0 {
                     lo += dil;
                 }
-                Axis { lo: lo as usize, hi: hi.max(lo) as usize, step: dil as usize }
+                Axis {
+                    lo: lo as usize,
+                    hi: hi.max(lo) as usize,
+                    step: dil as usize,
+                }
             })
             .collect()
     });
     let mut shape = lead;
     shape.extend(o);
-    maxed(x, Ctx { np, dims, axes, divs: Vec::new() }, shape, "MaxPool3DWithIndicesBackward0")
+    maxed(
+        x,
+        Ctx {
+            np,
+            dims,
+            axes,
+            divs: Vec::new(),
+        },
+        shape,
+        "MaxPool3DWithIndicesBackward0",
+    )
 }
 
 /// `F.avg_pool3d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)`
 /// (AvgPool3DBackward0): the divisor counts padded taps only with `count_include_pad`, and
 /// never taps past the padding, which ceil_mode can add.
-pub fn avg_pool3d(x: &Tensor, p: &Pool3dSpec, count_include_pad: bool, divisor: Option<i64>) -> Result<Tensor> {
+pub fn avg_pool3d(
+    x: &Tensor,
+    p: &Pool3dSpec,
+    count_include_pad: bool,
+    divisor: Option<i64>,
+) -> Result<Tensor> {
     check_spec(p)?;
     if divisor == Some(0) {
         return Err(TensorError::runtime("divisor must be not zero"));
@@ -300,7 +372,14 @@ pub fn avg_pool3d(x: &Tensor, p: &Pool3dSpec, count_include_pad: bool, divisor: 
                 let e = (s + p.kernel[d] as i64).min((dims[d] + p.padding[d]) as i64);
                 let full = e - s;
                 let (s, e) = (s.max(0), e.min(dims[d] as i64));
-                (Axis { lo: s as usize, hi: e.max(s) as usize, step: 1 }, full)
+                (
+                    Axis {
+                        lo: s as usize,
+                        hi: e.max(s) as usize,
+                        step: 1,
+                    },
+                    full,
+                )
             })
             .collect()
     });
@@ -308,7 +387,10 @@ pub fn avg_pool3d(x: &Tensor, p: &Pool3dSpec, count_include_pad: bool, divisor: 
     for (a, fa) in &spans[0] {
         for (b, fb) in &spans[1] {
             for (c, fc) in &spans[2] {
-                let inside = [a, b, c].iter().map(|x| (x.hi - x.lo) as i64).product::<i64>();
+                let inside = [a, b, c]
+                    .iter()
+                    .map(|x| (x.hi - x.lo) as i64)
+                    .product::<i64>();
                 let div = match divisor {
                     Some(d) => d,
                     None if count_include_pad => fa * fb * fc,
@@ -321,19 +403,40 @@ pub fn avg_pool3d(x: &Tensor, p: &Pool3dSpec, count_include_pad: bool, divisor: 
     let axes = spans.map(|v| v.into_iter().map(|(a, _)| a).collect());
     let mut shape = lead;
     shape.extend(o);
-    averaged(x, Ctx { np, dims, axes, divs }, shape, "AvgPool3DBackward0")
+    averaged(
+        x,
+        Ctx {
+            np,
+            dims,
+            axes,
+            divs,
+        },
+        shape,
+        "AvgPool3DBackward0",
+    )
 }
 
 /// Adaptive windows along one dim: `floor(i*len/out) .. ceil((i+1)*len/out)`.
 fn adaptive_axes(out: usize, len: usize) -> Vec<Axis> {
-    (0..out).map(|i| Axis { lo: (i * len) / out, hi: ((i + 1) * len).div_ceil(out), step: 1 }).collect()
+    (0..out)
+        .map(|i| Axis {
+            lo: (i * len) / out,
+            hi: ((i + 1) * len).div_ceil(out),
+            step: 1,
+        })
+        .collect()
 }
 
 /// `F.adaptive_avg_pool3d(x, (od, oh, ow))`, dividing each window's sum by its depth, height
 /// and width in turn (AdaptiveAvgPool3DBackward0); an output of (1, 1, 1) is the mean over the
 /// last three dims, as ATen computes it (MeanBackward1).
 pub fn adaptive_avg_pool3d(x: &Tensor, o: [usize; 3]) -> Result<Tensor> {
-    let msg = |s: &[usize]| format!("adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {}", list_str(s));
+    let msg = |s: &[usize]| {
+        format!(
+            "adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {}",
+            list_str(s)
+        )
+    };
     let (np, dims, lead) = volumes(x, &msg)?;
     if o == [1, 1, 1] {
         return x.mean(Some(&[-3, -2, -1]), true);
@@ -349,12 +452,27 @@ pub fn adaptive_avg_pool3d(x: &Tensor, o: [usize; 3]) -> Result<Tensor> {
     }
     let mut shape = lead;
     shape.extend(o);
-    averaged(x, Ctx { np, dims, axes, divs }, shape, "AdaptiveAvgPool3DBackward0")
+    averaged(
+        x,
+        Ctx {
+            np,
+            dims,
+            axes,
+            divs,
+        },
+        shape,
+        "AdaptiveAvgPool3DBackward0",
+    )
 }
 
 /// `F.adaptive_max_pool3d(x, (od, oh, ow), return_indices=True)` (AdaptiveMaxPool3DBackward0).
 pub fn adaptive_max_pool3d(x: &Tensor, o: [usize; 3]) -> Result<(Tensor, Tensor)> {
-    let msg = |s: &[usize]| format!("adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: {}", list_str(s));
+    let msg = |s: &[usize]| {
+        format!(
+            "adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: {}",
+            list_str(s)
+        )
+    };
     let (np, dims, lead) = volumes(x, &msg)?;
     if o.contains(&0) {
         return Err(TensorError::runtime(format!(
@@ -365,5 +483,15 @@ pub fn adaptive_max_pool3d(x: &Tensor, o: [usize; 3]) -> Result<(Tensor, Tensor)
     let axes = [0, 1, 2].map(|d| adaptive_axes(o[d], dims[d]));
     let mut shape = lead;
     shape.extend(o);
-    maxed(x, Ctx { np, dims, axes, divs: Vec::new() }, shape, "AdaptiveMaxPool3DBackward0")
+    maxed(
+        x,
+        Ctx {
+            np,
+            dims,
+            axes,
+            divs: Vec::new(),
+        },
+        shape,
+        "AdaptiveMaxPool3DBackward0",
+    )
 }

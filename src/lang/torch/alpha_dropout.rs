@@ -20,13 +20,18 @@ const ALPHA: f64 = 1.7580993408473766;
 
 fn alpha_dropout(x: &Tensor, p: f64, training: bool, feature: bool) -> R<Tensor> {
     if !(0.0..=1.0).contains(&p) {
-        return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", float_repr(p))));
+        return Err(Exception::value_error(format!(
+            "dropout probability has to be between 0 and 1, but got {}",
+            float_repr(p)
+        )));
     }
     if p == 0.0 || !training || x.numel() == 0 {
         return Ok(x.clone());
     }
     if feature && x.dim() < 2 {
-        return Err(Exception::runtime_error("Feature dropout requires at least 2 dimensions in the input"));
+        return Err(Exception::runtime_error(
+            "Feature dropout requires at least 2 dimensions in the input",
+        ));
     }
     if p == 1.0 {
         return x.mul(&Tensor::zeros(&[], x.dtype())).map_err(exc);
@@ -36,7 +41,8 @@ fn alpha_dropout(x: &Tensor, p: f64, training: bool, feature: bool) -> R<Tensor>
         shape[2..].iter_mut().for_each(|d| *d = 1);
     }
     let rng = generator_arg(&Args::new("alpha_dropout", Vec::new()))?;
-    let noise = crate::tensor::keep_mask(&mut rng.borrow_mut(), &shape, x.dtype(), p).map_err(exc)?;
+    let noise =
+        crate::tensor::keep_mask(&mut rng.borrow_mut(), &shape, x.dtype(), p).map_err(exc)?;
     let a = 1.0 / ((ALPHA * ALPHA * p + 1.0) * (1.0 - p)).sqrt();
     let b = noise
         .add_scalar(Scalar::Int(-1))
@@ -55,13 +61,22 @@ struct AlphaDropout {
 
 impl ExtLayer for AlphaDropout {
     fn name(&self) -> &str {
-        if self.feature { "FeatureAlphaDropout" } else { "AlphaDropout" }
+        if self.feature {
+            "FeatureAlphaDropout"
+        } else {
+            "AlphaDropout"
+        }
     }
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
         Vec::new()
     }
     fn repr(&self) -> String {
-        format!("{}(p={}, inplace={})", self.name(), float_repr(self.p), if self.inplace { "True" } else { "False" })
+        format!(
+            "{}(p={}, inplace={})",
+            self.name(),
+            float_repr(self.p),
+            if self.inplace { "True" } else { "False" }
+        )
     }
     fn forward(&self, _: &mut Interpreter, args: &Args, training: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
@@ -79,21 +94,35 @@ impl ExtLayer for AlphaDropout {
         self
     }
     fn copy(&self, _: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
-        Some(Box::new(AlphaDropout { p: self.p, inplace: self.inplace, feature: self.feature }))
+        Some(Box::new(AlphaDropout {
+            p: self.p,
+            inplace: self.inplace,
+            feature: self.feature,
+        }))
     }
 }
 
 /// Adds `nn.AlphaDropout` and `nn.FeatureAlphaDropout(p=0.5, inplace=False)`.
 pub fn register(m: &Module) {
     for (feature, name) in [(false, "AlphaDropout"), (true, "FeatureAlphaDropout")] {
-        m.set(name, class(name, "torch.nn", move |_, args| {
-            let [p, inplace] = args.bind(&["p=", "inplace="])?;
-            let p = f64_arg(p.as_ref(), 0.5, "p")?;
-            if !(0.0..=1.0).contains(&p) {
-                return Err(Exception::value_error(format!("dropout probability has to be between 0 and 1, but got {}", float_repr(p))));
-            }
-            Ok(ext_module(AlphaDropout { p, inplace: bool_arg(inplace.as_ref(), false), feature }))
-        }));
+        m.set(
+            name,
+            class(name, "torch.nn", move |_, args| {
+                let [p, inplace] = args.bind(&["p=", "inplace="])?;
+                let p = f64_arg(p.as_ref(), 0.5, "p")?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(Exception::value_error(format!(
+                        "dropout probability has to be between 0 and 1, but got {}",
+                        float_repr(p)
+                    )));
+                }
+                Ok(ext_module(AlphaDropout {
+                    p,
+                    inplace: bool_arg(inplace.as_ref(), false),
+                    feature,
+                }))
+            }),
+        );
     }
 }
 
@@ -101,11 +130,20 @@ pub fn register(m: &Module) {
 /// inplace=False)`.
 pub fn add_functional(m: &Module) {
     for (feature, name) in [(false, "alpha_dropout"), (true, "feature_alpha_dropout")] {
-        m.set(name, Value::builtin(name, move |_, args| {
-            let [x, p, training, _inplace] = args.bind(&["input", "p=", "training=", "inplace="])?;
-            let x = tensor_arg(x.as_ref(), "input")?;
-            let p = f64_arg(p.as_ref(), 0.5, "p")?;
-            Ok(tv(alpha_dropout(&x, p, bool_arg(training.as_ref(), false), feature)?))
-        }));
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                let [x, p, training, _inplace] =
+                    args.bind(&["input", "p=", "training=", "inplace="])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let p = f64_arg(p.as_ref(), 0.5, "p")?;
+                Ok(tv(alpha_dropout(
+                    &x,
+                    p,
+                    bool_arg(training.as_ref(), false),
+                    feature,
+                )?))
+            }),
+        );
     }
 }

@@ -31,17 +31,33 @@ fn padding_arg(v: Option<&Value>, module: bool) -> R<Padding> {
             other if module => Err(Exception::value_error(format!(
                 "Invalid padding string '{other}', should be one of {{'valid', 'same'}}"
             ))),
-            other => Err(Exception::runtime_error(format!("Invalid padding string: '{other}'"))),
+            other => Err(Exception::runtime_error(format!(
+                "Invalid padding string: '{other}'"
+            ))),
         },
         v => Ok(Padding::Sizes(sizes(v, 3, 0, "padding")?)),
     }
 }
 
 /// The engine's spec; `'same'` puts the odd extra padding element after, as PyTorch does.
-fn spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: usize, kernel: &[usize]) -> R<Conv3dSpec> {
-    let mut s = Conv3dSpec { stride: [1; 3], pad_lo: [0; 3], pad_hi: [0; 3], dilation: [1; 3], groups };
+fn spec(
+    stride: &[usize],
+    padding: &Padding,
+    dilation: &[usize],
+    groups: usize,
+    kernel: &[usize],
+) -> R<Conv3dSpec> {
+    let mut s = Conv3dSpec {
+        stride: [1; 3],
+        pad_lo: [0; 3],
+        pad_hi: [0; 3],
+        dilation: [1; 3],
+        groups,
+    };
     if *padding == Padding::Same && stride.iter().any(|&st| st != 1) {
-        return Err(Exception::runtime_error("padding='same' is not supported for strided convolutions"));
+        return Err(Exception::runtime_error(
+            "padding='same' is not supported for strided convolutions",
+        ));
     }
     for d in 0..3 {
         s.stride[d] = stride[d];
@@ -59,7 +75,13 @@ fn spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: usize, 
 }
 
 fn tuple_repr(v: &[usize]) -> String {
-    format!("({})", v.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
+    format!(
+        "({})",
+        v.iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 fn int_tuple(v: &[usize]) -> Value {
@@ -116,8 +138,16 @@ impl ExtLayer for Conv3d {
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
         let x = tensor_arg(x.as_ref(), "input")?;
-        let s = spec(&self.stride, &self.padding, &self.dilation, self.groups, &self.kernel)?;
-        Ok(tv(conv3d(&x, &self.weight, self.bias.as_ref(), &s).map_err(exc)?))
+        let s = spec(
+            &self.stride,
+            &self.padding,
+            &self.dilation,
+            self.groups,
+            &self.kernel,
+        )?;
+        Ok(tv(
+            conv3d(&x, &self.weight, self.bias.as_ref(), &s).map_err(exc)?
+        ))
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         Some(match name {
@@ -166,13 +196,39 @@ impl ExtLayer for Conv3d {
 /// `nn.Conv3d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
 /// groups=1, bias=True, padding_mode='zeros')`.
 fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
-    let [inc, outc, k, stride, padding, dilation, groups, bias, padding_mode, device, _dtype] = args.bind(&[
-        "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
+    let [
+        inc,
+        outc,
+        k,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        device,
+        _dtype,
+    ] = args.bind(&[
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride=",
+        "padding=",
+        "dilation=",
+        "groups=",
+        "bias=",
+        "padding_mode=",
+        "device=",
+        "dtype=",
     ])?;
     let _on = super::device::build_on(device.as_ref())?;
     let count = |v: Option<Value>, what: &str| -> R<usize> {
         let i = v.unwrap_or(Value::None).expect_int(what)?;
-        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
+        usize::try_from(i).map_err(|_| {
+            Exception::runtime_error(format!(
+                "Trying to create tensor with negative dimension {i}"
+            ))
+        })
     };
     let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
     let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
@@ -181,29 +237,57 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
     }
     let groups = groups as usize;
     if inc % groups != 0 {
-        return Err(Exception::value_error("in_channels must be divisible by groups"));
+        return Err(Exception::value_error(
+            "in_channels must be divisible by groups",
+        ));
     }
     if outc % groups != 0 {
-        return Err(Exception::value_error("out_channels must be divisible by groups"));
+        return Err(Exception::value_error(
+            "out_channels must be divisible by groups",
+        ));
     }
     let kernel = sizes(k.as_ref(), 3, 1, "kernel_size")?;
     let stride = sizes(stride.as_ref(), 3, 1, "stride")?;
     let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
     let padding = padding_arg(padding.as_ref(), true)?;
     if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
-        return Err(Exception::value_error("padding='same' is not supported for strided convolutions"));
+        return Err(Exception::value_error(
+            "padding='same' is not supported for strided convolutions",
+        ));
     }
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
-        return Err(Exception::unsupported(format!("Conv3d with padding_mode={}", m.repr())));
+        return Err(Exception::unsupported(format!(
+            "Conv3d with padding_mode={}",
+            m.repr()
+        )));
     }
-    let (weight, bias) = conv_params(outc, inc / groups, &kernel, bool_arg(bias.as_ref(), true), &mut rng.borrow_mut())?;
-    Ok(ext_module(Conv3d { in_channels: inc, out_channels: outc, kernel, stride, padding, dilation, groups, weight, bias }))
+    let (weight, bias) = conv_params(
+        outc,
+        inc / groups,
+        &kernel,
+        bool_arg(bias.as_ref(), true),
+        &mut rng.borrow_mut(),
+    )?;
+    Ok(ext_module(Conv3d {
+        in_channels: inc,
+        out_channels: outc,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        groups,
+        weight,
+        bias,
+    }))
 }
 
 /// Adds `nn.Conv3d`.
 pub fn register(m: &Module, shared: &Rc<Shared>) {
     let s = shared.clone();
-    m.set("Conv3d", class("Conv3d", "torch.nn", move |_, args| module(&args, &s.rng)));
+    m.set(
+        "Conv3d",
+        class("Conv3d", "torch.nn", move |_, args| module(&args, &s.rng)),
+    );
 }
 
 /// Adds `F.conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)`.
@@ -211,8 +295,15 @@ pub fn add_functional(m: &Module) {
     m.set(
         "conv3d",
         Value::builtin("conv3d", |_, args| {
-            let [x, w, b, stride, padding, dilation, groups] =
-                args.bind(&["input", "weight", "bias=", "stride=", "padding=", "dilation=", "groups="])?;
+            let [x, w, b, stride, padding, dilation, groups] = args.bind(&[
+                "input",
+                "weight",
+                "bias=",
+                "stride=",
+                "padding=",
+                "dilation=",
+                "groups=",
+            ])?;
             let x = tensor_arg(x.as_ref(), "input")?;
             let w = tensor_arg(w.as_ref(), "weight")?;
             let b = b.as_ref().and_then(as_tensor).cloned();
@@ -220,9 +311,14 @@ pub fn add_functional(m: &Module) {
             let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
             let padding = padding_arg(padding.as_ref(), false)?;
             let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-            let groups = usize::try_from(groups).map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
+            let groups = usize::try_from(groups)
+                .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
             let ws = w.shape();
-            let kernel: Vec<usize> = if ws.len() == 5 { ws[2..].to_vec() } else { vec![1; 3] };
+            let kernel: Vec<usize> = if ws.len() == 5 {
+                ws[2..].to_vec()
+            } else {
+                vec![1; 3]
+            };
             let s = spec(&stride, &padding, &dilation, groups, &kernel)?;
             Ok(tv(conv3d(&x, &w, b.as_ref(), &s).map_err(exc)?))
         }),

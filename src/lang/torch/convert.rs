@@ -217,9 +217,16 @@ pub(super) fn parse_shape(interp: &mut Interpreter, pos: &[Value], fname: &str) 
         [one] if !matches!(one, Value::Int(_) | Value::Bool(_)) => interp.iterate(one)?,
         many => many.to_vec(),
     };
+    // A 0-dim integer tensor counts as its int (`__index__`), as in `randint(1, 5, (n.sum(),))`.
+    let int_of = |v: &Value| {
+        v.as_int().or_else(|| match as_tensor(v)?.item().ok()? {
+            Scalar::Int(i) if !matches!(v, Value::Bool(_)) => Some(i),
+            _ => None,
+        })
+    };
     items
         .iter()
-        .map(|v| match v.as_int() {
+        .map(|v| match int_of(v) {
             Some(n) if n >= 0 => Ok(n as usize),
             Some(n) => Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {n}: {:?}", items_dims(&items)))),
             None => Err(Exception::type_error(format!(

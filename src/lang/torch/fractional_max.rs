@@ -27,11 +27,17 @@ fn pair(v: &Value) -> Vec<Value> {
 fn ints(v: &Value, what: &str) -> R<[usize; 2]> {
     let items = pair(v);
     if items.len() != 2 {
-        return Err(Exception::runtime_error(format!("fractional_max_pool2d(): {what} must have two elements")));
+        return Err(Exception::runtime_error(format!(
+            "fractional_max_pool2d(): {what} must have two elements"
+        )));
     }
     let one = |v: &Value| -> R<usize> {
         let i = v.expect_int(what)?;
-        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("fractional_max_pool2d(): {what} must be non-negative")))
+        usize::try_from(i).map_err(|_| {
+            Exception::runtime_error(format!(
+                "fractional_max_pool2d(): {what} must be non-negative"
+            ))
+        })
     };
     Ok([one(&items[0])?, one(&items[1])?])
 }
@@ -41,7 +47,13 @@ fn given(v: &Option<Value>) -> Option<&Value> {
 }
 
 /// The pooled values and indices, as `fractional_max_pool2d_with_indices` computes them.
-fn pool(x: &Tensor, k: &Value, size: Option<&Value>, ratio: Option<&Value>, samples: Option<&Value>) -> R<(Tensor, Tensor)> {
+fn pool(
+    x: &Tensor,
+    k: &Value,
+    size: Option<&Value>,
+    ratio: Option<&Value>,
+    samples: Option<&Value>,
+) -> R<(Tensor, Tensor)> {
     let k = ints(k, "kernel_size")?;
     let s = x.shape();
     let o = match (size, ratio) {
@@ -49,36 +61,53 @@ fn pool(x: &Tensor, k: &Value, size: Option<&Value>, ratio: Option<&Value>, samp
         (None, Some(r)) => {
             let r = pair(r);
             if r.len() > 2 {
-                return Err(Exception::value_error("fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints."));
+                return Err(Exception::value_error(
+                    "fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints.",
+                ));
             }
             let f = |i: usize| f64_arg(Some(&r[i]), 0.0, "output_ratio");
             let dim = |back: usize| s.len().checked_sub(back).map_or(0, |d| s[d]);
-            [(dim(2) as f64 * f(0)?) as usize, (dim(1) as f64 * f(1)?) as usize]
+            [
+                (dim(2) as f64 * f(0)?) as usize,
+                (dim(1) as f64 * f(1)?) as usize,
+            ]
         }
         (None, None) => {
-            return Err(Exception::value_error("fractional_max_pool2d requires specifying either an output_size or an output_ratio"));
+            return Err(Exception::value_error(
+                "fractional_max_pool2d requires specifying either an output_size or an output_ratio",
+            ));
         }
     };
     let samples = match samples {
-        Some(v) => as_tensor(v).cloned().ok_or_else(|| Exception::type_error("_random_samples must be a Tensor"))?,
+        Some(v) => as_tensor(v)
+            .cloned()
+            .ok_or_else(|| Exception::type_error("_random_samples must be a Tensor"))?,
         None => {
             if s.len() < 3 {
-                return Err(Exception::new("IndexError", format!(
-                    "Dimension out of range (expected to be in range of [-{}, {}], but got -3)",
-                    s.len().max(1),
-                    s.len().max(1) - 1
-                )));
+                return Err(Exception::new(
+                    "IndexError",
+                    format!(
+                        "Dimension out of range (expected to be in range of [-{}, {}], but got -3)",
+                        s.len().max(1),
+                        s.len().max(1) - 1
+                    ),
+                ));
             }
             let n = if s.len() == 3 { 1 } else { s[0] };
             let rng = generator_arg(&Args::new("fractional_max_pool2d", Vec::new()))?;
-            crate::tensor::rand(&mut rng.borrow_mut(), &[n, s[s.len() - 3], 2], x.dtype()).map_err(exc)?
+            crate::tensor::rand(&mut rng.borrow_mut(), &[n, s[s.len() - 3], 2], x.dtype())
+                .map_err(exc)?
         }
     };
     fractional_max_pool2d(x, k, o, &samples).map_err(exc)
 }
 
 fn values((y, i): (Tensor, Tensor), indices: bool) -> Value {
-    if indices { Value::tuple(vec![tv(y), tv(i)]) } else { tv(y) }
+    if indices {
+        Value::tuple(vec![tv(y), tv(i)])
+    } else {
+        tv(y)
+    }
 }
 
 struct FractionalMaxPool2d {
@@ -102,7 +131,16 @@ impl ExtLayer for FractionalMaxPool2d {
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
         let x = tensor_arg(x.as_ref(), "input")?;
-        Ok(values(pool(&x, &self.kernel, self.size.as_ref(), self.ratio.as_ref(), self.samples.as_ref())?, self.indices))
+        Ok(values(
+            pool(
+                &x,
+                &self.kernel,
+                self.size.as_ref(),
+                self.ratio.as_ref(),
+                self.samples.as_ref(),
+            )?,
+            self.indices,
+        ))
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         let opt = |v: &Option<Value>| v.clone().unwrap_or(Value::None);
@@ -157,14 +195,30 @@ pub fn register(m: &Module) {
 
 /// Adds `F.fractional_max_pool2d` and `F.fractional_max_pool2d_with_indices`.
 pub fn add_functional(m: &Module) {
-    for (name, always) in [("fractional_max_pool2d", false), ("fractional_max_pool2d_with_indices", true)] {
-        m.set(name, Value::builtin(name, move |_, args| {
-            let [x, k, size, ratio, ri, samples] =
-                args.bind(&["input", "kernel_size", "output_size=", "output_ratio=", "return_indices=", "_random_samples="])?;
-            let x = tensor_arg(x.as_ref(), "input")?;
-            let k = k.ok_or_else(|| Exception::type_error(format!("{name}() missing required argument 'kernel_size'")))?;
-            let out = pool(&x, &k, given(&size), given(&ratio), given(&samples))?;
-            Ok(values(out, always || bool_arg(ri.as_ref(), false)))
-        }));
+    for (name, always) in [
+        ("fractional_max_pool2d", false),
+        ("fractional_max_pool2d_with_indices", true),
+    ] {
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                let [x, k, size, ratio, ri, samples] = args.bind(&[
+                    "input",
+                    "kernel_size",
+                    "output_size=",
+                    "output_ratio=",
+                    "return_indices=",
+                    "_random_samples=",
+                ])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let k = k.ok_or_else(|| {
+                    Exception::type_error(format!(
+                        "{name}() missing required argument 'kernel_size'"
+                    ))
+                })?;
+                let out = pool(&x, &k, given(&size), given(&ratio), given(&samples))?;
+                Ok(values(out, always || bool_arg(ri.as_ref(), false)))
+            }),
+        );
     }
 }

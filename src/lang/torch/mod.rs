@@ -27,6 +27,7 @@ mod lp_pool;
 mod rrelu;
 mod alpha_dropout;
 mod triplet_distance;
+mod ctc;
 mod fractional_max;
 mod convert;
 
@@ -1113,6 +1114,7 @@ fn functional_module(shared: &Rc<Shared>) -> Module {
     lp_pool::add_functional(&m);
     rrelu::add_functional(&m);
     alpha_dropout::add_functional(&m);
+    ctc::add_functional(&m);
     fractional_max::add_functional(&m);
     tensorfns::add_functional(&m);
     padding::add_functional(&m);

@@ -1760,6 +1760,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     super::lp_pool::register(&m);
     super::rrelu::register(&m);
     super::alpha_dropout::register(&m);
+    super::ctc::register(&m);
     super::fractional_max::register(&m);
     m
 }

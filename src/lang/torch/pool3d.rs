@@ -34,10 +34,15 @@ fn triple(v: &Value, fname: &str, what: &str) -> R<[usize; 3]> {
     }
     let one = |v: &Value| -> R<usize> {
         let i = v.expect_int(what)?;
-        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("{fname}: {what} must be non-negative")))
+        usize::try_from(i)
+            .map_err(|_| Exception::runtime_error(format!("{fname}: {what} must be non-negative")))
     };
     let v: Vec<usize> = items.iter().map(one).collect::<R<_>>()?;
-    Ok(if v.len() == 1 { [v[0]; 3] } else { [v[0], v[1], v[2]] })
+    Ok(if v.len() == 1 {
+        [v[0]; 3]
+    } else {
+        [v[0], v[1], v[2]]
+    })
 }
 
 fn given(v: &Option<Value>) -> Option<&Value> {
@@ -45,8 +50,17 @@ fn given(v: &Option<Value>) -> Option<&Value> {
 }
 
 /// The spec from the arguments; a stride omitted (or None, or empty) is the kernel size.
-fn pool_spec(fname: &str, k: &Option<Value>, s: &Option<Value>, p: &Option<Value>, d: &Option<Value>, ceil: &Option<Value>) -> R<Pool3dSpec> {
-    let kv = given(k).ok_or_else(|| Exception::type_error(format!("{fname}() missing required argument 'kernel_size'")))?;
+fn pool_spec(
+    fname: &str,
+    k: &Option<Value>,
+    s: &Option<Value>,
+    p: &Option<Value>,
+    d: &Option<Value>,
+    ceil: &Option<Value>,
+) -> R<Pool3dSpec> {
+    let kv = given(k).ok_or_else(|| {
+        Exception::type_error(format!("{fname}() missing required argument 'kernel_size'"))
+    })?;
     let kernel = triple(kv, fname, "kernel_size")?;
     let stride = match given(s) {
         None => kernel,
@@ -56,7 +70,13 @@ fn pool_spec(fname: &str, k: &Option<Value>, s: &Option<Value>, p: &Option<Value
     };
     let padding = given(p).map_or(Ok([0; 3]), |v| triple(v, fname, "padding"))?;
     let dilation = given(d).map_or(Ok([1; 3]), |v| triple(v, fname, "dilation"))?;
-    Ok(Pool3dSpec { kernel, stride, padding, dilation, ceil_mode: bool_arg(ceil.as_ref(), false) })
+    Ok(Pool3dSpec {
+        kernel,
+        stride,
+        padding,
+        dilation,
+        ceil_mode: bool_arg(ceil.as_ref(), false),
+    })
 }
 
 /// `output_size`: an int or three ints or Nones (None keeps the input's size).
@@ -67,10 +87,14 @@ fn out_size(v: &Option<Value>, fname: &str, msg: &str) -> R<Vec<Option<usize>>> 
         }
         let i = v.expect_int("output_size")?;
         usize::try_from(i).map(Some).map_err(|_| {
-            Exception::runtime_error(format!("{fname}(): Expected output_size to be positive, but got {i}"))
+            Exception::runtime_error(format!(
+                "{fname}(): Expected output_size to be positive, but got {i}"
+            ))
         })
     };
-    let v = v.as_ref().ok_or_else(|| Exception::type_error(format!("{fname}() missing required argument 'output_size'")))?;
+    let v = v.as_ref().ok_or_else(|| {
+        Exception::type_error(format!("{fname}() missing required argument 'output_size'"))
+    })?;
     let sizes = match v {
         Value::Tuple(t) => t.iter().map(one).collect::<R<Vec<_>>>()?,
         Value::List(l) => l.borrow().iter().map(one).collect::<R<Vec<_>>>()?,
@@ -90,7 +114,11 @@ fn resolve(x: &Tensor, size: &[Option<usize>]) -> [usize; 3] {
 }
 
 fn values((y, i): (Tensor, Tensor), indices: bool) -> Value {
-    if indices { Value::tuple(vec![tv(y), tv(i)]) } else { tv(y) }
+    if indices {
+        Value::tuple(vec![tv(y), tv(i)])
+    } else {
+        tv(y)
+    }
 }
 
 const AVG_SIZE_MSG: &str = "adaptive_avg_pool3d: output_size must be 3";
@@ -99,8 +127,15 @@ const MAX_SIZE_MSG: &str = "adaptive_max_pool3d(): internal error: output_size.s
 /// What a 3-d pooling module does.
 #[derive(Clone)]
 enum Kind {
-    Max { spec: Pool3dSpec, indices: bool },
-    Avg { spec: Pool3dSpec, include_pad: bool, divisor: Option<i64> },
+    Max {
+        spec: Pool3dSpec,
+        indices: bool,
+    },
+    Avg {
+        spec: Pool3dSpec,
+        include_pad: bool,
+        divisor: Option<i64>,
+    },
     AdaptiveAvg(Vec<Option<usize>>),
     AdaptiveMax(Vec<Option<usize>>, bool),
 }
@@ -132,20 +167,38 @@ impl ExtLayer for Pool3d {
         let [x] = args.bind(&["input"])?;
         let x = tensor_arg(x.as_ref(), "input")?;
         Ok(match &self.kind {
-            Kind::Max { spec, indices } => values(pool3d::max_pool3d(&x, spec).map_err(exc)?, *indices),
-            Kind::Avg { spec, include_pad, divisor } => tv(pool3d::avg_pool3d(&x, spec, *include_pad, *divisor).map_err(exc)?),
-            Kind::AdaptiveAvg(size) => tv(pool3d::adaptive_avg_pool3d(&x, resolve(&x, size)).map_err(exc)?),
-            Kind::AdaptiveMax(size, indices) => values(pool3d::adaptive_max_pool3d(&x, resolve(&x, size)).map_err(exc)?, *indices),
+            Kind::Max { spec, indices } => {
+                values(pool3d::max_pool3d(&x, spec).map_err(exc)?, *indices)
+            }
+            Kind::Avg {
+                spec,
+                include_pad,
+                divisor,
+            } => tv(pool3d::avg_pool3d(&x, spec, *include_pad, *divisor).map_err(exc)?),
+            Kind::AdaptiveAvg(size) => {
+                tv(pool3d::adaptive_avg_pool3d(&x, resolve(&x, size)).map_err(exc)?)
+            }
+            Kind::AdaptiveMax(size, indices) => values(
+                pool3d::adaptive_max_pool3d(&x, resolve(&x, size)).map_err(exc)?,
+                *indices,
+            ),
         })
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
-        self.attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+        self.attrs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
     }
     fn as_any(&self) -> &dyn Any {
         self
     }
     fn copy(&self, _: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
-        Some(Box::new(Pool3d { kind: self.kind.clone(), text: self.text.clone(), attrs: self.attrs.clone() }))
+        Some(Box::new(Pool3d {
+            kind: self.kind.clone(),
+            text: self.text.clone(),
+            attrs: self.attrs.clone(),
+        }))
     }
 }
 
@@ -159,95 +212,197 @@ fn attr(v: &Option<Value>, default: Value) -> Value {
 
 /// Adds the four classes to `torch.nn`.
 pub fn register(m: &Module) {
-    m.set("MaxPool3d", class("MaxPool3d", "torch.nn", |_, args| {
-        let [k, s, p, d, ri, c] = args.bind(&["kernel_size", "stride=", "padding=", "dilation=", "return_indices=", "ceil_mode="])?;
-        let spec = pool_spec("max_pool3d", &k, &s, &p, &d, &c)?;
-        let ks = shown(&k, "None");
-        let ceil = bool_arg(c.as_ref(), false);
-        let indices = bool_arg(ri.as_ref(), false);
-        let text = format!(
-            "kernel_size={ks}, stride={}, padding={}, dilation={}, ceil_mode={}",
-            shown(&s, &ks),
-            shown(&p, "0"),
-            shown(&d, "1"),
-            if ceil { "True" } else { "False" }
-        );
-        let kv = attr(&k, Value::None);
-        let attrs = vec![
-            ("kernel_size", kv.clone()),
-            ("stride", attr(&s, kv)),
-            ("padding", attr(&p, Value::Int(0))),
-            ("dilation", attr(&d, Value::Int(1))),
-            ("return_indices", Value::Bool(indices)),
-            ("ceil_mode", Value::Bool(ceil)),
-        ];
-        Ok(ext_module(Pool3d { kind: Kind::Max { spec, indices }, text, attrs }))
-    }));
-    m.set("AvgPool3d", class("AvgPool3d", "torch.nn", |_, args| {
-        let [k, s, p, c, cip, div] = args.bind(&["kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad=", "divisor_override="])?;
-        let spec = pool_spec("avg_pool3d", &k, &s, &p, &None, &c)?;
-        let divisor = given(&div).map(|v| v.expect_int("divisor_override")).transpose()?;
-        let ks = shown(&k, "None");
-        let text = format!("kernel_size={ks}, stride={}, padding={}", shown(&s, &ks), shown(&p, "0"));
-        let include_pad = bool_arg(cip.as_ref(), true);
-        let kv = attr(&k, Value::None);
-        let attrs = vec![
-            ("kernel_size", kv.clone()),
-            ("stride", attr(&s, kv)),
-            ("padding", attr(&p, Value::Int(0))),
-            ("ceil_mode", Value::Bool(bool_arg(c.as_ref(), false))),
-            ("count_include_pad", Value::Bool(include_pad)),
-            ("divisor_override", attr(&div, Value::None)),
-        ];
-        Ok(ext_module(Pool3d { kind: Kind::Avg { spec, include_pad, divisor }, text, attrs }))
-    }));
-    m.set("AdaptiveAvgPool3d", class("AdaptiveAvgPool3d", "torch.nn", |_, args| {
-        let [o] = args.bind(&["output_size"])?;
-        let size = out_size(&o, "adaptive_avg_pool3d", AVG_SIZE_MSG)?;
-        let text = format!("output_size={}", shown(&o, "None"));
-        let attrs = vec![("output_size", attr(&o, Value::None))];
-        Ok(ext_module(Pool3d { kind: Kind::AdaptiveAvg(size), text, attrs }))
-    }));
-    m.set("AdaptiveMaxPool3d", class("AdaptiveMaxPool3d", "torch.nn", |_, args| {
-        let [o, ri] = args.bind(&["output_size", "return_indices="])?;
-        let size = out_size(&o, "adaptive_max_pool3d", MAX_SIZE_MSG)?;
-        let indices = bool_arg(ri.as_ref(), false);
-        let text = format!("output_size={}", shown(&o, "None"));
-        let attrs = vec![("output_size", attr(&o, Value::None)), ("return_indices", Value::Bool(indices))];
-        Ok(ext_module(Pool3d { kind: Kind::AdaptiveMax(size, indices), text, attrs }))
-    }));
+    m.set(
+        "MaxPool3d",
+        class("MaxPool3d", "torch.nn", |_, args| {
+            let [k, s, p, d, ri, c] = args.bind(&[
+                "kernel_size",
+                "stride=",
+                "padding=",
+                "dilation=",
+                "return_indices=",
+                "ceil_mode=",
+            ])?;
+            let spec = pool_spec("max_pool3d", &k, &s, &p, &d, &c)?;
+            let ks = shown(&k, "None");
+            let ceil = bool_arg(c.as_ref(), false);
+            let indices = bool_arg(ri.as_ref(), false);
+            let text = format!(
+                "kernel_size={ks}, stride={}, padding={}, dilation={}, ceil_mode={}",
+                shown(&s, &ks),
+                shown(&p, "0"),
+                shown(&d, "1"),
+                if ceil { "True" } else { "False" }
+            );
+            let kv = attr(&k, Value::None);
+            let attrs = vec![
+                ("kernel_size", kv.clone()),
+                ("stride", attr(&s, kv)),
+                ("padding", attr(&p, Value::Int(0))),
+                ("dilation", attr(&d, Value::Int(1))),
+                ("return_indices", Value::Bool(indices)),
+                ("ceil_mode", Value::Bool(ceil)),
+            ];
+            Ok(ext_module(Pool3d {
+                kind: Kind::Max { spec, indices },
+                text,
+                attrs,
+            }))
+        }),
+    );
+    m.set(
+        "AvgPool3d",
+        class("AvgPool3d", "torch.nn", |_, args| {
+            let [k, s, p, c, cip, div] = args.bind(&[
+                "kernel_size",
+                "stride=",
+                "padding=",
+                "ceil_mode=",
+                "count_include_pad=",
+                "divisor_override=",
+            ])?;
+            let spec = pool_spec("avg_pool3d", &k, &s, &p, &None, &c)?;
+            let divisor = given(&div)
+                .map(|v| v.expect_int("divisor_override"))
+                .transpose()?;
+            let ks = shown(&k, "None");
+            let text = format!(
+                "kernel_size={ks}, stride={}, padding={}",
+                shown(&s, &ks),
+                shown(&p, "0")
+            );
+            let include_pad = bool_arg(cip.as_ref(), true);
+            let kv = attr(&k, Value::None);
+            let attrs = vec![
+                ("kernel_size", kv.clone()),
+                ("stride", attr(&s, kv)),
+                ("padding", attr(&p, Value::Int(0))),
+                ("ceil_mode", Value::Bool(bool_arg(c.as_ref(), false))),
+                ("count_include_pad", Value::Bool(include_pad)),
+                ("divisor_override", attr(&div, Value::None)),
+            ];
+            Ok(ext_module(Pool3d {
+                kind: Kind::Avg {
+                    spec,
+                    include_pad,
+                    divisor,
+                },
+                text,
+                attrs,
+            }))
+        }),
+    );
+    m.set(
+        "AdaptiveAvgPool3d",
+        class("AdaptiveAvgPool3d", "torch.nn", |_, args| {
+            let [o] = args.bind(&["output_size"])?;
+            let size = out_size(&o, "adaptive_avg_pool3d", AVG_SIZE_MSG)?;
+            let text = format!("output_size={}", shown(&o, "None"));
+            let attrs = vec![("output_size", attr(&o, Value::None))];
+            Ok(ext_module(Pool3d {
+                kind: Kind::AdaptiveAvg(size),
+                text,
+                attrs,
+            }))
+        }),
+    );
+    m.set(
+        "AdaptiveMaxPool3d",
+        class("AdaptiveMaxPool3d", "torch.nn", |_, args| {
+            let [o, ri] = args.bind(&["output_size", "return_indices="])?;
+            let size = out_size(&o, "adaptive_max_pool3d", MAX_SIZE_MSG)?;
+            let indices = bool_arg(ri.as_ref(), false);
+            let text = format!("output_size={}", shown(&o, "None"));
+            let attrs = vec![
+                ("output_size", attr(&o, Value::None)),
+                ("return_indices", Value::Bool(indices)),
+            ];
+            Ok(ext_module(Pool3d {
+                kind: Kind::AdaptiveMax(size, indices),
+                text,
+                attrs,
+            }))
+        }),
+    );
 }
 
 /// Adds `max_pool3d`(`_with_indices`), `avg_pool3d`, `adaptive_avg_pool3d` and
 /// `adaptive_max_pool3d`(`_with_indices`) to `torch.nn.functional`.
 pub fn add_functional(m: &Module) {
     for (name, always) in [("max_pool3d", false), ("max_pool3d_with_indices", true)] {
-        m.set(name, Value::builtin(name, move |_, args| {
-            let [x, k, s, p, d, c, ri] = args.bind(&["input", "kernel_size", "stride=", "padding=", "dilation=", "ceil_mode=", "return_indices="])?;
-            let x = tensor_arg(x.as_ref(), "input")?;
-            let spec = pool_spec("max_pool3d", &k, &s, &p, &d, &c)?;
-            Ok(values(pool3d::max_pool3d(&x, &spec).map_err(exc)?, always || bool_arg(ri.as_ref(), false)))
-        }));
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                let [x, k, s, p, d, c, ri] = args.bind(&[
+                    "input",
+                    "kernel_size",
+                    "stride=",
+                    "padding=",
+                    "dilation=",
+                    "ceil_mode=",
+                    "return_indices=",
+                ])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let spec = pool_spec("max_pool3d", &k, &s, &p, &d, &c)?;
+                Ok(values(
+                    pool3d::max_pool3d(&x, &spec).map_err(exc)?,
+                    always || bool_arg(ri.as_ref(), false),
+                ))
+            }),
+        );
     }
-    m.set("avg_pool3d", Value::builtin("avg_pool3d", |_, args| {
-        let [x, k, s, p, c, cip, div] = args.bind(&["input", "kernel_size", "stride=", "padding=", "ceil_mode=", "count_include_pad=", "divisor_override="])?;
-        let x = tensor_arg(x.as_ref(), "input")?;
-        let spec = pool_spec("avg_pool3d", &k, &s, &p, &None, &c)?;
-        let divisor = given(&div).map(|v| v.expect_int("divisor_override")).transpose()?;
-        Ok(tv(pool3d::avg_pool3d(&x, &spec, bool_arg(cip.as_ref(), true), divisor).map_err(exc)?))
-    }));
-    m.set("adaptive_avg_pool3d", Value::builtin("adaptive_avg_pool3d", |_, args| {
-        let [x, o] = args.bind(&["input", "output_size"])?;
-        let x = tensor_arg(x.as_ref(), "input")?;
-        let size = out_size(&o, "adaptive_avg_pool3d", AVG_SIZE_MSG)?;
-        Ok(tv(pool3d::adaptive_avg_pool3d(&x, resolve(&x, &size)).map_err(exc)?))
-    }));
-    for (name, always) in [("adaptive_max_pool3d", false), ("adaptive_max_pool3d_with_indices", true)] {
-        m.set(name, Value::builtin(name, move |_, args| {
-            let [x, o, ri] = args.bind(&["input", "output_size", "return_indices="])?;
+    m.set(
+        "avg_pool3d",
+        Value::builtin("avg_pool3d", |_, args| {
+            let [x, k, s, p, c, cip, div] = args.bind(&[
+                "input",
+                "kernel_size",
+                "stride=",
+                "padding=",
+                "ceil_mode=",
+                "count_include_pad=",
+                "divisor_override=",
+            ])?;
             let x = tensor_arg(x.as_ref(), "input")?;
-            let size = out_size(&o, "adaptive_max_pool3d", MAX_SIZE_MSG)?;
-            Ok(values(pool3d::adaptive_max_pool3d(&x, resolve(&x, &size)).map_err(exc)?, always || bool_arg(ri.as_ref(), false)))
-        }));
+            let spec = pool_spec("avg_pool3d", &k, &s, &p, &None, &c)?;
+            let divisor = given(&div)
+                .map(|v| v.expect_int("divisor_override"))
+                .transpose()?;
+            Ok(tv(pool3d::avg_pool3d(
+                &x,
+                &spec,
+                bool_arg(cip.as_ref(), true),
+                divisor,
+            )
+            .map_err(exc)?))
+        }),
+    );
+    m.set(
+        "adaptive_avg_pool3d",
+        Value::builtin("adaptive_avg_pool3d", |_, args| {
+            let [x, o] = args.bind(&["input", "output_size"])?;
+            let x = tensor_arg(x.as_ref(), "input")?;
+            let size = out_size(&o, "adaptive_avg_pool3d", AVG_SIZE_MSG)?;
+            Ok(tv(
+                pool3d::adaptive_avg_pool3d(&x, resolve(&x, &size)).map_err(exc)?
+            ))
+        }),
+    );
+    for (name, always) in [
+        ("adaptive_max_pool3d", false),
+        ("adaptive_max_pool3d_with_indices", true),
+    ] {
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                let [x, o, ri] = args.bind(&["input", "output_size", "return_indices="])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let size = out_size(&o, "adaptive_max_pool3d", MAX_SIZE_MSG)?;
+                Ok(values(
+                    pool3d::adaptive_max_pool3d(&x, resolve(&x, &size)).map_err(exc)?,
+                    always || bool_arg(ri.as_ref(), false),
+                ))
+            }),
+        );
     }
 }

@@ -18,7 +18,14 @@ use crate::tensor::losses_more as lm;
 use crate::tensor::nn::Reduction;
 use crate::tensor::{Scalar, Tensor};
 
-fn loss(interp: &mut Interpreter, t: [Tensor; 3], d: Option<&Value>, margin: f64, swap: bool, r: Reduction) -> R<Tensor> {
+fn loss(
+    interp: &mut Interpreter,
+    t: [Tensor; 3],
+    d: Option<&Value>,
+    margin: f64,
+    swap: bool,
+    r: Reduction,
+) -> R<Tensor> {
     let dims = t.each_ref().map(Tensor::dim);
     if dims[0] != dims[1] || dims[1] != dims[2] {
         return Err(Exception::runtime_error(format!(
@@ -30,8 +37,13 @@ fn loss(interp: &mut Interpreter, t: [Tensor; 3], d: Option<&Value>, margin: f64
         match d {
             None => pairwise_distance(a, b, 2.0, 1e-6),
             Some(f) => {
-                let v = interp.call(f, Args::new("distance_function", vec![tv(a.clone()), tv(b.clone())]))?;
-                as_tensor(&v).cloned().ok_or_else(|| Exception::type_error("distance_function must return a Tensor"))
+                let v = interp.call(
+                    f,
+                    Args::new("distance_function", vec![tv(a.clone()), tv(b.clone())]),
+                )?;
+                as_tensor(&v)
+                    .cloned()
+                    .ok_or_else(|| Exception::type_error("distance_function must return a Tensor"))
             }
         }
     };
@@ -41,13 +53,20 @@ fn loss(interp: &mut Interpreter, t: [Tensor; 3], d: Option<&Value>, margin: f64
         let sw = dist(&t[1], &t[2])?;
         neg = neg.minimum(&sw).map_err(exc)?;
     }
-    let out = pos.add_scalar(Scalar::Float(margin)).and_then(|d| d.sub(&neg)).map_err(exc)?;
+    let out = pos
+        .add_scalar(Scalar::Float(margin))
+        .and_then(|d| d.sub(&neg))
+        .map_err(exc)?;
     lm::reduce(&lm::clamp_min(&out, 0.0).map_err(exc)?, r).map_err(exc)
 }
 
 fn inputs(a: [Option<Value>; 3]) -> R<[Tensor; 3]> {
     let [x, y, z] = a;
-    Ok([tensor_arg(x.as_ref(), "anchor")?, tensor_arg(y.as_ref(), "positive")?, tensor_arg(z.as_ref(), "negative")?])
+    Ok([
+        tensor_arg(x.as_ref(), "anchor")?,
+        tensor_arg(y.as_ref(), "positive")?,
+        tensor_arg(z.as_ref(), "negative")?,
+    ])
 }
 
 fn reduction_text(r: Reduction) -> &'static str {
@@ -76,14 +95,25 @@ impl ExtLayer for TripletWithDistance {
         Vec::new()
     }
     fn children(&self) -> Vec<(String, Value)> {
-        if self.child { vec![("distance_function".to_string(), self.distance.clone())] } else { Vec::new() }
+        if self.child {
+            vec![("distance_function".to_string(), self.distance.clone())]
+        } else {
+            Vec::new()
+        }
     }
     fn repr(&self) -> String {
         "TripletMarginWithDistanceLoss()".to_string()
     }
     fn forward(&self, interp: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let t = inputs(args.bind(&["anchor", "positive", "negative"])?)?;
-        Ok(tv(loss(interp, t, Some(&self.distance), self.margin, self.swap, self.reduction)?))
+        Ok(tv(loss(
+            interp,
+            t,
+            Some(&self.distance),
+            self.margin,
+            self.swap,
+            self.reduction,
+        )?))
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         Some(match name {
@@ -129,18 +159,36 @@ pub fn install(nn: &Module, functional: &Module) {
             reduction: reduction_arg(reduction.as_ref())?,
         }))
     }));
-    functional.set("triplet_margin_with_distance_loss", Value::builtin("triplet_margin_with_distance_loss", |interp, args| {
-        let [x, y, z, d, margin, swap, reduction] =
-            args.bind(&["anchor", "positive", "negative", "*", "distance_function=", "margin=", "swap=", "reduction="])?;
-        let r = reduction_arg(reduction.as_ref())?;
-        let m = f64_arg(margin.as_ref(), 1.0, "margin")?;
-        if m <= 0.0 {
-            return Err(Exception::value_error(format!(
-                "margin must be greater than 0, got {}",
-                margin.as_ref().map_or_else(|| m.to_string(), Value::repr)
-            )));
-        }
-        let t = inputs([x, y, z])?;
-        Ok(tv(loss(interp, t, d.as_ref().filter(|v| !v.is_none()), m, bool_arg(swap.as_ref(), false), r)?))
-    }));
+    functional.set(
+        "triplet_margin_with_distance_loss",
+        Value::builtin("triplet_margin_with_distance_loss", |interp, args| {
+            let [x, y, z, d, margin, swap, reduction] = args.bind(&[
+                "anchor",
+                "positive",
+                "negative",
+                "*",
+                "distance_function=",
+                "margin=",
+                "swap=",
+                "reduction=",
+            ])?;
+            let r = reduction_arg(reduction.as_ref())?;
+            let m = f64_arg(margin.as_ref(), 1.0, "margin")?;
+            if m <= 0.0 {
+                return Err(Exception::value_error(format!(
+                    "margin must be greater than 0, got {}",
+                    margin.as_ref().map_or_else(|| m.to_string(), Value::repr)
+                )));
+            }
+            let t = inputs([x, y, z])?;
+            Ok(tv(loss(
+                interp,
+                t,
+                d.as_ref().filter(|v| !v.is_none()),
+                m,
+                bool_arg(swap.as_ref(), false),
+                r,
+            )?))
+        }),
+    );
 }

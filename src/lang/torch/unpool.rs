@@ -18,17 +18,25 @@ use crate::tensor::max_unpool::max_unpool2d;
 /// The unpooled size per spatial dim: `(in - 1) * stride + kernel - 2 * padding`, or the
 /// `output_size` given (its trailing dims when it has two more), checked to lie strictly
 /// within one stride of that.
-fn out_size(x: &Tensor, k: &[usize], s: &[usize], p: &[usize], given: Option<&Value>) -> R<Vec<usize>> {
+fn out_size(
+    x: &Tensor,
+    k: &[usize],
+    s: &[usize],
+    p: &[usize],
+    given: Option<&Value>,
+) -> R<Vec<usize>> {
     let nd = k.len();
     let shape = x.shape();
     if shape.len() < nd {
-        return Err(Exception::new("IndexError", format!(
-            "tuple index out of range (input of {} dims)",
-            shape.len()
-        )));
+        return Err(Exception::new(
+            "IndexError",
+            format!("tuple index out of range (input of {} dims)", shape.len()),
+        ));
     }
     let default: Vec<i64> = (0..nd)
-        .map(|d| (shape[shape.len() - nd + d] as i64 - 1) * s[d] as i64 + k[d] as i64 - 2 * p[d] as i64)
+        .map(|d| {
+            (shape[shape.len() - nd + d] as i64 - 1) * s[d] as i64 + k[d] as i64 - 2 * p[d] as i64
+        })
         .collect();
     let Some(v) = given.filter(|v| !v.is_none()) else {
         return Ok(default.iter().map(|&d| d.max(0) as usize).collect());
@@ -37,12 +45,27 @@ fn out_size(x: &Tensor, k: &[usize], s: &[usize], p: &[usize], given: Option<&Va
         Value::Tuple(t) => (t.to_vec(), false),
         Value::List(l) => (l.borrow().clone(), true),
         v if v.downcast::<PySize>().is_some() => {
-            let dims = v.downcast::<PySize>().map(|s| s.0.clone()).unwrap_or_default();
-            (dims.into_iter().map(|d| Value::Int(d as i64)).collect(), false)
+            let dims = v
+                .downcast::<PySize>()
+                .map(|s| s.0.clone())
+                .unwrap_or_default();
+            (
+                dims.into_iter().map(|d| Value::Int(d as i64)).collect(),
+                false,
+            )
         }
-        v => return Err(Exception::type_error(format!("object of type '{}' has no len()", v.type_name()))),
+        v => {
+            return Err(Exception::type_error(format!(
+                "object of type '{}' has no len()",
+                v.type_name()
+            )));
+        }
     };
-    let items = if items.len() == nd + 2 { items[2..].to_vec() } else { items };
+    let items = if items.len() == nd + 2 {
+        items[2..].to_vec()
+    } else {
+        items
+    };
     if items.len() != nd {
         return Err(Exception::value_error(format!(
             "output_size should be a sequence containing {nd} or {} elements, but it has a length of '{}'",
@@ -50,12 +73,25 @@ fn out_size(x: &Tensor, k: &[usize], s: &[usize], p: &[usize], given: Option<&Va
             items.len()
         )));
     }
-    let want: Vec<i64> = items.iter().map(|v| v.expect_int("output_size")).collect::<R<_>>()?;
+    let want: Vec<i64> = items
+        .iter()
+        .map(|v| v.expect_int("output_size"))
+        .collect::<R<_>>()?;
     for d in 0..nd {
         let (lo, hi) = (default[d] - s[d] as i64, default[d] + s[d] as i64);
         if !(lo < want[d] && want[d] < hi) {
-            let body = want.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            let shown = if list { format!("[{body}]") } else if nd == 1 { format!("({body},)") } else { format!("({body})") };
+            let body = want
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let shown = if list {
+                format!("[{body}]")
+            } else if nd == 1 {
+                format!("({body},)")
+            } else {
+                format!("({body})")
+            };
             return Err(Exception::value_error(format!(
                 "invalid output_size \"{shown}\" (dim {d} must be between {lo} and {hi})"
             )));
@@ -64,13 +100,25 @@ fn out_size(x: &Tensor, k: &[usize], s: &[usize], p: &[usize], given: Option<&Va
     Ok(want.iter().map(|&w| w as usize).collect())
 }
 
-fn unpool(x: &Tensor, idx: &Tensor, k: &[usize], s: &[usize], p: &[usize], given: Option<&Value>) -> R<Tensor> {
+fn unpool(
+    x: &Tensor,
+    idx: &Tensor,
+    k: &[usize],
+    s: &[usize],
+    p: &[usize],
+    given: Option<&Value>,
+) -> R<Tensor> {
     let o = out_size(x, k, s, p, given)?;
     if k.len() == 2 {
         return max_unpool2d(x, idx, o[0], o[1]).map_err(exc);
     }
-    let (x2, i2) = (x.unsqueeze(-1).map_err(exc)?, idx.unsqueeze(-1).map_err(exc)?);
-    max_unpool2d(&x2, &i2, o[0], 1).and_then(|y| y.squeeze(Some(-1))).map_err(exc)
+    let (x2, i2) = (
+        x.unsqueeze(-1).map_err(exc)?,
+        idx.unsqueeze(-1).map_err(exc)?,
+    );
+    max_unpool2d(&x2, &i2, o[0], 1)
+        .and_then(|y| y.squeeze(Some(-1)))
+        .map_err(exc)
 }
 
 /// Kernel, stride (the kernel when omitted) and padding of `nd` dims.
@@ -92,7 +140,13 @@ struct MaxUnpool {
 fn tuple_text(v: &[usize]) -> String {
     match v {
         [a] => format!("({a},)"),
-        _ => format!("({})", v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            v.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -102,7 +156,11 @@ fn tuple(v: &[usize]) -> Value {
 
 impl ExtLayer for MaxUnpool {
     fn name(&self) -> &str {
-        if self.kernel.len() == 1 { "MaxUnpool1d" } else { "MaxUnpool2d" }
+        if self.kernel.len() == 1 {
+            "MaxUnpool1d"
+        } else {
+            "MaxUnpool2d"
+        }
     }
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
         Vec::new()
@@ -120,7 +178,14 @@ impl ExtLayer for MaxUnpool {
         let [x, idx, o] = args.bind(&["input", "indices", "output_size="])?;
         let x = tensor_arg(x.as_ref(), "input")?;
         let idx = tensor_arg(idx.as_ref(), "indices")?;
-        Ok(tv(unpool(&x, &idx, &self.kernel, &self.stride, &self.padding, o.as_ref())?))
+        Ok(tv(unpool(
+            &x,
+            &idx,
+            &self.kernel,
+            &self.stride,
+            &self.padding,
+            o.as_ref(),
+        )?))
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         Some(match name {
@@ -134,18 +199,29 @@ impl ExtLayer for MaxUnpool {
         self
     }
     fn copy(&self, _: &mut crate::lang::interp::Copier) -> Option<Box<dyn ExtLayer>> {
-        Some(Box::new(MaxUnpool { kernel: self.kernel.clone(), stride: self.stride.clone(), padding: self.padding.clone() }))
+        Some(Box::new(MaxUnpool {
+            kernel: self.kernel.clone(),
+            stride: self.stride.clone(),
+            padding: self.padding.clone(),
+        }))
     }
 }
 
 /// Adds `nn.MaxUnpool1d` and `nn.MaxUnpool2d(kernel_size, stride=None, padding=0)`.
 pub fn register(m: &Module) {
     for (nd, name) in [(1, "MaxUnpool1d"), (2, "MaxUnpool2d")] {
-        m.set(name, class(name, "torch.nn", move |_, args| {
-            let [k, s, p] = args.bind(&["kernel_size", "stride=", "padding="])?;
-            let [kernel, stride, padding] = args3(&k, &s, &p, nd)?;
-            Ok(ext_module(MaxUnpool { kernel, stride, padding }))
-        }));
+        m.set(
+            name,
+            class(name, "torch.nn", move |_, args| {
+                let [k, s, p] = args.bind(&["kernel_size", "stride=", "padding="])?;
+                let [kernel, stride, padding] = args3(&k, &s, &p, nd)?;
+                Ok(ext_module(MaxUnpool {
+                    kernel,
+                    stride,
+                    padding,
+                }))
+            }),
+        );
     }
 }
 
@@ -153,12 +229,29 @@ pub fn register(m: &Module) {
 /// padding=0, output_size=None)`.
 pub fn add_functional(m: &Module) {
     for (nd, name) in [(1, "max_unpool1d"), (2, "max_unpool2d")] {
-        m.set(name, Value::builtin(name, move |_, args| {
-            let [x, idx, k, s, p, o] = args.bind(&["input", "indices", "kernel_size", "stride=", "padding=", "output_size="])?;
-            let x = tensor_arg(x.as_ref(), "input")?;
-            let idx = tensor_arg(idx.as_ref(), "indices")?;
-            let [kernel, stride, padding] = args3(&k, &s, &p, nd)?;
-            Ok(tv(unpool(&x, &idx, &kernel, &stride, &padding, o.as_ref())?))
-        }));
+        m.set(
+            name,
+            Value::builtin(name, move |_, args| {
+                let [x, idx, k, s, p, o] = args.bind(&[
+                    "input",
+                    "indices",
+                    "kernel_size",
+                    "stride=",
+                    "padding=",
+                    "output_size=",
+                ])?;
+                let x = tensor_arg(x.as_ref(), "input")?;
+                let idx = tensor_arg(idx.as_ref(), "indices")?;
+                let [kernel, stride, padding] = args3(&k, &s, &p, nd)?;
+                Ok(tv(unpool(
+                    &x,
+                    &idx,
+                    &kernel,
+                    &stride,
+                    &padding,
+                    o.as_ref(),
+                )?))
+            }),
+        );
     }
 }
