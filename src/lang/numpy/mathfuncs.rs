@@ -174,7 +174,9 @@ fn float2(m: &Module, name: &'static str, f: fn(f64, f64) -> f64) {
 }
 
 /// The abstract scalar types and the dtypes under each.
-const KINDS: [(&str, fn(DType) -> bool); 8] = [
+type Kind = (&'static str, fn(DType) -> bool);
+
+const KINDS: [Kind; 8] = [
     ("generic", |_| true),
     ("number", |d| d != DType::Bool),
     ("inexact", |d| d.is_floating_point()),
