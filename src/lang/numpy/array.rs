@@ -262,8 +262,8 @@ fn index_parts(it: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
                 Value::Ellipsis => Index::Ellipsis,
                 Value::Slice(s) => {
                     let (start, stop, step) = crate::lang::torch::slice_bounds(s)?;
-                    if step <= 0 {
-                        return Err(Exception::unsupported("ndarray slices with a negative step"));
+                    if step == 0 {
+                        return Err(Exception::value_error("slice step cannot be zero"));
                     }
                     Index::Slice { start, stop, step }
                 }
@@ -281,6 +281,66 @@ fn index_parts(it: &mut Interpreter, key: &Value) -> R<Vec<Index>> {
             })
         })
         .collect()
+}
+
+/// Negative-step slices as the positive-step slice over the same elements, plus the output
+/// dims to flip afterwards (the engine's slices step forward only).
+fn forward_slices(idx: Vec<Index>, shape: &[usize]) -> R<(Vec<Index>, Vec<isize>)> {
+    let negative = |i: &Index| matches!(i, Index::Slice { step, .. } if *step < 0);
+    if !idx.iter().any(negative) {
+        return Ok((idx, Vec::new()));
+    }
+    if idx.iter().any(|i| matches!(i, Index::Tensor(_))) {
+        return Err(Exception::unsupported("a negative-step slice together with an index array"));
+    }
+    let consumed = idx.iter().filter(|i| matches!(i, Index::Int(_) | Index::Slice { .. })).count();
+    let (mut din, mut dout) = (0usize, 0isize);
+    let mut flips = Vec::new();
+    let mut out = Vec::with_capacity(idx.len());
+    for i in idx {
+        match i {
+            Index::Ellipsis => {
+                let skip = shape.len().saturating_sub(consumed);
+                din += skip;
+                dout += skip as isize;
+                out.push(i);
+            }
+            Index::NewAxis => {
+                dout += 1;
+                out.push(i);
+            }
+            Index::Int(_) => {
+                din += 1;
+                out.push(i);
+            }
+            Index::Slice { start, stop, step } if step < 0 => {
+                let n = shape.get(din).copied().unwrap_or(0) as i64;
+                let clamp = |v: Option<i64>, none: i64| match v {
+                    None => none,
+                    Some(v) => {
+                        let v = if v < 0 { v + n } else { v };
+                        v.clamp(-1, n - 1)
+                    }
+                };
+                let (a, b) = (clamp(start, n - 1), clamp(stop, -1));
+                let count = if a > b { (a - b - 1) / -step + 1 } else { 0 };
+                out.push(if count == 0 {
+                    Index::Slice { start: Some(0), stop: Some(0), step: 1 }
+                } else {
+                    Index::Slice { start: Some(a + (count - 1) * step), stop: Some(a + 1), step: -step }
+                });
+                flips.push(dout);
+                din += 1;
+                dout += 1;
+            }
+            other => {
+                din += 1;
+                dout += 1;
+                out.push(other);
+            }
+        }
+    }
+    Ok((out, flips))
 }
 
 impl NdArray {
@@ -422,8 +482,11 @@ impl NativeObject for NdArray {
                 "invalid index to scalar variable.",
             ));
         }
-        let idx = index_parts(it, key)?;
-        let r = self.t.index(&idx).map_err(exc)?;
+        let (idx, flips) = forward_slices(index_parts(it, key)?, &self.t.shape())?;
+        let mut r = self.t.index(&idx).map_err(exc)?;
+        if !flips.is_empty() {
+            r = r.flip(&flips).map_err(exc)?;
+        }
         let all_ints = idx.iter().all(|i| matches!(i, Index::Int(_)));
         Ok(Some(if r.dim() == 0 && all_ints {
             result(r)
@@ -433,7 +496,10 @@ impl NativeObject for NdArray {
     }
 
     fn set_item(&self, _: &Value, key: &Value, value: Value, it: &mut Interpreter) -> R<bool> {
-        let idx = index_parts(it, key)?;
+        let (idx, flips) = forward_slices(index_parts(it, key)?, &self.t.shape())?;
+        if !flips.is_empty() {
+            return Err(Exception::unsupported("assignment through a negative-step slice"));
+        }
         let v = match py_scalar(&value) {
             Some(s) => IndexValue::Tensor(build(scalar_elems(s), &[], self.t.dtype())?),
             None => IndexValue::Tensor(from_py(it, &value, Some(self.t.dtype()))?),

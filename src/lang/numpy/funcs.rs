@@ -9,7 +9,7 @@ use super::array::{Elems, R, array, build, convert, elems, exc, from_py, result}
 use super::methods::{array_arg, axis_arg, int_of, reduction, shape_from};
 use super::ops::{self, NpOp, Operand, Reduce};
 
-fn dtype_kw(args: &Args) -> R<Option<DType>> {
+pub(super) fn dtype_kw(args: &Args) -> R<Option<DType>> {
     match args.kw.iter().find(|(k, _)| &**k == "dtype") {
         None => Ok(None),
         Some((_, Value::None)) => Ok(None),
@@ -17,7 +17,7 @@ fn dtype_kw(args: &Args) -> R<Option<DType>> {
     }
 }
 
-fn arg(args: &Args, i: usize, name: &str) -> Option<Value> {
+pub(super) fn arg(args: &Args, i: usize, name: &str) -> Option<Value> {
     args.pos.get(i).cloned().or_else(|| {
         args.kw
             .iter()
@@ -26,7 +26,7 @@ fn arg(args: &Args, i: usize, name: &str) -> Option<Value> {
     })
 }
 
-fn need(args: &Args, i: usize, name: &str) -> R<Value> {
+pub(super) fn need(args: &Args, i: usize, name: &str) -> R<Value> {
     arg(args, i, name).ok_or_else(|| {
         Exception::type_error(format!(
             "{}() missing required argument '{name}' (pos {})",
@@ -116,7 +116,13 @@ fn linspace(args: &Args) -> R<Value> {
         )));
     }
     let endpoint = arg(args, 3, "endpoint").is_none_or(|v| !matches!(v, Value::Bool(false)));
-    let n = num as usize;
+    let v = linspace_values(start, stop, num as usize, endpoint);
+    let dtype = dtype_kw(args)?.unwrap_or(DType::Float64);
+    Ok(array(build(Elems::Float(v), &[num as usize], dtype)?))
+}
+
+/// NumPy's linspace values: `i * step + start`, the endpoint set to `stop` exactly.
+pub(super) fn linspace_values(start: f64, stop: f64, n: usize, endpoint: bool) -> Vec<f64> {
     let div = if endpoint { n.saturating_sub(1) } else { n } as f64;
     let delta = stop - start;
     let step = delta / div;
@@ -137,11 +143,15 @@ fn linspace(args: &Args) -> R<Value> {
     if endpoint && n > 1 {
         v[n - 1] = stop;
     }
-    let dtype = dtype_kw(args)?.unwrap_or(DType::Float64);
-    Ok(array(build(Elems::Float(v), &[n], dtype)?))
+    v
 }
 
 pub fn cumsum(t: &Tensor, axis: Option<isize>) -> R<Tensor> {
+    cumulate(t, axis, false)
+}
+
+/// `cumsum` (or with `prod`, `cumprod`) along `axis`, flattened when None.
+pub fn cumulate(t: &Tensor, axis: Option<isize>, prod: bool) -> R<Tensor> {
     let (t, axis) = match axis {
         None => (t.reshape(&[-1]).map_err(exc)?, 0usize),
         Some(a) => (
@@ -168,7 +178,7 @@ pub fn cumsum(t: &Tensor, axis: Option<isize>) -> R<Tensor> {
                             o * n * inner + (k - 1) * inner + i,
                             o * n * inner + k * inner + i,
                         );
-                        v[c] += v[p];
+                        v[c] = if prod { v[c] * v[p] } else { v[c] + v[p] };
                         if single {
                             v[c] = v[c] as f32 as f64;
                         }
@@ -186,7 +196,7 @@ pub fn cumsum(t: &Tensor, axis: Option<isize>) -> R<Tensor> {
                             o * n * inner + (k - 1) * inner + i,
                             o * n * inner + k * inner + i,
                         );
-                        v[c] = v[c].wrapping_add(v[p]);
+                        v[c] = if prod { v[c].wrapping_mul(v[p]) } else { v[c].wrapping_add(v[p]) };
                     }
                 }
             }
@@ -222,7 +232,7 @@ fn operand_arg(it: &mut Interpreter, args: &Args, i: usize, name: &str) -> R<Ope
 }
 
 /// A binary ufunc `np.f(a, b, out=None)`.
-fn ufunc2(m: &Module, name: &'static str, op: NpOp) {
+pub(super) fn ufunc2(m: &Module, name: &'static str, op: NpOp) {
     m.set(
         name,
         Value::builtin(name, move |it, args| {
@@ -249,7 +259,7 @@ fn ufunc2(m: &Module, name: &'static str, op: NpOp) {
 }
 
 /// A unary float ufunc `np.f(x)`.
-fn ufunc1(m: &Module, name: &'static str, f: fn(f64) -> f64) {
+pub(super) fn ufunc1(m: &Module, name: &'static str, f: fn(f64) -> f64) {
     m.set(
         name,
         Value::builtin(name, move |it, args| {
@@ -260,7 +270,7 @@ fn ufunc1(m: &Module, name: &'static str, f: fn(f64) -> f64) {
     );
 }
 
-fn joined(it: &mut Interpreter, args: &Args) -> R<Vec<Tensor>> {
+pub(super) fn joined(it: &mut Interpreter, args: &Args) -> R<Vec<Tensor>> {
     let seq = need(args, 0, "arrays")?;
     let items = it.iterate(&seq)?;
     let ts: Vec<Tensor> = items.iter().map(|v| array_arg(it, v)).collect::<R<_>>()?;
@@ -652,7 +662,7 @@ pub fn install(m: &Module) {
 
 /// `np.where(condition)`, i.e. `condition.nonzero()`: a tuple of int64 index arrays, one per
 /// dimension, the true elements' positions in row-major order.
-fn nonzero(c: &Tensor) -> R<Value> {
+pub(super) fn nonzero(c: &Tensor) -> R<Value> {
     let shape = c.shape();
     let bools = elems(c).bools();
     let mut per_dim: Vec<Vec<i64>> = vec![Vec::new(); shape.len()];

@@ -217,6 +217,28 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             )?))
         }),
         "__array__" => m(|_, args| Ok(array(receiver(&args)?))),
+        "trace" => m(|_, args| {
+            let [offset] = args.bind(&["offset="])?;
+            super::shaping::trace(&receiver(&args)?, offset.map_or(Ok(0), |v| int_of(&v))?)
+        }),
+        "sort" => m(|_, args| {
+            let [axis] = args.bind(&["axis="])?;
+            super::sorting::sort_in_place(&receiver(&args)?, axis.map_or(Ok(-1), |v| int_of(&v))?)?;
+            Ok(Value::None)
+        }),
+        "argsort" => m(|_, args| {
+            let [axis] = args.bind(&["axis="])?;
+            let axis = match axis {
+                Some(Value::None) => None,
+                v => Some(v.map_or(Ok(-1), |v| int_of(&v))?),
+            };
+            Ok(array(super::sorting::argsort(&receiver(&args)?, axis)?))
+        }),
+        "cumprod" => m(|_, args| {
+            let [axis] = args.bind(&["axis="])?;
+            Ok(array(super::funcs::cumulate(&receiver(&args)?, axis_arg(axis.as_ref())?, true)?))
+        }),
+        "nonzero" => m(|_, args| super::funcs::nonzero(&receiver(&args)?)),
         _ => None,
     }
 }

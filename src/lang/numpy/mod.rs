@@ -4,10 +4,15 @@
 
 mod array;
 mod funcs;
+mod linalg;
+mod mathfuncs;
 mod methods;
 mod ops;
 mod print;
 mod random;
+mod random_more;
+mod shaping;
+mod sorting;
 
 use std::rc::Rc;
 
@@ -158,6 +163,10 @@ fn scalar_type(name: &'static str, dtype: DType) -> Value {
 pub fn install(it: &mut Interpreter) {
     let m = Module::new("numpy");
     funcs::install(&m);
+    shaping::install(&m);
+    mathfuncs::install(&m);
+    sorting::install(&m);
+    linalg::install(it, &m);
     for (name, d) in [
         ("float64", DType::Float64),
         ("float32", DType::Float32),

@@ -609,7 +609,7 @@ pub fn reduce(t: &Tensor, kind: Reduce, axis: Option<isize>, keepdims: bool) -> 
             let ax = if a < 0 { a + nd } else { a };
             if ax < 0 || ax >= nd.max(1) || shape.is_empty() {
                 return Err(Exception::new(
-                    "AxisError",
+                    "numpy.exceptions.AxisError",
                     format!("axis {a} is out of bounds for array of dimension {nd}"),
                 ));
             }

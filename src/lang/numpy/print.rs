@@ -1,4 +1,4 @@
-//! NumPy's printing: `array2string` with its default options (precision 8, `maxprec` float
+//! NumPy's printing: `array2string` with `set_printoptions`' options (default precision 8, `maxprec` float
 //! mode, threshold 1000, edge items 3, line width 75), `repr` as `array([...], dtype=...)`, and
 //! the scalars' `np.float64(1.5)` / `1.5` forms.
 //!
@@ -11,10 +11,32 @@ use crate::tensor::DType;
 
 use super::array::Elems;
 
-const PRECISION: usize = 8;
-const THRESHOLD: usize = 1000;
-const EDGE_ITEMS: usize = 3;
-const LINE_WIDTH: usize = 75;
+/// `np.set_printoptions`' settings, per lesson thread (reset when `numpy` is installed).
+#[derive(Clone, Copy)]
+pub struct PrintOptions {
+    pub precision: usize,
+    pub threshold: usize,
+    pub edgeitems: usize,
+    pub linewidth: usize,
+    pub suppress: bool,
+}
+
+impl PrintOptions {
+    pub const DEFAULT: PrintOptions =
+        PrintOptions { precision: 8, threshold: 1000, edgeitems: 3, linewidth: 75, suppress: false };
+}
+
+thread_local! {
+    static OPTIONS: std::cell::Cell<PrintOptions> = const { std::cell::Cell::new(PrintOptions::DEFAULT) };
+}
+
+pub fn options() -> PrintOptions {
+    OPTIONS.with(std::cell::Cell::get)
+}
+
+pub fn set_options(o: PrintOptions) {
+    OPTIONS.with(|c| c.set(o));
+}
 
 /// Shortest round-trip digits of `x` read as a float of `single` or double precision:
 /// (negative, digits without trailing zeros, decimal exponent of the first digit).
@@ -136,14 +158,14 @@ impl FloatFormat {
                 _ => 15,
             };
             let cutoff = 10f64.powi(digits10.min(8));
-            exp = max >= cutoff || min < 0.0001 || max / min > 1000.0;
+            exp = max >= cutoff || (!options().suppress && (min < 0.0001 || max / min > 1000.0));
         }
         let mut f = FloatFormat {
             single,
             exp,
             pad_left: 0,
             pad_right: 0,
-            precision: PRECISION,
+            precision: options().precision,
             exp_size: 0,
         };
         if finite.is_empty() {
@@ -151,7 +173,7 @@ impl FloatFormat {
         } else if exp {
             let parts: Vec<(String, String, i32)> = finite
                 .iter()
-                .map(|&x| scientific(x, single, PRECISION))
+                .map(|&x| scientific(x, single, options().precision))
                 .collect();
             f.exp_size = parts
                 .iter()
@@ -164,7 +186,7 @@ impl FloatFormat {
         } else {
             let parts: Vec<(String, String)> = finite
                 .iter()
-                .map(|&x| positional(x, single, PRECISION))
+                .map(|&x| positional(x, single, options().precision))
                 .collect();
             f.pad_left = parts.iter().map(|p| p.0.len()).max().unwrap_or(0);
             f.pad_right = parts.iter().map(|p| p.1.len()).max().unwrap_or(0);
@@ -243,11 +265,11 @@ impl Format {
 
 /// The positions shown along an axis of length `n`, with `None` marking the summary `...`.
 fn shown_indices(n: usize, summary: bool) -> Vec<Option<usize>> {
-    if summary && n > 2 * EDGE_ITEMS {
-        (0..EDGE_ITEMS)
+    if summary && n > 2 * options().edgeitems {
+        (0..options().edgeitems)
             .map(Some)
             .chain(std::iter::once(None))
-            .chain((n - EDGE_ITEMS..n).map(Some))
+            .chain((n - options().edgeitems..n).map(Some))
             .collect()
     } else {
         (0..n).map(Some).collect()
@@ -365,7 +387,7 @@ pub fn array2string(
     prefix_len: usize,
     suffix_len: usize,
 ) -> String {
-    let summary = elems.len() > THRESHOLD;
+    let summary = elems.len() > options().threshold;
     let format = Format::new(&shown_elems(elems, shape, summary), dtype);
     if shape.is_empty() {
         return format.format(elems, 0);
@@ -383,7 +405,7 @@ pub fn array2string(
         summary,
     };
     let hanging = " ".repeat(1 + prefix_len);
-    p.recurse(0, 0, &hanging, LINE_WIDTH - suffix_len)
+    p.recurse(0, 0, &hanging, options().linewidth.saturating_sub(suffix_len))
 }
 
 /// The dtype's name as `repr` shows it (`float32`, `int64`, `bool`).
@@ -408,7 +430,7 @@ pub fn array_repr(elems: &Elems, shape: &[usize], dtype: DType) -> String {
     let implied = matches!(dtype, DType::Float64 | DType::Int64 | DType::Bool);
     let size = elems.len();
     let mut extras = Vec::new();
-    if (size == 0 && shape != [0]) || size > THRESHOLD {
+    if (size == 0 && shape != [0]) || size > options().threshold {
         extras.push(format!("shape={}", shape_str(shape)));
     }
     if !implied || size == 0 {
@@ -425,7 +447,7 @@ pub fn array_repr(elems: &Elems, shape: &[usize], dtype: DType) -> String {
     let arr = format!("array({body},");
     let extra = format!("{})", extras.join(", "));
     let last_line = arr.len() - arr.rfind('\n').map_or(0, |i| i + 1);
-    let spacer = if last_line + extra.len() + 1 > LINE_WIDTH {
+    let spacer = if last_line + extra.len() + 1 > options().linewidth {
         "\n      "
     } else {
         " "
@@ -487,7 +509,8 @@ fn float_str(x: f64, single: bool) -> String {
     }
     let (neg, digits, exp) = shortest(x, true);
     let sign = if neg { "-" } else { "" };
-    if (-4..16).contains(&exp) {
+    // NumPy 2.x prints a float32 scalar positionally below 10**6 (its decimal precision).
+    if (1e-4..1e6).contains(&x.abs()) {
         let (i, f) = positional(x, true, 64);
         format!("{i}.{}", if f.is_empty() { "0" } else { &f })
     } else {

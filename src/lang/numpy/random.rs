@@ -15,8 +15,8 @@ use super::methods::int_of;
 
 /// The legacy generator's state: the engine's mt19937 core plus NumPy's gauss cache.
 pub struct RandomState {
-    mt: Generator,
-    gauss: Option<f64>,
+    pub(super) mt: Generator,
+    pub(super) gauss: Option<f64>,
 }
 
 impl RandomState {
@@ -95,10 +95,10 @@ fn mask_of(max: u64) -> u64 {
     m
 }
 
-type State = Rc<RefCell<RandomState>>;
+pub(super) type State = Rc<RefCell<RandomState>>;
 
 /// A `size=` argument: None (one scalar) or a shape.
-fn size_arg(it: &mut Interpreter, v: Option<&Value>) -> R<Option<Vec<usize>>> {
+pub(super) fn size_arg(it: &mut Interpreter, v: Option<&Value>) -> R<Option<Vec<usize>>> {
     match v {
         None | Some(Value::None) => Ok(None),
         Some(v @ (Value::Tuple(_) | Value::List(_))) => Ok(Some(
@@ -111,7 +111,7 @@ fn size_arg(it: &mut Interpreter, v: Option<&Value>) -> R<Option<Vec<usize>>> {
     }
 }
 
-fn floats(shape: Option<Vec<usize>>, mut f: impl FnMut() -> f64) -> R<Value> {
+pub(super) fn floats(shape: Option<Vec<usize>>, mut f: impl FnMut() -> f64) -> R<Value> {
     match shape {
         None => Ok(result(build(Elems::Float(vec![f()]), &[], DType::Float64)?)),
         Some(s) => {
@@ -126,7 +126,7 @@ fn floats(shape: Option<Vec<usize>>, mut f: impl FnMut() -> f64) -> R<Value> {
     }
 }
 
-fn ints(shape: Option<Vec<usize>>, mut f: impl FnMut() -> i64) -> R<Value> {
+pub(super) fn ints(shape: Option<Vec<usize>>, mut f: impl FnMut() -> i64) -> R<Value> {
     match shape {
         None => Ok(result(build(Elems::Int(vec![f()]), &[], DType::Int64)?)),
         Some(s) => {
@@ -153,7 +153,7 @@ fn dims(args: &Args) -> R<Option<Vec<usize>>> {
     ))
 }
 
-fn f64_or(v: Option<&Value>, default: f64) -> R<f64> {
+pub(super) fn f64_or(v: Option<&Value>, default: f64) -> R<f64> {
     match v {
         None | Some(Value::None) => Ok(default),
         Some(v) => match as_array(v) {
@@ -183,23 +183,41 @@ fn permuted(st: &State, t: &Tensor) -> R<Tensor> {
 /// (NumPy seeds it from the OS, which no lesson can reproduce anyway).
 pub fn module() -> Module {
     let m = Module::new("numpy.random");
-    let st: State = Rc::new(RefCell::new(RandomState::new(0)));
+    populate(&m, Rc::new(RefCell::new(RandomState::new(0))));
+    m.set(
+        "RandomState",
+        Value::builtin("RandomState", |_, args| {
+            let [seed] = args.bind(&["seed="])?;
+            let r = Module::new("RandomState");
+            populate(&r, Rc::new(RefCell::new(RandomState::new(seed_of(seed)?))));
+            Ok(Value::Module(Rc::new(r)))
+        }),
+    );
+    super::random_more::install_generator(&m);
+    m
+}
+
+/// A `seed()` argument: NumPy's legacy seeding takes 0 to 2**32 - 1 (None: 0 here).
+fn seed_of(seed: Option<Value>) -> R<u32> {
+    let s = match seed {
+        None | Some(Value::None) => 0,
+        Some(v) => int_of(&v)?,
+    };
+    if !(0..=0xffff_ffff).contains(&s) {
+        return Err(Exception::value_error("Seed must be between 0 and 2**32 - 1"));
+    }
+    Ok(s as u32)
+}
+
+/// The legacy functions over one state (the module's, or a `RandomState`'s).
+fn populate(m: &Module, st: State) {
     let def = |name: &str, f: fn(&State, &mut Interpreter, Args) -> R<Value>| {
         let st = st.clone();
         m.set(name, Value::builtin(name, move |it, args| f(&st, it, args)));
     };
     def("seed", |st, _, args| {
         let [seed] = args.bind(&["seed="])?;
-        let s = match seed {
-            None | Some(Value::None) => 0,
-            Some(v) => int_of(&v)?,
-        };
-        if !(0..=0xffff_ffff).contains(&s) {
-            return Err(Exception::value_error(
-                "Seed must be between 0 and 2**32 - 1",
-            ));
-        }
-        *st.borrow_mut() = RandomState::new(s as u32);
+        *st.borrow_mut() = RandomState::new(seed_of(seed)?);
         Ok(Value::None)
     });
     def("rand", |st, _, args| {
@@ -354,5 +372,5 @@ pub fn module() -> Module {
         t.copy_(&p).map_err(exc)?;
         Ok(Value::None)
     });
-    m
+    super::random_more::install(m, &st);
 }
