@@ -282,7 +282,7 @@ fn solve(it: &mut Interpreter, args: &Args) -> R<Value> {
         return Err(lin_err("Singular matrix"));
     }
     Ok(array(
-        linalg::solve(&a, &b).map_err(|_| lin_err("Singular matrix"))?,
+        linalg::solve(&a, &b, true).map_err(|_| lin_err("Singular matrix"))?,
     ))
 }
 
