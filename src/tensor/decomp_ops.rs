@@ -43,17 +43,19 @@ struct Batch {
     dtype: DType,
 }
 
-fn matrices(t: &Tensor, fname: &str, square: bool) -> Result<Batch> {
+/// PyTorch's checks of a linalg input `what` (at least 2 dims, square if asked, a float dtype)
+/// and lessonrun's refusal of autograd through `through`; the matrices' rows and columns.
+pub(super) fn check_matrices(t: &Tensor, fname: &str, what: &str, square: bool, through: &str) -> Result<(usize, usize)> {
     let shape = t.shape();
     if shape.len() < 2 {
         return Err(TensorError::runtime(format!(
-            "{fname}: The input tensor A must have at least 2 dimensions."
+            "{fname}: The input tensor {what} must have at least 2 dimensions."
         )));
     }
     let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
     if square && m != n {
         return Err(TensorError::runtime(format!(
-            "{fname}: A must be batches of square matrices, but they are {m} by {n} matrices"
+            "{fname}: {what} must be batches of square matrices, but they are {m} by {n} matrices"
         )));
     }
     if !t.dtype().is_floating_point() {
@@ -66,9 +68,15 @@ fn matrices(t: &Tensor, fname: &str, square: bool) -> Result<Batch> {
     }
     if t.requires_grad() && super::is_grad_enabled() {
         return Err(TensorError::unsupported(format!(
-            "{fname} of a tensor that requires grad (no autograd through decompositions yet)"
+            "{fname} of a tensor that requires grad (no autograd through {through} yet)"
         )));
     }
+    Ok((m, n))
+}
+
+fn matrices(t: &Tensor, fname: &str, square: bool) -> Result<Batch> {
+    let (m, n) = check_matrices(t, fname, "A", square, "decompositions")?;
+    let shape = t.shape();
     let v = t.contiguous().to_f64_vec();
     let batch = shape[..shape.len() - 2].to_vec();
     let count: usize = batch.iter().product();

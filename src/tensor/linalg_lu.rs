@@ -67,31 +67,8 @@ impl Mats {
 
 /// `t` as matrices, with PyTorch's checks (at least 2 dims, a float dtype, square if asked).
 fn mats(t: &Tensor, fname: &str, what: &str, square: bool) -> Result<Mats> {
+    let (m, n) = super::decomp_ops::check_matrices(t, fname, what, square, "LU")?;
     let shape = t.shape();
-    if shape.len() < 2 {
-        return Err(TensorError::runtime(format!(
-            "{fname}: The input tensor {what} must have at least 2 dimensions."
-        )));
-    }
-    let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-    if square && m != n {
-        return Err(TensorError::runtime(format!(
-            "{fname}: {what} must be batches of square matrices, but they are {m} by {n} matrices"
-        )));
-    }
-    if !t.dtype().is_floating_point() {
-        return Err(TensorError::NotImplemented {
-            msg: format!(
-                "{fname}: Expected a floating point or complex tensor as input. Got {}",
-                super::ops::dtype_name(t.dtype())
-            ),
-        });
-    }
-    if t.requires_grad() && super::is_grad_enabled() {
-        return Err(TensorError::unsupported(format!(
-            "{fname} of a tensor that requires grad (no autograd through LU yet)"
-        )));
-    }
     Ok(Mats {
         v: t.contiguous().to_f64_vec(),
         batch: shape[..shape.len() - 2].to_vec(),
