@@ -10,7 +10,6 @@ use super::ext::ExtLayer;
 use crate::lang::ast::Name;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
@@ -31,9 +30,6 @@ pub(super) struct FnActivation {
 impl ExtLayer for FnActivation {
     fn name(&self) -> &str {
         self.name
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn repr(&self) -> String {
         format!("{}({})", self.name, self.extra)

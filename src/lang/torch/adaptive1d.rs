@@ -55,9 +55,6 @@ impl ExtLayer for AdaptiveAvgPool1d {
     fn name(&self) -> &str {
         "AdaptiveAvgPool1d"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!("AdaptiveAvgPool1d(output_size={})", self.size)
     }

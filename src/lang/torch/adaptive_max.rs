@@ -86,9 +86,6 @@ impl ExtLayer for AdaptiveMaxPool2d {
     fn name(&self) -> &str {
         "AdaptiveMaxPool2d"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!("AdaptiveMaxPool2d(output_size={})", self.text)
     }

@@ -93,9 +93,6 @@ impl ExtLayer for AdaptiveMaxPool1d {
     fn name(&self) -> &str {
         "AdaptiveMaxPool1d"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!("AdaptiveMaxPool1d(output_size={})", self.shown)
     }

@@ -67,9 +67,6 @@ impl ExtLayer for AlphaDropout {
             "AlphaDropout"
         }
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!(
             "{}(p={}, inplace={})",

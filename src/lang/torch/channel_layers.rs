@@ -28,9 +28,6 @@ impl ExtLayer for Softmax2d {
     fn name(&self) -> &str {
         "Softmax2d"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         "Softmax2d()".to_string()
     }
@@ -62,9 +59,6 @@ struct ChannelShuffle {
 impl ExtLayer for ChannelShuffle {
     fn name(&self) -> &str {
         "ChannelShuffle"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn repr(&self) -> String {
         format!("ChannelShuffle(groups={})", self.groups)

@@ -10,7 +10,6 @@ use super::nn::{ext_module, reduction_arg};
 use super::{R, class};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::Tensor;
 use crate::tensor::nn::Reduction;
 
 /// A lengths argument: an integer tensor or a sequence of ints.
@@ -57,9 +56,6 @@ struct CtcLoss {
 impl ExtLayer for CtcLoss {
     fn name(&self) -> &str {
         "CTCLoss"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn repr(&self) -> String {
         "CTCLoss()".to_string()

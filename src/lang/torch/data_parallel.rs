@@ -7,7 +7,6 @@ use super::ext::ExtLayer;
 use super::nn::ext_module;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
@@ -19,9 +18,6 @@ struct DataParallel {
 impl ExtLayer for DataParallel {
     fn name(&self) -> &str {
         "DataParallel"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn children(&self) -> Vec<(String, Value)> {
         vec![("module".into(), self.module.clone())]

@@ -8,7 +8,6 @@ use super::ext::ExtLayer;
 use super::nn::ext_module;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
@@ -23,9 +22,6 @@ struct PairwiseDistance {
 impl ExtLayer for PairwiseDistance {
     fn name(&self) -> &str {
         "PairwiseDistance"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn repr(&self) -> String {
         "PairwiseDistance()".into()

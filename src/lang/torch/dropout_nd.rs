@@ -105,9 +105,6 @@ impl ExtLayer for DropoutNd {
     fn name(&self) -> &str {
         self.kind.class()
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         let inplace = if self.inplace { "True" } else { "False" };
         format!(

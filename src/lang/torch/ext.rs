@@ -14,7 +14,9 @@ pub trait ExtLayer {
     /// The class name (`LSTM`).
     fn name(&self) -> &str;
     /// This module's own parameters (not its children's), in registration order.
-    fn named_parameters(&self) -> Vec<(String, Tensor)>;
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
     /// Direct submodules with their names.
     fn children(&self) -> Vec<(String, Value)> {
         Vec::new()

@@ -107,9 +107,6 @@ impl ExtLayer for FoldLayer {
             "Unfold"
         }
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         let items: Vec<String> = self
             .shown

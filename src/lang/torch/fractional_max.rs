@@ -122,9 +122,6 @@ impl ExtLayer for FractionalMaxPool2d {
     fn name(&self) -> &str {
         "FractionalMaxPool2d"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         "FractionalMaxPool2d()".to_string()
     }

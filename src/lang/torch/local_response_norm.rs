@@ -91,9 +91,6 @@ impl ExtLayer for LocalResponseNorm {
     fn name(&self) -> &str {
         "LocalResponseNorm"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         let o = self.0;
         format!(

@@ -390,9 +390,6 @@ impl ExtLayer for LossModule {
     fn name(&self) -> &str {
         self.spec.class
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     /// Losses have no extra_repr.
     fn repr(&self) -> String {
         format!("{}()", self.spec.class)

@@ -84,9 +84,6 @@ impl ExtLayer for LpPool {
     fn name(&self) -> &str {
         if self.nd == 1 { "LPPool1d" } else { "LPPool2d" }
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!(
             "{}(norm_type={}, kernel_size={}, stride={}, ceil_mode={})",

@@ -157,9 +157,6 @@ impl ExtLayer for Pool3d {
             Kind::AdaptiveMax(..) => "AdaptiveMaxPool3d",
         }
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!("{}({})", self.name(), self.text)
     }

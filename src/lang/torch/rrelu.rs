@@ -32,9 +32,6 @@ impl ExtLayer for RRelu {
     fn name(&self) -> &str {
         "RReLU"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         let inplace = if self.inplace { ", inplace=True" } else { "" };
         format!(

@@ -350,9 +350,6 @@ impl ExtLayer for EncoderLayer {
     fn name(&self) -> &str {
         "TransformerEncoderLayer"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn children(&self) -> Vec<(String, Value)> {
         self.children.clone()
     }
@@ -415,9 +412,6 @@ struct Encoder {
 impl ExtLayer for Encoder {
     fn name(&self) -> &str {
         "TransformerEncoder"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn children(&self) -> Vec<(String, Value)> {
         let mut v = vec![("layers".to_string(), self.layers.clone())];

@@ -13,7 +13,6 @@ use super::transformer::{Classes, EncoderConfig, Mha, activate, child, size, ten
 use super::{Shared, class};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::Tensor;
 
 type R<T> = Result<T, Exception>;
 
@@ -216,9 +215,6 @@ impl ExtLayer for DecoderLayer {
     fn name(&self) -> &str {
         "TransformerDecoderLayer"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn children(&self) -> Vec<(String, Value)> {
         self.children.clone()
     }
@@ -270,9 +266,6 @@ struct Decoder {
 impl ExtLayer for Decoder {
     fn name(&self) -> &str {
         "TransformerDecoder"
-    }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
     }
     fn children(&self) -> Vec<(String, Value)> {
         let mut v = vec![("layers".to_string(), self.layers.clone())];

@@ -45,9 +45,6 @@ impl ExtLayer for Transformer {
     fn name(&self) -> &str {
         "Transformer"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn children(&self) -> Vec<(String, Value)> {
         vec![
             ("encoder".to_string(), self.encoder.borrow().clone()),

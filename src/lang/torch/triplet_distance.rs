@@ -91,9 +91,6 @@ impl ExtLayer for TripletWithDistance {
     fn name(&self) -> &str {
         "TripletMarginWithDistanceLoss"
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn children(&self) -> Vec<(String, Value)> {
         if self.child {
             vec![("distance_function".to_string(), self.distance.clone())]

@@ -162,9 +162,6 @@ impl ExtLayer for MaxUnpool {
             "MaxUnpool2d"
         }
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     fn repr(&self) -> String {
         format!(
             "{}(kernel_size={}, stride={}, padding={})",

@@ -106,9 +106,6 @@ impl ExtLayer for Upsample {
     fn name(&self) -> &str {
         self.1
     }
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        Vec::new()
-    }
     /// Upsample.extra_repr: the scale factor as floats, else the size as given, then the mode.
     fn repr(&self) -> String {
         let info = match (&self.0.scale_factor, &self.0.size) {
