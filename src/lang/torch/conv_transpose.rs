@@ -6,7 +6,8 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::conv::{conv_params, sizes, tensor_arg};
+use super::convert::tensor_arg;
+use super::conv::{channels, conv_params, fn_groups, int_tuple, sizes, tuple_repr};
 use super::convert::{as_tensor, bool_arg, exc, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
@@ -32,23 +33,6 @@ struct ConvT {
     groups: usize,
     weight: Tensor,
     bias: Option<Tensor>,
-}
-
-fn tuple_repr(v: &[usize]) -> String {
-    match v {
-        [a] => format!("({a},)"),
-        _ => format!(
-            "({})",
-            v.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn int_tuple(v: &[usize]) -> Value {
-    Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
 }
 
 /// The engine's 2-d spec; a 1-d call's arguments fill the width entries.
@@ -229,30 +213,7 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>, nd: usize) -> R<Value> {
         "device=",
         "dtype=",
     ])?;
-    let count = |v: Option<Value>, what: &str| -> R<usize> {
-        let i = v.unwrap_or(Value::None).expect_int(what)?;
-        usize::try_from(i).map_err(|_| {
-            Exception::runtime_error(format!(
-                "Trying to create tensor with negative dimension {i}"
-            ))
-        })
-    };
-    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
-    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-    if groups <= 0 {
-        return Err(Exception::value_error("groups must be a positive integer"));
-    }
-    let groups = groups as usize;
-    if inc % groups != 0 {
-        return Err(Exception::value_error(
-            "in_channels must be divisible by groups",
-        ));
-    }
-    if outc % groups != 0 {
-        return Err(Exception::value_error(
-            "out_channels must be divisible by groups",
-        ));
-    }
+    let (inc, outc, groups) = channels(inc, outc, groups)?;
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::value_error(format!(
             "Only \"zeros\" padding mode is supported for ConvTranspose{nd}d (got {})",
@@ -328,10 +289,7 @@ pub fn add_functional(m: &Module) {
             let padding = sizes(padding.as_ref(), nd, 0, "padding")?;
             let output_padding = sizes(output_padding.as_ref(), nd, 0, "output_padding")?;
             let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
-            let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-            let groups = usize::try_from(groups)
-                .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
-            let s = spec(&stride, &padding, &dilation, groups)?;
+            let s = spec(&stride, &padding, &dilation, fn_groups(groups.as_ref())?)?;
             run(&x, &w, b.as_ref(), &s, &output_padding)
         }),
     );    }

@@ -3,7 +3,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::{Shared, class};
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::value::Instance;
@@ -632,15 +632,6 @@ pub fn gelu_tanh(v: Option<&Value>) -> R<bool> {
         Some(Value::Str(s)) if &**s == "tanh" => Ok(true),
         Some(v) => Err(Exception::runtime_error(format!("approximate argument must be either none or tanh., got {}", v.repr()))),
     }
-}
-
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{name} must be a Tensor, not {}",
-            v.map_or("nothing".to_string(), Value::type_name)
-        ))
-    })
 }
 
 fn activation(a: Activation, x: &Tensor) -> R<Tensor> {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::tensor::NoGrad;
@@ -127,15 +127,6 @@ pub struct CellLayer {
     hidden_size: usize,
     bias: bool,
     params: Params,
-}
-
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{name} must be a Tensor, not {}",
-            v.map_or("nothing".to_string(), Value::type_name)
-        ))
-    })
 }
 
 fn shape_list(s: &[usize]) -> String {

@@ -2,10 +2,7 @@
 
 use std::cell::Cell;
 
-use super::convert::{
-    as_scalar, as_tensor, big_scalar, long_overflow, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, scalar_value, tolist, tv,
-    PySize,
-};
+use super::convert::{PySize, as_scalar, as_tensor, big_scalar, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, long_overflow, scalar_value, tensor_param, tolist, tv};
 use crate::lang::ast::{BinOp, UnaryOp};
 use crate::lang::native::{Args, NativeObject, Op};
 use crate::lang::{Exception, Interpreter, Value};
@@ -1093,12 +1090,12 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "expand_as" => Value::method(this.clone(), "expand_as", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "expand_as", "other")?;
+            let o = tensor_param(other.as_ref(), "expand_as", "other")?;
             Ok(tv(receiver(&args)?.expand(&o.shape()).map_err(exc)?))
         }),
         "type_as" => Value::method(this.clone(), "type_as", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "type_as", "other")?;
+            let o = tensor_param(other.as_ref(), "type_as", "other")?;
             let t = receiver(&args)?;
             if t.dtype() == o.dtype() {
                 return Ok(args.this.clone().unwrap_or(Value::None));
@@ -1110,7 +1107,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), if inplace { "masked_fill_" } else { "masked_fill" }, move |_, args| {
                 let fname = if inplace { "masked_fill_" } else { "masked_fill" };
                 let [mask, value] = args.bind(&["mask", "value"])?;
-                let m = tensor_arg(mask.as_ref(), fname, "mask")?;
+                let m = tensor_param(mask.as_ref(), fname, "mask")?;
                 let v = match value.as_ref() {
                     Some(v) => match as_tensor(v) {
                         Some(t) if t.dim() == 0 => Some(t.item().map_err(exc)?),
@@ -1131,7 +1128,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "index_select" => Value::method(this.clone(), "index_select", |_, args| {
             let [dim, index] = args.bind(&["dim", "index"])?;
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-            let i = tensor_arg(index.as_ref(), "index_select", "index")?;
+            let i = tensor_param(index.as_ref(), "index_select", "index")?;
             if i.dtype() != DType::Int64 {
                 return Err(Exception::runtime_error("index_select(): Expected dtype int32 or int64 for index"));
             }
@@ -1144,7 +1141,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "gather" => Value::method(this.clone(), "gather", |_, args| {
             let [dim, index] = args.bind(&["dim", "index"])?;
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-            let i = tensor_arg(index.as_ref(), "gather", "index")?;
+            let i = tensor_param(index.as_ref(), "gather", "index")?;
             Ok(tv(receiver(&args)?.gather(d, &i).map_err(exc)?))
         }),
         "scatter" | "scatter_" | "scatter_add" | "scatter_add_" => {
@@ -1157,7 +1154,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), name, move |_, args| {
                 let [dim, index, src, value, reduce] = args.bind(&["dim", "index", "src=", "value=", "*", "reduce="])?;
                 let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
                 let t = receiver(&args)?;
                 let src = src.or(value).unwrap_or(Value::None);
                 if let Some(r) = reduce.filter(|r| !r.is_none()) {
@@ -1223,7 +1220,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "outer" => Value::method(this.clone(), "outer", |_, args| {
             let [vec2] = args.bind(&["vec2"])?;
-            let o = tensor_arg(vec2.as_ref(), "outer", "vec2")?;
+            let o = tensor_param(vec2.as_ref(), "outer", "vec2")?;
             let t = receiver(&args)?;
             if t.dim() != 1 || o.dim() != 1 {
                 let (which, d) = if t.dim() != 1 { ("self", t.dim()) } else { ("vec2", o.dim()) };
@@ -1283,7 +1280,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "masked_select" => Value::method(this.clone(), "masked_select", |_, args| {
             let [mask] = args.bind(&["mask"])?;
-            let m = tensor_arg(mask.as_ref(), "masked_select", "mask")?;
+            let m = tensor_param(mask.as_ref(), "masked_select", "mask")?;
             if m.dtype() != DType::Bool {
                 return Err(Exception::runtime_error("masked_select: expected BoolTensor for mask"));
             }
@@ -1345,7 +1342,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "bmm" => Value::method(this.clone(), "bmm", |_, args| {
             let [mat2] = args.bind(&["mat2"])?;
-            let o = tensor_arg(mat2.as_ref(), "bmm", "mat2")?;
+            let o = tensor_param(mat2.as_ref(), "bmm", "mat2")?;
             Ok(tv(receiver(&args)?.bmm(&o).map_err(exc)?))
         }),
         "remainder" | "fmod" => {
@@ -1375,7 +1372,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "lerp" => Value::method(this.clone(), "lerp", |_, args| {
             let [end, weight] = args.bind(&["end", "weight"])?;
-            let e = tensor_arg(end.as_ref(), "lerp", "end")?;
+            let e = tensor_param(end.as_ref(), "lerp", "end")?;
             let w = match weight.as_ref() {
                 Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => {
                     let w = as_tensor(v).cloned().unwrap_or_else(|| Tensor::scalar(crate::tensor::Scalar::Float(0.0), DType::Float32));
@@ -1387,7 +1384,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "atan2", "other")?;
+            let o = tensor_param(other.as_ref(), "atan2", "other")?;
             Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
         }),
         "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
@@ -1414,16 +1411,6 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             crate::lang::numpy::from_tensor(&receiver(&args)?)
         }),
         _ => return super::api::method(this, name),
-    })
-}
-
-/// A required tensor argument, with PyTorch's TypeError naming the function and parameter.
-fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
     })
 }
 

@@ -7,7 +7,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::{ext_module, native_module, PyModule};
 use super::tensor::NoGrad;
@@ -19,12 +19,6 @@ use crate::tensor::nn as tnn;
 use crate::tensor::{DType, Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
-
-pub(super) fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
-}
 
 fn opt_tensor(v: Option<Value>) -> Option<Tensor> {
     v.as_ref().and_then(as_tensor).cloned()
