@@ -44,6 +44,21 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         return floor_div(a, b, reflected);
     }
     let Some(b) = operand(a, b)? else { return Ok(None) };
+    // Integer operands whose result is floating (`ints * 1.5`, `ints / 2`) are made the
+    // default dtype first, as PyTorch's result type is; the engine would make float32.
+    let makes_floats = !a.dtype().is_floating_point()
+        && match &b {
+            Operand::S(Scalar::Float(_)) => matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Pow | BinOp::Mod),
+            Operand::S(_) => op == BinOp::Div,
+            Operand::T(t) => op == BinOp::Div && !t.dtype().is_floating_point(),
+        };
+    let cast;
+    let a = if makes_floats {
+        cast = super::float_input(a)?;
+        &cast
+    } else {
+        a
+    };
     let other = match &b {
         Operand::T(t) => Some(*t),
         Operand::S(_) => None,
@@ -97,7 +112,7 @@ fn floor_div(a: &Tensor, b: &Value, reflected: bool) -> R<Option<Tensor>> {
     }
     let left = match (as_tensor(b), as_scalar(b)) {
         (Some(t), _) => t.clone(),
-        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, DType::Float32),
+        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, super::default_dtype()),
         (None, Some(s)) => Tensor::scalar(s, DType::Int64),
         _ => return Ok(None),
     };
@@ -482,7 +497,9 @@ impl NativeObject for GradModeFn {
 fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
     Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
-        Ok(tv(f(&receiver(&args)?).map_err(exc)?))
+        let t = receiver(&args)?;
+        let t = if super::default_dtype::makes_floats(name) { super::float_input(&t)? } else { t };
+        Ok(tv(f(&t).map_err(exc)?))
     })
 }
 

@@ -253,13 +253,14 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
             let mut o = engine::print_options();
             if let Some(p) = profile.filter(|p| !matches!(p, Value::None)) {
                 o = match p.to_str().as_str() {
-                    "default" => engine::PrintOptions::DEFAULT,
+                    "default" => engine::PrintOptions { default_dtype: o.default_dtype, ..engine::PrintOptions::DEFAULT },
                     "short" => engine::PrintOptions {
                         precision: 2,
                         threshold: 1000,
                         edgeitems: 2,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     "full" => engine::PrintOptions {
                         precision: 4,
@@ -267,6 +268,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
                         edgeitems: 3,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     _ => o,
                 };
