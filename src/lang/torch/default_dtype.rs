@@ -9,8 +9,8 @@
 
 use std::cell::Cell;
 
-use super::convert::{dtype_arg, dtype_value, exc};
 use super::R;
+use super::convert::{dtype_arg, dtype_value, exc};
 use crate::lang::{Exception, Module, Value};
 use crate::tensor::{self as engine, DType, Scalar, Tensor};
 
@@ -63,8 +63,30 @@ pub(crate) fn float_input(t: &Tensor) -> R<Tensor> {
 /// The elementwise functions whose integer inputs give floats (`torch.sqrt(ints)`).
 pub(crate) fn makes_floats(name: &str) -> bool {
     const NAMES: [&str; 24] = [
-        "exp", "log", "log10", "log2", "sqrt", "rsqrt", "sin", "cos", "tan", "sigmoid", "tanh", "asin", "acos", "atan", "sinh",
-        "cosh", "asinh", "acosh", "atanh", "expm1", "log1p", "erf", "erfc", "reciprocal",
+        "exp",
+        "log",
+        "log10",
+        "log2",
+        "sqrt",
+        "rsqrt",
+        "sin",
+        "cos",
+        "tan",
+        "sigmoid",
+        "tanh",
+        "asin",
+        "acos",
+        "atan",
+        "sinh",
+        "cosh",
+        "asinh",
+        "acosh",
+        "atanh",
+        "expm1",
+        "log1p",
+        "erf",
+        "erfc",
+        "reciprocal",
     ];
     NAMES.contains(&name)
 }
@@ -74,38 +96,54 @@ const NOT_FLOATING: &str = "only floating-point types are supported as the defau
 
 /// Sets `set_default_dtype`, `get_default_dtype` and `set_default_tensor_type` on `torch`.
 pub fn install(m: &Module) {
-    m.set("set_default_dtype", Value::builtin("set_default_dtype", |_, args| {
-        let [d] = args.bind(&["d"])?;
-        match dtype_arg(d.as_ref())? {
-            Some(d) if d.is_floating_point() => {
-                set_default_dtype(d);
-                Ok(Value::None)
+    m.set(
+        "set_default_dtype",
+        Value::builtin("set_default_dtype", |_, args| {
+            let [d] = args.bind(&["d"])?;
+            match dtype_arg(d.as_ref())? {
+                Some(d) if d.is_floating_point() => {
+                    set_default_dtype(d);
+                    Ok(Value::None)
+                }
+                Some(_) => Err(Exception::type_error(NOT_FLOATING)),
+                None => Err(Exception::type_error(
+                    "set_default_dtype(): argument 'd' must be torch.dtype",
+                )),
             }
-            Some(_) => Err(Exception::type_error(NOT_FLOATING)),
-            None => Err(Exception::type_error("set_default_dtype(): argument 'd' must be torch.dtype")),
-        }
-    }));
-    m.set("get_default_dtype", Value::builtin("get_default_dtype", |_, args| {
-        let [] = args.bind(&[])?;
-        Ok(dtype_value(default_dtype()))
-    }));
+        }),
+    );
+    m.set(
+        "get_default_dtype",
+        Value::builtin("get_default_dtype", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(dtype_value(default_dtype()))
+        }),
+    );
     // `torch.set_default_tensor_type(torch.DoubleTensor)` or its name as a string: the dtype
     // of the legacy type (deprecated in PyTorch, which warns to stderr).
-    m.set("set_default_tensor_type", Value::builtin("set_default_tensor_type", |_, args| {
-        let [t] = args.bind(&["t"])?;
-        let t = t.unwrap_or(Value::None);
-        let name = match &t {
-            Value::Str(s) => s.to_string(),
-            Value::Type(ty) => format!("torch.{}", ty.name),
-            other => return Err(Exception::type_error(format!("invalid type object: {}", other.type_name()))),
-        };
-        match super::convert::dtype_from_type_name(&name) {
-            Some(d) if d.is_floating_point() => {
-                set_default_dtype(d);
-                Ok(Value::None)
+    m.set(
+        "set_default_tensor_type",
+        Value::builtin("set_default_tensor_type", |_, args| {
+            let [t] = args.bind(&["t"])?;
+            let t = t.unwrap_or(Value::None);
+            let name = match &t {
+                Value::Str(s) => s.to_string(),
+                Value::Type(ty) => format!("torch.{}", ty.name),
+                other => {
+                    return Err(Exception::type_error(format!(
+                        "invalid type object: {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            match super::convert::dtype_from_type_name(&name) {
+                Some(d) if d.is_floating_point() => {
+                    set_default_dtype(d);
+                    Ok(Value::None)
+                }
+                Some(_) => Err(Exception::type_error(NOT_FLOATING)),
+                None => Err(Exception::type_error(format!("invalid type: '{name}'"))),
             }
-            Some(_) => Err(Exception::type_error(NOT_FLOATING)),
-            None => Err(Exception::type_error(format!("invalid type: '{name}'"))),
-        }
-    }));
+        }),
+    );
 }
