@@ -1405,7 +1405,10 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
             let [other] = args.bind(&["other"])?;
             let o = tensor_arg(other.as_ref(), "atan2", "other")?;
-            Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
+            let t = receiver(&args)?;
+            // Two integer tensors give the default dtype (the engine would make float32).
+            let t = if o.dtype().is_floating_point() { t } else { super::float_input(&t)? };
+            Ok(tv(t.atan2(&o).map_err(exc)?))
         }),
         "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
             let [repeats, dim, _output_size] = args.bind(&["repeats=", "dim=", "*", "output_size="])?;
