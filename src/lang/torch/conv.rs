@@ -574,7 +574,7 @@ pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bi
     let mut shape = vec![outc, in_per_group];
     shape.extend(kernel);
     let fan_in = in_per_group * kernel.iter().product::<usize>();
-    let w = Tensor::zeros(&shape, DType::Float32);
+    let w = Tensor::zeros(&shape, super::default_dtype());
     let _guard = NoGrad::new();
     // torch.nn.init's double arithmetic: gain = sqrt(2/(1+a²)) with a = √5, bound = √3·gain/√fan_in.
     let a = 5f64.sqrt();
@@ -584,7 +584,7 @@ pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bi
         crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
     }
     let b = if bias {
-        let b = Tensor::zeros(&[outc], DType::Float32);
+        let b = Tensor::zeros(&[outc], super::default_dtype());
         if fan_in > 0 {
             let bb = 1.0 / (fan_in as f64).sqrt();
             crate::tensor::uniform_(&b, g, -bb, bb).map_err(exc)?;
@@ -741,7 +741,7 @@ impl BatchNormLayer {
         crate::tensor::check_size(&[n]).map_err(exc)?;
         let fill = |t: Option<&Tensor>, v: f64| -> R<()> {
             match t {
-                Some(t) => t.materialize_from(Tensor::full(&[n], Scalar::Float(v), DType::Float32)).map_err(exc),
+                Some(t) => t.materialize_from(Tensor::full(&[n], Scalar::Float(v), super::default_dtype())).map_err(exc),
                 None => Ok(()),
             }
         };
@@ -780,7 +780,7 @@ fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
     let affine = bool_arg(affine.as_ref(), true);
     let track = bool_arg(track.as_ref(), true);
     let with_bias = affine && bool_arg(bias.as_ref(), true);
-    let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), DType::Float32));
+    let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), super::default_dtype()));
     Ok(layer_module(Layer::BatchNorm(BatchNormLayer {
         nd,
         num_features: Cell::new(n),
@@ -789,8 +789,8 @@ fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
         momentum,
         weight: RefCell::new(affine.then(|| param(1.0))),
         bias: RefCell::new(with_bias.then(|| param(0.0))),
-        running_mean: track.then(|| Tensor::zeros(&[n], DType::Float32)),
-        running_var: track.then(|| Tensor::ones(&[n], DType::Float32)),
+        running_mean: track.then(|| Tensor::zeros(&[n], super::default_dtype())),
+        running_var: track.then(|| Tensor::ones(&[n], super::default_dtype())),
         num_batches_tracked: track.then(|| Tensor::zeros(&[], DType::Int64)),
     })))
 }

@@ -18,7 +18,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::conv::ConvSpec;
 use crate::tensor::conv_transpose::conv_transpose2d;
 use crate::tensor::conv_transpose1d::conv_transpose1d;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 struct ConvT {
     /// 1 or 2 spatial dims.
@@ -228,7 +228,7 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>, nd: usize) -> R<Value> {
     let g = &mut rng.borrow_mut();
     let (weight, _) = conv_params(inc, outc / groups, &kernel, false, g)?;
     let bias = if bool_arg(bias.as_ref(), true) {
-        let b = Tensor::zeros(&[outc], DType::Float32);
+        let b = Tensor::zeros(&[outc], super::default_dtype());
         let fan_in = outc / groups * kernel.iter().product::<usize>();
         if fan_in > 0 {
             let _guard = NoGrad::new();

@@ -327,11 +327,11 @@ pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DT
     let mut n = Nested { shape: Vec::new(), values: Vec::new(), has_float: false, has_int: false, has_big: false };
     collect(interp, data, 0, &mut n)?;
     let inferred = if n.has_float {
-        DType::Float32
+        super::default_dtype()
     } else if n.has_int {
         DType::Int64
     } else if n.values.is_empty() {
-        DType::Float32
+        super::default_dtype()
     } else {
         DType::Bool
     };

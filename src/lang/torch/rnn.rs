@@ -15,7 +15,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use super::rnn_packed::{PackedSeq, packed_arg};
 use crate::tensor::rnn::{self, CellWeights, Mode, RnnConfig, State};
 use crate::tensor::rnn_packed;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -42,7 +42,7 @@ impl Params {
         };
         let mut v = Vec::with_capacity(shapes.len());
         for (name, shape) in shapes {
-            let t = Tensor::zeros(&shape, DType::Float32);
+            let t = Tensor::zeros(&shape, super::default_dtype());
             crate::tensor::uniform_(&t, g, -stdv, stdv).map_err(exc)?;
             v.push((name, Tensor::parameter(&t)));
         }

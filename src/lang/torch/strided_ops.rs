@@ -137,7 +137,7 @@ pub fn install(m: &Module) {
                 "requires_grad=",
                 "pin_memory=",
             ])?;
-            let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32);
+            let dtype = super::or_default(dtype_arg(dtype.as_ref())?);
             empty_strided(
                 interp,
                 size.as_ref(),

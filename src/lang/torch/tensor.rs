@@ -41,6 +41,21 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         return floor_div(a, b, reflected);
     }
     let Some(b) = operand(a, b)? else { return Ok(None) };
+    // Integer operands whose result is floating (`ints * 1.5`, `ints / 2`) are made the
+    // default dtype first, as PyTorch's result type is; the engine would make float32.
+    let makes_floats = !a.dtype().is_floating_point()
+        && match &b {
+            Operand::S(Scalar::Float(_)) => matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Pow | BinOp::Mod),
+            Operand::S(_) => op == BinOp::Div,
+            Operand::T(t) => op == BinOp::Div && !t.dtype().is_floating_point(),
+        };
+    let cast;
+    let a = if makes_floats {
+        cast = super::float_input(a)?;
+        &cast
+    } else {
+        a
+    };
     let other = match &b {
         Operand::T(t) => Some(*t),
         Operand::S(_) => None,
@@ -94,7 +109,7 @@ fn floor_div(a: &Tensor, b: &Value, reflected: bool) -> R<Option<Tensor>> {
     }
     let left = match (as_tensor(b), as_scalar(b)) {
         (Some(t), _) => t.clone(),
-        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, DType::Float32),
+        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, super::default_dtype()),
         (None, Some(s)) => Tensor::scalar(s, DType::Int64),
         _ => return Ok(None),
     };
@@ -479,7 +494,9 @@ impl NativeObject for GradModeFn {
 fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
     Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
-        Ok(tv(f(&receiver(&args)?).map_err(exc)?))
+        let t = receiver(&args)?;
+        let t = if super::default_dtype::makes_floats(name) { super::float_input(&t)? } else { t };
+        Ok(tv(f(&t).map_err(exc)?))
     })
 }
 
@@ -1385,7 +1402,10 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
             let [other] = args.bind(&["other"])?;
             let o = tensor_param(other.as_ref(), "atan2", "other")?;
-            Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
+            let t = receiver(&args)?;
+            // Two integer tensors give the default dtype (the engine would make float32).
+            let t = if o.dtype().is_floating_point() { t } else { super::float_input(&t)? };
+            Ok(tv(t.atan2(&o).map_err(exc)?))
         }),
         "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
             let [repeats, dim, _output_size] = args.bind(&["repeats=", "dim=", "*", "output_size="])?;

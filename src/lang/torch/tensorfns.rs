@@ -251,13 +251,14 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
             let mut o = engine::print_options();
             if let Some(p) = profile.filter(|p| !matches!(p, Value::None)) {
                 o = match p.to_str().as_str() {
-                    "default" => engine::PrintOptions::DEFAULT,
+                    "default" => engine::PrintOptions { default_dtype: o.default_dtype, ..engine::PrintOptions::DEFAULT },
                     "short" => engine::PrintOptions {
                         precision: 2,
                         threshold: 1000,
                         edgeitems: 2,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     "full" => engine::PrintOptions {
                         precision: 4,
@@ -265,6 +266,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
                         edgeitems: 3,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     _ => o,
                 };
@@ -769,6 +771,12 @@ fn amax(t: &Tensor, dims: Option<Vec<isize>>, keep: bool, max: bool) -> R<Tensor
     t.amax_dims(&dims, keep, max).map_err(exc)
 }
 
+/// The dtype of a Python float beside integers: the default dtype where this function computes
+/// it (float32 or float64; a half default computes in float32).
+fn wrapped_float() -> DType {
+    if super::default_dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 }
+}
+
 /// `torch.floor_divide(a, b)`: division rounded toward negative infinity (PyTorch's `div_floor`:
 /// for floats `(a - fmod(a, b)) / b`, corrected by one where the remainder's sign differs from
 /// the divisor's, then rounded to the nearer integer).
@@ -777,7 +785,7 @@ pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
         (Some(t), _) => (t.clone(), t.dim() == 0),
         (None, Some(s)) => {
             let dt = match s {
-                Scalar::Float(_) if !a.dtype().is_floating_point() => DType::Float32,
+                Scalar::Float(_) if !a.dtype().is_floating_point() => wrapped_float(),
                 Scalar::Float(_) => a.dtype(),
                 _ => a.dtype(),
             };
@@ -797,7 +805,7 @@ pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
             a.dtype()
         }
     } else if b.dtype().is_floating_point() {
-        if b_scalar { DType::Float32 } else { b.dtype() }
+        if b_scalar { wrapped_float() } else { b.dtype() }
     } else {
         // int32 // int32 stays int32; a number divisor was made a 0-d tensor of `a`'s dtype.
         engine::result_type_of(&[a, &b], &[])

@@ -16,7 +16,7 @@ use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::attention::{self, MhaArgs};
 use crate::tensor::nn as tnn;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -94,15 +94,15 @@ impl Mha {
         let mut g = rng.borrow_mut();
         // out_proj is built (kaiming weight, uniform bias) before _reset_parameters draws the
         // packed projection with xavier_uniform_ and zeroes both biases.
-        let out = tnn::Linear::new(embed_dim, embed_dim, bias, &mut g);
+        let out = tnn::Linear::new(embed_dim, embed_dim, bias, &mut g, super::default_dtype());
         let _guard = NoGrad::new();
-        let w = Tensor::zeros(&[3 * embed_dim, embed_dim], DType::Float32);
+        let w = Tensor::zeros(&[3 * embed_dim, embed_dim], super::default_dtype());
         let bound = (6.0 / (embed_dim + 3 * embed_dim) as f64).sqrt();
         crate::tensor::uniform_(&w, &mut g, -bound, bound).map_err(exc)?;
         if let Some(b) = &out.bias {
             b.zero_().map_err(exc)?;
         }
-        let in_bias = bias.then(|| Tensor::parameter(&Tensor::zeros(&[3 * embed_dim], DType::Float32)));
+        let in_bias = bias.then(|| Tensor::parameter(&Tensor::zeros(&[3 * embed_dim], super::default_dtype())));
         Ok(Mha {
             embed_dim,
             num_heads,
