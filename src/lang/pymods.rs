@@ -61,7 +61,9 @@ pub(crate) fn load(it: &mut Interpreter, dotted: &str) -> R<Option<Value>> {
 /// Before `import dotted` returns a native module: adds the extras' names the first time one of
 /// the extended modules is imported (each name only where the module lacks it).
 pub(crate) fn extend(it: &mut Interpreter, dotted: &str, module: &Value) -> R<()> {
-    let Value::Module(m) = module else { return Ok(()) };
+    let Value::Module(m) = module else {
+        return Ok(());
+    };
     let Some((_, probe)) = EXTENDED.iter().find(|(n, _)| *n == dotted) else {
         return Ok(());
     };
@@ -70,7 +72,9 @@ pub(crate) fn extend(it: &mut Interpreter, dotted: &str, module: &Value) -> R<()
     }
     let names = run_source(it, "lessonrun_extras", EXTRAS)?;
     for (key, v) in names {
-        let Some((module_name, attr)) = key.split_once('.') else { continue };
+        let Some((module_name, attr)) = key.split_once('.') else {
+            continue;
+        };
         if let Some(Value::Module(target)) = it.modules.get(module_name)
             && target.get(attr).is_none()
         {
@@ -88,13 +92,16 @@ fn run_source(it: &mut Interpreter, name: &str, src: &str) -> R<Vec<(String, Val
     let d = Rc::new(RefCell::new(d));
     let made = exec::with_globals(it, &d, |it| {
         exec::run(it, &parsed)?;
-        let make = it
-            .get_global("_make")
-            .ok_or_else(|| Exception::new("ImportError", format!("cannot build module '{name}'")))?;
+        let make = it.get_global("_make").ok_or_else(|| {
+            Exception::new("ImportError", format!("cannot build module '{name}'"))
+        })?;
         it.call(&make, Args::new("_make", Vec::new()))
     })?;
     let Value::Dict(names) = &made else {
-        return Err(Exception::new("ImportError", format!("cannot build module '{name}'")));
+        return Err(Exception::new(
+            "ImportError",
+            format!("cannot build module '{name}'"),
+        ));
     };
     let out = names
         .borrow()
