@@ -97,6 +97,8 @@ mod rnn_packed;
 mod rounding;
 mod shape_more;
 mod tensor_misc;
+mod docstring_gaps;
+mod gradient;
 mod rms_norm;
 mod testing;
 mod special;
@@ -1026,6 +1028,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     tensor_misc::install(&m);
     special::install(&m);
     strided_ops::install(&m);
+    docstring_gaps::install(&m);
+    gradient::install(&m);
     m
 }
 
