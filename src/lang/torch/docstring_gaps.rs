@@ -239,7 +239,12 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "renorm" => Value::method(this.clone(), "renorm", |_, args| {
             let [p, dim, maxnorm] = args.bind(&["p", "dim", "maxnorm"])?;
-            renorm(&receiver(&args)?, p.as_ref(), dim.as_ref(), maxnorm.as_ref())
+            renorm(
+                &receiver(&args)?,
+                p.as_ref(),
+                dim.as_ref(),
+                maxnorm.as_ref(),
+            )
         }),
         "logdet" => Value::method(this.clone(), "logdet", |_, args| {
             let [] = args.bind(&[])?;
@@ -298,9 +303,11 @@ fn cumulative_trapezoid(_: &mut Interpreter, args: Args) -> R<Value> {
             xt.clone()
         };
         let m = xv.shape().get(d).copied().unwrap_or(0) as i64;
-        let dxs = e(xv
-            .narrow(dim, m.min(1), (m - 1).max(0))?
-            .sub(&xv.narrow(dim, 0, (m - 1).max(0))?))?;
+        let dxs = e(xv.narrow(dim, m.min(1), (m - 1).max(0))?.sub(&xv.narrow(
+            dim,
+            0,
+            (m - 1).max(0),
+        )?))?;
         let s = e(dxs.mul(&sums)?.cumsum(dim))?;
         return e(s.div_scalar(Scalar::Float(2.0))).map(tv);
     }
@@ -407,12 +414,7 @@ fn nonzero_static(t: &Tensor, size: Option<&Value>, fill: Option<&Value>) -> R<V
 
 /// ATen's `renorm`: each slice along `dim` whose `p`-norm (taken in double) is above `maxnorm`
 /// is scaled by `maxnorm / (norm + 1e-7)`.
-fn renorm(
-    t: &Tensor,
-    p: Option<&Value>,
-    dim: Option<&Value>,
-    maxnorm: Option<&Value>,
-) -> R<Value> {
+fn renorm(t: &Tensor, p: Option<&Value>, dim: Option<&Value>, maxnorm: Option<&Value>) -> R<Value> {
     let p = p.map_or(Ok(2.0), |v| v.expect_f64("p"))?;
     let maxnorm = maxnorm.map_or(Ok(0.0), |v| v.expect_f64("maxnorm"))?;
     let dim = int_or(dim, 0, "dim")?;
@@ -470,7 +472,10 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
         }
         "select_scatter" => {
             let [src, dim, index] = args.bind(&["src", "dim", "index"])?;
-            let (d, i) = (int_or(dim.as_ref(), 0, "dim")?, int_or(index.as_ref(), 0, "index")?);
+            let (d, i) = (
+                int_or(dim.as_ref(), 0, "dim")?,
+                int_or(index.as_ref(), 0, "index")?,
+            );
             let view: Box<dyn Fn(&Tensor) -> engine::Result<Tensor>> =
                 Box::new(move |x| x.select(d as isize, i));
             (src, view)
@@ -479,7 +484,10 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
             let [src, dim, start, end, step] =
                 args.bind(&["src", "dim=", "start=", "end=", "step="])?;
             let d = int_or(dim.as_ref(), 0, "dim")?;
-            let (s, e) = (opt_int(start.as_ref(), "start")?, opt_int(end.as_ref(), "end")?);
+            let (s, e) = (
+                opt_int(start.as_ref(), "start")?,
+                opt_int(end.as_ref(), "end")?,
+            );
             let step = int_or(step.as_ref(), 1, "step")?;
             let view: Box<dyn Fn(&Tensor) -> engine::Result<Tensor>> =
                 Box::new(move |x| x.slice(d as isize, s, e, step));
@@ -541,7 +549,10 @@ fn empty_permuted(size: &[isize], layout: &[isize], dtype: DType) -> R<Tensor> {
             layout.len()
         )));
     }
-    let phys: Vec<usize> = layout.iter().map(|&p| size[p as usize].max(0) as usize).collect();
+    let phys: Vec<usize> = layout
+        .iter()
+        .map(|&p| size[p as usize].max(0) as usize)
+        .collect();
     let mut inverse = vec![0isize; nd];
     for (i, &p) in layout.iter().enumerate() {
         inverse[p as usize] = i as isize;
@@ -572,8 +583,7 @@ fn dim_order(interp: &mut Interpreter, t: &Tensor, check: Option<&Value>) -> R<V
     };
     let (shape, strides) = (t.shape(), t.strides());
     if check_multiple {
-        let multiple =
-            strides.windows(2).any(|w| w[0] == w[1]) || shape.iter().any(|&s| s == 1);
+        let multiple = strides.windows(2).any(|w| w[0] == w[1]) || shape.contains(&1);
         let legal = formats.iter().filter(|&&f| is_contiguous_as(t, f)).count();
         if multiple && legal != 1 {
             return Err(Exception::runtime_error(
@@ -610,7 +620,10 @@ fn dim_order(interp: &mut Interpreter, t: &Tensor, check: Option<&Value>) -> R<V
         }
     }
     Ok(Value::tuple(
-        perm.into_iter().rev().map(|d| Value::Int(d as i64)).collect(),
+        perm.into_iter()
+            .rev()
+            .map(|d| Value::Int(d as i64))
+            .collect(),
     ))
 }
 
@@ -678,7 +691,11 @@ fn cond(a: &Tensor, p: Option<&Value>) -> R<Tensor> {
             s.narrow(-1, 0, 1).map_err(exc)?,
             s.narrow(-1, k - 1, 1).map_err(exc)?,
         );
-        let r = if ord < 0.0 { min.div(&max) } else { max.div(&min) };
+        let r = if ord < 0.0 {
+            min.div(&max)
+        } else {
+            max.div(&min)
+        };
         return r.and_then(|r| r.squeeze(Some(-1))).map_err(exc);
     }
     let (n, m) = (a.shape()[a.dim() - 2], a.shape()[a.dim() - 1]);
