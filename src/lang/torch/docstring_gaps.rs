@@ -455,6 +455,9 @@ fn renorm(t: &Tensor, p: Option<&Value>, dim: Option<&Value>, maxnorm: Option<&V
     t.mul(&f).map(tv).map_err(exc)
 }
 
+/// The view of a copy that a scatter writes into.
+type ViewFn = Box<dyn Fn(&Tensor) -> engine::Result<Tensor>>;
+
 /// `diagonal_scatter`, `select_scatter`, `slice_scatter`: a copy of `t` with the view written
 /// from `src` (whose shape must be the view's).
 fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
@@ -466,8 +469,7 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
                 int_or(dim1.as_ref(), 0, "dim1")?,
                 int_or(dim2.as_ref(), 1, "dim2")?,
             );
-            let view: Box<dyn Fn(&Tensor) -> engine::Result<Tensor>> =
-                Box::new(move |x| x.diagonal(o, d1 as isize, d2 as isize));
+            let view: ViewFn = Box::new(move |x| x.diagonal(o, d1 as isize, d2 as isize));
             (src, view)
         }
         "select_scatter" => {
@@ -476,8 +478,7 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
                 int_or(dim.as_ref(), 0, "dim")?,
                 int_or(index.as_ref(), 0, "index")?,
             );
-            let view: Box<dyn Fn(&Tensor) -> engine::Result<Tensor>> =
-                Box::new(move |x| x.select(d as isize, i));
+            let view: ViewFn = Box::new(move |x| x.select(d as isize, i));
             (src, view)
         }
         _ => {
@@ -489,8 +490,7 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
                 opt_int(end.as_ref(), "end")?,
             );
             let step = int_or(step.as_ref(), 1, "step")?;
-            let view: Box<dyn Fn(&Tensor) -> engine::Result<Tensor>> =
-                Box::new(move |x| x.slice(d as isize, s, e, step));
+            let view: ViewFn = Box::new(move |x| x.slice(d as isize, s, e, step));
             (src, view)
         }
     };
