@@ -122,23 +122,22 @@ impl ExtLayer for ConvT {
         }
         s + ")"
     }
-    fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
+    fn forward(&self, interp: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x, output_size] = args.bind(&["input", "output_size="])?;
-        if output_size.is_some_and(|v| !v.is_none()) {
-            return Err(Exception::unsupported(format!(
-                "{}'s forward with output_size=",
-                self.name()
-            )));
-        }
         let x = tensor_arg(x.as_ref(), "input")?;
         let s = spec(&self.stride, &self.padding, &self.dilation, self.groups)?;
-        run(
-            &x,
-            &self.weight,
-            self.bias.as_ref(),
-            &s,
-            &self.output_padding,
-        )
+        let output_padding = match output_size {
+            Some(v) if !v.is_none() => {
+                let sizes = interp
+                    .iterate(&v)?
+                    .iter()
+                    .map(|d| d.expect_int("output_size"))
+                    .collect::<R<Vec<i64>>>()?;
+                self.padding_for(&x, &sizes)?
+            }
+            _ => self.output_padding.clone(),
+        };
+        run(&x, &self.weight, self.bias.as_ref(), &s, &output_padding)
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         Some(match name {
@@ -293,4 +292,49 @@ pub fn add_functional(m: &Module) {
             run(&x, &w, b.as_ref(), &s, &output_padding)
         }),
     );    }
+}
+
+impl ConvT {
+    /// torch/nn/modules/conv.py's `_output_padding`: the output padding that makes the output
+    /// `output_size` (its spatial dims, or all of them), checked against the reachable sizes.
+    fn padding_for(&self, x: &Tensor, output_size: &[i64]) -> R<Vec<usize>> {
+        let nd = self.nd;
+        let lead = if x.dim() == nd + 2 { 2 } else { 1 };
+        let size = if output_size.len() == lead + nd {
+            &output_size[lead..]
+        } else {
+            output_size
+        };
+        if size.len() != nd {
+            return Err(Exception::value_error(format!(
+                "ConvTranspose{nd}D: for {}D input, output_size must have {nd} or {} elements (got {})",
+                x.dim(),
+                lead + nd,
+                size.len()
+            )));
+        }
+        let shape = x.shape();
+        let mins: Vec<i64> = (0..nd)
+            .map(|d| {
+                (shape.get(d + lead).copied().unwrap_or(1) as i64 - 1) * self.stride[d] as i64
+                    - 2 * self.padding[d] as i64
+                    + self.dilation[d] as i64 * (self.kernel[d] as i64 - 1)
+                    + 1
+            })
+            .collect();
+        let maxs: Vec<i64> = (0..nd).map(|d| mins[d] + self.stride[d] as i64 - 1).collect();
+        if (0..nd).any(|d| size[d] < mins[d] || size[d] > maxs[d]) {
+            let list = |v: &[i64]| {
+                format!("[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+            };
+            return Err(Exception::value_error(format!(
+                "requested an output size of {}, but valid sizes range from {} to {} (for an input of torch.Size({}))",
+                list(size),
+                list(&mins),
+                list(&maxs),
+                list(&shape[lead..].iter().map(|&d| d as i64).collect::<Vec<_>>())
+            )));
+        }
+        Ok((0..nd).map(|d| (size[d] - mins[d]) as usize).collect())
+    }
 }

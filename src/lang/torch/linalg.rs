@@ -114,6 +114,7 @@ pub fn install(m: &Module) -> Value {
     super::linalg_decomp::install(m, &linalg);
     super::matrix_exp::install(m, &linalg);
     super::linalg_lu::install(m, &linalg);
+    super::docstring_gaps::install_linalg(&linalg);
     let linalg = Value::Module(std::rc::Rc::new(linalg));
     m.set("linalg", linalg.clone());
     linalg
@@ -162,7 +163,12 @@ pub(super) fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool
     x.norm_p(p, dims, keep).map_err(exc)
 }
 
-/// `matrix_norm`: Frobenius (the default), or the max column (ord 1) / row (ord inf) abs sum.
+/// `matrix_norm`: Frobenius (the default), the max (min for negative ord) column (ord ±1) / row
+/// (ord ±inf) abs sum, or the spectral and nuclear norms of docstring_gaps.rs.
+pub(super) fn matrix_norm_pub(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R<Tensor> {
+    matrix_norm(a, ord, dims, keep)
+}
+
 fn matrix_norm(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R<Tensor> {
     if dims.len() != 2 {
         return Err(Exception::runtime_error("linalg.matrix_norm: dim must be a 2-tuple. Got ".to_string() + &format!("{dims:?}")));
@@ -170,15 +176,20 @@ fn matrix_norm(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R
     match ord {
         None | Some(Value::None) => vector_norm(a, 2.0, Some(dims), keep),
         Some(Value::Str(s)) if &**s == "fro" => vector_norm(a, 2.0, Some(dims), keep),
+        Some(Value::Str(s)) if &**s == "nuc" => super::docstring_gaps::spectral_norm(a, "nuc", dims, keep),
         Some(o) => {
             let p = f64_arg(Some(o), 2.0, "ord")?;
-            let (sum_dim, max_dim) = if p == 1.0 { (dims[0], dims[1]) } else if p.is_infinite() && p > 0.0 { (dims[1], dims[0]) } else {
-                return Err(Exception::unsupported(format!("matrix_norm(ord={p})")));
+            if p.abs() == 2.0 {
+                return super::docstring_gaps::spectral_norm(a, if p > 0.0 { "2" } else { "-2" }, dims, keep);
+            }
+            // ±1 sums over the rows, ±inf over the columns; the sign picks the max or the min.
+            let (sum_dim, max_dim) = if p.abs() == 1.0 { (dims[0], dims[1]) } else if p.is_infinite() { (dims[1], dims[0]) } else {
+                return Err(Exception::runtime_error(format!("linalg.matrix_norm: Order {p} not supported.")));
             };
             let nd = a.dim() as isize;
             let (sd, md) = ((sum_dim + nd) % nd.max(1), (max_dim + nd) % nd.max(1));
             let s = a.abs().and_then(|x| x.sum(Some(&[sd]), true)).map_err(exc)?;
-            let (v, _) = s.max_dim(md, true).map_err(exc)?;
+            let (v, _) = if p > 0.0 { s.max_dim(md, true) } else { s.min_dim(md, true) }.map_err(exc)?;
             if keep { Ok(v) } else { v.squeeze(Some(sd.max(md))).and_then(|v| v.squeeze(Some(sd.min(md)))).map_err(exc) }
         }
     }

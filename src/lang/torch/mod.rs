@@ -97,6 +97,8 @@ mod rnn_packed;
 mod rounding;
 mod shape_more;
 mod tensor_misc;
+mod docstring_gaps;
+mod gradient;
 mod rms_norm;
 mod default_dtype;
 mod testing;
@@ -1018,6 +1020,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     tensor_misc::install(&m);
     special::install(&m);
     strided_ops::install(&m);
+    docstring_gaps::install(&m);
+    gradient::install(&m);
     m
 }
 
