@@ -5,29 +5,13 @@
 //! `torch.linalg`'s `cond`, `slogdet` and the spectral and nuclear matrix norms.
 
 use super::R;
-use super::convert::{as_scalar, as_tensor, bool_arg, dim_list, dtype_arg, exc, tv};
+use super::convert::{as_scalar, as_tensor, bool_arg, dim_list, dtype_arg, exc, tensor_param_at, tv};
 use super::linalg_decomp::named;
 use super::memory_format::{Format, format_arg, is_contiguous_as};
+use super::tensorfns::receiver;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, DType, Data, Scalar, Tensor};
-
-fn tensor_of(v: Option<&Value>, fname: &str, arg: &str, pos: usize) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
-
-fn receiver(args: &Args) -> R<Tensor> {
-    args.this
-        .as_ref()
-        .and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error("descriptor requires a 'torch.Tensor' object"))
-}
 
 fn int_or(v: Option<&Value>, default: i64, what: &str) -> R<i64> {
     match v {
@@ -83,8 +67,8 @@ pub fn install(m: &Module) {
             name,
             Value::builtin(name, move |_, args| {
                 let [a, b, out] = args.bind(&["input", "other", "*", "out="])?;
-                let a = tensor_of(a.as_ref(), name, "input", 1)?;
-                let b = tensor_of(b.as_ref(), name, "other", 2)?;
+                let a = tensor_param_at(a.as_ref(), name, "input", 1)?;
+                let b = tensor_param_at(b.as_ref(), name, "other", 2)?;
                 with_out(logical(&a, &b, which)?, out.as_ref())
             }),
         );
@@ -93,7 +77,7 @@ pub fn install(m: &Module) {
         "logical_not",
         Value::builtin("logical_not", |_, args| {
             let [a, out] = args.bind(&["input", "*", "out="])?;
-            let a = tensor_of(a.as_ref(), "logical_not", "input", 1)?;
+            let a = tensor_param_at(a.as_ref(), "logical_not", "input", 1)?;
             with_out(a.logical_not(), out.as_ref())
         }),
     );
@@ -105,7 +89,7 @@ pub fn install(m: &Module) {
         "vander",
         Value::builtin("vander", |_, args| {
             let [x, n, increasing] = args.bind(&["x", "N=", "increasing="])?;
-            let x = tensor_of(x.as_ref(), "vander", "x", 1)?;
+            let x = tensor_param_at(x.as_ref(), "vander", "x", 1)?;
             let n = opt_int(n.as_ref(), "N")?;
             vander(&x, n, bool_arg(increasing.as_ref(), false)).map(tv)
         }),
@@ -114,7 +98,7 @@ pub fn install(m: &Module) {
         "narrow_copy",
         Value::builtin("narrow_copy", |_, args| {
             let [t, dim, start, length] = args.bind(&["input", "dim", "start", "length"])?;
-            let t = tensor_of(t.as_ref(), "narrow_copy", "input", 1)?;
+            let t = tensor_param_at(t.as_ref(), "narrow_copy", "input", 1)?;
             narrow_copy(&t, dim.as_ref(), start.as_ref(), length.as_ref())
         }),
     );
@@ -122,7 +106,7 @@ pub fn install(m: &Module) {
         "nonzero_static",
         Value::builtin("nonzero_static", |_, args| {
             let [t, size, fill] = args.bind(&["input", "*", "size", "fill_value="])?;
-            let t = tensor_of(t.as_ref(), "nonzero_static", "input", 1)?;
+            let t = tensor_param_at(t.as_ref(), "nonzero_static", "input", 1)?;
             nonzero_static(&t, size.as_ref(), fill.as_ref())
         }),
     );
@@ -130,7 +114,7 @@ pub fn install(m: &Module) {
         "renorm",
         Value::builtin("renorm", |_, args| {
             let [t, p, dim, maxnorm] = args.bind(&["input", "p", "dim", "maxnorm"])?;
-            let t = tensor_of(t.as_ref(), "renorm", "input", 1)?;
+            let t = tensor_param_at(t.as_ref(), "renorm", "input", 1)?;
             renorm(&t, p.as_ref(), dim.as_ref(), maxnorm.as_ref())
         }),
     );
@@ -150,7 +134,7 @@ pub fn install(m: &Module) {
                     None => {
                         let pos = args.kw.iter().position(|(k, _)| &**k == "input");
                         let v = pos.map(|i| args.kw.remove(i).1);
-                        tensor_of(v.as_ref(), name, "input", 1)?
+                        tensor_param_at(v.as_ref(), name, "input", 1)?
                     }
                 };
                 scatter_view(&t, name, args)
@@ -162,7 +146,7 @@ pub fn install(m: &Module) {
             name,
             Value::builtin(name, move |_, args| {
                 let [a] = args.bind(&["input"])?;
-                let a = tensor_of(a.as_ref(), name, "input", 1)?;
+                let a = tensor_param_at(a.as_ref(), name, "input", 1)?;
                 if name == "logdet" {
                     logdet(&a).map(tv)
                 } else {
@@ -202,7 +186,7 @@ pub fn install_linalg(linalg: &Module) {
         "cond",
         Value::builtin("cond", |_, args| {
             let [a, p, _out] = args.bind(&["A", "p=", "*", "out="])?;
-            let a = tensor_of(a.as_ref(), "linalg_cond", "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_cond", "A", 1)?;
             cond(&a, p.as_ref()).map(tv)
         }),
     );
@@ -210,7 +194,7 @@ pub fn install_linalg(linalg: &Module) {
         "slogdet",
         Value::builtin("slogdet", |_, args| {
             let [a, _out] = args.bind(&["A", "*", "out="])?;
-            let a = tensor_of(a.as_ref(), "linalg_slogdet", "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_slogdet", "A", 1)?;
             slogdet(&a, true)
         }),
     );
@@ -221,7 +205,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     Some(match name {
         "logical_xor" => Value::method(this.clone(), "logical_xor", |_, args| {
             let [b] = args.bind(&["other"])?;
-            let b = tensor_of(b.as_ref(), "logical_xor", "other", 1)?;
+            let b = tensor_param_at(b.as_ref(), "logical_xor", "other", 1)?;
             logical(&receiver(&args)?, &b, 2).map(tv)
         }),
         "narrow_copy" => Value::method(this.clone(), "narrow_copy", |_, args| {
@@ -278,7 +262,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
 /// `(diff(x) * (y[1:] + y[:-1])).cumsum(dim) / 2` for sample points.
 fn cumulative_trapezoid(_: &mut Interpreter, args: Args) -> R<Value> {
     let [y, x, dx, dim] = args.bind(&["y", "x=", "*", "dx=", "dim="])?;
-    let y = tensor_of(y.as_ref(), "cumulative_trapezoid", "y", 1)?;
+    let y = tensor_param_at(y.as_ref(), "cumulative_trapezoid", "y", 1)?;
     let dim = int_or(dim.as_ref(), -1, "dim")? as isize;
     let e = |r: engine::Result<Tensor>| r.map_err(exc);
     if y.dim() == 0 {
@@ -494,7 +478,7 @@ fn scatter_view(t: &Tensor, name: &str, args: Args) -> R<Value> {
             (src, view)
         }
     };
-    let src = tensor_of(src.as_ref(), name, "src", 2)?;
+    let src = tensor_param_at(src.as_ref(), name, "src", 2)?;
     let out = t.clone_tensor();
     let slot = view_of(&out).map_err(exc)?;
     if slot.shape() != src.shape() {

@@ -3,7 +3,7 @@
 //! order of operations.
 
 use super::R;
-use super::convert::{as_scalar, as_tensor, exc, tv};
+use super::convert::{as_scalar, as_tensor, exc, tensor_param_at, tv};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, Scalar, Tensor};
@@ -21,14 +21,7 @@ pub fn install(m: &Module) {
 fn gradient(interp: &mut Interpreter, args: Args) -> R<Value> {
     let [input, spacing, dim, edge_order] =
         args.bind(&["input", "*", "spacing=", "dim=", "edge_order="])?;
-    let t = input.as_ref().and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "gradient(): argument 'input' (position 1) must be Tensor, not {}",
-            input
-                .as_ref()
-                .map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })?;
+    let t = tensor_param_at(input.as_ref(), "gradient", "input", 1)?;
     let edge = match &edge_order {
         None | Some(Value::None) => 1,
         Some(v) => v.expect_int("edge_order")?,
