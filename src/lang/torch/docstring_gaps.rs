@@ -170,7 +170,7 @@ pub fn install(m: &Module) {
             ])?;
             let size = dim_list(interp, size.as_ref())?.unwrap_or_default();
             let layout = dim_list(interp, layout.as_ref())?.unwrap_or_default();
-            let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32);
+            let dtype = super::or_default(dtype_arg(dtype.as_ref())?);
             let t = empty_permuted(&size, &layout, dtype)?;
             if bool_arg(requires_grad.as_ref(), false) {
                 t.set_requires_grad(true).map_err(exc)?;
