@@ -20,6 +20,48 @@ use crate::tensor::conv::{self, ConvSpec};
 use crate::tensor::pool::{self, PoolSpec};
 use crate::tensor::{DType, Generator, Scalar, Tensor};
 
+/// What `_ConvNd.extra_repr` shows, in its order: channels, kernel size and stride always;
+/// padding, dilation, output padding and groups only when not their defaults; `bias=False`.
+pub(super) struct ConvRepr<'a> {
+    pub name: &'a str,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub kernel: &'a [usize],
+    pub stride: &'a [usize],
+    pub padding: &'a Padding,
+    pub dilation: &'a [usize],
+    pub output_padding: &'a [usize],
+    pub groups: usize,
+    pub bias: bool,
+}
+
+impl ConvRepr<'_> {
+    pub(super) fn text(&self) -> String {
+        let mut s = format!(
+            "{}({}, {}, kernel_size={}, stride={}",
+            self.name,
+            self.in_channels,
+            self.out_channels,
+            tuple_repr(self.kernel),
+            tuple_repr(self.stride)
+        );
+        s += &self.padding.repr();
+        if self.dilation.iter().any(|&d| d != 1) {
+            s += &format!(", dilation={}", tuple_repr(self.dilation));
+        }
+        if self.output_padding.iter().any(|&p| p != 0) {
+            s += &format!(", output_padding={}", tuple_repr(self.output_padding));
+        }
+        if self.groups != 1 {
+            s += &format!(", groups={}", self.groups);
+        }
+        if !self.bias {
+            s += ", bias=False";
+        }
+        s + ")"
+    }
+}
+
 /// `padding=` of a convolution: sizes, or one of the strings (kept for the repr).
 #[derive(Clone, PartialEq)]
 pub(super) enum Padding {
@@ -229,25 +271,19 @@ impl Layer {
     pub fn repr(&self) -> String {
         match self {
             Layer::Conv(c) => {
-                let mut s = format!(
-                    "{}({}, {}, kernel_size={}, stride={}",
-                    self.name(),
-                    c.in_channels.get(),
-                    c.out_channels,
-                    tuple_repr(&c.kernel),
-                    tuple_repr(&c.stride)
-                );
-                s += &c.padding.repr();
-                if c.dilation.iter().any(|&d| d != 1) {
-                    s += &format!(", dilation={}", tuple_repr(&c.dilation));
+                ConvRepr {
+                    name: self.name(),
+                    in_channels: c.in_channels.get(),
+                    out_channels: c.out_channels,
+                    kernel: &c.kernel,
+                    stride: &c.stride,
+                    padding: &c.padding,
+                    dilation: &c.dilation,
+                    output_padding: &[],
+                    groups: c.groups,
+                    bias: c.bias.borrow().is_some(),
                 }
-                if c.groups != 1 {
-                    s += &format!(", groups={}", c.groups);
-                }
-                if c.bias.borrow().is_none() {
-                    s += ", bias=False";
-                }
-                s + ")"
+                .text()
             }
             Layer::MaxPool { text, .. } | Layer::AvgPool { text, .. } | Layer::AdaptiveAvgPool { text, .. } => {
                 format!("{}({text})", self.name())

@@ -5,12 +5,11 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::tensor_arg;
 use super::conv::{
-    Padding, channels, conv_params, fn_groups, int_tuple, kernel_of, module_padding, padding_arg,
-    sizes, tuple_repr,
+    ConvRepr, Padding, channels, conv_params, fn_groups, int_tuple, kernel_of, module_padding, padding_arg,
+    sizes,
 };
-use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::convert::{as_tensor, bool_arg, exc, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::{R, Shared, class};
@@ -65,24 +64,19 @@ impl ExtLayer for Conv3d {
     }
     /// `_ConvNd.extra_repr`: padding, dilation and groups only when not default.
     fn repr(&self) -> String {
-        let mut s = format!(
-            "Conv3d({}, {}, kernel_size={}, stride={}",
-            self.in_channels,
-            self.out_channels,
-            tuple_repr(&self.kernel),
-            tuple_repr(&self.stride)
-        );
-        s += &self.padding.repr();
-        if self.dilation.iter().any(|&d| d != 1) {
-            s += &format!(", dilation={}", tuple_repr(&self.dilation));
+        ConvRepr {
+            name: "Conv3d",
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: &self.kernel,
+            stride: &self.stride,
+            padding: &self.padding,
+            dilation: &self.dilation,
+            output_padding: &[],
+            groups: self.groups,
+            bias: self.bias.is_some(),
         }
-        if self.groups != 1 {
-            s += &format!(", groups={}", self.groups);
-        }
-        if self.bias.is_none() {
-            s += ", bias=False";
-        }
-        s + ")"
+        .text()
     }
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;

@@ -6,9 +6,8 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::tensor_arg;
-use super::conv::{channels, conv_params, fn_groups, int_tuple, sizes, tuple_repr};
-use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::conv::{ConvRepr, Padding, channels, conv_params, fn_groups, int_tuple, sizes};
+use super::convert::{as_tensor, bool_arg, exc, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::tensor::NoGrad;
@@ -97,30 +96,19 @@ impl ExtLayer for ConvT {
     }
     /// `_ConvNd.extra_repr`: padding, dilation, output padding and groups only when not default.
     fn repr(&self) -> String {
-        let mut s = format!(
-            "{}({}, {}, kernel_size={}, stride={}",
-            self.name(),
-            self.in_channels,
-            self.out_channels,
-            tuple_repr(&self.kernel),
-            tuple_repr(&self.stride)
-        );
-        if self.padding.iter().any(|&p| p != 0) {
-            s += &format!(", padding={}", tuple_repr(&self.padding));
+        ConvRepr {
+            name: self.name(),
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: &self.kernel,
+            stride: &self.stride,
+            padding: &Padding::Sizes(self.padding.clone()),
+            dilation: &self.dilation,
+            output_padding: &self.output_padding,
+            groups: self.groups,
+            bias: self.bias.is_some(),
         }
-        if self.dilation.iter().any(|&d| d != 1) {
-            s += &format!(", dilation={}", tuple_repr(&self.dilation));
-        }
-        if self.output_padding.iter().any(|&p| p != 0) {
-            s += &format!(", output_padding={}", tuple_repr(&self.output_padding));
-        }
-        if self.groups != 1 {
-            s += &format!(", groups={}", self.groups);
-        }
-        if self.bias.is_none() {
-            s += ", bias=False";
-        }
-        s + ")"
+        .text()
     }
     fn forward(&self, interp: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x, output_size] = args.bind(&["input", "output_size="])?;
