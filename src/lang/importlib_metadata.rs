@@ -69,6 +69,7 @@ pub fn install(it: &mut Interpreter) {
     let metadata = Value::Module(Rc::new(m));
     let importlib = Module::new("importlib");
     importlib.set("metadata", metadata.clone());
-    it.modules.insert("importlib".into(), Value::Module(Rc::new(importlib)));
+    it.modules
+        .insert("importlib".into(), Value::Module(Rc::new(importlib)));
     it.modules.insert("importlib.metadata".into(), metadata);
 }
