@@ -555,8 +555,11 @@ impl Interpreter {
     /// `builtins` and `__main__` is prefixed with its module (`__lesson__.MyError`,
     /// `json.decoder.JSONDecodeError`).
     fn qualified_type(&self, py_type: &str, value: Option<&Value>) -> String {
-        const NATIVE: &[(&str, &str)] =
-            &[("JSONDecodeError", "json.decoder"), ("FrozenInstanceError", "dataclasses")];
+        const NATIVE: &[(&str, &str)] = &[
+            ("JSONDecodeError", "json.decoder"),
+            ("FrozenInstanceError", "dataclasses"),
+            ("PackageNotFoundError", "importlib.metadata"),
+        ];
         if py_type.contains('.') {
             return py_type.to_string();
         }

@@ -53,6 +53,7 @@ mod pybytes;
 mod frozenset;
 mod itertools;
 mod json;
+mod importlib_metadata;
 mod namedtuple;
 pub mod trash;
 pub mod native;
