@@ -83,7 +83,7 @@ fn increments<const SQUARE: bool>(block: &[f32], inv: f32) -> Option<u32> {
     let step = |x: f32, bad: &mut bool| {
         let q = addend::<SQUARE>(x) * inv; // exact: inv is a power of two
         let qm = q + MAGIC;
-        *bad |= (q - (qm - MAGIC)).abs() == 0.5 || !(qm < 2.0 * MAGIC);
+        *bad |= (q - (qm - MAGIC)).abs() == 0.5 || qm >= 2.0 * MAGIC || qm.is_nan();
         qm.to_bits().wrapping_sub(MAGIC.to_bits())
     };
     let vinv = _mm256_set1_ps(inv);

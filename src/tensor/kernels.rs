@@ -241,44 +241,70 @@ fn multi_row_sum_into<T: Float>(size: usize, width: usize, add_row: impl Fn(usiz
         cascade(size, [&mut a0[..width], &mut a1[..width], &mut a2[..width], &mut a3[..width]], add_row, out);
     } else {
         let mut heap = vec![T::zero(); LEVELS * width];
-        let (a0, rest) = heap.split_at_mut(width);
-        let (a1, rest) = rest.split_at_mut(width);
-        let (a2, a3) = rest.split_at_mut(width);
-        cascade(size, [a0, a1, a2, a3], add_row, out);
+        cascade(size, level_buffers(&mut heap, width), add_row, out);
     }
 }
 
 /// The cascade itself: rows go into level 0; every `2^level_power` rows a level carries into
 /// the next (and is zeroed), as ATen's `multi_row_sum` does.
-fn cascade<T: Float>(size: usize, mut acc: [&mut [T]; LEVELS], add_row: impl Fn(usize, &mut [T]), out: &mut [T]) {
-    let level_power = (ceil_log2(size) / LEVELS as u32).max(4);
-    let level_step = 1usize << level_power;
-    let level_mask = level_step - 1;
-    let mut i = 0;
-    while i + level_step <= size {
-        for _ in 0..level_step {
-            add_row(i, acc[0]);
-            i += 1;
+fn cascade<T: Float>(size: usize, acc: [&mut [T]; LEVELS], add_row: impl Fn(usize, &mut [T]), out: &mut [T]) {
+    let mut levels = Levels::new(size, acc);
+    for i in 0..size {
+        add_row(i, levels.acc[0]);
+        levels.row_done();
+    }
+    levels.finish(out);
+}
+
+/// A cascade's levels fed one row at a time (the caller adds each row into `acc[0]`, then
+/// calls `row_done`), so two cascades can take their rows in one pass over a matrix.
+struct Levels<'a, T> {
+    acc: [&'a mut [T]; LEVELS],
+    level_power: u32,
+    rows: usize,
+}
+
+impl<'a, T: Float> Levels<'a, T> {
+    fn new(size: usize, acc: [&'a mut [T]; LEVELS]) -> Self {
+        Levels { acc, level_power: (ceil_log2(size) / LEVELS as u32).max(4), rows: 0 }
+    }
+
+    /// After each block of `2^level_power` rows (only whole blocks end on that boundary),
+    /// level 0 carries into level 1, and so on while the count is a multiple of the next
+    /// level's span.
+    #[inline]
+    fn row_done(&mut self) {
+        self.rows += 1;
+        let level_mask = (1usize << self.level_power) - 1;
+        if self.rows & level_mask != 0 {
+            return;
         }
         for j in 1..LEVELS {
-            let (lower, upper) = acc.split_at_mut(j);
+            let (lower, upper) = self.acc.split_at_mut(j);
             for (hi, lo) in upper[0].iter_mut().zip(lower[j - 1].iter_mut()) {
                 *hi = *hi + *lo;
                 *lo = T::zero();
             }
-            if i & (level_mask << (j as u32 * level_power)) != 0 {
+            if self.rows & (level_mask << (j as u32 * self.level_power)) != 0 {
                 break;
             }
         }
     }
-    while i < size {
-        add_row(i, acc[0]);
-        i += 1;
+
+    fn finish(&self, out: &mut [T]) {
+        out.copy_from_slice(self.acc[0]);
+        for level in self.acc.iter().skip(1) {
+            add_lanes(out, level);
+        }
     }
-    out.copy_from_slice(acc[0]);
-    for level in acc.iter().skip(1) {
-        add_lanes(out, level);
-    }
+}
+
+/// Four zeroed level buffers of `width` lanes each.
+fn level_buffers<T: Float>(heap: &mut [T], width: usize) -> [&mut [T]; LEVELS] {
+    let (a0, rest) = heap.split_at_mut(width);
+    let (a1, rest) = rest.split_at_mut(width);
+    let (a2, a3) = rest.split_at_mut(width);
+    [a0, a1, a2, &mut a3[..width]]
 }
 
 /// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
@@ -377,17 +403,66 @@ pub fn outer_sum<T: Float>(m: &[T], r: usize, c: usize) -> Vec<T> {
     } else {
         c / (4 * w) * (4 * w)
     };
-    let mut out = Vec::with_capacity(c);
-    if blocked > 0 {
-        out.extend(multi_row_sum(r, blocked, |i, acc| {
-            add_lanes(acc, &m[i * c..i * c + blocked])
-        }));
+    let rest = c - blocked;
+    if blocked == 0 || rest == 0 || r < 4 {
+        let mut out = Vec::with_capacity(c);
+        if blocked > 0 {
+            out.extend(multi_row_sum(r, blocked, |i, acc| add_lanes(acc, &m[i * c..i * c + blocked])));
+        }
+        if rest > 0 {
+            out.extend(row_sum(r, rest, |i| &m[i * c + blocked..(i + 1) * c]));
+        }
+        return out;
     }
-    if blocked < c {
-        out.extend(row_sum(r, c - blocked, |i| {
-            &m[i * c + blocked..(i + 1) * c]
-        }));
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // The lane loops in 256-bit registers: half the instructions per byte of a matrix
+        // that streams from memory; the same additions.
+        #[target_feature(enable = "avx2")]
+        fn wide<T: Float>(m: &[T], r: usize, c: usize, blocked: usize) -> Vec<T> {
+            outer_sum_one_pass(m, r, c, blocked)
+        }
+        // SAFETY: the CPU has the feature `wide` is compiled for.
+        return unsafe { wide(m, r, c, blocked) };
     }
+    outer_sum_one_pass(m, r, c, blocked)
+}
+
+/// Both column groups of [`outer_sum`] in one pass over the rows (two passes read a matrix
+/// larger than the caches twice): the blocked columns' cascade takes every row, `row_sum`'s
+/// the rows four at a time side by side, and its last `r % 4` rows after its cascade, as in
+/// `row_sum_with`.
+#[inline(always)]
+fn outer_sum_one_pass<T: Float>(m: &[T], r: usize, c: usize, blocked: usize) -> Vec<T> {
+    let rest = c - blocked;
+    let quads = r / 4;
+    let mut heap_a = vec![T::zero(); LEVELS * blocked];
+    let mut heap_b = vec![T::zero(); LEVELS * 4 * rest];
+    let mut a = Levels::new(r, level_buffers(&mut heap_a, blocked));
+    let mut b = Levels::new(quads, level_buffers(&mut heap_b, 4 * rest));
+    for i in 0..r {
+        let row = &m[i * c..(i + 1) * c];
+        add_lanes(a.acc[0], &row[..blocked]);
+        a.row_done();
+        if i < quads * 4 {
+            add_lanes(&mut b.acc[0][(i % 4) * rest..(i % 4 + 1) * rest], &row[blocked..]);
+            if i % 4 == 3 {
+                b.row_done();
+            }
+        }
+    }
+    let mut out = vec![T::zero(); c];
+    a.finish(&mut out[..blocked]);
+    let mut part = vec![T::zero(); 4 * rest];
+    b.finish(&mut part);
+    for i in quads * 4..r {
+        add_lanes(&mut part[..rest], &m[i * c + blocked..(i + 1) * c]);
+    }
+    let (first, slots) = part.split_at_mut(rest);
+    for slot in slots.chunks_exact(rest) {
+        add_lanes(first, slot);
+    }
+    out[blocked..].copy_from_slice(first);
     out
 }
 

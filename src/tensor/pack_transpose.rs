@@ -181,8 +181,41 @@ pub fn gather_runs<T: Copy>(
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx {
+pub(crate) mod avx {
     use std::arch::x86_64::*;
+
+    /// Rows to columns: lane `r` of result `q` is lane `q` of row `r`.
+    #[target_feature(enable = "avx")]
+    #[inline]
+    pub(crate) fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves.
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        [
+            _mm256_permute2f128_ps::<0x20>(u0, u4),
+            _mm256_permute2f128_ps::<0x20>(u1, u5),
+            _mm256_permute2f128_ps::<0x20>(u2, u6),
+            _mm256_permute2f128_ps::<0x20>(u3, u7),
+            _mm256_permute2f128_ps::<0x31>(u0, u4),
+            _mm256_permute2f128_ps::<0x31>(u1, u5),
+            _mm256_permute2f128_ps::<0x31>(u2, u6),
+            _mm256_permute2f128_ps::<0x31>(u3, u7),
+        ]
+    }
 
     /// The 8x8 blocks of rows `0..r8`, columns `0..c8` (both multiples of 8).
     ///
@@ -203,35 +236,11 @@ mod avx {
                 // SAFETY: rows r0..r0 + 8, columns c0..c0 + 8 are inside the caller's ranges.
                 unsafe {
                     let s = src.add(r0 * ss + c0);
-                    let l = |i: usize| _mm256_loadu_ps(s.add(i * ss));
-                    let (a0, a1, a2, a3, a4, a5, a6, a7) =
-                        (l(0), l(1), l(2), l(3), l(4), l(5), l(6), l(7));
-                    let t0 = _mm256_unpacklo_ps(a0, a1);
-                    let t1 = _mm256_unpackhi_ps(a0, a1);
-                    let t2 = _mm256_unpacklo_ps(a2, a3);
-                    let t3 = _mm256_unpackhi_ps(a2, a3);
-                    let t4 = _mm256_unpacklo_ps(a4, a5);
-                    let t5 = _mm256_unpackhi_ps(a4, a5);
-                    let t6 = _mm256_unpacklo_ps(a6, a7);
-                    let t7 = _mm256_unpackhi_ps(a6, a7);
-                    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-                    let u1 = _mm256_shuffle_ps::<0xee>(t0, t2);
-                    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-                    let u3 = _mm256_shuffle_ps::<0xee>(t1, t3);
-                    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-                    let u5 = _mm256_shuffle_ps::<0xee>(t4, t6);
-                    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-                    let u7 = _mm256_shuffle_ps::<0xee>(t5, t7);
+                    let cols = transpose8(std::array::from_fn(|i| _mm256_loadu_ps(s.add(i * ss))));
                     let d = dst.add(c0 * ds + r0);
-                    let st = |i: usize, v: __m256| _mm256_storeu_ps(d.add(i * ds), v);
-                    st(0, _mm256_permute2f128_ps::<0x20>(u0, u4));
-                    st(1, _mm256_permute2f128_ps::<0x20>(u1, u5));
-                    st(2, _mm256_permute2f128_ps::<0x20>(u2, u6));
-                    st(3, _mm256_permute2f128_ps::<0x20>(u3, u7));
-                    st(4, _mm256_permute2f128_ps::<0x31>(u0, u4));
-                    st(5, _mm256_permute2f128_ps::<0x31>(u1, u5));
-                    st(6, _mm256_permute2f128_ps::<0x31>(u2, u6));
-                    st(7, _mm256_permute2f128_ps::<0x31>(u3, u7));
+                    for (i, v) in cols.into_iter().enumerate() {
+                        _mm256_storeu_ps(d.add(i * ds), v);
+                    }
                 }
             }
         }

@@ -321,7 +321,7 @@ mod avx2 {
             } else if o.acs == 1 {
                 while p + 8 <= o.k {
                     let rows: [__m256; 8] = std::array::from_fn(|r| _mm256_loadu_ps(a.add(r * o.ars + p)));
-                    for (q, av) in transpose8(rows).into_iter().enumerate() {
+                    for (q, av) in super::super::pack_transpose::avx::transpose8(rows).into_iter().enumerate() {
                         step(&mut acc, p + q, av);
                     }
                     p += 8;
@@ -339,39 +339,6 @@ mod avx2 {
                 }
             }
         }
-    }
-
-    /// Rows to columns: lane `r` of result `q` is lane `q` of row `r`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
-        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves.
-        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
-        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
-        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
-        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
-        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-        let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-        let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-        let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-        let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-        let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-        let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-        let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-        [
-            _mm256_permute2f128_ps::<0x20>(u0, u4),
-            _mm256_permute2f128_ps::<0x20>(u1, u5),
-            _mm256_permute2f128_ps::<0x20>(u2, u6),
-            _mm256_permute2f128_ps::<0x20>(u3, u7),
-            _mm256_permute2f128_ps::<0x31>(u0, u4),
-            _mm256_permute2f128_ps::<0x31>(u1, u5),
-            _mm256_permute2f128_ps::<0x31>(u2, u6),
-            _mm256_permute2f128_ps::<0x31>(u3, u7),
-        ]
     }
 
     /// One register tile: `R` rows by the columns `j..` whose lanes `mask` sets (as the

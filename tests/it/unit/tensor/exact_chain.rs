@@ -1,20 +1,11 @@
 //! Unit tests of `tensor::exact_chain`: the block jumps give the one-at-a-time chain's bits.
 
+use crate::unit::tensor::rnn_fused_tests::Rng;
 use lessonrun::tensor::exact_chain::{abs_chain, square_chain};
 
-/// A small xorshift, so the cases are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
+/// A uniform float in [0, 1) from 24 random bits.
+fn unit(rng: &mut Rng) -> f32 {
+    (rng.next() >> 40) as f32 / (1u64 << 24) as f32
 }
 
 fn check(xs: &[f32], init: f32, what: &str) {
@@ -39,7 +30,7 @@ fn random_chains_have_the_sequential_bits() {
     for case in 0..400 {
         let n = [1, 7, 8, 255, 256, 257, 1000, 5000][case % 8];
         let scale = 2f32.powi((rng.next() % 60) as i32 - 30);
-        let xs: Vec<f32> = (0..n).map(|_| (rng.unit() - 0.5) * scale).collect();
+        let xs: Vec<f32> = (0..n).map(|_| (unit(&mut rng) - 0.5) * scale).collect();
         let init = [0.0, 1.0, 3.5e6, 1e-30, 7.25][case % 5];
         check(&xs, init, &format!("case {case}, n {n}, scale {scale:e}"));
     }
@@ -70,7 +61,7 @@ fn ties_crossings_and_special_values() {
         f32::MAX,
         1e30,
     ] {
-        let mut xs: Vec<f32> = (0..900).map(|_| rng.unit()).collect();
+        let mut xs: Vec<f32> = (0..900).map(|_| unit(&mut rng)).collect();
         xs[600] = special;
         check(&xs, 0.0, &format!("with {special:e}"));
         check(&xs, 3e38, &format!("near overflow with {special:e}"));

@@ -6,11 +6,11 @@ use lessonrun::tensor::rnn::{CellWeights, Mode, RnnConfig, batch_first_output, r
 use lessonrun::tensor::storage::Storage;
 use lessonrun::tensor::{DType, Data, Generator, Result, Tensor};
 
-/// A small deterministic generator (xorshift), so failures replay.
-struct Rng(u64);
+/// A small deterministic generator (xorshift), so failures replay (exact_chain's tests too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
