@@ -28,7 +28,10 @@ fn combine(higher: Option<Ty>, lower: Option<Ty>) -> Option<Ty> {
         (Some(h), Some(l)) => Some(if h.cat == 2 || h.cat >= l.cat {
             h
         } else if l.cat == 2 && h.cat == 1 {
-            Ty { cat: 2, wide: h.wide }
+            Ty {
+                cat: 2,
+                wide: h.wide,
+            }
         } else {
             l
         }),
@@ -232,7 +235,11 @@ pub fn cpow(a: f64, b: f64, c: f64, d: f64, r: Round) -> (f64, f64) {
         return (1.0, 0.0);
     }
     if a == 0.0 && b == 0.0 {
-        return if d == 0.0 && c > 0.0 { (0.0, 0.0) } else { (f64::NAN, f64::NAN) };
+        return if d == 0.0 && c > 0.0 {
+            (0.0, 0.0)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
     }
     let (lr, li) = (a.hypot(b).ln(), b.atan2(a));
     let (xr, xi) = (c * lr - d * li, c * li + d * lr);
@@ -266,16 +273,19 @@ pub fn binary(a: &Operand, b: &Operand, op: Op) -> R<Option<Value>> {
         Op::Bin(BinOp::Div) | Op::InPlace(BinOp::Div) => cdiv,
         Op::Bin(BinOp::Pow) | Op::InPlace(BinOp::Pow) => cpow,
         Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-            return Err(Exception::new("NotImplementedError", format!(
-                "\"{}_cpu\" not implemented for 'Complex{}'",
-                match op {
-                    Op::Lt => "lt",
-                    Op::Le => "le",
-                    Op::Gt => "gt",
-                    _ => "ge",
-                },
-                if ty.wide { "Double" } else { "Float" }
-            )));
+            return Err(Exception::new(
+                "NotImplementedError",
+                format!(
+                    "\"{}_cpu\" not implemented for 'Complex{}'",
+                    match op {
+                        Op::Lt => "lt",
+                        Op::Le => "le",
+                        Op::Gt => "gt",
+                        _ => "ge",
+                    },
+                    if ty.wide { "Double" } else { "Float" }
+                ),
+            ));
         }
         Op::Bin(BinOp::FloorDiv) => {
             return Err(Exception::runtime_error(
@@ -335,8 +345,12 @@ pub const UNARY: &[(&str, Unary)] = &[
     }),
     ("log", |a, b, r| (r(a.hypot(b).ln()), r(b.atan2(a)))),
     ("sqrt", |a, b, r| csqrt(a, b, r)),
-    ("sin", |a, b, r| (r(a.sin() * b.cosh()), r(a.cos() * b.sinh()))),
-    ("cos", |a, b, r| (r(a.cos() * b.cosh()), r(-(a.sin() * b.sinh())))),
+    ("sin", |a, b, r| {
+        (r(a.sin() * b.cosh()), r(a.cos() * b.sinh()))
+    }),
+    ("cos", |a, b, r| {
+        (r(a.cos() * b.cosh()), r(-(a.sin() * b.sinh())))
+    }),
     ("tanh", |a, b, r| {
         // tanh(z) = sinh(2a)/(cosh(2a)+cos(2b)) + i sin(2b)/(cosh(2a)+cos(2b))
         let den = (2.0 * a).cosh() + (2.0 * b).cos();
@@ -371,7 +385,10 @@ pub fn unary(c: &ComplexTensor, name: &str) -> R<Option<Value>> {
     };
     let wide = c.re.dtype() == DType::Float64;
     let r = rounder(wide);
-    let (re, im) = (c.re.contiguous().to_f64_vec(), c.im.contiguous().to_f64_vec());
+    let (re, im) = (
+        c.re.contiguous().to_f64_vec(),
+        c.im.contiguous().to_f64_vec(),
+    );
     let (mut or, mut oi) = (Vec::with_capacity(re.len()), Vec::with_capacity(re.len()));
     for (a, b) in re.iter().zip(&im) {
         let (p, q) = f(*a, *b, r);
@@ -383,7 +400,10 @@ pub fn unary(c: &ComplexTensor, name: &str) -> R<Option<Value>> {
 
 /// `angle`: the argument, a real tensor of the parts' precision.
 pub fn angle(c: &ComplexTensor) -> R<Value> {
-    let (re, im) = (c.re.contiguous().to_f64_vec(), c.im.contiguous().to_f64_vec());
+    let (re, im) = (
+        c.re.contiguous().to_f64_vec(),
+        c.im.contiguous().to_f64_vec(),
+    );
     let v: Vec<f64> = re.iter().zip(&im).map(|(a, b)| b.atan2(*a)).collect();
     let t = Tensor::from_data(Data::F64(v), &c.re.shape()).map_err(exc)?;
     Ok(tv(t.to_dtype(c.re.dtype()).map_err(exc)?))

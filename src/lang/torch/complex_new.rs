@@ -18,7 +18,9 @@ fn real_dtype(wide: bool) -> DType {
 
 /// The `dtype=` argument when it names a complex dtype: Some(wide).
 fn complex_dtype(args: &Args) -> Option<bool> {
-    kw(args, "dtype").and_then(|v| v.downcast::<ComplexDType>()).map(|d| d.0)
+    kw(args, "dtype")
+        .and_then(|v| v.downcast::<ComplexDType>())
+        .map(|d| d.0)
 }
 
 /// `args` with `dtype=` replaced by the real dtype of the parts, and without `name=`.
@@ -28,7 +30,11 @@ fn with_real_dtype(args: &Args, wide: bool, drop: &str) -> Args {
         .iter()
         .filter(|(k, _)| &**k != drop)
         .map(|(k, v)| {
-            let v = if &**k == "dtype" { dtype_value(real_dtype(wide)) } else { v.clone() };
+            let v = if &**k == "dtype" {
+                dtype_value(real_dtype(wide))
+            } else {
+                v.clone()
+            };
             (k.clone(), v)
         })
         .collect();
@@ -41,13 +47,22 @@ fn with_real_dtype(args: &Args, wide: bool, drop: &str) -> Args {
 }
 
 fn tensor_of(v: &Value, what: &str) -> R<Tensor> {
-    as_tensor(v).cloned().ok_or_else(|| Exception::type_error(format!("{what} did not give a tensor")))
+    as_tensor(v)
+        .cloned()
+        .ok_or_else(|| Exception::type_error(format!("{what} did not give a tensor")))
 }
 
 /// Replaces `m.name` by `f`, which gets the previous function to fall back on.
-fn wrap_fn(m: &Module, name: &'static str, f: impl Fn(&mut Interpreter, Args, &Value) -> R<Value> + 'static) {
+fn wrap_fn(
+    m: &Module,
+    name: &'static str,
+    f: impl Fn(&mut Interpreter, Args, &Value) -> R<Value> + 'static,
+) {
     let Some(old) = m.get(name) else { return };
-    m.set(name, Value::builtin(name, move |interp, args| f(interp, args, &old)));
+    m.set(
+        name,
+        Value::builtin(name, move |interp, args| f(interp, args, &old)),
+    );
 }
 
 fn is_complex(v: &Value) -> bool {
@@ -56,12 +71,58 @@ fn is_complex(v: &Value) -> bool {
 
 /// Functions of `torch` that, given a complex tensor first, are that tensor's method.
 const AS_METHOD: &[&str] = &[
-    "sum", "mean", "prod", "reshape", "transpose", "permute", "flatten", "unsqueeze", "squeeze",
-    "matmul", "mm", "dot", "vdot", "mul", "add", "sub", "div", "pow", "eq", "ne", "equal", "flip",
-    "roll", "chunk", "split", "unbind", "movedim", "t", "clone", "narrow", "select", "diagonal",
-    "tril", "triu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "neg", "negative",
-    "conj", "conj_physical", "resolve_conj", "resolve_neg", "reciprocal", "square", "angle",
-    "cumsum", "swapaxes",
+    "sum",
+    "mean",
+    "prod",
+    "reshape",
+    "transpose",
+    "permute",
+    "flatten",
+    "unsqueeze",
+    "squeeze",
+    "matmul",
+    "mm",
+    "dot",
+    "vdot",
+    "mul",
+    "add",
+    "sub",
+    "div",
+    "pow",
+    "eq",
+    "ne",
+    "equal",
+    "flip",
+    "roll",
+    "chunk",
+    "split",
+    "unbind",
+    "movedim",
+    "t",
+    "clone",
+    "narrow",
+    "select",
+    "diagonal",
+    "tril",
+    "triu",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "neg",
+    "negative",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "reciprocal",
+    "square",
+    "angle",
+    "cumsum",
+    "swapaxes",
 ];
 
 /// Binary functions whose complex operand may come second (`torch.mul(x, z)`).
@@ -76,7 +137,10 @@ const BINARY: &[(&str, BinOp)] = &[
 
 fn operand_of(v: &Value) -> R<Operand> {
     cm::operand(v).ok_or_else(|| {
-        Exception::type_error(format!("expected a Tensor or number, not {}", v.type_name()))
+        Exception::type_error(format!(
+            "expected a Tensor or number, not {}",
+            v.type_name()
+        ))
     })
 }
 
@@ -86,14 +150,27 @@ pub fn apply(a: &Value, b: &Value, op: Op) -> R<Value> {
     if op == Op::Bin(BinOp::MatMul) {
         return cm::matmul(&cm::operand_tensor(&a)?, &cm::operand_tensor(&b)?);
     }
-    cm::binary(&a, &b, op)?.ok_or_else(|| Exception::type_error("unsupported operand type(s) for complex tensors"))
+    cm::binary(&a, &b, op)?
+        .ok_or_else(|| Exception::type_error("unsupported operand type(s) for complex tensors"))
 }
 
 /// Complex reductions and the binary methods of a complex tensor.
-pub fn reduce(interp: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, args: Args) -> R<Value> {
+pub fn reduce(
+    interp: &mut Interpreter,
+    name: &str,
+    re: &Tensor,
+    im: &Tensor,
+    args: Args,
+) -> R<Value> {
     let this = wrap(re.clone(), im.clone());
     let wide = re.dtype() == DType::Float64;
-    let other = || args.pos.first().cloned().ok_or_else(|| Exception::type_error(format!("{name}() missing 1 required positional argument: 'other'")));
+    let other = || {
+        args.pos.first().cloned().ok_or_else(|| {
+            Exception::type_error(format!(
+                "{name}() missing 1 required positional argument: 'other'"
+            ))
+        })
+    };
     let bin = |op| -> R<Value> { apply(&this, &other()?, op) };
     match name {
         "mul" => bin(Op::Bin(BinOp::Mul)),
@@ -109,18 +186,36 @@ pub fn reduce(interp: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, ar
             let Some(c) = o.downcast::<ComplexTensor>() else {
                 return Err(Exception::runtime_error(format!(
                     "{name} : expected both vectors to have same dtype, but found {} and {}",
-                    if wide { "ComplexDouble" } else { "ComplexFloat" },
+                    if wide {
+                        "ComplexDouble"
+                    } else {
+                        "ComplexFloat"
+                    },
                     o.type_name()
                 )));
             };
-            let lhs = if name == "vdot" { wrap(re.clone(), im.neg().map_err(exc)?) } else { this.clone() };
+            let lhs = if name == "vdot" {
+                wrap(re.clone(), im.neg().map_err(exc)?)
+            } else {
+                this.clone()
+            };
             let p = apply(&lhs, &wrap(c.re.clone(), c.im.clone()), Op::Bin(BinOp::Mul))?;
-            reduce(interp, "sum", &p.downcast::<ComplexTensor>().unwrap().re, &p.downcast::<ComplexTensor>().unwrap().im, Args::new("sum", vec![]))
+            reduce(
+                interp,
+                "sum",
+                &p.downcast::<ComplexTensor>().unwrap().re,
+                &p.downcast::<ComplexTensor>().unwrap().im,
+                Args::new("sum", vec![]),
+            )
         }
         "equal" => {
             let o = other()?;
             Ok(Value::Bool(match o.downcast::<ComplexTensor>() {
-                Some(c) => c.re.shape() == re.shape() && c.re.to_f64_vec() == re.to_f64_vec() && c.im.to_f64_vec() == im.to_f64_vec(),
+                Some(c) => {
+                    c.re.shape() == re.shape()
+                        && c.re.to_f64_vec() == re.to_f64_vec()
+                        && c.im.to_f64_vec() == im.to_f64_vec()
+                }
                 None => false,
             }))
         }
@@ -135,7 +230,12 @@ pub fn reduce(interp: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, ar
                     fname: args.fname.clone(),
                     this: None,
                     pos: args.pos.clone(),
-                    kw: args.kw.iter().filter(|(k, _)| &**k != "dtype").cloned().collect(),
+                    kw: args
+                        .kw
+                        .iter()
+                        .filter(|(k, _)| &**k != "dtype")
+                        .cloned()
+                        .collect(),
                 };
                 tensor_of(&interp.call(&f, a)?, name)
             };
@@ -150,7 +250,11 @@ fn prod(re: &Tensor, im: &Tensor, args: &Args) -> R<Value> {
     let r = cm::rounder(wide);
     let shape = re.shape();
     let (vr, vi) = (re.contiguous().to_f64_vec(), im.contiguous().to_f64_vec());
-    let dim = args.pos.first().or(kw(args, "dim")).filter(|v| !matches!(v, Value::None));
+    let dim = args
+        .pos
+        .first()
+        .or(kw(args, "dim"))
+        .filter(|v| !matches!(v, Value::None));
     let keepdim = kw(args, "keepdim").is_some_and(|v| matches!(v, Value::Bool(true)));
     let (outer, n, inner, out_shape) = match dim {
         None => (1, vr.len(), 1, vec![]),
@@ -159,12 +263,28 @@ fn prod(re: &Tensor, im: &Tensor, args: &Args) -> R<Value> {
             let d = d.expect_int("dim")?;
             let d = if d < 0 { d + nd } else { d };
             if d < 0 || d >= nd {
-                return Err(Exception::new("IndexError", format!("Dimension out of range (expected to be in range of [{}, {}], but got {d})", -nd, nd - 1)));
+                return Err(Exception::new(
+                    "IndexError",
+                    format!(
+                        "Dimension out of range (expected to be in range of [{}, {}], but got {d})",
+                        -nd,
+                        nd - 1
+                    ),
+                ));
             }
             let d = d as usize;
             let mut s = shape.clone();
-            if keepdim { s[d] = 1 } else { s.remove(d); }
-            (shape[..d].iter().product(), shape[d], shape[d + 1..].iter().product(), s)
+            if keepdim {
+                s[d] = 1
+            } else {
+                s.remove(d);
+            }
+            (
+                shape[..d].iter().product(),
+                shape[d],
+                shape[d + 1..].iter().product(),
+                s,
+            )
         }
     };
     let (mut or, mut oi) = (Vec::new(), Vec::new());
@@ -188,7 +308,13 @@ pub fn convert(_: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, args: 
     let target = match name {
         "float" => Some(Value::native(super::convert::PyDType(DType::Float32))),
         "double" => Some(Value::native(super::convert::PyDType(DType::Float64))),
-        "to" | "type" => kw(&args, "dtype").or_else(|| args.pos.iter().find(|v| v.downcast::<ComplexDType>().is_some() || dtype_arg(Some(v)).is_ok())).cloned(),
+        "to" | "type" => kw(&args, "dtype")
+            .or_else(|| {
+                args.pos
+                    .iter()
+                    .find(|v| v.downcast::<ComplexDType>().is_some() || dtype_arg(Some(v)).is_ok())
+            })
+            .cloned(),
         "numpy" => return Err(Exception::unsupported("numpy() of a complex tensor")),
         _ => return Err(Exception::unsupported("autograd through complex tensors")),
     };
@@ -197,7 +323,10 @@ pub fn convert(_: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, args: 
         Some(v) => match v.downcast::<ComplexDType>() {
             Some(d) => {
                 let dt = real_dtype(d.0);
-                Ok(wrap(re.to_dtype(dt).map_err(exc)?, im.to_dtype(dt).map_err(exc)?))
+                Ok(wrap(
+                    re.to_dtype(dt).map_err(exc)?,
+                    im.to_dtype(dt).map_err(exc)?,
+                ))
             }
             // PyTorch warns that the imaginary part is discarded (a warning goes to no output).
             None => match dtype_arg(Some(&v))? {
@@ -212,7 +341,10 @@ pub fn convert(_: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, args: 
 pub fn to_complex(this: &Value, real_to: Value) -> Value {
     let this = this.clone();
     Value::builtin("to", move |interp, args| {
-        let target = kw(&args, "dtype").or(args.pos.first()).and_then(|v| v.downcast::<ComplexDType>()).map(|d| d.0);
+        let target = kw(&args, "dtype")
+            .or(args.pos.first())
+            .and_then(|v| v.downcast::<ComplexDType>())
+            .map(|d| d.0);
         match (target, as_tensor(&this)) {
             (Some(wide), Some(t)) => {
                 let c = promote(t, wide)?;
@@ -240,7 +372,9 @@ fn view_as_complex(t: &Tensor) -> R<Value> {
     }
     let shape = t.shape();
     if shape.last() != Some(&2) {
-        return Err(Exception::runtime_error("Tensor must have a last dimension of size 2"));
+        return Err(Exception::runtime_error(
+            "Tensor must have a last dimension of size 2",
+        ));
     }
     let n = shape.len() as isize - 1;
     let re = t.select(n, 0).map_err(exc)?.contiguous();
@@ -252,15 +386,22 @@ fn view_as_complex(t: &Tensor) -> R<Value> {
 pub fn install(torch: &Module) {
     for name in ["zeros", "ones", "empty"] {
         wrap_fn(torch, name, |interp, args, old| {
-            let Some(wide) = complex_dtype(&args) else { return interp.call(old, args) };
-            let re = tensor_of(&interp.call(old, with_real_dtype(&args, wide, ""))?, "factory")?;
+            let Some(wide) = complex_dtype(&args) else {
+                return interp.call(old, args);
+            };
+            let re = tensor_of(
+                &interp.call(old, with_real_dtype(&args, wide, ""))?,
+                "factory",
+            )?;
             let im = Tensor::zeros(&re.shape(), re.dtype());
             Ok(wrap(re, im))
         });
     }
     wrap_fn(torch, "full", |interp, args, old| {
         let fill = args.pos.get(1).or(kw(&args, "fill_value")).cloned();
-        let c = fill.as_ref().and_then(|f| f.downcast::<PyComplex>().map(|c| (c.re, c.im)));
+        let c = fill
+            .as_ref()
+            .and_then(|f| f.downcast::<PyComplex>().map(|c| (c.re, c.im)));
         let wide = match (complex_dtype(&args), c) {
             (Some(w), _) => w,
             (None, Some(_)) if kw(&args, "dtype").is_none_or(|v| matches!(v, Value::None)) => false,
@@ -284,7 +425,9 @@ pub fn install(torch: &Module) {
     // A complex randn draws its 2n parts as one normal_(0, 1/sqrt(2)) of a float tensor
     // (ATen's normal_ on view_as_real), real and imaginary parts interleaved.
     wrap_fn(torch, "randn", |interp, args, old| {
-        let Some(wide) = complex_dtype(&args) else { return interp.call(old, args) };
+        let Some(wide) = complex_dtype(&args) else {
+            return interp.call(old, args);
+        };
         let pos = match kw(&args, "size") {
             Some(s) => vec![s.clone()],
             None => args.pos.clone(),
@@ -292,45 +435,95 @@ pub fn install(torch: &Module) {
         let shape = shape_args(interp, &pos, "randn")?;
         let n: usize = shape.iter().product();
         let g = super::generator_arg(&args)?;
-        let t = engine::normal(&mut g.borrow_mut(), &[n, 2], real_dtype(wide), 0.0, std::f64::consts::FRAC_1_SQRT_2).map_err(exc)?;
+        let t = engine::normal(
+            &mut g.borrow_mut(),
+            &[n, 2],
+            real_dtype(wide),
+            0.0,
+            std::f64::consts::FRAC_1_SQRT_2,
+        )
+        .map_err(exc)?;
         let part = |i| -> R<Tensor> {
             let s: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
-            t.select(1, i).map_err(exc)?.contiguous().reshape(&s).map_err(exc)
+            t.select(1, i)
+                .map_err(exc)?
+                .contiguous()
+                .reshape(&s)
+                .map_err(exc)
         };
         Ok(wrap(part(0)?, part(1)?))
     });
     wrap_fn(torch, "tensor", |interp, args, old| {
-        let Some(wide) = complex_dtype(&args) else { return interp.call(old, args) };
+        let Some(wide) = complex_dtype(&args) else {
+            return interp.call(old, args);
+        };
         let data = args.pos.first().cloned().unwrap_or(Value::None);
-        let a = Args { fname: args.fname.clone(), this: None, pos: vec![data], kw: vec![] };
+        let a = Args {
+            fname: args.fname.clone(),
+            this: None,
+            pos: vec![data],
+            kw: vec![],
+        };
         let v = interp.call(old, a)?;
         let c = match v.downcast::<ComplexTensor>() {
-            Some(c) => ComplexTensor { re: c.re.clone(), im: c.im.clone() },
+            Some(c) => ComplexTensor {
+                re: c.re.clone(),
+                im: c.im.clone(),
+            },
             None => promote(&tensor_of(&v, "tensor")?, wide)?,
         };
         let dt = real_dtype(wide);
-        Ok(wrap(c.re.to_dtype(dt).map_err(exc)?, c.im.to_dtype(dt).map_err(exc)?))
+        Ok(wrap(
+            c.re.to_dtype(dt).map_err(exc)?,
+            c.im.to_dtype(dt).map_err(exc)?,
+        ))
     });
     // `torch.angle` of a real tensor: pi for negatives, zero otherwise (NaN stays NaN).
     if torch.get("angle").is_none() {
-        torch.set("angle", Value::builtin("angle", |_, args| {
-            let [x] = args.bind(&["input"])?;
-            let x = x.unwrap_or(Value::None);
-            let t = tensor_of(&x, "angle")?;
-            let dt = if t.dtype().is_floating_point() { t.dtype() } else { DType::Float32 };
-            let v: Vec<f64> = t.contiguous().to_f64_vec().iter().map(|&v| if v.is_nan() { v } else if v < 0.0 { std::f64::consts::PI } else { 0.0 }).collect();
-            let r = Tensor::from_data(engine::Data::F64(v), &t.shape()).map_err(exc)?;
-            Ok(tv(r.to_dtype(dt).map_err(exc)?))
-        }));
+        torch.set(
+            "angle",
+            Value::builtin("angle", |_, args| {
+                let [x] = args.bind(&["input"])?;
+                let x = x.unwrap_or(Value::None);
+                let t = tensor_of(&x, "angle")?;
+                let dt = if t.dtype().is_floating_point() {
+                    t.dtype()
+                } else {
+                    DType::Float32
+                };
+                let v: Vec<f64> = t
+                    .contiguous()
+                    .to_f64_vec()
+                    .iter()
+                    .map(|&v| {
+                        if v.is_nan() {
+                            v
+                        } else if v < 0.0 {
+                            std::f64::consts::PI
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let r = Tensor::from_data(engine::Data::F64(v), &t.shape()).map_err(exc)?;
+                Ok(tv(r.to_dtype(dt).map_err(exc)?))
+            }),
+        );
     }
     for &name in AS_METHOD {
         wrap_fn(torch, name, move |interp, args, old| {
             if let Some(first) = args.pos.first().filter(|v| is_complex(v)).cloned() {
                 let f = interp.get_attr(&first, name)?;
-                let a = Args { fname: args.fname.clone(), this: None, pos: args.pos[1..].to_vec(), kw: args.kw.clone() };
+                let a = Args {
+                    fname: args.fname.clone(),
+                    this: None,
+                    pos: args.pos[1..].to_vec(),
+                    kw: args.kw.clone(),
+                };
                 return interp.call(&f, a);
             }
-            if let (Some((_, op)), [a, b]) = (BINARY.iter().find(|(n, _)| *n == name), &args.pos[..])
+            if let (Some((_, op)), [a, b]) =
+                (BINARY.iter().find(|(n, _)| *n == name), &args.pos[..])
                 && (is_complex(b) || b.downcast::<PyComplex>().is_some())
             {
                 return apply(a, b, Op::Bin(*op));
@@ -359,7 +552,18 @@ pub fn install(torch: &Module) {
             let call = |interp: &mut Interpreter, p: Vec<Value>| -> R<Tensor> {
                 let mut pos = args.pos.clone();
                 pos[0] = Value::list(p);
-                tensor_of(&interp.call(old, Args { fname: args.fname.clone(), this: None, pos, kw: args.kw.clone() })?, name)
+                tensor_of(
+                    &interp.call(
+                        old,
+                        Args {
+                            fname: args.fname.clone(),
+                            this: None,
+                            pos,
+                            kw: args.kw.clone(),
+                        },
+                    )?,
+                    name,
+                )
             };
             Ok(wrap(call(interp, parts.0)?, call(interp, parts.1)?))
         });
@@ -392,51 +596,82 @@ pub fn install(torch: &Module) {
         let e = |t: &Tensor| -> R<Tensor> { Ok(t.expand(&shape).map_err(exc)?.contiguous()) };
         Ok(wrap(e(r)?, e(i)?))
     }));
-    torch.set("polar", Value::builtin("polar", |_, args| {
-        let [abs, angle, _out] = args.bind(&["abs", "angle", "*", "out="])?;
-        let (a, t) = match (abs.as_ref().and_then(as_tensor), angle.as_ref().and_then(as_tensor)) {
-            (Some(a), Some(t)) => (a.clone(), t.clone()),
-            _ => return Err(Exception::type_error("polar(): argument 'abs' (position 1) must be Tensor")),
-        };
-        if a.dtype() != t.dtype() || !matches!(a.dtype(), DType::Float32 | DType::Float64) {
-            return Err(Exception::runtime_error(format!(
-                "Expected both inputs to be Float or Double tensors but got {} and {}",
-                a.dtype().scalar_name(),
-                t.dtype().scalar_name()
-            )));
-        }
-        let wide = a.dtype() == DType::Float64;
-        let r = cm::rounder(wide);
-        let shape = engine::broadcast_shapes(&a.shape(), &t.shape()).map_err(exc)?;
-        let av = a.expand(&shape).map_err(exc)?.contiguous().to_f64_vec();
-        let tv_ = t.expand(&shape).map_err(exc)?.contiguous().to_f64_vec();
-        let re = av.iter().zip(&tv_).map(|(m, x)| r(m * r(x.cos()))).collect();
-        let im = av.iter().zip(&tv_).map(|(m, x)| r(m * r(x.sin()))).collect();
-        cm::make(re, im, &shape, wide)
-    }));
-    torch.set("view_as_real", Value::builtin("view_as_real", |_, args| {
-        let [x] = args.bind(&["input"])?;
-        let x = x.unwrap_or(Value::None);
-        let Some(c) = x.downcast::<ComplexTensor>() else {
-            return Err(Exception::type_error("view_as_real is only supported for complex tensors"));
-        };
-        let d = c.re.dim() as isize;
-        Ok(tv(Tensor::stack(&[c.re.clone(), c.im.clone()], d).map_err(exc)?))
-    }));
-    torch.set("view_as_complex", Value::builtin("view_as_complex", |_, args| {
-        let [x] = args.bind(&["input"])?;
-        let x = x.unwrap_or(Value::None);
-        view_as_complex(&tensor_of(&x, "view_as_complex")?)
-    }));
-    torch.set("is_complex", Value::builtin("is_complex", |_, args| {
-        let [x] = args.bind(&["input"])?;
-        let x = x.unwrap_or(Value::None);
-        if !is_complex(&x) && as_tensor(&x).is_none() {
-            return Err(Exception::type_error(format!(
-                "is_complex(): argument 'input' (position 1) must be Tensor, not {}",
-                x.type_name()
-            )));
-        }
-        Ok(Value::Bool(is_complex(&x)))
-    }));
+    torch.set(
+        "polar",
+        Value::builtin("polar", |_, args| {
+            let [abs, angle, _out] = args.bind(&["abs", "angle", "*", "out="])?;
+            let (a, t) = match (
+                abs.as_ref().and_then(as_tensor),
+                angle.as_ref().and_then(as_tensor),
+            ) {
+                (Some(a), Some(t)) => (a.clone(), t.clone()),
+                _ => {
+                    return Err(Exception::type_error(
+                        "polar(): argument 'abs' (position 1) must be Tensor",
+                    ));
+                }
+            };
+            if a.dtype() != t.dtype() || !matches!(a.dtype(), DType::Float32 | DType::Float64) {
+                return Err(Exception::runtime_error(format!(
+                    "Expected both inputs to be Float or Double tensors but got {} and {}",
+                    a.dtype().scalar_name(),
+                    t.dtype().scalar_name()
+                )));
+            }
+            let wide = a.dtype() == DType::Float64;
+            let r = cm::rounder(wide);
+            let shape = engine::broadcast_shapes(&a.shape(), &t.shape()).map_err(exc)?;
+            let av = a.expand(&shape).map_err(exc)?.contiguous().to_f64_vec();
+            let tv_ = t.expand(&shape).map_err(exc)?.contiguous().to_f64_vec();
+            let re = av
+                .iter()
+                .zip(&tv_)
+                .map(|(m, x)| r(m * r(x.cos())))
+                .collect();
+            let im = av
+                .iter()
+                .zip(&tv_)
+                .map(|(m, x)| r(m * r(x.sin())))
+                .collect();
+            cm::make(re, im, &shape, wide)
+        }),
+    );
+    torch.set(
+        "view_as_real",
+        Value::builtin("view_as_real", |_, args| {
+            let [x] = args.bind(&["input"])?;
+            let x = x.unwrap_or(Value::None);
+            let Some(c) = x.downcast::<ComplexTensor>() else {
+                return Err(Exception::type_error(
+                    "view_as_real is only supported for complex tensors",
+                ));
+            };
+            let d = c.re.dim() as isize;
+            Ok(tv(
+                Tensor::stack(&[c.re.clone(), c.im.clone()], d).map_err(exc)?
+            ))
+        }),
+    );
+    torch.set(
+        "view_as_complex",
+        Value::builtin("view_as_complex", |_, args| {
+            let [x] = args.bind(&["input"])?;
+            let x = x.unwrap_or(Value::None);
+            view_as_complex(&tensor_of(&x, "view_as_complex")?)
+        }),
+    );
+    torch.set(
+        "is_complex",
+        Value::builtin("is_complex", |_, args| {
+            let [x] = args.bind(&["input"])?;
+            let x = x.unwrap_or(Value::None);
+            if !is_complex(&x) && as_tensor(&x).is_none() {
+                return Err(Exception::type_error(format!(
+                    "is_complex(): argument 'input' (position 1) must be Tensor, not {}",
+                    x.type_name()
+                )));
+            }
+            Ok(Value::Bool(is_complex(&x)))
+        }),
+    );
 }

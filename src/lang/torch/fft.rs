@@ -181,7 +181,9 @@ fn finish(a: Arr, real: bool) -> R<Value> {
 fn norm_arg(v: Option<&Value>) -> R<String> {
     match v {
         None | Some(Value::None) => Ok("backward".into()),
-        Some(Value::Str(s)) if matches!(&**s, "backward" | "forward" | "ortho") => Ok(s.to_string()),
+        Some(Value::Str(s)) if matches!(&**s, "backward" | "forward" | "ortho") => {
+            Ok(s.to_string())
+        }
         Some(v) => Err(Exception::runtime_error(format!(
             "Invalid normalization mode: {}",
             match v {
@@ -198,7 +200,11 @@ fn wrap_dim(d: i64, nd: usize) -> R<usize> {
     if w < 0 || w >= n {
         return Err(Exception::new(
             "IndexError",
-            format!("Dimension out of range (expected to be in range of [{}, {}], but got {d})", -n, n - 1),
+            format!(
+                "Dimension out of range (expected to be in range of [{}, {}], but got {d})",
+                -n,
+                n - 1
+            ),
         ));
     }
     Ok(w as usize)
@@ -207,7 +213,11 @@ fn wrap_dim(d: i64, nd: usize) -> R<usize> {
 fn ints(interp: &mut Interpreter, v: &Value) -> R<Vec<i64>> {
     match v {
         Value::Int(i) => Ok(vec![*i]),
-        other => interp.iterate(other)?.iter().map(|x| x.expect_int("dim")).collect(),
+        other => interp
+            .iterate(other)?
+            .iter()
+            .map(|x| x.expect_int("dim"))
+            .collect(),
     }
 }
 
@@ -218,7 +228,11 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
     let real_in = name.starts_with('r');
     let real_out = name.starts_with("ir");
     let one = nd_kind == "fft";
-    let sig: &[&str] = if one { &["input", "n=", "dim=", "norm=", "*", "out="] } else { &["input", "s=", "dim=", "norm=", "*", "out="] };
+    let sig: &[&str] = if one {
+        &["input", "n=", "dim=", "norm=", "*", "out="]
+    } else {
+        &["input", "s=", "dim=", "norm=", "*", "out="]
+    };
     let [x, n, dim, norm, _out] = args.bind(sig)?;
     let x = x.unwrap_or(Value::None);
     let norm = norm_arg(norm.as_ref())?;
@@ -226,14 +240,21 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
     if real_in && is_complex {
         return Err(Exception::type_error(format!(
             "{name} expects a real input tensor, but got {}",
-            if a.wide { "ComplexDouble" } else { "ComplexFloat" }
+            if a.wide {
+                "ComplexDouble"
+            } else {
+                "ComplexFloat"
+            }
         )));
     }
     let nd = a.shape.len();
     let n = n.filter(|v| !matches!(v, Value::None));
     let dim = dim.filter(|v| !matches!(v, Value::None));
     let dims: Vec<usize> = match (&dim, &n) {
-        (Some(d), _) => ints(interp, d)?.into_iter().map(|d| wrap_dim(d, nd)).collect::<R<_>>()?,
+        (Some(d), _) => ints(interp, d)?
+            .into_iter()
+            .map(|d| wrap_dim(d, nd))
+            .collect::<R<_>>()?,
         (None, Some(s)) if !one => {
             let k = ints(interp, s)?.len();
             (nd.saturating_sub(k)..nd).collect()
@@ -247,7 +268,9 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
         None => vec![None; dims.len()],
     };
     if lens.len() != dims.len() {
-        return Err(Exception::runtime_error("When given, dim and shape arguments must have the same length"));
+        return Err(Exception::runtime_error(
+            "When given, dim and shape arguments must have the same length",
+        ));
     }
     let mut a = a;
     let last = dims.len().saturating_sub(1);
@@ -264,13 +287,19 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
             _ => Kind::C2C,
         };
         let len = match lens[i] {
-            Some(l) if l < 1 => return Err(Exception::runtime_error(format!("Invalid number of data points ({l}) specified"))),
+            Some(l) if l < 1 => {
+                return Err(Exception::runtime_error(format!(
+                    "Invalid number of data points ({l}) specified"
+                )));
+            }
             Some(l) => l as usize,
             None if kind == Kind::C2R => 2 * (a.shape[d].max(1) - 1),
             None => a.shape[d],
         };
         if len < 1 {
-            return Err(Exception::runtime_error(format!("Invalid number of data points ({len}) specified")));
+            return Err(Exception::runtime_error(format!(
+                "Invalid number of data points ({len}) specified"
+            )));
         }
         a = along(&a, d, len, kind, inverse, &norm);
     }
@@ -278,7 +307,16 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
 }
 
 fn freq(args: &Args, half: bool) -> R<Value> {
-    let [n, d, _out, dtype, _l, _dev, _rg] = args.bind(&["n", "d=1.0", "*", "out=", "dtype=", "layout=", "device=", "requires_grad="])?;
+    let [n, d, _out, dtype, _l, _dev, _rg] = args.bind(&[
+        "n",
+        "d=1.0",
+        "*",
+        "out=",
+        "dtype=",
+        "layout=",
+        "device=",
+        "requires_grad=",
+    ])?;
     let n = n.unwrap_or(Value::None).expect_int("n")?;
     let d = match d {
         Some(Value::Int(i)) => i as f64,
@@ -288,7 +326,13 @@ fn freq(args: &Args, half: bool) -> R<Value> {
     let dtype = super::convert::dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32);
     let r = cm::rounder(dtype == DType::Float64);
     let step = r(1.0 / (n as f64 * d));
-    let ks: Vec<i64> = if half { (0..=n / 2).collect() } else { (0..n).map(|k| if k < (n + 1) / 2 { k } else { k - n }).collect() };
+    let ks: Vec<i64> = if half {
+        (0..=n / 2).collect()
+    } else {
+        (0..n)
+            .map(|k| if k < (n + 1) / 2 { k } else { k - n })
+            .collect()
+    };
     let v: Vec<f64> = ks.iter().map(|&k| r(k as f64 * step)).collect();
     let t = Tensor::from_data(Data::F64(v), &[ks.len()]).map_err(exc)?;
     Ok(tv(t.to_dtype(dtype).map_err(exc)?))
@@ -300,28 +344,63 @@ fn shift(interp: &mut Interpreter, args: &Args, inverse: bool) -> R<Value> {
     let x = x.unwrap_or(Value::None);
     let shape = match x.downcast::<ComplexTensor>() {
         Some(c) => c.re.shape(),
-        None => as_tensor(&x).map(|t| t.shape()).ok_or_else(|| Exception::type_error("fftshift(): argument 'input' must be Tensor"))?,
+        None => as_tensor(&x)
+            .map(|t| t.shape())
+            .ok_or_else(|| Exception::type_error("fftshift(): argument 'input' must be Tensor"))?,
     };
     let dims: Vec<usize> = match dim.filter(|v| !matches!(v, Value::None)) {
-        Some(d) => ints(interp, &d)?.into_iter().map(|d| wrap_dim(d, shape.len())).collect::<R<_>>()?,
+        Some(d) => ints(interp, &d)?
+            .into_iter()
+            .map(|d| wrap_dim(d, shape.len()))
+            .collect::<R<_>>()?,
         None => (0..shape.len()).collect(),
     };
-    let shifts: Vec<Value> = dims.iter().map(|&d| Value::Int(if inverse { shape[d].div_ceil(2) } else { shape[d] / 2 } as i64)).collect();
+    let shifts: Vec<Value> = dims
+        .iter()
+        .map(|&d| {
+            Value::Int(if inverse {
+                shape[d].div_ceil(2)
+            } else {
+                shape[d] / 2
+            } as i64)
+        })
+        .collect();
     let roll = interp.get_attr(&x, "roll")?;
     let dims = dims.iter().map(|&d| Value::Int(d as i64)).collect();
-    interp.call(&roll, Args::new("roll", vec![Value::tuple(shifts), Value::tuple(dims)]))
+    interp.call(
+        &roll,
+        Args::new("roll", vec![Value::tuple(shifts), Value::tuple(dims)]),
+    )
 }
 
 /// Installs `torch.fft`.
 pub fn install(interp: &mut Interpreter, torch: &Module) {
     let m = Module::new("torch.fft");
-    for name in ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn"] {
-        m.set(name, Value::builtin(name, move |interp, args| transform(interp, &args, name)));
+    for name in [
+        "fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
+        "rfftn", "irfftn",
+    ] {
+        m.set(
+            name,
+            Value::builtin(name, move |interp, args| transform(interp, &args, name)),
+        );
     }
-    m.set("fftfreq", Value::builtin("fftfreq", |_, args| freq(&args, false)));
-    m.set("rfftfreq", Value::builtin("rfftfreq", |_, args| freq(&args, true)));
-    m.set("fftshift", Value::builtin("fftshift", |interp, args| shift(interp, &args, false)));
-    m.set("ifftshift", Value::builtin("ifftshift", |interp, args| shift(interp, &args, true)));
+    m.set(
+        "fftfreq",
+        Value::builtin("fftfreq", |_, args| freq(&args, false)),
+    );
+    m.set(
+        "rfftfreq",
+        Value::builtin("rfftfreq", |_, args| freq(&args, true)),
+    );
+    m.set(
+        "fftshift",
+        Value::builtin("fftshift", |interp, args| shift(interp, &args, false)),
+    );
+    m.set(
+        "ifftshift",
+        Value::builtin("ifftshift", |interp, args| shift(interp, &args, true)),
+    );
     let m = Value::Module(Rc::new(m));
     torch.set("fft", m.clone());
     interp.register_module("torch.fft", m);
