@@ -39,6 +39,20 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("FileNotFoundError", "OSError"),
     ("PermissionError", "OSError"),
     ("IsADirectoryError", "OSError"),
+    ("FileExistsError", "OSError"),
+    ("NotADirectoryError", "OSError"),
+    ("InterruptedError", "OSError"),
+    ("ConnectionError", "OSError"),
+    ("BrokenPipeError", "ConnectionError"),
+    ("ConnectionAbortedError", "ConnectionError"),
+    ("ConnectionRefusedError", "ConnectionError"),
+    ("ConnectionResetError", "ConnectionError"),
+    ("EOFError", "Exception"),
+    ("SystemError", "Exception"),
+    ("BufferError", "Exception"),
+    ("ReferenceError", "Exception"),
+    ("StopAsyncIteration", "Exception"),
+    ("GeneratorExit", "BaseException"),
     ("RuntimeError", "Exception"),
     ("RecursionError", "RuntimeError"),
     ("NotImplementedError", "RuntimeError"),
@@ -1299,7 +1313,14 @@ fn str_method(it: &mut Interpreter, args: Args) -> R<Value> {
                 }
             }
         }
-        "splitlines" => Ok(Value::list(s.lines().map(Value::str).collect())),
+        "splitlines" => {
+            let [keep] = args.bind(&["keepends="])?;
+            let keep = match keep {
+                Some(k) => it.truthy(&k)?,
+                None => false,
+            };
+            Ok(Value::list(split_lines(&s, keep).into_iter().map(Value::str).collect()))
+        }
         "strip" | "lstrip" | "rstrip" => {
             let [chars] = args.bind(&["chars=", "/"])?;
             let chars = opt_chars(chars, name)?;
@@ -2011,6 +2032,11 @@ fn install_class_support(it: &mut Interpreter) {
     def(it, "classmethod", |_, args| Ok(Value::native(ClassMethod(one(&args)?))));
     it.builtins.insert("NotImplemented".into(), Value::native(NotImplementedObj));
     def(it, "vars", |it, args| {
+        // `vars()` at a cell's top level is its globals.
+        if args.pos.is_empty() && args.kw.is_empty() {
+            let globals = it.builtins.get("globals").cloned().unwrap_or(Value::None);
+            return it.call(&globals, args);
+        }
         let x = one(&args)?;
         match &x {
             Value::Instance(_) | Value::Exception(_) | Value::Type(_) => it.get_attr(&x, "__dict__"),
@@ -2066,4 +2092,28 @@ fn numeric_tuple_hash(v: &Value) -> Option<i64> {
     }
     acc = acc.wrapping_add(items.len() as u64 ^ (P5 ^ 3_527_539));
     Some(if acc == u64::MAX { 1_546_275_796 } else { acc as i64 })
+}
+
+/// `str.splitlines`: lines end at CPython's line boundaries (`\n`, `\r\n`, `\r`, `\v`, `\f`,
+/// `\x1c`-`\x1e`, `\x85`, `\u2028`, `\u2029`), kept with `keepends`.
+fn split_lines(s: &str, keep: bool) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        if c == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+            chars.next();
+            end += 1;
+        }
+        out.push(if keep { &s[start..end] } else { &s[start..i] });
+        start = end;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
 }

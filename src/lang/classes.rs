@@ -26,6 +26,32 @@ pub struct Property {
 /// `staticmethod(f)`.
 pub struct StaticMethod(pub Value);
 
+/// `functools.cached_property(f)`: a non-data descriptor whose first read through an instance
+/// calls `f` and stores the result in the instance's dict under `f`'s name, which later reads
+/// find first.
+pub struct CachedProperty {
+    pub func: Value,
+    pub name: Name,
+}
+
+impl NativeObject for CachedProperty {
+    fn type_name(&self) -> &str {
+        "cached_property"
+    }
+
+    fn module_name(&self) -> Option<&str> {
+        Some("functools")
+    }
+
+    fn snapshot(&self, c: &mut super::interp::Copier) -> Option<Value> {
+        Some(Value::native(CachedProperty { func: c.value(&self.func)?, name: self.name.clone() }))
+    }
+
+    fn get_attr(&self, _this: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok((name == "func").then(|| self.func.clone()))
+    }
+}
+
 /// `classmethod(f)`.
 pub struct ClassMethod(pub Value);
 
@@ -227,6 +253,14 @@ fn bind(v: &Value, this: &Value, cls: &Rc<TypeObj>, interp: &mut Interpreter) ->
             if let Some(s) = v.downcast::<StaticMethod>() {
                 return Ok(s.0.clone());
             }
+            if let Some(c) = v.downcast::<CachedProperty>() {
+                let (func, name) = (c.func.clone(), c.name.clone());
+                let value = interp.call_positional(&func, vec![this.clone()])?;
+                if let Value::Instance(i) = this {
+                    i.set(&name, value.clone());
+                }
+                return Ok(value);
+            }
             if let Some(c) = v.downcast::<ClassMethod>() {
                 return Ok(Value::Method(Rc::new(BoundMethod { this: Value::Type(cls.clone()), func: c.0.clone() })));
             }
@@ -376,6 +410,9 @@ impl Interpreter {
         let body_env = Some(scope.clone());
         self.exec_class_body(&def.body, &body_env)?;
         let mut attrs: NameMap<Value> = scope.take_vars();
+        if let doc @ Value::Str(_) = super::interp::docstring(&def.body) {
+            attrs.insert("__doc__".into(), doc);
+        }
         // As in CPython, a class belongs to the module its globals' `__name__` names.
         let module: Rc<str> = match &self.get_global("__name__") {
             Some(Value::Str(s)) => s.clone(),

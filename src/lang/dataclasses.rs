@@ -311,6 +311,19 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
             attrs.insert(dunder.into(), method(dunder, Box::new(move |it, args| order(it, args, &fs, op))));
         }
     }
+    if opts.frozen && want_eq && !attrs.contains_key("__hash__") {
+        // eq and frozen: instances hash as the tuple of their compared fields.
+        let fs = fields.clone();
+        attrs.insert(
+            "__hash__".into(),
+            method("__hash__", Box::new(move |it, args| {
+                let this = args.pos.first().cloned().unwrap_or(Value::None);
+                let t = compared(it, &this, &fs)?;
+                let hash = it.builtins.get("hash").cloned().unwrap_or(Value::None);
+                it.call_positional(&hash, vec![t])
+            })),
+        );
+    }
     if opts.frozen {
         attrs.insert(
             "__setattr__".into(),

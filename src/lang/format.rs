@@ -662,6 +662,12 @@ pub fn percent_format(fmt: &str, args: &Value, cx: &mut dyn PercentArg) -> Resul
             _ => v,
         };
         let piece = match conv {
+            // `'%c' % 'i'`: a one-character string is its own character.
+            'c' if matches!(&v, Value::Str(c) if c.chars().count() == 1) => {
+                let c = cx.str_of(&v)?;
+                let sp2 = Spec { zero: false, ..sp.clone() };
+                pad(&c, "", &Spec { align: Some(if left { '<' } else { '>' }), ..sp2 }, '>')
+            }
             's' | 'r' | 'a' => {
                 let s = if conv == 's' { cx.str_of(&v)? } else { cx.repr_of(&v)? };
                 let s: String = match sp.precision {

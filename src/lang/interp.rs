@@ -538,9 +538,10 @@ impl Interpreter {
             let span = d.span.unwrap_or_default();
             let mut traceback = d.traceback;
             traceback.insert(0, Frame { function: "<module>".into(), span: d.site.unwrap_or(span) });
+            let py_type = self.qualified_type(&d.py_type, d.value.as_ref());
             let mut e = LangError {
                 kind: if d.limit { ErrorKind::Limit } else { ErrorKind::Exception },
-                py_type: d.py_type,
+                py_type,
                 message: d.message,
                 span,
                 traceback,
@@ -548,6 +549,28 @@ impl Interpreter {
             super::exec::remap(&self.exec_sources, &mut e);
             e
         })
+    }
+
+    /// The exception's name as CPython's last traceback line gives it: a class defined outside
+    /// `builtins` and `__main__` is prefixed with its module (`__lesson__.MyError`,
+    /// `json.decoder.JSONDecodeError`).
+    fn qualified_type(&self, py_type: &str, value: Option<&Value>) -> String {
+        const NATIVE: &[(&str, &str)] =
+            &[("JSONDecodeError", "json.decoder"), ("FrozenInstanceError", "dataclasses")];
+        if py_type.contains('.') {
+            return py_type.to_string();
+        }
+        if let Some(Value::Exception(ev)) = value
+            && ev.typ.is_user()
+            && let Some(m) = &ev.typ.module
+            && !matches!(&**m, "builtins" | "__main__")
+        {
+            return format!("{m}.{}", ev.typ.name);
+        }
+        match NATIVE.iter().find(|(n, _)| *n == py_type) {
+            Some((n, m)) => format!("{m}.{n}"),
+            None => py_type.to_string(),
+        }
     }
 
     /// Show a figure after what has been printed so far.
@@ -842,9 +865,10 @@ impl Interpreter {
                 return self.exec_try(body, handlers, orelse, finally, env);
             }
             StmtKind::Raise(exc, cause) => {
-                if let Some(c) = cause {
-                    self.eval(c, env)?;
-                }
+                let cause = match cause {
+                    Some(c) => Some(self.eval(c, env)?),
+                    None => None,
+                };
                 let Some(exc) = exc else {
                     return Err(match self.handling.last() {
                         Some(e) => {
@@ -858,16 +882,24 @@ impl Interpreter {
                     });
                 };
                 let v = self.eval(exc, env)?;
-                return Err(self.make_raise(v)?);
+                let e = self.make_raise(v)?;
+                self.chain_exception(&e, cause)?;
+                return Err(e);
             }
         }
         Ok(Flow::Normal)
     }
 
     fn import_module(&mut self, dotted: &str) -> R<Value> {
-        match self.modules.get(dotted) {
-            Some(m) => Ok(m.clone()),
+        match self.modules.get(dotted).cloned() {
+            Some(m) => {
+                super::pymods::extend(self, dotted, &m)?;
+                Ok(m)
+            }
             None => {
+                if let Some(m) = super::pymods::load(self, dotted)? {
+                    return Ok(m);
+                }
                 // CPython names the first missing package on the path.
                 let parts: Vec<&str> = dotted.split('.').collect();
                 let mut missing = dotted.to_string();
@@ -900,6 +932,34 @@ impl Interpreter {
             }
             _ => Err(Exception::type_error("exceptions must derive from BaseException")),
         }
+    }
+
+    /// `raise e from cause` and `raise e` inside `except`: records `__cause__`,
+    /// `__suppress_context__` and `__context__` on the instance (read back as attributes).
+    fn chain_exception(&mut self, e: &Exception, cause: Option<Value>) -> R<()> {
+        let Some(Value::Exception(ev)) = &e.0.value else { return Ok(()) };
+        let set = |k: &str, v: Value| {
+            let mut d = ev.dict.borrow_mut();
+            match d.iter_mut().find(|(n, _)| &**n == k) {
+                Some(slot) => slot.1 = v,
+                None => d.push((k.into(), v)),
+            }
+        };
+        if let Some(c) = cause {
+            let c = match &c {
+                Value::None => Value::None,
+                Value::Type(t) if self.is_exception_type(t) => self.call(&c, Args::new("", Vec::new()))?,
+                Value::Exception(_) => c.clone(),
+                _ => return Err(Exception::type_error("exception causes must derive from BaseException")),
+            };
+            set("__cause__", c);
+            set("__suppress_context__", Value::Bool(true));
+        }
+        if let Some(h) = self.handling.last().cloned() {
+            let ctx = self.exception_value(&h);
+            set("__context__", ctx);
+        }
+        Ok(())
     }
 
     pub(crate) fn is_exception_type(&self, t: &TypeObj) -> bool {
@@ -2841,6 +2901,8 @@ impl Interpreter {
             Value::Type(t) if t.is_user() => {
                 match name {
                     "__name__" => return Ok(Value::Str(t.name.clone())),
+                    // Not inherited: a class without a docstring has None.
+                    "__doc__" => return Ok(t.attrs.borrow().get("__doc__").cloned().unwrap_or(Value::None)),
                     "__mro__" => {
                         let mro = t.mro().into_iter().map(Value::Type).collect();
                         return Ok(Value::tuple(mro));
@@ -2897,8 +2959,11 @@ impl Interpreter {
                 ));
             }
             Value::Function(f) if name == "__name__" => return Ok(Value::Str(f.def.name.clone())),
+            Value::Function(f) if name == "__doc__" => return Ok(docstring(&f.def.body)),
             Value::Builtin(b) if name == "__name__" => return Ok(Value::Str(b.name.clone())),
             Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.borrow().clone())),
+            Value::Exception(_) if matches!(name, "__cause__" | "__context__") => return Ok(Value::None),
+            Value::Exception(_) if name == "__suppress_context__" => return Ok(Value::Bool(false)),
             _ => {}
         }
         if name == "send"
@@ -3034,7 +3099,20 @@ impl Interpreter {
             },
             Value::Type(t) => match super::enums::class_item(self, t, key)? {
                 Some(m) => Ok(m),
-                None => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+                None => {
+                    // `Stack[int]`: a class's `__class_getitem__` (implicitly a classmethod).
+                    let hook = t.mro().iter().find_map(|c| c.attrs.borrow().get("__class_getitem__").cloned());
+                    match hook {
+                        Some(f) => {
+                            let f = match f.downcast::<super::classes::ClassMethod>() {
+                                Some(cm) => cm.0.clone(),
+                                None => f,
+                            };
+                            self.call(&f, Args::new("__class_getitem__", vec![obj.clone(), key.clone()]))
+                        }
+                        None => Err(Exception::unsupported(format!("subscripting the type '{}'", t.name))),
+                    }
+                }
             },
             other => Err(Exception::type_error(format!("'{}' object is not subscriptable", other.type_name()))),
         }
@@ -3249,4 +3327,15 @@ pub(crate) fn missing_arguments(fname: &str, kind: &str, names: &[String]) -> Ex
         names.len(),
         if names.len() == 1 { "" } else { "s" }
     ))
+}
+
+/// A body's docstring: its first statement when that is a string literal, else None.
+pub(crate) fn docstring(body: &[Stmt]) -> Value {
+    match body.first().map(|s| &s.kind) {
+        Some(StmtKind::Expr(e)) => match &e.kind {
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            _ => Value::None,
+        },
+        _ => Value::None,
+    }
 }

@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod bigint;
 mod builtins;
+mod pymods;
 mod bytes_io;
 mod csv;
 mod dataclasses;

@@ -1147,6 +1147,9 @@ impl<'a> Parser<'a> {
                             }
                             items.push(self.star_or_named()?);
                         }
+                        if items.len() > 1 && self.is_kw("for") {
+                            return Err(self.error("did you forget parentheses around the comprehension target?"));
+                        }
                         self.expect_op("]")?;
                         ExprKind::List(items)
                     }

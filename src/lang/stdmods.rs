@@ -110,9 +110,20 @@ fn copy_module() -> Module {
                 Value::Set(d) => Value::Set(Rc::new(RefCell::new(d.borrow().clone()))),
                 Value::Instance(_) => {
                     let copy = it.get_attr(&x, "__copy__").ok();
-                    match copy {
-                        Some(f) => it.call_positional(&f, Vec::new())?,
-                        None => super::interp::Copier::pickling()
+                    match (copy, &x) {
+                        (Some(f), _) => it.call_positional(&f, Vec::new())?,
+                        // A plain instance: a new one sharing the attribute values, as
+                        // CPython's shallow copy does.
+                        (None, Value::Instance(i)) if i.native.borrow().is_none() => {
+                            let inst = Rc::new(super::value::Instance {
+                                class: i.class.clone(),
+                                dict: RefCell::new(i.dict.borrow().clone()),
+                                native: RefCell::new(None),
+                            });
+                            super::cycles::track_instance(&inst);
+                            Value::Instance(inst)
+                        }
+                        (None, _) => super::interp::Copier::pickling()
                             .value(&x)
                             .unwrap_or(x.clone()),
                     }
@@ -395,6 +406,18 @@ fn functools_module() -> Module {
         }),
     );
     super::lru_cache::install(&m);
+    m.set(
+        "cached_property",
+        Value::builtin("cached_property", |it, args| {
+            let [func] = args.bind(&["func"])?;
+            let func = arg(func);
+            let name = match &it.get_attr(&func, "__name__")? {
+                Value::Str(s) => s.clone(),
+                _ => "".into(),
+            };
+            Ok(Value::native(super::classes::CachedProperty { func, name }))
+        }),
+    );
     // `@wraps(f)` copies metadata onto the wrapper; the wrapper itself is what matters.
     m.set(
         "wraps",

@@ -19,7 +19,7 @@ use super::autograd::record_jvp;
 use super::conv_im2col;
 use super::conv_split::{self, Split};
 use super::kernels::Float;
-use super::storage::Storage;
+use super::storage::{Storage, list_str};
 use super::{DType, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn};
 use std::borrow::Cow;
@@ -469,8 +469,28 @@ pub fn add_chunk<T: Float>(sum: Vec<T>, part: Vec<T>) -> Vec<T> {
     sum.into_iter().zip(part).map(|(a, b)| a + b).collect()
 }
 
-fn shape_str(s: &[usize]) -> String {
-    format!("[{}]", s.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
+/// ATen's `check_shape_forward` on channels (any number of spatial dims): the input's channels
+/// against the weight's times `groups`, the bias's size against the weight's output channels.
+pub(crate) fn check_channels(xs: &[usize], ws: &[usize], groups: usize, bias: Option<&Tensor>, batched: bool) -> Result<()> {
+    let c = xs[usize::from(batched)];
+    if ws[1] * groups != c {
+        let input_shape: Vec<usize> = if batched { xs.to_vec() } else { std::iter::once(1).chain(xs.iter().copied()).collect() };
+        return Err(TensorError::runtime(format!(
+            "Given groups={groups}, weight of size {}, expected input{} to have {} channels, but got {c} channels instead",
+            list_str(ws),
+            list_str(&input_shape),
+            ws[1] * groups
+        )));
+    }
+    if let Some(b) = bias.filter(|b| b.shape() != [ws[0]]) {
+        return Err(TensorError::runtime(format!(
+            "Given weight of size {}, expected bias to be 1-dimensional with {} elements, but got bias of size {} instead",
+            list_str(ws),
+            ws[0],
+            list_str(&b.shape())
+        )));
+    }
+    Ok(())
 }
 
 /// PyTorch's checks of `conv{nd}d`'s arguments, with its messages.
@@ -481,7 +501,7 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             "Expected {}D (unbatched) or {}D (batched) input to conv{nd}d, but got input of size: {}",
             nd + 1,
             nd + 2,
-            shape_str(&xs)
+            list_str(&xs)
         )));
     }
     if ws.len() != nd + 2 {
@@ -490,7 +510,7 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             nd + 2,
             nd + 2,
             ws.len(),
-            shape_str(&ws)
+            list_str(&ws)
         )));
     }
     let dtype_name = |d: DType| d.cpp_name();
@@ -512,7 +532,6 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
         )));
     }
     let batched = xs.len() == nd + 2;
-    let c = xs[usize::from(batched)];
     if s.groups == 0 {
         return Err(TensorError::runtime("non-positive groups is not supported"));
     }
@@ -521,27 +540,10 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &ConvSpec, nd: usize)
             "Given groups={}, expected weight to be divisible by {} at dimension 0, but got weight of size {} instead",
             s.groups,
             s.groups,
-            shape_str(&ws)
+            list_str(&ws)
         )));
     }
-    if ws[1] * s.groups != c {
-        let input_shape: Vec<usize> = if batched { xs.clone() } else { std::iter::once(1).chain(xs.iter().copied()).collect() };
-        return Err(TensorError::runtime(format!(
-            "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {c} channels instead",
-            s.groups,
-            shape_str(&ws),
-            shape_str(&input_shape),
-            ws[1] * s.groups
-        )));
-    }
-    if let Some(b) = bias.filter(|b| b.shape() != [ws[0]]) {
-        return Err(TensorError::runtime(format!(
-            "Given weight of size {}, expected bias to be 1-dimensional with {} elements, but got bias of size {} instead",
-            shape_str(&ws),
-            ws[0],
-            shape_str(&b.shape())
-        )));
-    }
+    check_channels(&xs, &ws, s.groups, bias, batched)?;
     let spatial = &xs[xs.len() - nd..];
     let kernel = &ws[2..];
     if kernel.contains(&0) {

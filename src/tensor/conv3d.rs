@@ -240,24 +240,20 @@ fn backward(x: &[f64], w: &[f64], gy: &[f64], g: &Geom, s: &Conv3dSpec) -> [Vec<
     [gx, gw, gb]
 }
 
-fn shape_str(s: &[usize]) -> String {
-    list_str(s)
-}
-
 /// PyTorch's checks of `conv3d`'s arguments, with its messages.
 fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> Result<()> {
     let (xs, ws) = (x.shape(), w.shape());
     if xs.len() != 4 && xs.len() != 5 {
         return Err(TensorError::runtime(format!(
             "Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: {}",
-            shape_str(&xs)
+            list_str(&xs)
         )));
     }
     if ws.len() != 5 {
         return Err(TensorError::runtime(format!(
             "Expected 5-dimensional weight for 5-dimensional input, but got {}-dimensional weight of size {}",
             ws.len(),
-            shape_str(&ws)
+            list_str(&ws)
         )));
     }
     if x.dtype() != w.dtype() || !matches!(x.dtype(), DType::Float32 | DType::Float64) {
@@ -285,33 +281,11 @@ fn check(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, s: &Conv3dSpec) -> Resul
             "Given groups={}, expected weight to be divisible by {} at dimension 0, but got weight of size [{}] instead",
             s.groups,
             s.groups,
-            shape_str(&ws)
+            list_str(&ws)
         )));
     }
     let batched = xs.len() == 5;
-    let c = xs[usize::from(batched)];
-    if ws[1] * s.groups != c {
-        let input_shape: Vec<usize> = if batched {
-            xs.clone()
-        } else {
-            std::iter::once(1).chain(xs.iter().copied()).collect()
-        };
-        return Err(TensorError::runtime(format!(
-            "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {c} channels instead",
-            s.groups,
-            shape_str(&ws),
-            shape_str(&input_shape),
-            ws[1] * s.groups
-        )));
-    }
-    if let Some(b) = bias.filter(|b| b.shape() != [ws[0]]) {
-        return Err(TensorError::runtime(format!(
-            "Given weight of size {}, expected bias to be 1-dimensional with {} elements, but got bias of size {} instead",
-            shape_str(&ws),
-            ws[0],
-            shape_str(&b.shape())
-        )));
-    }
+    super::conv::check_channels(&xs, &ws, s.groups, bias, batched)?;
     let spatial = &xs[xs.len() - 3..];
     let padded: Vec<usize> = (0..3)
         .map(|d| spatial[d] + s.pad_lo[d] + s.pad_hi[d])

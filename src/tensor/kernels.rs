@@ -223,15 +223,41 @@ fn add_lanes<T: Float>(acc: &mut [T], row: &[T]) {
 /// the lanes `acc`: callers hand whole rows of a matrix at once, so a sweep over a row-major
 /// matrix reads it in order instead of column block by column block.
 fn multi_row_sum<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &mut [T])) -> Vec<T> {
-    const LEVELS: usize = 4;
+    let mut out = vec![T::zero(); width];
+    multi_row_sum_into(size, width, add_row, &mut out);
+    out
+}
+
+/// The levels of a cascade live on the stack up to this many lanes: `cascade_sum` runs once
+/// per row of a `sum(-1)`, and heap buffers for its 4 x 32 lanes cost more than its additions.
+const STACK_LANES: usize = 32;
+const LEVELS: usize = 4;
+
+/// [`multi_row_sum`] into `out` (`width` lanes).
+fn multi_row_sum_into<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &mut [T]), out: &mut [T]) {
+    if width <= STACK_LANES {
+        let mut acc = [[T::zero(); STACK_LANES]; LEVELS];
+        let [a0, a1, a2, a3] = &mut acc;
+        cascade(size, [&mut a0[..width], &mut a1[..width], &mut a2[..width], &mut a3[..width]], add_row, out);
+    } else {
+        let mut heap = vec![T::zero(); LEVELS * width];
+        let (a0, rest) = heap.split_at_mut(width);
+        let (a1, rest) = rest.split_at_mut(width);
+        let (a2, a3) = rest.split_at_mut(width);
+        cascade(size, [a0, a1, a2, a3], add_row, out);
+    }
+}
+
+/// The cascade itself: rows go into level 0; every `2^level_power` rows a level carries into
+/// the next (and is zeroed), as ATen's `multi_row_sum` does.
+fn cascade<T: Float>(size: usize, mut acc: [&mut [T]; LEVELS], add_row: impl Fn(usize, &mut [T]), out: &mut [T]) {
     let level_power = (ceil_log2(size) / LEVELS as u32).max(4);
     let level_step = 1usize << level_power;
     let level_mask = level_step - 1;
-    let mut acc = vec![vec![T::zero(); width]; LEVELS];
     let mut i = 0;
     while i + level_step <= size {
         for _ in 0..level_step {
-            add_row(i, &mut acc[0]);
+            add_row(i, acc[0]);
             i += 1;
         }
         for j in 1..LEVELS {
@@ -246,29 +272,48 @@ fn multi_row_sum<T: Float>(size: usize, width: usize, add_row: impl Fn(usize, &m
         }
     }
     while i < size {
-        add_row(i, &mut acc[0]);
+        add_row(i, acc[0]);
         i += 1;
     }
-    let mut out = acc[0].clone();
+    out.copy_from_slice(acc[0]);
     for level in acc.iter().skip(1) {
-        add_lanes(&mut out, level);
+        add_lanes(out, level);
     }
-    out
 }
 
 /// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
 pub fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T]) -> Vec<T> {
-    let size_ilp = n / 4;
-    let mut part = if size_ilp > 0 {
-        // Row i of the cascade is items 4i..4i+3 side by side.
-        multi_row_sum(size_ilp, 4 * width, |i, acc| {
-            for (slot, lanes) in acc.chunks_exact_mut(width).enumerate() {
-                add_lanes(lanes, item(4 * i + slot));
-            }
-        })
+    let mut out = vec![T::zero(); width];
+    row_sum_into(n, width, item, &mut out);
+    out
+}
+
+/// [`row_sum`] into `out` (`width` lanes), its partial sums on the stack when they fit.
+fn row_sum_into<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T], out: &mut [T]) {
+    if 4 * width <= STACK_LANES {
+        let mut part = [T::zero(); STACK_LANES];
+        row_sum_with(n, width, item, &mut part[..4 * width], out);
     } else {
-        vec![T::zero(); 4 * width]
-    };
+        row_sum_with(n, width, item, &mut vec![T::zero(); 4 * width], out);
+    }
+}
+
+/// [`row_sum`] with `part` (4 x `width` zeroed lanes) for its partial sums.
+fn row_sum_with<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a [T], part: &mut [T], out: &mut [T]) {
+    let size_ilp = n / 4;
+    if size_ilp > 0 {
+        // Row i of the cascade is items 4i..4i+3 side by side.
+        multi_row_sum_into(
+            size_ilp,
+            4 * width,
+            |i, acc| {
+                for (slot, lanes) in acc.chunks_exact_mut(width).enumerate() {
+                    add_lanes(lanes, item(4 * i + slot));
+                }
+            },
+            part,
+        );
+    }
     for i in size_ilp * 4..n {
         add_lanes(&mut part[..width], item(i));
     }
@@ -276,8 +321,7 @@ pub fn row_sum<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'a
     for slot in rest.chunks_exact(width) {
         add_lanes(first, slot);
     }
-    part.truncate(width);
-    part
+    out.copy_from_slice(first);
 }
 
 /// One lane of [`multi_row_sum`] (for tests of the kernels that sum many lanes at once).
@@ -297,15 +341,17 @@ pub fn cascade_sum<T: Float>(x: &[T]) -> T {
     let w = T::LANES;
     let n = x.len();
     let vec_size = n / w;
+    let mut vacc = [T::zero(); STACK_LANES];
     if vec_size == 0 {
-        return row_sum(n, 1, |i| &x[i..i + 1])[0];
+        row_sum_into(n, 1, |i| &x[i..i + 1], &mut vacc[..1]);
+        return vacc[0];
     }
-    let vacc = row_sum(vec_size, w, |i| &x[i * w..(i + 1) * w]);
+    row_sum_into(vec_size, w, |i| &x[i * w..(i + 1) * w], &mut vacc[..w]);
     let mut total = T::zero();
     for &v in &x[vec_size * w..] {
         total = total + v;
     }
-    for v in vacc {
+    for &v in &vacc[..w] {
         total = total + v;
     }
     total

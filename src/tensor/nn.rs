@@ -20,18 +20,18 @@ pub struct Linear {
 impl Linear {
     /// Creates the layer and runs `reset_parameters`: kaiming_uniform_(a=√5) on the weight,
     /// then uniform(±1/√fan_in) on the bias, drawing from `g` in that order.
-    pub fn new(in_features: usize, out_features: usize, bias: bool, g: &mut Generator) -> Linear {
+    pub fn new(in_features: usize, out_features: usize, bias: bool, g: &mut Generator, dtype: DType) -> Linear {
         let fan_in = in_features;
         // All of this is Python double arithmetic in torch.nn.init.
         let a = 5f64.sqrt();
         let gain = (2.0 / (1.0 + a * a)).sqrt();
         let std = gain / (fan_in as f64).sqrt();
         let bound = 3f64.sqrt() * std;
-        // Drawn straight into new float32 tensors (a zero tensor filled in place would hold two
+        // Drawn straight into new tensors of `dtype` (the lesson's default) (a zero tensor filled in place would hold two
         // arrays at once); this fails only over the memory budget, which the caller checks
         // first (`check_size`), and a zero tensor then takes its place.
         let drawn = |g: &mut Generator, shape: &[usize], bound: f64| {
-            super::uniform(g, shape, DType::Float32, -bound, bound).unwrap_or_else(|_| Tensor::zeros(shape, DType::Float32))
+            super::uniform(g, shape, dtype, -bound, bound).unwrap_or_else(|_| Tensor::zeros(shape, dtype))
         };
         let w = drawn(g, &[out_features, in_features], bound);
         let b = bias.then(|| {
@@ -758,13 +758,14 @@ pub struct Embedding {
 }
 
 impl Embedding {
-    pub fn new(num: usize, dim: usize, padding_idx: Option<usize>, g: &mut Generator) -> Result<Embedding> {
-        let w = super::normal(g, &[num, dim], DType::Float32, 0.0, 1.0)?;
+    pub fn new(num: usize, dim: usize, padding_idx: Option<usize>, g: &mut Generator, dtype: DType) -> Result<Embedding> {
+        let w = super::normal(g, &[num, dim], dtype, 0.0, 1.0)?;
         let w = match padding_idx {
             Some(p) => {
-                let mut v: Vec<f32> = w.to_f64_vec().into_iter().map(|x| x as f32).collect();
+                // Exact both ways: the values are `dtype`'s.
+                let mut v = w.to_f64_vec();
                 v[p * dim..(p + 1) * dim].fill(0.0);
-                Tensor::from_data(super::Data::F32(v), &[num, dim])?
+                Tensor::from_data(super::Data::F64(v), &[num, dim])?.to_dtype(dtype)?
             }
             None => w,
         };

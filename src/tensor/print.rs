@@ -18,10 +18,13 @@ pub struct PrintOptions {
     pub linewidth: usize,
     /// None: chosen per tensor from its values.
     pub sci_mode: Option<bool>,
+    /// `torch.get_default_dtype()`, which `_tensor_str.py` reads to leave a tensor's dtype out;
+    /// the language sets it with `torch.set_default_dtype`.
+    pub default_dtype: DType,
 }
 
 impl PrintOptions {
-    pub const DEFAULT: PrintOptions = PrintOptions { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sci_mode: None };
+    pub const DEFAULT: PrintOptions = PrintOptions { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sci_mode: None, default_dtype: DType::Float32 };
 }
 
 thread_local! {
@@ -94,12 +97,12 @@ fn tensor_repr(t: &Tensor) -> String {
         if shape.len() != 1 {
             suffixes.push(format!("size={}", py_tuple(&shape)));
         }
-        if dtype != DType::Float32 {
+        if dtype != print_options().default_dtype {
             suffixes.push(format!("dtype={dtype}"));
         }
         "[]".to_string()
     } else {
-        if !matches!(dtype, DType::Float32 | DType::Int64 | DType::Bool) {
+        if !matches!(dtype, DType::Int64 | DType::Bool) && dtype != print_options().default_dtype {
             suffixes.push(format!("dtype={dtype}"));
         }
         let summarize = s.numel() > print_options().threshold;
@@ -385,7 +388,7 @@ fn vector_str(vals: &[Val], n: usize, indent: usize, summarize: bool, fmt: &Form
 pub fn meta_repr(shape: &[usize], dtype: DType, grad_fn: Option<&str>, requires_grad: bool, is_param: bool) -> String {
     let prefix = "tensor(";
     let mut suffixes = vec!["device='meta'".to_string(), format!("size={}", py_tuple(shape))];
-    if dtype != DType::Float32 {
+    if dtype != print_options().default_dtype {
         suffixes.push(format!("dtype={dtype}"));
     }
     if let Some(name) = grad_fn {

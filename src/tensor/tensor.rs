@@ -330,6 +330,20 @@ impl Tensor {
         self.storage().to_f64_vec()
     }
 
+    /// Elements in row-major order, in the wide array type the dtype lives in (no per-element
+    /// `Scalar`s: NumPy's element-wise ops read whole arrays this way).
+    pub fn to_data(&self) -> Data {
+        fn row_major<T: Copy>(a: &ndarray::ArrayD<T>) -> Vec<T> {
+            a.as_slice().map_or_else(|| a.iter().copied().collect(), <[T]>::to_vec)
+        }
+        match &*self.storage() {
+            Storage::F32(a) => Data::F32(row_major(a)),
+            Storage::F64(a) => Data::F64(row_major(a)),
+            Storage::I64(a) => Data::I64(row_major(a)),
+            Storage::Bool(a) => Data::Bool(row_major(a)),
+        }
+    }
+
     /// Elements as Python numbers (ints stay ints, bools stay bools), row-major.
     pub fn to_scalars(&self) -> Vec<Scalar> {
         let s = self.storage();

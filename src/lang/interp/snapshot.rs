@@ -35,6 +35,8 @@ pub struct Snapshot {
     saved: Vec<(String, Option<Value>)>,
     rng: Option<Generator>,
     grad_enabled: bool,
+    /// `torch.set_default_dtype`'s setting, lesson state like the generator.
+    default_dtype: crate::tensor::DType,
     /// What the snapshot holds, roughly: tensor storages plus a small size per object.
     bytes: u64,
 }
@@ -78,6 +80,7 @@ impl Interpreter {
             saved,
             rng,
             grad_enabled: crate::tensor::is_grad_enabled(),
+            default_dtype: super::super::torch::default_dtype(),
             bytes,
         })
     }
@@ -103,6 +106,7 @@ impl Interpreter {
             *g.borrow_mut() = saved.clone();
         }
         crate::tensor::set_grad_enabled(s.grad_enabled);
+        super::super::torch::set_default_dtype(s.default_dtype);
         // Classes were replaced by copies: cached class flags and method lookups are stale.
         self.invalidate_class_flags();
         self.frame_pool.clear();

@@ -72,6 +72,16 @@ impl Elems {
         }
     }
 
+    /// As [`Elems::to_kind`], without a copy when the kind is already `dtype`'s.
+    pub fn into_kind(self, dtype: DType) -> Elems {
+        match (dtype, self) {
+            (DType::Bool, e @ Elems::Bool(_)) => e,
+            (d, e @ Elems::Float(_)) if d.is_floating_point() => e,
+            (d, e @ Elems::Int(_)) if d != DType::Bool && !d.is_floating_point() => e,
+            (d, e) => e.to_kind(d),
+        }
+    }
+
     /// The elements converted to `dtype`'s kind (floats to ints truncate, as `astype` does).
     pub fn to_kind(&self, dtype: DType) -> Elems {
         match dtype {
@@ -84,17 +94,18 @@ impl Elems {
 
 /// The tensor's elements, row-major.
 pub fn elems(t: &Tensor) -> Elems {
-    let s = t.to_scalars();
-    match t.dtype() {
-        DType::Bool => Elems::Bool(s.into_iter().map(Scalar::as_bool).collect()),
-        d if d.is_floating_point() => Elems::Float(s.into_iter().map(Scalar::as_f64).collect()),
-        _ => Elems::Int(s.into_iter().map(Scalar::as_i64).collect()),
+    // The storage's array type is the dtype's kind (float16 in f32, int8 in i64, ...).
+    match t.to_data() {
+        Data::F32(v) => Elems::Float(v.into_iter().map(f64::from).collect()),
+        Data::F64(v) => Elems::Float(v),
+        Data::I64(v) => Elems::Int(v),
+        Data::Bool(v) => Elems::Bool(v),
     }
 }
 
 /// A new tensor of `dtype` holding `e` (float32 rounds, narrow ints wrap).
 pub fn build(e: Elems, shape: &[usize], dtype: DType) -> R<Tensor> {
-    let data = match (e.to_kind(dtype), dtype) {
+    let data = match (e.into_kind(dtype), dtype) {
         (Elems::Float(v), DType::Float32) => Data::F32(v.into_iter().map(|x| x as f32).collect()),
         (Elems::Float(v), _) => Data::F64(v),
         (Elems::Int(v), _) => Data::I64(v),

@@ -147,6 +147,9 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             if let Some(m) = super::tensor_misc::method(this, name) {
                 return Some(m);
             }
+            if let Some(m) = super::docstring_gaps::method(this, name) {
+                return Some(m);
+            }
             if let Some(m) = super::strided_ops::method(this, name) {
                 return Some(m);
             }

@@ -13,7 +13,7 @@ use super::nn::ext_module;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::bilinear::bilinear;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -142,11 +142,11 @@ pub fn register(m: &Module, rng: Rc<RefCell<Generator>>) {
             // torch.nn.init's bound in Python double arithmetic: 1 / math.sqrt(in1_features).
             let bound = 1.0 / (i1 as f64).sqrt();
             let mut g = rng.borrow_mut();
-            let w = crate::tensor::uniform(&mut g, &shape, DType::Float32, -bound, bound)
+            let w = crate::tensor::uniform(&mut g, &shape, super::default_dtype(), -bound, bound)
                 .map_err(exc)?;
             let b = if bool_arg(bias.as_ref(), true) {
                 Some(Tensor::parameter(
-                    &crate::tensor::uniform(&mut g, &[o as usize], DType::Float32, -bound, bound)
+                    &crate::tensor::uniform(&mut g, &[o as usize], super::default_dtype(), -bound, bound)
                         .map_err(exc)?,
                 ))
             } else {

@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::nn::layer_module;
 use super::tensor::NoGrad;
 use super::{class, Shared, R};
@@ -20,12 +20,93 @@ use crate::tensor::conv::{self, ConvSpec};
 use crate::tensor::pool::{self, PoolSpec};
 use crate::tensor::{DType, Generator, Scalar, Tensor};
 
-/// `padding=` of a convolution: sizes, or one of the strings.
+/// What `_ConvNd.extra_repr` shows, in its order: channels, kernel size and stride always;
+/// padding, dilation, output padding and groups only when not their defaults; `bias=False`.
+pub(super) struct ConvRepr<'a> {
+    pub name: &'a str,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub kernel: &'a [usize],
+    pub stride: &'a [usize],
+    pub padding: &'a Padding,
+    pub dilation: &'a [usize],
+    pub output_padding: &'a [usize],
+    pub groups: usize,
+    pub bias: bool,
+}
+
+impl ConvRepr<'_> {
+    pub(super) fn text(&self) -> String {
+        let mut s = format!(
+            "{}({}, {}, kernel_size={}, stride={}",
+            self.name,
+            self.in_channels,
+            self.out_channels,
+            tuple_repr(self.kernel),
+            tuple_repr(self.stride)
+        );
+        s += &self.padding.repr();
+        if self.dilation.iter().any(|&d| d != 1) {
+            s += &format!(", dilation={}", tuple_repr(self.dilation));
+        }
+        if self.output_padding.iter().any(|&p| p != 0) {
+            s += &format!(", output_padding={}", tuple_repr(self.output_padding));
+        }
+        if self.groups != 1 {
+            s += &format!(", groups={}", self.groups);
+        }
+        if !self.bias {
+            s += ", bias=False";
+        }
+        s + ")"
+    }
+}
+
+/// `padding=` of a convolution: sizes, or one of the strings (kept for the repr).
 #[derive(Clone, PartialEq)]
-enum Padding {
+pub(super) enum Padding {
     Sizes(Vec<usize>),
     Same,
     Valid,
+}
+
+impl Padding {
+    /// `_ConvNd.extra_repr`'s padding part: nothing for zeros.
+    pub(super) fn repr(&self) -> String {
+        match self {
+            Padding::Sizes(p) if p.iter().all(|&p| p == 0) => String::new(),
+            Padding::Sizes(p) => format!(", padding={}", tuple_repr(p)),
+            Padding::Same => ", padding=same".into(),
+            Padding::Valid => ", padding=valid".into(),
+        }
+    }
+
+    /// The module's `padding` attribute.
+    pub(super) fn value(&self) -> Value {
+        match self {
+            Padding::Sizes(p) => int_tuple(p),
+            Padding::Same => Value::str("same"),
+            Padding::Valid => Value::str("valid"),
+        }
+    }
+
+    /// `[before, after]` per spatial dim; `'same'` puts the odd extra element after, as
+    /// PyTorch does, and refuses strides.
+    pub(super) fn pads(&self, stride: &[usize], dilation: &[usize], kernel: &[usize]) -> R<Vec<[usize; 2]>> {
+        match self {
+            Padding::Sizes(p) => Ok(p.iter().map(|&p| [p, p]).collect()),
+            Padding::Valid => Ok(vec![[0, 0]; stride.len()]),
+            Padding::Same if stride.iter().any(|&st| st != 1) => {
+                Err(Exception::runtime_error("padding='same' is not supported for strided convolutions"))
+            }
+            Padding::Same => Ok((0..stride.len())
+                .map(|d| {
+                    let total = dilation[d] * kernel[d].saturating_sub(1);
+                    [total / 2, total - total / 2]
+                })
+                .collect()),
+        }
+    }
 }
 
 pub struct ConvLayer {
@@ -70,7 +151,7 @@ pub enum Layer {
     Dropout2d(f64),
 }
 
-fn tuple_repr(v: &[usize]) -> String {
+pub(super) fn tuple_repr(v: &[usize]) -> String {
     match v {
         [d] => format!("({d},)"),
         v => format!("({})", v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
@@ -190,30 +271,19 @@ impl Layer {
     pub fn repr(&self) -> String {
         match self {
             Layer::Conv(c) => {
-                let mut s = format!(
-                    "{}({}, {}, kernel_size={}, stride={}",
-                    self.name(),
-                    c.in_channels.get(),
-                    c.out_channels,
-                    tuple_repr(&c.kernel),
-                    tuple_repr(&c.stride)
-                );
-                match &c.padding {
-                    Padding::Sizes(p) if p.iter().all(|&p| p == 0) => {}
-                    Padding::Sizes(p) => s += &format!(", padding={}", tuple_repr(p)),
-                    Padding::Same => s += ", padding=same",
-                    Padding::Valid => s += ", padding=valid",
+                ConvRepr {
+                    name: self.name(),
+                    in_channels: c.in_channels.get(),
+                    out_channels: c.out_channels,
+                    kernel: &c.kernel,
+                    stride: &c.stride,
+                    padding: &c.padding,
+                    dilation: &c.dilation,
+                    output_padding: &[],
+                    groups: c.groups,
+                    bias: c.bias.borrow().is_some(),
                 }
-                if c.dilation.iter().any(|&d| d != 1) {
-                    s += &format!(", dilation={}", tuple_repr(&c.dilation));
-                }
-                if c.groups != 1 {
-                    s += &format!(", groups={}", c.groups);
-                }
-                if c.bias.borrow().is_none() {
-                    s += ", bias=False";
-                }
-                s + ")"
+                .text()
             }
             Layer::MaxPool { text, .. } | Layer::AvgPool { text, .. } | Layer::AdaptiveAvgPool { text, .. } => {
                 format!("{}({text})", self.name())
@@ -299,11 +369,7 @@ impl Layer {
                 "stride" => int_tuple(&c.stride),
                 "dilation" => int_tuple(&c.dilation),
                 "groups" => Value::Int(c.groups as i64),
-                "padding" => match &c.padding {
-                    Padding::Sizes(p) => int_tuple(p),
-                    Padding::Same => Value::str("same"),
-                    Padding::Valid => Value::str("valid"),
-                },
+                "padding" => c.padding.value(),
                 _ => return None,
             }),
             Layer::BatchNorm(b) => Some(match name {
@@ -380,14 +446,8 @@ fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
-fn int_tuple(v: &[usize]) -> Value {
+pub(super) fn int_tuple(v: &[usize]) -> Value {
     Value::tuple(v.iter().map(|&d| Value::Int(d as i64)).collect())
-}
-
-pub(super) fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
 }
 
 /// An int or a sequence of `n` ints (`kernel_size=5`, `stride=(2, 1)`), as non-negative sizes.
@@ -413,7 +473,7 @@ pub(super) fn sizes(v: Option<&Value>, n: usize, default: usize, what: &str) -> 
         .collect()
 }
 
-fn padding_arg(v: Option<&Value>, nd: usize, module: bool) -> R<Padding> {
+pub(super) fn padding_arg(v: Option<&Value>, nd: usize, module: bool) -> R<Padding> {
     match v {
         Some(Value::Str(s)) => match &**s {
             "same" => Ok(Padding::Same),
@@ -431,27 +491,55 @@ fn padding_arg(v: Option<&Value>, nd: usize, module: bool) -> R<Padding> {
 fn conv_spec(stride: &[usize], padding: &Padding, dilation: &[usize], groups: usize, kernel: &[usize], nd: usize) -> R<ConvSpec> {
     let off = 2 - nd;
     let mut s = ConvSpec { stride: [1; 2], pad_lo: [0; 2], pad_hi: [0; 2], dilation: [1; 2], groups };
-    for d in 0..nd {
+    for (d, [lo, hi]) in padding.pads(stride, dilation, kernel)?.into_iter().enumerate() {
         s.stride[off + d] = stride[d];
         s.dilation[off + d] = dilation[d];
-        match padding {
-            Padding::Sizes(p) => {
-                s.pad_lo[off + d] = p[d];
-                s.pad_hi[off + d] = p[d];
-            }
-            Padding::Valid => {}
-            Padding::Same => {
-                if stride.iter().any(|&st| st != 1) {
-                    return Err(Exception::runtime_error("padding='same' is not supported for strided convolutions"));
-                }
-                // PyTorch pads the odd extra element on the right.
-                let total = dilation[d] * kernel[d].saturating_sub(1);
-                s.pad_lo[off + d] = total / 2;
-                s.pad_hi[off + d] = total - total / 2;
-            }
-        }
+        (s.pad_lo[off + d], s.pad_hi[off + d]) = (lo, hi);
     }
     Ok(s)
+}
+
+/// `in_channels`, `out_channels` and `groups` of a convolution module, checked as
+/// `_ConvNd.__init__` checks them.
+pub(super) fn channels(inc: Option<Value>, outc: Option<Value>, groups: Option<Value>) -> R<(usize, usize, usize)> {
+    let count = |v: Option<Value>, what: &str| -> R<usize> {
+        let i = v.unwrap_or(Value::None).expect_int(what)?;
+        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
+    };
+    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
+    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
+    if groups <= 0 {
+        return Err(Exception::value_error("groups must be a positive integer"));
+    }
+    let groups = groups as usize;
+    if inc % groups != 0 {
+        return Err(Exception::value_error("in_channels must be divisible by groups"));
+    }
+    if outc % groups != 0 {
+        return Err(Exception::value_error("out_channels must be divisible by groups"));
+    }
+    Ok((inc, outc, groups))
+}
+
+/// A module's `padding=` (`'same'` with a stride is refused at construction, as a ValueError).
+pub(super) fn module_padding(v: Option<&Value>, nd: usize, stride: &[usize]) -> R<Padding> {
+    let padding = padding_arg(v, nd, true)?;
+    if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
+        return Err(Exception::value_error("padding='same' is not supported for strided convolutions"));
+    }
+    Ok(padding)
+}
+
+/// `groups=` of a functional convolution.
+pub(super) fn fn_groups(v: Option<&Value>) -> R<usize> {
+    let groups = v.map_or(Ok(1), |v| v.expect_int("groups"))?;
+    usize::try_from(groups).map_err(|_| Exception::runtime_error("non-positive groups is not supported"))
+}
+
+/// The kernel's spatial sizes, read off a functional call's weight.
+pub(super) fn kernel_of(w: &Tensor, nd: usize) -> Vec<usize> {
+    let ws = w.shape();
+    if ws.len() == nd + 2 { ws[2..].to_vec() } else { vec![1; nd] }
 }
 
 /// `nn.Conv1d` / `nn.Conv2d` with PyTorch's `reset_parameters`: kaiming_uniform_(a=√5) on the
@@ -472,29 +560,11 @@ fn conv_module(nd: usize, args: &Args, rng: &Rc<RefCell<Generator>>, lazy: bool)
         "in_channels", "out_channels", "kernel_size", "stride=", "padding=", "dilation=", "groups=", "bias=", "padding_mode=", "device=", "dtype=",
     ])?;
     let _on = super::device::build_on(device.as_ref())?;
-    let count = |v: Option<Value>, what: &str| -> R<usize> {
-        let i = v.unwrap_or(Value::None).expect_int(what)?;
-        usize::try_from(i).map_err(|_| Exception::runtime_error(format!("Trying to create tensor with negative dimension {i}")))
-    };
-    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
-    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-    if groups <= 0 {
-        return Err(Exception::value_error("groups must be a positive integer"));
-    }
-    let groups = groups as usize;
-    if inc % groups != 0 {
-        return Err(Exception::value_error("in_channels must be divisible by groups"));
-    }
-    if outc % groups != 0 {
-        return Err(Exception::value_error("out_channels must be divisible by groups"));
-    }
+    let (inc, outc, groups) = channels(inc, outc, groups)?;
     let kernel = sizes(k.as_ref(), nd, 1, "kernel_size")?;
     let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
     let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
-    let padding = padding_arg(padding.as_ref(), nd, true)?;
-    if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
-        return Err(Exception::value_error("padding='same' is not supported for strided convolutions"));
-    }
+    let padding = module_padding(padding.as_ref(), nd, &stride)?;
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::unsupported(format!("Conv{nd}d with padding_mode={}", m.repr())));
     }
@@ -540,7 +610,7 @@ pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bi
     let mut shape = vec![outc, in_per_group];
     shape.extend(kernel);
     let fan_in = in_per_group * kernel.iter().product::<usize>();
-    let w = Tensor::zeros(&shape, DType::Float32);
+    let w = Tensor::zeros(&shape, super::default_dtype());
     let _guard = NoGrad::new();
     // torch.nn.init's double arithmetic: gain = sqrt(2/(1+a²)) with a = √5, bound = √3·gain/√fan_in.
     let a = 5f64.sqrt();
@@ -550,7 +620,7 @@ pub(super) fn conv_params(outc: usize, in_per_group: usize, kernel: &[usize], bi
         crate::tensor::uniform_(&w, g, -bound, bound).map_err(exc)?;
     }
     let b = if bias {
-        let b = Tensor::zeros(&[outc], DType::Float32);
+        let b = Tensor::zeros(&[outc], super::default_dtype());
         if fan_in > 0 {
             let bb = 1.0 / (fan_in as f64).sqrt();
             crate::tensor::uniform_(&b, g, -bb, bb).map_err(exc)?;
@@ -707,7 +777,7 @@ impl BatchNormLayer {
         crate::tensor::check_size(&[n]).map_err(exc)?;
         let fill = |t: Option<&Tensor>, v: f64| -> R<()> {
             match t {
-                Some(t) => t.materialize_from(Tensor::full(&[n], Scalar::Float(v), DType::Float32)).map_err(exc),
+                Some(t) => t.materialize_from(Tensor::full(&[n], Scalar::Float(v), super::default_dtype())).map_err(exc),
                 None => Ok(()),
             }
         };
@@ -746,7 +816,7 @@ fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
     let affine = bool_arg(affine.as_ref(), true);
     let track = bool_arg(track.as_ref(), true);
     let with_bias = affine && bool_arg(bias.as_ref(), true);
-    let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), DType::Float32));
+    let param = |v: f64| Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), super::default_dtype()));
     Ok(layer_module(Layer::BatchNorm(BatchNormLayer {
         nd,
         num_features: Cell::new(n),
@@ -755,8 +825,8 @@ fn batch_norm_module(nd: usize, args: &Args, lazy: bool) -> R<Value> {
         momentum,
         weight: RefCell::new(affine.then(|| param(1.0))),
         bias: RefCell::new(with_bias.then(|| param(0.0))),
-        running_mean: track.then(|| Tensor::zeros(&[n], DType::Float32)),
-        running_var: track.then(|| Tensor::ones(&[n], DType::Float32)),
+        running_mean: track.then(|| Tensor::zeros(&[n], super::default_dtype())),
+        running_var: track.then(|| Tensor::ones(&[n], super::default_dtype())),
         num_batches_tracked: track.then(|| Tensor::zeros(&[], DType::Int64)),
     })))
 }
@@ -847,11 +917,7 @@ fn conv_fn(nd: usize) -> Value {
         let stride = sizes(stride.as_ref(), nd, 1, "stride")?;
         let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
         let padding = padding_arg(padding.as_ref(), nd, false)?;
-        let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-        let groups = usize::try_from(groups).map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
-        let ws = w.shape();
-        let kernel: Vec<usize> = if ws.len() == nd + 2 { ws[2..].to_vec() } else { vec![1; nd] };
-        let spec = conv_spec(&stride, &padding, &dilation, groups, &kernel, nd)?;
+        let spec = conv_spec(&stride, &padding, &dilation, fn_groups(groups.as_ref())?, &kernel_of(&w, nd), nd)?;
         Ok(tv(conv::conv(&x, &w, b.as_ref(), &spec, nd).map_err(exc)?))
     })
 }

@@ -5,8 +5,11 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::conv::{conv_params, sizes, tensor_arg};
-use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::conv::{
+    ConvRepr, Padding, channels, conv_params, fn_groups, int_tuple, kernel_of, module_padding, padding_arg,
+    sizes,
+};
+use super::convert::{as_tensor, bool_arg, exc, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::{R, Shared, class};
@@ -15,31 +18,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::conv3d::{Conv3dSpec, conv3d};
 use crate::tensor::{Generator, Tensor};
 
-/// `padding=`: three sizes, or `'same'`/`'valid'` (kept for the repr).
-#[derive(Clone, PartialEq)]
-enum Padding {
-    Sizes(Vec<usize>),
-    Same,
-    Valid,
-}
-
-fn padding_arg(v: Option<&Value>, module: bool) -> R<Padding> {
-    match v {
-        Some(Value::Str(s)) => match &**s {
-            "same" => Ok(Padding::Same),
-            "valid" => Ok(Padding::Valid),
-            other if module => Err(Exception::value_error(format!(
-                "Invalid padding string '{other}', should be one of {{'valid', 'same'}}"
-            ))),
-            other => Err(Exception::runtime_error(format!(
-                "Invalid padding string: '{other}'"
-            ))),
-        },
-        v => Ok(Padding::Sizes(sizes(v, 3, 0, "padding")?)),
-    }
-}
-
-/// The engine's spec; `'same'` puts the odd extra padding element after, as PyTorch does.
+/// The engine's spec.
 fn spec(
     stride: &[usize],
     padding: &Padding,
@@ -54,38 +33,12 @@ fn spec(
         dilation: [1; 3],
         groups,
     };
-    if *padding == Padding::Same && stride.iter().any(|&st| st != 1) {
-        return Err(Exception::runtime_error(
-            "padding='same' is not supported for strided convolutions",
-        ));
-    }
-    for d in 0..3 {
+    for (d, [lo, hi]) in padding.pads(stride, dilation, kernel)?.into_iter().enumerate() {
         s.stride[d] = stride[d];
         s.dilation[d] = dilation[d];
-        match padding {
-            Padding::Sizes(p) => (s.pad_lo[d], s.pad_hi[d]) = (p[d], p[d]),
-            Padding::Valid => {}
-            Padding::Same => {
-                let total = dilation[d] * kernel[d].saturating_sub(1);
-                (s.pad_lo[d], s.pad_hi[d]) = (total / 2, total - total / 2);
-            }
-        }
+        (s.pad_lo[d], s.pad_hi[d]) = (lo, hi);
     }
     Ok(s)
-}
-
-fn tuple_repr(v: &[usize]) -> String {
-    format!(
-        "({})",
-        v.iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
-fn int_tuple(v: &[usize]) -> Value {
-    Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
 }
 
 struct Conv3d {
@@ -111,29 +64,19 @@ impl ExtLayer for Conv3d {
     }
     /// `_ConvNd.extra_repr`: padding, dilation and groups only when not default.
     fn repr(&self) -> String {
-        let mut s = format!(
-            "Conv3d({}, {}, kernel_size={}, stride={}",
-            self.in_channels,
-            self.out_channels,
-            tuple_repr(&self.kernel),
-            tuple_repr(&self.stride)
-        );
-        match &self.padding {
-            Padding::Sizes(p) if p.iter().all(|&p| p == 0) => {}
-            Padding::Sizes(p) => s += &format!(", padding={}", tuple_repr(p)),
-            Padding::Same => s += ", padding=same",
-            Padding::Valid => s += ", padding=valid",
+        ConvRepr {
+            name: "Conv3d",
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: &self.kernel,
+            stride: &self.stride,
+            padding: &self.padding,
+            dilation: &self.dilation,
+            output_padding: &[],
+            groups: self.groups,
+            bias: self.bias.is_some(),
         }
-        if self.dilation.iter().any(|&d| d != 1) {
-            s += &format!(", dilation={}", tuple_repr(&self.dilation));
-        }
-        if self.groups != 1 {
-            s += &format!(", groups={}", self.groups);
-        }
-        if self.bias.is_none() {
-            s += ", bias=False";
-        }
-        s + ")"
+        .text()
     }
     fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x] = args.bind(&["input"])?;
@@ -157,11 +100,7 @@ impl ExtLayer for Conv3d {
             "out_channels" => Value::Int(self.out_channels as i64),
             "kernel_size" => int_tuple(&self.kernel),
             "stride" => int_tuple(&self.stride),
-            "padding" => match &self.padding {
-                Padding::Sizes(p) => int_tuple(p),
-                Padding::Same => Value::str("same"),
-                Padding::Valid => Value::str("valid"),
-            },
+            "padding" => self.padding.value(),
             "output_padding" => int_tuple(&[0, 0, 0]),
             "dilation" => int_tuple(&self.dilation),
             "groups" => Value::Int(self.groups as i64),
@@ -222,39 +161,11 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>) -> R<Value> {
         "dtype=",
     ])?;
     let _on = super::device::build_on(device.as_ref())?;
-    let count = |v: Option<Value>, what: &str| -> R<usize> {
-        let i = v.unwrap_or(Value::None).expect_int(what)?;
-        usize::try_from(i).map_err(|_| {
-            Exception::runtime_error(format!(
-                "Trying to create tensor with negative dimension {i}"
-            ))
-        })
-    };
-    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
-    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-    if groups <= 0 {
-        return Err(Exception::value_error("groups must be a positive integer"));
-    }
-    let groups = groups as usize;
-    if inc % groups != 0 {
-        return Err(Exception::value_error(
-            "in_channels must be divisible by groups",
-        ));
-    }
-    if outc % groups != 0 {
-        return Err(Exception::value_error(
-            "out_channels must be divisible by groups",
-        ));
-    }
+    let (inc, outc, groups) = channels(inc, outc, groups)?;
     let kernel = sizes(k.as_ref(), 3, 1, "kernel_size")?;
     let stride = sizes(stride.as_ref(), 3, 1, "stride")?;
     let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
-    let padding = padding_arg(padding.as_ref(), true)?;
-    if padding == Padding::Same && stride.iter().any(|&s| s != 1) {
-        return Err(Exception::value_error(
-            "padding='same' is not supported for strided convolutions",
-        ));
-    }
+    let padding = module_padding(padding.as_ref(), 3, &stride)?;
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::unsupported(format!(
             "Conv3d with padding_mode={}",
@@ -309,17 +220,8 @@ pub fn add_functional(m: &Module) {
             let b = b.as_ref().and_then(as_tensor).cloned();
             let stride = sizes(stride.as_ref(), 3, 1, "stride")?;
             let dilation = sizes(dilation.as_ref(), 3, 1, "dilation")?;
-            let padding = padding_arg(padding.as_ref(), false)?;
-            let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-            let groups = usize::try_from(groups)
-                .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
-            let ws = w.shape();
-            let kernel: Vec<usize> = if ws.len() == 5 {
-                ws[2..].to_vec()
-            } else {
-                vec![1; 3]
-            };
-            let s = spec(&stride, &padding, &dilation, groups, &kernel)?;
+            let padding = padding_arg(padding.as_ref(), 3, false)?;
+            let s = spec(&stride, &padding, &dilation, fn_groups(groups.as_ref())?, &kernel_of(&w, 3))?;
             Ok(tv(conv3d(&x, &w, b.as_ref(), &s).map_err(exc)?))
         }),
     );

@@ -6,8 +6,8 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::conv::{conv_params, sizes, tensor_arg};
-use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::conv::{ConvRepr, Padding, channels, conv_params, fn_groups, int_tuple, sizes};
+use super::convert::{as_tensor, bool_arg, exc, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::tensor::NoGrad;
@@ -17,7 +17,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::conv::ConvSpec;
 use crate::tensor::conv_transpose::conv_transpose2d;
 use crate::tensor::conv_transpose1d::conv_transpose1d;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 struct ConvT {
     /// 1 or 2 spatial dims.
@@ -32,23 +32,6 @@ struct ConvT {
     groups: usize,
     weight: Tensor,
     bias: Option<Tensor>,
-}
-
-fn tuple_repr(v: &[usize]) -> String {
-    match v {
-        [a] => format!("({a},)"),
-        _ => format!(
-            "({})",
-            v.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn int_tuple(v: &[usize]) -> Value {
-    Value::tuple(v.iter().map(|&i| Value::Int(i as i64)).collect())
 }
 
 /// The engine's 2-d spec; a 1-d call's arguments fill the width entries.
@@ -113,48 +96,36 @@ impl ExtLayer for ConvT {
     }
     /// `_ConvNd.extra_repr`: padding, dilation, output padding and groups only when not default.
     fn repr(&self) -> String {
-        let mut s = format!(
-            "{}({}, {}, kernel_size={}, stride={}",
-            self.name(),
-            self.in_channels,
-            self.out_channels,
-            tuple_repr(&self.kernel),
-            tuple_repr(&self.stride)
-        );
-        if self.padding.iter().any(|&p| p != 0) {
-            s += &format!(", padding={}", tuple_repr(&self.padding));
+        ConvRepr {
+            name: self.name(),
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: &self.kernel,
+            stride: &self.stride,
+            padding: &Padding::Sizes(self.padding.clone()),
+            dilation: &self.dilation,
+            output_padding: &self.output_padding,
+            groups: self.groups,
+            bias: self.bias.is_some(),
         }
-        if self.dilation.iter().any(|&d| d != 1) {
-            s += &format!(", dilation={}", tuple_repr(&self.dilation));
-        }
-        if self.output_padding.iter().any(|&p| p != 0) {
-            s += &format!(", output_padding={}", tuple_repr(&self.output_padding));
-        }
-        if self.groups != 1 {
-            s += &format!(", groups={}", self.groups);
-        }
-        if self.bias.is_none() {
-            s += ", bias=False";
-        }
-        s + ")"
+        .text()
     }
-    fn forward(&self, _: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
+    fn forward(&self, interp: &mut Interpreter, args: &Args, _: bool) -> R<Value> {
         let [x, output_size] = args.bind(&["input", "output_size="])?;
-        if output_size.is_some_and(|v| !v.is_none()) {
-            return Err(Exception::unsupported(format!(
-                "{}'s forward with output_size=",
-                self.name()
-            )));
-        }
         let x = tensor_arg(x.as_ref(), "input")?;
         let s = spec(&self.stride, &self.padding, &self.dilation, self.groups)?;
-        run(
-            &x,
-            &self.weight,
-            self.bias.as_ref(),
-            &s,
-            &self.output_padding,
-        )
+        let output_padding = match output_size {
+            Some(v) if !v.is_none() => {
+                let sizes = interp
+                    .iterate(&v)?
+                    .iter()
+                    .map(|d| d.expect_int("output_size"))
+                    .collect::<R<Vec<i64>>>()?;
+                self.padding_for(&x, &sizes)?
+            }
+            _ => self.output_padding.clone(),
+        };
+        run(&x, &self.weight, self.bias.as_ref(), &s, &output_padding)
     }
     fn get_attr(&self, name: &str) -> Option<Value> {
         Some(match name {
@@ -229,30 +200,7 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>, nd: usize) -> R<Value> {
         "device=",
         "dtype=",
     ])?;
-    let count = |v: Option<Value>, what: &str| -> R<usize> {
-        let i = v.unwrap_or(Value::None).expect_int(what)?;
-        usize::try_from(i).map_err(|_| {
-            Exception::runtime_error(format!(
-                "Trying to create tensor with negative dimension {i}"
-            ))
-        })
-    };
-    let (inc, outc) = (count(inc, "in_channels")?, count(outc, "out_channels")?);
-    let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-    if groups <= 0 {
-        return Err(Exception::value_error("groups must be a positive integer"));
-    }
-    let groups = groups as usize;
-    if inc % groups != 0 {
-        return Err(Exception::value_error(
-            "in_channels must be divisible by groups",
-        ));
-    }
-    if outc % groups != 0 {
-        return Err(Exception::value_error(
-            "out_channels must be divisible by groups",
-        ));
-    }
+    let (inc, outc, groups) = channels(inc, outc, groups)?;
     if let Some(m) = padding_mode.filter(|m| m.to_str() != "zeros") {
         return Err(Exception::value_error(format!(
             "Only \"zeros\" padding mode is supported for ConvTranspose{nd}d (got {})",
@@ -267,7 +215,7 @@ fn module(args: &Args, rng: &Rc<RefCell<Generator>>, nd: usize) -> R<Value> {
     let g = &mut rng.borrow_mut();
     let (weight, _) = conv_params(inc, outc / groups, &kernel, false, g)?;
     let bias = if bool_arg(bias.as_ref(), true) {
-        let b = Tensor::zeros(&[outc], DType::Float32);
+        let b = Tensor::zeros(&[outc], super::default_dtype());
         let fan_in = outc / groups * kernel.iter().product::<usize>();
         if fan_in > 0 {
             let _guard = NoGrad::new();
@@ -328,11 +276,53 @@ pub fn add_functional(m: &Module) {
             let padding = sizes(padding.as_ref(), nd, 0, "padding")?;
             let output_padding = sizes(output_padding.as_ref(), nd, 0, "output_padding")?;
             let dilation = sizes(dilation.as_ref(), nd, 1, "dilation")?;
-            let groups = groups.map_or(Ok(1), |v| v.expect_int("groups"))?;
-            let groups = usize::try_from(groups)
-                .map_err(|_| Exception::runtime_error("non-positive groups is not supported"))?;
-            let s = spec(&stride, &padding, &dilation, groups)?;
+            let s = spec(&stride, &padding, &dilation, fn_groups(groups.as_ref())?)?;
             run(&x, &w, b.as_ref(), &s, &output_padding)
         }),
     );    }
+}
+
+impl ConvT {
+    /// torch/nn/modules/conv.py's `_output_padding`: the output padding that makes the output
+    /// `output_size` (its spatial dims, or all of them), checked against the reachable sizes.
+    fn padding_for(&self, x: &Tensor, output_size: &[i64]) -> R<Vec<usize>> {
+        let nd = self.nd;
+        let lead = if x.dim() == nd + 2 { 2 } else { 1 };
+        let size = if output_size.len() == lead + nd {
+            &output_size[lead..]
+        } else {
+            output_size
+        };
+        if size.len() != nd {
+            return Err(Exception::value_error(format!(
+                "ConvTranspose{nd}D: for {}D input, output_size must have {nd} or {} elements (got {})",
+                x.dim(),
+                lead + nd,
+                size.len()
+            )));
+        }
+        let shape = x.shape();
+        let mins: Vec<i64> = (0..nd)
+            .map(|d| {
+                (shape.get(d + lead).copied().unwrap_or(1) as i64 - 1) * self.stride[d] as i64
+                    - 2 * self.padding[d] as i64
+                    + self.dilation[d] as i64 * (self.kernel[d] as i64 - 1)
+                    + 1
+            })
+            .collect();
+        let maxs: Vec<i64> = (0..nd).map(|d| mins[d] + self.stride[d] as i64 - 1).collect();
+        if (0..nd).any(|d| size[d] < mins[d] || size[d] > maxs[d]) {
+            let list = |v: &[i64]| {
+                format!("[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+            };
+            return Err(Exception::value_error(format!(
+                "requested an output size of {}, but valid sizes range from {} to {} (for an input of torch.Size({}))",
+                list(size),
+                list(&mins),
+                list(&maxs),
+                list(&shape[lead..].iter().map(|&d| d as i64).collect::<Vec<_>>())
+            )));
+        }
+        Ok((0..nd).map(|d| (size[d] - mins[d]) as usize).collect())
+    }
 }

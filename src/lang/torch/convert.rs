@@ -327,11 +327,11 @@ pub fn tensor_from_data(interp: &mut Interpreter, data: &Value, dtype: Option<DT
     let mut n = Nested { shape: Vec::new(), values: Vec::new(), has_float: false, has_int: false, has_big: false };
     collect(interp, data, 0, &mut n)?;
     let inferred = if n.has_float {
-        DType::Float32
+        super::default_dtype()
     } else if n.has_int {
         DType::Int64
     } else if n.values.is_empty() {
-        DType::Float32
+        super::default_dtype()
     } else {
         DType::Bool
     };
@@ -485,6 +485,32 @@ pub fn check_kwargs(args: &Args, allowed: &[&str]) -> Result<(), Exception> {
 }
 
 /// A fresh Python tensor value.
+/// A module's or function's tensor argument: "input must be a Tensor, not int".
+pub fn tensor_arg(v: Option<&Value>, name: &str) -> Result<Tensor, Exception> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name)))
+    })
+}
+
+/// A torch function's tensor argument, refused as PyTorch's argument parser refuses it:
+/// "f(): argument 'x' must be Tensor, not int".
+pub fn tensor_param(v: Option<&Value>, fname: &str, param: &str) -> Result<Tensor, Exception> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!("{fname}(): argument '{param}' must be Tensor, not {}", v.map_or("NoneType".to_string(), Value::type_name)))
+    })
+}
+
+/// As [`tensor_param`], for a positional argument: "f(): argument 'x' (position 1) must be
+/// Tensor, not int".
+pub fn tensor_param_at(v: Option<&Value>, fname: &str, param: &str, pos: usize) -> Result<Tensor, Exception> {
+    v.and_then(as_tensor).cloned().ok_or_else(|| {
+        Exception::type_error(format!(
+            "{fname}(): argument '{param}' (position {pos}) must be Tensor, not {}",
+            v.map_or("NoneType".to_string(), Value::type_name)
+        ))
+    })
+}
+
 pub fn tv(t: Tensor) -> Value {
     Value::Native(Rc::new(PyTensor(t)))
 }

@@ -252,10 +252,6 @@ pub fn install(torch: &Module) -> Vec<(&'static str, Value)> {
         }
         Ok(Value::None)
     }));
-    torch.set("get_default_dtype", Value::builtin("get_default_dtype", |_, args| {
-        let [] = args.bind(&[])?;
-        Ok(super::convert::dtype_value(crate::tensor::DType::Float32))
-    }));
     torch.set("get_default_device", Value::builtin("get_default_device", |_, args| {
         let [] = args.bind(&[])?;
         Ok(default_device().map_or_else(PyDevice::cpu, Value::native))

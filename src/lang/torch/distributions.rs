@@ -63,7 +63,7 @@ pub(super) fn param(v: &Value, like: Option<DType>) -> R<Tensor> {
     })?;
     Ok(Tensor::scalar(
         Scalar::Float(s.as_f64()),
-        like.unwrap_or(DType::Float32),
+        like.unwrap_or_else(super::default_dtype),
     ))
 }
 

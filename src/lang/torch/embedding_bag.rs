@@ -401,6 +401,7 @@ pub fn register(m: &Module, rng: std::rc::Rc<RefCell<crate::tensor::Generator>>)
                     dim as usize,
                     pad,
                     &mut rng.borrow_mut(),
+                    super::default_dtype(),
                 )
                 .map_err(exc)?
                 .weight

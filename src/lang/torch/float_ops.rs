@@ -6,20 +6,11 @@
 //! by ATen's scan (`log1p(exp(min - max)) + max`, accumulated in double).
 
 use super::R;
-use super::convert::{PyReturnType, as_tensor, exc, tv};
+use super::convert::{PyReturnType, as_tensor, exc, tensor_param_at, tv};
 use crate::lang::ast::BinOp;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{DType, Data, Tensor};
-
-fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' (position 1) must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
 
 /// `torch.NAME(*pos)` through the interpreter, so that promotion and autograd are torch's.
 fn torch_call(it: &mut Interpreter, name: &str, pos: Vec<Value>) -> R<Value> {
@@ -428,7 +419,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "nextafter" => Value::method(this.clone(), "nextafter", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let b = tensor_arg(other.as_ref(), "nextafter", "other")?;
+            let b = tensor_param_at(other.as_ref(), "nextafter", "other", 1)?;
             nextafter(&super::tensorfns::receiver(&args)?, &b)
         }),
         "logcumsumexp" => Value::method(this.clone(), "logcumsumexp", |_, args| {
@@ -463,7 +454,7 @@ pub fn install(m: &Module) {
         "ldexp",
         Value::builtin("ldexp", |it, args: Args| {
             let [input, other, _out] = args.bind(&["input", "other", "*", "out="])?;
-            tensor_arg(input.as_ref(), "ldexp", "input")?;
+            tensor_param_at(input.as_ref(), "ldexp", "input", 1)?;
             ldexp(
                 it,
                 input.unwrap_or(Value::None),
@@ -475,15 +466,15 @@ pub fn install(m: &Module) {
         "frexp",
         Value::builtin("frexp", |_, args: Args| {
             let [input, _out] = args.bind(&["input", "*", "out="])?;
-            frexp(&tensor_arg(input.as_ref(), "frexp", "input")?)
+            frexp(&tensor_param_at(input.as_ref(), "frexp", "input", 1)?)
         }),
     );
     m.set(
         "nextafter",
         Value::builtin("nextafter", |_, args: Args| {
             let [input, other, _out] = args.bind(&["input", "other", "*", "out="])?;
-            let a = tensor_arg(input.as_ref(), "nextafter", "input")?;
-            let b = tensor_arg(other.as_ref(), "nextafter", "other")?;
+            let a = tensor_param_at(input.as_ref(), "nextafter", "input", 1)?;
+            let b = tensor_param_at(other.as_ref(), "nextafter", "other", 2)?;
             nextafter(&a, &b)
         }),
     );
@@ -492,7 +483,7 @@ pub fn install(m: &Module) {
         Value::builtin("logcumsumexp", |_, args: Args| {
             let [input, dim, _out] = args.bind(&["input", "dim", "*", "out="])?;
             logcumsumexp(
-                &tensor_arg(input.as_ref(), "logcumsumexp", "input")?,
+                &tensor_param_at(input.as_ref(), "logcumsumexp", "input", 1)?,
                 dim_arg(dim, "logcumsumexp")?,
             )
         }),
@@ -503,7 +494,7 @@ pub fn install(m: &Module) {
             let [input, correction, fw, aw] =
                 args.bind(&["input", "*", "correction=", "fweights=", "aweights="])?;
             let input = input.unwrap_or(Value::None);
-            tensor_arg(Some(&input), "cov", "input")?;
+            tensor_param_at(Some(&input), "cov", "input", 1)?;
             let c = correction
                 .map(|c| c.expect_int("correction"))
                 .transpose()?
@@ -516,7 +507,7 @@ pub fn install(m: &Module) {
         Value::builtin("corrcoef", |it, args: Args| {
             let [input] = args.bind(&["input"])?;
             let input = input.unwrap_or(Value::None);
-            tensor_arg(Some(&input), "corrcoef", "input")?;
+            tensor_param_at(Some(&input), "corrcoef", "input", 1)?;
             corrcoef(it, &input)
         }),
     );

@@ -4,7 +4,8 @@
 //! results into the receiver.
 
 use super::convert::{as_scalar, as_tensor, exc, tv};
-use super::tensorfns::{receiver, tensor_arg};
+use super::convert::tensor_param;
+use super::tensorfns::receiver;
 use crate::lang::{Exception, Module, Value};
 use crate::tensor::{FillValue, Reduce, Scalar};
 
@@ -33,8 +34,8 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 let [dim, index, source, alpha] =
                     args.bind(&["dim", "index", "source", "*", "alpha="])?;
                 let d = dim_arg(dim)?;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
-                let s = tensor_arg(source.as_ref(), name, "source")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
+                let s = tensor_param(source.as_ref(), name, "source")?;
                 let alpha = match alpha {
                     None => Scalar::Int(1),
                     Some(a) => as_scalar(&a).ok_or_else(|| {
@@ -48,13 +49,13 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             }
             "index_copy" => {
                 let [dim, index, source] = args.bind(&["dim", "index", "source"])?;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
-                let s = tensor_arg(source.as_ref(), name, "source")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
+                let s = tensor_param(source.as_ref(), name, "source")?;
                 t.index_copy(dim_arg(dim)?, &i, &s)
             }
             "index_fill" => {
                 let [dim, index, value] = args.bind(&["dim", "index", "value"])?;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
                 let v = value.unwrap_or(Value::None);
                 let fill = match (as_tensor(&v), as_scalar(&v)) {
                     (Some(vt), _) => FillValue::Tensor(vt),
@@ -70,15 +71,15 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
             }
             "masked_scatter" => {
                 let [mask, source] = args.bind(&["mask", "source"])?;
-                let m = tensor_arg(mask.as_ref(), name, "mask")?;
-                let s = tensor_arg(source.as_ref(), name, "source")?;
+                let m = tensor_param(mask.as_ref(), name, "mask")?;
+                let s = tensor_param(source.as_ref(), name, "source")?;
                 t.masked_scatter(&m, &s)
             }
             _ => {
                 let [dim, index, src, reduce, include_self] =
                     args.bind(&["dim", "index", "src", "reduce", "*", "include_self="])?;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
-                let s = tensor_arg(src.as_ref(), name, "src")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
+                let s = tensor_param(src.as_ref(), name, "src")?;
                 let red = match &reduce {
                     Some(Value::Str(r)) => Reduce::parse(r).map_err(exc)?,
                     other => {

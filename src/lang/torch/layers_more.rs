@@ -11,7 +11,7 @@ use crate::lang::format::float_repr;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::norms_more as nm;
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{Scalar, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -37,7 +37,7 @@ fn py_bool(b: bool) -> &'static str {
 }
 
 fn filled(n: usize, v: f64) -> Tensor {
-    Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), DType::Float32))
+    Tensor::parameter(&Tensor::full(&[n], Scalar::Float(v), super::default_dtype()))
 }
 
 enum Layer {

@@ -1,7 +1,7 @@
 //! `torch.einsum`, `torch.linalg` (norms, inv, det, solve) and the small array functions
 //! tutorials use next to them: meshgrid, unique, cdist, cumprod, bincount, histc.
 
-use super::convert::{as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tv};
+use super::convert::{as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tensor_param, tv};
 use super::R;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
@@ -37,19 +37,19 @@ pub fn install(m: &Module) -> Value {
 
     linalg.set("vector_norm", Value::builtin("vector_norm", |interp, args| {
         let [x, ord, dim, keepdim, _dtype] = args.bind(&["x", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
-        let x = tensor(x.as_ref(), "linalg_vector_norm", "x")?;
+        let x = tensor_param(x.as_ref(), "linalg_vector_norm", "x")?;
         let dims = dim_list(interp, dim.as_ref())?;
         Ok(tv(vector_norm(&x, f64_arg(ord.as_ref(), 2.0, "ord")?, dims.as_deref(), bool_arg(keepdim.as_ref(), false))?))
     }));
     linalg.set("matrix_norm", Value::builtin("matrix_norm", |interp, args| {
         let [a, ord, dim, keepdim, _dtype] = args.bind(&["A", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
-        let a = tensor(a.as_ref(), "linalg_matrix_norm", "A")?;
+        let a = tensor_param(a.as_ref(), "linalg_matrix_norm", "A")?;
         let dims = dim_list(interp, dim.as_ref())?.unwrap_or(vec![-2, -1]);
         matrix_norm(&a, ord.as_ref(), &dims, bool_arg(keepdim.as_ref(), false)).map(tv)
     }));
     linalg.set("norm", Value::builtin("norm", |interp, args| {
         let [a, ord, dim, keepdim, _dtype] = args.bind(&["A", "ord=", "dim=", "keepdim=", "*", "dtype="])?;
-        let a = tensor(a.as_ref(), "linalg_norm", "A")?;
+        let a = tensor_param(a.as_ref(), "linalg_norm", "A")?;
         let dims = dim_list(interp, dim.as_ref())?;
         let keep = bool_arg(keepdim.as_ref(), false);
         match (ord.as_ref(), dims) {
@@ -64,7 +64,7 @@ pub fn install(m: &Module) -> Value {
     m.set("unique_consecutive", Value::builtin("unique_consecutive", unique_consecutive));
     m.set("cdist", Value::builtin("cdist", |_, args| {
         let [x1, x2, p, mode] = args.bind(&["x1", "x2", "p=", "compute_mode="])?;
-        let (x1, x2) = (tensor(x1.as_ref(), "cdist", "x1")?, tensor(x2.as_ref(), "cdist", "x2")?);
+        let (x1, x2) = (tensor_param(x1.as_ref(), "cdist", "x1")?, tensor_param(x2.as_ref(), "cdist", "x2")?);
         let p = f64_arg(p.as_ref(), 2.0, "p")?;
         // torch/functional.py's names for ATen's modes 0, 1 and 2.
         let mode = match &mode {
@@ -94,26 +94,27 @@ pub fn install(m: &Module) -> Value {
     }));
     let cumprod = Value::builtin("cumprod", |_, args| {
         let [input, dim, _dtype] = args.bind(&["input", "dim", "*", "dtype="])?;
-        let t = tensor(input.as_ref().or(args.this.as_ref()), "cumprod", "input")?;
+        let t = tensor_param(input.as_ref().or(args.this.as_ref()), "cumprod", "input")?;
         let d = dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize;
         Ok(tv(cumprod(&t, d)?))
     });
     m.set("cumprod", cumprod);
     m.set("bincount", Value::builtin("bincount", |_, args| {
         let [input, weights, minlength] = args.bind(&["input", "weights=", "minlength="])?;
-        let t = tensor(input.as_ref(), "bincount", "input")?;
+        let t = tensor_param(input.as_ref(), "bincount", "input")?;
         let w = weights.as_ref().and_then(as_tensor).cloned();
         bincount(&t, w.as_ref(), minlength.map_or(Ok(0), |v| v.expect_int("minlength"))?).map(tv)
     }));
     m.set("histc", Value::builtin("histc", |_, args| {
         let [input, bins, min, max] = args.bind(&["input", "bins=", "min=", "max="])?;
-        let t = tensor(input.as_ref(), "histc", "input")?;
+        let t = tensor_param(input.as_ref(), "histc", "input")?;
         let bins = bins.map_or(Ok(100), |v| v.expect_int("bins"))?;
         histc(&t, bins, f64_arg(min.as_ref(), 0.0, "min")?, f64_arg(max.as_ref(), 0.0, "max")?).map(tv)
     }));
     super::linalg_decomp::install(m, &linalg);
     super::matrix_exp::install(m, &linalg);
     super::linalg_lu::install(m, &linalg);
+    super::docstring_gaps::install_linalg(&linalg);
     let linalg = Value::Module(std::rc::Rc::new(linalg));
     m.set("linalg", linalg.clone());
     linalg
@@ -127,7 +128,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         "cumprod" => {
             return Some(Value::method(this.clone(), "cumprod", |_, args| {
                 let [dim, _dtype] = args.bind(&["dim", "*", "dtype="])?;
-                let t = tensor(args.this.as_ref(), "cumprod", "input")?;
+                let t = tensor_param(args.this.as_ref(), "cumprod", "input")?;
                 Ok(tv(cumprod(&t, dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize)?))
             }))
         }
@@ -135,23 +136,14 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     };
     Some(Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
-        Ok(tv(f(&tensor(args.this.as_ref(), "method", "self")?).map_err(exc)?))
+        Ok(tv(f(&tensor_param(args.this.as_ref(), "method", "self")?).map_err(exc)?))
     }))
 }
 
 fn unary(name: &'static str, f: fn(&Tensor) -> engine::Result<Tensor>) -> Value {
     Value::builtin(name, move |_, args| {
         let [a, _out] = args.bind(&["A", "*", "out="])?;
-        Ok(tv(f(&tensor(a.as_ref(), name, "A")?).map_err(exc)?))
-    })
-}
-
-fn tensor(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
+        Ok(tv(f(&tensor_param(a.as_ref(), name, "A")?).map_err(exc)?))
     })
 }
 
@@ -171,7 +163,12 @@ pub(super) fn vector_norm(x: &Tensor, p: f64, dims: Option<&[isize]>, keep: bool
     x.norm_p(p, dims, keep).map_err(exc)
 }
 
-/// `matrix_norm`: Frobenius (the default), or the max column (ord 1) / row (ord inf) abs sum.
+/// `matrix_norm`: Frobenius (the default), the max (min for negative ord) column (ord ±1) / row
+/// (ord ±inf) abs sum, or the spectral and nuclear norms of docstring_gaps.rs.
+pub(super) fn matrix_norm_pub(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R<Tensor> {
+    matrix_norm(a, ord, dims, keep)
+}
+
 fn matrix_norm(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R<Tensor> {
     if dims.len() != 2 {
         return Err(Exception::runtime_error("linalg.matrix_norm: dim must be a 2-tuple. Got ".to_string() + &format!("{dims:?}")));
@@ -179,15 +176,20 @@ fn matrix_norm(a: &Tensor, ord: Option<&Value>, dims: &[isize], keep: bool) -> R
     match ord {
         None | Some(Value::None) => vector_norm(a, 2.0, Some(dims), keep),
         Some(Value::Str(s)) if &**s == "fro" => vector_norm(a, 2.0, Some(dims), keep),
+        Some(Value::Str(s)) if &**s == "nuc" => super::docstring_gaps::spectral_norm(a, "nuc", dims, keep),
         Some(o) => {
             let p = f64_arg(Some(o), 2.0, "ord")?;
-            let (sum_dim, max_dim) = if p == 1.0 { (dims[0], dims[1]) } else if p.is_infinite() && p > 0.0 { (dims[1], dims[0]) } else {
-                return Err(Exception::unsupported(format!("matrix_norm(ord={p})")));
+            if p.abs() == 2.0 {
+                return super::docstring_gaps::spectral_norm(a, if p > 0.0 { "2" } else { "-2" }, dims, keep);
+            }
+            // ±1 sums over the rows, ±inf over the columns; the sign picks the max or the min.
+            let (sum_dim, max_dim) = if p.abs() == 1.0 { (dims[0], dims[1]) } else if p.is_infinite() { (dims[1], dims[0]) } else {
+                return Err(Exception::runtime_error(format!("linalg.matrix_norm: Order {p} not supported.")));
             };
             let nd = a.dim() as isize;
             let (sd, md) = ((sum_dim + nd) % nd.max(1), (max_dim + nd) % nd.max(1));
             let s = a.abs().and_then(|x| x.sum(Some(&[sd]), true)).map_err(exc)?;
-            let (v, _) = s.max_dim(md, true).map_err(exc)?;
+            let (v, _) = if p > 0.0 { s.max_dim(md, true) } else { s.min_dim(md, true) }.map_err(exc)?;
             if keep { Ok(v) } else { v.squeeze(Some(sd.max(md))).and_then(|v| v.squeeze(Some(sd.min(md)))).map_err(exc) }
         }
     }
@@ -235,7 +237,7 @@ fn meshgrid(interp: &mut Interpreter, args: Args) -> R<Value> {
 /// `torch.unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None)`.
 fn unique(_: &mut Interpreter, args: Args) -> R<Value> {
     let [input, _sorted, inverse, counts, dim] = args.bind(&["input", "sorted=", "return_inverse=", "return_counts=", "dim="])?;
-    let t = tensor(input.as_ref(), "unique", "input")?;
+    let t = tensor_param(input.as_ref(), "unique", "input")?;
     if let Some(d) = dim.filter(|d| !matches!(d, Value::None)) {
         let d = engine::norm_dim_public(d.expect_int("dim")? as isize, t.dim().max(1)).map_err(exc)?;
         return slices_unique(&t, d, true, bool_arg(inverse.as_ref(), false), bool_arg(counts.as_ref(), false));
@@ -265,7 +267,7 @@ fn unique(_: &mut Interpreter, args: Args) -> R<Value> {
 /// runs of equal elements (of the flattened input, or of slices along `dim`) collapsed.
 fn unique_consecutive(_: &mut Interpreter, args: Args) -> R<Value> {
     let [input, inverse, counts, dim] = args.bind(&["input", "return_inverse=", "return_counts=", "dim="])?;
-    let t = tensor(input.as_ref(), "unique_consecutive", "input")?;
+    let t = tensor_param(input.as_ref(), "unique_consecutive", "input")?;
     let (inverse, counts) = (bool_arg(inverse.as_ref(), false), bool_arg(counts.as_ref(), false));
     match dim.filter(|d| !matches!(d, Value::None)) {
         Some(d) => {

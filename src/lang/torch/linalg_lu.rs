@@ -5,20 +5,11 @@
 //! `linalg_lu.rs`.
 
 use super::R;
-use super::convert::{as_tensor, bool_arg, exc, tv};
+use super::convert::{bool_arg, exc, tensor_param_at, tv};
 use super::linalg_decomp::{linalg_error, named};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, Tensor, linalg_lu as lu};
-
-fn tensor(v: Option<&Value>, fname: &str, param: &str, pos: usize) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' (position {pos}) must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
 
 /// `pivot=False` is refused on the CPU, as PyTorch does.
 fn check_pivot(pivot: Option<&Value>) -> R<()> {
@@ -54,7 +45,7 @@ fn lu_factor(_: &mut Interpreter, args: Args, ex: bool) -> R<Value> {
     } else {
         "linalg_lu_factor"
     };
-    let a = tensor(a.as_ref(), fname, "A", 1)?;
+    let a = tensor_param_at(a.as_ref(), fname, "A", 1)?;
     check_pivot(pivot.as_ref())?;
     let (f, p, info) = lu::lu_factor_ex(&a, "torch.lu_factor").map_err(exc)?;
     if (!ex || bool_arg(check.as_ref(), false))
@@ -162,7 +153,7 @@ pub fn install(m: &Module, linalg: &Module) {
         "lu",
         Value::builtin("lu", |_, args| {
             let [a, pivot, _out] = args.bind(&["A", "*", "pivot=", "out="])?;
-            let a = tensor(a.as_ref(), "linalg_lu", "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_lu", "A", 1)?;
             check_pivot(pivot.as_ref())?;
             let (p, l, u) = lu::lu(&a).map_err(exc)?;
             Ok(named("linalg_lu", &["P", "L", "U"], vec![p, l, u]))
@@ -173,9 +164,9 @@ pub fn install(m: &Module, linalg: &Module) {
         Value::builtin("lu_solve", |_, args| {
             let [f, p, b, left, adjoint, _out] =
                 args.bind(&["LU", "pivots", "B", "*", "left=", "adjoint=", "out="])?;
-            let f = tensor(f.as_ref(), "linalg_lu_solve", "LU", 1)?;
-            let p = tensor(p.as_ref(), "linalg_lu_solve", "pivots", 2)?;
-            let b = tensor(b.as_ref(), "linalg_lu_solve", "B", 3)?;
+            let f = tensor_param_at(f.as_ref(), "linalg_lu_solve", "LU", 1)?;
+            let p = tensor_param_at(p.as_ref(), "linalg_lu_solve", "pivots", 2)?;
+            let b = tensor_param_at(b.as_ref(), "linalg_lu_solve", "B", 3)?;
             lu::lu_solve(
                 &f,
                 &p,
@@ -192,8 +183,8 @@ pub fn install(m: &Module, linalg: &Module) {
         Value::builtin("solve_triangular", |_, args| {
             let [a, b, upper, left, unit, _out] =
                 args.bind(&["A", "B", "*", "upper=", "left=", "unitriangular=", "out="])?;
-            let a = tensor(a.as_ref(), "linalg_solve_triangular", "A", 1)?;
-            let b = tensor(b.as_ref(), "linalg_solve_triangular", "B", 2)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_solve_triangular", "A", 1)?;
+            let b = tensor_param_at(b.as_ref(), "linalg_solve_triangular", "B", 2)?;
             let Some(upper) = upper else {
                 return Err(Exception::type_error(
                     "linalg_solve_triangular() missing 1 required positional arguments: \"upper\"",
@@ -215,8 +206,8 @@ pub fn install(m: &Module, linalg: &Module) {
         "solve",
         Value::builtin("solve", |_, args| {
             let [a, b, left, _out] = args.bind(&["A", "B", "*", "left=", "out="])?;
-            let a = tensor(a.as_ref(), "linalg_solve", "A", 1)?;
-            let b = tensor(b.as_ref(), "linalg_solve", "B", 2)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_solve", "A", 1)?;
+            let b = tensor_param_at(b.as_ref(), "linalg_solve", "B", 2)?;
             lu::solve(&a, &b, bool_arg(left.as_ref(), true))
                 .map(tv)
                 .map_err(linalg_error)
@@ -226,7 +217,7 @@ pub fn install(m: &Module, linalg: &Module) {
         "inv_ex",
         Value::builtin("inv_ex", |_, args| {
             let [a, check, _out] = args.bind(&["A", "*", "check_errors=", "out="])?;
-            let a = tensor(a.as_ref(), "linalg_inv_ex", "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_inv_ex", "A", 1)?;
             let (inv, info) = lu::inv_ex(&a).map_err(exc)?;
             if bool_arg(check.as_ref(), false)
                 && let Some((i, k)) = first_failure(&info)
@@ -245,7 +236,7 @@ pub fn install(m: &Module, linalg: &Module) {
         "cholesky_ex",
         Value::builtin("cholesky_ex", |_, args| {
             let [a, upper, check, _out] = args.bind(&["A", "*", "upper=", "check_errors=", "out="])?;
-            let a = tensor(a.as_ref(), "linalg_cholesky_ex", "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), "linalg_cholesky_ex", "A", 1)?;
             let upper = bool_arg(upper.as_ref(), false);
             let (partial, infos) = lu::cholesky_partial(&a, upper).map_err(exc)?;
             let batch = a.shape()[..a.dim() - 2].to_vec();
@@ -270,7 +261,7 @@ pub fn install(m: &Module, linalg: &Module) {
     let power = |fname: &'static str| {
         Value::builtin(fname, move |_, args| {
             let [a, n, _out] = args.bind(&["A", "n", "*", "out="])?;
-            let a = tensor(a.as_ref(), fname, "A", 1)?;
+            let a = tensor_param_at(a.as_ref(), fname, "A", 1)?;
             matrix_power(&a, int_n(n.as_ref(), fname)?).map(tv)
         })
     };
@@ -285,7 +276,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
     }
     Some(Value::method(this.clone(), "matrix_power", |_, args| {
         let [n] = args.bind(&["n"])?;
-        let t = tensor(args.this.as_ref(), "matrix_power", "self", 0)?;
+        let t = tensor_param_at(args.this.as_ref(), "matrix_power", "self", 0)?;
         matrix_power(&t, int_n(n.as_ref(), "matrix_power")?).map(tv)
     }))
 }

@@ -4,7 +4,8 @@
 
 use std::any::Any;
 
-use super::conv::{avg_pool, max_pool, pool_spec, sizes, tensor_arg, widen};
+use super::convert::tensor_arg;
+use super::conv::{avg_pool, max_pool, pool_spec, sizes, widen};
 use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;

@@ -100,7 +100,10 @@ mod rnn_packed;
 mod rounding;
 mod shape_more;
 mod tensor_misc;
+mod docstring_gaps;
+mod gradient;
 mod rms_norm;
+mod default_dtype;
 mod testing;
 mod special;
 mod special_fns;
@@ -140,6 +143,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{self as engine, DType, Generator, Scalar, Tensor};
 
 pub use convert::tensor_index;
+pub(crate) use default_dtype::{default_dtype, float_input, or_default, scalar_dtype, set_default_dtype};
 pub use tensor::PyTensor;
 pub(crate) use tensor::slice_bounds;
 
@@ -202,6 +206,7 @@ pub fn install(interp: &mut Interpreter) {
     // Print options are per lesson, like the generator.
     engine::set_print_options(engine::PrintOptions::DEFAULT);
     determinism::reset();
+    default_dtype::reset();
     threads::reset();
     module::reset_hook_ids();
     let torch = Rc::new(torch_module(&shared));
@@ -421,6 +426,7 @@ fn unary(name: &'static str, f: fn(&Tensor) -> engine::Result<Tensor>) -> Value 
                 input.as_ref().map_or("NoneType".to_string(), Value::type_name)
             ))
         })?;
+        let t = if default_dtype::makes_floats(name) { float_input(&t)? } else { t };
         Ok(tv(f(&t).map_err(exc)?))
     })
 }
@@ -495,7 +501,7 @@ fn sized(name: &'static str, shared: &Rc<Shared>, make: fn(&RefCell<Generator>, 
                 Exception::type_error(format!("{name}(): argument 'out' must be Tensor, not {}", v.type_name()))
             })?)),
         };
-        let dtype = dtype_arg(kw(&args, "dtype"))?.or(out.as_ref().map(|(_, t)| t.dtype())).unwrap_or(DType::Float32);
+        let dtype = dtype_arg(kw(&args, "dtype"))?.or(out.as_ref().map(|(_, t)| t.dtype())).unwrap_or_else(default_dtype);
         let rng = shared.generator(&args)?;
         let mut t = make(&rng, &shape, dtype).map_err(exc)?;
         if let Some(f) = memory_format::format_arg(kw(&args, "memory_format"), name)? {
@@ -580,11 +586,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     m.set("Tensor", class("Tensor", "torch", |interp, args| {
         args.no_kwargs()?;
         match &args.pos[..] {
-            [] => Ok(tv(Tensor::zeros(&[0], DType::Float32))),
-            [d] if d.as_int().is_none() || matches!(d, Value::Bool(_)) => Ok(tv(tensor_from_data(interp, d, Some(DType::Float32))?)),
+            [] => Ok(tv(Tensor::zeros(&[0], default_dtype()))),
+            [d] if d.as_int().is_none() || matches!(d, Value::Bool(_)) => Ok(tv(tensor_from_data(interp, d, Some(default_dtype()))?)),
             dims => {
                 let shape = shape_args(interp, dims, "Tensor")?;
-                Ok(tv(Tensor::zeros(&shape, DType::Float32)))
+                Ok(tv(Tensor::zeros(&shape, default_dtype())))
             }
         }
     }));
@@ -664,7 +670,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         }
         let size = size.ok_or_else(|| Exception::type_error("normal() missing required argument 'size'"))?;
         let shape = shape_args(interp, &[size], "normal")?;
-        let t = Tensor::zeros(&shape, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32));
+        let t = Tensor::zeros(&shape, or_default(dtype_arg(dtype.as_ref())?));
         engine::normal_(&t, &mut rng.borrow_mut(), mean.expect_f64("mean")?, std_f).map_err(exc)?;
         finish(t, requires_grad.as_ref())
     }));
@@ -676,12 +682,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             None => None,
         };
         let fill = big.or_else(|| fill.as_ref().and_then(as_scalar)).ok_or_else(|| Exception::type_error("full(): argument 'fill_value' must be Number"))?;
-        let inferred = match fill {
-            Scalar::Float(_) => DType::Float32,
-            Scalar::Int(_) => DType::Int64,
-            Scalar::Bool(_) => DType::Bool,
-        };
-        let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(inferred);
+        let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(scalar_dtype(fill));
         engine::check_scalar_fits(fill, dtype).map_err(exc)?;
         finish(Tensor::full(&shape, fill, dtype), requires_grad.as_ref())
     }));
@@ -704,7 +705,10 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             Some(_) => (num(a.as_ref(), Scalar::Int(0), "start", 1)?, num(b.as_ref(), Scalar::Int(0), "end", 2)?),
         };
         let step = num(step.as_ref(), Scalar::Int(1), "step", 3)?;
-        let t = Tensor::arange(start, end, step, dtype_arg(dtype.as_ref())?).map_err(exc)?;
+        // A float bound or step makes the default dtype (the engine's own choice is float32).
+        let any_float = [start, end, step].iter().any(|s| matches!(s, Scalar::Float(_)));
+        let dtype = dtype_arg(dtype.as_ref())?.or(any_float.then(default_dtype));
+        let t = Tensor::arange(start, end, step, dtype).map_err(exc)?;
         finish(t, requires_grad.as_ref())
     }));
     m.set("linspace", Value::builtin("linspace", |_, args| {
@@ -717,7 +721,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             scalar_arg(start.as_ref(), "start")?,
             scalar_arg(end.as_ref(), "end")?,
             steps as usize,
-            dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32),
+            or_default(dtype_arg(dtype.as_ref())?),
         )
         .map_err(exc)?;
         finish(t, requires_grad.as_ref())
@@ -734,7 +738,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             scalar_arg(end.as_ref(), "end")?,
             steps as usize,
             f64_arg(base.as_ref(), 10.0, "base")?,
-            dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32),
+            or_default(dtype_arg(dtype.as_ref())?),
         )
         .map_err(exc)?;
         finish(t, requires_grad.as_ref())
@@ -747,7 +751,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             Some(v) => v.expect_int("m")?.max(0) as usize,
         };
         engine::check_size(&[n, m]).map_err(exc)?;
-        finish(Tensor::eye(n, m, dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32)), requires_grad.as_ref())
+        finish(Tensor::eye(n, m, or_default(dtype_arg(dtype.as_ref())?)), requires_grad.as_ref())
     }));
     let g = shared.clone();
     m.set("randint", Value::builtin("randint", move |interp, args| {
@@ -827,17 +831,6 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
         let [state] = args.bind(&["new_state"])?;
         set_rng_state(&mut g.rng.borrow_mut(), state.as_ref())?;
         Ok(Value::None)
-    }));
-    m.set("set_default_dtype", Value::builtin("set_default_dtype", |_, args| {
-        let [d] = args.bind(&["d"])?;
-        match dtype_arg(d.as_ref())? {
-            Some(DType::Float32) => Ok(Value::None),
-            Some(DType::Float64 | DType::Float16 | DType::BFloat16) => Err(Exception::unsupported(
-                "torch.set_default_dtype to a dtype other than torch.float32 (docs/divergences.md)",
-            )),
-            Some(_) => Err(Exception::type_error("only floating-point types are supported as the default type")),
-            None => Err(Exception::type_error("set_default_dtype(): argument 'd' must be torch.dtype")),
-        }
     }));
     m.set("Generator", class("Generator", "torch", |_, args| {
         let [_device] = args.bind(&["device="])?;
@@ -983,11 +976,11 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             let own = match s {
                 Scalar::Bool(_) => DType::Bool,
                 Scalar::Int(_) => DType::Int64,
-                Scalar::Float(_) => DType::Float32,
+                Scalar::Float(_) => default_dtype(),
             };
             match as_tensor(other).map(|t| t.dtype()) {
                 Some(d) if d.is_floating_point() => d,
-                Some(d) if d.is_integral() && own != DType::Float32 => d,
+                Some(d) if d.is_integral() && !own.is_floating_point() => d,
                 _ => own,
             }
         };
@@ -1009,6 +1002,7 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     api::install(&m);
     legacy_types::install(&m);
     dtype_info::install(&m);
+    default_dtype::install(&m);
     determinism::install(&m);
     threads::install(&m);
     linalg::install(&m);
@@ -1031,6 +1025,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
     tensor_misc::install(&m);
     special::install(&m);
     strided_ops::install(&m);
+    docstring_gaps::install(&m);
+    gradient::install(&m);
     m
 }
 

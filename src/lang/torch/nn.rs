@@ -3,7 +3,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::{Shared, class};
 use crate::lang::native::{Args, NativeObject};
 use crate::lang::value::Instance;
@@ -427,7 +427,7 @@ impl PyModule {
                     let (out, bias) = { let l = l.borrow(); (l.out_features, l.bias.is_some()) };
                     let n_in = x.shape().last().copied().unwrap_or(0);
                     crate::tensor::check_size(&[out, n_in]).map_err(exc)?;
-                    let fresh = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut());
+                    let fresh = tnn::Linear::new(n_in, out, bias, &mut rng.borrow_mut(), super::default_dtype());
                     let mut l = l.borrow_mut();
                     l.weight.materialize_from(fresh.weight).map_err(exc)?;
                     if let (Some(b), Some(fb)) = (&l.bias, fresh.bias) {
@@ -632,15 +632,6 @@ pub fn gelu_tanh(v: Option<&Value>) -> R<bool> {
         Some(Value::Str(s)) if &**s == "tanh" => Ok(true),
         Some(v) => Err(Exception::runtime_error(format!("approximate argument must be either none or tanh., got {}", v.repr()))),
     }
-}
-
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{name} must be a Tensor, not {}",
-            v.map_or("nothing".to_string(), Value::type_name)
-        ))
-    })
 }
 
 fn activation(a: Activation, x: &Tensor) -> R<Tensor> {
@@ -1357,7 +1348,7 @@ fn sequential(items: Vec<Value>) -> Value {
 /// `nn.Parameter`: a leaf tensor that requires grad and prints as `Parameter containing:`.
 pub fn parameter(data: Option<&Value>, requires_grad: bool) -> R<Value> {
     let t = match data {
-        None | Some(Value::None) => Tensor::zeros(&[0], crate::tensor::DType::Float32),
+        None | Some(Value::None) => Tensor::zeros(&[0], super::default_dtype()),
         Some(v) => tensor_arg(Some(v), "data")?,
     };
     let p = Tensor::parameter(&t);
@@ -1479,8 +1470,9 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
     m.set("Linear", class("Linear", "torch.nn", move |_, args| {
         let [i, o, bias, device, dtype] = args.bind(&["in_features", "out_features", "bias=", "device=", "dtype="])?;
         let _on = super::device::build_on(device.as_ref())?;
-        if super::convert::dtype_arg(dtype.as_ref())?.is_some_and(|d| d != crate::tensor::DType::Float32) {
-            return Err(Exception::unsupported("nn.Linear(dtype=) other than torch.float32 (call .to(dtype) after)"));
+        let dtype = super::or_default(super::convert::dtype_arg(dtype.as_ref())?);
+        if !dtype.is_floating_point() {
+            return Err(Exception::type_error("nn.Linear(dtype=) must be a floating-point dtype"));
         }
         let i = i.map_or(Ok(0), |v| v.expect_int("in_features"))?;
         let o = o.map_or(Ok(0), |v| v.expect_int("out_features"))?;
@@ -1488,7 +1480,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             return Err(Exception::runtime_error(format!("Trying to create tensor with negative dimension {}: [{o}, {i}]", i.min(o))));
         }
         crate::tensor::check_size(&[o as usize, i as usize]).map_err(exc)?;
-        let lin = tnn::Linear::new(i as usize, o as usize, bool_arg(bias.as_ref(), true), &mut g.rng.borrow_mut());
+        let lin = tnn::Linear::new(i as usize, o as usize, bool_arg(bias.as_ref(), true), &mut g.rng.borrow_mut(), dtype);
         Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(None))))
     }));
     let g = shared.clone();
@@ -1500,7 +1492,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         }
         // Shapes without draws until the first call: (out, 0) draws nothing from the generator.
         let mut none = crate::tensor::Generator::new(0);
-        let lin = tnn::Linear::new(0, o as usize, bool_arg(bias.as_ref(), true), &mut none);
+        let lin = tnn::Linear::new(0, o as usize, bool_arg(bias.as_ref(), true), &mut none, super::default_dtype());
         Ok(module(Kind::Linear(RefCell::new(lin), RefCell::new(Some(super::uninit::Lazy::Pending(g.rng.clone()))))))
     }));
     for (name, act) in [("ReLU", Activation::ReLU), ("Sigmoid", Activation::Sigmoid), ("Tanh", Activation::Tanh), ("Identity", Activation::Identity)] {
@@ -1542,7 +1534,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
             }
         };
         crate::tensor::check_size(&[num as usize, dim as usize]).map_err(exc)?;
-        let e = tnn::Embedding::new(num as usize, dim as usize, pad, &mut g.rng.borrow_mut()).map_err(exc)?;
+        let e = tnn::Embedding::new(num as usize, dim as usize, pad, &mut g.rng.borrow_mut(), super::default_dtype()).map_err(exc)?;
         Ok(module(Kind::Embedding(RefCell::new(e))))
     }));
     m.set("GELU", class("GELU", "torch.nn", |_, args| {
@@ -1586,7 +1578,7 @@ pub fn nn_module(shared: &std::rc::Rc<Shared>) -> Module {
         let shape = normalized_shape_arg(interp, shape)?;
         let eps = f64_arg(eps.as_ref(), 1e-5, "eps")?;
         let affine = bool_arg(affine.as_ref(), true);
-        let param = |v: f64| Tensor::parameter(&Tensor::full(&shape, crate::tensor::Scalar::Float(v), crate::tensor::DType::Float32));
+        let param = |v: f64| Tensor::parameter(&Tensor::full(&shape, crate::tensor::Scalar::Float(v), super::default_dtype()));
         let weight = affine.then(|| param(1.0));
         let bias = (affine && bool_arg(bias.as_ref(), true)).then(|| param(0.0));
         Ok(module(Kind::LayerNorm(LayerNormState { shape, eps, weight: RefCell::new(weight), bias: RefCell::new(bias) })))

@@ -7,7 +7,7 @@ use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
 use super::tensor::NoGrad;
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{Scalar, Tensor};
 
 /// The tensors of `parameters`: one Tensor or an iterable of them.
 fn tensors(interp: &mut Interpreter, v: Option<Value>, fname: &str) -> R<Vec<Tensor>> {
@@ -53,7 +53,7 @@ fn clip_grad_norm(interp: &mut Interpreter, args: Args) -> R<Value> {
     let _guard = NoGrad::new();
     let grads = grads(&params);
     if grads.is_empty() {
-        return Ok(tv(Tensor::scalar(Scalar::Float(0.0), DType::Float32)));
+        return Ok(tv(Tensor::scalar(Scalar::Float(0.0), super::default_dtype())));
     }
     let norms = grads
         .iter()

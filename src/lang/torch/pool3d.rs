@@ -4,7 +4,7 @@
 
 use std::any::Any;
 
-use super::conv::tensor_arg;
+use super::convert::tensor_arg;
 use super::convert::{bool_arg, exc, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;

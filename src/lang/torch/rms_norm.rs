@@ -186,7 +186,7 @@ pub fn register(m: &Module) {
                 Some(v) => Some(v.expect_f64("eps")?),
             };
             let weight = bool_arg(affine.as_ref(), true)
-                .then(|| Tensor::parameter(&Tensor::ones(&shape, DType::Float32)));
+                .then(|| Tensor::parameter(&Tensor::ones(&shape, super::default_dtype())));
             Ok(ext_module(RmsNorm {
                 shape,
                 eps,

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;
 use super::tensor::NoGrad;
@@ -15,7 +15,7 @@ use crate::lang::{Exception, Interpreter, Module, Value};
 use super::rnn_packed::{PackedSeq, packed_arg};
 use crate::tensor::rnn::{self, CellWeights, Mode, RnnConfig, State};
 use crate::tensor::rnn_packed;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
 
@@ -42,7 +42,7 @@ impl Params {
         };
         let mut v = Vec::with_capacity(shapes.len());
         for (name, shape) in shapes {
-            let t = Tensor::zeros(&shape, DType::Float32);
+            let t = Tensor::zeros(&shape, super::default_dtype());
             crate::tensor::uniform_(&t, g, -stdv, stdv).map_err(exc)?;
             v.push((name, Tensor::parameter(&t)));
         }
@@ -127,15 +127,6 @@ pub struct CellLayer {
     hidden_size: usize,
     bias: bool,
     params: Params,
-}
-
-fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{name} must be a Tensor, not {}",
-            v.map_or("nothing".to_string(), Value::type_name)
-        ))
-    })
 }
 
 fn shape_list(s: &[usize]) -> String {

@@ -296,6 +296,12 @@ fn clamp(t: &Tensor, min: Option<&Value>, max: Option<&Value>) -> R<Tensor> {
         }
     }
     let dtype = result_type_of(&tensors, &scalars);
+    // Floats only from Python numbers: the default dtype (the engine's answer is float32).
+    let dtype = if dtype.is_floating_point() && !tensors.iter().any(|t| t.dtype().is_floating_point()) {
+        super::default_dtype()
+    } else {
+        dtype
+    };
     let x = if dtype == t.dtype() {
         t.clone()
     } else {

@@ -5,7 +5,7 @@
 //! engine's `special_ops.rs`.
 
 use super::R;
-use super::convert::{as_scalar, as_tensor, exc, tv};
+use super::convert::{as_scalar, as_tensor, exc, tensor_param_at, tv};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{DType, Scalar, Special, Tensor};
@@ -29,15 +29,6 @@ const UNARY: &[(&str, Special, bool)] = &[
 
 /// Tensor methods this file answers (in-place forms go through `inplace.rs`).
 const METHODS: &[&str] = &["digamma", "i0", "lgamma", "polygamma", "mvlgamma"];
-
-fn tensor_arg(v: Option<&Value>, fname: &str, arg: &str, pos: usize) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
 
 fn int_arg(v: Option<&Value>, fname: &str, arg: &str, pos: usize) -> R<i64> {
     match v {
@@ -72,29 +63,29 @@ fn binary_args(
                 x.clone(),
                 Tensor::scalar(Scalar::Float(s.as_f64()), float_of(x)),
             )),
-            None => Err(tensor_arg(b, fname, names[1], 2).unwrap_err()),
+            None => Err(tensor_param_at(b, fname, names[1], 2).unwrap_err()),
         },
         (None, Some(y)) => match a.and_then(as_scalar) {
             Some(s) => Ok((
                 Tensor::scalar(Scalar::Float(s.as_f64()), float_of(y)),
                 y.clone(),
             )),
-            None => Err(tensor_arg(a, fname, names[0], 1).unwrap_err()),
+            None => Err(tensor_param_at(a, fname, names[0], 1).unwrap_err()),
         },
-        (None, None) => Err(tensor_arg(a, fname, names[0], 1).unwrap_err()),
+        (None, None) => Err(tensor_param_at(a, fname, names[0], 1).unwrap_err()),
     }
 }
 
 fn polygamma(_: &mut Interpreter, args: Args, fname: &str) -> R<Value> {
     let [n, input] = args.bind(&["n", "input"])?;
     let n = int_arg(n.as_ref(), fname, "n", 1)?;
-    let t = tensor_arg(input.as_ref(), fname, "input", 2)?;
+    let t = tensor_param_at(input.as_ref(), fname, "input", 2)?;
     t.polygamma(n).map(tv).map_err(exc)
 }
 
 fn mvlgamma(_: &mut Interpreter, args: Args, fname: &str) -> R<Value> {
     let [input, p] = args.bind(&["input", "p"])?;
-    let t = tensor_arg(input.as_ref(), fname, "input", 1)?;
+    let t = tensor_param_at(input.as_ref(), fname, "input", 1)?;
     let p = int_arg(p.as_ref(), fname, "p", 2)?;
     t.mvlgamma(p).map(tv).map_err(exc)
 }
@@ -109,7 +100,7 @@ pub fn install(torch: &Module, special: &Module) {
                 match input.as_ref().and_then(as_tensor) {
                     Some(t) => t.special(op).map(tv).map_err(exc),
                     None => Err(
-                        tensor_arg(input.as_ref(), &format!("{prefix}{name}"), "input", 1)
+                        tensor_param_at(input.as_ref(), &format!("{prefix}{name}"), "input", 1)
                             .unwrap_err(),
                     ),
                 }
@@ -124,7 +115,7 @@ pub fn install(torch: &Module, special: &Module) {
         "lgamma",
         Value::builtin("lgamma", |_, args| {
             let [input] = args.bind(&["input"])?;
-            let t = tensor_arg(input.as_ref(), "lgamma", "input", 1)?;
+            let t = tensor_param_at(input.as_ref(), "lgamma", "input", 1)?;
             t.special(Special::Lgamma).map(tv).map_err(exc)
         }),
     );
@@ -132,7 +123,7 @@ pub fn install(torch: &Module, special: &Module) {
         "ndtr",
         Value::builtin("ndtr", |_, args| {
             let [input] = args.bind(&["input"])?;
-            tensor_arg(input.as_ref(), "special_ndtr", "input", 1)?
+            tensor_param_at(input.as_ref(), "special_ndtr", "input", 1)?
                 .ndtr()
                 .map(tv)
                 .map_err(exc)
@@ -178,7 +169,7 @@ pub fn install(torch: &Module, special: &Module) {
 pub fn method(this: &Value, name: &str) -> Option<Value> {
     let name: &'static str = METHODS.iter().copied().find(|n| *n == name)?;
     Some(Value::method(this.clone(), name, move |_, args| {
-        let t = tensor_arg(args.this.as_ref(), name, "self", 0)?;
+        let t = tensor_param_at(args.this.as_ref(), name, "self", 0)?;
         let op = match name {
             "digamma" => Some(Special::Digamma),
             "i0" => Some(Special::I0),

@@ -3,18 +3,9 @@
 //! `strided_ops.rs`.
 
 use super::R;
-use super::convert::{as_tensor, bool_arg, dim_list, dtype_arg, exc, tv};
+use super::convert::{bool_arg, dim_list, dtype_arg, exc, tensor_param_at, tv};
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::{DType, Tensor};
-
-fn tensor_arg(v: Option<&Value>, fname: &str, arg: &str, pos: usize) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
 
 /// A size or stride argument: a tuple, list or `torch.Size` of ints.
 fn int_list(
@@ -90,8 +81,8 @@ fn put(
     source: Option<&Value>,
     accumulate: Option<&Value>,
 ) -> R<Value> {
-    let index = tensor_arg(index, "put", "index", 1)?;
-    let source = tensor_arg(source, "put", "source", 2)?;
+    let index = tensor_param_at(index, "put", "index", 1)?;
+    let source = tensor_param_at(source, "put", "source", 2)?;
     t.put(&index, &source, bool_arg(accumulate, false))
         .map(tv)
         .map_err(exc)
@@ -106,8 +97,8 @@ fn index_reduce(
     include_self: Option<&Value>,
 ) -> R<Value> {
     let dim = dim.map_or(Ok(0), |d| d.expect_int("dim"))? as isize;
-    let index = tensor_arg(index, "index_reduce", "index", 2)?;
-    let source = tensor_arg(source, "index_reduce", "source", 3)?;
+    let index = tensor_param_at(index, "index_reduce", "index", 2)?;
+    let source = tensor_param_at(source, "index_reduce", "source", 3)?;
     let reduce = match reduce {
         Some(Value::Str(s)) => s.to_string(),
         other => {
@@ -129,7 +120,7 @@ pub fn install(m: &Module) {
         Value::builtin("as_strided", |interp, args| {
             let [input, size, stride, offset] =
                 args.bind(&["input", "size", "stride", "storage_offset="])?;
-            let t = tensor_arg(input.as_ref(), "as_strided", "input", 1)?;
+            let t = tensor_param_at(input.as_ref(), "as_strided", "input", 1)?;
             as_strided(interp, &t, size.as_ref(), stride.as_ref(), offset.as_ref())
         }),
     );
@@ -146,7 +137,7 @@ pub fn install(m: &Module) {
                 "requires_grad=",
                 "pin_memory=",
             ])?;
-            let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32);
+            let dtype = super::or_default(dtype_arg(dtype.as_ref())?);
             empty_strided(
                 interp,
                 size.as_ref(),
@@ -163,7 +154,7 @@ pub fn install(m: &Module) {
             let [input, index, source, acc] =
                 args.bind(&["input", "index", "source", "accumulate="])?;
             put(
-                &tensor_arg(input.as_ref(), "put", "input", 1)?,
+                &tensor_param_at(input.as_ref(), "put", "input", 1)?,
                 index.as_ref(),
                 source.as_ref(),
                 acc.as_ref(),
@@ -182,7 +173,7 @@ pub fn install(m: &Module) {
                 "*",
                 "include_self=",
             ])?;
-            let t = tensor_arg(input.as_ref(), "index_reduce", "input", 1)?;
+            let t = tensor_param_at(input.as_ref(), "index_reduce", "input", 1)?;
             index_reduce(
                 &t,
                 dim.as_ref(),
@@ -201,7 +192,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         .into_iter()
         .find(|n| *n == name)?;
     Some(Value::method(this.clone(), name, move |interp, args| {
-        let t = tensor_arg(args.this.as_ref(), name, "self", 0)?;
+        let t = tensor_param_at(args.this.as_ref(), name, "self", 0)?;
         match name {
             "as_strided" => {
                 let [size, stride, offset] = args.bind(&["size", "stride", "storage_offset="])?;

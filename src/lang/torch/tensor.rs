@@ -2,10 +2,7 @@
 
 use std::cell::Cell;
 
-use super::convert::{
-    as_scalar, as_tensor, big_scalar, long_overflow, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, scalar_value, tolist, tv,
-    PySize,
-};
+use super::convert::{PySize, as_scalar, as_tensor, big_scalar, bool_arg, dim_list, dims_args, dtype_arg, dtype_value, exc, f64_arg, long_overflow, scalar_value, tensor_param, tolist, tv};
 use crate::lang::ast::{BinOp, UnaryOp};
 use crate::lang::native::{Args, NativeObject, Op};
 use crate::lang::{Exception, Interpreter, Value};
@@ -44,6 +41,21 @@ pub fn binary(a: &Tensor, op: BinOp, b: &Value, reflected: bool) -> R<Option<Ten
         return floor_div(a, b, reflected);
     }
     let Some(b) = operand(a, b)? else { return Ok(None) };
+    // Integer operands whose result is floating (`ints * 1.5`, `ints / 2`) are made the
+    // default dtype first, as PyTorch's result type is; the engine would make float32.
+    let makes_floats = !a.dtype().is_floating_point()
+        && match &b {
+            Operand::S(Scalar::Float(_)) => matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Pow | BinOp::Mod),
+            Operand::S(_) => op == BinOp::Div,
+            Operand::T(t) => op == BinOp::Div && !t.dtype().is_floating_point(),
+        };
+    let cast;
+    let a = if makes_floats {
+        cast = super::float_input(a)?;
+        &cast
+    } else {
+        a
+    };
     let other = match &b {
         Operand::T(t) => Some(*t),
         Operand::S(_) => None,
@@ -97,7 +109,7 @@ fn floor_div(a: &Tensor, b: &Value, reflected: bool) -> R<Option<Tensor>> {
     }
     let left = match (as_tensor(b), as_scalar(b)) {
         (Some(t), _) => t.clone(),
-        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, DType::Float32),
+        (None, Some(s @ Scalar::Float(_))) => Tensor::scalar(s, super::default_dtype()),
         (None, Some(s)) => Tensor::scalar(s, DType::Int64),
         _ => return Ok(None),
     };
@@ -493,7 +505,9 @@ impl NativeObject for GradModeFn {
 fn unary_method(this: &Value, name: &'static str, f: fn(&Tensor) -> crate::tensor::Result<Tensor>) -> Value {
     Value::method(this.clone(), name, move |_, args| {
         let [] = args.bind(&[])?;
-        Ok(tv(f(&receiver(&args)?).map_err(exc)?))
+        let t = receiver(&args)?;
+        let t = if super::default_dtype::makes_floats(name) { super::float_input(&t)? } else { t };
+        Ok(tv(f(&t).map_err(exc)?))
     })
 }
 
@@ -1104,12 +1118,12 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "expand_as" => Value::method(this.clone(), "expand_as", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "expand_as", "other")?;
+            let o = tensor_param(other.as_ref(), "expand_as", "other")?;
             Ok(tv(receiver(&args)?.expand(&o.shape()).map_err(exc)?))
         }),
         "type_as" => Value::method(this.clone(), "type_as", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "type_as", "other")?;
+            let o = tensor_param(other.as_ref(), "type_as", "other")?;
             let t = receiver(&args)?;
             if t.dtype() == o.dtype() {
                 return Ok(args.this.clone().unwrap_or(Value::None));
@@ -1121,7 +1135,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), if inplace { "masked_fill_" } else { "masked_fill" }, move |_, args| {
                 let fname = if inplace { "masked_fill_" } else { "masked_fill" };
                 let [mask, value] = args.bind(&["mask", "value"])?;
-                let m = tensor_arg(mask.as_ref(), fname, "mask")?;
+                let m = tensor_param(mask.as_ref(), fname, "mask")?;
                 let v = match value.as_ref() {
                     Some(v) => match as_tensor(v) {
                         Some(t) if t.dim() == 0 => Some(t.item().map_err(exc)?),
@@ -1142,7 +1156,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "index_select" => Value::method(this.clone(), "index_select", |_, args| {
             let [dim, index] = args.bind(&["dim", "index"])?;
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-            let i = tensor_arg(index.as_ref(), "index_select", "index")?;
+            let i = tensor_param(index.as_ref(), "index_select", "index")?;
             if i.dtype() != DType::Int64 {
                 return Err(Exception::runtime_error("index_select(): Expected dtype int32 or int64 for index"));
             }
@@ -1155,7 +1169,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "gather" => Value::method(this.clone(), "gather", |_, args| {
             let [dim, index] = args.bind(&["dim", "index"])?;
             let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-            let i = tensor_arg(index.as_ref(), "gather", "index")?;
+            let i = tensor_param(index.as_ref(), "gather", "index")?;
             Ok(tv(receiver(&args)?.gather(d, &i).map_err(exc)?))
         }),
         "scatter" | "scatter_" | "scatter_add" | "scatter_add_" => {
@@ -1168,7 +1182,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             Value::method(this.clone(), name, move |_, args| {
                 let [dim, index, src, value, reduce] = args.bind(&["dim", "index", "src=", "value=", "*", "reduce="])?;
                 let d = dim.map_or(Ok(0), |v| v.expect_int("dim"))? as isize;
-                let i = tensor_arg(index.as_ref(), name, "index")?;
+                let i = tensor_param(index.as_ref(), name, "index")?;
                 let t = receiver(&args)?;
                 let src = src.or(value).unwrap_or(Value::None);
                 if let Some(r) = reduce.filter(|r| !r.is_none()) {
@@ -1234,7 +1248,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "outer" => Value::method(this.clone(), "outer", |_, args| {
             let [vec2] = args.bind(&["vec2"])?;
-            let o = tensor_arg(vec2.as_ref(), "outer", "vec2")?;
+            let o = tensor_param(vec2.as_ref(), "outer", "vec2")?;
             let t = receiver(&args)?;
             if t.dim() != 1 || o.dim() != 1 {
                 let (which, d) = if t.dim() != 1 { ("self", t.dim()) } else { ("vec2", o.dim()) };
@@ -1294,7 +1308,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "masked_select" => Value::method(this.clone(), "masked_select", |_, args| {
             let [mask] = args.bind(&["mask"])?;
-            let m = tensor_arg(mask.as_ref(), "masked_select", "mask")?;
+            let m = tensor_param(mask.as_ref(), "masked_select", "mask")?;
             if m.dtype() != DType::Bool {
                 return Err(Exception::runtime_error("masked_select: expected BoolTensor for mask"));
             }
@@ -1356,7 +1370,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "bmm" => Value::method(this.clone(), "bmm", |_, args| {
             let [mat2] = args.bind(&["mat2"])?;
-            let o = tensor_arg(mat2.as_ref(), "bmm", "mat2")?;
+            let o = tensor_param(mat2.as_ref(), "bmm", "mat2")?;
             Ok(tv(receiver(&args)?.bmm(&o).map_err(exc)?))
         }),
         "remainder" | "fmod" => {
@@ -1386,7 +1400,7 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "lerp" => Value::method(this.clone(), "lerp", |_, args| {
             let [end, weight] = args.bind(&["end", "weight"])?;
-            let e = tensor_arg(end.as_ref(), "lerp", "end")?;
+            let e = tensor_param(end.as_ref(), "lerp", "end")?;
             let w = match weight.as_ref() {
                 Some(v) if as_tensor(v).is_some_and(|t| t.dim() > 0) => {
                     let w = as_tensor(v).cloned().unwrap_or_else(|| Tensor::scalar(crate::tensor::Scalar::Float(0.0), DType::Float32));
@@ -1398,8 +1412,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         }),
         "atan2" | "arctan2" => Value::method(this.clone(), "atan2", |_, args| {
             let [other] = args.bind(&["other"])?;
-            let o = tensor_arg(other.as_ref(), "atan2", "other")?;
-            Ok(tv(receiver(&args)?.atan2(&o).map_err(exc)?))
+            let o = tensor_param(other.as_ref(), "atan2", "other")?;
+            let t = receiver(&args)?;
+            // Two integer tensors give the default dtype (the engine would make float32).
+            let t = if o.dtype().is_floating_point() { t } else { super::float_input(&t)? };
+            Ok(tv(t.atan2(&o).map_err(exc)?))
         }),
         "repeat_interleave" => Value::method(this.clone(), "repeat_interleave", |_, args| {
             let [repeats, dim, _output_size] = args.bind(&["repeats=", "dim=", "*", "output_size="])?;
@@ -1425,16 +1442,6 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             crate::lang::numpy::from_tensor(&receiver(&args)?)
         }),
         _ => return super::api::method(this, name),
-    })
-}
-
-/// A required tensor argument, with PyTorch's TypeError naming the function and parameter.
-fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
     })
 }
 

@@ -248,7 +248,7 @@ fn range(_: &mut crate::lang::Interpreter, args: Args) -> R<Value> {
         num(end.as_ref(), 0.0, "end")?,
         num(step.as_ref(), 1.0, "step")?,
     );
-    let dtype = dtype_arg(dtype.as_ref())?.unwrap_or(DType::Float32);
+    let dtype = super::or_default(dtype_arg(dtype.as_ref())?);
     if s == 0.0 {
         return Err(Exception::runtime_error("step must be nonzero"));
     }

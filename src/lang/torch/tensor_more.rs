@@ -5,7 +5,8 @@
 //! `xlogy`, `isfinite`, `frac`, `nan_to_num`), each as `torch.f` and as `t.f`.
 
 use super::R;
-use super::tensorfns::{receiver, tensor_arg};
+use super::convert::tensor_param;
+use super::tensorfns::receiver;
 use super::convert::{
     PyReturnType, VALUES_INDICES, as_scalar, as_tensor, bool_arg, exc, f64_arg, kw, tv,
 };
@@ -334,8 +335,8 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 let args = super::alpha::scalar_first(&args, 0, 2, "value").unwrap_or(args);
                 let [t1, t2, value] = args.bind(&["tensor1", "tensor2", "*", "value="])?;
                 let t = receiver(&args)?;
-                let a = tensor_arg(t1.as_ref(), name, "tensor1")?;
-                let b = tensor_arg(t2.as_ref(), name, "tensor2")?;
+                let a = tensor_param(t1.as_ref(), name, "tensor1")?;
+                let b = tensor_param(t2.as_ref(), name, "tensor2")?;
                 let v = value.as_ref().and_then(as_scalar).unwrap_or(Scalar::Int(1));
                 // PyTorch's kernel: `self + value * t1 * t2` (or `/ t2`), left to right.
                 let scaled = if matches!(v, Scalar::Int(1)) {
@@ -360,7 +361,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         "take" => Value::method(this.clone(), "take", |_, args| {
             let [index] = args.bind(&["index"])?;
             let t = receiver(&args)?;
-            let idx = tensor_arg(index.as_ref(), "take", "index")?;
+            let idx = tensor_param(index.as_ref(), "take", "index")?;
             let flat = t.reshape(&[-1]).map_err(exc)?;
             let n = flat.numel() as i64;
             let ix = idx.to_f64_vec();
@@ -390,7 +391,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
         "take_along_dim" => Value::method(this.clone(), "take_along_dim", |_, args| {
             let [indices, dim] = args.bind(&["indices", "dim="])?;
             let t = receiver(&args)?;
-            let idx = tensor_arg(indices.as_ref(), "take_along_dim", "indices")?;
+            let idx = tensor_param(indices.as_ref(), "take_along_dim", "indices")?;
             match dim.filter(|d| !matches!(d, Value::None)) {
                 None => {
                     let flat = t.reshape(&[-1]).map_err(exc)?;
@@ -565,7 +566,7 @@ pub fn method(this: &Value, name: &str) -> Option<Value> {
                 if view { "view_as" } else { "reshape_as" },
                 move |_, args| {
                     let [other] = args.bind(&["other"])?;
-                    let o = tensor_arg(
+                    let o = tensor_param(
                         other.as_ref(),
                         if view { "view_as" } else { "reshape_as" },
                         "other",

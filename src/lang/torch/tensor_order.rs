@@ -3,8 +3,7 @@
 //! NumPy's interpolation modes in PyTorch's float32 or float64 arithmetic.
 
 use super::R;
-use super::convert::{as_scalar, as_tensor, bool_arg, exc, tv};
-use super::tensorfns::tensor_arg;
+use super::convert::{as_scalar, as_tensor, bool_arg, exc, tensor_param, tv};
 use crate::lang::{Exception, Interpreter, Value};
 use crate::tensor::{self as engine, DType, Data, Scalar, Tensor};
 
@@ -75,7 +74,7 @@ pub(super) fn quantile_fn(name: &'static str) -> Value {
             "interpolation=",
             "out=",
         ])?;
-        let t = tensor_arg(input.as_ref(), name, "input")?;
+        let t = tensor_param(input.as_ref(), name, "input")?;
         quantile_impl(interp, &t, q, dim, keepdim, interpolation, name == "nanquantile")
     })
 }

@@ -7,9 +7,7 @@
 
 use std::rc::Rc;
 
-use super::convert::{
-    PyReturnType, VALUES_INDICES, as_scalar, as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tv,
-};
+use super::convert::{PyReturnType, VALUES_INDICES, as_scalar, as_tensor, bool_arg, dim_list, exc, f64_arg, kw, tensor_param, tv};
 use super::tensor_order::{cum_extreme, quantile, quantile_fn, search};
 use super::{R, Shared};
 use crate::lang::native::Args;
@@ -66,7 +64,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
             Value::builtin(name, move |interp, args| {
                 let [input, dim, keepdim, _out] =
                     args.bind(&["input", "dim=", "keepdim=", "*", "out="])?;
-                let t = tensor_arg(input.as_ref(), name, "input")?;
+                let t = tensor_param(input.as_ref(), name, "input")?;
                 amax(
                     &t,
                     dim_list(interp, dim.as_ref())?,
@@ -129,8 +127,8 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
         "kron",
         Value::builtin("kron", |_, args| {
             let [a, b] = args.bind(&["input", "other"])?;
-            let a = tensor_arg(a.as_ref(), "kron", "input")?;
-            let b = tensor_arg(b.as_ref(), "kron", "other")?;
+            let a = tensor_param(a.as_ref(), "kron", "input")?;
+            let b = tensor_param(b.as_ref(), "kron", "other")?;
             kron(&a, &b).map(tv)
         }),
     );
@@ -140,7 +138,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
             Value::builtin(name, move |interp, args| {
                 let [input, dim, unbiased, keepdim, correction] =
                     args.bind(&["input", "dim=", "unbiased=", "keepdim=", "*", "correction="])?;
-                let t = tensor_arg(input.as_ref(), name, "input")?;
+                let t = tensor_param(input.as_ref(), name, "input")?;
                 // `var_mean(t, True)`: the old `unbiased` overload in the `dim` position.
                 let (dim, unbiased) = match dim {
                     Some(Value::Bool(b)) => (None, Some(Value::Bool(b))),
@@ -171,7 +169,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
         Value::builtin("bucketize", |_, args| {
             let [input, boundaries, out_int32, right, _out] =
                 args.bind(&["input", "boundaries", "*", "out_int32=", "right=", "out="])?;
-            let b = tensor_arg(boundaries.as_ref(), "bucketize", "boundaries")?;
+            let b = tensor_param(boundaries.as_ref(), "bucketize", "boundaries")?;
             if b.dim() != 1 {
                 return Err(Exception::runtime_error(format!(
                     "boundaries tensor must be 1 dimension, but got dim({})",
@@ -200,7 +198,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
     m.set("searchsorted", Value::builtin("searchsorted", |_, args| {
         let [seq, values, out_int32, right, side, _sorter, _out] =
             args.bind(&["sorted_sequence", "input", "*", "out_int32=", "right=", "side=", "sorter=", "out="])?;
-        let s = tensor_arg(seq.as_ref(), "searchsorted", "sorted_sequence")?;
+        let s = tensor_param(seq.as_ref(), "searchsorted", "sorted_sequence")?;
         if s.dim() != 1 {
             return Err(Exception::unsupported("searchsorted() with a sorted_sequence of more than one dimension"));
         }
@@ -253,13 +251,14 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
             let mut o = engine::print_options();
             if let Some(p) = profile.filter(|p| !matches!(p, Value::None)) {
                 o = match p.to_str().as_str() {
-                    "default" => engine::PrintOptions::DEFAULT,
+                    "default" => engine::PrintOptions { default_dtype: o.default_dtype, ..engine::PrintOptions::DEFAULT },
                     "short" => engine::PrintOptions {
                         precision: 2,
                         threshold: 1000,
                         edgeitems: 2,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     "full" => engine::PrintOptions {
                         precision: 4,
@@ -267,6 +266,7 @@ pub fn install(m: &Module, shared: &Rc<Shared>) {
                         edgeitems: 3,
                         linewidth: 80,
                         sci_mode: None,
+                        default_dtype: o.default_dtype,
                     },
                     _ => o,
                 };
@@ -594,7 +594,7 @@ pub fn add_functional(m: &Module) {
             Value::builtin(name, move |_, args| {
                 // Binds for the arity and keyword check; `f` reads what it needs.
                 let bound = bind_any(&args, params)?;
-                let x = tensor_arg(bound.as_ref(), name, "input")?;
+                let x = tensor_param(bound.as_ref(), name, "input")?;
                 if !x.dtype().is_floating_point()
                     && !matches!(name, "threshold" | "hardshrink" | "softshrink")
                 {
@@ -611,7 +611,7 @@ pub fn add_functional(m: &Module) {
         "relu6",
         Value::builtin("relu6", |_, args| {
             let [x, _inplace] = args.bind(&["input", "inplace="])?;
-            Ok(tv(tensor_arg(x.as_ref(), "relu6", "input")?
+            Ok(tv(tensor_param(x.as_ref(), "relu6", "input")?
                 .hardtanh(0.0, 6.0)
                 .map_err(exc)?))
         }),
@@ -621,7 +621,7 @@ pub fn add_functional(m: &Module) {
         Value::builtin("softmin", |_, args| {
             let [x, dim, _stacklevel, _dtype] =
                 args.bind(&["input", "dim=", "_stacklevel=", "dtype="])?;
-            let x = tensor_arg(x.as_ref(), "softmin", "input")?;
+            let x = tensor_param(x.as_ref(), "softmin", "input")?;
             let d = match dim {
                 None | Some(Value::None) => {
                     if matches!(x.dim(), 0 | 1 | 3) {
@@ -640,8 +640,8 @@ pub fn add_functional(m: &Module) {
         Value::builtin("pairwise_distance", |_, args| {
             let [a, b, p, eps, keepdim] = args.bind(&["x1", "x2", "p=", "eps=", "keepdim="])?;
             let (a, b) = (
-                tensor_arg(a.as_ref(), "pairwise_distance", "x1")?,
-                tensor_arg(b.as_ref(), "pairwise_distance", "x2")?,
+                tensor_param(a.as_ref(), "pairwise_distance", "x1")?,
+                tensor_param(b.as_ref(), "pairwise_distance", "x2")?,
             );
             let p = f64_arg(p.as_ref(), 2.0, "p")?;
             let eps = f64_arg(eps.as_ref(), 1e-6, "eps")?;
@@ -710,15 +710,6 @@ pub(super) fn receiver(args: &Args) -> R<Tensor> {
         .ok_or_else(|| Exception::type_error("descriptor requires a 'torch._C.TensorBase' object"))
 }
 
-pub(super) fn tensor_arg(v: Option<&Value>, fname: &str, param: &str) -> R<Tensor> {
-    v.and_then(as_tensor).cloned().ok_or_else(|| {
-        Exception::type_error(format!(
-            "{fname}(): argument '{param}' must be Tensor, not {}",
-            v.map_or("NoneType".to_string(), Value::type_name)
-        ))
-    })
-}
-
 fn pair(name: &'static str, values: Tensor, indices: Tensor) -> Value {
     Value::native(PyReturnType {
         name,
@@ -780,6 +771,12 @@ fn amax(t: &Tensor, dims: Option<Vec<isize>>, keep: bool, max: bool) -> R<Tensor
     t.amax_dims(&dims, keep, max).map_err(exc)
 }
 
+/// The dtype of a Python float beside integers: the default dtype where this function computes
+/// it (float32 or float64; a half default computes in float32).
+fn wrapped_float() -> DType {
+    if super::default_dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 }
+}
+
 /// `torch.floor_divide(a, b)`: division rounded toward negative infinity (PyTorch's `div_floor`:
 /// for floats `(a - fmod(a, b)) / b`, corrected by one where the remainder's sign differs from
 /// the divisor's, then rounded to the nearer integer).
@@ -788,7 +785,7 @@ pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
         (Some(t), _) => (t.clone(), t.dim() == 0),
         (None, Some(s)) => {
             let dt = match s {
-                Scalar::Float(_) if !a.dtype().is_floating_point() => DType::Float32,
+                Scalar::Float(_) if !a.dtype().is_floating_point() => wrapped_float(),
                 Scalar::Float(_) => a.dtype(),
                 _ => a.dtype(),
             };
@@ -808,7 +805,7 @@ pub(super) fn floor_divide(a: &Tensor, other: &Value) -> R<Tensor> {
             a.dtype()
         }
     } else if b.dtype().is_floating_point() {
-        if b_scalar { DType::Float32 } else { b.dtype() }
+        if b_scalar { wrapped_float() } else { b.dtype() }
     } else {
         // int32 // int32 stays int32; a number divisor was made a 0-d tensor of `a`'s dtype.
         engine::result_type_of(&[a, &b], &[])

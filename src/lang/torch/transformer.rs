@@ -7,7 +7,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::convert::{as_tensor, bool_arg, exc, f64_arg, tv};
+use super::convert::{as_tensor, bool_arg, exc, f64_arg, tensor_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::{ext_module, native_module, PyModule};
 use super::tensor::NoGrad;
@@ -16,15 +16,9 @@ use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::attention::{self, MhaArgs};
 use crate::tensor::nn as tnn;
-use crate::tensor::{DType, Generator, Tensor};
+use crate::tensor::{Generator, Tensor};
 
 type R<T> = Result<T, Exception>;
-
-pub(super) fn tensor_arg(v: Option<&Value>, name: &str) -> R<Tensor> {
-    v.and_then(as_tensor)
-        .cloned()
-        .ok_or_else(|| Exception::type_error(format!("{name} must be a Tensor, not {}", v.map_or("nothing".to_string(), Value::type_name))))
-}
 
 fn opt_tensor(v: Option<Value>) -> Option<Tensor> {
     v.as_ref().and_then(as_tensor).cloned()
@@ -100,15 +94,15 @@ impl Mha {
         let mut g = rng.borrow_mut();
         // out_proj is built (kaiming weight, uniform bias) before _reset_parameters draws the
         // packed projection with xavier_uniform_ and zeroes both biases.
-        let out = tnn::Linear::new(embed_dim, embed_dim, bias, &mut g);
+        let out = tnn::Linear::new(embed_dim, embed_dim, bias, &mut g, super::default_dtype());
         let _guard = NoGrad::new();
-        let w = Tensor::zeros(&[3 * embed_dim, embed_dim], DType::Float32);
+        let w = Tensor::zeros(&[3 * embed_dim, embed_dim], super::default_dtype());
         let bound = (6.0 / (embed_dim + 3 * embed_dim) as f64).sqrt();
         crate::tensor::uniform_(&w, &mut g, -bound, bound).map_err(exc)?;
         if let Some(b) = &out.bias {
             b.zero_().map_err(exc)?;
         }
-        let in_bias = bias.then(|| Tensor::parameter(&Tensor::zeros(&[3 * embed_dim], DType::Float32)));
+        let in_bias = bias.then(|| Tensor::parameter(&Tensor::zeros(&[3 * embed_dim], super::default_dtype())));
         Ok(Mha {
             embed_dim,
             num_heads,

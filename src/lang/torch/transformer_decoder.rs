@@ -6,10 +6,11 @@
 use std::any::Any;
 use std::rc::Rc;
 
+use super::convert::tensor_arg;
 use super::convert::{bool_arg, exc, f64_arg, tv};
 use super::ext::ExtLayer;
 use super::nn::{PyModule, ext_module, native_module};
-use super::transformer::{Classes, EncoderConfig, Mha, activate, child, size, tensor_arg};
+use super::transformer::{Classes, EncoderConfig, Mha, activate, child, size};
 use super::{Shared, class};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};

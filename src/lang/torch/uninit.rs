@@ -6,7 +6,7 @@
 use super::convert::tv;
 use crate::lang::native::NativeObject;
 use crate::lang::{Exception, Interpreter, Value};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{Tensor};
 
 pub(super) struct Uninitialized(pub(super) Tensor);
 
@@ -35,7 +35,7 @@ impl NativeObject for Uninitialized {
         // initialisation through it (`weight.data.normal_(0, 0.01)`, as d2l does before the
         // first call) touches nothing, and the first call draws the weights as usual.
         Ok(match name {
-            "data" => Some(tv(Tensor::zeros(&[0], DType::Float32))),
+            "data" => Some(tv(Tensor::zeros(&[0], super::default_dtype()))),
             _ => None,
         })
     }
@@ -94,7 +94,7 @@ pub(super) fn load_lazy(lazy: &std::cell::RefCell<Option<Lazy>>, params: &[(&str
             continue;
         };
         crate::tensor::check_size(shape).map_err(super::convert::exc)?;
-        p.materialize_from(Tensor::zeros(shape, DType::Float32)).map_err(super::convert::exc)?;
+        p.materialize_from(Tensor::zeros(shape, super::default_dtype())).map_err(super::convert::exc)?;
     }
     if all {
         *lazy.borrow_mut() = Some(Lazy::Loaded);

@@ -5,7 +5,8 @@
 
 use std::any::Any;
 
-use super::conv::{sizes, tensor_arg};
+use super::convert::tensor_arg;
+use super::conv::{sizes};
 use super::convert::{PySize, exc, tv};
 use super::ext::ExtLayer;
 use super::nn::ext_module;

@@ -371,12 +371,12 @@ fn linear_init_matches_pytorch() {
     ];
     for &(seed, i, o, w, b) in cases {
         let mut g = Generator::new(seed);
-        let l = Linear::new(i, o, true, &mut g);
+        let l = Linear::new(i, o, true, &mut g, DType::Float32);
         assert_values(&format!("Linear({i},{o}) seed {seed} weight"), &l.weight.to_f64_vec(), w);
         assert_values(&format!("Linear({i},{o}) seed {seed} bias"), &l.bias.as_ref().expect("bias").to_f64_vec(), b);
     }
     let mut g = Generator::new(0);
-    let l = Linear::new(4, 2, true, &mut g);
+    let l = Linear::new(4, 2, true, &mut g, DType::Float32);
     assert_eq!(
         l.weight.to_string(),
         "Parameter containing:\ntensor([[-0.0037,  0.2682, -0.4115, -0.3680],\n        [-0.1926,  0.1341, -0.0099,  0.3964]], requires_grad=True)"
@@ -453,7 +453,7 @@ fn nll_on_given_log_probs() {
 
 fn tutorial_losses(seed: u64) -> Vec<f64> {
     let mut g = Generator::new(seed);
-    let model = Linear::new(4, 2, true, &mut g);
+    let model = Linear::new(4, 2, true, &mut g, DType::Float32);
     let mut opt = Adam::new(model.parameters(), AdamConfig::default());
     let x = t32(&[1.0, 2.0, 3.0, 4.0, -1.0, -2.0, -3.0, -4.0], &[2, 4]);
     let y = Tensor::from_data(Data::I64(vec![0, 1]), &[2]).expect("y");

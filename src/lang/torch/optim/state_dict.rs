@@ -54,7 +54,9 @@ impl PyOptimizer {
                 for (k, v) in st {
                     let t = match v {
                         StateValue::Step(s) => {
-                            Tensor::scalar(Scalar::Float(f64::from(s)), DType::Float32)
+                            // `_get_scalar_dtype()`: float64 under a float64 default, else float32.
+                            let d = if super::super::default_dtype() == DType::Float64 { DType::Float64 } else { DType::Float32 };
+                            Tensor::scalar(Scalar::Float(f64::from(s)), d)
                         }
                         StateValue::Buffer(t) => t,
                     };
