@@ -1,14 +1,14 @@
 //! `torch.fft`: discrete Fourier transforms of real and complex tensors (`fft`, `ifft`,
 //! `rfft`, `irfft` and their 2-d and n-d forms), `fftfreq`/`rfftfreq` and `fftshift`/
-//! `ifftshift`. The transform is a mixed-radix Cooley-Tukey in f64 (a direct sum for prime
-//! lengths), rounded to the input's precision at the end: PyTorch's CPU build runs MKL's DFTI,
-//! whose butterflies are not reproduced, so last bits can differ (docs/divergences.md).
+//! `ifftshift`: arguments, dims, lengths, the Hermitian completion of real-output transforms
+//! and the `norm=` scaling; the transform itself is `fft_kernel.rs`, in the input's precision.
 
 use std::rc::Rc;
 
 use super::R;
 use super::complex::ComplexTensor;
 use super::complex_math as cm;
+use super::fft_kernel::Dft;
 use super::convert::{as_tensor, exc, tv};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
@@ -20,6 +20,8 @@ struct Arr {
     im: Vec<f64>,
     shape: Vec<usize>,
     wide: bool,
+    /// The values are a real tensor's (not yet transformed): MKL runs a real-input transform.
+    real: bool,
 }
 
 fn arr(v: &Value, fname: &str) -> R<(Arr, bool)> {
@@ -30,6 +32,7 @@ fn arr(v: &Value, fname: &str) -> R<(Arr, bool)> {
             im: c.im.contiguous().to_f64_vec(),
             shape: c.re.shape(),
             wide,
+            real: false,
         };
         return Ok((a, true));
     }
@@ -45,55 +48,9 @@ fn arr(v: &Value, fname: &str) -> R<(Arr, bool)> {
         re,
         shape: t.shape(),
         wide: t.dtype() == DType::Float64,
+        real: true,
     };
     Ok((a, false))
-}
-
-/// The DFT of `x` (length n) with the sign of the exponent `sign` (-1 forward).
-fn dft(xr: &[f64], xi: &[f64], sign: f64) -> (Vec<f64>, Vec<f64>) {
-    let n = xr.len();
-    if n <= 1 {
-        return (xr.to_vec(), xi.to_vec());
-    }
-    let p = (2..=n).find(|p| n % p == 0).unwrap_or(n);
-    let tw = |t: usize| {
-        let a = 2.0 * std::f64::consts::PI * (t % n) as f64 / n as f64;
-        (a.cos(), sign * a.sin())
-    };
-    let (mut or, mut oi) = (vec![0.0; n], vec![0.0; n]);
-    if p == n {
-        for k in 0..n {
-            let (mut sr, mut si) = (0.0, 0.0);
-            for j in 0..n {
-                let (c, s) = tw(j * k);
-                sr += xr[j] * c - xi[j] * s;
-                si += xr[j] * s + xi[j] * c;
-            }
-            or[k] = sr;
-            oi[k] = si;
-        }
-        return (or, oi);
-    }
-    let m = n / p;
-    let subs: Vec<(Vec<f64>, Vec<f64>)> = (0..p)
-        .map(|r| {
-            let sr: Vec<f64> = (0..m).map(|j| xr[j * p + r]).collect();
-            let si: Vec<f64> = (0..m).map(|j| xi[j * p + r]).collect();
-            dft(&sr, &si, sign)
-        })
-        .collect();
-    for k in 0..n {
-        let (mut sr, mut si) = (0.0, 0.0);
-        for (r, (yr, yi)) in subs.iter().enumerate() {
-            let (c, s) = tw(r * k);
-            let (a, b) = (yr[k % m], yi[k % m]);
-            sr += a * c - b * s;
-            si += a * s + b * c;
-        }
-        or[k] = sr;
-        oi[k] = si;
-    }
-    (or, oi)
 }
 
 /// How a transform scales: PyTorch's `norm=` for a forward or inverse transform of length n.
@@ -125,8 +82,16 @@ fn along(a: &Arr, dim: usize, n: usize, kind: Kind, inverse: bool, norm: &str) -
     shape[dim] = out_len;
     let total = outer * out_len * inner;
     let (mut re, mut im) = (vec![0.0; total], vec![0.0; total]);
-    let sign = if inverse { 1.0 } else { -1.0 };
-    let f = scale(norm, inverse, n);
+    let r = cm::rounder(a.wide);
+    // A real input's inverse transform is the conjugate of its forward one, as PyTorch
+    // computes it (so a zero imaginary part prints as -0).
+    let real = a.real && kind != Kind::C2R;
+    let conj = real && inverse;
+    let dft = Dft {
+        r,
+        sign: if inverse && !conj { 1.0 } else { -1.0 },
+    };
+    let f = r(scale(norm, inverse, n));
     for o in 0..outer {
         for i in 0..inner {
             let (mut xr, mut xi) = (vec![0.0; n], vec![0.0; n]);
@@ -147,11 +112,20 @@ fn along(a: &Arr, dim: usize, n: usize, kind: Kind, inverse: bool, norm: &str) -
                     xi[n - k] = -xi[k];
                 }
             }
-            let (yr, yi) = dft(&xr, &xi, sign);
+            let (yr, mut yi) = dft.run(&xr, &xi, real);
+            if conj {
+                yi.iter_mut().for_each(|v| *v = -*v);
+            }
             for k in 0..out_len {
                 let p = (o * out_len + k) * inner + i;
-                re[p] = yr[k] * f;
-                im[p] = if kind == Kind::C2R { 0.0 } else { yi[k] * f };
+                (re[p], im[p]) = if f == 1.0 {
+                    (yr[k], yi[k])
+                } else {
+                    (r(yr[k] * f), r(yi[k] * f))
+                };
+                if kind == Kind::C2R {
+                    im[p] = 0.0;
+                }
             }
         }
     }
@@ -160,6 +134,7 @@ fn along(a: &Arr, dim: usize, n: usize, kind: Kind, inverse: bool, norm: &str) -
         im,
         shape,
         wide: a.wide,
+        real: false,
     }
 }
 
@@ -273,6 +248,9 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
         ));
     }
     let mut a = a;
+    // ATen's fftn/ifftn (and the 2-d forms) promote a real input to complex and run c2c;
+    // only the 1-d fft/ifft and the real-input transforms run MKL's r2c on real values.
+    a.real &= one || real_in;
     let last = dims.len().saturating_sub(1);
     // Real-input transforms do the last dim first (R2C); real-output ones do it last (C2R).
     let mut order: Vec<usize> = (0..dims.len()).collect();
@@ -309,7 +287,7 @@ fn transform(interp: &mut Interpreter, args: &Args, name: &'static str) -> R<Val
 fn freq(args: &Args, half: bool) -> R<Value> {
     let [n, d, _out, dtype, _l, _dev, _rg] = args.bind(&[
         "n",
-        "d=1.0",
+        "d=",
         "*",
         "out=",
         "dtype=",

@@ -87,6 +87,7 @@ pub mod complex;
 mod complex_math;
 mod complex_new;
 mod fft;
+mod fft_kernel;
 mod module;
 mod nn;
 mod nn_utils;

@@ -1059,6 +1059,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
             let [] = args.bind(&[])?;
             Ok(Value::Bool(receiver(&args)?.dtype().is_floating_point()))
         }),
+        // A real tensor; complex ones are `complex::ComplexTensor`, which answers true.
+        "is_complex" => Value::method(this.clone(), "is_complex", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Bool(false))
+        }),
         // Tensors here are always on the CPU.
         "cpu" => Value::method(this.clone(), "cpu", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),
         "cuda" => Value::method(this.clone(), "cuda", |_, _| super::device::place_on(&Value::str("cuda")).map(|()| Value::None)),
