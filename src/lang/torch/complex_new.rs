@@ -440,7 +440,8 @@ pub fn install(torch: &Module) {
             &[n, 2],
             real_dtype(wide),
             0.0,
-            std::f64::consts::FRAC_1_SQRT_2,
+            // ATen's `std / std::sqrt(2)`: one ulp below FRAC_1_SQRT_2 in double.
+            1.0 / 2f64.sqrt(),
         )
         .map_err(exc)?;
         let part = |i| -> R<Tensor> {

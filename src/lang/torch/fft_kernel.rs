@@ -24,22 +24,23 @@ pub struct Dft {
 
 const H: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
-/// cos and sin of `2*pi*t/n`, exact where symmetry makes them 0, ±1 or ±sqrt(1/2) (the
-/// library's sin(pi) is 1.2e-16, which would print as noise where PyTorch prints 0).
+/// cos and sin of `2*pi*t/n`, exact (correctly rounded) at multiples of 30 and 45 degrees,
+/// where symmetry makes them 0, ±1/2, ±1, ±sqrt(1/2) or ±sqrt(3)/2: the library's sin(pi) is
+/// 1.2e-16, which would print as noise where PyTorch prints 0, and its sin(2pi/3) is one ulp
+/// above sqrt(3)/2, which MKL's double 3-point kernel uses.
 fn turn(t: usize, n: usize) -> (f64, f64) {
     let t = t % n;
+    // cos of k*30 degrees and k*45 degrees; sin is the cos a quarter turn earlier.
+    let s3 = 3f64.sqrt() / 2.0;
+    let twelfths = [1.0, s3, 0.5, 0.0, -0.5, -s3, -1.0, -s3, -0.5, 0.0, 0.5, s3];
+    let eighths = [1.0, H, 0.0, -H, -1.0, -H, 0.0, H];
+    if (12 * t) % n == 0 {
+        let k = 12 * t / n;
+        return (twelfths[k], twelfths[(k + 9) % 12]);
+    }
     if (8 * t) % n == 0 {
-        const EIGHTHS: [(f64, f64); 8] = [
-            (1.0, 0.0),
-            (H, H),
-            (0.0, 1.0),
-            (-H, H),
-            (-1.0, 0.0),
-            (-H, -H),
-            (0.0, -1.0),
-            (H, -H),
-        ];
-        return EIGHTHS[8 * t / n];
+        let k = 8 * t / n;
+        return (eighths[k], eighths[(k + 6) % 8]);
     }
     let a = 2.0 * std::f64::consts::PI * t as f64 / n as f64;
     (a.cos(), a.sin())
@@ -96,7 +97,11 @@ impl Dft {
         if pp != n {
             return self.pfa(xr, xi, n / pp, pp);
         }
-        let top = if p == 2 && n.trailing_zeros() % 2 == 0 { 4 } else { p };
+        let top = if p == 2 && n.trailing_zeros() % 2 == 0 {
+            4
+        } else {
+            p
+        };
         self.cooley_tukey(xr, xi, top)
     }
 
@@ -135,7 +140,8 @@ impl Dft {
             for j in 1..=h {
                 let (c, s) = turn(j * k, p);
                 let (c, s) = (r(c), r(s));
-                let term = |acc: f64, v: f64, w: f64| if j == 1 { r(w * v) } else { r(acc + r(w * v)) };
+                let term =
+                    |acc: f64, v: f64, w: f64| if j == 1 { r(w * v) } else { r(acc + r(w * v)) };
                 car = term(car, tr[j - 1], c);
                 cai = term(cai, ti[j - 1], c);
                 sbr = term(sbr, dr[j - 1], s);
