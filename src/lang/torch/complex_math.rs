@@ -297,7 +297,7 @@ pub fn binary(a: &Operand, b: &Operand, op: Op) -> R<Option<Value>> {
     // A Python-number exponent has ATen's special cases (pow_tensor_scalar_kernel).
     let special: Option<Unary> = match (op, b.rank, b.im[0]) {
         (Op::Bin(BinOp::Pow) | Op::InPlace(BinOp::Pow), 0, 0.0) => match b.re[0] {
-            0.5 => Some(|a, b, r| csqrt(a, b, r)),
+            0.5 => Some(csqrt),
             2.0 => Some(|a, b, r| cmul(a, b, a, b, r)),
             3.0 => Some(|a, b, r| {
                 let (p, q) = cmul(a, b, a, b, r);

@@ -104,7 +104,7 @@ fn along(a: &Arr, dim: usize, n: usize, kind: Kind, inverse: bool, norm: &str) -
                 // The Hermitian completion: X[n-k] = conj(X[k]); the DC (and Nyquist) terms'
                 // imaginary parts are ignored, as a real inverse transform does.
                 xi[0] = 0.0;
-                if n % 2 == 0 && n / 2 < n {
+                if n.is_multiple_of(2) {
                     xi[n / 2] = 0.0;
                 }
                 for k in 1..n.div_ceil(2) {

@@ -34,11 +34,11 @@ fn turn(t: usize, n: usize) -> (f64, f64) {
     let s3 = 3f64.sqrt() / 2.0;
     let twelfths = [1.0, s3, 0.5, 0.0, -0.5, -s3, -1.0, -s3, -0.5, 0.0, 0.5, s3];
     let eighths = [1.0, H, 0.0, -H, -1.0, -H, 0.0, H];
-    if (12 * t) % n == 0 {
+    if (12 * t).is_multiple_of(n) {
         let k = 12 * t / n;
         return (twelfths[k], twelfths[(k + 9) % 12]);
     }
-    if (8 * t) % n == 0 {
+    if (8 * t).is_multiple_of(n) {
         let k = 8 * t / n;
         return (eighths[k], eighths[(k + 6) % 8]);
     }
@@ -81,7 +81,7 @@ impl Dft {
             4 => return self.four(xr, xi),
             _ => {}
         }
-        let p = (2..=n).find(|p| n % p == 0).unwrap_or(n);
+        let p = (2..=n).find(|&p| n.is_multiple_of(p)).unwrap_or(n);
         if p == n {
             return if real {
                 self.odd_real(xr)
@@ -91,13 +91,13 @@ impl Dft {
         }
         // The largest power of the smallest prime: a coprime split when it is not all of n.
         let mut pp = p;
-        while n % (pp * p) == 0 {
+        while n.is_multiple_of(pp * p) {
             pp *= p;
         }
         if pp != n {
             return self.pfa(xr, xi, n / pp, pp);
         }
-        let top = if p == 2 && n.trailing_zeros() % 2 == 0 {
+        let top = if p == 2 && n.trailing_zeros().is_multiple_of(2) {
             4
         } else {
             p
