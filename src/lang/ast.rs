@@ -208,6 +208,8 @@ pub struct Param {
     pub name: Name,
     pub kind: ParamKind,
     pub default: Option<Expr>,
+    /// `name: T`'s `T`, kept for `__annotations__`.
+    pub annotation: Option<Expr>,
 }
 
 #[derive(Debug)]
@@ -217,6 +219,8 @@ pub struct FuncDef {
     pub body: Vec<Stmt>,
     pub decorators: Vec<Expr>,
     pub span: Span,
+    /// `-> T`'s `T`, kept for `__annotations__`.
+    pub returns: Option<Expr>,
     /// The body contains `yield`: calling the function makes a generator.
     pub is_generator: bool,
     /// Names bound in the body (the function's locals), computed once on first call.
@@ -333,6 +337,8 @@ impl ScopeInfo {
 
 #[derive(Debug, Clone)]
 pub struct Handler {
+    /// `except*`: the handler takes its types' part of an exception group.
+    pub star: bool,
     pub typ: Option<Expr>,
     pub name: Option<Name>,
     pub body: Vec<Stmt>,
@@ -371,6 +377,68 @@ pub enum StmtKind {
     With(Vec<(Expr, Option<Expr>)>, Vec<Stmt>),
     Try { body: Vec<Stmt>, handlers: Vec<Handler>, orelse: Vec<Stmt>, finally: Vec<Stmt> },
     Raise(Option<Expr>, Option<Expr>),
+    /// `match subject:` and its `case`s, in order.
+    Match(Expr, Vec<MatchCase>),
+}
+
+/// One `case pattern if guard: body` of a `match` statement.
+#[derive(Debug, Clone)]
+pub struct MatchCase {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum PatternKind {
+    /// A literal or a dotted name, compared with `==`.
+    Value(Expr),
+    /// `None`, `True`, `False`: compared by identity.
+    Singleton(Expr),
+    /// A bare name; `None` for the wildcard `_`.
+    Capture(Option<Name>),
+    /// `[p, ...]`, `(p, ...)` or `p, ...`, with at most one `Star`.
+    Sequence(Vec<Pattern>),
+    /// `*name` in a sequence pattern; `None` for `*_`.
+    Star(Option<Name>),
+    /// `{key: p, ..., **rest}`: keys are literals or dotted names.
+    Mapping(Vec<(Expr, Pattern)>, Option<Name>),
+    /// `Cls(p, ..., attr=p, ...)`.
+    Class(Expr, Vec<Pattern>, Vec<(Name, Pattern)>),
+    Or(Vec<Pattern>),
+    /// `p as name`.
+    As(Box<Pattern>, Name),
+}
+
+impl Pattern {
+    /// The names the pattern binds, in order of appearance.
+    pub fn bound_names(&self, out: &mut Vec<Name>) {
+        match &self.kind {
+            PatternKind::Capture(Some(n)) | PatternKind::Star(Some(n)) => out.push(n.clone()),
+            PatternKind::Sequence(ps) => ps.iter().for_each(|p| p.bound_names(out)),
+            PatternKind::Mapping(items, rest) => {
+                items.iter().for_each(|(_, p)| p.bound_names(out));
+                out.extend(rest.iter().cloned());
+            }
+            PatternKind::Class(_, ps, kws) => {
+                ps.iter().for_each(|p| p.bound_names(out));
+                kws.iter().for_each(|(_, p)| p.bound_names(out));
+            }
+            // Every alternative binds the same names (the parser checks).
+            PatternKind::Or(alts) => alts[0].bound_names(out),
+            PatternKind::As(p, n) => {
+                p.bound_names(out);
+                out.push(n.clone());
+            }
+            PatternKind::Value(_) | PatternKind::Singleton(_) | PatternKind::Capture(None) | PatternKind::Star(None) => {}
+        }
+    }
 }
 
 impl FuncDef {
@@ -468,6 +536,20 @@ fn collect_stmts(stmts: &[Stmt], info: &mut ScopeInfo) {
                 }
                 collect_stmts(orelse, info);
                 collect_stmts(finally, info);
+            }
+            StmtKind::Match(subject, cases) => {
+                collect_walrus(subject, info);
+                for c in cases {
+                    let mut names = Vec::new();
+                    c.pattern.bound_names(&mut names);
+                    for n in &names {
+                        info.add_local(n);
+                    }
+                    if let Some(g) = &c.guard {
+                        collect_walrus(g, info);
+                    }
+                    collect_stmts(&c.body, info);
+                }
             }
             StmtKind::Break
             | StmtKind::Continue

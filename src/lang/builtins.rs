@@ -20,6 +20,8 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("BaseException", ""),
     ("Exception", "BaseException"),
     ("KeyboardInterrupt", "BaseException"),
+    ("BaseExceptionGroup", "BaseException"),
+    ("ExceptionGroup", "Exception"),
     ("SystemExit", "BaseException"),
     ("ArithmeticError", "Exception"),
     ("ZeroDivisionError", "ArithmeticError"),
@@ -149,7 +151,7 @@ pub fn type_of(it: &Interpreter, v: &Value) -> Rc<TypeObj> {
     }
 }
 
-fn is_instance(it: &Interpreter, v: &Value, cls: &Value) -> R<bool> {
+pub(crate) fn is_instance(it: &Interpreter, v: &Value, cls: &Value) -> R<bool> {
     match cls {
         Value::Type(t) => {
             if &*t.name == "object" && t.module.is_none() {
@@ -396,6 +398,23 @@ pub fn to_int(it: &mut Interpreter, x: &Value) -> R<Value> {
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => float_to_int(*f),
         Value::Str(s) => parse_int(s, 10),
+        Value::Instance(_) => {
+            for name in ["__int__", "__index__", "__trunc__"] {
+                if let Some(v) = it.call_dunder(x, name, Vec::new())? {
+                    return match v {
+                        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => to_int(it, &v),
+                        other => Err(Exception::type_error(format!("{name} returned non-int (type {})", other.type_name()))),
+                    };
+                }
+            }
+            match super::value::number_half(x) {
+                Some(h) => to_int(it, &h),
+                None => Err(Exception::type_error(format!(
+                    "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                    x.type_name()
+                ))),
+            }
+        }
         Value::Native(n) => {
             let n = n.clone();
             match n.as_number(it)? {
@@ -423,6 +442,27 @@ pub fn to_float(it: &mut Interpreter, x: &Value) -> R<f64> {
         Value::Float(f) => Ok(*f),
         Value::Int(_) | Value::Bool(_) => Ok(x.as_f64().unwrap_or(0.0)),
         Value::BigInt(b) => bigint::to_f64(b),
+        Value::Instance(_) => {
+            for name in ["__float__", "__index__"] {
+                if let Some(v) = it.call_dunder(x, name, Vec::new())? {
+                    return match v {
+                        Value::Float(_) | Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => to_float(it, &v),
+                        other => Err(Exception::type_error(format!(
+                            "{}.{name} returned non-float (type {})",
+                            x.type_name(),
+                            other.type_name()
+                        ))),
+                    };
+                }
+            }
+            match super::value::number_half(x) {
+                Some(h) => to_float(it, &h),
+                None => Err(Exception::type_error(format!(
+                    "float() argument must be a string or a real number, not '{}'",
+                    x.type_name()
+                ))),
+            }
+        }
         Value::Str(s) => {
             let t = s.trim();
             let lower = t.to_ascii_lowercase();
@@ -742,6 +782,10 @@ fn install_functions(it: &mut Interpreter) {
                     return to_int(it, &x);
                 }
                 Ok(bigint::round_int(&bigint::to_big(&x).unwrap_or_default(), n))
+            }
+            (Value::Instance(_), _) if it.dunder(&x, "__round__").is_some() => {
+                let nd = nd.map(Value::Int).into_iter().collect();
+                Ok(it.call_dunder(&x, "__round__", nd)?.unwrap_or(Value::None))
             }
             (o, _) => Err(Exception::type_error(format!("type {} doesn't define __round__ method", o.type_name()))),
         }
@@ -2006,6 +2050,9 @@ fn float_method(_: &mut Interpreter, args: Args) -> R<Value> {
     match &*args.fname {
         "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
         "as_integer_ratio" => {
+            if f.is_nan() {
+                return Err(Exception::value_error("cannot convert NaN to integer ratio"));
+            }
             if !f.is_finite() {
                 return Err(Exception::value_error("cannot convert Infinity to integer ratio"));
             }

@@ -374,7 +374,9 @@ impl Interpreter {
             return Err(Exception::unsupported(format!("class keyword argument '{k}'")));
         }
         let mut bases = Vec::new();
-        for b in &args.pos {
+        // `class P(typing.NamedTuple)`: built as a plain class, then remade as a namedtuple.
+        let typed_namedtuple = matches!(args.pos.as_slice(), [Value::Builtin(b)] if &*b.name == "NamedTuple");
+        for b in args.pos.iter().filter(|_| !typed_namedtuple) {
             match b {
                 Value::Type(t) => bases.push(t.clone()),
                 other => {
@@ -467,7 +469,10 @@ impl Interpreter {
                 .collect();
             super::enums::finish_class(self, &cls, &names)?;
         }
-        let mut value = Value::Type(cls);
+        let mut value = match typed_namedtuple {
+            true => super::namedtuple::from_class(self, &cls)?,
+            false => Value::Type(cls),
+        };
         for d in def.decorators.iter().rev() {
             let dv = self.eval(d, env)?;
             value = self.call(&dv, Args::new("decorator", vec![value])).map_err(|e| e.at(d.span))?;

@@ -266,6 +266,11 @@ fn process(it: &mut Interpreter, cls: &Rc<TypeObj>, opts: Options) -> R<Value> {
     let name = qualname(cls);
     let mut attrs = cls.attrs.borrow_mut();
     attrs.insert("__dataclass_fields__".into(), Value::dict(d));
+    // For `match`'s class patterns: the `__init__` fields, positionally.
+    if !attrs.contains_key("__match_args__") {
+        let names = fields.iter().filter(|f| f.init).map(|f| Value::Str(f.name())).collect();
+        attrs.insert("__match_args__".into(), Value::tuple(names));
+    }
     let method = |n: &str, f: MethodFn| {
         Value::native(NativeMethod(Value::builtin(n, move |it, args| f(it, args))))
     };

@@ -60,6 +60,9 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
     let mut list: Vec<Value> = Vec::new();
     let mut map = super::value::Dict::new();
     let mut last_int: i64 = 0;
+    let flag = super::enum_flags::is_flag_class(cls);
+    let int = cls.mro().iter().any(|t| !t.is_user() && t.module.is_none() && &*t.name == "int");
+    let mut highest: i64 = 0;
     for name in names {
         if name.starts_with('_') {
             continue;
@@ -76,12 +79,13 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
             continue;
         }
         let value = if v.downcast::<Auto>().is_some() {
-            Value::Int(last_int + 1)
+            Value::Int(if flag { super::enum_flags::next_auto(highest) } else { last_int + 1 })
         } else {
             v
         };
         if let Value::Int(i) = value {
             last_int = i;
+            highest = highest.max(i);
         }
         let mut alias = None;
         for m in &list {
@@ -94,10 +98,11 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
         let member = match alias {
             Some(m) => m,
             None => {
+                // An IntEnum/IntFlag member is an int: its value is its builtin half.
                 let inst = Rc::new(Instance {
                     class: cls.clone(),
                     dict: std::cell::RefCell::new(Vec::new()),
-                    native: std::cell::RefCell::new(None),
+                    native: std::cell::RefCell::new(int.then(|| value.clone())),
                 });
                 super::cycles::track_instance(&inst);
                 inst.set("_name_", Value::Str(name.clone()));
@@ -116,6 +121,9 @@ pub fn finish_class(it: &mut Interpreter, cls: &Rc<TypeObj>, names: &[Name]) -> 
     attrs.insert("_member_list_".into(), Value::tuple(list));
     attrs.insert("_member_map_".into(), Value::dict(map));
     drop(attrs);
+    if flag {
+        super::enum_flags::finish(cls)?;
+    }
     it.invalidate_class_flags();
     Ok(())
 }
@@ -131,6 +139,11 @@ pub fn call_class(it: &mut Interpreter, cls: &Rc<TypeObj>, args: &Args) -> R<Opt
             cls.name
         )));
     };
+    if let Value::Int(i) = v
+        && super::enum_flags::is_flag_class(cls)
+    {
+        return super::enum_flags::member_of(it, cls, *i).map(Some);
+    }
     for m in &list {
         let same = it.compare(super::ast::CmpOp::Eq, &member_attr(m, "_value_"), v)?;
         if it.truthy(&same)? {
@@ -167,7 +180,8 @@ fn this_member(args: &Args) -> R<(Value, Rc<TypeObj>)> {
 /// Registers `enum` with `it`.
 pub fn install(it: &mut Interpreter) {
     let object = it.type_object("object");
-    let make_base = |name: &str, extra: Option<Rc<TypeObj>>| {
+    let int = it.type_object("int");
+    let make_base = |name: &str, extra: Option<Rc<TypeObj>>, flag: bool| {
         let mut attrs: NameMap<Value> = NameMap::default();
         attrs.insert("__module__".into(), Value::str("enum"));
         attrs.insert("__qualname__".into(), Value::str(name));
@@ -205,6 +219,9 @@ pub fn install(it: &mut Interpreter) {
                 )))
             }))),
         );
+        if flag {
+            super::enum_flags::add_methods(&mut attrs, is_int);
+        }
         let t = Rc::new(TypeObj::build(
             name.into(),
             Some("enum".into()),
@@ -216,7 +233,10 @@ pub fn install(it: &mut Interpreter) {
         t
     };
     let m = Module::new("enum");
-    m.set("Enum", Value::Type(make_base("Enum", None)));
+    m.set("Enum", Value::Type(make_base("Enum", None, false)));
+    m.set("IntEnum", Value::Type(make_base("IntEnum", int.clone(), false)));
+    m.set("Flag", Value::Type(make_base("Flag", None, true)));
+    m.set("IntFlag", Value::Type(make_base("IntFlag", int, true)));
     m.set(
         "auto",
         Value::builtin("auto", |_, args| {

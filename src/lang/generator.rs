@@ -95,6 +95,16 @@ fn analyse_stmt(s: &Stmt, info: &mut YieldInfo) -> bool {
             }
             any
         }
+        StmtKind::Match(subject, cases) => {
+            let mut any = expr_yields(subject);
+            for c in cases {
+                any |= block(&c.body, info) | c.guard.as_ref().is_some_and(expr_yields);
+            }
+            if any {
+                info.lazy = false;
+            }
+            any
+        }
         // Nested functions and classes have their own scopes.
         StmtKind::Def(_) | StmtKind::Class(_) => false,
         other => {

@@ -374,7 +374,7 @@ pub struct Interpreter {
     /// Raised by the host (another thread) to stop the run: checked on every tick.
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Exceptions being handled by enclosing `except` blocks, for bare `raise`.
-    handling: Vec<Exception>,
+    pub(crate) handling: Vec<Exception>,
     /// Shared empty name for argument lists (saves an allocation per call).
     empty_name: Rc<str>,
     /// Each user class caches whether its MRO defines `__setattr__`, `__getattr__`, or any
@@ -555,8 +555,11 @@ impl Interpreter {
     /// `builtins` and `__main__` is prefixed with its module (`__lesson__.MyError`,
     /// `json.decoder.JSONDecodeError`).
     fn qualified_type(&self, py_type: &str, value: Option<&Value>) -> String {
-        const NATIVE: &[(&str, &str)] =
-            &[("JSONDecodeError", "json.decoder"), ("FrozenInstanceError", "dataclasses")];
+        const NATIVE: &[(&str, &str)] = &[
+            ("JSONDecodeError", "json.decoder"),
+            ("FrozenInstanceError", "dataclasses"),
+            ("PackageNotFoundError", "importlib.metadata"),
+        ];
         if py_type.contains('.') {
             return py_type.to_string();
         }
@@ -678,7 +681,7 @@ impl Interpreter {
 
     // ---- statements ----
 
-    fn exec_block(&mut self, body: &[Stmt], env: &Env) -> R<Flow> {
+    pub(crate) fn exec_block(&mut self, body: &[Stmt], env: &Env) -> R<Flow> {
         for s in body {
             match self.exec(s, env)? {
                 Flow::Normal => {}
@@ -735,6 +738,8 @@ impl Interpreter {
                     && scope.class_body
                 {
                     self.record_annotation(scope, name, ann, env)?;
+                } else if let (None, ExprKind::Name(name, _)) = (env, &target.kind) {
+                    self.record_module_annotation(name, ann)?;
                 }
                 if let Some(v) = value {
                     let v = self.eval(v, env)?;
@@ -861,6 +866,17 @@ impl Interpreter {
                 }
             }
             StmtKind::With(items, body) => return self.exec_with(items, body, env),
+            StmtKind::Match(subject, cases) => return self.exec_match(subject, cases, env),
+            StmtKind::Try { body, handlers, orelse, finally } if handlers.first().is_some_and(|h| h.star) => {
+                let r = self.exec_try_star(body, handlers, orelse, env);
+                if !finally.is_empty() {
+                    match self.exec_block(finally, env)? {
+                        Flow::Normal => {}
+                        other => return Ok(other),
+                    }
+                }
+                return r;
+            }
             StmtKind::Try { body, handlers, orelse, finally } => {
                 return self.exec_try(body, handlers, orelse, finally, env);
             }
@@ -967,7 +983,7 @@ impl Interpreter {
     }
 
     /// The exception instance for `except ... as e`.
-    fn exception_value(&mut self, e: &Exception) -> Value {
+    pub(crate) fn exception_value(&mut self, e: &Exception) -> Value {
         if let Some(v) = &e.0.value {
             return v.clone();
         }
@@ -1185,6 +1201,45 @@ impl Interpreter {
         Ok(())
     }
 
+    /// A function's `__annotations__`: its parameters' and return annotations, evaluated (in
+    /// the scope that defined it) when asked for rather than when `def` ran; one we cannot
+    /// evaluate is None, as for class bodies.
+    fn function_annotations(&mut self, f: &Rc<Function>) -> R<Value> {
+        let env = f.closure.clone();
+        let params = f.def.params.iter().filter_map(|p| Some((p.name.clone(), p.annotation.as_ref()?)));
+        let mut d = super::value::Dict::new();
+        for (n, e) in params.chain(f.def.returns.as_ref().map(|e| (Name::from("return"), e))) {
+            let v = match self.eval(e, &env) {
+                Ok(v) => v,
+                Err(e) if e.is_limit() => return Err(e),
+                Err(_) => Value::None,
+            };
+            d.insert(Value::Str(n), v)?;
+        }
+        Ok(Value::dict(d))
+    }
+
+    /// `name: T` at module level: kept in the globals' `__annotations__`, made on first use.
+    fn record_module_annotation(&mut self, name: &Name, ann: &Expr) -> R<()> {
+        let a = match self.eval(ann, &None) {
+            Ok(a) => a,
+            Err(e) if e.is_limit() => return Err(e),
+            Err(_) => Value::None,
+        };
+        let d = match self.get_global("__annotations__") {
+            Some(d @ Value::Dict(_)) => d,
+            _ => {
+                let d = Value::dict(super::value::Dict::new());
+                self.set_global("__annotations__", d.clone());
+                d
+            }
+        };
+        if let Value::Dict(d) = &d {
+            d.borrow_mut().insert(Value::Str(name.clone()), a)?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn exec_class_body(&mut self, body: &[Stmt], env: &Env) -> R<()> {
         match self.exec_block(body, env)? {
             Flow::Normal => Ok(()),
@@ -1348,7 +1403,7 @@ impl Interpreter {
         self.lookup_global_at(name, slot)
     }
 
-    fn store(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value, env: &Env) {
+    pub(crate) fn store(&mut self, name: &Name, slot: Option<&NameSlot>, value: Value, env: &Env) {
         let Some(s) = env else {
             self.store_global_at(name, slot, value);
             return;
@@ -1389,7 +1444,7 @@ impl Interpreter {
     }
 
     /// Remove a binding; returns whether it existed.
-    fn unbind(&mut self, name: &Name, env: &Env) -> bool {
+    pub(crate) fn unbind(&mut self, name: &Name, env: &Env) -> bool {
         match env {
             None => self.globals.remove(name).is_some(),
             Some(s) => {
@@ -2049,6 +2104,9 @@ impl Interpreter {
                     if !args.kw.is_empty() {
                         return Err(Exception::type_error(format!("{}() takes no keyword arguments", t.name)));
                     }
+                    if super::exc_group::is_group_type(t) {
+                        super::exc_group::check_args(self, t, &args.pos)?;
+                    }
                     return Ok(Value::Exception(Rc::new(ExcValue {
                         typ: t.clone(),
                         args: RefCell::new(args.pos),
@@ -2386,7 +2444,7 @@ impl Interpreter {
                 if self.dunder(v, "__len__").is_some() {
                     return Ok(self.len(v)? > 0);
                 }
-                if let Some(h) = super::classes::builtin_half(v) {
+                if let Some(h) = super::classes::builtin_half(v).or_else(|| super::value::number_half(v)) {
                     return self.truthy(&h);
                 }
                 true
@@ -2892,6 +2950,9 @@ impl Interpreter {
                     return Ok(v);
                 }
             }
+            Value::Exception(e) if super::exc_group::is_group_type(&e.typ) && let Some(v) = super::exc_group::attr(e, name) => {
+                return Ok(v);
+            }
             Value::Exception(e) if name != "args" => {
                 let found = e.dict.borrow().iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone());
                 if let Some(v) = found {
@@ -2960,6 +3021,7 @@ impl Interpreter {
             }
             Value::Function(f) if name == "__name__" => return Ok(Value::Str(f.def.name.clone())),
             Value::Function(f) if name == "__doc__" => return Ok(docstring(&f.def.body)),
+            Value::Function(f) if name == "__annotations__" => return self.function_annotations(f),
             Value::Builtin(b) if name == "__name__" => return Ok(Value::Str(b.name.clone())),
             Value::Exception(e) if name == "args" => return Ok(Value::tuple(e.args.borrow().clone())),
             Value::Exception(_) if matches!(name, "__cause__" | "__context__") => return Ok(Value::None),
@@ -3233,6 +3295,7 @@ pub(crate) fn index_of(key: &Value, what: &str) -> R<i64> {
         Value::Bool(b) => Ok(*b as i64),
         Value::BigInt(_) => Err(Exception::new("IndexError", "cannot fit 'int' into an index-sized integer")),
         Value::Native(n) if let Some(i) = n.index() => i.map_err(Exception::type_error),
+        Value::Instance(_) if let Some(h @ (Value::Int(_) | Value::Bool(_) | Value::BigInt(_))) = super::value::number_half(key) => index_of(&h, what),
         other => Err(Exception::type_error(format!(
             "{what} indices must be integers or slices, not {}",
             c_type_name(other)

@@ -167,6 +167,14 @@ fn stmt(s: &Stmt, depth: usize) -> Deep {
             a.iter().try_for_each(|a| expr(a, d))?;
             b.iter().try_for_each(|b| expr(b, d))
         }
+        StmtKind::Match(subject, cases) => {
+            expr(subject, d)?;
+            for c in cases {
+                c.guard.iter().try_for_each(|g| expr(g, d))?;
+                stmts(&c.body, d)?;
+            }
+            Ok(())
+        }
         StmtKind::With(items, body) => {
             for (e, t) in items {
                 expr(e, d)?;

@@ -292,6 +292,10 @@ pub fn module() -> Value {
                 if bigint::is_int(&args.pos[0]) {
                     return Ok(bigint::norm(bigint::to_big(&args.pos[0]).unwrap_or_default()));
                 }
+                // A class's own `__floor__`/`__ceil__`/`__trunc__` (a Fraction's exact ones).
+                if let Some(v) = it.call_dunder(&args.pos[0], &format!("__{name}__"), Vec::new())? {
+                    return Ok(v);
+                }
                 float_to_int(f(num(it, &args.pos[0])?))
             }),
         );

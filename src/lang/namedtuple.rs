@@ -121,6 +121,10 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
         "_fields".into(),
         Value::tuple(names.iter().map(|n| Value::Str(n.clone())).collect()),
     );
+    attrs.insert(
+        "__match_args__".into(),
+        Value::tuple(names.iter().map(|n| Value::Str(n.clone())).collect()),
+    );
     let mut fd = Dict::new();
     for (n, d) in names[first_default..].iter().zip(defaults.iter()) {
         fd.insert(Value::Str(n.clone()), d.clone())?;
@@ -264,4 +268,48 @@ pub fn namedtuple(it: &mut Interpreter, args: Args) -> R<Value> {
     super::cycles::track_type(&cls);
     it.invalidate_class_flags();
     Ok(Value::Type(cls))
+}
+
+/// `class P(typing.NamedTuple)`: the fields are the class body's annotations, in order, their
+/// assigned values the defaults; the body's other names (methods, docstring, class variables)
+/// join the namedtuple class made from them.
+pub fn from_class(it: &mut Interpreter, cls: &Rc<TypeObj>) -> R<Value> {
+    let attrs = cls.attrs.borrow().clone();
+    let mut names: Vec<Value> = Vec::new();
+    let mut defaults: Vec<Value> = Vec::new();
+    if let Some(Value::Dict(ann)) = attrs.get("__annotations__") {
+        for k in ann.borrow().keys() {
+            let Value::Str(n) = &k else { continue };
+            match attrs.get(&**n) {
+                Some(d) => defaults.push(d.clone()),
+                None if !defaults.is_empty() => {
+                    let prev = names.last().map(Value::to_str).unwrap_or_default();
+                    return Err(Exception::type_error(format!(
+                        "Non-default namedtuple field {n} cannot follow default field {prev}"
+                    )));
+                }
+                None => {}
+            }
+            names.push(k.clone());
+        }
+    }
+    let mut args = Args::new("NamedTuple", vec![Value::Str(cls.name.clone()), Value::list(names.clone())]);
+    args.kw.push(("defaults".into(), Value::tuple(defaults)));
+    if let Some(m) = attrs.get("__module__") {
+        args.kw.push(("module".into(), m.clone()));
+    }
+    let nt = namedtuple(it, args)?;
+    let Value::Type(t) = &nt else { return Ok(nt) };
+    let fields: Vec<Rc<str>> = names.iter().filter_map(|n| if let Value::Str(s) = n { Some(s.clone()) } else { None }).collect();
+    for (k, v) in attrs {
+        if fields.contains(&k) || matches!(&*k, "__module__" | "__bases__" | "__mro__") {
+            continue;
+        }
+        if let Value::Function(f) = &v {
+            *f.owner.borrow_mut() = Some(Rc::downgrade(t));
+        }
+        t.attrs.borrow_mut().insert(k, v);
+    }
+    it.invalidate_class_flags();
+    Ok(nt)
 }

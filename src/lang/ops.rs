@@ -187,7 +187,9 @@ impl Interpreter {
             return Ok(v);
         }
         // A subclass of list, tuple or dict: the operation acts on its builtin half.
-        let (ha, hb) = (super::classes::builtin_half(a), super::classes::builtin_half(b));
+        // And a subclass of int or float (an IntEnum member) on its number.
+        let half = |v: &Value| super::classes::builtin_half(v).or_else(|| super::value::number_half(v));
+        let (ha, hb) = (half(a), half(b));
         if ha.is_some() || hb.is_some() {
             return self.binary(op, &ha.unwrap_or_else(|| a.clone()), &hb.unwrap_or_else(|| b.clone()));
         }
@@ -529,7 +531,8 @@ impl Interpreter {
         }
         // A class deriving from list, tuple or dict (a namedtuple) compares as its builtin half.
         if nop.is_some() {
-            let (ha, hb) = (super::classes::builtin_half(a), super::classes::builtin_half(b));
+            let half = |v: &Value| super::classes::builtin_half(v).or_else(|| super::value::number_half(v));
+            let (ha, hb) = (half(a), half(b));
             if ha.is_some() || hb.is_some() {
                 return self.compare(op, &ha.unwrap_or_else(|| a.clone()), &hb.unwrap_or_else(|| b.clone()));
             }

@@ -7,6 +7,9 @@ use super::ast::*;
 use super::lexer::{self, LexError, StrLit, Tok, Token};
 use crate::source::Span;
 
+#[path = "parse_pattern.rs"]
+mod pattern;
+
 /// A parse failure: CPython's exception type name and message, and where.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
@@ -29,7 +32,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parse a whole cell. Spans are offsets into the file (`base` added).
 pub fn parse_cell(src: &str, base: usize) -> PResult<Vec<Stmt>> {
     let toks = lexer::tokenize(src, base)?;
-    let mut p = Parser { toks, pos: 0, src, base, depth: 0, nest: 0, func_depth: 0, loop_depth: 0, saw_yield: false };
+    let mut p = Parser { toks, pos: 0, src, base, depth: 0, nest: 0, func_depth: 0, loop_depth: 0, saw_yield: false, class_name: None };
     let mut body = Vec::new();
     while !p.at_eof() {
         if p.check(&Tok::Indent) {
@@ -65,6 +68,9 @@ struct Parser<'a> {
     loop_depth: usize,
     /// A `yield` was parsed in the function being parsed.
     saw_yield: bool,
+    /// The innermost class whose body (or a function in it) is being parsed: its private names
+    /// (`__x`) are mangled to `_Cls__x`, as CPython's compiler does.
+    class_name: Option<Name>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -172,10 +178,25 @@ impl<'a> Parser<'a> {
         match self.peek().clone() {
             Tok::Name(n) => {
                 self.advance();
-                Ok(intern(&n))
+                Ok(self.mangle(&n))
             }
             _ => Err(self.invalid()),
         }
+    }
+
+    /// Private name mangling: inside a class `C`, `__x` (not ending in `__`) names `_C__x`
+    /// (the class name stripped of its leading underscores; none left means no mangling).
+    fn mangle(&self, n: &str) -> Name {
+        if let Some(c) = &self.class_name
+            && n.starts_with("__")
+            && !n.ends_with("__")
+        {
+            let c = c.trim_start_matches('_');
+            if !c.is_empty() {
+                return intern(&format!("_{c}{n}"));
+            }
+        }
+        intern(n)
     }
 
     fn line_of(&self, span: Span) -> usize {
@@ -237,6 +258,11 @@ impl<'a> Parser<'a> {
                 return Ok(vec![Stmt { kind: StmtKind::With(items, body), span }]);
             }
             Some("try") => return Ok(vec![self.try_stmt()?]),
+            None if matches!(self.peek(), Tok::Name(n) if n == "match") => {
+                if let Some(m) = self.match_stmt(start)? {
+                    return Ok(vec![m]);
+                }
+            }
             Some("async") | Some("await") => {
                 return Err(self.unsupported(&format!("'{}'", kw.unwrap_or("")), start));
             }
@@ -585,7 +611,9 @@ impl<'a> Parser<'a> {
         // A class body is neither a function nor a loop: `return` and `break` are errors there.
         let saved_func = std::mem::replace(&mut self.func_depth, 0);
         let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
+        let saved_class = self.class_name.replace(name.clone());
         let body = self.block("class definition", start);
+        self.class_name = saved_class;
         self.func_depth = saved_func;
         self.loop_depth = saved_loop;
         let body = body?;
@@ -600,9 +628,7 @@ impl<'a> Parser<'a> {
         self.expect_op("(")?;
         let params = self.params(")")?;
         self.expect_op(")")?;
-        if self.eat_op("->") {
-            self.expr()?;
-        }
+        let returns = if self.eat_op("->") { Some(self.expr()?) } else { None };
         self.func_depth += 1;
         let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
         let saved_yield = std::mem::replace(&mut self.saw_yield, false);
@@ -612,7 +638,7 @@ impl<'a> Parser<'a> {
         let is_generator = std::mem::replace(&mut self.saw_yield, saved_yield);
         let body = body?;
         let span = start.to(self.prev_span());
-        let def = FuncDef { name, params, body, decorators, span, is_generator, scope: OnceCell::new(), yields: OnceCell::new(), compiled: OnceCell::new() };
+        let def = FuncDef { name, params, body, decorators, span, returns, is_generator, scope: OnceCell::new(), yields: OnceCell::new(), compiled: OnceCell::new() };
         Ok(Stmt { kind: StmtKind::Def(Rc::new(def)), span })
     }
 
@@ -640,9 +666,7 @@ impl<'a> Parser<'a> {
             } else {
                 (if kwonly { ParamKind::KwOnly } else { ParamKind::Normal }, self.name()?)
             };
-            if close == ")" && self.eat_op(":") {
-                self.expr()?;
-            }
+            let annotation = if close == ")" && self.eat_op(":") { Some(self.expr()?) } else { None };
             let default = if self.eat_op("=") { Some(self.expr()?) } else { None };
             if kind == ParamKind::Normal {
                 if default.is_some() {
@@ -660,7 +684,7 @@ impl<'a> Parser<'a> {
                     ..self.error(format!("duplicate argument '{name}' in function definition"))
                 });
             }
-            params.push(Param { name, kind, default });
+            params.push(Param { name, kind, default, annotation });
             if !self.eat_op(",") {
                 break;
             }
@@ -674,6 +698,13 @@ impl<'a> Parser<'a> {
         let mut handlers = Vec::new();
         while self.is_kw("except") {
             let hs = self.advance().span;
+            let star = self.eat_op("*");
+            if handlers.first().is_some_and(|h: &Handler| h.star != star) {
+                return Err(ParseError { span: hs, ..self.error("cannot have both 'except' and 'except*' on the same 'try'") });
+            }
+            if star && self.is_op(":") {
+                return Err(self.error("expected one or more exception types"));
+            }
             let (typ, name) = if self.is_op(":") {
                 (None, None)
             } else {
@@ -692,7 +723,7 @@ impl<'a> Parser<'a> {
                 (Some(t), n)
             };
             let hbody = self.block("'except' statement", hs)?;
-            handlers.push(Handler { typ, name, body: hbody, span: hs });
+            handlers.push(Handler { star, typ, name, body: hbody, span: hs });
         }
         let orelse = if !handlers.is_empty() { self.else_block()? } else { Vec::new() };
         let finally = if self.is_kw("finally") {
@@ -788,7 +819,7 @@ impl<'a> Parser<'a> {
             self.advance();
             let value = self.expr()?;
             let span = s.to(value.span);
-            return Ok(Expr { kind: ExprKind::Walrus(intern(&n), Box::new(value)), span });
+            return Ok(Expr { kind: ExprKind::Walrus(self.mangle(&n), Box::new(value)), span });
         }
         self.expr()
     }
@@ -822,6 +853,7 @@ impl<'a> Parser<'a> {
                 body: vec![ret],
                 decorators: Vec::new(),
                 span,
+                returns: None,
                 is_generator: false,
                 scope: OnceCell::new(),
                 yields: OnceCell::new(),
@@ -1010,7 +1042,7 @@ impl<'a> Parser<'a> {
             } else if let (Tok::Name(n), Tok::Op("=")) = (self.peek().clone(), self.peek_at(1).clone()) {
                 self.advance();
                 self.advance();
-                args.push(Arg::Kw(intern(&n), self.expr()?));
+                args.push(Arg::Kw(self.mangle(&n), self.expr()?));
                 seen_kw = true;
             } else {
                 let e = self.named_expr()?;
@@ -1089,7 +1121,7 @@ impl<'a> Parser<'a> {
         let t = self.advance();
         let span = t.span;
         let kind = match t.tok {
-            Tok::Name(n) => ExprKind::Name(intern(&n), NameSlot::default()),
+            Tok::Name(n) => ExprKind::Name(self.mangle(&n), NameSlot::default()),
             Tok::Int(v) => ExprKind::Int(v),
             Tok::BigInt(v) => ExprKind::BigInt(v),
             Tok::Float(v) => ExprKind::Float(v),
@@ -1412,6 +1444,7 @@ impl<'a> Parser<'a> {
             func_depth: self.func_depth,
             loop_depth: 0,
             saw_yield: false,
+            class_name: self.class_name.clone(),
         };
         let e = p.exprlist()?;
         if !p.is_op(")") {

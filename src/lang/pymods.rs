@@ -1,6 +1,6 @@
 //! Standard-library modules (and missing names of native ones) written in Python, in
 //! `src/lang/pymods/*.py`: code that lessons call rarely and that is shorter in Python than in
-//! Rust (heapq, bisect, statistics, textwrap, reprlib, abc; `string.Template`,
+//! Rust (heapq, bisect, statistics, textwrap, reprlib, abc, fractions; `string.Template`,
 //! `contextlib.contextmanager`, `collections.ChainMap`, ...). A module's source is parsed and
 //! run the first time a lesson imports it, so lessons that do not pay nothing.
 //!
@@ -26,6 +26,7 @@ const MODULES: &[(&str, &str)] = &[
     ("textwrap", include_str!("pymods/textwrap.py")),
     ("reprlib", include_str!("pymods/reprlib.py")),
     ("abc", include_str!("pymods/abc.py")),
+    ("fractions", include_str!("pymods/fractions.py")),
 ];
 
 /// Names that `pymods/extras.py` adds to native modules: the module and one of its names, which

@@ -118,6 +118,7 @@ pub fn install(it: &mut Interpreter) {
     super::pathlib::install(it);
     super::dataclasses::install(it);
     super::json::install(it);
+    super::importlib_metadata::install(it);
     super::enums::install(it);
     super::argparse::install(it);
     super::future::install(it);

@@ -240,6 +240,22 @@ fn typing_module() -> Module {
         m.set(name, Value::native(TypingName(name.into())));
     }
     m.set("TYPE_CHECKING", Value::Bool(false));
+    // `NamedTuple("P", [("x", int)])`; as a base class, `classes::exec_class` recognises it.
+    m.set(
+        "NamedTuple",
+        Value::builtin("NamedTuple", |it, args| {
+            let [typename, fields] = args.bind(&["typename", "fields="])?;
+            let mut names = Vec::new();
+            if let Some(f) = fields {
+                for pair in it.iterate(&f)? {
+                    let name = it.iterate(&pair)?.into_iter().next().unwrap_or(Value::None);
+                    names.push(name);
+                }
+            }
+            let pos = vec![typename.unwrap_or(Value::None), Value::list(names)];
+            super::namedtuple::namedtuple(it, Args::new("NamedTuple", pos))
+        }),
+    );
     m.set(
         "cast",
         Value::builtin("cast", |_, args| {

@@ -306,6 +306,9 @@ impl ExcValue {
             return d.clone();
         }
         let args = self.args.borrow();
+        if let Some(m) = super::exc_group::message(&args).filter(|_| super::exc_group::is_group_type(&self.typ)) {
+            return m;
+        }
         match args.len() {
             0 => String::new(),
             1 if self.typ.mro().iter().any(|t| t.is_named("KeyError") && t.module.is_none()) => args[0].repr(),
@@ -464,8 +467,21 @@ impl Dict {
 }
 
 /// Hash consistent with `key_eq`: 1, 1.0 and True hash alike.
+/// The int or float an instance of a subclass of `int` or `float` holds (an `IntEnum` member):
+/// it hashes, compares and computes as that number.
+pub fn number_half(v: &Value) -> Option<Value> {
+    let Value::Instance(i) = v else { return None };
+    match &*i.native.borrow() {
+        Some(h @ (Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_))) => Some(h.clone()),
+        _ => None,
+    }
+}
+
 pub fn hash_value(v: &Value) -> Result<u64, Exception> {
     use std::hash::{Hash, Hasher};
+    if let Some(h) = number_half(v) {
+        return hash_value(&h);
+    }
     // Keys are hashed on every dict and set access; a multiply-rotate hash is several times
     // cheaper than SipHash, and hash flooding is no concern for a lesson's own data.
     let mut h = NameHasher::default();
@@ -507,6 +523,12 @@ pub fn hash_value(v: &Value) -> Result<u64, Exception> {
 /// the evaluator asks natives first when they are operands of `==`.
 pub fn key_eq(a: &Value, b: &Value) -> bool {
     use Value::*;
+    if matches!(a, Instance(_)) || matches!(b, Instance(_)) {
+        let (ha, hb) = (number_half(a), number_half(b));
+        if ha.is_some() || hb.is_some() {
+            return key_eq(ha.as_ref().unwrap_or(a), hb.as_ref().unwrap_or(b));
+        }
+    }
     match (a, b) {
         (None, None) | (Ellipsis, Ellipsis) => true,
         (Bool(_) | Int(_) | BigInt(_) | Float(_), Bool(_) | Int(_) | BigInt(_) | Float(_)) => num_eq(a, b),

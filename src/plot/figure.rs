@@ -99,6 +99,9 @@ pub struct Axes {
     pub cycle: usize,
     /// A 3-D axes (`projection='3d'`), whose artists are already projected onto the page.
     pub view3d: Option<View3d>,
+    /// A twin made by `twiny()`: its x axis runs along the top, it has no y axis of its own and
+    /// no background, so the axes it twins shows through.
+    pub x_top: bool,
 }
 
 /// What a 3-D axes keeps: the data ranges its box was fitted to, by its first 3-D artist.
@@ -123,6 +126,7 @@ impl Axes {
             y_inverted: false,
             cycle: 0,
             view3d: None,
+            x_top: false,
         }
     }
 
@@ -145,7 +149,7 @@ impl Axes {
 
     /// `cla()`: everything drawn and set goes, the position stays.
     pub fn clear(&mut self) {
-        *self = Axes { rect: self.rect, grid: self.grid, ..Axes::new(self.rect) };
+        *self = Axes { rect: self.rect, grid: self.grid, x_top: self.x_top, ..Axes::new(self.rect) };
     }
 
     /// The data limits of the artists along x (`horizontal`) or y, with the values at which

@@ -191,7 +191,11 @@ fn decorations(ax: &Axes, b: AxBox) -> [f64; 4] {
             bottom += LABEL_PAD + LABEL_SIZE;
         }
     }
-    let top = if ax.title.is_empty() { 0.0 } else { TITLE_PAD + TITLE_SIZE };
+    let mut top = if ax.title.is_empty() { 0.0 } else { TITLE_PAD + TITLE_SIZE };
+    if ax.x_top {
+        top += bottom;
+        bottom = 0.0;
+    }
     [left, TICK_SIZE, top, bottom]
 }
 
@@ -301,7 +305,7 @@ fn draw_axes(c: &mut Canvas, ax: &Axes, b: AxBox, id: &str) {
         ylog: ax.y.scale == Scale::Log,
     };
     c.out.push_str("<g class=\"axes\">");
-    if ax.frame_on {
+    if ax.frame_on && !ax.x_top {
         let _ = write!(
             c.out,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>",
@@ -380,8 +384,10 @@ fn draw_ticks(
 ) {
     let b = tr.b;
     let mut d = String::new();
+    // A twin's x axis (`twiny`) runs along the top edge, its ticks pointing up.
+    let (edge, out) = if ax.x_top { (b.y, -1.0) } else { (b.y + b.h, 1.0) };
     for (t, _) in xticks {
-        let _ = write!(d, "M{} {}v{}", num(tr.px(*t)), num(b.y + b.h), num(TICK_LEN));
+        let _ = write!(d, "M{} {}v{}", num(tr.px(*t)), num(edge), num(out * TICK_LEN));
     }
     for (t, _) in yticks {
         let _ = write!(d, "M{} {}h{}", num(b.x), num(tr.py(*t)), num(-TICK_LEN));
@@ -389,7 +395,11 @@ fn draw_ticks(
     if !d.is_empty() {
         let _ = write!(c.out, "<path d=\"{d}\" stroke=\"#000000\" stroke-width=\"0.8\"/>");
     }
-    let base_x = b.y + b.h + TICK_LEN + TICK_PAD + TICK_SIZE * 0.76;
+    let base_x = if ax.x_top {
+        b.y - TICK_LEN - TICK_PAD - TICK_SIZE * 0.24
+    } else {
+        b.y + b.h + TICK_LEN + TICK_PAD + TICK_SIZE * 0.76
+    };
     for (t, l) in xticks {
         tick_label(c, tr.px(*t), base_x, l, "middle");
     }
@@ -407,9 +417,14 @@ fn draw_ticks(
         c.text(b.x, b.y - 3.0, yend, TICK_SIZE, "start", Rgba::BLACK, None);
     }
     if !ax.x.label.is_empty() && ax.x.visible {
+        let y = if ax.x_top {
+            b.y - below - LABEL_PAD - LABEL_SIZE * 0.24
+        } else {
+            b.y + b.h + below + LABEL_PAD + LABEL_SIZE * 0.76
+        };
         c.text(
             b.x + b.w / 2.0,
-            b.y + b.h + below + LABEL_PAD + LABEL_SIZE * 0.76,
+            y,
             &ax.x.label,
             LABEL_SIZE,
             "middle",

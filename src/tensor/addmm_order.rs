@@ -76,7 +76,9 @@ pub(crate) fn addmm_bias_first(
         }
         ArrayD::from_shape_vec(IxDyn(&[m, n]), out).map_err(|e| TensorError::runtime(e.to_string()))
     }
-    Ok(match (&start, &a.cast(dtype), &b.cast(dtype)) {
+    // Borrowed, not copied, when already of `dtype` (the common case: a copy of `a` was a
+    // sizeable part of a small `addmm`).
+    Ok(match (&start, &*a.cast_cow(dtype), &*b.cast_cow(dtype)) {
         (Storage::F32(c), Storage::F32(x), Storage::F32(y)) => {
             Some(Storage::F32(go(c, x, y, m, k, n)?))
         }

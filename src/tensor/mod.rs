@@ -25,6 +25,7 @@ pub mod bilinear;
 mod cross;
 mod dist;
 pub mod euclidean_dist;
+pub mod exact_chain;
 pub mod embedding_bag;
 pub use bitwise::BitOp;
 pub mod conv;

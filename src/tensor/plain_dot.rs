@@ -11,6 +11,9 @@
 //! accumulator. The scalar loop in `matmul_sequential` stays the definition (and the path
 //! without AVX2); the property tests below hold the two to the same bits.
 //!
+//! The last column vector of a wider product, when it holds four columns or fewer (a
+//! classifier's 10 outputs), has the eight rows of a tile in its lanes instead (`narrow`).
+//!
 //! The leading columns that MKL peels (`peel_order`: on rows whose output does not start on a
 //! 16-byte boundary) sum their odd blocks of four products apart. The first column vector of
 //! a tile does so in place, in the same pass over `a`'s rows: before an odd block each peeled
@@ -263,14 +266,112 @@ mod avx2 {
             let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w as i32), lanes);
             // SAFETY: as the caller promised, for columns `j..j + w`.
             unsafe {
-                match rows {
-                    8 => tile::<8>(o, i, j, mask),
-                    4 => tile::<4>(o, i, j, mask),
+                match (rows, w) {
+                    // Never peeled (only the first vector is): rows in the lanes instead.
+                    (8, 1) if j > 0 => narrow::<1>(o, i, j),
+                    (8, 2) if j > 0 => narrow::<2>(o, i, j),
+                    (8, 3) if j > 0 => narrow::<3>(o, i, j),
+                    (8, 4) if j > 0 => narrow::<4>(o, i, j),
+                    (8, _) => tile::<8>(o, i, j, mask),
+                    (4, _) => tile::<4>(o, i, j, mask),
                     _ => tile::<1>(o, i, j, mask),
                 }
             }
             j += w;
         }
+    }
+
+    /// The last `W` (at most four) columns of eight rows, past the first vector: a column
+    /// vector would leave most lanes idle (a classifier's 10 outputs: 2 of 8 lanes), so here
+    /// the lanes hold the eight rows of one column. Each step `p` needs `a[i..i + 8][p]` as a
+    /// vector: one load where the rows are adjacent (`x.t()`), else a row-major `a` is read
+    /// eight steps at a time and transposed in registers. Per step: `W` broadcasts of
+    /// `b[p][j + c]`, `W` multiplies and adds instead of eight. Same chains, same bits.
+    #[target_feature(enable = "avx2")]
+    #[inline(never)]
+    unsafe fn narrow<const W: usize>(o: &Operands, i: usize, j: usize) {
+        let mut acc = [_mm256_setzero_ps(); W];
+        // SAFETY: every pointer formed is inside the operands (the caller's promise: rows
+        // `i..i + 8`, columns `j..j + W`).
+        unsafe {
+            let cell = |r: usize, c: usize| o.out.add((i + r) * o.n + j + c);
+            if o.init {
+                for (c, acc) in acc.iter_mut().enumerate() {
+                    let v: [f32; 8] = std::array::from_fn(|r| *cell(r, c));
+                    *acc = _mm256_loadu_ps(v.as_ptr());
+                }
+            }
+            let (a, b) = (o.a.add(i * o.ars), o.b.add(j));
+            let step = |acc: &mut [__m256; W], p: usize, av: __m256| {
+                let bp = b.add(p * o.brs);
+                for (c, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(av, _mm256_set1_ps(*bp.add(c))));
+                }
+            };
+            let gather = |p: usize| {
+                let v: [f32; 8] = std::array::from_fn(|r| *a.add(r * o.ars + p * o.acs));
+                _mm256_loadu_ps(v.as_ptr())
+            };
+            let mut p = 0;
+            if o.ars == 1 {
+                while p < o.k {
+                    step(&mut acc, p, _mm256_loadu_ps(a.add(p * o.acs)));
+                    p += 1;
+                }
+            } else if o.acs == 1 {
+                while p + 8 <= o.k {
+                    let rows: [__m256; 8] = std::array::from_fn(|r| _mm256_loadu_ps(a.add(r * o.ars + p)));
+                    for (q, av) in transpose8(rows).into_iter().enumerate() {
+                        step(&mut acc, p + q, av);
+                    }
+                    p += 8;
+                }
+            }
+            while p < o.k {
+                step(&mut acc, p, gather(p));
+                p += 1;
+            }
+            for (c, acc) in acc.iter().enumerate() {
+                let mut v = [0.0f32; 8];
+                _mm256_storeu_ps(v.as_mut_ptr(), *acc);
+                for (r, &x) in v.iter().enumerate() {
+                    *cell(r, c) = x;
+                }
+            }
+        }
+    }
+
+    /// Rows to columns: lane `r` of result `q` is lane `q` of row `r`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves.
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        [
+            _mm256_permute2f128_ps::<0x20>(u0, u4),
+            _mm256_permute2f128_ps::<0x20>(u1, u5),
+            _mm256_permute2f128_ps::<0x20>(u2, u6),
+            _mm256_permute2f128_ps::<0x20>(u3, u7),
+            _mm256_permute2f128_ps::<0x31>(u0, u4),
+            _mm256_permute2f128_ps::<0x31>(u1, u5),
+            _mm256_permute2f128_ps::<0x31>(u2, u6),
+            _mm256_permute2f128_ps::<0x31>(u3, u7),
+        ]
     }
 
     /// One register tile: `R` rows by the columns `j..` whose lanes `mask` sets (as the

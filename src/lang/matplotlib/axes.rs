@@ -70,6 +70,7 @@ const METHODS: &[&str] = &[
     "loglog",
     "tick_params",
     "get_legend_handles_labels",
+    "twiny",
 ];
 
 impl PyAxes {
@@ -289,6 +290,7 @@ pub fn call(name: &str, interp: &mut Interpreter, ax: &PyAxes, args: Args) -> R<
         "plot" if super::mplot3d::is_3d(ax) && args.pos.len() >= 3 => super::mplot3d::plot3d(interp, ax, &args),
         "plot" => plot(interp, ax, &args),
         "plot_wireframe" => super::mplot3d::wireframe(interp, ax, &args),
+        "twiny" => Ok(twiny(ax)),
         "set_zticks" | "set_zlabel" | "set_zlim" => Ok(Value::None),
         "annotate" => super::annotate::annotate(interp, ax, &args),
         "semilogy" | "semilogx" | "loglog" => {
@@ -550,6 +552,24 @@ const LINE_KWARGS: &[&str] = &[
 ];
 
 /// `plot([x], y, [fmt], [x2], y2, [fmt2], ..., **kwargs)`: one Line2D per group and column.
+/// `ax.twiny()`: a second axes over the same box with its own x axis, drawn along the top (the
+/// chapter's "tokens seen" beside "epochs"). Its y axis is hidden rather than shared: it
+/// autoscales to its own data (docs/divergences.md).
+fn twiny(ax: &PyAxes) -> Value {
+    let twin = ax.read(|a| {
+        let mut t = Axes::new(a.rect);
+        t.grid = a.grid;
+        t.x_top = true;
+        t.y.visible = false;
+        t
+    });
+    let mut st = ax.fig.borrow_mut();
+    st.fig.axes.push(twin);
+    let index = st.fig.axes.len() - 1;
+    drop(st);
+    Value::native(PyAxes { fig: ax.fig.clone(), index })
+}
+
 fn plot(interp: &mut Interpreter, ax: &PyAxes, args: &Args) -> R<Value> {
     convert::check_kwargs(args, "Line2D", LINE_KWARGS)?;
     let mut groups: Vec<Vec<Value>> = Vec::new();

@@ -577,7 +577,8 @@ fn torch_module(shared: &Rc<Shared>) -> Module {
             .unwrap_or_else(|| dtype_value(d));
         m.set(name, v);
     }
-    m.set("__version__", Value::str("2.15.0+cpu"));
+    // The reference's build (a CUDA 13.2 wheel, run without a GPU), as notebooks print it.
+    m.set("__version__", Value::str("2.15.0+cu132"));
     m.set("pi", Value::Float(std::f64::consts::PI));
     m.set("e", Value::Float(std::f64::consts::E));
     m.set("inf", Value::Float(f64::INFINITY));

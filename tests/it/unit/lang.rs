@@ -7,6 +7,7 @@ mod glob;
 mod lexer;
 mod os;
 mod os_files;
+mod parser;
 mod trash;
 mod unicodedata;
 

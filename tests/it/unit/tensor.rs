@@ -10,6 +10,7 @@ mod decomp;
 mod dgemm_order;
 mod dot_order;
 mod dtype;
+mod exact_chain;
 mod flash_attention;
 mod gather;
 mod gelu_f32;
