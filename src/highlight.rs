@@ -32,7 +32,7 @@ pub fn highlight_python(code: &str) -> String {
             Tok::Name(n) if after_def => Some(if n.is_empty() { "n" } else { "f" }),
             Tok::Name(n) if BUILTINS.contains(&n.as_str()) && next_is_call => Some("b"),
             Tok::Name(_) => None,
-            Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_) => Some("m"),
+            Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_) | Tok::Imag(_) => Some("m"),
             Tok::Str(_) => Some("s"),
             Tok::Op(_) => Some("o"),
             Tok::Newline | Tok::Indent | Tok::Dedent | Tok::Eof => None,

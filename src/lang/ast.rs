@@ -163,6 +163,8 @@ pub enum ExprKind {
     /// An int literal outside i64.
     BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
+    /// An imaginary literal (`2j`), a Python complex with this imaginary part.
+    Imag(f64),
     Str(Rc<str>),
     Bytes(Rc<[u8]>),
     Ellipsis,

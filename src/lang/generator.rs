@@ -143,7 +143,7 @@ fn expr_yields(e: &Expr) -> bool {
     let opt = |x: &Option<Box<Expr>>| x.as_ref().is_some_and(|x| expr_yields(x));
     match &e.kind {
         Yield(_) | YieldFrom(_) => true,
-        None | Bool(_) | Int(_) | BigInt(_) | Float(_) | Str(_) | Bytes(_) | Ellipsis | Name(..) | Lambda(_) => false,
+        None | Bool(_) | Int(_) | BigInt(_) | Float(_) | Imag(_) | Str(_) | Bytes(_) | Ellipsis | Name(..) | Lambda(_) => false,
         FString(parts) => parts.iter().any(fpart_yields),
         List(v) | Tuple(v) | Set(v) => any(v),
         Dict(items) => items.iter().any(|(k, v)| k.as_ref().is_some_and(expr_yields) || expr_yields(v)),

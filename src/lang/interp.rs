@@ -1651,6 +1651,7 @@ impl Interpreter {
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Imag(f) => crate::lang::torch::complex::py_complex(0.0, *f),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Bytes(b) => super::pybytes::new_bytes(b.to_vec()),
             ExprKind::Name(n, slot) => self.lookup(n, slot, env)?,

@@ -15,6 +15,8 @@ pub enum Tok {
     /// An int literal outside i64.
     BigInt(Rc<num_bigint::BigInt>),
     Float(f64),
+    /// An imaginary literal (`2j`): its value's imaginary part.
+    Imag(f64),
     /// A string literal; f-strings keep their raw body for the parser to split.
     Str(StrLit),
     Newline,
@@ -359,7 +361,11 @@ impl<'a> Lexer<'a> {
             digits(self);
         }
         if matches!(self.peek(0), b'j' | b'J') {
-            return Err(self.err("SyntaxError", "unsupported: complex literals", start, self.pos + 1));
+            let text: String = self.src[start..self.pos].chars().filter(|c| *c != '_').collect();
+            self.pos += 1;
+            let v = text.parse().map_err(|_| self.err("SyntaxError", "invalid imaginary literal", start, self.pos))?;
+            self.push(Tok::Imag(v), start, self.pos);
+            return Ok(());
         }
         if self.peek(0).is_ascii_alphabetic() || self.peek(0) == b'_' {
             return Err(self.err("SyntaxError", "invalid decimal literal", start, self.pos + 1));

@@ -251,6 +251,7 @@ fn expr(e: &Expr, depth: usize) -> Deep {
         | ExprKind::Int(_)
         | ExprKind::BigInt(_)
         | ExprKind::Float(_)
+        | ExprKind::Imag(_)
         | ExprKind::Str(_)
         | ExprKind::Bytes(_)
         | ExprKind::Ellipsis

@@ -770,7 +770,7 @@ impl<'a> Parser<'a> {
 
     fn starts_expr(&self) -> bool {
         match self.peek() {
-            Tok::Name(_) | Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_) | Tok::Str(_) => true,
+            Tok::Name(_) | Tok::Int(_) | Tok::BigInt(_) | Tok::Float(_) | Tok::Imag(_) | Tok::Str(_) => true,
             Tok::Kw(k) => matches!(*k, "None" | "True" | "False" | "not" | "lambda" | "await"),
             Tok::Op(o) => matches!(*o, "(" | "[" | "{" | "-" | "+" | "~" | "*" | "..."),
             _ => false,
@@ -1125,6 +1125,7 @@ impl<'a> Parser<'a> {
             Tok::Int(v) => ExprKind::Int(v),
             Tok::BigInt(v) => ExprKind::BigInt(v),
             Tok::Float(v) => ExprKind::Float(v),
+            Tok::Imag(v) => ExprKind::Imag(v),
             Tok::Kw("None") => ExprKind::None,
             Tok::Kw("True") => ExprKind::Bool(true),
             Tok::Kw("False") => ExprKind::Bool(false),
@@ -1484,7 +1485,7 @@ fn aug_op(op: &str) -> Option<BinOp> {
 fn expr_desc(e: &ExprKind) -> &'static str {
     match e {
         ExprKind::None | ExprKind::Bool(_) | ExprKind::Ellipsis => "literal",
-        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bytes(_) => "literal",
+        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Str(_) | ExprKind::Bytes(_) => "literal",
         ExprKind::FString(_) => "f-string expression",
         ExprKind::Call(..) => "function call",
         ExprKind::Binary(..) | ExprKind::Unary(..) => "expression",

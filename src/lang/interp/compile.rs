@@ -419,6 +419,7 @@ impl Compiler<'_> {
             ExprKind::Bool(b) => constant(Value::Bool(*b)),
             ExprKind::Int(i) => constant(Value::Int(*i)),
             ExprKind::Float(f) => constant(Value::Float(*f)),
+            ExprKind::Imag(f) => constant(crate::lang::torch::complex::py_complex(0.0, *f)),
             ExprKind::Str(s) => constant(Value::Str(s.clone())),
             ExprKind::Name(n, _) => self.name(n, span),
             // `__class__` and `__dict__` are never read from the instance's dict.

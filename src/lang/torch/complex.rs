@@ -2,7 +2,7 @@
 //! of `torch.linalg.eig`/`eigvals`. A complex tensor is a pair of real tensors (its real and
 //! imaginary parts, float32 for complex64, float64 for complex128) that prints, indexes,
 //! converts with `tolist()`/`item()` and takes `abs()` as PyTorch's does; arithmetic on it is
-//! not there and raises a TypeError. `torch.tensor` of complex numbers and `torch.abs`,
+//! in complex_math.rs. `torch.tensor` of complex numbers and `torch.abs`,
 //! `torch.real`, `torch.imag` of a complex tensor are wrapped here around the real versions.
 
 use std::rc::Rc;
@@ -11,11 +11,80 @@ use super::R;
 use super::convert::{as_tensor, exc, tv};
 use super::linalg_decomp::NamedResult;
 use crate::lang::format::float_repr;
+use super::{complex_math, complex_new};
+use crate::lang::ast::{BinOp, UnaryOp};
 use crate::lang::native::{Args, NativeObject, Op};
 use crate::lang::{Exception, Interpreter, Module, Value};
 use crate::tensor::decomp_ops;
 use crate::tensor::print_complex::complex_repr;
 use crate::tensor::{DType, Tensor};
+
+/// Whether `v` is a complex tensor or a Python complex number.
+pub fn is_complex_value(v: &Value) -> bool {
+    v.downcast::<ComplexTensor>().is_some() || v.downcast::<PyComplex>().is_some()
+}
+
+/// A Python `complex` value.
+pub fn py_complex(re: f64, im: f64) -> Value {
+    Value::native(PyComplex { re, im })
+}
+
+/// CPython's complex division (`_Py_c_quot`: the larger of |c|, |d| divided out first).
+fn py_quot(a: f64, b: f64, c: f64, d: f64) -> R<(f64, f64)> {
+    if c.abs() >= d.abs() {
+        if c == 0.0 {
+            return Err(Exception::new("ZeroDivisionError", "complex division by zero"));
+        }
+        let ratio = d / c;
+        let den = c + d * ratio;
+        Ok(((a + b * ratio) / den, (b - a * ratio) / den))
+    } else if d.abs() >= c.abs() {
+        let ratio = c / d;
+        let den = c * ratio + d;
+        Ok(((a * ratio + b) / den, (b * ratio - a) / den))
+    } else {
+        Ok((f64::NAN, f64::NAN))
+    }
+}
+
+/// CPython's complex power: repeated squaring for small integral exponents (`c_powi`),
+/// else the polar form (`c_pow`).
+fn py_pow(a: f64, b: f64, c: f64, d: f64) -> R<(f64, f64)> {
+    if d == 0.0 && c == c.trunc() && c.abs() <= 100.0 {
+        let n = c as i64;
+        let (mut rr, mut ri, mut pr, mut pi) = (1.0, 0.0, a, b);
+        let mut m = n.unsigned_abs();
+        while m > 0 {
+            if m & 1 == 1 {
+                (rr, ri) = (rr * pr - ri * pi, rr * pi + ri * pr);
+            }
+            (pr, pi) = (pr * pr - pi * pi, pr * pi + pi * pr);
+            m >>= 1;
+        }
+        return if n < 0 { py_quot(1.0, 0.0, rr, ri) } else { Ok((rr, ri)) };
+    }
+    if c == 0.0 && d == 0.0 {
+        return Ok((1.0, 0.0));
+    }
+    if a == 0.0 && b == 0.0 {
+        if d != 0.0 || c < 0.0 {
+            return Err(Exception::new(
+                "ZeroDivisionError",
+                "0.0 to a negative or complex power",
+            ));
+        }
+        return Ok((0.0, 0.0));
+    }
+    let vabs = a.hypot(b);
+    let mut len = vabs.powf(c);
+    let at = b.atan2(a);
+    let mut phase = at * c;
+    if d != 0.0 {
+        len /= (at * d).exp();
+        phase += d * vabs.ln();
+    }
+    Ok((len * phase.cos(), len * phase.sin()))
+}
 
 /// Python's `complex`.
 pub struct PyComplex {
@@ -73,20 +142,49 @@ impl NativeObject for PyComplex {
         _: &Value,
         op: Op,
         other: &Value,
-        _: bool,
+        reflected: bool,
         _: &mut Interpreter,
     ) -> R<Option<Value>> {
         let o = match other {
-            Value::Int(i) => Some((*i as f64, 0.0)),
-            Value::Float(f) => Some((*f, 0.0)),
-            Value::Bool(b) => Some((*b as i64 as f64, 0.0)),
-            _ => other.downcast::<PyComplex>().map(|c| (c.re, c.im)),
+            Value::Int(i) => (*i as f64, 0.0),
+            Value::Float(f) => (*f, 0.0),
+            Value::Bool(b) => (*b as i64 as f64, 0.0),
+            _ => match other.downcast::<PyComplex>() {
+                Some(c) => (c.re, c.im),
+                None => return Ok(None),
+            },
         };
-        Ok(match (op, o) {
-            (Op::Eq, Some((r, i))) => Some(Value::Bool(self.re == r && self.im == i)),
-            (Op::Ne, Some((r, i))) => Some(Value::Bool(self.re != r || self.im != i)),
+        let (x, y) = if reflected {
+            (o, (self.re, self.im))
+        } else {
+            ((self.re, self.im), o)
+        };
+        let bin = match op {
+            Op::Eq => return Ok(Some(Value::Bool(x == y))),
+            Op::Ne => return Ok(Some(Value::Bool(x != y))),
+            Op::Bin(b) | Op::InPlace(b) => b,
+            _ => return Ok(None),
+        };
+        let ((a, b), (c, d)) = (x, y);
+        let (re, im) = match bin {
+            BinOp::Add => (a + c, b + d),
+            BinOp::Sub => (a - c, b - d),
+            BinOp::Mul => (a * c - b * d, a * d + b * c),
+            BinOp::Div => py_quot(a, b, c, d)?,
+            BinOp::Pow => py_pow(a, b, c, d)?,
+            _ => return Ok(None),
+        };
+        Ok(Some(py_complex(re, im)))
+    }
+    fn unary_op(&self, this: &Value, op: UnaryOp, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match op {
+            UnaryOp::Neg => Some(py_complex(-self.re, -self.im)),
+            UnaryOp::Pos => Some(this.clone()),
             _ => None,
         })
+    }
+    fn hash(&self) -> Option<u64> {
+        Some(self.re.to_bits() ^ self.im.to_bits().rotate_left(17))
     }
     fn truthy(&self, _: &mut Interpreter) -> R<Option<bool>> {
         Ok(Some(self.re != 0.0 || self.im != 0.0))
@@ -95,7 +193,7 @@ impl NativeObject for PyComplex {
 
 /// `torch.complex64` / `torch.complex128`: dtypes of complex tensors only (no real tensor or
 /// factory takes them).
-struct ComplexDType(bool);
+pub struct ComplexDType(pub bool);
 
 impl NativeObject for ComplexDType {
     fn type_name(&self) -> &str {
@@ -152,7 +250,7 @@ pub struct ComplexTensor {
     pub im: Tensor,
 }
 
-fn wrap(re: Tensor, im: Tensor) -> Value {
+pub fn wrap(re: Tensor, im: Tensor) -> Value {
     Value::native(ComplexTensor { re, im })
 }
 
@@ -225,7 +323,7 @@ impl NativeObject for ComplexTensor {
     fn is_instance_of(&self, type_name: &str) -> bool {
         type_name == "Tensor"
     }
-    fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> R<Option<Value>> {
+    fn get_attr(&self, _: &Value, name: &str, interp: &mut Interpreter) -> R<Option<Value>> {
         let (re, im) = (self.re.clone(), self.im.clone());
         let shape = re.shape();
         let method = |name: &str, f: Method| {
@@ -259,6 +357,38 @@ impl NativeObject for ComplexTensor {
                 Rc::new(|c| Ok(Value::native(super::convert::PySize(c.re.shape())))),
             ),
             "abs" => method("abs", Rc::new(|c| Ok(tv(c.abs()?)))),
+            "angle" => method("angle", Rc::new(complex_math::angle)),
+            "T" | "mT" | "H" | "mH" => {
+                let (re, im) = (interp.get_attr(&tv(re), name)?, interp.get_attr(&tv(im), name)?);
+                let c = pair(&re, &im)?;
+                let conj = matches!(name, "H" | "mH");
+                return Ok(Some(if conj { wrap(c.re.clone(), c.im.neg().map_err(exc)?) } else { wrap(c.re.clone(), c.im.clone()) }));
+            }
+            "requires_grad" => Value::Bool(false),
+            "grad_fn" | "grad" => Value::None,
+            "is_leaf" => Value::Bool(true),
+            "device" => interp.get_attr(&tv(re), "device")?,
+            n if complex_math::UNARY.iter().any(|(u, _)| *u == n) => {
+                let n: Rc<str> = n.into();
+                let n2 = n.clone();
+                method(&n, Rc::new(move |c| Ok(complex_math::unary(c, &n2)?.unwrap_or(Value::None))))
+            }
+            n if FORWARDED.contains(&n) => {
+                let n: Rc<str> = n.into();
+                Value::builtin(&n.clone(), move |interp, args| forward(interp, &n, &re, &im, args))
+            }
+            n if REDUCTIONS.contains(&n) => {
+                let n: Rc<str> = n.into();
+                Value::builtin(&n.clone(), move |interp, args| {
+                    complex_new::reduce(interp, &n, &re, &im, args)
+                })
+            }
+            "to" | "type" | "float" | "double" | "requires_grad_" | "backward" | "numpy" => {
+                let n: Rc<str> = name.into();
+                Value::builtin(&n.clone(), move |interp, args| {
+                    complex_new::convert(interp, &n, &re, &im, args)
+                })
+            }
             "conj" => method(
                 "conj",
                 Rc::new(|c| Ok(wrap(c.re.clone(), c.im.neg().map_err(exc)?))),
@@ -288,6 +418,44 @@ impl NativeObject for ComplexTensor {
             ),
             _ => return Ok(None),
         }))
+    }
+    fn binary_op(
+        &self,
+        this: &Value,
+        op: Op,
+        other: &Value,
+        reflected: bool,
+        _: &mut Interpreter,
+    ) -> R<Option<Value>> {
+        let (Some(a), Some(b)) = (complex_math::operand(this), complex_math::operand(other)) else {
+            return Ok(None);
+        };
+        let (a, b) = if reflected { (b, a) } else { (a, b) };
+        if op == Op::Bin(BinOp::MatMul) {
+            let c = |o: &complex_math::Operand| complex_math::operand_tensor(o);
+            return complex_math::matmul(&c(&a)?, &c(&b)?).map(Some);
+        }
+        if let Op::InPlace(_) = op {
+            // `z += w` rebinds the name to `z + w` (the parts are not written in place).
+            return Ok(None);
+        }
+        complex_math::binary(&a, &b, op)
+    }
+    fn unary_op(&self, this: &Value, op: UnaryOp, _: &mut Interpreter) -> R<Option<Value>> {
+        Ok(match op {
+            UnaryOp::Neg => complex_math::unary(self, "neg")?,
+            UnaryOp::Pos => Some(this.clone()),
+            _ => None,
+        })
+    }
+    fn truthy(&self, _: &mut Interpreter) -> R<Option<bool>> {
+        if self.re.numel() != 1 {
+            return Err(Exception::runtime_error(
+                "Boolean value of Tensor with more than one value is ambiguous",
+            ));
+        }
+        let (re, im) = self.parts();
+        Ok(Some(re[0] != 0.0 || im[0] != 0.0))
     }
     fn len(&self, _: &mut Interpreter) -> R<Option<usize>> {
         match self.re.shape().first() {
@@ -322,6 +490,59 @@ impl ComplexTensor {
                 "complex tensor index did not give a tensor",
             )),
         }
+    }
+}
+
+/// Methods applied to both parts alike (shape and copying ops): their results pair up.
+const FORWARDED: &[&str] = &[
+    "reshape", "view", "transpose", "permute", "flatten", "unsqueeze", "squeeze", "t", "clone",
+    "contiguous", "expand", "expand_as", "repeat", "flip", "roll", "narrow", "select", "detach",
+    "chunk", "split", "unbind", "movedim", "swapaxes", "unflatten", "view_as", "reshape_as",
+    "cpu", "tril", "triu", "diagonal", "diag", "squeeze_", "unsqueeze_", "__getitem__",
+];
+
+/// Reductions and other methods computed from the values (`complex_new`).
+const REDUCTIONS: &[&str] = &["sum", "mean", "prod", "cumsum", "dot", "vdot", "matmul", "mm", "mul", "add", "sub", "div", "pow", "eq", "ne", "equal", "allclose", "isclose", "conj", "exp", "sqrt", "log", "sin", "cos", "is_conj", "is_neg", "element_size", "stride", "is_contiguous", "fill_", "zero_", "copy_"];
+
+/// Pairs two results of the same call on the parts: tensors, or lists/tuples of tensors.
+fn pair(re: &Value, im: &Value) -> R<ComplexTensor> {
+    match (as_tensor(re), as_tensor(im)) {
+        (Some(r), Some(i)) => Ok(ComplexTensor {
+            re: r.clone(),
+            im: i.clone(),
+        }),
+        _ => Err(Exception::type_error("complex tensor parts did not give tensors")),
+    }
+}
+
+/// `c.name(*args)` for a method of FORWARDED: the same call on each part.
+fn forward(interp: &mut Interpreter, name: &str, re: &Tensor, im: &Tensor, args: Args) -> R<Value> {
+    let call = |interp: &mut Interpreter, t: &Tensor| -> R<Value> {
+        let f = interp.get_attr(&tv(t.clone()), name)?;
+        let a = Args {
+            fname: args.fname.clone(),
+            this: None,
+            pos: args.pos.clone(),
+            kw: args.kw.clone(),
+        };
+        interp.call(&f, a)
+    };
+    let (r, i) = (call(interp, re)?, call(interp, im)?);
+    let items = |v: &Value| match v {
+        Value::Tuple(t) => Some(t.to_vec()),
+        Value::List(l) => Some(l.borrow().clone()),
+        _ => None,
+    };
+    match (items(&r), items(&i)) {
+        (Some(rs), Some(is)) => {
+            let parts: R<Vec<Value>> = rs
+                .iter()
+                .zip(&is)
+                .map(|(a, b)| pair(a, b).map(Value::native))
+                .collect();
+            Ok(if matches!(r, Value::List(_)) { Value::list(parts?) } else { Value::tuple(parts?) })
+        }
+        _ => pair(&r, &i).map(Value::native),
     }
 }
 

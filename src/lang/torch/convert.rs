@@ -120,6 +120,8 @@ impl NativeObject for PyDType {
     fn get_attr(&self, _: &Value, name: &str, _: &mut Interpreter) -> Result<Option<Value>, Exception> {
         Ok(match name {
             "is_floating_point" => Some(Value::Bool(self.0.is_floating_point())),
+            // Complex dtypes are `complex::ComplexDType`; these are all real.
+            "is_complex" => Some(Value::Bool(false)),
             "is_signed" => Some(Value::Bool(!matches!(self.0, DType::UInt8 | DType::UInt16 | DType::Bool))),
             "itemsize" => Some(Value::Int(self.0.element_size() as i64)),
             _ => None,

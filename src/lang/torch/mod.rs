@@ -83,7 +83,11 @@ mod linalg_decomp;
 mod linalg_lu;
 mod losses_more;
 mod memio;
-mod complex;
+pub mod complex;
+mod complex_math;
+mod complex_new;
+mod fft;
+mod fft_kernel;
 mod module;
 mod nn;
 mod nn_utils;
@@ -300,6 +304,8 @@ pub fn install(interp: &mut Interpreter) {
     }
     interp.register_module("torch.utils.data", data);
     complex::install(&torch);
+    complex_new::install(&torch);
+    fft::install(interp, &torch);
     if let Some(l) = torch.get("linalg") {
         interp.register_module("torch.linalg", l);
     }

@@ -291,6 +291,10 @@ impl NativeObject for PyTensor {
             "itemsize" => Value::Int(t.dtype().element_size() as i64),
             "nbytes" => Value::Int((t.dtype().element_size() * t.numel()) as i64),
             "device" => super::device::PyDevice::cpu(),
+            // A real tensor is its own real part; it has no imaginary part.
+            "real" => this.clone(),
+            "imag" => return Err(Exception::type_error("imag is not implemented for tensors with non-complex dtypes.")),
+            "to" | "type" => return Ok(method(this, name).map(|m| super::complex_new::to_complex(this, m))),
             _ => return Ok(method(this, name)),
         };
         Ok(Some(v))
@@ -325,6 +329,13 @@ impl NativeObject for PyTensor {
     }
 
     fn binary_op(&self, this: &Value, op: Op, other: &Value, reflected: bool, _: &mut Interpreter) -> R<Option<Value>> {
+        if super::complex::is_complex_value(other) {
+            if let Op::InPlace(_) = op {
+                return Ok(None);
+            }
+            let (a, b) = if reflected { (other, this) } else { (this, other) };
+            return super::complex_new::apply(a, b, op).map(Some);
+        }
         match op {
             Op::Bin(b) => Ok(binary(&self.0, b, other, reflected)?.map(tv)),
             Op::InPlace(b) => Ok(if in_place(&self.0, b, other)? { Some(this.clone()) } else { None }),
@@ -1047,6 +1058,11 @@ pub(super) fn method(this: &Value, name: &str) -> Option<Value> {
         "is_floating_point" => Value::method(this.clone(), "is_floating_point", |_, args| {
             let [] = args.bind(&[])?;
             Ok(Value::Bool(receiver(&args)?.dtype().is_floating_point()))
+        }),
+        // A real tensor; complex ones are `complex::ComplexTensor`, which answers true.
+        "is_complex" => Value::method(this.clone(), "is_complex", |_, args| {
+            let [] = args.bind(&[])?;
+            Ok(Value::Bool(false))
         }),
         // Tensors here are always on the CPU.
         "cpu" => Value::method(this.clone(), "cpu", |_, args| Ok(args.this.clone().unwrap_or(Value::None))),

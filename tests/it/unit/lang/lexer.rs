@@ -90,3 +90,15 @@ fn numbers_and_strings() {
     assert_eq!(kinds(r"'a\nb'")[0], Tok::Str(StrLit::Plain("a\nb".into())));
     assert_eq!(kinds(r"r'a\nb'")[0], Tok::Str(StrLit::Plain("a\\nb".into())));
 }
+
+#[test]
+fn imaginary_literals() {
+    // CPython: an int, float or exponent literal followed by j or J; underscores allowed.
+    assert_eq!(
+        kinds("1j 2.5J 1e3j 1_0j .5j")[..5],
+        [Tok::Imag(1.0), Tok::Imag(2.5), Tok::Imag(1000.0), Tok::Imag(10.0), Tok::Imag(0.5)]
+    );
+    // A plain number before an operator is unchanged.
+    assert_eq!(kinds("1 + 2j")[..3], [Tok::Int(1), Tok::Op("+"), Tok::Imag(2.0)]);
+    check_roundtrip("z = 3 - 4J\n", 0);
+}
