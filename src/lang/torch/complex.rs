@@ -598,7 +598,7 @@ fn complex_tensor_arg(args: &Args) -> Option<&ComplexTensor> {
 }
 
 /// Replaces `m.name` by `f`, which gets the previous function to fall back on.
-fn wrap_fn(
+pub(super) fn wrap_fn(
     m: &Module,
     name: &'static str,
     f: impl Fn(&mut Interpreter, Args, &Value) -> R<Value> + 'static,

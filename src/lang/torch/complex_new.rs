@@ -4,7 +4,7 @@
 //! functions that take a complex tensor, routed to its methods.
 
 use super::R;
-use super::complex::{ComplexDType, ComplexTensor, PyComplex, wrap};
+use super::complex::{ComplexDType, ComplexTensor, PyComplex, wrap, wrap_fn};
 use super::complex_math::{self as cm, Operand};
 use super::convert::{as_tensor, dtype_arg, dtype_value, exc, kw, shape_args, tv};
 use crate::lang::ast::BinOp;
@@ -50,19 +50,6 @@ fn tensor_of(v: &Value, what: &str) -> R<Tensor> {
     as_tensor(v)
         .cloned()
         .ok_or_else(|| Exception::type_error(format!("{what} did not give a tensor")))
-}
-
-/// Replaces `m.name` by `f`, which gets the previous function to fall back on.
-fn wrap_fn(
-    m: &Module,
-    name: &'static str,
-    f: impl Fn(&mut Interpreter, Args, &Value) -> R<Value> + 'static,
-) {
-    let Some(old) = m.get(name) else { return };
-    m.set(
-        name,
-        Value::builtin(name, move |interp, args| f(interp, args, &old)),
-    );
 }
 
 fn is_complex(v: &Value) -> bool {

@@ -9,6 +9,7 @@ use super::R;
 use super::complex::ComplexTensor;
 use super::complex_math as cm;
 use super::fft_kernel::Dft;
+use super::meta::wrap_dim;
 use super::convert::{as_tensor, exc, tv};
 use crate::lang::native::Args;
 use crate::lang::{Exception, Interpreter, Module, Value};
@@ -167,22 +168,6 @@ fn norm_arg(v: Option<&Value>) -> R<String> {
             }
         ))),
     }
-}
-
-fn wrap_dim(d: i64, nd: usize) -> R<usize> {
-    let n = nd.max(1) as i64;
-    let w = if d < 0 { d + n } else { d };
-    if w < 0 || w >= n {
-        return Err(Exception::new(
-            "IndexError",
-            format!(
-                "Dimension out of range (expected to be in range of [{}, {}], but got {d})",
-                -n,
-                n - 1
-            ),
-        ));
-    }
-    Ok(w as usize)
 }
 
 fn ints(interp: &mut Interpreter, v: &Value) -> R<Vec<i64>> {

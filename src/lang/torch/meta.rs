@@ -84,7 +84,8 @@ fn device_mismatch() -> Exception {
     Exception::runtime_error("Tensor on device cpu is not on the expected device meta!")
 }
 
-fn wrap_dim(d: i64, ndim: usize) -> R<usize> {
+/// `d` wrapped into `0..ndim` (a 0-d tensor takes -1 and 0), or PyTorch's IndexError.
+pub(super) fn wrap_dim(d: i64, ndim: usize) -> R<usize> {
     let n = ndim.max(1) as i64;
     let w = if d < 0 { d + n } else { d };
     if w < 0 || w >= n {
