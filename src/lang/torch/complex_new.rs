@@ -246,20 +246,11 @@ fn prod(re: &Tensor, im: &Tensor, args: &Args) -> R<Value> {
     let (outer, n, inner, out_shape) = match dim {
         None => (1, vr.len(), 1, vec![]),
         Some(d) => {
-            let nd = shape.len().max(1) as i64;
-            let d = d.expect_int("dim")?;
-            let d = if d < 0 { d + nd } else { d };
-            if d < 0 || d >= nd {
-                return Err(Exception::new(
-                    "IndexError",
-                    format!(
-                        "Dimension out of range (expected to be in range of [{}, {}], but got {d})",
-                        -nd,
-                        nd - 1
-                    ),
-                ));
+            let d = super::meta::wrap_dim(d.expect_int("dim")?, shape.len())?;
+            // A 0-d tensor takes dim 0 or -1 and stays 0-d (indexing its empty shape panicked).
+            if shape.is_empty() {
+                return cm::make(vr, vi, &[], wide);
             }
-            let d = d as usize;
             let mut s = shape.clone();
             if keepdim {
                 s[d] = 1
