@@ -299,12 +299,12 @@ impl<'a, T: Float> Levels<'a, T> {
     }
 }
 
-/// Four zeroed level buffers of `width` lanes each.
+/// Four zeroed level buffers of `width` lanes each (`heap` holds `4 * width`).
 fn level_buffers<T: Float>(heap: &mut [T], width: usize) -> [&mut [T]; LEVELS] {
     let (a0, rest) = heap.split_at_mut(width);
     let (a1, rest) = rest.split_at_mut(width);
     let (a2, a3) = rest.split_at_mut(width);
-    [a0, a1, a2, &mut a3[..width]]
+    [a0, a1, a2, a3]
 }
 
 /// ATen's `row_sum` with ILP factor 4: `n` items of `width` lanes; `item(i)` is item `i`.
@@ -340,8 +340,14 @@ fn row_sum_with<'a, T: Float>(n: usize, width: usize, item: impl Fn(usize) -> &'
             part,
         );
     }
-    for i in size_ilp * 4..n {
-        add_lanes(&mut part[..width], item(i));
+    fold_quads(part, width, (size_ilp * 4..n).map(item), out);
+}
+
+/// The end of [`row_sum`]: the items past the last group of four go into the first slot of
+/// `part` (the cascade's result, four slots of `width` lanes), then the slots are added in order.
+fn fold_quads<'a, T: Float>(part: &mut [T], width: usize, tail: impl Iterator<Item = &'a [T]>, out: &mut [T]) {
+    for row in tail {
+        add_lanes(&mut part[..width], row);
     }
     let (first, rest) = part.split_at_mut(width);
     for slot in rest.chunks_exact(width) {
@@ -455,14 +461,7 @@ fn outer_sum_one_pass<T: Float>(m: &[T], r: usize, c: usize, blocked: usize) -> 
     a.finish(&mut out[..blocked]);
     let mut part = vec![T::zero(); 4 * rest];
     b.finish(&mut part);
-    for i in quads * 4..r {
-        add_lanes(&mut part[..rest], &m[i * c + blocked..(i + 1) * c]);
-    }
-    let (first, slots) = part.split_at_mut(rest);
-    for slot in slots.chunks_exact(rest) {
-        add_lanes(first, slot);
-    }
-    out[blocked..].copy_from_slice(first);
+    fold_quads(&mut part, rest, (quads * 4..r).map(|i| &m[i * c + blocked..(i + 1) * c]), &mut out[blocked..]);
     out
 }
 
